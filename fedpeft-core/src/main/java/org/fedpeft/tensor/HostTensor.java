@@ -6,10 +6,9 @@ import java.util.Objects;
 /**
  * A dense float32 tensor held on the Java heap, in row-major order.
  *
- * <p>This is the currency between the engine (DJL NDArrays), files (safetensors, checkpoints),
- * the wire (client updates) and aggregation rules. It is deliberately small: a shape and a
- * flat array. Instances are treated as immutable by convention; {@link #copy()} when you need to
- * change values.
+ * <p>This is the currency between the engine (DJL NDArrays), files (safetensors, checkpoints), the
+ * wire (client updates) and aggregation rules. It is deliberately small: a shape and a flat array.
+ * Instances are treated as immutable by convention; {@link #copy()} when you need to change values.
  *
  * @param shape the dimensions, each {@code >= 0}; an empty shape is a scalar
  * @param data the values in row-major order, {@code data.length == product(shape)}
@@ -80,7 +79,9 @@ public record HostTensor(long[] shape, float[] data) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof HostTensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+    return o instanceof HostTensor t
+        && Arrays.equals(shape, t.shape)
+        && Arrays.equals(data, t.data);
   }
 
   @Override

@@ -1,2 +1,4 @@
-/** Heap tensors ({@link org.fedpeft.tensor.HostTensor}) exchanged between engine, files and wire. */
+/**
+ * Heap tensors ({@link org.fedpeft.tensor.HostTensor}) exchanged between engine, files and wire.
+ */
 package org.fedpeft.tensor;
