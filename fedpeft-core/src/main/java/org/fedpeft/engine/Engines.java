@@ -1,0 +1,24 @@
+package org.fedpeft.engine;
+
+import ai.djl.engine.Engine;
+
+/**
+ * Starts the tensor engine (DJL's PyTorch engine, CPU) with no network access.
+ *
+ * <p>DJL looks for native libraries on the class path first; with {@code ai.djl.offline=true} it
+ * never tries to download them. fedpeft pins DJL 0.35.1 with the PyTorch 2.7.1 CPU natives as Maven
+ * dependencies, so this always works offline. Call {@link #pytorch()} before creating any
+ * NDManager.
+ */
+public final class Engines {
+
+  private Engines() {}
+
+  /** Sets the offline property (unless the user set it) and returns the PyTorch engine. */
+  public static synchronized Engine pytorch() {
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    return Engine.getEngine("PyTorch");
+  }
+}

@@ -1,0 +1,116 @@
+package org.fedpeft.model;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The shape of a BERT-family encoder, as in a Hugging Face {@code config.json}.
+ *
+ * @param vocabSize number of token ids
+ * @param hiddenSize width of the residual stream
+ * @param numLayers number of transformer blocks
+ * @param numHeads attention heads per block; must divide {@code hiddenSize}
+ * @param intermediateSize width of the feed-forward layer
+ * @param maxPositions number of learned position embeddings
+ * @param typeVocabSize number of token-type (segment) embeddings
+ * @param layerNormEps epsilon of every LayerNorm
+ */
+public record BertConfig(
+    int vocabSize,
+    int hiddenSize,
+    int numLayers,
+    int numHeads,
+    int intermediateSize,
+    int maxPositions,
+    int typeVocabSize,
+    float layerNormEps) {
+
+  /** Validates every field, naming the one that is wrong. */
+  public BertConfig {
+    positive("vocab_size", vocabSize);
+    positive("hidden_size", hiddenSize);
+    positive("num_hidden_layers", numLayers);
+    positive("num_attention_heads", numHeads);
+    positive("intermediate_size", intermediateSize);
+    positive("max_position_embeddings", maxPositions);
+    positive("type_vocab_size", typeVocabSize);
+    if (hiddenSize % numHeads != 0) {
+      throw new IllegalArgumentException(
+          "hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
+    }
+    if (!(layerNormEps > 0) || !Float.isFinite(layerNormEps)) {
+      throw new IllegalArgumentException("layer_norm_eps must be positive, got " + layerNormEps);
+    }
+  }
+
+  private static void positive(String field, int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(field + " must be positive, got " + v);
+    }
+  }
+
+  /** The width of one attention head. */
+  public int headSize() {
+    return hiddenSize / numHeads;
+  }
+
+  /** Parses a Hugging Face {@code config.json} of a BERT-family model. */
+  public static BertConfig fromJson(Path file) throws IOException {
+    JsonObject o;
+    try {
+      JsonElement e = JsonParser.parseString(Files.readString(file));
+      if (!e.isJsonObject()) {
+        throw new IOException(file + ": expected a JSON object");
+      }
+      o = e.getAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+    }
+    String type = o.has("model_type") ? o.get("model_type").getAsString() : "bert";
+    if (!type.equals("bert")) {
+      throw new IOException(
+          file + ": model_type \"" + type + "\" is not supported yet (supported: bert)");
+    }
+    String act = o.has("hidden_act") ? o.get("hidden_act").getAsString() : "gelu";
+    if (!act.equals("gelu")) {
+      throw new IOException(file + ": hidden_act \"" + act + "\" is not supported (gelu only)");
+    }
+    try {
+      return new BertConfig(
+          intField(o, "vocab_size", file),
+          intField(o, "hidden_size", file),
+          intField(o, "num_hidden_layers", file),
+          intField(o, "num_attention_heads", file),
+          intField(o, "intermediate_size", file),
+          intField(o, "max_position_embeddings", file),
+          o.has("type_vocab_size") ? o.get("type_vocab_size").getAsInt() : 2,
+          o.has("layer_norm_eps") ? o.get("layer_norm_eps").getAsFloat() : 1e-12f);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int intField(JsonObject o, String name, Path file) throws IOException {
+    if (!o.has(name)) {
+      throw new IOException(file + ": missing field \"" + name + "\"");
+    }
+    try {
+      return o.get(name).getAsInt();
+    } catch (RuntimeException e) {
+      throw new IOException(file + ": field \"" + name + "\" is not an integer", e);
+    }
+  }
+
+  /** The number of parameters of the encoder (embeddings and blocks, no pooler). */
+  public long parameterCount() {
+    long h = hiddenSize;
+    long emb = (long) vocabSize * h + (long) maxPositions * h + (long) typeVocabSize * h + 2 * h;
+    long attn = 4 * (h * h + h) + 2 * h;
+    long ffn = h * intermediateSize + intermediateSize + (long) intermediateSize * h + h + 2 * h;
+    return emb + numLayers * (attn + ffn);
+  }
+}

@@ -1,0 +1,117 @@
+package org.fedpeft.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.tensor.HostTensor;
+
+/**
+ * The frozen weights of a BERT encoder, keyed by Hugging Face parameter names without the {@code
+ * bert.} prefix (e.g. {@code encoder.layer.0.attention.self.query.weight}). Linear weights are
+ * stored as (out, in), as in PyTorch.
+ */
+public final class BertWeights {
+
+  /** The six adaptable linear modules of one block, relative to {@code encoder.layer.N.}. */
+  public static final List<String> LINEAR_MODULES =
+      List.of(
+          "attention.self.query",
+          "attention.self.key",
+          "attention.self.value",
+          "attention.output.dense",
+          "intermediate.dense",
+          "output.dense");
+
+  private final BertConfig config;
+  private final Map<String, HostTensor> tensors;
+
+  /**
+   * Checks that every tensor the encoder needs is present with the right shape.
+   *
+   * @throws IllegalArgumentException naming the first missing or misshapen tensor
+   */
+  public BertWeights(BertConfig config, Map<String, HostTensor> tensors, String source) {
+    this.config = config;
+    Map<String, HostTensor> kept = new LinkedHashMap<>();
+    for (var e : expectedShapes(config).entrySet()) {
+      HostTensor t = tensors.get(e.getKey());
+      if (t == null) {
+        throw new IllegalArgumentException(source + ": missing tensor " + e.getKey());
+      }
+      if (!Arrays.equals(t.shape(), e.getValue())) {
+        throw new IllegalArgumentException(
+            source
+                + ": tensor "
+                + e.getKey()
+                + " has shape "
+                + Arrays.toString(t.shape())
+                + ", expected "
+                + Arrays.toString(e.getValue()));
+      }
+      kept.put(e.getKey(), t);
+    }
+    this.tensors = Collections.unmodifiableMap(kept);
+  }
+
+  /** The name of a linear module of a block, e.g. {@code encoder.layer.3.attention.self.key}. */
+  public static String linearName(int layer, String module) {
+    return "encoder.layer." + layer + "." + module;
+  }
+
+  /** Every tensor name the encoder needs, with its shape, in a stable order. */
+  public static Map<String, long[]> expectedShapes(BertConfig c) {
+    long h = c.hiddenSize();
+    long f = c.intermediateSize();
+    Map<String, long[]> m = new LinkedHashMap<>();
+    m.put("embeddings.word_embeddings.weight", new long[] {c.vocabSize(), h});
+    m.put("embeddings.position_embeddings.weight", new long[] {c.maxPositions(), h});
+    m.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
+    m.put("embeddings.LayerNorm.weight", new long[] {h});
+    m.put("embeddings.LayerNorm.bias", new long[] {h});
+    for (int i = 0; i < c.numLayers(); i++) {
+      for (String mod : LINEAR_MODULES) {
+        long out = mod.equals("intermediate.dense") ? f : h;
+        long in = mod.equals("output.dense") ? f : h;
+        m.put(linearName(i, mod) + ".weight", new long[] {out, in});
+        m.put(linearName(i, mod) + ".bias", new long[] {out});
+      }
+      for (String ln : List.of("attention.output.LayerNorm", "output.LayerNorm")) {
+        m.put("encoder.layer." + i + "." + ln + ".weight", new long[] {h});
+        m.put("encoder.layer." + i + "." + ln + ".bias", new long[] {h});
+      }
+    }
+    return m;
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  /** The tensor of that name; throws naming it when absent. */
+  public HostTensor get(String name) {
+    HostTensor t = tensors.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("no tensor named " + name);
+    }
+    return t;
+  }
+
+  /** All tensors in a stable order. */
+  public Map<String, HostTensor> tensors() {
+    return tensors;
+  }
+
+  /** Names of every adaptable linear module, e.g. {@code encoder.layer.0.attention.self.query}. */
+  public List<String> linearModuleNames() {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < config.numLayers(); i++) {
+      for (String mod : LINEAR_MODULES) {
+        names.add(linearName(i, mod));
+      }
+    }
+    return names;
+  }
+}

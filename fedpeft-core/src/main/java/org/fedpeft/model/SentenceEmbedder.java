@@ -1,0 +1,73 @@
+package org.fedpeft.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.fedpeft.heads.Pooling;
+
+/**
+ * Sentence embeddings as sentence-transformers computes them for this model family: mean pooling
+ * over the attention mask, then L2 normalisation. Texts are sorted by length and batched so padding
+ * stays small; results come back in input order.
+ */
+public final class SentenceEmbedder {
+
+  private final BertEncoder encoder;
+  private final TextTokenizer tokenizer;
+  private final EncoderHooks hooks;
+
+  public SentenceEmbedder(BertEncoder encoder, TextTokenizer tokenizer, EncoderHooks hooks) {
+    this.encoder = encoder;
+    this.tokenizer = tokenizer;
+    this.hooks = hooks;
+  }
+
+  /** Embeds texts in batches of at most {@code batchSize}. */
+  public float[][] embed(List<String> texts, int batchSize) {
+    int n = texts.size();
+    long[][] tokens = new long[n][];
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      tokens[i] = tokenizer.encode(texts.get(i));
+      order.add(i);
+    }
+    order.sort(Comparator.comparingInt(i -> tokens[i].length));
+    float[][] out = new float[n][];
+    for (int start = 0; start < n; start += batchSize) {
+      List<Integer> idx = order.subList(start, Math.min(n, start + batchSize));
+      long[][] seqs = new long[idx.size()][];
+      for (int j = 0; j < seqs.length; j++) {
+        seqs[j] = tokens[idx.get(j)];
+      }
+      float[][] vecs = embedBatch(TokenBatch.pad(seqs));
+      for (int j = 0; j < seqs.length; j++) {
+        out[idx.get(j)] = vecs[j];
+      }
+    }
+    return out;
+  }
+
+  /** Embeddings of one padded batch, (batch, hidden). */
+  public float[][] embedBatch(TokenBatch batch) {
+    int hidden = encoder.config().hiddenSize();
+    try (NDScope scope = new NDScope();
+        NDManager step = encoder.manager().newSubManager()) {
+      scope.suppressNotUsedWarning();
+      Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+      NDArray ids = step.create(batch.ids(), shape);
+      NDArray mask = step.create(batch.mask(), shape);
+      NDArray h = encoder.forward(ids, mask, hooks, false);
+      NDArray e = Pooling.l2Normalize(Pooling.mean(h, mask));
+      float[] flat = e.toFloatArray();
+      float[][] rows = new float[batch.batchSize()][hidden];
+      for (int b = 0; b < rows.length; b++) {
+        System.arraycopy(flat, b * hidden, rows[b], 0, hidden);
+      }
+      return rows;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package org.fedpeft.model;
+
+/**
+ * Token ids of a batch, right-padded with id 0 to the longest sequence, and the matching attention
+ * mask (1 for real tokens, 0 for padding). Arrays are row-major (batch, seq).
+ *
+ * @param batchSize number of sequences
+ * @param seqLen length of the longest sequence
+ * @param ids token ids, {@code batchSize * seqLen}
+ * @param mask attention mask, {@code batchSize * seqLen}
+ */
+public record TokenBatch(int batchSize, int seqLen, long[] ids, long[] mask) {
+
+  /** Pads sequences of token ids into one batch. */
+  public static TokenBatch pad(long[][] sequences) {
+    int seq = 1;
+    for (long[] s : sequences) {
+      seq = Math.max(seq, s.length);
+    }
+    long[] ids = new long[sequences.length * seq];
+    long[] mask = new long[sequences.length * seq];
+    for (int b = 0; b < sequences.length; b++) {
+      System.arraycopy(sequences[b], 0, ids, b * seq, sequences[b].length);
+      for (int t = 0; t < sequences[b].length; t++) {
+        mask[b * seq + t] = 1;
+      }
+    }
+    return new TokenBatch(sequences.length, seq, ids, mask);
+  }
+}
