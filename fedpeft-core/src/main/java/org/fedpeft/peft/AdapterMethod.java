@@ -1,0 +1,27 @@
+package org.fedpeft.peft;
+
+import java.util.Map;
+import org.fedpeft.model.BertEncoder;
+
+/**
+ * A registered adapter method: parses its options and creates adapters on an encoder.
+ *
+ * <p>Options are flat string key/values (from the command line, a config file or a saved adapter's
+ * config), validated with the offending key named.
+ */
+public interface AdapterMethod {
+
+  /** The registry name, e.g. {@code lora}. */
+  String name();
+
+  /** One line for {@code --help} and {@code fedpeft info}. */
+  String description();
+
+  /**
+   * Creates an adapter on the encoder. Random initial values derive from {@code seed} only, so
+   * every client and the server build identical frozen parts from the shared run seed.
+   *
+   * @throws IllegalArgumentException naming an unknown or invalid option
+   */
+  Adapter create(Map<String, String> options, BertEncoder encoder, long seed);
+}

@@ -1,0 +1,109 @@
+package org.fedpeft.peft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.fedpeft.model.BertConfig;
+import org.fedpeft.model.BertWeights;
+
+/**
+ * Selects the linear modules an adapter attaches to, by name pattern.
+ *
+ * <p>Module names are Hugging Face's, e.g. {@code encoder.layer.3.attention.self.query}. A pattern
+ * matches as in Hugging Face PEFT: a module whose full name equals it or ends with {@code "." +
+ * pattern} ({@code query}, {@code value}, {@code attention.output.dense}; note that {@code
+ * output.dense} matches both the attention output and the FFN output, as in PEFT). A pattern with
+ * regular-expression characters must match a full name. fedpeft adds unambiguous aliases: {@code
+ * attention.output} (the attention output projection), {@code ffn.in} ({@code intermediate.dense}),
+ * {@code ffn.out} (the block's final {@code output.dense}) and {@code all-linear}.
+ */
+public final class TargetModules {
+
+  private static final Map<String, String> ALIASES =
+      Map.of(
+          "attention.output", "encoder\\.layer\\.\\d+\\.attention\\.output\\.dense",
+          "ffn.in", "encoder\\.layer\\.\\d+\\.intermediate\\.dense",
+          "ffn.out", "encoder\\.layer\\.\\d+\\.output\\.dense",
+          "all-linear", "encoder\\.layer\\.\\d+\\..*");
+
+  private TargetModules() {}
+
+  /** One selected module: block index and index into {@link BertWeights#LINEAR_MODULES}. */
+  public record Slot(int layer, int module) {
+    /** The Hugging Face module name. */
+    public String name() {
+      return BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(module));
+    }
+  }
+
+  /**
+   * The slots the patterns select, in (layer, module) order.
+   *
+   * @throws IllegalArgumentException if the list is empty, a regex is invalid, or a pattern matches
+   *     nothing
+   */
+  public static List<Slot> select(BertConfig config, List<String> patterns) {
+    if (patterns == null || patterns.isEmpty()) {
+      throw new IllegalArgumentException("target_modules must name at least one module");
+    }
+    List<Pattern> compiled = new ArrayList<>();
+    for (String p : patterns) {
+      compiled.add(compile(p));
+    }
+    List<Slot> slots = new ArrayList<>();
+    boolean[] used = new boolean[patterns.size()];
+    for (int layer = 0; layer < config.numLayers(); layer++) {
+      for (int m = 0; m < BertWeights.LINEAR_MODULES.size(); m++) {
+        String name = BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(m));
+        boolean hit = false;
+        for (int i = 0; i < patterns.size(); i++) {
+          if (matches(patterns.get(i), compiled.get(i), name)) {
+            used[i] = true;
+            hit = true;
+          }
+        }
+        if (hit) {
+          slots.add(new Slot(layer, m));
+        }
+      }
+    }
+    for (int i = 0; i < used.length; i++) {
+      if (!used[i]) {
+        throw new IllegalArgumentException(
+            "target_modules: \""
+                + patterns.get(i)
+                + "\" matches no linear module (names look like "
+                + BertWeights.linearName(0, "attention.self.query")
+                + "; aliases: "
+                + ALIASES.keySet().stream().sorted().toList()
+                + ")");
+      }
+    }
+    return slots;
+  }
+
+  private static Pattern compile(String p) {
+    String alias = ALIASES.get(p);
+    if (alias != null) {
+      return Pattern.compile(alias);
+    }
+    if (p.chars().anyMatch(c -> "*^$[](|\\+?{}".indexOf(c) >= 0)) {
+      try {
+        return Pattern.compile(p);
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException(
+            "target_modules: \"" + p + "\" is not a valid regular expression: " + e.getMessage());
+      }
+    }
+    return null;
+  }
+
+  private static boolean matches(String pattern, Pattern regex, String name) {
+    if (regex != null) {
+      return regex.matcher(name).matches();
+    }
+    return name.equals(pattern) || name.endsWith("." + pattern);
+  }
+}

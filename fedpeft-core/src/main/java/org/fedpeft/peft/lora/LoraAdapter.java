@@ -1,0 +1,153 @@
+package org.fedpeft.peft.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.fedpeft.model.BertConfig;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.BertWeights;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.Scope;
+import org.fedpeft.peft.TargetModules;
+
+/**
+ * LoRA on the target linear modules of a BERT encoder.
+ *
+ * <p>Tensor names are the module name plus {@code .lora_A} / {@code .lora_B}, e.g. {@code
+ * encoder.layer.0.attention.self.query.lora_A} (r x in) and {@code ...lora_B} (out x r). A is drawn
+ * as PyTorch's {@code kaiming_uniform_(a = sqrt(5))} draws it (uniform in +-1/sqrt(in)), from a
+ * generator seeded with the given seed, so the same seed gives the same A on every machine; B is
+ * zero, so the adapted model equals the base model at init. Both are GLOBAL.
+ */
+public final class LoraAdapter implements Adapter {
+
+  private final LoraConfig config;
+  private final NDManager manager;
+  private final NDArray[][] loraA;
+  private final NDArray[][] loraB;
+  private final List<AdapterTensor> tensors = new ArrayList<>();
+  private boolean enabled = true;
+  private boolean merged;
+
+  public LoraAdapter(LoraConfig config, BertEncoder encoder, long seed) {
+    this.config = config;
+    BertConfig bc = encoder.config();
+    this.manager = encoder.manager().newSubManager();
+    int mods = BertWeights.LINEAR_MODULES.size();
+    loraA = new NDArray[bc.numLayers()][mods];
+    loraB = new NDArray[bc.numLayers()][mods];
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (TargetModules.Slot slot : TargetModules.select(bc, config.targetModules())) {
+      Shape w = encoder.linearWeight(slot.layer(), slot.module()).getShape(); // (out, in)
+      long out = w.get(0);
+      long in = w.get(1);
+      float bound = (float) (1.0 / Math.sqrt(in));
+      float[] a = new float[Math.toIntExact(config.rank() * in)];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+      }
+      NDArray arrA = manager.create(a, new Shape(config.rank(), in));
+      NDArray arrB = manager.zeros(new Shape(out, config.rank()));
+      arrA.setRequiresGradient(config.trainA());
+      arrB.setRequiresGradient(true);
+      loraA[slot.layer()][slot.module()] = arrA;
+      loraB[slot.layer()][slot.module()] = arrB;
+      tensors.add(new AdapterTensor(slot.name() + ".lora_A", Scope.GLOBAL, config.trainA(), arrA));
+      tensors.add(new AdapterTensor(slot.name() + ".lora_B", Scope.GLOBAL, true, arrB));
+    }
+  }
+
+  public LoraConfig config() {
+    return config;
+  }
+
+  @Override
+  public String method() {
+    return "lora";
+  }
+
+  @Override
+  public List<AdapterTensor> tensors() {
+    return tensors;
+  }
+
+  @Override
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  @Override
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  @Override
+  public NDArray linearDelta(int layer, int module, NDArray input, boolean training) {
+    NDArray a = loraA[layer][module];
+    if (a == null || !enabled || merged) {
+      return null;
+    }
+    NDArray x = input;
+    if (training && config.dropout() > 0) {
+      x = x.getNDArrayInternal().dropout(x, config.dropout(), true).singletonOrThrow();
+    }
+    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, r)
+    NDArray up =
+        down.getNDArrayInternal().linear(down, loraB[layer][module], null).singletonOrThrow();
+    return up.mul(config.scaling()); // (b, s, out)
+  }
+
+  /** The weight change (alpha / r) B A of one module, (out, in); null if not targeted. */
+  public NDArray deltaWeight(int layer, int module) {
+    NDArray a = loraA[layer][module];
+    return a == null ? null : loraB[layer][module].matMul(a).mul(config.scaling());
+  }
+
+  @Override
+  public void merge(BertEncoder encoder) {
+    if (merged) {
+      throw new IllegalStateException("lora adapter is already merged");
+    }
+    applyToWeights(encoder, 1);
+    merged = true;
+  }
+
+  @Override
+  public void unmerge(BertEncoder encoder) {
+    if (!merged) {
+      throw new IllegalStateException("lora adapter is not merged");
+    }
+    applyToWeights(encoder, -1);
+    merged = false;
+  }
+
+  private void applyToWeights(BertEncoder encoder, int sign) {
+    for (int l = 0; l < loraA.length; l++) {
+      for (int m = 0; m < loraA[l].length; m++) {
+        if (loraA[l][m] == null) {
+          continue;
+        }
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          NDArray d = deltaWeight(l, m);
+          NDArray w = encoder.linearWeight(l, m);
+          if (sign > 0) {
+            w.addi(d);
+          } else {
+            w.subi(d);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,26 @@
+package org.fedpeft.peft.lora;
+
+import java.util.Map;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterMethod;
+
+/** Registers LoRA as adapter method {@code lora}. */
+public final class LoraMethod implements AdapterMethod {
+
+  @Override
+  public String name() {
+    return "lora";
+  }
+
+  @Override
+  public String description() {
+    return "LoRA: y = Wx + (alpha/r) B A x on the target modules; options rank, alpha, dropout,"
+        + " targets, train_a";
+  }
+
+  @Override
+  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
+    return new LoraAdapter(LoraConfig.fromOptions(options), encoder, seed);
+  }
+}

@@ -1,0 +1,200 @@
+package org.fedpeft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.fedpeft.model.TokenBatch;
+import org.fedpeft.peft.AdapterTensor;
+
+/**
+ * Trains the trainable tensors of a {@link ClassifierModel} with AdamW, warm-up and linear or
+ * cosine decay, and global gradient-norm clipping, on cross-entropy.
+ *
+ * <p>Each step runs inside an {@link NDScope} and a per-step {@link NDManager}, so every
+ * intermediate array is freed when the step ends and memory stays flat. Batch order comes from a
+ * generator seeded with {@link TrainConfig#seed()} (a fresh permutation per epoch) and dropout from
+ * the engine's generator, re-seeded at every step from the same seed, so a run is reproducible.
+ */
+public final class LocalTrainer {
+
+  private final ClassifierModel model;
+  private final Engine engine;
+
+  public LocalTrainer(ClassifierModel model, Engine engine) {
+    this.model = model;
+    this.engine = engine;
+  }
+
+  /** The batches of a run: example indices per step, from the seed. */
+  public static int[][] batchPlan(int numExamples, TrainConfig config) {
+    if (numExamples < 1) {
+      throw new IllegalArgumentException("no training examples");
+    }
+    int bs = Math.min(config.batchSize(), numExamples);
+    int[][] plan = new int[config.steps()][];
+    int[] perm = null;
+    int pos = numExamples;
+    int epoch = 0;
+    for (int s = 0; s < plan.length; s++) {
+      int[] batch = new int[bs];
+      for (int i = 0; i < bs; i++) {
+        if (pos == numExamples) {
+          perm = permutation(numExamples, new SplittableRandom(config.seed()).split(), epoch++);
+          pos = 0;
+        }
+        batch[i] = perm[pos++];
+      }
+      plan[s] = batch;
+    }
+    return plan;
+  }
+
+  private static int[] permutation(int n, SplittableRandom base, int epoch) {
+    SplittableRandom rng =
+        new SplittableRandom(base.nextLong() ^ (0x9E3779B97F4A7C15L * (epoch + 1)));
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  /**
+   * Runs {@link TrainConfig#steps()} optimiser steps.
+   *
+   * @return the mean training loss over the steps
+   * @throws IllegalStateException if the loss becomes NaN or infinite (naming the step)
+   */
+  public double train(
+      EncodedExamples data, TrainConfig config, AdamW optimizer, TrainListener listener) {
+    List<AdapterTensor> params = model.trainableTensors();
+    if (params.isEmpty()) {
+      throw new IllegalStateException("the model has no trainable tensors");
+    }
+    int[][] plan = batchPlan(data.size(), config);
+    double lossSum = 0;
+    for (int s = 0; s < plan.length; s++) {
+      engine.setRandomSeed((int) (config.seed() * 31 + s));
+      float lr = config.learningRateAt(s);
+      float[] lossAcc = step(data, plan[s], params, optimizer, lr, config);
+      if (!Float.isFinite(lossAcc[0])) {
+        throw new IllegalStateException(
+            "training diverged: loss is " + lossAcc[0] + " at step " + (s + 1));
+      }
+      lossSum += lossAcc[0];
+      listener.onStep(s + 1, plan.length, lossAcc[0], lossAcc[1], lr);
+    }
+    return lossSum / plan.length;
+  }
+
+  private float[] step(
+      EncodedExamples data,
+      int[] indices,
+      List<AdapterTensor> params,
+      AdamW optimizer,
+      float lr,
+      TrainConfig config) {
+    try (NDScope scope = new NDScope();
+        NDManager stepManager = model.encoder().manager().newSubManager()) {
+      scope.suppressNotUsedWarning();
+      TokenBatch batch = data.batch(indices);
+      Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+      NDArray ids = stepManager.create(batch.ids(), shape);
+      NDArray mask = stepManager.create(batch.mask(), shape);
+      NDArray labels = stepManager.create(data.labelsOf(indices));
+      float loss;
+      float acc;
+      try (GradientCollector gc = engine.newGradientCollector()) {
+        NDArray logits = model.logits(ids, mask, true);
+        NDArray lossArr = crossEntropy(logits, labels);
+        gc.backward(lossArr);
+        loss = lossArr.getFloat();
+        acc = accuracy(logits, labels);
+      }
+      float scale = 1f;
+      if (config.maxGradNorm() > 0) {
+        double norm = Math.sqrt(gradSquaredNorm(params));
+        if (norm > config.maxGradNorm()) {
+          scale = (float) (config.maxGradNorm() / (norm + 1e-6));
+        }
+      }
+      optimizer.step(params, lr, config.weightDecay(), scale);
+      zeroGradients(params);
+      return new float[] {loss, acc};
+    }
+  }
+
+  /** Mean cross-entropy of logits (batch, labels) against int64 labels (batch). */
+  public static NDArray crossEntropy(NDArray logits, NDArray labels) {
+    NDArray logp = logits.logSoftmax(-1);
+    NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(DataType.FLOAT32, false);
+    return logp.mul(oneHot).sum(new int[] {1}).mean().neg();
+  }
+
+  private static float accuracy(NDArray logits, NDArray labels) {
+    long[] pred = logits.argMax(-1).toLongArray();
+    long[] gold = labels.toLongArray();
+    int ok = 0;
+    for (int i = 0; i < pred.length; i++) {
+      if (pred[i] == gold[i]) {
+        ok++;
+      }
+    }
+    return (float) ok / pred.length;
+  }
+
+  /** The squared global L2 norm of the gradients. */
+  static double gradSquaredNorm(List<AdapterTensor> params) {
+    double s = 0;
+    for (AdapterTensor p : params) {
+      NDArray g = p.array().getGradient();
+      s += g.square().sum().getFloat();
+    }
+    return s;
+  }
+
+  static void zeroGradients(List<AdapterTensor> params) {
+    for (AdapterTensor p : params) {
+      NDArray g = p.array().getGradient();
+      g.subi(g);
+    }
+  }
+
+  /** Loss and accuracy on examples, in batches, without dropout or gradients. */
+  public Evaluation evaluate(EncodedExamples data, int batchSize) {
+    double lossSum = 0;
+    int correct = 0;
+    int n = data.size();
+    for (int start = 0; start < n; start += batchSize) {
+      int[] idx = new int[Math.min(batchSize, n - start)];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = start + i;
+      }
+      try (NDScope scope = new NDScope();
+          NDManager stepManager = model.encoder().manager().newSubManager()) {
+        scope.suppressNotUsedWarning();
+        TokenBatch batch = data.batch(idx);
+        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+        NDArray ids = stepManager.create(batch.ids(), shape);
+        NDArray mask = stepManager.create(batch.mask(), shape);
+        NDArray labels = stepManager.create(data.labelsOf(idx));
+        NDArray logits = model.logits(ids, mask, false);
+        lossSum += crossEntropy(logits, labels).getFloat() * idx.length;
+        correct += Math.round(accuracy(logits, labels) * idx.length);
+      }
+    }
+    return new Evaluation(lossSum / n, (double) correct / n, n);
+  }
+}

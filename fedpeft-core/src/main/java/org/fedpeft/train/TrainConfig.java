@@ -1,0 +1,85 @@
+package org.fedpeft.train;
+
+/**
+ * Settings of local training.
+ *
+ * @param steps optimiser steps to take, at least 1
+ * @param batchSize examples per step, at least 1
+ * @param learningRate peak learning rate, positive
+ * @param weightDecay decoupled (AdamW) weight decay, not applied to biases, at least 0
+ * @param warmupSteps steps of linear warm-up from 0 to the peak, at least 0
+ * @param schedule decay after warm-up
+ * @param maxGradNorm clip the global gradient L2 norm to this; 0 disables clipping
+ * @param seed seed of batch order and dropout
+ */
+public record TrainConfig(
+    int steps,
+    int batchSize,
+    float learningRate,
+    float weightDecay,
+    int warmupSteps,
+    Schedule schedule,
+    float maxGradNorm,
+    long seed) {
+
+  /** Learning-rate decay after warm-up. */
+  public enum Schedule {
+    /** Linear decay to 0 at the last step. */
+    LINEAR,
+    /** Half-cosine decay to 0 at the last step. */
+    COSINE,
+    /** The peak rate throughout. */
+    CONSTANT
+  }
+
+  /** Validates every field, naming the one that is wrong. */
+  public TrainConfig {
+    if (steps < 1) {
+      throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch_size must be at least 1, got " + batchSize);
+    }
+    if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+      throw new IllegalArgumentException("learning_rate must be positive, got " + learningRate);
+    }
+    if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+      throw new IllegalArgumentException("weight_decay must be >= 0, got " + weightDecay);
+    }
+    if (warmupSteps < 0) {
+      throw new IllegalArgumentException("warmup_steps must be >= 0, got " + warmupSteps);
+    }
+    if (schedule == null) {
+      throw new IllegalArgumentException("schedule must be given");
+    }
+    if (!(maxGradNorm >= 0) || !Float.isFinite(maxGradNorm)) {
+      throw new IllegalArgumentException("max_grad_norm must be >= 0, got " + maxGradNorm);
+    }
+  }
+
+  /** The learning rate at a 0-based step. */
+  public float learningRateAt(int step) {
+    if (step < warmupSteps) {
+      return learningRate * (step + 1) / (warmupSteps + 1);
+    }
+    int decaySteps = Math.max(1, steps - warmupSteps);
+    double progress = Math.min(1.0, (double) (step - warmupSteps) / decaySteps);
+    return switch (schedule) {
+      case CONSTANT -> learningRate;
+      case LINEAR -> (float) (learningRate * (1 - progress));
+      case COSINE -> (float) (learningRate * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    };
+  }
+
+  /** A copy with another number of steps. */
+  public TrainConfig withSteps(int newSteps) {
+    return new TrainConfig(
+        newSteps, batchSize, learningRate, weightDecay, warmupSteps, schedule, maxGradNorm, seed);
+  }
+
+  /** A copy with another seed. */
+  public TrainConfig withSeed(long newSeed) {
+    return new TrainConfig(
+        steps, batchSize, learningRate, weightDecay, warmupSteps, schedule, maxGradNorm, newSeed);
+  }
+}

@@ -1,0 +1,19 @@
+package org.fedpeft.train;
+
+/** Receives progress of local training (for progress bars and metrics files). */
+public interface TrainListener {
+
+  /** A listener that ignores everything. */
+  TrainListener NONE = new TrainListener() {};
+
+  /**
+   * After each optimiser step.
+   *
+   * @param step 1-based step number
+   * @param totalSteps steps in this run
+   * @param loss mean loss of the step's batch
+   * @param accuracy accuracy of the step's batch
+   * @param learningRate the rate used
+   */
+  default void onStep(int step, int totalSteps, float loss, float accuracy, float learningRate) {}
+}

@@ -1,0 +1,229 @@
+package org.fedpeft.peft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.TextTokenizer;
+import org.fedpeft.model.TinyModels;
+import org.fedpeft.model.TokenBatch;
+import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.train.AdamW;
+import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.train.LocalTrainer;
+import org.fedpeft.train.TrainConfig;
+import org.fedpeft.train.TrainListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The checks every adapter method must pass, run over each registered configuration on a tiny
+ * random BERT. A new method adds its configurations to {@link #methods()}.
+ */
+class AdapterConformanceTest {
+
+  static Engine engine;
+  static NDManager root;
+  static BertEncoder encoder;
+  static TextTokenizer tokenizer;
+  static TokenBatch batch;
+  static EncodedExamples data;
+
+  /** (method name, options) of every configuration under test. */
+  static Stream<Arguments> methods() {
+    return Stream.of(
+        Arguments.of("lora", Map.of("rank", "4", "alpha", "8", "targets", "query+value")),
+        Arguments.of(
+            "lora", Map.of("rank", "2", "targets", "all-linear", "dropout", "0.0", "alpha", "3")),
+        Arguments.of(
+            "lora", Map.of("rank", "3", "targets", "key+ffn.in+ffn.out", "train_a", "false")));
+  }
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    engine = Engines.pytorch();
+    root = engine.newBaseManager();
+    PretrainedModel pm = TinyModels.tiny(11);
+    encoder = new BertEncoder(pm.weights(), root);
+    tokenizer = pm.newTokenizer();
+    List<String> texts =
+        List.of(
+            "a small animal",
+            "a tool for cutting wood",
+            "to move quickly on foot",
+            "the colour of the sky on a clear day, often seen over the sea");
+    batch = tokenizer.encodeBatch(texts);
+    data = EncodedExamples.encode(tokenizer, texts, new int[] {0, 1, 2, 1});
+  }
+
+  @AfterAll
+  static void tearDown() {
+    tokenizer.close();
+    encoder.close();
+    root.close();
+  }
+
+  static float[] hidden(EncoderHooks hooks) {
+    try (NDScope scope = new NDScope();
+        NDManager m = root.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      Shape s = new Shape(batch.batchSize(), batch.seqLen());
+      return encoder
+          .forward(m.create(batch.ids(), s), m.create(batch.mask(), s), hooks, false)
+          .toFloatArray();
+    }
+  }
+
+  static Adapter create(String method, Map<String, String> options, long seed) {
+    return AdapterRegistry.get(method).create(options, encoder, seed);
+  }
+
+  /** Gives every trainable tensor non-zero values, so the adapter changes the model. */
+  static void perturb(Adapter a, long seed) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    for (AdapterTensor t : a.tensors()) {
+      float[] d = new float[(int) t.array().size()];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = (float) (rng.nextDouble() - 0.5) * 0.2f;
+      }
+      t.array().set(d);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("methods")
+  void equalsBaseModelAtInit(String method, Map<String, String> options) {
+    float[] base = hidden(EncoderHooks.NONE);
+    try (Adapter a = create(method, options, 1)) {
+      assertArrayEquals(base, hidden(a));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("methods")
+  void disabledAdapterIsExactlyTheBaseModel(String method, Map<String, String> options) {
+    float[] base = hidden(EncoderHooks.NONE);
+    try (Adapter a = create(method, options, 1)) {
+      perturb(a, 5);
+      assertNotEquals(base[0], hidden(a)[0], "a perturbed adapter must change the model");
+      a.setEnabled(false);
+      assertArrayEquals(base, hidden(a));
+      a.setEnabled(true);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("methods")
+  void sameSeedSameInit(String method, Map<String, String> options) {
+    try (Adapter a = create(method, options, 3);
+        Adapter b = create(method, options, 3);
+        Adapter c = create(method, options, 4)) {
+      assertEquals(a.state(), b.state());
+      assertNotEquals(a.state(), c.state());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("methods")
+  void trainingChangesOnlyTrainableTensors(String method, Map<String, String> options)
+      throws Exception {
+    Map<String, HostTensor> frozenBefore = frozenWeights();
+    try (Adapter a = create(method, options, 1);
+        ClassificationHead head = new ClassificationHead(root, 32, 3, 2);
+        AdamW opt = new AdamW(root)) {
+      ClassifierModel model = new ClassifierModel(encoder, a, head);
+      Map<String, HostTensor> before = model.state();
+      TrainConfig cfg = new TrainConfig(3, 4, 1e-2f, 0f, 0, TrainConfig.Schedule.CONSTANT, 0f, 9);
+      new LocalTrainer(model, engine).train(data, cfg, opt, TrainListener.NONE);
+      Map<String, HostTensor> after = model.state();
+      for (AdapterTensor t : model.tensors()) {
+        boolean changed = !before.get(t.name()).equals(after.get(t.name()));
+        assertEquals(t.trainable(), changed, t.name() + " changed=" + changed);
+      }
+    }
+    assertEquals(frozenBefore, frozenWeights(), "frozen encoder weights must not change");
+  }
+
+  @ParameterizedTest
+  @MethodSource("methods")
+  void mergeThenUnmergeRestores(String method, Map<String, String> options) {
+    Map<String, HostTensor> weights = frozenWeights();
+    try (Adapter a = create(method, options, 1)) {
+      perturb(a, 8);
+      float[] adapted = hidden(a);
+      try {
+        a.merge(encoder);
+      } catch (UnsupportedOperationException e) {
+        return; // a method that cannot merge says so
+      }
+      float[] merged = hidden(a);
+      assertClose(adapted, merged, 1e-5, "merged model equals the adapted model");
+      a.unmerge(encoder);
+      Map<String, HostTensor> restored = frozenWeights();
+      for (var e : weights.entrySet()) {
+        assertClose(e.getValue().data(), restored.get(e.getKey()).data(), 1e-6, e.getKey());
+      }
+      assertClose(adapted, hidden(a), 1e-5, "unmerged adapter works as before");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("methods")
+  void saveThenLoadIsExact(String method, Map<String, String> options) {
+    try (Adapter a = create(method, options, 1);
+        Adapter b = create(method, options, 2)) {
+      perturb(a, 13);
+      Map<String, HostTensor> saved = a.state();
+      b.loadState(saved);
+      assertEquals(saved, b.state());
+      assertArrayEquals(hidden(a), hidden(b));
+    }
+  }
+
+  static Map<String, HostTensor> frozenWeights() {
+    Map<String, HostTensor> m = new java.util.LinkedHashMap<>();
+    for (String name : new ArrayList<>(encoderWeightNames())) {
+      m.put(name, Adapter.Tensors.toHost(encoder.weight(name)));
+    }
+    return m;
+  }
+
+  static List<String> encoderWeightNames() {
+    return List.of(
+        "encoder.layer.0.attention.self.query.weight",
+        "encoder.layer.0.attention.self.key.weight",
+        "encoder.layer.1.attention.self.value.weight",
+        "encoder.layer.1.attention.output.dense.weight",
+        "encoder.layer.0.intermediate.dense.weight",
+        "encoder.layer.1.output.dense.weight",
+        "embeddings.word_embeddings.weight",
+        "encoder.layer.1.output.LayerNorm.weight");
+  }
+
+  static void assertClose(float[] a, float[] b, double tol, String what) {
+    assertEquals(a.length, b.length);
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    assertTrue(max <= tol, what + ": max difference " + max);
+  }
+}
