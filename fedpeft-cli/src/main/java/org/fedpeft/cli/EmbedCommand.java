@@ -1,0 +1,87 @@
+package org.fedpeft.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.SentenceEmbedder;
+import org.fedpeft.model.TextTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fedpeft embed}: sentence embeddings as JSON arrays. */
+@Command(
+    name = "embed",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Prints one JSON array per text: its sentence embedding (mean pooling over the attention"
+          + " mask, L2-normalised, inputs truncated at the model's maximum length, 256 tokens for"
+          + " the bundled model).",
+      "Texts come from the arguments, or one per line on standard input when there are none."
+    })
+public final class EmbedCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin ModelOption model;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Texts to embed.")
+  List<String> texts = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    if (batchSize < 1) {
+      throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
+    }
+    List<String> input = texts;
+    if (input.isEmpty()) {
+      input = new ArrayList<>();
+      BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        input.add(line);
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (input.isEmpty()) {
+      return 0;
+    }
+    PretrainedModel pm = model.load();
+    try (NDManager root = Engines.pytorch().newBaseManager();
+        BertEncoder encoder = new BertEncoder(pm.weights(), root);
+        TextTokenizer tok = pm.newTokenizer()) {
+      SentenceEmbedder embedder = new SentenceEmbedder(encoder, tok, EncoderHooks.NONE);
+      for (int start = 0; start < input.size(); start += 256) {
+        List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
+        for (float[] e : embedder.embed(chunk, batchSize)) {
+          StringBuilder sb = new StringBuilder("[");
+          for (int j = 0; j < e.length; j++) {
+            if (j > 0) {
+              sb.append(',');
+            }
+            sb.append(e[j]);
+          }
+          out.println(sb.append(']'));
+        }
+      }
+      out.flush();
+    }
+    return 0;
+  }
+}
