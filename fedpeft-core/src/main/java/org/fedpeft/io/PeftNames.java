@@ -90,7 +90,7 @@ public final class PeftNames {
      * rank_pattern} against it, for example {@code encoder.layer.3.attention.self.query}.
      */
     public String modulePath() {
-      return encoderPrefix + "encoder.layer." + layer + "." + modulePath(module);
+      return encoderPrefix + "encoder.layer." + layer + "." + PeftNames.modulePath(module);
     }
   }
 
