@@ -212,10 +212,7 @@ public final class PeftAdapterConfig {
         throw new IOException("unexpected content after the JSON value at " + reader.getPath());
       }
     } catch (IOException | RuntimeException e) {
-      String message = String.valueOf(e.getMessage());
-      int see = message.indexOf("\nSee ");
-      throw new IllegalArgumentException(
-          "not valid JSON: " + (see >= 0 ? message.substring(0, see) : message), e);
+      throw new IllegalArgumentException("not valid JSON: " + StrictJson.cleanMessage(e), e);
     }
     if (element == null || !element.isJsonObject()) {
       throw new IllegalArgumentException("not a JSON object but " + element);

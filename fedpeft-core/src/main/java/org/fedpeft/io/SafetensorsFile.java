@@ -246,7 +246,15 @@ public final class SafetensorsFile {
         throw new SafetensorsFormatException(
             source, "duplicate tensor name '" + e.key + "' in the header");
       }
-      throw new SafetensorsFormatException(source, "header has a " + e.getMessage());
+      if (METADATA_KEY.equals(e.topKey)) {
+        throw new SafetensorsFormatException(
+            source, "duplicate key '" + e.key + "' in " + METADATA_KEY);
+      }
+      if (e.topKey != null) {
+        throw new SafetensorsFormatException(
+            source, "tensor '" + e.topKey + "': duplicate key '" + e.key + "' in its entry");
+      }
+      throw new SafetensorsFormatException(source, "duplicate key '" + e.key + "' in the header");
     }
     if (!(root instanceof Map<?, ?> rootMap)) {
       throw new SafetensorsFormatException(

@@ -53,12 +53,19 @@ final class StrictJson {
 
   /** An object has the same key twice; {@code path} is where the object sits ("" for the root). */
   static final class DuplicateKey extends Exception {
+    /** The JSON path of the object holding the key ("" for the root). */
     final String path;
+
+    /** The root-level key under which the duplicate sits (null when it is at the root). */
+    final String topKey;
+
+    /** The repeated key. */
     final String key;
 
-    DuplicateKey(String path, String key) {
+    DuplicateKey(String path, String topKey, String key) {
       super("duplicate key '" + key + "'" + (path.isEmpty() ? "" : " in " + path));
       this.path = path;
+      this.topKey = topKey;
       this.key = key;
     }
   }
@@ -68,7 +75,7 @@ final class StrictJson {
     JsonReader reader = new JsonReader(new StringReader(text));
     reader.setStrictness(Strictness.STRICT);
     try {
-      Object value = read(reader, "");
+      Object value = read(reader, "", null);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new SyntaxError("unexpected content after the JSON value at " + reader.getPath());
       }
@@ -95,7 +102,8 @@ final class StrictJson {
     }
   }
 
-  private static Object read(JsonReader reader, String path) throws IOException, DuplicateKey {
+  private static Object read(JsonReader reader, String path, String topKey)
+      throws IOException, DuplicateKey {
     JsonToken token = reader.peek();
     switch (token) {
       case BEGIN_OBJECT:
@@ -105,9 +113,14 @@ final class StrictJson {
           while (reader.hasNext()) {
             String key = reader.nextName();
             if (map.containsKey(key)) {
-              throw new DuplicateKey(path, key);
+              throw new DuplicateKey(path, topKey, key);
             }
-            map.put(key, read(reader, path.isEmpty() ? key : path + "." + key));
+            map.put(
+                key,
+                read(
+                    reader,
+                    path.isEmpty() ? key : path + "." + key,
+                    topKey == null ? key : topKey));
           }
           reader.endObject();
           return map;
@@ -117,7 +130,7 @@ final class StrictJson {
           List<Object> list = new ArrayList<>();
           reader.beginArray();
           while (reader.hasNext()) {
-            list.add(read(reader, path + "[" + list.size() + "]"));
+            list.add(read(reader, path + "[" + list.size() + "]", topKey));
           }
           reader.endArray();
           return list;
@@ -136,9 +149,17 @@ final class StrictJson {
     }
   }
 
-  private static String cleanMessage(Exception e) {
+  /** Gson's message without its troubleshooting link and its advice to parse leniently. */
+  static String cleanMessage(Exception e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     int see = message.indexOf("\nSee ");
-    return see >= 0 ? message.substring(0, see) : message;
+    if (see >= 0) {
+      message = message.substring(0, see);
+    }
+    String advice = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept ";
+    if (message.startsWith(advice)) {
+      message = message.substring(advice.length());
+    }
+    return message;
   }
 }

@@ -325,13 +325,20 @@ class SafetensorsMalformedTest {
         withData(
             "{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}",
             8),
-        "duplicate key 'dtype' in w");
+        "tensor 'w': duplicate key 'dtype' in its entry");
   }
 
   @Test
   void duplicateMetadata() throws IOException {
     assertRejected(
         withData("{\"__metadata__\":{},\"__metadata__\":{}," + W + "}", 8),
-        "duplicate key '__metadata__'");
+        "duplicate key '__metadata__' in the header");
+  }
+
+  @Test
+  void duplicateMetadataKey() throws IOException {
+    assertRejected(
+        withData("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}," + W + "}", 8),
+        "duplicate key 'a' in __metadata__");
   }
 }
