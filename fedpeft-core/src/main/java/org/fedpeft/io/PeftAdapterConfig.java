@@ -79,6 +79,7 @@ public final class PeftAdapterConfig {
                   "alpha_pattern",
                   "use_rslora",
                   "use_dora",
+                  "exclude_modules",
                   FEDPEFT_KEY)));
 
   private static final Set<String> BIAS_VALUES = Set.of("none", "all", "lora_only");
@@ -175,6 +176,12 @@ public final class PeftAdapterConfig {
     }
     this.rankPattern = Collections.unmodifiableMap(rankMap());
     this.alphaPattern = Collections.unmodifiableMap(alphaMap());
+    JsonElement exclude = get("exclude_modules");
+    if (isString(exclude)) {
+      compile("exclude_modules", exclude.getAsString());
+    } else if (!exclude.isJsonNull()) {
+      stringList("exclude_modules", exclude);
+    }
     JsonElement fedpeft = get(FEDPEFT_KEY);
     if (!fedpeft.isJsonNull() && !fedpeft.isJsonObject()) {
       throw new IllegalArgumentException(
@@ -378,14 +385,34 @@ public final class PeftAdapterConfig {
   /**
    * Whether PEFT would put a LoRA layer on the module with this path (relative to the model, for
    * example {@code encoder.layer.0.attention.self.query}), following PEFT's {@code
-   * check_target_module_exists}: a regex must match the whole path; a list entry must equal the
-   * path or be a dot-separated suffix of it; {@code layers_to_transform} then filters by the layer
-   * index found with {@code layers_pattern}.
+   * check_target_module_exists}: modules matched by {@code exclude_modules} or lying inside a
+   * {@code modules_to_save} module are never targeted; a {@code target_modules} regex must match
+   * the whole path; a list entry must equal the path or be a dot-separated suffix of it, and then
+   * {@code layers_to_transform} filters by the first layer index found with {@code layers_pattern}.
    *
    * @param modulePath the module path
    * @return whether the module is targeted
    */
   public boolean targets(String modulePath) {
+    JsonElement exclude = get("exclude_modules");
+    if (isString(exclude)) {
+      if (compile("exclude_modules", exclude.getAsString()).matcher(modulePath).matches()) {
+        return false;
+      }
+    } else if (exclude.isJsonArray()) {
+      for (String e : stringList("exclude_modules", exclude)) {
+        if (modulePath.equals(e) || modulePath.endsWith("." + e)) {
+          return false;
+        }
+      }
+    }
+    for (String m : modulesToSave) {
+      if (compile("modules_to_save", "(^|.*\\.)" + m + "($|\\..*)")
+          .matcher(modulePath)
+          .lookingAt()) {
+        return false;
+      }
+    }
     if (targetModulesRegex != null) {
       return compile("target_modules", targetModulesRegex).matcher(modulePath).matches();
     }
@@ -404,10 +431,10 @@ public final class PeftAdapterConfig {
     }
     Integer index = null;
     if (layersPattern.isEmpty()) {
-      index = layerIndex(Pattern.compile(".*\\.[^.]*\\.(\\d+)\\."), modulePath);
+      index = layerIndex(Pattern.compile(".*?\\.[^.]*\\.(\\d+)\\."), modulePath);
     } else {
       for (String p : layersPattern) {
-        index = layerIndex(compile("layers_pattern", ".*\\." + p + "\\.(\\d+)\\."), modulePath);
+        index = layerIndex(compile("layers_pattern", ".*?\\." + p + "\\.(\\d+)\\."), modulePath);
         if (index != null) {
           break;
         }
@@ -418,7 +445,7 @@ public final class PeftAdapterConfig {
 
   /**
    * The rank of the module with this path: the first {@code rank_pattern} key that matches it as
-   * PEFT does ({@code re.match(r"(.*\.)?" + key + "$", path)}), else {@link #r()}.
+   * PEFT does ({@code re.match(r"(.*\.)?(" + key + ")$", path)}), else {@link #r()}.
    *
    * @param modulePath the module path, for example {@code encoder.layer.0.attention.self.query}
    * @return the rank
@@ -757,7 +784,7 @@ public final class PeftAdapterConfig {
     }
     for (Map.Entry<String, JsonElement> entry : e.getAsJsonObject().entrySet()) {
       out.put(entry.getKey(), positiveInt("rank_pattern." + entry.getKey(), entry.getValue()));
-      compile("rank_pattern", "(.*\\.)?" + entry.getKey() + "$");
+      compile("rank_pattern", "(.*\\.)?(" + entry.getKey() + ")$");
     }
     return out;
   }
@@ -774,14 +801,14 @@ public final class PeftAdapterConfig {
     }
     for (Map.Entry<String, JsonElement> entry : e.getAsJsonObject().entrySet()) {
       out.put(entry.getKey(), number("alpha_pattern." + entry.getKey(), entry.getValue()));
-      compile("alpha_pattern", "(.*\\.)?" + entry.getKey() + "$");
+      compile("alpha_pattern", "(.*\\.)?(" + entry.getKey() + ")$");
     }
     return out;
   }
 
   private static String patternKey(Set<String> keys, String field, String modulePath) {
     for (String key : keys) {
-      if (compile(field, "(.*\\.)?" + key + "$").matcher(modulePath).lookingAt()) {
+      if (compile(field, "(.*\\.)?(" + key + ")$").matcher(modulePath).lookingAt()) {
         return key;
       }
     }

@@ -85,7 +85,6 @@ class PeftAdapterConfigTest {
         List.of(
             "auto_mapping",
             "eva_config",
-            "exclude_modules",
             "layer_replication",
             "loftq_config",
             "lora_bias",
@@ -168,6 +167,7 @@ class PeftAdapterConfigTest {
     cases.put("\"rank_pattern\": {\"query\": 0}", "field 'rank_pattern.query' must be positive");
     cases.put("\"layers_to_transform\": [-1]", "field 'layers_to_transform' must not be negative");
     cases.put("\"fedpeft\": [1]", "field 'fedpeft' must be a JSON object");
+    cases.put("\"exclude_modules\": 3", "field 'exclude_modules' must be a list of strings");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       String field = c.getKey().substring(1, c.getKey().indexOf('"', 1));
       JsonObject json = PeftAdapterConfig.parse(PEFT_WRITTEN).toJson();
@@ -216,6 +216,18 @@ class PeftAdapterConfigTest {
             .layersPattern("block")
             .build()
             .targets("encoder.layer.1.attention.self.query"));
+
+    // Modules inside modules_to_save and exclude_modules are never targeted.
+    PeftAdapterConfig saved =
+        PeftAdapterConfig.builder(8, 16, List.of("dense")).modulesToSave(List.of("pooler")).build();
+    assertTrue(saved.targets("encoder.layer.0.output.dense"));
+    assertFalse(saved.targets("pooler.dense"));
+    PeftAdapterConfig excluded =
+        saved.toBuilder()
+            .set("exclude_modules", JsonParser.parseString("[\"output.dense\"]"))
+            .build();
+    assertFalse(excluded.targets("encoder.layer.0.output.dense"));
+    assertTrue(excluded.targets("encoder.layer.0.intermediate.dense"));
 
     PeftAdapterConfig regex =
         c.toBuilder().targetModulesRegex(".*\\.attention\\.self\\.(query|value)").build();

@@ -147,6 +147,40 @@ class SafetensorsRoundTripTest {
     assertEquals(2f, buf.getFloat((int) (8 + n + 8)));
   }
 
+  /**
+   * The expected outputs of the reference implementation's own serialization tests
+   * (huggingface/safetensors, safetensors/src/tensor.rs, test_serialization and
+   * test_serialization_forced_alignement): six floats 0..5, no metadata.
+   */
+  @Test
+  void matchesTheReferenceImplementationByteForByte() {
+    float[] values = {0f, 1f, 2f, 3f, 4f, 5f};
+    byte[] data = new byte[24];
+    ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
+
+    byte[] expected1 =
+        SafetensorsHandBuiltTest.concat(
+            SafetensorsHandBuiltTest.bytes(64, 0, 0, 0, 0, 0, 0, 0),
+            "{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}"
+                .getBytes(StandardCharsets.UTF_8),
+            data);
+    assertArrayEquals(
+        expected1,
+        Safetensors.serialize(
+            Map.of("attn.0", new HostTensor(new long[] {1, 2, 3}, values.clone())), null));
+
+    byte[] expected2 =
+        SafetensorsHandBuiltTest.concat(
+            SafetensorsHandBuiltTest.bytes(72, 0, 0, 0, 0, 0, 0, 0),
+            "{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}       "
+                .getBytes(StandardCharsets.UTF_8),
+            data);
+    assertArrayEquals(
+        expected2,
+        Safetensors.serialize(
+            Map.of("attn0", new HostTensor(new long[] {1, 1, 2, 3}, values.clone())), null));
+  }
+
   @Test
   void emptyMapAndNoMetadata() throws IOException {
     byte[] bytes = Safetensors.serialize(Map.of(), null);
