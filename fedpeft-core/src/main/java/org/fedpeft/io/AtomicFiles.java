@@ -1,0 +1,188 @@
+package org.fedpeft.io;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes files atomically: all of the new content or none of it, never a torn file.
+ *
+ * <p>The content goes to a hidden temporary file in the same folder as the target ({@code
+ * .<name>.<random>.tmp}), is flushed and fsynced, and is then renamed over the target with {@link
+ * StandardCopyOption#ATOMIC_MOVE}; finally the folder itself is fsynced (where the platform allows
+ * it) so the rename survives a power cut. If anything fails before the rename, the temporary file
+ * is deleted and the previous target (if any) is left exactly as it was.
+ *
+ * <p>The temporary file is created with the platform's default permissions (as {@link
+ * Files#newOutputStream} would), so the result has the same permissions as a plainly written file.
+ * A symbolic link at the target is replaced by a regular file, not followed. Missing parent folders
+ * are created.
+ */
+public final class AtomicFiles {
+
+  private static final int BUFFER_BYTES = 1 << 16;
+  private static final int MAX_TEMP_ATTEMPTS = 100;
+  private static final int MAX_BASE_NAME_CHARS = 120;
+
+  private AtomicFiles() {}
+
+  /**
+   * Atomically replaces (or creates) {@code target} with {@code bytes}.
+   *
+   * @param target the file to write
+   * @param bytes the complete new content
+   * @throws IOException if the file cannot be written; the previous content is then untouched
+   */
+  public static void write(Path target, byte[] bytes) throws IOException {
+    Objects.requireNonNull(bytes, "bytes");
+    writeWith(target, out -> out.write(bytes));
+  }
+
+  /**
+   * Atomically replaces (or creates) {@code target} with {@code text} encoded as UTF-8.
+   *
+   * @param target the file to write
+   * @param text the complete new content
+   * @throws IOException if the file cannot be written; the previous content is then untouched
+   */
+  public static void writeString(Path target, String text) throws IOException {
+    Objects.requireNonNull(text, "text");
+    write(target, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Atomically replaces (or creates) {@code target} with whatever {@code writer} writes to the
+   * stream it is given.
+   *
+   * <p>The stream is buffered; the writer may close it or leave it open (it is flushed and closed
+   * here either way). If the writer throws, the exception propagates, the temporary file is deleted
+   * and {@code target} is untouched.
+   *
+   * @param target the file to write
+   * @param writer writes the complete new content
+   * @throws IOException if the writer or the file system fails; the previous content is then
+   *     untouched
+   */
+  public static void writeWith(Path target, IOConsumer<? super OutputStream> writer)
+      throws IOException {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(writer, "writer");
+    Path absolute = target.toAbsolutePath().normalize();
+    Path dir = absolute.getParent();
+    Path name = absolute.getFileName();
+    if (dir == null || name == null) {
+      throw new IllegalArgumentException("not a file path: " + target);
+    }
+    if (Files.isDirectory(absolute)) {
+      throw new IOException(target + ": is a directory, cannot replace it with a file");
+    }
+    Files.createDirectories(dir);
+
+    Path temp = null;
+    try {
+      String base = name.toString();
+      if (base.length() > MAX_BASE_NAME_CHARS) {
+        base = base.substring(0, MAX_BASE_NAME_CHARS);
+      }
+      FileChannel channel = null;
+      for (int attempt = 0; channel == null; attempt++) {
+        Path candidate =
+            dir.resolve(
+                "."
+                    + base
+                    + "."
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                    + ".tmp");
+        try {
+          channel =
+              FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          temp = candidate;
+        } catch (FileAlreadyExistsException e) {
+          if (attempt >= MAX_TEMP_ATTEMPTS) {
+            throw e;
+          }
+        }
+      }
+      try (FileChannel ch = channel) {
+        BufferedOutputStream buffered =
+            new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER_BYTES);
+        writer.accept(new KeepOpenStream(buffered));
+        buffered.flush();
+        ch.force(true);
+      }
+      Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
+      temp = null;
+    } catch (Throwable t) {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException | RuntimeException cleanup) {
+          t.addSuppressed(cleanup);
+        }
+      }
+      throw t;
+    }
+    fsyncDirectory(dir);
+  }
+
+  /** Makes a completed rename durable; not every platform can open a folder for syncing. */
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      // Best effort: Windows cannot open a directory as a channel; the data file itself is synced.
+    }
+  }
+
+  /** Passes writes through; close only flushes, so the owner decides when the file is done. */
+  private static final class KeepOpenStream extends FilterOutputStream {
+    private boolean closed;
+
+    KeepOpenStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      ensureOpen();
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      ensureOpen();
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      ensureOpen();
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        out.flush();
+        closed = true;
+      }
+    }
+
+    private void ensureOpen() throws IOException {
+      if (closed) {
+        throw new IOException("stream closed");
+      }
+    }
+  }
+}

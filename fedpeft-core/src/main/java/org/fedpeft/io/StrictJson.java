@@ -1,0 +1,165 @@
+package org.fedpeft.io;
+
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A strict JSON parser into plain Java values that, unlike gson's tree model, rejects duplicate
+ * object keys and keeps number literals verbatim (so integers are never rounded through double).
+ *
+ * <p>Values: {@code Map<String, Object>} (insertion-ordered), {@code List<Object>}, {@link String},
+ * {@link Num}, {@link Boolean}, and {@code null} for JSON null.
+ */
+final class StrictJson {
+
+  private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
+
+  private StrictJson() {}
+
+  /** A JSON number, as written. */
+  record Num(String literal) {
+
+    /** True if the literal is written as an integer (no fraction, no exponent). */
+    boolean isIntegerLiteral() {
+      return INTEGER.matcher(literal).matches();
+    }
+
+    /** The value of an integer literal; call {@link #isIntegerLiteral()} first. */
+    BigInteger bigInteger() {
+      return new BigInteger(literal);
+    }
+
+    @Override
+    public String toString() {
+      return literal;
+    }
+  }
+
+  /** The text is not valid JSON. */
+  static final class SyntaxError extends Exception {
+    SyntaxError(String message) {
+      super(message);
+    }
+  }
+
+  /** An object has the same key twice; {@code path} is where the object sits ("" for the root). */
+  static final class DuplicateKey extends Exception {
+    /** The JSON path of the object holding the key ("" for the root). */
+    final String path;
+
+    /** The root-level key under which the duplicate sits (null when it is at the root). */
+    final String topKey;
+
+    /** The repeated key. */
+    final String key;
+
+    DuplicateKey(String path, String topKey, String key) {
+      super("duplicate key '" + key + "'" + (path.isEmpty() ? "" : " in " + path));
+      this.path = path;
+      this.topKey = topKey;
+      this.key = key;
+    }
+  }
+
+  /** Parses one complete JSON document. */
+  static Object parse(String text) throws SyntaxError, DuplicateKey {
+    JsonReader reader = new JsonReader(new StringReader(text));
+    reader.setStrictness(Strictness.STRICT);
+    try {
+      Object value = read(reader, "", null);
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw new SyntaxError("unexpected content after the JSON value at " + reader.getPath());
+      }
+      return value;
+    } catch (IOException | IllegalStateException | NumberFormatException e) {
+      throw new SyntaxError(cleanMessage(e));
+    }
+  }
+
+  /** A short description of a JSON value's type, for error messages. */
+  static String describe(Object value) {
+    if (value == null) {
+      return "null";
+    } else if (value instanceof Map) {
+      return "an object";
+    } else if (value instanceof List) {
+      return "an array";
+    } else if (value instanceof String s) {
+      return "the string \"" + s + "\"";
+    } else if (value instanceof Num n) {
+      return "the number " + n.literal();
+    } else {
+      return "the boolean " + value;
+    }
+  }
+
+  private static Object read(JsonReader reader, String path, String topKey)
+      throws IOException, DuplicateKey {
+    JsonToken token = reader.peek();
+    switch (token) {
+      case BEGIN_OBJECT:
+        {
+          Map<String, Object> map = new LinkedHashMap<>();
+          reader.beginObject();
+          while (reader.hasNext()) {
+            String key = reader.nextName();
+            if (map.containsKey(key)) {
+              throw new DuplicateKey(path, topKey, key);
+            }
+            map.put(
+                key,
+                read(
+                    reader,
+                    path.isEmpty() ? key : path + "." + key,
+                    topKey == null ? key : topKey));
+          }
+          reader.endObject();
+          return map;
+        }
+      case BEGIN_ARRAY:
+        {
+          List<Object> list = new ArrayList<>();
+          reader.beginArray();
+          while (reader.hasNext()) {
+            list.add(read(reader, path + "[" + list.size() + "]", topKey));
+          }
+          reader.endArray();
+          return list;
+        }
+      case STRING:
+        return reader.nextString();
+      case NUMBER:
+        return new Num(reader.nextString());
+      case BOOLEAN:
+        return reader.nextBoolean();
+      case NULL:
+        reader.nextNull();
+        return null;
+      default:
+        throw new IllegalStateException("unexpected " + token + " at " + reader.getPath());
+    }
+  }
+
+  /** Gson's message without its troubleshooting link and its advice to parse leniently. */
+  static String cleanMessage(Exception e) {
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    int see = message.indexOf("\nSee ");
+    if (see >= 0) {
+      message = message.substring(0, see);
+    }
+    String advice = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept ";
+    if (message.startsWith(advice)) {
+      message = message.substring(advice.length());
+    }
+    return message;
+  }
+}

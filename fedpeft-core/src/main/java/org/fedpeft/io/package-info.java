@@ -1,0 +1,18 @@
+/**
+ * Files and byte formats: safetensors, Hugging Face PEFT adapter folders, and atomic writes.
+ *
+ * <ul>
+ *   <li>{@link org.fedpeft.io.Safetensors} writes and reads the safetensors format (files and
+ *       in-memory byte arrays, the latter for client updates on the wire); {@link
+ *       org.fedpeft.io.SafetensorsFile} is the validated, read-only view of one file.
+ *   <li>{@link org.fedpeft.io.AtomicFiles} writes a file through a temporary sibling, fsync and an
+ *       atomic rename, so a crash never leaves a half-written checkpoint, adapter or report.
+ *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
+ *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
+ *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).
+ * </ul>
+ *
+ * <p>Malformed input is reported with an unchecked exception whose message starts with the file (or
+ * source) it came from, then names the problem and the tensor or field concerned.
+ */
+package org.fedpeft.io;
