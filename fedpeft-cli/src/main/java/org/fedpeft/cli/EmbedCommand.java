@@ -53,7 +53,8 @@ public final class EmbedCommand implements Callable<Integer> {
     List<String> input = texts;
     if (input.isEmpty()) {
       input = new ArrayList<>();
-      BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      BufferedReader r =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         input.add(line);
       }

@@ -1,0 +1,85 @@
+package org.fedpeft.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fedpeft.engine.Engines;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HuggingFaceFolderTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void bundledModelSavedAsFolderGivesTheSameEmbeddings() throws Exception {
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    Path dir = tmp.resolve("minilm");
+    HuggingFaceFolder.save(bundled, dir);
+    PretrainedModel loaded = PretrainedModel.load(dir.toString());
+    assertEquals(bundled.config(), loaded.config());
+    assertEquals(256, loaded.maxSeqLength());
+    List<String> texts = List.of("a folder on disk", "the same model, read back");
+    assertArrayEquals(embed(bundled, texts), embed(loaded, texts));
+  }
+
+  @Test
+  void bertPrefixedNamesAndExtraTensorsAreAccepted() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("tiny");
+    HuggingFaceFolder.save(tiny, dir);
+    // Rewrite the weights with the "bert." prefix of BertForSequenceClassification checkpoints.
+    var prefixed = new java.util.LinkedHashMap<String, org.fedpeft.tensor.HostTensor>();
+    tiny.weights().tensors().forEach((k, v) -> prefixed.put("bert." + k, v));
+    prefixed.put("classifier.weight", org.fedpeft.tensor.HostTensor.zeros(2, 32));
+    org.fedpeft.io.Safetensors.write(
+        dir.resolve("model.safetensors"), prefixed, java.util.Map.of());
+    PretrainedModel loaded = HuggingFaceFolder.load(dir);
+    assertEquals(tiny.weights().tensors(), loaded.weights().tensors());
+  }
+
+  @Test
+  void missingFilesAndTensorsAreNamed() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("broken");
+    HuggingFaceFolder.save(tiny, dir);
+    Files.delete(dir.resolve("tokenizer.json"));
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
+
+    HuggingFaceFolder.save(tiny, dir);
+    var partial = new java.util.LinkedHashMap<>(tiny.weights().tensors());
+    partial.remove("encoder.layer.1.output.dense.weight");
+    org.fedpeft.io.Safetensors.write(dir.resolve("model.safetensors"), partial, java.util.Map.of());
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("encoder.layer.1.output.dense.weight"), e.getMessage());
+    assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+
+    Files.writeString(dir.resolve("config.json"), "{\"hidden_size\": 32}");
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("vocab_size"));
+
+    e = assertThrows(IOException.class, () -> PretrainedModel.load(tmp.resolve("nope").toString()));
+    assertTrue(e.getMessage().contains("nope"));
+  }
+
+  static float[] embed(PretrainedModel m, List<String> texts) throws IOException {
+    try (NDManager root = Engines.pytorch().newBaseManager();
+        BertEncoder enc = new BertEncoder(m.weights(), root);
+        TextTokenizer tok = m.newTokenizer()) {
+      float[][] e = new SentenceEmbedder(enc, tok, EncoderHooks.NONE).embed(texts, 2);
+      float[] flat = new float[e.length * e[0].length];
+      for (int i = 0; i < e.length; i++) {
+        System.arraycopy(e[i], 0, flat, i * e[0].length, e[0].length);
+      }
+      return flat;
+    }
+  }
+}
