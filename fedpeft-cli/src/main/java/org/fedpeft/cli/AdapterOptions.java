@@ -1,0 +1,42 @@
+package org.fedpeft.cli;
+
+import java.util.Map;
+import org.fedpeft.peft.AdapterRegistry;
+import org.fedpeft.peft.Options;
+import picocli.CommandLine.Option;
+
+/** The adapter method and its options, shared by commands that build an adapter. */
+public final class AdapterOptions {
+
+  @Option(
+      names = "--adapter",
+      paramLabel = "METHOD",
+      defaultValue = "lora",
+      description =
+          "Adapter method: lora, or none for a linear head on the frozen encoder"
+              + " (default: ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(
+      names = "--adapter-options",
+      paramLabel = "K=V,...",
+      defaultValue = "",
+      description =
+          "Options of the method, e.g. rank=8,alpha=16,dropout=0.05,targets=query+value"
+              + " (LoRA's defaults). Targets are module-name patterns joined by '+': query, key,"
+              + " value, attention.output, ffn.in, ffn.out, all-linear, or a regular expression.")
+  String options;
+
+  /** Null for "none", else the validated method name. */
+  public String methodOrNull() {
+    if (method.equals("none")) {
+      return null;
+    }
+    AdapterRegistry.get(method);
+    return method;
+  }
+
+  public Map<String, String> parsedOptions() {
+    return Options.parse(options);
+  }
+}
