@@ -183,7 +183,13 @@ public final class DataFiles {
         }
       }
       reader.endObject();
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
+      boolean trailing;
+      try {
+        trailing = reader.peek() != JsonToken.END_DOCUMENT;
+      } catch (IOException e) {
+        trailing = true; // strict mode rejects a second top-level value outright
+      }
+      if (trailing) {
         throw new DataFormatException(
             file, lineNo, "unexpected content after the JSON object (one object per line)");
       }
@@ -233,6 +239,10 @@ public final class DataFiles {
     String column = m.find() ? " at column " + m.group(1) : "";
     int at = first.indexOf(" at line ");
     String what = at >= 0 ? first.substring(0, at) : first;
+    if (what.startsWith("Use JsonReader.setStrictness")
+        || what.startsWith("Use JsonReader.setLenient")) {
+      what = "not strict JSON (an unquoted name or string, single quotes, a comment or similar)";
+    }
     return column + ": " + what;
   }
 

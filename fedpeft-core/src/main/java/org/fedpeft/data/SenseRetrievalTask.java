@@ -25,11 +25,15 @@ import java.util.Set;
  *   <li>validation: one more word-dropped copy, different from every train view (same kind as
  *       train, for early stopping; skipped for a synset when no new copy can be drawn);
  *   <li>test: the synset's example sentences, a different kind of text (usage, not definition), so
- *       the test is never a copy of training; a sentence equal to a train view is left out.
+ *       the test is never a copy of training.
  * </ul>
  *
- * The split fractions of {@link TaskOptions} do not apply (the views define the splits); the caps
- * do. Polysemy makes it a real retrieval problem: "dog" is in seven noun synsets.
+ * Every query text occurs once in the whole task: a view that repeats a text already used (by this
+ * or another document) is redrawn or left out, and a synset whose definition is already a document
+ * is passed over. So no text carries two labels and no validation or test text is in train.
+ *
+ * <p>The split fractions of {@link TaskOptions} do not apply (the views define the splits); the
+ * caps do. Polysemy makes it a real retrieval problem: "dog" is in seven noun synsets.
  */
 final class SenseRetrievalTask implements Task {
   static final String NAME = "wordnet-sense-retrieval";
@@ -70,16 +74,10 @@ final class SenseRetrievalTask implements Task {
     }
 
     List<Synset> pool = new ArrayList<>();
-    List<String[]> poolWords = new ArrayList<>();
     for (PartOfSpeech pos : PartOfSpeech.values()) {
       for (Synset s : WordNet.synsets(pos)) {
-        if (s.examples().isEmpty()) {
-          continue;
-        }
-        String[] words = withoutLemmas(s.definition(), s.lemmas());
-        if (words.length >= MIN_WORDS) {
+        if (!s.examples().isEmpty()) {
           pool.add(s);
-          poolWords.add(words);
         }
       }
     }
@@ -96,34 +94,47 @@ final class SenseRetrievalTask implements Task {
     List<Example> train = new ArrayList<>();
     List<Example> validation = new ArrayList<>();
     List<Example> test = new ArrayList<>();
+    // Every query text is used once across all splits and documents, so no text has two labels
+    // and no validation or test text is in train.
+    Set<String> used = new HashSet<>();
+    Set<String> docTexts = new HashSet<>();
     SeededRandom views = SeededRandom.derive(seed, NAME + "/views");
-    for (int d = 0; d < documents; d++) {
-      Synset s = pool.get(order[d]);
-      String[] words = poolWords.get(order[d]);
-      String label = String.format(Locale.ROOT, "doc-%0" + width + "d", d);
-      labels.add(label);
-      corpus.add(
-          new Example(String.join(", ", s.lemmas()) + ": " + s.definition(), label, null, NAME));
-
-      Set<String> seen = new HashSet<>();
+    for (int k = 0; k < order.length && labels.size() < documents; k++) {
+      Synset s = pool.get(order[k]);
+      String[] words = withoutLemmas(s.definition(), s.lemmas());
+      if (words.length < MIN_WORDS) {
+        continue; // too short to give distinct word-dropped views
+      }
+      String doc = String.join(", ", s.lemmas()) + ": " + s.definition();
       String bare = String.join(" ", words);
-      seen.add(bare);
+      if (used.contains(bare) || docTexts.contains(doc)) {
+        continue; // another synset with the same definition is already a document
+      }
+      String label = String.format(Locale.ROOT, "doc-%0" + width + "d", labels.size());
+      labels.add(label);
+      docTexts.add(doc);
+      corpus.add(new Example(doc, label, null, NAME));
+      used.add(bare);
       train.add(new Example(bare, label, null, NAME));
       for (int v = 0; v < dropViews; v++) {
-        String dropped = freshDrop(words, dropRate, seen, views);
+        String dropped = freshDrop(words, dropRate, used, views);
         if (dropped != null) {
           train.add(new Example(dropped, label, null, NAME));
         }
       }
-      String held = freshDrop(words, dropRate, seen, views);
+      String held = freshDrop(words, dropRate, used, views);
       if (held != null) {
         validation.add(new Example(held, label, null, NAME));
       }
       for (String sentence : s.examples()) {
-        if (!seen.contains(sentence)) {
+        if (used.add(sentence)) {
           test.add(new Example(sentence, label, null, NAME));
         }
       }
+    }
+    if (labels.size() < documents) {
+      throw new IllegalArgumentException(
+          "parameter documents: only " + labels.size() + " distinct documents are available");
     }
     SeededRandom shuffle = SeededRandom.derive(seed, NAME + "/shuffle");
     TaskSplits splits =
@@ -136,9 +147,9 @@ final class SenseRetrievalTask implements Task {
     return Splits.capped(splits, options, seed);
   }
 
-  /** A word-dropped copy not yet in {@code seen} (then added to it), or null after many tries. */
+  /** A word-dropped copy not yet in {@code used} (then added to it), or null after many tries. */
   private static String freshDrop(
-      String[] words, double dropRate, Set<String> seen, SeededRandom rng) {
+      String[] words, double dropRate, Set<String> used, SeededRandom rng) {
     for (int t = 0; t < TRIES; t++) {
       List<String> kept = new ArrayList<>(words.length);
       int dropped = 0;
@@ -153,7 +164,7 @@ final class SenseRetrievalTask implements Task {
         continue;
       }
       String text = String.join(" ", kept);
-      if (seen.add(text)) {
+      if (used.add(text)) {
         return text;
       }
     }

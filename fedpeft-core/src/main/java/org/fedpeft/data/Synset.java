@@ -37,6 +37,7 @@ public record Synset(
 
   /** The usual synset identifier: eight-digit offset, dash, part-of-speech letter (02086723-n). */
   public String id() {
-    return String.format("%08d-%c", offset, pos.symbol());
+    String digits = Integer.toString(offset);
+    return "0".repeat(Math.max(0, 8 - digits.length())) + digits + "-" + pos.symbol();
   }
 }
