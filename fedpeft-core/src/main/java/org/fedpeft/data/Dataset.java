@@ -235,6 +235,23 @@ public final class Dataset {
     return new Dataset(newName, picked, labels, source, pickedLines);
   }
 
+  /**
+   * The examples of several datasets in order, e.g. the train splits of several tasks for a
+   * multi-task federation (partition it with {@code natural:task}). The vocabulary is the union of
+   * the labels, in {@linkplain #labelOrder label order}; file locations are not kept.
+   */
+  public static Dataset concat(String name, List<Dataset> parts) {
+    List<Example> all = new ArrayList<>();
+    Set<String> labels = new HashSet<>();
+    for (Dataset d : parts) {
+      all.addAll(d.examples());
+      labels.addAll(d.labels());
+    }
+    List<String> vocabulary = new ArrayList<>(labels);
+    vocabulary.sort(labelOrder(vocabulary));
+    return new Dataset(name, all, vocabulary, null, null);
+  }
+
   /** The same examples under another name. */
   public Dataset withName(String newName) {
     return new Dataset(newName, examples, labels, source, lines);

@@ -75,6 +75,17 @@ class DatasetTest {
   }
 
   @Test
+  void concatUnitesVocabularies() {
+    Dataset a = Dataset.of("a", List.of(new Example("x", "n1", null, "A")), List.of("n1", "n2"));
+    Dataset b = Dataset.of("b", List.of(new Example("y", "m1", null, "B")));
+    Dataset c = Dataset.concat("ab", List.of(a, b));
+    assertEquals(List.of("m1", "n1", "n2"), c.labels());
+    assertEquals(2, c.size());
+    assertEquals(List.of("A", "B"), c.tasks());
+    assertEquals(1, c.labelIndex(0));
+  }
+
+  @Test
   void stratifiedSplitIsDisjointCoveringAndProportional() {
     Dataset d = synthetic(new int[] {500, 200, 50, 3, 1});
     TaskSplits s = Splits.stratified("t", d, TaskOptions.defaults(), 9);
