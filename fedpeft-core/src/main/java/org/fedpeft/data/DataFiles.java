@@ -1,0 +1,437 @@
+package org.fedpeft.data;
+
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension.
+ *
+ * <p><b>JSON Lines</b> ({@code .jsonl}, or {@code .json} holding one object per line, as written by
+ * e.g. Hugging Face {@code datasets.to_json}): one strict JSON object per line with {@code text} (a
+ * string), {@code label} (a string or a number, kept as written), and optionally {@code client} and
+ * {@code task} (string, number or null). Other fields are ignored; blank lines are skipped. A JSON
+ * array file is not supported.
+ *
+ * <p><b>CSV</b> ({@code .csv}, RFC 4180): a header row naming the columns, {@code text} and {@code
+ * label} required, {@code client} and {@code task} optional, matched case-insensitively; other
+ * columns (an id, a pandas index) are ignored. Fields may be quoted, with commas, doubled quotes
+ * ({@code ""}) and line breaks inside the quotes; every row must have as many fields as the header.
+ * Blank lines are skipped.
+ *
+ * <p>Both: UTF-8 (a leading byte-order mark is ignored); labels, clients and tasks are trimmed,
+ * text is kept as is; an empty text or label is an error, an empty client or task means none. Every
+ * problem is a {@link DataFormatException} naming the file and the line ({@code
+ * data/train.jsonl:17: missing field "label"}); for a CSV record that spans lines, the line where
+ * it starts.
+ */
+public final class DataFiles {
+  private static final Pattern GSON_COLUMN = Pattern.compile("column (\\d+)");
+
+  private DataFiles() {}
+
+  /**
+   * Reads a data file into a {@link Dataset} named after the file, whose vocabulary is the labels
+   * found (sorted, see {@link Dataset#labelOrder}) and which remembers each example's line.
+   *
+   * @throws DataFormatException for malformed content, an unknown extension or an empty file
+   * @throws IOException if the file cannot be read
+   */
+  public static Dataset read(Path file) throws IOException {
+    String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
+    boolean csv = name.endsWith(".csv");
+    boolean jsonl = name.endsWith(".jsonl") || name.endsWith(".json");
+    if (!csv && !jsonl) {
+      throw new DataFormatException(
+          file, 1, "unknown file type: expected a .jsonl, .json or .csv extension");
+    }
+    String text = decode(file, Files.readAllBytes(file));
+    if (text.isEmpty()) {
+      throw new DataFormatException(file, 1, "empty file");
+    }
+    List<Example> examples = new ArrayList<>();
+    List<Integer> lines = new ArrayList<>();
+    if (csv) {
+      readCsv(file, text, examples, lines);
+    } else {
+      readJsonLines(file, text, examples, lines, name.endsWith(".json"));
+    }
+    int[] lineArray = new int[lines.size()];
+    for (int i = 0; i < lineArray.length; i++) {
+      lineArray[i] = lines.get(i);
+    }
+    return Dataset.fromFile(file, examples, lineArray);
+  }
+
+  /**
+   * Reads a test (or validation) file for a model trained on {@code train}: the result uses the
+   * training label vocabulary, so class indices agree.
+   *
+   * @throws DataFormatException naming the first line with a label the training data does not have
+   *     (and how many more there are); use {@link LabelCheck} to list them all instead
+   */
+  public static Dataset readFor(Path file, Dataset train) throws IOException {
+    Dataset data = read(file);
+    LabelCheck.of(train.labels(), data).requireKnown();
+    return data.withLabels(train.labels());
+  }
+
+  // ---------------------------------------------------------------- decoding
+
+  /** Strict UTF-8 decoding; a malformed byte sequence is reported with its line. */
+  private static String decode(Path file, byte[] bytes) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+    CoderResult result = decoder.decode(in, out, true);
+    if (!result.isError()) {
+      result = decoder.flush(out);
+    }
+    if (result.isError()) {
+      int line = 1;
+      for (int i = 0; i < in.position(); i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      throw new DataFormatException(
+          file, line, "not valid UTF-8 (byte " + (in.position() + 1) + " of the file)");
+    }
+    out.flip();
+    String text = out.toString();
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+  }
+
+  // ---------------------------------------------------------------- JSON Lines
+
+  private static void readJsonLines(
+      Path file, String text, List<Example> examples, List<Integer> lines, boolean dotJson) {
+    int lineNo = 0;
+    int start = 0;
+    while (start <= text.length()) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
+      }
+      lineNo++;
+      String line = text.substring(start, end);
+      if (line.endsWith("\r")) {
+        line = line.substring(0, line.length() - 1);
+      }
+      if (!line.isBlank()) {
+        examples.add(parseJsonLine(file, lineNo, line, dotJson));
+        lines.add(lineNo);
+      }
+      start = end + 1;
+    }
+    if (examples.isEmpty()) {
+      throw new DataFormatException(file, 1, "no examples: the file has only blank lines");
+    }
+  }
+
+  private static Example parseJsonLine(Path file, int lineNo, String line, boolean dotJson) {
+    String text = null;
+    String label = null;
+    String client = null;
+    String task = null;
+    try {
+      JsonReader reader = new JsonReader(new StringReader(line));
+      reader.setStrictness(Strictness.STRICT);
+      JsonToken first = reader.peek();
+      if (first != JsonToken.BEGIN_OBJECT) {
+        String hint =
+            first == JsonToken.BEGIN_ARRAY && dotJson
+                ? " (a JSON array file is not supported: write one object per line)"
+                : "";
+        throw new DataFormatException(
+            file, lineNo, "expected a JSON object, found " + describe(first) + hint);
+      }
+      reader.beginObject();
+      Set<String> seen = new HashSet<>();
+      while (reader.hasNext()) {
+        String key = reader.nextName();
+        if (!seen.add(key)) {
+          throw new DataFormatException(file, lineNo, "duplicate field \"" + key + "\"");
+        }
+        switch (key) {
+          case "text" -> text = jsonValue(file, lineNo, reader, key, false);
+          case "label" -> label = jsonValue(file, lineNo, reader, key, true);
+          case "client" -> client = jsonValue(file, lineNo, reader, key, true);
+          case "task" -> task = jsonValue(file, lineNo, reader, key, true);
+          default -> reader.skipValue();
+        }
+      }
+      reader.endObject();
+      boolean trailing;
+      try {
+        trailing = reader.peek() != JsonToken.END_DOCUMENT;
+      } catch (IOException e) {
+        trailing = true; // strict mode rejects a second top-level value outright
+      }
+      if (trailing) {
+        throw new DataFormatException(
+            file, lineNo, "unexpected content after the JSON object (one object per line)");
+      }
+    } catch (IOException e) {
+      throw new DataFormatException(file, lineNo, "invalid JSON" + gsonDetail(e.getMessage()));
+    } catch (IllegalStateException | NumberFormatException e) {
+      throw new DataFormatException(file, lineNo, "invalid JSON" + gsonDetail(e.getMessage()));
+    }
+    return example(file, lineNo, text, label, client, task);
+  }
+
+  private static String jsonValue(
+      Path file, int lineNo, JsonReader reader, String key, boolean numbersAllowed)
+      throws IOException {
+    JsonToken token = reader.peek();
+    if (token == JsonToken.STRING || (numbersAllowed && token == JsonToken.NUMBER)) {
+      return reader.nextString();
+    }
+    if (token == JsonToken.NULL && (key.equals("client") || key.equals("task"))) {
+      reader.nextNull();
+      return null;
+    }
+    String expected = numbersAllowed ? "a string or a number" : "a string";
+    throw new DataFormatException(
+        file, lineNo, "field \"" + key + "\" must be " + expected + ", found " + describe(token));
+  }
+
+  private static String describe(JsonToken token) {
+    return switch (token) {
+      case BEGIN_ARRAY -> "an array";
+      case BEGIN_OBJECT -> "an object";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      case NULL -> "null";
+      default -> token.toString().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  /** Gson's message reduced to its first sentence and column (the line is ours). */
+  private static String gsonDetail(String message) {
+    if (message == null || message.isBlank()) {
+      return "";
+    }
+    String first = message.split("\n", 2)[0];
+    Matcher m = GSON_COLUMN.matcher(first);
+    String column = m.find() ? " at column " + m.group(1) : "";
+    int at = first.indexOf(" at line ");
+    String what = at >= 0 ? first.substring(0, at) : first;
+    if (what.startsWith("Use JsonReader.setStrictness")
+        || what.startsWith("Use JsonReader.setLenient")) {
+      what = "not strict JSON (an unquoted name or string, single quotes, a comment or similar)";
+    }
+    return column + ": " + what;
+  }
+
+  // ---------------------------------------------------------------- CSV
+
+  private record CsvRecord(int line, List<String> fields) {}
+
+  private static void readCsv(Path file, String text, List<Example> examples, List<Integer> lines) {
+    List<CsvRecord> records = parseCsv(file, text);
+    if (records.isEmpty()) {
+      throw new DataFormatException(file, 1, "empty file: no header row");
+    }
+    CsvRecord header = records.get(0);
+    int textCol = -1;
+    int labelCol = -1;
+    int clientCol = -1;
+    int taskCol = -1;
+    for (int c = 0; c < header.fields().size(); c++) {
+      String column = header.fields().get(c).trim().toLowerCase(Locale.ROOT);
+      int previous =
+          switch (column) {
+            case "text" -> textCol;
+            case "label" -> labelCol;
+            case "client" -> clientCol;
+            case "task" -> taskCol;
+            default -> -2;
+          };
+      if (previous >= 0) {
+        throw new DataFormatException(file, header.line(), "duplicate column \"" + column + "\"");
+      }
+      switch (column) {
+        case "text" -> textCol = c;
+        case "label" -> labelCol = c;
+        case "client" -> clientCol = c;
+        case "task" -> taskCol = c;
+        default -> {}
+      }
+    }
+    if (textCol < 0 || labelCol < 0) {
+      throw new DataFormatException(
+          file,
+          header.line(),
+          "the header must name columns \"text\" and \"label\" (optional: \"client\", \"task\"),"
+              + " found "
+              + header.fields());
+    }
+    int width = header.fields().size();
+    for (int r = 1; r < records.size(); r++) {
+      CsvRecord rec = records.get(r);
+      List<String> f = rec.fields();
+      if (f.size() != width) {
+        throw new DataFormatException(
+            file,
+            rec.line(),
+            "expected "
+                + width
+                + " fields as in the header "
+                + header.fields()
+                + ", found "
+                + f.size());
+      }
+      examples.add(
+          example(
+              file,
+              rec.line(),
+              f.get(textCol),
+              f.get(labelCol),
+              clientCol < 0 ? null : f.get(clientCol),
+              taskCol < 0 ? null : f.get(taskCol)));
+      lines.add(rec.line());
+    }
+    if (examples.isEmpty()) {
+      throw new DataFormatException(file, header.line(), "no examples after the header");
+    }
+  }
+
+  /** RFC 4180 records, each with the line it starts on; blank lines are skipped. */
+  private static List<CsvRecord> parseCsv(Path file, String s) {
+    List<CsvRecord> records = new ArrayList<>();
+    int n = s.length();
+    int i = 0;
+    int line = 1;
+    while (i < n) {
+      int eol = i;
+      while (eol < n && s.charAt(eol) != '\n' && s.charAt(eol) != '\r') {
+        eol++;
+      }
+      if (s.substring(i, eol).isBlank()) {
+        i = skipNewline(s, eol);
+        line++;
+        continue;
+      }
+      int recordLine = line;
+      List<String> fields = new ArrayList<>();
+      while (true) {
+        StringBuilder field = new StringBuilder();
+        if (i < n && s.charAt(i) == '"') {
+          int quoteLine = line;
+          i++;
+          while (true) {
+            if (i >= n) {
+              throw new DataFormatException(
+                  file, quoteLine, "unterminated quoted field (its opening quote is on this line)");
+            }
+            char c = s.charAt(i);
+            if (c == '"') {
+              if (i + 1 < n && s.charAt(i + 1) == '"') {
+                field.append('"');
+                i += 2;
+              } else {
+                i++;
+                break;
+              }
+            } else if (c == '\r' && i + 1 < n && s.charAt(i + 1) == '\n') {
+              i++;
+            } else {
+              if (c == '\n') {
+                line++;
+              }
+              field.append(c);
+              i++;
+            }
+          }
+          if (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && s.charAt(i) != '\r') {
+            throw new DataFormatException(
+                file,
+                line,
+                "unexpected '"
+                    + s.charAt(i)
+                    + "' after a closing quote (write a quote inside a quoted field as \"\")");
+          }
+        } else {
+          while (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && s.charAt(i) != '\r') {
+            field.append(s.charAt(i));
+            i++;
+          }
+        }
+        fields.add(field.toString());
+        if (i < n && s.charAt(i) == ',') {
+          i++;
+          continue;
+        }
+        if (i < n) {
+          i = skipNewline(s, i);
+          line++;
+        }
+        break;
+      }
+      records.add(new CsvRecord(recordLine, fields));
+    }
+    return records;
+  }
+
+  /** The index after the line break at {@code i} (\n, \r\n or \r), or {@code i} at the end. */
+  private static int skipNewline(String s, int i) {
+    if (i < s.length() && s.charAt(i) == '\r') {
+      i++;
+    }
+    if (i < s.length() && s.charAt(i) == '\n') {
+      i++;
+    }
+    return i;
+  }
+
+  // ---------------------------------------------------------------- common
+
+  private static Example example(
+      Path file, int line, String text, String label, String client, String task) {
+    if (text == null) {
+      throw new DataFormatException(file, line, "missing field \"text\"");
+    }
+    if (label == null) {
+      throw new DataFormatException(file, line, "missing field \"label\"");
+    }
+    if (text.isBlank()) {
+      throw new DataFormatException(file, line, "empty field \"text\"");
+    }
+    String l = label.trim();
+    if (l.isEmpty()) {
+      throw new DataFormatException(file, line, "empty field \"label\"");
+    }
+    return new Example(text, l, blankToNull(client), blankToNull(task));
+  }
+
+  private static String blankToNull(String s) {
+    if (s == null) {
+      return null;
+    }
+    String t = s.trim();
+    return t.isEmpty() ? null : t;
+  }
+}

