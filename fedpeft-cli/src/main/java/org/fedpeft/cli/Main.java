@@ -13,7 +13,13 @@ import picocli.CommandLine.Command;
       "Federated, parameter-efficient fine-tuning of small transformer language models.",
       "The model stays frozen; small adapters are trained and exchanged."
     },
-    subcommands = {EmbedCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      EvalCommand.class,
+      EmbedCommand.class,
+      InfoCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -63,6 +63,11 @@ public final class ClassificationHead implements AutoCloseable {
     return tensors;
   }
 
+  /** Sets the head's tensors from saved values (names {@code classifier.weight}/{@code .bias}). */
+  public void loadState(java.util.Map<String, org.fedpeft.tensor.HostTensor> values) {
+    org.fedpeft.peft.Adapter.Tensors.load(tensors, values, "classification head");
+  }
+
   @Override
   public void close() {
     manager.close();

@@ -1,10 +1,11 @@
 package org.fedpeft.train;
 
 /** Receives progress of local training (for progress bars and metrics files). */
+@FunctionalInterface
 public interface TrainListener {
 
   /** A listener that ignores everything. */
-  TrainListener NONE = new TrainListener() {};
+  TrainListener NONE = (step, totalSteps, loss, accuracy, learningRate) -> {};
 
   /**
    * After each optimiser step.
@@ -15,5 +16,5 @@ public interface TrainListener {
    * @param accuracy accuracy of the step's batch
    * @param learningRate the rate used
    */
-  default void onStep(int step, int totalSteps, float loss, float accuracy, float learningRate) {}
+  void onStep(int step, int totalSteps, float loss, float accuracy, float learningRate);
 }

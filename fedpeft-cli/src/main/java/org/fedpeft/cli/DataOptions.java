@@ -1,0 +1,76 @@
+package org.fedpeft.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.TaskOptions;
+import org.fedpeft.data.TaskSource;
+import org.fedpeft.data.TaskSplits;
+import org.fedpeft.data.Tasks;
+import picocli.CommandLine.Option;
+
+/** Where the examples come from: a bundled task or the user's files, with split sizes. */
+public final class DataOptions {
+
+  @Option(
+      names = "--task",
+      paramLabel = "TASK",
+      defaultValue = Tasks.NOUN_TOPIC,
+      description =
+          "A bundled task: wordnet-noun-topic, wordnet-verb-topic, wordnet-pos,"
+              + " wordnet-sense-retrieval (default: ${DEFAULT-VALUE}). Ignored with --data.")
+  String task;
+
+  @Option(
+      names = "--data",
+      paramLabel = "FILE",
+      description =
+          "Your training data: JSONL or CSV with text and label (optional client, task)."
+              + " Without --test it is split 80/10/10 with the seed.")
+  Path data;
+
+  @Option(names = "--test", paramLabel = "FILE", description = "Your test data (needs --data).")
+  Path test;
+
+  @Option(
+      names = "--max-train",
+      paramLabel = "N",
+      description = "Use at most N training examples (stratified). Default: all.")
+  Integer maxTrain;
+
+  @Option(
+      names = "--max-eval",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description =
+          "Evaluate on at most N validation and N test examples (stratified;"
+              + " default: ${DEFAULT-VALUE}).")
+  int maxEval;
+
+  /** Loads the splits; file problems become user errors naming the file and line. */
+  public TaskSplits load(long seed) {
+    if (maxEval < 1) {
+      throw new UserInputException("--max-eval must be at least 1, got " + maxEval);
+    }
+    if (maxTrain != null && maxTrain < 1) {
+      throw new UserInputException("--max-train must be at least 1, got " + maxTrain);
+    }
+    TaskOptions o =
+        TaskOptions.defaults()
+            .withMaxTrain(maxTrain == null ? TaskOptions.NO_CAP : maxTrain)
+            .withMaxValidation(maxEval)
+            .withMaxTest(maxEval);
+    try {
+      return TaskSource.load(task, data, test, o, seed);
+    } catch (DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UserInputException("cannot read data: " + e.getMessage(), e);
+    }
+  }
+
+  /** A short description for reports. */
+  public String describe() {
+    return data == null ? task : data + (test == null ? "" : " (test: " + test + ")");
+  }
+}

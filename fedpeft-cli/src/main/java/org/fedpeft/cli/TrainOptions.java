@@ -1,0 +1,88 @@
+package org.fedpeft.cli;
+
+import org.fedpeft.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+/** Optimiser and schedule options of local training. */
+public final class TrainOptions {
+
+  @Option(
+      names = "--steps",
+      defaultValue = "300",
+      description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      description = "Examples per step (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(
+      names = "--lr",
+      defaultValue = "1e-3",
+      description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+  float lr;
+
+  @Option(
+      names = "--weight-decay",
+      defaultValue = "0.01",
+      description =
+          "AdamW's decoupled weight decay, not applied to biases (default: ${DEFAULT-VALUE}).")
+  float weightDecay;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "0.06",
+      description = "Fraction of the steps used for linear warm-up (default: ${DEFAULT-VALUE}).")
+  double warmup;
+
+  @Option(
+      names = "--schedule",
+      defaultValue = "LINEAR",
+      description = "Decay after warm-up: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  TrainConfig.Schedule schedule;
+
+  @Option(
+      names = "--max-grad-norm",
+      defaultValue = "1.0",
+      description =
+          "Clip the gradient's global L2 norm to this; 0 turns clipping off"
+              + " (default: ${DEFAULT-VALUE}).")
+  float maxGradNorm;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description =
+          "Seed of data splits, initialisation, batch order and dropout"
+              + " (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  /** The validated configuration; a bad value is a user error naming the option. */
+  public TrainConfig config() {
+    if (!(warmup >= 0 && warmup < 1)) {
+      throw new UserInputException("--warmup must be in [0, 1), got " + warmup);
+    }
+    try {
+      return new TrainConfig(
+          steps,
+          batchSize,
+          lr,
+          weightDecay,
+          (int) Math.round(steps * warmup),
+          schedule,
+          maxGradNorm,
+          seed);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(
+          "invalid training option: "
+              + e.getMessage()
+                  .replace("steps", "--steps")
+                  .replace("batch_size", "--batch-size")
+                  .replace("learning_rate", "--lr")
+                  .replace("weight_decay", "--weight-decay")
+                  .replace("max_grad_norm", "--max-grad-norm"));
+    }
+  }
+}
