@@ -1,0 +1,199 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.fedpeft.model.HuggingFaceFolder;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.RandomBert;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line run as a user runs it: arguments in, exit code and output out. */
+class CliTest {
+
+  @TempDir static Path tmp;
+  static Path tinyModel;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void tinyModelFolder() throws Exception {
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    tinyModel = tmp.resolve("tiny-model");
+    HuggingFaceFolder.save(
+        RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 7), tinyModel);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "eval", "embed", "info"})
+  void everyCommandHasHelp(String command) {
+    Result r = run(command, "--help");
+    assertEquals(0, r.code());
+    assertTrue(r.out().startsWith("Usage: fedpeft " + command), r.out());
+  }
+
+  @Test
+  void badOptionsGiveOneLineAndExitCode2() {
+    for (String[] args :
+        List.of(
+            new String[] {"train", "--no-such-option"},
+            new String[] {"train", "--steps", "abc"},
+            new String[] {"train", "--steps", "0"},
+            new String[] {"train", "--schedule", "sideways"},
+            new String[] {"train", "--adapter", "nosuchmethod"},
+            new String[] {"train", "--adapter-options", "rank=0"},
+            new String[] {"info", "--adapter-options", "ranks=4"},
+            new String[] {"eval", tmp.resolve("missing").toString()},
+            new String[] {"train", "--model", tmp.resolve("no-model").toString()},
+            new String[] {"nosuchcommand"})) {
+      Result r = run(args);
+      assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+      assertTrue(r.err().startsWith("fedpeft"), r.err());
+    }
+  }
+
+  @Test
+  void malformedDataNamesTheFileAndLine() throws Exception {
+    Path data = tmp.resolve("bad.jsonl");
+    Files.writeString(data, "{\"text\": \"ok\", \"label\": \"a\"}\n{\"text\": \"no label\"}\n");
+    Result r = run("train", "--model", tinyModel.toString(), "--data", data.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("bad.jsonl:2"), r.err());
+  }
+
+  @Test
+  void trainThenEvalOnUserData() throws Exception {
+    Path data = tmp.resolve("train.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
+    }
+    Files.write(data, lines);
+    Path out = tmp.resolve("run");
+    Result r =
+        run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString(),
+            "--steps",
+            "30",
+            "--batch-size",
+            "8",
+            "--lr",
+            "5e-3",
+            "--eval-every",
+            "10",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("test accuracy:"), r.out());
+    assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
+    assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_model.safetensors")));
+    assertTrue(Files.isRegularFile(out.resolve("adapter/head.safetensors")));
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    double acc = summary.get("test_accuracy").getAsDouble();
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertTrue(metrics.stream().anyMatch(l -> l.contains("\"event\":\"validation\"")));
+    assertTrue(metrics.get(metrics.size() - 1).contains("\"event\":\"test\""));
+
+    Result ev =
+        run(
+            "eval",
+            out.resolve("adapter").toString(),
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString());
+    assertEquals(0, ev.code(), ev.err());
+    assertTrue(
+        ev.out().startsWith(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)),
+        ev.out() + " vs " + acc);
+  }
+
+  @Test
+  void trainOnABundledTaskIsDeterministic() throws Exception {
+    String[] args = {
+      "train",
+      "--model",
+      tinyModel.toString(),
+      "--task",
+      "wordnet-pos",
+      "--max-train",
+      "64",
+      "--max-eval",
+      "32",
+      "--steps",
+      "6",
+      "--batch-size",
+      "8",
+      "--eval-every",
+      "0",
+      "--out",
+      ""
+    };
+    args[args.length - 1] = tmp.resolve("pos1").toString();
+    assertEquals(0, run(args).code());
+    args[args.length - 1] = tmp.resolve("pos2").toString();
+    assertEquals(0, run(args).code());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            tmp.resolve("pos1/adapter/adapter_model.safetensors"),
+            tmp.resolve("pos2/adapter/adapter_model.safetensors")));
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            tmp.resolve("pos1/adapter/head.safetensors"),
+            tmp.resolve("pos2/adapter/head.safetensors")));
+  }
+
+  @Test
+  void embedPrintsOneUnitVectorPerText() {
+    Result r = run("embed", "a cat", "a dog sat on the mat");
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(2, lines.size());
+    for (String line : lines) {
+      var arr = JsonParser.parseString(line).getAsJsonArray();
+      assertEquals(384, arr.size());
+      double norm = 0;
+      for (var v : arr) {
+        norm += v.getAsDouble() * v.getAsDouble();
+      }
+      assertEquals(1.0, norm, 1e-4);
+    }
+  }
+
+  @Test
+  void infoCountsTrainableParameters() {
+    Result r = run("info", "--adapter-options", "rank=8,targets=query+value", "--labels", "25");
+    assertEquals(0, r.code(), r.err());
+    // 6 layers x 2 modules x (8x384 + 384x8) = 73,728; head 25 x 384 + 25 = 9,625.
+    assertTrue(r.out().contains("adapter parameters: 73,728 (trainable 73,728)"), r.out());
+    assertTrue(r.out().contains("trainable parameters: 83,353"), r.out());
+  }
+}
