@@ -79,7 +79,9 @@ public abstract class AbstractStrategy implements Strategy {
       }
     }
     checkInitial(initialGlobal);
-    return ServerState.initial(initialGlobal, name);
+    Map<String, HostTensor> copy = new TreeMap<>();
+    initialGlobal.forEach((k, v) -> copy.put(k, v == null ? null : v.copy()));
+    return ServerState.initial(copy, name);
   }
 
   @Override

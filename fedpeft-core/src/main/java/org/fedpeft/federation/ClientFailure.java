@@ -1,5 +1,6 @@
 package org.fedpeft.federation;
 
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -32,6 +33,6 @@ public record ClientFailure(String clientId, Kind kind, String reason) {
 
   @Override
   public String toString() {
-    return clientId + " (" + kind.name().toLowerCase(java.util.Locale.ROOT) + ": " + reason + ")";
+    return clientId + " (" + kind.name().toLowerCase(Locale.ROOT) + ": " + reason + ")";
   }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -50,6 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A client that ignores interruption after its timeout keeps its (daemon) thread busy but no
  * longer holds up the round or counts towards parallelism. {@link #close()} interrupts all.
+ *
+ * <p>Run one round at a time (the driver is not meant to be called from several threads at once).
  */
 public final class FederatedRound implements AutoCloseable {
 
@@ -173,6 +176,17 @@ public final class FederatedRound implements AutoCloseable {
     Map<String, Callable<ClientUpdate>> calls = new LinkedHashMap<>();
     for (String id : sampled) {
       FitInstructions message = instructions.get(id);
+      if (!message.clientId().equals(id) || message.round() != round) {
+        throw new IllegalStateException(
+            "the strategy's instructions for "
+                + id
+                + " in round "
+                + round
+                + " are addressed to "
+                + message.clientId()
+                + " in round "
+                + message.round());
+      }
       FitInstructions delivered = message;
       long size;
       if (options.serializeMessages()) {
@@ -307,7 +321,21 @@ public final class FederatedRound implements AutoCloseable {
         failures.add(new ClientFailure(id, ClientFailure.Kind.ERROR, "evaluate returned nothing"));
         continue;
       }
-      long size = options.serializeMessages() ? r.toBytes().length : r.serializedSize();
+      long size;
+      try {
+        if (options.serializeMessages()) {
+          byte[] bytes = r.toBytes();
+          size = bytes.length;
+          r = EvaluateResult.fromBytes(bytes, "evaluation from " + id);
+        } else {
+          size = r.serializedSize();
+        }
+      } catch (RuntimeException e) {
+        failures.add(
+            new ClientFailure(
+                id, ClientFailure.Kind.ERROR, "sent a result that cannot be encoded: " + e));
+        continue;
+      }
       log.record(round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.UP, size);
       up += size;
       if (!r.clientId().equals(id)) {
@@ -434,7 +462,7 @@ public final class FederatedRound implements AutoCloseable {
     }
   }
 
-  private static void requireOneEach(java.util.Set<String> got, List<String> expected) {
+  private static void requireOneEach(Set<String> got, List<String> expected) {
     if (!got.equals(new HashSet<>(expected))) {
       throw new IllegalStateException(
           "the strategy configured clients " + got + " but " + expected + " were asked for");

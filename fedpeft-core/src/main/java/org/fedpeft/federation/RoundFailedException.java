@@ -9,6 +9,8 @@ import java.util.List;
  */
 public final class RoundFailedException extends RuntimeException {
 
+  private static final int MAX_LISTED = 20;
+
   private final int round;
   private final int succeeded;
   private final int required;
@@ -42,11 +44,15 @@ public final class RoundFailedException extends RuntimeException {
         .append(" required");
     if (!failures.isEmpty()) {
       b.append("; failures: ");
-      for (int i = 0; i < failures.size(); i++) {
+      int shown = Math.min(failures.size(), MAX_LISTED);
+      for (int i = 0; i < shown; i++) {
         if (i > 0) {
           b.append(", ");
         }
         b.append(failures.get(i));
+      }
+      if (failures.size() > shown) {
+        b.append(" and ").append(failures.size() - shown).append(" more");
       }
     }
     return b.toString();

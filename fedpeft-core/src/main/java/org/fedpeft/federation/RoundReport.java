@@ -1,8 +1,11 @@
 package org.fedpeft.federation;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -44,7 +47,7 @@ public record RoundReport(
     metrics = Wire.sortedCopy(metrics, "metric");
     TreeMap<String, Map<String, Double>> cm = new TreeMap<>();
     clientMetrics.forEach((k, v) -> cm.put(k, Wire.sortedCopy(v, "metric")));
-    clientMetrics = java.util.Collections.unmodifiableSortedMap(cm);
+    clientMetrics = Collections.unmodifiableSortedMap(cm);
   }
 
   /** One line of JSON (without the state); non-finite metrics are written as null. */
@@ -57,7 +60,7 @@ public record RoundReport(
     for (ClientFailure f : failures) {
       JsonObject j = new JsonObject();
       j.addProperty("client", f.clientId());
-      j.addProperty("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT));
+      j.addProperty("kind", f.kind().name().toLowerCase(Locale.ROOT));
       j.addProperty("reason", f.reason());
       fails.add(j);
     }
@@ -86,7 +89,7 @@ public record RoundReport(
           if (Double.isFinite(v)) {
             o.addProperty(k, v);
           } else {
-            o.add(k, com.google.gson.JsonNull.INSTANCE);
+            o.add(k, JsonNull.INSTANCE);
           }
         });
     return o;

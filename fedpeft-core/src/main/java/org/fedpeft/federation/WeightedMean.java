@@ -1,6 +1,7 @@
 package org.fedpeft.federation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ public final class WeightedMean implements Aggregator {
         HostTensor t = e.getValue();
         HostTensor ref = reference.get(name);
         long[] expected = ref != null ? ref.shape() : shapes.get(name);
-        if (expected != null && !java.util.Arrays.equals(expected, t.shape())) {
+        if (expected != null && !Arrays.equals(expected, t.shape())) {
           throw new IllegalArgumentException(
               "tensor '"
                   + name
