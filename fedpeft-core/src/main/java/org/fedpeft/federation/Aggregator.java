@@ -1,0 +1,30 @@
+package org.fedpeft.federation;
+
+import java.util.Map;
+import org.fedpeft.tensor.HostTensor;
+
+/**
+ * Combines the accepted client updates of a round into one target value per tensor: the point the
+ * server moves towards (see {@link ServerOptimizer} for how it moves).
+ *
+ * <p>The standard rule is {@link WeightedMean}. The interface exists so that rules which need more
+ * than a mean plug in without touching strategies: client-level DP-FedAvg (clip each client's
+ * delta, divide by a fixed expected count, add Gaussian noise; see the privacy specification) wraps
+ * or replaces it, and keeps its own state (adaptive clip norm, noise stream position) in {@link
+ * RoundContext#next()} under its own prefix.
+ *
+ * <p>Contract: the result holds exactly the tensors for which the rule has a new target (a tensor
+ * no client sent is absent, so it keeps its previous value); each result has the shape of the
+ * current global tensor of that name; the result depends only on the context (pure), so a replay
+ * gives the same bits.
+ */
+@FunctionalInterface
+public interface Aggregator {
+
+  /**
+   * @param context the previous state, the round, the validated updates (sorted by client id), and
+   *     the next state and metrics being built
+   * @return the target per tensor, only for tensors that have one
+   */
+  Map<String, HostTensor> aggregate(RoundContext context);
+}

@@ -1,0 +1,183 @@
+package org.fedpeft.federation;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Bytes exchanged, per round, per client, per direction: {@code DOWN} is what the server sends (the
+ * serialized {@link FitInstructions} or {@link EvaluateInstructions}), {@code UP} what the client
+ * sends (the serialized {@link ClientUpdate} or {@link EvaluateResult}). Each entry is the length
+ * of the safetensors form of the actual message, header included, so the totals are what a network
+ * transport carries as payload.
+ *
+ * <p>Bytes of a round that then fails still count: they were sent. Thread-safe. {@link #toJson()}
+ * writes every entry plus totals per round and overall; {@link #fromJson} reads the entries back
+ * (e.g. to continue the log of a resumed run).
+ */
+public final class CommunicationLog {
+
+  /** Who sends. */
+  public enum Direction {
+    /** Server to client. */
+    DOWN,
+    /** Client to server. */
+    UP
+  }
+
+  /** Which exchange. */
+  public enum Phase {
+    /** Training: instructions down, update up. */
+    FIT,
+    /** Evaluation: instructions down, metrics up. */
+    EVALUATE
+  }
+
+  /**
+   * One message.
+   *
+   * @param round the round (for evaluation: the completed rounds of the evaluated state)
+   * @param clientId the client
+   * @param phase fit or evaluate
+   * @param direction down or up
+   * @param bytes the serialized size
+   */
+  public record Entry(int round, String clientId, Phase phase, Direction direction, long bytes) {
+
+    /** Validates the fields. */
+    public Entry {
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(phase, "phase");
+      Objects.requireNonNull(direction, "direction");
+      if (bytes < 0) {
+        throw new IllegalArgumentException("bytes must be >= 0, got " + bytes);
+      }
+    }
+  }
+
+  private final List<Entry> entries = new ArrayList<>();
+
+  /** Records one message. */
+  public synchronized void record(
+      int round, String clientId, Phase phase, Direction direction, long bytes) {
+    entries.add(new Entry(round, clientId, phase, direction, bytes));
+  }
+
+  /** Every entry, in the order recorded. */
+  public synchronized List<Entry> entries() {
+    return List.copyOf(entries);
+  }
+
+  /** All bytes in one direction. */
+  public synchronized long total(Direction direction) {
+    long s = 0;
+    for (Entry e : entries) {
+      if (e.direction == direction) {
+        s += e.bytes;
+      }
+    }
+    return s;
+  }
+
+  /** The bytes of one round in one direction (both phases). */
+  public synchronized long roundTotal(int round, Direction direction) {
+    long s = 0;
+    for (Entry e : entries) {
+      if (e.round == round && e.direction == direction) {
+        s += e.bytes;
+      }
+    }
+    return s;
+  }
+
+  /** The bytes of one client over the run in one direction (both phases). */
+  public synchronized long clientTotal(String clientId, Direction direction) {
+    long s = 0;
+    for (Entry e : entries) {
+      if (e.clientId.equals(clientId) && e.direction == direction) {
+        s += e.bytes;
+      }
+    }
+    return s;
+  }
+
+  /** The bytes of one client in one round in one direction (both phases). */
+  public synchronized long bytes(int round, String clientId, Direction direction) {
+    long s = 0;
+    for (Entry e : entries) {
+      if (e.round == round && e.clientId.equals(clientId) && e.direction == direction) {
+        s += e.bytes;
+      }
+    }
+    return s;
+  }
+
+  /** The JSON form: entries, per-round totals and overall totals. */
+  public synchronized String toJson() {
+    JsonObject root = new JsonObject();
+    JsonArray list = new JsonArray();
+    SortedMap<Integer, long[]> perRound = new TreeMap<>();
+    for (Entry e : entries) {
+      JsonObject o = new JsonObject();
+      o.addProperty("round", e.round);
+      o.addProperty("client", e.clientId);
+      o.addProperty("phase", e.phase.name().toLowerCase(Locale.ROOT));
+      o.addProperty("direction", e.direction.name().toLowerCase(Locale.ROOT));
+      o.addProperty("bytes", e.bytes);
+      list.add(o);
+      perRound.computeIfAbsent(e.round, k -> new long[2])[e.direction.ordinal()] += e.bytes;
+    }
+    JsonArray rounds = new JsonArray();
+    perRound.forEach(
+        (r, b) -> {
+          JsonObject o = new JsonObject();
+          o.addProperty("round", r);
+          o.addProperty("down", b[0]);
+          o.addProperty("up", b[1]);
+          rounds.add(o);
+        });
+    JsonObject totals = new JsonObject();
+    totals.addProperty("down", total(Direction.DOWN));
+    totals.addProperty("up", total(Direction.UP));
+    root.add("totals", totals);
+    root.add("rounds", rounds);
+    root.add("entries", list);
+    return root.toString();
+  }
+
+  /**
+   * Reads what {@link #toJson()} wrote (the entries; totals are recomputed).
+   *
+   * @throws IllegalArgumentException if the text is not such a log
+   */
+  public static CommunicationLog fromJson(String json) {
+    CommunicationLog log = new CommunicationLog();
+    try {
+      JsonObject root = JsonParser.parseString(json).getAsJsonObject();
+      for (JsonElement el : root.getAsJsonArray("entries")) {
+        JsonObject o = el.getAsJsonObject();
+        log.record(
+            o.get("round").getAsInt(),
+            o.get("client").getAsString(),
+            Phase.valueOf(o.get("phase").getAsString().toUpperCase(Locale.ROOT)),
+            Direction.valueOf(o.get("direction").getAsString().toUpperCase(Locale.ROOT)),
+            o.get("bytes").getAsLong());
+      }
+    } catch (JsonParseException
+        | IllegalStateException
+        | NullPointerException
+        | ClassCastException
+        | UnsupportedOperationException e) {
+      throw new IllegalArgumentException("not a communication log: " + e.getMessage(), e);
+    }
+    return log;
+  }
+}

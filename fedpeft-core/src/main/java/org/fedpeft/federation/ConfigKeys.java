@@ -1,0 +1,92 @@
+package org.fedpeft.federation;
+
+import java.util.Map;
+
+/**
+ * Well-known keys of the string config map a server sends with each instruction, and typed reads of
+ * that map.
+ *
+ * <p>Values travel as strings (they are part of the message metadata, see {@link FitInstructions}),
+ * so every number is written with {@link Integer#toString}, {@link Long#toString} or {@link
+ * Double#toString} and read back exactly. A client that does not know a key ignores it; a key it
+ * knows with a malformed value is an error naming the key.
+ */
+public final class ConfigKeys {
+
+  /** Local optimiser steps (mini-batches) to run this round, an integer. */
+  public static final String LOCAL_STEPS = "local_steps";
+
+  /** Peak local learning rate, a number. */
+  public static final String LEARNING_RATE = "learning_rate";
+
+  /** The seed of this client's local randomness in this round (batch order, dropout), a long. */
+  public static final String SEED = "seed";
+
+  /**
+   * The client's compute budget as a fraction in (0, 1] (Ravan's b_c, FedBE's capacity): how much
+   * of the trainable structure (heads, blocks) it should train.
+   */
+  public static final String BUDGET = "budget";
+
+  /** FedProx's proximal coefficient mu, a number (see {@link FedProx}). */
+  public static final String PROXIMAL_MU = "proximal_mu";
+
+  private ConfigKeys() {}
+
+  /** The value as an int, or {@code fallback} if absent. */
+  public static int getInt(Map<String, String> config, String key, int fallback) {
+    String v = config.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "config '" + key + "' must be an integer, got '" + v + "'", e);
+    }
+  }
+
+  /** The value as a long, or {@code fallback} if absent. */
+  public static long getLong(Map<String, String> config, String key, long fallback) {
+    String v = config.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "config '" + key + "' must be an integer, got '" + v + "'", e);
+    }
+  }
+
+  /** The value as a double, or {@code fallback} if absent. */
+  public static double getDouble(Map<String, String> config, String key, double fallback) {
+    String v = config.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Double.parseDouble(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "config '" + key + "' must be a number, got '" + v + "'", e);
+    }
+  }
+
+  /** The value as a boolean ({@code true} or {@code false}), or {@code fallback} if absent. */
+  public static boolean getBoolean(Map<String, String> config, String key, boolean fallback) {
+    String v = config.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    return switch (v.trim()) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "config '" + key + "' must be true or false, got '" + v + "'");
+    };
+  }
+}

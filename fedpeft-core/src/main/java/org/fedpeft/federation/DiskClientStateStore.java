@@ -1,0 +1,141 @@
+package org.fedpeft.federation;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.SafetensorsFile;
+import org.fedpeft.tensor.HostTensor;
+
+/**
+ * {@link ClientStateStore} with one safetensors file per client, {@code <encoded id>.safetensors},
+ * written atomically (temporary file, fsync, rename). The id is kept as is where it consists of
+ * letters, digits, {@code -}, {@code _} and (not first) {@code .}; every other byte of its UTF-8
+ * form is written {@code %XX}, so any id maps to a distinct, safe file name. The file's metadata
+ * records the id, and loading checks it.
+ */
+final class DiskClientStateStore implements ClientStateStore {
+
+  static final String MESSAGE = "client_state";
+  private static final String SUFFIX = ".safetensors";
+
+  private final Path dir;
+
+  DiskClientStateStore(Path dir) {
+    this.dir = Objects.requireNonNull(dir, "dir");
+  }
+
+  @Override
+  public Optional<Map<String, HostTensor>> load(String clientId) throws IOException {
+    Path file = fileOf(clientId);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    SafetensorsFile f = Safetensors.read(file);
+    Wire.checkKind(f, MESSAGE);
+    String stored = Wire.require(f, "client_id");
+    if (!stored.equals(clientId)) {
+      throw new IOException(
+          file + ": holds the state of client '" + stored + "', not '" + clientId + "'");
+    }
+    return Optional.of(Collections.unmodifiableSortedMap(new TreeMap<>(Wire.f32Tensors(f))));
+  }
+
+  @Override
+  public void save(String clientId, Map<String, HostTensor> tensors) throws IOException {
+    Safetensors.write(
+        fileOf(clientId),
+        Wire.sortedCopy(tensors, "tensor"),
+        Map.of(Wire.KIND, MESSAGE, "client_id", clientId));
+  }
+
+  @Override
+  public void delete(String clientId) throws IOException {
+    Files.deleteIfExists(fileOf(clientId));
+  }
+
+  @Override
+  public SortedSet<String> clientIds() throws IOException {
+    TreeSet<String> ids = new TreeSet<>();
+    if (!Files.isDirectory(dir)) {
+      return ids;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path p : files) {
+        String name = p.getFileName().toString();
+        String encoded = name.substring(0, name.length() - SUFFIX.length());
+        String id = decode(encoded);
+        if (id != null && encode(id).equals(encoded)) {
+          ids.add(id);
+        }
+      }
+    }
+    return Collections.unmodifiableSortedSet(ids);
+  }
+
+  private Path fileOf(String clientId) {
+    Objects.requireNonNull(clientId, "clientId");
+    if (clientId.isEmpty()) {
+      throw new IllegalArgumentException("client id is empty");
+    }
+    return dir.resolve(encode(clientId) + SUFFIX);
+  }
+
+  /** The file-name form of an id. */
+  static String encode(String id) {
+    StringBuilder b = new StringBuilder();
+    byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < utf8.length; i++) {
+      int c = utf8[i] & 0xff;
+      boolean safe =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || (c == '.' && i > 0);
+      if (safe) {
+        b.append((char) c);
+      } else {
+        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)));
+        b.append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return b.toString();
+  }
+
+  /** The id of a file-name form, or null if it is not one. */
+  static String decode(String encoded) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int i = 0; i < encoded.length(); i++) {
+      char c = encoded.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= encoded.length()) {
+          return null;
+        }
+        int hi = Character.digit(encoded.charAt(i + 1), 16);
+        int lo = Character.digit(encoded.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        bytes.write(hi * 16 + lo);
+        i += 2;
+      } else if (c < 128) {
+        bytes.write(c);
+      } else {
+        return null;
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+}

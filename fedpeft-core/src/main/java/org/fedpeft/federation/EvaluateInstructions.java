@@ -1,0 +1,69 @@
+package org.fedpeft.federation;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.SafetensorsFile;
+import org.fedpeft.tensor.HostTensor;
+
+/**
+ * What the server sends one client to evaluate the current global model on its own data (Flower's
+ * {@code EvaluateIns}). Same wire layout as {@link FitInstructions}, with {@code fedpeft.message =
+ * evaluate_instructions}.
+ *
+ * @param clientId the client this is for
+ * @param round the number of completed rounds of the state being evaluated (0 = initial model)
+ * @param tensors the tensors to evaluate with, by name
+ * @param config settings, string to string
+ */
+public record EvaluateInstructions(
+    String clientId, int round, Map<String, HostTensor> tensors, Map<String, String> config) {
+
+  static final String MESSAGE = "evaluate_instructions";
+
+  /** Validates and copies the maps. */
+  public EvaluateInstructions {
+    Objects.requireNonNull(clientId, "clientId");
+    if (round < 0) {
+      throw new IllegalArgumentException("round must be at least 0, got " + round);
+    }
+    tensors = Wire.sortedCopy(tensors, "tensor");
+    config = Wire.sortedCopy(config, "config");
+  }
+
+  /** The metadata of the wire form. */
+  public Map<String, String> wireMetadata() {
+    Map<String, String> meta = new TreeMap<>();
+    meta.put(Wire.KIND, MESSAGE);
+    meta.put("client_id", clientId);
+    meta.put("round", Integer.toString(round));
+    Wire.putPrefixed(meta, "config.", config);
+    return meta;
+  }
+
+  /** The wire form. */
+  public byte[] toBytes() {
+    return Safetensors.serialize(tensors, wireMetadata());
+  }
+
+  /** The length of {@link #toBytes()}, computed without serializing. */
+  public long serializedSize() {
+    return Safetensors.serializedSize(tensors, wireMetadata());
+  }
+
+  /**
+   * Parses the wire form.
+   *
+   * @throws IllegalArgumentException if the bytes are not a valid message of this type
+   */
+  public static EvaluateInstructions fromBytes(byte[] bytes, String source) {
+    SafetensorsFile f = Safetensors.deserialize(bytes, source);
+    Wire.checkKind(f, MESSAGE);
+    return new EvaluateInstructions(
+        Wire.require(f, "client_id"),
+        Wire.parseInt(Wire.require(f, "round"), "round", source),
+        Wire.f32Tensors(f),
+        Wire.withPrefix(f.metadata(), "config."));
+  }
+}

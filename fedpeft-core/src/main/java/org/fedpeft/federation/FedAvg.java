@@ -1,0 +1,22 @@
+package org.fedpeft.federation;
+
+/**
+ * FedAvg over whatever GLOBAL tensors clients send (McMahan et al. 2017, "Communication-Efficient
+ * Learning of Deep Networks from Decentralized Data", arXiv 1602.05629): each tensor becomes the
+ * weighted mean of the clients that sent it, {@code sum_c n_c w_c / sum_c n_c}. With a {@link
+ * ServerOptimizer} other than plain FedAvg it becomes FedAvgM, FedAdagrad, FedAdam or FedYogi
+ * (Reddi et al. 2021). Use it for classification heads, soft-embedding adapters, expansion blocks,
+ * Ravan's heads and FedDPA's global adapter.
+ */
+public final class FedAvg extends AbstractStrategy {
+
+  /** FedAvg with the given options. */
+  public FedAvg(StrategyOptions options) {
+    super("fedavg", options);
+  }
+
+  /** FedAvg with the default options (example-weighted, server learning rate 1). */
+  public FedAvg() {
+    this(StrategyOptions.defaults());
+  }
+}

@@ -1,0 +1,471 @@
+package org.fedpeft.federation;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs synchronous federated rounds over an in-process transport: the clients are {@link ClientApp}
+ * objects called directly. The round logic (sampling, {@link Strategy}, validation, byte
+ * accounting) does not depend on that; a networked server does the same steps with messages.
+ *
+ * <p>One call of {@link #run}:
+ *
+ * <ol>
+ *   <li>sample the round's clients ({@link ClientSampler}, keyed by (seed, round));
+ *   <li>{@link Strategy#configureRound}; each client's {@link FitInstructions} are serialized (the
+ *       wire form) and the byte count logged as DOWN;
+ *   <li>call {@link ClientApp#fit} for each, at most {@code parallelism} at a time, each on its own
+ *       thread with its own timeout; an exception, a timeout, no reply or a reply under another
+ *       client's id becomes a {@link ClientFailure} with the reason, and the round goes on;
+ *   <li>log each reply's serialized size as UP; {@link Strategy#aggregate} validates and aggregates
+ *       ({@link RoundFailedException} if too few clients contributed).
+ * </ol>
+ *
+ * <p>With {@code serializeMessages} (the default) every message really goes through its byte form,
+ * so the simulation exercises exactly what a network carries and clients cannot share memory with
+ * the server. Results do not depend on parallelism or on the order replies arrive: the strategy
+ * sums in client-id order.
+ *
+ * <p>A client that ignores interruption after its timeout keeps its (daemon) thread busy but no
+ * longer holds up the round or counts towards parallelism. {@link #close()} interrupts all.
+ *
+ * <p>Run one round at a time (the driver is not meant to be called from several threads at once).
+ */
+public final class FederatedRound implements AutoCloseable {
+
+  /**
+   * Driver settings.
+   *
+   * @param clientTimeout the longest a client call may take, positive
+   * @param parallelism the number of clients called at once, at least 1 (1: one after another, as a
+   *     single machine training real models should)
+   * @param serializeMessages whether messages pass through their byte form (otherwise sizes are
+   *     computed without serializing and objects are handed over directly)
+   */
+  public record Options(Duration clientTimeout, int parallelism, boolean serializeMessages) {
+
+    /** Validates the fields. */
+    public Options {
+      Objects.requireNonNull(clientTimeout, "clientTimeout");
+      if (clientTimeout.isNegative() || clientTimeout.isZero()) {
+        throw new IllegalArgumentException("client timeout must be positive, got " + clientTimeout);
+      }
+      if (parallelism < 1) {
+        throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+      }
+    }
+
+    /** 30 minutes per client, one client at a time, messages serialized. */
+    public static Options defaults() {
+      return new Options(Duration.ofMinutes(30), 1, true);
+    }
+
+    /** A copy with another timeout. */
+    public Options withClientTimeout(Duration timeout) {
+      return new Options(timeout, parallelism, serializeMessages);
+    }
+
+    /** A copy with another parallelism. */
+    public Options withParallelism(int n) {
+      return new Options(clientTimeout, n, serializeMessages);
+    }
+
+    /** A copy with messages serialized or not. */
+    public Options withSerializeMessages(boolean serialize) {
+      return new Options(clientTimeout, parallelism, serialize);
+    }
+
+    long timeoutNanos() {
+      try {
+        return Math.min(clientTimeout.toNanos(), Long.MAX_VALUE / 4);
+      } catch (ArithmeticException e) {
+        return Long.MAX_VALUE / 4;
+      }
+    }
+  }
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final Strategy strategy;
+  private final SortedMap<String, ClientApp> clients;
+  private final ClientSampler sampler;
+  private final CommunicationLog log;
+  private final Options options;
+  private final ExecutorService executor;
+
+  /**
+   * @param strategy the server algorithm
+   * @param clients the client apps by id (the population)
+   * @param sampler chooses each round's clients
+   * @param log receives the byte counts
+   * @param options timeout, parallelism, serialization
+   */
+  public FederatedRound(
+      Strategy strategy,
+      Map<String, ClientApp> clients,
+      ClientSampler sampler,
+      CommunicationLog log,
+      Options options) {
+    this.strategy = Objects.requireNonNull(strategy, "strategy");
+    this.clients =
+        Collections.unmodifiableSortedMap(new TreeMap<>(Wire.sortedCopy(clients, "client")));
+    this.sampler = Objects.requireNonNull(sampler, "sampler");
+    this.log = Objects.requireNonNull(log, "log");
+    this.options = Objects.requireNonNull(options, "options");
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, "fedpeft-client-" + THREADS.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    this.executor = Executors.newCachedThreadPool(threads);
+  }
+
+  /**
+   * Runs round {@code state.round() + 1}.
+   *
+   * @param state the state after the previous round (not modified)
+   * @return the new state and the round's report
+   * @throws RoundFailedException if fewer than the strategy's minimum of clients contributed
+   * @throws IllegalStateException if fewer clients exist than the strategy's minimum
+   * @throws InterruptedException if the calling thread is interrupted (running clients are
+   *     interrupted too)
+   */
+  public RoundReport run(ServerState state) throws InterruptedException {
+    long t0 = System.nanoTime();
+    int round = state.round() + 1;
+    List<String> sampled = sampler.sample(clients.keySet(), round);
+    if (sampled.size() < strategy.minClients()) {
+      throw new IllegalStateException(
+          "round "
+              + round
+              + ": "
+              + sampled.size()
+              + " clients can be sampled but strategy "
+              + strategy.name()
+              + " needs at least "
+              + strategy.minClients());
+    }
+    Map<String, FitInstructions> instructions = strategy.configureRound(state, round, sampled);
+    requireOneEach(instructions.keySet(), sampled);
+
+    long down = 0;
+    Map<String, Callable<ClientUpdate>> calls = new LinkedHashMap<>();
+    for (String id : sampled) {
+      FitInstructions message = instructions.get(id);
+      if (!message.clientId().equals(id) || message.round() != round) {
+        throw new IllegalStateException(
+            "the strategy's instructions for "
+                + id
+                + " in round "
+                + round
+                + " are addressed to "
+                + message.clientId()
+                + " in round "
+                + message.round());
+      }
+      FitInstructions delivered = message;
+      long size;
+      if (options.serializeMessages()) {
+        byte[] bytes = message.toBytes();
+        size = bytes.length;
+        delivered = FitInstructions.fromBytes(bytes, "instructions to " + id + ", round " + round);
+      } else {
+        size = message.serializedSize();
+      }
+      log.record(round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.DOWN, size);
+      down += size;
+      ClientApp app = clients.get(id);
+      FitInstructions in = delivered;
+      calls.put(id, () -> app.fit(in));
+    }
+
+    Map<String, Outcome<ClientUpdate>> outcomes = callAll(calls, "fit");
+    List<ClientUpdate> replies = new ArrayList<>();
+    List<ClientFailure> failures = new ArrayList<>();
+    Map<String, Map<String, Double>> clientMetrics = new TreeMap<>();
+    long up = 0;
+    for (String id : sampled) {
+      Outcome<ClientUpdate> o = outcomes.get(id);
+      if (o.failure() != null) {
+        failures.add(o.failure());
+        continue;
+      }
+      ClientUpdate u = o.value();
+      if (u == null) {
+        failures.add(new ClientFailure(id, ClientFailure.Kind.ERROR, "fit returned no update"));
+        continue;
+      }
+      ClientUpdate received = u;
+      long size;
+      try {
+        if (options.serializeMessages()) {
+          byte[] bytes = u.toBytes();
+          size = bytes.length;
+          received = ClientUpdate.fromBytes(bytes, "update from " + id + ", round " + round);
+        } else {
+          size = u.serializedSize();
+        }
+      } catch (RuntimeException e) {
+        failures.add(
+            new ClientFailure(
+                id, ClientFailure.Kind.ERROR, "sent an update that cannot be encoded: " + e));
+        continue;
+      }
+      log.record(round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.UP, size);
+      up += size;
+      if (!received.clientId().equals(id)) {
+        failures.add(
+            new ClientFailure(
+                id,
+                ClientFailure.Kind.ERROR,
+                "replied under client id '" + received.clientId() + "'"));
+        continue;
+      }
+      Map<String, Double> m = new TreeMap<>(received.metrics());
+      m.put("fit_seconds", o.seconds());
+      clientMetrics.put(id, m);
+      replies.add(received);
+    }
+
+    Aggregation agg = strategy.aggregate(state, round, replies, failures);
+    Map<String, Double> metrics = new TreeMap<>(agg.metrics());
+    metrics.put("server.clients_sampled", (double) sampled.size());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new RoundReport(
+        round,
+        agg.state(),
+        sampled,
+        agg.accepted(),
+        agg.failures(),
+        metrics,
+        clientMetrics,
+        down,
+        up,
+        seconds);
+  }
+
+  /**
+   * Asks clients to evaluate the model of a state.
+   *
+   * @param state the state to evaluate
+   * @param clientIds the clients to ask (each must be known)
+   * @return the combined and per-client metrics
+   * @throws InterruptedException if the calling thread is interrupted
+   */
+  public EvaluationReport evaluate(ServerState state, List<String> clientIds)
+      throws InterruptedException {
+    for (String id : clientIds) {
+      if (!clients.containsKey(id)) {
+        throw new IllegalArgumentException("no client '" + id + "'");
+      }
+    }
+    int round = state.round();
+    Map<String, EvaluateInstructions> instructions = strategy.configureEvaluate(state, clientIds);
+    requireOneEach(instructions.keySet(), clientIds);
+    long down = 0;
+    Map<String, Callable<EvaluateResult>> calls = new LinkedHashMap<>();
+    for (String id : clientIds) {
+      EvaluateInstructions message = instructions.get(id);
+      EvaluateInstructions delivered = message;
+      long size;
+      if (options.serializeMessages()) {
+        byte[] bytes = message.toBytes();
+        size = bytes.length;
+        delivered = EvaluateInstructions.fromBytes(bytes, "evaluation request to " + id);
+      } else {
+        size = message.serializedSize();
+      }
+      log.record(round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.DOWN, size);
+      down += size;
+      ClientApp app = clients.get(id);
+      EvaluateInstructions in = delivered;
+      calls.put(id, () -> app.evaluate(in));
+    }
+    Map<String, Outcome<EvaluateResult>> outcomes = callAll(calls, "evaluate");
+    List<EvaluateResult> results = new ArrayList<>();
+    List<ClientFailure> failures = new ArrayList<>();
+    Map<String, Map<String, Double>> clientMetrics = new TreeMap<>();
+    long up = 0;
+    for (String id : clientIds) {
+      Outcome<EvaluateResult> o = outcomes.get(id);
+      if (o.failure() != null) {
+        failures.add(o.failure());
+        continue;
+      }
+      EvaluateResult r = o.value();
+      if (r == null) {
+        failures.add(new ClientFailure(id, ClientFailure.Kind.ERROR, "evaluate returned nothing"));
+        continue;
+      }
+      long size;
+      try {
+        if (options.serializeMessages()) {
+          byte[] bytes = r.toBytes();
+          size = bytes.length;
+          r = EvaluateResult.fromBytes(bytes, "evaluation from " + id);
+        } else {
+          size = r.serializedSize();
+        }
+      } catch (RuntimeException e) {
+        failures.add(
+            new ClientFailure(
+                id, ClientFailure.Kind.ERROR, "sent a result that cannot be encoded: " + e));
+        continue;
+      }
+      log.record(round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.UP, size);
+      up += size;
+      if (!r.clientId().equals(id)) {
+        failures.add(
+            new ClientFailure(
+                id, ClientFailure.Kind.ERROR, "replied under client id '" + r.clientId() + "'"));
+        continue;
+      }
+      if (r.numExamples() <= 0) {
+        failures.add(
+            new ClientFailure(
+                id,
+                ClientFailure.Kind.REJECTED,
+                "reported " + r.numExamples() + " evaluation examples; at least 1 is required"));
+        continue;
+      }
+      Map<String, Double> m = new TreeMap<>(r.metrics());
+      m.put("num_examples", (double) r.numExamples());
+      clientMetrics.put(id, m);
+      results.add(r);
+    }
+    Map<String, Double> metrics = strategy.aggregateEvaluate(state, results);
+    return new EvaluationReport(round, clientIds, metrics, clientMetrics, failures, down, up);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- calling clients
+
+  private record Outcome<T>(T value, ClientFailure failure, double seconds) {}
+
+  private record Timed<T>(T value, double seconds) {}
+
+  private record Running(String id, long deadline) {}
+
+  /** Calls every client with at most {@code parallelism} at once, each with its own deadline. */
+  private <T> Map<String, Outcome<T>> callAll(Map<String, Callable<T>> calls, String what)
+      throws InterruptedException {
+    Map<String, Outcome<T>> results = new HashMap<>();
+    CompletionService<Timed<T>> service = new ExecutorCompletionService<>(executor);
+    ArrayDeque<String> queue = new ArrayDeque<>(calls.keySet());
+    Map<Future<Timed<T>>, Running> running = new HashMap<>();
+    long timeout = options.timeoutNanos();
+    try {
+      while (!queue.isEmpty() || !running.isEmpty()) {
+        while (running.size() < options.parallelism() && !queue.isEmpty()) {
+          String id = queue.poll();
+          Callable<T> call = calls.get(id);
+          long start = System.nanoTime();
+          Future<Timed<T>> f =
+              service.submit(
+                  () -> {
+                    long s = System.nanoTime();
+                    T value = call.call();
+                    return new Timed<>(value, (System.nanoTime() - s) / 1e9);
+                  });
+          running.put(f, new Running(id, start + timeout));
+        }
+        long now = System.nanoTime();
+        long wait = Long.MAX_VALUE;
+        for (Running r : running.values()) {
+          wait = Math.min(wait, r.deadline() - now);
+        }
+        Future<Timed<T>> done = service.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
+        if (done != null) {
+          Running r = running.remove(done);
+          if (r != null) {
+            results.put(r.id(), outcomeOf(r.id(), done, what));
+          }
+          continue;
+        }
+        now = System.nanoTime();
+        Iterator<Map.Entry<Future<Timed<T>>, Running>> it = running.entrySet().iterator();
+        while (it.hasNext()) {
+          Map.Entry<Future<Timed<T>>, Running> e = it.next();
+          // A call that completed just now is left for poll() to collect.
+          if (e.getValue().deadline() - now <= 0 && e.getKey().cancel(true)) {
+            String id = e.getValue().id();
+            results.put(
+                id,
+                new Outcome<>(
+                    null,
+                    new ClientFailure(
+                        id,
+                        ClientFailure.Kind.TIMEOUT,
+                        what
+                            + " did not finish within "
+                            + options.clientTimeout().toMillis()
+                            + " ms"),
+                    options.clientTimeout().toMillis() / 1e3));
+            it.remove();
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      for (Future<Timed<T>> f : running.keySet()) {
+        f.cancel(true);
+      }
+      throw e;
+    }
+    return results;
+  }
+
+  private static <T> Outcome<T> outcomeOf(String id, Future<Timed<T>> done, String what)
+      throws InterruptedException {
+    try {
+      Timed<T> t = done.get();
+      return new Outcome<>(t.value(), null, t.seconds());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof VirtualMachineError vme) {
+        throw vme;
+      }
+      String message = cause.getMessage();
+      String text = cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+      return new Outcome<>(
+          null, new ClientFailure(id, ClientFailure.Kind.ERROR, what + " threw " + text), 0);
+    } catch (CancellationException e) {
+      return new Outcome<>(
+          null, new ClientFailure(id, ClientFailure.Kind.TIMEOUT, what + " was cancelled"), 0);
+    }
+  }
+
+  private static void requireOneEach(Set<String> got, List<String> expected) {
+    if (!got.equals(new HashSet<>(expected))) {
+      throw new IllegalStateException(
+          "the strategy configured clients " + got + " but " + expected + " were asked for");
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package org.fedpeft.federation;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.tensor.HostTensor;
+
+/**
+ * FFA-LoRA (Sun et al. 2024, "Improving LoRA in Privacy-preserving Federated Learning", ICLR 2024,
+ * arXiv 2403.12313): A is frozen at its random init, shared by all clients; only B is trained and
+ * averaged, {@code B' = mean_c B_c}. Because A is common, {@code B' A = mean_c B_c A} exactly.
+ *
+ * <p>A never travels: the server keeps it in the global state (so the final adapter can be exported
+ * whole) but leaves it out of the instructions, and an update that carries an A tensor is rejected.
+ * Clients build the same A from the run's shared seed (as {@link org.fedpeft.peft.lora.LoraAdapter}
+ * does with a given seed). To catch a client whose A differs (wrong seed, other version), the
+ * config carries {@value #FROZEN_A_KEY}, the {@link #frozenFingerprint} of the server's A tensors;
+ * a client compares it with the fingerprint of its own and refuses to train on a mismatch. Other
+ * GLOBAL tensors (a head) are averaged as in FedAvg.
+ */
+public final class FfaLora extends AbstractStrategy {
+
+  /** Config key of the SHA-256 fingerprint of the frozen A tensors. */
+  public static final String FROZEN_A_KEY = "ffa_lora.frozen_a_sha256";
+
+  /** FFA-LoRA with the given options. */
+  public FfaLora(StrategyOptions options) {
+    super("ffa_lora", options);
+  }
+
+  @Override
+  protected void checkInitial(Map<String, HostTensor> initialGlobal) {
+    LoraShapes.check(initialGlobal, name());
+  }
+
+  @Override
+  protected Map<String, HostTensor> downlink(ServerState state, String clientId) {
+    return withoutA(state.global());
+  }
+
+  @Override
+  protected Map<String, long[]> acceptedShapes(ServerState state) {
+    return Wire.shapes(withoutA(state.global()));
+  }
+
+  @Override
+  protected Map<String, String> strategyConfig(ServerState state, String clientId) {
+    return Map.of(FROZEN_A_KEY, frozenFingerprint(state.global()));
+  }
+
+  /**
+   * SHA-256 (hex) of the safetensors serialization of the {@code *.lora_A} tensors among {@code
+   * tensors}, without metadata; other tensors are ignored.
+   */
+  public static String frozenFingerprint(Map<String, HostTensor> tensors) {
+    TreeMap<String, HostTensor> a = new TreeMap<>();
+    tensors.forEach(
+        (k, v) -> {
+          if (LoraNames.isA(k)) {
+            a.put(k, v);
+          }
+        });
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(Safetensors.serialize(a, null)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+
+  private static SortedMap<String, HostTensor> withoutA(Map<String, HostTensor> global) {
+    TreeMap<String, HostTensor> out = new TreeMap<>(global);
+    out.keySet().removeIf(LoraNames::isA);
+    return out;
+  }
+}

@@ -1,0 +1,94 @@
+package org.fedpeft.federation;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.SafetensorsFile;
+import org.fedpeft.tensor.HostTensor;
+
+/**
+ * What the server sends one client for one round of training (Flower's {@code FitIns}): the tensors
+ * to start from and a string config.
+ *
+ * <p>The tensors are whatever the strategy decides the client needs: usually the GLOBAL tensors
+ * (for FFA-LoRA without the frozen A matrices, for FedEx-LoRA with the accumulated {@code
+ * <module>.residual} corrections; see each strategy). The config carries per-client settings such
+ * as {@link ConfigKeys#LOCAL_STEPS}, {@link ConfigKeys#LEARNING_RATE} or {@link ConfigKeys#BUDGET}.
+ *
+ * <p>Wire form ({@link #toBytes()}): safetensors with the tensors under their own names and the
+ * metadata {@code fedpeft.message = fit_instructions}, {@code client_id}, {@code round} and {@code
+ * config.<key>} per config entry. The downlink byte count of a round is the length of this form.
+ *
+ * @param clientId the client this is for
+ * @param round the round number, at least 1
+ * @param tensors the tensors to start from, by name (stored sorted and unmodifiable)
+ * @param config settings, string to string (stored sorted and unmodifiable)
+ */
+public record FitInstructions(
+    String clientId, int round, Map<String, HostTensor> tensors, Map<String, String> config) {
+
+  static final String MESSAGE = "fit_instructions";
+
+  /** Validates and copies the maps. */
+  public FitInstructions {
+    Objects.requireNonNull(clientId, "clientId");
+    if (round < 1) {
+      throw new IllegalArgumentException("round must be at least 1, got " + round);
+    }
+    tensors = Wire.sortedCopy(tensors, "tensor");
+    config = Wire.sortedCopy(config, "config");
+  }
+
+  /** A config value as an int, or {@code fallback}. */
+  public int configInt(String key, int fallback) {
+    return ConfigKeys.getInt(config, key, fallback);
+  }
+
+  /** A config value as a long, or {@code fallback}. */
+  public long configLong(String key, long fallback) {
+    return ConfigKeys.getLong(config, key, fallback);
+  }
+
+  /** A config value as a double, or {@code fallback}. */
+  public double configDouble(String key, double fallback) {
+    return ConfigKeys.getDouble(config, key, fallback);
+  }
+
+  /** The metadata of the wire form. */
+  public Map<String, String> wireMetadata() {
+    Map<String, String> meta = new TreeMap<>();
+    meta.put(Wire.KIND, MESSAGE);
+    meta.put("client_id", clientId);
+    meta.put("round", Integer.toString(round));
+    Wire.putPrefixed(meta, "config.", config);
+    return meta;
+  }
+
+  /** The wire form. */
+  public byte[] toBytes() {
+    return Safetensors.serialize(tensors, wireMetadata());
+  }
+
+  /** The length of {@link #toBytes()}, computed without serializing. */
+  public long serializedSize() {
+    return Safetensors.serializedSize(tensors, wireMetadata());
+  }
+
+  /**
+   * Parses the wire form.
+   *
+   * @param bytes what {@link #toBytes()} produced
+   * @param source names the origin in error messages
+   * @throws IllegalArgumentException if the bytes are not a valid message of this type
+   */
+  public static FitInstructions fromBytes(byte[] bytes, String source) {
+    SafetensorsFile f = Safetensors.deserialize(bytes, source);
+    Wire.checkKind(f, MESSAGE);
+    return new FitInstructions(
+        Wire.require(f, "client_id"),
+        Wire.parseInt(Wire.require(f, "round"), "round", source),
+        Wire.f32Tensors(f),
+        Wire.withPrefix(f.metadata(), "config."));
+  }
+}

@@ -1,0 +1,80 @@
+package org.fedpeft.federation;
+
+import java.util.List;
+
+/**
+ * Thrown when fewer clients than a strategy's minimum contributed to a round. The round has no
+ * result: the server state passed in is unchanged (states are immutable), and the caller may retry
+ * the round or stop.
+ */
+public final class RoundFailedException extends RuntimeException {
+
+  private static final int MAX_LISTED = 20;
+
+  private final int round;
+  private final int succeeded;
+  private final int required;
+  private final List<ClientFailure> failures;
+
+  /**
+   * @param round the round that failed
+   * @param succeeded how many clients contributed valid updates
+   * @param required the minimum the strategy needs
+   * @param failures every client that did not contribute, with its reason
+   */
+  public RoundFailedException(
+      int round, int succeeded, int required, List<ClientFailure> failures) {
+    super(message(round, succeeded, required, failures));
+    this.round = round;
+    this.succeeded = succeeded;
+    this.required = required;
+    this.failures = List.copyOf(failures);
+  }
+
+  private static String message(
+      int round, int succeeded, int required, List<ClientFailure> failures) {
+    StringBuilder b = new StringBuilder();
+    b.append("round ")
+        .append(round)
+        .append(" failed: ")
+        .append(succeeded)
+        .append(succeeded == 1 ? " client" : " clients")
+        .append(" contributed, at least ")
+        .append(required)
+        .append(" required");
+    if (!failures.isEmpty()) {
+      b.append("; failures: ");
+      int shown = Math.min(failures.size(), MAX_LISTED);
+      for (int i = 0; i < shown; i++) {
+        if (i > 0) {
+          b.append(", ");
+        }
+        b.append(failures.get(i));
+      }
+      if (failures.size() > shown) {
+        b.append(" and ").append(failures.size() - shown).append(" more");
+      }
+    }
+    return b.toString();
+  }
+
+  /** The round that failed. */
+  public int round() {
+    return round;
+  }
+
+  /** How many clients contributed valid updates. */
+  public int succeeded() {
+    return succeeded;
+  }
+
+  /** The minimum number of contributing clients. */
+  public int required() {
+    return required;
+  }
+
+  /** Every client that did not contribute, with its reason. */
+  public List<ClientFailure> failures() {
+    return failures;
+  }
+}

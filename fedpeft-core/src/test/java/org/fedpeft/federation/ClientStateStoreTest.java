@@ -1,0 +1,103 @@
+package org.fedpeft.federation;
+
+import static org.fedpeft.federation.Fx.vec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ClientStateStoreTest {
+
+  @TempDir Path dir;
+
+  private static final List<String> IDS =
+      List.of("client-1", "../evil", ".hidden", "ünï/code", "a b%20", "x.y", "CON");
+
+  private ClientStateStore store(String kind) {
+    return kind.equals("disk")
+        ? ClientStateStore.onDisk(dir.resolve("local"))
+        : ClientStateStore.inMemory();
+  }
+
+  private static Map<String, HostTensor> local(float v) {
+    return Fx.tensors(
+        "dpa.local.m.lora_A", Fx.mat(1, 2, v, -v), "dpa.local.m.lora_B", Fx.mat(2, 1, 0, -0.0f));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "disk"})
+  void roundTripPerClient(String kind) throws IOException {
+    ClientStateStore s = store(kind);
+    assertTrue(s.load("client-1").isEmpty());
+    for (int i = 0; i < IDS.size(); i++) {
+      s.save(IDS.get(i), local(i));
+    }
+    for (int i = 0; i < IDS.size(); i++) {
+      assertEquals(local(i), s.load(IDS.get(i)).orElseThrow(), IDS.get(i));
+    }
+    assertEquals(new TreeSet<>(IDS), s.clientIds());
+    s.save("client-1", local(42));
+    assertEquals(local(42), s.load("client-1").orElseThrow());
+    s.delete("client-1");
+    assertTrue(s.load("client-1").isEmpty());
+    assertFalse(s.clientIds().contains("client-1"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "disk"})
+  void storedStateIsACopy(String kind) throws IOException {
+    ClientStateStore s = store(kind);
+    HostTensor t = vec(1, 2);
+    s.save("a", Map.of("x", t));
+    t.data()[0] = 99;
+    HostTensor loaded = s.load("a").orElseThrow().get("x");
+    assertEquals(vec(1, 2), loaded);
+    loaded.data()[1] = 77;
+    assertEquals(vec(1, 2), s.load("a").orElseThrow().get("x"));
+  }
+
+  @Test
+  void diskStoreWritesOneSafeFilePerClientAndNoTemporaries() throws IOException {
+    ClientStateStore s = store("disk");
+    for (String id : IDS) {
+      s.save(id, local(1));
+    }
+    Set<String> names = new TreeSet<>();
+    try (Stream<Path> files = Files.list(dir.resolve("local"))) {
+      files.forEach(p -> names.add(p.getFileName().toString()));
+    }
+    assertEquals(IDS.size(), names.size(), names.toString());
+    for (String n : names) {
+      assertTrue(n.endsWith(".safetensors") && !n.startsWith(".") && !n.contains("/"), n);
+    }
+    assertTrue(names.contains("client-1.safetensors"));
+    assertTrue(names.contains("%2E.%2Fevil.safetensors"));
+    // each file is plain safetensors with the client id in its metadata
+    var f = Safetensors.read(dir.resolve("local/client-1.safetensors"));
+    assertEquals("client-1", f.metadata().get("client_id"));
+  }
+
+  @Test
+  void aFileOfAnotherClientIsDetected() throws IOException {
+    ClientStateStore s = store("disk");
+    s.save("a", local(1));
+    Files.copy(dir.resolve("local/a.safetensors"), dir.resolve("local/b.safetensors"));
+    IOException e = assertThrows(IOException.class, () -> s.load("b"));
+    assertTrue(e.getMessage().contains("client 'a', not 'b'"), e.getMessage());
+  }
+}
