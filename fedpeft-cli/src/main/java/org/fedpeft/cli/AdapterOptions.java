@@ -27,12 +27,12 @@ public final class AdapterOptions {
               + " value, attention.output, ffn.in, ffn.out, all-linear, or a regular expression.")
   String options;
 
-  /** Null for "none", else the validated method name. */
+  /** Null for "none", else the method name, with its options validated. */
   public String methodOrNull() {
     if (method.equals("none")) {
       return null;
     }
-    AdapterRegistry.get(method);
+    AdapterRegistry.get(method).validate(parsedOptions());
     return method;
   }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
@@ -76,6 +77,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path dir = out != null ? out : defaultOut("train");
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
+    PretrainedModel pretrained = model.load();
     TaskSplits splits = data.load(cfg.seed());
     err.printf(
         Locale.ROOT,
@@ -86,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
         splits.validation().size(),
         splits.test().size());
     long t0 = System.nanoTime();
-    try (FrozenBase base = new FrozenBase(model.load());
+    try (FrozenBase base = new FrozenBase(pretrained);
         Adapter a =
             method == null
                 ? null

@@ -18,6 +18,13 @@ public interface AdapterMethod {
   String description();
 
   /**
+   * Checks options without building anything, so a command can reject them before loading data.
+   *
+   * @throws IllegalArgumentException naming an unknown or invalid option
+   */
+  void validate(Map<String, String> options);
+
+  /**
    * Creates an adapter on the encoder. Random initial values derive from {@code seed} only, so
    * every client and the server build identical frozen parts from the shared run seed.
    *

@@ -20,6 +20,11 @@ public final class LoraMethod implements AdapterMethod {
   }
 
   @Override
+  public void validate(Map<String, String> options) {
+    LoraConfig.fromOptions(options);
+  }
+
+  @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new LoraAdapter(LoraConfig.fromOptions(options), encoder, seed);
   }
