@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       TrainCommand.class,
+      SimulateCommand.class,
       EvalCommand.class,
       EmbedCommand.class,
       InfoCommand.class,

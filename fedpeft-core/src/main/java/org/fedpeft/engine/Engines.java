@@ -14,6 +14,16 @@ public final class Engines {
 
   private Engines() {}
 
+  /**
+   * Turns PyTorch's gradient mode off on the calling thread. Grad mode is thread-local and on by
+   * default in a new thread; work that builds no gradients (evaluation) would otherwise record
+   * autograd graphs. Call at the start of work on a pooled thread.
+   */
+  public static void gradModeOffOnThisThread() {
+    pytorch();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+  }
+
   /** Sets the offline property (unless the user set it) and returns the PyTorch engine. */
   public static synchronized Engine pytorch() {
     if (System.getProperty("ai.djl.offline") == null) {

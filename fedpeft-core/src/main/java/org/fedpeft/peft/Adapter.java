@@ -1,6 +1,9 @@
 package org.fedpeft.peft;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -109,7 +112,20 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
                   + " but the value has shape "
                   + Arrays.toString(e.getValue().shape()));
         }
-        t.array().set(e.getValue().data());
+        assign(t.array(), e.getValue().data());
+      }
+    }
+
+    /**
+     * Overwrites an array's values in place (keeping its identity and gradient flag). Uses an
+     * indexed copy: DJL's {@code NDArray.set(float[])} goes through a deprecated PyTorch path that
+     * prints a warning on stderr.
+     */
+    public static void assign(NDArray target, float[] values) {
+      try (NDManager tmp = target.getManager().newSubManager()) {
+        NDArray v = tmp.create(values, target.getShape());
+        NDScope.unregister(v);
+        target.set(new NDIndex(":"), v);
       }
     }
   }

@@ -8,9 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.tensor.HostTensor;
 
 /**
  * Trains the trainable tensors of a {@link ClassifierModel} with AdamW, warm-up and linear or
@@ -25,10 +27,25 @@ public final class LocalTrainer {
 
   private final ClassifierModel model;
   private final Engine engine;
+  private float proximalMu;
+  private Map<String, HostTensor> proximalReference = Map.of();
 
   public LocalTrainer(ClassifierModel model, Engine engine) {
     this.model = model;
     this.engine = engine;
+  }
+
+  /**
+   * Adds FedProx's proximal term (Li et al. 2020, arXiv 1812.06127) to the loss: {@code mu/2 ||w -
+   * w_ref||^2} over the trainable tensors found in {@code reference}, i.e. {@code mu (w - w_ref)}
+   * added to their gradients before clipping.
+   */
+  public void setProximal(float mu, Map<String, HostTensor> reference) {
+    if (!(mu >= 0) || !Float.isFinite(mu)) {
+      throw new IllegalArgumentException("proximal mu must be >= 0, got " + mu);
+    }
+    this.proximalMu = mu;
+    this.proximalReference = Map.copyOf(reference);
   }
 
   /** The batches of a run: example indices per step, from the seed. */
@@ -123,6 +140,9 @@ public final class LocalTrainer {
         loss = lossArr.getFloat();
         acc = accuracy(logits, labels);
       }
+      if (proximalMu > 0) {
+        addProximalGradient(params, stepManager);
+      }
       float scale = 1f;
       if (config.maxGradNorm() > 0) {
         double norm = Math.sqrt(gradSquaredNorm(params));
@@ -133,6 +153,17 @@ public final class LocalTrainer {
       optimizer.step(params, lr, config.weightDecay(), scale);
       zeroGradients(params);
       return new float[] {loss, acc};
+    }
+  }
+
+  private void addProximalGradient(List<AdapterTensor> params, NDManager stepManager) {
+    for (AdapterTensor p : params) {
+      HostTensor ref = proximalReference.get(p.name());
+      if (ref != null) {
+        NDArray w = p.array();
+        NDArray r = stepManager.create(ref.data(), new Shape(ref.shape()));
+        w.getGradient().addi(w.sub(r).muli(proximalMu));
+      }
     }
   }
 

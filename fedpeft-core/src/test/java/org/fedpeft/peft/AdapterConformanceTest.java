@@ -104,7 +104,7 @@ class AdapterConformanceTest {
       for (int i = 0; i < d.length; i++) {
         d[i] = (float) (rng.nextDouble() - 0.5) * 0.2f;
       }
-      t.array().set(d);
+      Adapter.Tensors.assign(t.array(), d);
     }
   }
 

@@ -50,7 +50,7 @@ class GradientCheckTest {
         for (int i = 0; i < d.length; i++) {
           d[i] = (float) (rng.nextDouble() - 0.5);
         }
-        t.array().set(d);
+        Adapter.Tensors.assign(t.array(), d);
       }
       ClassifierModel model = new ClassifierModel(enc, lora, head);
       TokenBatch batch =
@@ -83,11 +83,11 @@ class GradientCheckTest {
           plus[i] += (float) eps;
           float[] minus = value.clone();
           minus[i] -= (float) eps;
-          a.set(plus);
+          Adapter.Tensors.assign(a, plus);
           double lp = lossValue(model, root, batch, labels);
-          a.set(minus);
+          Adapter.Tensors.assign(a, minus);
           double lm = lossValue(model, root, batch, labels);
-          a.set(value);
+          Adapter.Tensors.assign(a, value);
           double fd = (lp - lm) / (2 * eps);
           double err =
               Math.abs(fd - grads[p][i]) / Math.max(1e-2, Math.abs(fd) + Math.abs(grads[p][i]));

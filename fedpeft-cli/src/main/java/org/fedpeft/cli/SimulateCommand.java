@@ -1,0 +1,163 @@
+package org.fedpeft.cli;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fedpeft.config.ConfigException;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.federation.RoundFailedException;
+import org.fedpeft.federation.RoundReport;
+import org.fedpeft.simulation.Simulation;
+import org.fedpeft.simulation.SimulationConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fedpeft simulate}: a federation of many clients in this process. */
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a federated fine-tuning of N simulated clients in this process: K sampled per round"
+          + " train the adapter on their own data partition, the server aggregates.",
+      "CONFIG is a TOML file (see examples/ and docs/config.md; --list-keys prints every key);"
+          + " --set KEY=VALUE overrides a key. Writes metrics.jsonl, summary.json, report.html,"
+          + " manifest.json, the final adapter and a checkpoint after every round to --out;"
+          + " --resume DIR continues an interrupted run."
+    })
+public final class SimulateCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "CONFIG",
+      description = "The run's TOML config (omit for all defaults).")
+  Path configFile;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Override a config key, e.g. --set rounds=5 --set client.local_steps=10."
+              + " Lists are comma-separated.")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "DIR",
+      description = "Output folder (default: runs/simulate-<date-time>).")
+  Path out;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "DIR",
+      description = "Continue the run in DIR from its last complete round.")
+  Path resume;
+
+  @Option(names = "--list-keys", description = "Print every config key with its default and exit.")
+  boolean listKeys;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (listKeys) {
+      stdout.print(SimulationConfig.SCHEMA.markdown());
+      stdout.flush();
+      return 0;
+    }
+    Simulation sim;
+    try {
+      if (resume != null) {
+        if (configFile != null || !overrides.isEmpty() || out != null) {
+          throw new UserInputException(
+              "--resume takes only the run folder: its config is the one the run started with");
+        }
+        sim = Simulation.resume(resume);
+        err.printf("resuming %s after round %d%n", resume, sim.completedRounds());
+      } else {
+        if (configFile != null && !Files.isRegularFile(configFile)) {
+          throw new UserInputException(configFile + ": no such config file");
+        }
+        SimulationConfig cfg = SimulationConfig.load(configFile, overrides);
+        sim = Simulation.create(cfg, out != null ? out : TrainCommand.defaultOut("simulate"));
+      }
+    } catch (ConfigException | DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    try (sim) {
+      SimulationConfig c = sim.config();
+      err.printf(
+          Locale.ROOT,
+          "simulate: %s on %s, %d clients (%s), %d per round, %d rounds, adapter %s %s%n",
+          c.strategy(),
+          sim.splits().task(),
+          c.clients(),
+          c.partition(),
+          c.clientsPerRound(),
+          c.rounds(),
+          c.adapterMethod(),
+          c.adapterOptions());
+      ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
+      bar.update(sim.completedRounds(), "");
+      JsonObject summary;
+      try {
+        summary =
+            sim.run(
+                new Simulation.Listener() {
+                  double lastAcc = Double.NaN;
+
+                  @Override
+                  public void onRound(RoundReport r, Map<String, Object> line) {
+                    if (line.get("accuracy") instanceof Double a) {
+                      lastAcc = a;
+                    }
+                    bar.update(
+                        r.round(),
+                        String.format(
+                            Locale.ROOT,
+                            "clients %d/%d loss %.4f acc %s",
+                            r.accepted().size(),
+                            r.sampled().size(),
+                            (Double) line.get("train_loss"),
+                            Double.isNaN(lastAcc)
+                                ? "-"
+                                : String.format(Locale.ROOT, "%.4f", lastAcc)));
+                  }
+                });
+      } catch (RoundFailedException e) {
+        throw new UserInputException(
+            e.getMessage()
+                + "; the last checkpoint is intact: fedpeft simulate --resume "
+                + sim.out(),
+            e);
+      }
+      Path report = ReportWriter.write(sim.out());
+      stdout.printf(
+          Locale.ROOT,
+          "final accuracy: %.4f (loss %.4f, %d test examples) after %d rounds%n",
+          summary.get("final_accuracy").getAsDouble(),
+          summary.get("final_loss").getAsDouble(),
+          summary.get("test_examples").getAsInt(),
+          summary.get("rounds").getAsInt());
+      stdout.printf(
+          Locale.ROOT,
+          "communication: %,d bytes up, %,d bytes down%n",
+          summary.get("bytes_up_total").getAsLong(),
+          summary.get("bytes_down_total").getAsLong());
+      stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,545 @@
+package org.fedpeft.simulation;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fedpeft.data.Dataset;
+import org.fedpeft.data.PartitionStats;
+import org.fedpeft.data.Partitioners;
+import org.fedpeft.data.TaskOptions;
+import org.fedpeft.data.TaskSource;
+import org.fedpeft.data.TaskSplits;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.ClientConfigurer;
+import org.fedpeft.federation.ClientFailure;
+import org.fedpeft.federation.ClientSampler;
+import org.fedpeft.federation.CommunicationLog;
+import org.fedpeft.federation.EvaluationReport;
+import org.fedpeft.federation.FedAvg;
+import org.fedpeft.federation.FedExLora;
+import org.fedpeft.federation.FedIt;
+import org.fedpeft.federation.FederatedRound;
+import org.fedpeft.federation.FfaLora;
+import org.fedpeft.federation.RoundReport;
+import org.fedpeft.federation.Seeds;
+import org.fedpeft.federation.ServerOptimizer;
+import org.fedpeft.federation.ServerState;
+import org.fedpeft.federation.Strategy;
+import org.fedpeft.federation.StrategyOptions;
+import org.fedpeft.federation.WeightedMean;
+import org.fedpeft.federation.Weighting;
+import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.peft.AdapterRegistry;
+import org.fedpeft.peft.lora.LoraConfig;
+import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.train.Evaluation;
+import org.fedpeft.train.FrozenBase;
+import org.fedpeft.train.LocalTrainer;
+
+/**
+ * An in-process federation of many simulated clients on one shared frozen model.
+ *
+ * <p>The output folder holds: {@code config.json} (the resolved config), {@code manifest.json}
+ * (versions, JVM, OS, git commit, data hashes), {@code partition.json} (label histogram per
+ * client), {@code metrics.jsonl} (one line per round and per evaluation; only values that a resumed
+ * run reproduces exactly), {@code timings.jsonl} (wall times), {@code checkpoint/state.safetensors}
+ * (the server state after the last complete round, with the metrics and communication log so far,
+ * written atomically after every round), and at the end {@code adapter/} (PEFT format) and {@code
+ * summary.json}.
+ *
+ * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
+ * lines of an interrupted round) and continues; client sampling, client seeds and dropout all
+ * derive from (seed, round, client), so a resumed run ends bit-identical to an uninterrupted one.
+ */
+public final class Simulation implements AutoCloseable {
+
+  /** Receives progress. */
+  public interface Listener {
+    /** Before the first round to run: the data and partition are ready. */
+    default void onStart(Simulation sim, int firstRound) {}
+
+    /** After a client finished or failed in the current round (for progress bars). */
+    default void onRound(RoundReport report, Map<String, Object> metricsLine) {}
+  }
+
+  static final String CHECKPOINT = "checkpoint/state.safetensors";
+  private static final Gson GSON =
+      new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
+
+  private final SimulationConfig config;
+  private final Path out;
+  private final FrozenBase base;
+  private final TaskSplits splits;
+  private final List<ClientData> clients = new ArrayList<>();
+  private final int[][] labelHistogram;
+  private final ModelFactory models;
+  private final Strategy strategy;
+  private final EncodedExamples testSet;
+  private final List<String> metricLines = new ArrayList<>();
+  private CommunicationLog comm = new CommunicationLog();
+  private ServerState state;
+
+  private Simulation(
+      SimulationConfig config,
+      Path out,
+      ServerState checkpoint,
+      List<String> lines,
+      CommunicationLog log)
+      throws IOException {
+    this.config = config;
+    this.out = out;
+    long seed = config.seed();
+    String method = config.adapterMethod().equals("none") ? null : config.adapterMethod();
+    Map<String, String> adapterOptions = effectiveAdapterOptions(config);
+    if (method != null) {
+      AdapterRegistry.get(method).validate(adapterOptions);
+    }
+    TaskOptions topts =
+        TaskOptions.defaults()
+            .withMaxTrain(config.maxTrain() == 0 ? TaskOptions.NO_CAP : config.maxTrain())
+            .withMaxValidation(1)
+            .withMaxTest(config.maxEval());
+    this.splits =
+        TaskSource.load(
+            config.task(),
+            config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
+            config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+            topts,
+            seed);
+    this.base = new FrozenBase(PretrainedModel.load(config.model()));
+    Dataset train = splits.train();
+    List<int[]> parts =
+        Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
+    PartitionStats.requireExactCover(parts, train.size());
+    this.labelHistogram = PartitionStats.labelHistogram(train, parts);
+    EncodedExamples all = base.encode(train);
+    int width = Integer.toString(config.clients() - 1).length();
+    for (int c = 0; c < parts.size(); c++) {
+      int[] idx = parts.get(c).clone();
+      Seeds.SplitMix64 rng = new Seeds.SplitMix64(Seeds.derive(seed, "holdout", c));
+      for (int i = idx.length - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+      }
+      int hold = (int) Math.round(idx.length * config.clientHoldout());
+      hold = Math.min(hold, Math.max(0, idx.length - 1));
+      String id = "client-" + String.format("%0" + width + "d", c);
+      clients.add(
+          new ClientData(
+              id,
+              c,
+              subset(all, Arrays.copyOfRange(idx, hold, idx.length)),
+              subset(all, Arrays.copyOfRange(idx, 0, hold))));
+    }
+    this.testSet = base.encode(splits.test());
+    this.models =
+        new ModelFactory(base, method, adapterOptions, seed, splits.labels().size(), seed + 1);
+    this.strategy = strategy(config);
+    if (checkpoint == null) {
+      Map<String, HostTensor> initial;
+      try (ModelFactory.Instance m = models.instantiate(Map.of())) {
+        initial = m.model().state();
+      }
+      this.state = strategy.initialize(initial);
+    } else {
+      this.state = checkpoint;
+      this.metricLines.addAll(lines);
+      this.comm = log;
+    }
+  }
+
+  private static EncodedExamples subset(EncodedExamples all, int[] idx) {
+    long[][] tokens = new long[idx.length][];
+    int[] labels = new int[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      tokens[i] = all.tokens()[idx[i]];
+      labels[i] = all.labels()[idx[i]];
+    }
+    return new EncodedExamples(tokens, labels);
+  }
+
+  private Strategy strategy(SimulationConfig c) {
+    ServerOptimizer opt =
+        switch (c.serverOptimizer()) {
+          case "fedavg" -> ServerOptimizer.fedAvg(c.serverLearningRate());
+          case "fedavgm" -> ServerOptimizer.fedAvgM(c.serverLearningRate(), c.serverMomentum());
+          case "fedadam" ->
+              ServerOptimizer.fedAdam(
+                  c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
+          case "fedyogi" ->
+              ServerOptimizer.fedYogi(
+                  c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
+          case "fedadagrad" ->
+              ServerOptimizer.fedAdagrad(c.serverLearningRate(), c.serverBeta1(), c.serverTau());
+          default -> throw new IllegalArgumentException("server.optimizer: " + c.serverOptimizer());
+        };
+    Weighting w = c.weighting().equals("uniform") ? Weighting.UNIFORM : Weighting.EXAMPLES;
+    StrategyOptions so =
+        StrategyOptions.defaults()
+            .withMinClients(c.minClients())
+            .withAggregator(new WeightedMean(w))
+            .withServerOptimizer(opt)
+            .withClientConfig(ClientConfigurer.none());
+    boolean lora = c.adapterMethod().equals("lora");
+    return switch (c.strategy()) {
+      case "fedit" -> new FedIt(so);
+      case "fedavg" -> new FedAvg(so);
+      case "ffa-lora" -> {
+        if (!lora || !"false".equals(effectiveAdapterOptions(c).get("train_a"))) {
+          throw new IllegalArgumentException(
+              "server.strategy = ffa-lora needs adapter.method = lora with A frozen"
+                  + " (adapter.train_a = false, the default for this strategy)");
+        }
+        yield new FfaLora(so);
+      }
+      case "fedex-lora" -> {
+        if (!lora) {
+          throw new IllegalArgumentException("server.strategy = fedex-lora needs LoRA");
+        }
+        yield new FedExLora(LoraConfig.fromOptions(c.adapterOptions()).scaling(), so);
+      }
+      default -> throw new IllegalArgumentException("server.strategy: " + c.strategy());
+    };
+  }
+
+  /** The adapter options, with FFA-LoRA's frozen A made explicit. */
+  static Map<String, String> effectiveAdapterOptions(SimulationConfig c) {
+    Map<String, String> o = new TreeMap<>(c.adapterOptions());
+    if (c.strategy().equals("ffa-lora")) {
+      o.putIfAbsent("train_a", "false");
+    }
+    return o;
+  }
+
+  /** Prepares a new run in {@code out}; refuses a folder that already holds a checkpoint. */
+  public static Simulation create(SimulationConfig config, Path out) throws IOException {
+    if (Files.exists(out.resolve(CHECKPOINT))) {
+      throw new IllegalArgumentException(
+          out
+              + " already holds a run; resume it with --resume "
+              + out
+              + " or choose another --out");
+    }
+    Files.createDirectories(out);
+    Simulation s = new Simulation(config, out, null, List.of(), new CommunicationLog());
+    AtomicFiles.writeString(out.resolve("config.json"), pretty(config.toJson()));
+    s.writePartition();
+    s.writeManifest();
+    Files.deleteIfExists(out.resolve("metrics.jsonl"));
+    Files.deleteIfExists(out.resolve("timings.jsonl"));
+    return s;
+  }
+
+  /** Reopens a run from its folder's checkpoint (or from scratch if it has none yet). */
+  public static Simulation resume(Path out) throws IOException {
+    Path cfgFile = out.resolve("config.json");
+    if (!Files.isRegularFile(cfgFile)) {
+      throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
+    }
+    SimulationConfig config = SimulationConfig.fromJson(Files.readString(cfgFile));
+    Path cp = out.resolve(CHECKPOINT);
+    if (!Files.isRegularFile(cp)) {
+      Files.deleteIfExists(out.resolve("metrics.jsonl"));
+      return new Simulation(config, out, null, List.of(), new CommunicationLog());
+    }
+    ServerState saved = ServerState.load(cp);
+    List<String> lines = new ArrayList<>();
+    String stored = saved.extra().get("sim.metrics");
+    if (stored != null) {
+      for (JsonElement e : JsonParser.parseString(stored).getAsJsonArray()) {
+        lines.add(e.getAsString());
+      }
+    }
+    String log = saved.extra().get("sim.comm");
+    ServerState clean =
+        saved.toBuilder().removeExtra("sim.metrics").removeExtra("sim.comm").build();
+    Simulation s =
+        new Simulation(
+            config,
+            out,
+            clean,
+            lines,
+            log == null ? new CommunicationLog() : CommunicationLog.fromJson(log));
+    AtomicFiles.writeString(
+        out.resolve("metrics.jsonl"), lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
+    return s;
+  }
+
+  public SimulationConfig config() {
+    return config;
+  }
+
+  public Path out() {
+    return out;
+  }
+
+  /** Rounds completed so far. */
+  public int completedRounds() {
+    return state.round();
+  }
+
+  public TaskSplits splits() {
+    return splits;
+  }
+
+  public List<ClientData> clients() {
+    return clients;
+  }
+
+  /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
+  public JsonObject run(Listener listener) throws IOException, InterruptedException {
+    Engines.gradModeOffOnThisThread();
+    Map<String, ClientApp> apps = new TreeMap<>();
+    for (ClientData c : clients) {
+      apps.put(c.id(), new SimulatedClient(c, models, config));
+    }
+    listener.onStart(this, state.round() + 1);
+    long runStart = System.nanoTime();
+    double fitSeconds = 0;
+    FederatedRound.Options opts =
+        FederatedRound.Options.defaults()
+            .withParallelism(1)
+            .withClientTimeout(Duration.ofMillis((long) (config.clientTimeoutSeconds() * 1000)));
+    try (FederatedRound driver =
+        new FederatedRound(
+            strategy,
+            apps,
+            new ClientSampler(config.seed(), config.clientsPerRound()),
+            comm,
+            opts)) {
+      while (state.round() < config.rounds()) {
+        RoundReport report = driver.run(state);
+        state = report.state();
+        int round = state.round();
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("event", "round");
+        line.put("round", round);
+        line.put("sampled", report.sampled());
+        line.put("accepted", report.accepted().size());
+        List<Map<String, String>> failures = new ArrayList<>();
+        for (ClientFailure f : report.failures()) {
+          failures.add(
+              Map.of("client", f.clientId(), "kind", f.kind().name(), "reason", f.reason()));
+        }
+        line.put("failures", failures);
+        double lossSum = 0;
+        int n = 0;
+        double clientSeconds = 0;
+        for (var cm : report.clientMetrics().values()) {
+          Double l = cm.get("train_loss");
+          if (l != null) {
+            lossSum += l;
+            n++;
+          }
+          clientSeconds += cm.getOrDefault("fit_seconds", 0.0);
+        }
+        fitSeconds += clientSeconds;
+        line.put("train_loss", n == 0 ? Double.NaN : lossSum / n);
+        line.put("bytes_up", report.bytesUp());
+        line.put("bytes_down", report.bytesDown());
+        line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
+        line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
+        boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();
+        long evalStart = System.nanoTime();
+        if (evalRound) {
+          Evaluation g = evaluateGlobal();
+          line.put("accuracy", g.accuracy());
+          line.put("loss", g.loss());
+          EvaluationReport er = driver.evaluate(state, evalClients(round));
+          Map<String, Double> perClient = new TreeMap<>();
+          er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
+          line.put("client_accuracy", perClient);
+          line.put("client_accuracy_mean", er.metrics().getOrDefault("accuracy", Double.NaN));
+        }
+        double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+        String json = GSON.toJson(line);
+        metricLines.add(json);
+        appendLine(out.resolve("metrics.jsonl"), json);
+        Map<String, Object> timing = new LinkedHashMap<>();
+        timing.put("round", round);
+        timing.put("round_seconds", report.seconds());
+        timing.put("client_fit_seconds", clientSeconds);
+        timing.put("eval_seconds", evalSeconds);
+        timing.put(
+            "overhead_fraction",
+            report.seconds() > 0
+                ? Math.max(0, report.seconds() - clientSeconds) / report.seconds()
+                : 0);
+        appendLine(out.resolve("timings.jsonl"), GSON.toJson(timing));
+        checkpoint();
+        listener.onRound(report, line);
+      }
+    }
+    JsonObject summary = finish((System.nanoTime() - runStart) / 1e9, fitSeconds);
+    return summary;
+  }
+
+  private List<String> evalClients(int round) {
+    List<String> ids = new ArrayList<>();
+    for (ClientData c : clients) {
+      if (c.holdout().size() > 0) {
+        ids.add(c.id());
+      }
+    }
+    int k = config.evalClients();
+    if (k == 0 || k >= ids.size()) {
+      return ids;
+    }
+    return new ClientSampler(Seeds.derive(config.seed(), "eval-clients"), k).sample(ids, round);
+  }
+
+  /** The global model on the task's test split. */
+  public Evaluation evaluateGlobal() {
+    try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
+      return new LocalTrainer(m.model(), base.engine()).evaluate(testSet, 64);
+    }
+  }
+
+  /** What a client would receive: the global tensors plus FedEx residuals. */
+  private static Map<String, HostTensor> downlinkOf(ServerState s) {
+    Map<String, HostTensor> t = new TreeMap<>(s.global());
+    t.putAll(FedExLora.residuals(s));
+    return t;
+  }
+
+  private void checkpoint() throws IOException {
+    JsonArray lines = new JsonArray();
+    metricLines.forEach(lines::add);
+    ServerState withProgress =
+        state.toBuilder()
+            .putExtra("sim.metrics", lines.toString())
+            .putExtra("sim.comm", comm.toJson())
+            .build();
+    withProgress.save(out.resolve(CHECKPOINT));
+  }
+
+  private JsonObject finish(double seconds, double fitSeconds) throws IOException {
+    Evaluation g = evaluateGlobal();
+    Path adapterDir = out.resolve("adapter");
+    try (ModelFactory.Instance m = models.instantiate(state.global())) {
+      JsonObject extra = new JsonObject();
+      extra.addProperty("task", splits.task());
+      extra.addProperty("seed", config.seed());
+      extra.addProperty("strategy", config.strategy());
+      extra.addProperty("rounds", state.round());
+      Map<String, HostTensor> head = new TreeMap<>();
+      m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      AdapterFiles.save(
+          adapterDir, m.model().adapter(), head, splits.labels(), base.model().name(), extra);
+    }
+    if (!FedExLora.residuals(state).isEmpty()) {
+      org.fedpeft.io.Safetensors.write(
+          adapterDir.resolve("fedex_residual.safetensors"), FedExLora.residuals(state), Map.of());
+    }
+    JsonObject s = new JsonObject();
+    s.addProperty("command", "simulate");
+    s.addProperty("task", splits.task());
+    s.addProperty("model", base.model().name());
+    s.addProperty("strategy", config.strategy());
+    s.addProperty("adapter", config.adapterMethod());
+    s.addProperty("rounds", state.round());
+    s.addProperty("clients", config.clients());
+    s.addProperty("clients_per_round", config.clientsPerRound());
+    s.addProperty("partition", config.partition());
+    s.addProperty("test_examples", g.examples());
+    s.addProperty("final_accuracy", g.accuracy());
+    s.addProperty("final_loss", g.loss());
+    s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
+    s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
+    s.addProperty("seconds_this_process", seconds);
+    s.addProperty("client_fit_seconds_this_process", fitSeconds);
+    s.addProperty("adapter_dir", adapterDir.toString());
+    AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(s) + "\n");
+    return s;
+  }
+
+  private void writePartition() throws IOException {
+    JsonObject p = new JsonObject();
+    p.add("labels", GSON.toJsonTree(splits.labels()));
+    JsonObject per = new JsonObject();
+    for (ClientData c : clients) {
+      JsonObject o = new JsonObject();
+      o.add("label_histogram", GSON.toJsonTree(labelHistogram[c.index()]));
+      o.addProperty("train", c.train().size());
+      o.addProperty("holdout", c.holdout().size());
+      per.add(c.id(), o);
+    }
+    p.add("clients", per);
+    AtomicFiles.writeString(out.resolve("partition.json"), GSON.toJson(p) + "\n");
+  }
+
+  private void writeManifest() throws IOException {
+    JsonObject m = new JsonObject();
+    m.add("config", JsonParser.parseString(config.toJson()));
+    m.addProperty("seed", config.seed());
+    m.addProperty("fedpeft_version", version());
+    m.addProperty("git_commit", RunManifest.gitCommit());
+    m.addProperty("djl", "0.35.1");
+    m.addProperty("pytorch", base.engine().getVersion());
+    m.addProperty(
+        "java",
+        System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+    m.addProperty(
+        "os",
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " "
+            + System.getProperty("os.arch"));
+    m.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+    m.addProperty("model", base.model().name());
+    JsonObject data = new JsonObject();
+    data.addProperty("train_sha256", splits.train().sha256());
+    data.addProperty("test_sha256", splits.test().sha256());
+    data.addProperty("train_examples", splits.train().size());
+    data.addProperty("test_examples", splits.test().size());
+    m.add("data", data);
+    m.addProperty("private", false);
+    m.addProperty("privacy_note", "no differential privacy in this run");
+    AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
+  }
+
+  private static String version() {
+    String v = Simulation.class.getPackage().getImplementationVersion();
+    return v == null ? "0.1.0-SNAPSHOT" : v;
+  }
+
+  private static String pretty(String json) {
+    return new GsonBuilder().setPrettyPrinting().create().toJson(JsonParser.parseString(json))
+        + "\n";
+  }
+
+  private static void appendLine(Path file, String line) throws IOException {
+    Files.writeString(
+        file,
+        line + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  @Override
+  public void close() {
+    base.close();
+  }
+}
