@@ -204,8 +204,8 @@ public final class ConfigSchema {
           .append(" | ")
           .append(k.defaultValue() == null ? "" : "`" + k.defaultValue() + "`")
           .append(" | ")
-          .append(k.description())
-          .append(k.rule().isEmpty() ? "" : " (" + k.rule() + ")")
+          .append(k.description().replace("|", "\\|"))
+          .append(k.rule().isEmpty() ? "" : " (" + k.rule().replace("|", "\\|") + ")")
           .append(" |\n");
     }
     return b.toString();

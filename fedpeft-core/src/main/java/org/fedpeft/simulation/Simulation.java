@@ -316,6 +316,9 @@ public final class Simulation implements AutoCloseable {
     listener.onStart(this, state.round() + 1);
     long runStart = System.nanoTime();
     double fitSeconds = 0;
+    // One client at a time: DJL's PyTorch gradient collector is process-global (a second one
+    // throws), PyTorch's dropout generator is shared (parallel clients would not be
+    // reproducible), and one client's step already uses both cores through intra-op threads.
     FederatedRound.Options opts =
         FederatedRound.Options.defaults()
             .withParallelism(1)

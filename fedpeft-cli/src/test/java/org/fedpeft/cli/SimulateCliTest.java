@@ -1,0 +1,241 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.fedpeft.model.HuggingFaceFolder;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.RandomBert;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fedpeft simulate} end to end on a tiny model, as a user runs it, including a real kill -9
+ * of a running simulation and its resume.
+ */
+class SimulateCliTest {
+
+  @TempDir static Path tmp;
+  static Path config;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void tinyRunConfig() throws Exception {
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    Path model = tmp.resolve("tiny-model");
+    HuggingFaceFolder.save(
+        RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 7), model);
+    Path data = tmp.resolve("data.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
+    for (int i = 0; i < 160; i++) {
+      lines.add(
+          "{\"text\": \""
+              + topics[i % 4]
+              + " number "
+              + i
+              + "\", \"label\": \"t"
+              + (i % 4)
+              + "\"}");
+    }
+    Files.write(data, lines);
+    config = tmp.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 5
+        rounds = 4
+        clients = 8
+        clients_per_round = 3
+
+        [data]
+        file = "%s"
+        partition = "dirichlet:0.5"
+        max_eval = 40
+
+        [model]
+        name = "%s"
+
+        [adapter]
+        rank = 4
+        targets = ["query", "value"]
+
+        [client]
+        local_steps = 3
+        batch_size = 8
+        learning_rate = 5e-3
+
+        [eval]
+        every = 2
+        """
+            .formatted(
+                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+  }
+
+  @Test
+  void simulateWritesEveryOutput() throws Exception {
+    Path out = tmp.resolve("sim");
+    Result r = run("simulate", config.toString(), "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("final accuracy:"), r.out());
+    assertTrue(r.out().contains("report: "), r.out());
+    for (String f :
+        List.of(
+            "metrics.jsonl",
+            "timings.jsonl",
+            "summary.json",
+            "report.html",
+            "manifest.json",
+            "config.json",
+            "partition.json",
+            "checkpoint/state.safetensors",
+            "adapter/adapter_config.json",
+            "adapter/adapter_model.safetensors",
+            "adapter/head.safetensors")) {
+      assertTrue(Files.isRegularFile(out.resolve(f)), f);
+    }
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(4, metrics.size());
+    long up = 0;
+    for (String m : metrics) {
+      JsonObject o = JsonParser.parseString(m).getAsJsonObject();
+      assertTrue(o.get("bytes_up").getAsLong() > 0);
+      up += o.get("bytes_up").getAsLong();
+      if (o.has("eval_bytes_up")) {
+        up += o.get("eval_bytes_up").getAsLong();
+      }
+    }
+    JsonObject last = JsonParser.parseString(metrics.get(3)).getAsJsonObject();
+    assertTrue(last.has("accuracy") && last.has("client_accuracy"));
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(up, summary.get("bytes_up_total").getAsLong());
+    String html = Files.readString(out.resolve("report.html"));
+    assertTrue(html.contains("<svg") && html.contains("Label distribution"));
+    JsonObject manifest =
+        JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
+    assertTrue(manifest.getAsJsonObject("data").has("train_sha256"));
+    // The exported adapter evaluates with fedpeft eval to the same accuracy as the summary.
+    Result ev =
+        run(
+            "eval",
+            out.resolve("adapter").toString(),
+            "--model",
+            tmp.resolve("tiny-model").toString(),
+            "--data",
+            tmp.resolve("data.jsonl").toString(),
+            "--max-eval",
+            "40",
+            "--seed",
+            "5");
+    assertEquals(0, ev.code(), ev.err());
+    assertTrue(
+        ev.out()
+            .startsWith(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "test accuracy: %.4f",
+                    summary.get("final_accuracy").getAsDouble())),
+        ev.out() + " vs " + summary);
+  }
+
+  @Test
+  void docsListEveryConfigKeyAsTheCodeDefinesIt() throws Exception {
+    Result r = run("simulate", "--list-keys");
+    assertEquals(0, r.code());
+    String doc = Files.readString(Path.of("..", "docs", "config.md"));
+    assertTrue(
+        doc.endsWith(r.out()),
+        "docs/config.md is stale: regenerate its table with ./fedpeft simulate --list-keys");
+  }
+
+  @Test
+  void badConfigIsRejectedWithTheKeyNamed() throws Exception {
+    Result r =
+        run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "rounds=zero",
+            "--out",
+            tmp.resolve("bad").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("rounds"), r.err());
+    Path bad = tmp.resolve("bad.toml");
+    Files.writeString(bad, "rounds = 3\nlocal_steps = 4\n");
+    r = run("simulate", bad.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("local_steps"), r.err());
+  }
+
+  @Test
+  void killedRunResumesToTheSameResult() throws Exception {
+    Path full = tmp.resolve("full");
+    assertEquals(0, run("simulate", config.toString(), "--out", full.toString()).code());
+
+    Path killed = tmp.resolve("killed");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-Dai.djl.offline=true",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "org.fedpeft.cli.Main",
+            "simulate",
+            config.toString(),
+            "--out",
+            killed.toString());
+    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(tmp.resolve("killed.log").toFile());
+    Process p = pb.start();
+    Path metrics = killed.resolve("metrics.jsonl");
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    // Kill -9 once two rounds are complete, in the middle of round 3.
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      if (Files.isRegularFile(metrics) && Files.readAllLines(metrics).size() >= 2) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    assertTrue(
+        p.isAlive(),
+        "the run finished before it could be killed: "
+            + Files.readString(tmp.resolve("killed.log")));
+    Thread.sleep(150);
+    p.destroyForcibly(); // SIGKILL on Linux
+    p.waitFor();
+    assertTrue(Files.readAllLines(metrics).size() < 4, "killed before the end");
+
+    Result r = run("simulate", "--resume", killed.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("resuming"), r.err());
+    for (String f :
+        List.of(
+            "metrics.jsonl",
+            "adapter/adapter_model.safetensors",
+            "adapter/head.safetensors",
+            "checkpoint/state.safetensors")) {
+      assertEquals(
+          -1L, Files.mismatch(full.resolve(f), killed.resolve(f)), f + " differs after resume");
+    }
+  }
+}
