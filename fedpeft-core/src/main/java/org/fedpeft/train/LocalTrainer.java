@@ -203,15 +203,23 @@ public final class LocalTrainer {
     }
   }
 
-  /** Loss and accuracy on examples, in batches, without dropout or gradients. */
+  /**
+   * Loss and accuracy on examples, in batches of similar length (sorted by token count, so little
+   * padding is computed), without dropout or gradients.
+   */
   public Evaluation evaluate(EncodedExamples data, int batchSize) {
     double lossSum = 0;
     int correct = 0;
     int n = data.size();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> data.tokens()[i].length));
     for (int start = 0; start < n; start += batchSize) {
       int[] idx = new int[Math.min(batchSize, n - start)];
       for (int i = 0; i < idx.length; i++) {
-        idx[i] = start + i;
+        idx[i] = order[start + i];
       }
       try (NDScope scope = new NDScope();
           NDManager stepManager = model.encoder().manager().newSubManager()) {
