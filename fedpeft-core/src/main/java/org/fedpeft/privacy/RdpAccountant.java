@@ -81,7 +81,7 @@ import java.util.Objects;
  *
  * <h2>Default orders</h2>
  *
- * <p>{@code {1.1, 1.2, ..., 10.9} U {12, 13, ..., 63}} (150 orders, the Opacus default),
+ * <p>{@code {1.1, 1.2, ..., 10.9} U {12, 13, ..., 63}} (151 orders, the Opacus default),
  * configurable through {@link #RdpAccountant(double[])}. Orders with an integer value (2.0, 3.0,
  * ...) use the exact binomial expansion.
  *
@@ -161,17 +161,17 @@ public final class RdpAccountant {
     this.rdp = new double[this.orders.length];
   }
 
-  /** {@code {1.1, 1.2, ..., 10.9} U {12, 13, ..., 63}}: a new array of 150 orders each call. */
+  /** {@code {1.1, 1.2, ..., 10.9} U {12, 13, ..., 63}}: a new array of 151 orders each call. */
   public static double[] defaultOrders() {
     double[] out = new double[99 + 52];
-    int n = 0;
+    int n = 0; // 1 + x / 10.0 exactly as Opacus and TF-Privacy build them
     for (int x = 1; x < 100; x++) {
       out[n++] = 1 + x / 10.0;
     }
     for (int a = 12; a < 64; a++) {
       out[n++] = a;
     }
-    return Arrays.copyOf(out, n);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
