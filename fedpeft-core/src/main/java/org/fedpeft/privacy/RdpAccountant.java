@@ -9,6 +9,7 @@ import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,8 +77,10 @@ import java.util.Objects;
  *   epsilon = min_alpha [ rdp(alpha) - (ln delta + ln alpha) / (alpha - 1) + ln((alpha - 1) / alpha) ],
  * </pre>
  *
- * clamped at 0; the minimising order is reported. When every RDP value is exactly 0 (no steps, or
- * only steps with {@code q = 0}) nothing data-dependent was released and epsilon is 0.
+ * clamped at 0; the minimising order is reported. When nothing data-dependent was released (no
+ * steps, or only steps with {@code q = 0}) epsilon is 0, reported with order NaN. (The conversion
+ * alone would give a floor of about 0.10 at {@code delta = 1e-5} even for a vanishing RDP curve, so
+ * a step with {@code q > 0} always costs at least that.)
  *
  * <h2>Default orders</h2>
  *
@@ -217,7 +220,21 @@ public final class RdpAccountant {
    * @throws IllegalArgumentException if {@code delta} is not in {@code (0, 1)}
    */
   public synchronized PrivacySpent getPrivacySpent(double delta) {
+    checkDelta(delta);
+    if (!releasedAnything()) {
+      return new PrivacySpent(0.0, delta, Double.NaN);
+    }
     return epsilonFromRdp(orders, rdp, delta);
+  }
+
+  /** True once a step with a positive sampling rate has been recorded. */
+  private boolean releasedAnything() {
+    for (Step s : history) {
+      if (s.sampleRate() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -236,8 +253,8 @@ public final class RdpAccountant {
     checkNoiseMultiplier(noiseMultiplier);
     checkSteps(steps);
     checkDelta(delta);
-    if (steps == 0) {
-      return epsilonFromRdp(orders, rdp, delta);
+    if (steps == 0 || sampleRate == 0) {
+      return getPrivacySpent(delta);
     }
     double[] perStep = cachedPerStep(sampleRate, noiseMultiplier);
     double[] next = new double[rdp.length];
@@ -334,16 +351,81 @@ public final class RdpAccountant {
     return computeEpsilon(sampleRate, noiseMultiplier, steps, delta, defaultOrders());
   }
 
-  /** The (epsilon, delta) guarantee of {@code steps} steps at one setting, over given orders. */
+  /**
+   * The (epsilon, delta) guarantee of {@code steps} steps at one setting, over given orders. The
+   * result equals {@code epsilonFromRdp(orders, computeRdp(...), delta)} exactly, but fractional
+   * orders that provably cannot give the minimum are skipped: RDP is non-decreasing in the order
+   * (van Erven and Harremoes, IEEE Trans. Inf. Theory 2014, Theorem 3), so {@code T rdp(floor
+   * alpha)} (or 0 below 2) plus the conversion term bounds the epsilon at {@code alpha} from below,
+   * and the order is skipped when that bound already exceeds the best epsilon found. This prunes
+   * the slowly converging series at orders near 1.
+   */
   public static PrivacySpent computeEpsilon(
       double sampleRate, double noiseMultiplier, long steps, double delta, double[] orders) {
+    checkSampleRate(sampleRate);
+    checkNoiseMultiplier(noiseMultiplier);
+    checkSteps(steps);
     checkDelta(delta);
-    return epsilonFromRdp(orders, computeRdp(sampleRate, noiseMultiplier, steps, orders), delta);
+    checkOrders(orders);
+    if (steps == 0 || sampleRate == 0) {
+      return new PrivacySpent(0.0, delta, Double.NaN);
+    }
+    if (noiseMultiplier == 0) {
+      return new PrivacySpent(Double.POSITIVE_INFINITY, delta, orders[0]);
+    }
+    double logDelta = Math.log(delta);
+    int n = orders.length;
+    double[] eps = new double[n];
+    boolean[] done = new boolean[n];
+    double best = Double.POSITIVE_INFINITY;
+    // Integer orders first: cheap, exact, and they give the pruning threshold.
+    for (int k = 0; k < n; k++) {
+      if (orders[k] == Math.rint(orders[k])) {
+        double r = accumulate(0.0, rdpPerStep(sampleRate, noiseMultiplier, orders[k]), steps);
+        eps[k] = conversion(r, orders[k], logDelta);
+        done[k] = true;
+        best = Math.min(best, eps[k]);
+      }
+    }
+    Map<Double, Double> floorRdp = new HashMap<>();
+    for (int k = 0; k < n; k++) {
+      if (done[k]) {
+        continue;
+      }
+      double a = orders[k];
+      double fl = Math.floor(a);
+      double lowerRdp = 0.0;
+      if (fl >= 2) {
+        lowerRdp =
+            floorRdp.computeIfAbsent(
+                fl, f -> accumulate(0.0, rdpPerStep(sampleRate, noiseMultiplier, f), steps));
+      }
+      // A small slack guards against rounding in the monotonicity argument.
+      double lowerBound = lowerRdp * (1 - 1e-9) + conversion(0.0, a, logDelta);
+      if (lowerBound > best) {
+        eps[k] = Double.POSITIVE_INFINITY; // cannot be the minimum
+        continue;
+      }
+      double r = accumulate(0.0, rdpPerStep(sampleRate, noiseMultiplier, a), steps);
+      eps[k] = conversion(r, a, logDelta);
+      best = Math.min(best, eps[k]);
+    }
+    double min = Double.POSITIVE_INFINITY;
+    double minOrder = orders[0];
+    for (int k = 0; k < n; k++) {
+      if (eps[k] < min) {
+        min = eps[k];
+        minOrder = orders[k];
+      }
+    }
+    return new PrivacySpent(Math.max(0.0, min), delta, minOrder);
   }
 
   /**
    * Converts an RDP curve to (epsilon, delta) with the conversion of Balle et al. (2020), minimised
-   * over the orders and clamped at 0. If every RDP value is 0, epsilon is 0 and the order NaN.
+   * over the orders and clamped at 0. This is the bare conversion: an all-zero curve gives the
+   * conversion's floor (about 0.10 at {@code delta = 1e-5} with the default orders), not 0; the
+   * accountant and {@link #computeEpsilon} report 0 themselves when nothing was released.
    *
    * @throws IllegalArgumentException for mismatched lengths, a NaN or negative RDP value, an
    *     invalid order or a delta outside {@code (0, 1)}
@@ -356,15 +438,10 @@ public final class RdpAccountant {
       throw new IllegalArgumentException(
           "rdp has " + rdp.length + " values but there are " + orders.length + " orders");
     }
-    boolean allZero = true;
     for (double r : rdp) {
       if (Double.isNaN(r) || r < 0) {
         throw new IllegalArgumentException("rdp values must be >= 0, got " + r);
       }
-      allZero &= r == 0;
-    }
-    if (allZero) {
-      return new PrivacySpent(0.0, delta, Double.NaN);
     }
     double logDelta = Math.log(delta);
     double best = Double.POSITIVE_INFINITY;
@@ -470,8 +547,7 @@ public final class RdpAccountant {
 
   private static double epsilonAt(
       double sampleRate, double noiseMultiplier, long steps, double delta, double[] orders) {
-    return epsilonFromRdp(orders, computeRdp(sampleRate, noiseMultiplier, steps, orders), delta)
-        .epsilon();
+    return computeEpsilon(sampleRate, noiseMultiplier, steps, delta, orders).epsilon();
   }
 
   /** Balle et al. (2020): the epsilon bound from RDP {@code r} at order {@code a}. */

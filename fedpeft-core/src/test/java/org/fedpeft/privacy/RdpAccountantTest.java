@@ -140,6 +140,40 @@ class RdpAccountantTest {
   }
 
   @Test
+  void prunedComputeEpsilonEqualsTheFullConversionExactly() {
+    double[][] settings = {
+      {0.04, 1.5, 2250, 1e-5},
+      {0.5, 7.5, 100, 1e-5},
+      {0.01, 0.6, 10, 1e-5},
+      {0.3, 0.4, 1, 1e-3},
+      {0.001, 5, 1, 1e-5},
+      {0.9, 2, 50000, 1e-9},
+    };
+    double[][] orderSets = {
+      RdpAccountant.defaultOrders(), {1.01, 1.5, 2.5, 3, 7.25}, {1.7}, {64.5, 128, 256.5}
+    };
+    for (double[] s : settings) {
+      for (double[] orders : orderSets) {
+        double[] rdp = RdpAccountant.computeRdp(s[0], s[1], (long) s[2], orders);
+        assertEquals(
+            RdpAccountant.epsilonFromRdp(orders, rdp, s[3]),
+            RdpAccountant.computeEpsilon(s[0], s[1], (long) s[2], s[3], orders),
+            java.util.Arrays.toString(s) + " " + java.util.Arrays.toString(orders));
+      }
+    }
+  }
+
+  @Test
+  void hugeNoiseCostsTheConversionFloorNotZero() {
+    // RDP underflows to 0 at sigma = 1e9, yet a data-dependent step was released.
+    PrivacySpent tiny = RdpAccountant.computeEpsilon(0.01, 1e9, 1, 1e-5);
+    RdpAccountant acc = new RdpAccountant().step(0.01, 1e9, 1);
+    assertEquals(tiny, acc.getPrivacySpent(1e-5));
+    assertTrue(tiny.epsilon() > 0.1 && tiny.epsilon() < 0.11, tiny.toString());
+    assertEquals(63.0, tiny.order(), 0);
+  }
+
+  @Test
   void epsilonDecreasesAsNoiseGrows() {
     double prev = Double.POSITIVE_INFINITY;
     for (int i = 0; i <= 45; i++) {
