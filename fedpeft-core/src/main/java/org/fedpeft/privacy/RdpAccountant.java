@@ -35,7 +35,7 @@ import java.util.Objects;
  * </pre>
  *
  * <ul>
- *   <li><b>Integer alpha</b> (section 3.2 of the paper): the exact binomial expansion
+ *   <li><b>Integer alpha</b>: the exact binomial expansion
  *       <pre>
  *       A_alpha = sum_{k=0..alpha} C(alpha, k) (1 - q)^(alpha - k) q^k exp((k^2 - k) / (2 sigma^2)).
  *       </pre>
@@ -71,7 +71,7 @@ import java.util.Objects;
  *
  * <p>Balle, Barthe, Gaboardi, Hsu and Sato, <i>Hypothesis Testing Interpretations and Renyi
  * Differential Privacy</i> (AISTATS 2020, <a
- * href="https://arxiv.org/abs/1905.09982">arXiv:1905.09982</a>), Theorem 21:
+ * href="https://arxiv.org/abs/1905.09982">arXiv:1905.09982</a>):
  *
  * <pre>
  *   epsilon = min_alpha [ rdp(alpha) - (ln delta + ln alpha) / (alpha - 1) + ln((alpha - 1) / alpha) ],
