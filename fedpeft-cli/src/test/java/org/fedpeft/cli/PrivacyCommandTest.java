@@ -1,0 +1,202 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.fedpeft.privacy.RdpAccountant;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class PrivacyCommandTest {
+
+  private static final Pattern FIRST_NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|Infinity)");
+
+  private record Result(int code, String out, String err) {
+    double firstNumber() {
+      Matcher m = FIRST_NUMBER.matcher(out);
+      assertTrue(m.find(), "no number in: " + out);
+      return Double.parseDouble(m.group());
+    }
+
+    String[] errLines() {
+      return err.strip().split("\\R");
+    }
+  }
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new PrivacyCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void epsilonPrintsTheSpecValueFirst() {
+    Result r =
+        run(
+            "epsilon",
+            "--sample-rate",
+            "0.04",
+            "--noise-multiplier",
+            "1.5",
+            "--steps",
+            "2250",
+            "--delta",
+            "1e-5");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err());
+    assertTrue(r.out().startsWith("epsilon: 7.329111"), r.out());
+    assertTrue(r.out().contains("(order 3.9)"), r.out());
+    assertEquals(7.32911117143, r.firstNumber(), 7.33e-6);
+    assertEquals(1, r.out().strip().split("\\R").length);
+  }
+
+  @Test
+  void epsilonIsRoundedUpNeverDown() {
+    Result r =
+        run(
+            "epsilon",
+            "--sample-rate=0.0064",
+            "--noise-multiplier=1.0",
+            "--steps=782",
+            "--delta=1e-6");
+    assertEquals(0, r.code(), r.err());
+    double exact = RdpAccountant.computeEpsilon(0.0064, 1.0, 782, 1e-6).epsilon();
+    assertTrue(r.firstNumber() >= exact, r.out() + " vs " + exact);
+    assertTrue(r.firstNumber() - exact < 1e-9, r.out() + " vs " + exact);
+  }
+
+  @Test
+  void epsilonWithCustomOrdersAndSpecialCases() {
+    Result custom =
+        run(
+            "epsilon",
+            "--sample-rate=0.04",
+            "--noise-multiplier=1.5",
+            "--steps=2250",
+            "--delta=1e-5",
+            "--orders=2,4,8");
+    assertEquals(0, custom.code(), custom.err());
+    assertTrue(custom.firstNumber() > 7.3291112, custom.out());
+
+    Result none =
+        run("epsilon", "--sample-rate=0", "--noise-multiplier=1", "--steps=10", "--delta=1e-5");
+    assertEquals(0, none.code(), none.err());
+    assertEquals(0.0, none.firstNumber(), 0);
+
+    Result inf =
+        run("epsilon", "--sample-rate=0.1", "--noise-multiplier=0", "--steps=1", "--delta=1e-5");
+    assertEquals(0, inf.code(), inf.err());
+    assertTrue(inf.out().startsWith("epsilon: Infinity"), inf.out());
+  }
+
+  @Test
+  void noisePrintsTheSmallestMultiplierFirst() {
+    Result r =
+        run(
+            "noise",
+            "--target-epsilon",
+            "8",
+            "--sample-rate",
+            "0.04",
+            "--steps",
+            "2000",
+            "--delta",
+            "1e-5");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("noise multiplier: 1.356134"), r.out());
+    double sigma = r.firstNumber();
+    assertEquals(1.3562, sigma, 1e-4);
+    assertTrue(RdpAccountant.computeEpsilon(0.04, sigma, 2000, 1e-5).epsilon() <= 8.0);
+  }
+
+  @Test
+  void outOfRangeValuesGiveOneLineAndExitTwo() {
+    String[][] bad = {
+      {"epsilon", "--sample-rate=1.5", "--noise-multiplier=1", "--steps=1", "--delta=1e-5"},
+      {"epsilon", "--sample-rate=NaN", "--noise-multiplier=1", "--steps=1", "--delta=1e-5"},
+      {"epsilon", "--sample-rate=0.1", "--noise-multiplier=-1", "--steps=1", "--delta=1e-5"},
+      {"epsilon", "--sample-rate=0.1", "--noise-multiplier=1", "--steps=-3", "--delta=1e-5"},
+      {"epsilon", "--sample-rate=0.1", "--noise-multiplier=1", "--steps=3", "--delta=1"},
+      {
+        "epsilon",
+        "--sample-rate=0.1",
+        "--noise-multiplier=1",
+        "--steps=3",
+        "--delta=0.1",
+        "--orders=0.5"
+      },
+      {"noise", "--target-epsilon=0", "--sample-rate=0.1", "--steps=3", "--delta=1e-5"},
+      {"noise", "--target-epsilon=1", "--sample-rate=-0.1", "--steps=3", "--delta=1e-5"},
+      {"noise", "--target-epsilon=1", "--sample-rate=0.1", "--steps=3", "--delta=2"},
+      {"noise", "--target-epsilon=0.05", "--sample-rate=0.1", "--steps=3", "--delta=1e-5"},
+    };
+    String[] named = {
+      "--sample-rate",
+      "--sample-rate",
+      "--noise-multiplier",
+      "--steps",
+      "--delta",
+      "order",
+      "--target-epsilon",
+      "--sample-rate",
+      "--delta",
+      "unreachable",
+    };
+    for (int i = 0; i < bad.length; i++) {
+      Result r = run(bad[i]);
+      String what = String.join(" ", bad[i]);
+      assertEquals(2, r.code(), what);
+      assertEquals("", r.out(), what);
+      assertEquals(1, r.errLines().length, what + " -> " + r.err());
+      assertTrue(r.err().startsWith("privacy " + bad[i][0] + ": "), r.err());
+      assertTrue(r.err().contains(named[i]), what + " -> " + r.err());
+    }
+  }
+
+  @Test
+  void unparsableOrMissingValuesExitTwoNamingTheOption() {
+    Result r =
+        run("epsilon", "--sample-rate=abc", "--noise-multiplier=1", "--steps=1", "--delta=1e-5");
+    assertEquals(2, r.code());
+    assertTrue(r.errLines()[0].contains("--sample-rate"), r.err());
+    Result missing = run("epsilon", "--sample-rate=0.1", "--noise-multiplier=1", "--steps=1");
+    assertEquals(2, missing.code());
+    assertTrue(missing.errLines()[0].contains("--delta"), missing.err());
+    Result noSub = run();
+    assertEquals(2, noSub.code());
+  }
+
+  @Test
+  void helpDescribesEveryOption() {
+    Result top = run("--help");
+    assertEquals(0, top.code());
+    assertTrue(top.out().contains("epsilon") && top.out().contains("noise"), top.out());
+    Result eps = run("epsilon", "--help");
+    assertEquals(0, eps.code());
+    for (String o :
+        new String[] {"--sample-rate", "--noise-multiplier", "--steps", "--delta", "--orders"}) {
+      assertTrue(eps.out().contains(o), o + " in " + eps.out());
+    }
+    Result noise = run("noise", "--help");
+    assertEquals(0, noise.code());
+    assertTrue(noise.out().contains("--target-epsilon"), noise.out());
+    CommandLine cl = new CommandLine(new PrivacyCommand());
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      sub.getCommandSpec()
+          .options()
+          .forEach(
+              o ->
+                  assertTrue(
+                      o.description().length > 0 && !o.description()[0].isBlank(),
+                      sub.getCommandName() + " " + o.longestName() + " has no description"));
+    }
+  }
+}
