@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       SimulateCommand.class,
+      PrivacyCommand.class,
       EvalCommand.class,
       EmbedCommand.class,
       InfoCommand.class,
