@@ -68,7 +68,12 @@ public final class ReportWriter {
             "model",
             "bytes_up_total",
             "bytes_down_total",
-            "test_examples")) {
+            "test_examples",
+            "epsilon",
+            "delta",
+            "epsilon_sampling",
+            "private",
+            "stopped_early")) {
       if (summary.has(k)) {
         h.append("<tr><th>")
             .append(k)
@@ -85,6 +90,7 @@ public final class ReportWriter {
     List<double[]> testLoss = new ArrayList<>();
     List<double[]> up = new ArrayList<>();
     List<double[]> down = new ArrayList<>();
+    List<double[]> epsilon = new ArrayList<>();
     JsonObject lastClientAcc = null;
     for (JsonObject r : rounds) {
       double x = r.get("round").getAsDouble();
@@ -100,6 +106,9 @@ public final class ReportWriter {
       }
       if (has(r, "train_loss")) {
         trainLoss.add(new double[] {x, r.get("train_loss").getAsDouble()});
+      }
+      if (has(r, "epsilon")) {
+        epsilon.add(new double[] {x, r.get("epsilon").getAsDouble()});
       }
       up.add(new double[] {x, r.get("bytes_up").getAsDouble()});
       down.add(new double[] {x, r.get("bytes_down").getAsDouble()});
@@ -138,6 +147,12 @@ public final class ReportWriter {
                 List.of("up (clients to server)", "down (server to clients)"),
                 "round",
                 "bytes"));
+    if (!epsilon.isEmpty()) {
+      h.append("<h2>Privacy budget spent (epsilon after each round)</h2>")
+          .append(
+              lineChart(
+                  List.of(epsilon), List.of("epsilon at the run's delta"), "round", "epsilon"));
+    }
     if (partition != null) {
       h.append("<h2>Label distribution per client (training partition)</h2>")
           .append(stackedBars(partition));

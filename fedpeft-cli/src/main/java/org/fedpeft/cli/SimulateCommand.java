@@ -119,6 +119,12 @@ public final class SimulateCommand implements Callable<Integer> {
                   double lastAcc = Double.NaN;
 
                   @Override
+                  public void onStop(String reason) {
+                    err.println();
+                    err.println("stopping early: " + reason);
+                  }
+
+                  @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;
@@ -151,6 +157,15 @@ public final class SimulateCommand implements Callable<Integer> {
           summary.get("final_loss").getAsDouble(),
           summary.get("test_examples").getAsInt(),
           summary.get("rounds").getAsInt());
+      if (summary.has("epsilon")) {
+        stdout.printf(
+            Locale.ROOT,
+            "privacy: epsilon %.4f at delta %s (%s)%s%n",
+            summary.get("epsilon").getAsDouble(),
+            summary.get("delta").getAsString(),
+            summary.get("epsilon_sampling").getAsString(),
+            summary.get("private").getAsBoolean() ? "" : "; NOT private: seeded noise or z = 0");
+      }
       stdout.printf(
           Locale.ROOT,
           "communication: %,d bytes up, %,d bytes down%n",

@@ -167,6 +167,53 @@ class SimulateCliTest {
   }
 
   @Test
+  void clientLevelDpSpendsAndStopsAtTheBudget() throws Exception {
+    double two = new org.fedpeft.privacy.RdpAccountant().step(1.0, 2.0, 2).getEpsilon(1e-5);
+    double three = new org.fedpeft.privacy.RdpAccountant().step(1.0, 2.0, 3).getEpsilon(1e-5);
+    double budget = (two + three) / 2;
+    String[] args = {
+      "simulate",
+      config.toString(),
+      "--set",
+      "privacy.mode=client",
+      "--set",
+      "privacy.client.noise_multiplier=2.0",
+      "--set",
+      "privacy.client.clip_norm=0.5",
+      "--set",
+      "privacy.noise=seeded",
+      "--set",
+      "privacy.epsilon=" + budget,
+      "--out",
+      ""
+    };
+    args[args.length - 1] = tmp.resolve("dp1").toString();
+    Result r = run(args);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("stopping early: privacy budget exceeded"), r.err());
+    assertTrue(r.out().contains("privacy: epsilon"), r.out());
+    assertTrue(r.out().contains("NOT private"), r.out());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(tmp.resolve("dp1/summary.json"))).getAsJsonObject();
+    assertEquals(2, summary.get("rounds").getAsInt());
+    assertEquals(two, summary.get("epsilon").getAsDouble(), 1e-9);
+    assertTrue(summary.get("epsilon_sampling").getAsString().contains("q = 1"));
+    JsonObject manifest =
+        JsonParser.parseString(Files.readString(tmp.resolve("dp1/manifest.json")))
+            .getAsJsonObject();
+    assertEquals(false, manifest.get("private").getAsBoolean());
+    assertTrue(Files.readString(tmp.resolve("dp1/report.html")).contains("Privacy budget"));
+    // Seeded noise is keyed on (seed, round): a second run is identical.
+    args[args.length - 1] = tmp.resolve("dp2").toString();
+    assertEquals(0, run(args).code());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            tmp.resolve("dp1/adapter/adapter_model.safetensors"),
+            tmp.resolve("dp2/adapter/adapter_model.safetensors")));
+  }
+
+  @Test
   void badConfigIsRejectedWithTheKeyNamed() throws Exception {
     Result r =
         run(

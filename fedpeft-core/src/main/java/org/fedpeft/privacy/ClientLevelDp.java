@@ -41,6 +41,10 @@ public final class ClientLevelDp implements Aggregator {
    * @param targetQuantile gamma in (0, 1)
    * @param clipLearningRate eta, positive
    * @param countNoise sigma_b, the noise std of the unclipped count (adaptive only), positive
+   * @param poissonSampling true only if clients are sampled by Poisson sampling (each independently
+   *     with rate m / population): then the accountant uses q = m / population; otherwise (a
+   *     fixed-size sample, as fedpeft's {@code ClientSampler} draws) it uses q = 1, no
+   *     amplification, which is valid for any sampling
    */
   public record Config(
       double clipNorm,
@@ -52,7 +56,8 @@ public final class ClientLevelDp implements Aggregator {
       boolean adaptive,
       double targetQuantile,
       double clipLearningRate,
-      double countNoise) {
+      double countNoise,
+      boolean poissonSampling) {
 
     /** Validates every field, naming the one that is wrong. */
     public Config {
@@ -99,9 +104,17 @@ public final class ClientLevelDp implements Aggregator {
       }
     }
 
-    /** The sampling rate of the accountant, m / population. */
+    /** The sampling rate the accountant uses: m / population under Poisson sampling, else 1. */
     public double sampleRate() {
-      return (double) expectedClients / population;
+      return poissonSampling ? (double) expectedClients / population : 1.0;
+    }
+
+    /** How the reported epsilon treats client sampling, for summaries. */
+    public String samplingNote() {
+      return poissonSampling
+          ? "Poisson client sampling, q = " + sampleRate()
+          : "fixed-size client sampling: epsilon computed without amplification by sampling (q"
+              + " = 1), which holds for any sampling";
     }
 
     /** The noise multiplier of the update itself (lower than z with adaptive clipping). */
@@ -121,11 +134,20 @@ public final class ClientLevelDp implements Aggregator {
   public static final String CLIP_KEY = "dp.clip_norm";
 
   private final Config config;
-  private final GaussianNoise noise;
+  private final java.util.function.IntFunction<GaussianNoise> noiseForRound;
 
+  /** With one noise source for every round (the secure default, or a test's seeded source). */
   public ClientLevelDp(Config config, GaussianNoise noise) {
+    this(config, round -> noise);
+  }
+
+  /**
+   * With a noise source per round: a seeded simulation keys its (non-private) noise on the round so
+   * that a resumed run draws the same noise as an uninterrupted one.
+   */
+  public ClientLevelDp(Config config, java.util.function.IntFunction<GaussianNoise> noiseForRound) {
     this.config = config;
-    this.noise = noise;
+    this.noiseForRound = noiseForRound;
   }
 
   public Config config() {
@@ -156,6 +178,7 @@ public final class ClientLevelDp implements Aggregator {
       }
     }
     int m = config.expectedClients();
+    GaussianNoise noise = noiseForRound.apply(ctx.round());
     Map<String, double[]> sums = new TreeMap<>();
     Map<String, long[]> shapes = new TreeMap<>();
     int unclipped = 0;

@@ -24,6 +24,7 @@ import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.federation.Aggregator;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientConfigurer;
 import org.fedpeft.federation.ClientFailure;
@@ -48,6 +49,10 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.lora.LoraConfig;
+import org.fedpeft.privacy.BudgetExceededException;
+import org.fedpeft.privacy.ClientLevelDp;
+import org.fedpeft.privacy.GaussianNoise;
+import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -76,8 +81,11 @@ public final class Simulation implements AutoCloseable {
     /** Before the first round to run: the data and partition are ready. */
     default void onStart(Simulation sim, int firstRound) {}
 
-    /** After a client finished or failed in the current round (for progress bars). */
+    /** After each completed (and checkpointed) round. */
     default void onRound(RoundReport report, Map<String, Object> metricsLine) {}
+
+    /** The run stops before its last round (the privacy budget is spent). */
+    default void onStop(String reason) {}
   }
 
   static final String CHECKPOINT = "checkpoint/state.safetensors";
@@ -96,6 +104,7 @@ public final class Simulation implements AutoCloseable {
   private final List<String> metricLines = new ArrayList<>();
   private CommunicationLog comm = new CommunicationLog();
   private ServerState state;
+  private String stopReason;
 
   private Simulation(
       SimulationConfig config,
@@ -194,10 +203,14 @@ public final class Simulation implements AutoCloseable {
           default -> throw new IllegalArgumentException("server.optimizer: " + c.serverOptimizer());
         };
     Weighting w = c.weighting().equals("uniform") ? Weighting.UNIFORM : Weighting.EXAMPLES;
+    Aggregator aggregator = new WeightedMean(w);
+    if (c.privacyMode().equals("client")) {
+      aggregator = new ClientLevelDp(dpConfig(c), noiseSource(c));
+    }
     StrategyOptions so =
         StrategyOptions.defaults()
             .withMinClients(c.minClients())
-            .withAggregator(new WeightedMean(w))
+            .withAggregator(aggregator)
             .withServerOptimizer(opt)
             .withClientConfig(ClientConfigurer.none());
     boolean lora = c.adapterMethod().equals("lora");
@@ -220,6 +233,37 @@ public final class Simulation implements AutoCloseable {
       }
       default -> throw new IllegalArgumentException("server.strategy: " + c.strategy());
     };
+  }
+
+  /** Client-level DP settings; the simulation samples a fixed number of clients per round. */
+  static ClientLevelDp.Config dpConfig(SimulationConfig c) {
+    return new ClientLevelDp.Config(
+        c.dpClipNorm(),
+        c.dpNoiseMultiplier(),
+        c.clientsPerRound(),
+        c.clients(),
+        c.privacyDelta(),
+        c.privacyEpsilon(),
+        c.dpAdaptive(),
+        c.dpTargetQuantile(),
+        c.dpClipLearningRate(),
+        c.dpCountNoise(),
+        false);
+  }
+
+  private static java.util.function.IntFunction<GaussianNoise> noiseSource(SimulationConfig c) {
+    if (c.privacyNoise().equals("seeded")) {
+      return round -> GaussianNoise.seededForTestsOnly(Seeds.derive(c.seed(), "dp-noise", round));
+    }
+    GaussianNoise secure = GaussianNoise.secure();
+    return round -> secure;
+  }
+
+  /** True if the run's releases are differentially private (client-level, secure noise). */
+  static boolean isPrivate(SimulationConfig c) {
+    return c.privacyMode().equals("client")
+        && c.privacyNoise().equals("secure")
+        && c.dpNoiseMultiplier() > 0;
   }
 
   /** The adapter options, with FFA-LoRA's frozen A made explicit. */
@@ -331,7 +375,15 @@ public final class Simulation implements AutoCloseable {
             comm,
             opts)) {
       while (state.round() < config.rounds()) {
-        RoundReport report = driver.run(state);
+        RoundReport report;
+        try {
+          report = driver.run(state);
+        } catch (BudgetExceededException e) {
+          // Nothing noisy was released for this round; stop and export what we have.
+          stopReason = e.getMessage();
+          listener.onStop(stopReason);
+          break;
+        }
         state = report.state();
         int round = state.round();
         Map<String, Object> line = new LinkedHashMap<>();
@@ -360,6 +412,11 @@ public final class Simulation implements AutoCloseable {
         line.put("train_loss", n == 0 ? Double.NaN : lossSum / n);
         line.put("bytes_up", report.bytesUp());
         line.put("bytes_down", report.bytesDown());
+        Double eps = report.metrics().get("dp_epsilon");
+        if (eps != null) {
+          line.put("epsilon", eps);
+          line.put("dp_clip_norm", report.metrics().get("dp_clip_norm"));
+        }
         line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
         line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
         boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();
@@ -373,6 +430,8 @@ public final class Simulation implements AutoCloseable {
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
           line.put("client_accuracy", perClient);
           line.put("client_accuracy_mean", er.metrics().getOrDefault("accuracy", Double.NaN));
+          line.put("eval_bytes_up", er.bytesUp());
+          line.put("eval_bytes_down", er.bytesDown());
         }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
         String json = GSON.toJson(line);
@@ -461,6 +520,10 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("strategy", config.strategy());
     s.addProperty("adapter", config.adapterMethod());
     s.addProperty("rounds", state.round());
+    s.addProperty("rounds_configured", config.rounds());
+    if (stopReason != null) {
+      s.addProperty("stopped_early", stopReason);
+    }
     s.addProperty("clients", config.clients());
     s.addProperty("clients_per_round", config.clientsPerRound());
     s.addProperty("partition", config.partition());
@@ -472,6 +535,14 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("seconds_this_process", seconds);
     s.addProperty("client_fit_seconds_this_process", fitSeconds);
     s.addProperty("adapter_dir", adapterDir.toString());
+    if (config.privacyMode().equals("client")) {
+      RdpAccountant acc = ClientLevelDp.accountant(state);
+      s.addProperty("privacy", "client-level DP-FedAvg");
+      s.addProperty("epsilon", acc.getEpsilon(config.privacyDelta()));
+      s.addProperty("delta", config.privacyDelta());
+      s.addProperty("epsilon_sampling", dpConfig(config).samplingNote());
+      s.addProperty("private", isPrivate(config));
+    }
     AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(s) + "\n");
     return s;
   }
@@ -517,8 +588,19 @@ public final class Simulation implements AutoCloseable {
     data.addProperty("train_examples", splits.train().size());
     data.addProperty("test_examples", splits.test().size());
     m.add("data", data);
-    m.addProperty("private", false);
-    m.addProperty("privacy_note", "no differential privacy in this run");
+    m.addProperty("private", isPrivate(config));
+    m.addProperty(
+        "privacy_note",
+        config.privacyMode().equals("none")
+            ? "no differential privacy in this run"
+            : "client-level DP-FedAvg, z = "
+                + config.dpNoiseMultiplier()
+                + ", noise "
+                + (config.privacyNoise().equals("secure")
+                    ? "from SecureRandom"
+                    : "SEEDED from the run seed: reproducible, NOT private")
+                + "; "
+                + dpConfig(config).samplingNote());
     AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
   }
 

@@ -167,6 +167,72 @@ public final class SimulationConfig {
               v -> (double) v > 0,
               "> 0")
           .key(
+              "privacy.mode",
+              Type.STRING,
+              "none",
+              "none, or client: client-level DP-FedAvg (clip each client's update, fixed"
+                  + " denominator clients_per_round, Gaussian noise)",
+              v -> v.equals("none") || v.equals("client"),
+              "none or client")
+          .key(
+              "privacy.client.clip_norm",
+              Type.DOUBLE,
+              1.0,
+              "L2 clip norm C of a client's update (initial value if adaptive)",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.client.noise_multiplier",
+              Type.DOUBLE,
+              1.0,
+              "z: noise std is z C / clients_per_round",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key("privacy.client.adaptive", Type.BOOLEAN, false, "adaptive clipping (Andrew et al.)")
+          .key(
+              "privacy.client.target_quantile",
+              Type.DOUBLE,
+              0.5,
+              "adaptive clipping: target fraction of unclipped updates",
+              v -> (double) v > 0 && (double) v < 1,
+              "in (0, 1)")
+          .key(
+              "privacy.client.clip_learning_rate",
+              Type.DOUBLE,
+              0.2,
+              "adaptive clipping: geometric step of C",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.client.count_noise",
+              Type.DOUBLE,
+              1.0,
+              "adaptive clipping: noise std of the unclipped count (must exceed z / 2)",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.epsilon",
+              Type.DOUBLE,
+              0.0,
+              "budget: a round that would exceed it is refused before any noise (0: no budget)",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
+              "privacy.delta",
+              Type.DOUBLE,
+              1e-5,
+              "delta of the reported epsilon",
+              v -> (double) v > 0 && (double) v < 1,
+              "in (0, 1)")
+          .key(
+              "privacy.noise",
+              Type.STRING,
+              "secure",
+              "secure (SecureRandom) or seeded (reproducible from the seed; NOT private, the"
+                  + " manifest says so)",
+              v -> v.equals("secure") || v.equals("seeded"),
+              "secure or seeded")
+          .key(
               "eval.every",
               Type.INT,
               5,
@@ -366,6 +432,46 @@ public final class SimulationConfig {
 
   public double clientTimeoutSeconds() {
     return (Double) values.get("server.client_timeout_seconds");
+  }
+
+  public String privacyMode() {
+    return (String) values.get("privacy.mode");
+  }
+
+  public double dpClipNorm() {
+    return (Double) values.get("privacy.client.clip_norm");
+  }
+
+  public double dpNoiseMultiplier() {
+    return (Double) values.get("privacy.client.noise_multiplier");
+  }
+
+  public boolean dpAdaptive() {
+    return (Boolean) values.get("privacy.client.adaptive");
+  }
+
+  public double dpTargetQuantile() {
+    return (Double) values.get("privacy.client.target_quantile");
+  }
+
+  public double dpClipLearningRate() {
+    return (Double) values.get("privacy.client.clip_learning_rate");
+  }
+
+  public double dpCountNoise() {
+    return (Double) values.get("privacy.client.count_noise");
+  }
+
+  public double privacyEpsilon() {
+    return (Double) values.get("privacy.epsilon");
+  }
+
+  public double privacyDelta() {
+    return (Double) values.get("privacy.delta");
+  }
+
+  public String privacyNoise() {
+    return (String) values.get("privacy.noise");
   }
 
   public int evalEvery() {

@@ -25,7 +25,7 @@ class ClientLevelDpTest {
 
   static ClientLevelDp dp(double clip, double z, int m, double budget) {
     return new ClientLevelDp(
-        new ClientLevelDp.Config(clip, z, m, 10, 1e-5, budget, false, 0.5, 0.2, 1.0),
+        new ClientLevelDp.Config(clip, z, m, 10, 1e-5, budget, false, 0.5, 0.2, 1.0, true),
         GaussianNoise.seededForTestsOnly(1));
   }
 
@@ -65,7 +65,7 @@ class ClientLevelDpTest {
     ClientUpdate u = new ClientUpdate("c", Map.of("w", HostTensor.zeros(n)), 5);
     ClientLevelDp d =
         new ClientLevelDp(
-            new ClientLevelDp.Config(2.0, 1.5, 4, 100, 1e-5, 0, false, 0.5, 0.2, 1.0),
+            new ClientLevelDp.Config(2.0, 1.5, 4, 100, 1e-5, 0, false, 0.5, 0.2, 1.0, true),
             GaussianNoise.seededForTestsOnly(9));
     float[] out = d.aggregate(new RoundContext(s, 1, List.of(u))).get("w").data();
     double sq = 0;
@@ -91,6 +91,18 @@ class ClientLevelDpTest {
   }
 
   @Test
+  void fixedSizeSamplingIsAccountedWithoutAmplification() {
+    ClientLevelDp d =
+        new ClientLevelDp(
+            new ClientLevelDp.Config(1.0, 2.0, 2, 10, 1e-5, 0, false, 0.5, 0.2, 1.0, false),
+            GaussianNoise.seededForTestsOnly(1));
+    RoundContext ctx = new RoundContext(START, 1, List.of(update("c1", 2, 2)));
+    d.aggregate(ctx);
+    RdpAccountant acc = ClientLevelDp.accountant(ctx.next().build());
+    assertEquals(new RdpAccountant().step(1.0, 2.0, 1).getEpsilon(1e-5), acc.getEpsilon(1e-5));
+  }
+
+  @Test
   void aRoundThatWouldExceedTheBudgetIsRefusedBeforeAnyNoise() {
     double oneRound = new RdpAccountant().step(0.2, 1.0, 1).getEpsilon(1e-5);
     ClientLevelDp d = dp(1.0, 1.0, 2, oneRound * 1.0001);
@@ -108,7 +120,7 @@ class ClientLevelDpTest {
   void adaptiveClippingMovesTowardsTheQuantile() {
     ClientLevelDp d =
         new ClientLevelDp(
-            new ClientLevelDp.Config(10.0, 0.0, 2, 10, 1e-5, 0, true, 0.5, 0.2, 0.001),
+            new ClientLevelDp.Config(10.0, 0.0, 2, 10, 1e-5, 0, true, 0.5, 0.2, 0.001, true),
             GaussianNoise.seededForTestsOnly(3));
     // Every update is far below C = 10: the unclipped fraction is 1 > 0.5, so C shrinks.
     RoundContext ctx =
