@@ -35,9 +35,12 @@ build_bench() {
   fi
 }
 
+# Runs a bench class. OMP_WAIT_POLICY=default leaves it unset (libgomp's own); BENCH_CORE=DIR puts
+# another build of fedpeft-core's classes first on the class path (before/after comparisons).
 bench_java() { # main class, args...
-  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-  java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  local envcmd=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
+  if [[ "${OMP_WAIT_POLICY:-}" == default ]]; then envcmd=(env -u OMP_WAIT_POLICY); fi
+  "${envcmd[@]}" java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.ai.djl=error \
-    -cp "$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@"
+    -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@"
 }

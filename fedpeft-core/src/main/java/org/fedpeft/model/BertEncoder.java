@@ -200,7 +200,8 @@ public final class BertEncoder implements AutoCloseable {
     NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, training);
     NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, training);
     // Scaling the queries (batch*seq x hidden) instead of the scores (batch x heads x seq x seq)
-    // is 4x less work at 128 tokens; for head size 64 the factor 1/8 is exact either way.
+    // is heads*seq/hidden times less work (4x at 128 tokens); the result differs from scaling the
+    // scores by rounding only (not at all when the head size is a power of 4).
     q = q.mul(1f / (float) Math.sqrt(headSize));
     NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
     NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 3, 1);
