@@ -1,71 +1,86 @@
 package org.fedpeft.bench;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import org.fedpeft.engine.Engines;
-import org.fedpeft.heads.ClassificationHead;
-import org.fedpeft.model.BertEncoder;
+import java.util.Set;
+import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterRegistry;
-import org.fedpeft.train.AdamW;
-import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.model.SentenceEmbedder;
+import org.fedpeft.model.TextTokenizer;
+import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.EncodedExamples;
-import org.fedpeft.train.LocalTrainer;
-import org.fedpeft.train.TrainConfig;
 
 /**
- * Training step time of MiniLM + LoRA r=8 on query/value + head, batch 16 x 128 tokens: the median
- * of the timed steps after warm-up, and the process's peak RSS.
+ * Foundation benchmark: MiniLM + LoRA r=8 (alpha 16, dropout 0.05) on query/value + head, batch 16
+ * x 128 tokens: median training-step time after warm-up, peak RSS (VmHWM), and forward-only
+ * embedding throughput (sentences/s at 128 tokens, batch 32).
+ *
+ * <p>Usage: {@code TrainStepBench [TIMED_STEPS] [TIMED_FORWARD_BATCHES]}
  */
 public final class TrainStepBench {
 
   public static void main(String[] args) throws Exception {
     int warmup = 5;
-    int timed = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-    Engine engine = Engines.pytorch();
+    int timed = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+    int timedFwd = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    System.out.println("load at start: " + BenchSupport.load());
+    System.out.println("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
-    try (NDManager root = engine.newBaseManager();
-        BertEncoder encoder = new BertEncoder(pm.weights(), root);
-        Adapter lora =
-            AdapterRegistry.get("lora")
-                .create(Map.of("rank", "8", "targets", "query+value"), encoder, 1);
-        ClassificationHead head = new ClassificationHead(root, 384, 25, 2);
-        AdamW opt = new AdamW(root)) {
-      ClassifierModel model = new ClassifierModel(encoder, lora, head);
-      LocalTrainer trainer = new LocalTrainer(model, engine);
-      // 16 sequences of exactly 128 tokens each.
-      long[][] tokens = new long[16][128];
-      int[] labels = new int[16];
-      for (int i = 0; i < 16; i++) {
-        tokens[i][0] = 101;
-        for (int t = 1; t < 127; t++) {
-          tokens[i][t] = 1000 + (i * 131 + t * 17) % 20000;
-        }
-        tokens[i][127] = 102;
-        labels[i] = i % 25;
-      }
-      EncodedExamples data = new EncodedExamples(tokens, labels);
-      TrainConfig cfg =
-          new TrainConfig(1, 16, 1e-4f, 0.01f, 0, TrainConfig.Schedule.CONSTANT, 1f, 7);
-      List<Double> times = new ArrayList<>();
+    int nBatches = 8;
+    EncodedExamples data = BenchSupport.examples(nBatches, 2024);
+    List<Double> times = new ArrayList<>();
+    List<Double> fwd = new ArrayList<>();
+    double hwmTrain;
+    try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f);
+        TextTokenizer tok = pm.newTokenizer()) {
       for (int i = 0; i < warmup + timed; i++) {
-        long t0 = System.nanoTime();
-        trainer.train(data, cfg.withSeed(i), opt, org.fedpeft.train.TrainListener.NONE);
-        double s = (System.nanoTime() - t0) / 1e9;
+        double[] st = ft.step(FedpeftTrainer.slice(data, i % nBatches));
         if (i >= warmup) {
-          times.add(s);
+          times.add(st[0]);
         }
       }
-      double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      System.out.printf(
-          "train step median: %.3f s (min %.3f, max %.3f, n=%d)%n",
-          sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1], sorted.length);
-      System.out.println("steps: " + Arrays.toString(sorted));
+      hwmTrain = BenchSupport.statusMiB("VmHWM");
+      System.out.println("load after training steps: " + BenchSupport.load());
+      SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
+      int fwdBatch = 32;
+      for (int i = 0; i < 3 + timedFwd; i++) {
+        long[][] seqs = new long[fwdBatch][];
+        for (int j = 0; j < fwdBatch; j++) {
+          seqs[j] = data.tokens()[(i * fwdBatch + j) % data.size()];
+        }
+        TokenBatch tb = TokenBatch.pad(seqs);
+        long t0 = System.nanoTime();
+        embedder.embedBatch(tb);
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (i >= 3) {
+          fwd.add(s);
+        }
+      }
+      double trainFlops =
+          Flops.trainStep(
+              pm.config(),
+              BenchSupport.BATCH,
+              BenchSupport.SEQ,
+              8,
+              Set.of("attention.self.query", "attention.self.value"),
+              BenchSupport.LABELS);
+      double m = BenchSupport.median(times);
+      double mf = BenchSupport.median(fwd);
+      System.out.println("load at end: " + BenchSupport.load());
+      System.out.println("train step samples: " + BenchSupport.list(times));
+      System.out.println("forward samples (batch 32): " + BenchSupport.list(fwd));
+      System.out.println(
+          BenchSupport.fmt(
+              "train step (16x128, LoRA r=8 q/v + head, AdamW): %s, %.1f GFLOP/s",
+              BenchSupport.summary(times), trainFlops / m / 1e9));
+      System.out.println(BenchSupport.fmt("peak RSS after training (VmHWM): %.0f MiB", hwmTrain));
+      System.out.println(
+          BenchSupport.fmt(
+              "forward embedding throughput (batch 32 x 128 tokens): %.1f sentences/s"
+                  + " (median %.4f s per batch)",
+              fwdBatch / mf, mf));
+      System.out.println(
+          BenchSupport.fmt("peak RSS at end (VmHWM): %.0f MiB", BenchSupport.statusMiB("VmHWM")));
     }
   }
 }

@@ -1,0 +1,46 @@
+# Shared by the benchmark scripts (source it). The machine is shared: before measuring, wait until
+# the other processes leave the CPUs mostly idle, and say how busy they were.
+
+# Percentage of all CPUs busy over $1 seconds (default 3), from /proc/stat.
+cpu_busy() {
+  local n="${1:-3}" a b c d e f g h t1 i1 t2 i2
+  read -r _ a b c d e f g h _ </proc/stat; t1=$((a + b + c + d + e + f + g + h)); i1=$((d + e))
+  sleep "$n"
+  read -r _ a b c d e f g h _ </proc/stat; t2=$((a + b + c + d + e + f + g + h)); i2=$((d + e))
+  echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1)))
+}
+
+# Waits (at most QUIET_WAIT seconds, default 600) until the CPUs are less than QUIET_BUSY percent
+# busy (default 20) over 3 s; prints what it saw to stderr either way.
+wait_quiet() {
+  local limit="${QUIET_WAIT:-600}" max="${QUIET_BUSY:-20}" start=$SECONDS busy
+  while true; do
+    busy=$(cpu_busy 3)
+    if ((busy < max)); then
+      echo "bench: CPUs ${busy}% busy before the run; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+      return 0
+    fi
+    if ((SECONDS - start >= limit)); then
+      echo "bench: WARNING still ${busy}% busy after ${limit}s of waiting (load average $(cut -d' ' -f1-3 /proc/loadavg)); measuring anyway, figures are distorted" >&2
+      return 0
+    fi
+    sleep 7
+  done
+}
+
+# Builds the benchmark module (offline) unless BENCH_BUILD=0.
+build_bench() {
+  if [[ "${BENCH_BUILD:-1}" == 1 || ! -f "$root/fedpeft-bench/target/classpath.txt" ]]; then
+    (cd "$root" && mvn -q -B -o -DskipTests -Dspotless.check.skip=true package -pl fedpeft-bench -am >&2)
+  fi
+}
+
+# Runs a bench class. OMP_WAIT_POLICY=default leaves it unset (libgomp's own); BENCH_CORE=DIR puts
+# another build of fedpeft-core's classes first on the class path (before/after comparisons).
+bench_java() { # main class, args...
+  local envcmd=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
+  if [[ "${OMP_WAIT_POLICY:-}" == default ]]; then envcmd=(env -u OMP_WAIT_POLICY); fi
+  "${envcmd[@]}" java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -Dorg.slf4j.simpleLogger.log.ai.djl=error \
+    -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@"
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Per-operator profile (libtorch's autograd profiler) of the training step and the forward pass.
+# Usage: profile.sh [OUT_DIR] [STEPS]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+source "$here/common.sh"
+out="${1:-/tmp/fedpeft-profile}"
+steps="${2:-3}"
+build_bench
+wait_quiet
+bench_java org.fedpeft.bench.ProfileStep "$out" "$steps"
+echo "== training step"; python3 "$here/profile_summary.py" "$out/train.json" "$steps" 25
+echo "== forward"; python3 "$here/profile_summary.py" "$out/forward.json" "$steps" 15

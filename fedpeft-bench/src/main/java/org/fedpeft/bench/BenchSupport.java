@@ -1,0 +1,108 @@
+package org.fedpeft.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.fedpeft.model.TokenBatch;
+import org.fedpeft.train.EncodedExamples;
+
+/** Shared pieces of the benchmarks: fixed batches, medians, load and memory readings. */
+final class BenchSupport {
+
+  /** Batch size and sequence length of the standard workload. */
+  static final int BATCH = 16;
+
+  static final int SEQ = 128;
+
+  /** Labels of the synthetic classification task used for step timing. */
+  static final int LABELS = 25;
+
+  private BenchSupport() {}
+
+  /**
+   * {@code batches * BATCH} sequences of exactly {@code SEQ} tokens: [CLS], word-piece ids drawn
+   * from a seeded generator in [1000, 30000), [SEP]; labels in [0, LABELS).
+   */
+  static EncodedExamples examples(int batches, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int n = batches * BATCH;
+    long[][] tokens = new long[n][SEQ];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      tokens[i][0] = 101;
+      for (int t = 1; t < SEQ - 1; t++) {
+        tokens[i][t] = 1000 + rng.nextInt(29000);
+      }
+      tokens[i][SEQ - 1] = 102;
+      labels[i] = rng.nextInt(LABELS);
+    }
+    return new EncodedExamples(tokens, labels);
+  }
+
+  /** The padded batch of examples {@code [b * BATCH, (b + 1) * BATCH)}. */
+  static TokenBatch batch(EncodedExamples data, int b) {
+    int[] idx = new int[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+      idx[i] = b * BATCH + i;
+    }
+    return data.batch(idx);
+  }
+
+  static double median(List<Double> xs) {
+    double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  static String summary(List<Double> xs) {
+    double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return String.format(
+        Locale.ROOT,
+        "median %.4f s (min %.4f, max %.4f, n=%d)",
+        median(xs),
+        s[0],
+        s[s.length - 1],
+        s.length);
+  }
+
+  /** The 1-, 5- and 15-minute load averages. */
+  static String load() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** A field of /proc/self/status in MiB (VmHWM: peak resident set, VmRSS: current). */
+  static double statusMiB(String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(field + ":")) {
+          String[] p = line.substring(field.length() + 1).trim().split("\\s+");
+          return Long.parseLong(p[0]) / 1024.0;
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return Double.NaN;
+  }
+
+  static String fmt(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+
+  static double[] toArray(List<Double> xs) {
+    return xs.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  static String list(List<Double> xs) {
+    return Arrays.toString(xs.stream().mapToDouble(d -> Math.round(d * 10000) / 10000.0).toArray());
+  }
+}

@@ -1,0 +1,280 @@
+package org.fedpeft.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HuggingFaceFolder;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.SentenceEmbedder;
+import org.fedpeft.model.TokenBatch;
+import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.train.EncodedExamples;
+
+/**
+ * Peer comparison, all contenders alternating in one run on the same batches (16 x 128 tokens):
+ *
+ * <ul>
+ *   <li>fedpeft training step (MiniLM + LoRA r=8 on query/value + head, AdamW, dropout off) vs the
+ *       same computation in PyTorch eager (a {@code /usr/bin/python3} child process running
+ *       scripts/torch_peer.py on weights, initial values and batches exported by fedpeft);
+ *   <li>fedpeft forward (sentence embeddings) vs ONNX Runtime on the same batches.
+ * </ul>
+ *
+ * <p>Each round runs one of each, in an order rotated every round; the first rounds are warm-up.
+ * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last three lines are the
+ * ratios.
+ *
+ * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]}
+ */
+public final class Peers {
+
+  public static void main(String[] args) throws Exception {
+    Path script = Path.of(args[0]);
+    int warmup = 5;
+    int timed = 25;
+    int threads = 2;
+    boolean torch = true;
+    String python = "/usr/bin/python3";
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--timed" -> timed = Integer.parseInt(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--no-torch" -> torch = false;
+        case "--python" -> python = args[++i];
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    System.out.println("load at start: " + BenchSupport.load());
+    System.out.println(
+        "OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY") + ", threads=" + threads);
+    double[] peak = MatmulPeak.measure(8);
+    System.out.println(
+        BenchSupport.fmt("matmul peak: %.1f GFLOP/s (n=%d)", peak[1], (int) peak[0]));
+
+    int rounds = warmup + timed;
+    int nBatches = 8;
+    EncodedExamples data = BenchSupport.examples(nBatches, 2024);
+    PretrainedModel pm = PretrainedModel.bundledMiniLm();
+    Path dir = Files.createTempDirectory("fedpeft-peers");
+    List<Double> tTrain = new ArrayList<>();
+    List<Double> tTorch = new ArrayList<>();
+    List<Double> tFwd = new ArrayList<>();
+    List<Double> tOrt = new ArrayList<>();
+    List<double[]> losses = new ArrayList<>(); // {fedpeft, torch}
+    double maxEmbDiff = 0;
+    try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0f);
+        OrtForward ort = new OrtForward(threads);
+        org.fedpeft.model.TextTokenizer tok = pm.newTokenizer()) {
+      SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
+      int[] order = ft.order();
+      Process proc = null;
+      PrintWriter toPeer = null;
+      BufferedReader fromPeer = null;
+      if (torch) {
+        export(dir, pm, ft, data, nBatches, order);
+        ProcessBuilder pb =
+            new ProcessBuilder(python, script.toString(), dir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("PEER_THREADS", Integer.toString(threads));
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+        proc = pb.start();
+        toPeer =
+            new PrintWriter(
+                new java.io.OutputStreamWriter(proc.getOutputStream(), StandardCharsets.UTF_8),
+                true);
+        fromPeer =
+            new BufferedReader(
+                new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8));
+        String ready = fromPeer.readLine();
+        if (ready == null || !ready.startsWith("ready")) {
+          throw new IllegalStateException("peer did not start: " + ready);
+        }
+        System.out.println("peer: " + ready);
+      }
+      int contenders = torch ? 4 : 3;
+      for (int r = 0; r < rounds; r++) {
+        int b = r % nBatches;
+        TokenBatch batch = BenchSupport.batch(data, b);
+        double fedLoss = Double.NaN;
+        double torchLoss = Double.NaN;
+        for (int j = 0; j < contenders; j++) {
+          int c = (j + r) % contenders;
+          switch (c) {
+            case 0 -> {
+              double[] st = ft.step(FedpeftTrainer.slice(data, b));
+              fedLoss = st[1];
+              if (r >= warmup) {
+                tTrain.add(st[0]);
+              }
+            }
+            case 1 -> {
+              long t0 = System.nanoTime();
+              float[][] e = embedder.embedBatch(batch);
+              double s = (System.nanoTime() - t0) / 1e9;
+              if (r >= warmup) {
+                tFwd.add(s);
+              }
+              if (r == 0) {
+                float[][] ref = ort.embed(batch);
+                for (int i = 0; i < e.length; i++) {
+                  for (int k = 0; k < e[i].length; k++) {
+                    maxEmbDiff = Math.max(maxEmbDiff, Math.abs(e[i][k] - ref[i][k]));
+                  }
+                }
+              }
+            }
+            case 2 -> {
+              long t0 = System.nanoTime();
+              ort.embed(batch);
+              double s = (System.nanoTime() - t0) / 1e9;
+              if (r >= warmup) {
+                tOrt.add(s);
+              }
+            }
+            default -> {
+              toPeer.println("step " + r);
+              String line = fromPeer.readLine();
+              if (line == null) {
+                throw new IllegalStateException("peer exited early");
+              }
+              String[] p = line.trim().split("\\s+");
+              torchLoss = Double.parseDouble(p[3]);
+              if (r >= warmup) {
+                tTorch.add(Double.parseDouble(p[2]));
+              }
+            }
+          }
+        }
+        losses.add(new double[] {fedLoss, torchLoss});
+      }
+      if (torch) {
+        toPeer.println("quit");
+        proc.waitFor();
+      }
+    }
+    System.out.println("load at end: " + BenchSupport.load());
+
+    var c = pm.config();
+    double fwdFlops = Flops.forward(c, BenchSupport.BATCH, BenchSupport.SEQ, 0, Set.of());
+    double trainFlops =
+        Flops.trainStep(
+            c,
+            BenchSupport.BATCH,
+            BenchSupport.SEQ,
+            8,
+            Set.of("attention.self.query", "attention.self.value"),
+            BenchSupport.LABELS);
+    System.out.println(
+        BenchSupport.fmt(
+            "FLOPs per batch of %dx%d: forward %.2f G, training step %.2f G",
+            BenchSupport.BATCH, BenchSupport.SEQ, fwdFlops / 1e9, trainFlops / 1e9));
+    System.out.println(BenchSupport.fmt("embedding max |fedpeft - ORT| = %.2e", maxEmbDiff));
+    double worstRel = 0;
+    int checked = Math.min(5, losses.size());
+    if (torch) {
+      for (int i = 0; i < checked; i++) {
+        double[] l = losses.get(i);
+        double rel = Math.abs(l[0] - l[1]) / Math.abs(l[1]);
+        worstRel = Math.max(worstRel, rel);
+        System.out.println(
+            BenchSupport.fmt(
+                "step %d loss: fedpeft %.7f, pytorch %.7f, rel diff %.1e", i, l[0], l[1], rel));
+      }
+      System.out.println(
+          BenchSupport.fmt(
+              "first %d losses agree within %.1e relative: %s",
+              checked, worstRel, worstRel <= 1e-4 ? "yes" : "NO"));
+    }
+    double mTrain = BenchSupport.median(tTrain);
+    double mFwd = BenchSupport.median(tFwd);
+    double mOrt = BenchSupport.median(tOrt);
+    report("fedpeft train step", tTrain, trainFlops, peak[1]);
+    if (torch) {
+      report("pytorch train step", tTorch, trainFlops, peak[1]);
+    }
+    report("fedpeft forward", tFwd, fwdFlops, peak[1]);
+    report("onnxruntime forward", tOrt, fwdFlops, peak[1]);
+    System.out.println("samples fedpeft train: " + BenchSupport.list(tTrain));
+    if (torch) {
+      System.out.println("samples pytorch train: " + BenchSupport.list(tTorch));
+    }
+    System.out.println("samples fedpeft forward: " + BenchSupport.list(tFwd));
+    System.out.println("samples onnxruntime forward: " + BenchSupport.list(tOrt));
+    System.out.println(BenchSupport.fmt("ratio train/ort_forward: %.3f", mTrain / mOrt));
+    System.out.println(BenchSupport.fmt("ratio forward/ort_forward: %.3f", mFwd / mOrt));
+    System.out.println(
+        torch
+            ? BenchSupport.fmt("ratio fedpeft/pytorch: %.3f", mTrain / BenchSupport.median(tTorch))
+            : "ratio fedpeft/pytorch: n/a");
+  }
+
+  private static void report(String what, List<Double> t, double flops, double peak) {
+    double m = BenchSupport.median(t);
+    double g = flops / m / 1e9;
+    System.out.println(
+        BenchSupport.fmt(
+            "%-22s %s, %.1f GFLOP/s = %.0f%% of matmul peak",
+            what + ":", BenchSupport.summary(t), g, 100 * g / peak));
+  }
+
+  /** Writes the model folder, initial adapter/head values, batches and settings for the peer. */
+  private static void export(
+      Path dir,
+      PretrainedModel pm,
+      FedpeftTrainer ft,
+      EncodedExamples data,
+      int nBatches,
+      int[] order)
+      throws IOException {
+    HuggingFaceFolder.save(pm, dir.resolve("model"));
+    Safetensors.write(dir.resolve("init.safetensors"), ft.model.state(), Map.of());
+    Map<String, HostTensor> b = new LinkedHashMap<>();
+    for (int k = 0; k < nBatches; k++) {
+      // The batch as LocalTrainer visits it (its seeded order within the batch).
+      int[] idx = new int[BenchSupport.BATCH];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = k * BenchSupport.BATCH + order[i];
+      }
+      TokenBatch tb = data.batch(idx);
+      long[] labels = data.labelsOf(idx);
+      long[] shape = {tb.batchSize(), tb.seqLen()};
+      b.put("ids." + k, new HostTensor(shape, toFloat(tb.ids())));
+      b.put("mask." + k, new HostTensor(shape, toFloat(tb.mask())));
+      b.put("labels." + k, new HostTensor(new long[] {labels.length}, toFloat(labels)));
+    }
+    // Token ids < 2^24 are exact in float32; the peer converts them back to int64.
+    Safetensors.write(dir.resolve("batches.safetensors"), b, Map.of());
+    String settings =
+        BenchSupport.fmt(
+            "{\"lr\": %s, \"weight_decay\": %s, \"max_grad_norm\": %s, \"lora_scaling\": %s,"
+                + " \"lora_modules\": [\"attention.self.query\", \"attention.self.value\"],"
+                + " \"batches\": %d}",
+            Float.toString(FedpeftTrainer.LR),
+            Float.toString(FedpeftTrainer.WEIGHT_DECAY),
+            Float.toString(FedpeftTrainer.MAX_GRAD_NORM),
+            Float.toString(16f / 8f),
+            nBatches);
+    Files.writeString(dir.resolve("settings.json"), settings);
+  }
+
+  private static float[] toFloat(long[] x) {
+    float[] f = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      f[i] = x[i];
+    }
+    return f;
+  }
+}

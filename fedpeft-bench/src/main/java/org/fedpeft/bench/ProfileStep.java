@@ -1,0 +1,48 @@
+package org.fedpeft.bench;
+
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Path;
+import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.SentenceEmbedder;
+import org.fedpeft.model.TextTokenizer;
+import org.fedpeft.train.EncodedExamples;
+
+/**
+ * Writes libtorch autograd-profiler traces (Chrome trace JSON) of training steps and forward passes
+ * of the standard workload; scripts/profile_summary.py sums them per operator.
+ *
+ * <p>Usage: {@code ProfileStep OUT_DIR [STEPS]}
+ */
+public final class ProfileStep {
+
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args[0]);
+    int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    java.nio.file.Files.createDirectories(out);
+    PretrainedModel pm = PretrainedModel.bundledMiniLm();
+    EncodedExamples data = BenchSupport.examples(4, 2024);
+    try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f);
+        TextTokenizer tok = pm.newTokenizer()) {
+      SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
+      for (int i = 0; i < 3; i++) {
+        ft.step(FedpeftTrainer.slice(data, i % 4));
+        embedder.embedBatch(BenchSupport.batch(data, i % 4));
+      }
+      JniUtils.startProfile(false, true, false);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < steps; i++) {
+        ft.step(FedpeftTrainer.slice(data, i % 4));
+      }
+      System.out.printf("train: %.3f s per step%n", (System.nanoTime() - t0) / 1e9 / steps);
+      JniUtils.stopProfile(out.resolve("train.json").toString());
+      JniUtils.startProfile(false, true, false);
+      t0 = System.nanoTime();
+      for (int i = 0; i < steps; i++) {
+        embedder.embedBatch(BenchSupport.batch(data, i % 4));
+      }
+      System.out.printf("forward: %.3f s per batch%n", (System.nanoTime() - t0) / 1e9 / steps);
+      JniUtils.stopProfile(out.resolve("forward.json").toString());
+    }
+  }
+}
