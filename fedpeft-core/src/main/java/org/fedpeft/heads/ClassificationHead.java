@@ -7,18 +7,21 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Scope;
+import org.fedpeft.train.PerExampleGradients;
 
 /**
  * A linear classifier on the pooled encoder output: {@code logits = W pooled + b}, W (labels x
  * hidden) drawn from N(0, 0.02^2) as BERT initialises its heads, b = 0. Tensors {@code
  * classifier.weight} and {@code classifier.bias}, trainable and GLOBAL.
  */
-public final class ClassificationHead implements AutoCloseable {
+public final class ClassificationHead implements AutoCloseable, PerExampleGradients {
 
   private final NDManager manager;
   private final NDArray weight;
   private final NDArray bias;
   private final List<AdapterTensor> tensors;
+  private NDArray perExampleWeight; // (batch, labels, hidden) while in per-example mode
+  private NDArray perExampleBias; // (batch, labels)
 
   public ClassificationHead(NDManager parent, int hidden, int numLabels, long seed) {
     if (numLabels < 2) {
@@ -56,11 +59,36 @@ public final class ClassificationHead implements AutoCloseable {
    * @return (batch, labels)
    */
   public NDArray logits(NDArray pooled) {
+    if (perExampleWeight != null) {
+      // (b, labels, hidden) x (b, hidden, 1) -> (b, labels)
+      return perExampleWeight.matMul(pooled.expandDims(-1)).squeeze(-1).add(perExampleBias);
+    }
     return pooled.getNDArrayInternal().linear(pooled, weight, bias).singletonOrThrow();
   }
 
   public List<AdapterTensor> tensors() {
     return tensors;
+  }
+
+  @Override
+  public void beginPerExample(int batchSize) {
+    perExampleWeight = weight.expandDims(0).repeat(0, batchSize).duplicate();
+    perExampleBias = bias.expandDims(0).repeat(0, batchSize).duplicate();
+    perExampleWeight.setRequiresGradient(true);
+    perExampleBias.setRequiresGradient(true);
+  }
+
+  @Override
+  public java.util.Map<String, NDArray> perExampleGradients() {
+    return java.util.Map.of(
+        "classifier.weight", perExampleWeight.getGradient(),
+        "classifier.bias", perExampleBias.getGradient());
+  }
+
+  @Override
+  public void endPerExample() {
+    perExampleWeight = null;
+    perExampleBias = null;
   }
 
   /** Sets the head's tensors from saved values (names {@code classifier.weight}/{@code .bias}). */

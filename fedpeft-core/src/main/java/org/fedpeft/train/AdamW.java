@@ -48,12 +48,25 @@ public final class AdamW implements AutoCloseable {
    * mode off (outside a gradient collector).
    */
   public void step(List<AdapterTensor> params, float lr, float weightDecay, float gradScale) {
+    step(params, p -> p.array().getGradient(), lr, weightDecay, gradScale);
+  }
+
+  /**
+   * Like {@link #step(List, float, float, float)} with gradients from {@code gradients} (e.g. the
+   * clipped, noised gradients of DP-SGD) instead of the tensors' autograd buffers.
+   */
+  public void step(
+      List<AdapterTensor> params,
+      java.util.function.Function<AdapterTensor, NDArray> gradients,
+      float lr,
+      float weightDecay,
+      float gradScale) {
     t++;
     float bc1 = (float) (1 - Math.pow(beta1, t));
     float bc2 = (float) (1 - Math.pow(beta2, t));
     for (AdapterTensor p : params) {
       NDArray w = p.array();
-      NDArray g = w.getGradient();
+      NDArray g = gradients.apply(p);
       if (gradScale != 1f) {
         g = g.mul(gradScale);
       }

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
@@ -14,6 +16,7 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Scope;
 import org.fedpeft.peft.TargetModules;
+import org.fedpeft.train.PerExampleGradients;
 
 /**
  * LoRA on the target linear modules of a BERT encoder.
@@ -24,7 +27,7 @@ import org.fedpeft.peft.TargetModules;
  * generator seeded with the given seed, so the same seed gives the same A on every machine; B is
  * zero, so the adapted model equals the base model at init. Both are GLOBAL.
  */
-public final class LoraAdapter implements Adapter {
+public final class LoraAdapter implements Adapter, PerExampleGradients {
 
   private final LoraConfig config;
   private final NDManager manager;
@@ -33,6 +36,8 @@ public final class LoraAdapter implements Adapter {
   private final List<AdapterTensor> tensors = new ArrayList<>();
   private boolean enabled = true;
   private boolean merged;
+  private NDArray[][] perExampleA; // (batch, r, in) leaf replicas while in per-example mode
+  private NDArray[][] perExampleB; // (batch, out, r)
 
   public LoraAdapter(LoraConfig config, BertEncoder encoder, long seed) {
     this.config = config;
@@ -96,6 +101,15 @@ public final class LoraAdapter implements Adapter {
     if (training && config.dropout() > 0) {
       x = x.getNDArrayInternal().dropout(x, config.dropout(), true).singletonOrThrow();
     }
+    if (perExampleB != null) {
+      // Batched products with one replica per example: (b, s, in) x (b, in, r) -> (b, s, r).
+      NDArray ra = perExampleA[layer][module] != null ? perExampleA[layer][module] : null;
+      NDArray downPe = ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(a.transpose());
+      if (config.scaling() != 1f) {
+        downPe = downPe.mul(config.scaling());
+      }
+      return downPe.matMul(perExampleB[layer][module].transpose(0, 2, 1)); // (b, s, out)
+    }
     NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, r)
     // Scaling the rank-r activations instead of the output is out/r times less work; for a
     // power-of-two alpha / r (the default 16 / 8) the result is the same to the bit.
@@ -105,6 +119,60 @@ public final class LoraAdapter implements Adapter {
     return down.getNDArrayInternal()
         .linear(down, loraB[layer][module], null)
         .singletonOrThrow(); // (b, s, out)
+  }
+
+  @Override
+  public void beginPerExample(int batchSize) {
+    perExampleA = new NDArray[loraA.length][];
+    perExampleB = new NDArray[loraB.length][];
+    for (int l = 0; l < loraA.length; l++) {
+      perExampleA[l] = new NDArray[loraA[l].length];
+      perExampleB[l] = new NDArray[loraB[l].length];
+      for (int m = 0; m < loraA[l].length; m++) {
+        if (loraA[l][m] == null) {
+          continue;
+        }
+        if (config.trainA()) {
+          perExampleA[l][m] = replicate(loraA[l][m], batchSize);
+        }
+        perExampleB[l][m] = replicate(loraB[l][m], batchSize);
+      }
+    }
+  }
+
+  private static NDArray replicate(NDArray a, int batch) {
+    NDArray r = a.expandDims(0).repeat(0, batch).duplicate();
+    r.setRequiresGradient(true);
+    return r;
+  }
+
+  @Override
+  public Map<String, NDArray> perExampleGradients() {
+    Map<String, NDArray> g = new LinkedHashMap<>();
+    for (AdapterTensor t : tensors) {
+      if (!t.trainable()) {
+        continue;
+      }
+      String module = t.name().substring(0, t.name().lastIndexOf('.'));
+      int[] lm = slotOf(module);
+      NDArray rep =
+          t.name().endsWith(".lora_A") ? perExampleA[lm[0]][lm[1]] : perExampleB[lm[0]][lm[1]];
+      g.put(t.name(), rep.getGradient());
+    }
+    return g;
+  }
+
+  private static int[] slotOf(String module) {
+    String[] parts = module.split("\\.", 4); // encoder.layer.L.<path>
+    return new int[] {
+      Integer.parseInt(parts[2]), org.fedpeft.model.BertWeights.LINEAR_MODULES.indexOf(parts[3])
+    };
+  }
+
+  @Override
+  public void endPerExample() {
+    perExampleA = null;
+    perExampleB = null;
   }
 
   /** The weight change (alpha / r) B A of one module, (out, in); null if not targeted. */
