@@ -16,6 +16,9 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
+import org.fedpeft.privacy.DpSgd;
+import org.fedpeft.privacy.GaussianNoise;
+import org.fedpeft.privacy.PrivacyBudget;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -67,9 +70,51 @@ public final class TrainCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   int evalEvery;
 
+  @Option(
+      names = "--dp-noise",
+      paramLabel = "SIGMA",
+      description =
+          "Train with sample-level DP-SGD: Poisson batches of expected size"
+              + " --batch-size, per-example clipping to --dp-clip, Gaussian noise SIGMA x clip"
+              + " (SecureRandom). Off by default.")
+  Double dpNoise;
+
+  @Option(
+      names = "--dp-clip",
+      paramLabel = "C",
+      defaultValue = "1.0",
+      description = "DP-SGD per-example clip norm (default: ${DEFAULT-VALUE}).")
+  double dpClip;
+
+  @Option(
+      names = "--dp-epsilon",
+      paramLabel = "E",
+      description = "DP-SGD budget: stop before a step that would exceed it (default: none).")
+  Double dpEpsilon;
+
+  @Option(
+      names = "--dp-delta",
+      paramLabel = "D",
+      defaultValue = "1e-5",
+      description = "Delta of the reported epsilon (default: ${DEFAULT-VALUE}).")
+  double dpDelta;
+
   @Override
   public Integer call() throws Exception {
     TrainConfig cfg = train.config();
+    DpSgd.Config dpConfig = null;
+    PrivacyBudget budget = null;
+    if (dpNoise != null) {
+      try {
+        dpConfig = new DpSgd.Config(dpClip, dpNoise, cfg.batchSize());
+        budget =
+            new PrivacyBudget(dpEpsilon == null ? Double.POSITIVE_INFINITY : dpEpsilon, dpDelta);
+      } catch (IllegalArgumentException e) {
+        throw new UserInputException(e.getMessage(), e);
+      }
+    } else if (dpEpsilon != null) {
+      throw new UserInputException("--dp-epsilon needs --dp-noise");
+    }
     if (evalEvery < 0) {
       throw new UserInputException("--eval-every must be >= 0, got " + evalEvery);
     }
@@ -153,7 +198,30 @@ public final class TrainCommand implements Callable<Integer> {
               metrics.write(rec);
             }
           };
-      trainer.train(trainSet, cfg, opt, listener);
+      int stepsTaken = cfg.steps();
+      if (dpConfig == null) {
+        trainer.train(trainSet, cfg, opt, listener);
+      } else {
+        DpSgd dp = new DpSgd(m, base.engine(), dpConfig, GaussianNoise.secure());
+        PrivacyBudget spent = budget;
+        stepsTaken =
+            dp.train(
+                trainSet,
+                cfg,
+                opt,
+                budget,
+                (step, total, loss, acc, lr) ->
+                    bar.update(
+                        step,
+                        String.format(
+                            Locale.ROOT,
+                            "DP-SGD epsilon %.3f lr %.2e",
+                            spent.accountant().getEpsilon(spent.delta()),
+                            lr)));
+        if (stepsTaken < cfg.steps()) {
+          err.printf("stopped after %d steps: the privacy budget is spent%n", stepsTaken);
+        }
+      }
       Evaluation test = trainer.evaluate(testSet, 64);
       Map<String, Object> rec = new LinkedHashMap<>();
       rec.put("event", "test");
@@ -192,6 +260,21 @@ public final class TrainCommand implements Callable<Integer> {
       summary.addProperty(
           "trainable_parameters",
           m.trainableTensors().stream().mapToLong(t -> t.array().size()).sum());
+      summary.addProperty("steps_taken", stepsTaken);
+      if (budget != null) {
+        summary.addProperty("dp", "sample-level DP-SGD, Poisson sampling");
+        summary.addProperty("epsilon", budget.accountant().getEpsilon(budget.delta()));
+        summary.addProperty("delta", budget.delta());
+        summary.addProperty("dp_noise_multiplier", dpConfig.noiseMultiplier());
+        summary.addProperty("dp_clip_norm", dpConfig.clipNorm());
+        stdout.printf(
+            Locale.ROOT,
+            "privacy: epsilon %.4f at delta %s (DP-SGD, Poisson sampling, q = %d/%d)%n",
+            budget.accountant().getEpsilon(budget.delta()),
+            budget.delta(),
+            cfg.batchSize(),
+            splits.train().size());
+      }
       summary.addProperty("test_accuracy", test.accuracy());
       summary.addProperty("test_loss", test.loss());
       summary.addProperty("seconds", seconds);

@@ -172,6 +172,41 @@ class CliTest {
   }
 
   @Test
+  void trainWithDpSgdReportsEpsilonAndStopsAtTheBudget() throws Exception {
+    Path out = tmp.resolve("dp");
+    Result r =
+        run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--task",
+            "wordnet-pos",
+            "--max-train",
+            "64",
+            "--max-eval",
+            "16",
+            "--steps",
+            "50",
+            "--batch-size",
+            "8",
+            "--eval-every",
+            "0",
+            "--dp-noise",
+            "1.0",
+            "--dp-epsilon",
+            "2.0",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("privacy: epsilon"), r.out());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertTrue(summary.get("epsilon").getAsDouble() <= 2.0);
+    assertTrue(summary.get("steps_taken").getAsInt() < 50, summary.toString());
+    assertTrue(r.err().contains("privacy budget is spent"), r.err());
+  }
+
+  @Test
   void embedPrintsOneUnitVectorPerText() {
     Result r = run("embed", "a cat", "a dog sat on the mat");
     assertEquals(0, r.code(), r.err());
