@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.fedpeft.model.HuggingFaceFolder;
-import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.model.RandomBert;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,27 +21,15 @@ class CliTest {
   @TempDir static Path tmp;
   static Path tinyModel;
 
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
-
   @BeforeAll
   static void tinyModelFolder() throws Exception {
-    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
-    tinyModel = tmp.resolve("tiny-model");
-    HuggingFaceFolder.save(
-        RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 7), tinyModel);
+    tinyModel = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"train", "eval", "embed", "info"})
   void everyCommandHasHelp(String command) {
-    Result r = run(command, "--help");
+    CliRun.Result r = CliRun.run(command, "--help");
     assertEquals(0, r.code());
     assertTrue(r.out().startsWith("Usage: fedpeft " + command), r.out());
   }
@@ -65,7 +48,7 @@ class CliTest {
             new String[] {"eval", tmp.resolve("missing").toString()},
             new String[] {"train", "--model", tmp.resolve("no-model").toString()},
             new String[] {"nosuchcommand"})) {
-      Result r = run(args);
+      CliRun.Result r = CliRun.run(args);
       assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
       assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
       assertTrue(r.err().startsWith("fedpeft"), r.err());
@@ -76,7 +59,8 @@ class CliTest {
   void malformedDataNamesTheFileAndLine() throws Exception {
     Path data = tmp.resolve("bad.jsonl");
     Files.writeString(data, "{\"text\": \"ok\", \"label\": \"a\"}\n{\"text\": \"no label\"}\n");
-    Result r = run("train", "--model", tinyModel.toString(), "--data", data.toString());
+    CliRun.Result r =
+        CliRun.run("train", "--model", tinyModel.toString(), "--data", data.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("bad.jsonl:2"), r.err());
   }
@@ -91,8 +75,8 @@ class CliTest {
     }
     Files.write(data, lines);
     Path out = tmp.resolve("run");
-    Result r =
-        run(
+    CliRun.Result r =
+        CliRun.run(
             "train",
             "--model",
             tinyModel.toString(),
@@ -120,8 +104,8 @@ class CliTest {
     assertTrue(metrics.stream().anyMatch(l -> l.contains("\"event\":\"validation\"")));
     assertTrue(metrics.get(metrics.size() - 1).contains("\"event\":\"test\""));
 
-    Result ev =
-        run(
+    CliRun.Result ev =
+        CliRun.run(
             "eval",
             out.resolve("adapter").toString(),
             "--model",
@@ -156,9 +140,9 @@ class CliTest {
       ""
     };
     args[args.length - 1] = tmp.resolve("pos1").toString();
-    assertEquals(0, run(args).code());
+    assertEquals(0, CliRun.run(args).code());
     args[args.length - 1] = tmp.resolve("pos2").toString();
-    assertEquals(0, run(args).code());
+    assertEquals(0, CliRun.run(args).code());
     assertEquals(
         -1L,
         Files.mismatch(
@@ -174,8 +158,8 @@ class CliTest {
   @Test
   void trainWithDpSgdReportsEpsilonAndStopsAtTheBudget() throws Exception {
     Path out = tmp.resolve("dp");
-    Result r =
-        run(
+    CliRun.Result r =
+        CliRun.run(
             "train",
             "--model",
             tinyModel.toString(),
@@ -208,7 +192,7 @@ class CliTest {
 
   @Test
   void embedPrintsOneUnitVectorPerText() {
-    Result r = run("embed", "a cat", "a dog sat on the mat");
+    CliRun.Result r = CliRun.run("embed", "a cat", "a dog sat on the mat");
     assertEquals(0, r.code(), r.err());
     List<String> lines = r.out().lines().toList();
     assertEquals(2, lines.size());
@@ -225,7 +209,8 @@ class CliTest {
 
   @Test
   void infoCountsTrainableParameters() {
-    Result r = run("info", "--adapter-options", "rank=8,targets=query+value", "--labels", "25");
+    CliRun.Result r =
+        CliRun.run("info", "--adapter-options", "rank=8,targets=query+value", "--labels", "25");
     assertEquals(0, r.code(), r.err());
     // 6 layers x 2 modules x (8x384 + 384x8) = 73,728; head 25 x 384 + 25 = 9,625.
     assertTrue(r.out().contains("adapter parameters: 73,728 (trainable 73,728)"), r.out());

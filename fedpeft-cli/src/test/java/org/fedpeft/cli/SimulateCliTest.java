@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.fedpeft.model.HuggingFaceFolder;
-import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.model.RandomBert;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,21 +22,9 @@ class SimulateCliTest {
   @TempDir static Path tmp;
   static Path config;
 
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
-  }
-
   @BeforeAll
   static void tinyRunConfig() throws Exception {
-    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
-    Path model = tmp.resolve("tiny-model");
-    HuggingFaceFolder.save(
-        RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 7), model);
+    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     Path data = tmp.resolve("data.jsonl");
     List<String> lines = new ArrayList<>();
     String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
@@ -92,7 +75,7 @@ class SimulateCliTest {
   @Test
   void simulateWritesEveryOutput() throws Exception {
     Path out = tmp.resolve("sim");
-    Result r = run("simulate", config.toString(), "--out", out.toString());
+    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", out.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("final accuracy:"), r.out());
     assertTrue(r.out().contains("report: "), r.out());
@@ -133,8 +116,8 @@ class SimulateCliTest {
         JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
     assertTrue(manifest.getAsJsonObject("data").has("train_sha256"));
     // The exported adapter evaluates with fedpeft eval to the same accuracy as the summary.
-    Result ev =
-        run(
+    CliRun.Result ev =
+        CliRun.run(
             "eval",
             out.resolve("adapter").toString(),
             "--model",
@@ -158,7 +141,7 @@ class SimulateCliTest {
 
   @Test
   void docsListEveryConfigKeyAsTheCodeDefinesIt() throws Exception {
-    Result r = run("simulate", "--list-keys");
+    CliRun.Result r = CliRun.run("simulate", "--list-keys");
     assertEquals(0, r.code());
     String doc = Files.readString(Path.of("..", "docs", "config.md"));
     assertTrue(
@@ -188,7 +171,7 @@ class SimulateCliTest {
       ""
     };
     args[args.length - 1] = tmp.resolve("dp1").toString();
-    Result r = run(args);
+    CliRun.Result r = CliRun.run(args);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("stopping early: privacy budget exceeded"), r.err());
     assertTrue(r.out().contains("privacy: epsilon"), r.out());
@@ -205,7 +188,7 @@ class SimulateCliTest {
     assertTrue(Files.readString(tmp.resolve("dp1/report.html")).contains("Privacy budget"));
     // Seeded noise is keyed on (seed, round): a second run is identical.
     args[args.length - 1] = tmp.resolve("dp2").toString();
-    assertEquals(0, run(args).code());
+    assertEquals(0, CliRun.run(args).code());
     assertEquals(
         -1L,
         Files.mismatch(
@@ -215,8 +198,8 @@ class SimulateCliTest {
 
   @Test
   void badConfigIsRejectedWithTheKeyNamed() throws Exception {
-    Result r =
-        run(
+    CliRun.Result r =
+        CliRun.run(
             "simulate",
             config.toString(),
             "--set",
@@ -227,7 +210,7 @@ class SimulateCliTest {
     assertTrue(r.err().contains("rounds"), r.err());
     Path bad = tmp.resolve("bad.toml");
     Files.writeString(bad, "rounds = 3\nlocal_steps = 4\n");
-    r = run("simulate", bad.toString());
+    r = CliRun.run("simulate", bad.toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("local_steps"), r.err());
   }
@@ -235,7 +218,7 @@ class SimulateCliTest {
   @Test
   void killedRunResumesToTheSameResult() throws Exception {
     Path full = tmp.resolve("full");
-    assertEquals(0, run("simulate", config.toString(), "--out", full.toString()).code());
+    assertEquals(0, CliRun.run("simulate", config.toString(), "--out", full.toString()).code());
 
     Path killed = tmp.resolve("killed");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -272,7 +255,7 @@ class SimulateCliTest {
     p.waitFor();
     assertTrue(Files.readAllLines(metrics).size() < 4, "killed before the end");
 
-    Result r = run("simulate", "--resume", killed.toString());
+    CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("resuming"), r.err());
     for (String f :

@@ -31,7 +31,7 @@ public final class Toml {
     String[] lines = text.split("\r?\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int lineNo = i + 1;
-      String line = stripComment(lines[i], source, lineNo).strip();
+      String line = stripComment(lines[i]).strip();
       if (line.isEmpty()) {
         continue;
       }
@@ -51,7 +51,7 @@ public final class Toml {
       // Arrays may continue on the following lines until the brackets balance.
       while (value.startsWith("[") && !balanced(value) && i + 1 < lines.length) {
         i++;
-        value = value + " " + stripComment(lines[i], source, i + 1).strip();
+        value = value + " " + stripComment(lines[i]).strip();
       }
       String full = table.isEmpty() ? key : table + "." + key;
       if (out.containsKey(full)) {
@@ -76,34 +76,44 @@ public final class Toml {
   }
 
   private static boolean balanced(String v) {
-    int depth = 0;
-    boolean inString = false;
-    char quote = 0;
-    for (int i = 0; i < v.length(); i++) {
-      char ch = v.charAt(i);
-      if (inString) {
-        if (ch == '\\' && quote == '"') {
-          i++;
-        } else if (ch == quote) {
-          inString = false;
-        }
-      } else if (ch == '"' || ch == '\'') {
-        inString = true;
-        quote = ch;
-      } else if (ch == '[') {
-        depth++;
-      } else if (ch == ']') {
-        depth--;
-      }
-    }
-    return depth == 0;
+    int[] depth = {0};
+    outsideStrings(
+        v,
+        (i, ch) -> {
+          if (ch == '[') {
+            depth[0]++;
+          } else if (ch == ']') {
+            depth[0]--;
+          }
+          return true;
+        });
+    return depth[0] == 0;
   }
 
-  private static String stripComment(String line, String source, int lineNo) {
+  private static String stripComment(String line) {
+    int[] hash = {-1};
+    outsideStrings(
+        line,
+        (i, ch) -> {
+          if (ch == '#') {
+            hash[0] = i;
+            return false;
+          }
+          return true;
+        });
+    return hash[0] < 0 ? line : line.substring(0, hash[0]);
+  }
+
+  /** Receives the characters of a line that are not inside a string; false stops the scan. */
+  private interface CharVisitor {
+    boolean visit(int index, char ch);
+  }
+
+  private static void outsideStrings(String s, CharVisitor visitor) {
     boolean inString = false;
     char quote = 0;
-    for (int i = 0; i < line.length(); i++) {
-      char ch = line.charAt(i);
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
       if (inString) {
         if (ch == '\\' && quote == '"') {
           i++;
@@ -113,11 +123,10 @@ public final class Toml {
       } else if (ch == '"' || ch == '\'') {
         inString = true;
         quote = ch;
-      } else if (ch == '#') {
-        return line.substring(0, i);
+      } else if (!visitor.visit(i, ch)) {
+        return;
       }
     }
-    return line;
   }
 
   static ConfigException error(String source, int line, String message) {
