@@ -21,7 +21,11 @@ final class OrtForward implements AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
 
-  OrtForward(int threads) throws IOException, OrtException {
+  /**
+   * @param threads intra-op threads
+   * @param spin whether idle ONNX Runtime threads spin-wait (its default) instead of sleeping
+   */
+  OrtForward(int threads, boolean spin) throws IOException, OrtException {
     env = OrtEnvironment.getEnvironment();
     byte[] onnx;
     try (InputStream in =
@@ -35,6 +39,7 @@ final class OrtForward implements AutoCloseable {
     o.setIntraOpNumThreads(threads);
     o.setInterOpNumThreads(1);
     o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    o.addConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
     session = env.createSession(onnx, o);
   }
 

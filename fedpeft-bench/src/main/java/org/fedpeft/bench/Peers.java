@@ -35,7 +35,8 @@ import org.fedpeft.train.EncodedExamples;
  * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last three lines are the
  * ratios.
  *
- * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]}
+ * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]
+ * [--ort-spin true|false] [--python PATH]}
  */
 public final class Peers {
 
@@ -45,6 +46,7 @@ public final class Peers {
     int timed = 25;
     int threads = 2;
     boolean torch = true;
+    boolean ortSpin = true;
     String python = "/usr/bin/python3";
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
@@ -52,13 +54,19 @@ public final class Peers {
         case "--timed" -> timed = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--no-torch" -> torch = false;
+        case "--ort-spin" -> ortSpin = Boolean.parseBoolean(args[++i]);
         case "--python" -> python = args[++i];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     System.out.println("load at start: " + BenchSupport.load());
     System.out.println(
-        "OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY") + ", threads=" + threads);
+        "OMP_WAIT_POLICY="
+            + System.getenv("OMP_WAIT_POLICY")
+            + ", threads="
+            + threads
+            + ", ONNX Runtime spinning="
+            + ortSpin);
     double[] peak = MatmulPeak.measure(8);
     System.out.println(
         BenchSupport.fmt("matmul peak: %.1f GFLOP/s (n=%d)", peak[1], (int) peak[0]));
@@ -75,7 +83,7 @@ public final class Peers {
     List<double[]> losses = new ArrayList<>(); // {fedpeft, torch}
     double maxEmbDiff = 0;
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0f);
-        OrtForward ort = new OrtForward(threads);
+        OrtForward ort = new OrtForward(threads, ortSpin);
         org.fedpeft.model.TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
       int[] order = ft.order();
