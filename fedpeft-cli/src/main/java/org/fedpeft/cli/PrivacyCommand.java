@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,22 +39,8 @@ import picocli.CommandLine.Spec;
     subcommands = {PrivacyCommand.EpsilonCommand.class, PrivacyCommand.NoiseCommand.class})
 public final class PrivacyCommand {
 
-  /** Decimals printed for epsilon and noise multipliers. */
-  static final int DECIMALS = 9;
-
-  /** {@code privacy epsilon}: the epsilon of a training schedule. */
-  @Command(
-      name = "epsilon",
-      mixinStandardHelpOptions = true,
-      description = {
-        "Prints the epsilon spent by T steps at sampling rate Q and noise multiplier S, at delta D,"
-            + " as 'epsilon: E (order A)'.",
-        "For DP-FedAvg: Q = expected clients per round / population, T = rounds."
-      })
-  public static final class EpsilonCommand implements Callable<Integer> {
-
-    @Spec CommandSpec spec;
-
+  /** The options both subcommands share: sampling rate, steps, delta and orders. */
+  public static final class Accounting {
     @Option(
         names = "--sample-rate",
         required = true,
@@ -62,13 +49,6 @@ public final class PrivacyCommand {
             "Poisson sampling rate per step, in [0, 1]: expected batch size / dataset size"
                 + " (or expected clients per round / population).")
     double sampleRate;
-
-    @Option(
-        names = "--noise-multiplier",
-        required = true,
-        paramLabel = "S",
-        description = "Noise multiplier sigma >= 0: Gaussian noise std / clipping norm.")
-    double noiseMultiplier;
 
     @Option(
         names = "--steps",
@@ -92,17 +72,47 @@ public final class PrivacyCommand {
             "Renyi orders to minimise over, comma-separated, each > 1"
                 + " (default: 1.1, 1.2, ..., 10.9, 12, ..., 63).")
     double[] orders;
+  }
+
+  /** Decimals printed for epsilon and noise multipliers. */
+  static final int DECIMALS = 9;
+
+  /** {@code privacy epsilon}: the epsilon of a training schedule. */
+  @Command(
+      name = "epsilon",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Prints the epsilon spent by T steps at sampling rate Q and noise multiplier S, at delta D,"
+            + " as 'epsilon: E (order A)'.",
+        "For DP-FedAvg: Q = expected clients per round / population, T = rounds."
+      })
+  public static final class EpsilonCommand implements Callable<Integer> {
+
+    @Mixin Accounting accounting;
+
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--noise-multiplier",
+        required = true,
+        paramLabel = "S",
+        description = "Noise multiplier sigma >= 0: Gaussian noise std / clipping norm.")
+    double noiseMultiplier;
 
     @Override
     public Integer call() {
       try {
-        checkSampleRate(sampleRate);
+        checkSampleRate(accounting.sampleRate);
         checkNoiseMultiplier(noiseMultiplier);
-        checkSteps(steps);
-        checkDelta(delta);
+        checkSteps(accounting.steps);
+        checkDelta(accounting.delta);
         PrivacySpent spent =
             RdpAccountant.computeEpsilon(
-                sampleRate, noiseMultiplier, steps, delta, ordersOrDefault(orders));
+                accounting.sampleRate,
+                noiseMultiplier,
+                accounting.steps,
+                accounting.delta,
+                ordersOrDefault(accounting.orders));
         spec.commandLine().getOut().println(describe(spent));
         return 0;
       } catch (IllegalArgumentException e) {
@@ -123,6 +133,8 @@ public final class PrivacyCommand {
       })
   public static final class NoiseCommand implements Callable<Integer> {
 
+    @Mixin Accounting accounting;
+
     @Spec CommandSpec spec;
 
     @Option(
@@ -132,53 +144,27 @@ public final class PrivacyCommand {
         description = "The epsilon to stay within, > 0.")
     double targetEpsilon;
 
-    @Option(
-        names = "--sample-rate",
-        required = true,
-        paramLabel = "Q",
-        description =
-            "Poisson sampling rate per step, in [0, 1]: expected batch size / dataset size"
-                + " (or expected clients per round / population).")
-    double sampleRate;
-
-    @Option(
-        names = "--steps",
-        required = true,
-        paramLabel = "T",
-        description = "Number of steps (or rounds), >= 0.")
-    long steps;
-
-    @Option(
-        names = "--delta",
-        required = true,
-        paramLabel = "D",
-        description = "Delta of the (epsilon, delta) guarantee, in (0, 1).")
-    double delta;
-
-    @Option(
-        names = "--orders",
-        split = ",",
-        paramLabel = "ALPHA",
-        description =
-            "Renyi orders to minimise over, comma-separated, each > 1"
-                + " (default: 1.1, 1.2, ..., 10.9, 12, ..., 63).")
-    double[] orders;
-
     @Override
     public Integer call() {
       try {
         if (!(targetEpsilon > 0)) {
           throw new IllegalArgumentException("--target-epsilon must be > 0, got " + targetEpsilon);
         }
-        checkSampleRate(sampleRate);
-        checkSteps(steps);
-        checkDelta(delta);
-        double[] alphas = ordersOrDefault(orders);
+        checkSampleRate(accounting.sampleRate);
+        checkSteps(accounting.steps);
+        checkDelta(accounting.delta);
+        double[] alphas = ordersOrDefault(accounting.orders);
         double sigma =
-            RdpAccountant.findNoiseMultiplier(targetEpsilon, sampleRate, steps, delta, alphas);
+            RdpAccountant.findNoiseMultiplier(
+                targetEpsilon, accounting.sampleRate, accounting.steps, accounting.delta, alphas);
         BigDecimal printed = roundUp(sigma);
         PrivacySpent at =
-            RdpAccountant.computeEpsilon(sampleRate, printed.doubleValue(), steps, delta, alphas);
+            RdpAccountant.computeEpsilon(
+                accounting.sampleRate,
+                printed.doubleValue(),
+                accounting.steps,
+                accounting.delta,
+                alphas);
         PrintWriter out = spec.commandLine().getOut();
         if (sigma == 0) {
           out.println(
