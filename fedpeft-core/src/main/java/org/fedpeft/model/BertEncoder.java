@@ -37,6 +37,7 @@ public final class BertEncoder implements AutoCloseable {
   private final NDArray[] qkvB;
   private final NDArray[][] layerNorms; // per layer: attnLnW, attnLnB, outLnW, outLnB
   private final Shape hiddenShape;
+  private final NDArray queryScale; // 1 / sqrt(head size), kept alive for autograd
 
   /**
    * Copies the weights into a new child manager of {@code parent}. The query, key and value weights
@@ -48,6 +49,7 @@ public final class BertEncoder implements AutoCloseable {
     this.config = w.config();
     this.manager = parent.newSubManager();
     this.hiddenShape = new Shape(config.hiddenSize());
+    this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
     int layers = config.numLayers();
     int mods = BertWeights.LINEAR_MODULES.size();
     linearW = new NDArray[layers][mods];
@@ -202,7 +204,9 @@ public final class BertEncoder implements AutoCloseable {
     // Scaling the queries (batch*seq x hidden) instead of the scores (batch x heads x seq x seq)
     // is heads*seq/hidden times less work (4x at 128 tokens); the result differs from scaling the
     // scores by rounding only (not at all when the head size is a power of 4).
-    q = q.mul(1f / (float) Math.sqrt(headSize));
+    // A long-lived scalar tensor, not mul(float): DJL turns a Java number into a temporary
+    // tensor over a direct buffer and closes it at once, while autograd keeps it for backward.
+    q = q.mul(queryScale);
     NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
     NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 3, 1);
     NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);

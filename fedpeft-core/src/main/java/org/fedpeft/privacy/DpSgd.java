@@ -206,7 +206,10 @@ public final class DpSgd {
     TokenBatch b = data.batch(idx);
     Shape shape = new Shape(b.batchSize(), b.seqLen());
     NDArray logits = model.logits(step.create(b.ids(), shape), step.create(b.mask(), shape), true);
-    return LocalTrainer.crossEntropy(logits, step.create(data.labelsOf(idx))).mul(idx.length);
+    // The factor as a tensor of the step (alive until the step ends), not mul(int): see
+    // BertEncoder's queryScale.
+    return LocalTrainer.crossEntropy(logits, step.create(data.labelsOf(idx)))
+        .mul(step.create((float) idx.length));
   }
 
   /** Heap copies, for tests and inspection. */

@@ -34,6 +34,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   private final NDArray[][] loraA;
   private final NDArray[][] loraB;
   private final List<AdapterTensor> tensors = new ArrayList<>();
+  private final NDArray scalingArray; // alpha / r, kept alive for autograd
   private boolean enabled = true;
   private boolean merged;
   private NDArray[][] perExampleA; // (batch, r, in) leaf replicas while in per-example mode
@@ -43,6 +44,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     this.config = config;
     BertConfig bc = encoder.config();
     this.manager = encoder.manager().newSubManager();
+    this.scalingArray = manager.create(config.scaling());
     int mods = BertWeights.LINEAR_MODULES.size();
     loraA = new NDArray[bc.numLayers()][mods];
     loraB = new NDArray[bc.numLayers()][mods];
@@ -106,7 +108,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       NDArray ra = perExampleA[layer][module] != null ? perExampleA[layer][module] : null;
       NDArray downPe = ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(a.transpose());
       if (config.scaling() != 1f) {
-        downPe = downPe.mul(config.scaling());
+        downPe = downPe.mul(scalingArray);
       }
       return downPe.matMul(perExampleB[layer][module].transpose(0, 2, 1)); // (b, s, out)
     }
@@ -114,7 +116,8 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     // Scaling the rank-r activations instead of the output is out/r times less work; for a
     // power-of-two alpha / r (the default 16 / 8) the result is the same to the bit.
     if (config.scaling() != 1f) {
-      down = down.mul(config.scaling());
+      // A long-lived scalar tensor, not mul(float): see BertEncoder's queryScale.
+      down = down.mul(scalingArray);
     }
     return down.getNDArrayInternal()
         .linear(down, loraB[layer][module], null)
