@@ -3,14 +3,15 @@
 # LoRA r=8 on query/value + head, the same steps, batch and seed for both; the learning rate of
 # each is picked on the validation split from a small grid, and the test accuracy of the pick is
 # reported. Usage: accuracy.sh [STEPS] [BATCH]   (defaults 600 and 16)
-# Environment: LR_NONE and LR_LORA override the grids (space-separated), OUT the run folder.
+# Environment: LR_NONE and LR_LORA override the grids (space-separated; empty skips), OUT the
+# run folder.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 steps="${1:-600}"
 batch="${2:-16}"
-lr_none="${LR_NONE:-1e-3 3e-3 1e-2}"
-lr_lora="${LR_LORA:-3e-4 1e-3 3e-3}"
+lr_none="${LR_NONE-1e-3 3e-3 1e-2 3e-2}"
+lr_lora="${LR_LORA-3e-4 1e-3 3e-3}"
 out="${OUT:-$root/runs/accuracy-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 run() { # adapter lr

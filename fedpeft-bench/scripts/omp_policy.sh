@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# OMP_WAIT_POLICY=PASSIVE vs ACTIVE vs unset (libgomp's default: spin a while, then sleep), runs
-# of TrainStepBench alternating between the settings, ROUNDS times (default 2).
+# How libgomp's idle threads wait: runs of TrainStepBench alternating between settings, ROUNDS
+# times (default 2). Settings (SETTINGS, space-separated): PASSIVE, ACTIVE, default (variable unset:
+# spin GOMP_SPINCOUNT=300000 times, then sleep), spinN (unset policy, GOMP_SPINCOUNT=N).
 # Usage: omp_policy.sh [ROUNDS] [TIMED_STEPS]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,9 +12,11 @@ steps="${2:-15}"
 build_bench
 wait_quiet
 for r in $(seq 1 "$rounds"); do
-  for policy in PASSIVE ACTIVE default; do
-    echo "== round $r, OMP_WAIT_POLICY=$policy, CPUs $(cpu_busy 2)% busy just before, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    OMP_WAIT_POLICY=$policy bench_java org.fedpeft.bench.TrainStepBench "$steps" 10 |
-      grep -E "^OMP|^train step|^forward embedding|load at"
+  for setting in ${SETTINGS:-PASSIVE ACTIVE default}; do
+    echo "== round $r, $setting, CPUs $(cpu_busy 2)% busy just before, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    case $setting in
+      spin*) OMP_WAIT_POLICY=default GOMP_SPINCOUNT="${setting#spin}" bench_java org.fedpeft.bench.TrainStepBench "$steps" 10 ;;
+      *) OMP_WAIT_POLICY=$setting bench_java org.fedpeft.bench.TrainStepBench "$steps" 10 ;;
+    esac | grep -E "^OMP|^train step|^forward embedding|load at"
   done
 done

@@ -34,7 +34,12 @@ public final class TrainStepBench {
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f);
         TextTokenizer tok = pm.newTokenizer()) {
       for (int i = 0; i < warmup + timed; i++) {
-        double[] st = ft.step(FedpeftTrainer.slice(data, i % nBatches));
+        double[] st;
+        try {
+          st = ft.step(FedpeftTrainer.slice(data, i % nBatches));
+        } catch (IllegalStateException e) {
+          throw new IllegalStateException("call " + i + " (batch " + i % nBatches + ")", e);
+        }
         if (i >= warmup) {
           times.add(st[0]);
         }
