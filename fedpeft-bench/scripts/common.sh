@@ -10,6 +10,24 @@ cpu_busy() {
   echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1)))
 }
 
+# "total steal" counters of /proc/stat's cpu line (steal: time the hypervisor gave this VM's
+# vCPUs to others; on a shared host it slows every figure even when this machine looks idle).
+cpu_counters() {
+  local a b c d e f g h
+  read -r _ a b c d e f g h _ </proc/stat
+  echo "$((a + b + c + d + e + f + g + h)) $h"
+}
+
+# Prints the share of CPU time stolen by the hypervisor between two cpu_counters outputs.
+report_steal() { # "total steal" before, "total steal" after
+  local t1 s1 t2 s2
+  read -r t1 s1 <<<"$1"
+  read -r t2 s2 <<<"$2"
+  if ((t2 > t1)); then
+    echo "bench: hypervisor steal during the run: $((100 * (s2 - s1) / (t2 - t1)))% of CPU time" >&2
+  fi
+}
+
 # Waits (at most QUIET_WAIT seconds, default 600) until the CPUs are less than QUIET_BUSY percent
 # busy (default 20) over 3 s; prints what it saw to stderr either way.
 wait_quiet() {
@@ -40,7 +58,11 @@ build_bench() {
 bench_java() { # main class, args...
   local envcmd=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
   if [[ "${OMP_WAIT_POLICY:-}" == default ]]; then envcmd=(env -u OMP_WAIT_POLICY); fi
+  local before rc=0
+  before=$(cpu_counters)
   "${envcmd[@]}" java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.ai.djl=error \
-    -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@"
+    -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@" || rc=$?
+  report_steal "$before" "$(cpu_counters)"
+  return $rc
 }
