@@ -3,6 +3,7 @@ package org.fedpeft.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * Label-skewed non-IID partition: for each class, the clients' shares are drawn from a symmetric

@@ -3,6 +3,7 @@ package org.fedpeft.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * IID: a seeded random permutation cut into {@code numClients} contiguous shards whose sizes differ

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * Sense retrieval over WordNet: find the synset (document) a query describes.

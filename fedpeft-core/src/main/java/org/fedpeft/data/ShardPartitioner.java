@@ -3,6 +3,7 @@ package org.fedpeft.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * Pathological non-IID shards (McMahan et al. 2017): the examples, in random order within each

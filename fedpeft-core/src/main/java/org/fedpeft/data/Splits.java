@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * Seeded, stratified splitting and sub-sampling of datasets: the same seed gives the same result on

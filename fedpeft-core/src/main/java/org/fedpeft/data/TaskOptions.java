@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.fedpeft.config.StringValues;
 
 /**
  * How to load a task: split fractions, per-split caps and task-specific parameters.
@@ -116,43 +117,18 @@ public record TaskOptions(
   /** An integer parameter, or {@code fallback} when absent; a non-integer is an error. */
   public int intParam(String name, int fallback) {
     String v = params.get(name);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "parameter " + name + " must be an integer, got \"" + v + "\"", e);
-    }
+    return v == null ? fallback : StringValues.toInt(v, "parameter '" + name + "'");
   }
 
   /** A decimal parameter, or {@code fallback} when absent; a non-number is an error. */
   public double doubleParam(String name, double fallback) {
     String v = params.get(name);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "parameter " + name + " must be a number, got \"" + v + "\"", e);
-    }
+    return v == null ? fallback : StringValues.toDouble(v, "parameter '" + name + "'");
   }
 
   /** A boolean parameter ({@code true} or {@code false}), or {@code fallback} when absent. */
   public boolean booleanParam(String name, boolean fallback) {
     String v = params.get(name);
-    if (v == null) {
-      return fallback;
-    }
-    return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              "parameter " + name + " must be true or false, got \"" + v + "\"");
-    };
+    return v == null ? fallback : StringValues.toBoolean(v, "parameter '" + name + "'");
   }
 }

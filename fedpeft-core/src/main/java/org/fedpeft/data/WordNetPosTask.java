@@ -3,6 +3,7 @@ package org.fedpeft.data;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * WordNet gloss definition to part of speech: {@code adj}, {@code adv}, {@code noun}, {@code verb}

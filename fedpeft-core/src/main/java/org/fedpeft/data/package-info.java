@@ -19,7 +19,7 @@
  *       {@link org.fedpeft.data.PartitionStats} for reports.
  * </ul>
  *
- * <p>Every random choice here draws from {@link org.fedpeft.data.SeededRandom}, a SplitMix64
+ * <p>Every random choice here draws from {@link org.fedpeft.random.SeededRandom}, a SplitMix64
  * generator whose output depends only on the seed (and {@link java.lang.StrictMath} for the
  * floating-point functions), so the same seed gives the same splits and partitions on any machine
  * and JVM.

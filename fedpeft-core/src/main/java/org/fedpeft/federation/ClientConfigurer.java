@@ -3,6 +3,7 @@ package org.fedpeft.federation;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.fedpeft.random.Seeds;
 
 /**
  * The config a client receives with its instructions, as a pure function of (state, round, client):

@@ -4,15 +4,17 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
+import org.fedpeft.random.SeededRandom;
+import org.fedpeft.random.Seeds;
 
 /**
  * Chooses the K clients of a round out of N, uniformly without replacement, from a generator keyed
  * on (seed, round) only, as FedJAX does: the sample of round t is the same on any machine, in any
  * JVM, whether or not earlier rounds ran, and whatever order the population is listed in.
  *
- * <p>Algorithm: sort the population's ids; seed {@link Seeds.SplitMix64} with {@code
- * Seeds.derive(seed, "client-sampling", round)}; run the first K steps of a Fisher-Yates shuffle;
- * return the K chosen ids sorted. If K is at least N, every client is chosen.
+ * <p>Algorithm: sort the population's ids; seed {@link SeededRandom} with {@code Seeds.derive(seed,
+ * "client-sampling", round)}; run the first K steps of a Fisher-Yates shuffle; return the K chosen
+ * ids sorted. If K is at least N, every client is chosen.
  */
 public final class ClientSampler {
 
@@ -64,9 +66,9 @@ public final class ClientSampler {
     }
     String[] ids = sortedIds.toArray(new String[0]);
     int k = Math.min(clientsPerRound, ids.length);
-    Seeds.SplitMix64 rng = new Seeds.SplitMix64(Seeds.derive(seed, "client-sampling", round));
+    SeededRandom rng = new SeededRandom(Seeds.derive(seed, "client-sampling", round));
     for (int i = 0; i < k; i++) {
-      int j = i + rng.nextInt(ids.length - i);
+      int j = i + (int) rng.nextLong(ids.length - i);
       String t = ids[i];
       ids[i] = ids[j];
       ids[j] = t;

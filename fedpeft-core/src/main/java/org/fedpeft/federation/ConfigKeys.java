@@ -1,6 +1,7 @@
 package org.fedpeft.federation;
 
 import java.util.Map;
+import org.fedpeft.config.StringValues;
 
 /**
  * Well-known keys of the string config map a server sends with each instruction, and typed reads of
@@ -36,57 +37,24 @@ public final class ConfigKeys {
   /** The value as an int, or {@code fallback} if absent. */
   public static int getInt(Map<String, String> config, String key, int fallback) {
     String v = config.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "config '" + key + "' must be an integer, got '" + v + "'", e);
-    }
+    return v == null ? fallback : StringValues.toInt(v, "config '" + key + "'");
   }
 
   /** The value as a long, or {@code fallback} if absent. */
   public static long getLong(Map<String, String> config, String key, long fallback) {
     String v = config.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "config '" + key + "' must be an integer, got '" + v + "'", e);
-    }
+    return v == null ? fallback : StringValues.toLong(v, "config '" + key + "'");
   }
 
   /** The value as a double, or {@code fallback} if absent. */
   public static double getDouble(Map<String, String> config, String key, double fallback) {
     String v = config.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "config '" + key + "' must be a number, got '" + v + "'", e);
-    }
+    return v == null ? fallback : StringValues.toDouble(v, "config '" + key + "'");
   }
 
   /** The value as a boolean ({@code true} or {@code false}), or {@code fallback} if absent. */
   public static boolean getBoolean(Map<String, String> config, String key, boolean fallback) {
     String v = config.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    return switch (v.trim()) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              "config '" + key + "' must be true or false, got '" + v + "'");
-    };
+    return v == null ? fallback : StringValues.toBoolean(v, "config '" + key + "'");
   }
 }

@@ -1,10 +1,8 @@
 package org.fedpeft.federation;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -45,18 +43,8 @@ public record EvaluationReport(
     o.addProperty("phase", "evaluate");
     o.add("clients", RoundReport.strings(clients));
     o.add("metrics", RoundReport.numbers(metrics));
-    JsonObject cm = new JsonObject();
-    clientMetrics.forEach((k, v) -> cm.add(k, RoundReport.numbers(v)));
-    o.add("client_metrics", cm);
-    JsonArray fails = new JsonArray();
-    for (ClientFailure f : failures) {
-      JsonObject j = new JsonObject();
-      j.addProperty("client", f.clientId());
-      j.addProperty("kind", f.kind().name().toLowerCase(Locale.ROOT));
-      j.addProperty("reason", f.reason());
-      fails.add(j);
-    }
-    o.add("failures", fails);
+    o.add("client_metrics", RoundReport.clientMetricsJson(clientMetrics));
+    o.add("failures", RoundReport.failuresJson(failures));
     o.addProperty("bytes_down", bytesDown);
     o.addProperty("bytes_up", bytesUp);
     return o.toString();

@@ -2,9 +2,7 @@ package org.fedpeft.federation;
 
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import org.fedpeft.io.Safetensors;
-import org.fedpeft.io.SafetensorsFile;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -57,12 +55,7 @@ public record FitInstructions(
 
   /** The metadata of the wire form. */
   public Map<String, String> wireMetadata() {
-    Map<String, String> meta = new TreeMap<>();
-    meta.put(Wire.KIND, MESSAGE);
-    meta.put("client_id", clientId);
-    meta.put("round", Integer.toString(round));
-    Wire.putPrefixed(meta, "config.", config);
-    return meta;
+    return Wire.instructionMetadata(MESSAGE, clientId, round, config);
   }
 
   /** The wire form. */
@@ -83,12 +76,7 @@ public record FitInstructions(
    * @throws IllegalArgumentException if the bytes are not a valid message of this type
    */
   public static FitInstructions fromBytes(byte[] bytes, String source) {
-    SafetensorsFile f = Safetensors.deserialize(bytes, source);
-    Wire.checkKind(f, MESSAGE);
-    return new FitInstructions(
-        Wire.require(f, "client_id"),
-        Wire.parseInt(Wire.require(f, "round"), "round", source),
-        Wire.f32Tensors(f),
-        Wire.withPrefix(f.metadata(), "config."));
+    Wire.Instruction in = Wire.parseInstruction(bytes, source, MESSAGE);
+    return new FitInstructions(in.clientId(), in.round(), in.tensors(), in.config());
   }
 }

@@ -56,6 +56,16 @@ public record RoundReport(
     o.addProperty("round", round);
     o.add("sampled", strings(sampled));
     o.add("accepted", strings(accepted));
+    o.add("failures", failuresJson(failures));
+    o.add("metrics", numbers(metrics));
+    o.add("client_metrics", clientMetricsJson(clientMetrics));
+    o.addProperty("bytes_down", bytesDown);
+    o.addProperty("bytes_up", bytesUp);
+    o.addProperty("seconds", seconds);
+    return o.toString();
+  }
+
+  static JsonArray failuresJson(List<ClientFailure> failures) {
     JsonArray fails = new JsonArray();
     for (ClientFailure f : failures) {
       JsonObject j = new JsonObject();
@@ -64,15 +74,13 @@ public record RoundReport(
       j.addProperty("reason", f.reason());
       fails.add(j);
     }
-    o.add("failures", fails);
-    o.add("metrics", numbers(metrics));
+    return fails;
+  }
+
+  static JsonObject clientMetricsJson(Map<String, ? extends Map<String, Double>> metrics) {
     JsonObject cm = new JsonObject();
-    clientMetrics.forEach((k, v) -> cm.add(k, numbers(v)));
-    o.add("client_metrics", cm);
-    o.addProperty("bytes_down", bytesDown);
-    o.addProperty("bytes_up", bytesUp);
-    o.addProperty("seconds", seconds);
-    return o.toString();
+    metrics.forEach((k, v) -> cm.add(k, numbers(v)));
+    return cm;
   }
 
   static JsonArray strings(List<String> values) {

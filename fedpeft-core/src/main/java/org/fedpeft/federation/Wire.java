@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.fedpeft.config.StringValues;
+import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsDtype;
 import org.fedpeft.io.SafetensorsFile;
 import org.fedpeft.tensor.HostTensor;
@@ -97,23 +99,16 @@ final class Wire {
   }
 
   static int parseInt(String text, String what, String source) {
-    try {
-      return Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          source + ": " + what + " must be an integer, got '" + text + "'", e);
-    }
+    return StringValues.toInt(text, source + ": " + what);
   }
 
   static long parseLong(String text, String what, String source) {
-    try {
-      return Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          source + ": " + what + " must be an integer, got '" + text + "'", e);
-    }
+    return StringValues.toLong(text, source + ": " + what);
   }
 
+  /**
+   * Unlike {@link StringValues#toDouble}, accepts NaN and infinities (a client may report them).
+   */
   static double parseDouble(String text, String what, String source) {
     try {
       return Double.parseDouble(text);
@@ -121,6 +116,32 @@ final class Wire {
       throw new IllegalArgumentException(
           source + ": " + what + " must be a number, got '" + text + "'", e);
     }
+  }
+
+  /** The metadata of an instruction (fit or evaluate): kind, client, round and config. */
+  static Map<String, String> instructionMetadata(
+      String kind, String clientId, int round, Map<String, String> config) {
+    Map<String, String> meta = new TreeMap<>();
+    meta.put(KIND, kind);
+    meta.put("client_id", clientId);
+    meta.put("round", Integer.toString(round));
+    putPrefixed(meta, "config.", config);
+    return meta;
+  }
+
+  /** The parts of an instruction message. */
+  record Instruction(
+      String clientId, int round, Map<String, HostTensor> tensors, Map<String, String> config) {}
+
+  /** Parses an instruction message of the given kind. */
+  static Instruction parseInstruction(byte[] bytes, String source, String kind) {
+    SafetensorsFile f = Safetensors.deserialize(bytes, source);
+    checkKind(f, kind);
+    return new Instruction(
+        require(f, "client_id"),
+        parseInt(require(f, "round"), "round", source),
+        f32Tensors(f),
+        withPrefix(f.metadata(), "config."));
   }
 
   /** Every tensor of a message; only F32 is accepted, so values arrive bit for bit. */

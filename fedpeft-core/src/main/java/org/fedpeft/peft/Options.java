@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.fedpeft.config.StringValues;
 
 /**
  * Flat {@code key=value} options of an adapter method, read with the key named in every error and
@@ -42,41 +43,17 @@ public final class Options {
 
   public int getInt(String key, int def) {
     String v = take(key);
-    if (v == null) {
-      return def;
-    }
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw bad(key, v, "an integer");
-    }
+    return v == null ? def : StringValues.toInt(v, what(key));
   }
 
   public float getFloat(String key, float def) {
     String v = take(key);
-    if (v == null) {
-      return def;
-    }
-    try {
-      float f = Float.parseFloat(v);
-      if (!Float.isFinite(f)) {
-        throw bad(key, v, "a finite number");
-      }
-      return f;
-    } catch (NumberFormatException e) {
-      throw bad(key, v, "a number");
-    }
+    return v == null ? def : (float) StringValues.toDouble(v, what(key));
   }
 
   public boolean getBoolean(String key, boolean def) {
     String v = take(key);
-    if (v == null) {
-      return def;
-    }
-    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-      return Boolean.parseBoolean(v);
-    }
-    throw bad(key, v, "true or false");
+    return v == null ? def : StringValues.toBoolean(v, what(key));
   }
 
   public String getString(String key, String def) {
@@ -124,8 +101,7 @@ public final class Options {
     return values.get(key);
   }
 
-  private IllegalArgumentException bad(String key, String v, String what) {
-    return new IllegalArgumentException(
-        owner + ": option " + key + "=\"" + v + "\" is not " + what);
+  private String what(String key) {
+    return owner + ": option '" + key + "'";
   }
 }

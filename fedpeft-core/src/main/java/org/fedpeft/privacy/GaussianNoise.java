@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
+import org.fedpeft.random.SeededRandom;
 
 /**
  * A source of standard normal draws for the Gaussian mechanism.
@@ -64,7 +65,7 @@ public final class GaussianNoise {
    */
   public static GaussianNoise seededForTestsOnly(long seed) {
     return new GaussianNoise(
-        new SplitMix64(seed), false, "SplitMix64(seed=" + seed + "), NOT private");
+        new SeededRandom(seed)::nextLong, false, "SplitMix64(seed=" + seed + "), NOT private");
   }
 
   /** True for {@link #secure()} sources, false for seeded ones (the run is then not private). */
@@ -172,23 +173,6 @@ public final class GaussianNoise {
       Arrays.fill(buffer, position, position + Long.BYTES, (byte) 0);
       position += Long.BYTES;
       return v;
-    }
-  }
-
-  /** SplitMix64 (Steele, Lea and Flood, OOPSLA 2014): fixed, portable, NOT secure. */
-  private static final class SplitMix64 implements BitSource {
-    private long state;
-
-    SplitMix64(long seed) {
-      this.state = seed;
-    }
-
-    @Override
-    public long nextLong() {
-      long z = (state += 0x9E3779B97F4A7C15L);
-      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-      return z ^ (z >>> 31);
     }
   }
 }

@@ -37,7 +37,6 @@ import org.fedpeft.federation.FedIt;
 import org.fedpeft.federation.FederatedRound;
 import org.fedpeft.federation.FfaLora;
 import org.fedpeft.federation.RoundReport;
-import org.fedpeft.federation.Seeds;
 import org.fedpeft.federation.ServerOptimizer;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
@@ -53,6 +52,8 @@ import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.RdpAccountant;
+import org.fedpeft.random.SeededRandom;
+import org.fedpeft.random.Seeds;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -143,9 +144,9 @@ public final class Simulation implements AutoCloseable {
     int width = Integer.toString(config.clients() - 1).length();
     for (int c = 0; c < parts.size(); c++) {
       int[] idx = parts.get(c).clone();
-      Seeds.SplitMix64 rng = new Seeds.SplitMix64(Seeds.derive(seed, "holdout", c));
+      SeededRandom rng = new SeededRandom(Seeds.derive(seed, "holdout", c));
       for (int i = idx.length - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
+        int j = (int) rng.nextLong(i + 1);
         int t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;

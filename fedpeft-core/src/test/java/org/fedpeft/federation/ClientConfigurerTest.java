@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.random.Seeds;
 import org.junit.jupiter.api.Test;
 
 class ClientConfigurerTest {

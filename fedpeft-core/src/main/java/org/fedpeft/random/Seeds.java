@@ -1,4 +1,4 @@
-package org.fedpeft.federation;
+package org.fedpeft.random;
 
 import java.nio.charset.StandardCharsets;
 
@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
  * nothing that happened before (a resumed run draws the same values).
  *
  * <p>Everything is specified here, not borrowed from a JDK class whose algorithm could change:
- * SplitMix64 (Steele, Lea and Flood 2014, "Fast splittable pseudorandom number generators") as
- * mixer and generator, FNV-1a (64-bit) to turn strings into keys.
+ * SplitMix64's finaliser (Steele, Lea and Flood 2014, "Fast splittable pseudorandom number
+ * generators") as mixer, FNV-1a (64-bit) to turn strings into keys. The generator that draws from a
+ * derived seed is {@link SeededRandom}.
  */
 public final class Seeds {
 
-  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+  /** SplitMix64's increment (the golden ratio as a 64-bit odd integer). */
+  static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
   private Seeds() {}
 
@@ -45,35 +47,5 @@ public final class Seeds {
       h = mix64(h ^ mix64(k + GOLDEN));
     }
     return h;
-  }
-
-  /** A SplitMix64 generator: a fixed, portable sequence per seed. */
-  public static final class SplitMix64 {
-    private long state;
-
-    /** A generator starting from a seed. */
-    public SplitMix64(long seed) {
-      this.state = seed;
-    }
-
-    /** The next 64 random bits. */
-    public long nextLong() {
-      state += GOLDEN;
-      return mix64(state);
-    }
-
-    /** A uniform integer in [0, bound), without modulo bias. */
-    public int nextInt(int bound) {
-      if (bound <= 0) {
-        throw new IllegalArgumentException("bound must be positive, got " + bound);
-      }
-      long bits;
-      long value;
-      do {
-        bits = nextLong() >>> 1;
-        value = bits % bound;
-      } while (bits - value + (bound - 1) < 0);
-      return (int) value;
-    }
   }
 }

@@ -1,4 +1,4 @@
-package org.fedpeft.data;
+package org.fedpeft.random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +27,26 @@ class SeededRandomTest {
     assertEquals(a, SeededRandom.derive(42, "split").nextLong());
     assertNotEquals(a, SeededRandom.derive(42, "cap").nextLong());
     assertNotEquals(a, SeededRandom.derive(43, "split").nextLong());
+  }
+
+  @Test
+  void boundedNextLongUsesSixtyThreeBitsWithoutBias() {
+    // The definition: the top 63 bits of nextLong, modulo the bound (rejecting the biased tail,
+    // which for a bound of 3 is the last (2^63 mod 3) = 2 values and never occurs here).
+    SeededRandom r = new SeededRandom(0);
+    SeededRandom raw = new SeededRandom(0);
+    for (int i = 0; i < 1000; i++) {
+      long bound = 1 + (i % 11);
+      assertEquals((raw.nextLong() >>> 1) % bound, r.nextLong(bound));
+    }
+    // A bound above the int range.
+    long big = 3L << 40;
+    SeededRandom b = new SeededRandom(5);
+    for (int i = 0; i < 1000; i++) {
+      long v = b.nextLong(big);
+      assertTrue(v >= 0 && v < big, Long.toString(v));
+    }
+    assertThrows(IllegalArgumentException.class, () -> new SeededRandom(1).nextLong(0));
   }
 
   @Test

@@ -1,6 +1,4 @@
-package org.fedpeft.data;
-
-import java.nio.charset.StandardCharsets;
+package org.fedpeft.random;
 
 /**
  * A small, fully specified pseudo-random generator (SplitMix64) for reproducible data handling.
@@ -12,8 +10,6 @@ import java.nio.charset.StandardCharsets;
  * thread-safe: give each thread its own instance (see {@link #derive(long, String)}).
  */
 public final class SeededRandom {
-  private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
-
   private long state;
 
   /** A generator whose stream is determined by {@code seed}. */
@@ -26,7 +22,7 @@ public final class SeededRandom {
    * derive(seed, "wordnet-noun-topic/split")}.
    */
   public static SeededRandom derive(long seed, String purpose) {
-    return new SeededRandom(mix64(mix64(seed) ^ fnv1a64(purpose)));
+    return new SeededRandom(Seeds.mix64(Seeds.mix64(seed) ^ Seeds.key(purpose)));
   }
 
   /** A new generator derived from this one's next output and a purpose label. */
@@ -36,8 +32,8 @@ public final class SeededRandom {
 
   /** The next 64 uniformly distributed bits. */
   public long nextLong() {
-    state += GOLDEN_GAMMA;
-    return mix64(state);
+    state += Seeds.GOLDEN;
+    return Seeds.mix64(state);
   }
 
   /** A uniform integer in {@code [0, bound)}, without modulo bias. */
@@ -52,6 +48,23 @@ public final class SeededRandom {
         return value;
       }
     }
+  }
+
+  /**
+   * A uniform integer in {@code [0, bound)} from 63 random bits, without modulo bias (for bounds
+   * above {@code Integer.MAX_VALUE}, and where 63-bit draws are pinned, as in client sampling).
+   */
+  public long nextLong(long bound) {
+    if (bound <= 0) {
+      throw new IllegalArgumentException("bound must be positive, got " + bound);
+    }
+    long bits;
+    long value;
+    do {
+      bits = nextLong() >>> 1;
+      value = bits % bound;
+    } while (bits - value + (bound - 1) < 0);
+    return value;
   }
 
   /** A uniform double in {@code [0, 1)} with 53 random bits. */
@@ -150,22 +163,5 @@ public final class SeededRandom {
     }
     shuffle(a);
     return a;
-  }
-
-  /** SplitMix64's finaliser: a bijective 64-bit mixing function. */
-  static long mix64(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
-  /** 64-bit FNV-1a over the UTF-8 bytes of a string: a stable hash of a purpose label. */
-  static long fnv1a64(String s) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      h ^= (b & 0xff);
-      h *= 0x100000001b3L;
-    }
-    return h;
   }
 }
