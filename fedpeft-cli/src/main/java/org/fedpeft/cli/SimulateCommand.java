@@ -171,8 +171,8 @@ public final class SimulateCommand implements Callable<Integer> {
       if (summary.has("epsilon")) {
         stdout.printf(
             Locale.ROOT,
-            "privacy: %s epsilon %.4f at delta %s (%s)%s%n",
-            summary.has("epsilon_per_client") ? "largest client" : "",
+            "privacy: %sepsilon %.4f at delta %s (%s)%s%n",
+            summary.has("epsilon_per_client") ? "largest client " : "",
             summary.get("epsilon").getAsDouble(),
             summary.get("delta").getAsString(),
             summary.get("epsilon_sampling").getAsString(),
