@@ -69,9 +69,14 @@ public final class ReportWriter {
             "bytes_up_total",
             "bytes_down_total",
             "test_examples",
+            "client_sampling",
+            "rounds_skipped",
+            "privacy",
             "epsilon",
+            "epsilon_mean",
             "delta",
             "epsilon_sampling",
+            "not_covered",
             "private",
             "stopped_early")) {
       if (summary.has(k)) {
@@ -91,6 +96,7 @@ public final class ReportWriter {
     List<double[]> up = new ArrayList<>();
     List<double[]> down = new ArrayList<>();
     List<double[]> epsilon = new ArrayList<>();
+    List<double[]> epsilonMean = new ArrayList<>();
     JsonObject lastClientAcc = null;
     for (JsonObject r : rounds) {
       double x = r.get("round").getAsDouble();
@@ -109,6 +115,9 @@ public final class ReportWriter {
       }
       if (has(r, "epsilon")) {
         epsilon.add(new double[] {x, r.get("epsilon").getAsDouble()});
+      }
+      if (has(r, "epsilon_mean")) {
+        epsilonMean.add(new double[] {x, r.get("epsilon_mean").getAsDouble()});
       }
       up.add(new double[] {x, r.get("bytes_up").getAsDouble()});
       down.add(new double[] {x, r.get("bytes_down").getAsDouble()});
@@ -147,7 +156,15 @@ public final class ReportWriter {
                 List.of("up (clients to server)", "down (server to clients)"),
                 "round",
                 "bytes"));
-    if (!epsilon.isEmpty()) {
+    if (!epsilon.isEmpty() && !epsilonMean.isEmpty()) {
+      h.append("<h2>Privacy budget spent (each client's epsilon after each round)</h2>")
+          .append(
+              lineChart(
+                  List.of(epsilon, epsilonMean),
+                  List.of("largest over clients, at the run's delta", "mean over all clients"),
+                  "round",
+                  "epsilon"));
+    } else if (!epsilon.isEmpty()) {
       h.append("<h2>Privacy budget spent (epsilon after each round)</h2>")
           .append(
               lineChart(

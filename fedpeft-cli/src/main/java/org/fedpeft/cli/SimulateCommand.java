@@ -125,6 +125,12 @@ public final class SimulateCommand implements Callable<Integer> {
                   }
 
                   @Override
+                  public void onSkip(int round, String reason) {
+                    err.println();
+                    err.printf(Locale.ROOT, "round %d skipped: %s%n", round, reason);
+                  }
+
+                  @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;
@@ -133,13 +139,18 @@ public final class SimulateCommand implements Callable<Integer> {
                         r.round(),
                         String.format(
                             Locale.ROOT,
-                            "clients %d/%d loss %.4f acc %s",
+                            "clients %d/%d loss %s acc %s%s",
                             r.accepted().size(),
                             r.sampled().size(),
-                            (Double) line.get("train_loss"),
+                            line.get("train_loss") instanceof Double l
+                                ? String.format(Locale.ROOT, "%.4f", l)
+                                : "-",
                             Double.isNaN(lastAcc)
                                 ? "-"
-                                : String.format(Locale.ROOT, "%.4f", lastAcc)));
+                                : String.format(Locale.ROOT, "%.4f", lastAcc),
+                            line.get("epsilon") instanceof Double e
+                                ? String.format(Locale.ROOT, " eps %.3f", e)
+                                : ""));
                   }
                 });
       } catch (RoundFailedException e) {
@@ -160,11 +171,14 @@ public final class SimulateCommand implements Callable<Integer> {
       if (summary.has("epsilon")) {
         stdout.printf(
             Locale.ROOT,
-            "privacy: epsilon %.4f at delta %s (%s)%s%n",
+            "privacy: %sepsilon %.4f at delta %s (%s)%s%n",
+            summary.has("epsilon_per_client") ? "largest client " : "",
             summary.get("epsilon").getAsDouble(),
             summary.get("delta").getAsString(),
             summary.get("epsilon_sampling").getAsString(),
-            summary.get("private").getAsBoolean() ? "" : "; NOT private: seeded noise or z = 0");
+            summary.get("private").getAsBoolean()
+                ? ""
+                : "; NOT private: seeded noise or a noise multiplier of 0");
       }
       stdout.printf(
           Locale.ROOT,

@@ -12,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code fedpeft simulate} end to end on a tiny model, as a user runs it, including a real kill -9
@@ -215,27 +217,62 @@ class SimulateCliTest {
     assertTrue(r.err().contains("local_steps"), r.err());
   }
 
-  @Test
-  void killedRunResumesToTheSameResult() throws Exception {
-    Path full = tmp.resolve("full");
-    assertEquals(0, CliRun.run("simulate", config.toString(), "--out", full.toString()).code());
+  /**
+   * Plain, and with sample-level DP-SGD (seeded noise, so it is reproducible), Poisson client
+   * sampling and a budget: the per-client accountants, skipped rounds and declines must all resume
+   * exactly.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "sample-dp"})
+  void killedRunResumesToTheSameResult(String kind) throws Exception {
+    List<String> settings = new ArrayList<>();
+    if (kind.equals("sample-dp")) {
+      for (String kv :
+          List.of(
+              "privacy.mode=sample",
+              "privacy.noise=seeded",
+              "privacy.sample.noise_multiplier=1.0",
+              "privacy.sample.clip_norm=0.5",
+              "privacy.epsilon=12",
+              "client_sampling=poisson",
+              "rounds=6")) {
+        settings.add("--set");
+        settings.add(kv);
+      }
+    }
+    Path full = tmp.resolve("full-" + kind);
+    List<String> args = new ArrayList<>(List.of("simulate", config.toString()));
+    args.addAll(settings);
+    args.addAll(List.of("--out", full.toString()));
+    CliRun.Result first = CliRun.run(args.toArray(new String[0]));
+    assertEquals(0, first.code(), first.err());
+    int rounds = Files.readAllLines(full.resolve("metrics.jsonl")).size();
+    if (kind.equals("sample-dp")) {
+      String metrics = Files.readString(full.resolve("metrics.jsonl"));
+      System.out.println(
+          "sample-dp run: " + metrics + Files.readString(full.resolve("summary.json")));
+      assertTrue(metrics.contains("\"epsilon_mean\""), metrics);
+      assertTrue(metrics.contains("DECLINED"), "some client ran out of budget: " + metrics);
+    }
 
-    Path killed = tmp.resolve("killed");
+    Path killed = tmp.resolve("killed-" + kind);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java,
-            "-Dai.djl.offline=true",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "org.fedpeft.cli.Main",
-            "simulate",
-            config.toString(),
-            "--out",
-            killed.toString());
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.fedpeft.cli.Main",
+                "simulate",
+                config.toString()));
+    command.addAll(settings);
+    command.addAll(List.of("--out", killed.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     pb.redirectErrorStream(true);
-    pb.redirectOutput(tmp.resolve("killed.log").toFile());
+    pb.redirectOutput(tmp.resolve("killed-" + kind + ".log").toFile());
     Process p = pb.start();
     Path metrics = killed.resolve("metrics.jsonl");
     long deadline = System.nanoTime() + 300_000_000_000L;
@@ -249,11 +286,11 @@ class SimulateCliTest {
     assertTrue(
         p.isAlive(),
         "the run finished before it could be killed: "
-            + Files.readString(tmp.resolve("killed.log")));
+            + Files.readString(tmp.resolve("killed-" + kind + ".log")));
     Thread.sleep(150);
     p.destroyForcibly(); // SIGKILL on Linux
     p.waitFor();
-    assertTrue(Files.readAllLines(metrics).size() < 4, "killed before the end");
+    assertTrue(Files.readAllLines(metrics).size() < rounds, "killed before the end");
 
     CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());
     assertEquals(0, r.code(), r.err());

@@ -21,7 +21,12 @@ public record ClientFailure(String clientId, Kind kind, String reason) {
     /** The client answered, but its update failed validation (see {@link UpdateValidator}). */
     REJECTED,
     /** The transport lost the client (disconnect, unreachable node). */
-    DROPPED
+    DROPPED,
+    /**
+     * The client declined before training, releasing nothing (its privacy budget is spent; see
+     * {@link ClientDeclinedException}).
+     */
+    DECLINED
   }
 
   /** Validates that no field is null. */

@@ -2,42 +2,54 @@ package org.fedpeft.federation;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.Collections;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.SortedSet;
-import org.fedpeft.tensor.HostTensor;
+import java.util.TreeMap;
 
 /**
- * Where each client keeps its LOCAL tensors between rounds (FedDPA's personal adapter, a client's
- * own head), keyed by client id. The server never sees them.
+ * Where each client keeps its {@link ClientState} between rounds (LOCAL tensors such as FedDPA's
+ * personal adapter, and values such as its sample-level privacy accountant), keyed by client id.
+ * The server never sees it.
  *
- * <p>Implementations store copies: changing a map or tensor after {@link #save} or after {@link
- * #load} does not change what is stored. Two are provided: {@link #inMemory()} for simulations and
- * {@link #onDisk(Path)}, one safetensors file per client written atomically, so a client process
- * that dies mid-write keeps its previous state.
+ * <p>Implementations store copies: changing a tensor after {@link #save} or after {@link #load}
+ * does not change what is stored. Two are provided: {@link #inMemory()} for simulations (the
+ * simulation writes a {@link #snapshot()} into every checkpoint) and {@link #onDisk(Path)}, one
+ * safetensors file per client written atomically, so a client process that dies mid-write keeps its
+ * previous state.
  */
 public interface ClientStateStore {
 
   /**
-   * The stored tensors of a client.
+   * The stored state of a client.
    *
-   * @return the tensors, or empty if the client has stored nothing yet
+   * @return the state, or empty if the client has stored nothing yet
    * @throws IOException if stored state cannot be read
    */
-  Optional<Map<String, HostTensor>> load(String clientId) throws IOException;
+  Optional<ClientState> load(String clientId) throws IOException;
 
   /**
-   * Replaces the stored tensors of a client.
+   * Replaces the stored state of a client.
    *
    * @throws IOException if the state cannot be written (the previous state is then kept)
    */
-  void save(String clientId, Map<String, HostTensor> tensors) throws IOException;
+  void save(String clientId, ClientState state) throws IOException;
 
-  /** Forgets a client's tensors, if any. */
+  /** Forgets a client's state, if any. */
   void delete(String clientId) throws IOException;
 
-  /** The ids of the clients with stored tensors, sorted. */
+  /** The ids of the clients with stored state, sorted. */
   SortedSet<String> clientIds() throws IOException;
+
+  /** Every client's state, by id (copies). */
+  default SortedMap<String, ClientState> snapshot() throws IOException {
+    TreeMap<String, ClientState> all = new TreeMap<>();
+    for (String id : clientIds()) {
+      load(id).ifPresent(s -> all.put(id, s));
+    }
+    return Collections.unmodifiableSortedMap(all);
+  }
 
   /** A store in memory. */
   static ClientStateStore inMemory() {

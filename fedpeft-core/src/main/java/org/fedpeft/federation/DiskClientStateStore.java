@@ -15,18 +15,19 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
-import org.fedpeft.tensor.HostTensor;
 
 /**
  * {@link ClientStateStore} with one safetensors file per client, {@code <encoded id>.safetensors},
  * written atomically (temporary file, fsync, rename). The id is kept as is where it consists of
  * letters, digits, {@code -}, {@code _} and (not first) {@code .}; every other byte of its UTF-8
  * form is written {@code %XX}, so any id maps to a distinct, safe file name. The file's metadata
- * records the id, and loading checks it.
+ * records the id, and loading checks it; the state's values are metadata entries {@code
+ * value.<key>}.
  */
 final class DiskClientStateStore implements ClientStateStore {
 
   static final String MESSAGE = "client_state";
+  private static final String VALUE_PREFIX = "value.";
   private static final String SUFFIX = ".safetensors";
 
   private final Path dir;
@@ -36,7 +37,7 @@ final class DiskClientStateStore implements ClientStateStore {
   }
 
   @Override
-  public Optional<Map<String, HostTensor>> load(String clientId) throws IOException {
+  public Optional<ClientState> load(String clientId) throws IOException {
     Path file = fileOf(clientId);
     if (!Files.exists(file)) {
       return Optional.empty();
@@ -48,15 +49,17 @@ final class DiskClientStateStore implements ClientStateStore {
       throw new IOException(
           file + ": holds the state of client '" + stored + "', not '" + clientId + "'");
     }
-    return Optional.of(Collections.unmodifiableSortedMap(new TreeMap<>(Wire.f32Tensors(f))));
+    return Optional.of(
+        new ClientState(Wire.f32Tensors(f), Wire.withPrefix(f.metadata(), VALUE_PREFIX)));
   }
 
   @Override
-  public void save(String clientId, Map<String, HostTensor> tensors) throws IOException {
-    Safetensors.write(
-        fileOf(clientId),
-        Wire.sortedCopy(tensors, "tensor"),
-        Map.of(Wire.KIND, MESSAGE, "client_id", clientId));
+  public void save(String clientId, ClientState state) throws IOException {
+    Map<String, String> meta = new TreeMap<>();
+    Wire.putPrefixed(meta, VALUE_PREFIX, state.values());
+    meta.put(Wire.KIND, MESSAGE);
+    meta.put("client_id", clientId);
+    Safetensors.write(fileOf(clientId), state.tensors(), meta);
   }
 
   @Override

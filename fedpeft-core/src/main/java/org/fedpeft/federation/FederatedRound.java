@@ -34,7 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>One call of {@link #run}:
  *
  * <ol>
- *   <li>sample the round's clients ({@link ClientSampler}, keyed by (seed, round));
+ *   <li>sample the round's clients ({@link ClientSampler}, keyed by (seed, round)); with Poisson
+ *       sampling a round that drew fewer clients than the strategy's minimum (possibly none) is
+ *       skipped: its report has {@code server.round_skipped = 1} and a state that only advanced its
+ *       round number;
  *   <li>{@link Strategy#configureRound}; each client's {@link FitInstructions} are serialized (the
  *       wire form) and the byte count logged as DOWN;
  *   <li>call {@link ClientApp#fit} for each, at most {@code parallelism} at a time, each on its own
@@ -158,6 +161,24 @@ public final class FederatedRound implements AutoCloseable {
     long t0 = System.nanoTime();
     int round = state.round() + 1;
     List<String> sampled = sampler.sample(clients.keySet(), round);
+    if (sampler.isPoisson() && sampled.size() < strategy.minClients()) {
+      // Poisson sampling can draw fewer clients than the round needs, even none: the round is
+      // skipped (nothing trained or aggregated), its number still advances.
+      Map<String, Double> metrics = new TreeMap<>();
+      metrics.put("server.clients_sampled", (double) sampled.size());
+      metrics.put("server.round_skipped", 1.0);
+      return new RoundReport(
+          round,
+          state.toBuilder().round(round).build(),
+          sampled,
+          List.of(),
+          List.of(),
+          metrics,
+          Map.of(),
+          0,
+          0,
+          (System.nanoTime() - t0) / 1e9);
+    }
     if (sampled.size() < strategy.minClients()) {
       throw new IllegalStateException(
           "round "
@@ -451,6 +472,13 @@ public final class FederatedRound implements AutoCloseable {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (cause instanceof VirtualMachineError vme) {
         throw vme;
+      }
+      if (cause instanceof ClientDeclinedException declined) {
+        return new Outcome<>(
+            null,
+            new ClientFailure(
+                id, ClientFailure.Kind.DECLINED, String.valueOf(declined.getMessage())),
+            0);
       }
       String message = cause.getMessage();
       String text = cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);

@@ -50,6 +50,11 @@ public record RoundReport(
     clientMetrics = Collections.unmodifiableSortedMap(cm);
   }
 
+  /** True if the round was skipped (Poisson sampling drew too few clients): nothing ran. */
+  public boolean skipped() {
+    return metrics.getOrDefault("server.round_skipped", 0.0) > 0;
+  }
+
   /** One line of JSON (without the state); non-finite metrics are written as null. */
   public String toJson() {
     JsonObject o = new JsonObject();

@@ -60,6 +60,14 @@ public final class DpSgd {
             "dp expected batch size must be at least 1, got " + expectedBatchSize);
       }
     }
+
+    /** The Poisson sampling rate of a batch from {@code n} examples: min(1, L / n). */
+    public double sampleRate(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("DP-SGD needs at least one example, got " + n);
+      }
+      return Math.min(1.0, (double) expectedBatchSize / n);
+    }
   }
 
   private final ClassifierModel model;
@@ -92,7 +100,7 @@ public final class DpSgd {
       PrivacyBudget budget,
       TrainListener listener) {
     int n = data.size();
-    double q = Math.min(1.0, (double) config.expectedBatchSize() / n);
+    double q = config.sampleRate(n);
     SplittableRandom sampler = new SplittableRandom(train.seed());
     List<AdapterTensor> params = model.trainableTensors();
     for (int s = 0; s < train.steps(); s++) {

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.PartitionStats;
@@ -29,6 +30,8 @@ import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientConfigurer;
 import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.ClientSampler;
+import org.fedpeft.federation.ClientState;
+import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.federation.EvaluationReport;
 import org.fedpeft.federation.FedAvg;
@@ -36,6 +39,7 @@ import org.fedpeft.federation.FedExLora;
 import org.fedpeft.federation.FedIt;
 import org.fedpeft.federation.FederatedRound;
 import org.fedpeft.federation.FfaLora;
+import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.federation.ServerOptimizer;
 import org.fedpeft.federation.ServerState;
@@ -50,8 +54,10 @@ import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.lora.LoraConfig;
 import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
+import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.RdpAccountant;
+import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.tensor.HostTensor;
@@ -68,7 +74,8 @@ import org.fedpeft.train.LocalTrainer;
  * client), {@code metrics.jsonl} (one line per round and per evaluation; only values that a resumed
  * run reproduces exactly), {@code timings.jsonl} (wall times), {@code checkpoint/state.safetensors}
  * (the server state after the last complete round, with the metrics and communication log so far,
- * written atomically after every round), and at the end {@code adapter/} (PEFT format) and {@code
+ * written atomically after every round; it also holds every client's LOCAL state, such as its
+ * sample-level privacy accountant), and at the end {@code adapter/} (PEFT format) and {@code
  * summary.json}.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
@@ -87,6 +94,9 @@ public final class Simulation implements AutoCloseable {
 
     /** The run stops before its last round (the privacy budget is spent). */
     default void onStop(String reason) {}
+
+    /** A round was skipped (Poisson client sampling drew too few clients); it is checkpointed. */
+    default void onSkip(int round, String reason) {}
   }
 
   static final String CHECKPOINT = "checkpoint/state.safetensors";
@@ -103,6 +113,11 @@ public final class Simulation implements AutoCloseable {
   private final Strategy strategy;
   private final EncodedExamples testSet;
   private final List<String> metricLines = new ArrayList<>();
+
+  /** Every simulated client's LOCAL state (its sample-level accountant); in every checkpoint. */
+  private final ClientStateStore localState = ClientStateStore.inMemory();
+
+  private final SampleLevelDp sampleDp;
   private CommunicationLog comm = new CommunicationLog();
   private ServerState state;
   private String stopReason;
@@ -112,10 +127,13 @@ public final class Simulation implements AutoCloseable {
       Path out,
       ServerState checkpoint,
       List<String> lines,
-      CommunicationLog log)
+      CommunicationLog log,
+      SortedMap<String, ClientState> local)
       throws IOException {
     this.config = config;
     this.out = out;
+    this.sampleDp =
+        config.privacyMode().equals("sample") ? new SampleLevelDp(sampleDpConfig(config)) : null;
     long seed = config.seed();
     String method = config.adapterMethod().equals("none") ? null : config.adapterMethod();
     Map<String, String> adapterOptions = effectiveAdapterOptions(config);
@@ -175,6 +193,9 @@ public final class Simulation implements AutoCloseable {
       this.state = checkpoint;
       this.metricLines.addAll(lines);
       this.comm = log;
+    }
+    for (Map.Entry<String, ClientState> e : local.entrySet()) {
+      localState.save(e.getKey(), e.getValue());
     }
   }
 
@@ -236,7 +257,7 @@ public final class Simulation implements AutoCloseable {
     };
   }
 
-  /** Client-level DP settings; the simulation samples a fixed number of clients per round. */
+  /** Client-level DP settings; q = m / N only with Poisson client sampling (else q = 1). */
   static ClientLevelDp.Config dpConfig(SimulationConfig c) {
     return new ClientLevelDp.Config(
         c.dpClipNorm(),
@@ -249,7 +270,25 @@ public final class Simulation implements AutoCloseable {
         c.dpTargetQuantile(),
         c.dpClipLearningRate(),
         c.dpCountNoise(),
-        false);
+        c.poissonSampling());
+  }
+
+  /** Sample-level DP settings: expected batch size client.batch_size. */
+  static SampleLevelDp.Config sampleDpConfig(SimulationConfig c) {
+    return new SampleLevelDp.Config(
+        new DpSgd.Config(c.sampleClipNorm(), c.sampleNoiseMultiplier(), c.batchSize()),
+        c.privacyEpsilon(),
+        c.privacyDelta());
+  }
+
+  /** DP-SGD noise per (round, client): seeded (keyed, so a resume draws the same) or secure. */
+  private static SimulatedClient.NoiseSource sampleNoise(SimulationConfig c) {
+    if (c.privacyNoise().equals("seeded")) {
+      return (round, client) ->
+          GaussianNoise.seededForTestsOnly(Seeds.derive(c.seed(), "dp-sgd-noise", round, client));
+    }
+    GaussianNoise secure = GaussianNoise.secure();
+    return (round, client) -> secure;
   }
 
   private static java.util.function.IntFunction<GaussianNoise> noiseSource(SimulationConfig c) {
@@ -260,11 +299,13 @@ public final class Simulation implements AutoCloseable {
     return round -> secure;
   }
 
-  /** True if the run's releases are differentially private (client-level, secure noise). */
+  /** True if the run's releases are differentially private (secure noise, positive noise). */
   static boolean isPrivate(SimulationConfig c) {
-    return c.privacyMode().equals("client")
-        && c.privacyNoise().equals("secure")
-        && c.dpNoiseMultiplier() > 0;
+    return switch (c.privacyMode()) {
+      case "client" -> c.privacyNoise().equals("secure") && c.dpNoiseMultiplier() > 0;
+      case "sample" -> c.privacyNoise().equals("secure") && c.sampleNoiseMultiplier() > 0;
+      default -> false;
+    };
   }
 
   /** The adapter options, with FFA-LoRA's frozen A made explicit. */
@@ -286,7 +327,8 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
-    Simulation s = new Simulation(config, out, null, List.of(), new CommunicationLog());
+    Simulation s =
+        new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
     AtomicFiles.writeString(out.resolve("config.json"), pretty(config.toJson()));
     s.writePartition();
     s.writeManifest();
@@ -305,7 +347,7 @@ public final class Simulation implements AutoCloseable {
     Path cp = out.resolve(CHECKPOINT);
     if (!Files.isRegularFile(cp)) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
-      return new Simulation(config, out, null, List.of(), new CommunicationLog());
+      return new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
     }
     ServerState saved = ServerState.load(cp);
     List<String> lines = new ArrayList<>();
@@ -316,15 +358,18 @@ public final class Simulation implements AutoCloseable {
       }
     }
     String log = saved.extra().get("sim.comm");
+    SortedMap<String, ClientState> local = LocalStateCheckpoint.take(saved);
     ServerState clean =
-        saved.toBuilder().removeExtra("sim.metrics").removeExtra("sim.comm").build();
+        LocalStateCheckpoint.strip(
+            saved.toBuilder().removeExtra("sim.metrics").removeExtra("sim.comm").build());
     Simulation s =
         new Simulation(
             config,
             out,
             clean,
             lines,
-            log == null ? new CommunicationLog() : CommunicationLog.fromJson(log));
+            log == null ? new CommunicationLog() : CommunicationLog.fromJson(log),
+            local);
     AtomicFiles.writeString(
         out.resolve("metrics.jsonl"), lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
     return s;
@@ -355,9 +400,14 @@ public final class Simulation implements AutoCloseable {
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
     Engines.gradModeOffOnThisThread();
     Map<String, ClientApp> apps = new TreeMap<>();
+    SimulatedClient.NoiseSource noise = sampleDp == null ? null : sampleNoise(config);
     for (ClientData c : clients) {
-      apps.put(c.id(), new SimulatedClient(c, models, config));
+      apps.put(c.id(), new SimulatedClient(c, models, config, localState, sampleDp, noise));
     }
+    ClientSampler sampler =
+        config.poissonSampling()
+            ? ClientSampler.poisson(config.seed(), config.clientsPerRound())
+            : new ClientSampler(config.seed(), config.clientsPerRound());
     listener.onStart(this, state.round() + 1);
     long runStart = System.nanoTime();
     double fitSeconds = 0;
@@ -368,13 +418,7 @@ public final class Simulation implements AutoCloseable {
         FederatedRound.Options.defaults()
             .withParallelism(1)
             .withClientTimeout(Duration.ofMillis((long) (config.clientTimeoutSeconds() * 1000)));
-    try (FederatedRound driver =
-        new FederatedRound(
-            strategy,
-            apps,
-            new ClientSampler(config.seed(), config.clientsPerRound()),
-            comm,
-            opts)) {
+    try (FederatedRound driver = new FederatedRound(strategy, apps, sampler, comm, opts)) {
       while (state.round() < config.rounds()) {
         RoundReport report;
         try {
@@ -382,6 +426,14 @@ public final class Simulation implements AutoCloseable {
         } catch (BudgetExceededException e) {
           // Nothing noisy was released for this round; stop and export what we have.
           stopReason = e.getMessage();
+          listener.onStop(stopReason);
+          break;
+        } catch (RoundFailedException e) {
+          String reason = budgetStop(e);
+          if (reason == null) {
+            throw e;
+          }
+          stopReason = reason;
           listener.onStop(stopReason);
           break;
         }
@@ -392,6 +444,17 @@ public final class Simulation implements AutoCloseable {
         line.put("round", round);
         line.put("sampled", report.sampled());
         line.put("accepted", report.accepted().size());
+        if (report.skipped()) {
+          String why =
+              report.sampled().isEmpty()
+                  ? "no client sampled (Poisson client sampling)"
+                  : report.sampled().size()
+                      + " client(s) sampled (Poisson client sampling), fewer than"
+                      + " server.min_clients = "
+                      + config.minClients();
+          line.put("skipped", why);
+          listener.onSkip(round, why);
+        }
         List<Map<String, String>> failures = new ArrayList<>();
         for (ClientFailure f : report.failures()) {
           failures.add(
@@ -410,13 +473,27 @@ public final class Simulation implements AutoCloseable {
           clientSeconds += cm.getOrDefault("fit_seconds", 0.0);
         }
         fitSeconds += clientSeconds;
-        line.put("train_loss", n == 0 ? Double.NaN : lossSum / n);
+        if (n > 0) {
+          // Absent when no client reported one (skipped rounds; sample-level DP, where the raw
+          // training loss is not privatised and stays on the client).
+          line.put("train_loss", lossSum / n);
+        }
         line.put("bytes_up", report.bytesUp());
         line.put("bytes_down", report.bytesDown());
         Double eps = report.metrics().get("dp_epsilon");
         if (eps != null) {
           line.put("epsilon", eps);
           line.put("dp_clip_norm", report.metrics().get("dp_clip_norm"));
+        }
+        if (sampleDp != null) {
+          double[] e = clientEpsilons();
+          line.put("epsilon", Arrays.stream(e).max().orElse(0));
+          line.put("epsilon_mean", Arrays.stream(e).average().orElse(0));
+          line.put(
+              "clients_declined",
+              report.failures().stream()
+                  .filter(f -> f.kind() == ClientFailure.Kind.DECLINED)
+                  .count());
         }
         line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
         line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
@@ -457,6 +534,41 @@ public final class Simulation implements AutoCloseable {
     return summary;
   }
 
+  /**
+   * The reason to stop cleanly if a round failed because clients declined for their privacy budget
+   * (fewer than server.min_clients would remain even if every other client succeeded), or null if
+   * it failed for another reason.
+   */
+  private String budgetStop(RoundFailedException e) {
+    long declined =
+        e.failures().stream().filter(f -> f.kind() == ClientFailure.Kind.DECLINED).count();
+    int sampled = e.succeeded() + e.failures().size();
+    if (declined == 0 || sampled - declined >= e.required()) {
+      return null;
+    }
+    return "privacy budget spent: in round "
+        + e.round()
+        + ", "
+        + declined
+        + " of the "
+        + sampled
+        + " sampled clients declined (privacy budget spent), fewer than server.min_clients = "
+        + e.required()
+        + " remain";
+  }
+
+  /** Every client's sample-level epsilon so far, in population order (0 if it never trained). */
+  private double[] clientEpsilons() throws IOException {
+    double[] e = new double[clients.size()];
+    for (int i = 0; i < e.length; i++) {
+      e[i] =
+          SampleLevelDp.epsilon(
+              localState.load(clients.get(i).id()).orElse(ClientState.EMPTY),
+              config.privacyDelta());
+    }
+    return e;
+  }
+
   private List<String> evalClients(int round) {
     List<String> ids = new ArrayList<>();
     for (ClientData c : clients) {
@@ -488,12 +600,12 @@ public final class Simulation implements AutoCloseable {
   private void checkpoint() throws IOException {
     JsonArray lines = new JsonArray();
     metricLines.forEach(lines::add);
-    ServerState withProgress =
+    ServerState.Builder b =
         state.toBuilder()
             .putExtra("sim.metrics", lines.toString())
-            .putExtra("sim.comm", comm.toJson())
-            .build();
-    withProgress.save(out.resolve(CHECKPOINT));
+            .putExtra("sim.comm", comm.toJson());
+    LocalStateCheckpoint.put(b, localState.snapshot());
+    b.build().save(out.resolve(CHECKPOINT));
   }
 
   private JsonObject finish(double seconds, double fitSeconds) throws IOException {
@@ -536,16 +648,61 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("seconds_this_process", seconds);
     s.addProperty("client_fit_seconds_this_process", fitSeconds);
     s.addProperty("adapter_dir", adapterDir.toString());
+    s.addProperty("client_sampling", config.clientSampling());
+    s.addProperty("rounds_skipped", skippedRounds());
     if (config.privacyMode().equals("client")) {
       RdpAccountant acc = ClientLevelDp.accountant(state);
       s.addProperty("privacy", "client-level DP-FedAvg");
       s.addProperty("epsilon", acc.getEpsilon(config.privacyDelta()));
       s.addProperty("delta", config.privacyDelta());
-      s.addProperty("epsilon_sampling", dpConfig(config).samplingNote());
+      s.addProperty("epsilon_sampling", privacyNote(config));
       s.addProperty("private", isPrivate(config));
+    } else if (sampleDp != null) {
+      double[] e = clientEpsilons();
+      JsonObject per = new JsonObject();
+      for (int i = 0; i < e.length; i++) {
+        per.addProperty(clients.get(i).id(), e[i]);
+      }
+      s.addProperty("privacy", "sample-level DP-SGD at each client");
+      s.addProperty("epsilon", Arrays.stream(e).max().orElse(0));
+      s.addProperty("epsilon_mean", Arrays.stream(e).average().orElse(0));
+      s.add("epsilon_per_client", per);
+      s.addProperty("delta", config.privacyDelta());
+      s.addProperty("epsilon_sampling", privacyNote(config));
+      s.addProperty("private", isPrivate(config));
+      s.addProperty(
+          "not_covered",
+          "the example counts clients report for server.weighting = examples, and the"
+              + " clients' accuracy on their held-out examples");
     }
     AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(s) + "\n");
     return s;
+  }
+
+  private int skippedRounds() {
+    int n = 0;
+    for (String l : metricLines) {
+      if (JsonParser.parseString(l).getAsJsonObject().has("skipped")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Which analysis the reported epsilon uses. */
+  static String privacyNote(SimulationConfig c) {
+    return switch (c.privacyMode()) {
+      case "client" ->
+          dpConfig(c).samplingNote()
+              + (c.poissonSampling()
+                  ? "; a round that draws fewer than server.min_clients clients is skipped"
+                      + " without a release and without a charge, and that the round was skipped"
+                      + " is not covered by the analysis (it happens with probability (1 - q)^N"
+                      + " for an empty round)"
+                  : "");
+      case "sample" -> sampleDpConfig(c).samplingNote();
+      default -> "no differential privacy in this run";
+    };
   }
 
   private void writePartition() throws IOException {
@@ -590,18 +747,31 @@ public final class Simulation implements AutoCloseable {
     data.addProperty("test_examples", splits.test().size());
     m.add("data", data);
     m.addProperty("private", isPrivate(config));
+    String noise =
+        config.privacyNoise().equals("secure")
+            ? "from SecureRandom"
+            : "SEEDED from the run seed: reproducible, NOT private";
     m.addProperty(
         "privacy_note",
-        config.privacyMode().equals("none")
-            ? "no differential privacy in this run"
-            : "client-level DP-FedAvg, z = "
-                + config.dpNoiseMultiplier()
-                + ", noise "
-                + (config.privacyNoise().equals("secure")
-                    ? "from SecureRandom"
-                    : "SEEDED from the run seed: reproducible, NOT private")
-                + "; "
-                + dpConfig(config).samplingNote());
+        switch (config.privacyMode()) {
+          case "client" ->
+              "client-level DP-FedAvg, z = "
+                  + config.dpNoiseMultiplier()
+                  + ", noise "
+                  + noise
+                  + "; "
+                  + privacyNote(config);
+          case "sample" ->
+              "sample-level DP-SGD at each client, sigma = "
+                  + config.sampleNoiseMultiplier()
+                  + ", C = "
+                  + config.sampleClipNorm()
+                  + ", noise "
+                  + noise
+                  + "; "
+                  + privacyNote(config);
+          default -> privacyNote(config);
+        });
     AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
   }
 

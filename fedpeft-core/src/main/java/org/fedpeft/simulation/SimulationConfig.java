@@ -24,6 +24,8 @@ public final class SimulationConfig {
   static final Set<String> STRATEGIES = Set.of("fedit", "ffa-lora", "fedex-lora", "fedavg");
   static final Set<String> OPTIMIZERS =
       Set.of("fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad");
+  static final Set<String> SAMPLINGS = Set.of("fixed", "poisson");
+  static final Set<String> PRIVACY_MODES = Set.of("none", "client", "sample");
 
   /** Every key, its type, default and meaning. */
   public static final ConfigSchema SCHEMA =
@@ -38,6 +40,15 @@ public final class SimulationConfig {
               "clients sampled each round (seeded by seed and round)",
               v -> (int) v >= 1,
               ">= 1")
+          .key(
+              "client_sampling",
+              Type.STRING,
+              "fixed",
+              "fixed: clients_per_round clients each round; poisson: each client joins a round"
+                  + " independently with probability clients_per_round / clients (a round that"
+                  + " draws fewer than server.min_clients is skipped)",
+              v -> SAMPLINGS.contains(v),
+              "fixed or poisson")
           .key("data.task", Type.STRING, "wordnet-noun-topic", "bundled task (unless data.file)")
           .key("data.file", Type.STRING, "", "your training data, JSONL or CSV")
           .key("data.test", Type.STRING, "", "your test data (with data.file)")
@@ -170,10 +181,11 @@ public final class SimulationConfig {
               "privacy.mode",
               Type.STRING,
               "none",
-              "none, or client: client-level DP-FedAvg (clip each client's update, fixed"
-                  + " denominator clients_per_round, Gaussian noise)",
-              v -> v.equals("none") || v.equals("client"),
-              "none or client")
+              "none; client: client-level DP-FedAvg (clip each client's update, fixed"
+                  + " denominator clients_per_round, Gaussian noise); sample: DP-SGD at each client"
+                  + " (Poisson batches, per-example clipping, noise; an accountant per client)",
+              v -> PRIVACY_MODES.contains(v),
+              "none, client or sample")
           .key(
               "privacy.client.clip_norm",
               Type.DOUBLE,
@@ -211,10 +223,27 @@ public final class SimulationConfig {
               v -> (double) v > 0,
               "> 0")
           .key(
+              "privacy.sample.clip_norm",
+              Type.DOUBLE,
+              1.0,
+              "L2 clip norm C of each example's gradient (flat over the trainable tensors)",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.sample.noise_multiplier",
+              Type.DOUBLE,
+              1.0,
+              "sigma: noise std sigma C on each batch's sum of clipped gradients, which is then"
+                  + " divided by client.batch_size (the expected batch size)",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
               "privacy.epsilon",
               Type.DOUBLE,
               0.0,
-              "budget: a round that would exceed it is refused before any noise (0: no budget)",
+              "budget: a round that would exceed it is refused before any noise (client mode: the"
+                  + " run stops; sample mode: per client, the client declines the round) (0: no"
+                  + " budget)",
               v -> (double) v >= 0,
               ">= 0")
           .key(
@@ -265,6 +294,12 @@ public final class SimulationConfig {
     }
     if (!dataTest().isEmpty() && dataFile().isEmpty()) {
       throw new ConfigException("data.test needs data.file");
+    }
+    if (privacyMode().equals("sample") && proximalMu() > 0) {
+      throw new ConfigException(
+          "client.proximal_mu ("
+              + proximalMu()
+              + ") must be 0 with privacy.mode = \"sample\": DP-SGD has no FedProx term");
     }
   }
 
@@ -321,6 +356,16 @@ public final class SimulationConfig {
 
   public int clientsPerRound() {
     return (Integer) values.get("clients_per_round");
+  }
+
+  /** {@code fixed} or {@code poisson}. */
+  public String clientSampling() {
+    return (String) values.get("client_sampling");
+  }
+
+  /** True for Poisson client sampling. */
+  public boolean poissonSampling() {
+    return clientSampling().equals("poisson");
   }
 
   public String task() {
@@ -460,6 +505,14 @@ public final class SimulationConfig {
 
   public double dpCountNoise() {
     return (Double) values.get("privacy.client.count_noise");
+  }
+
+  public double sampleClipNorm() {
+    return (Double) values.get("privacy.sample.clip_norm");
+  }
+
+  public double sampleNoiseMultiplier() {
+    return (Double) values.get("privacy.sample.noise_multiplier");
   }
 
   public double privacyEpsilon() {

@@ -89,4 +89,58 @@ class ClientSamplerTest {
     assertThrows(
         IllegalArgumentException.class, () -> new ClientSampler(1, 2).sample(POPULATION, 0));
   }
+
+  @Test
+  void poissonSamplingIsKeyedOnSeedAndRoundOnly() {
+    ClientSampler p = ClientSampler.poisson(42, 4);
+    assertTrue(p.isPoisson());
+    assertEquals(0.2, p.sampleRate(20));
+    List<String> shuffled = new ArrayList<>(POPULATION);
+    Collections.shuffle(shuffled, new Random(9));
+    for (int r = 1; r <= 30; r++) {
+      List<String> a = p.sample(POPULATION, r);
+      assertEquals(a, ClientSampler.poisson(42, 4).sample(shuffled, r), "round " + r);
+      List<String> sorted = new ArrayList<>(a);
+      Collections.sort(sorted);
+      assertEquals(sorted, a);
+    }
+    // The fixed sampler's stream is not reused: a different purpose key.
+    assertNotEquals(
+        IntStream.rangeClosed(1, 10).mapToObj(r -> p.sample(POPULATION, r)).toList(),
+        IntStream.rangeClosed(1, 10)
+            .mapToObj(r -> ClientSampler.poisson(43, 4).sample(POPULATION, r))
+            .toList());
+  }
+
+  @Test
+  void poissonSamplingMatchesItsRateIndependentlyPerClient() {
+    // 20 clients, q = 4 / 20 = 0.2, 20000 rounds. Each client's count is Binomial(20000, 0.2):
+    // sd = sqrt(20000 * 0.2 * 0.8) = 56.6; 5 sd = 283. The round size is Binomial(20, 0.2): mean
+    // 4, and P(empty) = 0.8^20 = 0.01153 (sd over 20000 rounds: 0.00075; 5 sd = 0.0038).
+    ClientSampler p = ClientSampler.poisson(7, 4);
+    int rounds = 20_000;
+    Map<String, Integer> count = new HashMap<>();
+    int empty = 0;
+    long total = 0;
+    int pairs = 0;
+    for (int r = 1; r <= rounds; r++) {
+      List<String> s = p.sample(POPULATION, r);
+      s.forEach(id -> count.merge(id, 1, Integer::sum));
+      empty += s.isEmpty() ? 1 : 0;
+      total += s.size();
+      if (s.contains("client-00") && s.contains("client-01")) {
+        pairs++;
+      }
+    }
+    for (String id : POPULATION) {
+      assertEquals(4000, count.get(id), 283, id);
+    }
+    assertEquals(Math.pow(0.8, 20), empty / (double) rounds, 0.0038);
+    assertEquals(4.0, total / (double) rounds, 5 * Math.sqrt(20 * 0.2 * 0.8 / rounds));
+    // Independence: P(both) = 0.04; sd over 20000 rounds = 0.0014; 5 sd = 0.007.
+    assertEquals(0.04, pairs / (double) rounds, 0.007);
+    // q = 1 when the expected count reaches the population.
+    assertEquals(POPULATION, ClientSampler.poisson(1, 20).sample(POPULATION, 3));
+    assertEquals(List.of(), ClientSampler.poisson(1, 3).sample(List.of(), 3));
+  }
 }

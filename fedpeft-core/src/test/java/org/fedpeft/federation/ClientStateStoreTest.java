@@ -34,9 +34,14 @@ class ClientStateStoreTest {
         : ClientStateStore.inMemory();
   }
 
-  private static Map<String, HostTensor> local(float v) {
-    return Fx.tensors(
-        "dpa.local.m.lora_A", Fx.mat(1, 2, v, -v), "dpa.local.m.lora_B", Fx.mat(2, 1, 0, -0.0f));
+  private static ClientState local(float v) {
+    return new ClientState(
+        Fx.tensors(
+            "dpa.local.m.lora_A",
+            Fx.mat(1, 2, v, -v),
+            "dpa.local.m.lora_B",
+            Fx.mat(2, 1, 0, -0.0f)),
+        Map.of("privacy.sample.accountant", "{\"v\": " + v + "}", "note", "ünï \"quoted\"\n"));
   }
 
   @ParameterizedTest
@@ -63,12 +68,27 @@ class ClientStateStoreTest {
   void storedStateIsACopy(String kind) throws IOException {
     ClientStateStore s = store(kind);
     HostTensor t = vec(1, 2);
-    s.save("a", Map.of("x", t));
+    s.save("a", ClientState.ofTensors(Map.of("x", t)));
     t.data()[0] = 99;
-    HostTensor loaded = s.load("a").orElseThrow().get("x");
+    HostTensor loaded = s.load("a").orElseThrow().tensors().get("x");
     assertEquals(vec(1, 2), loaded);
     loaded.data()[1] = 77;
-    assertEquals(vec(1, 2), s.load("a").orElseThrow().get("x"));
+    assertEquals(vec(1, 2), s.load("a").orElseThrow().tensors().get("x"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "disk"})
+  void valuesAndTensorsTravelTogetherAndSnapshotHoldsEveryClient(String kind) throws IOException {
+    ClientStateStore s = store(kind);
+    ClientState onlyValues = ClientState.EMPTY.withValue("k", "v");
+    s.save("b", onlyValues);
+    s.save("a", local(3).withValue("k", "w"));
+    assertEquals(onlyValues, s.load("b").orElseThrow());
+    assertEquals("w", s.load("a").orElseThrow().value("k").orElseThrow());
+    assertEquals(local(3).tensors(), s.load("a").orElseThrow().tensors());
+    var snap = s.snapshot();
+    assertEquals(List.of("a", "b"), List.copyOf(snap.keySet()));
+    assertEquals(onlyValues, snap.get("b"));
   }
 
   @Test

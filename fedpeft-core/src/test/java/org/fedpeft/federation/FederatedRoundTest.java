@@ -314,4 +314,65 @@ class FederatedRoundTest {
       assertEquals(r.bytesUp(), log.total(UP));
     }
   }
+
+  @Test
+  void poissonRoundsWithTooFewClientsAreSkippedAndTheRoundNumberAdvances()
+      throws InterruptedException {
+    Map<String, ClientApp> clients = new TreeMap<>();
+    for (String id : List.of("a", "b", "c", "d", "e")) {
+      clients.put(id, adder(id, 1, 1));
+    }
+    FedAvg strategy = new FedAvg(StrategyOptions.defaults().withMinClients(2));
+    ClientSampler sampler = ClientSampler.poisson(3, 1);
+    CommunicationLog log = new CommunicationLog();
+    try (FederatedRound driver = new FederatedRound(strategy, clients, sampler, log, fast(1))) {
+      ServerState s = strategy.initialize(INITIAL);
+      int skipped = 0;
+      int ran = 0;
+      for (int r = 1; r <= 40; r++) {
+        RoundReport rep = driver.run(s);
+        assertEquals(rep.skipped() ? 0 : 1, log.roundTotal(r, UP) > 0 ? 1 : 0, "round " + r);
+        assertEquals(r, rep.round());
+        assertEquals(r, rep.state().round());
+        assertEquals(sampler.sample(clients.keySet(), r), rep.sampled());
+        if (rep.sampled().size() < 2) {
+          assertTrue(rep.skipped());
+          assertEquals(List.of(), rep.accepted());
+          assertEquals(0, rep.bytesUp() + rep.bytesDown());
+          assertEquals(s.global(), rep.state().global());
+          skipped++;
+        } else {
+          assertTrue(!rep.skipped());
+          assertEquals(rep.sampled(), rep.accepted());
+          ran++;
+        }
+        s = rep.state();
+      }
+      // q = 1/5: P(fewer than 2 of 5) = 0.8^5 + 5 * 0.2 * 0.8^4 = 0.737; both kinds occur.
+      assertTrue(skipped > 0 && ran > 0, skipped + " skipped, " + ran + " ran");
+    }
+  }
+
+  @Test
+  void aDecliningClientIsReportedAsDeclinedAndTheRoundGoesOn() throws InterruptedException {
+    Map<String, ClientApp> clients = new TreeMap<>();
+    clients.put("a", adder("a", 1, 1));
+    clients.put(
+        "b",
+        ins -> {
+          throw new ClientDeclinedException("privacy budget spent: epsilon 7.9");
+        });
+    FedAvg strategy = new FedAvg(StrategyOptions.defaults());
+    try (FederatedRound driver =
+        new FederatedRound(
+            strategy, clients, new ClientSampler(1, 2), new CommunicationLog(), fast(1))) {
+      RoundReport r = driver.run(strategy.initialize(INITIAL));
+      assertEquals(List.of("a"), r.accepted());
+      assertEquals(
+          List.of(
+              new ClientFailure(
+                  "b", ClientFailure.Kind.DECLINED, "privacy budget spent: epsilon 7.9")),
+          r.failures());
+    }
+  }
 }
