@@ -361,10 +361,9 @@ public final class Simulation implements AutoCloseable {
     listener.onStart(this, state.round() + 1);
     long runStart = System.nanoTime();
     double fitSeconds = 0;
-    // Several clients at once, each with few intra-op threads: on short batches one client's step
-    // cannot keep two cores busy (ThreadScaling in fedpeft-bench). Gradients are recorded per
-    // thread (Autograd) and dropout draws from per-step seeded generators (StepRandom), so the
-    // results do not depend on the parallelism.
+    // client.parallel clients at once (default 1; see docs/architecture.md for the measurements).
+    // Gradients are recorded per thread (Autograd) and dropout draws from per-step seeded
+    // generators (StepRandom), so the results do not depend on the parallelism.
     FederatedRound.Options opts =
         FederatedRound.Options.defaults()
             .withParallelism(config.parallelClients())

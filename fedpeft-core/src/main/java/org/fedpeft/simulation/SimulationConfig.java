@@ -89,10 +89,9 @@ public final class SimulationConfig {
           .key(
               "client.parallel",
               Type.INT,
-              0,
-              "clients that train (and evaluate) at the same time, each on its own thread (0: as"
-                  + " many as the machine has cores, at most clients_per_round); results do not"
-                  + " depend on it",
+              1,
+              "clients that train (and evaluate) at the same time, each on its own thread (0: one"
+                  + " per core; never more than clients_per_round); results do not depend on it",
               v -> (int) v >= 0,
               ">= 0")
           .key(
@@ -340,7 +339,7 @@ public final class SimulationConfig {
     return (Integer) values.get("clients_per_round");
   }
 
-  /** Clients that train at once: client.parallel, or (0) the cores, at most clients_per_round. */
+  /** Clients that train at once: client.parallel, or (0) the cores; at most clients_per_round. */
   public int parallelClients() {
     int p = (Integer) values.get("client.parallel");
     if (p == 0) {
