@@ -217,6 +217,43 @@ class SimulateCliTest {
     assertTrue(r.err().contains("local_steps"), r.err());
   }
 
+  @Test
+  void clientsTrainingAtTheSameTimeGiveTheResultOfOneAtATime() throws Exception {
+    // Same intra-op threads (1) in both runs, so only the parallelism differs; LoRA dropout
+    // (0.05 by default) is on, so the per-step generators are exercised too.
+    for (String p : new String[] {"1", "3"}) {
+      CliRun.Result r =
+          CliRun.run(
+              "simulate",
+              config.toString(),
+              "--set",
+              "client.parallel=" + p,
+              "--set",
+              "client.threads=1",
+              "--out",
+              tmp.resolve("par" + p).toString());
+      assertEquals(0, r.code(), r.err());
+    }
+    for (String file :
+        new String[] {
+          "adapter/adapter_model.safetensors", "adapter/head.safetensors", "metrics.jsonl"
+        }) {
+      assertEquals(
+          -1L,
+          Files.mismatch(tmp.resolve("par1").resolve(file), tmp.resolve("par3").resolve(file)),
+          file + " differs between 1 and 3 clients at a time");
+    }
+    // summary.json differs only in wall times and paths.
+    JsonObject s1 =
+        JsonParser.parseString(Files.readString(tmp.resolve("par1/summary.json")))
+            .getAsJsonObject();
+    JsonObject s3 =
+        JsonParser.parseString(Files.readString(tmp.resolve("par3/summary.json")))
+            .getAsJsonObject();
+    assertEquals(s1.get("final_accuracy"), s3.get("final_accuracy"));
+    assertEquals(s1.get("final_loss"), s3.get("final_loss"));
+  }
+
   /**
    * Plain, and with sample-level DP-SGD (seeded noise, so it is reproducible), Poisson client
    * sampling and a budget: the per-client accountants, skipped rounds and declines must all resume

@@ -24,6 +24,20 @@ public final class Engines {
     ai.djl.pytorch.jni.JniUtils.setGradMode(false);
   }
 
+  /**
+   * Sets PyTorch's intra-op thread count for the calling thread (and as the default of threads that
+   * start computing later). Clients that train side by side each use a few threads.
+   */
+  public static void intraOpThreads(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("thread count must be at least 1, got " + n);
+    }
+    pytorch();
+    if (ai.djl.pytorch.jni.JniUtils.getNumThreads() != n) {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+  }
+
   /** Sets the offline property (unless the user set it) and returns the PyTorch engine. */
   public static synchronized Engine pytorch() {
     if (System.getProperty("ai.djl.offline") == null) {

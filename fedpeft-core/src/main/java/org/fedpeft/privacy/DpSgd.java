@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +15,11 @@ import java.util.SplittableRandom;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.random.Seeds;
+import org.fedpeft.random.StepRandom;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.AdamW;
+import org.fedpeft.train.Autograd;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.LocalTrainer;
@@ -71,13 +73,12 @@ public final class DpSgd {
   }
 
   private final ClassifierModel model;
-  private final Engine engine;
   private final Config config;
   private final GaussianNoise noise;
 
+  /** {@code engine} is no longer used (gradients are recorded per thread); it will go. */
   public DpSgd(ClassifierModel model, Engine engine, Config config, GaussianNoise noise) {
     this.model = model;
-    this.engine = engine;
     this.config = config;
     this.noise = noise;
   }
@@ -103,29 +104,33 @@ public final class DpSgd {
     double q = config.sampleRate(n);
     SplittableRandom sampler = new SplittableRandom(train.seed());
     List<AdapterTensor> params = model.trainableTensors();
-    for (int s = 0; s < train.steps(); s++) {
-      if (!budget.canCharge(q, config.noiseMultiplier(), 1)) {
-        return s;
-      }
-      List<Integer> batch = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        if (sampler.nextDouble() < q) {
-          batch.add(i);
+    try {
+      for (int s = 0; s < train.steps(); s++) {
+        if (!budget.canCharge(q, config.noiseMultiplier(), 1)) {
+          return s;
         }
+        List<Integer> batch = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          if (sampler.nextDouble() < q) {
+            batch.add(i);
+          }
+        }
+        int[] idx = batch.stream().mapToInt(Integer::intValue).toArray();
+        StepRandom.begin(Seeds.derive(train.seed(), "step", s));
+        budget.charge(q, config.noiseMultiplier(), 1);
+        float lr = train.learningRateAt(s);
+        try (NDScope scope = new NDScope();
+            NDManager step = model.encoder().manager().newSubManager()) {
+          scope.suppressNotUsedWarning();
+          Map<String, NDArray> grads = noisyGradient(data, idx, step, config.expectedBatchSize());
+          optimizer.step(params, p -> grads.get(p.name()), lr, train.weightDecay(), 1f);
+        }
+        listener.onStep(s + 1, train.steps(), Float.NaN, Float.NaN, lr);
       }
-      int[] idx = batch.stream().mapToInt(Integer::intValue).toArray();
-      engine.setRandomSeed((int) (train.seed() * 31 + s));
-      budget.charge(q, config.noiseMultiplier(), 1);
-      float lr = train.learningRateAt(s);
-      try (NDScope scope = new NDScope();
-          NDManager step = model.encoder().manager().newSubManager()) {
-        scope.suppressNotUsedWarning();
-        Map<String, NDArray> grads = noisyGradient(data, idx, step, config.expectedBatchSize());
-        optimizer.step(params, p -> grads.get(p.name()), lr, train.weightDecay(), 1f);
-      }
-      listener.onStep(s + 1, train.steps(), Float.NaN, Float.NaN, lr);
+      return train.steps();
+    } finally {
+      StepRandom.end();
     }
-    return train.steps();
   }
 
   /**
@@ -180,8 +185,8 @@ public final class DpSgd {
     modules.add((PerExampleGradients) model.head());
     try {
       modules.forEach(m -> m.beginPerExample(idx.length));
-      try (GradientCollector gc = engine.newGradientCollector()) {
-        gc.backward(sumLoss(data, idx, step));
+      try (Autograd.Recording rec = Autograd.record()) {
+        rec.backward(sumLoss(data, idx, step));
       }
       Map<String, NDArray> g = new LinkedHashMap<>();
       modules.forEach(m -> g.putAll(m.perExampleGradients()));
@@ -196,8 +201,8 @@ public final class DpSgd {
     List<AdapterTensor> params = model.trainableTensors();
     Map<String, List<NDArray>> rows = new LinkedHashMap<>();
     for (int i : idx) {
-      try (GradientCollector gc = engine.newGradientCollector()) {
-        gc.backward(sumLoss(data, new int[] {i}, step));
+      try (Autograd.Recording rec = Autograd.record()) {
+        rec.backward(sumLoss(data, new int[] {i}, step));
       }
       for (AdapterTensor p : params) {
         NDArray g = p.array().getGradient();

@@ -1,10 +1,9 @@
 package org.fedpeft.simulation;
 
 import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertWeights;
@@ -18,8 +17,9 @@ import org.fedpeft.train.FrozenBase;
  * Builds short-lived models (adapter + head) on the shared frozen base from a set of received
  * tensors. Adapters are initialised from the run seed, so frozen parts (FFA-LoRA's A) are the same
  * on every client and on the server. Tensors named {@code <module>.residual} (FedEx-LoRA) are added
- * to that module's frozen weight while the instance lives; closing restores the pretrained weight
- * exactly.
+ * to that module's frozen weight while instances live; when the last one closes, the pretrained
+ * weight is restored exactly. Safe to use from several threads at once (clients training in
+ * parallel).
  */
 final class ModelFactory {
 
@@ -32,6 +32,8 @@ final class ModelFactory {
   private final int numLabels;
   private final long headSeed;
   private final Map<String, float[]> pretrained = new HashMap<>();
+  private Map<String, HostTensor> applied = Map.of(); // residuals now added to the frozen weights
+  private int live; // instances alive (they share the applied residuals)
 
   ModelFactory(
       FrozenBase base,
@@ -66,24 +68,8 @@ final class ModelFactory {
     tensors.forEach((k, v) -> (k.endsWith(RESIDUAL_SUFFIX) ? residuals : plain).put(k, v));
     ClassifierModel model = new ClassifierModel(base.encoder(), adapter, head);
     model.loadState(plain);
-    List<NDArray> changed = new ArrayList<>();
-    for (var e : residuals.entrySet()) {
-      String module = e.getKey().substring(0, e.getKey().length() - RESIDUAL_SUFFIX.length());
-      NDArray w = weightOf(module);
-      float[] w0 = pretrained.computeIfAbsent(module, k -> w.toFloatArray());
-      float[] r = e.getValue().data();
-      if (r.length != w0.length) {
-        throw new IllegalArgumentException(
-            e.getKey() + " has " + r.length + " values, the weight " + w0.length);
-      }
-      float[] sum = new float[w0.length];
-      for (int i = 0; i < sum.length; i++) {
-        sum[i] = w0[i] + r[i];
-      }
-      Adapter.Tensors.assign(w, sum);
-      changed.add(w);
-    }
-    return new Instance(model, adapter, head, plain, residuals.keySet(), this);
+    applyResiduals(residuals);
+    return new Instance(model, adapter, head, plain, this);
   }
 
   private NDArray weightOf(String module) {
@@ -100,11 +86,64 @@ final class ModelFactory {
     return base.encoder().linearWeight(layer, m);
   }
 
-  private synchronized void restore(Iterable<String> residualNames) {
-    for (String name : residualNames) {
+  /**
+   * Adds the residuals to the frozen weights, or checks they equal those already added: clients
+   * that train at the same time share the frozen model, so they must all carry the same residuals
+   * (FedEx-LoRA sends every client of a round the same ones). The weights go back to the pretrained
+   * ones when the last live instance closes.
+   */
+  private void applyResiduals(Map<String, HostTensor> residuals) {
+    if (live > 0) {
+      if (!sameResiduals(applied, residuals)) {
+        throw new IllegalStateException(
+            "models alive at the same time must carry the same residual tensors (FedEx-LoRA);"
+                + " got different ones");
+      }
+      live++;
+      return;
+    }
+    for (var e : residuals.entrySet()) {
+      String module = e.getKey().substring(0, e.getKey().length() - RESIDUAL_SUFFIX.length());
+      NDArray w = weightOf(module);
+      float[] w0 = pretrained.computeIfAbsent(module, k -> w.toFloatArray());
+      float[] r = e.getValue().data();
+      if (r.length != w0.length) {
+        throw new IllegalArgumentException(
+            e.getKey() + " has " + r.length + " values, the weight " + w0.length);
+      }
+      float[] sum = new float[w0.length];
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = w0[i] + r[i];
+      }
+      Adapter.Tensors.assign(w, sum);
+    }
+    applied = residuals;
+    live = 1;
+  }
+
+  private static boolean sameResiduals(Map<String, HostTensor> a, Map<String, HostTensor> b) {
+    if (!a.keySet().equals(b.keySet())) {
+      return false;
+    }
+    for (var e : a.entrySet()) {
+      HostTensor other = b.get(e.getKey());
+      if (!Arrays.equals(e.getValue().shape(), other.shape())
+          || !Arrays.equals(e.getValue().data(), other.data())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private synchronized void release() {
+    if (--live > 0) {
+      return;
+    }
+    for (String name : applied.keySet()) {
       String module = name.substring(0, name.length() - RESIDUAL_SUFFIX.length());
       Adapter.Tensors.assign(weightOf(module), pretrained.get(module));
     }
+    applied = Map.of();
   }
 
   /** A live model; closing frees it and restores any frozen weight a residual changed. */
@@ -113,7 +152,6 @@ final class ModelFactory {
     private final Adapter adapter;
     private final ClassificationHead head;
     private final Map<String, HostTensor> received;
-    private final Iterable<String> residuals;
     private final ModelFactory owner;
 
     Instance(
@@ -121,13 +159,11 @@ final class ModelFactory {
         Adapter adapter,
         ClassificationHead head,
         Map<String, HostTensor> received,
-        Iterable<String> residuals,
         ModelFactory owner) {
       this.model = model;
       this.adapter = adapter;
       this.head = head;
       this.received = received;
-      this.residuals = residuals;
       this.owner = owner;
     }
 
@@ -142,7 +178,7 @@ final class ModelFactory {
 
     @Override
     public void close() {
-      owner.restore(residuals);
+      owner.release();
       if (adapter != null) {
         adapter.close();
       }

@@ -81,6 +81,7 @@ final class SimulatedClient implements ClientApp {
   @Override
   public ClientUpdate fit(FitInstructions in) {
     Engines.gradModeOffOnThisThread();
+    Engines.intraOpThreads(config.threadsPerClient());
     long seed = Seeds.derive(config.seed(), "fit", in.round(), data.index());
     int steps = in.configInt(ConfigKeys.LOCAL_STEPS, config.localSteps());
     double lr = in.configDouble(ConfigKeys.LEARNING_RATE, config.learningRate());
@@ -154,6 +155,7 @@ final class SimulatedClient implements ClientApp {
   @Override
   public EvaluateResult evaluate(EvaluateInstructions in) {
     Engines.gradModeOffOnThisThread();
+    Engines.intraOpThreads(config.threadsPerClient());
     if (data.holdout().size() == 0) {
       throw new IllegalStateException("client " + data.id() + " holds out no data");
     }

@@ -98,6 +98,22 @@ public final class SimulationConfig {
               ">= 1")
           .key("client.batch_size", Type.INT, 16, "examples per step", v -> (int) v >= 1, ">= 1")
           .key(
+              "client.parallel",
+              Type.INT,
+              1,
+              "clients that train (and evaluate) at the same time, each on its own thread (0: one"
+                  + " per core; never more than clients_per_round); results do not depend on it",
+              v -> (int) v >= 0,
+              ">= 0")
+          .key(
+              "client.threads",
+              Type.INT,
+              0,
+              "PyTorch intra-op threads of each training client (0: cores / client.parallel, at"
+                  + " least 1)",
+              v -> (int) v >= 0,
+              ">= 0")
+          .key(
               "client.learning_rate",
               Type.DOUBLE,
               1e-3,
@@ -366,6 +382,21 @@ public final class SimulationConfig {
   /** True for Poisson client sampling. */
   public boolean poissonSampling() {
     return clientSampling().equals("poisson");
+  }
+
+  /** Clients that train at once: client.parallel, or (0) the cores; at most clients_per_round. */
+  public int parallelClients() {
+    int p = (Integer) values.get("client.parallel");
+    if (p == 0) {
+      p = Runtime.getRuntime().availableProcessors();
+    }
+    return Math.max(1, Math.min(p, clientsPerRound()));
+  }
+
+  /** Intra-op threads per client: client.threads, or (0) cores / parallel clients, at least 1. */
+  public int threadsPerClient() {
+    int t = (Integer) values.get("client.threads");
+    return t > 0 ? t : Math.max(1, Runtime.getRuntime().availableProcessors() / parallelClients());
   }
 
   public String task() {

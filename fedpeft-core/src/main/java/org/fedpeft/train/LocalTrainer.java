@@ -6,12 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.random.Seeds;
+import org.fedpeft.random.StepRandom;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -20,19 +21,20 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>Each step runs inside an {@link NDScope} and a per-step {@link NDManager}, so every
  * intermediate array is freed when the step ends and memory stays flat. Batch order comes from a
- * generator seeded with {@link TrainConfig#seed()} (a fresh permutation per epoch) and dropout from
- * the engine's generator, re-seeded at every step from the same seed, so a run is reproducible.
+ * generator seeded with {@link TrainConfig#seed()} (a fresh permutation per epoch) and dropout
+ * masks from {@link StepRandom}, seeded per step from the same seed, so a run is reproducible.
+ * Gradients are recorded on the calling thread only ({@link Autograd}), so several trainers on
+ * different threads (simulated clients) can train at once.
  */
 public final class LocalTrainer {
 
   private final ClassifierModel model;
-  private final Engine engine;
   private float proximalMu;
   private Map<String, HostTensor> proximalReference = Map.of();
 
+  /** {@code engine} is no longer used (gradients are recorded per thread); it will go. */
   public LocalTrainer(ClassifierModel model, Engine engine) {
     this.model = model;
-    this.engine = engine;
   }
 
   /**
@@ -102,16 +104,20 @@ public final class LocalTrainer {
     }
     int[][] plan = batchPlan(data.size(), config);
     double lossSum = 0;
-    for (int s = 0; s < plan.length; s++) {
-      engine.setRandomSeed((int) (config.seed() * 31 + s));
-      float lr = config.learningRateAt(s);
-      float[] lossAcc = step(data, plan[s], params, optimizer, lr, config);
-      if (!Float.isFinite(lossAcc[0])) {
-        throw new IllegalStateException(
-            "training diverged: loss is " + lossAcc[0] + " at step " + (s + 1));
+    try {
+      for (int s = 0; s < plan.length; s++) {
+        StepRandom.begin(Seeds.derive(config.seed(), "step", s));
+        float lr = config.learningRateAt(s);
+        float[] lossAcc = step(data, plan[s], params, optimizer, lr, config);
+        if (!Float.isFinite(lossAcc[0])) {
+          throw new IllegalStateException(
+              "training diverged: loss is " + lossAcc[0] + " at step " + (s + 1));
+        }
+        lossSum += lossAcc[0];
+        listener.onStep(s + 1, plan.length, lossAcc[0], lossAcc[1], lr);
       }
-      lossSum += lossAcc[0];
-      listener.onStep(s + 1, plan.length, lossAcc[0], lossAcc[1], lr);
+    } finally {
+      StepRandom.end();
     }
     return lossSum / plan.length;
   }
@@ -133,10 +139,10 @@ public final class LocalTrainer {
       NDArray labels = stepManager.create(data.labelsOf(indices));
       float loss;
       float acc;
-      try (GradientCollector gc = engine.newGradientCollector()) {
+      try (Autograd.Recording rec = Autograd.record()) {
         NDArray logits = model.logits(ids, mask, true);
         NDArray lossArr = crossEntropy(logits, labels);
-        gc.backward(lossArr);
+        rec.backward(lossArr);
         loss = lossArr.getFloat();
         acc = accuracy(logits, labels);
       }

@@ -14,6 +14,7 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.BertWeights;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.Dropout;
 import org.fedpeft.peft.Scope;
 import org.fedpeft.peft.TargetModules;
 import org.fedpeft.train.PerExampleGradients;
@@ -101,7 +102,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     }
     NDArray x = input;
     if (training && config.dropout() > 0) {
-      x = x.getNDArrayInternal().dropout(x, config.dropout(), true).singletonOrThrow();
+      x = Dropout.apply(x, config.dropout());
     }
     if (perExampleB != null) {
       // Batched products with one replica per example: (b, s, in) x (b, in, r) -> (b, s, r).

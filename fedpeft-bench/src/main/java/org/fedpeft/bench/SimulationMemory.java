@@ -1,0 +1,104 @@
+package org.fedpeft.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.fedpeft.federation.RoundReport;
+import org.fedpeft.simulation.Simulation;
+import org.fedpeft.simulation.SimulationConfig;
+
+/**
+ * Memory over the rounds of a simulation: after every round, a full GC, then the live NDArrays in
+ * the whole DJL manager tree (count and bytes), the Java heap in use, and the process's resident
+ * memory. A leak shows as a count or native figure that grows round after round.
+ *
+ * <p>Usage: {@code SimulationMemory OUT_DIR CONFIG.toml [KEY=VALUE ...]}.
+ */
+public final class SimulationMemory {
+
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args[0]);
+    Map<String, String> overrides = new HashMap<>();
+    for (int i = 2; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      overrides.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
+    deleteTree(out);
+    SimulationConfig config = SimulationConfig.load(Path.of(args[1]), overrides);
+    Field resources = BaseNDManager.class.getDeclaredField("resources");
+    resources.setAccessible(true);
+    NDManager probe = Engine.getEngine("PyTorch").newBaseManager();
+    NDManager system = probe.getParentManager();
+    probe.close();
+    try (Simulation sim = Simulation.create(config, out)) {
+      sim.run(
+          new Simulation.Listener() {
+            @Override
+            public void onRound(RoundReport report, Map<String, Object> line) {
+              System.gc();
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              System.gc();
+              long[] live = new long[3]; // arrays, bytes, managers
+              long rss;
+              try {
+                walk(system, resources, live);
+                rss = SimulationBench.rssBytes();
+              } catch (IllegalAccessException | java.io.IOException e) {
+                throw new IllegalStateException(e);
+              }
+              Runtime rt = Runtime.getRuntime();
+              System.out.printf(
+                  Locale.ROOT,
+                  "round %d: live NDArrays %d (%.1f MB) in %d managers, heap used %.1f MB"
+                      + " (committed %.1f MB), RSS %.1f MB%n",
+                  report.round(),
+                  live[0],
+                  live[1] / 1e6,
+                  live[2],
+                  (rt.totalMemory() - rt.freeMemory()) / 1e6,
+                  rt.totalMemory() / 1e6,
+                  rss / 1e6);
+            }
+          });
+    }
+  }
+
+  private static void walk(NDManager m, Field resources, long[] live)
+      throws IllegalAccessException {
+    live[2]++;
+    @SuppressWarnings("unchecked")
+    Map<String, AutoCloseable> r = (Map<String, AutoCloseable>) resources.get(m);
+    for (AutoCloseable c : r.values()) {
+      if (c instanceof NDArray a) {
+        live[0]++;
+        live[1] += a.getShape().size() * a.getDataType().getNumOfBytes();
+      } else if (c instanceof BaseNDManager sub) {
+        walk(sub, resources, live);
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package org.fedpeft.peft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.random.SeededRandom;
+import org.fedpeft.random.StepRandom;
+import org.junit.jupiter.api.Test;
+
+class DropoutTest {
+
+  @Test
+  void maskKeepsOneMinusPScaledAndIsAFunctionOfTheSeed() {
+    float p = 0.1f;
+    float[] m = Dropout.mask(new SeededRandom(3), 400_001, p);
+    int dropped = 0;
+    for (float v : m) {
+      if (v == 0f) {
+        dropped++;
+      } else {
+        assertEquals(1f / (1f - p), v);
+      }
+    }
+    // Binomial(400001, 0.1): sd ~ 190; 5 sd.
+    assertTrue(Math.abs(dropped - 40_000) < 950, "dropped " + dropped);
+    assertArrayEquals(m, Dropout.mask(new SeededRandom(3), 400_001, p));
+    // The definition, element by element: two 32-bit halves per draw, high half first.
+    SeededRandom r = new SeededRandom(3);
+    long threshold = (long) Math.ceil(p * 4294967296.0);
+    for (int i = 0; i < 1000; i += 2) {
+      long bits = r.nextLong();
+      assertEquals((bits >>> 32) < threshold ? 0f : 1f / (1f - p), m[i]);
+      assertEquals((bits & 0xFFFFFFFFL) < threshold ? 0f : 1f / (1f - p), m[i + 1]);
+    }
+  }
+
+  @Test
+  void appliesTheStepsMaskAndNeedsAStep() {
+    Engines.pytorch();
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = m.ones(new ai.djl.ndarray.types.Shape(3, 5));
+      assertSame(x, Dropout.apply(x, 0f));
+      assertThrows(IllegalStateException.class, () -> Dropout.apply(x, 0.5f));
+      StepRandom.begin(11);
+      float[] got;
+      try {
+        got = Dropout.apply(x, 0.5f).toFloatArray();
+      } finally {
+        StepRandom.end();
+      }
+      assertArrayEquals(Dropout.mask(new SeededRandom(11), 15, 0.5f), got);
+      assertThrows(IllegalArgumentException.class, () -> Dropout.apply(x, 1f));
+    }
+  }
+}
