@@ -290,6 +290,10 @@ class SimulateCliTest {
           "sample-dp run: " + metrics + Files.readString(full.resolve("summary.json")));
       assertTrue(metrics.contains("\"epsilon_mean\""), metrics);
       assertTrue(metrics.contains("DECLINED"), "some client ran out of budget: " + metrics);
+      assertTrue(
+          Files.readString(full.resolve("report.html")).contains("each client's epsilon"),
+          "the report plots the largest and mean epsilon over clients");
+      assertTrue(first.out().contains("privacy: largest client epsilon"), first.out());
     }
 
     Path killed = tmp.resolve("killed-" + kind);
