@@ -20,7 +20,8 @@ import java.util.function.ToDoubleBiFunction;
  * (defaults 16, 128, 0.05, 12); the class path must be the bench class path (classpath.txt). Each
  * side may also be given as {@code DIR@prop=value,...}: system properties set while that side's
  * model is built (e.g. {@code fedpeft.attention=eager}), so one build can be compared with itself
- * under two settings. Prints the medians, B/A, and the largest relative loss difference.
+ * under two settings. With {@code -Dab.optimizer=true} it also times the AdamW update alone. Prints
+ * the medians, B/A, and the largest relative loss difference.
  */
 public final class AbBench {
 
@@ -77,6 +78,15 @@ public final class AbBench {
     report("train step", ta, tb);
     System.out.println(
         String.format(Locale.ROOT, "largest relative loss difference A vs B: %.3g", maxRel));
+    if (Boolean.getBoolean("ab.optimizer")) {
+      List<Double> oa = new ArrayList<>();
+      List<Double> ob = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        oa.add(a.applyAsDouble("optimizer", i));
+        ob.add(b.applyAsDouble("optimizer", i));
+      }
+      report("optimizer update", oa, ob);
+    }
     List<Double> fa = new ArrayList<>();
     List<Double> fb = new ArrayList<>();
     for (int i = 0; i < warmup + forwards; i++) {

@@ -13,8 +13,9 @@ import org.fedpeft.train.EncodedExamples;
  * It speaks only JDK types, so that {@link AbBench} can drive two of them loaded from two builds.
  *
  * <p>{@code apply("step", i)}: one training step on batch {@code i % 8}, returns seconds; {@code
- * apply("loss", 0)}: the loss of the last step; {@code apply("forward", i)}: one embedding pass,
- * returns seconds; {@code apply("close", 0)} frees everything.
+ * apply("loss", 0)}: the loss of the last step; {@code apply("optimizer", i)}: the seconds of one
+ * AdamW update of all trainable tensors (lr 0, mean of 10); {@code apply("forward", i)}: one
+ * embedding pass, returns seconds; {@code apply("close", 0)} frees everything.
  */
 public final class AbWorker implements ToDoubleBiFunction<String, Integer> {
 
@@ -49,6 +50,14 @@ public final class AbWorker implements ToDoubleBiFunction<String, Integer> {
         double[] r = trainer.step(FedpeftTrainer.slice(data, i % BATCHES));
         lastLoss = r[1];
         return r[0];
+      case "optimizer":
+        // AdamW alone on the trainable tensors (their gradients exist after a first step)
+        var params = trainer.model.trainableTensors();
+        long o0 = System.nanoTime();
+        for (int k = 0; k < 10; k++) {
+          trainer.opt.step(params, 0f, FedpeftTrainer.WEIGHT_DECAY, 0.5f);
+        }
+        return (System.nanoTime() - o0) / 1e9 / 10;
       case "loss":
         return lastLoss;
       case "forward":

@@ -3,13 +3,6 @@ package org.fedpeft.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * libtorch's {@code scaled_dot_product_attention} (softmax(q k^T / sqrt(d) + mask) v in one
@@ -35,10 +28,10 @@ final class FusedAttention implements AutoCloseable {
 
   private static final String SIG = "    q: Tensor,\n    k: Tensor,\n    v: Tensor";
 
-  private final PtSymbolBlock plain;
-  private final PtSymbolBlock masked;
+  private final TorchScriptModule plain;
+  private final TorchScriptModule masked;
 
-  private FusedAttention(PtSymbolBlock plain, PtSymbolBlock masked) {
+  private FusedAttention(TorchScriptModule plain, TorchScriptModule masked) {
     this.plain = plain;
     this.masked = masked;
   }
@@ -53,19 +46,18 @@ final class FusedAttention implements AutoCloseable {
    * PyTorch engine manager.
    */
   static FusedAttention load(NDManager manager) {
-    PtNDManager m = (PtNDManager) manager;
-    PtSymbolBlock plain =
-        module(
-            m,
+    TorchScriptModule plain =
+        TorchScriptModule.load(
+            manager,
             "FedpeftAttention",
             "  def forward(self: __torch__.FedpeftAttention,\n"
                 + SIG
                 + ") -> Tensor:\n"
                 + "    return torch.scaled_dot_product_attention(q, k, v)\n");
     try {
-      PtSymbolBlock masked =
-          module(
-              m,
+      TorchScriptModule masked =
+          TorchScriptModule.load(
+              manager,
               "FedpeftMaskedAttention",
               "  def forward(self: __torch__.FedpeftMaskedAttention,\n"
                   + SIG
@@ -75,15 +67,6 @@ final class FusedAttention implements AutoCloseable {
     } catch (RuntimeException e) {
       plain.close();
       throw e;
-    }
-  }
-
-  private static PtSymbolBlock module(PtNDManager m, String name, String body) {
-    byte[] archive = TorchScriptArchive.write(name, body);
-    try {
-      return JniUtils.loadModule(m, new ByteArrayInputStream(archive), false, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
@@ -98,8 +81,7 @@ final class FusedAttention implements AutoCloseable {
    */
   NDArray apply(NDArray q, NDArray k, NDArray v, NDArray maskBias) {
     NDList in = maskBias == null ? new NDList(q, k, v) : new NDList(q, k, v, maskBias);
-    // Training flag true: DJL then runs the method under the thread's current gradient mode.
-    return IValueUtils.forward(maskBias == null ? plain : masked, in, true).singletonOrThrow();
+    return (maskBias == null ? plain : masked).forward(in).singletonOrThrow();
   }
 
   @Override
