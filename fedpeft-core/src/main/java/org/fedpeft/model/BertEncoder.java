@@ -39,6 +39,8 @@ public final class BertEncoder implements AutoCloseable {
   private final Shape hiddenShape;
   private final NDArray queryScale; // 1 / sqrt(head size), kept alive for autograd
   private final FusedAttention fused; // null: separate operators (see FusedAttention.PROPERTY)
+  private final ScriptedBlock scriptedBlock; // the base model's blocks, null with fused == null
+  private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order
 
   /**
    * Copies the weights into a new child manager of {@code parent}. The query, key and value weights
@@ -106,6 +108,25 @@ public final class BertEncoder implements AutoCloseable {
       layerNorms[i][3] = weights.get(p + "output.LayerNorm.bias");
     }
     this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
+    this.scriptedBlock = fused == null ? null : ScriptedBlock.load(manager);
+    this.blockTensors = new NDArray[layers][];
+    for (int i = 0; i < layers; i++) {
+      blockTensors[i] =
+          new NDArray[] {
+            qkvW[i],
+            qkvB[i],
+            linearW[i][3],
+            linearB[i][3],
+            layerNorms[i][0],
+            layerNorms[i][1],
+            linearW[i][4],
+            linearB[i][4],
+            linearW[i][5],
+            linearB[i][5],
+            layerNorms[i][2],
+            layerNorms[i][3]
+          };
+    }
   }
 
   public BertConfig config() {
@@ -180,8 +201,21 @@ public final class BertEncoder implements AutoCloseable {
     // Blocks work on (batch * seq, hidden) so that every linear layer is one matrix product with
     // the bias fused in (addmm); the hooks still see (batch, seq, features).
     NDArray x = h.reshape(batch * seq, config.hiddenSize());
+    // The base model needs no gradients anywhere (frozen weights, no adapter), so its blocks run
+    // as one TorchScript call each, partly in place.
+    boolean base = hooks == EncoderHooks.NONE && scriptedBlock != null;
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      x = block(layer, x, batch, seq, maskBias, hooks, training);
+      x =
+          base
+              ? scriptedBlock.apply(
+                  x,
+                  blockTensors[layer],
+                  maskBias,
+                  batch,
+                  seq,
+                  config.numHeads(),
+                  config.layerNormEps())
+              : block(layer, x, batch, seq, maskBias, hooks, training);
     }
     return x.reshape(batch, seq, config.hiddenSize());
   }
@@ -284,6 +318,7 @@ public final class BertEncoder implements AutoCloseable {
   public void close() {
     if (fused != null) {
       fused.close();
+      scriptedBlock.close();
     }
     manager.close();
   }
