@@ -10,12 +10,14 @@ import ai.djl.pytorch.jni.IValue;
  * A whole BERT block for the base model (no adapter hooks), as one TorchScript call: used when
  * nothing in the block needs a gradient (embedding, the frozen encoder), so it may work in place.
  *
- * <p>Same operators as {@link BertEncoder}'s block with fused attention, with three changes that
- * save memory passes and allocations: the attention-output and FFN-output products accumulate into
- * {@code residual + bias} in place ({@code addmm_}), instead of writing {@code bias} into a new
- * tensor, multiplying into it and adding the residual afterwards; GELU runs in place; and the ~100
- * DJL operations of a block are one JNI call. The sums differ in order only ((residual + bias) +
- * product instead of (product + bias) + residual), i.e. by float rounding.
+ * <p>The same operators with the same operands, in the same order, as {@link BertEncoder}'s block
+ * with fused attention, so the results are bit for bit the same (the adapter conformance tests
+ * compare a disabled adapter with the base model exactly). What differs: the residual adds and GELU
+ * work in place (no new tensors), and the ~100 DJL operations of a block are one JNI call.
+ *
+ * <p>Tried: accumulating the output products into {@code residual + bias} in place ({@code
+ * addmm_}), which saves two memory passes per residual, but sums in another order and so breaks
+ * that exact equality.
  */
 final class ScriptedBlock implements AutoCloseable {
 
@@ -72,13 +74,11 @@ final class ScriptedBlock implements AutoCloseable {
           + "    v = qkv[:, 2 * hidden:3 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
           + "    ctx = torch.scaled_dot_product_attention(q, k, v, mask)\n"
           + "    ctx = ctx.transpose(1, 2).reshape([batch * seq, hidden])\n"
-          + "    a = torch.add(x, o_b)\n"
-          + "    a.addmm_(ctx, torch.t(o_w))\n"
+          + "    a = torch.addmm(o_b, ctx, torch.t(o_w)).add_(x)\n"
           + "    h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)\n"
           + "    inter = torch.addmm(i_b, h1, torch.t(i_w))\n"
           + "    inter = torch.gelu_(inter)\n"
-          + "    o = torch.add(h1, out_b)\n"
-          + "    o.addmm_(inter, torch.t(out_w))\n"
+          + "    o = torch.addmm(out_b, inter, torch.t(out_w)).add_(h1)\n"
           + "    return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)\n";
 
   private final TorchScriptModule module;

@@ -15,6 +15,13 @@ import java.io.UncheckedIOException;
  * A TorchScript module compiled from source text by the loading libtorch ({@link
  * TorchScriptArchive}), to run libtorch operators that DJL's JNI does not expose, or many small
  * operators in one JNI call.
+ *
+ * <p>Methods run with the graph executor's optimisations off (a thread-local libtorch switch, set
+ * for the call and back to its default, on, after it): the module is then interpreted operator by
+ * operator as written. With optimisations on, libtorch rewrites the graph before running it (for
+ * example {@code addmm} with unit factors into {@code mm} followed by {@code add}), which sums in
+ * another order (results differ by rounding from the same operators called through DJL) and costs a
+ * profiling run per new input shape.
  */
 public final class TorchScriptModule implements AutoCloseable {
 
@@ -48,7 +55,12 @@ public final class TorchScriptModule implements AutoCloseable {
    * results belong to the first input's manager.
    */
   public NDList forward(NDList inputs) {
-    return IValueUtils.forward(block, inputs, true);
+    JniUtils.setGraphExecutorOptimize(false);
+    try {
+      return IValueUtils.forward(block, inputs, true);
+    } finally {
+      JniUtils.setGraphExecutorOptimize(true);
+    }
   }
 
   /**
@@ -56,7 +68,12 @@ public final class TorchScriptModule implements AutoCloseable {
    * tensors. The caller closes the arguments and the result.
    */
   public IValue run(String method, IValue... args) {
-    return IValueUtils.runMethod(block, method, args);
+    JniUtils.setGraphExecutorOptimize(false);
+    try {
+      return IValueUtils.runMethod(block, method, args);
+    } finally {
+      JniUtils.setGraphExecutorOptimize(true);
+    }
   }
 
   @Override
