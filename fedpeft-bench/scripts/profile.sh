@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Per-operator profile (libtorch's autograd profiler) of the training step and the forward pass.
-# Usage: profile.sh [OUT_DIR] [STEPS]
+# Usage: profile.sh [OUT_DIR] [STEPS] [SEQ]   (SEQ < 128: padded batches of up to SEQ tokens)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
 out="${1:-/tmp/fedpeft-profile}"
 steps="${2:-3}"
+seq="${3:-128}"
 build_bench
 wait_quiet
-bench_java org.fedpeft.bench.ProfileStep "$out" "$steps"
+bench_java org.fedpeft.bench.ProfileStep "$out" "$steps" "$seq"
 echo "== training step"; python3 "$here/profile_summary.py" "$out/train.json" "$steps" 25
 echo "== forward"; python3 "$here/profile_summary.py" "$out/forward.json" "$steps" 15

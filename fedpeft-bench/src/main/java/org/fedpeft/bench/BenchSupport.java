@@ -43,6 +43,31 @@ final class BenchSupport {
     return new EncodedExamples(tokens, labels);
   }
 
+  /**
+   * Short, padded batches like the README's WordNet glosses: {@code batches * BATCH} sequences of
+   * [CLS], word pieces, [SEP], the first of each batch {@code maxLen} tokens long and the others
+   * between 5/8 of it and {@code maxLen}, so that every batch pads to {@code maxLen} and needs the
+   * attention mask.
+   */
+  static EncodedExamples shortExamples(int batches, long seed, int maxLen) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int n = batches * BATCH;
+    long[][] tokens = new long[n][];
+    int[] labels = new int[n];
+    int minLen = Math.max(2, maxLen * 5 / 8);
+    for (int i = 0; i < n; i++) {
+      int len = i % BATCH == 0 ? maxLen : minLen + rng.nextInt(maxLen - minLen + 1);
+      tokens[i] = new long[len];
+      tokens[i][0] = 101;
+      for (int t = 1; t < len - 1; t++) {
+        tokens[i][t] = 1000 + rng.nextInt(29000);
+      }
+      tokens[i][len - 1] = 102;
+      labels[i] = rng.nextInt(LABELS);
+    }
+    return new EncodedExamples(tokens, labels);
+  }
+
   /** The padded batch of examples {@code [b * BATCH, (b + 1) * BATCH)}. */
   static TokenBatch batch(EncodedExamples data, int b) {
     int[] idx = new int[BATCH];

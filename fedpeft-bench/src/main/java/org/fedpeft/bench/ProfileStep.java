@@ -12,7 +12,9 @@ import org.fedpeft.train.EncodedExamples;
  * Writes libtorch autograd-profiler traces (Chrome trace JSON) of training steps and forward passes
  * of the standard workload; scripts/profile_summary.py sums them per operator.
  *
- * <p>Usage: {@code ProfileStep OUT_DIR [STEPS]}
+ * <p>Usage: {@code ProfileStep OUT_DIR [STEPS [SEQ]]}: SEQ 128 (the default) profiles unpadded
+ * batches of 16 x 128; a smaller SEQ profiles padded batches of up to SEQ tokens ({@link
+ * BenchSupport#shortExamples}).
  */
 public final class ProfileStep {
 
@@ -21,7 +23,11 @@ public final class ProfileStep {
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     java.nio.file.Files.createDirectories(out);
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
-    EncodedExamples data = BenchSupport.examples(4, 2024);
+    int seq = args.length > 2 ? Integer.parseInt(args[2]) : BenchSupport.SEQ;
+    EncodedExamples data =
+        seq == BenchSupport.SEQ
+            ? BenchSupport.examples(4, 2024)
+            : BenchSupport.shortExamples(4, 2024, seq);
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f);
         TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);

@@ -38,6 +38,9 @@ public final class BertEncoder implements AutoCloseable {
   private final NDArray[][] layerNorms; // per layer: attnLnW, attnLnB, outLnW, outLnB
   private final Shape hiddenShape;
   private final NDArray queryScale; // 1 / sqrt(head size), kept alive for autograd
+  private final FusedAttention fused; // null: separate operators (see FusedAttention.PROPERTY)
+  private final ScriptedBlock scriptedBlock; // the base model's blocks, null with fused == null
+  private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order
 
   /**
    * Copies the weights into a new child manager of {@code parent}. The query, key and value weights
@@ -103,6 +106,26 @@ public final class BertEncoder implements AutoCloseable {
       layerNorms[i][1] = weights.get(p + "attention.output.LayerNorm.bias");
       layerNorms[i][2] = weights.get(p + "output.LayerNorm.weight");
       layerNorms[i][3] = weights.get(p + "output.LayerNorm.bias");
+    }
+    this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
+    this.scriptedBlock = fused == null ? null : ScriptedBlock.load(manager);
+    this.blockTensors = new NDArray[layers][];
+    for (int i = 0; i < layers; i++) {
+      blockTensors[i] =
+          new NDArray[] {
+            qkvW[i],
+            qkvB[i],
+            linearW[i][3],
+            linearB[i][3],
+            layerNorms[i][0],
+            layerNorms[i][1],
+            linearW[i][4],
+            linearB[i][4],
+            linearW[i][5],
+            linearB[i][5],
+            layerNorms[i][2],
+            layerNorms[i][3]
+          };
     }
   }
 
@@ -178,8 +201,21 @@ public final class BertEncoder implements AutoCloseable {
     // Blocks work on (batch * seq, hidden) so that every linear layer is one matrix product with
     // the bias fused in (addmm); the hooks still see (batch, seq, features).
     NDArray x = h.reshape(batch * seq, config.hiddenSize());
+    // The base model needs no gradients anywhere (frozen weights, no adapter), so its blocks run
+    // as one TorchScript call each, partly in place.
+    boolean base = hooks == EncoderHooks.NONE && scriptedBlock != null;
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      x = block(layer, x, batch, seq, maskBias, hooks, training);
+      x =
+          base
+              ? scriptedBlock.apply(
+                  x,
+                  blockTensors[layer],
+                  maskBias,
+                  batch,
+                  seq,
+                  config.numHeads(),
+                  config.layerNormEps())
+              : block(layer, x, batch, seq, maskBias, hooks, training);
     }
     return x.reshape(batch, seq, config.hiddenSize());
   }
@@ -201,13 +237,37 @@ public final class BertEncoder implements AutoCloseable {
     NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, training);
     NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, training);
     NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, training);
+    NDArray ctx;
+    if (fused != null) {
+      // One fused operator on head-major views of q, k and v (no copies); its output is laid out
+      // as (batch, seq, heads, head), so merging the heads back is a view as well.
+      NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+      NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+      NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+      ctx = fused.apply(q4, k4, v4, maskBias).transpose(0, 2, 1, 3).reshape(batch * seq, hidden);
+    } else {
+      ctx = separateAttention(q, k, v, batch, seq, maskBias);
+    }
+    NDArray attn = linear(layer, 3, ctx, batch, seq, hooks, training);
+    NDArray h1 = layerNorm(attn.add(x), layerNorms[layer][0], layerNorms[layer][1]);
+    NDArray inter = linear(layer, 4, h1, batch, seq, hooks, training);
+    inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
+    NDArray out = linear(layer, 5, inter, batch, seq, hooks, training);
+    return layerNorm(out.add(h1), layerNorms[layer][2], layerNorms[layer][3]);
+  }
+
+  /** Attention as separate operators: scaled queries, score product, mask, softmax, context. */
+  private NDArray separateAttention(
+      NDArray q, NDArray k, NDArray v, long batch, long seq, NDArray maskBias) {
+    int heads = config.numHeads();
+    int headSize = config.headSize();
     // Scaling the queries (batch*seq x hidden) instead of the scores (batch x heads x seq x seq)
     // is heads*seq/hidden times less work (4x at 128 tokens); the result differs from scaling the
     // scores by rounding only (not at all when the head size is a power of 4).
     // A long-lived scalar tensor, not mul(float): DJL turns a Java number into a temporary
     // tensor over a direct buffer and closes it at once, while autograd keeps it for backward.
-    q = q.mul(queryScale);
-    NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+    NDArray qs = q.mul(queryScale);
+    NDArray q4 = qs.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
     NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 3, 1);
     NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
     NDArray scores = q4.matMul(k4); // (batch, heads, seq, seq)
@@ -215,14 +275,7 @@ public final class BertEncoder implements AutoCloseable {
       scores = scores.add(maskBias);
     }
     NDArray probs = scores.softmax(-1);
-    NDArray ctx =
-        probs.matMul(v4).transpose(0, 2, 1, 3).reshape(batch * seq, hidden); // (tokens, hidden)
-    NDArray attn = linear(layer, 3, ctx, batch, seq, hooks, training);
-    NDArray h1 = layerNorm(attn.add(x), layerNorms[layer][0], layerNorms[layer][1]);
-    NDArray inter = linear(layer, 4, h1, batch, seq, hooks, training);
-    inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
-    NDArray out = linear(layer, 5, inter, batch, seq, hooks, training);
-    return layerNorm(out.add(h1), layerNorms[layer][2], layerNorms[layer][3]);
+    return probs.matMul(v4).transpose(0, 2, 1, 3).reshape(batch * seq, config.hiddenSize());
   }
 
   /** {@code y} plus the hooks' change of module {@code module} for input {@code x}, 2-D. */
@@ -263,6 +316,10 @@ public final class BertEncoder implements AutoCloseable {
 
   @Override
   public void close() {
+    if (fused != null) {
+      fused.close();
+      scriptedBlock.close();
+    }
     manager.close();
   }
 }

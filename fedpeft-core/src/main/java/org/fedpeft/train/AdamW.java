@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,22 +65,42 @@ public final class AdamW implements AutoCloseable {
     t++;
     float bc1 = (float) (1 - Math.pow(beta1, t));
     float bc2 = (float) (1 - Math.pow(beta2, t));
-    for (AdapterTensor p : params) {
-      NDArray w = p.array();
-      NDArray g = gradients.apply(p);
-      if (gradScale != 1f) {
-        g = g.mul(gradScale);
-      }
-      NDArray mi = m.computeIfAbsent(p.name(), k -> persistent(manager.zeros(w.getShape())));
-      NDArray vi = v.computeIfAbsent(p.name(), k -> persistent(manager.zeros(w.getShape())));
-      if (weightDecay > 0 && !p.name().endsWith("bias")) {
-        w.muli(1 - lr * weightDecay);
-      }
-      mi.muli(beta1).addi(g.mul(1 - beta1));
-      vi.muli(beta2).addi(g.square().muli(1 - beta2));
-      NDArray denom = vi.div(bc2).sqrt().addi(eps);
-      w.subi(mi.div(denom).muli(lr / bc1));
+    int n = params.size();
+    if (n == 0) {
+      return;
     }
+    List<NDArray> ws = new ArrayList<>(n);
+    List<NDArray> gs = new ArrayList<>(n);
+    List<NDArray> ms = new ArrayList<>(n);
+    List<NDArray> vs = new ArrayList<>(n);
+    boolean[] decay = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      AdapterTensor p = params.get(i);
+      NDArray w = p.array();
+      ws.add(w);
+      gs.add(gradients.apply(p));
+      ms.add(m.computeIfAbsent(p.name(), k -> persistent(manager.zeros(w.getShape()))));
+      vs.add(v.computeIfAbsent(p.name(), k -> persistent(manager.zeros(w.getShape()))));
+      decay[i] = weightDecay > 0 && !p.name().endsWith("bias");
+    }
+    // Per tensor, in one TorchScript call: if gradScale != 1, g = g * gradScale; if decayed,
+    // w *= 1 - lr * wd; m = m * b1 + g * (1 - b1); v = v * b2 + g^2 * (1 - b2);
+    // w -= m / (sqrt(v / bc2) + eps) * (lr / bc1).
+    ScriptedOptimizerOps.adamw(
+        ws,
+        gs,
+        ms,
+        vs,
+        decay,
+        gradScale,
+        1 - lr * weightDecay,
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        bc2,
+        eps,
+        lr / bc1);
   }
 
   /** Moments and step count as heap tensors: {@code m/NAME}, {@code v/NAME}, {@code t}. */

@@ -192,21 +192,28 @@ public final class LocalTrainer {
     return (float) ok / pred.length;
   }
 
-  /** The squared global L2 norm of the gradients. */
+  /**
+   * The squared global L2 norm of the gradients: each tensor's sum of squares in float32, summed in
+   * double in the tensors' order.
+   */
   static double gradSquaredNorm(List<AdapterTensor> params) {
     double s = 0;
-    for (AdapterTensor p : params) {
-      NDArray g = p.array().getGradient();
-      s += g.square().sum().getFloat();
+    for (float x : ScriptedOptimizerOps.squaredNorms(gradients(params))) {
+      s += x;
     }
     return s;
   }
 
   static void zeroGradients(List<AdapterTensor> params) {
+    ScriptedOptimizerOps.zero(gradients(params));
+  }
+
+  private static List<NDArray> gradients(List<AdapterTensor> params) {
+    List<NDArray> g = new java.util.ArrayList<>(params.size());
     for (AdapterTensor p : params) {
-      NDArray g = p.array().getGradient();
-      g.subi(g);
+      g.add(p.array().getGradient());
     }
+    return g;
   }
 
   /**
