@@ -28,16 +28,21 @@ final class BenchSupport {
    * from a seeded generator in [1000, 30000), [SEP]; labels in [0, LABELS).
    */
   static EncodedExamples examples(int batches, long seed) {
+    return examples(batches, seed, SEQ);
+  }
+
+  /** As {@link #examples(int, long)}, with sequences of exactly {@code seq} tokens. */
+  static EncodedExamples examples(int batches, long seed, int seq) {
     SplittableRandom rng = new SplittableRandom(seed);
     int n = batches * BATCH;
-    long[][] tokens = new long[n][SEQ];
+    long[][] tokens = new long[n][seq];
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
       tokens[i][0] = 101;
-      for (int t = 1; t < SEQ - 1; t++) {
+      for (int t = 1; t < seq - 1; t++) {
         tokens[i][t] = 1000 + rng.nextInt(29000);
       }
-      tokens[i][SEQ - 1] = 102;
+      tokens[i][seq - 1] = 102;
       labels[i] = rng.nextInt(LABELS);
     }
     return new EncodedExamples(tokens, labels);

@@ -3,7 +3,6 @@ package org.fedpeft.bench;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.train.EncodedExamples;
 
@@ -34,7 +33,7 @@ public final class ThreadScaling {
       for (int seq : lengths) {
         List<EncodedExamples> batches = new ArrayList<>();
         for (int b = 0; b < 4; b++) {
-          batches.add(batch(seq, 7 + b));
+          batches.add(BenchSupport.examples(1, 7 + b, seq));
         }
         List<Double> one = new ArrayList<>();
         List<Double> two = new ArrayList<>();
@@ -61,21 +60,5 @@ public final class ThreadScaling {
       JniUtils.setNumThreads(threadsBefore);
     }
     System.out.println("load at end: " + BenchSupport.load());
-  }
-
-  private static EncodedExamples batch(int seq, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    int n = BenchSupport.BATCH;
-    long[][] tokens = new long[n][seq];
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      tokens[i][0] = 101;
-      for (int t = 1; t < seq - 1; t++) {
-        tokens[i][t] = 1000 + rng.nextInt(29000);
-      }
-      tokens[i][seq - 1] = 102;
-      labels[i] = rng.nextInt(BenchSupport.LABELS);
-    }
-    return new EncodedExamples(tokens, labels);
   }
 }
