@@ -411,7 +411,8 @@ public final class Simulation implements AutoCloseable {
     listener.onStart(this, state.round() + 1);
     long runStart = System.nanoTime();
     double fitSeconds = 0;
-    // client.parallel clients at once (default 1; see docs/architecture.md for the measurements).
+    // client.parallel clients at once (default: one per core; docs/architecture.md has the
+    // measurements).
     // Gradients are recorded per thread (Autograd) and dropout draws from per-step seeded
     // generators (StepRandom), so the results do not depend on the parallelism.
     FederatedRound.Options opts =
@@ -739,6 +740,10 @@ public final class Simulation implements AutoCloseable {
             + " "
             + System.getProperty("os.arch"));
     m.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+    // The threads per client decide PyTorch's float rounding: a rerun with the same value
+    // reproduces the run exactly, whatever the parallelism.
+    m.addProperty("clients_in_parallel", config.parallelClients());
+    m.addProperty("threads_per_client", config.threadsPerClient());
     m.addProperty("model", base.model().name());
     JsonObject data = new JsonObject();
     data.addProperty("train_sha256", splits.train().sha256());

@@ -100,9 +100,10 @@ public final class SimulationConfig {
           .key(
               "client.parallel",
               Type.INT,
-              1,
+              0,
               "clients that train (and evaluate) at the same time, each on its own thread (0: one"
-                  + " per core; never more than clients_per_round); results do not depend on it",
+                  + " per core; never more than clients_per_round); with equal client.threads the"
+                  + " results do not depend on it",
               v -> (int) v >= 0,
               ">= 0")
           .key(
