@@ -51,8 +51,8 @@ public final class DpSgdBench {
         ClassificationHead head = new ClassificationHead(root, 384, 25, 2);
         AdamW opt = new AdamW(root)) {
       ClassifierModel model = new ClassifierModel(enc, lora, head);
-      LocalTrainer plain = new LocalTrainer(model, engine);
-      DpSgd dp = new DpSgd(model, engine, new DpSgd.Config(1.0, 1.0, 16), GaussianNoise.secure());
+      LocalTrainer plain = new LocalTrainer(model);
+      DpSgd dp = new DpSgd(model, new DpSgd.Config(1.0, 1.0, 16), GaussianNoise.secure());
       PrivacyBudget budget = new PrivacyBudget(Double.POSITIVE_INFINITY, 1e-5);
       TrainConfig one = new TrainConfig(1, 16, 1e-4f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 7);
       List<Double> tp = new ArrayList<>();

@@ -55,7 +55,7 @@ final class FedpeftTrainer implements AutoCloseable {
     head = new ClassificationHead(root, pm.config().hiddenSize(), BenchSupport.LABELS, 2);
     opt = new AdamW(root);
     model = new ClassifierModel(encoder, lora, head);
-    trainer = new LocalTrainer(model, engine);
+    trainer = new LocalTrainer(model);
     config =
         new TrainConfig(
             1,

@@ -54,7 +54,7 @@ public final class GcStress {
           TrainConfig cfg =
               new TrainConfig(40, 16, 2e-3f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 11 + run);
           try {
-            double l = new LocalTrainer(m, base.engine()).train(data, cfg, opt, TrainListener.NONE);
+            double l = new LocalTrainer(m).train(data, cfg, opt, TrainListener.NONE);
             System.out.println("run " + run + " loss " + l);
           } catch (IllegalStateException e) {
             nan++;

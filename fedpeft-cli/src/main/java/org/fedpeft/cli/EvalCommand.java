@@ -82,7 +82,7 @@ public final class EvalCommand implements Callable<Integer> {
                 base.root(), base.encoder().config().hiddenSize(), ds.numLabels(), 0)) {
       head.loadState(saved.headTensors());
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
-      Evaluation ev = new LocalTrainer(m, base.engine()).evaluate(base.encode(ds), 64);
+      Evaluation ev = new LocalTrainer(m).evaluate(base.encode(ds), 64);
       out.printf(
           Locale.ROOT,
           "%s accuracy: %.4f (loss %.4f, %d examples of %s)%n",

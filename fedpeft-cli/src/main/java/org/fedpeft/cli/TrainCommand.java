@@ -155,7 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
               ? "none (linear head on the frozen encoder)"
               : method + " " + (a == null ? "" : optionsOf(a)));
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
-      LocalTrainer trainer = new LocalTrainer(m, base.engine());
+      LocalTrainer trainer = new LocalTrainer(m);
       EncodedExamples trainSet = base.encode(splits.train());
       EncodedExamples valSet = base.encode(splits.validation());
       EncodedExamples testSet = base.encode(splits.test());
@@ -202,7 +202,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (dpConfig == null) {
         trainer.train(trainSet, cfg, opt, listener);
       } else {
-        DpSgd dp = new DpSgd(m, base.engine(), dpConfig, GaussianNoise.secure());
+        DpSgd dp = new DpSgd(m, dpConfig, GaussianNoise.secure());
         PrivacyBudget spent = budget;
         stepsTaken =
             dp.train(

@@ -1,6 +1,5 @@
 package org.fedpeft.privacy;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -76,8 +75,7 @@ public final class DpSgd {
   private final Config config;
   private final GaussianNoise noise;
 
-  /** {@code engine} is no longer used (gradients are recorded per thread); it will go. */
-  public DpSgd(ClassifierModel model, Engine engine, Config config, GaussianNoise noise) {
+  public DpSgd(ClassifierModel model, Config config, GaussianNoise noise) {
     this.model = model;
     this.config = config;
     this.noise = noise;

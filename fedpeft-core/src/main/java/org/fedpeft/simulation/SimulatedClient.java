@@ -111,7 +111,7 @@ final class SimulatedClient implements ClientApp {
     try (ModelFactory.Instance m = models.instantiate(in.tensors());
         AdamW opt = new AdamW(models.base().root())) {
       if (budget == null) {
-        LocalTrainer trainer = new LocalTrainer(m.model(), models.base().engine());
+        LocalTrainer trainer = new LocalTrainer(m.model());
         if (mu > 0) {
           trainer.setProximal((float) mu, m.received());
         }
@@ -119,10 +119,7 @@ final class SimulatedClient implements ClientApp {
       } else {
         DpSgd dp =
             new DpSgd(
-                m.model(),
-                models.base().engine(),
-                sampleDp.config().dpSgd(),
-                noise.forClient(in.round(), data.index()));
+                m.model(), sampleDp.config().dpSgd(), noise.forClient(in.round(), data.index()));
         int taken;
         try {
           taken = dp.train(data.train(), tc, opt, budget, (s, t, l, a, r) -> {});
@@ -160,8 +157,7 @@ final class SimulatedClient implements ClientApp {
       throw new IllegalStateException("client " + data.id() + " holds out no data");
     }
     try (ModelFactory.Instance m = models.instantiate(in.tensors())) {
-      Evaluation ev =
-          new LocalTrainer(m.model(), models.base().engine()).evaluate(data.holdout(), 64);
+      Evaluation ev = new LocalTrainer(m.model()).evaluate(data.holdout(), 64);
       return new EvaluateResult(
           data.id(), ev.examples(), Map.of("accuracy", ev.accuracy(), "loss", ev.loss()));
     }

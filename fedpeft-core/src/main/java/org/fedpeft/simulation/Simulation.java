@@ -587,7 +587,7 @@ public final class Simulation implements AutoCloseable {
   /** The global model on the task's test split. */
   public Evaluation evaluateGlobal() {
     try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
-      return new LocalTrainer(m.model(), base.engine()).evaluate(testSet, 64);
+      return new LocalTrainer(m.model()).evaluate(testSet, 64);
     }
   }
 

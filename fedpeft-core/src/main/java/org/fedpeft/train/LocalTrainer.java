@@ -1,6 +1,5 @@
 package org.fedpeft.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -32,8 +31,7 @@ public final class LocalTrainer {
   private float proximalMu;
   private Map<String, HostTensor> proximalReference = Map.of();
 
-  /** {@code engine} is no longer used (gradients are recorded per thread); it will go. */
-  public LocalTrainer(ClassifierModel model, Engine engine) {
+  public LocalTrainer(ClassifierModel model) {
     this.model = model;
   }
 

@@ -152,7 +152,7 @@ class AdapterConformanceTest {
       ClassifierModel model = new ClassifierModel(encoder, a, head);
       Map<String, HostTensor> before = model.state();
       TrainConfig cfg = new TrainConfig(3, 4, 1e-2f, 0f, 0, TrainConfig.Schedule.CONSTANT, 0f, 9);
-      new LocalTrainer(model, engine).train(data, cfg, opt, TrainListener.NONE);
+      new LocalTrainer(model).train(data, cfg, opt, TrainListener.NONE);
       Map<String, HostTensor> after = model.state();
       for (AdapterTensor t : model.tensors()) {
         boolean changed = !before.get(t.name()).equals(after.get(t.name()));

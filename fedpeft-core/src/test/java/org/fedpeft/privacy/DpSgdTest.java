@@ -77,7 +77,7 @@ class DpSgdTest {
     withModel(
         Map.of("rank", "2", "targets", "all-linear", "dropout", "0", "train_a", trainA),
         (model, engine, data, root) -> {
-          DpSgd dp = new DpSgd(model, engine, new DpSgd.Config(1, 0, 4), GaussianNoise.secure());
+          DpSgd dp = new DpSgd(model, new DpSgd.Config(1, 0, 4), GaussianNoise.secure());
           assertTrue(dp.hasFastPath());
           int[] idx = {0, 3, 5, 7, 11};
           try (NDScope scope = new NDScope();
@@ -107,7 +107,7 @@ class DpSgdTest {
     withModel(
         Map.of("rank", "2", "dropout", "0"),
         (model, engine, data, root) -> {
-          DpSgd dp = new DpSgd(model, engine, new DpSgd.Config(1e9, 0, 4), GaussianNoise.secure());
+          DpSgd dp = new DpSgd(model, new DpSgd.Config(1e9, 0, 4), GaussianNoise.secure());
           int[] idx = {1, 2, 4, 8};
           try (NDScope scope = new NDScope();
               NDManager step = root.newSubManager()) {
@@ -138,7 +138,7 @@ class DpSgdTest {
         Map.of("rank", "2", "dropout", "0"),
         (model, engine, data, root) -> {
           double clip = 1e-3;
-          DpSgd dp = new DpSgd(model, engine, new DpSgd.Config(clip, 0, 4), GaussianNoise.secure());
+          DpSgd dp = new DpSgd(model, new DpSgd.Config(clip, 0, 4), GaussianNoise.secure());
           int[] idx = {0, 1, 2, 3, 4, 5};
           try (NDScope scope = new NDScope();
               NDManager step = root.newSubManager()) {
@@ -152,10 +152,7 @@ class DpSgdTest {
             // An empty batch: pure noise, N(0, (sigma C / L)^2).
             DpSgd noisy =
                 new DpSgd(
-                    model,
-                    engine,
-                    new DpSgd.Config(2.0, 1.5, 8),
-                    GaussianNoise.seededForTestsOnly(4));
+                    model, new DpSgd.Config(2.0, 1.5, 8), GaussianNoise.seededForTestsOnly(4));
             double s2 = 0;
             long n = 0;
             for (HostTensor t :
@@ -173,8 +170,7 @@ class DpSgdTest {
     withModel(
         Map.of("rank", "2"),
         (model, engine, data, root) -> {
-          DpSgd dp =
-              new DpSgd(model, engine, new DpSgd.Config(1.0, 1.0, 4), GaussianNoise.secure());
+          DpSgd dp = new DpSgd(model, new DpSgd.Config(1.0, 1.0, 4), GaussianNoise.secure());
           double q = 4.0 / 12;
           double eps5 = new RdpAccountant().step(q, 1.0, 5).getEpsilon(1e-5);
           double eps6 = new RdpAccountant().step(q, 1.0, 6).getEpsilon(1e-5);

@@ -74,7 +74,7 @@ class ConcurrentTrainingTest {
       ClassifierModel model = new ClassifierModel(enc, lora, head);
       TrainConfig cfg =
           new TrainConfig(25, 3, 1e-2f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 100 + client);
-      new LocalTrainer(model, engine).train(data, cfg, opt, TrainListener.NONE);
+      new LocalTrainer(model).train(data, cfg, opt, TrainListener.NONE);
       return model.state();
     }
   }

@@ -40,7 +40,7 @@ class FedProxTest {
         AdamW opt = new AdamW(root)) {
       ClassifierModel model = new ClassifierModel(enc, lora, head);
       Map<String, HostTensor> reference = model.state();
-      LocalTrainer trainer = new LocalTrainer(model, engine);
+      LocalTrainer trainer = new LocalTrainer(model);
       trainer.setProximal(mu, reference);
       EncodedExamples data =
           EncodedExamples.encode(

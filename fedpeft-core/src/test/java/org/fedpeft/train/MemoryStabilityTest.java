@@ -46,7 +46,7 @@ class MemoryStabilityTest {
         ClassificationHead head = new ClassificationHead(root, 32, 4, 2);
         AdamW opt = new AdamW(root)) {
       ClassifierModel model = new ClassifierModel(enc, lora, head);
-      LocalTrainer trainer = new LocalTrainer(model, engine);
+      LocalTrainer trainer = new LocalTrainer(model);
       EncodedExamples data = EncodedExamples.encode(tok, texts, labels);
       TrainConfig cfg =
           new TrainConfig(40, 16, 1e-3f, 0.01f, 5, TrainConfig.Schedule.LINEAR, 1f, 5);

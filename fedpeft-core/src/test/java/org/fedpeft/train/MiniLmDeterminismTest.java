@@ -47,7 +47,7 @@ class MiniLmDeterminismTest {
                     TrainConfig cfg =
                         new TrainConfig(
                             25, 16, 2e-3f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 11);
-                    new LocalTrainer(m, base.engine()).train(data, cfg, opt, TrainListener.NONE);
+                    new LocalTrainer(m).train(data, cfg, opt, TrainListener.NONE);
                     out.set(m.state());
                   }
                 });
