@@ -3,6 +3,7 @@ package org.fedpeft.bench;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.train.EncodedExamples;
 
@@ -39,7 +40,7 @@ public final class ThreadScaling {
         List<Double> two = new ArrayList<>();
         for (int r = 0; r < rounds + 1; r++) {
           for (int threads : r % 2 == 0 ? new int[] {1, 2} : new int[] {2, 1}) {
-            JniUtils.setNumThreads(threads);
+            Engines.intraOpThreads(threads);
             for (int s = 0; s < 3; s++) {
               double t = ft.step(batches.get((r + s) % batches.size()))[0];
               if (r > 0) { // round 0 warms up
@@ -57,7 +58,7 @@ public final class ThreadScaling {
                     + " throughput",
                 seq, t1, t2, t1 / t2, 2 * t2 / t1));
       }
-      JniUtils.setNumThreads(threadsBefore);
+      Engines.intraOpThreads(threadsBefore);
     }
     System.out.println("load at end: " + BenchSupport.load());
   }

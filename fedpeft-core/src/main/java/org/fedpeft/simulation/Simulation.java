@@ -281,22 +281,34 @@ public final class Simulation implements AutoCloseable {
         c.privacyDelta());
   }
 
-  /** DP-SGD noise per (round, client): seeded (keyed, so a resume draws the same) or secure. */
-  private static SimulatedClient.NoiseSource sampleNoise(SimulationConfig c) {
-    if (c.privacyNoise().equals("seeded")) {
-      return (round, client) ->
-          GaussianNoise.seededForTestsOnly(Seeds.derive(c.seed(), "dp-sgd-noise", round, client));
-    }
-    GaussianNoise secure = GaussianNoise.secure();
-    return (round, client) -> secure;
+  /** Noise for one release, keyed so that a seeded run (and its resume) draws the same values. */
+  @FunctionalInterface
+  private interface KeyedNoise {
+    GaussianNoise forKeys(long... keys);
   }
 
-  private static java.util.function.IntFunction<GaussianNoise> noiseSource(SimulationConfig c) {
+  /**
+   * The run's noise for one purpose: seeded from (seed, purpose, keys) when privacy.noise = seeded,
+   * else one SecureRandom-backed source for every release.
+   */
+  private static KeyedNoise noise(SimulationConfig c, String purpose) {
     if (c.privacyNoise().equals("seeded")) {
-      return round -> GaussianNoise.seededForTestsOnly(Seeds.derive(c.seed(), "dp-noise", round));
+      return keys -> GaussianNoise.seededForTestsOnly(Seeds.derive(c.seed(), purpose, keys));
     }
     GaussianNoise secure = GaussianNoise.secure();
-    return round -> secure;
+    return keys -> secure;
+  }
+
+  /** DP-SGD noise per (round, client). */
+  private static SimulatedClient.NoiseSource sampleNoise(SimulationConfig c) {
+    KeyedNoise n = noise(c, "dp-sgd-noise");
+    return (round, client) -> n.forKeys(round, client);
+  }
+
+  /** Client-level DP noise per round. */
+  private static java.util.function.IntFunction<GaussianNoise> noiseSource(SimulationConfig c) {
+    KeyedNoise n = noise(c, "dp-noise");
+    return round -> n.forKeys(round);
   }
 
   /** True if the run's releases are differentially private (secure noise, positive noise). */

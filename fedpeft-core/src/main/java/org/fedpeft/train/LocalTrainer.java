@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -207,7 +208,7 @@ public final class LocalTrainer {
   }
 
   private static List<NDArray> gradients(List<AdapterTensor> params) {
-    List<NDArray> g = new java.util.ArrayList<>(params.size());
+    List<NDArray> g = new ArrayList<>(params.size());
     for (AdapterTensor p : params) {
       g.add(p.array().getGradient());
     }
