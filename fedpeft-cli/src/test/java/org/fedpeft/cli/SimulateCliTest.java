@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -284,6 +288,7 @@ class SimulateCliTest {
     CliRun.Result first = CliRun.run(args.toArray(new String[0]));
     assertEquals(0, first.code(), first.err());
     int rounds = Files.readAllLines(full.resolve("metrics.jsonl")).size();
+    assertTrue(rounds > 3, "the run must go past round 3 to be killed in it");
     if (kind.equals("sample-dp")) {
       String metrics = Files.readString(full.resolve("metrics.jsonl"));
       System.out.println(
@@ -298,11 +303,16 @@ class SimulateCliTest {
 
     Path killed = tmp.resolve("killed-" + kind);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // The child holds at a pause point once round 3 is aggregated and its metrics line written but
+    // not yet checkpointed (the folder is then ahead of its checkpoint, the worst moment to die),
+    // says so on stderr, and waits there until it is killed: no guessing with sleeps.
+    String point = "round-3-before-checkpoint";
     List<String> command =
         new ArrayList<>(
             List.of(
                 java,
                 "-Dai.djl.offline=true",
+                "-D" + PausePoint.PROPERTY + "=" + point,
                 "-cp",
                 System.getProperty("java.class.path"),
                 "org.fedpeft.cli.Main",
@@ -313,24 +323,22 @@ class SimulateCliTest {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     pb.redirectErrorStream(true);
-    pb.redirectOutput(tmp.resolve("killed-" + kind + ".log").toFile());
     Process p = pb.start();
-    Path metrics = killed.resolve("metrics.jsonl");
-    long deadline = System.nanoTime() + 300_000_000_000L;
-    // Kill -9 once two rounds are complete, in the middle of round 3.
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      if (Files.isRegularFile(metrics) && Files.readAllLines(metrics).size() >= 2) {
-        break;
+    StringBuilder log = new StringBuilder();
+    boolean paused = false;
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while (!paused && (line = r.readLine()) != null) {
+        log.append(line).append('\n');
+        paused = line.contains(PausePoint.message(point));
       }
-      Thread.sleep(20);
+      assertTrue(paused, "the run never reached " + point + ":\n" + log);
+      p.destroyForcibly(); // SIGKILL on Linux
+      p.waitFor();
     }
-    assertTrue(
-        p.isAlive(),
-        "the run finished before it could be killed: "
-            + Files.readString(tmp.resolve("killed-" + kind + ".log")));
-    Thread.sleep(150);
-    p.destroyForcibly(); // SIGKILL on Linux
-    p.waitFor();
+    Path metrics = killed.resolve("metrics.jsonl");
+    assertEquals(3, Files.readAllLines(metrics).size(), "round 3 was logged, not checkpointed");
     assertTrue(Files.readAllLines(metrics).size() < rounds, "killed before the end");
 
     CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());

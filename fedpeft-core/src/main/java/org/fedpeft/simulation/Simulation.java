@@ -539,6 +539,7 @@ public final class Simulation implements AutoCloseable {
                 ? Math.max(0, report.seconds() - clientSeconds) / report.seconds()
                 : 0);
         appendLine(out.resolve("timings.jsonl"), GSON.toJson(timing));
+        PausePoint.reach("round-" + round + "-before-checkpoint");
         checkpoint();
         listener.onRound(report, line);
       }

@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(20)
+@Timeout(120)
 class FederatedRoundTest {
 
   private static final Map<String, HostTensor> INITIAL = Fx.tensors("w", vec(0, 0), "h", vec(1));
@@ -41,13 +43,17 @@ class FederatedRoundTest {
     };
   }
 
+  /**
+   * A client timeout that only a client blocked for good reaches: the well-behaved clients of these
+   * tests finish in microseconds, so even a heavily loaded machine does not time them out.
+   */
   private static FederatedRound.Options fast(int parallelism) {
-    return new FederatedRound.Options(Duration.ofMillis(300), parallelism, true);
+    return new FederatedRound.Options(Duration.ofMillis(2000), parallelism, true);
   }
 
   @Test
   void faultyClientsAreExcludedWithReasons() throws InterruptedException {
-    AtomicBoolean sleeperInterrupted = new AtomicBoolean();
+    CountDownLatch sleeperInterrupted = new CountDownLatch(1);
     Map<String, ClientApp> clients = new TreeMap<>();
     clients.put("a", adder("a", 1, 1));
     clients.put("b", adder("b", 3, 1));
@@ -60,9 +66,9 @@ class FederatedRoundTest {
         "d",
         ins -> {
           try {
-            Thread.sleep(10_000);
+            new CountDownLatch(1).await(); // blocks until the driver interrupts it
           } catch (InterruptedException e) {
-            sleeperInterrupted.set(true);
+            sleeperInterrupted.countDown();
             throw e;
           }
           return null;
@@ -77,10 +83,8 @@ class FederatedRoundTest {
     CommunicationLog log = new CommunicationLog();
     try (FederatedRound driver =
         new FederatedRound(strategy, clients, new ClientSampler(1, 100), log, fast(1))) {
-      long t0 = System.nanoTime();
+      // The sleeper never finishes by itself: the round returning at all shows it was not held up.
       RoundReport r = driver.run(strategy.initialize(INITIAL));
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      assertTrue(seconds < 5, "the sleeper must not hold up the round: " + seconds);
       assertEquals(List.of("a", "b", "c", "d", "e", "f", "g", "h"), r.sampled());
       assertEquals(List.of("a", "b"), r.accepted());
       // (0 + 1) and (0 + 3) averaged
@@ -93,7 +97,7 @@ class FederatedRoundTest {
           "fit threw IllegalStateException: training diverged: loss is NaN at step 3",
           f.get("c").reason());
       assertEquals(ClientFailure.Kind.TIMEOUT, f.get("d").kind());
-      assertEquals("fit did not finish within 300 ms", f.get("d").reason());
+      assertEquals("fit did not finish within 2000 ms", f.get("d").reason());
       assertEquals(ClientFailure.Kind.REJECTED, f.get("e").kind());
       assertEquals("tensor 'w' has NaN at index 0", f.get("e").reason());
       assertEquals("tensor 'w' has shape [3], expected [2]", f.get("f").reason());
@@ -103,8 +107,7 @@ class FederatedRoundTest {
       assertEquals(8.0, r.metrics().get("server.clients_sampled"));
       assertTrue(r.toJson().contains("\"kind\":\"timeout\""), r.toJson());
     }
-    Thread.sleep(50);
-    assertTrue(sleeperInterrupted.get(), "a timed-out client is interrupted");
+    assertTrue(sleeperInterrupted.await(1, TimeUnit.MINUTES), "a timed-out client is interrupted");
   }
 
   @Test

@@ -1,0 +1,48 @@
+package org.fedpeft.simulation;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Named points where a run can be held so that a test can act on it at a known moment (kill it, for
+ * example), instead of guessing with a sleep.
+ *
+ * <p>A point is armed by the system property {@value #PROPERTY}, e.g. {@code
+ * -Dfedpeft.pause=round-3-before-checkpoint}. When the run reaches the armed point it prints {@code
+ * fedpeft: paused at <point>} on standard error and waits until the process ends. Unarmed points
+ * cost one property read. Points reached by the simulation:
+ *
+ * <ul>
+ *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated and its metrics line written,
+ *       but its checkpoint is not (the worst moment for a crash: the folder is ahead of the
+ *       checkpoint).
+ * </ul>
+ */
+public final class PausePoint {
+
+  /** The system property naming the point to hold at. */
+  public static final String PROPERTY = "fedpeft.pause";
+
+  /** The line printed on standard error when the run holds at {@code point}. */
+  public static String message(String point) {
+    return "fedpeft: paused at " + point;
+  }
+
+  private PausePoint() {}
+
+  /** Holds here until the process ends, if {@code point} is the armed one; else returns at once. */
+  public static void reach(String point) {
+    if (!point.equals(System.getProperty(PROPERTY))) {
+      return;
+    }
+    System.err.println(message(point));
+    System.err.flush();
+    CountDownLatch never = new CountDownLatch(1);
+    while (true) {
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        // Held until the process is killed: interruption does not release a pause point.
+      }
+    }
+  }
+}
