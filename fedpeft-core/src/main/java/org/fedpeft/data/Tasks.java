@@ -54,19 +54,29 @@ public final class Tasks {
   private static Map<String, Task> registry() {
     synchronized (Tasks.class) {
       if (registry == null) {
-        ClassLoader loader = Tasks.class.getClassLoader();
-        try {
-          registry = collect(ServiceLoader.load(TaskProvider.class, loader));
-        } catch (ServiceConfigurationError e) {
-          throw new IllegalStateException(
-              "cannot load the task providers named in META-INF/services/"
-                  + TaskProvider.class.getName()
-                  + ": "
-                  + e.getMessage(),
-              e);
-        }
+        registry = discover(Tasks.class.getClassLoader());
       }
       return registry;
+    }
+  }
+
+  /**
+   * The tasks of every {@link TaskProvider} that {@link ServiceLoader} finds through {@code
+   * loader}, by name, sorted.
+   *
+   * @throws IllegalStateException if a provider named in a services file cannot be loaded
+   * @throws IllegalArgumentException if two tasks share a name or a name is malformed
+   */
+  static Map<String, Task> discover(ClassLoader loader) {
+    try {
+      return collect(ServiceLoader.load(TaskProvider.class, loader));
+    } catch (ServiceConfigurationError e) {
+      throw new IllegalStateException(
+          "cannot load the task providers named in META-INF/services/"
+              + TaskProvider.class.getName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -21,8 +21,10 @@ import org.fedpeft.random.SeededRandom;
  *   <li>{@code intransitive}: no frame has one (e.g. 1 "Something ----s", 2 "Somebody ----s", 22
  *       "Somebody ----s PP", 26 "Somebody ----s that CLAUSE", 28 "Somebody ----s to INFINITIVE": a
  *       clause or prepositional phrase is not a noun-phrase object);
- *   <li>{@code ambitransitive}: some frames have one and some do not (e.g. "break": "the glass
- *       broke", "he broke the glass").
+ *   <li>{@code ambitransitive}: some frames have one and some do not (e.g. "shave", frames 2, 8 and
+ *       9: "he shaved", "he shaved his legs"). WordNet often splits a verb's transitive and
+ *       intransitive uses into two senses ("break": "stock prices broke" is one synset, "break the
+ *       code" another), so this class is the smallest.
  * </ul>
  *
  * <p>Synsets with no frame or an empty definition are skipped. Texts are deduplicated as in the
