@@ -207,7 +207,7 @@ public final class TasksCommand {
       Path tmp;
       try {
         Files.createDirectories(parent);
-        tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        tmp = newSibling(target);
       } catch (IOException e) {
         throw new UserInputException(
             "--out " + out + ": cannot create a folder in " + parent + " (" + e + ")", e);
@@ -322,6 +322,23 @@ public final class TasksCommand {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException(
             "cannot rename " + tmp + " to " + target + " atomically: " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * A new folder {@code .NAME.tmp-PID-K} next to {@code target} (created like any folder, so with
+     * the user's usual permissions, unlike {@link Files#createTempDirectory}).
+     */
+    private static Path newSibling(Path target) throws IOException {
+      String prefix = "." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-";
+      for (int k = 0; ; k++) {
+        try {
+          return Files.createDirectory(target.resolveSibling(prefix + k));
+        } catch (FileAlreadyExistsException e) {
+          if (k >= 1000) {
+            throw e;
+          }
+        }
       }
     }
 

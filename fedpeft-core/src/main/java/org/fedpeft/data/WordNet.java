@@ -249,13 +249,14 @@ public final class WordNet {
     List<DomainPointer> domains = new ArrayList<>();
     for (int p = 0; p < pointerCount; p++) {
       DomainPointer.Kind kind = DomainPointer.Kind.ofSymbol(token(line, pos));
+      if (kind == null) {
+        skip(line, pos, 3); // offset, pos, source/target of a pointer that is not kept
+        continue;
+      }
       int target = Integer.parseInt(token(line, pos));
       String targetPos = token(line, pos);
       token(line, pos); // source/target word numbers
-      if (kind != null) {
-        domains.add(
-            new DomainPointer(kind, PartOfSpeech.ofSynsetType(targetPos.charAt(0)), target));
-      }
+      domains.add(new DomainPointer(kind, PartOfSpeech.ofSynsetType(targetPos.charAt(0)), target));
     }
     List<Integer> frames = new ArrayList<>();
     if (partOfSpeech == PartOfSpeech.VERB) {
@@ -305,6 +306,24 @@ public final class WordNet {
     }
     pos[0] = i;
     return line.substring(start, i);
+  }
+
+  /** Moves past {@code count} tokens without copying them. */
+  private static void skip(String line, int[] pos, int count) {
+    int i = pos[0];
+    int n = line.length();
+    for (int k = 0; k < count; k++) {
+      while (i < n && line.charAt(i) == ' ') {
+        i++;
+      }
+      if (i >= n) {
+        throw new IllegalArgumentException("line ends early at column " + i);
+      }
+      while (i < n && line.charAt(i) != ' ') {
+        i++;
+      }
+    }
+    pos[0] = i;
   }
 
   /** {@code abstract_entity} becomes {@code abstract entity}; adjective markers are removed. */
