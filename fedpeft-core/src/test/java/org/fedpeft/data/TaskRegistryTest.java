@@ -63,7 +63,7 @@ class TaskRegistryTest {
     }
   }
 
-  private static ClassLoader withServicesLine(Path dir, String line) throws Exception {
+  private static URLClassLoader withServicesLine(Path dir, String line) throws Exception {
     Path services = dir.resolve("META-INF/services/" + TaskProvider.class.getName());
     Files.createDirectories(services.getParent());
     Files.writeString(services, line + "\n");
@@ -73,7 +73,10 @@ class TaskRegistryTest {
 
   @Test
   void aTaskIsOneClassPlusOneServicesLine(@TempDir Path dir) throws Exception {
-    Map<String, Task> found = Tasks.discover(withServicesLine(dir, ToyTask.class.getName()));
+    Map<String, Task> found;
+    try (URLClassLoader loader = withServicesLine(dir, ToyTask.class.getName())) {
+      found = Tasks.discover(loader);
+    }
     assertTrue(found.containsKey("toy-parity"), found.keySet().toString());
     assertTrue(found.keySet().containsAll(Tasks.names()), found.keySet().toString());
     assertEquals(Tasks.names().size() + 1, found.size());
@@ -98,19 +101,18 @@ class TaskRegistryTest {
 
   @Test
   void duplicateNamesAndBrokenProvidersAreClearErrors(@TempDir Path dir) throws Exception {
-    IllegalArgumentException dup =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> Tasks.discover(withServicesLine(dir.resolve("a"), Clash.class.getName())));
-    assertTrue(dup.getMessage().contains("two tasks are named wordnet-pos"), dup.getMessage());
-    assertTrue(dup.getMessage().contains(WordNetTasks.class.getName()), dup.getMessage());
-    assertTrue(dup.getMessage().contains(Clash.class.getName()), dup.getMessage());
-
-    IllegalStateException missing =
-        assertThrows(
-            IllegalStateException.class,
-            () -> Tasks.discover(withServicesLine(dir.resolve("b"), "org.example.NoSuchTask")));
-    assertTrue(missing.getMessage().contains("org.example.NoSuchTask"), missing.getMessage());
+    try (URLClassLoader clash = withServicesLine(dir.resolve("a"), Clash.class.getName())) {
+      IllegalArgumentException dup =
+          assertThrows(IllegalArgumentException.class, () -> Tasks.discover(clash));
+      assertTrue(dup.getMessage().contains("two tasks are named wordnet-pos"), dup.getMessage());
+      assertTrue(dup.getMessage().contains(WordNetTasks.class.getName()), dup.getMessage());
+      assertTrue(dup.getMessage().contains(Clash.class.getName()), dup.getMessage());
+    }
+    try (URLClassLoader broken = withServicesLine(dir.resolve("b"), "org.example.NoSuchTask")) {
+      IllegalStateException missing =
+          assertThrows(IllegalStateException.class, () -> Tasks.discover(broken));
+      assertTrue(missing.getMessage().contains("org.example.NoSuchTask"), missing.getMessage());
+    }
 
     TaskProvider badName = () -> List.of(new WordNetTopicTask("a+b", PartOfSpeech.NOUN));
     IllegalArgumentException bad =
