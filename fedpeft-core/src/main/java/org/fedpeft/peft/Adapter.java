@@ -32,6 +32,12 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
   /** The method's registry name, e.g. {@code lora}. */
   String method();
 
+  /**
+   * The options that re-create this adapter with its method's {@link AdapterMethod#create} (saved
+   * with it; defaults made explicit).
+   */
+  Map<String, String> options();
+
   /** Every tensor of the adapter, trainable or not, in a stable order. */
   List<AdapterTensor> tensors();
 

@@ -436,7 +436,13 @@ public final class Simulation implements AutoCloseable {
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
       AdapterFiles.save(
-          adapterDir, m.model().adapter(), head, splits.labels(), base.model().name(), extra);
+          adapterDir,
+          m.model().adapter(),
+          models.spec().adapterSeed(),
+          head,
+          splits.labels(),
+          base.model().name(),
+          extra);
     }
     if (!FedExLora.residuals(state).isEmpty()) {
       org.fedpeft.io.Safetensors.write(

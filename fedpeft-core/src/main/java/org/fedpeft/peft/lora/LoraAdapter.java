@@ -87,6 +87,11 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
+  public Map<String, String> options() {
+    return config.toOptions();
+  }
+
+  @Override
   public List<AdapterTensor> tensors() {
     return tensors;
   }
