@@ -19,7 +19,8 @@ import org.tomlj.TomlTable;
  * table {@code [t]} (or in an inline table {@code t = {x = 1}}, or written {@code t.x}) becomes
  * {@code t.x}. Values are String, Long, Double, Boolean or List of those; dates, times and arrays
  * of tables are rejected, since no config key takes them. A leading UTF-8 byte order mark is
- * ignored. Errors name the source and the line (and, for syntax errors, the column).
+ * ignored. Errors name the source and the line (and, for a syntax error, the column; only the first
+ * syntax error is shown, with the count of the others).
  */
 public final class Toml {
 
@@ -47,18 +48,18 @@ public final class Toml {
     return new ConfigSource(source, values, lines);
   }
 
+  /** The first error, on one line, with how many more there are. */
   private static ConfigException syntaxError(String source, List<TomlParseError> errors) {
+    TomlParseError e = errors.get(0);
+    TomlPosition p = e.position();
     StringBuilder b = new StringBuilder();
-    for (TomlParseError e : errors) {
-      if (!b.isEmpty()) {
-        b.append('\n');
-      }
-      TomlPosition p = e.position();
-      b.append(source).append(':').append(p.line()).append(':').append(p.column()).append(": ");
-      b.append(e.getMessage());
-      if (e.getMessage().contains("expected a value")) {
-        b.append(" (strings need quotes, e.g. \"fedit\")");
-      }
+    b.append(source).append(':').append(p.line()).append(':').append(p.column()).append(": ");
+    b.append(e.getMessage());
+    if (e.getMessage().contains("expected a value")) {
+      b.append(" (strings need quotes, e.g. \"fedit\")");
+    }
+    if (errors.size() > 1) {
+      b.append(" (and ").append(errors.size() - 1).append(" more errors)");
     }
     return new ConfigException(b.toString());
   }
