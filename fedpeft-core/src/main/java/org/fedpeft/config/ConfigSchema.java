@@ -122,17 +122,6 @@ public final class ConfigSchema {
   }
 
   /**
-   * Merges file values (typed by the TOML reader) and string overrides, applies defaults and checks
-   * every value.
-   *
-   * @param source names the file in errors
-   */
-  public Map<String, Object> resolve(
-      Map<String, Object> fileValues, Map<String, String> overrides, String source) {
-    return resolve(ConfigSource.of(source, fileValues), overrides).values();
-  }
-
-  /**
    * Merges a source's values and {@code --set} overrides (which win), applies defaults and checks
    * every value. A {@link Type#STRING_LIST} override is split at commas. Errors name the key and
    * the file and line (or {@code --set}) of the offending value.

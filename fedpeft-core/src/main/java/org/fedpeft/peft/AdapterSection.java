@@ -1,6 +1,7 @@
 package org.fedpeft.peft;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,7 +43,7 @@ public record AdapterSection(String method, Map<String, String> options) {
 
   /** Checks that the method is registered (or none) and its options against its schema. */
   public AdapterSection {
-    options = Map.copyOf(new TreeMap<>(options));
+    options = Collections.unmodifiableMap(new TreeMap<>(options));
     if (!method.equals(NONE)) {
       AdapterMethod m = lookUp(method);
       m.optionSchema().readOptions(options, method);
