@@ -94,9 +94,10 @@ public final class SimulationConfig {
   }
 
   /**
-   * Restores a config saved with {@link #toJson()} (a run folder's config.json). Files written by
-   * earlier versions load too: they hold the same keys, and a value the schema types (such as a
-   * number written as a string) is read as when it came from a file.
+   * Restores a config saved with {@link #toJson()} (a run folder's config.json). Every value is
+   * passed on as text (arrays as lists of text) and typed by the schema as a file's value would be,
+   * so a config.json written by an earlier version with the same keys loads to the same values (a
+   * test keeps one from 0.1.0).
    */
   public static SimulationConfig fromJson(String json) {
     Map<String, Object> raw = new LinkedHashMap<>();
@@ -116,7 +117,7 @@ public final class SimulationConfig {
     return SCHEMA.markdown() + AdapterSection.methodsMarkdown();
   }
 
-  /** Every resolved value as a JSON object (the run manifest's config). */
+  /** Every resolved value as a JSON object (a run folder's config.json, the manifest's config). */
   public String toJson() {
     return new Gson().toJson(values);
   }
