@@ -15,8 +15,8 @@ import org.tomlj.TomlPosition;
 import org.tomlj.TomlTable;
 
 /**
- * Reads TOML config files with tomlj (a TOML 1.0 parser) and flattens them: a key {@code x} in
- * table {@code [t]} (or in an inline table {@code t = {x = 1}}, or written {@code t.x}) becomes
+ * Reads TOML config files with tomlj (its latest TOML version) and flattens them: a key {@code x}
+ * in table {@code [t]} (or in an inline table {@code t = {x = 1}}, or written {@code t.x}) becomes
  * {@code t.x}. Values are String, Long, Double, Boolean or List of those; dates, times and arrays
  * of tables are rejected, since no config key takes them. A leading UTF-8 byte order mark is
  * ignored. Errors name the source and the line (and, for a syntax error, the column; only the first

@@ -175,9 +175,11 @@ class SimulationConfigTest {
   }
 
   /**
-   * Run folders written before the config was split into sections (config.json as today's
-   * Simulation.create writes it, copied into the test resources) load back to the same values, and
-   * write the same bytes again.
+   * Run folders written before the config was split into sections load back to the same values and
+   * write the same bytes again. The two resources are config.json files as 0.1.0-SNAPSHOT (commit
+   * 39691d5) wrote them (its SimulationConfig.toJson, pretty-printed as its Simulation.create does)
+   * for examples/dp-sample-noun-topic.toml with {@code --set rounds=4 --set adapter.train_a=false
+   * --set privacy.noise=seeded}, and for examples/ffa-lora-noun-topic.toml.
    */
   @Test
   void configJsonWrittenByVersion010StillLoads() throws IOException {
