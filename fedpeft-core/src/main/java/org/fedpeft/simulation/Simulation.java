@@ -102,6 +102,7 @@ public final class Simulation implements AutoCloseable {
   private final ClientStateStore localState = ClientStateStore.inMemory();
 
   private CommunicationLog comm = new CommunicationLog();
+  private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
   private ServerState state;
   private String stopReason;
 
@@ -190,6 +191,14 @@ public final class Simulation implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Sets a tap that sees the bytes of every message between the server and the clients (every
+   * message of a simulation goes through its byte form), e.g. to check what leaves a client.
+   */
+  public void setMessageTap(FederatedRound.MessageTap tap) {
+    this.tap = java.util.Objects.requireNonNull(tap, "tap");
+  }
+
   public SimulationConfig config() {
     return config;
   }
@@ -241,6 +250,7 @@ public final class Simulation implements AutoCloseable {
             .withParallelism(config.parallelClients())
             .withClientTimeout(Duration.ofMillis((long) (config.clientTimeoutSeconds() * 1000)));
     try (FederatedRound driver = new FederatedRound(strategy, apps, sampler, comm, opts)) {
+      driver.setMessageTap(tap);
       while (state.round() < config.rounds()) {
         RoundReport report;
         try {
