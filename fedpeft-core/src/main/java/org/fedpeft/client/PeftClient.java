@@ -194,6 +194,16 @@ public final class PeftClient implements ClientApp {
         metrics.put("dp_sample_steps", (double) taken);
         metrics.put("dp_sample_epsilon", budget.accountant().getEpsilon(run.sampleDp().delta()));
       }
+      if (budget == null
+          && ConfigKeys.getBoolean(in.config(), ConfigKeys.REPORT_LABEL_COUNTS, false)) {
+        long[] counts = new long[model.head().numLabels()];
+        for (int label : data.train().labels()) {
+          counts[label]++;
+        }
+        for (int k = 0; k < counts.length; k++) {
+          metrics.put("label_count." + k, (double) counts[k]);
+        }
+      }
       Map<String, HostTensor> out = new TreeMap<>();
       if (adapter != null) {
         out.putAll(adapter.uplink(trained));

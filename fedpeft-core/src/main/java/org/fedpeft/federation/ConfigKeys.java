@@ -29,6 +29,12 @@ public final class ConfigKeys {
    */
   public static final String BUDGET = "budget";
 
+  /**
+   * {@code true} asks the client to report its training label counts as update metrics {@code
+   * label_count.<k>} (FedBE's coverage allocation); a client under sample-level DP does not.
+   */
+  public static final String REPORT_LABEL_COUNTS = "report_label_counts";
+
   /** FedProx's proximal coefficient mu, a number (see {@link FedProx}). */
   public static final String PROXIMAL_MU = "proximal_mu";
 

@@ -211,6 +211,9 @@ public final class BertEncoder implements AutoCloseable {
               .expandDims(1)
               .expandDims(1);
     }
+    if (maskBias != null && hooks != EncoderHooks.NONE) {
+      ctx = ctx.with(HookContext.ATTENTION_MASK_BIAS, maskBias);
+    }
     long batch = ids.getShape().get(0);
     // Blocks work on (batch * seq, hidden) so that every linear layer is one matrix product with
     // the bias fused in (addmm); the hooks still see (batch, seq, features).
@@ -244,6 +247,9 @@ public final class BertEncoder implements AutoCloseable {
         NDArray changed = hooks.afterBlock(layer, h3, ctx);
         if (changed != h3) {
           x = changed.reshape(batch * seq, config.hiddenSize());
+          // The hook computed a new array (outside the scripted path), which the next block can
+          // use as it is; copying it would cut the hook's computation out of the backward pass.
+          previousScripted = false;
         }
       }
     }
@@ -258,8 +264,6 @@ public final class BertEncoder implements AutoCloseable {
       NDArray maskBias,
       EncoderHooks hooks,
       HookContext ctx) {
-    int heads = config.numHeads();
-    int headSize = config.headSize();
     long hidden = config.hiddenSize();
     // Query, key and value in one product; split gives views whose gradients are concatenated.
     NDArray qkv = x.getNDArrayInternal().linear(x, qkvW[layer], qkvB[layer]).singletonOrThrow();
@@ -267,24 +271,44 @@ public final class BertEncoder implements AutoCloseable {
     NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, ctx);
     NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
     NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, ctx);
-    NDArray context;
-    if (fused != null) {
-      // One fused operator on head-major views of q, k and v (no copies); its output is laid out
-      // as (batch, seq, heads, head), so merging the heads back is a view as well.
-      NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-      NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-      NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-      context =
-          fused.apply(q4, k4, v4, maskBias).transpose(0, 2, 1, 3).reshape(batch * seq, hidden);
-    } else {
-      context = separateAttention(q, k, v, batch, seq, maskBias);
-    }
+    NDArray context = attention(q, k, v, batch, seq, maskBias);
     NDArray attn = linear(layer, 3, context, batch, seq, hooks, ctx);
     NDArray h1 = layerNorm(attn.add(x), layerNorms[layer][0], layerNorms[layer][1]);
     NDArray inter = linear(layer, 4, h1, batch, seq, hooks, ctx);
     inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
     NDArray out = linear(layer, 5, inter, batch, seq, hooks, ctx);
     return layerNorm(out.add(h1), layerNorms[layer][2], layerNorms[layer][3]);
+  }
+
+  /**
+   * Multi-head scaled dot-product attention exactly as this encoder's own blocks compute it (the
+   * fused operator, or the separate operators under {@code -Dfedpeft.attention=eager}), for
+   * adapters that add attention of their own (FedBE's expansion blocks). Autograd records through
+   * it.
+   *
+   * @param q queries, (batch * seq, hidden)
+   * @param k keys, (batch * seq, hidden)
+   * @param v values, (batch * seq, hidden)
+   * @param maskBias null, or the (batch, 1, 1, seq) bias a forward pass puts in its hook context
+   *     under {@link HookContext#ATTENTION_MASK_BIAS}
+   * @return the context, (batch * seq, hidden), heads merged
+   */
+  public NDArray attention(
+      NDArray q, NDArray k, NDArray v, long batch, long seq, NDArray maskBias) {
+    if (fused == null) {
+      return separateAttention(q, k, v, batch, seq, maskBias);
+    }
+    int heads = config.numHeads();
+    int headSize = config.headSize();
+    // One fused operator on head-major views of q, k and v (no copies); its output is laid out
+    // as (batch, seq, heads, head), so merging the heads back is a view as well.
+    NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+    NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+    NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
+    return fused
+        .apply(q4, k4, v4, maskBias)
+        .transpose(0, 2, 1, 3)
+        .reshape(batch * seq, config.hiddenSize());
   }
 
   /** Attention as separate operators: scaled queries, score product, mask, softmax, context. */

@@ -19,6 +19,13 @@ public final class HookContext {
   /** The phase of a plain training or evaluation pass. */
   public static final String DEFAULT_PHASE = "train";
 
+  /**
+   * The key under which {@link BertEncoder#forward} passes its attention-mask bias to the hooks:
+   * (batch, 1, 1, seq), 0 where attended and the float32 minimum where padded, ready for {@link
+   * BertEncoder#attention}. Absent when no position of the batch is padded.
+   */
+  public static final String ATTENTION_MASK_BIAS = "encoder.attention_mask_bias";
+
   private static final HookContext INFERENCE = new HookContext(false, DEFAULT_PHASE, Map.of());
   private static final HookContext TRAINING = new HookContext(true, DEFAULT_PHASE, Map.of());
 

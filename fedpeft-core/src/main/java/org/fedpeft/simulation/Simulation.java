@@ -327,6 +327,19 @@ public final class Simulation implements AutoCloseable {
                   .filter(f -> f.kind() == ClientFailure.Kind.DECLINED)
                   .count());
         }
+        // A strategy's own per-round record (e.g. FedBE's block assignment), under "strategy".
+        Map<String, Double> strategyRecord = new TreeMap<>();
+        report
+            .metrics()
+            .forEach(
+                (k, v) -> {
+                  if (k.startsWith("strategy.")) {
+                    strategyRecord.put(k.substring("strategy.".length()), v);
+                  }
+                });
+        if (!strategyRecord.isEmpty()) {
+          line.put("strategy", strategyRecord);
+        }
         line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
         line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
         boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();

@@ -32,18 +32,26 @@ class GradientCheckTest {
 
   @Test
   void adapterGradientsMatchFiniteDifferences() {
+    check("lora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear"));
+  }
+
+  /**
+   * FedBE's new blocks: one after each of the two base blocks, so the first follows a block that
+   * runs on the scripted path and feeds an eager one, the second is on top.
+   */
+  @Test
+  void expansionBlockGradientsMatchFiniteDifferences() {
+    check("fedbe", Map.of("blocks", "2"));
+  }
+
+  static void check(String method, Map<String, String> options) {
     Engine engine = Engines.pytorch();
     BertConfig cfg = new BertConfig(50, 16, 2, 2, 24, 16, 2, 1e-12f);
     long seed = 20261121L;
     SplittableRandom rng = new SplittableRandom(seed);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, seed), root);
-        Adapter lora =
-            AdapterRegistry.get("lora")
-                .create(
-                    Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear"),
-                    enc,
-                    seed);
+        Adapter lora = AdapterRegistry.get(method).create(options, enc, seed);
         ClassificationHead head = new ClassificationHead(root, 16, 3, seed)) {
       for (AdapterTensor t : lora.tensors()) {
         float[] d = new float[(int) t.array().size()];
@@ -105,7 +113,8 @@ class GradientCheckTest {
         }
       }
       assertTrue(checked >= 3 * params.size());
-      System.out.println("gradient check: " + checked + " entries, worst relative error " + worst);
+      System.out.println(
+          method + " gradient check: " + checked + " entries, worst relative error " + worst);
     }
   }
 

@@ -1,0 +1,42 @@
+package org.fedpeft.peft.expansion;
+
+import java.util.Map;
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterMethod;
+
+/** Registers FedBE block expansion as adapter method {@code fedbe}. */
+public final class ExpansionMethod implements AdapterMethod {
+
+  /** The registry name. */
+  public static final String NAME = "fedbe";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "FedBE: m new pre-LN transformer blocks between the frozen base blocks (identity at"
+        + " init), each client training the blocks the server assigns; options blocks, positions,"
+        + " allocation, coverage_decay, depth_weight";
+  }
+
+  @Override
+  public ConfigSchema optionSchema() {
+    return ExpansionConfig.OPTIONS;
+  }
+
+  @Override
+  public void validate(Map<String, String> options) {
+    ExpansionConfig.fromOptions(options);
+  }
+
+  /** Creates the adapter; the seed is not used, the new blocks are copies and zeros. */
+  @Override
+  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
+    return new ExpansionAdapter(ExpansionConfig.fromOptions(options), encoder);
+  }
+}
