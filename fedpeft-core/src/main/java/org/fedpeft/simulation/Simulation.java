@@ -44,6 +44,7 @@ import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.run.Budgets;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
 import org.fedpeft.run.RunRecorder;
@@ -144,7 +145,11 @@ public final class Simulation implements AutoCloseable {
             config.proximalMu(),
             StrategyFactory.sampleDpConfig(config),
             frozen);
-    this.strategy = StrategyFactory.create(config, settings, population.indexById());
+    Map<String, Double> budgets = new TreeMap<>();
+    if (Budgets.configured(config.budgets())) {
+      population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
+    }
+    this.strategy = StrategyFactory.create(config, settings, population.indexById(), budgets);
     if (checkpoint == null) {
       this.state = strategy.initialize(initial);
       this.recorder = new RunRecorder(out, List.of());
@@ -170,7 +175,7 @@ public final class Simulation implements AutoCloseable {
     Files.createDirectories(out);
     Simulation s = new Simulation(config, out, null);
     s.recorder.start(config);
-    s.recorder.writePartition(s.population);
+    s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
     s.recorder.writeManifest(config, s.population, s.base);
     return s;
   }
