@@ -338,8 +338,7 @@ public final class Simulation implements AutoCloseable {
         long evalStart = System.nanoTime();
         if (evalRound) {
           Evaluation g = evaluateGlobal();
-          line.put("accuracy", g.accuracy());
-          line.put("loss", g.loss());
+          line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
           EvaluationReport er = driver.evaluate(state, evalClients(round));
           Map<String, Double> perClient = new TreeMap<>();
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
@@ -480,6 +479,9 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("test_examples", g.examples());
     s.addProperty("final_accuracy", g.accuracy());
     s.addProperty("final_loss", g.loss());
+    JsonObject finalMetrics = new JsonObject();
+    g.metrics().forEach(finalMetrics::addProperty);
+    s.add("final_metrics", finalMetrics);
     s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
     s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
     s.addProperty("seconds_this_process", seconds);
