@@ -715,11 +715,7 @@ public final class ReportWriter {
     }
     s.append("</svg><div class=\"legend\">");
     for (int k = 0; k < names.size(); k++) {
-      s.append("<span style=\"color:")
-          .append(PALETTE[k % PALETTE.length])
-          .append("\">&#9632; ")
-          .append(esc(names.get(k)))
-          .append("</span>");
+      s.append(swatch(PALETTE[k % PALETTE.length], names.get(k)));
     }
     return s.append("</div>").toString();
   }
@@ -789,11 +785,7 @@ public final class ReportWriter {
     s.append("</svg><div class=\"legend\">");
     for (int i = 0; i < 4; i++) {
       if (total[i] > 0 || i % 2 == 0) {
-        s.append("<span style=\"color:")
-            .append(colours[i])
-            .append("\">&#9632; ")
-            .append(esc(what[i]))
-            .append("</span>");
+        s.append(swatch(colours[i], what[i]));
       }
     }
     s.append("</div><p class=\"caption\">Bytes as serialised; left bar up, right bar down. Up: ")
@@ -815,6 +807,11 @@ public final class ReportWriter {
               + " the evaluation clients.");
     }
     return s.append("</p>").toString();
+  }
+
+  /** A legend entry: a square in the series colour, then its name in the text colour. */
+  private static String swatch(String colour, String name) {
+    return "<span><b style=\"color:" + colour + "\">&#9632;</b> " + esc(name) + "</span>";
   }
 
   /** {up training, up evaluation, down training, down evaluation} bytes of one round line. */

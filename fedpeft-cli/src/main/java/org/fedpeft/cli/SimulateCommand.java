@@ -193,7 +193,7 @@ public final class SimulateCommand implements Callable<Integer> {
             "simulate: no round completed (%s). The adapter in %s is the untrained initial model;"
                 + " summary.json and report.html say so. Raise privacy.epsilon or the noise"
                 + " multiplier.%n",
-            summary.get("stopped_early").getAsString(), sim.out());
+            summary.get("stopped_early").getAsString(), summary.get("adapter_dir").getAsString());
         return 2;
       }
     }
