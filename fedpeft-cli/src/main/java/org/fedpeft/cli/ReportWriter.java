@@ -679,7 +679,7 @@ public final class ReportWriter {
     if (!any) {
       return "<p>(no data)</p>";
     }
-    double[] ticks = niceTicks(minY, Math.max(maxY, minY + 1e-12), 5);
+    double[] ticks = niceTicks(minY, maxY > minY ? maxY : minY + 1, 5);
     double lo = ticks[0];
     double hi = ticks[ticks.length - 1];
     StringBuilder s = new StringBuilder();
@@ -836,7 +836,7 @@ public final class ReportWriter {
       minY = Math.min(minY, v);
       maxY = Math.max(maxY, v);
     }
-    double[] ticks = niceTicks(minY, Math.max(maxY, minY + 1e-12), 4);
+    double[] ticks = niceTicks(minY, maxY > minY ? maxY : minY + 1, 4);
     double lo = ticks[0];
     double hi = ticks[ticks.length - 1];
     double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
