@@ -33,9 +33,15 @@ import org.fedpeft.io.AtomicFiles;
  * distinguishable) and the resolved configuration.
  *
  * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
- * ten); every number shown is rounded for reading (3 significant digits, byte counts in kB/MB/GB,
- * durations in minutes and seconds), with exact byte counts in the tooltips. A run that completed
- * no round (no {@code metrics.jsonl}) still gets a report that says so.
+ * ten). The numbers of the summary, the charts and their tooltips are rounded for reading (about 3
+ * significant digits, byte counts in kB/MB/GB, durations in minutes and seconds; exact byte counts
+ * in the tooltips); the configuration table shows the settings as given. A run that completed no
+ * round (no {@code metrics.jsonl}) still gets a report that says so and why.
+ *
+ * <p>The start and finish times are the modification times of {@code manifest.json} and {@code
+ * summary.json}; the wall time is the summary's {@code seconds_this_process}, which after a {@code
+ * --resume} covers only the last process (the report says so when {@code timings.jsonl} shows a
+ * round timed twice, which happens when a run was killed between a round and its checkpoint).
  */
 public final class ReportWriter {
 
@@ -228,8 +234,10 @@ public final class ReportWriter {
       String wall =
           "wall time <b>" + duration(summary.get("seconds_this_process").getAsDouble()) + "</b>";
       double[] t = roundSeconds(dir.resolve("timings.jsonl"));
-      if (t[1] > 0) {
-        // Lines for rounds redone after a resume appear twice in timings.jsonl.
+      double self = summary.get("seconds_this_process").getAsDouble();
+      if (t[1] > 0 || t[2] > self + 1) {
+        // Rounds redone after a resume appear twice in timings.jsonl; and one process cannot
+        // spend longer in its rounds than its wall time.
         wall += " in the last process (resumed; rounds in all processes: " + duration(t[0]) + ")";
       }
       parts.add(wall);
@@ -262,25 +270,29 @@ public final class ReportWriter {
 
   /**
    * {sum over rounds of round and evaluation seconds (the last line of each round), number of
-   * rounds that appear more than once}.
+   * rounds that appear more than once, sum over all lines}.
    */
   private static double[] roundSeconds(Path timings) throws IOException {
     if (!Files.isRegularFile(timings)) {
-      return new double[] {0, 0};
+      return new double[] {0, 0, 0};
     }
     Map<Integer, Double> last = new TreeMap<>();
     int repeated = 0;
+    double all = 0;
     for (String line : Files.readAllLines(timings)) {
       if (line.isBlank()) {
         continue;
       }
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
       double s = num(o, "round_seconds") + num(o, "eval_seconds");
+      all += s;
       if (last.put(o.get("round").getAsInt(), s) != null) {
         repeated++;
       }
     }
-    return new double[] {last.values().stream().mapToDouble(Double::doubleValue).sum(), repeated};
+    return new double[] {
+      last.values().stream().mapToDouble(Double::doubleValue).sum(), repeated, all
+    };
   }
 
   private static double num(JsonObject o, String k) {

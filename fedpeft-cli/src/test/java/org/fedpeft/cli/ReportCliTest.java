@@ -160,6 +160,31 @@ class ReportCliTest {
     assertTrue(header.contains(commit.substring(0, Math.min(10, commit.length()))), header);
   }
 
+  /** After a --resume, the summary's wall time is only the last process's: the header says so. */
+  @Test
+  void reportWallTimeSaysWhenTheRunWasResumed() throws Exception {
+    Path run = ReportRuns.run();
+    for (String f :
+        List.of(
+            "metrics.jsonl", "config.json", "partition.json", "manifest.json", "summary.json")) {
+      Files.copy(run.resolve(f), tmp.resolve(f));
+    }
+    assertFalse(Files.readString(ReportWriter.write(tmp)).contains("resumed"), "no timings yet");
+    // Round 3 timed twice: the run was killed after round 3's metrics and before its checkpoint.
+    Files.writeString(
+        tmp.resolve("timings.jsonl"),
+        """
+        {"round":1,"round_seconds":40.0,"eval_seconds":0.0}
+        {"round":2,"round_seconds":40.0,"eval_seconds":0.0}
+        {"round":3,"round_seconds":40.0,"eval_seconds":5.0}
+        {"round":3,"round_seconds":40.0,"eval_seconds":5.0}
+        {"round":4,"round_seconds":40.0,"eval_seconds":0.0}
+        """);
+    String html = Files.readString(ReportWriter.write(tmp));
+    assertTrue(
+        html.contains("in the last process (resumed; rounds in all processes: 2 min 45 s)"), html);
+  }
+
   /** Metrics added to metrics.jsonl later (recall@k, say) get charts without code changes. */
   @Test
   void reportChartsEveryMetricInTheMetricsFile() throws Exception {
