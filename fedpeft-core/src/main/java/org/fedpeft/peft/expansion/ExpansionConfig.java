@@ -146,9 +146,9 @@ public record ExpansionConfig(
 
   /**
    * The position of each new block in an encoder of {@code layers} base blocks: the explicit list,
-   * or by default block k (k = 1..m) after base block floor(k L / m) - 1, i.e. one new block after
+   * or by default block k (k = 1..m) after base block ceil(k L / m) - 1, i.e. one new block after
    * every L/m base blocks, the last one on top (L = 6, m = 2: after blocks 2 and 5). With m > L
-   * several new blocks share a position and run one after the other.
+   * several new blocks share a position and run one after the other (L = 2, m = 4: 0, 0, 1, 1).
    *
    * @throws IllegalArgumentException if an explicit position is not a base block
    */
@@ -170,7 +170,7 @@ public record ExpansionConfig(
     }
     List<Integer> out = new ArrayList<>();
     for (int k = 1; k <= blocks; k++) {
-      out.add(Math.max(0, (int) ((long) k * layers / blocks) - 1));
+      out.add((int) ((long) k * layers + blocks - 1) / blocks - 1); // ceil(k L / m) - 1
     }
     return List.copyOf(out);
   }
