@@ -261,11 +261,24 @@ class SimulateCliTest {
   /**
    * Plain, and with sample-level DP-SGD (seeded noise, so it is reproducible), Poisson client
    * sampling and a budget: the per-client accountants, skipped rounds and declines must all resume
-   * exactly.
+   * exactly. And FedBE, whose block allocation depends on the coverage counts and label histograms
+   * in the server state.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"plain", "sample-dp"})
+  @ValueSource(strings = {"plain", "sample-dp", "fedbe"})
   void killedRunResumesToTheSameResult(String kind) throws Exception {
+    Path config = SimulateCliTest.config;
+    if (kind.equals("fedbe")) {
+      config = tmp.resolve("fedbe.toml");
+      Files.writeString(
+          config,
+          Files.readString(SimulateCliTest.config)
+              .replace(
+                  "rank = 4\ntargets = [\"query\", \"value\"]\n",
+                  "method = \"fedbe\"\nblocks = 2\n\n[server]\nstrategy = \"fedbe\"\n")
+              .replace("learning_rate = 5e-3\n", "learning_rate = 5e-3\nbudgets = \"0.5\"\n"));
+      assertTrue(Files.readString(config).contains("fedbe"), Files.readString(config));
+    }
     List<String> settings = new ArrayList<>();
     if (kind.equals("sample-dp")) {
       for (String kv :
@@ -288,6 +301,10 @@ class SimulateCliTest {
     CliRun.Result first = CliRun.run(args.toArray(new String[0]));
     assertEquals(0, first.code(), first.err());
     int rounds = Files.readAllLines(full.resolve("metrics.jsonl")).size();
+    if (kind.equals("fedbe")) {
+      String metrics = Files.readString(full.resolve("metrics.jsonl"));
+      assertTrue(metrics.contains("\"fedbe.blocks.client-"), "assignments recorded: " + metrics);
+    }
     assertTrue(rounds > 3, "the run must go past round 3 to be killed in it");
     if (kind.equals("sample-dp")) {
       String metrics = Files.readString(full.resolve("metrics.jsonl"));
@@ -347,7 +364,9 @@ class SimulateCliTest {
     for (String f :
         List.of(
             "metrics.jsonl",
-            "adapter/adapter_model.safetensors",
+            kind.equals("fedbe")
+                ? "adapter/adapter.safetensors"
+                : "adapter/adapter_model.safetensors",
             "adapter/head.safetensors",
             "checkpoint/state.safetensors")) {
       assertEquals(
