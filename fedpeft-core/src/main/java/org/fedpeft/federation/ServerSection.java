@@ -44,7 +44,7 @@ public record ServerSection(
               Type.STRING,
               "fedit",
               "aggregation: a registered strategy (fedpeft ships fedit, ffa-lora, fedex-lora,"
-                  + " fedavg)",
+                  + " fedavg, fedbe)",
               v -> StrategyRegistry.all().containsKey(v),
               "a registered strategy")
           .key(
