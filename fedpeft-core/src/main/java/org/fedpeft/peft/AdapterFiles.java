@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftNames;
@@ -60,7 +62,40 @@ public final class AdapterFiles {
       String baseModel,
       JsonObject extra)
       throws IOException {
-    Files.createDirectories(dir);
+    save(dir, adapter, headTensors, labels, baseModel, extra, folder -> {});
+  }
+
+  /**
+   * Like {@link #save(Path, Adapter, Map, List, String, JsonObject)}, with more files written by
+   * {@code more} into the same folder. The folder is replaced whole ({@link
+   * AtomicFiles#writeFolder}): a failure or crash part-way leaves the previous adapter folder as it
+   * was, never its LoRA weights next to a new head.
+   */
+  public static void save(
+      Path dir,
+      Adapter adapter,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra,
+      IOConsumer<Path> more)
+      throws IOException {
+    AtomicFiles.writeFolder(
+        dir,
+        folder -> {
+          writeInto(folder, adapter, headTensors, labels, baseModel, extra);
+          more.accept(folder);
+        });
+  }
+
+  private static void writeInto(
+      Path dir,
+      Adapter adapter,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra)
+      throws IOException {
     JsonObject fp = new JsonObject();
     fp.addProperty("head", "linear-on-mean-pool");
     JsonArray labelArray = new JsonArray();

@@ -339,11 +339,15 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
+    config = RunInputs.absolutePaths(config);
     Simulation s =
         new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
+    SimulationConfig c = config;
+    RunInputs.checkOrClose(s, () -> RunInputs.requireTestExamples(c, s.splits));
     AtomicFiles.writeString(out.resolve("config.json"), pretty(config.toJson()));
     s.writePartition();
     s.writeManifest();
+    RunInputs.recordFileHashes(out, config);
     Files.deleteIfExists(out.resolve("metrics.jsonl"));
     Files.deleteIfExists(out.resolve("timings.jsonl"));
     return s;
@@ -355,11 +359,16 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
-    SimulationConfig config = SimulationConfig.fromJson(Files.readString(cfgFile));
+    SimulationConfig config =
+        RunInputs.resolvedAgainst(SimulationConfig.fromJson(Files.readString(cfgFile)), out);
+    RunInputs.verifyFiles(out, config);
     Path cp = out.resolve(CHECKPOINT);
     if (!Files.isRegularFile(cp)) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
-      return new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
+      Simulation fresh =
+          new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
+      RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits));
+      return fresh;
     }
     ServerState saved = ServerState.load(cp);
     List<String> lines = new ArrayList<>();
@@ -382,6 +391,7 @@ public final class Simulation implements AutoCloseable {
             lines,
             log == null ? new CommunicationLog() : CommunicationLog.fromJson(log),
             local);
+    RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits));
     AtomicFiles.writeString(
         out.resolve("metrics.jsonl"), lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
     return s;
@@ -633,12 +643,20 @@ public final class Simulation implements AutoCloseable {
       extra.addProperty("rounds", state.round());
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
       AdapterFiles.save(
-          adapterDir, m.model().adapter(), head, splits.labels(), base.model().name(), extra);
-    }
-    if (!FedExLora.residuals(state).isEmpty()) {
-      org.fedpeft.io.Safetensors.write(
-          adapterDir.resolve("fedex_residual.safetensors"), FedExLora.residuals(state), Map.of());
+          adapterDir,
+          m.model().adapter(),
+          head,
+          splits.labels(),
+          base.model().name(),
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
