@@ -57,6 +57,7 @@ public final class RunFolder implements AutoCloseable {
   private final Path key;
   private final FileChannel channel;
   private final FileLock lock;
+  private boolean created;
   private boolean closed;
 
   private RunFolder(Path path, Path key, FileChannel channel, FileLock lock) {
@@ -87,7 +88,9 @@ public final class RunFolder implements AutoCloseable {
       } catch (FileAlreadyExistsException e) {
         continue;
       }
-      return claim(dir, command, false);
+      RunFolder f = claim(dir, command, false);
+      f.created = true;
+      return f;
     }
     throw new IOException(parent + ": could not create a new run folder named " + base + "-N");
   }
@@ -113,11 +116,16 @@ public final class RunFolder implements AutoCloseable {
         }
         Files.createDirectories(parent);
       }
+      boolean created = false;
       try {
         Files.createDirectory(dir);
+        created = true;
       } catch (FileAlreadyExistsException e) {
         // Another process created it just now; the lock below decides who owns it.
       }
+      RunFolder f = claim(dir, command, force);
+      f.created = created;
+      return f;
     }
     return claim(dir, command, force);
   }
@@ -366,6 +374,24 @@ public final class RunFolder implements AutoCloseable {
     replaced.writeOwner(command);
     AtomicFiles.deleteTree(aside);
     return replaced;
+  }
+
+  /**
+   * Releases the lock; a folder that this object created and that holds nothing but its lock file
+   * (the run failed before writing anything) is deleted first.
+   */
+  public void closeAndRemoveIfEmpty() throws IOException {
+    if (!closed && created && contentsOf(path).isEmpty()) {
+      Files.deleteIfExists(path.resolve(LOCK_FILE));
+      close();
+      try {
+        Files.deleteIfExists(path);
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        // Another process started writing into it after our lock went: it is theirs now.
+      }
+      return;
+    }
+    close();
   }
 
   /** Releases the lock (the lock file stays, recording the owner). */

@@ -5,16 +5,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.Sha256;
 
 /**
  * The input files of a simulation and their fingerprints, so that {@code --resume} continues on
@@ -88,7 +84,7 @@ final class RunInputs {
     JsonObject files = new JsonObject();
     for (String f : List.of(c.dataFile(), c.dataTest())) {
       if (!f.isEmpty()) {
-        files.addProperty(f, sha256(Path.of(f)));
+        files.addProperty(f, Sha256.of(Path.of(f)));
       }
     }
     data.add("files", files);
@@ -126,7 +122,7 @@ final class RunInputs {
                 + recorded
                 + ") and can only resume on it");
       }
-      String now = sha256(file);
+      String now = Sha256.of(file);
       if (!now.equals(recorded)) {
         throw new IllegalArgumentException(
             file
@@ -209,19 +205,5 @@ final class RunInputs {
       throw new IllegalArgumentException(manifestFile + ": not valid JSON: " + e.getMessage(), e);
     }
     return m.has("data") && m.get("data").isJsonObject() ? m.getAsJsonObject("data") : null;
-  }
-
-  /** The SHA-256 of a file's bytes, as lower-case hex. */
-  static String sha256(Path file) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }
