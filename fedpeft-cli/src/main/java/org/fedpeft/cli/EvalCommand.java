@@ -84,6 +84,9 @@ public final class EvalCommand implements Callable<Integer> {
             ? extra.get("seed").getAsLong()
             : null;
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
+    if (seed == null && recordedSeed != null) {
+      err.printf("split seed %d (recorded with the adapter)%n", recordedSeed);
+    }
     if (seed != null && recordedSeed != null && !seed.equals(recordedSeed)) {
       err.printf(
           "warning: --seed %d differs from the seed the adapter was trained with (%d)%s%n",

@@ -179,7 +179,11 @@ public final class TrainCommand implements Callable<Integer> {
       JsonObject run = new JsonObject();
       run.addProperty("command", "train");
       JsonArray args = new JsonArray();
-      spec.commandLine().getParseResult().originalArgs().forEach(args::add);
+      // The original arguments start with the top-level command line ("train" and anything
+      // before it); keep what follows the subcommand's name.
+      List<String> original = spec.commandLine().getParseResult().originalArgs();
+      int at = original.indexOf(spec.name());
+      original.subList(at + 1, original.size()).forEach(args::add);
       run.add("args", args);
       run.addProperty("cwd", Path.of("").toAbsolutePath().toString());
       runRecord = run; // written once the model and the data have loaded

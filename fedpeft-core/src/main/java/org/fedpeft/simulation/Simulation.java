@@ -152,6 +152,7 @@ public final class Simulation implements AutoCloseable {
             config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
             topts,
             seed);
+    RunInputs.requireTestExamples(config, splits);
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     Dataset train = splits.train();
     List<int[]> parts =
@@ -342,8 +343,6 @@ public final class Simulation implements AutoCloseable {
     config = RunInputs.absolutePaths(config);
     Simulation s =
         new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
-    SimulationConfig c = config;
-    RunInputs.checkOrClose(s, () -> RunInputs.requireTestExamples(c, s.splits));
     AtomicFiles.writeString(out.resolve("config.json"), pretty(config.toJson()));
     s.writePartition();
     s.writeManifest();
@@ -639,6 +638,7 @@ public final class Simulation implements AutoCloseable {
       JsonObject extra = new JsonObject();
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
       Map<String, HostTensor> head = new TreeMap<>();
