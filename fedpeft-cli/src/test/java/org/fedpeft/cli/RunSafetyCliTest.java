@@ -144,6 +144,18 @@ class RunSafetyCliTest {
     assertTrue(
         rest.contains("interrupted before round 1 was saved; fedpeft simulate --resume " + dir),
         rest);
+
+    // A resumed run holds the folder as firmly (reading the owner record must not drop the lock).
+    Child resumed = Child.startPaused(point, "simulate", "--resume", dir.toString());
+    try {
+      CliRun.Result second = CliRun.run("simulate", "--resume", dir.toString());
+      assertEquals(2, second.code(), second.err());
+      assertTrue(
+          second.err().contains("in use by another fedpeft process (pid " + resumed.pid()),
+          second.err());
+    } finally {
+      resumed.kill();
+    }
   }
 
   /**
@@ -547,6 +559,12 @@ class RunSafetyCliTest {
       Process kill =
           new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
       assertEquals(0, kill.waitFor(), "kill -INT failed");
+    }
+
+    /** Kills the process (SIGKILL) and waits for it. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor();
     }
 
     /** Reads the rest of the output until the process ends; returns all of it. */

@@ -20,8 +20,8 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -49,7 +49,13 @@ public final class RunFolder implements AutoCloseable {
   /** The lock and owner file inside every run folder. */
   public static final String LOCK_FILE = ".fedpeft.lock";
 
-  private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+  /**
+   * Folders held by this process, with the command holding each. The lock file of a held folder is
+   * never opened through another descriptor here: on POSIX systems closing any descriptor of a file
+   * drops every lock the process holds on it.
+   */
+  private static final Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
+
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
   private static final int MAX_ATTEMPTS = 100;
 
@@ -147,7 +153,7 @@ public final class RunFolder implements AutoCloseable {
     }
     RunFolder f = lock(dir, command);
     try {
-      String owner = ownerOf(dir);
+      String owner = f.owner();
       if (owner != null && !owner.equals(command)) {
         throw new RunFolderException(
             dir
@@ -175,12 +181,43 @@ public final class RunFolder implements AutoCloseable {
    * manifest.json}; null if it holds no recognisable run.
    */
   public static String ownerOf(Path dir) {
-    Path lockFile = dir.resolve(LOCK_FILE);
-    String owner = jsonString(lockFile, "command");
-    if (owner != null) {
-      return owner;
+    try {
+      String here = HELD_HERE.get(dir.toRealPath());
+      if (here != null) {
+        return here;
+      }
+    } catch (IOException e) {
+      return null;
     }
-    owner = jsonString(dir.resolve("summary.json"), "command");
+    String owner = jsonString(dir.resolve(LOCK_FILE), "command");
+    return owner != null ? owner : legacyOwnerOf(dir);
+  }
+
+  /** The owner of this (locked) folder, read through the lock's own channel. */
+  private String owner() throws IOException {
+    long size = channel.size();
+    if (size > 0 && size < 1 << 16) {
+      ByteBuffer b = ByteBuffer.allocate((int) size);
+      while (b.hasRemaining() && channel.read(b, b.position()) > 0) {
+        // Reads until the buffer is full or the end of the file.
+      }
+      try {
+        JsonObject o =
+            JsonParser.parseString(new String(b.array(), 0, b.position(), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        if (o.has("command") && o.get("command").isJsonPrimitive()) {
+          return o.get("command").getAsString();
+        }
+      } catch (RuntimeException e) {
+        // An unreadable record: fall back to what the folder holds.
+      }
+    }
+    return legacyOwnerOf(path);
+  }
+
+  /** The owner of a folder written before lock files existed, from what it holds. */
+  private static String legacyOwnerOf(Path dir) {
+    String owner = jsonString(dir.resolve("summary.json"), "command");
     if (owner != null) {
       return owner;
     }
@@ -209,7 +246,7 @@ public final class RunFolder implements AutoCloseable {
         f.writeOwner(command);
         return f;
       }
-      String owner = ownerOf(dir);
+      String owner = f.owner();
       if (owner == null) {
         throw new RunFolderException(
             dir
@@ -261,15 +298,24 @@ public final class RunFolder implements AutoCloseable {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Object dirKey = fileKey(dir);
       Path key = dir.toRealPath();
-      if (!HELD_HERE.add(key)) {
+      String holder = HELD_HERE.putIfAbsent(key, command);
+      if (holder != null) {
         throw new RunFolderException(
-            dir + " is in use by another run in this process (" + describeHolder(dir) + ")");
+            dir
+                + " is in use by another run in this process (pid "
+                + ProcessHandle.current().pid()
+                + ", fedpeft "
+                + holder
+                + ")");
       }
       FileChannel ch = null;
       try {
         ch =
             FileChannel.open(
-                dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                dir.resolve(LOCK_FILE),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         FileLock l;
         try {
           l = ch.tryLock();
@@ -369,7 +415,7 @@ public final class RunFolder implements AutoCloseable {
     close();
     HELD_HERE.remove(next.key);
     Path realKey = absolute.toRealPath();
-    HELD_HERE.add(realKey);
+    HELD_HERE.put(realKey, command);
     RunFolder replaced = new RunFolder(path, realKey, next.channel, next.lock);
     replaced.writeOwner(command);
     AtomicFiles.deleteTree(aside);
