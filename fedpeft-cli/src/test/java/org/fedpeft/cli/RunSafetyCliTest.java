@@ -125,7 +125,7 @@ class RunSafetyCliTest {
   @Test
   void sameOutWhileAnotherProcessRunsIsRefusedAndCtrlCSaysHowToResume() throws Exception {
     Path dir = tmp.resolve("busy");
-    String point = "round-1-before-checkpoint";
+    String point = "round-2-before-checkpoint";
     Child child = Child.startPaused(point, "simulate", config.toString(), "--out", dir.toString());
     try {
       CliRun.Result second = CliRun.run("simulate", config.toString(), "--out", dir.toString());
@@ -142,7 +142,11 @@ class RunSafetyCliTest {
     String rest = child.finish();
     assertEquals(130, child.exitCode(), rest);
     assertTrue(
-        rest.contains("interrupted before round 1 was saved; fedpeft simulate --resume " + dir),
+        rest.contains(
+            "interrupted: rounds 1 to 1 of 2 are saved in "
+                + dir.resolve("checkpoint")
+                + "; continue with: fedpeft simulate --resume "
+                + dir),
         rest);
 
     // A resumed run holds the folder as firmly (reading the owner record must not drop the lock).
@@ -401,6 +405,30 @@ class RunSafetyCliTest {
             data.toString());
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("head.safetensors: tensor " + key + " holds NaN"), r.err());
+    assertFalse(r.out().contains("NaN"), r.out());
+
+    // A finite but absurd bias overflows the log-probabilities: a non-finite loss is an error,
+    // not a result.
+    for (var e : head.entrySet()) {
+      float[] v = new float[e.getValue().data().length];
+      if (e.getKey().endsWith("bias")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] = i % 2 == 0 ? 3e38f : -3e38f;
+        }
+      }
+      e.setValue(new HostTensor(e.getValue().shape(), v));
+    }
+    Safetensors.write(headFile, head, Map.of("format", "pt"));
+    r =
+        CliRun.run(
+            "eval",
+            dir.resolve("adapter").toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString());
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("loss of " + dir.resolve("adapter") + " is "), r.err());
     assertFalse(r.out().contains("NaN"), r.out());
   }
 
