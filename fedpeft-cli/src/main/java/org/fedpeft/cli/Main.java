@@ -22,6 +22,14 @@ import picocli.CommandLine.Command;
       "Federated, parameter-efficient fine-tuning of small transformer language models.",
       "The model stays frozen; small adapters are trained and exchanged."
     },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:internal failure (a bug, a full disk, a non-finite result from finite inputs)",
+      "2:bad input: an option or value, a missing, malformed or corrupt file (data, model,"
+          + " adapter, checkpoint), a run folder in use or holding another run",
+      "130:interrupted (Ctrl-C); the message says what is saved and how to resume"
+    },
     subcommands = {
       TrainCommand.class,
       SimulateCommand.class,
