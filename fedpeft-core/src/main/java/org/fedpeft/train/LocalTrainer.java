@@ -242,16 +242,11 @@ public final class LocalTrainer {
   /**
    * Loss and accuracy on examples, in batches of similar length (sorted by token count, so little
    * padding is computed), without dropout or gradients.
-   *
-   * @throws IllegalArgumentException if {@code data} is empty (an accuracy over 0 examples is NaN)
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize) {
     double lossSum = 0;
     int correct = 0;
     int n = data.size();
-    if (n == 0) {
-      throw new IllegalArgumentException("nothing to evaluate: the evaluation set is empty");
-    }
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
       order[i] = i;
