@@ -19,21 +19,24 @@ import org.fedpeft.tensor.HostTensor;
  * The state of a {@code fedpeft train} run after a step, in one atomically written safetensors file
  * ({@code checkpoint/train-state.safetensors}): the adapter and head tensors ({@code model/}),
  * AdamW's moments and step count ({@code optimizer/}), and as metadata the step, the metrics lines
- * written so far and the partial logging window. Restoring it and training on from the next step
- * gives the bit-identical result of an uninterrupted run.
+ * written so far, the partial logging window and, for DP-SGD, the privacy accountant. Restoring it
+ * and training on from the next step gives the bit-identical result of an uninterrupted run
+ * (DP-SGD: the same batches and the exact privacy accounting, with fresh noise).
  *
  * @param step steps taken
  * @param model every adapter and head tensor
  * @param optimizer AdamW's state ({@link org.fedpeft.train.AdamW#state()})
  * @param metricLines metrics.jsonl up to this step
  * @param window the running sums of the logging window: loss, accuracy, steps
+ * @param accountant the DP-SGD accountant's state as JSON, or null without DP
  */
 record TrainCheckpoint(
     int step,
     Map<String, HostTensor> model,
     Map<String, HostTensor> optimizer,
     List<String> metricLines,
-    double[] window) {
+    double[] window,
+    String accountant) {
 
   static final String FILE = "checkpoint/train-state.safetensors";
   private static final String FORMAT = "fedpeft-train-checkpoint-1";
@@ -52,6 +55,9 @@ record TrainCheckpoint(
     meta.put("window_loss", Double.toString(window[0]));
     meta.put("window_accuracy", Double.toString(window[1]));
     meta.put("window_steps", Double.toString(window[2]));
+    if (accountant != null) {
+      meta.put("accountant", accountant);
+    }
     Safetensors.write(run.resolve(FILE), tensors, meta);
   }
 
@@ -93,7 +99,8 @@ record TrainCheckpoint(
                 Double.parseDouble(meta.get("window_loss")),
                 Double.parseDouble(meta.get("window_accuracy")),
                 Double.parseDouble(meta.get("window_steps"))
-              }));
+              },
+              meta.get("accountant")));
     } catch (RuntimeException e) {
       if (e instanceof UserInputException) {
         throw e;

@@ -87,7 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "Continue the interrupted train run in DIR from its last checkpoint, with the options"
               + " it started with (recorded in DIR/train.json); the result is bit-identical to an"
-              + " uninterrupted run. Not for DP-SGD runs, which keep no checkpoint.")
+              + " uninterrupted run (DP-SGD: same batches and exact privacy accounting, fresh"
+              + " noise).")
   Path resume;
 
   @Option(
@@ -96,7 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
       defaultValue = "50",
       description =
           "Save a checkpoint (DIR/checkpoint/train-state.safetensors) every N steps, for"
-              + " --resume; 0: none (default: ${DEFAULT-VALUE}). DP-SGD runs keep none.")
+              + " --resume; 0: none (default: ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
   @Option(
@@ -161,12 +162,6 @@ public final class TrainCommand implements Callable<Integer> {
       }
       try (RunGuard guard = RunGuard.resume(resume, "train", err)) {
         TrainCommand stored = stored(guard.path());
-        if (stored.dpNoise != null) {
-          throw new UserInputException(
-              guard.path()
-                  + " is a DP-SGD run (--dp-noise), which keeps no checkpoint (its noise cannot"
-                  + " be replayed), so it cannot be resumed; start it again");
-        }
         if (Files.exists(guard.path().resolve("summary.json"))) {
           throw new UserInputException(
               guard.path() + " holds a finished train run (summary.json); nothing to resume");
@@ -268,7 +263,6 @@ public final class TrainCommand implements Callable<Integer> {
     PrivacyBudget budget = null;
     if (dpNoise != null) {
       dpConfig = new DpSgd.Config(dpClip, dpNoise, cfg.batchSize());
-      budget = new PrivacyBudget(budgetEpsilon(), dpDelta);
     }
     String method = adapter.methodOrNull();
     Path dir = guard.path();
@@ -284,6 +278,20 @@ public final class TrainCommand implements Callable<Integer> {
     recordOrVerifyData(dir, splits, resuming);
     TrainCheckpoint checkpoint = resuming ? TrainCheckpoint.load(dir).orElse(null) : null;
     int firstStep = checkpoint == null ? 0 : checkpoint.step();
+    if (dpConfig != null) {
+      if (checkpoint != null && checkpoint.accountant() == null) {
+        throw new UserInputException(
+            dir.resolve(TrainCheckpoint.FILE)
+                + ": a DP-SGD run's checkpoint without its accountant");
+      }
+      budget =
+          new PrivacyBudget(
+              budgetEpsilon(),
+              dpDelta,
+              checkpoint == null
+                  ? new RdpAccountant()
+                  : RdpAccountant.fromJson(checkpoint.accountant()));
+    }
     savedStep = firstStep;
     if (resuming) {
       err.printf(Locale.ROOT, "resuming %s after step %d of %d%n", dir, firstStep, cfg.steps());
@@ -296,13 +304,12 @@ public final class TrainCommand implements Callable<Integer> {
         splits.train().size(),
         splits.validation().size(),
         splits.test().size());
-    boolean checkpoints = dpConfig == null && checkpointEvery > 0;
+    boolean checkpoints = checkpointEvery > 0;
     guard.onInterrupt(
         () -> {
           if (!checkpoints) {
-            return "interrupted: this run keeps no checkpoint ("
-                + (dpNoise != null ? "DP-SGD noise cannot be replayed" : "--checkpoint-every 0")
-                + "), so nothing of it is saved in "
+            return "interrupted: this run keeps no checkpoint (--checkpoint-every 0), so nothing"
+                + " of it is saved in "
                 + dir
                 + "; run the command again";
           }
@@ -364,6 +371,26 @@ public final class TrainCommand implements Callable<Integer> {
       bar.update(firstStep, "");
       // Running sums of the logging window: loss, accuracy, steps.
       double[] window = checkpoint == null ? new double[3] : checkpoint.window().clone();
+      PrivacyBudget accounted = budget;
+      java.util.function.BiConsumer<Integer, Integer> afterStep =
+          (step, total) -> {
+            if (checkpoints && step % checkpointEvery == 0 && step < total) {
+              PausePoint.reach("train-step-" + step + "-before-checkpoint");
+              try {
+                new TrainCheckpoint(
+                        step,
+                        m.state(),
+                        opt.state(),
+                        metrics.lines(),
+                        window.clone(),
+                        accounted == null ? null : accounted.accountant().toJson())
+                    .save(dir);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              savedStep = step;
+            }
+          };
       TrainListener listener =
           (step, total, loss, acc, lr) -> {
             window[0] += loss;
@@ -399,16 +426,7 @@ public final class TrainCommand implements Callable<Integer> {
               rec.put("examples", ev.examples());
               metrics.write(rec);
             }
-            if (checkpoints && step % checkpointEvery == 0 && step < total) {
-              PausePoint.reach("train-step-" + step + "-before-checkpoint");
-              try {
-                new TrainCheckpoint(step, m.state(), opt.state(), metrics.lines(), window.clone())
-                    .save(dir);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-              savedStep = step;
-            }
+            afterStep.accept(step, total);
           };
       int stepsTaken = cfg.steps();
       if (dpConfig == null) {
@@ -422,14 +440,17 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg,
                 opt,
                 budget,
-                (step, total, loss, acc, lr) ->
-                    bar.update(
-                        step,
-                        String.format(
-                            Locale.ROOT,
-                            "DP-SGD epsilon %.3f lr %.2e",
-                            spent.accountant().getEpsilon(spent.delta()),
-                            lr)));
+                (step, total, loss, acc, lr) -> {
+                  bar.update(
+                      step,
+                      String.format(
+                          Locale.ROOT,
+                          "DP-SGD epsilon %.3f lr %.2e",
+                          spent.accountant().getEpsilon(spent.delta()),
+                          lr));
+                  afterStep.accept(step, total);
+                },
+                firstStep);
         if (stepsTaken == 0) {
           double q = dpConfig.sampleRate(trainSet.size());
           double one =

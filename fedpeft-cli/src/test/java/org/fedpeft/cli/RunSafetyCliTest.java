@@ -520,6 +520,30 @@ class RunSafetyCliTest {
     }
   }
 
+  /**
+   * The same row for DP-SGD: a killed DP train resumes with the same batches and the exact privacy
+   * accounting (its noise is fresh, from SecureRandom, so the weights are not compared).
+   */
+  @Test
+  void interruptedDpTrainResumesWithExactAccounting() throws Exception {
+    Path killed = tmp.resolve("dp-train-killed");
+    String point = "train-step-10-before-checkpoint";
+    Child child =
+        Child.startPaused(
+            point,
+            trainArgs(killed, "--steps", "20", "--checkpoint-every", "5", "--dp-noise", "1.0"));
+    child.kill();
+    CliRun.Result r = CliRun.run("train", "--resume", killed.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("after step 5 of 20"), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(killed.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(20, summary.get("steps_taken").getAsInt());
+    double q = 8.0 / summary.get("train_examples").getAsInt();
+    double expected = new org.fedpeft.privacy.RdpAccountant().step(q, 1.0, 20).getEpsilon(1e-5);
+    assertEquals(expected, summary.get("epsilon").getAsDouble(), 1e-9 * expected);
+  }
+
   // ---- helpers ----
 
   private static Path copy(Path from, String name) throws IOException {
