@@ -36,10 +36,12 @@ import org.fedpeft.federation.FitInstructions;
  *
  * <p>Reconnection: when the stream cannot be opened or ends (server restart, network failure,
  * refusal), the node opens a new one after a backoff delay that grows with each consecutive failure
- * ({@link Backoff}) and starts again from the first delay once the server welcomed it. Work in
- * progress for a lost stream is interrupted: its reply could not be delivered, and the server has
- * already counted the node as failed for that request. A request the server cancels (its round
- * timed out) is interrupted too.
+ * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
+ * good only when closed, or when the server ends its stream because another process connected under
+ * the same identity (two processes must not take turns as one node). Work in progress for a lost
+ * stream is interrupted: its reply could not be delivered, and the server has already counted the
+ * node as failed for that request. A request the server cancels (its round timed out) is
+ * interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.
@@ -444,10 +446,26 @@ public final class ClientNode implements AutoCloseable {
         job.cancel(true);
       }
       work.clear();
+      Status status = t == null ? null : Status.fromThrowable(t);
+      if (status != null
+          && status.getCode() == Status.Code.ABORTED
+          && FederationServer.REPLACED.formatted(options.name()).equals(status.getDescription())) {
+        // Another process opened a stream under this node's identity: reconnecting would take it
+        // back and start a tug of war, so this node stops.
+        synchronized (lock) {
+          closed = true;
+        }
+        emit(
+            TransportEvent.Kind.DISCONNECTED,
+            0,
+            0,
+            reason + "; not reconnecting: another process holds identity '" + options.name() + "'");
+        return;
+      }
       if (welcomed) {
         emit(TransportEvent.Kind.DISCONNECTED, 0, 0, reason);
       } else {
-        Status.Code code = t == null ? null : Status.fromThrowable(t).getCode();
+        Status.Code code = status == null ? null : status.getCode();
         boolean refused =
             code == Status.Code.UNAUTHENTICATED
                 || code == Status.Code.PERMISSION_DENIED

@@ -150,6 +150,12 @@ public final class FederationServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The description of the status (ABORTED) that ends a node's stream when the same identity opens
+   * a new one; a {@link ClientNode} that receives it stops reconnecting.
+   */
+  static final String REPLACED = "node %s connected again on a new stream";
+
   /** How many finished request ids a stream remembers to tell duplicates from replays. */
   private static final int REMEMBERED_REQUESTS = 4096;
 
@@ -538,8 +544,7 @@ public final class FederationServer implements AutoCloseable {
         nodesLock.notifyAll();
       }
       if (previous != null) {
-        previous.end(
-            Status.ABORTED.withDescription("node " + id + " connected again on a new stream"));
+        previous.end(Status.ABORTED.withDescription(REPLACED.formatted(id)));
       }
       emit(TransportEvent.Kind.CONNECTED, id, 0, 0, "connected, run " + options.runId());
     }
@@ -695,8 +700,8 @@ public final class FederationServer implements AutoCloseable {
 
     /** Ends the stream from the server's side. */
     void end(Status status) {
-      lost(status.getDescription());
       sender.fail(status.asRuntimeException());
+      lost(status.getDescription());
     }
 
     private void lost(String reason) {
