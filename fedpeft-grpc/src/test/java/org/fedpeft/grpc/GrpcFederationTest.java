@@ -19,14 +19,11 @@ import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.ClientSampler;
 import org.fedpeft.federation.ClientUpdate;
 import org.fedpeft.federation.CommunicationLog;
-import org.fedpeft.federation.EvaluationReport;
 import org.fedpeft.federation.FedAvg;
 import org.fedpeft.federation.FederatedRound;
 import org.fedpeft.federation.FitInstructions;
 import org.fedpeft.federation.RoundReport;
-import org.fedpeft.federation.ServerOptimizer;
 import org.fedpeft.federation.ServerState;
-import org.fedpeft.federation.Strategy;
 import org.fedpeft.federation.StrategyOptions;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
@@ -38,45 +35,10 @@ class GrpcFederationTest {
 
   private static final Map<String, HostTensor> INITIAL = Map.of("w", vec(0.5f, -1, 2), "h", vec(1));
 
-  /** A timeout that only a client blocked for good reaches. */
-  private static final FederatedRound.Options OPTIONS =
-      new FederatedRound.Options(Duration.ofSeconds(60), 4, true);
+  private static final FederatedRound.Options OPTIONS = Rounds.OPTIONS;
 
   private static FedAvg strategy(int minClients) {
-    return new FedAvg(
-        StrategyOptions.defaults()
-            .withMinClients(minClients)
-            .withServerOptimizer(ServerOptimizer.fedAdam(0.1, 0.9, 0.99, 1e-3)));
-  }
-
-  /** Runs rounds and evaluations; returns the final state and every report as JSON lines. */
-  private static Result rounds(
-      Strategy strategy,
-      Map<String, ClientApp> apps,
-      int perRound,
-      int rounds,
-      CommunicationLog log)
-      throws InterruptedException {
-    List<String> lines = new ArrayList<>();
-    ServerState state = strategy.initialize(INITIAL);
-    try (FederatedRound driver =
-        new FederatedRound(strategy, apps, new ClientSampler(11, perRound), log, OPTIONS)) {
-      for (int r = 0; r < rounds; r++) {
-        RoundReport report = driver.run(state);
-        state = report.state();
-        lines.add(withoutTimes(report.toJson()));
-        EvaluationReport eval = driver.evaluate(state, List.copyOf(apps.keySet()));
-        lines.add(eval.toJson());
-      }
-    }
-    return new Result(state, lines);
-  }
-
-  private record Result(ServerState state, List<String> reports) {}
-
-  /** Wall times differ between runs; everything else in a report must not. */
-  private static String withoutTimes(String json) {
-    return json.replaceAll("\"(fit_seconds|seconds)\":[0-9.eE-]+", "\"$1\":0");
+    return Rounds.strategy(minClients);
   }
 
   private static ClientFailure failureOf(RoundReport r, String id) {
@@ -93,15 +55,16 @@ class GrpcFederationTest {
     local.put("b", adder("b", -2, 5));
     local.put("c", adder("c", 0.25f, 7));
     CommunicationLog directLog = new CommunicationLog();
-    Result direct = rounds(strategy(2), local, 2, 4, directLog);
+    Rounds.Result direct = Rounds.run(strategy(2), INITIAL, local, 2, 4, directLog);
 
     try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
       Events nodeEvents = new Events();
       local.forEach((id, app) -> net.node(id, app, nodeEvents));
       assertTrue(net.federation.awaitConnected(local.keySet(), Duration.ofMinutes(1)));
       CommunicationLog remoteLog = new CommunicationLog();
-      Result remote =
-          rounds(strategy(2), net.federation.clientApps(local.keySet()), 2, 4, remoteLog);
+      Rounds.Result remote =
+          Rounds.run(
+              strategy(2), INITIAL, net.federation.clientApps(local.keySet()), 2, 4, remoteLog);
       assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
       assertEquals(direct.reports(), remote.reports());
       assertEquals(directLog.entries(), remoteLog.entries());
