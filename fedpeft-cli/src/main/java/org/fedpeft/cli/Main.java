@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       EmbedCommand.class,
       InfoCommand.class,
+      CertsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
