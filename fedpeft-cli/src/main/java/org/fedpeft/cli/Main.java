@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       InfoCommand.class,
       CertsCommand.class,
+      TasksCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -71,7 +71,7 @@ public final class SimulateCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (listKeys) {
-      stdout.print(SimulationConfig.SCHEMA.markdown());
+      stdout.print(SimulationConfig.markdown());
       stdout.flush();
       return 0;
     }

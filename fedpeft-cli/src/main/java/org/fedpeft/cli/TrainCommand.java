@@ -238,6 +238,7 @@ public final class TrainCommand implements Callable<Integer> {
       AdapterFiles.save(
           adapterDir,
           a,
+          cfg.seed(),
           Adapter.Tensors.toHost(head.tensors()),
           splits.labels(),
           base.model().name(),
