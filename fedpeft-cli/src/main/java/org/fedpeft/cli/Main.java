@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       InfoCommand.class,
       CertsCommand.class,
+      ServerCommand.class,
+      ClientCommand.class,
       TasksCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -147,6 +148,8 @@ public final class ClientNode implements AutoCloseable {
   private int failures;
   private boolean started;
   private boolean closed;
+  private volatile String finishedReason;
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   /**
    * @param channel a channel to the server
@@ -183,6 +186,17 @@ public final class ClientNode implements AutoCloseable {
     scheduler.execute(this::connect);
   }
 
+  /**
+   * Waits until the server says the run is over ({@link FederationServer#finish}) or the node is
+   * closed.
+   *
+   * @return the server's reason if it finished the run, or null if the node was closed
+   */
+  public String awaitFinished() throws InterruptedException {
+    stopped.await();
+    return finishedReason;
+  }
+
   /** Whether the server has welcomed this node on the current stream. */
   public boolean isConnected() {
     synchronized (lock) {
@@ -203,6 +217,7 @@ public final class ClientNode implements AutoCloseable {
       current = null;
     }
     scheduler.shutdownNow();
+    stopped.countDown();
     if (s != null) {
       s.cancel("node " + options.name() + " is shutting down");
     }
@@ -298,6 +313,14 @@ public final class ClientNode implements AutoCloseable {
             job.cancel(true);
           }
           emit(TransportEvent.Kind.CANCELLED, f.requestId(), f.round(), f.text());
+        }
+        case DONE -> {
+          synchronized (lock) {
+            closed = true;
+          }
+          finishedReason = f.text();
+          emit(TransportEvent.Kind.FINISHED, 0, 0, "the server finished the run: " + f.text());
+          stopped.countDown();
         }
         case NOTICE ->
             emit(

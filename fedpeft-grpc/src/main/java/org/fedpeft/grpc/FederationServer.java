@@ -77,7 +77,8 @@ import org.fedpeft.federation.FitInstructions;
  * through the strategy's validation in the driver (names, shapes, finite values).
  *
  * <p>Serve it with {@link #service()} on any gRPC server: {@link Transport#startServer} for TCP
- * with mutual TLS, or an in-process server in tests.
+ * with mutual TLS, or an in-process server in tests. At the end of a run, {@link #finish} tells the
+ * nodes so; {@link #close} ends their streams without saying so, and they keep reconnecting.
  */
 public final class FederationServer implements AutoCloseable {
 
@@ -282,7 +283,28 @@ public final class FederationServer implements AutoCloseable {
     }
   }
 
-  /** Ends every node's stream; requests in flight fail. New streams are refused afterwards. */
+  /**
+   * Tells every connected node that the run is over (they stop reconnecting), ends their streams
+   * and refuses new ones. Requests in flight fail.
+   *
+   * @param reason what the nodes are told, e.g. {@code "the run completed 20 rounds"}
+   */
+  public void finish(String reason) {
+    List<Connection> all;
+    synchronized (nodesLock) {
+      closed = true;
+      all = new ArrayList<>(nodes.values());
+    }
+    for (Connection c : all) {
+      c.done(reason);
+    }
+    close();
+  }
+
+  /**
+   * Ends every node's stream as a crash would look to them (they keep trying to reconnect);
+   * requests in flight fail. New streams are refused afterwards.
+   */
   @Override
   public void close() {
     List<Connection> all;
@@ -696,6 +718,15 @@ public final class FederationServer implements AutoCloseable {
     public void onCompleted() {
       lost("the node closed its stream");
       sender.complete("the node closed its stream");
+    }
+
+    /** Tells the node the run is over and ends the stream normally. */
+    void done(String reason) {
+      sender.sendControl(
+          Frame.control(Frame.Type.DONE, options.runId(), 0, 0, Frame.Phase.NONE, reason));
+      emit(TransportEvent.Kind.FINISHED, identity, 0, 0, reason);
+      sender.complete("the run is over");
+      lost("the run is over: " + reason);
     }
 
     /** Ends the stream from the server's side. */

@@ -64,7 +64,9 @@ record Frame(
     /** server to node: stop working on a request (it timed out or was given up). */
     CANCEL,
     /** server to node: something the node sent was rejected; text is the reason. */
-    NOTICE
+    NOTICE,
+    /** server to node: the run is over, do not reconnect; text says why. */
+    DONE
   }
 
   /** What a request asks for. */

@@ -29,7 +29,9 @@ public record TransportEvent(Kind kind, String node, long requestId, int round, 
     /** A message was rejected (wrong round or run, duplicate, replay, oversized, out of order). */
     REJECTED,
     /** A request was given up by the server (the round driver's timeout) and the node told. */
-    CANCELLED
+    CANCELLED,
+    /** The server said the run is over (node side), or told a node so (server side). */
+    FINISHED
   }
 
   /** Checks that no field is null. */

@@ -531,4 +531,18 @@ class GrpcFederationTest {
       assertEquals(0, first.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
     }
   }
+
+  @Test
+  void finishingTheRunStopsTheNodes() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events nodeEvents = new Events();
+      ClientNode a = net.node("a", adder("a", 1, 1), nodeEvents);
+      assertTrue(net.federation.awaitConnected(1, Duration.ofMinutes(1)));
+      net.federation.finish("the run completed 3 rounds");
+      assertEquals("the run completed 3 rounds", a.awaitFinished());
+      nodeEvents.await(Events.is(TransportEvent.Kind.FINISHED, "a"));
+      net.serverEvents.await(Events.is(TransportEvent.Kind.FINISHED, "a"));
+      assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    }
+  }
 }
