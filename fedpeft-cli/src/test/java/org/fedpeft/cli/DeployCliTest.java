@@ -1,0 +1,149 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fedpeft certs}, {@code server} and three {@code client}s on 127.0.0.1 with mutual TLS, as
+ * a user runs them (in this JVM, each on its own thread), against {@code simulate} on the same
+ * config: the same metrics and the same adapter, byte for byte.
+ */
+@Timeout(600)
+class DeployCliTest {
+
+  @TempDir Path tmp;
+
+  private Path config() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
+    Path data = tmp.resolve("data.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
+    for (int i = 0; i < 96; i++) {
+      lines.add(
+          "{\"text\": \""
+              + topics[i % 4]
+              + " number "
+              + i
+              + "\", \"label\": \"t"
+              + (i % 4)
+              + "\"}");
+    }
+    Files.write(data, lines);
+    Path config = tmp.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 9
+        rounds = 2
+        clients = 3
+        clients_per_round = 2
+
+        [data]
+        file = "%s"
+        partition = "dirichlet:0.5"
+        max_eval = 24
+
+        [model]
+        name = "%s"
+
+        [adapter]
+        rank = 4
+        targets = ["query", "value"]
+
+        [client]
+        local_steps = 2
+        batch_size = 8
+        learning_rate = 5e-3
+        """
+            .formatted(
+                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+    return config;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void serverAndClientsOverMutualTlsEndLikeTheSimulation() throws Exception {
+    Path config = config();
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c =
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
+    assertEquals(0, c.code(), c.err());
+
+    String address = "127.0.0.1:" + freePort();
+    Path deployed = tmp.resolve("deployed");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Future<CliRun.Result> server =
+          pool.submit(
+              () ->
+                  CliRun.run(
+                      "server",
+                      config.toString(),
+                      "--out",
+                      deployed.toString(),
+                      "--listen",
+                      address,
+                      "--certs",
+                      certs.toString(),
+                      "--wait-seconds",
+                      "300"));
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      for (String id : List.of("client-0", "client-1", "client-2")) {
+        clients.add(
+            pool.submit(
+                () ->
+                    CliRun.run(
+                        "client",
+                        config.toString(),
+                        "--server",
+                        address,
+                        "--id",
+                        id,
+                        "--certs",
+                        certs.toString(),
+                        "--state",
+                        tmp.resolve("state-" + id).toString())));
+      }
+      CliRun.Result s = server.get(9, TimeUnit.MINUTES);
+      assertEquals(0, s.code(), s.err());
+      assertTrue(s.err().contains("mutual TLS"), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result r = f.get(1, TimeUnit.MINUTES);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("the run completed 2 rounds"), r.out());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(deployed.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
+    }
+  }
+}
