@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
@@ -189,6 +190,9 @@ public final class ServerCommand implements Callable<Integer> {
         stdout.printf(
             "report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
         federation.finish("the run completed " + summary.get("rounds").getAsInt() + " rounds");
+        // Let the transport deliver the nodes' last frames before it closes.
+        server.shutdown();
+        server.awaitTermination(10, TimeUnit.SECONDS);
       } finally {
         federation.close();
         server.shutdownNow();

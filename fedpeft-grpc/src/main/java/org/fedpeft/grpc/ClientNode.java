@@ -447,7 +447,7 @@ public final class ClientNode implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
-      ended("the stream failed: " + Status.fromThrowable(t), t);
+      ended("the stream failed: " + FederationServer.describe(Status.fromThrowable(t)), t);
     }
 
     @Override

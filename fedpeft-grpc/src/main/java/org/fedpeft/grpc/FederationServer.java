@@ -342,6 +342,12 @@ public final class FederationServer implements AutoCloseable {
     options.listener().accept(new TransportEvent(kind, node, request, round, detail));
   }
 
+  /** A status as its code and description, without the cause's stack trace. */
+  static String describe(Status status) {
+    return status.getCode()
+        + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+  }
+
   private static String describe(Frame.Phase phase, long requestId, int round) {
     return (phase == Frame.Phase.FIT ? "fit" : "evaluate")
         + " request "
@@ -711,7 +717,7 @@ public final class FederationServer implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
-      lost("the stream failed: " + Status.fromThrowable(t));
+      lost("the stream failed: " + describe(Status.fromThrowable(t)));
     }
 
     @Override
