@@ -15,13 +15,19 @@ import org.fedpeft.client.PeftClient;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskSplits;
+import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.federation.ClientUpdate;
+import org.fedpeft.federation.EvaluateInstructions;
+import org.fedpeft.federation.EvaluateResult;
+import org.fedpeft.federation.FitInstructions;
 import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.StrategyFactory;
+import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Command;
@@ -117,11 +123,25 @@ public final class ClientCommand implements Callable<Integer> {
               ClientStateStore.onDisk(state),
               StrategyFactory.sampleNoise(config, data.index()),
               config.threadsPerClient());
+      // A test can hold this process when it starts a round's training, to kill it there.
+      ClientApp app =
+          new ClientApp() {
+            @Override
+            public ClientUpdate fit(FitInstructions ins) {
+              PausePoint.reach("client-fit-round-" + ins.round());
+              return client.fit(ins);
+            }
+
+            @Override
+            public EvaluateResult evaluate(EvaluateInstructions ins) {
+              return client.evaluate(ins);
+            }
+          };
       ManagedChannel channel = Transport.channel(address.getHostString(), address.getPort(), tls);
       ClientNode node =
           new ClientNode(
               channel,
-              client,
+              app,
               ClientNode.Options.defaults(id)
                   .withListener(
                       e -> {

@@ -80,6 +80,15 @@ public final class ServerCommand implements Callable<Integer> {
       description = "Give up if the nodes have not connected by then (default: ${DEFAULT-VALUE}).")
   long waitSeconds;
 
+  @Option(
+      names = "--rejoin-wait-seconds",
+      defaultValue = "0",
+      description =
+          "After each round, wait up to this long for every node of the population to be"
+              + " connected again (restarted nodes rejoin before the next round is sampled);"
+              + " 0: go on at once (default: ${DEFAULT-VALUE}).")
+  long rejoinWaitSeconds;
+
   @Mixin NetworkOptions network;
 
   @Override
@@ -165,6 +174,18 @@ public final class ServerCommand implements Callable<Integer> {
                           line.get("accuracy") instanceof Double a
                               ? String.format(Locale.ROOT, ", accuracy %.4f", a)
                               : "");
+                      if (rejoinWaitSeconds > 0) {
+                        try {
+                          if (!federation.awaitConnected(
+                              ids, Duration.ofSeconds(rejoinWaitSeconds))) {
+                            err.printf(
+                                "after round %d: going on with %s connected%n",
+                                r.round(), federation.connectedNodes());
+                          }
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
                     }
 
                     @Override

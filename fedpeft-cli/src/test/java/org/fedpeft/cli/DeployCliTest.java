@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.fedpeft.simulation.PausePoint;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,5 +152,129 @@ class DeployCliTest {
       assertArrayEquals(
           Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
     }
+  }
+
+  /**
+   * A client process killed with SIGKILL while it trains in round 2 is a failed client of that
+   * round; restarted with the same state folder it rejoins (the server waits for it after each
+   * round) and the run completes. Done twice, the two runs end with the same adapter.
+   */
+  @Test
+  @Tag("slow")
+  void aClientKilledMidRoundRejoinsAndTheResultIsDeterministic() throws Exception {
+    Path config = config();
+    Path certs = tmp.resolve("certs");
+    assertEquals(
+        0,
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
+            .code());
+    Path first = killRun(config, certs, "one");
+    Path second = killRun(config, certs, "two");
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(first.resolve(f)), Files.readAllBytes(second.resolve(f)), f);
+    }
+  }
+
+  private Path killRun(Path config, Path certs, String name) throws Exception {
+    String address = "127.0.0.1:" + freePort();
+    Path out = tmp.resolve("killed-" + name);
+    String[] settings = {"--set", "rounds=3", "--set", "clients_per_round=3"};
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<String> serverArgs =
+          new ArrayList<>(
+              List.of(
+                  "server",
+                  config.toString(),
+                  "--out",
+                  out.toString(),
+                  "--listen",
+                  address,
+                  "--certs",
+                  certs.toString(),
+                  "--rejoin-wait-seconds",
+                  "300"));
+      serverArgs.addAll(List.of(settings));
+      Future<CliRun.Result> server =
+          pool.submit(() -> CliRun.run(serverArgs.toArray(new String[0])));
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      for (String id : List.of("client-0", "client-2")) {
+        clients.add(
+            pool.submit(() -> CliRun.run(clientArgs(config, certs, address, id, name, settings))));
+      }
+      // client-1 in its own process, held when round 2's training starts, then killed there
+      String point = "client-fit-round-2";
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Dai.djl.offline=true",
+                  "-D" + PausePoint.PROPERTY + "=" + point,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "org.fedpeft.cli.Main"));
+      command.addAll(List.of(clientArgs(config, certs, address, "client-1", name, settings)));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+      pb.redirectErrorStream(true);
+      Process p = pb.start();
+      StringBuilder log = new StringBuilder();
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        boolean paused = false;
+        String line;
+        while (!paused && (line = r.readLine()) != null) {
+          log.append(line).append('\n');
+          paused = line.contains(PausePoint.message(point));
+        }
+        assertTrue(paused, "client-1 never reached " + point + ":\n" + log);
+        p.destroyForcibly(); // SIGKILL on Linux
+        p.waitFor();
+      }
+      // restarted with the same state folder
+      clients.add(
+          pool.submit(
+              () -> CliRun.run(clientArgs(config, certs, address, "client-1", name, settings))));
+      CliRun.Result s = server.get(9, TimeUnit.MINUTES);
+      assertEquals(0, s.code(), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result r = f.get(1, TimeUnit.MINUTES);
+        assertEquals(0, r.code(), r.err());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(3, metrics.size());
+    JsonObject round2 = JsonParser.parseString(metrics.get(1)).getAsJsonObject();
+    assertEquals(2, round2.get("accepted").getAsInt(), metrics.get(1));
+    String reason =
+        round2.getAsJsonArray("failures").get(0).getAsJsonObject().get("reason").getAsString();
+    assertTrue(
+        reason.startsWith("fit threw NodeUnavailableException: node client-1 was lost before it"),
+        reason);
+    JsonObject round3 = JsonParser.parseString(metrics.get(2)).getAsJsonObject();
+    assertEquals(3, round3.get("accepted").getAsInt(), metrics.get(2));
+    return out;
+  }
+
+  private String[] clientArgs(
+      Path config, Path certs, String address, String id, String run, String[] settings) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "client",
+                config.toString(),
+                "--server",
+                address,
+                "--id",
+                id,
+                "--certs",
+                certs.toString(),
+                "--state",
+                tmp.resolve("state-" + run + "-" + id).toString()));
+    a.addAll(List.of(settings));
+    return a.toArray(new String[0]);
   }
 }
