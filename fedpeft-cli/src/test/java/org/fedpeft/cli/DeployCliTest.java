@@ -259,6 +259,100 @@ class DeployCliTest {
     return out;
   }
 
+  /**
+   * The server process killed with SIGKILL after round 2 is aggregated but before it is
+   * checkpointed; {@code server --resume} continues from round 1's checkpoint, the running clients
+   * reconnect by themselves, and the run ends with the simulation's adapter, byte for byte.
+   */
+  @Test
+  @Tag("slow")
+  void aKilledServerResumesAndTheClientsReconnect() throws Exception {
+    Path config = config();
+    String[] settings = {"--set", "rounds=3"};
+    Path simulated = tmp.resolve("simulated-3");
+    List<String> simArgs =
+        new ArrayList<>(List.of("simulate", config.toString(), "--out", simulated.toString()));
+    simArgs.addAll(List.of(settings));
+    assertEquals(0, CliRun.run(simArgs.toArray(new String[0])).code());
+    Path certs = tmp.resolve("certs");
+    assertEquals(
+        0,
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
+            .code());
+    String address = "127.0.0.1:" + freePort();
+    Path out = tmp.resolve("resumed");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      String point = "round-2-before-checkpoint";
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Dai.djl.offline=true",
+                  "-D" + PausePoint.PROPERTY + "=" + point,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "org.fedpeft.cli.Main",
+                  "server",
+                  config.toString(),
+                  "--out",
+                  out.toString(),
+                  "--listen",
+                  address,
+                  "--certs",
+                  certs.toString()));
+      command.addAll(List.of(settings));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+      pb.redirectErrorStream(true);
+      Process p = pb.start();
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      for (String id : List.of("client-0", "client-1", "client-2")) {
+        clients.add(
+            pool.submit(
+                () -> CliRun.run(clientArgs(config, certs, address, id, "resume", settings))));
+      }
+      StringBuilder log = new StringBuilder();
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        boolean paused = false;
+        String line;
+        while (!paused && (line = r.readLine()) != null) {
+          log.append(line).append('\n');
+          paused = line.contains(PausePoint.message(point));
+        }
+        assertTrue(paused, "the server never reached " + point + ":\n" + log);
+        p.destroyForcibly(); // SIGKILL on Linux
+        p.waitFor();
+      }
+      CliRun.Result s =
+          CliRun.run(
+              "server",
+              "--resume",
+              out.toString(),
+              "--listen",
+              address,
+              "--certs",
+              certs.toString());
+      assertEquals(0, s.code(), s.err());
+      assertTrue(s.err().contains("resuming " + out + " after round 1"), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result r = f.get(2, TimeUnit.MINUTES);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("the run completed 3 rounds"), r.out());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(out.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(out.resolve(f)), f);
+    }
+  }
+
   private String[] clientArgs(
       Path config, Path certs, String address, String id, String run, String[] settings) {
     List<String> a =
