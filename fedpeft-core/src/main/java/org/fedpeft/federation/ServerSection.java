@@ -9,7 +9,7 @@ import org.fedpeft.config.ConfigValues;
  * Config keys {@code server.*}: the aggregation strategy, the server optimiser and its
  * hyperparameters, aggregation weights, and when a round fails.
  *
- * @param strategy one of {@link #STRATEGIES}
+ * @param strategy a strategy registered in {@link StrategyRegistry}
  * @param optimizer one of {@link #OPTIMIZERS}
  * @param learningRate server learning rate, positive
  * @param momentum FedAvgM momentum, in [0, 1)
@@ -32,9 +32,6 @@ public record ServerSection(
     int minClients,
     double clientTimeoutSeconds) {
 
-  /** The aggregation strategies {@code server.strategy} accepts. */
-  public static final Set<String> STRATEGIES = Set.of("fedit", "ffa-lora", "fedex-lora", "fedavg");
-
   /** The server optimisers {@code server.optimizer} accepts. */
   public static final Set<String> OPTIMIZERS =
       Set.of("fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad");
@@ -46,9 +43,10 @@ public record ServerSection(
               "server.strategy",
               Type.STRING,
               "fedit",
-              "aggregation: fedit, ffa-lora, fedex-lora, fedavg",
-              v -> STRATEGIES.contains(v),
-              "one of fedit, ffa-lora, fedex-lora, fedavg")
+              "aggregation: a registered strategy (fedpeft ships fedit, ffa-lora, fedex-lora,"
+                  + " fedavg)",
+              v -> StrategyRegistry.all().containsKey(v),
+              "a registered strategy")
           .key(
               "server.optimizer",
               Type.STRING,

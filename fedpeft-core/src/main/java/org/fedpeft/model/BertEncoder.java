@@ -219,8 +219,15 @@ public final class BertEncoder implements AutoCloseable {
     // (frozen weights, inputs that require none), so they run as one TorchScript call each,
     // partly in place; for the base model (NONE) that is every block.
     int firstAdapted = hooks.firstAdaptedLayer();
+    boolean previousScripted = false;
     for (int layer = 0; layer < config.numLayers(); layer++) {
       boolean base = layer < firstAdapted && scriptedBlock != null;
+      if (!base && previousScripted) {
+        // Scripted blocks run in inference mode; autograd cannot save their output for the
+        // backward of the blocks above, but it can save a copy.
+        x = x.duplicate();
+      }
+      previousScripted = base;
       x =
           base
               ? scriptedBlock.apply(

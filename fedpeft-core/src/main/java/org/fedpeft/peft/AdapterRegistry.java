@@ -62,6 +62,25 @@ public final class AdapterRegistry {
     return m;
   }
 
+  /**
+   * The methods fedpeft-core itself ships (their classes come from the same jar or class folder as
+   * this registry), by name: what the project's generated docs list. Methods that other jars or a
+   * test class path register are left out.
+   */
+  public static synchronized Map<String, AdapterMethod> builtIn() {
+    loadOnce();
+    java.security.CodeSource own = AdapterRegistry.class.getProtectionDomain().getCodeSource();
+    Map<String, AdapterMethod> m = new TreeMap<>();
+    METHODS.forEach(
+        (name, method) -> {
+          java.security.CodeSource cs = method.getClass().getProtectionDomain().getCodeSource();
+          if (own == null || (cs != null && own.getLocation().equals(cs.getLocation()))) {
+            m.put(name, method);
+          }
+        });
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
   /** Registered methods by name, sorted. */
   public static synchronized Map<String, AdapterMethod> all() {
     loadOnce();

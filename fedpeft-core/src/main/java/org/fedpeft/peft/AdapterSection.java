@@ -141,7 +141,7 @@ public record AdapterSection(String method, Map<String, String> options) {
   }
 
   private static List<String> methodNames() {
-    return new ArrayList<>(new TreeMap<>(AdapterRegistry.all()).keySet());
+    return new ArrayList<>(AdapterRegistry.builtIn().keySet());
   }
 
   private static AdapterMethod lookUp(String method) {
