@@ -6,7 +6,10 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.client.ClientData;
@@ -67,9 +70,13 @@ public final class ClientCommand implements Callable<Integer> {
   @Option(
       names = "--id",
       required = true,
+      split = ",",
       paramLabel = "NAME",
-      description = "This client's id in the population (client-00, client-01, ...).")
-  String id;
+      description =
+          "This client's id in the population (client-0, client-1, ...; zero-padded for 10 or more"
+              + " clients). Several comma-separated ids host several clients in this process, each"
+              + " with its own stream and certificate (--certs holds client-NAME.crt for each).")
+  List<String> ids;
 
   @Option(
       names = "--state",
@@ -83,7 +90,17 @@ public final class ClientCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    TlsFiles tls = network.files(id);
+    if (new LinkedHashSet<>(ids).size() != ids.size()) {
+      throw new UserInputException("--id repeats a client: " + ids);
+    }
+    if (ids.size() > 1 && (network.ca != null || network.cert != null || network.key != null)) {
+      throw new UserInputException(
+          "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key");
+    }
+    Map<String, TlsFiles> tls = new LinkedHashMap<>();
+    for (String id : ids) {
+      tls.put(id, network.files(id));
+    }
     InetSocketAddress address;
     try {
       address = Transport.parseAddress(server);
@@ -103,68 +120,81 @@ public final class ClientCommand implements Callable<Integer> {
     }
     try (FrozenBase base = new FrozenBase(PretrainedModel.load(config.model()))) {
       Population population = Population.build(config, splits, base);
-      ClientData data =
-          population.clients().stream()
-              .filter(c -> c.id().equals(id))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new UserInputException(
-                          "no client '"
-                              + id
-                              + "' in this config's population of "
-                              + population.clients().size()
-                              + " (client-00 ...)"));
+      Map<String, ClientData> byId = new LinkedHashMap<>();
+      population.clients().forEach(c -> byId.put(c.id(), c));
+      for (String id : ids) {
+        if (!byId.containsKey(id)) {
+          throw new UserInputException(
+              "no client '"
+                  + id
+                  + "' in this config's population of "
+                  + byId.size()
+                  + " ("
+                  + population.clients().get(0).id()
+                  + " ... "
+                  + population.clients().get(byId.size() - 1).id()
+                  + ")");
+        }
+      }
       Files.createDirectories(state);
-      PeftClient client =
-          new PeftClient(
-              data,
-              new ClientModels(base),
-              ClientStateStore.onDisk(state),
-              StrategyFactory.sampleNoise(config, data.index()),
-              config.threadsPerClient());
-      // A test can hold this process when it starts a round's training, to kill it there.
-      ClientApp app =
-          new ClientApp() {
-            @Override
-            public ClientUpdate fit(FitInstructions ins) {
-              PausePoint.reach("client-fit-round-" + ins.round());
-              return client.fit(ins);
-            }
-
-            @Override
-            public EvaluateResult evaluate(EvaluateInstructions ins) {
-              return client.evaluate(ins);
-            }
-          };
-      ManagedChannel channel = Transport.channel(address.getHostString(), address.getPort(), tls);
-      ClientNode node =
-          new ClientNode(
-              channel,
-              app,
-              ClientNode.Options.defaults(id)
-                  .withListener(
-                      e -> {
-                        synchronized (err) {
-                          err.println("network: " + e);
-                        }
-                      }));
-      Thread hook = new Thread(node::close, "fedpeft-client-shutdown");
+      ClientModels models = new ClientModels(base);
+      ClientStateStore store = ClientStateStore.onDisk(state);
+      List<ClientNode> nodes = new ArrayList<>();
+      List<ManagedChannel> channels = new ArrayList<>();
+      Thread hook =
+          new Thread(
+              () -> {
+                synchronized (nodes) {
+                  nodes.forEach(ClientNode::close);
+                }
+              },
+              "fedpeft-client-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
-        err.printf(
-            "client %s: %d training and %d held-out examples; connecting to %s (%s)%n",
-            id,
-            data.train().size(),
-            data.holdout().size(),
-            server,
-            tls == null ? "PLAINTEXT" : "mutual TLS");
-        node.start();
-        String finished = node.awaitFinished();
-        spec.commandLine().getOut().println("client " + id + ": " + finished);
+        for (String id : ids) {
+          ClientData data = byId.get(id);
+          PeftClient client =
+              new PeftClient(
+                  data,
+                  models,
+                  store,
+                  StrategyFactory.sampleNoise(config, data.index()),
+                  config.threadsPerClient());
+          ManagedChannel channel =
+              Transport.channel(address.getHostString(), address.getPort(), tls.get(id));
+          channels.add(channel);
+          ClientNode node =
+              new ClientNode(
+                  channel,
+                  pausable(client),
+                  ClientNode.Options.defaults(id)
+                      .withListener(
+                          e -> {
+                            synchronized (err) {
+                              err.println("network: " + e);
+                            }
+                          }));
+          synchronized (nodes) {
+            nodes.add(node);
+          }
+          err.printf(
+              "client %s: %d training and %d held-out examples; connecting to %s (%s)%n",
+              id,
+              data.train().size(),
+              data.holdout().size(),
+              server,
+              tls.get(id) == null ? "PLAINTEXT" : "mutual TLS");
+          node.start();
+        }
+        for (int i = 0; i < ids.size(); i++) {
+          String finished = nodes.get(i).awaitFinished();
+          spec.commandLine().getOut().println("client " + ids.get(i) + ": " + finished);
+        }
       } finally {
-        node.close();
-        channel.shutdownNow();
+        synchronized (nodes) {
+          nodes.forEach(ClientNode::close);
+        }
+        channels.forEach(ManagedChannel::shutdownNow);
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
@@ -173,5 +203,21 @@ public final class ClientCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** A test can hold this process when a round's training starts, to kill it there. */
+  private static ClientApp pausable(PeftClient client) {
+    return new ClientApp() {
+      @Override
+      public ClientUpdate fit(FitInstructions ins) {
+        PausePoint.reach("client-fit-round-" + ins.round());
+        return client.fit(ins);
+      }
+
+      @Override
+      public EvaluateResult evaluate(EvaluateInstructions ins) {
+        return client.evaluate(ins);
+      }
+    };
   }
 }

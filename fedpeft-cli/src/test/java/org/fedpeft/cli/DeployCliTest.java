@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fedpeft certs}, {@code server} and three {@code client}s on 127.0.0.1 with mutual TLS, as
- * a user runs them (in this JVM, each on its own thread), against {@code simulate} on the same
- * config: the same metrics and the same adapter, byte for byte.
+ * {@code fedpeft certs}, {@code server} and three clients (two {@code client} commands, one hosting
+ * two clients) on 127.0.0.1 with mutual TLS, as a user runs them (in this JVM, each on its own
+ * thread), against {@code simulate} on the same config: the same metrics and the same adapter, byte
+ * for byte.
  */
 @Timeout(600)
 class DeployCliTest {
@@ -118,7 +119,8 @@ class DeployCliTest {
                       "--wait-seconds",
                       "300"));
       List<Future<CliRun.Result>> clients = new ArrayList<>();
-      for (String id : List.of("client-0", "client-1", "client-2")) {
+      // client-0 alone, client-1 and client-2 hosted by one process
+      for (String id : List.of("client-0", "client-1,client-2")) {
         clients.add(
             pool.submit(
                 () ->
@@ -132,7 +134,7 @@ class DeployCliTest {
                         "--certs",
                         certs.toString(),
                         "--state",
-                        tmp.resolve("state-" + id).toString())));
+                        tmp.resolve("state").toString())));
       }
       CliRun.Result s = server.get(9, TimeUnit.MINUTES);
       assertEquals(0, s.code(), s.err());
