@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.FrozenShared;
@@ -117,6 +118,7 @@ public final class Simulation implements AutoCloseable {
       AdapterRegistry.get(method).validate(adapterOptions);
     }
     TaskSplits splits = Population.loadSplits(config);
+    RunInputs.requireTestExamples(config, splits);
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     this.population = Population.build(config, splits, base);
     long seed = config.seed();
@@ -173,10 +175,12 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
+    config = RunInputs.absolutePaths(config);
     Simulation s = new Simulation(config, out, null);
     s.recorder.start(config);
     s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
     s.recorder.writeManifest(config, s.population, s.base);
+    RunInputs.recordFileHashes(out, config);
     return s;
   }
 
@@ -186,12 +190,17 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
-    SimulationConfig config = SimulationConfig.fromJson(Files.readString(cfgFile));
+    SimulationConfig config =
+        RunInputs.resolvedAgainst(SimulationConfig.fromJson(Files.readString(cfgFile)), out);
+    RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
-      return new Simulation(config, out, null);
+      Simulation fresh = new Simulation(config, out, null);
+      RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
+      return fresh;
     }
     Simulation s = new Simulation(config, out, RunCheckpoint.load(out));
+    RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     s.recorder.rewriteMetrics();
     return s;
   }
@@ -227,17 +236,30 @@ public final class Simulation implements AutoCloseable {
 
   /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
+    return run(
+        listener,
+        c ->
+            new PeftClient(
+                c,
+                clientModels,
+                localState,
+                StrategyFactory.sampleNoise(config, c.index()),
+                config.threadsPerClient()));
+  }
+
+  /**
+   * Runs the remaining rounds with the given clients instead of this process's {@link PeftClient}s:
+   * a network server passes one remote node per client of the population. Everything else (the
+   * strategy, sampling, evaluation, metrics, checkpoints, summary) is as in {@link #run(Listener)}.
+   *
+   * @param clients the client app standing for each client of the population
+   */
+  public JsonObject run(Listener listener, Function<ClientData, ClientApp> clients)
+      throws IOException, InterruptedException {
     Engines.gradModeOffOnThisThread();
     Map<String, ClientApp> apps = new TreeMap<>();
     for (ClientData c : population.clients()) {
-      apps.put(
-          c.id(),
-          new PeftClient(
-              c,
-              clientModels,
-              localState,
-              StrategyFactory.sampleNoise(config, c.index()),
-              config.threadsPerClient()));
+      apps.put(c.id(), clients.apply(c));
     }
     ClientSampler sampler =
         config.poissonSampling()
@@ -458,10 +480,12 @@ public final class Simulation implements AutoCloseable {
       JsonObject extra = new JsonObject();
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
       AdapterFiles.save(
           adapterDir,
           m.model().adapter(),
@@ -469,11 +493,13 @@ public final class Simulation implements AutoCloseable {
           head,
           splits.labels(),
           base.model().name(),
-          extra);
-    }
-    if (!FedExLora.residuals(state).isEmpty()) {
-      org.fedpeft.io.Safetensors.write(
-          adapterDir.resolve("fedex_residual.safetensors"), FedExLora.residuals(state), Map.of());
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
