@@ -96,20 +96,39 @@ public final class ServerCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     TlsFiles tls = network.files(null);
-    Simulation sim;
+    RunGuard guard;
+    SimulationConfig cfg = null;
     try {
       if (resume != null) {
         if (configFile != null || !overrides.isEmpty() || out != null) {
           throw new UserInputException("--resume takes only the run folder");
         }
-        sim = Simulation.resume(resume);
-        err.printf("resuming %s after round %d%n", resume, sim.completedRounds());
+        guard = RunGuard.resume(resume, "server", err);
       } else {
         if (configFile != null && !Files.isRegularFile(configFile)) {
           throw new UserInputException(configFile + ": no such config file");
         }
-        SimulationConfig cfg = SimulationConfig.load(configFile, overrides);
-        sim = Simulation.create(cfg, out != null ? out : TrainCommand.defaultOut("server"));
+        cfg = SimulationConfig.load(configFile, overrides);
+        guard = RunGuard.newRun(out, "server", false, err);
+      }
+    } catch (ConfigException | DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    try (guard) {
+      return serve(guard, cfg, tls, stdout, err);
+    }
+  }
+
+  private Integer serve(
+      RunGuard guard, SimulationConfig cfg, TlsFiles tls, PrintWriter stdout, PrintWriter err)
+      throws Exception {
+    Simulation sim;
+    try {
+      if (cfg == null) {
+        sim = Simulation.resume(guard.path());
+        err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
+      } else {
+        sim = Simulation.create(cfg, guard.path());
       }
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);
