@@ -216,12 +216,13 @@ public final class LocalTrainer {
   }
 
   /**
-   * Padded tokens (sequences x longest sequence) an evaluation batch may hold by default: that of a
-   * 16 x 128 training batch. Without gradients, the encoder's intermediates live until the batch
-   * ends, so the peak memory of an evaluation grows with the batch's padded size; batches of 64
-   * long sequences (8,192 tokens) held about 1.3 GB for MiniLM.
+   * Padded tokens (sequences x longest sequence) an evaluation batch may hold by default. Without
+   * gradients the encoder's intermediates still live until the batch ends, so an evaluation's peak
+   * memory grows with the batch's padded size, and simulated clients may evaluate two at a time:
+   * fixed batches of 64 sorted by length put the longest sequences together and were the peak of
+   * the README main run (docs/benchmarks.md).
    */
-  public static final int EVAL_TOKEN_BUDGET = 2048;
+  public static final int EVAL_TOKEN_BUDGET = 1024;
 
   /**
    * Loss and accuracy on examples, in batches of similar length (sorted by token count, so little
