@@ -17,8 +17,8 @@ public final class DataOptions {
       paramLabel = "TASK",
       defaultValue = Tasks.NOUN_TOPIC,
       description =
-          "A bundled task: wordnet-noun-topic, wordnet-verb-topic, wordnet-pos,"
-              + " wordnet-sense-retrieval (default: ${DEFAULT-VALUE}). Ignored with --data.")
+          "A task spec, see 'fedpeft tasks list' (default: ${DEFAULT-VALUE}); several joined by"
+              + " + make a multi-task dataset. Ignored with --data.")
   String task;
 
   @Option(

@@ -8,10 +8,14 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * The documented keys of a config file: type, default, description and a check. Values from a file
- * and {@code --set KEY=VALUE} overrides are merged, typed and validated here; unknown keys and bad
- * values are rejected with the key named. Keys under an open prefix (such as {@code adapter.}) pass
- * through as strings for a plugin to validate.
+ * The documented keys of a config: name, type, default, meaning and a check. Values from a file and
+ * {@code --set KEY=VALUE} overrides are merged, typed and checked by {@link #resolve}; string
+ * options such as an adapter method's {@code rank=8} are read by {@link #readOptions}. Unknown keys
+ * and bad values are rejected naming the key and where its value came from; an unknown key gets the
+ * nearest known keys ({@link NearestKeys}). Keys under an open prefix (such as {@code adapter.})
+ * pass through as strings for a plugin to check. {@link #markdown} documents the keys.
+ *
+ * <p>Sections of a larger config each declare their own schema; {@link #concat} joins them.
  */
 public final class ConfigSchema {
 
@@ -25,7 +29,14 @@ public final class ConfigSchema {
     STRING_LIST
   }
 
-  /** One documented key. */
+  /**
+   * One documented key.
+   *
+   * @param defaultValue Integer, Long, Double, Boolean, String or List of String as {@code type};
+   *     null for none (the key is then absent unless set)
+   * @param check accepts or rejects a value of the key's Java type
+   * @param rule what {@code check} accepts, in words (for errors and docs), or empty
+   */
   public record Key(
       String name,
       Type type,
@@ -36,6 +47,7 @@ public final class ConfigSchema {
 
   private final Map<String, Key> keys = new LinkedHashMap<>();
   private final List<String> openPrefixes = new ArrayList<>();
+  private String unknownKeyHint = "";
 
   /** Adds a key; {@code rule} describes what {@code check} accepts (for errors and docs). */
   public ConfigSchema key(
@@ -45,6 +57,9 @@ public final class ConfigSchema {
       String description,
       Predicate<Object> check,
       String rule) {
+    if (keys.containsKey(name)) {
+      throw new IllegalStateException("config key " + name + " is declared twice");
+    }
     keys.put(name, new Key(name, type, def, description, check, rule));
     return this;
   }
@@ -57,42 +72,159 @@ public final class ConfigSchema {
   /** Keys starting with {@code prefix} (e.g. {@code "adapter."}) are passed through as strings. */
   public ConfigSchema open(String prefix, String description) {
     openPrefixes.add(prefix);
-    keys.put(prefix + "*", new Key(prefix + "*", Type.STRING, null, description, v -> true, ""));
+    return key(prefix + "*", Type.STRING, null, description);
+  }
+
+  /**
+   * Text added to an unknown-key error when no known key is near, e.g. {@code "every key: fedpeft
+   * simulate --list-keys"}.
+   */
+  public ConfigSchema unknownKeyHint(String hint) {
+    this.unknownKeyHint = hint;
     return this;
   }
 
+  /** The keys of {@code parts} in order, with their open prefixes; a key declared twice throws. */
+  public static ConfigSchema concat(ConfigSchema... parts) {
+    ConfigSchema all = new ConfigSchema();
+    for (ConfigSchema p : parts) {
+      for (Key k : p.keys.values()) {
+        all.key(k.name(), k.type(), k.defaultValue(), k.description(), k.check(), k.rule());
+      }
+      all.openPrefixes.addAll(p.openPrefixes);
+    }
+    return all;
+  }
+
+  /** The keys in declaration order; an open prefix appears as {@code prefix*}. */
   public Map<String, Key> keys() {
     return keys;
   }
 
+  /** The key of that name; throws if the schema has none. */
+  public Key get(String name) {
+    Key k = keys.get(name);
+    if (k == null) {
+      throw new IllegalArgumentException("no config key " + name);
+    }
+    return k;
+  }
+
   /**
-   * Merges file values (typed by the TOML reader) and string overrides, applies defaults and checks
-   * every value.
-   *
-   * @param source names the file in errors
+   * Throws a {@link ConfigException} naming the key, the value and the rule if {@code value} fails
+   * the key's check (for records that validate in their constructor).
    */
-  public Map<String, Object> resolve(
-      Map<String, Object> fileValues, Map<String, String> overrides, String source) {
+  public void require(String name, Object value) {
+    Key k = get(name);
+    if (!k.check().test(value)) {
+      throw new ConfigException(name + " = " + value + " is invalid: " + k.rule());
+    }
+  }
+
+  /**
+   * Merges a source's values and {@code --set} overrides (which win), applies defaults and checks
+   * every value. A {@link Type#STRING_LIST} override is split at commas. Errors name the key and
+   * the file and line (or {@code --set}) of the offending value.
+   */
+  public ConfigValues resolve(ConfigSource file, Map<String, String> overrides) {
     Map<String, Object> out = new TreeMap<>();
+    Map<String, String> origins = new TreeMap<>();
     for (Key k : keys.values()) {
       if (k.defaultValue() != null) {
         out.put(k.name(), k.defaultValue());
       }
     }
-    for (var e : fileValues.entrySet()) {
-      out.put(e.getKey(), coerce(e.getKey(), e.getValue(), source));
+    for (var e : file.values().entrySet()) {
+      String where = file.where(e.getKey());
+      out.put(e.getKey(), coerce(e.getKey(), e.getValue(), where));
+      origins.put(e.getKey(), where);
     }
     for (var e : overrides.entrySet()) {
       out.put(e.getKey(), coerce(e.getKey(), parseOverride(e.getKey(), e.getValue()), "--set"));
+      origins.put(e.getKey(), "--set");
     }
     for (var e : out.entrySet()) {
       Key k = keys.get(e.getKey());
       if (k != null && !k.check().test(e.getValue())) {
         throw new ConfigException(
-            source + ": " + e.getKey() + " = " + e.getValue() + " is invalid: " + k.rule());
+            origins.getOrDefault(e.getKey(), "default")
+                + ": "
+                + e.getKey()
+                + " = "
+                + e.getValue()
+                + " is invalid: "
+                + k.rule());
       }
     }
-    return out;
+    return new ConfigValues(out, origins);
+  }
+
+  /**
+   * Reads string options ({@code rank=8}, {@code targets=query+value}), as an adapter method gets
+   * them: each is typed and checked, absent ones take their default. A {@link Type#STRING_LIST}
+   * option is split at '+' or ';'. Errors start with {@code owner} and name the option; an unknown
+   * option gets the nearest known ones.
+   *
+   * @throws IllegalArgumentException for an unknown option or a bad value
+   */
+  public ConfigValues readOptions(Map<String, String> options, String owner) {
+    Map<String, Object> out = new TreeMap<>();
+    Map<String, String> origins = new TreeMap<>();
+    for (Key k : keys.values()) {
+      if (k.defaultValue() != null) {
+        out.put(k.name(), k.defaultValue());
+      }
+    }
+    for (var e : options.entrySet()) {
+      String name = e.getKey();
+      if (!keys.containsKey(name)) {
+        String near = NearestKeys.didYouMean(name, keys.keySet(), "'");
+        throw new ConfigException(
+            owner
+                + ": unknown option '"
+                + name
+                + "'"
+                + (near.isEmpty() ? " (options: " + String.join(", ", keys.keySet()) + ")" : near));
+      }
+      out.put(name, readOption(name, e.getValue(), owner + ": option '" + name + "'"));
+      origins.put(name, owner);
+    }
+    return new ConfigValues(out, origins);
+  }
+
+  /**
+   * Types and checks one string option as {@link #readOptions} does.
+   *
+   * @param what names the option in errors, e.g. {@code "lora: option 'rank'"}
+   * @throws IllegalArgumentException {@code what} and the value, if it has the wrong type or fails
+   *     the check
+   */
+  public Object readOption(String name, String raw, String what) {
+    Key k = get(name);
+    Object v =
+        switch (k.type()) {
+          case INT -> StringValues.toInt(raw, what);
+          case LONG -> StringValues.toLong(raw, what);
+          case DOUBLE -> StringValues.toDouble(raw, what);
+          case BOOLEAN -> StringValues.toBoolean(raw, what);
+          case STRING -> raw;
+          case STRING_LIST -> splitList(raw, "[+;]");
+        };
+    if (!k.check().test(v)) {
+      throw new ConfigException(what + " = " + raw + " is invalid: " + k.rule());
+    }
+    return v;
+  }
+
+  /** The non-blank, stripped parts of {@code raw} between matches of {@code separators}. */
+  public static List<String> splitList(String raw, String separators) {
+    List<String> list = new ArrayList<>();
+    for (String s : raw.split(separators)) {
+      if (!s.isBlank()) {
+        list.add(s.strip());
+      }
+    }
+    return List.copyOf(list);
   }
 
   private Object parseOverride(String key, String raw) {
@@ -100,16 +232,10 @@ public final class ConfigSchema {
     if (k == null || k.type() != Type.STRING_LIST) {
       return raw;
     }
-    List<Object> list = new ArrayList<>();
-    for (String s : raw.split(",")) {
-      if (!s.isBlank()) {
-        list.add(s.strip());
-      }
-    }
-    return list;
+    return splitList(raw, ",");
   }
 
-  private Object coerce(String key, Object v, String source) {
+  private Object coerce(String key, Object v, String where) {
     Key k = keys.get(key);
     if (k == null) {
       for (String p : openPrefixes) {
@@ -119,15 +245,15 @@ public final class ConfigSchema {
               : String.valueOf(v);
         }
       }
+      String near = NearestKeys.didYouMean(key, keys.keySet(), "\"");
       throw new ConfigException(
-          source
+          where
               + ": unknown key \""
               + key
-              + "\" (known keys: "
-              + String.join(", ", keys.keySet())
-              + ")");
+              + "\""
+              + (near.isEmpty() && !unknownKeyHint.isEmpty() ? " (" + unknownKeyHint + ")" : near));
     }
-    String bad = source + ": " + key + " must be " + describe(k.type()) + ", got " + v;
+    String bad = where + ": " + key + " must be " + describe(k.type()) + ", got " + v;
     try {
       return switch (k.type()) {
         case INT -> {
@@ -195,7 +321,13 @@ public final class ConfigSchema {
 
   /** A Markdown table of the keys, for docs and {@code --help}. */
   public String markdown() {
-    StringBuilder b = new StringBuilder("| key | type | default | meaning |\n|---|---|---|---|\n");
+    return markdown("key");
+  }
+
+  /** A Markdown table of the keys whose first column is headed {@code keyHeader}. */
+  public String markdown(String keyHeader) {
+    StringBuilder b =
+        new StringBuilder("| " + keyHeader + " | type | default | meaning |\n|---|---|---|---|\n");
     for (Key k : keys.values()) {
       b.append("| `")
           .append(k.name())

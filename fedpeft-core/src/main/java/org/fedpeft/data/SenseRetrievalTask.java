@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.fedpeft.random.SeededRandom;
 
@@ -37,7 +38,7 @@ import org.fedpeft.random.SeededRandom;
  * caps do. Polysemy makes it a real retrieval problem: "dog" is in seven noun synsets.
  */
 final class SenseRetrievalTask implements Task {
-  static final String NAME = "wordnet-sense-retrieval";
+  static final String NAME = Tasks.SENSE_RETRIEVAL;
   static final String DOCUMENTS = "documents";
   static final String DROP_RATE = "dropRate";
   static final String DROP_VIEWS = "dropViews";
@@ -54,6 +55,11 @@ final class SenseRetrievalTask implements Task {
   public String description() {
     return "WordNet 3.1 sense retrieval: queries (definition views; test: example sentences) ->"
         + " synset document (default 1000 documents)";
+  }
+
+  @Override
+  public Optional<String> notice() {
+    return Optional.of(WordNet.licence());
   }
 
   @Override

@@ -82,7 +82,8 @@ public final class Splits {
             options.maxValidation(),
             SeededRandom.derive(seed, task + "/cap/validation")),
         cap(splits.test(), options.maxTest(), SeededRandom.derive(seed, task + "/cap/test")),
-        splits.corpus());
+        splits.corpus(),
+        splits.taskLabels());
   }
 
   /**
@@ -198,6 +199,49 @@ public final class Splits {
       }
     }
     return out;
+  }
+
+  /**
+   * Keeps as many examples of each class as the smallest non-empty class has, chosen at random
+   * (each class's members are shuffled with {@code rng}, in class order, and the first ones kept),
+   * in their original order.
+   */
+  static Dataset balance(Dataset data, SeededRandom rng) {
+    int smallest = Integer.MAX_VALUE;
+    for (int count : data.labelHistogram()) {
+      smallest = Math.min(smallest, count);
+    }
+    boolean[] keep = new boolean[data.size()];
+    for (List<Integer> members : indicesByClass(data)) {
+      int[] idx = toArray(members);
+      rng.shuffle(idx);
+      for (int k = 0; k < Math.min(smallest, idx.length); k++) {
+        keep[idx[k]] = true;
+      }
+    }
+    int[] chosen = new int[data.size()];
+    int m = 0;
+    for (int i = 0; i < keep.length; i++) {
+      if (keep[i]) {
+        chosen[m++] = i;
+      }
+    }
+    return data.subset(data.name(), Arrays.copyOf(chosen, m));
+  }
+
+  /** The examples of {@code examples} whose label has at least {@code min} examples, in order. */
+  static List<Example> dropSmallClasses(List<Example> examples, int min) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (Example e : examples) {
+      counts.merge(e.label(), 1, Integer::sum);
+    }
+    List<Example> kept = new ArrayList<>(examples.size());
+    for (Example e : examples) {
+      if (counts.get(e.label()) >= min) {
+        kept.add(e);
+      }
+    }
+    return kept;
   }
 
   static List<List<Integer>> indicesByClass(Dataset data) {

@@ -15,6 +15,11 @@ import java.util.Objects;
  *     such as {@code (p)} removed, in file order
  * @param definition the gloss without its example sentences
  * @param examples the example sentences of the gloss, without quotes and attributions
+ * @param domains the synset's domain pointers ({@code ;c}, {@code ;r}, {@code ;u}: the topic,
+ *     region or usage domain it belongs to), in file order; the line's other pointers are not kept
+ * @param verbFrames for verbs, the generic sentence frame numbers (1-35, see WordNet's {@code
+ *     verb.Framestext}) listed on the line, whether for all the synset's words or for one of them,
+ *     ascending and distinct; empty for other parts of speech
  */
 public record Synset(
     PartOfSpeech pos,
@@ -24,7 +29,9 @@ public record Synset(
     boolean satellite,
     List<String> lemmas,
     String definition,
-    List<String> examples) {
+    List<String> examples,
+    List<DomainPointer> domains,
+    List<Integer> verbFrames) {
 
   /** Copies the lists. */
   public Synset {
@@ -33,6 +40,8 @@ public record Synset(
     lemmas = List.copyOf(lemmas);
     Objects.requireNonNull(definition, "definition");
     examples = List.copyOf(examples);
+    domains = List.copyOf(domains);
+    verbFrames = List.copyOf(verbFrames);
   }
 
   /** The usual synset identifier: eight-digit offset, dash, part-of-speech letter (02086723-n). */

@@ -1,25 +1,55 @@
 package org.fedpeft.data;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The splits of a loaded task. All splits share one label vocabulary, so a class index means the
- * same thing in each; no text of the test (or validation) split appears in train.
+ * The splits of a loaded task, or of several tasks loaded as one multi-task dataset. All splits
+ * share one label vocabulary, so a class index means the same thing in each; within a task no text
+ * of the test (or validation) split appears in train.
  *
- * @param task the task name
+ * @param task the task name (for a multi-task dataset, the task specs joined by {@code +})
  * @param train the training split
  * @param validation the validation split (may be empty)
  * @param test the test split
  * @param corpus for retrieval tasks, the document collection: example {@code i} is the document
  *     with label index {@code i} (its text is what a nearest-neighbour baseline embeds); null for
- *     classification tasks
+ *     classification tasks and multi-task datasets
+ * @param taskLabels each task's own label list, in task order: for one task, {@code task ->
+ *     labels()}; for a multi-task dataset, every task's label vocabulary (a per-task head has one
+ *     output per entry, in this order). Every example's label is in the list of its task ({@link
+ *     Example#task()}, or {@code task} when the example has none).
  */
 public record TaskSplits(
-    String task, Dataset train, Dataset validation, Dataset test, Dataset corpus) {
+    String task,
+    Dataset train,
+    Dataset validation,
+    Dataset test,
+    Dataset corpus,
+    Map<String, List<String>> taskLabels) {
 
-  /** Checks that the splits share one vocabulary and that a corpus is aligned with it. */
+  /**
+   * Splits whose per-task label lists are derived: {@code task -> labels()} when no example names
+   * another task; otherwise the examples are grouped by {@link Example#task()} (none counting as
+   * {@code task}) and each group's labels listed in vocabulary order.
+   */
+  public TaskSplits(String task, Dataset train, Dataset validation, Dataset test, Dataset corpus) {
+    this(task, train, validation, test, corpus, null);
+  }
+
+  /**
+   * Checks that the splits share one vocabulary, that a corpus is aligned with it, and that every
+   * example's label belongs to its task.
+   */
   public TaskSplits {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(train, "train");
@@ -40,11 +70,135 @@ public record TaskSplits(
         }
       }
     }
+    taskLabels =
+        taskLabels == null
+            ? derive(task, train, validation, test)
+            : check(task, taskLabels, train, validation, test);
+  }
+
+  private static Map<String, List<String>> derive(String task, Dataset... splits) {
+    Map<String, Set<String>> seen = new LinkedHashMap<>();
+    for (Dataset d : splits) {
+      for (Example e : d.examples()) {
+        String t = e.task() == null ? task : e.task();
+        seen.computeIfAbsent(t, k -> new HashSet<>()).add(e.label());
+      }
+    }
+    List<String> vocabulary = splits[0].labels();
+    if (seen.isEmpty() || (seen.size() == 1 && seen.containsKey(task))) {
+      return Map.of(task, vocabulary);
+    }
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    List<String> order = new ArrayList<>(seen.keySet());
+    order.sort(Dataset.labelOrder(order));
+    for (String t : order) {
+      List<String> labels = new ArrayList<>();
+      for (String label : vocabulary) {
+        if (seen.get(t).contains(label)) {
+          labels.add(label);
+        }
+      }
+      out.put(t, List.copyOf(labels));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  private static Map<String, List<String>> check(
+      String task, Map<String, List<String>> given, Dataset... splits) {
+    if (given.isEmpty()) {
+      throw new IllegalArgumentException("the per-task label lists of " + task + " are empty");
+    }
+    Set<String> vocabulary = new HashSet<>(splits[0].labels());
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    Map<String, Set<String>> sets = new HashMap<>();
+    for (Map.Entry<String, List<String>> e : given.entrySet()) {
+      List<String> labels = List.copyOf(e.getValue());
+      Set<String> set = new LinkedHashSet<>(labels);
+      if (set.size() != labels.size()) {
+        throw new IllegalArgumentException(
+            "task " + e.getKey() + " of " + task + " lists a label twice: " + labels);
+      }
+      for (String label : labels) {
+        if (!vocabulary.contains(label)) {
+          throw new IllegalArgumentException(
+              "label \""
+                  + label
+                  + "\" of task "
+                  + e.getKey()
+                  + " is not in the vocabulary of "
+                  + task);
+        }
+      }
+      out.put(e.getKey(), labels);
+      sets.put(e.getKey(), set);
+    }
+    for (Dataset d : splits) {
+      for (int i = 0; i < d.size(); i++) {
+        Example e = d.example(i);
+        String t = e.task() == null ? task : e.task();
+        Set<String> labels = sets.get(t);
+        if (labels == null) {
+          throw new IllegalArgumentException(
+              d.location(i) + ": task \"" + t + "\" is not one of " + out.keySet());
+        }
+        if (!labels.contains(e.label())) {
+          throw new IllegalArgumentException(
+              d.location(i) + ": label \"" + e.label() + "\" is not a label of task " + t);
+        }
+      }
+    }
+    return Collections.unmodifiableMap(out);
   }
 
   /** The shared label vocabulary. */
   public List<String> labels() {
     return train.labels();
+  }
+
+  /** The names of the tasks, in order (one for a single task). */
+  public List<String> tasks() {
+    return List.copyOf(taskLabels.keySet());
+  }
+
+  /** True when the splits hold more than one task. */
+  public boolean isMultiTask() {
+    return taskLabels.size() > 1;
+  }
+
+  /**
+   * The splits of one task, indexed by that task's own labels ({@link #taskLabels()}); for a
+   * single-task split, this split itself. Examples keep their order; the corpus is kept only when
+   * the split holds one task.
+   *
+   * @throws IllegalArgumentException naming the tasks there are if {@code name} is not one
+   */
+  public TaskSplits taskView(String name) {
+    List<String> labels = taskLabels.get(name);
+    if (labels == null) {
+      throw new IllegalArgumentException(
+          "no task \"" + name + "\" in " + task + "; its tasks are " + taskLabels.keySet());
+    }
+    if (!isMultiTask()) {
+      return this;
+    }
+    return new TaskSplits(
+        name,
+        only(train, name, labels),
+        only(validation, name, labels),
+        only(test, name, labels),
+        null,
+        Map.of(name, labels));
+  }
+
+  private Dataset only(Dataset d, String name, List<String> labels) {
+    List<Example> kept = new ArrayList<>();
+    for (Example e : d.examples()) {
+      if (name.equals(e.task() == null ? task : e.task())) {
+        kept.add(e);
+      }
+    }
+    String split = d.name().substring(d.name().lastIndexOf('/') + 1);
+    return Dataset.of(name + "/" + split, kept, labels);
   }
 
   /** The retrieval corpus, for retrieval tasks. */

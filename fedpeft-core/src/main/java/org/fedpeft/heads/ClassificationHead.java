@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.fedpeft.peft.AdapterTensor;
-import org.fedpeft.peft.Scope;
+import org.fedpeft.peft.Role;
 import org.fedpeft.train.PerExampleGradients;
 
 /**
@@ -39,8 +39,8 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
     bias.setRequiresGradient(true);
     tensors =
         List.of(
-            new AdapterTensor("classifier.weight", Scope.GLOBAL, true, weight),
-            new AdapterTensor("classifier.bias", Scope.GLOBAL, true, bias));
+            new AdapterTensor("classifier.weight", Role.GLOBAL, weight),
+            new AdapterTensor("classifier.bias", Role.GLOBAL, bias));
   }
 
   /** A standard normal draw (Box-Muller) from a seeded generator. */

@@ -162,6 +162,19 @@ public final class BertEncoder implements AutoCloseable {
    * @return the last hidden state, (batch, seq, hidden)
    */
   public NDArray forward(NDArray ids, NDArray mask, EncoderHooks hooks, boolean training) {
+    return forward(ids, mask, hooks, HookContext.of(training));
+  }
+
+  /**
+   * Runs the encoder with a hook context (training flag, phase, per-batch arrays of the adapter).
+   *
+   * @param ids token ids, int64 (batch, seq)
+   * @param mask attention mask, int64 (batch, seq), 1 for tokens, 0 for padding
+   * @param hooks the adapter's insertion points ({@link EncoderHooks#NONE} for the base model)
+   * @param ctx what the hooks know about this pass
+   * @return the last hidden state, (batch, seq, hidden)
+   */
+  public NDArray forward(NDArray ids, NDArray mask, EncoderHooks hooks, HookContext ctx) {
     long seq = ids.getShape().get(1);
     if (seq > config.maxPositions()) {
       throw new IllegalArgumentException(
@@ -174,6 +187,7 @@ public final class BertEncoder implements AutoCloseable {
     NDArray h =
         ex.embedding(ids, weights.get("embeddings.word_embeddings.weight"), SparseFormat.DENSE)
             .singletonOrThrow(); // (batch, seq, hidden)
+    h = hooks.tokenEmbeddings(h, ctx);
     NDArray pos =
         weights.get("embeddings.position_embeddings.weight").get(new NDIndex("0:{}", seq));
     NDArray type0 = weights.get("embeddings.token_type_embeddings.weight").get(0);
@@ -183,7 +197,7 @@ public final class BertEncoder implements AutoCloseable {
             h,
             weights.get("embeddings.LayerNorm.weight"),
             weights.get("embeddings.LayerNorm.bias"));
-    h = hooks.afterEmbeddings(h, training);
+    h = hooks.afterEmbeddings(h, ctx);
 
     // (batch, 1, 1, seq): 0 where attended, float32 minimum where padded. When every mask entry is
     // 1 the bias is all zeros and adding it changes nothing, so it is skipped.
@@ -201,10 +215,19 @@ public final class BertEncoder implements AutoCloseable {
     // Blocks work on (batch * seq, hidden) so that every linear layer is one matrix product with
     // the bias fused in (addmm); the hooks still see (batch, seq, features).
     NDArray x = h.reshape(batch * seq, config.hiddenSize());
-    // The base model needs no gradients anywhere (frozen weights, no adapter), so its blocks run
-    // as one TorchScript call each, partly in place.
-    boolean base = hooks == EncoderHooks.NONE && scriptedBlock != null;
+    // Blocks before the first one the hooks adapt compute the base model and need no gradients
+    // (frozen weights, inputs that require none), so they run as one TorchScript call each,
+    // partly in place; for the base model (NONE) that is every block.
+    int firstAdapted = hooks.firstAdaptedLayer();
+    boolean previousScripted = false;
     for (int layer = 0; layer < config.numLayers(); layer++) {
+      boolean base = layer < firstAdapted && scriptedBlock != null;
+      if (!base && previousScripted) {
+        // Scripted blocks run in inference mode; autograd cannot save their output for the
+        // backward of the blocks above, but it can save a copy.
+        x = x.duplicate();
+      }
+      previousScripted = base;
       x =
           base
               ? scriptedBlock.apply(
@@ -215,7 +238,14 @@ public final class BertEncoder implements AutoCloseable {
                   seq,
                   config.numHeads(),
                   config.layerNormEps())
-              : block(layer, x, batch, seq, maskBias, hooks, training);
+              : block(layer, x, batch, seq, maskBias, hooks, ctx);
+      if (hooks != EncoderHooks.NONE) {
+        NDArray h3 = x.reshape(batch, seq, config.hiddenSize());
+        NDArray changed = hooks.afterBlock(layer, h3, ctx);
+        if (changed != h3) {
+          x = changed.reshape(batch * seq, config.hiddenSize());
+        }
+      }
     }
     return x.reshape(batch, seq, config.hiddenSize());
   }
@@ -227,32 +257,33 @@ public final class BertEncoder implements AutoCloseable {
       long seq,
       NDArray maskBias,
       EncoderHooks hooks,
-      boolean training) {
+      HookContext ctx) {
     int heads = config.numHeads();
     int headSize = config.headSize();
     long hidden = config.hiddenSize();
     // Query, key and value in one product; split gives views whose gradients are concatenated.
     NDArray qkv = x.getNDArrayInternal().linear(x, qkvW[layer], qkvB[layer]).singletonOrThrow();
     NDList parts = qkv.split(new long[] {hidden, 2 * hidden}, 1);
-    NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, training);
-    NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, training);
-    NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, training);
-    NDArray ctx;
+    NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, ctx);
+    NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
+    NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, ctx);
+    NDArray context;
     if (fused != null) {
       // One fused operator on head-major views of q, k and v (no copies); its output is laid out
       // as (batch, seq, heads, head), so merging the heads back is a view as well.
       NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
       NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
       NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-      ctx = fused.apply(q4, k4, v4, maskBias).transpose(0, 2, 1, 3).reshape(batch * seq, hidden);
+      context =
+          fused.apply(q4, k4, v4, maskBias).transpose(0, 2, 1, 3).reshape(batch * seq, hidden);
     } else {
-      ctx = separateAttention(q, k, v, batch, seq, maskBias);
+      context = separateAttention(q, k, v, batch, seq, maskBias);
     }
-    NDArray attn = linear(layer, 3, ctx, batch, seq, hooks, training);
+    NDArray attn = linear(layer, 3, context, batch, seq, hooks, ctx);
     NDArray h1 = layerNorm(attn.add(x), layerNorms[layer][0], layerNorms[layer][1]);
-    NDArray inter = linear(layer, 4, h1, batch, seq, hooks, training);
+    NDArray inter = linear(layer, 4, h1, batch, seq, hooks, ctx);
     inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
-    NDArray out = linear(layer, 5, inter, batch, seq, hooks, training);
+    NDArray out = linear(layer, 5, inter, batch, seq, hooks, ctx);
     return layerNorm(out.add(h1), layerNorms[layer][2], layerNorms[layer][3]);
   }
 
@@ -287,25 +318,19 @@ public final class BertEncoder implements AutoCloseable {
       long batch,
       long seq,
       EncoderHooks hooks,
-      boolean training) {
+      HookContext ctx) {
     NDArray x3 = x.reshape(batch, seq, x.getShape().get(1));
-    NDArray delta = hooks.linearDelta(layer, module, x3, training);
+    NDArray delta = hooks.linearDelta(layer, module, x3, ctx);
     return delta == null ? y : y.add(delta.reshape(y.getShape()));
   }
 
   private NDArray linear(
-      int layer,
-      int module,
-      NDArray x,
-      long batch,
-      long seq,
-      EncoderHooks hooks,
-      boolean training) {
+      int layer, int module, NDArray x, long batch, long seq, EncoderHooks hooks, HookContext ctx) {
     NDArray y =
         x.getNDArrayInternal()
             .linear(x, linearW[layer][module], linearB[layer][module])
             .singletonOrThrow();
-    return withDelta(y, layer, module, x, batch, seq, hooks, training);
+    return withDelta(y, layer, module, x, batch, seq, hooks, ctx);
   }
 
   private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {

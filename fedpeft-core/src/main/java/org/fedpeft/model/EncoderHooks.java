@@ -3,11 +3,26 @@ package org.fedpeft.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Insertion points an adapter uses to change what the frozen encoder computes.
+ * The insertion points through which an adapter changes what the frozen encoder computes. Methods
+ * use these, never the encoder's internals, so that another model family can offer the same points.
+ *
+ * <table>
+ *   <caption>Insertion points, in the order a forward pass reaches them</caption>
+ *   <tr><th>point</th><th>where</th><th>used by</th></tr>
+ *   <tr><td>{@link #tokenEmbeddings}</td><td>the word-embedding lookup, before position and type
+ *       embeddings and the embedding LayerNorm</td><td>soft embeddings</td></tr>
+ *   <tr><td>{@link #afterEmbeddings}</td><td>after the embedding LayerNorm, before the first
+ *       block</td><td>soft embeddings (the other placement)</td></tr>
+ *   <tr><td>{@link #linearDelta}</td><td>added to the output of a linear module of a
+ *       block</td><td>LoRA and its relatives</td></tr>
+ *   <tr><td>{@link #afterBlock}</td><td>between block {@code layer} and block {@code layer +
+ *       1}</td><td>block expansion (FedBE)</td></tr>
+ * </table>
  *
  * <p>Every default is the identity, so the base model is {@link #NONE}. Implementations must start
  * new computations from the arrays they are given (not from long-lived weights) or keep every
  * result inside the caller's {@link ai.djl.ndarray.NDScope}, so intermediates are freed each step.
+ * Per-batch information comes in the {@link HookContext}, never through fields set between calls.
  */
 public interface EncoderHooks {
 
@@ -15,13 +30,23 @@ public interface EncoderHooks {
   EncoderHooks NONE = new EncoderHooks() {};
 
   /**
-   * Called on the summed token embeddings after the embedding LayerNorm, before the first block
-   * (the soft-embedding insertion point).
+   * Called on the word embeddings of the tokens, before position and type embeddings are added and
+   * before the embedding LayerNorm.
+   *
+   * @param tokens (batch, seq, hidden)
+   * @return (batch, seq, hidden)
+   */
+  default NDArray tokenEmbeddings(NDArray tokens, HookContext ctx) {
+    return tokens;
+  }
+
+  /**
+   * Called on the summed embeddings after the embedding LayerNorm, before the first block.
    *
    * @param hidden (batch, seq, hidden)
    * @return (batch, seq, hidden)
    */
-  default NDArray afterEmbeddings(NDArray hidden, boolean training) {
+  default NDArray afterEmbeddings(NDArray hidden, HookContext ctx) {
     return hidden;
   }
 
@@ -33,7 +58,29 @@ public interface EncoderHooks {
    * @param input the module's input, (batch, seq, in)
    * @return (batch, seq, out) to add to the module's output, or null
    */
-  default NDArray linearDelta(int layer, int module, NDArray input, boolean training) {
+  default NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
     return null;
+  }
+
+  /**
+   * Called on the output of block {@code layer}, which becomes the input of block {@code layer + 1}
+   * (or the encoder's output after the last block): the place to insert new blocks.
+   *
+   * @param hidden (batch, seq, hidden)
+   * @return (batch, seq, hidden)
+   */
+  default NDArray afterBlock(int layer, NDArray hidden, HookContext ctx) {
+    return hidden;
+  }
+
+  /**
+   * The first block whose input or computation these hooks may change. Blocks before it compute
+   * exactly the base model, so the encoder runs them on its fast path (one scripted call each, no
+   * autograd), and a backward pass stops there. The default, 0, claims every block; a hook that
+   * uses {@link #tokenEmbeddings} or {@link #afterEmbeddings} must return 0. {@link #NONE} returns
+   * {@link Integer#MAX_VALUE}.
+   */
+  default int firstAdaptedLayer() {
+    return this == NONE ? Integer.MAX_VALUE : 0;
   }
 }

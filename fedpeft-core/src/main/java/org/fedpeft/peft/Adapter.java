@@ -5,28 +5,39 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HookContext;
 import org.fedpeft.tensor.HostTensor;
 
 /**
  * A parameter-efficient adapter on a frozen encoder: a set of named tensors and the hooks through
  * which they change the encoder's computation.
  *
- * <p>Every method (LoRA, Ravan, FedDPA's dual adapter, block expansion, soft embeddings) implements
- * this interface in a package of its own and passes the shared conformance suite: equal to the base
- * model at init where the method says so, identical to the base model when disabled, training
+ * <p>Each method implements this interface in a package of its own, registered with {@link
+ * AdapterRegistry} through a service file, and passes the shared conformance suite: equal to the
+ * base model at init where the method says so, identical to the base model when disabled, training
  * changes only its trainable tensors, merge then unmerge restores the base weights, and save then
- * load is exact.
+ * load is exact. Every tensor carries a {@link Role}; the client calls the round lifecycle methods
+ * below in order (docs/architecture.md has the picture).
  */
 public interface Adapter extends EncoderHooks, AutoCloseable {
 
   /** The method's registry name, e.g. {@code lora}. */
   String method();
+
+  /**
+   * The options that re-create this adapter with its method's {@link AdapterMethod#create} (saved
+   * with it; defaults made explicit).
+   */
+  Map<String, String> options();
 
   /** Every tensor of the adapter, trainable or not, in a stable order. */
   List<AdapterTensor> tensors();
@@ -50,6 +61,80 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
   /** Undoes {@link #merge}. */
   default void unmerge(BertEncoder encoder) {
     throw new UnsupportedOperationException(method() + " adapters cannot be merged");
+  }
+
+  // ---- The round lifecycle, called by the client in this order (docs/architecture.md) ----
+  // 1. beginRound; 2. the client restores LOCAL tensors from its state store (loadState);
+  // 3. trainableThisRound; 4. the client runs phases(...) in order, each with its own trainable
+  // set and phase name; 5. uplink; 6. the client saves the LOCAL tensors.
+
+  /**
+   * The round begins. Called after the received GLOBAL tensors are loaded and before the client's
+   * LOCAL tensors are restored. ROUND tensors are at their initial values here.
+   */
+  default void beginRound(RoundSpec spec) {}
+
+  /**
+   * The adapter tensors this client trains this round. The default: every tensor whose role is
+   * trained (GLOBAL, LOCAL, ROUND).
+   *
+   * @param probe gradient norms on one mini-batch of the client's data, for methods that select by
+   *     gradient
+   */
+  default Set<String> trainableThisRound(RoundSpec spec, GradientProbe probe) {
+    Set<String> names = new LinkedHashSet<>();
+    for (AdapterTensor t : tensors()) {
+      if (t.trainable()) {
+        names.add(t.name());
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The training procedure of this round, phases in order. The default: one phase that trains
+   * {@code trainable} and the head with every local step.
+   */
+  default List<TrainingPhase> phases(RoundSpec spec, Set<String> trainable) {
+    return List.of(new TrainingPhase(HookContext.DEFAULT_PHASE, trainable, true, 1.0));
+  }
+
+  /**
+   * What the client sends after training. The default: the GLOBAL tensors among {@code trained}, as
+   * they are. A method may transform them (Ravan folds its scales into its cores); it must never
+   * include a tensor that is not GLOBAL.
+   */
+  default Map<String, HostTensor> uplink(Set<String> trained) {
+    Map<String, HostTensor> out = new LinkedHashMap<>();
+    for (AdapterTensor t : tensors()) {
+      if (t.role() == Role.GLOBAL && trained.contains(t.name())) {
+        out.put(t.name(), Tensors.toHost(t.array()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per-batch preparation before the encoder runs: an adapter that needs per-example values
+   * (FedDPA's instance-wise weights) computes them here and returns a context carrying them. The
+   * default returns {@code ctx}.
+   *
+   * @param ids token ids (batch, seq)
+   * @param mask attention mask (batch, seq)
+   */
+  default HookContext prepareBatch(HookContext ctx, NDArray ids, NDArray mask) {
+    return ctx;
+  }
+
+  /** Names of the tensors with a role, in order. */
+  default List<String> namesWithRole(Role role) {
+    List<String> names = new ArrayList<>();
+    for (AdapterTensor t : tensors()) {
+      if (t.role() == role) {
+        names.add(t.name());
+      }
+    }
+    return names;
   }
 
   /** A heap copy of every tensor, keyed by name. */

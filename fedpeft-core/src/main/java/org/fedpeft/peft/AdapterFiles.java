@@ -1,8 +1,10 @@
 package org.fedpeft.peft;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftNames;
@@ -20,39 +24,117 @@ import org.fedpeft.peft.lora.LoraConfig;
 import org.fedpeft.tensor.HostTensor;
 
 /**
- * Saves and loads a trained adapter with its classification head.
+ * Saves and loads a trained adapter with its classification head, for every method, in one
+ * versioned format: the fedpeft adapter folder.
  *
- * <p>A LoRA adapter is written in Hugging Face PEFT's format for a bare BERT encoder ({@code
- * task_type FEATURE_EXTRACTION}, tensor names such as {@code
- * base_model.model.encoder.layer.0.attention.self.query.lora_A.weight}), so {@code
- * PeftModel.from_pretrained(BertModel...)} or sentence-transformers can load it. The head on the
- * mean-pooled output is not a PEFT concept (PEFT's SEQ_CLS heads sit on BERT's pooler), so it goes
- * to {@code head.safetensors} beside it; the label names, the adapter method and its options go
- * under the {@code fedpeft} key of {@code adapter_config.json}.
+ * <table>
+ *   <caption>An adapter folder</caption>
+ *   <tr><th>file</th><th>what</th></tr>
+ *   <tr><td>{@value #CONFIG_FILE}</td><td>format name and version, method, options, the seed
+ *       the adapter was initialised with (FROZEN_SHARED tensors derive from it), each tensor's
+ *       role, the labels, the base model, extra metadata (task, training seed, ...)</td></tr>
+ *   <tr><td>{@value #TENSORS_FILE}</td><td>every adapter tensor but the ROUND ones, under its
+ *       fedpeft name</td></tr>
+ *   <tr><td>{@value #HEAD_FILE}</td><td>the classification head on the mean-pooled output</td></tr>
+ *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA, the
+ *       same adapter in Hugging Face PEFT's format for a bare BERT encoder ({@code task_type
+ *       FEATURE_EXTRACTION}), so PEFT or sentence-transformers can load it</td></tr>
+ * </table>
+ *
+ * <p>{@link #read} reads this format, and also folders written before it existed (a PEFT LoRA
+ * folder whose {@code adapter_config.json} carries a {@code fedpeft} key, or a plain PEFT LoRA
+ * folder); {@link #instantiate} re-creates the adapter from its method, options and recorded seed
+ * and loads every saved tensor, so the loaded adapter equals the saved one exactly.
  */
 public final class AdapterFiles {
 
   /** The head's file in an adapter folder. */
   public static final String HEAD_FILE = "head.safetensors";
 
+  /** The folder's description. */
+  public static final String CONFIG_FILE = "fedpeft_adapter.json";
+
+  /** The adapter's tensors. */
+  public static final String TENSORS_FILE = "adapter.safetensors";
+
+  /** The format's name in {@value #CONFIG_FILE}. */
+  public static final String FORMAT = "fedpeft-adapter";
+
+  /** The format version this code writes (and the newest it reads). */
+  public static final int FORMAT_VERSION = 1;
+
   private AdapterFiles() {}
 
-  /** What an adapter folder holds. */
+  /**
+   * What an adapter folder holds.
+   *
+   * @param method the method's registry name, or {@code none}
+   * @param options the method's options
+   * @param adapterSeed the seed the adapter was created with (0 for folders older than the format)
+   * @param roles each adapter tensor's role (empty for folders older than the format)
+   * @param adapterTensors the saved adapter tensors by fedpeft name
+   * @param headTensors the head's tensors
+   * @param labels the head's label names, in output order
+   * @param baseModel the base model's name, or null
+   * @param extra more metadata (task, training seed, ...)
+   * @param formatVersion the folder's format version (0: written before the format existed)
+   */
   public record Saved(
       String method,
       Map<String, String> options,
+      long adapterSeed,
+      Map<String, Role> roles,
       Map<String, HostTensor> adapterTensors,
       Map<String, HostTensor> headTensors,
       List<String> labels,
       String baseModel,
-      JsonObject extra) {}
+      JsonObject extra,
+      int formatVersion) {}
 
   /**
    * Writes the adapter (may be null for a head on the frozen encoder), the head and the labels.
    *
-   * @param extra more fedpeft metadata (task, seed, ...), stored under {@code fedpeft.extra}
+   * @param adapterSeed the seed the adapter was created with
+   * @param extra more fedpeft metadata (task, seed, ...)
    */
   public static void save(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra)
+      throws IOException {
+    save(dir, adapter, adapterSeed, headTensors, labels, baseModel, extra, folder -> {});
+  }
+
+  /**
+   * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject)}, with more files written
+   * by {@code more} into the same folder. The folder is replaced whole ({@link
+   * AtomicFiles#writeFolder}): a failure or crash part-way leaves the previous adapter folder as it
+   * was, never its weights next to a new head.
+   */
+  public static void save(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra,
+      IOConsumer<Path> more)
+      throws IOException {
+    AtomicFiles.writeFolder(
+        dir,
+        folder -> {
+          writeFedpeftFiles(folder, adapter, adapterSeed, labels, baseModel, extra);
+          writePeftFiles(folder, adapter, headTensors, labels, baseModel, extra);
+          more.accept(folder);
+        });
+  }
+
+  private static void writePeftFiles(
       Path dir,
       Adapter adapter,
       Map<String, HostTensor> headTensors,
@@ -60,7 +142,6 @@ public final class AdapterFiles {
       String baseModel,
       JsonObject extra)
       throws IOException {
-    Files.createDirectories(dir);
     JsonObject fp = new JsonObject();
     fp.addProperty("head", "linear-on-mean-pool");
     JsonArray labelArray = new JsonArray();
@@ -80,8 +161,7 @@ public final class AdapterFiles {
       return;
     }
     if (!(adapter instanceof LoraAdapter lora)) {
-      throw new UnsupportedOperationException(
-          "saving " + adapter.method() + " adapters is not implemented yet");
+      return; // only LoRA has a PEFT form today; the fedpeft files hold the adapter
     }
     LoraConfig lc = lora.config();
     fp.addProperty("method", "lora");
@@ -112,8 +192,126 @@ public final class AdapterFiles {
     PeftAdapterFiles.write(dir, cfg, peft);
   }
 
-  /** Reads an adapter folder written by {@link #save} (or a plain PEFT LoRA folder). */
+  private static void writeFedpeftFiles(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra)
+      throws IOException {
+    JsonObject c = new JsonObject();
+    c.addProperty("format", FORMAT);
+    c.addProperty("format_version", FORMAT_VERSION);
+    c.addProperty("method", adapter == null ? "none" : adapter.method());
+    JsonObject opts = new JsonObject();
+    if (adapter != null) {
+      adapter.options().forEach(opts::addProperty);
+    }
+    c.add("options", opts);
+    c.addProperty("seed", adapterSeed);
+    c.addProperty("head", "linear-on-mean-pool");
+    JsonArray labelArray = new JsonArray();
+    labels.forEach(labelArray::add);
+    c.add("labels", labelArray);
+    if (baseModel != null) {
+      c.addProperty("base_model", baseModel);
+    }
+    JsonObject roles = new JsonObject();
+    Map<String, HostTensor> tensors = new LinkedHashMap<>();
+    if (adapter != null) {
+      for (AdapterTensor t : adapter.tensors()) {
+        if (t.role() != Role.ROUND) {
+          roles.addProperty(t.name(), t.role().name());
+          tensors.put(t.name(), Adapter.Tensors.toHost(t.array()));
+        }
+      }
+    }
+    c.add("roles", roles);
+    c.add("extra", extra == null ? new JsonObject() : extra);
+    Safetensors.write(dir.resolve(TENSORS_FILE), tensors, Map.of("format", "pt"));
+    AtomicFiles.writeString(
+        dir.resolve(CONFIG_FILE),
+        new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(c) + "\n");
+  }
+
+  /**
+   * Reads an adapter folder written by {@link #save}, by an earlier version (PEFT files with a
+   * {@code fedpeft} key), or a plain PEFT LoRA folder.
+   *
+   * @throws IllegalArgumentException naming the file and what is wrong
+   */
   public static Saved read(Path dir) throws IOException {
+    Path config = dir.resolve(CONFIG_FILE);
+    if (Files.isRegularFile(config)) {
+      return readFormat(dir, config);
+    }
+    return readPeft(dir);
+  }
+
+  private static Saved readFormat(Path dir, Path config) throws IOException {
+    JsonObject c;
+    try {
+      c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(config + ": not a JSON object: " + e.getMessage(), e);
+    }
+    if (!c.has("format") || !FORMAT.equals(c.get("format").getAsString())) {
+      throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");
+    }
+    int version = c.get("format_version").getAsInt();
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new IllegalArgumentException(
+          config
+              + ": format_version "
+              + version
+              + " is not one this fedpeft reads (1 to "
+              + FORMAT_VERSION
+              + "); a newer fedpeft wrote it?");
+    }
+    Map<String, String> options = new LinkedHashMap<>();
+    c.getAsJsonObject("options")
+        .entrySet()
+        .forEach(e -> options.put(e.getKey(), e.getValue().getAsString()));
+    Map<String, Role> roles = new LinkedHashMap<>();
+    for (var e : c.getAsJsonObject("roles").entrySet()) {
+      try {
+        roles.put(e.getKey(), Role.valueOf(e.getValue().getAsString()));
+      } catch (IllegalArgumentException ex) {
+        throw new IllegalArgumentException(
+            config + ": tensor " + e.getKey() + " has unknown role " + e.getValue(), ex);
+      }
+    }
+    Map<String, HostTensor> tensors = Safetensors.readFloatTensors(dir.resolve(TENSORS_FILE));
+    if (!tensors.keySet().equals(roles.keySet())) {
+      throw new IllegalArgumentException(
+          dir.resolve(TENSORS_FILE)
+              + " holds "
+              + tensors.keySet()
+              + " but "
+              + CONFIG_FILE
+              + " lists "
+              + roles.keySet());
+    }
+    Path head = dir.resolve(HEAD_FILE);
+    Map<String, HostTensor> headTensors =
+        Files.isRegularFile(head) ? Safetensors.readFloatTensors(head) : Map.of();
+    List<String> labels = new ArrayList<>();
+    c.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
+    return new Saved(
+        c.get("method").getAsString(),
+        options,
+        c.get("seed").getAsLong(),
+        roles,
+        tensors,
+        headTensors,
+        labels,
+        c.has("base_model") ? c.get("base_model").getAsString() : null,
+        c.has("extra") ? c.getAsJsonObject("extra") : new JsonObject(),
+        version);
+  }
+
+  private static Saved readPeft(Path dir) throws IOException {
     var peft = PeftAdapterFiles.read(dir);
     PeftAdapterConfig cfg = peft.config();
     JsonObject fp = cfg.fedpeft();
@@ -145,22 +343,42 @@ public final class AdapterFiles {
         labels.add(l.getAsString());
       }
     }
+    JsonObject extra = fp.has("extra") ? fp.getAsJsonObject("extra") : new JsonObject();
+    // Folders of this kind record the run's seed (which initialised the adapter) in extra.seed.
+    long seed = extra.has("seed") ? extra.get("seed").getAsLong() : 0;
     return new Saved(
         method,
         options,
+        seed,
+        Map.of(),
         adapter,
         headTensors,
         labels,
         cfg.baseModelNameOrPath().orElse(null),
-        fp.has("extra") ? fp.getAsJsonObject("extra") : new JsonObject());
+        extra,
+        0);
   }
 
-  /** Creates the saved adapter on an encoder and loads its tensors (null for method "none"). */
+  /**
+   * Creates the saved adapter on an encoder from its method, options and recorded seed, and loads
+   * every saved tensor (null for method "none").
+   *
+   * @throws IllegalArgumentException if a saved tensor's role differs from the adapter's
+   */
   public static Adapter instantiate(Saved saved, BertEncoder encoder) {
     if (saved.method().equals("none")) {
       return null;
     }
-    Adapter a = AdapterRegistry.get(saved.method()).create(saved.options(), encoder, 0);
+    Adapter a =
+        AdapterRegistry.get(saved.method()).create(saved.options(), encoder, saved.adapterSeed());
+    for (AdapterTensor t : a.tensors()) {
+      Role saidRole = saved.roles().get(t.name());
+      if (saidRole != null && saidRole != t.role()) {
+        a.close();
+        throw new IllegalArgumentException(
+            "saved tensor " + t.name() + " is " + saidRole + " but the adapter has it " + t.role());
+      }
+    }
     a.loadState(saved.adapterTensors());
     return a;
   }

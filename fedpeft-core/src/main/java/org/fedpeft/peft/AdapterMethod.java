@@ -1,6 +1,7 @@
 package org.fedpeft.peft;
 
 import java.util.Map;
+import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 
 /**
@@ -16,6 +17,13 @@ public interface AdapterMethod {
 
   /** One line for {@code --help} and {@code fedpeft info}. */
   String description();
+
+  /**
+   * The options this method reads, each with name, type, default, check and meaning. {@link
+   * #validate} and {@link #create} accept these names only; a simulation config checks its {@code
+   * adapter.*} keys against them, and docs/config.md lists them.
+   */
+  ConfigSchema optionSchema();
 
   /**
    * Checks options without building anything, so a command can reject them before loading data.

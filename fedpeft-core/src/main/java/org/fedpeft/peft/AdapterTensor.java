@@ -1,14 +1,26 @@
 package org.fedpeft.peft;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Objects;
 
 /**
  * One named tensor of an adapter (or head).
  *
  * @param name stable name, used in files, checkpoints and on the wire
- * @param scope whether it travels to the server
- * @param trainable whether the optimiser updates it (frozen adapter tensors, such as FFA-LoRA's A,
- *     are part of the adapter's state but not trained)
+ * @param role what the tensor is in a federation (trained? sent? persisted where?)
  * @param array the live value, updated in place by the optimiser
  */
-public record AdapterTensor(String name, Scope scope, boolean trainable, NDArray array) {}
+public record AdapterTensor(String name, Role role, NDArray array) {
+
+  /** Checks that nothing is null. */
+  public AdapterTensor {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(role, "role of " + name);
+    Objects.requireNonNull(array, "array of " + name);
+  }
+
+  /** Whether the optimiser may update it (every role but FROZEN_SHARED). */
+  public boolean trainable() {
+    return role.trained();
+  }
+}

@@ -1,13 +1,7 @@
 package org.fedpeft.simulation;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,67 +10,61 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
-import org.fedpeft.data.Dataset;
-import org.fedpeft.data.PartitionStats;
-import org.fedpeft.data.Partitioners;
-import org.fedpeft.data.TaskOptions;
-import org.fedpeft.data.TaskSource;
+import org.fedpeft.client.ClientData;
+import org.fedpeft.client.ClientModels;
+import org.fedpeft.client.FrozenShared;
+import org.fedpeft.client.ModelFactory;
+import org.fedpeft.client.ModelSpec;
+import org.fedpeft.client.PeftClient;
+import org.fedpeft.client.RunSettings;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.engine.Engines;
-import org.fedpeft.federation.Aggregator;
 import org.fedpeft.federation.ClientApp;
-import org.fedpeft.federation.ClientConfigurer;
 import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.ClientSampler;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.federation.EvaluationReport;
-import org.fedpeft.federation.FedAvg;
 import org.fedpeft.federation.FedExLora;
-import org.fedpeft.federation.FedIt;
 import org.fedpeft.federation.FederatedRound;
-import org.fedpeft.federation.FfaLora;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
-import org.fedpeft.federation.ServerOptimizer;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
-import org.fedpeft.federation.StrategyOptions;
-import org.fedpeft.federation.WeightedMean;
-import org.fedpeft.federation.Weighting;
-import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
-import org.fedpeft.peft.lora.LoraConfig;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.Role;
 import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
-import org.fedpeft.privacy.DpSgd;
-import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
-import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.run.Budgets;
+import org.fedpeft.run.Population;
+import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.RunRecorder;
+import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.tensor.HostTensor;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
 
 /**
- * An in-process federation of many simulated clients on one shared frozen model.
+ * An in-process federation of many simulated clients on one shared frozen model: the round driver
+ * of a run. The run's parts live in {@link org.fedpeft.run}: the {@link Population} (data and
+ * partition), the {@link StrategyFactory} (the same strategy a network server builds), the {@link
+ * RunRecorder} (config, manifest, partition, metrics, timings, summary) and the {@link
+ * RunCheckpoint}. Every client is a {@link PeftClient}, the same client a network client process
+ * runs, and messages travel between them and the strategy as bytes ({@link FederatedRound}).
  *
- * <p>The output folder holds: {@code config.json} (the resolved config), {@code manifest.json}
- * (versions, JVM, OS, git commit, data hashes), {@code partition.json} (label histogram per
- * client), {@code metrics.jsonl} (one line per round and per evaluation; only values that a resumed
- * run reproduces exactly), {@code timings.jsonl} (wall times), {@code checkpoint/state.safetensors}
- * (the server state after the last complete round, with the metrics and communication log so far,
- * written atomically after every round; it also holds every client's LOCAL state, such as its
- * sample-level privacy accountant), and at the end {@code adapter/} (PEFT format) and {@code
- * summary.json}.
+ * <p>The output folder holds config.json, manifest.json, partition.json, metrics.jsonl,
+ * timings.jsonl, {@code checkpoint/state.safetensors} (written atomically after every round, with
+ * every client's LOCAL state), and at the end {@code adapter/} and summary.json.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
  * lines of an interrupted round) and continues; client sampling, client seeds and dropout all
@@ -99,234 +87,81 @@ public final class Simulation implements AutoCloseable {
     default void onSkip(int round, String reason) {}
   }
 
-  static final String CHECKPOINT = "checkpoint/state.safetensors";
-  private static final Gson GSON =
-      new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
+  static final String CHECKPOINT = RunCheckpoint.FILE;
 
   private final SimulationConfig config;
   private final Path out;
   private final FrozenBase base;
-  private final TaskSplits splits;
-  private final List<ClientData> clients = new ArrayList<>();
-  private final int[][] labelHistogram;
+  private final Population population;
+  private final ClientModels clientModels;
   private final ModelFactory models;
+  private final RunSettings settings;
   private final Strategy strategy;
-  private final EncodedExamples testSet;
-  private final List<String> metricLines = new ArrayList<>();
+  private final RunRecorder recorder;
 
   /** Every simulated client's LOCAL state (its sample-level accountant); in every checkpoint. */
   private final ClientStateStore localState = ClientStateStore.inMemory();
 
-  private final SampleLevelDp sampleDp;
   private CommunicationLog comm = new CommunicationLog();
+  private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
   private ServerState state;
   private String stopReason;
 
-  private Simulation(
-      SimulationConfig config,
-      Path out,
-      ServerState checkpoint,
-      List<String> lines,
-      CommunicationLog log,
-      SortedMap<String, ClientState> local)
+  private Simulation(SimulationConfig config, Path out, RunCheckpoint checkpoint)
       throws IOException {
     this.config = config;
     this.out = out;
-    this.sampleDp =
-        config.privacyMode().equals("sample") ? new SampleLevelDp(sampleDpConfig(config)) : null;
-    long seed = config.seed();
+    Map<String, String> adapterOptions = StrategyFactory.effectiveAdapterOptions(config);
     String method = config.adapterMethod().equals("none") ? null : config.adapterMethod();
-    Map<String, String> adapterOptions = effectiveAdapterOptions(config);
     if (method != null) {
       AdapterRegistry.get(method).validate(adapterOptions);
     }
-    TaskOptions topts =
-        TaskOptions.defaults()
-            .withMaxTrain(config.maxTrain() == 0 ? TaskOptions.NO_CAP : config.maxTrain())
-            .withMaxValidation(1)
-            .withMaxTest(config.maxEval());
-    this.splits =
-        TaskSource.load(
-            config.task(),
-            config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
-            config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
-            topts,
-            seed);
+    TaskSplits splits = Population.loadSplits(config);
+    RunInputs.requireTestExamples(config, splits);
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
-    Dataset train = splits.train();
-    List<int[]> parts =
-        Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
-    PartitionStats.requireExactCover(parts, train.size());
-    this.labelHistogram = PartitionStats.labelHistogram(train, parts);
-    EncodedExamples all = base.encode(train);
-    int width = Integer.toString(config.clients() - 1).length();
-    for (int c = 0; c < parts.size(); c++) {
-      int[] idx = parts.get(c).clone();
-      SeededRandom rng = new SeededRandom(Seeds.derive(seed, "holdout", c));
-      for (int i = idx.length - 1; i > 0; i--) {
-        int j = (int) rng.nextLong(i + 1);
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
+    this.population = Population.build(config, splits, base);
+    long seed = config.seed();
+    ModelSpec spec = new ModelSpec(method, adapterOptions, seed, splits.labels().size(), seed + 1);
+    this.clientModels = new ClientModels(base);
+    this.models = clientModels.factory(spec);
+    Map<String, HostTensor> initial = new TreeMap<>();
+    String frozen;
+    try (ModelFactory.Instance m = models.instantiate(Map.of())) {
+      // The server holds GLOBAL tensors only; FROZEN_SHARED ones are checked by fingerprint.
+      for (AdapterTensor t : m.model().tensors()) {
+        if (t.role() == Role.GLOBAL) {
+          initial.put(t.name(), Adapter.Tensors.toHost(t.array()));
+        }
       }
-      int hold = (int) Math.round(idx.length * config.clientHoldout());
-      hold = Math.min(hold, Math.max(0, idx.length - 1));
-      String id = "client-" + String.format("%0" + width + "d", c);
-      clients.add(
-          new ClientData(
-              id,
-              c,
-              subset(all, Arrays.copyOfRange(idx, hold, idx.length)),
-              subset(all, Arrays.copyOfRange(idx, 0, hold))));
+      frozen = FrozenShared.fingerprint(m.model());
     }
-    this.testSet = base.encode(splits.test());
-    this.models =
-        new ModelFactory(base, method, adapterOptions, seed, splits.labels().size(), seed + 1);
-    this.strategy = strategy(config);
+    this.settings =
+        new RunSettings(
+            spec,
+            config.localSteps(),
+            config.learningRate(),
+            config.batchSize(),
+            config.weightDecay(),
+            config.maxGradNorm(),
+            config.proximalMu(),
+            StrategyFactory.sampleDpConfig(config),
+            frozen);
+    Map<String, Double> budgets = new TreeMap<>();
+    if (Budgets.configured(config.budgets())) {
+      population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
+    }
+    this.strategy = StrategyFactory.create(config, settings, population.indexById(), budgets);
     if (checkpoint == null) {
-      Map<String, HostTensor> initial;
-      try (ModelFactory.Instance m = models.instantiate(Map.of())) {
-        initial = m.model().state();
-      }
       this.state = strategy.initialize(initial);
+      this.recorder = new RunRecorder(out, List.of());
     } else {
-      this.state = checkpoint;
-      this.metricLines.addAll(lines);
-      this.comm = log;
-    }
-    for (Map.Entry<String, ClientState> e : local.entrySet()) {
-      localState.save(e.getKey(), e.getValue());
-    }
-  }
-
-  private static EncodedExamples subset(EncodedExamples all, int[] idx) {
-    long[][] tokens = new long[idx.length][];
-    int[] labels = new int[idx.length];
-    for (int i = 0; i < idx.length; i++) {
-      tokens[i] = all.tokens()[idx[i]];
-      labels[i] = all.labels()[idx[i]];
-    }
-    return new EncodedExamples(tokens, labels);
-  }
-
-  private Strategy strategy(SimulationConfig c) {
-    ServerOptimizer opt =
-        switch (c.serverOptimizer()) {
-          case "fedavg" -> ServerOptimizer.fedAvg(c.serverLearningRate());
-          case "fedavgm" -> ServerOptimizer.fedAvgM(c.serverLearningRate(), c.serverMomentum());
-          case "fedadam" ->
-              ServerOptimizer.fedAdam(
-                  c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
-          case "fedyogi" ->
-              ServerOptimizer.fedYogi(
-                  c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
-          case "fedadagrad" ->
-              ServerOptimizer.fedAdagrad(c.serverLearningRate(), c.serverBeta1(), c.serverTau());
-          default -> throw new IllegalArgumentException("server.optimizer: " + c.serverOptimizer());
-        };
-    Weighting w = c.weighting().equals("uniform") ? Weighting.UNIFORM : Weighting.EXAMPLES;
-    Aggregator aggregator = new WeightedMean(w);
-    if (c.privacyMode().equals("client")) {
-      aggregator = new ClientLevelDp(dpConfig(c), noiseSource(c));
-    }
-    StrategyOptions so =
-        StrategyOptions.defaults()
-            .withMinClients(c.minClients())
-            .withAggregator(aggregator)
-            .withServerOptimizer(opt)
-            .withClientConfig(ClientConfigurer.none());
-    boolean lora = c.adapterMethod().equals("lora");
-    return switch (c.strategy()) {
-      case "fedit" -> new FedIt(so);
-      case "fedavg" -> new FedAvg(so);
-      case "ffa-lora" -> {
-        if (!lora || !"false".equals(effectiveAdapterOptions(c).get("train_a"))) {
-          throw new IllegalArgumentException(
-              "server.strategy = ffa-lora needs adapter.method = lora with A frozen"
-                  + " (adapter.train_a = false, the default for this strategy)");
-        }
-        yield new FfaLora(so);
+      this.state = checkpoint.state();
+      this.comm = checkpoint.comm();
+      this.recorder = new RunRecorder(out, checkpoint.metricLines());
+      for (Map.Entry<String, ClientState> e : checkpoint.local().entrySet()) {
+        localState.save(e.getKey(), e.getValue());
       }
-      case "fedex-lora" -> {
-        if (!lora) {
-          throw new IllegalArgumentException("server.strategy = fedex-lora needs LoRA");
-        }
-        yield new FedExLora(LoraConfig.fromOptions(c.adapterOptions()).scaling(), so);
-      }
-      default -> throw new IllegalArgumentException("server.strategy: " + c.strategy());
-    };
-  }
-
-  /** Client-level DP settings; q = m / N only with Poisson client sampling (else q = 1). */
-  static ClientLevelDp.Config dpConfig(SimulationConfig c) {
-    return new ClientLevelDp.Config(
-        c.dpClipNorm(),
-        c.dpNoiseMultiplier(),
-        c.clientsPerRound(),
-        c.clients(),
-        c.privacyDelta(),
-        c.privacyEpsilon(),
-        c.dpAdaptive(),
-        c.dpTargetQuantile(),
-        c.dpClipLearningRate(),
-        c.dpCountNoise(),
-        c.poissonSampling());
-  }
-
-  /** Sample-level DP settings: expected batch size client.batch_size. */
-  static SampleLevelDp.Config sampleDpConfig(SimulationConfig c) {
-    return new SampleLevelDp.Config(
-        new DpSgd.Config(c.sampleClipNorm(), c.sampleNoiseMultiplier(), c.batchSize()),
-        c.privacyEpsilon(),
-        c.privacyDelta());
-  }
-
-  /** Noise for one release, keyed so that a seeded run (and its resume) draws the same values. */
-  @FunctionalInterface
-  private interface KeyedNoise {
-    GaussianNoise forKeys(long... keys);
-  }
-
-  /**
-   * The run's noise for one purpose: seeded from (seed, purpose, keys) when privacy.noise = seeded,
-   * else one SecureRandom-backed source for every release.
-   */
-  private static KeyedNoise noise(SimulationConfig c, String purpose) {
-    if (c.privacyNoise().equals("seeded")) {
-      return keys -> GaussianNoise.seededForTestsOnly(Seeds.derive(c.seed(), purpose, keys));
     }
-    GaussianNoise secure = GaussianNoise.secure();
-    return keys -> secure;
-  }
-
-  /** DP-SGD noise per (round, client). */
-  private static SimulatedClient.NoiseSource sampleNoise(SimulationConfig c) {
-    KeyedNoise n = noise(c, "dp-sgd-noise");
-    return (round, client) -> n.forKeys(round, client);
-  }
-
-  /** Client-level DP noise per round. */
-  private static java.util.function.IntFunction<GaussianNoise> noiseSource(SimulationConfig c) {
-    KeyedNoise n = noise(c, "dp-noise");
-    return round -> n.forKeys(round);
-  }
-
-  /** True if the run's releases are differentially private (secure noise, positive noise). */
-  static boolean isPrivate(SimulationConfig c) {
-    return switch (c.privacyMode()) {
-      case "client" -> c.privacyNoise().equals("secure") && c.dpNoiseMultiplier() > 0;
-      case "sample" -> c.privacyNoise().equals("secure") && c.sampleNoiseMultiplier() > 0;
-      default -> false;
-    };
-  }
-
-  /** The adapter options, with FFA-LoRA's frozen A made explicit. */
-  static Map<String, String> effectiveAdapterOptions(SimulationConfig c) {
-    Map<String, String> o = new TreeMap<>(c.adapterOptions());
-    if (c.strategy().equals("ffa-lora")) {
-      o.putIfAbsent("train_a", "false");
-    }
-    return o;
   }
 
   /** Prepares a new run in {@code out}; refuses a folder that already holds a checkpoint. */
@@ -339,13 +174,12 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
-    Simulation s =
-        new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
-    AtomicFiles.writeString(out.resolve("config.json"), pretty(config.toJson()));
-    s.writePartition();
-    s.writeManifest();
-    Files.deleteIfExists(out.resolve("metrics.jsonl"));
-    Files.deleteIfExists(out.resolve("timings.jsonl"));
+    config = RunInputs.absolutePaths(config);
+    Simulation s = new Simulation(config, out, null);
+    s.recorder.start(config);
+    s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
+    s.recorder.writeManifest(config, s.population, s.base);
+    RunInputs.recordFileHashes(out, config);
     return s;
   }
 
@@ -355,36 +189,27 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
-    SimulationConfig config = SimulationConfig.fromJson(Files.readString(cfgFile));
-    Path cp = out.resolve(CHECKPOINT);
-    if (!Files.isRegularFile(cp)) {
+    SimulationConfig config =
+        RunInputs.resolvedAgainst(SimulationConfig.fromJson(Files.readString(cfgFile)), out);
+    RunInputs.verifyFiles(out, config);
+    if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
-      return new Simulation(config, out, null, List.of(), new CommunicationLog(), new TreeMap<>());
+      Simulation fresh = new Simulation(config, out, null);
+      RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
+      return fresh;
     }
-    ServerState saved = ServerState.load(cp);
-    List<String> lines = new ArrayList<>();
-    String stored = saved.extra().get("sim.metrics");
-    if (stored != null) {
-      for (JsonElement e : JsonParser.parseString(stored).getAsJsonArray()) {
-        lines.add(e.getAsString());
-      }
-    }
-    String log = saved.extra().get("sim.comm");
-    SortedMap<String, ClientState> local = LocalStateCheckpoint.take(saved);
-    ServerState clean =
-        LocalStateCheckpoint.strip(
-            saved.toBuilder().removeExtra("sim.metrics").removeExtra("sim.comm").build());
-    Simulation s =
-        new Simulation(
-            config,
-            out,
-            clean,
-            lines,
-            log == null ? new CommunicationLog() : CommunicationLog.fromJson(log),
-            local);
-    AtomicFiles.writeString(
-        out.resolve("metrics.jsonl"), lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
+    Simulation s = new Simulation(config, out, RunCheckpoint.load(out));
+    RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
+    s.recorder.rewriteMetrics();
     return s;
+  }
+
+  /**
+   * Sets a tap that sees the bytes of every message between the server and the clients (every
+   * message of a simulation goes through its byte form), e.g. to check what leaves a client.
+   */
+  public void setMessageTap(FederatedRound.MessageTap tap) {
+    this.tap = java.util.Objects.requireNonNull(tap, "tap");
   }
 
   public SimulationConfig config() {
@@ -401,20 +226,26 @@ public final class Simulation implements AutoCloseable {
   }
 
   public TaskSplits splits() {
-    return splits;
+    return population.splits();
   }
 
   public List<ClientData> clients() {
-    return clients;
+    return population.clients();
   }
 
   /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
     Engines.gradModeOffOnThisThread();
     Map<String, ClientApp> apps = new TreeMap<>();
-    SimulatedClient.NoiseSource noise = sampleDp == null ? null : sampleNoise(config);
-    for (ClientData c : clients) {
-      apps.put(c.id(), new SimulatedClient(c, models, config, localState, sampleDp, noise));
+    for (ClientData c : population.clients()) {
+      apps.put(
+          c.id(),
+          new PeftClient(
+              c,
+              clientModels,
+              localState,
+              StrategyFactory.sampleNoise(config, c.index()),
+              config.threadsPerClient()));
     }
     ClientSampler sampler =
         config.poissonSampling()
@@ -432,6 +263,7 @@ public final class Simulation implements AutoCloseable {
             .withParallelism(config.parallelClients())
             .withClientTimeout(Duration.ofMillis((long) (config.clientTimeoutSeconds() * 1000)));
     try (FederatedRound driver = new FederatedRound(strategy, apps, sampler, comm, opts)) {
+      driver.setMessageTap(tap);
       while (state.round() < config.rounds()) {
         RoundReport report;
         try {
@@ -498,7 +330,7 @@ public final class Simulation implements AutoCloseable {
           line.put("epsilon", eps);
           line.put("dp_clip_norm", report.metrics().get("dp_clip_norm"));
         }
-        if (sampleDp != null) {
+        if (settings.sampleDp() != null) {
           double[] e = clientEpsilons();
           line.put("epsilon", Arrays.stream(e).max().orElse(0));
           line.put("epsilon_mean", Arrays.stream(e).average().orElse(0));
@@ -514,8 +346,7 @@ public final class Simulation implements AutoCloseable {
         long evalStart = System.nanoTime();
         if (evalRound) {
           Evaluation g = evaluateGlobal();
-          line.put("accuracy", g.accuracy());
-          line.put("loss", g.loss());
+          line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
           EvaluationReport er = driver.evaluate(state, evalClients(round));
           Map<String, Double> perClient = new TreeMap<>();
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
@@ -525,9 +356,7 @@ public final class Simulation implements AutoCloseable {
           line.put("eval_bytes_down", er.bytesDown());
         }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-        String json = GSON.toJson(line);
-        metricLines.add(json);
-        appendLine(out.resolve("metrics.jsonl"), json);
+        recorder.appendMetrics(line);
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("round", round);
         timing.put("round_seconds", report.seconds());
@@ -538,7 +367,7 @@ public final class Simulation implements AutoCloseable {
             report.seconds() > 0
                 ? Math.max(0, report.seconds() - clientSeconds) / report.seconds()
                 : 0);
-        appendLine(out.resolve("timings.jsonl"), GSON.toJson(timing));
+        recorder.appendTimings(timing);
         PausePoint.reach("round-" + round + "-before-checkpoint");
         checkpoint();
         listener.onRound(report, line);
@@ -573,6 +402,7 @@ public final class Simulation implements AutoCloseable {
 
   /** Every client's sample-level epsilon so far, in population order (0 if it never trained). */
   private double[] clientEpsilons() throws IOException {
+    List<ClientData> clients = population.clients();
     double[] e = new double[clients.size()];
     for (int i = 0; i < e.length; i++) {
       e[i] =
@@ -585,7 +415,7 @@ public final class Simulation implements AutoCloseable {
 
   private List<String> evalClients(int round) {
     List<String> ids = new ArrayList<>();
-    for (ClientData c : clients) {
+    for (ClientData c : population.clients()) {
       if (c.holdout().size() > 0) {
         ids.add(c.id());
       }
@@ -600,7 +430,7 @@ public final class Simulation implements AutoCloseable {
   /** The global model on the task's test split. */
   public Evaluation evaluateGlobal() {
     try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
-      return new LocalTrainer(m.model()).evaluate(testSet, 64);
+      return new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
     }
   }
 
@@ -612,33 +442,37 @@ public final class Simulation implements AutoCloseable {
   }
 
   private void checkpoint() throws IOException {
-    JsonArray lines = new JsonArray();
-    metricLines.forEach(lines::add);
-    ServerState.Builder b =
-        state.toBuilder()
-            .putExtra("sim.metrics", lines.toString())
-            .putExtra("sim.comm", comm.toJson());
-    LocalStateCheckpoint.put(b, localState.snapshot());
-    b.build().save(out.resolve(CHECKPOINT));
+    new RunCheckpoint(state, recorder.metricLines(), comm, localState.snapshot()).save(out);
   }
 
   private JsonObject finish(double seconds, double fitSeconds) throws IOException {
+    TaskSplits splits = population.splits();
     Evaluation g = evaluateGlobal();
     Path adapterDir = out.resolve("adapter");
     try (ModelFactory.Instance m = models.instantiate(state.global())) {
       JsonObject extra = new JsonObject();
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
       AdapterFiles.save(
-          adapterDir, m.model().adapter(), head, splits.labels(), base.model().name(), extra);
-    }
-    if (!FedExLora.residuals(state).isEmpty()) {
-      org.fedpeft.io.Safetensors.write(
-          adapterDir.resolve("fedex_residual.safetensors"), FedExLora.residuals(state), Map.of());
+          adapterDir,
+          m.model().adapter(),
+          models.spec().adapterSeed(),
+          head,
+          splits.labels(),
+          base.model().name(),
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
@@ -657,159 +491,43 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("test_examples", g.examples());
     s.addProperty("final_accuracy", g.accuracy());
     s.addProperty("final_loss", g.loss());
+    JsonObject finalMetrics = new JsonObject();
+    g.metrics().forEach(finalMetrics::addProperty);
+    s.add("final_metrics", finalMetrics);
     s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
     s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
     s.addProperty("seconds_this_process", seconds);
     s.addProperty("client_fit_seconds_this_process", fitSeconds);
     s.addProperty("adapter_dir", adapterDir.toString());
     s.addProperty("client_sampling", config.clientSampling());
-    s.addProperty("rounds_skipped", skippedRounds());
+    s.addProperty("rounds_skipped", recorder.skippedRounds());
     if (config.privacyMode().equals("client")) {
       RdpAccountant acc = ClientLevelDp.accountant(state);
       s.addProperty("privacy", "client-level DP-FedAvg");
       s.addProperty("epsilon", acc.getEpsilon(config.privacyDelta()));
       s.addProperty("delta", config.privacyDelta());
-      s.addProperty("epsilon_sampling", privacyNote(config));
-      s.addProperty("private", isPrivate(config));
-    } else if (sampleDp != null) {
+      s.addProperty("epsilon_sampling", StrategyFactory.privacyNote(config));
+      s.addProperty("private", StrategyFactory.isPrivate(config));
+    } else if (settings.sampleDp() != null) {
       double[] e = clientEpsilons();
       JsonObject per = new JsonObject();
       for (int i = 0; i < e.length; i++) {
-        per.addProperty(clients.get(i).id(), e[i]);
+        per.addProperty(population.clients().get(i).id(), e[i]);
       }
       s.addProperty("privacy", "sample-level DP-SGD at each client");
       s.addProperty("epsilon", Arrays.stream(e).max().orElse(0));
       s.addProperty("epsilon_mean", Arrays.stream(e).average().orElse(0));
       s.add("epsilon_per_client", per);
       s.addProperty("delta", config.privacyDelta());
-      s.addProperty("epsilon_sampling", privacyNote(config));
-      s.addProperty("private", isPrivate(config));
+      s.addProperty("epsilon_sampling", StrategyFactory.privacyNote(config));
+      s.addProperty("private", StrategyFactory.isPrivate(config));
       s.addProperty(
           "not_covered",
           "the example counts clients report for server.weighting = examples, and the"
               + " clients' accuracy on their held-out examples");
     }
-    AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(s) + "\n");
+    recorder.writeSummary(s);
     return s;
-  }
-
-  private int skippedRounds() {
-    int n = 0;
-    for (String l : metricLines) {
-      if (JsonParser.parseString(l).getAsJsonObject().has("skipped")) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  /** Which analysis the reported epsilon uses. */
-  static String privacyNote(SimulationConfig c) {
-    return switch (c.privacyMode()) {
-      case "client" ->
-          dpConfig(c).samplingNote()
-              + (c.poissonSampling()
-                  ? "; a round that draws fewer than server.min_clients clients is skipped"
-                      + " without a release and without a charge, and that the round was skipped"
-                      + " is not covered by the analysis (it happens with probability (1 - q)^N"
-                      + " for an empty round)"
-                  : "");
-      case "sample" -> sampleDpConfig(c).samplingNote();
-      default -> "no differential privacy in this run";
-    };
-  }
-
-  private void writePartition() throws IOException {
-    JsonObject p = new JsonObject();
-    p.add("labels", GSON.toJsonTree(splits.labels()));
-    JsonObject per = new JsonObject();
-    for (ClientData c : clients) {
-      JsonObject o = new JsonObject();
-      o.add("label_histogram", GSON.toJsonTree(labelHistogram[c.index()]));
-      o.addProperty("train", c.train().size());
-      o.addProperty("holdout", c.holdout().size());
-      per.add(c.id(), o);
-    }
-    p.add("clients", per);
-    AtomicFiles.writeString(out.resolve("partition.json"), GSON.toJson(p) + "\n");
-  }
-
-  private void writeManifest() throws IOException {
-    JsonObject m = new JsonObject();
-    m.add("config", JsonParser.parseString(config.toJson()));
-    m.addProperty("seed", config.seed());
-    m.addProperty("fedpeft_version", version());
-    m.addProperty("git_commit", RunManifest.gitCommit());
-    m.addProperty("djl", "0.35.1");
-    m.addProperty("pytorch", base.engine().getVersion());
-    m.addProperty(
-        "java",
-        System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
-    m.addProperty(
-        "os",
-        System.getProperty("os.name")
-            + " "
-            + System.getProperty("os.version")
-            + " "
-            + System.getProperty("os.arch"));
-    m.addProperty("cpus", Runtime.getRuntime().availableProcessors());
-    // The threads per client decide PyTorch's float rounding: a rerun with the same value
-    // reproduces the run exactly, whatever the parallelism.
-    m.addProperty("clients_in_parallel", config.parallelClients());
-    m.addProperty("threads_per_client", config.threadsPerClient());
-    m.addProperty("model", base.model().name());
-    JsonObject data = new JsonObject();
-    data.addProperty("train_sha256", splits.train().sha256());
-    data.addProperty("test_sha256", splits.test().sha256());
-    data.addProperty("train_examples", splits.train().size());
-    data.addProperty("test_examples", splits.test().size());
-    m.add("data", data);
-    m.addProperty("private", isPrivate(config));
-    String noise =
-        config.privacyNoise().equals("secure")
-            ? "from SecureRandom"
-            : "SEEDED from the run seed: reproducible, NOT private";
-    m.addProperty(
-        "privacy_note",
-        switch (config.privacyMode()) {
-          case "client" ->
-              "client-level DP-FedAvg, z = "
-                  + config.dpNoiseMultiplier()
-                  + ", noise "
-                  + noise
-                  + "; "
-                  + privacyNote(config);
-          case "sample" ->
-              "sample-level DP-SGD at each client, sigma = "
-                  + config.sampleNoiseMultiplier()
-                  + ", C = "
-                  + config.sampleClipNorm()
-                  + ", noise "
-                  + noise
-                  + "; "
-                  + privacyNote(config);
-          default -> privacyNote(config);
-        });
-    AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
-  }
-
-  private static String version() {
-    String v = Simulation.class.getPackage().getImplementationVersion();
-    return v == null ? "0.1.0-SNAPSHOT" : v;
-  }
-
-  private static String pretty(String json) {
-    return new GsonBuilder().setPrettyPrinting().create().toJson(JsonParser.parseString(json))
-        + "\n";
-  }
-
-  private static void appendLine(Path file, String line) throws IOException {
-    Files.writeString(
-        file,
-        line + "\n",
-        StandardCharsets.UTF_8,
-        java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
   }
 
   @Override

@@ -2,14 +2,18 @@ package org.fedpeft.train;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.Pooling;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.TrainingPhase;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -21,6 +25,8 @@ public final class ClassifierModel {
   private final BertEncoder encoder;
   private final Adapter adapter;
   private final ClassificationHead head;
+  private String phase = HookContext.DEFAULT_PHASE;
+  private Set<String> trainableNames; // null: every trainable tensor
 
   /**
    * @param adapter the adapter, or null for a head on the frozen encoder
@@ -50,9 +56,49 @@ public final class ClassifierModel {
    * @return logits (batch, labels)
    */
   public NDArray logits(NDArray ids, NDArray mask, boolean training) {
-    EncoderHooks hooks = adapter == null ? EncoderHooks.NONE : adapter;
-    NDArray h = encoder.forward(ids, mask, hooks, training);
-    return head.logits(Pooling.mean(h, mask));
+    return head.logits(pooled(ids, mask, training));
+  }
+
+  /**
+   * The mean-pooled encoder output (batch, hidden) with the adapter in the current phase, after the
+   * adapter's per-batch preparation.
+   */
+  public NDArray pooled(NDArray ids, NDArray mask, boolean training) {
+    if (adapter == null) {
+      return Pooling.mean(encoder.forward(ids, mask, EncoderHooks.NONE, training), mask);
+    }
+    HookContext ctx = adapter.prepareBatch(HookContext.of(training).inPhase(phase), ids, mask);
+    return Pooling.mean(encoder.forward(ids, mask, adapter, ctx), mask);
+  }
+
+  /** The training phase the hooks see ({@link HookContext#DEFAULT_PHASE} unless set). */
+  public String phase() {
+    return phase;
+  }
+
+  /**
+   * Enters a training phase: the hooks see its name, and only its tensors (plus the head's, if the
+   * phase trains the head) are trainable until the next call or {@link #endPhases()}.
+   */
+  public void enterPhase(TrainingPhase p) {
+    Set<String> names = new HashSet<>(p.tensors());
+    if (p.trainHead()) {
+      head.tensors().forEach(t -> names.add(t.name()));
+    }
+    for (String n : p.tensors()) {
+      if (tensors().stream().noneMatch(t -> t.name().equals(n) && t.trainable())) {
+        throw new IllegalArgumentException(
+            "phase " + p.name() + " trains " + n + ", which is not a trainable tensor");
+      }
+    }
+    this.phase = p.name();
+    this.trainableNames = names;
+  }
+
+  /** Back to the default phase, every trainable tensor trained. */
+  public void endPhases() {
+    this.phase = HookContext.DEFAULT_PHASE;
+    this.trainableNames = null;
   }
 
   /** Every tensor of adapter and head, in order (adapter first). */
@@ -65,9 +111,12 @@ public final class ClassifierModel {
     return all;
   }
 
-  /** The tensors the optimiser updates. */
+  /** The tensors the optimiser updates (in a phase: the phase's tensors). */
   public List<AdapterTensor> trainableTensors() {
-    return tensors().stream().filter(AdapterTensor::trainable).toList();
+    return tensors().stream()
+        .filter(AdapterTensor::trainable)
+        .filter(t -> trainableNames == null || trainableNames.contains(t.name()))
+        .toList();
   }
 
   /** Heap copies of every adapter and head tensor. */

@@ -45,12 +45,20 @@ class TasksTest {
   void registryListsTasksAndRejectsUnknownNames() {
     assertEquals(
         List.of(
-            "wordnet-noun-topic", "wordnet-pos", "wordnet-sense-retrieval", "wordnet-verb-topic"),
+            "wordnet-adjective-type",
+            "wordnet-domain-topic",
+            "wordnet-noun-topic",
+            "wordnet-pos",
+            "wordnet-sense-retrieval",
+            "wordnet-verb-frame",
+            "wordnet-verb-topic"),
         Tasks.names());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Tasks.load("wordnet-nouns", 1));
     assertTrue(e.getMessage().contains("unknown task \"wordnet-nouns\""), e.getMessage());
     assertTrue(e.getMessage().contains("wordnet-noun-topic, wordnet-pos"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Tasks.load("wordnet-pos+", 1));
+    assertTrue(e.getMessage().contains("bad task spec"), e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class, () -> Tasks.load("wordnet-pos:colour=blue", 1));

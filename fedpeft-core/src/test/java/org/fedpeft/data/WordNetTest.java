@@ -104,4 +104,40 @@ class WordNetTest {
       }
     }
   }
+
+  @Test
+  void keepsDomainPointersAndVerbFrames() {
+    Synset v =
+        WordNet.parseLine(
+            "00014735 29 v 02 sleep 0 kip 0 003 @ 00014490 v 0000 ;c 06000000 n 0000"
+                + " ;u 07000000 n 0102 03 + 08 00 + 02 00 + 08 02 | be asleep; \"she slept\"");
+    assertEquals(
+        List.of(
+            new DomainPointer(DomainPointer.Kind.TOPIC, PartOfSpeech.NOUN, 6_000_000),
+            new DomainPointer(DomainPointer.Kind.USAGE, PartOfSpeech.NOUN, 7_000_000)),
+        v.domains());
+    assertEquals(List.of(2, 8), v.verbFrames());
+    assertEquals("be asleep", v.definition());
+    assertEquals(List.of("she slept"), v.examples());
+    Synset n = WordNet.parseLine("00001740 03 n 01 entity 0 001 ~ 00001930 n 0000 | that which is");
+    assertTrue(n.domains().isEmpty());
+    assertTrue(n.verbFrames().isEmpty());
+  }
+
+  @Test
+  void realDomainPointersResolveAndTheLicenceIsAvailable() {
+    Synset zeus = WordNet.synset(PartOfSpeech.NOUN, 9_596_860);
+    assertEquals(List.of("Zeus"), zeus.lemmas());
+    DomainPointer topic = zeus.domains().get(0);
+    assertEquals(DomainPointer.Kind.TOPIC, topic.kind());
+    assertEquals(List.of("Greek mythology"), WordNet.synset(topic.pos(), topic.offset()).lemmas());
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> WordNet.synset(PartOfSpeech.NOUN, 1));
+    assertTrue(e.getMessage().contains("no noun synset at offset 1"), e.getMessage());
+    String licence = WordNet.licence();
+    assertTrue(licence.startsWith("This software and database is being provided"), licence);
+    assertTrue(licence.contains("WordNet 3.1 Copyright 2011 by Princeton University."), licence);
+    assertFalse(licence.contains("  1 "), licence);
+  }
 }

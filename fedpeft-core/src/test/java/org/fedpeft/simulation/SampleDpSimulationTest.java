@@ -19,18 +19,25 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.fedpeft.client.ClientData;
+import org.fedpeft.client.ClientModels;
+import org.fedpeft.client.ModelFactory;
+import org.fedpeft.client.ModelSpec;
+import org.fedpeft.client.PeftClient;
+import org.fedpeft.client.RunSettings;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.federation.ClientDeclinedException;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.federation.FitInstructions;
-import org.fedpeft.federation.ServerState;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacyBudget;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
+import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,8 +170,7 @@ class SampleDpSimulationTest {
     }
     assertEquals(lastMax, summary.get("epsilon").getAsDouble(), 0);
     // The accountants are in the checkpoint, one per client that trained.
-    ServerState cp = ServerState.load(out.resolve(Simulation.CHECKPOINT));
-    Map<String, ClientState> local = LocalStateCheckpoint.take(cp);
+    Map<String, ClientState> local = RunCheckpoint.load(out).local();
     assertEquals(rounds.keySet(), local.keySet());
     for (var e : local.entrySet()) {
       assertEquals(
@@ -257,7 +263,20 @@ class SampleDpSimulationTest {
                 "privacy.sample.noise_multiplier", "1.0",
                 "privacy.epsilon", "8.0"));
     try (FrozenBase base = new FrozenBase(TinyModels.tiny(3))) {
-      ModelFactory models = new ModelFactory(base, "lora", Map.of("rank", "2"), 1, 4, 2);
+      ModelSpec spec = new ModelSpec("lora", Map.of("rank", "2"), 1, 4, 2);
+      ClientModels models = new ClientModels(base);
+      Map<String, String> run =
+          new RunSettings(
+                  spec,
+                  cfg.localSteps(),
+                  cfg.learningRate(),
+                  cfg.batchSize(),
+                  cfg.weightDecay(),
+                  cfg.maxGradNorm(),
+                  0,
+                  StrategyFactory.sampleDpConfig(cfg),
+                  "")
+              .toConfig();
       List<String> texts = new ArrayList<>();
       int[] labels = new int[16];
       for (int i = 0; i < 16; i++) {
@@ -267,24 +286,23 @@ class SampleDpSimulationTest {
       EncodedExamples train = EncodedExamples.encode(base.tokenizer(), texts, labels);
       ClientData client = new ClientData("c", 0, train, train);
       Map<String, org.fedpeft.tensor.HostTensor> global;
-      try (ModelFactory.Instance m = models.instantiate(Map.of())) {
+      try (ModelFactory.Instance m = models.factory(spec).instantiate(Map.of())) {
         global = m.model().state();
       }
       ClientStateStore store = ClientStateStore.inMemory();
       AtomicInteger noiseRequests = new AtomicInteger();
       GaussianNoise noise = GaussianNoise.seededForTestsOnly(99);
-      SimulatedClient app =
-          new SimulatedClient(
+      PeftClient app =
+          new PeftClient(
               client,
               models,
-              cfg,
               store,
-              new SampleLevelDp(Simulation.sampleDpConfig(cfg)),
-              (round, index) -> {
+              (round, phase) -> {
                 noiseRequests.incrementAndGet();
                 return noise;
-              });
-      FitInstructions in = new FitInstructions("c", 1, global, Map.of());
+              },
+              1);
+      FitInstructions in = new FitInstructions("c", 1, global, run);
 
       // Positive control: with budget left, the client trains, draws noise and charges 3 steps.
       app.fit(in);
@@ -302,21 +320,20 @@ class SampleDpSimulationTest {
       ClientState spent = SampleLevelDp.record(after, b);
       store.save("c", spent);
       GaussianNoise untouched = GaussianNoise.seededForTestsOnly(7);
-      SimulatedClient refusing =
-          new SimulatedClient(
+      PeftClient refusing =
+          new PeftClient(
               client,
               models,
-              cfg,
               store,
-              new SampleLevelDp(Simulation.sampleDpConfig(cfg)),
-              (round, index) -> {
+              (round, phase) -> {
                 noiseRequests.incrementAndGet();
                 return untouched;
-              });
+              },
+              1);
       ClientDeclinedException e =
           assertThrows(
               ClientDeclinedException.class,
-              () -> refusing.fit(new FitInstructions("c", 2, global, Map.of())));
+              () -> refusing.fit(new FitInstructions("c", 2, global, run)));
       assertTrue(e.getMessage().startsWith("privacy budget spent"), e.getMessage());
       assertEquals(1, noiseRequests.get(), "no noise source was even asked for");
       assertEquals(GaussianNoise.seededForTestsOnly(7).nextGaussian(), untouched.nextGaussian(), 0);
@@ -384,7 +401,8 @@ class SampleDpSimulationTest {
         summary.get("epsilon_sampling").getAsString());
     assertEquals("poisson", summary.get("client_sampling").getAsString());
     // the fixed-size default keeps q = 1
-    assertTrue(Simulation.privacyNote(config(Map.of("privacy.mode", "client"))).contains("q = 1"));
+    assertTrue(
+        StrategyFactory.privacyNote(config(Map.of("privacy.mode", "client"))).contains("q = 1"));
   }
 
   @Test

@@ -12,10 +12,11 @@ import java.util.SplittableRandom;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.BertWeights;
+import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
-import org.fedpeft.peft.Scope;
+import org.fedpeft.peft.Role;
 import org.fedpeft.peft.TargetModules;
 import org.fedpeft.train.PerExampleGradients;
 
@@ -36,6 +37,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   private final NDArray[][] loraB;
   private final List<AdapterTensor> tensors = new ArrayList<>();
   private final NDArray scalingArray; // alpha / r, kept alive for autograd
+  private final int firstLayer; // the lowest targeted block
   private boolean enabled = true;
   private boolean merged;
   private NDArray[][] perExampleA; // (batch, r, in) leaf replicas while in per-example mode
@@ -50,7 +52,9 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     loraA = new NDArray[bc.numLayers()][mods];
     loraB = new NDArray[bc.numLayers()][mods];
     SplittableRandom rng = new SplittableRandom(seed);
+    int lowest = Integer.MAX_VALUE;
     for (TargetModules.Slot slot : TargetModules.select(bc, config.targetModules())) {
+      lowest = Math.min(lowest, slot.layer());
       Shape w = encoder.linearWeight(slot.layer(), slot.module()).getShape(); // (out, in)
       long out = w.get(0);
       long in = w.get(1);
@@ -65,9 +69,12 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       arrB.setRequiresGradient(true);
       loraA[slot.layer()][slot.module()] = arrA;
       loraB[slot.layer()][slot.module()] = arrB;
-      tensors.add(new AdapterTensor(slot.name() + ".lora_A", Scope.GLOBAL, config.trainA(), arrA));
-      tensors.add(new AdapterTensor(slot.name() + ".lora_B", Scope.GLOBAL, true, arrB));
+      tensors.add(
+          new AdapterTensor(
+              slot.name() + ".lora_A", config.trainA() ? Role.GLOBAL : Role.FROZEN_SHARED, arrA));
+      tensors.add(new AdapterTensor(slot.name() + ".lora_B", Role.GLOBAL, arrB));
     }
+    this.firstLayer = lowest;
   }
 
   public LoraConfig config() {
@@ -77,6 +84,11 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   @Override
   public String method() {
     return "lora";
+  }
+
+  @Override
+  public Map<String, String> options() {
+    return config.toOptions();
   }
 
   @Override
@@ -95,13 +107,13 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
-  public NDArray linearDelta(int layer, int module, NDArray input, boolean training) {
+  public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
     NDArray a = loraA[layer][module];
     if (a == null || !enabled || merged) {
       return null;
     }
     NDArray x = input;
-    if (training && config.dropout() > 0) {
+    if (ctx.isTraining() && config.dropout() > 0) {
       x = Dropout.apply(x, config.dropout());
     }
     if (perExampleB != null) {
@@ -123,6 +135,11 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     return down.getNDArrayInternal()
         .linear(down, loraB[layer][module], null)
         .singletonOrThrow(); // (b, s, out)
+  }
+
+  @Override
+  public int firstAdaptedLayer() {
+    return firstLayer;
   }
 
   @Override

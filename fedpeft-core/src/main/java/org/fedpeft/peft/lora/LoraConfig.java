@@ -3,7 +3,9 @@ package org.fedpeft.peft.lora;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.peft.Options;
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.config.ConfigSchema.Type;
+import org.fedpeft.config.ConfigValues;
 
 /**
  * Configuration of a LoRA adapter (Hu et al. 2021, arXiv 2106.09685): {@code y = W x + (alpha / r)
@@ -18,9 +20,42 @@ import org.fedpeft.peft.Options;
 public record LoraConfig(
     int rank, float alpha, float dropout, List<String> targetModules, boolean trainA) {
 
-  /** The usual defaults: r = 8, alpha = 16, dropout 0.05 on query and value. */
-  public static final LoraConfig DEFAULT =
-      new LoraConfig(8, 16f, 0.05f, List.of("query", "value"), true);
+  /** The options {@link #fromOptions} reads: name, type, default, check and meaning. */
+  public static final ConfigSchema OPTIONS =
+      new ConfigSchema()
+          .key("rank", Type.INT, 8, "r, the inner dimension of B A", v -> (int) v >= 1, ">= 1")
+          .key(
+              "alpha",
+              Type.DOUBLE,
+              16.0,
+              "scaling numerator: the update B A x is scaled by alpha / r",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "dropout",
+              Type.DOUBLE,
+              0.05,
+              "dropout rate on the adapter's input (training only)",
+              v -> (double) v >= 0 && (double) v < 1,
+              "in [0, 1)")
+          .key(
+              "targets",
+              Type.STRING_LIST,
+              List.of("query", "value"),
+              "linear modules to adapt, by name pattern: query, key, value, attention.output,"
+                  + " ffn.in, ffn.out, all-linear, a module name suffix, or a regular expression"
+                  + " matching full names",
+              v -> !((List<?>) v).isEmpty(),
+              "at least one")
+          .key(
+              "train_a",
+              Type.BOOLEAN,
+              true,
+              "train A; false keeps A at its seeded random init (FFA-LoRA; server.strategy ="
+                  + " \"ffa-lora\" sets it)");
+
+  /** The defaults of {@link #OPTIONS}: r = 8, alpha = 16, dropout 0.05 on query and value. */
+  public static final LoraConfig DEFAULT = fromOptions(Map.of());
 
   /** Validates every field, naming the one that is wrong. */
   public LoraConfig {
@@ -46,19 +81,19 @@ public record LoraConfig(
 
   /**
    * Reads options {@code rank}, {@code alpha}, {@code dropout}, {@code targets} ('+'-separated
-   * patterns) and {@code train_a}; missing ones take {@link #DEFAULT}'s values.
+   * patterns) and {@code train_a} as {@link #OPTIONS} declares them; missing ones take its
+   * defaults.
+   *
+   * @throws IllegalArgumentException naming an unknown option or a bad value
    */
   public static LoraConfig fromOptions(Map<String, String> options) {
-    Options o = new Options("lora", options);
-    LoraConfig c =
-        new LoraConfig(
-            o.getInt("rank", DEFAULT.rank),
-            o.getFloat("alpha", DEFAULT.alpha),
-            o.getFloat("dropout", DEFAULT.dropout),
-            o.getList("targets", DEFAULT.targetModules),
-            o.getBoolean("train_a", true));
-    o.rejectUnknown();
-    return c;
+    ConfigValues v = OPTIONS.readOptions(options, "lora");
+    return new LoraConfig(
+        v.getInt("rank"),
+        (float) v.getDouble("alpha"),
+        (float) v.getDouble("dropout"),
+        v.getStringList("targets"),
+        v.getBoolean("train_a"));
   }
 
   /** The options that {@link #fromOptions} reads back to this config. */

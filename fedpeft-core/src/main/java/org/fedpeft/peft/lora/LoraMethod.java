@@ -1,6 +1,7 @@
 package org.fedpeft.peft.lora;
 
 import java.util.Map;
+import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
@@ -17,6 +18,11 @@ public final class LoraMethod implements AdapterMethod {
   public String description() {
     return "LoRA: y = Wx + (alpha/r) B A x on the target modules; options rank, alpha, dropout,"
         + " targets, train_a";
+  }
+
+  @Override
+  public ConfigSchema optionSchema() {
+    return LoraConfig.OPTIONS;
   }
 
   @Override

@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.run;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;

@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.client;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
@@ -9,6 +9,8 @@ import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertWeights;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.Role;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.FrozenBase;
@@ -21,52 +23,71 @@ import org.fedpeft.train.FrozenBase;
  * weight is restored exactly. Safe to use from several threads at once (clients training in
  * parallel).
  */
-final class ModelFactory {
+public final class ModelFactory {
 
-  static final String RESIDUAL_SUFFIX = ".residual";
+  /** The suffix of FedEx-LoRA's residual tensors, {@code <module>.residual}. */
+  public static final String RESIDUAL_SUFFIX = ".residual";
 
   private final FrozenBase base;
-  private final String method;
-  private final Map<String, String> options;
-  private final long adapterSeed;
-  private final int numLabels;
-  private final long headSeed;
+  private final ModelSpec spec;
   private final Map<String, float[]> pretrained = new HashMap<>();
   private Map<String, HostTensor> applied = Map.of(); // residuals now added to the frozen weights
   private int live; // instances alive (they share the applied residuals)
 
-  ModelFactory(
-      FrozenBase base,
-      String method,
-      Map<String, String> options,
-      long adapterSeed,
-      int numLabels,
-      long headSeed) {
+  /**
+   * @param base the shared frozen model
+   * @param spec what to build on it
+   */
+  public ModelFactory(FrozenBase base, ModelSpec spec) {
     this.base = base;
-    this.method = method;
-    this.options = options;
-    this.adapterSeed = adapterSeed;
-    this.numLabels = numLabels;
-    this.headSeed = headSeed;
+    this.spec = spec;
   }
 
-  FrozenBase base() {
+  /** The shared frozen model. */
+  public FrozenBase base() {
     return base;
   }
 
-  /** A model holding the received tensors; close it when done. */
-  synchronized Instance instantiate(Map<String, HostTensor> tensors) {
+  /** What this factory builds. */
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  /**
+   * A model holding the received tensors; close it when done. Every name must be a GLOBAL tensor of
+   * the model (or a FedEx-LoRA residual): a downlink never carries LOCAL, ROUND or FROZEN_SHARED
+   * tensors.
+   *
+   * @throws IllegalArgumentException naming a tensor that is unknown, of the wrong shape or not
+   *     GLOBAL
+   */
+  public synchronized Instance instantiate(Map<String, HostTensor> tensors) {
     Adapter adapter =
-        method == null
+        spec.method() == null
             ? null
-            : AdapterRegistry.get(method).create(options, base.encoder(), adapterSeed);
+            : AdapterRegistry.get(spec.method())
+                .create(spec.options(), base.encoder(), spec.adapterSeed());
     ClassificationHead head =
         new ClassificationHead(
-            base.root(), base.encoder().config().hiddenSize(), numLabels, headSeed);
+            base.root(), base.encoder().config().hiddenSize(), spec.numLabels(), spec.headSeed());
     Map<String, HostTensor> plain = new LinkedHashMap<>();
     Map<String, HostTensor> residuals = new LinkedHashMap<>();
     tensors.forEach((k, v) -> (k.endsWith(RESIDUAL_SUFFIX) ? residuals : plain).put(k, v));
     ClassifierModel model = new ClassifierModel(base.encoder(), adapter, head);
+    for (AdapterTensor t : model.tensors()) {
+      if (plain.containsKey(t.name()) && t.role() != Role.GLOBAL) {
+        if (adapter != null) {
+          adapter.close();
+        }
+        head.close();
+        throw new IllegalArgumentException(
+            "received tensor "
+                + t.name()
+                + " is "
+                + t.role()
+                + " in this model; only GLOBAL tensors travel between server and client");
+      }
+    }
     model.loadState(plain);
     applyResiduals(residuals);
     return new Instance(model, adapter, head, plain, this);
@@ -147,7 +168,7 @@ final class ModelFactory {
   }
 
   /** A live model; closing frees it and restores any frozen weight a residual changed. */
-  static final class Instance implements AutoCloseable {
+  public static final class Instance implements AutoCloseable {
     private final ClassifierModel model;
     private final Adapter adapter;
     private final ClassificationHead head;
@@ -167,12 +188,13 @@ final class ModelFactory {
       this.owner = owner;
     }
 
-    ClassifierModel model() {
+    /** The live model. */
+    public ClassifierModel model() {
       return model;
     }
 
     /** The received (non-residual) tensors, the FedProx reference point. */
-    Map<String, HostTensor> received() {
+    public Map<String, HostTensor> received() {
       return received;
     }
 

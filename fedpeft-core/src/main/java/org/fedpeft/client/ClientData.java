@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.client;
 
 import org.fedpeft.train.EncodedExamples;
 

@@ -1,0 +1,261 @@
+package org.fedpeft.client;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.ClientState;
+import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.federation.ClientUpdate;
+import org.fedpeft.federation.ConfigKeys;
+import org.fedpeft.federation.EvaluateInstructions;
+import org.fedpeft.federation.EvaluateResult;
+import org.fedpeft.federation.FitInstructions;
+import org.fedpeft.model.HookContext;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.GradientProbe;
+import org.fedpeft.peft.Role;
+import org.fedpeft.peft.RoundSpec;
+import org.fedpeft.peft.TrainingPhase;
+import org.fedpeft.privacy.DpSgd;
+import org.fedpeft.privacy.GaussianNoise;
+import org.fedpeft.privacy.PrivacyBudget;
+import org.fedpeft.privacy.SampleLevelDp;
+import org.fedpeft.random.Seeds;
+import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.train.AdamW;
+import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.Evaluation;
+import org.fedpeft.train.GradientNorms;
+import org.fedpeft.train.LocalTrainer;
+import org.fedpeft.train.TrainConfig;
+
+/**
+ * The fedpeft client: one implementation of {@link ClientApp} for every adapter method, used
+ * unchanged by the in-process simulation and by a network client process. It takes everything about
+ * the run from the instructions ({@link RunSettings} in the config, the GLOBAL tensors, the
+ * strategy's per-client config) and holds only its own data, the shared frozen model and its {@link
+ * ClientStateStore}.
+ *
+ * <p>A fit runs the adapter's round lifecycle:
+ *
+ * <ol>
+ *   <li>build the model from the received GLOBAL tensors (refusing any tensor of another role) and
+ *       check the FROZEN_SHARED fingerprint;
+ *   <li>{@link Adapter#beginRound} with the round, its seed and the per-client config;
+ *   <li>restore the LOCAL tensors from the client's state;
+ *   <li>{@link Adapter#trainableThisRound} (with a {@link GradientProbe} on the client's data);
+ *   <li>train the {@link Adapter#phases} in order, each with its own trainable set and phase name,
+ *       with AdamW or, under sample-level DP, DP-SGD (the budget covers every phase's steps);
+ *   <li>reply with {@link Adapter#uplink} plus the trained head, and save the LOCAL tensors and the
+ *       privacy accountant.
+ * </ol>
+ *
+ * <p>A client whose sample-level privacy budget cannot pay for the round declines before building
+ * anything ({@link org.fedpeft.federation.ClientDeclinedException}). Evaluation uses the client's
+ * LOCAL tensors too, so personalised methods are evaluated as the client would use them.
+ */
+public final class PeftClient implements ClientApp {
+
+  /** The noise of this client's DP-SGD in one phase of one round. */
+  @FunctionalInterface
+  public interface NoiseSource {
+    /**
+     * @param round the round
+     * @param phase the phase's index in the round's procedure (0 for one-phase methods)
+     */
+    GaussianNoise forPhase(int round, int phase);
+  }
+
+  private final ClientData data;
+  private final ClientModels models;
+  private final ClientStateStore local;
+  private final NoiseSource noise;
+  private final int threads;
+
+  /**
+   * @param data the client's own examples
+   * @param models the shared frozen model and the factories built on it
+   * @param local where the client keeps its LOCAL state
+   * @param noise DP-SGD noise per round (used only when the run asks for sample-level DP)
+   * @param threads PyTorch intra-op threads for this client's work
+   */
+  public PeftClient(
+      ClientData data,
+      ClientModels models,
+      ClientStateStore local,
+      NoiseSource noise,
+      int threads) {
+    this.data = data;
+    this.models = models;
+    this.local = local;
+    this.noise = noise;
+    this.threads = threads;
+  }
+
+  /** The client's id. */
+  public String id() {
+    return data.id();
+  }
+
+  @Override
+  public ClientUpdate fit(FitInstructions in) {
+    Engines.gradModeOffOnThisThread();
+    Engines.intraOpThreads(threads);
+    RunSettings run = RunSettings.fromConfig(in.config());
+    long seed = in.configLong(ConfigKeys.SEED, Seeds.derive(0, "fit", in.round()));
+    int steps = in.configInt(ConfigKeys.LOCAL_STEPS, run.localSteps());
+    double lr = in.configDouble(ConfigKeys.LEARNING_RATE, run.learningRate());
+    double mu = in.configDouble(ConfigKeys.PROXIMAL_MU, run.proximalMu());
+    ClientState stored = load();
+    SampleLevelDp sampleDp = run.sampleDp() == null ? null : new SampleLevelDp(run.sampleDp());
+    // Declines (ClientDeclinedException) before any model is built or noise drawn; the phases'
+    // steps add up to exactly `steps`, so this covers every phase.
+    PrivacyBudget budget =
+        sampleDp == null ? null : sampleDp.admit(stored, data.train().size(), steps);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
+      ClassifierModel model = m.model();
+      FrozenShared.check(model, run.frozenSharedSha256(), data.id());
+      Adapter adapter = model.adapter();
+      RoundSpec spec = new RoundSpec(in.round(), seed, in.config());
+      List<TrainingPhase> phases;
+      if (adapter == null) {
+        phases = List.of(new TrainingPhase(HookContext.DEFAULT_PHASE, Set.of(), true, 1.0));
+      } else {
+        adapter.beginRound(spec);
+        model.loadState(localTensors(stored, model));
+        Set<String> trainable =
+            adapter.trainableThisRound(
+                spec,
+                names ->
+                    GradientNorms.of(
+                        model, data.train(), run.batchSize(), Seeds.derive(seed, "probe"), names));
+        phases = adapter.phases(spec, trainable);
+      }
+      int[] phaseSteps = TrainingPhase.splitSteps(phases, steps);
+      Set<String> trained = new LinkedHashSet<>();
+      boolean headTrained = false;
+      double lossSum = 0;
+      int taken = 0;
+      try {
+        for (int i = 0; i < phases.size(); i++) {
+          TrainingPhase phase = phases.get(i);
+          model.enterPhase(phase);
+          // The first phase uses the round's seed as it is, so a one-phase method trains exactly
+          // as a plain trainer would with that seed.
+          long phaseSeed = i == 0 ? seed : Seeds.derive(seed, "phase", i);
+          TrainConfig tc =
+              new TrainConfig(
+                  phaseSteps[i],
+                  run.batchSize(),
+                  (float) lr,
+                  (float) run.weightDecay(),
+                  0,
+                  TrainConfig.Schedule.CONSTANT,
+                  (float) run.maxGradNorm(),
+                  phaseSeed);
+          try (AdamW opt = new AdamW(models.base().root())) {
+            if (budget == null) {
+              LocalTrainer trainer = new LocalTrainer(model);
+              if (mu > 0) {
+                trainer.setProximal((float) mu, m.received());
+              }
+              lossSum += trainer.train(data.train(), tc, opt, (s, t, l, a, r) -> {});
+            } else {
+              DpSgd dp = new DpSgd(model, run.sampleDp().dpSgd(), noise.forPhase(in.round(), i));
+              taken += dp.train(data.train(), tc, opt, budget, (s, t, l, a, r) -> {});
+            }
+          }
+          trained.addAll(phase.tensors());
+          headTrained |= phase.trainHead();
+        }
+      } finally {
+        model.endPhases();
+        ClientState next = stored.withTensors(localTensorsOf(model));
+        if (budget != null) {
+          // Whatever happened, the steps charged so far stay charged.
+          next = SampleLevelDp.record(next, budget);
+        }
+        if (!next.equals(stored)) {
+          save(next);
+        }
+      }
+      if (budget == null) {
+        metrics.put("train_loss", lossSum / phases.size());
+      } else {
+        metrics.put("dp_sample_steps", (double) taken);
+        metrics.put("dp_sample_epsilon", budget.accountant().getEpsilon(run.sampleDp().delta()));
+      }
+      Map<String, HostTensor> out = new TreeMap<>();
+      if (adapter != null) {
+        out.putAll(adapter.uplink(trained));
+      }
+      if (headTrained) {
+        model.head().tensors().forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));
+      }
+      return new ClientUpdate(data.id(), out, data.train().size(), metrics, Map.of());
+    }
+  }
+
+  @Override
+  public EvaluateResult evaluate(EvaluateInstructions in) {
+    Engines.gradModeOffOnThisThread();
+    Engines.intraOpThreads(threads);
+    if (data.holdout().size() == 0) {
+      throw new IllegalStateException("client " + data.id() + " holds out no data");
+    }
+    RunSettings run = RunSettings.fromConfig(in.config());
+    try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
+      m.model().loadState(localTensors(load(), m.model()));
+      Evaluation ev = new LocalTrainer(m.model()).evaluate(data.holdout(), 64);
+      return new EvaluateResult(
+          data.id(), ev.examples(), Map.of("accuracy", ev.accuracy(), "loss", ev.loss()));
+    }
+  }
+
+  /** The stored LOCAL tensors that this model has (a new client has none: they keep their init). */
+  private static Map<String, HostTensor> localTensors(ClientState stored, ClassifierModel model) {
+    Map<String, HostTensor> out = new TreeMap<>();
+    for (AdapterTensor t : model.tensors()) {
+      HostTensor v = stored.tensors().get(t.name());
+      if (t.role() == Role.LOCAL && v != null) {
+        out.put(t.name(), v);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, HostTensor> localTensorsOf(ClassifierModel model) {
+    Map<String, HostTensor> out = new TreeMap<>();
+    for (AdapterTensor t : model.tensors()) {
+      if (t.role() == Role.LOCAL) {
+        out.put(t.name(), Adapter.Tensors.toHost(t.array()));
+      }
+    }
+    return out;
+  }
+
+  private ClientState load() {
+    try {
+      return local.load(data.id()).orElse(ClientState.EMPTY);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void save(ClientState s) {
+    try {
+      local.save(data.id(), s);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package org.fedpeft.client;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fedpeft.federation.ConfigKeys;
+import org.fedpeft.privacy.DpSgd;
+import org.fedpeft.privacy.SampleLevelDp;
+
+/**
+ * Everything a client needs to know about the run, carried in the config of every instruction, so
+ * that one client implementation serves the simulation and a network deployment unchanged: the
+ * model to build, the local hyperparameters, sample-level DP settings, and the fingerprint of the
+ * FROZEN_SHARED tensors.
+ *
+ * <p>This is the one place that names these keys; {@link #toConfig} and {@link #fromConfig} are
+ * exact inverses.
+ *
+ * @param model what to build
+ * @param localSteps optimiser steps per round (a strategy may override per client with {@link
+ *     ConfigKeys#LOCAL_STEPS})
+ * @param learningRate peak local learning rate
+ * @param batchSize mini-batch size (the expected batch size under DP-SGD)
+ * @param weightDecay AdamW's decoupled weight decay
+ * @param maxGradNorm gradient clipping norm (0: none)
+ * @param proximalMu FedProx's mu (0: none)
+ * @param sampleDp sample-level DP-SGD settings, or null for none
+ * @param frozenSharedSha256 the fingerprint of the model's FROZEN_SHARED tensors as the server
+ *     built them (see {@link FrozenShared}), or empty for none
+ */
+public record RunSettings(
+    ModelSpec model,
+    int localSteps,
+    double learningRate,
+    int batchSize,
+    double weightDecay,
+    double maxGradNorm,
+    double proximalMu,
+    SampleLevelDp.Config sampleDp,
+    String frozenSharedSha256) {
+
+  private static final String METHOD = "run.adapter.method";
+  private static final String OPTIONS = "run.adapter.options";
+  private static final String ADAPTER_SEED = "run.adapter.seed";
+  private static final String LABELS = "run.head.labels";
+  private static final String HEAD_SEED = "run.head.seed";
+  private static final String BATCH = "run.batch_size";
+  private static final String DECAY = "run.weight_decay";
+  private static final String CLIP = "run.max_grad_norm";
+  private static final String DP_CLIP = "run.dp_sample.clip_norm";
+  private static final String DP_NOISE = "run.dp_sample.noise_multiplier";
+  private static final String DP_EPSILON = "run.dp_sample.epsilon";
+  private static final String DP_DELTA = "run.dp_sample.delta";
+
+  /** The config key of the FROZEN_SHARED fingerprint. */
+  public static final String FROZEN_SHARED = "run.frozen_shared.sha256";
+
+  /** The settings as instruction config entries. */
+  public Map<String, String> toConfig() {
+    Map<String, String> c = new TreeMap<>();
+    c.put(METHOD, model.method() == null ? "none" : model.method());
+    c.put(OPTIONS, new Gson().toJson(model.options()));
+    c.put(ADAPTER_SEED, Long.toString(model.adapterSeed()));
+    c.put(LABELS, Integer.toString(model.numLabels()));
+    c.put(HEAD_SEED, Long.toString(model.headSeed()));
+    c.put(ConfigKeys.LOCAL_STEPS, Integer.toString(localSteps));
+    c.put(ConfigKeys.LEARNING_RATE, Double.toString(learningRate));
+    c.put(BATCH, Integer.toString(batchSize));
+    c.put(DECAY, Double.toString(weightDecay));
+    c.put(CLIP, Double.toString(maxGradNorm));
+    c.put(ConfigKeys.PROXIMAL_MU, Double.toString(proximalMu));
+    if (sampleDp != null) {
+      c.put(DP_CLIP, Double.toString(sampleDp.dpSgd().clipNorm()));
+      c.put(DP_NOISE, Double.toString(sampleDp.dpSgd().noiseMultiplier()));
+      c.put(DP_EPSILON, Double.toString(sampleDp.epsilonBudget()));
+      c.put(DP_DELTA, Double.toString(sampleDp.delta()));
+    }
+    if (!frozenSharedSha256.isEmpty()) {
+      c.put(FROZEN_SHARED, frozenSharedSha256);
+    }
+    return c;
+  }
+
+  /**
+   * Reads the settings from an instruction's config.
+   *
+   * @throws IllegalArgumentException naming a missing or malformed key
+   */
+  public static RunSettings fromConfig(Map<String, String> c) {
+    String method = required(c, METHOD);
+    JsonObject o = JsonParser.parseString(required(c, OPTIONS)).getAsJsonObject();
+    Map<String, String> options = new LinkedHashMap<>();
+    o.entrySet().forEach(e -> options.put(e.getKey(), e.getValue().getAsString()));
+    ModelSpec model =
+        new ModelSpec(
+            method.equals("none") ? null : method,
+            options,
+            longOf(c, ADAPTER_SEED),
+            (int) longOf(c, LABELS),
+            longOf(c, HEAD_SEED));
+    SampleLevelDp.Config dp = null;
+    if (c.containsKey(DP_NOISE)) {
+      dp =
+          new SampleLevelDp.Config(
+              new DpSgd.Config(
+                  ConfigKeys.getDouble(c, DP_CLIP, Double.NaN),
+                  ConfigKeys.getDouble(c, DP_NOISE, Double.NaN),
+                  (int) longOf(c, BATCH)),
+              ConfigKeys.getDouble(c, DP_EPSILON, Double.NaN),
+              ConfigKeys.getDouble(c, DP_DELTA, Double.NaN));
+    }
+    return new RunSettings(
+        model,
+        (int) longOf(c, ConfigKeys.LOCAL_STEPS),
+        ConfigKeys.getDouble(c, ConfigKeys.LEARNING_RATE, Double.NaN),
+        (int) longOf(c, BATCH),
+        ConfigKeys.getDouble(c, DECAY, 0),
+        ConfigKeys.getDouble(c, CLIP, 0),
+        ConfigKeys.getDouble(c, ConfigKeys.PROXIMAL_MU, 0),
+        dp,
+        c.getOrDefault(FROZEN_SHARED, ""));
+  }
+
+  private static String required(Map<String, String> c, String key) {
+    String v = c.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException(
+          "the instructions lack config '" + key + "' (sent by a server of another version?)");
+    }
+    return v;
+  }
+
+  private static long longOf(Map<String, String> c, String key) {
+    required(c, key);
+    return ConfigKeys.getLong(c, key, 0);
+  }
+}

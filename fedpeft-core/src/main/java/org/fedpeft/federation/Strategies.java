@@ -1,0 +1,92 @@
+package org.fedpeft.federation;
+
+import org.fedpeft.peft.lora.LoraConfig;
+
+/** The providers of the built-in strategies, registered in fedpeft-core's service file. */
+public final class Strategies {
+
+  private Strategies() {}
+
+  /** {@code fedit}: LoRA's A and B averaged separately ({@link FedIt}). */
+  public static final class FedItProvider implements StrategyProvider {
+    @Override
+    public String name() {
+      return "fedit";
+    }
+
+    @Override
+    public String description() {
+      return "FedIT: LoRA factors averaged separately (A and B sent together)";
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      return new FedIt(c.options());
+    }
+  }
+
+  /**
+   * {@code fedavg}: every GLOBAL tensor averaged over the clients that sent it ({@link FedAvg}).
+   */
+  public static final class FedAvgProvider implements StrategyProvider {
+    @Override
+    public String name() {
+      return "fedavg";
+    }
+
+    @Override
+    public String description() {
+      return "FedAvg: each GLOBAL tensor averaged over the clients that sent it";
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      return new FedAvg(c.options());
+    }
+  }
+
+  /** {@code ffa-lora}: A frozen and shared, B averaged ({@link FfaLora}). */
+  public static final class FfaLoraProvider implements StrategyProvider {
+    @Override
+    public String name() {
+      return "ffa-lora";
+    }
+
+    @Override
+    public String description() {
+      return "FFA-LoRA: A frozen (FROZEN_SHARED, from the run seed), only B trained and averaged";
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      c.requireLora(name());
+      if (!"false".equals(c.adapterOptions().get("train_a"))) {
+        throw new IllegalArgumentException(
+            "server.strategy = ffa-lora needs adapter.method = lora with A frozen"
+                + " (adapter.train_a = false, the default for this strategy)");
+      }
+      return new FfaLora(c.options());
+    }
+  }
+
+  /**
+   * {@code fedex-lora}: FedIT plus the residual folded into the frozen weights ({@link FedExLora}).
+   */
+  public static final class FedExLoraProvider implements StrategyProvider {
+    @Override
+    public String name() {
+      return "fedex-lora";
+    }
+
+    @Override
+    public String description() {
+      return "FedEx-LoRA: FedIT plus mean(BA) - mean(B) mean(A) folded into the frozen weights";
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      c.requireLora(name());
+      return new FedExLora(LoraConfig.fromOptions(c.adapterOptions()).scaling(), c.options());
+    }
+  }
+}

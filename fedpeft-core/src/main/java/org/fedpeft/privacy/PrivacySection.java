@@ -1,0 +1,163 @@
+package org.fedpeft.privacy;
+
+import java.util.Set;
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.config.ConfigSchema.Type;
+import org.fedpeft.config.ConfigValues;
+
+/**
+ * Config keys {@code privacy.*}: no DP, client-level DP-FedAvg ({@link ClientLevelDp}) or
+ * sample-level DP-SGD at every client ({@link SampleLevelDp}), their parameters, the budget and
+ * where the noise comes from.
+ *
+ * @param mode {@code none}, {@code client} or {@code sample}
+ * @param clientClipNorm client mode: L2 clip norm C of a client's update (initial C if adaptive)
+ * @param clientNoiseMultiplier client mode: z, the noise std is z C / clients_per_round
+ * @param clientAdaptive client mode: adaptive clipping (Andrew et al.)
+ * @param clientTargetQuantile adaptive clipping: target fraction of unclipped updates, in (0, 1)
+ * @param clientClipLearningRate adaptive clipping: geometric step of C
+ * @param clientCountNoise adaptive clipping: noise std of the unclipped count
+ * @param sampleClipNorm sample mode: L2 clip norm of each example's gradient
+ * @param sampleNoiseMultiplier sample mode: sigma, the noise std on a batch's sum is sigma C
+ * @param epsilon the budget (0: none)
+ * @param delta delta of the reported epsilon, in (0, 1)
+ * @param noise {@code secure} (SecureRandom) or {@code seeded} (reproducible, not private)
+ */
+public record PrivacySection(
+    String mode,
+    double clientClipNorm,
+    double clientNoiseMultiplier,
+    boolean clientAdaptive,
+    double clientTargetQuantile,
+    double clientClipLearningRate,
+    double clientCountNoise,
+    double sampleClipNorm,
+    double sampleNoiseMultiplier,
+    double epsilon,
+    double delta,
+    String noise) {
+
+  /** The values {@code privacy.mode} accepts. */
+  public static final Set<String> MODES = Set.of("none", "client", "sample");
+
+  /** The keys of this section. */
+  public static final ConfigSchema SCHEMA =
+      new ConfigSchema()
+          .key(
+              "privacy.mode",
+              Type.STRING,
+              "none",
+              "none; client: client-level DP-FedAvg (clip each client's update, fixed"
+                  + " denominator clients_per_round, Gaussian noise); sample: DP-SGD at each client"
+                  + " (Poisson batches, per-example clipping, noise; an accountant per client)",
+              v -> MODES.contains(v),
+              "none, client or sample")
+          .key(
+              "privacy.client.clip_norm",
+              Type.DOUBLE,
+              1.0,
+              "L2 clip norm C of a client's update (initial value if adaptive)",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.client.noise_multiplier",
+              Type.DOUBLE,
+              1.0,
+              "z: noise std is z C / clients_per_round",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key("privacy.client.adaptive", Type.BOOLEAN, false, "adaptive clipping (Andrew et al.)")
+          .key(
+              "privacy.client.target_quantile",
+              Type.DOUBLE,
+              0.5,
+              "adaptive clipping: target fraction of unclipped updates",
+              v -> (double) v > 0 && (double) v < 1,
+              "in (0, 1)")
+          .key(
+              "privacy.client.clip_learning_rate",
+              Type.DOUBLE,
+              0.2,
+              "adaptive clipping: geometric step of C",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.client.count_noise",
+              Type.DOUBLE,
+              1.0,
+              "adaptive clipping: noise std of the unclipped count (must exceed z / 2)",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.sample.clip_norm",
+              Type.DOUBLE,
+              1.0,
+              "L2 clip norm C of each example's gradient (flat over the trainable tensors)",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "privacy.sample.noise_multiplier",
+              Type.DOUBLE,
+              1.0,
+              "sigma: noise std sigma C on each batch's sum of clipped gradients, which is then"
+                  + " divided by client.batch_size (the expected batch size)",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
+              "privacy.epsilon",
+              Type.DOUBLE,
+              0.0,
+              "budget: a round that would exceed it is refused before any noise (client mode: the"
+                  + " run stops; sample mode: per client, the client declines the round) (0: no"
+                  + " budget)",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
+              "privacy.delta",
+              Type.DOUBLE,
+              1e-5,
+              "delta of the reported epsilon",
+              v -> (double) v > 0 && (double) v < 1,
+              "in (0, 1)")
+          .key(
+              "privacy.noise",
+              Type.STRING,
+              "secure",
+              "secure (SecureRandom) or seeded (reproducible from the seed; NOT private, the"
+                  + " manifest says so)",
+              v -> v.equals("secure") || v.equals("seeded"),
+              "secure or seeded");
+
+  /** Checks every field against {@link #SCHEMA}. */
+  public PrivacySection {
+    SCHEMA.require("privacy.mode", mode);
+    SCHEMA.require("privacy.client.clip_norm", clientClipNorm);
+    SCHEMA.require("privacy.client.noise_multiplier", clientNoiseMultiplier);
+    SCHEMA.require("privacy.client.adaptive", clientAdaptive);
+    SCHEMA.require("privacy.client.target_quantile", clientTargetQuantile);
+    SCHEMA.require("privacy.client.clip_learning_rate", clientClipLearningRate);
+    SCHEMA.require("privacy.client.count_noise", clientCountNoise);
+    SCHEMA.require("privacy.sample.clip_norm", sampleClipNorm);
+    SCHEMA.require("privacy.sample.noise_multiplier", sampleNoiseMultiplier);
+    SCHEMA.require("privacy.epsilon", epsilon);
+    SCHEMA.require("privacy.delta", delta);
+    SCHEMA.require("privacy.noise", noise);
+  }
+
+  /** Reads the section from resolved values. */
+  public static PrivacySection from(ConfigValues v) {
+    return new PrivacySection(
+        v.getString("privacy.mode"),
+        v.getDouble("privacy.client.clip_norm"),
+        v.getDouble("privacy.client.noise_multiplier"),
+        v.getBoolean("privacy.client.adaptive"),
+        v.getDouble("privacy.client.target_quantile"),
+        v.getDouble("privacy.client.clip_learning_rate"),
+        v.getDouble("privacy.client.count_noise"),
+        v.getDouble("privacy.sample.clip_norm"),
+        v.getDouble("privacy.sample.noise_multiplier"),
+        v.getDouble("privacy.epsilon"),
+        v.getDouble("privacy.delta"),
+        v.getString("privacy.noise"));
+  }
+}

@@ -1,0 +1,145 @@
+package org.fedpeft.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.client.ClientData;
+import org.fedpeft.data.Dataset;
+import org.fedpeft.data.PartitionStats;
+import org.fedpeft.data.Partitioners;
+import org.fedpeft.data.TaskOptions;
+import org.fedpeft.data.TaskSource;
+import org.fedpeft.data.TaskSplits;
+import org.fedpeft.random.SeededRandom;
+import org.fedpeft.random.Seeds;
+import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.train.FrozenBase;
+
+/**
+ * The clients of a run and their data: the task's splits, the partition of the training split over
+ * {@code clients} clients (seeded), each client's held-out share, and the test split the server
+ * evaluates on. Client ids are {@code client-<i>}, zero-padded to the width of the largest index.
+ */
+public final class Population {
+
+  private final TaskSplits splits;
+  private final List<ClientData> clients;
+  private final int[][] labelHistogram;
+  private final EncodedExamples testSet;
+  private final double[] budgets;
+
+  private Population(
+      TaskSplits splits,
+      List<ClientData> clients,
+      int[][] labelHistogram,
+      EncodedExamples test,
+      double[] budgets) {
+    this.splits = splits;
+    this.clients = Collections.unmodifiableList(clients);
+    this.labelHistogram = labelHistogram;
+    this.testSet = test;
+    this.budgets = budgets;
+  }
+
+  /** Loads the task's splits (no model needed), for checks before the model loads. */
+  public static TaskSplits loadSplits(SimulationConfig config) throws IOException {
+    TaskOptions topts =
+        TaskOptions.defaults()
+            .withMaxTrain(config.maxTrain() == 0 ? TaskOptions.NO_CAP : config.maxTrain())
+            .withMaxValidation(1)
+            .withMaxTest(config.maxEval());
+    return TaskSource.load(
+        config.task(),
+        config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
+        config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+        topts,
+        config.seed());
+  }
+
+  /**
+   * Partitions the training split over the clients and tokenizes every example once.
+   *
+   * @param splits the task's splits ({@link #loadSplits})
+   * @param base tokenizes the examples
+   */
+  public static Population build(SimulationConfig config, TaskSplits splits, FrozenBase base) {
+    long seed = config.seed();
+    Dataset train = splits.train();
+    List<int[]> parts =
+        Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
+    PartitionStats.requireExactCover(parts, train.size());
+    int[][] histogram = PartitionStats.labelHistogram(train, parts);
+    EncodedExamples all = base.encode(train);
+    int width = Integer.toString(config.clients() - 1).length();
+    List<ClientData> clients = new ArrayList<>();
+    for (int c = 0; c < parts.size(); c++) {
+      int[] idx = parts.get(c).clone();
+      SeededRandom rng = new SeededRandom(Seeds.derive(seed, "holdout", c));
+      for (int i = idx.length - 1; i > 0; i--) {
+        int j = (int) rng.nextLong(i + 1);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+      }
+      int hold = (int) Math.round(idx.length * config.clientHoldout());
+      hold = Math.min(hold, Math.max(0, idx.length - 1));
+      String id = "client-" + String.format("%0" + width + "d", c);
+      clients.add(
+          new ClientData(
+              id,
+              c,
+              subset(all, Arrays.copyOfRange(idx, hold, idx.length)),
+              subset(all, Arrays.copyOfRange(idx, 0, hold))));
+    }
+    double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
+    return new Population(splits, clients, histogram, base.encode(splits.test()), budgets);
+  }
+
+  private static EncodedExamples subset(EncodedExamples all, int[] idx) {
+    long[][] tokens = new long[idx.length][];
+    int[] labels = new int[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      tokens[i] = all.tokens()[idx[i]];
+      labels[i] = all.labels()[idx[i]];
+    }
+    return new EncodedExamples(tokens, labels);
+  }
+
+  /** The task's splits. */
+  public TaskSplits splits() {
+    return splits;
+  }
+
+  /** The clients, in index order. */
+  public List<ClientData> clients() {
+    return clients;
+  }
+
+  /** Each client's index by id. */
+  public Map<String, Integer> indexById() {
+    Map<String, Integer> m = new LinkedHashMap<>();
+    clients.forEach(c -> m.put(c.id(), c.index()));
+    return m;
+  }
+
+  /** Label counts of a client's training share, in label order. */
+  public int[] labelHistogram(int clientIndex) {
+    return labelHistogram[clientIndex].clone();
+  }
+
+  /** A client's compute budget in (0, 1] ({@code client.budgets}; 1 when none is set). */
+  public double budget(int clientIndex) {
+    return budgets[clientIndex];
+  }
+
+  /** The server's test set, tokenized. */
+  public EncodedExamples testSet() {
+    return testSet;
+  }
+}

@@ -1,0 +1,203 @@
+package org.fedpeft.run;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.client.ClientData;
+import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.simulation.RunManifest;
+import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.train.FrozenBase;
+
+/**
+ * What a run writes into its folder besides the checkpoint and the adapter: {@code config.json}
+ * (the resolved config), {@code manifest.json} (versions, JVM, OS, git commit, data hashes, privacy
+ * note), {@code partition.json} (label histogram per client), {@code metrics.jsonl} (one line per
+ * round; only values a resumed run reproduces exactly), {@code timings.jsonl} (wall times) and
+ * {@code summary.json}. Whole files are written atomically; the two JSONL files are appended line
+ * by line.
+ */
+public final class RunRecorder {
+
+  /** Serializes metric lines (NaN allowed, no HTML escaping). */
+  public static final Gson GSON =
+      new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
+
+  private final Path out;
+  private final List<String> metricLines = new ArrayList<>();
+
+  /**
+   * @param out the run folder
+   * @param lines the metrics lines already recorded (from a checkpoint), or none
+   */
+  public RunRecorder(Path out, List<String> lines) {
+    this.out = out;
+    this.metricLines.addAll(lines);
+  }
+
+  /** The run folder. */
+  public Path out() {
+    return out;
+  }
+
+  /** The metrics lines so far, in order. */
+  public List<String> metricLines() {
+    return Collections.unmodifiableList(metricLines);
+  }
+
+  /** Starts a new run's files: config.json written, metrics.jsonl and timings.jsonl removed. */
+  public void start(SimulationConfig config) throws IOException {
+    AtomicFiles.writeString(out.resolve("config.json"), pretty(config.toJson()));
+    Files.deleteIfExists(out.resolve("metrics.jsonl"));
+    Files.deleteIfExists(out.resolve("timings.jsonl"));
+  }
+
+  /** Rewrites metrics.jsonl to the recorded lines (a resumed run drops an interrupted round's). */
+  public void rewriteMetrics() throws IOException {
+    AtomicFiles.writeString(
+        out.resolve("metrics.jsonl"),
+        metricLines.isEmpty() ? "" : String.join("\n", metricLines) + "\n");
+  }
+
+  /** Appends one metrics line; returns its JSON. */
+  public String appendMetrics(Map<String, Object> line) throws IOException {
+    String json = GSON.toJson(line);
+    metricLines.add(json);
+    appendLine(out.resolve("metrics.jsonl"), json);
+    return json;
+  }
+
+  /** Appends one timings line. */
+  public void appendTimings(Map<String, Object> line) throws IOException {
+    appendLine(out.resolve("timings.jsonl"), GSON.toJson(line));
+  }
+
+  /** Rounds recorded as skipped so far. */
+  public int skippedRounds() {
+    int n = 0;
+    for (String l : metricLines) {
+      if (JsonParser.parseString(l).getAsJsonObject().has("skipped")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Writes partition.json: the labels, and each client's label histogram, sizes and (when {@code
+   * budgets}) compute budget.
+   */
+  public void writePartition(Population population, boolean budgets) throws IOException {
+    JsonObject p = new JsonObject();
+    p.add("labels", GSON.toJsonTree(population.splits().labels()));
+    JsonObject per = new JsonObject();
+    for (ClientData c : population.clients()) {
+      JsonObject o = new JsonObject();
+      o.add("label_histogram", GSON.toJsonTree(population.labelHistogram(c.index())));
+      o.addProperty("train", c.train().size());
+      o.addProperty("holdout", c.holdout().size());
+      if (budgets) {
+        o.addProperty("budget", population.budget(c.index()));
+      }
+      per.add(c.id(), o);
+    }
+    p.add("clients", per);
+    AtomicFiles.writeString(out.resolve("partition.json"), GSON.toJson(p) + "\n");
+  }
+
+  /** Writes manifest.json: what produced the run and on what. */
+  public void writeManifest(SimulationConfig config, Population population, FrozenBase base)
+      throws IOException {
+    JsonObject m = new JsonObject();
+    m.add("config", JsonParser.parseString(config.toJson()));
+    m.addProperty("seed", config.seed());
+    m.addProperty("fedpeft_version", version());
+    m.addProperty("git_commit", RunManifest.gitCommit());
+    m.addProperty("djl", "0.35.1");
+    m.addProperty("pytorch", base.engine().getVersion());
+    m.addProperty(
+        "java",
+        System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+    m.addProperty(
+        "os",
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " "
+            + System.getProperty("os.arch"));
+    m.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+    // The threads per client decide PyTorch's float rounding: a rerun with the same value
+    // reproduces the run exactly, whatever the parallelism.
+    m.addProperty("clients_in_parallel", config.parallelClients());
+    m.addProperty("threads_per_client", config.threadsPerClient());
+    m.addProperty("model", base.model().name());
+    JsonObject data = new JsonObject();
+    data.addProperty("train_sha256", population.splits().train().sha256());
+    data.addProperty("test_sha256", population.splits().test().sha256());
+    data.addProperty("train_examples", population.splits().train().size());
+    data.addProperty("test_examples", population.splits().test().size());
+    m.add("data", data);
+    m.addProperty("private", StrategyFactory.isPrivate(config));
+    String noise =
+        config.privacyNoise().equals("secure")
+            ? "from SecureRandom"
+            : "SEEDED from the run seed: reproducible, NOT private";
+    String note = StrategyFactory.privacyNote(config);
+    m.addProperty(
+        "privacy_note",
+        switch (config.privacyMode()) {
+          case "client" ->
+              "client-level DP-FedAvg, z = "
+                  + config.dpNoiseMultiplier()
+                  + ", noise "
+                  + noise
+                  + "; "
+                  + note;
+          case "sample" ->
+              "sample-level DP-SGD at each client, sigma = "
+                  + config.sampleNoiseMultiplier()
+                  + ", C = "
+                  + config.sampleClipNorm()
+                  + ", noise "
+                  + noise
+                  + "; "
+                  + note;
+          default -> note;
+        });
+    AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
+  }
+
+  /** Writes summary.json. */
+  public void writeSummary(JsonObject summary) throws IOException {
+    AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(summary) + "\n");
+  }
+
+  private static String version() {
+    String v = RunRecorder.class.getPackage().getImplementationVersion();
+    return v == null ? "0.1.0-SNAPSHOT" : v;
+  }
+
+  private static String pretty(String json) {
+    return new GsonBuilder().setPrettyPrinting().create().toJson(JsonParser.parseString(json))
+        + "\n";
+  }
+
+  private static void appendLine(Path file, String line) throws IOException {
+    Files.writeString(
+        file,
+        line + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+  }
+}

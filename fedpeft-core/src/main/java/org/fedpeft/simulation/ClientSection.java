@@ -1,0 +1,148 @@
+package org.fedpeft.simulation;
+
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.config.ConfigSchema.Type;
+import org.fedpeft.config.ConfigValues;
+
+/**
+ * Config keys {@code client.*}: how a sampled client trains in a round (AdamW steps, batch size,
+ * clipping, FedProx), and how many clients the simulation trains at once.
+ *
+ * @param localSteps optimiser steps per client per round, at least 1
+ * @param batchSize examples per step, at least 1
+ * @param parallel clients that train at the same time (0: one per core)
+ * @param threads PyTorch intra-op threads per training client (0: cores / parallel clients)
+ * @param learningRate AdamW learning rate, positive
+ * @param weightDecay AdamW weight decay, at least 0
+ * @param maxGradNorm gradient clipping norm (0: off)
+ * @param proximalMu FedProx proximal weight mu (0: off)
+ * @param budgets each client's compute budget: "" (every client 1), a comma-separated list of
+ *     fractions in (0, 1] (one per client, or one for all), or a seeded distribution {@code
+ *     uniform}, {@code bell} or {@code skewed} over {1/4, 1/2, 3/4, 1} (see {@link
+ *     org.fedpeft.run.Budgets})
+ */
+public record ClientSection(
+    int localSteps,
+    int batchSize,
+    int parallel,
+    int threads,
+    double learningRate,
+    double weightDecay,
+    double maxGradNorm,
+    double proximalMu,
+    String budgets) {
+
+  /** The keys of this section. */
+  public static final ConfigSchema SCHEMA =
+      new ConfigSchema()
+          .key(
+              "client.local_steps",
+              Type.INT,
+              20,
+              "optimiser steps per client per round",
+              v -> (int) v >= 1,
+              ">= 1")
+          .key("client.batch_size", Type.INT, 16, "examples per step", v -> (int) v >= 1, ">= 1")
+          .key(
+              "client.parallel",
+              Type.INT,
+              0,
+              "clients that train (and evaluate) at the same time, each on its own thread (0: one"
+                  + " per core; never more than clients_per_round); with equal client.threads the"
+                  + " results do not depend on it",
+              v -> (int) v >= 0,
+              ">= 0")
+          .key(
+              "client.threads",
+              Type.INT,
+              0,
+              "PyTorch intra-op threads of each training client (0: cores / client.parallel, at"
+                  + " least 1)",
+              v -> (int) v >= 0,
+              ">= 0")
+          .key(
+              "client.learning_rate",
+              Type.DOUBLE,
+              1e-3,
+              "AdamW learning rate",
+              v -> (double) v > 0,
+              "> 0")
+          .key(
+              "client.weight_decay",
+              Type.DOUBLE,
+              0.0,
+              "AdamW weight decay",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
+              "client.max_grad_norm",
+              Type.DOUBLE,
+              1.0,
+              "gradient clipping norm (0: off)",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
+              "client.proximal_mu",
+              Type.DOUBLE,
+              0.0,
+              "FedProx proximal weight mu (0: off)",
+              v -> (double) v >= 0,
+              ">= 0")
+          .key(
+              "client.budgets",
+              Type.STRING,
+              "",
+              "each client's compute budget, sent to it as config 'budget' (the share of a"
+                  + " method's heads or blocks it trains): empty (all 1), fractions in (0, 1]"
+                  + " (comma-separated, one per client or one for all), or a seeded distribution"
+                  + " over 1/4, 1/2, 3/4, 1: uniform (equal shares), bell (10/40/40/10 %), skewed"
+                  + " (40/30/20/10 %, most clients low)",
+              v -> org.fedpeft.run.Budgets.isValid((String) v),
+              "empty, fractions in (0, 1], uniform, bell or skewed");
+
+  /** Checks every field against {@link #SCHEMA}. */
+  public ClientSection {
+    SCHEMA.require("client.local_steps", localSteps);
+    SCHEMA.require("client.batch_size", batchSize);
+    SCHEMA.require("client.parallel", parallel);
+    SCHEMA.require("client.threads", threads);
+    SCHEMA.require("client.learning_rate", learningRate);
+    SCHEMA.require("client.weight_decay", weightDecay);
+    SCHEMA.require("client.max_grad_norm", maxGradNorm);
+    SCHEMA.require("client.proximal_mu", proximalMu);
+    SCHEMA.require("client.budgets", budgets);
+  }
+
+  /** Reads the section from resolved values. */
+  public static ClientSection from(ConfigValues v) {
+    return new ClientSection(
+        v.getInt("client.local_steps"),
+        v.getInt("client.batch_size"),
+        v.getInt("client.parallel"),
+        v.getInt("client.threads"),
+        v.getDouble("client.learning_rate"),
+        v.getDouble("client.weight_decay"),
+        v.getDouble("client.max_grad_norm"),
+        v.getDouble("client.proximal_mu"),
+        v.getString("client.budgets"));
+  }
+
+  /**
+   * Clients that train at once: {@code parallel}, or (0) the available cores; at least 1 and at
+   * most {@code clientsPerRound}.
+   */
+  public int parallelClients(int clientsPerRound) {
+    int p = parallel == 0 ? Runtime.getRuntime().availableProcessors() : parallel;
+    return Math.max(1, Math.min(p, clientsPerRound));
+  }
+
+  /**
+   * Intra-op threads per client: {@code threads}, or (0) the available cores divided by {@code
+   * parallelClients}, at least 1.
+   */
+  public int threadsPerClient(int parallelClients) {
+    return threads > 0
+        ? threads
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / parallelClients);
+  }
+}

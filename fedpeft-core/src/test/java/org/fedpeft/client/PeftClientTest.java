@@ -1,0 +1,153 @@
+package org.fedpeft.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.federation.ClientUpdate;
+import org.fedpeft.federation.FitInstructions;
+import org.fedpeft.model.TinyModels;
+import org.fedpeft.peft.Role;
+import org.fedpeft.peft.TrainingPhase;
+import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.train.FrozenBase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one client: what it refuses in a downlink (a tensor that is not GLOBAL, FROZEN_SHARED tensors
+ * that differ from its own), that its run settings survive the trip through the instruction config,
+ * and how a round's steps are split over phases.
+ */
+class PeftClientTest {
+
+  static FrozenBase base;
+  static ClientModels models;
+  static ClientData data;
+  static final ModelSpec FFA =
+      new ModelSpec("lora", Map.of("rank", "2", "train_a", "false"), 7, 3, 8);
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    base = new FrozenBase(TinyModels.tiny(3));
+    models = new ClientModels(base);
+    List<String> texts = new ArrayList<>();
+    int[] labels = new int[12];
+    for (int i = 0; i < 12; i++) {
+      texts.add("word " + i + " of topic " + (i % 3));
+      labels[i] = i % 3;
+    }
+    EncodedExamples train = EncodedExamples.encode(base.tokenizer(), texts, labels);
+    data = new ClientData("c", 0, train, train);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    base.close();
+  }
+
+  static RunSettings settings(ModelSpec spec, String fingerprint) {
+    return new RunSettings(spec, 2, 1e-2, 4, 0, 1.0, 0, null, fingerprint);
+  }
+
+  static Map<String, HostTensor> globalOf(ModelSpec spec) {
+    Map<String, HostTensor> g = new TreeMap<>();
+    try (ModelFactory.Instance m = models.factory(spec).instantiate(Map.of())) {
+      m.model()
+          .tensors()
+          .forEach(
+              t -> {
+                if (t.role() == Role.GLOBAL) {
+                  g.put(t.name(), org.fedpeft.peft.Adapter.Tensors.toHost(t.array()));
+                }
+              });
+    }
+    return g;
+  }
+
+  static String fingerprintOf(ModelSpec spec) {
+    try (ModelFactory.Instance m = models.factory(spec).instantiate(Map.of())) {
+      return FrozenShared.fingerprint(m.model());
+    }
+  }
+
+  PeftClient client() {
+    return new PeftClient(data, models, ClientStateStore.inMemory(), (r, p) -> null, 1);
+  }
+
+  @Test
+  void runSettingsSurviveTheInstructionConfig() {
+    RunSettings s = settings(FFA, "abc");
+    assertEquals(s, RunSettings.fromConfig(s.toConfig()));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(Map.of()));
+    assertTrue(e.getMessage().contains("run.adapter.method"), e.getMessage());
+  }
+
+  @Test
+  void aClientTrainsWithTheServersFrozenTensorsAndSendsOnlyGlobalOnes() throws Exception {
+    String fp = fingerprintOf(FFA);
+    assertEquals(64, fp.length(), "FFA-LoRA's A is FROZEN_SHARED");
+    ClientUpdate u =
+        client().fit(new FitInstructions("c", 1, globalOf(FFA), settings(FFA, fp).toConfig()));
+    assertTrue(
+        u.tensors().keySet().stream().noneMatch(n -> n.endsWith("lora_A")),
+        u.tensors().keySet().toString());
+    assertTrue(u.tensors().keySet().stream().anyMatch(n -> n.endsWith("lora_B")));
+  }
+
+  @Test
+  void aClientRefusesFrozenSharedTensorsThatDifferFromItsOwn() {
+    ModelSpec otherSeed = new ModelSpec(FFA.method(), FFA.options(), 99, 3, 8);
+    String serverFp = fingerprintOf(otherSeed);
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                client()
+                    .fit(
+                        new FitInstructions(
+                            "c", 1, globalOf(FFA), settings(FFA, serverFp).toConfig())));
+    assertTrue(e.getMessage().contains("FROZEN_SHARED"), e.getMessage());
+    assertTrue(e.getMessage().contains(serverFp), e.getMessage());
+  }
+
+  @Test
+  void aDownlinkCarryingANonGlobalTensorIsRefused() {
+    Map<String, HostTensor> down = new TreeMap<>(globalOf(FFA));
+    String a = "encoder.layer.0.attention.self.query.lora_A";
+    try (ModelFactory.Instance m = models.factory(FFA).instantiate(Map.of())) {
+      down.put(a, org.fedpeft.peft.Adapter.Tensors.toHost(m.model().tensors().get(0).array()));
+    }
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> models.factory(FFA).instantiate(down));
+    assertEquals(
+        "received tensor "
+            + a
+            + " is FROZEN_SHARED in this model; only GLOBAL tensors travel between server and"
+            + " client",
+        e.getMessage());
+  }
+
+  @Test
+  void phasesSplitTheRoundsStepsExactly() {
+    TrainingPhase half = new TrainingPhase("a", java.util.Set.of(), true, 0.5);
+    TrainingPhase third = new TrainingPhase("b", java.util.Set.of(), true, 1.0 / 3);
+    assertArrayEquals(new int[] {7}, TrainingPhase.splitSteps(List.of(half), 7));
+    // 7 * 0.5 / 0.5 each = 3.5: floors 3 and 3, the one left goes to the first largest remainder
+    assertArrayEquals(new int[] {4, 3}, TrainingPhase.splitSteps(List.of(half, half), 7));
+    // shares 0.5 : 1/3 = 0.6 : 0.4 of 10 steps
+    assertArrayEquals(new int[] {6, 4}, TrainingPhase.splitSteps(List.of(half, third), 10));
+    assertArrayEquals(new int[] {1, 1}, TrainingPhase.splitSteps(List.of(half, third), 2));
+    assertThrows(
+        IllegalArgumentException.class, () -> TrainingPhase.splitSteps(List.of(half, half), 1));
+  }
+}

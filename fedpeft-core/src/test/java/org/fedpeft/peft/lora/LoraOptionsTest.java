@@ -1,0 +1,59 @@
+package org.fedpeft.peft.lora;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.peft.AdapterRegistry;
+import org.junit.jupiter.api.Test;
+
+/** LoRA's options as its schema declares and reads them. */
+class LoraOptionsTest {
+
+  @Test
+  void theSchemaDeclaresEveryOptionWithTheDefaultsLoraHadBefore() {
+    assertEquals(
+        List.of("rank", "alpha", "dropout", "targets", "train_a"),
+        List.copyOf(LoraConfig.OPTIONS.keys().keySet()));
+    assertEquals(
+        new LoraConfig(8, 16f, 0.05f, List.of("query", "value"), true), LoraConfig.DEFAULT);
+    assertEquals(LoraConfig.OPTIONS, AdapterRegistry.get("lora").optionSchema());
+  }
+
+  @Test
+  void optionsAreReadThroughTheSchemaAndRoundTrip() {
+    LoraConfig c =
+        LoraConfig.fromOptions(
+            Map.of(
+                "rank", " 4", "alpha", "8", "targets", "query+ffn.in;value", "train_a", "FALSE"));
+    assertEquals(new LoraConfig(4, 8f, 0.05f, List.of("query", "ffn.in", "value"), false), c);
+    assertEquals(c, LoraConfig.fromOptions(c.toOptions()));
+  }
+
+  @Test
+  void badOptionsNameTheOptionAndTheValue() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("ranks", "4")));
+    assertEquals("lora: unknown option 'ranks' (did you mean 'rank'?)", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("colour", "red")));
+    assertEquals(
+        "lora: unknown option 'colour' (options: rank, alpha, dropout, targets, train_a)",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("rank", "0")));
+    assertEquals("lora: option 'rank' = 0 is invalid: >= 1", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("rank", "8.5")));
+    assertEquals("lora: option 'rank' must be an integer, got '8.5'", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("targets", "+")));
+    assertEquals("lora: option 'targets' = + is invalid: at least one", e.getMessage());
+  }
+}

@@ -1,0 +1,235 @@
+package org.fedpeft.simulation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.config.ConfigException;
+import org.fedpeft.peft.lora.LoraConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The simulation config as the sections compose it, and the config rows of issue 15. */
+class SimulationConfigTest {
+
+  @TempDir Path tmp;
+
+  private Path write(String name, byte[] bytes) throws IOException {
+    Path f = tmp.resolve(name);
+    Files.write(f, bytes);
+    return f;
+  }
+
+  // Issue 15: "A config file with a UTF-8 BOM fails with an invisible character in the message."
+  @Test
+  void configFileWithUtf8BomLoads() throws IOException {
+    byte[] text = "rounds = 3\n[client]\nlocal_steps = 7\n".getBytes(StandardCharsets.UTF_8);
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    byte[] withBom = new byte[bom.length + text.length];
+    System.arraycopy(bom, 0, withBom, 0, bom.length);
+    System.arraycopy(text, 0, withBom, bom.length, text.length);
+    SimulationConfig c = SimulationConfig.load(write("bom.toml", withBom), Map.of());
+    assertEquals(3, c.rounds());
+    assertEquals(7, c.localSteps());
+  }
+
+  // Issue 15: "A typo'd key dumps all 48 keys without a 'did you mean'."
+  @Test
+  void typoedKeySaysDidYouMeanInsteadOfListingEveryKey() throws IOException {
+    Path f =
+        write(
+            "typo.toml",
+            "rounds = 3\n[client]\nlerning_rate = 1e-3\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(
+        f + ":3: unknown key \"client.lerning_rate\" (did you mean \"client.learning_rate\"?)",
+        e.getMessage());
+    // a key outside its table: the keys of that name in every table
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("learning_rate", 0.1), Map.of(), "run.toml"));
+    assertEquals(
+        "run.toml: unknown key \"learning_rate\" (did you mean \"client.learning_rate\" or"
+            + " \"server.learning_rate\"?)",
+        e.getMessage());
+    // an adapter option, checked against the method's option schema
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of(), Map.of("adapter.rnak", "4"), "run.toml"));
+    assertEquals(
+        "--set: unknown key \"adapter.rnak\" (did you mean \"adapter.rank\"?)", e.getMessage());
+    // nothing near: where to find the keys, not all of them
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("colour", "red"), Map.of(), "run.toml"));
+    assertEquals(
+        "run.toml: unknown key \"colour\" (every key: fedpeft simulate --list-keys, or"
+            + " docs/config.md)",
+        e.getMessage());
+  }
+
+  // Issue 15: "--set adapter.targets=query,value fails, although docs/config.md says lists are
+  // comma-separated."
+  @Test
+  void setListIsCommaSeparatedAsDocumented() {
+    SimulationConfig c =
+        SimulationConfig.of(Map.of(), Map.of("adapter.targets", "query, value,ffn.in"), "run.toml");
+    assertEquals(Map.of("targets", "query+value+ffn.in"), c.adapterOptions());
+    assertEquals(
+        List.of("query", "value", "ffn.in"),
+        LoraConfig.fromOptions(c.adapterOptions()).targetModules());
+    assertEquals("query+value+ffn.in", c.values().get("adapter.targets"));
+    // the forms that worked before still do
+    assertEquals(
+        Map.of("targets", "query+value"),
+        SimulationConfig.of(Map.of(), Map.of("adapter.targets", "query+value"), "r")
+            .adapterOptions());
+    assertEquals(
+        Map.of("targets", "query+value"),
+        SimulationConfig.of(Map.of("adapter.targets", List.of("query", "value")), Map.of(), "r")
+            .adapterOptions());
+  }
+
+  @Test
+  void adapterOptionsAreCheckedByTheMethodsSchemaWithTheLineNamed() throws IOException {
+    Path f =
+        write(
+            "bad.toml",
+            "[adapter]\nmethod = \"lora\"\nrank = 0\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(f + ":3: adapter.rank (lora option) = 0 is invalid: >= 1", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("adapter.dropout", "lots"), Map.of(), "run.toml"));
+    assertEquals(
+        "run.toml: adapter.dropout (lora option) must be a number, got 'lots'", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("adapter.method", "lroa"), Map.of(), "run.toml"));
+    assertEquals(
+        "run.toml: adapter.method = \"lroa\" is not an adapter method (did you mean \"lora\"?)",
+        e.getMessage());
+  }
+
+  @Test
+  void methodNoneKeepsOptionsUnchecked() {
+    SimulationConfig c =
+        SimulationConfig.of(
+            Map.of("adapter.rank", 8L), Map.of("adapter.method", "none"), "examples/x.toml");
+    assertEquals("none", c.adapterMethod());
+    assertEquals(Map.of("rank", "8"), c.adapterOptions());
+  }
+
+  @Test
+  void sectionsHoldTheValuesTheAccessorsReturn() {
+    SimulationConfig c =
+        SimulationConfig.of(
+            Map.of("rounds", 3L, "privacy.mode", "client", "server.optimizer", "fedadam"),
+            Map.of("client.batch_size", "8", "eval.every", "2", "data.max_train", "100"),
+            "run.toml");
+    assertEquals(new RunSection(42, 3, 20, 4, "fixed", "all-minilm-l6-v2"), c.run());
+    assertEquals(8, c.client().batchSize());
+    assertEquals(c.batchSize(), c.client().batchSize());
+    assertEquals("fedadam", c.server().optimizer());
+    assertEquals("client", c.privacy().mode());
+    assertEquals(new EvalSection(2, 50), c.eval());
+    assertEquals(100, c.data().maxTrain());
+    assertEquals("lora", c.adapter().method());
+    ConfigException e = assertThrows(ConfigException.class, () -> new EvalSection(0, 50));
+    assertEquals("eval.every = 0 is invalid: >= 1", e.getMessage());
+  }
+
+  @Test
+  void crossSectionChecksNameTheKey() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.of(
+                    Map.of("server.min_clients", 5L), Map.of("clients_per_round", "4"), "r.toml"));
+    assertEquals("r.toml: server.min_clients (5) exceeds clients_per_round (4)", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.of(
+                    Map.of("privacy.mode", "sample"), Map.of("client.proximal_mu", "0.1"), "r"));
+    assertTrue(e.getMessage().startsWith("--set: client.proximal_mu (0.1) must be 0"));
+  }
+
+  /**
+   * Run folders written before the config was split into sections load back to the same values and
+   * write the same bytes again. The two resources are config.json files as 0.1.0-SNAPSHOT (commit
+   * 39691d5) wrote them (its SimulationConfig.toJson, pretty-printed as its Simulation.create does)
+   * for examples/dp-sample-noun-topic.toml with {@code --set rounds=4 --set adapter.train_a=false
+   * --set privacy.noise=seeded}, and for examples/ffa-lora-noun-topic.toml.
+   */
+  @Test
+  void configJsonWrittenByVersion010StillLoads() throws IOException {
+    for (String name : List.of("config-v0.1.0-dp-sample.json", "config-v0.1.0-ffa-lora.json")) {
+      String old;
+      try (InputStream in = SimulationConfigTest.class.getResourceAsStream(name)) {
+        old = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      SimulationConfig c = SimulationConfig.fromJson(old);
+      // Every key of the old file is written back with the same value; keys added since (such as
+      // client.budgets) take their defaults.
+      com.google.gson.JsonObject before = JsonParser.parseString(old).getAsJsonObject();
+      com.google.gson.JsonObject again = JsonParser.parseString(c.toJson()).getAsJsonObject();
+      for (var e : before.entrySet()) {
+        assertEquals(e.getValue(), again.get(e.getKey()), name + ": " + e.getKey());
+      }
+      for (var e : again.entrySet()) {
+        if (!before.has(e.getKey())) {
+          assertEquals(
+              SimulationConfig.of(Map.of(), Map.of(), "defaults").values().get(e.getKey()),
+              c.values().get(e.getKey()),
+              name + ": a key added since takes its default: " + e.getKey());
+        }
+      }
+      assertEquals(c.values(), SimulationConfig.fromJson(c.toJson()).values());
+    }
+    SimulationConfig dp = load("config-v0.1.0-dp-sample.json");
+    assertEquals("sample", dp.privacyMode());
+    assertEquals(1.18797, dp.sampleNoiseMultiplier());
+    assertEquals(4, dp.rounds());
+    assertEquals(
+        Map.of(
+            "rank",
+            "8",
+            "alpha",
+            "16",
+            "dropout",
+            "0.05",
+            "targets",
+            "query+value",
+            "train_a",
+            "false"),
+        dp.adapterOptions());
+    SimulationConfig ffa = load("config-v0.1.0-ffa-lora.json");
+    assertEquals("ffa-lora", ffa.strategy());
+    assertFalse(ffa.adapterOptions().containsKey("train_a"));
+  }
+
+  private static SimulationConfig load(String resource) throws IOException {
+    try (InputStream in = SimulationConfigTest.class.getResourceAsStream(resource)) {
+      return SimulationConfig.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+}
