@@ -21,8 +21,8 @@ before=$(cpu_counters)
   -o "$out/run" "$@" >"$out/stdout.txt" 2>"$out/stderr.txt"
 report_steal "$before" "$(cpu_counters)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-grep -E 'Elapsed \(wall clock\)|User time|System time|Percent of CPU' "$out/time.txt" | sed 's/^\s*//'
-tail -n 3 "$out/stdout.txt"
+grep -E 'Elapsed \(wall clock\)|User time|System time|Percent of CPU|Minor' "$out/time.txt" | sed 's/^\s*//'
+grep -E '^final accuracy' "$out/stdout.txt" || tail -n 3 "$out/stdout.txt"
 kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
 echo "run folder: $out/run"
 echo "peak rss main run MiB: $((kb / 1024))"
