@@ -54,7 +54,14 @@ class AdapterConformanceTest {
         Arguments.of(
             "lora", Map.of("rank", "2", "targets", "all-linear", "dropout", "0.0", "alpha", "3")),
         Arguments.of(
-            "lora", Map.of("rank", "3", "targets", "key+ffn.in+ffn.out", "train_a", "false")));
+            "lora", Map.of("rank", "3", "targets", "key+ffn.in+ffn.out", "train_a", "false")),
+        Arguments.of("softembed", Map.of()),
+        Arguments.of("softembed", Map.of("form", "linear", "placement", "embeddings")),
+        Arguments.of("softembed", Map.of("form", "lowrank", "rank", "4")),
+        Arguments.of(
+            "softembed", Map.of("form", "lowrank", "rank", "3", "placement", "embeddings")),
+        Arguments.of("softembed", Map.of("form", "mlp", "rank", "8")),
+        Arguments.of("softembed", Map.of("form", "mlp", "rank", "5", "placement", "embeddings")));
   }
 
   @BeforeAll
@@ -137,7 +144,9 @@ class AdapterConformanceTest {
         Adapter b = create(method, options, 3);
         Adapter c = create(method, options, 4)) {
       assertEquals(a.state(), b.state());
-      assertNotEquals(a.state(), c.state());
+      if (!allZero(a)) { // a method without a random part cannot depend on the seed
+        assertNotEquals(a.state(), c.state());
+      }
     }
   }
 
@@ -196,6 +205,17 @@ class AdapterConformanceTest {
       assertEquals(saved, b.state());
       assertArrayEquals(hidden(a), hidden(b));
     }
+  }
+
+  static boolean allZero(Adapter a) {
+    for (HostTensor t : a.state().values()) {
+      for (float v : t.data()) {
+        if (v != 0f) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   static Map<String, HostTensor> frozenWeights() {

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertConfig;
@@ -21,38 +22,47 @@ import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Autograd's gradients of the adapter and head tensors against central finite differences of the
- * loss, on a tiny random BERT with every linear module adapted. Values are perturbed away from the
- * zero init so every path carries gradient.
+ * loss, on a tiny random BERT, for LoRA on every linear module and for each soft-embedding form.
+ * Values are perturbed away from the zero init so every path carries gradient.
  */
 class GradientCheckTest {
 
-  @Test
-  void adapterGradientsMatchFiniteDifferences() {
+  /** (method, options) of every adapter under check; every trainable tensor is checked. */
+  static Stream<Arguments> adapters() {
+    return Stream.of(
+        Arguments.of(
+            "lora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear")),
+        Arguments.of("softembed", Map.of("form", "linear", "placement", "tokens")),
+        Arguments.of("softembed", Map.of("form", "linear", "placement", "embeddings")),
+        Arguments.of("softembed", Map.of("form", "lowrank", "rank", "3")),
+        Arguments.of("softembed", Map.of("form", "mlp", "rank", "4", "placement", "embeddings")));
+  }
+
+  @ParameterizedTest
+  @MethodSource("adapters")
+  void adapterGradientsMatchFiniteDifferences(String method, Map<String, String> options) {
     Engine engine = Engines.pytorch();
     BertConfig cfg = new BertConfig(50, 16, 2, 2, 24, 16, 2, 1e-12f);
     long seed = 20261121L;
     SplittableRandom rng = new SplittableRandom(seed);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, seed), root);
-        Adapter lora =
-            AdapterRegistry.get("lora")
-                .create(
-                    Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear"),
-                    enc,
-                    seed);
+        Adapter adapter = AdapterRegistry.get(method).create(options, enc, seed);
         ClassificationHead head = new ClassificationHead(root, 16, 3, seed)) {
-      for (AdapterTensor t : lora.tensors()) {
+      for (AdapterTensor t : adapter.tensors()) {
         float[] d = new float[(int) t.array().size()];
         for (int i = 0; i < d.length; i++) {
           d[i] = (float) (rng.nextDouble() - 0.5);
         }
         Adapter.Tensors.assign(t.array(), d);
       }
-      ClassifierModel model = new ClassifierModel(enc, lora, head);
+      ClassifierModel model = new ClassifierModel(enc, adapter, head);
       TokenBatch batch =
           TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 2}, {1, 8, 2}});
       long[] labels = {0, 2, 1};
@@ -105,7 +115,15 @@ class GradientCheckTest {
         }
       }
       assertTrue(checked >= 3 * params.size());
-      System.out.println("gradient check: " + checked + " entries, worst relative error " + worst);
+      System.out.println(
+          "gradient check "
+              + method
+              + " "
+              + options
+              + ": "
+              + checked
+              + " entries, worst relative error "
+              + worst);
     }
   }
 
