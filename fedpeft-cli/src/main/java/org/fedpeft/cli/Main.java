@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       PrivacyCommand.class,
       EvalCommand.class,
       EmbedCommand.class,
+      RetrieveCommand.class,
       InfoCommand.class,
       TasksCommand.class,
       CommandLine.HelpCommand.class

@@ -10,7 +10,7 @@ import org.fedpeft.model.SentenceEmbedder;
  * the inner product of the normalised embeddings, which is their cosine similarity. The search is
  * exact (every document is scored).
  */
-public final class MipsIndex {
+public final class MipsIndex implements Retriever {
 
   private final SentenceEmbedder embedder;
   private final float[][] documents;
@@ -41,6 +41,7 @@ public final class MipsIndex {
   }
 
   /** Cosine similarity of each query with every document: (queries, documents). */
+  @Override
   public float[][] scores(List<String> queries) {
     float[][] q = embedder.embed(queries, batchSize);
     float[][] out = new float[q.length][];
