@@ -213,4 +213,87 @@ class RetrieveCliTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--task") && r.err().contains("--corpus"), r.err());
   }
+
+  @Test
+  void trainEvalAndRetrieveOnTheUsersOwnCorpus() throws Exception {
+    Path queries = dir.resolve("queries.jsonl");
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      JsonObject o = new JsonObject();
+      o.addProperty("text", TEXTS.get(i % 5).split(" ")[i % 3 + 1] + " query " + i);
+      o.addProperty("doc", IDS.get(i % 5));
+      sb.append(o).append('\n');
+    }
+    Files.writeString(queries, sb.toString());
+    Path out = dir.resolve("train-own");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--adapter",
+            "softembed",
+            "--steps",
+            "4",
+            "--batch-size",
+            "4",
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    AdapterFiles.Saved saved = AdapterFiles.read(out.resolve("adapter"));
+    assertEquals(IDS, saved.labels()); // the head's outputs are the corpus's ids, in order
+    r =
+        CliRun.run(
+            "eval",
+            out.resolve("adapter").toString(),
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("test accuracy: "), r.out());
+    r =
+        CliRun.run(
+            "retrieve",
+            "-m",
+            model.toString(),
+            "--adapter",
+            out.resolve("adapter").toString(),
+            "--corpus",
+            corpus.toString(),
+            "--top-k",
+            "2",
+            "a pet");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(2, lines(r.out()).get(0).getAsJsonArray("results").size());
+
+    Path bad = dir.resolve("bad-queries.jsonl");
+    Files.writeString(
+        bad, "{\"text\": \"fine\", \"doc\": \"dog\"}\n{\"text\": \"lost\", \"doc\": \"cat\"}\n");
+    r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            bad.toString(),
+            "--steps",
+            "1",
+            "--out",
+            dir.resolve("never").toString());
+    assertEquals(2, r.code());
+    assertTrue(
+        r.err().contains(bad + ":2: doc \"cat\" is not a document id of the corpus " + corpus),
+        r.err());
+  }
 }

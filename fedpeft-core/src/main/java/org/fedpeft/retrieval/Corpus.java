@@ -17,6 +17,9 @@ import java.util.Map;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Example;
+import org.fedpeft.data.Splits;
+import org.fedpeft.data.TaskOptions;
+import org.fedpeft.data.TaskSplits;
 
 /**
  * A fixed corpus of documents, each with a unique id and a non-empty text. Document {@code i} is
@@ -156,6 +159,47 @@ public final class Corpus {
       throw new DataFormatException(file, 1, "no queries: the file has only blank lines");
     }
     return Dataset.of(file.toString(), examples, ids);
+  }
+
+  /**
+   * Training, validation and test queries for this corpus, the way {@code --data}/{@code --test}
+   * files are split: without {@code testQueries}, {@code queries} is split stratified by document
+   * with the fractions of {@code options}; with it, {@code queries} gives train and validation and
+   * {@code testQueries} the test split. Caps of {@code options} apply. The splits carry this corpus
+   * as their retrieval corpus, and their labels are its ids in corpus order.
+   *
+   * @param testQueries a second query file, or null
+   * @throws DataFormatException naming the file and line of a bad query (see {@link #readQueries})
+   */
+  public TaskSplits splits(Path queries, Path testQueries, TaskOptions options, long seed)
+      throws IOException {
+    Dataset all = readQueries(queries);
+    Path fileName = queries.getFileName();
+    String task = fileName == null ? queries.toString() : fileName.toString();
+    TaskSplits s;
+    if (testQueries == null) {
+      s = Splits.stratified(task, all, options, seed);
+    } else {
+      Dataset test = readQueries(testQueries);
+      TaskOptions noTest =
+          options.withFractions(1.0 - options.validationFraction(), options.validationFraction());
+      TaskSplits trainVal = Splits.stratified(task, all, noTest, seed);
+      Dataset capped =
+          options.maxTest() < test.size()
+              ? Splits.capStratified(test, options.maxTest(), seed)
+              : test;
+      s = new TaskSplits(task, trainVal.train(), trainVal.validation(), capped, null);
+    }
+    return new TaskSplits(task, s.train(), s.validation(), s.test(), asDataset());
+  }
+
+  /** The documents as a dataset: each document's text labelled with its id, ids in order. */
+  public Dataset asDataset() {
+    List<Example> docs = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      docs.add(new Example(texts.get(i), ids.get(i), null, null));
+    }
+    return Dataset.of(name, docs, ids);
   }
 
   /** Where the corpus came from (a file or a task's corpus name). */
