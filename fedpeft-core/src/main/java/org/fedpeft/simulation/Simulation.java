@@ -44,6 +44,7 @@ import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.run.Budgets;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
 import org.fedpeft.run.RunRecorder;
@@ -116,6 +117,7 @@ public final class Simulation implements AutoCloseable {
       AdapterRegistry.get(method).validate(adapterOptions);
     }
     TaskSplits splits = Population.loadSplits(config);
+    RunInputs.requireTestExamples(config, splits);
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     this.population = Population.build(config, splits, base);
     long seed = config.seed();
@@ -144,7 +146,11 @@ public final class Simulation implements AutoCloseable {
             config.proximalMu(),
             StrategyFactory.sampleDpConfig(config),
             frozen);
-    this.strategy = StrategyFactory.create(config, settings, population.indexById());
+    Map<String, Double> budgets = new TreeMap<>();
+    if (Budgets.configured(config.budgets())) {
+      population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
+    }
+    this.strategy = StrategyFactory.create(config, settings, population.indexById(), budgets);
     if (checkpoint == null) {
       this.state = strategy.initialize(initial);
       this.recorder = new RunRecorder(out, List.of());
@@ -168,10 +174,12 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
+    config = RunInputs.absolutePaths(config);
     Simulation s = new Simulation(config, out, null);
     s.recorder.start(config);
-    s.recorder.writePartition(s.population);
+    s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
     s.recorder.writeManifest(config, s.population, s.base);
+    RunInputs.recordFileHashes(out, config);
     return s;
   }
 
@@ -181,12 +189,17 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
-    SimulationConfig config = SimulationConfig.fromJson(Files.readString(cfgFile));
+    SimulationConfig config =
+        RunInputs.resolvedAgainst(SimulationConfig.fromJson(Files.readString(cfgFile)), out);
+    RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
-      return new Simulation(config, out, null);
+      Simulation fresh = new Simulation(config, out, null);
+      RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
+      return fresh;
     }
     Simulation s = new Simulation(config, out, RunCheckpoint.load(out));
+    RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     s.recorder.rewriteMetrics();
     return s;
   }
@@ -333,8 +346,7 @@ public final class Simulation implements AutoCloseable {
         long evalStart = System.nanoTime();
         if (evalRound) {
           Evaluation g = evaluateGlobal();
-          line.put("accuracy", g.accuracy());
-          line.put("loss", g.loss());
+          line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
           EvaluationReport er = driver.evaluate(state, evalClients(round));
           Map<String, Double> perClient = new TreeMap<>();
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
@@ -441,10 +453,12 @@ public final class Simulation implements AutoCloseable {
       JsonObject extra = new JsonObject();
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
       AdapterFiles.save(
           adapterDir,
           m.model().adapter(),
@@ -452,11 +466,13 @@ public final class Simulation implements AutoCloseable {
           head,
           splits.labels(),
           base.model().name(),
-          extra);
-    }
-    if (!FedExLora.residuals(state).isEmpty()) {
-      org.fedpeft.io.Safetensors.write(
-          adapterDir.resolve("fedex_residual.safetensors"), FedExLora.residuals(state), Map.of());
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
@@ -475,6 +491,9 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("test_examples", g.examples());
     s.addProperty("final_accuracy", g.accuracy());
     s.addProperty("final_loss", g.loss());
+    JsonObject finalMetrics = new JsonObject();
+    g.metrics().forEach(finalMetrics::addProperty);
+    s.add("final_metrics", finalMetrics);
     s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
     s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
     s.addProperty("seconds_this_process", seconds);
