@@ -38,6 +38,9 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       RetrieveCommand.class,
       InfoCommand.class,
+      CertsCommand.class,
+      ServerCommand.class,
+      ClientCommand.class,
       TasksCommand.class,
       CommandLine.HelpCommand.class
     })
