@@ -45,6 +45,7 @@ import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.run.Budgets;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
@@ -444,7 +445,17 @@ public final class Simulation implements AutoCloseable {
   /** The global model on the task's test split. */
   public Evaluation evaluateGlobal() {
     try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
-      return new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
+      Evaluation ev = new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
+      if (population.splits().corpus() != null) {
+        // A retrieval task: the head ranks the corpus's documents; accuracy is top-1.
+        Map<String, Double> r = ClassifierRetrieval.metrics(m.model(), population.testSet(), 64);
+        Map<String, Double> extra = new LinkedHashMap<>();
+        for (String k : List.of("recall@5", "recall@10", "mrr")) {
+          extra.put(k, r.get(k));
+        }
+        ev = ev.withMetrics(extra);
+      }
+      return ev;
     }
   }
 
