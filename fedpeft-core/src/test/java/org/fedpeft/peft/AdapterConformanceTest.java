@@ -54,7 +54,24 @@ class AdapterConformanceTest {
         Arguments.of(
             "lora", Map.of("rank", "2", "targets", "all-linear", "dropout", "0.0", "alpha", "3")),
         Arguments.of(
-            "lora", Map.of("rank", "3", "targets", "key+ffn.in+ffn.out", "train_a", "false")));
+            "lora", Map.of("rank", "3", "targets", "key+ffn.in+ffn.out", "train_a", "false")),
+        Arguments.of("ravan", Map.of("heads", "2", "rank", "4", "targets", "query+value")),
+        Arguments.of(
+            "ravan",
+            Map.of(
+                "heads",
+                "3",
+                "rank",
+                "2",
+                "init",
+                "normal",
+                "targets",
+                "all-linear",
+                "dropout",
+                "0.1")),
+        Arguments.of(
+            "ravan", Map.of("heads", "2", "rank", "3", "init", "shared", "targets", "key+ffn.out")),
+        Arguments.of("fed-sb", Map.of("rank", "5", "targets", "query+attention.output")));
   }
 
   @BeforeAll

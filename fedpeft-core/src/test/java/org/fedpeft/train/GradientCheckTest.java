@@ -32,18 +32,27 @@ class GradientCheckTest {
 
   @Test
   void adapterGradientsMatchFiniteDifferences() {
+    check("lora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear"));
+  }
+
+  /** Ravan's cores H_i and scales s_i (both trained), with B_i and A_i frozen. */
+  @Test
+  void ravanCoreAndScaleGradientsMatchFiniteDifferences() {
+    List<AdapterTensor> checked =
+        check("ravan", Map.of("heads", "2", "rank", "2", "targets", "all-linear"));
+    assertTrue(checked.stream().anyMatch(t -> t.name().contains(".ravan_H.")));
+    assertTrue(checked.stream().anyMatch(t -> t.name().contains(".ravan_s.")));
+  }
+
+  /** Checks every trainable tensor of the method's adapter plus the head; returns them. */
+  static List<AdapterTensor> check(String method, Map<String, String> options) {
     Engine engine = Engines.pytorch();
     BertConfig cfg = new BertConfig(50, 16, 2, 2, 24, 16, 2, 1e-12f);
     long seed = 20261121L;
     SplittableRandom rng = new SplittableRandom(seed);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, seed), root);
-        Adapter lora =
-            AdapterRegistry.get("lora")
-                .create(
-                    Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear"),
-                    enc,
-                    seed);
+        Adapter lora = AdapterRegistry.get(method).create(options, enc, seed);
         ClassificationHead head = new ClassificationHead(root, 16, 3, seed)) {
       for (AdapterTensor t : lora.tensors()) {
         float[] d = new float[(int) t.array().size()];
@@ -105,7 +114,9 @@ class GradientCheckTest {
         }
       }
       assertTrue(checked >= 3 * params.size());
-      System.out.println("gradient check: " + checked + " entries, worst relative error " + worst);
+      System.out.println(
+          "gradient check " + method + ": " + checked + " entries, worst relative error " + worst);
+      return params;
     }
   }
 
