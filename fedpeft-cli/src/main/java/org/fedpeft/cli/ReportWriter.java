@@ -7,172 +7,196 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.fedpeft.io.AtomicFiles;
 
 /**
- * Renders a run folder's metrics into {@code report.html}: one self-contained page (inline SVG, no
- * scripts, no network) with accuracy and loss per round, per-client accuracy, bytes per round and
- * the label distribution of each client's partition.
+ * Renders a run folder into {@code report.html}: one self-contained page (inline SVG, no scripts,
+ * no network). At the top: when the run finished, its wall time, seed and git commit (from {@code
+ * summary.json}, {@code manifest.json} and {@code timings.jsonl}), why it stopped early if it did,
+ * and the summary. Then one chart per metric found in the round lines of {@code metrics.jsonl} (a
+ * metric {@code m} is drawn with {@code client_m_mean} when both exist; accuracy and loss have
+ * their own titles, any other numeric key gets a generic chart), the last per-client values of each
+ * per-client map (such as {@code client_accuracy}), the traffic per round split into training and
+ * evaluation, the privacy budget spent, the label distribution of each client's partition as a
+ * client-by-label grid (every label has its own named column, so any number of labels stay
+ * distinguishable) and the resolved configuration.
+ *
+ * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
+ * ten). The numbers of the summary, the charts and their tooltips are rounded for reading (about 3
+ * significant digits, byte counts in kB/MB/GB, durations in minutes and seconds; exact byte counts
+ * in the tooltips); the configuration table shows the settings as given. A run that completed no
+ * round (no {@code metrics.jsonl}) still gets a report that says so and why.
+ *
+ * <p>The start and finish times are the modification times of {@code manifest.json} and {@code
+ * summary.json}; the wall time is the summary's {@code seconds_this_process}, which after a {@code
+ * --resume} covers only the last process (the report says so when {@code timings.jsonl} shows a
+ * round timed twice, which happens when a run was killed between a round and its checkpoint).
  */
 public final class ReportWriter {
 
+  /** Series colours (Tableau 10); a chart has at most four series. */
   private static final String[] PALETTE = {
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#bab0ac"
   };
+
+  /** Up traffic: training (dark) and evaluation (light); down traffic likewise. */
+  static final String UP = "#2f5f98";
+
+  static final String UP_EVAL = "#9dbbe0";
+  static final String DOWN = "#d9730d";
+  static final String DOWN_EVAL = "#f7c493";
+
+  /** Round-line keys that the report draws in its own sections (or that are bookkeeping). */
+  private static final Set<String> DRAWN_ELSEWHERE =
+      Set.of(
+          "round",
+          "accepted",
+          "loss",
+          "train_loss",
+          "bytes_up",
+          "bytes_down",
+          "eval_bytes_up",
+          "eval_bytes_down",
+          "bytes_up_total",
+          "bytes_down_total",
+          "epsilon",
+          "epsilon_mean");
+
+  /** Summary keys shown in the table at the top, in this order. */
+  private static final List<String> SUMMARY_KEYS =
+      List.of(
+          "final_accuracy",
+          "final_loss",
+          "rounds",
+          "clients",
+          "clients_per_round",
+          "partition",
+          "adapter",
+          "model",
+          "bytes_up_total",
+          "bytes_down_total",
+          "test_examples",
+          "client_sampling",
+          "rounds_skipped",
+          "privacy",
+          "epsilon",
+          "epsilon_mean",
+          "delta",
+          "epsilon_sampling",
+          "not_covered",
+          "private");
+
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private ReportWriter() {}
 
   /** Writes {@code dir/report.html} from the files of a simulation run; returns its path. */
   public static Path write(Path dir) throws IOException {
     List<JsonObject> rounds = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
-      if (!line.isBlank()) {
-        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-        if ("round".equals(o.get("event").getAsString())) {
-          rounds.add(o);
+    Path metricsFile = dir.resolve("metrics.jsonl");
+    if (Files.isRegularFile(metricsFile)) {
+      for (String line : Files.readAllLines(metricsFile)) {
+        if (!line.isBlank()) {
+          JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+          if (o.has("event") && "round".equals(o.get("event").getAsString())) {
+            rounds.add(o);
+          }
         }
       }
     }
     JsonObject summary = readJson(dir.resolve("summary.json"));
     JsonObject partition = readJson(dir.resolve("partition.json"));
     JsonObject config = readJson(dir.resolve("config.json"));
+    JsonObject manifest = readJson(dir.resolve("manifest.json"));
+    int configured =
+        config != null && config.has("rounds") ? config.get("rounds").getAsInt() : rounds.size();
+    int maxRound = configured;
+    for (JsonObject r : rounds) {
+      maxRound = Math.max(maxRound, r.get("round").getAsInt());
+    }
+
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<title>fedpeft run report</title><style>")
         .append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}")
-        .append("h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}")
+        .append("h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.8em}")
+        .append(".run{color:#555;margin:0 0 1em}.run b{color:#222;font-weight:600}")
+        .append(".stop{background:#fff4e5;border:1px solid #f0b46a;padding:.6em 1em}")
         .append("table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;")
-        .append("padding:3px 8px;text-align:left}svg{background:#fafafa;border:1px solid #ddd}")
-        .append(".legend span{display:inline-block;margin-right:1em}</style></head><body>");
+        .append("padding:3px 8px;text-align:left}td.n{text-align:right}")
+        .append("svg{background:#fafafa;border:1px solid #ddd;display:block}")
+        .append(".legend span{display:inline-block;margin-right:1.2em}")
+        .append(".caption{color:#444;font-size:.9em;max-width:760px}</style></head><body>");
     h.append("<h1>fedpeft simulation: ")
         .append(esc(str(summary, "strategy")))
         .append(" on ")
         .append(esc(str(summary, "task")))
         .append("</h1>");
-    h.append("<table>");
-    for (String k :
-        List.of(
-            "final_accuracy",
-            "final_loss",
-            "rounds",
-            "clients",
-            "clients_per_round",
-            "partition",
-            "adapter",
-            "model",
-            "bytes_up_total",
-            "bytes_down_total",
-            "test_examples",
-            "client_sampling",
-            "rounds_skipped",
-            "privacy",
-            "epsilon",
-            "epsilon_mean",
-            "delta",
-            "epsilon_sampling",
-            "not_covered",
-            "private",
-            "stopped_early")) {
-      if (summary.has(k)) {
-        h.append("<tr><th>")
-            .append(k)
-            .append("</th><td>")
-            .append(esc(summary.get(k).getAsString()))
-            .append("</td></tr>");
-      }
+    h.append(runLine(dir, summary, manifest));
+    if (summary != null && summary.has("stopped_early")) {
+      int done = summary.has("rounds") ? summary.get("rounds").getAsInt() : rounds.size();
+      h.append("<p class=\"stop\"><b>")
+          .append(
+              done == 0
+                  ? "No round completed."
+                  : "Stopped early after round " + done + " of " + configured + ".")
+          .append("</b> ")
+          .append(esc(summary.get("stopped_early").getAsString()))
+          .append(
+              done == 0
+                  ? ". The accuracy below is the untrained initial model's, and the adapter"
+                      + " written is that initial model."
+                  : ".")
+          .append("</p>");
     }
-    h.append("</table>");
-
-    List<double[]> acc = new ArrayList<>();
-    List<double[]> clientMean = new ArrayList<>();
-    List<double[]> trainLoss = new ArrayList<>();
-    List<double[]> testLoss = new ArrayList<>();
-    List<double[]> up = new ArrayList<>();
-    List<double[]> down = new ArrayList<>();
-    List<double[]> epsilon = new ArrayList<>();
-    List<double[]> epsilonMean = new ArrayList<>();
-    JsonObject lastClientAcc = null;
-    for (JsonObject r : rounds) {
-      double x = r.get("round").getAsDouble();
-      if (has(r, "accuracy")) {
-        acc.add(new double[] {x, r.get("accuracy").getAsDouble()});
-        testLoss.add(new double[] {x, r.get("loss").getAsDouble()});
-      }
-      if (has(r, "client_accuracy_mean")) {
-        clientMean.add(new double[] {x, r.get("client_accuracy_mean").getAsDouble()});
-      }
-      if (has(r, "client_accuracy")) {
-        lastClientAcc = r.getAsJsonObject("client_accuracy");
-      }
-      if (has(r, "train_loss")) {
-        trainLoss.add(new double[] {x, r.get("train_loss").getAsDouble()});
-      }
-      if (has(r, "epsilon")) {
-        epsilon.add(new double[] {x, r.get("epsilon").getAsDouble()});
-      }
-      if (has(r, "epsilon_mean")) {
-        epsilonMean.add(new double[] {x, r.get("epsilon_mean").getAsDouble()});
-      }
-      up.add(new double[] {x, r.get("bytes_up").getAsDouble()});
-      down.add(new double[] {x, r.get("bytes_down").getAsDouble()});
-    }
-    h.append("<h2>Accuracy per round</h2>")
-        .append(
-            lineChart(
-                List.of(acc, clientMean),
-                List.of("global model, test split", "mean over clients' held-out data"),
-                "round",
-                "accuracy"));
-    h.append("<h2>Loss per round</h2>")
-        .append(
-            lineChart(
-                List.of(trainLoss, testLoss),
-                List.of("clients' training loss", "global model, test loss"),
-                "round",
-                "loss"));
-    if (lastClientAcc != null) {
-      List<String> names = new ArrayList<>();
-      List<Double> vals = new ArrayList<>();
-      for (Map.Entry<String, JsonElement> e : new TreeMap<>(lastClientAcc.asMap()).entrySet()) {
-        if (!e.getValue().isJsonNull()) {
-          names.add(e.getKey());
-          vals.add(e.getValue().getAsDouble());
+    if (summary != null) {
+      h.append("<table>");
+      for (String k : SUMMARY_KEYS) {
+        if (summary.has(k) && !summary.get(k).isJsonNull()) {
+          String v =
+              k.equals("rounds") && summary.has("rounds_configured")
+                  ? summary.get("rounds").getAsInt()
+                      + " of "
+                      + summary.get("rounds_configured").getAsInt()
+                  : value(k, summary.get(k));
+          h.append("<tr><th>").append(esc(k)).append("</th><td");
+          if (k.startsWith("bytes") && summary.get(k).isJsonPrimitive()) {
+            h.append(" title=\"")
+                .append(String.format(Locale.ROOT, "%,d bytes", summary.get(k).getAsLong()))
+                .append('"');
+          }
+          h.append('>').append(esc(v)).append("</td></tr>");
         }
       }
-      h.append("<h2>Per-client accuracy (last evaluation, global model on each client's held-out")
-          .append(" data)</h2>")
-          .append(barChart(names, vals));
+      h.append("</table>");
+    } else {
+      h.append("<p>No summary.json: the run has not finished.</p>");
     }
-    h.append("<h2>Communication per round (bytes, as serialised)</h2>")
-        .append(
-            lineChart(
-                List.of(up, down),
-                List.of("up (clients to server)", "down (server to clients)"),
-                "round",
-                "bytes"));
-    if (!epsilon.isEmpty() && !epsilonMean.isEmpty()) {
-      h.append("<h2>Privacy budget spent (each client's epsilon after each round)</h2>")
-          .append(
-              lineChart(
-                  List.of(epsilon, epsilonMean),
-                  List.of("largest over clients, at the run's delta", "mean over all clients"),
-                  "round",
-                  "epsilon"));
-    } else if (!epsilon.isEmpty()) {
-      h.append("<h2>Privacy budget spent (epsilon after each round)</h2>")
-          .append(
-              lineChart(
-                  List.of(epsilon), List.of("epsilon at the run's delta"), "round", "epsilon"));
+
+    if (rounds.isEmpty()) {
+      h.append("<h2>Metrics per round</h2><p>No round completed, so there is nothing to plot.</p>");
+    } else {
+      h.append(metricCharts(rounds, maxRound));
+      h.append(perClientCharts(rounds));
+      h.append(trafficChart(rounds, maxRound));
+      h.append(privacyChart(rounds, maxRound));
     }
     if (partition != null) {
       h.append("<h2>Label distribution per client (training partition)</h2>")
-          .append(stackedBars(partition));
+          .append(labelGrid(partition));
     }
     if (config != null) {
       h.append("<h2>Configuration</h2><table>");
@@ -180,7 +204,7 @@ public final class ReportWriter {
         h.append("<tr><th>")
             .append(esc(e.getKey()))
             .append("</th><td>")
-            .append(esc(e.getValue().toString()))
+            .append(esc(configValue(e.getValue())))
             .append("</td></tr>");
       }
       h.append("</table>");
@@ -191,8 +215,233 @@ public final class ReportWriter {
     return file;
   }
 
+  /** The line under the title: finish date, wall time, seed, commit and versions. */
+  private static String runLine(Path dir, JsonObject summary, JsonObject manifest)
+      throws IOException {
+    List<String> parts = new ArrayList<>();
+    Path summaryFile = dir.resolve("summary.json");
+    if (Files.isRegularFile(summaryFile)) {
+      parts.add(
+          "finished <b>"
+              + DATE.format(Files.getLastModifiedTime(summaryFile).toInstant())
+              + "</b>");
+    }
+    Path manifestFile = dir.resolve("manifest.json");
+    if (Files.isRegularFile(manifestFile)) {
+      parts.add("started " + DATE.format(Files.getLastModifiedTime(manifestFile).toInstant()));
+    }
+    if (summary != null && summary.has("seconds_this_process")) {
+      String wall =
+          "wall time <b>" + duration(summary.get("seconds_this_process").getAsDouble()) + "</b>";
+      double[] t = roundSeconds(dir.resolve("timings.jsonl"));
+      double self = summary.get("seconds_this_process").getAsDouble();
+      if (t[1] > 0 || t[2] > self + 1) {
+        // Rounds redone after a resume appear twice in timings.jsonl; and one process cannot
+        // spend longer in its rounds than its wall time.
+        wall += " in the last process (resumed; rounds in all processes: " + duration(t[0]) + ")";
+      }
+      parts.add(wall);
+    }
+    if (manifest != null) {
+      if (manifest.has("seed")) {
+        parts.add("seed <b>" + esc(manifest.get("seed").getAsString()) + "</b>");
+      }
+      if (manifest.has("git_commit") && !manifest.get("git_commit").isJsonNull()) {
+        String c = manifest.get("git_commit").getAsString();
+        parts.add(
+            "commit <b title=\""
+                + esc(c)
+                + "\">"
+                + esc(c.length() > 10 ? c.substring(0, 10) : c)
+                + "</b>");
+      }
+      if (manifest.has("fedpeft_version")) {
+        parts.add("fedpeft " + esc(manifest.get("fedpeft_version").getAsString()));
+      }
+      if (manifest.has("pytorch")) {
+        parts.add("PyTorch " + esc(manifest.get("pytorch").getAsString()));
+      }
+      if (manifest.has("cpus")) {
+        parts.add(esc(manifest.get("cpus").getAsString()) + " CPUs");
+      }
+    }
+    return parts.isEmpty() ? "" : "<p class=\"run\">" + String.join(" &middot; ", parts) + "</p>";
+  }
+
+  /**
+   * {sum over rounds of round and evaluation seconds (the last line of each round), number of
+   * rounds that appear more than once, sum over all lines}.
+   */
+  private static double[] roundSeconds(Path timings) throws IOException {
+    if (!Files.isRegularFile(timings)) {
+      return new double[] {0, 0, 0};
+    }
+    Map<Integer, Double> last = new TreeMap<>();
+    int repeated = 0;
+    double all = 0;
+    for (String line : Files.readAllLines(timings)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      double s = num(o, "round_seconds") + num(o, "eval_seconds");
+      all += s;
+      if (last.put(o.get("round").getAsInt(), s) != null) {
+        repeated++;
+      }
+    }
+    return new double[] {
+      last.values().stream().mapToDouble(Double::doubleValue).sum(), repeated, all
+    };
+  }
+
+  private static double num(JsonObject o, String k) {
+    return has(o, k) ? o.get(k).getAsDouble() : 0;
+  }
+
+  /** Accuracy, loss, and one chart for every other numeric key of the round lines. */
+  private static String metricCharts(List<JsonObject> rounds, int maxRound) {
+    Set<String> keys = new LinkedHashSet<>();
+    for (JsonObject r : rounds) {
+      for (Map.Entry<String, JsonElement> e : r.entrySet()) {
+        if (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber()) {
+          keys.add(e.getKey());
+        }
+      }
+    }
+    StringBuilder h = new StringBuilder();
+    // A metric m and, when present, the mean of the same metric over the clients' held-out data.
+    List<String> primary = new ArrayList<>();
+    if (keys.contains("accuracy")) {
+      primary.add("accuracy");
+    }
+    for (String k : keys) {
+      if (!DRAWN_ELSEWHERE.contains(k) && !k.equals("accuracy") && !isClientMean(k, keys)) {
+        primary.add(k);
+      }
+    }
+    boolean lossDrawn = false;
+    for (String k : primary) {
+      List<List<double[]>> series = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      series.add(series(rounds, k));
+      names.add(k.equals("accuracy") ? "global model, test split" : k);
+      String mean = "client_" + k + "_mean";
+      if (keys.contains(mean)) {
+        series.add(series(rounds, mean));
+        names.add("mean over clients' held-out data");
+      }
+      String title = k.equals("accuracy") ? "Accuracy per round" : esc(k) + " per round";
+      h.append("<h2>").append(title).append("</h2>");
+      h.append(lineChart(series, names, maxRound, k));
+      if (k.equals("accuracy")) {
+        h.append(lossChart(rounds, keys, maxRound));
+        lossDrawn = true;
+      }
+    }
+    if (!lossDrawn) {
+      h.append(lossChart(rounds, keys, maxRound));
+    }
+    return h.toString();
+  }
+
+  private static boolean isClientMean(String k, Set<String> keys) {
+    return k.startsWith("client_")
+        && k.endsWith("_mean")
+        && keys.contains(k.substring(7, k.length() - 5));
+  }
+
+  private static String lossChart(List<JsonObject> rounds, Set<String> keys, int maxRound) {
+    if (!keys.contains("loss") && !keys.contains("train_loss")) {
+      return "";
+    }
+    return "<h2>Loss per round</h2>"
+        + lineChart(
+            List.of(series(rounds, "train_loss"), series(rounds, "loss")),
+            List.of("clients' training loss", "global model, test loss"),
+            maxRound,
+            "loss");
+  }
+
+  /** A bar chart of the last value of every per-client map (such as client_accuracy). */
+  private static String perClientCharts(List<JsonObject> rounds) {
+    Map<String, JsonObject> last = new LinkedHashMap<>();
+    Map<String, Integer> lastRound = new LinkedHashMap<>();
+    for (JsonObject r : rounds) {
+      for (Map.Entry<String, JsonElement> e : r.entrySet()) {
+        if (e.getValue().isJsonObject() && numericMap(e.getValue().getAsJsonObject())) {
+          last.put(e.getKey(), e.getValue().getAsJsonObject());
+          lastRound.put(e.getKey(), r.get("round").getAsInt());
+        }
+      }
+    }
+    StringBuilder h = new StringBuilder();
+    for (Map.Entry<String, JsonObject> e : last.entrySet()) {
+      List<String> names = new ArrayList<>();
+      List<Double> vals = new ArrayList<>();
+      for (Map.Entry<String, JsonElement> c : new TreeMap<>(e.getValue().asMap()).entrySet()) {
+        if (!c.getValue().isJsonNull()) {
+          names.add(c.getKey());
+          vals.add(c.getValue().getAsDouble());
+        }
+      }
+      String metric = e.getKey().startsWith("client_") ? e.getKey().substring(7) : e.getKey();
+      h.append("<h2>Per-client ")
+          .append(esc(metric))
+          .append(" (round ")
+          .append(lastRound.get(e.getKey()))
+          .append(": the global model on each client's held-out data)</h2>")
+          .append(barChart(names, vals, metric));
+    }
+    return h.toString();
+  }
+
+  private static boolean numericMap(JsonObject o) {
+    if (o.size() == 0) {
+      return false;
+    }
+    for (Map.Entry<String, JsonElement> e : o.entrySet()) {
+      JsonElement v = e.getValue();
+      if (!v.isJsonNull() && !(v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String privacyChart(List<JsonObject> rounds, int maxRound) {
+    List<double[]> epsilon = series(rounds, "epsilon");
+    List<double[]> epsilonMean = series(rounds, "epsilon_mean");
+    if (epsilon.isEmpty()) {
+      return "";
+    }
+    if (!epsilonMean.isEmpty()) {
+      return "<h2>Privacy budget spent (each client's epsilon after each round)</h2>"
+          + lineChart(
+              List.of(epsilon, epsilonMean),
+              List.of("largest over clients, at the run's delta", "mean over all clients"),
+              maxRound,
+              "epsilon");
+    }
+    return "<h2>Privacy budget spent (epsilon after each round)</h2>"
+        + lineChart(List.of(epsilon), List.of("epsilon at the run's delta"), maxRound, "epsilon");
+  }
+
+  private static List<double[]> series(List<JsonObject> rounds, String key) {
+    List<double[]> s = new ArrayList<>();
+    for (JsonObject r : rounds) {
+      if (has(r, key)) {
+        s.add(new double[] {r.get("round").getAsDouble(), r.get(key).getAsDouble()});
+      }
+    }
+    return s;
+  }
+
   private static boolean has(JsonObject o, String k) {
-    return o.has(k) && !o.get(k).isJsonNull() && o.get(k).isJsonPrimitive();
+    return o.has(k)
+        && o.get(k).isJsonPrimitive()
+        && o.get(k).getAsJsonPrimitive().isNumber()
+        && Double.isFinite(o.get(k).getAsDouble());
   }
 
   private static JsonObject readJson(Path p) throws IOException {
@@ -212,210 +461,568 @@ public final class ReportWriter {
         .replace("\"", "&quot;");
   }
 
-  private static String fmt(double v) {
-    double a = Math.abs(v);
-    if (a >= 1e6) {
-      return String.format(Locale.ROOT, "%.1fM", v / 1e6);
+  // ---- numbers for reading ----
+
+  /** A summary value for reading: bytes in kB/MB, seconds as a duration, 3 significant digits. */
+  static String value(String key, JsonElement v) {
+    if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
+      return v.isJsonPrimitive() ? v.getAsString() : v.toString();
     }
-    if (a >= 1e3) {
-      return String.format(Locale.ROOT, "%.1fk", v / 1e3);
+    double d = v.getAsDouble();
+    if (key.contains("bytes")) {
+      return bytes(d);
     }
-    return String.format(Locale.ROOT, a >= 10 ? "%.0f" : "%.3f", v);
+    if (key.contains("seconds")) {
+      return duration(d);
+    }
+    String raw = v.getAsString();
+    if (!raw.contains(".") && !raw.contains("e") && !raw.contains("E")) {
+      return String.format(Locale.ROOT, "%,d", v.getAsLong());
+    }
+    return number(d);
   }
 
-  static String lineChart(List<List<double[]>> series, List<String> names, String xl, String yl) {
-    int w = 760;
-    int hgt = 300;
-    int l = 70;
-    int b = 40;
-    double minX = Double.MAX_VALUE;
-    double maxX = -Double.MAX_VALUE;
-    double minY = Double.MAX_VALUE;
-    double maxY = -Double.MAX_VALUE;
-    for (List<double[]> s : series) {
-      for (double[] p : s) {
-        if (Double.isFinite(p[1])) {
-          minX = Math.min(minX, p[0]);
-          maxX = Math.max(maxX, p[0]);
-          minY = Math.min(minY, p[1]);
-          maxY = Math.max(maxY, p[1]);
-        }
+  /** 3 significant digits, at most 3 decimals for values of 0.01 and more: 0.988, 2.41, 1e-05. */
+  static String number(double v) {
+    if (!Double.isFinite(v)) {
+      return Double.isNaN(v) ? "NaN" : (v > 0 ? "∞" : "-∞");
+    }
+    double a = Math.abs(v);
+    if (a == 0) {
+      return "0";
+    }
+    if (a >= 1000) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    if (a >= 0.01) {
+      int decimals = Math.max(0, Math.min(3, 2 - (int) Math.floor(Math.log10(a))));
+      return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+    return String.format(Locale.ROOT, "%.2e", v).replaceAll("\\.?0+e", "e");
+  }
+
+  /** Decimal byte units: 26.9 MB. */
+  static String bytes(double b) {
+    String[] units = {"B", "kB", "MB", "GB", "TB"};
+    int u = 0;
+    double v = b;
+    while (Math.abs(v) >= 1000 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    if (u == 0) {
+      return String.format(Locale.ROOT, "%.0f B", v);
+    }
+    return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  }
+
+  /** 4.2 s, 5 min 12 s, 2 h 03 min. */
+  static String duration(double seconds) {
+    if (seconds < 60) {
+      return String.format(Locale.ROOT, seconds < 10 ? "%.1f s" : "%.0f s", seconds);
+    }
+    long s = Math.round(seconds);
+    if (s < 3600) {
+      return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+    }
+    return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+  }
+
+  private static String configValue(JsonElement v) {
+    if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
+      String raw = v.getAsString();
+      // Settings are shown as given, except that Java's 1.0E-5 reads better as 1e-05.
+      return raw.contains("E") ? number(v.getAsDouble()) : raw;
+    }
+    return v.isJsonPrimitive() ? v.getAsString() : v.toString();
+  }
+
+  // ---- axes ----
+
+  /** Ticks at a round step (1, 2, 2.5 or 5 times a power of ten) covering [lo, hi]. */
+  static double[] niceTicks(double lo, double hi, int maxIntervals) {
+    if (!(hi > lo)) {
+      hi = lo + 1;
+    }
+    double raw = (hi - lo) / maxIntervals;
+    double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    double step = 10 * mag;
+    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+      if (m * mag >= raw * (1 - 1e-9)) {
+        step = m * mag;
+        break;
       }
     }
-    if (minX > maxX) {
-      return "<p>(no data)</p>";
+    long first = (long) Math.floor(lo / step + 1e-9);
+    long last = (long) Math.ceil(hi / step - 1e-9);
+    double[] t = new double[(int) (last - first + 1)];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = (first + i) * step;
     }
-    if (maxX == minX) {
-      maxX = minX + 1;
+    return t;
+  }
+
+  /** A tick label: bytes in the unit of the largest tick, other values with the step's decimals. */
+  static String tickLabel(double v, double step, double top, boolean isBytes) {
+    if (isBytes) {
+      String[] units = {"B", "kB", "MB", "GB", "TB"};
+      int u = 0;
+      double scale = 1;
+      while (Math.abs(top) / scale >= 1000 && u < units.length - 1) {
+        scale *= 1000;
+        u++;
+      }
+      return plain(v / scale, step / scale) + " " + units[u];
     }
-    if (maxY == minY) {
-      maxY = minY + 1;
+    if (Math.abs(top) >= 1e5) {
+      return plain(v / 1000, step / 1000) + "k";
     }
-    minY = Math.min(minY, 0);
-    StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", w, hgt));
-    for (int i = 0; i <= 4; i++) {
-      double v = minY + (maxY - minY) * i / 4;
-      double y = hgt - b - (hgt - b - 10) * i / 4.0;
+    return plain(v, step);
+  }
+
+  private static String plain(double v, double step) {
+    int decimals = 0;
+    while (decimals < 8
+        && Math.abs(step * Math.pow(10, decimals) - Math.rint(step * Math.pow(10, decimals)))
+            > 1e-6) {
+      decimals++;
+    }
+    return String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(v) < step * 1e-9 ? 0.0 : v);
+  }
+
+  /** Integer round ticks from 0 to maxRound, at most 8 intervals: steps of 1, 2, 5, 10, 20 ... */
+  static int roundStep(int maxRound) {
+    int step = 1;
+    int[] m = {1, 2, 5};
+    for (int k = 0; ; k++) {
+      step = m[k % 3] * (int) Math.pow(10, k / 3);
+      if (maxRound / step <= 8) {
+        return step;
+      }
+    }
+  }
+
+  private static final int W = 760;
+  private static final int H = 300;
+  private static final int LEFT = 70;
+  private static final int RIGHT = 15;
+  private static final int TOP = 12;
+  private static final int BOTTOM = 42;
+
+  private static double xOf(double round, int maxRound) {
+    return LEFT + (W - LEFT - RIGHT) * round / Math.max(1, maxRound);
+  }
+
+  /**
+   * The frame shared by the round charts: horizontal grid lines and labels at the y ticks, and
+   * integer round ticks from 0 to maxRound.
+   */
+  private static void frame(StringBuilder s, double[] ticks, int maxRound, String yl, boolean b) {
+    double lo = ticks[0];
+    double hi = ticks[ticks.length - 1];
+    double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+    for (double v : ticks) {
+      double y = yOf(v, lo, hi);
       s.append(
           String.format(
               Locale.ROOT,
               "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                  + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>",
+                  + "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" font-size=\"11\""
+                  + " text-anchor=\"end\">%s</text>",
+              LEFT,
+              W - RIGHT,
+              y,
+              y,
+              LEFT - 5,
+              y + 4,
+              tickLabel(v, step, hi, b)));
+    }
+    int rs = roundStep(maxRound);
+    for (int r = 0; r <= maxRound; r += rs) {
+      double x = xOf(r, maxRound);
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                  + "<text class=\"xtick\" x=\"%.1f\" y=\"%d\" font-size=\"11\""
+                  + " text-anchor=\"middle\">%d</text>",
+              x,
+              x,
+              H - BOTTOM,
+              H - BOTTOM + 4,
+              x,
+              H - BOTTOM + 16,
+              r));
+    }
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                + "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">round</text>"
+                + "<text x=\"16\" y=\"%d\" font-size=\"12\" transform=\"rotate(-90 16 %d)\""
+                + " text-anchor=\"middle\">%s</text>",
+            LEFT,
+            W - RIGHT,
+            H - BOTTOM,
+            H - BOTTOM,
+            (W + LEFT) / 2,
+            H - 6,
+            (H - BOTTOM) / 2,
+            (H - BOTTOM) / 2,
+            esc(yl)));
+  }
+
+  private static double yOf(double v, double lo, double hi) {
+    return H - BOTTOM - (H - BOTTOM - TOP) * (v - lo) / (hi - lo);
+  }
+
+  static String lineChart(
+      List<List<double[]>> series, List<String> names, int maxRound, String yl) {
+    double minY = 0;
+    double maxY = -Double.MAX_VALUE;
+    boolean any = false;
+    for (List<double[]> s : series) {
+      for (double[] p : s) {
+        any = true;
+        minY = Math.min(minY, p[1]);
+        maxY = Math.max(maxY, p[1]);
+      }
+    }
+    if (!any) {
+      return "<p>(no data)</p>";
+    }
+    double[] ticks = niceTicks(minY, maxY > minY ? maxY : minY + 1, 5);
+    double lo = ticks[0];
+    double hi = ticks[ticks.length - 1];
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", W, H));
+    frame(s, ticks, maxRound, yl, false);
+    for (int k = 0; k < series.size(); k++) {
+      String colour = PALETTE[k % PALETTE.length];
+      StringBuilder pts = new StringBuilder();
+      StringBuilder dots = new StringBuilder();
+      for (double[] p : series.get(k)) {
+        double x = xOf(p[0], maxRound);
+        double y = yOf(p[1], lo, hi);
+        pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        dots.append(
+            String.format(
+                Locale.ROOT,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>round %d, %s: %s"
+                    + "</title></circle>",
+                x,
+                y,
+                colour,
+                Math.round(p[0]),
+                esc(names.get(k)),
+                number(p[1])));
+      }
+      s.append(
+              String.format(
+                  Locale.ROOT,
+                  "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>",
+                  colour,
+                  pts.toString().strip()))
+          .append(dots);
+    }
+    s.append("</svg><div class=\"legend\">");
+    for (int k = 0; k < names.size(); k++) {
+      s.append(swatch(PALETTE[k % PALETTE.length], names.get(k)));
+    }
+    return s.append("</div>").toString();
+  }
+
+  /**
+   * Traffic per round as two stacked bars, up and down, each split into training (the sampled
+   * clients' updates and the broadcast to them) and evaluation (the broadcast to the evaluation
+   * clients and their replies), so the bars add up to the summary's totals.
+   */
+  static String trafficChart(List<JsonObject> rounds, int maxRound) {
+    double top = 0;
+    long[] total = new long[4];
+    for (JsonObject r : rounds) {
+      long[] v = traffic(r);
+      for (int i = 0; i < 4; i++) {
+        total[i] += v[i];
+      }
+      top = Math.max(top, Math.max(v[0] + v[1], v[2] + v[3]));
+    }
+    double[] ticks = niceTicks(0, Math.max(top, 1), 5);
+    double hi = ticks[ticks.length - 1];
+    double slot = (W - LEFT - RIGHT) / (double) Math.max(1, maxRound);
+    double bw = Math.max(1.5, Math.min(14, slot * 0.36));
+    StringBuilder s = new StringBuilder("<h2>Communication per round</h2>");
+    s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", W, H));
+    frame(s, ticks, maxRound, "bytes", true);
+    String[] colours = {UP, UP_EVAL, DOWN, DOWN_EVAL};
+    String[] what = {
+      "up, training (client updates)",
+      "up, evaluation (client replies)",
+      "down, training (broadcast to sampled clients)",
+      "down, evaluation (broadcast to evaluation clients)"
+    };
+    for (JsonObject r : rounds) {
+      int round = r.get("round").getAsInt();
+      long[] v = traffic(r);
+      double cx = xOf(round, maxRound);
+      for (int side = 0; side < 2; side++) {
+        double x = side == 0 ? cx - bw - 0.5 : cx + 0.5;
+        double base = 0;
+        for (int part = 0; part < 2; part++) {
+          int i = side * 2 + part;
+          if (v[i] == 0) {
+            continue;
+          }
+          double y0 = yOf(base, 0, hi);
+          double y1 = yOf(base + v[i], 0, hi);
+          s.append(
+              String.format(
+                  Locale.ROOT,
+                  "<rect class=\"traffic-%d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
+                      + " fill=\"%s\"><title>round %d, %s: %s (%,d bytes)</title></rect>",
+                  i,
+                  x,
+                  y1,
+                  bw,
+                  Math.max(0.5, y0 - y1),
+                  colours[i],
+                  round,
+                  what[i],
+                  bytes(v[i]),
+                  v[i]));
+          base += v[i];
+        }
+      }
+    }
+    s.append("</svg><div class=\"legend\">");
+    for (int i = 0; i < 4; i++) {
+      if (total[i] > 0 || i % 2 == 0) {
+        s.append(swatch(colours[i], what[i]));
+      }
+    }
+    s.append("</div><p class=\"caption\">Bytes as serialised; left bar up, right bar down. Up: ")
+        .append(bytes(total[0] + total[1]))
+        .append(" (training ")
+        .append(bytes(total[0]))
+        .append(", evaluation ")
+        .append(bytes(total[1]))
+        .append("). Down: ")
+        .append(bytes(total[2] + total[3]))
+        .append(" (training ")
+        .append(bytes(total[2]))
+        .append(", evaluation ")
+        .append(bytes(total[3]))
+        .append(").");
+    if (total[3] > 0) {
+      s.append(
+          " Down exceeds up because each evaluation round also broadcasts the global model to"
+              + " the evaluation clients.");
+    }
+    return s.append("</p>").toString();
+  }
+
+  /** A legend entry: a square in the series colour, then its name in the text colour. */
+  private static String swatch(String colour, String name) {
+    return "<span><b style=\"color:" + colour + "\">&#9632;</b> " + esc(name) + "</span>";
+  }
+
+  /** {up training, up evaluation, down training, down evaluation} bytes of one round line. */
+  private static long[] traffic(JsonObject r) {
+    return new long[] {
+      (long) num(r, "bytes_up"),
+      (long) num(r, "eval_bytes_up"),
+      (long) num(r, "bytes_down"),
+      (long) num(r, "eval_bytes_down")
+    };
+  }
+
+  static String barChart(List<String> names, List<Double> values, String metric) {
+    int n = names.size();
+    int w = W;
+    int hgt = n <= 40 ? 250 : 210;
+    int l = 50;
+    int bottom = n <= 40 ? 62 : 22;
+    double minY = 0;
+    double maxY = 0;
+    for (double v : values) {
+      minY = Math.min(minY, v);
+      maxY = Math.max(maxY, v);
+    }
+    double[] ticks = niceTicks(minY, maxY > minY ? maxY : minY + 1, 4);
+    double lo = ticks[0];
+    double hi = ticks[ticks.length - 1];
+    double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+    double bw = (w - l - 10.0) / Math.max(1, n);
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", w, hgt));
+    for (double t : ticks) {
+      double y = hgt - bottom - (hgt - bottom - 10) * (t - lo) / (hi - lo);
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                  + "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" font-size=\"11\""
+                  + " text-anchor=\"end\">%s</text>",
               l,
               w - 10,
               y,
               y,
               l - 5,
               y + 4,
-              fmt(v)));
+              tickLabel(t, step, hi, false)));
     }
-    s.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s (%s to %s)</text>",
-            (w + l) / 2,
-            hgt - 8,
-            xl,
-            fmt(minX),
-            fmt(maxX)));
-    s.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"14\" y=\"%d\" font-size=\"12\" transform=\"rotate(-90 14 %d)\""
-                + " text-anchor=\"middle\">%s</text>",
-            hgt / 2,
-            hgt / 2,
-            yl));
-    for (int k = 0; k < series.size(); k++) {
-      StringBuilder pts = new StringBuilder();
-      for (double[] p : series.get(k)) {
-        if (!Double.isFinite(p[1])) {
-          continue;
-        }
-        double x = l + (w - l - 10) * (p[0] - minX) / (maxX - minX);
-        double y = hgt - b - (hgt - b - 10) * (p[1] - minY) / (maxY - minY);
-        pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-        s.append(
-            String.format(
-                Locale.ROOT,
-                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s: %s</title></circle>",
-                x,
-                y,
-                PALETTE[k % PALETTE.length],
-                fmt(p[0]),
-                fmt(p[1])));
-      }
-      s.append(
-          String.format(
-              Locale.ROOT,
-              "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>",
-              PALETTE[k % PALETTE.length],
-              pts));
-    }
-    s.append("</svg><div class=\"legend\">");
-    for (int k = 0; k < names.size(); k++) {
-      s.append("<span style=\"color:")
-          .append(PALETTE[k % PALETTE.length])
-          .append("\">&#9632; ")
-          .append(esc(names.get(k)))
-          .append("</span>");
-    }
-    return s.append("</div>").toString();
-  }
-
-  static String barChart(List<String> names, List<Double> values) {
-    int n = names.size();
-    int w = Math.max(400, Math.min(1060, 20 + n * 14));
-    int hgt = 220;
-    double bw = (w - 50.0) / Math.max(1, n);
-    StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", w, hgt));
-    for (int i = 0; i <= 4; i++) {
-      double y = hgt - 20 - (hgt - 30) * i / 4.0;
-      s.append(
-          String.format(
-              Locale.ROOT,
-              "<line x1=\"40\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                  + "<text x=\"36\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>",
-              w - 5,
-              y,
-              y,
-              y + 4,
-              i / 4.0));
-    }
+    double zero = hgt - bottom - (hgt - bottom - 10) * (0 - lo) / (hi - lo);
     for (int i = 0; i < n; i++) {
       double v = values.get(i);
-      double bh = (hgt - 30) * Math.max(0, Math.min(1, v));
+      double y = hgt - bottom - (hgt - bottom - 10) * (v - lo) / (hi - lo);
+      double x = l + i * bw;
       s.append(
           String.format(
               Locale.ROOT,
               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                  + "<title>%s: %.4f</title></rect>",
-              45 + i * bw,
-              hgt - 20 - bh,
-              Math.max(1, bw - 1),
-              bh,
+                  + "<title>%s, %s: %s</title></rect>",
+              x + 1,
+              Math.min(y, zero),
+              Math.max(1, bw - 2),
+              Math.abs(zero - y),
               PALETTE[0],
               esc(names.get(i)),
-              v));
+              esc(metric),
+              number(v)));
+      if (n <= 40) {
+        double cx = x + bw / 2;
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"end\""
+                    + " transform=\"rotate(-50 %.1f %d)\">%s</text>",
+                cx + 3,
+                hgt - bottom + 12,
+                cx + 3,
+                hgt - bottom + 12,
+                esc(names.get(i))));
+      }
     }
     return s.append("</svg>").toString();
   }
 
-  static String stackedBars(JsonObject partition) {
+  /**
+   * The training partition as a grid: one row per client (its example count at the right), one
+   * named column per label (most frequent first; past 40 labels the rest share an "other" column),
+   * each cell shaded by the label's share of that client's examples.
+   */
+  static String labelGrid(JsonObject partition) {
     JsonArray labels = partition.getAsJsonArray("labels");
     JsonObject clients = partition.getAsJsonObject("clients");
     List<String> ids = new ArrayList<>(new TreeMap<>(clients.asMap()).keySet());
     int shown = Math.min(ids.size(), 60);
-    int rowH = 12;
-    int w = 760;
-    int l = 90;
-    int hgt = shown * rowH + 10;
-    int max = 1;
+    int nl = labels.size();
+    long[] labelTotal = new long[nl];
+    int[][] hist = new int[shown][nl];
+    int[] rowTotal = new int[shown];
     for (int i = 0; i < shown; i++) {
-      int sum = 0;
-      for (JsonElement e : clients.getAsJsonObject(ids.get(i)).getAsJsonArray("label_histogram")) {
-        sum += e.getAsInt();
+      JsonArray a = clients.getAsJsonObject(ids.get(i)).getAsJsonArray("label_histogram");
+      for (int k = 0; k < nl && k < a.size(); k++) {
+        hist[i][k] = a.get(k).getAsInt();
+        labelTotal[k] += hist[i][k];
+        rowTotal[i] += hist[i][k];
       }
-      max = Math.max(max, sum);
     }
+    List<Integer> order = new ArrayList<>();
+    for (int k = 0; k < nl; k++) {
+      order.add(k);
+    }
+    order.sort(Comparator.comparingLong((Integer k) -> -labelTotal[k]).thenComparing(k -> k));
+    int maxCols = 40;
+    int cols = nl <= maxCols ? nl : maxCols - 1;
+    boolean other = cols < nl;
+    int ncol = cols + (other ? 1 : 0);
+    int cell = Math.max(12, Math.min(22, 640 / Math.max(1, ncol)));
+    int rowH = Math.max(12, Math.min(18, cell));
+    int l = 90;
+    int headH = 120;
+    int w = l + ncol * cell + 70;
+    int hgt = headH + shown * rowH + 8;
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", w, hgt));
+    for (int c = 0; c < ncol; c++) {
+      String name = c < cols ? labels.get(order.get(c)).getAsString() : "other";
+      double x = l + c * cell + cell / 2.0 + 4;
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text class=\"label-col\" x=\"%.1f\" y=\"%d\" font-size=\"11\""
+                  + " transform=\"rotate(-60 %.1f %d)\">%s</text>",
+              x,
+              headH - 6,
+              x,
+              headH - 6,
+              esc(name)));
+    }
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\">examples</text>",
+            l + ncol * cell + 6,
+            headH - 6));
     for (int i = 0; i < shown; i++) {
-      JsonArray hist = clients.getAsJsonObject(ids.get(i)).getAsJsonArray("label_histogram");
-      double x = l;
-      double y = 5 + i * rowH;
+      double y = headH + i * rowH;
       s.append(
           String.format(
               Locale.ROOT,
               "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%s</text>",
               l - 4,
-              y + 9,
+              y + rowH - 3,
               esc(ids.get(i))));
-      for (int k = 0; k < hist.size(); k++) {
-        int c = hist.get(k).getAsInt();
-        if (c == 0) {
-          continue;
+      for (int c = 0; c < ncol; c++) {
+        int count = 0;
+        String name;
+        if (c < cols) {
+          count = hist[i][order.get(c)];
+          name = labels.get(order.get(c)).getAsString();
+        } else {
+          for (int k = cols; k < nl; k++) {
+            count += hist[i][order.get(k)];
+          }
+          name = "other (" + (nl - cols) + " labels)";
         }
-        double bw = (w - l - 10.0) * c / max;
+        double share = rowTotal[i] == 0 ? 0 : count / (double) rowTotal[i];
         s.append(
             String.format(
                 Locale.ROOT,
-                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-                    + "<title>%s %s: %d</title></rect>",
-                x,
+                "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"%s\""
+                    + " stroke=\"#fff\"><title>%s, %s: %,d of %,d examples (%.0f %%)</title>"
+                    + "</rect>",
+                l + c * cell,
                 y,
-                bw,
-                rowH - 2,
-                PALETTE[k % PALETTE.length],
+                cell,
+                rowH,
+                shade(share),
                 esc(ids.get(i)),
-                esc(labels.get(k).getAsString()),
-                c));
-        x += bw;
+                esc(name),
+                count,
+                rowTotal[i],
+                100 * share));
       }
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%.1f\" font-size=\"10\">%,d</text>",
+              l + ncol * cell + 6,
+              y + rowH - 3,
+              rowTotal[i]));
     }
-    s.append("</svg>");
+    s.append(
+        "</svg><p class=\"caption\">Each row is a client, each column a label (most frequent"
+            + " first); the darker the cell, the larger that label's share of the client's training"
+            + " examples:");
+    for (double share : new double[] {0, 0.1, 0.25, 0.5, 1}) {
+      s.append(" <span style=\"background:")
+          .append(shade(share))
+          .append(";border:1px solid #ccc\">&nbsp;&nbsp;&nbsp;</span> ")
+          .append(String.format(Locale.ROOT, "%.0f %%", 100 * share));
+    }
+    s.append(".</p>");
     if (shown < ids.size()) {
       s.append("<p>(first ")
           .append(shown)
@@ -423,14 +1030,18 @@ public final class ReportWriter {
           .append(ids.size())
           .append(" clients shown)</p>");
     }
-    s.append("<p class=\"legend\">");
-    for (int k = 0; k < labels.size(); k++) {
-      s.append("<span style=\"color:")
-          .append(PALETTE[k % PALETTE.length])
-          .append("\">&#9632; ")
-          .append(esc(labels.get(k).getAsString()))
-          .append("</span>");
-    }
-    return s.append("</p>").toString();
+    return s.toString();
+  }
+
+  /**
+   * White to dark blue; the square root spreads the small shares (a label skew puts most cells
+   * below 10 %).
+   */
+  private static String shade(double share) {
+    double t = Math.sqrt(Math.max(0, Math.min(1, share)));
+    int r = (int) Math.round(255 + (8 - 255) * t);
+    int g = (int) Math.round(255 + (48 - 255) * t);
+    int b = (int) Math.round(255 + (107 - 255) * t);
+    return String.format(Locale.ROOT, "#%02x%02x%02x", r, g, b);
   }
 }

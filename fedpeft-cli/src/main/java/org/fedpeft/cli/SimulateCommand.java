@@ -186,6 +186,16 @@ public final class SimulateCommand implements Callable<Integer> {
           summary.get("bytes_up_total").getAsLong(),
           summary.get("bytes_down_total").getAsLong());
       stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
+      if (summary.get("rounds").getAsInt() == 0 && summary.has("stopped_early")) {
+        // Nothing was trained: the budget cannot pay for one round, a bad input (exit 2), and
+        // --resume of this folder ends the same way.
+        err.printf(
+            "simulate: no round completed (%s). The adapter in %s is the untrained initial model;"
+                + " summary.json and report.html say so. Raise privacy.epsilon or the noise"
+                + " multiplier.%n",
+            summary.get("stopped_early").getAsString(), summary.get("adapter_dir").getAsString());
+        return 2;
+      }
     }
     return 0;
   }

@@ -7,8 +7,8 @@ import org.fedpeft.random.Seeds;
 
 /**
  * The config a client receives with its instructions, as a pure function of (state, round, client):
- * local steps, learning rate, a per-round seed, the client's budget (Ravan's head budget b_c,
- * FedBE's capacity), FedBE's block assignment. Being pure, it can be recomputed in {@code
+ * the run's settings, a per-round seed, the client's compute budget ({@link ConfigKeys#BUDGET}), or
+ * anything a method's strategy assigns per client. Being pure, it can be recomputed in {@code
  * aggregate} to check that a client sent only what it was asked to train.
  */
 @FunctionalInterface

@@ -10,11 +10,11 @@ import org.fedpeft.tensor.HostTensor;
 /**
  * What one client sends back after local training (Flower's {@code FitRes}).
  *
- * <p>{@code tensors} holds only GLOBAL tensors, and only those the client trained this round: a
- * Ravan client sends the heads it trained ({@code s_i H_i} folded), a FedBE client the blocks it
- * was assigned, a FedDPA client its global adapter and never its local one. The server averages
- * each tensor over the clients that sent it. The values are the client's trained tensors (not
- * differences); the server forms pseudo-gradients itself (see {@link ServerOptimizer}).
+ * <p>{@code tensors} holds only GLOBAL tensors, and only those the client trained this round (what
+ * the adapter's {@code uplink} returns, plus the head); LOCAL, ROUND and FROZEN_SHARED tensors
+ * never appear. The server averages each tensor over the clients that sent it. The values are the
+ * client's trained tensors (not differences); the server forms pseudo-gradients itself (see {@link
+ * ServerOptimizer}).
  *
  * <p>The record accepts anything (NaN values, unknown names, a non-positive example count) so that
  * a bad update can be represented and then rejected by {@link UpdateValidator} with a reason,

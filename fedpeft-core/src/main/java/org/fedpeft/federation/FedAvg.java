@@ -5,8 +5,8 @@ package org.fedpeft.federation;
  * Learning of Deep Networks from Decentralized Data", arXiv 1602.05629): each tensor becomes the
  * weighted mean of the clients that sent it, {@code sum_c n_c w_c / sum_c n_c}. With a {@link
  * ServerOptimizer} other than plain FedAvg it becomes FedAvgM, FedAdagrad, FedAdam or FedYogi
- * (Reddi et al. 2021). Use it for classification heads, soft-embedding adapters, expansion blocks,
- * Ravan's heads and FedDPA's global adapter.
+ * (Reddi et al. 2021). It suits any adapter whose GLOBAL tensors are averaged as they are (heads
+ * included).
  */
 public final class FedAvg extends AbstractStrategy {
 

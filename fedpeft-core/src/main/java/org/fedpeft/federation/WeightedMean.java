@@ -19,9 +19,9 @@ import org.fedpeft.tensor.HostTensor;
  * where S_k is the set of accepted clients whose update contains tensor k and w_c is 1 ({@link
  * Weighting#UNIFORM}) or the client's example count ({@link Weighting#EXAMPLES}). A tensor no
  * client sent has no target and keeps its value. This one rule serves FedAvg (McMahan et al. 2017),
- * FedIT (A and B as separate tensors, Zhang et al. 2024, arXiv 2305.05644), FFA-LoRA's B, Ravan's
- * per-head mean over the clients that trained the head, and FedBE's per-block mean over the clients
- * that trained the block.
+ * FedIT (A and B as separate tensors, Zhang et al. 2024, arXiv 2305.05644), FFA-LoRA's B, and any
+ * method whose clients each send only the parts they trained (a part's mean is then over the
+ * clients that trained it).
  *
  * <p>Sums run in double precision over clients sorted by id; each mean is rounded to float once.
  * Shapes must agree with the current global tensor (updates are validated before they get here; a

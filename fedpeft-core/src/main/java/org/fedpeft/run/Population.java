@@ -32,13 +32,19 @@ public final class Population {
   private final List<ClientData> clients;
   private final int[][] labelHistogram;
   private final EncodedExamples testSet;
+  private final double[] budgets;
 
   private Population(
-      TaskSplits splits, List<ClientData> clients, int[][] labelHistogram, EncodedExamples test) {
+      TaskSplits splits,
+      List<ClientData> clients,
+      int[][] labelHistogram,
+      EncodedExamples test,
+      double[] budgets) {
     this.splits = splits;
     this.clients = Collections.unmodifiableList(clients);
     this.labelHistogram = labelHistogram;
     this.testSet = test;
+    this.budgets = budgets;
   }
 
   /** Loads the task's splits (no model needed), for checks before the model loads. */
@@ -91,7 +97,8 @@ public final class Population {
               subset(all, Arrays.copyOfRange(idx, hold, idx.length)),
               subset(all, Arrays.copyOfRange(idx, 0, hold))));
     }
-    return new Population(splits, clients, histogram, base.encode(splits.test()));
+    double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
+    return new Population(splits, clients, histogram, base.encode(splits.test()), budgets);
   }
 
   private static EncodedExamples subset(EncodedExamples all, int[] idx) {
@@ -124,6 +131,11 @@ public final class Population {
   /** Label counts of a client's training share, in label order. */
   public int[] labelHistogram(int clientIndex) {
     return labelHistogram[clientIndex].clone();
+  }
+
+  /** A client's compute budget in (0, 1] ({@code client.budgets}; 1 when none is set). */
+  public double budget(int clientIndex) {
+    return budgets[clientIndex];
   }
 
   /** The server's test set, tokenized. */

@@ -93,8 +93,11 @@ public final class RunRecorder {
     return n;
   }
 
-  /** Writes partition.json: the labels, and each client's label histogram and sizes. */
-  public void writePartition(Population population) throws IOException {
+  /**
+   * Writes partition.json: the labels, and each client's label histogram, sizes and (when {@code
+   * budgets}) compute budget.
+   */
+  public void writePartition(Population population, boolean budgets) throws IOException {
     JsonObject p = new JsonObject();
     p.add("labels", GSON.toJsonTree(population.splits().labels()));
     JsonObject per = new JsonObject();
@@ -103,6 +106,9 @@ public final class RunRecorder {
       o.add("label_histogram", GSON.toJsonTree(population.labelHistogram(c.index())));
       o.addProperty("train", c.train().size());
       o.addProperty("holdout", c.holdout().size());
+      if (budgets) {
+        o.addProperty("budget", population.budget(c.index()));
+      }
       per.add(c.id(), o);
     }
     p.add("clients", per);

@@ -42,9 +42,14 @@ public final class StrategyFactory {
    * @param c the run's config
    * @param settings what every client is told about the run
    * @param clientIndex each client's position in the population (its seeds derive from it)
+   * @param budgets each client's compute budget by id, sent as config {@link ConfigKeys#BUDGET};
+   *     empty when {@code client.budgets} is not set (then nothing is sent)
    */
   public static Strategy create(
-      SimulationConfig c, RunSettings settings, Map<String, Integer> clientIndex) {
+      SimulationConfig c,
+      RunSettings settings,
+      Map<String, Integer> clientIndex,
+      Map<String, Double> budgets) {
     ServerOptimizer opt =
         switch (c.serverOptimizer()) {
           case "fedavg" -> ServerOptimizer.fedAvg(c.serverLearningRate());
@@ -65,6 +70,7 @@ public final class StrategyFactory {
       aggregator = new ClientLevelDp(dpConfig(c), clientLevelNoise(c));
     }
     Map<String, Integer> index = Map.copyOf(clientIndex);
+    Map<String, Double> budget = Map.copyOf(budgets);
     long seed = c.seed();
     ClientConfigurer perClient =
         ClientConfigurer.fixed(settings.toConfig())
@@ -74,8 +80,11 @@ public final class StrategyFactory {
                   if (i == null) {
                     throw new IllegalArgumentException("unknown client " + id);
                   }
-                  return Map.of(
-                      ConfigKeys.SEED, Long.toString(Seeds.derive(seed, "fit", round, i)));
+                  String fitSeed = Long.toString(Seeds.derive(seed, "fit", round, i));
+                  Double b = budget.get(id);
+                  return b == null
+                      ? Map.of(ConfigKeys.SEED, fitSeed)
+                      : Map.of(ConfigKeys.SEED, fitSeed, ConfigKeys.BUDGET, Double.toString(b));
                 });
     StrategyOptions so =
         StrategyOptions.defaults()

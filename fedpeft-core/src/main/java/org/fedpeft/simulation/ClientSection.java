@@ -16,6 +16,10 @@ import org.fedpeft.config.ConfigValues;
  * @param weightDecay AdamW weight decay, at least 0
  * @param maxGradNorm gradient clipping norm (0: off)
  * @param proximalMu FedProx proximal weight mu (0: off)
+ * @param budgets each client's compute budget: "" (every client 1), a comma-separated list of
+ *     fractions in (0, 1] (one per client, or one for all), or a seeded distribution {@code
+ *     uniform}, {@code bell} or {@code skewed} over {1/4, 1/2, 3/4, 1} (see {@link
+ *     org.fedpeft.run.Budgets})
  */
 public record ClientSection(
     int localSteps,
@@ -25,7 +29,8 @@ public record ClientSection(
     double learningRate,
     double weightDecay,
     double maxGradNorm,
-    double proximalMu) {
+    double proximalMu,
+    String budgets) {
 
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
@@ -82,7 +87,18 @@ public record ClientSection(
               0.0,
               "FedProx proximal weight mu (0: off)",
               v -> (double) v >= 0,
-              ">= 0");
+              ">= 0")
+          .key(
+              "client.budgets",
+              Type.STRING,
+              "",
+              "each client's compute budget, sent to it as config 'budget' (the share of a"
+                  + " method's heads or blocks it trains): empty (all 1), fractions in (0, 1]"
+                  + " (comma-separated, one per client or one for all), or a seeded distribution"
+                  + " over 1/4, 1/2, 3/4, 1: uniform (equal shares), bell (10/40/40/10 %), skewed"
+                  + " (40/30/20/10 %, most clients low)",
+              v -> org.fedpeft.run.Budgets.isValid((String) v),
+              "empty, fractions in (0, 1], uniform, bell or skewed");
 
   /** Checks every field against {@link #SCHEMA}. */
   public ClientSection {
@@ -94,6 +110,7 @@ public record ClientSection(
     SCHEMA.require("client.weight_decay", weightDecay);
     SCHEMA.require("client.max_grad_norm", maxGradNorm);
     SCHEMA.require("client.proximal_mu", proximalMu);
+    SCHEMA.require("client.budgets", budgets);
   }
 
   /** Reads the section from resolved values. */
@@ -106,7 +123,8 @@ public record ClientSection(
         v.getDouble("client.learning_rate"),
         v.getDouble("client.weight_decay"),
         v.getDouble("client.max_grad_norm"),
-        v.getDouble("client.proximal_mu"));
+        v.getDouble("client.proximal_mu"),
+        v.getString("client.budgets"));
   }
 
   /**

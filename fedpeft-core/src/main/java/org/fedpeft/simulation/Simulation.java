@@ -44,6 +44,7 @@ import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.run.Budgets;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
 import org.fedpeft.run.RunRecorder;
@@ -144,7 +145,11 @@ public final class Simulation implements AutoCloseable {
             config.proximalMu(),
             StrategyFactory.sampleDpConfig(config),
             frozen);
-    this.strategy = StrategyFactory.create(config, settings, population.indexById());
+    Map<String, Double> budgets = new TreeMap<>();
+    if (Budgets.configured(config.budgets())) {
+      population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
+    }
+    this.strategy = StrategyFactory.create(config, settings, population.indexById(), budgets);
     if (checkpoint == null) {
       this.state = strategy.initialize(initial);
       this.recorder = new RunRecorder(out, List.of());
@@ -170,7 +175,7 @@ public final class Simulation implements AutoCloseable {
     Files.createDirectories(out);
     Simulation s = new Simulation(config, out, null);
     s.recorder.start(config);
-    s.recorder.writePartition(s.population);
+    s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
     s.recorder.writeManifest(config, s.population, s.base);
     return s;
   }
@@ -350,8 +355,7 @@ public final class Simulation implements AutoCloseable {
         long evalStart = System.nanoTime();
         if (evalRound) {
           Evaluation g = evaluateGlobal();
-          line.put("accuracy", g.accuracy());
-          line.put("loss", g.loss());
+          line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
           EvaluationReport er = driver.evaluate(state, evalClients(round));
           Map<String, Double> perClient = new TreeMap<>();
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
@@ -492,6 +496,9 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("test_examples", g.examples());
     s.addProperty("final_accuracy", g.accuracy());
     s.addProperty("final_loss", g.loss());
+    JsonObject finalMetrics = new JsonObject();
+    g.metrics().forEach(finalMetrics::addProperty);
+    s.add("final_metrics", finalMetrics);
     s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
     s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
     s.addProperty("seconds_this_process", seconds);

@@ -262,6 +262,11 @@ public final class SimulationConfig {
     return client.maxGradNorm();
   }
 
+  /** {@code client.budgets}: each client's compute budget (see {@link org.fedpeft.run.Budgets}). */
+  public String budgets() {
+    return client.budgets();
+  }
+
   public double proximalMu() {
     return client.proximalMu();
   }
