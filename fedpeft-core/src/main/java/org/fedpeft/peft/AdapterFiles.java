@@ -106,6 +106,9 @@ public final class AdapterFiles {
       JsonObject extra)
       throws IOException {
     Files.createDirectories(dir);
+    if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
+      ravan.foldScales(); // ROUND tensors are not saved: fold Ravan's scales into its cores
+    }
     writeFedpeftFiles(dir, adapter, adapterSeed, labels, baseModel, extra);
     JsonObject fp = new JsonObject();
     fp.addProperty("head", "linear-on-mean-pool");

@@ -407,6 +407,27 @@ public final class RavanAdapter implements Adapter {
     return selected == null ? new int[0] : selected.clone();
   }
 
+  /**
+   * Sets every H_i to s_i H_i and every s_i to 1, which leaves the adapted model unchanged: the
+   * form in which the adapter is saved (ROUND tensors are not) and sent.
+   */
+  public void foldScales() {
+    for (Slot slot : slotList) {
+      if (slot.s == null) {
+        continue;
+      }
+      for (int i = 0; i < config.heads(); i++) {
+        float s = slot.s[i].toFloatArray()[0];
+        float[] h = slot.h[i].toFloatArray();
+        for (int k = 0; k < h.length; k++) {
+          h[k] *= s;
+        }
+        Adapter.Tensors.assign(slot.h[i], h);
+        Adapter.Tensors.assign(slot.s[i], new float[] {1f});
+      }
+    }
+  }
+
   /** {@code s_i H_i} under the name of {@code H_i}, for each trained core. */
   @Override
   public Map<String, HostTensor> uplink(Set<String> trained) {
