@@ -14,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.fedpeft.federation.ConfigKeys;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
@@ -51,14 +50,21 @@ import org.fedpeft.tensor.HostTensor;
  * otherwise {@code M} is applied to the rank-h r activations.
  *
  * <p>The round: {@link #trainableThisRound} picks round(budget * h) heads (at least 1) by the
- * configured {@link RavanConfig.HeadSelection}, the budget being the per-client config key {@link
- * ConfigKeys#BUDGET} (1 when absent); the same head indices are trained in every target module.
- * {@link #uplink} sends {@code s_i H_i} under the name of {@code H_i} for the trained heads only,
- * so averaging each tensor over the clients that sent it (FedAvg with uniform weighting) is the
+ * configured {@link RavanConfig.HeadSelection}, the budget being the per-client config key {@value
+ * #BUDGET_KEY} (1 when absent); the same head indices are trained in every target module. {@link
+ * #uplink} sends {@code s_i H_i} under the name of {@code H_i} for the trained heads only, so
+ * averaging each tensor over the clients that sent it (FedAvg with uniform weighting) is the
  * per-head mean of Ravan, and a head nobody trained keeps its value. {@link #roundMetrics} reports
  * how many heads were trained and which (a bit mask, bit i for head i).
  */
 public final class RavanAdapter implements Adapter {
+
+  /**
+   * The per-client config key of the compute budget, the strategy's {@code
+   * org.fedpeft.federation.ConfigKeys.BUDGET} (named here so that peft does not depend on
+   * federation, which depends on it).
+   */
+  public static final String BUDGET_KEY = "budget";
 
   /** Factors derived from a seed, kept because orthonormalising large ones costs seconds. */
   private static final Map<String, float[][]> FACTOR_CACHE =
@@ -325,7 +331,7 @@ public final class RavanAdapter implements Adapter {
   @Override
   public Set<String> trainableThisRound(RoundSpec spec, GradientProbe probe) {
     int heads = config.heads();
-    int n = config.headsForBudget(spec.configDouble(ConfigKeys.BUDGET, 1.0));
+    int n = config.headsForBudget(spec.configDouble(BUDGET_KEY, 1.0));
     int[] order = new SeededRandom(Seeds.derive(spec.seed(), "ravan-heads")).permutation(heads);
     int[] chosen;
     if (n == heads) {

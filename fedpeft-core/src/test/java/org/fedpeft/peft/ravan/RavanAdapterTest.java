@@ -501,6 +501,11 @@ class RavanAdapterTest {
   }
 
   @Test
+  void readsTheBudgetUnderTheStrategysKey() {
+    assertEquals(ConfigKeys.BUDGET, RavanAdapter.BUDGET_KEY);
+  }
+
+  @Test
   void budgetMatchingFormula() {
     // methods.md: 4 heads of rank 110 match LoRA rank 32 on d = 768, 4 x 55 match rank 8.
     assertEquals(110, RavanConfig.matchingRank(4, 32, 768, 768));
