@@ -70,7 +70,20 @@ public final class EmbedCommand implements Callable<Integer> {
       SentenceEmbedder embedder = new SentenceEmbedder(encoder, tok, EncoderHooks.NONE);
       for (int start = 0; start < input.size(); start += 256) {
         List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
-        for (float[] e : embedder.embed(chunk, batchSize)) {
+        float[][] embeddings = embedder.embed(chunk, batchSize);
+        for (int k = 0; k < embeddings.length; k++) {
+          float[] e = embeddings[k];
+          for (float v : e) {
+            if (!Float.isFinite(v)) {
+              throw new IllegalStateException(
+                  "the embedding of text "
+                      + (start + k + 1)
+                      + " holds "
+                      + v
+                      + " (not valid JSON, not printed); the model's weights are finite, so"
+                      + " this is a numerical failure");
+            }
+          }
           StringBuilder sb = new StringBuilder("[");
           for (int j = 0; j < e.length; j++) {
             if (j > 0) {

@@ -1,15 +1,18 @@
 package org.fedpeft.cli;
 
+import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.FrozenBase;
@@ -40,9 +43,11 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--seed",
-      defaultValue = "42",
-      description = "Seed of the data split; use the training run's (default: ${DEFAULT-VALUE}).")
-  long seed;
+      description =
+          "Seed of the data split (default: the training seed the adapter records, else 42). With"
+              + " --data and no --test, another seed than the training run's puts training rows in"
+              + " the test split.")
+  Long seed;
 
   @Option(
       names = "--split",
@@ -58,14 +63,49 @@ public final class EvalCommand implements Callable<Integer> {
     if (!split.equals("test") && !split.equals("validation")) {
       throw new UserInputException("--split must be test or validation, got " + split);
     }
+    if (!Files.isRegularFile(adapterDir.resolve(AdapterFiles.HEAD_FILE))) {
+      throw new UserInputException(
+          adapterDir.resolve(AdapterFiles.HEAD_FILE)
+              + ": missing; eval needs the classification head that train and simulate save next"
+              + " to the adapter (without it the head would be random)");
+    }
     AdapterFiles.Saved saved;
     try {
       saved = AdapterFiles.read(adapterDir);
     } catch (RuntimeException e) {
       throw new UserInputException(e.getMessage(), e);
     }
-    TaskSplits splits = data.load(seed);
+    requireFinite(adapterDir.resolve("adapter_model.safetensors"), saved.adapterTensors());
+    requireFinite(adapterDir.resolve(AdapterFiles.HEAD_FILE), saved.headTensors());
+    PrintWriter err = spec.commandLine().getErr();
+    JsonObject extra = saved.extra();
+    Long recordedSeed =
+        extra.has("seed") && extra.get("seed").isJsonPrimitive()
+            ? extra.get("seed").getAsLong()
+            : null;
+    long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
+    if (seed == null && recordedSeed != null) {
+      err.printf("split seed %d (recorded with the adapter)%n", recordedSeed);
+    }
+    if (seed != null && recordedSeed != null && !seed.equals(recordedSeed)) {
+      err.printf(
+          "warning: --seed %d differs from the seed the adapter was trained with (%d)%s%n",
+          seed,
+          recordedSeed,
+          data.data != null && data.test == null
+              ? ": the test split of --data then holds training rows"
+              : "");
+    }
+    if (extra.has("max_eval")
+        && !spec.commandLine().getParseResult().hasMatchedOption("--max-eval")) {
+      data.maxEval = extra.get("max_eval").getAsInt();
+    }
+    TaskSplits splits = data.load(splitSeed);
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
+    if (ds.size() == 0) {
+      throw new UserInputException(
+          data.describe() + ": the " + split + " split is empty; nothing to evaluate");
+    }
     if (!saved.labels().isEmpty() && !saved.labels().equals(ds.labels())) {
       try {
         ds = ds.withLabels(saved.labels());
@@ -83,6 +123,16 @@ public final class EvalCommand implements Callable<Integer> {
       head.loadState(saved.headTensors());
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
       Evaluation ev = new LocalTrainer(m).evaluate(base.encode(ds), 64);
+      if (!Double.isFinite(ev.loss())) {
+        throw new IllegalStateException(
+            "the "
+                + split
+                + " loss of "
+                + adapterDir
+                + " is "
+                + ev.loss()
+                + " although its tensors and the model's weights are finite");
+      }
       out.printf(
           Locale.ROOT,
           "%s accuracy: %.4f (loss %.4f, %d examples of %s)%n",
@@ -93,5 +143,18 @@ public final class EvalCommand implements Callable<Integer> {
           data.describe());
     }
     return 0;
+  }
+
+  /** Refuses a saved tensor that holds NaN or an infinity, naming the file and the tensor. */
+  private static void requireFinite(Path file, Map<String, HostTensor> tensors) {
+    for (var e : tensors.entrySet()) {
+      float[] d = e.getValue().data();
+      for (int i = 0; i < d.length; i++) {
+        if (!Float.isFinite(d[i])) {
+          throw new UserInputException(
+              file + ": tensor " + e.getKey() + " holds " + d[i] + " at flat index " + i);
+        }
+      }
+    }
   }
 }

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Appends one JSON object per line to a file (metrics.jsonl), flushed after every line. */
@@ -17,8 +19,15 @@ public final class JsonLines implements AutoCloseable {
   static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
   private final BufferedWriter out;
+  private final List<String> lines = new ArrayList<>();
 
+  /** Starts an empty file (replacing one that exists). */
   public JsonLines(Path file) throws IOException {
+    this(file, List.of());
+  }
+
+  /** Starts the file with {@code initial} lines (those of a checkpoint, on resume). */
+  public JsonLines(Path file, List<String> initial) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     out =
         Files.newBufferedWriter(
@@ -27,17 +36,30 @@ public final class JsonLines implements AutoCloseable {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE);
+    for (String l : initial) {
+      writeLine(l);
+    }
   }
 
   /** Writes one line. */
   public void write(Map<String, ?> record) {
+    writeLine(GSON.toJson(record));
+  }
+
+  private void writeLine(String line) {
     try {
-      out.write(GSON.toJson(record));
+      out.write(line);
       out.newLine();
       out.flush();
+      lines.add(line);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Every line written so far, in order. */
+  public List<String> lines() {
+    return List.copyOf(lines);
   }
 
   @Override

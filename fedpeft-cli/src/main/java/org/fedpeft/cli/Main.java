@@ -1,6 +1,15 @@
 package org.fedpeft.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.io.PeftFormatException;
+import org.fedpeft.io.RunFolderException;
+import org.fedpeft.io.SafetensorsFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +21,14 @@ import picocli.CommandLine.Command;
     description = {
       "Federated, parameter-efficient fine-tuning of small transformer language models.",
       "The model stays frozen; small adapters are trained and exchanged."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:internal failure (a bug, a full disk, a non-finite result from finite inputs)",
+      "2:bad input: an option or value, a missing, malformed or corrupt file (data, model,"
+          + " adapter, checkpoint), a run folder in use or holding another run",
+      "130:interrupted (Ctrl-C); the message says what is saved and how to resume"
     },
     subcommands = {
       TrainCommand.class,
@@ -41,10 +58,18 @@ public final class Main implements Runnable {
     return newCommandLine(out, err).execute(args);
   }
 
+  /** Exit code of bad input: a bad option or value, a missing or malformed file, a busy folder. */
+  public static final int EXIT_BAD_INPUT = 2;
+
+  /** Exit code of an internal failure (a bug, a full disk, a NaN the inputs do not explain). */
+  public static final int EXIT_INTERNAL = 1;
+
   /**
    * The configured command line: a bad option or value prints one line on stderr and exits 2; an
-   * invalid input found while running (a bad file, a bad value in a config) also exits 2; any other
-   * failure exits 1 with its message.
+   * invalid input found while running (a missing, malformed or corrupt file, including a model or a
+   * checkpoint; a bad value in a config; a run folder another process holds) also exits 2; any
+   * other failure exits 1 with its message. Set FEDPEFT_DEBUG to also print the stack trace of an
+   * internal failure.
    */
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
@@ -61,21 +86,61 @@ public final class Main implements Runnable {
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           String cmd = commandLine.getCommandSpec().qualifiedName();
-          boolean userError =
-              ex instanceof IllegalArgumentException || ex instanceof UserInputException;
+          boolean userError = isBadInput(ex);
           commandLine.getErr().println(cmd + ": " + describe(ex));
           if (!userError && System.getenv("FEDPEFT_DEBUG") != null) {
             ex.printStackTrace(commandLine.getErr());
           }
-          return userError ? 2 : 1;
+          return userError ? EXIT_BAD_INPUT : EXIT_INTERNAL;
         });
     return cl;
   }
 
-  private static String describe(Throwable ex) {
+  /**
+   * True for failures caused by the user's input: bad values, missing or malformed files (data,
+   * model, adapter, checkpoint), and run folders that cannot be used.
+   */
+  static boolean isBadInput(Throwable ex) {
+    return ex instanceof IllegalArgumentException
+        || ex instanceof UserInputException
+        || ex instanceof RunFolderException
+        || ex instanceof DataFormatException
+        || ex instanceof SafetensorsFormatException
+        || ex instanceof PeftFormatException
+        || ex instanceof NoSuchFileException
+        || ex instanceof NotDirectoryException
+        || ex instanceof AccessDeniedException
+        || ex instanceof FileAlreadyExistsException;
+  }
+
+  /**
+   * One line for the user: the message, where a file-system error that carries only a path (such as
+   * NoSuchFileException, found anywhere in the cause chain) gets the path followed by what is wrong
+   * with it.
+   */
+  static String describe(Throwable ex) {
     String m = ex.getMessage();
     if (m == null || m.isBlank()) {
       m = ex.getClass().getSimpleName();
+    }
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof FileSystemException fs
+          && fs.getReason() == null
+          && fs.getMessage() != null
+          && m.contains(fs.getMessage())) {
+        String what =
+            t instanceof NoSuchFileException
+                ? "no such file or folder"
+                : t instanceof NotDirectoryException
+                    ? "not a folder"
+                    : t instanceof AccessDeniedException
+                        ? "permission denied"
+                        : t instanceof FileAlreadyExistsException
+                            ? "already exists and is in the way"
+                            : "cannot be used";
+        m = m.replace(fs.getMessage(), fs.getMessage() + ": " + what);
+        break;
+      }
     }
     return m.replace('\n', ' ');
   }

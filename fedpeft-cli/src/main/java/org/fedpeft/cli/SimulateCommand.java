@@ -54,7 +54,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--out"},
       paramLabel = "DIR",
-      description = "Output folder (default: runs/simulate-<date-time>).")
+      description =
+          "Output folder, new or empty (default: a new runs/simulate-<date-time>-p<pid>). A"
+              + " folder another process is writing is refused; one holding a run needs --force.")
   Path out;
 
   @Option(
@@ -63,8 +65,19 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "Continue the run in DIR from its last complete round.")
   Path resume;
 
+  @Option(
+      names = "--force",
+      description =
+          "Replace the --out folder if it holds a run (of simulate or another command): the old"
+              + " folder is removed whole once the new one is in place. Without it such a folder"
+              + " is refused.")
+  boolean force;
+
   @Option(names = "--list-keys", description = "Print every config key with its default and exit.")
   boolean listKeys;
+
+  /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
+  private volatile int savedRounds;
 
   @Override
   public Integer call() throws Exception {
@@ -75,27 +88,62 @@ public final class SimulateCommand implements Callable<Integer> {
       stdout.flush();
       return 0;
     }
-    Simulation sim;
+    RunGuard guard;
+    SimulationConfig cfg = null;
     try {
       if (resume != null) {
-        if (configFile != null || !overrides.isEmpty() || out != null) {
+        if (configFile != null || !overrides.isEmpty() || out != null || force) {
           throw new UserInputException(
               "--resume takes only the run folder: its config is the one the run started with");
         }
-        sim = Simulation.resume(resume);
-        err.printf("resuming %s after round %d%n", resume, sim.completedRounds());
+        guard = RunGuard.resume(resume, "simulate", err);
       } else {
         if (configFile != null && !Files.isRegularFile(configFile)) {
           throw new UserInputException(configFile + ": no such config file");
         }
-        SimulationConfig cfg = SimulationConfig.load(configFile, overrides);
-        sim = Simulation.create(cfg, out != null ? out : TrainCommand.defaultOut("simulate"));
+        cfg = SimulationConfig.load(configFile, overrides);
+        guard = RunGuard.newRun(out, "simulate", force, err);
+      }
+    } catch (ConfigException | DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    try (guard) {
+      return run(guard, cfg, stdout, err);
+    }
+  }
+
+  private Integer run(RunGuard guard, SimulationConfig cfg, PrintWriter stdout, PrintWriter err)
+      throws Exception {
+    Path dir = guard.path();
+    Simulation sim;
+    try {
+      if (cfg == null) {
+        sim = Simulation.resume(dir);
+        err.printf("resuming %s after round %d%n", dir, sim.completedRounds());
+      } else {
+        sim = Simulation.create(cfg, dir);
       }
     } catch (ConfigException | DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
     } catch (IOException e) {
       throw new UserInputException(e.getMessage(), e);
     }
+    savedRounds = sim.completedRounds();
+    int total = sim.config().rounds();
+    guard.onInterrupt(
+        () ->
+            savedRounds == 0
+                ? "interrupted before round 1 was saved; fedpeft simulate --resume "
+                    + dir
+                    + " starts the run again from round 1"
+                : String.format(
+                    Locale.ROOT,
+                    "interrupted: rounds 1 to %d of %d are saved in %s; continue with: fedpeft"
+                        + " simulate --resume %s",
+                    savedRounds,
+                    total,
+                    dir.resolve("checkpoint"),
+                    dir));
     try (sim) {
       SimulationConfig c = sim.config();
       err.printf(
@@ -132,6 +180,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
                   @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
+                    savedRounds = r.round();
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;
                     }

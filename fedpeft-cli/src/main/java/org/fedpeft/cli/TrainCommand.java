@@ -1,11 +1,17 @@
 package org.fedpeft.cli;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,6 +25,8 @@ import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacyBudget;
+import org.fedpeft.privacy.RdpAccountant;
+import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -27,6 +35,7 @@ import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
 import org.fedpeft.train.TrainConfig;
 import org.fedpeft.train.TrainListener;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,7 +50,9 @@ import picocli.CommandLine.Spec;
           + " federation), evaluating on the validation split as it goes and on the test split"
           + " at the end.",
       "Writes to the output folder: adapter/ (Hugging Face PEFT format plus head.safetensors),"
-          + " metrics.jsonl (one line per logged step and evaluation) and summary.json."
+          + " metrics.jsonl (one line per logged step and evaluation), summary.json, train.json"
+          + " (the arguments and data hashes, for --resume) and a checkpoint every"
+          + " --checkpoint-every steps; --resume DIR continues an interrupted run."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -58,8 +69,36 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--out"},
       paramLabel = "DIR",
-      description = "Output folder (default: runs/train-<date-time>).")
+      description =
+          "Output folder, new or empty (default: a new runs/train-<date-time>-p<pid>). A folder"
+              + " another process is writing is refused; one holding a run needs --force.")
   Path out;
+
+  @Option(
+      names = "--force",
+      description =
+          "Replace the --out folder if it holds a run (of train or another command): the old"
+              + " folder is removed whole once the new one is in place.")
+  boolean force;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "DIR",
+      description =
+          "Continue the interrupted train run in DIR from its last checkpoint, with the options"
+              + " it started with (recorded in DIR/train.json); the result is bit-identical to an"
+              + " uninterrupted run (DP-SGD: same batches and exact privacy accounting, fresh"
+              + " noise).")
+  Path resume;
+
+  @Option(
+      names = "--checkpoint-every",
+      paramLabel = "N",
+      defaultValue = "50",
+      description =
+          "Save a checkpoint (DIR/checkpoint/train-state.safetensors) every N steps, for"
+              + " --resume; 0: none (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
 
   @Option(
       names = "--eval-every",
@@ -89,7 +128,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--dp-epsilon",
       paramLabel = "E",
-      description = "DP-SGD budget: stop before a step that would exceed it (default: none).")
+      description =
+          "DP-SGD budget: stop before a step that would exceed it; 0 means no budget, as"
+              + " privacy.epsilon = 0 in simulate (default: none). If even the first step would"
+              + " exceed it, nothing is trained and the command fails.")
   Double dpEpsilon;
 
   @Option(
@@ -99,16 +141,58 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Delta of the reported epsilon (default: ${DEFAULT-VALUE}).")
   double dpDelta;
 
+  /** The run's record in its folder: the arguments it started with and its data's hashes. */
+  static final String RUN_FILE = "train.json";
+
+  /** Steps saved in the last checkpoint, for the message on Ctrl-C. */
+  private volatile int savedStep;
+
   @Override
   public Integer call() throws Exception {
-    TrainConfig cfg = train.config();
-    DpSgd.Config dpConfig = null;
-    PrivacyBudget budget = null;
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (resume != null) {
+      var parsed = spec.commandLine().getParseResult();
+      if (parsed.matchedOptions().size() != 1 || !parsed.matchedPositionals().isEmpty()) {
+        throw new UserInputException(
+            "--resume takes only the run folder: the run continues with the options it started"
+                + " with (recorded in "
+                + resume.resolve(RUN_FILE)
+                + ")");
+      }
+      try (RunGuard guard = RunGuard.resume(resume, "train", err)) {
+        TrainCommand stored = stored(guard.path());
+        if (Files.exists(guard.path().resolve("summary.json"))) {
+          throw new UserInputException(
+              guard.path() + " holds a finished train run (summary.json); nothing to resume");
+        }
+        return stored.runIn(guard, stdout, err, true);
+      }
+    }
+    validateOptions();
+    try (RunGuard guard = RunGuard.newRun(out, "train", force, err)) {
+      JsonObject run = new JsonObject();
+      run.addProperty("command", "train");
+      JsonArray args = new JsonArray();
+      // The original arguments start with the top-level command line ("train" and anything
+      // before it); keep what follows the subcommand's name.
+      List<String> original = spec.commandLine().getParseResult().originalArgs();
+      int at = original.indexOf(spec.name());
+      original.subList(at + 1, original.size()).forEach(args::add);
+      run.add("args", args);
+      run.addProperty("cwd", Path.of("").toAbsolutePath().toString());
+      runRecord = run; // written once the model and the data have loaded
+      return runIn(guard, stdout, err, false);
+    }
+  }
+
+  /** Checks every option that can be checked before the run folder is taken. */
+  private void validateOptions() {
+    train.config();
     if (dpNoise != null) {
       try {
-        dpConfig = new DpSgd.Config(dpClip, dpNoise, cfg.batchSize());
-        budget =
-            new PrivacyBudget(dpEpsilon == null ? Double.POSITIVE_INFINITY : dpEpsilon, dpDelta);
+        new DpSgd.Config(dpClip, dpNoise, train.config().batchSize());
+        new PrivacyBudget(budgetEpsilon(), dpDelta);
       } catch (IllegalArgumentException e) {
         throw new UserInputException(e.getMessage(), e);
       }
@@ -118,12 +202,100 @@ public final class TrainCommand implements Callable<Integer> {
     if (evalEvery < 0) {
       throw new UserInputException("--eval-every must be >= 0, got " + evalEvery);
     }
+    if (checkpointEvery < 0) {
+      throw new UserInputException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+    }
+    adapter.methodOrNull();
+  }
+
+  /** The epsilon budget: none (infinite) without --dp-epsilon or with --dp-epsilon 0. */
+  private double budgetEpsilon() {
+    return dpEpsilon == null || dpEpsilon == 0 ? Double.POSITIVE_INFINITY : dpEpsilon;
+  }
+
+  /**
+   * The command a run folder's train.json records, with its relative data and model paths resolved
+   * against the directory it was started from.
+   */
+  private static TrainCommand stored(Path dir) throws IOException {
+    Path file = dir.resolve(RUN_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new UserInputException(
+          file + ": missing, so " + dir + " is not a train run folder that can be resumed");
+    }
+    JsonObject run;
+    List<String> args = new ArrayList<>();
+    try {
+      run = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      for (JsonElement a : run.getAsJsonArray("args")) {
+        args.add(a.getAsString());
+      }
+    } catch (RuntimeException e) {
+      throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);
+    }
+    TrainCommand c = new TrainCommand();
+    try {
+      new CommandLine(c).parseArgs(args.toArray(new String[0]));
+    } catch (CommandLine.ParameterException e) {
+      throw new UserInputException(file + ": its arguments no longer parse: " + e.getMessage(), e);
+    }
+    Path cwd = Path.of(run.get("cwd").getAsString());
+    if (c.data.data != null) {
+      c.data.data = cwd.resolve(c.data.data).normalize();
+    }
+    if (c.data.test != null) {
+      c.data.test = cwd.resolve(c.data.test).normalize();
+    }
+    if (c.model.model != null && Files.isDirectory(cwd.resolve(c.model.model))) {
+      c.model.model = cwd.resolve(c.model.model).normalize().toString();
+    }
+    c.runRecord = run;
+    return c;
+  }
+
+  /** The run's train.json once read (resume) or written (new run). */
+  private JsonObject runRecord;
+
+  private Integer runIn(RunGuard guard, PrintWriter stdout, PrintWriter err, boolean resuming)
+      throws Exception {
+    TrainConfig cfg = train.config();
+    DpSgd.Config dpConfig = null;
+    PrivacyBudget budget = null;
+    if (dpNoise != null) {
+      dpConfig = new DpSgd.Config(dpClip, dpNoise, cfg.batchSize());
+    }
     String method = adapter.methodOrNull();
-    Path dir = out != null ? out : defaultOut("train");
-    PrintWriter err = spec.commandLine().getErr();
-    PrintWriter stdout = spec.commandLine().getOut();
+    Path dir = guard.path();
     PretrainedModel pretrained = model.load();
     TaskSplits splits = data.load(cfg.seed());
+    if (splits.test().size() == 0) {
+      throw new UserInputException(
+          data.describe()
+              + ": the test split is empty ("
+              + splits.train().size()
+              + " training examples); give more examples per label, or a test file with --test");
+    }
+    recordOrVerifyData(dir, splits, resuming);
+    TrainCheckpoint checkpoint = resuming ? TrainCheckpoint.load(dir).orElse(null) : null;
+    int firstStep = checkpoint == null ? 0 : checkpoint.step();
+    if (dpConfig != null) {
+      if (checkpoint != null && checkpoint.accountant() == null) {
+        throw new UserInputException(
+            dir.resolve(TrainCheckpoint.FILE)
+                + ": a DP-SGD run's checkpoint without its accountant");
+      }
+      budget =
+          new PrivacyBudget(
+              budgetEpsilon(),
+              dpDelta,
+              checkpoint == null
+                  ? new RdpAccountant()
+                  : RdpAccountant.fromJson(checkpoint.accountant()));
+    }
+    savedStep = firstStep;
+    if (resuming) {
+      err.printf(Locale.ROOT, "resuming %s after step %d of %d%n", dir, firstStep, cfg.steps());
+    }
     err.printf(
         Locale.ROOT,
         "data: %s, %d labels, %d train / %d validation / %d test examples%n",
@@ -132,6 +304,30 @@ public final class TrainCommand implements Callable<Integer> {
         splits.train().size(),
         splits.validation().size(),
         splits.test().size());
+    boolean checkpoints = checkpointEvery > 0;
+    guard.onInterrupt(
+        () -> {
+          if (!checkpoints) {
+            return "interrupted: this run keeps no checkpoint (--checkpoint-every 0), so nothing"
+                + " of it is saved in "
+                + dir
+                + "; run the command again";
+          }
+          return savedStep == 0
+              ? "interrupted before the first checkpoint (step "
+                  + checkpointEvery
+                  + "); fedpeft train --resume "
+                  + dir
+                  + " starts the run again from step 1"
+              : "interrupted: the state after step "
+                  + savedStep
+                  + " of "
+                  + cfg.steps()
+                  + " is saved in "
+                  + dir.resolve("checkpoint")
+                  + "; continue with: fedpeft train --resume "
+                  + dir;
+        });
     long t0 = System.nanoTime();
     try (FrozenBase base = new FrozenBase(pretrained);
         Adapter a =
@@ -146,7 +342,10 @@ public final class TrainCommand implements Callable<Integer> {
                 splits.labels().size(),
                 cfg.seed() + 1);
         AdamW opt = new AdamW(base.root());
-        JsonLines metrics = new JsonLines(dir.resolve("metrics.jsonl"))) {
+        JsonLines metrics =
+            new JsonLines(
+                dir.resolve("metrics.jsonl"),
+                checkpoint == null ? List.of() : checkpoint.metricLines())) {
       err.printf(
           Locale.ROOT,
           "model: %s; adapter: %s%n",
@@ -155,37 +354,67 @@ public final class TrainCommand implements Callable<Integer> {
               ? "none (linear head on the frozen encoder)"
               : method + " " + (a == null ? "" : optionsOf(a)));
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
+      if (checkpoint != null) {
+        try {
+          m.loadState(checkpoint.model());
+          opt.loadState(checkpoint.optimizer());
+        } catch (IllegalArgumentException e) {
+          throw new UserInputException(
+              dir.resolve(TrainCheckpoint.FILE) + ": does not fit this run: " + e.getMessage(), e);
+        }
+      }
       LocalTrainer trainer = new LocalTrainer(m);
       EncodedExamples trainSet = base.encode(splits.train());
       EncodedExamples valSet = base.encode(splits.validation());
       EncodedExamples testSet = base.encode(splits.test());
       ProgressBar bar = new ProgressBar(err, "train", cfg.steps());
-      double[] window = new double[2];
-      int[] count = new int[1];
+      bar.update(firstStep, "");
+      // Running sums of the logging window: loss, accuracy, steps.
+      double[] window = checkpoint == null ? new double[3] : checkpoint.window().clone();
+      PrivacyBudget accounted = budget;
+      java.util.function.BiConsumer<Integer, Integer> afterStep =
+          (step, total) -> {
+            if (checkpoints && step % checkpointEvery == 0 && step < total) {
+              PausePoint.reach("train-step-" + step + "-before-checkpoint");
+              try {
+                new TrainCheckpoint(
+                        step,
+                        m.state(),
+                        opt.state(),
+                        metrics.lines(),
+                        window.clone(),
+                        accounted == null ? null : accounted.accountant().toJson())
+                    .save(dir);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              savedStep = step;
+            }
+          };
       TrainListener listener =
           (step, total, loss, acc, lr) -> {
             window[0] += loss;
             window[1] += acc;
-            count[0]++;
+            window[2]++;
             bar.update(
                 step,
                 String.format(
                     Locale.ROOT,
                     "loss %.4f acc %.3f lr %.2e",
-                    window[0] / count[0],
-                    window[1] / count[0],
+                    window[0] / window[2],
+                    window[1] / window[2],
                     lr));
             if (step % 10 == 0 || step == total) {
               Map<String, Object> rec = new LinkedHashMap<>();
               rec.put("event", "train");
               rec.put("step", step);
-              rec.put("loss", window[0] / count[0]);
-              rec.put("accuracy", window[1] / count[0]);
+              rec.put("loss", window[0] / window[2]);
+              rec.put("accuracy", window[1] / window[2]);
               rec.put("lr", lr);
               metrics.write(rec);
               window[0] = 0;
               window[1] = 0;
-              count[0] = 0;
+              window[2] = 0;
             }
             if (valSet.size() > 0 && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
               Evaluation ev = trainer.evaluate(valSet, 64);
@@ -197,10 +426,11 @@ public final class TrainCommand implements Callable<Integer> {
               rec.put("examples", ev.examples());
               metrics.write(rec);
             }
+            afterStep.accept(step, total);
           };
       int stepsTaken = cfg.steps();
       if (dpConfig == null) {
-        trainer.train(trainSet, cfg, opt, listener);
+        trainer.train(trainSet, cfg, opt, listener, firstStep);
       } else {
         DpSgd dp = new DpSgd(m, dpConfig, GaussianNoise.secure());
         PrivacyBudget spent = budget;
@@ -210,22 +440,51 @@ public final class TrainCommand implements Callable<Integer> {
                 cfg,
                 opt,
                 budget,
-                (step, total, loss, acc, lr) ->
-                    bar.update(
-                        step,
-                        String.format(
-                            Locale.ROOT,
-                            "DP-SGD epsilon %.3f lr %.2e",
-                            spent.accountant().getEpsilon(spent.delta()),
-                            lr)));
+                (step, total, loss, acc, lr) -> {
+                  bar.update(
+                      step,
+                      String.format(
+                          Locale.ROOT,
+                          "DP-SGD epsilon %.3f lr %.2e",
+                          spent.accountant().getEpsilon(spent.delta()),
+                          lr));
+                  afterStep.accept(step, total);
+                },
+                firstStep);
+        if (stepsTaken == 0) {
+          double q = dpConfig.sampleRate(trainSet.size());
+          double one =
+              new RdpAccountant().step(q, dpConfig.noiseMultiplier(), 1).getEpsilon(dpDelta);
+          throw new UserInputException(
+              String.format(
+                  Locale.ROOT,
+                  "--dp-epsilon %s: one DP-SGD step (noise %s, q = %d/%d) already costs epsilon"
+                      + " %.4f at delta %s, so nothing was trained and no adapter was written;"
+                      + " raise --dp-epsilon or --dp-noise, or lower --batch-size",
+                  dpEpsilon,
+                  dpConfig.noiseMultiplier(),
+                  cfg.batchSize(),
+                  trainSet.size(),
+                  one,
+                  dpDelta));
+        }
         if (stepsTaken < cfg.steps()) {
-          err.printf("stopped after %d steps: the privacy budget is spent%n", stepsTaken);
+          err.printf(
+              Locale.ROOT,
+              "stopped after %d of %d steps: the privacy budget (epsilon %s) is spent%n",
+              stepsTaken,
+              cfg.steps(),
+              dpEpsilon);
         }
       }
       Evaluation test = trainer.evaluate(testSet, 64);
+      if (!Double.isFinite(test.loss())) {
+        throw new IllegalStateException(
+            "the test loss is " + test.loss() + " after training; no adapter was written");
+      }
       Map<String, Object> rec = new LinkedHashMap<>();
       rec.put("event", "test");
-      rec.put("step", cfg.steps());
+      rec.put("step", stepsTaken);
       rec.put("loss", test.loss());
       rec.put("accuracy", test.accuracy());
       rec.put("examples", test.examples());
@@ -234,6 +493,7 @@ public final class TrainCommand implements Callable<Integer> {
       JsonObject extra = new JsonObject();
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", cfg.seed());
+      extra.addProperty("max_eval", data.maxEval);
       Path adapterDir = dir.resolve("adapter");
       AdapterFiles.save(
           adapterDir,
@@ -262,6 +522,9 @@ public final class TrainCommand implements Callable<Integer> {
           "trainable_parameters",
           m.trainableTensors().stream().mapToLong(t -> t.array().size()).sum());
       summary.addProperty("steps_taken", stepsTaken);
+      if (firstStep > 0) {
+        summary.addProperty("resumed_after_step", firstStep);
+      }
       if (budget != null) {
         summary.addProperty("dp", "sample-level DP-SGD, Poisson sampling");
         summary.addProperty("epsilon", budget.accountant().getEpsilon(budget.delta()));
@@ -287,22 +550,59 @@ public final class TrainCommand implements Callable<Integer> {
           test.accuracy(),
           test.loss(),
           test.examples(),
-          cfg.steps(),
+          stepsTaken,
           seconds);
       stdout.printf("adapter: %s%nsummary: %s%n", adapterDir, dir.resolve("summary.json"));
     }
     return 0;
   }
 
+  /**
+   * A new run records the hashes of its training and test splits in train.json; a resumed run
+   * checks them, refusing data that changed (naming the data and both hashes).
+   */
+  private void recordOrVerifyData(Path dir, TaskSplits splits, boolean resuming)
+      throws IOException {
+    Path file = dir.resolve(RUN_FILE);
+    JsonObject run =
+        runRecord != null
+            ? runRecord
+            : JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    String trainHash = splits.train().sha256();
+    String testHash = splits.test().sha256();
+    if (resuming) {
+      JsonObject d = run.has("data") ? run.getAsJsonObject("data") : new JsonObject();
+      for (String[] k :
+          new String[][] {
+            {"train_sha256", trainHash, "training"}, {"test_sha256", testHash, "test"}
+          }) {
+        if (d.has(k[0]) && !d.get(k[0]).getAsString().equals(k[1])) {
+          throw new UserInputException(
+              data.describe()
+                  + ": the "
+                  + k[2]
+                  + " split's sha256 is now "
+                  + k[1]
+                  + ", but "
+                  + file
+                  + " recorded "
+                  + d.get(k[0]).getAsString()
+                  + " when the run started; a resume must see the same data");
+        }
+      }
+      return;
+    }
+    JsonObject d = new JsonObject();
+    d.addProperty("source", data.describe());
+    d.addProperty("train_sha256", trainHash);
+    d.addProperty("test_sha256", testHash);
+    run.add("data", d);
+    AtomicFiles.writeString(file, JsonLines.GSON.toJson(run) + "\n");
+  }
+
   private static String optionsOf(Adapter a) {
     return a instanceof org.fedpeft.peft.lora.LoraAdapter l
         ? l.config().toOptions().toString()
         : "";
-  }
-
-  static Path defaultOut(String what) {
-    return Path.of(
-        "runs",
-        what + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
   }
 }

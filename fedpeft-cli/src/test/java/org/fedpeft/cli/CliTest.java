@@ -155,8 +155,15 @@ class CliTest {
             tmp.resolve("pos2/adapter/head.safetensors")));
   }
 
+  /**
+   * Issue 15: "train --dp-epsilon ... stopped after 0 steps ... test accuracy ... after 40 steps,
+   * exit 0": the stop reports the steps really taken (here 5: the budget lies between the epsilon
+   * of 5 and of 6 steps at q = 8/64, sigma 1).
+   */
   @Test
   void trainWithDpSgdReportsEpsilonAndStopsAtTheBudget() throws Exception {
+    double five = new org.fedpeft.privacy.RdpAccountant().step(8.0 / 64, 1.0, 5).getEpsilon(1e-5);
+    double six = new org.fedpeft.privacy.RdpAccountant().step(8.0 / 64, 1.0, 6).getEpsilon(1e-5);
     Path out = tmp.resolve("dp");
     CliRun.Result r =
         CliRun.run(
@@ -178,16 +185,17 @@ class CliTest {
             "--dp-noise",
             "1.0",
             "--dp-epsilon",
-            "2.0",
+            Double.toString((five + six) / 2),
             "--out",
             out.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("privacy: epsilon"), r.out());
     JsonObject summary =
         JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
-    assertTrue(summary.get("epsilon").getAsDouble() <= 2.0);
-    assertTrue(summary.get("steps_taken").getAsInt() < 50, summary.toString());
-    assertTrue(r.err().contains("privacy budget is spent"), r.err());
+    assertEquals(five, summary.get("epsilon").getAsDouble(), 1e-9);
+    assertEquals(5, summary.get("steps_taken").getAsInt(), summary.toString());
+    assertTrue(r.err().contains("stopped after 5 of 50 steps: the privacy budget"), r.err());
+    assertTrue(r.out().contains("after 5 steps"), r.out());
   }
 
   @Test

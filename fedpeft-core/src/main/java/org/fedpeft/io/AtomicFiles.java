@@ -4,16 +4,22 @@ import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * Writes files atomically: all of the new content or none of it, never a torn file.
@@ -134,6 +140,122 @@ public final class AtomicFiles {
       throw t;
     }
     fsyncDirectory(dir);
+  }
+
+  /**
+   * Replaces (or creates) the folder {@code target} with what {@code writer} writes into the empty
+   * folder it is given: all of the new folder or the old one, never a mix of their files.
+   *
+   * <p>The writer fills a hidden temporary sibling ({@code .<name>.<random>.tmp}); every regular
+   * file in it is then fsynced, and the folder is renamed into place. Java cannot swap two folders
+   * in one step, so an existing {@code target} is first renamed aside to {@code
+   * .<name>.<random>.old}, the new folder renamed into place, and only then the old one deleted. A
+   * crash therefore leaves either the old folder complete under its name, or the new one complete
+   * under its name, or (between the two renames) no {@code target} and the complete old folder
+   * beside it under the {@code .old} name; never a folder that mixes old and new files. If the
+   * writer throws, the temporary folder is deleted and {@code target} is untouched. Temporary and
+   * {@code .old} folders left by a crashed earlier call for the same target are deleted first, so
+   * callers must own the parent folder (a locked {@link RunFolder}) while they write.
+   *
+   * @param target the folder to replace or create
+   * @param writer writes the complete new content into the folder it receives
+   * @throws IOException if the writer or the file system fails; the previous folder is then
+   *     untouched
+   */
+  public static void writeFolder(Path target, IOConsumer<? super Path> writer) throws IOException {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(writer, "writer");
+    Path absolute = target.toAbsolutePath().normalize();
+    Path dir = absolute.getParent();
+    Path name = absolute.getFileName();
+    if (dir == null || name == null) {
+      throw new IllegalArgumentException("not a folder path: " + target);
+    }
+    if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+      throw new IOException(target + ": is a file, cannot replace it with a folder");
+    }
+    Files.createDirectories(dir);
+    String base = name.toString();
+    if (base.length() > MAX_BASE_NAME_CHARS) {
+      base = base.substring(0, MAX_BASE_NAME_CHARS);
+    }
+    String prefix = "." + base + ".";
+    try (DirectoryStream<Path> stale =
+        Files.newDirectoryStream(
+            dir,
+            p -> {
+              String n = p.getFileName().toString();
+              return n.startsWith(prefix)
+                  && (n.endsWith(".tmp") || n.endsWith(".old"))
+                  && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            })) {
+      for (Path p : stale) {
+        deleteTree(p);
+      }
+    }
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    Path temp = dir.resolve(prefix + random + ".tmp");
+    Path old = dir.resolve(prefix + random + ".old");
+    Files.createDirectory(temp);
+    try {
+      writer.accept(temp);
+      try (Stream<Path> files = Files.walk(temp)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+              ch.force(true);
+            }
+          }
+        }
+      }
+      fsyncDirectory(temp);
+      boolean replacing = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS);
+      if (replacing) {
+        Files.move(absolute, old, StandardCopyOption.ATOMIC_MOVE);
+      }
+      try {
+        Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        if (replacing) {
+          try {
+            Files.move(old, absolute, StandardCopyOption.ATOMIC_MOVE);
+          } catch (IOException | RuntimeException undo) {
+            e.addSuppressed(undo);
+          }
+        }
+        throw e;
+      }
+      temp = null;
+      fsyncDirectory(dir);
+      if (replacing) {
+        deleteTree(old);
+      }
+    } catch (Throwable t) {
+      if (temp != null) {
+        try {
+          deleteTree(temp);
+        } catch (IOException | RuntimeException cleanup) {
+          t.addSuppressed(cleanup);
+        }
+      }
+      throw t;
+    }
+  }
+
+  /** Deletes a folder and everything in it, deepest first; symbolic links are not followed. */
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    List<Path> all;
+    try (Stream<Path> s = Files.walk(root)) {
+      all = s.sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    for (Path p : all) {
+      Files.deleteIfExists(p);
+    }
   }
 
   /** Makes a completed rename durable; not every platform can open a folder for syncing. */

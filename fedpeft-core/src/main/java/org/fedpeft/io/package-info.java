@@ -6,7 +6,12 @@
  *       in-memory byte arrays, the latter for client updates on the wire); {@link
  *       org.fedpeft.io.SafetensorsFile} is the validated, read-only view of one file.
  *   <li>{@link org.fedpeft.io.AtomicFiles} writes a file through a temporary sibling, fsync and an
- *       atomic rename, so a crash never leaves a half-written checkpoint, adapter or report.
+ *       atomic rename, so a crash never leaves a half-written checkpoint, adapter or report; {@code
+ *       writeFolder} does the same for a whole folder (an adapter), so a crash leaves the old
+ *       folder or the new one, never a mix of their files.
+ *   <li>{@link org.fedpeft.io.RunFolder} gives a run its output folder and holds it for the run's
+ *       life (a file lock): a second process, or a command whose output the folder does not hold,
+ *       is refused; {@link org.fedpeft.io.Sha256} fingerprints input files for manifests.
  *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
  *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
  *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).

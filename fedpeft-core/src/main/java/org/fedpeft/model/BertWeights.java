@@ -29,12 +29,38 @@ public final class BertWeights {
   private final Map<String, HostTensor> tensors;
 
   /**
-   * Checks that every tensor the encoder needs is present with the right shape.
+   * Checks that the weights agree with the config (hidden size, number of layers), that every
+   * tensor the encoder needs is present with the right shape, and that every value is finite.
    *
-   * @throws IllegalArgumentException naming the first missing or misshapen tensor
+   * @throws IllegalArgumentException naming the disagreeing config field, the first missing or
+   *     misshapen tensor, or the first tensor holding NaN or an infinity
    */
   public BertWeights(BertConfig config, Map<String, HostTensor> tensors, String source) {
     this.config = config;
+    HostTensor words = tensors.get("embeddings.word_embeddings.weight");
+    if (words != null && words.shape().length == 2 && words.shape()[1] != config.hiddenSize()) {
+      throw new IllegalArgumentException(
+          source
+              + ": the model config (config.json) says hidden_size = "
+              + config.hiddenSize()
+              + ", but the weights have hidden size "
+              + words.shape()[1]
+              + " (embeddings.word_embeddings.weight is "
+              + Arrays.toString(words.shape())
+              + ")");
+    }
+    int layers = layersIn(tensors);
+    if (layers > 0 && layers != config.numLayers()) {
+      throw new IllegalArgumentException(
+          source
+              + ": the model config (config.json) says num_hidden_layers = "
+              + config.numLayers()
+              + ", but the weights have "
+              + layers
+              + " layers (encoder.layer.0 to encoder.layer."
+              + (layers - 1)
+              + ")");
+    }
     Map<String, HostTensor> kept = new LinkedHashMap<>();
     for (var e : expectedShapes(config).entrySet()) {
       HostTensor t = tensors.get(e.getKey());
@@ -51,9 +77,42 @@ public final class BertWeights {
                 + ", expected "
                 + Arrays.toString(e.getValue()));
       }
+      float[] data = t.data();
+      for (int i = 0; i < data.length; i++) {
+        if (!Float.isFinite(data[i])) {
+          throw new IllegalArgumentException(
+              source
+                  + ": tensor "
+                  + e.getKey()
+                  + " holds "
+                  + data[i]
+                  + " at flat index "
+                  + i
+                  + "; the weights must be finite");
+        }
+      }
       kept.put(e.getKey(), t);
     }
     this.tensors = Collections.unmodifiableMap(kept);
+  }
+
+  /** One more than the largest N of the {@code encoder.layer.N.} names (0 if there are none). */
+  private static int layersIn(Map<String, HostTensor> tensors) {
+    int layers = 0;
+    String prefix = "encoder.layer.";
+    for (String name : tensors.keySet()) {
+      if (name.startsWith(prefix)) {
+        int dot = name.indexOf('.', prefix.length());
+        if (dot > prefix.length()) {
+          try {
+            layers = Math.max(layers, Integer.parseInt(name.substring(prefix.length(), dot)) + 1);
+          } catch (NumberFormatException e) {
+            // Not a numbered layer; the shape checks below report what is missing.
+          }
+        }
+      }
+    }
+    return layers;
   }
 
   /** The name of a linear module of a block, e.g. {@code encoder.layer.3.attention.self.key}. */

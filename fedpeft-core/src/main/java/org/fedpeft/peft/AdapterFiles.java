@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftNames;
@@ -105,11 +106,45 @@ public final class AdapterFiles {
       String baseModel,
       JsonObject extra)
       throws IOException {
-    Files.createDirectories(dir);
+    save(dir, adapter, adapterSeed, headTensors, labels, baseModel, extra, folder -> {});
+  }
+
+  /**
+   * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject)}, with more files written
+   * by {@code more} into the same folder. The folder is replaced whole ({@link
+   * AtomicFiles#writeFolder}): a failure or crash part-way leaves the previous adapter folder as it
+   * was, never its weights next to a new head.
+   */
+  public static void save(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra,
+      IOConsumer<Path> more)
+      throws IOException {
     if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
       ravan.foldScales(); // ROUND tensors are not saved: fold Ravan's scales into its cores
     }
-    writeFedpeftFiles(dir, adapter, adapterSeed, labels, baseModel, extra);
+    AtomicFiles.writeFolder(
+        dir,
+        folder -> {
+          writeFedpeftFiles(folder, adapter, adapterSeed, labels, baseModel, extra);
+          writePeftFiles(folder, adapter, headTensors, labels, baseModel, extra);
+          more.accept(folder);
+        });
+  }
+
+  private static void writePeftFiles(
+      Path dir,
+      Adapter adapter,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      String baseModel,
+      JsonObject extra)
+      throws IOException {
     JsonObject fp = new JsonObject();
     fp.addProperty("head", "linear-on-mean-pool");
     JsonArray labelArray = new JsonArray();

@@ -98,12 +98,39 @@ public final class DpSgd {
       AdamW optimizer,
       PrivacyBudget budget,
       TrainListener listener) {
+    return train(data, train, optimizer, budget, listener, 0);
+  }
+
+  /**
+   * Runs steps {@code firstStep + 1} onwards of a run whose first {@code firstStep} steps were
+   * taken before (a resume from a checkpoint: the model, the optimiser and the budget's accountant
+   * restored to their state after step {@code firstStep}). The Poisson batches are those of the
+   * uninterrupted run (the sampler's draws for the earlier steps are replayed); the noise is fresh,
+   * so the result is a valid DP-SGD run but not bit-identical to an uninterrupted one unless the
+   * noise source is seeded per step.
+   *
+   * @return the number of steps taken in all, counting the {@code firstStep} earlier ones
+   */
+  public int train(
+      EncodedExamples data,
+      TrainConfig train,
+      AdamW optimizer,
+      PrivacyBudget budget,
+      TrainListener listener,
+      int firstStep) {
     int n = data.size();
     double q = config.sampleRate(n);
+    if (firstStep < 0 || firstStep > train.steps()) {
+      throw new IllegalArgumentException(
+          "first step " + firstStep + " is outside 0.." + train.steps());
+    }
     SplittableRandom sampler = new SplittableRandom(train.seed());
+    for (long i = 0; i < (long) firstStep * n; i++) {
+      sampler.nextDouble();
+    }
     List<AdapterTensor> params = model.trainableTensors();
     try {
-      for (int s = 0; s < train.steps(); s++) {
+      for (int s = firstStep; s < train.steps(); s++) {
         if (!budget.canCharge(q, config.noiseMultiplier(), 1)) {
           return s;
         }

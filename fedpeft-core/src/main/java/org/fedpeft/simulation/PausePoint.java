@@ -9,12 +9,14 @@ import java.util.concurrent.CountDownLatch;
  * <p>A point is armed by the system property {@value #PROPERTY}, e.g. {@code
  * -Dfedpeft.pause=round-3-before-checkpoint}. When the run reaches the armed point it prints {@code
  * fedpeft: paused at <point>} on standard error and waits until the process ends. Unarmed points
- * cost one property read. Points reached by the simulation:
+ * cost one property read. Points reached:
  *
  * <ul>
  *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated and its metrics line written,
  *       but its checkpoint is not (the worst moment for a crash: the folder is ahead of the
  *       checkpoint).
+ *   <li>{@code train-step-<n>-before-checkpoint} ({@code fedpeft train}): step n is taken and its
+ *       metrics written, but the checkpoint after it is not.
  * </ul>
  */
 public final class PausePoint {

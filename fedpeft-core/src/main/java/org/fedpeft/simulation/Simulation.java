@@ -117,6 +117,7 @@ public final class Simulation implements AutoCloseable {
       AdapterRegistry.get(method).validate(adapterOptions);
     }
     TaskSplits splits = Population.loadSplits(config);
+    RunInputs.requireTestExamples(config, splits);
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     this.population = Population.build(config, splits, base);
     long seed = config.seed();
@@ -173,10 +174,12 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
+    config = RunInputs.absolutePaths(config);
     Simulation s = new Simulation(config, out, null);
     s.recorder.start(config);
     s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
     s.recorder.writeManifest(config, s.population, s.base);
+    RunInputs.recordFileHashes(out, config);
     return s;
   }
 
@@ -186,12 +189,17 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
-    SimulationConfig config = SimulationConfig.fromJson(Files.readString(cfgFile));
+    SimulationConfig config =
+        RunInputs.resolvedAgainst(SimulationConfig.fromJson(Files.readString(cfgFile)), out);
+    RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
-      return new Simulation(config, out, null);
+      Simulation fresh = new Simulation(config, out, null);
+      RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
+      return fresh;
     }
     Simulation s = new Simulation(config, out, RunCheckpoint.load(out));
+    RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     s.recorder.rewriteMetrics();
     return s;
   }
@@ -462,10 +470,12 @@ public final class Simulation implements AutoCloseable {
       JsonObject extra = new JsonObject();
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
       AdapterFiles.save(
           adapterDir,
           m.model().adapter(),
@@ -473,11 +483,13 @@ public final class Simulation implements AutoCloseable {
           head,
           splits.labels(),
           base.model().name(),
-          extra);
-    }
-    if (!FedExLora.residuals(state).isEmpty()) {
-      org.fedpeft.io.Safetensors.write(
-          adapterDir.resolve("fedex_residual.safetensors"), FedExLora.residuals(state), Map.of());
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");

@@ -97,14 +97,38 @@ public final class LocalTrainer {
    */
   public double train(
       EncodedExamples data, TrainConfig config, AdamW optimizer, TrainListener listener) {
+    return train(data, config, optimizer, listener, 0);
+  }
+
+  /**
+   * Runs steps {@code firstStep + 1} to {@link TrainConfig#steps()} of a run, as {@link
+   * #train(EncodedExamples, TrainConfig, AdamW, TrainListener)} would run them: the batches, the
+   * learning rates and the dropout masks of a step depend only on the seed and the step number, so
+   * a run resumed from a checkpoint taken after step {@code firstStep} (the model's tensors and the
+   * optimiser's state restored) continues bit-identically.
+   *
+   * @param firstStep the steps already taken, {@code 0 <= firstStep <= steps}
+   * @return the mean training loss over the steps run by this call (NaN if none)
+   * @throws IllegalStateException if the loss becomes NaN or infinite (naming the step)
+   */
+  public double train(
+      EncodedExamples data,
+      TrainConfig config,
+      AdamW optimizer,
+      TrainListener listener,
+      int firstStep) {
     List<AdapterTensor> params = model.trainableTensors();
     if (params.isEmpty()) {
       throw new IllegalStateException("the model has no trainable tensors");
     }
+    if (firstStep < 0 || firstStep > config.steps()) {
+      throw new IllegalArgumentException(
+          "first step " + firstStep + " is outside 0.." + config.steps());
+    }
     int[][] plan = batchPlan(data.size(), config);
     double lossSum = 0;
     try {
-      for (int s = 0; s < plan.length; s++) {
+      for (int s = firstStep; s < plan.length; s++) {
         StepRandom.begin(Seeds.derive(config.seed(), "step", s));
         float lr = config.learningRateAt(s);
         float[] lossAcc = step(data, plan[s], params, optimizer, lr, config);
@@ -118,7 +142,7 @@ public final class LocalTrainer {
     } finally {
       StepRandom.end();
     }
-    return lossSum / plan.length;
+    return plan.length == firstStep ? Double.NaN : lossSum / (plan.length - firstStep);
   }
 
   private float[] step(

@@ -152,4 +152,48 @@ class AtomicFilesTest {
                 }));
     assertEquals(List.of(), listing());
   }
+
+  /**
+   * Issue 15: "an adapter folder is written one file at a time; a full disk left a new head next to
+   * the old LoRA weights". A folder write that fails after its first file leaves the old folder
+   * whole and no temporary folder.
+   */
+  @Test
+  void writeFolderFailingMidWriteLeavesTheOldFolderWhole() throws IOException {
+    Path target = dir.resolve("adapter");
+    AtomicFiles.writeFolder(
+        target,
+        d -> {
+          Files.writeString(d.resolve("head.safetensors"), "old head");
+          Files.writeString(d.resolve("adapter_model.safetensors"), "old lora");
+        });
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                AtomicFiles.writeFolder(
+                    target,
+                    d -> {
+                      Files.writeString(d.resolve("head.safetensors"), "new head");
+                      throw new IOException("No space left on device");
+                    }));
+    assertEquals("No space left on device", e.getMessage());
+    assertEquals("old head", Files.readString(target.resolve("head.safetensors")));
+    assertEquals("old lora", Files.readString(target.resolve("adapter_model.safetensors")));
+    assertEquals(List.of("adapter"), listing());
+    AtomicFiles.writeFolder(target, d -> Files.writeString(d.resolve("head.safetensors"), "new"));
+    assertEquals("new", Files.readString(target.resolve("head.safetensors")));
+    assertFalse(Files.exists(target.resolve("adapter_model.safetensors")), "replaced whole");
+    assertEquals(List.of("adapter"), listing());
+  }
+
+  /** Leftovers of a crashed folder write (its temporary or set-aside folder) are cleared. */
+  @Test
+  void writeFolderClearsLeftoversOfACrashedWrite() throws IOException {
+    Files.createDirectories(dir.resolve(".adapter.1234.tmp"));
+    Files.writeString(dir.resolve(".adapter.1234.tmp/half"), "x");
+    Files.createDirectories(dir.resolve(".adapter.99.old"));
+    AtomicFiles.writeFolder(dir.resolve("adapter"), d -> Files.writeString(d.resolve("f"), "y"));
+    assertEquals(List.of("adapter"), listing());
+  }
 }

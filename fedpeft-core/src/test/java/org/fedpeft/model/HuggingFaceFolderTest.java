@@ -70,6 +70,63 @@ class HuggingFaceFolderTest {
     assertTrue(e.getMessage().contains("nope"));
   }
 
+  /** Issue 15: "a model config.json that declares 3 layers while the weights have 6". */
+  @Test
+  void configJsonDeclaringFewerLayersThanTheWeightsIsRefused() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("layers");
+    HuggingFaceFolder.save(tiny, dir);
+    int layers = tiny.config().numLayers();
+    assertTrue(layers >= 2, "the tiny model needs 2 layers for this test");
+    com.google.gson.JsonObject cfg =
+        com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+            .getAsJsonObject();
+    cfg.addProperty("num_hidden_layers", layers - 1);
+    Files.writeString(dir.resolve("config.json"), cfg.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("num_hidden_layers = " + (layers - 1))
+            && e.getMessage().contains("weights have " + layers + " layers"),
+        e.getMessage());
+  }
+
+  /** Issue 15: a config.json whose hidden size disagrees with the weights is refused. */
+  @Test
+  void configJsonHiddenSizeDisagreeingWithTheWeightsIsRefused() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("hidden");
+    HuggingFaceFolder.save(tiny, dir);
+    int hidden = tiny.config().hiddenSize();
+    com.google.gson.JsonObject cfg =
+        com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+            .getAsJsonObject();
+    cfg.addProperty("hidden_size", hidden * 2);
+    Files.writeString(dir.resolve("config.json"), cfg.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("hidden_size = " + hidden * 2)
+            && e.getMessage().contains("hidden size " + hidden),
+        e.getMessage());
+  }
+
+  /** Issue 15: "NaN weights: embed prints [NaN, ...]": NaN weights are refused at load. */
+  @Test
+  void nanWeightsAreRefusedNamingTheTensor() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("nan");
+    HuggingFaceFolder.save(tiny, dir);
+    var poisoned = new java.util.LinkedHashMap<>(tiny.weights().tensors());
+    String name = "encoder.layer.0.attention.self.key.weight";
+    org.fedpeft.tensor.HostTensor t = poisoned.get(name);
+    float[] data = t.data().clone();
+    data[3] = Float.NaN;
+    poisoned.put(name, new org.fedpeft.tensor.HostTensor(t.shape(), data));
+    org.fedpeft.io.Safetensors.write(
+        dir.resolve("model.safetensors"), poisoned, java.util.Map.of());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains(name) && e.getMessage().contains("NaN"), e.getMessage());
+  }
+
   static float[] embed(PretrainedModel m, List<String> texts) throws IOException {
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder enc = new BertEncoder(m.weights(), root);

@@ -1,0 +1,636 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.fedpeft.io.RunFolder;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15, "runs never lose or mix data, never report a wrong number silently": one test per
+ * finding, each named after the row it guards, run as a user runs the command (in this process, or
+ * in a child JVM where two processes or an interruption matter).
+ */
+class RunSafetyCliTest {
+
+  @TempDir static Path tmp;
+  static Path model;
+  static Path data;
+  static Path config;
+
+  /** A finished train run and a finished simulate run, copied by tests that change them. */
+  static Path trained;
+
+  static Path simulated;
+
+  @BeforeAll
+  static void fixtures() throws Exception {
+    model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
+    data = tmp.resolve("data.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
+    for (int i = 0; i < 120; i++) {
+      lines.add(
+          "{\"text\": \""
+              + topics[i % 4]
+              + " number "
+              + i
+              + "\", \"label\": \"t"
+              + (i % 4)
+              + "\"}");
+    }
+    Files.write(data, lines);
+    config = tmp.resolve("run.toml");
+    Files.writeString(config, toml(data.toString()));
+    trained = tmp.resolve("trained");
+    CliRun.Result t = CliRun.run(trainArgs(trained, "--steps", "6", "--seed", "7"));
+    assertEquals(0, t.code(), t.err());
+    simulated = tmp.resolve("simulated");
+    CliRun.Result s = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, s.code(), s.err());
+  }
+
+  static String toml(String dataFile) {
+    return """
+        seed = 5
+        rounds = 2
+        clients = 4
+        clients_per_round = 2
+
+        [data]
+        file = "%s"
+        max_eval = 40
+
+        [model]
+        name = "%s"
+
+        [adapter]
+        rank = 2
+        targets = ["query", "value"]
+
+        [client]
+        local_steps = 2
+        batch_size = 8
+        """
+        .formatted(dataFile.replace("\\", "\\\\"), model.toString().replace("\\", "\\\\"));
+  }
+
+  static String[] trainArgs(Path out, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--batch-size",
+                "8",
+                "--lr",
+                "5e-3",
+                "--eval-every",
+                "0",
+                "--out",
+                out.toString()));
+    a.addAll(Arrays.asList(more));
+    return a.toArray(new String[0]);
+  }
+
+  // ---- Data loss and mixing ----
+
+  /**
+   * "Two simulate runs with the same --out ... both exit 0": a second process is refused while the
+   * first holds the folder (held at a pause point), naming the folder and the holder's pid. Also
+   * "Ctrl-C exits 130 with no message": SIGINT prints what is saved and how to resume.
+   */
+  @Test
+  void sameOutWhileAnotherProcessRunsIsRefusedAndCtrlCSaysHowToResume() throws Exception {
+    Path dir = tmp.resolve("busy");
+    String point = "round-2-before-checkpoint";
+    Child child = Child.startPaused(point, "simulate", config.toString(), "--out", dir.toString());
+    try {
+      CliRun.Result second = CliRun.run("simulate", config.toString(), "--out", dir.toString());
+      assertEquals(2, second.code(), second.err());
+      assertTrue(
+          second.err().contains(dir + " is in use by another fedpeft process (pid " + child.pid()),
+          second.err());
+      CliRun.Result forced = CliRun.run(trainArgs(dir, "--force"));
+      assertEquals(2, forced.code(), "--force does not take a folder in use: " + forced.err());
+      assertEquals("simulate", RunFolder.ownerOf(dir));
+    } finally {
+      child.interrupt();
+    }
+    String rest = child.finish();
+    assertEquals(130, child.exitCode(), rest);
+    assertTrue(
+        rest.contains(
+            "interrupted: rounds 1 to 1 of 2 are saved in "
+                + dir.resolve("checkpoint")
+                + "; continue with: fedpeft simulate --resume "
+                + dir),
+        rest);
+
+    // A resumed run holds the folder as firmly (reading the owner record must not drop the lock).
+    Child resumed = Child.startPaused(point, "simulate", "--resume", dir.toString());
+    try {
+      CliRun.Result second = CliRun.run("simulate", "--resume", dir.toString());
+      assertEquals(2, second.code(), second.err());
+      assertTrue(
+          second.err().contains("in use by another fedpeft process (pid " + resumed.pid()),
+          second.err());
+    } finally {
+      resumed.kill();
+    }
+  }
+
+  /**
+   * "simulate --out onto a train output folder silently overwrote the trained adapter" and "train
+   * --out never checks an existing folder": refused, and with --force replaced whole.
+   */
+  @Test
+  void simulateOntoATrainFolderIsRefusedUnlessForcedAndThenReplacedWhole() throws Exception {
+    Path dir = copy(trained, "train-then-simulate");
+    byte[] head = Files.readAllBytes(dir.resolve("adapter/head.safetensors"));
+    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("holds the output of `fedpeft train`"), r.err());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            dir.resolve("adapter/head.safetensors"), trained.resolve("adapter/head.safetensors")));
+    r = CliRun.run(trainArgs(dir, "--steps", "6"));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("already holds a `fedpeft train` run"), r.err());
+    assertTrue(Arrays.equals(head, Files.readAllBytes(dir.resolve("adapter/head.safetensors"))));
+
+    r = CliRun.run("simulate", config.toString(), "--out", dir.toString(), "--force");
+    assertEquals(0, r.code(), r.err());
+    assertFalse(Files.exists(dir.resolve("train.json")), "nothing of the train run is left");
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
+    assertEquals("simulate", summary.get("command").getAsString());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            dir.resolve("adapter/adapter_model.safetensors"),
+            simulated.resolve("adapter/adapter_model.safetensors")));
+  }
+
+  /** "--out '' writes into the current directory": rejected, for simulate and train. */
+  @Test
+  void emptyOutIsRejected() {
+    for (String[] args :
+        List.of(
+            new String[] {"simulate", config.toString(), "--out", ""},
+            new String[] {"train", "--model", model.toString(), "--out", ""})) {
+      CliRun.Result r = CliRun.run(args);
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("--out is empty"), r.err());
+    }
+  }
+
+  /** "Several errors print only a bare path: --out is a file, a missing data file". */
+  @Test
+  void outThatIsAFileAndAMissingDataFileGetClearErrors() throws Exception {
+    Path file = tmp.resolve("out-is-a-file");
+    Files.writeString(file, "x");
+    CliRun.Result r = CliRun.run(trainArgs(file));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(file + ": is a file, not a folder"), r.err());
+
+    Path missing = tmp.resolve("no-such-data.jsonl");
+    r =
+        CliRun.run(
+            "train",
+            "--model",
+            model.toString(),
+            "--data",
+            missing.toString(),
+            "--out",
+            tmp.resolve("missing-data").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(missing + ": no such file or folder"), r.err());
+    assertFalse(Files.exists(tmp.resolve("missing-data")), "a failed start leaves no folder");
+
+    Path cfg = tmp.resolve("missing-data.toml");
+    Files.writeString(cfg, toml(missing.toString()));
+    r = CliRun.run("simulate", cfg.toString(), "--out", tmp.resolve("missing-sim").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(missing + ": no such file or folder"), r.err());
+  }
+
+  /**
+   * "--resume resolves a relative data.file against the current directory ... never checks the data
+   * hash": a relative data.file is stored absolute, and a changed file is refused naming it and
+   * both hashes.
+   */
+  @Test
+  void resumeUsesTheRecordedDataPathAndRefusesChangedDataNamingBothHashes() throws Exception {
+    Path ownData = tmp.resolve("resume-data.jsonl");
+    Files.copy(data, ownData);
+    Path relative = Path.of("").toAbsolutePath().relativize(ownData);
+    assertFalse(relative.isAbsolute());
+    Path cfg = tmp.resolve("relative.toml");
+    Files.writeString(cfg, toml(relative.toString()).replace("rounds = 2", "rounds = 1"));
+    Path dir = tmp.resolve("resume-check");
+    CliRun.Result r = CliRun.run("simulate", cfg.toString(), "--out", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonObject saved =
+        JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+    assertEquals(ownData.toString(), saved.get("data.file").getAsString());
+    JsonObject manifest =
+        JsonParser.parseString(Files.readString(dir.resolve("manifest.json"))).getAsJsonObject();
+    String recorded =
+        manifest
+            .getAsJsonObject("data")
+            .getAsJsonObject("files")
+            .get(ownData.toString())
+            .getAsString();
+
+    Files.writeString(
+        ownData,
+        "{\"text\": \"an extra line\", \"label\": \"t0\"}\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    String now = org.fedpeft.io.Sha256.of(ownData);
+    r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(ownData.toString()) && r.err().contains(now) && r.err().contains(recorded),
+        r.err());
+  }
+
+  // ---- Silently wrong numbers ----
+
+  /** "eval with head.safetensors missing builds a random head: accuracy 0.005, exit 0". */
+  @Test
+  void evalRefusesAMissingHead() throws Exception {
+    Path dir = copy(trained, "no-head");
+    Files.delete(dir.resolve("adapter/head.safetensors"));
+    CliRun.Result r =
+        CliRun.run(
+            "eval",
+            dir.resolve("adapter").toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("head.safetensors: missing"), r.err());
+  }
+
+  /**
+   * "eval defaults to seed 42 even when the adapter records its training seed ... test rows were
+   * training rows": without --seed, eval splits with the recorded seed (7 here) and reproduces the
+   * training run's test accuracy.
+   */
+  @Test
+  void evalUsesTheSeedRecordedWithTheAdapter() throws Exception {
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(trained.resolve("summary.json"))).getAsJsonObject();
+    CliRun.Result r =
+        CliRun.run(
+            "eval",
+            trained.resolve("adapter").toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("split seed 7 (recorded with the adapter)"), r.err());
+    assertTrue(
+        r.out()
+            .startsWith(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "test accuracy: %.4f (loss ",
+                    summary.get("test_accuracy").getAsDouble())),
+        r.out() + " vs " + summary);
+    assertTrue(
+        r.out().contains(String.format(", %d examples", summary.get("test_examples").getAsInt())),
+        r.out() + " vs " + summary);
+    r =
+        CliRun.run(
+            "eval",
+            trained.resolve("adapter").toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString(),
+            "--seed",
+            "8");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("warning: --seed 8 differs"), r.err());
+  }
+
+  /**
+   * "train --dp-epsilon 3 with a noise level at which one step already costs more: stopped after 0
+   * steps ..., exit 0, an untrained adapter written".
+   */
+  @Test
+  void trainDpBudgetBelowOneStepFailsAndWritesNoAdapter() {
+    Path dir = tmp.resolve("dp-zero-steps");
+    CliRun.Result r =
+        CliRun.run(trainArgs(dir, "--steps", "20", "--dp-noise", "0.5", "--dp-epsilon", "0.5"));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("nothing was trained and no adapter was written"), r.err());
+    assertFalse(Files.exists(dir.resolve("adapter")));
+    assertFalse(r.out().contains("test accuracy"), r.out());
+  }
+
+  /** "--dp-epsilon 0 means no budget in simulate but zero budget in train": no budget in both. */
+  @Test
+  void dpEpsilonZeroMeansNoBudgetInTrainAsInSimulate() throws Exception {
+    Path dir = tmp.resolve("dp-eps-0");
+    CliRun.Result r =
+        CliRun.run(trainArgs(dir, "--steps", "3", "--dp-noise", "1.0", "--dp-epsilon", "0"));
+    assertEquals(0, r.code(), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(3, summary.get("steps_taken").getAsInt());
+  }
+
+  /**
+   * "NaN weights: embed prints [NaN, ...] (not valid JSON) and eval reports loss NaN with exit 0".
+   */
+  @Test
+  void nanWeightsAreErrorsInEmbedAndEval() throws Exception {
+    Path nanModel = copy(model, "nan-model");
+    Map<String, HostTensor> w = Safetensors.readFloatTensors(nanModel.resolve("model.safetensors"));
+    Map<String, HostTensor> poisoned = new java.util.LinkedHashMap<>(w);
+    String name = "embeddings.LayerNorm.weight";
+    float[] d = poisoned.get(name).data().clone();
+    d[0] = Float.NaN;
+    poisoned.put(name, new HostTensor(poisoned.get(name).shape(), d));
+    Safetensors.write(nanModel.resolve("model.safetensors"), poisoned, Map.of());
+    CliRun.Result r = CliRun.run("embed", "--model", nanModel.toString(), "a text");
+    assertEquals(2, r.code(), r.err());
+    assertFalse(r.out().contains("NaN"), r.out());
+    assertTrue(r.err().contains(name), r.err());
+
+    Path dir = copy(trained, "nan-head");
+    Path headFile = dir.resolve("adapter/head.safetensors");
+    Map<String, HostTensor> head =
+        new java.util.LinkedHashMap<>(Safetensors.readFloatTensors(headFile));
+    String key = head.keySet().iterator().next();
+    float[] h = head.get(key).data().clone();
+    h[1] = Float.NaN;
+    head.put(key, new HostTensor(head.get(key).shape(), h));
+    Safetensors.write(headFile, head, Map.of("format", "pt"));
+    r =
+        CliRun.run(
+            "eval",
+            dir.resolve("adapter").toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("head.safetensors: tensor " + key + " holds NaN"), r.err());
+    assertFalse(r.out().contains("NaN"), r.out());
+
+    // A finite but absurd bias overflows the log-probabilities: a non-finite loss is an error,
+    // not a result.
+    for (var e : head.entrySet()) {
+      float[] v = new float[e.getValue().data().length];
+      if (e.getKey().endsWith("bias")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] = i % 2 == 0 ? 3e38f : -3e38f;
+        }
+      }
+      e.setValue(new HostTensor(e.getValue().shape(), v));
+    }
+    Safetensors.write(headFile, head, Map.of("format", "pt"));
+    r =
+        CliRun.run(
+            "eval",
+            dir.resolve("adapter").toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString());
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("loss of " + dir.resolve("adapter") + " is "), r.err());
+    assertFalse(r.out().contains("NaN"), r.out());
+  }
+
+  /** "A tiny data file ends in test accuracy: NaN (0 examples) with exit 0". */
+  @Test
+  void aTinyDataFileWithAnEmptyTestSplitIsAnError() throws Exception {
+    Path tiny = tmp.resolve("tiny.jsonl");
+    Files.writeString(
+        tiny,
+        "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \"x\"}\n"
+            + "{\"text\": \"c\", \"label\": \"y\"}\n{\"text\": \"d\", \"label\": \"y\"}\n");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            model.toString(),
+            "--data",
+            tiny.toString(),
+            "--steps",
+            "2",
+            "--out",
+            tmp.resolve("tiny-train").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("the test split is empty"), r.err());
+    assertFalse(r.out().contains("NaN"), r.out());
+
+    Path cfg = tmp.resolve("tiny.toml");
+    Files.writeString(
+        cfg, toml(tiny.toString()).replace("clients = 4", "clients = 2").replace("max_eval", "#"));
+    r = CliRun.run("simulate", cfg.toString(), "--out", tmp.resolve("tiny-sim").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("the test split is empty"), r.err());
+  }
+
+  // ---- Unclear ----
+
+  /** "Bad input exits 1 for a corrupt model or checkpoint and 2 for everything else". */
+  @Test
+  void corruptModelOrCheckpointExits2() throws Exception {
+    Path badModel = copy(model, "corrupt-model");
+    Files.write(badModel.resolve("model.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    CliRun.Result r = CliRun.run("embed", "--model", badModel.toString(), "x");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("model.safetensors"), r.err());
+
+    Path run = copy(simulated, "corrupt-checkpoint");
+    Files.write(run.resolve("checkpoint/state.safetensors"), new byte[] {9, 9, 9});
+    r = CliRun.run("simulate", "--resume", run.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("state.safetensors"), r.err());
+  }
+
+  /**
+   * "train keeps no checkpoint, so an interrupted train loses everything": a train interrupted with
+   * Ctrl-C (SIGINT) at a pause point says what is saved, and --resume ends bit-identical to an
+   * uninterrupted train. Every run is a child JVM, so all use the same PyTorch thread settings.
+   */
+  @Test
+  void interruptedTrainResumesToTheSameResult() throws Exception {
+    Path full = tmp.resolve("train-full");
+    Path killed = tmp.resolve("train-killed");
+    String[] common = {"--steps", "30", "--checkpoint-every", "10"};
+    Child uninterrupted = Child.start(null, trainArgs(full, common));
+    String log = uninterrupted.finish();
+    assertEquals(0, uninterrupted.exitCode(), log);
+
+    String point = "train-step-20-before-checkpoint";
+    Child child = Child.startPaused(point, trainArgs(killed, common));
+    child.interrupt();
+    String rest = child.finish();
+    assertEquals(130, child.exitCode(), rest);
+    assertTrue(
+        rest.contains(
+            "the state after step 10 of 30 is saved in "
+                + killed.resolve("checkpoint")
+                + "; continue with: fedpeft train --resume "
+                + killed),
+        rest);
+    assertFalse(Files.exists(killed.resolve("adapter")));
+
+    Child resumed = Child.start(null, "train", "--resume", killed.toString());
+    log = resumed.finish();
+    assertEquals(0, resumed.exitCode(), log);
+    assertTrue(log.contains("resuming " + killed + " after step 10 of 30"), log);
+    for (String f :
+        List.of("metrics.jsonl", "adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertEquals(
+          -1L, Files.mismatch(full.resolve(f), killed.resolve(f)), f + " differs after resume");
+    }
+  }
+
+  /**
+   * The same row for DP-SGD: a killed DP train resumes with the same batches and the exact privacy
+   * accounting (its noise is fresh, from SecureRandom, so the weights are not compared).
+   */
+  @Test
+  void interruptedDpTrainResumesWithExactAccounting() throws Exception {
+    Path killed = tmp.resolve("dp-train-killed");
+    String point = "train-step-10-before-checkpoint";
+    Child child =
+        Child.startPaused(
+            point,
+            trainArgs(killed, "--steps", "20", "--checkpoint-every", "5", "--dp-noise", "1.0"));
+    child.kill();
+    CliRun.Result r = CliRun.run("train", "--resume", killed.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("after step 5 of 20"), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(killed.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(20, summary.get("steps_taken").getAsInt());
+    double q = 8.0 / summary.get("train_examples").getAsInt();
+    double expected = new org.fedpeft.privacy.RdpAccountant().step(q, 1.0, 20).getEpsilon(1e-5);
+    assertEquals(expected, summary.get("epsilon").getAsDouble(), 1e-9 * expected);
+  }
+
+  // ---- helpers ----
+
+  private static Path copy(Path from, String name) throws IOException {
+    Path to = tmp.resolve(name);
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    return to;
+  }
+
+  /** A fedpeft command in a child JVM, its stdout and stderr merged. */
+  static final class Child {
+    private final Process process;
+    private final BufferedReader reader;
+    private final StringBuilder log = new StringBuilder();
+
+    private Child(Process process) {
+      this.process = process;
+      this.reader =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /** Starts the command, armed at {@code pausePoint} if not null. */
+    static Child start(String pausePoint, String... args) throws IOException {
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> command = new ArrayList<>(List.of(java, "-Dai.djl.offline=true"));
+      if (pausePoint != null) {
+        command.add("-D" + PausePoint.PROPERTY + "=" + pausePoint);
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.fedpeft.cli.Main"));
+      command.addAll(Arrays.asList(args));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+      pb.redirectErrorStream(true);
+      return new Child(pb.start());
+    }
+
+    /** Starts the command and returns once it holds at {@code point}. */
+    static Child startPaused(String point, String... args) throws IOException {
+      Child c = start(point, args);
+      String line;
+      while ((line = c.reader.readLine()) != null) {
+        c.log.append(line).append('\n');
+        if (line.contains(PausePoint.message(point))) {
+          return c;
+        }
+      }
+      throw new AssertionError("the run never reached " + point + ":\n" + c.log);
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    /** Sends SIGINT, as Ctrl-C does. */
+    void interrupt() throws IOException, InterruptedException {
+      Process kill =
+          new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+      assertEquals(0, kill.waitFor(), "kill -INT failed");
+    }
+
+    /** Kills the process (SIGKILL) and waits for it. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+
+    /** Reads the rest of the output until the process ends; returns all of it. */
+    String finish() throws IOException, InterruptedException {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        log.append(line).append('\n');
+      }
+      process.waitFor();
+      return log.toString();
+    }
+
+    int exitCode() {
+      return process.exitValue();
+    }
+  }
+}

@@ -1,0 +1,459 @@
+package org.fedpeft.io;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * The output folder of one run, owned by one process for the run's life.
+ *
+ * <p>Ownership is an exclusive lock ({@link FileChannel#tryLock()}) on the file {@value #LOCK_FILE}
+ * in the folder, held until {@link #close()} or the end of the process (the operating system
+ * releases it when the process dies, even after {@code kill -9}). The lock file also records which
+ * command wrote the folder, the process id and the start time as JSON; it is left in place after
+ * the run, so a later command can tell whose output the folder holds.
+ *
+ * <p>A new run ({@link #createNew}) gets a folder that is new or empty. A folder holding a fedpeft
+ * run (its own command's or another's) is refused unless {@code force} is given; it is then
+ * replaced whole: a fresh sibling folder is created and locked, the old folder is renamed aside,
+ * the fresh one renamed into its place, and only then is the old one deleted, so no file of the old
+ * run ever sits next to a file of the new one. A non-empty folder that holds no fedpeft run is
+ * always refused (force never deletes a user's own files). {@link #reopen} takes an existing run
+ * folder of the same command for {@code --resume}. Within one process a folder can be held once; a
+ * second attempt is refused like one from another process.
+ */
+public final class RunFolder implements AutoCloseable {
+
+  /** The lock and owner file inside every run folder. */
+  public static final String LOCK_FILE = ".fedpeft.lock";
+
+  /**
+   * Folders held by this process, with the command holding each. The lock file of a held folder is
+   * never opened through another descriptor here: on POSIX systems closing any descriptor of a file
+   * drops every lock the process holds on it.
+   */
+  private static final Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
+
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+  private static final int MAX_ATTEMPTS = 100;
+
+  private final Path path;
+  private final Path key;
+  private final FileChannel channel;
+  private final FileLock lock;
+  private boolean created;
+  private boolean closed;
+
+  private RunFolder(Path path, Path key, FileChannel channel, FileLock lock) {
+    this.path = path;
+    this.key = key;
+    this.channel = channel;
+    this.lock = lock;
+  }
+
+  /** The folder. */
+  public Path path() {
+    return path;
+  }
+
+  /**
+   * A new folder {@code parent/<command>-<yyyyMMdd-HHmmss-SSS>-p<pid>}, created with {@link
+   * Files#createDirectory} (atomic: two processes never get the same one; a name already taken gets
+   * a {@code -2}, {@code -3}, ... suffix), and locked.
+   */
+  public static RunFolder createDefault(Path parent, String command) throws IOException {
+    Files.createDirectories(parent);
+    String base =
+        command + "-" + LocalDateTime.now().format(STAMP) + "-p" + ProcessHandle.current().pid();
+    for (int i = 1; i <= MAX_ATTEMPTS; i++) {
+      Path dir = parent.resolve(i == 1 ? base : base + "-" + i);
+      try {
+        Files.createDirectory(dir);
+      } catch (FileAlreadyExistsException e) {
+        continue;
+      }
+      RunFolder f = claim(dir, command, false);
+      f.created = true;
+      return f;
+    }
+    throw new IOException(parent + ": could not create a new run folder named " + base + "-N");
+  }
+
+  /**
+   * Takes {@code dir} for a new run of {@code command}: creates it if absent, locks it, and checks
+   * that it holds nothing; with {@code force}, a folder holding a fedpeft run is replaced whole.
+   *
+   * @throws RunFolderException if the folder is a file, is held by another process (the message
+   *     names the pid when known), holds a run and {@code force} is false, or holds files that are
+   *     not a fedpeft run
+   */
+  public static RunFolder createNew(Path dir, String command, boolean force) throws IOException {
+    requireUsablePath(dir);
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(dir)) {
+      if (Files.exists(dir)) {
+        throw new RunFolderException(dir + ": is a file, not a folder; give a folder for the run");
+      }
+      Path parent = dir.toAbsolutePath().getParent();
+      if (parent != null) {
+        if (Files.exists(parent) && !Files.isDirectory(parent)) {
+          throw new RunFolderException(parent + ": is a file, so " + dir + " cannot be created");
+        }
+        Files.createDirectories(parent);
+      }
+      boolean created = false;
+      try {
+        Files.createDirectory(dir);
+        created = true;
+      } catch (FileAlreadyExistsException e) {
+        // Another process created it just now; the lock below decides who owns it.
+      }
+      RunFolder f = claim(dir, command, force);
+      f.created = created;
+      return f;
+    }
+    return claim(dir, command, force);
+  }
+
+  /**
+   * Locks an existing run folder of {@code command} to continue its run ({@code --resume}).
+   *
+   * @throws RunFolderException if it is not a folder, is held by another process, or holds another
+   *     command's output
+   */
+  public static RunFolder reopen(Path dir, String command) throws IOException {
+    requireUsablePath(dir);
+    if (!Files.isDirectory(dir)) {
+      throw new RunFolderException(
+          dir
+              + ": "
+              + (Files.exists(dir) ? "is a file" : "no such folder")
+              + ", nothing to resume");
+    }
+    RunFolder f = lock(dir, command);
+    try {
+      String owner = f.owner();
+      if (owner != null && !owner.equals(command)) {
+        throw new RunFolderException(
+            dir
+                + " holds the output of `fedpeft "
+                + owner
+                + "`, not of `fedpeft "
+                + command
+                + "`: resume it with fedpeft "
+                + owner
+                + " --resume "
+                + dir);
+      }
+      f.writeOwner(command);
+      return f;
+    } catch (IOException | RuntimeException e) {
+      f.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The command whose run {@code dir} holds ({@code train}, {@code simulate}, ...), from its lock
+   * file, or, for folders written before lock files existed, from {@code summary.json}'s {@code
+   * command} or a simulation's {@code config.json} with a {@code checkpoint/} or {@code
+   * manifest.json}; null if it holds no recognisable run.
+   */
+  public static String ownerOf(Path dir) {
+    try {
+      String here = HELD_HERE.get(dir.toRealPath());
+      if (here != null) {
+        return here;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    String owner = jsonString(dir.resolve(LOCK_FILE), "command");
+    return owner != null ? owner : legacyOwnerOf(dir);
+  }
+
+  /** The owner of this (locked) folder, read through the lock's own channel. */
+  private String owner() throws IOException {
+    long size = channel.size();
+    if (size > 0 && size < 1 << 16) {
+      ByteBuffer b = ByteBuffer.allocate((int) size);
+      while (b.hasRemaining() && channel.read(b, b.position()) > 0) {
+        // Reads until the buffer is full or the end of the file.
+      }
+      try {
+        JsonObject o =
+            JsonParser.parseString(new String(b.array(), 0, b.position(), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        if (o.has("command") && o.get("command").isJsonPrimitive()) {
+          return o.get("command").getAsString();
+        }
+      } catch (RuntimeException e) {
+        // An unreadable record: fall back to what the folder holds.
+      }
+    }
+    return legacyOwnerOf(path);
+  }
+
+  /** The owner of a folder written before lock files existed, from what it holds. */
+  private static String legacyOwnerOf(Path dir) {
+    String owner = jsonString(dir.resolve("summary.json"), "command");
+    if (owner != null) {
+      return owner;
+    }
+    if (Files.isRegularFile(dir.resolve("config.json"))
+        && (Files.isDirectory(dir.resolve("checkpoint"))
+            || Files.isRegularFile(dir.resolve("manifest.json")))) {
+      return "simulate";
+    }
+    return null;
+  }
+
+  private static void requireUsablePath(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    if (dir.toString().isEmpty()) {
+      throw new RunFolderException(
+          "the output folder is an empty path; give a folder name (an empty one would write into"
+              + " the current folder)");
+    }
+  }
+
+  private static RunFolder claim(Path dir, String command, boolean force) throws IOException {
+    RunFolder f = lock(dir, command);
+    try {
+      List<String> contents = contentsOf(dir);
+      if (contents.isEmpty()) {
+        f.writeOwner(command);
+        return f;
+      }
+      String owner = f.owner();
+      if (owner == null) {
+        throw new RunFolderException(
+            dir
+                + " is not empty and holds no fedpeft run (it has "
+                + String.join(", ", contents.subList(0, Math.min(3, contents.size())))
+                + (contents.size() > 3 ? ", ..." : "")
+                + "); choose a new or empty folder");
+      }
+      if (!force) {
+        throw new RunFolderException(
+            owner.equals(command)
+                ? dir
+                    + " already holds a `fedpeft "
+                    + command
+                    + "` run; continue it with fedpeft "
+                    + command
+                    + " --resume "
+                    + dir
+                    + ", replace it with --force, or choose another folder"
+                : dir
+                    + " holds the output of `fedpeft "
+                    + owner
+                    + "`; refusing to mix `fedpeft "
+                    + command
+                    + "` output into it: choose another folder, or replace it whole with"
+                    + " --force");
+      }
+      return f.replaceWhole(command);
+    } catch (IOException | RuntimeException e) {
+      f.close();
+      throw e;
+    }
+  }
+
+  /** Everything in {@code dir} except the lock file, sorted. */
+  private static List<String> contentsOf(Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.equals(LOCK_FILE))
+          .sorted()
+          .forEach(names::add);
+    }
+    return names;
+  }
+
+  /** Locks {@code dir/LOCK_FILE}, refusing if another process (or this one) holds it. */
+  private static RunFolder lock(Path dir, String command) throws IOException {
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      Object dirKey = fileKey(dir);
+      Path key = dir.toRealPath();
+      String holder = HELD_HERE.putIfAbsent(key, command);
+      if (holder != null) {
+        throw new RunFolderException(
+            dir
+                + " is in use by another run in this process (pid "
+                + ProcessHandle.current().pid()
+                + ", fedpeft "
+                + holder
+                + ")");
+      }
+      FileChannel ch = null;
+      try {
+        ch =
+            FileChannel.open(
+                dir.resolve(LOCK_FILE),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+          l = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+          l = null;
+        }
+        if (l == null) {
+          throw new RunFolderException(
+              dir + " is in use by another fedpeft process (" + describeHolder(dir) + ")");
+        }
+        // The folder may have been replaced (--force) between opening and locking: then the lock
+        // is on the old folder's file; try again on the new one.
+        if (dirKey != null && !dirKey.equals(fileKey(dir))) {
+          l.release();
+          ch.close();
+          HELD_HERE.remove(key);
+          continue;
+        }
+        return new RunFolder(dir, key, ch, l);
+      } catch (IOException | RuntimeException e) {
+        if (ch != null) {
+          ch.close();
+        }
+        HELD_HERE.remove(key);
+        throw e;
+      }
+    }
+    throw new RunFolderException(dir + ": kept being replaced while it was being locked");
+  }
+
+  private static Object fileKey(Path p) throws IOException {
+    return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+  }
+
+  /** "pid 1234, fedpeft simulate since ..." from the lock file, as far as it is known. */
+  private static String describeHolder(Path dir) {
+    Path lockFile = dir.resolve(LOCK_FILE);
+    String pid = jsonString(lockFile, "pid");
+    String command = jsonString(lockFile, "command");
+    String started = jsonString(lockFile, "started");
+    if (pid == null) {
+      return "process id not recorded yet";
+    }
+    return "pid "
+        + pid
+        + (command == null ? "" : ", fedpeft " + command)
+        + (started == null ? "" : ", started " + started);
+  }
+
+  private static String jsonString(Path file, String key) {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      if (text.isBlank()) {
+        return null;
+      }
+      JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+      return o.has(key) && o.get(key).isJsonPrimitive() ? o.get(key).getAsString() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private void writeOwner(String command) throws IOException {
+    JsonObject o = new JsonObject();
+    o.addProperty("command", command);
+    o.addProperty("pid", ProcessHandle.current().pid());
+    o.addProperty("started", Instant.now().toString());
+    byte[] bytes = (o + "\n").getBytes(StandardCharsets.UTF_8);
+    channel.truncate(0);
+    channel.write(ByteBuffer.wrap(bytes), 0);
+    channel.force(true);
+  }
+
+  /**
+   * Replaces this (locked, non-empty) folder by a fresh locked one under the same name; the old
+   * folder is renamed aside first and deleted last.
+   */
+  private RunFolder replaceWhole(String command) throws IOException {
+    Path absolute = path.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    String name = absolute.getFileName().toString();
+    String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    Path fresh = parent.resolve("." + name + ".new-" + suffix);
+    Path aside = parent.resolve("." + name + ".replaced-" + suffix);
+    Files.createDirectory(fresh);
+    RunFolder next = lock(fresh, command);
+    try {
+      Files.move(absolute, aside, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(fresh, absolute, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      next.close();
+      throw e;
+    }
+    close();
+    HELD_HERE.remove(next.key);
+    Path realKey = absolute.toRealPath();
+    HELD_HERE.put(realKey, command);
+    RunFolder replaced = new RunFolder(path, realKey, next.channel, next.lock);
+    replaced.writeOwner(command);
+    AtomicFiles.deleteTree(aside);
+    return replaced;
+  }
+
+  /**
+   * Releases the lock; a folder that this object created and that holds nothing but its lock file
+   * (the run failed before writing anything) is deleted first.
+   */
+  public void closeAndRemoveIfEmpty() throws IOException {
+    if (!closed && created && contentsOf(path).isEmpty()) {
+      Files.deleteIfExists(path.resolve(LOCK_FILE));
+      close();
+      try {
+        Files.deleteIfExists(path);
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        // Another process started writing into it after our lock went: it is theirs now.
+      }
+      return;
+    }
+    close();
+  }
+
+  /** Releases the lock (the lock file stays, recording the owner). */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (lock.isValid()) {
+        lock.release();
+      }
+      channel.close();
+    } finally {
+      HELD_HERE.remove(key);
+    }
+  }
+}

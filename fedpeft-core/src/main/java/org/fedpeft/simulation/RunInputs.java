@@ -1,0 +1,209 @@
+package org.fedpeft.simulation;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fedpeft.data.TaskSplits;
+import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.Sha256;
+
+/**
+ * The input files of a simulation and their fingerprints, so that {@code --resume} continues on
+ * exactly the data the run started with.
+ *
+ * <p>A new run stores {@code data.file}, {@code data.test} and a {@code model.name} that names a
+ * folder as absolute paths in its config.json, so a resume finds them from any working directory; a
+ * relative path found in an older config.json is resolved against the run folder. manifest.json
+ * records the SHA-256 of each data file ({@code data.files}) next to the hashes of the training and
+ * test splits; a resume recomputes both and refuses a mismatch, naming the file and both hashes.
+ */
+final class RunInputs {
+
+  private static final List<String> PATH_KEYS = List.of("data.file", "data.test");
+
+  private RunInputs() {}
+
+  /** A check that may read files. */
+  @FunctionalInterface
+  interface Check {
+    void run() throws IOException;
+  }
+
+  /** {@code c} with its data files (and a model folder) as absolute, normalised paths. */
+  static SimulationConfig absolutePaths(SimulationConfig c) {
+    JsonObject o = JsonParser.parseString(c.toJson()).getAsJsonObject();
+    boolean changed = false;
+    for (String key : PATH_KEYS) {
+      String v = o.has(key) ? o.get(key).getAsString() : "";
+      if (!v.isEmpty()) {
+        String abs = Path.of(v).toAbsolutePath().normalize().toString();
+        changed |= !abs.equals(v);
+        o.addProperty(key, abs);
+      }
+    }
+    String model = o.has("model.name") ? o.get("model.name").getAsString() : "";
+    if (!model.isEmpty() && Files.isDirectory(Path.of(model))) {
+      String abs = Path.of(model).toAbsolutePath().normalize().toString();
+      changed |= !abs.equals(model);
+      o.addProperty("model.name", abs);
+    }
+    return changed ? SimulationConfig.fromJson(o.toString()) : c;
+  }
+
+  /**
+   * {@code c} with relative data paths (and a relative model folder) resolved against {@code run}.
+   */
+  static SimulationConfig resolvedAgainst(SimulationConfig c, Path run) {
+    JsonObject o = JsonParser.parseString(c.toJson()).getAsJsonObject();
+    boolean changed = false;
+    for (String key : PATH_KEYS) {
+      String v = o.has(key) ? o.get(key).getAsString() : "";
+      if (!v.isEmpty() && !Path.of(v).isAbsolute()) {
+        o.addProperty(key, run.resolve(v).normalize().toString());
+        changed = true;
+      }
+    }
+    String model = o.has("model.name") ? o.get("model.name").getAsString() : "";
+    if (!model.isEmpty() && !Path.of(model).isAbsolute() && Files.isDirectory(run.resolve(model))) {
+      o.addProperty("model.name", run.resolve(model).normalize().toString());
+      changed = true;
+    }
+    return changed ? SimulationConfig.fromJson(o.toString()) : c;
+  }
+
+  /** Adds {@code data.files} (each data file's SHA-256) to the run's manifest.json. */
+  static void recordFileHashes(Path run, SimulationConfig c) throws IOException {
+    Path manifestFile = run.resolve("manifest.json");
+    JsonObject m = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject();
+    JsonObject data = m.has("data") ? m.getAsJsonObject("data") : new JsonObject();
+    JsonObject files = new JsonObject();
+    for (String f : List.of(c.dataFile(), c.dataTest())) {
+      if (!f.isEmpty()) {
+        files.addProperty(f, Sha256.of(Path.of(f)));
+      }
+    }
+    data.add("files", files);
+    m.add("data", data);
+    AtomicFiles.writeString(
+        manifestFile,
+        new GsonBuilder()
+                .serializeSpecialFloatingPointValues()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(m)
+            + "\n");
+  }
+
+  /**
+   * Checks the data files against the hashes manifest.json recorded when the run started.
+   *
+   * @throws IllegalArgumentException naming the file and both hashes on a mismatch, or a missing
+   *     file
+   */
+  static void verifyFiles(Path run, SimulationConfig c) throws IOException {
+    JsonObject data = manifestData(run);
+    if (data == null || !data.has("files")) {
+      return;
+    }
+    for (var e : data.getAsJsonObject("files").entrySet()) {
+      Path file = Path.of(e.getKey());
+      String recorded = e.getValue().getAsString();
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException(
+            file
+                + ": missing; the run in "
+                + run
+                + " started on this file (sha256 "
+                + recorded
+                + ") and can only resume on it");
+      }
+      String now = Sha256.of(file);
+      if (!now.equals(recorded)) {
+        throw new IllegalArgumentException(
+            file
+                + ": changed since the run started: sha256 is now "
+                + now
+                + ", manifest.json in "
+                + run
+                + " recorded "
+                + recorded
+                + "; a resume must see the same data");
+      }
+    }
+  }
+
+  /**
+   * Checks the splits the resumed run built against the hashes recorded in manifest.json.
+   *
+   * @throws IllegalArgumentException naming the data and both hashes on a mismatch
+   */
+  static void verifySplits(Path run, SimulationConfig c, TaskSplits splits) throws IOException {
+    JsonObject data = manifestData(run);
+    if (data == null) {
+      return;
+    }
+    String source = c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile();
+    check(run, data, "train_sha256", splits.train().sha256(), "training split of " + source);
+    check(run, data, "test_sha256", splits.test().sha256(), "test split of " + source);
+  }
+
+  /** A check on a just-built simulation; closes it (freeing the model) if the check throws. */
+  static void checkOrClose(Simulation s, Check check) throws IOException {
+    try {
+      check.run();
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Refuses data whose test split is empty (a tiny data file), which would report an accuracy of
+   * NaN over 0 examples.
+   */
+  static void requireTestExamples(SimulationConfig c, TaskSplits splits) {
+    if (splits.test().size() == 0) {
+      throw new IllegalArgumentException(
+          (c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile())
+              + ": the test split is empty ("
+              + splits.train().size()
+              + " training examples); give more examples per label or a test file (data.test)");
+    }
+  }
+
+  private static void check(Path run, JsonObject data, String key, String now, String what) {
+    JsonElement recorded = data.get(key);
+    if (recorded != null && !recorded.getAsString().equals(now)) {
+      throw new IllegalArgumentException(
+          what
+              + ": sha256 is now "
+              + now
+              + ", manifest.json in "
+              + run
+              + " recorded "
+              + recorded.getAsString()
+              + " ("
+              + key
+              + "); a resume must see the same data");
+    }
+  }
+
+  private static JsonObject manifestData(Path run) throws IOException {
+    Path manifestFile = run.resolve("manifest.json");
+    if (!Files.isRegularFile(manifestFile)) {
+      return null;
+    }
+    JsonObject m;
+    try {
+      m = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(manifestFile + ": not valid JSON: " + e.getMessage(), e);
+    }
+    return m.has("data") && m.get("data").isJsonObject() ? m.getAsJsonObject("data") : null;
+  }
+}

@@ -1,0 +1,119 @@
+package org.fedpeft.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 15, "data loss and mixing": who may write into a run folder. */
+class RunFolderTest {
+
+  @TempDir Path tmp;
+
+  /**
+   * Issue 15: "two with the default --out started in the same second" shared one folder. Default
+   * names carry milliseconds and the pid, and a taken name gets a suffix: never the same folder.
+   */
+  @Test
+  void defaultFoldersStartedAtTheSameTimeNeverCollide() throws Exception {
+    try (RunFolder a = RunFolder.createDefault(tmp, "simulate");
+        RunFolder b = RunFolder.createDefault(tmp, "simulate");
+        RunFolder c = RunFolder.createDefault(tmp, "simulate")) {
+      assertNotEquals(a.path(), b.path());
+      assertNotEquals(b.path(), c.path());
+      assertNotEquals(a.path(), c.path());
+      assertTrue(
+          a.path().getFileName().toString().contains("-p" + ProcessHandle.current().pid()),
+          a.path().toString());
+    }
+  }
+
+  /** Issue 15: "two simulate runs with the same --out both exit 0" (here: twice in one process). */
+  @Test
+  void aFolderHeldByARunIsRefusedToASecondOne() throws Exception {
+    Path dir = tmp.resolve("run");
+    try (RunFolder first = RunFolder.createNew(dir, "simulate", false)) {
+      assertEquals(dir, first.path());
+      RunFolderException e =
+          assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "simulate", true));
+      assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("in use"));
+      assertThrows(RunFolderException.class, () -> RunFolder.reopen(dir, "simulate"));
+    }
+    // Released: it can be taken again (it holds nothing yet).
+    RunFolder.createNew(dir, "simulate", false).close();
+  }
+
+  /**
+   * Issue 15: "simulate --out onto a train output folder silently overwrote the trained adapter".
+   * Another command's folder is refused; with force it is replaced whole, nothing of it remains.
+   */
+  @Test
+  void anotherCommandsFolderIsRefusedAndWithForceReplacedWhole() throws Exception {
+    Path dir = tmp.resolve("trained");
+    RunFolder train = RunFolder.createNew(dir, "train", false);
+    Files.createDirectories(train.path().resolve("adapter"));
+    Files.writeString(train.path().resolve("adapter/head.safetensors"), "trained head");
+    train.close();
+    RunFolderException e =
+        assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "simulate", false));
+    assertTrue(e.getMessage().contains("fedpeft train") && e.getMessage().contains("--force"));
+    e = assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "train", false));
+    assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+    assertEquals("trained head", Files.readString(dir.resolve("adapter/head.safetensors")));
+    try (RunFolder f = RunFolder.createNew(dir, "simulate", true)) {
+      assertEquals(List.of(RunFolder.LOCK_FILE), list(f.path()));
+      assertEquals("simulate", RunFolder.ownerOf(f.path()));
+    }
+    assertEquals(List.of("trained"), list(tmp), "no leftover of the replaced folder");
+  }
+
+  /** A non-empty folder of the user's own files is refused, even with force. */
+  @Test
+  void aFolderOfOtherFilesIsNeverTaken() throws Exception {
+    Path dir = tmp.resolve("mine");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("notes.txt"), "keep me");
+    for (boolean force : new boolean[] {false, true}) {
+      RunFolderException e =
+          assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "train", force));
+      assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+    }
+    assertEquals("keep me", Files.readString(dir.resolve("notes.txt")));
+  }
+
+  /** Issue 15: "--out is a file" gave a bare path; "--out ''" wrote into the current folder. */
+  @Test
+  void aFileOrAnEmptyPathIsRefusedWithAClearMessage() throws Exception {
+    Path file = tmp.resolve("a-file");
+    Files.writeString(file, "x");
+    RunFolderException e =
+        assertThrows(RunFolderException.class, () -> RunFolder.createNew(file, "train", false));
+    assertTrue(e.getMessage().contains("is a file, not a folder"), e.getMessage());
+    e =
+        assertThrows(
+            RunFolderException.class, () -> RunFolder.createNew(Path.of(""), "train", false));
+    assertTrue(e.getMessage().contains("empty"), e.getMessage());
+  }
+
+  /** A folder that a run created and left empty (it failed at once) is removed at close. */
+  @Test
+  void anEmptyFolderOfAFailedRunIsRemoved() throws Exception {
+    Path dir = tmp.resolve("failed");
+    RunFolder.createNew(dir, "train", false).closeAndRemoveIfEmpty();
+    assertFalse(Files.exists(dir));
+  }
+
+  private static List<String> list(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+}
