@@ -37,6 +37,9 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       EmbedCommand.class,
       InfoCommand.class,
+      CertsCommand.class,
+      ServerCommand.class,
+      ClientCommand.class,
       TasksCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs synchronous federated rounds over an in-process transport: the clients are {@link ClientApp}
- * objects called directly. The round logic (sampling, {@link Strategy}, validation, byte
- * accounting) does not depend on that; a networked server does the same steps with messages.
+ * Runs synchronous federated rounds over {@link ClientApp}s: in the simulation they are the clients
+ * themselves, in a network server (fedpeft-grpc) proxies that send each message's bytes to a remote
+ * node and wait for its reply. The round logic (sampling, {@link Strategy}, validation, byte
+ * accounting) is the same for both.
  *
  * <p>One call of {@link #run}:
  *

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.FrozenShared;
@@ -235,17 +236,30 @@ public final class Simulation implements AutoCloseable {
 
   /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
+    return run(
+        listener,
+        c ->
+            new PeftClient(
+                c,
+                clientModels,
+                localState,
+                StrategyFactory.sampleNoise(config, c.index()),
+                config.threadsPerClient()));
+  }
+
+  /**
+   * Runs the remaining rounds with the given clients instead of this process's {@link PeftClient}s:
+   * a network server passes one remote node per client of the population. Everything else (the
+   * strategy, sampling, evaluation, metrics, checkpoints, summary) is as in {@link #run(Listener)}.
+   *
+   * @param clients the client app standing for each client of the population
+   */
+  public JsonObject run(Listener listener, Function<ClientData, ClientApp> clients)
+      throws IOException, InterruptedException {
     Engines.gradModeOffOnThisThread();
     Map<String, ClientApp> apps = new TreeMap<>();
     for (ClientData c : population.clients()) {
-      apps.put(
-          c.id(),
-          new PeftClient(
-              c,
-              clientModels,
-              localState,
-              StrategyFactory.sampleNoise(config, c.index()),
-              config.threadsPerClient()));
+      apps.put(c.id(), clients.apply(c));
     }
     ClientSampler sampler =
         config.poissonSampling()

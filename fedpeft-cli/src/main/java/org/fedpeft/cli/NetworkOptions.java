@@ -1,0 +1,73 @@
+package org.fedpeft.cli;
+
+import java.nio.file.Path;
+import org.fedpeft.grpc.TlsFiles;
+import picocli.CommandLine.Option;
+
+/** The TLS options {@code server} and {@code client} share. */
+final class NetworkOptions {
+
+  @Option(
+      names = "--certs",
+      paramLabel = "DIR",
+      description = "Folder written by 'fedpeft certs' (ca.crt and this side's pair).")
+  Path certs;
+
+  @Option(
+      names = "--ca",
+      paramLabel = "FILE",
+      description = "CA certificate (PEM), if not --certs.")
+  Path ca;
+
+  @Option(
+      names = "--cert",
+      paramLabel = "FILE",
+      description = "This side's certificate (PEM), if not --certs.")
+  Path cert;
+
+  @Option(
+      names = "--key",
+      paramLabel = "FILE",
+      description = "This side's private key (PKCS#8 PEM), if not --certs.")
+  Path key;
+
+  @Option(
+      names = "--insecure",
+      description =
+          "Plaintext, no certificates: node identities are the names nodes claim, unchecked. Only"
+              + " for trusted networks and tests.")
+  boolean insecure;
+
+  /**
+   * The TLS files, or null with --insecure.
+   *
+   * @param clientName null for the server, else the node whose pair --certs holds
+   */
+  TlsFiles files(String clientName) {
+    boolean individual = ca != null || cert != null || key != null;
+    if (insecure) {
+      if (certs != null || individual) {
+        throw new UserInputException("--insecure takes no certificates");
+      }
+      return null;
+    }
+    if (certs != null && individual) {
+      throw new UserInputException("give --certs DIR or --ca/--cert/--key, not both");
+    }
+    TlsFiles f;
+    if (certs != null) {
+      f = clientName == null ? TlsFiles.server(certs) : TlsFiles.client(certs, clientName);
+    } else if (ca != null && cert != null && key != null) {
+      f = new TlsFiles(ca, cert, key);
+    } else {
+      throw new UserInputException(
+          "mutual TLS needs --certs DIR (see 'fedpeft certs') or all of --ca, --cert and --key;"
+              + " --insecure runs without TLS");
+    }
+    try {
+      return f.requireReadable();
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+  }
+}

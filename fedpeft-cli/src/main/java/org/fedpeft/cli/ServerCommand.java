@@ -1,0 +1,243 @@
+package org.fedpeft.cli;
+
+import com.google.gson.JsonObject;
+import io.grpc.Server;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.fedpeft.client.ClientData;
+import org.fedpeft.config.ConfigException;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.federation.RoundFailedException;
+import org.fedpeft.federation.RoundReport;
+import org.fedpeft.grpc.FederationServer;
+import org.fedpeft.grpc.TlsFiles;
+import org.fedpeft.grpc.Transport;
+import org.fedpeft.simulation.Simulation;
+import org.fedpeft.simulation.SimulationConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fedpeft server}: the federation's server, with remote client nodes over gRPC. */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the rounds of CONFIG (the same TOML as 'simulate') with client nodes connected over"
+          + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
+          + " outputs as 'simulate', each client of the population being the node whose"
+          + " certificate names it (client-00, client-01, ...; see 'fedpeft certs').",
+      "The server loads the config's data to know the population and to evaluate the global"
+          + " model on the test split. It waits for every node (or --wait-for N) before the first"
+          + " round; a node missing or lost in a round is a failed client of that round."
+    })
+public final class ServerCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "The run's TOML.")
+  Path configFile;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "DIR",
+      description = "Output folder (default: runs/server-<date-time>).")
+  Path out;
+
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR.")
+  Path resume;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:7443",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(
+      names = "--wait-for",
+      paramLabel = "N",
+      description = "Start once N nodes are connected (default: every client of the population).")
+  Integer waitFor;
+
+  @Option(
+      names = "--wait-seconds",
+      defaultValue = "600",
+      description = "Give up if the nodes have not connected by then (default: ${DEFAULT-VALUE}).")
+  long waitSeconds;
+
+  @Option(
+      names = "--rejoin-wait-seconds",
+      defaultValue = "0",
+      description =
+          "After each round, wait up to this long for every node of the population to be"
+              + " connected again (restarted nodes rejoin before the next round is sampled);"
+              + " 0: go on at once (default: ${DEFAULT-VALUE}).")
+  long rejoinWaitSeconds;
+
+  @Mixin NetworkOptions network;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    TlsFiles tls = network.files(null);
+    RunGuard guard;
+    SimulationConfig cfg = null;
+    try {
+      if (resume != null) {
+        if (configFile != null || !overrides.isEmpty() || out != null) {
+          throw new UserInputException("--resume takes only the run folder");
+        }
+        guard = RunGuard.resume(resume, "server", err);
+      } else {
+        if (configFile != null && !Files.isRegularFile(configFile)) {
+          throw new UserInputException(configFile + ": no such config file");
+        }
+        cfg = SimulationConfig.load(configFile, overrides);
+        guard = RunGuard.newRun(out, "server", false, err);
+      }
+    } catch (ConfigException | DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    try (guard) {
+      return serve(guard, cfg, tls, stdout, err);
+    }
+  }
+
+  private Integer serve(
+      RunGuard guard, SimulationConfig cfg, TlsFiles tls, PrintWriter stdout, PrintWriter err)
+      throws Exception {
+    Simulation sim;
+    try {
+      if (cfg == null) {
+        sim = Simulation.resume(guard.path());
+        err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
+      } else {
+        sim = Simulation.create(cfg, guard.path());
+      }
+    } catch (ConfigException | DataFormatException | IOException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    try (sim) {
+      List<String> ids = sim.clients().stream().map(ClientData::id).toList();
+      int need = waitFor == null ? ids.size() : waitFor;
+      if (need < 1 || need > ids.size()) {
+        throw new UserInputException(
+            "--wait-for must be between 1 and the " + ids.size() + " clients, got " + need);
+      }
+      FederationServer federation =
+          new FederationServer(
+              FederationServer.Options.defaults()
+                  .withInsecure(tls == null)
+                  .withPopulation(ids)
+                  .withListener(
+                      e -> {
+                        synchronized (err) {
+                          err.println("network: " + e);
+                        }
+                      }));
+      Server server;
+      try {
+        server = Transport.startServer(Transport.parseAddress(listen), tls, federation);
+      } catch (IOException e) {
+        throw new UserInputException("cannot listen on " + listen + ": " + e.getMessage(), e);
+      }
+      try {
+        err.printf(
+            "server: listening on %s (%s), run %s; waiting for %d of %d nodes %s%n",
+            listen,
+            tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
+            federation.options().runId(),
+            need,
+            ids.size(),
+            ids);
+        if (!federation.awaitConnected(need, Duration.ofSeconds(waitSeconds))) {
+          throw new UserInputException(
+              "only "
+                  + federation.connectedNodes().size()
+                  + " of "
+                  + need
+                  + " nodes connected within "
+                  + waitSeconds
+                  + " s: "
+                  + federation.connectedNodes());
+        }
+        JsonObject summary;
+        try {
+          summary =
+              sim.run(
+                  new Simulation.Listener() {
+                    @Override
+                    public void onRound(RoundReport r, Map<String, Object> line) {
+                      err.printf(
+                          Locale.ROOT,
+                          "round %d: %d/%d clients%s%n",
+                          r.round(),
+                          r.accepted().size(),
+                          r.sampled().size(),
+                          line.get("accuracy") instanceof Double a
+                              ? String.format(Locale.ROOT, ", accuracy %.4f", a)
+                              : "");
+                      if (rejoinWaitSeconds > 0) {
+                        try {
+                          if (!federation.awaitConnected(
+                              ids, Duration.ofSeconds(rejoinWaitSeconds))) {
+                            err.printf(
+                                "after round %d: going on with %s connected%n",
+                                r.round(), federation.connectedNodes());
+                          }
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                    }
+
+                    @Override
+                    public void onStop(String reason) {
+                      err.println("stopping early: " + reason);
+                    }
+                  },
+                  c -> federation.clientApp(c.id()));
+        } catch (RoundFailedException e) {
+          throw new UserInputException(
+              e.getMessage()
+                  + "; the last checkpoint is intact: fedpeft server --resume "
+                  + sim.out(),
+              e);
+        }
+        Path report = ReportWriter.write(sim.out());
+        stdout.printf(
+            Locale.ROOT,
+            "final accuracy: %.4f (loss %.4f) after %d rounds%n",
+            summary.get("final_accuracy").getAsDouble(),
+            summary.get("final_loss").getAsDouble(),
+            summary.get("rounds").getAsInt());
+        stdout.printf(
+            "report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
+        federation.finish("the run completed " + summary.get("rounds").getAsInt() + " rounds");
+        // Let the transport deliver the nodes' last frames before it closes.
+        server.shutdown();
+        server.awaitTermination(10, TimeUnit.SECONDS);
+      } finally {
+        federation.close();
+        server.shutdownNow();
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,54 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import org.fedpeft.grpc.CertificateGenerator;
+import org.fedpeft.grpc.Certificates;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CertsCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void writesTheCaServerAndClientCertificates() throws Exception {
+    Path dir = tmp.resolve("certs");
+    CliRun.Result r = CliRun.run("certs", "--out", dir.toString(), "--clients", "a,b,c");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err());
+    assertEquals(10, r.out().strip().split("\\R").length, r.out());
+    assertTrue(r.out().contains("wrote " + dir.resolve("client-c.key")), r.out());
+    X509Certificate ca = CertificateGenerator.readCertificate(dir.resolve("ca.crt"));
+    for (String name : new String[] {"a", "b", "c"}) {
+      X509Certificate c =
+          CertificateGenerator.readCertificate(dir.resolve("client-" + name + ".crt"));
+      c.verify(ca.getPublicKey());
+      assertEquals(name, Certificates.commonName(c));
+    }
+    CertificateGenerator.readCertificate(dir.resolve("server.crt")).verify(ca.getPublicKey());
+
+    // again with one more client: the CA and existing certificates are kept
+    byte[] caBefore = Files.readAllBytes(dir.resolve("ca.crt"));
+    r = CliRun.run("certs", "--out", dir.toString(), "--clients", "a,d");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("wrote " + dir.resolve("client-d.crt")), r.out());
+    assertTrue(r.out().contains("kept " + dir.resolve("client-a.crt")), r.out());
+    assertEquals(new String(caBefore), Files.readString(dir.resolve("ca.crt")));
+  }
+
+  @Test
+  void aBadClientNameIsOneLineAndExitCode2() {
+    CliRun.Result r =
+        CliRun.run("certs", "--out", tmp.resolve("x").toString(), "--clients", "a,b/c");
+    assertEquals(2, r.code());
+    assertEquals(
+        "fedpeft certs: client name 'b/c' is not 1-128 letters, digits, '.', '_' or '-'",
+        r.err().strip());
+    assertTrue(Files.notExists(tmp.resolve("x")));
+  }
+}

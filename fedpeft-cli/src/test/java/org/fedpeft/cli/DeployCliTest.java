@@ -1,0 +1,376 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.fedpeft.simulation.PausePoint;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fedpeft certs}, {@code server} and three clients (two {@code client} commands, one hosting
+ * two clients) on 127.0.0.1 with mutual TLS, as a user runs them (in this JVM, each on its own
+ * thread), against {@code simulate} on the same config: the same metrics and the same adapter, byte
+ * for byte.
+ */
+@Timeout(600)
+class DeployCliTest {
+
+  @TempDir Path tmp;
+
+  private Path config() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
+    Path data = tmp.resolve("data.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
+    for (int i = 0; i < 96; i++) {
+      lines.add(
+          "{\"text\": \""
+              + topics[i % 4]
+              + " number "
+              + i
+              + "\", \"label\": \"t"
+              + (i % 4)
+              + "\"}");
+    }
+    Files.write(data, lines);
+    Path config = tmp.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 9
+        rounds = 2
+        clients = 3
+        clients_per_round = 2
+
+        [data]
+        file = "%s"
+        partition = "dirichlet:0.5"
+        max_eval = 24
+
+        [model]
+        name = "%s"
+
+        [adapter]
+        rank = 4
+        targets = ["query", "value"]
+
+        [client]
+        local_steps = 2
+        batch_size = 8
+        learning_rate = 5e-3
+        """
+            .formatted(
+                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+    return config;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void serverAndClientsOverMutualTlsEndLikeTheSimulation() throws Exception {
+    Path config = config();
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c =
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
+    assertEquals(0, c.code(), c.err());
+
+    String address = "127.0.0.1:" + freePort();
+    Path deployed = tmp.resolve("deployed");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Future<CliRun.Result> server =
+          pool.submit(
+              () ->
+                  CliRun.run(
+                      "server",
+                      config.toString(),
+                      "--out",
+                      deployed.toString(),
+                      "--listen",
+                      address,
+                      "--certs",
+                      certs.toString(),
+                      "--wait-seconds",
+                      "300"));
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      // client-0 alone, client-1 and client-2 hosted by one process
+      for (String id : List.of("client-0", "client-1,client-2")) {
+        clients.add(
+            pool.submit(
+                () ->
+                    CliRun.run(
+                        "client",
+                        config.toString(),
+                        "--server",
+                        address,
+                        "--id",
+                        id,
+                        "--certs",
+                        certs.toString(),
+                        "--state",
+                        tmp.resolve("state").toString())));
+      }
+      CliRun.Result s = server.get(9, TimeUnit.MINUTES);
+      assertEquals(0, s.code(), s.err());
+      assertTrue(s.err().contains("mutual TLS"), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result r = f.get(1, TimeUnit.MINUTES);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("the run completed 2 rounds"), r.out());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(deployed.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
+    }
+  }
+
+  /**
+   * A client process killed with SIGKILL while it trains in round 2 is a failed client of that
+   * round; restarted with the same state folder it rejoins (the server waits for it after each
+   * round) and the run completes. Done twice, the two runs end with the same adapter.
+   */
+  @Test
+  @Tag("slow")
+  void aClientKilledMidRoundRejoinsAndTheResultIsDeterministic() throws Exception {
+    Path config = config();
+    Path certs = tmp.resolve("certs");
+    assertEquals(
+        0,
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
+            .code());
+    Path first = killRun(config, certs, "one");
+    Path second = killRun(config, certs, "two");
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(first.resolve(f)), Files.readAllBytes(second.resolve(f)), f);
+    }
+  }
+
+  private Path killRun(Path config, Path certs, String name) throws Exception {
+    String address = "127.0.0.1:" + freePort();
+    Path out = tmp.resolve("killed-" + name);
+    String[] settings = {"--set", "rounds=3", "--set", "clients_per_round=3"};
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<String> serverArgs =
+          new ArrayList<>(
+              List.of(
+                  "server",
+                  config.toString(),
+                  "--out",
+                  out.toString(),
+                  "--listen",
+                  address,
+                  "--certs",
+                  certs.toString(),
+                  "--rejoin-wait-seconds",
+                  "300"));
+      serverArgs.addAll(List.of(settings));
+      Future<CliRun.Result> server =
+          pool.submit(() -> CliRun.run(serverArgs.toArray(new String[0])));
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      for (String id : List.of("client-0", "client-2")) {
+        clients.add(
+            pool.submit(() -> CliRun.run(clientArgs(config, certs, address, id, name, settings))));
+      }
+      // client-1 in its own process, held when round 2's training starts, then killed there
+      String point = "client-fit-round-2";
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Dai.djl.offline=true",
+                  "-D" + PausePoint.PROPERTY + "=" + point,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "org.fedpeft.cli.Main"));
+      command.addAll(List.of(clientArgs(config, certs, address, "client-1", name, settings)));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+      pb.redirectErrorStream(true);
+      Process p = pb.start();
+      StringBuilder log = new StringBuilder();
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        boolean paused = false;
+        String line;
+        while (!paused && (line = r.readLine()) != null) {
+          log.append(line).append('\n');
+          paused = line.contains(PausePoint.message(point));
+        }
+        assertTrue(paused, "client-1 never reached " + point + ":\n" + log);
+        p.destroyForcibly(); // SIGKILL on Linux
+        p.waitFor();
+      }
+      // restarted with the same state folder
+      clients.add(
+          pool.submit(
+              () -> CliRun.run(clientArgs(config, certs, address, "client-1", name, settings))));
+      CliRun.Result s = server.get(9, TimeUnit.MINUTES);
+      assertEquals(0, s.code(), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result r = f.get(1, TimeUnit.MINUTES);
+        assertEquals(0, r.code(), r.err());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(3, metrics.size());
+    JsonObject round2 = JsonParser.parseString(metrics.get(1)).getAsJsonObject();
+    assertEquals(2, round2.get("accepted").getAsInt(), metrics.get(1));
+    String reason =
+        round2.getAsJsonArray("failures").get(0).getAsJsonObject().get("reason").getAsString();
+    assertTrue(
+        reason.startsWith("fit threw NodeUnavailableException: node client-1 was lost before it"),
+        reason);
+    JsonObject round3 = JsonParser.parseString(metrics.get(2)).getAsJsonObject();
+    assertEquals(3, round3.get("accepted").getAsInt(), metrics.get(2));
+    return out;
+  }
+
+  /**
+   * The server process killed with SIGKILL after round 2 is aggregated but before it is
+   * checkpointed; {@code server --resume} continues from round 1's checkpoint, the running clients
+   * reconnect by themselves, and the run ends with the simulation's adapter, byte for byte.
+   */
+  @Test
+  @Tag("slow")
+  void aKilledServerResumesAndTheClientsReconnect() throws Exception {
+    Path config = config();
+    String[] settings = {"--set", "rounds=3"};
+    Path simulated = tmp.resolve("simulated-3");
+    List<String> simArgs =
+        new ArrayList<>(List.of("simulate", config.toString(), "--out", simulated.toString()));
+    simArgs.addAll(List.of(settings));
+    assertEquals(0, CliRun.run(simArgs.toArray(new String[0])).code());
+    Path certs = tmp.resolve("certs");
+    assertEquals(
+        0,
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
+            .code());
+    String address = "127.0.0.1:" + freePort();
+    Path out = tmp.resolve("resumed");
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      String point = "round-2-before-checkpoint";
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Dai.djl.offline=true",
+                  "-D" + PausePoint.PROPERTY + "=" + point,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  "org.fedpeft.cli.Main",
+                  "server",
+                  config.toString(),
+                  "--out",
+                  out.toString(),
+                  "--listen",
+                  address,
+                  "--certs",
+                  certs.toString()));
+      command.addAll(List.of(settings));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+      pb.redirectErrorStream(true);
+      Process p = pb.start();
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      for (String id : List.of("client-0", "client-1", "client-2")) {
+        clients.add(
+            pool.submit(
+                () -> CliRun.run(clientArgs(config, certs, address, id, "resume", settings))));
+      }
+      StringBuilder log = new StringBuilder();
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        boolean paused = false;
+        String line;
+        while (!paused && (line = r.readLine()) != null) {
+          log.append(line).append('\n');
+          paused = line.contains(PausePoint.message(point));
+        }
+        assertTrue(paused, "the server never reached " + point + ":\n" + log);
+        p.destroyForcibly(); // SIGKILL on Linux
+        p.waitFor();
+      }
+      CliRun.Result s =
+          CliRun.run(
+              "server",
+              "--resume",
+              out.toString(),
+              "--listen",
+              address,
+              "--certs",
+              certs.toString());
+      assertEquals(0, s.code(), s.err());
+      assertTrue(s.err().contains("resuming " + out + " after round 1"), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result r = f.get(2, TimeUnit.MINUTES);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("the run completed 3 rounds"), r.out());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(out.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(out.resolve(f)), f);
+    }
+  }
+
+  private String[] clientArgs(
+      Path config, Path certs, String address, String id, String run, String[] settings) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "client",
+                config.toString(),
+                "--server",
+                address,
+                "--id",
+                id,
+                "--certs",
+                certs.toString(),
+                "--state",
+                tmp.resolve("state-" + run + "-" + id).toString()));
+    a.addAll(List.of(settings));
+    return a.toArray(new String[0]);
+  }
+}

@@ -1,0 +1,350 @@
+package org.fedpeft.grpc;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+
+/**
+ * Writes a small public-key infrastructure for a quick start with mutual TLS (what {@code fedpeft
+ * certs} runs): a certificate authority, a server certificate for the given host names and IP
+ * addresses, and one client certificate per node name (the common name is the node's identity on
+ * the server). Keys are ECDSA P-256, signatures SHA-256 with ECDSA, certificates X.509 v3 in PEM,
+ * private keys unencrypted PKCS#8 PEM readable by the owner only (where the file system has POSIX
+ * permissions).
+ *
+ * <p>Files in the folder: {@value #CA_CERT}, {@value #CA_KEY}, {@value #SERVER_CERT}, {@value
+ * #SERVER_KEY}, {@code client-NAME.crt} and {@code client-NAME.key}. Existing files are never
+ * overwritten: a folder that already holds a CA gets new certificates signed by that CA (so clients
+ * can be added later), and a certificate that exists is kept.
+ *
+ * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
+ * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
+ * or {@code clientAuth}, subject and authority key identifiers, and the server's subject
+ * alternative names (DNS names and IP addresses), which clients check against the address they
+ * dial.
+ */
+public final class CertificateGenerator {
+
+  /** The CA certificate. */
+  public static final String CA_CERT = "ca.crt";
+
+  /** The CA's private key (keep it off the nodes). */
+  public static final String CA_KEY = "ca.key";
+
+  /** The server certificate. */
+  public static final String SERVER_CERT = "server.crt";
+
+  /** The server's private key. */
+  public static final String SERVER_KEY = "server.key";
+
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final Pattern DNS =
+      Pattern.compile(
+          "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
+
+  /** What {@link #write} did. */
+  public record Result(List<Path> written, List<Path> kept) {}
+
+  private final Duration validity;
+  private final SecureRandom random = new SecureRandom();
+
+  /**
+   * @param validity how long the new certificates are valid, from one hour ago (clock skew)
+   */
+  public CertificateGenerator(Duration validity) {
+    Objects.requireNonNull(validity, "validity");
+    if (validity.isNegative() || validity.isZero()) {
+      throw new IllegalArgumentException("validity must be positive, got " + validity);
+    }
+    this.validity = validity;
+  }
+
+  /** The client certificate's file name. */
+  public static String clientCertName(String node) {
+    return "client-" + node + ".crt";
+  }
+
+  /** The client key's file name. */
+  public static String clientKeyName(String node) {
+    return "client-" + node + ".key";
+  }
+
+  /**
+   * Writes the missing files.
+   *
+   * @param dir the folder (created if missing)
+   * @param serverNames the DNS names and IP addresses the server is reached at, at least one
+   * @param clients node names, distinct (see {@link FederationServer#NODE_NAME})
+   * @throws IllegalArgumentException naming a bad server name or node name
+   */
+  public Result write(Path dir, List<String> serverNames, List<String> clients)
+      throws IOException, GeneralSecurityException {
+    if (serverNames.isEmpty()) {
+      throw new IllegalArgumentException("at least one server name or address is required");
+    }
+    for (String s : serverNames) {
+      if (!isIp(s) && !DNS.matcher(s).matches()) {
+        throw new IllegalArgumentException(
+            "server name '" + s + "' is neither an IP address nor a DNS name");
+      }
+    }
+    if (new LinkedHashSet<>(clients).size() != clients.size()) {
+      throw new IllegalArgumentException("client names repeat: " + clients);
+    }
+    for (String c : clients) {
+      if (!FederationServer.NODE_NAME.matcher(c).matches()) {
+        throw new IllegalArgumentException(
+            "client name '" + c + "' is not 1-128 letters, digits, '.', '_' or '-'");
+      }
+    }
+    Files.createDirectories(dir);
+    List<Path> written = new ArrayList<>();
+    List<Path> kept = new ArrayList<>();
+    Path caCert = dir.resolve(CA_CERT);
+    Path caKey = dir.resolve(CA_KEY);
+    X509Certificate ca;
+    PrivateKey caPrivate;
+    if (Files.exists(caCert) || Files.exists(caKey)) {
+      if (!Files.exists(caCert) || !Files.exists(caKey)) {
+        throw new IllegalArgumentException(
+            dir + " holds only one of " + CA_CERT + " and " + CA_KEY + "; both or neither");
+      }
+      ca = readCertificate(caCert);
+      caPrivate = readPrivateKey(caKey);
+      kept.add(caCert);
+      kept.add(caKey);
+    } else {
+      KeyPair pair = newKeyPair();
+      X500Name name = name("fedpeft CA");
+      X509v3CertificateBuilder b = builder(name, name, pair.getPublic());
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      b.addExtension(
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+      ca = sign(b, pair.getPrivate());
+      caPrivate = pair.getPrivate();
+      writeNew(caKey, pem(new JcaPKCS8Generator(caPrivate, null).generate()), true);
+      writeNew(caCert, pem(ca), false);
+      written.add(caCert);
+      written.add(caKey);
+    }
+    issue(
+        dir.resolve(SERVER_CERT),
+        dir.resolve(SERVER_KEY),
+        "fedpeft server",
+        ca,
+        caPrivate,
+        KeyPurposeId.id_kp_serverAuth,
+        serverNames,
+        written,
+        kept);
+    for (String c : clients) {
+      issue(
+          dir.resolve(clientCertName(c)),
+          dir.resolve(clientKeyName(c)),
+          c,
+          ca,
+          caPrivate,
+          KeyPurposeId.id_kp_clientAuth,
+          List.of(),
+          written,
+          kept);
+    }
+    return new Result(List.copyOf(written), List.copyOf(kept));
+  }
+
+  private void issue(
+      Path certFile,
+      Path keyFile,
+      String commonName,
+      X509Certificate ca,
+      PrivateKey caKey,
+      KeyPurposeId purpose,
+      List<String> altNames,
+      List<Path> written,
+      List<Path> kept)
+      throws IOException, GeneralSecurityException {
+    if (Files.exists(certFile) || Files.exists(keyFile)) {
+      if (!Files.exists(certFile) || !Files.exists(keyFile)) {
+        throw new IllegalArgumentException(
+            "only one of " + certFile + " and " + keyFile + " exists; remove it or add the other");
+      }
+      kept.add(certFile);
+      kept.add(keyFile);
+      return;
+    }
+    KeyPair pair = newKeyPair();
+    X500Name issuer = X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
+    X509v3CertificateBuilder b = builder(issuer, name(commonName), pair.getPublic());
+    JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+    b.addExtension(
+        Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+    b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
+    if (!altNames.isEmpty()) {
+      GeneralName[] names = new GeneralName[altNames.size()];
+      for (int i = 0; i < names.length; i++) {
+        String n = altNames.get(i);
+        names[i] = new GeneralName(isIp(n) ? GeneralName.iPAddress : GeneralName.dNSName, n);
+      }
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+    }
+    X509Certificate cert = sign(b, caKey);
+    writeNew(keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()), true);
+    writeNew(certFile, pem(cert), false);
+    written.add(certFile);
+    written.add(keyFile);
+  }
+
+  private static boolean isIp(String s) {
+    return IPV4.matcher(s).matches() || s.contains(":");
+  }
+
+  private static X500Name name(String commonName) {
+    return new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.O, "fedpeft")
+        .addRDN(BCStyle.CN, commonName)
+        .build();
+  }
+
+  private X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, PublicKey key) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(
+        issuer,
+        new BigInteger(127, random).add(BigInteger.ONE),
+        Date.from(now.minus(Duration.ofHours(1))),
+        Date.from(now.plus(validity)),
+        subject,
+        key);
+  }
+
+  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
+      throws GeneralSecurityException {
+    try {
+      ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(key);
+      return new JcaX509CertificateConverter().getCertificate(b.build(signer));
+    } catch (OperatorCreationException e) {
+      throw new GeneralSecurityException("cannot sign a certificate: " + e.getMessage(), e);
+    }
+  }
+
+  private KeyPair newKeyPair() throws GeneralSecurityException {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"), random);
+    return g.generateKeyPair();
+  }
+
+  private static String pem(Object object) throws IOException {
+    StringWriter text = new StringWriter();
+    try (JcaPEMWriter w = new JcaPEMWriter(text)) {
+      if (object instanceof PemObject p) {
+        w.writeObject(p);
+      } else {
+        w.writeObject(object);
+      }
+    }
+    return text.toString();
+  }
+
+  /** Writes a file that must not exist yet, through a temporary file; secret ones owner-only. */
+  private static void writeNew(Path file, String text, boolean secret) throws IOException {
+    if (Files.exists(file)) {
+      throw new FileAlreadyExistsException(file.toString(), null, "will not overwrite it");
+    }
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    boolean posix = tmp.getFileSystem().supportedFileAttributeViews().contains("posix");
+    if (posix) {
+      Files.createFile(
+          tmp,
+          PosixFilePermissions.asFileAttribute(
+              PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")));
+    }
+    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.US_ASCII)) {
+      w.write(text);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Reads the first certificate of a PEM file. */
+  public static X509Certificate readCertificate(Path file) throws IOException {
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser p = new PEMParser(r)) {
+      Object o = p.readObject();
+      if (!(o instanceof X509CertificateHolder h)) {
+        throw new IllegalArgumentException(file + " does not start with a PEM certificate");
+      }
+      return new JcaX509CertificateConverter().getCertificate(h);
+    } catch (CertIOException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(file + " holds an unreadable certificate: " + e, e);
+    }
+  }
+
+  /** Reads an unencrypted PKCS#8 private key from a PEM file. */
+  public static PrivateKey readPrivateKey(Path file) throws IOException {
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser p = new PEMParser(r)) {
+      Object o = p.readObject();
+      if (!(o instanceof PrivateKeyInfo info)) {
+        throw new IllegalArgumentException(
+            file + " does not hold an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY)");
+      }
+      return new JcaPEMKeyConverter().getPrivateKey(info);
+    }
+  }
+}

@@ -1,0 +1,520 @@
+package org.fedpeft.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.ClientDeclinedException;
+import org.fedpeft.federation.ClientUpdate;
+import org.fedpeft.federation.EvaluateInstructions;
+import org.fedpeft.federation.EvaluateResult;
+import org.fedpeft.federation.FitInstructions;
+
+/**
+ * A client node: keeps a stream open to a {@link FederationServer}, receives fit and evaluate
+ * instructions as bytes, runs them on a local {@link ClientApp} one at a time, and sends the reply
+ * (or the failure, or the refusal of a declining client) back under the request's run id, round and
+ * request id. The local client sees exactly what the simulation hands it: the decoded {@link
+ * FitInstructions} or {@link EvaluateInstructions}.
+ *
+ * <p>Reconnection: when the stream cannot be opened or ends (server restart, network failure,
+ * refusal), the node opens a new one after a backoff delay that grows with each consecutive failure
+ * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
+ * good only when closed, or when the server ends its stream because another process connected under
+ * the same identity (two processes must not take turns as one node). Work in progress for a lost
+ * stream is interrupted: its reply could not be delivered, and the server has already counted the
+ * node as failed for that request. A request the server cancels (its round timed out) is
+ * interrupted too.
+ *
+ * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
+ * belongs to the caller, who shuts it down after {@link #close()}.
+ */
+public final class ClientNode implements AutoCloseable {
+
+  /**
+   * Delays between connection attempts: the n-th consecutive failure waits {@code min(max, initial
+   * * multiplier^(n-1))}.
+   *
+   * @param initial the first delay, positive
+   * @param max the longest delay, at least {@code initial}
+   * @param multiplier the growth per failure, at least 1
+   */
+  public record Backoff(Duration initial, Duration max, double multiplier) {
+
+    /** Validates the fields. */
+    public Backoff {
+      Objects.requireNonNull(initial, "initial");
+      Objects.requireNonNull(max, "max");
+      if (initial.isNegative() || initial.isZero()) {
+        throw new IllegalArgumentException("initial backoff must be positive, got " + initial);
+      }
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException(
+            "max backoff " + max + " is shorter than the initial " + initial);
+      }
+      if (!(multiplier >= 1)) {
+        throw new IllegalArgumentException(
+            "backoff multiplier must be at least 1, got " + multiplier);
+      }
+    }
+
+    /** 0.5 s, doubling, at most 30 s. */
+    public static Backoff defaults() {
+      return new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), 2);
+    }
+
+    /** The delay after {@code failures} consecutive failures (at least 1). */
+    public Duration delay(int failures) {
+      double millis = initial.toMillis() * Math.pow(multiplier, Math.max(0, failures - 1));
+      return millis >= max.toMillis() ? max : Duration.ofMillis((long) millis);
+    }
+  }
+
+  /**
+   * Node settings.
+   *
+   * @param name the name this node claims in HELLO; with TLS the server checks it against the
+   *     certificate's common name, insecure servers take it as the identity
+   * @param maxMessageBytes the largest request accepted, in bytes
+   * @param backoff delays between connection attempts
+   * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
+   */
+  public record Options(
+      String name, long maxMessageBytes, Backoff backoff, Consumer<TransportEvent> listener) {
+
+    /** Validates the fields. */
+    public Options {
+      Objects.requireNonNull(name, "name");
+      if (!FederationServer.NODE_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "node name '" + name + "' is not 1-128 letters, digits, '.', '_' or '-'");
+      }
+      if (maxMessageBytes < 1) {
+        throw new IllegalArgumentException(
+            "the message size limit must be positive, got " + maxMessageBytes);
+      }
+      Objects.requireNonNull(backoff, "backoff");
+      Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Requests up to 256 MiB, default backoff, no listener. */
+    public static Options defaults(String name) {
+      return new Options(name, 256L << 20, Backoff.defaults(), e -> {});
+    }
+
+    /** A copy with another size limit. */
+    public Options withMaxMessageBytes(long bytes) {
+      return new Options(name, bytes, backoff, listener);
+    }
+
+    /** A copy with another backoff. */
+    public Options withBackoff(Backoff b) {
+      return new Options(name, maxMessageBytes, b, listener);
+    }
+
+    /** A copy with another listener. */
+    public Options withListener(Consumer<TransportEvent> l) {
+      return new Options(name, maxMessageBytes, backoff, l);
+    }
+  }
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final Channel channel;
+  private final ClientApp app;
+  private final Options options;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService worker;
+  private final Object lock = new Object();
+  private Stream current;
+  private int failures;
+  private boolean started;
+  private boolean closed;
+  private volatile String finishedReason;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /**
+   * @param channel a channel to the server
+   * @param app the local client
+   * @param options settings
+   */
+  public ClientNode(Channel channel, ClientApp app, Options options) {
+    this.channel = Objects.requireNonNull(channel, "channel");
+    this.app = Objects.requireNonNull(app, "app");
+    this.options = Objects.requireNonNull(options, "options");
+    int n = THREADS.incrementAndGet();
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> daemon(r, "fedpeft-node-" + options.name() + "-connect-" + n));
+    this.worker =
+        Executors.newSingleThreadExecutor(
+            r -> daemon(r, "fedpeft-node-" + options.name() + "-work-" + n));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Opens the first stream; later ones open by themselves. */
+  public void start() {
+    synchronized (lock) {
+      if (started) {
+        throw new IllegalStateException("node " + options.name() + " already started");
+      }
+      started = true;
+    }
+    scheduler.execute(this::connect);
+  }
+
+  /**
+   * Waits until the server says the run is over ({@link FederationServer#finish}) or the node is
+   * closed.
+   *
+   * @return the server's reason if it finished the run, or null if the node was closed
+   */
+  public String awaitFinished() throws InterruptedException {
+    stopped.await();
+    return finishedReason;
+  }
+
+  /** Whether the server has welcomed this node on the current stream. */
+  public boolean isConnected() {
+    synchronized (lock) {
+      return current != null && current.welcomed;
+    }
+  }
+
+  /**
+   * Stops: no more connection attempts, the current stream is cancelled (the server counts the node
+   * as lost), work in progress is interrupted.
+   */
+  @Override
+  public void close() {
+    Stream s;
+    synchronized (lock) {
+      closed = true;
+      s = current;
+      current = null;
+    }
+    scheduler.shutdownNow();
+    stopped.countDown();
+    if (s != null) {
+      s.cancel("node " + options.name() + " is shutting down");
+    }
+    worker.shutdownNow();
+  }
+
+  private void emit(TransportEvent.Kind kind, long request, int round, String detail) {
+    options.listener().accept(new TransportEvent(kind, options.name(), request, round, detail));
+  }
+
+  private void connect() {
+    Stream s = new Stream();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      current = s;
+    }
+    try {
+      ClientCalls.asyncBidiStreamingCall(
+          channel.newCall(FederationProtocol.CONNECT, CallOptions.DEFAULT), s);
+      s.sender.sendControl(
+          Frame.control(Frame.Type.HELLO, "", 0, 0, Frame.Phase.NONE, options.name()));
+    } catch (RuntimeException e) {
+      s.ended("the stream could not be opened: " + e, null);
+    }
+  }
+
+  /** Schedules the next attempt after a failure or a lost stream. */
+  private void reconnectLater(Stream s) {
+    Duration delay;
+    synchronized (lock) {
+      if (closed || current != s) {
+        return;
+      }
+      current = null;
+      failures++;
+      delay = options.backoff().delay(failures);
+    }
+    try {
+      scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile
+    }
+  }
+
+  // ------------------------------------------------------------------ one stream
+
+  private final class Stream implements ClientResponseObserver<Frame, Frame> {
+
+    private FrameSender sender;
+    private ClientCallStreamObserver<Frame> call;
+    private volatile boolean welcomed;
+    private volatile String runId = "";
+    private final Map<Long, MessageAssembler> assembling = new HashMap<>();
+    private final Map<Long, Future<?>> work = new ConcurrentHashMap<>();
+    private boolean over;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<Frame> requestStream) {
+      call = requestStream;
+      sender = new FrameSender(requestStream);
+      requestStream.setOnReadyHandler(sender::signalReady);
+    }
+
+    void cancel(String reason) {
+      if (call != null) {
+        call.cancel(reason, null);
+      }
+      ended(reason, null);
+    }
+
+    @Override
+    public void onNext(Frame f) {
+      switch (f.type()) {
+        case WELCOME -> {
+          runId = f.runId();
+          synchronized (lock) {
+            failures = 0;
+          }
+          welcomed = true;
+          emit(
+              TransportEvent.Kind.CONNECTED,
+              0,
+              0,
+              "welcomed as '" + f.text() + "' to run " + f.runId());
+        }
+        case REQUEST -> request(f);
+        case CANCEL -> {
+          assembling.remove(f.requestId());
+          Future<?> job = work.remove(f.requestId());
+          if (job != null) {
+            job.cancel(true);
+          }
+          emit(TransportEvent.Kind.CANCELLED, f.requestId(), f.round(), f.text());
+        }
+        case DONE -> {
+          synchronized (lock) {
+            closed = true;
+          }
+          finishedReason = f.text();
+          emit(TransportEvent.Kind.FINISHED, 0, 0, "the server finished the run: " + f.text());
+          stopped.countDown();
+        }
+        case NOTICE ->
+            emit(
+                TransportEvent.Kind.REJECTED,
+                f.requestId(),
+                f.round(),
+                "the server rejected: " + f.text());
+        default ->
+            emit(
+                TransportEvent.Kind.REJECTED,
+                f.requestId(),
+                f.round(),
+                "ignored a " + f.type() + " frame, which a server never sends");
+      }
+    }
+
+    private void request(Frame f) {
+      String what = "the " + f.phase() + " request " + f.requestId() + " of round " + f.round();
+      if (!welcomed || !f.runId().equals(runId)) {
+        fail(
+            f,
+            what
+                + " is tagged with run '"
+                + f.runId()
+                + "', not the run '"
+                + runId
+                + "' this node was welcomed to");
+        return;
+      }
+      if (f.phase() == Frame.Phase.NONE) {
+        fail(f, what + " names no phase");
+        return;
+      }
+      MessageAssembler a = assembling.get(f.requestId());
+      try {
+        if (a == null) {
+          if (f.offset() != 0) {
+            return; // the rest of a request already refused
+          }
+          a = MessageAssembler.start(f, options.maxMessageBytes(), what);
+          assembling.put(f.requestId(), a);
+        }
+        if (!a.add(f, what)) {
+          return;
+        }
+      } catch (MessageRejectedException e) {
+        assembling.remove(f.requestId());
+        fail(f, e.getMessage());
+        return;
+      }
+      assembling.remove(f.requestId());
+      byte[] message = a.message();
+      long id = f.requestId();
+      Frame.Phase phase = f.phase();
+      int round = f.round();
+      FutureTask<Void> job = new FutureTask<>(() -> run(phase, id, round, message), null);
+      work.put(id, job); // before it can run: run() answers only while it is listed
+      try {
+        worker.execute(job);
+      } catch (RejectedExecutionException e) {
+        work.remove(id); // the node is shutting down
+      }
+    }
+
+    private void fail(Frame f, String reason) {
+      emit(TransportEvent.Kind.REJECTED, f.requestId(), f.round(), reason);
+      sender.sendControl(
+          Frame.control(Frame.Type.FAILED, runId, f.requestId(), f.round(), f.phase(), reason));
+    }
+
+    /** Runs one request on the worker thread and answers it. */
+    private void run(Frame.Phase phase, long id, int round, byte[] message) {
+      try {
+        byte[] reply;
+        if (phase == Frame.Phase.FIT) {
+          FitInstructions ins =
+              FitInstructions.fromBytes(message, "fit request " + id + " of round " + round);
+          ClientUpdate u = app.fit(ins);
+          if (u == null) {
+            throw new IllegalStateException("fit returned no update");
+          }
+          reply = u.toBytes();
+        } else {
+          EvaluateInstructions ins =
+              EvaluateInstructions.fromBytes(
+                  message, "evaluate request " + id + " of round " + round);
+          EvaluateResult r = app.evaluate(ins);
+          if (r == null) {
+            throw new IllegalStateException("evaluate returned no result");
+          }
+          reply = r.toBytes();
+        }
+        if (work.remove(id) == null) {
+          return; // cancelled meanwhile: the server no longer waits
+        }
+        sender.sendMessage(Frame.Type.REPLY, runId, id, round, phase, reply);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (NodeUnavailableException e) {
+        // the stream ended while sending; the server counts the request as failed
+      } catch (ClientDeclinedException e) {
+        answer(Frame.Type.DECLINED, phase, id, round, String.valueOf(e.getMessage()));
+      } catch (Exception e) {
+        if (Thread.currentThread().isInterrupted()) {
+          return; // cancelled: whatever the client threw on the way out is not news
+        }
+        String m = e.getMessage();
+        answer(
+            Frame.Type.FAILED,
+            phase,
+            id,
+            round,
+            e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
+      } finally {
+        work.remove(id);
+      }
+    }
+
+    private void answer(Frame.Type type, Frame.Phase phase, long id, int round, String reason) {
+      if (work.remove(id) != null) {
+        sender.sendControl(Frame.control(type, runId, id, round, phase, reason));
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended("the stream failed: " + FederationServer.describe(Status.fromThrowable(t)), t);
+    }
+
+    @Override
+    public void onCompleted() {
+      ended("the server closed the stream", null);
+    }
+
+    void ended(String reason, Throwable t) {
+      synchronized (this) {
+        if (over) {
+          return;
+        }
+        over = true;
+      }
+      if (sender != null) {
+        sender.close(reason);
+      }
+      for (Future<?> job : work.values()) {
+        job.cancel(true);
+      }
+      work.clear();
+      Status status = t == null ? null : Status.fromThrowable(t);
+      if (status != null
+          && status.getCode() == Status.Code.ABORTED
+          && FederationServer.REPLACED.formatted(options.name()).equals(status.getDescription())) {
+        // Another process opened a stream under this node's identity: reconnecting would take it
+        // back and start a tug of war, so this node stops.
+        synchronized (lock) {
+          closed = true;
+        }
+        emit(
+            TransportEvent.Kind.DISCONNECTED,
+            0,
+            0,
+            reason + "; not reconnecting: another process holds identity '" + options.name() + "'");
+        return;
+      }
+      if (welcomed) {
+        emit(TransportEvent.Kind.DISCONNECTED, 0, 0, reason);
+      } else {
+        Status.Code code = status == null ? null : status.getCode();
+        boolean refused =
+            code == Status.Code.UNAUTHENTICATED
+                || code == Status.Code.PERMISSION_DENIED
+                || code == Status.Code.INVALID_ARGUMENT;
+        emit(
+            refused ? TransportEvent.Kind.REFUSED : TransportEvent.Kind.CONNECT_FAILED,
+            0,
+            0,
+            reason + causes(t));
+      }
+      reconnectLater(this);
+    }
+  }
+
+  /** The chain of causes of a failure, which for TLS problems says what was wrong. */
+  private static String causes(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    Throwable c = t == null ? null : t.getCause();
+    int depth = 0;
+    while (c != null && depth++ < 5) {
+      b.append("; caused by ").append(c.getClass().getSimpleName());
+      if (c.getMessage() != null) {
+        b.append(": ").append(c.getMessage());
+      }
+      c = c.getCause();
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,813 @@
+package org.fedpeft.grpc;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.ClientDeclinedException;
+import org.fedpeft.federation.ClientUpdate;
+import org.fedpeft.federation.EvaluateInstructions;
+import org.fedpeft.federation.EvaluateResult;
+import org.fedpeft.federation.FederatedRound;
+import org.fedpeft.federation.FitInstructions;
+
+/**
+ * The server side of federation over gRPC: client nodes connect to it, and each connected node is
+ * offered to the round driver as a {@link ClientApp} ({@link #clientApp(String)}) whose {@code fit}
+ * and {@code evaluate} send the instruction bytes to the node and wait for its reply. The server
+ * therefore runs the same {@link FederatedRound} as the simulation, with the same strategy,
+ * sampling, timeouts and validation; this class only carries bytes and checks where they come from.
+ *
+ * <p>Protocol (one bidirectional stream per node, {@link FederationProtocol#CONNECT}): the node
+ * sends HELLO; the server establishes the node's identity (from the common name of its TLS client
+ * certificate, or, only with {@link Options#insecure()}, from the name in HELLO), refuses it if it
+ * is outside the population, and answers WELCOME with the identity and the run id. A request is a
+ * fit or evaluate instruction message tagged with the run id, the round and a request id unique in
+ * this server, sent in chunks; the node replies with its update or result in chunks under the same
+ * tags, or with FAILED/DECLINED and a reason. A node that connects again replaces its previous
+ * stream.
+ *
+ * <p>What is rejected, each with a reason that becomes the {@link
+ * org.fedpeft.federation.ClientFailure} reason of the node's request in flight (the driver reports
+ * it as a {@code fit threw MessageRejectedException: ...} error) and a {@link TransportEvent}:
+ *
+ * <ul>
+ *   <li>a reply tagged with another run id, another round or another phase than its request;
+ *   <li>a duplicate reply (to a request already answered) and a reply to a request never sent to
+ *       this node on this stream (a replay from another stream or a forgery);
+ *   <li>a reply larger than {@link Options#maxMessageBytes()} (refused at its first chunk, before
+ *       any memory is taken) and chunks that do not continue the message.
+ * </ul>
+ *
+ * A late reply to a request the driver gave up (timeout) is dropped with an event only. A node
+ * whose stream ends fails its requests in flight with {@link NodeUnavailableException}; a request
+ * for a node that is not connected fails at once the same way. Every accepted reply still goes
+ * through the strategy's validation in the driver (names, shapes, finite values).
+ *
+ * <p>Serve it with {@link #service()} on any gRPC server: {@link Transport#startServer} for TCP
+ * with mutual TLS, or an in-process server in tests. At the end of a run, {@link #finish} tells the
+ * nodes so; {@link #close} ends their streams without saying so, and they keep reconnecting.
+ */
+public final class FederationServer implements AutoCloseable {
+
+  /** What node names may be: letters, digits, '.', '_' and '-', 1 to 128 characters. */
+  public static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  /**
+   * Server settings.
+   *
+   * @param runId tags every request; a reply must carry it back
+   * @param maxMessageBytes the largest reply accepted, in bytes
+   * @param insecure whether a node's identity is the name it claims (plaintext deployments and
+   *     in-process tests) instead of its certificate's common name
+   * @param population the node identities accepted; empty accepts any
+   * @param listener receives every {@link TransportEvent}; called on gRPC and driver threads, so it
+   *     must be thread-safe and quick
+   */
+  public record Options(
+      String runId,
+      long maxMessageBytes,
+      boolean insecure,
+      Set<String> population,
+      Consumer<TransportEvent> listener) {
+
+    /** Validates and copies. */
+    public Options {
+      Objects.requireNonNull(runId, "runId");
+      if (runId.isEmpty()) {
+        throw new IllegalArgumentException("run id must not be empty");
+      }
+      if (maxMessageBytes < 1) {
+        throw new IllegalArgumentException(
+            "the message size limit must be positive, got " + maxMessageBytes);
+      }
+      population = Collections.unmodifiableSet(new TreeSet<>(population));
+      Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Secure (identity from certificates), a random run id, replies up to 256 MiB, any node, no
+     * listener.
+     */
+    public static Options defaults() {
+      return new Options(UUID.randomUUID().toString(), 256L << 20, false, Set.of(), e -> {});
+    }
+
+    /** A copy with another run id. */
+    public Options withRunId(String id) {
+      return new Options(id, maxMessageBytes, insecure, population, listener);
+    }
+
+    /** A copy with another size limit. */
+    public Options withMaxMessageBytes(long bytes) {
+      return new Options(runId, bytes, insecure, population, listener);
+    }
+
+    /** A copy that takes identities from HELLO (true) or from certificates (false). */
+    public Options withInsecure(boolean claimedIdentities) {
+      return new Options(runId, maxMessageBytes, claimedIdentities, population, listener);
+    }
+
+    /** A copy accepting only these nodes (empty: any). */
+    public Options withPopulation(Collection<String> nodes) {
+      return new Options(runId, maxMessageBytes, insecure, new TreeSet<>(nodes), listener);
+    }
+
+    /** A copy with another listener. */
+    public Options withListener(Consumer<TransportEvent> l) {
+      return new Options(runId, maxMessageBytes, insecure, population, l);
+    }
+  }
+
+  /**
+   * The description of the status (ABORTED) that ends a node's stream when the same identity opens
+   * a new one; a {@link ClientNode} that receives it stops reconnecting.
+   */
+  static final String REPLACED = "node %s connected again on a new stream";
+
+  /** How many finished request ids a stream remembers to tell duplicates from replays. */
+  private static final int REMEMBERED_REQUESTS = 4096;
+
+  private static final Context.Key<String> CERT_IDENTITY = Context.key("fedpeft.cert-identity");
+  private static final Context.Key<String> CERT_PROBLEM = Context.key("fedpeft.cert-problem");
+
+  private final Options options;
+  private final AtomicLong requestIds = new AtomicLong();
+  private final Object nodesLock = new Object();
+  private final Map<String, Connection> nodes = new HashMap<>();
+  private boolean closed;
+
+  /**
+   * @param options settings
+   */
+  public FederationServer(Options options) {
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /** The settings. */
+  public Options options() {
+    return options;
+  }
+
+  /** The gRPC service to add to a server; it reads node identities from the TLS session. */
+  public ServerServiceDefinition service() {
+    ServerServiceDefinition plain =
+        ServerServiceDefinition.builder(FederationProtocol.SERVICE)
+            .addMethod(
+                FederationProtocol.CONNECT,
+                ServerCalls.asyncBidiStreamingCall(
+                    out ->
+                        new Connection(
+                            (ServerCallStreamObserver<Frame>) out,
+                            CERT_IDENTITY.get(),
+                            CERT_PROBLEM.get())))
+            .build();
+    return ServerInterceptors.intercept(plain, new CertificateIdentity());
+  }
+
+  /**
+   * The round driver's handle on a remote node: {@code fit} and {@code evaluate} send the
+   * instructions to the node connected under {@code nodeId} and return its reply. The node need not
+   * be connected yet; a call while it is not connected fails with {@link NodeUnavailableException}.
+   */
+  public ClientApp clientApp(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    return new ClientApp() {
+      @Override
+      public ClientUpdate fit(FitInstructions ins) throws InterruptedException {
+        requireAddressedTo(ins.clientId(), nodeId);
+        byte[] reply = call(nodeId, Frame.Phase.FIT, ins.round(), ins.toBytes());
+        return ClientUpdate.fromBytes(
+            reply, "update from node " + nodeId + ", round " + ins.round());
+      }
+
+      @Override
+      public EvaluateResult evaluate(EvaluateInstructions ins) throws InterruptedException {
+        requireAddressedTo(ins.clientId(), nodeId);
+        byte[] reply = call(nodeId, Frame.Phase.EVALUATE, ins.round(), ins.toBytes());
+        return EvaluateResult.fromBytes(
+            reply, "evaluation from node " + nodeId + " of round " + ins.round());
+      }
+
+      @Override
+      public String toString() {
+        return "remote node " + nodeId;
+      }
+    };
+  }
+
+  /** A {@link #clientApp} for each id, sorted by id: the population of a round driver. */
+  public Map<String, ClientApp> clientApps(Collection<String> nodeIds) {
+    Map<String, ClientApp> apps = new TreeMap<>();
+    for (String id : nodeIds) {
+      apps.put(id, clientApp(id));
+    }
+    return apps;
+  }
+
+  /** The identities of the nodes connected now, sorted. */
+  public Set<String> connectedNodes() {
+    synchronized (nodesLock) {
+      return Collections.unmodifiableSet(new TreeSet<>(nodes.keySet()));
+    }
+  }
+
+  /**
+   * Waits until at least {@code count} nodes are connected.
+   *
+   * @return whether they are, false if {@code timeout} passed first
+   */
+  public boolean awaitConnected(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (nodesLock) {
+      while (nodes.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        nodesLock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Waits until every node in {@code ids} is connected.
+   *
+   * @return whether they are, false if {@code timeout} passed first
+   */
+  public boolean awaitConnected(Collection<String> ids, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (nodesLock) {
+      while (!nodes.keySet().containsAll(ids)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        nodesLock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Tells every connected node that the run is over (they stop reconnecting), ends their streams
+   * and refuses new ones. Requests in flight fail.
+   *
+   * @param reason what the nodes are told, e.g. {@code "the run completed 20 rounds"}
+   */
+  public void finish(String reason) {
+    List<Connection> all;
+    synchronized (nodesLock) {
+      closed = true;
+      all = new ArrayList<>(nodes.values());
+    }
+    for (Connection c : all) {
+      c.done(reason);
+    }
+    close();
+  }
+
+  /**
+   * Ends every node's stream as a crash would look to them (they keep trying to reconnect);
+   * requests in flight fail. New streams are refused afterwards.
+   */
+  @Override
+  public void close() {
+    List<Connection> all;
+    synchronized (nodesLock) {
+      closed = true;
+      all = new ArrayList<>(nodes.values());
+      nodes.clear();
+      nodesLock.notifyAll();
+    }
+    for (Connection c : all) {
+      c.end(Status.UNAVAILABLE.withDescription("the server is shutting down"));
+    }
+  }
+
+  private static void requireAddressedTo(String clientId, String nodeId) {
+    if (!clientId.equals(nodeId)) {
+      throw new IllegalArgumentException(
+          "instructions for client '" + clientId + "' handed to remote node '" + nodeId + "'");
+    }
+  }
+
+  private byte[] call(String nodeId, Frame.Phase phase, int round, byte[] message)
+      throws InterruptedException {
+    Connection c;
+    synchronized (nodesLock) {
+      c = nodes.get(nodeId);
+    }
+    if (c == null) {
+      throw new NodeUnavailableException("node " + nodeId + " is not connected");
+    }
+    return c.request(phase, round, message);
+  }
+
+  private void emit(TransportEvent.Kind kind, String node, long request, int round, String detail) {
+    options.listener().accept(new TransportEvent(kind, node, request, round, detail));
+  }
+
+  /** A status as its code and description, without the cause's stack trace. */
+  static String describe(Status status) {
+    return status.getCode()
+        + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+  }
+
+  private static String describe(Frame.Phase phase, long requestId, int round) {
+    return (phase == Frame.Phase.FIT ? "fit" : "evaluate")
+        + " request "
+        + requestId
+        + " (round "
+        + round
+        + ")";
+  }
+
+  // ------------------------------------------------------------------ one node's stream
+
+  /** A request waiting for its reply. */
+  private static final class Pending {
+    final long id;
+    final int round;
+    final Frame.Phase phase;
+    final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    MessageAssembler assembler;
+
+    Pending(long id, int round, Frame.Phase phase) {
+      this.id = id;
+      this.round = round;
+      this.phase = phase;
+    }
+
+    String description() {
+      return describe(phase, id, round);
+    }
+  }
+
+  /** How a finished request ended, to judge frames that still arrive for it. */
+  private enum Ended {
+    ANSWERED,
+    GIVEN_UP,
+    REJECTED
+  }
+
+  private record EndedRequest(Ended how, String description) {}
+
+  /** The server's end of one node's stream. */
+  private final class Connection implements StreamObserver<Frame> {
+
+    private final FrameSender sender;
+    private final String certIdentity;
+    private final String certProblem;
+    private final Map<Long, Pending> pending = new HashMap<>();
+    private final Map<Long, EndedRequest> ended =
+        new LinkedHashMap<>() {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<Long, EndedRequest> eldest) {
+            return size() > REMEMBERED_REQUESTS;
+          }
+        };
+    private boolean refused;
+    private String identity;
+    private String closedReason;
+
+    Connection(ServerCallStreamObserver<Frame> out, String certIdentity, String certProblem) {
+      this.sender = new FrameSender(out);
+      this.certIdentity = certIdentity;
+      this.certProblem = certProblem;
+      out.setOnReadyHandler(sender::signalReady);
+      out.setOnCancelHandler(() -> lost("the node's stream was cancelled"));
+    }
+
+    // ---------------------------------------------------------------- requests (driver threads)
+
+    byte[] request(Frame.Phase phase, int round, byte[] message) throws InterruptedException {
+      Pending p;
+      synchronized (this) {
+        if (closedReason != null) {
+          throw new NodeUnavailableException("node " + identity + " is gone: " + closedReason);
+        }
+        p = new Pending(requestIds.incrementAndGet(), round, phase);
+        pending.put(p.id, p);
+      }
+      boolean done = false;
+      try {
+        sender.sendMessage(Frame.Type.REQUEST, options.runId(), p.id, round, phase, message);
+        byte[] reply = p.result.get();
+        done = true;
+        return reply;
+      } catch (ExecutionException e) {
+        done = true;
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(cause);
+      } catch (NodeUnavailableException e) {
+        done = true;
+        finish(p, Ended.REJECTED);
+        throw new NodeUnavailableException(
+            "node "
+                + identity
+                + " disconnected before its "
+                + p.description()
+                + " was sent: "
+                + e.getMessage());
+      } finally {
+        if (!done) {
+          giveUp(p);
+        }
+      }
+    }
+
+    /** The driver stopped waiting (timeout or interrupt): forget the request and tell the node. */
+    private void giveUp(Pending p) {
+      synchronized (this) {
+        if (pending.remove(p.id) == null) {
+          return;
+        }
+        remember(p, Ended.GIVEN_UP);
+      }
+      sender.sendControl(
+          Frame.control(
+              Frame.Type.CANCEL,
+              options.runId(),
+              p.id,
+              p.round,
+              p.phase,
+              "the server stopped waiting for the reply (the round's client timeout)"));
+      emit(
+          TransportEvent.Kind.CANCELLED,
+          identity,
+          p.id,
+          p.round,
+          "gave up waiting for the reply to " + p.description());
+    }
+
+    private void remember(Pending p, Ended how) {
+      ended.put(p.id, new EndedRequest(how, p.description()));
+    }
+
+    private synchronized void finish(Pending p, Ended how) {
+      if (pending.remove(p.id) != null) {
+        remember(p, how);
+      }
+    }
+
+    // ---------------------------------------------------------------- frames from the node
+
+    @Override
+    public void onNext(Frame f) {
+      if (refused) {
+        return;
+      }
+      if (identity == null) {
+        hello(f);
+        return;
+      }
+      switch (f.type()) {
+        case REPLY -> reply(f);
+        case FAILED, DECLINED -> failure(f);
+        default -> {
+          synchronized (this) {
+            violation(f, "a " + f.type() + " frame, which a node never sends", true);
+          }
+        }
+      }
+    }
+
+    private void hello(Frame f) {
+      if (f.type() != Frame.Type.HELLO) {
+        refuse(Status.INVALID_ARGUMENT, "?", "the first frame must be HELLO, got " + f.type() + "");
+        return;
+      }
+      String claimed = f.text();
+      String id;
+      if (options.insecure()) {
+        if (!NODE_NAME.matcher(claimed).matches()) {
+          refuse(
+              Status.INVALID_ARGUMENT,
+              claimed,
+              "the node name '"
+                  + claimed
+                  + "' is not 1-128 letters, digits, '.', '_' or '-' (insecure mode takes the name"
+                  + " the node claims)");
+          return;
+        }
+        id = claimed;
+      } else {
+        if (certIdentity == null) {
+          refuse(
+              Status.UNAUTHENTICATED,
+              claimed.isEmpty() ? "?" : claimed,
+              "no node identity: " + (certProblem == null ? "no certificate" : certProblem));
+          return;
+        }
+        if (!claimed.isEmpty() && !claimed.equals(certIdentity)) {
+          refuse(
+              Status.PERMISSION_DENIED,
+              certIdentity,
+              "the node says it is '"
+                  + claimed
+                  + "' but its certificate names '"
+                  + certIdentity
+                  + "'");
+          return;
+        }
+        id = certIdentity;
+      }
+      if (!options.population().isEmpty() && !options.population().contains(id)) {
+        refuse(
+            Status.PERMISSION_DENIED,
+            id,
+            "node '" + id + "' is not in this federation's population " + options.population());
+        return;
+      }
+      Connection previous;
+      synchronized (nodesLock) {
+        if (closed) {
+          refuse(Status.UNAVAILABLE, id, "the server is shutting down");
+          return;
+        }
+        identity = id;
+        sender.sendControl(
+            Frame.control(Frame.Type.WELCOME, options.runId(), 0, 0, Frame.Phase.NONE, id));
+        previous = nodes.put(id, this);
+        nodesLock.notifyAll();
+      }
+      if (previous != null) {
+        previous.end(Status.ABORTED.withDescription(REPLACED.formatted(id)));
+      }
+      emit(TransportEvent.Kind.CONNECTED, id, 0, 0, "connected, run " + options.runId());
+    }
+
+    private void refuse(Status status, String who, String reason) {
+      refused = true;
+      emit(TransportEvent.Kind.REFUSED, who, 0, 0, reason);
+      sender.fail(status.withDescription(reason).asRuntimeException());
+    }
+
+    private void reply(Frame f) {
+      synchronized (this) {
+        Pending p = pending.get(f.requestId());
+        if (p == null) {
+          stray(f);
+          return;
+        }
+        String what = "the " + p.description() + " reply from node " + identity;
+        String problem = tagProblem(f, p, what);
+        if (problem != null) {
+          reject(p, problem);
+          return;
+        }
+        try {
+          if (p.assembler == null) {
+            p.assembler = MessageAssembler.start(f, options.maxMessageBytes(), what);
+          }
+          if (p.assembler.add(f, what)) {
+            pending.remove(p.id);
+            remember(p, Ended.ANSWERED);
+            p.result.complete(p.assembler.message());
+          }
+        } catch (MessageRejectedException e) {
+          reject(p, e.getMessage());
+        }
+      }
+    }
+
+    private void failure(Frame f) {
+      synchronized (this) {
+        Pending p = pending.get(f.requestId());
+        if (p == null) {
+          stray(f);
+          return;
+        }
+        String problem =
+            tagProblem(f, p, "the " + f.type() + " answer to " + p.description() + " from node");
+        if (problem != null) {
+          reject(p, problem);
+          return;
+        }
+        if (p.assembler != null) {
+          reject(p, "node " + identity + " sent " + f.type() + " in the middle of its reply");
+          return;
+        }
+        pending.remove(p.id);
+        remember(p, Ended.ANSWERED);
+        String reason = "node " + identity + ": " + f.text();
+        p.result.completeExceptionally(
+            f.type() == Frame.Type.DECLINED
+                ? new ClientDeclinedException(reason)
+                : new RemoteClientException(reason));
+      }
+    }
+
+    /** Checks run, round and phase of an answer against its request; null if they match. */
+    private String tagProblem(Frame f, Pending p, String what) {
+      if (!f.runId().equals(options.runId())) {
+        return what
+            + " is tagged with run '"
+            + f.runId()
+            + "'; this run is '"
+            + options.runId()
+            + "'";
+      }
+      if (f.round() != p.round) {
+        return what + " is tagged round " + f.round() + "; the request was for round " + p.round;
+      }
+      if (f.phase() != p.phase) {
+        return what + " is tagged " + f.phase() + "; the request was " + p.phase;
+      }
+      return null;
+    }
+
+    /** A frame for a request that is not pending on this stream. */
+    private void stray(Frame f) {
+      EndedRequest e = ended.get(f.requestId());
+      Ended how = e == null ? null : e.how();
+      String desc = e == null ? "request " + f.requestId() : e.description();
+      if (how == null) {
+        violation(
+            f,
+            "a reply to request "
+                + f.requestId()
+                + ", which was never sent to node "
+                + identity
+                + " on this stream (a replay or a forged reply)",
+            true);
+      } else if (f.offset() > 0) {
+        // the rest of a message already reported: ignored
+      } else if (how == Ended.GIVEN_UP) {
+        violation(
+            f,
+            "a late reply to " + desc + ", which the server gave up at the round's timeout",
+            false);
+      } else if (how == Ended.ANSWERED) {
+        violation(f, "a duplicate reply to " + desc + ", which was already answered", true);
+      }
+      // REJECTED: chunks of a message whose first part was rejected; already reported
+    }
+
+    /**
+     * Records a rejected frame and tells the node; with {@code failInFlight}, a protocol violation,
+     * the node's requests in flight fail with the same reason.
+     */
+    private void violation(Frame f, String reason, boolean failInFlight) {
+      emit(TransportEvent.Kind.REJECTED, identity, f.requestId(), f.round(), reason);
+      notice(f.requestId(), f.round(), reason);
+      if (failInFlight) {
+        for (Pending p : new ArrayList<>(pending.values())) {
+          pending.remove(p.id);
+          remember(p, Ended.REJECTED);
+          p.result.completeExceptionally(
+              new MessageRejectedException("node " + identity + " sent " + reason));
+        }
+      }
+    }
+
+    private void reject(Pending p, String reason) {
+      pending.remove(p.id);
+      remember(p, Ended.REJECTED);
+      emit(TransportEvent.Kind.REJECTED, identity, p.id, p.round, reason);
+      notice(p.id, p.round, reason);
+      p.result.completeExceptionally(new MessageRejectedException(reason));
+    }
+
+    private void notice(long requestId, int round, String reason) {
+      sender.sendControl(
+          Frame.control(
+              Frame.Type.NOTICE, options.runId(), requestId, round, Frame.Phase.NONE, reason));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      lost("the stream failed: " + describe(Status.fromThrowable(t)));
+    }
+
+    @Override
+    public void onCompleted() {
+      lost("the node closed its stream");
+      sender.complete("the node closed its stream");
+    }
+
+    /** Tells the node the run is over and ends the stream normally. */
+    void done(String reason) {
+      sender.sendControl(
+          Frame.control(Frame.Type.DONE, options.runId(), 0, 0, Frame.Phase.NONE, reason));
+      emit(TransportEvent.Kind.FINISHED, identity, 0, 0, reason);
+      sender.complete("the run is over");
+      lost("the run is over: " + reason);
+    }
+
+    /** Ends the stream from the server's side. */
+    void end(Status status) {
+      sender.fail(status.asRuntimeException());
+      lost(status.getDescription());
+    }
+
+    private void lost(String reason) {
+      List<Pending> failed;
+      synchronized (this) {
+        if (closedReason != null) {
+          return;
+        }
+        closedReason = reason;
+        failed = new ArrayList<>(pending.values());
+        for (Pending p : failed) {
+          remember(p, Ended.REJECTED);
+        }
+        pending.clear();
+      }
+      sender.close(reason);
+      for (Pending p : failed) {
+        p.result.completeExceptionally(
+            new NodeUnavailableException(
+                "node "
+                    + identity
+                    + " was lost before it answered "
+                    + p.description()
+                    + ": "
+                    + reason));
+      }
+      if (identity != null) {
+        synchronized (nodesLock) {
+          nodes.remove(identity, this);
+          nodesLock.notifyAll();
+        }
+        emit(TransportEvent.Kind.DISCONNECTED, identity, 0, 0, reason);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ identity from TLS
+
+  /** Puts the common name of the peer's TLS client certificate into the call's context. */
+  private static final class CertificateIdentity implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+      String identity = null;
+      String problem = null;
+      if (session == null) {
+        problem = "the connection is not TLS";
+      } else {
+        try {
+          Certificate[] chain = session.getPeerCertificates();
+          if (chain.length == 0 || !(chain[0] instanceof X509Certificate x509)) {
+            problem = "the node presented no X.509 certificate";
+          } else {
+            identity = Certificates.commonName(x509);
+            if (identity == null || !NODE_NAME.matcher(identity).matches()) {
+              problem =
+                  "the certificate's common name "
+                      + (identity == null ? "is missing" : "'" + identity + "' is not a node name");
+              identity = null;
+            }
+          }
+        } catch (SSLPeerUnverifiedException e) {
+          problem = "the node presented no certificate";
+        }
+      }
+      Context context =
+          Context.current().withValue(CERT_IDENTITY, identity).withValue(CERT_PROBLEM, problem);
+      return Contexts.interceptCall(context, call, headers, next);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package org.fedpeft.grpc;
+
+/**
+ * A remote client node cannot be reached for a request: it is not connected, or its connection
+ * closed before it replied (it disconnected, was killed, or reconnected on a new stream).
+ */
+public final class NodeUnavailableException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param reason which node and what happened
+   */
+  public NodeUnavailableException(String reason) {
+    super(reason);
+  }
+}

@@ -1,0 +1,548 @@
+package org.fedpeft.grpc;
+
+import static org.fedpeft.grpc.Clients.adder;
+import static org.fedpeft.grpc.Clients.vec;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.ClientDeclinedException;
+import org.fedpeft.federation.ClientFailure;
+import org.fedpeft.federation.ClientSampler;
+import org.fedpeft.federation.ClientUpdate;
+import org.fedpeft.federation.CommunicationLog;
+import org.fedpeft.federation.FedAvg;
+import org.fedpeft.federation.FederatedRound;
+import org.fedpeft.federation.FitInstructions;
+import org.fedpeft.federation.RoundReport;
+import org.fedpeft.federation.ServerState;
+import org.fedpeft.federation.StrategyOptions;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The federation protocol on gRPC's in-process transport: every message and fault. */
+@Timeout(120)
+class GrpcFederationTest {
+
+  private static final Map<String, HostTensor> INITIAL = Map.of("w", vec(0.5f, -1, 2), "h", vec(1));
+
+  private static final FederatedRound.Options OPTIONS = Rounds.OPTIONS;
+
+  private static FedAvg strategy(int minClients) {
+    return Rounds.strategy(minClients);
+  }
+
+  private static ClientFailure failureOf(RoundReport r, String id) {
+    return r.failures().stream()
+        .filter(f -> f.clientId().equals(id))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no failure of " + id + ": " + r.failures()));
+  }
+
+  @Test
+  void roundsOverTheTransportEqualRoundsInProcess() throws Exception {
+    Map<String, ClientApp> local = new TreeMap<>();
+    local.put("a", adder("a", 1, 3));
+    local.put("b", adder("b", -2, 5));
+    local.put("c", adder("c", 0.25f, 7));
+    CommunicationLog directLog = new CommunicationLog();
+    Rounds.Result direct = Rounds.run(strategy(2), INITIAL, local, 2, 4, directLog);
+
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events nodeEvents = new Events();
+      local.forEach((id, app) -> net.node(id, app, nodeEvents));
+      assertTrue(net.federation.awaitConnected(local.keySet(), Duration.ofMinutes(1)));
+      CommunicationLog remoteLog = new CommunicationLog();
+      Rounds.Result remote =
+          Rounds.run(
+              strategy(2), INITIAL, net.federation.clientApps(local.keySet()), 2, 4, remoteLog);
+      assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
+      assertEquals(direct.reports(), remote.reports());
+      assertEquals(directLog.entries(), remoteLog.entries());
+      assertEquals(0, net.serverEvents.count(e -> e.kind() == TransportEvent.Kind.REJECTED));
+    }
+  }
+
+  @Test
+  void aMessageOverTenMegabytesTravelsInChunks() throws Exception {
+    float[] big = new float[3_000_000]; // 12 MB of F32 each way
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (i % 1000) / 1000f;
+    }
+    Map<String, HostTensor> initial = Map.of("w", vec(big));
+    FedAvg strategy = new FedAvg(StrategyOptions.defaults());
+    ServerState s0 = strategy.initialize(initial);
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      net.node("a", adder("a", 1, 1), new Events());
+      assertTrue(net.federation.awaitConnected(1, Duration.ofMinutes(1)));
+      CommunicationLog log = new CommunicationLog();
+      RoundReport remote;
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              net.federation.clientApps(List.of("a")),
+              new ClientSampler(1, 1),
+              log,
+              OPTIONS)) {
+        remote = driver.run(s0);
+      }
+      RoundReport direct;
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              Map.of("a", adder("a", 1, 1)),
+              new ClientSampler(1, 1),
+              new CommunicationLog(),
+              OPTIONS)) {
+        direct = driver.run(s0);
+      }
+      assertEquals(List.of("a"), remote.accepted());
+      assertTrue(log.total(CommunicationLog.Direction.UP) > 12_000_000);
+      assertTrue(log.total(CommunicationLog.Direction.DOWN) > 12_000_000);
+      assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
+    }
+  }
+
+  @Test
+  void aNodeThatTimesOutIsCancelledAndServesTheNextRound() throws Exception {
+    CountDownLatch interrupted = new CountDownLatch(1);
+    ClientApp good = adder("b", 2, 1);
+    ClientApp slowOnce =
+        ins -> {
+          if (ins.round() == 1) {
+            try {
+              new CountDownLatch(1).await(); // until the server cancels the request
+            } catch (InterruptedException e) {
+              interrupted.countDown();
+              throw e;
+            }
+          }
+          return good.fit(ins);
+        };
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events nodeEvents = new Events();
+      net.node("a", adder("a", 1, 1), nodeEvents);
+      net.node("b", slowOnce, nodeEvents);
+      assertTrue(net.federation.awaitConnected(2, Duration.ofMinutes(1)));
+      FedAvg strategy = strategy(1);
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              net.federation.clientApps(List.of("a", "b")),
+              new ClientSampler(1, 2),
+              new CommunicationLog(),
+              OPTIONS.withClientTimeout(Duration.ofSeconds(2)))) {
+        RoundReport r1 = driver.run(strategy.initialize(INITIAL));
+        assertEquals(List.of("a"), r1.accepted());
+        assertEquals(ClientFailure.Kind.TIMEOUT, failureOf(r1, "b").kind());
+        assertTrue(interrupted.await(1, TimeUnit.MINUTES), "the node's work is interrupted");
+        nodeEvents.await(Events.is(TransportEvent.Kind.CANCELLED, "b"));
+        net.serverEvents.await(Events.is(TransportEvent.Kind.CANCELLED, "b"));
+        RoundReport r2 = driver.run(r1.state());
+        assertEquals(List.of("a", "b"), r2.accepted());
+      }
+    }
+  }
+
+  @Test
+  void aNodeLostMidRoundFailsThatRoundAndRejoinsAfterARestart() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    ClientApp hangs =
+        ins -> {
+          started.countDown();
+          new CountDownLatch(1).await(); // until its stream is cut
+          return null;
+        };
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      net.node("a", adder("a", 1, 1), new Events());
+      ClientNode b = net.node("b", hangs, new Events());
+      assertTrue(net.federation.awaitConnected(2, Duration.ofMinutes(1)));
+      Thread killer =
+          new Thread(
+              () -> {
+                try {
+                  started.await();
+                  b.close(); // the node goes away while the server waits for its reply
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      killer.start();
+      FedAvg strategy = strategy(1);
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              net.federation.clientApps(List.of("a", "b")),
+              new ClientSampler(1, 2),
+              new CommunicationLog(),
+              OPTIONS)) {
+        RoundReport r1 = driver.run(strategy.initialize(INITIAL));
+        killer.join();
+        assertEquals(List.of("a"), r1.accepted());
+        ClientFailure f = failureOf(r1, "b");
+        assertEquals(ClientFailure.Kind.ERROR, f.kind());
+        assertTrue(
+            f.reason()
+                .startsWith(
+                    "fit threw NodeUnavailableException: node b was lost before it answered fit"
+                        + " request 2 (round 1)"),
+            f.reason());
+        net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b"));
+
+        // b is not connected: the next round fails it at once
+        RoundReport r2 = driver.run(r1.state());
+        assertEquals(
+            "fit threw NodeUnavailableException: node b is not connected",
+            failureOf(r2, "b").reason());
+
+        // restarted, it rejoins
+        net.node("b", adder("b", 2, 1), new Events());
+        net.serverEvents.await(
+            Events.is(TransportEvent.Kind.CONNECTED, "b"), 2, Duration.ofMinutes(1));
+        RoundReport r3 = driver.run(r2.state());
+        assertEquals(List.of("a", "b"), r3.accepted());
+      }
+    }
+  }
+
+  /** Runs one round with node "x" answered by a raw node; returns x's failure. */
+  private static ClientFailure rawRound(
+      FederationServer.Options options, int rounds, RawNode.Responder responder) throws Exception {
+    try (InProcess net = new InProcess(options)) {
+      net.node("a", adder("a", 1, 1), new Events());
+      net.raw("x", responder).awaitWelcome();
+      assertTrue(net.federation.awaitConnected(2, Duration.ofMinutes(1)));
+      FedAvg strategy = strategy(1);
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              net.federation.clientApps(List.of("a", "x")),
+              new ClientSampler(1, 2),
+              new CommunicationLog(),
+              OPTIONS)) {
+        ServerState s = strategy.initialize(INITIAL);
+        RoundReport r = null;
+        for (int i = 0; i < rounds; i++) {
+          r = driver.run(s);
+          s = r.state();
+        }
+        assertTrue(r.accepted().contains("a"));
+        return failureOf(r, "x");
+      } finally {
+        assertTrue(
+            net.serverEvents.count(e -> e.kind() == TransportEvent.Kind.REJECTED) > 0,
+            net.serverEvents.all().toString());
+      }
+    }
+  }
+
+  /** A correct update for the request, as bytes. */
+  private static byte[] goodReply(byte[] request) {
+    try {
+      return adder("x", 1, 1).fit(FitInstructions.fromBytes(request, "test")).toBytes();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aReplyTaggedWithAnotherRoundIsRejected() throws Exception {
+    ClientFailure f =
+        rawRound(
+            FederationServer.Options.defaults(),
+            1,
+            (first, message, i) ->
+                RawNode.reply(
+                    first.runId(),
+                    first.requestId(),
+                    first.round() + 1,
+                    first.phase(),
+                    goodReply(message),
+                    1 << 20));
+    assertEquals(ClientFailure.Kind.ERROR, f.kind());
+    assertTrue(
+        f.reason()
+            .matches(
+                "fit threw MessageRejectedException: the fit request \\d+ \\(round 1\\) reply from"
+                    + " node x is tagged round 2; the request was for round 1"),
+        f.reason());
+  }
+
+  @Test
+  void aReplyForAnotherRunIsRejected() throws Exception {
+    ClientFailure f =
+        rawRound(
+            FederationServer.Options.defaults().withRunId("run-2"),
+            1,
+            (first, message, i) ->
+                RawNode.reply(
+                    "run-1",
+                    first.requestId(),
+                    first.round(),
+                    first.phase(),
+                    goodReply(message),
+                    1 << 20));
+    assertTrue(f.reason().endsWith("is tagged with run 'run-1'; this run is 'run-2'"), f.reason());
+  }
+
+  @Test
+  void aDuplicateReplyIsRejected() throws Exception {
+    List<List<Frame>> sent = new ArrayList<>();
+    ClientFailure f =
+        rawRound(
+            FederationServer.Options.defaults(),
+            2,
+            (first, message, i) -> {
+              List<Frame> reply =
+                  RawNode.reply(
+                      first.runId(),
+                      first.requestId(),
+                      first.round(),
+                      first.phase(),
+                      goodReply(message),
+                      64);
+              List<Frame> out = new ArrayList<>();
+              if (i == 1) {
+                out.addAll(sent.get(0)); // round 2: the reply of round 1 again, then the right one
+              }
+              out.addAll(reply);
+              sent.add(reply);
+              return out;
+            });
+    assertTrue(
+        f.reason()
+            .matches(
+                "fit threw MessageRejectedException: node x sent a duplicate reply to fit request"
+                    + " \\d+ \\(round 1\\), which was already answered"),
+        f.reason());
+  }
+
+  @Test
+  void aReplayedReplyToARequestNeverSentIsRejected() throws Exception {
+    ClientFailure f =
+        rawRound(
+            FederationServer.Options.defaults(),
+            1,
+            (first, message, i) ->
+                RawNode.reply(
+                    first.runId(), 999, first.round(), first.phase(), goodReply(message), 1 << 20));
+    assertEquals(
+        "fit threw MessageRejectedException: node x sent a reply to request 999, which was never"
+            + " sent to node x on this stream (a replay or a forged reply)",
+        f.reason());
+  }
+
+  @Test
+  void chunksOutOfOrderAreRejected() throws Exception {
+    ClientFailure f =
+        rawRound(
+            FederationServer.Options.defaults(),
+            1,
+            (first, message, i) -> {
+              List<Frame> frames =
+                  new ArrayList<>(
+                      RawNode.reply(
+                          first.runId(),
+                          first.requestId(),
+                          first.round(),
+                          first.phase(),
+                          goodReply(message),
+                          16));
+              frames.remove(1); // a gap
+              return frames;
+            });
+    assertTrue(f.reason().endsWith(": a chunk at offset 32, expected 16"), f.reason());
+  }
+
+  @Test
+  void anOversizedReplyIsRejectedAtItsFirstChunk() throws Exception {
+    ClientApp big = ins -> new ClientUpdate("a", Map.of("w", vec(new float[1000])), 1);
+    try (InProcess net =
+        new InProcess(FederationServer.Options.defaults().withMaxMessageBytes(2048))) {
+      net.node("a", big, new Events());
+      assertTrue(net.federation.awaitConnected(1, Duration.ofMinutes(1)));
+      ClientFailure f = failedAlone(net, "a");
+      assertTrue(
+          f.reason()
+              .matches(
+                  "fit threw MessageRejectedException: the fit request \\d+ \\(round 1\\) reply"
+                      + " from node a of \\d+ bytes exceeds the limit of 2048 bytes"),
+          f.reason());
+    }
+  }
+
+  @Test
+  void anOversizedRequestIsRefusedByTheNode() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events nodeEvents = new Events();
+      net.node(
+          ClientNode.Options.defaults("a")
+              .withBackoff(InProcess.FAST)
+              .withListener(nodeEvents)
+              .withMaxMessageBytes(64),
+          adder("a", 1, 1));
+      assertTrue(net.federation.awaitConnected(1, Duration.ofMinutes(1)));
+      ClientFailure f = failedAlone(net, "a");
+      assertTrue(
+          f.reason()
+              .matches(
+                  "fit threw RemoteClientException: node a: the FIT request \\d+ of round 1 of"
+                      + " \\d+ bytes exceeds the limit of 64 bytes"),
+          f.reason());
+      nodeEvents.await(Events.is(TransportEvent.Kind.REJECTED, "a"));
+    }
+  }
+
+  /** Runs a round of node {@code id} alone with min_clients 1 and returns its failure. */
+  private static ClientFailure failedAlone(InProcess net, String id) throws Exception {
+    FedAvg strategy = strategy(1);
+    try (FederatedRound driver =
+        new FederatedRound(
+            strategy,
+            net.federation.clientApps(List.of(id)),
+            new ClientSampler(1, 1),
+            new CommunicationLog(),
+            OPTIONS)) {
+      driver.run(strategy.initialize(INITIAL));
+      throw new AssertionError("the round should have failed");
+    } catch (org.fedpeft.federation.RoundFailedException e) {
+      assertEquals(1, e.failures().size(), e.failures().toString());
+      return e.failures().get(0);
+    }
+  }
+
+  @Test
+  void failuresDeclinesAndInvalidUpdatesKeepTheirReasons() throws Exception {
+    try (InProcess net =
+        new InProcess(
+            FederationServer.Options.defaults().withPopulation(List.of("a", "c", "d", "e", "f")))) {
+      Events nodeEvents = new Events();
+      net.node("a", adder("a", 1, 1), nodeEvents);
+      net.node(
+          "c",
+          ins -> {
+            throw new IllegalStateException("training diverged: loss is NaN at step 3");
+          },
+          nodeEvents);
+      net.node(
+          "d",
+          ins -> {
+            throw new ClientDeclinedException("privacy budget spent");
+          },
+          nodeEvents);
+      net.node("e", ins -> new ClientUpdate("e", Map.of("w", vec(Float.NaN, 0, 0)), 1), nodeEvents);
+      net.node("f", ins -> new ClientUpdate("a", Map.of("w", vec(0, 0, 0)), 1), nodeEvents);
+      assertTrue(net.federation.awaitConnected(5, Duration.ofMinutes(1)));
+      List<String> ids = List.of("a", "c", "d", "e", "f", "ghost");
+      FedAvg strategy = strategy(1);
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              net.federation.clientApps(ids),
+              new ClientSampler(1, ids.size()),
+              new CommunicationLog(),
+              OPTIONS)) {
+        RoundReport r = driver.run(strategy.initialize(INITIAL));
+        assertEquals(List.of("a"), r.accepted());
+        assertEquals(
+            "fit threw RemoteClientException: node c: IllegalStateException: training diverged:"
+                + " loss is NaN at step 3",
+            failureOf(r, "c").reason());
+        assertEquals(ClientFailure.Kind.DECLINED, failureOf(r, "d").kind());
+        assertEquals("node d: privacy budget spent", failureOf(r, "d").reason());
+        assertEquals(ClientFailure.Kind.REJECTED, failureOf(r, "e").kind());
+        assertEquals("tensor 'w' has NaN at index 0", failureOf(r, "e").reason());
+        assertEquals("replied under client id 'a'", failureOf(r, "f").reason());
+        assertEquals(
+            "fit threw NodeUnavailableException: node ghost is not connected",
+            failureOf(r, "ghost").reason());
+      }
+    }
+  }
+
+  @Test
+  void aNodeOutsideThePopulationIsRefused() throws Exception {
+    try (InProcess net =
+        new InProcess(FederationServer.Options.defaults().withPopulation(List.of("a")))) {
+      Events nodeEvents = new Events();
+      ClientNode z = net.node("z", adder("z", 1, 1), nodeEvents);
+      TransportEvent refused = nodeEvents.await(Events.is(TransportEvent.Kind.REFUSED, "z"));
+      z.close();
+      assertTrue(
+          refused.detail().contains("node 'z' is not in this federation's population [a]"),
+          refused.detail());
+      net.serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "z"));
+      assertEquals(List.of(), List.copyOf(net.federation.connectedNodes()));
+    }
+  }
+
+  @Test
+  void aNodeReconnectsAfterTheServerRestarts() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults().withRunId("first"))) {
+      Events nodeEvents = new Events();
+      ClientNode a = net.node("a", adder("a", 1, 1), nodeEvents);
+      nodeEvents.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
+      assertTrue(a.isConnected());
+      net.stopServer();
+      nodeEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "a"));
+      net.startServer(FederationServer.Options.defaults().withRunId("second"));
+      TransportEvent again =
+          nodeEvents.await(Events.is(TransportEvent.Kind.CONNECTED, "a"), 2, Duration.ofMinutes(1));
+      assertTrue(again.detail().endsWith("to run second"), again.detail());
+      assertTrue(net.federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
+      FedAvg strategy = strategy(1);
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              net.federation.clientApps(List.of("a")),
+              new ClientSampler(1, 1),
+              new CommunicationLog(),
+              OPTIONS)) {
+        assertEquals(List.of("a"), driver.run(strategy.initialize(INITIAL)).accepted());
+      }
+    }
+  }
+
+  @Test
+  void aSecondStreamOfTheSameNodeReplacesTheFirst() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events first = new Events();
+      net.node("a", adder("a", 1, 1), first);
+      first.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
+      net.node("a", adder("a", 1, 1), new Events());
+      net.serverEvents.await(
+          Events.is(TransportEvent.Kind.CONNECTED, "a"), 2, Duration.ofMinutes(1));
+      TransportEvent lost = first.await(Events.is(TransportEvent.Kind.DISCONNECTED, "a"));
+      assertTrue(
+          lost.detail().contains("node a connected again on a new stream")
+              && lost.detail().endsWith("not reconnecting: another process holds identity 'a'"),
+          lost.detail());
+      assertTrue(net.federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
+      assertEquals(1, net.serverEvents.count(Events.is(TransportEvent.Kind.DISCONNECTED, "a")));
+      assertEquals(0, first.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    }
+  }
+
+  @Test
+  void finishingTheRunStopsTheNodes() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events nodeEvents = new Events();
+      ClientNode a = net.node("a", adder("a", 1, 1), nodeEvents);
+      assertTrue(net.federation.awaitConnected(1, Duration.ofMinutes(1)));
+      net.federation.finish("the run completed 3 rounds");
+      assertEquals("the run completed 3 rounds", a.awaitFinished());
+      nodeEvents.await(Events.is(TransportEvent.Kind.FINISHED, "a"));
+      net.serverEvents.await(Events.is(TransportEvent.Kind.FINISHED, "a"));
+      assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package org.fedpeft.grpc;
+
+import static org.fedpeft.grpc.Clients.adder;
+import static org.fedpeft.grpc.Clients.vec;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.CommunicationLog;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real transport: Netty on 127.0.0.1 with mutual TLS and certificates from {@link
+ * CertificateGenerator}.
+ */
+@Timeout(180)
+class MutualTlsTest {
+
+  @TempDir static Path tmp;
+  private static Path certs;
+  private static Path foreign;
+
+  private final Events serverEvents = new Events();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<ClientNode> nodes = new ArrayList<>();
+  private FederationServer federation;
+  private Server server;
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    certs = tmp.resolve("certs");
+    foreign = tmp.resolve("foreign");
+    CertificateGenerator g = new CertificateGenerator(Duration.ofDays(1));
+    g.write(certs, List.of("localhost", "127.0.0.1"), List.of("a", "b", "c"));
+    g.write(foreign, List.of("localhost", "127.0.0.1"), List.of("a"));
+  }
+
+  @BeforeEach
+  void startServer() throws Exception {
+    federation =
+        new FederationServer(
+            FederationServer.Options.defaults()
+                .withPopulation(List.of("a", "b", "c"))
+                .withListener(serverEvents));
+    server =
+        Transport.startServer(
+            new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(certs), federation);
+  }
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(ClientNode::close);
+    federation.close();
+    server.shutdownNow();
+    channels.forEach(ManagedChannel::shutdownNow);
+  }
+
+  private ClientNode node(String name, TlsFiles files, ClientApp app, Events events)
+      throws Exception {
+    ManagedChannel channel = Transport.channel("127.0.0.1", server.getPort(), files);
+    channels.add(channel);
+    ClientNode n =
+        new ClientNode(
+            channel,
+            app,
+            ClientNode.Options.defaults(name).withBackoff(InProcess.FAST).withListener(events));
+    nodes.add(n);
+    n.start();
+    return n;
+  }
+
+  @Test
+  void roundsOverMutualTlsEqualRoundsInProcess() throws Exception {
+    Map<String, HostTensor> initial = Map.of("w", vec(0.5f, -1, 2, 7), "h", vec(1, 3));
+    Map<String, ClientApp> local = new TreeMap<>();
+    local.put("a", adder("a", 1, 3));
+    local.put("b", adder("b", -2, 5));
+    local.put("c", adder("c", 0.25f, 7));
+    CommunicationLog directLog = new CommunicationLog();
+    Rounds.Result direct = Rounds.run(Rounds.strategy(2), initial, local, 2, 3, directLog);
+
+    Events nodeEvents = new Events();
+    for (Map.Entry<String, ClientApp> e : local.entrySet()) {
+      node(e.getKey(), TlsFiles.client(certs, e.getKey()), e.getValue(), nodeEvents);
+    }
+    assertTrue(federation.awaitConnected(local.keySet(), Duration.ofMinutes(1)));
+    CommunicationLog remoteLog = new CommunicationLog();
+    Rounds.Result remote =
+        Rounds.run(
+            Rounds.strategy(2), initial, federation.clientApps(local.keySet()), 2, 3, remoteLog);
+    assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
+    assertEquals(direct.reports(), remote.reports());
+    assertEquals(directLog.entries(), remoteLog.entries());
+  }
+
+  @Test
+  void aMessageOverTenMegabytesCrossesTlsUnderTheDefaultMessageLimit() throws Exception {
+    float[] big = new float[3_000_000]; // 12 MB, three times gRPC's default 4 MiB per message
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (i % 977) / 977f;
+    }
+    Map<String, HostTensor> initial = Map.of("w", vec(big));
+    Rounds.Result direct =
+        Rounds.run(
+            Rounds.strategy(1),
+            initial,
+            Map.of("a", adder("a", 1, 1)),
+            1,
+            1,
+            new CommunicationLog());
+    node("a", TlsFiles.client(certs, "a"), adder("a", 1, 1), new Events());
+    assertTrue(federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
+    CommunicationLog log = new CommunicationLog();
+    Rounds.Result remote =
+        Rounds.run(Rounds.strategy(1), initial, federation.clientApps(List.of("a")), 1, 1, log);
+    assertTrue(log.total(CommunicationLog.Direction.UP) > 12_000_000);
+    assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
+  }
+
+  @Test
+  void aCertificateFromAnotherCaIsRefused() throws Exception {
+    Events nodeEvents = new Events();
+    // trusts the right CA (so it accepts the server) but presents a certificate of another CA
+    TlsFiles files =
+        new TlsFiles(
+            certs.resolve(CertificateGenerator.CA_CERT),
+            foreign.resolve(CertificateGenerator.clientCertName("a")),
+            foreign.resolve(CertificateGenerator.clientKeyName("a")));
+    node("a", files, adder("a", 1, 1), nodeEvents);
+    TransportEvent failed =
+        nodeEvents.await(
+            e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
+    assertTrue(failed.detail().contains("UNAVAILABLE"), failed.detail());
+    assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
+    assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
+    assertEquals(List.of(), List.copyOf(federation.connectedNodes()));
+  }
+
+  @Test
+  void theIdentityIsTheCertificatesNotTheClaimedName() throws Exception {
+    Events nodeEvents = new Events();
+    node("a", TlsFiles.client(certs, "b"), adder("a", 1, 1), nodeEvents);
+    TransportEvent refused = nodeEvents.await(e -> e.kind() == TransportEvent.Kind.REFUSED);
+    assertTrue(
+        refused.detail().contains("the node says it is 'a' but its certificate names 'b'"),
+        refused.detail());
+    serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "b"));
+    assertEquals(List.of(), List.copyOf(federation.connectedNodes()));
+  }
+
+  @Test
+  void plaintextNeedsAnExplicitlyInsecureServer() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Transport.startServer(
+                    new InetSocketAddress("127.0.0.1", 0),
+                    null,
+                    new FederationServer(FederationServer.Options.defaults())));
+    assertTrue(
+        e.getMessage().contains("plaintext server cannot authenticate nodes"), e.getMessage());
+  }
+}
