@@ -59,6 +59,7 @@ public final class Peers {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    System.out.println(MachineInfo.describe());
     System.out.println("load at start: " + BenchSupport.load());
     System.out.println(
         "OMP_WAIT_POLICY="
@@ -67,9 +68,11 @@ public final class Peers {
             + threads
             + ", ONNX Runtime spinning="
             + ortSpin);
-    double[] peak = MatmulPeak.measure(8);
-    System.out.println(
-        BenchSupport.fmt("matmul peak: %.1f GFLOP/s (n=%d)", peak[1], (int) peak[0]));
+    List<MatmulPeak.Peak> peaks = MatmulPeak.measureAll(8);
+    for (MatmulPeak.Peak p : peaks) {
+      System.out.println(p.line());
+    }
+    double[] peak = {peaks.get(0).n(), peaks.get(0).gflops()}; // fp32, the percentages' base
 
     int rounds = warmup + timed;
     int nBatches = 8;
@@ -234,7 +237,7 @@ public final class Peers {
     double g = flops / m / 1e9;
     System.out.println(
         BenchSupport.fmt(
-            "%-22s %s, %.1f GFLOP/s = %.0f%% of matmul peak",
+            "%-22s %s, %.1f GFLOP/s = %.0f%% of fp32 matmul peak",
             what + ":", BenchSupport.summary(t), g, 100 * g / peak));
   }
 

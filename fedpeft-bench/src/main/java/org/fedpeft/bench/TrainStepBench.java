@@ -23,6 +23,7 @@ public final class TrainStepBench {
     int warmup = 5;
     int timed = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     int timedFwd = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    System.out.println(MachineInfo.describe());
     System.out.println("load at start: " + BenchSupport.load());
     System.out.println("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
@@ -87,5 +88,10 @@ public final class TrainStepBench {
       System.out.println(
           BenchSupport.fmt("peak RSS at end (VmHWM): %.0f MiB", BenchSupport.statusMiB("VmHWM")));
     }
+    // Last, so that its large matrices do not count in the peak RSS figures above.
+    for (MatmulPeak.Peak p : MatmulPeak.measureAll(5)) {
+      System.out.println(p.line());
+    }
+    System.out.println("load after the matmul peaks: " + BenchSupport.load());
   }
 }

@@ -240,23 +240,35 @@ public final class LocalTrainer {
   }
 
   /**
+   * Padded tokens (sequences x longest sequence) an evaluation batch may hold by default. Without
+   * gradients the encoder's intermediates still live until the batch ends, so an evaluation's peak
+   * memory grows with the batch's padded size, and simulated clients may evaluate two at a time:
+   * fixed batches of 64 sorted by length put the longest sequences together and were the peak of
+   * the README main run (docs/benchmarks.md).
+   */
+  public static final int EVAL_TOKEN_BUDGET = 1024;
+
+  /**
    * Loss and accuracy on examples, in batches of similar length (sorted by token count, so little
-   * padding is computed), without dropout or gradients.
+   * padding is computed), without dropout or gradients; at most {@code batchSize} sequences and
+   * {@link #EVAL_TOKEN_BUDGET} padded tokens per batch.
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize) {
+    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET);
+  }
+
+  /**
+   * As {@link #evaluate(EncodedExamples, int)} with another token budget. Batch composition changes
+   * only the padding and the products' shapes, so results differ by float rounding at most.
+   *
+   * @param tokenBudget the most padded tokens per batch (a single longer sequence still forms a
+   *     batch of its own)
+   */
+  public Evaluation evaluate(EncodedExamples data, int batchSize, int tokenBudget) {
     double lossSum = 0;
     int correct = 0;
     int n = data.size();
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> data.tokens()[i].length));
-    for (int start = 0; start < n; start += batchSize) {
-      int[] idx = new int[Math.min(batchSize, n - start)];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = order[start + i];
-      }
+    for (int[] idx : evaluationBatches(data.tokens(), batchSize, tokenBudget)) {
       try (NDScope scope = new NDScope();
           NDManager stepManager = model.encoder().manager().newSubManager()) {
         scope.suppressNotUsedWarning();
@@ -271,5 +283,45 @@ public final class LocalTrainer {
       }
     }
     return new Evaluation(lossSum / n, (double) correct / n, n);
+  }
+
+  /**
+   * Example indices per evaluation batch: the examples sorted by token count (stable, so ties keep
+   * their order), cut into consecutive batches of at most {@code maxBatch} sequences whose count
+   * times their longest sequence is at most {@code tokenBudget} (a sequence longer than the budget
+   * forms a batch of its own). Every index appears exactly once.
+   */
+  static List<int[]> evaluationBatches(long[][] tokens, int maxBatch, int tokenBudget) {
+    if (maxBatch < 1 || tokenBudget < 1) {
+      throw new IllegalArgumentException(
+          "evaluation batch size and token budget must be >= 1, got "
+              + maxBatch
+              + " and "
+              + tokenBudget);
+    }
+    int n = tokens.length;
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> tokens[i].length));
+    List<int[]> out = new ArrayList<>();
+    int start = 0;
+    while (start < n) {
+      int end = start + 1;
+      // Sorted ascending, so the batch's longest sequence is its last one.
+      while (end < n
+          && end - start < maxBatch
+          && (long) (end - start + 1) * tokens[order[end]].length <= tokenBudget) {
+        end++;
+      }
+      int[] idx = new int[end - start];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = order[start + i];
+      }
+      out.add(idx);
+      start = end;
+    }
+    return out;
   }
 }

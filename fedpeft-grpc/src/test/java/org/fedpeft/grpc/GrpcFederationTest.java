@@ -140,7 +140,7 @@ class GrpcFederationTest {
               net.federation.clientApps(List.of("a", "b")),
               new ClientSampler(1, 2),
               new CommunicationLog(),
-              OPTIONS.withClientTimeout(Duration.ofSeconds(2)))) {
+              OPTIONS.withClientTimeout(Duration.ofSeconds(10)))) {
         RoundReport r1 = driver.run(strategy.initialize(INITIAL));
         assertEquals(List.of("a"), r1.accepted());
         assertEquals(ClientFailure.Kind.TIMEOUT, failureOf(r1, "b").kind());
@@ -190,11 +190,12 @@ class GrpcFederationTest {
         assertEquals(List.of("a"), r1.accepted());
         ClientFailure f = failureOf(r1, "b");
         assertEquals(ClientFailure.Kind.ERROR, f.kind());
+        // The request's number depends on which client the driver called first.
         assertTrue(
             f.reason()
-                .startsWith(
+                .matches(
                     "fit threw NodeUnavailableException: node b was lost before it answered fit"
-                        + " request 2 (round 1)"),
+                        + " request [0-9]+ \\(round 1\\).*"),
             f.reason());
         net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b"));
 

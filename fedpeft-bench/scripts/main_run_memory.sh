@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Peak resident memory of the README main run (./fedpeft simulate examples/fedit-noun-topic.toml),
+# measured with /usr/bin/time -v through the launcher, so with its JVM and allocator settings; see
+# docs/benchmarks.md. Extra arguments go to `fedpeft simulate` (e.g. --set rounds=5). Prints the
+# machine, the load before and after, the run's wall time and CPU time, its final accuracy, and last
+# `peak rss main run MiB: M`. Does not wait for a quiet machine: memory does not depend on load.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+source "$here/common.sh"
+if [[ ! -x /usr/bin/time ]]; then
+  echo "main_run_memory: /usr/bin/time is missing (Debian package: time)" >&2
+  exit 1
+fi
+out="$(mktemp -d /tmp/fedpeft-main-run.XXXXXX)"
+grep -m1 'model name' /proc/cpuinfo | sed 's/^model name\s*: /cpu: /'
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+before=$(cpu_counters)
+"$root/fedpeft" --version >/dev/null # builds first, so the build is not measured
+/usr/bin/time -v -o "$out/time.txt" "$root/fedpeft" simulate "$root/examples/fedit-noun-topic.toml" \
+  -o "$out/run" "$@" >"$out/stdout.txt" 2>"$out/stderr.txt"
+report_steal "$before" "$(cpu_counters)"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -E 'Elapsed \(wall clock\)|User time|System time|Percent of CPU|Minor' "$out/time.txt" | sed 's/^\s*//'
+grep -E '^final accuracy' "$out/stdout.txt" || tail -n 3 "$out/stdout.txt"
+kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
+echo "run folder: $out/run"
+echo "peak rss main run MiB: $((kb / 1024))"
