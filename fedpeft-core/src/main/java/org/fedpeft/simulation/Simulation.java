@@ -333,6 +333,23 @@ public final class Simulation implements AutoCloseable {
           clientSeconds += cm.getOrDefault("fit_seconds", 0.0);
         }
         fitSeconds += clientSeconds;
+        Map<String, Map<String, Double>> adapterMetrics = new TreeMap<>();
+        report
+            .clientMetrics()
+            .forEach(
+                (id, cm) ->
+                    cm.forEach(
+                        (k, v) -> {
+                          if (k.startsWith("adapter.")) {
+                            adapterMetrics
+                                .computeIfAbsent(id, x -> new TreeMap<>())
+                                .put(k.substring("adapter.".length()), v);
+                          }
+                        }));
+        if (!adapterMetrics.isEmpty()) {
+          // What each client's adapter reported about its round (Ravan: the heads it trained).
+          line.put("client_adapter", adapterMetrics);
+        }
         if (n > 0) {
           // Absent when no client reported one (skipped rounds; sample-level DP, where the raw
           // training loss is not privatised and stays on the client).

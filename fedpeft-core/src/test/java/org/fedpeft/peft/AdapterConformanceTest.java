@@ -61,7 +61,24 @@ class AdapterConformanceTest {
         Arguments.of(
             "softembed", Map.of("form", "lowrank", "rank", "3", "placement", "embeddings")),
         Arguments.of("softembed", Map.of("form", "mlp", "rank", "8")),
-        Arguments.of("softembed", Map.of("form", "mlp", "rank", "5", "placement", "embeddings")));
+        Arguments.of("softembed", Map.of("form", "mlp", "rank", "5", "placement", "embeddings")),
+        Arguments.of("ravan", Map.of("heads", "2", "rank", "4", "targets", "query+value")),
+        Arguments.of(
+            "ravan",
+            Map.of(
+                "heads",
+                "3",
+                "rank",
+                "2",
+                "init",
+                "normal",
+                "targets",
+                "all-linear",
+                "dropout",
+                "0.1")),
+        Arguments.of(
+            "ravan", Map.of("heads", "2", "rank", "3", "init", "shared", "targets", "key+ffn.out")),
+        Arguments.of("fed-sb", Map.of("rank", "5", "targets", "query+attention.output")));
   }
 
   @BeforeAll

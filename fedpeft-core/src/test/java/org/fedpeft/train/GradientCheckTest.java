@@ -22,14 +22,16 @@ import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Autograd's gradients of the adapter and head tensors against central finite differences of the
- * loss, on a tiny random BERT, for LoRA on every linear module and for each soft-embedding form.
- * Values are perturbed away from the zero init so every path carries gradient.
+ * loss, on a tiny random BERT, for LoRA on every linear module, each soft-embedding form, and
+ * Ravan's cores and scales. Values are perturbed away from the zero init so every path carries
+ * gradient.
  */
 class GradientCheckTest {
 
@@ -47,6 +49,20 @@ class GradientCheckTest {
   @ParameterizedTest
   @MethodSource("adapters")
   void adapterGradientsMatchFiniteDifferences(String method, Map<String, String> options) {
+    check(method, options);
+  }
+
+  /** Ravan's cores H_i and scales s_i (both trained), with B_i and A_i frozen. */
+  @Test
+  void ravanCoreAndScaleGradientsMatchFiniteDifferences() {
+    List<AdapterTensor> checked =
+        check("ravan", Map.of("heads", "2", "rank", "2", "targets", "all-linear"));
+    assertTrue(checked.stream().anyMatch(t -> t.name().contains(".ravan_H.")));
+    assertTrue(checked.stream().anyMatch(t -> t.name().contains(".ravan_s.")));
+  }
+
+  /** Checks every trainable tensor of the method's adapter plus the head; returns them. */
+  static List<AdapterTensor> check(String method, Map<String, String> options) {
     Engine engine = Engines.pytorch();
     BertConfig cfg = new BertConfig(50, 16, 2, 2, 24, 16, 2, 1e-12f);
     long seed = 20261121L;
@@ -124,6 +140,7 @@ class GradientCheckTest {
               + checked
               + " entries, worst relative error "
               + worst);
+      return params;
     }
   }
 
