@@ -26,11 +26,26 @@ import org.fedpeft.train.TrainListener;
  * DP-SGD step time against the ordinary step (issue 4, item 6): MiniLM + LoRA r=8 q/v + head, 16
  * examples of 128 tokens per step (DP: Poisson batches of expected size 16 from 16 examples, so q =
  * 1 and every example is in), alternating the two, medians after warm-up.
+ *
+ * <p>Usage: {@code DpSgdBench [TIMED] [METHOD] [K=V,...]}: another adapter method and its options
+ * replace LoRA's (e.g. {@code DpSgdBench 10 softembed form=linear}; issue 13).
  */
 public final class DpSgdBench {
 
   public static void main(String[] args) throws Exception {
     int timed = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    String method = args.length > 1 ? args[1] : "lora";
+    Map<String, String> options = new java.util.LinkedHashMap<>();
+    if (args.length > 2) {
+      for (String kv : args[2].split(",")) {
+        String[] p = kv.split("=", 2);
+        options.put(p[0], p[1]);
+      }
+    } else if (method.equals("lora")) {
+      options.put("rank", "8");
+      options.put("dropout", "0");
+    }
+    System.out.println("adapter " + method + " " + options);
     Engine engine = Engines.pytorch();
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
     long[][] tokens = new long[16][128];
@@ -46,8 +61,7 @@ public final class DpSgdBench {
     EncodedExamples data = new EncodedExamples(tokens, labels);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(pm.weights(), root);
-        Adapter lora =
-            AdapterRegistry.get("lora").create(Map.of("rank", "8", "dropout", "0"), enc, 1);
+        Adapter lora = AdapterRegistry.get(method).create(options, enc, 1);
         ClassificationHead head = new ClassificationHead(root, 384, 25, 2);
         AdamW opt = new AdamW(root)) {
       ClassifierModel model = new ClassifierModel(enc, lora, head);

@@ -13,7 +13,7 @@ public final class AdapterOptions {
       paramLabel = "METHOD",
       defaultValue = "lora",
       description =
-          "Adapter method: lora, or none for a linear head on the frozen encoder"
+          "Adapter method: lora, ravan, fed-sb, or none for a linear head on the frozen encoder"
               + " (default: ${DEFAULT-VALUE}).")
   String method;
 

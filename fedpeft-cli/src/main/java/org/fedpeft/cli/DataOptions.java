@@ -7,6 +7,7 @@ import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
+import org.fedpeft.retrieval.Corpus;
 import picocli.CommandLine.Option;
 
 /** Where the examples come from: a bundled task or the user's files, with split sizes. */
@@ -31,6 +32,15 @@ public final class DataOptions {
 
   @Option(names = "--test", paramLabel = "FILE", description = "Your test data (needs --data).")
   Path test;
+
+  @Option(
+      names = "--corpus",
+      paramLabel = "FILE",
+      description =
+          "Your retrieval corpus: JSON Lines with a unique \"id\" and a non-empty \"text\". With"
+              + " it, --data and --test hold queries with \"text\" and \"doc\" (a document id),"
+              + " and the head's labels are the corpus's document ids (classifier-as-retriever).")
+  Path corpus;
 
   @Option(
       names = "--max-train",
@@ -60,7 +70,13 @@ public final class DataOptions {
             .withMaxTrain(maxTrain == null ? TaskOptions.NO_CAP : maxTrain)
             .withMaxValidation(maxEval)
             .withMaxTest(maxEval);
+    if (corpus != null && data == null) {
+      throw new UserInputException("--corpus needs --data: a JSON Lines file of queries");
+    }
     try {
+      if (corpus != null) {
+        return Corpus.read(corpus).splits(data, test, o, seed);
+      }
       return TaskSource.load(task, data, test, o, seed);
     } catch (DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
@@ -71,6 +87,10 @@ public final class DataOptions {
 
   /** A short description for reports. */
   public String describe() {
-    return data == null ? task : data + (test == null ? "" : " (test: " + test + ")");
+    return data == null
+        ? task
+        : data
+            + (test == null ? "" : " (test: " + test + ")")
+            + (corpus == null ? "" : " (corpus: " + corpus + ")");
   }
 }

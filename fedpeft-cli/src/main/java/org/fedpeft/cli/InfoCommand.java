@@ -2,6 +2,9 @@ package org.fedpeft.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BertConfig;
@@ -10,6 +13,10 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.RoundSpec;
+import org.fedpeft.peft.ravan.RavanAdapter;
+import org.fedpeft.peft.ravan.RavanConfig;
+import org.fedpeft.tensor.HostTensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +28,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Prints the model (layers, hidden size, heads, parameters) and, for an adapter"
-            + " configuration, its total and trainable parameters, with the classification head.")
+            + " configuration, its total and trainable parameters, with the classification head,"
+            + " and the parameters a client uploads per round.")
 public final class InfoCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -35,6 +43,23 @@ public final class InfoCommand implements Callable<Integer> {
       defaultValue = "25",
       description = "Number of classes of the head to count (default: ${DEFAULT-VALUE}).")
   int labels;
+
+  @Option(
+      names = "--budget",
+      defaultValue = "1",
+      description =
+          "The client's compute budget in (0, 1] for the upload count (Ravan trains"
+              + " round(budget * heads) heads; default: ${DEFAULT-VALUE}).")
+  double budget;
+
+  @Option(
+      names = "--match-lora-rank",
+      defaultValue = "0",
+      paramLabel = "R",
+      description =
+          "For ravan or fed-sb: print the rank r whose heads upload as much per round as LoRA of"
+              + " rank R on the same targets, h r^2 = R (d_in + d_out), rounded down.")
+  int matchLoraRank;
 
   @Override
   public Integer call() throws Exception {
@@ -56,8 +81,12 @@ public final class InfoCommand implements Callable<Integer> {
         pm.maxSeqLength());
     long base = c.parameterCount();
     out.printf("parameters (frozen encoder): %,d%n", base);
+    if (!(budget > 0 && budget <= 1)) {
+      throw new UserInputException("--budget must be in (0, 1], got " + budget);
+    }
     long adapterTotal = 0;
     long adapterTrainable = 0;
+    long upload = 0;
     if (method != null) {
       try (NDManager root = Engines.pytorch().newBaseManager();
           BertEncoder enc = new BertEncoder(pm.weights(), root);
@@ -70,6 +99,14 @@ public final class InfoCommand implements Callable<Integer> {
         }
         out.printf(
             "adapter: %s %s, %d tensors%n", method, adapter.parsedOptions(), a.tensors().size());
+        upload = uploadParameters(a);
+        if (matchLoraRank > 0) {
+          if (!(a instanceof RavanAdapter ravan)) {
+            throw new UserInputException(
+                "--match-lora-rank applies to ravan and fed-sb, not " + method);
+          }
+          printMatchingRanks(out, ravan, enc);
+        }
       }
     } else {
       out.println("adapter: none");
@@ -79,8 +116,65 @@ public final class InfoCommand implements Callable<Integer> {
     out.printf("adapter parameters: %,d (trainable %,d)%n", adapterTotal, adapterTrainable);
     out.printf("head parameters (%d labels): %,d%n", labels, head);
     out.printf(
+        "upload per round (budget %s): adapter %,d + head %,d = %,d parameters%n",
+        budget, upload, head, upload + head);
+    out.printf(
         "trainable parameters: %,d of %,d (%.3f%%)%n",
         trainable, base + adapterTotal + head, 100.0 * trainable / (base + adapterTotal + head));
     return 0;
+  }
+
+  /**
+   * What the adapter's client sends after a round at {@link #budget}: the adapter's own round
+   * lifecycle (selection, then uplink) on the initial tensors. A method that selects by gradient
+   * gets equal gradient norms here, which changes which parts it picks but not how many.
+   */
+  private long uploadParameters(Adapter a) {
+    RoundSpec round = new RoundSpec(1, 0, Map.of("budget", Double.toString(budget)));
+    a.beginRound(round);
+    Set<String> trainable =
+        a.trainableThisRound(
+            round,
+            names -> {
+              Map<String, Double> equal = new LinkedHashMap<>();
+              names.forEach(n -> equal.put(n, 1.0));
+              return equal;
+            });
+    long n = 0;
+    for (HostTensor t : a.uplink(trainable).values()) {
+      n += t.size();
+    }
+    return n;
+  }
+
+  /** Per distinct target shape, the Ravan rank matching LoRA rank {@link #matchLoraRank}. */
+  private void printMatchingRanks(PrintWriter out, RavanAdapter ravan, BertEncoder enc) {
+    RavanConfig c = ravan.config();
+    Map<String, String> seen = new LinkedHashMap<>();
+    for (String module : ravan.modules()) {
+      String[] bits = module.split("\\.", 4);
+      var shape =
+          enc.linearWeight(
+                  Integer.parseInt(bits[2]),
+                  org.fedpeft.model.BertWeights.LINEAR_MODULES.indexOf(bits[3]))
+              .getShape();
+      long dOut = shape.get(0);
+      long dIn = shape.get(1);
+      String key = dOut + " x " + dIn;
+      if (!seen.containsKey(key)) {
+        int r = RavanConfig.matchingRank(c.heads(), matchLoraRank, dIn, dOut);
+        seen.put(key, module);
+        out.printf(
+            "budget matching: LoRA rank %d on %s (%s) uploads %,d; %d head(s) of rank %d upload"
+                + " %,d (h r^2 <= r_L (d_in + d_out))%n",
+            matchLoraRank,
+            bits[3],
+            key,
+            (long) matchLoraRank * (dIn + dOut),
+            c.heads(),
+            r,
+            (long) c.heads() * r * r);
+      }
+    }
   }
 }

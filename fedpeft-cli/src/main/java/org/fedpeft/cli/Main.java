@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       PrivacyCommand.class,
       EvalCommand.class,
       EmbedCommand.class,
+      RetrieveCommand.class,
       InfoCommand.class,
       CertsCommand.class,
       ServerCommand.class,

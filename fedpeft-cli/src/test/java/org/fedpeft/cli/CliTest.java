@@ -223,5 +223,28 @@ class CliTest {
     // 6 layers x 2 modules x (8x384 + 384x8) = 73,728; head 25 x 384 + 25 = 9,625.
     assertTrue(r.out().contains("adapter parameters: 73,728 (trainable 73,728)"), r.out());
     assertTrue(r.out().contains("trainable parameters: 83,353"), r.out());
+    assertTrue(
+        r.out().contains("upload per round (budget 1.0): adapter 73,728 + head 9,625"), r.out());
+  }
+
+  @Test
+  void infoCountsRavanUploadsByBudgetAndMatchesLoraRank() {
+    // LoRA rank 8 on 384 x 384 query and value: 8 x 768 = 6,144 per module; 4 heads of rank 39
+    // upload 4 x 39^2 = 6,084 (40^2 x 4 = 6,400 would be more).
+    CliRun.Result r =
+        CliRun.run(
+            "info",
+            "--adapter",
+            "ravan",
+            "--adapter-options",
+            "heads=4,rank=39,targets=query+value",
+            "--budget",
+            "0.5",
+            "--match-lora-rank",
+            "8");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("4 head(s) of rank 39 upload 6,084"), r.out());
+    // 12 modules x 2 of 4 heads x 39^2 = 36,504.
+    assertTrue(r.out().contains("upload per round (budget 0.5): adapter 36,504 + head"), r.out());
   }
 }

@@ -207,6 +207,7 @@ public final class PeftClient implements ClientApp {
       Map<String, HostTensor> out = new TreeMap<>();
       if (adapter != null) {
         out.putAll(adapter.uplink(trained));
+        adapter.roundMetrics().forEach((k, v) -> metrics.put("adapter." + k, v));
       }
       if (headTrained) {
         model.head().tensors().forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));

@@ -115,6 +115,15 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
   }
 
   /**
+   * Facts about the round just trained, reported with the client's update as metrics named {@code
+   * adapter.<key>} and written per client to metrics.jsonl (Ravan: how many and which heads it
+   * trained). Called after {@link #uplink}. The default reports nothing.
+   */
+  default Map<String, Double> roundMetrics() {
+    return Map.of();
+  }
+
+  /**
    * Per-batch preparation before the encoder runs: an adapter that needs per-example values
    * (FedDPA's instance-wise weights) computes them here and returns a context carrying them. The
    * default returns {@code ctx}.

@@ -37,7 +37,7 @@ import org.fedpeft.tensor.HostTensor;
  *       fedpeft name</td></tr>
  *   <tr><td>{@value #HEAD_FILE}</td><td>the classification head on the mean-pooled output</td></tr>
  *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA, the
- *       same adapter in Hugging Face PEFT's format for a bare BERT encoder ({@code task_type
+ *       same adapter in Hugging Face PEFT's format (Ravan and Fed-SB as one LoRA of rank h r) for a bare BERT encoder ({@code task_type
  *       FEATURE_EXTRACTION}), so PEFT or sentence-transformers can load it</td></tr>
  * </table>
  *
@@ -125,6 +125,9 @@ public final class AdapterFiles {
       JsonObject extra,
       IOConsumer<Path> more)
       throws IOException {
+    if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
+      ravan.foldScales(); // ROUND tensors are not saved: fold Ravan's scales into its cores
+    }
     AtomicFiles.writeFolder(
         dir,
         folder -> {
@@ -160,8 +163,13 @@ public final class AdapterFiles {
       PeftAdapterFiles.write(dir, cfg, Map.of());
       return;
     }
+    if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
+      // Ravan and Fed-SB as one LoRA of rank h r per module.
+      org.fedpeft.peft.ravan.RavanExport.write(dir, ravan, baseModel, fp);
+      return;
+    }
     if (!(adapter instanceof LoraAdapter lora)) {
-      return; // only LoRA has a PEFT form today; the fedpeft files hold the adapter
+      return; // only LoRA and Ravan have a PEFT form today; the fedpeft files hold the adapter
     }
     LoraConfig lc = lora.config();
     fp.addProperty("method", "lora");

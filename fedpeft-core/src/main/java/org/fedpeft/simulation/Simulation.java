@@ -45,6 +45,7 @@ import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.run.Budgets;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
@@ -332,6 +333,23 @@ public final class Simulation implements AutoCloseable {
           clientSeconds += cm.getOrDefault("fit_seconds", 0.0);
         }
         fitSeconds += clientSeconds;
+        Map<String, Map<String, Double>> adapterMetrics = new TreeMap<>();
+        report
+            .clientMetrics()
+            .forEach(
+                (id, cm) ->
+                    cm.forEach(
+                        (k, v) -> {
+                          if (k.startsWith("adapter.")) {
+                            adapterMetrics
+                                .computeIfAbsent(id, x -> new TreeMap<>())
+                                .put(k.substring("adapter.".length()), v);
+                          }
+                        }));
+        if (!adapterMetrics.isEmpty()) {
+          // What each client's adapter reported about its round (Ravan: the heads it trained).
+          line.put("client_adapter", adapterMetrics);
+        }
         if (n > 0) {
           // Absent when no client reported one (skipped rounds; sample-level DP, where the raw
           // training loss is not privatised and stays on the client).
@@ -457,7 +475,17 @@ public final class Simulation implements AutoCloseable {
   /** The global model on the task's test split. */
   public Evaluation evaluateGlobal() {
     try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
-      return new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
+      Evaluation ev = new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
+      if (population.splits().corpus() != null) {
+        // A retrieval task: the head ranks the corpus's documents; accuracy is top-1.
+        Map<String, Double> r = ClassifierRetrieval.metrics(m.model(), population.testSet(), 64);
+        Map<String, Double> extra = new LinkedHashMap<>();
+        for (String k : List.of("recall@5", "recall@10", "mrr")) {
+          extra.put(k, r.get(k));
+        }
+        ev = ev.withMetrics(extra);
+      }
+      return ev;
     }
   }
 

@@ -52,12 +52,17 @@ class DpSgdTest {
   }
 
   static void withModel(Map<String, String> lora, Body body) throws Exception {
+    withModel("lora", lora, body);
+  }
+
+  /** Runs {@code body} on a tiny model with an adapter of {@code method} and a 3-class head. */
+  static void withModel(String method, Map<String, String> options, Body body) throws Exception {
     Engine engine = Engines.pytorch();
     PretrainedModel pm = TinyModels.tiny(21);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(pm.weights(), root);
         TextTokenizer tok = pm.newTokenizer();
-        Adapter a = AdapterRegistry.get("lora").create(lora, enc, 4);
+        Adapter a = AdapterRegistry.get(method).create(options, enc, 4);
         ClassificationHead head = new ClassificationHead(root, 32, 3, 5)) {
       java.util.SplittableRandom rng = new java.util.SplittableRandom(8);
       for (AdapterTensor t : a.tensors()) {
@@ -76,30 +81,53 @@ class DpSgdTest {
   void batchedPerExampleGradientsEqualTheLoopOverSingleExamples(String trainA) throws Exception {
     withModel(
         Map.of("rank", "2", "targets", "all-linear", "dropout", "0", "train_a", trainA),
-        (model, engine, data, root) -> {
-          DpSgd dp = new DpSgd(model, new DpSgd.Config(1, 0, 4), GaussianNoise.secure());
-          assertTrue(dp.hasFastPath());
-          int[] idx = {0, 3, 5, 7, 11};
-          try (NDScope scope = new NDScope();
-              NDManager step = root.newSubManager()) {
-            scope.suppressNotUsedWarning();
-            Map<String, HostTensor> fast = DpSgd.toHost(dp.perExampleFast(data, idx, step));
-            Map<String, HostTensor> loop = DpSgd.toHost(dp.perExampleLoop(data, idx, step));
-            assertEquals(loop.keySet(), fast.keySet());
-            for (var e : loop.entrySet()) {
-              float[] a = e.getValue().data();
-              float[] b = fast.get(e.getKey()).data();
-              assertEquals(a.length, b.length, e.getKey());
-              double scale = 1e-6;
-              for (float v : a) {
-                scale = Math.max(scale, Math.abs(v));
-              }
-              for (int i = 0; i < a.length; i++) {
-                assertEquals(a[i], b[i], 1e-4 * scale, e.getKey() + "[" + i + "]");
-              }
-            }
-          }
-        });
+        DpSgdTest::fastEqualsLoop);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "linear/tokens",
+        "linear/embeddings",
+        "lowrank/tokens",
+        "lowrank/embeddings",
+        "mlp/tokens",
+        "mlp/embeddings"
+      })
+  void softEmbeddingPerExampleGradientsEqualTheLoopOverSingleExamples(String formPlacement)
+      throws Exception {
+    String[] fp = formPlacement.split("/");
+    withModel(
+        "softembed",
+        Map.of("form", fp[0], "placement", fp[1], "rank", "3"),
+        DpSgdTest::fastEqualsLoop);
+  }
+
+  /** The batched per-example gradients equal the loop over single examples, tensor by tensor. */
+  static void fastEqualsLoop(
+      ClassifierModel model, Engine engine, EncodedExamples data, NDManager root) {
+    DpSgd dp = new DpSgd(model, new DpSgd.Config(1, 0, 4), GaussianNoise.secure());
+    assertTrue(dp.hasFastPath());
+    int[] idx = {0, 3, 5, 7, 11};
+    try (NDScope scope = new NDScope();
+        NDManager step = root.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      Map<String, HostTensor> fast = DpSgd.toHost(dp.perExampleFast(data, idx, step));
+      Map<String, HostTensor> loop = DpSgd.toHost(dp.perExampleLoop(data, idx, step));
+      assertEquals(loop.keySet(), fast.keySet());
+      for (var e : loop.entrySet()) {
+        float[] a = e.getValue().data();
+        float[] b = fast.get(e.getKey()).data();
+        assertEquals(a.length, b.length, e.getKey());
+        double scale = 1e-6;
+        for (float v : a) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < a.length; i++) {
+          assertEquals(a[i], b[i], 1e-4 * scale, e.getKey() + "[" + i + "]");
+        }
+      }
+    }
   }
 
   @Test

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertConfig;
@@ -22,45 +23,65 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Autograd's gradients of the adapter and head tensors against central finite differences of the
- * loss, on a tiny random BERT with every linear module adapted. Values are perturbed away from the
- * zero init so every path carries gradient.
+ * loss, on a tiny random BERT, for LoRA on every linear module, each soft-embedding form, and
+ * Ravan's cores and scales. Values are perturbed away from the zero init so every path carries
+ * gradient.
  */
 class GradientCheckTest {
 
-  @Test
-  void adapterGradientsMatchFiniteDifferences() {
-    check("lora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear"));
+  /** (method, options) of every adapter under check; every trainable tensor is checked. */
+  static Stream<Arguments> adapters() {
+    return Stream.of(
+        Arguments.of(
+            "lora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear")),
+        Arguments.of("softembed", Map.of("form", "linear", "placement", "tokens")),
+        Arguments.of("softembed", Map.of("form", "linear", "placement", "embeddings")),
+        Arguments.of("softembed", Map.of("form", "lowrank", "rank", "3")),
+        Arguments.of("softembed", Map.of("form", "mlp", "rank", "4", "placement", "embeddings")),
+        // FedBE: one new block after each of the two base blocks, so the first follows a block
+        // that runs on the scripted path and feeds an eager one, the second is on top.
+        Arguments.of("fedbe", Map.of("blocks", "2")));
   }
 
-  /**
-   * FedBE's new blocks: one after each of the two base blocks, so the first follows a block that
-   * runs on the scripted path and feeds an eager one, the second is on top.
-   */
-  @Test
-  void expansionBlockGradientsMatchFiniteDifferences() {
-    check("fedbe", Map.of("blocks", "2"));
+  @ParameterizedTest
+  @MethodSource("adapters")
+  void adapterGradientsMatchFiniteDifferences(String method, Map<String, String> options) {
+    check(method, options);
   }
 
-  static void check(String method, Map<String, String> options) {
+  /** Ravan's cores H_i and scales s_i (both trained), with B_i and A_i frozen. */
+  @Test
+  void ravanCoreAndScaleGradientsMatchFiniteDifferences() {
+    List<AdapterTensor> checked =
+        check("ravan", Map.of("heads", "2", "rank", "2", "targets", "all-linear"));
+    assertTrue(checked.stream().anyMatch(t -> t.name().contains(".ravan_H.")));
+    assertTrue(checked.stream().anyMatch(t -> t.name().contains(".ravan_s.")));
+  }
+
+  /** Checks every trainable tensor of the method's adapter plus the head; returns them. */
+  static List<AdapterTensor> check(String method, Map<String, String> options) {
     Engine engine = Engines.pytorch();
     BertConfig cfg = new BertConfig(50, 16, 2, 2, 24, 16, 2, 1e-12f);
     long seed = 20261121L;
     SplittableRandom rng = new SplittableRandom(seed);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, seed), root);
-        Adapter lora = AdapterRegistry.get(method).create(options, enc, seed);
+        Adapter adapter = AdapterRegistry.get(method).create(options, enc, seed);
         ClassificationHead head = new ClassificationHead(root, 16, 3, seed)) {
-      for (AdapterTensor t : lora.tensors()) {
+      for (AdapterTensor t : adapter.tensors()) {
         float[] d = new float[(int) t.array().size()];
         for (int i = 0; i < d.length; i++) {
           d[i] = (float) (rng.nextDouble() - 0.5);
         }
         Adapter.Tensors.assign(t.array(), d);
       }
-      ClassifierModel model = new ClassifierModel(enc, lora, head);
+      ClassifierModel model = new ClassifierModel(enc, adapter, head);
       TokenBatch batch =
           TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 2}, {1, 8, 2}});
       long[] labels = {0, 2, 1};
@@ -114,7 +135,15 @@ class GradientCheckTest {
       }
       assertTrue(checked >= 3 * params.size());
       System.out.println(
-          method + " gradient check: " + checked + " entries, worst relative error " + worst);
+          "gradient check "
+              + method
+              + " "
+              + options
+              + ": "
+              + checked
+              + " entries, worst relative error "
+              + worst);
+      return params;
     }
   }
 

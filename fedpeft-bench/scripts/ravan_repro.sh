@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Ravan against FedIT, FFA-LoRA, FedEx-LoRA and Fed-SB at equal uploaded parameters per round, on
+# wordnet-noun-topic with MiniLM, 20 clients, Dirichlet alpha 0.3, 3 clients per round (issue 10,
+# docs/methods.md). Every contender gets the same learning-rate grid and the same seeds; the
+# learning rate of each is picked by its mean final accuracy on the clients' own held-out data
+# (client_accuracy_mean, not the test set), and the test accuracy at that pick is reported as mean
+# and spread (min..max) over the seeds.
+#
+# Upload per module (MiniLM query and value, 384 x 384), all within 1 % of FedIT's:
+#   fedit      LoRA r=8, A and B sent        8 x (384 + 384) = 6,144
+#   ffa-lora   LoRA r=16, only B sent        16 x 384        = 6,144
+#   fedex-lora LoRA r=8, A and B sent        8 x (384 + 384) = 6,144
+#   fed-sb     one core of rank 78           78^2            = 6,084
+#   ravan      4 heads of rank 39            4 x 39^2        = 6,084 (at budget 1)
+#
+# Settings: a = homogeneous compute (every budget 1); b = client.budgets = skewed, run for the
+# Ravan variants only (gradient, random and weight head selection; gram-schmidt, normal and shared
+# init) and Fed-SB (one head: its budget changes nothing). The LoRA baselines of setting b need
+# rank-heterogeneous LoRA (HetLoRA, FlexLoRA), which fedpeft does not have yet, so they are not run
+# in b rather than run with more compute than their clients have.
+#
+# Usage: ravan_repro.sh            (the full grid: 25 rounds, seeds 1 2, lr 1e-3 3e-3 1e-2)
+# Environment: ROUNDS, SEEDS, LRS, STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000),
+# MAX_EVAL (1000), SETTINGS ("a b"), CONTENDERS_A, CONTENDERS_B (subsets of the names below),
+# OUT (the run folder). Re-running with the same OUT skips runs that finished.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+rounds="${ROUNDS:-25}"
+seeds="${SEEDS:-1 2}"
+lrs="${LRS:-1e-3 3e-3 1e-2}"
+steps="${STEPS:-15}"
+batch="${BATCH:-16}"
+settings="${SETTINGS:-a b}"
+contenders_a="${CONTENDERS_A:-fedit ffa-lora fedex-lora fed-sb ravan}"
+contenders_b="${CONTENDERS_B:-fed-sb ravan ravan-random ravan-weight ravan-normal ravan-shared}"
+out="${OUT:-$root/runs/ravan-repro-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$out"
+
+# The shared part of every run (adapter and strategy come from the contender).
+cat >"$out/base.toml" <<TOML
+rounds = $rounds
+clients = 20
+clients_per_round = 3
+
+[data]
+task = "wordnet-noun-topic"
+partition = "dirichlet:0.3"
+max_train = ${MAX_TRAIN:-8000}
+max_eval = ${MAX_EVAL:-1000}
+
+[client]
+local_steps = $steps
+batch_size = $batch
+
+[server]
+weighting = "uniform"
+
+[eval]
+every = $rounds
+TOML
+
+contender() { # name -> --set arguments
+  local ravan=(--set adapter.method=ravan --set adapter.heads=4 --set adapter.rank=39
+    --set adapter.dropout=0.05 --set adapter.targets=query,value --set server.strategy=fedavg)
+  case "$1" in
+    fedit) echo --set adapter.method=lora --set adapter.rank=8 --set adapter.alpha=16 \
+      --set adapter.dropout=0.05 --set adapter.targets=query,value --set server.strategy=fedit ;;
+    ffa-lora) echo --set adapter.method=lora --set adapter.rank=16 --set adapter.alpha=32 \
+      --set adapter.dropout=0.05 --set adapter.targets=query,value --set server.strategy=ffa-lora ;;
+    fedex-lora) echo --set adapter.method=lora --set adapter.rank=8 --set adapter.alpha=16 \
+      --set adapter.dropout=0.05 --set adapter.targets=query,value --set server.strategy=fedex-lora ;;
+    fed-sb) echo --set adapter.method=fed-sb --set adapter.rank=78 --set adapter.dropout=0.05 \
+      --set adapter.targets=query,value --set server.strategy=fedavg ;;
+    ravan) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=gradient ;;
+    ravan-random) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=random ;;
+    ravan-weight) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=weight ;;
+    ravan-normal) echo "${ravan[@]}" --set adapter.init=normal --set adapter.head_selection=gradient ;;
+    ravan-shared) echo "${ravan[@]}" --set adapter.init=shared --set adapter.head_selection=gradient ;;
+    *) echo "ravan_repro.sh: unknown contender $1" >&2; exit 2 ;;
+  esac
+}
+
+for setting in $settings; do
+  case "$setting" in
+    a) names="$contenders_a"; budgets="" ;;
+    b) names="$contenders_b"; budgets="skewed" ;;
+    *) echo "ravan_repro.sh: unknown setting $setting (a or b)" >&2; exit 2 ;;
+  esac
+  for name in $names; do
+    for lr in $lrs; do
+      for seed in $seeds; do
+        dir="$out/$setting/$name/lr$lr-seed$seed"
+        if [[ -f "$dir/summary.json" ]]; then continue; fi
+        mkdir -p "$(dirname "$dir")"
+        echo "ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+        extra=()
+        if [[ -n $budgets ]]; then extra=(--set client.budgets="$budgets"); fi
+        # shellcheck disable=SC2046
+        "$root/fedpeft" simulate "$out/base.toml" $(contender "$name") --set seed="$seed" \
+          --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" \
+          >"$dir.log" 2>"$dir.err" || { tail -5 "$dir.err" >&2; exit 1; }
+      done
+    done
+  done
+done
+
+python3 - "$out" <<'PY' | tee "$out/table.md"
+import glob, json, os, statistics, sys
+out = sys.argv[1]
+runs = {}
+for s in glob.glob(os.path.join(out, "*", "*", "lr*-seed*", "summary.json")):
+    d = os.path.dirname(s)
+    setting, name = d.split(os.sep)[-3], d.split(os.sep)[-2]
+    lr, seed = os.path.basename(d)[2:].split("-seed")
+    summary = json.load(open(s))
+    last = [json.loads(l) for l in open(os.path.join(d, "metrics.jsonl")) if '"client_accuracy_mean"' in l][-1]
+    runs.setdefault((setting, name), {}).setdefault(lr, []).append(
+        (int(seed), last["client_accuracy_mean"], summary["final_accuracy"], summary["bytes_up_total"], summary["rounds"]))
+print("| setting | contender | lr (picked) | seeds | client holdout acc | test acc mean | test acc min..max | bytes up / round |")
+print("|---|---|---|---|---|---|---|---|")
+for (setting, name), by_lr in sorted(runs.items()):
+    lr, rs = max(by_lr.items(), key=lambda kv: statistics.mean(r[1] for r in kv[1]))
+    test = [r[2] for r in rs]
+    up = statistics.mean(r[3] / r[4] for r in rs)
+    print("| %s | %s | %s | %d | %.4f | %.4f | %.4f..%.4f | %s |" % (
+        setting, name, lr, len(rs), statistics.mean(r[1] for r in rs), statistics.mean(test),
+        min(test), max(test), format(int(up), ",")))
+PY
+echo "runs and table: $out" >&2

@@ -1,0 +1,274 @@
+package org.fedpeft.cli;
+
+import com.google.gson.JsonElement;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.TaskOptions;
+import org.fedpeft.data.TaskSplits;
+import org.fedpeft.data.Tasks;
+import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.SentenceEmbedder;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.retrieval.CarRetriever;
+import org.fedpeft.retrieval.Corpus;
+import org.fedpeft.retrieval.MipsIndex;
+import org.fedpeft.retrieval.Retriever;
+import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.FrozenBase;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fedpeft retrieve}: the best documents of a corpus for each query, as JSON lines. */
+@Command(
+    name = "retrieve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Prints one JSON object per query: {\"query\": ..., \"results\": [{\"id\": ..., \"score\":"
+          + " ..., \"text\": ...}, ...]}, the best documents first.",
+      "Queries come from the arguments, or one per line on standard input when there are none"
+          + " (blank lines skipped).",
+      "--method car (the default with --adapter): the adapter's classification head over the"
+          + " corpus's document ids; score = softmax probability over the corpus.",
+      "--method mips (the default without --adapter): cosine similarity of sentence embeddings"
+          + " (mean pooling, L2 normalisation, as sentence-transformers), with the adapter when"
+          + " --adapter is given, else the frozen encoder."
+    })
+public final class RetrieveCommand implements Callable<Integer> {
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin ModelOption model;
+
+  /** Where the documents come from: exactly one of --task and --corpus. */
+  static final class Source {
+    @Option(
+        names = "--task",
+        paramLabel = "TASK",
+        required = true,
+        description = "A bundled task with a retrieval corpus, e.g. " + Tasks.SENSE_RETRIEVAL)
+    String task;
+
+    @Option(
+        names = "--corpus",
+        paramLabel = "FILE",
+        required = true,
+        description = "Your corpus: JSON Lines with a unique \"id\" and a non-empty \"text\".")
+    Path corpus;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
+      description = "A saved adapter folder (from train or simulate).")
+  Path adapterDir;
+
+  @Option(
+      names = "--method",
+      paramLabel = "METHOD",
+      description = "car or mips (default: car with --adapter, mips without).")
+  String method;
+
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      defaultValue = "10",
+      description = "Documents per query (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "SEED",
+      description =
+          "Seed of the task's corpus (which documents it draws): the adapter's training seed when"
+              + " it recorded one, else 42.")
+  Long seed;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Parameters(arity = "0..*", paramLabel = "QUERY", description = "Queries.")
+  List<String> queries = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    if (topK < 1) {
+      throw new UserInputException("--top-k must be at least 1, got " + topK);
+    }
+    if (batchSize < 1) {
+      throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
+    }
+    String m = method != null ? method : adapterDir != null ? "car" : "mips";
+    if (!m.equals("car") && !m.equals("mips")) {
+      throw new UserInputException("--method must be car or mips, got " + m);
+    }
+    if (m.equals("car") && adapterDir == null) {
+      throw new UserInputException(
+          "--method car needs --adapter: a saved head over the corpus's document ids");
+    }
+    AdapterFiles.Saved saved = null;
+    if (adapterDir != null) {
+      if (!Files.isDirectory(adapterDir)) {
+        throw new UserInputException(adapterDir + ": not an adapter folder");
+      }
+      try {
+        saved = AdapterFiles.read(adapterDir);
+      } catch (RuntimeException e) {
+        throw new UserInputException(e.getMessage(), e);
+      }
+    }
+    Corpus corpus = loadCorpus(saved);
+    List<String> input = readQueries();
+    if (input.isEmpty()) {
+      return 0;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (FrozenBase base = new FrozenBase(model.load());
+        Adapter adapter = saved == null ? null : instantiate(saved, base)) {
+      ClassificationHead head = null;
+      try {
+        Retriever retriever;
+        if (m.equals("car")) {
+          head =
+              new ClassificationHead(
+                  base.root(), base.encoder().config().hiddenSize(), saved.labels().size(), 0);
+          head.loadState(saved.headTensors());
+          ClassifierModel cm = new ClassifierModel(base.encoder(), adapter, head);
+          try {
+            retriever = new CarRetriever(cm, base.tokenizer(), saved.labels(), corpus, batchSize);
+          } catch (IllegalArgumentException e) {
+            throw new UserInputException(
+                adapterDir
+                    + ": "
+                    + e.getMessage()
+                    + " (train the head on this corpus; for --task, use the training seed)",
+                e);
+          }
+        } else {
+          EncoderHooks hooks = adapter == null ? EncoderHooks.NONE : adapter;
+          retriever =
+              MipsIndex.build(
+                  new SentenceEmbedder(base.encoder(), base.tokenizer(), hooks),
+                  corpus.texts(),
+                  batchSize);
+        }
+        for (int start = 0; start < input.size(); start += 256) {
+          List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
+          List<List<Retriever.Hit>> hits = retriever.search(chunk, topK);
+          for (int q = 0; q < chunk.size(); q++) {
+            out.println(JsonLines.GSON.toJson(record(chunk.get(q), hits.get(q), corpus)));
+          }
+          out.flush();
+        }
+      } finally {
+        if (head != null) {
+          head.close();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
+    try {
+      return AdapterFiles.instantiate(saved, base.encoder());
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> record(String query, List<Retriever.Hit> hits, Corpus c) {
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (Retriever.Hit h : hits) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("id", c.ids().get(h.document()));
+      r.put("score", h.score());
+      r.put("text", c.texts().get(h.document()));
+      results.add(r);
+    }
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("query", query);
+    o.put("results", results);
+    return o;
+  }
+
+  private Corpus loadCorpus(AdapterFiles.Saved saved) {
+    if (source.corpus != null) {
+      try {
+        return Corpus.read(source.corpus);
+      } catch (DataFormatException e) {
+        throw new UserInputException(e.getMessage(), e);
+      } catch (IOException e) {
+        throw new UserInputException("cannot read " + source.corpus + ": " + e.getMessage(), e);
+      }
+    }
+    long s = seed != null ? seed : recordedSeed(saved);
+    TaskSplits splits;
+    try {
+      splits = Tasks.load(source.task, s, TaskOptions.defaults());
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    return Corpus.of(
+        splits
+            .retrievalCorpus()
+            .orElseThrow(
+                () ->
+                    new UserInputException(
+                        "task "
+                            + source.task
+                            + " has no retrieval corpus (fedpeft tasks list shows the tasks;"
+                            + " or give --corpus FILE)")));
+  }
+
+  private static long recordedSeed(AdapterFiles.Saved saved) {
+    if (saved != null && saved.extra() != null && saved.extra().has("seed")) {
+      JsonElement e = saved.extra().get("seed");
+      if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+        return e.getAsLong();
+      }
+    }
+    return 42;
+  }
+
+  private List<String> readQueries() throws IOException {
+    if (!queries.isEmpty()) {
+      for (int i = 0; i < queries.size(); i++) {
+        if (queries.get(i).isBlank()) {
+          throw new UserInputException("query " + (i + 1) + " is empty");
+        }
+      }
+      return queries;
+    }
+    List<String> in = new ArrayList<>();
+    BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = r.readLine(); line != null; line = r.readLine()) {
+      if (!line.isBlank()) {
+        in.add(line);
+      }
+    }
+    return in;
+  }
+}

@@ -1,0 +1,46 @@
+package org.fedpeft.peft.ravan;
+
+import java.util.Map;
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterMethod;
+
+/**
+ * Registers Fed-SB (Singh et al. 2025, arXiv 2502.15436) as adapter method {@code fed-sb}: one r x
+ * r core R between frozen seed-derived B and A, {@code y = W x + B R A x}, R sent and averaged.
+ * Averaging R is exact because B and A are the same on every client. It is {@link RavanAdapter}
+ * with one head and no scale. (The paper initialises B and A from a truncated SVD of a first
+ * gradient step; here they are drawn from the run seed as Ravan's are.)
+ */
+public final class FedSbMethod implements AdapterMethod {
+
+  /** The registry name. */
+  public static final String NAME = "fed-sb";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Fed-SB: y = Wx + B R A x, frozen seed-derived B and A, trained and averaged r x r core"
+        + " R (Ravan with one head and no scale); options rank, init, sigma, targets, dropout";
+  }
+
+  @Override
+  public ConfigSchema optionSchema() {
+    return RavanConfig.FED_SB_OPTIONS;
+  }
+
+  @Override
+  public void validate(Map<String, String> options) {
+    RavanConfig.fedSbFromOptions(options);
+  }
+
+  @Override
+  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
+    return new RavanAdapter(RavanConfig.fedSbFromOptions(options), encoder, seed);
+  }
+}

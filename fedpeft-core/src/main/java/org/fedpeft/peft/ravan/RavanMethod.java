@@ -1,0 +1,41 @@
+package org.fedpeft.peft.ravan;
+
+import java.util.Map;
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterMethod;
+
+/** Registers Ravan as adapter method {@code ravan}. */
+public final class RavanMethod implements AdapterMethod {
+
+  /** The registry name. */
+  public static final String NAME = "ravan";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Ravan: y = Wx + sum_i s_i B_i H_i A_i x, frozen seed-derived B_i and A_i, trained"
+        + " cores H_i (sent) and scales s_i (reset each round), heads chosen by budget; options"
+        + " heads, rank, init, sigma, targets, dropout, head_selection";
+  }
+
+  @Override
+  public ConfigSchema optionSchema() {
+    return RavanConfig.OPTIONS;
+  }
+
+  @Override
+  public void validate(Map<String, String> options) {
+    RavanConfig.fromOptions(options);
+  }
+
+  @Override
+  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
+    return new RavanAdapter(RavanConfig.fromOptions(options), encoder, seed);
+  }
+}

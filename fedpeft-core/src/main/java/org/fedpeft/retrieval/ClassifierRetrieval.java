@@ -1,0 +1,93 @@
+package org.fedpeft.retrieval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Map;
+import org.fedpeft.model.TokenBatch;
+import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.EncodedExamples;
+
+/**
+ * Classifier-as-retriever (CaR): a {@link ClassifierModel} whose labels are the document ids of a
+ * corpus scores every document for a query by its logit; the ranking of the logits is the retrieval
+ * result.
+ */
+public final class ClassifierRetrieval {
+
+  private ClassifierRetrieval() {}
+
+  /** Receives the logits of one query. */
+  @FunctionalInterface
+  public interface RowConsumer {
+    /**
+     * @param query index of the query in the encoded examples
+     * @param logits one score per label (document), in label order
+     */
+    void accept(int query, float[] logits);
+  }
+
+  /**
+   * Runs the model in evaluation mode over every query, in batches of at most {@code batchSize}
+   * (sorted by length so padding stays small), and hands each query's logits to {@code sink}.
+   */
+  public static void forEachLogits(
+      ClassifierModel model, EncodedExamples queries, int batchSize, RowConsumer sink) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+    }
+    int n = queries.size();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingInt(i -> queries.tokens()[i].length));
+    int labels = model.head().numLabels();
+    for (int start = 0; start < n; start += batchSize) {
+      int[] idx = new int[Math.min(batchSize, n - start)];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = order[start + i];
+      }
+      float[] flat;
+      try (NDScope scope = new NDScope();
+          NDManager step = model.encoder().manager().newSubManager()) {
+        scope.suppressNotUsedWarning();
+        TokenBatch batch = queries.batch(idx);
+        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+        NDArray logits =
+            model.logits(step.create(batch.ids(), shape), step.create(batch.mask(), shape), false);
+        flat = logits.toFloatArray();
+      }
+      for (int i = 0; i < idx.length; i++) {
+        sink.accept(idx[i], Arrays.copyOfRange(flat, i * labels, (i + 1) * labels));
+      }
+    }
+  }
+
+  /**
+   * The retrieval metrics of the model on labelled queries: each query's label index is its
+   * relevant document. The result does not depend on {@code batchSize} beyond the rounding of the
+   * logits.
+   */
+  public static RetrievalMetrics evaluate(
+      ClassifierModel model, EncodedExamples queries, int batchSize) {
+    int[] relevant = queries.labels();
+    int[] ranks = new int[queries.size()];
+    forEachLogits(
+        model, queries, batchSize, (q, row) -> ranks[q] = Ranking.rankOf(row, relevant[q]));
+    // Summed in query order, so the result does not depend on the batching.
+    return RetrievalMetrics.ofRanks(ranks);
+  }
+
+  /**
+   * {@link #evaluate} as a metric map ({@code top1}, {@code recall@5}, {@code recall@10}, {@code
+   * mrr}, {@code queries}), for evaluation reports.
+   */
+  public static Map<String, Double> metrics(
+      ClassifierModel model, EncodedExamples queries, int batchSize) {
+    return evaluate(model, queries, batchSize).toMap();
+  }
+}

@@ -1,0 +1,274 @@
+package org.fedpeft.retrieval;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.Dataset;
+import org.fedpeft.data.Example;
+import org.fedpeft.data.Splits;
+import org.fedpeft.data.TaskOptions;
+import org.fedpeft.data.TaskSplits;
+
+/**
+ * A fixed corpus of documents, each with a unique id and a non-empty text. Document {@code i} is
+ * the i-th line of its file (or the i-th document of a task's corpus); a classifier-as-retriever
+ * head has one label per document, the ids in this order.
+ *
+ * <p>File format: JSON Lines, one object per document with string fields {@code id} (a number is
+ * read as its text) and {@code text}; blank lines are skipped, other fields ignored. This is what
+ * {@code fedpeft tasks export} writes as {@code corpus.jsonl}. Queries for training and evaluation
+ * are JSON Lines with {@code text} and {@code doc} (the id of the query's document), read by {@link
+ * #readQueries}.
+ */
+public final class Corpus {
+
+  private final String name;
+  private final List<String> ids;
+  private final List<String> texts;
+  private final Map<String, Integer> index;
+
+  private Corpus(String name, List<String> ids, List<String> texts, Map<String, Integer> index) {
+    this.name = name;
+    this.ids = List.copyOf(ids);
+    this.texts = List.copyOf(texts);
+    this.index = Map.copyOf(index);
+  }
+
+  /**
+   * The corpus of ids and texts, in order.
+   *
+   * @throws IllegalArgumentException on no documents, a duplicate id, or an empty text
+   */
+  public static Corpus of(String name, List<String> ids, List<String> texts) {
+    if (ids.size() != texts.size()) {
+      throw new IllegalArgumentException(
+          name + ": " + ids.size() + " ids but " + texts.size() + " texts");
+    }
+    if (ids.isEmpty()) {
+      throw new IllegalArgumentException(name + ": the corpus has no documents");
+    }
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      if (id == null || id.isEmpty()) {
+        throw new IllegalArgumentException(name + ": document " + i + " has an empty id");
+      }
+      Integer before = index.putIfAbsent(id, i);
+      if (before != null) {
+        throw new IllegalArgumentException(
+            name
+                + ": duplicate document id \""
+                + id
+                + "\" (documents "
+                + before
+                + " and "
+                + i
+                + ")");
+      }
+      if (texts.get(i) == null || texts.get(i).isBlank()) {
+        throw new IllegalArgumentException(name + ": document \"" + id + "\" has an empty text");
+      }
+    }
+    return new Corpus(name, ids, texts, index);
+  }
+
+  /** A task's retrieval corpus: each example's label is its id. */
+  public static Corpus of(Dataset corpus) {
+    List<String> ids = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    for (Example e : corpus.examples()) {
+      ids.add(e.label());
+      texts.add(e.text());
+    }
+    return of(corpus.name(), ids, texts);
+  }
+
+  /**
+   * Reads a corpus file (see the class comment).
+   *
+   * @throws DataFormatException naming file and line: invalid JSON, a missing or non-string field,
+   *     an empty id or text, a duplicate id (with the line of its first use), or no documents
+   */
+  public static Corpus read(Path file) throws IOException {
+    List<String> ids = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    Map<String, Integer> firstLine = new HashMap<>();
+    Map<String, Integer> index = new HashMap<>();
+    forEachObject(
+        file,
+        (line, o) -> {
+          String id = field(file, line, o, "id");
+          String text = field(file, line, o, "text");
+          if (id.isEmpty()) {
+            throw new DataFormatException(file, line, "empty \"id\"");
+          }
+          if (text.isBlank()) {
+            throw new DataFormatException(file, line, "document \"" + id + "\" has an empty text");
+          }
+          Integer before = firstLine.putIfAbsent(id, line);
+          if (before != null) {
+            throw new DataFormatException(
+                file, line, "duplicate document id \"" + id + "\" (first on line " + before + ")");
+          }
+          index.put(id, ids.size());
+          ids.add(id);
+          texts.add(text);
+        });
+    if (ids.isEmpty()) {
+      throw new DataFormatException(file, 1, "no documents: the file has only blank lines");
+    }
+    return new Corpus(file.toString(), ids, texts, index);
+  }
+
+  /**
+   * Reads queries for this corpus: JSON Lines with {@code text} and {@code doc}. The dataset's
+   * labels are this corpus's ids in corpus order, so a head trained on it scores every document.
+   *
+   * @throws DataFormatException naming file and line: invalid JSON, a missing field, an empty text,
+   *     or a {@code doc} id that is not in this corpus
+   */
+  public Dataset readQueries(Path file) throws IOException {
+    List<Example> examples = new ArrayList<>();
+    forEachObject(
+        file,
+        (line, o) -> {
+          String text = field(file, line, o, "text");
+          String doc = field(file, line, o, "doc");
+          if (text.isBlank()) {
+            throw new DataFormatException(file, line, "empty query text");
+          }
+          if (!index.containsKey(doc)) {
+            throw new DataFormatException(
+                file, line, "doc \"" + doc + "\" is not a document id of the corpus " + name);
+          }
+          examples.add(new Example(text, doc, null, null));
+        });
+    if (examples.isEmpty()) {
+      throw new DataFormatException(file, 1, "no queries: the file has only blank lines");
+    }
+    return Dataset.of(file.toString(), examples, ids);
+  }
+
+  /**
+   * Training, validation and test queries for this corpus, the way {@code --data}/{@code --test}
+   * files are split: without {@code testQueries}, {@code queries} is split stratified by document
+   * with the fractions of {@code options}; with it, {@code queries} gives train and validation and
+   * {@code testQueries} the test split. Caps of {@code options} apply. The splits carry this corpus
+   * as their retrieval corpus, and their labels are its ids in corpus order.
+   *
+   * @param testQueries a second query file, or null
+   * @throws DataFormatException naming the file and line of a bad query (see {@link #readQueries})
+   */
+  public TaskSplits splits(Path queries, Path testQueries, TaskOptions options, long seed)
+      throws IOException {
+    Dataset all = readQueries(queries);
+    Path fileName = queries.getFileName();
+    String task = fileName == null ? queries.toString() : fileName.toString();
+    TaskSplits s;
+    if (testQueries == null) {
+      s = Splits.stratified(task, all, options, seed);
+    } else {
+      Dataset test = readQueries(testQueries);
+      TaskOptions noTest =
+          options.withFractions(1.0 - options.validationFraction(), options.validationFraction());
+      TaskSplits trainVal = Splits.stratified(task, all, noTest, seed);
+      Dataset capped =
+          options.maxTest() < test.size()
+              ? Splits.capStratified(test, options.maxTest(), seed)
+              : test;
+      s = new TaskSplits(task, trainVal.train(), trainVal.validation(), capped, null);
+    }
+    return new TaskSplits(task, s.train(), s.validation(), s.test(), asDataset());
+  }
+
+  /** The documents as a dataset: each document's text labelled with its id, ids in order. */
+  public Dataset asDataset() {
+    List<Example> docs = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      docs.add(new Example(texts.get(i), ids.get(i), null, null));
+    }
+    return Dataset.of(name, docs, ids);
+  }
+
+  /** Where the corpus came from (a file or a task's corpus name). */
+  public String name() {
+    return name;
+  }
+
+  /** Number of documents. */
+  public int size() {
+    return ids.size();
+  }
+
+  /** The document ids, in order. */
+  public List<String> ids() {
+    return ids;
+  }
+
+  /** The document texts, in order. */
+  public List<String> texts() {
+    return texts;
+  }
+
+  /** The index of the document with this id, or -1. */
+  public int indexOf(String id) {
+    Integer i = index.get(id);
+    return i == null ? -1 : i;
+  }
+
+  private interface LineHandler {
+    void accept(int line, JsonObject object);
+  }
+
+  private static void forEachObject(Path file, LineHandler handler) throws IOException {
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      int lineNo = 0;
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        lineNo++;
+        if (lineNo == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1);
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonElement e;
+        try {
+          e = JsonParser.parseString(line);
+        } catch (JsonParseException ex) {
+          throw new DataFormatException(file, lineNo, "invalid JSON (one object per line)");
+        }
+        if (!e.isJsonObject()) {
+          throw new DataFormatException(file, lineNo, "expected a JSON object");
+        }
+        handler.accept(lineNo, e.getAsJsonObject());
+      }
+    }
+  }
+
+  private static String field(Path file, int line, JsonObject o, String key) {
+    JsonElement v = o.get(key);
+    if (v == null || v.isJsonNull()) {
+      throw new DataFormatException(file, line, "missing field \"" + key + "\"");
+    }
+    if (!v.isJsonPrimitive()) {
+      throw new DataFormatException(file, line, "field \"" + key + "\" must be a string");
+    }
+    JsonPrimitive p = v.getAsJsonPrimitive();
+    if (p.isString() || (p.isNumber() && !key.equals("text"))) {
+      return p.getAsString();
+    }
+    throw new DataFormatException(file, line, "field \"" + key + "\" must be a string");
+  }
+}

@@ -1,0 +1,98 @@
+package org.fedpeft.retrieval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.Dataset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CorpusTest {
+
+  @TempDir Path dir;
+
+  Path write(String name, String... lines) throws Exception {
+    Path p = dir.resolve(name);
+    Files.write(p, List.of(lines));
+    return p;
+  }
+
+  @Test
+  void readsIdsAndTextsInOrderAndQueriesAgainstThem() throws Exception {
+    Path c =
+        write(
+            "corpus.jsonl",
+            "\uFEFF{\"id\": \"b\", \"text\": \"second letter\", \"extra\": 1}",
+            "",
+            "{\"id\": 7, \"text\": \"a number id\"}",
+            "{\"text\": \"first letter\", \"id\": \"a\"}");
+    Corpus corpus = Corpus.read(c);
+    assertEquals(List.of("b", "7", "a"), corpus.ids());
+    assertEquals(List.of("second letter", "a number id", "first letter"), corpus.texts());
+    assertEquals(2, corpus.indexOf("a"));
+    assertEquals(-1, corpus.indexOf("z"));
+    Path q =
+        write(
+            "queries.jsonl",
+            "{\"text\": \"after a\", \"doc\": \"b\"}",
+            "{\"text\": \"seven\", \"doc\": 7}");
+    Dataset d = corpus.readQueries(q);
+    assertEquals(List.of("b", "7", "a"), d.labels()); // every document is a label, in order
+    assertEquals(2, d.size());
+    assertEquals(1, d.labelIndex(1));
+  }
+
+  @Test
+  void errorsNameFileLineAndWhatIsWrong() throws Exception {
+    Path dup =
+        write(
+            "dup.jsonl",
+            "{\"id\": \"x\", \"text\": \"one\"}",
+            "{\"id\": \"y\", \"text\": \"two\"}",
+            "{\"id\": \"x\", \"text\": \"three\"}");
+    assertEquals(
+        dup + ":3: duplicate document id \"x\" (first on line 1)",
+        assertThrows(DataFormatException.class, () -> Corpus.read(dup)).getMessage());
+    Path empty = write("empty.jsonl", "{\"id\": \"x\", \"text\": \"  \"}");
+    assertEquals(
+        empty + ":1: document \"x\" has an empty text",
+        assertThrows(DataFormatException.class, () -> Corpus.read(empty)).getMessage());
+    Path noId = write("noid.jsonl", "{\"text\": \"t\"}");
+    assertEquals(
+        noId + ":1: missing field \"id\"",
+        assertThrows(DataFormatException.class, () -> Corpus.read(noId)).getMessage());
+    Path bad = write("bad.jsonl", "{\"id\": \"x\", \"text\": \"t\"}", "{\"id\": ");
+    assertEquals(
+        bad + ":2: invalid JSON (one object per line)",
+        assertThrows(DataFormatException.class, () -> Corpus.read(bad)).getMessage());
+    Path blank = write("blank.jsonl", "", " ");
+    assertThrows(DataFormatException.class, () -> Corpus.read(blank));
+
+    Corpus corpus = Corpus.read(write("c.jsonl", "{\"id\": \"x\", \"text\": \"t\"}"));
+    Path q =
+        write(
+            "q.jsonl",
+            "{\"text\": \"fine\", \"doc\": \"x\"}",
+            "{\"text\": \"hm\", \"doc\": \"w\"}");
+    assertEquals(
+        q + ":2: doc \"w\" is not a document id of the corpus " + dir.resolve("c.jsonl"),
+        assertThrows(DataFormatException.class, () -> corpus.readQueries(q)).getMessage());
+    Path qe = write("qe.jsonl", "{\"text\": \"\", \"doc\": \"x\"}");
+    assertEquals(
+        qe + ":1: empty query text",
+        assertThrows(DataFormatException.class, () -> corpus.readQueries(qe)).getMessage());
+  }
+
+  @Test
+  void ofChecksDuplicatesAndEmptyTexts() {
+    assertThrows(
+        IllegalArgumentException.class, () -> Corpus.of("c", List.of("a", "a"), List.of("x", "y")));
+    assertThrows(
+        IllegalArgumentException.class, () -> Corpus.of("c", List.of("a", "b"), List.of("x", "")));
+    assertThrows(IllegalArgumentException.class, () -> Corpus.of("c", List.of(), List.of()));
+  }
+}
