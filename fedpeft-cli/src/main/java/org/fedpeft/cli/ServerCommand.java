@@ -130,6 +130,7 @@ public final class ServerCommand implements Callable<Integer> {
       } else {
         sim = Simulation.create(cfg, guard.path());
       }
+      recordTransport(guard.path().resolve("manifest.json"), tls == null);
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);
     }
@@ -239,5 +240,31 @@ public final class ServerCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * Records in the run's manifest how its messages travelled: {@code transport} is "grpc, mutual
+   * TLS" or "grpc, PLAINTEXT (--insecure): identities unchecked, traffic readable", updated on
+   * every start (a resumed run may change it).
+   */
+  static void recordTransport(java.nio.file.Path manifest, boolean insecure) throws IOException {
+    if (!Files.isRegularFile(manifest)) {
+      return;
+    }
+    com.google.gson.JsonObject m =
+        com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    m.addProperty(
+        "transport",
+        insecure
+            ? "grpc, PLAINTEXT (--insecure): identities unchecked, traffic readable"
+            : "grpc, mutual TLS");
+    org.fedpeft.io.AtomicFiles.writeString(
+        manifest,
+        new com.google.gson.GsonBuilder()
+                .serializeSpecialFloatingPointValues()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(m)
+            + "\n");
   }
 }

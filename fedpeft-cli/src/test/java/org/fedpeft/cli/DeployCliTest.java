@@ -139,6 +139,14 @@ class DeployCliTest {
       CliRun.Result s = server.get(9, TimeUnit.MINUTES);
       assertEquals(0, s.code(), s.err());
       assertTrue(s.err().contains("mutual TLS"), s.err());
+      assertEquals(
+          "grpc, mutual TLS",
+          com.google.gson.JsonParser.parseString(
+                  Files.readString(deployed.resolve("manifest.json")))
+              .getAsJsonObject()
+              .get("transport")
+              .getAsString(),
+          "the manifest says how messages travelled");
       for (Future<CliRun.Result> f : clients) {
         CliRun.Result r = f.get(1, TimeUnit.MINUTES);
         assertEquals(0, r.code(), r.err());
