@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,9 +20,7 @@ import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.io.Safetensors;
-import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
@@ -33,6 +30,7 @@ import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.simulation.TinyRuns;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.Evaluation;
@@ -57,16 +55,8 @@ class ToyMethodEndToEndTest {
 
   @BeforeAll
   static void tinyModelAndData() throws Exception {
-    model = tmp.resolve("tiny");
-    HuggingFaceFolder.save(TinyModels.tiny(3), model);
-    data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 120; i++) {
-      lines.add(
-          "{\"text\": \"" + topics[i % 4] + " item " + i + "\", \"label\": \"t" + (i % 4) + "\"}");
-    }
-    Files.write(data, lines);
+    model = TinyRuns.model(tmp.resolve("tiny"));
+    data = TinyRuns.topicData(tmp.resolve("data.jsonl"), 120);
   }
 
   private static SimulationConfig config() {

@@ -17,10 +17,9 @@ import java.util.TreeSet;
 import org.fedpeft.federation.ClientUpdate;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.Safetensors;
-import org.fedpeft.model.HuggingFaceFolder;
-import org.fedpeft.model.TinyModels;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.simulation.TinyRuns;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,16 +38,8 @@ class RavanSimulationTest {
 
   @BeforeAll
   static void tinyModelAndData() throws Exception {
-    model = tmp.resolve("tiny");
-    HuggingFaceFolder.save(TinyModels.tiny(3), model);
-    data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 120; i++) {
-      lines.add(
-          "{\"text\": \"" + topics[i % 4] + " item " + i + "\", \"label\": \"t" + (i % 4) + "\"}");
-    }
-    Files.write(data, lines);
+    model = TinyRuns.model(tmp.resolve("tiny"));
+    data = TinyRuns.topicData(tmp.resolve("data.jsonl"), 120);
   }
 
   private static SimulationConfig config(String selection) {
