@@ -540,31 +540,23 @@ public final class Simulation implements AutoCloseable {
     TaskSplits splits = population.splits();
     Evaluation g = evaluateGlobal();
     Path adapterDir = out.resolve("adapter");
-    try (ModelFactory.Instance m = models.instantiate(state.global())) {
-      JsonObject extra = new JsonObject();
-      extra.addProperty("task", splits.task());
-      extra.addProperty("seed", config.seed());
-      extra.addProperty("max_eval", config.maxEval());
-      extra.addProperty("strategy", config.strategy());
-      extra.addProperty("rounds", state.round());
-      Map<String, HostTensor> head = new TreeMap<>();
-      m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
-      Map<String, HostTensor> residuals = FedExLora.residuals(state);
-      AdapterFiles.save(
-          adapterDir,
-          m.model().adapter(),
-          models.spec().adapterSeed(),
-          head,
-          splits.labels(),
-          splits.taskLabels(),
-          base.model().name(),
-          extra,
-          folder -> {
-            if (!residuals.isEmpty()) {
-              org.fedpeft.io.Safetensors.write(
-                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
-            }
-          });
+    saveAdapter(adapterDir, null, Map.of());
+    // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
+    // ones),
+    // which `fedpeft eval` evaluates as that client would use it.
+    int clientAdapters = 0;
+    for (ClientData c : population.clients()) {
+      Map<String, HostTensor> local = new TreeMap<>();
+      ClientState st = localState.load(c.id()).orElse(ClientState.EMPTY);
+      for (String name : localTensorNames()) {
+        if (st.tensors().containsKey(name)) {
+          local.put(name, st.tensors().get(name));
+        }
+      }
+      if (!local.isEmpty()) {
+        saveAdapter(out.resolve(CLIENTS_DIR).resolve(c.id()).resolve("adapter"), c.id(), local);
+        clientAdapters++;
+      }
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
@@ -592,6 +584,9 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("seconds_this_process", seconds);
     s.addProperty("client_fit_seconds_this_process", fitSeconds);
     s.addProperty("adapter_dir", adapterDir.toString());
+    if (clientAdapters > 0) {
+      s.addProperty("client_adapters_dir", out.resolve(CLIENTS_DIR).toString());
+    }
     s.addProperty("client_sampling", config.clientSampling());
     s.addProperty("rounds_skipped", recorder.skippedRounds());
     if (config.privacyMode().equals("client")) {
@@ -621,6 +616,60 @@ public final class Simulation implements AutoCloseable {
     }
     recorder.writeSummary(s);
     return s;
+  }
+
+  /** The folder of the per-client adapter folders of a method with LOCAL tensors. */
+  public static final String CLIENTS_DIR = "clients";
+
+  /** The names of the model's LOCAL tensors. */
+  private List<String> localTensorNames() {
+    try (ModelFactory.Instance m = models.instantiate(state.global())) {
+      return m.model().tensors().stream()
+          .filter(t -> t.role() == Role.LOCAL)
+          .map(AdapterTensor::name)
+          .toList();
+    }
+  }
+
+  /**
+   * Saves the global model, with {@code local} (a client's LOCAL tensors) loaded over it, as an
+   * adapter folder.
+   *
+   * @param client the client whose model it is, or null for the global model
+   */
+  private void saveAdapter(Path dir, String client, Map<String, HostTensor> local)
+      throws IOException {
+    TaskSplits splits = population.splits();
+    try (ModelFactory.Instance m = models.instantiate(state.global())) {
+      m.model().loadState(local);
+      JsonObject extra = new JsonObject();
+      extra.addProperty("task", splits.task());
+      extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
+      extra.addProperty("strategy", config.strategy());
+      extra.addProperty("rounds", state.round());
+      if (client != null) {
+        extra.addProperty("client", client);
+      }
+      Map<String, HostTensor> head = new TreeMap<>();
+      m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
+      AdapterFiles.save(
+          dir,
+          m.model().adapter(),
+          models.spec().adapterSeed(),
+          head,
+          splits.labels(),
+          splits.taskLabels(),
+          base.model().name(),
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
+    }
   }
 
   /**
