@@ -15,97 +15,6 @@ import org.junit.jupiter.api.Test;
  */
 class LowRankTest {
 
-  /** P = sum_k w_k B_k A_k, densely, in double. */
-  static double[][] dense(List<LowRank.Term> terms, int out, int in) {
-    double[][] p = new double[out][in];
-    for (LowRank.Term t : terms) {
-      int r = t.rank();
-      for (int o = 0; o < out; o++) {
-        for (int c = 0; c < in; c++) {
-          double s = 0;
-          for (int k = 0; k < r; k++) {
-            s += (double) t.b()[o * r + k] * t.a()[k * in + c];
-          }
-          p[o][c] += t.weight() * s;
-        }
-      }
-    }
-    return p;
-  }
-
-  /** sum_{j < k} s_j u_j v_j^T. */
-  static double[][] truncation(LowRank.Svd svd, int k, int out, int in) {
-    double[][] p = new double[out][in];
-    for (int j = 0; j < k; j++) {
-      for (int o = 0; o < out; o++) {
-        for (int c = 0; c < in; c++) {
-          p[o][c] += svd.values()[j] * svd.left()[j][o] * svd.right()[j][c];
-        }
-      }
-    }
-    return p;
-  }
-
-  /**
-   * The best rank-k approximation of P by an independent route: the top k eigenvectors v_j of P^T P
-   * by power iteration with deflation, then sum_j (P v_j) v_j^T.
-   */
-  static double[][] bestRankK(double[][] p, int k) {
-    int out = p.length;
-    int in = p[0].length;
-    double[][] g = new double[in][in];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < in; j++) {
-        for (int o = 0; o < out; o++) {
-          g[i][j] += p[o][i] * p[o][j];
-        }
-      }
-    }
-    double[][] approx = new double[out][in];
-    SplittableRandom rng = new SplittableRandom(3);
-    for (int comp = 0; comp < k; comp++) {
-      double[] v = new double[in];
-      for (int i = 0; i < in; i++) {
-        v[i] = rng.nextDouble() - 0.5;
-      }
-      double lambda = 0;
-      for (int it = 0; it < 5000; it++) {
-        double[] w = new double[in];
-        for (int i = 0; i < in; i++) {
-          for (int j = 0; j < in; j++) {
-            w[i] += g[i][j] * v[j];
-          }
-        }
-        double norm = 0;
-        for (double x : w) {
-          norm += x * x;
-        }
-        norm = Math.sqrt(norm);
-        for (int i = 0; i < in; i++) {
-          v[i] = w[i] / norm;
-        }
-        lambda = norm;
-      }
-      double[] pv = new double[out];
-      for (int o = 0; o < out; o++) {
-        for (int i = 0; i < in; i++) {
-          pv[o] += p[o][i] * v[i];
-        }
-      }
-      for (int o = 0; o < out; o++) {
-        for (int i = 0; i < in; i++) {
-          approx[o][i] += pv[o] * v[i];
-        }
-      }
-      for (int i = 0; i < in; i++) { // deflate
-        for (int j = 0; j < in; j++) {
-          g[i][j] -= lambda * v[i] * v[j];
-        }
-      }
-    }
-    return approx;
-  }
-
   static float[] random(SplittableRandom rng, int n) {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) {
@@ -172,8 +81,10 @@ class LowRankTest {
     assertEquals(1.0, svd.values()[1], 1e-12);
     assertEquals(1.0, Math.abs(svd.left()[0][1]), 1e-12);
     assertEquals(1.0, Math.abs(svd.right()[0][1]), 1e-12);
-    assertClose(new double[][] {{0, 0}, {0, 3}, {0, 0}}, truncation(svd, 1, 3, 2), 1e-12);
-    assertClose(new double[][] {{1, 0}, {0, 3}, {0, 0}}, truncation(svd, 2, 3, 2), 1e-12);
+    assertClose(
+        new double[][] {{0, 0}, {0, 3}, {0, 0}}, DenseReference.truncation(svd, 1, 3, 2), 1e-12);
+    assertClose(
+        new double[][] {{1, 0}, {0, 3}, {0, 0}}, DenseReference.truncation(svd, 2, 3, 2), 1e-12);
     assertEquals(10.0, svd.energy(), 1e-12);
   }
 
@@ -193,7 +104,7 @@ class LowRankTest {
             new LowRank.Term(
                 weights[i], random(rng, out * ranks[i]), random(rng, ranks[i] * in), ranks[i]));
       }
-      double[][] p = dense(terms, out, in);
+      double[][] p = DenseReference.product(terms, out, in);
       LowRank.Svd svd = LowRank.svdOfSum(terms, out, in);
       int full = Math.min(Math.min(out, in), 6);
       assertEquals(full, svd.size(), "components of a " + out + " x " + in + " sum of rank 6");
@@ -206,9 +117,10 @@ class LowRankTest {
       }
       assertOrthonormal(svd.left(), positive);
       assertOrthonormal(svd.right(), positive);
-      assertClose(p, truncation(svd, svd.size(), out, in), 1e-9);
+      assertClose(p, DenseReference.truncation(svd, svd.size(), out, in), 1e-9);
       for (int k = 1; k <= 3; k++) {
-        assertClose(bestRankK(p, k), truncation(svd, k, out, in), 1e-7);
+        assertClose(
+            DenseReference.bestRankK(p, k), DenseReference.truncation(svd, k, out, in), 1e-7);
       }
     }
   }
@@ -227,7 +139,8 @@ class LowRankTest {
     assertEquals(2, one.size());
     assertEquals(2 * Math.sqrt(14) * Math.sqrt(2), one.values()[0], 1e-12);
     assertEquals(0.0, one.values()[1], 1e-12);
-    assertClose(new double[][] {{2, 2}, {4, 4}, {6, 6}}, truncation(one, 1, 3, 2), 1e-12);
+    assertClose(
+        new double[][] {{2, 2}, {4, 4}, {6, 6}}, DenseReference.truncation(one, 1, 3, 2), 1e-12);
     assertOrthonormal(one.right(), 1);
   }
 }
