@@ -173,7 +173,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       return downPe.matMul(rb.transpose(0, 2, 1)); // (b, s, out)
     }
     NDArray b = truncated ? loraB[layer][module].get(colsOfB) : loraB[layer][module];
-    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, r)
+    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, k)
     // Scaling the rank-r activations instead of the output is out/r times less work; for a
     // power-of-two alpha / r (the default 16 / 8) the result is the same to the bit.
     if (config.scaling() != 1f) {
