@@ -329,4 +329,24 @@ class CliTest {
     // 12 modules x 2 of 4 heads x 39^2 = 36,504.
     assertTrue(r.out().contains("upload per round (budget 0.5): adapter 36,504 + head"), r.out());
   }
+
+  @Test
+  void infoCountsARankHeterogeneousLoraClientAtItsBudgetsRank() {
+    // Rank 8 at budget 0.25: rank 2; 12 modules x 2 x (384 + 384) = 18,432.
+    CliRun.Result r =
+        CliRun.run(
+            "info",
+            "--adapter-options",
+            "rank=8,targets=query+value",
+            "--budget",
+            "0.25",
+            "--strategy",
+            "hetlora");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("upload per round (budget 0.25): adapter 18,432 + head"), r.out());
+    CliRun.Result plain =
+        CliRun.run("info", "--adapter-options", "rank=8,targets=query+value", "--budget", "0.25");
+    assertTrue(
+        plain.out().contains("upload per round (budget 0.25): adapter 73,728 + head"), plain.out());
+  }
 }
