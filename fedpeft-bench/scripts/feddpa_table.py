@@ -12,7 +12,7 @@ def last_eval(run):
     return [l for l in lines if "client_accuracy_mean" in l][-1]
 
 
-def main(out):
+def collect(out):
     cells = {}  # (name, lr) -> [(seed, holdout, p, ttp)]
     for s in glob.glob(os.path.join(out, "*", "lr*-seed*", "summary.json")):
         run = os.path.dirname(s)
@@ -31,12 +31,25 @@ def main(out):
         hold = statistics.mean(last_eval(os.path.dirname(r))["client_accuracy_mean"] for r in runs)
         p = statistics.mean(json.load(open(r))["final_accuracy"] for r in runs)
         cells.setdefault(("local", lr), []).append((int(seed), hold, p, None))
+    return cells
+
+
+def pick(cells, name):
+    """The learning rate of the contender's best mean held-out accuracy with the first seed."""
+    first = min(s for (n, _), rs in cells.items() if n == name for s, *_ in rs)
+    by_lr = {lr: [r for r in rs if r[0] == first] for (n, lr), rs in cells.items() if n == name}
+    by_lr = {lr: rs for lr, rs in by_lr.items() if rs}
+    return max(by_lr.items(), key=lambda kv: statistics.mean(r[1] for r in kv[1]))[0]
+
+
+def main(out):
+    cells = collect(out)
     names = sorted({n for n, _ in cells})
     print("| contender | lr (picked) | seeds | clients' held-out acc | P mean | P min..max | TTP mean | TTP min..max |")
     print("|---|---|---|---|---|---|---|---|")
     for name in names:
-        by_lr = {lr: rs for (n, lr), rs in cells.items() if n == name}
-        lr, rs = max(by_lr.items(), key=lambda kv: statistics.mean(r[1] for r in kv[1]))
+        lr = pick(cells, name)
+        rs = cells[(name, lr)]
         p = [r[2] for r in rs]
         ttp = [r[3] for r in rs if r[3] is not None]
         ttp_cells = ("%.4f | %.4f..%.4f" % (statistics.mean(ttp), min(ttp), max(ttp))
@@ -54,4 +67,7 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if len(sys.argv) == 4 and sys.argv[2] == "--pick":
+        print(pick(collect(sys.argv[1]), sys.argv[3]))
+    else:
+        main(sys.argv[1])
