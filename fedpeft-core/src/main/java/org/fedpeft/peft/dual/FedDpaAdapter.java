@@ -49,7 +49,9 @@ import org.fedpeft.train.EncodedExamples;
  *   <tr><td>{@value #PHASE_GLOBAL} (training the global adapter)</td><td>W x + dW_global
  *       x</td></tr>
  *   <tr><td>{@value #PHASE_LOCAL} (FedDPA-T's local step)</td><td>W x + a dW_local x + (1 - a)
- *       stopgrad(dW_global x)</td></tr>
+ *       stopgrad(dW_global x): the global term is a constant for backward, as the reference code's
+ *       {@code detach()}, so no gradient reaches the global adapter or flows through the global
+ *       term back into x</td></tr>
  *   <tr><td>{@value #PHASE_FINETUNE} (FedDPA-F's fine-tune)</td><td>W x + dW_local x</td></tr>
  *   <tr><td>default phase, inference, local adapter trained</td><td>W x + w(x) dW_global x + (1 -
  *       w(x)) dW_local x with the instance weight w(x) that {@link #prepareBatch} computed (the
