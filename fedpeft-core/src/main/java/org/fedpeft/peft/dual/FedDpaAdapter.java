@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.fedpeft.heads.Pooling;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
@@ -490,19 +492,29 @@ public final class FedDpaAdapter implements Adapter {
     }
   }
 
-  /**
-   * A fingerprint of the tensors' values: the first 64 bits of the SHA-256 of their float32 bits in
-   * order, as four 16-bit parts (exact in float32).
-   */
+  /** {@link #fingerprint(Map)} of the live tensors, by name. */
   static float[] fingerprint(List<AdapterTensor> of) {
+    Map<String, float[]> values = new TreeMap<>();
+    for (AdapterTensor t : of) {
+      values.put(t.name(), t.array().toFloatArray());
+    }
+    return fingerprint(values);
+  }
+
+  /**
+   * A fingerprint of named values: the first 64 bits of the SHA-256 of the names (UTF-8) and the
+   * float32 bits of the values, in name order, as four 16-bit parts (exact in float32).
+   */
+  static float[] fingerprint(Map<String, float[]> values) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    for (AdapterTensor t : of) {
-      float[] v = t.array().toFloatArray();
+    for (var e : new TreeMap<>(values).entrySet()) {
+      md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+      float[] v = e.getValue();
       ByteBuffer b = ByteBuffer.allocate(4 * v.length);
       for (float x : v) {
         b.putInt(Float.floatToRawIntBits(x));

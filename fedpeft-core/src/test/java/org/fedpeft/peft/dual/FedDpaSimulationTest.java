@@ -263,9 +263,23 @@ class FedDpaSimulationTest {
               }
             });
     assertEquals(4, cp.local().size(), "every client evaluated, so every client fine-tuned");
+    Map<String, float[]> finalGlobal = new TreeMap<>();
+    cp.state()
+        .global()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("global/")) {
+                finalGlobal.put(k, v.data());
+              }
+            });
+    float[] fromFinal = FedDpaAdapter.fingerprint(finalGlobal);
     for (var e : cp.local().entrySet()) {
       float[] status = e.getValue().tensors().get(FedDpaAdapter.STATUS).data();
       assertEquals(1f, status[FedDpaAdapter.READY]);
+      assertArrayEquals(
+          fromFinal,
+          java.util.Arrays.copyOfRange(status, FedDpaAdapter.FINGERPRINT, 6),
+          e.getKey() + " fine-tuned from the final global adapter");
       Map<String, HostTensor> local = new TreeMap<>();
       withPrefix(e.getValue(), "local/").forEach((k, v) -> local.put(k.substring(6), v));
       assertEquals(global.keySet(), local.keySet());
