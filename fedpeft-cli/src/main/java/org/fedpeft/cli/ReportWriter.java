@@ -79,6 +79,8 @@ public final class ReportWriter {
       List.of(
           "final_accuracy",
           "final_loss",
+          "personalization",
+          "test_time_personalization",
           "rounds",
           "clients",
           "clients_per_round",
@@ -390,10 +392,23 @@ public final class ReportWriter {
           .append(esc(metric))
           .append(" (round ")
           .append(lastRound.get(e.getKey()))
-          .append(": the global model on each client's held-out data)</h2>")
+          .append(": ")
+          .append(perClientCaption(metric))
+          .append(")</h2>")
           .append(barChart(names, vals, metric));
     }
     return h.toString();
+  }
+
+  /** What a per-client map measures. */
+  private static String perClientCaption(String metric) {
+    String model = "each client's model (the global tensors plus its own LOCAL ones, if any)";
+    return switch (metric) {
+      case "personalization" -> model + " on the test split of its own task";
+      case "test_time_personalization" -> model + ", mean accuracy over every task's test split";
+      case "accuracy" -> model + " on its held-out data";
+      default -> "per client";
+    };
   }
 
   private static boolean numericMap(JsonObject o) {

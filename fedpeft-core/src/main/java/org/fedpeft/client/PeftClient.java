@@ -128,6 +128,10 @@ public final class PeftClient implements ClientApp {
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       FrozenShared.check(model, run.frozenSharedSha256(), data.id());
+      if (model.head().layout().multiTask()) {
+        // A multi-task client trains, and sends, the heads of the tasks it holds.
+        model.trainHeadsOf(data.train().distinctTasks());
+      }
       Adapter adapter = model.adapter();
       RoundSpec spec = new RoundSpec(in.round(), seed, in.config());
       List<TrainingPhase> phases;
@@ -214,7 +218,9 @@ public final class PeftClient implements ClientApp {
         adapter.roundMetrics().forEach((k, v) -> metrics.put("adapter." + k, v));
       }
       if (headTrained) {
-        model.head().tensors().forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));
+        model
+            .trainableHeadTensors()
+            .forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));
       }
       return new ClientUpdate(data.id(), out, data.train().size(), metrics, Map.of());
     }
@@ -229,13 +235,67 @@ public final class PeftClient implements ClientApp {
     }
     RunSettings run = RunSettings.fromConfig(in.config());
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
+      ClassifierModel model = m.model();
       ClientState stored = load();
-      m.model().loadState(localTensors(stored, m.model()));
-      personalise(m.model(), run, in, stored);
-      Evaluation ev = new LocalTrainer(m.model()).evaluate(data.holdout(), 64);
-      return new EvaluateResult(
-          data.id(), ev.examples(), Map.of("accuracy", ev.accuracy(), "loss", ev.loss()));
+      model.loadState(localTensors(stored, model));
+      personalise(model, run, in, stored);
+      LocalTrainer trainer = new LocalTrainer(model);
+      Evaluation ev = trainer.evaluate(data.holdout(), 64);
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("accuracy", ev.accuracy());
+      metrics.put("loss", ev.loss());
+      if (data.everyTask() != null && model.head().layout().multiTask()) {
+        metrics.putAll(
+            personalization(
+                trainer.evaluate(data.everyTask(), 64),
+                model.head().layout().tasks(),
+                data.train().distinctTasks()));
+      }
+      return new EvaluateResult(data.id(), ev.examples(), metrics);
     }
+  }
+
+  /** The metric of P, the accuracy on the client's own tasks. */
+  public static final String PERSONALIZATION = "personalization";
+
+  /** The metric of TTP, the mean accuracy over every task. */
+  public static final String TEST_TIME_PERSONALIZATION = "test_time_personalization";
+
+  /**
+   * The prefix of a task's test accuracy in a client's evaluation: {@code test_accuracy.<task>}.
+   */
+  public static final String TEST_ACCURACY = "test_accuracy.";
+
+  /**
+   * P (mean accuracy over the client's own tasks), TTP (mean accuracy over every task) and each
+   * task's accuracy, from an evaluation of every task's test examples.
+   */
+  static Map<String, Double> personalization(Evaluation everyTask, List<String> tasks, int[] own) {
+    Map<String, Double> perTask = new LinkedHashMap<>();
+    for (String t : tasks) {
+      Double a = everyTask.extra().get(LocalTrainer.TASK_ACCURACY + t);
+      if (a != null) {
+        perTask.put(t, a);
+      }
+    }
+    double p = 0;
+    int n = 0;
+    for (int k : own) {
+      Double a = perTask.get(tasks.get(k));
+      if (a != null) {
+        p += a;
+        n++;
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (n > 0) {
+      out.put(PERSONALIZATION, p / n);
+    }
+    out.put(
+        TEST_TIME_PERSONALIZATION,
+        perTask.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+    perTask.forEach((t, a) -> out.put(TEST_ACCURACY + t, a));
+    return out;
   }
 
   /**

@@ -75,7 +75,10 @@ public final class Population {
         Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
     PartitionStats.requireExactCover(parts, train.size());
     int[][] histogram = PartitionStats.labelHistogram(train, parts);
-    EncodedExamples all = base.encode(train);
+    EncodedExamples all = base.encode(train, splits.taskLabels());
+    // In a multi-task run every client is also asked every task: the test split of each task.
+    EncodedExamples test = base.encode(splits.test(), splits.taskLabels());
+    EncodedExamples everyTask = splits.isMultiTask() ? test : null;
     int width = Integer.toString(config.clients() - 1).length();
     List<ClientData> clients = new ArrayList<>();
     for (int c = 0; c < parts.size(); c++) {
@@ -94,21 +97,12 @@ public final class Population {
           new ClientData(
               id,
               c,
-              subset(all, Arrays.copyOfRange(idx, hold, idx.length)),
-              subset(all, Arrays.copyOfRange(idx, 0, hold))));
+              all.subset(Arrays.copyOfRange(idx, hold, idx.length)),
+              all.subset(Arrays.copyOfRange(idx, 0, hold)),
+              everyTask));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    return new Population(splits, clients, histogram, base.encode(splits.test()), budgets);
-  }
-
-  private static EncodedExamples subset(EncodedExamples all, int[] idx) {
-    long[][] tokens = new long[idx.length][];
-    int[] labels = new int[idx.length];
-    for (int i = 0; i < idx.length; i++) {
-      tokens[i] = all.tokens()[idx[i]];
-      labels[i] = all.labels()[idx[i]];
-    }
-    return new EncodedExamples(tokens, labels);
+    return new Population(splits, clients, histogram, test, budgets);
   }
 
   /** The task's splits. */

@@ -129,6 +129,12 @@ class FedDpaFilesTest {
       AdapterFiles.Saved saved = AdapterFiles.read(folder);
       assertEquals("feddpa", saved.method());
       assertEquals(adapterValues, saved.adapterTensors(), "every tensor saved exactly");
+      // The simulation writes the same model as the client's own adapter folder.
+      AdapterFiles.Saved runs =
+          AdapterFiles.read(
+              out.resolve(Simulation.CLIENTS_DIR).resolve(client.id()).resolve("adapter"));
+      assertEquals(adapterValues, runs.adapterTensors(), "the run's folder of this client");
+      assertEquals(head, runs.headTensors());
       saved
           .roles()
           .forEach(
