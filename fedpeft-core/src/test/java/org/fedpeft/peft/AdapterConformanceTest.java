@@ -83,7 +83,25 @@ class AdapterConformanceTest {
                 "0.1")),
         Arguments.of(
             "ravan", Map.of("heads", "2", "rank", "3", "init", "shared", "targets", "key+ffn.out")),
-        Arguments.of("fed-sb", Map.of("rank", "5", "targets", "query+attention.output")));
+        Arguments.of("fed-sb", Map.of("rank", "5", "targets", "query+attention.output")),
+        // FedDPA: a global and a local LoRA (and its LOCAL anchors, which no optimiser touches);
+        // the personalised LoRA baselines.
+        Arguments.of("feddpa", Map.of("rank", "4", "instances", "3")),
+        Arguments.of(
+            "feddpa",
+            Map.of(
+                "rank",
+                "2",
+                "targets",
+                "all-linear",
+                "variant",
+                "F",
+                "weight_goes_to",
+                "local",
+                "embedding",
+                "base")),
+        Arguments.of("fedlora", Map.of("rank", "3", "targets", "query+value")),
+        Arguments.of("fedsa-lora", Map.of("rank", "4", "targets", "key+ffn.out")));
   }
 
   /**

@@ -46,7 +46,15 @@ class GradientCheckTest {
         Arguments.of("softembed", Map.of("form", "mlp", "rank", "4", "placement", "embeddings")),
         // FedBE: one new block after each of the two base blocks, so the first follows a block
         // that runs on the scripted path and feeds an eager one, the second is on top.
-        Arguments.of("fedbe", Map.of("blocks", "2")));
+        Arguments.of("fedbe", Map.of("blocks", "2")),
+        // FedDPA in its default phase at inference before the local adapter is trained: the
+        // global LoRA (peft.dual.FedDpaGradientTest checks the local phase's stopped gradient).
+        Arguments.of("feddpa", Map.of("rank", "2", "alpha", "4", "dropout", "0")),
+        Arguments.of(
+            "fedlora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear")),
+        Arguments.of(
+            "fedsa-lora",
+            Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "query+value")));
   }
 
   @ParameterizedTest
