@@ -23,11 +23,14 @@ import org.fedpeft.train.FrozenBase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A tiny FedBE run with {@code eval.retention} and {@code eval.target_accuracy}: summary.json's
- * retention equals the scores of the base model and of the saved adapter measured here, and
- * rounds_to_target equals the first round of metrics.jsonl whose accuracy reaches the target.
+ * Tiny runs of FedBE, top-k block fine-tuning and LoRA with {@code eval.retention} and {@code
+ * eval.target_accuracy}: summary.json's retention equals the scores of the base model and of the
+ * saved adapter measured here, and rounds_to_target equals the first round of metrics.jsonl whose
+ * accuracy reaches the target.
  */
 class RetentionRunTest {
 
@@ -41,7 +44,7 @@ class RetentionRunTest {
     data = TinyRuns.topicData(tmp.resolve("data.jsonl"), 80);
   }
 
-  static SimulationConfig config(double target) {
+  static SimulationConfig config(String method, String strategy, double target) {
     Map<String, String> o = new LinkedHashMap<>();
     o.put("seed", "5");
     o.put("rounds", "3");
@@ -50,8 +53,8 @@ class RetentionRunTest {
     o.put("data.file", data.toString());
     o.put("data.max_eval", "40");
     o.put("model.name", model.toString());
-    o.put("adapter.method", "fedbe");
-    o.put("server.strategy", "fedbe");
+    o.put("adapter.method", method);
+    o.put("server.strategy", strategy);
     o.put("client.local_steps", "3");
     o.put("client.batch_size", "4");
     o.put("client.learning_rate", "5e-2");
@@ -66,11 +69,14 @@ class RetentionRunTest {
     return SimulationConfig.of(Map.of(), o, "test");
   }
 
-  @Test
-  void summaryHoldsRetentionOfTheSavedAdapterAndRoundsToTarget() throws Exception {
-    Path out = tmp.resolve("run");
+  /** FedBE, top-k block fine-tuning (averaged by FedAvg) and LoRA (FedIT). */
+  @ParameterizedTest
+  @CsvSource({"fedbe, fedbe", "top-blocks, fedavg", "lora, fedit"})
+  void summaryHoldsRetentionOfTheSavedAdapterAndRoundsToTarget(String method, String strategy)
+      throws Exception {
+    Path out = tmp.resolve("run-" + method);
     JsonObject summary;
-    try (Simulation sim = Simulation.create(config(0.3), out)) {
+    try (Simulation sim = Simulation.create(config(method, strategy, 0.3), out)) {
       summary = sim.run(new Simulation.Listener() {});
     }
     // rounds_to_target, from the metrics lines read here.
@@ -114,7 +120,7 @@ class RetentionRunTest {
               new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE)
                   .embed(text, 1)[0],
               new SentenceEmbedder(base.encoder(), base.tokenizer(), a).embed(text, 1)[0]),
-          "the trained blocks change the embeddings");
+          "the trained adapter changes the embeddings");
     }
     assertEquals(
         retention.getAsJsonObject("centroid").get("after").getAsDouble()
