@@ -81,6 +81,8 @@ public final class ReportWriter {
           "final_loss",
           "personalization",
           "test_time_personalization",
+          "target_accuracy",
+          "rounds_to_target",
           "rounds",
           "clients",
           "clients_per_round",
@@ -167,6 +169,10 @@ public final class ReportWriter {
     if (summary != null) {
       h.append("<table>");
       for (String k : SUMMARY_KEYS) {
+        if (k.equals("rounds_to_target") && summary.has(k) && summary.get(k).isJsonNull()) {
+          h.append("<tr><th>").append(k).append("</th><td>not reached</td></tr>");
+          continue;
+        }
         if (summary.has(k) && !summary.get(k).isJsonNull()) {
           String v =
               k.equals("rounds") && summary.has("rounds_configured")
@@ -184,6 +190,7 @@ public final class ReportWriter {
         }
       }
       h.append("</table>");
+      h.append(retentionTable(summary));
     } else {
       h.append("<p>No summary.json: the run has not finished.</p>");
     }
@@ -215,6 +222,44 @@ public final class ReportWriter {
     Path file = dir.resolve("report.html");
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The summary's {@code retention} (eval.retention) as a table: per part its task, the base
+   * model's accuracy, the adapted model's, their ratio and the examples; empty without it.
+   */
+  static String retentionTable(JsonObject summary) {
+    if (!summary.has("retention") || !summary.get("retention").isJsonObject()) {
+      return "";
+    }
+    JsonObject r = summary.getAsJsonObject("retention");
+    StringBuilder h = new StringBuilder("<h2>Retention of the base model's general ability</h2>");
+    h.append("<p class=\"caption\">Sentence embeddings only (mean pooling, L2 normalisation, no")
+        .append(" head), base model (before) and with the trained adapter (after). Retrieval:")
+        .append(" top-1 cosine nearest neighbour of each query among the corpus documents.")
+        .append(" Centroid: nearest-centroid accuracy on a task the fine-tuning did not see.</p>")
+        .append("<table><tr><th>part</th><th>task</th><th>before</th><th>after</th>")
+        .append("<th>after / before</th><th>examples</th></tr>");
+    for (String part : List.of("retrieval", "centroid")) {
+      if (!r.has(part) || !r.get(part).isJsonObject()) {
+        continue;
+      }
+      JsonObject p = r.getAsJsonObject(part);
+      h.append("<tr><th>").append(part).append("</th><td>").append(esc(str(p, "task")));
+      for (String k : List.of("before", "after", "ratio", "examples")) {
+        JsonElement v = p.get(k);
+        h.append("</td><td class=\"n\">")
+            .append(v == null || v.isJsonNull() ? "-" : esc(value(k, v)));
+      }
+      h.append("</td></tr>");
+    }
+    JsonElement mean = r.get("mean_ratio");
+    if (mean != null && !mean.isJsonNull()) {
+      h.append("<tr><th>mean</th><td></td><td></td><td></td><td class=\"n\">")
+          .append(esc(value("mean_ratio", mean)))
+          .append("</td><td></td></tr>");
+    }
+    return h.append("</table>").toString();
   }
 
   /** The line under the title: finish date, wall time, seed, commit and versions. */

@@ -172,6 +172,26 @@ public final class AdapterStack implements Adapter {
     return sum;
   }
 
+  /**
+   * The replacement of the one member that replaces block {@code layer}, or null.
+   *
+   * @throws IllegalStateException if two members replace the same block
+   */
+  @Override
+  public NDArray replaceBlock(int layer, NDArray hidden, HookContext ctx) {
+    NDArray out = null;
+    for (Adapter m : members) {
+      NDArray r = m.replaceBlock(layer, hidden, ctx);
+      if (r != null) {
+        if (out != null) {
+          throw new IllegalStateException("two members of the stack replace block " + layer);
+        }
+        out = r;
+      }
+    }
+    return out;
+  }
+
   @Override
   public NDArray afterBlock(int layer, NDArray hidden, HookContext ctx) {
     for (Adapter m : members) {

@@ -177,9 +177,17 @@ public final class RunRecorder {
     AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
   }
 
-  /** Writes summary.json. */
+  /** Serializes summary.json: as {@link #GSON}, and a JSON null is written as null. */
+  private static final Gson SUMMARY_GSON =
+      new GsonBuilder()
+          .serializeSpecialFloatingPointValues()
+          .disableHtmlEscaping()
+          .serializeNulls()
+          .create();
+
+  /** Writes summary.json (a member whose value is JSON null, e.g. rounds_to_target, is kept). */
   public void writeSummary(JsonObject summary) throws IOException {
-    AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(summary) + "\n");
+    AtomicFiles.writeString(out.resolve("summary.json"), SUMMARY_GSON.toJson(summary) + "\n");
   }
 
   private static String version() {

@@ -22,6 +22,8 @@ import org.fedpeft.client.PeftClient;
 import org.fedpeft.client.RunSettings;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.eval.Convergence;
+import org.fedpeft.eval.Retention;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.ClientSampler;
@@ -36,7 +38,9 @@ import org.fedpeft.federation.RoundReport;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
@@ -614,8 +618,39 @@ public final class Simulation implements AutoCloseable {
           "the example counts clients report for server.weighting = examples, and the"
               + " clients' accuracy on their held-out examples");
     }
+    double target = config.eval().targetAccuracy();
+    if (target > 0) {
+      s.addProperty("target_accuracy", target);
+      s.addProperty("rounds_to_target", Convergence.roundsToTarget(recorder.metricLines(), target));
+    }
+    if (config.eval().retention()) {
+      s.add("retention", measureRetention());
+    }
     recorder.writeSummary(s);
     return s;
+  }
+
+  /**
+   * Retention of the base model's general ability ({@link Retention}): the base model's scores,
+   * then the global model's (what a client receives: adapter active, FedEx residuals added), with
+   * the seconds it took.
+   */
+  private JsonObject measureRetention() {
+    long start = System.nanoTime();
+    Retention r = Retention.load(config.eval().retentionSettings());
+    Retention.Scores before =
+        r.score(new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE));
+    Retention.Scores after;
+    try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
+      Adapter a = m.model().adapter();
+      after =
+          a == null
+              ? before
+              : r.score(new SentenceEmbedder(base.encoder(), base.tokenizer(), a, a::prepareBatch));
+    }
+    JsonObject o = r.compare(before, after).toJson();
+    o.addProperty("seconds", (System.nanoTime() - start) / 1e9);
+    return o;
   }
 
   /** The folder of the per-client adapter folders of a method with LOCAL tensors. */

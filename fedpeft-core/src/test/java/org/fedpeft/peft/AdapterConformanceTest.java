@@ -60,6 +60,9 @@ class AdapterConformanceTest {
         Arguments.of("fedbe", Map.of()),
         Arguments.of("fedbe", Map.of("blocks", "1")),
         Arguments.of("fedbe", Map.of("blocks", "2", "positions", "0+0")),
+        // Full fine-tuning of the top block, and of both blocks of the 2-block model.
+        Arguments.of("top-blocks", Map.of("blocks", "1")),
+        Arguments.of("top-blocks", Map.of("blocks", "2")),
         Arguments.of("softembed", Map.of()),
         Arguments.of("softembed", Map.of("form", "linear", "placement", "embeddings")),
         Arguments.of("softembed", Map.of("form", "lowrank", "rank", "4")),
@@ -106,9 +109,10 @@ class AdapterConformanceTest {
 
   /**
    * Methods whose initial values do not depend on the seed (FedBE's new blocks are copies of base
-   * blocks and zeros), for which {@link #sameSeedSameInit} checks equality only.
+   * blocks and zeros, top-blocks' tensors copies of the base blocks), for which {@link
+   * #sameSeedSameInit} checks equality only.
    */
-  static final java.util.Set<String> SEED_FREE_INIT = java.util.Set.of("fedbe");
+  static final java.util.Set<String> SEED_FREE_INIT = java.util.Set.of("fedbe", "top-blocks");
 
   @BeforeAll
   static void setUp() throws Exception {
