@@ -262,10 +262,10 @@ class SimulateCliTest {
    * Plain, and with sample-level DP-SGD (seeded noise, so it is reproducible), Poisson client
    * sampling and a budget: the per-client accountants, skipped rounds and declines must all resume
    * exactly. And FedBE, whose block allocation depends on the coverage counts and label histograms
-   * in the server state.
+   * in the server state. And FedDPA, whose clients keep LOCAL adapters and anchors.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"plain", "sample-dp", "fedbe"})
+  @ValueSource(strings = {"plain", "sample-dp", "fedbe", "feddpa"})
   void killedRunResumesToTheSameResult(String kind) throws Exception {
     Path config = SimulateCliTest.config;
     if (kind.equals("fedbe")) {
@@ -278,6 +278,17 @@ class SimulateCliTest {
                   "method = \"fedbe\"\nblocks = 2\n\n[server]\nstrategy = \"fedbe\"\n")
               .replace("learning_rate = 5e-3\n", "learning_rate = 5e-3\nbudgets = \"0.5\"\n"));
       assertTrue(Files.readString(config).contains("fedbe"), Files.readString(config));
+    }
+    if (kind.equals("feddpa")) {
+      // FedDPA-T evaluated every round: each client's LOCAL adapter and anchors (kept in the
+      // checkpoint) must come back bit-identical, for the clients that sat rounds out too.
+      config = tmp.resolve("feddpa.toml");
+      Files.writeString(
+          config,
+          Files.readString(SimulateCliTest.config)
+              .replace("rank = 4\n", "method = \"feddpa\"\nrank = 4\n")
+              .replace("every = 2\n", "every = 1\n"));
+      assertTrue(Files.readString(config).contains("feddpa"), Files.readString(config));
     }
     List<String> settings = new ArrayList<>();
     if (kind.equals("sample-dp")) {
@@ -361,14 +372,24 @@ class SimulateCliTest {
     CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("resuming"), r.err());
-    for (String f :
-        List.of(
-            "metrics.jsonl",
-            kind.equals("fedbe")
-                ? "adapter/adapter.safetensors"
-                : "adapter/adapter_model.safetensors",
-            "adapter/head.safetensors",
-            "checkpoint/state.safetensors")) {
+    List<String> compared =
+        new ArrayList<>(
+            List.of(
+                "metrics.jsonl",
+                kind.equals("fedbe") || kind.equals("feddpa")
+                    ? "adapter/adapter.safetensors"
+                    : "adapter/adapter_model.safetensors",
+                "adapter/head.safetensors",
+                "checkpoint/state.safetensors"));
+    if (kind.equals("feddpa")) {
+      // Every client's own model: its LOCAL adapter and anchors as the uninterrupted run left them.
+      try (var clients = Files.list(full.resolve("clients"))) {
+        clients.forEach(
+            c -> compared.add("clients/" + c.getFileName() + "/adapter/adapter.safetensors"));
+      }
+      assertTrue(compared.size() > 4, "clients kept local adapters: " + compared);
+    }
+    for (String f : compared) {
       assertEquals(
           -1L, Files.mismatch(full.resolve(f), killed.resolve(f)), f + " differs after resume");
     }
