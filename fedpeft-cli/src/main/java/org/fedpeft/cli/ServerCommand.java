@@ -19,6 +19,7 @@ import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.grpc.FederationServer;
+import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.simulation.Simulation;
@@ -146,6 +147,7 @@ public final class ServerCommand implements Callable<Integer> {
               FederationServer.Options.defaults()
                   .withInsecure(tls == null)
                   .withPopulation(ids)
+                  .withRunInfo(new RunInfo(sim.splits().labels()))
                   .withListener(
                       e -> {
                         synchronized (err) {

@@ -76,29 +76,49 @@ public final class Population {
     PartitionStats.requireExactCover(parts, train.size());
     int[][] histogram = PartitionStats.labelHistogram(train, parts);
     EncodedExamples all = base.encode(train);
-    int width = Integer.toString(config.clients() - 1).length();
     List<ClientData> clients = new ArrayList<>();
     for (int c = 0; c < parts.size(); c++) {
-      int[] idx = parts.get(c).clone();
-      SeededRandom rng = new SeededRandom(Seeds.derive(seed, "holdout", c));
-      for (int i = idx.length - 1; i > 0; i--) {
-        int j = (int) rng.nextLong(i + 1);
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-      }
-      int hold = (int) Math.round(idx.length * config.clientHoldout());
-      hold = Math.min(hold, Math.max(0, idx.length - 1));
-      String id = "client-" + String.format("%0" + width + "d", c);
-      clients.add(
-          new ClientData(
-              id,
-              c,
-              subset(all, Arrays.copyOfRange(idx, hold, idx.length)),
-              subset(all, Arrays.copyOfRange(idx, 0, hold))));
+      clients.add(clientData(clientId(c, config.clients()), c, subset(all, parts.get(c)), config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
     return new Population(splits, clients, histogram, base.encode(splits.test()), budgets);
+  }
+
+  /**
+   * The id of client {@code index} in a population of {@code clients}: {@code client-<index>},
+   * zero-padded to the width of the largest index.
+   */
+  public static String clientId(int index, int clients) {
+    int width = Integer.toString(clients - 1).length();
+    return "client-" + String.format("%0" + width + "d", index);
+  }
+
+  /**
+   * One client's data from its share of the training examples, in the order of the training split:
+   * the share is shuffled with a generator keyed on (seed, "holdout", index), the first {@code
+   * round(n * client.holdout)} examples (at most n - 1) are held out, the rest are its training
+   * examples. A client process that reads its own file builds its data the same way.
+   */
+  public static ClientData clientData(
+      String id, int index, EncodedExamples share, SimulationConfig config) {
+    int[] idx = new int[share.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    SeededRandom rng = new SeededRandom(Seeds.derive(config.seed(), "holdout", index));
+    for (int i = idx.length - 1; i > 0; i--) {
+      int j = (int) rng.nextLong(i + 1);
+      int t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+    }
+    int hold = (int) Math.round(idx.length * config.clientHoldout());
+    hold = Math.min(hold, Math.max(0, idx.length - 1));
+    return new ClientData(
+        id,
+        index,
+        subset(share, Arrays.copyOfRange(idx, hold, idx.length)),
+        subset(share, Arrays.copyOfRange(idx, 0, hold)));
   }
 
   private static EncodedExamples subset(EncodedExamples all, int[] idx) {
