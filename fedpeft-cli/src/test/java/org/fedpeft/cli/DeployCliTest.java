@@ -259,11 +259,10 @@ class DeployCliTest {
     assertEquals(3, metrics.size());
     JsonObject round2 = JsonParser.parseString(metrics.get(1)).getAsJsonObject();
     assertEquals(2, round2.get("accepted").getAsInt(), metrics.get(1));
-    String reason =
-        round2.getAsJsonArray("failures").get(0).getAsJsonObject().get("reason").getAsString();
-    assertTrue(
-        reason.startsWith("fit threw NodeUnavailableException: node client-1 was lost before it"),
-        reason);
+    JsonObject failure = round2.getAsJsonArray("failures").get(0).getAsJsonObject();
+    assertEquals("DROPPED", failure.get("kind").getAsString(), metrics.get(1));
+    String reason = failure.get("reason").getAsString();
+    assertTrue(reason.startsWith("fit dropped: node client-1 was lost before it"), reason);
     JsonObject round3 = JsonParser.parseString(metrics.get(2)).getAsJsonObject();
     assertEquals(3, round3.get("accepted").getAsInt(), metrics.get(2));
     return out;
