@@ -3,9 +3,11 @@ package org.fedpeft.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
+import org.fedpeft.run.Population;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,10 +33,17 @@ public final class CertsCommand implements Callable<Integer> {
 
   @Option(
       names = "--clients",
-      required = true,
       split = ",",
       description = "Client node names, comma-separated (letters, digits, '.', '_', '-').")
-  List<String> clients;
+  List<String> clients = new ArrayList<>();
+
+  @Option(
+      names = "--population",
+      paramLabel = "N",
+      description =
+          "Also a certificate for every client id of a population of N: client-0 ... client-(N-1),"
+              + " zero-padded as the server names them (client-00 ... for 10 or more).")
+  Integer population;
 
   @Option(
       names = "--server-names",
@@ -56,8 +65,23 @@ public final class CertsCommand implements Callable<Integer> {
     if (days < 1) {
       throw new UserInputException("--days must be at least 1, got " + days);
     }
+    List<String> names = new ArrayList<>(clients);
+    if (population != null) {
+      if (population < 1) {
+        throw new UserInputException("--population must be at least 1, got " + population);
+      }
+      for (int i = 0; i < population; i++) {
+        String id = Population.clientId(i, population);
+        if (!names.contains(id)) {
+          names.add(id);
+        }
+      }
+    }
+    if (names.isEmpty()) {
+      throw new UserInputException("name the clients: --clients a,b,c and/or --population N");
+    }
     CertificateGenerator.Result r =
-        new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, clients);
+        new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, names);
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
       w.println("wrote " + p);

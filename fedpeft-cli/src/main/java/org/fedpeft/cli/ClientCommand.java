@@ -93,7 +93,7 @@ public final class ClientCommand implements Callable<Integer> {
     }
     ClientProcess process = new ClientProcess(spec, config, server, state, network, ids);
     if (data != null) {
-      return process.serveFile(data, ids, population);
+      return process.serveFile(data, ids, population, false);
     }
     return process.serveConfigShares(ids);
   }

@@ -112,14 +112,16 @@ final class ClientProcess {
   }
 
   /**
-   * Hosts the clients {@code ids} with the examples of the user's {@code file}: one client gets the
-   * whole file (whose examples must not name two clients); several split it by the config's {@code
-   * data.partition}, the i-th part to the i-th id (a natural partition: the i-th distinct {@code
-   * client} value).
+   * Hosts the clients {@code ids} with the examples of the user's {@code file}: either one client
+   * gets the whole file (whose examples must not name two clients), or the file is split over the
+   * clients by the config's {@code data.partition}, the i-th part to the i-th id (a natural
+   * partition: the i-th distinct {@code client} value in sorted order).
    *
    * @param population the population's ids, for each client's index
+   * @param split whether to split the file (else {@code ids} is one client)
    */
-  int serveFile(Path file, List<String> ids, List<String> population) throws Exception {
+  int serveFile(Path file, List<String> ids, List<String> population, boolean split)
+      throws Exception {
     Dataset all;
     try {
       all = DataFiles.read(file);
@@ -127,7 +129,7 @@ final class ClientProcess {
       throw new UserInputException(file + ": no such data file", e);
     }
     List<int[]> parts;
-    if (ids.size() == 1) {
+    if (!split) {
       ClientHost.requireOneClient(all);
       int[] every = new int[all.size()];
       for (int i = 0; i < every.length; i++) {

@@ -221,13 +221,7 @@ class ClientDataCliTest {
         client.close();
       }
     }
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
-    }
+    assertSameRun(simulated, deployed);
     JsonObject summary =
         JsonParser.parseString(Files.readString(deployed.resolve("summary.json")))
             .getAsJsonObject();
@@ -241,6 +235,111 @@ class ClientDataCliTest {
     String report = Files.readString(deployed.resolve("report.html"));
     assertTrue(report.contains("</html>"), "the server's report renders");
     assertEquals(deployed.resolve("report.html"), ReportWriter.write(deployed));
+  }
+
+  /**
+   * {@code fedpeft node --data FILE --clients 3}: one process splits one file over three clients by
+   * the config's natural partition; the file is the three clients' files one after another, so the
+   * run is the simulation's, byte for byte.
+   */
+  @Test
+  void aNodeSplitsItsFileOverItsClientsLikeTheSimulation() throws Exception {
+    Path config = config();
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+    List<String> lines = new ArrayList<>();
+    for (Path f : shareFiles(config)) {
+      lines.addAll(Files.readAllLines(f));
+    }
+    Path nodeData = Files.write(tmp.resolve("node.jsonl"), lines);
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c = CliRun.run("certs", "--out", certs.toString(), "--population", "3");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("client-2.crt"), c.out());
+
+    String address = "127.0.0.1:" + freePort();
+    Path deployed = tmp.resolve("deployed");
+    try (Spawned server =
+            Spawned.fedpeft(
+                "server",
+                Map.of(),
+                List.of(
+                    "server",
+                    config.toString(),
+                    "--out",
+                    deployed.toString(),
+                    "--listen",
+                    address,
+                    "--certs",
+                    certs.toString()));
+        Spawned node =
+            Spawned.fedpeft(
+                "node",
+                Map.of(),
+                List.of(
+                    "node",
+                    config.toString(),
+                    "--server",
+                    address,
+                    "--clients",
+                    "3",
+                    "--data",
+                    nodeData.toString(),
+                    "--certs",
+                    certs.toString(),
+                    "--state",
+                    tmp.resolve("state").toString()))) {
+      assertEquals(0, server.waitFor(), server.output());
+      assertEquals(0, node.waitFor(), node.output());
+      for (String id : List.of("client-0", "client-1", "client-2")) {
+        assertTrue(
+            node.output().contains("client " + id + ": the run completed 2 rounds"), node.output());
+      }
+    }
+    assertSameRun(simulated, deployed);
+
+    // three client values cannot go to two clients
+    CliRun.Result two =
+        CliRun.run(
+            "node",
+            config.toString(),
+            "--server",
+            address,
+            "--clients",
+            "2",
+            "--data",
+            nodeData.toString(),
+            "--insecure",
+            "--state",
+            tmp.resolve("state-2").toString());
+    assertEquals(2, two.code(), two.err());
+    assertTrue(two.err().contains(nodeData + ": cannot split it over 2 clients"), two.err());
+    CliRun.Result outside =
+        CliRun.run(
+            "node",
+            config.toString(),
+            "--server",
+            address,
+            "--clients",
+            "2",
+            "--first",
+            "2",
+            "--insecure",
+            "--state",
+            tmp.resolve("state-3").toString());
+    assertEquals(2, outside.code(), outside.err());
+    assertTrue(outside.err().contains("must name clients of the population of 3"), outside.err());
+  }
+
+  private static void assertSameRun(Path simulated, Path deployed) throws Exception {
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(deployed.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
+    }
   }
 
   @Test
