@@ -39,9 +39,10 @@ import picocli.CommandLine.Spec;
           + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
           + " outputs as 'simulate', each client of the population being the node whose"
           + " certificate names it (client-00, client-01, ...; see 'fedpeft certs').",
-      "The server loads the config's data to know the population and to evaluate the global"
-          + " model on the test split. It waits for every node (or --wait-for N) before the first"
-          + " round; a node missing or lost in a round is a failed client of that round."
+      "The server loads the config's data to know the population and the labels (which it sends"
+          + " to every node when it connects) and to evaluate the global model on the test split."
+          + " It waits for every node (or --wait-for N) before the first round; a node missing or"
+          + " lost in a round is a failed client of that round (kind DROPPED in metrics.jsonl)."
     })
 public final class ServerCommand implements Callable<Integer> {
 
