@@ -3,7 +3,7 @@
 # on the README's example (MiniLM, FedIT LoRA r=8 on query/value, WordNet noun topics). Prints the
 # CPU model first. See docs/benchmarks.md.
 #   grpc.sh wire       bytes on the wire per round against the communication log
-#   grpc.sh memory     server memory with 5 and with 50 connected client nodes (a fresh JVM each)
+#   grpc.sh memory     server memory with 5, 25 and 50 connected client nodes (a fresh JVM each)
 #   grpc.sh overhead   round time over the network against simulate, alternating (REPS, default 2)
 #   grpc.sh            all three
 set -euo pipefail
@@ -20,9 +20,13 @@ if [[ $what == wire || $what == all ]]; then
     client.local_steps=2 data.max_eval=200 eval.every=1 eval.clients=0
 fi
 if [[ $what == memory || $what == all ]]; then
-  for n in ${NODES:-5 50}; do
+  # The server's JVM and allocator settings are the ./fedpeft launcher's (serial GC, small young
+  # generation, two malloc arenas, 1 MB mmap threshold), so RSS is what an operator would see.
+  for n in ${NODES:-5 25 50}; do
     echo "== server memory: $n nodes, all sampled, 3 rounds (the nodes answer at once)"
-    bench_java org.fedpeft.bench.GrpcBench memory "$config" "$n" rounds=3 data.max_eval=200 \
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 \
+      BENCH_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxNewSize=128m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30" \
+      bench_java org.fedpeft.bench.GrpcBench memory "$config" "$n" rounds=3 data.max_eval=200 \
       eval.every=3 eval.clients=0
   done
 fi

@@ -257,14 +257,15 @@ public final class GrpcBench {
         double[] after = settle();
         System.out.printf(
             "server over %d rounds of %d clients (%d bytes per update): peak RSS %.1f MiB (%+.1f"
-                + " over connected), peak heap used %.1f MiB; after: RSS %.1f MiB, heap used %.1f"
-                + " MiB%n",
+                + " over connected), peak heap in use %.1f MiB (garbage included), peak heap live"
+                + " after a collection %.1f MiB; after the run: RSS %.1f MiB, heap used %.1f MiB%n",
             summary.get("rounds").getAsInt(),
             nodes,
             upPerClient[0],
             peak.maxRss,
             peak.maxRss - connected[0],
             peak.maxHeap,
+            peak.maxLive,
             after[0],
             after[1]);
         System.out.printf("VmHWM (whole process life): %.1f MiB%n", statusMiB("VmHWM"));
@@ -302,11 +303,16 @@ public final class GrpcBench {
     return Double.NaN;
   }
 
-  /** Polls RSS and heap every 20 ms on a daemon thread and keeps the largest. */
+  /**
+   * Polls every 20 ms on a daemon thread and keeps the largest: RSS, heap in use (garbage
+   * included), and the heap still in use after the latest collection (live data, as the collector
+   * last saw it).
+   */
   private static final class PeakSampler {
     volatile boolean running = true;
     volatile double maxRss;
     volatile double maxHeap;
+    volatile double maxLive;
     private Thread thread;
 
     void start() {
@@ -317,6 +323,15 @@ public final class GrpcBench {
                 while (running) {
                   maxRss = Math.max(maxRss, statusMiB("VmRSS"));
                   maxHeap = Math.max(maxHeap, (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+                  long live = 0;
+                  for (java.lang.management.MemoryPoolMXBean pool :
+                      java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                    java.lang.management.MemoryUsage afterGc = pool.getCollectionUsage();
+                    if (pool.getType() == java.lang.management.MemoryType.HEAP && afterGc != null) {
+                      live += afterGc.getUsed();
+                    }
+                  }
+                  maxLive = Math.max(maxLive, live / 1048576.0);
                   try {
                     Thread.sleep(20);
                   } catch (InterruptedException e) {

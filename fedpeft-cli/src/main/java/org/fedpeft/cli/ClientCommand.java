@@ -91,7 +91,7 @@ public final class ClientCommand implements Callable<Integer> {
     for (String id : ids) {
       ClientHost.indexOf(id, population);
     }
-    ClientProcess process = new ClientProcess(spec, config, server, state, network, ids);
+    ClientProcess process = new ClientProcess(spec, config, server, state, network, ids, null);
     if (data != null) {
       return process.serveFile(data, ids, population, false);
     }

@@ -245,7 +245,8 @@ final class ClientHost {
    * run (exit 0), a client refuses the server's run (its data does not fit: a {@link
    * UserInputException} naming why), or the process is stopped.
    *
-   * @param tls each client's TLS files (null values: plaintext)
+   * @param tls each client's TLS files (null values: plaintext); clients with equal files share one
+   *     connection
    */
   static int serve(
       List<Share> shares,
@@ -260,6 +261,7 @@ final class ClientHost {
       throws java.io.IOException, InterruptedException {
     List<ClientNode> nodes = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
+    Map<TlsFiles, ManagedChannel> byFiles = new java.util.HashMap<>();
     Thread hook =
         new Thread(
             () -> {
@@ -274,9 +276,13 @@ final class ClientHost {
       for (Share share : shares) {
         String id = share.id();
         AtomicReference<Built> client = new AtomicReference<>();
-        ManagedChannel channel =
-            Transport.channel(address.getHostString(), address.getPort(), tls.get(id));
-        channels.add(channel);
+        // Clients with the same TLS files (a node certificate) share one connection.
+        ManagedChannel channel = byFiles.get(tls.get(id));
+        if (channel == null) {
+          channel = Transport.channel(address.getHostString(), address.getPort(), tls.get(id));
+          channels.add(channel);
+          byFiles.put(tls.get(id), channel);
+        }
         ClientNode node =
             new ClientNode(
                 channel,

@@ -43,6 +43,8 @@ final class ClientProcess {
    * Checks the address and the TLS files of every hosted client.
    *
    * @param ids the hosted clients
+   * @param node the name of a node certificate that speaks for all of them, or null for one
+   *     certificate per client
    */
   ClientProcess(
       CommandSpec spec,
@@ -50,17 +52,22 @@ final class ClientProcess {
       String server,
       Path state,
       NetworkOptions network,
-      List<String> ids) {
+      List<String> ids,
+      String node) {
     this.spec = spec;
     this.config = config;
     this.server = server;
     this.state = state;
-    if (ids.size() > 1 && (network.ca != null || network.cert != null || network.key != null)) {
+    if (node == null
+        && ids.size() > 1
+        && (network.ca != null || network.cert != null || network.key != null)) {
       throw new UserInputException(
-          "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key");
+          "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key"
+              + " (or a node certificate for all of them: 'fedpeft node --as NAME')");
     }
+    TlsFiles shared = node == null ? null : network.files(node);
     for (String id : ids) {
-      tls.put(id, network.files(id));
+      tls.put(id, node == null ? network.files(id) : shared);
     }
     try {
       this.address = Transport.parseAddress(server);

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
       "Connects to a 'fedpeft server' and hosts --clients N virtual clients of the population that"
           + " CONFIG (the server's TOML) defines: client-K ... client-(K+N-1), K being --first."
           + " They share this process's frozen model and --state folder; each is the same client"
-          + " as 'fedpeft client' runs, with its own stream and certificate (--certs holds"
-          + " client-NAME.crt for each; 'fedpeft certs --population N' writes them all). Several"
-          + " nodes with different --first spread a large population over several machines.",
+          + " as 'fedpeft client' runs, with its own stream, and either its own certificate"
+          + " (--certs holds client-NAME.crt for each; 'fedpeft certs --population N' writes them"
+          + " all) or the node's certificate (--as). Several nodes with different --first spread"
+          + " a large population over several machines.",
       "Their data: without --data, their shares of CONFIG's data, partitioned as 'simulate' does."
           + " With --data FILE, that file split over the N clients by CONFIG's data.partition"
           + " (\"natural\": the i-th distinct client value, in sorted order, goes to the i-th"
@@ -72,6 +73,16 @@ public final class NodeCommand implements Callable<Integer> {
   Path data;
 
   @Option(
+      names = "--as",
+      paramLabel = "NAME",
+      description =
+          "Connect every hosted client with the one node certificate NAME (client-NAME.crt and"
+              + " .key in --certs, or --cert/--key), which lists the clients it may speak for"
+              + " ('fedpeft certs --node NAME --hosts client-00..client-24'): one TLS connection,"
+              + " one stream per client. Default: each client with its own certificate.")
+  String node;
+
+  @Option(
       names = "--state",
       required = true,
       paramLabel = "DIR",
@@ -99,7 +110,7 @@ public final class NodeCommand implements Callable<Integer> {
               + ")");
     }
     List<String> ids = population.subList(first, first + clients);
-    ClientProcess process = new ClientProcess(spec, config, server, state, network, ids);
+    ClientProcess process = new ClientProcess(spec, config, server, state, network, ids, node);
     if (data != null) {
       return process.serveFile(data, ids, population, true);
     }

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       "Runs the rounds of CONFIG (the same TOML as 'simulate') with client nodes connected over"
           + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
           + " outputs as 'simulate', each client of the population being the node whose"
-          + " certificate names it (client-00, client-01, ...; see 'fedpeft certs').",
+          + " certificate names it (client-00, client-01, ...) or a stream of a node whose"
+          + " certificate lists it (see 'fedpeft certs').",
       "The server loads the config's data to know the population and the labels (which it sends"
           + " to every node when it connects) and to evaluate the global model on the test split."
           + " It waits for every node (or --wait-for N) before the first round; a node missing or"

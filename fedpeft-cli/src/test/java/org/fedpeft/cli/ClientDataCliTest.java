@@ -254,9 +254,11 @@ class ClientDataCliTest {
     }
     Path nodeData = Files.write(tmp.resolve("node.jsonl"), lines);
     Path certs = tmp.resolve("certs");
-    CliRun.Result c = CliRun.run("certs", "--out", certs.toString(), "--population", "3");
+    CliRun.Result c =
+        CliRun.run(
+            "certs", "--out", certs.toString(), "--node", "edge", "--hosts", "client-0..client-2");
     assertEquals(0, c.code(), c.err());
-    assertTrue(c.out().contains("client-2.crt"), c.out());
+    assertTrue(c.out().contains("client-edge.crt"), c.out());
 
     String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
@@ -288,6 +290,8 @@ class ClientDataCliTest {
                     nodeData.toString(),
                     "--certs",
                     certs.toString(),
+                    "--as",
+                    "edge",
                     "--state",
                     tmp.resolve("state").toString()))) {
       assertEquals(0, server.waitFor(), server.output());

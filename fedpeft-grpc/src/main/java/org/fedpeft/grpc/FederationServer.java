@@ -52,12 +52,14 @@ import org.fedpeft.federation.FitInstructions;
  *
  * <p>Protocol (one bidirectional stream per node, {@link FederationProtocol#CONNECT}): the node
  * sends HELLO; the server establishes the node's identity (from the common name of its TLS client
- * certificate, or, only with {@link Options#insecure()}, from the name in HELLO), refuses it if it
- * is outside the population, and answers WELCOME with the identity, the run id and the {@link
- * RunInfo} (the run's labels). A request is a fit or evaluate instruction message tagged with the
- * run id, the round and a request id unique in this server, sent in chunks; the node replies with
- * its update or result in chunks under the same tags, or with FAILED/DECLINED and a reason. A node
- * that connects again replaces its previous stream.
+ * certificate, or the client named in HELLO if the certificate lists it among the clients it hosts
+ * ({@link Certificates#hostedClients}: one node certificate, one stream per hosted client), or,
+ * only with {@link Options#insecure()}, from the name in HELLO), refuses it if it is outside the
+ * population, and answers WELCOME with the identity, the run id and the {@link RunInfo} (the run's
+ * labels). A request is a fit or evaluate instruction message tagged with the run id, the round and
+ * a request id unique in this server, sent in chunks; the node replies with its update or result in
+ * chunks under the same tags, or with FAILED/DECLINED and a reason. A node that connects again
+ * replaces its previous stream.
  *
  * <p>What is rejected, each with a reason that becomes the {@link
  * org.fedpeft.federation.ClientFailure} reason of the node's request in flight (the driver reports
@@ -171,6 +173,7 @@ public final class FederationServer implements AutoCloseable {
 
   private static final Context.Key<String> CERT_IDENTITY = Context.key("fedpeft.cert-identity");
   private static final Context.Key<String> CERT_PROBLEM = Context.key("fedpeft.cert-problem");
+  private static final Context.Key<List<String>> CERT_HOSTS = Context.key("fedpeft.cert-hosts");
 
   private final Options options;
   private final AtomicLong requestIds = new AtomicLong();
@@ -201,6 +204,7 @@ public final class FederationServer implements AutoCloseable {
                         new Connection(
                             (ServerCallStreamObserver<Frame>) out,
                             CERT_IDENTITY.get(),
+                            CERT_HOSTS.get(),
                             CERT_PROBLEM.get())))
             .build();
     return ServerInterceptors.intercept(plain, new CertificateIdentity());
@@ -402,6 +406,7 @@ public final class FederationServer implements AutoCloseable {
     private final FrameSender sender;
     private final String certIdentity;
     private final String certProblem;
+    private final List<String> certHosts;
     private final Map<Long, Pending> pending = new HashMap<>();
     private final Map<Long, EndedRequest> ended =
         new LinkedHashMap<>() {
@@ -416,10 +421,15 @@ public final class FederationServer implements AutoCloseable {
     private String identity;
     private String closedReason;
 
-    Connection(ServerCallStreamObserver<Frame> out, String certIdentity, String certProblem) {
+    Connection(
+        ServerCallStreamObserver<Frame> out,
+        String certIdentity,
+        List<String> certHosts,
+        String certProblem) {
       this.sender = new FrameSender(out);
       this.certIdentity = certIdentity;
       this.certProblem = certProblem;
+      this.certHosts = certHosts == null ? List.of() : certHosts;
       out.setOnReadyHandler(sender::signalReady);
       out.setOnCancelHandler(() -> lost("the node's stream was cancelled"));
     }
@@ -548,7 +558,11 @@ public final class FederationServer implements AutoCloseable {
               "no node identity: " + (certProblem == null ? "no certificate" : certProblem));
           return;
         }
-        if (!claimed.isEmpty() && !claimed.equals(certIdentity)) {
+        if (claimed.isEmpty() || claimed.equals(certIdentity)) {
+          id = certIdentity;
+        } else if (certHosts.contains(claimed)) {
+          id = claimed; // a node certificate speaking for one of the clients it lists
+        } else {
           refuse(
               Status.PERMISSION_DENIED,
               certIdentity,
@@ -556,10 +570,10 @@ public final class FederationServer implements AutoCloseable {
                   + claimed
                   + "' but its certificate names '"
                   + certIdentity
-                  + "'");
+                  + "'"
+                  + (certHosts.isEmpty() ? "" : " and the clients " + certHosts));
           return;
         }
-        id = certIdentity;
       }
       if (!options.population().isEmpty() && !options.population().contains(id)) {
         refuse(
@@ -803,6 +817,7 @@ public final class FederationServer implements AutoCloseable {
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
       String identity = null;
+      List<String> hosts = List.of();
       String problem = null;
       if (session == null) {
         problem = "the connection is not TLS";
@@ -818,6 +833,8 @@ public final class FederationServer implements AutoCloseable {
                   "the certificate's common name "
                       + (identity == null ? "is missing" : "'" + identity + "' is not a node name");
               identity = null;
+            } else {
+              hosts = Certificates.hostedClients(x509);
             }
           }
         } catch (SSLPeerUnverifiedException e) {
@@ -825,7 +842,10 @@ public final class FederationServer implements AutoCloseable {
         }
       }
       Context context =
-          Context.current().withValue(CERT_IDENTITY, identity).withValue(CERT_PROBLEM, problem);
+          Context.current()
+              .withValue(CERT_IDENTITY, identity)
+              .withValue(CERT_HOSTS, hosts)
+              .withValue(CERT_PROBLEM, problem);
       return Contexts.interceptCall(context, call, headers, next);
     }
   }
