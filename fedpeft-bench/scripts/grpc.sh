@@ -4,8 +4,11 @@
 # CPU model first. See docs/benchmarks.md.
 #   grpc.sh wire       bytes on the wire per round against the communication log
 #   grpc.sh memory     server memory with 5, 25 and 50 connected client nodes (a fresh JVM each)
-#   grpc.sh overhead   round time over the network against simulate, alternating (REPS, default 2)
-#   grpc.sh            all three
+#   grpc.sh transport  the network path alone: rounds of clients that answer at once (no
+#                      training), in process and over the network, alternating (REPS, default 3)
+#   grpc.sh overhead   round time of real training over the network against simulate, alternating
+#                      (REPS, default 2)
+#   grpc.sh            all four
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -29,6 +32,11 @@ if [[ $what == memory || $what == all ]]; then
       bench_java org.fedpeft.bench.GrpcBench memory "$config" "$n" rounds=3 data.max_eval=200 \
       eval.every=3 eval.clients=0
   done
+fi
+if [[ $what == transport || $what == all ]]; then
+  echo "== the network path alone: 10 clients answering at once, all sampled, 20 rounds"
+  bench_java org.fedpeft.bench.GrpcBench transport "$config" "${REPS:-3}" rounds=20 clients=10 \
+    clients_per_round=10 data.max_eval=50 eval.every=20
 fi
 if [[ $what == overhead || $what == all ]]; then
   echo "== round overhead: the README run's round (4 clients x 15 steps), 3 rounds, 10 clients"

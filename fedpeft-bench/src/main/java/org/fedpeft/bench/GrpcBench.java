@@ -55,6 +55,10 @@ import org.fedpeft.train.FrozenBase;
  *   <li>{@code overhead CONFIG REPS [KEY=VALUE...]}: the same run {@code REPS} times each way,
  *       alternating: simulated in process, then over the network with the clients in this JVM; the
  *       round times of each and their difference.
+ *   <li>{@code transport CONFIG REPS [KEY=VALUE...]}: the cost of the network path alone: the same
+ *       rounds with clients that answer at once with the tensors they got (no training), in process
+ *       and over the network (the nodes in this JVM), alternating {@code REPS} times; the round
+ *       times of each and their difference.
  *   <li>{@code memory CONFIG N [KEY=VALUE...]}: the server in this JVM with {@code clients = N}
  *       nodes, all sampled every round, served by another process ({@code stubnode}) whose clients
  *       answer at once with the tensors they got; the server's resident memory and Java heap before
@@ -77,6 +81,8 @@ public final class GrpcBench {
       case "wire" -> wire(Path.of(args[1]), overrides(args, 2));
       case "overhead" -> overhead(Path.of(args[1]), Integer.parseInt(args[2]), overrides(args, 3));
       case "memory" -> memory(Path.of(args[1]), Integer.parseInt(args[2]), overrides(args, 3));
+      case "transport" ->
+          transport(Path.of(args[1]), Integer.parseInt(args[2]), overrides(args, 3));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.out.println("load average at end: " + BenchSupport.load());
@@ -187,6 +193,92 @@ public final class GrpcBench {
     System.out.printf(
         "network round overhead: %+.4f s per round (median), ratio %.4f%n", n - s, n / s);
     SimulationBench.deleteTree(work);
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  private static void transport(Path configFile, int reps, Map<String, String> overrides)
+      throws Exception {
+    SimulationConfig config = SimulationConfig.load(configFile, overrides);
+    Path work = Files.createTempDirectory("fedpeft-grpc-transport");
+    Path certs = certificates(work, config.clients());
+    List<Double> simRounds = new ArrayList<>();
+    List<Double> netRounds = new ArrayList<>();
+    Simulation.Listener collectSim =
+        new Simulation.Listener() {
+          @Override
+          public void onRound(RoundReport report, Map<String, Object> line) {
+            simRounds.add(report.seconds());
+          }
+        };
+    Simulation.Listener collectNet =
+        new Simulation.Listener() {
+          @Override
+          public void onRound(RoundReport report, Map<String, Object> line) {
+            netRounds.add(report.seconds());
+          }
+        };
+    for (int r = 0; r < reps; r++) {
+      try (Simulation sim = Simulation.create(config, work.resolve("sim-" + r))) {
+        sim.run(collectSim, c -> echo());
+      }
+      try (Simulation sim = Simulation.create(config, work.resolve("net-" + r))) {
+        List<String> ids = sim.clients().stream().map(ClientData::id).toList();
+        FederationServer federation =
+            new FederationServer(
+                FederationServer.Options.defaults()
+                    .withPopulation(ids)
+                    .withRunInfo(new RunInfo(sim.splits().labels())));
+        Server server =
+            Transport.startServer(
+                new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(certs), federation);
+        List<ClientNode> nodes = new ArrayList<>();
+        List<ManagedChannel> channels = new ArrayList<>();
+        try {
+          for (String id : ids) {
+            ManagedChannel ch =
+                Transport.channel("127.0.0.1", server.getPort(), TlsFiles.client(certs, id));
+            channels.add(ch);
+            ClientNode node = new ClientNode(ch, echo(), ClientNode.Options.defaults(id));
+            nodes.add(node);
+            node.start();
+          }
+          if (!federation.awaitConnected(ids.size(), Duration.ofMinutes(5))) {
+            throw new IllegalStateException("the nodes did not connect");
+          }
+          sim.run(collectNet, c -> federation.clientApp(c.id()));
+          federation.finish("the benchmark is over");
+        } finally {
+          nodes.forEach(ClientNode::close);
+          federation.close();
+          server.shutdownNow();
+          channels.forEach(ManagedChannel::shutdownNow);
+        }
+      }
+    }
+    double s = BenchSupport.median(simRounds);
+    double n = BenchSupport.median(netRounds);
+    System.out.println("in process, answering clients: " + BenchSupport.summary(simRounds));
+    System.out.println("over the network, same:        " + BenchSupport.summary(netRounds));
+    System.out.printf(
+        "network path: %+.4f s per round of %d clients (median), %+.2f ms per client call%n",
+        n - s, config.clientsPerRound(), (n - s) * 1000 / config.clientsPerRound());
+    SimulationBench.deleteTree(work);
+  }
+
+  /** A client that answers a fit with the tensors it got and an evaluation with zeros, at once. */
+  private static ClientApp echo() {
+    return new ClientApp() {
+      @Override
+      public ClientUpdate fit(FitInstructions ins) {
+        return new ClientUpdate(ins.clientId(), ins.tensors(), 1);
+      }
+
+      @Override
+      public EvaluateResult evaluate(EvaluateInstructions ins) {
+        return new EvaluateResult(ins.clientId(), 1, Map.of("accuracy", 0.0, "loss", 0.0));
+      }
+    };
   }
 
   // ------------------------------------------------------------------ memory
@@ -365,19 +457,7 @@ public final class GrpcBench {
       ManagedChannel ch =
           Transport.channel(address.getHostString(), address.getPort(), TlsFiles.client(certs, id));
       channels.add(ch);
-      ClientApp echo =
-          new ClientApp() {
-            @Override
-            public ClientUpdate fit(FitInstructions ins) {
-              return new ClientUpdate(ins.clientId(), ins.tensors(), 1);
-            }
-
-            @Override
-            public EvaluateResult evaluate(EvaluateInstructions ins) {
-              return new EvaluateResult(ins.clientId(), 1, Map.of("accuracy", 0.0, "loss", 0.0));
-            }
-          };
-      ClientNode node = new ClientNode(ch, echo, ClientNode.Options.defaults(id));
+      ClientNode node = new ClientNode(ch, echo(), ClientNode.Options.defaults(id));
       nodes.add(node);
       node.start();
     }
