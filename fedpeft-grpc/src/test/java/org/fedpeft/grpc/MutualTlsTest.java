@@ -201,7 +201,7 @@ class MutualTlsTest {
         Rounds.run(
             Rounds.strategy(2),
             initial,
-            Map.of("a", adder("a", 1, 1), "b", adder("b", 1, 1)),
+            new TreeMap<>(Map.of("a", adder("a", 1, 1), "b", adder("b", 1, 1))),
             2,
             1,
             new CommunicationLog());
