@@ -12,12 +12,20 @@
 #   fedex-lora LoRA r=8, A and B sent        8 x (384 + 384) = 6,144
 #   fed-sb     one core of rank 78           78^2            = 6,084
 #   ravan      4 heads of rank 39            4 x 39^2        = 6,084 (at budget 1)
+#   hetlora    LoRA r_max=8, client rank     r_c x (384 + 384), r_c = round(8 b_c)
+#   flexlora   the same
 #
-# Settings: a = homogeneous compute (every budget 1); b = client.budgets = skewed, run for the
-# Ravan variants only (gradient, random and weight head selection; gram-schmidt, normal and shared
-# init) and Fed-SB (one head: its budget changes nothing). The LoRA baselines of setting b need
-# rank-heterogeneous LoRA (HetLoRA, FlexLoRA), which fedpeft does not have yet, so they are not run
-# in b rather than run with more compute than their clients have.
+# Settings: a = homogeneous compute (every budget 1); b = client.budgets = skewed (budgets b_c in
+# 1/4, 1/2, 3/4, 1). In b the LoRA baselines are the rank-heterogeneous ones: a client of budget
+# b_c trains and uploads LoRA of rank r_c = round(8 b_c) = 2, 4, 6, 8, i.e. 1,536 / 3,072 / 4,608 /
+# 6,144 per module, while Ravan's client trains round(4 b_c) = 1..4 heads, 1,521 / 3,042 / 4,563 /
+# 6,084: equal upload at every budget, within 1 %. hetlora: zero-padded factors, sparsity-weighted
+# mean (HetLoRA's rule; the head takes server.weighting); flexlora: the clients' products averaged
+# by examples (FlexLoRA's rule, so server.weighting = examples for it), SVD-truncated back to each
+# client's rank (docs/methods.md). Also in b: the Ravan variants (gradient, random and weight head
+# selection; gram-schmidt, normal and shared init) and Fed-SB (one head: its budget changes
+# nothing). Available but not in the default lists: hetlora-prune (HetLoRA with self-pruning,
+# gamma 0.75), hetlora-keep (each rank component averaged over the clients that trained it).
 #
 # Usage: ravan_repro.sh            (the full grid: 25 rounds, seeds 1 2, lr 1e-3 3e-3 1e-2)
 # Environment: ROUNDS, SEEDS, LRS, STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000),
@@ -33,7 +41,7 @@ steps="${STEPS:-15}"
 batch="${BATCH:-16}"
 settings="${SETTINGS:-a b}"
 contenders_a="${CONTENDERS_A:-fedit ffa-lora fedex-lora fed-sb ravan}"
-contenders_b="${CONTENDERS_B:-fed-sb ravan ravan-random ravan-weight ravan-normal ravan-shared}"
+contenders_b="${CONTENDERS_B:-hetlora flexlora fed-sb ravan ravan-random ravan-weight ravan-normal ravan-shared}"
 out="${OUT:-$root/runs/ravan-repro-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
@@ -61,6 +69,8 @@ every = $rounds
 TOML
 
 contender() { # name -> --set arguments
+  local lora8=(--set adapter.method=lora --set adapter.rank=8 --set adapter.alpha=16
+    --set adapter.dropout=0.05 --set adapter.targets=query,value)
   local ravan=(--set adapter.method=ravan --set adapter.heads=4 --set adapter.rank=39
     --set adapter.dropout=0.05 --set adapter.targets=query,value --set server.strategy=fedavg)
   case "$1" in
@@ -72,6 +82,10 @@ contender() { # name -> --set arguments
       --set adapter.dropout=0.05 --set adapter.targets=query,value --set server.strategy=fedex-lora ;;
     fed-sb) echo --set adapter.method=fed-sb --set adapter.rank=78 --set adapter.dropout=0.05 \
       --set adapter.targets=query,value --set server.strategy=fedavg ;;
+    hetlora) echo "${lora8[@]}" --set server.strategy=hetlora ;;
+    hetlora-prune) echo "${lora8[@]}" --set server.strategy=hetlora --set server.hetlora.prune=true ;;
+    hetlora-keep) echo "${lora8[@]}" --set server.strategy=hetlora --set server.hetlora.padding=keep ;;
+    flexlora) echo "${lora8[@]}" --set server.strategy=flexlora --set server.weighting=examples ;;
     ravan) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=gradient ;;
     ravan-random) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=random ;;
     ravan-weight) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=weight ;;

@@ -5,6 +5,8 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,6 +16,8 @@ import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +32,9 @@ import picocli.CommandLine.Spec;
       "Prints one JSON array per text: its sentence embedding (mean pooling over the attention"
           + " mask, L2-normalised, inputs truncated at the model's maximum length, 256 tokens for"
           + " the bundled model).",
-      "Texts come from the arguments, or one per line on standard input when there are none."
+      "Texts come from the arguments, or one per line on standard input when there are none.",
+      "With --adapter, the embeddings of the adapted encoder (the saved adapter active: LoRA's"
+          + " deltas, FedBE's new blocks, the fine-tuned top blocks, ...); the head is not used."
     })
 public final class EmbedCommand implements Callable<Integer> {
 
@@ -42,6 +48,14 @@ public final class EmbedCommand implements Callable<Integer> {
       description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
+      description =
+          "A saved adapter folder (from train or simulate) whose adapter is active while"
+              + " embedding; the model must be the one it was trained on.")
+  Path adapterDir;
+
   @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Texts to embed.")
   List<String> texts = new ArrayList<>();
 
@@ -49,6 +63,17 @@ public final class EmbedCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (batchSize < 1) {
       throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
+    }
+    AdapterFiles.Saved saved = null;
+    if (adapterDir != null) {
+      if (!Files.isDirectory(adapterDir)) {
+        throw new UserInputException(adapterDir + ": not an adapter folder");
+      }
+      try {
+        saved = AdapterFiles.read(adapterDir);
+      } catch (RuntimeException e) {
+        throw new UserInputException(adapterDir + ": " + e.getMessage(), e);
+      }
     }
     List<String> input = texts;
     if (input.isEmpty()) {
@@ -66,8 +91,12 @@ public final class EmbedCommand implements Callable<Integer> {
     PretrainedModel pm = model.load();
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder encoder = new BertEncoder(pm.weights(), root);
-        TextTokenizer tok = pm.newTokenizer()) {
-      SentenceEmbedder embedder = new SentenceEmbedder(encoder, tok, EncoderHooks.NONE);
+        TextTokenizer tok = pm.newTokenizer();
+        Adapter adapter = saved == null ? null : instantiate(saved, encoder)) {
+      SentenceEmbedder embedder =
+          adapter == null
+              ? new SentenceEmbedder(encoder, tok, EncoderHooks.NONE)
+              : new SentenceEmbedder(encoder, tok, adapter, adapter::prepareBatch);
       for (int start = 0; start < input.size(); start += 256) {
         List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
         float[][] embeddings = embedder.embed(chunk, batchSize);
@@ -97,5 +126,13 @@ public final class EmbedCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  private Adapter instantiate(AdapterFiles.Saved saved, BertEncoder encoder) {
+    try {
+      return AdapterFiles.instantiate(saved, encoder);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(adapterDir + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.tensor.HostTensor;
@@ -106,7 +107,18 @@ public final class EvalCommand implements Callable<Integer> {
       throw new UserInputException(
           data.describe() + ": the " + split + " split is empty; nothing to evaluate");
     }
-    if (!saved.labels().isEmpty() && !saved.labels().equals(ds.labels())) {
+    boolean multiTask = saved.taskLabels().size() > 1;
+    if (multiTask && !splits.taskLabels().keySet().equals(saved.taskLabels().keySet())) {
+      throw new UserInputException(
+          adapterDir
+              + " holds a head for the tasks "
+              + saved.taskLabels().keySet()
+              + " but "
+              + data.describe()
+              + " has the tasks "
+              + splits.taskLabels().keySet());
+    }
+    if (!multiTask && !saved.labels().isEmpty() && !saved.labels().equals(ds.labels())) {
       try {
         ds = ds.withLabels(saved.labels());
       } catch (IllegalArgumentException e) {
@@ -119,10 +131,15 @@ public final class EvalCommand implements Callable<Integer> {
         Adapter a = AdapterFiles.instantiate(saved, base.encoder());
         ClassificationHead head =
             new ClassificationHead(
-                base.root(), base.encoder().config().hiddenSize(), ds.numLabels(), 0)) {
+                base.root(),
+                base.encoder().config().hiddenSize(),
+                multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
+                0)) {
       head.loadState(saved.headTensors());
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
-      Evaluation ev = new LocalTrainer(m).evaluate(base.encode(ds), 64);
+      Evaluation ev =
+          new LocalTrainer(m)
+              .evaluate(multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds), 64);
       if (!Double.isFinite(ev.loss())) {
         throw new IllegalStateException(
             "the "
@@ -141,6 +158,18 @@ public final class EvalCommand implements Callable<Integer> {
           ev.loss(),
           ev.examples(),
           data.describe());
+      // A multi-task head: each task's accuracy on its own.
+      ev.extra()
+          .forEach(
+              (k, v) -> {
+                if (k.startsWith(LocalTrainer.TASK_ACCURACY)) {
+                  out.printf(
+                      Locale.ROOT,
+                      "  %s: %.4f%n",
+                      k.substring(LocalTrainer.TASK_ACCURACY.length()),
+                      v);
+                }
+              });
     }
     return 0;
   }

@@ -7,6 +7,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.federation.FlexLora;
+import org.fedpeft.federation.HetLora;
+import org.fedpeft.federation.HeterogeneousLora;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.PretrainedModel;
@@ -14,6 +17,7 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.RoundSpec;
+import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.ravan.RavanAdapter;
 import org.fedpeft.peft.ravan.RavanConfig;
 import org.fedpeft.tensor.HostTensor;
@@ -51,6 +55,14 @@ public final class InfoCommand implements Callable<Integer> {
           "The client's compute budget in (0, 1] for the upload count (Ravan trains"
               + " round(budget * heads) heads; default: ${DEFAULT-VALUE}).")
   double budget;
+
+  @Option(
+      names = "--strategy",
+      paramLabel = "NAME",
+      description =
+          "With hetlora or flexlora (and adapter lora of rank r): count the upload of a client"
+              + " of --budget at its rank max(1, round(budget * r)), as those strategies assign it.")
+  String strategy;
 
   @Option(
       names = "--match-lora-rank",
@@ -130,7 +142,21 @@ public final class InfoCommand implements Callable<Integer> {
    * gets equal gradient norms here, which changes which parts it picks but not how many.
    */
   private long uploadParameters(Adapter a) {
-    RoundSpec round = new RoundSpec(1, 0, Map.of("budget", Double.toString(budget)));
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("budget", Double.toString(budget));
+    if (strategy != null) {
+      if (!strategy.equals(HetLora.NAME) && !strategy.equals(FlexLora.NAME)) {
+        throw new UserInputException(
+            "--strategy counts the rank-heterogeneous LoRA strategies hetlora and flexlora, not "
+                + strategy);
+      }
+      if (!(a instanceof LoraAdapter lora)) {
+        throw new UserInputException("--strategy " + strategy + " needs --adapter lora");
+      }
+      int r = HeterogeneousLora.rankForBudget(budget, lora.config().rank());
+      config.put(LoraAdapter.RANK_KEY, Integer.toString(r));
+    }
+    RoundSpec round = new RoundSpec(1, 0, config);
     a.beginRound(round);
     Set<String> trainable =
         a.trainableThisRound(

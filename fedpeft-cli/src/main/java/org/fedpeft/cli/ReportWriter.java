@@ -79,6 +79,10 @@ public final class ReportWriter {
       List.of(
           "final_accuracy",
           "final_loss",
+          "personalization",
+          "test_time_personalization",
+          "target_accuracy",
+          "rounds_to_target",
           "rounds",
           "clients",
           "clients_per_round",
@@ -165,6 +169,10 @@ public final class ReportWriter {
     if (summary != null) {
       h.append("<table>");
       for (String k : SUMMARY_KEYS) {
+        if (k.equals("rounds_to_target") && summary.has(k) && summary.get(k).isJsonNull()) {
+          h.append("<tr><th>").append(k).append("</th><td>not reached</td></tr>");
+          continue;
+        }
         if (summary.has(k) && !summary.get(k).isJsonNull()) {
           String v =
               k.equals("rounds") && summary.has("rounds_configured")
@@ -182,6 +190,7 @@ public final class ReportWriter {
         }
       }
       h.append("</table>");
+      h.append(retentionTable(summary));
     } else {
       h.append("<p>No summary.json: the run has not finished.</p>");
     }
@@ -213,6 +222,44 @@ public final class ReportWriter {
     Path file = dir.resolve("report.html");
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The summary's {@code retention} (eval.retention) as a table: per part its task, the base
+   * model's accuracy, the adapted model's, their ratio and the examples; empty without it.
+   */
+  static String retentionTable(JsonObject summary) {
+    if (!summary.has("retention") || !summary.get("retention").isJsonObject()) {
+      return "";
+    }
+    JsonObject r = summary.getAsJsonObject("retention");
+    StringBuilder h = new StringBuilder("<h2>Retention of the base model's general ability</h2>");
+    h.append("<p class=\"caption\">Sentence embeddings only (mean pooling, L2 normalisation, no")
+        .append(" head), base model (before) and with the trained adapter (after). Retrieval:")
+        .append(" top-1 cosine nearest neighbour of each query among the corpus documents.")
+        .append(" Centroid: nearest-centroid accuracy on a task the fine-tuning did not see.</p>")
+        .append("<table><tr><th>part</th><th>task</th><th>before</th><th>after</th>")
+        .append("<th>after / before</th><th>examples</th></tr>");
+    for (String part : List.of("retrieval", "centroid")) {
+      if (!r.has(part) || !r.get(part).isJsonObject()) {
+        continue;
+      }
+      JsonObject p = r.getAsJsonObject(part);
+      h.append("<tr><th>").append(part).append("</th><td>").append(esc(str(p, "task")));
+      for (String k : List.of("before", "after", "ratio", "examples")) {
+        JsonElement v = p.get(k);
+        h.append("</td><td class=\"n\">")
+            .append(v == null || v.isJsonNull() ? "-" : esc(value(k, v)));
+      }
+      h.append("</td></tr>");
+    }
+    JsonElement mean = r.get("mean_ratio");
+    if (mean != null && !mean.isJsonNull()) {
+      h.append("<tr><th>mean</th><td></td><td></td><td></td><td class=\"n\">")
+          .append(esc(value("mean_ratio", mean)))
+          .append("</td><td></td></tr>");
+    }
+    return h.append("</table>").toString();
   }
 
   /** The line under the title: finish date, wall time, seed, commit and versions. */
@@ -390,10 +437,23 @@ public final class ReportWriter {
           .append(esc(metric))
           .append(" (round ")
           .append(lastRound.get(e.getKey()))
-          .append(": the global model on each client's held-out data)</h2>")
+          .append(": ")
+          .append(perClientCaption(metric))
+          .append(")</h2>")
           .append(barChart(names, vals, metric));
     }
     return h.toString();
+  }
+
+  /** What a per-client map measures. */
+  private static String perClientCaption(String metric) {
+    String model = "each client's model (the global tensors plus its own LOCAL ones, if any)";
+    return switch (metric) {
+      case "personalization" -> model + " on the test split of its own task";
+      case "test_time_personalization" -> model + ", mean accuracy over every task's test split";
+      case "accuracy" -> model + " on its held-out data";
+      default -> "per client";
+    };
   }
 
   private static boolean numericMap(JsonObject o) {

@@ -167,12 +167,12 @@ public final class RetrieveCommand implements Callable<Integer> {
                 e);
           }
         } else {
-          EncoderHooks hooks = adapter == null ? EncoderHooks.NONE : adapter;
-          retriever =
-              MipsIndex.build(
-                  new SentenceEmbedder(base.encoder(), base.tokenizer(), hooks),
-                  corpus.texts(),
-                  batchSize);
+          SentenceEmbedder embedder =
+              adapter == null
+                  ? new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE)
+                  : new SentenceEmbedder(
+                      base.encoder(), base.tokenizer(), adapter, adapter::prepareBatch);
+          retriever = MipsIndex.build(embedder, corpus.texts(), batchSize);
         }
         for (int start = 0; start < input.size(); start += 256) {
           List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
@@ -339,7 +340,7 @@ public final class TrainCommand implements Callable<Integer> {
             new ClassificationHead(
                 base.root(),
                 base.encoder().config().hiddenSize(),
-                splits.labels().size(),
+                HeadLayout.of(splits.taskLabels()),
                 cfg.seed() + 1);
         AdamW opt = new AdamW(base.root());
         JsonLines metrics =
@@ -364,9 +365,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
       }
       LocalTrainer trainer = new LocalTrainer(m);
-      EncodedExamples trainSet = base.encode(splits.train());
-      EncodedExamples valSet = base.encode(splits.validation());
-      EncodedExamples testSet = base.encode(splits.test());
+      EncodedExamples trainSet = base.encode(splits.train(), splits.taskLabels());
+      EncodedExamples valSet = base.encode(splits.validation(), splits.taskLabels());
+      EncodedExamples testSet = base.encode(splits.test(), splits.taskLabels());
       ProgressBar bar = new ProgressBar(err, "train", cfg.steps());
       bar.update(firstStep, "");
       // Running sums of the logging window: loss, accuracy, steps.
@@ -488,6 +489,7 @@ public final class TrainCommand implements Callable<Integer> {
       rec.put("loss", test.loss());
       rec.put("accuracy", test.accuracy());
       rec.put("examples", test.examples());
+      rec.putAll(test.extra()); // per-task accuracy and loss of a multi-task run
       metrics.write(rec);
 
       JsonObject extra = new JsonObject();
@@ -501,8 +503,10 @@ public final class TrainCommand implements Callable<Integer> {
           cfg.seed(),
           Adapter.Tensors.toHost(head.tensors()),
           splits.labels(),
+          splits.taskLabels(),
           base.model().name(),
-          extra);
+          extra,
+          folder -> {});
       double seconds = (System.nanoTime() - t0) / 1e9;
       JsonObject summary = new JsonObject();
       summary.addProperty("command", "train");
@@ -541,6 +545,11 @@ public final class TrainCommand implements Callable<Integer> {
       }
       summary.addProperty("test_accuracy", test.accuracy());
       summary.addProperty("test_loss", test.loss());
+      if (!test.extra().isEmpty()) {
+        JsonObject more = new JsonObject();
+        test.extra().forEach(more::addProperty);
+        summary.add("test_metrics", more);
+      }
       summary.addProperty("seconds", seconds);
       summary.addProperty("adapter_dir", adapterDir.toString());
       AtomicFiles.writeString(dir.resolve("summary.json"), JsonLines.GSON.toJson(summary) + "\n");

@@ -118,6 +118,88 @@ class CliTest {
         ev.out() + " vs " + acc);
   }
 
+  /**
+   * Multi-task data (rows with a "task"): train gives one head per task and reports each task's
+   * accuracy; eval on the saved adapter reproduces the overall and per-task figures.
+   */
+  @Test
+  void trainThenEvalOnMultiTaskData() throws Exception {
+    Path data = tmp.resolve("multi.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] a = {"apple banana cherry", "hammer nail saw"};
+    String[] b = {"run jump swim", "red blue green", "one two three"};
+    for (int i = 0; i < 60; i++) {
+      lines.add(
+          "{\"text\": \""
+              + a[i % 2]
+              + " "
+              + i
+              + "\", \"label\": \"a"
+              + (i % 2)
+              + "\", \"task\": \"first\"}");
+      lines.add(
+          "{\"text\": \""
+              + b[i % 3]
+              + " "
+              + i
+              + "\", \"label\": \"b"
+              + (i % 3)
+              + "\", \"task\": \"second\"}");
+    }
+    Files.write(data, lines);
+    Path out = tmp.resolve("multi-run");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString(),
+            "--steps",
+            "20",
+            "--batch-size",
+            "8",
+            "--lr",
+            "5e-3",
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    JsonObject perTask = summary.getAsJsonObject("test_metrics");
+    assertTrue(perTask.has("accuracy.first") && perTask.has("accuracy.second"), perTask.toString());
+    JsonObject saved =
+        JsonParser.parseString(Files.readString(out.resolve("adapter/fedpeft_adapter.json")))
+            .getAsJsonObject();
+    assertEquals("[\"a0\",\"a1\"]", saved.getAsJsonObject("task_labels").get("first").toString());
+
+    CliRun.Result ev =
+        CliRun.run(
+            "eval",
+            out.resolve("adapter").toString(),
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString());
+    assertEquals(0, ev.code(), ev.err());
+    String expected =
+        String.format(
+            java.util.Locale.ROOT,
+            "test accuracy: %.4f",
+            summary.get("test_accuracy").getAsDouble());
+    assertTrue(ev.out().startsWith(expected), ev.out() + " vs " + expected);
+    assertTrue(
+        ev.out()
+            .contains(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "  second: %.4f",
+                    perTask.get("accuracy.second").getAsDouble())),
+        ev.out());
+  }
+
   @Test
   void trainOnABundledTaskIsDeterministic() throws Exception {
     String[] args = {
@@ -246,5 +328,25 @@ class CliTest {
     assertTrue(r.out().contains("4 head(s) of rank 39 upload 6,084"), r.out());
     // 12 modules x 2 of 4 heads x 39^2 = 36,504.
     assertTrue(r.out().contains("upload per round (budget 0.5): adapter 36,504 + head"), r.out());
+  }
+
+  @Test
+  void infoCountsARankHeterogeneousLoraClientAtItsBudgetsRank() {
+    // Rank 8 at budget 0.25: rank 2; 12 modules x 2 x (384 + 384) = 18,432.
+    CliRun.Result r =
+        CliRun.run(
+            "info",
+            "--adapter-options",
+            "rank=8,targets=query+value",
+            "--budget",
+            "0.25",
+            "--strategy",
+            "hetlora");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("upload per round (budget 0.25): adapter 18,432 + head"), r.out());
+    CliRun.Result plain =
+        CliRun.run("info", "--adapter-options", "rank=8,targets=query+value", "--budget", "0.25");
+    assertTrue(
+        plain.out().contains("upload per round (budget 0.25): adapter 73,728 + head"), plain.out());
   }
 }

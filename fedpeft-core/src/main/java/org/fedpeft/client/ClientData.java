@@ -3,12 +3,26 @@ package org.fedpeft.client;
 import org.fedpeft.train.EncodedExamples;
 
 /**
- * One simulated client's data: its local training examples and the part held out for evaluating
- * models on its own distribution.
+ * One client's data: its local training examples, the part held out for evaluating models on its
+ * own distribution and, in a multi-task federation, the examples of every task it may be asked
+ * about at test time.
  *
  * @param id the client id
  * @param index position in the population
  * @param train local training examples
  * @param holdout local held-out examples (may be empty)
+ * @param everyTask test examples of every task of a multi-task federation, on which the client
+ *     reports its personalised model's accuracy per task (P and TTP); null otherwise
  */
-public record ClientData(String id, int index, EncodedExamples train, EncodedExamples holdout) {}
+public record ClientData(
+    String id,
+    int index,
+    EncodedExamples train,
+    EncodedExamples holdout,
+    EncodedExamples everyTask) {
+
+  /** A client of a single-task run. */
+  public ClientData(String id, int index, EncodedExamples train, EncodedExamples holdout) {
+    this(id, index, train, holdout, null);
+  }
+}

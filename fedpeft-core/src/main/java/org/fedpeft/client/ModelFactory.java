@@ -69,7 +69,7 @@ public final class ModelFactory {
                 .create(spec.options(), base.encoder(), spec.adapterSeed());
     ClassificationHead head =
         new ClassificationHead(
-            base.root(), base.encoder().config().hiddenSize(), spec.numLabels(), spec.headSeed());
+            base.root(), base.encoder().config().hiddenSize(), spec.head(), spec.headSeed());
     Map<String, HostTensor> plain = new LinkedHashMap<>();
     Map<String, HostTensor> residuals = new LinkedHashMap<>();
     tensors.forEach((k, v) -> (k.endsWith(RESIDUAL_SUFFIX) ? residuals : plain).put(k, v));

@@ -20,6 +20,7 @@ import org.fedpeft.federation.FitInstructions;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.ClientContext;
 import org.fedpeft.peft.GradientProbe;
 import org.fedpeft.peft.Role;
 import org.fedpeft.peft.RoundSpec;
@@ -32,6 +33,7 @@ import org.fedpeft.random.Seeds;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.GradientNorms;
 import org.fedpeft.train.LocalTrainer;
@@ -60,7 +62,9 @@ import org.fedpeft.train.TrainConfig;
  *
  * <p>A client whose sample-level privacy budget cannot pay for the round declines before building
  * anything ({@link org.fedpeft.federation.ClientDeclinedException}). Evaluation uses the client's
- * LOCAL tensors too, so personalised methods are evaluated as the client would use them.
+ * LOCAL tensors too, so personalised methods are evaluated as the client would use them, after
+ * {@link Adapter#personalise} (FedDPA's local fine-tune and anchor embeddings; LOCAL tensors it
+ * changes are saved).
  */
 public final class PeftClient implements ClientApp {
 
@@ -124,6 +128,10 @@ public final class PeftClient implements ClientApp {
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       FrozenShared.check(model, run.frozenSharedSha256(), data.id());
+      if (model.head().layout().multiTask()) {
+        // A multi-task client trains, and sends, the heads of the tasks it holds.
+        model.trainHeadsOf(data.train().distinctTasks());
+      }
       Adapter adapter = model.adapter();
       RoundSpec spec = new RoundSpec(in.round(), seed, in.config());
       List<TrainingPhase> phases;
@@ -210,7 +218,9 @@ public final class PeftClient implements ClientApp {
         adapter.roundMetrics().forEach((k, v) -> metrics.put("adapter." + k, v));
       }
       if (headTrained) {
-        model.head().tensors().forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));
+        model
+            .trainableHeadTensors()
+            .forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));
       }
       return new ClientUpdate(data.id(), out, data.train().size(), metrics, Map.of());
     }
@@ -225,10 +235,134 @@ public final class PeftClient implements ClientApp {
     }
     RunSettings run = RunSettings.fromConfig(in.config());
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
-      m.model().loadState(localTensors(load(), m.model()));
-      Evaluation ev = new LocalTrainer(m.model()).evaluate(data.holdout(), 64);
-      return new EvaluateResult(
-          data.id(), ev.examples(), Map.of("accuracy", ev.accuracy(), "loss", ev.loss()));
+      ClassifierModel model = m.model();
+      ClientState stored = load();
+      model.loadState(localTensors(stored, model));
+      personalise(model, run, in, stored);
+      LocalTrainer trainer = new LocalTrainer(model);
+      Evaluation ev = trainer.evaluate(data.holdout(), 64);
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("accuracy", ev.accuracy());
+      metrics.put("loss", ev.loss());
+      if (data.everyTask() != null && model.head().layout().multiTask()) {
+        metrics.putAll(
+            personalization(
+                trainer.evaluate(data.everyTask(), 64),
+                model.head().layout().tasks(),
+                data.train().distinctTasks()));
+      }
+      return new EvaluateResult(data.id(), ev.examples(), metrics);
+    }
+  }
+
+  /** The metric of P, the accuracy on the client's own tasks. */
+  public static final String PERSONALIZATION = "personalization";
+
+  /** The metric of TTP, the mean accuracy over every task. */
+  public static final String TEST_TIME_PERSONALIZATION = "test_time_personalization";
+
+  /**
+   * The prefix of a task's test accuracy in a client's evaluation: {@code test_accuracy.<task>}.
+   */
+  public static final String TEST_ACCURACY = "test_accuracy.";
+
+  /**
+   * P (mean accuracy over the client's own tasks), TTP (mean accuracy over every task) and each
+   * task's accuracy, from an evaluation of every task's test examples.
+   */
+  static Map<String, Double> personalization(Evaluation everyTask, List<String> tasks, int[] own) {
+    Map<String, Double> perTask = new LinkedHashMap<>();
+    for (String t : tasks) {
+      Double a = everyTask.extra().get(LocalTrainer.TASK_ACCURACY + t);
+      if (a != null) {
+        perTask.put(t, a);
+      }
+    }
+    double p = 0;
+    int n = 0;
+    for (int k : own) {
+      Double a = perTask.get(tasks.get(k));
+      if (a != null) {
+        p += a;
+        n++;
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (n > 0) {
+      out.put(PERSONALIZATION, p / n);
+    }
+    out.put(
+        TEST_TIME_PERSONALIZATION,
+        perTask.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+    perTask.forEach((t, a) -> out.put(TEST_ACCURACY + t, a));
+    return out;
+  }
+
+  /**
+   * Lets the adapter work on this client's own data before the model is used ({@link
+   * Adapter#personalise}: FedDPA's fine-tune and anchor embeddings); saves the LOCAL tensors if it
+   * changed them. Its training runs with this client's local settings and a seed derived from the
+   * instructions' seed, so a resumed run repeats it exactly.
+   */
+  private void personalise(
+      ClassifierModel model, RunSettings run, EvaluateInstructions in, ClientState stored) {
+    Adapter adapter = model.adapter();
+    if (adapter == null) {
+      return;
+    }
+    long seed =
+        Seeds.derive(
+            ConfigKeys.getLong(in.config(), ConfigKeys.SEED, Seeds.derive(0, "fit", in.round())),
+            "personalise");
+    double lr = ConfigKeys.getDouble(in.config(), ConfigKeys.LEARNING_RATE, run.learningRate());
+    ClientContext context =
+        new ClientContext() {
+          @Override
+          public EncodedExamples trainingData() {
+            return data.train();
+          }
+
+          @Override
+          public long seed() {
+            return seed;
+          }
+
+          @Override
+          public int batchSize() {
+            return run.batchSize();
+          }
+
+          @Override
+          public double train(TrainingPhase phase, int steps) {
+            if (run.sampleDp() != null) {
+              throw new UnsupportedOperationException(
+                  run.model().method()
+                      + " trains on the client's data outside a round, which sample-level DP"
+                      + " (privacy.mode = \"sample\") does not account for");
+            }
+            TrainConfig tc =
+                new TrainConfig(
+                    steps,
+                    run.batchSize(),
+                    (float) lr,
+                    (float) run.weightDecay(),
+                    0,
+                    TrainConfig.Schedule.CONSTANT,
+                    (float) run.maxGradNorm(),
+                    Seeds.derive(seed, "train", Seeds.key(phase.name())));
+            model.enterPhase(phase);
+            try (AdamW opt = new AdamW(models.base().root())) {
+              return new LocalTrainer(model).train(data.train(), tc, opt, (s, t, l, a, r) -> {});
+            } finally {
+              model.endPhases();
+            }
+          }
+        };
+    if (adapter.personalise(context)) {
+      ClientState next = stored.withTensors(localTensorsOf(model));
+      if (!next.equals(stored)) {
+        save(next);
+      }
     }
   }
 

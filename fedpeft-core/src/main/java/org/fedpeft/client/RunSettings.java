@@ -1,12 +1,17 @@
 package org.fedpeft.client;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.fedpeft.federation.ConfigKeys;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.SampleLevelDp;
 
@@ -47,6 +52,7 @@ public record RunSettings(
   private static final String ADAPTER_SEED = "run.adapter.seed";
   private static final String LABELS = "run.head.labels";
   private static final String HEAD_SEED = "run.head.seed";
+  private static final String HEAD_TASKS = "run.head.tasks";
   private static final String BATCH = "run.batch_size";
   private static final String DECAY = "run.weight_decay";
   private static final String CLIP = "run.max_grad_norm";
@@ -65,6 +71,17 @@ public record RunSettings(
     c.put(OPTIONS, new Gson().toJson(model.options()));
     c.put(ADAPTER_SEED, Long.toString(model.adapterSeed()));
     c.put(LABELS, Integer.toString(model.numLabels()));
+    if (model.head().multiTask()) {
+      // [[task, labels], ...] in output order
+      JsonArray parts = new JsonArray();
+      for (HeadLayout.Part p : model.head().parts()) {
+        JsonArray one = new JsonArray();
+        one.add(p.task());
+        one.add(p.labels());
+        parts.add(one);
+      }
+      c.put(HEAD_TASKS, parts.toString());
+    }
     c.put(HEAD_SEED, Long.toString(model.headSeed()));
     c.put(ConfigKeys.LOCAL_STEPS, Integer.toString(localSteps));
     c.put(ConfigKeys.LEARNING_RATE, Double.toString(learningRate));
@@ -94,12 +111,21 @@ public record RunSettings(
     JsonObject o = JsonParser.parseString(required(c, OPTIONS)).getAsJsonObject();
     Map<String, String> options = new LinkedHashMap<>();
     o.entrySet().forEach(e -> options.put(e.getKey(), e.getValue().getAsString()));
+    HeadLayout head = HeadLayout.single((int) longOf(c, LABELS));
+    if (c.containsKey(HEAD_TASKS)) {
+      List<HeadLayout.Part> parts = new ArrayList<>();
+      for (JsonElement e : JsonParser.parseString(c.get(HEAD_TASKS)).getAsJsonArray()) {
+        JsonArray one = e.getAsJsonArray();
+        parts.add(new HeadLayout.Part(one.get(0).getAsString(), one.get(1).getAsInt()));
+      }
+      head = new HeadLayout(parts);
+    }
     ModelSpec model =
         new ModelSpec(
             method.equals("none") ? null : method,
             options,
             longOf(c, ADAPTER_SEED),
-            (int) longOf(c, LABELS),
+            head,
             longOf(c, HEAD_SEED));
     SampleLevelDp.Config dp = null;
     if (c.containsKey(DP_NOISE)) {

@@ -20,10 +20,11 @@ import org.fedpeft.tensor.HostTensor;
  * <p>{@link #aggregate} runs:
  *
  * <ol>
- *   <li><b>validate</b> each reply: {@link UpdateValidator} against {@link #acceptedShapes}, then
- *       the strategy's own {@link #checkUpdate}; duplicate replies of one client and replies from
- *       clients also reported as failed are rejected. Rejected clients become {@link
- *       ClientFailure}s of kind {@code REJECTED};
+ *   <li><b>validate</b> each reply: the strategy's {@link #normalizeUpdate} (which may reshape a
+ *       client's tensors into the global shapes), {@link UpdateValidator} against {@link
+ *       #acceptedShapes}, then the strategy's own {@link #checkUpdate}; duplicate replies of one
+ *       client and replies from clients also reported as failed are rejected. Rejected clients
+ *       become {@link ClientFailure}s of kind {@code REJECTED};
  *   <li><b>quorum</b>: fewer valid updates than {@code minClients} throws {@link
  *       RoundFailedException} (nothing is built; the input state is immutable anyway);
  *   <li><b>aggregate</b>: the {@link Aggregator} (by default the per-tensor {@link WeightedMean}
@@ -153,14 +154,21 @@ public abstract class AbstractStrategy implements Strategy {
                 id, ClientFailure.Kind.REJECTED, "replied but was also reported as failed"));
         continue;
       }
-      Optional<String> reason = UpdateValidator.check(u, accepted);
+      ClientUpdate normalized;
+      try {
+        normalized = normalizeUpdate(state, round, u);
+      } catch (IllegalArgumentException bad) {
+        allFailures.add(new ClientFailure(id, ClientFailure.Kind.REJECTED, bad.getMessage()));
+        continue;
+      }
+      Optional<String> reason = UpdateValidator.check(normalized, accepted);
       if (reason.isEmpty()) {
-        reason = checkUpdate(state, round, u);
+        reason = checkUpdate(state, round, normalized);
       }
       if (reason.isPresent()) {
         allFailures.add(new ClientFailure(id, ClientFailure.Kind.REJECTED, reason.get()));
       } else {
-        ok.add(u);
+        ok.add(normalized);
       }
     }
     allFailures.sort(Comparator.comparing(ClientFailure::clientId));
@@ -203,6 +211,18 @@ public abstract class AbstractStrategy implements Strategy {
    */
   protected Map<String, String> strategyConfig(ServerState state, String clientId) {
     return Map.of();
+  }
+
+  /**
+   * The update as validation and aggregation see it, computed from the update as the client sent
+   * it. Default: the update itself. A strategy whose clients send tensors in shapes of their own
+   * (rank-heterogeneous LoRA: A of k x in for a client of rank k) checks those shapes here and
+   * returns the update in the global shapes.
+   *
+   * @throws IllegalArgumentException to reject the client, with the reason as the message
+   */
+  protected ClientUpdate normalizeUpdate(ServerState state, int round, ClientUpdate update) {
+    return update;
   }
 
   /** The tensors a client may send, name to shape. Default: every global tensor. */

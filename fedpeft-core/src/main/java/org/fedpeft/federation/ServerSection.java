@@ -1,13 +1,20 @@
 package org.fedpeft.federation;
 
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
 
 /**
  * Config keys {@code server.*}: the aggregation strategy, the server optimiser and its
- * hyperparameters, aggregation weights, and when a round fails.
+ * hyperparameters, aggregation weights, when a round fails, and each registered strategy's own
+ * options as {@code server.<strategy>.<option>} (from its {@link StrategyProvider#optionSchema()}).
  *
  * @param strategy a strategy registered in {@link StrategyRegistry}
  * @param optimizer one of {@link #OPTIMIZERS}
@@ -19,6 +26,8 @@ import org.fedpeft.config.ConfigValues;
  * @param weighting {@code examples} or {@code uniform}
  * @param minClients a round fails if fewer clients succeed, at least 1
  * @param clientTimeoutSeconds a slower client is excluded from the round, positive
+ * @param strategyOptions the chosen strategy's options by option name, as text (every option of its
+ *     schema, defaults included), sorted
  */
 public record ServerSection(
     String strategy,
@@ -30,7 +39,8 @@ public record ServerSection(
     double tau,
     String weighting,
     int minClients,
-    double clientTimeoutSeconds) {
+    double clientTimeoutSeconds,
+    Map<String, String> strategyOptions) {
 
   /** The server optimisers {@code server.optimizer} accepts. */
   public static final Set<String> OPTIMIZERS =
@@ -38,60 +48,82 @@ public record ServerSection(
 
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
-      new ConfigSchema()
-          .key(
-              "server.strategy",
-              Type.STRING,
-              "fedit",
-              "aggregation: a registered strategy (fedpeft ships fedit, ffa-lora, fedex-lora,"
-                  + " fedavg, fedbe)",
-              v -> StrategyRegistry.all().containsKey(v),
-              "a registered strategy")
-          .key(
-              "server.optimizer",
-              Type.STRING,
-              "fedavg",
-              "server optimiser: fedavg, fedavgm, fedadam, fedyogi, fedadagrad",
-              v -> OPTIMIZERS.contains(v),
-              "one of fedavg, fedavgm, fedadam, fedyogi, fedadagrad")
-          .key(
-              "server.learning_rate",
-              Type.DOUBLE,
-              1.0,
-              "server learning rate",
-              v -> (double) v > 0,
-              "> 0")
-          .key(
-              "server.momentum",
-              Type.DOUBLE,
-              0.9,
-              "FedAvgM momentum",
-              v -> (double) v >= 0 && (double) v < 1,
-              "in [0, 1)")
-          .key("server.beta1", Type.DOUBLE, 0.9, "FedAdam/FedYogi beta1")
-          .key("server.beta2", Type.DOUBLE, 0.99, "FedAdam/FedYogi beta2")
-          .key("server.tau", Type.DOUBLE, 1e-3, "FedAdam/FedYogi/FedAdagrad adaptivity tau")
-          .key(
-              "server.weighting",
-              Type.STRING,
-              "examples",
-              "aggregation weights: examples or uniform",
-              v -> v.equals("examples") || v.equals("uniform"),
-              "examples or uniform")
-          .key(
-              "server.min_clients",
-              Type.INT,
-              1,
-              "a round fails if fewer clients succeed",
-              v -> (int) v >= 1,
-              ">= 1")
-          .key(
-              "server.client_timeout_seconds",
-              Type.DOUBLE,
-              3600.0,
-              "a client slower than this is excluded from the round",
-              v -> (double) v > 0,
-              "> 0");
+      withStrategyOptions(
+          new ConfigSchema()
+              .key(
+                  "server.strategy",
+                  Type.STRING,
+                  "fedit",
+                  "aggregation: a registered strategy (fedpeft ships fedit, ffa-lora, fedex-lora,"
+                      + " fedavg, fedbe, hetlora, flexlora)",
+                  v -> StrategyRegistry.all().containsKey(v),
+                  "a registered strategy")
+              .key(
+                  "server.optimizer",
+                  Type.STRING,
+                  "fedavg",
+                  "server optimiser: fedavg, fedavgm, fedadam, fedyogi, fedadagrad",
+                  v -> OPTIMIZERS.contains(v),
+                  "one of fedavg, fedavgm, fedadam, fedyogi, fedadagrad")
+              .key(
+                  "server.learning_rate",
+                  Type.DOUBLE,
+                  1.0,
+                  "server learning rate",
+                  v -> (double) v > 0,
+                  "> 0")
+              .key(
+                  "server.momentum",
+                  Type.DOUBLE,
+                  0.9,
+                  "FedAvgM momentum",
+                  v -> (double) v >= 0 && (double) v < 1,
+                  "in [0, 1)")
+              .key("server.beta1", Type.DOUBLE, 0.9, "FedAdam/FedYogi beta1")
+              .key("server.beta2", Type.DOUBLE, 0.99, "FedAdam/FedYogi beta2")
+              .key("server.tau", Type.DOUBLE, 1e-3, "FedAdam/FedYogi/FedAdagrad adaptivity tau")
+              .key(
+                  "server.weighting",
+                  Type.STRING,
+                  "examples",
+                  "aggregation weights: examples or uniform",
+                  v -> v.equals("examples") || v.equals("uniform"),
+                  "examples or uniform")
+              .key(
+                  "server.min_clients",
+                  Type.INT,
+                  1,
+                  "a round fails if fewer clients succeed",
+                  v -> (int) v >= 1,
+                  ">= 1")
+              .key(
+                  "server.client_timeout_seconds",
+                  Type.DOUBLE,
+                  3600.0,
+                  "a client slower than this is excluded from the round",
+                  v -> (double) v > 0,
+                  "> 0"));
+
+  /** The prefix of a strategy's options: {@code server.<strategy>.}. */
+  public static String optionPrefix(String strategy) {
+    return "server." + strategy + ".";
+  }
+
+  /** Adds {@code server.<strategy>.<option>} for every option of every registered strategy. */
+  private static ConfigSchema withStrategyOptions(ConfigSchema schema) {
+    for (StrategyProvider p : StrategyRegistry.all().values()) {
+      for (ConfigSchema.Key k : p.optionSchema().keys().values()) {
+        schema.key(
+            optionPrefix(p.name()) + k.name(),
+            k.type(),
+            k.defaultValue(),
+            k.description() + "; used with server.strategy = " + p.name(),
+            k.check(),
+            k.rule());
+      }
+    }
+    return schema;
+  }
 
   /** Checks every field against {@link #SCHEMA}. */
   public ServerSection {
@@ -105,10 +137,44 @@ public record ServerSection(
     SCHEMA.require("server.weighting", weighting);
     SCHEMA.require("server.min_clients", minClients);
     SCHEMA.require("server.client_timeout_seconds", clientTimeoutSeconds);
+    strategyOptions = Collections.unmodifiableMap(new TreeMap<>(strategyOptions));
+    try {
+      StrategyRegistry.get(strategy)
+          .optionSchema()
+          .readOptions(strategyOptions, "server." + strategy);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
-  /** Reads the section from resolved values. */
+  /**
+   * Reads the section from resolved values. The chosen strategy's options are taken from {@code
+   * server.<strategy>.*}; an option of another strategy set to something other than its default is
+   * an error naming the key (it would be silently unused).
+   */
   public static ServerSection from(ConfigValues v) {
+    String strategy = v.getString("server.strategy");
+    Map<String, String> options = new TreeMap<>();
+    for (StrategyProvider p : StrategyRegistry.all().values()) {
+      for (ConfigSchema.Key k : p.optionSchema().keys().values()) {
+        String key = optionPrefix(p.name()) + k.name();
+        Object value = v.values().get(key);
+        if (value == null) {
+          continue;
+        }
+        if (p.name().equals(strategy)) {
+          options.put(k.name(), asText(value));
+        } else if (!Objects.equals(value, k.defaultValue())) {
+          throw v.error(
+              key,
+              key
+                  + " is an option of server.strategy = "
+                  + p.name()
+                  + ", but server.strategy = "
+                  + strategy);
+        }
+      }
+    }
     return new ServerSection(
         v.getString("server.strategy"),
         v.getString("server.optimizer"),
@@ -119,6 +185,13 @@ public record ServerSection(
         v.getDouble("server.tau"),
         v.getString("server.weighting"),
         v.getInt("server.min_clients"),
-        v.getDouble("server.client_timeout_seconds"));
+        v.getDouble("server.client_timeout_seconds"),
+        options);
+  }
+
+  private static String asText(Object value) {
+    return value instanceof List<?> l
+        ? String.join("+", l.stream().map(String::valueOf).toList())
+        : String.valueOf(value);
   }
 }

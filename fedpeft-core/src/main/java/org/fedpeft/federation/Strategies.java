@@ -1,5 +1,6 @@
 package org.fedpeft.federation;
 
+import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.peft.lora.LoraConfig;
 
 /** The providers of the built-in strategies, registered in fedpeft-core's service file. */
@@ -88,5 +89,68 @@ public final class Strategies {
       c.requireLora(name());
       return new FedExLora(LoraConfig.fromOptions(c.adapterOptions()).scaling(), c.options());
     }
+  }
+
+  /**
+   * {@code hetlora}: rank-heterogeneous LoRA, zero-padded factors averaged with sparsity weights
+   * ({@link HetLora}).
+   */
+  public static final class HetLoraProvider implements StrategyProvider {
+    @Override
+    public String name() {
+      return HetLora.NAME;
+    }
+
+    @Override
+    public String description() {
+      return "HetLoRA: client c trains LoRA of rank r_c = round(budget_c r) on the truncated global"
+          + " factors; zero-padded factors averaged with sparsity weights; optional self-pruning";
+    }
+
+    @Override
+    public ConfigSchema optionSchema() {
+      return HetLora.OPTIONS;
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      return new HetLora(
+          heterogeneousRank(c, name()),
+          HetLora.Config.fromOptions(c.strategyOptions()),
+          c.options());
+    }
+  }
+
+  /**
+   * {@code flexlora}: rank-heterogeneous LoRA, the clients' products averaged and SVD-truncated
+   * ({@link FlexLora}).
+   */
+  public static final class FlexLoraProvider implements StrategyProvider {
+    @Override
+    public String name() {
+      return FlexLora.NAME;
+    }
+
+    @Override
+    public String description() {
+      return "FlexLoRA: client c trains LoRA of rank r_c = round(budget_c r); the mean of the"
+          + " products B_c A_c, truncated by SVD, is sent back at each client's rank";
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      return new FlexLora(heterogeneousRank(c, name()), c.options());
+    }
+  }
+
+  /** r_max of a rank-heterogeneous strategy: the LoRA adapter's rank; A must be trained. */
+  private static int heterogeneousRank(StrategyProvider.Context c, String strategy) {
+    c.requireLora(strategy);
+    LoraConfig lora = LoraConfig.fromOptions(c.adapterOptions());
+    if (!lora.trainA()) {
+      throw new IllegalArgumentException(
+          "server.strategy = " + strategy + " trains A and B; it needs adapter.train_a = true");
+    }
+    return lora.rank();
   }
 }

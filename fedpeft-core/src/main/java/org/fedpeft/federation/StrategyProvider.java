@@ -3,6 +3,7 @@ package org.fedpeft.federation;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.fedpeft.config.ConfigSchema;
 
 /**
  * A registered federated strategy: builds a {@link Strategy} by name from shared settings and the
@@ -19,6 +20,15 @@ public interface StrategyProvider {
   String description();
 
   /**
+   * The strategy's own options, each with name, type, default, check and meaning; in a config they
+   * are {@code server.<name>.<option>} (docs/config.md lists them), and {@link #create} gets the
+   * values in {@link Context#strategyOptions()}. Default: none.
+   */
+  default ConfigSchema optionSchema() {
+    return new ConfigSchema();
+  }
+
+  /**
    * Builds the strategy.
    *
    * @throws IllegalArgumentException if the run's adapter does not suit the strategy, saying why
@@ -32,15 +42,29 @@ public interface StrategyProvider {
    *     optimiser, per-client config
    * @param adapterMethod the run's adapter method, or null for a head only
    * @param adapterOptions the adapter's options (copied, sorted)
+   * @param strategyOptions the strategy's own options by option name, as text (copied, sorted;
+   *     absent ones take the defaults of {@link #optionSchema()})
    */
   record Context(
-      StrategyOptions options, String adapterMethod, Map<String, String> adapterOptions) {
+      StrategyOptions options,
+      String adapterMethod,
+      Map<String, String> adapterOptions,
+      Map<String, String> strategyOptions) {
     /** Validates and copies. */
     public Context {
       Objects.requireNonNull(options, "options");
       adapterOptions =
           java.util.Collections.unmodifiableMap(
               new TreeMap<>(Objects.requireNonNull(adapterOptions)));
+      strategyOptions =
+          java.util.Collections.unmodifiableMap(
+              new TreeMap<>(Objects.requireNonNull(strategyOptions)));
+    }
+
+    /** A context without strategy options. */
+    public Context(
+        StrategyOptions options, String adapterMethod, Map<String, String> adapterOptions) {
+      this(options, adapterMethod, adapterOptions, Map.of());
     }
 
     /** Throws unless the adapter is LoRA. */

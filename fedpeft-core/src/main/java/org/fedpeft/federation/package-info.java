@@ -34,6 +34,11 @@
  *       org.fedpeft.federation.FfaLora} (Sun et al. 2024, arXiv 2403.12313), {@link
  *       org.fedpeft.federation.FedExLora} (Singhal et al. 2025, arXiv 2410.09432: {@code R +=
  *       (alpha / r)(mean_c B_c A_c - mean B mean A)}).
+ *   <li>Rank-heterogeneous LoRA ({@link org.fedpeft.federation.HeterogeneousLora}: client c trains
+ *       rank r_c = round(budget_c r_max) of the global factors and sends exactly those): {@link
+ *       org.fedpeft.federation.HetLora} (Cho et al. 2024, arXiv 2401.06432: zero-padded factors,
+ *       sparsity-weighted mean, optional self-pruning) and {@link org.fedpeft.federation.FlexLora}
+ *       (Bai et al. 2024, arXiv 2402.11505: the mean of the products B_c A_c, truncated by SVD).
  *   <li>{@link org.fedpeft.federation.ServerOptimizer}: FedAvg, FedAvgM, FedAdagrad, FedAdam,
  *       FedYogi on the pseudo-gradient {@code delta = aggregate - current} (Reddi et al. 2021,
  *       arXiv 2003.00295), moments in the server state.

@@ -1,46 +1,85 @@
 package org.fedpeft.heads;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
+import org.fedpeft.random.Seeds;
 import org.fedpeft.train.PerExampleGradients;
 
 /**
  * A linear classifier on the pooled encoder output: {@code logits = W pooled + b}, W (labels x
  * hidden) drawn from N(0, 0.02^2) as BERT initialises its heads, b = 0. Tensors {@code
  * classifier.weight} and {@code classifier.bias}, trainable and GLOBAL.
+ *
+ * <p>With a multi-task {@link HeadLayout}, one such head per task ({@code classifier.<task>.weight}
+ * and {@code .bias}, the weight drawn from the seed derived for the task's name). The logits are
+ * the tasks' blocks side by side; given each example's task, the other tasks' blocks are set to
+ * {@value #MASKED}, so the softmax, the loss and the arg-max of an example see its own task's
+ * labels only (exp of the masked entries is exactly 0 in float32, so their tensors get exactly zero
+ * gradient).
  */
 public final class ClassificationHead implements AutoCloseable, PerExampleGradients {
 
+  /** The logit of another task's output. */
+  public static final float MASKED = -1e9f;
+
   private final NDManager manager;
-  private final NDArray weight;
-  private final NDArray bias;
-  private final List<AdapterTensor> tensors;
+  private final HeadLayout layout;
+  private final List<NDArray> weights = new ArrayList<>();
+  private final List<NDArray> biases = new ArrayList<>();
+  private final List<AdapterTensor> tensors = new ArrayList<>();
   private NDArray perExampleWeight; // (batch, labels, hidden) while in per-example mode
   private NDArray perExampleBias; // (batch, labels)
 
+  /** A single-task head with {@code numLabels} outputs. */
   public ClassificationHead(NDManager parent, int hidden, int numLabels, long seed) {
+    this(parent, hidden, HeadLayout.single(requireTwo(numLabels)), seed);
+  }
+
+  /**
+   * A head of any layout. A single-task head draws its weight from {@code seed}; each task of a
+   * multi-task head from {@code Seeds.derive(seed, "head", Seeds.key(task))}.
+   */
+  public ClassificationHead(NDManager parent, int hidden, HeadLayout layout, long seed) {
+    if (!layout.multiTask()) {
+      requireTwo(layout.total());
+    }
+    this.layout = layout;
+    manager = parent.newSubManager();
+    for (int i = 0; i < layout.parts().size(); i++) {
+      HeadLayout.Part part = layout.parts().get(i);
+      long s = layout.multiTask() ? Seeds.derive(seed, "head", Seeds.key(part.task())) : seed;
+      SplittableRandom rng = new SplittableRandom(s);
+      float[] w = new float[part.labels() * hidden];
+      for (int k = 0; k < w.length; k++) {
+        w[k] = (float) (gaussian(rng) * 0.02);
+      }
+      NDArray weight = manager.create(w, new Shape(part.labels(), hidden));
+      NDArray bias = manager.zeros(new Shape(part.labels()));
+      weight.setRequiresGradient(true);
+      bias.setRequiresGradient(true);
+      weights.add(weight);
+      biases.add(bias);
+      tensors.add(new AdapterTensor(layout.weightName(i), Role.GLOBAL, weight));
+      tensors.add(new AdapterTensor(layout.biasName(i), Role.GLOBAL, bias));
+    }
+  }
+
+  private static int requireTwo(int numLabels) {
     if (numLabels < 2) {
       throw new IllegalArgumentException("a classifier needs at least 2 labels, got " + numLabels);
     }
-    manager = parent.newSubManager();
-    SplittableRandom rng = new SplittableRandom(seed);
-    float[] w = new float[numLabels * hidden];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (gaussian(rng) * 0.02);
-    }
-    weight = manager.create(w, new Shape(numLabels, hidden));
-    bias = manager.zeros(new Shape(numLabels));
-    weight.setRequiresGradient(true);
-    bias.setRequiresGradient(true);
-    tensors =
-        List.of(
-            new AdapterTensor("classifier.weight", Role.GLOBAL, weight),
-            new AdapterTensor("classifier.bias", Role.GLOBAL, bias));
+    return numLabels;
   }
 
   /** A standard normal draw (Box-Muller) from a seeded generator. */
@@ -50,39 +89,103 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
     return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
   }
 
+  /** The outputs' layout. */
+  public HeadLayout layout() {
+    return layout;
+  }
+
+  /** All outputs (every task's block). */
   public int numLabels() {
-    return (int) weight.getShape().get(0);
+    return layout.total();
   }
 
   /**
    * @param pooled (batch, hidden)
-   * @return (batch, labels)
+   * @return (batch, labels), every task's block unmasked
    */
   public NDArray logits(NDArray pooled) {
-    if (perExampleWeight != null) {
-      // (b, labels, hidden) x (b, hidden, 1) -> (b, labels)
-      return perExampleWeight.matMul(pooled.expandDims(-1)).squeeze(-1).add(perExampleBias);
-    }
-    return pooled.getNDArrayInternal().linear(pooled, weight, bias).singletonOrThrow();
+    return logits(pooled, null);
   }
 
+  /**
+   * @param pooled (batch, hidden)
+   * @param tasks each example's task (its part of the layout), or null to leave every block
+   *     unmasked; ignored by a single-task head
+   * @return (batch, labels)
+   */
+  public NDArray logits(NDArray pooled, int[] tasks) {
+    NDArray out;
+    if (perExampleWeight != null) {
+      // (b, labels, hidden) x (b, hidden, 1) -> (b, labels)
+      out = perExampleWeight.matMul(pooled.expandDims(-1)).squeeze(-1).add(perExampleBias);
+    } else {
+      out = pooled.getNDArrayInternal().linear(pooled, weight(), bias()).singletonOrThrow();
+    }
+    if (tasks == null || !layout.multiTask()) {
+      return out;
+    }
+    if (tasks.length != pooled.getShape().get(0)) {
+      throw new IllegalArgumentException(
+          tasks.length + " task indices for a batch of " + pooled.getShape().get(0));
+    }
+    int total = layout.total();
+    float[] bias = new float[tasks.length * total];
+    java.util.Arrays.fill(bias, MASKED);
+    for (int b = 0; b < tasks.length; b++) {
+      int from = layout.offset(tasks[b]);
+      int to = from + layout.parts().get(tasks[b]).labels();
+      java.util.Arrays.fill(bias, b * total + from, b * total + to, 0f);
+    }
+    return out.add(pooled.getManager().create(bias, new Shape(tasks.length, total)));
+  }
+
+  /** Every task's weight, stacked in output order. */
+  private NDArray weight() {
+    return weights.size() == 1 ? weights.get(0) : NDArrays.concat(new NDList(weights), 0);
+  }
+
+  private NDArray bias() {
+    return biases.size() == 1 ? biases.get(0) : NDArrays.concat(new NDList(biases), 0);
+  }
+
+  /** Every tensor, task by task (weight, then bias). */
   public List<AdapterTensor> tensors() {
-    return tensors;
+    return java.util.Collections.unmodifiableList(tensors);
+  }
+
+  /** The tensors of the given tasks (parts of the layout). */
+  public List<AdapterTensor> tensorsOf(java.util.Set<Integer> parts) {
+    List<AdapterTensor> out = new ArrayList<>();
+    for (int i = 0; i < layout.parts().size(); i++) {
+      if (parts.contains(i)) {
+        out.add(tensors.get(2 * i));
+        out.add(tensors.get(2 * i + 1));
+      }
+    }
+    return out;
   }
 
   @Override
   public void beginPerExample(int batchSize) {
-    perExampleWeight = weight.expandDims(0).repeat(0, batchSize).duplicate();
-    perExampleBias = bias.expandDims(0).repeat(0, batchSize).duplicate();
+    perExampleWeight = weight().expandDims(0).repeat(0, batchSize).duplicate();
+    perExampleBias = bias().expandDims(0).repeat(0, batchSize).duplicate();
     perExampleWeight.setRequiresGradient(true);
     perExampleBias.setRequiresGradient(true);
   }
 
   @Override
-  public java.util.Map<String, NDArray> perExampleGradients() {
-    return java.util.Map.of(
-        "classifier.weight", perExampleWeight.getGradient(),
-        "classifier.bias", perExampleBias.getGradient());
+  public Map<String, NDArray> perExampleGradients() {
+    NDArray gw = perExampleWeight.getGradient();
+    NDArray gb = perExampleBias.getGradient();
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (int i = 0; i < layout.parts().size(); i++) {
+      int from = layout.offset(i);
+      int to = from + layout.parts().get(i).labels();
+      String rows = ":, " + from + ":" + to;
+      out.put(layout.weightName(i), weights.size() == 1 ? gw : gw.get(new NDIndex(rows)));
+      out.put(layout.biasName(i), weights.size() == 1 ? gb : gb.get(new NDIndex(rows)));
+    }
+    return out;
   }
 
   @Override
@@ -91,8 +194,8 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
     perExampleBias = null;
   }
 
-  /** Sets the head's tensors from saved values (names {@code classifier.weight}/{@code .bias}). */
-  public void loadState(java.util.Map<String, org.fedpeft.tensor.HostTensor> values) {
+  /** Sets the head's tensors from saved values (names as {@link #tensors()}). */
+  public void loadState(Map<String, org.fedpeft.tensor.HostTensor> values) {
     org.fedpeft.peft.Adapter.Tensors.load(tensors, values, "classification head");
   }
 

@@ -231,17 +231,24 @@ public final class BertEncoder implements AutoCloseable {
         x = x.duplicate();
       }
       previousScripted = base;
+      // A block the hooks adapt may be replaced by the hooks' own computation.
+      NDArray replaced =
+          layer >= firstAdapted
+              ? hooks.replaceBlock(layer, x.reshape(batch, seq, config.hiddenSize()), ctx)
+              : null;
       x =
-          base
-              ? scriptedBlock.apply(
-                  x,
-                  blockTensors[layer],
-                  maskBias,
-                  batch,
-                  seq,
-                  config.numHeads(),
-                  config.layerNormEps())
-              : block(layer, x, batch, seq, maskBias, hooks, ctx);
+          replaced != null
+              ? replaced.reshape(batch * seq, config.hiddenSize())
+              : base
+                  ? scriptedBlock.apply(
+                      x,
+                      blockTensors[layer],
+                      maskBias,
+                      batch,
+                      seq,
+                      config.numHeads(),
+                      config.layerNormEps())
+                  : block(layer, x, batch, seq, maskBias, hooks, ctx);
       if (hooks != EncoderHooks.NONE) {
         NDArray h3 = x.reshape(batch, seq, config.hiddenSize());
         NDArray changed = hooks.afterBlock(layer, h3, ctx);

@@ -15,6 +15,8 @@ import ai.djl.ndarray.NDArray;
  *       block</td><td>soft embeddings (the other placement)</td></tr>
  *   <tr><td>{@link #linearDelta}</td><td>added to the output of a linear module of a
  *       block</td><td>LoRA and its relatives</td></tr>
+ *   <tr><td>{@link #replaceBlock}</td><td>instead of block {@code layer}, on its
+ *       input</td><td>fine-tuning copies of the top blocks</td></tr>
  *   <tr><td>{@link #afterBlock}</td><td>between block {@code layer} and block {@code layer +
  *       1}</td><td>block expansion (FedBE)</td></tr>
  * </table>
@@ -59,6 +61,20 @@ public interface EncoderHooks {
    * @return (batch, seq, out) to add to the module's output, or null
    */
   default NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+    return null;
+  }
+
+  /**
+   * A replacement for base block {@code layer}: the block's output computed by the hooks from its
+   * input, or {@code null} (the default) to run the base block. The encoder asks only for blocks at
+   * or above {@link #firstAdaptedLayer} (those below compute the base model). A replaced block's
+   * linear modules are the hooks' own, so {@link #linearDelta} is not called for that block; {@link
+   * #afterBlock} still follows it.
+   *
+   * @param hidden the block's input, (batch, seq, hidden)
+   * @return the block's output, (batch, seq, hidden), or null
+   */
+  default NDArray replaceBlock(int layer, NDArray hidden, HookContext ctx) {
     return null;
   }
 

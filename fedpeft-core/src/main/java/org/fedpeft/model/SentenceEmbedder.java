@@ -19,11 +19,33 @@ public final class SentenceEmbedder {
   private final BertEncoder encoder;
   private final TextTokenizer tokenizer;
   private final EncoderHooks hooks;
+  private final BatchPreparer preparer;
 
+  /**
+   * Prepares the hook context of one batch before the encoder runs: an adapter's {@code
+   * prepareBatch}, for hooks that need per-example values.
+   */
+  @FunctionalInterface
+  public interface BatchPreparer {
+    /** The context for this batch; {@code ids} and {@code mask} are (batch, seq). */
+    HookContext prepare(HookContext ctx, NDArray ids, NDArray mask);
+  }
+
+  /** Embeds with {@code hooks} and no per-batch preparation. */
   public SentenceEmbedder(BertEncoder encoder, TextTokenizer tokenizer, EncoderHooks hooks) {
+    this(encoder, tokenizer, hooks, (ctx, ids, mask) -> ctx);
+  }
+
+  /**
+   * Embeds with {@code hooks}, each batch's inference context first passed through {@code preparer}
+   * (for an adapter: {@code adapter::prepareBatch}, as the classifier's forward pass does).
+   */
+  public SentenceEmbedder(
+      BertEncoder encoder, TextTokenizer tokenizer, EncoderHooks hooks, BatchPreparer preparer) {
     this.encoder = encoder;
     this.tokenizer = tokenizer;
     this.hooks = hooks;
+    this.preparer = preparer;
   }
 
   /** Embeds texts in batches of at most {@code batchSize}. */
@@ -60,7 +82,8 @@ public final class SentenceEmbedder {
       Shape shape = new Shape(batch.batchSize(), batch.seqLen());
       NDArray ids = step.create(batch.ids(), shape);
       NDArray mask = step.create(batch.mask(), shape);
-      NDArray h = encoder.forward(ids, mask, hooks, false);
+      NDArray h =
+          encoder.forward(ids, mask, hooks, preparer.prepare(HookContext.inference(), ids, mask));
       NDArray e = Pooling.l2Normalize(Pooling.mean(h, mask));
       float[] flat = e.toFloatArray();
       float[][] rows = new float[batch.batchSize()][hidden];

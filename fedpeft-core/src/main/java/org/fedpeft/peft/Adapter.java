@@ -135,6 +135,19 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
     return ctx;
   }
 
+  /**
+   * Client-side work on the client's own data before the client uses its personalised model: called
+   * by the client when it evaluates, after its LOCAL tensors are restored and before the first
+   * batch. FedDPA fine-tunes its local adapter here (variant F) and caches the embeddings of a few
+   * training examples for its instance-wise weighting. The client saves its LOCAL tensors
+   * afterwards when this returns true. The default does nothing and returns false.
+   *
+   * @return whether any LOCAL tensor changed
+   */
+  default boolean personalise(ClientContext client) {
+    return false;
+  }
+
   /** Names of the tensors with a role, in order. */
   default List<String> namesWithRole(Role role) {
     List<String> names = new ArrayList<>();

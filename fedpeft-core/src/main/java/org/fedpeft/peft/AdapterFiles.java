@@ -89,7 +89,16 @@ public final class AdapterFiles {
       List<String> labels,
       String baseModel,
       JsonObject extra,
-      int formatVersion) {}
+      int formatVersion,
+      Map<String, List<String>> taskLabels) {
+
+    /** The saved head's layout: one block per task when {@code taskLabels} holds several. */
+    public org.fedpeft.heads.HeadLayout headLayout() {
+      return taskLabels.size() > 1
+          ? org.fedpeft.heads.HeadLayout.of(taskLabels)
+          : org.fedpeft.heads.HeadLayout.single(labels.size());
+    }
+  }
 
   /**
    * Writes the adapter (may be null for a head on the frozen encoder), the head and the labels.
@@ -125,13 +134,32 @@ public final class AdapterFiles {
       JsonObject extra,
       IOConsumer<Path> more)
       throws IOException {
+    save(dir, adapter, adapterSeed, headTensors, labels, Map.of(), baseModel, extra, more);
+  }
+
+  /**
+   * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject, IOConsumer)}, for a head
+   * of several tasks: {@code taskLabels} (each task's labels, in head order) is saved as {@code
+   * task_labels} when it holds more than one task.
+   */
+  public static void save(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      Map<String, List<String>> taskLabels,
+      String baseModel,
+      JsonObject extra,
+      IOConsumer<Path> more)
+      throws IOException {
     if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
       ravan.foldScales(); // ROUND tensors are not saved: fold Ravan's scales into its cores
     }
     AtomicFiles.writeFolder(
         dir,
         folder -> {
-          writeFedpeftFiles(folder, adapter, adapterSeed, labels, baseModel, extra);
+          writeFedpeftFiles(folder, adapter, adapterSeed, labels, taskLabels, baseModel, extra);
           writePeftFiles(folder, adapter, headTensors, labels, baseModel, extra);
           more.accept(folder);
         });
@@ -205,6 +233,7 @@ public final class AdapterFiles {
       Adapter adapter,
       long adapterSeed,
       List<String> labels,
+      Map<String, List<String>> taskLabels,
       String baseModel,
       JsonObject extra)
       throws IOException {
@@ -222,6 +251,16 @@ public final class AdapterFiles {
     JsonArray labelArray = new JsonArray();
     labels.forEach(labelArray::add);
     c.add("labels", labelArray);
+    if (taskLabels.size() > 1) {
+      JsonObject tasks = new JsonObject();
+      taskLabels.forEach(
+          (t, l) -> {
+            JsonArray a = new JsonArray();
+            l.forEach(a::add);
+            tasks.add(t, a);
+          });
+      c.add("task_labels", tasks);
+    }
     if (baseModel != null) {
       c.addProperty("base_model", baseModel);
     }
@@ -306,6 +345,14 @@ public final class AdapterFiles {
         Files.isRegularFile(head) ? Safetensors.readFloatTensors(head) : Map.of();
     List<String> labels = new ArrayList<>();
     c.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
+    Map<String, List<String>> taskLabels = new LinkedHashMap<>();
+    if (c.has("task_labels")) {
+      for (var e : c.getAsJsonObject("task_labels").entrySet()) {
+        List<String> l = new ArrayList<>();
+        e.getValue().getAsJsonArray().forEach(x -> l.add(x.getAsString()));
+        taskLabels.put(e.getKey(), List.copyOf(l));
+      }
+    }
     return new Saved(
         c.get("method").getAsString(),
         options,
@@ -316,7 +363,8 @@ public final class AdapterFiles {
         labels,
         c.has("base_model") ? c.get("base_model").getAsString() : null,
         c.has("extra") ? c.getAsJsonObject("extra") : new JsonObject(),
-        version);
+        version,
+        taskLabels);
   }
 
   private static Saved readPeft(Path dir) throws IOException {
@@ -364,7 +412,8 @@ public final class AdapterFiles {
         labels,
         cfg.baseModelNameOrPath().orElse(null),
         extra,
-        0);
+        0,
+        Map.of());
   }
 
   /**

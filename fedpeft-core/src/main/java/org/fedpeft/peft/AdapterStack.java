@@ -20,7 +20,8 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <ul>
  *   <li>Tensors are named {@code <member>/<tensor>}; a member declared local has its GLOBAL tensors
- *       re-labelled LOCAL (they then stay on the client), its other roles kept.
+ *       re-labelled LOCAL (they then stay on the client), its other roles kept; whether a tensor is
+ *       trainable is kept as the member says.
  *   <li>Each member is created with its own seed, {@code Seeds.derive(seed, "adapter", key(name))},
  *       so two members of the same method never start identical by accident.
  *   <li>Hooks: the members' linear deltas are summed; the other insertion points are applied in
@@ -62,7 +63,8 @@ public final class AdapterStack implements Adapter {
       MemberSpec spec = specs.get(i);
       for (AdapterTensor t : members.get(i).tensors()) {
         Role role = spec.local() && t.role() == Role.GLOBAL ? Role.LOCAL : t.role();
-        tensors.add(new AdapterTensor(spec.name() + "/" + t.name(), role, t.array()));
+        tensors.add(
+            new AdapterTensor(spec.name() + "/" + t.name(), role, t.array(), t.trainable()));
       }
     }
   }
@@ -168,6 +170,26 @@ public final class AdapterStack implements Adapter {
       }
     }
     return sum;
+  }
+
+  /**
+   * The replacement of the one member that replaces block {@code layer}, or null.
+   *
+   * @throws IllegalStateException if two members replace the same block
+   */
+  @Override
+  public NDArray replaceBlock(int layer, NDArray hidden, HookContext ctx) {
+    NDArray out = null;
+    for (Adapter m : members) {
+      NDArray r = m.replaceBlock(layer, hidden, ctx);
+      if (r != null) {
+        if (out != null) {
+          throw new IllegalStateException("two members of the stack replace block " + layer);
+        }
+        out = r;
+      }
+    }
+    return out;
   }
 
   @Override

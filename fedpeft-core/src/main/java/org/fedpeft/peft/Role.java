@@ -30,7 +30,10 @@ public enum Role {
   /** Trained within one round, reset every round, never sent as is (Ravan's scales). */
   ROUND;
 
-  /** Whether the optimiser may update tensors of this role. */
+  /**
+   * Whether the optimiser may update tensors of this role. An adapter may still mark one tensor of
+   * a trained role as not trainable ({@link AdapterTensor#trainable()}).
+   */
   public boolean trained() {
     return this != FROZEN_SHARED;
   }

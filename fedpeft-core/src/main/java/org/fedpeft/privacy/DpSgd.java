@@ -243,7 +243,9 @@ public final class DpSgd {
   private NDArray sumLoss(EncodedExamples data, int[] idx, NDManager step) {
     TokenBatch b = data.batch(idx);
     Shape shape = new Shape(b.batchSize(), b.seqLen());
-    NDArray logits = model.logits(step.create(b.ids(), shape), step.create(b.mask(), shape), true);
+    NDArray logits =
+        model.logits(
+            step.create(b.ids(), shape), step.create(b.mask(), shape), true, data.tasksOf(idx));
     // The factor as a tensor of the step (alive until the step ends), not mul(int): see
     // BertEncoder's queryScale.
     return LocalTrainer.crossEntropy(logits, step.create(data.labelsOf(idx)))

@@ -75,13 +75,18 @@ public final class Population {
         Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
     PartitionStats.requireExactCover(parts, train.size());
     int[][] histogram = PartitionStats.labelHistogram(train, parts);
-    EncodedExamples all = base.encode(train);
+    EncodedExamples all = base.encode(train, splits.taskLabels());
+    // In a multi-task run every client is also asked every task: the test split of each task.
+    EncodedExamples test = base.encode(splits.test(), splits.taskLabels());
+    EncodedExamples everyTask = splits.isMultiTask() ? test : null;
     List<ClientData> clients = new ArrayList<>();
     for (int c = 0; c < parts.size(); c++) {
-      clients.add(clientData(clientId(c, config.clients()), c, subset(all, parts.get(c)), config));
+      clients.add(
+          clientData(
+              clientId(c, config.clients()), c, all.subset(parts.get(c)), everyTask, config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    return new Population(splits, clients, histogram, base.encode(splits.test()), budgets);
+    return new Population(splits, clients, histogram, test, budgets);
   }
 
   /**
@@ -94,13 +99,28 @@ public final class Population {
   }
 
   /**
+   * {@link #clientData(String, int, EncodedExamples, EncodedExamples, SimulationConfig)} of a
+   * single-task run.
+   */
+  public static ClientData clientData(
+      String id, int index, EncodedExamples share, SimulationConfig config) {
+    return clientData(id, index, share, null, config);
+  }
+
+  /**
    * One client's data from its share of the training examples, in the order of the training split:
    * the share is shuffled with a generator keyed on (seed, "holdout", index), the first {@code
    * round(n * client.holdout)} examples (at most n - 1) are held out, the rest are its training
    * examples. A client process that reads its own file builds its data the same way.
+   *
+   * @param everyTask the test examples of every task of a multi-task run, or null
    */
   public static ClientData clientData(
-      String id, int index, EncodedExamples share, SimulationConfig config) {
+      String id,
+      int index,
+      EncodedExamples share,
+      EncodedExamples everyTask,
+      SimulationConfig config) {
     int[] idx = new int[share.size()];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
@@ -117,18 +137,9 @@ public final class Population {
     return new ClientData(
         id,
         index,
-        subset(share, Arrays.copyOfRange(idx, hold, idx.length)),
-        subset(share, Arrays.copyOfRange(idx, 0, hold)));
-  }
-
-  private static EncodedExamples subset(EncodedExamples all, int[] idx) {
-    long[][] tokens = new long[idx.length][];
-    int[] labels = new int[idx.length];
-    for (int i = 0; i < idx.length; i++) {
-      tokens[i] = all.tokens()[idx[i]];
-      labels[i] = all.labels()[idx[i]];
-    }
-    return new EncodedExamples(tokens, labels);
+        share.subset(Arrays.copyOfRange(idx, hold, idx.length)),
+        share.subset(Arrays.copyOfRange(idx, 0, hold)),
+        everyTask);
   }
 
   /** The task's splits. */

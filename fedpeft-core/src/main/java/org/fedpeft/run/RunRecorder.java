@@ -178,17 +178,26 @@ public final class RunRecorder {
     AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
   }
 
+  /** Serializes summary.json: as {@link #GSON}, and a JSON null is written as null. */
+  private static final Gson SUMMARY_GSON =
+      new GsonBuilder()
+          .serializeSpecialFloatingPointValues()
+          .disableHtmlEscaping()
+          .serializeNulls()
+          .create();
+
   /**
-   * Writes summary.json. Its {@code command} becomes the command that owns the run folder ({@link
-   * RunFolder#ownerOf}: {@code server} for a network server's run), when a command owns it; {@code
-   * summary} is changed the same way.
+   * Writes summary.json (a member whose value is JSON null, e.g. rounds_to_target, is kept). Its
+   * {@code command} becomes the command that owns the run folder ({@link RunFolder#ownerOf}: {@code
+   * server} for a network server's run), when a command owns it; {@code summary} is changed the
+   * same way.
    */
   public void writeSummary(JsonObject summary) throws IOException {
     String owner = RunFolder.ownerOf(out);
     if (owner != null) {
       summary.addProperty("command", owner);
     }
-    AtomicFiles.writeString(out.resolve("summary.json"), GSON.toJson(summary) + "\n");
+    AtomicFiles.writeString(out.resolve("summary.json"), SUMMARY_GSON.toJson(summary) + "\n");
   }
 
   private static String version() {

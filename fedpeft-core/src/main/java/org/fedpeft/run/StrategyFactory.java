@@ -24,10 +24,11 @@ import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * Builds the server side of a run from its config, the same way for the in-process simulation and
- * for a network server: the registered {@link StrategyProvider} named by {@code server.strategy},
- * with the server optimiser, the weighting, client-level DP-FedAvg as a wrapper around the
- * aggregator when {@code privacy.mode = "client"}, and the per-client config every instruction
- * carries ({@link RunSettings}, each client's seed for the round).
+ * for a network server: the registered {@link StrategyProvider} named by {@code server.strategy}
+ * with its options ({@code server.<strategy>.*}), with the server optimiser, the weighting,
+ * client-level DP-FedAvg as a wrapper around the aggregator when {@code privacy.mode = "client"},
+ * and the per-client config every instruction carries ({@link RunSettings}, each client's seed for
+ * the round).
  *
  * <p>It also owns the run's noise: seeded from (seed, purpose, keys) when {@code privacy.noise =
  * "seeded"} (reproducible, not private), else one SecureRandom-backed source.
@@ -94,7 +95,9 @@ public final class StrategyFactory {
             .withClientConfig(perClient);
     String method = c.adapterMethod().equals("none") ? null : c.adapterMethod();
     return StrategyRegistry.get(c.strategy())
-        .create(new StrategyProvider.Context(so, method, effectiveAdapterOptions(c)));
+        .create(
+            new StrategyProvider.Context(
+                so, method, effectiveAdapterOptions(c), c.server().strategyOptions()));
   }
 
   /** The adapter options, with FFA-LoRA's frozen A made explicit. */

@@ -93,7 +93,7 @@ public record ClientSection(
               Type.STRING,
               "",
               "each client's compute budget, sent to it as config 'budget' (the share of a"
-                  + " method's heads or blocks it trains): empty (all 1), fractions in (0, 1]"
+                  + " method's heads, blocks or LoRA rank it trains): empty (all 1), fractions in (0, 1]"
                   + " (comma-separated, one per client or one for all), or a seeded distribution"
                   + " over 1/4, 1/2, 3/4, 1: uniform (equal shares), bell (10/40/40/10 %), skewed"
                   + " (40/30/20/10 %, most clients low)",

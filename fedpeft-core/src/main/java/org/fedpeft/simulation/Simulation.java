@@ -1,6 +1,7 @@
 package org.fedpeft.simulation;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ import org.fedpeft.client.PeftClient;
 import org.fedpeft.client.RunSettings;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.eval.Convergence;
+import org.fedpeft.eval.Retention;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.ClientSampler;
@@ -34,7 +37,10 @@ import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
+import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.peft.AdapterRegistry;
@@ -123,7 +129,8 @@ public final class Simulation implements AutoCloseable {
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     this.population = Population.build(config, splits, base);
     long seed = config.seed();
-    ModelSpec spec = new ModelSpec(method, adapterOptions, seed, splits.labels().size(), seed + 1);
+    ModelSpec spec =
+        new ModelSpec(method, adapterOptions, seed, HeadLayout.of(splits.taskLabels()), seed + 1);
     this.clientModels = new ClientModels(base);
     this.models = clientModels.factory(spec);
     Map<String, HostTensor> initial = new TreeMap<>();
@@ -397,6 +404,7 @@ public final class Simulation implements AutoCloseable {
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
           line.put("client_accuracy", perClient);
           line.put("client_accuracy_mean", er.metrics().getOrDefault("accuracy", Double.NaN));
+          putPersonalization(line, er);
           line.put("eval_bytes_up", er.bytesUp());
           line.put("eval_bytes_down", er.bytesDown());
         }
@@ -420,6 +428,38 @@ public final class Simulation implements AutoCloseable {
     }
     JsonObject summary = finish((System.nanoTime() - runStart) / 1e9, fitSeconds);
     return summary;
+  }
+
+  /**
+   * In a multi-task run: each evaluated client's P (accuracy on its own tasks) and TTP (mean
+   * accuracy over every task) with its personalised model, and their unweighted means over the
+   * clients, under {@code client_personalization}, {@code client_test_time_personalization}, {@code
+   * personalization} and {@code test_time_personalization}.
+   */
+  private static void putPersonalization(Map<String, Object> line, EvaluationReport er) {
+    Map<String, Double> p = new TreeMap<>();
+    Map<String, Double> ttp = new TreeMap<>();
+    er.clientMetrics()
+        .forEach(
+            (id, m) -> {
+              if (m.containsKey(PeftClient.PERSONALIZATION)) {
+                p.put(id, m.get(PeftClient.PERSONALIZATION));
+              }
+              if (m.containsKey(PeftClient.TEST_TIME_PERSONALIZATION)) {
+                ttp.put(id, m.get(PeftClient.TEST_TIME_PERSONALIZATION));
+              }
+            });
+    if (ttp.isEmpty()) {
+      return;
+    }
+    line.put("client_" + PeftClient.PERSONALIZATION, p);
+    line.put("client_" + PeftClient.TEST_TIME_PERSONALIZATION, ttp);
+    line.put(PeftClient.PERSONALIZATION, mean(p));
+    line.put(PeftClient.TEST_TIME_PERSONALIZATION, mean(ttp));
+  }
+
+  private static double mean(Map<String, Double> values) {
+    return values.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
   }
 
   /**
@@ -504,30 +544,23 @@ public final class Simulation implements AutoCloseable {
     TaskSplits splits = population.splits();
     Evaluation g = evaluateGlobal();
     Path adapterDir = out.resolve("adapter");
-    try (ModelFactory.Instance m = models.instantiate(state.global())) {
-      JsonObject extra = new JsonObject();
-      extra.addProperty("task", splits.task());
-      extra.addProperty("seed", config.seed());
-      extra.addProperty("max_eval", config.maxEval());
-      extra.addProperty("strategy", config.strategy());
-      extra.addProperty("rounds", state.round());
-      Map<String, HostTensor> head = new TreeMap<>();
-      m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
-      Map<String, HostTensor> residuals = FedExLora.residuals(state);
-      AdapterFiles.save(
-          adapterDir,
-          m.model().adapter(),
-          models.spec().adapterSeed(),
-          head,
-          splits.labels(),
-          base.model().name(),
-          extra,
-          folder -> {
-            if (!residuals.isEmpty()) {
-              org.fedpeft.io.Safetensors.write(
-                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
-            }
-          });
+    saveAdapter(adapterDir, null, Map.of());
+    // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
+    // ones),
+    // which `fedpeft eval` evaluates as that client would use it.
+    int clientAdapters = 0;
+    for (ClientData c : population.clients()) {
+      Map<String, HostTensor> local = new TreeMap<>();
+      ClientState st = localState.load(c.id()).orElse(ClientState.EMPTY);
+      for (String name : localTensorNames()) {
+        if (st.tensors().containsKey(name)) {
+          local.put(name, st.tensors().get(name));
+        }
+      }
+      if (!local.isEmpty()) {
+        saveAdapter(out.resolve(CLIENTS_DIR).resolve(c.id()).resolve("adapter"), c.id(), local);
+        clientAdapters++;
+      }
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
@@ -549,11 +582,15 @@ public final class Simulation implements AutoCloseable {
     JsonObject finalMetrics = new JsonObject();
     g.metrics().forEach(finalMetrics::addProperty);
     s.add("final_metrics", finalMetrics);
+    copyPersonalization(s);
     s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
     s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
     s.addProperty("seconds_this_process", seconds);
     s.addProperty("client_fit_seconds_this_process", fitSeconds);
     s.addProperty("adapter_dir", adapterDir.toString());
+    if (clientAdapters > 0) {
+      s.addProperty("client_adapters_dir", out.resolve(CLIENTS_DIR).toString());
+    }
     s.addProperty("client_sampling", config.clientSampling());
     s.addProperty("rounds_skipped", recorder.skippedRounds());
     if (config.privacyMode().equals("client")) {
@@ -581,8 +618,113 @@ public final class Simulation implements AutoCloseable {
           "the example counts clients report for server.weighting = examples, and the"
               + " clients' accuracy on their held-out examples");
     }
+    double target = config.eval().targetAccuracy();
+    if (target > 0) {
+      s.addProperty("target_accuracy", target);
+      s.addProperty("rounds_to_target", Convergence.roundsToTarget(recorder.metricLines(), target));
+    }
+    if (config.eval().retention()) {
+      s.add("retention", measureRetention());
+    }
     recorder.writeSummary(s);
     return s;
+  }
+
+  /**
+   * Retention of the base model's general ability ({@link Retention}): the base model's scores,
+   * then the global model's (what a client receives: adapter active, FedEx residuals added), with
+   * the seconds it took.
+   */
+  private JsonObject measureRetention() {
+    long start = System.nanoTime();
+    Retention r = Retention.load(config.eval().retentionSettings());
+    Retention.Scores before =
+        r.score(new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE));
+    Retention.Scores after;
+    try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
+      Adapter a = m.model().adapter();
+      after =
+          a == null
+              ? before
+              : r.score(new SentenceEmbedder(base.encoder(), base.tokenizer(), a, a::prepareBatch));
+    }
+    JsonObject o = r.compare(before, after).toJson();
+    o.addProperty("seconds", (System.nanoTime() - start) / 1e9);
+    return o;
+  }
+
+  /** The folder of the per-client adapter folders of a method with LOCAL tensors. */
+  public static final String CLIENTS_DIR = "clients";
+
+  /** The names of the model's LOCAL tensors. */
+  private List<String> localTensorNames() {
+    try (ModelFactory.Instance m = models.instantiate(state.global())) {
+      return m.model().tensors().stream()
+          .filter(t -> t.role() == Role.LOCAL)
+          .map(AdapterTensor::name)
+          .toList();
+    }
+  }
+
+  /**
+   * Saves the global model, with {@code local} (a client's LOCAL tensors) loaded over it, as an
+   * adapter folder.
+   *
+   * @param client the client whose model it is, or null for the global model
+   */
+  private void saveAdapter(Path dir, String client, Map<String, HostTensor> local)
+      throws IOException {
+    TaskSplits splits = population.splits();
+    try (ModelFactory.Instance m = models.instantiate(state.global())) {
+      m.model().loadState(local);
+      JsonObject extra = new JsonObject();
+      extra.addProperty("task", splits.task());
+      extra.addProperty("seed", config.seed());
+      extra.addProperty("max_eval", config.maxEval());
+      extra.addProperty("strategy", config.strategy());
+      extra.addProperty("rounds", state.round());
+      if (client != null) {
+        extra.addProperty("client", client);
+      }
+      Map<String, HostTensor> head = new TreeMap<>();
+      m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
+      Map<String, HostTensor> residuals = FedExLora.residuals(state);
+      AdapterFiles.save(
+          dir,
+          m.model().adapter(),
+          models.spec().adapterSeed(),
+          head,
+          splits.labels(),
+          splits.taskLabels(),
+          base.model().name(),
+          extra,
+          folder -> {
+            if (!residuals.isEmpty()) {
+              org.fedpeft.io.Safetensors.write(
+                  folder.resolve("fedex_residual.safetensors"), residuals, Map.of());
+            }
+          });
+    }
+  }
+
+  /**
+   * P and TTP of the last evaluation (means and per client) into the summary, if the run has them.
+   */
+  private void copyPersonalization(JsonObject summary) {
+    List<String> lines = recorder.metricLines();
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      JsonObject line = JsonParser.parseString(lines.get(i)).getAsJsonObject();
+      if (line.has(PeftClient.TEST_TIME_PERSONALIZATION)) {
+        for (String key :
+            List.of(PeftClient.PERSONALIZATION, PeftClient.TEST_TIME_PERSONALIZATION)) {
+          if (line.has(key)) {
+            summary.add(key, line.get(key));
+            summary.add(key + "_per_client", line.get("client_" + key));
+          }
+        }
+        return;
+      }
+    }
   }
 
   @Override

@@ -27,6 +27,7 @@ public final class ClassifierModel {
   private final ClassificationHead head;
   private String phase = HookContext.DEFAULT_PHASE;
   private Set<String> trainableNames; // null: every trainable tensor
+  private Set<String> frozenHeadTensors = Set.of(); // heads of tasks this model does not train
 
   /**
    * @param adapter the adapter, or null for a head on the frozen encoder
@@ -60,6 +61,45 @@ public final class ClassifierModel {
   }
 
   /**
+   * Logits with each example scored against its own task's labels only (see {@link
+   * ClassificationHead#logits(NDArray, int[])}).
+   *
+   * @param tasks each example's task, or null (single-task data)
+   */
+  public NDArray logits(NDArray ids, NDArray mask, boolean training, int[] tasks) {
+    return head.logits(pooled(ids, mask, training), tasks);
+  }
+
+  /**
+   * Trains only the heads of these tasks (parts of the head's layout) from now on: a client trains
+   * and sends the heads of the tasks it holds examples of. Null: every head (the default).
+   */
+  public void trainHeadsOf(int[] parts) {
+    if (parts == null) {
+      frozenHeadTensors = Set.of();
+      return;
+    }
+    Set<Integer> keep = new HashSet<>();
+    for (int p : parts) {
+      keep.add(p);
+    }
+    if (!head.layout().multiTask()) {
+      keep.add(0);
+    }
+    Set<String> frozen = new HashSet<>();
+    for (AdapterTensor t : head.tensors()) {
+      frozen.add(t.name());
+    }
+    head.tensorsOf(keep).forEach(t -> frozen.remove(t.name()));
+    frozenHeadTensors = frozen;
+  }
+
+  /** The head tensors that train: those of the tasks given to {@link #trainHeadsOf}. */
+  public List<AdapterTensor> trainableHeadTensors() {
+    return head.tensors().stream().filter(t -> !frozenHeadTensors.contains(t.name())).toList();
+  }
+
+  /**
    * The mean-pooled encoder output (batch, hidden) with the adapter in the current phase, after the
    * adapter's per-batch preparation.
    */
@@ -83,7 +123,7 @@ public final class ClassifierModel {
   public void enterPhase(TrainingPhase p) {
     Set<String> names = new HashSet<>(p.tensors());
     if (p.trainHead()) {
-      head.tensors().forEach(t -> names.add(t.name()));
+      trainableHeadTensors().forEach(t -> names.add(t.name()));
     }
     for (String n : p.tensors()) {
       if (tensors().stream().noneMatch(t -> t.name().equals(n) && t.trainable())) {
@@ -115,6 +155,7 @@ public final class ClassifierModel {
   public List<AdapterTensor> trainableTensors() {
     return tensors().stream()
         .filter(AdapterTensor::trainable)
+        .filter(t -> !frozenHeadTensors.contains(t.name()))
         .filter(t -> trainableNames == null || trainableNames.contains(t.name()))
         .toList();
   }

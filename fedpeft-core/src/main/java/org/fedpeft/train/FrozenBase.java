@@ -3,8 +3,13 @@ package org.fedpeft.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.fedpeft.data.Dataset;
+import org.fedpeft.data.Example;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
@@ -54,6 +59,43 @@ public final class FrozenBase implements AutoCloseable {
   public EncodedExamples encode(Dataset data) {
     return EncodedExamples.encode(
         tokenizer, data.examples().stream().map(e -> e.text()).toList(), data.labelIndices());
+  }
+
+  /**
+   * Tokenizes a dataset for a head of {@link HeadLayout#of(Map) the layout of} {@code taskLabels}:
+   * with one task, as {@link #encode(Dataset)}; with several, each example's label is its output in
+   * its task's block and its task is recorded.
+   *
+   * @param taskLabels each task's labels, in head order ({@link
+   *     org.fedpeft.data.TaskSplits#taskLabels()})
+   * @throws IllegalArgumentException naming the example whose task or label the head lacks
+   */
+  public EncodedExamples encode(Dataset data, Map<String, List<String>> taskLabels) {
+    if (taskLabels.size() <= 1) {
+      return encode(data);
+    }
+    HeadLayout layout = HeadLayout.of(taskLabels);
+    List<String> names = new ArrayList<>(taskLabels.keySet());
+    int n = data.size();
+    int[] labels = new int[n];
+    int[] tasks = new int[n];
+    for (int i = 0; i < n; i++) {
+      Example e = data.example(i);
+      int t = e.task() == null ? -1 : names.indexOf(e.task());
+      if (t < 0) {
+        throw new IllegalArgumentException(
+            data.location(i) + ": task \"" + e.task() + "\" is not one of " + names);
+      }
+      int k = taskLabels.get(names.get(t)).indexOf(e.label());
+      if (k < 0) {
+        throw new IllegalArgumentException(
+            data.location(i) + ": label \"" + e.label() + "\" is not a label of task " + e.task());
+      }
+      tasks[i] = t;
+      labels[i] = layout.offset(t) + k;
+    }
+    return EncodedExamples.encode(
+        tokenizer, data.examples().stream().map(e -> e.text()).toList(), labels, tasks);
   }
 
   @Override

@@ -52,7 +52,9 @@ public final class GradientNorms {
       NDArray mask = step.create(batch.mask(), shape);
       NDArray labels = step.create(data.labelsOf(indices));
       try (Autograd.Recording rec = Autograd.record()) {
-        rec.backward(LocalTrainer.crossEntropy(model.logits(ids, mask, false), labels));
+        rec.backward(
+            LocalTrainer.crossEntropy(
+                model.logits(ids, mask, false, data.tasksOf(indices)), labels));
       }
       for (String n : names) {
         for (AdapterTensor t : params) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -163,7 +164,7 @@ public final class LocalTrainer {
       float loss;
       float acc;
       try (Autograd.Recording rec = Autograd.record()) {
-        NDArray logits = model.logits(ids, mask, true);
+        NDArray logits = model.logits(ids, mask, true, data.tasksOf(indices));
         NDArray lossArr = crossEntropy(logits, labels);
         rec.backward(lossArr);
         loss = lossArr.getFloat();
@@ -201,6 +202,13 @@ public final class LocalTrainer {
     NDArray logp = logits.logSoftmax(-1);
     NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(DataType.FLOAT32, false);
     return logp.mul(oneHot).sum(new int[] {1}).mean().neg();
+  }
+
+  /** Cross-entropy per example (batch) of logits (batch, labels) against int64 labels (batch). */
+  static NDArray perExampleCrossEntropy(NDArray logits, NDArray labels) {
+    NDArray logp = logits.logSoftmax(-1);
+    NDArray oneHot = labels.oneHot((int) logits.getShape().get(1)).toType(DataType.FLOAT32, false);
+    return logp.mul(oneHot).sum(new int[] {1}).neg();
   }
 
   private static float accuracy(NDArray logits, NDArray labels) {
@@ -249,6 +257,14 @@ public final class LocalTrainer {
   public static final int EVAL_TOKEN_BUDGET = 1024;
 
   /**
+   * The prefix of a task's accuracy in the evaluation of multi-task data: {@code accuracy.<task>}.
+   */
+  public static final String TASK_ACCURACY = "accuracy.";
+
+  /** The prefix of a task's mean loss in the evaluation of multi-task data. */
+  public static final String TASK_LOSS = "loss.";
+
+  /**
    * Loss and accuracy on examples, in batches of similar length (sorted by token count, so little
    * padding is computed), without dropout or gradients; at most {@code batchSize} sequences and
    * {@link #EVAL_TOKEN_BUDGET} padded tokens per batch.
@@ -268,6 +284,10 @@ public final class LocalTrainer {
     double lossSum = 0;
     int correct = 0;
     int n = data.size();
+    int parts = model.head().layout().parts().size();
+    double[] taskLoss = new double[parts];
+    int[] taskCorrect = new int[parts];
+    int[] taskCount = new int[parts];
     for (int[] idx : evaluationBatches(data.tokens(), batchSize, tokenBudget)) {
       try (NDScope scope = new NDScope();
           NDManager stepManager = model.encoder().manager().newSubManager()) {
@@ -277,12 +297,44 @@ public final class LocalTrainer {
         NDArray ids = stepManager.create(batch.ids(), shape);
         NDArray mask = stepManager.create(batch.mask(), shape);
         NDArray labels = stepManager.create(data.labelsOf(idx));
-        NDArray logits = model.logits(ids, mask, false);
-        lossSum += crossEntropy(logits, labels).getFloat() * idx.length;
-        correct += Math.round(accuracy(logits, labels) * idx.length);
+        int[] tasks = data.tasksOf(idx);
+        NDArray logits = model.logits(ids, mask, false, tasks);
+        if (tasks == null) {
+          lossSum += crossEntropy(logits, labels).getFloat() * idx.length;
+          correct += Math.round(accuracy(logits, labels) * idx.length);
+        } else {
+          // Per example, so that each task's loss and accuracy can be reported on their own.
+          float[] losses = perExampleCrossEntropy(logits, labels).toFloatArray();
+          long[] predicted = logits.argMax(1).toLongArray();
+          long[] truth = data.labelsOf(idx);
+          for (int i = 0; i < idx.length; i++) {
+            boolean right = predicted[i] == truth[i];
+            lossSum += losses[i];
+            correct += right ? 1 : 0;
+            taskLoss[tasks[i]] += losses[i];
+            taskCorrect[tasks[i]] += right ? 1 : 0;
+            taskCount[tasks[i]]++;
+          }
+        }
       }
     }
-    return new Evaluation(lossSum / n, (double) correct / n, n);
+    Evaluation ev = new Evaluation(lossSum / n, (double) correct / n, n);
+    if (data.tasks() == null || !model.head().layout().multiTask()) {
+      return ev;
+    }
+    Map<String, Double> perTask = new LinkedHashMap<>();
+    List<String> names = model.head().layout().tasks();
+    for (int t = 0; t < parts; t++) {
+      if (taskCount[t] > 0) {
+        perTask.put(TASK_ACCURACY + names.get(t), (double) taskCorrect[t] / taskCount[t]);
+      }
+    }
+    for (int t = 0; t < parts; t++) {
+      if (taskCount[t] > 0) {
+        perTask.put(TASK_LOSS + names.get(t), taskLoss[t] / taskCount[t]);
+      }
+    }
+    return ev.withMetrics(perTask);
   }
 
   /**

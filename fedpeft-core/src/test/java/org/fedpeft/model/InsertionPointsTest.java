@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The encoder's insertion points, on a tiny random BERT: where each one sits (token embeddings
- * before the embedding LayerNorm, after-embeddings behind it, after-block between blocks), and that
- * blocks below an adapter's first adapted layer, which run on the scripted fast path, give the same
- * outputs and gradients as the operator-by-operator path.
+ * before the embedding LayerNorm, after-embeddings behind it, after-block between blocks, a block
+ * replacement asked only above the first adapted layer), and that blocks below an adapter's first
+ * adapted layer, which run on the scripted fast path, give the same outputs and gradients as the
+ * operator-by-operator path.
  */
 class InsertionPointsTest {
 
@@ -128,6 +129,38 @@ class InsertionPointsTest {
       assertEquals(base[i] + 1f, shifted[i], 1e-6);
     }
     assertTrue(maxDiff(base, hidden(adding(0.5f, false, false, 0))) > 1e-2, "between blocks");
+  }
+
+  @Test
+  void replaceBlockIsAskedForAdaptedBlocksOnlyAndItsOutputReplacesTheBlock() {
+    int top = encoder.config().numLayers() - 1;
+    List<Integer> asked = new ArrayList<>();
+    float[][] belowTop = new float[1][];
+    float[] out =
+        hidden(
+            new EncoderHooks() {
+              @Override
+              public NDArray replaceBlock(int layer, NDArray h, HookContext ctx) {
+                asked.add(layer);
+                return h.add(0f); // the top block skipped: its input passes through
+              }
+
+              @Override
+              public NDArray afterBlock(int layer, NDArray h, HookContext ctx) {
+                if (layer == top - 1) {
+                  belowTop[0] = h.toFloatArray();
+                }
+                return h;
+              }
+
+              @Override
+              public int firstAdaptedLayer() {
+                return top;
+              }
+            });
+    assertEquals(List.of(top), asked, "blocks below the first adapted layer are never asked");
+    assertEquals(0, maxDiff(belowTop[0], out), "the replacement's output is the encoder's");
+    assertTrue(maxDiff(hidden(EncoderHooks.NONE), out) > 1e-2, "the top block did not run");
   }
 
   /** The same hooks, claiming every block, so no block runs on the scripted path. */

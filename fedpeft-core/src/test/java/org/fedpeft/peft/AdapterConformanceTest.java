@@ -60,6 +60,9 @@ class AdapterConformanceTest {
         Arguments.of("fedbe", Map.of()),
         Arguments.of("fedbe", Map.of("blocks", "1")),
         Arguments.of("fedbe", Map.of("blocks", "2", "positions", "0+0")),
+        // Full fine-tuning of the top block, and of both blocks of the 2-block model.
+        Arguments.of("top-blocks", Map.of("blocks", "1")),
+        Arguments.of("top-blocks", Map.of("blocks", "2")),
         Arguments.of("softembed", Map.of()),
         Arguments.of("softembed", Map.of("form", "linear", "placement", "embeddings")),
         Arguments.of("softembed", Map.of("form", "lowrank", "rank", "4")),
@@ -83,14 +86,33 @@ class AdapterConformanceTest {
                 "0.1")),
         Arguments.of(
             "ravan", Map.of("heads", "2", "rank", "3", "init", "shared", "targets", "key+ffn.out")),
-        Arguments.of("fed-sb", Map.of("rank", "5", "targets", "query+attention.output")));
+        Arguments.of("fed-sb", Map.of("rank", "5", "targets", "query+attention.output")),
+        // FedDPA: a global and a local LoRA (and its LOCAL anchors, which no optimiser touches);
+        // the personalised LoRA baselines.
+        Arguments.of("feddpa", Map.of("rank", "4", "instances", "3")),
+        Arguments.of(
+            "feddpa",
+            Map.of(
+                "rank",
+                "2",
+                "targets",
+                "all-linear",
+                "variant",
+                "F",
+                "weight_goes_to",
+                "local",
+                "embedding",
+                "base")),
+        Arguments.of("fedlora", Map.of("rank", "3", "targets", "query+value")),
+        Arguments.of("fedsa-lora", Map.of("rank", "4", "targets", "key+ffn.out")));
   }
 
   /**
    * Methods whose initial values do not depend on the seed (FedBE's new blocks are copies of base
-   * blocks and zeros), for which {@link #sameSeedSameInit} checks equality only.
+   * blocks and zeros, top-blocks' tensors copies of the base blocks), for which {@link
+   * #sameSeedSameInit} checks equality only.
    */
-  static final java.util.Set<String> SEED_FREE_INIT = java.util.Set.of("fedbe");
+  static final java.util.Set<String> SEED_FREE_INIT = java.util.Set.of("fedbe", "top-blocks");
 
   @BeforeAll
   static void setUp() throws Exception {

@@ -127,7 +127,15 @@ class ToyMethodEndToEndTest {
         norm += v * v;
       }
       assertTrue(norm > 0, e.getKey() + "'s local vector was trained");
+      // Each such client's own model is saved, its LOCAL tensor as the client last kept it.
+      AdapterFiles.Saved mine =
+          AdapterFiles.read(out.resolve("clients").resolve(e.getKey()).resolve("adapter"));
+      assertArrayEquals(
+          local.data(), mine.adapterTensors().get("toy.local").data(), e.getKey() + "'s adapter");
+      assertEquals(e.getKey(), mine.extra().get("client").getAsString());
     }
+    assertEquals(
+        out.resolve("clients").toString(), summary.get("client_adapters_dir").getAsString());
 
     AdapterFiles.Saved saved = AdapterFiles.read(out.resolve("adapter"));
     assertEquals("toy", saved.method());

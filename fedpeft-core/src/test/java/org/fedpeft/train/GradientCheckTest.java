@@ -29,9 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Autograd's gradients of the adapter and head tensors against central finite differences of the
- * loss, on a tiny random BERT, for LoRA on every linear module, each soft-embedding form, and
- * Ravan's cores and scales. Values are perturbed away from the zero init so every path carries
- * gradient.
+ * loss, on a tiny random BERT, for LoRA on every linear module, each soft-embedding form, Ravan's
+ * cores and scales, FedBE's new blocks and the copies of top-k block fine-tuning. Values are
+ * perturbed away from the zero init so every path carries gradient.
  */
 class GradientCheckTest {
 
@@ -46,7 +46,19 @@ class GradientCheckTest {
         Arguments.of("softembed", Map.of("form", "mlp", "rank", "4", "placement", "embeddings")),
         // FedBE: one new block after each of the two base blocks, so the first follows a block
         // that runs on the scripted path and feeds an eager one, the second is on top.
-        Arguments.of("fedbe", Map.of("blocks", "2")));
+        Arguments.of("fedbe", Map.of("blocks", "2")),
+        // FedDPA in its default phase at inference before the local adapter is trained: the
+        // global LoRA (peft.dual.FedDpaGradientTest checks the local phase's stopped gradient).
+        Arguments.of("feddpa", Map.of("rank", "2", "alpha", "4", "dropout", "0")),
+        Arguments.of(
+            "fedlora", Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "all-linear")),
+        Arguments.of(
+            "fedsa-lora",
+            Map.of("rank", "2", "alpha", "4", "dropout", "0", "targets", "query+value")),
+        // Top-k fine-tuning: the top block only (its input comes from the scripted path), and
+        // both blocks (every copied tensor of a block feeding another copied block).
+        Arguments.of("top-blocks", Map.of("blocks", "1")),
+        Arguments.of("top-blocks", Map.of("blocks", "2")));
   }
 
   @ParameterizedTest

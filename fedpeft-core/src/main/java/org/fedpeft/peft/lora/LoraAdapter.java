@@ -3,11 +3,13 @@ package org.fedpeft.peft.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
@@ -17,7 +19,10 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
 import org.fedpeft.peft.Role;
+import org.fedpeft.peft.RoundSpec;
 import org.fedpeft.peft.TargetModules;
+import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.tensor.LowRank;
 import org.fedpeft.train.PerExampleGradients;
 
 /**
@@ -28,6 +33,16 @@ import org.fedpeft.train.PerExampleGradients;
  * as PyTorch's {@code kaiming_uniform_(a = sqrt(5))} draws it (uniform in +-1/sqrt(in)), from a
  * generator seeded with the given seed, so the same seed gives the same A on every machine; B is
  * zero, so the adapted model equals the base model at init. Both are GLOBAL.
+ *
+ * <p><b>A rank per round.</b> When the round's config carries {@value #RANK_KEY} = k (set by the
+ * rank-heterogeneous strategies {@code hetlora} and {@code flexlora}; 1 <= k <= r), {@link
+ * #beginRound} truncates the adapter for the round: the forward pass computes {@code (alpha / r)
+ * B[:, :k] A[:k, :] x}, so components k..r-1 take no part and get zero gradients, and {@link
+ * #uplink} sends {@code A[:k, :]} (k x in) and {@code B[:, :k]} (out x k): exactly the k components
+ * the client trained. The scaling stays alpha / r with r the configured (maximum) rank, so a
+ * client's model is exactly the truncation of the global one and every client's factors have the
+ * same scale. With {@value #PRUNE_KEY} = gamma as well, the uplink may drop the last components
+ * (HetLoRA's self-pruning, see {@link #prunedRank}). Without the key nothing changes.
  */
 public final class LoraAdapter implements Adapter, PerExampleGradients {
 
@@ -42,6 +57,28 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   private boolean merged;
   private NDArray[][] perExampleA; // (batch, r, in) leaf replicas while in per-example mode
   private NDArray[][] perExampleB; // (batch, out, r)
+  // The round's rank (RANK_KEY), and whether the round config set it.
+  private int activeRank;
+  private boolean rankFromRound;
+  private double pruneGamma; // 0: no self-pruning this round
+  private double tailAtStart; // sum over modules of ||B_T A_T||_F^2 of the prunable tail, at start
+  private int sentRank = -1; // the rank of the last uplink under a round rank, -1 before
+  private NDIndex rowsOfA; // [:k] of A (r, in)
+  private NDIndex colsOfB; // [:, :k] of B (out, r)
+  private NDIndex rowsOfReplicaA; // [:, :k] of (batch, r, in)
+  private NDIndex colsOfReplicaB; // [:, :, :k] of (batch, out, r)
+
+  /**
+   * The per-client round config key of the rank the client trains this round, an integer in [1, r].
+   * Named here, as Ravan names its budget key, so that peft does not depend on federation.
+   */
+  public static final String RANK_KEY = "lora_rank";
+
+  /**
+   * The per-client round config key that turns on HetLoRA's self-pruning with decay gamma in (0,
+   * 1): see {@link #prunedRank}.
+   */
+  public static final String PRUNE_KEY = "lora_prune_gamma";
 
   public LoraAdapter(LoraConfig config, BertEncoder encoder, long seed) {
     this.config = config;
@@ -75,6 +112,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       tensors.add(new AdapterTensor(slot.name() + ".lora_B", Role.GLOBAL, arrB));
     }
     this.firstLayer = lowest;
+    this.activeRank = config.rank();
   }
 
   public LoraConfig config() {
@@ -112,29 +150,37 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     if (a == null || !enabled || merged) {
       return null;
     }
+    boolean truncated = activeRank < config.rank();
     NDArray x = input;
     if (ctx.isTraining() && config.dropout() > 0) {
       x = Dropout.apply(x, config.dropout());
     }
+    if (truncated) {
+      a = a.get(rowsOfA); // (k, in)
+    }
     if (perExampleB != null) {
       // Batched products with one replica per example: (b, s, in) x (b, in, r) -> (b, s, r).
       NDArray ra = perExampleA[layer][module] != null ? perExampleA[layer][module] : null;
+      NDArray rb = perExampleB[layer][module];
+      if (truncated) {
+        ra = ra == null ? null : ra.get(rowsOfReplicaA);
+        rb = rb.get(colsOfReplicaB);
+      }
       NDArray downPe = ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(a.transpose());
       if (config.scaling() != 1f) {
         downPe = downPe.mul(scalingArray);
       }
-      return downPe.matMul(perExampleB[layer][module].transpose(0, 2, 1)); // (b, s, out)
+      return downPe.matMul(rb.transpose(0, 2, 1)); // (b, s, out)
     }
-    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, r)
+    NDArray b = truncated ? loraB[layer][module].get(colsOfB) : loraB[layer][module];
+    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, k)
     // Scaling the rank-r activations instead of the output is out/r times less work; for a
     // power-of-two alpha / r (the default 16 / 8) the result is the same to the bit.
     if (config.scaling() != 1f) {
       // A long-lived scalar tensor, not mul(float): see BertEncoder's queryScale.
       down = down.mul(scalingArray);
     }
-    return down.getNDArrayInternal()
-        .linear(down, loraB[layer][module], null)
-        .singletonOrThrow(); // (b, s, out)
+    return down.getNDArrayInternal().linear(down, b, null).singletonOrThrow(); // (b, s, out)
   }
 
   @Override
@@ -196,10 +242,176 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     perExampleB = null;
   }
 
-  /** The weight change (alpha / r) B A of one module, (out, in); null if not targeted. */
+  /**
+   * The weight change (alpha / r) B A of one module, (out, in), over the round's rank k when one is
+   * set ((alpha / r) B[:, :k] A[:k, :]); null if not targeted.
+   */
   public NDArray deltaWeight(int layer, int module) {
     NDArray a = loraA[layer][module];
-    return a == null ? null : loraB[layer][module].matMul(a).mul(config.scaling());
+    if (a == null) {
+      return null;
+    }
+    NDArray b = loraB[layer][module];
+    if (activeRank < config.rank()) {
+      a = a.get(rowsOfA);
+      b = b.get(colsOfB);
+    }
+    return b.matMul(a).mul(config.scaling());
+  }
+
+  // ---- A rank per round ----
+
+  /**
+   * Reads the round's rank ({@value #RANK_KEY}; r when absent) and self-pruning decay ({@value
+   * #PRUNE_KEY}; none when absent), and for self-pruning records the norm of the prunable tail of
+   * the received factors.
+   *
+   * @throws IllegalArgumentException if the rank is not an integer in [1, r] or gamma is not in (0,
+   *     1)
+   */
+  @Override
+  public void beginRound(RoundSpec spec) {
+    int r = config.rank();
+    String k = spec.config().get(RANK_KEY);
+    rankFromRound = k != null;
+    if (k == null) {
+      activeRank = r;
+    } else {
+      try {
+        activeRank = Integer.parseInt(k.strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "round " + spec.round() + ": config " + RANK_KEY + " = \"" + k + "\" is not an integer",
+            e);
+      }
+      if (activeRank < 1 || activeRank > r) {
+        throw new IllegalArgumentException(
+            "round "
+                + spec.round()
+                + ": config "
+                + RANK_KEY
+                + " = "
+                + activeRank
+                + " is not in [1, "
+                + r
+                + "] (the adapter's rank)");
+      }
+    }
+    rowsOfA = new NDIndex(":" + activeRank);
+    colsOfB = new NDIndex(":, :" + activeRank);
+    rowsOfReplicaA = new NDIndex(":, :" + activeRank);
+    colsOfReplicaB = new NDIndex(":, :, :" + activeRank);
+    pruneGamma = spec.configDouble(PRUNE_KEY, 0);
+    if (spec.config().containsKey(PRUNE_KEY) && !(pruneGamma > 0 && pruneGamma < 1)) {
+      throw new IllegalArgumentException(
+          "round "
+              + spec.round()
+              + ": config "
+              + PRUNE_KEY
+              + " = "
+              + pruneGamma
+              + " is not in (0, 1)");
+    }
+    sentRank = -1;
+    int p = prunedRank(activeRank, pruneGamma);
+    tailAtStart = pruneGamma > 0 && p < activeRank ? tailNormSquared(p, activeRank) : 0;
+  }
+
+  /** The rank the adapter computes with this round: the round's {@value #RANK_KEY}, or r. */
+  public int activeRank() {
+    return activeRank;
+  }
+
+  /**
+   * The rank a client of rank k keeps when it self-prunes with decay gamma: max(1, min(k - 1,
+   * floor(gamma k))); k itself when gamma is 0 or k is 1. HetLoRA (Cho et al. 2024) lets each
+   * client shrink its rank to floor(gamma k) when the last components carry little; fedpeft's rule
+   * for "little" is in {@link #uplink}.
+   */
+  public static int prunedRank(int k, double gamma) {
+    if (!(gamma > 0) || k <= 1) {
+      return k;
+    }
+    return Math.max(1, Math.min(k - 1, (int) Math.floor(gamma * k)));
+  }
+
+  /** Sum over the adapted modules of {@code ||B[:, from:to] A[from:to, :]||_F^2}. */
+  private double tailNormSquared(int from, int to) {
+    double s = 0;
+    for (int l = 0; l < loraA.length; l++) {
+      for (int m = 0; m < loraA[l].length; m++) {
+        if (loraA[l][m] == null) {
+          continue;
+        }
+        Shape sh = loraB[l][m].getShape();
+        int out = Math.toIntExact(sh.get(0));
+        int in = Math.toIntExact(loraA[l][m].getShape().get(1));
+        s +=
+            LowRank.productNormSquared(
+                loraB[l][m].toFloatArray(),
+                loraA[l][m].toFloatArray(),
+                out,
+                config.rank(),
+                in,
+                from,
+                to);
+      }
+    }
+    return s;
+  }
+
+  /**
+   * The trained GLOBAL factors. Without a round rank, as the default uplink sends them. With round
+   * rank k, {@code A[:k', :]} and {@code B[:, :k']} with k' = k, or with self-pruning k' = {@link
+   * #prunedRank}(k, gamma) when the prunable tail {@code B[:, k':k] A[k':k, :]} ended the round
+   * with a smaller Frobenius norm (summed in square over the modules) than it started with: local
+   * training shrank it. (HetLoRA also adds a penalty on that norm to the local loss; fedpeft's
+   * local loss is the task loss alone.)
+   */
+  @Override
+  public Map<String, HostTensor> uplink(Set<String> trained) {
+    if (!rankFromRound) {
+      return Adapter.super.uplink(trained);
+    }
+    int k = activeRank;
+    int p = prunedRank(activeRank, pruneGamma);
+    if (pruneGamma > 0 && p < activeRank && tailNormSquared(p, activeRank) < tailAtStart) {
+      k = p;
+    }
+    sentRank = k;
+    int r = config.rank();
+    Map<String, HostTensor> out = new LinkedHashMap<>();
+    for (AdapterTensor t : tensors) {
+      if (t.role() != Role.GLOBAL || !trained.contains(t.name())) {
+        continue;
+      }
+      long[] shape = t.array().getShape().getShape();
+      float[] v = t.array().toFloatArray();
+      if (t.name().endsWith(".lora_A")) { // (r, in) -> (k, in)
+        int in = (int) shape[1];
+        out.put(t.name(), new HostTensor(new long[] {k, in}, java.util.Arrays.copyOf(v, k * in)));
+      } else { // lora_B (out, r) -> (out, k)
+        int rows = (int) shape[0];
+        float[] cut = new float[rows * k];
+        for (int o = 0; o < rows; o++) {
+          System.arraycopy(v, o * r, cut, o * k, k);
+        }
+        out.put(t.name(), new HostTensor(new long[] {rows, k}, cut));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * With a round rank, {@code lora_rank}: the rank of the factors the uplink sent (the round's
+   * rank, or the pruned one); nothing otherwise.
+   */
+  @Override
+  public Map<String, Double> roundMetrics() {
+    if (!rankFromRound) {
+      return Map.of();
+    }
+    return Map.of("lora_rank", (double) (sentRank >= 0 ? sentRank : activeRank));
   }
 
   @Override

@@ -1,0 +1,41 @@
+package org.fedpeft.eval;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.List;
+
+/** Rounds to reach a target accuracy, read from a run's metrics.jsonl lines. */
+public final class Convergence {
+
+  private Convergence() {}
+
+  /**
+   * The first round whose line records a global test accuracy ({@code accuracy}) of at least {@code
+   * target}, or null if none does. Only evaluated rounds carry an accuracy, so the answer is a
+   * multiple of {@code eval.every} (or the last round): its resolution is {@code eval.every}.
+   *
+   * @param metricLines metrics.jsonl lines in order; lines whose {@code event} is not {@code round}
+   *     are skipped
+   */
+  public static Integer roundsToTarget(List<String> metricLines, double target) {
+    for (String line : metricLines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      JsonElement event = o.get("event");
+      if (event == null || !"round".equals(event.getAsString())) {
+        continue;
+      }
+      JsonElement acc = o.get("accuracy");
+      if (acc == null || !acc.isJsonPrimitive() || !acc.getAsJsonPrimitive().isNumber()) {
+        continue;
+      }
+      if (acc.getAsDouble() >= target) {
+        return o.get("round").getAsInt();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,37 @@
+package org.fedpeft.peft.dual;
+
+import java.util.Map;
+import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterMethod;
+
+/** Registers FedDPA as adapter method {@code feddpa} ({@link FedDpaAdapter}). */
+public final class FedDpaMethod implements AdapterMethod {
+
+  @Override
+  public String name() {
+    return "feddpa";
+  }
+
+  @Override
+  public String description() {
+    return "FedDPA: a GLOBAL LoRA (averaged) and a LOCAL LoRA (never sent) mixed per example by"
+        + " similarity to the client's own data; variant T or F";
+  }
+
+  @Override
+  public ConfigSchema optionSchema() {
+    return FedDpaConfig.OPTIONS;
+  }
+
+  @Override
+  public void validate(Map<String, String> options) {
+    FedDpaConfig.fromOptions(options);
+  }
+
+  @Override
+  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
+    return new FedDpaAdapter(FedDpaConfig.fromOptions(options), encoder, seed);
+  }
+}

@@ -1,0 +1,136 @@
+package org.fedpeft.peft.dual;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.HookContext;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.Role;
+import org.fedpeft.peft.lora.LoraAdapter;
+import org.fedpeft.peft.lora.LoraConfig;
+import org.fedpeft.train.PerExampleGradients;
+
+/**
+ * One LoRA whose factors are kept on the client in part or whole: the personalisation baselines
+ * FedDPA is compared with. The computation, tensor names and initialisation are {@link
+ * LoraAdapter}'s; only the roles differ.
+ *
+ * <ul>
+ *   <li>{@link Sharing#NONE} ({@code fedlora}): A and B are LOCAL, so nothing of the adapter is
+ *       ever sent; only the head is averaged.
+ *   <li>{@link Sharing#A} ({@code fedsa-lora}, FedSA-LoRA, Guo et al., ICLR 2025): A is GLOBAL and
+ *       averaged, B is LOCAL.
+ * </ul>
+ */
+public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
+
+  /** Which LoRA factors are shared. */
+  public enum Sharing {
+    /** None: the adapter is local (FedLoRA). */
+    NONE("fedlora"),
+    /** A only (FedSA-LoRA). */
+    A("fedsa-lora");
+
+    private final String method;
+
+    Sharing(String method) {
+      this.method = method;
+    }
+
+    /** The registry name of the method. */
+    public String method() {
+      return method;
+    }
+  }
+
+  private final Sharing sharing;
+  private final LoraAdapter lora;
+  private final List<AdapterTensor> tensors = new ArrayList<>();
+
+  /** A LoRA of {@code config} seeded with {@code seed}, its roles set by {@code sharing}. */
+  public PersonalLoraAdapter(Sharing sharing, LoraConfig config, BertEncoder encoder, long seed) {
+    if (!config.trainA()) {
+      throw new IllegalArgumentException(sharing.method() + ": both LoRA factors are trained");
+    }
+    this.sharing = sharing;
+    this.lora = new LoraAdapter(config, encoder, seed);
+    for (AdapterTensor t : lora.tensors()) {
+      boolean shared = sharing == Sharing.A && t.name().endsWith(".lora_A");
+      tensors.add(new AdapterTensor(t.name(), shared ? Role.GLOBAL : Role.LOCAL, t.array()));
+    }
+  }
+
+  /** The LoRA adapter underneath. */
+  public LoraAdapter lora() {
+    return lora;
+  }
+
+  @Override
+  public String method() {
+    return sharing.method();
+  }
+
+  @Override
+  public Map<String, String> options() {
+    return LoraOptions.toOptions(lora.config());
+  }
+
+  @Override
+  public List<AdapterTensor> tensors() {
+    return Collections.unmodifiableList(tensors);
+  }
+
+  @Override
+  public boolean isEnabled() {
+    return lora.isEnabled();
+  }
+
+  @Override
+  public void setEnabled(boolean enabled) {
+    lora.setEnabled(enabled);
+  }
+
+  @Override
+  public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+    return lora.linearDelta(layer, module, input, ctx);
+  }
+
+  @Override
+  public int firstAdaptedLayer() {
+    return lora.firstAdaptedLayer();
+  }
+
+  @Override
+  public void merge(BertEncoder encoder) {
+    lora.merge(encoder);
+  }
+
+  @Override
+  public void unmerge(BertEncoder encoder) {
+    lora.unmerge(encoder);
+  }
+
+  @Override
+  public void beginPerExample(int batchSize) {
+    lora.beginPerExample(batchSize);
+  }
+
+  @Override
+  public Map<String, NDArray> perExampleGradients() {
+    return lora.perExampleGradients();
+  }
+
+  @Override
+  public void endPerExample() {
+    lora.endPerExample();
+  }
+
+  @Override
+  public void close() {
+    lora.close();
+  }
+}
