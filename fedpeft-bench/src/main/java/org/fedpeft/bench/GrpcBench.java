@@ -228,7 +228,7 @@ public final class GrpcBench {
             new FederationServer(
                 FederationServer.Options.defaults()
                     .withPopulation(ids)
-                    .withRunInfo(new RunInfo(sim.splits().labels())));
+                    .withRunInfo(new RunInfo(sim.splits().labels(), sim.splits().tasks())));
         Server server =
             Transport.startServer(
                 new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(certs), federation);
@@ -297,7 +297,7 @@ public final class GrpcBench {
           new FederationServer(
               FederationServer.Options.defaults()
                   .withPopulation(ids)
-                  .withRunInfo(new RunInfo(sim.splits().labels())));
+                  .withRunInfo(new RunInfo(sim.splits().labels(), sim.splits().tasks())));
       Server server =
           Transport.startServer(
               new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(certs), federation);
@@ -521,7 +521,7 @@ public final class GrpcBench {
           new FederationServer(
               FederationServer.Options.defaults()
                   .withPopulation(ids)
-                  .withRunInfo(new RunInfo(sim.splits().labels())));
+                  .withRunInfo(new RunInfo(sim.splits().labels(), sim.splits().tasks())));
       Server server =
           Transport.startServer(
               new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(certs), federation);

@@ -136,6 +136,17 @@ final class ClientHost {
                   + file
                   + " cannot be mapped to its classes");
         }
+        if (run.tasks().size() > 1) {
+          throw new UserInputException(
+              "the server's run has "
+                  + run.tasks().size()
+                  + " tasks "
+                  + abbreviate(run.tasks())
+                  + "; a client with its own file (--data "
+                  + file
+                  + ") serves single-task runs only: give it its share of the config's data"
+                  + " instead");
+        }
         if (run.labels().equals(mappedFor)) {
           return mapped;
         }

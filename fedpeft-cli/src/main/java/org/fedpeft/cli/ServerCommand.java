@@ -149,7 +149,7 @@ public final class ServerCommand implements Callable<Integer> {
               FederationServer.Options.defaults()
                   .withInsecure(tls == null)
                   .withPopulation(ids)
-                  .withRunInfo(new RunInfo(sim.splits().labels()))
+                  .withRunInfo(new RunInfo(sim.splits().labels(), sim.splits().tasks()))
                   .withListener(
                       e -> {
                         synchronized (err) {
