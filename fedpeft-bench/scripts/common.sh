@@ -54,13 +54,14 @@ build_bench() {
 }
 
 # Runs a bench class. OMP_WAIT_POLICY=default leaves it unset (libgomp's own); BENCH_CORE=DIR puts
-# another build of fedpeft-core's classes first on the class path (before/after comparisons).
+# another build of fedpeft-core's classes first on the class path (before/after comparisons);
+# BENCH_JAVA_OPTS adds JVM options.
 bench_java() { # main class, args...
   local envcmd=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
   if [[ "${OMP_WAIT_POLICY:-}" == default ]]; then envcmd=(env -u OMP_WAIT_POLICY); fi
   local before rc=0
   before=$(cpu_counters)
-  "${envcmd[@]}" java -Xmx4g -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  "${envcmd[@]}" java -Xmx4g ${BENCH_JAVA_OPTS:-} -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.ai.djl=error \
     -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@" || rc=$?
   report_steal "$before" "$(cpu_counters)"

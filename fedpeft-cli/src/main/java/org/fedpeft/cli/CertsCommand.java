@@ -3,9 +3,13 @@ package org.fedpeft.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
+import org.fedpeft.run.Population;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -19,6 +23,9 @@ import picocli.CommandLine.Spec;
           + " server.key) and one client certificate per name (client-NAME.crt, client-NAME.key),"
           + " PEM, for a quick start with mutual TLS. A client's identity on the server is the"
           + " common name of its certificate, NAME.",
+      "--population N writes one for every client id of a population of N; --node NAME --hosts"
+          + " IDS writes one node certificate (client-NAME.crt) that may speak for all of IDS, for"
+          + " 'fedpeft node --as NAME'.",
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
           + " CA. Give each node only ca.crt and its own pair; keep ca.key off the nodes."
     })
@@ -31,10 +38,34 @@ public final class CertsCommand implements Callable<Integer> {
 
   @Option(
       names = "--clients",
-      required = true,
       split = ",",
       description = "Client node names, comma-separated (letters, digits, '.', '_', '-').")
-  List<String> clients;
+  List<String> clients = new ArrayList<>();
+
+  @Option(
+      names = "--population",
+      paramLabel = "N",
+      description =
+          "Also a certificate for every client id of a population of N: client-0 ... client-(N-1),"
+              + " zero-padded as the server names them (client-00 ... for 10 or more).")
+  Integer population;
+
+  @Option(
+      names = "--node",
+      paramLabel = "NAME",
+      description =
+          "Also a node certificate (client-NAME.crt, common name NAME) that may speak for the"
+              + " clients of --hosts: 'fedpeft node --as NAME' connects all of them with it.")
+  String node;
+
+  @Option(
+      names = "--hosts",
+      split = ",",
+      paramLabel = "ID",
+      description =
+          "The client ids the --node certificate may speak for, comma-separated; FIRST..LAST"
+              + " names a range of numbered ids (client-00..client-24).")
+  List<String> hosts = new ArrayList<>();
 
   @Option(
       names = "--server-names",
@@ -56,8 +87,37 @@ public final class CertsCommand implements Callable<Integer> {
     if (days < 1) {
       throw new UserInputException("--days must be at least 1, got " + days);
     }
+    List<String> names = new ArrayList<>(clients);
+    if (population != null) {
+      if (population < 1) {
+        throw new UserInputException("--population must be at least 1, got " + population);
+      }
+      for (int i = 0; i < population; i++) {
+        String id = Population.clientId(i, population);
+        if (!names.contains(id)) {
+          names.add(id);
+        }
+      }
+    }
+    Map<String, List<String>> nodes = new LinkedHashMap<>();
+    if (node != null) {
+      List<String> hosted = new ArrayList<>();
+      for (String h : hosts) {
+        hosted.addAll(expandRange(h));
+      }
+      if (hosted.isEmpty()) {
+        throw new UserInputException("--node " + node + " needs --hosts: the clients it hosts");
+      }
+      nodes.put(node, hosted);
+    } else if (!hosts.isEmpty()) {
+      throw new UserInputException("--hosts names the clients of a --node certificate");
+    }
+    if (names.isEmpty() && nodes.isEmpty()) {
+      throw new UserInputException(
+          "name the clients: --clients a,b,c, --population N and/or --node NAME --hosts IDS");
+    }
     CertificateGenerator.Result r =
-        new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, clients);
+        new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, names, nodes);
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
       w.println("wrote " + p);
@@ -66,5 +126,38 @@ public final class CertsCommand implements Callable<Integer> {
       w.println("kept " + p);
     }
     return 0;
+  }
+
+  /**
+   * {@code client-00..client-24}: the ids from the first to the last, both with the same prefix and
+   * a number of the same width; any other text is one id.
+   */
+  static List<String> expandRange(String spec) {
+    int dots = spec.indexOf("..");
+    if (dots < 0) {
+      return List.of(spec);
+    }
+    java.util.regex.Matcher a =
+        java.util.regex.Pattern.compile("(.*?)(\\d+)").matcher(spec.substring(0, dots));
+    java.util.regex.Matcher b =
+        java.util.regex.Pattern.compile("(.*?)(\\d+)").matcher(spec.substring(dots + 2));
+    if (!a.matches()
+        || !b.matches()
+        || !a.group(1).equals(b.group(1))
+        || a.group(2).length() != b.group(2).length()
+        || Long.parseLong(a.group(2)) > Long.parseLong(b.group(2))
+        || Long.parseLong(b.group(2)) - Long.parseLong(a.group(2)) >= 100_000) {
+      throw new UserInputException(
+          "'"
+              + spec
+              + "' is not a range FIRST..LAST of ids with the same prefix and number width, such"
+              + " as client-00..client-24");
+    }
+    List<String> ids = new ArrayList<>();
+    int width = a.group(2).length();
+    for (long i = Long.parseLong(a.group(2)); i <= Long.parseLong(b.group(2)); i++) {
+      ids.add(a.group(1) + String.format("%0" + width + "d", i));
+    }
+    return ids;
   }
 }

@@ -41,6 +41,7 @@ import picocli.CommandLine.Command;
       CertsCommand.class,
       ServerCommand.class,
       ClientCommand.class,
+      NodeCommand.class,
       TasksCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -19,6 +19,7 @@ import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.grpc.FederationServer;
+import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.simulation.Simulation;
@@ -37,10 +38,12 @@ import picocli.CommandLine.Spec;
       "Runs the rounds of CONFIG (the same TOML as 'simulate') with client nodes connected over"
           + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
           + " outputs as 'simulate', each client of the population being the node whose"
-          + " certificate names it (client-00, client-01, ...; see 'fedpeft certs').",
-      "The server loads the config's data to know the population and to evaluate the global"
-          + " model on the test split. It waits for every node (or --wait-for N) before the first"
-          + " round; a node missing or lost in a round is a failed client of that round."
+          + " certificate names it (client-00, client-01, ...) or a stream of a node whose"
+          + " certificate lists it (see 'fedpeft certs').",
+      "The server loads the config's data to know the population and the labels (which it sends"
+          + " to every node when it connects) and to evaluate the global model on the test split."
+          + " It waits for every node (or --wait-for N) before the first round; a node missing or"
+          + " lost in a round is a failed client of that round (kind DROPPED in metrics.jsonl)."
     })
 public final class ServerCommand implements Callable<Integer> {
 
@@ -146,6 +149,7 @@ public final class ServerCommand implements Callable<Integer> {
               FederationServer.Options.defaults()
                   .withInsecure(tls == null)
                   .withPopulation(ids)
+                  .withRunInfo(new RunInfo(sim.splits().labels(), sim.splits().tasks()))
                   .withListener(
                       e -> {
                         synchronized (err) {

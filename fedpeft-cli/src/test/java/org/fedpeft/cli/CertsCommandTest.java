@@ -51,4 +51,33 @@ class CertsCommandTest {
         r.err().strip());
     assertTrue(Files.notExists(tmp.resolve("x")));
   }
+
+  @Test
+  void aPopulationAndANodeCertificate() throws Exception {
+    Path dir = tmp.resolve("pop");
+    CliRun.Result r =
+        CliRun.run(
+            "certs",
+            "--out",
+            dir.toString(),
+            "--population",
+            "12",
+            "--node",
+            "edge",
+            "--hosts",
+            "client-03..client-05,client-11");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.exists(dir.resolve("client-client-00.crt")), r.out());
+    assertTrue(Files.exists(dir.resolve("client-client-11.crt")), r.out());
+    assertTrue(Files.notExists(dir.resolve("client-client-12.crt")), r.out());
+    X509Certificate edge = CertificateGenerator.readCertificate(dir.resolve("client-edge.crt"));
+    assertEquals(
+        java.util.List.of("client-03", "client-04", "client-05", "client-11"),
+        Certificates.hostedClients(edge));
+    CliRun.Result bad =
+        CliRun.run(
+            "certs", "--out", dir.toString(), "--node", "x", "--hosts", "client-8..client-12");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("is not a range FIRST..LAST"), bad.err());
+  }
 }

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fedpeft certs}, {@code server} and three clients (two {@code client} commands, one hosting
- * two clients) on 127.0.0.1 with mutual TLS, as a user runs them (in this JVM, each on its own
- * thread), against {@code simulate} on the same config: the same metrics and the same adapter, byte
- * for byte.
+ * {@code fedpeft certs}, {@code server} and three clients (a {@code client} command and a {@code
+ * node} hosting two clients) on 127.0.0.1 with mutual TLS, as a user runs them (in this JVM, each
+ * on its own thread), against {@code simulate} on the same config: the same metrics and the same
+ * adapter, byte for byte.
  */
 @Timeout(600)
 class DeployCliTest {
@@ -119,23 +119,37 @@ class DeployCliTest {
                       "--wait-seconds",
                       "300"));
       List<Future<CliRun.Result>> clients = new ArrayList<>();
-      // client-0 alone, client-1 and client-2 hosted by one process
-      for (String id : List.of("client-0", "client-1,client-2")) {
-        clients.add(
-            pool.submit(
-                () ->
-                    CliRun.run(
-                        "client",
-                        config.toString(),
-                        "--server",
-                        address,
-                        "--id",
-                        id,
-                        "--certs",
-                        certs.toString(),
-                        "--state",
-                        tmp.resolve("state").toString())));
-      }
+      // client-0 alone, client-1 and client-2 hosted by one node
+      clients.add(
+          pool.submit(
+              () ->
+                  CliRun.run(
+                      "client",
+                      config.toString(),
+                      "--server",
+                      address,
+                      "--id",
+                      "client-0",
+                      "--certs",
+                      certs.toString(),
+                      "--state",
+                      tmp.resolve("state").toString())));
+      clients.add(
+          pool.submit(
+              () ->
+                  CliRun.run(
+                      "node",
+                      config.toString(),
+                      "--server",
+                      address,
+                      "--clients",
+                      "2",
+                      "--first",
+                      "1",
+                      "--certs",
+                      certs.toString(),
+                      "--state",
+                      tmp.resolve("state").toString())));
       CliRun.Result s = server.get(9, TimeUnit.MINUTES);
       assertEquals(0, s.code(), s.err());
       assertTrue(s.err().contains("mutual TLS"), s.err());
@@ -259,11 +273,10 @@ class DeployCliTest {
     assertEquals(3, metrics.size());
     JsonObject round2 = JsonParser.parseString(metrics.get(1)).getAsJsonObject();
     assertEquals(2, round2.get("accepted").getAsInt(), metrics.get(1));
-    String reason =
-        round2.getAsJsonArray("failures").get(0).getAsJsonObject().get("reason").getAsString();
-    assertTrue(
-        reason.startsWith("fit threw NodeUnavailableException: node client-1 was lost before it"),
-        reason);
+    JsonObject failure = round2.getAsJsonArray("failures").get(0).getAsJsonObject();
+    assertEquals("DROPPED", failure.get("kind").getAsString(), metrics.get(1));
+    String reason = failure.get("reason").getAsString();
+    assertTrue(reason.startsWith("fit dropped: node client-1 was lost before it"), reason);
     JsonObject round3 = JsonParser.parseString(metrics.get(2)).getAsJsonObject();
     assertEquals(3, round3.get("accepted").getAsInt(), metrics.get(2));
     return out;

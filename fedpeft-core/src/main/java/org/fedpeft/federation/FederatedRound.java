@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       wire form) and the byte count logged as DOWN;
  *   <li>call {@link ClientApp#fit} for each, at most {@code parallelism} at a time, each on its own
  *       thread with its own timeout; an exception, a timeout, no reply or a reply under another
- *       client's id becomes a {@link ClientFailure} with the reason, and the round goes on;
+ *       client's id becomes a {@link ClientFailure} with the reason, and the round goes on (kind
+ *       TIMEOUT for a timeout, DECLINED for a {@link ClientDeclinedException}, DROPPED for a {@link
+ *       ClientDroppedException} (the transport lost a remote client), ERROR otherwise);
  *   <li>log each reply's serialized size as UP; {@link Strategy#aggregate} validates and aggregates
  *       ({@link RoundFailedException} if too few clients contributed).
  * </ol>
@@ -511,6 +513,13 @@ public final class FederatedRound implements AutoCloseable {
             null,
             new ClientFailure(
                 id, ClientFailure.Kind.DECLINED, String.valueOf(declined.getMessage())),
+            0);
+      }
+      if (cause instanceof ClientDroppedException dropped) {
+        return new Outcome<>(
+            null,
+            new ClientFailure(
+                id, ClientFailure.Kind.DROPPED, what + " dropped: " + dropped.getMessage()),
             0);
       }
       String message = cause.getMessage();

@@ -79,30 +79,67 @@ public final class Population {
     // In a multi-task run every client is also asked every task: the test split of each task.
     EncodedExamples test = base.encode(splits.test(), splits.taskLabels());
     EncodedExamples everyTask = splits.isMultiTask() ? test : null;
-    int width = Integer.toString(config.clients() - 1).length();
     List<ClientData> clients = new ArrayList<>();
     for (int c = 0; c < parts.size(); c++) {
-      int[] idx = parts.get(c).clone();
-      SeededRandom rng = new SeededRandom(Seeds.derive(seed, "holdout", c));
-      for (int i = idx.length - 1; i > 0; i--) {
-        int j = (int) rng.nextLong(i + 1);
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-      }
-      int hold = (int) Math.round(idx.length * config.clientHoldout());
-      hold = Math.min(hold, Math.max(0, idx.length - 1));
-      String id = "client-" + String.format("%0" + width + "d", c);
       clients.add(
-          new ClientData(
-              id,
-              c,
-              all.subset(Arrays.copyOfRange(idx, hold, idx.length)),
-              all.subset(Arrays.copyOfRange(idx, 0, hold)),
-              everyTask));
+          clientData(
+              clientId(c, config.clients()), c, all.subset(parts.get(c)), everyTask, config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
     return new Population(splits, clients, histogram, test, budgets);
+  }
+
+  /**
+   * The id of client {@code index} in a population of {@code clients}: {@code client-<index>},
+   * zero-padded to the width of the largest index.
+   */
+  public static String clientId(int index, int clients) {
+    int width = Integer.toString(clients - 1).length();
+    return "client-" + String.format("%0" + width + "d", index);
+  }
+
+  /**
+   * {@link #clientData(String, int, EncodedExamples, EncodedExamples, SimulationConfig)} of a
+   * single-task run.
+   */
+  public static ClientData clientData(
+      String id, int index, EncodedExamples share, SimulationConfig config) {
+    return clientData(id, index, share, null, config);
+  }
+
+  /**
+   * One client's data from its share of the training examples, in the order of the training split:
+   * the share is shuffled with a generator keyed on (seed, "holdout", index), the first {@code
+   * round(n * client.holdout)} examples (at most n - 1) are held out, the rest are its training
+   * examples. A client process that reads its own file builds its data the same way.
+   *
+   * @param everyTask the test examples of every task of a multi-task run, or null
+   */
+  public static ClientData clientData(
+      String id,
+      int index,
+      EncodedExamples share,
+      EncodedExamples everyTask,
+      SimulationConfig config) {
+    int[] idx = new int[share.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    SeededRandom rng = new SeededRandom(Seeds.derive(config.seed(), "holdout", index));
+    for (int i = idx.length - 1; i > 0; i--) {
+      int j = (int) rng.nextLong(i + 1);
+      int t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+    }
+    int hold = (int) Math.round(idx.length * config.clientHoldout());
+    hold = Math.min(hold, Math.max(0, idx.length - 1));
+    return new ClientData(
+        id,
+        index,
+        share.subset(Arrays.copyOfRange(idx, hold, idx.length)),
+        share.subset(Arrays.copyOfRange(idx, 0, hold)),
+        everyTask);
   }
 
   /** The task's splits. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.simulation.RunManifest;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
@@ -185,8 +186,17 @@ public final class RunRecorder {
           .serializeNulls()
           .create();
 
-  /** Writes summary.json (a member whose value is JSON null, e.g. rounds_to_target, is kept). */
+  /**
+   * Writes summary.json (a member whose value is JSON null, e.g. rounds_to_target, is kept). Its
+   * {@code command} becomes the command that owns the run folder ({@link RunFolder#ownerOf}: {@code
+   * server} for a network server's run), when a command owns it; {@code summary} is changed the
+   * same way.
+   */
   public void writeSummary(JsonObject summary) throws IOException {
+    String owner = RunFolder.ownerOf(out);
+    if (owner != null) {
+      summary.addProperty("command", owner);
+    }
     AtomicFiles.writeString(out.resolve("summary.json"), SUMMARY_GSON.toJson(summary) + "\n");
   }
 

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -71,6 +72,11 @@ import org.bouncycastle.util.io.pem.PemObject;
  * or {@code clientAuth}, subject and authority key identifiers, and the server's subject
  * alternative names (DNS names and IP addresses), which clients check against the address they
  * dial.
+ *
+ * <p>A node certificate ({@link #write(Path, List, List, Map)}) is a client certificate whose
+ * common name is the node's name and whose subject alternative names list, as URIs {@value
+ * Certificates#HOSTED_CLIENT_URI}{@code ID}, the clients of the population the node may speak for:
+ * one process, one certificate, many clients.
  */
 public final class CertificateGenerator {
 
@@ -128,6 +134,35 @@ public final class CertificateGenerator {
    */
   public Result write(Path dir, List<String> serverNames, List<String> clients)
       throws IOException, GeneralSecurityException {
+    return write(dir, serverNames, clients, Map.of());
+  }
+
+  /**
+   * Writes the missing files, with node certificates too.
+   *
+   * @param dir the folder (created if missing)
+   * @param serverNames the DNS names and IP addresses the server is reached at, at least one
+   * @param clients node names, distinct (see {@link FederationServer#NODE_NAME})
+   * @param nodes for each node certificate ({@code client-NAME.crt}, common name NAME), the client
+   *     ids it may speak for; a node certificate that exists is kept with the clients it names
+   * @throws IllegalArgumentException naming a bad server name, node name or client id
+   */
+  public Result write(
+      Path dir, List<String> serverNames, List<String> clients, Map<String, List<String>> nodes)
+      throws IOException, GeneralSecurityException {
+    List<String> all = new ArrayList<>(clients);
+    all.addAll(nodes.keySet());
+    for (List<String> hosted : nodes.values()) {
+      if (hosted.isEmpty()) {
+        throw new IllegalArgumentException("a node certificate must name the clients it hosts");
+      }
+      for (String c : hosted) {
+        if (!FederationServer.NODE_NAME.matcher(c).matches()) {
+          throw new IllegalArgumentException(
+              "client id '" + c + "' is not 1-128 letters, digits, '.', '_' or '-'");
+        }
+      }
+    }
     if (serverNames.isEmpty()) {
       throw new IllegalArgumentException("at least one server name or address is required");
     }
@@ -137,10 +172,10 @@ public final class CertificateGenerator {
             "server name '" + s + "' is neither an IP address nor a DNS name");
       }
     }
-    if (new LinkedHashSet<>(clients).size() != clients.size()) {
-      throw new IllegalArgumentException("client names repeat: " + clients);
+    if (new LinkedHashSet<>(all).size() != all.size()) {
+      throw new IllegalArgumentException("client names repeat: " + all);
     }
-    for (String c : clients) {
+    for (String c : all) {
       if (!FederationServer.NODE_NAME.matcher(c).matches()) {
         throw new IllegalArgumentException(
             "client name '" + c + "' is not 1-128 letters, digits, '.', '_' or '-'");
@@ -186,7 +221,9 @@ public final class CertificateGenerator {
         ca,
         caPrivate,
         KeyPurposeId.id_kp_serverAuth,
-        serverNames,
+        serverNames.stream()
+            .map(n -> new GeneralName(isIp(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
+            .toList(),
         written,
         kept);
     for (String c : clients) {
@@ -201,6 +238,24 @@ public final class CertificateGenerator {
           written,
           kept);
     }
+    for (Map.Entry<String, List<String>> node : nodes.entrySet()) {
+      issue(
+          dir.resolve(clientCertName(node.getKey())),
+          dir.resolve(clientKeyName(node.getKey())),
+          node.getKey(),
+          ca,
+          caPrivate,
+          KeyPurposeId.id_kp_clientAuth,
+          node.getValue().stream()
+              .map(
+                  id ->
+                      new GeneralName(
+                          GeneralName.uniformResourceIdentifier,
+                          Certificates.HOSTED_CLIENT_URI + id))
+              .toList(),
+          written,
+          kept);
+    }
     return new Result(List.copyOf(written), List.copyOf(kept));
   }
 
@@ -211,7 +266,7 @@ public final class CertificateGenerator {
       X509Certificate ca,
       PrivateKey caKey,
       KeyPurposeId purpose,
-      List<String> altNames,
+      List<GeneralName> altNames,
       List<Path> written,
       List<Path> kept)
       throws IOException, GeneralSecurityException {
@@ -235,12 +290,10 @@ public final class CertificateGenerator {
         Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
     b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
     if (!altNames.isEmpty()) {
-      GeneralName[] names = new GeneralName[altNames.size()];
-      for (int i = 0; i < names.length; i++) {
-        String n = altNames.get(i);
-        names[i] = new GeneralName(isIp(n) ? GeneralName.iPAddress : GeneralName.dNSName, n);
-      }
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(altNames.toArray(new GeneralName[0])));
     }
     X509Certificate cert = sign(b, caKey);
     writeNew(keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()), true);

@@ -1,6 +1,10 @@
 package org.fedpeft.grpc;
 
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -9,7 +13,40 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
 /** Reading identities out of X.509 certificates. */
 public final class Certificates {
 
+  /**
+   * The prefix of the subject alternative name URIs that list the clients a node certificate may
+   * speak for ({@code urn:fedpeft:client:client-07}).
+   */
+  public static final String HOSTED_CLIENT_URI = "urn:fedpeft:client:";
+
   private Certificates() {}
+
+  /**
+   * The clients a node certificate may speak for: its subject alternative names that are URIs
+   * starting with {@value #HOSTED_CLIENT_URI}, without the prefix, in certificate order.
+   *
+   * @return the ids, empty for a certificate of one client
+   */
+  public static List<String> hostedClients(X509Certificate certificate) {
+    List<String> ids = new ArrayList<>();
+    try {
+      Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+      if (names == null) {
+        return ids;
+      }
+      for (List<?> entry : names) {
+        if (entry.size() >= 2
+            && Integer.valueOf(6).equals(entry.get(0))
+            && entry.get(1) instanceof String uri
+            && uri.startsWith(HOSTED_CLIENT_URI)) {
+          ids.add(uri.substring(HOSTED_CLIENT_URI.length()));
+        }
+      }
+    } catch (CertificateParsingException e) {
+      return ids;
+    }
+    return ids;
+  }
 
   /**
    * The subject's common name (CN), the identity of a node.

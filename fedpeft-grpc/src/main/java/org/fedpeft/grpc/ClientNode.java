@@ -95,10 +95,18 @@ public final class ClientNode implements AutoCloseable {
    *     certificate's common name, insecure servers take it as the identity
    * @param maxMessageBytes the largest request accepted, in bytes
    * @param backoff delays between connection attempts
+   * @param onWelcome called with what the server says about its run each time it welcomes this
+   *     node, before any request of that stream is run; if it throws, the node refuses the run: it
+   *     ends the stream, stops for good and reports the exception's message as its {@link
+   *     #refusal()}
    * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
    */
   public record Options(
-      String name, long maxMessageBytes, Backoff backoff, Consumer<TransportEvent> listener) {
+      String name,
+      long maxMessageBytes,
+      Backoff backoff,
+      Consumer<RunInfo> onWelcome,
+      Consumer<TransportEvent> listener) {
 
     /** Validates the fields. */
     public Options {
@@ -112,27 +120,33 @@ public final class ClientNode implements AutoCloseable {
             "the message size limit must be positive, got " + maxMessageBytes);
       }
       Objects.requireNonNull(backoff, "backoff");
+      Objects.requireNonNull(onWelcome, "onWelcome");
       Objects.requireNonNull(listener, "listener");
     }
 
-    /** Requests up to 256 MiB, default backoff, no listener. */
+    /** Requests up to 256 MiB, default backoff, any run accepted, no listener. */
     public static Options defaults(String name) {
-      return new Options(name, 256L << 20, Backoff.defaults(), e -> {});
+      return new Options(name, 256L << 20, Backoff.defaults(), info -> {}, e -> {});
     }
 
     /** A copy with another size limit. */
     public Options withMaxMessageBytes(long bytes) {
-      return new Options(name, bytes, backoff, listener);
+      return new Options(name, bytes, backoff, onWelcome, listener);
     }
 
     /** A copy with another backoff. */
     public Options withBackoff(Backoff b) {
-      return new Options(name, maxMessageBytes, b, listener);
+      return new Options(name, maxMessageBytes, b, onWelcome, listener);
+    }
+
+    /** A copy that checks (and prepares for) the server's run when it is welcomed. */
+    public Options withOnWelcome(Consumer<RunInfo> check) {
+      return new Options(name, maxMessageBytes, backoff, check, listener);
     }
 
     /** A copy with another listener. */
     public Options withListener(Consumer<TransportEvent> l) {
-      return new Options(name, maxMessageBytes, backoff, l);
+      return new Options(name, maxMessageBytes, backoff, onWelcome, l);
     }
   }
 
@@ -149,6 +163,7 @@ public final class ClientNode implements AutoCloseable {
   private boolean started;
   private boolean closed;
   private volatile String finishedReason;
+  private volatile String refusal;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   /**
@@ -187,14 +202,22 @@ public final class ClientNode implements AutoCloseable {
   }
 
   /**
-   * Waits until the server says the run is over ({@link FederationServer#finish}) or the node is
-   * closed.
+   * Waits until the server says the run is over ({@link FederationServer#finish}), the node refuses
+   * the server's run ({@link #refusal()}) or the node is closed.
    *
-   * @return the server's reason if it finished the run, or null if the node was closed
+   * @return the server's reason if it finished the run, or null otherwise
    */
   public String awaitFinished() throws InterruptedException {
     stopped.await();
     return finishedReason;
+  }
+
+  /**
+   * Why this node refused the server's run (the message of what {@link Options#onWelcome()} threw),
+   * or null if it did not.
+   */
+  public String refusal() {
+    return refusal;
   }
 
   /** Whether the server has welcomed this node on the current stream. */
@@ -294,6 +317,17 @@ public final class ClientNode implements AutoCloseable {
     public void onNext(Frame f) {
       switch (f.type()) {
         case WELCOME -> {
+          String problem;
+          try {
+            options.onWelcome().accept(RunInfo.fromBytes(f.payload()));
+            problem = null;
+          } catch (RuntimeException e) {
+            problem = e.getMessage() == null ? e.toString() : e.getMessage();
+          }
+          if (problem != null) {
+            refuse(problem);
+            return;
+          }
           runId = f.runId();
           synchronized (lock) {
             failures = 0;
@@ -335,6 +369,26 @@ public final class ClientNode implements AutoCloseable {
                 f.round(),
                 "ignored a " + f.type() + " frame, which a server never sends");
       }
+    }
+
+    /** The node will not take part in the server's run: it stops for good. */
+    private void refuse(String problem) {
+      synchronized (lock) {
+        closed = true;
+      }
+      refusal = problem;
+      emit(TransportEvent.Kind.REFUSED, 0, 0, "this node refuses the server's run: " + problem);
+      String reason = "node " + options.name() + " refuses the server's run: " + problem;
+      synchronized (this) {
+        over = true;
+      }
+      if (call != null) {
+        call.cancel(reason, null);
+      }
+      sender.close(reason);
+      stopped.countDown();
+      worker.shutdownNow();
+      scheduler.shutdownNow();
     }
 
     private void request(Frame f) {

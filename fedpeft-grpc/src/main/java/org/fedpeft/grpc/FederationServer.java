@@ -52,12 +52,14 @@ import org.fedpeft.federation.FitInstructions;
  *
  * <p>Protocol (one bidirectional stream per node, {@link FederationProtocol#CONNECT}): the node
  * sends HELLO; the server establishes the node's identity (from the common name of its TLS client
- * certificate, or, only with {@link Options#insecure()}, from the name in HELLO), refuses it if it
- * is outside the population, and answers WELCOME with the identity and the run id. A request is a
- * fit or evaluate instruction message tagged with the run id, the round and a request id unique in
- * this server, sent in chunks; the node replies with its update or result in chunks under the same
- * tags, or with FAILED/DECLINED and a reason. A node that connects again replaces its previous
- * stream.
+ * certificate, or the client named in HELLO if the certificate lists it among the clients it hosts
+ * ({@link Certificates#hostedClients}: one node certificate, one stream per hosted client), or,
+ * only with {@link Options#insecure()}, from the name in HELLO), refuses it if it is outside the
+ * population, and answers WELCOME with the identity, the run id and the {@link RunInfo} (the run's
+ * labels). A request is a fit or evaluate instruction message tagged with the run id, the round and
+ * a request id unique in this server, sent in chunks; the node replies with its update or result in
+ * chunks under the same tags, or with FAILED/DECLINED and a reason. A node that connects again
+ * replaces its previous stream.
  *
  * <p>What is rejected, each with a reason that becomes the {@link
  * org.fedpeft.federation.ClientFailure} reason of the node's request in flight (the driver reports
@@ -93,6 +95,7 @@ public final class FederationServer implements AutoCloseable {
    * @param insecure whether a node's identity is the name it claims (plaintext deployments and
    *     in-process tests) instead of its certificate's common name
    * @param population the node identities accepted; empty accepts any
+   * @param runInfo what every node is told about the run when it is welcomed (its labels)
    * @param listener receives every {@link TransportEvent}; called on gRPC and driver threads, so it
    *     must be thread-safe and quick
    */
@@ -101,6 +104,7 @@ public final class FederationServer implements AutoCloseable {
       long maxMessageBytes,
       boolean insecure,
       Set<String> population,
+      RunInfo runInfo,
       Consumer<TransportEvent> listener) {
 
     /** Validates and copies. */
@@ -114,40 +118,47 @@ public final class FederationServer implements AutoCloseable {
             "the message size limit must be positive, got " + maxMessageBytes);
       }
       population = Collections.unmodifiableSet(new TreeSet<>(population));
+      Objects.requireNonNull(runInfo, "runInfo");
       Objects.requireNonNull(listener, "listener");
     }
 
     /**
-     * Secure (identity from certificates), a random run id, replies up to 256 MiB, any node, no
-     * listener.
+     * Secure (identity from certificates), a random run id, replies up to 256 MiB, any node,
+     * nothing said about the run, no listener.
      */
     public static Options defaults() {
-      return new Options(UUID.randomUUID().toString(), 256L << 20, false, Set.of(), e -> {});
+      return new Options(
+          UUID.randomUUID().toString(), 256L << 20, false, Set.of(), RunInfo.none(), e -> {});
     }
 
     /** A copy with another run id. */
     public Options withRunId(String id) {
-      return new Options(id, maxMessageBytes, insecure, population, listener);
+      return new Options(id, maxMessageBytes, insecure, population, runInfo, listener);
     }
 
     /** A copy with another size limit. */
     public Options withMaxMessageBytes(long bytes) {
-      return new Options(runId, bytes, insecure, population, listener);
+      return new Options(runId, bytes, insecure, population, runInfo, listener);
     }
 
     /** A copy that takes identities from HELLO (true) or from certificates (false). */
     public Options withInsecure(boolean claimedIdentities) {
-      return new Options(runId, maxMessageBytes, claimedIdentities, population, listener);
+      return new Options(runId, maxMessageBytes, claimedIdentities, population, runInfo, listener);
     }
 
     /** A copy accepting only these nodes (empty: any). */
     public Options withPopulation(Collection<String> nodes) {
-      return new Options(runId, maxMessageBytes, insecure, new TreeSet<>(nodes), listener);
+      return new Options(runId, maxMessageBytes, insecure, new TreeSet<>(nodes), runInfo, listener);
     }
 
     /** A copy with another listener. */
     public Options withListener(Consumer<TransportEvent> l) {
-      return new Options(runId, maxMessageBytes, insecure, population, l);
+      return new Options(runId, maxMessageBytes, insecure, population, runInfo, l);
+    }
+
+    /** A copy that tells the nodes this about the run when they connect. */
+    public Options withRunInfo(RunInfo info) {
+      return new Options(runId, maxMessageBytes, insecure, population, info, listener);
     }
   }
 
@@ -162,6 +173,7 @@ public final class FederationServer implements AutoCloseable {
 
   private static final Context.Key<String> CERT_IDENTITY = Context.key("fedpeft.cert-identity");
   private static final Context.Key<String> CERT_PROBLEM = Context.key("fedpeft.cert-problem");
+  private static final Context.Key<List<String>> CERT_HOSTS = Context.key("fedpeft.cert-hosts");
 
   private final Options options;
   private final AtomicLong requestIds = new AtomicLong();
@@ -192,6 +204,7 @@ public final class FederationServer implements AutoCloseable {
                         new Connection(
                             (ServerCallStreamObserver<Frame>) out,
                             CERT_IDENTITY.get(),
+                            CERT_HOSTS.get(),
                             CERT_PROBLEM.get())))
             .build();
     return ServerInterceptors.intercept(plain, new CertificateIdentity());
@@ -393,6 +406,7 @@ public final class FederationServer implements AutoCloseable {
     private final FrameSender sender;
     private final String certIdentity;
     private final String certProblem;
+    private final List<String> certHosts;
     private final Map<Long, Pending> pending = new HashMap<>();
     private final Map<Long, EndedRequest> ended =
         new LinkedHashMap<>() {
@@ -407,10 +421,15 @@ public final class FederationServer implements AutoCloseable {
     private String identity;
     private String closedReason;
 
-    Connection(ServerCallStreamObserver<Frame> out, String certIdentity, String certProblem) {
+    Connection(
+        ServerCallStreamObserver<Frame> out,
+        String certIdentity,
+        List<String> certHosts,
+        String certProblem) {
       this.sender = new FrameSender(out);
       this.certIdentity = certIdentity;
       this.certProblem = certProblem;
+      this.certHosts = certHosts == null ? List.of() : certHosts;
       out.setOnReadyHandler(sender::signalReady);
       out.setOnCancelHandler(() -> lost("the node's stream was cancelled"));
     }
@@ -539,7 +558,11 @@ public final class FederationServer implements AutoCloseable {
               "no node identity: " + (certProblem == null ? "no certificate" : certProblem));
           return;
         }
-        if (!claimed.isEmpty() && !claimed.equals(certIdentity)) {
+        if (claimed.isEmpty() || claimed.equals(certIdentity)) {
+          id = certIdentity;
+        } else if (certHosts.contains(claimed)) {
+          id = claimed; // a node certificate speaking for one of the clients it lists
+        } else {
           refuse(
               Status.PERMISSION_DENIED,
               certIdentity,
@@ -547,10 +570,10 @@ public final class FederationServer implements AutoCloseable {
                   + claimed
                   + "' but its certificate names '"
                   + certIdentity
-                  + "'");
+                  + "'"
+                  + (certHosts.isEmpty() ? "" : " and the clients " + certHosts));
           return;
         }
-        id = certIdentity;
       }
       if (!options.population().isEmpty() && !options.population().contains(id)) {
         refuse(
@@ -566,8 +589,18 @@ public final class FederationServer implements AutoCloseable {
           return;
         }
         identity = id;
+        byte[] info = options.runInfo().toBytes();
         sender.sendControl(
-            Frame.control(Frame.Type.WELCOME, options.runId(), 0, 0, Frame.Phase.NONE, id));
+            new Frame(
+                Frame.Type.WELCOME,
+                options.runId(),
+                0,
+                0,
+                Frame.Phase.NONE,
+                info.length,
+                0,
+                id,
+                info));
         previous = nodes.put(id, this);
         nodesLock.notifyAll();
       }
@@ -784,6 +817,7 @@ public final class FederationServer implements AutoCloseable {
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
       String identity = null;
+      List<String> hosts = List.of();
       String problem = null;
       if (session == null) {
         problem = "the connection is not TLS";
@@ -799,6 +833,8 @@ public final class FederationServer implements AutoCloseable {
                   "the certificate's common name "
                       + (identity == null ? "is missing" : "'" + identity + "' is not a node name");
               identity = null;
+            } else {
+              hosts = Certificates.hostedClients(x509);
             }
           }
         } catch (SSLPeerUnverifiedException e) {
@@ -806,7 +842,10 @@ public final class FederationServer implements AutoCloseable {
         }
       }
       Context context =
-          Context.current().withValue(CERT_IDENTITY, identity).withValue(CERT_PROBLEM, problem);
+          Context.current()
+              .withValue(CERT_IDENTITY, identity)
+              .withValue(CERT_HOSTS, hosts)
+              .withValue(CERT_PROBLEM, problem);
       return Contexts.interceptCall(context, call, headers, next);
     }
   }

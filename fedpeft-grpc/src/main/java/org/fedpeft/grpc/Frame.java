@@ -51,7 +51,10 @@ record Frame(
      * node to server, first frame of a stream: the name the node claims (used only if insecure).
      */
     HELLO,
-    /** server to node: accepted; text is the node's identity as the server knows it. */
+    /**
+     * server to node: accepted; text is the node's identity as the server knows it, the payload the
+     * {@link RunInfo} (UTF-8 JSON, possibly empty).
+     */
     WELCOME,
     /** server to node: one chunk of a fit or evaluate instruction message. */
     REQUEST,

@@ -22,7 +22,10 @@ public record TransportEvent(Kind kind, String node, long requestId, int round, 
     CONNECTED,
     /** A node's stream ended (server), or this node lost its stream to the server (node). */
     DISCONNECTED,
-    /** The server refused a stream: no or a mismatched identity, a node not in the population. */
+    /**
+     * The server refused a stream (no or a mismatched identity, a node not in the population), or a
+     * node refused the server's run (its data does not fit the run's labels).
+     */
     REFUSED,
     /** A connection attempt failed before the server welcomed the node (node side). */
     CONNECT_FAILED,

@@ -30,6 +30,23 @@ class CertificateGeneratorTest {
   }
 
   @Test
+  void aNodeCertificateListsTheClientsItHosts() throws Exception {
+    new CertificateGenerator(Duration.ofDays(1))
+        .write(
+            dir,
+            List.of("localhost"),
+            List.of("a"),
+            java.util.Map.of("edge", List.of("client-0", "client-1")));
+    X509Certificate edge = CertificateGenerator.readCertificate(dir.resolve("client-edge.crt"));
+    X509Certificate a = CertificateGenerator.readCertificate(dir.resolve("client-a.crt"));
+    edge.verify(CertificateGenerator.readCertificate(dir.resolve("ca.crt")).getPublicKey());
+    assertEquals("edge", Certificates.commonName(edge));
+    assertEquals(List.of("client-0", "client-1"), Certificates.hostedClients(edge));
+    assertEquals(List.of(), Certificates.hostedClients(a));
+    assertEquals(List.of("1.3.6.1.5.5.7.3.2"), edge.getExtendedKeyUsage()); // clientAuth
+  }
+
+  @Test
   void writesACaAServerAndOneCertificatePerClient() throws Exception {
     CertificateGenerator.Result r =
         new CertificateGenerator(Duration.ofDays(30))

@@ -189,21 +189,20 @@ class GrpcFederationTest {
         killer.join();
         assertEquals(List.of("a"), r1.accepted());
         ClientFailure f = failureOf(r1, "b");
-        assertEquals(ClientFailure.Kind.ERROR, f.kind());
+        assertEquals(ClientFailure.Kind.DROPPED, f.kind());
         // The request's number depends on which client the driver called first.
         assertTrue(
             f.reason()
                 .matches(
-                    "fit threw NodeUnavailableException: node b was lost before it answered fit"
+                    "fit dropped: node b was lost before it answered fit"
                         + " request [0-9]+ \\(round 1\\).*"),
             f.reason());
         net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b"));
 
         // b is not connected: the next round fails it at once
         RoundReport r2 = driver.run(r1.state());
-        assertEquals(
-            "fit threw NodeUnavailableException: node b is not connected",
-            failureOf(r2, "b").reason());
+        assertEquals("fit dropped: node b is not connected", failureOf(r2, "b").reason());
+        assertEquals(ClientFailure.Kind.DROPPED, failureOf(r2, "b").kind());
 
         // restarted, it rejoins
         net.node("b", adder("b", 2, 1), new Events());
@@ -212,6 +211,48 @@ class GrpcFederationTest {
         RoundReport r3 = driver.run(r2.state());
         assertEquals(List.of("a", "b"), r3.accepted());
       }
+    }
+  }
+
+  /**
+   * The server tells every node its run's labels when it welcomes it; a node whose welcome check
+   * throws refuses the run: it stops for good with that reason, and the server sees it go.
+   */
+  @Test
+  void aNodeLearnsTheRunsLabelsAndCanRefuseTheRun() throws Exception {
+    RunInfo run = new RunInfo(List.of("t0", "t1", "weather"));
+    try (InProcess net = new InProcess(FederationServer.Options.defaults().withRunInfo(run))) {
+      List<RunInfo> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Events events = new Events();
+      ClientNode a =
+          net.node(
+              ClientNode.Options.defaults("a")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(events)
+                  .withOnWelcome(seen::add),
+              adder("a", 1, 1));
+      ClientNode b =
+          net.node(
+              ClientNode.Options.defaults("b")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(events)
+                  .withOnWelcome(
+                      info -> {
+                        throw new IllegalArgumentException("b.jsonl:2: label \"snow\" is unknown");
+                      }),
+              adder("b", 1, 1));
+      assertEquals(null, b.awaitFinished());
+      assertEquals("b.jsonl:2: label \"snow\" is unknown", b.refusal());
+      assertTrue(
+          events
+              .await(Events.is(TransportEvent.Kind.REFUSED, "b"))
+              .detail()
+              .contains("refuses the server's run: b.jsonl:2"));
+      net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b"));
+      events.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
+      assertEquals(List.of(run), seen);
+      assertEquals(null, a.refusal());
+      assertTrue(a.isConnected());
     }
   }
 
@@ -463,9 +504,8 @@ class GrpcFederationTest {
         assertEquals(ClientFailure.Kind.REJECTED, failureOf(r, "e").kind());
         assertEquals("tensor 'w' has NaN at index 0", failureOf(r, "e").reason());
         assertEquals("replied under client id 'a'", failureOf(r, "f").reason());
-        assertEquals(
-            "fit threw NodeUnavailableException: node ghost is not connected",
-            failureOf(r, "ghost").reason());
+        assertEquals("fit dropped: node ghost is not connected", failureOf(r, "ghost").reason());
+        assertEquals(ClientFailure.Kind.DROPPED, failureOf(r, "ghost").kind());
       }
     }
   }

@@ -48,7 +48,11 @@ class MutualTlsTest {
     certs = tmp.resolve("certs");
     foreign = tmp.resolve("foreign");
     CertificateGenerator g = new CertificateGenerator(Duration.ofDays(1));
-    g.write(certs, List.of("localhost", "127.0.0.1"), List.of("a", "b", "c"));
+    g.write(
+        certs,
+        List.of("localhost", "127.0.0.1"),
+        List.of("a", "b", "c"),
+        Map.of("edge", List.of("a", "b")));
     g.write(foreign, List.of("localhost", "127.0.0.1"), List.of("a"));
   }
 
@@ -163,6 +167,55 @@ class MutualTlsTest {
         refused.detail());
     serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "b"));
     assertEquals(List.of(), List.copyOf(federation.connectedNodes()));
+  }
+
+  /**
+   * A node certificate (common name "edge", hosting a and b) serves both over one TLS connection,
+   * each on its own stream under its own identity; it cannot speak for c.
+   */
+  @Test
+  void aNodeCertificateSpeaksForTheClientsItListsOverOneConnection() throws Exception {
+    ManagedChannel channel =
+        Transport.channel("127.0.0.1", server.getPort(), TlsFiles.client(certs, "edge"));
+    channels.add(channel);
+    Events nodeEvents = new Events();
+    for (String id : List.of("a", "b", "c")) {
+      ClientNode n =
+          new ClientNode(
+              channel,
+              adder(id, 1, 1),
+              ClientNode.Options.defaults(id).withBackoff(InProcess.FAST).withListener(nodeEvents));
+      nodes.add(n);
+      n.start();
+    }
+    assertTrue(federation.awaitConnected(List.of("a", "b"), Duration.ofMinutes(1)));
+    TransportEvent refused = nodeEvents.await(Events.is(TransportEvent.Kind.REFUSED, "c"));
+    assertTrue(
+        refused
+            .detail()
+            .contains(
+                "the node says it is 'c' but its certificate names 'edge' and the clients [a, b]"),
+        refused.detail());
+    Map<String, HostTensor> initial = Map.of("w", vec(1, 2));
+    Rounds.Result direct =
+        Rounds.run(
+            Rounds.strategy(2),
+            initial,
+            new TreeMap<>(Map.of("a", adder("a", 1, 1), "b", adder("b", 1, 1))),
+            2,
+            1,
+            new CommunicationLog());
+    Rounds.Result remote =
+        Rounds.run(
+            Rounds.strategy(2),
+            initial,
+            federation.clientApps(List.of("a", "b")),
+            2,
+            1,
+            new CommunicationLog());
+    assertEquals(direct.reports(), remote.reports());
+    assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
+    assertEquals(List.of("a", "b"), List.copyOf(federation.connectedNodes()));
   }
 
   @Test

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The network path of a deployment (fedpeft-grpc: TCP on 127.0.0.1, mutual TLS) against simulate,
+# on the README's example (MiniLM, FedIT LoRA r=8 on query/value, WordNet noun topics). Prints the
+# CPU model first. See docs/benchmarks.md.
+#   grpc.sh wire       bytes on the wire per round against the communication log
+#   grpc.sh memory     server memory with 5, 25 and 50 connected client nodes (a fresh JVM each)
+#   grpc.sh transport  the network path alone: rounds of clients that answer at once (no
+#                      training), in process and over the network, alternating (REPS, default 3)
+#   grpc.sh overhead   round time of real training over the network against simulate, alternating
+#                      (REPS, default 2)
+#   grpc.sh            all four
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+source "$here/common.sh"
+config="$root/examples/fedit-noun-topic.toml"
+what="${1:-all}"
+build_bench
+wait_quiet
+if [[ $what == wire || $what == all ]]; then
+  echo "== bytes on the wire: 10 clients, 5 per round, 3 rounds, every client evaluated every round"
+  bench_java org.fedpeft.bench.GrpcBench wire "$config" rounds=3 clients=10 clients_per_round=5 \
+    client.local_steps=2 data.max_eval=200 eval.every=1 eval.clients=0
+fi
+if [[ $what == memory || $what == all ]]; then
+  # The server's JVM and allocator settings are the ./fedpeft launcher's (serial GC, small young
+  # generation, two malloc arenas, 1 MB mmap threshold), so RSS is what an operator would see.
+  for n in ${NODES:-5 25 50}; do
+    echo "== server memory: $n nodes, all sampled, 3 rounds (the nodes answer at once)"
+    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 \
+      BENCH_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxNewSize=128m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30" \
+      bench_java org.fedpeft.bench.GrpcBench memory "$config" "$n" rounds=3 data.max_eval=200 \
+      eval.every=3 eval.clients=0
+  done
+fi
+if [[ $what == transport || $what == all ]]; then
+  echo "== the network path alone: 10 clients answering at once, all sampled, 20 rounds"
+  bench_java org.fedpeft.bench.GrpcBench transport "$config" "${REPS:-3}" rounds=20 clients=10 \
+    clients_per_round=10 data.max_eval=50 eval.every=20
+fi
+if [[ $what == overhead || $what == all ]]; then
+  echo "== round overhead: the README run's round (4 clients x 15 steps), 3 rounds, 10 clients"
+  bench_java org.fedpeft.bench.GrpcBench overhead "$config" "${REPS:-2}" rounds=3 clients=10 \
+    data.max_eval=200 eval.every=3
+fi

@@ -1,0 +1,185 @@
+package org.fedpeft.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.client.ClientData;
+import org.fedpeft.client.ClientModels;
+import org.fedpeft.config.ConfigException;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.Dataset;
+import org.fedpeft.data.Partitioners;
+import org.fedpeft.data.TaskSplits;
+import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.grpc.TlsFiles;
+import org.fedpeft.grpc.Transport;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.run.Population;
+import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.train.FrozenBase;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The set-up that {@code fedpeft client} and {@code fedpeft node} share: the config, the server's
+ * address, each hosted client's TLS files, the frozen model and the {@code --state} store, and the
+ * two ways to get the clients' data (their shares of the config's data, or a file of the user's).
+ */
+final class ClientProcess {
+
+  private final CommandSpec spec;
+  private final SimulationConfig config;
+  private final String server;
+  private final InetSocketAddress address;
+  private final Path state;
+  private final Map<String, TlsFiles> tls = new LinkedHashMap<>();
+
+  /**
+   * Checks the address and the TLS files of every hosted client.
+   *
+   * @param ids the hosted clients
+   * @param node the name of a node certificate that speaks for all of them, or null for one
+   *     certificate per client
+   */
+  ClientProcess(
+      CommandSpec spec,
+      SimulationConfig config,
+      String server,
+      Path state,
+      NetworkOptions network,
+      List<String> ids,
+      String node) {
+    this.spec = spec;
+    this.config = config;
+    this.server = server;
+    this.state = state;
+    if (node == null
+        && ids.size() > 1
+        && (network.ca != null || network.cert != null || network.key != null)) {
+      throw new UserInputException(
+          "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key"
+              + " (or a node certificate for all of them: 'fedpeft node --as NAME')");
+    }
+    TlsFiles shared = node == null ? null : network.files(node);
+    for (String id : ids) {
+      tls.put(id, node == null ? network.files(id) : shared);
+    }
+    try {
+      this.address = Transport.parseAddress(server);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--server: " + e.getMessage(), e);
+    }
+  }
+
+  /** Loads the run's config (the server's TOML with the same --set overrides). */
+  static SimulationConfig loadConfig(Path configFile, Map<String, String> overrides) {
+    if (configFile != null && !Files.isRegularFile(configFile)) {
+      throw new UserInputException(configFile + ": no such config file");
+    }
+    try {
+      return SimulationConfig.load(configFile, overrides);
+    } catch (ConfigException | IOException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+  }
+
+  /** Hosts the clients {@code ids} with their shares of the config's data, as simulate has them. */
+  int serveConfigShares(List<String> ids) throws Exception {
+    TaskSplits splits;
+    try {
+      splits = Population.loadSplits(config);
+    } catch (DataFormatException | IOException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+    String source = config.dataFile().isEmpty() ? "task " + config.task() : config.dataFile();
+    try (FrozenBase base = new FrozenBase(PretrainedModel.load(config.model()))) {
+      Population population = Population.build(config, splits, base);
+      Map<String, ClientData> byId = new LinkedHashMap<>();
+      population.clients().forEach(c -> byId.put(c.id(), c));
+      List<ClientHost.Share> shares = new ArrayList<>();
+      for (String id : ids) {
+        ClientData d = byId.get(id);
+        if (d == null) {
+          throw new UserInputException(
+              "the config's data gives "
+                  + byId.size()
+                  + " clients, not one named '"
+                  + id
+                  + "'; set clients to their number");
+        }
+        shares.add(ClientHost.fromConfig(d, splits.labels(), source));
+      }
+      return serve(base, shares);
+    }
+  }
+
+  /**
+   * Hosts the clients {@code ids} with the examples of the user's {@code file}: either one client
+   * gets the whole file (whose examples must not name two clients), or the file is split over the
+   * clients by the config's {@code data.partition}, the i-th part to the i-th id (a natural
+   * partition: the i-th distinct {@code client} value in sorted order).
+   *
+   * @param population the population's ids, for each client's index
+   * @param split whether to split the file (else {@code ids} is one client)
+   */
+  int serveFile(Path file, List<String> ids, List<String> population, boolean split)
+      throws Exception {
+    Dataset all;
+    try {
+      all = DataFiles.read(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new UserInputException(file + ": no such data file", e);
+    }
+    List<int[]> parts;
+    if (!split) {
+      ClientHost.requireOneClient(all);
+      int[] every = new int[all.size()];
+      for (int i = 0; i < every.length; i++) {
+        every[i] = i;
+      }
+      parts = List.of(every);
+    } else {
+      try {
+        parts = Partitioners.parse(config.partition()).partition(all, ids.size(), config.seed());
+      } catch (IllegalArgumentException e) {
+        throw new UserInputException(
+            file + ": cannot split it over " + ids.size() + " clients: " + e.getMessage(), e);
+      }
+    }
+    try (FrozenBase base = new FrozenBase(PretrainedModel.load(config.model()))) {
+      long[][] tokens = base.encode(all).tokens();
+      List<ClientHost.Share> shares = new ArrayList<>();
+      for (int k = 0; k < ids.size(); k++) {
+        int[] idx = parts.get(k);
+        long[][] t = new long[idx.length][];
+        for (int i = 0; i < idx.length; i++) {
+          t[i] = tokens[idx[i]];
+        }
+        String id = ids.get(k);
+        shares.add(
+            ClientHost.fromFile(
+                id, ClientHost.indexOf(id, population), all.subset(all.name(), idx), t, config));
+      }
+      return serve(base, shares);
+    }
+  }
+
+  private int serve(FrozenBase base, List<ClientHost.Share> shares) throws Exception {
+    Files.createDirectories(state);
+    return ClientHost.serve(
+        shares,
+        new ClientModels(base),
+        ClientStateStore.onDisk(state),
+        config,
+        address,
+        server,
+        tls,
+        spec.commandLine().getOut(),
+        spec.commandLine().getErr());
+  }
+}

@@ -1,0 +1,408 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.data.Dataset;
+import org.fedpeft.data.Example;
+import org.fedpeft.data.Partitioners;
+import org.fedpeft.run.Population;
+import org.fedpeft.simulation.SimulationConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fedpeft client --data FILE}: client processes that read only their own file. Each file
+ * holds the examples that {@code simulate} gives that client under {@code data.partition =
+ * "natural"}, in the order of its training split; a server and three such client processes on
+ * 127.0.0.1 with mutual TLS end with the simulation's metrics and adapter, byte for byte. A client
+ * whose file has a label the server's run lacks, or a malformed line, stops with an error naming
+ * the file and the line.
+ */
+@Timeout(600)
+class ClientDataCliTest {
+
+  @TempDir Path tmp;
+
+  private static final String[] TOPICS = {
+    "fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"
+  };
+
+  /** Training data of clients a, b and c (b has no example of t3) and a test file. */
+  private Path config() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
+    List<String> train = new ArrayList<>();
+    String[] clients = {"a", "b", "c"};
+    for (int i = 0; i < 96; i++) {
+      String client = clients[i % 3];
+      int label = client.equals("b") ? i % 3 : (i / 3) % 4;
+      train.add(line(TOPICS[label] + " item " + i, "t" + label, client));
+    }
+    List<String> test = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      test.add(line(TOPICS[i % 4] + " test " + i, "t" + (i % 4), null));
+    }
+    Path trainFile = Files.write(tmp.resolve("all.jsonl"), train);
+    Path testFile = Files.write(tmp.resolve("test.jsonl"), test);
+    Path config = tmp.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 5
+        rounds = 2
+        clients = 3
+        clients_per_round = 3
+
+        [data]
+        file = "%s"
+        test = "%s"
+        partition = "natural"
+
+        [model]
+        name = "%s"
+
+        [adapter]
+        rank = 4
+        targets = ["query", "value"]
+
+        [client]
+        local_steps = 2
+        batch_size = 8
+        learning_rate = 5e-3
+        """
+            .formatted(toml(trainFile), toml(testFile), toml(model)));
+    return config;
+  }
+
+  private static String toml(Path p) {
+    return p.toString().replace("\\", "\\\\");
+  }
+
+  private static String line(String text, String label, String client) {
+    JsonObject o = new JsonObject();
+    o.addProperty("text", text);
+    o.addProperty("label", label);
+    if (client != null) {
+      o.addProperty("client", client);
+    }
+    return o.toString();
+  }
+
+  /**
+   * Writes each client's examples as simulate partitions them (natural partition of the training
+   * split, in split order) to {@code client-<i>.jsonl}.
+   */
+  private List<Path> shareFiles(Path config) throws Exception {
+    SimulationConfig c = SimulationConfig.load(config, Map.of());
+    Dataset train = Population.loadSplits(c).train();
+    List<int[]> parts = Partitioners.parse("natural").partition(train, 3, c.seed());
+    List<Path> files = new ArrayList<>();
+    for (int k = 0; k < parts.size(); k++) {
+      List<String> lines = new ArrayList<>();
+      for (int i : parts.get(k)) {
+        Example e = train.example(i);
+        lines.add(line(e.text(), e.label(), e.client()));
+      }
+      files.add(Files.write(tmp.resolve("client-" + k + ".jsonl"), lines));
+    }
+    return files;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void clientsWithTheirOwnFilesEndLikeTheSimulation() throws Exception {
+    Path config = config();
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+    List<Path> files = shareFiles(config);
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c =
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
+    assertEquals(0, c.code(), c.err());
+
+    // a file whose second line has a label the run does not have
+    Path bad =
+        Files.write(
+            tmp.resolve("bad.jsonl"),
+            List.of(
+                line("fruit apple", "t0", null),
+                line("a cloud", "weather", null),
+                line("snow", "weather", null)));
+
+    String address = "127.0.0.1:" + freePort();
+    Path deployed = tmp.resolve("deployed");
+    List<Spawned> clients = new ArrayList<>();
+    try (Spawned server =
+        Spawned.fedpeft(
+            "server",
+            Map.of(),
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                deployed.toString(),
+                "--listen",
+                address,
+                "--certs",
+                certs.toString()))) {
+      server.awaitLine("server: listening on");
+
+      CliRun.Result refused =
+          CliRun.run(
+              "client",
+              config.toString(),
+              "--server",
+              address,
+              "--id",
+              "client-0",
+              "--data",
+              bad.toString(),
+              "--certs",
+              certs.toString(),
+              "--state",
+              tmp.resolve("state-bad").toString());
+      assertEquals(2, refused.code(), refused.err());
+      assertTrue(
+          refused
+              .err()
+              .contains(
+                  bad
+                      + ":2: label \"weather\" is not a label of the server's run, whose 4 labels"
+                      + " are [t0, t1, t2, t3]; 1 more such examples at "
+                      + bad
+                      + ":3"),
+          refused.err());
+      server.awaitLine("network: disconnected client-0");
+
+      for (int k = 0; k < 3; k++) {
+        clients.add(
+            Spawned.fedpeft(
+                "client-" + k,
+                Map.of(),
+                List.of(
+                    "client",
+                    config.toString(),
+                    "--server",
+                    address,
+                    "--id",
+                    "client-" + k,
+                    "--data",
+                    files.get(k).toString(),
+                    "--certs",
+                    certs.toString(),
+                    "--state",
+                    tmp.resolve("state-" + k).toString())));
+      }
+      assertEquals(0, server.waitFor(), server.output());
+      for (Spawned client : clients) {
+        assertEquals(0, client.waitFor(), client.output());
+        assertTrue(client.output().contains("the run completed 2 rounds"), client.output());
+      }
+      assertTrue(
+          clients.get(1).output().contains("examples of " + files.get(1)), clients.get(1).output());
+    } finally {
+      for (Spawned client : clients) {
+        client.close();
+      }
+    }
+    assertSameRun(simulated, deployed);
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(deployed.resolve("summary.json")))
+            .getAsJsonObject();
+    assertEquals("server", summary.get("command").getAsString());
+    assertEquals(
+        "simulate",
+        JsonParser.parseString(Files.readString(simulated.resolve("summary.json")))
+            .getAsJsonObject()
+            .get("command")
+            .getAsString());
+    String report = Files.readString(deployed.resolve("report.html"));
+    assertTrue(report.contains("</html>"), "the server's report renders");
+    assertEquals(deployed.resolve("report.html"), ReportWriter.write(deployed));
+  }
+
+  /**
+   * {@code fedpeft node --data FILE --clients 3}: one process splits one file over three clients by
+   * the config's natural partition; the file is the three clients' files one after another, so the
+   * run is the simulation's, byte for byte.
+   */
+  @Test
+  void aNodeSplitsItsFileOverItsClientsLikeTheSimulation() throws Exception {
+    Path config = config();
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+    List<String> lines = new ArrayList<>();
+    for (Path f : shareFiles(config)) {
+      lines.addAll(Files.readAllLines(f));
+    }
+    Path nodeData = Files.write(tmp.resolve("node.jsonl"), lines);
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c =
+        CliRun.run(
+            "certs", "--out", certs.toString(), "--node", "edge", "--hosts", "client-0..client-2");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(c.out().contains("client-edge.crt"), c.out());
+
+    String address = "127.0.0.1:" + freePort();
+    Path deployed = tmp.resolve("deployed");
+    try (Spawned server =
+            Spawned.fedpeft(
+                "server",
+                Map.of(),
+                List.of(
+                    "server",
+                    config.toString(),
+                    "--out",
+                    deployed.toString(),
+                    "--listen",
+                    address,
+                    "--certs",
+                    certs.toString()));
+        Spawned node =
+            Spawned.fedpeft(
+                "node",
+                Map.of(),
+                List.of(
+                    "node",
+                    config.toString(),
+                    "--server",
+                    address,
+                    "--clients",
+                    "3",
+                    "--data",
+                    nodeData.toString(),
+                    "--certs",
+                    certs.toString(),
+                    "--as",
+                    "edge",
+                    "--state",
+                    tmp.resolve("state").toString()))) {
+      assertEquals(0, server.waitFor(), server.output());
+      assertEquals(0, node.waitFor(), node.output());
+      for (String id : List.of("client-0", "client-1", "client-2")) {
+        assertTrue(
+            node.output().contains("client " + id + ": the run completed 2 rounds"), node.output());
+      }
+    }
+    assertSameRun(simulated, deployed);
+
+    // three client values cannot go to two clients
+    CliRun.Result two =
+        CliRun.run(
+            "node",
+            config.toString(),
+            "--server",
+            address,
+            "--clients",
+            "2",
+            "--data",
+            nodeData.toString(),
+            "--insecure",
+            "--state",
+            tmp.resolve("state-2").toString());
+    assertEquals(2, two.code(), two.err());
+    assertTrue(two.err().contains(nodeData + ": cannot split it over 2 clients"), two.err());
+    CliRun.Result outside =
+        CliRun.run(
+            "node",
+            config.toString(),
+            "--server",
+            address,
+            "--clients",
+            "2",
+            "--first",
+            "2",
+            "--insecure",
+            "--state",
+            tmp.resolve("state-3").toString());
+    assertEquals(2, outside.code(), outside.err());
+    assertTrue(outside.err().contains("must name clients of the population of 3"), outside.err());
+  }
+
+  private static void assertSameRun(Path simulated, Path deployed) throws Exception {
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(deployed.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
+    }
+  }
+
+  @Test
+  void aMalformedFileIsRefusedWithItsLine() throws Exception {
+    Path config = config();
+    Path broken =
+        Files.write(
+            tmp.resolve("broken.jsonl"),
+            List.of(line("fruit apple", "t0", null), "", "{\"text\": \"saw\"}"));
+    CliRun.Result r =
+        CliRun.run(
+            "client",
+            config.toString(),
+            "--server",
+            "127.0.0.1:1",
+            "--id",
+            "client-1",
+            "--data",
+            broken.toString(),
+            "--insecure",
+            "--state",
+            tmp.resolve("state").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(broken + ":3: "), r.err());
+
+    Path two =
+        Files.write(
+            tmp.resolve("two.jsonl"),
+            List.of(line("fruit apple", "t0", "a"), line("hammer", "t1", "b")));
+    r =
+        CliRun.run(
+            "client",
+            config.toString(),
+            "--server",
+            "127.0.0.1:1",
+            "--id",
+            "client-1",
+            "--data",
+            two.toString(),
+            "--insecure",
+            "--state",
+            tmp.resolve("state").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(two + ":2: client \"b\", but " + two + ":1 names client"), r.err());
+
+    r =
+        CliRun.run(
+            "client",
+            config.toString(),
+            "--server",
+            "127.0.0.1:1",
+            "--id",
+            "client-7",
+            "--data",
+            two.toString(),
+            "--insecure",
+            "--state",
+            tmp.resolve("state").toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("no client 'client-7'"), r.err());
+  }
+}

@@ -1,0 +1,185 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.federation.ClientState;
+import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Methods with LOCAL client state over the network: FedDPA-T (a local LoRA and cached anchors,
+ * LOCAL), FedSA-LoRA (B LOCAL) and the test-only method {@code toy} (fedpeft-core's test classes,
+ * org.fedpeft.toy: a GLOBAL, a LOCAL, a ROUND and a FROZEN_SHARED tensor, the GLOBAL one trained on
+ * top of the LOCAL one), each run by a server and three client processes on 127.0.0.1 with mutual
+ * TLS, each client keeping its LOCAL tensors in its own {@code --state} folder, end with the
+ * simulation's metrics and adapter, byte for byte, and each client's stored LOCAL state equals the
+ * one the simulation's checkpoint holds for it.
+ */
+@Timeout(600)
+class DeployLocalStateCliTest {
+
+  @TempDir Path tmp;
+
+  /** The adapter and server sections of each method's run. */
+  private static final Map<String, String> SECTIONS =
+      Map.of(
+          "toy",
+          """
+          [adapter]
+          method = "toy"
+
+          [server]
+          strategy = "fedavg"
+          """,
+          "feddpa",
+          """
+          [adapter]
+          method = "feddpa"
+          variant = "T"
+          rank = 2
+          targets = ["query", "value"]
+
+          [server]
+          strategy = "fedit"
+          """,
+          "fedsa-lora",
+          """
+          [adapter]
+          method = "fedsa-lora"
+          rank = 2
+          targets = ["query", "value"]
+
+          [server]
+          strategy = "fedavg"
+          """);
+
+  @ParameterizedTest
+  @ValueSource(strings = {"toy", "feddpa", "fedsa-lora"})
+  void aMethodWithLocalStateOverTheNetworkEqualsTheSimulation(String method) throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
+    List<String> lines = new ArrayList<>();
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim"};
+    for (int i = 0; i < 72; i++) {
+      lines.add("{\"text\": \"" + topics[i % 3] + " " + i + "\", \"label\": \"t" + (i % 3) + "\"}");
+    }
+    Path data = Files.write(tmp.resolve("data.jsonl"), lines);
+    Path config = tmp.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 11
+        rounds = 4
+        clients = 3
+        clients_per_round = 2
+
+        [data]
+        file = "%s"
+        partition = "iid"
+        max_eval = 24
+
+        [model]
+        name = "%s"
+
+        %s
+        [client]
+        local_steps = 3
+        batch_size = 4
+        learning_rate = 1e-2
+        """
+            .formatted(
+                data.toString().replace("\\", "\\\\"),
+                model.toString().replace("\\", "\\\\"),
+                SECTIONS.get(method)));
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+
+    Path certs = tmp.resolve("certs");
+    assertEquals(0, CliRun.run("certs", "--out", certs.toString(), "--population", "3").code());
+    String address;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      address = "127.0.0.1:" + s.getLocalPort();
+    }
+    Path deployed = tmp.resolve("deployed");
+    List<Spawned> clients = new ArrayList<>();
+    try (Spawned server =
+        Spawned.fedpeft(
+            "server",
+            Map.of(),
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                deployed.toString(),
+                "--listen",
+                address,
+                "--certs",
+                certs.toString()))) {
+      for (int k = 0; k < 3; k++) {
+        clients.add(
+            Spawned.fedpeft(
+                "client-" + k,
+                Map.of(),
+                List.of(
+                    "client",
+                    config.toString(),
+                    "--server",
+                    address,
+                    "--id",
+                    "client-" + k,
+                    "--certs",
+                    certs.toString(),
+                    "--state",
+                    tmp.resolve("state-" + k).toString())));
+      }
+      assertEquals(0, server.waitFor(), server.output());
+      for (Spawned c : clients) {
+        assertEquals(0, c.waitFor(), c.output());
+      }
+    } finally {
+      clients.forEach(Spawned::close);
+    }
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(deployed.resolve("metrics.jsonl")));
+    for (String f : List.of("adapter/adapter.safetensors", "adapter/head.safetensors")) {
+      assertArrayEquals(
+          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
+    }
+
+    Map<String, ClientState> simulatedLocal = RunCheckpoint.load(simulated).local();
+    assertFalse(simulatedLocal.isEmpty(), "the simulated clients kept LOCAL state");
+    assertTrue(
+        RunCheckpoint.load(deployed).local().isEmpty(),
+        "the server's checkpoint holds no client's LOCAL state");
+    for (int k = 0; k < 3; k++) {
+      String id = "client-" + k;
+      ClientState remote =
+          ClientStateStore.onDisk(tmp.resolve("state-" + k)).load(id).orElse(ClientState.EMPTY);
+      ClientState local = simulatedLocal.getOrDefault(id, ClientState.EMPTY);
+      assertEquals(local.tensors().keySet(), remote.tensors().keySet(), id);
+      for (Map.Entry<String, HostTensor> e : local.tensors().entrySet()) {
+        assertArrayEquals(
+            e.getValue().data(), remote.tensors().get(e.getKey()).data(), id + " " + e.getKey());
+      }
+      assertEquals(local.values(), remote.values(), id);
+    }
+    assertTrue(
+        simulatedLocal.values().stream().anyMatch(s -> !s.tensors().isEmpty()),
+        method + " kept LOCAL tensors");
+  }
+}

@@ -1,0 +1,86 @@
+package org.fedpeft.grpc;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a server tells every node about its run when it welcomes it (the payload of the WELCOME
+ * frame, as UTF-8 JSON {@code {"labels": [...], "tasks": [...]}}): the run's label vocabulary in
+ * class-index order, so that a node reading its own data file can map its labels to the server's
+ * class indices, and a node whose data has a label the run lacks can say so before it trains; and
+ * the run's tasks (more than one in a multi-task run).
+ *
+ * @param labels the label vocabulary in class-index order, or null when the server sent none
+ * @param tasks the run's task names in order (one for a single task), or empty when not sent
+ */
+public record RunInfo(List<String> labels, List<String> tasks) {
+
+  /** Copies the lists. */
+  public RunInfo {
+    labels = labels == null ? null : List.copyOf(labels);
+    tasks = tasks == null ? List.of() : List.copyOf(tasks);
+  }
+
+  /** A single-task run's labels. */
+  public RunInfo(List<String> labels) {
+    this(labels, List.of());
+  }
+
+  /** A run whose server says nothing about it. */
+  public static RunInfo none() {
+    return new RunInfo(null, List.of());
+  }
+
+  /** The JSON bytes; empty for {@link #none()}. */
+  byte[] toBytes() {
+    if (labels == null) {
+      return new byte[0];
+    }
+    JsonObject o = new JsonObject();
+    JsonArray a = new JsonArray();
+    labels.forEach(a::add);
+    o.add("labels", a);
+    JsonArray t = new JsonArray();
+    tasks.forEach(t::add);
+    o.add("tasks", t);
+    return o.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Reads the WELCOME payload.
+   *
+   * @throws IllegalArgumentException if it is not this JSON
+   */
+  static RunInfo fromBytes(byte[] bytes) {
+    if (bytes.length == 0) {
+      return none();
+    }
+    try {
+      JsonObject o =
+          JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
+      JsonElement l = o.get("labels");
+      if (l == null || l.isJsonNull()) {
+        return none();
+      }
+      List<String> labels = new ArrayList<>();
+      for (JsonElement e : l.getAsJsonArray()) {
+        labels.add(e.getAsString());
+      }
+      List<String> tasks = new ArrayList<>();
+      JsonElement t = o.get("tasks");
+      if (t != null && t.isJsonArray()) {
+        for (JsonElement e : t.getAsJsonArray()) {
+          tasks.add(e.getAsString());
+        }
+      }
+      return new RunInfo(labels, tasks);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("the server's run description is not valid: " + e, e);
+    }
+  }
+}
