@@ -247,6 +247,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (c.data.test != null) {
       c.data.test = cwd.resolve(c.data.test).normalize();
     }
+    if (c.data.corpus != null) {
+      c.data.corpus = cwd.resolve(c.data.corpus).normalize();
+    }
     if (c.model.model != null && Files.isDirectory(cwd.resolve(c.model.model))) {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }

@@ -17,6 +17,7 @@ import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.retrieval.Corpus;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
@@ -47,13 +48,28 @@ public final class Population {
     this.budgets = budgets;
   }
 
-  /** Loads the task's splits (no model needed), for checks before the model loads. */
+  /**
+   * Loads the task's splits (no model needed), for checks before the model loads. With {@code
+   * data.corpus}, the data files hold queries for that corpus ({@link Corpus#splits}): the splits
+   * carry the corpus, so the run is a retrieval run whose head scores the corpus's documents.
+   *
+   * @throws org.fedpeft.data.DataFormatException naming file and line of a malformed corpus or
+   *     query file (a duplicate id, an empty text, a query's document not in the corpus)
+   */
   public static TaskSplits loadSplits(SimulationConfig config) throws IOException {
     TaskOptions topts =
         TaskOptions.defaults()
             .withMaxTrain(config.maxTrain() == 0 ? TaskOptions.NO_CAP : config.maxTrain())
             .withMaxValidation(1)
             .withMaxTest(config.maxEval());
+    if (!config.dataCorpus().isEmpty()) {
+      return Corpus.read(Path.of(config.dataCorpus()))
+          .splits(
+              Path.of(config.dataFile()),
+              config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+              topts,
+              config.seed());
+    }
     return TaskSource.load(
         config.task(),
         config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),

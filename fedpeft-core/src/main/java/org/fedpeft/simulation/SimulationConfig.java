@@ -210,6 +210,11 @@ public final class SimulationConfig {
     return data.test();
   }
 
+  /** {@code data.corpus}: the user's retrieval corpus file, or "". */
+  public String dataCorpus() {
+    return data.corpus();
+  }
+
   public String partition() {
     return data.partition();
   }
