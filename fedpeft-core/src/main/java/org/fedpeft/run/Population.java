@@ -33,6 +33,7 @@ public final class Population {
   private final List<ClientData> clients;
   private final int[][] labelHistogram;
   private final EncodedExamples testSet;
+  private final EncodedExamples documents;
   private final double[] budgets;
 
   private Population(
@@ -40,11 +41,13 @@ public final class Population {
       List<ClientData> clients,
       int[][] labelHistogram,
       EncodedExamples test,
+      EncodedExamples documents,
       double[] budgets) {
     this.splits = splits;
     this.clients = Collections.unmodifiableList(clients);
     this.labelHistogram = labelHistogram;
     this.testSet = test;
+    this.documents = documents;
     this.budgets = budgets;
   }
 
@@ -95,6 +98,9 @@ public final class Population {
     // In a multi-task run every client is also asked every task: the test split of each task.
     EncodedExamples test = base.encode(splits.test(), splits.taskLabels());
     EncodedExamples everyTask = splits.isMultiTask() ? test : null;
+    // A retrieval task's documents, which every client knows (the contrastive objective trains
+    // and evaluates against them).
+    EncodedExamples documents = splits.corpus() == null ? null : base.encode(splits.corpus());
     int width = Integer.toString(config.clients() - 1).length();
     List<ClientData> clients = new ArrayList<>();
     for (int c = 0; c < parts.size(); c++) {
@@ -115,10 +121,11 @@ public final class Population {
               c,
               all.subset(Arrays.copyOfRange(idx, hold, idx.length)),
               all.subset(Arrays.copyOfRange(idx, 0, hold)),
-              everyTask));
+              everyTask,
+              documents));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    return new Population(splits, clients, histogram, test, budgets);
+    return new Population(splits, clients, histogram, test, documents, budgets);
   }
 
   /** The task's splits. */
@@ -146,6 +153,14 @@ public final class Population {
   /** A client's compute budget in (0, 1] ({@code client.budgets}; 1 when none is set). */
   public double budget(int clientIndex) {
     return budgets[clientIndex];
+  }
+
+  /**
+   * A retrieval task's documents, tokenized (example {@code i} is the document of label {@code i});
+   * null for other tasks.
+   */
+  public EncodedExamples documents() {
+    return documents;
   }
 
   /** The server's test set, tokenized. */

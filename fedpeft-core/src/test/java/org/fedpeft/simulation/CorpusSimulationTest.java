@@ -9,7 +9,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,46 +28,8 @@ class CorpusSimulationTest {
 
   @TempDir Path tmp;
 
-  private static final String[] DOCS = {
-    "apple pear fruit orchard",
-    "hammer saw tool bench",
-    "run swim sport race",
-    "fish boat sea harbour",
-    "rain snow cloud weather",
-    "piano violin music song"
-  };
-
-  /**
-   * Six documents (ids d5, d4, ..., d0: not in sorted order), 5 training and 2 test queries each.
-   */
   private Path[] files() throws Exception {
-    List<String> corpus = new ArrayList<>();
-    List<String> train = new ArrayList<>();
-    List<String> test = new ArrayList<>();
-    for (int d = 0; d < DOCS.length; d++) {
-      String id = "d" + (DOCS.length - 1 - d);
-      corpus.add("{\"id\": \"" + id + "\", \"text\": \"" + DOCS[d] + "\"}");
-      String[] w = DOCS[d].split(" ");
-      for (int q = 0; q < 5; q++) {
-        train.add(
-            "{\"text\": \""
-                + w[q % 4]
-                + " "
-                + w[(q + 1) % 4]
-                + " "
-                + q
-                + "\", \"doc\": \""
-                + id
-                + "\"}");
-      }
-      for (int q = 0; q < 2; q++) {
-        test.add("{\"text\": \"" + w[q] + " " + w[q + 2] + "\", \"doc\": \"" + id + "\"}");
-      }
-    }
-    Path c = Files.write(tmp.resolve("corpus.jsonl"), corpus);
-    Path q = Files.write(tmp.resolve("queries.jsonl"), train);
-    Path t = Files.write(tmp.resolve("test.jsonl"), test);
-    return new Path[] {c, q, t};
+    return TinyRuns.retrievalFiles(tmp);
   }
 
   private Map<String, String> options(Path corpus, Path queries, Path test) throws Exception {
