@@ -340,7 +340,9 @@ public final class Simulation implements AutoCloseable {
         double lossSum = 0;
         int n = 0;
         double clientSeconds = 0;
+        double slowestClient = 0;
         for (var cm : report.clientMetrics().values()) {
+          slowestClient = Math.max(slowestClient, cm.getOrDefault("fit_seconds", 0.0));
           Double l = cm.get("train_loss");
           if (l != null) {
             lossSum += l;
@@ -423,6 +425,10 @@ public final class Simulation implements AutoCloseable {
         timing.put("round", round);
         timing.put("round_seconds", report.seconds());
         timing.put("client_fit_seconds", clientSeconds);
+        // With client.parallel = 1 each client is timed alone, and the slowest client plus the
+        // rest of the round (round_seconds - client_fit_seconds) is the round's wall time if the
+        // clients had trained in parallel on machines of their own.
+        timing.put("client_fit_seconds_max", slowestClient);
         timing.put("eval_seconds", evalSeconds);
         timing.put(
             "overhead_fraction",

@@ -94,6 +94,14 @@ class CorpusSimulationTest {
       }
       assertEquals(2, held, "documents of " + id + ": " + row);
     }
+    // timings.jsonl has the slowest client's fit time beside the sum over clients.
+    JsonObject timing =
+        JsonParser.parseString(Files.readAllLines(out.resolve("timings.jsonl")).get(0))
+            .getAsJsonObject();
+    assertTrue(
+        timing.get("client_fit_seconds_max").getAsDouble()
+            <= timing.get("client_fit_seconds").getAsDouble(),
+        timing.toString());
     assertEquals("[1, 1, 1, 1, 1, 1]", java.util.Arrays.toString(owners), "clients per document");
   }
 
