@@ -24,7 +24,8 @@ import org.fedpeft.train.FrozenBase;
 /**
  * Retrieval metrics on the test split of a retrieval task (issue 13, item 6), one line per row:
  * MIPS with the frozen encoder, and for each saved adapter folder given, CaR (its head over the
- * document ids) and MIPS with its adapter (the head unused).
+ * document ids) and MIPS with its adapter (the head unused); an adapter trained with the
+ * contrastive objective has no trained head, so it gets the MIPS row only.
  *
  * <p>Usage: {@code RetrievalBench TASK SEED MAX_EVAL [NAME=ADAPTER_DIR ...]}; the task spec, seed
  * and test cap must be those of the training runs (the test subset is drawn with them).
@@ -74,10 +75,18 @@ public final class RetrievalBench {
                     base.root(), base.encoder().config().hiddenSize(), ds.numLabels(), 0)) {
           head.loadState(saved.headTensors());
           ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
-          print("CaR, " + nameDir[0], ClassifierRetrieval.evaluate(m, base.encode(ds), 64));
+          boolean contrastive =
+              saved.extra() != null
+                  && saved.extra().has("objective")
+                  && "contrastive".equals(saved.extra().get("objective").getAsString());
+          if (!contrastive) {
+            print("CaR, " + nameDir[0], ClassifierRetrieval.evaluate(m, base.encode(ds), 64));
+          }
           if (a != null) {
             print(
-                "MIPS, " + nameDir[0] + " adapter (head unused)",
+                "MIPS, "
+                    + nameDir[0]
+                    + (contrastive ? " adapter (contrastive)" : " adapter (head unused)"),
                 MipsIndex.build(
                         new SentenceEmbedder(base.encoder(), base.tokenizer(), a),
                         corpus.texts(),

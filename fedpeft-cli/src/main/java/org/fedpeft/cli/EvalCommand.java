@@ -4,6 +4,8 @@ import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -13,11 +15,16 @@ import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.retrieval.ClassifierRetrieval;
+import org.fedpeft.retrieval.EmbeddingRetrieval;
+import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
+import org.fedpeft.train.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -107,6 +114,16 @@ public final class EvalCommand implements Callable<Integer> {
       throw new UserInputException(
           data.describe() + ": the " + split + " split is empty; nothing to evaluate");
     }
+    boolean contrastive =
+        extra.has("objective") && "contrastive".equals(extra.get("objective").getAsString());
+    if (contrastive && splits.retrievalCorpus().isEmpty()) {
+      throw new UserInputException(
+          adapterDir
+              + " was trained contrastively and is evaluated by MIPS over a corpus, but "
+              + data.describe()
+              + " has none (use its retrieval task, or --corpus with query files)");
+    }
+    Dataset byCorpus = ds; // labelled by the corpus's own order, for MIPS
     boolean multiTask = saved.taskLabels().size() > 1;
     if (multiTask && !splits.taskLabels().keySet().equals(saved.taskLabels().keySet())) {
       throw new UserInputException(
@@ -137,9 +154,34 @@ public final class EvalCommand implements Callable<Integer> {
                 0)) {
       head.loadState(saved.headTensors());
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
-      Evaluation ev =
-          new LocalTrainer(m)
-              .evaluate(multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds), 64);
+      Evaluation ev;
+      String how;
+      if (contrastive) {
+        double tau =
+            extra.has("temperature")
+                ? extra.get("temperature").getAsDouble()
+                : Objective.DEFAULT_TEMPERATURE;
+        ev =
+            EmbeddingRetrieval.evaluate(
+                m, base.encode(splits.retrievalCorpus().get()), base.encode(byCorpus), tau, 64);
+        how = "MIPS with the adapter";
+      } else {
+        EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);
+        ev = new LocalTrainer(m).evaluate(encoded, 64);
+        how = "classifier-as-retriever";
+        if (splits.retrievalCorpus().isPresent() && !multiTask) {
+          Map<String, Double> r = ClassifierRetrieval.metrics(m, encoded, 64);
+          Map<String, Double> more = new LinkedHashMap<>();
+          for (String k :
+              List.of(
+                  RetrievalMetrics.RECALL_AT_5,
+                  RetrievalMetrics.RECALL_AT_10,
+                  RetrievalMetrics.MRR)) {
+            more.put(k, r.get(k));
+          }
+          ev = ev.withMetrics(more);
+        }
+      }
       if (!Double.isFinite(ev.loss())) {
         throw new IllegalStateException(
             "the "
@@ -158,6 +200,16 @@ public final class EvalCommand implements Callable<Integer> {
           ev.loss(),
           ev.examples(),
           data.describe());
+      if (splits.retrievalCorpus().isPresent() && !multiTask) {
+        out.printf(
+            Locale.ROOT,
+            "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f%n",
+            how,
+            ev.accuracy(),
+            ev.extra().get(RetrievalMetrics.RECALL_AT_5),
+            ev.extra().get(RetrievalMetrics.RECALL_AT_10),
+            ev.extra().get(RetrievalMetrics.MRR));
+      }
       // A multi-task head: each task's accuracy on its own.
       ev.extra()
           .forEach(

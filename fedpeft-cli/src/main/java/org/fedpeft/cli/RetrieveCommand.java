@@ -45,7 +45,9 @@ import picocli.CommandLine.Spec;
       "Queries come from the arguments, or one per line on standard input when there are none"
           + " (blank lines skipped).",
       "--method car (the default with --adapter): the adapter's classification head over the"
-          + " corpus's document ids; score = softmax probability over the corpus.",
+          + " corpus's document ids; score = softmax probability over the corpus. An adapter"
+          + " trained with --objective contrastive has no trained head: mips is its default and"
+          + " car is refused.",
       "--method mips (the default without --adapter): cosine similarity of sentence embeddings"
           + " (mean pooling, L2 normalisation, as sentence-transformers), with the adapter when"
           + " --adapter is given, else the frozen encoder."
@@ -85,7 +87,9 @@ public final class RetrieveCommand implements Callable<Integer> {
   @Option(
       names = "--method",
       paramLabel = "METHOD",
-      description = "car or mips (default: car with --adapter, mips without).")
+      description =
+          "car or mips (default: car with --adapter, mips without or with a contrastively"
+              + " trained adapter).")
   String method;
 
   @Option(
@@ -120,11 +124,10 @@ public final class RetrieveCommand implements Callable<Integer> {
     if (batchSize < 1) {
       throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
     }
-    String m = method != null ? method : adapterDir != null ? "car" : "mips";
-    if (!m.equals("car") && !m.equals("mips")) {
-      throw new UserInputException("--method must be car or mips, got " + m);
+    if (method != null && !method.equals("car") && !method.equals("mips")) {
+      throw new UserInputException("--method must be car or mips, got " + method);
     }
-    if (m.equals("car") && adapterDir == null) {
+    if ("car".equals(method) && adapterDir == null) {
       throw new UserInputException(
           "--method car needs --adapter: a saved head over the corpus's document ids");
     }
@@ -139,6 +142,18 @@ public final class RetrieveCommand implements Callable<Integer> {
         throw new UserInputException(e.getMessage(), e);
       }
     }
+    boolean contrastive =
+        saved != null
+            && saved.extra() != null
+            && saved.extra().has("objective")
+            && "contrastive".equals(saved.extra().get("objective").getAsString());
+    if (contrastive && "car".equals(method)) {
+      throw new UserInputException(
+          adapterDir
+              + " was trained with the contrastive objective, so its head was never trained;"
+              + " retrieve with --method mips (the default for it)");
+    }
+    String m = method != null ? method : adapterDir != null && !contrastive ? "car" : "mips";
     Corpus corpus = loadCorpus(saved);
     List<String> input = readQueries();
     if (input.isEmpty()) {

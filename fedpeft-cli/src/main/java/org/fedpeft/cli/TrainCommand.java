@@ -27,13 +27,18 @@ import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacyBudget;
 import org.fedpeft.privacy.RdpAccountant;
+import org.fedpeft.retrieval.ClassifierRetrieval;
+import org.fedpeft.retrieval.EmbeddingRetrieval;
+import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.ContrastiveLoss;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
+import org.fedpeft.train.Objective;
 import org.fedpeft.train.TrainConfig;
 import org.fedpeft.train.TrainListener;
 import picocli.CommandLine;
@@ -109,6 +114,25 @@ public final class TrainCommand implements Callable<Integer> {
           "Evaluate on the validation split every N steps; 0: only at the end"
               + " (default: ${DEFAULT-VALUE}).")
   int evalEvery;
+
+  @Option(
+      names = "--objective",
+      paramLabel = "NAME",
+      defaultValue = "classification",
+      description =
+          "classification: the head's cross-entropy (on retrieval data, classifier-as-retriever"
+              + " over the document ids); contrastive: InfoNCE between each query's and its"
+              + " document's sentence embeddings with in-batch negatives, for retrieval data (a"
+              + " retrieval task or --corpus) and an adapter; trains the adapter only (the head"
+              + " is unused) and evaluates by MIPS with the adapter (default: ${DEFAULT-VALUE}).")
+  String objective;
+
+  @Option(
+      names = "--temperature",
+      paramLabel = "TAU",
+      defaultValue = "0.05",
+      description = "Temperature of the contrastive objective (default: ${DEFAULT-VALUE}).")
+  double temperature;
 
   @Option(
       names = "--dp-noise",
@@ -187,9 +211,31 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** The objective of --objective and --temperature. */
+  private Objective trainingObjective() {
+    try {
+      return Objective.parse(objective, temperature);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--" + e.getMessage(), e);
+    }
+  }
+
   /** Checks every option that can be checked before the run folder is taken. */
   private void validateOptions() {
     train.config();
+    if (trainingObjective().contrastive()) {
+      if (dpNoise != null) {
+        throw new UserInputException(
+            "--objective contrastive cannot train with DP-SGD (--dp-noise): with in-batch"
+                + " negatives an example's loss depends on the other examples of its batch, so"
+                + " clipping each example's gradient does not bound one example's influence");
+      }
+      if (adapter.methodOrNull() == null) {
+        throw new UserInputException(
+            "--objective contrastive trains the adapter only (the head is unused), so it needs"
+                + " --adapter with a method other than none");
+      }
+    }
     if (dpNoise != null) {
       try {
         new DpSgd.Config(dpClip, dpNoise, train.config().batchSize());
@@ -247,6 +293,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (c.data.test != null) {
       c.data.test = cwd.resolve(c.data.test).normalize();
     }
+    if (c.data.corpus != null) {
+      c.data.corpus = cwd.resolve(c.data.corpus).normalize();
+    }
     if (c.model.model != null && Files.isDirectory(cwd.resolve(c.model.model))) {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }
@@ -269,6 +318,15 @@ public final class TrainCommand implements Callable<Integer> {
     Path dir = guard.path();
     PretrainedModel pretrained = model.load();
     TaskSplits splits = data.load(cfg.seed());
+    Objective goal = trainingObjective();
+    if (goal.contrastive() && splits.retrievalCorpus().isEmpty()) {
+      throw new UserInputException(
+          "--objective contrastive needs retrieval data: "
+              + data.describe()
+              + " has no corpus (use a retrieval task such as "
+              + org.fedpeft.data.Tasks.SENSE_RETRIEVAL
+              + ", or --corpus with query files)");
+    }
     if (splits.test().size() == 0) {
       throw new UserInputException(
           data.describe()
@@ -368,6 +426,15 @@ public final class TrainCommand implements Callable<Integer> {
       EncodedExamples trainSet = base.encode(splits.train(), splits.taskLabels());
       EncodedExamples valSet = base.encode(splits.validation(), splits.taskLabels());
       EncodedExamples testSet = base.encode(splits.test(), splits.taskLabels());
+      EncodedExamples documents = splits.retrievalCorpus().map(base::encode).orElse(null);
+      if (goal.contrastive()) {
+        trainer.setContrastive(ContrastiveLoss.of(documents, goal.temperature()));
+      }
+      java.util.function.Function<EncodedExamples, Evaluation> evaluate =
+          examples ->
+              goal.contrastive()
+                  ? EmbeddingRetrieval.evaluate(m, documents, examples, goal.temperature(), 64)
+                  : trainer.evaluate(examples, 64);
       ProgressBar bar = new ProgressBar(err, "train", cfg.steps());
       bar.update(firstStep, "");
       // Running sums of the logging window: loss, accuracy, steps.
@@ -418,7 +485,7 @@ public final class TrainCommand implements Callable<Integer> {
               window[2] = 0;
             }
             if (valSet.size() > 0 && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
-              Evaluation ev = trainer.evaluate(valSet, 64);
+              Evaluation ev = evaluate.apply(valSet);
               Map<String, Object> rec = new LinkedHashMap<>();
               rec.put("event", "validation");
               rec.put("step", step);
@@ -478,7 +545,20 @@ public final class TrainCommand implements Callable<Integer> {
               dpEpsilon);
         }
       }
-      Evaluation test = trainer.evaluate(testSet, 64);
+      Evaluation test = evaluate.apply(testSet);
+      if (!goal.contrastive() && documents != null) {
+        // Classifier-as-retriever: the ranking of the documents by the head's logits.
+        Map<String, Double> r = ClassifierRetrieval.metrics(m, testSet, 64);
+        Map<String, Double> more = new LinkedHashMap<>();
+        for (String k :
+            List.of(
+                RetrievalMetrics.RECALL_AT_5,
+                RetrievalMetrics.RECALL_AT_10,
+                RetrievalMetrics.MRR)) {
+          more.put(k, r.get(k));
+        }
+        test = test.withMetrics(more);
+      }
       if (!Double.isFinite(test.loss())) {
         throw new IllegalStateException(
             "the test loss is " + test.loss() + " after training; no adapter was written");
@@ -496,6 +576,11 @@ public final class TrainCommand implements Callable<Integer> {
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", cfg.seed());
       extra.addProperty("max_eval", data.maxEval);
+      if (goal.contrastive()) {
+        // The head was never trained: retrieval with this adapter is by MIPS.
+        extra.addProperty("objective", goal.id());
+        extra.addProperty("temperature", goal.temperature());
+      }
       Path adapterDir = dir.resolve("adapter");
       AdapterFiles.save(
           adapterDir,
@@ -522,9 +607,19 @@ public final class TrainCommand implements Callable<Integer> {
       summary.addProperty("batch_size", cfg.batchSize());
       summary.addProperty("learning_rate", cfg.learningRate());
       summary.addProperty("seed", cfg.seed());
+      summary.addProperty("objective", goal.id());
+      if (goal.contrastive()) {
+        summary.addProperty("temperature", goal.temperature());
+      }
       summary.addProperty(
           "trainable_parameters",
-          m.trainableTensors().stream().mapToLong(t -> t.array().size()).sum());
+          m.trainableTensors().stream()
+              .filter(
+                  t ->
+                      !goal.contrastive()
+                          || head.tensors().stream().noneMatch(h -> h.name().equals(t.name())))
+              .mapToLong(t -> t.array().size())
+              .sum());
       summary.addProperty("steps_taken", stepsTaken);
       if (firstStep > 0) {
         summary.addProperty("resumed_after_step", firstStep);
@@ -561,6 +656,16 @@ public final class TrainCommand implements Callable<Integer> {
           test.examples(),
           stepsTaken,
           seconds);
+      if (documents != null) {
+        stdout.printf(
+            Locale.ROOT,
+            "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f%n",
+            goal.contrastive() ? "MIPS with the adapter" : "classifier-as-retriever",
+            test.accuracy(),
+            test.extra().get(RetrievalMetrics.RECALL_AT_5),
+            test.extra().get(RetrievalMetrics.RECALL_AT_10),
+            test.extra().get(RetrievalMetrics.MRR));
+      }
       stdout.printf("adapter: %s%nsummary: %s%n", adapterDir, dir.resolve("summary.json"));
     }
     return 0;

@@ -260,6 +260,7 @@ class RetrieveCliTest {
             queries.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().startsWith("test accuracy: "), r.out());
+    assertTrue(r.out().contains("retrieval (classifier-as-retriever): top-1 "), r.out());
     r =
         CliRun.run(
             "retrieve",
@@ -295,5 +296,180 @@ class RetrieveCliTest {
     assertTrue(
         r.err().contains(bad + ":2: doc \"cat\" is not a document id of the corpus " + corpus),
         r.err());
+  }
+
+  /** Writes 40 queries over the corpus (8 per document) to {@code file}. */
+  static Path writeQueries(Path file) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      JsonObject o = new JsonObject();
+      o.addProperty("text", TEXTS.get(i % 5).split(" ")[i % 3 + 1] + " query " + i);
+      o.addProperty("doc", IDS.get(i % 5));
+      sb.append(o).append('\n');
+    }
+    Files.writeString(file, sb.toString());
+    return file;
+  }
+
+  @Test
+  void contrastiveTrainingIsEvaluatedAndServedByMips() throws Exception {
+    Path queries = writeQueries(dir.resolve("queries-contrastive.jsonl"));
+    Path out = dir.resolve("train-contrastive");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--adapter",
+            "softembed",
+            "--objective",
+            "contrastive",
+            "--temperature",
+            "0.1",
+            "--steps",
+            "4",
+            "--batch-size",
+            "4",
+            "--eval-every",
+            "2",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    String line =
+        r.out().lines().filter(l -> l.startsWith("retrieval (")).findFirst().orElseThrow();
+    assertTrue(line.startsWith("retrieval (MIPS with the adapter): top-1 "), r.out());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals("contrastive", summary.get("objective").getAsString());
+    assertEquals(32 * 32, summary.get("trainable_parameters").getAsLong()); // U only, no head
+    AdapterFiles.Saved saved = AdapterFiles.read(out.resolve("adapter"));
+    assertEquals("contrastive", saved.extra().get("objective").getAsString());
+    // eval evaluates it by MIPS too, on the same test split: the same numbers.
+    r =
+        CliRun.run(
+            "eval",
+            out.resolve("adapter").toString(),
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains(line), r.out() + " vs " + line);
+    // retrieve defaults to MIPS for it: scores are cosines; CaR is refused.
+    r =
+        CliRun.run(
+            "retrieve",
+            "-m",
+            model.toString(),
+            "--adapter",
+            out.resolve("adapter").toString(),
+            "--corpus",
+            corpus.toString(),
+            TEXTS.get(2));
+    assertEquals(0, r.code(), r.err());
+    JsonArray hits = lines(r.out()).get(0).getAsJsonArray("results");
+    assertEquals(5, hits.size());
+    for (var h : hits) {
+      assertTrue(h.getAsJsonObject().get("score").getAsDouble() <= 1.0001, r.out());
+    }
+    r =
+        CliRun.run(
+            "retrieve",
+            "-m",
+            model.toString(),
+            "--adapter",
+            out.resolve("adapter").toString(),
+            "--corpus",
+            corpus.toString(),
+            "--method",
+            "car",
+            "x");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("its head was never trained"), r.err());
+  }
+
+  @Test
+  void contrastiveTrainingRefusesWhatCannotWork() throws Exception {
+    Path queries = writeQueries(dir.resolve("queries-refused.jsonl"));
+    String[] base = {
+      "train",
+      "-m",
+      model.toString(),
+      "--corpus",
+      corpus.toString(),
+      "--data",
+      queries.toString(),
+      "--objective",
+      "contrastive",
+      "--steps",
+      "1"
+    };
+    CliRun.Result r =
+        CliRun.run(concat(base, "--adapter", "none", "--out", dir.resolve("n1").toString()));
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("needs --adapter with a method other than none"), r.err());
+    r =
+        CliRun.run(
+            concat(
+                base,
+                "--adapter",
+                "softembed",
+                "--dp-noise",
+                "1",
+                "--out",
+                dir.resolve("n2").toString()));
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("in-batch negatives"), r.err());
+    Path topics = dir.resolve("topics.jsonl");
+    Files.writeString(
+        topics,
+        "{\"text\": \"a b\", \"label\": \"x\"}\n".repeat(5)
+            + "{\"text\": \"c d\", \"label\": \"y\"}\n".repeat(5));
+    r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--data",
+            topics.toString(),
+            "--adapter",
+            "softembed",
+            "--objective",
+            "contrastive",
+            "--steps",
+            "1",
+            "--out",
+            dir.resolve("n3").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("needs retrieval data"), r.err());
+    r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--adapter",
+            "softembed",
+            "--objective",
+            "triplet",
+            "--out",
+            dir.resolve("n4").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--objective must be one of classification, contrastive"), r.err());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -30,9 +30,11 @@ import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacyBudget;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.retrieval.EmbeddingRetrieval;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
+import org.fedpeft.train.ContrastiveLoss;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.GradientNorms;
@@ -65,6 +67,11 @@ import org.fedpeft.train.TrainConfig;
  * LOCAL tensors too, so personalised methods are evaluated as the client would use them, after
  * {@link Adapter#personalise} (FedDPA's local fine-tune and anchor embeddings; LOCAL tensors it
  * changes are saved).
+ *
+ * <p>Under the contrastive objective ({@link RunSettings#objective}) the client trains the
+ * adapter's tensors on InfoNCE between its queries and their documents ({@link
+ * ClientData#documents}), sends no head, and evaluates its held-out queries by MIPS over the
+ * documents ({@link EmbeddingRetrieval}).
  */
 public final class PeftClient implements ClientApp {
 
@@ -122,6 +129,7 @@ public final class PeftClient implements ClientApp {
     SampleLevelDp sampleDp = run.sampleDp() == null ? null : new SampleLevelDp(run.sampleDp());
     // Declines (ClientDeclinedException) before any model is built or noise drawn; the phases'
     // steps add up to exactly `steps`, so this covers every phase.
+    ContrastiveLoss contrastive = contrastiveLoss(run, sampleDp != null);
     PrivacyBudget budget =
         sampleDp == null ? null : sampleDp.admit(stored, data.train().size(), steps);
     Map<String, Double> metrics = new LinkedHashMap<>();
@@ -173,6 +181,7 @@ public final class PeftClient implements ClientApp {
           try (AdamW opt = new AdamW(models.base().root())) {
             if (budget == null) {
               LocalTrainer trainer = new LocalTrainer(model);
+              trainer.setContrastive(contrastive);
               if (mu > 0) {
                 trainer.setProximal((float) mu, m.received());
               }
@@ -217,7 +226,7 @@ public final class PeftClient implements ClientApp {
         out.putAll(adapter.uplink(trained));
         adapter.roundMetrics().forEach((k, v) -> metrics.put("adapter." + k, v));
       }
-      if (headTrained) {
+      if (headTrained && contrastive == null) {
         model
             .trainableHeadTensors()
             .forEach(t -> out.put(t.name(), Adapter.Tensors.toHost(t.array())));
@@ -240,7 +249,11 @@ public final class PeftClient implements ClientApp {
       model.loadState(localTensors(stored, model));
       personalise(model, run, in, stored);
       LocalTrainer trainer = new LocalTrainer(model);
-      Evaluation ev = trainer.evaluate(data.holdout(), 64);
+      Evaluation ev =
+          run.objective().contrastive()
+              ? EmbeddingRetrieval.evaluate(
+                  model, requireDocuments(), data.holdout(), run.objective().temperature(), 64)
+              : trainer.evaluate(data.holdout(), 64);
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("accuracy", ev.accuracy());
       metrics.put("loss", ev.loss());
@@ -352,7 +365,9 @@ public final class PeftClient implements ClientApp {
                     Seeds.derive(seed, "train", Seeds.key(phase.name())));
             model.enterPhase(phase);
             try (AdamW opt = new AdamW(models.base().root())) {
-              return new LocalTrainer(model).train(data.train(), tc, opt, (s, t, l, a, r) -> {});
+              LocalTrainer trainer = new LocalTrainer(model);
+              trainer.setContrastive(contrastiveLoss(run, false));
+              return trainer.train(data.train(), tc, opt, (s, t, l, a, r) -> {});
             } finally {
               model.endPhases();
             }
@@ -364,6 +379,35 @@ public final class PeftClient implements ClientApp {
         save(next);
       }
     }
+  }
+
+  /**
+   * The contrastive loss over this client's documents when the run trains contrastively, else null.
+   *
+   * @param sampleDp whether the run asks for sample-level DP-SGD, which the contrastive loss cannot
+   *     have
+   */
+  private ContrastiveLoss contrastiveLoss(RunSettings run, boolean sampleDp) {
+    if (!run.objective().contrastive()) {
+      return null;
+    }
+    if (sampleDp) {
+      throw new IllegalArgumentException(
+          "the contrastive objective cannot train under sample-level DP-SGD: with in-batch"
+              + " negatives an example's loss depends on the other examples of its batch");
+    }
+    return ContrastiveLoss.of(requireDocuments(), run.objective().temperature());
+  }
+
+  private EncodedExamples requireDocuments() {
+    if (data.documents() == null) {
+      throw new IllegalStateException(
+          "client "
+              + data.id()
+              + " holds no retrieval corpus, which the contrastive objective trains and"
+              + " evaluates against");
+    }
+    return data.documents();
   }
 
   /** The stored LOCAL tensors that this model has (a new client has none: they keep their init). */

@@ -14,6 +14,7 @@ import org.fedpeft.federation.ConfigKeys;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.SampleLevelDp;
+import org.fedpeft.train.Objective;
 
 /**
  * Everything a client needs to know about the run, carried in the config of every instruction, so
@@ -35,6 +36,7 @@ import org.fedpeft.privacy.SampleLevelDp;
  * @param sampleDp sample-level DP-SGD settings, or null for none
  * @param frozenSharedSha256 the fingerprint of the model's FROZEN_SHARED tensors as the server
  *     built them (see {@link FrozenShared}), or empty for none
+ * @param objective what local training minimises (instructions without it: classification)
  */
 public record RunSettings(
     ModelSpec model,
@@ -45,7 +47,8 @@ public record RunSettings(
     double maxGradNorm,
     double proximalMu,
     SampleLevelDp.Config sampleDp,
-    String frozenSharedSha256) {
+    String frozenSharedSha256,
+    Objective objective) {
 
   private static final String METHOD = "run.adapter.method";
   private static final String OPTIONS = "run.adapter.options";
@@ -60,6 +63,40 @@ public record RunSettings(
   private static final String DP_NOISE = "run.dp_sample.noise_multiplier";
   private static final String DP_EPSILON = "run.dp_sample.epsilon";
   private static final String DP_DELTA = "run.dp_sample.delta";
+
+  private static final String OBJECTIVE = "run.objective";
+  private static final String TEMPERATURE = "run.objective.temperature";
+
+  /** Settings that train the head's cross-entropy ({@link Objective#CLASSIFICATION}). */
+  public RunSettings(
+      ModelSpec model,
+      int localSteps,
+      double learningRate,
+      int batchSize,
+      double weightDecay,
+      double maxGradNorm,
+      double proximalMu,
+      SampleLevelDp.Config sampleDp,
+      String frozenSharedSha256) {
+    this(
+        model,
+        localSteps,
+        learningRate,
+        batchSize,
+        weightDecay,
+        maxGradNorm,
+        proximalMu,
+        sampleDp,
+        frozenSharedSha256,
+        Objective.CLASSIFICATION);
+  }
+
+  /** Checks that the objective is given. */
+  public RunSettings {
+    if (objective == null) {
+      throw new IllegalArgumentException("the objective must be given");
+    }
+  }
 
   /** The config key of the FROZEN_SHARED fingerprint. */
   public static final String FROZEN_SHARED = "run.frozen_shared.sha256";
@@ -97,6 +134,11 @@ public record RunSettings(
     }
     if (!frozenSharedSha256.isEmpty()) {
       c.put(FROZEN_SHARED, frozenSharedSha256);
+    }
+    if (objective.contrastive()) {
+      // Classification runs send nothing, so their instructions are as before.
+      c.put(OBJECTIVE, objective.id());
+      c.put(TEMPERATURE, Double.toString(objective.temperature()));
     }
     return c;
   }
@@ -147,7 +189,12 @@ public record RunSettings(
         ConfigKeys.getDouble(c, CLIP, 0),
         ConfigKeys.getDouble(c, ConfigKeys.PROXIMAL_MU, 0),
         dp,
-        c.getOrDefault(FROZEN_SHARED, ""));
+        c.getOrDefault(FROZEN_SHARED, ""),
+        c.containsKey(OBJECTIVE)
+            ? Objective.parse(
+                c.get(OBJECTIVE),
+                ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE))
+            : Objective.CLASSIFICATION);
   }
 
   private static String required(Map<String, String> c, String key) {

@@ -12,6 +12,9 @@ import org.fedpeft.config.ConfigValues;
  * @param task bundled task name (used unless {@code file} is set)
  * @param file the user's training data, JSONL or CSV ("" for none)
  * @param test the user's test data ("" for none); needs {@code file}
+ * @param corpus the user's retrieval corpus, JSON Lines with {@code id} and {@code text} ("" for
+ *     none); needs {@code file}, whose rows (and {@code test}'s) are then queries with {@code text}
+ *     and {@code doc}, and the head's labels are the corpus's document ids
  * @param partition partitioner spec, e.g. {@code dirichlet:0.3} (see {@link Partitioners})
  * @param maxTrain at most this many training examples (0: all)
  * @param maxEval at most this many test examples for the global model, at least 1
@@ -21,6 +24,7 @@ public record DataSection(
     String task,
     String file,
     String test,
+    String corpus,
     String partition,
     int maxTrain,
     int maxEval,
@@ -33,11 +37,16 @@ public record DataSection(
           .key("data.file", Type.STRING, "", "your training data, JSONL or CSV")
           .key("data.test", Type.STRING, "", "your test data (with data.file)")
           .key(
+              "data.corpus",
+              Type.STRING,
+              "",
+              "your retrieval corpus, JSONL with id and text (with data.file, whose rows are then"
+                  + " queries with text and doc)")
+          .key(
               "data.partition",
               Type.STRING,
               "dirichlet:0.3",
-              "how training data is split across clients: iid, dirichlet:ALPHA[,min=N],"
-                  + " natural[:client|:task], shards:K")
+              "how training data is split across clients: " + Partitioners.USAGE)
           .key(
               "data.max_train",
               Type.INT,
@@ -60,17 +69,25 @@ public record DataSection(
               v -> (double) v >= 0 && (double) v < 1,
               "in [0, 1)");
 
-  /** Checks every field against {@link #SCHEMA}, and that {@code test} comes with {@code file}. */
+  /**
+   * Checks every field against {@link #SCHEMA}, and that {@code test} and {@code corpus} come with
+   * {@code file}.
+   */
   public DataSection {
     SCHEMA.require("data.task", task);
     SCHEMA.require("data.file", file);
     SCHEMA.require("data.test", test);
+    SCHEMA.require("data.corpus", corpus);
     SCHEMA.require("data.partition", partition);
     SCHEMA.require("data.max_train", maxTrain);
     SCHEMA.require("data.max_eval", maxEval);
     SCHEMA.require("data.client_holdout", clientHoldout);
     if (!test.isEmpty() && file.isEmpty()) {
       throw new ConfigException("data.test needs data.file");
+    }
+    if (!corpus.isEmpty() && file.isEmpty()) {
+      throw new ConfigException(
+          "data.corpus needs data.file: a JSON Lines file of queries with text and doc");
     }
   }
 
@@ -80,6 +97,7 @@ public record DataSection(
         v.getString("data.task"),
         v.getString("data.file"),
         v.getString("data.test"),
+        v.getString("data.corpus"),
         v.getString("data.partition"),
         v.getInt("data.max_train"),
         v.getInt("data.max_eval"),

@@ -6,9 +6,10 @@ import java.util.List;
  * Splits a dataset over federated clients.
  *
  * <p>Implementations: {@link IidPartitioner}, {@link DirichletPartitioner}, {@link
- * NaturalPartitioner}, {@link ShardPartitioner}; {@link Partitioners#parse(String)} builds one from
- * a spec such as {@code dirichlet:alpha=0.3,min=10}. Every example goes to exactly one client, and
- * the same seed gives the same partition on any machine.
+ * NaturalPartitioner}, {@link ShardPartitioner}, {@link LabelPartitioner}; {@link
+ * Partitioners#parse(String)} builds one from a spec such as {@code dirichlet:alpha=0.3,min=10}.
+ * Every example goes to exactly one client, and the same seed gives the same partition on any
+ * machine.
  */
 public interface Partitioner {
 

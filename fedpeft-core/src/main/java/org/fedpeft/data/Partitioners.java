@@ -12,6 +12,8 @@ import java.util.Locale;
  *   <li>{@code dirichlet:ALPHA}, {@code dirichlet:alpha=ALPHA,min=N}
  *   <li>{@code natural} (= {@code natural:client}), {@code natural:task}
  *   <li>{@code shards:K}, {@code shards:k=K}
+ *   <li>{@code labels} (every example of a label on one client; on a retrieval task, a partition
+ *       over documents)
  * </ul>
  *
  * The kind and keys are case-insensitive; spaces around parts are ignored.
@@ -20,7 +22,7 @@ public final class Partitioners {
   /** The accepted spec forms, as shown in error messages. */
   public static final String USAGE =
       "iid, dirichlet:ALPHA[,min=N], dirichlet:alpha=ALPHA[,min=N], natural[:client|:task],"
-          + " shards:K";
+          + " shards:K, labels";
 
   private Partitioners() {}
 
@@ -86,6 +88,9 @@ public final class Partitioners {
               default -> throw bad(spec, "natural takes client or task, got \"" + a[1] + "\"");
             };
           }
+        case "labels":
+          expectArgs(args, 0, spec);
+          return new LabelPartitioner();
         case "shards":
           {
             expectArgs(args, 1, spec);

@@ -17,6 +17,7 @@ import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
+import org.fedpeft.retrieval.Corpus;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
@@ -32,6 +33,7 @@ public final class Population {
   private final List<ClientData> clients;
   private final int[][] labelHistogram;
   private final EncodedExamples testSet;
+  private final EncodedExamples documents;
   private final double[] budgets;
 
   private Population(
@@ -39,21 +41,38 @@ public final class Population {
       List<ClientData> clients,
       int[][] labelHistogram,
       EncodedExamples test,
+      EncodedExamples documents,
       double[] budgets) {
     this.splits = splits;
     this.clients = Collections.unmodifiableList(clients);
     this.labelHistogram = labelHistogram;
     this.testSet = test;
+    this.documents = documents;
     this.budgets = budgets;
   }
 
-  /** Loads the task's splits (no model needed), for checks before the model loads. */
+  /**
+   * Loads the task's splits (no model needed), for checks before the model loads. With {@code
+   * data.corpus}, the data files hold queries for that corpus ({@link Corpus#splits}): the splits
+   * carry the corpus, so the run is a retrieval run whose head scores the corpus's documents.
+   *
+   * @throws org.fedpeft.data.DataFormatException naming file and line of a malformed corpus or
+   *     query file (a duplicate id, an empty text, a query's document not in the corpus)
+   */
   public static TaskSplits loadSplits(SimulationConfig config) throws IOException {
     TaskOptions topts =
         TaskOptions.defaults()
             .withMaxTrain(config.maxTrain() == 0 ? TaskOptions.NO_CAP : config.maxTrain())
             .withMaxValidation(1)
             .withMaxTest(config.maxEval());
+    if (!config.dataCorpus().isEmpty()) {
+      return Corpus.read(Path.of(config.dataCorpus()))
+          .splits(
+              Path.of(config.dataFile()),
+              config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+              topts,
+              config.seed());
+    }
     return TaskSource.load(
         config.task(),
         config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
@@ -79,14 +98,22 @@ public final class Population {
     // In a multi-task run every client is also asked every task: the test split of each task.
     EncodedExamples test = base.encode(splits.test(), splits.taskLabels());
     EncodedExamples everyTask = splits.isMultiTask() ? test : null;
+    // A retrieval task's documents, which every client knows (the contrastive objective trains
+    // and evaluates against them).
+    EncodedExamples documents = splits.corpus() == null ? null : base.encode(splits.corpus());
     List<ClientData> clients = new ArrayList<>();
     for (int c = 0; c < parts.size(); c++) {
       clients.add(
           clientData(
-              clientId(c, config.clients()), c, all.subset(parts.get(c)), everyTask, config));
+              clientId(c, config.clients()),
+              c,
+              all.subset(parts.get(c)),
+              everyTask,
+              documents,
+              config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    return new Population(splits, clients, histogram, test, budgets);
+    return new Population(splits, clients, histogram, test, documents, budgets);
   }
 
   /**
@@ -99,12 +126,12 @@ public final class Population {
   }
 
   /**
-   * {@link #clientData(String, int, EncodedExamples, EncodedExamples, SimulationConfig)} of a
-   * single-task run.
+   * {@link #clientData(String, int, EncodedExamples, EncodedExamples, EncodedExamples,
+   * SimulationConfig)} of a single-task classification run.
    */
   public static ClientData clientData(
       String id, int index, EncodedExamples share, SimulationConfig config) {
-    return clientData(id, index, share, null, config);
+    return clientData(id, index, share, null, null, config);
   }
 
   /**
@@ -114,12 +141,14 @@ public final class Population {
    * examples. A client process that reads its own file builds its data the same way.
    *
    * @param everyTask the test examples of every task of a multi-task run, or null
+   * @param documents a retrieval task's documents, or null
    */
   public static ClientData clientData(
       String id,
       int index,
       EncodedExamples share,
       EncodedExamples everyTask,
+      EncodedExamples documents,
       SimulationConfig config) {
     int[] idx = new int[share.size()];
     for (int i = 0; i < idx.length; i++) {
@@ -139,7 +168,8 @@ public final class Population {
         index,
         share.subset(Arrays.copyOfRange(idx, hold, idx.length)),
         share.subset(Arrays.copyOfRange(idx, 0, hold)),
-        everyTask);
+        everyTask,
+        documents);
   }
 
   /** The task's splits. */
@@ -167,6 +197,14 @@ public final class Population {
   /** A client's compute budget in (0, 1] ({@code client.budgets}; 1 when none is set). */
   public double budget(int clientIndex) {
     return budgets[clientIndex];
+  }
+
+  /**
+   * A retrieval task's documents, tokenized (example {@code i} is the document of label {@code i});
+   * null for other tasks.
+   */
+  public EncodedExamples documents() {
+    return documents;
   }
 
   /** The server's test set, tokenized. */

@@ -3,6 +3,7 @@ package org.fedpeft.simulation;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.train.Objective;
 
 /**
  * Config keys {@code client.*}: how a sampled client trains in a round (AdamW steps, batch size,
@@ -20,6 +21,10 @@ import org.fedpeft.config.ConfigValues;
  *     fractions in (0, 1] (one per client, or one for all), or a seeded distribution {@code
  *     uniform}, {@code bell} or {@code skewed} over {1/4, 1/2, 3/4, 1} (see {@link
  *     org.fedpeft.run.Budgets})
+ * @param objective what local training minimises: {@code classification} (the head's cross-entropy)
+ *     or {@code contrastive} (InfoNCE between query and document embeddings on a retrieval task;
+ *     the adapter only, evaluated by MIPS)
+ * @param temperature tau of the contrastive objective
  */
 public record ClientSection(
     int localSteps,
@@ -30,7 +35,9 @@ public record ClientSection(
     double weightDecay,
     double maxGradNorm,
     double proximalMu,
-    String budgets) {
+    String budgets,
+    String objective,
+    double temperature) {
 
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
@@ -98,7 +105,24 @@ public record ClientSection(
                   + " over 1/4, 1/2, 3/4, 1: uniform (equal shares), bell (10/40/40/10 %), skewed"
                   + " (40/30/20/10 %, most clients low)",
               v -> org.fedpeft.run.Budgets.isValid((String) v),
-              "empty, fractions in (0, 1], uniform, bell or skewed");
+              "empty, fractions in (0, 1], uniform, bell or skewed")
+          .key(
+              "client.objective",
+              Type.STRING,
+              "classification",
+              "what local training minimises: classification (the head's cross-entropy; on a"
+                  + " retrieval task, classifier-as-retriever) or contrastive (InfoNCE between each"
+                  + " query's and its document's sentence embeddings, in-batch negatives; retrieval"
+                  + " tasks only, trains the adapter only, evaluated by MIPS)",
+              v -> Objective.NAMES.contains(v),
+              "one of " + String.join(", ", Objective.NAMES))
+          .key(
+              "client.temperature",
+              Type.DOUBLE,
+              Objective.DEFAULT_TEMPERATURE,
+              "temperature tau of the contrastive objective",
+              v -> (double) v > 0 && Double.isFinite((double) v),
+              "> 0");
 
   /** Checks every field against {@link #SCHEMA}. */
   public ClientSection {
@@ -111,6 +135,8 @@ public record ClientSection(
     SCHEMA.require("client.max_grad_norm", maxGradNorm);
     SCHEMA.require("client.proximal_mu", proximalMu);
     SCHEMA.require("client.budgets", budgets);
+    SCHEMA.require("client.objective", objective);
+    SCHEMA.require("client.temperature", temperature);
   }
 
   /** Reads the section from resolved values. */
@@ -124,7 +150,14 @@ public record ClientSection(
         v.getDouble("client.weight_decay"),
         v.getDouble("client.max_grad_norm"),
         v.getDouble("client.proximal_mu"),
-        v.getString("client.budgets"));
+        v.getString("client.budgets"),
+        v.getString("client.objective"),
+        v.getDouble("client.temperature"));
+  }
+
+  /** The objective of local training. */
+  public Objective trainingObjective() {
+    return Objective.parse(objective, temperature);
   }
 
   /**

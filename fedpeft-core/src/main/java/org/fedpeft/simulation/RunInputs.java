@@ -16,15 +16,16 @@ import org.fedpeft.io.Sha256;
  * The input files of a simulation and their fingerprints, so that {@code --resume} continues on
  * exactly the data the run started with.
  *
- * <p>A new run stores {@code data.file}, {@code data.test} and a {@code model.name} that names a
- * folder as absolute paths in its config.json, so a resume finds them from any working directory; a
- * relative path found in an older config.json is resolved against the run folder. manifest.json
- * records the SHA-256 of each data file ({@code data.files}) next to the hashes of the training and
- * test splits; a resume recomputes both and refuses a mismatch, naming the file and both hashes.
+ * <p>A new run stores {@code data.file}, {@code data.test}, {@code data.corpus} and a {@code
+ * model.name} that names a folder as absolute paths in its config.json, so a resume finds them from
+ * any working directory; a relative path found in an older config.json is resolved against the run
+ * folder. manifest.json records the SHA-256 of each data file ({@code data.files}) next to the
+ * hashes of the training and test splits; a resume recomputes both and refuses a mismatch, naming
+ * the file and both hashes.
  */
 final class RunInputs {
 
-  private static final List<String> PATH_KEYS = List.of("data.file", "data.test");
+  private static final List<String> PATH_KEYS = List.of("data.file", "data.test", "data.corpus");
 
   private RunInputs() {}
 
@@ -82,7 +83,7 @@ final class RunInputs {
     JsonObject m = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject();
     JsonObject data = m.has("data") ? m.getAsJsonObject("data") : new JsonObject();
     JsonObject files = new JsonObject();
-    for (String f : List.of(c.dataFile(), c.dataTest())) {
+    for (String f : List.of(c.dataFile(), c.dataTest(), c.dataCorpus())) {
       if (!f.isEmpty()) {
         files.addProperty(f, Sha256.of(Path.of(f)));
       }

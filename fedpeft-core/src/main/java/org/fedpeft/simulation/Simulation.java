@@ -52,6 +52,7 @@ import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.retrieval.ClassifierRetrieval;
+import org.fedpeft.retrieval.EmbeddingRetrieval;
 import org.fedpeft.run.Budgets;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
@@ -126,6 +127,13 @@ public final class Simulation implements AutoCloseable {
     }
     TaskSplits splits = Population.loadSplits(config);
     RunInputs.requireTestExamples(config, splits);
+    if (config.objective().contrastive() && splits.corpus() == null) {
+      throw new IllegalArgumentException(
+          "client.objective = \"contrastive\" needs a retrieval task: "
+              + (config.dataFile().isEmpty() ? "task " + config.task() : config.dataFile())
+              + " has no corpus (use a retrieval task such as wordnet-sense-retrieval, or"
+              + " data.corpus with query files)");
+    }
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     this.population = Population.build(config, splits, base);
     long seed = config.seed();
@@ -154,7 +162,8 @@ public final class Simulation implements AutoCloseable {
             config.maxGradNorm(),
             config.proximalMu(),
             StrategyFactory.sampleDpConfig(config),
-            frozen);
+            frozen,
+            config.objective());
     Map<String, Double> budgets = new TreeMap<>();
     if (Budgets.configured(config.budgets())) {
       population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
@@ -331,7 +340,9 @@ public final class Simulation implements AutoCloseable {
         double lossSum = 0;
         int n = 0;
         double clientSeconds = 0;
+        double slowestClient = 0;
         for (var cm : report.clientMetrics().values()) {
+          slowestClient = Math.max(slowestClient, cm.getOrDefault("fit_seconds", 0.0));
           Double l = cm.get("train_loss");
           if (l != null) {
             lossSum += l;
@@ -414,6 +425,10 @@ public final class Simulation implements AutoCloseable {
         timing.put("round", round);
         timing.put("round_seconds", report.seconds());
         timing.put("client_fit_seconds", clientSeconds);
+        // With client.parallel = 1 each client is timed alone, and the slowest client plus the
+        // rest of the round (round_seconds - client_fit_seconds) is the round's wall time if the
+        // clients had trained in parallel on machines of their own.
+        timing.put("client_fit_seconds_max", slowestClient);
         timing.put("eval_seconds", evalSeconds);
         timing.put(
             "overhead_fraction",
@@ -512,9 +527,23 @@ public final class Simulation implements AutoCloseable {
     return new ClientSampler(Seeds.derive(config.seed(), "eval-clients"), k).sample(ids, round);
   }
 
-  /** The global model on the task's test split. */
+  /**
+   * The global model on the task's test split: the head's accuracy and loss (on a retrieval task
+   * also recall@5, recall@10 and MRR of its ranking of the documents), or under the contrastive
+   * objective the MIPS metrics with the adapter ({@link EmbeddingRetrieval#evaluate}).
+   */
   public Evaluation evaluateGlobal() {
     try (ModelFactory.Instance m = models.instantiate(downlinkOf(state))) {
+      if (config.objective().contrastive()) {
+        // MIPS with the adapter over the corpus; accuracy is top-1, the loss the contrastive
+        // loss over the whole corpus.
+        return EmbeddingRetrieval.evaluate(
+            m.model(),
+            population.documents(),
+            population.testSet(),
+            config.objective().temperature(),
+            64);
+      }
       Evaluation ev = new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
       if (population.splits().corpus() != null) {
         // A retrieval task: the head ranks the corpus's documents; accuracy is top-1.
@@ -683,6 +712,11 @@ public final class Simulation implements AutoCloseable {
       extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
+      if (config.objective().contrastive()) {
+        // The head was never trained: retrieval with this adapter is by MIPS.
+        extra.addProperty("objective", config.objective().id());
+        extra.addProperty("temperature", config.objective().temperature());
+      }
       if (client != null) {
         extra.addProperty("client", client);
       }

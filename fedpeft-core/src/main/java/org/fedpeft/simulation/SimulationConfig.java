@@ -17,6 +17,7 @@ import org.fedpeft.data.DataSection;
 import org.fedpeft.federation.ServerSection;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.privacy.PrivacySection;
+import org.fedpeft.train.Objective;
 
 /**
  * The configuration of a simulated federation: the composition of the config sections that the
@@ -78,6 +79,22 @@ public final class SimulationConfig {
           "client.proximal_mu ("
               + client.proximalMu()
               + ") must be 0 with privacy.mode = \"sample\": DP-SGD has no FedProx term");
+    }
+    if (client.trainingObjective().contrastive()) {
+      if (adapter.method().equals("none")) {
+        throw v.error(
+            "client.objective",
+            "client.objective = \"contrastive\" trains the adapter only (the head is unused), so"
+                + " it needs an adapter.method other than none");
+      }
+      if (privacy.mode().equals("sample")) {
+        throw v.error(
+            "client.objective",
+            "client.objective = \"contrastive\" cannot run with privacy.mode = \"sample\": with"
+                + " in-batch negatives an example's loss depends on the other examples of its"
+                + " batch, so clipping each example's gradient does not bound one example's"
+                + " influence (use privacy.mode = \"client\")");
+      }
     }
   }
 
@@ -210,6 +227,11 @@ public final class SimulationConfig {
     return data.test();
   }
 
+  /** {@code data.corpus}: the user's retrieval corpus file, or "". */
+  public String dataCorpus() {
+    return data.corpus();
+  }
+
   public String partition() {
     return data.partition();
   }
@@ -269,6 +291,11 @@ public final class SimulationConfig {
 
   public double proximalMu() {
     return client.proximalMu();
+  }
+
+  /** {@code client.objective} with {@code client.temperature}. */
+  public Objective objective() {
+    return client.trainingObjective();
   }
 
   public String strategy() {

@@ -18,7 +18,8 @@ import org.fedpeft.tensor.HostTensor;
 
 /**
  * Trains the trainable tensors of a {@link ClassifierModel} with AdamW, warm-up and linear or
- * cosine decay, and global gradient-norm clipping, on cross-entropy.
+ * cosine decay, and global gradient-norm clipping, on the head's cross-entropy or, after {@link
+ * #setContrastive}, on a contrastive loss (the adapter's tensors only).
  *
  * <p>Each step runs inside an {@link NDScope} and a per-step {@link NDManager}, so every
  * intermediate array is freed when the step ends and memory stays flat. Batch order comes from a
@@ -32,6 +33,7 @@ public final class LocalTrainer {
   private final ClassifierModel model;
   private float proximalMu;
   private Map<String, HostTensor> proximalReference = Map.of();
+  private ContrastiveLoss contrastive;
 
   public LocalTrainer(ClassifierModel model) {
     this.model = model;
@@ -48,6 +50,36 @@ public final class LocalTrainer {
     }
     this.proximalMu = mu;
     this.proximalReference = Map.copyOf(reference);
+  }
+
+  /**
+   * Trains on {@code loss} (InfoNCE between query and document embeddings) instead of the head's
+   * cross-entropy from now on; null goes back to cross-entropy. Under the contrastive loss the
+   * head's tensors are left out: only the adapter's trainable tensors are updated, and the accuracy
+   * a step reports is the in-batch top-1.
+   */
+  public void setContrastive(ContrastiveLoss loss) {
+    this.contrastive = loss;
+  }
+
+  /**
+   * The tensors this trainer updates: the model's trainable ones, without the head's when the loss
+   * is contrastive.
+   */
+  private List<AdapterTensor> trainedTensors() {
+    List<AdapterTensor> all = model.trainableTensors();
+    if (contrastive == null) {
+      return all;
+    }
+    java.util.Set<String> head = new java.util.HashSet<>();
+    model.head().tensors().forEach(t -> head.add(t.name()));
+    List<AdapterTensor> out = all.stream().filter(t -> !head.contains(t.name())).toList();
+    if (out.isEmpty()) {
+      throw new IllegalStateException(
+          "contrastive training updates the adapter's tensors only, and this model has none to"
+              + " train (it needs an adapter method)");
+    }
+    return out;
   }
 
   /** The batches of a run: example indices per step, from the seed. */
@@ -118,7 +150,7 @@ public final class LocalTrainer {
       AdamW optimizer,
       TrainListener listener,
       int firstStep) {
-    List<AdapterTensor> params = model.trainableTensors();
+    List<AdapterTensor> params = trainedTensors();
     if (params.isEmpty()) {
       throw new IllegalStateException("the model has no trainable tensors");
     }
@@ -156,19 +188,28 @@ public final class LocalTrainer {
     try (NDScope scope = new NDScope();
         NDManager stepManager = model.encoder().manager().newSubManager()) {
       scope.suppressNotUsedWarning();
-      TokenBatch batch = data.batch(indices);
-      Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-      NDArray ids = stepManager.create(batch.ids(), shape);
-      NDArray mask = stepManager.create(batch.mask(), shape);
-      NDArray labels = stepManager.create(data.labelsOf(indices));
       float loss;
       float acc;
-      try (Autograd.Recording rec = Autograd.record()) {
-        NDArray logits = model.logits(ids, mask, true, data.tasksOf(indices));
-        NDArray lossArr = crossEntropy(logits, labels);
-        rec.backward(lossArr);
-        loss = lossArr.getFloat();
-        acc = accuracy(logits, labels);
+      if (contrastive != null) {
+        try (Autograd.Recording rec = Autograd.record()) {
+          ContrastiveLoss.Batch b = contrastive.compute(model, data, indices, stepManager, true);
+          rec.backward(b.loss());
+          loss = b.loss().getFloat();
+          acc = b.accuracy();
+        }
+      } else {
+        TokenBatch batch = data.batch(indices);
+        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+        NDArray ids = stepManager.create(batch.ids(), shape);
+        NDArray mask = stepManager.create(batch.mask(), shape);
+        NDArray labels = stepManager.create(data.labelsOf(indices));
+        try (Autograd.Recording rec = Autograd.record()) {
+          NDArray logits = model.logits(ids, mask, true, data.tasksOf(indices));
+          NDArray lossArr = crossEntropy(logits, labels);
+          rec.backward(lossArr);
+          loss = lossArr.getFloat();
+          acc = accuracy(logits, labels);
+        }
       }
       if (proximalMu > 0) {
         addProximalGradient(params, stepManager);

@@ -2,6 +2,7 @@ package org.fedpeft.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import org.fedpeft.peft.TrainingPhase;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
+import org.fedpeft.train.Objective;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,6 +92,22 @@ class PeftClientTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(Map.of()));
     assertTrue(e.getMessage().contains("run.adapter.method"), e.getMessage());
+    // The contrastive objective travels with its temperature; classification adds no key.
+    RunSettings c =
+        new RunSettings(
+            s.model(),
+            s.localSteps(),
+            s.learningRate(),
+            s.batchSize(),
+            s.weightDecay(),
+            s.maxGradNorm(),
+            s.proximalMu(),
+            s.sampleDp(),
+            s.frozenSharedSha256(),
+            new Objective(Objective.Kind.CONTRASTIVE, 0.07));
+    assertEquals(c, RunSettings.fromConfig(c.toConfig()));
+    assertEquals("contrastive", c.toConfig().get("run.objective"));
+    assertFalse(s.toConfig().keySet().stream().anyMatch(k -> k.startsWith("run.objective")));
   }
 
   @Test

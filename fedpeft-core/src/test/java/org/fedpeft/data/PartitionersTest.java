@@ -49,7 +49,8 @@ class PartitionersTest {
   @Test
   void everyPartitionerIsDeterministicAndCoversEachExampleOnce() {
     Dataset d = unbalanced();
-    for (String spec : List.of("iid", "dirichlet:0.3", "dirichlet:alpha=0.05,min=5", "shards:2")) {
+    for (String spec :
+        List.of("iid", "dirichlet:0.3", "dirichlet:alpha=0.05,min=5", "shards:2", "labels")) {
       Partitioner p = Partitioners.parse(spec);
       List<int[]> a = p.partition(d, 10, 17);
       PartitionStats.requireExactCover(a, d.size());
@@ -147,6 +148,45 @@ class PartitionersTest {
   }
 
   @Test
+  void labelsPutEveryExampleOfALabelOnOneClientInEqualLabelCounts() {
+    // 7 labels of unequal sizes over 3 clients: 3, 2 and 2 labels, whole.
+    Dataset d = DatasetTest.synthetic(new int[] {5, 1, 3, 8, 2, 2, 4});
+    for (long seed = 0; seed < 6; seed++) {
+      List<int[]> parts = Partitioners.parse("labels").partition(d, 3, seed);
+      PartitionStats.requireExactCover(parts, d.size());
+      assertSortedParts(parts);
+      int[] owner = new int[d.numLabels()];
+      Arrays.fill(owner, -1);
+      int[] labelsPerClient = new int[3];
+      for (int j = 0; j < 3; j++) {
+        for (int i : parts.get(j)) {
+          int c = d.labelIndex(i);
+          if (owner[c] == -1) {
+            owner[c] = j;
+            labelsPerClient[j]++;
+          }
+          assertEquals(owner[c], j, "label " + c + " is on two clients");
+        }
+      }
+      int[] sorted = labelsPerClient.clone();
+      Arrays.sort(sorted);
+      assertArrayEquals(new int[] {2, 2, 3}, sorted, Arrays.toString(labelsPerClient));
+    }
+    // A label without examples is dealt to nobody.
+    Dataset withEmpty = d.withLabels(List.of("ca", "cb", "cc", "cd", "ce", "cf", "cg", "zz"));
+    List<int[]> parts = new LabelPartitioner().partition(withEmpty, 7, 1);
+    for (int[] p : parts) {
+      assertEquals(1, PartitionStats.classesPerClient(withEmpty, List.of(p))[0]);
+    }
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new LabelPartitioner().partition(d, 8, 1));
+    assertEquals(
+        "labels: 7 labels occur in the data, too few to give each of 8 clients a label of its own",
+        e.getMessage());
+  }
+
+  @Test
   void naturalGroupsByClientOrTask() {
     List<Example> examples = new ArrayList<>();
     String[] clients = {"bob", "alice", "carol"};
@@ -199,6 +239,7 @@ class PartitionersTest {
         new NaturalPartitioner(NaturalPartitioner.Key.TASK), Partitioners.parse("natural:task"));
     assertEquals(new ShardPartitioner(2), Partitioners.parse("shards:2"));
     assertEquals(new ShardPartitioner(3), Partitioners.parse("shards:k=3"));
+    assertEquals(new LabelPartitioner(), Partitioners.parse(" Labels "));
     assertEquals("dirichlet:alpha=0.3,min=10", Partitioners.parse("dirichlet:0.3,min=10").spec());
     for (String bad :
         List.of(
@@ -211,6 +252,7 @@ class PartitionersTest {
             "shards:0",
             "natural:region",
             "iid:3",
+            "labels:2",
             "dirichlet:0.3,,min=2")) {
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> Partitioners.parse(bad), bad);

@@ -33,4 +33,48 @@ public final class TinyRuns {
     Files.write(file, lines);
     return file;
   }
+
+  private static final String[] DOCS = {
+    "apple pear fruit orchard",
+    "hammer saw tool bench",
+    "run swim sport race",
+    "fish boat sea harbour",
+    "rain snow cloud weather",
+    "piano violin music song"
+  };
+
+  /**
+   * Writes a retrieval corpus of six documents (ids d5, d4, ..., d0, so not in sorted order) to
+   * {@code dir/corpus.jsonl}, 5 training queries per document to {@code dir/queries.jsonl} and 2
+   * test queries per document to {@code dir/test.jsonl}; returns the three files in that order.
+   */
+  public static Path[] retrievalFiles(Path dir) throws IOException {
+    List<String> corpus = new ArrayList<>();
+    List<String> train = new ArrayList<>();
+    List<String> test = new ArrayList<>();
+    for (int d = 0; d < DOCS.length; d++) {
+      String id = "d" + (DOCS.length - 1 - d);
+      corpus.add("{\"id\": \"" + id + "\", \"text\": \"" + DOCS[d] + "\"}");
+      String[] w = DOCS[d].split(" ");
+      for (int q = 0; q < 5; q++) {
+        train.add(
+            "{\"text\": \""
+                + w[q % 4]
+                + " "
+                + w[(q + 1) % 4]
+                + " "
+                + q
+                + "\", \"doc\": \""
+                + id
+                + "\"}");
+      }
+      for (int q = 0; q < 2; q++) {
+        test.add("{\"text\": \"" + w[q] + " " + w[q + 2] + "\", \"doc\": \"" + id + "\"}");
+      }
+    }
+    Path c = Files.write(dir.resolve("corpus.jsonl"), corpus);
+    Path q = Files.write(dir.resolve("queries.jsonl"), train);
+    Path t = Files.write(dir.resolve("test.jsonl"), test);
+    return new Path[] {c, q, t};
+  }
 }

@@ -1,0 +1,124 @@
+"""The tables of car_retrieval.sh from its run folder, as markdown.
+
+Usage: car_tables.py OUT [TARGET]. For each OUT/docs-N: the retrieval table (RetrievalBench's
+table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
+target top-1 of the speed-up runs (simulated parallel wall time, see car_retrieval.sh). TARGET is a
+top-1 or "auto" (0.9 x the best top-1 of the centralised K = 1 run).
+"""
+import glob
+import json
+import os
+import sys
+
+
+def table_rows(path):
+    rows = {}
+    for line in open(path):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) == 5 and parts[0] != "row":
+            rows[parts[0]] = [float(x) for x in parts[1:]]
+    return rows
+
+
+def summary(run):
+    f = os.path.join(run, "summary.json")
+    return json.load(open(f)) if os.path.exists(f) else {}
+
+
+def lines(path):
+    return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
+
+
+def retrieval(d, rows):
+    print("| row | top-1 | recall@5 | recall@10 | MRR |")
+    print("|---|---|---|---|---|")
+    for name, m in rows.items():
+        if "-dp" in name:
+            continue
+        print("| %s | %.3f | %.3f | %.3f | %.3f |" % (name, *m))
+    print()
+
+
+def dp(d, rows):
+    noise = {}
+    f = os.path.join(d, "dp-noise.txt")
+    if os.path.exists(f):
+        for line in open(f):
+            _, mode, _, eps, _, sigma = line.split()
+            noise[(mode, eps)] = sigma
+    dp_rows = [n for n in rows if "-dp" in n and n.startswith("CaR")]
+    if not dp_rows:
+        return
+    print("| row | noise multiplier | epsilon spent | top-1 | recall@10 | top-1 cost vs no DP |")
+    print("|---|---|---|---|---|---|")
+    for name in dp_rows:
+        base = name.split("-dp")[0]
+        eps = name.split("-dp")[1]
+        mode = "central" if "-central-" in name else "federated"
+        run = os.path.join(d, name.split(", ", 1)[1])
+        s = summary(run)
+        spent = s.get("epsilon")
+        ref = rows.get(base)
+        cost = "%.3f" % (ref[0] - rows[name][0]) if ref else "n/a"
+        print("| %s | %s | %s | %.3f | %.3f | %s |" % (
+            name, noise.get((mode, eps), "?"),
+            "%.2f" % spent if spent is not None else "?", rows[name][0], rows[name][2], cost))
+    print()
+
+
+def speedup(d, target_arg):
+    runs = {}
+    for toml in glob.glob(os.path.join(d, "speedup", "k*.toml")):
+        k = int(os.path.basename(toml)[1:-5])
+        run = toml[:-5]
+        acc = {l["round"]: l["accuracy"] for l in lines(os.path.join(run, "metrics.jsonl"))
+               if "accuracy" in l}
+        t, elapsed = {}, 0.0
+        for l in lines(os.path.join(run, "timings.jsonl")):
+            server = max(0.0, l["round_seconds"] - l["client_fit_seconds"])
+            elapsed += l["client_fit_seconds_max"] + server
+            t[l["round"]] = elapsed
+        if acc:
+            runs[k] = (acc, t)
+    if 1 not in runs:
+        return
+    target = 0.9 * max(runs[1][0].values()) if target_arg == "auto" else float(target_arg)
+    print("Time to top-1 >= %.3f (%s). Federated time is SIMULATED PARALLEL WALL TIME: per round"
+          " the slowest client plus the server's part, clients timed one at a time on this"
+          " machine; evaluation excluded." % (
+              target, "0.9 x the best centralised top-1" if target_arg == "auto" else "given"))
+    print()
+    print("| K | rounds to target | seconds to target | speed-up vs centralised | best top-1 |"
+          " seconds per round |")
+    print("|---|---|---|---|---|---|")
+    base = None
+    for k in sorted(runs):
+        acc, t = runs[k]
+        hit = next((r for r in sorted(acc) if acc[r] >= target), None)
+        secs = t.get(hit) if hit is not None else None
+        if k == 1:
+            base = secs
+        speed = "%.2fx" % (base / secs) if base and secs else "n/a"
+        per_round = max(t.values()) / len(t) if t else float("nan")
+        print("| %s | %s | %s | %s | %.3f | %.1f |" % (
+            "1 (centralised)" if k == 1 else k, hit if hit is not None else "not reached",
+            "%.0f" % secs if secs is not None else "-", speed, max(acc.values()), per_round))
+    print()
+
+
+def main():
+    out = sys.argv[1]
+    target = sys.argv[2] if len(sys.argv) > 2 else "auto"
+    for d in sorted(glob.glob(os.path.join(out, "docs-*")), key=lambda p: int(p.rsplit("-", 1)[1])):
+        print("### %s documents" % d.rsplit("-", 1)[1])
+        print()
+        t = os.path.join(d, "table.tsv")
+        rows = table_rows(t) if os.path.exists(t) else {}
+        if rows:
+            retrieval(d, rows)
+            dp(d, rows)
+        speedup(d, target)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+package org.fedpeft.simulation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.config.ConfigException;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.io.Sha256;
+import org.fedpeft.peft.AdapterFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A user's own retrieval corpus in a simulation ({@code data.corpus} with query files): the head
+ * scores the corpus's documents, the evaluation reports the retrieval metrics as on the bundled
+ * retrieval task, and malformed files fail naming file and line.
+ */
+class CorpusSimulationTest {
+
+  @TempDir Path tmp;
+
+  private Path[] files() throws Exception {
+    return TinyRuns.retrievalFiles(tmp);
+  }
+
+  private Map<String, String> options(Path corpus, Path queries, Path test) throws Exception {
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put("seed", "5");
+    o.put("rounds", "1");
+    o.put("clients", "3");
+    o.put("clients_per_round", "3");
+    o.put("data.file", queries.toString());
+    o.put("data.test", test == null ? "" : test.toString());
+    o.put("data.corpus", corpus.toString());
+    o.put("data.partition", "labels");
+    o.put("data.client_holdout", "0");
+    o.put("model.name", TinyRuns.model(tmp.resolve("tiny")).toString());
+    o.put("adapter.method", "softembed");
+    o.put("server.strategy", "fedavg");
+    o.put("client.local_steps", "2");
+    o.put("client.batch_size", "4");
+    return o;
+  }
+
+  @Test
+  void theHeadScoresTheCorpusAndTheRunReportsRetrievalMetrics() throws Exception {
+    Path[] f = files();
+    Path out = tmp.resolve("run");
+    JsonObject summary;
+    try (Simulation sim =
+        Simulation.create(SimulationConfig.of(Map.of(), options(f[0], f[1], f[2]), "test"), out)) {
+      summary = sim.run(new Simulation.Listener() {});
+    }
+    JsonObject fin = summary.getAsJsonObject("final_metrics");
+    assertEquals(
+        List.of("accuracy", "loss", "recall@5", "recall@10", "mrr"),
+        List.copyOf(fin.keySet()),
+        fin.toString());
+    // 6 documents: every relevant document is among the first 10, and among the first 5 unless
+    // it ranks last.
+    assertEquals(1.0, fin.get("recall@10").getAsDouble(), 0);
+    assertTrue(fin.get("mrr").getAsDouble() >= 1.0 / 6, fin.toString());
+    // The head's labels are the corpus's ids in corpus order.
+    AdapterFiles.Saved saved = AdapterFiles.read(out.resolve("adapter"));
+    assertEquals(List.of("d5", "d4", "d3", "d2", "d1", "d0"), saved.labels());
+    // The corpus file's hash is recorded for --resume.
+    JsonObject manifest =
+        JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
+    JsonObject files = manifest.getAsJsonObject("data").getAsJsonObject("files");
+    assertEquals(Sha256.of(f[0]), files.get(f[0].toAbsolutePath().toString()).getAsString());
+    // The partition over documents: each document's training queries are on one client, two
+    // documents per client.
+    JsonObject partition =
+        JsonParser.parseString(Files.readString(out.resolve("partition.json"))).getAsJsonObject();
+    JsonObject clients = partition.getAsJsonObject("clients");
+    assertEquals(3, clients.size());
+    int[] owners = new int[6];
+    for (String id : clients.keySet()) {
+      JsonArray row = clients.getAsJsonObject(id).getAsJsonArray("label_histogram");
+      int held = 0;
+      for (int d = 0; d < 6; d++) {
+        int n = row.get(d).getAsInt();
+        owners[d] += n > 0 ? 1 : 0;
+        held += n > 0 ? 1 : 0;
+      }
+      assertEquals(2, held, "documents of " + id + ": " + row);
+    }
+    // timings.jsonl has the slowest client's fit time beside the sum over clients.
+    JsonObject timing =
+        JsonParser.parseString(Files.readAllLines(out.resolve("timings.jsonl")).get(0))
+            .getAsJsonObject();
+    assertTrue(
+        timing.get("client_fit_seconds_max").getAsDouble()
+            <= timing.get("client_fit_seconds").getAsDouble(),
+        timing.toString());
+    assertEquals("[1, 1, 1, 1, 1, 1]", java.util.Arrays.toString(owners), "clients per document");
+  }
+
+  @Test
+  void badFilesFailNamingFileAndLine() throws Exception {
+    Path[] f = files();
+    Path badDoc = tmp.resolve("bad-doc.jsonl");
+    Files.write(
+        badDoc,
+        List.of("{\"text\": \"fine\", \"doc\": \"d1\"}", "{\"text\": \"lost\", \"doc\": \"d9\"}"));
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class,
+            () ->
+                Simulation.create(
+                    SimulationConfig.of(Map.of(), options(f[0], badDoc, f[2]), "test"),
+                    tmp.resolve("r1")));
+    assertEquals(
+        badDoc.toAbsolutePath()
+            + ":2: doc \"d9\" is not a document id of the corpus "
+            + f[0].toAbsolutePath(),
+        e.getMessage());
+
+    Path dup = tmp.resolve("dup.jsonl");
+    Files.write(
+        dup, List.of("{\"id\": \"a\", \"text\": \"one\"}", "{\"id\": \"a\", \"text\": \"two\"}"));
+    e =
+        assertThrows(
+            DataFormatException.class,
+            () ->
+                Simulation.create(
+                    SimulationConfig.of(Map.of(), options(dup, f[1], f[2]), "test"),
+                    tmp.resolve("r2")));
+    assertEquals(
+        dup.toAbsolutePath() + ":2: duplicate document id \"a\" (first on line 1)", e.getMessage());
+
+    Path emptyText = tmp.resolve("empty-text.jsonl");
+    Files.write(emptyText, List.of("{\"text\": \" \", \"doc\": \"d1\"}"));
+    e =
+        assertThrows(
+            DataFormatException.class,
+            () ->
+                Simulation.create(
+                    SimulationConfig.of(Map.of(), options(f[0], emptyText, f[2]), "test"),
+                    tmp.resolve("r3")));
+    assertEquals(emptyText.toAbsolutePath() + ":1: empty query text", e.getMessage());
+
+    Map<String, String> noFile = options(f[0], f[1], null);
+    noFile.put("data.file", "");
+    ConfigException c =
+        assertThrows(ConfigException.class, () -> SimulationConfig.of(Map.of(), noFile, "test"));
+    assertTrue(c.getMessage().contains("data.corpus needs data.file"), c.getMessage());
+  }
+}
