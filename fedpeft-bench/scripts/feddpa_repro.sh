@@ -18,6 +18,10 @@
 #   feddpa-t-global  FedDPA-T, the instance weight on the global adapter (the reference code)
 #   feddpa-t-local   FedDPA-T, the instance weight on the local adapter
 #   central          one client holding every task's training data, the clients' total steps
+# Diagnostics (not in the default list; see docs/methods.md):
+#   feddpa-t-global-w2  feddpa-t-global with max_weight 2 (instance weights about 4x larger)
+#   feddpa-t-global-2x  feddpa-t-global with twice the local steps, so that each of its two phases
+#                       gets FedIT's steps, as in the reference code
 #   local            each task trained alone by its client (one single-client run per task, the
 #                    same rounds and steps); P only: a local model has no head for other tasks
 #
@@ -79,6 +83,11 @@ contender() { # name -> --set arguments
       --set adapter.weight_goes_to=global --set server.strategy=fedit ;;
     feddpa-t-local) echo --set adapter.method=feddpa --set adapter.variant=T \
       --set adapter.weight_goes_to=local --set server.strategy=fedit ;;
+    feddpa-t-global-w2) echo --set adapter.method=feddpa --set adapter.variant=T \
+      --set adapter.weight_goes_to=global --set adapter.max_weight=2 --set server.strategy=fedit ;;
+    feddpa-t-global-2x) echo --set adapter.method=feddpa --set adapter.variant=T \
+      --set adapter.weight_goes_to=global --set server.strategy=fedit \
+      --set client.local_steps=$((steps * 2)) ;;
     central) echo --set adapter.method=lora --set server.strategy=fedit --set clients=1 \
       --set clients_per_round=1 --set data.partition=iid \
       --set client.local_steps=$((steps * ${#tasks[@]})) ;;
