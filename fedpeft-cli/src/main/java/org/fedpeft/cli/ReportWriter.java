@@ -362,11 +362,43 @@ public final class ReportWriter {
     if (keys.contains("accuracy")) {
       primary.add("accuracy");
     }
+    // Multi-task runs: each task's accuracy (and loss) in one chart, and P beside TTP.
+    List<String> taskAccuracy = new ArrayList<>();
+    List<String> taskLoss = new ArrayList<>();
+    List<String> personal = new ArrayList<>();
     for (String k : keys) {
-      if (!DRAWN_ELSEWHERE.contains(k) && !k.equals("accuracy") && !isClientMean(k, keys)) {
+      if (k.startsWith("accuracy.")) {
+        taskAccuracy.add(k);
+      } else if (k.startsWith("loss.")) {
+        taskLoss.add(k);
+      } else if (k.equals("personalization") || k.equals("test_time_personalization")) {
+        personal.add(k);
+      } else if (!DRAWN_ELSEWHERE.contains(k) && !k.equals("accuracy") && !isClientMean(k, keys)) {
         primary.add(k);
       }
     }
+    String grouped =
+        groupChart(
+                "Accuracy of each task per round (global model, test split)",
+                "accuracy.",
+                taskAccuracy,
+                rounds,
+                maxRound,
+                "accuracy")
+            + groupChart(
+                "Loss of each task per round (global model, test split)",
+                "loss.",
+                taskLoss,
+                rounds,
+                maxRound,
+                "loss")
+            + groupChart(
+                "P and TTP per round (mean over the evaluated clients)",
+                "",
+                personal,
+                rounds,
+                maxRound,
+                "accuracy");
     boolean lossDrawn = false;
     for (String k : primary) {
       List<List<double[]>> series = new ArrayList<>();
@@ -384,12 +416,34 @@ public final class ReportWriter {
       if (k.equals("accuracy")) {
         h.append(lossChart(rounds, keys, maxRound));
         lossDrawn = true;
+        h.append(grouped);
+        grouped = "";
       }
     }
     if (!lossDrawn) {
       h.append(lossChart(rounds, keys, maxRound));
     }
-    return h.toString();
+    return h.append(grouped).toString();
+  }
+
+  /** One line chart of several round-line keys (named without {@code prefix}), or nothing. */
+  private static String groupChart(
+      String title,
+      String prefix,
+      List<String> keys,
+      List<JsonObject> rounds,
+      int maxRound,
+      String yl) {
+    if (keys.isEmpty()) {
+      return "";
+    }
+    List<List<double[]>> series = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (String k : keys) {
+      series.add(series(rounds, k));
+      names.add(k.substring(prefix.length()));
+    }
+    return "<h2>" + esc(title) + "</h2>" + lineChart(series, names, maxRound, yl);
   }
 
   private static boolean isClientMean(String k, Set<String> keys) {
