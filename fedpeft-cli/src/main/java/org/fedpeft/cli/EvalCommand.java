@@ -4,8 +4,6 @@ import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -170,16 +168,7 @@ public final class EvalCommand implements Callable<Integer> {
         ev = new LocalTrainer(m).evaluate(encoded, 64);
         how = "classifier-as-retriever";
         if (splits.retrievalCorpus().isPresent() && !multiTask) {
-          Map<String, Double> r = ClassifierRetrieval.metrics(m, encoded, 64);
-          Map<String, Double> more = new LinkedHashMap<>();
-          for (String k :
-              List.of(
-                  RetrievalMetrics.RECALL_AT_5,
-                  RetrievalMetrics.RECALL_AT_10,
-                  RetrievalMetrics.MRR)) {
-            more.put(k, r.get(k));
-          }
-          ev = ev.withMetrics(more);
+          ev = ev.withMetrics(ClassifierRetrieval.evaluate(m, encoded, 64).rankingMetrics());
         }
       }
       if (!Double.isFinite(ev.loss())) {

@@ -548,16 +548,7 @@ public final class TrainCommand implements Callable<Integer> {
       Evaluation test = evaluate.apply(testSet);
       if (!goal.contrastive() && documents != null) {
         // Classifier-as-retriever: the ranking of the documents by the head's logits.
-        Map<String, Double> r = ClassifierRetrieval.metrics(m, testSet, 64);
-        Map<String, Double> more = new LinkedHashMap<>();
-        for (String k :
-            List.of(
-                RetrievalMetrics.RECALL_AT_5,
-                RetrievalMetrics.RECALL_AT_10,
-                RetrievalMetrics.MRR)) {
-          more.put(k, r.get(k));
-        }
-        test = test.withMetrics(more);
+        test = test.withMetrics(ClassifierRetrieval.evaluate(m, testSet, 64).rankingMetrics());
       }
       if (!Double.isFinite(test.loss())) {
         throw new IllegalStateException(

@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.fedpeft.heads.Pooling;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
@@ -96,11 +94,7 @@ public final class EmbeddingRetrieval {
       lossSum += crossEntropy(scores, relevant, temperature);
     }
     RetrievalMetrics m = RetrievalMetrics.ofRanks(ranks);
-    Map<String, Double> extra = new LinkedHashMap<>();
-    extra.put(RetrievalMetrics.RECALL_AT_5, m.recallAt5());
-    extra.put(RetrievalMetrics.RECALL_AT_10, m.recallAt10());
-    extra.put(RetrievalMetrics.MRR, m.mrr());
-    return new Evaluation(lossSum / q.length, m.top1(), q.length, extra);
+    return new Evaluation(lossSum / q.length, m.top1(), q.length, m.rankingMetrics());
   }
 
   /** Inner products of one query embedding with every document embedding. */

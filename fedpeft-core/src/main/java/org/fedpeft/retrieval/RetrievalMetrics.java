@@ -61,6 +61,18 @@ public record RetrievalMetrics(
     return ofRanks(ranks);
   }
 
+  /**
+   * {@code recall@5}, {@code recall@10} and {@code mrr}: what an evaluation whose accuracy is the
+   * top-1 adds to it.
+   */
+  public Map<String, Double> rankingMetrics() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put(RECALL_AT_5, recallAt5);
+    m.put(RECALL_AT_10, recallAt10);
+    m.put(MRR, mrr);
+    return m;
+  }
+
   /** {@code top1}, {@code recall@5}, {@code recall@10}, {@code mrr} and {@code queries}. */
   public Map<String, Double> toMap() {
     Map<String, Double> m = new LinkedHashMap<>();

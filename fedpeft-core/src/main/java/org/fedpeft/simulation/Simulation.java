@@ -547,12 +547,9 @@ public final class Simulation implements AutoCloseable {
       Evaluation ev = new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
       if (population.splits().corpus() != null) {
         // A retrieval task: the head ranks the corpus's documents; accuracy is top-1.
-        Map<String, Double> r = ClassifierRetrieval.metrics(m.model(), population.testSet(), 64);
-        Map<String, Double> extra = new LinkedHashMap<>();
-        for (String k : List.of("recall@5", "recall@10", "mrr")) {
-          extra.put(k, r.get(k));
-        }
-        ev = ev.withMetrics(extra);
+        ev =
+            ev.withMetrics(
+                ClassifierRetrieval.evaluate(m.model(), population.testSet(), 64).rankingMetrics());
       }
       return ev;
     }
@@ -578,10 +575,11 @@ public final class Simulation implements AutoCloseable {
     // ones),
     // which `fedpeft eval` evaluates as that client would use it.
     int clientAdapters = 0;
+    List<String> localNames = localTensorNames();
     for (ClientData c : population.clients()) {
       Map<String, HostTensor> local = new TreeMap<>();
       ClientState st = localState.load(c.id()).orElse(ClientState.EMPTY);
-      for (String name : localTensorNames()) {
+      for (String name : localNames) {
         if (st.tensors().containsKey(name)) {
           local.put(name, st.tensors().get(name));
         }
