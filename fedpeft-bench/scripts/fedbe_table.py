@@ -1,0 +1,104 @@
+"""The table of fedbe.sh from its run folder (OUT/<method>/lr<lr>-seed<seed>): per contender, the
+learning rate picked with the first seed by the clients' held-out accuracy, then the mean and
+min..max over the seeds at that pick of the test accuracy, retention, rounds to target, bytes up
+per round and client fit seconds per local step. `--pick METHOD` prints only the pick."""
+import glob
+import json
+import os
+import statistics
+import sys
+
+
+def load(run):
+    summary = json.load(open(os.path.join(run, "summary.json")))
+    lines = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
+    rounds = [l for l in lines if l.get("event") == "round"]
+    held = [l for l in lines if "client_accuracy_mean" in l][-1]["client_accuracy_mean"]
+    timings = [json.loads(l) for l in open(os.path.join(run, "timings.jsonl"))]
+    flat = json.load(open(os.path.join(run, "config.json")))
+    flat = flat.get("values", flat)
+    steps = int(flat.get("client.local_steps", 15)) * int(flat.get("clients_per_round", 4))
+    ret = summary["retention"]
+    nan = lambda v: float("nan") if v is None else v
+    return dict(
+        held=held, acc=summary["final_accuracy"], reach=summary.get("rounds_to_target"),
+        ret_b=ret["retrieval"]["before"], ret_a=ret["retrieval"]["after"],
+        ret=nan(ret["retrieval"]["ratio"]), cen_b=ret["centroid"]["before"],
+        cen_a=ret["centroid"]["after"], cen=nan(ret["centroid"]["ratio"]),
+        up=sum(l["bytes_up"] for l in rounds) / len(rounds),
+        fit=sum(t["client_fit_seconds"] for t in timings) / (len(timings) * steps))
+
+
+def collect(out):
+    cells = {}  # (method, lr) -> {seed: row}
+    for s in glob.glob(os.path.join(out, "*", "lr*-seed*", "summary.json")):
+        run = os.path.dirname(s)
+        lr, seed = os.path.basename(run)[2:].split("-seed")
+        cells.setdefault((run.split(os.sep)[-2], lr), {})[int(seed)] = load(run)
+    return cells
+
+
+def pick(cells, method):
+    first = min(seed for (m, _), rs in cells.items() if m == method for seed in rs)
+    grid = {lr: rs[first] for (m, lr), rs in cells.items() if m == method and first in rs}
+    return max(grid.items(), key=lambda kv: kv[1]["held"])[0]
+
+
+def spread(values, fmt="%.4f"):
+    values = [v for v in values if v == v]
+    if not values:
+        return "n/a"
+    mean = statistics.mean(values)
+    return (fmt % mean) if len(values) == 1 else (fmt + " (" + fmt + ".." + fmt + ")") % (
+        mean, min(values), max(values))
+
+
+def main(out, target):
+    cells = collect(out)
+    methods = sorted({m for m, _ in cells})
+    print("Learning-rate grid, first seed (clients' held-out accuracy / test accuracy):")
+    print()
+    lrs = sorted({lr for _, lr in cells}, key=float)
+    print("| method | " + " | ".join("lr " + lr for lr in lrs) + " |")
+    print("|---|" + "---|" * len(lrs))
+    for m in methods:
+        first = min(seed for (n, _), rs in cells.items() if n == m for seed in rs)
+        row = []
+        for lr in lrs:
+            r = cells.get((m, lr), {}).get(first)
+            row.append("-" if r is None else "%.4f / %.4f" % (r["held"], r["acc"]))
+        print("| %s | %s |" % (m, " | ".join(row)))
+    print()
+    print("At each method's pick, mean (min..max) over seeds; rounds to %.2f: mean over the seeds "
+          "that reached it (n reached):" % target)
+    print()
+    print("| method | lr | seeds | test accuracy | retrieval retention (after/before) | "
+          "centroid retention | rounds to %.2f | bytes up / round | fit s / step |" % target)
+    print("|---|---|---|---|---|---|---|---|---|")
+    for m in methods:
+        lr = pick(cells, m)
+        rs = list(cells[(m, lr)].values())
+        reached = [r["reach"] for r in rs if r["reach"] is not None]
+        reach = ("%.1f (%d/%d)" % (statistics.mean(reached), len(reached), len(rs))
+                 if reached else "not reached (0/%d)" % len(rs))
+        print("| %s | %s | %d | %s | %s | %s | %s | %.0f | %s |" % (
+            m, lr, len(rs), spread([r["acc"] for r in rs]), spread([r["ret"] for r in rs], "%.3f"),
+            spread([r["cen"] for r in rs], "%.3f"), reach, statistics.mean(r["up"] for r in rs),
+            spread([r["fit"] for r in rs], "%.3f")))
+    print()
+    print("Retention parts (before -> after, mean over seeds at the pick):")
+    print()
+    for m in methods:
+        rs = list(cells[(m, pick(cells, m))].values())
+        mean = lambda k: statistics.mean(r[k] for r in rs)
+        print("- %s: retrieval %.3f -> %.3f, centroid %.3f -> %.3f" % (
+            m, mean("ret_b"), mean("ret_a"), mean("cen_b"), mean("cen_a")))
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if "--pick" in args:
+        print(pick(collect(args[0]), args[args.index("--pick") + 1]))
+    else:
+        target = float(args[args.index("--target") + 1]) if "--target" in args else 0.5
+        main(args[0], target)
