@@ -5,7 +5,8 @@
 #  table   MIPS with the frozen encoder; MIPS with the soft-embedding adapter trained contrastively
 #          (InfoNCE, in-batch negatives, --objective contrastive); CaR with the head only (frozen
 #          encoder); CaR with the soft-embedding adapter (linear, on the raw token embeddings);
-#          CaR with LoRA r=8 on query/value; each trained centralised (fedpeft train, STEPS steps)
+#          CaR with LoRA r=8 on query/value; CaR head only and CaR + soft embeddings with the head
+#          started from the document embeddings (head.init = "documents", LR_DOCS); each trained centralised (fedpeft train, STEPS steps)
 #          and federated (fedpeft simulate: FedAvg, 20 clients, a partition over documents
 #          `labels`, 5 clients per round, ROUNDS rounds of 20 local steps). Every trained adapter
 #          also gets a MIPS row with its adapter (its head unused).
@@ -31,8 +32,9 @@
 #
 # Usage: car_retrieval.sh [DOCS...]   (default: 1000 5000)
 # Environment: PARTS (subset of: table dp speedup; default all), ROWS (subset of: mips-contrastive
-# car-head car-softembed car-lora), MODES (central federated), DP_MODES (central federated),
-# STEPS (600), ROUNDS (30), LR (5e-3, CaR), LR_CONTRASTIVE (1e-3), TAU (0.05), EPSILONS (1 3 8),
+# car-head car-head-docs car-softembed car-softembed-docs car-lora), MODES (central federated),
+# DP_MODES (central federated), STEPS (600), ROUNDS (30), LR (5e-3, CaR), LR_DOCS (1e-3, CaR from
+# the document embeddings), LR_CONTRASTIVE (1e-3), TAU (0.05), EPSILONS (1 3 8),
 # KS (2 5 10), SPEEDUP_ROUNDS (30), TARGET (auto), OUT (run folder; a rerun with the same OUT
 # skips the runs that finished).
 set -euo pipefail
@@ -41,12 +43,13 @@ root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
 docs_list="${*:-1000 5000}"
 parts="${PARTS-table dp speedup}"
-rows="${ROWS-mips-contrastive car-head car-softembed car-lora}"
+rows="${ROWS-mips-contrastive car-head car-head-docs car-softembed car-softembed-docs car-lora}"
 modes="${MODES-central federated}"
 dp_modes="${DP_MODES-central federated}"
 steps="${STEPS:-600}"
 rounds="${ROUNDS:-30}"
 lr="${LR:-5e-3}"
+lr_docs="${LR_DOCS:-1e-3}"
 lr_contrastive="${LR_CONTRASTIVE:-1e-3}"
 tau="${TAU:-0.05}"
 epsilons="${EPSILONS-1 3 8}"
@@ -61,6 +64,8 @@ echo "car_retrieval: docs [$docs_list], parts [$parts], out $out" >&2
 train_args() { # row -> fedpeft train options
   case "$1" in
     car-head) echo "--adapter none --lr $lr" ;;
+    car-head-docs) echo "--adapter none --head-init documents --lr $lr_docs" ;;
+    car-softembed-docs) echo "--adapter softembed --adapter-options form=linear,placement=tokens --head-init documents --lr $lr_docs" ;;
     car-softembed) echo "--adapter softembed --adapter-options form=linear,placement=tokens --lr $lr" ;;
     car-lora) echo "--adapter lora --adapter-options rank=8,alpha=16,dropout=0.05,targets=query+value --lr $lr" ;;
     mips-contrastive) echo "--adapter softembed --adapter-options form=linear,placement=tokens --objective contrastive --temperature $tau --lr $lr_contrastive" ;;
@@ -69,6 +74,8 @@ train_args() { # row -> fedpeft train options
 toml_tables() { # row -> [adapter] table and the [client] lines that depend on the row
   case "$1" in
     car-head) printf '[adapter]\nmethod = "none"\n\n[client]\nlearning_rate = %s\n' "$lr" ;;
+    car-head-docs) printf '[head]\ninit = "documents"\n\n[adapter]\nmethod = "none"\n\n[client]\nlearning_rate = %s\n' "$lr_docs" ;;
+    car-softembed-docs) printf '[head]\ninit = "documents"\n\n[adapter]\nmethod = "softembed"\nform = "linear"\nplacement = "tokens"\n\n[client]\nlearning_rate = %s\n' "$lr_docs" ;;
     car-softembed) printf '[adapter]\nmethod = "softembed"\nform = "linear"\nplacement = "tokens"\n\n[client]\nlearning_rate = %s\n' "$lr" ;;
     car-lora) printf '[adapter]\nmethod = "lora"\nrank = 8\nalpha = 16\ndropout = 0.05\ntargets = ["query", "value"]\n\n[client]\nlearning_rate = %s\n' "$lr" ;;
     mips-contrastive) printf '[adapter]\nmethod = "softembed"\nform = "linear"\nplacement = "tokens"\n\n[client]\nlearning_rate = %s\nobjective = "contrastive"\ntemperature = %s\n' "$lr_contrastive" "$tau" ;;

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
@@ -135,6 +137,26 @@ public final class TrainCommand implements Callable<Integer> {
   double temperature;
 
   @Option(
+      names = "--head-init",
+      paramLabel = "NAME",
+      defaultValue = "random",
+      description =
+          "How the head starts: random (N(0, 0.02^2) from --seed, bias 0) or documents (retrieval"
+              + " data only: row d is --head-scale times document d's unit sentence embedding, bias"
+              + " 0, so before training the head ranks documents as MIPS does)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String headInit;
+
+  @Option(
+      names = "--head-scale",
+      paramLabel = "S",
+      defaultValue = "20",
+      description =
+          "--head-init documents: the length of each weight row, an inverse temperature"
+              + " (default: ${DEFAULT-VALUE}).")
+  double headScale;
+
+  @Option(
       names = "--dp-noise",
       paramLabel = "SIGMA",
       description =
@@ -246,6 +268,13 @@ public final class TrainCommand implements Callable<Integer> {
     } else if (dpEpsilon != null) {
       throw new UserInputException("--dp-epsilon needs --dp-noise");
     }
+    try {
+      new HeadSection(headInit, headScale);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(
+          e.getMessage().replace("head.init", "--head-init").replace("head.scale", "--head-scale"),
+          e);
+    }
     if (evalEvery < 0) {
       throw new UserInputException("--eval-every must be >= 0, got " + evalEvery);
     }
@@ -324,6 +353,16 @@ public final class TrainCommand implements Callable<Integer> {
           "--objective contrastive needs retrieval data: "
               + data.describe()
               + " has no corpus (use a retrieval task such as "
+              + org.fedpeft.data.Tasks.SENSE_RETRIEVAL
+              + ", or --corpus with query files)");
+    }
+    if (headInit.equals("documents")
+        && (splits.retrievalCorpus().isEmpty() || splits.isMultiTask())) {
+      throw new UserInputException(
+          "--head-init documents needs single-task retrieval data: "
+              + data.describe()
+              + (splits.isMultiTask() ? " has several tasks" : " has no corpus")
+              + " (use a retrieval task such as "
               + org.fedpeft.data.Tasks.SENSE_RETRIEVAL
               + ", or --corpus with query files)");
     }
@@ -427,6 +466,9 @@ public final class TrainCommand implements Callable<Integer> {
       EncodedExamples valSet = base.encode(splits.validation(), splits.taskLabels());
       EncodedExamples testSet = base.encode(splits.test(), splits.taskLabels());
       EncodedExamples documents = splits.retrievalCorpus().map(base::encode).orElse(null);
+      if (checkpoint == null && headInit.equals("documents")) {
+        head.loadState(DocumentHeadInit.tensors(m, documents, head.layout(), headScale));
+      }
       if (goal.contrastive()) {
         trainer.setContrastive(ContrastiveLoss.of(documents, goal.temperature()));
       }
@@ -594,6 +636,7 @@ public final class TrainCommand implements Callable<Integer> {
       summary.addProperty("labels", splits.labels().size());
       summary.addProperty("train_examples", splits.train().size());
       summary.addProperty("test_examples", test.examples());
+      summary.addProperty("head_init", headInit);
       summary.addProperty("steps", cfg.steps());
       summary.addProperty("batch_size", cfg.batchSize());
       summary.addProperty("learning_rate", cfg.learningRate());

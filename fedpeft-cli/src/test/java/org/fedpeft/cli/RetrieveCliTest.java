@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.engine.Engines;
@@ -392,6 +393,112 @@ class RetrieveCliTest {
             "x");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("its head was never trained"), r.err());
+  }
+
+  @Test
+  void aHeadStartedFromTheDocumentsRanksAsMips() throws Exception {
+    Path queries = writeQueries(dir.resolve("queries-docinit.jsonl"));
+    Path out = dir.resolve("docinit");
+    // One step at a negligible learning rate: the saved head is the initial one up to ~1e-7.
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--adapter",
+            "none",
+            "--head-init",
+            "documents",
+            "--steps",
+            "1",
+            "--lr",
+            "1e-9",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals("documents", summary.get("head_init").getAsString());
+    String[] asked = {"a pet that barks", "cut the plank", "the river side", "sky colour"};
+    CliRun.Result car =
+        CliRun.run(
+            concat(
+                new String[] {
+                  "retrieve",
+                  "-m",
+                  model.toString(),
+                  "--adapter",
+                  out.resolve("adapter").toString(),
+                  "--corpus",
+                  corpus.toString(),
+                  "--method",
+                  "car",
+                  "--top-k",
+                  "5"
+                },
+                asked));
+    CliRun.Result mips =
+        CliRun.run(
+            concat(
+                new String[] {
+                  "retrieve", "-m", model.toString(), "--corpus", corpus.toString(), "--top-k", "5"
+                },
+                asked));
+    assertEquals(0, car.code(), car.err());
+    assertEquals(0, mips.code(), mips.err());
+    List<JsonObject> c = lines(car.out());
+    List<JsonObject> m = lines(mips.out());
+    for (int q = 0; q < asked.length; q++) {
+      List<String> carIds = new ArrayList<>();
+      List<String> mipsIds = new ArrayList<>();
+      c.get(q)
+          .getAsJsonArray("results")
+          .forEach(h -> carIds.add(h.getAsJsonObject().get("id").getAsString()));
+      m.get(q)
+          .getAsJsonArray("results")
+          .forEach(h -> mipsIds.add(h.getAsJsonObject().get("id").getAsString()));
+      assertEquals(mipsIds, carIds, "query " + asked[q]);
+    }
+
+    Path topics = dir.resolve("topics-docinit.jsonl");
+    Files.writeString(
+        topics,
+        "{\"text\": \"a b\", \"label\": \"x\"}\n".repeat(5)
+            + "{\"text\": \"c d\", \"label\": \"y\"}\n".repeat(5));
+    r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--data",
+            topics.toString(),
+            "--head-init",
+            "documents",
+            "--steps",
+            "1",
+            "--out",
+            dir.resolve("docinit-refused").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--head-init documents needs single-task retrieval data"), r.err());
+    r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--data",
+            topics.toString(),
+            "--head-init",
+            "centroids",
+            "--steps",
+            "1",
+            "--out",
+            dir.resolve("docinit-refused-2").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--head-init = centroids is invalid"), r.err());
   }
 
   @Test

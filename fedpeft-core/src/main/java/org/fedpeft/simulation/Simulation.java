@@ -37,6 +37,7 @@ import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
+import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
@@ -59,6 +60,7 @@ import org.fedpeft.run.RunCheckpoint;
 import org.fedpeft.run.RunRecorder;
 import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
@@ -151,6 +153,9 @@ public final class Simulation implements AutoCloseable {
         }
       }
       frozen = FrozenShared.fingerprint(m.model());
+      if (config.head().fromDocuments()) {
+        initial.putAll(documentHead(m.model(), spec.head()));
+      }
     }
     this.settings =
         new RunSettings(
@@ -180,6 +185,18 @@ public final class Simulation implements AutoCloseable {
         localState.save(e.getKey(), e.getValue());
       }
     }
+  }
+
+  /** The initial head of {@code head.init = "documents"} ({@link DocumentHeadInit}). */
+  private Map<String, HostTensor> documentHead(ClassifierModel model, HeadLayout layout) {
+    if (population.documents() == null || layout.multiTask()) {
+      throw new IllegalArgumentException(
+          "head.init = \"documents\" needs single-task retrieval data (a retrieval task such as"
+              + " wordnet-sense-retrieval, or data.corpus with query files); "
+              + (config.dataFile().isEmpty() ? "task " + config.task() : config.dataFile())
+              + (layout.multiTask() ? " has several tasks" : " has no corpus"));
+    }
+    return DocumentHeadInit.tensors(model, population.documents(), layout, config.head().scale());
   }
 
   /** Prepares a new run in {@code out}; refuses a folder that already holds a checkpoint. */

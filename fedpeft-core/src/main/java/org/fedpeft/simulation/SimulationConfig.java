@@ -15,6 +15,7 @@ import org.fedpeft.config.ConfigValues;
 import org.fedpeft.config.Toml;
 import org.fedpeft.data.DataSection;
 import org.fedpeft.federation.ServerSection;
+import org.fedpeft.heads.HeadSection;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.privacy.PrivacySection;
 import org.fedpeft.train.Objective;
@@ -22,11 +23,11 @@ import org.fedpeft.train.Objective;
 /**
  * The configuration of a simulated federation: the composition of the config sections that the
  * modules declare ({@link RunSection}, {@link DataSection}, {@link AdapterSection}, {@link
- * ClientSection}, {@link ServerSection}, {@link PrivacySection}, {@link EvalSection}), read from a
- * TOML file and {@code --set KEY=VALUE} overrides, or from a run folder's config.json. Every key is
- * documented in {@link #SCHEMA}; unknown keys (with the nearest known ones suggested) and bad
- * values are rejected naming the key and the file and line. The accessors below delegate to the
- * sections.
+ * ClientSection}, {@link HeadSection}, {@link ServerSection}, {@link PrivacySection}, {@link
+ * EvalSection}), read from a TOML file and {@code --set KEY=VALUE} overrides, or from a run
+ * folder's config.json. Every key is documented in {@link #SCHEMA}; unknown keys (with the nearest
+ * known ones suggested) and bad values are rejected naming the key and the file and line. The
+ * accessors below delegate to the sections.
  */
 public final class SimulationConfig {
 
@@ -37,6 +38,7 @@ public final class SimulationConfig {
               DataSection.SCHEMA,
               AdapterSection.SCHEMA,
               ClientSection.SCHEMA,
+              HeadSection.SCHEMA,
               ServerSection.SCHEMA,
               PrivacySection.SCHEMA,
               EvalSection.SCHEMA)
@@ -47,6 +49,7 @@ public final class SimulationConfig {
   private final DataSection data;
   private final AdapterSection adapter;
   private final ClientSection client;
+  private final HeadSection head;
   private final ServerSection server;
   private final PrivacySection privacy;
   private final EvalSection eval;
@@ -56,6 +59,7 @@ public final class SimulationConfig {
     this.data = DataSection.from(v);
     this.adapter = AdapterSection.from(v);
     this.client = ClientSection.from(v);
+    this.head = HeadSection.from(v);
     this.server = ServerSection.from(v);
     this.privacy = PrivacySection.from(v);
     this.eval = EvalSection.from(v);
@@ -172,6 +176,11 @@ public final class SimulationConfig {
   /** The {@code privacy.*} section. */
   public PrivacySection privacy() {
     return privacy;
+  }
+
+  /** The {@code head.*} section. */
+  public HeadSection head() {
+    return head;
   }
 
   /** The {@code eval.*} section. */

@@ -106,6 +106,83 @@ class CorpusSimulationTest {
   }
 
   @Test
+  void headInitDocumentsSendsTheDocumentEmbeddingsAsTheFirstHead() throws Exception {
+    Path[] f = files();
+    Map<String, String> o = options(f[0], f[1], f[2]);
+    o.put("head.init", "documents");
+    o.put("head.scale", "12.5");
+    Map<String, float[]> firstHead = new java.util.TreeMap<>();
+    try (Simulation sim =
+        Simulation.create(SimulationConfig.of(Map.of(), o, "test"), tmp.resolve("docinit"))) {
+      sim.setMessageTap(
+          (round, client, phase, direction, bytes) -> {
+            if (round == 1
+                && phase == org.fedpeft.federation.CommunicationLog.Phase.FIT
+                && direction == org.fedpeft.federation.CommunicationLog.Direction.DOWN) {
+              try {
+                org.fedpeft.io.SafetensorsFile m =
+                    org.fedpeft.io.Safetensors.deserialize(bytes, "downlink");
+                firstHead.put(client + "/w", m.floatTensor("classifier.weight").data());
+                firstHead.put(client + "/b", m.floatTensor("classifier.bias").data());
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+          });
+      sim.run(new Simulation.Listener() {});
+    }
+    // By hand: row d is 12.5 times the unit sentence embedding of document d (corpus order, which
+    // is the head's label order), through the frozen encoder (the adapter starts as identity).
+    org.fedpeft.model.PretrainedModel pm =
+        org.fedpeft.model.PretrainedModel.load(o.get("model.name"));
+    float[][] unit;
+    try (ai.djl.ndarray.NDManager root = org.fedpeft.engine.Engines.pytorch().newBaseManager();
+        org.fedpeft.model.BertEncoder enc = new org.fedpeft.model.BertEncoder(pm.weights(), root);
+        org.fedpeft.model.TextTokenizer tok = pm.newTokenizer()) {
+      unit =
+          new org.fedpeft.model.SentenceEmbedder(enc, tok, org.fedpeft.model.EncoderHooks.NONE)
+              .embed(List.of(TinyRuns.DOCS), 4);
+    }
+    assertEquals(
+        6, firstHead.size(), "every one of the 3 clients got the head: " + firstHead.keySet());
+    for (String key : firstHead.keySet()) {
+      float[] v = firstHead.get(key);
+      if (key.endsWith("/b")) {
+        assertEquals(6, v.length);
+        for (float b : v) {
+          assertEquals(0f, b, key);
+        }
+        continue;
+      }
+      assertEquals(6 * 32, v.length);
+      for (int d = 0; d < 6; d++) {
+        for (int k = 0; k < 32; k++) {
+          assertEquals(12.5 * unit[d][k], v[d * 32 + k], 1e-5, key + " row " + d);
+        }
+      }
+    }
+
+    Map<String, String> topics = options(f[0], f[1], f[2]);
+    topics.put("head.init", "documents");
+    topics.put("data.corpus", "");
+    topics.put("data.file", "");
+    topics.put("data.test", "");
+    topics.put("data.task", "wordnet-pos");
+    topics.put("data.partition", "iid");
+    topics.put("data.max_train", "40");
+    topics.put("data.max_eval", "20");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Simulation.create(
+                    SimulationConfig.of(Map.of(), topics, "test"), tmp.resolve("docinit-refused")));
+    assertTrue(
+        e.getMessage().startsWith("head.init = \"documents\" needs single-task retrieval data"),
+        e.getMessage());
+  }
+
+  @Test
   void badFilesFailNamingFileAndLine() throws Exception {
     Path[] f = files();
     Path badDoc = tmp.resolve("bad-doc.jsonl");

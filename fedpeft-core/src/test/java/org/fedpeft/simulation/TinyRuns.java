@@ -34,7 +34,7 @@ public final class TinyRuns {
     return file;
   }
 
-  private static final String[] DOCS = {
+  static final String[] DOCS = {
     "apple pear fruit orchard",
     "hammer saw tool bench",
     "run swim sport race",
