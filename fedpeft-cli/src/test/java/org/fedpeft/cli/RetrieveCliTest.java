@@ -469,36 +469,27 @@ class RetrieveCliTest {
         topics,
         "{\"text\": \"a b\", \"label\": \"x\"}\n".repeat(5)
             + "{\"text\": \"c d\", \"label\": \"y\"}\n".repeat(5));
-    r =
-        CliRun.run(
-            "train",
-            "-m",
-            model.toString(),
-            "--data",
-            topics.toString(),
-            "--head-init",
-            "documents",
-            "--steps",
-            "1",
-            "--out",
-            dir.resolve("docinit-refused").toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("--head-init documents needs single-task retrieval data"), r.err());
-    r =
-        CliRun.run(
-            "train",
-            "-m",
-            model.toString(),
-            "--data",
-            topics.toString(),
-            "--head-init",
-            "centroids",
-            "--steps",
-            "1",
-            "--out",
-            dir.resolve("docinit-refused-2").toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("--head-init = centroids is invalid"), r.err());
+    String[][] refused = {
+      {"documents", "--head-init documents needs single-task retrieval data"},
+      {"centroids", "--head-init = centroids is invalid"}
+    };
+    for (String[] refusal : refused) {
+      r =
+          CliRun.run(
+              "train",
+              "-m",
+              model.toString(),
+              "--data",
+              topics.toString(),
+              "--head-init",
+              refusal[0],
+              "--steps",
+              "1",
+              "--out",
+              dir.resolve("docinit-refused-" + refusal[0]).toString());
+      assertEquals(2, r.code());
+      assertTrue(r.err().contains(refusal[1]), r.err());
+    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-package org.fedpeft.heads;
+package org.fedpeft.retrieval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.heads.DocumentHeadInit;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
@@ -16,9 +19,6 @@ import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
-import org.fedpeft.retrieval.ClassifierRetrieval;
-import org.fedpeft.retrieval.MipsIndex;
-import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -30,27 +30,10 @@ import org.junit.jupiter.api.Test;
  */
 class DocumentHeadInitTest {
 
-  static final List<String> DOCUMENTS =
-      List.of(
-          "dog: a domesticated carnivorous mammal",
-          "saw: a hand tool with a toothed blade for cutting",
-          "run: move fast by using your feet",
-          "blue: the colour of the clear sky",
-          "bank: sloping land beside a body of water",
-          "tea: a beverage made by steeping leaves in hot water");
-
-  static final List<String> QUERIES =
-      List.of(
-          "a pet that barks",
-          "cut the plank with it",
-          "she ran to the station",
-          "the sky is this colour on a clear day",
-          "we sat on the river side",
-          "a hot drink",
-          "a tool",
-          "water");
-
-  static final int[] RELEVANT = {0, 1, 2, 3, 4, 5, 1, 4};
+  static final List<String> DOCUMENTS = ClassifierRetrievalTest.DOCUMENTS;
+  static final List<String> QUERIES = ClassifierRetrievalTest.QUERIES;
+  static final int[] RELEVANT = ClassifierRetrievalTest.RELEVANT;
+  static final int[] IDS = {0, 1, 2, 3, 4};
 
   @Test
   void rowsAreScaledUnitEmbeddingsAndTheHeadRanksAsMips() throws Exception {
@@ -63,7 +46,7 @@ class DocumentHeadInitTest {
         Adapter a = AdapterRegistry.get("lora").create(Map.of("rank", "4"), enc, 3);
         ClassificationHead head = new ClassificationHead(root, 32, DOCUMENTS.size(), 5)) {
       ClassifierModel model = new ClassifierModel(enc, a, head);
-      EncodedExamples docs = EncodedExamples.encode(tok, DOCUMENTS, new int[] {0, 1, 2, 3, 4, 5});
+      EncodedExamples docs = EncodedExamples.encode(tok, DOCUMENTS, IDS);
       Map<String, HostTensor> t = DocumentHeadInit.tensors(model, docs, head.layout(), scale);
       head.loadState(t);
 
@@ -101,13 +84,13 @@ class DocumentHeadInitTest {
         TextTokenizer tok = pm.newTokenizer();
         ClassificationHead head = new ClassificationHead(root, 32, 4, 5)) {
       ClassifierModel model = new ClassifierModel(enc, null, head);
-      EncodedExamples docs = EncodedExamples.encode(tok, DOCUMENTS, new int[] {0, 1, 2, 3, 4, 5});
+      EncodedExamples docs = EncodedExamples.encode(tok, DOCUMENTS, IDS);
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
               () -> DocumentHeadInit.tensors(model, docs, head.layout(), 20));
       assertTrue(
-          e.getMessage().contains("4 outputs but the corpus has 6 documents"), e.getMessage());
+          e.getMessage().contains("4 outputs but the corpus has 5 documents"), e.getMessage());
       assertThrows(
           IllegalArgumentException.class,
           () ->
