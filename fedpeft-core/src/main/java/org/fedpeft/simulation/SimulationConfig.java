@@ -248,8 +248,12 @@ public final class SimulationConfig {
     return data.clientHoldout();
   }
 
-  public String model() {
-    return run.model();
+  /**
+   * The frozen model ({@code model.name}) and its precision setting ({@code model.precision}), for
+   * {@link org.fedpeft.model.PretrainedModel#load(org.fedpeft.model.ModelChoice)}.
+   */
+  public org.fedpeft.model.ModelChoice model() {
+    return run.modelChoice();
   }
 
   public String adapterMethod() {

@@ -143,7 +143,7 @@ class SimulationConfigTest {
             Map.of("rounds", 3L, "privacy.mode", "client", "server.optimizer", "fedadam"),
             Map.of("client.batch_size", "8", "eval.every", "2", "data.max_train", "100"),
             "run.toml");
-    assertEquals(new RunSection(42, 3, 20, 4, "fixed", "all-minilm-l6-v2"), c.run());
+    assertEquals(new RunSection(42, 3, 20, 4, "fixed", "all-minilm-l6-v2", "fp32"), c.run());
     assertEquals(8, c.client().batchSize());
     assertEquals(c.batchSize(), c.client().batchSize());
     assertEquals("fedadam", c.server().optimizer());
