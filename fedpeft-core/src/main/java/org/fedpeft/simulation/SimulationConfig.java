@@ -73,6 +73,13 @@ public final class SimulationConfig {
               + run.clientsPerRound()
               + ")");
     }
+    if (server.strategy().equals("fedex-lora") && run.precision().equals("bf16")) {
+      throw v.error(
+          "model.precision",
+          "model.precision = \"bf16\" cannot run server.strategy = \"fedex-lora\": its residuals"
+              + " are added to the frozen weights in place, which a bfloat16 base holds inside"
+              + " libtorch where they cannot be changed (use model.precision = \"fp32\")");
+    }
     if (privacy.mode().equals("sample") && client.proximalMu() > 0) {
       throw v.error(
           "client.proximal_mu",

@@ -67,6 +67,12 @@ class SimulationConfigTest {
             ConfigException.class,
             () -> SimulationConfig.load(f, Map.of("model.precision", "half")));
     assertEquals("--set: model.precision = half is invalid: fp32, bf16 or auto", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.load(f, Map.of("server.strategy", "fedex-lora")));
+    assertTrue(e.getMessage().contains("server.strategy = \"fedex-lora\""), e.getMessage());
+    assertTrue(e.getMessage().contains("model.precision = \"fp32\""), e.getMessage());
   }
 
   // Issue 15: "A typo'd key dumps all 48 keys without a 'did you mean'."
