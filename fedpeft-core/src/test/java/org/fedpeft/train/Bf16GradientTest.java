@@ -102,11 +102,11 @@ class Bf16GradientTest {
    * relative error at most 2^-9 = 0.2 % per value), in the forward pass and, for the input
    * gradient, in the backward pass; these errors are independent across values and partly cancel in
    * each sum, but compound over the 6 blocks. A bfloat16 step therefore gives each tensor's
-   * gradient to about 1 % (measured on an AMD EPYC Zen 4: relative L2 difference 1.0 % median, 1.8
-   * % worst of the 74 tensors, cosine >= 0.99984; loss 4.5e-5 relative), not to float32's 1e-6.
-   * Bounds: relative L2 difference (||g_bf16 - g_fp32|| / ||g_fp32||) at most 5 % per tensor and
-   * cosine similarity at least 0.998, loss within 0.5 %; a wrong gradient (a product missing from
-   * the backward pass, a wrong slot) is off by far more.
+   * gradient to about 1 % (measured on an AMD EPYC Zen 5, family 26: relative L2 difference 1.0 %
+   * median, 1.8 % worst of the 74 tensors, cosine >= 0.99984; loss 4.5e-5 relative), not to
+   * float32's 1e-6. Bounds: relative L2 difference (||g_bf16 - g_fp32|| / ||g_fp32||) at most 5 %
+   * per tensor and cosine similarity at least 0.998, loss within 0.5 %; a wrong gradient (a product
+   * missing from the backward pass, a wrong slot) is off by far more.
    */
   @Test
   void bf16GradientsAreFloat32sUpToBfloat16RoundingAndOnlyInTrainableTensors() throws Exception {
