@@ -3,7 +3,6 @@ package org.fedpeft.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.IValue;
@@ -248,18 +247,6 @@ final class Bf16Base implements AutoCloseable {
         }
       }
     }
-  }
-
-  /** The shape of slot {@code slot}'s weight for a model of {@code config}, (out, in). */
-  static Shape weightShape(BertConfig config, int slot) {
-    long h = config.hiddenSize();
-    long f = config.intermediateSize();
-    return switch (slot % SLOTS_PER_LAYER) {
-      case 0 -> new Shape(3 * h, h);
-      case 1 -> new Shape(h, h);
-      case 2 -> new Shape(f, h);
-      default -> new Shape(h, f);
-    };
   }
 
   @Override
