@@ -56,7 +56,6 @@ public final class BertEncoder implements AutoCloseable {
   private final ScriptedBlock scriptedBlock; // fp32 base-model blocks; null: bf16 or fused == null
   private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order (fp32)
   private final Bf16Base bf16; // the bfloat16 tensors and products; null in fp32
-  private final NDArray[][] lnTensors; // per layer, in Bf16Base.block's order (bf16)
   private final Set<String> bf16Names; // tensors held in bfloat16 (empty in fp32)
 
   /**
@@ -92,7 +91,6 @@ public final class BertEncoder implements AutoCloseable {
       this.bf16 = Bf16Base.load(manager, config.numLayers());
       try {
         this.layerNorms = loadBf16(w, names);
-        this.lnTensors = layerNorms;
         this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
       } catch (RuntimeException e) {
         manager.close();
@@ -102,7 +100,6 @@ public final class BertEncoder implements AutoCloseable {
       return;
     }
     this.bf16 = null;
-    this.lnTensors = null;
     this.bf16Names = Set.of();
     this.hiddenShape = new Shape(config.hiddenSize());
     this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
@@ -187,8 +184,8 @@ public final class BertEncoder implements AutoCloseable {
    * each block, then the word-embedding table) and {@link #weights} (every other tensor, float32);
    * adds the names of the tensors held in bfloat16 to {@code names}.
    *
-   * @return per layer its LayerNorm tensors, attention output weight and bias, output weight and
-   *     bias
+   * @return per layer its four LayerNorm tensors: the attention output's LayerNorm weight and bias,
+   *     the block output's LayerNorm weight and bias
    */
   private NDArray[][] loadBf16(BertWeights w, Set<String> names) {
     int layers = config.numLayers();
@@ -488,7 +485,7 @@ public final class BertEncoder implements AutoCloseable {
         ? bf16.block(
             x,
             layer,
-            lnTensors[layer],
+            layerNorms[layer],
             maskBias,
             batch,
             seq,

@@ -208,8 +208,8 @@ final class Bf16Base implements AutoCloseable {
    * float32, with the same products as {@link #linear}.
    *
    * @param x (batch * seq, hidden), float32
-   * @param ln the block's LayerNorm tensors: attention output weight and bias, output weight and
-   *     bias
+   * @param ln the block's LayerNorm tensors (float32): the attention output's LayerNorm weight and
+   *     bias, the block output's LayerNorm weight and bias
    * @param maskBias null or (batch, 1, 1, seq), added to the scaled scores
    * @return (batch * seq, hidden), owned by {@code x}'s manager
    */
