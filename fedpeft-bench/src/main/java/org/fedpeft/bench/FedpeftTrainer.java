@@ -6,6 +6,7 @@ import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
@@ -19,7 +20,8 @@ import org.fedpeft.train.TrainListener;
 /**
  * The timed training workload: MiniLM + LoRA r=8 (alpha 16) on query and value + a classification
  * head, AdamW (lr 1e-4, weight decay 0.01, constant schedule), gradient clipping at norm 1, one
- * optimiser step per call on one batch, through the public {@link LocalTrainer} API.
+ * optimiser step per call on one batch, through the public {@link LocalTrainer} API. The frozen
+ * base is float32, or bfloat16 ({@link Precision#BF16}) with the second constructor.
  */
 final class FedpeftTrainer implements AutoCloseable {
 
@@ -39,9 +41,13 @@ final class FedpeftTrainer implements AutoCloseable {
   final TrainConfig config;
 
   FedpeftTrainer(PretrainedModel pm, float loraDropout) {
+    this(pm, loraDropout, Precision.FP32);
+  }
+
+  FedpeftTrainer(PretrainedModel pm, float loraDropout, Precision precision) {
     engine = Engines.pytorch();
     root = engine.newBaseManager();
-    encoder = new BertEncoder(pm.weights(), root);
+    encoder = new BertEncoder(pm.weights(), root, precision);
     lora =
         AdapterRegistry.get("lora")
             .create(

@@ -15,6 +15,7 @@ import java.util.Set;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HuggingFaceFolder;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TokenBatch;
@@ -28,12 +29,16 @@ import org.fedpeft.train.EncodedExamples;
  *   <li>fedpeft training step (MiniLM + LoRA r=8 on query/value + head, AdamW, dropout off) vs the
  *       same computation in PyTorch eager (a {@code /usr/bin/python3} child process running
  *       scripts/torch_peer.py on weights, initial values and batches exported by fedpeft);
- *   <li>fedpeft forward (sentence embeddings) vs ONNX Runtime on the same batches.
+ *   <li>the same fedpeft training step with a bfloat16 frozen base ({@link Precision#BF16}: frozen
+ *       products in bfloat16 with float32 accumulation; LoRA, head and optimiser float32);
+ *   <li>fedpeft forward (sentence embeddings, float32) vs ONNX Runtime on the same batches.
  * </ul>
  *
  * <p>Each round runs one of each, in an order rotated every round; the first rounds are warm-up.
- * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last three lines are the
- * ratios.
+ * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last five lines are the
+ * ratios: the bfloat16 step's ({@code ratio train_bf16/train}, {@code ratio
+ * train_bf16/ort_forward}), then {@code ratio train/ort_forward}, {@code ratio forward/ort_forward}
+ * and {@code ratio fedpeft/pytorch}.
  *
  * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]
  * [--ort-spin true|false] [--python PATH]}
@@ -80,12 +85,15 @@ public final class Peers {
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
     Path dir = Files.createTempDirectory("fedpeft-peers");
     List<Double> tTrain = new ArrayList<>();
+    List<Double> tTrainBf16 = new ArrayList<>();
+    List<Double> bf16Losses = new ArrayList<>();
     List<Double> tTorch = new ArrayList<>();
     List<Double> tFwd = new ArrayList<>();
     List<Double> tOrt = new ArrayList<>();
     List<double[]> losses = new ArrayList<>(); // {fedpeft, torch}
     double maxEmbDiff = 0;
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0f);
+        FedpeftTrainer ft16 = new FedpeftTrainer(pm, 0f, Precision.BF16);
         OrtForward ort = new OrtForward(threads, ortSpin);
         org.fedpeft.model.TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
@@ -115,7 +123,9 @@ public final class Peers {
         }
         System.out.println("peer: " + ready);
       }
-      int contenders = torch ? 4 : 3;
+      // 0 fedpeft step, 1 fedpeft forward, 2 ONNX Runtime forward, 3 fedpeft step with a bf16
+      // base, 4 PyTorch step.
+      int contenders = torch ? 5 : 4;
       for (int r = 0; r < rounds; r++) {
         int b = r % nBatches;
         TokenBatch batch = BenchSupport.batch(data, b);
@@ -153,6 +163,13 @@ public final class Peers {
               double s = (System.nanoTime() - t0) / 1e9;
               if (r >= warmup) {
                 tOrt.add(s);
+              }
+            }
+            case 3 -> {
+              double[] st = ft16.step(FedpeftTrainer.slice(data, b));
+              bf16Losses.add(st[1]);
+              if (r >= warmup) {
+                tTrainBf16.add(st[0]);
               }
             }
             default -> {
@@ -209,21 +226,34 @@ public final class Peers {
               "first %d losses agree within %.1e relative: %s",
               checked, worstRel, worstRel <= 1e-4 ? "yes" : "NO"));
     }
+    for (int i = 0; i < Math.min(5, bf16Losses.size()); i++) {
+      double l32 = losses.get(i)[0];
+      System.out.println(
+          BenchSupport.fmt(
+              "step %d loss: fedpeft bf16 base %.7f, fp32 base %.7f, rel diff %.1e",
+              i, bf16Losses.get(i), l32, Math.abs(bf16Losses.get(i) - l32) / Math.abs(l32)));
+    }
     double mTrain = BenchSupport.median(tTrain);
+    double mTrainBf16 = BenchSupport.median(tTrainBf16);
     double mFwd = BenchSupport.median(tFwd);
     double mOrt = BenchSupport.median(tOrt);
     report("fedpeft train step", tTrain, trainFlops, peak[1]);
+    report("fedpeft train bf16", tTrainBf16, trainFlops, peak[1]);
     if (torch) {
       report("pytorch train step", tTorch, trainFlops, peak[1]);
     }
     report("fedpeft forward", tFwd, fwdFlops, peak[1]);
     report("onnxruntime forward", tOrt, fwdFlops, peak[1]);
     System.out.println("samples fedpeft train: " + BenchSupport.list(tTrain));
+    System.out.println("samples fedpeft train bf16: " + BenchSupport.list(tTrainBf16));
     if (torch) {
       System.out.println("samples pytorch train: " + BenchSupport.list(tTorch));
     }
     System.out.println("samples fedpeft forward: " + BenchSupport.list(tFwd));
     System.out.println("samples onnxruntime forward: " + BenchSupport.list(tOrt));
+    System.out.println(BenchSupport.fmt("ratio train_bf16/train: %.3f", mTrainBf16 / mTrain));
+    // The bf16 line comes before the last three, which scripts read by position.
+    System.out.println(BenchSupport.fmt("ratio train_bf16/ort_forward: %.3f", mTrainBf16 / mOrt));
     System.out.println(BenchSupport.fmt("ratio train/ort_forward: %.3f", mTrain / mOrt));
     System.out.println(BenchSupport.fmt("ratio forward/ort_forward: %.3f", mFwd / mOrt));
     System.out.println(

@@ -64,6 +64,7 @@ public final class EmbedCommand implements Callable<Integer> {
     if (batchSize < 1) {
       throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
     }
+    model.precisionSetting();
     AdapterFiles.Saved saved = null;
     if (adapterDir != null) {
       if (!Files.isDirectory(adapterDir)) {
@@ -89,8 +90,11 @@ public final class EmbedCommand implements Callable<Integer> {
       return 0;
     }
     PretrainedModel pm = model.load();
+    if (pm.precision().setting().equals("auto")) {
+      spec.commandLine().getErr().println("model precision: " + pm.precision().describe());
+    }
     try (NDManager root = Engines.pytorch().newBaseManager();
-        BertEncoder encoder = new BertEncoder(pm.weights(), root);
+        BertEncoder encoder = new BertEncoder(pm.weights(), root, pm.precision().precision());
         TextTokenizer tok = pm.newTokenizer();
         Adapter adapter = saved == null ? null : instantiate(saved, encoder)) {
       SentenceEmbedder embedder =

@@ -63,6 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    model.precisionSetting();
     if (!Files.isDirectory(adapterDir)) {
       throw new UserInputException(adapterDir + ": not an adapter folder");
     }

@@ -83,6 +83,7 @@ public final class InfoCommand implements Callable<Integer> {
     BertConfig c = pm.config();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("model: %s%n", pm.name());
+    out.printf("precision: %s%n", pm.precision().describe());
     out.printf(
         "layers: %d, hidden: %d, heads: %d, ffn: %d, vocab: %d, max tokens: %d%n",
         c.numLayers(),
@@ -101,7 +102,7 @@ public final class InfoCommand implements Callable<Integer> {
     long upload = 0;
     if (method != null) {
       try (NDManager root = Engines.pytorch().newBaseManager();
-          BertEncoder enc = new BertEncoder(pm.weights(), root);
+          BertEncoder enc = new BertEncoder(pm.weights(), root, pm.precision().precision());
           Adapter a = AdapterRegistry.get(method).create(adapter.parsedOptions(), enc, 0)) {
         for (AdapterTensor t : a.tensors()) {
           adapterTotal += t.array().size();
@@ -180,10 +181,9 @@ public final class InfoCommand implements Callable<Integer> {
     for (String module : ravan.modules()) {
       String[] bits = module.split("\\.", 4);
       var shape =
-          enc.linearWeight(
-                  Integer.parseInt(bits[2]),
-                  org.fedpeft.model.BertWeights.LINEAR_MODULES.indexOf(bits[3]))
-              .getShape();
+          enc.linearShape(
+              Integer.parseInt(bits[2]),
+              org.fedpeft.model.BertWeights.LINEAR_MODULES.indexOf(bits[3]));
       long dOut = shape.get(0);
       long dIn = shape.get(1);
       String key = dOut + " x " + dIn;

@@ -1,10 +1,14 @@
 package org.fedpeft.cli;
 
 import java.io.IOException;
+import org.fedpeft.model.ModelChoice;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import picocli.CommandLine.Option;
 
-/** The {@code --model} option shared by every command that needs a model. */
+/**
+ * The {@code --model} and {@code --precision} options shared by every command that needs a model.
+ */
 public final class ModelOption {
 
   @Option(
@@ -15,10 +19,41 @@ public final class ModelOption {
               + " tokenizer.json), or all-minilm-l6-v2, the bundled default.")
   String model;
 
-  /** Loads the model, turning load errors into user errors. */
+  @Option(
+      names = "--precision",
+      paramLabel = "P",
+      defaultValue = Precision.DEFAULT_SETTING,
+      description =
+          "What the frozen model's linear weights and word embeddings are held and multiplied"
+              + " in: fp32; bf16 (bfloat16: half their memory, float32 accumulation, products"
+              + " rounded to bfloat16; adapters, heads, gradients and optimiser state stay"
+              + " float32); auto: bf16 if the CPU reports avx512_bf16 or amx_bf16, else fp32 (the"
+              + " pick is printed). The default, ${DEFAULT-VALUE}, gives the same results on"
+              + " every machine.")
+  String precision;
+
+  /**
+   * The {@code --precision} setting.
+   *
+   * @throws UserInputException naming the option, the value and the allowed values
+   */
+  public String precisionSetting() {
+    if (!Precision.isSetting(precision)) {
+      throw new UserInputException(
+          "--precision must be " + Precision.ALLOWED + ", got " + precision);
+    }
+    return precision;
+  }
+
+  /**
+   * Loads the model in the {@code --precision} setting (resolved on this machine), turning load
+   * errors into user errors.
+   */
   public PretrainedModel load() {
+    ModelChoice choice =
+        new ModelChoice(model == null ? PretrainedModel.DEFAULT : model, precisionSetting());
     try {
-      return PretrainedModel.load(model);
+      return PretrainedModel.load(choice);
     } catch (IOException e) {
       throw new UserInputException(e.getMessage(), e);
     }

@@ -118,6 +118,7 @@ public final class RetrieveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    model.precisionSetting();
     if (topK < 1) {
       throw new UserInputException("--top-k must be at least 1, got " + topK);
     }

@@ -245,6 +245,7 @@ public final class TrainCommand implements Callable<Integer> {
   /** Checks every option that can be checked before the run folder is taken. */
   private void validateOptions() {
     train.config();
+    model.precisionSetting();
     if (trainingObjective().contrastive()) {
       if (dpNoise != null) {
         throw new UserInputException(
@@ -328,6 +329,10 @@ public final class TrainCommand implements Callable<Integer> {
     if (c.model.model != null && Files.isDirectory(cwd.resolve(c.model.model))) {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }
+    // --precision auto resolves per machine: a resume computes in what the run started with.
+    if (run.has("precision") && "auto".equals(c.model.precision)) {
+      c.model.precision = run.get("precision").getAsString();
+    }
     c.runRecord = run;
     return c;
   }
@@ -346,6 +351,10 @@ public final class TrainCommand implements Callable<Integer> {
     String method = adapter.methodOrNull();
     Path dir = guard.path();
     PretrainedModel pretrained = model.load();
+    if (!resuming && runRecord != null) {
+      // What --precision resolved to (auto: on this machine), for --resume.
+      runRecord.addProperty("precision", pretrained.precision().precision().label());
+    }
     TaskSplits splits = data.load(cfg.seed());
     Objective goal = trainingObjective();
     if (goal.contrastive() && splits.retrievalCorpus().isEmpty()) {
@@ -427,7 +436,9 @@ public final class TrainCommand implements Callable<Integer> {
                   + dir;
         });
     long t0 = System.nanoTime();
-    try (FrozenBase base = new FrozenBase(pretrained);
+    FrozenBase frozen = new FrozenBase(pretrained);
+    pretrained = null; // with a bfloat16 base, the float32 weights are garbage now
+    try (FrozenBase base = frozen;
         Adapter a =
             method == null
                 ? null
@@ -446,8 +457,9 @@ public final class TrainCommand implements Callable<Integer> {
                 checkpoint == null ? List.of() : checkpoint.metricLines())) {
       err.printf(
           Locale.ROOT,
-          "model: %s; adapter: %s%n",
+          "model: %s (%s); adapter: %s%n",
           base.model().name(),
+          base.model().precision().describe(),
           method == null
               ? "none (linear head on the frozen encoder)"
               : method + " " + (a == null ? "" : optionsOf(a)));
@@ -629,6 +641,7 @@ public final class TrainCommand implements Callable<Integer> {
       JsonObject summary = new JsonObject();
       summary.addProperty("command", "train");
       summary.addProperty("model", base.model().name());
+      summary.addProperty("precision", base.model().precision().describe());
       summary.addProperty("adapter", method == null ? "none" : method);
       summary.addProperty("adapter_options", method == null ? "" : adapter.options);
       summary.addProperty("data", data.describe());

@@ -3,6 +3,7 @@ package org.fedpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
@@ -47,7 +48,10 @@ class CliTest {
             new String[] {"info", "--adapter-options", "ranks=4"},
             new String[] {"eval", tmp.resolve("missing").toString()},
             new String[] {"train", "--model", tmp.resolve("no-model").toString()},
-            new String[] {"nosuchcommand"})) {
+            new String[] {"nosuchcommand"},
+            new String[] {"train", "--precision", "fp16"},
+            new String[] {"eval", tmp.toString(), "--precision", "half"},
+            new String[] {"embed", "--precision", "BF16", "some text"})) {
       CliRun.Result r = CliRun.run(args);
       assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
       assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -116,6 +120,88 @@ class CliTest {
     assertTrue(
         ev.out().startsWith(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)),
         ev.out() + " vs " + acc);
+  }
+
+  @Test
+  void precisionErrorsNameTheOptionAndTheAllowedValues() {
+    CliRun.Result r = CliRun.run("train", "--precision", "fp16");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--precision must be fp32, bf16 or auto, got fp16"), r.err());
+  }
+
+  /**
+   * train and eval with a bfloat16 frozen base: the run records the precision (summary.json, and
+   * train.json for --resume), eval in bf16 reproduces train's test accuracy, and embed gives unit
+   * vectors close to float32's.
+   */
+  @Test
+  void trainEvalAndEmbedWithABf16Base() throws Exception {
+    Path data = tmp.resolve("train-bf16.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
+    }
+    Files.write(data, lines);
+    Path out = tmp.resolve("run-bf16");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--precision",
+            "bf16",
+            "--data",
+            data.toString(),
+            "--steps",
+            "10",
+            "--batch-size",
+            "8",
+            "--lr",
+            "5e-3",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("(bf16); adapter: lora"), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals("bf16", summary.get("precision").getAsString());
+    JsonObject run =
+        JsonParser.parseString(Files.readString(out.resolve("train.json"))).getAsJsonObject();
+    assertEquals("bf16", run.get("precision").getAsString());
+    double acc = summary.get("test_accuracy").getAsDouble();
+    CliRun.Result ev =
+        CliRun.run(
+            "eval",
+            out.resolve("adapter").toString(),
+            "--model",
+            tinyModel.toString(),
+            "--precision",
+            "bf16",
+            "--data",
+            data.toString());
+    assertEquals(0, ev.code(), ev.err());
+    assertTrue(
+        ev.out().startsWith(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)),
+        ev.out() + " vs " + acc);
+
+    CliRun.Result e16 =
+        CliRun.run("embed", "--model", tinyModel.toString(), "--precision", "bf16", "a red fox");
+    CliRun.Result e32 = CliRun.run("embed", "--model", tinyModel.toString(), "a red fox");
+    assertEquals(0, e16.code(), e16.err());
+    JsonArray v16 = JsonParser.parseString(e16.out().strip()).getAsJsonArray();
+    JsonArray v32 = JsonParser.parseString(e32.out().strip()).getAsJsonArray();
+    double dot = 0;
+    for (int i = 0; i < v16.size(); i++) {
+      dot += v16.get(i).getAsDouble() * v32.get(i).getAsDouble();
+    }
+    assertTrue(dot >= 0.999, "cosine of the bf16 and fp32 embeddings: " + dot);
+
+    CliRun.Result info = CliRun.run("info", "--precision", "auto");
+    assertEquals(0, info.code(), info.err());
+    assertTrue(
+        info.out().contains("precision: " + org.fedpeft.model.Precision.choose("auto").describe()),
+        info.out());
   }
 
   /**

@@ -202,6 +202,41 @@ class SimulateCliTest {
             tmp.resolve("dp2/adapter/adapter_model.safetensors")));
   }
 
+  /**
+   * model.precision reaches the simulation's frozen base: auto is resolved on this machine and the
+   * manifest records what it picked and why; a bad value is refused naming the key.
+   */
+  @Test
+  void modelPrecisionIsFollowedAndRecorded() throws Exception {
+    Path out = tmp.resolve("auto");
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "model.precision=auto",
+            "--set",
+            "rounds=2",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    String picked = org.fedpeft.model.Precision.choose("auto").describe();
+    JsonObject manifest =
+        JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
+    assertEquals(picked, manifest.get("precision").getAsString());
+    assertEquals("auto", manifest.getAsJsonObject("config").get("model.precision").getAsString());
+    r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "model.precision=fp16",
+            "--out",
+            tmp.resolve("fp16").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("model.precision = fp16 is invalid: fp32, bf16 or auto"), r.err());
+  }
+
   @Test
   void badConfigIsRejectedWithTheKeyNamed() throws Exception {
     CliRun.Result r =

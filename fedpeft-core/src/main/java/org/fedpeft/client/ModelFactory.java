@@ -104,6 +104,7 @@ public final class ModelFactory {
     if (m < 0) {
       throw new IllegalArgumentException("not a linear module name: " + module);
     }
+    base.encoder().requireFloat32Weights("adding FedEx-LoRA's residual to " + module);
     return base.encoder().linearWeight(layer, m);
   }
 

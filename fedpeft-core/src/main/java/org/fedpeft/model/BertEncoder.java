@@ -8,8 +8,11 @@ import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -22,13 +25,24 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>Dropout of the base model is off (the model is frozen and evaluated deterministically);
  * adapters apply their own dropout through {@link EncoderHooks}.
+ *
+ * <p>{@link Precision#BF16}: the linear layers' weights and biases and the word-embedding table are
+ * held in bfloat16 inside libtorch ({@link Bf16Base}), with no float32 copy in libtorch; each
+ * frozen product rounds its float32 input to bfloat16 and returns float32. LayerNorm, the position
+ * and token-type embeddings, attention, GELU and residuals stay float32, as do adapters and their
+ * gradients. Those bfloat16 tensors cannot be handed out as arrays: {@link #linearWeight} and
+ * {@link #weight} refuse them, {@link #frozenValues} gives float32 copies, {@link #linearShape}
+ * their shapes.
  */
 public final class BertEncoder implements AutoCloseable {
+
+  private static final String WORD_EMBEDDINGS = "embeddings.word_embeddings.weight";
 
   /** Added to attention scores at padded positions, as Hugging Face does (float32 minimum). */
   private static final float MASKED = -Float.MAX_VALUE;
 
   private final BertConfig config;
+  private final Precision precision;
   private final NDManager manager;
   private final Map<String, NDArray> weights = new HashMap<>();
   private final NDArray[][] linearW;
@@ -39,8 +53,10 @@ public final class BertEncoder implements AutoCloseable {
   private final Shape hiddenShape;
   private final NDArray queryScale; // 1 / sqrt(head size), kept alive for autograd
   private final FusedAttention fused; // null: separate operators (see FusedAttention.PROPERTY)
-  private final ScriptedBlock scriptedBlock; // the base model's blocks, null with fused == null
-  private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order
+  private final ScriptedBlock scriptedBlock; // fp32 base-model blocks; null: bf16 or fused == null
+  private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order (fp32)
+  private final Bf16Base bf16; // the bfloat16 tensors and products; null in fp32
+  private final Set<String> bf16Names; // tensors held in bfloat16 (empty in fp32)
 
   /**
    * Copies the weights into a new child manager of {@code parent}. The query, key and value weights
@@ -49,8 +65,42 @@ public final class BertEncoder implements AutoCloseable {
    * into it, so changing them (as merging an adapter does) changes the model.
    */
   public BertEncoder(BertWeights w, NDManager parent) {
+    this(w, parent, Precision.FP32);
+  }
+
+  /**
+   * Copies the weights into a new child manager of {@code parent}, in {@code precision}. In float32
+   * as {@link #BertEncoder(BertWeights, NDManager)}; in bfloat16 the linear weights and biases and
+   * the word-embedding table go into libtorch rounded to bfloat16 (nearest even), one tensor at a
+   * time through a temporary float32 copy that is freed at once, and the other tensors in float32.
+   */
+  public BertEncoder(BertWeights w, NDManager parent, Precision precision) {
     this.config = w.config();
+    this.precision = java.util.Objects.requireNonNull(precision, "precision");
     this.manager = parent.newSubManager();
+    if (precision == Precision.BF16) {
+      this.hiddenShape = new Shape(config.hiddenSize());
+      this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
+      this.linearW = null;
+      this.linearB = null;
+      this.qkvW = null;
+      this.qkvB = null;
+      this.scriptedBlock = null;
+      this.blockTensors = null;
+      Set<String> names = new LinkedHashSet<>();
+      this.bf16 = Bf16Base.load(manager, config.numLayers());
+      try {
+        this.layerNorms = loadBf16(w, names);
+        this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
+      } catch (RuntimeException e) {
+        manager.close();
+        throw e;
+      }
+      this.bf16Names = Collections.unmodifiableSet(names);
+      return;
+    }
+    this.bf16 = null;
+    this.bf16Names = Set.of();
     this.hiddenShape = new Shape(config.hiddenSize());
     this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
     int layers = config.numLayers();
@@ -129,8 +179,89 @@ public final class BertEncoder implements AutoCloseable {
     }
   }
 
+  /**
+   * Fills {@link #bf16} (the fused q/k/v, attention output, intermediate and output products of
+   * each block, then the word-embedding table) and {@link #weights} (every other tensor, float32);
+   * adds the names of the tensors held in bfloat16 to {@code names}.
+   *
+   * @return per layer its four LayerNorm tensors: the attention output's LayerNorm weight and bias,
+   *     the block output's LayerNorm weight and bias
+   */
+  private NDArray[][] loadBf16(BertWeights w, Set<String> names) {
+    int layers = config.numLayers();
+    int hidden = config.hiddenSize();
+    for (int i = 0; i < layers; i++) {
+      float[] fw = new float[3 * hidden * hidden];
+      float[] fb = new float[3 * hidden];
+      for (int m = 0; m < 3; m++) {
+        String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
+        System.arraycopy(
+            w.get(name + ".weight").data(), 0, fw, m * hidden * hidden, hidden * hidden);
+        System.arraycopy(w.get(name + ".bias").data(), 0, fb, m * hidden, hidden);
+      }
+      try (NDManager scratch = manager.newSubManager()) {
+        bf16.store(
+            scratch.create(fw, new Shape(3L * hidden, hidden)),
+            scratch.create(fb, new Shape(3L * hidden)));
+      }
+      for (int m = 3; m < BertWeights.LINEAR_MODULES.size(); m++) {
+        String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
+        HostTensor tw = w.get(name + ".weight");
+        HostTensor tb = w.get(name + ".bias");
+        try (NDManager scratch = manager.newSubManager()) {
+          bf16.store(
+              scratch.create(tw.data(), new Shape(tw.shape())),
+              scratch.create(tb.data(), new Shape(tb.shape())));
+        }
+      }
+      for (String mod : BertWeights.LINEAR_MODULES) {
+        names.add(BertWeights.linearName(i, mod) + ".weight");
+        names.add(BertWeights.linearName(i, mod) + ".bias");
+      }
+    }
+    HostTensor table = w.get(WORD_EMBEDDINGS);
+    try (NDManager scratch = manager.newSubManager()) {
+      bf16.storeTable(scratch.create(table.data(), new Shape(table.shape())));
+    }
+    names.add(WORD_EMBEDDINGS);
+    if (!bf16.complete()) {
+      throw new IllegalStateException("bfloat16 base incomplete"); // a bug, not a user error
+    }
+    for (var e : w.tensors().entrySet()) {
+      if (names.contains(e.getKey())) {
+        continue;
+      }
+      HostTensor t = e.getValue();
+      NDArray a = manager.create(t.data(), new Shape(t.shape()));
+      a.setName(e.getKey());
+      weights.put(e.getKey(), a);
+    }
+    NDArray[][] ln = new NDArray[layers][4];
+    for (int i = 0; i < layers; i++) {
+      String p = "encoder.layer." + i + ".";
+      ln[i][0] = weights.get(p + "attention.output.LayerNorm.weight");
+      ln[i][1] = weights.get(p + "attention.output.LayerNorm.bias");
+      ln[i][2] = weights.get(p + "output.LayerNorm.weight");
+      ln[i][3] = weights.get(p + "output.LayerNorm.bias");
+    }
+    return ln;
+  }
+
   public BertConfig config() {
     return config;
+  }
+
+  /** What the frozen weights are held and multiplied in. */
+  public Precision precision() {
+    return precision;
+  }
+
+  /**
+   * The names of the tensors held in bfloat16 inside libtorch (the linear weights and biases and
+   * the word-embedding table), which {@link #weight} refuses; empty in float32.
+   */
+  public Set<String> bf16TensorNames() {
+    return bf16Names;
   }
 
   /** The manager that owns the frozen weights. */
@@ -138,18 +269,106 @@ public final class BertEncoder implements AutoCloseable {
     return manager;
   }
 
-  /** The frozen weight of a linear module, (out, in). Changing it changes the model. */
+  /**
+   * The frozen weight of a linear module, (out, in). Changing it changes the model.
+   *
+   * @throws IllegalStateException with a bfloat16 base ({@link #requireFloat32Weights})
+   */
   public NDArray linearWeight(int layer, int module) {
+    if (bf16 != null) {
+      requireFloat32Weights(
+          "changing " + BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(module)));
+    }
     return linearW[layer][module];
   }
 
-  /** A frozen tensor by its Hugging Face name. */
+  /** The shape of a linear module's weight, (out, in), in either precision. */
+  public Shape linearShape(int layer, int module) {
+    if (layer < 0 || layer >= config.numLayers()) {
+      throw new IllegalArgumentException(
+          "no layer " + layer + " (the model has " + config.numLayers() + ")");
+    }
+    String name = BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(module));
+    return new Shape(BertWeights.expectedShapes(config).get(name + ".weight"));
+  }
+
+  /**
+   * Throws unless the frozen weights are float32 arrays that can be changed in place (merging an
+   * adapter into them, FedEx-LoRA's residuals).
+   *
+   * @param what what needs them, e.g. {@code "merging a LoRA adapter"}
+   * @throws IllegalStateException with a bfloat16 base, naming {@code what} and the setting
+   */
+  public void requireFloat32Weights(String what) {
+    if (bf16 != null) {
+      throw new IllegalStateException(
+          what
+              + " needs the frozen weights as float32 arrays, but this encoder holds its linear"
+              + " weights in bfloat16 inside libtorch (model.precision / --precision bf16 or auto),"
+              + " where they cannot be changed in place; use model.precision = \"fp32\" (--precision"
+              + " fp32)");
+    }
+  }
+
+  /**
+   * A frozen tensor by its Hugging Face name. Changing it changes the model.
+   *
+   * @throws IllegalArgumentException if there is no such tensor
+   * @throws IllegalStateException for a tensor held in bfloat16 ({@link #bf16TensorNames}); {@link
+   *     #frozenValues} gives its values
+   */
   public NDArray weight(String name) {
+    if (bf16Names.contains(name)) {
+      requireFloat32Weights(
+          "encoder.weight(\"" + name + "\") (for a float32 copy use frozenValues)");
+    }
     NDArray a = weights.get(name);
     if (a == null) {
       throw new IllegalArgumentException("no weight named " + name);
     }
     return a;
+  }
+
+  /**
+   * The values of a frozen tensor as the model computes with them, in float32 on the Java heap, in
+   * either precision: in float32 the tensor's values; for a tensor held in bfloat16 its bfloat16
+   * values widened to float32 (exactly), copied out of libtorch. A copy: changing it changes
+   * nothing.
+   *
+   * @throws IllegalArgumentException if there is no such tensor
+   */
+  public HostTensor frozenValues(String name) {
+    if (!bf16Names.contains(name)) {
+      NDArray a = weight(name);
+      return new HostTensor(a.getShape().getShape(), a.toFloatArray());
+    }
+    try (NDManager m = manager.newSubManager()) {
+      if (name.equals(WORD_EMBEDDINGS)) {
+        NDArray t = bf16.tableValues(m);
+        return new HostTensor(t.getShape().getShape(), t.toFloatArray());
+      }
+      // encoder.layer.L.<module>.weight|bias
+      String[] parts = name.split("\\.", 4);
+      int layer = Integer.parseInt(parts[2]);
+      String rest = parts[3];
+      boolean isWeight = rest.endsWith(".weight");
+      int module =
+          BertWeights.LINEAR_MODULES.indexOf(
+              rest.substring(0, rest.length() - (isWeight ? ".weight" : ".bias").length()));
+      int slot = Bf16Base.SLOTS_PER_LAYER * layer + Math.max(0, module - 2);
+      NDArray t = isWeight ? bf16.weightValues(slot, m) : bf16.biasValues(slot, m);
+      float[] all = t.toFloatArray();
+      long[] shape = linearShape(layer, module).getShape();
+      if (!isWeight) {
+        shape = new long[] {shape[0]};
+      }
+      int n = Math.toIntExact(HostTensor.numel(shape));
+      if (module >= 3) {
+        return new HostTensor(shape, all);
+      }
+      // Query, key and value are row blocks of the fused slot.
+      return new HostTensor(shape, java.util.Arrays.copyOfRange(all, module * n, (module + 1) * n));
+    }
   }
 
   /**
@@ -183,10 +402,13 @@ public final class BertEncoder implements AutoCloseable {
               + " tokens exceeds max_position_embeddings "
               + config.maxPositions());
     }
-    NDArrayEx ex = ids.getNDArrayInternal();
-    NDArray h =
-        ex.embedding(ids, weights.get("embeddings.word_embeddings.weight"), SparseFormat.DENSE)
-            .singletonOrThrow(); // (batch, seq, hidden)
+    NDArray h; // (batch, seq, hidden)
+    if (bf16 != null) {
+      h = bf16.embed(ids);
+    } else {
+      NDArrayEx ex = ids.getNDArrayInternal();
+      h = ex.embedding(ids, weights.get(WORD_EMBEDDINGS), SparseFormat.DENSE).singletonOrThrow();
+    }
     h = hooks.tokenEmbeddings(h, ctx);
     NDArray pos =
         weights.get("embeddings.position_embeddings.weight").get(new NDIndex("0:{}", seq));
@@ -224,7 +446,8 @@ public final class BertEncoder implements AutoCloseable {
     int firstAdapted = hooks.firstAdaptedLayer();
     boolean previousScripted = false;
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      boolean base = layer < firstAdapted && scriptedBlock != null;
+      boolean base =
+          layer < firstAdapted && (scriptedBlock != null || bf16 != null && fused != null);
       if (!base && previousScripted) {
         // Scripted blocks run in inference mode; autograd cannot save their output for the
         // backward of the blocks above, but it can save a copy.
@@ -240,14 +463,7 @@ public final class BertEncoder implements AutoCloseable {
           replaced != null
               ? replaced.reshape(batch * seq, config.hiddenSize())
               : base
-                  ? scriptedBlock.apply(
-                      x,
-                      blockTensors[layer],
-                      maskBias,
-                      batch,
-                      seq,
-                      config.numHeads(),
-                      config.layerNormEps())
+                  ? scriptedBase(layer, x, maskBias, batch, seq)
                   : block(layer, x, batch, seq, maskBias, hooks, ctx);
       if (hooks != EncoderHooks.NONE) {
         NDArray h3 = x.reshape(batch, seq, config.hiddenSize());
@@ -263,6 +479,22 @@ public final class BertEncoder implements AutoCloseable {
     return x.reshape(batch, seq, config.hiddenSize());
   }
 
+  /** A base-model block in one TorchScript call, in this encoder's precision. */
+  private NDArray scriptedBase(int layer, NDArray x, NDArray maskBias, long batch, long seq) {
+    return bf16 != null
+        ? bf16.block(
+            x,
+            layer,
+            layerNorms[layer],
+            maskBias,
+            batch,
+            seq,
+            config.numHeads(),
+            config.layerNormEps())
+        : scriptedBlock.apply(
+            x, blockTensors[layer], maskBias, batch, seq, config.numHeads(), config.layerNormEps());
+  }
+
   private NDArray block(
       int layer,
       NDArray x,
@@ -273,7 +505,10 @@ public final class BertEncoder implements AutoCloseable {
       HookContext ctx) {
     long hidden = config.hiddenSize();
     // Query, key and value in one product; split gives views whose gradients are concatenated.
-    NDArray qkv = x.getNDArrayInternal().linear(x, qkvW[layer], qkvB[layer]).singletonOrThrow();
+    NDArray qkv =
+        bf16 != null
+            ? bf16.linear(x, Bf16Base.SLOTS_PER_LAYER * layer)
+            : x.getNDArrayInternal().linear(x, qkvW[layer], qkvB[layer]).singletonOrThrow();
     NDList parts = qkv.split(new long[] {hidden, 2 * hidden}, 1);
     NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, ctx);
     NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
@@ -358,9 +593,11 @@ public final class BertEncoder implements AutoCloseable {
   private NDArray linear(
       int layer, int module, NDArray x, long batch, long seq, EncoderHooks hooks, HookContext ctx) {
     NDArray y =
-        x.getNDArrayInternal()
-            .linear(x, linearW[layer][module], linearB[layer][module])
-            .singletonOrThrow();
+        bf16 != null
+            ? bf16.linear(x, Bf16Base.SLOTS_PER_LAYER * layer + module - 2)
+            : x.getNDArrayInternal()
+                .linear(x, linearW[layer][module], linearB[layer][module])
+                .singletonOrThrow();
     return withDelta(y, layer, module, x, batch, seq, hooks, ctx);
   }
 
@@ -374,7 +611,12 @@ public final class BertEncoder implements AutoCloseable {
   public void close() {
     if (fused != null) {
       fused.close();
+    }
+    if (scriptedBlock != null) {
       scriptedBlock.close();
+    }
+    if (bf16 != null) {
+      bf16.close();
     }
     manager.close();
   }

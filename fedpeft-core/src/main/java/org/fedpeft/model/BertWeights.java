@@ -27,6 +27,14 @@ public final class BertWeights {
 
   private final BertConfig config;
   private final Map<String, HostTensor> tensors;
+  private final Map<String, String> dropped; // name -> why it is no longer held
+
+  private BertWeights(
+      BertConfig config, Map<String, HostTensor> tensors, Map<String, String> dropped) {
+    this.config = config;
+    this.tensors = tensors;
+    this.dropped = dropped;
+  }
 
   /**
    * Checks that the weights agree with the config (hidden size, number of layers), that every
@@ -94,6 +102,24 @@ public final class BertWeights {
       kept.put(e.getKey(), t);
     }
     this.tensors = Collections.unmodifiableMap(kept);
+    this.dropped = Map.of();
+  }
+
+  /**
+   * These weights without the tensors {@code names}, which {@link #get} then refuses with {@code
+   * why}; {@link #tensors} lists the rest. For a holder that has copied them elsewhere (an encoder
+   * in bfloat16) and need not keep their float32 values on the Java heap.
+   */
+  public BertWeights without(java.util.Set<String> names, String why) {
+    Map<String, HostTensor> kept = new LinkedHashMap<>(tensors);
+    Map<String, String> gone = new LinkedHashMap<>(dropped);
+    for (String n : names) {
+      if (kept.remove(n) != null) {
+        gone.put(n, why);
+      }
+    }
+    return new BertWeights(
+        config, Collections.unmodifiableMap(kept), Collections.unmodifiableMap(gone));
   }
 
   /** One more than the largest N of the {@code encoder.layer.N.} names (0 if there are none). */
@@ -149,16 +175,24 @@ public final class BertWeights {
     return config;
   }
 
-  /** The tensor of that name; throws naming it when absent. */
+  /**
+   * The tensor of that name; throws naming it when absent.
+   *
+   * @throws IllegalStateException for a tensor {@link #without} dropped, with the reason
+   */
   public HostTensor get(String name) {
     HostTensor t = tensors.get(name);
     if (t == null) {
+      String why = dropped.get(name);
+      if (why != null) {
+        throw new IllegalStateException(name + " is no longer held here: " + why);
+      }
       throw new IllegalArgumentException("no tensor named " + name);
     }
     return t;
   }
 
-  /** All tensors in a stable order. */
+  /** All tensors in a stable order (without those {@link #without} dropped). */
   public Map<String, HostTensor> tensors() {
     return tensors;
   }

@@ -76,10 +76,18 @@ public final class HuggingFaceFolder {
     return new PretrainedModel(dir.getFileName().toString(), weights, tokenizer, maxLen);
   }
 
-  /** Writes a model as a Hugging Face folder (the files {@link #load} reads). */
+  /**
+   * Writes a model as a Hugging Face folder (the files {@link #load} reads).
+   *
+   * @throws IllegalStateException if its weights no longer hold every tensor (a bfloat16 {@link
+   *     org.fedpeft.train.FrozenBase} drops the float32 ones its encoder holds in bfloat16)
+   */
   public static void save(PretrainedModel model, Path dir) throws IOException {
-    Files.createDirectories(dir);
     BertConfig c = model.config();
+    for (String name : BertWeights.expectedShapes(c).keySet()) {
+      model.weights().get(name); // throws, saying why, for a tensor the weights no longer hold
+    }
+    Files.createDirectories(dir);
     JsonObject o = new JsonObject();
     o.addProperty("model_type", "bert");
     o.add("architectures", JsonParser.parseString("[\"BertModel\"]"));

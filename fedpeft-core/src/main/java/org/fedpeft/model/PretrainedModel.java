@@ -5,20 +5,54 @@ import java.io.InputStream;
 import java.lang.ref.SoftReference;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import org.fedpeft.model.onnx.OnnxBertImporter;
 import org.fedpeft.model.onnx.OnnxModelReader;
 
 /**
  * A frozen pretrained encoder as loaded from disk or from the class path: its weights, its
- * tokenizer and how sentence embeddings are made from it.
+ * tokenizer, how sentence embeddings are made from it, and the precision its encoder is to compute
+ * in ({@link org.fedpeft.train.FrozenBase} builds the encoder in it).
  *
  * @param name a short name for reports, e.g. {@code all-minilm-l6-v2}
  * @param weights the encoder weights
  * @param tokenizerJson the bytes of its {@code tokenizer.json}
  * @param maxSeqLength the number of tokens texts are truncated to (special tokens included)
+ * @param precision the precision setting and what it resolved to on this machine
  */
 public record PretrainedModel(
-    String name, BertWeights weights, byte[] tokenizerJson, int maxSeqLength) {
+    String name,
+    BertWeights weights,
+    byte[] tokenizerJson,
+    int maxSeqLength,
+    Precision.Choice precision) {
+
+  /** Checks that there is a precision. */
+  public PretrainedModel {
+    Objects.requireNonNull(precision, "precision");
+  }
+
+  /** A model in the default precision, float32. */
+  public PretrainedModel(String name, BertWeights weights, byte[] tokenizerJson, int maxSeqLength) {
+    this(name, weights, tokenizerJson, maxSeqLength, Precision.Choice.FP32);
+  }
+
+  /** This model with another precision. */
+  public PretrainedModel withPrecision(Precision.Choice p) {
+    return new PretrainedModel(name, weights, tokenizerJson, maxSeqLength, p);
+  }
+
+  /**
+   * This model without the weights {@code names} ({@link BertWeights#without}): once an encoder
+   * holds them in another form (bfloat16), the Java heap need not keep their float32 values.
+   */
+  public PretrainedModel without(Set<String> names, String why) {
+    return names.isEmpty()
+        ? this
+        : new PretrainedModel(
+            name, weights.without(names, why), tokenizerJson, maxSeqLength, precision);
+  }
 
   /** The name of the model bundled with fedpeft, used when no model is given. */
   public static final String DEFAULT = "all-minilm-l6-v2";
@@ -36,13 +70,32 @@ public record PretrainedModel(
 
   /**
    * Loads a model: {@code null}, empty or {@value #DEFAULT} gives the bundled all-MiniLM-L6-v2;
-   * anything else is a path to a Hugging Face model folder.
+   * anything else is a path to a Hugging Face model folder. In float32.
    */
   public static PretrainedModel load(String spec) throws IOException {
-    if (spec == null || spec.isBlank() || spec.equals(DEFAULT)) {
+    if (isBundled(spec)) {
       return bundledMiniLm();
     }
     return HuggingFaceFolder.load(java.nio.file.Path.of(spec));
+  }
+
+  /**
+   * Loads a model as {@link #load(String)} does, with its precision setting resolved on this
+   * machine ({@link Precision#choose(String)}: {@code auto} reads /proc/cpuinfo). In bfloat16 the
+   * bundled model is read afresh instead of from the per-JVM cache, so that the float32 weights can
+   * be freed once the encoder holds its bfloat16 copy ({@link org.fedpeft.train.FrozenBase}).
+   */
+  public static PretrainedModel load(ModelChoice choice) throws IOException {
+    Precision.Choice p = Precision.choose(choice.precision());
+    PretrainedModel m =
+        p.precision() == Precision.BF16 && isBundled(choice.name())
+            ? importBundled()
+            : load(choice.name());
+    return m.withPrecision(p);
+  }
+
+  private static boolean isBundled(String spec) {
+    return spec == null || spec.isBlank() || spec.equals(DEFAULT);
   }
 
   /**
@@ -56,6 +109,13 @@ public record PretrainedModel(
     if (cached != null) {
       return cached;
     }
+    PretrainedModel m = importBundled();
+    CACHE.put(DEFAULT, new SoftReference<>(m));
+    return m;
+  }
+
+  /** all-MiniLM-L6-v2 read from the class path, not cached. */
+  private static PretrainedModel importBundled() throws IOException {
     String onnx = "all-minilm-l6-v2.onnx";
     String tok = "all-minilm-l6-v2-tokenizer.json";
     BertWeights w;
@@ -66,9 +126,7 @@ public record PretrainedModel(
     try (InputStream in = resource(tok)) {
       tokenizer = in.readAllBytes();
     }
-    PretrainedModel m = new PretrainedModel(DEFAULT, w, tokenizer, 256);
-    CACHE.put(DEFAULT, new SoftReference<>(m));
-    return m;
+    return new PretrainedModel(DEFAULT, w, tokenizer, 256);
   }
 
   private static InputStream resource(String name) throws IOException {

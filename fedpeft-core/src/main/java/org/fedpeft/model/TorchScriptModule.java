@@ -1,7 +1,10 @@
 package org.fedpeft.model;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
@@ -10,6 +13,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TorchScript module compiled from source text by the loading libtorch ({@link
@@ -25,10 +31,19 @@ import java.io.UncheckedIOException;
  */
 public final class TorchScriptModule implements AutoCloseable {
 
-  private final PtSymbolBlock block;
+  /**
+   * DJL's name prefix for an input array that is not passed on but selects the method {@link
+   * IValueUtils#forward(PtSymbolBlock, NDList, boolean)} runs.
+   */
+  private static final String METHOD_SELECTOR = "module_method:";
 
-  private TorchScriptModule(PtSymbolBlock block) {
+  private final PtSymbolBlock block;
+  private final NDManager manager;
+  private final Map<String, NDArray> selectors = new ConcurrentHashMap<>();
+
+  private TorchScriptModule(PtSymbolBlock block, NDManager manager) {
     this.block = block;
+    this.manager = manager;
   }
 
   /**
@@ -39,11 +54,23 @@ public final class TorchScriptModule implements AutoCloseable {
    * @param body see {@link TorchScriptArchive#write}
    */
   public static TorchScriptModule load(NDManager manager, String className, String body) {
-    byte[] archive = TorchScriptArchive.write(className, body);
+    return load(manager, className, List.of(), body);
+  }
+
+  /**
+   * Compiles and loads a module whose {@code List[Tensor]} attributes {@code tensorLists} start
+   * empty ({@link TorchScriptArchive#write(String, List, String)}).
+   *
+   * @param manager a PyTorch engine manager that owns the module
+   */
+  public static TorchScriptModule load(
+      NDManager manager, String className, List<String> tensorLists, String body) {
+    byte[] archive = TorchScriptArchive.write(className, tensorLists, body);
     try {
       return new TorchScriptModule(
           JniUtils.loadModule(
-              (PtNDManager) manager, new ByteArrayInputStream(archive), false, false));
+              (PtNDManager) manager, new ByteArrayInputStream(archive), false, false),
+          manager);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -64,8 +91,31 @@ public final class TorchScriptModule implements AutoCloseable {
   }
 
   /**
+   * Runs method {@code method} on tensors as {@link #forward} runs {@code forward}: under the
+   * calling thread's gradient mode, so autograd records through it, and its results are ordinary
+   * tensors (not inference tensors), which autograd may save for a backward pass. The results
+   * belong to the first input's manager. The inputs must be unnamed (DJL reads meaning into names).
+   */
+  public NDList call(String method, NDList inputs) {
+    NDList all = new NDList(inputs.size() + 1);
+    all.addAll(inputs);
+    all.add(selectors.computeIfAbsent(method, this::selector));
+    return forward(all);
+  }
+
+  /** An empty array whose name makes DJL run {@code method} instead of {@code forward}. */
+  private NDArray selector(String method) {
+    NDArray s = manager.zeros(new Shape(0));
+    NDScope.unregister(s); // lives as long as the module's manager, not a caller's scope
+    s.setName(METHOD_SELECTOR + method);
+    return s;
+  }
+
+  /**
    * Runs a method with gradient mode off (DJL's inference call), e.g. in-place updates of leaf
-   * tensors. The caller closes the arguments and the result.
+   * tensors. The caller closes the arguments and the result. Tensors it creates are inference
+   * tensors: autograd refuses to save them for a backward pass, so keep them out of anything that
+   * needs gradients (or create such tensors with {@link #call}).
    */
   public IValue run(String method, IValue... args) {
     JniUtils.setGraphExecutorOptimize(false);

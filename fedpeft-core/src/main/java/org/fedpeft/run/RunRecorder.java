@@ -142,6 +142,8 @@ public final class RunRecorder {
     m.addProperty("clients_in_parallel", config.parallelClients());
     m.addProperty("threads_per_client", config.threadsPerClient());
     m.addProperty("model", base.model().name());
+    // What model.precision resolved to here (auto: and why); bf16 and fp32 results differ.
+    m.addProperty("precision", base.model().precision().describe());
     JsonObject data = new JsonObject();
     data.addProperty("train_sha256", population.splits().train().sha256());
     data.addProperty("test_sha256", population.splits().test().sha256());

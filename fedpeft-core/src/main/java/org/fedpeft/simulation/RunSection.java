@@ -5,10 +5,13 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.model.ModelChoice;
+import org.fedpeft.model.Precision;
 
 /**
- * Config keys of the run itself (top level of the file, and {@code model.name}): seed, rounds, the
- * client population and how it is sampled, and the frozen model.
+ * Config keys of the run itself (top level of the file, {@code model.name} and {@code
+ * model.precision}): seed, rounds, the client population and how it is sampled, and the frozen
+ * model.
  *
  * @param seed the run seed
  * @param rounds federated rounds, at least 1
@@ -16,9 +19,16 @@ import org.fedpeft.config.ConfigValues;
  * @param clientsPerRound clients sampled each round, from 1 to {@code clients}
  * @param clientSampling {@code fixed} or {@code poisson}
  * @param model bundled model name or a Hugging Face folder
+ * @param precision the frozen model's precision setting: fp32, bf16 or auto
  */
 public record RunSection(
-    long seed, int rounds, int clients, int clientsPerRound, String clientSampling, String model) {
+    long seed,
+    int rounds,
+    int clients,
+    int clientsPerRound,
+    String clientSampling,
+    String model,
+    String precision) {
 
   static final Set<String> SAMPLINGS = Set.of("fixed", "poisson");
 
@@ -48,7 +58,19 @@ public record RunSection(
               "model.name",
               Type.STRING,
               "all-minilm-l6-v2",
-              "the frozen model: bundled name or a Hugging Face folder");
+              "the frozen model: bundled name or a Hugging Face folder")
+          .key(
+              "model.precision",
+              Type.STRING,
+              Precision.DEFAULT_SETTING,
+              "what the frozen model's linear weights and word embeddings are held and multiplied"
+                  + " in: fp32; bf16 (bfloat16, half the memory, float32 accumulation; adapters,"
+                  + " heads, gradients and optimiser state stay float32); auto: bf16 where the"
+                  + " CPU reports avx512_bf16 or amx_bf16, else fp32 (the pick is printed and"
+                  + " recorded in manifest.json). fp32 is the default because results then do not"
+                  + " depend on the machine",
+              Precision::isSetting,
+              Precision.ALLOWED);
 
   /** Checks every field against {@link #SCHEMA}, and that clients_per_round <= clients. */
   public RunSection {
@@ -58,6 +80,7 @@ public record RunSection(
     SCHEMA.require("clients_per_round", clientsPerRound);
     SCHEMA.require("client_sampling", clientSampling);
     SCHEMA.require("model.name", model);
+    SCHEMA.require("model.precision", precision);
     if (clientsPerRound > clients) {
       throw new ConfigException(
           "clients_per_round (" + clientsPerRound + ") exceeds clients (" + clients + ")");
@@ -72,7 +95,13 @@ public record RunSection(
         v.getInt("clients"),
         v.getInt("clients_per_round"),
         v.getString("client_sampling"),
-        v.getString("model.name"));
+        v.getString("model.name"),
+        v.getString("model.precision"));
+  }
+
+  /** The frozen model and its precision setting. */
+  public ModelChoice modelChoice() {
+    return new ModelChoice(model, precision);
   }
 
   /** True for Poisson client sampling. */

@@ -77,6 +77,13 @@ public final class SimulationConfig {
               + run.clientsPerRound()
               + ")");
     }
+    if (server.strategy().equals("fedex-lora") && run.precision().equals("bf16")) {
+      throw v.error(
+          "model.precision",
+          "model.precision = \"bf16\" cannot run server.strategy = \"fedex-lora\": its residuals"
+              + " are added to the frozen weights in place, which a bfloat16 base holds inside"
+              + " libtorch where they cannot be changed (use model.precision = \"fp32\")");
+    }
     if (privacy.mode().equals("sample") && client.proximalMu() > 0) {
       throw v.error(
           "client.proximal_mu",
@@ -257,8 +264,12 @@ public final class SimulationConfig {
     return data.clientHoldout();
   }
 
-  public String model() {
-    return run.model();
+  /**
+   * The frozen model ({@code model.name}) and its precision setting ({@code model.precision}), for
+   * {@link org.fedpeft.model.PretrainedModel#load(org.fedpeft.model.ModelChoice)}.
+   */
+  public org.fedpeft.model.ModelChoice model() {
+    return run.modelChoice();
   }
 
   public String adapterMethod() {

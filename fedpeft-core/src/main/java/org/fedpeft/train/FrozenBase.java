@@ -11,12 +11,18 @@ import org.fedpeft.data.Example;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 
 /**
  * The frozen model of a run, loaded once and shared: the engine, the encoder's weights, the
  * tokenizer. Adapters and heads are created on it per client or per run.
+ *
+ * <p>The encoder computes in the model's {@link PretrainedModel#precision}. A setting of {@code
+ * auto} prints what it picked and why on standard error. In bfloat16 the encoder holds its linear
+ * weights and word-embedding table only in bfloat16 (inside libtorch), and {@link #model} drops
+ * their float32 values from the Java heap too.
  */
 public final class FrozenBase implements AutoCloseable {
 
@@ -27,13 +33,26 @@ public final class FrozenBase implements AutoCloseable {
   private final TextTokenizer tokenizer;
 
   public FrozenBase(PretrainedModel model) throws IOException {
-    this.model = model;
     this.engine = Engines.pytorch();
     this.root = engine.newBaseManager();
-    this.encoder = new BertEncoder(model.weights(), root);
+    Precision.Choice p = model.precision();
+    if (p.setting().equals("auto")) {
+      System.err.println("model precision: " + p.describe());
+    }
+    this.encoder = new BertEncoder(model.weights(), root, p.precision());
+    this.model =
+        model.without(
+            encoder.bf16TensorNames(),
+            "the encoder holds it in bfloat16 (model.precision "
+                + p.setting()
+                + "); BertEncoder.frozenValues gives its values");
     this.tokenizer = model.newTokenizer();
   }
 
+  /**
+   * The model: its name, tokenizer, precision, and its weights (in bfloat16 without those the
+   * encoder holds in bfloat16).
+   */
   public PretrainedModel model() {
     return model;
   }

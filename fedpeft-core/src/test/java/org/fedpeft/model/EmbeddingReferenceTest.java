@@ -83,6 +83,11 @@ class EmbeddingReferenceTest {
 
   /** Reference embeddings from ONNX Runtime, one text at a time (no padding involved). */
   static float[][] reference(List<String> texts) throws Exception {
+    return reference(tokenizer, texts);
+  }
+
+  /** As {@link #reference(List)}, with the texts tokenized by {@code tokenizer}. */
+  static float[][] reference(TextTokenizer tokenizer, List<String> texts) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     byte[] onnx;
     try (InputStream in =

@@ -42,6 +42,39 @@ class SimulationConfigTest {
     assertEquals(7, c.localSteps());
   }
 
+  @Test
+  void modelPrecisionDefaultsToFp32AndRefusesOtherValuesNamingTheKey() throws IOException {
+    SimulationConfig plain =
+        SimulationConfig.load(
+            write("plain.toml", "rounds = 3\n".getBytes(StandardCharsets.UTF_8)), Map.of());
+    assertEquals(new org.fedpeft.model.ModelChoice("all-minilm-l6-v2", "fp32"), plain.model());
+    Path f =
+        write(
+            "bf16.toml",
+            "rounds = 3\n[model]\nprecision = \"bf16\"\n".getBytes(StandardCharsets.UTF_8));
+    assertEquals("bf16", SimulationConfig.load(f, Map.of()).model().precision());
+    assertEquals(
+        "auto", SimulationConfig.load(f, Map.of("model.precision", "auto")).model().precision());
+    Path bad =
+        write(
+            "fp16.toml",
+            "rounds = 3\n[model]\nprecision = \"fp16\"\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(bad, Map.of()));
+    assertEquals(bad + ":3: model.precision = fp16 is invalid: fp32, bf16 or auto", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.load(f, Map.of("model.precision", "half")));
+    assertEquals("--set: model.precision = half is invalid: fp32, bf16 or auto", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.load(f, Map.of("server.strategy", "fedex-lora")));
+    assertTrue(e.getMessage().contains("server.strategy = \"fedex-lora\""), e.getMessage());
+    assertTrue(e.getMessage().contains("model.precision = \"fp32\""), e.getMessage());
+  }
+
   // Issue 15: "A typo'd key dumps all 48 keys without a 'did you mean'."
   @Test
   void typoedKeySaysDidYouMeanInsteadOfListingEveryKey() throws IOException {
@@ -143,7 +176,7 @@ class SimulationConfigTest {
             Map.of("rounds", 3L, "privacy.mode", "client", "server.optimizer", "fedadam"),
             Map.of("client.batch_size", "8", "eval.every", "2", "data.max_train", "100"),
             "run.toml");
-    assertEquals(new RunSection(42, 3, 20, 4, "fixed", "all-minilm-l6-v2"), c.run());
+    assertEquals(new RunSection(42, 3, 20, 4, "fixed", "all-minilm-l6-v2", "fp32"), c.run());
     assertEquals(8, c.client().batchSize());
     assertEquals(c.batchSize(), c.client().batchSize());
     assertEquals("fedadam", c.server().optimizer());

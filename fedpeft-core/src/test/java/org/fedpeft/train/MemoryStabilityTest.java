@@ -14,6 +14,7 @@ import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;
@@ -70,6 +71,44 @@ class MemoryStabilityTest {
       assertTrue(
           rssAfter - rssBefore < 64 * 1024,
           "resident memory grew by " + (rssAfter - rssBefore) + " kB over 200 steps");
+    }
+  }
+
+  /**
+   * The same with a bfloat16 frozen base, whose products and embeddings come back through
+   * TorchScript calls: the live array count stays flat (resident memory is checked above only).
+   */
+  @Test
+  void liveArraysStayFlatWithABf16Base() throws IOException {
+    Engine engine = Engines.pytorch();
+    PretrainedModel pm = TinyModels.tiny(3);
+    List<String> texts = new ArrayList<>();
+    int[] labels = new int[64];
+    for (int i = 0; i < 64; i++) {
+      texts.add("example number " + i + " about topic " + (i % 4) + " with some more words");
+      labels[i] = i % 4;
+    }
+    try (NDManager root = engine.newBaseManager();
+        BertEncoder enc = new BertEncoder(pm.weights(), root, Precision.BF16);
+        TextTokenizer tok = pm.newTokenizer();
+        Adapter lora =
+            AdapterRegistry.get("lora")
+                .create(Map.of("rank", "4", "targets", "all-linear"), enc, 1);
+        ClassificationHead head = new ClassificationHead(root, 32, 4, 2);
+        AdamW opt = new AdamW(root)) {
+      ClassifierModel model = new ClassifierModel(enc, lora, head);
+      LocalTrainer trainer = new LocalTrainer(model);
+      EncodedExamples data = EncodedExamples.encode(tok, texts, labels);
+      TrainConfig cfg =
+          new TrainConfig(40, 16, 1e-3f, 0.01f, 5, TrainConfig.Schedule.LINEAR, 1f, 5);
+      trainer.train(data, cfg, opt, TrainListener.NONE);
+      trainer.evaluate(data, 32);
+      int arraysBefore = root.getManagedArrays().size();
+      for (int round = 0; round < 3; round++) {
+        trainer.train(data, cfg.withSeed(round), opt, TrainListener.NONE);
+        trainer.evaluate(data, 32);
+      }
+      assertEquals(arraysBefore, root.getManagedArrays().size(), "live NDArrays grew");
     }
   }
 

@@ -11,6 +11,7 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.BertWeights;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
+import org.fedpeft.tensor.HostTensor;
 
 /**
  * One new transformer block of FedBE, in pre-LayerNorm form:
@@ -22,12 +23,13 @@ import org.fedpeft.peft.Role;
  *
  * <p>At init W_o, b_o, W_2 and b_2 are zero, so both residual branches add exactly zero and the
  * block is the identity to the bit; every other tensor is copied from the base block it follows
- * (block p), chosen so that each copied sub-layer reads inputs in the form it was trained on: LN_a
- * is the LayerNorm that produced block p's own input (block p-1's output LayerNorm, or the
- * embedding LayerNorm for p = 0), the query, key and value projections are block p's, LN_f is block
- * p's attention-output LayerNorm (whose output block p's intermediate layer reads) and W_1, b_1 are
- * block p's intermediate layer. Attention is the encoder's own ({@link BertEncoder#attention}),
- * with the batch's padding mask.
+ * (block p; with a bfloat16 base, its bfloat16 values widened to float32, {@link
+ * BertEncoder#frozenValues}), chosen so that each copied sub-layer reads inputs in the form it was
+ * trained on: LN_a is the LayerNorm that produced block p's own input (block p-1's output
+ * LayerNorm, or the embedding LayerNorm for p = 0), the query, key and value projections are block
+ * p's, LN_f is block p's attention-output LayerNorm (whose output block p's intermediate layer
+ * reads) and W_1, b_1 are block p's intermediate layer. Attention is the encoder's own ({@link
+ * BertEncoder#attention}), with the batch's padding mask.
  *
  * <p>Tensors, all GLOBAL, named {@code fedbe.<j>.<part>}: {@code attn_ln.weight}, {@code
  * attn_ln.bias}, {@code qkv.weight} (3 hidden, hidden: query, key, value stacked), {@code
@@ -77,8 +79,8 @@ final class ExpansionBlock {
     float[] qkvB = new float[3 * h];
     for (int m = 0; m < 3; m++) {
       String name = BertWeights.linearName(position, BertWeights.LINEAR_MODULES.get(m));
-      System.arraycopy(encoder.weight(name + ".weight").toFloatArray(), 0, qkvW, m * h * h, h * h);
-      System.arraycopy(encoder.weight(name + ".bias").toFloatArray(), 0, qkvB, m * h, h);
+      System.arraycopy(encoder.frozenValues(name + ".weight").data(), 0, qkvW, m * h * h, h * h);
+      System.arraycopy(encoder.frozenValues(name + ".bias").data(), 0, qkvB, m * h, h);
     }
     t =
         new NDArray[] {
@@ -102,8 +104,8 @@ final class ExpansionBlock {
   }
 
   private static NDArray copy(NDManager manager, BertEncoder encoder, String name) {
-    NDArray w = encoder.weight(name);
-    return manager.create(w.toFloatArray(), w.getShape());
+    HostTensor w = encoder.frozenValues(name);
+    return manager.create(w.data(), new Shape(w.shape()));
   }
 
   /** The name prefix of block {@code index}'s tensors, {@code fedbe.<index>.}. */

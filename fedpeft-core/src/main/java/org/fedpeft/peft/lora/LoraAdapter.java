@@ -92,7 +92,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     int lowest = Integer.MAX_VALUE;
     for (TargetModules.Slot slot : TargetModules.select(bc, config.targetModules())) {
       lowest = Math.min(lowest, slot.layer());
-      Shape w = encoder.linearWeight(slot.layer(), slot.module()).getShape(); // (out, in)
+      Shape w = encoder.linearShape(slot.layer(), slot.module()); // (out, in)
       long out = w.get(0);
       long in = w.get(1);
       float bound = (float) (1.0 / Math.sqrt(in));
@@ -433,6 +433,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   private void applyToWeights(BertEncoder encoder, int sign) {
+    encoder.requireFloat32Weights(sign > 0 ? "merging a LoRA adapter" : "unmerging a LoRA adapter");
     for (int l = 0; l < loraA.length; l++) {
       for (int m = 0; m < loraA[l].length; m++) {
         if (loraA[l][m] == null) {

@@ -119,7 +119,7 @@ public final class RavanAdapter implements Adapter {
     int lowest = Integer.MAX_VALUE;
     for (TargetModules.Slot where : TargetModules.select(bc, config.targetModules())) {
       lowest = Math.min(lowest, where.layer());
-      Shape w = encoder.linearWeight(where.layer(), where.module()).getShape(); // (out, in)
+      Shape w = encoder.linearShape(where.layer(), where.module()); // (out, in)
       int out = Math.toIntExact(w.get(0));
       int in = Math.toIntExact(w.get(1));
       float[][] ab = factors(config, seed, where.name(), out, in);
@@ -293,6 +293,8 @@ public final class RavanAdapter implements Adapter {
   }
 
   private void applyToWeights(BertEncoder encoder, int sign) {
+    encoder.requireFloat32Weights(
+        (sign > 0 ? "merging a " : "unmerging a ") + config.method() + " adapter");
     for (Slot slot : slotList) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();

@@ -14,6 +14,7 @@ import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
+import org.fedpeft.tensor.HostTensor;
 
 /**
  * Full fine-tuning of the top k blocks of the frozen encoder: a trainable GLOBAL copy of every
@@ -24,10 +25,14 @@ import org.fedpeft.peft.Role;
  * <p>Through {@link #replaceBlock}, each of those blocks is computed from the copies with the same
  * operators, in the same order, as the encoder's own blocks (query, key and value as one product,
  * the encoder's {@link BertEncoder#attention}, post-LayerNorm residuals, exact GELU), so at init
- * the model is the base model to the bit. {@link #firstAdaptedLayer} is L-k: the blocks below run
- * on the encoder's scripted path without autograd and the backward pass stops at block L-k. The
- * frozen weights are never changed; the base model's dropout stays off. The copies can not be
- * merged (use the saved tensors, which carry the base model's names).
+ * the model is the base model to the bit. With a bfloat16 base ({@link
+ * org.fedpeft.model.Precision#BF16}) the copies start as its bfloat16 values widened to float32 and
+ * the copied blocks compute in float32 (trainable tensors stay float32), so at init the model
+ * differs from the bfloat16 base model by that base's rounding of the products' inputs and outputs.
+ * {@link #firstAdaptedLayer} is L-k: the blocks below run on the encoder's scripted path without
+ * autograd and the backward pass stops at block L-k. The frozen weights are never changed; the base
+ * model's dropout stays off. The copies can not be merged (use the saved tensors, which carry the
+ * base model's names).
  */
 public final class TopBlocksAdapter implements Adapter {
 
@@ -92,8 +97,8 @@ public final class TopBlocksAdapter implements Adapter {
         w[b] = new NDArray[PARTS.size()];
         for (int p = 0; p < PARTS.size(); p++) {
           String name = "encoder.layer." + layer + "." + PARTS.get(p);
-          NDArray base = encoder.weight(name);
-          NDArray copy = manager.create(base.toFloatArray(), base.getShape());
+          HostTensor base = encoder.frozenValues(name);
+          NDArray copy = manager.create(base.data(), new Shape(base.shape()));
           copy.setRequiresGradient(true);
           w[b][p] = copy;
           tensors.add(new AdapterTensor(name, Role.GLOBAL, copy));
