@@ -165,10 +165,12 @@ final class RunInputs {
 
   /**
    * Refuses data whose test split is empty (a tiny data file), which would report an accuracy of
-   * NaN over 0 examples.
+   * NaN over 0 examples; a run that has no test split by design ({@code data.split = "none"} or
+   * {@code data.labels} without {@code data.file}, and no {@code data.test}) is evaluated on the
+   * clients' held-out data instead.
    */
   static void requireTestExamples(SimulationConfig c, TaskSplits splits) {
-    if (splits.test().size() == 0) {
+    if (splits.test().size() == 0 && c.data().hasTestSplit()) {
       throw new IllegalArgumentException(
           (c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile())
               + ": the test split is empty ("
