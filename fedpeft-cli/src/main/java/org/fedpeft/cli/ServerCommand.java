@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
     name = "server",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the rounds of CONFIG (the same TOML as 'simulate') with client nodes connected over"
+      "Runs the rounds of CONFIG (the TOML of 'simulate', without data.file when the clients bring"
+          + " their own data) with client nodes connected over"
           + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
           + " outputs as 'simulate', each client of the population being the node whose"
           + " certificate names it (client-00, client-01, ...) or a stream of a node whose"
