@@ -48,7 +48,12 @@ public record DataSection(
       new ConfigSchema()
           .key("data.task", Type.STRING, "wordnet-noun-topic", "bundled task (unless data.file)")
           .key("data.file", Type.STRING, "", "your training data, JSONL or CSV")
-          .key("data.test", Type.STRING, "", "your test data (with data.file)")
+          .key(
+              "data.test",
+              Type.STRING,
+              "",
+              "your test data (with data.file, or with data.labels on a server whose clients hold"
+                  + " the training data)")
           .key(
               "data.corpus",
               Type.STRING,

@@ -210,7 +210,9 @@ public final class Population {
     }
     LabelCheck check = LabelCheck.of(labels, data);
     if (!check.ok()) {
-      List<LabelCheck.UnknownLabel> bad = check.unknown();
+      // In file order, so the first line named is the file's first such line (a split is shuffled).
+      List<LabelCheck.UnknownLabel> bad = new ArrayList<>(check.unknown());
+      bad.sort(java.util.Comparator.comparingInt(LabelCheck.UnknownLabel::line));
       LabelCheck.UnknownLabel first = bad.get(0);
       String reason =
           "label \""

@@ -148,7 +148,10 @@ final class RunInputs {
     if (data == null) {
       return;
     }
-    String source = c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile();
+    String source =
+        c.data().heldByClients()
+            ? "the server's test file " + c.dataTest()
+            : c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile();
     check(run, data, "train_sha256", splits.train().sha256(), "training split of " + source);
     check(run, data, "test_sha256", splits.test().sha256(), "test split of " + source);
   }
