@@ -25,8 +25,10 @@ import picocli.CommandLine.Spec;
           + " until the server finishes the run, or until stopped (Ctrl-C).",
       "Its data: with --data FILE, the examples of that file (JSONL or CSV as for 'simulate'),"
           + " all of them, in file order, as 'simulate' gives them to the client of that id under"
-          + " data.partition = \"natural\"; their labels must be labels of the server's run."
-          + " Without --data, its share of CONFIG's data, partitioned as 'simulate' does.",
+          + " data.partition = \"natural\" and data.split = \"none\"; their labels must be labels"
+          + " of the server's run (which it sends when the client connects). Without --data, its"
+          + " share of CONFIG's data, partitioned as 'simulate' does; a CONFIG without training"
+          + " data (data.labels without data.file, as a server's may be) needs --data.",
       "Several comma-separated ids host several clients of CONFIG's data in this process (see"
           + " also 'fedpeft node')."
     })

@@ -90,6 +90,12 @@ final class ClientProcess {
 
   /** Hosts the clients {@code ids} with their shares of the config's data, as simulate has them. */
   int serveConfigShares(List<String> ids) throws Exception {
+    if (config.data().heldByClients()) {
+      throw new UserInputException(
+          "this config names no training data (data.labels without data.file: the server's config"
+              + " when every client brings its own file): give this client its examples with"
+              + " --data FILE");
+    }
     TaskSplits splits;
     try {
       splits = Population.loadSplits(config);

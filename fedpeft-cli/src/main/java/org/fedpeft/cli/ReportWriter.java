@@ -72,13 +72,20 @@ public final class ReportWriter {
           "bytes_up_total",
           "bytes_down_total",
           "epsilon",
-          "epsilon_mean");
+          "epsilon_mean",
+          "client_loss_mean",
+          "eval_examples");
 
   /** Summary keys shown in the table at the top, in this order. */
   private static final List<String> SUMMARY_KEYS =
       List.of(
+          "evaluation",
           "final_accuracy",
           "final_loss",
+          "final_client_accuracy_mean",
+          "final_client_loss_mean",
+          "final_eval_round",
+          "eval_examples",
           "personalization",
           "test_time_personalization",
           "target_accuracy",
@@ -167,6 +174,11 @@ public final class ReportWriter {
           .append("</p>");
     }
     if (summary != null) {
+      if (summary.has("evaluation") && "federated".equals(str(summary, "evaluation"))) {
+        h.append("<p class=\"caption\"><b>Federated evaluation.</b> ")
+            .append(esc(str(summary, "evaluation_note")))
+            .append(". There is no test accuracy of the global model.</p>");
+      }
       h.append("<table>");
       for (String k : SUMMARY_KEYS) {
         if (k.equals("rounds_to_target") && summary.has(k) && summary.get(k).isJsonNull()) {
@@ -203,7 +215,11 @@ public final class ReportWriter {
       h.append(trafficChart(rounds, maxRound));
       h.append(privacyChart(rounds, maxRound));
     }
-    if (partition != null) {
+    if (partition != null && partition.has("data")) {
+      h.append("<h2>Label distribution per client (training partition)</h2><p>")
+          .append(esc(partition.get("data").getAsString()))
+          .append(".</p>");
+    } else if (partition != null) {
       h.append("<h2>Label distribution per client (training partition)</h2>")
           .append(labelGrid(partition));
     }
@@ -362,6 +378,11 @@ public final class ReportWriter {
     if (keys.contains("accuracy")) {
       primary.add("accuracy");
     }
+    // A run without a test split: the clients' mean on their held-out data is its accuracy.
+    boolean federated = !keys.contains("accuracy") && keys.contains("client_accuracy_mean");
+    if (federated) {
+      primary.add("client_accuracy_mean");
+    }
     // Multi-task runs: each task's accuracy (and loss) in one chart, and P beside TTP.
     List<String> taskAccuracy = new ArrayList<>();
     List<String> taskLoss = new ArrayList<>();
@@ -373,7 +394,10 @@ public final class ReportWriter {
         taskLoss.add(k);
       } else if (k.equals("personalization") || k.equals("test_time_personalization")) {
         personal.add(k);
-      } else if (!DRAWN_ELSEWHERE.contains(k) && !k.equals("accuracy") && !isClientMean(k, keys)) {
+      } else if (!DRAWN_ELSEWHERE.contains(k)
+          && !k.equals("accuracy")
+          && !isClientMean(k, keys)
+          && !(federated && k.equals("client_accuracy_mean"))) {
         primary.add(k);
       }
     }
@@ -404,16 +428,27 @@ public final class ReportWriter {
       List<List<double[]>> series = new ArrayList<>();
       List<String> names = new ArrayList<>();
       series.add(series(rounds, k));
-      names.add(k.equals("accuracy") ? "global model, test split" : k);
+      names.add(
+          k.equals("accuracy")
+              ? "global model, test split"
+              : federated && k.equals("client_accuracy_mean")
+                  ? "mean over clients' held-out data (federated evaluation)"
+                  : k);
       String mean = "client_" + k + "_mean";
       if (keys.contains(mean)) {
         series.add(series(rounds, mean));
         names.add("mean over clients' held-out data");
       }
-      String title = k.equals("accuracy") ? "Accuracy per round" : esc(k) + " per round";
+      boolean accuracy = k.equals("accuracy") || (federated && k.equals("client_accuracy_mean"));
+      String title =
+          k.equals("accuracy")
+              ? "Accuracy per round"
+              : accuracy
+                  ? "Accuracy per round (federated evaluation: no test split)"
+                  : esc(k) + " per round";
       h.append("<h2>").append(title).append("</h2>");
-      h.append(lineChart(series, names, maxRound, k));
-      if (k.equals("accuracy")) {
+      h.append(lineChart(series, names, maxRound, accuracy ? "accuracy" : k));
+      if (accuracy) {
         h.append(lossChart(rounds, keys, maxRound));
         lossDrawn = true;
         h.append(grouped);
@@ -455,6 +490,14 @@ public final class ReportWriter {
   private static String lossChart(List<JsonObject> rounds, Set<String> keys, int maxRound) {
     if (!keys.contains("loss") && !keys.contains("train_loss")) {
       return "";
+    }
+    if (!keys.contains("loss") && keys.contains("client_loss_mean")) {
+      return "<h2>Loss per round</h2>"
+          + lineChart(
+              List.of(series(rounds, "train_loss"), series(rounds, "client_loss_mean")),
+              List.of("clients' training loss", "mean over clients' held-out data"),
+              maxRound,
+              "loss");
     }
     return "<h2>Loss per round</h2>"
         + lineChart(

@@ -35,15 +35,21 @@ import picocli.CommandLine.Spec;
     name = "server",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the rounds of CONFIG (the same TOML as 'simulate') with client nodes connected over"
+      "Runs the rounds of CONFIG (the TOML of 'simulate', without data.file when the clients bring"
+          + " their own data) with client nodes connected over"
           + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
           + " outputs as 'simulate', each client of the population being the node whose"
           + " certificate names it (client-00, client-01, ...) or a stream of a node whose"
           + " certificate lists it (see 'fedpeft certs').",
-      "The server loads the config's data to know the population and the labels (which it sends"
-          + " to every node when it connects) and to evaluate the global model on the test split."
-          + " It waits for every node (or --wait-for N) before the first round; a node missing or"
-          + " lost in a round is a failed client of that round (kind DROPPED in metrics.jsonl)."
+      "What the server needs of the data: the population (clients), the labels, which it sends to"
+          + " every node when it connects, and optionally a test split for the global model. With"
+          + " data.labels and no data.file, the clients hold all the training data (client --data"
+          + " FILE) and the server reads none of it: the labels are data.labels, the test split is"
+          + " data.test (a file on the server), and without data.test the rounds are evaluated on"
+          + " the clients' held-out data only (summary.json: evaluation = federated). Otherwise it"
+          + " loads the config's data (data.file, or a bundled data.task) as 'simulate' does.",
+      "It waits for every node (or --wait-for N) before the first round; a node missing or lost in"
+          + " a round is a failed client of that round (kind DROPPED in metrics.jsonl)."
     })
 public final class ServerCommand implements Callable<Integer> {
 
@@ -112,6 +118,7 @@ public final class ServerCommand implements Callable<Integer> {
           throw new UserInputException(configFile + ": no such config file");
         }
         cfg = SimulationConfig.load(configFile, overrides);
+        requireServerData(cfg);
         guard = RunGuard.newRun(out, "server", false, err);
       }
     } catch (ConfigException | DataFormatException e) {
@@ -138,6 +145,7 @@ public final class ServerCommand implements Callable<Integer> {
       throw new UserInputException(e.getMessage(), e);
     }
     try (sim) {
+      err.println(describeData(sim));
       List<String> ids = sim.clients().stream().map(ClientData::id).toList();
       int need = waitFor == null ? ids.size() : waitFor;
       if (need < 1 || need > ids.size()) {
@@ -197,7 +205,11 @@ public final class ServerCommand implements Callable<Integer> {
                           r.sampled().size(),
                           line.get("accuracy") instanceof Double a
                               ? String.format(Locale.ROOT, ", accuracy %.4f", a)
-                              : "");
+                              : !line.containsKey("accuracy")
+                                      && line.get("client_accuracy_mean") instanceof Double m
+                                  ? String.format(
+                                      Locale.ROOT, ", clients' held-out accuracy %.4f", m)
+                                  : "");
                       if (rejoinWaitSeconds > 0) {
                         try {
                           if (!federation.awaitConnected(
@@ -226,12 +238,7 @@ public final class ServerCommand implements Callable<Integer> {
               e);
         }
         Path report = ReportWriter.write(sim.out());
-        stdout.printf(
-            Locale.ROOT,
-            "final accuracy: %.4f (loss %.4f) after %d rounds%n",
-            summary.get("final_accuracy").getAsDouble(),
-            summary.get("final_loss").getAsDouble(),
-            summary.get("rounds").getAsInt());
+        stdout.println(SimulateCommand.finalLine(summary, false));
         stdout.printf(
             "report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
         federation.finish("the run completed " + summary.get("rounds").getAsInt() + " rounds");
@@ -244,6 +251,49 @@ public final class ServerCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * Refuses, before anything is written, a config whose data file is not on this machine, naming
+   * the key and what a server without the clients' data needs instead.
+   */
+  static void requireServerData(SimulationConfig cfg) {
+    String file = cfg.dataFile();
+    if (!file.isEmpty() && !Files.exists(Path.of(file))) {
+      throw new UserInputException(
+          "data.file = "
+              + file
+              + ": no such file or folder on the server. A server whose clients bring their own"
+              + " files (client --data FILE) reads no training data: leave data.file out of its"
+              + " config (or --set data.file=) and list the run's labels in class order as"
+              + " data.labels = [...]"
+              + (cfg.data().labels().isEmpty() ? " (this config has no data.labels)" : "")
+              + "; a test file of the server's own is data.test");
+    }
+  }
+
+  /** What the server knows of the run's data, and how the rounds are evaluated. */
+  static String describeData(Simulation sim) {
+    org.fedpeft.data.TaskSplits splits = sim.splits();
+    SimulationConfig c = sim.config();
+    String data =
+        c.data().heldByClients()
+            ? "the clients hold the training data (data.labels without data.file): this server"
+                + " reads none of it; labels "
+                + ClientHost.abbreviate(splits.labels())
+            : "data "
+                + (c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile())
+                + ", labels "
+                + ClientHost.abbreviate(splits.labels());
+    String eval =
+        splits.test().size() > 0
+            ? "the global model on "
+                + splits.test().size()
+                + " test examples"
+                + (c.dataTest().isEmpty() ? "" : " of " + c.dataTest())
+                + ", and the clients on their held-out data"
+            : "federated, on the clients' held-out data only (no test split on the server)";
+    return "server: " + data + "; evaluation: " + eval;
   }
 
   /**

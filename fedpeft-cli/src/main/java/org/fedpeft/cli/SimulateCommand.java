@@ -76,6 +76,42 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--list-keys", description = "Print every config key with its default and exit.")
   boolean listKeys;
 
+  /**
+   * The line that gives a finished run's result: the global model's accuracy on the test split, or
+   * for a run without one, the clients' mean accuracy on their held-out data (federated
+   * evaluation).
+   *
+   * @param examples whether to give the number of test examples
+   */
+  static String finalLine(JsonObject summary, boolean examples) {
+    int rounds = summary.get("rounds").getAsInt();
+    if (summary.has("final_accuracy")) {
+      return examples
+          ? String.format(
+              Locale.ROOT,
+              "final accuracy: %.4f (loss %.4f, %d test examples) after %d rounds",
+              summary.get("final_accuracy").getAsDouble(),
+              summary.get("final_loss").getAsDouble(),
+              summary.get("test_examples").getAsInt(),
+              rounds)
+          : String.format(
+              Locale.ROOT,
+              "final accuracy: %.4f (loss %.4f) after %d rounds",
+              summary.get("final_accuracy").getAsDouble(),
+              summary.get("final_loss").getAsDouble(),
+              rounds);
+    }
+    return String.format(
+        Locale.ROOT,
+        "final accuracy (federated evaluation, no test split: the clients' held-out data): mean"
+            + " %.4f (loss %.4f, %d held-out examples, round %d) after %d rounds",
+        summary.get("final_client_accuracy_mean").getAsDouble(),
+        summary.get("final_client_loss_mean").getAsDouble(),
+        summary.get("eval_examples").getAsLong(),
+        summary.get("final_eval_round").getAsInt(),
+        rounds);
+  }
+
   /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
   private volatile int savedRounds;
 
@@ -102,6 +138,14 @@ public final class SimulateCommand implements Callable<Integer> {
           throw new UserInputException(configFile + ": no such config file");
         }
         cfg = SimulationConfig.load(configFile, overrides);
+        if (cfg.data().heldByClients()) {
+          throw new UserInputException(
+              "simulate needs the clients' examples: data.labels without data.file is the config"
+                  + " of a 'fedpeft server' whose clients bring their own files (client --data);"
+                  + " to simulate that run, give the union of the clients' files as data.file"
+                  + " (with data.partition = \"natural\" and data.split = \"none\", each client"
+                  + " trains on its file's examples in file order, as over the network)");
+        }
         guard = RunGuard.newRun(out, "simulate", force, err);
       }
     } catch (ConfigException | DataFormatException e) {
@@ -183,6 +227,9 @@ public final class SimulateCommand implements Callable<Integer> {
                     savedRounds = r.round();
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;
+                    } else if (!line.containsKey("accuracy")
+                        && line.get("client_accuracy_mean") instanceof Double a) {
+                      lastAcc = a; // evaluated on the clients' held-out data only
                     }
                     bar.update(
                         r.round(),
@@ -210,13 +257,7 @@ public final class SimulateCommand implements Callable<Integer> {
             e);
       }
       Path report = ReportWriter.write(sim.out());
-      stdout.printf(
-          Locale.ROOT,
-          "final accuracy: %.4f (loss %.4f, %d test examples) after %d rounds%n",
-          summary.get("final_accuracy").getAsDouble(),
-          summary.get("final_loss").getAsDouble(),
-          summary.get("test_examples").getAsInt(),
-          summary.get("rounds").getAsInt());
+      stdout.println(finalLine(summary, true));
       if (summary.has("epsilon")) {
         stdout.printf(
             Locale.ROOT,

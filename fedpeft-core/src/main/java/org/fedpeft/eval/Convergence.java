@@ -19,6 +19,14 @@ public final class Convergence {
    *     are skipped
    */
   public static Integer roundsToTarget(List<String> metricLines, double target) {
+    return roundsToTarget(metricLines, target, "accuracy");
+  }
+
+  /**
+   * As {@link #roundsToTarget(List, double)}, on the metric {@code key} of the lines (e.g. {@code
+   * client_accuracy_mean} in a run evaluated on the clients' held-out data only).
+   */
+  public static Integer roundsToTarget(List<String> metricLines, double target, String key) {
     for (String line : metricLines) {
       if (line.isBlank()) {
         continue;
@@ -28,7 +36,7 @@ public final class Convergence {
       if (event == null || !"round".equals(event.getAsString())) {
         continue;
       }
-      JsonElement acc = o.get("accuracy");
+      JsonElement acc = o.get(key);
       if (acc == null || !acc.isJsonPrimitive() || !acc.getAsJsonPrimitive().isNumber()) {
         continue;
       }

@@ -1,6 +1,7 @@
 package org.fedpeft.run;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,9 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.DataSection;
 import org.fedpeft.data.Dataset;
+import org.fedpeft.data.LabelCheck;
 import org.fedpeft.data.PartitionStats;
 import org.fedpeft.data.Partitioners;
+import org.fedpeft.data.Splits;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
@@ -26,8 +32,17 @@ import org.fedpeft.train.FrozenBase;
  * The clients of a run and their data: the task's splits, the partition of the training split over
  * {@code clients} clients (seeded), each client's held-out share, and the test split the server
  * evaluates on. Client ids are {@code client-<i>}, zero-padded to the width of the largest index.
+ *
+ * <p>A server whose clients bring their own data ({@link DataSection#heldByClients()}: {@code
+ * data.labels} without {@code data.file}) has a population that knows only the clients' ids and the
+ * run's labels ({@link #knowsClientData()} is false): every client's data is empty here, and the
+ * test split is {@code data.test}'s, or empty. A run without a test split ({@link #hasTestSet()}
+ * false) is evaluated on the clients' held-out data only.
  */
 public final class Population {
+
+  /** The name of the task of a run whose training data is held by the clients. */
+  public static final String CLIENTS_DATA = "clients' own data";
 
   private final TaskSplits splits;
   private final List<ClientData> clients;
@@ -35,6 +50,7 @@ public final class Population {
   private final EncodedExamples testSet;
   private final EncodedExamples documents;
   private final double[] budgets;
+  private final boolean knowsClientData;
 
   private Population(
       TaskSplits splits,
@@ -42,13 +58,15 @@ public final class Population {
       int[][] labelHistogram,
       EncodedExamples test,
       EncodedExamples documents,
-      double[] budgets) {
+      double[] budgets,
+      boolean knowsClientData) {
     this.splits = splits;
     this.clients = Collections.unmodifiableList(clients);
     this.labelHistogram = labelHistogram;
     this.testSet = test;
     this.documents = documents;
     this.budgets = budgets;
+    this.knowsClientData = knowsClientData;
   }
 
   /**
@@ -56,10 +74,37 @@ public final class Population {
    * data.corpus}, the data files hold queries for that corpus ({@link Corpus#splits}): the splits
    * carry the corpus, so the run is a retrieval run whose head scores the corpus's documents.
    *
+   * <p>With {@code data.labels}, the splits' vocabulary is that list, in that order; without {@code
+   * data.file} it is a run whose clients hold the training data ({@link #heldByClients}). With
+   * {@code data.split = "none"}, {@code data.file} is the training split as it is ({@link #whole}).
+   *
    * @throws org.fedpeft.data.DataFormatException naming file and line of a malformed corpus or
-   *     query file (a duplicate id, an empty text, a query's document not in the corpus)
+   *     query file (a duplicate id, an empty text, a query's document not in the corpus), or of an
+   *     example whose label {@code data.labels} does not list
+   * @throws IllegalArgumentException naming the key of a data file that does not exist
    */
   public static TaskSplits loadSplits(SimulationConfig config) throws IOException {
+    DataSection d = config.data();
+    requireFile("data.file", d.file());
+    requireFile("data.test", d.test());
+    requireFile("data.corpus", d.corpus());
+    if (d.heldByClients()) {
+      if (config.objective().contrastive()) {
+        throw new IllegalArgumentException(
+            "client.objective = \"contrastive\" needs a retrieval task's corpus, and a run whose"
+                + " clients hold the data (data.labels without data.file) is a classification"
+                + " run: use client.objective = \"classification\"");
+      }
+      return heldByClients(d, config.seed());
+    }
+    if (!d.labels().isEmpty() && (d.file().isEmpty() || !d.corpus().isEmpty())) {
+      throw new IllegalArgumentException(
+          "data.labels lists the labels of your own data (data.file without data.corpus); a"
+              + " retrieval corpus's labels are its document ids");
+    }
+    if (!d.file().isEmpty() && d.split().equals("none")) {
+      return whole(d, config.seed());
+    }
     TaskOptions topts =
         TaskOptions.defaults()
             .withMaxTrain(config.maxTrain() == 0 ? TaskOptions.NO_CAP : config.maxTrain())
@@ -73,12 +118,121 @@ public final class Population {
               topts,
               config.seed());
     }
-    return TaskSource.load(
-        config.task(),
-        config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
-        config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
-        topts,
-        config.seed());
+    TaskSplits splits =
+        TaskSource.load(
+            config.task(),
+            config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
+            config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+            topts,
+            config.seed());
+    if (d.labels().isEmpty()) {
+      return splits;
+    }
+    List<String> labels = d.labels();
+    return new TaskSplits(
+        splits.task(),
+        listed(splits.train(), labels),
+        listed(splits.validation(), labels),
+        listed(splits.test(), labels),
+        null);
+  }
+
+  /**
+   * {@code data.split = "none"}: every example of {@code data.file} is a training example, in file
+   * order (capped by {@code data.max_train}, keeping file order), as a client's own file is under
+   * {@code client --data}; no validation split; the test split is {@code data.test}'s ({@link
+   * #testFile}), or empty.
+   */
+  private static TaskSplits whole(DataSection d, long seed) throws IOException {
+    Dataset all = DataFiles.read(Path.of(d.file()));
+    List<String> labels = d.labels().isEmpty() ? all.labels() : d.labels();
+    all = listed(all, labels);
+    if (d.maxTrain() > 0 && d.maxTrain() < all.size()) {
+      all = Splits.capStratified(all, d.maxTrain(), seed);
+    }
+    String name = all.name();
+    return new TaskSplits(
+        name,
+        all,
+        Dataset.of(name + "/validation", List.of(), labels),
+        testFile(d, labels, seed, name),
+        null);
+  }
+
+  /**
+   * The splits of a run whose clients hold the training data: no training example, the labels of
+   * {@code data.labels}, and {@code data.test}'s test split ({@link #testFile}), or none.
+   */
+  private static TaskSplits heldByClients(DataSection d, long seed) throws IOException {
+    List<String> labels = d.labels();
+    Dataset test = testFile(d, labels, seed, CLIENTS_DATA);
+    for (int i = 0; i < test.size(); i++) {
+      if (test.example(i).task() != null) {
+        throw new DataFormatException(
+            test.source().orElseThrow(),
+            test.sourceLine(i).orElse(1),
+            "task \""
+                + test.example(i).task()
+                + "\": a run whose clients hold the data (data.labels without data.file) has one"
+                + " task, whose labels are data.labels");
+      }
+    }
+    return new TaskSplits(
+        CLIENTS_DATA,
+        Dataset.of(CLIENTS_DATA + "/train", List.of(), labels),
+        Dataset.of(CLIENTS_DATA + "/validation", List.of(), labels),
+        test,
+        null);
+  }
+
+  /**
+   * {@code data.test} read with the vocabulary {@code labels} (an example with another label is an
+   * error naming its line) and capped to {@code data.max_eval} as a stratified sample; an empty
+   * split named {@code name/test} without {@code data.test}.
+   */
+  private static Dataset testFile(DataSection d, List<String> labels, long seed, String name)
+      throws IOException {
+    if (d.test().isEmpty()) {
+      return Dataset.of(name + "/test", List.of(), labels);
+    }
+    Dataset test = listed(DataFiles.read(Path.of(d.test())), labels);
+    return d.maxEval() < test.size() ? Splits.capStratified(test, d.maxEval(), seed) : test;
+  }
+
+  /**
+   * {@code data} indexed by {@code labels}; an example whose label is not listed is a {@link
+   * DataFormatException} at its line (or an {@link IllegalArgumentException} naming it, for data
+   * not read from a file), counting the others.
+   */
+  private static Dataset listed(Dataset data, List<String> labels) {
+    if (data.labels().equals(labels)) {
+      return data;
+    }
+    LabelCheck check = LabelCheck.of(labels, data);
+    if (!check.ok()) {
+      // In file order, so the first line named is the file's first such line (a split is shuffled).
+      List<LabelCheck.UnknownLabel> bad = new ArrayList<>(check.unknown());
+      bad.sort(java.util.Comparator.comparingInt(LabelCheck.UnknownLabel::line));
+      LabelCheck.UnknownLabel first = bad.get(0);
+      String reason =
+          "label \""
+              + first.label()
+              + "\" is not one of the run's labels "
+              + (labels.size() <= 10 ? labels : labels.subList(0, 10) + " ...")
+              + (bad.size() > 1 ? "; " + (bad.size() - 1) + " more such examples" : "");
+      if (data.source().isPresent() && first.line() > 0) {
+        throw new DataFormatException(data.source().get(), first.line(), reason);
+      }
+      throw new IllegalArgumentException(first.location() + ": " + reason);
+    }
+    return data.withLabels(labels);
+  }
+
+  /** Refuses a data file that a key names but that does not exist, naming the key. */
+  private static void requireFile(String key, String file) {
+    if (!file.isEmpty() && !Files.exists(Path.of(file))) {
+      throw new IllegalArgumentException(key + " = " + file + ": no such file or folder");
+    }
   }
 
   /**
@@ -89,6 +243,22 @@ public final class Population {
    */
   public static Population build(SimulationConfig config, TaskSplits splits, FrozenBase base) {
     long seed = config.seed();
+    if (config.data().heldByClients()) {
+      // The clients hold the data: the population is its ids, each with no data here.
+      EncodedExamples none = new EncodedExamples(new long[0][], new int[0]);
+      List<ClientData> ids = new ArrayList<>();
+      for (int c = 0; c < config.clients(); c++) {
+        ids.add(new ClientData(clientId(c, config.clients()), c, none, none));
+      }
+      return new Population(
+          splits,
+          ids,
+          null,
+          base.encode(splits.test(), splits.taskLabels()),
+          null,
+          Budgets.parse(config.budgets(), ids.size(), seed),
+          false);
+    }
     Dataset train = splits.train();
     List<int[]> parts =
         Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
@@ -113,7 +283,7 @@ public final class Population {
               config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    return new Population(splits, clients, histogram, test, documents, budgets);
+    return new Population(splits, clients, histogram, test, documents, budgets, true);
   }
 
   /**
@@ -189,9 +359,33 @@ public final class Population {
     return m;
   }
 
-  /** Label counts of a client's training share, in label order. */
+  /**
+   * Label counts of a client's training share, in label order.
+   *
+   * @throws IllegalStateException if the clients hold the data ({@link #knowsClientData()} false)
+   */
   public int[] labelHistogram(int clientIndex) {
+    if (labelHistogram == null) {
+      throw new IllegalStateException("the clients hold their data: no label histogram here");
+    }
     return labelHistogram[clientIndex].clone();
+  }
+
+  /**
+   * False for a server whose clients bring their own data ({@code data.labels} without {@code
+   * data.file}): it knows the clients' ids, not their examples, and every {@link ClientData} here
+   * is empty.
+   */
+  public boolean knowsClientData() {
+    return knowsClientData;
+  }
+
+  /**
+   * True when the server has a test split to evaluate the global model on; false when the run is
+   * evaluated on the clients' held-out data only ({@link DataSection#hasTestSplit()}).
+   */
+  public boolean hasTestSet() {
+    return testSet.size() > 0;
   }
 
   /** A client's compute budget in (0, 1] ({@code client.budgets}; 1 when none is set). */

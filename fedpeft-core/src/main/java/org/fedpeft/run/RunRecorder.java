@@ -96,17 +96,23 @@ public final class RunRecorder {
 
   /**
    * Writes partition.json: the labels, and each client's label histogram, sizes and (when {@code
-   * budgets}) compute budget.
+   * budgets}) compute budget. When the clients hold the data ({@link Population#knowsClientData()}
+   * false), {@code data} says so and each client has only its budget.
    */
   public void writePartition(Population population, boolean budgets) throws IOException {
     JsonObject p = new JsonObject();
     p.add("labels", GSON.toJsonTree(population.splits().labels()));
+    if (!population.knowsClientData()) {
+      p.addProperty("data", HELD_BY_CLIENTS);
+    }
     JsonObject per = new JsonObject();
     for (ClientData c : population.clients()) {
       JsonObject o = new JsonObject();
-      o.add("label_histogram", GSON.toJsonTree(population.labelHistogram(c.index())));
-      o.addProperty("train", c.train().size());
-      o.addProperty("holdout", c.holdout().size());
+      if (population.knowsClientData()) {
+        o.add("label_histogram", GSON.toJsonTree(population.labelHistogram(c.index())));
+        o.addProperty("train", c.train().size());
+        o.addProperty("holdout", c.holdout().size());
+      }
       if (budgets) {
         o.addProperty("budget", population.budget(c.index()));
       }
@@ -145,9 +151,19 @@ public final class RunRecorder {
     // What model.precision resolved to here (auto: and why); bf16 and fp32 results differ.
     m.addProperty("precision", base.model().precision().describe());
     JsonObject data = new JsonObject();
-    data.addProperty("train_sha256", population.splits().train().sha256());
-    data.addProperty("test_sha256", population.splits().test().sha256());
-    data.addProperty("train_examples", population.splits().train().size());
+    if (population.knowsClientData()) {
+      data.addProperty("train_sha256", population.splits().train().sha256());
+    } else {
+      data.addProperty("train", HELD_BY_CLIENTS);
+    }
+    if (population.hasTestSet()) {
+      data.addProperty("test_sha256", population.splits().test().sha256());
+    } else {
+      data.addProperty("test", NO_TEST_SPLIT);
+    }
+    if (population.knowsClientData()) {
+      data.addProperty("train_examples", population.splits().train().size());
+    }
     data.addProperty("test_examples", population.splits().test().size());
     m.add("data", data);
     m.addProperty("private", StrategyFactory.isPrivate(config));
@@ -179,6 +195,14 @@ public final class RunRecorder {
         });
     AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
   }
+
+  /** What partition.json and manifest.json say of a run whose clients hold the training data. */
+  public static final String HELD_BY_CLIENTS =
+      "held by the clients (data.labels without data.file): this process read none of it";
+
+  /** What manifest.json says of a run without a test split. */
+  public static final String NO_TEST_SPLIT =
+      "none: the run is evaluated on the clients' held-out data (federated evaluation)";
 
   /** Serializes summary.json: as {@link #GSON}, and a JSON null is written as null. */
   private static final Gson SUMMARY_GSON =

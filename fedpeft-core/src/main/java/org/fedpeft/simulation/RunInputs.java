@@ -148,7 +148,10 @@ final class RunInputs {
     if (data == null) {
       return;
     }
-    String source = c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile();
+    String source =
+        c.data().heldByClients()
+            ? "the server's test file " + c.dataTest()
+            : c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile();
     check(run, data, "train_sha256", splits.train().sha256(), "training split of " + source);
     check(run, data, "test_sha256", splits.test().sha256(), "test split of " + source);
   }
@@ -165,10 +168,12 @@ final class RunInputs {
 
   /**
    * Refuses data whose test split is empty (a tiny data file), which would report an accuracy of
-   * NaN over 0 examples.
+   * NaN over 0 examples; a run that has no test split by design ({@code data.split = "none"} or
+   * {@code data.labels} without {@code data.file}, and no {@code data.test}) is evaluated on the
+   * clients' held-out data instead.
    */
   static void requireTestExamples(SimulationConfig c, TaskSplits splits) {
-    if (splits.test().size() == 0) {
+    if (splits.test().size() == 0 && c.data().hasTestSplit()) {
       throw new IllegalArgumentException(
           (c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile())
               + ": the test split is empty ("

@@ -270,6 +270,9 @@ public final class Simulation implements AutoCloseable {
 
   /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
+    if (!population.knowsClientData()) {
+      throw new IllegalArgumentException(HELD_BY_CLIENTS);
+    }
     return run(
         listener,
         c ->
@@ -425,13 +428,32 @@ public final class Simulation implements AutoCloseable {
         boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();
         long evalStart = System.nanoTime();
         if (evalRound) {
-          Evaluation g = evaluateGlobal();
-          line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
+          if (population.hasTestSet()) {
+            Evaluation g = evaluateGlobal();
+            line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
+          }
           EvaluationReport er = driver.evaluate(state, evalClients(round));
           Map<String, Double> perClient = new TreeMap<>();
           er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
           line.put("client_accuracy", perClient);
           line.put("client_accuracy_mean", er.metrics().getOrDefault("accuracy", Double.NaN));
+          if (!population.hasTestSet()) {
+            // Federated evaluation: the clients' held-out data is all there is to evaluate on.
+            line.put("client_loss_mean", er.metrics().getOrDefault("loss", Double.NaN));
+            line.put(
+                "eval_examples",
+                er.clientMetrics().values().stream()
+                    .mapToLong(m -> Math.round(m.getOrDefault("num_examples", 0.0)))
+                    .sum());
+          }
+          if (!er.failures().isEmpty()) {
+            List<Map<String, String>> evalFailures = new ArrayList<>();
+            for (ClientFailure f : er.failures()) {
+              evalFailures.add(
+                  Map.of("client", f.clientId(), "kind", f.kind().name(), "reason", f.reason()));
+            }
+            line.put("eval_failures", evalFailures);
+          }
           putPersonalization(line, er);
           line.put("eval_bytes_up", er.bytesUp());
           line.put("eval_bytes_down", er.bytesDown());
@@ -533,7 +555,9 @@ public final class Simulation implements AutoCloseable {
   private List<String> evalClients(int round) {
     List<String> ids = new ArrayList<>();
     for (ClientData c : population.clients()) {
-      if (c.holdout().size() > 0) {
+      // A server that never sees the clients' data asks each of them; one without held-out
+      // examples fails its evaluation (eval_failures) and counts for nothing in the mean.
+      if (c.holdout().size() > 0 || !population.knowsClientData()) {
         ids.add(c.id());
       }
     }
@@ -585,7 +609,7 @@ public final class Simulation implements AutoCloseable {
 
   private JsonObject finish(double seconds, double fitSeconds) throws IOException {
     TaskSplits splits = population.splits();
-    Evaluation g = evaluateGlobal();
+    Evaluation g = population.hasTestSet() ? evaluateGlobal() : null;
     Path adapterDir = out.resolve("adapter");
     saveAdapter(adapterDir, null, Map.of());
     // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
@@ -620,12 +644,17 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("clients", config.clients());
     s.addProperty("clients_per_round", config.clientsPerRound());
     s.addProperty("partition", config.partition());
-    s.addProperty("test_examples", g.examples());
-    s.addProperty("final_accuracy", g.accuracy());
-    s.addProperty("final_loss", g.loss());
-    JsonObject finalMetrics = new JsonObject();
-    g.metrics().forEach(finalMetrics::addProperty);
-    s.add("final_metrics", finalMetrics);
+    if (g != null) {
+      s.addProperty("evaluation", "global");
+      s.addProperty("test_examples", g.examples());
+      s.addProperty("final_accuracy", g.accuracy());
+      s.addProperty("final_loss", g.loss());
+      JsonObject finalMetrics = new JsonObject();
+      g.metrics().forEach(finalMetrics::addProperty);
+      s.add("final_metrics", finalMetrics);
+    } else {
+      FederatedSummary.add(s, recorder.metricLines());
+    }
     copyPersonalization(s);
     s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
     s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
@@ -665,7 +694,12 @@ public final class Simulation implements AutoCloseable {
     double target = config.eval().targetAccuracy();
     if (target > 0) {
       s.addProperty("target_accuracy", target);
-      s.addProperty("rounds_to_target", Convergence.roundsToTarget(recorder.metricLines(), target));
+      s.addProperty(
+          "rounds_to_target",
+          Convergence.roundsToTarget(
+              recorder.metricLines(),
+              target,
+              g != null ? "accuracy" : FederatedSummary.ACCURACY_MEAN));
     }
     if (config.eval().retention()) {
       s.add("retention", measureRetention());
@@ -696,6 +730,12 @@ public final class Simulation implements AutoCloseable {
     o.addProperty("seconds", (System.nanoTime() - start) / 1e9);
     return o;
   }
+
+  /** Why a run whose clients hold the data cannot run its clients in this process. */
+  static final String HELD_BY_CLIENTS =
+      "this config's training data is held by the clients (data.labels without data.file): it is"
+          + " a 'fedpeft server' config, whose clients bring their own files (client --data);"
+          + " to simulate the run, give the clients' examples as data.file";
 
   /** The folder of the per-client adapter folders of a method with LOCAL tensors. */
   public static final String CLIENTS_DIR = "clients";
