@@ -23,8 +23,10 @@ if [[ $what == wire || $what == all ]]; then
     client.local_steps=2 data.max_eval=200 eval.every=1 eval.clients=0
 fi
 if [[ $what == memory || $what == all ]]; then
-  # The server's JVM and allocator settings are the ./fedpeft launcher's (serial GC, small young
-  # generation, two malloc arenas, 1 MB mmap threshold), so RSS is what an operator would see.
+  # The server's JVM and allocator settings are those the ./fedpeft launcher had when
+  # docs/benchmarks.md's figures were taken (serial GC, 128 MB young generation, two malloc arenas,
+  # 1 MB mmap threshold). The launcher has since added a 32 MB initial heap and young generation and
+  # a periodic malloc_trim (docs/performance.md, "Memory"), not measured here yet.
   for n in ${NODES:-5 25 50}; do
     echo "== server memory: $n nodes, all sampled, 3 rounds (the nodes answer at once)"
     MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 \
