@@ -2,18 +2,18 @@
 learning rate picked with the first seed by the clients' held-out accuracy, then the mean and
 min..max over the seeds at that pick of the test accuracy, retention, rounds to target, bytes up
 per round and client fit seconds per local step. `--pick METHOD` prints only the pick."""
-import glob
 import json
 import os
 import statistics
 import sys
+
+from grid import first_seed, held_out, pick, runs, spread
 
 
 def load(run):
     summary = json.load(open(os.path.join(run, "summary.json")))
     lines = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
     rounds = [l for l in lines if l.get("event") == "round"]
-    held = [l for l in lines if "client_accuracy_mean" in l][-1]["client_accuracy_mean"]
     timings = [json.loads(l) for l in open(os.path.join(run, "timings.jsonl"))]
     flat = json.load(open(os.path.join(run, "config.json")))
     flat = flat.get("values", flat)
@@ -21,7 +21,7 @@ def load(run):
     ret = summary["retention"]
     nan = lambda v: float("nan") if v is None else v
     return dict(
-        held=held, acc=summary["final_accuracy"], reach=summary.get("rounds_to_target"),
+        held=held_out(run), acc=summary["final_accuracy"], reach=summary.get("rounds_to_target"),
         ret_b=ret["retrieval"]["before"], ret_a=ret["retrieval"]["after"],
         ret=nan(ret["retrieval"]["ratio"]), cen_b=ret["centroid"]["before"],
         cen_a=ret["centroid"]["after"], cen=nan(ret["centroid"]["ratio"]),
@@ -31,26 +31,9 @@ def load(run):
 
 def collect(out):
     cells = {}  # (method, lr) -> {seed: row}
-    for s in glob.glob(os.path.join(out, "*", "lr*-seed*", "summary.json")):
-        run = os.path.dirname(s)
-        lr, seed = os.path.basename(run)[2:].split("-seed")
-        cells.setdefault((run.split(os.sep)[-2], lr), {})[int(seed)] = load(run)
+    for run, method, lr, seed in runs(out):
+        cells.setdefault((method, lr), {})[seed] = load(run)
     return cells
-
-
-def pick(cells, method):
-    first = min(seed for (m, _), rs in cells.items() if m == method for seed in rs)
-    grid = {lr: rs[first] for (m, lr), rs in cells.items() if m == method and first in rs}
-    return max(grid.items(), key=lambda kv: kv[1]["held"])[0]
-
-
-def spread(values, fmt="%.4f"):
-    values = [v for v in values if v == v]
-    if not values:
-        return "n/a"
-    mean = statistics.mean(values)
-    return (fmt % mean) if len(values) == 1 else (fmt + " (" + fmt + ".." + fmt + ")") % (
-        mean, min(values), max(values))
 
 
 def main(out, target):
@@ -62,7 +45,7 @@ def main(out, target):
     print("| method | " + " | ".join("lr " + lr for lr in lrs) + " |")
     print("|---|" + "---|" * len(lrs))
     for m in methods:
-        first = min(seed for (n, _), rs in cells.items() if n == m for seed in rs)
+        first = first_seed(cells, m)
         row = []
         for lr in lrs:
             r = cells.get((m, lr), {}).get(first)

@@ -27,21 +27,29 @@
 # nothing). Available but not in the default lists: hetlora-prune (HetLoRA with self-pruning,
 # gamma 0.75), hetlora-keep (each rank component averaged over the clients that trained it).
 #
-# Usage: ravan_repro.sh            (the full grid: 25 rounds, seeds 1 2, lr 1e-3 3e-3 1e-2)
+# Tuning, as in fedbe.sh: every contender runs the learning-rate grid (LRS) with the first seed; its
+# learning rate is picked by the clients' held-out accuracy (client_accuracy_mean, never the test
+# split) and the other seeds run at that pick. The ablations of setting b (ravan-random,
+# ravan-weight, ravan-normal, ravan-shared) vary one part of Ravan, so they run at Ravan's pick in
+# that setting, every seed, instead of a grid of their own.
+#
+# Usage: ravan_repro.sh            (25 rounds, seeds 1 2, lr 1e-3 3e-3 1e-2, settings a and b)
 # Environment: ROUNDS, SEEDS, LRS, STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000),
-# MAX_EVAL (1000), SETTINGS ("a b"), CONTENDERS_A, CONTENDERS_B (subsets of the names below),
-# OUT (the run folder). Re-running with the same OUT skips runs that finished.
+# MAX_EVAL (1000), SETTINGS ("a b"), CONTENDERS_A, CONTENDERS_B, ABLATIONS_B (subsets of the names
+# below), OUT (the run folder). Re-running with the same OUT skips runs that finished, so two
+# processes with disjoint contender lists can share one OUT. ravan_table.py OUT prints the table.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 rounds="${ROUNDS:-25}"
-seeds="${SEEDS:-1 2}"
+read -r -a seeds <<<"${SEEDS:-1 2}"
 lrs="${LRS:-1e-3 3e-3 1e-2}"
 steps="${STEPS:-15}"
 batch="${BATCH:-16}"
 settings="${SETTINGS:-a b}"
-contenders_a="${CONTENDERS_A:-fedit ffa-lora fedex-lora fed-sb ravan}"
-contenders_b="${CONTENDERS_B:-hetlora flexlora fed-sb ravan ravan-random ravan-weight ravan-normal ravan-shared}"
+contenders_a="${CONTENDERS_A-fedit ffa-lora fedex-lora fed-sb ravan}"
+contenders_b="${CONTENDERS_B-hetlora flexlora fed-sb ravan}"
+ablations_b="${ABLATIONS_B-ravan-random ravan-weight ravan-normal ravan-shared}"
 out="${OUT:-$root/runs/ravan-repro-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
@@ -95,50 +103,43 @@ contender() { # name -> --set arguments
   esac
 }
 
+run() { # setting, name, lr, seed
+  local setting="$1" name="$2" lr="$3" seed="$4" extra=()
+  local dir="$out/$setting/$name/lr$lr-seed$seed"
+  if [[ -f "$dir/summary.json" ]]; then return 0; fi
+  mkdir -p "$(dirname "$dir")"
+  echo "$(date -u +%H:%M:%S) ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  if [[ $setting == b ]]; then extra=(--set client.budgets=skewed); fi
+  # shellcheck disable=SC2046
+  "$root/fedpeft" simulate "$out/base.toml" $(contender "$name") --set seed="$seed" \
+    --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" --force \
+    >"$dir.log" 2>"$dir.err" || { tail -5 "$dir.err" >&2; exit 1; }
+}
+picked() { python3 "$here/ravan_table.py" "$out" --pick "$1/$2"; }
+
 for setting in $settings; do
   case "$setting" in
-    a) names="$contenders_a"; budgets="" ;;
-    b) names="$contenders_b"; budgets="skewed" ;;
+    a) names="$contenders_a"; ablations="" ;;
+    b) names="$contenders_b"; ablations="$ablations_b" ;;
     *) echo "ravan_repro.sh: unknown setting $setting (a or b)" >&2; exit 2 ;;
   esac
-  for name in $names; do
-    for lr in $lrs; do
-      for seed in $seeds; do
-        dir="$out/$setting/$name/lr$lr-seed$seed"
-        if [[ -f "$dir/summary.json" ]]; then continue; fi
-        mkdir -p "$(dirname "$dir")"
-        echo "ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-        extra=()
-        if [[ -n $budgets ]]; then extra=(--set client.budgets="$budgets"); fi
-        # shellcheck disable=SC2046
-        "$root/fedpeft" simulate "$out/base.toml" $(contender "$name") --set seed="$seed" \
-          --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" \
-          >"$dir.log" 2>"$dir.err" || { tail -5 "$dir.err" >&2; exit 1; }
-      done
-    done
+  for lr in $lrs; do
+    for name in $names; do run "$setting" "$name" "$lr" "${seeds[0]}"; done
   done
+  for seed in "${seeds[@]:1}"; do
+    for name in $names; do run "$setting" "$name" "$(picked "$setting" "$name")" "$seed"; done
+  done
+  if [[ -n $ablations ]]; then
+    if [[ ! -d "$out/$setting/ravan" ]]; then
+      echo "ravan_repro.sh: the ablations of setting $setting run at Ravan's pick: add ravan to its contenders" >&2
+      exit 2
+    fi
+    lr="$(picked "$setting" ravan)"
+    for seed in "${seeds[@]}"; do
+      for name in $ablations; do run "$setting" "$name" "$lr" "$seed"; done
+    done
+  fi
 done
 
-python3 - "$out" <<'PY' | tee "$out/table.md"
-import glob, json, os, statistics, sys
-out = sys.argv[1]
-runs = {}
-for s in glob.glob(os.path.join(out, "*", "*", "lr*-seed*", "summary.json")):
-    d = os.path.dirname(s)
-    setting, name = d.split(os.sep)[-3], d.split(os.sep)[-2]
-    lr, seed = os.path.basename(d)[2:].split("-seed")
-    summary = json.load(open(s))
-    last = [json.loads(l) for l in open(os.path.join(d, "metrics.jsonl")) if '"client_accuracy_mean"' in l][-1]
-    runs.setdefault((setting, name), {}).setdefault(lr, []).append(
-        (int(seed), last["client_accuracy_mean"], summary["final_accuracy"], summary["bytes_up_total"], summary["rounds"]))
-print("| setting | contender | lr (picked) | seeds | client holdout acc | test acc mean | test acc min..max | bytes up / round |")
-print("|---|---|---|---|---|---|---|---|")
-for (setting, name), by_lr in sorted(runs.items()):
-    lr, rs = max(by_lr.items(), key=lambda kv: statistics.mean(r[1] for r in kv[1]))
-    test = [r[2] for r in rs]
-    up = statistics.mean(r[3] / r[4] for r in rs)
-    print("| %s | %s | %s | %d | %.4f | %.4f | %.4f..%.4f | %s |" % (
-        setting, name, lr, len(rs), statistics.mean(r[1] for r in rs), statistics.mean(test),
-        min(test), max(test), format(int(up), ",")))
-PY
+python3 "$here/ravan_table.py" "$out" | tee "$out/table.md"
 echo "runs and table: $out" >&2

@@ -1,0 +1,65 @@
+"""The table of ravan_repro.sh from its run folder (OUT/<setting>/<contender>/lr<lr>-seed<seed>):
+per setting, the learning-rate grid with the first seed (clients' held-out accuracy / test
+accuracy), then per contender at its pick (ablations: at Ravan's pick) the mean and min..max over
+the seeds of the test accuracy and the clients' held-out accuracy, and the bytes uploaded per
+round. `--pick SETTING/CONTENDER` prints only the pick."""
+import json
+import os
+import statistics
+import sys
+
+from grid import first_seed, held_out, pick, runs, spread
+
+
+def load(run):
+    summary = json.load(open(os.path.join(run, "summary.json")))
+    return dict(held=held_out(run), acc=summary["final_accuracy"],
+                up=summary["bytes_up_total"] / summary["rounds"])
+
+
+def collect(out):
+    cells = {}  # ("a/fedit", lr) -> {seed: row}
+    for run, name, lr, seed in runs(out, depth=2):
+        cells.setdefault((name, lr), {})[seed] = load(run)
+    return cells
+
+
+def main(out):
+    cells = collect(out)
+    names = sorted({n for n, _ in cells})
+    for setting in sorted({n.split("/")[0] for n in names}):
+        here = [n for n in names if n.startswith(setting + "/")]
+        lrs = sorted({lr for n, lr in cells if n in here}, key=float)
+        print("Setting %s, learning-rate grid with the first seed (clients' held-out accuracy / "
+              "test accuracy):" % setting)
+        print()
+        print("| contender | " + " | ".join("lr " + lr for lr in lrs) + " |")
+        print("|---|" + "---|" * len(lrs))
+        for n in here:
+            first = first_seed(cells, n)
+            row = []
+            for lr in lrs:
+                r = cells.get((n, lr), {}).get(first)
+                row.append("-" if r is None else "%.4f / %.4f" % (r["held"], r["acc"]))
+            print("| %s | %s |" % (n.split("/")[1], " | ".join(row)))
+        print()
+        print("Setting %s at each contender's pick, mean (min..max) over seeds:" % setting)
+        print()
+        print("| contender | lr | seeds | test accuracy | clients' held-out accuracy | bytes up / round |")
+        print("|---|---|---|---|---|---|")
+        for n in here:
+            lr = pick(cells, n)
+            rs = list(cells[(n, lr)].values())
+            print("| %s | %s | %d | %s | %s | %s |" % (
+                n.split("/")[1], lr, len(rs), spread([r["acc"] for r in rs]),
+                spread([r["held"] for r in rs]),
+                format(int(statistics.mean(r["up"] for r in rs)), ",")))
+        print()
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if "--pick" in args:
+        print(pick(collect(args[0]), args[args.index("--pick") + 1]))
+    else:
+        main(args[0])
