@@ -47,13 +47,15 @@ public final class BertEncoder implements AutoCloseable {
   private final Map<String, NDArray> weights = new HashMap<>();
   private final NDArray[][] linearW;
   private final NDArray[][] linearB;
+  private final NDArray[][] productW; // per layer and module >= 3: unnamed views for ScriptedBlock
+  private final NDArray[][] productB;
   private final NDArray[] qkvW; // per layer: query, key, value weights stacked, (3 hidden, hidden)
   private final NDArray[] qkvB;
   private final NDArray[][] layerNorms; // per layer: attnLnW, attnLnB, outLnW, outLnB
   private final Shape hiddenShape;
   private final NDArray queryScale; // 1 / sqrt(head size), kept alive for autograd
   private final FusedAttention fused; // null: separate operators (see FusedAttention.PROPERTY)
-  private final ScriptedBlock scriptedBlock; // fp32 base-model blocks; null: bf16 or fused == null
+  private final ScriptedBlock scripted; // fp32 products and base-model blocks; null in bf16
   private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order (fp32)
   private final Bf16Base bf16; // the bfloat16 tensors and products; null in fp32
   private final Set<String> bf16Names; // tensors held in bfloat16 (empty in fp32)
@@ -83,9 +85,11 @@ public final class BertEncoder implements AutoCloseable {
       this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
       this.linearW = null;
       this.linearB = null;
+      this.productW = null;
+      this.productB = null;
       this.qkvW = null;
       this.qkvB = null;
-      this.scriptedBlock = null;
+      this.scripted = null;
       this.blockTensors = null;
       Set<String> names = new LinkedHashSet<>();
       this.bf16 = Bf16Base.load(manager, config.numLayers());
@@ -107,6 +111,8 @@ public final class BertEncoder implements AutoCloseable {
     int mods = BertWeights.LINEAR_MODULES.size();
     linearW = new NDArray[layers][mods];
     linearB = new NDArray[layers][mods];
+    productW = new NDArray[layers][mods];
+    productB = new NDArray[layers][mods];
     qkvW = new NDArray[layers];
     qkvB = new NDArray[layers];
     layerNorms = new NDArray[layers][4];
@@ -150,6 +156,12 @@ public final class BertEncoder implements AutoCloseable {
         String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
         linearW[i][m] = weights.get(name + ".weight");
         linearB[i][m] = weights.get(name + ".bias");
+        if (m >= 3) {
+          // Views of the same storage without the name, which would make DJL pass a dictionary
+          // to TorchScript instead of the tensor.
+          productW[i][m] = linearW[i][m].reshape(linearW[i][m].getShape());
+          productB[i][m] = linearB[i][m].reshape(linearB[i][m].getShape());
+        }
       }
       String p = "encoder.layer." + i + ".";
       layerNorms[i][0] = weights.get(p + "attention.output.LayerNorm.weight");
@@ -158,7 +170,7 @@ public final class BertEncoder implements AutoCloseable {
       layerNorms[i][3] = weights.get(p + "output.LayerNorm.bias");
     }
     this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
-    this.scriptedBlock = fused == null ? null : ScriptedBlock.load(manager);
+    this.scripted = ScriptedBlock.load(manager);
     this.blockTensors = new NDArray[layers][];
     for (int i = 0; i < layers; i++) {
       blockTensors[i] =
@@ -446,8 +458,7 @@ public final class BertEncoder implements AutoCloseable {
     int firstAdapted = hooks.firstAdaptedLayer();
     boolean previousScripted = false;
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      boolean base =
-          layer < firstAdapted && (scriptedBlock != null || bf16 != null && fused != null);
+      boolean base = layer < firstAdapted && fused != null;
       if (!base && previousScripted) {
         // Scripted blocks run in inference mode; autograd cannot save their output for the
         // backward of the blocks above, but it can save a copy.
@@ -491,7 +502,7 @@ public final class BertEncoder implements AutoCloseable {
             seq,
             config.numHeads(),
             config.layerNormEps())
-        : scriptedBlock.apply(
+        : scripted.apply(
             x, blockTensors[layer], maskBias, batch, seq, config.numHeads(), config.layerNormEps());
   }
 
@@ -508,7 +519,7 @@ public final class BertEncoder implements AutoCloseable {
     NDArray qkv =
         bf16 != null
             ? bf16.linear(x, Bf16Base.SLOTS_PER_LAYER * layer)
-            : x.getNDArrayInternal().linear(x, qkvW[layer], qkvB[layer]).singletonOrThrow();
+            : scripted.linear(x, qkvW[layer], qkvB[layer]);
     NDList parts = qkv.split(new long[] {hidden, 2 * hidden}, 1);
     NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, ctx);
     NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
@@ -595,9 +606,7 @@ public final class BertEncoder implements AutoCloseable {
     NDArray y =
         bf16 != null
             ? bf16.linear(x, Bf16Base.SLOTS_PER_LAYER * layer + module - 2)
-            : x.getNDArrayInternal()
-                .linear(x, linearW[layer][module], linearB[layer][module])
-                .singletonOrThrow();
+            : scripted.linear(x, productW[layer][module], productB[layer][module]);
     return withDelta(y, layer, module, x, batch, seq, hooks, ctx);
   }
 
@@ -612,8 +621,8 @@ public final class BertEncoder implements AutoCloseable {
     if (fused != null) {
       fused.close();
     }
-    if (scriptedBlock != null) {
-      scriptedBlock.close();
+    if (scripted != null) {
+      scripted.close();
     }
     if (bf16 != null) {
       bf16.close();

@@ -3,9 +3,6 @@ package org.fedpeft.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.jni.IValue;
 import java.util.List;
 
 /**
@@ -222,31 +219,21 @@ final class Bf16Base implements AutoCloseable {
       long seq,
       int heads,
       float eps) {
-    IValue[] args = new IValue[2 + ln.length + 4 + (maskBias == null ? 0 : 1)];
-    try {
-      int k = 0;
-      args[k++] = IValue.from((PtNDArray) x);
-      args[k++] = IValue.from((long) layer);
-      for (NDArray t : ln) {
-        args[k++] = IValue.from((PtNDArray) t);
-      }
-      args[k++] = IValue.from(batch);
-      args[k++] = IValue.from(seq);
-      args[k++] = IValue.from((long) heads);
-      args[k++] = IValue.from((double) eps);
-      if (maskBias != null) {
-        args[k++] = IValue.from((PtNDArray) maskBias);
-      }
-      try (IValue out = module.run(maskBias == null ? "block" : "masked", args)) {
-        return out.toTensor((PtNDManager) x.getManager());
-      }
-    } finally {
-      for (IValue a : args) {
-        if (a != null) {
-          a.close();
-        }
-      }
+    Object[] args = new Object[2 + ln.length + 4 + (maskBias == null ? 0 : 1)];
+    int k = 0;
+    args[k++] = x;
+    args[k++] = (long) layer;
+    for (NDArray t : ln) {
+      args[k++] = t;
     }
+    args[k++] = batch;
+    args[k++] = seq;
+    args[k++] = (long) heads;
+    args[k++] = (double) eps;
+    if (maskBias != null) {
+      args[k] = maskBias;
+    }
+    return module.runToTensor(maskBias == null ? "block" : "masked", x.getManager(), args);
   }
 
   @Override

@@ -1,25 +1,41 @@
 package org.fedpeft.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.jni.IValue;
 
 /**
- * A whole BERT block for the base model (no adapter hooks), as one TorchScript call: used when
- * nothing in the block needs a gradient (embedding, the frozen encoder), so it may work in place.
+ * The float32 frozen products of the encoder ({@code x W^T + b}), and a whole BERT block for the
+ * base model (no adapter hooks) as one TorchScript call.
  *
- * <p>The same operators with the same operands, in the same order, as {@link BertEncoder}'s block
- * with fused attention, so the results are bit for bit the same (the adapter conformance tests
- * compare a disabled adapter with the base model exactly). What differs: the residual adds and GELU
- * work in place (no new tensors), and the ~100 DJL operations of a block are one JNI call.
+ * <p><b>Products.</b> With the default kernel ({@link #PROPERTY} = {@code onednn}) every frozen
+ * product is {@code mkldnn_linear(x.to_mkldnn(), W, b).to_dense()}: oneDNN's inner product, which
+ * uses AVX-512 on AMD as on Intel CPUs, where MKL's sgemm (libtorch's {@code addmm}) runs at its
+ * AVX2 rate on AMD. The weight and bias stay ordinary dense float32 tensors, read at each call, so
+ * changing them in place (merging an adapter, FedEx-LoRA's residuals) changes the model. libtorch
+ * has a backward formula for each of the three operators, so autograd carries a gradient to the
+ * product's input (oneDNN's backward-data inner product). With {@code -Dfedpeft.products=mkl} a
+ * product is {@code addmm(b, x, W^T)}, as DJL's {@code linear} computes it.
+ *
+ * <p><b>Blocks.</b> {@link #apply} runs when nothing in the block needs a gradient (embedding, the
+ * frozen encoder), so it may work in place. It has the same operators with the same operands, in
+ * the same order, as {@link BertEncoder}'s block with fused attention, and the same products
+ * ({@link #linear} and the block both call the module's {@code product} method), so the results are
+ * bit for bit the same (the adapter conformance tests compare a disabled adapter with the base
+ * model exactly). What differs: the residual adds and GELU work in place (no new tensors), and the
+ * ~100 DJL operations of a block are one JNI call.
  *
  * <p>Tried: accumulating the output products into {@code residual + bias} in place ({@code
  * addmm_}), which saves two memory passes per residual, but sums in another order and so breaks
  * that exact equality.
  */
 final class ScriptedBlock implements AutoCloseable {
+
+  /**
+   * System property: the kernel of the float32 frozen products, {@code onednn} (the default) or
+   * {@code mkl} (libtorch's {@code addmm}, as before; for comparisons).
+   */
+  static final String PROPERTY = "fedpeft.products";
 
   private static final String NAME = "FedpeftBlock";
   private static final String SELF = "self: __torch__." + NAME;
@@ -44,7 +60,7 @@ final class ScriptedBlock implements AutoCloseable {
   private static final String CALL =
       "x, qkv_w, qkv_b, o_w, o_b, ln1_w, ln1_b, i_w, i_b, out_w, out_b, ln2_w, ln2_b, batch, seq,"
           + " heads, eps";
-  private static final String BODY =
+  private static final String BODY_START =
       "  def forward("
           + SELF
           + ",\n"
@@ -68,27 +84,65 @@ final class ScriptedBlock implements AutoCloseable {
           + ",\n    mask: Optional[Tensor]) -> Tensor:\n"
           + "    hidden = x.size(1)\n"
           + "    head = hidden // heads\n"
-          + "    qkv = torch.addmm(qkv_b, x, torch.t(qkv_w))\n"
+          + "    qkv = self.product(x, qkv_w, qkv_b)\n"
           + "    q = qkv[:, 0:hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
           + "    k = qkv[:, hidden:2 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
           + "    v = qkv[:, 2 * hidden:3 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
           + "    ctx = torch.scaled_dot_product_attention(q, k, v, mask)\n"
           + "    ctx = ctx.transpose(1, 2).reshape([batch * seq, hidden])\n"
-          + "    a = torch.addmm(o_b, ctx, torch.t(o_w)).add_(x)\n"
+          + "    a = self.product(ctx, o_w, o_b).add_(x)\n"
           + "    h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)\n"
-          + "    inter = torch.addmm(i_b, h1, torch.t(i_w))\n"
+          + "    inter = self.product(h1, i_w, i_b)\n"
           + "    inter = torch.gelu_(inter)\n"
-          + "    o = torch.addmm(out_b, inter, torch.t(out_w)).add_(h1)\n"
-          + "    return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)\n";
+          + "    o = self.product(inter, out_w, out_b).add_(h1)\n"
+          + "    return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)\n"
+          + "  def linear("
+          + SELF
+          + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n"
+          + "    return self.product(x, w, b)\n"
+          + "  def product("
+          + SELF
+          + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n";
+  private static final String ONEDNN =
+      "    return torch.mkldnn_linear(x.to_mkldnn(), w, b).to_dense()\n";
+  private static final String MKL = "    return torch.addmm(b, x, torch.t(w))\n";
 
   private final TorchScriptModule module;
+  private final boolean onednn;
 
-  private ScriptedBlock(TorchScriptModule module) {
+  private ScriptedBlock(TorchScriptModule module, boolean onednn) {
     this.module = module;
+    this.onednn = onednn;
   }
 
+  /** Loads the module with the products of {@link #PROPERTY}. */
   static ScriptedBlock load(NDManager manager) {
-    return new ScriptedBlock(TorchScriptModule.load(manager, NAME, BODY));
+    String kernel = System.getProperty(PROPERTY, "onednn");
+    boolean onednn =
+        switch (kernel) {
+          case "onednn" -> true;
+          case "mkl" -> false;
+          default ->
+              throw new IllegalArgumentException(
+                  "-D" + PROPERTY + "=" + kernel + ": expected onednn or mkl");
+        };
+    return new ScriptedBlock(
+        TorchScriptModule.load(manager, NAME, BODY_START + (onednn ? ONEDNN : MKL)), onednn);
+  }
+
+  /**
+   * A frozen product {@code x W^T + b}, float32, with the kernel of {@link #PROPERTY}; autograd
+   * records through it. With {@code mkl} it is DJL's {@code linear} (the same {@code addmm}).
+   *
+   * @param x (tokens, in)
+   * @param w (out, in)
+   * @param b (out)
+   * @return (tokens, out), owned by {@code x}'s manager
+   */
+  NDArray linear(NDArray x, NDArray w, NDArray b) {
+    return onednn
+        ? module.call("linear", new NDList(x, w, b)).singletonOrThrow()
+        : x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
   }
 
   /**
@@ -103,31 +157,20 @@ final class ScriptedBlock implements AutoCloseable {
    */
   NDArray apply(
       NDArray x, NDArray[] w, NDArray maskBias, long batch, long seq, int heads, float eps) {
-    int n = 1 + w.length + 4 + (maskBias == null ? 0 : 1);
-    IValue[] args = new IValue[n];
-    try {
-      int k = 0;
-      args[k++] = IValue.from((PtNDArray) x);
-      for (NDArray t : w) {
-        args[k++] = IValue.from((PtNDArray) t);
-      }
-      args[k++] = IValue.from(batch);
-      args[k++] = IValue.from(seq);
-      args[k++] = IValue.from((long) heads);
-      args[k++] = IValue.from((double) eps);
-      if (maskBias != null) {
-        args[k++] = IValue.from((PtNDArray) maskBias);
-      }
-      try (IValue out = module.run(maskBias == null ? "forward" : "masked", args)) {
-        return out.toTensor((PtNDManager) x.getManager());
-      }
-    } finally {
-      for (IValue a : args) {
-        if (a != null) {
-          a.close();
-        }
-      }
+    Object[] args = new Object[1 + w.length + 4 + (maskBias == null ? 0 : 1)];
+    int k = 0;
+    args[k++] = x;
+    for (NDArray t : w) {
+      args[k++] = t;
     }
+    args[k++] = batch;
+    args[k++] = seq;
+    args[k++] = (long) heads;
+    args[k++] = (double) eps;
+    if (maskBias != null) {
+      args[k] = maskBias;
+    }
+    return module.runToTensor(maskBias == null ? "forward" : "masked", x.getManager(), args);
   }
 
   @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
@@ -124,6 +125,40 @@ public final class TorchScriptModule implements AutoCloseable {
     } finally {
       JniUtils.setGraphExecutorOptimize(true);
     }
+  }
+
+  /**
+   * Runs a method as {@link #run} does (gradient mode off) on arguments given as Java values: an
+   * {@link NDArray} becomes a tensor, a {@link Long} an int, a {@link Double} a float. Closes what
+   * it made of them; the result is a tensor in {@code manager}.
+   */
+  public NDArray runToTensor(String method, NDManager manager, Object... args) {
+    IValue[] values = new IValue[args.length];
+    try {
+      for (int i = 0; i < args.length; i++) {
+        Object a = args[i];
+        values[i] =
+            a instanceof NDArray t
+                ? IValue.from((PtNDArray) t)
+                : a instanceof Long l
+                    ? IValue.from(l.longValue())
+                    : a instanceof Double d ? IValue.from(d.doubleValue()) : unsupported(a);
+      }
+      try (IValue out = run(method, values)) {
+        return out.toTensor((PtNDManager) manager);
+      }
+    } finally {
+      for (IValue v : values) {
+        if (v != null) {
+          v.close();
+        }
+      }
+    }
+  }
+
+  private static IValue unsupported(Object a) {
+    throw new IllegalArgumentException(
+        "TorchScript argument of type " + (a == null ? "null" : a.getClass().getName()));
   }
 
   @Override
