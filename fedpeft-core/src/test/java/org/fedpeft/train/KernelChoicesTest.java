@@ -23,15 +23,31 @@ import org.fedpeft.peft.AdapterTensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused attention (libtorch's scaled_dot_product_attention through a TorchScript module)
- * against the separate-operator attention ({@code -Dfedpeft.attention=eager}): hidden states of a
- * padded and an unpadded batch, and the gradients of every adapter tensor, on a tiny random BERT
- * with LoRA on every linear module. They may differ by float rounding only.
+ * The encoder's kernel choices against their alternatives, on hidden states of a padded and an
+ * unpadded batch and the gradients of every adapter tensor, on a tiny random BERT with LoRA on
+ * every linear module; they may differ by float rounding only:
+ *
+ * <ul>
+ *   <li>the fused attention (libtorch's scaled_dot_product_attention through a TorchScript module)
+ *       against the separate operators ({@code -Dfedpeft.attention=eager});
+ *   <li>the frozen float32 products through oneDNN ({@code mkldnn_linear}, the default) against
+ *       libtorch's {@code addmm} ({@code -Dfedpeft.products=mkl}).
+ * </ul>
  */
-class FusedAttentionTest {
+class KernelChoicesTest {
 
   @Test
-  void fusedMatchesSeparateOperators() {
+  void fusedAttentionMatchesSeparateOperators() {
+    compare("fedpeft.attention", "eager");
+  }
+
+  @Test
+  void onednnProductsMatchAddmm() {
+    compare("fedpeft.products", "mkl");
+  }
+
+  /** The default kernels against the run with {@code property} set to {@code alternative}. */
+  private static void compare(String property, String alternative) {
     Engine engine = Engines.pytorch();
     BertConfig cfg = new BertConfig(50, 32, 2, 4, 48, 16, 2, 1e-12f);
     long seed = 99L;
@@ -39,8 +55,8 @@ class FusedAttentionTest {
         TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 12, 13, 2}, {1, 8, 2}});
     TokenBatch full = TokenBatch.pad(new long[][] {{1, 5, 9, 6, 2}, {1, 7, 3, 11, 2}});
     long[] labels = {0, 2, 1};
-    float[][] fused = run(engine, cfg, seed, padded, full, labels, null);
-    float[][] eager = run(engine, cfg, seed, padded, full, labels, "eager");
+    float[][] fused = run(engine, cfg, seed, padded, full, labels, property, null);
+    float[][] eager = run(engine, cfg, seed, padded, full, labels, property, alternative);
     assertTrue(fused.length == eager.length && fused.length > 3);
     double worst = 0;
     for (int i = 0; i < fused.length; i++) {
@@ -54,7 +70,8 @@ class FusedAttentionTest {
         assertTrue(d < 5e-5, "array " + i + "[" + j + "]: " + fused[i][j] + " vs " + eager[i][j]);
       }
     }
-    System.out.println("fused vs separate attention: largest difference " + worst);
+    System.out.println(
+        "default vs -D" + property + "=" + alternative + ": largest difference " + worst);
   }
 
   /** Hidden states of both batches, then the gradient of every trainable tensor. */
@@ -65,12 +82,13 @@ class FusedAttentionTest {
       TokenBatch padded,
       TokenBatch full,
       long[] labels,
-      String attention) {
-    String before = System.getProperty("fedpeft.attention");
-    if (attention == null) {
-      System.clearProperty("fedpeft.attention");
+      String property,
+      String value) {
+    String before = System.getProperty(property);
+    if (value == null) {
+      System.clearProperty(property);
     } else {
-      System.setProperty("fedpeft.attention", attention);
+      System.setProperty(property, value);
     }
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, seed), root);
@@ -113,9 +131,9 @@ class FusedAttentionTest {
       return out;
     } finally {
       if (before == null) {
-        System.clearProperty("fedpeft.attention");
+        System.clearProperty(property);
       } else {
-        System.setProperty("fedpeft.attention", before);
+        System.setProperty(property, before);
       }
     }
   }
