@@ -8,14 +8,16 @@ import ai.djl.ndarray.NDManager;
  * The float32 frozen products of the encoder ({@code x W^T + b}), and a whole BERT block for the
  * base model (no adapter hooks) as one TorchScript call.
  *
- * <p><b>Products.</b> With the default kernel ({@link #PROPERTY} = {@code onednn}) every frozen
- * product is {@code mkldnn_linear(x.to_mkldnn(), W, b).to_dense()}: oneDNN's inner product, which
- * uses AVX-512 on AMD as on Intel CPUs, where MKL's sgemm (libtorch's {@code addmm}) runs at its
- * AVX2 rate on AMD. The weight and bias stay ordinary dense float32 tensors, read at each call, so
- * changing them in place (merging an adapter, FedEx-LoRA's residuals) changes the model. libtorch
- * has a backward formula for each of the three operators, so autograd carries a gradient to the
- * product's input (oneDNN's backward-data inner product). With {@code -Dfedpeft.products=mkl} a
- * product is {@code addmm(b, x, W^T)}, as DJL's {@code linear} computes it.
+ * <p><b>Products.</b> By default ({@link #PROPERTY} = {@code mkl}) a frozen product is {@code
+ * addmm(b, x, W^T)}, as DJL's {@code linear} computes it (MKL's sgemm, which runs at its AVX2 rate
+ * on AMD CPUs). With {@code -Dfedpeft.products=onednn} it is {@code mkldnn_linear(x.to_mkldnn(), W,
+ * b).to_dense()}: oneDNN's inner product, which uses AVX-512 on AMD as on Intel. The weight and
+ * bias stay ordinary dense float32 tensors, read at each call, so changing them in place (merging
+ * an adapter, FedEx-LoRA's residuals) changes the model. libtorch has a backward formula for each
+ * of the three operators, so autograd carries a gradient to the product's input (oneDNN's
+ * backward-data inner product); it also keeps a oneDNN copy of each product's input for the
+ * backward pass, and oneDNN's primitives take memory of their own (docs/performance.md), which is
+ * why it is not the default.
  *
  * <p><b>Blocks.</b> {@link #apply} runs when nothing in the block needs a gradient (embedding, the
  * frozen encoder), so it may work in place. It has the same operators with the same operands, in
@@ -32,8 +34,8 @@ import ai.djl.ndarray.NDManager;
 final class ScriptedBlock implements AutoCloseable {
 
   /**
-   * System property: the kernel of the float32 frozen products, {@code onednn} (the default) or
-   * {@code mkl} (libtorch's {@code addmm}, as before; for comparisons).
+   * System property: the kernel of the float32 frozen products, {@code mkl} (libtorch's {@code
+   * addmm}, the default) or {@code onednn} ({@code mkldnn_linear}); read when an encoder is built.
    */
   static final String PROPERTY = "fedpeft.products";
 
@@ -117,7 +119,7 @@ final class ScriptedBlock implements AutoCloseable {
 
   /** Loads the module with the products of {@link #PROPERTY}. */
   static ScriptedBlock load(NDManager manager) {
-    String kernel = System.getProperty(PROPERTY, "onednn");
+    String kernel = System.getProperty(PROPERTY, "mkl");
     boolean onednn =
         switch (kernel) {
           case "onednn" -> true;

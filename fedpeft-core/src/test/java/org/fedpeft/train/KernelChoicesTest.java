@@ -1,5 +1,6 @@
 package org.fedpeft.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -30,9 +31,12 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>the fused attention (libtorch's scaled_dot_product_attention through a TorchScript module)
  *       against the separate operators ({@code -Dfedpeft.attention=eager});
- *   <li>the frozen float32 products through oneDNN ({@code mkldnn_linear}, the default) against
- *       libtorch's {@code addmm} ({@code -Dfedpeft.products=mkl}).
+ *   <li>the frozen float32 products through oneDNN ({@code -Dfedpeft.products=onednn}, {@code
+ *       mkldnn_linear}) against libtorch's {@code addmm} (the default).
  * </ul>
+ *
+ * With oneDNN products, the scripted base-model blocks must still equal the operator-by-operator
+ * blocks exactly, as they do with the default (the adapter conformance suite tests that).
  */
 class KernelChoicesTest {
 
@@ -43,7 +47,38 @@ class KernelChoicesTest {
 
   @Test
   void onednnProductsMatchAddmm() {
-    compare("fedpeft.products", "mkl");
+    compare("fedpeft.products", "onednn");
+  }
+
+  @Test
+  void withOnednnProductsTheScriptedBlocksEqualTheOperatorBlocks() {
+    String before = System.getProperty("fedpeft.products");
+    System.setProperty("fedpeft.products", "onednn");
+    // Wide enough that oneDNN's sums differ from addmm's (at hidden 32 they agree bit for bit, so
+    // a path that fell back to addmm would go unnoticed).
+    BertConfig cfg = new BertConfig(50, 256, 2, 4, 1024, 16, 2, 1e-12f);
+    TokenBatch padded =
+        TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 12, 13, 2}, {1, 8, 2}});
+    try (NDManager root = Engines.pytorch().newBaseManager();
+        BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, 5L), root);
+        NDScope scope = new NDScope();
+        NDManager m = root.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      ai.djl.ndarray.types.Shape s =
+          new ai.djl.ndarray.types.Shape(padded.batchSize(), padded.seqLen());
+      NDArray ids = m.create(padded.ids(), s);
+      NDArray mask = m.create(padded.mask(), s);
+      float[] scripted = enc.forward(ids, mask, EncoderHooks.NONE, false).toFloatArray();
+      // Identity hooks claim every block (firstAdaptedLayer 0): the operator-by-operator path.
+      float[] operators = enc.forward(ids, mask, new EncoderHooks() {}, false).toFloatArray();
+      assertArrayEquals(scripted, operators);
+    } finally {
+      if (before == null) {
+        System.clearProperty("fedpeft.products");
+      } else {
+        System.setProperty("fedpeft.products", before);
+      }
+    }
   }
 
   /** The default kernels against the run with {@code property} set to {@code alternative}. */
