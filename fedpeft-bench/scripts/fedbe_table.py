@@ -7,7 +7,7 @@ import os
 import statistics
 import sys
 
-from grid import first_seed, held_out, pick, runs, spread
+from grid import held_out, pick, print_grid, runs, spread
 
 
 def load(run):
@@ -41,16 +41,7 @@ def main(out, target):
     methods = sorted({m for m, _ in cells})
     print("Learning-rate grid, first seed (clients' held-out accuracy / test accuracy):")
     print()
-    lrs = sorted({lr for _, lr in cells}, key=float)
-    print("| method | " + " | ".join("lr " + lr for lr in lrs) + " |")
-    print("|---|" + "---|" * len(lrs))
-    for m in methods:
-        first = first_seed(cells, m)
-        row = []
-        for lr in lrs:
-            r = cells.get((m, lr), {}).get(first)
-            row.append("-" if r is None else "%.4f / %.4f" % (r["held"], r["acc"]))
-        print("| %s | %s |" % (m, " | ".join(row)))
+    print_grid(cells, methods, "method")
     print()
     print("At each method's pick, mean (min..max) over seeds; rounds to %.2f: mean over the seeds "
           "that reached it (n reached):" % target)

@@ -46,3 +46,19 @@ def spread(values, fmt="%.4f"):
     mean = statistics.mean(values)
     return (fmt % mean) if len(values) == 1 else (fmt + " (" + fmt + ".." + fmt + ")") % (
         mean, min(values), max(values))
+
+
+def print_grid(cells, names, column, label=lambda name: name):
+    """The markdown table of the learning-rate grid with each name's first seed: one row per name
+    (shown as label(name)), one column per learning rate, cells "held-out / test accuracy" (row
+    keys "held" and "acc"), "-" where no run exists."""
+    lrs = sorted({lr for n, lr in cells if n in names}, key=float)
+    print("| %s | " % column + " | ".join("lr " + lr for lr in lrs) + " |")
+    print("|---|" + "---|" * len(lrs))
+    for n in names:
+        first = first_seed(cells, n)
+        row = []
+        for lr in lrs:
+            r = cells.get((n, lr), {}).get(first)
+            row.append("-" if r is None else "%.4f / %.4f" % (r["held"], r["acc"]))
+        print("| %s | %s |" % (label(n), " | ".join(row)))

@@ -8,7 +8,7 @@ import os
 import statistics
 import sys
 
-from grid import first_seed, held_out, pick, runs, spread
+from grid import held_out, pick, print_grid, runs, spread
 
 
 def load(run):
@@ -29,19 +29,10 @@ def main(out):
     names = sorted({n for n, _ in cells})
     for setting in sorted({n.split("/")[0] for n in names}):
         here = [n for n in names if n.startswith(setting + "/")]
-        lrs = sorted({lr for n, lr in cells if n in here}, key=float)
         print("Setting %s, learning-rate grid with the first seed (clients' held-out accuracy / "
               "test accuracy):" % setting)
         print()
-        print("| contender | " + " | ".join("lr " + lr for lr in lrs) + " |")
-        print("|---|" + "---|" * len(lrs))
-        for n in here:
-            first = first_seed(cells, n)
-            row = []
-            for lr in lrs:
-                r = cells.get((n, lr), {}).get(first)
-                row.append("-" if r is None else "%.4f / %.4f" % (r["held"], r["acc"]))
-            print("| %s | %s |" % (n.split("/")[1], " | ".join(row)))
+        print_grid(cells, here, "contender", lambda n: n.split("/")[1])
         print()
         print("Setting %s at each contender's pick, mean (min..max) over seeds:" % setting)
         print()

@@ -219,21 +219,11 @@ final class Bf16Base implements AutoCloseable {
       long seq,
       int heads,
       float eps) {
-    Object[] args = new Object[2 + ln.length + 4 + (maskBias == null ? 0 : 1)];
-    int k = 0;
-    args[k++] = x;
-    args[k++] = (long) layer;
-    for (NDArray t : ln) {
-      args[k++] = t;
-    }
-    args[k++] = batch;
-    args[k++] = seq;
-    args[k++] = (long) heads;
-    args[k++] = (double) eps;
-    if (maskBias != null) {
-      args[k] = maskBias;
-    }
-    return module.runToTensor(maskBias == null ? "block" : "masked", x.getManager(), args);
+    return module.runToTensor(
+        maskBias == null ? "block" : "masked",
+        x.getManager(),
+        ScriptedBlock.blockArguments(
+            new Object[] {x, (long) layer}, ln, maskBias, batch, seq, heads, eps));
   }
 
   @Override

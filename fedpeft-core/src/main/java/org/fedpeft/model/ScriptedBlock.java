@@ -159,10 +159,30 @@ final class ScriptedBlock implements AutoCloseable {
    */
   NDArray apply(
       NDArray x, NDArray[] w, NDArray maskBias, long batch, long seq, int heads, float eps) {
-    Object[] args = new Object[1 + w.length + 4 + (maskBias == null ? 0 : 1)];
+    return module.runToTensor(
+        maskBias == null ? "forward" : "masked",
+        x.getManager(),
+        blockArguments(new Object[] {x}, w, maskBias, batch, seq, heads, eps));
+  }
+
+  /**
+   * The arguments of a scripted block method in the order its signature has them: {@code leading},
+   * the block's tensors, batch, seq, heads, eps and, when there is one, the mask bias.
+   */
+  static Object[] blockArguments(
+      Object[] leading,
+      NDArray[] tensors,
+      NDArray maskBias,
+      long batch,
+      long seq,
+      int heads,
+      float eps) {
+    Object[] args = new Object[leading.length + tensors.length + 4 + (maskBias == null ? 0 : 1)];
     int k = 0;
-    args[k++] = x;
-    for (NDArray t : w) {
+    for (Object a : leading) {
+      args[k++] = a;
+    }
+    for (NDArray t : tensors) {
       args[k++] = t;
     }
     args[k++] = batch;
@@ -172,7 +192,7 @@ final class ScriptedBlock implements AutoCloseable {
     if (maskBias != null) {
       args[k] = maskBias;
     }
-    return module.runToTensor(maskBias == null ? "forward" : "masked", x.getManager(), args);
+    return args;
   }
 
   @Override
