@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fedpeft.federation.LoraNames;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertWeights;
 import org.fedpeft.peft.Adapter;
@@ -88,9 +89,36 @@ public final class ModelFactory {
                 + " in this model; only GLOBAL tensors travel between server and client");
       }
     }
-    model.loadState(plain);
+    Map<String, HostTensor> padded = padLowerRanks(model, plain);
+    model.loadState(padded);
     applyResiduals(residuals);
-    return new Instance(model, adapter, head, plain, this);
+    return new Instance(model, adapter, head, padded, this);
+  }
+
+  /**
+   * The received tensors with every LoRA factor that came at a lower rank than the model's (the
+   * rank-heterogeneous strategies send a client only the components it trains) zero-padded to the
+   * model's rank; everything else as received.
+   */
+  private static Map<String, HostTensor> padLowerRanks(
+      ClassifierModel model, Map<String, HostTensor> received) {
+    Map<String, HostTensor> out = new LinkedHashMap<>(received);
+    for (AdapterTensor t : model.tensors()) {
+      HostTensor r = out.get(t.name());
+      boolean isA = LoraNames.isA(t.name());
+      if (r == null || !(isA || LoraNames.isB(t.name())) || r.shape().length != 2) {
+        continue;
+      }
+      long[] own = t.array().getShape().getShape();
+      int rankDim = isA ? 0 : 1;
+      if (own.length == 2
+          && r.shape()[1 - rankDim] == own[1 - rankDim]
+          && r.shape()[rankDim] >= 1
+          && r.shape()[rankDim] < own[rankDim]) {
+        out.put(t.name(), LoraNames.withRank(r, isA, (int) own[rankDim]));
+      }
+    }
+    return out;
   }
 
   private NDArray weightOf(String module) {

@@ -94,7 +94,7 @@ public abstract class AbstractStrategy implements Strategy {
       Map<String, String> config =
           new TreeMap<>(options.clientConfig().configure(state, round, id));
       config.putAll(strategyConfig(state, id));
-      out.put(id, new FitInstructions(id, round, downlink(state, id), config));
+      out.put(id, new FitInstructions(id, round, fitDownlink(state, id), config));
     }
     return Collections.unmodifiableMap(out);
   }
@@ -203,6 +203,11 @@ public abstract class AbstractStrategy implements Strategy {
    */
   protected Map<String, HostTensor> downlink(ServerState state, String clientId) {
     return state.global();
+  }
+
+  /** The tensors a client receives for training. Default: {@link #downlink}. */
+  protected Map<String, HostTensor> fitDownlink(ServerState state, String clientId) {
+    return downlink(state, clientId);
   }
 
   /**

@@ -25,7 +25,8 @@ import org.fedpeft.tensor.LowRank;
  * <p>The products need no scaling: every client uses alpha / r_max. The global factors hold the
  * best rank-r_max approximation of P, components in decreasing order of singular value, so the
  * first r_c components that a client of rank r_c computes with are exactly the truncated SVD of P
- * at rank r_c: the server sends the r_max factors once and each client keeps its own rank of them.
+ * at rank r_c: each client is sent those r_c components for training ({@link
+ * HeterogeneousLora#fitDownlink}), FlexLoRA's truncated SVD at the client's rank.
  * The singular values go into B and A has orthonormal rows (fedpeft's choice of split; the product
  * does not depend on it). A component with no singular direction (P has rank below r_max, or s_j =
  * 0) gets B[:, j] = 0 and keeps its previous row of A, so it adds nothing and can still be trained.

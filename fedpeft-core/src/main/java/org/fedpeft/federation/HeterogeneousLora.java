@@ -17,11 +17,11 @@ import org.fedpeft.tensor.HostTensor;
  * r_max). Client c, with compute budget b_c ({@link ConfigKeys#BUDGET} in its per-client config, 1
  * when absent), trains rank r_c = max(1, min(r_max, round(b_c r_max))) ({@link #rankForBudget}),
  * which a strategy may lower further ({@link #assignedRank}). The strategy sends r_c to the client
- * as config {@value LoraAdapter#RANK_KEY}; the client receives the global factors, computes with
- * their first r_c components only, {@code (alpha / r_max) B[:, :r_c] A[:r_c, :]}, and uploads
- * {@code A[:r_c, :]} and {@code B[:, :r_c]} (see {@link LoraAdapter}). Every client uses the
- * scaling alpha / r_max, so every client's factors are on one scale and a client's model is exactly
- * the truncation of the global one.
+ * as config {@value LoraAdapter#RANK_KEY} and, for training, the global factors cut to rank r_c
+ * ({@link #fitDownlink}); the client computes with those r_c components only, {@code (alpha /
+ * r_max) B[:, :r_c] A[:r_c, :]}, and uploads {@code A[:r_c, :]} and {@code B[:, :r_c]} (see {@link
+ * LoraAdapter}). Every client uses the scaling alpha / r_max, so every client's factors are on one
+ * scale and a client's model is exactly the truncation of the global one.
  *
  * <p><b>Checks.</b> {@link #normalizeUpdate} accepts an update whose LoRA factors all have one rank
  * k (A: k x in, B: out x k) that the strategy accepts for the client's assigned rank (the assigned
@@ -144,6 +144,26 @@ public abstract class HeterogeneousLora extends AbstractStrategy {
     return m;
   }
 
+  /**
+   * For training: the global tensors with each LoRA factor cut to the client's rank for the round
+   * (A: its first r_c rows, B: its first r_c columns), the part the client computes with. The
+   * client pads them back to r_max with zeros ({@link org.fedpeft.client.ModelFactory}), which
+   * gives the same training and the same update as the full factors, since components r_c.. take no
+   * part. Evaluation still receives the full global factors.
+   */
+  @Override
+  protected Map<String, HostTensor> fitDownlink(ServerState state, String clientId) {
+    int rank = assignedRank(state, state.round() + 1, clientId);
+    Map<String, HostTensor> out = new TreeMap<>(super.fitDownlink(state, clientId));
+    for (Map.Entry<String, HostTensor> e : out.entrySet()) {
+      String n = e.getKey();
+      if (LoraNames.isA(n) || LoraNames.isB(n)) {
+        e.setValue(LoraNames.withRank(e.getValue(), LoraNames.isA(n), rank));
+      }
+    }
+    return out;
+  }
+
   @Override
   protected void checkInitial(Map<String, HostTensor> initialGlobal) {
     LoraShapes.check(initialGlobal, name());
@@ -196,7 +216,7 @@ public abstract class HeterogeneousLora extends AbstractStrategy {
         throw new IllegalArgumentException(
             "sent LoRA factors of rank " + sent + " ('" + first + "') and " + k + " ('" + n + "')");
       }
-      padded.put(n, pad(t, isA, (int) (isA ? gs[0] : gs[1])));
+      padded.put(n, LoraNames.withRank(t, isA, (int) (isA ? gs[0] : gs[1])));
     }
     if (sent == null) {
       return update;
@@ -210,21 +230,6 @@ public abstract class HeterogeneousLora extends AbstractStrategy {
     info.put(RANK_INFO, Integer.toString(sent));
     return new ClientUpdate(
         update.clientId(), padded, update.numExamples(), update.metrics(), info);
-  }
-
-  /** A (k x in) with zero rows, or B (out x k) with zero columns, up to rank r. */
-  private static HostTensor pad(HostTensor t, boolean isA, int r) {
-    int rows = (int) t.shape()[0];
-    int cols = (int) t.shape()[1];
-    if (isA) {
-      float[] v = java.util.Arrays.copyOf(t.data(), r * cols);
-      return new HostTensor(new long[] {r, cols}, v);
-    }
-    float[] v = new float[rows * r];
-    for (int o = 0; o < rows; o++) {
-      System.arraycopy(t.data(), o * cols, v, o * r, cols);
-    }
-    return new HostTensor(new long[] {rows, r}, v);
   }
 
   /** The rank a normalized update carries. */

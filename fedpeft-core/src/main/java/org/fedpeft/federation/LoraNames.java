@@ -3,6 +3,7 @@ package org.fedpeft.federation;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.fedpeft.tensor.HostTensor;
 
 /**
  * The naming convention of LoRA tensors that the LoRA strategies rely on, as {@link
@@ -70,5 +71,25 @@ public final class LoraNames {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * A LoRA factor at rank {@code k}: A (r x in) keeps its first k rows, B (out x r) its first k
+   * columns, or, when k > r, gets zero rows (A) or zero columns (B) after its own.
+   *
+   * @param isA whether {@code t} is an A factor ({@link #isA}), else a B factor
+   */
+  public static HostTensor withRank(HostTensor t, boolean isA, int k) {
+    int rows = (int) t.shape()[0];
+    int cols = (int) t.shape()[1];
+    if (isA) {
+      return new HostTensor(new long[] {k, cols}, java.util.Arrays.copyOf(t.data(), k * cols));
+    }
+    float[] v = new float[rows * k];
+    int kept = Math.min(k, cols);
+    for (int o = 0; o < rows; o++) {
+      System.arraycopy(t.data(), o * cols, v, o * k, kept);
+    }
+    return new HostTensor(new long[] {rows, k}, v);
   }
 }

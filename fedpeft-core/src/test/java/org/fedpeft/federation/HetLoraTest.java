@@ -4,6 +4,7 @@ import static org.fedpeft.federation.Fx.assertClose;
 import static org.fedpeft.federation.Fx.mat;
 import static org.fedpeft.federation.Fx.update;
 import static org.fedpeft.federation.Fx.vec;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,14 +58,25 @@ class HetLoraTest {
   }
 
   @Test
-  void eachClientIsSentItsBudgetsRankAndTheFullGlobalFactors() {
+  void eachClientIsSentItsBudgetsRankAndTheGlobalFactorsCutToIt() {
     HetLora s = hetLora(HetLora.Config.DEFAULT);
     ServerState s0 = s.initialize(initial());
     Map<String, FitInstructions> ins = s.configureRound(s0, 1, List.of("a", "b"));
     assertEquals("1", ins.get("a").config().get(LoraAdapter.RANK_KEY));
     assertEquals("2", ins.get("b").config().get(LoraAdapter.RANK_KEY));
     assertFalse(ins.get("a").config().containsKey(LoraAdapter.PRUNE_KEY));
-    assertEquals(s0.global(), ins.get("a").tensors());
+    assertEquals(s0.global(), ins.get("b").tensors(), "rank 2 = r_max: the full factors");
+    Map<String, HostTensor> a = ins.get("a").tensors();
+    assertEquals(s0.global().get("head"), a.get("head"));
+    HostTensor ga = s0.global().get(A);
+    HostTensor gb = s0.global().get(B);
+    // A: its first row; B: its first column.
+    assertArrayEquals(new long[] {1, 2}, a.get(A).shape());
+    assertArrayEquals(new float[] {ga.data()[0], ga.data()[1]}, a.get(A).data());
+    assertArrayEquals(new long[] {2, 1}, a.get(B).shape());
+    assertArrayEquals(new float[] {gb.data()[0], gb.data()[2]}, a.get(B).data());
+    // Evaluation gets the full global factors.
+    assertEquals(s0.global(), s.configureEvaluate(s0, List.of("a")).get("a").tensors());
     assertEquals(1, HeterogeneousLora.rankForBudget(0.25, 4));
     assertEquals(2, HeterogeneousLora.rankForBudget(0.25, 8));
     assertEquals(6, HeterogeneousLora.rankForBudget(0.75, 8));
