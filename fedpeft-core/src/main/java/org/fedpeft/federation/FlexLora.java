@@ -26,10 +26,10 @@ import org.fedpeft.tensor.LowRank;
  * best rank-r_max approximation of P, components in decreasing order of singular value, so the
  * first r_c components that a client of rank r_c computes with are exactly the truncated SVD of P
  * at rank r_c: each client is sent those r_c components for training ({@link
- * HeterogeneousLora#fitDownlink}), FlexLoRA's truncated SVD at the client's rank.
- * The singular values go into B and A has orthonormal rows (fedpeft's choice of split; the product
- * does not depend on it). A component with no singular direction (P has rank below r_max, or s_j =
- * 0) gets B[:, j] = 0 and keeps its previous row of A, so it adds nothing and can still be trained.
+ * HeterogeneousLora#fitDownlink}), FlexLoRA's truncated SVD at the client's rank. The singular
+ * values go into B and A has orthonormal rows (fedpeft's choice of split; the product does not
+ * depend on it). A component with no singular direction (P has rank below r_max, or s_j = 0) gets
+ * B[:, j] = 0 and keeps its previous row of A, so it adds nothing and can still be trained.
  * Components beyond r_max are dropped: no client can compute with them.
  *
  * <p>Needs plain FedAvg with server learning rate 1 (the SVD basis changes every round, so a server
