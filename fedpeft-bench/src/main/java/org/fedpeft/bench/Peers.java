@@ -165,36 +165,11 @@ public final class Peers {
                 }
               }
             }
-            case 2 -> {
-              long t0 = System.nanoTime();
-              ort.embed(batch);
-              double s = (System.nanoTime() - t0) / 1e9;
-              if (r >= warmup) {
-                tOrt.add(s);
-              }
-            }
-            case 3 -> {
-              double[] st = ft16.step(FedpeftTrainer.slice(data, b));
-              bf16Losses.add(st[1]);
-              if (r >= warmup) {
-                tTrainBf16.add(st[0]);
-              }
-            }
-            case 4 -> {
-              double[] st = ftDnn.step(FedpeftTrainer.slice(data, b));
-              dnnLosses.add(st[1]);
-              if (r >= warmup) {
-                tTrainDnn.add(st[0]);
-              }
-            }
-            case 5 -> {
-              long t0 = System.nanoTime();
-              embedderDnn.embedBatch(batch);
-              double s = (System.nanoTime() - t0) / 1e9;
-              if (r >= warmup) {
-                tFwdDnn.add(s);
-              }
-            }
+            case 2 -> timed(tOrt, r >= warmup, () -> ort.embed(batch));
+            case 3 ->
+                step(ft16, FedpeftTrainer.slice(data, b), bf16Losses, tTrainBf16, r >= warmup);
+            case 4 -> step(ftDnn, FedpeftTrainer.slice(data, b), dnnLosses, tTrainDnn, r >= warmup);
+            case 5 -> timed(tFwdDnn, r >= warmup, () -> embedderDnn.embedBatch(batch));
             default -> {
               toPeer.println("step " + r);
               String line = fromPeer.readLine();
@@ -304,6 +279,35 @@ public final class Peers {
         torch
             ? BenchSupport.fmt("ratio fedpeft/pytorch: %.3f", mTrain / BenchSupport.median(tTorch))
             : "ratio fedpeft/pytorch: n/a");
+  }
+
+  /** Work whose time a contender measures. */
+  private interface Work {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code work} and, when {@code record}, adds its time in seconds to {@code times}. */
+  private static void timed(List<Double> times, boolean record, Work work) throws Exception {
+    long t0 = System.nanoTime();
+    work.run();
+    double s = (System.nanoTime() - t0) / 1e9;
+    if (record) {
+      times.add(s);
+    }
+  }
+
+  /** One training step: its loss always, its time when {@code record}. */
+  private static void step(
+      FedpeftTrainer trainer,
+      EncodedExamples batch,
+      List<Double> losses,
+      List<Double> times,
+      boolean record) {
+    double[] st = trainer.step(batch);
+    losses.add(st[1]);
+    if (record) {
+      times.add(st[0]);
+    }
   }
 
   /** Builds a trainer whose encoder computes its frozen products through oneDNN. */
