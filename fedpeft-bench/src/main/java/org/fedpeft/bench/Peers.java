@@ -224,20 +224,8 @@ public final class Peers {
               "first %d losses agree within %.1e relative: %s",
               checked, worstRel, worstRel <= 1e-4 ? "yes" : "NO"));
     }
-    for (int i = 0; i < Math.min(5, bf16Losses.size()); i++) {
-      double l32 = losses.get(i)[0];
-      System.out.println(
-          BenchSupport.fmt(
-              "step %d loss: fedpeft bf16 base %.7f, fp32 base %.7f, rel diff %.1e",
-              i, bf16Losses.get(i), l32, Math.abs(bf16Losses.get(i) - l32) / Math.abs(l32)));
-    }
-    for (int i = 0; i < Math.min(5, dnnLosses.size()); i++) {
-      double l32 = losses.get(i)[0];
-      System.out.println(
-          BenchSupport.fmt(
-              "step %d loss: fedpeft oneDNN products %.7f, addmm %.7f, rel diff %.1e",
-              i, dnnLosses.get(i), l32, Math.abs(dnnLosses.get(i) - l32) / Math.abs(l32)));
-    }
+    compareLosses("fedpeft bf16 base", "fp32 base", bf16Losses, losses);
+    compareLosses("fedpeft oneDNN products", "addmm", dnnLosses, losses);
     double mTrain = BenchSupport.median(tTrain);
     double mTrainDnn = BenchSupport.median(tTrainDnn);
     double mFwdDnn = BenchSupport.median(tFwdDnn);
@@ -279,6 +267,19 @@ public final class Peers {
         torch
             ? BenchSupport.fmt("ratio fedpeft/pytorch: %.3f", mTrain / BenchSupport.median(tTorch))
             : "ratio fedpeft/pytorch: n/a");
+  }
+
+  /** The first five losses of a variant beside the default fedpeft step's. */
+  private static void compareLosses(
+      String variant, String baseline, List<Double> variantLosses, List<double[]> losses) {
+    for (int i = 0; i < Math.min(5, variantLosses.size()); i++) {
+      double v = variantLosses.get(i);
+      double base = losses.get(i)[0];
+      System.out.println(
+          BenchSupport.fmt(
+              "step %d loss: %s %.7f, %s %.7f, rel diff %.1e",
+              i, variant, v, baseline, base, Math.abs(v - base) / Math.abs(base)));
+    }
   }
 
   /** Work whose time a contender measures. */
