@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertConfig;
@@ -52,31 +53,52 @@ class KernelChoicesTest {
 
   @Test
   void withOnednnProductsTheScriptedBlocksEqualTheOperatorBlocks() {
-    String before = System.getProperty("fedpeft.products");
-    System.setProperty("fedpeft.products", "onednn");
     // Wide enough that oneDNN's sums differ from addmm's (at hidden 32 they agree bit for bit, so
     // a path that fell back to addmm would go unnoticed).
     BertConfig cfg = new BertConfig(50, 256, 2, 4, 1024, 16, 2, 1e-12f);
     TokenBatch padded =
         TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 12, 13, 2}, {1, 8, 2}});
-    try (NDManager root = Engines.pytorch().newBaseManager();
-        BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, 5L), root);
-        NDScope scope = new NDScope();
-        NDManager m = root.newSubManager()) {
-      scope.suppressNotUsedWarning();
-      ai.djl.ndarray.types.Shape s =
-          new ai.djl.ndarray.types.Shape(padded.batchSize(), padded.seqLen());
-      NDArray ids = m.create(padded.ids(), s);
-      NDArray mask = m.create(padded.mask(), s);
-      float[] scripted = enc.forward(ids, mask, EncoderHooks.NONE, false).toFloatArray();
-      // Identity hooks claim every block (firstAdaptedLayer 0): the operator-by-operator path.
-      float[] operators = enc.forward(ids, mask, new EncoderHooks() {}, false).toFloatArray();
-      assertArrayEquals(scripted, operators);
+    withProperty(
+        "fedpeft.products",
+        "onednn",
+        () -> {
+          try (NDManager root = Engines.pytorch().newBaseManager();
+              BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, 5L), root);
+              NDScope scope = new NDScope();
+              NDManager m = root.newSubManager()) {
+            scope.suppressNotUsedWarning();
+            ai.djl.ndarray.types.Shape s =
+                new ai.djl.ndarray.types.Shape(padded.batchSize(), padded.seqLen());
+            NDArray ids = m.create(padded.ids(), s);
+            NDArray mask = m.create(padded.mask(), s);
+            float[] scripted = enc.forward(ids, mask, EncoderHooks.NONE, false).toFloatArray();
+            // Identity hooks claim every block (firstAdaptedLayer 0): the operator-by-operator
+            // path.
+            float[] operators = enc.forward(ids, mask, new EncoderHooks() {}, false).toFloatArray();
+            assertArrayEquals(scripted, operators);
+            return null;
+          }
+        });
+  }
+
+  /**
+   * Runs {@code body} with the system property set to {@code value} (cleared when null), then puts
+   * back what was there.
+   */
+  private static <T> T withProperty(String name, String value, Supplier<T> body) {
+    String before = System.getProperty(name);
+    if (value == null) {
+      System.clearProperty(name);
+    } else {
+      System.setProperty(name, value);
+    }
+    try {
+      return body.get();
     } finally {
       if (before == null) {
-        System.clearProperty("fedpeft.products");
+        System.clearProperty(name);
       } else {
-        System.setProperty("fedpeft.products", before);
+        System.setProperty(name, before);
       }
     }
   }
@@ -119,12 +141,11 @@ class KernelChoicesTest {
       long[] labels,
       String property,
       String value) {
-    String before = System.getProperty(property);
-    if (value == null) {
-      System.clearProperty(property);
-    } else {
-      System.setProperty(property, value);
-    }
+    return withProperty(property, value, () -> run(engine, cfg, seed, padded, full, labels));
+  }
+
+  private static float[][] run(
+      Engine engine, BertConfig cfg, long seed, TokenBatch padded, TokenBatch full, long[] labels) {
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(RandomBert.weights(cfg, seed), root);
         Adapter lora =
@@ -164,12 +185,6 @@ class KernelChoicesTest {
         }
       }
       return out;
-    } finally {
-      if (before == null) {
-        System.clearProperty(property);
-      } else {
-        System.setProperty(property, before);
-      }
     }
   }
 }
