@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.engine.MklDispatch;
 
 /**
  * The CPU a benchmark ran on, from {@code /proc/cpuinfo}: model name, vendor and family, and which
@@ -17,7 +19,10 @@ final class MachineInfo {
 
   private MachineInfo() {}
 
-  /** "cpu: MODEL (vendor V, family F, model M), N logical CPUs" and "vector extensions: ...". */
+  /**
+   * "cpu: MODEL (vendor V, family F, model M), N logical CPUs", "vector extensions: ..." and "mkl:
+   * ..." (how MKL picks its kernels, {@link MklDispatch#status()}; starts the engine).
+   */
   static String describe() {
     String model = "unknown";
     String vendor = "unknown";
@@ -46,9 +51,16 @@ final class MachineInfo {
     } catch (IOException e) {
       return "cpu: unknown (/proc/cpuinfo unreadable: " + e.getMessage() + ")";
     }
+    Engines.pytorch();
     return BenchSupport.fmt(
-        "cpu: %s (%s, family %s, model %s), %d logical CPUs%nvector extensions: %s",
-        model, vendor, family, cpuModel, cpus, String.join(", ", extensions(flags)));
+        "cpu: %s (%s, family %s, model %s), %d logical CPUs%nvector extensions: %s%nmkl: %s",
+        model,
+        vendor,
+        family,
+        cpuModel,
+        cpus,
+        String.join(", ", extensions(flags)),
+        MklDispatch.status());
   }
 
   /** The extensions present, each as "NAME yes/no". */

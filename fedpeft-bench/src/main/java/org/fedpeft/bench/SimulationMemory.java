@@ -1,6 +1,5 @@
 package org.fedpeft.bench;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +11,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
@@ -36,7 +36,7 @@ public final class SimulationMemory {
     SimulationConfig config = SimulationConfig.load(Path.of(args[1]), overrides);
     Field resources = BaseNDManager.class.getDeclaredField("resources");
     resources.setAccessible(true);
-    NDManager probe = Engine.getEngine("PyTorch").newBaseManager();
+    NDManager probe = Engines.pytorch().newBaseManager();
     NDManager system = probe.getParentManager();
     probe.close();
     try (Simulation sim = Simulation.create(config, out)) {

@@ -38,11 +38,21 @@ public final class Engines {
     }
   }
 
-  /** Sets the offline property (unless the user set it) and returns the PyTorch engine. */
+  private static Engine engine;
+
+  /**
+   * Sets the offline property (unless the user set it) and returns the PyTorch engine. The first
+   * call loads libtorch and then applies {@link MklDispatch} (MKL's kernels chosen by the CPU's
+   * features on AMD CPUs).
+   */
   public static synchronized Engine pytorch() {
-    if (System.getProperty("ai.djl.offline") == null) {
-      System.setProperty("ai.djl.offline", "true");
+    if (engine == null) {
+      if (System.getProperty("ai.djl.offline") == null) {
+        System.setProperty("ai.djl.offline", "true");
+      }
+      engine = Engine.getEngine("PyTorch");
+      MklDispatch.apply();
     }
-    return Engine.getEngine("PyTorch");
+    return engine;
   }
 }
