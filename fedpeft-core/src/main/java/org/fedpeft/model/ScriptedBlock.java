@@ -9,12 +9,12 @@ import ai.djl.ndarray.NDManager;
  * base model (no adapter hooks) as one TorchScript call.
  *
  * <p><b>Products.</b> By default ({@link #PROPERTY} = {@code mkl}) a frozen product is {@code
- * addmm(b, x, W^T)}, as DJL's {@code linear} computes it (MKL's sgemm, which runs at its AVX2 rate
- * on AMD CPUs). With {@code -Dfedpeft.products=onednn} it is {@code mkldnn_linear(x.to_mkldnn(), W,
- * b).to_dense()}: oneDNN's inner product, which uses AVX-512 on AMD as on Intel. The weight and
- * bias stay ordinary dense float32 tensors, read at each call, so changing them in place (merging
- * an adapter, FedEx-LoRA's residuals) changes the model. libtorch has a backward formula for each
- * of the three operators, so autograd carries a gradient to the product's input (oneDNN's
+ * addmm(b, x, W^T)}, as DJL's {@code linear} computes it (MKL's sgemm; on AMD CPUs with its AVX-512
+ * kernels through {@link org.fedpeft.engine.MklDispatch}). With {@code -Dfedpeft.products=onednn}
+ * it is {@code mkldnn_linear(x.to_mkldnn(), W, b).to_dense()}: oneDNN's inner product. The weight
+ * and bias stay ordinary dense float32 tensors, read at each call, so changing them in place
+ * (merging an adapter, FedEx-LoRA's residuals) changes the model. libtorch has a backward formula
+ * for each of the three operators, so autograd carries a gradient to the product's input (oneDNN's
  * backward-data inner product); it also keeps a oneDNN copy of each product's input for the
  * backward pass, and oneDNN's primitives take memory of their own (docs/performance.md), which is
  * why it is not the default.
