@@ -225,7 +225,8 @@ public final class Simulation implements AutoCloseable {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
     SimulationConfig config =
-        RunInputs.resolvedAgainst(SimulationConfig.fromJson(Files.readString(cfgFile)), out);
+        RunInputs.resolvedAgainst(
+            SimulationConfig.fromJson(withStartPrecision(Files.readString(cfgFile), out)), out);
     RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
@@ -237,6 +238,36 @@ public final class Simulation implements AutoCloseable {
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     s.recorder.rewriteMetrics();
     return s;
+  }
+
+  /**
+   * A run's config.json text with {@code model.precision = "auto"} replaced by what it resolved to
+   * when the run was created (the first word of manifest.json's {@code precision}, e.g. "bf16
+   * (auto: this CPU reports avx512_bf16)"), so that a resumed run computes in the same precision on
+   * any machine. Any other config, or a folder without a manifest, is returned unchanged.
+   *
+   * @throws IllegalArgumentException naming manifest.json if its precision is not fp32 or bf16
+   */
+  static String withStartPrecision(String configJson, Path out) throws IOException {
+    JsonObject c = JsonParser.parseString(configJson).getAsJsonObject();
+    Path manifest = out.resolve("manifest.json");
+    if (!c.has("model.precision")
+        || !"auto".equals(c.get("model.precision").getAsString())
+        || !Files.isRegularFile(manifest)) {
+      return configJson;
+    }
+    JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    String recorded = m.has("precision") ? m.get("precision").getAsString() : "";
+    String label = recorded.split(" ", 2)[0];
+    if (!label.equals("fp32") && !label.equals("bf16")) {
+      throw new IllegalArgumentException(
+          manifest
+              + ": precision \""
+              + recorded
+              + "\" does not say what model.precision = \"auto\" resolved to (fp32 or bf16)");
+    }
+    c.addProperty("model.precision", label);
+    return c.toString();
   }
 
   /**

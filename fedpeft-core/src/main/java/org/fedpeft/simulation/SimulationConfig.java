@@ -77,12 +77,18 @@ public final class SimulationConfig {
               + run.clientsPerRound()
               + ")");
     }
-    if (server.strategy().equals("fedex-lora") && run.precision().equals("bf16")) {
+    // auto is refused too, on every machine: it picks bf16 on some CPUs, and a config should not
+    // be valid on one machine and fail on another after its first round.
+    if (server.strategy().equals("fedex-lora") && !run.precision().equals("fp32")) {
       throw v.error(
           "model.precision",
-          "model.precision = \"bf16\" cannot run server.strategy = \"fedex-lora\": its residuals"
-              + " are added to the frozen weights in place, which a bfloat16 base holds inside"
-              + " libtorch where they cannot be changed (use model.precision = \"fp32\")");
+          "model.precision = \""
+              + run.precision()
+              + "\" cannot run server.strategy = \"fedex-lora\": its residuals are added to the"
+              + " frozen weights in place, which a bfloat16 base holds inside libtorch where they"
+              + " cannot be changed"
+              + (run.precision().equals("auto") ? " (auto picks bfloat16 on some CPUs)" : "")
+              + " (use model.precision = \"fp32\")");
     }
     if (privacy.mode().equals("sample") && client.proximalMu() > 0) {
       throw v.error(

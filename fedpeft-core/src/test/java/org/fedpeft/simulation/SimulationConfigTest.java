@@ -73,6 +73,18 @@ class SimulationConfigTest {
             () -> SimulationConfig.load(f, Map.of("server.strategy", "fedex-lora")));
     assertTrue(e.getMessage().contains("server.strategy = \"fedex-lora\""), e.getMessage());
     assertTrue(e.getMessage().contains("model.precision = \"fp32\""), e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.load(
+                    f, Map.of("server.strategy", "fedex-lora", "model.precision", "auto")));
+    assertTrue(e.getMessage().contains("model.precision = \"auto\" cannot run"), e.getMessage());
+    assertTrue(e.getMessage().contains("auto picks bfloat16 on some CPUs"), e.getMessage());
+    assertEquals(
+        "fedex-lora",
+        SimulationConfig.load(f, Map.of("server.strategy", "fedex-lora", "model.precision", "fp32"))
+            .strategy());
   }
 
   // Issue 15: "A typo'd key dumps all 48 keys without a 'did you mean'."
