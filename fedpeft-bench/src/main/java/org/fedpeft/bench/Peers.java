@@ -181,6 +181,7 @@ public final class Peers {
               if (r >= warmup) {
                 tTorch.add(Double.parseDouble(p[2]));
               }
+              waitIdle(proc.pid());
             }
           }
         }
@@ -280,6 +281,33 @@ public final class Peers {
               "step %d loss: %s %.7f, %s %.7f, rel diff %.1e",
               i, variant, v, baseline, base, Math.abs(v - base) / Math.abs(base)));
     }
+  }
+
+  /**
+   * Waits until process {@code pid} uses no CPU for 50 ms (at most 3 s). After its step the PyTorch
+   * peer's BLAS threads keep spinning for a while; the next contender (in six rounds of seven the
+   * fedpeft fp32 step) would otherwise share the cores with them: its median was 0.320 s with the
+   * PyTorch peer in the rotation and 0.278 s without it on a quiet Zen 5.
+   */
+  private static void waitIdle(long pid) throws IOException, InterruptedException {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    long before = cpuTicks(stat);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      long now = cpuTicks(stat);
+      if (now == before) {
+        return;
+      }
+      before = now;
+    }
+  }
+
+  /** User plus system CPU ticks of a process, from its /proc stat line (fields 14 and 15). */
+  private static long cpuTicks(Path stat) throws IOException {
+    String line = Files.readString(stat);
+    String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
   /** Work whose time a contender measures. */
