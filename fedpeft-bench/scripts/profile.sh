@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Per-operator profile (libtorch's autograd profiler) of the training step and the forward pass.
-# Usage: profile.sh [OUT_DIR] [STEPS] [SEQ]   (SEQ < 128: padded batches of up to SEQ tokens)
+# Usage: profile.sh [OUT_DIR] [STEPS] [SEQ] [PRECISION]   (SEQ < 128: padded batches of up to SEQ
+# tokens; PRECISION fp32, the default, or bf16: the frozen base's)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -8,8 +9,9 @@ source "$here/common.sh"
 out="${1:-/tmp/fedpeft-profile}"
 steps="${2:-3}"
 seq="${3:-128}"
+precision="${4:-fp32}"
 build_bench
 wait_quiet
-bench_java org.fedpeft.bench.ProfileStep "$out" "$steps" "$seq"
+bench_java org.fedpeft.bench.ProfileStep "$out" "$steps" "$seq" "$precision"
 echo "== training step"; python3 "$here/profile_summary.py" "$out/train.json" "$steps" 25
 echo "== forward"; python3 "$here/profile_summary.py" "$out/forward.json" "$steps" 15

@@ -3,6 +3,7 @@ package org.fedpeft.bench;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
@@ -12,9 +13,10 @@ import org.fedpeft.train.EncodedExamples;
  * Writes libtorch autograd-profiler traces (Chrome trace JSON) of training steps and forward passes
  * of the standard workload; scripts/profile_summary.py sums them per operator.
  *
- * <p>Usage: {@code ProfileStep OUT_DIR [STEPS [SEQ]]}: SEQ 128 (the default) profiles unpadded
- * batches of 16 x 128; a smaller SEQ profiles padded batches of up to SEQ tokens ({@link
- * BenchSupport#shortExamples}).
+ * <p>Usage: {@code ProfileStep OUT_DIR [STEPS [SEQ [PRECISION]]]}: SEQ 128 (the default) profiles
+ * unpadded batches of 16 x 128; a smaller SEQ profiles padded batches of up to SEQ tokens ({@link
+ * BenchSupport#shortExamples}); PRECISION {@code fp32} (the default) or {@code bf16}, the frozen
+ * base's.
  */
 public final class ProfileStep {
 
@@ -28,7 +30,9 @@ public final class ProfileStep {
         seq == BenchSupport.SEQ
             ? BenchSupport.examples(4, 2024)
             : BenchSupport.shortExamples(4, 2024, seq);
-    try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f);
+    Precision precision =
+        args.length > 3 && args[3].equals("bf16") ? Precision.BF16 : Precision.FP32;
+    try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f, precision);
         TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
       for (int i = 0; i < 3; i++) {
