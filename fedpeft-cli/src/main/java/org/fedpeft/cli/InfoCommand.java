@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.engine.MklDispatch;
 import org.fedpeft.federation.FlexLora;
 import org.fedpeft.federation.HetLora;
 import org.fedpeft.federation.HeterogeneousLora;
@@ -84,6 +85,8 @@ public final class InfoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf("model: %s%n", pm.name());
     out.printf("precision: %s%n", pm.precision().describe());
+    Engines.pytorch();
+    out.printf("fp32 kernels: %s%n", MklDispatch.status());
     out.printf(
         "layers: %d, hidden: %d, heads: %d, ffn: %d, vocab: %d, max tokens: %d%n",
         c.numLayers(),

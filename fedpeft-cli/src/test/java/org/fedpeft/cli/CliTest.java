@@ -202,6 +202,9 @@ class CliTest {
     assertTrue(
         info.out().contains("precision: " + org.fedpeft.model.Precision.choose("auto").describe()),
         info.out());
+    assertTrue(
+        info.out().contains("fp32 kernels: " + org.fedpeft.engine.MklDispatch.status()),
+        info.out());
   }
 
   /**

@@ -265,9 +265,9 @@ public final class MklDispatch {
       }
       int after = readInt(mem, address);
       return after == 1
-          ? "MKL picks kernels by CPU features on this AMD CPU (-D"
+          ? "MKL picks kernels by CPU features on this AMD CPU (AVX-512 where present; -D"
               + PROPERTY
-              + "=vendor: by vendor)"
+              + "=vendor turns this off)"
           : "not applied: the write did not hold (" + after + ")";
     }
   }
