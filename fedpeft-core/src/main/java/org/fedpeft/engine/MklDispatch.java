@@ -80,12 +80,13 @@ public final class MklDispatch {
         status = "MKL picks kernels by CPU features (vendor " + vendor + ", nothing to change)";
         return;
       }
-      Path library = mappedLibrary(Files.readAllLines(Path.of("/proc/self/maps")));
+      List<String> maps = Files.readAllLines(Path.of("/proc/self/maps"));
+      Path library = mappedLibrary(maps);
       if (library == null) {
         status = "not applied: " + LIBRARY + " is not mapped in this process";
         return;
       }
-      long address = runtimeAddress(library);
+      long address = runtimeAddress(library, maps);
       if (address < 0) {
         status = "not applied: " + library + " has no symbol " + SYMBOL + " of 4 bytes";
         return;
@@ -117,9 +118,11 @@ public final class MklDispatch {
     return null;
   }
 
-  /** Where {@link #SYMBOL} of {@code library} lives in this process, or -1. */
-  static long runtimeAddress(Path library) throws IOException {
-    long start = mappingStart(Files.readAllLines(Path.of("/proc/self/maps")), library);
+  /**
+   * Where {@link #SYMBOL} of {@code library} lives in the process whose maps text is given, or -1.
+   */
+  static long runtimeAddress(Path library, List<String> maps) throws IOException {
+    long start = mappingStart(maps, library);
     if (start < 0) {
       throw new IllegalStateException(library + ": no private mapping at file offset 0");
     }

@@ -81,7 +81,7 @@ class MklDispatchTest {
     List<String> maps = Files.readAllLines(Path.of("/proc/self/maps"));
     Path library = MklDispatch.mappedLibrary(maps);
     assertNotNull(library);
-    long address = MklDispatch.runtimeAddress(library);
+    long address = MklDispatch.runtimeAddress(library, maps);
     boolean inWritableMapping = false;
     for (String line : maps) {
       String[] f = line.trim().split("\\s+");
