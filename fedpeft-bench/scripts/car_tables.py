@@ -1,7 +1,8 @@
 """The tables of car_retrieval.sh from its run folder, as markdown.
 
-Usage: car_tables.py OUT [TARGET]. For each OUT/docs-N: the retrieval table (RetrievalBench's
-table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
+Usage: car_tables.py OUT [TARGET]. For each OUT/docs-N: the learning-rate grid (validation top-1
+from grid/scores.tsv, test top-1 from table.tsv, the pick marked), the retrieval table
+(RetrievalBench's table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
 target top-1 of the speed-up runs (simulated parallel wall time, see car_retrieval.sh). TARGET is a
 top-1 or "auto" (0.9 x the best top-1 of the centralised K = 1 run).
 """
@@ -29,11 +30,34 @@ def lines(path):
     return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
 
 
+def grid(d, rows):
+    f = os.path.join(d, "grid", "scores.tsv")
+    if not os.path.exists(f):
+        return
+    scores = [line.split("\t") for line in open(f).read().splitlines() if line]
+    best = {}
+    for row, lr, val in scores:
+        if row not in best or float(val) > float(best[row][1]):
+            best[row] = (lr, val)
+    print("Learning-rate grid (centralised): top-1 on the validation split (definition views, the"
+          " pick's criterion) and on the test split (example sentences).")
+    print()
+    print("| row | learning rate | validation top-1 | test top-1 | pick |")
+    print("|---|---|---|---|---|")
+    for row, lr, val in scores:
+        name = "%s-lr%s" % (row, lr)
+        test = rows.get("CaR, " + name) or rows.get("MIPS, %s adapter (contrastive)" % name)
+        print("| %s | %s | %.3f | %s | %s |" % (
+            row, lr, float(val), "%.3f" % test[0] if test else "?",
+            "pick" if best[row][0] == lr else ""))
+    print()
+
+
 def retrieval(d, rows):
     print("| row | top-1 | recall@5 | recall@10 | MRR |")
     print("|---|---|---|---|---|")
     for name, m in rows.items():
-        if "-dp" in name:
+        if "-dp" in name or "-lr" in name:
             continue
         print("| %s | %.3f | %.3f | %.3f | %.3f |" % (name, *m))
     print()
@@ -44,8 +68,8 @@ def dp(d, rows):
     f = os.path.join(d, "dp-noise.txt")
     if os.path.exists(f):
         for line in open(f):
-            _, mode, _, eps, _, sigma = line.split()
-            noise[(mode, eps)] = sigma
+            _, row, mode, _, eps, _, sigma = line.split()
+            noise[(row, mode, eps)] = sigma
     dp_rows = [n for n in rows if "-dp" in n and n.startswith("CaR")]
     if not dp_rows:
         return
@@ -55,13 +79,14 @@ def dp(d, rows):
         base = name.split("-dp")[0]
         eps = name.split("-dp")[1]
         mode = "central" if "-central-" in name else "federated"
+        row = base.split(", ", 1)[1].rsplit("-", 1)[0]
         run = os.path.join(d, name.split(", ", 1)[1])
         s = summary(run)
         spent = s.get("epsilon")
         ref = rows.get(base)
         cost = "%.3f" % (ref[0] - rows[name][0]) if ref else "n/a"
         print("| %s | %s | %s | %.3f | %.3f | %s |" % (
-            name, noise.get((mode, eps), "?"),
+            name, noise.get((row, mode, eps), "?"),
             "%.2f" % spent if spent is not None else "?", rows[name][0], rows[name][2], cost))
     print()
 
@@ -115,6 +140,7 @@ def main():
         t = os.path.join(d, "table.tsv")
         rows = table_rows(t) if os.path.exists(t) else {}
         if rows:
+            grid(d, rows)
             retrieval(d, rows)
             dp(d, rows)
         speedup(d, target)
