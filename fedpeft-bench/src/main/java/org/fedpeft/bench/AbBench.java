@@ -148,11 +148,15 @@ public final class AbBench {
         System.setProperty(p[0], p[1]);
       }
     }
+    // The build's service registrations (adapter methods, tasks) are found through the context
+    // class loader, so it is the side's own while the side is built.
+    Thread.currentThread().setContextClassLoader(loader);
     try {
       Class<?> c = Class.forName("org.fedpeft.bench.AbWorker", true, loader);
       return (ToDoubleBiFunction<String, Integer>)
           c.getConstructor(int.class, float.class).newInstance(seq, dropout);
     } finally {
+      Thread.currentThread().setContextClassLoader(parent);
       for (String[] p : props) {
         if (p[1] == null) {
           System.clearProperty(p[0]);

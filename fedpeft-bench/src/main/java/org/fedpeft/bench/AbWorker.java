@@ -2,6 +2,7 @@ package org.fedpeft.bench;
 
 import java.util.function.ToDoubleBiFunction;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
@@ -10,7 +11,9 @@ import org.fedpeft.train.EncodedExamples;
 /**
  * One side of {@link AbBench}: a training workload ({@link FedpeftTrainer}, LoRA dropout as given)
  * and a forward workload on fixed batches, built from whichever fedpeft-core its class loader sees.
- * It speaks only JDK types, so that {@link AbBench} can drive two of them loaded from two builds.
+ * The frozen base's precision is the system property {@code ab.precision} (fp32, the default, or
+ * bf16; {@link AbBench} can set it per side). It speaks only JDK types, so that {@link AbBench} can
+ * drive two of them loaded from two builds.
  *
  * <p>{@code apply("step", i)}: one training step on batch {@code i % 8}, returns seconds; {@code
  * apply("loss", 0)}: the loss of the last step; {@code apply("optimizer", i)}: the seconds of one
@@ -38,7 +41,9 @@ public final class AbWorker implements ToDoubleBiFunction<String, Integer> {
         seq == BenchSupport.SEQ
             ? BenchSupport.examples(BATCHES, 2024)
             : BenchSupport.shortExamples(BATCHES, 2024, seq);
-    trainer = new FedpeftTrainer(pm, dropout);
+    trainer =
+        new FedpeftTrainer(
+            pm, dropout, Precision.choose(System.getProperty("ab.precision", "fp32")).precision());
     tokenizer = pm.newTokenizer();
     embedder = new SentenceEmbedder(trainer.encoder, tokenizer, EncoderHooks.NONE);
   }

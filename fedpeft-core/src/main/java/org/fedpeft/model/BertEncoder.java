@@ -92,7 +92,7 @@ public final class BertEncoder implements AutoCloseable {
       this.scripted = null;
       this.blockTensors = null;
       Set<String> names = new LinkedHashSet<>();
-      this.bf16 = Bf16Base.load(manager, config.numLayers());
+      this.bf16 = Bf16Base.load(manager, config.numLayers(), config.numHeads());
       try {
         this.layerNorms = loadBf16(w, names);
         this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
@@ -514,22 +514,42 @@ public final class BertEncoder implements AutoCloseable {
       NDArray maskBias,
       EncoderHooks hooks,
       HookContext ctx) {
-    long hidden = config.hiddenSize();
-    // Query, key and value in one product; split gives views whose gradients are concatenated.
-    NDArray qkv =
-        bf16 != null
-            ? bf16.linear(x, Bf16Base.SLOTS_PER_LAYER * layer)
-            : scripted.linear(x, qkvW[layer], qkvB[layer]);
-    NDList parts = qkv.split(new long[] {hidden, 2 * hidden}, 1);
-    NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, ctx);
-    NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
-    NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, ctx);
-    NDArray context = attention(q, k, v, batch, seq, maskBias);
-    NDArray attn = linear(layer, 3, context, batch, seq, hooks, ctx);
+    NDArray attn;
+    if (bf16 != null) {
+      // The q/k/v product, attention and (unless the hooks change it) the output product in one
+      // call, in bfloat16; the hooks' changes of q, k and v are computed here, in float32.
+      NDArray x3 = x.reshape(batch, seq, config.hiddenSize());
+      NDArray[] d = new NDArray[3];
+      for (int m = 0; m < 3; m++) {
+        NDArray delta = hooks.linearDelta(layer, m, x3, ctx);
+        d[m] = delta == null ? null : delta.reshape(batch * seq, config.hiddenSize());
+      }
+      boolean outputChanged = hooks.changesLinear(layer, 3);
+      attn = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, !outputChanged);
+      if (outputChanged) {
+        attn = linear(layer, 3, attn, batch, seq, hooks, ctx);
+      }
+    } else {
+      long hidden = config.hiddenSize();
+      // Query, key and value in one product; split gives views whose gradients are concatenated.
+      NDArray qkv = scripted.linear(x, qkvW[layer], qkvB[layer]);
+      NDList parts = qkv.split(new long[] {hidden, 2 * hidden}, 1);
+      NDArray q = withDelta(parts.get(0), layer, 0, x, batch, seq, hooks, ctx);
+      NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
+      NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, ctx);
+      NDArray context = attention(q, k, v, batch, seq, maskBias);
+      attn = linear(layer, 3, context, batch, seq, hooks, ctx);
+    }
     NDArray h1 = layerNorm(attn.add(x), layerNorms[layer][0], layerNorms[layer][1]);
-    NDArray inter = linear(layer, 4, h1, batch, seq, hooks, ctx);
-    inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
-    NDArray out = linear(layer, 5, inter, batch, seq, hooks, ctx);
+    NDArray out;
+    if (bf16 != null && !hooks.changesLinear(layer, 4) && !hooks.changesLinear(layer, 5)) {
+      // Both products unchanged: one call, the intermediate activations kept in bfloat16.
+      out = bf16.feedForward(h1, Bf16Base.SLOTS_PER_LAYER * layer + 2);
+    } else {
+      NDArray inter = linear(layer, 4, h1, batch, seq, hooks, ctx);
+      inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
+      out = linear(layer, 5, inter, batch, seq, hooks, ctx);
+    }
     return layerNorm(out.add(h1), layerNorms[layer][2], layerNorms[layer][3]);
   }
 

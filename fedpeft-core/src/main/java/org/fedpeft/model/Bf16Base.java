@@ -3,6 +3,7 @@ package org.fedpeft.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
@@ -27,123 +28,133 @@ import java.util.List;
 final class Bf16Base implements AutoCloseable {
 
   private static final String NAME = "FedpeftBf16Base";
-  private static final String SELF = "self: __torch__." + NAME;
   private static final int BF16 = 15; // torch.bfloat16 as a ScalarType number
-  private static final String BLOCK_ARGS =
-      "    x: Tensor,\n"
-          + "    layer: int,\n"
-          + "    ln1_w: Tensor,\n"
-          + "    ln1_b: Tensor,\n"
-          + "    ln2_w: Tensor,\n"
-          + "    ln2_b: Tensor,\n"
-          + "    batch: int,\n"
-          + "    seq: int,\n"
-          + "    heads: int,\n"
-          + "    eps: float";
-  private static final String BLOCK_CALL =
-      "x, layer, ln1_w, ln1_b, ln2_w, ln2_b, batch, seq, heads, eps";
+  // The module's methods; %1$s is the type of self, %2$d torch.bfloat16 as a ScalarType number.
+  // attend: the fused q/k/v product (bfloat16), the adapters' float32 changes of q, k and v (if
+  // any) rounded to bfloat16 and added, and attention in bfloat16 (float32 accumulation); returns
+  // the context (tokens, hidden) in bfloat16. feed_forward: the intermediate product, GELU and
+  // output product with the intermediate activations in bfloat16. The differentiable methods
+  // (linear, attention, attention_context, ffn) take only tensors: empty ones stand for None.
   private static final String BODY =
-      "  def store("
-          + SELF
-          + ", w: Tensor, b: Tensor) -> Tensor:\n"
-          + "    self.w.append(w.to("
-          + BF16
-          + "))\n"
-          + "    self.b.append(b.to("
-          + BF16
-          + "))\n"
-          + "    return torch.zeros([1])\n"
-          + "  def store_table("
-          + SELF
-          + ", t: Tensor) -> Tensor:\n"
-          + "    self.table.append(t.to("
-          + BF16
-          + "))\n"
-          + "    return torch.zeros([1])\n"
-          + "  def product("
-          + SELF
-          + ", x: Tensor, i: int) -> Tensor:\n"
-          + "    return torch.addmm(self.b[i], x.to("
-          + BF16
-          + "), torch.t(self.w[i])).float()\n"
-          + "  def linear("
-          + SELF
-          + ", x: Tensor, i: Tensor) -> Tensor:\n"
-          + "    return self.product(x, int(i))\n"
-          + "  def embed("
-          + SELF
-          + ", ids: Tensor) -> Tensor:\n"
-          + "    return torch.embedding(self.table[0], ids).float()\n"
-          + "  def weight_values("
-          + SELF
-          + ", i: Tensor) -> Tensor:\n"
-          + "    return self.w[int(i)].float()\n"
-          + "  def bias_values("
-          + SELF
-          + ", i: Tensor) -> Tensor:\n"
-          + "    return self.b[int(i)].float()\n"
-          + "  def table_values("
-          + SELF
-          + ", i: Tensor) -> Tensor:\n"
-          + "    return self.table[int(i)].float()\n"
-          + "  def block("
-          + SELF
-          + ",\n"
-          + BLOCK_ARGS
-          + ") -> Tensor:\n"
-          + "    return self.run("
-          + BLOCK_CALL
-          + ", None)\n"
-          + "  def masked("
-          + SELF
-          + ",\n"
-          + BLOCK_ARGS
-          + ",\n    mask: Tensor) -> Tensor:\n"
-          + "    return self.run("
-          + BLOCK_CALL
-          + ", mask)\n"
-          + "  def run("
-          + SELF
-          + ",\n"
-          + BLOCK_ARGS
-          + ",\n    mask: Optional[Tensor]) -> Tensor:\n"
-          + "    hidden = x.size(1)\n"
-          + "    head = hidden // heads\n"
-          + "    i = 4 * layer\n"
-          + "    qkv = self.product(x, i)\n"
-          + "    q = qkv[:, 0:hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
-          + "    k = qkv[:, hidden:2 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
-          + "    v = qkv[:, 2 * hidden:3 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
-          + "    ctx = torch.scaled_dot_product_attention(q, k, v, mask)\n"
-          + "    ctx = ctx.transpose(1, 2).reshape([batch * seq, hidden])\n"
-          + "    a = self.product(ctx, i + 1).add_(x)\n"
-          + "    h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)\n"
-          + "    inter = torch.gelu_(self.product(h1, i + 2))\n"
-          + "    o = self.product(inter, i + 3).add_(h1)\n"
-          + "    return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)\n";
+      """
+        def store(%1$s, w: Tensor, b: Tensor) -> Tensor:
+          self.w.append(w.to(%2$d))
+          self.b.append(b.to(%2$d))
+          return torch.zeros([1])
+        def store_table(%1$s, t: Tensor) -> Tensor:
+          self.table.append(t.to(%2$d))
+          return torch.zeros([1])
+        def product(%1$s, x: Tensor, i: int) -> Tensor:
+          return torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i])).float()
+        def linear(%1$s, x: Tensor, i: Tensor) -> Tensor:
+          return self.product(x, int(i))
+        def some(%1$s, t: Tensor) -> Optional[Tensor]:
+          if t.numel() == 0:
+            return None
+          return t
+        def attend(%1$s, x: Tensor, i: int, dq: Optional[Tensor], dk: Optional[Tensor],
+                   dv: Optional[Tensor], mask: Optional[Tensor], batch: int, seq: int,
+                   heads: int) -> Tensor:
+          hidden = x.size(1)
+          head = hidden // heads
+          qkv = torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i]))
+          q = qkv[:, 0:hidden]
+          k = qkv[:, hidden:2 * hidden]
+          v = qkv[:, 2 * hidden:3 * hidden]
+          if dq is not None:
+            q = q + dq.to(%2$d)
+          if dk is not None:
+            k = k + dk.to(%2$d)
+          if dv is not None:
+            v = v + dv.to(%2$d)
+          m: Optional[Tensor] = None
+          if mask is not None:
+            m = mask.clamp_min(-1.0e30).to(%2$d)
+          q4 = q.reshape([batch, seq, heads, head]).transpose(1, 2)
+          k4 = k.reshape([batch, seq, heads, head]).transpose(1, 2)
+          v4 = v.reshape([batch, seq, heads, head]).transpose(1, 2)
+          if torch.is_grad_enabled() and (q4.requires_grad or k4.requires_grad or v4.requires_grad):
+            scores = torch.matmul(q4 * (float(head) ** -0.5), k4.transpose(2, 3))
+            if m is not None:
+              scores = scores + m
+            ctx = torch.matmul(torch.softmax(scores, -1), v4)
+          else:
+            ctx = torch.scaled_dot_product_attention(q4, k4, v4, m)
+          return ctx.transpose(1, 2).reshape([batch * seq, hidden])
+        def attend_tensors(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
+                           dv: Tensor, mask: Tensor) -> Tensor:
+          return self.attend(x.flatten(0, 1), int(i), self.some(dq), self.some(dk),
+                             self.some(dv), self.some(mask), x.size(0), x.size(1), int(heads))
+        def attention(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
+                      dv: Tensor, mask: Tensor) -> Tensor:
+          ctx = self.attend_tensors(x, i, heads, dq, dk, dv, mask)
+          j = int(i) + 1
+          return torch.addmm(self.b[j], ctx, torch.t(self.w[j])).float()
+        def attention_context(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
+                              dv: Tensor, mask: Tensor) -> Tensor:
+          return self.attend_tensors(x, i, heads, dq, dk, dv, mask).float()
+        def feed_forward(%1$s, x: Tensor, i: int) -> Tensor:
+          inter = torch.gelu(torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i])))
+          return torch.addmm(self.b[i + 1], inter, torch.t(self.w[i + 1])).float()
+        def ffn(%1$s, x: Tensor, i: Tensor) -> Tensor:
+          return self.feed_forward(x, int(i))
+        def embed(%1$s, ids: Tensor) -> Tensor:
+          return torch.embedding(self.table[0], ids).float()
+        def weight_values(%1$s, i: Tensor) -> Tensor:
+          return self.w[int(i)].float()
+        def bias_values(%1$s, i: Tensor) -> Tensor:
+          return self.b[int(i)].float()
+        def table_values(%1$s, i: Tensor) -> Tensor:
+          return self.table[int(i)].float()
+        def block(%1$s, x: Tensor, layer: int, ln1_w: Tensor, ln1_b: Tensor, ln2_w: Tensor,
+                  ln2_b: Tensor, batch: int, seq: int, heads: int, eps: float) -> Tensor:
+          return self.run(x, layer, ln1_w, ln1_b, ln2_w, ln2_b, batch, seq, heads, eps, None)
+        def masked(%1$s, x: Tensor, layer: int, ln1_w: Tensor, ln1_b: Tensor, ln2_w: Tensor,
+                   ln2_b: Tensor, batch: int, seq: int, heads: int, eps: float,
+                   mask: Tensor) -> Tensor:
+          return self.run(x, layer, ln1_w, ln1_b, ln2_w, ln2_b, batch, seq, heads, eps, mask)
+        def run(%1$s, x: Tensor, layer: int, ln1_w: Tensor, ln1_b: Tensor, ln2_w: Tensor,
+                ln2_b: Tensor, batch: int, seq: int, heads: int, eps: float,
+                mask: Optional[Tensor]) -> Tensor:
+          hidden = x.size(1)
+          i = 4 * layer
+          ctx = self.attend(x, i, None, None, None, mask, batch, seq, heads)
+          a = torch.addmm(self.b[i + 1], ctx, torch.t(self.w[i + 1])).float().add_(x)
+          h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)
+          o = self.feed_forward(h1, i + 2).add_(h1)
+          return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)
+      """
+          .formatted("self: __torch__." + NAME, BF16);
 
   /** The linear products of a block, in slot order. */
   static final int SLOTS_PER_LAYER = 4;
 
   private final TorchScriptModule module;
   private final NDArray[] slotIndex; // int64 scalars: the slot numbers, as tensors for call()
+  private final NDArray heads; // int64 scalar: attention heads
+  private final NDArray none; // empty: "no tensor" for call()
   private int stored;
   private boolean tableStored;
 
-  private Bf16Base(TorchScriptModule module, NDArray[] slotIndex) {
+  private Bf16Base(TorchScriptModule module, NDArray[] slotIndex, NDArray heads, NDArray none) {
     this.module = module;
     this.slotIndex = slotIndex;
+    this.heads = heads;
+    this.none = none;
   }
 
-  /** An empty module for {@code layers} blocks in {@code manager} (a PyTorch engine manager). */
-  static Bf16Base load(NDManager manager, int layers) {
+  /**
+   * An empty module for {@code layers} blocks of {@code heads} attention heads in {@code manager}
+   * (a PyTorch engine manager).
+   */
+  static Bf16Base load(NDManager manager, int layers, int heads) {
     TorchScriptModule module =
         TorchScriptModule.load(manager, NAME, List.of("w", "b", "table"), BODY);
     NDArray[] idx = new NDArray[layers * SLOTS_PER_LAYER];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = manager.create((long) i);
     }
-    return new Bf16Base(module, idx);
+    return new Bf16Base(module, idx, manager.create((long) heads), manager.zeros(new Shape(0)));
   }
 
   /**
@@ -172,6 +183,54 @@ final class Bf16Base implements AutoCloseable {
    */
   NDArray linear(NDArray x, int slot) {
     return module.call("linear", new NDList(x, slotIndex[slot])).singletonOrThrow();
+  }
+
+  /**
+   * The attention part of a block for a float32 input x (batch, seq, hidden): the fused q/k/v
+   * product of block {@code layer}, the float32 changes {@code dq}, {@code dk}, {@code dv} (tokens,
+   * hidden; null for none) rounded to bfloat16 and added, multi-head attention in bfloat16 (float32
+   * accumulation) under {@code maskBias} (null or (batch, 1, 1, seq)), and, with {@code
+   * withOutput}, the attention output product. Returns float32 (tokens, hidden): the output product
+   * without the residual, or the context (exact widening of its bfloat16 values) for a caller that
+   * applies the output product itself ({@link #linear} of it gives the same bits). Autograd records
+   * through it.
+   */
+  NDArray attention(
+      NDArray x,
+      int layer,
+      NDArray dq,
+      NDArray dk,
+      NDArray dv,
+      NDArray maskBias,
+      boolean withOutput) {
+    return module
+        .call(
+            withOutput ? "attention" : "attention_context",
+            new NDList(
+                x,
+                slotIndex[SLOTS_PER_LAYER * layer],
+                heads,
+                orNone(dq),
+                orNone(dk),
+                orNone(dv),
+                orNone(maskBias)))
+        .singletonOrThrow();
+  }
+
+  private NDArray orNone(NDArray t) {
+    return t == null ? none : t;
+  }
+
+  /**
+   * The feed-forward part of a block for a float32 input (tokens, hidden): the intermediate product
+   * of slot {@code slot}, the exact (erf) GELU and the output product of slot {@code slot + 1}, as
+   * float32 (tokens, hidden), without the residual. The intermediate activations stay in bfloat16
+   * (the GELU computes in float32 and rounds to bfloat16, which is where the separate products
+   * round them too), so this equals {@code linear(gelu(linear(x, slot)), slot + 1)} bit for bit
+   * with two fewer casts of the widest tensor each way. Autograd records through it.
+   */
+  NDArray feedForward(NDArray x, int slot) {
+    return module.call("ffn", new NDList(x, slotIndex[slot])).singletonOrThrow();
   }
 
   /** The float32 embeddings (batch, seq, hidden) of int64 token ids, gathered from the table. */

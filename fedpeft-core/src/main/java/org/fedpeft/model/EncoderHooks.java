@@ -65,6 +65,20 @@ public interface EncoderHooks {
   }
 
   /**
+   * Whether {@link #linearDelta} may return a change for module {@code module} of block {@code
+   * layer}. {@code false} promises that it returns null there, which lets the encoder compute that
+   * module together with its neighbours (with a bfloat16 base, a block's two feed-forward products
+   * and the GELU between them in one call). The default, {@code true}, is always correct; {@link
+   * #NONE} returns {@code false}.
+   *
+   * @param layer block index
+   * @param module index into {@link BertWeights#LINEAR_MODULES}
+   */
+  default boolean changesLinear(int layer, int module) {
+    return this != NONE;
+  }
+
+  /**
    * A replacement for base block {@code layer}: the block's output computed by the hooks from its
    * input, or {@code null} (the default) to run the base block. The encoder asks only for blocks at
    * or above {@link #firstAdaptedLayer} (those below compute the base model). A replaced block's

@@ -201,6 +201,16 @@ public final class AdapterStack implements Adapter {
   }
 
   @Override
+  public boolean changesLinear(int layer, int module) {
+    for (Adapter m : members) {
+      if (m.changesLinear(layer, module)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public int firstAdaptedLayer() {
     int first = Integer.MAX_VALUE;
     for (Adapter m : members) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
@@ -17,6 +18,7 @@ import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HookContext;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;
@@ -184,6 +186,63 @@ class AdapterConformanceTest {
       a.setEnabled(false);
       assertArrayEquals(base, hidden(a));
       a.setEnabled(true);
+    }
+  }
+
+  /**
+   * {@link EncoderHooks#changesLinear} false must mean no linear delta there: with a bfloat16 base
+   * the encoder computes such modules fused and never asks. The adapter runs behind a wrapper that
+   * passes every insertion point through and records where a delta came back.
+   */
+  @ParameterizedTest
+  @MethodSource("methods")
+  void linearDeltasOnlyWhereChangesLinearSaysSo(String method, Map<String, String> options) {
+    try (Adapter a = create(method, options, 1)) {
+      perturb(a, 21);
+      List<String> undeclared = new ArrayList<>();
+      EncoderHooks recording =
+          new EncoderHooks() {
+            @Override
+            public NDArray tokenEmbeddings(NDArray tokens, HookContext ctx) {
+              return a.tokenEmbeddings(tokens, ctx);
+            }
+
+            @Override
+            public NDArray afterEmbeddings(NDArray hidden, HookContext ctx) {
+              return a.afterEmbeddings(hidden, ctx);
+            }
+
+            @Override
+            public boolean changesLinear(int layer, int module) {
+              return a.changesLinear(layer, module);
+            }
+
+            @Override
+            public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+              NDArray d = a.linearDelta(layer, module, input, ctx);
+              if (d != null && !a.changesLinear(layer, module)) {
+                undeclared.add("layer " + layer + " module " + module);
+              }
+              return d;
+            }
+
+            @Override
+            public NDArray replaceBlock(int layer, NDArray hidden, HookContext ctx) {
+              return a.replaceBlock(layer, hidden, ctx);
+            }
+
+            @Override
+            public NDArray afterBlock(int layer, NDArray hidden, HookContext ctx) {
+              return a.afterBlock(layer, hidden, ctx);
+            }
+
+            @Override
+            public int firstAdaptedLayer() {
+              return a.firstAdaptedLayer();
+            }
+          };
+      assertArrayEquals(hidden(a), hidden(recording), "the wrapper passes everything through");
+      assertTrue(undeclared.isEmpty(), "deltas where changesLinear is false: " + undeclared);
     }
   }
 

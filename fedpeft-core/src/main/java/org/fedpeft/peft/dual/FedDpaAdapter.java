@@ -208,6 +208,11 @@ public final class FedDpaAdapter implements Adapter {
   }
 
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return global.changesLinear(layer, module) || local.changesLinear(layer, module);
+  }
+
+  @Override
   public int firstAdaptedLayer() {
     return stack.firstAdaptedLayer();
   }

@@ -100,6 +100,11 @@ public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return lora.changesLinear(layer, module);
+  }
+
+  @Override
   public int firstAdaptedLayer() {
     return lora.firstAdaptedLayer();
   }

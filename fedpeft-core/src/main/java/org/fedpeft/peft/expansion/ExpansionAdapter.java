@@ -197,6 +197,11 @@ public final class ExpansionAdapter implements Adapter {
    * inputs and need no gradients. {@link Integer#MAX_VALUE} when disabled or nothing is assigned.
    */
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return false;
+  }
+
+  @Override
   public int firstAdaptedLayer() {
     if (!enabled) {
       return Integer.MAX_VALUE;

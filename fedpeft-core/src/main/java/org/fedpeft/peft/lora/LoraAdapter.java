@@ -145,6 +145,11 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return loraA[layer][module] != null;
+  }
+
+  @Override
   public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
     NDArray a = loraA[layer][module];
     if (a == null || !enabled || merged) {

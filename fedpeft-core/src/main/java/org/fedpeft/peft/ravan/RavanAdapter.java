@@ -207,6 +207,11 @@ public final class RavanAdapter implements Adapter {
   }
 
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return slots[layer][module] != null;
+  }
+
+  @Override
   public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
     Slot slot = slots[layer][module];
     if (slot == null || !enabled || merged) {

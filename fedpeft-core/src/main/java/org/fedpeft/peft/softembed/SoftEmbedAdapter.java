@@ -128,6 +128,11 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return false;
+  }
+
+  @Override
   public int firstAdaptedLayer() {
     return 0;
   }

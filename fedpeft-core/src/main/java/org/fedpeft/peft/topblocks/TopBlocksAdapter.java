@@ -142,6 +142,11 @@ public final class TopBlocksAdapter implements Adapter {
 
   /** L - k while enabled (the lowest copied block), else {@link Integer#MAX_VALUE}. */
   @Override
+  public boolean changesLinear(int layer, int module) {
+    return false; // replaced blocks' modules are this adapter's own; the others are unchanged
+  }
+
+  @Override
   public int firstAdaptedLayer() {
     return enabled ? first : Integer.MAX_VALUE;
   }
