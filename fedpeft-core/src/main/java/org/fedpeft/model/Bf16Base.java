@@ -21,9 +21,19 @@ import java.util.List;
  * bfloat16, the product of the bfloat16 operands accumulates in float32 (oneDNN) with the bias, and
  * its bfloat16 result is widened to float32. The casts and {@code addmm} are differentiable, so
  * autograd carries a gradient back to the product's input (computed in bfloat16 the same way); the
- * frozen tensors never require one. The operator-by-operator block ({@link #linear}) and the whole
- * base-model block ({@link #block}) call the same method for each product, so they give the same
- * bits.
+ * frozen tensors never require one.
+ *
+ * <p>Where an adapter leaves a block's modules unchanged ({@link EncoderHooks#changesLinear}), the
+ * encoder calls bigger pieces, whose activations stay in bfloat16 between the products: {@link
+ * #attention} (the q/k/v product, the adapter's float32 changes of q, k and v rounded to bfloat16
+ * and added, attention in bfloat16 and the attention output product) and {@link #feedForward} (both
+ * feed-forward products and the GELU). Attention runs as libtorch's fused operator when no gradient
+ * is recorded, and as separate bfloat16 products and softmax when one is (the fused operator's
+ * bfloat16 backward is about 7x slower than its float32 one on CPU in libtorch 2.7.1), so a
+ * training forward and an evaluation forward round differently. The adapted path and the whole
+ * base-model block ({@link #block}) use the same methods, and a piece the adapter changes is
+ * computed from the same bfloat16 values (widened exactly), so a disabled adapter is still exactly
+ * the base model.
  */
 final class Bf16Base implements AutoCloseable {
 
@@ -58,9 +68,10 @@ final class Bf16Base implements AutoCloseable {
           hidden = x.size(1)
           head = hidden // heads
           qkv = torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i]))
-          q = qkv[:, 0:hidden]
-          k = qkv[:, hidden:2 * hidden]
-          v = qkv[:, 2 * hidden:3 * hidden]
+          parts = torch.split(qkv, hidden, 1)
+          q = parts[0]
+          k = parts[1]
+          v = parts[2]
           if dq is not None:
             q = q + dq.to(%2$d)
           if dk is not None:
