@@ -5,23 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HookContext;
-import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.model.TextTokenizer;
-import org.fedpeft.model.TinyModels;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.AdamW;
@@ -42,10 +36,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AdapterConformanceTest {
 
-  static Engine engine;
+  static ConformanceFixture fixture;
   static NDManager root;
   static BertEncoder encoder;
-  static TextTokenizer tokenizer;
   static TokenBatch batch;
   static EncodedExamples data;
 
@@ -118,41 +111,24 @@ class AdapterConformanceTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    engine = Engines.pytorch();
-    root = engine.newBaseManager();
-    PretrainedModel pm = TinyModels.tiny(11);
-    encoder = new BertEncoder(pm.weights(), root);
-    tokenizer = pm.newTokenizer();
-    List<String> texts =
-        List.of(
-            "a small animal",
-            "a tool for cutting wood",
-            "to move quickly on foot",
-            "the colour of the sky on a clear day, often seen over the sea");
-    batch = tokenizer.encodeBatch(texts);
-    data = EncodedExamples.encode(tokenizer, texts, new int[] {0, 1, 2, 1});
+    fixture = new ConformanceFixture(Precision.FP32);
+    root = fixture.root;
+    encoder = fixture.encoder;
+    batch = fixture.batch;
+    data = fixture.data;
   }
 
   @AfterAll
   static void tearDown() {
-    tokenizer.close();
-    encoder.close();
-    root.close();
+    fixture.close();
   }
 
   static float[] hidden(EncoderHooks hooks) {
-    try (NDScope scope = new NDScope();
-        NDManager m = root.newSubManager()) {
-      scope.suppressNotUsedWarning();
-      Shape s = new Shape(batch.batchSize(), batch.seqLen());
-      return encoder
-          .forward(m.create(batch.ids(), s), m.create(batch.mask(), s), hooks, false)
-          .toFloatArray();
-    }
+    return fixture.hidden(hooks);
   }
 
   static Adapter create(String method, Map<String, String> options, long seed) {
-    return AdapterRegistry.get(method).create(options, encoder, seed);
+    return fixture.create(method, options, seed);
   }
 
   /** Gives every trainable tensor non-zero values, so the adapter changes the model. */

@@ -7,19 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
-import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.model.TextTokenizer;
-import org.fedpeft.model.TinyModels;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.AdamW;
@@ -41,48 +34,32 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class Bf16AdapterConformanceTest {
 
+  static ConformanceFixture fixture;
   static NDManager root;
   static BertEncoder encoder;
-  static TextTokenizer tokenizer;
   static TokenBatch batch;
   static EncodedExamples data;
 
   @BeforeAll
   static void setUp() throws Exception {
-    root = Engines.pytorch().newBaseManager();
-    PretrainedModel pm = TinyModels.tiny(11);
-    encoder = new BertEncoder(pm.weights(), root, Precision.BF16);
-    tokenizer = pm.newTokenizer();
-    List<String> texts =
-        List.of(
-            "a small animal",
-            "a tool for cutting wood",
-            "to move quickly on foot",
-            "the colour of the sky on a clear day, often seen over the sea");
-    batch = tokenizer.encodeBatch(texts);
-    data = EncodedExamples.encode(tokenizer, texts, new int[] {0, 1, 2, 1});
+    fixture = new ConformanceFixture(Precision.BF16);
+    root = fixture.root;
+    encoder = fixture.encoder;
+    batch = fixture.batch;
+    data = fixture.data;
   }
 
   @AfterAll
   static void tearDown() {
-    tokenizer.close();
-    encoder.close();
-    root.close();
+    fixture.close();
   }
 
   static float[] hidden(EncoderHooks hooks) {
-    try (NDScope scope = new NDScope();
-        NDManager m = root.newSubManager()) {
-      scope.suppressNotUsedWarning();
-      Shape s = new Shape(batch.batchSize(), batch.seqLen());
-      return encoder
-          .forward(m.create(batch.ids(), s), m.create(batch.mask(), s), hooks, false)
-          .toFloatArray();
-    }
+    return fixture.hidden(hooks);
   }
 
   static Adapter create(String method, Map<String, String> options, long seed) {
-    return AdapterRegistry.get(method).create(options, encoder, seed);
+    return fixture.create(method, options, seed);
   }
 
   @ParameterizedTest
