@@ -653,6 +653,9 @@ public final class TrainCommand implements Callable<Integer> {
       summary.addProperty("steps", cfg.steps());
       summary.addProperty("batch_size", cfg.batchSize());
       summary.addProperty("learning_rate", cfg.learningRate());
+      if (cfg.headLearningRate() != cfg.learningRate()) {
+        summary.addProperty("head_learning_rate", cfg.headLearningRate());
+      }
       summary.addProperty("seed", cfg.seed());
       summary.addProperty("objective", goal.id());
       if (goal.contrastive()) {

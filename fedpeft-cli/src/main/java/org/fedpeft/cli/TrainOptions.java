@@ -25,6 +25,13 @@ public final class TrainOptions {
   float lr;
 
   @Option(
+      names = "--head-lr",
+      description =
+          "Peak learning rate of the classification head's tensors, with the same warm-up and"
+              + " decay (default: --lr).")
+  Float headLr;
+
+  @Option(
       names = "--weight-decay",
       defaultValue = "0.01",
       description =
@@ -73,11 +80,13 @@ public final class TrainOptions {
           (int) Math.round(steps * warmup),
           schedule,
           maxGradNorm,
-          seed);
+          seed,
+          headLr == null ? lr : headLr);
     } catch (IllegalArgumentException e) {
       throw new UserInputException(
           "invalid training option: "
               + e.getMessage()
+                  .replace("head_learning_rate", "--head-lr")
                   .replace("steps", "--steps")
                   .replace("batch_size", "--batch-size")
                   .replace("learning_rate", "--lr")

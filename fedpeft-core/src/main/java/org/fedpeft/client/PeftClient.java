@@ -177,7 +177,8 @@ public final class PeftClient implements ClientApp {
                   0,
                   TrainConfig.Schedule.CONSTANT,
                   (float) run.maxGradNorm(),
-                  phaseSeed);
+                  phaseSeed,
+                  (float) run.headLearningRate(lr));
           try (AdamW opt = new AdamW(models.base().root())) {
             if (budget == null) {
               LocalTrainer trainer = new LocalTrainer(model);
@@ -362,7 +363,8 @@ public final class PeftClient implements ClientApp {
                     0,
                     TrainConfig.Schedule.CONSTANT,
                     (float) run.maxGradNorm(),
-                    Seeds.derive(seed, "train", Seeds.key(phase.name())));
+                    Seeds.derive(seed, "train", Seeds.key(phase.name())),
+                    (float) run.headLearningRate(lr));
             model.enterPhase(phase);
             try (AdamW opt = new AdamW(models.base().root())) {
               LocalTrainer trainer = new LocalTrainer(model);

@@ -37,6 +37,8 @@ import org.fedpeft.train.Objective;
  * @param frozenSharedSha256 the fingerprint of the model's FROZEN_SHARED tensors as the server
  *     built them (see {@link FrozenShared}), or empty for none
  * @param objective what local training minimises (instructions without it: classification)
+ * @param headLearningRate peak learning rate of the classification head, or 0 for {@code
+ *     learningRate} (instructions without it: 0)
  */
 public record RunSettings(
     ModelSpec model,
@@ -48,7 +50,8 @@ public record RunSettings(
     double proximalMu,
     SampleLevelDp.Config sampleDp,
     String frozenSharedSha256,
-    Objective objective) {
+    Objective objective,
+    double headLearningRate) {
 
   private static final String METHOD = "run.adapter.method";
   private static final String OPTIONS = "run.adapter.options";
@@ -66,6 +69,7 @@ public record RunSettings(
 
   private static final String OBJECTIVE = "run.objective";
   private static final String TEMPERATURE = "run.objective.temperature";
+  private static final String HEAD_LR = "run.head.learning_rate";
 
   /** Settings that train the head's cross-entropy ({@link Objective#CLASSIFICATION}). */
   public RunSettings(
@@ -91,11 +95,47 @@ public record RunSettings(
         Objective.CLASSIFICATION);
   }
 
-  /** Checks that the objective is given. */
+  /** Settings whose head trains at {@code learningRate}. */
+  public RunSettings(
+      ModelSpec model,
+      int localSteps,
+      double learningRate,
+      int batchSize,
+      double weightDecay,
+      double maxGradNorm,
+      double proximalMu,
+      SampleLevelDp.Config sampleDp,
+      String frozenSharedSha256,
+      Objective objective) {
+    this(
+        model,
+        localSteps,
+        learningRate,
+        batchSize,
+        weightDecay,
+        maxGradNorm,
+        proximalMu,
+        sampleDp,
+        frozenSharedSha256,
+        objective,
+        0);
+  }
+
+  /** Checks that the objective is given and the head's rate is 0 or positive. */
   public RunSettings {
     if (objective == null) {
       throw new IllegalArgumentException("the objective must be given");
     }
+    if (!(headLearningRate >= 0) || !Double.isFinite(headLearningRate)) {
+      throw new IllegalArgumentException(
+          "the head's learning rate must be 0 (the adapter's) or positive, got "
+              + headLearningRate);
+    }
+  }
+
+  /** The head's peak learning rate when the adapter's is {@code lr}. */
+  public double headLearningRate(double lr) {
+    return headLearningRate > 0 ? headLearningRate : lr;
   }
 
   /** The config key of the FROZEN_SHARED fingerprint. */
@@ -139,6 +179,9 @@ public record RunSettings(
       // Classification runs send nothing, so their instructions are as before.
       c.put(OBJECTIVE, objective.id());
       c.put(TEMPERATURE, Double.toString(objective.temperature()));
+    }
+    if (headLearningRate > 0) {
+      c.put(HEAD_LR, Double.toString(headLearningRate));
     }
     return c;
   }
@@ -194,7 +237,8 @@ public record RunSettings(
             ? Objective.parse(
                 c.get(OBJECTIVE),
                 ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE))
-            : Objective.CLASSIFICATION);
+            : Objective.CLASSIFICATION,
+        ConfigKeys.getDouble(c, HEAD_LR, 0));
   }
 
   private static String required(Map<String, String> c, String key) {

@@ -148,7 +148,12 @@ public final class DpSgd {
             NDManager step = model.encoder().manager().newSubManager()) {
           scope.suppressNotUsedWarning();
           Map<String, NDArray> grads = noisyGradient(data, idx, step, config.expectedBatchSize());
-          optimizer.step(params, p -> grads.get(p.name()), lr, train.weightDecay(), 1f);
+          optimizer.step(
+              params,
+              p -> grads.get(p.name()),
+              LocalTrainer.learningRates(model, train, s),
+              train.weightDecay(),
+              1f);
         }
         listener.onStep(s + 1, train.steps(), Float.NaN, Float.NaN, lr);
       }

@@ -14,6 +14,8 @@ import org.fedpeft.train.Objective;
  * @param parallel clients that train at the same time (0: one per core)
  * @param threads PyTorch intra-op threads per training client (0: cores / parallel clients)
  * @param learningRate AdamW learning rate, positive
+ * @param headLearningRate AdamW learning rate of the classification head, positive, or 0 for {@code
+ *     learningRate}
  * @param weightDecay AdamW weight decay, at least 0
  * @param maxGradNorm gradient clipping norm (0: off)
  * @param proximalMu FedProx proximal weight mu (0: off)
@@ -32,6 +34,7 @@ public record ClientSection(
     int parallel,
     int threads,
     double learningRate,
+    double headLearningRate,
     double weightDecay,
     double maxGradNorm,
     double proximalMu,
@@ -74,6 +77,13 @@ public record ClientSection(
               "AdamW learning rate",
               v -> (double) v > 0,
               "> 0")
+          .key(
+              "client.head_learning_rate",
+              Type.DOUBLE,
+              0.0,
+              "AdamW learning rate of the classification head (0: client.learning_rate)",
+              v -> (double) v >= 0,
+              ">= 0")
           .key(
               "client.weight_decay",
               Type.DOUBLE,
@@ -131,6 +141,7 @@ public record ClientSection(
     SCHEMA.require("client.parallel", parallel);
     SCHEMA.require("client.threads", threads);
     SCHEMA.require("client.learning_rate", learningRate);
+    SCHEMA.require("client.head_learning_rate", headLearningRate);
     SCHEMA.require("client.weight_decay", weightDecay);
     SCHEMA.require("client.max_grad_norm", maxGradNorm);
     SCHEMA.require("client.proximal_mu", proximalMu);
@@ -147,6 +158,7 @@ public record ClientSection(
         v.getInt("client.parallel"),
         v.getInt("client.threads"),
         v.getDouble("client.learning_rate"),
+        v.getDouble("client.head_learning_rate"),
         v.getDouble("client.weight_decay"),
         v.getDouble("client.max_grad_norm"),
         v.getDouble("client.proximal_mu"),

@@ -168,7 +168,8 @@ public final class Simulation implements AutoCloseable {
             config.proximalMu(),
             StrategyFactory.sampleDpConfig(config),
             frozen,
-            config.objective());
+            config.objective(),
+            config.headLearningRate());
     Map<String, Double> budgets = new TreeMap<>();
     if (Budgets.configured(config.budgets())) {
       population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));

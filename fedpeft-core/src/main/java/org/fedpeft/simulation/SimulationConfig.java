@@ -302,6 +302,11 @@ public final class SimulationConfig {
     return client.learningRate();
   }
 
+  /** The head's learning rate, or 0 for {@link #learningRate}. */
+  public double headLearningRate() {
+    return client.headLearningRate();
+  }
+
   public double weightDecay() {
     return client.weightDecay();
   }

@@ -62,7 +62,36 @@ public final class AdamW implements AutoCloseable {
       float lr,
       float weightDecay,
       float gradScale) {
+    step(params, gradients, p -> lr, weightDecay, gradScale);
+  }
+
+  /**
+   * Like {@link #step(List, java.util.function.Function, float, float, float)} with a learning rate
+   * per tensor ({@code lrOf}, e.g. the head's own): one step of the count, tensors of equal rate
+   * updated together.
+   */
+  public void step(
+      List<AdapterTensor> params,
+      java.util.function.Function<AdapterTensor, NDArray> gradients,
+      java.util.function.ToDoubleFunction<AdapterTensor> lrOf,
+      float weightDecay,
+      float gradScale) {
     t++;
+    Map<Float, List<AdapterTensor>> byRate = new LinkedHashMap<>();
+    for (AdapterTensor p : params) {
+      byRate.computeIfAbsent((float) lrOf.applyAsDouble(p), k -> new ArrayList<>()).add(p);
+    }
+    for (Map.Entry<Float, List<AdapterTensor>> e : byRate.entrySet()) {
+      update(e.getValue(), gradients, e.getKey(), weightDecay, gradScale);
+    }
+  }
+
+  private void update(
+      List<AdapterTensor> params,
+      java.util.function.Function<AdapterTensor, NDArray> gradients,
+      float lr,
+      float weightDecay,
+      float gradScale) {
     float bc1 = (float) (1 - Math.pow(beta1, t));
     float bc2 = (float) (1 - Math.pow(beta2, t));
     int n = params.size();

@@ -82,6 +82,22 @@ public final class LocalTrainer {
     return out;
   }
 
+  /**
+   * Each tensor's learning rate at a 0-based step: the tensors of {@code model}'s head {@link
+   * TrainConfig#headLearningRateAt}, the others {@link TrainConfig#learningRateAt}.
+   */
+  public static java.util.function.ToDoubleFunction<AdapterTensor> learningRates(
+      ClassifierModel model, TrainConfig config, int step) {
+    float lr = config.learningRateAt(step);
+    float headLr = config.headLearningRateAt(step);
+    if (headLr == lr) {
+      return p -> lr;
+    }
+    java.util.Set<String> head = new java.util.HashSet<>();
+    model.head().tensors().forEach(t -> head.add(t.name()));
+    return p -> head.contains(p.name()) ? headLr : lr;
+  }
+
   /** The batches of a run: example indices per step, from the seed. */
   public static int[][] batchPlan(int numExamples, TrainConfig config) {
     if (numExamples < 1) {
@@ -164,7 +180,7 @@ public final class LocalTrainer {
       for (int s = firstStep; s < plan.length; s++) {
         StepRandom.begin(Seeds.derive(config.seed(), "step", s));
         float lr = config.learningRateAt(s);
-        float[] lossAcc = step(data, plan[s], params, optimizer, lr, config);
+        float[] lossAcc = step(data, plan[s], params, optimizer, s, config);
         if (!Float.isFinite(lossAcc[0])) {
           throw new IllegalStateException(
               "training diverged: loss is " + lossAcc[0] + " at step " + (s + 1));
@@ -183,7 +199,7 @@ public final class LocalTrainer {
       int[] indices,
       List<AdapterTensor> params,
       AdamW optimizer,
-      float lr,
+      int stepIndex,
       TrainConfig config) {
     try (NDScope scope = new NDScope();
         NDManager stepManager = model.encoder().manager().newSubManager()) {
@@ -221,7 +237,12 @@ public final class LocalTrainer {
           scale = (float) (config.maxGradNorm() / (norm + 1e-6));
         }
       }
-      optimizer.step(params, lr, config.weightDecay(), scale);
+      optimizer.step(
+          params,
+          p -> p.array().getGradient(),
+          learningRates(model, config, stepIndex),
+          config.weightDecay(),
+          scale);
       zeroGradients(params);
       return new float[] {loss, acc};
     }

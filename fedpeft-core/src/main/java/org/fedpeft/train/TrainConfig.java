@@ -11,6 +11,9 @@ package org.fedpeft.train;
  * @param schedule decay after warm-up
  * @param maxGradNorm clip the global gradient L2 norm to this; 0 disables clipping
  * @param seed seed of batch order and dropout
+ * @param headLearningRate peak learning rate of the classification head's tensors, positive; it
+ *     follows the same warm-up and decay ({@link #headLearningRateAt}). The constructor without it
+ *     gives the head {@code learningRate}.
  */
 public record TrainConfig(
     int steps,
@@ -20,7 +23,8 @@ public record TrainConfig(
     int warmupSteps,
     Schedule schedule,
     float maxGradNorm,
-    long seed) {
+    long seed,
+    float headLearningRate) {
 
   /** Learning-rate decay after warm-up. */
   public enum Schedule {
@@ -30,6 +34,28 @@ public record TrainConfig(
     COSINE,
     /** The peak rate throughout. */
     CONSTANT
+  }
+
+  /** Settings whose head trains at {@code learningRate} too. */
+  public TrainConfig(
+      int steps,
+      int batchSize,
+      float learningRate,
+      float weightDecay,
+      int warmupSteps,
+      Schedule schedule,
+      float maxGradNorm,
+      long seed) {
+    this(
+        steps,
+        batchSize,
+        learningRate,
+        weightDecay,
+        warmupSteps,
+        schedule,
+        maxGradNorm,
+        seed,
+        learningRate);
   }
 
   /** Validates every field, naming the one that is wrong. */
@@ -55,6 +81,10 @@ public record TrainConfig(
     if (!(maxGradNorm >= 0) || !Float.isFinite(maxGradNorm)) {
       throw new IllegalArgumentException("max_grad_norm must be >= 0, got " + maxGradNorm);
     }
+    if (!(headLearningRate > 0) || !Float.isFinite(headLearningRate)) {
+      throw new IllegalArgumentException(
+          "head_learning_rate must be positive, got " + headLearningRate);
+    }
   }
 
   /** The learning rate at a 0-based step. */
@@ -71,15 +101,54 @@ public record TrainConfig(
     };
   }
 
+  /**
+   * The head's learning rate at a 0-based step: {@link #learningRateAt} scaled by {@code
+   * headLearningRate / learningRate}.
+   */
+  public float headLearningRateAt(int step) {
+    float lr = learningRateAt(step);
+    return headLearningRate == learningRate ? lr : lr * (headLearningRate / learningRate);
+  }
+
   /** A copy with another number of steps. */
   public TrainConfig withSteps(int newSteps) {
     return new TrainConfig(
-        newSteps, batchSize, learningRate, weightDecay, warmupSteps, schedule, maxGradNorm, seed);
+        newSteps,
+        batchSize,
+        learningRate,
+        weightDecay,
+        warmupSteps,
+        schedule,
+        maxGradNorm,
+        seed,
+        headLearningRate);
   }
 
   /** A copy with another seed. */
   public TrainConfig withSeed(long newSeed) {
     return new TrainConfig(
-        steps, batchSize, learningRate, weightDecay, warmupSteps, schedule, maxGradNorm, newSeed);
+        steps,
+        batchSize,
+        learningRate,
+        weightDecay,
+        warmupSteps,
+        schedule,
+        maxGradNorm,
+        newSeed,
+        headLearningRate);
+  }
+
+  /** A copy whose head trains at peak rate {@code rate}. */
+  public TrainConfig withHeadLearningRate(float rate) {
+    return new TrainConfig(
+        steps,
+        batchSize,
+        learningRate,
+        weightDecay,
+        warmupSteps,
+        schedule,
+        maxGradNorm,
+        seed,
+        rate);
   }
 }

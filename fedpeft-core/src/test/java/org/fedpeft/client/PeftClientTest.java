@@ -108,6 +108,25 @@ class PeftClientTest {
     assertEquals(c, RunSettings.fromConfig(c.toConfig()));
     assertEquals("contrastive", c.toConfig().get("run.objective"));
     assertFalse(s.toConfig().keySet().stream().anyMatch(k -> k.startsWith("run.objective")));
+    // The head's own learning rate travels when set; without it the head takes the adapter's.
+    RunSettings h =
+        new RunSettings(
+            s.model(),
+            s.localSteps(),
+            s.learningRate(),
+            s.batchSize(),
+            s.weightDecay(),
+            s.maxGradNorm(),
+            s.proximalMu(),
+            s.sampleDp(),
+            s.frozenSharedSha256(),
+            s.objective(),
+            3e-3);
+    assertEquals(h, RunSettings.fromConfig(h.toConfig()));
+    assertEquals("0.003", h.toConfig().get("run.head.learning_rate"));
+    assertEquals(3e-3, h.headLearningRate(0.5));
+    assertFalse(s.toConfig().containsKey("run.head.learning_rate"));
+    assertEquals(0.5, s.headLearningRate(0.5));
   }
 
   @Test

@@ -216,6 +216,16 @@ class SimulationConfigTest {
                 SimulationConfig.of(
                     Map.of("privacy.mode", "sample"), Map.of("client.proximal_mu", "0.1"), "r"));
     assertTrue(e.getMessage().startsWith("--set: client.proximal_mu (0.1) must be 0"));
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of(), Map.of("client.head_learning_rate", "-1"), "r"));
+    assertTrue(e.getMessage().contains("client.head_learning_rate"), e.getMessage());
+    assertEquals(
+        2e-3,
+        SimulationConfig.of(Map.of(), Map.of("client.head_learning_rate", "2e-3"), "r")
+            .headLearningRate());
+    assertEquals(0.0, SimulationConfig.of(Map.of(), Map.of(), "r").headLearningRate());
   }
 
   /**
