@@ -34,7 +34,9 @@
 # that setting, every seed, instead of a grid of their own.
 #
 # Usage: ravan_repro.sh            (25 rounds, seeds 1 2, lr 1e-3 3e-3 1e-2, settings a and b)
-# Environment: ROUNDS, SEEDS, LRS, STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000),
+# Environment: ROUNDS, SEEDS, LRS, HEAD_LR (the classification head's learning rate for every
+# contender and every point of the grid, client.head_learning_rate; default: the grid's rate, as
+# for the adapter), STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000),
 # MAX_EVAL (1000), SETTINGS ("a b"), CONTENDERS_A, CONTENDERS_B, ABLATIONS_B (subsets of the names
 # below), OUT (the run folder). Re-running with the same OUT skips runs that finished, so two
 # processes with disjoint contender lists can share one OUT. ravan_table.py OUT prints the table.
@@ -110,6 +112,7 @@ run() { # setting, name, lr, seed
   mkdir -p "$(dirname "$dir")"
   echo "$(date -u +%H:%M:%S) ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   if [[ $setting == b ]]; then extra=(--set client.budgets=skewed); fi
+  if [[ -n "${HEAD_LR:-}" ]]; then extra+=(--set client.head_learning_rate="$HEAD_LR"); fi
   # shellcheck disable=SC2046
   "$root/fedpeft" simulate "$out/base.toml" $(contender "$name") --set seed="$seed" \
     --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" --force \
