@@ -67,9 +67,9 @@ public interface EncoderHooks {
   /**
    * Whether {@link #linearDelta} may return a change for module {@code module} of block {@code
    * layer}. {@code false} promises that it returns null there, which lets the encoder compute that
-   * module together with its neighbours (with a bfloat16 base, a block's two feed-forward products
-   * and the GELU between them in one call). The default, {@code true}, is always correct; {@link
-   * #NONE} returns {@code false}.
+   * module together with its neighbours (with a bfloat16 base: the attention output product in the
+   * same call as the attention, the two feed-forward products and the GELU between them in one
+   * call). The default, {@code true}, is always correct; {@link #NONE} returns {@code false}.
    *
    * @param layer block index
    * @param module index into {@link BertWeights#LINEAR_MODULES}
