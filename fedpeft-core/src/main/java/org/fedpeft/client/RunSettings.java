@@ -92,32 +92,7 @@ public record RunSettings(
         proximalMu,
         sampleDp,
         frozenSharedSha256,
-        Objective.CLASSIFICATION);
-  }
-
-  /** Settings whose head trains at {@code learningRate}. */
-  public RunSettings(
-      ModelSpec model,
-      int localSteps,
-      double learningRate,
-      int batchSize,
-      double weightDecay,
-      double maxGradNorm,
-      double proximalMu,
-      SampleLevelDp.Config sampleDp,
-      String frozenSharedSha256,
-      Objective objective) {
-    this(
-        model,
-        localSteps,
-        learningRate,
-        batchSize,
-        weightDecay,
-        maxGradNorm,
-        proximalMu,
-        sampleDp,
-        frozenSharedSha256,
-        objective,
+        Objective.CLASSIFICATION,
         0);
   }
 
@@ -131,6 +106,38 @@ public record RunSettings(
           "the head's learning rate must be 0 (the adapter's) or positive, got "
               + headLearningRate);
     }
+  }
+
+  /** A copy whose objective is {@code goal}. */
+  public RunSettings withObjective(Objective goal) {
+    return new RunSettings(
+        model,
+        localSteps,
+        learningRate,
+        batchSize,
+        weightDecay,
+        maxGradNorm,
+        proximalMu,
+        sampleDp,
+        frozenSharedSha256,
+        goal,
+        headLearningRate);
+  }
+
+  /** A copy whose head trains at {@code rate} (0: at {@link #learningRate}). */
+  public RunSettings withHeadLearningRate(double rate) {
+    return new RunSettings(
+        model,
+        localSteps,
+        learningRate,
+        batchSize,
+        weightDecay,
+        maxGradNorm,
+        proximalMu,
+        sampleDp,
+        frozenSharedSha256,
+        objective,
+        rate);
   }
 
   /** The head's peak learning rate when the adapter's is {@code lr}. */

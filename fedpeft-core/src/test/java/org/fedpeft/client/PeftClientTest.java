@@ -93,35 +93,12 @@ class PeftClientTest {
         assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(Map.of()));
     assertTrue(e.getMessage().contains("run.adapter.method"), e.getMessage());
     // The contrastive objective travels with its temperature; classification adds no key.
-    RunSettings c =
-        new RunSettings(
-            s.model(),
-            s.localSteps(),
-            s.learningRate(),
-            s.batchSize(),
-            s.weightDecay(),
-            s.maxGradNorm(),
-            s.proximalMu(),
-            s.sampleDp(),
-            s.frozenSharedSha256(),
-            new Objective(Objective.Kind.CONTRASTIVE, 0.07));
+    RunSettings c = s.withObjective(new Objective(Objective.Kind.CONTRASTIVE, 0.07));
     assertEquals(c, RunSettings.fromConfig(c.toConfig()));
     assertEquals("contrastive", c.toConfig().get("run.objective"));
     assertFalse(s.toConfig().keySet().stream().anyMatch(k -> k.startsWith("run.objective")));
     // The head's own learning rate travels when set; without it the head takes the adapter's.
-    RunSettings h =
-        new RunSettings(
-            s.model(),
-            s.localSteps(),
-            s.learningRate(),
-            s.batchSize(),
-            s.weightDecay(),
-            s.maxGradNorm(),
-            s.proximalMu(),
-            s.sampleDp(),
-            s.frozenSharedSha256(),
-            s.objective(),
-            3e-3);
+    RunSettings h = s.withHeadLearningRate(3e-3);
     assertEquals(h, RunSettings.fromConfig(h.toConfig()));
     assertEquals("0.003", h.toConfig().get("run.head.learning_rate"));
     assertEquals(3e-3, h.headLearningRate(0.5));
