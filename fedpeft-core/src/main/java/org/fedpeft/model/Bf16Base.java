@@ -42,7 +42,9 @@ final class Bf16Base implements AutoCloseable {
   // The module's methods; %1$s is the type of self, %2$d torch.bfloat16 as a ScalarType number.
   // attend: the fused q/k/v product (bfloat16), the adapters' float32 changes of q, k and v (if
   // any) rounded to bfloat16 and added, and attention in bfloat16 (float32 accumulation); returns
-  // the context (tokens, hidden) in bfloat16. feed_forward: the intermediate product, GELU and
+  // the context (tokens, hidden) in bfloat16. mm16: a frozen product of bfloat16 activations
+  // (bias added, float32 accumulation), the one place the frozen weights are multiplied.
+  // feed_forward: the intermediate product, GELU and
   // output product with the intermediate activations in bfloat16. The differentiable methods
   // (linear, attention, attention_context, ffn) take only tensors: empty ones stand for None.
   private static final String BODY =
@@ -54,8 +56,10 @@ final class Bf16Base implements AutoCloseable {
         def store_table(%1$s, t: Tensor) -> Tensor:
           self.table.append(t.to(%2$d))
           return torch.zeros([1])
+        def mm16(%1$s, x16: Tensor, i: int) -> Tensor:
+          return torch.addmm(self.b[i], x16, torch.t(self.w[i]))
         def product(%1$s, x: Tensor, i: int) -> Tensor:
-          return torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i])).float()
+          return self.mm16(x.to(%2$d), i).float()
         def linear(%1$s, x: Tensor, i: Tensor) -> Tensor:
           return self.product(x, int(i))
         def some(%1$s, t: Tensor) -> Optional[Tensor]:
@@ -67,7 +71,7 @@ final class Bf16Base implements AutoCloseable {
                    heads: int) -> Tensor:
           hidden = x.size(1)
           head = hidden // heads
-          qkv = torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i]))
+          qkv = self.mm16(x.to(%2$d), i)
           parts = torch.split(qkv, hidden, 1)
           q = parts[0]
           k = parts[1]
@@ -99,14 +103,13 @@ final class Bf16Base implements AutoCloseable {
         def attention(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
                       dv: Tensor, mask: Tensor) -> Tensor:
           ctx = self.attend_tensors(x, i, heads, dq, dk, dv, mask)
-          j = int(i) + 1
-          return torch.addmm(self.b[j], ctx, torch.t(self.w[j])).float()
+          return self.mm16(ctx, int(i) + 1).float()
         def attention_context(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
                               dv: Tensor, mask: Tensor) -> Tensor:
           return self.attend_tensors(x, i, heads, dq, dk, dv, mask).float()
         def feed_forward(%1$s, x: Tensor, i: int) -> Tensor:
-          inter = torch.gelu(torch.addmm(self.b[i], x.to(%2$d), torch.t(self.w[i])))
-          return torch.addmm(self.b[i + 1], inter, torch.t(self.w[i + 1])).float()
+          inter = torch.gelu(self.mm16(x.to(%2$d), i))
+          return self.mm16(inter, i + 1).float()
         def ffn(%1$s, x: Tensor, i: Tensor) -> Tensor:
           return self.feed_forward(x, int(i))
         def embed(%1$s, ids: Tensor) -> Tensor:
@@ -130,7 +133,7 @@ final class Bf16Base implements AutoCloseable {
           hidden = x.size(1)
           i = 4 * layer
           ctx = self.attend(x, i, None, None, None, mask, batch, seq, heads)
-          a = torch.addmm(self.b[i + 1], ctx, torch.t(self.w[i + 1])).float().add_(x)
+          a = self.mm16(ctx, i + 1).float().add_(x)
           h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)
           o = self.feed_forward(h1, i + 2).add_(h1)
           return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)
