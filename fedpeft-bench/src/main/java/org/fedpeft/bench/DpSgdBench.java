@@ -33,7 +33,9 @@ import org.fedpeft.train.TrainListener;
  *
  * <p>Usage: {@code DpSgdBench [TIMED] [METHOD [K=V,...]]...}: each method name may be followed by
  * its options; without any, LoRA r=8 on query/value without dropout. E.g. {@code DpSgdBench 5
- * softembed form=linear,placement=tokens lora rank=8,dropout=0}.
+ * softembed form=linear,placement=tokens lora rank=8,dropout=0}. System property {@code
+ * dp.classes}: the head's outputs (default 25; a classifier-as-retriever head has one per
+ * document).
  */
 public final class DpSgdBench {
 
@@ -70,6 +72,7 @@ public final class DpSgdBench {
   public static void main(String[] args) throws Exception {
     int timed = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     List<Contender> contenders = contenders(args);
+    int classes = Integer.getInteger("dp.classes", 25);
     System.out.println(MachineInfo.describe());
     Engine engine = Engines.pytorch();
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
@@ -93,9 +96,9 @@ public final class DpSgdBench {
       AdamW[] opt = new AdamW[n];
       for (int c = 0; c < n; c++) {
         Contender k = contenders.get(c);
-        System.out.println("contender " + (c + 1) + ": " + k.label());
+        System.out.println("contender " + (c + 1) + ": " + k.label() + ", " + classes + " classes");
         Adapter adapter = AdapterRegistry.get(k.method()).create(k.options(), enc, 1);
-        ClassificationHead head = new ClassificationHead(root, 384, 25, 2);
+        ClassificationHead head = new ClassificationHead(root, 384, classes, 2);
         opt[c] = new AdamW(root);
         open.add(adapter);
         open.add(head);

@@ -38,8 +38,9 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
   private final List<NDArray> weights = new ArrayList<>();
   private final List<NDArray> biases = new ArrayList<>();
   private final List<AdapterTensor> tensors = new ArrayList<>();
-  private NDArray perExampleWeight; // (batch, labels, hidden) while in per-example mode
-  private NDArray perExampleBias; // (batch, labels)
+  private int perExampleBatch; // the batch size while in per-example mode, else 0
+  private NDArray perExampleInput; // (batch, hidden): the pooled input of the per-example pass
+  private NDArray perExampleProbe; // (batch, labels), zero: its gradient is each example's dL/dz
 
   /** A single-task head with {@code numLabels} outputs. */
   public ClassificationHead(NDManager parent, int hidden, int numLabels, long seed) {
@@ -115,9 +116,22 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
    */
   public NDArray logits(NDArray pooled, int[] tasks) {
     NDArray out;
-    if (perExampleWeight != null) {
-      // (b, labels, hidden) x (b, hidden, 1) -> (b, labels)
-      out = perExampleWeight.matMul(pooled.expandDims(-1)).squeeze(-1).add(perExampleBias);
+    if (perExampleBatch > 0) {
+      // The shared tensors detached, plus a zero leaf whose gradient is each example's gradient
+      // of the logits: the per-example gradients of W and b follow from it and the input.
+      if (perExampleProbe != null || pooled.getShape().get(0) != perExampleBatch) {
+        throw new IllegalStateException(
+            "per-example mode takes one forward pass of the batch of " + perExampleBatch);
+      }
+      perExampleInput = pooled;
+      perExampleProbe = pooled.getManager().zeros(new Shape(perExampleBatch, layout.total()));
+      perExampleProbe.setRequiresGradient(true);
+      out =
+          pooled
+              .getNDArrayInternal()
+              .linear(pooled, weight().stopGradient(), bias().stopGradient())
+              .singletonOrThrow()
+              .add(perExampleProbe);
     } else {
       out = pooled.getNDArrayInternal().linear(pooled, weight(), bias()).singletonOrThrow();
     }
@@ -167,31 +181,68 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
 
   @Override
   public void beginPerExample(int batchSize) {
-    perExampleWeight = weight().expandDims(0).repeat(0, batchSize).duplicate();
-    perExampleBias = bias().expandDims(0).repeat(0, batchSize).duplicate();
-    perExampleWeight.setRequiresGradient(true);
-    perExampleBias.setRequiresGradient(true);
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("per-example batch size must be positive: " + batchSize);
+    }
+    perExampleBatch = batchSize;
+    perExampleInput = null;
+    perExampleProbe = null;
   }
 
+  /**
+   * The factored per-example gradients: example {@code i}'s gradient of part {@code p}'s weight is
+   * {@code u_i v_i^T} with {@code u_i} its gradient of the part's logits and {@code v_i} its pooled
+   * input, and of the bias {@code u_i}. DP-SGD clips and sums them without forming the (batch,
+   * labels, hidden) array.
+   */
   @Override
-  public Map<String, NDArray> perExampleGradients() {
-    NDArray gw = perExampleWeight.getGradient();
-    NDArray gb = perExampleBias.getGradient();
-    Map<String, NDArray> out = new LinkedHashMap<>();
+  public Map<String, Clippable> clippable() {
+    NDArray u = logitGradients();
+    NDArray v = perExampleInput.stopGradient();
+    Map<String, Clippable> out = new LinkedHashMap<>();
     for (int i = 0; i < layout.parts().size(); i++) {
-      int from = layout.offset(i);
-      int to = from + layout.parts().get(i).labels();
-      String rows = ":, " + from + ":" + to;
-      out.put(layout.weightName(i), weights.size() == 1 ? gw : gw.get(new NDIndex(rows)));
-      out.put(layout.biasName(i), weights.size() == 1 ? gb : gb.get(new NDIndex(rows)));
+      NDArray ui = partColumns(u, i);
+      out.put(layout.weightName(i), Clippable.outer(ui, v));
+      out.put(layout.biasName(i), Clippable.of(ui));
     }
     return out;
   }
 
   @Override
+  public Map<String, NDArray> perExampleGradients() {
+    NDArray u = logitGradients();
+    NDArray v = perExampleInput.stopGradient();
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (int i = 0; i < layout.parts().size(); i++) {
+      NDArray ui = partColumns(u, i);
+      out.put(layout.weightName(i), ui.expandDims(2).mul(v.expandDims(1)));
+      out.put(layout.biasName(i), ui);
+    }
+    return out;
+  }
+
+  /** After the per-example backward: each example's gradient of the logits, (batch, labels). */
+  private NDArray logitGradients() {
+    if (perExampleProbe == null) {
+      throw new IllegalStateException("no per-example forward pass has run");
+    }
+    return perExampleProbe.getGradient();
+  }
+
+  /** Part {@code i}'s columns of a (batch, labels) array. */
+  private NDArray partColumns(NDArray a, int i) {
+    if (weights.size() == 1) {
+      return a;
+    }
+    int from = layout.offset(i);
+    return a.get(new NDIndex(":, " + from + ":" + (from + layout.parts().get(i).labels())));
+  }
+
+  @Override
   public void endPerExample() {
-    perExampleWeight = null;
-    perExampleBias = null;
+    perExampleBatch = 0;
+    perExampleInput = null;
+    perExampleProbe = null;
   }
 
   /** Sets the head's tensors from saved values (names as {@link #tensors()}). */

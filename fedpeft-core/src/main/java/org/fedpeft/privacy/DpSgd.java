@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
@@ -172,23 +173,23 @@ public final class DpSgd {
     List<AdapterTensor> params = model.trainableTensors();
     Map<String, NDArray> sums = new LinkedHashMap<>();
     if (idx.length > 0) {
-      Map<String, NDArray> perExample =
-          hasFastPath() ? perExampleFast(data, idx, step) : perExampleLoop(data, idx, step);
+      Map<String, PerExampleGradients.Clippable> perExample = new LinkedHashMap<>();
+      if (hasFastPath()) {
+        perExample.putAll(batchedPass(data, idx, step, PerExampleGradients::clippable));
+      } else {
+        perExampleLoop(data, idx, step)
+            .forEach((k, g) -> perExample.put(k, PerExampleGradients.Clippable.of(g)));
+      }
       // Per-example flat L2 norms over every trainable tensor: (batch).
       NDArray sq = null;
       for (AdapterTensor p : params) {
-        NDArray g = perExample.get(p.name());
-        NDArray s = g.reshape(idx.length, -1).square().sum(new int[] {1});
+        NDArray s = perExample.get(p.name()).squaredNorms();
         sq = sq == null ? s : sq.add(s);
       }
       NDArray norms = sq.sqrt();
       NDArray factors = norms.add(1e-12f).pow(-1f).mul((float) config.clipNorm()).minimum(1f);
       for (AdapterTensor p : params) {
-        NDArray g = perExample.get(p.name());
-        long[] bshape = new long[g.getShape().dimension()];
-        java.util.Arrays.fill(bshape, 1);
-        bshape[0] = idx.length;
-        sums.put(p.name(), g.mul(factors.reshape(new Shape(bshape))).sum(new int[] {0}));
+        sums.put(p.name(), perExample.get(p.name()).weightedSum(factors));
       }
     }
     Map<String, NDArray> out = new LinkedHashMap<>();
@@ -208,6 +209,18 @@ public final class DpSgd {
 
   /** Per-example gradients in one batched pass; (batch, ...) per tensor. */
   Map<String, NDArray> perExampleFast(EncodedExamples data, int[] idx, NDManager step) {
+    return batchedPass(data, idx, step, PerExampleGradients::perExampleGradients);
+  }
+
+  /**
+   * One batched forward and backward pass in per-example mode (the fast path); {@code collect}
+   * reads each module's per-example gradients (arrays of {@code step}) before the mode ends.
+   */
+  private <T> Map<String, T> batchedPass(
+      EncodedExamples data,
+      int[] idx,
+      NDManager step,
+      Function<PerExampleGradients, Map<String, T>> collect) {
     List<PerExampleGradients> modules = new ArrayList<>();
     if (model.adapter() != null) {
       modules.add((PerExampleGradients) model.adapter());
@@ -218,8 +231,8 @@ public final class DpSgd {
       try (Autograd.Recording rec = Autograd.record()) {
         rec.backward(sumLoss(data, idx, step));
       }
-      Map<String, NDArray> g = new LinkedHashMap<>();
-      modules.forEach(m -> g.putAll(m.perExampleGradients()));
+      Map<String, T> g = new LinkedHashMap<>();
+      modules.forEach(m -> g.putAll(collect.apply(m)));
       return g;
     } finally {
       modules.forEach(PerExampleGradients::endPerExample);

@@ -1,8 +1,8 @@
 package org.fedpeft.privacy;
 
 import java.nio.ByteBuffer;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.Objects;
 import org.fedpeft.random.SeededRandom;
 
@@ -47,9 +47,19 @@ public final class GaussianNoise {
     this.description = description;
   }
 
-  /** A cryptographically secure source backed by a new {@code SecureRandom()}. */
+  /**
+   * A cryptographically secure source backed by a new instance of the JDK's {@code DRBG} (NIST SP
+   * 800-90A, Hash_DRBG with SHA-256 unless the {@code securerandom.drbg.config} security property
+   * says otherwise), seeded by the system's entropy source. Its bulk output is several times faster
+   * than the default {@code NativePRNG} (which mixes every read from /dev/urandom with a SHA1PRNG):
+   * DP-SGD with a classifier-as-retriever head draws millions of normals per step.
+   */
   public static GaussianNoise secure() {
-    return secure(new SecureRandom());
+    try {
+      return secure(SecureRandom.getInstance("DRBG"));
+    } catch (NoSuchAlgorithmException e) {
+      return secure(new SecureRandom());
+    }
   }
 
   /** A cryptographically secure source backed by the given {@code SecureRandom}. */
@@ -73,7 +83,7 @@ public final class GaussianNoise {
     return secure;
   }
 
-  /** A short description for a run manifest, for example {@code SecureRandom(NativePRNG)}. */
+  /** A short description for a run manifest, for example {@code SecureRandom(DRBG)}. */
   public String description() {
     return description;
   }
@@ -170,7 +180,7 @@ public final class GaussianNoise {
       }
       long v = view.getLong(position);
       // Consumed bytes are not kept around in memory.
-      Arrays.fill(buffer, position, position + Long.BYTES, (byte) 0);
+      view.putLong(position, 0L);
       position += Long.BYTES;
       return v;
     }

@@ -127,6 +127,56 @@ class DpSgdTest {
           assertEquals(a[i], b[i], 1e-4 * scale, e.getKey() + "[" + i + "]");
         }
       }
+      clippedSumEqualsTheLoopByHand(model, data, idx, step, loop);
+    }
+  }
+
+  /**
+   * DP-SGD's clipped sum (no noise) equals the sum computed here from the loop's per-example
+   * gradients: each example's flat norm over every trainable tensor, scaled by min(1, C / norm). C
+   * is the median norm, so some examples are clipped and some are not.
+   */
+  static void clippedSumEqualsTheLoopByHand(
+      ClassifierModel model,
+      EncodedExamples data,
+      int[] idx,
+      NDManager step,
+      Map<String, HostTensor> loop) {
+    List<AdapterTensor> params = model.trainableTensors();
+    double[] norms = new double[idx.length];
+    for (AdapterTensor p : params) {
+      float[] g = loop.get(p.name()).data();
+      int per = g.length / idx.length;
+      for (int i = 0; i < idx.length; i++) {
+        for (int k = 0; k < per; k++) {
+          norms[i] += (double) g[i * per + k] * g[i * per + k];
+        }
+      }
+    }
+    double[] sorted = new double[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      norms[i] = Math.sqrt(norms[i]);
+      sorted[i] = norms[i];
+    }
+    java.util.Arrays.sort(sorted);
+    double clip = sorted[idx.length / 2];
+    DpSgd dp = new DpSgd(model, new DpSgd.Config(clip, 0, 4), GaussianNoise.secure());
+    Map<String, HostTensor> got = DpSgd.toHost(dp.noisyGradient(data, idx, step, 1));
+    for (AdapterTensor p : params) {
+      float[] g = loop.get(p.name()).data();
+      float[] sum = got.get(p.name()).data();
+      int per = g.length / idx.length;
+      double scale = 1e-9;
+      double[] expected = new double[per];
+      for (int k = 0; k < per; k++) {
+        for (int i = 0; i < idx.length; i++) {
+          expected[k] += Math.min(1, clip / norms[i]) * g[i * per + k];
+        }
+        scale = Math.max(scale, Math.abs(expected[k]));
+      }
+      for (int k = 0; k < per; k++) {
+        assertEquals(expected[k], sum[k], 1e-4 * scale, p.name() + "[" + k + "]");
+      }
     }
   }
 
