@@ -113,9 +113,19 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "100",
       description =
-          "Evaluate on the validation split every N steps; 0: only at the end"
+          "Evaluate on the --eval-split every N steps; 0: only at the end"
               + " (default: ${DEFAULT-VALUE}).")
   int evalEvery;
+
+  @Option(
+      names = "--eval-split",
+      paramLabel = "SPLIT",
+      defaultValue = "validation",
+      description =
+          "The split of the periodic evaluations: validation (metrics.jsonl events"
+              + " \"validation\"), or test (events \"test_during_training\", for a"
+              + " time-to-accuracy curve; never pick settings on it) (default: ${DEFAULT-VALUE}).")
+  String evalSplit;
 
   @Option(
       names = "--objective",
@@ -278,6 +288,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (evalEvery < 0) {
       throw new UserInputException("--eval-every must be >= 0, got " + evalEvery);
+    }
+    if (!evalSplit.equals("validation") && !evalSplit.equals("test")) {
+      throw new UserInputException("--eval-split must be validation or test, got " + evalSplit);
     }
     if (checkpointEvery < 0) {
       throw new UserInputException("--checkpoint-every must be >= 0, got " + checkpointEvery);
@@ -494,9 +507,16 @@ public final class TrainCommand implements Callable<Integer> {
       // Running sums of the logging window: loss, accuracy, steps.
       double[] window = checkpoint == null ? new double[3] : checkpoint.window().clone();
       PrivacyBudget accounted = budget;
+      boolean curveOnTest = evalSplit.equals("test");
+      EncodedExamples curveSet = curveOnTest ? testSet : valSet;
+      // Training time of this process: wall time since training began, less the periodic
+      // evaluations and the checkpoints (nanoseconds).
+      long trainStart = System.nanoTime();
+      long[] notTraining = {0};
       java.util.function.BiConsumer<Integer, Integer> afterStep =
           (step, total) -> {
             if (checkpoints && step % checkpointEvery == 0 && step < total) {
+              long c0 = System.nanoTime();
               PausePoint.reach("train-step-" + step + "-before-checkpoint");
               try {
                 new TrainCheckpoint(
@@ -511,6 +531,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UncheckedIOException(e);
               }
               savedStep = step;
+              notTraining[0] += System.nanoTime() - c0;
             }
           };
       TrainListener listener =
@@ -538,15 +559,20 @@ public final class TrainCommand implements Callable<Integer> {
               window[1] = 0;
               window[2] = 0;
             }
-            if (valSet.size() > 0 && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
-              Evaluation ev = evaluate.apply(valSet);
+            if (curveSet.size() > 0
+                && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
+              long e0 = System.nanoTime();
+              double trained = (e0 - trainStart - notTraining[0]) / 1e9;
+              Evaluation ev = evaluate.apply(curveSet);
               Map<String, Object> rec = new LinkedHashMap<>();
-              rec.put("event", "validation");
+              rec.put("event", curveOnTest ? "test_during_training" : "validation");
               rec.put("step", step);
               rec.put("loss", ev.loss());
               rec.put("accuracy", ev.accuracy());
               rec.put("examples", ev.examples());
+              rec.put("train_seconds", trained);
               metrics.write(rec);
+              notTraining[0] += System.nanoTime() - e0;
             }
             afterStep.accept(step, total);
           };

@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -120,6 +121,76 @@ class CliTest {
     assertTrue(
         ev.out().startsWith(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)),
         ev.out() + " vs " + acc);
+  }
+
+  /**
+   * --eval-split test: the periodic evaluations run on the test split (events
+   * "test_during_training", none "validation"), each with the training time so far, which never
+   * decreases; a bad split is refused, naming the option.
+   */
+  @Test
+  void periodicEvaluationOnTheTestSplitRecordsTrainingTime() throws Exception {
+    Path data = tmp.resolve("curve.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
+    }
+    Files.write(data, lines);
+    Path out = tmp.resolve("curve-run");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString(),
+            "--steps",
+            "30",
+            "--batch-size",
+            "8",
+            "--eval-every",
+            "10",
+            "--eval-split",
+            "test",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    List<JsonObject> curve = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      assertNotEquals("validation", o.get("event").getAsString(), line);
+      if (o.get("event").getAsString().equals("test_during_training")) {
+        curve.add(o);
+      }
+    }
+    assertEquals(3, curve.size(), curve.toString());
+    double last = 0;
+    for (int i = 0; i < 3; i++) {
+      assertEquals(10 * (i + 1), curve.get(i).get("step").getAsInt());
+      double t = curve.get(i).get("train_seconds").getAsDouble();
+      assertTrue(t > last, curve.toString());
+      last = t;
+    }
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(
+        summary.get("test_accuracy").getAsDouble(),
+        curve.get(2).get("accuracy").getAsDouble(),
+        1e-9,
+        "the last curve point is the final test evaluation");
+
+    CliRun.Result bad =
+        CliRun.run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString(),
+            "--eval-split",
+            "dev");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--eval-split must be validation or test, got dev"), bad.err());
   }
 
   @Test
