@@ -70,18 +70,23 @@ class CliTest {
     assertTrue(r.err().contains("bad.jsonl:2"), r.err());
   }
 
-  @Test
-  void trainThenEvalOnUserData() throws Exception {
-    Path data = tmp.resolve("train.jsonl");
+  /** 60 examples of three labels (c0, c1, c2), 20 each, in {@code tmp/name}. */
+  private Path threeClassData(String name) throws Exception {
+    Path data = tmp.resolve(name);
     List<String> lines = new ArrayList<>();
     String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
     for (int i = 0; i < 60; i++) {
       lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
     }
     Files.write(data, lines);
-    Path out = tmp.resolve("run");
-    CliRun.Result r =
-        CliRun.run(
+    return data;
+  }
+
+  /** train on the tiny model: 30 steps of 8, evaluated every 10, plus {@code more} options. */
+  private CliRun.Result trainTiny(Path data, Path out, String... more) {
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
             "train",
             "--model",
             tinyModel.toString(),
@@ -91,12 +96,19 @@ class CliTest {
             "30",
             "--batch-size",
             "8",
-            "--lr",
-            "5e-3",
             "--eval-every",
             "10",
             "--out",
-            out.toString());
+            out.toString()));
+    args.addAll(List.of(more));
+    return CliRun.run(args.toArray(new String[0]));
+  }
+
+  @Test
+  void trainThenEvalOnUserData() throws Exception {
+    Path data = threeClassData("train.jsonl");
+    Path out = tmp.resolve("run");
+    CliRun.Result r = trainTiny(data, out, "--lr", "5e-3");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("test accuracy:"), r.out());
     assertTrue(Files.isRegularFile(out.resolve("adapter/adapter_config.json")));
@@ -130,31 +142,9 @@ class CliTest {
    */
   @Test
   void periodicEvaluationOnTheTestSplitRecordsTrainingTime() throws Exception {
-    Path data = tmp.resolve("curve.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
-    for (int i = 0; i < 60; i++) {
-      lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
-    }
-    Files.write(data, lines);
+    Path data = threeClassData("curve.jsonl");
     Path out = tmp.resolve("curve-run");
-    CliRun.Result r =
-        CliRun.run(
-            "train",
-            "--model",
-            tinyModel.toString(),
-            "--data",
-            data.toString(),
-            "--steps",
-            "30",
-            "--batch-size",
-            "8",
-            "--eval-every",
-            "10",
-            "--eval-split",
-            "test",
-            "--out",
-            out.toString());
+    CliRun.Result r = trainTiny(data, out, "--eval-split", "test");
     assertEquals(0, r.code(), r.err());
     List<JsonObject> curve = new ArrayList<>();
     for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
