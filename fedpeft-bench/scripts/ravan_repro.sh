@@ -25,7 +25,10 @@
 # client's rank (docs/methods.md). Also in b: the Ravan variants (gradient, random and weight head
 # selection; gram-schmidt, normal and shared init) and Fed-SB (one head: its budget changes
 # nothing). Available but not in the default lists: hetlora-prune (HetLoRA with self-pruning,
-# gamma 0.75), hetlora-keep (each rank component averaged over the clients that trained it).
+# gamma 0.75), hetlora-keep (each rank component averaged over the clients that trained it),
+# ravan-gradient and fed-sb-gradient (their frozen factors from the top singular vectors of the
+# gradient at the base model over FACTOR_EXAMPLES (512) examples of the task's validation split,
+# data no client holds, after LoRA-SB; org.fedpeft.bench.GradientFactors, one file per seed).
 #
 # Tuning, as in fedbe.sh: every contender runs the learning-rate grid (LRS) with the first seed; its
 # learning rate is picked by the clients' held-out accuracy (client_accuracy_mean, never the test
@@ -43,6 +46,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+source "$here/common.sh"
 rounds="${ROUNDS:-25}"
 read -r -a seeds <<<"${SEEDS:-1 2}"
 lrs="${LRS:-1e-3 3e-3 1e-2}"
@@ -101,8 +105,31 @@ contender() { # name -> --set arguments
     ravan-weight) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=weight ;;
     ravan-normal) echo "${ravan[@]}" --set adapter.init=normal --set adapter.head_selection=gradient ;;
     ravan-shared) echo "${ravan[@]}" --set adapter.init=shared --set adapter.head_selection=gradient ;;
+    # Frozen factors from a gradient (GradientFactors; run() adds adapter.factors).
+    ravan-gradient) contender ravan ;;
+    fed-sb-gradient) contender fed-sb ;;
     *) echo "ravan_repro.sh: unknown contender $1" >&2; exit 2 ;;
   esac
+}
+
+# The frozen factors of a -gradient contender for a seed (computed once): the top singular vectors
+# of the gradient at the base model over the first FACTOR_EXAMPLES examples of the task's
+# validation split, which no client holds (data the server has; org.fedpeft.bench.GradientFactors).
+gradient_factors() { # name, seed -> file
+  local file="$out/factors/$1-seed$2.safetensors" shape
+  case "$1" in
+    ravan-gradient) shape="4 39" ;;
+    fed-sb-gradient) shape="1 78" ;;
+  esac
+  if [[ ! -f $file ]]; then
+    mkdir -p "$out/factors"
+    build_bench
+    # shellcheck disable=SC2086
+    bench_java org.fedpeft.bench.GradientFactors wordnet-noun-topic "$2" validation \
+      "${FACTOR_EXAMPLES:-512}" $shape query+value "$file" >"$file.log" 2>&1 \
+      || { tail -5 "$file.log" >&2; exit 1; }
+  fi
+  echo "$file"
 }
 
 run() { # setting, name, lr, seed
@@ -113,6 +140,7 @@ run() { # setting, name, lr, seed
   echo "$(date -u +%H:%M:%S) ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   if [[ $setting == b ]]; then extra=(--set client.budgets=skewed); fi
   if [[ -n "${HEAD_LR:-}" ]]; then extra+=(--set client.head_learning_rate="$HEAD_LR"); fi
+  if [[ $name == *-gradient ]]; then extra+=(--set adapter.factors="$(gradient_factors "$name" "$seed")"); fi
   # shellcheck disable=SC2046
   "$root/fedpeft" simulate "$out/base.toml" $(contender "$name") --set seed="$seed" \
     --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" --force \

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -14,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
@@ -37,7 +41,7 @@ import org.fedpeft.tensor.HostTensor;
  * <ul>
  *   <li>{@code <module>.ravan_A} (h r x d_in), the A_i stacked by rows, and {@code
  *       <module>.ravan_B} (d_out x h r), the B_i stacked by columns: FROZEN_SHARED, drawn from the
- *       seed ({@link RavanConfig.Init});
+ *       seed ({@link RavanConfig.Init}), or read from the file of option {@code factors};
  *   <li>{@code <module>.ravan_H.<i>} (r x r): GLOBAL, zero at init, so the adapted model equals the
  *       base model exactly;
  *   <li>{@code <module>.ravan_s.<i>} (1): ROUND, 1 at the start of every round (absent when the
@@ -73,6 +77,16 @@ public final class RavanAdapter implements Adapter {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, float[][]> e) {
               return size() > 64;
+            }
+          });
+
+  /** Factors files read, by path, size and modification time. */
+  private static final Map<String, Map<String, HostTensor>> FILE_CACHE =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(4, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Map<String, HostTensor>> e) {
+              return size() > 2;
             }
           });
 
@@ -493,10 +507,14 @@ public final class RavanAdapter implements Adapter {
   // ---- Frozen factors ----
 
   /**
-   * A (h r x in) and B (out x h r), row-major, derived from the seed and the module's name only, so
-   * every machine draws the same ones.
+   * A (h r x in) and B (out x h r), row-major: read from the factors file when the config names
+   * one, else derived from the seed and the module's name only; either way every machine gets the
+   * same ones.
    */
   static float[][] factors(RavanConfig c, long seed, String module, int out, int in) {
+    if (!c.factorsFile().isEmpty()) {
+      return fileFactors(c, module, out, in);
+    }
     String key =
         seed + "|" + module + "|" + c.init() + "|" + c.heads() + "|" + c.rank() + "|" + c.sigma()
             + "|" + out + "|" + in;
@@ -554,6 +572,59 @@ public final class RavanAdapter implements Adapter {
     }
     FACTOR_CACHE.put(key, new float[][] {a.clone(), b.clone()});
     return new float[][] {a, b};
+  }
+
+  /**
+   * A and B of {@code module} from the config's factors file (cached by path, size and modification
+   * time).
+   *
+   * @throws IllegalArgumentException naming the file and the tensor if the file cannot be read, or
+   *     a tensor is missing or has the wrong shape
+   */
+  private static float[][] fileFactors(RavanConfig c, String module, int out, int in) {
+    Path path = Path.of(c.factorsFile());
+    String where = c.method() + ": option 'factors' = " + path;
+    Map<String, HostTensor> all;
+    try {
+      String key =
+          "file|"
+              + path.toAbsolutePath()
+              + "|"
+              + Files.size(path)
+              + "|"
+              + Files.getLastModifiedTime(path).toMillis();
+      all = FILE_CACHE.get(key);
+      if (all == null) {
+        all = Safetensors.readFloatTensors(path);
+        FILE_CACHE.put(key, all);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(where + ": cannot read it (" + e.getMessage() + ")", e);
+    }
+    int hr = c.heads() * c.rank();
+    float[] a = tensor(all, module + ".ravan_A", new long[] {hr, in}, where);
+    float[] b = tensor(all, module + ".ravan_B", new long[] {out, hr}, where);
+    return new float[][] {a, b};
+  }
+
+  private static float[] tensor(
+      Map<String, HostTensor> all, String name, long[] shape, String where) {
+    HostTensor t = all.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException(where + ": has no tensor " + name);
+    }
+    if (!Arrays.equals(t.shape(), shape)) {
+      throw new IllegalArgumentException(
+          where
+              + ": "
+              + name
+              + " is "
+              + Arrays.toString(t.shape())
+              + ", expected "
+              + Arrays.toString(shape)
+              + " (heads * rank along the factor's inner side)");
+    }
+    return t.data().clone();
   }
 
   private static void require(RavanConfig c, int directions, int out, int in, String module) {

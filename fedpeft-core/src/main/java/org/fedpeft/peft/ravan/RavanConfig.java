@@ -24,6 +24,10 @@ import org.fedpeft.config.ConfigValues;
  * @param dropout dropout rate on the adapter's input, in [0, 1)
  * @param headSelection how a client with a budget below 1 picks the heads it trains
  * @param scales whether the per-head scales s_i exist (false for Fed-SB)
+ * @param factorsFile a safetensors file holding every target module's frozen factors ({@code
+ *     <module>.ravan_A}, h r x d_in, and {@code <module>.ravan_B}, d_out x h r), which then replace
+ *     the seed-drawn ones of {@code init}; empty for none. Every machine of a run reads the same
+ *     file, so the factors are still identical everywhere and never travel.
  */
 public record RavanConfig(
     String method,
@@ -34,7 +38,8 @@ public record RavanConfig(
     List<String> targetModules,
     float dropout,
     HeadSelection headSelection,
-    boolean scales) {
+    boolean scales,
+    String factorsFile) {
 
   /** How B_i and A_i are drawn from the seed. */
   public enum Init {
@@ -135,7 +140,18 @@ public record RavanConfig(
             0.0,
             "dropout rate on the adapter's input (training only)",
             v -> (double) v >= 0 && (double) v < 1,
-            "in [0, 1)");
+            "in [0, 1)")
+        .key(
+            "factors",
+            Type.STRING,
+            "",
+            "a safetensors file with every target module's frozen factors (<module>.ravan_A,"
+                + " heads * rank x d_in; <module>.ravan_B, d_out x heads * rank), used instead of"
+                + " init, for example the top singular vectors of a gradient"
+                + " (fedpeft-bench GradientFactors); every machine of the run needs the same file;"
+                + " empty: none",
+            v -> true,
+            "a path");
   }
 
   /** The options of method {@code ravan}. */
@@ -175,6 +191,7 @@ public record RavanConfig(
       throw new IllegalArgumentException(method + ": targets must name at least one module");
     }
     targetModules = List.copyOf(targetModules);
+    factorsFile = factorsFile == null ? "" : factorsFile;
   }
 
   /**
@@ -193,7 +210,8 @@ public record RavanConfig(
         v.getStringList("targets"),
         (float) v.getDouble("dropout"),
         HeadSelection.parse(v.getString("head_selection")),
-        true);
+        true,
+        v.getString("factors"));
   }
 
   /**
@@ -212,7 +230,8 @@ public record RavanConfig(
         v.getStringList("targets"),
         (float) v.getDouble("dropout"),
         HeadSelection.RANDOM,
-        false);
+        false,
+        v.getString("factors"));
   }
 
   /** The options that read back to this config with its method's reader. */
@@ -228,6 +247,9 @@ public record RavanConfig(
     m.put("dropout", Float.toString(dropout));
     if (method.equals(RavanMethod.NAME)) {
       m.put("head_selection", headSelection.optionValue());
+    }
+    if (!factorsFile.isEmpty()) {
+      m.put("factors", factorsFile);
     }
     return m;
   }

@@ -186,6 +186,90 @@ class RavanAdapterTest {
     }
   }
 
+  /**
+   * Option factors: A and B of every target come from the file (whatever the seed), the model still
+   * equals the base model at init, and a missing file, a missing tensor or a wrong shape is refused
+   * naming the option, the file and the tensor.
+   */
+  @Test
+  void factorsFileReplacesTheSeedDrawnFactors(@TempDir Path dir) throws Exception {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    Map<String, HostTensor> file = new LinkedHashMap<>();
+    for (int layer = 0; layer < encoder.config().numLayers(); layer++) {
+      String q = "encoder.layer." + layer + ".attention.self.query";
+      float[] a = new float[4 * 32];
+      float[] b = new float[32 * 4];
+      for (int k = 0; k < a.length; k++) {
+        a[k] = (float) rng.nextGaussian();
+        b[k] = (float) rng.nextGaussian();
+      }
+      file.put(q + ".ravan_A", new HostTensor(new long[] {4, 32}, a));
+      file.put(q + ".ravan_B", new HostTensor(new long[] {32, 4}, b));
+    }
+    Path path = dir.resolve("factors.safetensors");
+    org.fedpeft.io.Safetensors.write(path, file, Map.of());
+    Map<String, String> options =
+        Map.of("heads", "2", "rank", "2", "targets", "query", "factors", path.toString());
+    float[] base = hidden(EncoderHooks.NONE);
+    for (long seed : new long[] {1, 9}) {
+      try (RavanAdapter a = ravan(options, seed)) {
+        for (var e : file.entrySet()) {
+          assertArrayEquals(e.getValue().data(), tensor(a, e.getKey()).toFloatArray(), e.getKey());
+        }
+        assertArrayEquals(base, hidden(a), "equals the base model at init");
+        assertEquals(path.toString(), a.config().toOptions().get("factors"));
+      }
+    }
+    IllegalArgumentException wrongShape =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ravan(
+                    Map.of(
+                        "heads", "2", "rank", "3", "targets", "query", "factors", path.toString()),
+                    1));
+    assertTrue(
+        wrongShape.getMessage().contains("option 'factors' = " + path), wrongShape.getMessage());
+    assertTrue(
+        wrongShape
+            .getMessage()
+            .contains(
+                "encoder.layer.0.attention.self.query.ravan_A is [4, 32]," + " expected [6, 32]"),
+        wrongShape.getMessage());
+    IllegalArgumentException missingTensor =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ravan(
+                    Map.of(
+                        "heads", "2", "rank", "2", "targets", "value", "factors", path.toString()),
+                    1));
+    assertTrue(
+        missingTensor
+            .getMessage()
+            .contains("has no tensor encoder.layer.0.attention.self.value.ravan_A"),
+        missingTensor.getMessage());
+    Path absent = dir.resolve("absent.safetensors");
+    IllegalArgumentException missingFile =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ravan(
+                    Map.of(
+                        "heads",
+                        "2",
+                        "rank",
+                        "2",
+                        "targets",
+                        "query",
+                        "factors",
+                        absent.toString()),
+                    1));
+    assertTrue(
+        missingFile.getMessage().contains("option 'factors' = " + absent + ": cannot read it"),
+        missingFile.getMessage());
+  }
+
   @Test
   void gramSchmidtRefusesMoreDirectionsThanTheModuleHas() {
     IllegalArgumentException e =
