@@ -9,6 +9,7 @@ top-1 or "auto" (0.9 x the best top-1 of the centralised K = 1 run).
 import glob
 import json
 import os
+import re
 import sys
 
 
@@ -94,11 +95,14 @@ def dp(d, rows):
 def speedup(d, target_arg):
     """Time to a target top-1: the centralised run (fedpeft train, evaluated on the test split
     every 20 steps; train_seconds excludes the evaluations) against the federated runs with K
-    clients (simulated parallel wall time)."""
+    clients (simulated parallel wall time). Only runs that finished (their .done file) count."""
     runs = {}
     for toml in glob.glob(os.path.join(d, "speedup", "k*.toml")):
         k = int(os.path.basename(toml)[1:-5])
         run = toml[:-5]
+        if not os.path.exists(run + ".done"):
+            continue
+        local = int(re.search(r"^local_steps = (\d+)", open(toml).read(), re.M).group(1))
         acc = {l["round"]: l["accuracy"] for l in lines(os.path.join(run, "metrics.jsonl"))
                if "accuracy" in l}
         t, elapsed = {}, 0.0
@@ -107,10 +111,10 @@ def speedup(d, target_arg):
             elapsed += l["client_fit_seconds_max"] + server
             t[l["round"]] = elapsed
         if acc:
-            runs[k] = (acc, t)
+            runs[k] = (acc, t, local)
     central = {}
     path = os.path.join(d, "speedup", "central", "metrics.jsonl")
-    if os.path.exists(path):
+    if os.path.exists(path) and os.path.exists(os.path.join(d, "speedup", "central.done")):
         for l in lines(path):
             if l.get("event") == "test_during_training":
                 central[l["step"]] = (l["accuracy"], l["train_seconds"])
@@ -121,28 +125,31 @@ def speedup(d, target_arg):
     print("Time to top-1 >= %.3f (%s). Centralised: `fedpeft train`, training time without the"
           " evaluations. Federated time is SIMULATED PARALLEL WALL TIME: per round the slowest"
           " client plus the server's part, clients timed one at a time on this machine;"
-          " evaluation excluded. K = 1 is one client holding every query in the same rounds of"
-          " 20 steps (its optimiser starts afresh every round)." % (
+          " evaluation excluded. Sequential steps: the steps one machine takes one after another"
+          " (federated: rounds x local steps, the clients of a round in parallel). K = 1 is one"
+          " client holding every query in the same rounds of 20 steps (its optimiser starts"
+          " afresh every round)." % (
               target, "0.9 x the best centralised top-1" if target_arg == "auto" else "given"))
     print()
-    print("| run | steps or rounds to target | seconds to target | speed-up vs centralised |"
-          " best top-1 | seconds per 20 steps or per round |")
+    print("| run | to target | sequential steps to target | seconds to target |"
+          " speed-up vs centralised (seconds / steps) | best top-1 |")
     print("|---|---|---|---|---|---|")
     hit = next((s for s in sorted(central) if central[s][0] >= target), None)
     base = central[hit][1] if hit is not None else None
-    last = max(central)
-    print("| centralised | %s | %s | 1.00x | %.3f | %.1f |" % (
+    print("| centralised | %s | %s | %s | 1.00x / 1.00x | %.3f |" % (
         "%d steps" % hit if hit is not None else "not reached",
-        "%.0f" % base if base is not None else "-", best, central[last][1] / (last / 20)))
+        hit if hit is not None else "-",
+        "%.0f" % base if base is not None else "-", best))
     for k in sorted(runs):
-        acc, t = runs[k]
+        acc, t, local = runs[k]
         r_hit = next((r for r in sorted(acc) if acc[r] >= target), None)
         secs = t.get(r_hit) if r_hit is not None else None
-        speed = "%.2fx" % (base / secs) if base and secs else "n/a"
-        per_round = max(t.values()) / len(t) if t else float("nan")
-        print("| K = %d | %s | %s | %s | %.3f | %.1f |" % (
+        steps = r_hit * local if r_hit is not None else None
+        speed = ("%.2fx / %.2fx" % (base / secs, hit / steps)) if base and secs else "n/a"
+        print("| K = %d | %s | %s | %s | %s | %.3f |" % (
             k, "%d rounds" % r_hit if r_hit is not None else "not reached",
-            "%.0f" % secs if secs is not None else "-", speed, max(acc.values()), per_round))
+            steps if steps is not None else "-",
+            "%.0f" % secs if secs is not None else "-", speed, max(acc.values())))
     print()
 
 
