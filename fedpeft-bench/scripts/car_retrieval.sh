@@ -25,7 +25,7 @@
 #          rounds beyond it). The accuracy cost is against the no-DP rows of the table.
 #  speedup Time to a target top-1, CaR + soft embeddings (its pick): centralised training
 #          (fedpeft train, SPEEDUP_ROUNDS x 20 steps, the test split evaluated every 20 steps,
-#          metrics.jsonl's train_seconds: training time without the evaluations) against K = KS
+#          timings.jsonl's train_seconds: training time without the evaluations) against K = KS
 #          clients (a partition over documents, all K in every round), SPEEDUP_ROUNDS rounds of 20
 #          local steps, evaluated every round; also K = 1, one client holding every query in the
 #          same rounds (its optimiser state starts afresh every round, unlike centralised training).

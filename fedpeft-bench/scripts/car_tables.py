@@ -94,7 +94,7 @@ def dp(d, rows):
 
 def speedup(d, target_arg):
     """Time to a target top-1: the centralised run (fedpeft train, evaluated on the test split
-    every 20 steps; train_seconds excludes the evaluations) against the federated runs with K
+    every 20 steps; timings.jsonl's train_seconds excludes the evaluations) against the federated runs with K
     clients (simulated parallel wall time). Only runs that finished (their .done file) count."""
     runs = {}
     for toml in glob.glob(os.path.join(d, "speedup", "k*.toml")):
@@ -113,11 +113,13 @@ def speedup(d, target_arg):
         if acc:
             runs[k] = (acc, t, local)
     central = {}
-    path = os.path.join(d, "speedup", "central", "metrics.jsonl")
-    if os.path.exists(path) and os.path.exists(os.path.join(d, "speedup", "central.done")):
-        for l in lines(path):
+    run = os.path.join(d, "speedup", "central")
+    if os.path.exists(run + ".done"):
+        seconds = {l["step"]: l["train_seconds"]
+                   for l in lines(os.path.join(run, "timings.jsonl"))}
+        for l in lines(os.path.join(run, "metrics.jsonl")):
             if l.get("event") == "test_during_training":
-                central[l["step"]] = (l["accuracy"], l["train_seconds"])
+                central[l["step"]] = (l["accuracy"], seconds[l["step"]])
     if not central:
         return
     best = max(a for a, _ in central.values())

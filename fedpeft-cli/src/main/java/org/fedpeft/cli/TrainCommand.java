@@ -58,7 +58,8 @@ import picocli.CommandLine.Spec;
           + " federation), evaluating on the validation split as it goes and on the test split"
           + " at the end.",
       "Writes to the output folder: adapter/ (Hugging Face PEFT format plus head.safetensors),"
-          + " metrics.jsonl (one line per logged step and evaluation), summary.json, train.json"
+          + " metrics.jsonl (one line per logged step and evaluation), timings.jsonl (the training"
+          + " time at each periodic evaluation), summary.json, train.json"
           + " (the arguments and data hashes, for --resume) and a checkpoint every"
           + " --checkpoint-every steps; --resume DIR continues an interrupted run."
     })
@@ -124,7 +125,8 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "The split of the periodic evaluations: validation (metrics.jsonl events"
               + " \"validation\"), or test (events \"test_during_training\", for a"
-              + " time-to-accuracy curve; never pick settings on it) (default: ${DEFAULT-VALUE}).")
+              + " time-to-accuracy curve with timings.jsonl's train_seconds; never pick settings"
+              + " on it) (default: ${DEFAULT-VALUE}).")
   String evalSplit;
 
   @Option(
@@ -467,7 +469,11 @@ public final class TrainCommand implements Callable<Integer> {
         JsonLines metrics =
             new JsonLines(
                 dir.resolve("metrics.jsonl"),
-                checkpoint == null ? List.of() : checkpoint.metricLines())) {
+                checkpoint == null ? List.of() : checkpoint.metricLines());
+        JsonLines timings =
+            new JsonLines(
+                dir.resolve("timings.jsonl"),
+                checkpoint == null ? List.of() : earlierTimings(dir, checkpoint.step()))) {
       err.printf(
           Locale.ROOT,
           "model: %s (%s); adapter: %s%n",
@@ -513,6 +519,7 @@ public final class TrainCommand implements Callable<Integer> {
       // evaluations and the checkpoints (nanoseconds).
       long trainStart = System.nanoTime();
       long[] notTraining = {0};
+      double trainedBefore = lastTrainSeconds(timings.lines());
       java.util.function.BiConsumer<Integer, Integer> afterStep =
           (step, total) -> {
             if (checkpoints && step % checkpointEvery == 0 && step < total) {
@@ -570,8 +577,12 @@ public final class TrainCommand implements Callable<Integer> {
               rec.put("loss", ev.loss());
               rec.put("accuracy", ev.accuracy());
               rec.put("examples", ev.examples());
-              rec.put("train_seconds", trained);
               metrics.write(rec);
+              // Wall times stay out of metrics.jsonl, which a resumed run reproduces exactly.
+              Map<String, Object> time = new LinkedHashMap<>();
+              time.put("step", step);
+              time.put("train_seconds", trainedBefore + trained);
+              timings.write(time);
               notTraining[0] += System.nanoTime() - e0;
             }
             afterStep.accept(step, total);
@@ -794,5 +805,35 @@ public final class TrainCommand implements Callable<Integer> {
     return a instanceof org.fedpeft.peft.lora.LoraAdapter l
         ? l.config().toOptions().toString()
         : "";
+  }
+
+  /**
+   * The lines of DIR/timings.jsonl (left by the interrupted run) up to step {@code step}, for a
+   * resumed run to keep; none if the file is missing or unreadable.
+   */
+  private static List<String> earlierTimings(Path dir, int step) {
+    List<String> kept = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(dir.resolve("timings.jsonl"))) {
+        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        if (o.get("step").getAsInt() <= step) {
+          kept.add(line);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+    return kept;
+  }
+
+  /** The train_seconds of the last timings line, 0 for none. */
+  private static double lastTrainSeconds(List<String> lines) {
+    if (lines.isEmpty()) {
+      return 0;
+    }
+    return JsonParser.parseString(lines.get(lines.size() - 1))
+        .getAsJsonObject()
+        .get("train_seconds")
+        .getAsDouble();
   }
 }

@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -137,8 +138,8 @@ class CliTest {
 
   /**
    * --eval-split test: the periodic evaluations run on the test split (events
-   * "test_during_training", none "validation"), each with the training time so far, which never
-   * decreases; a bad split is refused, naming the option.
+   * "test_during_training", none "validation"); timings.jsonl has the training time at each, which
+   * only grows, and metrics.jsonl no wall time; a bad split is refused, naming the option.
    */
   @Test
   void periodicEvaluationOnTheTestSplitRecordsTrainingTime() throws Exception {
@@ -150,17 +151,22 @@ class CliTest {
     for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
       assertNotEquals("validation", o.get("event").getAsString(), line);
+      assertFalse(o.has("train_seconds"), "no wall time in metrics.jsonl: " + line);
       if (o.get("event").getAsString().equals("test_during_training")) {
         curve.add(o);
       }
     }
     assertEquals(3, curve.size(), curve.toString());
+    List<String> times = Files.readAllLines(out.resolve("timings.jsonl"));
+    assertEquals(3, times.size(), times.toString());
     double last = 0;
     for (int i = 0; i < 3; i++) {
       assertEquals(10 * (i + 1), curve.get(i).get("step").getAsInt());
-      double t = curve.get(i).get("train_seconds").getAsDouble();
-      assertTrue(t > last, curve.toString());
-      last = t;
+      JsonObject t = JsonParser.parseString(times.get(i)).getAsJsonObject();
+      assertEquals(10 * (i + 1), t.get("step").getAsInt());
+      double seconds = t.get("train_seconds").getAsDouble();
+      assertTrue(seconds > last, times.toString());
+      last = seconds;
     }
     JsonObject summary =
         JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
