@@ -55,6 +55,15 @@ public final class GradientFactors {
 
   private GradientFactors() {}
 
+  /** The n x n identity, row-major. */
+  static float[] identity(int n) {
+    float[] eye = new float[n * n];
+    for (int i = 0; i < n; i++) {
+      eye[i * n + i] = 1f;
+    }
+    return eye;
+  }
+
   /**
    * Checks that the {@code count} vectors of length {@code len} in {@code m} are orthonormal (to
    * 1e-4); vector j's element k is {@code m[j * (stride == 1 ? len : 1) + k * stride]}: rows of a
@@ -136,11 +145,7 @@ public final class GradientFactors {
                       + ": every target needs d_in = "
                       + hidden);
             }
-            float[] eye = new float[Math.toIntExact(shape[0] * shape[1])];
-            for (int i = 0; i < shape[0]; i++) {
-              eye[i * (int) shape[1] + i] = 1f;
-            }
-            Adapter.Tensors.assign(t.array(), eye);
+            Adapter.Tensors.assign(t.array(), identity((int) shape[0]));
           } else if (t.name().endsWith(".lora_B")) {
             Adapter.Tensors.assign(t.array(), new float[Math.toIntExact(shape[0] * shape[1])]);
             String module = t.name().substring(0, t.name().length() - ".lora_B".length());
@@ -197,12 +202,9 @@ public final class GradientFactors {
         for (var e : grads.entrySet()) {
           int dOut = (int) shapes.get(e.getKey())[0];
           int dIn = (int) shapes.get(e.getKey())[1];
-          float[] eye = new float[dIn * dIn];
-          for (int i = 0; i < dIn; i++) {
-            eye[i * dIn + i] = 1f;
-          }
           LowRank.Svd svd =
-              LowRank.svdOfSum(List.of(new LowRank.Term(1.0, e.getValue(), eye, dIn)), dOut, dIn);
+              LowRank.svdOfSum(
+                  List.of(new LowRank.Term(1.0, e.getValue(), identity(dIn), dIn)), dOut, dIn);
           float[] fa = new float[hr * dIn];
           float[] fb = new float[dOut * hr];
           double kept = 0;
