@@ -522,6 +522,26 @@ public final class TrainCommand implements Callable<Integer> {
       double trainedBefore = lastTrainSeconds(timings.lines());
       java.util.function.BiConsumer<Integer, Integer> afterStep =
           (step, total) -> {
+            // The periodic evaluation, before a checkpoint that records it (both training paths).
+            if (curveSet.size() > 0
+                && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
+              long e0 = System.nanoTime();
+              double trained = (e0 - trainStart - notTraining[0]) / 1e9;
+              Evaluation ev = evaluate.apply(curveSet);
+              Map<String, Object> rec = new LinkedHashMap<>();
+              rec.put("event", curveOnTest ? "test_during_training" : "validation");
+              rec.put("step", step);
+              rec.put("loss", ev.loss());
+              rec.put("accuracy", ev.accuracy());
+              rec.put("examples", ev.examples());
+              metrics.write(rec);
+              // Wall times stay out of metrics.jsonl, which a resumed run reproduces exactly.
+              Map<String, Object> time = new LinkedHashMap<>();
+              time.put("step", step);
+              time.put("train_seconds", trainedBefore + trained);
+              timings.write(time);
+              notTraining[0] += System.nanoTime() - e0;
+            }
             if (checkpoints && step % checkpointEvery == 0 && step < total) {
               long c0 = System.nanoTime();
               PausePoint.reach("train-step-" + step + "-before-checkpoint");
@@ -565,25 +585,6 @@ public final class TrainCommand implements Callable<Integer> {
               window[0] = 0;
               window[1] = 0;
               window[2] = 0;
-            }
-            if (curveSet.size() > 0
-                && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
-              long e0 = System.nanoTime();
-              double trained = (e0 - trainStart - notTraining[0]) / 1e9;
-              Evaluation ev = evaluate.apply(curveSet);
-              Map<String, Object> rec = new LinkedHashMap<>();
-              rec.put("event", curveOnTest ? "test_during_training" : "validation");
-              rec.put("step", step);
-              rec.put("loss", ev.loss());
-              rec.put("accuracy", ev.accuracy());
-              rec.put("examples", ev.examples());
-              metrics.write(rec);
-              // Wall times stay out of metrics.jsonl, which a resumed run reproduces exactly.
-              Map<String, Object> time = new LinkedHashMap<>();
-              time.put("step", step);
-              time.put("train_seconds", trainedBefore + trained);
-              timings.write(time);
-              notTraining[0] += System.nanoTime() - e0;
             }
             afterStep.accept(step, total);
           };

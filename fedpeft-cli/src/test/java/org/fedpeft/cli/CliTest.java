@@ -419,7 +419,7 @@ class CliTest {
             "--batch-size",
             "8",
             "--eval-every",
-            "0",
+            "2",
             "--dp-noise",
             "1.0",
             "--dp-epsilon",
@@ -434,6 +434,15 @@ class CliTest {
     assertEquals(5, summary.get("steps_taken").getAsInt(), summary.toString());
     assertTrue(r.err().contains("stopped after 5 of 50 steps: the privacy budget"), r.err());
     assertTrue(r.out().contains("after 5 steps"), r.out());
+    // DP-SGD training evaluates every --eval-every steps as ordinary training does.
+    List<Integer> evaluated = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      if (o.get("event").getAsString().equals("validation")) {
+        evaluated.add(o.get("step").getAsInt());
+      }
+    }
+    assertEquals(List.of(2, 4), evaluated);
   }
 
   @Test
