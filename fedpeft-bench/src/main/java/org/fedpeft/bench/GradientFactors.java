@@ -65,20 +65,16 @@ public final class GradientFactors {
   }
 
   /**
-   * Checks that the {@code count} vectors of length {@code len} in {@code m} are orthonormal (to
-   * 1e-4); vector j's element k is {@code m[j * (stride == 1 ? len : 1) + k * stride]}: rows of a
-   * row-major (count x len) matrix for stride 1, columns of a (len x count) one for stride count.
+   * Checks that the first {@code count} of {@code vectors} are orthonormal (to 1e-4).
+   *
+   * @throws IllegalStateException naming {@code what} if they are not
    */
-  static void requireOrthonormal(float[] m, int rows, int cols, int stride, String what) {
-    int count = stride == 1 ? rows : cols;
-    int len = stride == 1 ? cols : rows;
+  static void requireOrthonormal(double[][] vectors, int count, String what) {
     for (int i = 0; i < count; i++) {
       for (int j = i; j < count; j++) {
         double dot = 0;
-        for (int k = 0; k < len; k++) {
-          double x = stride == 1 ? m[i * len + k] : m[k * stride + i];
-          double y = stride == 1 ? m[j * len + k] : m[k * stride + j];
-          dot += x * y;
+        for (int k = 0; k < vectors[i].length; k++) {
+          dot += vectors[i][k] * vectors[j][k];
         }
         if (Math.abs(dot - (i == j ? 1 : 0)) > 1e-4) {
           throw new IllegalStateException(
@@ -217,8 +213,8 @@ public final class GradientFactors {
               fb[o * hr + j] = (float) svd.left()[j][o];
             }
           }
-          requireOrthonormal(fa, hr, dIn, 1, e.getKey() + ".ravan_A rows");
-          requireOrthonormal(fb, dOut, hr, hr, e.getKey() + ".ravan_B columns");
+          requireOrthonormal(svd.right(), hr, e.getKey() + ".ravan_A rows");
+          requireOrthonormal(svd.left(), hr, e.getKey() + ".ravan_B columns");
           factors.put(e.getKey() + ".ravan_A", new HostTensor(new long[] {hr, dIn}, fa));
           factors.put(e.getKey() + ".ravan_B", new HostTensor(new long[] {dOut, hr}, fb));
           System.out.printf(
