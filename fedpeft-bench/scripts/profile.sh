@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Per-operator profile (libtorch's autograd profiler) of the training step and the forward pass.
-# Usage: profile.sh [OUT_DIR] [STEPS] [SEQ] [PRECISION]   (SEQ < 128: padded batches of up to SEQ
-# tokens; PRECISION fp32, the default, or bf16: the frozen base's)
+# Usage: profile.sh [OUT_DIR] [STEPS] [SEQ] [PRECISION] [DROPOUT]   (SEQ < 128: padded batches of
+# up to SEQ tokens; PRECISION fp32, the default, or bf16: the frozen base's; DROPOUT LoRA's, 0.05 by
+# default, 0 in the peer bench's step)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -10,8 +11,9 @@ out="${1:-/tmp/fedpeft-profile}"
 steps="${2:-3}"
 seq="${3:-128}"
 precision="${4:-fp32}"
+dropout="${5:-0.05}"
 build_bench
 wait_quiet
-bench_java org.fedpeft.bench.ProfileStep "$out" "$steps" "$seq" "$precision"
+bench_java org.fedpeft.bench.ProfileStep "$out" "$steps" "$seq" "$precision" "$dropout"
 echo "== training step"; python3 "$here/profile_summary.py" "$out/train.json" "$steps" 25
 echo "== forward"; python3 "$here/profile_summary.py" "$out/forward.json" "$steps" 15

@@ -13,10 +13,10 @@ import org.fedpeft.train.EncodedExamples;
  * Writes libtorch autograd-profiler traces (Chrome trace JSON) of training steps and forward passes
  * of the standard workload; scripts/profile_summary.py sums them per operator.
  *
- * <p>Usage: {@code ProfileStep OUT_DIR [STEPS [SEQ [PRECISION]]]}: SEQ 128 (the default) profiles
- * unpadded batches of 16 x 128; a smaller SEQ profiles padded batches of up to SEQ tokens ({@link
- * BenchSupport#shortExamples}); PRECISION {@code fp32} (the default) or {@code bf16}, the frozen
- * base's.
+ * <p>Usage: {@code ProfileStep OUT_DIR [STEPS [SEQ [PRECISION [DROPOUT]]]]}: SEQ 128 (the default)
+ * profiles unpadded batches of 16 x 128; a smaller SEQ profiles padded batches of up to SEQ tokens
+ * ({@link BenchSupport#shortExamples}); PRECISION {@code fp32} (the default) or {@code bf16}, the
+ * frozen base's; DROPOUT LoRA's dropout (0.05, the default; the peer bench's step has 0).
  */
 public final class ProfileStep {
 
@@ -32,7 +32,8 @@ public final class ProfileStep {
             : BenchSupport.shortExamples(4, 2024, seq);
     Precision precision =
         args.length > 3 && args[3].equals("bf16") ? Precision.BF16 : Precision.FP32;
-    try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0.05f, precision);
+    float dropout = args.length > 4 ? Float.parseFloat(args[4]) : 0.05f;
+    try (FedpeftTrainer ft = new FedpeftTrainer(pm, dropout, precision);
         TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
       for (int i = 0; i < 3; i++) {
