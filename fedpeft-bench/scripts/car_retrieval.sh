@@ -260,7 +260,10 @@ for docs in $docs_list; do
   fi
 
   if ((${#bench_args[@]} > 0)) || [[ " $parts " == *" table "* ]]; then
-    bench_java org.fedpeft.bench.RetrievalBench "$task" 42 1000 "${bench_args[@]}" | tee "$d/table.tsv"
+    # Rows of the parts that ran replace those of the same name; the other rows stay.
+    bench_java org.fedpeft.bench.RetrievalBench "$task" 42 1000 "${bench_args[@]}" | tee "$d/table.new.tsv"
+    python3 "$here/car_tables.py" --merge "$d/table.tsv" "$d/table.new.tsv"
+    rm -f "$d/table.new.tsv"
   fi
 
   if [[ " $parts " == *" speedup "* ]]; then

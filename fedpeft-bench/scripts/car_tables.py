@@ -1,10 +1,12 @@
 """The tables of car_retrieval.sh from its run folder, as markdown.
 
-Usage: car_tables.py OUT [TARGET]. For each OUT/docs-N: the learning-rate grid (validation top-1
+Usage: car_tables.py OUT [TARGET], or car_tables.py --merge TABLE NEW. For each OUT/docs-N: the learning-rate grid (validation top-1
 from grid/scores.tsv, test top-1 from table.tsv, the pick marked), the retrieval table
 (RetrievalBench's table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
 target top-1 of the speed-up runs (simulated parallel wall time, see car_retrieval.sh). TARGET is a
-top-1 or "auto" (0.9 x the best top-1 of the centralised K = 1 run).
+top-1 or "auto" (0.9 x the best top-1 of the centralised run, `fedpeft train`). --merge writes
+into TABLE (a RetrievalBench table.tsv) the rows of NEW, replacing the rows of the same name and
+keeping the others, so a run of some parts does not drop the rows of the others.
 """
 import glob
 import json
@@ -155,7 +157,28 @@ def speedup(d, target_arg):
     print()
 
 
+def merge(table, new):
+    """Rows of `new` into `table` (both RetrievalBench output), by row name, in `table`'s order
+    (new names at the end); `new`'s header lines win. Written to a temporary file and renamed, so `table` is never half-written."""
+    def is_row(l):
+        return len(l.split("\t")) == 5 and not l.startswith("row\t")
+
+    new_lines = open(new).read().splitlines()
+    fresh = {l.split("\t", 1)[0]: l for l in new_lines if is_row(l)}
+    old_lines = open(table).read().splitlines() if os.path.exists(table) else []
+    rows = [fresh.pop(l.split("\t", 1)[0], l) for l in old_lines if is_row(l)]
+    rows += list(fresh.values())
+    header = [l for l in new_lines if not is_row(l)]
+    tmp = table + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(header + rows) + "\n")
+    os.replace(tmp, table)
+
+
 def main():
+    if sys.argv[1] == "--merge":
+        merge(sys.argv[2], sys.argv[3])
+        return
     out = sys.argv[1]
     target = sys.argv[2] if len(sys.argv) > 2 else "auto"
     for d in sorted(glob.glob(os.path.join(out, "docs-*")), key=lambda p: int(p.rsplit("-", 1)[1])):
