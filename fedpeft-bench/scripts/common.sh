@@ -53,17 +53,24 @@ build_bench() {
   fi
 }
 
-# Runs a bench class. OMP_WAIT_POLICY=default leaves it unset (libgomp's own); BENCH_CORE=DIR puts
-# another build of fedpeft-core's classes first on the class path (before/after comparisons);
-# BENCH_JAVA_OPTS adds JVM options.
+# Runs a bench class with the launcher's native and JVM settings
+# (fedpeft-cli/src/main/sh/native-settings.sh: OpenMP waiting passively, glibc's allocator, MKL's
+# buffer cache, the serial collector and the periodic malloc_trim), so a figure is what a ./fedpeft
+# run gets. OMP_WAIT_POLICY=default leaves it unset (libgomp's own); BENCH_CORE=DIR puts another
+# build of fedpeft-core's classes first on the class path (before/after comparisons);
+# BENCH_JAVA_OPTS adds JVM options (after the launcher's, so they can override them).
 bench_java() { # main class, args...
-  local envcmd=(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
-  if [[ "${OMP_WAIT_POLICY:-}" == default ]]; then envcmd=(env -u OMP_WAIT_POLICY); fi
   local before rc=0
   before=$(cpu_counters)
-  "${envcmd[@]}" java -Xmx4g ${BENCH_JAVA_OPTS:-} -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -Dorg.slf4j.simpleLogger.log.ai.djl=error \
-    -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@" || rc=$?
+  (
+    FEDPEFT_PROBE_DIR="$root/fedpeft-bench/target"
+    # shellcheck source=../../fedpeft-cli/src/main/sh/native-settings.sh
+    source "$root/fedpeft-cli/src/main/sh/native-settings.sh"
+    if [[ "$OMP_WAIT_POLICY" == default ]]; then unset OMP_WAIT_POLICY; fi
+    exec java -Xmx4g "${fedpeft_jvm_opts[@]}" ${BENCH_JAVA_OPTS:-} -Dai.djl.offline=true \
+      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl=error \
+      -cp "${BENCH_CORE:+$BENCH_CORE:}$root/fedpeft-bench/target/classes:$(cat "$root/fedpeft-bench/target/classpath.txt")" "$@"
+  ) || rc=$?
   report_steal "$before" "$(cpu_counters)"
   return $rc
 }
