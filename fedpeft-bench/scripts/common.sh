@@ -55,7 +55,7 @@ build_bench() {
 
 # Runs a bench class with the launcher's native and JVM settings
 # (fedpeft-cli/src/main/sh/native-settings.sh: OpenMP waiting passively, glibc's allocator, MKL's
-# buffer cache, the serial collector and the periodic malloc_trim), so a figure is what a ./fedpeft
+# buffer cache, the serial collector), so a figure is what a ./fedpeft
 # run gets. OMP_WAIT_POLICY=default leaves it unset (libgomp's own); BENCH_CORE=DIR puts another
 # build of fedpeft-core's classes first on the class path (before/after comparisons);
 # BENCH_JAVA_OPTS adds JVM options (after the launcher's, so they can override them).
@@ -63,7 +63,6 @@ bench_java() { # main class, args...
   local before rc=0
   before=$(cpu_counters)
   (
-    FEDPEFT_PROBE_DIR="$root/fedpeft-bench/target"
     # shellcheck source=../../fedpeft-cli/src/main/sh/native-settings.sh
     source "$root/fedpeft-cli/src/main/sh/native-settings.sh"
     if [[ "$OMP_WAIT_POLICY" == default ]]; then unset OMP_WAIT_POLICY; fi

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
@@ -156,6 +157,7 @@ public final class DpSgd {
               train.weightDecay(),
               1f);
         }
+        NativeHeap.afterWork();
         listener.onStep(s + 1, train.steps(), Float.NaN, Float.NaN, lr);
       }
       return train.steps();

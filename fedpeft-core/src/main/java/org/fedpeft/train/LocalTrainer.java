@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.random.Seeds;
@@ -181,6 +182,7 @@ public final class LocalTrainer {
         StepRandom.begin(Seeds.derive(config.seed(), "step", s));
         float lr = config.learningRateAt(s);
         float[] lossAcc = step(data, plan[s], params, optimizer, s, config);
+        NativeHeap.afterWork();
         if (!Float.isFinite(lossAcc[0])) {
           throw new IllegalStateException(
               "training diverged: loss is " + lossAcc[0] + " at step " + (s + 1));
@@ -379,6 +381,7 @@ public final class LocalTrainer {
           }
         }
       }
+      NativeHeap.afterWork();
     }
     Evaluation ev = new Evaluation(lossSum / n, (double) correct / n, n);
     if (data.tasks() == null || !model.head().layout().multiTask()) {
