@@ -24,7 +24,7 @@ if [[ "${FEDPEFT_MKL_FAST_MM:-0}" != 1 ]]; then
   export MKL_DISABLE_FAST_MM="${MKL_DISABLE_FAST_MM:-1}"
 fi
 # glibc keeps the memory that freed tensors leave inside its arenas; fedpeft gives it back with
-# malloc_trim every 32 training steps and evaluation batches (engine.NativeHeap; -Dfedpeft.trim.every
+# malloc_trim every 16 training steps and evaluation batches (engine.NativeHeap; -Dfedpeft.trim.every
 # in FEDPEFT_JAVA_OPTS changes it). The JVM's timed trim (-XX:TrimNativeHeapInterval, the setting
 # before) trimmed every other step of a long batch, and each trim costs about a step in page faults.
 # The Java heap holds ~130 MB of live data in a MiniLM run (93 MB of it the model's weights; the

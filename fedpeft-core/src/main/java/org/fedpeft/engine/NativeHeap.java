@@ -21,7 +21,7 @@ import javax.management.ObjectName;
 public final class NativeHeap {
 
   private static final String PROPERTY = "fedpeft.trim.every";
-  private static final int DEFAULT_INTERVAL = 32;
+  private static final int DEFAULT_INTERVAL = 16;
   private static final int INTERVAL = interval(System.getProperty(PROPERTY));
   private static final AtomicLong WORK = new AtomicLong();
   private static volatile boolean unavailable;

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 class NativeHeapTest {
 
   @Test
-  void intervalDefaultsTo32AndAcceptsZero() {
-    assertEquals(32, NativeHeap.interval(null));
-    assertEquals(32, NativeHeap.interval(" "));
+  void intervalDefaultsTo16AndAcceptsZero() {
+    assertEquals(16, NativeHeap.interval(null));
+    assertEquals(16, NativeHeap.interval(" "));
     assertEquals(0, NativeHeap.interval("0"));
     assertEquals(7, NativeHeap.interval(" 7 "));
   }
