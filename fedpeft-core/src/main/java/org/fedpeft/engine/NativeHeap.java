@@ -22,15 +22,24 @@ public final class NativeHeap {
 
   private static final String PROPERTY = "fedpeft.trim.every";
   private static final int DEFAULT_INTERVAL = 16;
-  private static final int INTERVAL = interval(System.getProperty(PROPERTY));
   private static final AtomicLong WORK = new AtomicLong();
+  private static volatile int interval = -1; // read from the property on first use
   private static volatile boolean unavailable;
 
   private NativeHeap() {}
 
-  /** Units of work between two trims; 0: never. */
+  /**
+   * Units of work between two trims; 0: never.
+   *
+   * @throws IllegalArgumentException if {@code -Dfedpeft.trim.every} is not a whole number >= 0
+   */
   public static int interval() {
-    return INTERVAL;
+    int n = interval;
+    if (n < 0) {
+      n = interval(System.getProperty(PROPERTY));
+      interval = n;
+    }
+    return n;
   }
 
   static int interval(String value) {
@@ -52,9 +61,12 @@ public final class NativeHeap {
   /**
    * Counts one unit of work (a training step or an evaluation batch) and trims when the count
    * reaches a multiple of the interval. Call it after the unit's tensors are closed.
+   *
+   * @throws IllegalArgumentException if {@code -Dfedpeft.trim.every} is not a whole number >= 0
    */
   public static void afterWork() {
-    if (INTERVAL > 0 && WORK.incrementAndGet() % INTERVAL == 0) {
+    int n = interval();
+    if (n > 0 && WORK.incrementAndGet() % n == 0) {
       trim();
     }
   }
