@@ -63,7 +63,7 @@ public final class GcStress {
               if (!en.getValue().allFinite())
                 System.out.println("  non-finite adapter/head tensor " + en.getKey());
             }
-            for (var en : base.model().weights().tensors().keySet()) {
+            for (var en : base.encoder().heldTensorNames()) {
               float[] w = base.encoder().weight(en).toFloatArray();
               boolean bad = false;
               for (float f : w)

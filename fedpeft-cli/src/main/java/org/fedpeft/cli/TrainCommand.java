@@ -452,7 +452,7 @@ public final class TrainCommand implements Callable<Integer> {
         });
     long t0 = System.nanoTime();
     FrozenBase frozen = new FrozenBase(pretrained);
-    pretrained = null; // with a bfloat16 base, the float32 weights are garbage now
+    pretrained = null; // the encoder holds the weights now; their Java copy is garbage
     try (FrozenBase base = frozen;
         Adapter a =
             method == null

@@ -276,6 +276,17 @@ public final class BertEncoder implements AutoCloseable {
     return bf16Names;
   }
 
+  /**
+   * The names of every tensor this encoder holds inside libtorch, in either precision: all of the
+   * model's tensors. A holder of the model's weights need not keep their values on the Java heap
+   * too; {@link #frozenValues} gives them.
+   */
+  public Set<String> heldTensorNames() {
+    Set<String> names = new java.util.TreeSet<>(weights.keySet());
+    names.addAll(bf16Names);
+    return Collections.unmodifiableSet(names);
+  }
+
   /** The manager that owns the frozen weights. */
   public NDManager manager() {
     return manager;

@@ -107,8 +107,8 @@ public final class BertWeights {
 
   /**
    * These weights without the tensors {@code names}, which {@link #get} then refuses with {@code
-   * why}; {@link #tensors} lists the rest. For a holder that has copied them elsewhere (an encoder
-   * in bfloat16) and need not keep their float32 values on the Java heap.
+   * why}; {@link #tensors} lists the rest. For a holder that has copied them elsewhere (an encoder,
+   * inside libtorch) and need not keep their values on the Java heap.
    */
   public BertWeights without(java.util.Set<String> names, String why) {
     Map<String, HostTensor> kept = new LinkedHashMap<>(tensors);

@@ -79,8 +79,8 @@ public final class HuggingFaceFolder {
   /**
    * Writes a model as a Hugging Face folder (the files {@link #load} reads).
    *
-   * @throws IllegalStateException if its weights no longer hold every tensor (a bfloat16 {@link
-   *     org.fedpeft.train.FrozenBase} drops the float32 ones its encoder holds in bfloat16)
+   * @throws IllegalStateException if its weights no longer hold every tensor ({@link
+   *     org.fedpeft.train.FrozenBase#model} drops those its encoder holds)
    */
   public static void save(PretrainedModel model, Path dir) throws IOException {
     BertConfig c = model.config();

@@ -45,7 +45,7 @@ public record PretrainedModel(
 
   /**
    * This model without the weights {@code names} ({@link BertWeights#without}): once an encoder
-   * holds them in another form (bfloat16), the Java heap need not keep their float32 values.
+   * holds them inside libtorch, the Java heap need not keep their values too.
    */
   public PretrainedModel without(Set<String> names, String why) {
     return names.isEmpty()
@@ -81,16 +81,13 @@ public record PretrainedModel(
 
   /**
    * Loads a model as {@link #load(String)} does, with its precision setting resolved on this
-   * machine ({@link Precision#choose(String)}: {@code auto} reads /proc/cpuinfo). In bfloat16 the
-   * bundled model is read afresh instead of from the per-JVM cache, so that the float32 weights can
-   * be freed once the encoder holds its bfloat16 copy ({@link org.fedpeft.train.FrozenBase}).
+   * machine ({@link Precision#choose(String)}: {@code auto} reads /proc/cpuinfo). The bundled model
+   * is read afresh (about 0.6 s) instead of from the per-JVM cache, so that its weights' Java copy
+   * can be freed once an encoder holds them ({@link org.fedpeft.train.FrozenBase}).
    */
   public static PretrainedModel load(ModelChoice choice) throws IOException {
     Precision.Choice p = Precision.choose(choice.precision());
-    PretrainedModel m =
-        p.precision() == Precision.BF16 && isBundled(choice.name())
-            ? importBundled()
-            : load(choice.name());
+    PretrainedModel m = isBundled(choice.name()) ? importBundled() : load(choice.name());
     return m.withPrecision(p);
   }
 

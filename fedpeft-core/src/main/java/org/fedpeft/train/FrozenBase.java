@@ -21,8 +21,13 @@ import org.fedpeft.model.TextTokenizer;
  *
  * <p>The encoder computes in the model's {@link PretrainedModel#precision}. A setting of {@code
  * auto} prints what it picked and why on standard error. In bfloat16 the encoder holds its linear
- * weights and word-embedding table only in bfloat16 (inside libtorch), and {@link #model} drops
- * their float32 values from the Java heap too.
+ * weights and word-embedding table only in bfloat16 (inside libtorch).
+ *
+ * <p>The encoder holds every tensor of the model inside libtorch, so {@link #model} drops the
+ * weights' values from the Java heap (in float32 the bundled MiniLM's are 90 MB); {@link
+ * BertEncoder#frozenValues} gives them. They are freed when the caller does not keep the {@link
+ * PretrainedModel} it passed in (as {@link PretrainedModel#load(org.fedpeft.model.ModelChoice)}
+ * returns a model of its own).
  */
 public final class FrozenBase implements AutoCloseable {
 
@@ -42,16 +47,16 @@ public final class FrozenBase implements AutoCloseable {
     this.encoder = new BertEncoder(model.weights(), root, p.precision());
     this.model =
         model.without(
-            encoder.bf16TensorNames(),
-            "the encoder holds it in bfloat16 (model.precision "
+            encoder.heldTensorNames(),
+            "the encoder holds it inside libtorch (model.precision "
                 + p.setting()
                 + "); BertEncoder.frozenValues gives its values");
     this.tokenizer = model.newTokenizer();
   }
 
   /**
-   * The model: its name, tokenizer, precision, and its weights (in bfloat16 without those the
-   * encoder holds in bfloat16).
+   * The model: its name, tokenizer, precision and configuration; its weights without the tensors
+   * the encoder holds (all of them), whose values {@link BertEncoder#frozenValues} gives.
    */
   public PretrainedModel model() {
     return model;

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.util.List;
-import java.util.Set;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.FrozenBase;
@@ -150,37 +149,44 @@ class Bf16EncoderTest {
   }
 
   /**
-   * A bfloat16 FrozenBase keeps neither libtorch's nor the Java heap's float32 copy of the tensors
-   * its encoder holds in bfloat16; the load through {@link ModelChoice} does not share the cached
-   * float32 model.
+   * A FrozenBase keeps neither libtorch's float32 copy of the tensors its encoder holds in bfloat16
+   * nor, in either precision, the Java heap's copy of any tensor; the load through {@link
+   * ModelChoice} does not share the cached model, and {@link BertEncoder#frozenValues} still gives
+   * every tensor's values.
    */
   @Test
-  void frozenBaseInBf16DropsTheFloat32Copies() throws Exception {
+  void frozenBaseDropsTheJavaCopies() throws Exception {
     PretrainedModel pm = PretrainedModel.load(new ModelChoice(PretrainedModel.DEFAULT, "bf16"));
     assertNotSame(model.weights(), pm.weights());
     assertEquals("bf16", pm.precision().describe());
     try (FrozenBase base = new FrozenBase(pm)) {
-      Set<String> held = base.encoder().bf16TensorNames();
       assertEquals(Precision.BF16, base.encoder().precision());
-      for (String name : held) {
-        assertFalse(base.model().weights().tensors().containsKey(name), name);
-      }
+      assertTrue(base.model().weights().tensors().isEmpty());
+      assertEquals(model.weights().tensors().keySet(), base.encoder().heldTensorNames());
+      assertTrue(model.weights().tensors().keySet().containsAll(base.encoder().bf16TensorNames()));
       IllegalStateException e =
           assertThrows(
               IllegalStateException.class,
               () -> base.model().weights().get("encoder.layer.0.output.dense.weight"));
-      assertTrue(e.getMessage().contains("holds it in bfloat16"), e.getMessage());
-      assertTrue(
-          base.model().weights().tensors().containsKey("encoder.layer.0.output.LayerNorm.bias"));
-      assertEquals(
-          base.model().weights().tensors().size() + held.size(), model.weights().tensors().size());
+      assertTrue(e.getMessage().contains("holds it inside libtorch"), e.getMessage());
+      // Held in float32: the values as loaded.
+      String ln = "encoder.layer.0.output.LayerNorm.bias";
+      assertArrayEquals(model.weights().get(ln).data(), base.encoder().frozenValues(ln).data());
     }
-    // float32 keeps everything, as before.
-    try (FrozenBase base =
-        new FrozenBase(PretrainedModel.load(ModelChoice.of(PretrainedModel.DEFAULT)))) {
+    PretrainedModel fp = PretrainedModel.load(ModelChoice.of(PretrainedModel.DEFAULT));
+    assertNotSame(model.weights(), fp.weights());
+    try (FrozenBase base = new FrozenBase(fp)) {
       assertEquals(Precision.FP32, base.encoder().precision());
-      assertEquals(model.weights().tensors().keySet(), base.model().weights().tensors().keySet());
       assertTrue(base.encoder().bf16TensorNames().isEmpty());
+      assertTrue(base.model().weights().tensors().isEmpty());
+      assertEquals(model.weights().tensors().keySet(), base.encoder().heldTensorNames());
+      for (String name : model.weights().tensors().keySet()) {
+        assertArrayEquals(
+            model.weights().get(name).data(), base.encoder().frozenValues(name).data(), name);
+      }
+      assertThrows(
+          IllegalStateException.class,
+          () -> base.model().weights().get("embeddings.word_embeddings.weight"));
     }
   }
 }
