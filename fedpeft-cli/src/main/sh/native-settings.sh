@@ -27,8 +27,8 @@ fi
 # malloc_trim every 16 training steps and evaluation batches (engine.NativeHeap; -Dfedpeft.trim.every
 # in FEDPEFT_JAVA_OPTS changes it). The JVM's timed trim (-XX:TrimNativeHeapInterval, the setting
 # before) trimmed every other step of a long batch, and each trim costs about a step in page faults.
-# The Java heap holds ~130 MB of live data in a MiniLM run (93 MB of it the model's weights; the
-# tensors live outside it), but G1 kept 0.5-1.7 GB of it resident. The serial collector keeps the
+# The Java heap holds ~45 MB of live data in the README run (the model's weights and the tensors
+# live inside libtorch), but G1 kept 0.5-1.7 GB of it resident. The serial collector keeps the
 # heap near what is live: a young generation of at most 32 MB, an initial heap of 32 MB (the heap
 # never shrinks below its initial size, which by default is 1/64 of the RAM), free ratios of 10-30 %,
 # and shrinking at once after a full collection (-ShrinkHeapInSteps; a simulation runs one after
