@@ -508,6 +508,10 @@ public final class TrainCommand implements Callable<Integer> {
               goal.contrastive()
                   ? EmbeddingRetrieval.evaluate(m, documents, examples, goal.temperature(), 64)
                   : trainer.evaluate(examples, 64);
+      // One full collection before training, as a simulation does (Simulation.run): the model's
+      // Java copy of the weights and the loading's intermediates are garbage in the old
+      // generation, which the launcher's heap settings then give back at once.
+      System.gc();
       ProgressBar bar = new ProgressBar(err, "train", cfg.steps());
       bar.update(firstStep, "");
       // Running sums of the logging window: loss, accuracy, steps.
