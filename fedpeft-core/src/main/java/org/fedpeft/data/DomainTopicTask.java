@@ -1,5 +1,6 @@
 package org.fedpeft.data;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -97,18 +98,28 @@ final class DomainTopicTask implements Task {
       throw new IllegalArgumentException(
           "parameter minClassSize must be at least 1, got " + minClassSize);
     }
-    List<Example> examples = new ArrayList<>();
+    // Every part of speech is held until the loop ends: topic() looks pointers' targets up by
+    // offset, and WordNet keeps a file's synsets only while someone holds them.
+    List<List<Synset>> all = new ArrayList<>();
     for (PartOfSpeech pos : PartOfSpeech.values()) {
-      for (Synset s : WordNet.synsets(pos)) {
-        String label = topic(s);
-        if (label == null) {
-          continue;
-        }
-        String text = withoutLabelMarker(s.definition(), label);
-        if (!text.isEmpty()) {
-          examples.add(new Example(text, label, null, name));
+      all.add(WordNet.synsets(pos));
+    }
+    List<Example> examples = new ArrayList<>();
+    try {
+      for (List<Synset> synsets : all) {
+        for (Synset s : synsets) {
+          String label = topic(s);
+          if (label == null) {
+            continue;
+          }
+          String text = withoutLabelMarker(s.definition(), label);
+          if (!text.isEmpty()) {
+            examples.add(new Example(text, label, null, name));
+          }
         }
       }
+    } finally {
+      Reference.reachabilityFence(all);
     }
     examples = Splits.dropSmallClasses(Splits.dedupeByText(examples), minClassSize);
     if (examples.isEmpty()) {

