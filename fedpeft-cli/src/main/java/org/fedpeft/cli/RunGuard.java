@@ -9,15 +9,19 @@ import org.fedpeft.io.RunFolder;
 /**
  * A command's hold on its output folder for as long as it runs: the folder's lock ({@link
  * RunFolder}) and a shutdown hook that, when the process is interrupted (Ctrl-C, SIGTERM) before
- * the command ends, prints what is saved and how to resume. Closing it (at the end of the command,
- * also after a failure) removes the hook and releases the lock; a folder it created that is still
- * empty (the command failed before writing anything) is removed.
+ * the command ends, prints what is saved and how to resume. A new run calls {@link #started} once
+ * its input is loaded and checked and the work itself begins. Closing the guard (at the end of the
+ * command, also after a failure) removes the hook and releases the lock; a new run that never
+ * started (its input was refused, say) is abandoned: what it wrote is removed and the folder is
+ * left as it was, including a run it was to replace with {@code --force} ({@link
+ * RunFolder#abandon}).
  */
 final class RunGuard implements AutoCloseable {
 
   private final RunFolder folder;
   private final PrintWriter err;
   private volatile Supplier<String> onInterrupt = () -> null;
+  private volatile boolean started;
   private final Thread hook;
 
   private RunGuard(RunFolder folder, PrintWriter err) {
@@ -49,7 +53,17 @@ final class RunGuard implements AutoCloseable {
 
   /** The existing folder of a run of {@code command}, to resume it. */
   static RunGuard resume(Path dir, String command, PrintWriter err) throws IOException {
-    return new RunGuard(RunFolder.reopen(dir, command), err);
+    RunGuard g = new RunGuard(RunFolder.reopen(dir, command), err);
+    g.started = true; // its earlier output is kept whatever happens
+    return g;
+  }
+
+  /**
+   * Marks the run as started: its input is accepted, and from now on the folder keeps what the run
+   * writes, also if it fails (a checkpoint to resume from, say).
+   */
+  void started() {
+    started = true;
   }
 
   /** The run folder. */
@@ -72,6 +86,13 @@ final class RunGuard implements AutoCloseable {
     } catch (RuntimeException e) {
       m = "interrupted; the run folder is " + folder.path();
     }
+    Path replaced = started ? null : folder.replacedRun();
+    if (replaced != null) {
+      m =
+          (m == null ? "interrupted" : m)
+              + "\nthe run it was replacing (--force) is kept in "
+              + replaced;
+    }
     if (m != null) {
       err.println();
       err.println(m);
@@ -87,6 +108,10 @@ final class RunGuard implements AutoCloseable {
       // The process is shutting down: the hook runs (or ran) and the OS releases the lock.
       return;
     }
-    folder.closeAndRemoveIfEmpty();
+    if (started) {
+      folder.close();
+    } else {
+      folder.abandon();
+    }
   }
 }

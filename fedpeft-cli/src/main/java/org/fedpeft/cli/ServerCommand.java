@@ -152,6 +152,7 @@ public final class ServerCommand implements Callable<Integer> {
         throw new UserInputException(
             "--wait-for must be between 1 and the " + ids.size() + " clients, got " + need);
       }
+      guard.started();
       FederationServer federation =
           new FederationServer(
               FederationServer.Options.defaults()

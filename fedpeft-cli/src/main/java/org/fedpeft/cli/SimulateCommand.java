@@ -172,6 +172,7 @@ public final class SimulateCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UserInputException(e.getMessage(), e);
     }
+    guard.started();
     savedRounds = sim.completedRounds();
     int total = sim.config().rounds();
     guard.onInterrupt(

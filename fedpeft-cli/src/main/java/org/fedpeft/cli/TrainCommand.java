@@ -508,6 +508,7 @@ public final class TrainCommand implements Callable<Integer> {
               goal.contrastive()
                   ? EmbeddingRetrieval.evaluate(m, documents, examples, goal.temperature(), 64)
                   : trainer.evaluate(examples, 64);
+      guard.started();
       // One full collection before training, as a simulation does (Simulation.run): the model's
       // Java copy of the weights and the loading's intermediates are garbage in the old
       // generation, which the launcher's heap settings then give back at once.

@@ -195,6 +195,78 @@ class RunSafetyCliTest {
             simulated.resolve("adapter/adapter_model.safetensors")));
   }
 
+  /**
+   * QA, 2 December: "--force with bad input deletes the previous finished run" (train and
+   * simulate), and "failures after train.json is written leave a stuck run folder": input refused
+   * before the run starts leaves every folder as it was.
+   */
+  @Test
+  void refusedInputLeavesTheFolderAsItWas() throws Exception {
+    List<String> lines = new ArrayList<>(Files.readAllLines(data));
+    lines.set(20, "{\"text\": \"broken line, \"label\": \"t0\"}");
+    Path bad = tmp.resolve("bad-line-21.jsonl");
+    Files.write(bad, lines);
+
+    Path dir = copy(trained, "forced-train-bad-data");
+    List<String> before = listing(dir);
+    List<String> args = new ArrayList<>(Arrays.asList(trainArgs(dir, "--steps", "2", "--force")));
+    args.set(args.indexOf(data.toString()), bad.toString());
+    CliRun.Result r = CliRun.run(args.toArray(new String[0]));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(bad + ":21: invalid JSON"), r.err());
+    assertEquals(before, listing(dir), "the finished train run is untouched");
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            dir.resolve("adapter/head.safetensors"), trained.resolve("adapter/head.safetensors")));
+
+    Path sim = copy(simulated, "forced-simulate-bad-data");
+    before = listing(sim);
+    r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "data.file=" + bad,
+            "--out",
+            sim.toString(),
+            "--force");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(":21: invalid JSON"), r.err());
+    assertEquals(before, listing(sim), "the finished simulate run is untouched");
+
+    // A single-label file is refused once the data is read, after train.json was written: nothing
+    // of the attempt stays, so the corrected command can use the same folder.
+    Path one = tmp.resolve("one-label.jsonl");
+    Files.write(
+        one,
+        Files.readAllLines(data).stream()
+            .map(l -> l.replaceAll("\"t[0-9]\"", "\"only\""))
+            .toList());
+    Path fresh = tmp.resolve("single-label-run");
+    List<String> single = new ArrayList<>(Arrays.asList(trainArgs(fresh, "--steps", "2")));
+    single.set(single.indexOf(data.toString()), one.toString());
+    r = CliRun.run(single.toArray(new String[0]));
+    assertEquals(2, r.code(), r.err());
+    assertFalse(Files.exists(fresh), "a refused run leaves no folder: " + r.err());
+  }
+
+  private static List<String> listing(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.map(p -> dir.relativize(p) + (Files.isDirectory(p) ? "/" : " " + size(p)))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** "--out '' writes into the current directory": rejected, for simulate and train. */
   @Test
   void emptyOutIsRejected() {

@@ -37,12 +37,15 @@ import java.util.stream.Stream;
  *
  * <p>A new run ({@link #createNew}) gets a folder that is new or empty. A folder holding a fedpeft
  * run (its own command's or another's) is refused unless {@code force} is given; it is then
- * replaced whole: a fresh sibling folder is created and locked, the old folder is renamed aside,
- * the fresh one renamed into its place, and only then is the old one deleted, so no file of the old
- * run ever sits next to a file of the new one. A non-empty folder that holds no fedpeft run is
- * always refused (force never deletes a user's own files). {@link #reopen} takes an existing run
- * folder of the same command for {@code --resume}. Within one process a folder can be held once; a
- * second attempt is refused like one from another process.
+ * replaced whole: a fresh sibling folder is created and locked, the old folder is renamed aside (a
+ * hidden sibling {@code .NAME.replaced-*}) and the fresh one renamed into its place, so no file of
+ * the old run ever sits next to a file of the new one. The old folder is deleted only when the new
+ * run closes normally ({@link #close}); a new run that fails before it has started ({@link
+ * #abandon}: bad input, say) leaves everything as it was: the replaced folder comes back, and a
+ * folder it created, or found empty, is emptied or removed again. A non-empty folder that holds no
+ * fedpeft run is always refused (force never deletes a user's own files). {@link #reopen} takes an
+ * existing run folder of the same command for {@code --resume}. Within one process a folder can be
+ * held once; a second attempt is refused like one from another process.
  */
 public final class RunFolder implements AutoCloseable {
 
@@ -64,6 +67,8 @@ public final class RunFolder implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
   private boolean created;
+  private boolean fresh; // a new run's folder: created, found empty, or replacing another
+  private Path replaced; // the folder this run replaces, renamed aside until close
   private boolean closed;
 
   private RunFolder(Path path, Path key, FileChannel channel, FileLock lock) {
@@ -244,6 +249,7 @@ public final class RunFolder implements AutoCloseable {
       List<String> contents = contentsOf(dir);
       if (contents.isEmpty()) {
         f.writeOwner(command);
+        f.fresh = true;
         return f;
       }
       String owner = f.owner();
@@ -394,20 +400,21 @@ public final class RunFolder implements AutoCloseable {
 
   /**
    * Replaces this (locked, non-empty) folder by a fresh locked one under the same name; the old
-   * folder is renamed aside first and deleted last.
+   * folder is renamed aside first, and deleted when the new run closes (or put back if it is
+   * abandoned).
    */
   private RunFolder replaceWhole(String command) throws IOException {
     Path absolute = path.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
     String name = absolute.getFileName().toString();
     String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
-    Path fresh = parent.resolve("." + name + ".new-" + suffix);
+    Path freshDir = parent.resolve("." + name + ".new-" + suffix);
     Path aside = parent.resolve("." + name + ".replaced-" + suffix);
-    Files.createDirectory(fresh);
-    RunFolder next = lock(fresh, command);
+    Files.createDirectory(freshDir);
+    RunFolder next = lock(freshDir, command);
     try {
       Files.move(absolute, aside, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(fresh, absolute, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(freshDir, absolute, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       next.close();
       throw e;
@@ -416,31 +423,73 @@ public final class RunFolder implements AutoCloseable {
     HELD_HERE.remove(next.key);
     Path realKey = absolute.toRealPath();
     HELD_HERE.put(realKey, command);
-    RunFolder replaced = new RunFolder(path, realKey, next.channel, next.lock);
-    replaced.writeOwner(command);
-    AtomicFiles.deleteTree(aside);
+    RunFolder replacement = new RunFolder(path, realKey, next.channel, next.lock);
+    replacement.writeOwner(command);
+    replacement.fresh = true;
+    replacement.replaced = aside;
+    return replacement;
+  }
+
+  /**
+   * Where the run this one replaces ({@code --force}) waits until this run closes normally, or null
+   * if it replaces none.
+   */
+  public Path replacedRun() {
     return replaced;
   }
 
   /**
-   * Releases the lock; a folder that this object created and that holds nothing but its lock file
-   * (the run failed before writing anything) is deleted first.
+   * Ends a new run that failed before it started: everything it wrote is removed and the folder is
+   * left as the run found it (a folder it created is removed, an empty one emptied again, lock file
+   * included, and a run it was replacing is put back in its place). A resumed run's folder is only
+   * released, as by {@link #close}: its earlier output stays.
    */
-  public void closeAndRemoveIfEmpty() throws IOException {
-    if (!closed && created && contentsOf(path).isEmpty()) {
-      Files.deleteIfExists(path.resolve(LOCK_FILE));
+  public void abandon() throws IOException {
+    if (closed) {
+      return;
+    }
+    if (!fresh) {
       close();
+      return;
+    }
+    if (replaced != null) {
+      Path absolute = path.toAbsolutePath().normalize();
+      Path failed =
+          absolute.resolveSibling(
+              "."
+                  + absolute.getFileName()
+                  + ".failed-"
+                  + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+      Path back = replaced;
+      replaced = null; // so that close() keeps it
+      close();
+      Files.move(absolute, failed, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(back, absolute, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.deleteTree(failed);
+      return;
+    }
+    try (Stream<Path> s = Files.list(path)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (!p.getFileName().toString().equals(LOCK_FILE)) {
+          AtomicFiles.deleteTree(p);
+        }
+      }
+    }
+    Files.deleteIfExists(path.resolve(LOCK_FILE));
+    close();
+    if (created) {
       try {
         Files.deleteIfExists(path);
       } catch (java.nio.file.DirectoryNotEmptyException e) {
         // Another process started writing into it after our lock went: it is theirs now.
       }
-      return;
     }
-    close();
   }
 
-  /** Releases the lock (the lock file stays, recording the owner). */
+  /**
+   * Releases the lock (the lock file stays, recording the owner); the run this one replaced, if
+   * any, is deleted.
+   */
   @Override
   public void close() throws IOException {
     if (closed) {
@@ -454,6 +503,11 @@ public final class RunFolder implements AutoCloseable {
       channel.close();
     } finally {
       HELD_HERE.remove(key);
+    }
+    if (replaced != null) {
+      Path aside = replaced;
+      replaced = null;
+      AtomicFiles.deleteTree(aside);
     }
   }
 }

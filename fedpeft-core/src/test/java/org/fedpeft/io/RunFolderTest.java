@@ -103,12 +103,53 @@ class RunFolderTest {
     assertTrue(e.getMessage().contains("empty"), e.getMessage());
   }
 
-  /** A folder that a run created and left empty (it failed at once) is removed at close. */
+  /** A folder that a run created and abandoned (it failed before starting) is removed whole. */
   @Test
-  void anEmptyFolderOfAFailedRunIsRemoved() throws Exception {
+  void aFolderOfAnAbandonedRunIsRemoved() throws Exception {
     Path dir = tmp.resolve("failed");
-    RunFolder.createNew(dir, "train", false).closeAndRemoveIfEmpty();
+    RunFolder.createNew(dir, "train", false).abandon();
     assertFalse(Files.exists(dir));
+    RunFolder f = RunFolder.createNew(dir, "train", false);
+    Files.writeString(f.path().resolve("train.json"), "{}");
+    Files.createDirectories(f.path().resolve("adapter"));
+    Files.writeString(f.path().resolve("adapter/x"), "x");
+    f.abandon();
+    assertFalse(Files.exists(dir));
+  }
+
+  /**
+   * QA, 2 December: "--force with bad input deletes the previous finished run", and a run that
+   * failed on its input left train.json behind, so the folder refused the corrected command. An
+   * empty folder given by the user is emptied again (lock file included); a replaced run comes back
+   * whole; a resumed run's files stay.
+   */
+  @Test
+  void abandoningLeavesTheFolderAsItWasFound() throws Exception {
+    Path empty = tmp.resolve("empty");
+    Files.createDirectories(empty);
+    RunFolder f = RunFolder.createNew(empty, "train", false);
+    Files.writeString(f.path().resolve("train.json"), "{}");
+    f.abandon();
+    assertEquals(List.of(), list(empty));
+    RunFolder.createNew(empty, "train", false).close(); // not stuck: taken again
+
+    Path dir = tmp.resolve("finished");
+    try (RunFolder train = RunFolder.createNew(dir, "train", false)) {
+      Files.writeString(train.path().resolve("summary.json"), "finished");
+    }
+    RunFolder forced = RunFolder.createNew(dir, "train", true);
+    assertEquals(List.of(RunFolder.LOCK_FILE), list(dir));
+    assertTrue(Files.isDirectory(forced.replacedRun()));
+    Files.writeString(forced.path().resolve("train.json"), "{}");
+    forced.abandon();
+    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
+    assertEquals("finished", Files.readString(dir.resolve("summary.json")));
+    assertEquals("train", RunFolder.ownerOf(dir));
+    assertEquals(List.of("empty", "finished"), list(tmp), "no leftover sibling");
+
+    RunFolder resumed = RunFolder.reopen(dir, "train");
+    resumed.abandon();
+    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
   }
 
   private static List<String> list(Path dir) throws Exception {
