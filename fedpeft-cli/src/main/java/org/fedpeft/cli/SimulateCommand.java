@@ -69,7 +69,8 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--force",
       description =
           "Replace the --out folder if it holds a run (of simulate or another command): the old"
-              + " folder is removed whole once the new one is in place. Without it such a folder"
+              + " folder is set aside, and removed whole once the new run has started (its"
+              + " input accepted); a run refused on its input puts it back. Without it such a folder"
               + " is refused.")
   boolean force;
 

@@ -87,7 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--force",
       description =
           "Replace the --out folder if it holds a run (of train or another command): the old"
-              + " folder is removed whole once the new one is in place.")
+              + " folder is set aside, and removed whole once the new run has started (its"
+              + " input accepted); a run refused on its input puts it back.")
   boolean force;
 
   @Option(
