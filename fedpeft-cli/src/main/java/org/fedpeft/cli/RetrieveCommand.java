@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -237,7 +238,12 @@ public final class RetrieveCommand implements Callable<Integer> {
       } catch (DataFormatException e) {
         throw new UserInputException(e.getMessage(), e);
       } catch (IOException e) {
-        throw new UserInputException("cannot read " + source.corpus + ": " + e.getMessage(), e);
+        // A file-system error names the path itself (Main.describe adds what is wrong with it).
+        throw new UserInputException(
+            e instanceof FileSystemException
+                ? e.getMessage()
+                : "cannot read " + source.corpus + ": " + e.getMessage(),
+            e);
       }
     }
     long s = seed != null ? seed : recordedSeed(saved);

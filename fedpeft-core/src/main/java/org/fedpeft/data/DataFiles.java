@@ -1,6 +1,12 @@
 package org.fedpeft.data;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
@@ -11,13 +17,12 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,6 +49,7 @@ import java.util.regex.Pattern;
  */
 public final class DataFiles {
   private static final Pattern GSON_COLUMN = Pattern.compile("column (\\d+)");
+  private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
 
   private DataFiles() {}
 
@@ -55,6 +61,7 @@ public final class DataFiles {
    * @throws IOException if the file cannot be read
    */
   public static Dataset read(Path file) throws IOException {
+    requireFile(file);
     String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
     boolean csv = name.endsWith(".csv");
     boolean jsonl = name.endsWith(".jsonl") || name.endsWith(".json");
@@ -125,10 +132,39 @@ public final class DataFiles {
 
   // ---------------------------------------------------------------- JSON Lines
 
-  private static void readJsonLines(
-      Path file, String text, List<Example> examples, List<Integer> lines, boolean dotJson) {
+  /** What to do with one object of a JSON Lines file, given its line number. */
+  @FunctionalInterface
+  public interface ObjectLine {
+    /** Takes the object on line {@code line} (1-based). */
+    void accept(int line, JsonObject object);
+  }
+
+  /**
+   * Reads a JSON Lines file the way data files are read, for other record types (a retrieval
+   * corpus, queries): strict UTF-8 (a leading byte-order mark is ignored), one strict JSON object
+   * per non-blank line (no comments, single quotes, unquoted names, NaN or duplicate fields), CR LF
+   * or LF line ends. Returns the number of objects.
+   *
+   * @throws DataFormatException naming the file and line (and column, where known) of the first
+   *     problem, or a folder given for a file
+   * @throws IOException if the file cannot be read
+   */
+  public static int forEachJsonObject(Path file, ObjectLine handler) throws IOException {
+    requireFile(file);
+    return forEachObject(file, decode(file, Files.readAllBytes(file)), false, handler);
+  }
+
+  /** A file's path for reading: a folder is refused by name (reading one fails without a path). */
+  private static void requireFile(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new FileSystemException(file.toString(), null, "is a folder, not a data file");
+    }
+  }
+
+  private static int forEachObject(Path file, String text, boolean dotJson, ObjectLine handler) {
     int lineNo = 0;
     int start = 0;
+    int objects = 0;
     while (start <= text.length()) {
       int end = text.indexOf('\n', start);
       if (end < 0) {
@@ -140,21 +176,38 @@ public final class DataFiles {
         line = line.substring(0, line.length() - 1);
       }
       if (!line.isBlank()) {
-        examples.add(parseJsonLine(file, lineNo, line, dotJson));
-        lines.add(lineNo);
+        handler.accept(lineNo, parseObject(file, lineNo, line, dotJson));
+        objects++;
       }
       start = end + 1;
     }
+    return objects;
+  }
+
+  private static void readJsonLines(
+      Path file, String text, List<Example> examples, List<Integer> lines, boolean dotJson) {
+    forEachObject(
+        file,
+        text,
+        dotJson,
+        (lineNo, o) -> {
+          examples.add(
+              example(
+                  file,
+                  lineNo,
+                  jsonValue(file, lineNo, o, "text", false),
+                  jsonValue(file, lineNo, o, "label", true),
+                  jsonValue(file, lineNo, o, "client", true),
+                  jsonValue(file, lineNo, o, "task", true)));
+          lines.add(lineNo);
+        });
     if (examples.isEmpty()) {
       throw new DataFormatException(file, 1, "no examples: the file has only blank lines");
     }
   }
 
-  private static Example parseJsonLine(Path file, int lineNo, String line, boolean dotJson) {
-    String text = null;
-    String label = null;
-    String client = null;
-    String task = null;
+  /** One line's object, parsed strictly; a repeated field is an error. */
+  private static JsonObject parseObject(Path file, int lineNo, String line, boolean dotJson) {
     try {
       JsonReader reader = new JsonReader(new StringReader(line));
       reader.setStrictness(Strictness.STRICT);
@@ -167,20 +220,14 @@ public final class DataFiles {
         throw new DataFormatException(
             file, lineNo, "expected a JSON object, found " + describe(first) + hint);
       }
+      JsonObject o = new JsonObject();
       reader.beginObject();
-      Set<String> seen = new HashSet<>();
       while (reader.hasNext()) {
         String key = reader.nextName();
-        if (!seen.add(key)) {
+        if (o.has(key)) {
           throw new DataFormatException(file, lineNo, "duplicate field \"" + key + "\"");
         }
-        switch (key) {
-          case "text" -> text = jsonValue(file, lineNo, reader, key, false);
-          case "label" -> label = jsonValue(file, lineNo, reader, key, true);
-          case "client" -> client = jsonValue(file, lineNo, reader, key, true);
-          case "task" -> task = jsonValue(file, lineNo, reader, key, true);
-          default -> reader.skipValue();
-        }
+        o.add(key, ELEMENT.read(reader));
       }
       reader.endObject();
       boolean trailing;
@@ -193,28 +240,51 @@ public final class DataFiles {
         throw new DataFormatException(
             file, lineNo, "unexpected content after the JSON object (one object per line)");
       }
-    } catch (IOException e) {
+      return o;
+    } catch (IOException | JsonParseException e) {
       throw new DataFormatException(file, lineNo, "invalid JSON" + gsonDetail(e.getMessage()));
     } catch (IllegalStateException | NumberFormatException e) {
       throw new DataFormatException(file, lineNo, "invalid JSON" + gsonDetail(e.getMessage()));
     }
-    return example(file, lineNo, text, label, client, task);
   }
 
+  /**
+   * A field of a data line as text: a string, or (where {@code numbersAllowed}) a number as
+   * written; null when absent, or null for {@code client} and {@code task}.
+   */
   private static String jsonValue(
-      Path file, int lineNo, JsonReader reader, String key, boolean numbersAllowed)
-      throws IOException {
-    JsonToken token = reader.peek();
-    if (token == JsonToken.STRING || (numbersAllowed && token == JsonToken.NUMBER)) {
-      return reader.nextString();
+      Path file, int lineNo, JsonObject o, String key, boolean numbersAllowed) {
+    JsonElement v = o.get(key);
+    if (v == null) {
+      return null;
     }
-    if (token == JsonToken.NULL && (key.equals("client") || key.equals("task"))) {
-      reader.nextNull();
+    if (v.isJsonPrimitive()) {
+      JsonPrimitive p = v.getAsJsonPrimitive();
+      if (p.isString() || (numbersAllowed && p.isNumber())) {
+        return p.getAsString();
+      }
+    }
+    if (v.isJsonNull() && (key.equals("client") || key.equals("task"))) {
       return null;
     }
     String expected = numbersAllowed ? "a string or a number" : "a string";
     throw new DataFormatException(
-        file, lineNo, "field \"" + key + "\" must be " + expected + ", found " + describe(token));
+        file, lineNo, "field \"" + key + "\" must be " + expected + ", found " + describe(v));
+  }
+
+  /** "a string", "null", ... for an error message. */
+  public static String describe(JsonElement v) {
+    if (v.isJsonNull()) {
+      return "null";
+    }
+    if (v.isJsonArray()) {
+      return "an array";
+    }
+    if (v.isJsonObject()) {
+      return "an object";
+    }
+    JsonPrimitive p = v.getAsJsonPrimitive();
+    return p.isString() ? "a string" : p.isNumber() ? "a number" : "a boolean";
   }
 
   private static String describe(JsonToken token) {

@@ -2,18 +2,14 @@ package org.fedpeft.retrieval;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Example;
@@ -26,11 +22,12 @@ import org.fedpeft.data.TaskSplits;
  * the i-th line of its file (or the i-th document of a task's corpus); a classifier-as-retriever
  * head has one label per document, the ids in this order.
  *
- * <p>File format: JSON Lines, one object per document with string fields {@code id} (a number is
- * read as its text) and {@code text}; blank lines are skipped, other fields ignored. This is what
- * {@code fedpeft tasks export} writes as {@code corpus.jsonl}. Queries for training and evaluation
- * are JSON Lines with {@code text} and {@code doc} (the id of the query's document), read by {@link
- * #readQueries}.
+ * <p>File format: JSON Lines, read as strictly as data files ({@link DataFiles#forEachJsonObject}:
+ * UTF-8, one strict JSON object per line), one object per document with string fields {@code id} (a
+ * number is read as its text) and {@code text}; blank lines are skipped, other fields ignored. This
+ * is what {@code fedpeft tasks export} writes as {@code corpus.jsonl}. Queries for training and
+ * evaluation are JSON Lines with {@code text} and {@code doc} (the id of the query's document),
+ * read by {@link #readQueries}.
  */
 public final class Corpus {
 
@@ -106,7 +103,7 @@ public final class Corpus {
     List<String> texts = new ArrayList<>();
     Map<String, Integer> firstLine = new HashMap<>();
     Map<String, Integer> index = new HashMap<>();
-    forEachObject(
+    DataFiles.forEachJsonObject(
         file,
         (line, o) -> {
           String id = field(file, line, o, "id");
@@ -141,7 +138,7 @@ public final class Corpus {
    */
   public Dataset readQueries(Path file) throws IOException {
     List<Example> examples = new ArrayList<>();
-    forEachObject(
+    DataFiles.forEachJsonObject(
         file,
         (line, o) -> {
           String text = field(file, line, o, "text");
@@ -226,35 +223,6 @@ public final class Corpus {
   public int indexOf(String id) {
     Integer i = index.get(id);
     return i == null ? -1 : i;
-  }
-
-  private interface LineHandler {
-    void accept(int line, JsonObject object);
-  }
-
-  private static void forEachObject(Path file, LineHandler handler) throws IOException {
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      int lineNo = 0;
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        lineNo++;
-        if (lineNo == 1 && line.startsWith("\uFEFF")) {
-          line = line.substring(1);
-        }
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonElement e;
-        try {
-          e = JsonParser.parseString(line);
-        } catch (JsonParseException ex) {
-          throw new DataFormatException(file, lineNo, "invalid JSON (one object per line)");
-        }
-        if (!e.isJsonObject()) {
-          throw new DataFormatException(file, lineNo, "expected a JSON object");
-        }
-        handler.accept(lineNo, e.getAsJsonObject());
-      }
-    }
   }
 
   private static String field(Path file, int line, JsonObject o, String key) {

@@ -250,4 +250,14 @@ class DataFilesTest {
     assertEquals("data/train.jsonl:17: missing field \"label\"", e.getMessage());
     assertNull(e.getCause());
   }
+
+  /** QA, 2 December: a folder given as a data file failed with "Is a directory" and no path. */
+  @Test
+  void aFolderIsRefusedByName() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("train.jsonl"));
+    assertEquals(
+        folder + ": is a folder, not a data file",
+        assertThrows(java.nio.file.FileSystemException.class, () -> DataFiles.read(folder))
+            .getMessage());
+  }
 }

@@ -2,7 +2,10 @@ package org.fedpeft.retrieval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,7 +70,7 @@ class CorpusTest {
         assertThrows(DataFormatException.class, () -> Corpus.read(noId)).getMessage());
     Path bad = write("bad.jsonl", "{\"id\": \"x\", \"text\": \"t\"}", "{\"id\": ");
     assertEquals(
-        bad + ":2: invalid JSON (one object per line)",
+        bad + ":2: invalid JSON at column 8: End of input",
         assertThrows(DataFormatException.class, () -> Corpus.read(bad)).getMessage());
     Path blank = write("blank.jsonl", "", " ");
     assertThrows(DataFormatException.class, () -> Corpus.read(blank));
@@ -85,6 +88,44 @@ class CorpusTest {
     assertEquals(
         qe + ":1: empty query text",
         assertThrows(DataFormatException.class, () -> corpus.readQueries(qe)).getMessage());
+  }
+
+  /**
+   * QA, 2 December: a corpus or query file was read leniently and without strict UTF-8 (a Latin-1
+   * byte gave "Input length = 1" with no file or line; single quotes, comments, NaN and repeated
+   * fields were accepted), unlike data files.
+   */
+  @Test
+  void readAsStrictlyAsDataFiles() throws Exception {
+    Path latin1 = dir.resolve("latin1.jsonl");
+    byte[] line2 =
+        "{\"id\": \"b\", \"text\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(
+        latin1,
+        concat("{\"id\": \"a\", \"text\": \"ok\"}\n".getBytes(StandardCharsets.UTF_8), line2));
+    String m = assertThrows(DataFormatException.class, () -> Corpus.read(latin1)).getMessage();
+    assertTrue(m.startsWith(latin1 + ":2: not valid UTF-8"), m);
+    Path single = write("single.jsonl", "{id: 'x9', text: 'single quoted'}");
+    m = assertThrows(DataFormatException.class, () -> Corpus.read(single)).getMessage();
+    assertTrue(m.startsWith(single + ":1: invalid JSON at column"), m);
+    Path nan = write("nan.jsonl", "{\"id\": \"x\", \"text\": NaN}");
+    assertThrows(DataFormatException.class, () -> Corpus.read(nan));
+    Path twice = write("twice.jsonl", "{\"id\": \"x\", \"text\": \"a\", \"text\": \"b\"}");
+    assertEquals(
+        twice + ":1: duplicate field \"text\"",
+        assertThrows(DataFormatException.class, () -> Corpus.read(twice)).getMessage());
+    Path folder = Files.createDirectories(dir.resolve("a-folder.jsonl"));
+    assertEquals(
+        folder + ": is a folder, not a data file",
+        assertThrows(FileSystemException.class, () -> Corpus.read(folder)).getMessage());
+    Corpus ok = Corpus.read(write("bom.jsonl", "\uFEFF{\"id\": \"x\", \"text\": \"t\"}\r"));
+    assertEquals(List.of("x"), ok.ids());
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
