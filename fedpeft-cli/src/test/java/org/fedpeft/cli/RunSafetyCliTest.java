@@ -533,6 +533,16 @@ class RunSafetyCliTest {
     r = CliRun.run("simulate", cfg.toString(), "--out", tmp.resolve("tiny-sim").toString());
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("the test split is empty"), r.err());
+
+    // QA, 2 December: with data.split = "none" the run had no test split and the clients held
+    // nothing back; it ended with exit 0 and an accuracy of NaN.
+    Path none = tmp.resolve("tiny-none");
+    r =
+        CliRun.run(
+            "simulate", cfg.toString(), "--set", "data.split=none", "--out", none.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(tiny + ": nothing to evaluate on"), r.err());
+    assertFalse(Files.exists(none), "a refused run leaves no folder");
   }
 
   // ---- Unclear ----

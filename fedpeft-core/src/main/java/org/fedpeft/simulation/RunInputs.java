@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.fedpeft.client.ClientData;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.Sha256;
+import org.fedpeft.run.Population;
 
 /**
  * The input files of a simulation and their fingerprints, so that {@code --resume} continues on
@@ -179,6 +181,31 @@ final class RunInputs {
               + ": the test split is empty ("
               + splits.train().size()
               + " training examples); give more examples per label or a test file (data.test)");
+    }
+  }
+
+  /**
+   * Refuses a run that would have nothing to evaluate on: no test split ({@code data.split =
+   * "none"} without {@code data.test}) and no held-out example at any client. A server whose
+   * clients bring their own data cannot know theirs and is not checked.
+   */
+  static void requireEvaluationData(SimulationConfig c, Population population) {
+    if (population.hasTestSet() || !population.knowsClientData()) {
+      return;
+    }
+    long heldOut = 0;
+    long train = 0;
+    for (ClientData d : population.clients()) {
+      heldOut += d.holdout().size();
+      train += d.train().size();
+    }
+    if (heldOut == 0) {
+      throw new IllegalArgumentException(
+          (c.dataFile().isEmpty() ? "task " + c.task() : c.dataFile())
+              + ": nothing to evaluate on: the run has no test split and no client holds back any"
+              + " of its "
+              + train
+              + " examples; give a test file (data.test) or more examples per client");
     }
   }
 

@@ -138,6 +138,7 @@ public final class Simulation implements AutoCloseable {
     }
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
     this.population = Population.build(config, splits, base);
+    RunInputs.requireEvaluationData(config, population);
     long seed = config.seed();
     ModelSpec spec =
         new ModelSpec(method, adapterOptions, seed, HeadLayout.of(splits.taskLabels()), seed + 1);
