@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * Blank lines are skipped.
  *
  * <p>Both: UTF-8 (a leading byte-order mark is ignored); labels, clients and tasks are trimmed,
- * text is kept as is; an empty text or label is an error, an empty client or task means none. Every
+ * text is kept as is; an empty text or label is an error, an empty client or task means none (a
+ * task given on some examples and not on others is an error, naming the first line without). Every
  * problem is a {@link DataFormatException} naming the file and the line ({@code
  * data/train.jsonl:17: missing field "label"}); for a CSV record that spans lines, the line where
  * it starts.
@@ -84,6 +85,7 @@ public final class DataFiles {
     for (int i = 0; i < lineArray.length; i++) {
       lineArray[i] = lines.get(i);
     }
+    requireTaskOnAllOrNone(file, examples, lineArray);
     return Dataset.fromFile(file, examples, lineArray);
   }
 
@@ -495,6 +497,32 @@ public final class DataFiles {
       throw new DataFormatException(file, line, "empty field \"label\"");
     }
     return new Example(text, l, blankToNull(client), blankToNull(task));
+  }
+
+  /**
+   * A {@code task} column names every example's task or none: an example without one, in a file
+   * whose other examples have one, has no head to answer it.
+   */
+  private static void requireTaskOnAllOrNone(Path file, List<Example> examples, int[] lines) {
+    int withTask = -1;
+    int without = -1;
+    for (int i = 0; i < examples.size() && (withTask < 0 || without < 0); i++) {
+      if (examples.get(i).task() == null) {
+        without = without < 0 ? i : without;
+      } else {
+        withTask = withTask < 0 ? i : withTask;
+      }
+    }
+    if (withTask >= 0 && without >= 0) {
+      throw new DataFormatException(
+          file,
+          lines[without],
+          "no \"task\", while line "
+              + lines[withTask]
+              + " has one (\""
+              + examples.get(withTask).task()
+              + "\"): give every example a task, or none");
+    }
   }
 
   private static String blankToNull(String s) {

@@ -39,18 +39,19 @@ class DataFilesTest {
     Path p =
         write(
             "train.jsonl",
-            "{\"text\": \"good film\", \"label\": \"pos\", \"client\": \"alice\", \"id\": 7}\n"
+            "{\"text\": \"good film\", \"label\": \"pos\", \"client\": \"alice\", \"id\": 7,"
+                + " \"task\": \"sentiment\"}\n"
                 + "\n"
                 + "  \r\n"
                 + "{\"label\": 3, \"text\": \"so-so \\\"film\\\"\", \"task\": \"sentiment\","
                 + " \"client\": null, \"meta\": {\"a\": [1, 2]}}\r\n"
-                + "{\"text\": \"bad\", \"label\": \" neg \", \"client\": 12}");
+                + "{\"text\": \"bad\", \"label\": \" neg \", \"client\": 12, \"task\": 5}");
     Dataset d = DataFiles.read(p);
     assertEquals("train.jsonl", d.name());
     assertEquals(3, d.size());
-    assertEquals(new Example("good film", "pos", "alice", null), d.example(0));
+    assertEquals(new Example("good film", "pos", "alice", "sentiment"), d.example(0));
     assertEquals(new Example("so-so \"film\"", "3", null, "sentiment"), d.example(1));
-    assertEquals(new Example("bad", "neg", "12", null), d.example(2));
+    assertEquals(new Example("bad", "neg", "12", "5"), d.example(2));
     assertEquals(List.of("3", "neg", "pos"), d.labels());
     assertEquals(4, d.sourceLine(1).getAsInt());
     assertEquals(p + ":5", d.location(2));
@@ -259,5 +260,27 @@ class DataFilesTest {
         folder + ": is a folder, not a data file",
         assertThrows(java.nio.file.FileSystemException.class, () -> DataFiles.read(folder))
             .getMessage());
+  }
+
+  /** QA, 2 December: a partly filled task column failed late, naming a task "null". */
+  @Test
+  void aTaskOnSomeExamplesOnlyIsRefusedAtTheFirstLineWithout() throws Exception {
+    Path f = dir.resolve("partial.jsonl");
+    Files.writeString(
+        f,
+        "{\"text\": \"a\", \"label\": \"x\", \"task\": \"things\"}\n"
+            + "{\"text\": \"b\", \"label\": \"y\", \"task\": \"things\"}\n"
+            + "\n"
+            + "{\"text\": \"c\", \"label\": \"z\"}\n");
+    assertEquals(
+        f
+            + ":4: no \"task\", while line 1 has one (\"things\"): give every example a task, or none",
+        assertThrows(DataFormatException.class, () -> DataFiles.read(f)).getMessage());
+    Path csv = dir.resolve("partial.csv");
+    Files.writeString(csv, "text,label,task\na,x,\nb,y,things\n");
+    assertTrue(
+        assertThrows(DataFormatException.class, () -> DataFiles.read(csv))
+            .getMessage()
+            .startsWith(csv + ":2: no \"task\", while line 3 has one"));
   }
 }
