@@ -391,6 +391,11 @@ public final class TrainCommand implements Callable<Integer> {
               + org.fedpeft.data.Tasks.SENSE_RETRIEVAL
               + ", or --corpus with query files)");
     }
+    try {
+      splits.requireTwoLabelsPerTask(data.describe());
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
     if (splits.test().size() == 0) {
       throw new UserInputException(
           data.describe()

@@ -248,7 +248,35 @@ class RunSafetyCliTest {
     single.set(single.indexOf(data.toString()), one.toString());
     r = CliRun.run(single.toArray(new String[0]));
     assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(one + ": every example has the same label (\"only\")"), r.err());
     assertFalse(Files.exists(fresh), "a refused run leaves no folder: " + r.err());
+
+    // A multi-task file with a one-label task: its head would always be right (accuracy 1.0).
+    Path oneTask = tmp.resolve("one-label-task.jsonl");
+    Files.write(
+        oneTask,
+        Files.readAllLines(data).stream()
+            .map(
+                l ->
+                    l.replace(
+                        "}",
+                        l.contains("\"t0\"") ? ", \"task\": \"zero\"}" : ", \"task\": \"rest\"}"))
+            .toList());
+    single.set(single.indexOf(one.toString()), oneTask.toString());
+    r = CliRun.run(single.toArray(new String[0]));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(oneTask + ": task zero has the same label (\"t0\")"), r.err());
+    r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "data.file=" + oneTask,
+            "--out",
+            fresh.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("task zero has the same label"), r.err());
+    assertFalse(Files.exists(fresh), r.err());
   }
 
   private static List<String> listing(Path dir) throws IOException {

@@ -150,6 +150,28 @@ public record TaskSplits(
     return Collections.unmodifiableMap(out);
   }
 
+  /**
+   * Refuses data a classifier cannot learn from: a task (the only one, or one of several) with
+   * fewer than two labels, whose head would be right whatever it learned.
+   *
+   * @param source how the user named the data (a file, a task spec), for the message
+   * @throws IllegalArgumentException naming {@code source}, the task and its label
+   */
+  public void requireTwoLabelsPerTask(String source) {
+    for (Map.Entry<String, List<String>> e : taskLabels.entrySet()) {
+      if (e.getValue().size() < 2) {
+        throw new IllegalArgumentException(
+            source
+                + ": "
+                + (taskLabels.size() == 1 ? "every example has" : "task " + e.getKey() + " has")
+                + " the same label"
+                + (e.getValue().isEmpty() ? "" : " (\"" + e.getValue().get(0) + "\")")
+                + "; a classifier needs at least two labels"
+                + (taskLabels.size() == 1 ? "" : " per task"));
+      }
+    }
+  }
+
   /** The shared label vocabulary. */
   public List<String> labels() {
     return train.labels();

@@ -129,6 +129,8 @@ public final class Simulation implements AutoCloseable {
     }
     TaskSplits splits = Population.loadSplits(config);
     RunInputs.requireTestExamples(config, splits);
+    splits.requireTwoLabelsPerTask(
+        config.dataFile().isEmpty() ? "task " + config.task() : config.dataFile());
     if (config.objective().contrastive() && splits.corpus() == null) {
       throw new IllegalArgumentException(
           "client.objective = \"contrastive\" needs a retrieval task: "
