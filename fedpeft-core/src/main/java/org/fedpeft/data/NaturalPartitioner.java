@@ -80,11 +80,10 @@ public record NaturalPartitioner(Key key) implements Partitioner {
               + data.name()
               + " "
               + abbreviate(groups)
-              + " but numClients is "
+              + " but the run has "
               + numClients
-              + "; use "
-              + groups.size()
-              + " or 0 (take the count from the data)");
+              + " clients; set clients = "
+              + groups.size());
     }
     if (groups.isEmpty()) {
       throw new IllegalArgumentException("a natural partition of an empty dataset has no clients");
@@ -107,6 +106,66 @@ public record NaturalPartitioner(Key key) implements Partitioner {
       parts.get(g)[fill[g]++] = i;
     }
     return parts;
+  }
+
+  /**
+   * Checks, before the training split is partitioned, what a split can hide: an example of any
+   * split drawn from the training data without a value (so the answer does not depend on where the
+   * seeded split put it), and a value whose examples all went to validation or test, which would
+   * leave that client without training data.
+   *
+   * @param testFromTrainingData whether the test split was split off the training data (rather than
+   *     read from a test file of its own, which need not name clients)
+   * @throws IllegalArgumentException naming the file and line
+   */
+  public void requireEveryGroupTrains(TaskSplits splits, boolean testFromTrainingData) {
+    Dataset[] all =
+        testFromTrainingData
+            ? new Dataset[] {splits.train(), splits.validation(), splits.test()}
+            : new Dataset[] {splits.train(), splits.validation()};
+    int missing = 0;
+    int total = 0;
+    String firstMissing = null;
+    for (Dataset d : all) {
+      total += d.size();
+      for (int i = 0; i < d.size(); i++) {
+        if (value(d.example(i)) == null) {
+          missing++;
+          firstMissing = firstMissing == null ? d.location(i) : firstMissing;
+        }
+      }
+    }
+    if (missing > 0) {
+      throw new IllegalArgumentException(
+          firstMissing
+              + ": a natural partition by "
+              + key.field()
+              + " needs a \""
+              + key.field()
+              + "\" value on every example; "
+              + missing
+              + " of "
+              + total
+              + " have none");
+    }
+    java.util.Set<String> training = new java.util.HashSet<>(groups(splits.train()));
+    for (int s = 1; s < all.length; s++) {
+      Dataset d = all[s];
+      for (int i = 0; i < d.size(); i++) {
+        String v = value(d.example(i));
+        if (!training.contains(v)) {
+          throw new IllegalArgumentException(
+              d.location(i)
+                  + ": "
+                  + key.field()
+                  + " \""
+                  + v
+                  + "\" has no training example: the split into train, validation and test put"
+                  + " all its examples in validation or test; give it more examples, or use"
+                  + " data.split = \"none\" with a test file (data.test)");
+        }
+      }
+    }
   }
 
   private String value(Example e) {

@@ -15,7 +15,9 @@ import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.DataSection;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.LabelCheck;
+import org.fedpeft.data.NaturalPartitioner;
 import org.fedpeft.data.PartitionStats;
+import org.fedpeft.data.Partitioner;
 import org.fedpeft.data.Partitioners;
 import org.fedpeft.data.Splits;
 import org.fedpeft.data.TaskOptions;
@@ -260,8 +262,11 @@ public final class Population {
           false);
     }
     Dataset train = splits.train();
-    List<int[]> parts =
-        Partitioners.parse(config.partition()).partition(train, config.clients(), seed);
+    Partitioner partitioner = Partitioners.parse(config.partition());
+    if (partitioner instanceof NaturalPartitioner natural) {
+      natural.requireEveryGroupTrains(splits, config.data().test().isEmpty());
+    }
+    List<int[]> parts = partitioner.partition(train, config.clients(), seed);
     PartitionStats.requireExactCover(parts, train.size());
     int[][] histogram = PartitionStats.labelHistogram(train, parts);
     EncodedExamples all = base.encode(train, splits.taskLabels());
