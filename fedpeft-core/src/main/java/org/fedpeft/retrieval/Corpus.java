@@ -130,8 +130,9 @@ public final class Corpus {
   }
 
   /**
-   * Reads queries for this corpus: JSON Lines with {@code text} and {@code doc}. The dataset's
-   * labels are this corpus's ids in corpus order, so a head trained on it scores every document.
+   * Reads queries for this corpus: JSON Lines with {@code text} and {@code doc} (or {@code label},
+   * as {@code fedpeft tasks export} writes a retrieval task's splits). The dataset's labels are
+   * this corpus's ids in corpus order, so a head trained on it scores every document.
    *
    * @throws DataFormatException naming file and line: invalid JSON, a missing field, an empty text,
    *     or a {@code doc} id that is not in this corpus
@@ -142,7 +143,12 @@ public final class Corpus {
         file,
         (line, o) -> {
           String text = field(file, line, o, "text");
-          String doc = field(file, line, o, "doc");
+          // "label" as tasks export writes a retrieval task's splits (the labels are the ids).
+          String doc = field(file, line, o, o.has("doc") || !o.has("label") ? "doc" : "label");
+          if (o.has("doc") && o.has("label") && !doc.equals(field(file, line, o, "label"))) {
+            throw new DataFormatException(
+                file, line, "\"doc\" and \"label\" name different documents; give one");
+          }
           if (text.isBlank()) {
             throw new DataFormatException(file, line, "empty query text");
           }

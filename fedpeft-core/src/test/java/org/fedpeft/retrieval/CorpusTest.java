@@ -122,6 +122,29 @@ class CorpusTest {
     assertEquals(List.of("x"), ok.ids());
   }
 
+  /** QA, 2 December: the splits tasks export writes ("label" ids) did not read back as queries. */
+  @Test
+  void queriesMayNameTheirDocumentAsLabel() throws Exception {
+    Corpus corpus =
+        Corpus.read(
+            write(
+                "c2.jsonl",
+                "{\"id\": \"d0\", \"text\": \"t\"}",
+                "{\"id\": \"d1\", \"text\": \"u\"}"));
+    Dataset d =
+        corpus.readQueries(
+            write(
+                "exported.jsonl",
+                "{\"text\": \"q\", \"label\": \"d1\"}",
+                "{\"text\": \"r\", \"doc\": \"d0\", \"label\": \"d0\"}"));
+    assertEquals(1, d.labelIndex(0));
+    assertEquals(0, d.labelIndex(1));
+    Path both = write("both.jsonl", "{\"text\": \"q\", \"doc\": \"d0\", \"label\": \"d1\"}");
+    assertEquals(
+        both + ":1: \"doc\" and \"label\" name different documents; give one",
+        assertThrows(DataFormatException.class, () -> corpus.readQueries(both)).getMessage());
+  }
+
   private static byte[] concat(byte[] a, byte[] b) {
     byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
