@@ -30,7 +30,11 @@ public final class DataOptions {
               + " Without --test it is split 80/10/10 with the seed.")
   Path data;
 
-  @Option(names = "--test", paramLabel = "FILE", description = "Your test data (needs --data).")
+  @Option(
+      names = "--test",
+      paramLabel = "FILE",
+      description =
+          "Your test data (needs --data; eval takes it alone, labelled as the adapter's labels).")
   Path test;
 
   @Option(

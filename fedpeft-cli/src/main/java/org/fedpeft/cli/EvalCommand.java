@@ -1,13 +1,18 @@
 package org.fedpeft.cli;
 
 import com.google.gson.JsonObject;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
+import org.fedpeft.data.LabelCheck;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
@@ -61,6 +66,29 @@ public final class EvalCommand implements Callable<Integer> {
       description = "Which split to evaluate: test or validation (default: ${DEFAULT-VALUE}).")
   String split;
 
+  /**
+   * {@code --test FILE} without {@code --data}: that file is the test split, labelled in the
+   * adapter's label order (a label the adapter lacks is refused, naming its line).
+   */
+  private TaskSplits testFileOnly(AdapterFiles.Saved saved) {
+    if (saved.labels().isEmpty()) {
+      throw new UserInputException(
+          adapterDir + " records no labels, so --test needs the training data too (--data)");
+    }
+    Dataset test;
+    try {
+      test = DataFiles.read(data.test);
+      LabelCheck.of(saved.labels(), test).requireKnown();
+      test = test.withLabels(saved.labels());
+    } catch (DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UserInputException("cannot read data: " + e.getMessage(), e);
+    }
+    Dataset none = Dataset.of(test.name() + " (no training data)", List.of(), saved.labels());
+    return new TaskSplits(test.name(), none, none, test, null);
+  }
+
   @Override
   public Integer call() throws Exception {
     model.precisionSetting();
@@ -107,7 +135,10 @@ public final class EvalCommand implements Callable<Integer> {
         && !spec.commandLine().getParseResult().hasMatchedOption("--max-eval")) {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
-    TaskSplits splits = data.load(splitSeed);
+    TaskSplits splits =
+        data.data == null && data.test != null && data.corpus == null
+            ? testFileOnly(saved)
+            : data.load(splitSeed);
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
     if (ds.size() == 0) {
       throw new UserInputException(

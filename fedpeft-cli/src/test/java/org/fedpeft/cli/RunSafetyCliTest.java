@@ -279,6 +279,53 @@ class RunSafetyCliTest {
     assertFalse(Files.exists(fresh), r.err());
   }
 
+  /**
+   * QA, 2 December: eval --test alone was refused ("a test file needs a training data file too"),
+   * so a user had to give --data, whose re-split test may hold training rows. The adapter records
+   * its labels: --test alone is its test split, as with --data beside it.
+   */
+  @Test
+  void evalTakesATestFileAlone() throws Exception {
+    Path test = tmp.resolve("held-out.jsonl");
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      rows.add(
+          "{\"text\": \"held out "
+              + new String[] {"fruit pear", "tool saw", "sport swim", "sea boat"}[i % 4]
+              + " "
+              + i
+              + "\", \"label\": \"t"
+              + (i % 4)
+              + "\"}");
+    }
+    Files.write(test, rows);
+    String adapter = trained.resolve("adapter").toString();
+    CliRun.Result alone =
+        CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
+    assertEquals(0, alone.code(), alone.err());
+    assertTrue(alone.out().contains("12 examples of"), alone.out());
+    CliRun.Result withData =
+        CliRun.run(
+            "eval",
+            adapter,
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString(),
+            "--test",
+            test.toString());
+    assertEquals(0, withData.code(), withData.err());
+    String accuracy = alone.out().substring(0, alone.out().indexOf(" examples"));
+    assertTrue(withData.out().startsWith(accuracy), alone.out() + " / " + withData.out());
+
+    rows.set(5, "{\"text\": \"new\", \"label\": \"t9\"}");
+    Files.write(test, rows);
+    CliRun.Result unknown =
+        CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
+    assertEquals(2, unknown.code(), unknown.err());
+    assertTrue(unknown.err().contains(test + ":6"), unknown.err());
+  }
+
   private static List<String> listing(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.map(p -> dir.relativize(p) + (Files.isDirectory(p) ? "/" : " " + size(p)))
