@@ -1,13 +1,13 @@
 package org.fedpeft.config;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlParseError;
 import org.tomlj.TomlParseResult;
@@ -28,9 +28,15 @@ public final class Toml {
 
   private Toml() {}
 
-  /** Reads a UTF-8 file; errors name its path. */
+  /** Reads a UTF-8 file; errors name its path (and line). */
   public static ConfigSource read(Path file) throws IOException {
-    return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    String text;
+    try {
+      text = DataFiles.readUtf8(file);
+    } catch (DataFormatException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return parse(text, file.toString());
   }
 
   /** Parses text; {@code source} names it in errors. */

@@ -152,8 +152,18 @@ public final class DataFiles {
    * @throws IOException if the file cannot be read
    */
   public static int forEachJsonObject(Path file, ObjectLine handler) throws IOException {
+    return forEachObject(file, readUtf8(file), false, handler);
+  }
+
+  /**
+   * A whole text file, strictly UTF-8 (a leading byte-order mark dropped), as data files are read.
+   *
+   * @throws DataFormatException naming the file and line of a byte that is not UTF-8
+   * @throws IOException if the file cannot be read (a folder is refused by its path)
+   */
+  public static String readUtf8(Path file) throws IOException {
     requireFile(file);
-    return forEachObject(file, decode(file, Files.readAllBytes(file)), false, handler);
+    return decode(file, Files.readAllBytes(file));
   }
 
   /** A file's path for reading: a folder is refused by name (reading one fails without a path). */

@@ -244,6 +244,7 @@ public final class RunFolder implements AutoCloseable {
   }
 
   private static RunFolder claim(Path dir, String command, boolean force) throws IOException {
+    boolean hadLockFile = Files.exists(dir.resolve(LOCK_FILE), LinkOption.NOFOLLOW_LINKS);
     RunFolder f = lock(dir, command);
     try {
       List<String> contents = contentsOf(dir);
@@ -254,6 +255,10 @@ public final class RunFolder implements AutoCloseable {
       }
       String owner = f.owner();
       if (owner == null) {
+        if (!hadLockFile) {
+          // The user's own folder: leave no trace of the attempt in it.
+          Files.deleteIfExists(dir.resolve(LOCK_FILE));
+        }
         throw new RunFolderException(
             dir
                 + " is not empty and holds no fedpeft run (it has "

@@ -133,4 +133,17 @@ class ConfigTest {
     SimulationConfig back = SimulationConfig.fromJson(c.toJson());
     assertEquals(c.values(), back.values());
   }
+
+  /** QA, 2 December: a config file that is not UTF-8 gave "Input length = 1" and exit 1. */
+  @Test
+  void aConfigThatIsNotUtf8IsNamedWithItsLine(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("latin1.toml");
+    java.nio.file.Files.write(
+        f,
+        "rounds = 1\n[data]\ntask = \"x\u00e9\"\n"
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    ConfigException e = assertThrows(ConfigException.class, () -> Toml.read(f));
+    assertTrue(e.getMessage().startsWith(f + ":3: not valid UTF-8"), e.getMessage());
+  }
 }

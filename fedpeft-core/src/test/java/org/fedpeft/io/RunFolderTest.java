@@ -87,6 +87,7 @@ class RunFolderTest {
       assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
     }
     assertEquals("keep me", Files.readString(dir.resolve("notes.txt")));
+    assertEquals(List.of("notes.txt"), list(dir), "no lock file left in the user's folder");
   }
 
   /** Issue 15: "--out is a file" gave a bare path; "--out ''" wrote into the current folder. */
