@@ -326,6 +326,16 @@ class RunSafetyCliTest {
     assertTrue(unknown.err().contains(test + ":6"), unknown.err());
   }
 
+  /** QA, 2 December: a truncated config.json made --resume exit 1 with a bare parser message. */
+  @Test
+  void aCorruptRunConfigIsNamedOnResume() throws Exception {
+    Path dir = copy(simulated, "corrupt-config");
+    Files.writeString(dir.resolve("config.json"), "{\"rounds\": ");
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(dir.resolve("config.json") + ": not a valid run config"), r.err());
+  }
+
   private static List<String> listing(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.map(p -> dir.relativize(p) + (Files.isDirectory(p) ? "/" : " " + size(p)))

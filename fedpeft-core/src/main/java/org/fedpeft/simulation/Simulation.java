@@ -1,6 +1,7 @@
 package org.fedpeft.simulation;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -228,9 +229,15 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
     }
-    SimulationConfig config =
-        RunInputs.resolvedAgainst(
-            SimulationConfig.fromJson(withStartPrecision(Files.readString(cfgFile), out)), out);
+    SimulationConfig parsed;
+    try {
+      parsed = SimulationConfig.fromJson(withStartPrecision(Files.readString(cfgFile), out));
+    } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
+      // A truncated or hand-edited file: name it (what fromJson's config errors already do).
+      throw new IllegalArgumentException(
+          cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
+    }
+    SimulationConfig config = RunInputs.resolvedAgainst(parsed, out);
     RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
