@@ -12,9 +12,10 @@ public final class AdapterOptions {
       names = "--adapter",
       paramLabel = "METHOD",
       defaultValue = "lora",
+      completionCandidates = AdapterOptions.Methods.class,
       description =
-          "Adapter method: lora, ravan, fed-sb, or none for a linear head on the frozen encoder"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Adapter method: ${COMPLETION-CANDIDATES}, or none for a linear head on the frozen"
+              + " encoder (default: ${DEFAULT-VALUE}).")
   String method;
 
   @Option(
@@ -38,5 +39,13 @@ public final class AdapterOptions {
 
   public Map<String, String> parsedOptions() {
     return Options.parse(options);
+  }
+
+  /** The registered adapter methods, for --help (so it lists every method there is). */
+  static final class Methods implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return org.fedpeft.peft.AdapterRegistry.all().keySet().iterator();
+    }
   }
 }

@@ -63,6 +63,14 @@ public final class Main implements Runnable {
     return newCommandLine(out, err).execute(args);
   }
 
+  /** Every subcommand's --version prints the top command's version (it printed nothing). */
+  private static void shareVersion(CommandLine cl, CommandLine.IVersionProvider version) {
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      sub.getCommandSpec().versionProvider(version);
+      shareVersion(sub, version);
+    }
+  }
+
   /** Exit code of bad input: a bad option or value, a missing or malformed file, a busy folder. */
   public static final int EXIT_BAD_INPUT = 2;
 
@@ -78,6 +86,7 @@ public final class Main implements Runnable {
    */
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
+    shareVersion(cl, cl.getCommandSpec().versionProvider());
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(

@@ -61,6 +61,26 @@ class CliTest {
     }
   }
 
+  /**
+   * QA, 2 December: --help named three of the adapter methods, and a subcommand's --version (listed
+   * in its --help) printed nothing.
+   */
+  @Test
+  void helpListsEveryMethodAndEveryVersionOptionPrints() {
+    CliRun.Result help = CliRun.run("train", "--help");
+    assertEquals(0, help.code(), help.err());
+    String flat = help.out().replaceAll("\\s+", " ");
+    for (String method : org.fedpeft.peft.AdapterRegistry.builtIn().keySet()) {
+      assertTrue(flat.contains(method + ","), method + " missing from: " + flat);
+    }
+    for (String[] args :
+        new String[][] {{"simulate", "--version"}, {"privacy", "epsilon", "--version"}}) {
+      CliRun.Result v = CliRun.run(args);
+      assertEquals(0, v.code(), v.err());
+      assertTrue(v.out().startsWith("fedpeft "), String.join(" ", args) + ": " + v.out());
+    }
+  }
+
   @Test
   void malformedDataNamesTheFileAndLine() throws Exception {
     Path data = tmp.resolve("bad.jsonl");
