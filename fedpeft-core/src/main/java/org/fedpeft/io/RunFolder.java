@@ -9,6 +9,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -121,18 +122,32 @@ public final class RunFolder implements AutoCloseable {
         throw new RunFolderException(dir + ": is a file, not a folder; give a folder for the run");
       }
       Path parent = dir.toAbsolutePath().getParent();
-      if (parent != null) {
-        if (Files.exists(parent) && !Files.isDirectory(parent)) {
-          throw new RunFolderException(parent + ": is a file, so " + dir + " cannot be created");
-        }
-        Files.createDirectories(parent);
-      }
       boolean created = false;
       try {
+        if (parent != null) {
+          if (Files.exists(parent) && !Files.isDirectory(parent)) {
+            throw new RunFolderException(parent + ": is a file, so " + dir + " cannot be created");
+          }
+          Files.createDirectories(parent);
+        }
         Files.createDirectory(dir);
         created = true;
       } catch (FileAlreadyExistsException e) {
         // Another process created it just now; the lock below decides who owns it.
+      } catch (FileSystemException e) {
+        // Permission, a read-only or pseudo file system: the user's choice of folder, not a bug.
+        throw new RunFolderException(
+            dir
+                + ": cannot create the output folder ("
+                + (e.getReason() != null
+                    ? e.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException
+                        ? "permission denied"
+                        : "the file system refuses it")
+                + (e.getFile() != null && !e.getFile().equals(dir.toString())
+                    ? " at " + e.getFile()
+                    : "")
+                + "); choose another --out");
       }
       RunFolder f = claim(dir, command, force);
       f.created = created;

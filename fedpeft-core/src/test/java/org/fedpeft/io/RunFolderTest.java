@@ -104,6 +104,20 @@ class RunFolderTest {
     assertTrue(e.getMessage().contains("empty"), e.getMessage());
   }
 
+  /** QA, 2 December: an output folder that cannot be created exited 1 with a bare OS message. */
+  @Test
+  void aFolderThatCannotBeCreatedIsAClearRefusal() {
+    Path proc = Path.of("/proc");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(proc.resolve("self")), "needs Linux's /proc, which refuses new folders");
+    Path dir = proc.resolve("fedpeft-test-" + ProcessHandle.current().pid()).resolve("run");
+    RunFolderException e =
+        assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "train", false));
+    assertTrue(
+        e.getMessage().startsWith(dir + ": cannot create the output folder ("), e.getMessage());
+    assertTrue(e.getMessage().endsWith("choose another --out"), e.getMessage());
+  }
+
   /** A folder that a run created and abandoned (it failed before starting) is removed whole. */
   @Test
   void aFolderOfAnAbandonedRunIsRemoved() throws Exception {
