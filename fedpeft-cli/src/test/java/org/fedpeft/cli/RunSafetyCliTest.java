@@ -336,6 +336,31 @@ class RunSafetyCliTest {
     assertTrue(r.err().contains(dir.resolve("config.json") + ": not a valid run config"), r.err());
   }
 
+  /**
+   * QA, 2 December: FFA-LoRA with another method complained of an option the user never set
+   * ("ravan: unknown option 'train_a'"), and FedEx-LoRA without an adapter said "got null".
+   */
+  @Test
+  void loraOnlyStrategiesNameTheMethod() throws Exception {
+    String[][] cases = {{"ffa-lora", "ravan", "got ravan"}, {"fedex-lora", "none", "got none"}};
+    for (String[] c : cases) {
+      CliRun.Result r =
+          CliRun.run(
+              "simulate",
+              config.toString(),
+              "--set",
+              "server.strategy=" + c[0],
+              "--set",
+              "adapter.method=" + c[1],
+              "--out",
+              tmp.resolve("lora-only-" + c[0]).toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err().contains("server.strategy = " + c[0] + " needs adapter.method = lora, " + c[2]),
+          r.err());
+    }
+  }
+
   private static List<String> listing(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.map(p -> dir.relativize(p) + (Files.isDirectory(p) ? "/" : " " + size(p)))

@@ -71,7 +71,10 @@ public interface StrategyProvider {
     public void requireLora(String strategy) {
       if (!"lora".equals(adapterMethod)) {
         throw new IllegalArgumentException(
-            "server.strategy = " + strategy + " needs adapter.method = lora, got " + adapterMethod);
+            "server.strategy = "
+                + strategy
+                + " needs adapter.method = lora, got "
+                + (adapterMethod == null ? "none" : adapterMethod));
       }
     }
   }

@@ -103,7 +103,9 @@ public final class StrategyFactory {
   /** The adapter options, with FFA-LoRA's frozen A made explicit. */
   public static Map<String, String> effectiveAdapterOptions(SimulationConfig c) {
     Map<String, String> o = new TreeMap<>(c.adapterOptions());
-    if (c.strategy().equals("ffa-lora")) {
+    // Only LoRA has train_a; any other method is refused by the strategy itself (requireLora),
+    // with a message about the method rather than about an option the user never set.
+    if (c.strategy().equals("ffa-lora") && c.adapterMethod().equals("lora")) {
       o.putIfAbsent("train_a", "false");
     }
     return o;
