@@ -76,7 +76,8 @@ public record DataSection(
               "data.max_eval",
               Type.INT,
               1000,
-              "evaluate the global model on at most this many test examples",
+              "evaluate the global model on at most this many test examples (per task in a"
+                  + " multi-task run)",
               v -> (int) v >= 1,
               ">= 1")
           .key(
