@@ -44,29 +44,7 @@ public record NaturalPartitioner(Key key) implements Partitioner {
    */
   @Override
   public List<int[]> partition(Dataset data, int numClients, long seed) {
-    int missing = 0;
-    int firstMissing = -1;
-    for (int i = 0; i < data.size(); i++) {
-      if (value(data.example(i)) == null) {
-        missing++;
-        if (firstMissing < 0) {
-          firstMissing = i;
-        }
-      }
-    }
-    if (missing > 0) {
-      throw new IllegalArgumentException(
-          data.location(firstMissing)
-              + ": a natural partition by "
-              + key.field()
-              + " needs a \""
-              + key.field()
-              + "\" value on every example; "
-              + missing
-              + " of "
-              + data.size()
-              + " have none");
-    }
+    requireValueOnEvery(data);
     List<String> groups = groups(data);
     if (numClients != 0 && numClients != groups.size()) {
       throw new IllegalArgumentException(
@@ -123,10 +101,33 @@ public record NaturalPartitioner(Key key) implements Partitioner {
         testFromTrainingData
             ? new Dataset[] {splits.train(), splits.validation(), splits.test()}
             : new Dataset[] {splits.train(), splits.validation()};
+    requireValueOnEvery(all);
+    java.util.Set<String> training = new java.util.HashSet<>(groups(splits.train()));
+    for (int s = 1; s < all.length; s++) {
+      Dataset d = all[s];
+      for (int i = 0; i < d.size(); i++) {
+        String v = value(d.example(i));
+        if (!training.contains(v)) {
+          throw new IllegalArgumentException(
+              d.location(i)
+                  + ": "
+                  + key.field()
+                  + " \""
+                  + v
+                  + "\" has no training example: the split into train, validation and test put"
+                  + " all its examples in validation or test; give it more examples, or use"
+                  + " data.split = \"none\" with a test file (data.test)");
+        }
+      }
+    }
+  }
+
+  /** Every example of {@code sets} has a value, or the first without one is named. */
+  private void requireValueOnEvery(Dataset... sets) {
     int missing = 0;
     int total = 0;
     String firstMissing = null;
-    for (Dataset d : all) {
+    for (Dataset d : sets) {
       total += d.size();
       for (int i = 0; i < d.size(); i++) {
         if (value(d.example(i)) == null) {
@@ -147,24 +148,6 @@ public record NaturalPartitioner(Key key) implements Partitioner {
               + " of "
               + total
               + " have none");
-    }
-    java.util.Set<String> training = new java.util.HashSet<>(groups(splits.train()));
-    for (int s = 1; s < all.length; s++) {
-      Dataset d = all[s];
-      for (int i = 0; i < d.size(); i++) {
-        String v = value(d.example(i));
-        if (!training.contains(v)) {
-          throw new IllegalArgumentException(
-              d.location(i)
-                  + ": "
-                  + key.field()
-                  + " \""
-                  + v
-                  + "\" has no training example: the split into train, validation and test put"
-                  + " all its examples in validation or test; give it more examples, or use"
-                  + " data.split = \"none\" with a test file (data.test)");
-        }
-      }
     }
   }
 
