@@ -285,7 +285,7 @@ public final class DataFiles {
   }
 
   /** "a string", "null", ... for an error message. */
-  public static String describe(JsonElement v) {
+  private static String describe(JsonElement v) {
     if (v.isJsonNull()) {
       return "null";
     }

@@ -114,9 +114,9 @@ public record NaturalPartitioner(Key key) implements Partitioner {
                   + key.field()
                   + " \""
                   + v
-                  + "\" has no training example: the split into train, validation and test put"
-                  + " all its examples in validation or test; give it more examples, or use"
-                  + " data.split = \"none\" with a test file (data.test)");
+                  + "\" has no example in the training split (the seeded split and any"
+                  + " data.max_train cap left all of its examples out of it): give it more"
+                  + " examples, or use data.split = \"none\" with a test file (data.test)");
         }
       }
     }

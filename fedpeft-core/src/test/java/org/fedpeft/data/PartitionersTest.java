@@ -247,7 +247,7 @@ class PartitionersTest {
         assertThrows(
             IllegalArgumentException.class, () -> byClient.requireEveryGroupTrains(lost, true));
     assertTrue(
-        e.getMessage().startsWith("f/validation#0: client \"bob\" has no training example"),
+        e.getMessage().startsWith("f/validation#0: client \"bob\" has no example in the training"),
         e.getMessage());
 
     Dataset unnamed = Dataset.of("f/test", List.of(new Example("d", "y", null, null)), labels);
