@@ -145,14 +145,14 @@ public final class DataFiles {
    * Reads a JSON Lines file the way data files are read, for other record types (a retrieval
    * corpus, queries): strict UTF-8 (a leading byte-order mark is ignored), one strict JSON object
    * per non-blank line (no comments, single quotes, unquoted names, NaN or duplicate fields), CR LF
-   * or LF line ends. Returns the number of objects.
+   * or LF line ends. Fields are read with {@link #jsonValue}.
    *
    * @throws DataFormatException naming the file and line (and column, where known) of the first
    *     problem, or a folder given for a file
    * @throws IOException if the file cannot be read
    */
-  public static int forEachJsonObject(Path file, ObjectLine handler) throws IOException {
-    return forEachObject(file, readUtf8(file), false, handler);
+  public static void forEachJsonObject(Path file, ObjectLine handler) throws IOException {
+    forEachObject(file, readUtf8(file), false, handler);
   }
 
   /**
@@ -173,10 +173,9 @@ public final class DataFiles {
     }
   }
 
-  private static int forEachObject(Path file, String text, boolean dotJson, ObjectLine handler) {
+  private static void forEachObject(Path file, String text, boolean dotJson, ObjectLine handler) {
     int lineNo = 0;
     int start = 0;
-    int objects = 0;
     while (start <= text.length()) {
       int end = text.indexOf('\n', start);
       if (end < 0) {
@@ -189,11 +188,9 @@ public final class DataFiles {
       }
       if (!line.isBlank()) {
         handler.accept(lineNo, parseObject(file, lineNo, line, dotJson));
-        objects++;
       }
       start = end + 1;
     }
-    return objects;
   }
 
   private static void readJsonLines(
@@ -261,10 +258,13 @@ public final class DataFiles {
   }
 
   /**
-   * A field of a data line as text: a string, or (where {@code numbersAllowed}) a number as
-   * written; null when absent, or null for {@code client} and {@code task}.
+   * A field of a JSON Lines object as text, checked as data files check theirs: a string, or (where
+   * {@code numbersAllowed}) a number as written; null when absent, or when null for {@code client}
+   * and {@code task}.
+   *
+   * @throws DataFormatException naming the file, line and field, and what it holds instead
    */
-  private static String jsonValue(
+  public static String jsonValue(
       Path file, int lineNo, JsonObject o, String key, boolean numbersAllowed) {
     JsonElement v = o.get(key);
     if (v == null) {

@@ -1,8 +1,6 @@
 package org.fedpeft.retrieval;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -231,18 +229,12 @@ public final class Corpus {
     return i == null ? -1 : i;
   }
 
+  /** A required field, typed as data files type theirs (a number allowed, except for text). */
   private static String field(Path file, int line, JsonObject o, String key) {
-    JsonElement v = o.get(key);
-    if (v == null || v.isJsonNull()) {
+    String v = DataFiles.jsonValue(file, line, o, key, !key.equals("text"));
+    if (v == null) {
       throw new DataFormatException(file, line, "missing field \"" + key + "\"");
     }
-    if (!v.isJsonPrimitive()) {
-      throw new DataFormatException(file, line, "field \"" + key + "\" must be a string");
-    }
-    JsonPrimitive p = v.getAsJsonPrimitive();
-    if (p.isString() || (p.isNumber() && !key.equals("text"))) {
-      return p.getAsString();
-    }
-    throw new DataFormatException(file, line, "field \"" + key + "\" must be a string");
+    return v;
   }
 }
