@@ -1,7 +1,5 @@
 package org.fedpeft.cli;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,11 +10,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.io.JsonOut;
 
 /** Appends one JSON object per line to a file (metrics.jsonl), flushed after every line. */
 public final class JsonLines implements AutoCloseable {
-
-  static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
   private final BufferedWriter out;
   private final List<String> lines = new ArrayList<>();
@@ -43,7 +40,7 @@ public final class JsonLines implements AutoCloseable {
 
   /** Writes one line. */
   public void write(Map<String, ?> record) {
-    writeLine(GSON.toJson(record));
+    writeLine(JsonOut.line(record));
   }
 
   private void writeLine(String line) {

@@ -19,6 +19,7 @@ import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.peft.Adapter;
@@ -195,7 +196,7 @@ public final class RetrieveCommand implements Callable<Integer> {
           List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
           List<List<Retriever.Hit>> hits = retriever.search(chunk, topK);
           for (int q = 0; q < chunk.size(); q++) {
-            out.println(JsonLines.GSON.toJson(record(chunk.get(q), hits.get(q), corpus)));
+            out.println(JsonOut.line(record(chunk.get(q), hits.get(q), corpus)));
           }
           out.flush();
         }

@@ -313,13 +313,6 @@ public final class ServerCommand implements Callable<Integer> {
         insecure
             ? "grpc, PLAINTEXT (--insecure): identities unchecked, traffic readable"
             : "grpc, mutual TLS");
-    org.fedpeft.io.AtomicFiles.writeString(
-        manifest,
-        new com.google.gson.GsonBuilder()
-                .serializeSpecialFloatingPointValues()
-                .disableHtmlEscaping()
-                .create()
-                .toJson(m)
-            + "\n");
+    org.fedpeft.io.AtomicFiles.writeString(manifest, org.fedpeft.io.JsonOut.line(m) + "\n");
   }
 }

@@ -1,5 +1,6 @@
 package org.fedpeft.cli;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -101,6 +102,14 @@ public final class SimulateCommand implements Callable<Integer> {
               summary.get("final_accuracy").getAsDouble(),
               summary.get("final_loss").getAsDouble(),
               rounds);
+    }
+    JsonElement mean = summary.get("final_client_accuracy_mean");
+    if (mean == null || !mean.isJsonPrimitive() || Double.isNaN(mean.getAsDouble())) {
+      return String.format(
+          Locale.ROOT,
+          "final accuracy: none (no test split, and no client's held-out data was evaluated in any"
+              + " round) after %d rounds",
+          rounds);
     }
     return String.format(
         Locale.ROOT,

@@ -21,6 +21,7 @@ import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
@@ -746,7 +747,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       summary.addProperty("seconds", seconds);
       summary.addProperty("adapter_dir", adapterDir.toString());
-      AtomicFiles.writeString(dir.resolve("summary.json"), JsonLines.GSON.toJson(summary) + "\n");
+      AtomicFiles.writeString(dir.resolve("summary.json"), JsonOut.line(summary) + "\n");
       stdout.printf(
           Locale.ROOT,
           "test accuracy: %.4f (loss %.4f, %d examples) after %d steps in %.0f s%n",
@@ -810,7 +811,7 @@ public final class TrainCommand implements Callable<Integer> {
     d.addProperty("train_sha256", trainHash);
     d.addProperty("test_sha256", testHash);
     run.add("data", d);
-    AtomicFiles.writeString(file, JsonLines.GSON.toJson(run) + "\n");
+    AtomicFiles.writeString(file, JsonOut.line(run) + "\n");
   }
 
   private static String optionsOf(Adapter a) {

@@ -655,6 +655,35 @@ class RunSafetyCliTest {
     assertFalse(Files.exists(none), "a refused run leaves no folder");
   }
 
+  /**
+   * QA, 2 December: with a test split but no client holding data back, metrics.jsonl carried {@code
+   * "client_accuracy_mean":NaN}, which is not JSON. An unmeasured value is now left out.
+   */
+  @Test
+  void metricsAreStrictJsonWhenNoClientHoldsDataBack() throws Exception {
+    Path dir = tmp.resolve("no-holdout");
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "data.client_holdout=0",
+            "--set",
+            "rounds=1",
+            "--out",
+            dir.toString());
+    assertEquals(0, r.code(), r.err());
+    for (String file : List.of("metrics.jsonl", "summary.json", "manifest.json")) {
+      String text = Files.readString(dir.resolve(file));
+      assertFalse(text.contains("NaN") || text.contains("Infinity"), file + ": " + text);
+    }
+    JsonObject round =
+        JsonParser.parseString(Files.readAllLines(dir.resolve("metrics.jsonl")).get(0))
+            .getAsJsonObject();
+    assertTrue(round.has("accuracy"), round.toString());
+    assertFalse(round.has("client_accuracy_mean"), round.toString());
+  }
+
   // ---- Unclear ----
 
   /** "Bad input exits 1 for a corrupt model or checkpoint and 2 for everything else". */

@@ -1,6 +1,5 @@
 package org.fedpeft.run;
 
-import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.simulation.RunManifest;
 import org.fedpeft.simulation.SimulationConfig;
@@ -29,10 +29,6 @@ import org.fedpeft.train.FrozenBase;
  * by line.
  */
 public final class RunRecorder {
-
-  /** Serializes metric lines (NaN allowed, no HTML escaping). */
-  public static final Gson GSON =
-      new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
 
   private final Path out;
   private final List<String> metricLines = new ArrayList<>();
@@ -72,7 +68,7 @@ public final class RunRecorder {
 
   /** Appends one metrics line; returns its JSON. */
   public String appendMetrics(Map<String, Object> line) throws IOException {
-    String json = GSON.toJson(line);
+    String json = JsonOut.line(line);
     metricLines.add(json);
     appendLine(out.resolve("metrics.jsonl"), json);
     return json;
@@ -80,7 +76,7 @@ public final class RunRecorder {
 
   /** Appends one timings line. */
   public void appendTimings(Map<String, Object> line) throws IOException {
-    appendLine(out.resolve("timings.jsonl"), GSON.toJson(line));
+    appendLine(out.resolve("timings.jsonl"), JsonOut.line(line));
   }
 
   /** Rounds recorded as skipped so far. */
@@ -101,7 +97,7 @@ public final class RunRecorder {
    */
   public void writePartition(Population population, boolean budgets) throws IOException {
     JsonObject p = new JsonObject();
-    p.add("labels", GSON.toJsonTree(population.splits().labels()));
+    p.add("labels", JsonOut.tree(population.splits().labels()));
     if (!population.knowsClientData()) {
       p.addProperty("data", HELD_BY_CLIENTS);
     }
@@ -109,7 +105,7 @@ public final class RunRecorder {
     for (ClientData c : population.clients()) {
       JsonObject o = new JsonObject();
       if (population.knowsClientData()) {
-        o.add("label_histogram", GSON.toJsonTree(population.labelHistogram(c.index())));
+        o.add("label_histogram", JsonOut.tree(population.labelHistogram(c.index())));
         o.addProperty("train", c.train().size());
         o.addProperty("holdout", c.holdout().size());
       }
@@ -119,7 +115,7 @@ public final class RunRecorder {
       per.add(c.id(), o);
     }
     p.add("clients", per);
-    AtomicFiles.writeString(out.resolve("partition.json"), GSON.toJson(p) + "\n");
+    AtomicFiles.writeString(out.resolve("partition.json"), JsonOut.line(p) + "\n");
   }
 
   /** Writes manifest.json: what produced the run and on what. */
@@ -193,7 +189,7 @@ public final class RunRecorder {
                   + note;
           default -> note;
         });
-    AtomicFiles.writeString(out.resolve("manifest.json"), GSON.toJson(m) + "\n");
+    AtomicFiles.writeString(out.resolve("manifest.json"), JsonOut.line(m) + "\n");
   }
 
   /** What partition.json and manifest.json say of a run whose clients hold the training data. */
@@ -203,14 +199,6 @@ public final class RunRecorder {
   /** What manifest.json says of a run without a test split. */
   public static final String NO_TEST_SPLIT =
       "none: the run is evaluated on the clients' held-out data (federated evaluation)";
-
-  /** Serializes summary.json: as {@link #GSON}, and a JSON null is written as null. */
-  private static final Gson SUMMARY_GSON =
-      new GsonBuilder()
-          .serializeSpecialFloatingPointValues()
-          .disableHtmlEscaping()
-          .serializeNulls()
-          .create();
 
   /**
    * Writes summary.json (a member whose value is JSON null, e.g. rounds_to_target, is kept). Its
@@ -223,7 +211,7 @@ public final class RunRecorder {
     if (owner != null) {
       summary.addProperty("command", owner);
     }
-    AtomicFiles.writeString(out.resolve("summary.json"), SUMMARY_GSON.toJson(summary) + "\n");
+    AtomicFiles.writeString(out.resolve("summary.json"), JsonOut.document(summary) + "\n");
   }
 
   private static String version() {

@@ -1,6 +1,5 @@
 package org.fedpeft.simulation;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -11,6 +10,7 @@ import java.util.List;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.Sha256;
 import org.fedpeft.run.Population;
 
@@ -92,14 +92,7 @@ final class RunInputs {
     }
     data.add("files", files);
     m.add("data", data);
-    AtomicFiles.writeString(
-        manifestFile,
-        new GsonBuilder()
-                .serializeSpecialFloatingPointValues()
-                .disableHtmlEscaping()
-                .create()
-                .toJson(m)
-            + "\n");
+    AtomicFiles.writeString(manifestFile, JsonOut.line(m) + "\n");
   }
 
   /**
