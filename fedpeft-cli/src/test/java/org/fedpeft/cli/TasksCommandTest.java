@@ -197,7 +197,8 @@ class TasksCommandTest {
         "cannot create a folder in");
     assertUserError(
         CliRun.run("tasks", "export", "wordnet-nouns", "--out", tmp.resolve("x").toString()),
-        "unknown task \"wordnet-nouns\"; known tasks: wordnet-adjective-type");
+        "unknown task \"wordnet-nouns\" (did you mean \"wordnet-pos\"?); known tasks:"
+            + " wordnet-adjective-type");
     assertUserError(
         CliRun.run(
             "tasks", "export", "wordnet-pos:colour=red", "--out", tmp.resolve("x").toString()),

@@ -34,7 +34,9 @@ public final class ConfigSchema {
    *
    * @param defaultValue Integer, Long, Double, Boolean, String or List of String as {@code type};
    *     null for none (the key is then absent unless set)
-   * @param check accepts or rejects a value of the key's Java type
+   * @param check accepts or rejects a value of the key's Java type; it may instead throw an {@link
+   *     IllegalArgumentException} whose message says why this value is wrong, which errors then
+   *     give in place of {@code rule}
    * @param rule what {@code check} accepts, in words (for errors and docs), or empty
    */
   public record Key(
@@ -116,8 +118,18 @@ public final class ConfigSchema {
    */
   public void require(String name, Object value) {
     Key k = get(name);
-    if (!k.check().test(value)) {
-      throw new ConfigException(name + " = " + value + " is invalid: " + k.rule());
+    String why = failure(k, value);
+    if (why != null) {
+      throw new ConfigException(name + " = " + value + " is invalid: " + why);
+    }
+  }
+
+  /** Why {@code value} fails the key's check (the check's own reason, or its rule), or null. */
+  private static String failure(Key k, Object value) {
+    try {
+      return k.check().test(value) ? null : k.rule();
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
     }
   }
 
@@ -145,7 +157,8 @@ public final class ConfigSchema {
     }
     for (var e : out.entrySet()) {
       Key k = keys.get(e.getKey());
-      if (k != null && !k.check().test(e.getValue())) {
+      String why = k == null ? null : failure(k, e.getValue());
+      if (why != null) {
         throw new ConfigException(
             origins.getOrDefault(e.getKey(), "default")
                 + ": "
@@ -153,7 +166,7 @@ public final class ConfigSchema {
                 + " = "
                 + e.getValue()
                 + " is invalid: "
-                + k.rule());
+                + why);
       }
     }
     return new ConfigValues(out, origins);
@@ -210,8 +223,9 @@ public final class ConfigSchema {
           case STRING -> raw;
           case STRING_LIST -> splitList(raw, "[+;]");
         };
-    if (!k.check().test(v)) {
-      throw new ConfigException(what + " = " + raw + " is invalid: " + k.rule());
+    String why = failure(k, v);
+    if (why != null) {
+      throw new ConfigException(what + " = " + raw + " is invalid: " + why);
     }
     return v;
   }

@@ -46,7 +46,13 @@ public record DataSection(
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
       new ConfigSchema()
-          .key("data.task", Type.STRING, "wordnet-noun-topic", "bundled task (unless data.file)")
+          .key(
+              "data.task",
+              Type.STRING,
+              "wordnet-noun-topic",
+              "bundled task (unless data.file)",
+              v -> !Tasks.tasksOf((String) v).isEmpty(),
+              "a registered task (fedpeft tasks lists them), or several joined by +")
           .key("data.file", Type.STRING, "", "your training data, JSONL or CSV")
           .key(
               "data.test",
@@ -64,7 +70,9 @@ public record DataSection(
               "data.partition",
               Type.STRING,
               "dirichlet:0.3",
-              "how training data is split across clients: " + Partitioners.USAGE)
+              "how training data is split across clients: " + Partitioners.USAGE,
+              v -> Partitioners.parse((String) v) != null,
+              "one of these forms")
           .key(
               "data.max_train",
               Type.INT,

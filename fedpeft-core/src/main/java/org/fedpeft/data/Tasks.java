@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.fedpeft.config.NearestKeys;
 
 /**
  * The registry of benchmark tasks, filled through {@link ServiceLoader} with every {@link
@@ -150,8 +151,14 @@ public final class Tasks {
     Map<String, Task> tasks = registry();
     Task task = tasks.get(name);
     if (task == null) {
+      String near = NearestKeys.didYouMean(name, tasks.keySet(), "\"");
       throw new IllegalArgumentException(
-          "unknown task \"" + name + "\"; known tasks: " + String.join(", ", tasks.keySet()));
+          "unknown task \""
+              + name
+              + "\""
+              + near
+              + "; known tasks: "
+              + String.join(", ", tasks.keySet()));
     }
     return task;
   }

@@ -6,10 +6,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.config.NearestKeys;
 
 /**
  * Config keys {@code server.*}: the aggregation strategy, the server optimiser and its
@@ -56,7 +58,7 @@ public record ServerSection(
                   "fedit",
                   "aggregation: a registered strategy (fedpeft ships fedit, ffa-lora, fedex-lora,"
                       + " fedavg, fedbe, hetlora, flexlora)",
-                  v -> StrategyRegistry.all().containsKey(v),
+                  ServerSection::requireStrategy,
                   "a registered strategy")
               .key(
                   "server.optimizer",
@@ -107,6 +109,19 @@ public record ServerSection(
   /** The prefix of a strategy's options: {@code server.<strategy>.}. */
   public static String optionPrefix(String strategy) {
     return "server." + strategy + ".";
+  }
+
+  /** True for a registered strategy; otherwise throws, naming the registered ones. */
+  private static boolean requireStrategy(Object name) {
+    Set<String> known = new TreeSet<>(StrategyRegistry.all().keySet());
+    if (!known.contains(name)) {
+      throw new IllegalArgumentException(
+          "not a registered strategy"
+              + NearestKeys.didYouMean(String.valueOf(name), known, "\"")
+              + "; registered: "
+              + String.join(", ", known));
+    }
+    return true;
   }
 
   /** Adds {@code server.<strategy>.<option>} for every option of every registered strategy. */

@@ -3,8 +3,11 @@ package org.fedpeft.peft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.fedpeft.config.NearestKeys;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertWeights;
 
@@ -38,6 +41,9 @@ public final class TargetModules {
     }
   }
 
+  /** The blocks a pattern is tried against when no model is at hand ({@link #requireKnown}). */
+  private static final int ANY_DEPTH = 128;
+
   /**
    * The slots the patterns select, in (layer, module) order.
    *
@@ -45,6 +51,24 @@ public final class TargetModules {
    *     nothing
    */
   public static List<Slot> select(BertConfig config, List<String> patterns) {
+    return select(config.numLayers(), patterns);
+  }
+
+  /**
+   * Checks patterns before a model is loaded (a config key's check): every pattern must be able to
+   * select a linear module of a BERT encoder of up to {@value #ANY_DEPTH} blocks. {@link #select}
+   * checks them again against the model's own depth.
+   *
+   * @return true
+   * @throws IllegalArgumentException as {@link #select}, naming the first pattern that matches
+   *     nothing and the nearest module names
+   */
+  public static boolean requireKnown(List<?> patterns) {
+    select(ANY_DEPTH, patterns.stream().map(String::valueOf).toList());
+    return true;
+  }
+
+  private static List<Slot> select(int layers, List<String> patterns) {
     if (patterns == null || patterns.isEmpty()) {
       throw new IllegalArgumentException("target_modules must name at least one module");
     }
@@ -54,7 +78,7 @@ public final class TargetModules {
     }
     List<Slot> slots = new ArrayList<>();
     boolean[] used = new boolean[patterns.size()];
-    for (int layer = 0; layer < config.numLayers(); layer++) {
+    for (int layer = 0; layer < layers; layer++) {
       for (int m = 0; m < BertWeights.LINEAR_MODULES.size(); m++) {
         String name = BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(m));
         boolean hit = false;
@@ -71,17 +95,30 @@ public final class TargetModules {
     }
     for (int i = 0; i < used.length; i++) {
       if (!used[i]) {
-        throw new IllegalArgumentException(
-            "target_modules: \""
-                + patterns.get(i)
-                + "\" matches no linear module (names look like "
-                + BertWeights.linearName(0, "attention.self.query")
-                + "; aliases: "
-                + ALIASES.keySet().stream().sorted().toList()
-                + ")");
+        throw new IllegalArgumentException(noMatch(patterns.get(i), layers));
       }
     }
     return slots;
+  }
+
+  private static String noMatch(String pattern, int layers) {
+    Set<String> names = new TreeSet<>(ALIASES.keySet());
+    for (String m : BertWeights.LINEAR_MODULES) {
+      names.add(m);
+      names.add(m.substring(m.lastIndexOf('.') + 1));
+    }
+    // Against a model's own depth, the pattern is a module name of a deeper model: no typo.
+    String near = layers < ANY_DEPTH ? "" : NearestKeys.didYouMean(pattern, names, "\"");
+    return "target \""
+        + pattern
+        + "\" matches no linear module"
+        + (layers < ANY_DEPTH ? " of this " + layers + "-block model" : "")
+        + near
+        + " (names look like "
+        + BertWeights.linearName(0, "attention.self.query")
+        + "; aliases: "
+        + String.join(", ", new TreeSet<>(ALIASES.keySet()))
+        + ")";
   }
 
   private static Pattern compile(String p) {

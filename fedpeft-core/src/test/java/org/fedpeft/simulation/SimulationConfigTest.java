@@ -87,6 +87,56 @@ class SimulationConfigTest {
             .strategy());
   }
 
+  /**
+   * QA, 2 December: an unknown task, a bad partition spec, an adapter target that matches no module
+   * and an unknown strategy were refused without the file and line (or --set) of the value.
+   */
+  @Test
+  void valuesCheckedAgainstRegistriesNameTheirFileAndLine() throws IOException {
+    Path f =
+        write(
+            "run.toml",
+            ("rounds = 3\n[data]\ntask = \"wordnet-noun-topics\"\n"
+                    + "partition = \"dirichlet:x\"\n[adapter]\ntargets = [\"querry\"]\n"
+                    + "[server]\nstrategy = \"fedavgg\"\n")
+                .getBytes(StandardCharsets.UTF_8));
+    Map<String, String> fix =
+        Map.of(
+            "data.task", "wordnet-noun-topic",
+            "data.partition", "iid",
+            "adapter.targets", "query",
+            "server.strategy", "fedavg");
+    String[][] cases = {
+      {
+        "data.task",
+        f
+            + ":3: data.task = wordnet-noun-topics is invalid: unknown task \"wordnet-noun-topics\""
+            + " (did you mean \"wordnet-noun-topic\"?); known tasks: "
+      },
+      {"data.partition", f + ":4: data.partition = dirichlet:x is invalid: bad partitioner spec"},
+      {
+        "adapter.targets",
+        f
+            + ":6: adapter.targets (lora option) = querry is invalid: target \"querry\" matches no"
+            + " linear module (did you mean \"query\"?)"
+      },
+      {
+        "server.strategy",
+        f
+            + ":8: server.strategy = fedavgg is invalid: not a registered strategy (did you mean"
+            + " \"fedavg\"?); registered: fedavg, fedbe,"
+      },
+    };
+    for (String[] c : cases) {
+      Map<String, String> others = new java.util.HashMap<>(fix);
+      others.remove(c[0]); // every other bad value is overridden by a good one
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> SimulationConfig.load(f, others));
+      assertTrue(e.getMessage().startsWith(c[1]), e.getMessage());
+    }
+    assertEquals("iid", SimulationConfig.load(f, fix).partition());
+  }
+
   // Issue 15: "A typo'd key dumps all 48 keys without a 'did you mean'."
   @Test
   void typoedKeySaysDidYouMeanInsteadOfListingEveryKey() throws IOException {

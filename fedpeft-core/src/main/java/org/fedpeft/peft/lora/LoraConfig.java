@@ -6,6 +6,7 @@ import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.peft.TargetModules;
 
 /**
  * Configuration of a LoRA adapter (Hu et al. 2021, arXiv 2106.09685): {@code y = W x + (alpha / r)
@@ -45,8 +46,8 @@ public record LoraConfig(
               "linear modules to adapt, by name pattern: query, key, value, attention.output,"
                   + " ffn.in, ffn.out, all-linear, a module name suffix, or a regular expression"
                   + " matching full names",
-              v -> !((List<?>) v).isEmpty(),
-              "at least one")
+              v -> TargetModules.requireKnown((List<?>) v),
+              "at least one module name, alias or pattern that matches a linear module")
           .key(
               "train_a",
               Type.BOOLEAN,

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.peft.TargetModules;
 
 /**
  * Configuration of a Ravan adapter: {@code y = W x + sum_i s_i B_i H_i A_i dropout(x)} on each
@@ -132,8 +133,8 @@ public record RavanConfig(
             "linear modules to adapt, by name pattern, as for LoRA: query, key, value,"
                 + " attention.output, ffn.in, ffn.out, all-linear, a module name suffix, or a"
                 + " regular expression matching full names",
-            v -> !((List<?>) v).isEmpty(),
-            "at least one")
+            v -> TargetModules.requireKnown((List<?>) v),
+            "at least one module name, alias or pattern that matches a linear module")
         .key(
             "dropout",
             Type.DOUBLE,
