@@ -12,7 +12,13 @@ final class LoraShapes {
     LoraNames.unpaired(tensors.keySet())
         .ifPresent(
             s -> {
-              throw new IllegalArgumentException(strategy + ": initial tensors have " + s);
+              throw new IllegalArgumentException(
+                  "server.strategy = "
+                      + strategy
+                      + " aggregates each module's LoRA A and B together, but the adapter shares "
+                      + s
+                      + ": an adapter that shares one factor (fedsa-lora shares A only) runs with"
+                      + " server.strategy = \"fedavg\"");
             });
     for (String module : LoraNames.modules(tensors.keySet())) {
       long[] a = tensors.get(module + LoraNames.A_SUFFIX).shape();

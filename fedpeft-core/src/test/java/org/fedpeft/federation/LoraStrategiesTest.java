@@ -237,6 +237,14 @@ class LoraStrategiesTest {
     assertThrows(IllegalArgumentException.class, () -> new FedIt(uniform()).initialize(bad));
     Map<String, HostTensor> unpaired = Fx.tensors(A, mat(1, 2, 0, 0));
     assertThrows(IllegalArgumentException.class, () -> new FfaLora(uniform()).initialize(unpaired));
+    // QA, 2 December: fedsa-lora (A shared, B local) under fedit gave an internal message
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new FedIt(uniform()).initialize(unpaired));
+    assertTrue(
+        e.getMessage().startsWith("server.strategy = fedit aggregates each module's LoRA A and B"),
+        e.getMessage());
+    assertTrue(e.getMessage().endsWith("runs with server.strategy = \"fedavg\""), e.getMessage());
   }
 
   @Test
