@@ -10,6 +10,7 @@ import org.fedpeft.data.DataFormatException;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.RunFolderException;
 import org.fedpeft.io.SafetensorsFormatException;
+import org.fedpeft.model.ModelFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -121,6 +122,7 @@ public final class Main implements Runnable {
         || ex instanceof DataFormatException
         || ex instanceof SafetensorsFormatException
         || ex instanceof PeftFormatException
+        || ex instanceof ModelFormatException
         || ex instanceof NoSuchFileException
         || ex instanceof NotDirectoryException
         || ex instanceof AccessDeniedException

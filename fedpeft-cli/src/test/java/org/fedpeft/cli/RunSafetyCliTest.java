@@ -695,6 +695,28 @@ class RunSafetyCliTest {
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("model.safetensors"), r.err());
 
+    // QA, 2 December: a corrupt tokenizer.json exited 1 from embed (2 from simulate)
+    for (String file : List.of("tokenizer.json", "config.json")) {
+      Path bad = copy(model, "corrupt-" + file.replace(".json", ""));
+      Files.writeString(bad.resolve(file), "{\"truncated\": ");
+      for (String[] args :
+          List.of(
+              new String[] {"embed", "--model", bad.toString(), "x"},
+              new String[] {"info", "--model", bad.toString()},
+              new String[] {
+                "simulate",
+                config.toString(),
+                "--set",
+                "model.name=" + bad,
+                "--out",
+                tmp.resolve("corrupt-" + file + "-sim").toString()
+              })) {
+        r = CliRun.run(args);
+        assertEquals(2, r.code(), args[0] + " " + file + ": " + r.err());
+        assertTrue(r.err().contains(file), args[0] + ": " + r.err());
+      }
+    }
+
     Path run = copy(simulated, "corrupt-checkpoint");
     Files.write(run.resolve("checkpoint/state.safetensors"), new byte[] {9, 9, 9});
     r = CliRun.run("simulate", "--resume", run.toString());

@@ -64,20 +64,21 @@ public record BertConfig(
     try {
       JsonElement e = JsonParser.parseString(Files.readString(file));
       if (!e.isJsonObject()) {
-        throw new IOException(file + ": expected a JSON object");
+        throw new ModelFormatException(file + ": expected a JSON object");
       }
       o = e.getAsJsonObject();
     } catch (RuntimeException e) {
-      throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+      throw new ModelFormatException(file + ": not valid JSON: " + e.getMessage(), e);
     }
     String type = o.has("model_type") ? o.get("model_type").getAsString() : "bert";
     if (!type.equals("bert")) {
-      throw new IOException(
+      throw new ModelFormatException(
           file + ": model_type \"" + type + "\" is not supported yet (supported: bert)");
     }
     String act = o.has("hidden_act") ? o.get("hidden_act").getAsString() : "gelu";
     if (!act.equals("gelu")) {
-      throw new IOException(file + ": hidden_act \"" + act + "\" is not supported (gelu only)");
+      throw new ModelFormatException(
+          file + ": hidden_act \"" + act + "\" is not supported (gelu only)");
     }
     try {
       return new BertConfig(
@@ -90,18 +91,18 @@ public record BertConfig(
           o.has("type_vocab_size") ? o.get("type_vocab_size").getAsInt() : 2,
           o.has("layer_norm_eps") ? o.get("layer_norm_eps").getAsFloat() : 1e-12f);
     } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
   }
 
   private static int intField(JsonObject o, String name, Path file) throws IOException {
     if (!o.has(name)) {
-      throw new IOException(file + ": missing field \"" + name + "\"");
+      throw new ModelFormatException(file + ": missing field \"" + name + "\"");
     }
     try {
       return o.get(name).getAsInt();
     } catch (RuntimeException e) {
-      throw new IOException(file + ": field \"" + name + "\" is not an integer", e);
+      throw new ModelFormatException(file + ": field \"" + name + "\" is not an integer", e);
     }
   }
 

@@ -26,7 +26,7 @@ public final class HuggingFaceFolder {
   /** Loads a model folder, naming the missing or malformed file on error. */
   public static PretrainedModel load(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new IOException(
+      throw new ModelFormatException(
           dir
               + ": not a model folder (expected a directory with config.json, model.safetensors"
               + " and tokenizer.json, or the name "
@@ -35,7 +35,7 @@ public final class HuggingFaceFolder {
     }
     for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
       if (!Files.isRegularFile(dir.resolve(f))) {
-        throw new IOException(
+        throw new ModelFormatException(
             dir.resolve(f)
                 + ": missing (a model folder needs config.json,"
                 + " model.safetensors and tokenizer.json)");
@@ -58,7 +58,7 @@ public final class HuggingFaceFolder {
     try {
       weights = new BertWeights(config, tensors, weightsFile.toString());
     } catch (IllegalArgumentException e) {
-      throw new IOException(e.getMessage(), e);
+      throw new ModelFormatException(e.getMessage(), e);
     }
     int maxLen = Math.min(512, config.maxPositions());
     Path sbert = dir.resolve("sentence_bert_config.json");
@@ -69,10 +69,13 @@ public final class HuggingFaceFolder {
           maxLen = Math.min(config.maxPositions(), o.get("max_seq_length").getAsInt());
         }
       } catch (RuntimeException e) {
-        throw new IOException(sbert + ": not valid JSON with an integer max_seq_length", e);
+        throw new ModelFormatException(
+            sbert + ": not valid JSON with an integer max_seq_length", e);
       }
     }
     byte[] tokenizer = Files.readAllBytes(dir.resolve("tokenizer.json"));
+    // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
+    new TextTokenizer(tokenizer, maxLen, dir.resolve("tokenizer.json").toString()).close();
     return new PretrainedModel(dir.getFileName().toString(), weights, tokenizer, maxLen);
   }
 

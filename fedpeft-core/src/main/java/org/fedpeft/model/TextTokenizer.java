@@ -35,7 +35,8 @@ public final class TextTokenizer implements AutoCloseable {
                   "maxLength", Integer.toString(maxLength),
                   "modelMaxLength", Integer.toString(maxLength)));
     } catch (RuntimeException e) {
-      throw new IOException(source + ": not a readable tokenizer.json: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          source + ": not a readable tokenizer.json: " + e.getMessage(), e);
     }
   }
 
