@@ -86,12 +86,15 @@ final class RunGuard implements AutoCloseable {
     } catch (RuntimeException e) {
       m = "interrupted; the run folder is " + folder.path();
     }
+    if (m == null && !started) {
+      m =
+          "interrupted while the run was starting: nothing was trained; "
+              + folder.path()
+              + " holds what the start wrote, so add --force to the command to start it again";
+    }
     Path replaced = started ? null : folder.replacedRun();
     if (replaced != null) {
-      m =
-          (m == null ? "interrupted" : m)
-              + "\nthe run it was replacing (--force) is kept in "
-              + replaced;
+      m = m + "\nthe run it was replacing (--force) is kept in " + replaced;
     }
     if (m != null) {
       err.println();

@@ -163,6 +163,34 @@ class RunSafetyCliTest {
   }
 
   /**
+   * QA, 2 December: Ctrl-C while a run was starting (loading its model and data) exited with no
+   * message, and left a folder that refused the same command.
+   */
+  @Test
+  void ctrlCWhileARunStartsSaysHowToStartItAgain() throws Exception {
+    Path dir = tmp.resolve("interrupted-start");
+    Child child =
+        Child.startPaused(
+            "simulation-starting", "simulate", config.toString(), "--out", dir.toString());
+    child.interrupt();
+    String rest = child.finish();
+    assertEquals(Child.interruptedExitCode(), child.exitCode(), rest);
+    assertTrue(
+        rest.contains(
+            "interrupted while the run was starting: nothing was trained; "
+                + dir
+                + " holds what the start wrote, so add --force to the command to start it again"),
+        rest);
+    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", dir.toString(), "--force");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            dir.resolve("adapter/adapter_model.safetensors"),
+            simulated.resolve("adapter/adapter_model.safetensors")));
+  }
+
+  /**
    * "simulate --out onto a train output folder silently overwrote the trained adapter" and "train
    * --out never checks an existing folder": refused, and with --force replaced whole.
    */
@@ -697,7 +725,7 @@ class RunSafetyCliTest {
 
     // QA, 2 December: a corrupt tokenizer.json exited 1 from embed (2 from simulate)
     for (String file : List.of("tokenizer.json", "config.json")) {
-      Path bad = copy(model, "corrupt-" + file.replace(".json", ""));
+      Path bad = copy(model, "model-with-bad-" + file.replace(".json", ""));
       Files.writeString(bad.resolve(file), "{\"truncated\": ");
       for (String[] args :
           List.of(

@@ -12,6 +12,8 @@ import java.util.concurrent.CountDownLatch;
  * cost one property read. Points reached:
  *
  * <ul>
+ *   <li>{@code simulation-starting}: a new simulation has written config.json, and has not yet
+ *       started its first round.
  *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated and its metrics line written,
  *       but its checkpoint is not (the worst moment for a crash: the folder is ahead of the
  *       checkpoint).

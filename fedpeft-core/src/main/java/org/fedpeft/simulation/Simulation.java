@@ -217,6 +217,7 @@ public final class Simulation implements AutoCloseable {
     config = RunInputs.absolutePaths(config);
     Simulation s = new Simulation(config, out, null);
     s.recorder.start(config);
+    PausePoint.reach("simulation-starting");
     s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
     s.recorder.writeManifest(config, s.population, s.base);
     RunInputs.recordFileHashes(out, config);
