@@ -1,5 +1,7 @@
 package org.fedpeft.config;
 
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +24,26 @@ public record ConfigSource(String name, Map<String, Object> values, Map<String, 
   /** Values without line numbers. */
   public static ConfigSource of(String name, Map<String, Object> values) {
     return new ConfigSource(name, values, Map.of());
+  }
+
+  /**
+   * This source with each relative path among {@code keys} read from {@code folder} (the folder of
+   * the config file that holds it), so that a config file means the same files from any working
+   * directory. A key that is absent, blank, not a string, or already absolute is kept as it is;
+   * {@code keepIf} names values that are not paths (a bundled model's name, say).
+   */
+  public ConfigSource withPathsFrom(
+      Path folder, Collection<String> keys, java.util.function.Predicate<String> keepIf) {
+    Map<String, Object> resolved = new LinkedHashMap<>(values);
+    for (String key : keys) {
+      if (resolved.get(key) instanceof String v
+          && !v.isBlank()
+          && !keepIf.test(v)
+          && !Path.of(v).isAbsolute()) {
+        resolved.put(key, folder.resolve(v).normalize().toString());
+      }
+    }
+    return new ConfigSource(name, resolved, lines);
   }
 
   /** Where {@code key} was defined, for an error: {@code name:line}, or {@code name}. */

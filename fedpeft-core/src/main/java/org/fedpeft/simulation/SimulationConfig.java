@@ -16,6 +16,7 @@ import org.fedpeft.config.Toml;
 import org.fedpeft.data.DataSection;
 import org.fedpeft.federation.ServerSection;
 import org.fedpeft.heads.HeadSection;
+import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.privacy.PrivacySection;
 import org.fedpeft.train.Objective;
@@ -115,11 +116,28 @@ public final class SimulationConfig {
     }
   }
 
-  /** Reads a TOML file (null: defaults only) and applies overrides. */
+  /**
+   * Reads a TOML file (null: defaults only), its relative paths ({@link #PATH_KEYS}) from its
+   * folder, and applies overrides.
+   */
   public static SimulationConfig load(Path file, Map<String, String> overrides) throws IOException {
-    ConfigSource source = file == null ? ConfigSource.of("defaults", Map.of()) : Toml.read(file);
+    ConfigSource source =
+        file == null
+            ? ConfigSource.of("defaults", Map.of())
+            : Toml.read(file)
+                .withPathsFrom(
+                    file.toAbsolutePath().getParent(),
+                    PATH_KEYS,
+                    v -> v.equals(PretrainedModel.DEFAULT));
     return new SimulationConfig(SCHEMA.resolve(source, overrides));
   }
+
+  /**
+   * The keys whose value is a file or folder. In a config file a relative one is read from the
+   * file's folder; given with {@code --set}, from the working directory.
+   */
+  static final List<String> PATH_KEYS =
+      List.of("model.name", "data.file", "data.test", "data.corpus", "adapter.factors");
 
   /** Builds from already-parsed values; {@code source} names them in errors. */
   public static SimulationConfig of(

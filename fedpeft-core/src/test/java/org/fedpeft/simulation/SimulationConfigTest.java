@@ -88,6 +88,35 @@ class SimulationConfigTest {
   }
 
   /**
+   * QA, 2 December: relative paths in a config file were read from the working directory, so the
+   * same command worked in one folder and not in another. They are read from the file's folder;
+   * --set values, typed in a shell, from the working directory.
+   */
+  @Test
+  void relativePathsInAConfigFileAreReadFromItsFolder() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("project"));
+    Path f = dir.resolve("run.toml");
+    Files.writeString(
+        f,
+        "[model]\nname = \"models/mini\"\n[data]\nfile = \"data/train.jsonl\"\n"
+            + "test = \"/abs/test.jsonl\"\ncorpus = \"../corpus.jsonl\"\n");
+    SimulationConfig c = SimulationConfig.load(f, Map.of());
+    Path abs = dir.toAbsolutePath();
+    assertEquals(abs.resolve("models/mini").toString(), c.model().name());
+    assertEquals(abs.resolve("data/train.jsonl").toString(), c.dataFile());
+    assertEquals("/abs/test.jsonl", c.dataTest());
+    assertEquals(abs.getParent().resolve("corpus.jsonl").toString(), c.dataCorpus());
+    // the bundled model's name is a name, and --set values are the shell's
+    c =
+        SimulationConfig.load(
+            f, Map.of("model.name", "all-minilm-l6-v2", "data.file", "mine.jsonl"));
+    assertEquals("all-minilm-l6-v2", c.model().name());
+    assertEquals("mine.jsonl", c.dataFile());
+    Files.writeString(f, "[model]\nname = \"all-minilm-l6-v2\"\n");
+    assertEquals("all-minilm-l6-v2", SimulationConfig.load(f, Map.of()).model().name());
+  }
+
+  /**
    * QA, 2 December: an unknown task, a bad partition spec, an adapter target that matches no module
    * and an unknown strategy were refused without the file and line (or --set) of the value.
    */
