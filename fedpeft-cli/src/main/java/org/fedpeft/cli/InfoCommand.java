@@ -67,19 +67,28 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Option(
       names = "--match-lora-rank",
-      defaultValue = "0",
       paramLabel = "R",
       description =
           "For ravan or fed-sb: print the rank r whose heads upload as much per round as LoRA of"
               + " rank R on the same targets, h r^2 = R (d_in + d_out), rounded down.")
-  int matchLoraRank;
+  Integer matchLoraRank;
 
   @Override
   public Integer call() throws Exception {
     if (labels < 2) {
       throw new UserInputException("--labels must be at least 2, got " + labels);
     }
+    if (!(budget > 0 && budget <= 1)) {
+      throw new UserInputException("--budget must be in (0, 1], got " + budget);
+    }
     String method = adapter.methodOrNull();
+    if (matchLoraRank != null && matchLoraRank < 1) {
+      throw new UserInputException("--match-lora-rank must be at least 1, got " + matchLoraRank);
+    }
+    if (matchLoraRank != null && method == null) {
+      throw new UserInputException(
+          "--match-lora-rank needs --adapter ravan or fed-sb (the heads whose rank it matches)");
+    }
     PretrainedModel pm = model.load();
     BertConfig c = pm.config();
     PrintWriter out = spec.commandLine().getOut();
@@ -97,9 +106,6 @@ public final class InfoCommand implements Callable<Integer> {
         pm.maxSeqLength());
     long base = c.parameterCount();
     out.printf("parameters (frozen encoder): %,d%n", base);
-    if (!(budget > 0 && budget <= 1)) {
-      throw new UserInputException("--budget must be in (0, 1], got " + budget);
-    }
     long adapterTotal = 0;
     long adapterTrainable = 0;
     long upload = 0;
@@ -116,7 +122,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(
             "adapter: %s %s, %d tensors%n", method, adapter.parsedOptions(), a.tensors().size());
         upload = uploadParameters(a);
-        if (matchLoraRank > 0) {
+        if (matchLoraRank != null) {
           if (!(a instanceof RavanAdapter ravan)) {
             throw new UserInputException(
                 "--match-lora-rank applies to ravan and fed-sb, not " + method);

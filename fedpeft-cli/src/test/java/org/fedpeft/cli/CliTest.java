@@ -513,6 +513,25 @@ class CliTest {
     assertTrue(r.out().contains("4 head(s) of rank 39 upload 6,084"), r.out());
     // 12 modules x 2 of 4 heads x 39^2 = 36,504.
     assertTrue(r.out().contains("upload per round (budget 0.5): adapter 36,504 + head"), r.out());
+    // QA, 2 December: --match-lora-rank 0 (and the option without an adapter) was ignored
+    String[][] refused = {
+      {"--adapter", "ravan", "--match-lora-rank", "0"},
+      {"--adapter", "none", "--match-lora-rank", "8"},
+      {"--match-lora-rank", "8"},
+    };
+    String[] says = {
+      "--match-lora-rank must be at least 1, got 0",
+      "--match-lora-rank needs --adapter ravan or fed-sb",
+      "--match-lora-rank applies to ravan and fed-sb, not lora"
+    };
+    for (int i = 0; i < refused.length; i++) {
+      List<String> args = new java.util.ArrayList<>(List.of("info"));
+      args.addAll(List.of(refused[i]));
+      r = CliRun.run(args.toArray(new String[0]));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err().contains("--match-lora-rank " + says[i]) || r.err().contains(says[i]), r.err());
+    }
   }
 
   @Test
