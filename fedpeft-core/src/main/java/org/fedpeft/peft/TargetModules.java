@@ -70,7 +70,8 @@ public final class TargetModules {
 
   private static List<Slot> select(int layers, List<String> patterns) {
     if (patterns == null || patterns.isEmpty()) {
-      throw new IllegalArgumentException("target_modules must name at least one module");
+      throw new IllegalArgumentException(
+          "no module named: give at least one module name, alias or pattern");
     }
     List<Pattern> compiled = new ArrayList<>();
     for (String p : patterns) {

@@ -54,6 +54,9 @@ class LoraOptionsTest {
     e =
         assertThrows(
             IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("targets", "+")));
-    assertEquals("lora: option 'targets' = + is invalid: at least one", e.getMessage());
+    assertEquals(
+        "lora: option 'targets' = + is invalid: no module named: give at least one module name,"
+            + " alias or pattern",
+        e.getMessage());
   }
 }
