@@ -16,6 +16,7 @@ import org.fedpeft.data.LabelCheck;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.io.Sha256;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.retrieval.ClassifierRetrieval;
@@ -130,6 +131,22 @@ public final class EvalCommand implements Callable<Integer> {
           data.data != null && data.test == null
               ? ": the test split of --data then holds training rows"
               : "");
+    }
+    if (data.data != null
+        && data.test == null
+        && extra.has(AdapterFiles.FULLY_USED_FILE_SHA256)
+        && extra
+            .get(AdapterFiles.FULLY_USED_FILE_SHA256)
+            .getAsString()
+            .equals(Sha256.of(data.data))) {
+      throw new UserInputException(
+          data.data
+              + " is the file "
+              + adapterDir
+              + " was trained on, with its test examples apart (a test file of their own, or"
+              + " data.split = \"none\"): every example of it trained or validated the adapter,"
+              + " so a test split cut from it would score training examples; evaluate on the"
+              + " run's test file alone with --test FILE");
     }
     if (extra.has("max_eval")
         && !spec.commandLine().getParseResult().hasMatchedOption("--max-eval")) {

@@ -671,6 +671,11 @@ public final class TrainCommand implements Callable<Integer> {
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", cfg.seed());
       extra.addProperty("max_eval", data.maxEval);
+      String fullyUsed =
+          AdapterFiles.fullyUsedFileHash(data.corpus == null ? data.data : null, data.test != null);
+      if (fullyUsed != null) {
+        extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
+      }
       if (goal.contrastive()) {
         // The head was never trained: retrieval with this adapter is by MIPS.
         extra.addProperty("objective", goal.id());

@@ -354,6 +354,53 @@ class RunSafetyCliTest {
     assertTrue(unknown.err().contains(test + ":6"), unknown.err());
   }
 
+  /**
+   * QA, 2 December: an adapter trained on --data D with a separate --test was evaluated with eval
+   * --data D, whose re-split "test" split holds examples the adapter trained on. The adapter
+   * records the file's hash, and eval refuses; the adapter of a run that cut its test split from D
+   * is evaluated on the same split as before.
+   */
+  @Test
+  void evalRefusesToResplitAFileWhoseEveryExampleTrained() throws Exception {
+    Path test = tmp.resolve("apart-test.jsonl");
+    Files.write(test, Files.readAllLines(data).subList(0, 12));
+    Path dir = tmp.resolve("trained-test-apart");
+    CliRun.Result t =
+        CliRun.run(trainArgs(dir, "--steps", "2", "--test", test.toString(), "--seed", "7"));
+    assertEquals(0, t.code(), t.err());
+    String[] resplit = {
+      "eval", dir.resolve("adapter").toString(), "--model", model.toString(), "--data", data + ""
+    };
+    CliRun.Result r = CliRun.run(resplit);
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(data + " is the file " + dir.resolve("adapter") + " was trained on"),
+        r.err());
+    assertTrue(r.err().contains("--test FILE"), r.err());
+
+    resplit[1] = trained.resolve("adapter").toString(); // trained on data's own 80 %
+    r = CliRun.run(resplit);
+    assertEquals(0, r.code(), r.err());
+
+    // simulate records it as train does
+    Path sim = tmp.resolve("simulated-test-apart");
+    r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "data.test=" + test,
+            "--set",
+            "rounds=1",
+            "--out",
+            sim.toString());
+    assertEquals(0, r.code(), r.err());
+    resplit[1] = sim.resolve("adapter").toString();
+    r = CliRun.run(resplit);
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(" was trained on, with its test examples apart"), r.err());
+  }
+
   /** QA, 2 December: a truncated config.json made --resume exit 1 with a bare parser message. */
   @Test
   void aCorruptRunConfigIsNamedOnResume() throws Exception {

@@ -63,6 +63,22 @@ public final class AdapterFiles {
   /** The format version this code writes (and the newest it reads). */
   public static final int FORMAT_VERSION = 1;
 
+  /**
+   * Key of the {@code extra} record: the SHA-256 of a training data file none of whose examples was
+   * held out as test data (the run's test examples came from a file of their own, or it had no test
+   * split), so that {@code eval} can refuse to re-split that file into a "test" split that the
+   * adapter was trained on. See {@link #fullyUsedFileHash}.
+   */
+  public static final String FULLY_USED_FILE_SHA256 = "train_file_fully_used_sha256";
+
+  /**
+   * The value of {@link #FULLY_USED_FILE_SHA256} for a run on {@code dataFile} (null: none) whose
+   * test examples were apart from it ({@code testApart}), or null when there is none to record.
+   */
+  public static String fullyUsedFileHash(Path dataFile, boolean testApart) throws IOException {
+    return dataFile != null && testApart ? org.fedpeft.io.Sha256.of(dataFile) : null;
+  }
+
   private AdapterFiles() {}
 
   /**

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fedpeft.client.ClientData;
@@ -804,6 +805,9 @@ public final class Simulation implements AutoCloseable {
    *
    * @param client the client whose model it is, or null for the global model
    */
+  /** {@link AdapterFiles#FULLY_USED_FILE_SHA256} of this run, once computed (for every adapter). */
+  private Optional<String> fullyUsedFileHash;
+
   private void saveAdapter(Path dir, String client, Map<String, HostTensor> local)
       throws IOException {
     TaskSplits splits = population.splits();
@@ -823,6 +827,16 @@ public final class Simulation implements AutoCloseable {
       if (client != null) {
         extra.addProperty("client", client);
       }
+      if (fullyUsedFileHash == null) {
+        fullyUsedFileHash =
+            Optional.ofNullable(
+                AdapterFiles.fullyUsedFileHash(
+                    config.dataFile().isEmpty() || !config.dataCorpus().isEmpty()
+                        ? null
+                        : Path.of(config.dataFile()),
+                    !config.dataTest().isEmpty() || config.data().split().equals("none")));
+      }
+      fullyUsedFileHash.ifPresent(h -> extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, h));
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
       Map<String, HostTensor> residuals = FedExLora.residuals(state);
