@@ -369,7 +369,8 @@ public final class DataFiles {
           header.line(),
           "the header must name columns \"text\" and \"label\" (optional: \"client\", \"task\"),"
               + " found "
-              + header.fields());
+              + header.fields()
+              + separatorHint(header.fields()));
     }
     int width = header.fields().size();
     for (int r = 1; r < records.size(); r++) {
@@ -541,5 +542,23 @@ public final class DataFiles {
     }
     String t = s.trim();
     return t.isEmpty() ? null : t;
+  }
+
+  /**
+   * For a header read as one column: a hint when it holds a semicolon or a tab, the separators of
+   * other CSV dialects (fedpeft reads commas, RFC 4180); empty otherwise.
+   */
+  private static String separatorHint(List<String> header) {
+    if (header.size() != 1) {
+      return "";
+    }
+    String only = header.get(0);
+    String sep = only.contains("\t") ? "tabs" : only.contains(";") ? "semicolons" : null;
+    return sep == null
+        ? ""
+        : "; the header looks separated by "
+            + sep
+            + ", but a .csv file is read as comma-separated (RFC 4180): save it with commas, or as"
+            + " JSON Lines";
   }
 }

@@ -185,6 +185,21 @@ class DataFilesTest {
         1,
         "the header must name columns \"text\" and \"label\" (optional: \"client\", \"task\"),"
             + " found [words, label]");
+    // QA, 2 December: a file separated by semicolons or tabs got no hint
+    assertError(
+        "e2.csv",
+        "text;label\nx;y\n",
+        1,
+        "the header must name columns \"text\" and \"label\" (optional: \"client\", \"task\"),"
+            + " found [text;label]; the header looks separated by semicolons, but a .csv file is"
+            + " read as comma-separated (RFC 4180): save it with commas, or as JSON Lines");
+    assertError(
+        "e3.csv",
+        "text\tlabel\nx\ty\n",
+        1,
+        "the header must name columns \"text\" and \"label\" (optional: \"client\", \"task\"),"
+            + " found [text\tlabel]; the header looks separated by tabs, but a .csv file is read"
+            + " as comma-separated (RFC 4180): save it with commas, or as JSON Lines");
     assertError("f.csv", "text,label,Text\nx,y,z\n", 1, "duplicate column \"text\"");
     assertError("g.csv", "text,label\n", 1, "no examples after the header");
     assertError("h.csv", "", 1, "empty file");
