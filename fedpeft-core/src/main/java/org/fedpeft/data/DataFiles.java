@@ -200,6 +200,7 @@ public final class DataFiles {
         text,
         dotJson,
         (lineNo, o) -> {
+          requireLowerCaseFields(file, lineNo, o);
           examples.add(
               example(
                   file,
@@ -212,6 +213,29 @@ public final class DataFiles {
         });
     if (examples.isEmpty()) {
       throw new DataFormatException(file, 1, "no examples: the file has only blank lines");
+    }
+  }
+
+  /**
+   * A field of a data file written in another case ({@code "Text"}) is named, where it would
+   * otherwise read as missing (a CSV header's names are read in any case; a JSON key is exact).
+   */
+  private static void requireLowerCaseFields(Path file, int lineNo, JsonObject o) {
+    for (String field : List.of("text", "label", "client", "task")) {
+      if (!o.has(field)) {
+        for (String key : o.keySet()) {
+          if (key.equalsIgnoreCase(field)) {
+            throw new DataFormatException(
+                file,
+                lineNo,
+                "field \""
+                    + key
+                    + "\" must be written \""
+                    + field
+                    + "\" (field names are lower case)");
+          }
+        }
+      }
     }
   }
 

@@ -185,6 +185,12 @@ class DataFilesTest {
         1,
         "the header must name columns \"text\" and \"label\" (optional: \"client\", \"task\"),"
             + " found [words, label]");
+    // QA, 2 December: a JSON key in another case read as a missing field
+    assertError(
+        "k.jsonl",
+        "{\"text\": \"a\", \"label\": \"x\"}\n{\"Text\": \"b\", \"label\": \"y\"}\n",
+        2,
+        "field \"Text\" must be written \"text\" (field names are lower case)");
     // QA, 2 December: a file separated by semicolons or tabs got no hint
     assertError(
         "e2.csv",
