@@ -1,15 +1,14 @@
 package org.fedpeft.cli;
 
 import ai.djl.ndarray.NDManager;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
@@ -77,12 +76,22 @@ public final class EmbedCommand implements Callable<Integer> {
       }
     }
     List<String> input = texts;
+    String from = "text ";
     if (input.isEmpty()) {
-      input = new ArrayList<>();
-      BufferedReader r =
-          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        input.add(line);
+      from = "line ";
+      try {
+        input = DataFiles.readUtf8Lines(System.in, "standard input");
+      } catch (DataFormatException e) {
+        throw new UserInputException(e.getMessage(), e);
+      }
+    }
+    for (int i = 0; i < input.size(); i++) {
+      if (input.get(i).isBlank()) {
+        throw new UserInputException(
+            from
+                + (i + 1)
+                + (from.equals("line ") ? " of standard input" : "")
+                + " is blank: embed writes one embedding per text, and a blank one has no meaning");
       }
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -1,11 +1,8 @@
 package org.fedpeft.cli;
 
 import com.google.gson.JsonElement;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
@@ -286,11 +284,14 @@ public final class RetrieveCommand implements Callable<Integer> {
       return queries;
     }
     List<String> in = new ArrayList<>();
-    BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line = r.readLine(); line != null; line = r.readLine()) {
-      if (!line.isBlank()) {
-        in.add(line);
+    try {
+      for (String line : DataFiles.readUtf8Lines(System.in, "standard input")) {
+        if (!line.isBlank()) {
+          in.add(line);
+        }
       }
+    } catch (DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
     }
     return in;
   }

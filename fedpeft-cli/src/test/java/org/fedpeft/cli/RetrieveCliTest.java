@@ -121,6 +121,39 @@ class RetrieveCliTest {
     }
   }
 
+  /**
+   * QA, 2 December: embed read a byte that is not UTF-8 on standard input as U+FFFD and embedded
+   * blank lines (which retrieve skips). Both read standard input strictly, and embed refuses a
+   * blank line, whose embedding would mean nothing and shift the output lines.
+   */
+  @Test
+  void standardInputIsStrictUtf8AndEmbedRefusesABlankLine() {
+    InputStream before = System.in;
+    try {
+      byte[] latin1 = "a pet\ncaf\u00e9 by the river\n".getBytes(StandardCharsets.ISO_8859_1);
+      for (String[] cmd :
+          List.of(
+              new String[] {"embed", "-m", model.toString()},
+              new String[] {"retrieve", "-m", model.toString(), "--corpus", corpus.toString()})) {
+        System.setIn(new ByteArrayInputStream(latin1));
+        CliRun.Result r = CliRun.run(cmd);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("standard input:2: not valid UTF-8"), r.err());
+      }
+      System.setIn(
+          new ByteArrayInputStream("a pet\n \nthe river\n".getBytes(StandardCharsets.UTF_8)));
+      CliRun.Result r = CliRun.run("embed", "-m", model.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("line 2 of standard input is blank"), r.err());
+      System.setIn(new ByteArrayInputStream("a pet\r\nthe river".getBytes(StandardCharsets.UTF_8)));
+      r = CliRun.run("embed", "-m", model.toString());
+      assertEquals(0, r.code(), r.err());
+      assertEquals(2, r.out().lines().count(), r.out());
+    } finally {
+      System.setIn(before);
+    }
+  }
+
   @Test
   void carWithASavedAdapterRanksByTheHeadAndScoresAreProbabilities() throws Exception {
     Path saved = dir.resolve("car-adapter");

@@ -166,6 +166,23 @@ public final class DataFiles {
     return decode(file, Files.readAllBytes(file));
   }
 
+  /**
+   * Lines of text from a stream (standard input, say), strictly UTF-8 as data files are read (a
+   * leading byte-order mark dropped), split at LF or CR LF; {@code source} names the stream in
+   * errors.
+   *
+   * @throws DataFormatException naming {@code source} and the line of a byte that is not UTF-8
+   */
+  public static List<String> readUtf8Lines(java.io.InputStream in, String source)
+      throws IOException {
+    String text = decode(Path.of(source), in.readAllBytes());
+    List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
+    if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+      lines.remove(lines.size() - 1); // the end of the last line, not a line
+    }
+    return lines;
+  }
+
   /** A file's path for reading: a folder is refused by name (reading one fails without a path). */
   private static void requireFile(Path file) throws IOException {
     if (Files.isDirectory(file)) {
