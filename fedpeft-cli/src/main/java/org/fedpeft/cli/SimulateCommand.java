@@ -212,6 +212,16 @@ public final class SimulateCommand implements Callable<Integer> {
           c.rounds(),
           c.adapterMethod(),
           c.adapterOptions());
+      String duplicates =
+          c.dataFile().isEmpty()
+              ? null
+              : sim.splits()
+                  .duplicateTextWarning(
+                      c.dataFile()
+                          + (c.dataTest().isEmpty() ? "" : " (test: " + c.dataTest() + ")"));
+      if (duplicates != null) {
+        err.println(duplicates);
+      }
       ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
       bar.update(sim.completedRounds(), "");
       JsonObject summary;

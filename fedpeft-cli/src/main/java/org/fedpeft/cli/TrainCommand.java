@@ -397,6 +397,10 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserInputException(e.getMessage(), e);
     }
+    String duplicates = data.data == null ? null : splits.duplicateTextWarning(data.describe());
+    if (duplicates != null) {
+      err.println(duplicates);
+    }
     if (splits.test().size() == 0) {
       throw new UserInputException(
           data.describe()

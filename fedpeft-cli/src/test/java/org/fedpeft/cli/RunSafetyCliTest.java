@@ -368,6 +368,16 @@ class RunSafetyCliTest {
     CliRun.Result t =
         CliRun.run(trainArgs(dir, "--steps", "2", "--test", test.toString(), "--seed", "7"));
     assertEquals(0, t.code(), t.err());
+    // its test rows are copies of training rows, and train says so
+    assertTrue(
+        t.err()
+            .contains(
+                "test examples of "
+                    + data
+                    + " (test: "
+                    + test
+                    + ") have the text of a training example"),
+        t.err());
     String[] resplit = {
       "eval", dir.resolve("adapter").toString(), "--model", model.toString(), "--data", data + ""
     };

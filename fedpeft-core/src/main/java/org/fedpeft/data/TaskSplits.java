@@ -76,6 +76,41 @@ public record TaskSplits(
             : check(task, taskLabels, train, validation, test);
   }
 
+  /**
+   * Test examples whose text (within their task) is also a training example's: none for a bundled
+   * task, and for the user's files the duplicates that make test accuracy count seen examples.
+   */
+  public int testTextsAlsoInTrain() {
+    Set<String> trained = new java.util.HashSet<>();
+    for (Example e : train.examples()) {
+      trained.add(e.task() + "\u0000" + e.text());
+    }
+    int n = 0;
+    for (Example e : test.examples()) {
+      if (trained.contains(e.task() + "\u0000" + e.text())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * A warning line when {@link #testTextsAlsoInTrain} is not zero, naming {@code source} (the
+   * data's files); null otherwise.
+   */
+  public String duplicateTextWarning(String source) {
+    int n = testTextsAlsoInTrain();
+    return n == 0
+        ? null
+        : String.format(
+            java.util.Locale.ROOT,
+            "warning: %d of %d test examples of %s have the text of a training example, so test"
+                + " accuracy counts them as seen (remove the duplicates for an unbiased figure)",
+            n,
+            test.size(),
+            source);
+  }
+
   private static Map<String, List<String>> derive(String task, Dataset... splits) {
     Map<String, Set<String>> seen = new LinkedHashMap<>();
     for (Dataset d : splits) {

@@ -40,6 +40,44 @@ class DatasetTest {
     assertEquals("d#2", d.location(2));
   }
 
+  /** QA, 2 December: duplicate texts across a user's train and test files went unnoticed. */
+  @Test
+  void testTextsThatAreTrainingTextsOfTheSameTaskAreCounted() {
+    List<String> labels = List.of("x", "y");
+    Dataset train =
+        Dataset.of(
+            "train",
+            List.of(
+                new Example("a", "x", null, "t1"),
+                new Example("b", "y", null, "t1"),
+                new Example("c", "x", null, "t2")),
+            labels);
+    Dataset test =
+        Dataset.of(
+            "test",
+            List.of(
+                new Example("a", "y", null, "t1"), // same task and text, another label: counted
+                new Example("c", "x", null, "t1"), // the text trains task t2 only
+                new Example("d", "y", null, "t2")),
+            labels);
+    TaskSplits splits =
+        new TaskSplits("t1+t2", train, Dataset.of("v", List.of(), labels), test, null);
+    assertEquals(1, splits.testTextsAlsoInTrain());
+    assertEquals(
+        "warning: 1 of 3 test examples of f.jsonl have the text of a training example, so test"
+            + " accuracy counts them as seen (remove the duplicates for an unbiased figure)",
+        splits.duplicateTextWarning("f.jsonl"));
+    assertEquals(
+        null,
+        new TaskSplits(
+                "t",
+                train,
+                Dataset.of("v", List.of(), labels),
+                train.subset("empty", new int[0]),
+                null)
+            .duplicateTextWarning("f.jsonl"));
+  }
+
   @Test
   void integerLabelsSortNumerically() {
     Dataset d =
