@@ -186,6 +186,13 @@ class ServerWithoutDataCliTest {
     CliRun.Result sim = CliRun.run("simulate", simConfig.toString(), "--out", simulated.toString());
     assertEquals(0, sim.code(), sim.err());
     assertTrue(sim.out().contains("final accuracy (federated evaluation"), sim.out());
+    // QA, 2 December: partition.json did not say which of the data's clients each client is
+    JsonObject simClients = json(simulated.resolve("partition.json")).getAsJsonObject("clients");
+    for (int k = 0; k < 3; k++) {
+      assertEquals(
+          String.valueOf("abc".charAt(k)),
+          simClients.getAsJsonObject(IDS.get(k)).get("group").getAsString());
+    }
     Path certs = certs();
 
     // a client file whose second line has a label the run does not have

@@ -53,6 +53,7 @@ public final class Population {
   private final EncodedExamples documents;
   private final double[] budgets;
   private final boolean knowsClientData;
+  private final List<String> groups;
 
   private Population(
       TaskSplits splits,
@@ -61,7 +62,8 @@ public final class Population {
       EncodedExamples test,
       EncodedExamples documents,
       double[] budgets,
-      boolean knowsClientData) {
+      boolean knowsClientData,
+      List<String> groups) {
     this.splits = splits;
     this.clients = Collections.unmodifiableList(clients);
     this.labelHistogram = labelHistogram;
@@ -69,6 +71,15 @@ public final class Population {
     this.documents = documents;
     this.budgets = budgets;
     this.knowsClientData = knowsClientData;
+    this.groups = groups;
+  }
+
+  /**
+   * Under a natural partition, the data's value (a {@code client} or {@code task} field) whose
+   * examples client {@code index} holds; null under any other partition.
+   */
+  public String group(int index) {
+    return groups == null ? null : groups.get(index);
   }
 
   /**
@@ -259,7 +270,8 @@ public final class Population {
           base.encode(splits.test(), splits.taskLabels()),
           null,
           Budgets.parse(config.budgets(), ids.size(), seed),
-          false);
+          false,
+          null);
     }
     Dataset train = splits.train();
     Partitioner partitioner = Partitioners.parse(config.partition());
@@ -288,7 +300,9 @@ public final class Population {
               config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    return new Population(splits, clients, histogram, test, documents, budgets, true);
+    List<String> groups =
+        partitioner instanceof NaturalPartitioner natural ? natural.groups(train) : null;
+    return new Population(splits, clients, histogram, test, documents, budgets, true, groups);
   }
 
   /**

@@ -91,9 +91,10 @@ public final class RunRecorder {
   }
 
   /**
-   * Writes partition.json: the labels, and each client's label histogram, sizes and (when {@code
-   * budgets}) compute budget. When the clients hold the data ({@link Population#knowsClientData()}
-   * false), {@code data} says so and each client has only its budget.
+   * Writes partition.json: the labels, and each client's label histogram, sizes, (when {@code
+   * budgets}) compute budget and, under a natural partition, {@code group}: the data's client or
+   * task value whose examples it holds. When the clients hold the data ({@link
+   * Population#knowsClientData()} false), {@code data} says so and each client has only its budget.
    */
   public void writePartition(Population population, boolean budgets) throws IOException {
     JsonObject p = new JsonObject();
@@ -104,6 +105,9 @@ public final class RunRecorder {
     JsonObject per = new JsonObject();
     for (ClientData c : population.clients()) {
       JsonObject o = new JsonObject();
+      if (population.group(c.index()) != null) {
+        o.addProperty("group", population.group(c.index()));
+      }
       if (population.knowsClientData()) {
         o.add("label_histogram", JsonOut.tree(population.labelHistogram(c.index())));
         o.addProperty("train", c.train().size());
