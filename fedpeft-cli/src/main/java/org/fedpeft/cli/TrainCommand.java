@@ -280,8 +280,13 @@ public final class TrainCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new UserInputException(e.getMessage(), e);
       }
-    } else if (dpEpsilon != null) {
-      throw new UserInputException("--dp-epsilon needs --dp-noise");
+    } else {
+      for (String option : List.of("--dp-epsilon", "--dp-clip", "--dp-delta")) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+          throw new UserInputException(
+              option + " needs --dp-noise (without it the run is not private, so it does nothing)");
+        }
+      }
     }
     try {
       new HeadSection(headInit, headScale);

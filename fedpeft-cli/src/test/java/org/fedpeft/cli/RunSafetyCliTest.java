@@ -624,6 +624,22 @@ class RunSafetyCliTest {
   }
 
   /** "--dp-epsilon 0 means no budget in simulate but zero budget in train": no budget in both. */
+  /** QA, 2 December: "train --dp-delta 2 without --dp-noise" was accepted and did nothing. */
+  @Test
+  void dpOptionsWithoutDpNoiseAreRefused() {
+    for (String[] option :
+        List.of(
+            new String[] {"--dp-delta", "2"},
+            new String[] {"--dp-clip", "0.5"},
+            new String[] {"--dp-epsilon", "3"})) {
+      Path out = tmp.resolve("dp-option" + option[0]);
+      CliRun.Result r = CliRun.run(trainArgs(out, "--steps", "2", option[0], option[1]));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains(option[0] + " needs --dp-noise"), r.err());
+      assertFalse(Files.exists(out), "nothing is written");
+    }
+  }
+
   @Test
   void dpEpsilonZeroMeansNoBudgetInTrainAsInSimulate() throws Exception {
     Path dir = tmp.resolve("dp-eps-0");
