@@ -158,6 +158,11 @@ public final class Main implements Runnable {
         break;
       }
     }
+    if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+      m +=
+          " (a disk is full; what was written before is intact: free some space, then continue"
+              + " a simulate, train or server run with its --resume)";
+    }
     return m.replace('\n', ' ');
   }
 }

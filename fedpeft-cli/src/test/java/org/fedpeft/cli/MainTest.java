@@ -1,0 +1,33 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import org.fedpeft.model.ModelFormatException;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+  @Test
+  void aFileSystemErrorGetsItsPathAndWhatIsWrong() {
+    assertEquals(
+        "/data/x.jsonl: no such file or folder",
+        Main.describe(new NoSuchFileException("/data/x.jsonl")));
+    assertTrue(Main.isBadInput(new NoSuchFileException("/data/x.jsonl")));
+    assertTrue(Main.isBadInput(new ModelFormatException("m/tokenizer.json: not readable")));
+  }
+
+  /** QA, 2 December: a full disk mid-run printed only "No space left on device". */
+  @Test
+  void aFullDiskSaysWhatIsKeptAndHowToContinue() {
+    IOException full = new IOException("No space left on device");
+    assertEquals(
+        "No space left on device (a disk is full; what was written before is intact: free some"
+            + " space, then continue a simulate, train or server run with its --resume)",
+        Main.describe(full));
+    assertFalse(Main.isBadInput(full), "not the user's input: exit 1");
+  }
+}
