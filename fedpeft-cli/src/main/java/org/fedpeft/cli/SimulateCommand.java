@@ -222,6 +222,10 @@ public final class SimulateCommand implements Callable<Integer> {
       if (duplicates != null) {
         err.println(duplicates);
       }
+      String truncated = sim.truncationNote();
+      if (truncated != null) {
+        err.println(truncated);
+      }
       ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
       bar.update(sim.completedRounds(), "");
       JsonObject summary;

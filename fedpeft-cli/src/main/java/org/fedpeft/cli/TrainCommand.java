@@ -513,6 +513,10 @@ public final class TrainCommand implements Callable<Integer> {
       EncodedExamples valSet = base.encode(splits.validation(), splits.taskLabels());
       EncodedExamples testSet = base.encode(splits.test(), splits.taskLabels());
       EncodedExamples documents = splits.retrievalCorpus().map(base::encode).orElse(null);
+      String truncated = base.tokenizer().truncationNote("of the data");
+      if (truncated != null) {
+        err.println(truncated);
+      }
       if (checkpoint == null && headInit.equals("documents")) {
         head.loadState(DocumentHeadInit.tensors(m, documents, head.layout(), headScale));
       }

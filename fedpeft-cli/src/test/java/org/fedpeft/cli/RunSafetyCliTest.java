@@ -624,6 +624,39 @@ class RunSafetyCliTest {
   }
 
   /** "--dp-epsilon 0 means no budget in simulate but zero budget in train": no budget in both. */
+  /** QA, 2 December: texts longer than the model reads were cut without a word. */
+  @Test
+  void textsLongerThanTheModelReadsAreNoted() throws Exception {
+    Path longData = tmp.resolve("long.jsonl");
+    List<String> lines = new ArrayList<>(Files.readAllLines(data));
+    for (int i = 0; i < 3; i++) {
+      lines.set(
+          i * 7,
+          "{\"text\": \"" + "many words ".repeat(400) + i + "\", \"label\": \"t" + i + "\"}");
+    }
+    Files.write(longData, lines);
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            model.toString(),
+            "--data",
+            longData.toString(),
+            "--steps",
+            "1",
+            "--eval-every",
+            "0",
+            "--out",
+            tmp.resolve("long-train").toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("note: 3 texts of the data are longer than the model's "), r.err());
+    Path cfg = tmp.resolve("long.toml");
+    Files.writeString(cfg, toml(longData.toString()).replace("rounds = 2", "rounds = 1"));
+    r = CliRun.run("simulate", cfg.toString(), "--out", tmp.resolve("long-sim").toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("note: 3 texts of the data are longer than the model's "), r.err());
+  }
+
   /** QA, 2 December: "train --dp-delta 2 without --dp-noise" was accepted and did nothing. */
   @Test
   void dpOptionsWithoutDpNoiseAreRefused() {

@@ -17,6 +17,8 @@ public final class TextTokenizer implements AutoCloseable {
 
   private final HuggingFaceTokenizer tokenizer;
   private final int maxLength;
+  private final java.util.concurrent.atomic.AtomicLong truncated =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** Builds a tokenizer from the bytes of a {@code tokenizer.json}. */
   public TextTokenizer(byte[] tokenizerJson, int maxLength, String source) throws IOException {
@@ -48,7 +50,33 @@ public final class TextTokenizer implements AutoCloseable {
   /** Token ids of one text, truncated to {@link #maxLength()}. */
   public long[] encode(String text) {
     Encoding e = tokenizer.encode(text);
+    if (e.exceedMaxLength()) {
+      truncated.incrementAndGet();
+    }
     return e.getIds();
+  }
+
+  /** How many texts {@link #encode} has cut to {@link #maxLength()} tokens so far. */
+  public long truncatedTexts() {
+    return truncated.get();
+  }
+
+  /**
+   * A note for the user when texts encoded so far were cut ({@code what} names them, e.g. "of the
+   * data"); null when none was.
+   */
+  public String truncationNote(String what) {
+    long n = truncated.get();
+    return n == 0
+        ? null
+        : String.format(
+            java.util.Locale.ROOT,
+            "note: %,d texts %s are longer than the model's %d tokens; it reads the first %d of"
+                + " each",
+            n,
+            what,
+            maxLength,
+            maxLength);
   }
 
   /** Tokenizes texts and pads them to the longest one, with an attention mask. */

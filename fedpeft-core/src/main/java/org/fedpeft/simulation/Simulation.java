@@ -299,6 +299,14 @@ public final class Simulation implements AutoCloseable {
     return out;
   }
 
+  /**
+   * A note when texts of the run's data (training, evaluation, corpus: all encoded when the run is
+   * created or resumed) are longer than the model reads; null otherwise.
+   */
+  public String truncationNote() {
+    return base.tokenizer().truncationNote("of the data");
+  }
+
   /** Rounds completed so far. */
   public int completedRounds() {
     return state.round();
