@@ -125,7 +125,7 @@ public final class PeftClient implements ClientApp {
     int steps = in.configInt(ConfigKeys.LOCAL_STEPS, run.localSteps());
     double lr = in.configDouble(ConfigKeys.LEARNING_RATE, run.learningRate());
     double mu = in.configDouble(ConfigKeys.PROXIMAL_MU, run.proximalMu());
-    ClientState stored = load();
+    ClientState stored = load(in.round() - 1); // the state this round starts from
     SampleLevelDp sampleDp = run.sampleDp() == null ? null : new SampleLevelDp(run.sampleDp());
     // Declines (ClientDeclinedException) before any model is built or noise drawn; the phases'
     // steps add up to exactly `steps`, so this covers every phase.
@@ -203,7 +203,7 @@ public final class PeftClient implements ClientApp {
           next = SampleLevelDp.record(next, budget);
         }
         if (!next.equals(stored)) {
-          save(next);
+          save(in.round(), next);
         }
       }
       if (budget == null) {
@@ -246,7 +246,7 @@ public final class PeftClient implements ClientApp {
     RunSettings run = RunSettings.fromConfig(in.config());
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
-      ClientState stored = load();
+      ClientState stored = load(in.round());
       model.loadState(localTensors(stored, model));
       personalise(model, run, in, stored);
       LocalTrainer trainer = new LocalTrainer(model);
@@ -378,7 +378,7 @@ public final class PeftClient implements ClientApp {
     if (adapter.personalise(context)) {
       ClientState next = stored.withTensors(localTensorsOf(model));
       if (!next.equals(stored)) {
-        save(next);
+        save(in.round(), next);
       }
     }
   }
@@ -434,17 +434,19 @@ public final class PeftClient implements ClientApp {
     return out;
   }
 
-  private ClientState load() {
+  /** The state as round {@code round} left it. */
+  private ClientState load(int round) {
     try {
-      return local.load(data.id()).orElse(ClientState.EMPTY);
+      return local.loadAsOf(data.id(), round).orElse(ClientState.EMPTY);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private void save(ClientState s) {
+  /** Saves what round {@code round} leaves. */
+  private void save(int round, ClientState s) {
     try {
-      local.save(data.id(), s);
+      local.save(data.id(), round, s);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -15,9 +15,9 @@ import java.util.TreeMap;
  *
  * <p>Implementations store copies: changing a tensor after {@link #save} or after {@link #load}
  * does not change what is stored. Two are provided: {@link #inMemory()} for simulations (the
- * simulation writes a {@link #snapshot()} into every checkpoint) and {@link #onDisk(Path)}, one
- * safetensors file per client written atomically, so a client process that dies mid-write keeps its
- * previous state.
+ * simulation writes a {@link #snapshot()} into every checkpoint, so it keeps one version) and
+ * {@link #onDisk(Path)}, one safetensors file per client written atomically, so a client process
+ * that dies mid-write keeps its previous state, with the version before the last round's.
  */
 public interface ClientStateStore {
 
@@ -35,6 +35,29 @@ public interface ClientStateStore {
    * @throws IOException if the state cannot be written (the previous state is then kept)
    */
   void save(String clientId, ClientState state) throws IOException;
+
+  /**
+   * The state as it stood at the end of round {@code round}: what the last {@link #save(String,
+   * int, ClientState)} of a round up to {@code round} wrote. A client fitting round t asks for t -
+   * 1, so a round that is run again (by a server resumed from its checkpoint after the client had
+   * already fitted it) starts from the state the first attempt started from. This default keeps one
+   * version, so it is {@link #load}.
+   *
+   * @throws IOException if stored state cannot be read
+   */
+  default Optional<ClientState> loadAsOf(String clientId, int round) throws IOException {
+    return load(clientId);
+  }
+
+  /**
+   * Replaces the stored state of a client with what round {@code round} left (see {@link
+   * #loadAsOf}); this default is {@link #save(String, ClientState)}.
+   *
+   * @throws IOException if the state cannot be written (the previous state is then kept)
+   */
+  default void save(String clientId, int round, ClientState state) throws IOException {
+    save(clientId, state);
+  }
 
   /** Forgets a client's state, if any. */
   void delete(String clientId) throws IOException;

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -23,12 +24,18 @@ import org.fedpeft.io.SafetensorsFile;
  * form is written {@code %XX}, so any id maps to a distinct, safe file name. The file's metadata
  * records the id, and loading checks it; the state's values are metadata entries {@code
  * value.<key>}.
+ *
+ * <p>A state saved with its round records it ({@code round}); when a later round's state replaces
+ * it, it is kept in {@code previous/} ({@link #loadAsOf}), so that a round the server runs again
+ * after its own crash starts from the state the first attempt started from, as in a simulation.
  */
 final class DiskClientStateStore implements ClientStateStore {
 
   static final String MESSAGE = "client_state";
   private static final String VALUE_PREFIX = "value.";
   private static final String SUFFIX = ".safetensors";
+  private static final String ROUND = "round";
+  private static final String PREVIOUS = "previous";
 
   private final Path dir;
 
@@ -42,29 +49,92 @@ final class DiskClientStateStore implements ClientStateStore {
     if (!Files.exists(file)) {
       return Optional.empty();
     }
-    SafetensorsFile f = Safetensors.read(file);
+    return Optional.of(state(Safetensors.read(file), file, clientId));
+  }
+
+  private static ClientState state(SafetensorsFile f, Path file, String clientId)
+      throws IOException {
     Wire.checkKind(f, MESSAGE);
     String stored = Wire.require(f, "client_id");
     if (!stored.equals(clientId)) {
       throw new IOException(
           file + ": holds the state of client '" + stored + "', not '" + clientId + "'");
     }
-    return Optional.of(
-        new ClientState(Wire.f32Tensors(f), Wire.withPrefix(f.metadata(), VALUE_PREFIX)));
+    return new ClientState(Wire.f32Tensors(f), Wire.withPrefix(f.metadata(), VALUE_PREFIX));
   }
 
   @Override
   public void save(String clientId, ClientState state) throws IOException {
+    write(fileOf(clientId), clientId, state, null);
+  }
+
+  @Override
+  public void save(String clientId, int round, ClientState state) throws IOException {
+    Path file = fileOf(clientId);
+    Integer current = Files.exists(file) ? roundOf(Safetensors.read(file)) : null;
+    if (current != null && current < round) {
+      // The state the round started from: kept until the next round's state replaces this one.
+      Path previous = previousOf(clientId);
+      Files.createDirectories(previous.getParent());
+      Files.move(
+          file, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+    write(file, clientId, state, round);
+  }
+
+  @Override
+  public Optional<ClientState> loadAsOf(String clientId, int round) throws IOException {
+    Path file = fileOf(clientId);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    SafetensorsFile f = Safetensors.read(file);
+    Integer saved = roundOf(f);
+    if (saved == null || saved <= round) {
+      return Optional.of(state(f, file, clientId));
+    }
+    // Saved in a later round than asked for: the round is being run again.
+    Path previous = previousOf(clientId);
+    if (Files.exists(previous)) {
+      SafetensorsFile p = Safetensors.read(previous);
+      Integer before = roundOf(p);
+      if (before != null && before <= round) {
+        return Optional.of(state(p, previous, clientId));
+      }
+    }
+    return Optional.empty(); // the client had no state before the round it saved first
+  }
+
+  private static void write(Path file, String clientId, ClientState state, Integer round)
+      throws IOException {
     Map<String, String> meta = new TreeMap<>();
     Wire.putPrefixed(meta, VALUE_PREFIX, state.values());
     meta.put(Wire.KIND, MESSAGE);
     meta.put("client_id", clientId);
-    Safetensors.write(fileOf(clientId), state.tensors(), meta);
+    if (round != null) {
+      meta.put(ROUND, Integer.toString(round));
+    }
+    Safetensors.write(file, state.tensors(), meta);
+  }
+
+  /** The round a state file was saved in, or null for one saved without. */
+  private static Integer roundOf(SafetensorsFile f) throws IOException {
+    String r = f.metadata().get(ROUND);
+    try {
+      return r == null ? null : Integer.valueOf(r);
+    } catch (NumberFormatException e) {
+      throw new IOException("client state: round '" + r + "' is not a number", e);
+    }
+  }
+
+  private Path previousOf(String clientId) {
+    return dir.resolve(PREVIOUS).resolve(fileOf(clientId).getFileName());
   }
 
   @Override
   public void delete(String clientId) throws IOException {
     Files.deleteIfExists(fileOf(clientId));
+    Files.deleteIfExists(previousOf(clientId));
   }
 
   @Override

@@ -112,6 +112,37 @@ class ClientStateStoreTest {
     assertEquals("client-1", f.metadata().get("client_id"));
   }
 
+  /**
+   * QA, 2 December: a server killed after its clients had fitted round 3, and resumed from its
+   * round-2 checkpoint, ran round 3 again on top of the state round 3 had already left, so a
+   * FedSA-LoRA run ended unlike its simulation. A round run again starts from the state before it.
+   */
+  @Test
+  void aRoundRunAgainStartsFromTheStateBeforeIt() throws IOException {
+    ClientStateStore s = store("disk");
+    assertTrue(s.loadAsOf("c", 0).isEmpty());
+    s.save("c", 1, local(1));
+    assertEquals(local(1), s.loadAsOf("c", 1).orElseThrow()); // evaluation of round 1
+    assertTrue(s.loadAsOf("c", 0).isEmpty(), "round 1 run again starts from nothing");
+    s.save("c", 1, local(11)); // ... and replaces what its first attempt left
+    assertEquals(local(11), s.loadAsOf("c", 1).orElseThrow());
+    s.save("c", 3, local(3)); // the client sat out round 2
+    assertEquals(local(3), s.loadAsOf("c", 3).orElseThrow());
+    assertEquals(local(11), s.loadAsOf("c", 2).orElseThrow(), "round 3 run again");
+    s.save("c", 3, local(33));
+    assertEquals(local(33), s.loadAsOf("c", 4).orElseThrow());
+    assertEquals(local(11), s.loadAsOf("c", 2).orElseThrow(), "the state before round 3 is kept");
+    s.save("c", 4, local(4));
+    assertEquals(local(33), s.loadAsOf("c", 3).orElseThrow());
+    assertEquals(Set.of("c"), s.clientIds(), "the kept version is no client of its own");
+    s.delete("c");
+    assertTrue(s.loadAsOf("c", 3).isEmpty());
+    // the in-memory store of a simulation keeps one version (its checkpoint holds the rest)
+    ClientStateStore m = store("memory");
+    m.save("c", 1, local(1));
+    assertEquals(local(1), m.loadAsOf("c", 0).orElseThrow());
+  }
+
   @Test
   void aFileOfAnotherClientIsDetected() throws IOException {
     ClientStateStore s = store("disk");
