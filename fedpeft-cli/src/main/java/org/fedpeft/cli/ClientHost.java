@@ -84,6 +84,20 @@ final class ClientHost {
 
       @Override
       public ClientData forRun(RunInfo run) {
+        String expected = run.clientData().get(data.id());
+        if (expected != null && !expected.equals(data.digest())) {
+          throw new UserInputException(
+              data.id()
+                  + ": the server's run gives this client other examples than this client's"
+                  + " config does ("
+                  + source
+                  + "; digest "
+                  + data.digest()
+                  + ", the server's "
+                  + expected
+                  + "): client and server must read the same data file with the same seed,"
+                  + " clients, data.* keys (partition, split, max_train, client_holdout) and model");
+        }
         if (run.labels() != null && !run.labels().equals(labels)) {
           throw new UserInputException(
               "the server's run has the labels "
@@ -301,6 +315,13 @@ final class ClientHost {
                 ClientNode.Options.defaults(id)
                     .withOnWelcome(
                         run -> {
+                          if (run.run() != null) {
+                            try {
+                              store.bindTo(run.run());
+                            } catch (java.io.IOException e) {
+                              throw new UserInputException(e.getMessage(), e);
+                            }
+                          }
                           ClientData data = share.forRun(run);
                           Built current = client.get();
                           if (current == null || current.data() != data) {

@@ -133,6 +133,7 @@ public final class ServerCommand implements Callable<Integer> {
       RunGuard guard, SimulationConfig cfg, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
     Simulation sim;
+    String runId;
     try {
       if (cfg == null) {
         sim = Simulation.resume(guard.path());
@@ -140,7 +141,7 @@ public final class ServerCommand implements Callable<Integer> {
       } else {
         sim = Simulation.create(cfg, guard.path());
       }
-      recordTransport(guard.path().resolve("manifest.json"), tls == null);
+      runId = recordTransport(guard.path().resolve("manifest.json"), tls == null);
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);
     }
@@ -158,7 +159,17 @@ public final class ServerCommand implements Callable<Integer> {
               FederationServer.Options.defaults()
                   .withInsecure(tls == null)
                   .withPopulation(ids)
-                  .withRunInfo(new RunInfo(sim.splits().labels(), sim.splits().tasks()))
+                  .withRunInfo(
+                      new RunInfo(
+                          sim.splits().labels(),
+                          sim.splits().tasks(),
+                          runId,
+                          sim.knowsClientData()
+                              ? sim.clients().stream()
+                                  .collect(
+                                      java.util.stream.Collectors.toMap(
+                                          ClientData::id, ClientData::digest))
+                              : Map.of()))
                   .withListener(
                       e -> {
                         synchronized (err) {
@@ -300,19 +311,22 @@ public final class ServerCommand implements Callable<Integer> {
   /**
    * Records in the run's manifest how its messages travelled: {@code transport} is "grpc, mutual
    * TLS" or "grpc, PLAINTEXT (--insecure): identities unchecked, traffic readable", updated on
-   * every start (a resumed run may change it).
+   * every start (a resumed run may change it); and the run's identity, {@code run_id}, made on the
+   * first start and kept by every resumed one, which clients bind their LOCAL state to. Returns the
+   * identity.
    */
-  static void recordTransport(java.nio.file.Path manifest, boolean insecure) throws IOException {
-    if (!Files.isRegularFile(manifest)) {
-      return;
-    }
+  static String recordTransport(java.nio.file.Path manifest, boolean insecure) throws IOException {
     com.google.gson.JsonObject m =
         com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    if (!m.has("run_id")) {
+      m.addProperty("run_id", java.util.UUID.randomUUID().toString());
+    }
     m.addProperty(
         "transport",
         insecure
             ? "grpc, PLAINTEXT (--insecure): identities unchecked, traffic readable"
             : "grpc, mutual TLS");
     org.fedpeft.io.AtomicFiles.writeString(manifest, org.fedpeft.io.JsonOut.line(m) + "\n");
+    return m.get("run_id").getAsString();
   }
 }

@@ -181,5 +181,57 @@ class DeployLocalStateCliTest {
     assertTrue(
         simulatedLocal.values().stream().anyMatch(s -> !s.tensors().isEmpty()),
         method + " kept LOCAL tensors");
+
+    if (method.equals("fedsa-lora")) {
+      // QA, 2 December: a --state folder of an earlier run was loaded into a new run without a
+      // word, and a client whose config gives it other data (another seed) joined.
+      try (Spawned again =
+          Spawned.fedpeft(
+              "server-again",
+              Map.of(),
+              List.of(
+                  "server",
+                  config.toString(),
+                  "--out",
+                  tmp.resolve("deployed-again").toString(),
+                  "--listen",
+                  address,
+                  "--certs",
+                  certs.toString()))) {
+        again.awaitLine("waiting for");
+        CliRun.Result stale =
+            CliRun.run(
+                "client",
+                config.toString(),
+                "--server",
+                address,
+                "--id",
+                "client-0",
+                "--certs",
+                certs.toString(),
+                "--state",
+                tmp.resolve("state-0").toString());
+        assertEquals(2, stale.code(), stale.err());
+        assertTrue(
+            stale.err().contains("holds the LOCAL client state of another run"), stale.err());
+        CliRun.Result other =
+            CliRun.run(
+                "client",
+                config.toString(),
+                "--set",
+                "seed=12",
+                "--server",
+                address,
+                "--id",
+                "client-1",
+                "--certs",
+                certs.toString(),
+                "--state",
+                tmp.resolve("state-fresh").toString());
+        assertEquals(2, other.code(), other.err());
+        assertTrue(
+            other.err().contains("the server's run gives this client other examples"), other.err());
+      }
+    }
   }
 }

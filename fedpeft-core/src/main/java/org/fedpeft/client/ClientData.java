@@ -38,4 +38,21 @@ public record ClientData(
       EncodedExamples everyTask) {
     this(id, index, train, holdout, everyTask, null);
   }
+
+  /**
+   * A digest of the client's examples (training and held out: tokens, labels and tasks, in order),
+   * 16 hex digits: equal for two processes that built the same share, so a server can tell a client
+   * whose config gives it other data.
+   */
+  public String digest() {
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every Java platform has SHA-256
+    }
+    train.digestInto(md);
+    holdout.digestInto(md);
+    return java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
+  }
 }

@@ -59,6 +59,16 @@ public interface ClientStateStore {
     save(clientId, state);
   }
 
+  /**
+   * Binds the stored state to the run {@code run} (a server's run identity, the same when it
+   * resumes): a store that holds state of another run refuses, so that a new run never starts from
+   * an old run's LOCAL tensors or privacy accountants. This default (a simulation's store) binds
+   * nothing.
+   *
+   * @throws IOException naming the other run if the store holds state of one
+   */
+  default void bindTo(String run) throws IOException {}
+
   /** Forgets a client's state, if any. */
   void delete(String clientId) throws IOException;
 

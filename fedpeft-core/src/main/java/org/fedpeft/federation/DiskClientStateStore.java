@@ -28,6 +28,7 @@ import org.fedpeft.io.SafetensorsFile;
  * <p>A state saved with its round records it ({@code round}); when a later round's state replaces
  * it, it is kept in {@code previous/} ({@link #loadAsOf}), so that a round the server runs again
  * after its own crash starts from the state the first attempt started from, as in a simulation.
+ * {@code run-id.txt} names the run the state belongs to ({@link #bindTo}).
  */
 final class DiskClientStateStore implements ClientStateStore {
 
@@ -36,6 +37,7 @@ final class DiskClientStateStore implements ClientStateStore {
   private static final String SUFFIX = ".safetensors";
   private static final String ROUND = "round";
   private static final String PREVIOUS = "previous";
+  private static final String RUN_FILE = "run-id.txt";
 
   private final Path dir;
 
@@ -129,6 +131,27 @@ final class DiskClientStateStore implements ClientStateStore {
 
   private Path previousOf(String clientId) {
     return dir.resolve(PREVIOUS).resolve(fileOf(clientId).getFileName());
+  }
+
+  @Override
+  public synchronized void bindTo(String run) throws IOException {
+    Path marker = dir.resolve(RUN_FILE);
+    String bound = Files.exists(marker) ? Files.readString(marker).strip() : null;
+    if (run.equals(bound)) {
+      return;
+    }
+    if (bound != null && !clientIds().isEmpty()) {
+      throw new IOException(
+          dir
+              + " holds the LOCAL client state of another run ("
+              + bound
+              + "; the server's run is "
+              + run
+              + "): a new run needs a new --state folder, or this one emptied; a client of the"
+              + " same run keeps its folder when it restarts, and so does one of a resumed server");
+    }
+    Files.createDirectories(dir);
+    org.fedpeft.io.AtomicFiles.writeString(marker, run + "\n");
   }
 
   @Override

@@ -320,6 +320,11 @@ public final class Simulation implements AutoCloseable {
     return population.clients();
   }
 
+  /** Whether this process holds the clients' data (false for a server whose clients bring it). */
+  public boolean knowsClientData() {
+    return population.knowsClientData();
+  }
+
   /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
     if (!population.knowsClientData()) {

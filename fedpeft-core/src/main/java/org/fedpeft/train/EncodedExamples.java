@@ -37,6 +37,25 @@ public record EncodedExamples(long[][] tokens, int[] labels, int[] tasks) {
     return encode(tokenizer, texts, labels, null);
   }
 
+  /** Adds the examples (tokens, labels, tasks, in order) to {@code digest}. */
+  public void digestInto(java.security.MessageDigest digest) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+    java.util.function.LongConsumer put =
+        v -> {
+          b.clear();
+          digest.update(b.putLong(v).array());
+        };
+    put.accept(tokens.length);
+    for (int i = 0; i < tokens.length; i++) {
+      put.accept(tokens[i].length);
+      for (long t : tokens[i]) {
+        put.accept(t);
+      }
+      put.accept(labels[i]);
+      put.accept(tasks == null ? -1 : tasks[i]);
+    }
+  }
+
   /** Tokenizes texts of several tasks. */
   public static EncodedExamples encode(
       TextTokenizer tokenizer, List<String> texts, int[] labels, int[] tasks) {

@@ -143,6 +143,25 @@ class ClientStateStoreTest {
     assertEquals(local(1), m.loadAsOf("c", 0).orElseThrow());
   }
 
+  /** QA, 2 December: a --state folder of an earlier run was loaded into a new run. */
+  @Test
+  void stateOfAnotherRunIsRefused() throws IOException {
+    ClientStateStore s = store("disk");
+    s.bindTo("run-a"); // an empty folder binds to any run
+    s.bindTo("run-b");
+    s.save("c", 1, local(1));
+    s.bindTo("run-b"); // a restarted client, or a resumed server, of the same run
+    IOException e = assertThrows(IOException.class, () -> s.bindTo("run-c"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "holds the LOCAL client state of another run (run-b; the server's"
+                    + " run is run-c)"),
+        e.getMessage());
+    assertEquals(Set.of("c"), ClientStateStore.onDisk(dir.resolve("local")).clientIds());
+    store("memory").bindTo("any"); // a simulation's store binds nothing
+  }
+
   @Test
   void aFileOfAnotherClientIsDetected() throws IOException {
     ClientStateStore s = store("disk");

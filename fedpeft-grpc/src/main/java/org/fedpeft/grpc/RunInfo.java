@@ -7,23 +7,37 @@ import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a server tells every node about its run when it welcomes it (the payload of the WELCOME
- * frame, as UTF-8 JSON {@code {"labels": [...], "tasks": [...]}}): the run's label vocabulary in
- * class-index order, so that a node reading its own data file can map its labels to the server's
- * class indices, and a node whose data has a label the run lacks can say so before it trains; and
- * the run's tasks (more than one in a multi-task run).
+ * frame, as UTF-8 JSON {@code {"labels": [...], "tasks": [...], "run": "...", "client_data":
+ * {...}}}): the run's label vocabulary in class-index order, so that a node reading its own data
+ * file can map its labels to the server's class indices, and a node whose data has a label the run
+ * lacks can say so before it trains; the run's tasks (more than one in a multi-task run); the run's
+ * identity, the same when the server resumes it, to which a node binds the LOCAL state it keeps;
+ * and, when the server holds the clients' data, a digest of each client's share, so that a node
+ * whose config gives it other data (another seed, cap or partition) finds out before it trains.
  *
  * @param labels the label vocabulary in class-index order, or null when the server sent none
  * @param tasks the run's task names in order (one for a single task), or empty when not sent
+ * @param run the run's identity, or null when not sent
+ * @param clientData client id to the digest of its share ({@code ClientData.digest}), or empty
  */
-public record RunInfo(List<String> labels, List<String> tasks) {
+public record RunInfo(
+    List<String> labels, List<String> tasks, String run, Map<String, String> clientData) {
 
   /** Copies the lists. */
   public RunInfo {
     labels = labels == null ? null : List.copyOf(labels);
     tasks = tasks == null ? List.of() : List.copyOf(tasks);
+    clientData = clientData == null ? Map.of() : Map.copyOf(clientData);
+  }
+
+  /** A run's labels and tasks, without identity or digests. */
+  public RunInfo(List<String> labels, List<String> tasks) {
+    this(labels, tasks, null, Map.of());
   }
 
   /** A single-task run's labels. */
@@ -48,6 +62,14 @@ public record RunInfo(List<String> labels, List<String> tasks) {
     JsonArray t = new JsonArray();
     tasks.forEach(t::add);
     o.add("tasks", t);
+    if (run != null) {
+      o.addProperty("run", run);
+    }
+    if (!clientData.isEmpty()) {
+      JsonObject d = new JsonObject();
+      new TreeMap<>(clientData).forEach(d::addProperty);
+      o.add("client_data", d);
+    }
     return o.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -78,7 +100,16 @@ public record RunInfo(List<String> labels, List<String> tasks) {
           tasks.add(e.getAsString());
         }
       }
-      return new RunInfo(labels, tasks);
+      JsonElement r = o.get("run");
+      Map<String, String> digests = new TreeMap<>();
+      JsonElement d = o.get("client_data");
+      if (d != null && d.isJsonObject()) {
+        d.getAsJsonObject()
+            .entrySet()
+            .forEach(e -> digests.put(e.getKey(), e.getValue().getAsString()));
+      }
+      return new RunInfo(
+          labels, tasks, r == null || r.isJsonNull() ? null : r.getAsString(), digests);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("the server's run description is not valid: " + e, e);
     }
