@@ -371,7 +371,19 @@ final class ClientHost {
           throw new UserInputException(node.refusal());
         }
         int k = nodes.indexOf(node);
-        out.println("client " + shares.get(k).id() + ": " + node.awaitFinished());
+        String finished = node.awaitFinished();
+        if (finished == null) {
+          // Closed by the shutdown hook (Ctrl-C, SIGTERM): the JVM is on its way out.
+          synchronized (err) {
+            err.println(
+                "client "
+                    + shares.get(k).id()
+                    + ": stopped before the run finished; started again with the same --state,"
+                    + " it rejoins the run");
+          }
+        } else {
+          out.println("client " + shares.get(k).id() + ": " + finished);
+        }
       }
     } finally {
       synchronized (nodes) {

@@ -71,6 +71,13 @@ public final class ServerCommand implements Callable<Integer> {
   Path resume;
 
   @Option(
+      names = "--force",
+      description =
+          "Replace a folder that holds a run (a run refused before its first round keeps the"
+              + " replaced one).")
+  boolean force;
+
+  @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:7443",
@@ -100,6 +107,9 @@ public final class ServerCommand implements Callable<Integer> {
 
   @Mixin NetworkOptions network;
 
+  /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
+  private volatile int savedRounds;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
@@ -109,7 +119,7 @@ public final class ServerCommand implements Callable<Integer> {
     SimulationConfig cfg = null;
     try {
       if (resume != null) {
-        if (configFile != null || !overrides.isEmpty() || out != null) {
+        if (configFile != null || !overrides.isEmpty() || out != null || force) {
           throw new UserInputException("--resume takes only the run folder");
         }
         guard = RunGuard.resume(resume, "server", err);
@@ -119,7 +129,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         cfg = SimulationConfig.load(configFile, overrides);
         requireServerData(cfg);
-        guard = RunGuard.newRun(out, "server", false, err);
+        guard = RunGuard.newRun(out, "server", force, err);
       }
     } catch (ConfigException | DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
@@ -153,7 +163,6 @@ public final class ServerCommand implements Callable<Integer> {
         throw new UserInputException(
             "--wait-for must be between 1 and the " + ids.size() + " clients, got " + need);
       }
-      guard.started();
       FederationServer federation =
           new FederationServer(
               FederationServer.Options.defaults()
@@ -202,6 +211,21 @@ public final class ServerCommand implements Callable<Integer> {
                   + " s: "
                   + federation.connectedNodes());
         }
+        // The rounds begin: from now on the folder keeps what the run writes.
+        guard.started();
+        Path dir = guard.path();
+        savedRounds = sim.completedRounds();
+        int total = sim.config().rounds();
+        guard.onInterrupt(
+            () ->
+                String.format(
+                    Locale.ROOT,
+                    "interrupted: %s; continue with: fedpeft server --resume %s and the same"
+                        + " --certs and --listen (the clients reconnect by themselves)",
+                    savedRounds == 0
+                        ? "no round was saved yet"
+                        : "rounds 1 to " + savedRounds + " of " + total + " are saved in " + dir,
+                    dir));
         JsonObject summary;
         try {
           summary =
@@ -209,6 +233,7 @@ public final class ServerCommand implements Callable<Integer> {
                   new Simulation.Listener() {
                     @Override
                     public void onRound(RoundReport r, Map<String, Object> line) {
+                      savedRounds = r.round();
                       err.printf(
                           Locale.ROOT,
                           "round %d: %d/%d clients%s%n",

@@ -657,6 +657,50 @@ class RunSafetyCliTest {
     assertTrue(r.err().contains("note: 3 texts of the data are longer than the model's "), r.err());
   }
 
+  /**
+   * QA, 2 December: a server that could not listen (or whose nodes never came) left a run folder,
+   * and the message then advised a --force that server did not have.
+   */
+  @Test
+  void aServerThatNeverStartsLeavesNoFolder() throws Exception {
+    Path certs = tmp.resolve("server-certs");
+    assertEquals(0, CliRun.run("certs", "--out", certs.toString(), "--population", "4").code());
+    Path dir = tmp.resolve("server-unstarted");
+    Path finished = copy(simulated, "server-forced");
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String address = "127.0.0.1:" + taken.getLocalPort();
+      CliRun.Result r =
+          CliRun.run(
+              "server",
+              config.toString(),
+              "--out",
+              dir.toString(),
+              "--listen",
+              address,
+              "--certs",
+              certs.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("cannot listen on"), r.err());
+      assertFalse(Files.exists(dir), "a server refused before its first round leaves no folder");
+      // --force replaces a finished run, as it does for simulate; refused, it keeps it
+      r =
+          CliRun.run(
+              "server",
+              config.toString(),
+              "--out",
+              finished.toString(),
+              "--force",
+              "--listen",
+              address,
+              "--certs",
+              certs.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("cannot listen on"), r.err());
+    }
+    assertTrue(Files.exists(finished.resolve("summary.json")), "the replaced run is kept");
+  }
+
   /** QA, 2 December: "train --dp-delta 2 without --dp-noise" was accepted and did nothing. */
   @Test
   void dpOptionsWithoutDpNoiseAreRefused() {

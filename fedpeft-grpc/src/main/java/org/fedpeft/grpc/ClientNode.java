@@ -203,7 +203,8 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Waits until the server says the run is over ({@link FederationServer#finish}), the node refuses
-   * the server's run ({@link #refusal()}) or the node is closed.
+   * the server's run or another process takes its identity ({@link #refusal()}), or the node is
+   * closed.
    *
    * @return the server's reason if it finished the run, or null otherwise
    */
@@ -214,7 +215,7 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Why this node refused the server's run (the message of what {@link Options#onWelcome()} threw),
-   * or null if it did not.
+   * or stopped taking part in it (another process took its identity), or null if neither happened.
    */
   public String refusal() {
     return refusal;
@@ -537,6 +538,12 @@ public final class ClientNode implements AutoCloseable {
             0,
             0,
             reason + "; not reconnecting: another process holds identity '" + options.name() + "'");
+        refusal =
+            "another process connected as '"
+                + options.name()
+                + "' (the same --id started twice?) and took its place in the run; this one stops";
+        stopped.countDown();
+        scheduler.shutdownNow();
         return;
       }
       if (welcomed) {

@@ -4,6 +4,7 @@ import static org.fedpeft.grpc.Clients.adder;
 import static org.fedpeft.grpc.Clients.vec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -557,7 +558,7 @@ class GrpcFederationTest {
   void aSecondStreamOfTheSameNodeReplacesTheFirst() throws Exception {
     try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
       Events first = new Events();
-      net.node("a", adder("a", 1, 1), first);
+      ClientNode displaced = net.node("a", adder("a", 1, 1), first);
       first.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
       net.node("a", adder("a", 1, 1), new Events());
       net.serverEvents.await(
@@ -570,6 +571,10 @@ class GrpcFederationTest {
       assertTrue(net.federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
       assertEquals(1, net.serverEvents.count(Events.is(TransportEvent.Kind.DISCONNECTED, "a")));
       assertEquals(0, first.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+      // QA, 2 December: the displaced process never ended; it stops, saying why
+      assertNull(displaced.awaitFinished());
+      assertTrue(
+          displaced.refusal().startsWith("another process connected as 'a'"), displaced.refusal());
     }
   }
 
