@@ -559,6 +559,19 @@ public final class ClientNode implements AutoCloseable {
             0,
             0,
             reason + causes(t));
+        if (refused) {
+          // The server refused this node's identity or its HELLO: trying again gets the same
+          // answer, so the node stops and says why.
+          synchronized (lock) {
+            closed = true;
+          }
+          refusal =
+              "the server refused this node: "
+                  + (status.getDescription() == null ? reason : status.getDescription());
+          stopped.countDown();
+          scheduler.shutdownNow();
+          return;
+        }
       }
       reconnectLater(this);
     }

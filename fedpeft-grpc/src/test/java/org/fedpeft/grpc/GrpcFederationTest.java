@@ -518,6 +518,12 @@ class GrpcFederationTest {
       Events nodeEvents = new Events();
       ClientNode z = net.node("z", adder("z", 1, 1), nodeEvents);
       TransportEvent refused = nodeEvents.await(Events.is(TransportEvent.Kind.REFUSED, "z"));
+      // QA, 2 December: a refused node tried again forever; it stops, saying why
+      assertNull(z.awaitFinished());
+      assertEquals(
+          "the server refused this node: node 'z' is not in this federation's population [a]",
+          z.refusal());
+      assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
       z.close();
       assertTrue(
           refused.detail().contains("node 'z' is not in this federation's population [a]"),
