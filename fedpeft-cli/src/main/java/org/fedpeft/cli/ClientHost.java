@@ -85,14 +85,15 @@ final class ClientHost {
       @Override
       public ClientData forRun(RunInfo run) {
         String expected = run.clientData().get(data.id());
-        if (expected != null && !expected.equals(data.digest())) {
+        String digest = expected == null ? null : data.digest();
+        if (expected != null && !expected.equals(digest)) {
           throw new UserInputException(
               data.id()
                   + ": the server's run gives this client other examples than this client's"
                   + " config does ("
                   + source
                   + "; digest "
-                  + data.digest()
+                  + digest
                   + ", the server's "
                   + expected
                   + "): client and server must read the same data file with the same seed,"

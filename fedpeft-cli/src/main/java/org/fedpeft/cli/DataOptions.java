@@ -91,10 +91,13 @@ public final class DataOptions {
 
   /** A short description for reports. */
   public String describe() {
-    return data == null
-        ? task
-        : data
-            + (test == null ? "" : " (test: " + test + ")")
-            + (corpus == null ? "" : " (corpus: " + corpus + ")");
+    return data == null ? task : describeFiles(data, test, corpus);
+  }
+
+  /** Data files as messages name them: {@code data (test: T) (corpus: C)}; null parts left out. */
+  static String describeFiles(Object data, Object test, Object corpus) {
+    return data
+        + (test == null ? "" : " (test: " + test + ")")
+        + (corpus == null ? "" : " (corpus: " + corpus + ")");
   }
 }

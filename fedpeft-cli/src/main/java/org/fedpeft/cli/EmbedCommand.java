@@ -76,9 +76,8 @@ public final class EmbedCommand implements Callable<Integer> {
       }
     }
     List<String> input = texts;
-    String from = "text ";
-    if (input.isEmpty()) {
-      from = "line ";
+    boolean fromStdin = input.isEmpty();
+    if (fromStdin) {
       try {
         input = DataFiles.readUtf8Lines(System.in, "standard input");
       } catch (DataFormatException e) {
@@ -88,9 +87,7 @@ public final class EmbedCommand implements Callable<Integer> {
     for (int i = 0; i < input.size(); i++) {
       if (input.get(i).isBlank()) {
         throw new UserInputException(
-            from
-                + (i + 1)
-                + (from.equals("line ") ? " of standard input" : "")
+            (fromStdin ? "line " + (i + 1) + " of standard input" : "text " + (i + 1))
                 + " is blank: embed writes one embedding per text, and a blank one has no meaning");
       }
     }

@@ -79,6 +79,34 @@ final class RunGuard implements AutoCloseable {
     this.onInterrupt = message;
   }
 
+  /**
+   * What an interrupted federated run (simulate, server) has saved and the command that continues
+   * it, for {@link #onInterrupt}.
+   *
+   * @param command the command ("simulate", "server")
+   * @param saved the rounds its checkpoint holds
+   * @param options what else the continuing command needs ("" for nothing)
+   */
+  static String roundsSaved(String command, int saved, int total, Path dir, String options) {
+    return saved == 0
+        ? "interrupted before round 1 was saved; fedpeft "
+            + command
+            + " --resume "
+            + dir
+            + options
+            + " starts the run again from round 1"
+        : String.format(
+            java.util.Locale.ROOT,
+            "interrupted: rounds 1 to %d of %d are saved in %s; continue with: fedpeft %s"
+                + " --resume %s%s",
+            saved,
+            total,
+            dir.resolve("checkpoint"),
+            command,
+            dir,
+            options);
+  }
+
   private void interrupted() {
     String m;
     try {

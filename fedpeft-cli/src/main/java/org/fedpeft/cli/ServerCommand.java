@@ -218,14 +218,12 @@ public final class ServerCommand implements Callable<Integer> {
         int total = sim.config().rounds();
         guard.onInterrupt(
             () ->
-                String.format(
-                    Locale.ROOT,
-                    "interrupted: %s; continue with: fedpeft server --resume %s and the same"
-                        + " --certs and --listen (the clients reconnect by themselves)",
-                    savedRounds == 0
-                        ? "no round was saved yet"
-                        : "rounds 1 to " + savedRounds + " of " + total + " are saved in " + dir,
-                    dir));
+                RunGuard.roundsSaved(
+                    "server",
+                    savedRounds,
+                    total,
+                    dir,
+                    " and the same --certs and --listen (the clients reconnect by themselves)"));
         JsonObject summary;
         try {
           summary =

@@ -185,20 +185,7 @@ public final class SimulateCommand implements Callable<Integer> {
     guard.started();
     savedRounds = sim.completedRounds();
     int total = sim.config().rounds();
-    guard.onInterrupt(
-        () ->
-            savedRounds == 0
-                ? "interrupted before round 1 was saved; fedpeft simulate --resume "
-                    + dir
-                    + " starts the run again from round 1"
-                : String.format(
-                    Locale.ROOT,
-                    "interrupted: rounds 1 to %d of %d are saved in %s; continue with: fedpeft"
-                        + " simulate --resume %s",
-                    savedRounds,
-                    total,
-                    dir.resolve("checkpoint"),
-                    dir));
+    guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", savedRounds, total, dir, ""));
     try (sim) {
       SimulationConfig c = sim.config();
       err.printf(
@@ -217,8 +204,8 @@ public final class SimulateCommand implements Callable<Integer> {
               ? null
               : sim.splits()
                   .duplicateTextWarning(
-                      c.dataFile()
-                          + (c.dataTest().isEmpty() ? "" : " (test: " + c.dataTest() + ")"));
+                      DataOptions.describeFiles(
+                          c.dataFile(), c.dataTest().isEmpty() ? null : c.dataTest(), null));
       if (duplicates != null) {
         err.println(duplicates);
       }

@@ -134,17 +134,7 @@ class DeployLocalStateCliTest {
             Spawned.fedpeft(
                 "client-" + k,
                 Map.of(),
-                List.of(
-                    "client",
-                    config.toString(),
-                    "--server",
-                    address,
-                    "--id",
-                    "client-" + k,
-                    "--certs",
-                    certs.toString(),
-                    "--state",
-                    tmp.resolve("state-" + k).toString())));
+                clientArgs(config, address, "client-" + k, certs, tmp.resolve("state-" + k))));
       }
       assertEquals(0, server.waitFor(), server.output());
       for (Spawned c : clients) {
@@ -201,37 +191,46 @@ class DeployLocalStateCliTest {
         again.awaitLine("waiting for");
         CliRun.Result stale =
             CliRun.run(
-                "client",
-                config.toString(),
-                "--server",
-                address,
-                "--id",
-                "client-0",
-                "--certs",
-                certs.toString(),
-                "--state",
-                tmp.resolve("state-0").toString());
+                clientArgs(config, address, "client-0", certs, tmp.resolve("state-0"))
+                    .toArray(new String[0]));
         assertEquals(2, stale.code(), stale.err());
         assertTrue(
             stale.err().contains("holds the LOCAL client state of another run"), stale.err());
         CliRun.Result other =
             CliRun.run(
-                "client",
-                config.toString(),
-                "--set",
-                "seed=12",
-                "--server",
-                address,
-                "--id",
-                "client-1",
-                "--certs",
-                certs.toString(),
-                "--state",
-                tmp.resolve("state-fresh").toString());
+                clientArgs(
+                        config,
+                        address,
+                        "client-1",
+                        certs,
+                        tmp.resolve("state-fresh"),
+                        "--set",
+                        "seed=12")
+                    .toArray(new String[0]));
         assertEquals(2, other.code(), other.err());
         assertTrue(
             other.err().contains("the server's run gives this client other examples"), other.err());
       }
     }
+  }
+
+  /** A client process's arguments: its id, certificates and --state folder, then {@code more}. */
+  private static List<String> clientArgs(
+      Path config, String address, String id, Path certs, Path state, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "client",
+                config.toString(),
+                "--server",
+                address,
+                "--id",
+                id,
+                "--certs",
+                certs.toString(),
+                "--state",
+                state.toString()));
+    a.addAll(List.of(more));
+    return a;
   }
 }

@@ -56,14 +56,9 @@ public final class TextTokenizer implements AutoCloseable {
     return e.getIds();
   }
 
-  /** How many texts {@link #encode} has cut to {@link #maxLength()} tokens so far. */
-  public long truncatedTexts() {
-    return truncated.get();
-  }
-
   /**
-   * A note for the user when texts encoded so far were cut ({@code what} names them, e.g. "of the
-   * data"); null when none was.
+   * A note for the user when texts encoded so far were cut to {@link #maxLength()} tokens ({@code
+   * what} names them, e.g. "of the data"); null when none was.
    */
   public String truncationNote(String what) {
     long n = truncated.get();

@@ -51,7 +51,7 @@ public final class TargetModules {
    *     nothing
    */
   public static List<Slot> select(BertConfig config, List<String> patterns) {
-    return select(config.numLayers(), patterns);
+    return select(config.numLayers(), true, patterns);
   }
 
   /**
@@ -64,11 +64,15 @@ public final class TargetModules {
    *     nothing and the nearest module names
    */
   public static boolean requireKnown(List<?> patterns) {
-    select(ANY_DEPTH, patterns.stream().map(String::valueOf).toList());
+    select(ANY_DEPTH, false, patterns.stream().map(String::valueOf).toList());
     return true;
   }
 
-  private static List<Slot> select(int layers, List<String> patterns) {
+  /**
+   * @param ofModel whether {@code layers} is a model's depth (else the depth of any model, {@link
+   *     #requireKnown})
+   */
+  private static List<Slot> select(int layers, boolean ofModel, List<String> patterns) {
     if (patterns == null || patterns.isEmpty()) {
       throw new IllegalArgumentException(
           "no module named: give at least one module name, alias or pattern");
@@ -96,24 +100,25 @@ public final class TargetModules {
     }
     for (int i = 0; i < used.length; i++) {
       if (!used[i]) {
-        throw new IllegalArgumentException(noMatch(patterns.get(i), layers));
+        throw new IllegalArgumentException(noMatch(patterns.get(i), ofModel ? layers : null));
       }
     }
     return slots;
   }
 
-  private static String noMatch(String pattern, int layers) {
+  /** Why {@code pattern} selects nothing; {@code modelLayers} is null when no model is at hand. */
+  private static String noMatch(String pattern, Integer modelLayers) {
     Set<String> names = new TreeSet<>(ALIASES.keySet());
     for (String m : BertWeights.LINEAR_MODULES) {
       names.add(m);
       names.add(m.substring(m.lastIndexOf('.') + 1));
     }
     // Against a model's own depth, the pattern is a module name of a deeper model: no typo.
-    String near = layers < ANY_DEPTH ? "" : NearestKeys.didYouMean(pattern, names, "\"");
+    String near = modelLayers != null ? "" : NearestKeys.didYouMean(pattern, names, "\"");
     return "target \""
         + pattern
         + "\" matches no linear module"
-        + (layers < ANY_DEPTH ? " of this " + layers + "-block model" : "")
+        + (modelLayers != null ? " of this " + modelLayers + "-block model" : "")
         + near
         + " (names look like "
         + BertWeights.linearName(0, "attention.self.query")

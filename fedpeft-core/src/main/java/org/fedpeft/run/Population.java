@@ -275,8 +275,10 @@ public final class Population {
     }
     Dataset train = splits.train();
     Partitioner partitioner = Partitioners.parse(config.partition());
+    List<String> groups = null;
     if (partitioner instanceof NaturalPartitioner natural) {
       natural.requireEveryGroupTrains(splits, config.data().test().isEmpty());
+      groups = natural.groups(train);
     }
     List<int[]> parts = partitioner.partition(train, config.clients(), seed);
     PartitionStats.requireExactCover(parts, train.size());
@@ -300,8 +302,6 @@ public final class Population {
               config));
     }
     double[] budgets = Budgets.parse(config.budgets(), clients.size(), seed);
-    List<String> groups =
-        partitioner instanceof NaturalPartitioner natural ? natural.groups(train) : null;
     return new Population(splits, clients, histogram, test, documents, budgets, true, groups);
   }
 

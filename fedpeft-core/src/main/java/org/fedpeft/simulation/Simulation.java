@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fedpeft.client.ClientData;
@@ -673,7 +672,13 @@ public final class Simulation implements AutoCloseable {
     TaskSplits splits = population.splits();
     Evaluation g = population.hasTestSet() ? evaluateGlobal() : null;
     Path adapterDir = out.resolve("adapter");
-    saveAdapter(adapterDir, null, Map.of());
+    String fullyUsed =
+        AdapterFiles.fullyUsedFileHash(
+            config.dataFile().isEmpty() || !config.dataCorpus().isEmpty()
+                ? null
+                : Path.of(config.dataFile()),
+            !config.dataTest().isEmpty() || config.data().split().equals("none"));
+    saveAdapter(adapterDir, null, Map.of(), fullyUsed);
     // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
     // ones),
     // which `fedpeft eval` evaluates as that client would use it.
@@ -688,7 +693,8 @@ public final class Simulation implements AutoCloseable {
         }
       }
       if (!local.isEmpty()) {
-        saveAdapter(out.resolve(CLIENTS_DIR).resolve(c.id()).resolve("adapter"), c.id(), local);
+        saveAdapter(
+            out.resolve(CLIENTS_DIR).resolve(c.id()).resolve("adapter"), c.id(), local, fullyUsed);
         clientAdapters++;
       }
     }
@@ -817,11 +823,10 @@ public final class Simulation implements AutoCloseable {
    * adapter folder.
    *
    * @param client the client whose model it is, or null for the global model
+   * @param fullyUsedFileHash {@link AdapterFiles#FULLY_USED_FILE_SHA256} of the run, or null
    */
-  /** {@link AdapterFiles#FULLY_USED_FILE_SHA256} of this run, once computed (for every adapter). */
-  private Optional<String> fullyUsedFileHash;
-
-  private void saveAdapter(Path dir, String client, Map<String, HostTensor> local)
+  private void saveAdapter(
+      Path dir, String client, Map<String, HostTensor> local, String fullyUsedFileHash)
       throws IOException {
     TaskSplits splits = population.splits();
     try (ModelFactory.Instance m = models.instantiate(state.global())) {
@@ -840,16 +845,9 @@ public final class Simulation implements AutoCloseable {
       if (client != null) {
         extra.addProperty("client", client);
       }
-      if (fullyUsedFileHash == null) {
-        fullyUsedFileHash =
-            Optional.ofNullable(
-                AdapterFiles.fullyUsedFileHash(
-                    config.dataFile().isEmpty() || !config.dataCorpus().isEmpty()
-                        ? null
-                        : Path.of(config.dataFile()),
-                    !config.dataTest().isEmpty() || config.data().split().equals("none")));
+      if (fullyUsedFileHash != null) {
+        extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsedFileHash);
       }
-      fullyUsedFileHash.ifPresent(h -> extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, h));
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
       Map<String, HostTensor> residuals = FedExLora.residuals(state);

@@ -530,20 +530,15 @@ public final class ClientNode implements AutoCloseable {
           && FederationServer.REPLACED.formatted(options.name()).equals(status.getDescription())) {
         // Another process opened a stream under this node's identity: reconnecting would take it
         // back and start a tug of war, so this node stops.
-        synchronized (lock) {
-          closed = true;
-        }
         emit(
             TransportEvent.Kind.DISCONNECTED,
             0,
             0,
             reason + "; not reconnecting: another process holds identity '" + options.name() + "'");
-        refusal =
+        stopFor(
             "another process connected as '"
                 + options.name()
-                + "' (the same --id started twice?) and took its place in the run; this one stops";
-        stopped.countDown();
-        scheduler.shutdownNow();
+                + "' (the same --id started twice?) and took its place in the run; this one stops");
         return;
       }
       if (welcomed) {
@@ -562,19 +557,27 @@ public final class ClientNode implements AutoCloseable {
         if (refused) {
           // The server refused this node's identity or its HELLO: trying again gets the same
           // answer, so the node stops and says why.
-          synchronized (lock) {
-            closed = true;
-          }
-          refusal =
+          stopFor(
               "the server refused this node: "
-                  + (status.getDescription() == null ? reason : status.getDescription());
-          stopped.countDown();
-          scheduler.shutdownNow();
+                  + (status.getDescription() == null ? reason : status.getDescription()));
           return;
         }
       }
       reconnectLater(this);
     }
+  }
+
+  /**
+   * Stops for good after the server ended this node's stream for a reason that trying again cannot
+   * change; {@code why} becomes its {@link #refusal()}.
+   */
+  private void stopFor(String why) {
+    synchronized (lock) {
+      closed = true;
+    }
+    refusal = why;
+    stopped.countDown();
+    scheduler.shutdownNow();
   }
 
   /** The chain of causes of a failure, which for TLS problems says what was wrong. */
