@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
+import org.fedpeft.grpc.Certificates;
 import org.fedpeft.run.Population;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +29,9 @@ import picocli.CommandLine.Spec;
           + " IDS writes one node certificate (client-NAME.crt) that may speak for all of IDS, for"
           + " 'fedpeft node --as NAME'.",
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
-          + " CA. Give each node only ca.crt and its own pair; keep ca.key off the nodes."
+          + " CA. A certificate that exists is not issued again with other names (--server-names,"
+          + " --hosts): remove its pair first. Give each node only ca.crt and its own pair; keep"
+          + " ca.key off the nodes."
     })
 public final class CertsCommand implements Callable<Integer> {
 
@@ -73,7 +77,8 @@ public final class CertsCommand implements Callable<Integer> {
       defaultValue = "localhost,127.0.0.1",
       description =
           "Host names and IP addresses the clients dial the server at, comma-separated; they go"
-              + " into the server certificate (default: ${DEFAULT-VALUE}).")
+              + " into the server certificate (default: ${DEFAULT-VALUE}, or the names of the"
+              + " server certificate the folder holds).")
   List<String> serverNames;
 
   @Option(
@@ -115,6 +120,12 @@ public final class CertsCommand implements Callable<Integer> {
     if (names.isEmpty() && nodes.isEmpty()) {
       throw new UserInputException(
           "name the clients: --clients a,b,c, --population N and/or --node NAME --hosts IDS");
+    }
+    Path serverCert = out.resolve(CertificateGenerator.SERVER_CERT);
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--server-names")
+        && Files.isRegularFile(serverCert)) {
+      // adding clients to a folder: the server certificate is kept with the names it has
+      serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
     CertificateGenerator.Result r =
         new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, names, nodes);

@@ -74,6 +74,34 @@ final class ClientProcess {
     } catch (IllegalArgumentException e) {
       throw new UserInputException("--server: " + e.getMessage(), e);
     }
+    requireReadableState(state, ids);
+  }
+
+  /**
+   * Reads each hosted client's saved state once, so that a damaged file stops this process at the
+   * start (where it would otherwise fail every fit, which only the server sees).
+   */
+  private static void requireReadableState(Path state, List<String> ids) {
+    if (Files.exists(state) && !Files.isDirectory(state)) {
+      throw new UserInputException("--state " + state + " is a file, not a folder");
+    }
+    ClientStateStore store = ClientStateStore.onDisk(state);
+    for (String id : ids) {
+      try {
+        store.load(id);
+      } catch (IOException | RuntimeException e) {
+        throw new UserInputException(
+            "--state "
+                + state
+                + ": the saved state of client "
+                + id
+                + " cannot be read ("
+                + e.getMessage()
+                + "); restore the file from a copy, or delete it and the client starts again from"
+                + " no local state",
+            e);
+      }
+    }
   }
 
   /** Loads the run's config (the server's TOML with the same --set overrides). */

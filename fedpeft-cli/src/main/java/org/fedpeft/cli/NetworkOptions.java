@@ -1,5 +1,6 @@
 package org.fedpeft.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import org.fedpeft.grpc.TlsFiles;
 import picocli.CommandLine.Option;
@@ -39,7 +40,9 @@ final class NetworkOptions {
   boolean insecure;
 
   /**
-   * The TLS files, or null with --insecure.
+   * The TLS files, or null with --insecure. They are read and checked now ({@link
+   * TlsFiles#requireUsable}): a key that does not fit its certificate, an expired certificate or,
+   * in a --certs folder, a certificate another CA signed, is bad input before anything connects.
    *
    * @param clientName null for the server, else the node whose pair --certs holds
    */
@@ -65,9 +68,11 @@ final class NetworkOptions {
               + " --insecure runs without TLS");
     }
     try {
-      return f.requireReadable();
+      return f.requireUsable(certs != null);
     } catch (IllegalArgumentException e) {
       throw new UserInputException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UserInputException("cannot read the TLS files: " + e, e);
     }
   }
 }

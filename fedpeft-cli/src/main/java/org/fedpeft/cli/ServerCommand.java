@@ -146,6 +146,12 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
+        if (Files.exists(guard.path().resolve("summary.json"))) {
+          throw new UserInputException(
+              guard.path()
+                  + " holds a finished run (summary.json); nothing to resume: a new run needs"
+                  + " --out");
+        }
         sim = Simulation.resume(guard.path());
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
       } else {

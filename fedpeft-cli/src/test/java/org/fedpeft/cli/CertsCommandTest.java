@@ -80,4 +80,32 @@ class CertsCommandTest {
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("is not a range FIRST..LAST"), bad.err());
   }
+
+  @Test
+  void clientsAreAddedUnderTheServerNamesTheFolderHasAndOtherNamesAreRefused() throws Exception {
+    Path dir = tmp.resolve("named");
+    CliRun.Result r =
+        CliRun.run(
+            "certs", "--out", dir.toString(), "--clients", "a", "--server-names", "fl.example.org");
+    assertEquals(0, r.code(), r.err());
+    r = CliRun.run("certs", "--out", dir.toString(), "--clients", "b");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("kept " + dir.resolve("server.crt")), r.out());
+    r =
+        CliRun.run(
+            "certs", "--out", dir.toString(), "--clients", "c", "--server-names", "10.0.0.1");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .startsWith(
+                "fedpeft certs: "
+                    + dir.resolve("server.crt")
+                    + " exists and names [fl.example.org], not [10.0.0.1]"),
+        r.err());
+    r = CliRun.run("certs", "--out", dir.toString(), "--node", "edge", "--hosts", "x,y");
+    assertEquals(0, r.code(), r.err());
+    r = CliRun.run("certs", "--out", dir.toString(), "--node", "edge", "--hosts", "x,y,z");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("names [client:x, client:y], not [client:x,"), r.err());
+  }
 }

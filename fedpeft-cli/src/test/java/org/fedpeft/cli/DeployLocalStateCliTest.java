@@ -211,6 +211,21 @@ class DeployLocalStateCliTest {
         assertTrue(
             other.err().contains("the server's run gives this client other examples"), other.err());
       }
+      // QA, 2 December: resuming a finished server run waited for every node, then failed
+      CliRun.Result finished =
+          CliRun.run(
+              "server",
+              "--resume",
+              deployed.toString(),
+              "--listen",
+              address,
+              "--certs",
+              certs.toString());
+      assertEquals(2, finished.code(), finished.err());
+      assertTrue(
+          finished.err().contains(deployed + " holds a finished run (summary.json)"),
+          finished.err());
+      assertFalse(finished.err().contains("waiting for"), finished.err());
     }
   }
 

@@ -1,10 +1,12 @@
 package org.fedpeft.grpc;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -23,11 +25,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -39,7 +43,6 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -144,7 +147,8 @@ public final class CertificateGenerator {
    * @param serverNames the DNS names and IP addresses the server is reached at, at least one
    * @param clients node names, distinct (see {@link FederationServer#NODE_NAME})
    * @param nodes for each node certificate ({@code client-NAME.crt}, common name NAME), the client
-   *     ids it may speak for; a node certificate that exists is kept with the clients it names
+   *     ids it may speak for; a node certificate that exists is kept, and must name the same
+   *     clients
    * @throws IllegalArgumentException naming a bad server name, node name or client id
    */
   public Result write(
@@ -275,6 +279,21 @@ public final class CertificateGenerator {
         throw new IllegalArgumentException(
             "only one of " + certFile + " and " + keyFile + " exists; remove it or add the other");
       }
+      List<String> have = Certificates.alternativeNames(readCertificate(certFile));
+      List<String> want = altNames.stream().map(CertificateGenerator::text).toList();
+      if (!new HashSet<>(have).equals(new HashSet<>(want))) {
+        throw new IllegalArgumentException(
+            certFile
+                + " exists and names "
+                + have
+                + ", not "
+                + want
+                + ": a certificate that exists is kept as it is; remove "
+                + certFile
+                + " and "
+                + keyFile
+                + " to issue a new pair (and give it to its owner again)");
+      }
       kept.add(certFile);
       kept.add(keyFile);
       return;
@@ -300,6 +319,22 @@ public final class CertificateGenerator {
     writeNew(certFile, pem(cert), false);
     written.add(certFile);
     written.add(keyFile);
+  }
+
+  /** A subject alternative name as {@link Certificates#alternativeNames} writes it. */
+  private static String text(GeneralName n) {
+    return switch (n.getTagNo()) {
+      case GeneralName.iPAddress -> {
+        try {
+          yield InetAddress.getByAddress(ASN1OctetString.getInstance(n.getName()).getOctets())
+              .getHostAddress();
+        } catch (UnknownHostException e) {
+          throw new IllegalArgumentException("not an IP address: " + n, e);
+        }
+      }
+      case GeneralName.uniformResourceIdentifier -> Certificates.uriName(n.getName().toString());
+      default -> n.getName().toString();
+    };
   }
 
   private static boolean isIp(String s) {
@@ -372,32 +407,53 @@ public final class CertificateGenerator {
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Reads the first certificate of a PEM file. */
+  /**
+   * Reads the first certificate of a PEM file.
+   *
+   * @throws IllegalArgumentException naming the file if it does not start with a readable PEM
+   *     certificate
+   * @throws IOException if the file cannot be read
+   */
   public static X509Certificate readCertificate(Path file) throws IOException {
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-        PEMParser p = new PEMParser(r)) {
-      Object o = p.readObject();
-      if (!(o instanceof X509CertificateHolder h)) {
-        throw new IllegalArgumentException(file + " does not start with a PEM certificate");
-      }
+    Object o = readPem(file, "a PEM certificate (BEGIN CERTIFICATE)");
+    if (!(o instanceof X509CertificateHolder h)) {
+      throw new IllegalArgumentException(
+          file + " does not start with a PEM certificate (BEGIN CERTIFICATE)");
+    }
+    try {
       return new JcaX509CertificateConverter().getCertificate(h);
-    } catch (CertIOException e) {
-      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(file + " holds an unreadable certificate: " + e, e);
     }
   }
 
-  /** Reads an unencrypted PKCS#8 private key from a PEM file. */
+  /**
+   * Reads an unencrypted PKCS#8 private key from a PEM file.
+   *
+   * @throws IllegalArgumentException naming the file if it does not hold one
+   * @throws IOException if the file cannot be read
+   */
   public static PrivateKey readPrivateKey(Path file) throws IOException {
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-        PEMParser p = new PEMParser(r)) {
-      Object o = p.readObject();
-      if (!(o instanceof PrivateKeyInfo info)) {
-        throw new IllegalArgumentException(
-            file + " does not hold an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY)");
-      }
+    String wanted = "an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY)";
+    Object o = readPem(file, wanted);
+    if (!(o instanceof PrivateKeyInfo info)) {
+      throw new IllegalArgumentException(file + " does not hold " + wanted);
+    }
+    try {
       return new JcaPEMKeyConverter().getPrivateKey(info);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + " holds an unreadable private key: " + e, e);
+    }
+  }
+
+  /** The first PEM object of a file; text that is not PEM is bad input naming the file. */
+  private static Object readPem(Path file, String wanted) throws IOException {
+    String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+    try (PEMParser p = new PEMParser(new StringReader(text))) {
+      return p.readObject();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          file + " is not readable PEM (" + e.getMessage() + "); it should hold " + wanted, e);
     }
   }
 }

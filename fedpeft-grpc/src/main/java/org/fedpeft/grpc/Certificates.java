@@ -1,5 +1,7 @@
 package org.fedpeft.grpc;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -46,6 +48,48 @@ public final class Certificates {
       return ids;
     }
     return ids;
+  }
+
+  /**
+   * A certificate's DNS names, IP addresses and hosted client ids (its subject alternative names of
+   * those kinds), in certificate order; IP addresses as {@link InetAddress#getHostAddress()} writes
+   * them, hosted clients as {@code client:ID}.
+   */
+  public static List<String> alternativeNames(X509Certificate certificate) {
+    List<String> out = new ArrayList<>();
+    try {
+      Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+      if (names == null) {
+        return out;
+      }
+      for (List<?> entry : names) {
+        if (entry.size() < 2 || !(entry.get(1) instanceof String value)) {
+          continue;
+        }
+        switch ((Integer) entry.get(0)) {
+          case 2 -> out.add(value);
+          case 6 -> out.add(uriName(value));
+          case 7 -> {
+            try {
+              out.add(InetAddress.getByName(value).getHostAddress());
+            } catch (UnknownHostException e) {
+              out.add(value);
+            }
+          }
+          default -> {}
+        }
+      }
+    } catch (CertificateParsingException e) {
+      return out;
+    }
+    return out;
+  }
+
+  /** A URI name as {@link #alternativeNames} writes it: {@code client:ID} for a hosted client. */
+  static String uriName(String uri) {
+    return uri.startsWith(HOSTED_CLIENT_URI)
+        ? "client:" + uri.substring(HOSTED_CLIENT_URI.length())
+        : uri;
   }
 
   /**

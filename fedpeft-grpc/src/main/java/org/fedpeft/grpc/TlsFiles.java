@@ -1,7 +1,17 @@
 package org.fedpeft.grpc;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.util.Date;
 import java.util.Objects;
 
 /**
@@ -51,5 +61,102 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
       }
     }
     return this;
+  }
+
+  /**
+   * Reads the three files and checks what the other side would otherwise reject only during the
+   * handshake: each file parses, the private key belongs to the certificate, both certificates are
+   * valid now, and, with {@code oneCa}, the CA certificate signed this side's certificate. That
+   * last holds in a folder of {@link CertificateGenerator}, where one CA signs every certificate;
+   * with files of another PKI the other side may trust another issuer.
+   *
+   * @param oneCa whether this side's certificate must be signed by {@link #caCertificate()}
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   * @throws IOException if a file cannot be read
+   */
+  public TlsFiles requireUsable(boolean oneCa) throws IOException {
+    requireReadable();
+    X509Certificate ca = CertificateGenerator.readCertificate(caCertificate);
+    X509Certificate own = CertificateGenerator.readCertificate(certificate);
+    PrivateKey key = CertificateGenerator.readPrivateKey(privateKey);
+    Date now = new Date();
+    requireValidAt(ca, caCertificate, now);
+    requireValidAt(own, certificate, now);
+    if (!belongTogether(key, own.getPublicKey())) {
+      throw new IllegalArgumentException(
+          privateKey
+              + " is not the private key of "
+              + certificate
+              + " ("
+              + own.getSubjectX500Principal().getName()
+              + "); give the key that was written with that certificate");
+    }
+    if (oneCa) {
+      try {
+        own.verify(ca.getPublicKey());
+      } catch (GeneralSecurityException e) {
+        throw new IllegalArgumentException(
+            certificate
+                + " (issued by "
+                + own.getIssuerX500Principal().getName()
+                + ") was not signed by the CA of "
+                + caCertificate
+                + ": the files come from different 'fedpeft certs' folders; give this side"
+                + " ca.crt and its own pair from the folder of the CA the other side trusts",
+            e);
+      }
+    }
+    return this;
+  }
+
+  /** Checks that a certificate is valid at {@code time}, naming its file if not. */
+  static void requireValidAt(X509Certificate c, Path file, Date time) {
+    try {
+      c.checkValidity(time);
+    } catch (CertificateExpiredException e) {
+      throw new IllegalArgumentException(
+          file + " expired on " + c.getNotAfter().toInstant() + "; issue a new one", e);
+    } catch (CertificateNotYetValidException e) {
+      throw new IllegalArgumentException(
+          file
+              + " is not valid before "
+              + c.getNotBefore().toInstant()
+              + " (is this machine's clock right?)",
+          e);
+    }
+  }
+
+  /**
+   * Whether a private key and a public key are a pair: a signature made with the one verifies with
+   * the other. Keys of an algorithm this check does not know count as a pair (the handshake will
+   * tell).
+   */
+  static boolean belongTogether(PrivateKey key, PublicKey pub) {
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "EC", "ECDSA" -> "SHA256withECDSA";
+          case "RSA" -> "SHA256withRSA";
+          case "Ed25519", "EdDSA" -> "Ed25519";
+          default -> null;
+        };
+    if (algorithm == null) {
+      return true;
+    }
+    if (!key.getAlgorithm().equals(pub.getAlgorithm())) {
+      return false;
+    }
+    byte[] probe = "fedpeft key check".getBytes(StandardCharsets.US_ASCII);
+    try {
+      Signature sign = Signature.getInstance(algorithm);
+      sign.initSign(key);
+      sign.update(probe);
+      byte[] signature = sign.sign();
+      Signature verify = Signature.getInstance(algorithm);
+      verify.initVerify(pub);
+      verify.update(probe);
+      return verify.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 }

@@ -138,4 +138,119 @@ class CertificateGeneratorTest {
     X509Certificate other = CertificateGenerator.readCertificate(dir.resolve("two/client-a.crt"));
     assertThrows(GeneralSecurityException.class, () -> other.verify(ca.getPublicKey()));
   }
+
+  @Test
+  void aKeptCertificateMustBeAskedForWithTheNamesItHas() throws Exception {
+    CertificateGenerator g = new CertificateGenerator(Duration.ofDays(1));
+    g.write(
+        dir,
+        List.of("fl.example.org", "10.1.2.3", "::1"),
+        List.of(),
+        java.util.Map.of("edge", List.of("c-1", "c-2")));
+    assertEquals(
+        List.of("fl.example.org", "10.1.2.3", "0:0:0:0:0:0:0:1"),
+        Certificates.alternativeNames(
+            CertificateGenerator.readCertificate(dir.resolve("server.crt"))));
+    // the same names in another order (and another spelling of the address) are the same
+    CertificateGenerator.Result same =
+        g.write(
+            dir,
+            List.of("0::1", "10.1.2.3", "fl.example.org"),
+            List.of(),
+            java.util.Map.of("edge", List.of("c-2", "c-1")));
+    assertEquals(List.of(), same.written());
+    // QA, 2 December: other --hosts for an existing node certificate were dropped without a word
+    IllegalArgumentException hosts =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                g.write(
+                    dir,
+                    List.of("fl.example.org", "10.1.2.3", "::1"),
+                    List.of(),
+                    java.util.Map.of("edge", List.of("c-1", "c-2", "c-3"))));
+    assertEquals(
+        dir.resolve("client-edge.crt")
+            + " exists and names [client:c-1, client:c-2], not [client:c-1, client:c-2,"
+            + " client:c-3]: a certificate that exists is kept as it is; remove "
+            + dir.resolve("client-edge.crt")
+            + " and "
+            + dir.resolve("client-edge.key")
+            + " to issue a new pair (and give it to its owner again)",
+        hosts.getMessage());
+    IllegalArgumentException server =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> g.write(dir, List.of("localhost"), List.of("a"), java.util.Map.of()));
+    assertTrue(
+        server
+            .getMessage()
+            .startsWith(
+                dir.resolve("server.crt")
+                    + " exists and names [fl.example.org, 10.1.2.3, 0:0:0:0:0:0:0:1], not"
+                    + " [localhost]"),
+        server.getMessage());
+  }
+
+  @Test
+  void usableFilesAreAKeyOfTheCertificateAndOneCa() throws Exception {
+    CertificateGenerator g = new CertificateGenerator(Duration.ofDays(1));
+    Path one = dir.resolve("one");
+    Path two = dir.resolve("two");
+    g.write(one, List.of("localhost"), List.of("a", "b"));
+    g.write(two, List.of("localhost"), List.of("a"));
+    TlsFiles.client(one, "a").requireUsable(true);
+    TlsFiles.server(one).requireUsable(true);
+
+    TlsFiles wrongKey =
+        new TlsFiles(
+            one.resolve("ca.crt"), one.resolve("client-a.crt"), one.resolve("client-b.key"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> wrongKey.requireUsable(false));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                one.resolve("client-b.key")
+                    + " is not the private key of "
+                    + one.resolve("client-a.crt")),
+        e.getMessage());
+
+    TlsFiles otherCa =
+        new TlsFiles(
+            one.resolve("ca.crt"), two.resolve("client-a.crt"), two.resolve("client-a.key"));
+    otherCa.requireUsable(false); // files of another PKI may have another issuer
+    e = assertThrows(IllegalArgumentException.class, () -> otherCa.requireUsable(true));
+    assertTrue(
+        e.getMessage().contains("was not signed by the CA of " + one.resolve("ca.crt")),
+        e.getMessage());
+
+    Path garbage = Files.writeString(dir.resolve("garbage.crt"), "-----BEGIN CERTIFICATE-----\n!!");
+    TlsFiles bad = new TlsFiles(one.resolve("ca.crt"), garbage, one.resolve("client-a.key"));
+    e = assertThrows(IllegalArgumentException.class, () -> bad.requireUsable(false));
+    assertTrue(e.getMessage().startsWith(garbage + " is not readable PEM"), e.getMessage());
+    Path text = Files.writeString(dir.resolve("text.key"), "not a key\n");
+    TlsFiles notKey = new TlsFiles(one.resolve("ca.crt"), one.resolve("client-a.crt"), text);
+    e = assertThrows(IllegalArgumentException.class, () -> notKey.requireUsable(false));
+    assertEquals(
+        text + " does not hold an unencrypted PKCS#8 private key (BEGIN PRIVATE KEY)",
+        e.getMessage());
+  }
+
+  @Test
+  void aCertificateOutsideItsValidityIsNamed() throws Exception {
+    new CertificateGenerator(Duration.ofDays(2)).write(dir, List.of("localhost"), List.of("a"));
+    Path file = dir.resolve("client-a.crt");
+    X509Certificate a = CertificateGenerator.readCertificate(file);
+    TlsFiles.requireValidAt(a, file, new java.util.Date());
+    java.util.Date later = new java.util.Date(a.getNotAfter().getTime() + 1000);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TlsFiles.requireValidAt(a, file, later));
+    assertEquals(
+        file + " expired on " + a.getNotAfter().toInstant() + "; issue a new one", e.getMessage());
+    java.util.Date earlier = new java.util.Date(a.getNotBefore().getTime() - 1000);
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TlsFiles.requireValidAt(a, file, earlier));
+    assertTrue(e.getMessage().startsWith(file + " is not valid before"), e.getMessage());
+  }
 }
