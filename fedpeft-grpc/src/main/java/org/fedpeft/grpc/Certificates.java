@@ -21,6 +21,9 @@ public final class Certificates {
    */
   public static final String HOSTED_CLIENT_URI = "urn:fedpeft:client:";
 
+  /** How {@link #alternativeNames} writes a hosted client: {@code client:ID}. */
+  private static final String HOSTED_CLIENT = "client:";
+
   private Certificates() {}
 
   /**
@@ -31,21 +34,10 @@ public final class Certificates {
    */
   public static List<String> hostedClients(X509Certificate certificate) {
     List<String> ids = new ArrayList<>();
-    try {
-      Collection<List<?>> names = certificate.getSubjectAlternativeNames();
-      if (names == null) {
-        return ids;
+    for (String name : alternativeNames(certificate)) {
+      if (name.startsWith(HOSTED_CLIENT)) {
+        ids.add(name.substring(HOSTED_CLIENT.length()));
       }
-      for (List<?> entry : names) {
-        if (entry.size() >= 2
-            && Integer.valueOf(6).equals(entry.get(0))
-            && entry.get(1) instanceof String uri
-            && uri.startsWith(HOSTED_CLIENT_URI)) {
-          ids.add(uri.substring(HOSTED_CLIENT_URI.length()));
-        }
-      }
-    } catch (CertificateParsingException e) {
-      return ids;
     }
     return ids;
   }
@@ -88,7 +80,7 @@ public final class Certificates {
   /** A URI name as {@link #alternativeNames} writes it: {@code client:ID} for a hosted client. */
   static String uriName(String uri) {
     return uri.startsWith(HOSTED_CLIENT_URI)
-        ? "client:" + uri.substring(HOSTED_CLIENT_URI.length())
+        ? HOSTED_CLIENT + uri.substring(HOSTED_CLIENT_URI.length())
         : uri;
   }
 
