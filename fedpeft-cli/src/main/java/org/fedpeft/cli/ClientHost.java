@@ -140,7 +140,7 @@ final class ClientHost {
 
       @Override
       public String describe() {
-        return data.size() + " examples of " + file;
+        return data.size() + (data.size() == 1 ? " example of " : " examples of ") + file;
       }
 
       @Override

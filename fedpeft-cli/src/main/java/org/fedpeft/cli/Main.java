@@ -141,7 +141,7 @@ public final class Main implements Runnable {
   /**
    * One line for the user: the message, where a file-system error that carries only a path (such as
    * NoSuchFileException, found anywhere in the cause chain) gets the path followed by what is wrong
-   * with it.
+   * with it, unless the message already follows the path with {@code ": "} and its own words.
    */
   static String describe(Throwable ex) {
     String m = ex.getMessage();
@@ -152,7 +152,8 @@ public final class Main implements Runnable {
       if (t instanceof FileSystemException fs
           && fs.getReason() == null
           && fs.getMessage() != null
-          && m.contains(fs.getMessage())) {
+          && m.contains(fs.getMessage())
+          && !m.contains(fs.getMessage() + ": ")) { // else the message says what is wrong
         String what =
             t instanceof NoSuchFileException
                 ? "no such file or folder"

@@ -18,6 +18,12 @@ class MainTest {
         Main.describe(new NoSuchFileException("/data/x.jsonl")));
     assertTrue(Main.isBadInput(new NoSuchFileException("/data/x.jsonl")));
     assertTrue(Main.isBadInput(new ModelFormatException("m/tokenizer.json: not readable")));
+    // QA, 2 December: "x.jsonl: no such file or folder: no such data file" said it twice
+    assertEquals(
+        "/data/x.jsonl: no such data file",
+        Main.describe(
+            new UserInputException(
+                "/data/x.jsonl: no such data file", new NoSuchFileException("/data/x.jsonl"))));
   }
 
   /** QA, 2 December: a full disk mid-run printed only "No space left on device". */
