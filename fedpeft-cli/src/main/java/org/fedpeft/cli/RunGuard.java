@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import org.fedpeft.io.RunFolder;
@@ -69,6 +70,11 @@ final class RunGuard implements AutoCloseable {
   /** The run folder. */
   Path path() {
     return folder.path();
+  }
+
+  /** Whether the run finished: its last file, summary.json, is written. */
+  boolean finished() {
+    return Files.exists(path().resolve("summary.json"));
   }
 
   /**

@@ -146,7 +146,7 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
-        if (Files.exists(guard.path().resolve("summary.json"))) {
+        if (guard.finished()) {
           throw new UserInputException(
               guard.path()
                   + " holds a finished run (summary.json); nothing to resume: a new run needs"

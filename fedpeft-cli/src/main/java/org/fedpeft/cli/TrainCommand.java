@@ -223,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       try (RunGuard guard = RunGuard.resume(resume, "train", err)) {
         TrainCommand stored = stored(guard.path());
-        if (Files.exists(guard.path().resolve("summary.json"))) {
+        if (guard.finished()) {
           throw new UserInputException(
               guard.path() + " holds a finished train run (summary.json); nothing to resume");
         }
