@@ -31,16 +31,12 @@ import org.fedpeft.train.EncodedExamples;
  *       scripts/torch_peer.py on weights, initial values and batches exported by fedpeft);
  *   <li>the same fedpeft training step with a bfloat16 frozen base ({@link Precision#BF16}: frozen
  *       products in bfloat16 with float32 accumulation; LoRA, head and optimiser float32);
- *   <li>fedpeft forward (sentence embeddings, float32) vs ONNX Runtime on the same batches;
- *   <li>the fedpeft training step and forward with the frozen float32 products through oneDNN
- *       ({@code -Dfedpeft.products=onednn}, an encoder of its own).
+ *   <li>fedpeft forward (sentence embeddings, float32) vs ONNX Runtime on the same batches.
  * </ul>
  *
  * <p>Each round runs one of each, in an order rotated every round; the first rounds are warm-up.
  * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last lines are the
- * ratios: {@code ratio train_bf16/train}, the oneDNN products' three ({@code ratio
- * train_onednn/ort_forward}, {@code ratio forward_onednn/ort_forward}, {@code ratio
- * fedpeft_onednn/pytorch}), {@code ratio train_bf16/ort_forward}, then {@code ratio
+ * ratios: {@code ratio train_bf16/train}, {@code ratio train_bf16/ort_forward}, then {@code ratio
  * train/ort_forward}, {@code ratio forward/ort_forward} and {@code ratio fedpeft/pytorch}.
  *
  * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]
@@ -89,9 +85,6 @@ public final class Peers {
     Path dir = Files.createTempDirectory("fedpeft-peers");
     List<Double> tTrain = new ArrayList<>();
     List<Double> tTrainBf16 = new ArrayList<>();
-    List<Double> tTrainDnn = new ArrayList<>();
-    List<Double> tFwdDnn = new ArrayList<>();
-    List<Double> dnnLosses = new ArrayList<>();
     List<Double> bf16Losses = new ArrayList<>();
     List<Double> tTorch = new ArrayList<>();
     List<Double> tFwd = new ArrayList<>();
@@ -100,11 +93,9 @@ public final class Peers {
     double maxEmbDiff = 0;
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0f);
         FedpeftTrainer ft16 = new FedpeftTrainer(pm, 0f, Precision.BF16);
-        FedpeftTrainer ftDnn = withOnednnProducts(() -> new FedpeftTrainer(pm, 0f));
         OrtForward ort = new OrtForward(threads, ortSpin);
         org.fedpeft.model.TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
-      SentenceEmbedder embedderDnn = new SentenceEmbedder(ftDnn.encoder, tok, EncoderHooks.NONE);
       int[] order = ft.order();
       Process proc = null;
       PrintWriter toPeer = null;
@@ -132,8 +123,8 @@ public final class Peers {
         System.out.println("peer: " + ready);
       }
       // 0 fedpeft step, 1 fedpeft forward, 2 ONNX Runtime forward, 3 fedpeft step with a bf16
-      // base, 4 and 5 fedpeft step and forward with oneDNN products, 6 PyTorch step.
-      int contenders = torch ? 7 : 6;
+      // base, 4 PyTorch step.
+      int contenders = torch ? 5 : 4;
       for (int r = 0; r < rounds; r++) {
         int b = r % nBatches;
         TokenBatch batch = BenchSupport.batch(data, b);
@@ -168,8 +159,6 @@ public final class Peers {
             case 2 -> timed(tOrt, r >= warmup, () -> ort.embed(batch));
             case 3 ->
                 step(ft16, FedpeftTrainer.slice(data, b), bf16Losses, tTrainBf16, r >= warmup);
-            case 4 -> step(ftDnn, FedpeftTrainer.slice(data, b), dnnLosses, tTrainDnn, r >= warmup);
-            case 5 -> timed(tFwdDnn, r >= warmup, () -> embedderDnn.embedBatch(batch));
             default -> {
               toPeer.println("step " + r);
               String line = fromPeer.readLine();
@@ -226,40 +215,25 @@ public final class Peers {
               checked, worstRel, worstRel <= 1e-4 ? "yes" : "NO"));
     }
     compareLosses("fedpeft bf16 base", "fp32 base", bf16Losses, losses);
-    compareLosses("fedpeft oneDNN products", "addmm", dnnLosses, losses);
     double mTrain = BenchSupport.median(tTrain);
-    double mTrainDnn = BenchSupport.median(tTrainDnn);
-    double mFwdDnn = BenchSupport.median(tFwdDnn);
     double mTrainBf16 = BenchSupport.median(tTrainBf16);
     double mFwd = BenchSupport.median(tFwd);
     double mOrt = BenchSupport.median(tOrt);
     report("fedpeft train step", tTrain, trainFlops, peak[1]);
     report("fedpeft train bf16", tTrainBf16, trainFlops, peak[1]);
-    report("fedpeft train onednn", tTrainDnn, trainFlops, peak[1]);
     if (torch) {
       report("pytorch train step", tTorch, trainFlops, peak[1]);
     }
     report("fedpeft forward", tFwd, fwdFlops, peak[1]);
-    report("fedpeft fwd onednn", tFwdDnn, fwdFlops, peak[1]);
     report("onnxruntime forward", tOrt, fwdFlops, peak[1]);
     System.out.println("samples fedpeft train: " + BenchSupport.list(tTrain));
     System.out.println("samples fedpeft train bf16: " + BenchSupport.list(tTrainBf16));
-    System.out.println("samples fedpeft train onednn: " + BenchSupport.list(tTrainDnn));
-    System.out.println("samples fedpeft forward onednn: " + BenchSupport.list(tFwdDnn));
     if (torch) {
       System.out.println("samples pytorch train: " + BenchSupport.list(tTorch));
     }
     System.out.println("samples fedpeft forward: " + BenchSupport.list(tFwd));
     System.out.println("samples onnxruntime forward: " + BenchSupport.list(tOrt));
     System.out.println(BenchSupport.fmt("ratio train_bf16/train: %.3f", mTrainBf16 / mTrain));
-    // -Dfedpeft.products=onednn (not the default): the same three ratios.
-    System.out.println(BenchSupport.fmt("ratio train_onednn/ort_forward: %.3f", mTrainDnn / mOrt));
-    System.out.println(BenchSupport.fmt("ratio forward_onednn/ort_forward: %.3f", mFwdDnn / mOrt));
-    if (torch) {
-      System.out.println(
-          BenchSupport.fmt(
-              "ratio fedpeft_onednn/pytorch: %.3f", mTrainDnn / BenchSupport.median(tTorch)));
-    }
     // The bf16 line comes before the last three, which scripts read by position.
     System.out.println(BenchSupport.fmt("ratio train_bf16/ort_forward: %.3f", mTrainBf16 / mOrt));
     System.out.println(BenchSupport.fmt("ratio train/ort_forward: %.3f", mTrain / mOrt));
@@ -336,22 +310,6 @@ public final class Peers {
     losses.add(st[1]);
     if (record) {
       times.add(st[0]);
-    }
-  }
-
-  /** Builds a trainer whose encoder computes its frozen products through oneDNN. */
-  private static FedpeftTrainer withOnednnProducts(
-      java.util.function.Supplier<FedpeftTrainer> build) {
-    String before = System.getProperty("fedpeft.products");
-    System.setProperty("fedpeft.products", "onednn");
-    try {
-      return build.get();
-    } finally {
-      if (before == null) {
-        System.clearProperty("fedpeft.products");
-      } else {
-        System.setProperty("fedpeft.products", before);
-      }
     }
   }
 

@@ -1,23 +1,18 @@
 package org.fedpeft.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 /**
  * The float32 frozen products of the encoder ({@code x W^T + b}), and a whole BERT block for the
  * base model (no adapter hooks) as one TorchScript call.
  *
- * <p><b>Products.</b> By default ({@link #PROPERTY} = {@code mkl}) a frozen product is {@code
- * addmm(b, x, W^T)}, as DJL's {@code linear} computes it (MKL's sgemm; on AMD CPUs with its AVX-512
- * kernels through {@link org.fedpeft.engine.MklDispatch}). With {@code -Dfedpeft.products=onednn}
- * it is {@code mkldnn_linear(x.to_mkldnn(), W, b).to_dense()}: oneDNN's inner product. The weight
- * and bias stay ordinary dense float32 tensors, read at each call, so changing them in place
- * (merging an adapter, FedEx-LoRA's residuals) changes the model. libtorch has a backward formula
- * for each of the three operators, so autograd carries a gradient to the product's input (oneDNN's
- * backward-data inner product); it also keeps a oneDNN copy of each product's input for the
- * backward pass, and oneDNN's primitives take memory of their own (docs/performance.md), which is
- * why it is not the default.
+ * <p><b>Products.</b> A frozen product is {@code addmm(b, x, W^T)}, as DJL's {@code linear}
+ * computes it (MKL's sgemm; on AMD CPUs with its AVX-512 kernels through {@link
+ * org.fedpeft.engine.MklDispatch}). The weight and bias stay ordinary dense float32 tensors, read
+ * at each call, so changing them in place (merging an adapter, FedEx-LoRA's residuals) changes the
+ * model. (oneDNN's float32 inner product, {@code mkldnn_linear}, was an opt-in alternative until it
+ * gave wrong products on a Zen 5 at some small shapes; docs/performance.md.)
  *
  * <p><b>Blocks.</b> {@link #apply} runs when nothing in the block needs a gradient (embedding, the
  * frozen encoder), so it may work in place. It has the same operators with the same operands, in
@@ -32,12 +27,6 @@ import ai.djl.ndarray.NDManager;
  * that exact equality.
  */
 final class ScriptedBlock implements AutoCloseable {
-
-  /**
-   * System property: the kernel of the float32 frozen products, {@code mkl} (libtorch's {@code
-   * addmm}, the default) or {@code onednn} ({@code mkldnn_linear}); read when an encoder is built.
-   */
-  static final String PROPERTY = "fedpeft.products";
 
   private static final String NAME = "FedpeftBlock";
   private static final String SELF = "self: __torch__." + NAME;
@@ -62,7 +51,7 @@ final class ScriptedBlock implements AutoCloseable {
   private static final String CALL =
       "x, qkv_w, qkv_b, o_w, o_b, ln1_w, ln1_b, i_w, i_b, out_w, out_b, ln2_w, ln2_b, batch, seq,"
           + " heads, eps";
-  private static final String BODY_START =
+  private static final String BODY =
       "  def forward("
           + SELF
           + ",\n"
@@ -98,43 +87,25 @@ final class ScriptedBlock implements AutoCloseable {
           + "    inter = torch.gelu_(inter)\n"
           + "    o = self.product(inter, out_w, out_b).add_(h1)\n"
           + "    return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)\n"
-          + "  def linear("
-          + SELF
-          + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n"
-          + "    return self.product(x, w, b)\n"
           + "  def product("
           + SELF
-          + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n";
-  private static final String ONEDNN =
-      "    return torch.mkldnn_linear(x.to_mkldnn(), w, b).to_dense()\n";
-  private static final String MKL = "    return torch.addmm(b, x, torch.t(w))\n";
+          + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n"
+          + "    return torch.addmm(b, x, torch.t(w))\n";
 
   private final TorchScriptModule module;
-  private final boolean onednn;
 
-  private ScriptedBlock(TorchScriptModule module, boolean onednn) {
+  private ScriptedBlock(TorchScriptModule module) {
     this.module = module;
-    this.onednn = onednn;
   }
 
-  /** Loads the module with the products of {@link #PROPERTY}. */
+  /** Loads the module. */
   static ScriptedBlock load(NDManager manager) {
-    String kernel = System.getProperty(PROPERTY, "mkl");
-    boolean onednn =
-        switch (kernel) {
-          case "onednn" -> true;
-          case "mkl" -> false;
-          default ->
-              throw new IllegalArgumentException(
-                  "-D" + PROPERTY + "=" + kernel + ": expected onednn or mkl");
-        };
-    return new ScriptedBlock(
-        TorchScriptModule.load(manager, NAME, BODY_START + (onednn ? ONEDNN : MKL)), onednn);
+    return new ScriptedBlock(TorchScriptModule.load(manager, NAME, BODY));
   }
 
   /**
-   * A frozen product {@code x W^T + b}, float32, with the kernel of {@link #PROPERTY}; autograd
-   * records through it. With {@code mkl} it is DJL's {@code linear} (the same {@code addmm}).
+   * A frozen product {@code x W^T + b}, float32: DJL's {@code linear}, the same {@code addmm} as
+   * the module's; autograd records through it.
    *
    * @param x (tokens, in)
    * @param w (out, in)
@@ -142,9 +113,7 @@ final class ScriptedBlock implements AutoCloseable {
    * @return (tokens, out), owned by {@code x}'s manager
    */
   NDArray linear(NDArray x, NDArray w, NDArray b) {
-    return onednn
-        ? module.call("linear", new NDList(x, w, b)).singletonOrThrow()
-        : x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+    return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
   }
 
   /**
