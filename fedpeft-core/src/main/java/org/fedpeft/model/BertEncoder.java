@@ -525,7 +525,7 @@ public final class BertEncoder implements AutoCloseable {
       NDArray maskBias,
       EncoderHooks hooks,
       HookContext ctx) {
-    NDArray attn;
+    NDArray sum; // the attention output plus the residual x
     if (bf16 != null) {
       // The q/k/v product, attention and (unless the hooks change it) the output product in one
       // call, in bfloat16; the hooks' changes of q, k and v are computed here, in float32.
@@ -536,10 +536,8 @@ public final class BertEncoder implements AutoCloseable {
         d[m] = delta == null ? null : delta.reshape(batch * seq, config.hiddenSize());
       }
       boolean outputChanged = hooks.changesLinear(layer, 3);
-      attn = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, !outputChanged);
-      if (outputChanged) {
-        attn = linear(layer, 3, attn, batch, seq, hooks, ctx);
-      }
+      NDArray attn = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, !outputChanged);
+      sum = outputChanged ? linear(layer, 3, attn, batch, seq, hooks, ctx).add(x) : attn;
     } else {
       long hidden = config.hiddenSize();
       // Query, key and value in one product; split gives views whose gradients are concatenated.
@@ -549,19 +547,19 @@ public final class BertEncoder implements AutoCloseable {
       NDArray k = withDelta(parts.get(1), layer, 1, x, batch, seq, hooks, ctx);
       NDArray v = withDelta(parts.get(2), layer, 2, x, batch, seq, hooks, ctx);
       NDArray context = attention(q, k, v, batch, seq, maskBias);
-      attn = linear(layer, 3, context, batch, seq, hooks, ctx);
+      sum = linear(layer, 3, context, batch, seq, hooks, ctx).add(x);
     }
-    NDArray h1 = layerNorm(attn.add(x), layerNorms[layer][0], layerNorms[layer][1]);
-    NDArray out;
+    NDArray h1 = layerNorm(sum, layerNorms[layer][0], layerNorms[layer][1]);
+    NDArray out; // the feed-forward output plus the residual h1
     if (bf16 != null && !hooks.changesLinear(layer, 4) && !hooks.changesLinear(layer, 5)) {
       // Both products unchanged: one call, the intermediate activations kept in bfloat16.
       out = bf16.feedForward(h1, Bf16Base.SLOTS_PER_LAYER * layer + 2);
     } else {
       NDArray inter = linear(layer, 4, h1, batch, seq, hooks, ctx);
       inter = inter.getNDArrayInternal().gelu(); // exact (erf) GELU, as BERT's "gelu"
-      out = linear(layer, 5, inter, batch, seq, hooks, ctx);
+      out = linear(layer, 5, inter, batch, seq, hooks, ctx).add(h1);
     }
-    return layerNorm(out.add(h1), layerNorms[layer][2], layerNorms[layer][3]);
+    return layerNorm(out, layerNorms[layer][2], layerNorms[layer][3]);
   }
 
   /**

@@ -44,9 +44,11 @@ final class Bf16Base implements AutoCloseable {
   // any) rounded to bfloat16 and added, and attention in bfloat16 (float32 accumulation); returns
   // the context (tokens, hidden) in bfloat16. mm16: a frozen product of bfloat16 activations
   // (bias added, float32 accumulation), the one place the frozen weights are multiplied.
-  // feed_forward: the intermediate product, GELU and
-  // output product with the intermediate activations in bfloat16. The differentiable methods
-  // (linear, attention, attention_context, ffn) take only tensors: empty ones stand for None.
+  // feed_forward: the intermediate product, GELU and output product, all in bfloat16, plus the
+  // float32 residual x. A float32 tensor plus a bfloat16 one is computed in float32 (the bfloat16
+  // value widened exactly) in one pass, so "x + o16" equals "o16.float() + x" bit for bit without
+  // the widened copy. The differentiable methods (linear, attention, attention_context, ffn) take
+  // only tensors: empty ones stand for None.
   private static final String BODY =
       """
         def store(%1$s, w: Tensor, b: Tensor) -> Tensor:
@@ -103,13 +105,13 @@ final class Bf16Base implements AutoCloseable {
         def attention(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
                       dv: Tensor, mask: Tensor) -> Tensor:
           ctx = self.attend_tensors(x, i, heads, dq, dk, dv, mask)
-          return self.mm16(ctx, int(i) + 1).float()
+          return x.flatten(0, 1) + self.mm16(ctx, int(i) + 1)
         def attention_context(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
                               dv: Tensor, mask: Tensor) -> Tensor:
           return self.attend_tensors(x, i, heads, dq, dk, dv, mask).float()
         def feed_forward(%1$s, x: Tensor, i: int) -> Tensor:
           inter = torch.gelu(self.mm16(x.to(%2$d), i))
-          return self.mm16(inter, i + 1).float()
+          return x + self.mm16(inter, i + 1)
         def ffn(%1$s, x: Tensor, i: Tensor) -> Tensor:
           return self.feed_forward(x, int(i))
         def embed(%1$s, ids: Tensor) -> Tensor:
@@ -133,9 +135,9 @@ final class Bf16Base implements AutoCloseable {
           hidden = x.size(1)
           i = 4 * layer
           ctx = self.attend(x, i, None, None, None, mask, batch, seq, heads)
-          a = self.mm16(ctx, i + 1).float().add_(x)
+          a = x + self.mm16(ctx, i + 1)
           h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)
-          o = self.feed_forward(h1, i + 2).add_(h1)
+          o = self.feed_forward(h1, i + 2)
           return torch.layer_norm(o, [hidden], ln2_w, ln2_b, eps)
       """
           .formatted("self: __torch__." + NAME, BF16);
@@ -205,9 +207,9 @@ final class Bf16Base implements AutoCloseable {
    * hidden; null for none) rounded to bfloat16 and added, multi-head attention in bfloat16 (float32
    * accumulation) under {@code maskBias} (null or (batch, 1, 1, seq)), and, with {@code
    * withOutput}, the attention output product. Returns float32 (tokens, hidden): the output product
-   * without the residual, or the context (exact widening of its bfloat16 values) for a caller that
-   * applies the output product itself ({@link #linear} of it gives the same bits). Autograd records
-   * through it.
+   * plus the residual x (the same bits as widening the product and adding x), or the context (exact
+   * widening of its bfloat16 values) for a caller that applies the output product itself ({@link
+   * #linear} of it gives the same bits). Autograd records through it.
    */
   NDArray attention(
       NDArray x,
@@ -238,10 +240,11 @@ final class Bf16Base implements AutoCloseable {
   /**
    * The feed-forward part of a block for a float32 input (tokens, hidden): the intermediate product
    * of slot {@code slot}, the exact (erf) GELU and the output product of slot {@code slot + 1}, as
-   * float32 (tokens, hidden), without the residual. The intermediate activations stay in bfloat16
+   * float32 (tokens, hidden), plus the residual x. The intermediate activations stay in bfloat16
    * (the GELU computes in float32 and rounds to bfloat16, which is where the separate products
-   * round them too), so this equals {@code linear(gelu(linear(x, slot)), slot + 1)} bit for bit
-   * with two fewer casts of the widest tensor each way. Autograd records through it.
+   * round them too), so this equals {@code linear(gelu(linear(x, slot)), slot + 1).add(x)} bit for
+   * bit with two fewer casts of the widest tensor each way, and the output is not widened to a
+   * float32 copy before the sum. Autograd records through it.
    */
   NDArray feedForward(NDArray x, int slot) {
     return module.call("ffn", new NDList(x, slotIndex[slot])).singletonOrThrow();
