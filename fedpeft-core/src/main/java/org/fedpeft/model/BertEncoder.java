@@ -535,9 +535,12 @@ public final class BertEncoder implements AutoCloseable {
         NDArray delta = hooks.linearDelta(layer, m, x3, ctx);
         d[m] = delta == null ? null : delta.reshape(batch * seq, config.hiddenSize());
       }
-      boolean outputChanged = hooks.changesLinear(layer, 3);
-      NDArray attn = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, !outputChanged);
-      sum = outputChanged ? linear(layer, 3, attn, batch, seq, hooks, ctx).add(x) : attn;
+      if (hooks.changesLinear(layer, 3)) {
+        NDArray context = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, false);
+        sum = linear(layer, 3, context, batch, seq, hooks, ctx).add(x);
+      } else {
+        sum = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, true);
+      }
     } else {
       long hidden = config.hiddenSize();
       // Query, key and value in one product; split gives views whose gradients are concatenated.
