@@ -38,11 +38,12 @@ import org.fedpeft.federation.FitInstructions;
  * <p>Reconnection: when the stream cannot be opened or ends (server restart, network failure,
  * refusal), the node opens a new one after a backoff delay that grows with each consecutive failure
  * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
- * good only when closed, or when the server ends its stream because another process connected under
- * the same identity (two processes must not take turns as one node). Work in progress for a lost
- * stream is interrupted: its reply could not be delivered, and the server has already counted the
- * node as failed for that request. A request the server cancels (its round timed out) is
- * interrupted too.
+ * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw; it
+ * tells the server why first), when the server refuses its identity, or when the server ends its
+ * stream because another process connected under the same identity (two processes must not take
+ * turns as one node). Work in progress for a lost stream is interrupted: its reply could not be
+ * delivered, and the server has already counted the node as failed for that request. A request the
+ * server cancels (its round timed out) is interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.
@@ -97,8 +98,8 @@ public final class ClientNode implements AutoCloseable {
    * @param backoff delays between connection attempts
    * @param onWelcome called with what the server says about its run each time it welcomes this
    *     node, before any request of that stream is run; if it throws, the node refuses the run: it
-   *     ends the stream, stops for good and reports the exception's message as its {@link
-   *     #refusal()}
+   *     sends the server the exception's message (a REFUSED frame), ends the stream, stops for good
+   *     and reports the message as its {@link #refusal()}
    * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
    */
   public record Options(
@@ -151,6 +152,12 @@ public final class ClientNode implements AutoCloseable {
   }
 
   private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /**
+   * How long a node that refuses the server's run waits for the server to close the stream after
+   * its REFUSED frame before it cancels the stream itself (a server that does not answer).
+   */
+  static final Duration REFUSAL_GRACE = Duration.ofSeconds(10);
 
   private final Channel channel;
   private final ClientApp app;
@@ -299,6 +306,7 @@ public final class ClientNode implements AutoCloseable {
     private final Map<Long, MessageAssembler> assembling = new HashMap<>();
     private final Map<Long, Future<?>> work = new ConcurrentHashMap<>();
     private boolean over;
+    private volatile boolean refusing;
 
     @Override
     public void beforeStart(ClientCallStreamObserver<Frame> requestStream) {
@@ -316,6 +324,9 @@ public final class ClientNode implements AutoCloseable {
 
     @Override
     public void onNext(Frame f) {
+      if (refusing) {
+        return; // this node has refused the run: what the server still sends is not for it
+      }
       switch (f.type()) {
         case WELCOME -> {
           String problem;
@@ -326,7 +337,7 @@ public final class ClientNode implements AutoCloseable {
             problem = e.getMessage() == null ? e.toString() : e.getMessage();
           }
           if (problem != null) {
-            refuse(problem);
+            refuse(problem, f.runId());
             return;
           }
           runId = f.runId();
@@ -372,24 +383,33 @@ public final class ClientNode implements AutoCloseable {
       }
     }
 
-    /** The node will not take part in the server's run: it stops for good. */
-    private void refuse(String problem) {
+    /**
+     * The node will not take part in the server's run: it sends the server its reason (REFUSED),
+     * ends its side of the stream and stops for good once the server has closed the stream (so the
+     * reason reached it), or after {@link #REFUSAL_GRACE} if the server does not.
+     */
+    private void refuse(String problem, String welcomedTo) {
       synchronized (lock) {
         closed = true;
       }
       refusal = problem;
+      refusing = true;
+      worker.shutdownNow();
       emit(TransportEvent.Kind.REFUSED, 0, 0, "this node refuses the server's run: " + problem);
       String reason = "node " + options.name() + " refuses the server's run: " + problem;
-      synchronized (this) {
-        over = true;
+      boolean sent =
+          sender.sendControl(
+              Frame.control(Frame.Type.REFUSED, welcomedTo, 0, 0, Frame.Phase.NONE, problem));
+      sender.complete(reason);
+      if (!sent) {
+        cancel(reason);
+        return;
       }
-      if (call != null) {
-        call.cancel(reason, null);
+      try {
+        scheduler.schedule(() -> cancel(reason), REFUSAL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        cancel(reason); // closed meanwhile
       }
-      sender.close(reason);
-      stopped.countDown();
-      worker.shutdownNow();
-      scheduler.shutdownNow();
     }
 
     private void request(Frame f) {
@@ -524,6 +544,12 @@ public final class ClientNode implements AutoCloseable {
         job.cancel(true);
       }
       work.clear();
+      if (refusing) {
+        // The server closed the stream after this node's REFUSED (or the grace ran out): stop.
+        stopped.countDown();
+        scheduler.shutdownNow();
+        return;
+      }
       Status status = t == null ? null : Status.fromThrowable(t);
       if (status != null
           && status.getCode() == Status.Code.ABORTED
