@@ -6,6 +6,9 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.PKIXReason;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,8 +42,9 @@ import org.fedpeft.federation.FitInstructions;
  * refusal), the node opens a new one after a backoff delay that grows with each consecutive failure
  * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
  * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw; it
- * tells the server why first), when the server refuses its identity, or when the server ends its
- * stream because another process connected under the same identity (two processes must not take
+ * tells the server why first), when the server refuses its identity, when the server's certificate
+ * does not chain to the CA this node trusts ({@link #serverNotTrusted()}), or when the server ends
+ * its stream because another process connected under the same identity (two processes must not take
  * turns as one node). Work in progress for a lost stream is interrupted: its reply could not be
  * delivered, and the server has already counted the node as failed for that request. A request the
  * server cancels (its round timed out) is interrupted too.
@@ -171,6 +175,7 @@ public final class ClientNode implements AutoCloseable {
   private boolean closed;
   private volatile String finishedReason;
   private volatile String refusal;
+  private volatile boolean serverNotTrusted;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   /**
@@ -210,8 +215,8 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Waits until the server says the run is over ({@link FederationServer#finish}), the node refuses
-   * the server's run or another process takes its identity ({@link #refusal()}), or the node is
-   * closed.
+   * the server's run, the server refuses the node, the node does not trust the server's certificate
+   * or another process takes its identity ({@link #refusal()}), or the node is closed.
    *
    * @return the server's reason if it finished the run, or null otherwise
    */
@@ -222,10 +227,21 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Why this node refused the server's run (the message of what {@link Options#onWelcome()} threw),
-   * or stopped taking part in it (another process took its identity), or null if neither happened.
+   * or stopped trying to take part in it (the server refused its identity, the server's certificate
+   * is not signed by the CA it trusts, another process took its identity), or null if none
+   * happened.
    */
   public String refusal() {
     return refusal;
+  }
+
+  /**
+   * Whether this node stopped because the server's certificate does not chain to the CA this node
+   * trusts ({@link #refusal()} says so too): the node's CA file comes from another PKI than the
+   * server's certificate.
+   */
+  public boolean serverNotTrusted() {
+    return serverNotTrusted;
   }
 
   /** Whether the server has welcomed this node on the current stream. */
@@ -569,6 +585,17 @@ public final class ClientNode implements AutoCloseable {
       }
       if (welcomed) {
         emit(TransportEvent.Kind.DISCONNECTED, 0, 0, reason);
+      } else if (untrustedServer(t)) {
+        // This node's own check of the server's certificate failed: it does not chain to the CA
+        // this node trusts. The server presents the same certificate on every attempt, so the
+        // node stops and says why.
+        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, reason + causes(t));
+        serverNotTrusted = true;
+        stopFor(
+            "the server's certificate is not signed by the CA this node trusts (its TLS check: "
+                + untrustedReason(t)
+                + ")");
+        return;
       } else {
         Status.Code code = status == null ? null : status.getCode();
         boolean refused =
@@ -604,6 +631,37 @@ public final class ClientNode implements AutoCloseable {
     refusal = why;
     stopped.countDown();
     scheduler.shutdownNow();
+  }
+
+  /**
+   * Whether a failed connection attempt failed in this node's validation of the server's
+   * certificate because it does not chain to a CA this node trusts: a certificate path validation
+   * that found no trust anchor (the OpenSSL engine gRPC uses), or a certificate path that could not
+   * be built (the JDK's engine). Network failures, the server refusing this node's certificate (an
+   * alert from the server) and other certificate problems (an expired one, a host name it does not
+   * name) are not this.
+   */
+  static boolean untrustedServer(Throwable t) {
+    return untrustedCause(t) != null;
+  }
+
+  private static Throwable untrustedCause(Throwable t) {
+    int depth = 0;
+    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
+      if (c instanceof CertPathValidatorException v
+          && v.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
+        return c;
+      }
+      if (c instanceof CertPathBuilderException) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static String untrustedReason(Throwable t) {
+    Throwable c = untrustedCause(t);
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
   }
 
   /** The chain of causes of a failure, which for TLS problems says what was wrong. */
