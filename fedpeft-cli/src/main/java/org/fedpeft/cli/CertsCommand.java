@@ -139,35 +139,58 @@ public final class CertsCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The most ids one range of --hosts may name. */
+  static final long MAX_RANGE = 100_000;
+
   /**
    * {@code client-00..client-24}: the ids from the first to the last, both with the same prefix and
-   * a number of the same width; any other text is one id.
+   * a number of the same width; any other text is one id. A range that is not of that form, is
+   * reversed (its first number above its last) or names more than {@link #MAX_RANGE} ids is a user
+   * error naming {@code --hosts}, the value and what is wrong.
    */
   static List<String> expandRange(String spec) {
     int dots = spec.indexOf("..");
     if (dots < 0) {
       return List.of(spec);
     }
+    String bad = "--hosts '" + spec + "': ";
     java.util.regex.Matcher a =
-        java.util.regex.Pattern.compile("(.*?)(\\d+)").matcher(spec.substring(0, dots));
+        java.util.regex.Pattern.compile("(.*?)(\\d{1,18})").matcher(spec.substring(0, dots));
     java.util.regex.Matcher b =
-        java.util.regex.Pattern.compile("(.*?)(\\d+)").matcher(spec.substring(dots + 2));
+        java.util.regex.Pattern.compile("(.*?)(\\d{1,18})").matcher(spec.substring(dots + 2));
     if (!a.matches()
         || !b.matches()
         || !a.group(1).equals(b.group(1))
-        || a.group(2).length() != b.group(2).length()
-        || Long.parseLong(a.group(2)) > Long.parseLong(b.group(2))
-        || Long.parseLong(b.group(2)) - Long.parseLong(a.group(2)) >= 100_000) {
+        || a.group(2).length() != b.group(2).length()) {
       throw new UserInputException(
-          "'"
-              + spec
-              + "' is not a range FIRST..LAST of ids with the same prefix and number width, such"
-              + " as client-00..client-24");
+          bad
+              + "not a range FIRST..LAST of ids with the same prefix and number width, such as"
+              + " client-00..client-24");
+    }
+    long from = Long.parseLong(a.group(2));
+    long to = Long.parseLong(b.group(2));
+    String first = spec.substring(0, dots);
+    String last = spec.substring(dots + 2);
+    if (from > to) {
+      throw new UserInputException(
+          bad
+              + "the range is reversed: its first id, "
+              + first
+              + ", comes after its last, "
+              + last
+              + "; write "
+              + last
+              + ".."
+              + first);
+    }
+    if (to - from >= MAX_RANGE) {
+      throw new UserInputException(
+          bad + "a range of " + (to - from + 1) + " ids; at most " + MAX_RANGE + " per range");
     }
     List<String> ids = new ArrayList<>();
     int width = a.group(2).length();
-    for (long i = Long.parseLong(a.group(2)); i <= Long.parseLong(b.group(2)); i++) {
-      ids.add(a.group(1) + String.format("%0" + width + "d", i));
+    for (long i = from; i <= to; i++) {
+      ids.add(a.group(1) + String.format(java.util.Locale.ROOT, "%0" + width + "d", i));
     }
     return ids;
   }

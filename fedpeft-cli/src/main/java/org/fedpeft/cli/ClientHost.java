@@ -24,6 +24,7 @@ import org.fedpeft.federation.ClientUpdate;
 import org.fedpeft.federation.EvaluateInstructions;
 import org.fedpeft.federation.EvaluateResult;
 import org.fedpeft.federation.FitInstructions;
+import org.fedpeft.grpc.CertificateGenerator;
 import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
@@ -268,8 +269,9 @@ final class ClientHost {
 
   /**
    * Connects every share's client to the server and serves requests until the server finishes the
-   * run (exit 0), a client refuses the server's run (its data does not fit: a {@link
-   * UserInputException} naming why), or the process is stopped.
+   * run (exit 0), a client stops for good (a {@link UserInputException} naming why: it refuses the
+   * server's run because its data does not fit, the server refuses it, its CA did not sign the
+   * server's certificate, or another process took its identity), or the process is stopped.
    *
    * @param tls each client's TLS files (null values: plaintext); clients with equal files share one
    *     connection
@@ -368,10 +370,13 @@ final class ClientHost {
       }
       for (int i = 0; i < shares.size(); i++) {
         ClientNode node = stopped.take();
+        int k = nodes.indexOf(node);
+        if (node.serverNotTrusted()) {
+          throw new UserInputException(untrustedServer(server, tls.get(shares.get(k).id())));
+        }
         if (node.refusal() != null) {
           throw new UserInputException(node.refusal());
         }
-        int k = nodes.indexOf(node);
         String finished = node.awaitFinished();
         if (finished == null) {
           // Closed by the shutdown hook (Ctrl-C, SIGTERM): the JVM is on its way out.
@@ -398,6 +403,31 @@ final class ClientHost {
       }
     }
     return 0;
+  }
+
+  /**
+   * What to tell a client whose own TLS check rejected the server's certificate: it does not chain
+   * to the CA the client trusts, which a retry cannot change. A {@code ca.crt} names its folder, as
+   * {@code --certs} gives it (a folder of another {@code fedpeft certs} run than the server's).
+   */
+  static String untrustedServer(String server, TlsFiles files) {
+    Path ca = files.caCertificate();
+    String head =
+        "the server's certificate (at "
+            + server
+            + ") is not signed by "
+            + ca
+            + ", the CA this client trusts, so it cannot connect";
+    if (ca.getFileName().toString().equals(CertificateGenerator.CA_CERT)
+        && ca.getParent() != null) {
+      return head
+          + ": the folder "
+          + ca.getParent()
+          + " comes from another 'fedpeft certs' run than the server's certificate; give this"
+          + " client ca.crt and its own certificate and key from the folder that holds the"
+          + " server's certificate";
+    }
+    return head + ": give the CA certificate that signed the server's certificate";
   }
 
   /**

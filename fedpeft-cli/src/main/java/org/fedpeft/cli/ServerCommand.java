@@ -67,7 +67,12 @@ public final class ServerCommand implements Callable<Integer> {
       description = "Output folder (default: runs/server-<date-time>).")
   Path out;
 
-  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR.")
+  @Option(
+      names = "--resume",
+      paramLabel = "DIR",
+      description =
+          "Continue the interrupted run in DIR; a finished run (DIR/summary.json written) is"
+              + " refused.")
   Path resume;
 
   @Option(

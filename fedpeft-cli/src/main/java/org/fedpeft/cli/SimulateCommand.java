@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
       "CONFIG is a TOML file (see examples/ and docs/config.md; --list-keys prints every key);"
           + " --set KEY=VALUE overrides a key. Writes metrics.jsonl, summary.json, report.html,"
           + " manifest.json, the final adapter and a checkpoint after every round to --out;"
-          + " --resume DIR continues an interrupted run."
+          + " --resume DIR continues an interrupted run (a finished one is refused)."
     })
 public final class SimulateCommand implements Callable<Integer> {
 
@@ -63,7 +63,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--resume",
       paramLabel = "DIR",
-      description = "Continue the run in DIR from its last complete round.")
+      description =
+          "Continue the interrupted run in DIR from its last complete round; a finished run"
+              + " (DIR/summary.json written) is refused: nothing to resume.")
   Path resume;
 
   @Option(
@@ -172,6 +174,12 @@ public final class SimulateCommand implements Callable<Integer> {
     Simulation sim;
     try {
       if (cfg == null) {
+        if (guard.finished()) {
+          throw new UserInputException(
+              dir
+                  + " holds a finished run (summary.json); nothing to resume: a new run needs"
+                  + " --out");
+        }
         sim = Simulation.resume(dir);
         err.printf("resuming %s after round %d%n", dir, sim.completedRounds());
       } else {
@@ -289,8 +297,8 @@ public final class SimulateCommand implements Callable<Integer> {
           summary.get("bytes_down_total").getAsLong());
       stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
       if (summary.get("rounds").getAsInt() == 0 && summary.has("stopped_early")) {
-        // Nothing was trained: the budget cannot pay for one round, a bad input (exit 2), and
-        // --resume of this folder ends the same way.
+        // Nothing was trained: the budget cannot pay for one round, a bad input (exit 2);
+        // --resume of this folder is refused as a finished run (exit 2 too).
         err.printf(
             "simulate: no round completed (%s). The adapter in %s is the untrained initial model;"
                 + " summary.json and report.html say so. Raise privacy.epsilon or the noise"

@@ -78,7 +78,40 @@ class CertsCommandTest {
         CliRun.run(
             "certs", "--out", dir.toString(), "--node", "x", "--hosts", "client-8..client-12");
     assertEquals(2, bad.code());
-    assertTrue(bad.err().contains("is not a range FIRST..LAST"), bad.err());
+    assertTrue(
+        bad.err().contains("--hosts 'client-8..client-12': not a range FIRST..LAST"), bad.err());
+  }
+
+  /**
+   * QA, 2 December: a reversed range said only that it "is not a range FIRST..LAST of ids with the
+   * same prefix and number width", which it is; the message names the option and the value, says
+   * that the range is reversed and gives the range meant. Nothing is written.
+   */
+  @Test
+  void aReversedHostsRangeIsNamedAsReversed() {
+    Path dir = tmp.resolve("reversed");
+    CliRun.Result r =
+        CliRun.run(
+            "certs",
+            "--out",
+            dir.toString(),
+            "--node",
+            "edge",
+            "--hosts",
+            "client-00,client-05..client-02");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft certs: --hosts 'client-05..client-02': the range is reversed: its first id,"
+            + " client-05, comes after its last, client-02; write client-02..client-05",
+        r.err().strip());
+    assertTrue(Files.notExists(dir));
+    CliRun.Result huge =
+        CliRun.run(
+            "certs", "--out", dir.toString(), "--node", "edge", "--hosts", "c-000000..c-999999");
+    assertEquals(2, huge.code(), huge.err());
+    assertTrue(
+        huge.err().contains("--hosts 'c-000000..c-999999': a range of 1000000 ids; at most 100000"),
+        huge.err());
   }
 
   @Test

@@ -188,7 +188,14 @@ class ClientDataCliTest {
                       + bad
                       + ":3"),
           refused.err());
-      server.awaitLine("network: disconnected client-0");
+      // the server's log gives the client's reason, not "the node's stream was cancelled"
+      String gone = server.awaitLine("network: disconnected client-0");
+      assertTrue(
+          gone.contains(
+              "the node refuses this run: "
+                  + bad
+                  + ":2: label \"weather\" is not a label of the server's run"),
+          gone);
 
       for (int k = 0; k < 3; k++) {
         clients.add(
@@ -235,6 +242,79 @@ class ClientDataCliTest {
     String report = Files.readString(deployed.resolve("report.html"));
     assertTrue(report.contains("</html>"), "the server's report renders");
     assertEquals(deployed.resolve("report.html"), ReportWriter.write(deployed));
+  }
+
+  /**
+   * QA, 2 December: a client whose whole {@code --certs} folder comes from another {@code certs}
+   * run (its own pair is signed by its own CA, so the checks of its files pass) rejects the
+   * server's certificate in its TLS check, and tried the connection again forever. It stops after
+   * the first attempt, exit 2, naming the folder whose ca.crt did not sign the server's
+   * certificate.
+   */
+  @Test
+  void aClientWithTheCertsFolderOfAnotherCertsRunStopsNamingIt() throws Exception {
+    Path config = config();
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c =
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
+    assertEquals(0, c.code(), c.err());
+    Path other = tmp.resolve("other-certs");
+    c = CliRun.run("certs", "--out", other.toString(), "--clients", "client-0");
+    assertEquals(0, c.code(), c.err());
+
+    String address = "127.0.0.1:" + freePort();
+    try (Spawned server =
+        Spawned.fedpeft(
+            "server",
+            Map.of(),
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                tmp.resolve("deployed").toString(),
+                "--listen",
+                address,
+                "--certs",
+                certs.toString()))) {
+      server.awaitLine("server: listening on");
+      try (Spawned client =
+          Spawned.fedpeft(
+              "client-0",
+              Map.of(),
+              List.of(
+                  "client",
+                  config.toString(),
+                  "--server",
+                  address,
+                  "--id",
+                  "client-0",
+                  "--certs",
+                  other.toString(),
+                  "--state",
+                  tmp.resolve("state-0").toString()))) {
+        // after the first failed attempt, the next thing the client says is why it stops (the
+        // code before this change said "network: connect_failed" again, and again)
+        client.awaitLine("network: connect_failed client-0");
+        String next;
+        do {
+          next = client.awaitLine("");
+        } while (!next.startsWith("network: ") && !next.startsWith("fedpeft client: "));
+        assertTrue(next.startsWith("fedpeft client: the server's certificate"), client.output());
+        assertEquals(2, client.waitFor(), client.output());
+        String out = client.output();
+        assertTrue(
+            out.contains(
+                "fedpeft client: the server's certificate (at "
+                    + address
+                    + ") is not signed by "
+                    + other.resolve("ca.crt")
+                    + ", the CA this client trusts, so it cannot connect: the folder "
+                    + other
+                    + " comes from another 'fedpeft certs' run than the server's certificate"),
+            out);
+        assertEquals(1, out.split("network: connect_failed", -1).length - 1, out);
+      }
+    }
   }
 
   /**

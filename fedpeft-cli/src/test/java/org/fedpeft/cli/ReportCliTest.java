@@ -241,19 +241,21 @@ class ReportCliTest {
             "privacy.epsilon=0.01",
             "--out",
             out.toString());
-    for (CliRun.Result run : List.of(r, CliRun.run("simulate", "--resume", out.toString()))) {
-      assertEquals(2, run.code(), "a budget that pays for no round is bad input: " + run.err());
-      assertTrue(run.err().contains("stopping early"), run.err());
-      assertTrue(run.err().contains("no round completed"), run.err());
-      assertFalse(
-          run.err().contains("NoSuchFile") || run.err().contains("metrics.jsonl"), run.err());
-      assertTrue(run.out().contains("after 0 rounds"), run.out());
-      JsonObject summary = json(out.resolve("summary.json"));
-      assertEquals(0, summary.get("rounds").getAsInt());
-      assertTrue(summary.get("stopped_early").getAsString().contains("budget"), summary.toString());
-      String html = html(out);
-      assertTrue(html.contains("No round completed."), "the report says what happened");
-      assertTrue(html.contains(summary.get("stopped_early").getAsString().substring(0, 20)));
-    }
+    assertEquals(2, r.code(), "a budget that pays for no round is bad input: " + r.err());
+    assertTrue(r.err().contains("stopping early"), r.err());
+    assertTrue(r.err().contains("no round completed"), r.err());
+    assertFalse(r.err().contains("NoSuchFile") || r.err().contains("metrics.jsonl"), r.err());
+    assertTrue(r.out().contains("after 0 rounds"), r.out());
+    JsonObject summary = json(out.resolve("summary.json"));
+    assertEquals(0, summary.get("rounds").getAsInt());
+    assertTrue(summary.get("stopped_early").getAsString().contains("budget"), summary.toString());
+    String html = html(out);
+    assertTrue(html.contains("No round completed."), "the report says what happened");
+    assertTrue(html.contains(summary.get("stopped_early").getAsString().substring(0, 20)));
+    // The run is finished (summary.json): --resume, which repeated the crash, is refused at once.
+    CliRun.Result resumed = CliRun.run("simulate", "--resume", out.toString());
+    assertEquals(2, resumed.code(), resumed.err());
+    assertTrue(resumed.err().contains("holds a finished run (summary.json)"), resumed.err());
+    assertEquals(summary, json(out.resolve("summary.json")));
   }
 }

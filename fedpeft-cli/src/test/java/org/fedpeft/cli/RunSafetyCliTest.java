@@ -411,10 +411,41 @@ class RunSafetyCliTest {
     assertTrue(r.err().contains(" was trained on, with its test examples apart"), r.err());
   }
 
+  /**
+   * QA, 2 December: simulate --resume of a finished run (summary.json written) finalized it again,
+   * rewriting its summary and report; like train --resume and server --resume it is refused at
+   * once, and the folder is left as it was.
+   */
+  @Test
+  void resumingAFinishedSimulationIsRefusedAndChangesNothing() throws Exception {
+    Path dir = copy(simulated, "finished-resume");
+    List<String> before = listing(dir);
+    byte[] summary = Files.readAllBytes(dir.resolve("summary.json"));
+    byte[] report = Files.readAllBytes(dir.resolve("report.html"));
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(dir + " holds a finished run (summary.json); nothing to resume"), r.err());
+    assertFalse(r.err().contains("resuming"), r.err());
+    assertEquals(before, listing(dir));
+    assertEquals(-1, Arrays.mismatch(summary, Files.readAllBytes(dir.resolve("summary.json"))));
+    assertEquals(-1, Arrays.mismatch(report, Files.readAllBytes(dir.resolve("report.html"))));
+  }
+
+  /**
+   * A finished simulate run as a run killed after its last checkpoint and before summary.json
+   * (which --resume finalizes): the copy without summary.json.
+   */
+  private static Path unfinishedCopy(String name) throws IOException {
+    Path dir = copy(simulated, name);
+    Files.delete(dir.resolve("summary.json"));
+    return dir;
+  }
+
   /** QA, 2 December: a truncated config.json made --resume exit 1 with a bare parser message. */
   @Test
   void aCorruptRunConfigIsNamedOnResume() throws Exception {
-    Path dir = copy(simulated, "corrupt-config");
+    Path dir = unfinishedCopy("corrupt-config");
     Files.writeString(dir.resolve("config.json"), "{\"rounds\": ");
     CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
     assertEquals(2, r.code(), r.err());
@@ -538,6 +569,7 @@ class RunSafetyCliTest {
         "{\"text\": \"an extra line\", \"label\": \"t0\"}\n",
         java.nio.file.StandardOpenOption.APPEND);
     String now = org.fedpeft.io.Sha256.of(ownData);
+    Files.delete(dir.resolve("summary.json")); // as if killed before the run was finalized
     r = CliRun.run("simulate", "--resume", dir.toString());
     assertEquals(2, r.code(), r.err());
     assertTrue(
@@ -895,7 +927,7 @@ class RunSafetyCliTest {
       }
     }
 
-    Path run = copy(simulated, "corrupt-checkpoint");
+    Path run = unfinishedCopy("corrupt-checkpoint");
     Files.write(run.resolve("checkpoint/state.safetensors"), new byte[] {9, 9, 9});
     r = CliRun.run("simulate", "--resume", run.toString());
     assertEquals(2, r.code(), r.err());

@@ -250,7 +250,14 @@ class ServerWithoutDataCliTest {
                       + bad
                       + ":3"),
           refused.err());
-      server.awaitLine("network: disconnected client-0");
+      // the server's log gives the client's reason, not "the node's stream was cancelled"
+      String gone = server.awaitLine("network: disconnected client-0");
+      assertTrue(
+          gone.contains(
+              "the node refuses this run: "
+                  + bad
+                  + ":2: label \"weather\" is not a label of the server's run"),
+          gone);
 
       for (int k = 0; k < 3; k++) {
         clients.add(client(k, serverConfig, address, files.get(k), certs, "federated"));

@@ -96,6 +96,22 @@ final class RunInputs {
   }
 
   /**
+   * The SHA-256 of data file {@code file} as manifest.json recorded it when the run started (and
+   * every resume verified it), so that the file is hashed once per start; hashed now only for a run
+   * folder whose manifest records no hash of it (one written before data.files existed).
+   */
+  static String startHash(Path run, String file) throws IOException {
+    JsonObject data = manifestData(run);
+    if (data != null
+        && data.has("files")
+        && data.get("files").isJsonObject()
+        && data.getAsJsonObject("files").has(file)) {
+      return data.getAsJsonObject("files").get(file).getAsString();
+    }
+    return Sha256.of(Path.of(file));
+  }
+
+  /**
    * Checks the data files against the hashes manifest.json recorded when the run started.
    *
    * @throws IllegalArgumentException naming the file and both hashes on a mismatch, or a missing

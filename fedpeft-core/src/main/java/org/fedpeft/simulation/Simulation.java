@@ -672,12 +672,14 @@ public final class Simulation implements AutoCloseable {
     TaskSplits splits = population.splits();
     Evaluation g = population.hasTestSet() ? evaluateGlobal() : null;
     Path adapterDir = out.resolve("adapter");
+    // The data file's hash as the run recorded it at its start (AdapterFiles.fullyUsedFileHash
+    // would hash the file a second time, and a file changed during the run is not what trained).
     String fullyUsed =
-        AdapterFiles.fullyUsedFileHash(
-            config.dataFile().isEmpty() || !config.dataCorpus().isEmpty()
-                ? null
-                : Path.of(config.dataFile()),
-            !config.dataTest().isEmpty() || config.data().split().equals("none"));
+        config.dataFile().isEmpty()
+                || !config.dataCorpus().isEmpty()
+                || (config.dataTest().isEmpty() && !config.data().split().equals("none"))
+            ? null
+            : RunInputs.startHash(out, config.dataFile());
     saveAdapter(adapterDir, null, Map.of(), fullyUsed);
     // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
     // ones),

@@ -6,6 +6,9 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.PKIXReason;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,11 +41,13 @@ import org.fedpeft.federation.FitInstructions;
  * <p>Reconnection: when the stream cannot be opened or ends (server restart, network failure,
  * refusal), the node opens a new one after a backoff delay that grows with each consecutive failure
  * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
- * good only when closed, or when the server ends its stream because another process connected under
- * the same identity (two processes must not take turns as one node). Work in progress for a lost
- * stream is interrupted: its reply could not be delivered, and the server has already counted the
- * node as failed for that request. A request the server cancels (its round timed out) is
- * interrupted too.
+ * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw; it
+ * tells the server why first), when the server refuses its identity, when the server's certificate
+ * does not chain to the CA this node trusts ({@link #serverNotTrusted()}), or when the server ends
+ * its stream because another process connected under the same identity (two processes must not take
+ * turns as one node). Work in progress for a lost stream is interrupted: its reply could not be
+ * delivered, and the server has already counted the node as failed for that request. A request the
+ * server cancels (its round timed out) is interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.
@@ -97,8 +102,8 @@ public final class ClientNode implements AutoCloseable {
    * @param backoff delays between connection attempts
    * @param onWelcome called with what the server says about its run each time it welcomes this
    *     node, before any request of that stream is run; if it throws, the node refuses the run: it
-   *     ends the stream, stops for good and reports the exception's message as its {@link
-   *     #refusal()}
+   *     sends the server the exception's message (a REFUSED frame), ends the stream, stops for good
+   *     and reports the message as its {@link #refusal()}
    * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
    */
   public record Options(
@@ -152,6 +157,12 @@ public final class ClientNode implements AutoCloseable {
 
   private static final AtomicInteger THREADS = new AtomicInteger();
 
+  /**
+   * How long a node that refuses the server's run waits for the server to close the stream after
+   * its REFUSED frame before it cancels the stream itself (a server that does not answer).
+   */
+  static final Duration REFUSAL_GRACE = Duration.ofSeconds(10);
+
   private final Channel channel;
   private final ClientApp app;
   private final Options options;
@@ -164,6 +175,7 @@ public final class ClientNode implements AutoCloseable {
   private boolean closed;
   private volatile String finishedReason;
   private volatile String refusal;
+  private volatile boolean serverNotTrusted;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   /**
@@ -203,8 +215,8 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Waits until the server says the run is over ({@link FederationServer#finish}), the node refuses
-   * the server's run or another process takes its identity ({@link #refusal()}), or the node is
-   * closed.
+   * the server's run, the server refuses the node, the node does not trust the server's certificate
+   * or another process takes its identity ({@link #refusal()}), or the node is closed.
    *
    * @return the server's reason if it finished the run, or null otherwise
    */
@@ -215,10 +227,21 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Why this node refused the server's run (the message of what {@link Options#onWelcome()} threw),
-   * or stopped taking part in it (another process took its identity), or null if neither happened.
+   * or stopped trying to take part in it (the server refused its identity, the server's certificate
+   * is not signed by the CA it trusts, another process took its identity), or null if none
+   * happened.
    */
   public String refusal() {
     return refusal;
+  }
+
+  /**
+   * Whether this node stopped because the server's certificate does not chain to the CA this node
+   * trusts ({@link #refusal()} says so too): the node's CA file comes from another PKI than the
+   * server's certificate.
+   */
+  public boolean serverNotTrusted() {
+    return serverNotTrusted;
   }
 
   /** Whether the server has welcomed this node on the current stream. */
@@ -299,6 +322,7 @@ public final class ClientNode implements AutoCloseable {
     private final Map<Long, MessageAssembler> assembling = new HashMap<>();
     private final Map<Long, Future<?>> work = new ConcurrentHashMap<>();
     private boolean over;
+    private volatile boolean refusing;
 
     @Override
     public void beforeStart(ClientCallStreamObserver<Frame> requestStream) {
@@ -316,6 +340,9 @@ public final class ClientNode implements AutoCloseable {
 
     @Override
     public void onNext(Frame f) {
+      if (refusing) {
+        return; // this node has refused the run: what the server still sends is not for it
+      }
       switch (f.type()) {
         case WELCOME -> {
           String problem;
@@ -326,7 +353,7 @@ public final class ClientNode implements AutoCloseable {
             problem = e.getMessage() == null ? e.toString() : e.getMessage();
           }
           if (problem != null) {
-            refuse(problem);
+            refuse(problem, f.runId());
             return;
           }
           runId = f.runId();
@@ -372,24 +399,33 @@ public final class ClientNode implements AutoCloseable {
       }
     }
 
-    /** The node will not take part in the server's run: it stops for good. */
-    private void refuse(String problem) {
+    /**
+     * The node will not take part in the server's run: it sends the server its reason (REFUSED),
+     * ends its side of the stream and stops for good once the server has closed the stream (so the
+     * reason reached it), or after {@link #REFUSAL_GRACE} if the server does not.
+     */
+    private void refuse(String problem, String welcomedTo) {
       synchronized (lock) {
         closed = true;
       }
       refusal = problem;
+      refusing = true;
+      worker.shutdownNow();
       emit(TransportEvent.Kind.REFUSED, 0, 0, "this node refuses the server's run: " + problem);
       String reason = "node " + options.name() + " refuses the server's run: " + problem;
-      synchronized (this) {
-        over = true;
+      boolean sent =
+          sender.sendControl(
+              Frame.control(Frame.Type.REFUSED, welcomedTo, 0, 0, Frame.Phase.NONE, problem));
+      sender.complete(reason);
+      if (!sent) {
+        cancel(reason);
+        return;
       }
-      if (call != null) {
-        call.cancel(reason, null);
+      try {
+        scheduler.schedule(() -> cancel(reason), REFUSAL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        cancel(reason); // closed meanwhile
       }
-      sender.close(reason);
-      stopped.countDown();
-      worker.shutdownNow();
-      scheduler.shutdownNow();
     }
 
     private void request(Frame f) {
@@ -524,6 +560,12 @@ public final class ClientNode implements AutoCloseable {
         job.cancel(true);
       }
       work.clear();
+      if (refusing) {
+        // The server closed the stream after this node's REFUSED (or the grace ran out): stop.
+        stopped.countDown();
+        scheduler.shutdownNow();
+        return;
+      }
       Status status = t == null ? null : Status.fromThrowable(t);
       if (status != null
           && status.getCode() == Status.Code.ABORTED
@@ -543,6 +585,17 @@ public final class ClientNode implements AutoCloseable {
       }
       if (welcomed) {
         emit(TransportEvent.Kind.DISCONNECTED, 0, 0, reason);
+      } else if (untrustedServer(t)) {
+        // This node's own check of the server's certificate failed: it does not chain to the CA
+        // this node trusts. The server presents the same certificate on every attempt, so the
+        // node stops and says why.
+        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, reason + causes(t));
+        serverNotTrusted = true;
+        stopFor(
+            "the server's certificate is not signed by the CA this node trusts (its TLS check: "
+                + untrustedReason(t)
+                + ")");
+        return;
       } else {
         Status.Code code = status == null ? null : status.getCode();
         boolean refused =
@@ -578,6 +631,37 @@ public final class ClientNode implements AutoCloseable {
     refusal = why;
     stopped.countDown();
     scheduler.shutdownNow();
+  }
+
+  /**
+   * Whether a failed connection attempt failed in this node's validation of the server's
+   * certificate because it does not chain to a CA this node trusts: a certificate path validation
+   * that found no trust anchor (the OpenSSL engine gRPC uses), or a certificate path that could not
+   * be built (the JDK's engine). Network failures, the server refusing this node's certificate (an
+   * alert from the server) and other certificate problems (an expired one, a host name it does not
+   * name) are not this.
+   */
+  static boolean untrustedServer(Throwable t) {
+    return untrustedCause(t) != null;
+  }
+
+  private static Throwable untrustedCause(Throwable t) {
+    int depth = 0;
+    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
+      if (c instanceof CertPathValidatorException v
+          && v.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
+        return c;
+      }
+      if (c instanceof CertPathBuilderException) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static String untrustedReason(Throwable t) {
+    Throwable c = untrustedCause(t);
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
   }
 
   /** The chain of causes of a failure, which for TLS problems says what was wrong. */

@@ -58,8 +58,10 @@ import org.fedpeft.federation.FitInstructions;
  * population, and answers WELCOME with the identity, the run id and the {@link RunInfo} (the run's
  * labels). A request is a fit or evaluate instruction message tagged with the run id, the round and
  * a request id unique in this server, sent in chunks; the node replies with its update or result in
- * chunks under the same tags, or with FAILED/DECLINED and a reason. A node that connects again
- * replaces its previous stream.
+ * chunks under the same tags, or with FAILED/DECLINED and a reason. A node that will not take part
+ * in the run (its data does not fit the run's labels) sends REFUSED with its reason and ends its
+ * stream; the reason is the DISCONNECTED event's detail and fails its requests in flight. A node
+ * that connects again replaces its previous stream.
  *
  * <p>What is rejected, each with a reason that becomes the {@link
  * org.fedpeft.federation.ClientFailure} reason of the node's request in flight (the driver reports
@@ -523,6 +525,7 @@ public final class FederationServer implements AutoCloseable {
       switch (f.type()) {
         case REPLY -> reply(f);
         case FAILED, DECLINED -> failure(f);
+        case REFUSED -> refusedRun(f);
         default -> {
           synchronized (this) {
             violation(f, "a " + f.type() + " frame, which a node never sends", true);
@@ -671,6 +674,16 @@ public final class FederationServer implements AutoCloseable {
       }
     }
 
+    /**
+     * The node refuses this run (its data does not fit it) and says why: its stream ends with that
+     * reason, which its requests in flight fail with and the DISCONNECTED event gives.
+     */
+    private void refusedRun(Frame f) {
+      String reason = "the node refuses this run: " + f.text();
+      sender.complete(reason);
+      lost(reason);
+    }
+
     /** Checks run, round and phase of an answer against its request; null if they match. */
     private String tagProblem(Frame f, Pending p, String what) {
       if (!f.runId().equals(options.runId())) {
@@ -755,8 +768,10 @@ public final class FederationServer implements AutoCloseable {
 
     @Override
     public void onCompleted() {
-      lost("the node closed its stream");
+      // complete first: lost() marks the sender closed, after which complete() would not end the
+      // call
       sender.complete("the node closed its stream");
+      lost("the node closed its stream");
     }
 
     /** Tells the node the run is over and ends the stream normally. */

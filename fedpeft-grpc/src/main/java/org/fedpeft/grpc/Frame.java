@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param phase fit or evaluate, or {@link Phase#NONE}
  * @param totalBytes the length of the whole message this chunk belongs to
  * @param offset where this chunk's payload starts in the whole message
- * @param text a name (HELLO, WELCOME) or a reason (FAILED, DECLINED, CANCEL, NOTICE)
+ * @param text a name (HELLO, WELCOME) or a reason (FAILED, DECLINED, CANCEL, NOTICE, DONE, REFUSED)
  * @param payload the chunk's bytes (never null)
  */
 record Frame(
@@ -69,7 +69,13 @@ record Frame(
     /** server to node: something the node sent was rejected; text is the reason. */
     NOTICE,
     /** server to node: the run is over, do not reconnect; text says why. */
-    DONE
+    DONE,
+    /**
+     * node to server, after WELCOME: the node refuses the server's run (its data does not fit the
+     * run's labels, say) and ends the stream; text is its reason. Added after DONE, so the other
+     * types keep their numbers.
+     */
+    REFUSED
   }
 
   /** What a request asks for. */

@@ -217,7 +217,8 @@ class GrpcFederationTest {
 
   /**
    * The server tells every node its run's labels when it welcomes it; a node whose welcome check
-   * throws refuses the run: it stops for good with that reason, and the server sees it go.
+   * throws refuses the run: it stops for good with that reason, and the server sees it go with the
+   * node's reason (QA, 2 December: the server saw only "the node's stream was cancelled").
    */
   @Test
   void aNodeLearnsTheRunsLabelsAndCanRefuseTheRun() throws Exception {
@@ -249,7 +250,10 @@ class GrpcFederationTest {
               .await(Events.is(TransportEvent.Kind.REFUSED, "b"))
               .detail()
               .contains("refuses the server's run: b.jsonl:2"));
-      net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b"));
+      assertEquals(
+          "the node refuses this run: b.jsonl:2: label \"snow\" is unknown",
+          net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b")).detail());
+      assertEquals(0, events.count(Events.is(TransportEvent.Kind.CONNECT_FAILED, "b")));
       events.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
       assertEquals(List.of(run), seen);
       assertEquals(null, a.refusal());

@@ -152,9 +152,30 @@ class MutualTlsTest {
         nodeEvents.await(
             e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
     assertTrue(failed.detail().contains("UNAVAILABLE"), failed.detail());
+    assertEquals(null, nodes.get(0).refusal(), "the server's alert is not taken for distrust");
     assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     assertEquals(List.of(), List.copyOf(federation.connectedNodes()));
+  }
+
+  /**
+   * QA, 2 December: a node whose files all come from another CA (another {@code certs} folder)
+   * rejects the server's certificate itself, and tried again forever; that is not transient, so it
+   * stops and says the server's certificate is not signed by the CA it trusts. (A node the server
+   * rejects, above, keeps trying: its side sees only the server's alert.)
+   */
+  @Test
+  @Timeout(60) // the code before this change tried again forever
+  void aNodeThatDoesNotTrustTheServersCertificateStops() throws Exception {
+    Events nodeEvents = new Events();
+    ClientNode n = node("a", TlsFiles.client(foreign, "a"), adder("a", 1, 1), nodeEvents);
+    assertEquals(null, n.awaitFinished());
+    assertTrue(n.serverNotTrusted());
+    assertTrue(
+        n.refusal().startsWith("the server's certificate is not signed by the CA this node trusts"),
+        n.refusal());
+    assertEquals(1, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
   }
 
   @Test
