@@ -148,19 +148,7 @@ class ClientDataCliTest {
     String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server =
-        Spawned.fedpeft(
-            "server",
-            Map.of(),
-            List.of(
-                "server",
-                config.toString(),
-                "--out",
-                deployed.toString(),
-                "--listen",
-                address,
-                "--certs",
-                certs.toString()))) {
+    try (Spawned server = Spawned.server(config, deployed, address, certs)) {
       server.awaitLine("server: listening on");
 
       CliRun.Result refused =
@@ -263,19 +251,7 @@ class ClientDataCliTest {
     assertEquals(0, c.code(), c.err());
 
     String address = "127.0.0.1:" + freePort();
-    try (Spawned server =
-        Spawned.fedpeft(
-            "server",
-            Map.of(),
-            List.of(
-                "server",
-                config.toString(),
-                "--out",
-                tmp.resolve("deployed").toString(),
-                "--listen",
-                address,
-                "--certs",
-                certs.toString()))) {
+    try (Spawned server = Spawned.server(config, tmp.resolve("deployed"), address, certs)) {
       server.awaitLine("server: listening on");
       try (Spawned client =
           Spawned.fedpeft(
@@ -342,19 +318,7 @@ class ClientDataCliTest {
 
     String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
-    try (Spawned server =
-            Spawned.fedpeft(
-                "server",
-                Map.of(),
-                List.of(
-                    "server",
-                    config.toString(),
-                    "--out",
-                    deployed.toString(),
-                    "--listen",
-                    address,
-                    "--certs",
-                    certs.toString()));
+    try (Spawned server = Spawned.server(config, deployed, address, certs);
         Spawned node =
             Spawned.fedpeft(
                 "node",

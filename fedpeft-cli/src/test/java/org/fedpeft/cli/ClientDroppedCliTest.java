@@ -77,19 +77,7 @@ class ClientDroppedCliTest {
     }
     Path out = tmp.resolve("run");
     String point = "client-fit-round-1";
-    try (Spawned server =
-            Spawned.fedpeft(
-                "server",
-                Map.of(),
-                List.of(
-                    "server",
-                    config.toString(),
-                    "--out",
-                    out.toString(),
-                    "--listen",
-                    address,
-                    "--certs",
-                    certs.toString()));
+    try (Spawned server = Spawned.server(config, out, address, certs);
         Spawned good = client(config, certs, address, "client-0", Map.of());
         Spawned killed =
             client(config, certs, address, "client-1", Map.of(PausePoint.PROPERTY, point))) {

@@ -116,19 +116,7 @@ class DeployLocalStateCliTest {
     }
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server =
-        Spawned.fedpeft(
-            "server",
-            Map.of(),
-            List.of(
-                "server",
-                config.toString(),
-                "--out",
-                deployed.toString(),
-                "--listen",
-                address,
-                "--certs",
-                certs.toString()))) {
+    try (Spawned server = Spawned.server(config, deployed, address, certs)) {
       for (int k = 0; k < 3; k++) {
         clients.add(
             Spawned.fedpeft(

@@ -207,19 +207,7 @@ class ServerWithoutDataCliTest {
     String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server =
-        Spawned.fedpeft(
-            "server",
-            Map.of(),
-            List.of(
-                "server",
-                serverConfig.toString(),
-                "--out",
-                deployed.toString(),
-                "--listen",
-                address,
-                "--certs",
-                certs.toString()))) {
+    try (Spawned server = Spawned.server(serverConfig, deployed, address, certs)) {
       String data = server.awaitLine("server: the clients hold the training data");
       assertTrue(data.contains("this server reads none of it; labels [t0, t1, t2, t3]"), data);
       assertTrue(data.contains("evaluation: federated"), data);

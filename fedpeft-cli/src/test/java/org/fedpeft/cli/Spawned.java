@@ -70,6 +70,25 @@ final class Spawned implements AutoCloseable {
   }
 
   /**
+   * Starts {@code fedpeft server CONFIG --out OUT --listen ADDRESS --certs CERTS} as a process
+   * named "server".
+   */
+  static Spawned server(Path config, Path out, String address, Path certs) throws IOException {
+    return fedpeft(
+        "server",
+        Map.of(),
+        List.of(
+            "server",
+            config.toString(),
+            "--out",
+            out.toString(),
+            "--listen",
+            address,
+            "--certs",
+            certs.toString()));
+  }
+
+  /**
    * Reads output until a line contains {@code text}, and returns that line.
    *
    * @throws AssertionError if the process ends first (with its output)
