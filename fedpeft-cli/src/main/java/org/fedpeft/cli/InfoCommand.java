@@ -119,8 +119,10 @@ public final class InfoCommand implements Callable<Integer> {
             adapterTrainable += t.array().size();
           }
         }
+        Map<String, String> options = adapter.parsedOptions();
         out.printf(
-            "adapter: %s %s, %d tensors%n", method, adapter.parsedOptions(), a.tensors().size());
+            "adapter: %s%s, %d tensors%n",
+            method, options.isEmpty() ? " (default options)" : " " + options, a.tensors().size());
         upload = uploadParameters(a);
         if (matchLoraRank != null) {
           if (!(a instanceof RavanAdapter ravan)) {

@@ -6,6 +6,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.Map;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.RunFolderException;
@@ -104,7 +105,8 @@ public final class Main implements Runnable {
           String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
           ex.getCommandLine()
               .getErr()
-              .println(cmd + ": " + ex.getMessage() + " (see '" + cmd + " --help')");
+              .println(
+                  cmd + ": " + ex.getMessage() + configHint(ex) + " (see '" + cmd + " --help')");
           return 2;
         });
     cl.setExecutionExceptionHandler(
@@ -118,6 +120,30 @@ public final class Main implements Runnable {
           return userError ? EXIT_BAD_INPUT : EXIT_INTERNAL;
         });
     return cl;
+  }
+
+  /**
+   * Options of some commands that are config keys for the commands that take a run's config ({@code
+   * --set KEY=VALUE}).
+   */
+  private static final Map<String, String> CONFIG_KEYS = Map.of("--precision", "model.precision");
+
+  /**
+   * For an option this command does not have but takes as a config key ({@link #CONFIG_KEYS}), how
+   * to give it; otherwise "".
+   */
+  static String configHint(CommandLine.ParameterException ex) {
+    if (!(ex instanceof CommandLine.UnmatchedArgumentException unmatched)
+        || ex.getCommandLine().getCommandSpec().findOption("--set") == null) {
+      return "";
+    }
+    for (String arg : unmatched.getUnmatched()) {
+      String key = CONFIG_KEYS.get(arg.split("=", 2)[0]);
+      if (key != null) {
+        return "; this command reads " + key + " from its config: --set " + key + "=VALUE";
+      }
+    }
+    return "";
   }
 
   /**

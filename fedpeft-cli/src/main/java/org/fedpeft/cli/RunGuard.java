@@ -103,10 +103,10 @@ final class RunGuard implements AutoCloseable {
             + " starts the run again from round 1"
         : String.format(
             java.util.Locale.ROOT,
-            "interrupted: rounds 1 to %d of %d are saved in %s; continue with: fedpeft %s"
-                + " --resume %s%s",
-            saved,
+            "interrupted: %s of %d %s saved in %s; continue with: fedpeft %s --resume %s%s",
+            saved == 1 ? "round 1" : "rounds 1 to " + saved,
             total,
+            saved == 1 ? "is" : "are",
             dir.resolve("checkpoint"),
             command,
             dir,

@@ -492,6 +492,11 @@ class CliTest {
     assertTrue(r.out().contains("trainable parameters: 83,353"), r.out());
     assertTrue(
         r.out().contains("upload per round (budget 1.0): adapter 73,728 + head 9,625"), r.out());
+    assertTrue(r.out().contains("adapter: lora {rank=8, targets=query+value}, "), r.out());
+    // QA, 2 December: without options it printed "adapter: lora {}"
+    r = CliRun.run("info");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("adapter: lora (default options), "), r.out());
   }
 
   @Test

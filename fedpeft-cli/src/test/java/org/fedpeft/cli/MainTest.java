@@ -36,4 +36,21 @@ class MainTest {
         Main.describe(full));
     assertFalse(Main.isBadInput(full), "not the user's input: exit 1");
   }
+
+  @Test
+  void anOptionThatIsAConfigKeyHereSaysHowToSetIt() {
+    CliRun.Result r =
+        CliRun.run("simulate", "examples/fedit-noun-topic.toml", "--precision", "bf16");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "this command reads model.precision from its config: --set"
+                    + " model.precision=VALUE"),
+        r.err());
+    // An unknown option that is no config key: no hint.
+    r = CliRun.run("simulate", "examples/fedit-noun-topic.toml", "--bogus");
+    assertEquals(2, r.code(), r.err());
+    assertFalse(r.err().contains("--set"), r.err());
+  }
 }

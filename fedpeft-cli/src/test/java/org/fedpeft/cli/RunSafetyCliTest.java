@@ -143,7 +143,7 @@ class RunSafetyCliTest {
     assertEquals(Child.interruptedExitCode(), child.exitCode(), rest);
     assertTrue(
         rest.contains(
-            "interrupted: rounds 1 to 1 of 2 are saved in "
+            "interrupted: round 1 of 2 is saved in "
                 + dir.resolve("checkpoint")
                 + "; continue with: fedpeft simulate --resume "
                 + dir),
