@@ -72,11 +72,20 @@ public final class AdapterFiles {
   public static final String FULLY_USED_FILE_SHA256 = "train_file_fully_used_sha256";
 
   /**
+   * Whether a run on {@code dataFile} (null: none) whose test examples were apart from it ({@code
+   * testApart}) records {@link #FULLY_USED_FILE_SHA256}.
+   */
+  public static boolean fullyUsed(Path dataFile, boolean testApart) {
+    return dataFile != null && testApart;
+  }
+
+  /**
    * The value of {@link #FULLY_USED_FILE_SHA256} for a run on {@code dataFile} (null: none) whose
-   * test examples were apart from it ({@code testApart}), or null when there is none to record.
+   * test examples were apart from it ({@code testApart}), or null when there is none to record
+   * ({@link #fullyUsed}).
    */
   public static String fullyUsedFileHash(Path dataFile, boolean testApart) throws IOException {
-    return dataFile != null && testApart ? org.fedpeft.io.Sha256.of(dataFile) : null;
+    return fullyUsed(dataFile, testApart) ? org.fedpeft.io.Sha256.of(dataFile) : null;
   }
 
   private AdapterFiles() {}

@@ -674,12 +674,15 @@ public final class Simulation implements AutoCloseable {
     Path adapterDir = out.resolve("adapter");
     // The data file's hash as the run recorded it at its start (AdapterFiles.fullyUsedFileHash
     // would hash the file a second time, and a file changed during the run is not what trained).
-    String fullyUsed =
-        config.dataFile().isEmpty()
-                || !config.dataCorpus().isEmpty()
-                || (config.dataTest().isEmpty() && !config.data().split().equals("none"))
+    Path dataFile =
+        config.dataFile().isEmpty() || !config.dataCorpus().isEmpty()
             ? null
-            : RunInputs.startHash(out, config.dataFile());
+            : Path.of(config.dataFile());
+    boolean testApart = !config.dataTest().isEmpty() || config.data().split().equals("none");
+    String fullyUsed =
+        AdapterFiles.fullyUsed(dataFile, testApart)
+            ? RunInputs.startHash(out, config.dataFile())
+            : null;
     saveAdapter(adapterDir, null, Map.of(), fullyUsed);
     // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
     // ones),
