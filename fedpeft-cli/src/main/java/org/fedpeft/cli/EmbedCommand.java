@@ -95,7 +95,7 @@ public final class EmbedCommand implements Callable<Integer> {
     if (input.isEmpty()) {
       return 0;
     }
-    PretrainedModel pm = model.load();
+    PretrainedModel pm = model.loadFor(saved, spec.commandLine().getErr());
     if (pm.precision().setting().equals("auto")) {
       spec.commandLine().getErr().println("model precision: " + pm.precision().describe());
     }

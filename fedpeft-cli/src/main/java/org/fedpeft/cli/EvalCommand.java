@@ -191,7 +191,7 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (FrozenBase base = new FrozenBase(model.load());
+    try (FrozenBase base = new FrozenBase(model.loadFor(saved, err));
         Adapter a = AdapterFiles.instantiate(saved, base.encoder());
         ClassificationHead head =
             new ClassificationHead(

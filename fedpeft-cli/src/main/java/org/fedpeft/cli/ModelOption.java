@@ -4,6 +4,7 @@ import java.io.IOException;
 import org.fedpeft.model.ModelChoice;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.peft.AdapterFiles;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,6 +44,38 @@ public final class ModelOption {
           "--precision must be " + Precision.ALLOWED + ", got " + precision);
     }
     return precision;
+  }
+
+  /**
+   * The note {@code eval}, {@code embed} and {@code retrieve} print when they compute in another
+   * precision than the one {@code saved} records it was trained with; null when they agree or the
+   * adapter records none (folders written before precision was recorded).
+   */
+  static String precisionNote(AdapterFiles.Saved saved, Precision used) {
+    if (saved == null || saved.precision() == null || saved.precision() == used) {
+      return null;
+    }
+    String trained = saved.precision().label();
+    return "note: this adapter was trained with a "
+        + trained
+        + " frozen base (this command computes in "
+        + used.label()
+        + "); --precision "
+        + trained
+        + " reproduces the run's figures";
+  }
+
+  /**
+   * Loads the model as {@link #load()} does and prints {@link #precisionNote} on {@code err} if
+   * there is one.
+   */
+  public PretrainedModel loadFor(AdapterFiles.Saved saved, java.io.PrintWriter err) {
+    PretrainedModel pm = load();
+    String note = precisionNote(saved, pm.precision().precision());
+    if (note != null) {
+      err.println(note);
+    }
+    return pm;
   }
 
   /**

@@ -96,6 +96,7 @@ public final class ReportWriter {
           "partition",
           "adapter",
           "model",
+          "precision",
           "bytes_up_total",
           "bytes_down_total",
           "test_examples",
@@ -191,7 +192,7 @@ public final class ReportWriter {
                   ? summary.get("rounds").getAsInt()
                       + " of "
                       + summary.get("rounds_configured").getAsInt()
-                  : value(k, summary.get(k));
+                  : k.equals("precision") ? precision(summary, manifest) : value(k, summary.get(k));
           h.append("<tr><th>").append(esc(k)).append("</th><td");
           if (k.startsWith("bytes") && summary.get(k).isJsonPrimitive()) {
             h.append(" title=\"")
@@ -238,6 +239,24 @@ public final class ReportWriter {
     Path file = dir.resolve("report.html");
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The precision the run computed in (summary.json), with {@code model.precision = "auto"}'s
+   * reason when manifest.json records one for the same precision, e.g. {@code bf16 (auto: this CPU
+   * reports avx512_bf16)}.
+   */
+  static String precision(JsonObject summary, JsonObject manifest) {
+    String p = summary.get("precision").getAsString();
+    if (manifest != null
+        && manifest.has("precision")
+        && manifest.get("precision").isJsonPrimitive()) {
+      String m = manifest.get("precision").getAsString();
+      if (m.startsWith(p + " (auto: ")) {
+        return m;
+      }
+    }
+    return p;
   }
 
   /**

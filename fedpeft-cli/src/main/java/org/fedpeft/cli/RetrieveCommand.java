@@ -161,7 +161,7 @@ public final class RetrieveCommand implements Callable<Integer> {
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (FrozenBase base = new FrozenBase(model.load());
+    try (FrozenBase base = new FrozenBase(model.loadFor(saved, spec.commandLine().getErr()));
         Adapter adapter = saved == null ? null : instantiate(saved, base)) {
       ClassificationHead head = null;
       try {

@@ -318,7 +318,10 @@ public final class ServerCommand implements Callable<Integer> {
     }
   }
 
-  /** What the server knows of the run's data, and how the rounds are evaluated. */
+  /**
+   * What the server knows of the run's data, how the rounds are evaluated, and the frozen model
+   * with the precision it computes in.
+   */
   static String describeData(Simulation sim) {
     org.fedpeft.data.TaskSplits splits = sim.splits();
     SimulationConfig c = sim.config();
@@ -339,7 +342,15 @@ public final class ServerCommand implements Callable<Integer> {
                 + (c.dataTest().isEmpty() ? "" : " of " + c.dataTest())
                 + ", and the clients on their held-out data"
             : "federated, on the clients' held-out data only (no test split on the server)";
-    return "server: " + data + "; evaluation: " + eval;
+    return "server: "
+        + data
+        + "; evaluation: "
+        + eval
+        + "; model "
+        + sim.modelName()
+        + " ("
+        + sim.precision().label()
+        + ")";
   }
 
   /**

@@ -198,13 +198,16 @@ public final class SimulateCommand implements Callable<Integer> {
       SimulationConfig c = sim.config();
       err.printf(
           Locale.ROOT,
-          "simulate: %s on %s, %d clients (%s), %d per round, %d rounds, adapter %s %s%n",
+          "simulate: %s on %s, %d clients (%s), %d per round, %d rounds, model %s (%s), adapter"
+              + " %s %s%n",
           c.strategy(),
           sim.splits().task(),
           c.clients(),
           c.partition(),
           c.clientsPerRound(),
           c.rounds(),
+          sim.modelName(),
+          sim.precision().label(),
           c.adapterMethod(),
           c.adapterOptions());
       String duplicates =

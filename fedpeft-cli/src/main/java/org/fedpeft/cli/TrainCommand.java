@@ -494,7 +494,8 @@ public final class TrainCommand implements Callable<Integer> {
           Locale.ROOT,
           "model: %s (%s); adapter: %s%n",
           base.model().name(),
-          base.model().precision().describe(),
+          // The bare precision: FrozenBase has printed auto's pick and reason on its own line.
+          base.model().precision().precision().label(),
           method == null
               ? "none (linear head on the frozen encoder)"
               : method + " " + (a == null ? "" : optionsOf(a)));
@@ -703,13 +704,16 @@ public final class TrainCommand implements Callable<Integer> {
           splits.labels(),
           splits.taskLabels(),
           base.model().name(),
+          base.model().precision().precision(),
           extra,
           folder -> {});
       double seconds = (System.nanoTime() - t0) / 1e9;
       JsonObject summary = new JsonObject();
       summary.addProperty("command", "train");
       summary.addProperty("model", base.model().name());
-      summary.addProperty("precision", base.model().precision().describe());
+      // The bare resolved precision, fp32 or bf16, whether the run was resumed or not (a resume
+      // of an auto run computes in what train.json recorded; auto's reason is on stderr only).
+      summary.addProperty("precision", base.model().precision().precision().label());
       summary.addProperty("adapter", method == null ? "none" : method);
       summary.addProperty("adapter_options", method == null ? "" : adapter.options);
       summary.addProperty("data", data.describe());

@@ -295,6 +295,139 @@ class CliTest {
   }
 
   /**
+   * train --precision auto: the model line names the resolved precision once, without auto's reason
+   * (printed on a line of its own); summary.json records the bare resolved precision, the same
+   * after a --resume; the adapter folder records it, and eval, embed and retrieve computing in the
+   * other precision print one note (none in the same precision, or for an adapter folder written
+   * before precision was recorded). Independent of what auto picks on this CPU.
+   */
+  @Test
+  void autoPrecisionIsRecordedBareAndTheAdapterCarriesIt() throws Exception {
+    String picked = org.fedpeft.model.Precision.choose("auto").precision().label();
+    String other = picked.equals("bf16") ? "fp32" : "bf16";
+    Path data = tmp.resolve("train-auto.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
+    }
+    Files.write(data, lines);
+    Path out = tmp.resolve("run-auto");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--precision",
+            "auto",
+            "--data",
+            data.toString(),
+            "--steps",
+            "10",
+            "--checkpoint-every",
+            "5",
+            "--batch-size",
+            "8",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    String modelLine =
+        r.err().lines().filter(l -> l.startsWith("model: ")).findFirst().orElse(r.err());
+    assertTrue(modelLine.contains(" (" + picked + "); adapter: "), modelLine);
+    assertFalse(modelLine.contains("auto"), modelLine);
+    Path summaryFile = out.resolve("summary.json");
+    JsonObject summary = JsonParser.parseString(Files.readString(summaryFile)).getAsJsonObject();
+    assertEquals(picked, summary.get("precision").getAsString());
+    JsonObject adapterJson =
+        JsonParser.parseString(Files.readString(out.resolve("adapter/fedpeft_adapter.json")))
+            .getAsJsonObject();
+    assertEquals(picked, adapterJson.get("precision").getAsString());
+
+    // The same run resumed from its checkpoint after step 5 records the same precision.
+    Files.delete(summaryFile);
+    try (var files = Files.walk(out.resolve("adapter"))) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+    assertTrue(resumed.err().contains("after step 5 of 10"), resumed.err());
+    JsonObject again = JsonParser.parseString(Files.readString(summaryFile)).getAsJsonObject();
+    assertEquals(5, again.get("resumed_after_step").getAsInt());
+    assertEquals(picked, again.get("precision").getAsString());
+
+    String note =
+        "note: this adapter was trained with a "
+            + picked
+            + " frozen base (this command computes in "
+            + other
+            + "); --precision "
+            + picked
+            + " reproduces the run's figures";
+    String adapter = out.resolve("adapter").toString();
+    Path corpus = tmp.resolve("auto-corpus.jsonl");
+    Files.write(
+        corpus,
+        List.of(
+            "{\"id\": \"d1\", \"text\": \"apple banana\"}",
+            "{\"id\": \"d2\", \"text\": \"hammer nail\"}"));
+    String[] evalArgs = {
+      "eval", adapter, "--model", tinyModel.toString(), "--data", data.toString()
+    };
+    for (String p : List.of(picked, other)) {
+      List<String[]> runs =
+          List.of(
+              concat(evalArgs, "--precision", p),
+              new String[] {
+                "embed",
+                "--model",
+                tinyModel.toString(),
+                "--adapter",
+                adapter,
+                "--precision",
+                p,
+                "x"
+              },
+              new String[] {
+                "retrieve",
+                "--model",
+                tinyModel.toString(),
+                "--adapter",
+                adapter,
+                "--method",
+                "mips",
+                "--corpus",
+                corpus.toString(),
+                "--precision",
+                p,
+                "apple"
+              });
+      for (String[] args : runs) {
+        CliRun.Result c = CliRun.run(args);
+        assertEquals(0, c.code(), args[0] + ": " + c.err());
+        assertEquals(
+            p.equals(other) ? 1 : 0,
+            c.err().lines().filter(note::equals).count(),
+            args[0] + " --precision " + p + ": " + c.err());
+      }
+    }
+
+    // An adapter folder written before precision was recorded: no note.
+    adapterJson.remove("precision");
+    Files.writeString(out.resolve("adapter/fedpeft_adapter.json"), adapterJson.toString());
+    CliRun.Result old = CliRun.run(concat(evalArgs, "--precision", other));
+    assertEquals(0, old.code(), old.err());
+    assertFalse(old.err().contains("note: this adapter was trained"), old.err());
+  }
+
+  private static String[] concat(String[] head, String... tail) {
+    String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return all;
+  }
+
+  /**
    * Multi-task data (rows with a "task"): train gives one head per task and reports each task's
    * accuracy; eval on the saved adapter reproduces the overall and per-task figures.
    */

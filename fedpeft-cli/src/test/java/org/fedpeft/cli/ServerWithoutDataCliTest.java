@@ -211,6 +211,7 @@ class ServerWithoutDataCliTest {
       String data = server.awaitLine("server: the clients hold the training data");
       assertTrue(data.contains("this server reads none of it; labels [t0, t1, t2, t3]"), data);
       assertTrue(data.contains("evaluation: federated"), data);
+      assertTrue(data.endsWith(" (fp32)"), data);
       server.awaitLine("server: listening on");
 
       CliRun.Result refused =

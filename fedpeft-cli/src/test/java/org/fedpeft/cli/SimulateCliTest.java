@@ -204,7 +204,8 @@ class SimulateCliTest {
 
   /**
    * model.precision reaches the simulation's frozen base: auto is resolved on this machine and the
-   * manifest records what it picked and why; a bad value is refused naming the key.
+   * manifest records what it picked and why; the stderr header, summary.json, report.html and the
+   * adapter folder say what the run computed in; a bad value is refused naming the key.
    */
   @Test
   void modelPrecisionIsFollowedAndRecorded() throws Exception {
@@ -225,6 +226,21 @@ class SimulateCliTest {
         JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
     assertEquals(picked, manifest.get("precision").getAsString());
     assertEquals("auto", manifest.getAsJsonObject("config").get("model.precision").getAsString());
+    // What it computed in, as train's summary.json has it: in the header, summary.json (the bare
+    // precision), report.html (with auto's reason, from the manifest) and the adapter folder.
+    String label = org.fedpeft.model.Precision.choose("auto").precision().label();
+    String header =
+        r.err().lines().filter(l -> l.startsWith("simulate: ")).findFirst().orElse(r.err());
+    assertTrue(header.contains(" (" + label + "), adapter "), header);
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(label, summary.get("precision").getAsString());
+    String report = Files.readString(out.resolve("report.html"));
+    assertTrue(report.contains("<tr><th>precision</th><td>" + picked + "</td></tr>"), report);
+    JsonObject adapter =
+        JsonParser.parseString(Files.readString(out.resolve("adapter/fedpeft_adapter.json")))
+            .getAsJsonObject();
+    assertEquals(label, adapter.get("precision").getAsString());
     r =
         CliRun.run(
             "simulate",

@@ -19,6 +19,7 @@ import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftNames;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.Precision;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.lora.LoraConfig;
 import org.fedpeft.tensor.HostTensor;
@@ -32,7 +33,9 @@ import org.fedpeft.tensor.HostTensor;
  *   <tr><th>file</th><th>what</th></tr>
  *   <tr><td>{@value #CONFIG_FILE}</td><td>format name and version, method, options, the seed
  *       the adapter was initialised with (FROZEN_SHARED tensors derive from it), each tensor's
- *       role, the labels, the base model, extra metadata (task, training seed, ...)</td></tr>
+ *       role, the labels, the base model, the precision its frozen base computed in during
+ *       training ({@code precision}: fp32 or bf16; absent in folders written before it was
+ *       recorded), extra metadata (task, training seed, ...)</td></tr>
  *   <tr><td>{@value #TENSORS_FILE}</td><td>every adapter tensor but the ROUND ones, under its
  *       fedpeft name</td></tr>
  *   <tr><td>{@value #HEAD_FILE}</td><td>the classification head on the mean-pooled output</td></tr>
@@ -103,6 +106,9 @@ public final class AdapterFiles {
    * @param baseModel the base model's name, or null
    * @param extra more metadata (task, training seed, ...)
    * @param formatVersion the folder's format version (0: written before the format existed)
+   * @param taskLabels each task's labels, in head order (empty or one task: a single head)
+   * @param precision the precision the frozen base computed in while the adapter trained, or null
+   *     when the folder does not record it (written before it was recorded, or a PEFT folder)
    */
   public record Saved(
       String method,
@@ -115,7 +121,8 @@ public final class AdapterFiles {
       String baseModel,
       JsonObject extra,
       int formatVersion,
-      Map<String, List<String>> taskLabels) {
+      Map<String, List<String>> taskLabels,
+      Precision precision) {
 
     /** The saved head's layout: one block per task when {@code taskLabels} holds several. */
     public org.fedpeft.heads.HeadLayout headLayout() {
@@ -165,7 +172,7 @@ public final class AdapterFiles {
   /**
    * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject, IOConsumer)}, for a head
    * of several tasks: {@code taskLabels} (each task's labels, in head order) is saved as {@code
-   * task_labels} when it holds more than one task.
+   * task_labels} when it holds more than one task. The folder records no precision.
    */
   public static void save(
       Path dir,
@@ -178,13 +185,35 @@ public final class AdapterFiles {
       JsonObject extra,
       IOConsumer<Path> more)
       throws IOException {
+    save(dir, adapter, adapterSeed, headTensors, labels, taskLabels, baseModel, null, extra, more);
+  }
+
+  /**
+   * Like {@link #save(Path, Adapter, long, Map, List, Map, String, JsonObject, IOConsumer)}, also
+   * recording {@code precision} (null: none), the precision the frozen base computed in while the
+   * adapter trained, so that {@code eval}, {@code embed} and {@code retrieve} can say when they
+   * compute in another.
+   */
+  public static void save(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      Map<String, List<String>> taskLabels,
+      String baseModel,
+      Precision precision,
+      JsonObject extra,
+      IOConsumer<Path> more)
+      throws IOException {
     if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
       ravan.foldScales(); // ROUND tensors are not saved: fold Ravan's scales into its cores
     }
     AtomicFiles.writeFolder(
         dir,
         folder -> {
-          writeFedpeftFiles(folder, adapter, adapterSeed, labels, taskLabels, baseModel, extra);
+          writeFedpeftFiles(
+              folder, adapter, adapterSeed, labels, taskLabels, baseModel, precision, extra);
           writePeftFiles(folder, adapter, headTensors, labels, baseModel, extra);
           more.accept(folder);
         });
@@ -260,6 +289,7 @@ public final class AdapterFiles {
       List<String> labels,
       Map<String, List<String>> taskLabels,
       String baseModel,
+      Precision precision,
       JsonObject extra)
       throws IOException {
     JsonObject c = new JsonObject();
@@ -288,6 +318,9 @@ public final class AdapterFiles {
     }
     if (baseModel != null) {
       c.addProperty("base_model", baseModel);
+    }
+    if (precision != null) {
+      c.addProperty("precision", precision.label());
     }
     JsonObject roles = new JsonObject();
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
@@ -378,6 +411,18 @@ public final class AdapterFiles {
         taskLabels.put(e.getKey(), List.copyOf(l));
       }
     }
+    Precision precision = null;
+    if (c.has("precision")) {
+      String p = c.get("precision").getAsString();
+      precision =
+          java.util.Arrays.stream(Precision.values())
+              .filter(v -> v.label().equals(p))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          config + ": precision \"" + p + "\" is not fp32 or bf16"));
+    }
     return new Saved(
         c.get("method").getAsString(),
         options,
@@ -389,7 +434,8 @@ public final class AdapterFiles {
         c.has("base_model") ? c.get("base_model").getAsString() : null,
         c.has("extra") ? c.getAsJsonObject("extra") : new JsonObject(),
         version,
-        taskLabels);
+        taskLabels,
+        precision);
   }
 
   private static Saved readPeft(Path dir) throws IOException {
@@ -438,7 +484,8 @@ public final class AdapterFiles {
         cfg.baseModelNameOrPath().orElse(null),
         extra,
         0,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   /**

@@ -41,6 +41,7 @@ import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.peft.Adapter;
@@ -296,6 +297,19 @@ public final class Simulation implements AutoCloseable {
 
   public Path out() {
     return out;
+  }
+
+  /** The frozen model's name ({@code model.name}). */
+  public String modelName() {
+    return base.model().name();
+  }
+
+  /**
+   * What the frozen base computes in: {@code model.precision} resolved (auto: on the machine that
+   * created the run, for a resumed one).
+   */
+  public Precision precision() {
+    return base.model().precision().precision();
   }
 
   /**
@@ -707,6 +721,8 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("command", "simulate");
     s.addProperty("task", splits.task());
     s.addProperty("model", base.model().name());
+    // What the frozen base computed in (model.precision resolved; as train's summary.json).
+    s.addProperty("precision", precision().label());
     s.addProperty("strategy", config.strategy());
     s.addProperty("adapter", config.adapterMethod());
     s.addProperty("rounds", state.round());
@@ -864,6 +880,7 @@ public final class Simulation implements AutoCloseable {
           splits.labels(),
           splits.taskLabels(),
           base.model().name(),
+          precision(),
           extra,
           folder -> {
             if (!residuals.isEmpty()) {

@@ -2,6 +2,8 @@ package org.fedpeft.peft;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.model.Precision;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,5 +63,38 @@ class AdapterFilesTest {
     try (var s = Files.list(tmp)) {
       assertEquals(List.of("adapter"), s.map(p -> p.getFileName().toString()).toList());
     }
+  }
+
+  /**
+   * The folder records the precision the frozen base computed in while the adapter trained; a
+   * folder written without it (before it was recorded) reads as recording none, and a value other
+   * than fp32 or bf16 is refused naming the file.
+   */
+  @Test
+  void theTrainingPrecisionIsRecordedAndOptional() throws Exception {
+    Path bf16 = tmp.resolve("bf16");
+    AdapterFiles.save(
+        bf16,
+        null,
+        0,
+        head(1f),
+        List.of("a", "b"),
+        Map.of(),
+        "base",
+        Precision.BF16,
+        new JsonObject(),
+        folder -> {});
+    assertEquals(Precision.BF16, AdapterFiles.read(bf16).precision());
+
+    Path old = tmp.resolve("old");
+    AdapterFiles.save(old, null, 0, head(1f), List.of("a", "b"), "base", new JsonObject());
+    assertFalse(Files.readString(old.resolve(AdapterFiles.CONFIG_FILE)).contains("precision"));
+    assertNull(AdapterFiles.read(old).precision());
+
+    Path config = bf16.resolve(AdapterFiles.CONFIG_FILE);
+    Files.writeString(config, Files.readString(config).replace("\"bf16\"", "\"fp16\""));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> AdapterFiles.read(bf16));
+    assertEquals(config + ": precision \"fp16\" is not fp32 or bf16", e.getMessage());
   }
 }
