@@ -498,7 +498,7 @@ public final class TrainCommand implements Callable<Integer> {
           base.model().precision().precision().label(),
           method == null
               ? "none (linear head on the frozen encoder)"
-              : method + " " + (a == null ? "" : optionsOf(a)));
+              : (method + " " + (a == null ? "" : optionsOf(a))).strip());
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
       if (checkpoint != null) {
         try {
