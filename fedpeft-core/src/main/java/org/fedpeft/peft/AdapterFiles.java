@@ -166,33 +166,15 @@ public final class AdapterFiles {
       JsonObject extra,
       IOConsumer<Path> more)
       throws IOException {
-    save(dir, adapter, adapterSeed, headTensors, labels, Map.of(), baseModel, extra, more);
+    save(dir, adapter, adapterSeed, headTensors, labels, Map.of(), baseModel, null, extra, more);
   }
 
   /**
    * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject, IOConsumer)}, for a head
    * of several tasks: {@code taskLabels} (each task's labels, in head order) is saved as {@code
-   * task_labels} when it holds more than one task. The folder records no precision.
-   */
-  public static void save(
-      Path dir,
-      Adapter adapter,
-      long adapterSeed,
-      Map<String, HostTensor> headTensors,
-      List<String> labels,
-      Map<String, List<String>> taskLabels,
-      String baseModel,
-      JsonObject extra,
-      IOConsumer<Path> more)
-      throws IOException {
-    save(dir, adapter, adapterSeed, headTensors, labels, taskLabels, baseModel, null, extra, more);
-  }
-
-  /**
-   * Like {@link #save(Path, Adapter, long, Map, List, Map, String, JsonObject, IOConsumer)}, also
-   * recording {@code precision} (null: none), the precision the frozen base computed in while the
-   * adapter trained, so that {@code eval}, {@code embed} and {@code retrieve} can say when they
-   * compute in another.
+   * task_labels} when it holds more than one task. Also records {@code precision} (null: none), the
+   * precision the frozen base computed in while the adapter trained, so that {@code eval}, {@code
+   * embed} and {@code retrieve} can say when they compute in another.
    */
   public static void save(
       Path dir,
