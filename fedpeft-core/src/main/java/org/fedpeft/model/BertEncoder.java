@@ -531,15 +531,25 @@ public final class BertEncoder implements AutoCloseable {
       // call, in bfloat16; the hooks' changes of q, k and v are computed here, in float32.
       NDArray x3 = x.reshape(batch, seq, config.hiddenSize());
       NDArray[] d = new NDArray[3];
+      LowRankDelta[] f = new LowRankDelta[3];
       for (int m = 0; m < 3; m++) {
-        NDArray delta = hooks.linearDelta(layer, m, x3, ctx);
-        d[m] = delta == null ? null : delta.reshape(batch * seq, config.hiddenSize());
+        if (!hooks.changesLinear(layer, m)) {
+          continue;
+        }
+        LowRankDelta low = hooks.linearLowRank(layer, m, x3, ctx);
+        if (low != null) {
+          NDArray down = low.down();
+          f[m] = new LowRankDelta(down.reshape(batch * seq, down.getShape().tail()), low.up());
+        } else {
+          NDArray delta = hooks.linearDelta(layer, m, x3, ctx);
+          d[m] = delta == null ? null : delta.reshape(batch * seq, config.hiddenSize());
+        }
       }
       if (hooks.changesLinear(layer, 3)) {
-        NDArray context = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, false);
+        NDArray context = bf16.attention(x3, layer, d, f, maskBias, false);
         sum = linear(layer, 3, context, batch, seq, hooks, ctx).add(x);
       } else {
-        sum = bf16.attention(x3, layer, d[0], d[1], d[2], maskBias, true);
+        sum = bf16.attention(x3, layer, d, f, maskBias, true);
       }
     } else {
       long hidden = config.hiddenSize();

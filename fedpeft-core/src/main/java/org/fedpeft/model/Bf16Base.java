@@ -68,9 +68,16 @@ final class Bf16Base implements AutoCloseable {
           if t.numel() == 0:
             return None
           return t
+        def changed(%1$s, t: Tensor, d: Optional[Tensor], down: Optional[Tensor],
+                    up: Optional[Tensor]) -> Tensor:
+          if d is not None:
+            t = t + d.to(%2$d)
+          if down is not None and up is not None:
+            t = torch.addmm(t, down.to(%2$d), up.to(%2$d))
+          return t
         def attend(%1$s, x: Tensor, i: int, dq: Optional[Tensor], dk: Optional[Tensor],
-                   dv: Optional[Tensor], mask: Optional[Tensor], batch: int, seq: int,
-                   heads: int) -> Tensor:
+                   dv: Optional[Tensor], low: List[Optional[Tensor]], mask: Optional[Tensor],
+                   batch: int, seq: int, heads: int) -> Tensor:
           hidden = x.size(1)
           head = hidden // heads
           qkv = self.mm16(x.to(%2$d), i)
@@ -78,12 +85,9 @@ final class Bf16Base implements AutoCloseable {
           q = parts[0]
           k = parts[1]
           v = parts[2]
-          if dq is not None:
-            q = q + dq.to(%2$d)
-          if dk is not None:
-            k = k + dk.to(%2$d)
-          if dv is not None:
-            v = v + dv.to(%2$d)
+          q = self.changed(q, dq, low[0], low[1])
+          k = self.changed(k, dk, low[2], low[3])
+          v = self.changed(v, dv, low[4], low[5])
           m: Optional[Tensor] = None
           if mask is not None:
             m = mask.clamp_min(-1.0e30).to(%2$d)
@@ -99,16 +103,23 @@ final class Bf16Base implements AutoCloseable {
             ctx = torch.scaled_dot_product_attention(q4, k4, v4, m)
           return ctx.transpose(1, 2).reshape([batch * seq, hidden])
         def attend_tensors(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
-                           dv: Tensor, mask: Tensor) -> Tensor:
+                           dv: Tensor, uq: Tensor, wq: Tensor, uk: Tensor, wk: Tensor,
+                           uv: Tensor, wv: Tensor, mask: Tensor) -> Tensor:
+          low = [self.some(uq), self.some(wq), self.some(uk), self.some(wk), self.some(uv),
+                 self.some(wv)]
           return self.attend(x.flatten(0, 1), int(i), self.some(dq), self.some(dk),
-                             self.some(dv), self.some(mask), x.size(0), x.size(1), int(heads))
+                             self.some(dv), low, self.some(mask), x.size(0), x.size(1),
+                             int(heads))
         def attention(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
-                      dv: Tensor, mask: Tensor) -> Tensor:
-          ctx = self.attend_tensors(x, i, heads, dq, dk, dv, mask)
+                      dv: Tensor, uq: Tensor, wq: Tensor, uk: Tensor, wk: Tensor, uv: Tensor,
+                      wv: Tensor, mask: Tensor) -> Tensor:
+          ctx = self.attend_tensors(x, i, heads, dq, dk, dv, uq, wq, uk, wk, uv, wv, mask)
           return x.flatten(0, 1) + self.mm16(ctx, int(i) + 1)
         def attention_context(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
-                              dv: Tensor, mask: Tensor) -> Tensor:
-          return self.attend_tensors(x, i, heads, dq, dk, dv, mask).float()
+                              dv: Tensor, uq: Tensor, wq: Tensor, uk: Tensor, wk: Tensor,
+                              uv: Tensor, wv: Tensor, mask: Tensor) -> Tensor:
+          return self.attend_tensors(x, i, heads, dq, dk, dv, uq, wq, uk, wk, uv, wv,
+                                     mask).float()
         def feed_forward(%1$s, x: Tensor, i: int) -> Tensor:
           inter = torch.gelu(self.mm16(x.to(%2$d), i))
           return x + self.mm16(inter, i + 1)
@@ -134,7 +145,8 @@ final class Bf16Base implements AutoCloseable {
                 mask: Optional[Tensor]) -> Tensor:
           hidden = x.size(1)
           i = 4 * layer
-          ctx = self.attend(x, i, None, None, None, mask, batch, seq, heads)
+          none: List[Optional[Tensor]] = [None, None, None, None, None, None]
+          ctx = self.attend(x, i, None, None, None, none, mask, batch, seq, heads)
           a = x + self.mm16(ctx, i + 1)
           h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)
           o = self.feed_forward(h1, i + 2)
@@ -214,23 +226,20 @@ final class Bf16Base implements AutoCloseable {
   NDArray attention(
       NDArray x,
       int layer,
-      NDArray dq,
-      NDArray dk,
-      NDArray dv,
+      NDArray[] dense,
+      LowRankDelta[] factored,
       NDArray maskBias,
       boolean withOutput) {
-    return module
-        .call(
-            withOutput ? "attention" : "attention_context",
-            new NDList(
-                x,
-                slotIndex[SLOTS_PER_LAYER * layer],
-                heads,
-                orNone(dq),
-                orNone(dk),
-                orNone(dv),
-                orNone(maskBias)))
-        .singletonOrThrow();
+    NDList args = new NDList(x, slotIndex[SLOTS_PER_LAYER * layer], heads);
+    for (NDArray d : dense) {
+      args.add(orNone(d));
+    }
+    for (LowRankDelta f : factored) {
+      args.add(f == null ? none : f.down());
+      args.add(f == null ? none : f.up());
+    }
+    args.add(orNone(maskBias));
+    return module.call(withOutput ? "attention" : "attention_context", args).singletonOrThrow();
   }
 
   private NDArray orNone(NDArray t) {

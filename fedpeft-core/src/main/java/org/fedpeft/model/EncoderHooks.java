@@ -65,6 +65,23 @@ public interface EncoderHooks {
   }
 
   /**
+   * The change {@link #linearDelta} would return for a query, key or value module ({@code module}
+   * 0, 1 or 2), as two factors, or {@code null} when the hooks do not offer them there; then the
+   * encoder calls {@link #linearDelta}. The encoder calls one of the two per module and forward
+   * pass, never both, so a hook that draws random numbers (dropout) draws them once either way. The
+   * encoder asks for factors only with a bfloat16 base, where it adds their product to the bfloat16
+   * output in one product (float32 accumulation, one rounding) instead of rounding a float32
+   * change; the default, null, is always correct.
+   *
+   * @param layer block index
+   * @param module 0, 1 or 2 (query, key, value)
+   * @param input the module's input, (batch, seq, in)
+   */
+  default LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+    return null;
+  }
+
+  /**
    * Whether {@link #linearDelta} may return a change for module {@code module} of block {@code
    * layer}. {@code false} promises that it returns null there, which lets the encoder compute that
    * module together with its neighbours (with a bfloat16 base: the attention output product in the

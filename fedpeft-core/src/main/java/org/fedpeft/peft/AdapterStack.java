@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.tensor.HostTensor;
 
@@ -170,6 +171,24 @@ public final class AdapterStack implements Adapter {
       }
     }
     return sum;
+  }
+
+  /**
+   * The factors of the one member that changes module {@code module} of block {@code layer}, or
+   * null when none or several do (several members' changes are summed by {@link #linearDelta}).
+   */
+  @Override
+  public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+    Adapter only = null;
+    for (Adapter m : members) {
+      if (m.changesLinear(layer, module)) {
+        if (only != null) {
+          return null;
+        }
+        only = m;
+      }
+    }
+    return only == null ? null : only.linearLowRank(layer, module, input, ctx);
   }
 
   /**

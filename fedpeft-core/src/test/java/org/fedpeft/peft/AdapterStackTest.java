@@ -3,13 +3,20 @@ package org.fedpeft.peft;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +99,42 @@ class AdapterStackTest {
       assertEquals(8, up.size());
       assertTrue(
           up.keySet().stream().allMatch(n -> n.startsWith("global/")), up.keySet().toString());
+    }
+  }
+
+  /**
+   * A module changed by one member gets that member's factors (their product is the member's, and
+   * the stack's, whole change); a module changed by both gets none, so the encoder asks for the
+   * summed change instead; a module changed by neither gets none.
+   */
+  @Test
+  void factorsComeFromTheOnlyMemberThatChangesTheModule() {
+    Map<String, String> query = Map.of("rank", "2", "targets", "query");
+    Map<String, String> value = Map.of("rank", "2", "targets", "value");
+    try (AdapterStack split =
+            AdapterStack.create(
+                List.of(
+                    new AdapterStack.MemberSpec("q", "lora", query, false),
+                    new AdapterStack.MemberSpec("v", "lora", value, false)),
+                AdapterConformanceTest.encoder,
+                7);
+        AdapterStack both = dual();
+        NDManager m = AdapterConformanceTest.root.newSubManager()) {
+      AdapterConformanceTest.perturb(split, 3);
+      AdapterConformanceTest.perturb(both, 3);
+      NDArray x =
+          m.randomNormal(new Shape(2, 5, AdapterConformanceTest.encoder.config().hiddenSize()));
+      HookContext ctx = HookContext.of(false);
+      for (int module : new int[] {0, 2}) {
+        LowRankDelta f = split.linearLowRank(0, module, x, ctx);
+        assertNotNull(f, "module " + module + " is changed by one member");
+        assertArrayEquals(
+            split.linearDelta(0, module, x, ctx).toFloatArray(),
+            f.product().toFloatArray(),
+            "module " + module);
+        assertNull(both.linearLowRank(0, module, x, ctx), "changed by both members");
+      }
+      assertNull(split.linearLowRank(0, 1, x, ctx), "the key is changed by neither");
     }
   }
 

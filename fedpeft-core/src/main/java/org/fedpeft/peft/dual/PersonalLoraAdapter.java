@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
@@ -97,6 +98,11 @@ public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
   @Override
   public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
     return lora.linearDelta(layer, module, input, ctx);
+  }
+
+  @Override
+  public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+    return lora.linearLowRank(layer, module, input, ctx);
   }
 
   @Override

@@ -15,6 +15,7 @@ import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.BertWeights;
 import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
@@ -150,7 +151,16 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
+  public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+    return perExampleB != null ? null : factors(layer, module, input, ctx);
+  }
+
+  @Override
   public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+    if (perExampleB == null) {
+      LowRankDelta f = factors(layer, module, input, ctx);
+      return f == null ? null : f.product(); // (b, s, out)
+    }
     NDArray a = loraA[layer][module];
     if (a == null || !enabled || merged) {
       return null;
@@ -163,19 +173,37 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     if (truncated) {
       a = a.get(rowsOfA); // (k, in)
     }
-    if (perExampleB != null) {
-      // Batched products with one replica per example: (b, s, in) x (b, in, r) -> (b, s, r).
-      NDArray ra = perExampleA[layer][module] != null ? perExampleA[layer][module] : null;
-      NDArray rb = perExampleB[layer][module];
-      if (truncated) {
-        ra = ra == null ? null : ra.get(rowsOfReplicaA);
-        rb = rb.get(colsOfReplicaB);
-      }
-      NDArray downPe = ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(a.transpose());
-      if (config.scaling() != 1f) {
-        downPe = downPe.mul(scalingArray);
-      }
-      return downPe.matMul(rowMajorTranspose(rb)); // (b, s, out)
+    // Batched products with one replica per example: (b, s, in) x (b, in, r) -> (b, s, r).
+    NDArray ra = perExampleA[layer][module] != null ? perExampleA[layer][module] : null;
+    NDArray rb = perExampleB[layer][module];
+    if (truncated) {
+      ra = ra == null ? null : ra.get(rowsOfReplicaA);
+      rb = rb.get(colsOfReplicaB);
+    }
+    NDArray downPe = ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(a.transpose());
+    if (config.scaling() != 1f) {
+      downPe = downPe.mul(scalingArray);
+    }
+    return downPe.matMul(rowMajorTranspose(rb)); // (b, s, out)
+  }
+
+  /**
+   * The change of module {@code module} of block {@code layer} as factors, down (b, s, k) (input
+   * after dropout, times A^T, times the scaling) and up (k, out) (B^T, row-major), outside the
+   * per-example path; null where this adapter changes nothing.
+   */
+  private LowRankDelta factors(int layer, int module, NDArray input, HookContext ctx) {
+    NDArray a = loraA[layer][module];
+    if (a == null || !enabled || merged) {
+      return null;
+    }
+    boolean truncated = activeRank < config.rank();
+    NDArray x = input;
+    if (ctx.isTraining() && config.dropout() > 0) {
+      x = Dropout.apply(x, config.dropout());
+    }
+    if (truncated) {
+      a = a.get(rowsOfA); // (k, in)
     }
     NDArray b = truncated ? loraB[layer][module].get(colsOfB) : loraB[layer][module];
     NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, k)
@@ -185,7 +213,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       // A long-lived scalar tensor, not mul(float): see BertEncoder's queryScale.
       down = down.mul(scalingArray);
     }
-    return down.matMul(rowMajorTranspose(b)); // (b, s, out)
+    return new LowRankDelta(down, rowMajorTranspose(b));
   }
 
   /**

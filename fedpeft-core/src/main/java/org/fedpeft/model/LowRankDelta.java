@@ -1,0 +1,20 @@
+package org.fedpeft.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A change of a linear module's output given as two factors, {@code down} (tokens, r) and {@code
+ * up} (r, out), whose product is the change ({@link EncoderHooks#linearLowRank}). With a bfloat16
+ * frozen base the encoder adds the product to the module's bfloat16 output in one product with
+ * float32 accumulation, instead of forming the (tokens, out) change in float32 and rounding it.
+ *
+ * @param down (tokens, r), float32, any scaling already applied
+ * @param up (r, out), float32, row-major
+ */
+public record LowRankDelta(NDArray down, NDArray up) {
+
+  /** The change itself, {@code down x up}, in float32: (tokens, out). */
+  public NDArray product() {
+    return down.matMul(up);
+  }
+}
