@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
  * float32 accumulation, instead of forming the (tokens, out) change in float32 and rounding it.
  *
  * @param down (tokens, r), float32, any scaling already applied
- * @param up (r, out), float32, row-major
+ * @param up (r, out), float32 (a transposed view is fine)
  */
 public record LowRankDelta(NDArray down, NDArray up) {
 

@@ -21,6 +21,7 @@ import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
@@ -226,16 +227,22 @@ public final class RavanAdapter implements Adapter {
   }
 
   @Override
-  public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
-    Slot slot = slots[layer][module];
-    if (slot == null || !enabled || merged) {
+  public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+    Slot slot = active(layer, module);
+    if (slot == null) {
       return null;
     }
-    NDArray x = input;
-    if (ctx.isTraining() && config.dropout() > 0) {
-      x = Dropout.apply(x, config.dropout());
+    NDArray down = down(slot, input, ctx); // (.., hr)
+    return new LowRankDelta(down, slot.b.matMul(core(slot)).transpose()); // up: (hr, out)
+  }
+
+  @Override
+  public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+    Slot slot = active(layer, module);
+    if (slot == null) {
+      return null;
     }
-    NDArray down = x.getNDArrayInternal().linear(x, slot.a, null).singletonOrThrow(); // (.., hr)
+    NDArray down = down(slot, input, ctx); // (.., hr)
     NDArray core = core(slot); // (hr, hr)
     long out = slot.b.getShape().get(0);
     long tokens = down.size() / down.getShape().get(down.getShape().dimension() - 1);
@@ -245,6 +252,21 @@ public final class RavanAdapter implements Adapter {
     }
     NDArray mid = down.getNDArrayInternal().linear(down, core, null).singletonOrThrow();
     return mid.getNDArrayInternal().linear(mid, slot.b, null).singletonOrThrow();
+  }
+
+  /** The slot of a module this adapter changes now, or null. */
+  private Slot active(int layer, int module) {
+    Slot slot = slots[layer][module];
+    return slot == null || !enabled || merged ? null : slot;
+  }
+
+  /** The input (after dropout when training) times the stacked A_i^T: (.., h r). */
+  private NDArray down(Slot slot, NDArray input, HookContext ctx) {
+    NDArray x = input;
+    if (ctx.isTraining() && config.dropout() > 0) {
+      x = Dropout.apply(x, config.dropout());
+    }
+    return x.getNDArrayInternal().linear(x, slot.a, null).singletonOrThrow();
   }
 
   /** The block-diagonal matrix of the s_i H_i, (h r, h r). */

@@ -3,6 +3,7 @@ package org.fedpeft.peft.ravan;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,7 @@ import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftNames;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HookContext;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;
@@ -318,6 +320,37 @@ class RavanAdapterTest {
       assertEquals(4, seen.size(), "every head gets picked by some seed");
       assertThrows(
           IllegalArgumentException.class, () -> a.trainableThisRound(spec(5, "1.5"), null));
+    }
+  }
+
+  /**
+   * The factors a bfloat16 base asks for multiply to the whole change, for many tokens and for
+   * fewer tokens than outputs (where the whole change is computed in the other order); a disabled
+   * adapter offers none.
+   */
+  @Test
+  void factorsMultiplyToTheWholeChange() {
+    try (RavanAdapter a = ravan(Map.of("heads", "3", "rank", "2", "targets", "query"), 5);
+        NDManager m = root.newSubManager()) {
+      for (String name : a.modules()) {
+        for (int h = 0; h < 3; h++) {
+          fill(a, RavanAdapter.coreName(name, h), 0.1f * (h + 1));
+        }
+      }
+      long hidden = encoder.config().hiddenSize();
+      HookContext ctx = HookContext.of(false);
+      for (long tokens : new long[] {4 * hidden, 2}) {
+        NDArray x = m.randomNormal(new Shape(1, tokens, hidden));
+        float[] whole = a.linearDelta(0, 0, x, ctx).toFloatArray();
+        float[] product = a.linearLowRank(0, 0, x, ctx).product().toFloatArray();
+        assertEquals(whole.length, product.length);
+        for (int i = 0; i < whole.length; i++) {
+          assertEquals(whole[i], product[i], 1e-5 * (1 + Math.abs(whole[i])), tokens + " tokens");
+        }
+      }
+      assertNull(a.linearLowRank(0, 1, m.zeros(new Shape(1, 2, hidden)), ctx), "key not adapted");
+      a.setEnabled(false);
+      assertNull(a.linearLowRank(0, 0, m.zeros(new Shape(1, 2, hidden)), ctx), "disabled");
     }
   }
 
