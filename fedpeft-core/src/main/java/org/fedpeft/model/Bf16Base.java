@@ -40,8 +40,9 @@ final class Bf16Base implements AutoCloseable {
   private static final String NAME = "FedpeftBf16Base";
   private static final int BF16 = 15; // torch.bfloat16 as a ScalarType number
   // The module's methods; %1$s is the type of self, %2$d torch.bfloat16 as a ScalarType number.
-  // attend: the fused q/k/v product (bfloat16), the adapters' float32 changes of q, k and v (if
-  // any) rounded to bfloat16 and added, and attention in bfloat16 (float32 accumulation); returns
+  // attend: the fused q/k/v product (bfloat16), the adapters' changes of q, k and v (changed: a
+  // float32 change rounded to bfloat16 and added, or factors down x up added in one product with
+  // float32 accumulation), and attention in bfloat16 (float32 accumulation); returns
   // the context (tokens, hidden) in bfloat16. mm16: a frozen product of bfloat16 activations
   // (bias added, float32 accumulation), the one place the frozen weights are multiplied.
   // feed_forward: the intermediate product, GELU and output product, all in bfloat16, plus the
@@ -215,13 +216,15 @@ final class Bf16Base implements AutoCloseable {
 
   /**
    * The attention part of a block for a float32 input x (batch, seq, hidden): the fused q/k/v
-   * product of block {@code layer}, the float32 changes {@code dq}, {@code dk}, {@code dv} (tokens,
-   * hidden; null for none) rounded to bfloat16 and added, multi-head attention in bfloat16 (float32
-   * accumulation) under {@code maskBias} (null or (batch, 1, 1, seq)), and, with {@code
-   * withOutput}, the attention output product. Returns float32 (tokens, hidden): the output product
-   * plus the residual x (the same bits as widening the product and adding x), or the context (exact
-   * widening of its bfloat16 values) for a caller that applies the output product itself ({@link
-   * #linear} of it gives the same bits). Autograd records through it.
+   * product of block {@code layer}, the changes of q, k and v (for each: {@code dense[m]}, a
+   * float32 (tokens, hidden) change rounded to bfloat16 and added, or {@code factored[m]}, whose
+   * factors are rounded to bfloat16 and whose product is added in one product with float32
+   * accumulation; null for none), multi-head attention in bfloat16 (float32 accumulation) under
+   * {@code maskBias} (null or (batch, 1, 1, seq)), and, with {@code withOutput}, the attention
+   * output product. Returns float32 (tokens, hidden): the output product plus the residual x (the
+   * same bits as widening the product and adding x), or the context (exact widening of its bfloat16
+   * values) for a caller that applies the output product itself ({@link #linear} of it gives the
+   * same bits). Autograd records through it.
    */
   NDArray attention(
       NDArray x,
