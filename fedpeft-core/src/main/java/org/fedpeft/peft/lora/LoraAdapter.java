@@ -161,30 +161,24 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       LowRankDelta f = factors(layer, module, input, ctx);
       return f == null ? null : f.product(); // (b, s, out)
     }
-    NDArray a = loraA[layer][module];
-    if (a == null || !enabled || merged) {
+    NDArray x = droppedInput(layer, module, input, ctx);
+    if (x == null) {
       return null;
     }
     boolean truncated = activeRank < config.rank();
-    NDArray x = input;
-    if (ctx.isTraining() && config.dropout() > 0) {
-      x = Dropout.apply(x, config.dropout());
-    }
-    if (truncated) {
-      a = a.get(rowsOfA); // (k, in)
-    }
     // Batched products with one replica per example: (b, s, in) x (b, in, r) -> (b, s, r).
-    NDArray ra = perExampleA[layer][module] != null ? perExampleA[layer][module] : null;
+    NDArray ra = perExampleA[layer][module];
     NDArray rb = perExampleB[layer][module];
     if (truncated) {
       ra = ra == null ? null : ra.get(rowsOfReplicaA);
       rb = rb.get(colsOfReplicaB);
     }
-    NDArray downPe = ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(a.transpose());
+    NDArray down =
+        ra != null ? x.matMul(ra.transpose(0, 2, 1)) : x.matMul(activeA(layer, module).transpose());
     if (config.scaling() != 1f) {
-      downPe = downPe.mul(scalingArray);
+      down = down.mul(scalingArray);
     }
-    return downPe.matMul(rowMajorTranspose(rb)); // (b, s, out)
+    return down.matMul(rowMajorTranspose(rb)); // (b, s, out)
   }
 
   /**
@@ -193,20 +187,16 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
    * per-example path; null where this adapter changes nothing.
    */
   private LowRankDelta factors(int layer, int module, NDArray input, HookContext ctx) {
-    NDArray a = loraA[layer][module];
-    if (a == null || !enabled || merged) {
+    NDArray x = droppedInput(layer, module, input, ctx);
+    if (x == null) {
       return null;
     }
-    boolean truncated = activeRank < config.rank();
-    NDArray x = input;
-    if (ctx.isTraining() && config.dropout() > 0) {
-      x = Dropout.apply(x, config.dropout());
+    NDArray b = loraB[layer][module];
+    if (activeRank < config.rank()) {
+      b = b.get(colsOfB); // (out, k)
     }
-    if (truncated) {
-      a = a.get(rowsOfA); // (k, in)
-    }
-    NDArray b = truncated ? loraB[layer][module].get(colsOfB) : loraB[layer][module];
-    NDArray down = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow(); // (b, s, k)
+    NDArray down =
+        x.getNDArrayInternal().linear(x, activeA(layer, module), null).singletonOrThrow();
     // Scaling the rank-r activations instead of the output is out/r times less work; for a
     // power-of-two alpha / r (the default 16 / 8) the result is the same to the bit.
     if (config.scaling() != 1f) {
@@ -214,6 +204,25 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       down = down.mul(scalingArray);
     }
     return new LowRankDelta(down, rowMajorTranspose(b));
+  }
+
+  /**
+   * The module's input as LoRA sees it (after dropout when training), or null where this adapter
+   * changes nothing now (module not adapted, adapter disabled or merged).
+   */
+  private NDArray droppedInput(int layer, int module, NDArray input, HookContext ctx) {
+    if (loraA[layer][module] == null || !enabled || merged) {
+      return null;
+    }
+    return ctx.isTraining() && config.dropout() > 0
+        ? Dropout.apply(input, config.dropout())
+        : input;
+  }
+
+  /** A of a module, cut to the active rank: (k, in). */
+  private NDArray activeA(int layer, int module) {
+    NDArray a = loraA[layer][module];
+    return activeRank < config.rank() ? a.get(rowsOfA) : a;
   }
 
   /**
