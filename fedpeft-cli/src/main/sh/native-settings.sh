@@ -7,15 +7,22 @@
 # libgomp (PyTorch's thread pool) busy-waits by default; when another process holds a core that
 # makes steps up to 20x slower. Passive waiting is the robust default; override by setting it.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# glibc gives every thread that allocates its own malloc arena; PyTorch allocates from each client
-# thread, so freed memory piles up in many arenas. Two arenas measured: peak RSS of a 6-round
-# MiniLM simulation 3.08 GB -> 2.15 GB.
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-# glibc's mmap threshold stays dynamic (no MALLOC_MMAP_THRESHOLD_): once a large block is freed,
-# blocks of up to that size come from the arenas and are reused. A fixed 1 MB threshold (the
-# setting before) mapped every larger tensor afresh and page-faulted it in: a LoRA step on 16 x 128
-# tokens took 2-4x as long, and the README main run spent 75-127 s of system time; the periodic trim
-# (engine.NativeHeap) gives the arenas' free space back instead.
+# glibc's allocator: one arena, no trimming at free, blocks of up to 32 MB from the arena. By
+# default glibc gives every allocating thread its own arena (freed memory piles up in many: peak
+# RSS of a 6-round MiniLM simulation 3.08 GB with them, 2.15 GB with two), and gives the top of an
+# arena back to the kernel whenever a large tensor is freed, so the next step page-faults it in
+# again (about 15 k faults per 16 x 128 step, each page zeroed by the kernel). On a quiet host that
+# costs little; on a host whose memory bandwidth other tenants share it dominated: with these three
+# settings a 16 x 128 LoRA step took about half the time in fp32 and 0.7 of it with the bf16 base,
+# and the README main run was 4 % faster at a 7 % lower peak (docs/benchmarks.md section 2,
+# "Allocator settings on a busy host"). Setting the trim threshold fixes the mmap threshold too
+# (glibc stops adapting it), hence 32 MB, glibc's own upper bound for it. Memory still goes back to
+# the kernel: fedpeft trims the heap every 16 training steps and evaluation batches
+# (engine.NativeHeap). A fixed 1 MB mmap threshold (a setting before) mapped every larger tensor
+# afresh: steps 2-4x slower.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
+export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
 # MKL (inside libtorch) keeps the buffers of its matrix products for reuse; with the AVX-512 kernels
 # fedpeft enables on AMD CPUs (docs/performance.md, "MKL's AVX-512 kernels") that raised the README
 # main run's peak RSS by ~150 MiB on a Zen 5, with no gain in its time. Turned off here; set
