@@ -199,6 +199,10 @@ public final class EvalCommand implements Callable<Integer> {
                 base.encoder().config().hiddenSize(),
                 multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
                 0)) {
+      String picked = base.precisionNote();
+      if (picked != null) {
+        err.println(picked);
+      }
       head.loadState(saved.headTensors());
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
       Evaluation ev;
