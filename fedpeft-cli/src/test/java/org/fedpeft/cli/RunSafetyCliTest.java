@@ -311,6 +311,11 @@ class RunSafetyCliTest {
    * QA, 2 December: eval --test alone was refused ("a test file needs a training data file too"),
    * so a user had to give --data, whose re-split test may hold training rows. The adapter records
    * its labels: --test alone is its test split, as with --data beside it.
+   *
+   * <p>QA, 2 December (later): the line then named the examples after the unused --task ("12
+   * examples of wordnet-noun-topic"), and --split validation was refused as "wordnet-noun-topic:
+   * the validation split is empty". The line names the test file, and --split validation is refused
+   * saying that a test file alone has no validation split.
    */
   @Test
   void evalTakesATestFileAlone() throws Exception {
@@ -331,7 +336,26 @@ class RunSafetyCliTest {
     CliRun.Result alone =
         CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
     assertEquals(0, alone.code(), alone.err());
-    assertTrue(alone.out().contains("12 examples of"), alone.out());
+    assertTrue(alone.out().contains("12 examples of " + test + ")"), alone.out());
+    assertFalse(alone.err().contains("split seed"), alone.err()); // nothing is split
+    CliRun.Result validation =
+        CliRun.run(
+            "eval",
+            adapter,
+            "--model",
+            model.toString(),
+            "--test",
+            test.toString(),
+            "--split",
+            "validation");
+    assertEquals(2, validation.code(), validation.err());
+    assertTrue(
+        validation
+            .err()
+            .contains(
+                "--split validation needs the training data (--data): a --test file alone is a"
+                    + " test split only"),
+        validation.err());
     CliRun.Result withData =
         CliRun.run(
             "eval",
