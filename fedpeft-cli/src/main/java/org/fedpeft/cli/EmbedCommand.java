@@ -144,7 +144,7 @@ public final class EmbedCommand implements Callable<Integer> {
     try {
       return AdapterFiles.instantiate(saved, encoder);
     } catch (IllegalArgumentException e) {
-      throw new UserInputException(adapterDir + ": " + e.getMessage(), e);
+      throw model.misfit(adapterDir, saved, e);
     }
   }
 }

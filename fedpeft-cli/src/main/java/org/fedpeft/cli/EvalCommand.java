@@ -197,7 +197,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     try (FrozenBase base = new FrozenBase(model.loadFor(saved, err));
-        Adapter a = AdapterFiles.instantiate(saved, base.encoder());
+        Adapter a = instantiate(saved, base);
         ClassificationHead head =
             new ClassificationHead(
                 base.root(),
@@ -208,7 +208,11 @@ public final class EvalCommand implements Callable<Integer> {
       if (picked != null) {
         err.println(picked);
       }
-      head.loadState(saved.headTensors());
+      try {
+        head.loadState(saved.headTensors());
+      } catch (IllegalArgumentException e) {
+        throw model.misfit(adapterDir, saved, e);
+      }
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
       Evaluation ev;
       String how;
@@ -271,6 +275,14 @@ public final class EvalCommand implements Callable<Integer> {
               });
     }
     return 0;
+  }
+
+  private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
+    try {
+      return AdapterFiles.instantiate(saved, base.encoder());
+    } catch (IllegalArgumentException e) {
+      throw model.misfit(adapterDir, saved, e);
+    }
   }
 
   /** Refuses a saved tensor that holds NaN or an infinity, naming the file and the tensor. */

@@ -379,6 +379,43 @@ class RunSafetyCliTest {
   }
 
   /**
+   * QA, 2 December (later): an adapter trained on the user's own model folder, used without
+   * --model, failed with the bare "lora: tensor ... has shape (8, 384) but the value has shape [8,
+   * 32]" (eval without even the adapter's folder). eval, embed and retrieve name the adapter
+   * folder, the model used and the base model the adapter records.
+   */
+  @Test
+  void anAdapterOnAnotherModelNamesTheBaseModelItWasTrainedOn() throws Exception {
+    String adapter = trained.resolve("adapter").toString();
+    String expected =
+        adapter
+            + ": cannot be loaded onto the model all-minilm-l6-v2 (it was trained on the base model"
+            + " \""
+            + model.getFileName()
+            + "\": give that model with --model): lora: tensor ";
+    Path corpus = tmp.resolve("misfit-corpus.jsonl");
+    Files.write(corpus, List.of("{\"id\": \"d1\", \"text\": \"apple pear\"}"));
+    for (String[] args :
+        List.of(
+            new String[] {"eval", adapter, "--data", data.toString()},
+            new String[] {"embed", "--adapter", adapter, "a pear"},
+            new String[] {
+              "retrieve",
+              "--adapter",
+              adapter,
+              "--method",
+              "mips",
+              "--corpus",
+              corpus.toString(),
+              "pear"
+            })) {
+      CliRun.Result r = CliRun.run(args);
+      assertEquals(2, r.code(), args[0] + ": " + r.err());
+      assertTrue(r.err().contains(expected), args[0] + ": " + r.err());
+    }
+  }
+
+  /**
    * QA, 2 December: an adapter trained on --data D with a separate --test was evaluated with eval
    * --data D, whose re-split "test" split holds examples the adapter trained on. The adapter
    * records the file's hash, and eval refuses; the adapter of a run that cut its test split from D
