@@ -204,6 +204,10 @@ final class ClientProcess {
   }
 
   private int serve(FrozenBase base, List<ClientHost.Share> shares) throws Exception {
+    String picked = base.precisionNote();
+    if (picked != null) {
+      spec.commandLine().getErr().println(picked);
+    }
     Files.createDirectories(state);
     return ClientHost.serve(
         shares,

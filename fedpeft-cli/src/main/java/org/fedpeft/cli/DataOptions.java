@@ -89,9 +89,15 @@ public final class DataOptions {
     }
   }
 
-  /** A short description for reports. */
+  /**
+   * A short description for reports: the files, or the task when there are none (a test file given
+   * alone, as eval takes it, is the data, not the unused --task).
+   */
   public String describe() {
-    return data == null ? task : describeFiles(data, test, corpus);
+    if (data == null) {
+      return test == null ? task : test.toString();
+    }
+    return describeFiles(data, test, corpus);
   }
 
   /** Data files as messages name them: {@code data (test: T) (corpus: C)}; null parts left out. */

@@ -17,6 +17,7 @@ import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -96,8 +97,9 @@ public final class EmbedCommand implements Callable<Integer> {
       return 0;
     }
     PretrainedModel pm = model.loadFor(saved, spec.commandLine().getErr());
-    if (pm.precision().setting().equals("auto")) {
-      spec.commandLine().getErr().println("model precision: " + pm.precision().describe());
+    String picked = FrozenBase.precisionNote(pm.precision());
+    if (picked != null) {
+      spec.commandLine().getErr().println(picked);
     }
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder encoder = new BertEncoder(pm.weights(), root, pm.precision().precision());
@@ -142,7 +144,7 @@ public final class EmbedCommand implements Callable<Integer> {
     try {
       return AdapterFiles.instantiate(saved, encoder);
     } catch (IllegalArgumentException e) {
-      throw new UserInputException(adapterDir + ": " + e.getMessage(), e);
+      throw model.misfit(adapterDir, saved, e);
     }
   }
 }

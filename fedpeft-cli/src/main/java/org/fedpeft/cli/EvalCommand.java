@@ -120,7 +120,15 @@ public final class EvalCommand implements Callable<Integer> {
             ? extra.get("seed").getAsLong()
             : null;
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
-    if (seed == null && recordedSeed != null) {
+    // --test FILE alone is the test split as it is: nothing is split, there is no validation split.
+    boolean testFileOnly = data.data == null && data.test != null && data.corpus == null;
+    if (testFileOnly && !split.equals("test")) {
+      throw new UserInputException(
+          "--split "
+              + split
+              + " needs the training data (--data): a --test file alone is a test split only");
+    }
+    if (seed == null && recordedSeed != null && !testFileOnly) {
       err.printf("split seed %d (recorded with the adapter)%n", recordedSeed);
     }
     if (seed != null && recordedSeed != null && !seed.equals(recordedSeed)) {
@@ -152,10 +160,7 @@ public final class EvalCommand implements Callable<Integer> {
         && !spec.commandLine().getParseResult().hasMatchedOption("--max-eval")) {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
-    TaskSplits splits =
-        data.data == null && data.test != null && data.corpus == null
-            ? testFileOnly(saved)
-            : data.load(splitSeed);
+    TaskSplits splits = testFileOnly ? testFileOnly(saved) : data.load(splitSeed);
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
     if (ds.size() == 0) {
       throw new UserInputException(
@@ -192,14 +197,22 @@ public final class EvalCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     try (FrozenBase base = new FrozenBase(model.loadFor(saved, err));
-        Adapter a = AdapterFiles.instantiate(saved, base.encoder());
+        Adapter a = instantiate(saved, base);
         ClassificationHead head =
             new ClassificationHead(
                 base.root(),
                 base.encoder().config().hiddenSize(),
                 multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
                 0)) {
-      head.loadState(saved.headTensors());
+      String picked = base.precisionNote();
+      if (picked != null) {
+        err.println(picked);
+      }
+      try {
+        head.loadState(saved.headTensors());
+      } catch (IllegalArgumentException e) {
+        throw model.misfit(adapterDir, saved, e);
+      }
       ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
       Evaluation ev;
       String how;
@@ -262,6 +275,14 @@ public final class EvalCommand implements Callable<Integer> {
               });
     }
     return 0;
+  }
+
+  private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
+    try {
+      return AdapterFiles.instantiate(saved, base.encoder());
+    } catch (IllegalArgumentException e) {
+      throw model.misfit(adapterDir, saved, e);
+    }
   }
 
   /** Refuses a saved tensor that holds NaN or an infinity, naming the file and the tensor. */

@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import org.fedpeft.model.ModelChoice;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -63,6 +64,32 @@ public final class ModelOption {
         + "); --precision "
         + trained
         + " reproduces the run's figures";
+  }
+
+  /**
+   * The user error when the adapter or head saved in {@code adapterDir} cannot be loaded onto this
+   * command's model (its tensors are of another hidden size or depth, say): names the folder and
+   * the model used, and the base model the adapter records when that is another one, then {@code
+   * e}'s detail.
+   */
+  UserInputException misfit(Path adapterDir, AdapterFiles.Saved saved, RuntimeException e) {
+    String used = model == null ? PretrainedModel.DEFAULT : model;
+    // A model's name is its folder's name (PretrainedModel.name), as the adapter records it.
+    Path usedName = Path.of(used).getFileName();
+    String trained = saved.baseModel();
+    boolean another = trained != null && (usedName == null || !trained.equals(usedName.toString()));
+    return new UserInputException(
+        adapterDir
+            + ": cannot be loaded onto the model "
+            + used
+            + (another
+                ? " (it was trained on the base model \""
+                    + trained
+                    + "\": give that model with --model)"
+                : "")
+            + ": "
+            + e.getMessage(),
+        e);
   }
 
   /**

@@ -163,6 +163,10 @@ public final class RetrieveCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (FrozenBase base = new FrozenBase(model.loadFor(saved, spec.commandLine().getErr()));
         Adapter adapter = saved == null ? null : instantiate(saved, base)) {
+      String picked = base.precisionNote();
+      if (picked != null) {
+        spec.commandLine().getErr().println(picked);
+      }
       ClassificationHead head = null;
       try {
         Retriever retriever;
@@ -170,7 +174,11 @@ public final class RetrieveCommand implements Callable<Integer> {
           head =
               new ClassificationHead(
                   base.root(), base.encoder().config().hiddenSize(), saved.labels().size(), 0);
-          head.loadState(saved.headTensors());
+          try {
+            head.loadState(saved.headTensors());
+          } catch (IllegalArgumentException e) {
+            throw model.misfit(adapterDir, saved, e);
+          }
           ClassifierModel cm = new ClassifierModel(base.encoder(), adapter, head);
           try {
             retriever = new CarRetriever(cm, base.tokenizer(), saved.labels(), corpus, batchSize);
@@ -207,11 +215,11 @@ public final class RetrieveCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
+  private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
     try {
       return AdapterFiles.instantiate(saved, base.encoder());
     } catch (IllegalArgumentException e) {
-      throw new UserInputException(e.getMessage(), e);
+      throw model.misfit(adapterDir, saved, e);
     }
   }
 

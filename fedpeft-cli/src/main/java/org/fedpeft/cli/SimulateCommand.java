@@ -196,6 +196,10 @@ public final class SimulateCommand implements Callable<Integer> {
     guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", savedRounds, total, dir, ""));
     try (sim) {
       SimulationConfig c = sim.config();
+      String picked = sim.precisionNote();
+      if (picked != null) {
+        err.println(picked);
+      }
       err.printf(
           Locale.ROOT,
           "simulate: %s on %s, %d clients (%s), %d per round, %d rounds, model %s (%s), adapter"

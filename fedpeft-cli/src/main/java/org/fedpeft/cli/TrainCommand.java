@@ -490,11 +490,15 @@ public final class TrainCommand implements Callable<Integer> {
             new JsonLines(
                 dir.resolve("timings.jsonl"),
                 checkpoint == null ? List.of() : earlierTimings(dir, checkpoint.step()))) {
+      String picked = base.precisionNote();
+      if (picked != null) {
+        err.println(picked);
+      }
       err.printf(
           Locale.ROOT,
           "model: %s (%s); adapter: %s%n",
           base.model().name(),
-          // The bare precision: FrozenBase has printed auto's pick and reason on its own line.
+          // The bare precision: auto's pick and reason are on their own line, printed above.
           base.model().precision().precision().label(),
           method == null
               ? "none (linear head on the frozen encoder)"

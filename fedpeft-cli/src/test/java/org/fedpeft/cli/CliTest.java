@@ -296,10 +296,11 @@ class CliTest {
 
   /**
    * train --precision auto: the model line names the resolved precision once, without auto's reason
-   * (printed on a line of its own); summary.json records the bare resolved precision, the same
-   * after a --resume; the adapter folder records it, and eval, embed and retrieve computing in the
-   * other precision print one note (none in the same precision, or for an adapter folder written
-   * before precision was recorded). Independent of what auto picks on this CPU.
+   * (printed on a line of its own on the command's standard error, as eval --precision auto does
+   * too); summary.json records the bare resolved precision, the same after a --resume; the adapter
+   * folder records it, and eval, embed and retrieve computing in the other precision print one note
+   * (none in the same precision, or for an adapter folder written before precision was recorded).
+   * Independent of what auto picks on this CPU.
    */
   @Test
   void autoPrecisionIsRecordedBareAndTheAdapterCarriesIt() throws Exception {
@@ -335,6 +336,8 @@ class CliTest {
         r.err().lines().filter(l -> l.startsWith("model: ")).findFirst().orElse(r.err());
     assertTrue(modelLine.contains(" (" + picked + "); adapter: "), modelLine);
     assertFalse(modelLine.contains("auto"), modelLine);
+    String pickLine = "model precision: " + org.fedpeft.model.Precision.choose("auto").describe();
+    assertEquals(1, r.err().lines().filter(pickLine::equals).count(), r.err());
     Path summaryFile = out.resolve("summary.json");
     JsonObject summary = JsonParser.parseString(Files.readString(summaryFile)).getAsJsonObject();
     assertEquals(picked, summary.get("precision").getAsString());
@@ -412,6 +415,10 @@ class CliTest {
             args[0] + " --precision " + p + ": " + c.err());
       }
     }
+
+    CliRun.Result auto = CliRun.run(concat(evalArgs, "--precision", "auto"));
+    assertEquals(0, auto.code(), auto.err());
+    assertEquals(1, auto.err().lines().filter(pickLine::equals).count(), auto.err());
 
     // An adapter folder written before precision was recorded: no note.
     adapterJson.remove("precision");

@@ -311,6 +311,11 @@ class RunSafetyCliTest {
    * QA, 2 December: eval --test alone was refused ("a test file needs a training data file too"),
    * so a user had to give --data, whose re-split test may hold training rows. The adapter records
    * its labels: --test alone is its test split, as with --data beside it.
+   *
+   * <p>QA, 2 December (later): the line then named the examples after the unused --task ("12
+   * examples of wordnet-noun-topic"), and --split validation was refused as "wordnet-noun-topic:
+   * the validation split is empty". The line names the test file, and --split validation is refused
+   * saying that a test file alone has no validation split.
    */
   @Test
   void evalTakesATestFileAlone() throws Exception {
@@ -331,7 +336,26 @@ class RunSafetyCliTest {
     CliRun.Result alone =
         CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
     assertEquals(0, alone.code(), alone.err());
-    assertTrue(alone.out().contains("12 examples of"), alone.out());
+    assertTrue(alone.out().contains("12 examples of " + test + ")"), alone.out());
+    assertFalse(alone.err().contains("split seed"), alone.err()); // nothing is split
+    CliRun.Result validation =
+        CliRun.run(
+            "eval",
+            adapter,
+            "--model",
+            model.toString(),
+            "--test",
+            test.toString(),
+            "--split",
+            "validation");
+    assertEquals(2, validation.code(), validation.err());
+    assertTrue(
+        validation
+            .err()
+            .contains(
+                "--split validation needs the training data (--data): a --test file alone is a"
+                    + " test split only"),
+        validation.err());
     CliRun.Result withData =
         CliRun.run(
             "eval",
@@ -352,6 +376,43 @@ class RunSafetyCliTest {
         CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
     assertEquals(2, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains(test + ":6"), unknown.err());
+  }
+
+  /**
+   * QA, 2 December (later): an adapter trained on the user's own model folder, used without
+   * --model, failed with the bare "lora: tensor ... has shape (8, 384) but the value has shape [8,
+   * 32]" (eval without even the adapter's folder). eval, embed and retrieve name the adapter
+   * folder, the model used and the base model the adapter records.
+   */
+  @Test
+  void anAdapterOnAnotherModelNamesTheBaseModelItWasTrainedOn() throws Exception {
+    String adapter = trained.resolve("adapter").toString();
+    String expected =
+        adapter
+            + ": cannot be loaded onto the model all-minilm-l6-v2 (it was trained on the base model"
+            + " \""
+            + model.getFileName()
+            + "\": give that model with --model): lora: tensor ";
+    Path corpus = tmp.resolve("misfit-corpus.jsonl");
+    Files.write(corpus, List.of("{\"id\": \"d1\", \"text\": \"apple pear\"}"));
+    for (String[] args :
+        List.of(
+            new String[] {"eval", adapter, "--data", data.toString()},
+            new String[] {"embed", "--adapter", adapter, "a pear"},
+            new String[] {
+              "retrieve",
+              "--adapter",
+              adapter,
+              "--method",
+              "mips",
+              "--corpus",
+              corpus.toString(),
+              "pear"
+            })) {
+      CliRun.Result r = CliRun.run(args);
+      assertEquals(2, r.code(), args[0] + ": " + r.err());
+      assertTrue(r.err().contains(expected), args[0] + ": " + r.err());
+    }
   }
 
   /**

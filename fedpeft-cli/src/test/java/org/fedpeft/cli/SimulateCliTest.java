@@ -232,6 +232,8 @@ class SimulateCliTest {
     String header =
         r.err().lines().filter(l -> l.startsWith("simulate: ")).findFirst().orElse(r.err());
     assertTrue(header.contains(" (" + label + "), adapter "), header);
+    // auto's pick and reason, on the command's own standard error.
+    assertTrue(r.err().lines().anyMatch(("model precision: " + picked)::equals), r.err());
     JsonObject summary =
         JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
     assertEquals(label, summary.get("precision").getAsString());

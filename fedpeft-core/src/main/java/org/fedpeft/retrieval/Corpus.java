@@ -101,6 +101,7 @@ public final class Corpus {
     List<String> texts = new ArrayList<>();
     Map<String, Integer> firstLine = new HashMap<>();
     Map<String, Integer> index = new HashMap<>();
+    requireNotCsv(file, "a corpus is", "{\"id\": ..., \"text\": ...}");
     DataFiles.forEachJsonObject(
         file,
         (line, o) -> {
@@ -137,6 +138,7 @@ public final class Corpus {
    */
   public Dataset readQueries(Path file) throws IOException {
     List<Example> examples = new ArrayList<>();
+    requireNotCsv(file, "queries of a corpus are", "{\"text\": ..., \"doc\": ...}");
     DataFiles.forEachJsonObject(
         file,
         (line, o) -> {
@@ -227,6 +229,20 @@ public final class Corpus {
   public int indexOf(String id) {
     Integer i = index.get(id);
     return i == null ? -1 : i;
+  }
+
+  /**
+   * Refuses a {@code .csv} file by name: labelled data may be CSV, a corpus and its queries are
+   * JSON Lines only, and a CSV header read as JSON gave only "invalid JSON at column 1".
+   */
+  private static void requireNotCsv(Path file, String whatIs, String object) {
+    Path name = file.getFileName();
+    if (name != null && name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
+      throw new DataFormatException(
+          file,
+          1,
+          whatIs + " read as JSON Lines (one " + object + " per line), not CSV: save it as .jsonl");
+    }
   }
 
   /** A required field, typed as data files type theirs (a number allowed, except for text). */

@@ -313,6 +313,14 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
+   * What {@code model.precision = "auto"} picked and why ({@link FrozenBase#precisionNote()}); null
+   * for an explicit setting.
+   */
+  public String precisionNote() {
+    return base.precisionNote();
+  }
+
+  /**
    * A note when texts of the run's data (training, evaluation, corpus: all encoded when the run is
    * created or resumed) are longer than the model reads; null otherwise.
    */

@@ -19,9 +19,10 @@ import org.fedpeft.model.TextTokenizer;
  * The frozen model of a run, loaded once and shared: the engine, the encoder's weights, the
  * tokenizer. Adapters and heads are created on it per client or per run.
  *
- * <p>The encoder computes in the model's {@link PretrainedModel#precision}. A setting of {@code
- * auto} prints what it picked and why on standard error. In bfloat16 the encoder holds its linear
- * weights and word-embedding table only in bfloat16 (inside libtorch).
+ * <p>The encoder computes in the model's {@link PretrainedModel#precision}. For a setting of {@code
+ * auto}, {@link #precisionNote()} says what it picked and why, for the command to print on its
+ * standard error. In bfloat16 the encoder holds its linear weights and word-embedding table only in
+ * bfloat16 (inside libtorch).
  *
  * <p>The encoder holds every tensor of the model inside libtorch, so {@link #model} drops the
  * weights' values from the Java heap (in float32 the bundled MiniLM's are 90 MB); {@link
@@ -36,14 +37,13 @@ public final class FrozenBase implements AutoCloseable {
   private final NDManager root;
   private final BertEncoder encoder;
   private final TextTokenizer tokenizer;
+  private final String precisionNote;
 
   public FrozenBase(PretrainedModel model) throws IOException {
     this.engine = Engines.pytorch();
     this.root = engine.newBaseManager();
     Precision.Choice p = model.precision();
-    if (p.setting().equals("auto")) {
-      System.err.println("model precision: " + p.describe());
-    }
+    this.precisionNote = precisionNote(p);
     this.encoder = new BertEncoder(model.weights(), root, p.precision());
     this.model =
         model.without(
@@ -52,6 +52,19 @@ public final class FrozenBase implements AutoCloseable {
                 + p.setting()
                 + "); BertEncoder.frozenValues gives its values");
     this.tokenizer = model.newTokenizer();
+  }
+
+  /**
+   * What {@code auto} picked and why, as a line for the command's standard error ({@code model
+   * precision: bf16 (auto: this CPU reports avx512_bf16)}); null for an explicit setting.
+   */
+  public String precisionNote() {
+    return precisionNote;
+  }
+
+  /** {@link #precisionNote()} of a model loaded in {@code choice}. */
+  public static String precisionNote(Precision.Choice choice) {
+    return choice.setting().equals("auto") ? "model precision: " + choice.describe() : null;
   }
 
   /**

@@ -122,6 +122,27 @@ class CorpusTest {
     assertEquals(List.of("x"), ok.ids());
   }
 
+  /**
+   * QA, 2 December (later): a CSV corpus or query file (--data takes CSV, so a user tries it with
+   * --corpus too) failed with "invalid JSON at column 1" only. It is refused by name.
+   */
+  @Test
+  void aCsvCorpusOrQueryFileIsRefusedByName() throws Exception {
+    Path csv = write("corpus.csv", "id,text", "x,a document");
+    assertEquals(
+        csv
+            + ":1: a corpus is read as JSON Lines (one {\"id\": ..., \"text\": ...} per line), not"
+            + " CSV: save it as .jsonl",
+        assertThrows(DataFormatException.class, () -> Corpus.read(csv)).getMessage());
+    Corpus corpus = Corpus.read(write("c.jsonl", "{\"id\": \"x\", \"text\": \"t\"}"));
+    Path q = write("Queries.CSV", "text,doc", "a query,x");
+    assertEquals(
+        q
+            + ":1: queries of a corpus are read as JSON Lines (one {\"text\": ..., \"doc\": ...} per"
+            + " line), not CSV: save it as .jsonl",
+        assertThrows(DataFormatException.class, () -> corpus.readQueries(q)).getMessage());
+  }
+
   /** QA, 2 December: the splits tasks export writes ("label" ids) did not read back as queries. */
   @Test
   void queriesMayNameTheirDocumentAsLabel() throws Exception {
