@@ -167,6 +167,10 @@ public final class ServerCommand implements Callable<Integer> {
       throw new UserInputException(e.getMessage(), e);
     }
     try (sim) {
+      String picked = sim.precisionNote();
+      if (picked != null) {
+        err.println(picked);
+      }
       err.println(describeData(sim));
       List<String> ids = sim.clients().stream().map(ClientData::id).toList();
       int need = waitFor == null ? ids.size() : waitFor;

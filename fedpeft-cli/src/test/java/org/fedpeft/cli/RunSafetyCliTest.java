@@ -769,6 +769,8 @@ class RunSafetyCliTest {
               config.toString(),
               "--out",
               dir.toString(),
+              "--set",
+              "model.precision=auto",
               "--listen",
               address,
               "--certs",
@@ -776,6 +778,10 @@ class RunSafetyCliTest {
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().contains("cannot listen on"), r.err());
       assertFalse(Files.exists(dir), "a server refused before its first round leaves no folder");
+      // auto's pick and reason, on the server's own standard error (QA, 2 December, later: it went
+      // to the process's, which in-process runs do not capture, and then to none)
+      String picked = "model precision: " + org.fedpeft.model.Precision.choose("auto").describe();
+      assertTrue(r.err().lines().anyMatch(picked::equals), r.err());
       // --force replaces a finished run, as it does for simulate; refused, it keeps it
       r =
           CliRun.run(
