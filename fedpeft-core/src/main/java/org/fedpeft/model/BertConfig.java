@@ -68,7 +68,7 @@ public record BertConfig(
       }
       o = e.getAsJsonObject();
     } catch (RuntimeException e) {
-      throw new ModelFormatException(file + ": not valid JSON: " + e.getMessage(), e);
+      throw new ModelFormatException(file + ": not valid JSON: " + jsonProblem(e), e);
     }
     String type = o.has("model_type") ? o.get("model_type").getAsString() : "bert";
     if (!type.equals("bert")) {
@@ -79,6 +79,19 @@ public record BertConfig(
     if (!act.equals("gelu")) {
       throw new ModelFormatException(
           file + ": hidden_act \"" + act + "\" is not supported (gelu only)");
+    }
+    // BERT's other position embeddings ("relative_key", "relative_key_query") add learned
+    // relative-distance terms to the attention scores, which this encoder does not compute.
+    String positions =
+        o.has("position_embedding_type") && !o.get("position_embedding_type").isJsonNull()
+            ? o.get("position_embedding_type").getAsString()
+            : "absolute";
+    if (!positions.equals("absolute")) {
+      throw new ModelFormatException(
+          file
+              + ": position_embedding_type \""
+              + positions
+              + "\" is not supported (absolute only)");
     }
     try {
       return new BertConfig(
@@ -93,6 +106,16 @@ public record BertConfig(
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A JSON parser's complaint without the link to Gson's troubleshooting page that its messages end
+   * with.
+   */
+  static String jsonProblem(RuntimeException e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return m.replaceFirst("^[\\w.]+Exception: ", "")
+        .replaceAll("\\s*See https://github\\.com/google/gson/\\S*", "");
   }
 
   private static int intField(JsonObject o, String name, Path file) throws IOException {

@@ -63,15 +63,22 @@ public final class HuggingFaceFolder {
     int maxLen = Math.min(512, config.maxPositions());
     Path sbert = dir.resolve("sentence_bert_config.json");
     if (Files.isRegularFile(sbert)) {
+      int declared;
       try {
         JsonObject o = JsonParser.parseString(Files.readString(sbert)).getAsJsonObject();
-        if (o.has("max_seq_length")) {
-          maxLen = Math.min(config.maxPositions(), o.get("max_seq_length").getAsInt());
-        }
+        declared = o.has("max_seq_length") ? o.get("max_seq_length").getAsInt() : maxLen;
       } catch (RuntimeException e) {
         throw new ModelFormatException(
             sbert + ": not valid JSON with an integer max_seq_length", e);
       }
+      if (declared < 2) {
+        throw new ModelFormatException(
+            sbert
+                + ": max_seq_length is "
+                + declared
+                + "; it must be at least 2 (the [CLS] and [SEP] tokens)");
+      }
+      maxLen = Math.min(config.maxPositions(), declared);
     }
     byte[] tokenizer = Files.readAllBytes(dir.resolve("tokenizer.json"));
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.

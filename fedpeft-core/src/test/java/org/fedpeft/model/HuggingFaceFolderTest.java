@@ -109,6 +109,44 @@ class HuggingFaceFolderTest {
         e.getMessage());
   }
 
+  /**
+   * QA, 2 December (later): a relative position embedding was accepted and computed as an absolute
+   * one; a max_seq_length of 0 was refused without naming the file or the field; a config.json that
+   * is not JSON ended its message with the JSON library's troubleshooting link.
+   */
+  @Test
+  void unsupportedPositionsABadMaxLengthAndBrokenJsonAreNamed() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("positions");
+    HuggingFaceFolder.save(tiny, dir);
+    Path config = dir.resolve("config.json");
+    String good = Files.readString(config);
+    com.google.gson.JsonObject cfg = com.google.gson.JsonParser.parseString(good).getAsJsonObject();
+    cfg.addProperty("position_embedding_type", "relative_key");
+    Files.writeString(config, cfg.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        config + ": position_embedding_type \"relative_key\" is not supported (absolute only)",
+        e.getMessage());
+    cfg.addProperty("position_embedding_type", "absolute");
+    Files.writeString(config, cfg.toString());
+    HuggingFaceFolder.load(dir); // the explicit default is fine
+
+    Files.writeString(config, "{hidden_size: 32 x");
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        config + ": not valid JSON: Unterminated object at line 1 column 19 path $.hidden_size",
+        e.getMessage());
+    Files.writeString(config, good);
+
+    Path sbert = dir.resolve("sentence_bert_config.json");
+    Files.writeString(sbert, "{\"max_seq_length\": 0}");
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        sbert + ": max_seq_length is 0; it must be at least 2 (the [CLS] and [SEP] tokens)",
+        e.getMessage());
+  }
+
   /** Issue 15: "NaN weights: embed prints [NaN, ...]": NaN weights are refused at load. */
   @Test
   void nanWeightsAreRefusedNamingTheTensor() throws Exception {
