@@ -528,7 +528,8 @@ public final class BertEncoder implements AutoCloseable {
     NDArray sum; // the attention output plus the residual x
     if (bf16 != null) {
       // The q/k/v product, attention and (unless the hooks change it) the output product in one
-      // call, in bfloat16; the hooks' changes of q, k and v are computed here, in float32.
+      // call, in bfloat16; the hooks' changes of q, k and v are computed here, in float32, as
+      // factors where the hooks offer them (EncoderHooks.linearLowRank), else whole.
       NDArray x3 = x.reshape(batch, seq, config.hiddenSize());
       NDArray[] d = new NDArray[3];
       LowRankDelta[] f = new LowRankDelta[3];
