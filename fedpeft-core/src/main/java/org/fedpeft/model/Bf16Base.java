@@ -47,8 +47,9 @@ final class Bf16Base implements AutoCloseable {
   // (bias added, float32 accumulation), the one place the frozen weights are multiplied.
   // feed_forward: the intermediate product, GELU and output product, all in bfloat16, plus the
   // float32 residual x. A float32 tensor plus a bfloat16 one is computed in float32 (the bfloat16
-  // value widened exactly) in one pass, so "x + o16" equals "o16.float() + x" bit for bit without
-  // the widened copy. The differentiable methods (linear, attention, attention_context, ffn) take
+  // value widened exactly), so "x + o16" equals "o16.float() + x" bit for bit (on CPU libtorch
+  // still widens o16 to a float32 copy inside the add: a profile shows the cast there). The
+  // differentiable methods (linear, attention, attention_context, ffn) take
   // only tensors: empty ones stand for None.
   private static final String BODY =
       """
@@ -255,8 +256,8 @@ final class Bf16Base implements AutoCloseable {
    * float32 (tokens, hidden), plus the residual x. The intermediate activations stay in bfloat16
    * (the GELU computes in float32 and rounds to bfloat16, which is where the separate products
    * round them too), so this equals {@code linear(gelu(linear(x, slot)), slot + 1).add(x)} bit for
-   * bit with two fewer casts of the widest tensor each way, and the output is not widened to a
-   * float32 copy before the sum. Autograd records through it.
+   * bit with two fewer casts of the widest tensor each way (the output is widened inside the sum).
+   * Autograd records through it.
    */
   NDArray feedForward(NDArray x, int slot) {
     return module.call("ffn", new NDList(x, slotIndex[slot])).singletonOrThrow();
