@@ -22,6 +22,7 @@ import org.fedpeft.heads.Pooling;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterStack;
@@ -215,6 +216,23 @@ public final class FedDpaAdapter implements Adapter {
   @Override
   public int firstAdaptedLayer() {
     return stack.firstAdaptedLayer();
+  }
+
+  /**
+   * The factors of the one adapter a phase uses alone (the global one in {@value #PHASE_GLOBAL},
+   * the local one in {@value #PHASE_FINETUNE}); null in the phases that mix the two, which {@link
+   * #linearDelta} computes whole.
+   */
+  @Override
+  public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+    if (!enabled) {
+      return null;
+    }
+    return switch (ctx.phase()) {
+      case PHASE_GLOBAL -> global.linearLowRank(layer, module, input, ctx);
+      case PHASE_FINETUNE -> local.linearLowRank(layer, module, input, ctx);
+      default -> null;
+    };
   }
 
   @Override

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +88,33 @@ class FedDpaMixingTest {
     o.put("instances", "3");
     o.putAll(extra);
     return (FedDpaAdapter) AdapterRegistry.get("feddpa").create(o, encoder, 5);
+  }
+
+  /**
+   * The phases that use one adapter alone offer its factors (their product is that phase's whole
+   * change); the phases that mix the two offer none, so the encoder asks for the mixed change.
+   */
+  @Test
+  void factorsOnlyWhereOneAdapterActsAlone() {
+    try (FedDpaAdapter a = create(Map.of());
+        NDManager m = root.newSubManager()) {
+      perturbLoras(a, 8);
+      NDArray x = m.randomNormal(new Shape(2, 3, CFG.hiddenSize()));
+      for (String phase : List.of(FedDpaAdapter.PHASE_GLOBAL, FedDpaAdapter.PHASE_FINETUNE)) {
+        HookContext ctx = HookContext.training().inPhase(phase);
+        org.fedpeft.model.LowRankDelta f = a.linearLowRank(0, 0, x, ctx);
+        assertNotNull(f, phase);
+        assertArrayEquals(
+            a.linearDelta(0, 0, x, ctx).toFloatArray(), f.product().toFloatArray(), 0f, phase);
+      }
+      for (HookContext ctx :
+          List.of(
+              HookContext.training(),
+              HookContext.inference(),
+              HookContext.training().inPhase(FedDpaAdapter.PHASE_LOCAL))) {
+        assertNull(a.linearLowRank(0, 0, x, ctx), ctx.phase());
+      }
+    }
   }
 
   /** Random values in both LoRA adapters (B non-zero), so each changes the model. */
