@@ -13,6 +13,7 @@ import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.LabelCheck;
+import org.fedpeft.data.Splits;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
@@ -71,7 +72,7 @@ public final class EvalCommand implements Callable<Integer> {
    * {@code --test FILE} without {@code --data}: that file is the test split, labelled in the
    * adapter's label order (a label the adapter lacks is refused, naming its line).
    */
-  private TaskSplits testFileOnly(AdapterFiles.Saved saved) {
+  private TaskSplits testFileOnly(AdapterFiles.Saved saved, long splitSeed, PrintWriter err) {
     if (saved.labels().isEmpty()) {
       throw new UserInputException(
           adapterDir + " records no labels, so --test needs the training data too (--data)");
@@ -81,6 +82,16 @@ public final class EvalCommand implements Callable<Integer> {
       test = DataFiles.read(data.test);
       LabelCheck.of(saved.labels(), test).requireKnown();
       test = test.withLabels(saved.labels());
+      if (data.maxEval < 1) {
+        throw new UserInputException("--max-eval must be at least 1, got " + data.maxEval);
+      }
+      if (data.maxEval < test.size()) {
+        // The subset train evaluated with the same file, cap and seed (TaskSource.load).
+        err.printf(
+            "%s: %d of its %d examples (--max-eval %d, stratified with split seed %d)%n",
+            data.test, data.maxEval, test.size(), data.maxEval, splitSeed);
+        test = Splits.capStratified(test, data.maxEval, splitSeed);
+      }
     } catch (DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
     } catch (IOException e) {
@@ -160,7 +171,7 @@ public final class EvalCommand implements Callable<Integer> {
         && !spec.commandLine().getParseResult().hasMatchedOption("--max-eval")) {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
-    TaskSplits splits = testFileOnly ? testFileOnly(saved) : data.load(splitSeed);
+    TaskSplits splits = testFileOnly ? testFileOnly(saved, splitSeed, err) : data.load(splitSeed);
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
     if (ds.size() == 0) {
       throw new UserInputException(

@@ -369,6 +369,40 @@ class RunSafetyCliTest {
     assertEquals(0, withData.code(), withData.err());
     String accuracy = alone.out().substring(0, alone.out().indexOf(" examples"));
     assertTrue(withData.out().startsWith(accuracy), alone.out() + " / " + withData.out());
+    // --max-eval caps a test file alone as it caps one beside --data (as train evaluated it):
+    // the same stratified subset (QA, 2 December, later: the file alone was never capped).
+    CliRun.Result aloneCapped =
+        CliRun.run(
+            "eval",
+            adapter,
+            "--model",
+            model.toString(),
+            "--test",
+            test.toString(),
+            "--max-eval",
+            "8");
+    CliRun.Result withDataCapped =
+        CliRun.run(
+            "eval",
+            adapter,
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString(),
+            "--test",
+            test.toString(),
+            "--max-eval",
+            "8");
+    assertEquals(0, aloneCapped.code(), aloneCapped.err());
+    assertEquals(0, withDataCapped.code(), withDataCapped.err());
+    assertTrue(aloneCapped.out().contains("8 examples of " + test + ")"), aloneCapped.out());
+    assertTrue(
+        aloneCapped.err().contains(test + ": 8 of its 12 examples (--max-eval 8"),
+        aloneCapped.err());
+    String cappedAccuracy = aloneCapped.out().substring(0, aloneCapped.out().indexOf(" examples"));
+    assertTrue(
+        withDataCapped.out().startsWith(cappedAccuracy),
+        aloneCapped.out() + " / " + withDataCapped.out());
 
     rows.set(5, "{\"text\": \"new\", \"label\": \"t9\"}");
     Files.write(test, rows);
