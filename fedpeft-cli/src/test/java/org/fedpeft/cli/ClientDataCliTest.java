@@ -187,22 +187,16 @@ class ClientDataCliTest {
 
       for (int k = 0; k < 3; k++) {
         clients.add(
-            Spawned.fedpeft(
+            Spawned.client(
                 "client-" + k,
                 Map.of(),
-                List.of(
-                    "client",
-                    config.toString(),
-                    "--server",
-                    address,
-                    "--id",
-                    "client-" + k,
-                    "--data",
-                    files.get(k).toString(),
-                    "--certs",
-                    certs.toString(),
-                    "--state",
-                    tmp.resolve("state-" + k).toString())));
+                config,
+                address,
+                "client-" + k,
+                certs,
+                tmp.resolve("state-" + k),
+                "--data",
+                files.get(k).toString()));
       }
       assertEquals(0, server.waitFor(), server.output());
       for (Spawned client : clients) {
@@ -254,20 +248,8 @@ class ClientDataCliTest {
     try (Spawned server = Spawned.server(config, tmp.resolve("deployed"), address, certs)) {
       server.awaitLine("server: listening on");
       try (Spawned client =
-          Spawned.fedpeft(
-              "client-0",
-              Map.of(),
-              List.of(
-                  "client",
-                  config.toString(),
-                  "--server",
-                  address,
-                  "--id",
-                  "client-0",
-                  "--certs",
-                  other.toString(),
-                  "--state",
-                  tmp.resolve("state-0").toString()))) {
+          Spawned.client(
+              "client-0", Map.of(), config, address, "client-0", other, tmp.resolve("state-0"))) {
         // after the first failed attempt, the next thing the client says is why it stops (the
         // code before this change said "network: connect_failed" again, and again)
         client.awaitLine("network: connect_failed client-0");

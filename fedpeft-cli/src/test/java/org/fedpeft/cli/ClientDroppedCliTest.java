@@ -107,19 +107,6 @@ class ClientDroppedCliTest {
   private Spawned client(
       Path config, Path certs, String address, String id, Map<String, String> properties)
       throws Exception {
-    return Spawned.fedpeft(
-        id,
-        properties,
-        List.of(
-            "client",
-            config.toString(),
-            "--server",
-            address,
-            "--id",
-            id,
-            "--certs",
-            certs.toString(),
-            "--state",
-            tmp.resolve("state-" + id).toString()));
+    return Spawned.client(id, properties, config, address, id, certs, tmp.resolve("state-" + id));
   }
 }

@@ -119,10 +119,14 @@ class DeployLocalStateCliTest {
     try (Spawned server = Spawned.server(config, deployed, address, certs)) {
       for (int k = 0; k < 3; k++) {
         clients.add(
-            Spawned.fedpeft(
+            Spawned.client(
                 "client-" + k,
                 Map.of(),
-                clientArgs(config, address, "client-" + k, certs, tmp.resolve("state-" + k))));
+                config,
+                address,
+                "client-" + k,
+                certs,
+                tmp.resolve("state-" + k)));
       }
       assertEquals(0, server.waitFor(), server.output());
       for (Spawned c : clients) {
@@ -179,14 +183,14 @@ class DeployLocalStateCliTest {
         again.awaitLine("waiting for");
         CliRun.Result stale =
             CliRun.run(
-                clientArgs(config, address, "client-0", certs, tmp.resolve("state-0"))
+                Spawned.clientArgs(config, address, "client-0", certs, tmp.resolve("state-0"))
                     .toArray(new String[0]));
         assertEquals(2, stale.code(), stale.err());
         assertTrue(
             stale.err().contains("holds the LOCAL client state of another run"), stale.err());
         CliRun.Result other =
             CliRun.run(
-                clientArgs(
+                Spawned.clientArgs(
                         config,
                         address,
                         "client-1",
@@ -215,25 +219,5 @@ class DeployLocalStateCliTest {
           finished.err());
       assertFalse(finished.err().contains("waiting for"), finished.err());
     }
-  }
-
-  /** A client process's arguments: its id, certificates and --state folder, then {@code more}. */
-  private static List<String> clientArgs(
-      Path config, String address, String id, Path certs, Path state, String... more) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                "client",
-                config.toString(),
-                "--server",
-                address,
-                "--id",
-                id,
-                "--certs",
-                certs.toString(),
-                "--state",
-                state.toString()));
-    a.addAll(List.of(more));
-    return a;
   }
 }

@@ -148,22 +148,16 @@ class ServerWithoutDataCliTest {
 
   private Spawned client(int k, Path config, String address, Path file, Path certs, String run)
       throws Exception {
-    return Spawned.fedpeft(
+    return Spawned.client(
         run + "-client-" + k,
         Map.of(),
-        List.of(
-            "client",
-            config.toString(),
-            "--server",
-            address,
-            "--id",
-            IDS.get(k),
-            "--data",
-            file.toString(),
-            "--certs",
-            certs.toString(),
-            "--state",
-            tmp.resolve(run + "-state-" + k).toString()));
+        config,
+        address,
+        IDS.get(k),
+        certs,
+        tmp.resolve(run + "-state-" + k),
+        "--data",
+        file.toString());
   }
 
   private static JsonObject json(Path file) throws Exception {

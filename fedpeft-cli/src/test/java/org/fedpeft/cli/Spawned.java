@@ -89,6 +89,46 @@ final class Spawned implements AutoCloseable {
   }
 
   /**
+   * The arguments of {@code fedpeft client CONFIG --server ADDRESS --id ID --certs CERTS --state
+   * STATE}, then {@code more}.
+   */
+  static List<String> clientArgs(
+      Path config, String address, String id, Path certs, Path state, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "client",
+                config.toString(),
+                "--server",
+                address,
+                "--id",
+                id,
+                "--certs",
+                certs.toString(),
+                "--state",
+                state.toString()));
+    a.addAll(List.of(more));
+    return a;
+  }
+
+  /**
+   * Starts {@link #clientArgs} as a process named {@code name}, with system properties {@code
+   * properties}.
+   */
+  static Spawned client(
+      String name,
+      Map<String, String> properties,
+      Path config,
+      String address,
+      String id,
+      Path certs,
+      Path state,
+      String... more)
+      throws IOException {
+    return fedpeft(name, properties, clientArgs(config, address, id, certs, state, more));
+  }
+
+  /**
    * Reads output until a line contains {@code text}, and returns that line.
    *
    * @throws AssertionError if the process ends first (with its output)
