@@ -17,7 +17,6 @@ import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
-import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,10 +96,6 @@ public final class EmbedCommand implements Callable<Integer> {
       return 0;
     }
     PretrainedModel pm = model.loadFor(saved, spec.commandLine().getErr());
-    String picked = FrozenBase.precisionNote(pm.precision());
-    if (picked != null) {
-      spec.commandLine().getErr().println(picked);
-    }
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder encoder = new BertEncoder(pm.weights(), root, pm.precision().precision());
         TextTokenizer tok = pm.newTokenizer();

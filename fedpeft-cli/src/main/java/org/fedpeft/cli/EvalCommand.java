@@ -215,10 +215,6 @@ public final class EvalCommand implements Callable<Integer> {
                 base.encoder().config().hiddenSize(),
                 multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
                 0)) {
-      String picked = base.precisionNote();
-      if (picked != null) {
-        err.println(picked);
-      }
       try {
         head.loadState(saved.headTensors());
       } catch (IllegalArgumentException e) {

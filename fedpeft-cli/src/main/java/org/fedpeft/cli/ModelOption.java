@@ -6,6 +6,7 @@ import org.fedpeft.model.ModelChoice;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Option;
 
 /**
@@ -93,14 +94,19 @@ public final class ModelOption {
   }
 
   /**
-   * Loads the model as {@link #load()} does and prints {@link #precisionNote} on {@code err} if
-   * there is one.
+   * Loads the model as {@link #load()} does and prints on {@code err} what {@code auto} picked
+   * ({@link FrozenBase#precisionNote(Precision.Choice)}) and {@link #precisionNote}, each if there
+   * is one.
    */
   public PretrainedModel loadFor(AdapterFiles.Saved saved, java.io.PrintWriter err) {
     PretrainedModel pm = load();
-    String note = precisionNote(saved, pm.precision().precision());
-    if (note != null) {
-      err.println(note);
+    for (String note :
+        new String[] {
+          FrozenBase.precisionNote(pm.precision()), precisionNote(saved, pm.precision().precision())
+        }) {
+      if (note != null) {
+        err.println(note);
+      }
     }
     return pm;
   }

@@ -163,10 +163,6 @@ public final class RetrieveCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (FrozenBase base = new FrozenBase(model.loadFor(saved, spec.commandLine().getErr()));
         Adapter adapter = saved == null ? null : instantiate(saved, base)) {
-      String picked = base.precisionNote();
-      if (picked != null) {
-        spec.commandLine().getErr().println(picked);
-      }
       ClassificationHead head = null;
       try {
         Retriever retriever;

@@ -37,13 +37,11 @@ public final class FrozenBase implements AutoCloseable {
   private final NDManager root;
   private final BertEncoder encoder;
   private final TextTokenizer tokenizer;
-  private final String precisionNote;
 
   public FrozenBase(PretrainedModel model) throws IOException {
     this.engine = Engines.pytorch();
     this.root = engine.newBaseManager();
     Precision.Choice p = model.precision();
-    this.precisionNote = precisionNote(p);
     this.encoder = new BertEncoder(model.weights(), root, p.precision());
     this.model =
         model.without(
@@ -59,7 +57,7 @@ public final class FrozenBase implements AutoCloseable {
    * precision: bf16 (auto: this CPU reports avx512_bf16)}); null for an explicit setting.
    */
   public String precisionNote() {
-    return precisionNote;
+    return precisionNote(model.precision());
   }
 
   /** {@link #precisionNote()} of a model loaded in {@code choice}. */
