@@ -61,11 +61,21 @@ public final class DataOptions {
               + " default: ${DEFAULT-VALUE}).")
   int maxEval;
 
-  /** Loads the splits; file problems become user errors naming the file and line. */
-  public TaskSplits load(long seed) {
+  /**
+   * The cap on validation and test examples ({@code --max-eval}).
+   *
+   * @throws UserInputException if it is below 1
+   */
+  int maxEval() {
     if (maxEval < 1) {
       throw new UserInputException("--max-eval must be at least 1, got " + maxEval);
     }
+    return maxEval;
+  }
+
+  /** Loads the splits; file problems become user errors naming the file and line. */
+  public TaskSplits load(long seed) {
+    int maxEval = maxEval();
     if (maxTrain != null && maxTrain < 1) {
       throw new UserInputException("--max-train must be at least 1, got " + maxTrain);
     }

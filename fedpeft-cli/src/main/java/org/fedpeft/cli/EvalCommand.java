@@ -82,15 +82,13 @@ public final class EvalCommand implements Callable<Integer> {
       test = DataFiles.read(data.test);
       LabelCheck.of(saved.labels(), test).requireKnown();
       test = test.withLabels(saved.labels());
-      if (data.maxEval < 1) {
-        throw new UserInputException("--max-eval must be at least 1, got " + data.maxEval);
-      }
-      if (data.maxEval < test.size()) {
+      int maxEval = data.maxEval();
+      if (maxEval < test.size()) {
         // The subset train evaluated with the same file, cap and seed (TaskSource.load).
         err.printf(
             "%s: %d of its %d examples (--max-eval %d, stratified with split seed %d)%n",
-            data.test, data.maxEval, test.size(), data.maxEval, splitSeed);
-        test = Splits.capStratified(test, data.maxEval, splitSeed);
+            data.test, maxEval, test.size(), maxEval, splitSeed);
+        test = Splits.capStratified(test, maxEval, splitSeed);
       }
     } catch (DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
