@@ -25,14 +25,14 @@ fi
 if [[ $what == memory || $what == all ]]; then
   # The server's JVM and allocator settings are those the ./fedpeft launcher had when
   # docs/benchmarks.md's figures were taken (serial GC, 128 MB young generation, two malloc arenas,
-  # 1 MB mmap threshold, glibc's default 128 kB trim threshold), set over the launcher's current
-  # ones that bench_java applies first; what the launcher has added since (a 32 MB initial heap;
-  # docs/performance.md, "Memory") stays on, as does fedpeft's own malloc_trim every 16 training
-  # steps and evaluation batches (engine.NativeHeap), and neither is measured here yet.
+  # 1 MB mmap threshold, glibc's default 128 kB trim threshold, fedpeft's own malloc_trim every 16
+  # training steps and evaluation batches), set over the launcher's current ones that bench_java
+  # applies first; what the launcher has added since (a 32 MB initial heap; docs/performance.md,
+  # "Memory") stays on, and is not measured here yet.
   for n in ${NODES:-5 25 50}; do
     echo "== server memory: $n nodes, all sampled, 3 rounds (the nodes answer at once)"
     MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=131072 \
-      BENCH_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxNewSize=128m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30" \
+      BENCH_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxNewSize=128m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Dfedpeft.trim.every=16" \
       bench_java org.fedpeft.bench.GrpcBench memory "$config" "$n" rounds=3 data.max_eval=200 \
       eval.every=3 eval.clients=0
   done

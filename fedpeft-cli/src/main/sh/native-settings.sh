@@ -17,9 +17,8 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # and the README main run was 4 % faster at a 7 % lower peak (docs/benchmarks.md section 2,
 # "Allocator settings on a busy host"). Setting the trim threshold fixes the mmap threshold too
 # (glibc stops adapting it), hence 32 MB, glibc's own upper bound for it. Memory still goes back to
-# the kernel: fedpeft trims the heap every 16 training steps and evaluation batches
-# (engine.NativeHeap). A fixed 1 MB mmap threshold (a setting before) mapped every larger tensor
-# afresh: steps 2-4x slower.
+# the kernel: fedpeft trims the heap when its resident set grows (engine.NativeHeap). A fixed 1 MB
+# mmap threshold (a setting before) mapped every larger tensor afresh: steps 2-4x slower.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
@@ -31,9 +30,12 @@ if [[ "${FEDPEFT_MKL_FAST_MM:-0}" != 1 ]]; then
   export MKL_DISABLE_FAST_MM="${MKL_DISABLE_FAST_MM:-1}"
 fi
 # glibc keeps the memory that freed tensors leave inside its arenas; fedpeft gives it back with
-# malloc_trim every 16 training steps and evaluation batches (engine.NativeHeap; -Dfedpeft.trim.every
-# in FEDPEFT_JAVA_OPTS changes it). The JVM's timed trim (-XX:TrimNativeHeapInterval, the setting
-# before) trimmed every other step of a long batch, and each trim costs about a step in page faults.
+# malloc_trim when the resident set has grown by more than 15 % after a training step or evaluation
+# batch (engine.NativeHeap; -Dfedpeft.trim.every=N in FEDPEFT_JAVA_OPTS trims every N of them
+# instead, 0 never). Each trim costs the page faults of bringing the next step's memory back: the
+# JVM's timed trim (-XX:TrimNativeHeapInterval, a setting before) trimmed every other step of a long
+# batch, and a trim every 16 steps (the rule before) made the README main run 1.5x slower on a host
+# where a fault cost 12 microseconds (docs/benchmarks.md section 2).
 # The Java heap holds ~45 MB of live data in the README run (the model's weights and the tensors
 # live inside libtorch), but G1 kept 0.5-1.7 GB of it resident. The serial collector keeps the
 # heap near what is live: a young generation of at most 32 MB, an initial heap of 32 MB (the heap

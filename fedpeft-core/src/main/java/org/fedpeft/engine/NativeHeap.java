@@ -1,41 +1,63 @@
 package org.fedpeft.engine;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
- * Gives the free memory inside glibc's malloc arenas back to the operating system every {@link
- * #interval()} units of work (training steps and evaluation batches, counted over all threads of
- * the process), through the JVM's {@code System.trim_native_heap} diagnostic command (glibc's
- * {@code malloc_trim}; JDK 17.0.9+, 21.0.1+, 22+; elsewhere, or off glibc, it does nothing).
+ * Gives the free memory inside glibc's malloc arenas back to the operating system, through the
+ * JVM's {@code System.trim_native_heap} diagnostic command (glibc's {@code malloc_trim}; JDK
+ * 17.0.9+, 21.0.1+, 22+; elsewhere, or off glibc, it does nothing), after units of work (training
+ * steps and evaluation batches, over all threads of the process).
  *
- * <p>Freed tensors leave their memory in the arenas; without trims a run's resident set creeps up
- * (docs/performance.md, "Memory"). A trim costs the page faults of bringing the next step's
- * activations back, about one step's time in a VM where a fault takes several microseconds, so
- * trimming by work keeps that cost a fixed share of the run whatever a step costs, where a timer
- * trimmed every other step of a long batch. {@code -Dfedpeft.trim.every=N} sets the interval; 0
- * turns the trims off.
+ * <p>Freed tensors leave their memory in the arenas, and without trims a run's resident set can
+ * creep up (docs/performance.md, "Memory"). But a trim costs the page faults of bringing the next
+ * step's activations back in, and a fault costs from about 1 to 12 microseconds depending on the
+ * host (docs/benchmarks.md section 2, "Trims when the resident set grows"), so trimming at a fixed
+ * interval made the README main run up to 1.5x slower on a host where faults are dear. By default
+ * ({@link #AUTO}) a trim therefore runs only when the resident set has grown: the largest resident
+ * set at the end of the first {@value #SETTLE} units after a trim (or after the start) is the
+ * reference, and a later unit that ends more than {@value #GROWTH_PERCENT} % above it trims and
+ * starts a new reference. A run whose working set stays the same never trims. Where the resident
+ * set cannot be read ({@code /proc/self/statm}, Linux), it trims every {@value #FALLBACK_INTERVAL}
+ * units.
+ *
+ * <p>{@code -Dfedpeft.trim.every=N} trims every N units instead (the rule before), 0 turns the
+ * trims off, {@code auto} is the default.
  */
 public final class NativeHeap {
 
+  /** {@link #interval()}'s value for the default rule: trim when the resident set has grown. */
+  public static final int AUTO = -1;
+
+  static final int SETTLE = 4;
+  static final int GROWTH_PERCENT = 15;
+  static final int FALLBACK_INTERVAL = 16;
+
   private static final String PROPERTY = "fedpeft.trim.every";
-  private static final int DEFAULT_INTERVAL = 16;
+  private static final int UNREAD = Integer.MIN_VALUE;
+  private static final Path STATM = Path.of("/proc/self/statm");
   private static final AtomicLong WORK = new AtomicLong();
-  private static volatile int interval = -1; // read from the property on first use
+  private static final Growth GROWTH = new Growth();
+  private static volatile int interval = UNREAD; // read from the property on first use
   private static volatile boolean unavailable;
+  private static volatile boolean noStatm;
 
   private NativeHeap() {}
 
   /**
-   * Units of work between two trims; 0: never.
+   * Units of work between two trims; 0: never; {@link #AUTO}: when the resident set has grown.
    *
-   * @throws IllegalArgumentException if {@code -Dfedpeft.trim.every} is not a whole number >= 0
+   * @throws IllegalArgumentException if {@code -Dfedpeft.trim.every} is neither {@code auto} nor a
+   *     whole number >= 0
    */
   public static int interval() {
     int n = interval;
-    if (n < 0) {
+    if (n == UNREAD) {
       n = interval(System.getProperty(PROPERTY));
       interval = n;
     }
@@ -43,8 +65,8 @@ public final class NativeHeap {
   }
 
   static int interval(String value) {
-    if (value == null || value.isBlank()) {
-      return DEFAULT_INTERVAL;
+    if (value == null || value.isBlank() || value.trim().equals("auto")) {
+      return AUTO;
     }
     try {
       int n = Integer.parseInt(value.trim());
@@ -55,17 +77,35 @@ public final class NativeHeap {
       // reported below
     }
     throw new IllegalArgumentException(
-        "-D" + PROPERTY + " must be a whole number >= 0 (0: no trims), not '" + value + "'");
+        "-D"
+            + PROPERTY
+            + " must be 'auto' (trim when the resident set grew, the default) or a whole number"
+            + " >= 0 (trim every N steps and evaluation batches; 0: no trims), not '"
+            + value
+            + "'");
   }
 
   /**
-   * Counts one unit of work (a training step or an evaluation batch) and trims when the count
-   * reaches a multiple of the interval. Call it after the unit's tensors are closed.
+   * Counts one unit of work (a training step or an evaluation batch) and trims when the rule of
+   * {@link #interval()} says so. Call it after the unit's tensors are closed.
    *
-   * @throws IllegalArgumentException if {@code -Dfedpeft.trim.every} is not a whole number >= 0
+   * @throws IllegalArgumentException if {@code -Dfedpeft.trim.every} is invalid
    */
   public static void afterWork() {
     int n = interval();
+    if (n == AUTO && !noStatm) {
+      long rss = residentPages();
+      if (rss >= 0) {
+        if (GROWTH.shouldTrim(rss)) {
+          trim();
+        }
+        return;
+      }
+      noStatm = true;
+    }
+    if (n == AUTO) {
+      n = FALLBACK_INTERVAL;
+    }
     if (n > 0 && WORK.incrementAndGet() % n == 0) {
       trim();
     }
@@ -87,6 +127,43 @@ public final class NativeHeap {
     } catch (Exception | LinkageError e) {
       // An older JDK without the command, or a JVM without the diagnostic bean: nothing to do.
       unavailable = true;
+      return false;
+    }
+  }
+
+  /** The process's resident pages ({@code /proc/self/statm}'s second field), or -1. */
+  static long residentPages() {
+    try {
+      String[] fields = Files.readString(STATM).trim().split("\\s+");
+      return fields.length > 1 ? Long.parseLong(fields[1]) : -1;
+    } catch (IOException | NumberFormatException | SecurityException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The default rule's state: the reference resident set and how many units have set it since the
+   * last trim. Units of several threads report here in turn.
+   */
+  static final class Growth {
+    private long reference;
+    private int settled;
+
+    /**
+     * Records the resident set at the end of a unit; true when it is more than {@value
+     * #GROWTH_PERCENT} % above the reference, which then starts afresh.
+     */
+    synchronized boolean shouldTrim(long resident) {
+      if (settled < SETTLE) {
+        reference = Math.max(reference, resident);
+        settled++;
+        return false;
+      }
+      if (resident * 100 > reference * (100 + GROWTH_PERCENT)) {
+        reference = 0;
+        settled = 0;
+        return true;
+      }
       return false;
     }
   }
