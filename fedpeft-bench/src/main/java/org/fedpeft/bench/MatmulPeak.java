@@ -213,6 +213,7 @@ final class MatmulPeak {
     for (Peak p : measureAll(args.length > 0 ? Integer.parseInt(args[0]) : 10)) {
       System.out.println(p.line());
     }
+    System.out.println(PageTouch.measure(6));
     System.out.println("load: " + BenchSupport.load());
   }
 }

@@ -76,6 +76,7 @@ public final class Peers {
     for (MatmulPeak.Peak p : peaks) {
       System.out.println(p.line());
     }
+    System.out.println(PageTouch.measure(6));
     double[] peak = {peaks.get(0).n(), peaks.get(0).gflops()}; // fp32, the percentages' base
 
     int rounds = warmup + timed;

@@ -92,6 +92,7 @@ public final class TrainStepBench {
     for (MatmulPeak.Peak p : MatmulPeak.measureAll(5)) {
       System.out.println(p.line());
     }
+    System.out.println(PageTouch.measure(6));
     System.out.println("load after the matmul peaks: " + BenchSupport.load());
   }
 }
