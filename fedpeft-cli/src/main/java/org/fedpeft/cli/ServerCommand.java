@@ -291,7 +291,8 @@ public final class ServerCommand implements Callable<Integer> {
         stdout.println(SimulateCommand.finalLine(summary, false));
         stdout.printf(
             "report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
-        federation.finish("the run completed " + summary.get("rounds").getAsInt() + " rounds");
+        int rounds = summary.get("rounds").getAsInt();
+        federation.finish("the run completed " + rounds + (rounds == 1 ? " round" : " rounds"));
         // Let the transport deliver the nodes' last frames before it closes.
         server.shutdown();
         server.awaitTermination(10, TimeUnit.SECONDS);

@@ -88,19 +88,20 @@ public final class SimulateCommand implements Callable<Integer> {
    * @param examples whether to give the number of test examples
    */
   static String finalLine(JsonObject summary, boolean examples) {
-    int rounds = summary.get("rounds").getAsInt();
+    int n = summary.get("rounds").getAsInt();
+    String rounds = n == 1 ? "1 round" : n + " rounds";
     if (summary.has("final_accuracy")) {
       return examples
           ? String.format(
               Locale.ROOT,
-              "final accuracy: %.4f (loss %.4f, %d test examples) after %d rounds",
+              "final accuracy: %.4f (loss %.4f, %d test examples) after %s",
               summary.get("final_accuracy").getAsDouble(),
               summary.get("final_loss").getAsDouble(),
               summary.get("test_examples").getAsInt(),
               rounds)
           : String.format(
               Locale.ROOT,
-              "final accuracy: %.4f (loss %.4f) after %d rounds",
+              "final accuracy: %.4f (loss %.4f) after %s",
               summary.get("final_accuracy").getAsDouble(),
               summary.get("final_loss").getAsDouble(),
               rounds);
@@ -110,13 +111,13 @@ public final class SimulateCommand implements Callable<Integer> {
       return String.format(
           Locale.ROOT,
           "final accuracy: none (no test split, and no client's held-out data was evaluated in any"
-              + " round) after %d rounds",
+              + " round) after %s",
           rounds);
     }
     return String.format(
         Locale.ROOT,
         "final accuracy (federated evaluation, no test split: the clients' held-out data): mean"
-            + " %.4f (loss %.4f, %d held-out examples, round %d) after %d rounds",
+            + " %.4f (loss %.4f, %d held-out examples, round %d) after %s",
         summary.get("final_client_accuracy_mean").getAsDouble(),
         summary.get("final_client_loss_mean").getAsDouble(),
         summary.get("eval_examples").getAsLong(),

@@ -146,6 +146,22 @@ class SimulateCliTest {
   }
 
   @Test
+  void finalLineSaysOneRoundOrSeveral() {
+    JsonObject summary = new JsonObject();
+    summary.addProperty("rounds", 1);
+    summary.addProperty("final_accuracy", 0.5);
+    summary.addProperty("final_loss", 1.25);
+    summary.addProperty("test_examples", 8);
+    assertEquals(
+        "final accuracy: 0.5000 (loss 1.2500, 8 test examples) after 1 round",
+        SimulateCommand.finalLine(summary, true));
+    summary.addProperty("rounds", 3);
+    assertEquals(
+        "final accuracy: 0.5000 (loss 1.2500) after 3 rounds",
+        SimulateCommand.finalLine(summary, false));
+  }
+
+  @Test
   void docsListEveryConfigKeyAsTheCodeDefinesIt() throws Exception {
     CliRun.Result r = CliRun.run("simulate", "--list-keys");
     assertEquals(0, r.code());

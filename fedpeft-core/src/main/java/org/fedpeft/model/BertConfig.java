@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -101,8 +102,8 @@ public record BertConfig(
           intField(o, "num_attention_heads", file),
           intField(o, "intermediate_size", file),
           intField(o, "max_position_embeddings", file),
-          o.has("type_vocab_size") ? o.get("type_vocab_size").getAsInt() : 2,
-          o.has("layer_norm_eps") ? o.get("layer_norm_eps").getAsFloat() : 1e-12f);
+          o.has("type_vocab_size") ? intField(o, "type_vocab_size", file) : 2,
+          o.has("layer_norm_eps") ? number(o, "layer_norm_eps", file).floatValue() : 1e-12f);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file + ": " + e.getMessage(), e);
     }
@@ -118,15 +119,31 @@ public record BertConfig(
         .replaceAll("\\s*See https://github\\.com/google/gson/\\S*", "");
   }
 
+  /** A whole JSON number ({@code 384} or {@code 384.0}; not {@code "384"} or {@code 384.5}). */
   private static int intField(JsonObject o, String name, Path file) throws IOException {
     if (!o.has(name)) {
       throw new ModelFormatException(file + ": missing field \"" + name + "\"");
     }
     try {
-      return o.get(name).getAsInt();
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(file + ": field \"" + name + "\" is not an integer", e);
+      return number(o, name, file).intValueExact();
+    } catch (ArithmeticException e) {
+      throw new ModelFormatException(
+          file + ": field \"" + name + "\" is not an integer: " + o.get(name), e);
     }
+  }
+
+  /** A JSON number; a string holding digits is refused, as Hugging Face writes numbers. */
+  private static BigDecimal number(JsonObject o, String name, Path file) throws IOException {
+    JsonElement v = o.get(name);
+    if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
+      try {
+        return v.getAsBigDecimal();
+      } catch (NumberFormatException e) {
+        // not a finite number: reported below
+      }
+    }
+    throw new ModelFormatException(
+        file + ": field \"" + name + "\" is not a number: " + v + " (a JSON number is expected)");
   }
 
   /** The number of parameters of the encoder (embeddings and blocks, no pooler). */

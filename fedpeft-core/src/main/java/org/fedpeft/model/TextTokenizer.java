@@ -66,10 +66,12 @@ public final class TextTokenizer implements AutoCloseable {
         ? null
         : String.format(
             java.util.Locale.ROOT,
-            "note: %,d texts %s are longer than the model's %d tokens; it reads the first %d of"
+            "note: %,d %s %s %s longer than the model's %d tokens; it reads the first %d of"
                 + " each",
             n,
+            n == 1 ? "text" : "texts",
             what,
+            n == 1 ? "is" : "are",
             maxLength,
             maxLength);
   }

@@ -147,6 +147,41 @@ class HuggingFaceFolderTest {
         e.getMessage());
   }
 
+  /** A size given as a string or with a fraction was read as an integer (Gson converts both). */
+  @Test
+  void sizesMustBeWholeJsonNumbers() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("numbers");
+    HuggingFaceFolder.save(tiny, dir);
+    Path config = dir.resolve("config.json");
+    com.google.gson.JsonObject cfg =
+        com.google.gson.JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+    int hidden = tiny.config().hiddenSize();
+    cfg.addProperty("hidden_size", Integer.toString(hidden));
+    Files.writeString(config, cfg.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        config
+            + ": field \"hidden_size\" is not a number: \""
+            + hidden
+            + "\" (a JSON number is expected)",
+        e.getMessage());
+    cfg.addProperty("hidden_size", hidden + 0.5);
+    Files.writeString(config, cfg.toString());
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        config + ": field \"hidden_size\" is not an integer: " + (hidden + 0.5), e.getMessage());
+    cfg.addProperty("hidden_size", hidden);
+    cfg.addProperty("layer_norm_eps", "1e-12");
+    Files.writeString(config, cfg.toString());
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("\"layer_norm_eps\" is not a number"), e.getMessage());
+    cfg.addProperty("layer_norm_eps", 1e-12);
+    cfg.add("type_vocab_size", com.google.gson.JsonParser.parseString("2.0"));
+    Files.writeString(config, cfg.toString());
+    HuggingFaceFolder.load(dir); // 2.0 is a whole number
+  }
+
   /** Issue 15: "NaN weights: embed prints [NaN, ...]": NaN weights are refused at load. */
   @Test
   void nanWeightsAreRefusedNamingTheTensor() throws Exception {
