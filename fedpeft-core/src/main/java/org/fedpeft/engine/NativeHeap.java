@@ -16,15 +16,15 @@ import javax.management.ObjectName;
  *
  * <p>Freed tensors leave their memory in the arenas, and without trims a run's resident set can
  * creep up (docs/performance.md, "Memory"). But a trim costs the page faults of bringing the next
- * step's activations back in, and a fault costs from about 1 to 12 microseconds depending on the
- * host (docs/benchmarks.md section 2, "Trims when the resident set grows"), so trimming at a fixed
- * interval made the README main run up to 1.5x slower on a host where faults are dear. By default
- * ({@link #AUTO}) a trim therefore runs only when the resident set has grown: the largest resident
- * set at the end of the first {@value #SETTLE} units after a trim (or after the start) is the
- * reference, and a later unit that ends more than {@value #GROWTH_PERCENT} % above it trims and
- * starts a new reference. A run whose working set stays the same never trims. Where the resident
- * set cannot be read ({@code /proc/self/statm}, Linux), it trims every {@value #FALLBACK_INTERVAL}
- * units.
+ * step's activations back in, and a fault cost from about 2 to 12 microseconds on this project's
+ * machines depending on the host's load (docs/benchmarks.md section 2, "Trims when the resident set
+ * grows"): trimming every 16 units made the README main run 1.4x slower than this rule on a host
+ * where faults were dear. By default ({@link #AUTO}) a trim therefore runs only when the resident
+ * set has grown: the largest resident set at the end of the first {@value #SETTLE} units after a
+ * trim (or after the start) is the reference, and a later unit that ends more than {@value
+ * #GROWTH_PERCENT} % above it trims and starts a new reference. A run whose working set stays the
+ * same never trims. Where the resident set cannot be read ({@code /proc/self/statm}, Linux), it
+ * trims every {@value #FALLBACK_INTERVAL} units.
  *
  * <p>{@code -Dfedpeft.trim.every=N} trims every N units instead (the rule before), 0 turns the
  * trims off, {@code auto} is the default.
