@@ -28,6 +28,9 @@ import javax.management.ObjectName;
  *
  * <p>{@code -Dfedpeft.trim.every=N} trims every N units instead (the rule before), 0 turns the
  * trims off, {@code auto} is the default.
+ *
+ * <p>A deployed client node also trims whenever it has answered every request it holds
+ * (grpc.ClientNode): it then waits for the server's next round with only what is live.
  */
 public final class NativeHeap {
 
@@ -42,6 +45,7 @@ public final class NativeHeap {
   private static final int UNREAD = Integer.MIN_VALUE;
   private static final Path STATM = Path.of("/proc/self/statm");
   private static final AtomicLong WORK = new AtomicLong();
+  private static final AtomicLong TRIMS = new AtomicLong();
   private static final Growth GROWTH = new Growth();
   private static volatile int interval = UNREAD; // read from the property on first use
   private static volatile boolean unavailable;
@@ -123,12 +127,18 @@ public final class NativeHeap {
           "systemTrimNativeHeap",
           new Object[] {null},
           new String[] {String[].class.getName()});
+      TRIMS.incrementAndGet();
       return true;
     } catch (Exception | LinkageError e) {
       // An older JDK without the command, or a JVM without the diagnostic bean: nothing to do.
       unavailable = true;
       return false;
     }
+  }
+
+  /** How many trims this process has run. */
+  public static long trimsRun() {
+    return TRIMS.get();
   }
 
   /** The process's resident pages ({@code /proc/self/statm}'s second field), or -1. */

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientDeclinedException;
 import org.fedpeft.federation.ClientUpdate;
@@ -527,6 +528,12 @@ public final class ClientNode implements AutoCloseable {
             e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
       } finally {
         work.remove(id);
+        if (work.isEmpty()) {
+          // Idle until the server's next request, which may be minutes away: give the memory that
+          // the request's tensors left in the native heap back to the system now. The next
+          // request faults it in again, once per request (docs/deployment.md, "Memory").
+          NativeHeap.trim();
+        }
       }
     }
 

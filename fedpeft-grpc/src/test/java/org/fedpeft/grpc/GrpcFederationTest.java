@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientDeclinedException;
 import org.fedpeft.federation.ClientFailure;
@@ -70,6 +71,33 @@ class GrpcFederationTest {
       assertEquals(direct.reports(), remote.reports());
       assertEquals(directLog.entries(), remoteLog.entries());
       assertEquals(0, net.serverEvents.count(e -> e.kind() == TransportEvent.Kind.REJECTED));
+    }
+  }
+
+  @Test
+  void aNodeTrimsItsNativeHeapOnceItHasAnsweredEveryRequest() throws Exception {
+    Map<String, ClientApp> local = new TreeMap<>();
+    local.put("a", adder("a", 1, 3));
+    long before = NativeHeap.trimsRun();
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      local.forEach((id, app) -> net.node(id, app, new Events()));
+      assertTrue(net.federation.awaitConnected(local.keySet(), Duration.ofMinutes(1)));
+      Rounds.run(
+          strategy(1),
+          INITIAL,
+          net.federation.clientApps(local.keySet()),
+          1,
+          1,
+          new CommunicationLog());
+      // The node trims after its reply is sent, so the server may have the reply first: wait for
+      // the trim itself (an event), with a deadline far above its cost.
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (NativeHeap.trimsRun() == before && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+    }
+    if (NativeHeap.trim()) { // this JDK can trim (17.0.9+), so the node's trim ran too
+      assertTrue(NativeHeap.trimsRun() >= before + 2, "the node did not trim after its reply");
     }
   }
 
