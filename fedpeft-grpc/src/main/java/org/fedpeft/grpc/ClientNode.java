@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientDeclinedException;
@@ -275,6 +276,12 @@ public final class ClientNode implements AutoCloseable {
   private void emit(TransportEvent.Kind kind, long request, int round, String detail) {
     options.listener().accept(new TransportEvent(kind, options.name(), request, round, detail));
   }
+
+  /** Appended to a failed connection's detail when {@link #serverAlert} holds. */
+  static final String SERVER_ALERT_HINT =
+      "; the server ended the TLS handshake with an alert, as it does when it does not accept this"
+          + " node's certificate: is it signed by the CA of the server's --certs folder? (trying"
+          + " again)";
 
   private void connect() {
     Stream s = new Stream();
@@ -613,7 +620,7 @@ public final class ClientNode implements AutoCloseable {
             refused ? TransportEvent.Kind.REFUSED : TransportEvent.Kind.CONNECT_FAILED,
             0,
             0,
-            reason + causes(t));
+            reason + causes(t) + (serverAlert(t) ? SERVER_ALERT_HINT : ""));
         if (refused) {
           // The server refused this node's identity or its HELLO: trying again gets the same
           // answer, so the node stops and says why.
@@ -650,6 +657,25 @@ public final class ClientNode implements AutoCloseable {
    */
   static boolean untrustedServer(Throwable t) {
     return untrustedCause(t) != null;
+  }
+
+  /**
+   * Whether the server ended the TLS handshake with an alert, as it does when it does not accept
+   * this node's certificate: gRPC's OpenSSL engine reports {@code TLSV1_ALERT_...}, the JDK's
+   * engine "Received fatal alert". A network failure or this node's own check of the server is not
+   * this.
+   */
+  static boolean serverAlert(Throwable t) {
+    int depth = 0;
+    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
+      String m = c.getMessage();
+      if (c instanceof SSLException
+          && m != null
+          && (m.contains("TLSV1_ALERT_") || m.contains("Received fatal alert"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Throwable untrustedCause(Throwable t) {

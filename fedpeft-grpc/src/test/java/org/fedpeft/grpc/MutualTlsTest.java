@@ -139,6 +139,24 @@ class MutualTlsTest {
   }
 
   @Test
+  void onlyAServersTlsAlertGetsTheCertificateHint() {
+    assertTrue(
+        ClientNode.serverAlert(
+            new RuntimeException(
+                new javax.net.ssl.SSLHandshakeException(
+                    "Received fatal alert: certificate_unknown"))));
+    assertTrue(
+        ClientNode.serverAlert(
+            new javax.net.ssl.SSLException(
+                "error:10000438:SSL routines:OPENSSL_internal:TLSV1_ALERT_INTERNAL_ERROR")));
+    assertEquals(
+        false, ClientNode.serverAlert(new java.net.ConnectException("Connection refused")));
+    assertEquals(
+        false, ClientNode.serverAlert(new javax.net.ssl.SSLException("Connection reset by peer")));
+    assertEquals(false, ClientNode.serverAlert(null));
+  }
+
+  @Test
   void aCertificateFromAnotherCaIsRefused() throws Exception {
     Events nodeEvents = new Events();
     // trusts the right CA (so it accepts the server) but presents a certificate of another CA
@@ -152,6 +170,7 @@ class MutualTlsTest {
         nodeEvents.await(
             e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
     assertTrue(failed.detail().contains("UNAVAILABLE"), failed.detail());
+    assertTrue(failed.detail().endsWith(ClientNode.SERVER_ALERT_HINT), failed.detail());
     assertEquals(null, nodes.get(0).refusal(), "the server's alert is not taken for distrust");
     assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
