@@ -18,6 +18,17 @@ class HuggingFaceFolderTest {
 
   @TempDir Path tmp;
 
+  /** The tiny test model (seed 4) saved as a Hugging Face folder {@code tmp/name}. */
+  private Path savedTiny(String name) throws IOException {
+    Path dir = tmp.resolve(name);
+    HuggingFaceFolder.save(TinyModels.tiny(4), dir);
+    return dir;
+  }
+
+  private static com.google.gson.JsonObject json(Path file) throws IOException {
+    return com.google.gson.JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+  }
+
   @Test
   void bundledModelSavedAsFolderGivesTheSameEmbeddings() throws Exception {
     PretrainedModel bundled = PretrainedModel.bundledMiniLm();
@@ -73,14 +84,10 @@ class HuggingFaceFolderTest {
   /** Issue 15: "a model config.json that declares 3 layers while the weights have 6". */
   @Test
   void configJsonDeclaringFewerLayersThanTheWeightsIsRefused() throws Exception {
-    PretrainedModel tiny = TinyModels.tiny(4);
-    Path dir = tmp.resolve("layers");
-    HuggingFaceFolder.save(tiny, dir);
-    int layers = tiny.config().numLayers();
+    Path dir = savedTiny("layers");
+    int layers = TinyModels.tiny(4).config().numLayers();
     assertTrue(layers >= 2, "the tiny model needs 2 layers for this test");
-    com.google.gson.JsonObject cfg =
-        com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("config.json")))
-            .getAsJsonObject();
+    com.google.gson.JsonObject cfg = json(dir.resolve("config.json"));
     cfg.addProperty("num_hidden_layers", layers - 1);
     Files.writeString(dir.resolve("config.json"), cfg.toString());
     IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
@@ -93,13 +100,9 @@ class HuggingFaceFolderTest {
   /** Issue 15: a config.json whose hidden size disagrees with the weights is refused. */
   @Test
   void configJsonHiddenSizeDisagreeingWithTheWeightsIsRefused() throws Exception {
-    PretrainedModel tiny = TinyModels.tiny(4);
-    Path dir = tmp.resolve("hidden");
-    HuggingFaceFolder.save(tiny, dir);
-    int hidden = tiny.config().hiddenSize();
-    com.google.gson.JsonObject cfg =
-        com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("config.json")))
-            .getAsJsonObject();
+    Path dir = savedTiny("hidden");
+    int hidden = TinyModels.tiny(4).config().hiddenSize();
+    com.google.gson.JsonObject cfg = json(dir.resolve("config.json"));
     cfg.addProperty("hidden_size", hidden * 2);
     Files.writeString(dir.resolve("config.json"), cfg.toString());
     IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
@@ -116,12 +119,10 @@ class HuggingFaceFolderTest {
    */
   @Test
   void unsupportedPositionsABadMaxLengthAndBrokenJsonAreNamed() throws Exception {
-    PretrainedModel tiny = TinyModels.tiny(4);
-    Path dir = tmp.resolve("positions");
-    HuggingFaceFolder.save(tiny, dir);
+    Path dir = savedTiny("positions");
     Path config = dir.resolve("config.json");
     String good = Files.readString(config);
-    com.google.gson.JsonObject cfg = com.google.gson.JsonParser.parseString(good).getAsJsonObject();
+    com.google.gson.JsonObject cfg = json(config);
     cfg.addProperty("position_embedding_type", "relative_key");
     Files.writeString(config, cfg.toString());
     IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
@@ -150,13 +151,10 @@ class HuggingFaceFolderTest {
   /** A size given as a string or with a fraction was read as an integer (Gson converts both). */
   @Test
   void sizesMustBeWholeJsonNumbers() throws Exception {
-    PretrainedModel tiny = TinyModels.tiny(4);
-    Path dir = tmp.resolve("numbers");
-    HuggingFaceFolder.save(tiny, dir);
+    Path dir = savedTiny("numbers");
     Path config = dir.resolve("config.json");
-    com.google.gson.JsonObject cfg =
-        com.google.gson.JsonParser.parseString(Files.readString(config)).getAsJsonObject();
-    int hidden = tiny.config().hiddenSize();
+    com.google.gson.JsonObject cfg = json(config);
+    int hidden = TinyModels.tiny(4).config().hiddenSize();
     cfg.addProperty("hidden_size", Integer.toString(hidden));
     Files.writeString(config, cfg.toString());
     IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
