@@ -34,8 +34,8 @@ fi
 # batch (engine.NativeHeap; -Dfedpeft.trim.every=N in FEDPEFT_JAVA_OPTS trims every N of them
 # instead, 0 never). Each trim costs the page faults of bringing the next step's memory back: the
 # JVM's timed trim (-XX:TrimNativeHeapInterval, a setting before) trimmed every other step of a long
-# batch, and a trim every 16 steps (the rule before) made the README main run 1.5x slower on a host
-# where a fault cost 12 microseconds (docs/benchmarks.md section 2).
+# batch, and a trim every 16 steps (the rule before) made the README main run 1.4x slower than the
+# rule now on a host where a fresh page cost 7-12 microseconds (docs/benchmarks.md section 2).
 # The Java heap holds ~45 MB of live data in the README run (the model's weights and the tensors
 # live inside libtorch), but G1 kept 0.5-1.7 GB of it resident. The serial collector keeps the
 # heap near what is live: a young generation of at most 32 MB, an initial heap of 32 MB (the heap
