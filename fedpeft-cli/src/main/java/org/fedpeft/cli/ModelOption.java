@@ -94,15 +94,44 @@ public final class ModelOption {
   }
 
   /**
+   * The note {@code eval}, {@code embed} and {@code retrieve} print when the model they load is not
+   * the one the adapter in {@code adapterDir} trained on (another {@link PretrainedModel#sha256()},
+   * e.g. another fine-tune of the same architecture, which loads without a shape error); null when
+   * it is, or the adapter records no digest (folders written before it was recorded, PEFT folders).
+   */
+  static String baseModelNote(AdapterFiles.Saved saved, PretrainedModel used) {
+    if (saved == null || !saved.extra().has(AdapterFiles.BASE_MODEL_SHA256)) {
+      return null;
+    }
+    String trained = saved.extra().get(AdapterFiles.BASE_MODEL_SHA256).getAsString();
+    String now = used.sha256();
+    if (trained.equals(now)) {
+      return null;
+    }
+    return "warning: this adapter was trained on another base model"
+        + (saved.baseModel() == null ? "" : " (\"" + saved.baseModel() + "\")")
+        + " than the model "
+        + used.name()
+        + " used here (weights and tokenizer digest "
+        + trained.substring(0, 12)
+        + " against "
+        + now.substring(0, 12)
+        + "): its outputs are not those it was trained for; give the base model it was trained on"
+        + " with --model";
+  }
+
+  /**
    * Loads the model as {@link #load()} does and prints on {@code err} what {@code auto} picked
-   * ({@link FrozenBase#precisionNote(Precision.Choice)}) and {@link #precisionNote}, each if there
-   * is one.
+   * ({@link FrozenBase#precisionNote(Precision.Choice)}), {@link #precisionNote} and {@link
+   * #baseModelNote}, each if there is one.
    */
   public PretrainedModel loadFor(AdapterFiles.Saved saved, java.io.PrintWriter err) {
     PretrainedModel pm = load();
     for (String note :
         new String[] {
-          FrozenBase.precisionNote(pm.precision()), precisionNote(saved, pm.precision().precision())
+          FrozenBase.precisionNote(pm.precision()),
+          precisionNote(saved, pm.precision().precision()),
+          baseModelNote(saved, pm)
         }) {
       if (note != null) {
         err.println(note);

@@ -694,6 +694,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (fullyUsed != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
       }
+      extra.addProperty(AdapterFiles.BASE_MODEL_SHA256, base.model().sha256());
       if (goal.contrastive()) {
         // The head was never trained: retrieval with this adapter is by MIPS.
         extra.addProperty("objective", goal.id());

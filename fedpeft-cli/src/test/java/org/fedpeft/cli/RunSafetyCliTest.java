@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.model.HuggingFaceFolder;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.RandomBert;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.BeforeAll;
@@ -410,6 +413,48 @@ class RunSafetyCliTest {
         CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
     assertEquals(2, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains(test + ":6"), unknown.err());
+  }
+
+  /**
+   * An adapter loaded onto another model of the same shapes (here the tiny model with other
+   * weights) ran without a word: eval, embed and retrieve now warn, naming both digests.
+   */
+  @Test
+  void anAdapterOnAnotherModelOfTheSameShapesIsWarnedAbout() throws Exception {
+    String adapter = trained.resolve("adapter").toString();
+    String recorded =
+        JsonParser.parseString(
+                Files.readString(trained.resolve("adapter").resolve("fedpeft_adapter.json")))
+            .getAsJsonObject()
+            .getAsJsonObject("extra")
+            .get("base_model_sha256")
+            .getAsString();
+    assertEquals(PretrainedModel.load(model.toString()).sha256(), recorded);
+    Path other = tmp.resolve("other-model");
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    HuggingFaceFolder.save(
+        RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 8), other);
+    String otherDigest = PretrainedModel.load(other.toString()).sha256();
+    String warning =
+        "warning: this adapter was trained on another base model (\""
+            + model.getFileName()
+            + "\") than the model other-model used here (weights and tokenizer digest "
+            + recorded.substring(0, 12)
+            + " against "
+            + otherDigest.substring(0, 12)
+            + "): its outputs are not those it was trained for; give the base model it was"
+            + " trained on with --model";
+    for (String m : List.of(other.toString(), model.toString())) {
+      for (String[] args :
+          List.of(
+              new String[] {"eval", adapter, "--model", m, "--data", data.toString()},
+              new String[] {"embed", "--adapter", adapter, "--model", m, "a pear"})) {
+        CliRun.Result r = CliRun.run(args);
+        assertEquals(0, r.code(), args[0] + ": " + r.err());
+        assertEquals(
+            m.equals(other.toString()), r.err().contains(warning), args[0] + ": " + r.err());
+      }
+    }
   }
 
   /**

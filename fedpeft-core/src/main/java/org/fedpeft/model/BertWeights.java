@@ -1,11 +1,18 @@
 package org.fedpeft.model;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -28,12 +35,17 @@ public final class BertWeights {
   private final BertConfig config;
   private final Map<String, HostTensor> tensors;
   private final Map<String, String> dropped; // name -> why it is no longer held
+  private final String sha256; // of every tensor as loaded, before any was dropped
 
   private BertWeights(
-      BertConfig config, Map<String, HostTensor> tensors, Map<String, String> dropped) {
+      BertConfig config,
+      Map<String, HostTensor> tensors,
+      Map<String, String> dropped,
+      String sha256) {
     this.config = config;
     this.tensors = tensors;
     this.dropped = dropped;
+    this.sha256 = sha256;
   }
 
   /**
@@ -103,6 +115,40 @@ public final class BertWeights {
     }
     this.tensors = Collections.unmodifiableMap(kept);
     this.dropped = Map.of();
+    this.sha256 = digest(config, kept);
+  }
+
+  /**
+   * SHA-256 (hex) of the config and of every tensor's name, shape and float32 values, in name
+   * order: two sets of weights that compute differently have different digests. Computed when the
+   * weights were loaded, so {@link #without} keeps it.
+   */
+  public String sha256() {
+    return sha256;
+  }
+
+  private static String digest(BertConfig config, Map<String, HostTensor> tensors) {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+    md.update(config.toString().getBytes(StandardCharsets.UTF_8));
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    for (var e : new TreeMap<>(tensors).entrySet()) {
+      md.update(
+          (e.getKey() + Arrays.toString(e.getValue().shape())).getBytes(StandardCharsets.UTF_8));
+      float[] data = e.getValue().data();
+      for (int i = 0; i < data.length; ) {
+        int n = Math.min(buf.capacity() / Float.BYTES, data.length - i);
+        buf.clear();
+        buf.asFloatBuffer().put(data, i, n);
+        md.update(buf.array(), 0, n * Float.BYTES);
+        i += n;
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
   }
 
   /**
@@ -119,7 +165,7 @@ public final class BertWeights {
       }
     }
     return new BertWeights(
-        config, Collections.unmodifiableMap(kept), Collections.unmodifiableMap(gone));
+        config, Collections.unmodifiableMap(kept), Collections.unmodifiableMap(gone), sha256);
   }
 
   /** One more than the largest N of the {@code encoder.layer.N.} names (0 if there are none). */

@@ -63,6 +63,24 @@ public record PretrainedModel(
     return weights.config();
   }
 
+  /**
+   * SHA-256 (hex) of what makes this model compute what it does: its weights ({@link
+   * BertWeights#sha256}), its {@code tokenizer.json} and its maximum length; not its name, its
+   * folder or its precision. An adapter records it ({@code AdapterFiles.BASE_MODEL_SHA256}).
+   */
+  public String sha256() {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      md.update(weights.sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      md.update(tokenizerJson);
+      md.update(
+          Integer.toString(maxSeqLength).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+  }
+
   /** A tokenizer for this model (close it when done). */
   public TextTokenizer newTokenizer() throws IOException {
     return new TextTokenizer(tokenizerJson, maxSeqLength, name + " tokenizer.json");

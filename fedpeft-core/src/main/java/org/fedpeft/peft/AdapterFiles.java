@@ -75,6 +75,13 @@ public final class AdapterFiles {
   public static final String FULLY_USED_FILE_SHA256 = "train_file_fully_used_sha256";
 
   /**
+   * Key in {@code extra}: the base model's {@code PretrainedModel.sha256()} while the adapter
+   * trained, so that {@code eval}, {@code embed} and {@code retrieve} can say when they load it
+   * onto another model of the same shapes (which would compute something else).
+   */
+  public static final String BASE_MODEL_SHA256 = "base_model_sha256";
+
+  /**
    * Whether a run on {@code dataFile} (null: none) whose test examples were apart from it ({@code
    * testApart}) records {@link #FULLY_USED_FILE_SHA256}.
    */

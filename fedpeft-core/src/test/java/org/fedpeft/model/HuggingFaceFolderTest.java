@@ -42,6 +42,31 @@ class HuggingFaceFolderTest {
   }
 
   @Test
+  void theDigestFollowsTheWeightsAndTokenizerNotTheFolderOrPrecision() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    PretrainedModel again = HuggingFaceFolder.load(savedTiny("digest-a"));
+    assertEquals(tiny.sha256(), again.sha256());
+    assertEquals(
+        tiny.sha256(),
+        again
+            .withPrecision(Precision.choose("bf16"))
+            .without(java.util.Set.of("embeddings.word_embeddings.weight"), "held elsewhere")
+            .sha256());
+    assertTrue(!tiny.sha256().equals(TinyModels.tiny(5).sha256()), "another seed");
+    var changed = new java.util.LinkedHashMap<>(tiny.weights().tensors());
+    org.fedpeft.tensor.HostTensor ln = changed.get("embeddings.LayerNorm.weight").copy();
+    ln.data()[0] = Math.nextUp(ln.data()[0]);
+    changed.put("embeddings.LayerNorm.weight", ln);
+    PretrainedModel oneUlp =
+        new PretrainedModel(
+            tiny.name(),
+            new BertWeights(tiny.config(), changed, "test"),
+            tiny.tokenizerJson(),
+            tiny.maxSeqLength());
+    assertTrue(!tiny.sha256().equals(oneUlp.sha256()), "one value one ulp apart");
+  }
+
+  @Test
   void bertPrefixedNamesAndExtraTensorsAreAccepted() throws Exception {
     PretrainedModel tiny = TinyModels.tiny(4);
     Path dir = tmp.resolve("tiny");
