@@ -400,20 +400,8 @@ class DeployCliTest {
 
   private String[] clientArgs(
       Path config, Path certs, String address, String id, String run, String[] settings) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                "client",
-                config.toString(),
-                "--server",
-                address,
-                "--id",
-                id,
-                "--certs",
-                certs.toString(),
-                "--state",
-                tmp.resolve("state-" + run + "-" + id).toString()));
-    a.addAll(List.of(settings));
-    return a.toArray(new String[0]);
+    return Spawned.clientArgs(
+            config, address, id, certs, tmp.resolve("state-" + run + "-" + id), settings)
+        .toArray(new String[0]);
   }
 }

@@ -310,6 +310,15 @@ class RunSafetyCliTest {
     assertFalse(Files.exists(fresh), r.err());
   }
 
+  /** {@code fedpeft eval ADAPTER --model <the tiny model> --test TEST}, then {@code more}. */
+  private static CliRun.Result evalTestFile(String adapter, Path test, String... more) {
+    List<String> a =
+        new ArrayList<>(List.of("eval", adapter, "--model", model.toString(), "--test"));
+    a.add(test.toString());
+    a.addAll(List.of(more));
+    return CliRun.run(a.toArray(new String[0]));
+  }
+
   /**
    * QA, 2 December: eval --test alone was refused ("a test file needs a training data file too"),
    * so a user had to give --data, whose re-split test may hold training rows. The adapter records
@@ -336,21 +345,11 @@ class RunSafetyCliTest {
     }
     Files.write(test, rows);
     String adapter = trained.resolve("adapter").toString();
-    CliRun.Result alone =
-        CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
+    CliRun.Result alone = evalTestFile(adapter, test);
     assertEquals(0, alone.code(), alone.err());
     assertTrue(alone.out().contains("12 examples of " + test + ")"), alone.out());
     assertFalse(alone.err().contains("split seed"), alone.err()); // nothing is split
-    CliRun.Result validation =
-        CliRun.run(
-            "eval",
-            adapter,
-            "--model",
-            model.toString(),
-            "--test",
-            test.toString(),
-            "--split",
-            "validation");
+    CliRun.Result validation = evalTestFile(adapter, test, "--split", "validation");
     assertEquals(2, validation.code(), validation.err());
     assertTrue(
         validation
@@ -359,43 +358,15 @@ class RunSafetyCliTest {
                 "--split validation needs the training data (--data): a --test file alone is a"
                     + " test split only"),
         validation.err());
-    CliRun.Result withData =
-        CliRun.run(
-            "eval",
-            adapter,
-            "--model",
-            model.toString(),
-            "--data",
-            data.toString(),
-            "--test",
-            test.toString());
+    CliRun.Result withData = evalTestFile(adapter, test, "--data", data.toString());
     assertEquals(0, withData.code(), withData.err());
     String accuracy = alone.out().substring(0, alone.out().indexOf(" examples"));
     assertTrue(withData.out().startsWith(accuracy), alone.out() + " / " + withData.out());
     // --max-eval caps a test file alone as it caps one beside --data (as train evaluated it):
     // the same stratified subset (QA, 2 December, later: the file alone was never capped).
-    CliRun.Result aloneCapped =
-        CliRun.run(
-            "eval",
-            adapter,
-            "--model",
-            model.toString(),
-            "--test",
-            test.toString(),
-            "--max-eval",
-            "8");
+    CliRun.Result aloneCapped = evalTestFile(adapter, test, "--max-eval", "8");
     CliRun.Result withDataCapped =
-        CliRun.run(
-            "eval",
-            adapter,
-            "--model",
-            model.toString(),
-            "--data",
-            data.toString(),
-            "--test",
-            test.toString(),
-            "--max-eval",
-            "8");
+        evalTestFile(adapter, test, "--data", data.toString(), "--max-eval", "8");
     assertEquals(0, aloneCapped.code(), aloneCapped.err());
     assertEquals(0, withDataCapped.code(), withDataCapped.err());
     assertTrue(aloneCapped.out().contains("8 examples of " + test + ")"), aloneCapped.out());
@@ -409,8 +380,7 @@ class RunSafetyCliTest {
 
     rows.set(5, "{\"text\": \"new\", \"label\": \"t9\"}");
     Files.write(test, rows);
-    CliRun.Result unknown =
-        CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
+    CliRun.Result unknown = evalTestFile(adapter, test);
     assertEquals(2, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains(test + ":6"), unknown.err());
   }
