@@ -10,18 +10,22 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 fingerprints of files, as recorded in run manifests. */
+/** SHA-256 fingerprints of files, as recorded in run manifests, and of other content. */
 public final class Sha256 {
   private Sha256() {}
 
-  /** The SHA-256 of a file's bytes, as lower-case hex. */
-  public static String of(Path file) throws IOException {
-    MessageDigest md;
+  /** A fresh SHA-256 digest (every JVM has one). */
+  public static MessageDigest newDigest() {
     try {
-      md = MessageDigest.getInstance("SHA-256");
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  }
+
+  /** The SHA-256 of a file's bytes, as lower-case hex. */
+  public static String of(Path file) throws IOException {
+    MessageDigest md = newDigest();
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
       in.transferTo(OutputStream.nullOutputStream());
     }

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.fedpeft.io.Sha256;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -128,12 +128,7 @@ public final class BertWeights {
   }
 
   private static String digest(BertConfig config, Map<String, HostTensor> tensors) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JVM has no SHA-256", e);
-    }
+    MessageDigest md = Sha256.newDigest();
     md.update(config.toString().getBytes(StandardCharsets.UTF_8));
     ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
     for (var e : new TreeMap<>(tensors).entrySet()) {

@@ -69,16 +69,11 @@ public record PretrainedModel(
    * folder or its precision. An adapter records it ({@code AdapterFiles.BASE_MODEL_SHA256}).
    */
   public String sha256() {
-    try {
-      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-      md.update(weights.sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      md.update(tokenizerJson);
-      md.update(
-          Integer.toString(maxSeqLength).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      return java.util.HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JVM has no SHA-256", e);
-    }
+    java.security.MessageDigest md = org.fedpeft.io.Sha256.newDigest();
+    md.update(weights.sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    md.update(tokenizerJson);
+    md.update(Integer.toString(maxSeqLength).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return java.util.HexFormat.of().formatHex(md.digest());
   }
 
   /** A tokenizer for this model (close it when done). */
