@@ -12,8 +12,9 @@ import org.fedpeft.train.EncodedExamples;
  * One side of {@link AbBench}: a training workload ({@link FedpeftTrainer}, LoRA dropout as given)
  * and a forward workload on fixed batches, built from whichever fedpeft-core its class loader sees.
  * The frozen base's precision is the system property {@code ab.precision} (fp32, the default, or
- * bf16; {@link AbBench} can set it per side). It speaks only JDK types, so that {@link AbBench} can
- * drive two of them loaded from two builds.
+ * bf16; {@link AbBench} can set it per side); {@code ab.method} picks the adapter ({@code lora},
+ * the default, or {@code feddpa-local}: {@link FedpeftTrainer}). It speaks only JDK types, so that
+ * {@link AbBench} can drive two of them loaded from two builds.
  *
  * <p>{@code apply("step", i)}: one training step on batch {@code i % 8}, returns seconds; {@code
  * apply("loss", 0)}: the loss of the last step; {@code apply("optimizer", i)}: the seconds of one
@@ -43,7 +44,10 @@ public final class AbWorker implements ToDoubleBiFunction<String, Integer> {
             : BenchSupport.shortExamples(BATCHES, 2024, seq);
     trainer =
         new FedpeftTrainer(
-            pm, dropout, Precision.choose(System.getProperty("ab.precision", "fp32")).precision());
+            pm,
+            dropout,
+            Precision.choose(System.getProperty("ab.precision", "fp32")).precision(),
+            System.getProperty("ab.method", "lora"));
     tokenizer = pm.newTokenizer();
     embedder = new SentenceEmbedder(trainer.encoder, tokenizer, EncoderHooks.NONE);
   }

@@ -2,7 +2,9 @@ package org.fedpeft.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
@@ -10,6 +12,9 @@ import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.TrainingPhase;
+import org.fedpeft.peft.dual.FedDpaAdapter;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -21,7 +26,8 @@ import org.fedpeft.train.TrainListener;
  * The timed training workload: MiniLM + LoRA r=8 (alpha 16) on query and value + a classification
  * head, AdamW (lr 1e-4, weight decay 0.01, constant schedule), gradient clipping at norm 1, one
  * optimiser step per call on one batch, through the public {@link LocalTrainer} API. The frozen
- * base is float32, or bfloat16 ({@link Precision#BF16}) with the second constructor.
+ * base is float32, or bfloat16 ({@link Precision#BF16}) with the second constructor; the third can
+ * put FedDPA in place of the LoRA adapter.
  */
 final class FedpeftTrainer implements AutoCloseable {
 
@@ -45,22 +51,41 @@ final class FedpeftTrainer implements AutoCloseable {
   }
 
   FedpeftTrainer(PretrainedModel pm, float loraDropout, Precision precision) {
+    this(pm, loraDropout, precision, "lora");
+  }
+
+  /**
+   * @param method {@code lora}, or {@code feddpa-local}: FedDPA with two such LoRA adapters, in
+   *     FedDPA-T's local phase (the local adapter trained, the global one mixed in as a constant;
+   *     the head frozen)
+   */
+  FedpeftTrainer(PretrainedModel pm, float loraDropout, Precision precision, String method) {
     engine = Engines.pytorch();
     root = engine.newBaseManager();
     encoder = new BertEncoder(pm.weights(), root, precision);
-    lora =
-        AdapterRegistry.get("lora")
-            .create(
-                Map.of(
-                    "rank", "8",
-                    "alpha", "16",
-                    "dropout", Float.toString(loraDropout),
-                    "targets", "query+value"),
-                encoder,
-                1);
+    Map<String, String> options =
+        Map.of(
+            "rank", "8",
+            "alpha", "16",
+            "dropout", Float.toString(loraDropout),
+            "targets", "query+value");
+    boolean feddpa = method.equals("feddpa-local");
+    if (!feddpa && !method.equals("lora")) {
+      throw new IllegalArgumentException("method: lora or feddpa-local, not " + method);
+    }
+    lora = AdapterRegistry.get(feddpa ? "feddpa" : "lora").create(options, encoder, 1);
     head = new ClassificationHead(root, pm.config().hiddenSize(), BenchSupport.LABELS, 2);
     opt = new AdamW(root);
     model = new ClassifierModel(encoder, lora, head);
+    if (feddpa) {
+      Set<String> local = new LinkedHashSet<>();
+      for (AdapterTensor t : lora.tensors()) {
+        if (t.trainable() && t.name().startsWith(FedDpaAdapter.LOCAL_MEMBER + "/")) {
+          local.add(t.name());
+        }
+      }
+      model.enterPhase(new TrainingPhase(FedDpaAdapter.PHASE_LOCAL, local, false, 1.0));
+    }
     trainer = new LocalTrainer(model);
     config =
         new TrainConfig(

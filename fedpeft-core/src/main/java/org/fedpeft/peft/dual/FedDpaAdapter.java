@@ -219,9 +219,14 @@ public final class FedDpaAdapter implements Adapter {
   }
 
   /**
-   * The factors of the one adapter a phase uses alone (the global one in {@value #PHASE_GLOBAL},
-   * the local one in {@value #PHASE_FINETUNE}); null in the phases that mix the two, which {@link
-   * #linearDelta} computes whole.
+   * The change as factors, in every phase. The phases that use one adapter alone offer its factors
+   * (the global one in {@value #PHASE_GLOBAL}, the local one in {@value #PHASE_FINETUNE}); the
+   * phases that mix the two offer both side by side (global first), {@code down = [w_g down_g, w_l
+   * down_l]} (tokens, 2r) and {@code up = [up_g; up_l]} (2r, out), whose product is the mixed
+   * change of the table above: the weights scale the rank-r activations (per example at inference,
+   * (batch, 1, 1)), and in {@value #PHASE_LOCAL} both global factors are constants for backward.
+   * Null where the module is unchanged. (The members always offer factors: this adapter does not
+   * give them per-example replicas, so sample-level privacy runs it one example at a time.)
    */
   @Override
   public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
@@ -231,46 +236,46 @@ public final class FedDpaAdapter implements Adapter {
     return switch (ctx.phase()) {
       case PHASE_GLOBAL -> global.linearLowRank(layer, module, input, ctx);
       case PHASE_FINETUNE -> local.linearLowRank(layer, module, input, ctx);
-      default -> null;
+      default -> mixedFactors(layer, module, input, ctx);
     };
   }
 
-  @Override
-  public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
-    if (!enabled) {
+  private LowRankDelta mixedFactors(int layer, int module, NDArray input, HookContext ctx) {
+    boolean localPhase = PHASE_LOCAL.equals(ctx.phase());
+    NDArray wg = null;
+    NDArray wl = null;
+    if (localPhase) {
+      wg = globalWeight;
+      wl = localWeight;
+    } else if (!ctx.isTraining()) {
+      wg = ctx.value(WEIGHT_GLOBAL);
+      if (wg == null) {
+        return global.linearLowRank(layer, module, input, ctx); // the global adapter alone
+      }
+      wl = ctx.value(WEIGHT_LOCAL);
+    }
+    // The global member first, then the local one: the order the dropout masks are drawn in.
+    LowRankDelta g = global.linearLowRank(layer, module, input, ctx);
+    LowRankDelta l = g == null ? null : local.linearLowRank(layer, module, input, ctx);
+    if (l == null) {
       return null;
     }
-    switch (ctx.phase()) {
-      case PHASE_GLOBAL:
-        return global.linearDelta(layer, module, input, ctx);
-      case PHASE_FINETUNE:
-        return local.linearDelta(layer, module, input, ctx);
-      case PHASE_LOCAL:
-        {
-          NDArray g = global.linearDelta(layer, module, input, ctx);
-          NDArray l = local.linearDelta(layer, module, input, ctx);
-          if (g == null || l == null) {
-            return null;
-          }
-          return l.mul(localWeight).add(g.stopGradient().mul(globalWeight));
-        }
-      default:
-        {
-          NDArray g = global.linearDelta(layer, module, input, ctx);
-          if (g == null) {
-            return null;
-          }
-          if (ctx.isTraining()) {
-            return g.add(local.linearDelta(layer, module, input, ctx));
-          }
-          NDArray wg = ctx.value(WEIGHT_GLOBAL);
-          if (wg == null) {
-            return g;
-          }
-          NDArray l = local.linearDelta(layer, module, input, ctx);
-          return g.mul(wg).add(l.mul(ctx.value(WEIGHT_LOCAL)));
-        }
+    NDArray gDown = localPhase ? g.down().stopGradient() : g.down();
+    NDArray gUp = localPhase ? g.up().stopGradient() : g.up();
+    NDArray lDown = l.down();
+    if (wg != null) {
+      gDown = gDown.mul(wg);
+      lDown = lDown.mul(wl);
     }
+    int last = gDown.getShape().dimension() - 1;
+    return new LowRankDelta(gDown.concat(lDown, last), gUp.concat(l.up(), 0));
+  }
+
+  /** The change whole: the product of {@link #linearLowRank}'s factors. */
+  @Override
+  public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+    LowRankDelta f = linearLowRank(layer, module, input, ctx);
+    return f == null ? null : f.product();
   }
 
   /**

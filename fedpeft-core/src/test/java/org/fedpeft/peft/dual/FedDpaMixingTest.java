@@ -91,30 +91,63 @@ class FedDpaMixingTest {
   }
 
   /**
-   * The phases that use one adapter alone offer its factors (their product is that phase's whole
-   * change); the phases that mix the two offer none, so the encoder asks for the mixed change.
+   * Every phase offers factors; their product is the phase's change computed from the two members'
+   * own changes: one member alone, both summed, both weighted per example (inference), and 0.3
+   * local plus 0.7 global (the local phase, whose global factors carry no gradient).
    */
   @Test
-  void factorsOnlyWhereOneAdapterActsAlone() {
-    try (FedDpaAdapter a = create(Map.of());
+  void everyPhaseOffersFactorsWhoseProductIsItsMixedChange() {
+    try (FedDpaAdapter a = create(Map.of("local_weight", "0.3"));
         NDManager m = root.newSubManager()) {
       perturbLoras(a, 8);
-      NDArray x = m.randomNormal(new Shape(2, 3, CFG.hiddenSize()));
-      for (String phase : List.of(FedDpaAdapter.PHASE_GLOBAL, FedDpaAdapter.PHASE_FINETUNE)) {
-        HookContext ctx = HookContext.training().inPhase(phase);
-        org.fedpeft.model.LowRankDelta f = a.linearLowRank(0, 0, x, ctx);
-        assertNotNull(f, phase);
-        assertArrayEquals(
-            a.linearDelta(0, 0, x, ctx).toFloatArray(), f.product().toFloatArray(), 0f, phase);
+      NDArray hiddenIn = m.randomNormal(new Shape(3, 4, CFG.hiddenSize()));
+      NDArray intermediateIn = m.randomNormal(new Shape(3, 4, CFG.intermediateSize()));
+      NDArray wg = m.create(new float[] {0.9f, 0.25f, 0f}, new Shape(3, 1, 1));
+      NDArray wl = m.create(new float[] {0.1f, 0.75f, 1f}, new Shape(3, 1, 1));
+      for (int module = 0; module < 6; module++) {
+        NDArray x = module == 5 ? intermediateIn : hiddenIn;
+        float[] g = member(a.global(), module, x);
+        float[] l = member(a.local(), module, x);
+        float[] sum = new float[g.length];
+        float[] weighted = new float[g.length];
+        float[] localPhase = new float[g.length];
+        int perExample = g.length / 3;
+        for (int i = 0; i < g.length; i++) {
+          int e = i / perExample;
+          sum[i] = g[i] + l[i];
+          weighted[i] = g[i] * wg.getFloat(e, 0, 0) + l[i] * wl.getFloat(e, 0, 0);
+          localPhase[i] = 0.7f * g[i] + 0.3f * l[i];
+        }
+        HookContext weights =
+            HookContext.inference()
+                .with(FedDpaAdapter.WEIGHT_GLOBAL, wg)
+                .with(FedDpaAdapter.WEIGHT_LOCAL, wl);
+        Map<HookContext, float[]> expected = new java.util.LinkedHashMap<>();
+        expected.put(HookContext.training().inPhase(FedDpaAdapter.PHASE_GLOBAL), g);
+        expected.put(HookContext.training().inPhase(FedDpaAdapter.PHASE_FINETUNE), l);
+        expected.put(HookContext.training(), sum);
+        expected.put(HookContext.inference(), g);
+        expected.put(weights, weighted);
+        expected.put(HookContext.training().inPhase(FedDpaAdapter.PHASE_LOCAL), localPhase);
+        for (Map.Entry<HookContext, float[]> c : expected.entrySet()) {
+          String what = "module " + module + ", phase " + c.getKey().phase();
+          org.fedpeft.model.LowRankDelta f = a.linearLowRank(1, module, x, c.getKey());
+          assertNotNull(f, what);
+          float[] product = f.product().toFloatArray();
+          assertClose(c.getValue(), product, 0, 1e-5, what);
+          assertArrayEquals(
+              product, a.linearDelta(1, module, x, c.getKey()).toFloatArray(), 0f, what);
+        }
       }
-      for (HookContext ctx :
-          List.of(
-              HookContext.training(),
-              HookContext.inference(),
-              HookContext.training().inPhase(FedDpaAdapter.PHASE_LOCAL))) {
-        assertNull(a.linearLowRank(0, 0, x, ctx), ctx.phase());
-      }
+      a.setEnabled(false);
+      assertNull(a.linearLowRank(1, 0, hiddenIn, HookContext.training()));
+      assertNull(a.linearDelta(1, 0, hiddenIn, HookContext.training()));
     }
+  }
+
+  /** One member's change of module {@code module} of block 1 on its own. */
+  static float[] member(LoraAdapter lora, int module, NDArray x) {
+    return lora.linearDelta(1, module, x, HookContext.training()).toFloatArray();
   }
 
   /** Random values in both LoRA adapters (B non-zero), so each changes the model. */
