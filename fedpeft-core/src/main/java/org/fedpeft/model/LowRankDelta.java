@@ -13,6 +13,16 @@ import ai.djl.ndarray.NDArray;
  */
 public record LowRankDelta(NDArray down, NDArray up) {
 
+  /**
+   * The sum of two changes of one module as one pair of factors: the downs side by side ({@code
+   * [a.down, b.down]}, (tokens, r_a + r_b)) and the ups stacked ({@code [a.up; b.up]}, (r_a + r_b,
+   * out)), whose product is {@code a.product() + b.product()} up to float rounding.
+   */
+  public static LowRankDelta sideBySide(LowRankDelta a, LowRankDelta b) {
+    int last = a.down.getShape().dimension() - 1;
+    return new LowRankDelta(a.down.concat(b.down, last), a.up.concat(b.up, 0));
+  }
+
   /** The change itself, {@code down x up}, in float32: (tokens, out). */
   public NDArray product() {
     return down.matMul(up);

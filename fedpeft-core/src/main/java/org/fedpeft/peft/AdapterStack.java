@@ -174,21 +174,23 @@ public final class AdapterStack implements Adapter {
   }
 
   /**
-   * The factors of the one member that changes module {@code module} of block {@code layer}, or
-   * null when none or several do (several members' changes are summed by {@link #linearDelta}).
+   * The factors of the members that change module {@code module} of block {@code layer}, side by
+   * side in member order ({@link LowRankDelta#sideBySide}); null when none does, or when one of
+   * them offers no factors ({@link #linearDelta} then sums the members' whole changes).
    */
   @Override
   public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
-    Adapter only = null;
+    LowRankDelta all = null;
     for (Adapter m : members) {
       if (m.changesLinear(layer, module)) {
-        if (only != null) {
+        LowRankDelta f = m.linearLowRank(layer, module, input, ctx);
+        if (f == null) {
           return null;
         }
-        only = m;
+        all = all == null ? f : LowRankDelta.sideBySide(all, f);
       }
     }
-    return only == null ? null : only.linearLowRank(layer, module, input, ctx);
+    return all;
   }
 
   /**

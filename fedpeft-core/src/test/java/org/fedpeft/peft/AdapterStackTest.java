@@ -104,11 +104,12 @@ class AdapterStackTest {
 
   /**
    * A module changed by one member gets that member's factors (their product is the member's, and
-   * the stack's, whole change); a module changed by both gets none, so the encoder asks for the
-   * summed change instead; a module changed by neither gets none.
+   * the stack's, whole change); a module changed by both gets both members' factors side by side,
+   * whose product is the summed change up to float rounding (and whose rank is the sum of theirs);
+   * a module changed by neither gets none.
    */
   @Test
-  void factorsComeFromTheOnlyMemberThatChangesTheModule() {
+  void factorsComeFromTheMembersThatChangeTheModule() {
     Map<String, String> query = Map.of("rank", "2", "targets", "query");
     Map<String, String> value = Map.of("rank", "2", "targets", "value");
     try (AdapterStack split =
@@ -132,7 +133,14 @@ class AdapterStackTest {
             split.linearDelta(0, module, x, ctx).toFloatArray(),
             f.product().toFloatArray(),
             "module " + module);
-        assertNull(both.linearLowRank(0, module, x, ctx), "changed by both members");
+        LowRankDelta sum = both.linearLowRank(0, module, x, ctx);
+        assertNotNull(sum, "changed by both members");
+        assertEquals(4, sum.up().getShape().get(0), "rank 2 + 2");
+        float[] whole = both.linearDelta(0, module, x, ctx).toFloatArray();
+        float[] product = sum.product().toFloatArray();
+        for (int i = 0; i < whole.length; i++) {
+          assertEquals(whole[i], product[i], 1e-5, "module " + module + " [" + i + "]");
+        }
       }
       assertNull(split.linearLowRank(0, 1, x, ctx), "the key is changed by neither");
     }

@@ -267,8 +267,7 @@ public final class FedDpaAdapter implements Adapter {
       gDown = gDown.mul(wg);
       lDown = lDown.mul(wl);
     }
-    int last = gDown.getShape().dimension() - 1;
-    return new LowRankDelta(gDown.concat(lDown, last), gUp.concat(l.up(), 0));
+    return LowRankDelta.sideBySide(new LowRankDelta(gDown, gUp), new LowRankDelta(lDown, l.up()));
   }
 
   /** The change whole: the product of {@link #linearLowRank}'s factors. */
