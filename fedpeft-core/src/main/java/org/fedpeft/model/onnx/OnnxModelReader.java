@@ -1,7 +1,6 @@
 package org.fedpeft.model.onnx;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +33,8 @@ public final class OnnxModelReader {
 
   private OnnxModelReader() {}
 
-  /** Reads a whole ONNX model from a stream. */
-  public static Graph read(InputStream in, String sourceName) throws IOException {
-    byte[] bytes = in.readAllBytes();
+  /** Reads a whole ONNX model from its bytes. */
+  public static Graph read(byte[] bytes, String sourceName) throws IOException {
     try {
       return readModel(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
     } catch (RuntimeException e) {
