@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.federation.ClientApp;
@@ -666,26 +667,32 @@ public final class ClientNode implements AutoCloseable {
    * this.
    */
   static boolean serverAlert(Throwable t) {
-    int depth = 0;
-    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
-      String m = c.getMessage();
-      if (c instanceof SSLException
-          && m != null
-          && (m.contains("TLSV1_ALERT_") || m.contains("Received fatal alert"))) {
-        return true;
-      }
-    }
-    return false;
+    return firstCause(
+            t,
+            c ->
+                c instanceof SSLException
+                    && c.getMessage() != null
+                    && (c.getMessage().contains("TLSV1_ALERT_")
+                        || c.getMessage().contains("Received fatal alert")))
+        != null;
   }
 
   private static Throwable untrustedCause(Throwable t) {
+    return firstCause(
+        t,
+        c ->
+            (c instanceof CertPathValidatorException v
+                    && v.getReason() == PKIXReason.NO_TRUST_ANCHOR)
+                || c instanceof CertPathBuilderException);
+  }
+
+  /**
+   * The first of {@code t} and its causes (at most ten deep) that {@code test} accepts, or null.
+   */
+  private static Throwable firstCause(Throwable t, Predicate<Throwable> test) {
     int depth = 0;
     for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
-      if (c instanceof CertPathValidatorException v
-          && v.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
-        return c;
-      }
-      if (c instanceof CertPathBuilderException) {
+      if (test.test(c)) {
         return c;
       }
     }
