@@ -1,5 +1,6 @@
 package org.fedpeft.client;
 
+import org.fedpeft.io.Sha256;
 import org.fedpeft.train.EncodedExamples;
 
 /**
@@ -45,12 +46,7 @@ public record ClientData(
    * whose config gives it other data.
    */
   public String digest() {
-    java.security.MessageDigest md;
-    try {
-      md = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e); // every Java platform has SHA-256
-    }
+    java.security.MessageDigest md = Sha256.newDigest();
     train.digestInto(md);
     holdout.digestInto(md);
     return java.util.HexFormat.of().formatHex(md.digest(), 0, 8);

@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -18,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.fedpeft.io.Sha256;
 
 /**
  * An immutable list of {@link Example}s with an ordered label vocabulary.
@@ -294,12 +294,7 @@ public final class Dataset {
    * lowercase hex: a data fingerprint for run manifests.
    */
   public String sha256() {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    MessageDigest md = Sha256.newDigest();
     for (String label : labels) {
       digestField(md, label);
     }

@@ -1,12 +1,11 @@
 package org.fedpeft.federation;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.Sha256;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -69,12 +68,7 @@ public final class FfaLora extends AbstractStrategy {
             a.put(k, v);
           }
         });
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(Safetensors.serialize(a, null)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
+    return HexFormat.of().formatHex(Sha256.newDigest().digest(Safetensors.serialize(a, null)));
   }
 
   private static SortedMap<String, HostTensor> withoutA(Map<String, HostTensor> global) {

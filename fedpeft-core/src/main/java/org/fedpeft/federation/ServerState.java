@@ -2,8 +2,6 @@ package org.fedpeft.federation;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
@@ -11,6 +9,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
+import org.fedpeft.io.Sha256;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -116,11 +115,7 @@ public record ServerState(
 
   /** SHA-256 of {@link #toBytes()} in hex: equal fingerprints mean bit-identical states. */
   public String fingerprint() {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(toBytes()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
+    return HexFormat.of().formatHex(Sha256.newDigest().digest(toBytes()));
   }
 
   /** Atomically writes {@link #toBytes()} to a file. */

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -19,6 +18,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.fedpeft.heads.Pooling;
+import org.fedpeft.io.Sha256;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HookContext;
@@ -533,12 +533,7 @@ public final class FedDpaAdapter implements Adapter {
    * float32 bits of the values, in name order, as four 16-bit parts (exact in float32).
    */
   static float[] fingerprint(Map<String, float[]> values) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest md = Sha256.newDigest();
     for (var e : new TreeMap<>(values).entrySet()) {
       md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
       float[] v = e.getValue();
