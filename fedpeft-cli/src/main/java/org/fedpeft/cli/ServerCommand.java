@@ -291,8 +291,8 @@ public final class ServerCommand implements Callable<Integer> {
         stdout.println(SimulateCommand.finalLine(summary, false));
         stdout.printf(
             "report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
-        int rounds = summary.get("rounds").getAsInt();
-        federation.finish("the run completed " + rounds + (rounds == 1 ? " round" : " rounds"));
+        federation.finish(
+            "the run completed " + SimulateCommand.roundCount(summary.get("rounds").getAsInt()));
         // Let the transport deliver the nodes' last frames before it closes.
         server.shutdown();
         server.awaitTermination(10, TimeUnit.SECONDS);

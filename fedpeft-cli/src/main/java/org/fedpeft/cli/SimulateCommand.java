@@ -80,6 +80,11 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--list-keys", description = "Print every config key with its default and exit.")
   boolean listKeys;
 
+  /** "1 round" or "N rounds". */
+  static String roundCount(int n) {
+    return n == 1 ? "1 round" : n + " rounds";
+  }
+
   /**
    * The line that gives a finished run's result: the global model's accuracy on the test split, or
    * for a run without one, the clients' mean accuracy on their held-out data (federated
@@ -88,8 +93,7 @@ public final class SimulateCommand implements Callable<Integer> {
    * @param examples whether to give the number of test examples
    */
   static String finalLine(JsonObject summary, boolean examples) {
-    int n = summary.get("rounds").getAsInt();
-    String rounds = n == 1 ? "1 round" : n + " rounds";
+    String rounds = roundCount(summary.get("rounds").getAsInt());
     if (summary.has("final_accuracy")) {
       return examples
           ? String.format(
