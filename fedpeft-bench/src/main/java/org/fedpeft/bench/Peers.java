@@ -31,13 +31,16 @@ import org.fedpeft.train.EncodedExamples;
  *       scripts/torch_peer.py on weights, initial values and batches exported by fedpeft);
  *   <li>the same fedpeft training step with a bfloat16 frozen base ({@link Precision#BF16}: frozen
  *       products in bfloat16 with float32 accumulation; LoRA, head and optimiser float32);
- *   <li>fedpeft forward (sentence embeddings, float32) vs ONNX Runtime on the same batches.
+ *   <li>fedpeft forward (sentence embeddings, float32) vs ONNX Runtime on the same batches;
+ *   <li>the same forward with the bfloat16 frozen base (its embeddings' cosine similarity to ONNX
+ *       Runtime's is printed).
  * </ul>
  *
  * <p>Each round runs one of each, in an order rotated every round; the first rounds are warm-up.
  * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last lines are the
- * ratios: {@code ratio train_bf16/train}, {@code ratio train_bf16/ort_forward}, then {@code ratio
- * train/ort_forward}, {@code ratio forward/ort_forward} and {@code ratio fedpeft/pytorch}.
+ * ratios: {@code ratio forward_bf16/ort_forward}, {@code ratio train_bf16/train}, {@code ratio
+ * train_bf16/ort_forward}, then {@code ratio train/ort_forward}, {@code ratio forward/ort_forward}
+ * and {@code ratio fedpeft/pytorch}.
  *
  * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]
  * [--ort-spin true|false] [--python PATH]}
@@ -89,14 +92,17 @@ public final class Peers {
     List<Double> bf16Losses = new ArrayList<>();
     List<Double> tTorch = new ArrayList<>();
     List<Double> tFwd = new ArrayList<>();
+    List<Double> tFwdBf16 = new ArrayList<>();
     List<Double> tOrt = new ArrayList<>();
     List<double[]> losses = new ArrayList<>(); // {fedpeft, torch}
     double maxEmbDiff = 0;
+    double minCosBf16 = 1;
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, 0f);
         FedpeftTrainer ft16 = new FedpeftTrainer(pm, 0f, Precision.BF16);
         OrtForward ort = new OrtForward(threads, ortSpin);
         org.fedpeft.model.TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);
+      SentenceEmbedder embedder16 = new SentenceEmbedder(ft16.encoder, tok, EncoderHooks.NONE);
       int[] order = ft.order();
       Process proc = null;
       PrintWriter toPeer = null;
@@ -124,8 +130,8 @@ public final class Peers {
         System.out.println("peer: " + ready);
       }
       // 0 fedpeft step, 1 fedpeft forward, 2 ONNX Runtime forward, 3 fedpeft step with a bf16
-      // base, 4 PyTorch step.
-      int contenders = torch ? 5 : 4;
+      // base, 4 fedpeft forward with a bf16 base, 5 PyTorch step.
+      int contenders = torch ? 6 : 5;
       for (int r = 0; r < rounds; r++) {
         int b = r % nBatches;
         TokenBatch batch = BenchSupport.batch(data, b);
@@ -160,6 +166,20 @@ public final class Peers {
             case 2 -> timed(tOrt, r >= warmup, () -> ort.embed(batch));
             case 3 ->
                 step(ft16, FedpeftTrainer.slice(data, b), bf16Losses, tTrainBf16, r >= warmup);
+            case 4 -> {
+              long t0 = System.nanoTime();
+              float[][] e = embedder16.embedBatch(batch);
+              double s = (System.nanoTime() - t0) / 1e9;
+              if (r >= warmup) {
+                tFwdBf16.add(s);
+              }
+              if (r == 0) {
+                float[][] ref = ort.embed(batch);
+                for (int i = 0; i < e.length; i++) {
+                  minCosBf16 = Math.min(minCosBf16, cosine(e[i], ref[i]));
+                }
+              }
+            }
             default -> {
               toPeer.println("step " + r);
               String line = fromPeer.readLine();
@@ -199,6 +219,8 @@ public final class Peers {
             "FLOPs per batch of %dx%d: forward %.2f G, training step %.2f G",
             BenchSupport.BATCH, BenchSupport.SEQ, fwdFlops / 1e9, trainFlops / 1e9));
     System.out.println(BenchSupport.fmt("embedding max |fedpeft - ORT| = %.2e", maxEmbDiff));
+    System.out.println(
+        BenchSupport.fmt("embedding bf16 base: min cosine to ORT = %.6f", minCosBf16));
     double worstRel = 0;
     int checked = Math.min(5, losses.size());
     if (torch) {
@@ -219,6 +241,7 @@ public final class Peers {
     double mTrain = BenchSupport.median(tTrain);
     double mTrainBf16 = BenchSupport.median(tTrainBf16);
     double mFwd = BenchSupport.median(tFwd);
+    double mFwdBf16 = BenchSupport.median(tFwdBf16);
     double mOrt = BenchSupport.median(tOrt);
     report("fedpeft train step", tTrain, trainFlops, peak[1]);
     report("fedpeft train bf16", tTrainBf16, trainFlops, peak[1]);
@@ -226,6 +249,7 @@ public final class Peers {
       report("pytorch train step", tTorch, trainFlops, peak[1]);
     }
     report("fedpeft forward", tFwd, fwdFlops, peak[1]);
+    report("fedpeft forward bf16", tFwdBf16, fwdFlops, peak[1]);
     report("onnxruntime forward", tOrt, fwdFlops, peak[1]);
     System.out.println("samples fedpeft train: " + BenchSupport.list(tTrain));
     System.out.println("samples fedpeft train bf16: " + BenchSupport.list(tTrainBf16));
@@ -233,7 +257,9 @@ public final class Peers {
       System.out.println("samples pytorch train: " + BenchSupport.list(tTorch));
     }
     System.out.println("samples fedpeft forward: " + BenchSupport.list(tFwd));
+    System.out.println("samples fedpeft forward bf16: " + BenchSupport.list(tFwdBf16));
     System.out.println("samples onnxruntime forward: " + BenchSupport.list(tOrt));
+    System.out.println(BenchSupport.fmt("ratio forward_bf16/ort_forward: %.3f", mFwdBf16 / mOrt));
     System.out.println(BenchSupport.fmt("ratio train_bf16/train: %.3f", mTrainBf16 / mTrain));
     // The bf16 line comes before the last three, which scripts read by position.
     System.out.println(BenchSupport.fmt("ratio train_bf16/ort_forward: %.3f", mTrainBf16 / mOrt));
@@ -243,6 +269,18 @@ public final class Peers {
         torch
             ? BenchSupport.fmt("ratio fedpeft/pytorch: %.3f", mTrain / BenchSupport.median(tTorch))
             : "ratio fedpeft/pytorch: n/a");
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
   }
 
   /** The first five losses of a variant beside the default fedpeft step's. */
@@ -260,9 +298,10 @@ public final class Peers {
 
   /**
    * Waits until process {@code pid} uses no CPU for 50 ms (at most 3 s). After its step the PyTorch
-   * peer's BLAS threads keep spinning for a while; the next contender (in six rounds of seven the
-   * fedpeft fp32 step) would otherwise share the cores with them: its median was 0.320 s with the
-   * PyTorch peer in the rotation and 0.278 s without it on a quiet Zen 5.
+   * peer's BLAS threads keep spinning for a while; the next contender (the fedpeft fp32 step, which
+   * follows it in the rotation except when it ends a round) would otherwise share the cores with
+   * them: its median was 0.320 s with the PyTorch peer in the rotation and 0.278 s without it on a
+   * quiet Zen 5.
    */
   private static void waitIdle(long pid) throws IOException, InterruptedException {
     Path stat = Path.of("/proc/" + pid + "/stat");
