@@ -4,6 +4,11 @@ Reads what fedpeft exported (a Hugging Face model folder, the LoRA and head init
 batches and the settings), builds the same computation from torch.nn.functional calls, then
 answers commands on stdin, one a line:
   step K   -> runs optimiser step K on batch K, prints "step K <seconds> <loss> <accuracy>"
+  step16 K -> the same with a bfloat16 frozen base, on its own copy of the LoRA and head tensors and
+              its own optimiser: the frozen linear weights, their biases and the word-embedding
+              table held in bfloat16 (converted once, as fedpeft's bf16 base holds them) and the
+              forward run under CPU autocast to bfloat16 (products in bfloat16, LayerNorm, softmax
+              of autocast's float32 list and the loss in float32); prints "step16 K ..." likewise
   quit     -> exits
 Run it with Debian's /usr/bin/python3 (python3-torch); it needs only torch and numpy.
 """
@@ -58,23 +63,36 @@ def main():
     scaling = settings["lora_scaling"]
     targets = settings["lora_modules"]  # e.g. ["attention.self.query", "attention.self.value"]
 
-    params = {k: v.clone().requires_grad_(True) for k, v in init.items()}
+    # The bf16 base: every 2-D frozen tensor but the position and token-type tables, and the biases
+    # of the linear modules, in bfloat16.
+    w16 = {
+        k: (v.bfloat16() if (v.dim() == 2 and "position" not in k and "token_type" not in k)
+            or (k.startswith("encoder.") and k.endswith(".bias") and "LayerNorm" not in k) else v)
+        for k, v in w.items()
+    }
+
+    def trainables():
+        return {k: v.clone().requires_grad_(True) for k, v in init.items()}
+
+    params = trainables()
 
     def lora(layer, module, x, y):
         name = f"encoder.layer.{layer}.{module}"
         if module not in targets:
             return y
-        a = params[name + ".lora_A"]
-        b = params[name + ".lora_B"]
+        a = cur["params"][name + ".lora_A"]
+        b = cur["params"][name + ".lora_B"]
         return y + F.linear(F.linear(x, a), b) * scaling
 
     def lin(layer, module, x):
         p = f"encoder.layer.{layer}.{module}"
+        w = cur["w"]
         return lora(layer, module, x, F.linear(x, w[p + ".weight"], w[p + ".bias"]))
 
     def forward(ids, mask):
+        w = cur["w"]
         bsz, seq = ids.shape
-        h = F.embedding(ids, w["embeddings.word_embeddings.weight"])
+        h = F.embedding(ids, w["embeddings.word_embeddings.weight"]).float()
         h = h + w["embeddings.position_embeddings.weight"][:seq] + w["embeddings.token_type_embeddings.weight"][0]
         h = F.layer_norm(h, (hidden,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
         bias = ((1.0 - mask.float()) * torch.finfo(torch.float32).min)[:, None, None, :]
@@ -93,17 +111,22 @@ def main():
             h = F.layer_norm(out + h1, (hidden,), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
         m = mask.float().unsqueeze(-1)
         pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        return F.linear(pooled, params["classifier.weight"], params["classifier.bias"])
+        return F.linear(pooled, cur["params"]["classifier.weight"], cur["params"]["classifier.bias"])
 
-    decay = [p for n, p in params.items() if not n.endswith("bias")]
-    no_decay = [p for n, p in params.items() if n.endswith("bias")]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": settings["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=settings["lr"],
-        betas=(0.9, 0.999),
-        eps=1e-8,
-    )
-    all_params = list(params.values())
+    def adamw(ps):
+        decay = [p for n, p in ps.items() if not n.endswith("bias")]
+        no_decay = [p for n, p in ps.items() if n.endswith("bias")]
+        return torch.optim.AdamW(
+            [{"params": decay, "weight_decay": settings["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=settings["lr"],
+            betas=(0.9, 0.999),
+            eps=1e-8,
+        )
+
+    fp32 = {"w": w, "params": params, "opt": adamw(params)}
+    params16 = trainables()
+    bf16 = {"w": w16, "params": params16, "opt": adamw(params16)}
+    cur = fp32
 
     print("ready torch %s threads %d" % (torch.__version__, torch.get_num_threads()), flush=True)
     for line in sys.stdin:
@@ -113,12 +136,19 @@ def main():
         if cmd[0] == "quit":
             break
         k = int(cmd[1])
+        cur = bf16 if cmd[0] == "step16" else fp32
+        all_params = list(cur["params"].values())
+        opt = cur["opt"]
         nb = settings["batches"]
         ids = batches["ids.%d" % (k % nb)].long()
         mask = batches["mask.%d" % (k % nb)].long()
         labels = batches["labels.%d" % (k % nb)].long()
         t0 = time.perf_counter()
-        logits = forward(ids, mask)
+        if cur is bf16:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                logits = forward(ids, mask).float()
+        else:
+            logits = forward(ids, mask)
         loss = F.cross_entropy(logits, labels)
         loss.backward()
         if settings["max_grad_norm"] > 0:
@@ -128,7 +158,7 @@ def main():
         loss_value = loss.item()
         acc = (logits.argmax(-1) == labels).float().mean().item()
         dt = time.perf_counter() - t0
-        print("step %d %.6f %.9g %.4f" % (k, dt, loss_value, acc), flush=True)
+        print("%s %d %.6f %.9g %.4f" % (cmd[0], k, dt, loss_value, acc), flush=True)
 
 
 if __name__ == "__main__":

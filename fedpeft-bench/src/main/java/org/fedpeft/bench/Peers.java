@@ -30,7 +30,9 @@ import org.fedpeft.train.EncodedExamples;
  *       same computation in PyTorch eager (a {@code /usr/bin/python3} child process running
  *       scripts/torch_peer.py on weights, initial values and batches exported by fedpeft);
  *   <li>the same fedpeft training step with a bfloat16 frozen base ({@link Precision#BF16}: frozen
- *       products in bfloat16 with float32 accumulation; LoRA, head and optimiser float32);
+ *       products in bfloat16 with float32 accumulation; LoRA, head and optimiser float32) vs the
+ *       PyTorch peer's step with its frozen tensors in bfloat16 and its forward under CPU autocast
+ *       to bfloat16 (which also runs LoRA's products in bfloat16);
  *   <li>fedpeft forward (sentence embeddings, float32) vs ONNX Runtime on the same batches;
  *   <li>the same forward with the bfloat16 frozen base (its embeddings' cosine similarity to ONNX
  *       Runtime's is printed).
@@ -39,8 +41,8 @@ import org.fedpeft.train.EncodedExamples;
  * <p>Each round runs one of each, in an order rotated every round; the first rounds are warm-up.
  * Prints medians, ratios and GFLOP/s against the measured matmul peak; the last lines are the
  * ratios: {@code ratio forward_bf16/ort_forward}, {@code ratio train_bf16/train}, {@code ratio
- * train_bf16/ort_forward}, then {@code ratio train/ort_forward}, {@code ratio forward/ort_forward}
- * and {@code ratio fedpeft/pytorch}.
+ * fedpeft_bf16/pytorch_bf16}, {@code ratio train_bf16/ort_forward}, then {@code ratio
+ * train/ort_forward}, {@code ratio forward/ort_forward} and {@code ratio fedpeft/pytorch}.
  *
  * <p>Usage: {@code Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch]
  * [--ort-spin true|false] [--python PATH]}
@@ -91,6 +93,8 @@ public final class Peers {
     List<Double> tTrainBf16 = new ArrayList<>();
     List<Double> bf16Losses = new ArrayList<>();
     List<Double> tTorch = new ArrayList<>();
+    List<Double> tTorchBf16 = new ArrayList<>();
+    List<Double> torchBf16Losses = new ArrayList<>();
     List<Double> tFwd = new ArrayList<>();
     List<Double> tFwdBf16 = new ArrayList<>();
     List<Double> tOrt = new ArrayList<>();
@@ -130,8 +134,8 @@ public final class Peers {
         System.out.println("peer: " + ready);
       }
       // 0 fedpeft step, 1 fedpeft forward, 2 ONNX Runtime forward, 3 fedpeft step with a bf16
-      // base, 4 fedpeft forward with a bf16 base, 5 PyTorch step.
-      int contenders = torch ? 6 : 5;
+      // base, 4 fedpeft forward with a bf16 base, 5 PyTorch step, 6 PyTorch step with a bf16 base.
+      int contenders = torch ? 7 : 5;
       for (int r = 0; r < rounds; r++) {
         int b = r % nBatches;
         TokenBatch batch = BenchSupport.batch(data, b);
@@ -180,18 +184,19 @@ public final class Peers {
                 }
               }
             }
-            default -> {
-              toPeer.println("step " + r);
-              String line = fromPeer.readLine();
-              if (line == null) {
-                throw new IllegalStateException("peer exited early");
-              }
-              String[] p = line.trim().split("\\s+");
-              torchLoss = Double.parseDouble(p[3]);
+            case 5 -> {
+              double[] st = peerStep(toPeer, fromPeer, proc, "step", r);
+              torchLoss = st[1];
               if (r >= warmup) {
-                tTorch.add(Double.parseDouble(p[2]));
+                tTorch.add(st[0]);
               }
-              waitIdle(proc.pid());
+            }
+            default -> {
+              double[] st = peerStep(toPeer, fromPeer, proc, "step16", r);
+              torchBf16Losses.add(st[1]);
+              if (r >= warmup) {
+                tTorchBf16.add(st[0]);
+              }
             }
           }
         }
@@ -238,6 +243,9 @@ public final class Peers {
               checked, worstRel, worstRel <= 1e-4 ? "yes" : "NO"));
     }
     compareLosses("fedpeft bf16 base", "fp32 base", bf16Losses, losses);
+    if (torch) {
+      compareLosses("pytorch bf16 autocast", "fedpeft fp32 base", torchBf16Losses, losses);
+    }
     double mTrain = BenchSupport.median(tTrain);
     double mTrainBf16 = BenchSupport.median(tTrainBf16);
     double mFwd = BenchSupport.median(tFwd);
@@ -247,6 +255,7 @@ public final class Peers {
     report("fedpeft train bf16", tTrainBf16, trainFlops, peak[1]);
     if (torch) {
       report("pytorch train step", tTorch, trainFlops, peak[1]);
+      report("pytorch train bf16", tTorchBf16, trainFlops, peak[1]);
     }
     report("fedpeft forward", tFwd, fwdFlops, peak[1]);
     report("fedpeft forward bf16", tFwdBf16, fwdFlops, peak[1]);
@@ -255,12 +264,19 @@ public final class Peers {
     System.out.println("samples fedpeft train bf16: " + BenchSupport.list(tTrainBf16));
     if (torch) {
       System.out.println("samples pytorch train: " + BenchSupport.list(tTorch));
+      System.out.println("samples pytorch train bf16: " + BenchSupport.list(tTorchBf16));
     }
     System.out.println("samples fedpeft forward: " + BenchSupport.list(tFwd));
     System.out.println("samples fedpeft forward bf16: " + BenchSupport.list(tFwdBf16));
     System.out.println("samples onnxruntime forward: " + BenchSupport.list(tOrt));
     System.out.println(BenchSupport.fmt("ratio forward_bf16/ort_forward: %.3f", mFwdBf16 / mOrt));
     System.out.println(BenchSupport.fmt("ratio train_bf16/train: %.3f", mTrainBf16 / mTrain));
+    System.out.println(
+        torch
+            ? BenchSupport.fmt(
+                "ratio fedpeft_bf16/pytorch_bf16: %.3f",
+                mTrainBf16 / BenchSupport.median(tTorchBf16))
+            : "ratio fedpeft_bf16/pytorch_bf16: n/a");
     // The bf16 line comes before the last three, which scripts read by position.
     System.out.println(BenchSupport.fmt("ratio train_bf16/ort_forward: %.3f", mTrainBf16 / mOrt));
     System.out.println(BenchSupport.fmt("ratio train/ort_forward: %.3f", mTrain / mOrt));
@@ -283,6 +299,27 @@ public final class Peers {
     return dot / Math.sqrt(na * nb);
   }
 
+  /**
+   * Sends the PyTorch peer {@code command} (step or step16) for round {@code round}, waits for its
+   * answer, then until it is idle; returns {seconds, loss}.
+   */
+  private static double[] peerStep(
+      PrintWriter toPeer, BufferedReader fromPeer, Process proc, String command, int round)
+      throws IOException, InterruptedException {
+    toPeer.println(command + " " + round);
+    String line = fromPeer.readLine();
+    if (line == null) {
+      throw new IllegalStateException("peer exited early");
+    }
+    String[] p = line.trim().split("\\s+");
+    if (!p[0].equals(command)) {
+      throw new IllegalStateException("peer answered '" + line + "' to " + command);
+    }
+    double[] r = {Double.parseDouble(p[2]), Double.parseDouble(p[3])};
+    waitIdle(proc.pid());
+    return r;
+  }
+
   /** The first five losses of a variant beside the default fedpeft step's. */
   private static void compareLosses(
       String variant, String baseline, List<Double> variantLosses, List<double[]> losses) {
@@ -298,10 +335,9 @@ public final class Peers {
 
   /**
    * Waits until process {@code pid} uses no CPU for 50 ms (at most 3 s). After its step the PyTorch
-   * peer's BLAS threads keep spinning for a while; the next contender (the fedpeft fp32 step, which
-   * follows it in the rotation except when it ends a round) would otherwise share the cores with
-   * them: its median was 0.320 s with the PyTorch peer in the rotation and 0.278 s without it on a
-   * quiet Zen 5.
+   * peer's BLAS threads keep spinning for a while; the next contender would otherwise share the
+   * cores with them: the fedpeft fp32 step, which followed the peer's step in most rounds, took
+   * 0.320 s (median) with the PyTorch peer in the rotation and 0.278 s without it on a quiet Zen 5.
    */
   private static void waitIdle(long pid) throws IOException, InterruptedException {
     Path stat = Path.of("/proc/" + pid + "/stat");
