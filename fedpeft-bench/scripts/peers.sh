@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peer benchmarks in one command: fedpeft's training step vs PyTorch eager (Debian's python3-torch),
-# the same step with a bfloat16 frozen base, fedpeft's forward (float32 and with the bfloat16 base)
-# vs ONNX Runtime, alternating, on the same batches; see docs/benchmarks.md. The last three lines are the ratios X, Y, Z
+# the same step with a bfloat16 frozen base vs PyTorch eager's under bfloat16 autocast, fedpeft's
+# forward (float32 and with the bfloat16 base) vs ONNX Runtime, alternating, on the same batches;
+# see docs/benchmarks.md. The last three lines are the ratios X, Y, Z
 # (train/ort_forward, forward/ort_forward, fedpeft/pytorch); the line before them is W,
 # "ratio train_bf16/ort_forward". Options go to org.fedpeft.bench.Peers
 # (--warmup N, --timed N, --threads N, --no-torch).
