@@ -7,8 +7,10 @@ answers commands on stdin, one a line:
   step16 K -> the same with a bfloat16 frozen base, on its own copy of the LoRA and head tensors and
               its own optimiser: the frozen linear weights, their biases and the word-embedding
               table held in bfloat16 (converted once, as fedpeft's bf16 base holds them) and the
-              forward run under CPU autocast to bfloat16 (products in bfloat16, LayerNorm, softmax
-              of autocast's float32 list and the loss in float32); prints "step16 K ..." likewise
+              forward run under CPU autocast to bfloat16: the products (LoRA's too) run in
+              bfloat16; adding the float32 residual or mask promotes to float32, so the residual
+              stream, LayerNorm, the softmax and the loss stay float32; prints "step16 K ..."
+              likewise
   quit     -> exits
 Run it with Debian's /usr/bin/python3 (python3-torch); it needs only torch and numpy.
 """

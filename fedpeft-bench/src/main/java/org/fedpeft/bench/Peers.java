@@ -20,6 +20,7 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.tensor.Vectors;
 import org.fedpeft.train.EncodedExamples;
 
 /**
@@ -152,12 +153,7 @@ public final class Peers {
               }
             }
             case 1 -> {
-              long t0 = System.nanoTime();
-              float[][] e = embedder.embedBatch(batch);
-              double s = (System.nanoTime() - t0) / 1e9;
-              if (r >= warmup) {
-                tFwd.add(s);
-              }
+              float[][] e = embed(embedder, batch, tFwd, r >= warmup);
               if (r == 0) {
                 float[][] ref = ort.embed(batch);
                 for (int i = 0; i < e.length; i++) {
@@ -171,16 +167,11 @@ public final class Peers {
             case 3 ->
                 step(ft16, FedpeftTrainer.slice(data, b), bf16Losses, tTrainBf16, r >= warmup);
             case 4 -> {
-              long t0 = System.nanoTime();
-              float[][] e = embedder16.embedBatch(batch);
-              double s = (System.nanoTime() - t0) / 1e9;
-              if (r >= warmup) {
-                tFwdBf16.add(s);
-              }
+              float[][] e = embed(embedder16, batch, tFwdBf16, r >= warmup);
               if (r == 0) {
                 float[][] ref = ort.embed(batch);
                 for (int i = 0; i < e.length; i++) {
-                  minCosBf16 = Math.min(minCosBf16, cosine(e[i], ref[i]));
+                  minCosBf16 = Math.min(minCosBf16, Vectors.cosine(e[i], ref[i]));
                 }
               }
             }
@@ -287,18 +278,6 @@ public final class Peers {
             : "ratio fedpeft/pytorch: n/a");
   }
 
-  private static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  }
-
   /**
    * Sends the PyTorch peer {@code command} (step or step16) for round {@code round}, waits for its
    * answer, then until it is idle; returns {seconds, loss}.
@@ -373,6 +352,19 @@ public final class Peers {
     if (record) {
       times.add(s);
     }
+  }
+
+  /**
+   * The sentence embeddings of {@code batch}; their time goes to {@code times} when {@code record}.
+   */
+  private static float[][] embed(
+      SentenceEmbedder embedder, TokenBatch batch, List<Double> times, boolean record) {
+    long t0 = System.nanoTime();
+    float[][] e = embedder.embedBatch(batch);
+    if (record) {
+      times.add((System.nanoTime() - t0) / 1e9);
+    }
+    return e;
   }
 
   /** One training step: its loss always, its time when {@code record}. */

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.tensor.HostTensor;
+import org.fedpeft.tensor.Vectors;
 import org.fedpeft.train.FrozenBase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,18 +43,6 @@ class Bf16EncoderTest {
     root.close();
   }
 
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += (double) a[i] * b[i];
-      na += (double) a[i] * a[i];
-      nb += (double) b[i] * b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  }
-
   /**
    * The bound of issue 16: each frozen product rounds its input and output to bfloat16 (8
    * significant bits, relative error up to 2^-9), so the embeddings are no longer equal to ONNX
@@ -72,7 +61,7 @@ class Bf16EncoderTest {
       float[] single = embedder.embed(List.of(texts.get(i)), 1)[0];
       assertEquals(384, single.length);
       for (float[] e : new float[][] {single, batched[i]}) {
-        double c = cosine(e, ref[i]);
+        double c = Vectors.cosine(e, ref[i]);
         assertTrue(c >= 0.999, "text " + i + ": cosine " + c + " with ONNX Runtime");
         worst = Math.min(worst, c);
         for (int j = 0; j < e.length; j++) {

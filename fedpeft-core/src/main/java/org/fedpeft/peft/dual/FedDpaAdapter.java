@@ -32,6 +32,7 @@ import org.fedpeft.peft.Role;
 import org.fedpeft.peft.RoundSpec;
 import org.fedpeft.peft.TrainingPhase;
 import org.fedpeft.peft.lora.LoraAdapter;
+import org.fedpeft.tensor.Vectors;
 import org.fedpeft.train.EncodedExamples;
 
 /**
@@ -339,24 +340,11 @@ public final class FedDpaAdapter implements Adapter {
     for (int i = 0; i < batch; i++) {
       double sum = 0;
       for (int j = 0; j < count; j++) {
-        sum += cosine(e, i * hidden, a, j * hidden, hidden);
+        sum += Vectors.cosine(e, i * hidden, a, j * hidden, hidden);
       }
       out[i] = Math.max(0, Math.min(1, config.maxWeight() * sum / count));
     }
     return out;
-  }
-
-  /** Cosine similarity as torch.cosine_similarity: x.y / max(|x| |y|, 1e-8). */
-  static double cosine(float[] x, int xo, float[] y, int yo, int n) {
-    double dot = 0;
-    double xx = 0;
-    double yy = 0;
-    for (int i = 0; i < n; i++) {
-      dot += (double) x[xo + i] * y[yo + i];
-      xx += (double) x[xo + i] * x[xo + i];
-      yy += (double) y[yo + i] * y[yo + i];
-    }
-    return dot / Math.max(Math.sqrt(xx) * Math.sqrt(yy), 1e-8);
   }
 
   /**
