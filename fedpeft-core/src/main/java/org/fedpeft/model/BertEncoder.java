@@ -53,8 +53,9 @@ public final class BertEncoder implements AutoCloseable {
   private final NDArray[] qkvB;
   private final NDArray[][] layerNorms; // per layer: attnLnW, attnLnB, outLnW, outLnB
   private final Shape hiddenShape;
-  private final NDArray queryScale; // 1 / sqrt(head size), kept alive for autograd
-  private final FusedAttention fused; // null: separate operators (see FusedAttention.PROPERTY)
+  private final ScriptedAttention attentionModule;
+  // False under -Dfedpeft.attention=eager: no scripted base blocks (they have the fused operator).
+  private final boolean scriptedBaseBlocks = !ScriptedAttention.eagerEverywhere();
   private final ScriptedBlock scripted; // fp32 products and base-model blocks; null in bf16
   private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order (fp32)
   private final Bf16Base bf16; // the bfloat16 tensors and products; null in fp32
@@ -82,7 +83,6 @@ public final class BertEncoder implements AutoCloseable {
     this.manager = parent.newSubManager();
     if (precision == Precision.BF16) {
       this.hiddenShape = new Shape(config.hiddenSize());
-      this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
       this.linearW = null;
       this.linearB = null;
       this.productW = null;
@@ -95,7 +95,7 @@ public final class BertEncoder implements AutoCloseable {
       this.bf16 = Bf16Base.load(manager, config.numLayers(), config.numHeads());
       try {
         this.layerNorms = loadBf16(w, names);
-        this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
+        this.attentionModule = ScriptedAttention.load(manager);
       } catch (RuntimeException e) {
         manager.close();
         throw e;
@@ -106,7 +106,6 @@ public final class BertEncoder implements AutoCloseable {
     this.bf16 = null;
     this.bf16Names = Set.of();
     this.hiddenShape = new Shape(config.hiddenSize());
-    this.queryScale = manager.create(1f / (float) Math.sqrt(config.headSize()));
     int layers = config.numLayers();
     int mods = BertWeights.LINEAR_MODULES.size();
     linearW = new NDArray[layers][mods];
@@ -169,7 +168,7 @@ public final class BertEncoder implements AutoCloseable {
       layerNorms[i][2] = weights.get(p + "output.LayerNorm.weight");
       layerNorms[i][3] = weights.get(p + "output.LayerNorm.bias");
     }
-    this.fused = FusedAttention.enabled() ? FusedAttention.load(manager) : null;
+    this.attentionModule = ScriptedAttention.load(manager);
     this.scripted = ScriptedBlock.load(manager);
     this.blockTensors = new NDArray[layers][];
     for (int i = 0; i < layers; i++) {
@@ -469,7 +468,7 @@ public final class BertEncoder implements AutoCloseable {
     int firstAdapted = hooks.firstAdaptedLayer();
     boolean previousScripted = false;
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      boolean base = layer < firstAdapted && fused != null;
+      boolean base = layer < firstAdapted && scriptedBaseBlocks;
       if (!base && previousScripted) {
         // Scripted blocks run in inference mode; autograd cannot save their output for the
         // backward of the blocks above, but it can save a copy.
@@ -577,10 +576,10 @@ public final class BertEncoder implements AutoCloseable {
   }
 
   /**
-   * Multi-head scaled dot-product attention exactly as this encoder's own blocks compute it (the
-   * fused operator, or the separate operators under {@code -Dfedpeft.attention=eager}), for
-   * adapters that add attention of their own (FedBE's expansion blocks). Autograd records through
-   * it.
+   * Multi-head scaled dot-product attention exactly as this encoder's own blocks compute it ({@link
+   * ScriptedAttention}: by default the fused operator where autograd does not record the call and
+   * the separate operators where it does), for adapters that add attention of their own (FedBE's
+   * expansion blocks). Autograd records through it.
    *
    * @param q queries, (batch * seq, hidden)
    * @param k keys, (batch * seq, hidden)
@@ -591,42 +590,18 @@ public final class BertEncoder implements AutoCloseable {
    */
   public NDArray attention(
       NDArray q, NDArray k, NDArray v, long batch, long seq, NDArray maskBias) {
-    if (fused == null) {
-      return separateAttention(q, k, v, batch, seq, maskBias);
-    }
     int heads = config.numHeads();
     int headSize = config.headSize();
-    // One fused operator on head-major views of q, k and v (no copies); its output is laid out
-    // as (batch, seq, heads, head), so merging the heads back is a view as well.
+    // Head-major views of q, k and v (no copies). The fused operator's output is laid out as
+    // (batch, seq, heads, head), so merging the heads back is a view; the separate operators'
+    // output is copied here.
     NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
     NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
     NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-    return fused
+    return attentionModule
         .apply(q4, k4, v4, maskBias)
         .transpose(0, 2, 1, 3)
         .reshape(batch * seq, config.hiddenSize());
-  }
-
-  /** Attention as separate operators: scaled queries, score product, mask, softmax, context. */
-  private NDArray separateAttention(
-      NDArray q, NDArray k, NDArray v, long batch, long seq, NDArray maskBias) {
-    int heads = config.numHeads();
-    int headSize = config.headSize();
-    // Scaling the queries (batch*seq x hidden) instead of the scores (batch x heads x seq x seq)
-    // is heads*seq/hidden times less work (4x at 128 tokens); the result differs from scaling the
-    // scores by rounding only (not at all when the head size is a power of 4).
-    // A long-lived scalar tensor, not mul(float): DJL turns a Java number into a temporary
-    // tensor over a direct buffer and closes it at once, while autograd keeps it for backward.
-    NDArray qs = q.mul(queryScale);
-    NDArray q4 = qs.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-    NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 3, 1);
-    NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-    NDArray scores = q4.matMul(k4); // (batch, heads, seq, seq)
-    if (maskBias != null) {
-      scores = scores.add(maskBias);
-    }
-    NDArray probs = scores.softmax(-1);
-    return probs.matMul(v4).transpose(0, 2, 1, 3).reshape(batch * seq, config.hiddenSize());
   }
 
   /** {@code y} plus the hooks' change of module {@code module} for input {@code x}, 2-D. */
@@ -661,9 +636,7 @@ public final class BertEncoder implements AutoCloseable {
 
   @Override
   public void close() {
-    if (fused != null) {
-      fused.close();
-    }
+    attentionModule.close();
     if (scripted != null) {
       scripted.close();
     }

@@ -267,7 +267,7 @@ public final class DpSgd {
         model.logits(
             step.create(b.ids(), shape), step.create(b.mask(), shape), true, data.tasksOf(idx));
     // The factor as a tensor of the step (alive until the step ends), not mul(int): see
-    // BertEncoder's queryScale.
+    // LoraAdapter's scalingArray.
     return LocalTrainer.crossEntropy(logits, step.create(data.labelsOf(idx)))
         .mul(step.create((float) idx.length));
   }

@@ -1,5 +1,7 @@
 package org.fedpeft.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -7,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -27,14 +30,41 @@ import org.junit.jupiter.api.Test;
  * The encoder's kernel choices against their alternatives, on hidden states of a padded and an
  * unpadded batch and the gradients of every adapter tensor, on a tiny random BERT with LoRA on
  * every linear module; they may differ by float rounding only: the fused attention (libtorch's
- * scaled_dot_product_attention through a TorchScript module) against the separate operators ({@code
- * -Dfedpeft.attention=eager}).
+ * scaled_dot_product_attention through a TorchScript module, {@code -Dfedpeft.attention=fused})
+ * against the separate operators ({@code eager}). The default uses each where it says it does.
  */
 class KernelChoicesTest {
 
+  private static final String ATTENTION = "fedpeft.attention";
+
   @Test
   void fusedAttentionMatchesSeparateOperators() {
-    compare("fedpeft.attention", "eager");
+    compare(ATTENTION, "fused", "eager");
+  }
+
+  /**
+   * By default the hidden states (no gradient recorded) are the fused attention's, bit for bit, and
+   * the gradients (recorded) the separate operators'.
+   */
+  @Test
+  void defaultFusesOnlyWhereNoGradientIsRecorded() {
+    float[][] auto = run(ATTENTION, null);
+    float[][] fused = run(ATTENTION, "fused");
+    float[][] eager = run(ATTENTION, "eager");
+    boolean differ = false;
+    for (int i = 0; i < auto.length; i++) {
+      float[] expected = i < HIDDEN_ARRAYS ? fused[i] : eager[i];
+      assertArrayEquals(expected, auto[i], "array " + i);
+      differ |= !Arrays.equals(fused[i], eager[i]);
+    }
+    assertTrue(differ, "the two attentions round alike here, so this test cannot tell them apart");
+  }
+
+  @Test
+  void unknownSettingIsRefused() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> run(ATTENTION, "flash"));
+    assertTrue(e.getMessage().contains("-Dfedpeft.attention=flash"), e.getMessage());
   }
 
   /**
@@ -59,17 +89,12 @@ class KernelChoicesTest {
     }
   }
 
-  /** The default kernels against the run with {@code property} set to {@code alternative}. */
-  private static void compare(String property, String alternative) {
-    Engine engine = Engines.pytorch();
-    BertConfig cfg = new BertConfig(50, 32, 2, 4, 48, 16, 2, 1e-12f);
-    long seed = 99L;
-    TokenBatch padded =
-        TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 12, 13, 2}, {1, 8, 2}});
-    TokenBatch full = TokenBatch.pad(new long[][] {{1, 5, 9, 6, 2}, {1, 7, 3, 11, 2}});
-    long[] labels = {0, 2, 1};
-    float[][] fused = run(engine, cfg, seed, padded, full, labels, property, null);
-    float[][] eager = run(engine, cfg, seed, padded, full, labels, property, alternative);
+  /**
+   * The run with {@code property} set to {@code value} against the one with {@code alternative}.
+   */
+  private static void compare(String property, String value, String alternative) {
+    float[][] fused = run(property, value);
+    float[][] eager = run(property, alternative);
     assertTrue(fused.length == eager.length && fused.length > 3);
     double worst = 0;
     for (int i = 0; i < fused.length; i++) {
@@ -84,19 +109,24 @@ class KernelChoicesTest {
       }
     }
     System.out.println(
-        "default vs -D" + property + "=" + alternative + ": largest difference " + worst);
+        "-D" + property + "=" + value + " vs " + alternative + ": largest difference " + worst);
   }
 
-  /** Hidden states of both batches, then the gradient of every trainable tensor. */
-  private static float[][] run(
-      Engine engine,
-      BertConfig cfg,
-      long seed,
-      TokenBatch padded,
-      TokenBatch full,
-      long[] labels,
-      String property,
-      String value) {
+  /** The arrays {@link #run(String, String)} returns before the gradients: hidden states. */
+  private static final int HIDDEN_ARRAYS = 2;
+
+  /**
+   * With {@code property} set to {@code value} (cleared when null): the hidden states of a padded
+   * and an unpadded batch, then the gradient of every trainable tensor.
+   */
+  private static float[][] run(String property, String value) {
+    Engine engine = Engines.pytorch();
+    BertConfig cfg = new BertConfig(50, 32, 2, 4, 48, 16, 2, 1e-12f);
+    long seed = 99L;
+    TokenBatch padded =
+        TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 12, 13, 2}, {1, 8, 2}});
+    TokenBatch full = TokenBatch.pad(new long[][] {{1, 5, 9, 6, 2}, {1, 7, 3, 11, 2}});
+    long[] labels = {0, 2, 1};
     return withProperty(property, value, () -> run(engine, cfg, seed, padded, full, labels));
   }
 
@@ -121,7 +151,7 @@ class KernelChoicesTest {
       }
       ClassifierModel model = new ClassifierModel(enc, lora, head);
       List<AdapterTensor> params = model.trainableTensors();
-      float[][] out = new float[2 + params.size()][];
+      float[][] out = new float[HIDDEN_ARRAYS + params.size()][];
       try (NDScope scope = new NDScope();
           NDManager m = root.newSubManager()) {
         scope.suppressNotUsedWarning();

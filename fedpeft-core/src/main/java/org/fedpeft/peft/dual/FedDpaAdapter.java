@@ -125,7 +125,7 @@ public final class FedDpaAdapter implements Adapter {
   private final NDArray anchors;
   private final NDArray anchorExamples;
   private final NDArray status;
-  private final NDArray localWeight; // a, a long-lived scalar (see BertEncoder's queryScale)
+  private final NDArray localWeight; // a, a long-lived scalar (see LoraAdapter's scalingArray)
   private final NDArray globalWeight; // 1 - a
   private final List<AdapterTensor> tensors = new ArrayList<>();
   private final List<AdapterTensor> globalTensors = new ArrayList<>();

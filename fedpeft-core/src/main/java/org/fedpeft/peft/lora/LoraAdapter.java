@@ -200,7 +200,8 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     // Scaling the rank-r activations instead of the output is out/r times less work; for a
     // power-of-two alpha / r (the default 16 / 8) the result is the same to the bit.
     if (config.scaling() != 1f) {
-      // A long-lived scalar tensor, not mul(float): see BertEncoder's queryScale.
+      // A long-lived scalar tensor, not mul(float): docs/architecture.md, "Never pass a Java
+      // number to an op whose result needs a gradient".
       down = down.mul(scalingArray);
     }
     return new LowRankDelta(down, rowMajorTranspose(b));
