@@ -577,9 +577,8 @@ public final class BertEncoder implements AutoCloseable {
 
   /**
    * Multi-head scaled dot-product attention exactly as this encoder's own blocks compute it ({@link
-   * ScriptedAttention}: by default the fused operator where autograd does not record the call and
-   * the separate operators where it does), for adapters that add attention of their own (FedBE's
-   * expansion blocks). Autograd records through it.
+   * ScriptedAttention}: by default libtorch's fused operator), for adapters that add attention of
+   * their own (FedBE's expansion blocks). Autograd records through it.
    *
    * @param q queries, (batch * seq, hidden)
    * @param k keys, (batch * seq, hidden)

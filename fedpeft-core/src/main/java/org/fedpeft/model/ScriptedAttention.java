@@ -18,14 +18,17 @@ import ai.djl.ndarray.NDManager;
  *       and the context product.
  * </ul>
  *
- * <p>Which form runs is {@link #PROPERTY}'s choice. By default the module picks per call: the
- * separate operators where autograd records the call (gradient mode on and q, k or v requiring a
- * gradient: training), the fused operator elsewhere (evaluation, embedding), as the bfloat16 base
- * does ({@link Bf16Base}). On a Zen 5 the training step with the separate operators took 0.92-0.95
- * of the fused one's time at 16 x 128 tokens and 0.87 at 16 x 40 (docs/performance.md, "Attention
- * in training"), while the fused forward was the faster one. The decision is made inside the module
- * because DJL's {@code hasGradient} answers false for results of operations on tensors that require
- * gradients.
+ * <p>Which form runs is {@link #PROPERTY}'s choice: by default the fused operator. {@code
+ * train-separate} picks per call: the separate operators where autograd records the call (gradient
+ * mode on and q, k or v requiring a gradient: training) and the scores are few enough ({@link
+ * #MAX_SEPARATE_SCORES}), the fused operator elsewhere (evaluation, embedding, long training
+ * batches), as the bfloat16 base does ({@link Bf16Base}) for its own reasons. The decision is made
+ * inside the module because DJL's {@code hasGradient} answers false for results of operations on
+ * tensors that require gradients. It is not the default because its gain depends on the sequence
+ * length and the CPU: on a Zen 5 the training step took 0.85 of the fused one's time at 16 x 40
+ * tokens but 0.97 at 16 x 64 and 1.00 at 16 x 24, and the README main run was no faster within a
+ * busy host's noise, with a higher peak resident set (docs/performance.md, "Attention in
+ * training").
  *
  * <p>q, k and v come in as head-major strided views of the (tokens, hidden) activations (no
  * copies). The fused form's output is laid out as (batch, seq, heads, head), so merging the heads
@@ -36,12 +39,22 @@ import ai.djl.ndarray.NDManager;
 final class ScriptedAttention implements AutoCloseable {
 
   /**
-   * System property: unset or {@code auto} (the default) for the per-call choice above, {@code
-   * fused} for the fused operator everywhere, {@code eager} for the separate operators everywhere
-   * (the encoder's base-model blocks then also run operator by operator, since {@link
-   * ScriptedBlock} has the fused operator).
+   * System property: unset or {@code fused} (the default) for the fused operator everywhere, {@code
+   * eager} for the separate operators everywhere (the encoder's base-model blocks then also run
+   * operator by operator, since {@link ScriptedBlock} has the fused operator), {@code
+   * train-separate} for the per-call choice above.
    */
   static final String PROPERTY = "fedpeft.attention";
+
+  /**
+   * Under {@code train-separate}, the most attention scores (batch x heads x seq x seq) for which
+   * the separate operators run when autograd records the call: 2^20, 4 MiB of float32 probabilities
+   * per block that autograd keeps until the backward pass (16 sequences of up to 73 tokens with 12
+   * heads). Above it the fused operator runs, whose memory does not grow with seq^2: with the
+   * separate operators at every length the README main run's peak resident set rose from 1289-1310
+   * to 1469-1498 MiB.
+   */
+  static final long MAX_SEPARATE_SCORES = 1L << 20;
 
   private static final String NAME = "FedpeftAttention";
   private static final String SELF = "self: __torch__." + NAME;
@@ -59,10 +72,10 @@ final class ScriptedAttention implements AutoCloseable {
   }
 
   private static String setting() {
-    String value = System.getProperty(PROPERTY, "auto");
-    if (!value.equals("auto") && !value.equals("fused") && !value.equals("eager")) {
+    String value = System.getProperty(PROPERTY, "fused");
+    if (!value.equals("fused") && !value.equals("eager") && !value.equals("train-separate")) {
       throw new IllegalArgumentException(
-          "-D" + PROPERTY + "=" + value + ": expected auto, fused or eager");
+          "-D" + PROPERTY + "=" + value + ": expected fused, eager or train-separate");
     }
     return value;
   }
@@ -76,9 +89,10 @@ final class ScriptedAttention implements AutoCloseable {
         switch (setting()) {
           case "fused" -> "False";
           case "eager" -> "True";
-          default ->
+          default -> // train-separate
               "torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or"
-                  + " v.requires_grad)";
+                  + " v.requires_grad) and q.size(0) * q.size(1) * q.size(2) * k.size(2) <= "
+                  + MAX_SEPARATE_SCORES;
         };
     String body =
         """

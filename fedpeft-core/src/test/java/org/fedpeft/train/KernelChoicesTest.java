@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * unpadded batch and the gradients of every adapter tensor, on a tiny random BERT with LoRA on
  * every linear module; they may differ by float rounding only: the fused attention (libtorch's
  * scaled_dot_product_attention through a TorchScript module, {@code -Dfedpeft.attention=fused})
- * against the separate operators ({@code eager}). The default uses each where it says it does.
+ * against the separate operators ({@code eager}); {@code train-separate} uses each where it says it
+ * does.
  */
 class KernelChoicesTest {
 
@@ -42,13 +43,23 @@ class KernelChoicesTest {
     compare(ATTENTION, "fused", "eager");
   }
 
+  /** The default is the fused attention, bit for bit. */
+  @Test
+  void defaultIsTheFusedAttention() {
+    float[][] byDefault = run(ATTENTION, null);
+    float[][] fused = run(ATTENTION, "fused");
+    for (int i = 0; i < byDefault.length; i++) {
+      assertArrayEquals(fused[i], byDefault[i], "array " + i);
+    }
+  }
+
   /**
-   * By default the hidden states (no gradient recorded) are the fused attention's, bit for bit, and
-   * the gradients (recorded) the separate operators'.
+   * Under {@code train-separate} the hidden states (no gradient recorded) are the fused
+   * attention's, bit for bit, and the gradients (recorded) the separate operators'.
    */
   @Test
-  void defaultFusesOnlyWhereNoGradientIsRecorded() {
-    float[][] auto = run(ATTENTION, null);
+  void trainSeparateFusesOnlyWhereNoGradientIsRecorded() {
+    float[][] auto = run(ATTENTION, "train-separate");
     float[][] fused = run(ATTENTION, "fused");
     float[][] eager = run(ATTENTION, "eager");
     boolean differ = false;
