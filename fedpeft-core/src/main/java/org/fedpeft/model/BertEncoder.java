@@ -54,8 +54,6 @@ public final class BertEncoder implements AutoCloseable {
   private final NDArray[][] layerNorms; // per layer: attnLnW, attnLnB, outLnW, outLnB
   private final Shape hiddenShape;
   private final ScriptedAttention attentionModule;
-  // False under -Dfedpeft.attention=eager: no scripted base blocks (they have the fused operator).
-  private final boolean scriptedBaseBlocks = !ScriptedAttention.eagerEverywhere();
   private final ScriptedBlock scripted; // fp32 products and base-model blocks; null in bf16
   private final NDArray[][] blockTensors; // per layer, in ScriptedBlock.apply's order (fp32)
   private final Bf16Base bf16; // the bfloat16 tensors and products; null in fp32
@@ -468,7 +466,7 @@ public final class BertEncoder implements AutoCloseable {
     int firstAdapted = hooks.firstAdaptedLayer();
     boolean previousScripted = false;
     for (int layer = 0; layer < config.numLayers(); layer++) {
-      boolean base = layer < firstAdapted && scriptedBaseBlocks;
+      boolean base = layer < firstAdapted;
       if (!base && previousScripted) {
         // Scripted blocks run in inference mode; autograd cannot save their output for the
         // backward of the blocks above, but it can save a copy.
@@ -577,8 +575,8 @@ public final class BertEncoder implements AutoCloseable {
 
   /**
    * Multi-head scaled dot-product attention exactly as this encoder's own blocks compute it ({@link
-   * ScriptedAttention}: by default libtorch's fused operator), for adapters that add attention of
-   * their own (FedBE's expansion blocks). Autograd records through it.
+   * ScriptedAttention}), for adapters that add attention of their own (FedBE's expansion blocks).
+   * Autograd records through it.
    *
    * @param q queries, (batch * seq, hidden)
    * @param k keys, (batch * seq, hidden)

@@ -27,11 +27,11 @@ import java.util.List;
  * encoder calls bigger pieces, whose activations stay in bfloat16 between the products: {@link
  * #attention} (the q/k/v product, the adapter's float32 changes of q, k and v rounded to bfloat16
  * and added, attention in bfloat16 and the attention output product) and {@link #feedForward} (both
- * feed-forward products and the GELU). Attention runs as libtorch's fused operator when no gradient
- * is recorded, and as separate bfloat16 products and softmax when one is (the fused operator's
- * bfloat16 backward is about 7x slower than its float32 one on CPU in libtorch 2.7.1), so a
- * training forward and an evaluation forward round differently. The adapted path and the whole
- * base-model block ({@link #block}) use the same methods, and a piece the adapter changes is
+ * feed-forward products and the GELU). Attention always runs as separate bfloat16 products and
+ * softmax ({@link ScriptedAttention#method}): libtorch 2.7.1's fused operator has a bfloat16
+ * backward about 7x slower than its float32 one on CPU, and on a Zen 5 its bfloat16 forward made
+ * the whole forward 1.24-1.30x as long as with the separate operators. The adapted path and the
+ * whole base-model block ({@link #block}) use the same methods, and a piece the adapter changes is
  * computed from the same bfloat16 values (widened exactly), so a disabled adapter is still exactly
  * the base model.
  */
@@ -96,13 +96,7 @@ final class Bf16Base implements AutoCloseable {
           q4 = q.reshape([batch, seq, heads, head]).transpose(1, 2)
           k4 = k.reshape([batch, seq, heads, head]).transpose(1, 2)
           v4 = v.reshape([batch, seq, heads, head]).transpose(1, 2)
-          if torch.is_grad_enabled() and (q4.requires_grad or k4.requires_grad or v4.requires_grad):
-            scores = torch.matmul(q4 * (float(head) ** -0.5), k4.transpose(2, 3))
-            if m is not None:
-              scores = scores + m
-            ctx = torch.matmul(torch.softmax(scores, -1), v4)
-          else:
-            ctx = torch.scaled_dot_product_attention(q4, k4, v4, m)
+          ctx = self.scaled_attention(q4, k4, v4, m)
           return ctx.transpose(1, 2).reshape([batch * seq, hidden])
         def attend_tensors(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
                            dv: Tensor, uq: Tensor, wq: Tensor, uk: Tensor, wk: Tensor,
@@ -179,7 +173,11 @@ final class Bf16Base implements AutoCloseable {
    */
   static Bf16Base load(NDManager manager, int layers, int heads) {
     TorchScriptModule module =
-        TorchScriptModule.load(manager, NAME, List.of("w", "b", "table"), BODY);
+        TorchScriptModule.load(
+            manager,
+            NAME,
+            List.of("w", "b", "table"),
+            BODY + ScriptedAttention.method("self: __torch__." + NAME, false));
     NDArray[] idx = new NDArray[layers * SLOTS_PER_LAYER];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = manager.create((long) i);

@@ -16,11 +16,12 @@ import ai.djl.ndarray.NDManager;
  *
  * <p><b>Blocks.</b> {@link #apply} runs when nothing in the block needs a gradient (embedding, the
  * frozen encoder), so it may work in place. It has the same operators with the same operands, in
- * the same order, as {@link BertEncoder}'s block with fused attention, and the same products
- * ({@link #linear} and the block both call the module's {@code product} method), so the results are
- * bit for bit the same (the adapter conformance tests compare a disabled adapter with the base
- * model exactly). What differs: the residual adds and GELU work in place (no new tensors), and the
- * ~100 DJL operations of a block are one JNI call.
+ * the same order, as {@link BertEncoder}'s block, the same attention (the method text of {@link
+ * ScriptedAttention#method}) and the same products ({@link #linear} and the block both call the
+ * module's {@code product} method), so the results are bit for bit the same (the adapter
+ * conformance tests compare a disabled adapter with the base model exactly). What differs: the
+ * residual adds and GELU work in place (no new tensors), and the ~100 DJL operations of a block are
+ * one JNI call.
  *
  * <p>Tried: accumulating the output products into {@code residual + bias} in place ({@code
  * addmm_}), which saves two memory passes per residual, but sums in another order and so breaks
@@ -79,7 +80,7 @@ final class ScriptedBlock implements AutoCloseable {
           + "    q = qkv[:, 0:hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
           + "    k = qkv[:, hidden:2 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
           + "    v = qkv[:, 2 * hidden:3 * hidden].reshape([batch, seq, heads, head]).transpose(1, 2)\n"
-          + "    ctx = torch.scaled_dot_product_attention(q, k, v, mask)\n"
+          + "    ctx = self.scaled_attention(q, k, v, mask)\n"
           + "    ctx = ctx.transpose(1, 2).reshape([batch * seq, hidden])\n"
           + "    a = self.product(ctx, o_w, o_b).add_(x)\n"
           + "    h1 = torch.layer_norm(a, [hidden], ln1_w, ln1_b, eps)\n"
@@ -100,7 +101,8 @@ final class ScriptedBlock implements AutoCloseable {
 
   /** Loads the module. */
   static ScriptedBlock load(NDManager manager) {
-    return new ScriptedBlock(TorchScriptModule.load(manager, NAME, BODY));
+    return new ScriptedBlock(
+        TorchScriptModule.load(manager, NAME, BODY + ScriptedAttention.method(SELF, true)));
   }
 
   /**

@@ -13,28 +13,28 @@ import org.fedpeft.engine.Engines;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which form of attention {@link ScriptedAttention} picks under {@code
- * -Dfedpeft.attention=train-separate}: the separate operators only where autograd records the call
- * and the scores are at most {@link ScriptedAttention#MAX_SEPARATE_SCORES}, the fused operator
- * otherwise. Each case compares its output bit for bit with the forced forms' ({@code fused} and
- * {@code eager}), which differ from each other by rounding.
+ * Which form of attention {@link ScriptedAttention} picks by default: the fused operator only where
+ * autograd records the call and there are more than {@link ScriptedAttention#MAX_SEPARATE_SCORES}
+ * scores, the separate operators otherwise. Each case compares its output bit for bit with the
+ * forced forms' ({@code -Dfedpeft.attention=fused} and {@code eager}), which differ from each other
+ * by rounding.
  */
 class ScriptedAttentionTest {
 
   private static final int SIDE = 1024; // 1 x 1 x 1024 x 1024 scores: exactly the limit
 
   @Test
-  void separateOperatorsOnlyForRecordedCallsWithinTheLimit() {
+  void fusedOperatorOnlyForRecordedCallsOverTheLimit() {
     assertForm(SIDE, true, "eager");
     assertForm(SIDE + 1, true, "fused"); // 1025^2 scores: over the limit
-    assertForm(SIDE, false, "fused"); // nothing recorded
+    assertForm(SIDE + 1, false, "eager"); // nothing recorded
   }
 
-  /** With {@code seq} tokens, recorded or not, train-separate equals the {@code expected} form. */
+  /** With {@code seq} tokens, recorded or not, the default equals the {@code expected} form. */
   private static void assertForm(int seq, boolean recorded, String expected) {
     assert (long) SIDE * SIDE == ScriptedAttention.MAX_SEPARATE_SCORES;
     try (NDManager m = Engines.pytorch().newBaseManager()) {
-      float[] auto = attend(m, seq, recorded, "train-separate");
+      float[] auto = attend(m, seq, recorded, null);
       float[] fused = attend(m, seq, recorded, "fused");
       float[] eager = attend(m, seq, recorded, "eager");
       assertFalse(Arrays.equals(fused, eager), "the forms must round differently here");
@@ -45,7 +45,11 @@ class ScriptedAttentionTest {
   /** Attention of fixed random (1, 1, seq, 8) q, k and v with the module of form {@code form}. */
   private static float[] attend(NDManager m, int seq, boolean recorded, String form) {
     String before = System.getProperty(ScriptedAttention.PROPERTY);
-    System.setProperty(ScriptedAttention.PROPERTY, form);
+    if (form == null) {
+      System.clearProperty(ScriptedAttention.PROPERTY);
+    } else {
+      System.setProperty(ScriptedAttention.PROPERTY, form);
+    }
     try (NDManager sub = m.newSubManager();
         ScriptedAttention attention = ScriptedAttention.load(sub)) {
       Shape shape = new Shape(1, 1, seq, 8);
