@@ -22,14 +22,15 @@ import ai.djl.ndarray.NDManager;
  *
  * <p>Which form runs is {@link #PROPERTY}'s choice. By default ({@code auto}) the separate
  * operators run, except where autograd records the call (gradient mode on and q, k or v requiring a
- * gradient: training) and there are more than {@link #MAX_SEPARATE_SCORES} scores: there the fused
- * operator runs, because autograd would keep the separate form's probabilities until the backward
- * pass. On a Zen 5 the separate operators were the faster form at every shape measured
- * (docs/performance.md, "Attention on CPU"): the 16 x 40 training step took 0.85 of the fused
- * form's time and the 16 x 128 one 0.93, the fp32 forward 0.92-0.97, the forward with the bf16 base
- * 0.77-0.81. The bfloat16 base always uses the separate form ({@link Bf16Base}). The choice is made
- * inside TorchScript because DJL's {@code hasGradient} answers false for results of operations on
- * tensors that require gradients.
+ * gradient: training): there the fused operator runs, because autograd would keep the separate
+ * form's (batch, heads, seq, seq) probabilities until the backward pass. So training is computed as
+ * before 3 December, bit for bit, and evaluation and embedding get faster: on a Zen 5 the fp32
+ * forward took 0.92-0.96 of the fused form's time and the forward with the bf16 base 0.73-0.79
+ * (docs/performance.md, "Attention on CPU"). The separate operators also trained faster there at
+ * some lengths (0.85-0.88 at 16 x 40 tokens), but with them the README main run's peak resident set
+ * was 60-190 MiB higher and its time no shorter. The bfloat16 base always uses the separate form
+ * ({@link Bf16Base}). The choice is made inside TorchScript because DJL's {@code hasGradient}
+ * answers false for results of operations on tensors that require gradients.
  *
  * <p>q, k and v come in as head-major strided views of the (tokens, hidden) activations (no
  * copies). The fused form's output is laid out as (batch, seq, heads, head), so merging the heads
@@ -45,15 +46,6 @@ final class ScriptedAttention implements AutoCloseable {
    * everywhere.
    */
   static final String PROPERTY = "fedpeft.attention";
-
-  /**
-   * The most attention scores (batch x heads x seq x seq) of a call autograd records for which
-   * {@code auto} runs the separate operators: 2^20, 4 MiB of float32 probabilities per block kept
-   * until the backward pass (16 sequences of up to 73 tokens with 12 heads). With the separate
-   * operators in every training call the README main run's peak resident set rose from 1289-1310 to
-   * 1469-1498 MiB.
-   */
-  static final long MAX_SEPARATE_SCORES = 1L << 20;
 
   private static final String NAME = "FedpeftAttention";
   private static final String SELF = "self: __torch__." + NAME;
@@ -90,8 +82,7 @@ final class ScriptedAttention implements AutoCloseable {
               case "eager" -> "False";
               default ->
                   "torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or"
-                      + " v.requires_grad) and q.size(0) * q.size(1) * q.size(2) * k.size(2) > "
-                      + MAX_SEPARATE_SCORES;
+                      + " v.requires_grad)";
             };
     return """
           def scaled_attention(%1$s, q: Tensor, k: Tensor, v: Tensor,
