@@ -30,8 +30,8 @@ import java.util.List;
  * feed-forward products and the GELU). Attention always runs as separate bfloat16 products and
  * softmax ({@link ScriptedAttention#method}): libtorch 2.7.1's fused operator has a bfloat16
  * backward about 7x slower than its float32 one on CPU, and on a Zen 5 its bfloat16 forward made
- * the whole forward 1.24-1.30x as long as with the separate operators. The adapted path and the
- * whole base-model block ({@link #block}) use the same methods, and a piece the adapter changes is
+ * the whole forward 1.2-1.4x as long as with the separate operators. The adapted path and the whole
+ * base-model block ({@link #block}) use the same methods, and a piece the adapter changes is
  * computed from the same bfloat16 values (widened exactly), so a disabled adapter is still exactly
  * the base model.
  */

@@ -25,7 +25,7 @@ import ai.djl.ndarray.NDManager;
  * gradient: training): there the fused operator runs, because autograd would keep the separate
  * form's (batch, heads, seq, seq) probabilities until the backward pass. So training is computed as
  * before 3 December, bit for bit, and evaluation and embedding get faster: on a Zen 5 the fp32
- * forward took 0.92-0.96 of the fused form's time and the forward with the bf16 base 0.73-0.79
+ * forward took 0.92-0.97 of the fused form's time and the forward with the bf16 base 0.73-0.81
  * (docs/performance.md, "Attention on CPU"). The separate operators also trained faster there at
  * some lengths (0.85-0.88 at 16 x 40 tokens), but with them the README main run's peak resident set
  * was 60-190 MiB higher and its time no shorter. The bfloat16 base always uses the separate form
