@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.Test;
 
 class MklDispatchTest {
@@ -50,18 +51,12 @@ class MklDispatchTest {
 
   @Test
   void rejectsAnUnknownSetting() {
-    String before = System.getProperty(MklDispatch.PROPERTY);
-    System.setProperty(MklDispatch.PROPERTY, "avx512");
-    try {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, MklDispatch::apply);
-      assertTrue(e.getMessage().contains("fedpeft.mkl.dispatch=avx512"), e.getMessage());
-    } finally {
-      if (before == null) {
-        System.clearProperty(MklDispatch.PROPERTY);
-      } else {
-        System.setProperty(MklDispatch.PROPERTY, before);
-      }
-    }
+    IllegalArgumentException e =
+        SystemProperties.with(
+            MklDispatch.PROPERTY,
+            "avx512",
+            () -> assertThrows(IllegalArgumentException.class, MklDispatch::apply));
+    assertTrue(e.getMessage().contains("fedpeft.mkl.dispatch=avx512"), e.getMessage());
   }
 
   /**

@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,59 +21,54 @@ import org.junit.jupiter.api.Test;
  */
 class ScriptedAttentionTest {
 
+  private static final int SEQ = 16;
+
   @Test
   void fusedOperatorOnlyWhereAGradientIsRecorded() {
-    assertForm(16, true, "fused");
-    assertForm(16, false, "eager");
+    assertForm(true, "fused");
+    assertForm(false, "eager");
   }
 
-  /** With {@code seq} tokens, recorded or not, the default equals the {@code expected} form. */
-  private static void assertForm(int seq, boolean recorded, String expected) {
+  /** Recorded or not, the default equals the {@code expected} form. */
+  private static void assertForm(boolean recorded, String expected) {
     try (NDManager m = Engines.pytorch().newBaseManager()) {
-      float[] auto = attend(m, seq, recorded, null);
-      float[] fused = attend(m, seq, recorded, "fused");
-      float[] eager = attend(m, seq, recorded, "eager");
+      float[] auto = attend(m, recorded, null);
+      float[] fused = attend(m, recorded, "fused");
+      float[] eager = attend(m, recorded, "eager");
       assertFalse(Arrays.equals(fused, eager), "the forms must round differently here");
-      assertArrayEquals(expected.equals("eager") ? eager : fused, auto, seq + " tokens");
+      assertArrayEquals(expected.equals("eager") ? eager : fused, auto, "recorded " + recorded);
     }
   }
 
-  /** Attention of fixed random (1, 1, seq, 8) q, k and v with the module of form {@code form}. */
-  private static float[] attend(NDManager m, int seq, boolean recorded, String form) {
-    String before = System.getProperty(ScriptedAttention.PROPERTY);
-    if (form == null) {
-      System.clearProperty(ScriptedAttention.PROPERTY);
-    } else {
-      System.setProperty(ScriptedAttention.PROPERTY, form);
-    }
-    try (NDManager sub = m.newSubManager();
-        ScriptedAttention attention = ScriptedAttention.load(sub)) {
-      Shape shape = new Shape(1, 1, seq, 8);
-      SplittableRandom rng = new SplittableRandom(7);
-      NDArray[] qkv = new NDArray[3];
-      for (int i = 0; i < 3; i++) {
-        float[] values = new float[seq * 8];
-        for (int j = 0; j < values.length; j++) {
-          values[j] = (float) (rng.nextDouble() * 4 - 2);
-        }
-        qkv[i] = sub.create(values, shape);
-      }
-      if (recorded) {
-        qkv[0].setRequiresGradient(true);
-      }
-      boolean gradMode = JniUtils.isGradMode();
-      JniUtils.setGradMode(recorded);
-      try {
-        return attention.apply(qkv[0], qkv[1], qkv[2], null).toFloatArray();
-      } finally {
-        JniUtils.setGradMode(gradMode);
-      }
-    } finally {
-      if (before == null) {
-        System.clearProperty(ScriptedAttention.PROPERTY);
-      } else {
-        System.setProperty(ScriptedAttention.PROPERTY, before);
-      }
-    }
+  /** Attention of fixed random (1, 1, 16, 8) q, k and v with the module of form {@code form}. */
+  private static float[] attend(NDManager m, boolean recorded, String form) {
+    return SystemProperties.with(
+        ScriptedAttention.PROPERTY,
+        form,
+        () -> {
+          try (NDManager sub = m.newSubManager();
+              ScriptedAttention attention = ScriptedAttention.load(sub)) {
+            Shape shape = new Shape(1, 1, SEQ, 8);
+            SplittableRandom rng = new SplittableRandom(7);
+            NDArray[] qkv = new NDArray[3];
+            for (int i = 0; i < 3; i++) {
+              float[] values = new float[SEQ * 8];
+              for (int j = 0; j < values.length; j++) {
+                values[j] = (float) (rng.nextDouble() * 4 - 2);
+              }
+              qkv[i] = sub.create(values, shape);
+            }
+            if (recorded) {
+              qkv[0].setRequiresGradient(true);
+            }
+            boolean gradMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(recorded);
+            try {
+              return attention.apply(qkv[0], qkv[1], qkv[2], null).toFloatArray();
+            } finally {
+              JniUtils.setGradMode(gradMode);
+            }
+          }
+        });
   }
 }

@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertConfig;
@@ -24,6 +23,7 @@ import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,28 +67,6 @@ class KernelChoicesTest {
   }
 
   /**
-   * Runs {@code body} with the system property set to {@code value} (cleared when null), then puts
-   * back what was there.
-   */
-  private static <T> T withProperty(String name, String value, Supplier<T> body) {
-    String before = System.getProperty(name);
-    if (value == null) {
-      System.clearProperty(name);
-    } else {
-      System.setProperty(name, value);
-    }
-    try {
-      return body.get();
-    } finally {
-      if (before == null) {
-        System.clearProperty(name);
-      } else {
-        System.setProperty(name, before);
-      }
-    }
-  }
-
-  /**
    * The run with {@code property} set to {@code value} against the one with {@code alternative}.
    */
   private static void compare(String property, String value, String alternative) {
@@ -126,7 +104,8 @@ class KernelChoicesTest {
         TokenBatch.pad(new long[][] {{1, 5, 9, 2}, {1, 7, 3, 11, 4, 12, 13, 2}, {1, 8, 2}});
     TokenBatch full = TokenBatch.pad(new long[][] {{1, 5, 9, 6, 2}, {1, 7, 3, 11, 2}});
     long[] labels = {0, 2, 1};
-    return withProperty(property, value, () -> run(engine, cfg, seed, padded, full, labels));
+    return SystemProperties.with(
+        property, value, () -> run(engine, cfg, seed, padded, full, labels));
   }
 
   private static float[][] run(
