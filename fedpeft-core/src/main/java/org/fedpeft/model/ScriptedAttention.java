@@ -42,8 +42,9 @@ final class ScriptedAttention implements AutoCloseable {
 
   /**
    * System property: unset or {@code auto} for the choice above, {@code fused} for the fused
-   * operator everywhere (the form before 3 December), {@code eager} for the separate operators
-   * everywhere.
+   * operator everywhere in float32 (the form before 3 December), {@code eager} for the separate
+   * operators everywhere. The bfloat16 base's own attention is the separate form whatever the
+   * setting ({@link #method} with {@code fusedAllowed} false).
    */
   static final String PROPERTY = "fedpeft.attention";
 
