@@ -97,25 +97,11 @@ public final class BertWeights {
                 + ", expected "
                 + Arrays.toString(e.getValue()));
       }
-      float[] data = t.data();
-      for (int i = 0; i < data.length; i++) {
-        if (!Float.isFinite(data[i])) {
-          throw new IllegalArgumentException(
-              source
-                  + ": tensor "
-                  + e.getKey()
-                  + " holds "
-                  + data[i]
-                  + " at flat index "
-                  + i
-                  + "; the weights must be finite");
-        }
-      }
       kept.put(e.getKey(), t);
     }
     this.tensors = Collections.unmodifiableMap(kept);
     this.dropped = Map.of();
-    this.sha256 = digest(config, kept);
+    this.sha256 = digestFinite(config, kept, source);
   }
 
   /**
@@ -127,7 +113,15 @@ public final class BertWeights {
     return sha256;
   }
 
-  private static String digest(BertConfig config, Map<String, HostTensor> tensors) {
+  /**
+   * {@link #sha256}'s digest, checking in the same pass over the values that each is finite (the
+   * weights are read once, not twice).
+   *
+   * @throws IllegalArgumentException naming the first tensor, in name order, that holds NaN or an
+   *     infinity, and the value's flat index
+   */
+  private static String digestFinite(
+      BertConfig config, Map<String, HostTensor> tensors, String source) {
     MessageDigest md = Sha256.newDigest();
     md.update(config.toString().getBytes(StandardCharsets.UTF_8));
     ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -138,7 +132,21 @@ public final class BertWeights {
       for (int i = 0; i < data.length; ) {
         int n = Math.min(buf.capacity() / Float.BYTES, data.length - i);
         buf.clear();
-        buf.asFloatBuffer().put(data, i, n);
+        for (int j = i; j < i + n; j++) {
+          float v = data[j];
+          if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException(
+                source
+                    + ": tensor "
+                    + e.getKey()
+                    + " holds "
+                    + v
+                    + " at flat index "
+                    + j
+                    + "; the weights must be finite");
+          }
+          buf.putFloat(v);
+        }
         md.update(buf.array(), 0, n * Float.BYTES);
         i += n;
       }
