@@ -241,23 +241,48 @@ public final class ConfigSchema {
     return List.copyOf(list);
   }
 
+  /**
+   * An override's value: for a list key, or a key under an open prefix, a TOML array ({@code
+   * ["query", "value"]}, as the config file writes it) is read as one; otherwise a list key's value
+   * is split at commas. A bracketed value that is not a TOML array (a regular expression such as
+   * {@code [e].*[y]}) is read as before.
+   */
   private Object parseOverride(String key, String raw) {
     Key k = keys.get(key);
+    boolean list = k == null ? isOpen(key) : k.type() == Type.STRING_LIST;
+    String s = raw.strip();
+    if (list && s.startsWith("[") && s.endsWith("]")) {
+      try {
+        Object v = Toml.parse("v = " + s, "--set " + key).values().get("v");
+        if (v instanceof List<?>) {
+          return v;
+        }
+      } catch (ConfigException notToml) {
+        // not a TOML array: the plain reading below
+      }
+    }
     if (k == null || k.type() != Type.STRING_LIST) {
       return raw;
     }
     return splitList(raw, ",");
   }
 
+  private boolean isOpen(String key) {
+    for (String p : openPrefixes) {
+      if (key.startsWith(p) && key.length() > p.length()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private Object coerce(String key, Object v, String where) {
     Key k = keys.get(key);
     if (k == null) {
-      for (String p : openPrefixes) {
-        if (key.startsWith(p) && key.length() > p.length()) {
-          return v instanceof List<?> l
-              ? String.join("+", l.stream().map(String::valueOf).toList())
-              : String.valueOf(v);
-        }
+      if (isOpen(key)) {
+        return v instanceof List<?> l
+            ? String.join("+", l.stream().map(String::valueOf).toList())
+            : String.valueOf(v);
       }
       String near = NearestKeys.didYouMean(key, keys.keySet(), "\"");
       throw new ConfigException(

@@ -125,7 +125,7 @@ public record AdapterSection(String method, Map<String, String> options) {
             "\n## Adapter method options\n\n"
                 + "In a config file an option is `adapter.OPTION` (`OPTION = VALUE` in table"
                 + " `[adapter]`; lists as TOML arrays) or `--set adapter.OPTION=VALUE` (lists"
-                + " comma-separated); `train` and `info` take `--adapter-options"
+                + " comma-separated or as TOML arrays); `train` and `info` take `--adapter-options"
                 + " OPTION=VALUE,...` (lists '+'-separated). Options left out take the defaults"
                 + " below.\n");
     for (String name : methodNames()) {

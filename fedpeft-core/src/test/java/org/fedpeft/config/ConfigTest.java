@@ -134,6 +134,27 @@ class ConfigTest {
     assertEquals(c.values(), back.values());
   }
 
+  /** A list given to --set as the config file writes it, a TOML array, is read as that array. */
+  @Test
+  void listOverridesMayBeTomlArrays() {
+    SimulationConfig c =
+        SimulationConfig.of(
+            Map.of(),
+            Map.of(
+                "adapter.targets", "[\"query\", \"key\"]",
+                "data.labels", "[\"a, b\", \"c\"]"),
+            "run.toml");
+    assertEquals("query+key", c.adapterOptions().get("targets"));
+    assertEquals(List.of("a, b", "c"), c.values().get("data.labels"));
+    SimulationConfig commas =
+        SimulationConfig.of(Map.of(), Map.of("data.labels", "a,c"), "run.toml");
+    assertEquals(List.of("a", "c"), commas.values().get("data.labels"));
+    // A bracketed value that is not a TOML array (a regular expression) is read as before.
+    SimulationConfig pattern =
+        SimulationConfig.of(Map.of(), Map.of("adapter.targets", "[e].*[y]"), "run.toml");
+    assertEquals("[e].*[y]", pattern.adapterOptions().get("targets"));
+  }
+
   /** QA, 2 December: a config file that is not UTF-8 gave "Input length = 1" and exit 1. */
   @Test
   void aConfigThatIsNotUtf8IsNamedWithItsLine(
