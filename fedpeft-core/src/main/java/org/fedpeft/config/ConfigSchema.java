@@ -135,8 +135,9 @@ public final class ConfigSchema {
 
   /**
    * Merges a source's values and {@code --set} overrides (which win), applies defaults and checks
-   * every value. A {@link Type#STRING_LIST} override is split at commas. Errors name the key and
-   * the file and line (or {@code --set}) of the offending value.
+   * every value. A {@link Type#STRING_LIST} override is read as a TOML array ({@code ["a", "b"]})
+   * or split at commas. Errors name the key and the file and line (or {@code --set}) of the
+   * offending value.
    */
   public ConfigValues resolve(ConfigSource file, Map<String, String> overrides) {
     Map<String, Object> out = new TreeMap<>();
