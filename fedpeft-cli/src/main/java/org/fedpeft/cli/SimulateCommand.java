@@ -49,7 +49,8 @@ public final class SimulateCommand implements Callable<Integer> {
       paramLabel = "KEY=VALUE",
       description =
           "Override a config key, e.g. --set rounds=5 --set client.local_steps=10."
-              + " Lists are comma-separated or a TOML array, e.g. --set 'adapter.targets=[\"query\", \"value\"]'.")
+              + " Lists are comma-separated or a TOML array, e.g. --set"
+              + " 'adapter.targets=[\"query\", \"value\"]'.")
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Option(
