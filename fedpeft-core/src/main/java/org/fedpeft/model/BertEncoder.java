@@ -93,7 +93,7 @@ public final class BertEncoder implements AutoCloseable {
       this.bf16 = Bf16Base.load(manager, config.numLayers(), config.numHeads());
       try {
         this.layerNorms = loadBf16(w, names);
-        this.attentionModule = ScriptedAttention.load(manager);
+        this.attentionModule = ScriptedAttention.load(manager, config.numHeads());
       } catch (RuntimeException e) {
         manager.close();
         throw e;
@@ -166,7 +166,7 @@ public final class BertEncoder implements AutoCloseable {
       layerNorms[i][2] = weights.get(p + "output.LayerNorm.weight");
       layerNorms[i][3] = weights.get(p + "output.LayerNorm.bias");
     }
-    this.attentionModule = ScriptedAttention.load(manager);
+    this.attentionModule = ScriptedAttention.load(manager, config.numHeads());
     this.scripted = ScriptedBlock.load(manager);
     this.blockTensors = new NDArray[layers][];
     for (int i = 0; i < layers; i++) {
@@ -587,18 +587,12 @@ public final class BertEncoder implements AutoCloseable {
    */
   public NDArray attention(
       NDArray q, NDArray k, NDArray v, long batch, long seq, NDArray maskBias) {
-    int heads = config.numHeads();
-    int headSize = config.headSize();
-    // Head-major views of q, k and v (no copies). The fused operator's output is laid out as
-    // (batch, seq, heads, head), so merging the heads back is a view; the separate operators'
-    // output is copied here.
-    NDArray q4 = q.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-    NDArray k4 = k.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-    NDArray v4 = v.reshape(batch, seq, heads, headSize).transpose(0, 2, 1, 3);
-    return attentionModule
-        .apply(q4, k4, v4, maskBias)
-        .transpose(0, 2, 1, 3)
-        .reshape(batch * seq, config.hiddenSize());
+    int hidden = config.hiddenSize();
+    return attentionModule.apply(
+        q.reshape(batch, seq, hidden),
+        k.reshape(batch, seq, hidden),
+        v.reshape(batch, seq, hidden),
+        maskBias);
   }
 
   /** {@code y} plus the hooks' change of module {@code module} for input {@code x}, 2-D. */

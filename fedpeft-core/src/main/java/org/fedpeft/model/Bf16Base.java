@@ -81,7 +81,6 @@ final class Bf16Base implements AutoCloseable {
                    dv: Optional[Tensor], low: List[Optional[Tensor]], mask: Optional[Tensor],
                    batch: int, seq: int, heads: int) -> Tensor:
           hidden = x.size(1)
-          head = hidden // heads
           qkv = self.mm16(x.to(%2$d), i)
           parts = torch.split(qkv, hidden, 1)
           q = parts[0]
@@ -93,11 +92,7 @@ final class Bf16Base implements AutoCloseable {
           m: Optional[Tensor] = None
           if mask is not None:
             m = mask.clamp_min(-1.0e30).to(%2$d)
-          q4 = q.reshape([batch, seq, heads, head]).transpose(1, 2)
-          k4 = k.reshape([batch, seq, heads, head]).transpose(1, 2)
-          v4 = v.reshape([batch, seq, heads, head]).transpose(1, 2)
-          ctx = self.scaled_attention(q4, k4, v4, m)
-          return ctx.transpose(1, 2).reshape([batch * seq, hidden])
+          return self.multi_head(q, k, v, m, batch, seq, heads)
         def attend_tensors(%1$s, x: Tensor, i: Tensor, heads: Tensor, dq: Tensor, dk: Tensor,
                            dv: Tensor, uq: Tensor, wq: Tensor, uk: Tensor, wk: Tensor,
                            uv: Tensor, wv: Tensor, mask: Tensor) -> Tensor:

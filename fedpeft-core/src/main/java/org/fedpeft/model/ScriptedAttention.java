@@ -32,11 +32,12 @@ import ai.djl.ndarray.NDManager;
  * ({@link Bf16Base}). The choice is made inside TorchScript because DJL's {@code hasGradient}
  * answers false for results of operations on tensors that require gradients.
  *
- * <p>q, k and v come in as head-major strided views of the (tokens, hidden) activations (no
- * copies). The fused form's output is laid out as (batch, seq, heads, head), so merging the heads
- * back is a view; the separate form's is contiguous in (batch, heads, seq, head). The two forms
- * differ by float rounding only. Autograd records through the module when gradient mode is on (the
- * module runs with DJL's training flag, which leaves gradient mode as it is).
+ * <p>{@code multi_head}, the one place the heads are split and merged, passes q, k and v on as
+ * head-major strided views of the (tokens, hidden) activations (no copies). The fused form's output
+ * is laid out as (batch, seq, heads, head), so merging the heads back is a view; the separate
+ * form's is contiguous in (batch, heads, seq, head), so merging copies it. The two forms differ by
+ * float rounding only. Autograd records through the module when gradient mode is on (the module
+ * runs with DJL's training flag, which leaves gradient mode as it is).
  */
 final class ScriptedAttention implements AutoCloseable {
 
@@ -68,8 +69,11 @@ final class ScriptedAttention implements AutoCloseable {
   }
 
   /**
-   * TorchScript source of a method {@code scaled_attention(self, q, k, v, mask: Optional[Tensor])
-   * -> Tensor} for a module's class body, in the form {@link #PROPERTY} asks for.
+   * TorchScript source of two methods for a module's class body: {@code scaled_attention(self, q,
+   * k, v, mask: Optional[Tensor]) -> Tensor} on head-major (batch, heads, seq, head) views, in the
+   * form {@link #PROPERTY} asks for, and {@code multi_head(self, q, k, v, mask, batch: int, seq:
+   * int, heads: int) -> Tensor}, which takes q, k and v as (batch * seq, hidden), splits the heads
+   * (views), calls {@code scaled_attention} and merges the heads back into (batch * seq, hidden).
    *
    * @param self the method's first parameter, {@code self: __torch__.ClassName}
    * @param fusedAllowed false for a method that always runs the separate operators
@@ -94,35 +98,46 @@ final class ScriptedAttention implements AutoCloseable {
             if mask is not None:
               scores = scores + mask
             return torch.matmul(torch.softmax(scores, -1), v)
+          def multi_head(%1$s, q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor],
+                         batch: int, seq: int, heads: int) -> Tensor:
+            hidden = q.size(1)
+            head = hidden // heads
+            q4 = q.reshape([batch, seq, heads, head]).transpose(1, 2)
+            k4 = k.reshape([batch, seq, heads, head]).transpose(1, 2)
+            v4 = v.reshape([batch, seq, heads, head]).transpose(1, 2)
+            ctx = self.scaled_attention(q4, k4, v4, mask)
+            return ctx.transpose(1, 2).reshape([batch * seq, hidden])
         """
         .formatted(self, fused);
   }
 
   /**
-   * Loads the module, in the form {@link #PROPERTY} asks for, into {@code manager}, which must be a
-   * PyTorch engine manager.
+   * Loads the module for {@code heads} attention heads, in the form {@link #PROPERTY} asks for,
+   * into {@code manager}, which must be a PyTorch engine manager.
    */
-  static ScriptedAttention load(NDManager manager) {
+  static ScriptedAttention load(NDManager manager, int heads) {
     String body =
         """
           def forward(%1$s, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
-            return self.scaled_attention(q, k, v, None)
+            return self.multi_head(q.flatten(0, 1), k.flatten(0, 1), v.flatten(0, 1), None,
+                                   q.size(0), q.size(1), %2$d)
           def masked(%1$s, q: Tensor, k: Tensor, v: Tensor, mask: Tensor) -> Tensor:
-            return self.scaled_attention(q, k, v, mask)
+            return self.multi_head(q.flatten(0, 1), k.flatten(0, 1), v.flatten(0, 1), mask,
+                                   q.size(0), q.size(1), %2$d)
         """
-                .formatted(SELF)
+                .formatted(SELF, heads)
             + method(SELF, true);
     return new ScriptedAttention(TorchScriptModule.load(manager, NAME, body));
   }
 
   /**
-   * Attention for head-major views.
+   * Multi-head attention ({@link #method}'s {@code multi_head}).
    *
-   * @param q (batch, heads, seq, head), last dimension contiguous (strided views are fine)
+   * @param q (batch, seq, hidden), last dimension contiguous (strided views are fine)
    * @param k like q
    * @param v like q
    * @param maskBias null, or (batch, 1, 1, seq) added to the scaled scores (0 or float32 minimum)
-   * @return the context, (batch, heads, seq, head)
+   * @return the context, (batch * seq, hidden), heads merged
    */
   NDArray apply(NDArray q, NDArray k, NDArray v, NDArray maskBias) {
     return maskBias == null

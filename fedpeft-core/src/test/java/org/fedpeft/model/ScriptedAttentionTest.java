@@ -40,15 +40,18 @@ class ScriptedAttentionTest {
     }
   }
 
-  /** Attention of fixed random (1, 1, 16, 8) q, k and v with the module of form {@code form}. */
+  /**
+   * Attention of fixed random (1, 16, 8) q, k and v (one head) with the module of form {@code
+   * form}.
+   */
   private static float[] attend(NDManager m, boolean recorded, String form) {
     return SystemProperties.with(
         ScriptedAttention.PROPERTY,
         form,
         () -> {
           try (NDManager sub = m.newSubManager();
-              ScriptedAttention attention = ScriptedAttention.load(sub)) {
-            Shape shape = new Shape(1, 1, SEQ, 8);
+              ScriptedAttention attention = ScriptedAttention.load(sub, 1)) {
+            Shape shape = new Shape(1, SEQ, 8);
             SplittableRandom rng = new SplittableRandom(7);
             NDArray[] qkv = new NDArray[3];
             for (int i = 0; i < 3; i++) {
