@@ -19,7 +19,7 @@ public final class DataOptions {
       defaultValue = Tasks.NOUN_TOPIC,
       description =
           "A task spec, see 'fedpeft tasks list' (default: ${DEFAULT-VALUE}); several joined by"
-              + " + make a multi-task dataset. Ignored with --data.")
+              + " + make a multi-task dataset. Ignored with --data (and by eval with --test).")
   String task;
 
   @Option(
@@ -34,7 +34,8 @@ public final class DataOptions {
       names = "--test",
       paramLabel = "FILE",
       description =
-          "Your test data (needs --data; eval takes it alone, labelled as the adapter's labels).")
+          "Your test data (needs --data; eval takes it alone, labelled as the adapter's labels,"
+              + " or with --corpus as queries of that corpus).")
   Path test;
 
   @Option(
@@ -58,7 +59,7 @@ public final class DataOptions {
       defaultValue = "2000",
       description =
           "Evaluate on at most N validation and N test examples (stratified;"
-              + " default: ${DEFAULT-VALUE}).")
+              + " default: ${DEFAULT-VALUE}; for eval, the cap the adapter's run recorded).")
   int maxEval;
 
   /**
@@ -101,11 +102,11 @@ public final class DataOptions {
 
   /**
    * A short description for reports: the files, or the task when there are none (a test file given
-   * alone, as eval takes it, is the data, not the unused --task).
+   * alone, as eval takes it, is the data, with its corpus if any, not the unused --task).
    */
   public String describe() {
     if (data == null) {
-      return test == null ? task : test.toString();
+      return test == null ? task : describeFiles(test, null, corpus);
     }
     return describeFiles(data, test, corpus);
   }

@@ -2,7 +2,6 @@ package org.fedpeft.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,14 +65,7 @@ public final class EmbedCommand implements Callable<Integer> {
     model.precisionSetting();
     AdapterFiles.Saved saved = null;
     if (adapterDir != null) {
-      if (!Files.isDirectory(adapterDir)) {
-        throw new UserInputException(adapterDir + ": not an adapter folder");
-      }
-      try {
-        saved = AdapterFiles.read(adapterDir);
-      } catch (RuntimeException e) {
-        throw new UserInputException(adapterDir + ": " + e.getMessage(), e);
-      }
+      saved = AdapterFolder.read(adapterDir);
     }
     List<String> input = texts;
     boolean fromStdin = input.isEmpty();

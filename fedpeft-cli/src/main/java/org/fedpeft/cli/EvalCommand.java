@@ -21,6 +21,7 @@ import org.fedpeft.io.Sha256;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.retrieval.ClassifierRetrieval;
+import org.fedpeft.retrieval.Corpus;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
 import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.tensor.HostTensor;
@@ -70,24 +71,37 @@ public final class EvalCommand implements Callable<Integer> {
 
   /**
    * {@code --test FILE} without {@code --data}: that file is the test split, labelled in the
-   * adapter's label order (a label the adapter lacks is refused, naming its line).
+   * adapter's label order (a label the adapter lacks is refused, naming its line); with {@code
+   * --corpus}, a file of queries of that corpus, whose labels are its document ids.
    */
   private TaskSplits testFileOnly(AdapterFiles.Saved saved, long splitSeed, PrintWriter err) {
-    if (saved.labels().isEmpty()) {
+    if (saved.labels().isEmpty() && data.corpus == null) {
       throw new UserInputException(
           adapterDir + " records no labels, so --test needs the training data too (--data)");
     }
     Dataset test;
+    Dataset documents = null;
     try {
-      test = DataFiles.read(data.test);
-      LabelCheck.of(saved.labels(), test).requireKnown();
-      test = test.withLabels(saved.labels());
+      if (data.corpus != null) {
+        Corpus corpus = Corpus.read(data.corpus);
+        test = corpus.readQueries(data.test);
+        documents = corpus.asDataset();
+      } else {
+        test = DataFiles.read(data.test);
+        LabelCheck.of(saved.labels(), test).requireKnown();
+        test = test.withLabels(saved.labels());
+      }
       int maxEval = data.maxEval();
       if (maxEval < test.size()) {
         // The subset train evaluated with the same file, cap and seed (TaskSource.load).
         err.printf(
-            "%s: %d of its %d examples (--max-eval %d, stratified with split seed %d)%n",
-            data.test, maxEval, test.size(), maxEval, splitSeed);
+            "%s: %d of its %d examples (--max-eval %d%s, stratified with split seed %d)%n",
+            data.test,
+            maxEval,
+            test.size(),
+            maxEval,
+            maxEvalGiven() ? "" : ", as the adapter's training run evaluated",
+            splitSeed);
         test = Splits.capStratified(test, maxEval, splitSeed);
       }
     } catch (DataFormatException e) {
@@ -95,15 +109,23 @@ public final class EvalCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UserInputException("cannot read data: " + e.getMessage(), e);
     }
-    Dataset none = Dataset.of(test.name() + " (no training data)", List.of(), saved.labels());
-    return new TaskSplits(test.name(), none, none, test, null);
+    Dataset none = Dataset.of(test.name() + " (no training data)", List.of(), test.labels());
+    return new TaskSplits(test.name(), none, none, test, documents);
+  }
+
+  /** Whether the command line gave {@code --max-eval} (else the adapter's recorded cap applies). */
+  private boolean maxEvalGiven() {
+    return spec.commandLine().getParseResult().hasMatchedOption("--max-eval");
   }
 
   @Override
   public Integer call() throws Exception {
     model.precisionSetting();
-    if (!Files.isDirectory(adapterDir)) {
-      throw new UserInputException(adapterDir + ": not an adapter folder");
+    AdapterFolder.require(adapterDir);
+    if (data.maxTrain != null) {
+      throw new UserInputException(
+          "--max-train caps training examples; eval trains nothing (--max-eval caps the examples"
+              + " it evaluates)");
     }
     if (!split.equals("test") && !split.equals("validation")) {
       throw new UserInputException("--split must be test or validation, got " + split);
@@ -114,12 +136,7 @@ public final class EvalCommand implements Callable<Integer> {
               + ": missing; eval needs the classification head that train and simulate save next"
               + " to the adapter (without it the head would be random)");
     }
-    AdapterFiles.Saved saved;
-    try {
-      saved = AdapterFiles.read(adapterDir);
-    } catch (RuntimeException e) {
-      throw new UserInputException(e.getMessage(), e);
-    }
+    AdapterFiles.Saved saved = AdapterFolder.read(adapterDir);
     requireFinite(adapterDir.resolve("adapter_model.safetensors"), saved.adapterTensors());
     requireFinite(adapterDir.resolve(AdapterFiles.HEAD_FILE), saved.headTensors());
     PrintWriter err = spec.commandLine().getErr();
@@ -130,7 +147,7 @@ public final class EvalCommand implements Callable<Integer> {
             : null;
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
     // --test FILE alone is the test split as it is: nothing is split, there is no validation split.
-    boolean testFileOnly = data.data == null && data.test != null && data.corpus == null;
+    boolean testFileOnly = data.data == null && data.test != null;
     if (testFileOnly && !split.equals("test")) {
       throw new UserInputException(
           "--split "
@@ -163,10 +180,10 @@ public final class EvalCommand implements Callable<Integer> {
               + " was trained on, with its test examples apart (a test file of their own, or"
               + " data.split = \"none\"): every example of it trained or validated the adapter,"
               + " so a test split cut from it would score training examples; evaluate on the"
-              + " run's test file alone with --test FILE");
+              + " run's test file alone with --test FILE"
+              + (data.corpus == null ? "" : " --corpus " + data.corpus));
     }
-    if (extra.has("max_eval")
-        && !spec.commandLine().getParseResult().hasMatchedOption("--max-eval")) {
+    if (extra.has("max_eval") && !maxEvalGiven()) {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
     TaskSplits splits = testFileOnly ? testFileOnly(saved, splitSeed, err) : data.load(splitSeed);

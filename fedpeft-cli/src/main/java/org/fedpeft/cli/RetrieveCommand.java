@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,14 +133,7 @@ public final class RetrieveCommand implements Callable<Integer> {
     }
     AdapterFiles.Saved saved = null;
     if (adapterDir != null) {
-      if (!Files.isDirectory(adapterDir)) {
-        throw new UserInputException(adapterDir + ": not an adapter folder");
-      }
-      try {
-        saved = AdapterFiles.read(adapterDir);
-      } catch (RuntimeException e) {
-        throw new UserInputException(e.getMessage(), e);
-      }
+      saved = AdapterFolder.read(adapterDir);
     }
     boolean contrastive =
         saved != null

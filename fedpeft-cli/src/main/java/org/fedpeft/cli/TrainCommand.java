@@ -372,11 +372,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     String method = adapter.methodOrNull();
     Path dir = guard.path();
-    PretrainedModel pretrained = model.load();
-    if (!resuming && runRecord != null) {
-      // What --precision resolved to (auto: on this machine), for --resume.
-      runRecord.addProperty("precision", pretrained.precision().precision().label());
-    }
+    // The data first: a problem in it is reported before the model's load.
     TaskSplits splits = data.load(cfg.seed());
     Objective goal = trainingObjective();
     if (goal.contrastive() && splits.retrievalCorpus().isEmpty()) {
@@ -402,16 +398,21 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserInputException(e.getMessage(), e);
     }
-    String duplicates = data.data == null ? null : splits.duplicateTextWarning(data.describe());
-    if (duplicates != null) {
-      err.println(duplicates);
-    }
     if (splits.test().size() == 0) {
       throw new UserInputException(
           data.describe()
               + ": the test split is empty ("
               + splits.train().size()
               + " training examples); give more examples per label, or a test file with --test");
+    }
+    PretrainedModel pretrained = model.load();
+    if (!resuming && runRecord != null) {
+      // What --precision resolved to (auto: on this machine), for --resume.
+      runRecord.addProperty("precision", pretrained.precision().precision().label());
+    }
+    String duplicates = data.data == null ? null : splits.duplicateTextWarning(data.describe());
+    if (duplicates != null) {
+      err.println(duplicates);
     }
     recordOrVerifyData(dir, splits, resuming);
     TrainCheckpoint checkpoint = resuming ? TrainCheckpoint.load(dir).orElse(null) : null;
@@ -689,8 +690,7 @@ public final class TrainCommand implements Callable<Integer> {
       extra.addProperty("task", splits.task());
       extra.addProperty("seed", cfg.seed());
       extra.addProperty("max_eval", data.maxEval);
-      String fullyUsed =
-          AdapterFiles.fullyUsedFileHash(data.corpus == null ? data.data : null, data.test != null);
+      String fullyUsed = AdapterFiles.fullyUsedFileHash(data.data, data.test != null);
       if (fullyUsed != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
       }

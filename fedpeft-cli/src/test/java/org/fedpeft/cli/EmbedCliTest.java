@@ -93,7 +93,10 @@ class EmbedCliTest {
   @Test
   void embedRejectsAFolderThatIsNoAdapter() {
     CliRun.Result r = CliRun.run("embed", "--adapter", tmp.resolve("none").toString(), "a cat");
-    assertNotEquals(0, r.code());
-    assertTrue(r.err().contains("not an adapter folder"), r.err());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(tmp.resolve("none") + ": no such folder"), r.err());
+    r = CliRun.run("embed", "--adapter", tmp.toString(), "a cat");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(tmp + ": not an adapter folder (it has neither"), r.err());
   }
 }

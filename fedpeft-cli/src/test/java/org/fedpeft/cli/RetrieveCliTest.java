@@ -332,6 +332,79 @@ class RetrieveCliTest {
         r.err());
   }
 
+  /**
+   * QA, 3 December: an adapter trained on --corpus C --data Q --test T recorded no hash of Q, so
+   * eval --corpus C --data Q scored a re-split of Q, every query of which trained it; and eval
+   * --corpus C --test T, the way to evaluate such a run, was refused ("--corpus needs --data").
+   */
+  @Test
+  void aCorpusRunWithItsTestQueriesApartIsEvaluatedOnThemAlone() throws Exception {
+    Path queries = writeQueries(dir.resolve("apart-queries.jsonl"));
+    Path test = dir.resolve("apart-test.jsonl");
+    Files.write(test, Files.readAllLines(queries).subList(0, 10));
+    Path out = dir.resolve("train-apart");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--test",
+            test.toString(),
+            "--adapter",
+            "softembed",
+            "--steps",
+            "2",
+            "--batch-size",
+            "4",
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    String adapter = out.resolve("adapter").toString();
+    r =
+        CliRun.run(
+            "eval", adapter, "-m", model + "", "--corpus", corpus + "", "--data", queries + "");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(queries + " is the file " + adapter + " was trained on"), r.err());
+    assertTrue(r.err().contains("--test FILE --corpus " + corpus), r.err());
+
+    r = CliRun.run("eval", adapter, "-m", model + "", "--corpus", corpus + "", "--test", test + "");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.out().contains(", 10 examples of " + test + " (corpus: " + corpus + "))"), r.out());
+    assertTrue(r.out().contains("retrieval (classifier-as-retriever): top-1 "), r.out());
+
+    // The run folder instead of its adapter folder, and a training-only option.
+    r = CliRun.run("eval", out.toString(), "-m", model + "", "--test", test + "");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(out + ": a run folder; its adapter folder is " + adapter), r.err());
+    r = CliRun.run("embed", "--adapter", out.toString(), "-m", model + "", "a text");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(out + ": a run folder"), r.err());
+    r = CliRun.run("eval", dir.resolve("nowhere").toString(), "-m", model + "");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(dir.resolve("nowhere") + ": no such folder"), r.err());
+    r =
+        CliRun.run(
+            "eval",
+            adapter,
+            "-m",
+            model + "",
+            "--corpus",
+            corpus + "",
+            "--test",
+            test + "",
+            "--max-train",
+            "3");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("--max-train caps training examples"), r.err());
+  }
+
   /** Writes 40 queries over the corpus (8 per document) to {@code file}. */
   static Path writeQueries(Path file) throws Exception {
     StringBuilder sb = new StringBuilder();

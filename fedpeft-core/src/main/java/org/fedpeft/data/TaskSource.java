@@ -41,6 +41,6 @@ public final class TaskSource {
         options.maxTest() < test.size()
             ? Splits.capStratified(test, options.maxTest(), seed)
             : test;
-    return new TaskSplits(name, trainVal.train(), trainVal.validation(), capped, null);
+    return TaskSplits.testApart(name, trainVal.train(), trainVal.validation(), capped, null);
   }
 }

@@ -47,6 +47,19 @@ public record TaskSplits(
   }
 
   /**
+   * Splits whose test examples came from a file of their own: the tasks and each task's labels are
+   * those of the training and validation examples alone, so a test example of a task they lack,
+   * with a label its task's training examples never have, or without a {@code task} field where
+   * they name their tasks (and the reverse) is refused, naming its line.
+   *
+   * @throws IllegalArgumentException naming the first such test example
+   */
+  public static TaskSplits testApart(
+      String task, Dataset train, Dataset validation, Dataset test, Dataset corpus) {
+    return new TaskSplits(task, train, validation, test, corpus, derive(task, train, validation));
+  }
+
+  /**
    * Checks that the splits share one vocabulary, that a corpus is aligned with it, and that every
    * example's label belongs to its task.
    */
@@ -173,8 +186,7 @@ public record TaskSplits(
         String t = e.task() == null ? task : e.task();
         Set<String> labels = sets.get(t);
         if (labels == null) {
-          throw new IllegalArgumentException(
-              d.location(i) + ": task \"" + t + "\" is not one of " + out.keySet());
+          throw new IllegalArgumentException(d.location(i) + ": " + unknownTask(e, task, out));
         }
         if (!labels.contains(e.label())) {
           throw new IllegalArgumentException(
@@ -183,6 +195,23 @@ public record TaskSplits(
       }
     }
     return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * Why example {@code e} has no task among {@code tasks}: no {@code task} field where the tasks
+   * are named, a task where none is ({@code tasks} holds only the default name {@code task}), or a
+   * task that is not one of them.
+   */
+  static String unknownTask(Example e, String task, Map<String, ?> tasks) {
+    if (e.task() == null) {
+      return "no \"task\" field, but the training examples name their tasks " + tasks.keySet();
+    }
+    if (tasks.size() == 1 && tasks.containsKey(task)) {
+      return "task \""
+          + e.task()
+          + "\", but the training examples name no task (no \"task\" field)";
+    }
+    return "task \"" + e.task() + "\" is not one of the training examples' tasks " + tasks.keySet();
   }
 
   /**

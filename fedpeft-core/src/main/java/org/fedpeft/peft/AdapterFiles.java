@@ -348,7 +348,9 @@ public final class AdapterFiles {
     try {
       c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(config + ": not a JSON object: " + e.getMessage(), e);
+      // Gson's message starts with its cause's class name (java.io.EOFException: ...).
+      String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+Exception: ", "");
+      throw new IllegalArgumentException(config + ": not a JSON object: " + why, e);
     }
     if (!c.has("format") || !FORMAT.equals(c.get("format").getAsString())) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");

@@ -142,12 +142,12 @@ public final class Population {
       return splits;
     }
     List<String> labels = d.labels();
-    return new TaskSplits(
-        splits.task(),
-        listed(splits.train(), labels),
-        listed(splits.validation(), labels),
-        listed(splits.test(), labels),
-        null);
+    Dataset train = listed(splits.train(), labels);
+    Dataset validation = listed(splits.validation(), labels);
+    Dataset test = listed(splits.test(), labels);
+    return d.test().isEmpty()
+        ? new TaskSplits(splits.task(), train, validation, test, null)
+        : TaskSplits.testApart(splits.task(), train, validation, test, null);
   }
 
   /**
@@ -164,7 +164,7 @@ public final class Population {
       all = Splits.capStratified(all, d.maxTrain(), seed);
     }
     String name = all.name();
-    return new TaskSplits(
+    return TaskSplits.testApart(
         name,
         all,
         Dataset.of(name + "/validation", List.of(), labels),

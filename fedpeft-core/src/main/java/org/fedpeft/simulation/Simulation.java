@@ -696,10 +696,7 @@ public final class Simulation implements AutoCloseable {
     Path adapterDir = out.resolve("adapter");
     // The data file's hash as the run recorded it at its start (AdapterFiles.fullyUsedFileHash
     // would hash the file a second time, and a file changed during the run is not what trained).
-    Path dataFile =
-        config.dataFile().isEmpty() || !config.dataCorpus().isEmpty()
-            ? null
-            : Path.of(config.dataFile());
+    Path dataFile = config.dataFile().isEmpty() ? null : Path.of(config.dataFile());
     boolean testApart = !config.dataTest().isEmpty() || config.data().split().equals("none");
     String fullyUsed =
         AdapterFiles.fullyUsed(dataFile, testApart)

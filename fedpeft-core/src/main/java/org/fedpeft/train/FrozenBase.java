@@ -119,7 +119,11 @@ public final class FrozenBase implements AutoCloseable {
       int t = e.task() == null ? -1 : names.indexOf(e.task());
       if (t < 0) {
         throw new IllegalArgumentException(
-            data.location(i) + ": task \"" + e.task() + "\" is not one of " + names);
+            data.location(i)
+                + (e.task() == null
+                    ? ": no \"task\" field; the head's tasks are "
+                    : ": task \"" + e.task() + "\" is not one of the head's tasks ")
+                + names);
       }
       int k = taskLabels.get(names.get(t)).indexOf(e.label());
       if (k < 0) {

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Several tasks loaded as one dataset, for multi-task federations (one task per client). */
 class MultiTaskTest {
@@ -115,5 +118,87 @@ class MultiTaskTest {
                     Map.of("t1", List.of("x"), "t2", List.of("y", "z"))));
     assertTrue(
         e.getMessage().contains("mine#1: label \"y\" is not a label of task t1"), e.getMessage());
+  }
+
+  /**
+   * QA, 3 December: a test file of its own (train --test, simulate data.test) added its tasks and
+   * (task, label) pairs to those of the training data, so a test example labelled with another
+   * task's label was scored, an unknown task became a task of the head ("task zoo has the same
+   * label"), and a test file with a task column beside training data without one was blamed on a
+   * training line ("task \"null\""). Its examples are now checked against the training data's.
+   */
+  @Test
+  void aTestFileOfItsOwnIsCheckedAgainstTheTrainingDatasTasks(@TempDir Path dir) throws Exception {
+    Path train = dir.resolve("train.jsonl");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      lines.add(line("cat " + i, "animal", "kind"));
+      lines.add(line("saw " + i, "tool", "kind"));
+      lines.add(line("great " + i, "pos", "mood"));
+      lines.add(line("awful " + i, "neg", "mood"));
+    }
+    Files.write(train, lines);
+    Path good = dir.resolve("good.jsonl");
+    Files.write(good, List.of(line("dog", "animal", "kind"), line("fine", "pos", "mood")));
+    TaskOptions o = TaskOptions.defaults();
+    TaskSplits s = TaskSource.load("unused", train, good, o, 1);
+    assertEquals(
+        Map.of("kind", List.of("animal", "tool"), "mood", List.of("neg", "pos")), s.taskLabels());
+
+    Path cross = dir.resolve("cross.jsonl");
+    Files.write(cross, List.of(line("dog", "animal", "kind"), line("a cat", "pos", "kind")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TaskSource.load("unused", train, cross, o, 1));
+    assertTrue(
+        e.getMessage().contains(cross + ":2: label \"pos\" is not a label of task kind"),
+        e.getMessage());
+
+    Path zoo = dir.resolve("zoo.jsonl");
+    Files.write(zoo, List.of(line("dog", "animal", "zoo")));
+    e = assertThrows(IllegalArgumentException.class, () -> TaskSource.load("u", train, zoo, o, 1));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                zoo + ":1: task \"zoo\" is not one of the training examples' tasks [kind, mood]"),
+        e.getMessage());
+
+    Path noTask = dir.resolve("no-task.jsonl");
+    Files.write(noTask, List.of("{\"text\": \"dog\", \"label\": \"animal\"}"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TaskSource.load("u", train, noTask, o, 1));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                noTask
+                    + ":1: no \"task\" field, but the training examples name their tasks [kind,"
+                    + " mood]"),
+        e.getMessage());
+
+    // The reverse: training data without a task column, a test file with one.
+    Path plain = dir.resolve("plain.jsonl");
+    List<String> plainLines = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      plainLines.add("{\"text\": \"cat " + i + "\", \"label\": \"animal\"}");
+      plainLines.add("{\"text\": \"saw " + i + "\", \"label\": \"tool\"}");
+    }
+    Files.write(plain, plainLines);
+    Path kinds = dir.resolve("kinds.jsonl");
+    Files.write(kinds, List.of(line("dog", "animal", "kind"), line("hammer", "tool", "kind")));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> TaskSource.load("u", plain, kinds, o, 1));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                kinds
+                    + ":1: task \"kind\", but the training examples name no task (no \"task\""
+                    + " field)"),
+        e.getMessage());
+  }
+
+  private static String line(String text, String label, String task) {
+    return "{\"text\": \"" + text + "\", \"label\": \"" + label + "\", \"task\": \"" + task + "\"}";
   }
 }
