@@ -546,6 +546,11 @@ public final class TrainCommand implements Callable<Integer> {
       PrivacyBudget accounted = budget;
       boolean curveOnTest = evalSplit.equals("test");
       EncodedExamples curveSet = curveOnTest ? testSet : valSet;
+      if (curveSet.size() == 0) {
+        err.printf(
+            "note: the validation split is empty, so there is no evaluation during training"
+                + " (--eval-split test evaluates on the test split)%n");
+      }
       // Training time of this process: wall time since training began, less the periodic
       // evaluations and the checkpoints (nanoseconds).
       long trainStart = System.nanoTime();

@@ -87,8 +87,8 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
 
   /**
    * Throws unless every label is known: a {@link DataFormatException} at the first offending line
-   * when the data came from a file (the message counts the others and lists a few), else an {@link
-   * IllegalArgumentException}.
+   * when the data came from a file (the message counts the others, lists a few and names the
+   * distinct unknown labels), else an {@link IllegalArgumentException}.
    */
   public void requireKnown() {
     if (ok()) {
@@ -105,6 +105,17 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
       }
       if (unknown.size() - 1 > shown) {
         reason.append(", ...");
+      }
+      List<String> labels = unknownLabels();
+      if (labels.size() > 1) {
+        int named = Math.min(labels.size(), 10);
+        reason.append("; the unknown labels: ");
+        for (int k = 0; k < named; k++) {
+          reason.append(k > 0 ? ", " : "").append('"').append(labels.get(k)).append('"');
+        }
+        if (labels.size() > named) {
+          reason.append(" and ").append(labels.size() - named).append(" more");
+        }
       }
     }
     if (source != null && first.line() > 0) {

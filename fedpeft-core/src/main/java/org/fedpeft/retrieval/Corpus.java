@@ -22,10 +22,10 @@ import org.fedpeft.data.TaskSplits;
  *
  * <p>File format: JSON Lines, read as strictly as data files ({@link DataFiles#forEachJsonObject}:
  * UTF-8, one strict JSON object per line), one object per document with string fields {@code id} (a
- * number is read as its text) and {@code text}; blank lines are skipped, other fields ignored. This
- * is what {@code fedpeft tasks export} writes as {@code corpus.jsonl}. Queries for training and
- * evaluation are JSON Lines with {@code text} and {@code doc} (the id of the query's document),
- * read by {@link #readQueries}.
+ * number is read as its text; trimmed, as data files' labels are) and {@code text}; blank lines are
+ * skipped, other fields ignored. This is what {@code fedpeft tasks export} writes as {@code
+ * corpus.jsonl}. Queries for training and evaluation are JSON Lines with {@code text} and {@code
+ * doc} (the id of the query's document), read by {@link #readQueries}.
  */
 public final class Corpus {
 
@@ -94,7 +94,8 @@ public final class Corpus {
    * Reads a corpus file (see the class comment).
    *
    * @throws DataFormatException naming file and line: invalid JSON, a missing or non-string field,
-   *     an empty id or text, a duplicate id (with the line of its first use), or no documents
+   *     an empty or blank id, an empty text, a duplicate id (after trimming) (with the line of its
+   *     first use), or no documents
    */
   public static Corpus read(Path file) throws IOException {
     List<String> ids = new ArrayList<>();
@@ -108,7 +109,7 @@ public final class Corpus {
           String id = field(file, line, o, "id");
           String text = field(file, line, o, "text");
           if (id.isEmpty()) {
-            throw new DataFormatException(file, line, "empty \"id\"");
+            throw new DataFormatException(file, line, "empty or blank \"id\"");
           }
           if (text.isBlank()) {
             throw new DataFormatException(file, line, "document \"" + id + "\" has an empty text");
@@ -251,6 +252,7 @@ public final class Corpus {
     if (v == null) {
       throw new DataFormatException(file, line, "missing field \"" + key + "\"");
     }
-    return v;
+    // Ids are trimmed as data files' labels are (a query's doc is a label), texts kept as written.
+    return key.equals("text") ? v : v.trim();
   }
 }

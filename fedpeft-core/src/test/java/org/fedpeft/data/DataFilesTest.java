@@ -249,7 +249,10 @@ class DataFilesTest {
     DataFormatException e =
         assertThrows(DataFormatException.class, () -> DataFiles.readFor(testFile, train));
     assertEquals(
-        testFile + ":2: unknown label \"neutral\" (not in training); 1 more at " + testFile + ":4",
+        testFile
+            + ":2: unknown label \"neutral\" (not in training); 1 more at "
+            + testFile
+            + ":4; the unknown labels: \"neutral\", \"mixed\"",
         e.getMessage());
 
     Path good = write("good.jsonl", "{\"text\":\"x\",\"label\":\"pos\"}\n");

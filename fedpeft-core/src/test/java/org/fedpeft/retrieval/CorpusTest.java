@@ -74,6 +74,23 @@ class CorpusTest {
         assertThrows(DataFormatException.class, () -> Corpus.read(bad)).getMessage());
     Path blank = write("blank.jsonl", "", " ");
     assertThrows(DataFormatException.class, () -> Corpus.read(blank));
+    // QA, 3 December: a blank id was a document, and " x " another one than "x".
+    Path blankId =
+        write(
+            "blank-id.jsonl",
+            "{\"id\": \"x\", \"text\": \"t\"}",
+            "{\"id\": \" \", \"text\": \"u\"}");
+    assertEquals(
+        blankId + ":2: empty or blank \"id\"",
+        assertThrows(DataFormatException.class, () -> Corpus.read(blankId)).getMessage());
+    Path padded =
+        write(
+            "padded.jsonl",
+            "{\"id\": \"x\", \"text\": \"t\"}",
+            "{\"id\": \" x \", \"text\": \"u\"}");
+    assertEquals(
+        padded + ":2: duplicate document id \"x\" (first on line 1)",
+        assertThrows(DataFormatException.class, () -> Corpus.read(padded)).getMessage());
 
     Corpus corpus = Corpus.read(write("c.jsonl", "{\"id\": \"x\", \"text\": \"t\"}"));
     Path q =
