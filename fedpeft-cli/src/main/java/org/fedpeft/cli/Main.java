@@ -30,7 +30,8 @@ import picocli.CommandLine.Command;
       "1:internal failure (a bug, a full disk, a non-finite result from finite inputs)",
       "2:bad input: an option or value, a missing, malformed or corrupt file (data, model,"
           + " adapter, checkpoint), a run folder in use or holding another run",
-      "130:interrupted (Ctrl-C); the message says what is saved and how to resume"
+      "130:interrupted (Ctrl-C; 143 for SIGTERM); the message says what is saved and how to"
+          + " resume"
     },
     subcommands = {
       TrainCommand.class,

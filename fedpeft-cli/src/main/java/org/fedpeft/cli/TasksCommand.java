@@ -173,19 +173,25 @@ public final class TasksCommand {
     @Option(
         names = "--max-train",
         paramLabel = "N",
-        description = "At most N training examples (stratified). Default: all.")
+        description =
+            "At most N training examples (stratified; of each task, for a spec joining several"
+                + " with +). Default: all.")
     Integer maxTrain;
 
     @Option(
         names = "--max-validation",
         paramLabel = "N",
-        description = "At most N validation examples (stratified). Default: all.")
+        description =
+            "At most N validation examples (stratified; of each task, for a spec joining several"
+                + " with +). Default: all.")
     Integer maxValidation;
 
     @Option(
         names = "--max-test",
         paramLabel = "N",
-        description = "At most N test examples (stratified). Default: all.")
+        description =
+            "At most N test examples (stratified; of each task, for a spec joining several"
+                + " with +). Default: all.")
     Integer maxTest;
 
     @Override
@@ -221,7 +227,7 @@ public final class TasksCommand {
       spec.commandLine()
           .getOut()
           .printf(
-              "wrote %s: train %,d, validation %,d, test %,d examples%s, %d labels%n",
+              "wrote %s: train %,d, validation %,d, test %,d examples%s, %,d labels%n",
               out,
               s.train().size(),
               s.validation().size(),

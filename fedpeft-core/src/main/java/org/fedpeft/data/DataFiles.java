@@ -118,6 +118,12 @@ public final class DataFiles {
       result = decoder.flush(out);
     }
     if (result.isError()) {
+      if (bytes.length >= 2
+          && ((bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xFE)
+              || (bytes[0] == (byte) 0xFE && bytes[1] == (byte) 0xFF))) {
+        throw new DataFormatException(
+            file, 1, "not valid UTF-8: it starts with a UTF-16 byte-order mark; save it as UTF-8");
+      }
       int line = 1;
       for (int i = 0; i < in.position(); i++) {
         if (bytes[i] == '\n') {

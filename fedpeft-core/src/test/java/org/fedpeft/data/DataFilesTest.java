@@ -226,6 +226,20 @@ class DataFilesTest {
     DataFormatException e = assertThrows(DataFormatException.class, () -> DataFiles.read(p));
     assertEquals(3, e.line());
     assertTrue(e.reason().startsWith("not valid UTF-8"), e.getMessage());
+    // QA, 3 December: a UTF-16 file (as some spreadsheet exports write) was "not valid UTF-8 (byte
+    // 1 of the file)"; it is now named as UTF-16.
+    Path utf16 = dir.resolve("utf16.csv");
+    Files.write(utf16, "text,label\nok,y\n".getBytes(StandardCharsets.UTF_16LE));
+    byte[] withMark = Files.readAllBytes(utf16);
+    byte[] marked = new byte[withMark.length + 2];
+    marked[0] = (byte) 0xFF;
+    marked[1] = (byte) 0xFE;
+    System.arraycopy(withMark, 0, marked, 2, withMark.length);
+    Files.write(utf16, marked);
+    e = assertThrows(DataFormatException.class, () -> DataFiles.read(utf16));
+    assertEquals(
+        utf16 + ":1: not valid UTF-8: it starts with a UTF-16 byte-order mark; save it as UTF-8",
+        e.getMessage());
   }
 
   @Test
