@@ -687,6 +687,41 @@ class RunSafetyCliTest {
         r.err());
   }
 
+  /**
+   * User audit, 3 December: manifest.json's git_commit was the commit of the repository the command
+   * ran in (the working directory's), not of the fedpeft build: "unknown" from /tmp, and another
+   * project's commit from inside it. A run started inside another repository records the commit
+   * stamped into this build (RunManifestTest; "unknown" for a build given none).
+   */
+  @Test
+  void theManifestRecordsTheBuildsCommitNotTheWorkingDirectorysRepository() throws Exception {
+    Path other = tmp.resolve("other-repository");
+    String otherCommit = "feedfacefeedfacefeedfacefeedfacefeedface";
+    Files.createDirectories(other.resolve(".git"));
+    Files.writeString(other.resolve(".git/HEAD"), otherCommit + "\n"); // a detached HEAD
+    Path dir = tmp.resolve("run-from-another-repository");
+    Child child =
+        Child.startIn(
+            other,
+            null,
+            "simulate",
+            config.toString(),
+            "--set",
+            "rounds=1",
+            "--out",
+            dir.toString());
+    String log = child.finish();
+    assertEquals(0, child.exitCode(), log);
+    String recorded =
+        JsonParser.parseString(Files.readString(dir.resolve("manifest.json")))
+            .getAsJsonObject()
+            .get("git_commit")
+            .getAsString();
+    assertEquals(org.fedpeft.simulation.RunManifest.gitCommit(), recorded);
+    assertFalse(recorded.contains(otherCommit.substring(0, 10)), recorded);
+    assertTrue(recorded.matches("[0-9a-f]{40}(\\+dirty)?|unknown"), recorded);
+  }
+
   // ---- Silently wrong numbers ----
 
   /** "eval with head.safetensors missing builds a random head: accuracy 0.005, exit 0". */
@@ -1145,6 +1180,14 @@ class RunSafetyCliTest {
 
     /** Starts the command, armed at {@code pausePoint} if not null. */
     static Child start(String pausePoint, String... args) throws IOException {
+      return startIn(null, pausePoint, args);
+    }
+
+    /**
+     * Starts the command in working directory {@code dir} (null: this one), armed at {@code
+     * pausePoint} if not null.
+     */
+    static Child startIn(Path dir, String pausePoint, String... args) throws IOException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> command = new ArrayList<>(List.of(java, "-Dai.djl.offline=true"));
       if (pausePoint != null) {
@@ -1153,6 +1196,9 @@ class RunSafetyCliTest {
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.fedpeft.cli.Main"));
       command.addAll(Arrays.asList(args));
       ProcessBuilder pb = new ProcessBuilder(command);
+      if (dir != null) {
+        pb.directory(dir.toFile());
+      }
       pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
       pb.redirectErrorStream(true);
       return new Child(pb.start());
