@@ -49,7 +49,10 @@ wait_quiet() {
 # Builds the benchmark module (offline) unless BENCH_BUILD=0.
 build_bench() {
   if [[ "${BENCH_BUILD:-1}" == 1 || ! -f "$root/fedpeft-bench/target/classpath.txt" ]]; then
-    (cd "$root" && mvn -q -B -o -DskipTests -Dspotless.check.skip=true package -pl fedpeft-bench -am >&2)
+    # The commit of this checkout goes into the build, for the git_commit of the manifests it writes.
+    (cd "$root" && mvn -q -B -o -DskipTests -Dspotless.check.skip=true \
+      "-Dfedpeft.git.commit=$(bash "$root/fedpeft-cli/src/main/sh/git-commit.sh" "$root")" \
+      package -pl fedpeft-bench -am >&2)
   fi
 }
 

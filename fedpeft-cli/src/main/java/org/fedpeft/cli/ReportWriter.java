@@ -297,6 +297,20 @@ public final class ReportWriter {
     return h.append("</table>").toString();
   }
 
+  /**
+   * A commit as the report's header shows it: its first 10 hex digits, keeping a "+dirty" suffix (a
+   * build from uncommitted changes); anything else ("unknown") as it is.
+   */
+  static String shortCommit(String commit) {
+    String dirty = "+dirty";
+    String sha =
+        commit.endsWith(dirty) ? commit.substring(0, commit.length() - dirty.length()) : commit;
+    if (sha.length() <= 10 || !sha.chars().allMatch(ch -> Character.digit(ch, 16) >= 0)) {
+      return commit;
+    }
+    return sha.substring(0, 10) + (sha.equals(commit) ? "" : dirty);
+  }
+
   /** The line under the title: finish date, wall time, seed, commit and versions. */
   private static String runLine(Path dir, JsonObject summary, JsonObject manifest)
       throws IOException {
@@ -330,12 +344,7 @@ public final class ReportWriter {
       }
       if (manifest.has("git_commit") && !manifest.get("git_commit").isJsonNull()) {
         String c = manifest.get("git_commit").getAsString();
-        parts.add(
-            "commit <b title=\""
-                + esc(c)
-                + "\">"
-                + esc(c.length() > 10 ? c.substring(0, 10) : c)
-                + "</b>");
+        parts.add("commit <b title=\"" + esc(c) + "\">" + esc(shortCommit(c)) + "</b>");
       }
       if (manifest.has("fedpeft_version")) {
         parts.add("fedpeft " + esc(manifest.get("fedpeft_version").getAsString()));

@@ -71,8 +71,9 @@ public final class ServerCommand implements Callable<Integer> {
       names = "--resume",
       paramLabel = "DIR",
       description =
-          "Continue the interrupted run in DIR; a finished run (DIR/summary.json written) is"
-              + " refused.")
+          "Continue the interrupted run in DIR, with the config and data it started with"
+              + " (DIR/config.json must match the config in DIR/manifest.json); a finished run"
+              + " (DIR/summary.json written) is refused.")
   Path resume;
 
   @Option(

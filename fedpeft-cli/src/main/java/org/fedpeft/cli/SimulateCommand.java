@@ -65,8 +65,10 @@ public final class SimulateCommand implements Callable<Integer> {
       names = "--resume",
       paramLabel = "DIR",
       description =
-          "Continue the interrupted run in DIR from its last complete round; a finished run"
-              + " (DIR/summary.json written) is refused: nothing to resume.")
+          "Continue the interrupted run in DIR from its last complete round, with the config"
+              + " and data it started with (DIR/config.json must match the config in"
+              + " DIR/manifest.json); a finished run (DIR/summary.json written) is refused:"
+              + " nothing to resume.")
   Path resume;
 
   @Option(

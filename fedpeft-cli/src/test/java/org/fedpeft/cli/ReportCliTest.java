@@ -167,6 +167,32 @@ class ReportCliTest {
     assertTrue(header.contains(commit.substring(0, Math.min(10, commit.length()))), header);
   }
 
+  /**
+   * manifest.json's git_commit is the build's (RunManifestTest): 40 hex digits, "+dirty" for a
+   * build from uncommitted sources, or "unknown". The header shows 10 digits and keeps "+dirty";
+   * the whole value is the tooltip.
+   */
+  @Test
+  void reportHeaderShowsTheBuildsCommitAndWhetherItWasDirty() throws Exception {
+    Path run = ReportRuns.run();
+    for (String f :
+        List.of(
+            "metrics.jsonl", "config.json", "partition.json", "summary.json", "timings.jsonl")) {
+      Files.copy(run.resolve(f), tmp.resolve(f));
+    }
+    JsonObject manifest = json(run.resolve("manifest.json"));
+    String sha = "0123456789abcdef0123456789abcdef01234567";
+    String[][] shown = {
+      {sha, "0123456789"}, {sha + "+dirty", "0123456789+dirty"}, {"unknown", "unknown"}
+    };
+    for (String[] c : shown) {
+      manifest.addProperty("git_commit", c[0]);
+      Files.writeString(tmp.resolve("manifest.json"), manifest.toString());
+      String html = Files.readString(ReportWriter.write(tmp));
+      assertTrue(html.contains("commit <b title=\"" + c[0] + "\">" + c[1] + "</b>"), c[0]);
+    }
+  }
+
   /** After a --resume, the summary's wall time is only the last process's: the header says so. */
   @Test
   void reportWallTimeSaysWhenTheRunWasResumed() throws Exception {

@@ -687,6 +687,128 @@ class RunSafetyCliTest {
         r.err());
   }
 
+  /**
+   * User audit, 3 December: "simulate --resume silently uses an edited config.json (a changed
+   * client.learning_rate or rounds) although manifest.json holds the config the run started with".
+   * A resume continues the run as it started (docs/config.md), so any changed key is refused,
+   * rounds included, naming config.json, the key and both values, and the folder is left as it was.
+   * {@code server --resume} goes through the same check.
+   */
+  @Test
+  void resumeRefusesAConfigJsonThatDiffersFromTheManifest() throws Exception {
+    Path dir = unfinishedCopy("edited-config");
+    Path cfg = dir.resolve("config.json");
+    String original = Files.readString(cfg);
+    String[][] edits = {{"client.learning_rate", "0.02", "0.001"}, {"rounds", "3", "2"}};
+    for (String[] e : edits) {
+      JsonObject c = JsonParser.parseString(original).getAsJsonObject();
+      assertEquals(e[2], c.get(e[0]).getAsString(), "the run started with " + e[0] + " = " + e[2]);
+      c.addProperty(e[0], e[1]);
+      Files.writeString(cfg, c.toString());
+      List<String> before = listing(dir);
+      CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  cfg
+                      + ": "
+                      + e[0]
+                      + " is "
+                      + e[1]
+                      + ", but manifest.json recorded "
+                      + e[2]
+                      + " when the run started"),
+          r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertFalse(r.err().contains("resuming"), r.err());
+      assertEquals(before, listing(dir));
+    }
+
+    // The server resumes through the same check, before it listens.
+    Files.writeString(dir.resolve(RunFolder.LOCK_FILE), "{\"command\": \"server\"}\n");
+    CliRun.Result r =
+        CliRun.run(
+            "server",
+            "--resume",
+            dir.toString(),
+            "--insecure",
+            "--listen",
+            "127.0.0.1:0",
+            "--wait-seconds",
+            "1");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(cfg + ": rounds is 3, but manifest.json recorded 2 when the run started"),
+        r.err());
+    assertFalse(r.err().contains("listening"), r.err());
+
+    // Restored, the run resumes (and, its last round saved, finishes).
+    Files.writeString(dir.resolve(RunFolder.LOCK_FILE), "{\"command\": \"simulate\"}\n");
+    Files.writeString(cfg, original);
+    r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.isRegularFile(dir.resolve("summary.json")));
+  }
+
+  /**
+   * User audit, 3 December: "a deleted manifest.json is silently accepted: the data files' sha256
+   * check is skipped, and the finished run has no manifest.json". A resume needs it, whole.
+   */
+  @Test
+  void resumeRefusesAMissingOrUnreadableManifest() throws Exception {
+    Path dir = unfinishedCopy("no-manifest");
+    Path manifest = dir.resolve("manifest.json");
+    String text = Files.readString(manifest);
+    Files.delete(manifest);
+    List<String> before = listing(dir);
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(manifest + ": missing"), r.err());
+    assertEquals(before, listing(dir), "nothing is written");
+
+    Files.writeString(manifest, text.substring(0, text.length() / 2));
+    r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(manifest + ": not valid JSON"), r.err());
+    assertFalse(Files.exists(dir.resolve("summary.json")), r.err());
+  }
+
+  /**
+   * User audit, 3 December: manifest.json's git_commit was the commit of the repository the command
+   * ran in (the working directory's), not of the fedpeft build: "unknown" from /tmp, and another
+   * project's commit from inside it. A run started inside another repository records the commit
+   * stamped into this build (RunManifestTest; "unknown" for a build given none).
+   */
+  @Test
+  void theManifestRecordsTheBuildsCommitNotTheWorkingDirectorysRepository() throws Exception {
+    Path other = tmp.resolve("other-repository");
+    String otherCommit = "feedfacefeedfacefeedfacefeedfacefeedface";
+    Files.createDirectories(other.resolve(".git"));
+    Files.writeString(other.resolve(".git/HEAD"), otherCommit + "\n"); // a detached HEAD
+    Path dir = tmp.resolve("run-from-another-repository");
+    Child child =
+        Child.startIn(
+            other,
+            null,
+            "simulate",
+            config.toString(),
+            "--set",
+            "rounds=1",
+            "--out",
+            dir.toString());
+    String log = child.finish();
+    assertEquals(0, child.exitCode(), log);
+    String recorded =
+        JsonParser.parseString(Files.readString(dir.resolve("manifest.json")))
+            .getAsJsonObject()
+            .get("git_commit")
+            .getAsString();
+    assertEquals(org.fedpeft.simulation.RunManifest.gitCommit(), recorded);
+    assertFalse(recorded.contains(otherCommit.substring(0, 10)), recorded);
+    assertTrue(recorded.matches("[0-9a-f]{40}(\\+dirty)?|unknown"), recorded);
+  }
+
   // ---- Silently wrong numbers ----
 
   /** "eval with head.safetensors missing builds a random head: accuracy 0.005, exit 0". */
@@ -1145,6 +1267,14 @@ class RunSafetyCliTest {
 
     /** Starts the command, armed at {@code pausePoint} if not null. */
     static Child start(String pausePoint, String... args) throws IOException {
+      return startIn(null, pausePoint, args);
+    }
+
+    /**
+     * Starts the command in working directory {@code dir} (null: this one), armed at {@code
+     * pausePoint} if not null.
+     */
+    static Child startIn(Path dir, String pausePoint, String... args) throws IOException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> command = new ArrayList<>(List.of(java, "-Dai.djl.offline=true"));
       if (pausePoint != null) {
@@ -1153,6 +1283,9 @@ class RunSafetyCliTest {
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.fedpeft.cli.Main"));
       command.addAll(Arrays.asList(args));
       ProcessBuilder pb = new ProcessBuilder(command);
+      if (dir != null) {
+        pb.directory(dir.toFile());
+      }
       pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
       pb.redirectErrorStream(true);
       return new Child(pb.start());

@@ -1,12 +1,17 @@
 package org.fedpeft.simulation;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
@@ -15,8 +20,14 @@ import org.fedpeft.io.Sha256;
 import org.fedpeft.run.Population;
 
 /**
- * The input files of a simulation and their fingerprints, so that {@code --resume} continues on
- * exactly the data the run started with.
+ * The inputs of a simulation (its config and its data files) and their fingerprints, so that {@code
+ * --resume} (of {@code simulate} and of {@code server} alike, both through {@link
+ * Simulation#resume}) continues exactly the run that started: the same config and the same data.
+ *
+ * <p>A new run writes its resolved config twice: to config.json, which a resume reads, and into
+ * manifest.json ({@code config}). A resume refuses a run folder without a readable manifest.json,
+ * and a config.json whose resolved values differ from the manifest's, naming the first differing
+ * key and both values; a resume never changes the run, {@code rounds} included.
  *
  * <p>A new run stores {@code data.file}, {@code data.test}, {@code data.corpus} and a {@code
  * model.name} that names a folder as absolute paths in its config.json, so a resume finds them from
@@ -35,6 +46,118 @@ final class RunInputs {
   @FunctionalInterface
   interface Check {
     void run() throws IOException;
+  }
+
+  /**
+   * The config a resume of the run in {@code run} continues with: its config.json, which must
+   * resolve to the same values as the config manifest.json recorded when the run started, with
+   * {@code model.precision = "auto"} as it resolved then ({@link Simulation#withStartPrecision})
+   * and relative paths of an older run resolved against the folder ({@link #resolvedAgainst}).
+   *
+   * @throws IllegalArgumentException naming the file: config.json missing or not a valid config;
+   *     manifest.json missing, unreadable or without a valid {@code config}; or a key whose value
+   *     in config.json differs from the manifest's (the first such key, with both values)
+   */
+  static SimulationConfig resumedConfig(Path run) throws IOException {
+    Path cfgFile = run.resolve("config.json");
+    if (!Files.isRegularFile(cfgFile)) {
+      throw new IllegalArgumentException(run + ": no config.json, so not a simulation folder");
+    }
+    JsonObject manifest = startManifest(run);
+    String text = Files.readString(cfgFile);
+    SimulationConfig saved;
+    SimulationConfig parsed;
+    try {
+      saved = SimulationConfig.fromJson(text);
+      parsed = SimulationConfig.fromJson(Simulation.withStartPrecision(text, run));
+    } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
+      // A truncated or hand-edited file: name it (what fromJson's config errors already do).
+      throw new IllegalArgumentException(
+          cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
+    }
+    requireStartConfig(run, saved, manifest);
+    return resolvedAgainst(parsed, run);
+  }
+
+  /**
+   * manifest.json of {@code run}, which a resume needs: it holds the config and the data hashes the
+   * run started with.
+   *
+   * @throws IllegalArgumentException naming manifest.json if it is missing, cannot be read, is not
+   *     a JSON object or records no config
+   */
+  static JsonObject startManifest(Path run) throws IOException {
+    Path file = run.resolve("manifest.json");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          file
+              + ": missing; it records the config and data the run started with, which a resume"
+              + " must check (a run interrupted while starting has none: start it again with --out "
+              + run
+              + " --force)");
+    }
+    JsonObject m;
+    try {
+      JsonElement e = JsonParser.parseString(Files.readString(file));
+      if (!e.isJsonObject()) {
+        throw new IllegalArgumentException(file + ": not a run manifest (a JSON object)");
+      }
+      m = e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot be read (" + e + ")", e);
+    }
+    if (!m.has("config") || !m.get("config").isJsonObject()) {
+      throw new IllegalArgumentException(
+          file + ": records no config (\"config\"), so a resume cannot check config.json");
+    }
+    return m;
+  }
+
+  /**
+   * Refuses {@code saved}, the config read from config.json, unless it resolves to the values
+   * {@code manifest} recorded when the run started.
+   *
+   * @throws IllegalArgumentException naming config.json, the first differing key (in key order) and
+   *     both values
+   */
+  static void requireStartConfig(Path run, SimulationConfig saved, JsonObject manifest) {
+    Path manifestFile = run.resolve("manifest.json");
+    SimulationConfig started;
+    try {
+      started = SimulationConfig.fromJson(manifest.getAsJsonObject("config").toString());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          manifestFile + ": its config is not a valid run config (" + e.getMessage() + ")", e);
+    }
+    Map<String, Object> now = saved.values();
+    Map<String, Object> then = started.values();
+    TreeSet<String> keys = new TreeSet<>(now.keySet());
+    keys.addAll(then.keySet());
+    for (String key : keys) {
+      Object a = now.get(key);
+      Object b = then.get(key);
+      if (!Objects.equals(a, b)) {
+        throw new IllegalArgumentException(
+            run.resolve("config.json")
+                + ": "
+                + key
+                + " is "
+                + shown(a)
+                + ", but manifest.json recorded "
+                + shown(b)
+                + " when the run started; a resume continues the run as it started, with the"
+                + " same config (rounds included): restore the value, or start a new run");
+      }
+    }
+  }
+
+  /**
+   * A config value as JSON ({@code "fp32"}, {@code 0.001}, {@code ["query","value"]}), or unset.
+   */
+  private static String shown(Object value) {
+    return value == null ? "unset" : new Gson().toJson(value);
   }
 
   /** {@code c} with its data files (and a model folder) as absolute, normalised paths. */

@@ -1,60 +1,53 @@
 package org.fedpeft.simulation;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.util.Properties;
+import java.util.regex.Pattern;
 
 /** Provenance helpers for run manifests. */
 public final class RunManifest {
   private RunManifest() {}
 
+  /** The resource the Maven build writes (fedpeft-core/src/main/build-info). */
+  static final String BUILD_INFO = "/org/fedpeft/build-info.properties";
+
+  /** What a stamped commit looks like: a full SHA-1, "+dirty" when the sources had changes. */
+  private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}(\\+dirty)?");
+
+  private static final String COMMIT_OF_THIS_BUILD = read();
+
   /**
-   * The git commit of the working directory's repository, read from {@code .git} without running
-   * git; "unknown" outside a repository.
+   * The git commit of the fedpeft build this code belongs to, stamped into its jar when it was
+   * built (the ./fedpeft launcher hands the build its checkout's commit, see
+   * fedpeft-cli/src/main/sh/git-commit.sh): 40 hex digits, followed by "+dirty" when the build's
+   * sources had uncommitted changes; "unknown" for a build that was given no commit (plain {@code
+   * mvn package}, a source tarball). Never the repository of the working directory, which may be
+   * any other.
    */
   public static String gitCommit() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null) {
-      Path git = dir.resolve(".git");
-      try {
-        if (Files.isRegularFile(git)) { // a worktree: "gitdir: PATH"
-          String ref = Files.readString(git).strip();
-          if (ref.startsWith("gitdir:")) {
-            git = dir.resolve(ref.substring(7).strip());
-          }
-        }
-        if (Files.isDirectory(git)) {
-          String head = Files.readString(git.resolve("HEAD")).strip();
-          if (!head.startsWith("ref:")) {
-            return head;
-          }
-          String ref = head.substring(4).strip();
-          Path refFile = git.resolve(ref);
-          Path common = git.resolve("commondir");
-          if (!Files.isRegularFile(refFile) && Files.isRegularFile(common)) {
-            refFile = git.resolve(Files.readString(common).strip()).resolve(ref);
-          }
-          if (Files.isRegularFile(refFile)) {
-            return Files.readString(refFile).strip();
-          }
-          Path packed =
-              Files.isRegularFile(common)
-                  ? git.resolve(Files.readString(common).strip()).resolve("packed-refs")
-                  : git.resolve("packed-refs");
-          if (Files.isRegularFile(packed)) {
-            for (String line : Files.readAllLines(packed)) {
-              if (line.endsWith(" " + ref)) {
-                return line.substring(0, line.indexOf(' '));
-              }
-            }
-          }
-          return "unknown";
-        }
-      } catch (IOException e) {
-        return "unknown";
-      }
-      dir = dir.getParent();
+    return COMMIT_OF_THIS_BUILD;
+  }
+
+  /**
+   * The stamped commit in build-info text {@code in} (null: no such resource); "unknown" unless it
+   * has the form of a commit (an unfiltered placeholder, say).
+   */
+  static String commitOf(InputStream in) throws IOException {
+    if (in == null) {
+      return "unknown";
     }
-    return "unknown";
+    Properties p = new Properties();
+    p.load(in);
+    String c = p.getProperty("git.commit", "").strip();
+    return COMMIT.matcher(c).matches() ? c : "unknown";
+  }
+
+  private static String read() {
+    try (InputStream in = RunManifest.class.getResourceAsStream(BUILD_INFO)) {
+      return commitOf(in);
+    } catch (IOException | IllegalArgumentException e) {
+      return "unknown";
+    }
   }
 }

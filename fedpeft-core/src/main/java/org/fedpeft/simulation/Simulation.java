@@ -1,7 +1,6 @@
 package org.fedpeft.simulation;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -225,21 +224,14 @@ public final class Simulation implements AutoCloseable {
     return s;
   }
 
-  /** Reopens a run from its folder's checkpoint (or from scratch if it has none yet). */
+  /**
+   * Reopens a run from its folder's checkpoint (or from scratch if it has none yet), with the
+   * config and data it started with: a config.json that differs from manifest.json's config, a
+   * missing or unreadable manifest.json, or a changed data file is refused ({@link RunInputs}).
+   */
   public static Simulation resume(Path out) throws IOException {
-    Path cfgFile = out.resolve("config.json");
-    if (!Files.isRegularFile(cfgFile)) {
-      throw new IllegalArgumentException(out + ": no config.json, so not a simulation folder");
-    }
-    SimulationConfig parsed;
-    try {
-      parsed = SimulationConfig.fromJson(withStartPrecision(Files.readString(cfgFile), out));
-    } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
-      // A truncated or hand-edited file: name it (what fromJson's config errors already do).
-      throw new IllegalArgumentException(
-          cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
-    }
-    SimulationConfig config = RunInputs.resolvedAgainst(parsed, out);
+    // The config and data the run started with (manifest.json), or a refusal naming the file.
+    SimulationConfig config = RunInputs.resumedConfig(out);
     RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Files.deleteIfExists(out.resolve("metrics.jsonl"));
