@@ -287,14 +287,16 @@ class SimulationConfigTest {
             () ->
                 SimulationConfig.of(
                     Map.of("server.min_clients", 5L), Map.of("clients_per_round", "4"), "r.toml"));
-    assertEquals("r.toml: server.min_clients (5) exceeds clients_per_round (4)", e.getMessage());
+    assertEquals(
+        "r.toml, --set: server.min_clients (5) exceeds clients_per_round (4)", e.getMessage());
     e =
         assertThrows(
             ConfigException.class,
             () ->
                 SimulationConfig.of(
                     Map.of("privacy.mode", "sample"), Map.of("client.proximal_mu", "0.1"), "r"));
-    assertTrue(e.getMessage().startsWith("--set: client.proximal_mu (0.1) must be 0"));
+    assertTrue(
+        e.getMessage().startsWith("--set, r: client.proximal_mu (0.1) must be 0"), e.getMessage());
     e =
         assertThrows(
             ConfigException.class,
@@ -305,6 +307,36 @@ class SimulationConfigTest {
         SimulationConfig.of(Map.of(), Map.of("client.head_learning_rate", "2e-3"), "r")
             .headLearningRate());
     assertEquals(0.0, SimulationConfig.of(Map.of(), Map.of(), "r").headLearningRate());
+  }
+
+  /**
+   * User audit: "clients_per_round (5) exceeds clients (4)" (from a TOML file or --set) did not say
+   * where the values came from, as an error about one key does. A check across keys names the file
+   * and line (or --set) of each value that was set, in the order of the keys.
+   */
+  @Test
+  void checksAcrossKeysNameWhereTheValuesCameFrom() throws IOException {
+    Path f =
+        write("run.toml", "clients = 4\nclients_per_round = 5\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(f + ":2, " + f + ":1: clients_per_round (5) exceeds clients (4)", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.load(f, Map.of("clients_per_round", "6")));
+    assertEquals("--set, " + f + ":1: clients_per_round (6) exceeds clients (4)", e.getMessage());
+    // a key that kept its default is not a place
+    e =
+        assertThrows(
+            ConfigException.class, () -> SimulationConfig.load(null, Map.of("clients", "2")));
+    assertEquals("--set: clients_per_round (4) exceeds clients (2)", e.getMessage());
+    // the data section's checks across its keys
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("data.corpus", "c.jsonl"), Map.of(), "run.toml"));
+    assertTrue(e.getMessage().startsWith("run.toml: data.corpus needs data.file"), e.getMessage());
   }
 
   /**
