@@ -124,4 +124,28 @@ class SimulateConfigCliTest {
     assertEquals("query+value", savedConfig(out).get("adapter.targets").getAsString());
     assertTrue(r.err().contains("targets=query+value"), r.err());
   }
+
+  // User audit: FedDPA-F under sample-level DP ran, exited 0 and reported no client accuracy.
+  @Test
+  void feddpaFWithSampleLevelDpIsRefusedBeforeTheRun() throws Exception {
+    Path config = tmp.resolve("feddpa.toml");
+    Files.writeString(config, toml);
+    Path out = tmp.resolve("feddpa-f-sample");
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "adapter.method=feddpa",
+            "--set",
+            "adapter.variant=F",
+            "--set",
+            "privacy.mode=sample",
+            "--out",
+            out.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("adapter.variant = \"F\""), r.err());
+    assertTrue(r.err().contains("privacy.mode = \"sample\""), r.err());
+    assertTrue(!Files.exists(out.resolve("metrics.jsonl")), "nothing ran");
+  }
 }

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,8 @@ import org.fedpeft.data.DataSection;
 import org.fedpeft.federation.ServerSection;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.privacy.PrivacySection;
 import org.fedpeft.train.Objective;
@@ -102,6 +105,32 @@ public final class SimulationConfig {
           "client.proximal_mu ("
               + client.proximalMu()
               + ") must be 0 with privacy.mode = \"sample\": DP-SGD has no FedProx term");
+    }
+    if (privacy.mode().equals("sample") && !adapter.method().equals(AdapterSection.NONE)) {
+      AdapterMethod method = AdapterRegistry.get(adapter.method());
+      List<String> outside = method.trainsOutsideRounds(adapter.options());
+      if (!outside.isEmpty()) {
+        ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
+        List<String> keys = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        for (String o : outside) {
+          keys.add("adapter." + o);
+          Object value = options.get(o);
+          settings.add(
+              "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
+        }
+        keys.add("privacy.mode");
+        throw v.error(
+            keys,
+            "adapter.method = \""
+                + adapter.method()
+                + "\" with "
+                + String.join(", ", settings)
+                + " trains on each client's data outside the rounds (before the client evaluates),"
+                + " which privacy.mode = \"sample\" does not account for: its accountant counts"
+                + " the rounds' DP-SGD steps only (use privacy.mode = \"client\", or change those"
+                + " options)");
+      }
     }
     if (client.trainingObjective().contrastive()) {
       if (adapter.method().equals("none")) {

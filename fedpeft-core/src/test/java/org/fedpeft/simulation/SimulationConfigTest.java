@@ -310,6 +310,38 @@ class SimulationConfigTest {
   }
 
   /**
+   * User audit: FedDPA-F with privacy.mode = "sample" was accepted, then every client evaluation
+   * threw (its fine-tune before evaluating trains outside the rounds, which DP-SGD's accountant
+   * does not count) and the run reported no client accuracy. It is refused at config time, naming
+   * the adapter options and privacy.mode and where they were set.
+   */
+  @Test
+  void sampleLevelDpRefusesAMethodThatTrainsOutsideTheRounds() {
+    Map<String, Object> dpaF = Map.of("adapter.method", "feddpa", "adapter.variant", "F");
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(dpaF, Map.of("privacy.mode", "sample"), "run.toml"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "run.toml, --set: adapter.method = \"feddpa\" with adapter.variant = \"F\","
+                    + " adapter.finetune_epochs = 1.0 trains on each client's data outside the"
+                    + " rounds"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("privacy.mode = \"sample\""), e.getMessage());
+    // FedDPA-T trains only in the rounds; F without a fine-tune trains nowhere else; client-level
+    // DP protects what the clients send, not their own evaluation
+    Map<String, String> sample = Map.of("privacy.mode", "sample");
+    SimulationConfig.of(Map.of("adapter.method", "feddpa", "adapter.variant", "T"), sample, "r");
+    SimulationConfig.of(
+        Map.of("adapter.method", "feddpa", "adapter.variant", "F", "adapter.finetune_epochs", 0L),
+        sample,
+        "r");
+    SimulationConfig.of(dpaF, Map.of("privacy.mode", "client"), "r");
+  }
+
+  /**
    * User audit: "clients_per_round (5) exceeds clients (4)" (from a TOML file or --set) did not say
    * where the values came from, as an error about one key does. A check across keys names the file
    * and line (or --set) of each value that was set, in the order of the keys.
