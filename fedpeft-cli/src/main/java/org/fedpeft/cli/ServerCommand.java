@@ -260,6 +260,10 @@ public final class ServerCommand implements Callable<Integer> {
                                   ? String.format(
                                       Locale.ROOT, ", clients' held-out accuracy %.4f", m)
                                   : "");
+                      String failed = SimulateCommand.evalFailureLine(r.round(), line);
+                      if (failed != null) {
+                        err.println(failed);
+                      }
                       if (rejoinWaitSeconds > 0) {
                         try {
                           if (!federation.awaitConnected(

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -128,6 +129,31 @@ public final class SimulateCommand implements Callable<Integer> {
         summary.get("eval_examples").getAsLong(),
         summary.get("final_eval_round").getAsInt(),
         rounds);
+  }
+
+  /**
+   * The console line for a round whose client evaluations failed (its metrics line's {@code
+   * eval_failures}), or null if none did: how many of the evaluated clients failed, one client's
+   * reason, and where every failure is recorded.
+   */
+  static String evalFailureLine(int round, Map<String, Object> line) {
+    if (!(line.get("eval_failures") instanceof List<?> failures) || failures.isEmpty()) {
+      return null;
+    }
+    int evaluated =
+        failures.size() + (line.get("client_accuracy") instanceof Map<?, ?> m ? m.size() : 0);
+    String example =
+        failures.get(0) instanceof Map<?, ?> f
+            ? " (" + f.get("client") + ": " + f.get("reason") + ")"
+            : "";
+    return String.format(
+        Locale.ROOT,
+        "round %d: %d of %d client evaluations failed%s; every failure: eval_failures in"
+            + " metrics.jsonl",
+        round,
+        failures.size(),
+        evaluated,
+        example);
   }
 
   /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
@@ -258,6 +284,11 @@ public final class SimulateCommand implements Callable<Integer> {
                   @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
                     savedRounds = r.round();
+                    String failed = evalFailureLine(r.round(), line);
+                    if (failed != null) {
+                      err.println();
+                      err.println(failed);
+                    }
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;
                     } else if (!line.containsKey("accuracy")
