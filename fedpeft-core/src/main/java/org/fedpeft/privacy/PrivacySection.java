@@ -1,5 +1,6 @@
 package org.fedpeft.privacy;
 
+import java.util.Objects;
 import java.util.Set;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
@@ -144,8 +145,38 @@ public record PrivacySection(
     SCHEMA.require("privacy.noise", noise);
   }
 
-  /** Reads the section from resolved values. */
+  /**
+   * Reads the section from resolved values. With {@code privacy.mode = "none"} any other {@code
+   * privacy.*} key set to something other than its default is an error naming the key (it would be
+   * silently unused), as an option of another strategy is in {@code server.*}: comparing with the
+   * default, not asking whether the key was written, so that a run folder's config.json, which
+   * holds every key, reads back.
+   */
   public static PrivacySection from(ConfigValues v) {
+    String mode = v.getString("privacy.mode");
+    if (mode.equals("none")) {
+      for (ConfigSchema.Key k : SCHEMA.keys().values()) {
+        Object value = v.values().get(k.name());
+        if (!k.name().equals("privacy.mode") && !Objects.equals(value, k.defaultValue())) {
+          String modes =
+              k.name().startsWith("privacy.client.")
+                  ? "privacy.mode = \"client\""
+                  : k.name().startsWith("privacy.sample.")
+                      ? "privacy.mode = \"sample\""
+                      : "privacy.mode = \"client\" or \"sample\"";
+          throw v.error(
+              k.name(),
+              k.name()
+                  + " = "
+                  + value
+                  + " does nothing with privacy.mode = \"none\" (no differential privacy): set "
+                  + modes
+                  + ", or leave "
+                  + k.name()
+                  + " out");
+        }
+      }
+    }
     return new PrivacySection(
         v.getString("privacy.mode"),
         v.getDouble("privacy.client.clip_norm"),

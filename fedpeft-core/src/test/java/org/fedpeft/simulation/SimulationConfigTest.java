@@ -310,6 +310,51 @@ class SimulationConfigTest {
   }
 
   /**
+   * User audit: privacy.epsilon, privacy.delta, privacy.sample.* and privacy.client.* set while
+   * privacy.mode = "none" were accepted without a word, against "a setting never silently does
+   * nothing". A value other than the key's default is refused, naming the key, where it was set and
+   * the mode it needs; as for server.&lt;strategy&gt;.*, the default is what counts, so that a run
+   * folder's config.json (every key written) reads back.
+   */
+  @Test
+  void privacySettingsWithoutAPrivacyModeAreRefused() throws IOException {
+    Path f =
+        write(
+            "eps.toml", "rounds = 3\n[privacy]\nepsilon = 8.0\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(
+        f
+            + ":3: privacy.epsilon = 8.0 does nothing with privacy.mode = \"none\" (no differential"
+            + " privacy): set privacy.mode = \"client\" or \"sample\", or leave privacy.epsilon out",
+        e.getMessage());
+    String[][] cases = {
+      {"privacy.delta", "1e-6", "privacy.mode = \"client\" or \"sample\""},
+      {"privacy.noise", "seeded", "privacy.mode = \"client\" or \"sample\""},
+      {"privacy.sample.noise_multiplier", "0.8", "privacy.mode = \"sample\","},
+      {"privacy.sample.clip_norm", "0.5", "privacy.mode = \"sample\","},
+      {"privacy.client.clip_norm", "0.5", "privacy.mode = \"client\","},
+      {"privacy.client.adaptive", "true", "privacy.mode = \"client\","},
+    };
+    for (String[] c : cases) {
+      e =
+          assertThrows(
+              ConfigException.class, () -> SimulationConfig.of(Map.of(), Map.of(c[0], c[1]), "r"));
+      assertTrue(e.getMessage().startsWith("--set: " + c[0] + " = "), e.getMessage());
+      assertTrue(e.getMessage().contains("set " + c[2]), e.getMessage());
+      // with a mode, or with privacy.mode = "none" given explicitly and the key at its default
+      SimulationConfig.of(Map.of("privacy.mode", "client"), Map.of(c[0], c[1]), "r");
+    }
+    SimulationConfig.of(Map.of("privacy.mode", "sample"), Map.of("privacy.epsilon", "8"), "r");
+    SimulationConfig plain =
+        SimulationConfig.of(
+            Map.of("privacy.mode", "none", "privacy.epsilon", 0.0, "privacy.noise", "secure"),
+            Map.of(),
+            "r");
+    assertEquals(plain.values(), SimulationConfig.fromJson(plain.toJson()).values());
+  }
+
+  /**
    * User audit: FedDPA-F with privacy.mode = "sample" was accepted, then every client evaluation
    * threw (its fine-tune before evaluating trains outside the rounds, which DP-SGD's accountant
    * does not count) and the run reported no client accuracy. It is refused at config time, naming
