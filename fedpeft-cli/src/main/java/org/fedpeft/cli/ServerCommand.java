@@ -129,9 +129,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         guard = RunGuard.resume(resume, "server", err);
       } else {
-        if (configFile != null && !Files.isRegularFile(configFile)) {
-          throw new UserInputException(configFile + ": no such config file");
-        }
+        SimulateCommand.requireConfigFile(configFile, "server");
         cfg = SimulationConfig.load(configFile, overrides);
         requireServerData(cfg);
         guard = RunGuard.newRun(out, "server", force, err);

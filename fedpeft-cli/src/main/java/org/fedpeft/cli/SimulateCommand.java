@@ -15,6 +15,7 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
@@ -156,6 +157,40 @@ public final class SimulateCommand implements Callable<Integer> {
         example);
   }
 
+  /**
+   * Refuses a CONFIG argument that is not a file: a folder is named as one, and a run folder (one
+   * holding config.json) gets the command that continues its run, or is said to be finished.
+   *
+   * @param command the command that would resume a run folder ({@code simulate}, {@code server}),
+   *     or null for none
+   */
+  static void requireConfigFile(Path file, String command) {
+    if (file == null || Files.isRegularFile(file)) {
+      return;
+    }
+    if (!Files.isDirectory(file)) {
+      throw new UserInputException(file + ": no such config file");
+    }
+    String folder =
+        file
+            + " is a folder, not a config file (a TOML file such as"
+            + " examples/fedit-noun-topic.toml)";
+    if (Files.isRegularFile(file.resolve("config.json"))) {
+      String owner = RunFolder.ownerOf(file);
+      String runOf = owner == null ? command : owner;
+      if (Files.exists(file.resolve("summary.json"))) {
+        folder += "; it holds a finished run (summary.json)";
+      } else if (runOf != null) {
+        folder +=
+            "; it holds a run (config.json): to continue it, fedpeft "
+                + runOf
+                + " --resume "
+                + file;
+      }
+    }
+    throw new UserInputException(folder);
+  }
+
   /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
   private volatile int savedRounds;
 
@@ -178,9 +213,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         guard = RunGuard.resume(resume, "simulate", err);
       } else {
-        if (configFile != null && !Files.isRegularFile(configFile)) {
-          throw new UserInputException(configFile + ": no such config file");
-        }
+        requireConfigFile(configFile, "simulate");
         cfg = SimulationConfig.load(configFile, overrides);
         if (cfg.data().heldByClients()) {
           throw new UserInputException(

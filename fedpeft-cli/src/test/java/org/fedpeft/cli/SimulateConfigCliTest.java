@@ -148,4 +148,37 @@ class SimulateConfigCliTest {
     assertTrue(r.err().contains("privacy.mode = \"sample\""), r.err());
     assertTrue(!Files.exists(out.resolve("metrics.jsonl")), "nothing ran");
   }
+
+  // User audit: "simulate DIR" with an existing folder said "DIR: no such config file".
+  @Test
+  void aFolderGivenAsTheConfigIsNamedAsOne() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("a-folder"));
+    CliRun.Result r = CliRun.run("simulate", folder.toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft simulate: "
+            + folder
+            + " is a folder, not a config file (a TOML file such as"
+            + " examples/fedit-noun-topic.toml)",
+        r.err().strip());
+    // a run folder: how to continue it, or that it is finished
+    Path run = Files.createDirectories(tmp.resolve("a-run"));
+    Files.writeString(run.resolve("config.json"), "{}");
+    r = CliRun.run("simulate", run.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(" is a folder, not a config file")
+            && r.err()
+                .strip()
+                .endsWith(
+                    "; it holds a run (config.json): to continue it, fedpeft simulate --resume "
+                        + run),
+        r.err());
+    Files.writeString(run.resolve("summary.json"), "{\"command\": \"simulate\"}");
+    r = CliRun.run("simulate", run.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().strip().endsWith("; it holds a finished run (summary.json)"), r.err());
+    r = CliRun.run("simulate", tmp.resolve("missing.toml").toString());
+    assertTrue(r.err().contains("missing.toml: no such config file"), r.err());
+  }
 }
