@@ -1,7 +1,9 @@
 package org.fedpeft.privacy;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
@@ -143,6 +145,22 @@ public record PrivacySection(
     SCHEMA.require("privacy.epsilon", epsilon);
     SCHEMA.require("privacy.delta", delta);
     SCHEMA.require("privacy.noise", noise);
+    double z = mode.equals("client") ? clientNoiseMultiplier : sampleNoiseMultiplier;
+    if (!mode.equals("none") && z == 0 && epsilon > 0) {
+      String key = "privacy." + mode + ".noise_multiplier";
+      throw ConfigException.about(
+          List.of(key, "privacy.epsilon", "privacy.mode"),
+          key
+              + " = 0 adds no noise, so the budget privacy.epsilon = "
+              + epsilon
+              + " can never be met (without noise epsilon is infinite): "
+              + (mode.equals("client")
+                  ? "the run would stop before its first round"
+                  : "every client would decline every round")
+              + "; set "
+              + key
+              + " > 0 (fedpeft privacy noise picks one), or privacy.epsilon = 0 for no budget");
+    }
   }
 
   /**

@@ -355,6 +355,53 @@ class SimulationConfigTest {
   }
 
   /**
+   * User audit: privacy.mode = "sample" with privacy.sample.noise_multiplier = 0 and a budget ran,
+   * every client declining with "privacy budget spent" at epsilon 0.0000. No noise means an
+   * infinite epsilon, which no budget admits: refused at config time, in both DP modes, naming the
+   * keys. Without a budget a noise multiplier of 0 stays allowed (a run marked NOT private).
+   */
+  @Test
+  void aBudgetWithoutNoiseIsRefused() throws IOException {
+    Path f =
+        write(
+            "nonoise.toml",
+            "[privacy]\nmode = \"sample\"\nsample.noise_multiplier = 0\nepsilon = 8.0\n"
+                .getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(
+        f
+            + ":3, "
+            + f
+            + ":4, "
+            + f
+            + ":2: privacy.sample.noise_multiplier = 0 adds no noise, so the budget"
+            + " privacy.epsilon = 8.0 can never be met (without noise epsilon is infinite): every"
+            + " client would decline every round; set privacy.sample.noise_multiplier > 0 (fedpeft"
+            + " privacy noise picks one), or privacy.epsilon = 0 for no budget",
+        e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.of(
+                    Map.of("privacy.mode", "client", "privacy.epsilon", 3.0),
+                    Map.of("privacy.client.noise_multiplier", "0"),
+                    "r.toml"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "--set, r.toml: privacy.client.noise_multiplier = 0 adds no noise, so the budget"
+                    + " privacy.epsilon = 3.0 can never be met"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("the run would stop before its first round"));
+    // no budget, or the other mode's multiplier: allowed
+    SimulationConfig.load(f, Map.of("privacy.epsilon", "0"));
+    SimulationConfig.load(
+        f, Map.of("privacy.mode", "client", "privacy.sample.noise_multiplier", "1"));
+  }
+
+  /**
    * User audit: FedDPA-F with privacy.mode = "sample" was accepted, then every client evaluation
    * threw (its fine-tune before evaluating trains outside the rounds, which DP-SGD's accountant
    * does not count) and the run reported no client accuracy. It is refused at config time, naming
