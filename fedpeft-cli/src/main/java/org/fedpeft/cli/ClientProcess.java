@@ -106,9 +106,7 @@ final class ClientProcess {
 
   /** Loads the run's config (the server's TOML with the same --set overrides). */
   static SimulationConfig loadConfig(Path configFile, Map<String, String> overrides) {
-    if (configFile != null && !Files.isRegularFile(configFile)) {
-      throw new UserInputException(configFile + ": no such config file");
-    }
+    SimulateCommand.requireConfigFile(configFile, null);
     try {
       return SimulationConfig.load(configFile, overrides);
     } catch (ConfigException | IOException e) {

@@ -89,6 +89,20 @@ public final class InfoCommand implements Callable<Integer> {
       throw new UserInputException(
           "--match-lora-rank needs --adapter ravan or fed-sb (the heads whose rank it matches)");
     }
+    // Every check of the options before anything is printed: a refusal leaves stdout empty.
+    if (matchLoraRank != null && !method.equals("ravan") && !method.equals("fed-sb")) {
+      throw new UserInputException("--match-lora-rank applies to ravan and fed-sb, not " + method);
+    }
+    if (strategy != null) {
+      if (!strategy.equals(HetLora.NAME) && !strategy.equals(FlexLora.NAME)) {
+        throw new UserInputException(
+            "--strategy counts the rank-heterogeneous LoRA strategies hetlora and flexlora, not "
+                + strategy);
+      }
+      if (!"lora".equals(method)) {
+        throw new UserInputException("--strategy " + strategy + " needs --adapter lora");
+      }
+    }
     PretrainedModel pm = model.load();
     BertConfig c = pm.config();
     PrintWriter out = spec.commandLine().getOut();
@@ -125,11 +139,7 @@ public final class InfoCommand implements Callable<Integer> {
             method, options.isEmpty() ? " (default options)" : " " + options, a.tensors().size());
         upload = uploadParameters(a);
         if (matchLoraRank != null) {
-          if (!(a instanceof RavanAdapter ravan)) {
-            throw new UserInputException(
-                "--match-lora-rank applies to ravan and fed-sb, not " + method);
-          }
-          printMatchingRanks(out, ravan, enc);
+          printMatchingRanks(out, (RavanAdapter) a, enc); // ravan or fed-sb, checked above
         }
       }
     } else {
@@ -157,15 +167,8 @@ public final class InfoCommand implements Callable<Integer> {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("budget", Double.toString(budget));
     if (strategy != null) {
-      if (!strategy.equals(HetLora.NAME) && !strategy.equals(FlexLora.NAME)) {
-        throw new UserInputException(
-            "--strategy counts the rank-heterogeneous LoRA strategies hetlora and flexlora, not "
-                + strategy);
-      }
-      if (!(a instanceof LoraAdapter lora)) {
-        throw new UserInputException("--strategy " + strategy + " needs --adapter lora");
-      }
-      int r = HeterogeneousLora.rankForBudget(budget, lora.config().rank());
+      // hetlora or flexlora with adapter lora, checked before anything was printed
+      int r = HeterogeneousLora.rankForBudget(budget, ((LoraAdapter) a).config().rank());
       config.put(LoraAdapter.RANK_KEY, Integer.toString(r));
     }
     RoundSpec round = new RoundSpec(1, 0, config);

@@ -154,9 +154,29 @@ public final class PrivacyCommand {
         checkSteps(accounting.steps);
         checkDelta(accounting.delta);
         double[] alphas = ordersOrDefault(accounting.orders);
-        double sigma =
-            RdpAccountant.findNoiseMultiplier(
-                targetEpsilon, accounting.sampleRate, accounting.steps, accounting.delta, alphas);
+        double sigma;
+        try {
+          sigma =
+              RdpAccountant.findNoiseMultiplier(
+                  targetEpsilon, accounting.sampleRate, accounting.steps, accounting.delta, alphas);
+        } catch (RdpAccountant.UnreachableTargetException e) {
+          throw new IllegalArgumentException(
+              "--target-epsilon "
+                  + targetEpsilon
+                  + " is unreachable: "
+                  + (Double.isNaN(e.floor())
+                      ? "it needs a noise multiplier above 1e12 (raise --target-epsilon)"
+                      : "at --delta "
+                          + accounting.delta
+                          + " no noise multiplier gives epsilon below "
+                          + format(e.floor())
+                          + " with "
+                          + (accounting.orders == null || accounting.orders.length == 0
+                              ? "the default orders"
+                              : "these --orders")
+                          + " (raise --target-epsilon or --delta, or add larger --orders)"),
+              e);
+        }
         BigDecimal printed = roundUp(sigma);
         PrivacySpent at =
             RdpAccountant.computeEpsilon(

@@ -102,6 +102,7 @@ public final class ReportWriter {
           "test_examples",
           "client_sampling",
           "rounds_skipped",
+          "client_eval_failures",
           "privacy",
           "epsilon",
           "epsilon_mean",
@@ -114,6 +115,39 @@ public final class ReportWriter {
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private ReportWriter() {}
+
+  /**
+   * The warning (HTML) for a run whose client evaluations failed, from the rounds' {@code
+   * eval_failures}: how many, in how many rounds, and the first one's reason; null if none failed.
+   */
+  static String evalFailures(List<JsonObject> rounds) {
+    int failures = 0;
+    int inRounds = 0;
+    JsonObject first = null;
+    for (JsonObject r : rounds) {
+      if (r.has("eval_failures") && r.getAsJsonArray("eval_failures").size() > 0) {
+        failures += r.getAsJsonArray("eval_failures").size();
+        inRounds++;
+        if (first == null) {
+          first = r.getAsJsonArray("eval_failures").get(0).getAsJsonObject();
+        }
+      }
+    }
+    if (first == null) {
+      return null;
+    }
+    return "<b>"
+        + failures
+        + (failures == 1 ? " client evaluation" : " client evaluations")
+        + " failed</b> in "
+        + (inRounds == 1 ? "1 round" : inRounds + " rounds")
+        + " (eval_failures in metrics.jsonl); the clients' accuracies below leave them out. The"
+        + " first: "
+        + esc(str(first, "client"))
+        + ": "
+        + esc(str(first, "reason"))
+        + ".";
+  }
 
   /** Writes {@code dir/report.html} from the files of a simulation run; returns its path. */
   public static Path write(Path dir) throws IOException {
@@ -173,6 +207,10 @@ public final class ReportWriter {
                       + " written is that initial model."
                   : ".")
           .append("</p>");
+    }
+    String evalFailures = evalFailures(rounds);
+    if (evalFailures != null) {
+      h.append("<p class=\"stop\">").append(evalFailures).append("</p>");
     }
     if (summary != null) {
       if (summary.has("evaluation") && "federated".equals(str(summary, "evaluation"))) {

@@ -130,9 +130,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         guard = RunGuard.resume(resume, "server", err);
       } else {
-        if (configFile != null && !Files.isRegularFile(configFile)) {
-          throw new UserInputException(configFile + ": no such config file");
-        }
+        SimulateCommand.requireConfigFile(configFile, "server");
         cfg = SimulationConfig.load(configFile, overrides);
         requireServerData(cfg);
         guard = RunGuard.newRun(out, "server", force, err);
@@ -261,6 +259,10 @@ public final class ServerCommand implements Callable<Integer> {
                                   ? String.format(
                                       Locale.ROOT, ", clients' held-out accuracy %.4f", m)
                                   : "");
+                      String failed = SimulateCommand.evalFailureLine(r.round(), line);
+                      if (failed != null) {
+                        err.println(failed);
+                      }
                       if (rejoinWaitSeconds > 0) {
                         try {
                           if (!federation.awaitConnected(

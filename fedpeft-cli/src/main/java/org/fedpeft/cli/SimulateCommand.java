@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -14,6 +15,7 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
@@ -132,6 +134,65 @@ public final class SimulateCommand implements Callable<Integer> {
         rounds);
   }
 
+  /**
+   * The console line for a round whose client evaluations failed (its metrics line's {@code
+   * eval_failures}), or null if none did: how many of the evaluated clients failed, one client's
+   * reason, and where every failure is recorded.
+   */
+  static String evalFailureLine(int round, Map<String, Object> line) {
+    if (!(line.get("eval_failures") instanceof List<?> failures) || failures.isEmpty()) {
+      return null;
+    }
+    int evaluated =
+        failures.size() + (line.get("client_accuracy") instanceof Map<?, ?> m ? m.size() : 0);
+    String example =
+        failures.get(0) instanceof Map<?, ?> f
+            ? " (" + f.get("client") + ": " + f.get("reason") + ")"
+            : "";
+    return String.format(
+        Locale.ROOT,
+        "round %d: %d of %d client evaluations failed%s; every failure: eval_failures in"
+            + " metrics.jsonl",
+        round,
+        failures.size(),
+        evaluated,
+        example);
+  }
+
+  /**
+   * Refuses a CONFIG argument that is not a file: a folder is named as one, and a run folder (one
+   * holding config.json) gets the command that continues its run, or is said to be finished.
+   *
+   * @param command the command that would resume a run folder ({@code simulate}, {@code server}),
+   *     or null for none
+   */
+  static void requireConfigFile(Path file, String command) {
+    if (file == null || Files.isRegularFile(file)) {
+      return;
+    }
+    if (!Files.isDirectory(file)) {
+      throw new UserInputException(file + ": no such config file");
+    }
+    String folder =
+        file
+            + " is a folder, not a config file (a TOML file such as"
+            + " examples/fedit-noun-topic.toml)";
+    if (Files.isRegularFile(file.resolve("config.json"))) {
+      String owner = RunFolder.ownerOf(file);
+      String runOf = owner == null ? command : owner;
+      if (Files.exists(file.resolve("summary.json"))) {
+        folder += "; it holds a finished run (summary.json)";
+      } else if (runOf != null) {
+        folder +=
+            "; it holds a run (config.json): to continue it, fedpeft "
+                + runOf
+                + " --resume "
+                + file;
+      }
+    }
+    throw new UserInputException(folder);
+  }
+
   /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
   private volatile int savedRounds;
 
@@ -154,9 +215,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         guard = RunGuard.resume(resume, "simulate", err);
       } else {
-        if (configFile != null && !Files.isRegularFile(configFile)) {
-          throw new UserInputException(configFile + ": no such config file");
-        }
+        requireConfigFile(configFile, "simulate");
         cfg = SimulationConfig.load(configFile, overrides);
         if (cfg.data().heldByClients()) {
           throw new UserInputException(
@@ -260,6 +319,11 @@ public final class SimulateCommand implements Callable<Integer> {
                   @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
                     savedRounds = r.round();
+                    String failed = evalFailureLine(r.round(), line);
+                    if (failed != null) {
+                      err.println();
+                      err.println(failed);
+                    }
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;
                     } else if (!line.containsKey("accuracy")

@@ -676,6 +676,31 @@ class CliTest {
       assertEquals(2, r.code(), r.err());
       assertTrue(
           r.err().contains("--match-lora-rank " + says[i]) || r.err().contains(says[i]), r.err());
+      assertEquals("", r.out(), "refused before anything is printed");
+    }
+  }
+
+  /**
+   * User audit: "info --strategy fedit --budget 0.5" printed the model and "adapter: ..." to stdout
+   * and only then exited 2. The options are checked before anything is printed.
+   */
+  @Test
+  void infoRefusesABadStrategyBeforePrintingAnything() {
+    String[][] refused = {
+      {"--strategy", "fedit", "--budget", "0.5"},
+      {"--adapter", "ravan", "--strategy", "hetlora"},
+    };
+    String[] says = {
+      "--strategy counts the rank-heterogeneous LoRA strategies hetlora and flexlora, not fedit",
+      "--strategy hetlora needs --adapter lora",
+    };
+    for (int i = 0; i < refused.length; i++) {
+      List<String> args = new java.util.ArrayList<>(List.of("info"));
+      args.addAll(List.of(refused[i]));
+      CliRun.Result r = CliRun.run(args.toArray(new String[0]));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains(says[i]), r.err());
+      assertEquals("", r.out(), "nothing printed before the refusal");
     }
   }
 

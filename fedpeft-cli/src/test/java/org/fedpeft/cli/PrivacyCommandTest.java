@@ -161,6 +161,41 @@ class PrivacyCommandTest {
     }
   }
 
+  /**
+   * User audit: "privacy noise --target-epsilon 1e-9 ..." said "targetEpsilon 1.0E-9 is
+   * unreachable", a Java parameter's name; it names the options.
+   */
+  @Test
+  void anUnreachableTargetNamesTheOptions() {
+    Result r =
+        run(
+            "noise",
+            "--target-epsilon",
+            "1e-9",
+            "--sample-rate",
+            "1",
+            "--steps",
+            "1000000",
+            "--delta",
+            "1e-5");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.errLines().length, r.err());
+    assertTrue(
+        r.err()
+            .startsWith(
+                "privacy noise: --target-epsilon 1.0E-9 is unreachable: at --delta 1.0E-5 no"
+                    + " noise multiplier gives epsilon below "),
+        r.err());
+    assertTrue(
+        r.err()
+            .strip()
+            .endsWith(
+                " with the default orders (raise --target-epsilon or --delta, or add larger"
+                    + " --orders)"),
+        r.err());
+    assertTrue(!r.err().contains("targetEpsilon"), r.err());
+  }
+
   @Test
   void unparsableOrMissingValuesExitTwoNamingTheOption() {
     Result r =

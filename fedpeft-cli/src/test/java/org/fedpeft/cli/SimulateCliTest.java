@@ -78,6 +78,40 @@ class SimulateCliTest {
                 data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
   }
 
+  /**
+   * User audit: a run whose every client evaluation failed exited 0 with {@code client_accuracy:
+   * {}} and said nothing on the console, in summary.json or in report.html. The test-only method
+   * toy (fedpeft-core's test classes) fails its evaluations with {@code fail_personalise}.
+   */
+  @Test
+  void failedClientEvaluationsAreReportedOnTheConsoleTheSummaryAndTheReport() throws Exception {
+    Path toy = tmp.resolve("toy.toml");
+    String text = Files.readString(config);
+    int adapter = text.indexOf("[adapter]");
+    int client = text.indexOf("[client]");
+    Files.writeString(
+        toy,
+        text.substring(0, adapter)
+            + "[adapter]\nmethod = \"toy\"\nfail_personalise = true\n\n"
+            + "[server]\nstrategy = \"fedavg\"\n\n"
+            + text.substring(client));
+    Path out = tmp.resolve("failing-evaluations");
+    CliRun.Result r =
+        CliRun.run("simulate", toy.toString(), "--set", "rounds=1", "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .matches("(?s).*round 1: (\\d+) of \\1 client evaluations failed \\(client-\\d+: .*"),
+        r.err());
+    assertTrue(r.err().contains("toy: fail_personalise = true"), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertTrue(summary.get("client_eval_failures").getAsInt() > 0, summary.toString());
+    String html = Files.readString(out.resolve("report.html"));
+    assertTrue(html.contains("client evaluations failed</b> in 1 round"), html);
+    assertTrue(html.contains("toy: fail_personalise = true"), html);
+  }
+
   @Test
   void simulateWritesEveryOutput() throws Exception {
     Path out = tmp.resolve("sim");

@@ -124,4 +124,61 @@ class SimulateConfigCliTest {
     assertEquals("query+value", savedConfig(out).get("adapter.targets").getAsString());
     assertTrue(r.err().contains("targets=query+value"), r.err());
   }
+
+  // User audit: FedDPA-F under sample-level DP ran, exited 0 and reported no client accuracy.
+  @Test
+  void feddpaFWithSampleLevelDpIsRefusedBeforeTheRun() throws Exception {
+    Path config = tmp.resolve("feddpa.toml");
+    Files.writeString(config, toml);
+    Path out = tmp.resolve("feddpa-f-sample");
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "adapter.method=feddpa",
+            "--set",
+            "adapter.variant=F",
+            "--set",
+            "privacy.mode=sample",
+            "--out",
+            out.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("adapter.variant = \"F\""), r.err());
+    assertTrue(r.err().contains("privacy.mode = \"sample\""), r.err());
+    assertTrue(!Files.exists(out.resolve("metrics.jsonl")), "nothing ran");
+  }
+
+  // User audit: "simulate DIR" with an existing folder said "DIR: no such config file".
+  @Test
+  void aFolderGivenAsTheConfigIsNamedAsOne() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("a-folder"));
+    CliRun.Result r = CliRun.run("simulate", folder.toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft simulate: "
+            + folder
+            + " is a folder, not a config file (a TOML file such as"
+            + " examples/fedit-noun-topic.toml)",
+        r.err().strip());
+    // a run folder: how to continue it, or that it is finished
+    Path run = Files.createDirectories(tmp.resolve("a-run"));
+    Files.writeString(run.resolve("config.json"), "{}");
+    r = CliRun.run("simulate", run.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(" is a folder, not a config file")
+            && r.err()
+                .strip()
+                .endsWith(
+                    "; it holds a run (config.json): to continue it, fedpeft simulate --resume "
+                        + run),
+        r.err());
+    Files.writeString(run.resolve("summary.json"), "{\"command\": \"simulate\"}");
+    r = CliRun.run("simulate", run.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().strip().endsWith("; it holds a finished run (summary.json)"), r.err());
+    r = CliRun.run("simulate", tmp.resolve("missing.toml").toString());
+    assertTrue(r.err().contains("missing.toml: no such config file"), r.err());
+  }
 }

@@ -226,7 +226,9 @@ public final class ConfigSchema {
         };
     String why = failure(k, v);
     if (why != null) {
-      throw new ConfigException(what + " = " + raw + " is invalid: " + why);
+      // an empty list ([] in a file or --set reaches an option as ""): say so, not "=  is"
+      boolean emptyList = v instanceof List<?> l && l.isEmpty() && raw.isBlank();
+      throw new ConfigException(what + " = " + (emptyList ? "[]" : raw) + " is invalid: " + why);
     }
     return v;
   }
@@ -245,8 +247,9 @@ public final class ConfigSchema {
   /**
    * An override's value: for a list key, or a key under an open prefix, a TOML array ({@code
    * ["query", "value"]}, as the config file writes it) is read as one; otherwise a list key's value
-   * is split at commas. A bracketed value that is not a TOML array (a regular expression such as
-   * {@code [e].*[y]}) is read as before.
+   * is split at commas. A value in one pair of brackets that is not a TOML array ({@code
+   * [query,value]}: strings without quotes) is refused, saying how to write it; one whose brackets
+   * are not one pair (a regular expression such as {@code [e].*[y]}) is read as before.
    */
   private Object parseOverride(String key, String raw) {
     Key k = keys.get(key);
@@ -259,7 +262,23 @@ public final class ConfigSchema {
           return v;
         }
       } catch (ConfigException notToml) {
-        // not a TOML array: the plain reading below
+        String inside = s.substring(1, s.length() - 1);
+        if (inside.indexOf('[') < 0 && inside.indexOf(']') < 0) {
+          List<String> items = new ArrayList<>();
+          for (String item : splitList(inside, ",")) {
+            items.add(item.replaceAll("^[\"']|[\"']$", ""));
+          }
+          throw new ConfigException(
+              "--set: "
+                  + key
+                  + " = "
+                  + s
+                  + " is not a TOML array (strings need quotes: ["
+                  + String.join(", ", items.stream().map(i -> "\"" + i + "\"").toList())
+                  + "]); or give a comma list: "
+                  + String.join(",", items));
+        }
+        // brackets that are not one pair (a regular expression): the plain reading below
       }
     }
     if (k == null || k.type() != Type.STRING_LIST) {

@@ -1,7 +1,9 @@
 package org.fedpeft.config;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Typed, checked values of a {@link ConfigSchema}, each with where it came from, so that a section
@@ -22,6 +24,33 @@ public record ConfigValues(Map<String, Object> values, Map<String, String> origi
   /** An error about {@code key}, prefixed with where its value came from. */
   public ConfigException error(String key, String message) {
     return new ConfigException(where(key) + ": " + message);
+  }
+
+  /**
+   * An error about several keys (a value that conflicts with another), prefixed with where their
+   * values came from: each file and line (or {@code --set}) once, in the order of {@code keys};
+   * keys that kept their default are left out unless all did.
+   */
+  public ConfigException error(List<String> keys, String message) {
+    return new ConfigException(where(keys) + ": " + message);
+  }
+
+  private String where(List<String> keys) {
+    Set<String> places = new LinkedHashSet<>();
+    for (String k : keys) {
+      if (origins.containsKey(k)) {
+        places.add(origins.get(k));
+      }
+    }
+    return places.isEmpty() ? "default" : String.join(", ", places);
+  }
+
+  /**
+   * {@code e} with the origins of the keys it is {@link ConfigException#about} in front of its
+   * message; {@code e} itself if it names none.
+   */
+  public ConfigException locate(ConfigException e) {
+    return e.keys().isEmpty() ? e : e.located(where(e.keys()) + ": ");
   }
 
   public Object get(String key) {

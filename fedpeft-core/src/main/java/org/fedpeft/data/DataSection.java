@@ -136,21 +136,25 @@ public record DataSection(
     SCHEMA.require("data.labels", labels);
     SCHEMA.require("data.split", split);
     if (!test.isEmpty() && file.isEmpty() && labels.isEmpty()) {
-      throw new ConfigException(
+      throw ConfigException.about(
+          List.of("data.test", "data.file", "data.labels"),
           "data.test needs data.file, or data.labels for a server whose clients hold the"
               + " training data");
     }
     if (!corpus.isEmpty() && file.isEmpty()) {
-      throw new ConfigException(
+      throw ConfigException.about(
+          List.of("data.corpus", "data.file"),
           "data.corpus needs data.file: a JSON Lines file of queries with text and doc");
     }
     if (!corpus.isEmpty() && split.equals("none")) {
-      throw new ConfigException(
+      throw ConfigException.about(
+          List.of("data.split", "data.corpus"),
           "data.split = \"none\" is for data.file without data.corpus (a retrieval run's queries"
               + " are split by the corpus's own rules)");
     }
     if (clientHoldout == 0 && !hasTestSplit(file, test, labels, split)) {
-      throw new ConfigException(
+      throw ConfigException.about(
+          List.of("data.client_holdout", "data.split", "data.labels", "data.file", "data.test"),
           "data.client_holdout = 0 leaves nothing to evaluate on: this run has no test split"
               + " (data.split = \"none\" or data.labels without data.file, and no data.test), so"
               + " it is evaluated on the clients' held-out data; set data.client_holdout > 0 or"

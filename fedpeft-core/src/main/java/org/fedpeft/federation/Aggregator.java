@@ -27,4 +27,12 @@ public interface Aggregator {
    * @return the target per tensor, only for tensors that have one
    */
   Map<String, HostTensor> aggregate(RoundContext context);
+
+  /**
+   * What this aggregator is, in the terms of a run's config, for a strategy that cannot use it (for
+   * example {@code client-level DP (privacy.mode = "client")}); default: its class name.
+   */
+  default String describe() {
+    return getClass().getSimpleName();
+  }
 }

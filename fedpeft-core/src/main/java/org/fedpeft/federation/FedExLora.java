@@ -55,8 +55,9 @@ public final class FedExLora extends AbstractStrategy {
     }
     if (!(options.aggregator() instanceof WeightedMean wm)) {
       throw new IllegalArgumentException(
-          "fedex_lora: needs the weighted-mean aggregator, got "
-              + options.aggregator().getClass().getSimpleName());
+          "server.strategy = \"fedex-lora\" cannot run with "
+              + options.aggregator().describe()
+              + ": its residual needs the plain weighted mean of the clients' factors");
     }
     if (!options.serverOptimizer().isIdentity()) {
       throw new IllegalArgumentException(

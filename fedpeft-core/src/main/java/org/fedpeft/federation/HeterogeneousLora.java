@@ -82,9 +82,12 @@ public abstract class HeterogeneousLora extends AbstractStrategy {
   private static StrategyOptions withRule(String name, StrategyOptions options, ModuleRule rule) {
     if (!(options.aggregator() instanceof WeightedMean wm)) {
       throw new IllegalArgumentException(
-          name
-              + ": needs the weighted-mean aggregator (client-level DP is not supported), got "
-              + options.aggregator().getClass().getSimpleName());
+          "server.strategy = \""
+              + name
+              + "\" cannot run with "
+              + options.aggregator().describe()
+              + ": it combines the clients' factors with its own weighted mean (client-level DP is"
+              + " not supported)");
     }
     Weighting weighting = wm.weighting();
     return options.withAggregator(context -> aggregate(context, weighting, rule));

@@ -175,16 +175,18 @@ public final class RunFolder implements AutoCloseable {
     try {
       String owner = f.owner();
       if (owner != null && !owner.equals(command)) {
+        // summary.json is a run's last file: a finished run has nothing to resume, with any
+        // command.
         throw new RunFolderException(
             dir
                 + " holds the output of `fedpeft "
                 + owner
                 + "`, not of `fedpeft "
                 + command
-                + "`: resume it with fedpeft "
-                + owner
-                + " --resume "
-                + dir);
+                + "`"
+                + (Files.exists(dir.resolve("summary.json"))
+                    ? ", a finished " + owner + " run (summary.json): nothing to resume"
+                    : ": resume it with fedpeft " + owner + " --resume " + dir));
       }
       f.writeOwner(command);
       return f;

@@ -1,5 +1,6 @@
 package org.fedpeft.peft;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
@@ -31,6 +32,19 @@ public interface AdapterMethod {
    * @throws IllegalArgumentException naming an unknown or invalid option
    */
   void validate(Map<String, String> options);
+
+  /**
+   * The options that make a client train on its own data outside a round, in {@link
+   * Adapter#personalise} (FedDPA-F's fine-tune before each evaluation), by option name; empty if
+   * these options do not. Sample-level DP accounts for the rounds' training steps only, so a config
+   * with {@code privacy.mode = "sample"} refuses such options, naming them (a client asked to train
+   * there anyway refuses, in {@link ClientContext#train}). Default: none.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default List<String> trainsOutsideRounds(Map<String, String> options) {
+    return List.of();
+  }
 
   /**
    * Creates an adapter on the encoder. Random initial values derive from {@code seed} only, so

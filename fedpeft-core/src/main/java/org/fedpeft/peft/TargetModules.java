@@ -75,7 +75,7 @@ public final class TargetModules {
   private static List<Slot> select(int layers, boolean ofModel, List<String> patterns) {
     if (patterns == null || patterns.isEmpty()) {
       throw new IllegalArgumentException(
-          "no module named: give at least one module name, alias or pattern");
+          "the list is empty; give at least one module name, alias or pattern");
     }
     List<Pattern> compiled = new ArrayList<>();
     for (String p : patterns) {
@@ -137,7 +137,11 @@ public final class TargetModules {
         return Pattern.compile(p);
       } catch (PatternSyntaxException e) {
         throw new IllegalArgumentException(
-            "target_modules: \"" + p + "\" is not a valid regular expression: " + e.getMessage());
+            "target \""
+                + p
+                + "\" is not a valid regular expression: "
+                + e.getDescription()
+                + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""));
       }
     }
     return null;

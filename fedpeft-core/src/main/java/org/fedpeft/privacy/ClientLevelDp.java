@@ -154,6 +154,11 @@ public final class ClientLevelDp implements Aggregator {
     return config;
   }
 
+  @Override
+  public String describe() {
+    return "client-level DP (privacy.mode = \"client\")";
+  }
+
   /** The accountant stored in a state (a fresh one before the first round). */
   public static RdpAccountant accountant(ServerState state) {
     String json = state.extra().get(ACCOUNTANT_KEY);

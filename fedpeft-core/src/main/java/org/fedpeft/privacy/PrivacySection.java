@@ -1,6 +1,9 @@
 package org.fedpeft.privacy;
 
+import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
@@ -142,10 +145,56 @@ public record PrivacySection(
     SCHEMA.require("privacy.epsilon", epsilon);
     SCHEMA.require("privacy.delta", delta);
     SCHEMA.require("privacy.noise", noise);
+    double z = mode.equals("client") ? clientNoiseMultiplier : sampleNoiseMultiplier;
+    if (!mode.equals("none") && z == 0 && epsilon > 0) {
+      String key = "privacy." + mode + ".noise_multiplier";
+      throw ConfigException.about(
+          List.of(key, "privacy.epsilon", "privacy.mode"),
+          key
+              + " = 0 adds no noise, so the budget privacy.epsilon = "
+              + epsilon
+              + " can never be met (without noise epsilon is infinite): "
+              + (mode.equals("client")
+                  ? "the run would stop before its first round"
+                  : "every client would decline every round")
+              + "; set "
+              + key
+              + " > 0 (fedpeft privacy noise picks one), or privacy.epsilon = 0 for no budget");
+    }
   }
 
-  /** Reads the section from resolved values. */
+  /**
+   * Reads the section from resolved values. With {@code privacy.mode = "none"} any other {@code
+   * privacy.*} key set to something other than its default is an error naming the key (it would be
+   * silently unused), as an option of another strategy is in {@code server.*}: comparing with the
+   * default, not asking whether the key was written, so that a run folder's config.json, which
+   * holds every key, reads back.
+   */
   public static PrivacySection from(ConfigValues v) {
+    String mode = v.getString("privacy.mode");
+    if (mode.equals("none")) {
+      for (ConfigSchema.Key k : SCHEMA.keys().values()) {
+        Object value = v.values().get(k.name());
+        if (!k.name().equals("privacy.mode") && !Objects.equals(value, k.defaultValue())) {
+          String modes =
+              k.name().startsWith("privacy.client.")
+                  ? "privacy.mode = \"client\""
+                  : k.name().startsWith("privacy.sample.")
+                      ? "privacy.mode = \"sample\""
+                      : "privacy.mode = \"client\" or \"sample\"";
+          throw v.error(
+              k.name(),
+              k.name()
+                  + " = "
+                  + value
+                  + " does nothing with privacy.mode = \"none\" (no differential privacy): set "
+                  + modes
+                  + ", or leave "
+                  + k.name()
+                  + " out");
+        }
+      }
+    }
     return new PrivacySection(
         v.getString("privacy.mode"),
         v.getDouble("privacy.client.clip_norm"),

@@ -457,6 +457,29 @@ public final class RdpAccountant {
   }
 
   /**
+   * {@link #findNoiseMultiplier}'s target epsilon cannot be reached, so that a caller can say so in
+   * its own terms (a command line names its options).
+   */
+  public static final class UnreachableTargetException extends IllegalArgumentException {
+
+    private final double floor;
+
+    UnreachableTargetException(String message, double floor) {
+      super(message);
+      this.floor = floor;
+    }
+
+    /**
+     * The epsilon that even infinite noise does not go below, with these orders and delta, if the
+     * target is at or under it; NaN if the target is above it but needs a noise multiplier above
+     * 1e12.
+     */
+    public double floor() {
+      return floor;
+    }
+  }
+
+  /**
    * The smallest noise multiplier for which {@code steps} steps at sampling rate {@code sampleRate}
    * give epsilon {@code <= targetEpsilon} at {@code delta}, over the default orders.
    *
@@ -476,10 +499,10 @@ public final class RdpAccountant {
    * target. Returns 0 when no noise is needed ({@code sampleRate == 0}, {@code steps == 0} or an
    * infinite target).
    *
-   * @throws IllegalArgumentException for invalid arguments, or when the target is unreachable: even
-   *     infinite noise gives an epsilon bound of {@code min_alpha [-(ln delta + ln alpha) / (alpha
-   *     - 1) + ln((alpha - 1) / alpha)]} with these orders (about 0.10 for {@code delta = 1e-5} and
-   *     the default orders)
+   * @throws IllegalArgumentException for invalid arguments, or ({@link UnreachableTargetException})
+   *     when the target is unreachable: even infinite noise gives an epsilon bound of {@code
+   *     min_alpha [-(ln delta + ln alpha) / (alpha - 1) + ln((alpha - 1) / alpha)]} with these
+   *     orders (about 0.10 for {@code delta = 1e-5} and the default orders)
    */
   public static double findNoiseMultiplier(
       double targetEpsilon, double sampleRate, long steps, double delta, double[] orders) {
@@ -500,14 +523,15 @@ public final class RdpAccountant {
     }
     floor = Math.max(0.0, floor);
     if (targetEpsilon <= floor) {
-      throw new IllegalArgumentException(
+      throw new UnreachableTargetException(
           "targetEpsilon "
               + targetEpsilon
               + " is unreachable: with these orders and delta="
               + delta
               + " no noise multiplier gives epsilon below "
               + floor
-              + " (raise the target or delta, or add larger orders)");
+              + " (raise the target or delta, or add larger orders)",
+          floor);
     }
     double hi = 1.0;
     double lo;
@@ -516,8 +540,9 @@ public final class RdpAccountant {
         lo = hi;
         hi *= 2;
         if (hi > 1e12) {
-          throw new IllegalArgumentException(
-              "targetEpsilon " + targetEpsilon + " is unreachable with noise multiplier <= 1e12");
+          throw new UnreachableTargetException(
+              "targetEpsilon " + targetEpsilon + " is unreachable with noise multiplier <= 1e12",
+              Double.NaN);
         }
       } while (epsilonAt(sampleRate, hi, steps, delta, orders) > targetEpsilon);
     } else {

@@ -79,6 +79,21 @@ public final class RunRecorder {
     appendLine(out.resolve("timings.jsonl"), JsonOut.line(line));
   }
 
+  /**
+   * Client evaluations recorded as failed so far: the entries of every round's {@code
+   * eval_failures}.
+   */
+  public int evalFailures() {
+    int n = 0;
+    for (String l : metricLines) {
+      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+      if (o.has("eval_failures")) {
+        n += o.getAsJsonArray("eval_failures").size();
+      }
+    }
+    return n;
+  }
+
   /** Rounds recorded as skipped so far. */
   public int skippedRounds() {
     int n = 0;

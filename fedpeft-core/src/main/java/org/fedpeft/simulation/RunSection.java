@@ -1,5 +1,6 @@
 package org.fedpeft.simulation;
 
+import java.util.List;
 import java.util.Set;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
@@ -82,7 +83,8 @@ public record RunSection(
     SCHEMA.require("model.name", model);
     SCHEMA.require("model.precision", precision);
     if (clientsPerRound > clients) {
-      throw new ConfigException(
+      throw ConfigException.about(
+          List.of("clients_per_round", "clients"),
           "clients_per_round (" + clientsPerRound + ") exceeds clients (" + clients + ")");
     }
   }

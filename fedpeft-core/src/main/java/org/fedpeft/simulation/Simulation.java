@@ -752,6 +752,9 @@ public final class Simulation implements AutoCloseable {
     }
     s.addProperty("client_sampling", config.clientSampling());
     s.addProperty("rounds_skipped", recorder.skippedRounds());
+    // Client evaluations that failed (metrics.jsonl's eval_failures), so that a run whose client
+    // accuracies are missing says why it has none.
+    s.addProperty("client_eval_failures", recorder.evalFailures());
     if (config.privacyMode().equals("client")) {
       RdpAccountant acc = ClientLevelDp.accountant(state);
       s.addProperty("privacy", "client-level DP-FedAvg");

@@ -4,11 +4,13 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSource;
 import org.fedpeft.config.ConfigValues;
@@ -17,6 +19,8 @@ import org.fedpeft.data.DataSection;
 import org.fedpeft.federation.ServerSection;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.privacy.PrivacySection;
 import org.fedpeft.train.Objective;
@@ -56,14 +60,18 @@ public final class SimulationConfig {
   private final EvalSection eval;
 
   private SimulationConfig(ConfigValues v) {
-    this.run = RunSection.from(v);
-    this.data = DataSection.from(v);
-    this.adapter = AdapterSection.from(v);
-    this.client = ClientSection.from(v);
-    this.head = HeadSection.from(v);
-    this.server = ServerSection.from(v);
-    this.privacy = PrivacySection.from(v);
-    this.eval = EvalSection.from(v);
+    try {
+      this.run = RunSection.from(v);
+      this.data = DataSection.from(v);
+      this.adapter = AdapterSection.from(v);
+      this.client = ClientSection.from(v);
+      this.head = HeadSection.from(v);
+      this.server = ServerSection.from(v);
+      this.privacy = PrivacySection.from(v);
+      this.eval = EvalSection.from(v);
+    } catch (ConfigException e) {
+      throw v.locate(e); // a section's check across its keys: say where their values came from
+    }
     // The adapter options as the method reads them (lists '+'-joined), so config.json holds them.
     Map<String, Object> all = new TreeMap<>(v.values());
     all.keySet().removeIf(k -> k.startsWith("adapter.") && !k.equals("adapter.method"));
@@ -71,7 +79,7 @@ public final class SimulationConfig {
     this.values = Collections.unmodifiableMap(all);
     if (server.minClients() > run.clientsPerRound()) {
       throw v.error(
-          "server.min_clients",
+          List.of("server.min_clients", "clients_per_round"),
           "server.min_clients ("
               + server.minClients()
               + ") exceeds clients_per_round ("
@@ -82,7 +90,7 @@ public final class SimulationConfig {
     // be valid on one machine and fail on another after its first round.
     if (server.strategy().equals("fedex-lora") && !run.precision().equals("fp32")) {
       throw v.error(
-          "model.precision",
+          List.of("model.precision", "server.strategy"),
           "model.precision = \""
               + run.precision()
               + "\" cannot run server.strategy = \"fedex-lora\": its residuals are added to the"
@@ -93,21 +101,47 @@ public final class SimulationConfig {
     }
     if (privacy.mode().equals("sample") && client.proximalMu() > 0) {
       throw v.error(
-          "client.proximal_mu",
+          List.of("client.proximal_mu", "privacy.mode"),
           "client.proximal_mu ("
               + client.proximalMu()
               + ") must be 0 with privacy.mode = \"sample\": DP-SGD has no FedProx term");
     }
+    if (privacy.mode().equals("sample") && !adapter.method().equals(AdapterSection.NONE)) {
+      AdapterMethod method = AdapterRegistry.get(adapter.method());
+      List<String> outside = method.trainsOutsideRounds(adapter.options());
+      if (!outside.isEmpty()) {
+        ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
+        List<String> keys = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        for (String o : outside) {
+          keys.add("adapter." + o);
+          Object value = options.get(o);
+          settings.add(
+              "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
+        }
+        keys.add("privacy.mode");
+        throw v.error(
+            keys,
+            "adapter.method = \""
+                + adapter.method()
+                + "\" with "
+                + String.join(", ", settings)
+                + " trains on each client's data outside the rounds (before the client evaluates),"
+                + " which privacy.mode = \"sample\" does not account for: its accountant counts"
+                + " the rounds' DP-SGD steps only (use privacy.mode = \"client\", or change those"
+                + " options)");
+      }
+    }
     if (client.trainingObjective().contrastive()) {
       if (adapter.method().equals("none")) {
         throw v.error(
-            "client.objective",
+            List.of("client.objective", "adapter.method"),
             "client.objective = \"contrastive\" trains the adapter only (the head is unused), so"
                 + " it needs an adapter.method other than none");
       }
       if (privacy.mode().equals("sample")) {
         throw v.error(
-            "client.objective",
+            List.of("client.objective", "privacy.mode"),
             "client.objective = \"contrastive\" cannot run with privacy.mode = \"sample\": with"
                 + " in-batch negatives an example's loss depends on the other examples of its"
                 + " batch, so clipping each example's gradient does not bound one example's"

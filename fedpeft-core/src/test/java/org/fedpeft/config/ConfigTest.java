@@ -155,6 +155,57 @@ class ConfigTest {
     assertEquals("[e].*[y]", pattern.adapterOptions().get("targets"));
   }
 
+  /**
+   * User audit: --set 'adapter.targets=[query,value]' (strings without quotes) was split at its
+   * comma and refused as the regular expression "[query". A value in one pair of brackets that is
+   * not a TOML array is refused saying how to write it; a regular expression whose brackets are not
+   * one pair still reads as one (listOverridesMayBeTomlArrays).
+   */
+  @Test
+  void aBracketedListThatIsNotATomlArrayIsRefusedSayingHowToWriteIt() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of(), Map.of("adapter.targets", "[query,value]"), "r"));
+    assertEquals(
+        "--set: adapter.targets = [query,value] is not a TOML array (strings need quotes:"
+            + " [\"query\", \"value\"]); or give a comma list: query,value",
+        e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of(), Map.of("data.labels", "[a, 'b]"), "r"));
+    assertTrue(
+        e.getMessage().startsWith("--set: data.labels = [a, 'b] is not a TOML array"),
+        e.getMessage());
+    // an empty array is a list, empty: the option's check says so
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of(), Map.of("adapter.targets", "[]"), "r"));
+    assertEquals(
+        "--set: adapter.targets (lora option) = [] is invalid: the list is empty; give at least"
+            + " one module name, alias or pattern",
+        e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("adapter.targets", List.of()), Map.of(), "r.toml"));
+    assertTrue(e.getMessage().startsWith("r.toml: adapter.targets (lora option) = [] is invalid"));
+    // a bad regular expression names the option as fedpeft writes it, not PEFT's target_modules
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of(), Map.of("adapter.targets", "[q"), "r"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "--set: adapter.targets (lora option) = [q is invalid: target \"[q\" is not a"
+                    + " valid regular expression: Unclosed character class"),
+        e.getMessage());
+    assertTrue(!e.getMessage().contains("target_modules"), e.getMessage());
+  }
+
   /** QA, 2 December: a config file that is not UTF-8 gave "Input length = 1" and exit 1. */
   @Test
   void aConfigThatIsNotUtf8IsNamedWithItsLine(

@@ -225,6 +225,38 @@ class HetLoraTest {
         "client-level DP (another aggregator) is refused");
   }
 
+  /**
+   * User audit: "hetlora: needs the weighted-mean aggregator (client-level DP is not supported),
+   * got ClientLevelDp" named a Java class; the strategies that cannot run with client-level DP say
+   * so in the config's terms.
+   */
+  @Test
+  void clientLevelDpIsRefusedInTheConfigsTerms() {
+    StrategyOptions dp =
+        StrategyOptions.defaults()
+            .withAggregator(
+                new org.fedpeft.privacy.ClientLevelDp(
+                    new org.fedpeft.privacy.ClientLevelDp.Config(
+                        1, 1, 2, 4, 1e-5, 0, false, 0.5, 0.2, 1.0, false),
+                    org.fedpeft.privacy.GaussianNoise.seededForTestsOnly(1)));
+    for (String strategy : List.of("hetlora", "flexlora", "fedex-lora")) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  StrategyRegistry.get(strategy)
+                      .create(new StrategyProvider.Context(dp, "lora", Map.of())));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "server.strategy = \""
+                      + strategy
+                      + "\" cannot run with client-level DP (privacy.mode = \"client\")"),
+          e.getMessage());
+      assertFalse(e.getMessage().contains("ClientLevelDp"), e.getMessage());
+    }
+  }
+
   @Test
   void strategyOptionsAreConfigKeysOfTheirStrategyOnly() {
     Map<String, String> o = Map.of("server.strategy", "hetlora", "server.hetlora.prune", "true");

@@ -167,6 +167,32 @@ class RunFolderTest {
     assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
   }
 
+  /**
+   * User audit: simulate --resume of a finished train run's folder advised "resume it with fedpeft
+   * train --resume DIR", which train then refused as finished. The advice is given only for an
+   * unfinished run (no summary.json).
+   */
+  @Test
+  void resumingAnotherCommandsRunAdvisesItsCommandOnlyIfUnfinished() throws Exception {
+    Path dir = tmp.resolve("trained");
+    RunFolder.createNew(dir, "train", false).close();
+    RunFolderException e =
+        assertThrows(RunFolderException.class, () -> RunFolder.reopen(dir, "simulate"));
+    assertEquals(
+        dir
+            + " holds the output of `fedpeft train`, not of `fedpeft simulate`: resume it with"
+            + " fedpeft train --resume "
+            + dir,
+        e.getMessage());
+    Files.writeString(dir.resolve("summary.json"), "{\"command\": \"train\"}");
+    e = assertThrows(RunFolderException.class, () -> RunFolder.reopen(dir, "simulate"));
+    assertEquals(
+        dir
+            + " holds the output of `fedpeft train`, not of `fedpeft simulate`, a finished train"
+            + " run (summary.json): nothing to resume",
+        e.getMessage());
+  }
+
   private static List<String> list(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -175,7 +175,9 @@ class ServerDataSplitsTest {
   void theDataKeysAreChecked() {
     ConfigException e =
         assertThrows(ConfigException.class, () -> config(keys("data.test", "t.jsonl")));
-    assertTrue(e.getMessage().startsWith("data.test needs data.file, or data.labels"));
+    assertTrue(
+        e.getMessage().startsWith("--set: data.test needs data.file, or data.labels"),
+        e.getMessage());
     e = assertThrows(ConfigException.class, () -> config(keys("data.labels", "a,b,a")));
     assertTrue(e.getMessage().contains("data.labels = [a, b, a] is invalid"), e.getMessage());
     e = assertThrows(ConfigException.class, () -> config(keys("data.split", "random")));

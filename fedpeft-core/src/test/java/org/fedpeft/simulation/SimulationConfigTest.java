@@ -287,14 +287,16 @@ class SimulationConfigTest {
             () ->
                 SimulationConfig.of(
                     Map.of("server.min_clients", 5L), Map.of("clients_per_round", "4"), "r.toml"));
-    assertEquals("r.toml: server.min_clients (5) exceeds clients_per_round (4)", e.getMessage());
+    assertEquals(
+        "r.toml, --set: server.min_clients (5) exceeds clients_per_round (4)", e.getMessage());
     e =
         assertThrows(
             ConfigException.class,
             () ->
                 SimulationConfig.of(
                     Map.of("privacy.mode", "sample"), Map.of("client.proximal_mu", "0.1"), "r"));
-    assertTrue(e.getMessage().startsWith("--set: client.proximal_mu (0.1) must be 0"));
+    assertTrue(
+        e.getMessage().startsWith("--set, r: client.proximal_mu (0.1) must be 0"), e.getMessage());
     e =
         assertThrows(
             ConfigException.class,
@@ -305,6 +307,160 @@ class SimulationConfigTest {
         SimulationConfig.of(Map.of(), Map.of("client.head_learning_rate", "2e-3"), "r")
             .headLearningRate());
     assertEquals(0.0, SimulationConfig.of(Map.of(), Map.of(), "r").headLearningRate());
+  }
+
+  /**
+   * User audit: privacy.epsilon, privacy.delta, privacy.sample.* and privacy.client.* set while
+   * privacy.mode = "none" were accepted without a word, against "a setting never silently does
+   * nothing". A value other than the key's default is refused, naming the key, where it was set and
+   * the mode it needs; as for server.&lt;strategy&gt;.*, the default is what counts, so that a run
+   * folder's config.json (every key written) reads back.
+   */
+  @Test
+  void privacySettingsWithoutAPrivacyModeAreRefused() throws IOException {
+    Path f =
+        write(
+            "eps.toml", "rounds = 3\n[privacy]\nepsilon = 8.0\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(
+        f
+            + ":3: privacy.epsilon = 8.0 does nothing with privacy.mode = \"none\" (no differential"
+            + " privacy): set privacy.mode = \"client\" or \"sample\", or leave privacy.epsilon out",
+        e.getMessage());
+    String[][] cases = {
+      {"privacy.delta", "1e-6", "privacy.mode = \"client\" or \"sample\""},
+      {"privacy.noise", "seeded", "privacy.mode = \"client\" or \"sample\""},
+      {"privacy.sample.noise_multiplier", "0.8", "privacy.mode = \"sample\","},
+      {"privacy.sample.clip_norm", "0.5", "privacy.mode = \"sample\","},
+      {"privacy.client.clip_norm", "0.5", "privacy.mode = \"client\","},
+      {"privacy.client.adaptive", "true", "privacy.mode = \"client\","},
+    };
+    for (String[] c : cases) {
+      e =
+          assertThrows(
+              ConfigException.class, () -> SimulationConfig.of(Map.of(), Map.of(c[0], c[1]), "r"));
+      assertTrue(e.getMessage().startsWith("--set: " + c[0] + " = "), e.getMessage());
+      assertTrue(e.getMessage().contains("set " + c[2]), e.getMessage());
+      // with a mode, or with privacy.mode = "none" given explicitly and the key at its default
+      SimulationConfig.of(Map.of("privacy.mode", "client"), Map.of(c[0], c[1]), "r");
+    }
+    SimulationConfig.of(Map.of("privacy.mode", "sample"), Map.of("privacy.epsilon", "8"), "r");
+    SimulationConfig plain =
+        SimulationConfig.of(
+            Map.of("privacy.mode", "none", "privacy.epsilon", 0.0, "privacy.noise", "secure"),
+            Map.of(),
+            "r");
+    assertEquals(plain.values(), SimulationConfig.fromJson(plain.toJson()).values());
+  }
+
+  /**
+   * User audit: privacy.mode = "sample" with privacy.sample.noise_multiplier = 0 and a budget ran,
+   * every client declining with "privacy budget spent" at epsilon 0.0000. No noise means an
+   * infinite epsilon, which no budget admits: refused at config time, in both DP modes, naming the
+   * keys. Without a budget a noise multiplier of 0 stays allowed (a run marked NOT private).
+   */
+  @Test
+  void aBudgetWithoutNoiseIsRefused() throws IOException {
+    Path f =
+        write(
+            "nonoise.toml",
+            "[privacy]\nmode = \"sample\"\nsample.noise_multiplier = 0\nepsilon = 8.0\n"
+                .getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(
+        f
+            + ":3, "
+            + f
+            + ":4, "
+            + f
+            + ":2: privacy.sample.noise_multiplier = 0 adds no noise, so the budget"
+            + " privacy.epsilon = 8.0 can never be met (without noise epsilon is infinite): every"
+            + " client would decline every round; set privacy.sample.noise_multiplier > 0 (fedpeft"
+            + " privacy noise picks one), or privacy.epsilon = 0 for no budget",
+        e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.of(
+                    Map.of("privacy.mode", "client", "privacy.epsilon", 3.0),
+                    Map.of("privacy.client.noise_multiplier", "0"),
+                    "r.toml"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "--set, r.toml: privacy.client.noise_multiplier = 0 adds no noise, so the budget"
+                    + " privacy.epsilon = 3.0 can never be met"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("the run would stop before its first round"));
+    // no budget, or the other mode's multiplier: allowed
+    SimulationConfig.load(f, Map.of("privacy.epsilon", "0"));
+    SimulationConfig.load(
+        f, Map.of("privacy.mode", "client", "privacy.sample.noise_multiplier", "1"));
+  }
+
+  /**
+   * User audit: FedDPA-F with privacy.mode = "sample" was accepted, then every client evaluation
+   * threw (its fine-tune before evaluating trains outside the rounds, which DP-SGD's accountant
+   * does not count) and the run reported no client accuracy. It is refused at config time, naming
+   * the adapter options and privacy.mode and where they were set.
+   */
+  @Test
+  void sampleLevelDpRefusesAMethodThatTrainsOutsideTheRounds() {
+    Map<String, Object> dpaF = Map.of("adapter.method", "feddpa", "adapter.variant", "F");
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(dpaF, Map.of("privacy.mode", "sample"), "run.toml"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "run.toml, --set: adapter.method = \"feddpa\" with adapter.variant = \"F\","
+                    + " adapter.finetune_epochs = 1.0 trains on each client's data outside the"
+                    + " rounds"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("privacy.mode = \"sample\""), e.getMessage());
+    // FedDPA-T trains only in the rounds; F without a fine-tune trains nowhere else; client-level
+    // DP protects what the clients send, not their own evaluation
+    Map<String, String> sample = Map.of("privacy.mode", "sample");
+    SimulationConfig.of(Map.of("adapter.method", "feddpa", "adapter.variant", "T"), sample, "r");
+    SimulationConfig.of(
+        Map.of("adapter.method", "feddpa", "adapter.variant", "F", "adapter.finetune_epochs", 0L),
+        sample,
+        "r");
+    SimulationConfig.of(dpaF, Map.of("privacy.mode", "client"), "r");
+  }
+
+  /**
+   * User audit: "clients_per_round (5) exceeds clients (4)" (from a TOML file or --set) did not say
+   * where the values came from, as an error about one key does. A check across keys names the file
+   * and line (or --set) of each value that was set, in the order of the keys.
+   */
+  @Test
+  void checksAcrossKeysNameWhereTheValuesCameFrom() throws IOException {
+    Path f =
+        write("run.toml", "clients = 4\nclients_per_round = 5\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(f + ":2, " + f + ":1: clients_per_round (5) exceeds clients (4)", e.getMessage());
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.load(f, Map.of("clients_per_round", "6")));
+    assertEquals("--set, " + f + ":1: clients_per_round (6) exceeds clients (4)", e.getMessage());
+    // a key that kept its default is not a place
+    e =
+        assertThrows(
+            ConfigException.class, () -> SimulationConfig.load(null, Map.of("clients", "2")));
+    assertEquals("--set: clients_per_round (4) exceeds clients (2)", e.getMessage());
+    // the data section's checks across its keys
+    e =
+        assertThrows(
+            ConfigException.class,
+            () -> SimulationConfig.of(Map.of("data.corpus", "c.jsonl"), Map.of(), "run.toml"));
+    assertTrue(e.getMessage().startsWith("run.toml: data.corpus needs data.file"), e.getMessage());
   }
 
   /**

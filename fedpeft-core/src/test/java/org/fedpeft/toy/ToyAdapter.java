@@ -10,6 +10,7 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.ClientContext;
 import org.fedpeft.peft.Role;
 import org.fedpeft.peft.RoundSpec;
 import org.fedpeft.peft.TrainingPhase;
@@ -31,12 +32,14 @@ final class ToyAdapter implements Adapter {
   private final NDArray scale;
   private final NDArray frozen;
   private final float frozenScale;
+  private final boolean failPersonalise;
   private final List<AdapterTensor> tensors;
   private boolean enabled = true;
 
-  ToyAdapter(BertEncoder encoder, long seed, float frozenScale) {
+  ToyAdapter(BertEncoder encoder, long seed, float frozenScale, boolean failPersonalise) {
     int hidden = encoder.config().hiddenSize();
     this.frozenScale = frozenScale;
+    this.failPersonalise = failPersonalise;
     this.manager = encoder.manager().newSubManager();
     global = manager.zeros(new Shape(hidden));
     local = manager.zeros(new Shape(hidden));
@@ -65,7 +68,17 @@ final class ToyAdapter implements Adapter {
 
   @Override
   public Map<String, String> options() {
-    return Map.of("frozen_scale", Float.toString(frozenScale));
+    return failPersonalise
+        ? Map.of("frozen_scale", Float.toString(frozenScale), "fail_personalise", "true")
+        : Map.of("frozen_scale", Float.toString(frozenScale));
+  }
+
+  @Override
+  public boolean personalise(ClientContext client) {
+    if (failPersonalise) {
+      throw new IllegalStateException("toy: fail_personalise = true");
+    }
+    return false;
   }
 
   @Override

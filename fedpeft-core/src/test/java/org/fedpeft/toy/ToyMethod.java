@@ -22,7 +22,13 @@ public final class ToyMethod implements AdapterMethod {
               0.01,
               "standard deviation of the seeded FROZEN_SHARED offset",
               v -> (double) v >= 0,
-              ">= 0");
+              ">= 0")
+          .key(
+              "fail_personalise",
+              Type.BOOLEAN,
+              false,
+              "personalise throws, so that every client evaluation fails (a method's failure the"
+                  + " run must make visible)");
 
   @Override
   public String name() {
@@ -46,7 +52,8 @@ public final class ToyMethod implements AdapterMethod {
 
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    double scale = OPTIONS.readOptions(options, "toy").getDouble("frozen_scale");
-    return new ToyAdapter(encoder, seed, (float) scale);
+    var o = OPTIONS.readOptions(options, "toy");
+    return new ToyAdapter(
+        encoder, seed, (float) o.getDouble("frozen_scale"), o.getBoolean("fail_personalise"));
   }
 }

@@ -60,6 +60,10 @@ class ToyMethodEndToEndTest {
   }
 
   private static SimulationConfig config() {
+    return config(Map.of());
+  }
+
+  private static SimulationConfig config(Map<String, String> extra) {
     Map<String, String> o = new LinkedHashMap<>();
     o.put("seed", "11");
     o.put("rounds", "3");
@@ -74,6 +78,7 @@ class ToyMethodEndToEndTest {
     o.put("client.batch_size", "4");
     o.put("client.learning_rate", "1e-2");
     o.put("eval.every", "1");
+    o.putAll(extra);
     return SimulationConfig.of(Map.of(), o, "test");
   }
 
@@ -81,6 +86,34 @@ class ToyMethodEndToEndTest {
   void theToyMethodIsFoundThroughItsServiceLine() {
     assertTrue(AdapterRegistry.all().containsKey("toy"), AdapterRegistry.all().keySet().toString());
     assertFalse(AdapterRegistry.builtIn().containsKey("toy"), "not a method fedpeft ships");
+  }
+
+  /**
+   * User audit: a run whose every client evaluation failed reported {@code client_accuracy: {}}
+   * with the failures only in metrics.jsonl. summary.json counts them, so a run cannot report
+   * nothing without saying why.
+   */
+  @Test
+  void failedClientEvaluationsAreCountedInTheSummary() throws Exception {
+    Path out = tmp.resolve("failing-evaluations");
+    JsonObject summary;
+    try (Simulation sim =
+        Simulation.create(config(Map.of("rounds", "2", "adapter.fail_personalise", "true")), out)) {
+      summary = sim.run(new Simulation.Listener() {});
+    }
+    int failures = 0;
+    for (String line : java.nio.file.Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+      assertEquals(0, o.getAsJsonObject("client_accuracy").size(), line);
+      failures += o.getAsJsonArray("eval_failures").size();
+      assertTrue(o.toString().contains("toy: fail_personalise = true"), line);
+    }
+    assertTrue(failures >= 2, "every evaluated client failed, in each of the 2 evaluations");
+    assertEquals(failures, summary.get("client_eval_failures").getAsInt());
+    // a run whose evaluations succeed says 0
+    try (Simulation sim = Simulation.create(config(Map.of("rounds", "1")), tmp.resolve("ok"))) {
+      assertEquals(0, sim.run(new Simulation.Listener() {}).get("client_eval_failures").getAsInt());
+    }
   }
 
   @Test

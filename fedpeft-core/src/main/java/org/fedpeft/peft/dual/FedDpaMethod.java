@@ -1,5 +1,6 @@
 package org.fedpeft.peft.dual;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
@@ -28,6 +29,15 @@ public final class FedDpaMethod implements AdapterMethod {
   @Override
   public void validate(Map<String, String> options) {
     FedDpaConfig.fromOptions(options);
+  }
+
+  /** FedDPA-F fine-tunes the local adapter before a client evaluates, unless for 0 epochs. */
+  @Override
+  public List<String> trainsOutsideRounds(Map<String, String> options) {
+    FedDpaConfig c = FedDpaConfig.fromOptions(options);
+    return c.variant() == FedDpaConfig.Variant.F && c.finetuneEpochs() > 0
+        ? List.of("variant", "finetune_epochs")
+        : List.of();
   }
 
   @Override

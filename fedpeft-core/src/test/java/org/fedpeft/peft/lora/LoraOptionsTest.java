@@ -55,7 +55,7 @@ class LoraOptionsTest {
         assertThrows(
             IllegalArgumentException.class, () -> LoraConfig.fromOptions(Map.of("targets", "+")));
     assertEquals(
-        "lora: option 'targets' = + is invalid: no module named: give at least one module name,"
+        "lora: option 'targets' = + is invalid: the list is empty; give at least one module name,"
             + " alias or pattern",
         e.getMessage());
   }
