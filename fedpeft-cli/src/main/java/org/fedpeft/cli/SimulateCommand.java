@@ -280,7 +280,7 @@ public final class SimulateCommand implements Callable<Integer> {
           sim.modelName(),
           sim.precision().label(),
           c.adapterMethod(),
-          c.adapterOptions());
+          sim.adapterOptionsInUse());
       String duplicates =
           c.dataFile().isEmpty()
               ? null

@@ -282,6 +282,12 @@ class SimulateCliTest {
     String header =
         r.err().lines().filter(l -> l.startsWith("simulate: ")).findFirst().orElse(r.err());
     assertTrue(header.contains(" (" + label + "), adapter "), header);
+    // Every option in use, the method's defaults included (QA, 3 December: it printed only those
+    // the config sets).
+    assertTrue(
+        header.endsWith(
+            ", adapter lora {alpha=16.0, dropout=0.05, rank=4, targets=query+value, train_a=true}"),
+        header);
     // auto's pick and reason, on the command's own standard error.
     assertTrue(r.err().lines().anyMatch(("model precision: " + picked)::equals), r.err());
     JsonObject summary =

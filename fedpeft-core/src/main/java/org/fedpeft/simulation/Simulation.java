@@ -119,6 +119,9 @@ public final class Simulation implements AutoCloseable {
   private ServerState state;
   private String stopReason;
 
+  /** {@link #adapterOptionsInUse}. */
+  private Map<String, String> adapterOptionsInUse = Map.of();
+
   private Simulation(SimulationConfig config, Path out, RunCheckpoint checkpoint)
       throws IOException {
     this.config = config;
@@ -157,6 +160,8 @@ public final class Simulation implements AutoCloseable {
         }
       }
       frozen = FrozenShared.fingerprint(m.model());
+      Adapter a = m.model().adapter();
+      this.adapterOptionsInUse = a == null ? Map.of() : Map.copyOf(new TreeMap<>(a.options()));
       if (config.head().fromDocuments()) {
         initial.putAll(documentHead(m.model(), spec.head()));
       }
@@ -289,6 +294,14 @@ public final class Simulation implements AutoCloseable {
 
   public Path out() {
     return out;
+  }
+
+  /**
+   * The adapter's options in use, every one of them (the method's defaults for those the config
+   * does not set), sorted by name; empty without an adapter.
+   */
+  public Map<String, String> adapterOptionsInUse() {
+    return new TreeMap<>(adapterOptionsInUse);
   }
 
   /** The frozen model's name ({@code model.name}). */
