@@ -104,9 +104,10 @@ public final class ClientNode implements AutoCloseable {
    * @param maxMessageBytes the largest request accepted, in bytes
    * @param backoff delays between connection attempts
    * @param onWelcome called with what the server says about its run each time it welcomes this
-   *     node, before any request of that stream is run; if it throws, the node refuses the run: it
-   *     sends the server the exception's message (a REFUSED frame), ends the stream, stops for good
-   *     and reports the message as its {@link #refusal()}
+   *     node, before any request of that stream is run; if it returns, the node tells the server it
+   *     takes part (READY: only then does the server count it as connected); if it throws, the node
+   *     refuses the run: it sends the server the exception's message (a REFUSED frame), ends the
+   *     stream, stops for good and reports the message as its {@link #refusal()}
    * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
    */
   public record Options(
@@ -370,6 +371,8 @@ public final class ClientNode implements AutoCloseable {
             failures = 0;
           }
           welcomed = true;
+          // The node accepts the run: only now does the server count it as connected.
+          sender.sendControl(Frame.control(Frame.Type.READY, runId, 0, 0, Frame.Phase.NONE, ""));
           emit(
               TransportEvent.Kind.CONNECTED,
               0,
