@@ -46,11 +46,12 @@ import org.fedpeft.federation.FitInstructions;
  * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
  * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw; it
  * tells the server why first), when the server refuses its identity, when the server's certificate
- * does not chain to the CA this node trusts ({@link #serverNotTrusted()}), or when the server ends
- * its stream because another process connected under the same identity (two processes must not take
- * turns as one node). Work in progress for a lost stream is interrupted: its reply could not be
- * delivered, and the server has already counted the node as failed for that request. A request the
- * server cancels (its round timed out) is interrupted too.
+ * does not chain to the CA this node trusts ({@link #serverNotTrusted()}) or does not name the
+ * address it dialled ({@link ServerNameMismatchException}), or when the server ends its stream
+ * because another process connected under the same identity (two processes must not take turns as
+ * one node). Work in progress for a lost stream is interrupted: its reply could not be delivered,
+ * and the server has already counted the node as failed for that request. A request the server
+ * cancels (its round timed out) is interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.
@@ -601,8 +602,19 @@ public final class ClientNode implements AutoCloseable {
                 + "' (the same --id started twice?) and took its place in the run; this one stops");
         return;
       }
+      ServerNameMismatchException mismatch =
+          welcomed
+              ? null
+              : (ServerNameMismatchException)
+                  firstCause(t, c -> c instanceof ServerNameMismatchException);
       if (welcomed) {
         emit(TransportEvent.Kind.DISCONNECTED, 0, 0, reason);
+      } else if (mismatch != null) {
+        // The server's certificate does not name the address this node dialled: it presents the
+        // same certificate on every attempt, so the node stops and says which names it has.
+        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, mismatch.getMessage());
+        stopFor(mismatch.getMessage());
+        return;
       } else if (untrustedServer(t)) {
         // This node's own check of the server's certificate failed: it does not chain to the CA
         // this node trusts. The server presents the same certificate on every attempt, so the

@@ -178,6 +178,49 @@ class MutualTlsTest {
   }
 
   /**
+   * User audit, 4 December: a server certificate that does not name the address the node dials
+   * (issued for fl.example.org, dialled as 127.0.0.1) made the node try again forever, printing a
+   * raw two-line exception chain. The certificate is the same on every attempt, so the node stops
+   * (as for a certificate from another CA), naming the certificate's names and the address dialled.
+   */
+  @Test
+  @Timeout(60) // the code before this change tried again forever
+  void aNodeDiallingAnAddressTheServersCertificateDoesNotNameStops() throws Exception {
+    Path named = tmp.resolve("named");
+    new CertificateGenerator(Duration.ofDays(1))
+        .write(named, List.of("fl.example.org"), List.of("a"));
+    FederationServer other = new FederationServer(FederationServer.Options.defaults());
+    Server s =
+        Transport.startServer(new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(named), other);
+    try {
+      ManagedChannel channel =
+          Transport.channel("127.0.0.1", s.getPort(), TlsFiles.client(named, "a"));
+      channels.add(channel);
+      Events nodeEvents = new Events();
+      ClientNode n =
+          new ClientNode(
+              channel,
+              adder("a", 1, 1),
+              ClientNode.Options.defaults("a")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(nodeEvents));
+      nodes.add(n);
+      n.start();
+      assertEquals(null, n.awaitFinished());
+      assertEquals(
+          "the server's certificate names [fl.example.org], not 127.0.0.1: dial one of those"
+              + " names, or issue the server's certificate again with fedpeft certs"
+              + " --server-names",
+          n.refusal());
+      assertEquals(false, n.serverNotTrusted());
+      assertEquals(1, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    } finally {
+      other.close();
+      s.shutdownNow();
+    }
+  }
+
+  /**
    * QA, 2 December: a node whose files all come from another CA (another {@code certs} folder)
    * rejects the server's certificate itself, and tried again forever; that is not transient, so it
    * stops and says the server's certificate is not signed by the CA it trusts. (A node the server
