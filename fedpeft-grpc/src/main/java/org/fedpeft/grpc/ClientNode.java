@@ -283,8 +283,14 @@ public final class ClientNode implements AutoCloseable {
   /** Appended to a failed connection's detail when {@link #serverAlert} holds. */
   static final String SERVER_ALERT_HINT =
       "; the server ended the TLS handshake with an alert, as it does when it does not accept this"
-          + " node's certificate: is it signed by the CA of the server's --certs folder? (trying"
-          + " again)";
+          + " node's certificate: is it signed by the CA of the server's --certs folder?";
+
+  /** Appended to a failed connection's detail when the server answered TLS with plaintext. */
+  static final String PLAINTEXT_SERVER_HINT =
+      "; the server does not speak TLS: is it running with --insecure?";
+
+  /** The longest run of hex digits (a packet dump) a connection failure's line keeps. */
+  static final int MAX_HEX_RUN = 32;
 
   private void connect() {
     Stream s = new Stream();
@@ -632,11 +638,24 @@ public final class ClientNode implements AutoCloseable {
             code == Status.Code.UNAUTHENTICATED
                 || code == Status.Code.PERMISSION_DENIED
                 || code == Status.Code.INVALID_ARGUMENT;
-        emit(
-            refused ? TransportEvent.Kind.REFUSED : TransportEvent.Kind.CONNECT_FAILED,
-            0,
-            0,
-            reason + causes(t) + (serverAlert(t) ? SERVER_ALERT_HINT : ""));
+        if (!refused) {
+          Duration next;
+          synchronized (lock) {
+            next = options.backoff().delay(failures + 1);
+          }
+          emit(
+              TransportEvent.Kind.CONNECT_FAILED,
+              0,
+              0,
+              connectFailedLine(
+                  reason + causes(t),
+                  serverAlert(t)
+                      ? SERVER_ALERT_HINT
+                      : plaintextServer(t) ? PLAINTEXT_SERVER_HINT : "",
+                  next));
+        } else {
+          emit(TransportEvent.Kind.REFUSED, 0, 0, oneLine(reason + causes(t)));
+        }
         if (refused) {
           // The server refused this node's identity or its HELLO: trying again gets the same
           // answer, so the node stops and says why.
@@ -717,6 +736,37 @@ public final class ClientNode implements AutoCloseable {
   private static String untrustedReason(Throwable t) {
     Throwable c = untrustedCause(t);
     return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+
+  /**
+   * Whether the server answered this node's TLS handshake with something that is not TLS (Netty's
+   * {@code NotSslRecordException}): a plaintext ({@code --insecure}) server.
+   */
+  static boolean plaintextServer(Throwable t) {
+    return firstCause(t, c -> c.getClass().getSimpleName().equals("NotSslRecordException")) != null;
+  }
+
+  /**
+   * The line a failed connection attempt is reported as: its detail on one line ({@link #oneLine}),
+   * the hint, and when the node tries again.
+   */
+  static String connectFailedLine(String detail, String hint, Duration next) {
+    long millis = next.toMillis();
+    String when =
+        millis % 1000 == 0
+            ? (millis / 1000) + " s"
+            : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    return oneLine(detail) + hint + " (trying again in " + when + ")";
+  }
+
+  /**
+   * A failure's text on one line: line breaks (Netty's "Channel Pipeline: [...]" on a line of its
+   * own) and runs of white space become one space, and a run of more than {@link #MAX_HEX_RUN} hex
+   * digits (a dump of the bytes received) is cut to its first {@value #MAX_HEX_RUN} and "...".
+   */
+  static String oneLine(String text) {
+    String flat = text.replaceAll("\\s+", " ").strip();
+    return flat.replaceAll("([0-9a-fA-F]{" + MAX_HEX_RUN + "})[0-9a-fA-F]+", "$1...");
   }
 
   /** The chain of causes of a failure, which for TLS problems says what was wrong. */

@@ -138,6 +138,34 @@ class MutualTlsTest {
     assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
   }
 
+  /**
+   * User audit, 4 December: connection failures embedded Netty's newline ("Channel Pipeline:
+   * [...]") and hex dumps, and most did not say the node tries again.
+   */
+  @Test
+  void aFailedConnectionIsOneLineSayingWhenTheNodeTriesAgain() {
+    String netty =
+        "the stream failed: UNAVAILABLE (io exception\nChannel Pipeline: [SslHandler#0,"
+            + " ProtocolNegotiators$ClientTlsHandler#0])";
+    assertEquals(
+        "the stream failed: UNAVAILABLE (io exception Channel Pipeline: [SslHandler#0,"
+            + " ProtocolNegotiators$ClientTlsHandler#0]) (trying again in 2 s)",
+        ClientNode.connectFailedLine(netty, "", Duration.ofSeconds(2)));
+    String dump =
+        "caused by NotSslRecordException: not an SSL/TLS record: " + "0000120400".repeat(30);
+    String line =
+        ClientNode.connectFailedLine(
+            dump, ClientNode.PLAINTEXT_SERVER_HINT, Duration.ofMillis(500));
+    assertEquals(
+        "caused by NotSslRecordException: not an SSL/TLS record: "
+            + "0000120400".repeat(4).substring(0, ClientNode.MAX_HEX_RUN)
+            + "...; the server does not speak TLS: is it running with --insecure? (trying again"
+            + " in 0.5 s)",
+        line);
+    assertEquals("a b c", ClientNode.oneLine(" a\r\n  b\tc\n"));
+    assertEquals("short cafe 0123", ClientNode.oneLine("short cafe 0123"));
+  }
+
   @Test
   void onlyAServersTlsAlertGetsTheCertificateHint() {
     assertTrue(
@@ -170,7 +198,10 @@ class MutualTlsTest {
         nodeEvents.await(
             e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
     assertTrue(failed.detail().contains("UNAVAILABLE"), failed.detail());
-    assertTrue(failed.detail().endsWith(ClientNode.SERVER_ALERT_HINT), failed.detail());
+    assertTrue(
+        failed.detail().contains(ClientNode.SERVER_ALERT_HINT + " (trying again in "),
+        failed.detail());
+    assertEquals(1, failed.detail().lines().count(), failed.detail());
     assertEquals(null, nodes.get(0).refusal(), "the server's alert is not taken for distrust");
     assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
