@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
           + " data.test (a file on the server), and without data.test the rounds are evaluated on"
           + " the clients' held-out data only (summary.json: evaluation = federated). Otherwise it"
           + " loads the config's data (data.file, or a bundled data.task) as 'simulate' does.",
-      "It waits for every node (or --wait-for N) before the first round; a node missing or lost in"
+      "It waits for every node (or --wait-for N) before the first round (a node that refuses the"
+          + " run, its data not fitting it, does not count); a node missing or lost in"
           + " a round is a failed client of that round (kind DROPPED in metrics.jsonl)."
     })
 public final class ServerCommand implements Callable<Integer> {
@@ -215,15 +216,7 @@ public final class ServerCommand implements Callable<Integer> {
             ids.size(),
             ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(waitSeconds))) {
-          throw new UserInputException(
-              "only "
-                  + federation.connectedNodes().size()
-                  + " of "
-                  + need
-                  + " nodes connected within "
-                  + waitSeconds
-                  + " s: "
-                  + federation.connectedNodes());
+          throw new UserInputException(notConnected(federation, ids, need, waitSeconds));
         }
         // The rounds begin: from now on the folder keeps what the run writes.
         guard.started();
@@ -305,6 +298,39 @@ public final class ServerCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * Why the wait for the nodes failed: who connected, who did not, and the reason each node that
+   * refused the run gave (a refusing node never counts as connected).
+   */
+  static String notConnected(
+      FederationServer federation, List<String> ids, int need, long waitSeconds) {
+    java.util.Set<String> connected = federation.connectedNodes();
+    Map<String, String> refusals = federation.refusals();
+    List<String> missing = ids.stream().filter(id -> !connected.contains(id)).toList();
+    StringBuilder b =
+        new StringBuilder()
+            .append("only ")
+            .append(connected.size())
+            .append(" of ")
+            .append(need)
+            .append(" nodes connected within ")
+            .append(waitSeconds)
+            .append(" s: ")
+            .append(connected)
+            .append("; not connected: ")
+            .append(missing);
+    for (String id : missing) {
+      String why = refusals.get(id);
+      if (why != null) {
+        b.append("; ").append(id).append(" refused the run: ").append(why);
+      }
+    }
+    if (!refusals.isEmpty()) {
+      b.append(" (fix what it says and start that client again)");
+    }
+    return b.toString();
   }
 
   /**

@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -177,7 +178,7 @@ class ClientDataCliTest {
                       + ":3"),
           refused.err());
       // the server's log gives the client's reason, not "the node's stream was cancelled"
-      String gone = server.awaitLine("network: disconnected client-0");
+      String gone = server.awaitLine("network: refused client-0");
       assertTrue(
           gone.contains(
               "the node refuses this run: "
@@ -233,6 +234,89 @@ class ClientDataCliTest {
    * the first attempt, exit 2, naming the folder whose ca.crt did not sign the server's
    * certificate.
    */
+  /**
+   * User audit, 4 December: a client that the server welcomed and that then refused the run (its
+   * file has a label the run lacks) counted as connected when it was the last node the server
+   * waited for: round 1 started at once and the client was dropped in every round. A refusing
+   * client never counts: the server keeps waiting, logs the refusal with its reason, and its wait
+   * ends (by its own --wait-seconds) naming the client and why it refused.
+   */
+  @Test
+  void aClientThatRefusesTheRunLastDoesNotStartIt() throws Exception {
+    Path config = config();
+    List<Path> files = shareFiles(config);
+    Path certs = tmp.resolve("certs");
+    CliRun.Result c =
+        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
+    assertEquals(0, c.code(), c.err());
+    Path bad =
+        Files.write(
+            tmp.resolve("bad.jsonl"),
+            List.of(line("fruit apple", "t0", null), line("a cloud", "weather", null)));
+    String address = "127.0.0.1:" + freePort();
+    Path deployed = tmp.resolve("deployed");
+    try (Spawned server =
+            Spawned.fedpeft(
+                "server",
+                Map.of(),
+                List.of(
+                    "server",
+                    config.toString(),
+                    "--out",
+                    deployed.toString(),
+                    "--listen",
+                    address,
+                    "--certs",
+                    certs.toString(),
+                    "--wait-for",
+                    "2",
+                    "--wait-seconds",
+                    "45"));
+        Spawned good =
+            Spawned.client(
+                "client-1",
+                Map.of(),
+                config,
+                address,
+                "client-1",
+                certs,
+                tmp.resolve("state-1"),
+                "--data",
+                files.get(1).toString())) {
+      server.awaitLine("network: connected client-1");
+      CliRun.Result refused =
+          CliRun.run(
+              "client",
+              config.toString(),
+              "--server",
+              address,
+              "--id",
+              "client-0",
+              "--data",
+              bad.toString(),
+              "--certs",
+              certs.toString(),
+              "--state",
+              tmp.resolve("state-bad").toString());
+      assertEquals(2, refused.code(), refused.err());
+      String line = server.awaitLine("network: refused client-0");
+      assertTrue(line.contains("the node refuses this run: " + bad + ":2: label"), line);
+      String failed = server.awaitLine("nodes connected within");
+      String out = server.output();
+      assertEquals(2, server.waitFor(), out);
+      assertTrue(
+          failed.contains(
+              "only 1 of 2 nodes connected within 45 s: [client-1]; not connected: [client-0,"
+                  + " client-2]; client-0 refused the run: "
+                  + bad
+                  + ":2: label \"weather\" is not a label of the server's run"),
+          failed);
+      assertFalse(out.contains("round 1"), out);
+      assertFalse(good.output().contains("refuses"), good.output());
+      assertFalse(Files.exists(deployed.resolve("metrics.jsonl")), out);
+    }
+  }
+
   @Test
   void aClientWithTheCertsFolderOfAnotherCertsRunStopsNamingIt() throws Exception {
     Path config = config();

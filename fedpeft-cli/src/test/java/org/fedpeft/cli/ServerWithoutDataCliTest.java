@@ -234,7 +234,7 @@ class ServerWithoutDataCliTest {
                       + ":3"),
           refused.err());
       // the server's log gives the client's reason, not "the node's stream was cancelled"
-      String gone = server.awaitLine("network: disconnected client-0");
+      String gone = server.awaitLine("network: refused client-0");
       assertTrue(
           gone.contains(
               "the node refuses this run: "

@@ -46,11 +46,12 @@ import org.fedpeft.federation.FitInstructions;
  * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
  * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw; it
  * tells the server why first), when the server refuses its identity, when the server's certificate
- * does not chain to the CA this node trusts ({@link #serverNotTrusted()}), or when the server ends
- * its stream because another process connected under the same identity (two processes must not take
- * turns as one node). Work in progress for a lost stream is interrupted: its reply could not be
- * delivered, and the server has already counted the node as failed for that request. A request the
- * server cancels (its round timed out) is interrupted too.
+ * does not chain to the CA this node trusts ({@link #serverNotTrusted()}) or does not name the
+ * address it dialled ({@link ServerNameMismatchException}), or when the server ends its stream
+ * because another process connected under the same identity (two processes must not take turns as
+ * one node). Work in progress for a lost stream is interrupted: its reply could not be delivered,
+ * and the server has already counted the node as failed for that request. A request the server
+ * cancels (its round timed out) is interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.
@@ -104,9 +105,10 @@ public final class ClientNode implements AutoCloseable {
    * @param maxMessageBytes the largest request accepted, in bytes
    * @param backoff delays between connection attempts
    * @param onWelcome called with what the server says about its run each time it welcomes this
-   *     node, before any request of that stream is run; if it throws, the node refuses the run: it
-   *     sends the server the exception's message (a REFUSED frame), ends the stream, stops for good
-   *     and reports the message as its {@link #refusal()}
+   *     node, before any request of that stream is run; if it returns, the node tells the server it
+   *     takes part (READY: only then does the server count it as connected); if it throws, the node
+   *     refuses the run: it sends the server the exception's message (a REFUSED frame), ends the
+   *     stream, stops for good and reports the message as its {@link #refusal()}
    * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
    */
   public record Options(
@@ -281,8 +283,14 @@ public final class ClientNode implements AutoCloseable {
   /** Appended to a failed connection's detail when {@link #serverAlert} holds. */
   static final String SERVER_ALERT_HINT =
       "; the server ended the TLS handshake with an alert, as it does when it does not accept this"
-          + " node's certificate: is it signed by the CA of the server's --certs folder? (trying"
-          + " again)";
+          + " node's certificate: is it signed by the CA of the server's --certs folder?";
+
+  /** Appended to a failed connection's detail when the server answered TLS with plaintext. */
+  static final String PLAINTEXT_SERVER_HINT =
+      "; the server does not speak TLS: is it running with --insecure?";
+
+  /** The longest run of hex digits (a packet dump) a connection failure's line keeps. */
+  static final int MAX_HEX_RUN = 32;
 
   private void connect() {
     Stream s = new Stream();
@@ -370,6 +378,8 @@ public final class ClientNode implements AutoCloseable {
             failures = 0;
           }
           welcomed = true;
+          // The node accepts the run: only now does the server count it as connected.
+          sender.sendControl(Frame.control(Frame.Type.READY, runId, 0, 0, Frame.Phase.NONE, ""));
           emit(
               TransportEvent.Kind.CONNECTED,
               0,
@@ -598,8 +608,19 @@ public final class ClientNode implements AutoCloseable {
                 + "' (the same --id started twice?) and took its place in the run; this one stops");
         return;
       }
+      ServerNameMismatchException mismatch =
+          welcomed
+              ? null
+              : (ServerNameMismatchException)
+                  firstCause(t, c -> c instanceof ServerNameMismatchException);
       if (welcomed) {
         emit(TransportEvent.Kind.DISCONNECTED, 0, 0, reason);
+      } else if (mismatch != null) {
+        // The server's certificate does not name the address this node dialled: it presents the
+        // same certificate on every attempt, so the node stops and says which names it has.
+        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, mismatch.getMessage());
+        stopFor(mismatch.getMessage());
+        return;
       } else if (untrustedServer(t)) {
         // This node's own check of the server's certificate failed: it does not chain to the CA
         // this node trusts. The server presents the same certificate on every attempt, so the
@@ -617,11 +638,24 @@ public final class ClientNode implements AutoCloseable {
             code == Status.Code.UNAUTHENTICATED
                 || code == Status.Code.PERMISSION_DENIED
                 || code == Status.Code.INVALID_ARGUMENT;
-        emit(
-            refused ? TransportEvent.Kind.REFUSED : TransportEvent.Kind.CONNECT_FAILED,
-            0,
-            0,
-            reason + causes(t) + (serverAlert(t) ? SERVER_ALERT_HINT : ""));
+        if (!refused) {
+          Duration next;
+          synchronized (lock) {
+            next = options.backoff().delay(failures + 1);
+          }
+          emit(
+              TransportEvent.Kind.CONNECT_FAILED,
+              0,
+              0,
+              connectFailedLine(
+                  reason + causes(t),
+                  serverAlert(t)
+                      ? SERVER_ALERT_HINT
+                      : plaintextServer(t) ? PLAINTEXT_SERVER_HINT : "",
+                  next));
+        } else {
+          emit(TransportEvent.Kind.REFUSED, 0, 0, oneLine(reason + causes(t)));
+        }
         if (refused) {
           // The server refused this node's identity or its HELLO: trying again gets the same
           // answer, so the node stops and says why.
@@ -702,6 +736,37 @@ public final class ClientNode implements AutoCloseable {
   private static String untrustedReason(Throwable t) {
     Throwable c = untrustedCause(t);
     return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+
+  /**
+   * Whether the server answered this node's TLS handshake with something that is not TLS (Netty's
+   * {@code NotSslRecordException}): a plaintext ({@code --insecure}) server.
+   */
+  static boolean plaintextServer(Throwable t) {
+    return firstCause(t, c -> c.getClass().getSimpleName().equals("NotSslRecordException")) != null;
+  }
+
+  /**
+   * The line a failed connection attempt is reported as: its detail on one line ({@link #oneLine}),
+   * the hint, and when the node tries again.
+   */
+  static String connectFailedLine(String detail, String hint, Duration next) {
+    long millis = next.toMillis();
+    String when =
+        millis % 1000 == 0
+            ? (millis / 1000) + " s"
+            : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    return oneLine(detail) + hint + " (trying again in " + when + ")";
+  }
+
+  /**
+   * A failure's text on one line: line breaks (Netty's "Channel Pipeline: [...]" on a line of its
+   * own) and runs of white space become one space, and a run of more than {@link #MAX_HEX_RUN} hex
+   * digits (a dump of the bytes received) is cut to its first {@value #MAX_HEX_RUN} and "...".
+   */
+  static String oneLine(String text) {
+    String flat = text.replaceAll("\\s+", " ").strip();
+    return flat.replaceAll("([0-9a-fA-F]{" + MAX_HEX_RUN + "})[0-9a-fA-F]+", "$1...");
   }
 
   /** The chain of causes of a failure, which for TLS problems says what was wrong. */

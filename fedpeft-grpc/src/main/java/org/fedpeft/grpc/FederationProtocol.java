@@ -5,9 +5,10 @@ import io.grpc.MethodDescriptor;
 /**
  * The one gRPC method of the federation service, described by hand (no .proto): {@code
  * fedpeft.Federation/Connect}, a bidirectional stream of {@link Frame}s opened by the client node.
- * The node sends HELLO, then replies (REPLY chunks, FAILED, DECLINED), or REFUSED with its reason
- * if it will not take part in the run it was welcomed to; the server sends WELCOME, then requests
- * (REQUEST chunks, CANCEL) and NOTICEs of what it rejected, and DONE at the end of the run.
+ * The node sends HELLO, then READY once it has checked the run it was welcomed to (or REFUSED with
+ * its reason if it will not take part in it), then replies (REPLY chunks, FAILED, DECLINED); the
+ * server sends WELCOME, then, once the node is READY, requests (REQUEST chunks, CANCEL) and NOTICEs
+ * of what it rejected, and DONE at the end of the run.
  */
 final class FederationProtocol {
 

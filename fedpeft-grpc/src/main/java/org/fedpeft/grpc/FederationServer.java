@@ -56,12 +56,15 @@ import org.fedpeft.federation.FitInstructions;
  * ({@link Certificates#hostedClients}: one node certificate, one stream per hosted client), or,
  * only with {@link Options#insecure()}, from the name in HELLO), refuses it if it is outside the
  * population, and answers WELCOME with the identity, the run id and the {@link RunInfo} (the run's
- * labels). A request is a fit or evaluate instruction message tagged with the run id, the round and
- * a request id unique in this server, sent in chunks; the node replies with its update or result in
- * chunks under the same tags, or with FAILED/DECLINED and a reason. A node that will not take part
- * in the run (its data does not fit the run's labels) sends REFUSED with its reason and ends its
- * stream; the reason is the DISCONNECTED event's detail and fails its requests in flight. A node
- * that connects again replaces its previous stream.
+ * labels). The node checks its data against the run and answers READY, or REFUSED with its reason
+ * (its data does not fit the run's labels), after which it ends its stream: only a READY node is
+ * connected ({@link #connectedNodes()}, {@link #awaitConnected}) and gets requests, so a node that
+ * refuses the run never counts towards a wait for the population; its reason is kept ({@link
+ * #refusals()}). A request is a fit or evaluate instruction message tagged with the run id, the
+ * round and a request id unique in this server, sent in chunks; the node replies with its update or
+ * result in chunks under the same tags, or with FAILED/DECLINED and a reason. A node that refuses
+ * the run is reported as a REFUSED event with its reason. A node that connects again (and is READY)
+ * replaces its previous stream.
  *
  * <p>What is rejected, each with a reason that becomes the {@link
  * org.fedpeft.federation.ClientFailure} reason of the node's request in flight (the driver reports
@@ -181,6 +184,13 @@ public final class FederationServer implements AutoCloseable {
   private final AtomicLong requestIds = new AtomicLong();
   private final Object nodesLock = new Object();
   private final Map<String, Connection> nodes = new HashMap<>();
+
+  /** Streams welcomed but not yet READY, by identity (the latest per identity). */
+  private final Map<String, Connection> welcomed = new HashMap<>();
+
+  /** The nodes whose last stream refused the run, with the reason they gave. */
+  private final Map<String, String> refusals = new TreeMap<>();
+
   private boolean closed;
 
   /**
@@ -252,7 +262,19 @@ public final class FederationServer implements AutoCloseable {
     return apps;
   }
 
-  /** The identities of the nodes connected now, sorted. */
+  /**
+   * The nodes that refused this run (REFUSED after WELCOME) and have not connected since, sorted,
+   * each with the reason it gave.
+   */
+  public Map<String, String> refusals() {
+    synchronized (nodesLock) {
+      return Collections.unmodifiableMap(new TreeMap<>(refusals));
+    }
+  }
+
+  /**
+   * The identities of the nodes connected now (welcomed and READY: they accepted the run), sorted.
+   */
   public Set<String> connectedNodes() {
     synchronized (nodesLock) {
       return Collections.unmodifiableSet(new TreeSet<>(nodes.keySet()));
@@ -260,7 +282,8 @@ public final class FederationServer implements AutoCloseable {
   }
 
   /**
-   * Waits until at least {@code count} nodes are connected.
+   * Waits until at least {@code count} nodes are connected (READY: a node welcomed that has not
+   * accepted the run yet, or that refused it, does not count).
    *
    * @return whether they are, false if {@code timeout} passed first
    */
@@ -326,7 +349,9 @@ public final class FederationServer implements AutoCloseable {
     synchronized (nodesLock) {
       closed = true;
       all = new ArrayList<>(nodes.values());
+      all.addAll(welcomed.values());
       nodes.clear();
+      welcomed.clear();
       nodesLock.notifyAll();
     }
     for (Connection c : all) {
@@ -421,6 +446,13 @@ public final class FederationServer implements AutoCloseable {
         };
     private boolean refused;
     private String identity;
+
+    /** Whether the node said READY: it is in {@code nodes} and gets requests. */
+    private boolean ready;
+
+    /** Whether the node refused the run (REFUSED). */
+    private volatile boolean runRefused;
+
     private String closedReason;
 
     Connection(
@@ -526,6 +558,7 @@ public final class FederationServer implements AutoCloseable {
         case REPLY -> reply(f);
         case FAILED, DECLINED -> failure(f);
         case REFUSED -> refusedRun(f);
+        case READY -> ready(f);
         default -> {
           synchronized (this) {
             violation(f, "a " + f.type() + " frame, which a node never sends", true);
@@ -585,7 +618,6 @@ public final class FederationServer implements AutoCloseable {
             "node '" + id + "' is not in this federation's population " + options.population());
         return;
       }
-      Connection previous;
       synchronized (nodesLock) {
         if (closed) {
           refuse(Status.UNAVAILABLE, id, "the server is shutting down");
@@ -604,13 +636,41 @@ public final class FederationServer implements AutoCloseable {
                 0,
                 id,
                 info));
-        previous = nodes.put(id, this);
+        welcomed.put(id, this);
+      }
+    }
+
+    /**
+     * The node accepts the run: it is connected from now on (it replaces an earlier stream of the
+     * same identity) and gets requests.
+     */
+    private void ready(Frame f) {
+      Connection previous;
+      synchronized (nodesLock) {
+        if (ready) {
+          synchronized (this) {
+            violation(f, "a second READY frame", false);
+          }
+          return;
+        }
+        if (closed || runRefused) {
+          return; // the server is shutting down, or the stream is over
+        }
+        synchronized (this) {
+          if (closedReason != null) {
+            return; // the stream ended meanwhile
+          }
+        }
+        ready = true;
+        welcomed.remove(identity, this);
+        refusals.remove(identity);
+        previous = nodes.put(identity, this);
         nodesLock.notifyAll();
       }
       if (previous != null) {
-        previous.end(Status.ABORTED.withDescription(REPLACED.formatted(id)));
+        previous.end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));
       }
-      emit(TransportEvent.Kind.CONNECTED, id, 0, 0, "connected, run " + options.runId());
+      emit(TransportEvent.Kind.CONNECTED, identity, 0, 0, "connected, run " + options.runId());
     }
 
     private void refuse(Status status, String who, String reason) {
@@ -675,11 +735,22 @@ public final class FederationServer implements AutoCloseable {
     }
 
     /**
-     * The node refuses this run (its data does not fit it) and says why: its stream ends with that
-     * reason, which its requests in flight fail with and the DISCONNECTED event gives.
+     * The node refuses this run (its data does not fit it) and says why: a REFUSED event gives the
+     * reason, the node is not (or no longer) connected, its stream ends with that reason, and its
+     * requests in flight fail with it.
      */
     private void refusedRun(Frame f) {
       String reason = "the node refuses this run: " + f.text();
+      runRefused = true;
+      synchronized (nodesLock) {
+        refusals.put(identity, f.text());
+      }
+      emit(
+          TransportEvent.Kind.REFUSED,
+          identity,
+          0,
+          0,
+          reason + " (not counted as connected; it may connect again once fixed)");
       sender.complete(reason);
       lost(reason);
     }
@@ -816,9 +887,12 @@ public final class FederationServer implements AutoCloseable {
       if (identity != null) {
         synchronized (nodesLock) {
           nodes.remove(identity, this);
+          welcomed.remove(identity, this);
           nodesLock.notifyAll();
         }
-        emit(TransportEvent.Kind.DISCONNECTED, identity, 0, 0, reason);
+        if (!runRefused) {
+          emit(TransportEvent.Kind.DISCONNECTED, identity, 0, 0, reason);
+        }
       }
     }
   }

@@ -25,7 +25,8 @@ import java.util.Objects;
  * @param phase fit or evaluate, or {@link Phase#NONE}
  * @param totalBytes the length of the whole message this chunk belongs to
  * @param offset where this chunk's payload starts in the whole message
- * @param text a name (HELLO, WELCOME) or a reason (FAILED, DECLINED, CANCEL, NOTICE, DONE, REFUSED)
+ * @param text a name (HELLO, WELCOME), empty (READY) or a reason (FAILED, DECLINED, CANCEL, NOTICE,
+ *     DONE, REFUSED)
  * @param payload the chunk's bytes (never null)
  */
 record Frame(
@@ -40,7 +41,7 @@ record Frame(
     byte[] payload) {
 
   /** The version of this layout; a frame of another version is refused. */
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
 
   /** The longest text a frame carries; longer reasons are cut (a UTF field holds 64 KiB). */
   static final int MAX_TEXT_CHARS = 4000;
@@ -75,7 +76,12 @@ record Frame(
      * run's labels, say) and ends the stream; text is its reason. Added after DONE, so the other
      * types keep their numbers.
      */
-    REFUSED
+    REFUSED,
+    /**
+     * node to server, after WELCOME: the node accepts the server's run (its data fits); only now
+     * does the server count it as connected and send it requests. Added in format version 2.
+     */
+    READY
   }
 
   /** What a request asks for. */

@@ -11,8 +11,24 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TCP transport (grpc-java over Netty): a server with mutual TLS (client certificates REQUIRED and
@@ -87,13 +103,124 @@ public final class Transport {
       credentials =
           TlsChannelCredentials.newBuilder()
               .keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
-              .trustManager(tls.caCertificate().toFile())
+              .trustManager(new NamingTrustManager(trustManagerOf(tls.caCertificate()), host))
               .build();
     }
     return NettyChannelBuilder.forAddress(host, port, credentials)
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .build();
+  }
+
+  /** The JDK's trust manager for the CA certificates in {@code caFile}. */
+  private static X509ExtendedTrustManager trustManagerOf(Path caFile) throws IOException {
+    try (InputStream in = Files.newInputStream(caFile)) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw new IllegalArgumentException(caFile + ": no certificate in it");
+      }
+      TrustManagerFactory f =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      f.init(store);
+      for (TrustManager m : f.getTrustManagers()) {
+        if (m instanceof X509ExtendedTrustManager x) {
+          return x;
+        }
+      }
+      throw new IllegalStateException("the JDK offers no X.509 trust manager");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(caFile + ": not a CA certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The JDK's check of the server's certificate (chain and, as gRPC asks, the dialled host name),
+   * except that a certificate that does not name the dialled host fails with a {@link
+   * ServerNameMismatchException} naming the names it has.
+   */
+  private static final class NamingTrustManager extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager delegate;
+    private final String host;
+
+    NamingTrustManager(X509ExtendedTrustManager delegate, String host) {
+      this.delegate = delegate;
+      this.host = host;
+    }
+
+    private CertificateException named(X509Certificate[] chain, CertificateException e) {
+      String m = e.getMessage();
+      if (chain != null
+          && chain.length > 0
+          && m != null
+          && (m.startsWith("No subject alternative") || m.startsWith("No name matching"))) {
+        List<String> names = new ArrayList<>();
+        for (String n : Certificates.alternativeNames(chain[0])) {
+          if (!n.startsWith("client:")) {
+            names.add(n);
+          }
+        }
+        return new ServerNameMismatchException(names, host, e);
+      }
+      return e;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      try {
+        delegate.checkServerTrusted(chain, authType, engine);
+      } catch (CertificateException e) {
+        throw named(chain, e);
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      try {
+        delegate.checkServerTrusted(chain, authType, socket);
+      } catch (CertificateException e) {
+        throw named(chain, e);
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      try {
+        delegate.checkServerTrusted(chain, authType);
+      } catch (CertificateException e) {
+        throw named(chain, e);
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return delegate.getAcceptedIssuers();
+    }
   }
 
   /**

@@ -29,8 +29,8 @@ class FrameTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> Frame.decode(new ByteArrayInputStream(bytes)));
-    assertEquals("frame format version 9, this side speaks 1", e.getMessage());
-    bytes[0] = 1;
+    assertEquals("frame format version 9, this side speaks 2", e.getMessage());
+    bytes[0] = Frame.FORMAT_VERSION;
     bytes[1] = 77;
     e =
         assertThrows(

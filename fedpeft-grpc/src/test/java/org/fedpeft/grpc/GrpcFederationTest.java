@@ -4,6 +4,7 @@ import static org.fedpeft.grpc.Clients.adder;
 import static org.fedpeft.grpc.Clients.vec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -279,13 +281,69 @@ class GrpcFederationTest {
               .detail()
               .contains("refuses the server's run: b.jsonl:2"));
       assertEquals(
-          "the node refuses this run: b.jsonl:2: label \"snow\" is unknown",
-          net.serverEvents.await(Events.is(TransportEvent.Kind.DISCONNECTED, "b")).detail());
+          "the node refuses this run: b.jsonl:2: label \"snow\" is unknown (not counted as"
+              + " connected; it may connect again once fixed)",
+          net.serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "b")).detail());
+      assertEquals(Map.of("b", "b.jsonl:2: label \"snow\" is unknown"), net.federation.refusals());
       assertEquals(0, events.count(Events.is(TransportEvent.Kind.CONNECT_FAILED, "b")));
       events.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
       assertEquals(List.of(run), seen);
       assertEquals(null, a.refusal());
       assertTrue(a.isConnected());
+    }
+  }
+
+  /**
+   * User audit, 4 December: a node welcomed and then refusing the run counted as connected between
+   * its WELCOME and its REFUSED, so a server waiting for its last node started round 1 with it and
+   * dropped it in every round. A node counts only once it accepts the run (READY): while its
+   * welcome check runs it is not connected, and once it refuses it never was.
+   */
+  @Test
+  void aNodeCountsAsConnectedOnlyOnceItAcceptsTheRun() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      Events events = new Events();
+      net.node("a", adder("a", 1, 1), events);
+      assertTrue(net.federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
+      for (boolean accepts : new boolean[] {false, true}) {
+        String id = accepts ? "c" : "b";
+        CountDownLatch checking = new CountDownLatch(1);
+        CountDownLatch decide = new CountDownLatch(1);
+        ClientNode n =
+            net.node(
+                ClientNode.Options.defaults(id)
+                    .withBackoff(InProcess.FAST)
+                    .withListener(events)
+                    .withOnWelcome(
+                        info -> {
+                          checking.countDown();
+                          try {
+                            decide.await();
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                          if (!accepts) {
+                            throw new IllegalArgumentException("the run gives " + id + " others");
+                          }
+                        }),
+                adder(id, 1, 1));
+        assertTrue(checking.await(1, TimeUnit.MINUTES));
+        // welcomed, still checking the run: not connected
+        assertFalse(net.federation.awaitConnected(2, Duration.ZERO));
+        assertEquals(Set.of("a"), net.federation.connectedNodes());
+        decide.countDown();
+        if (accepts) {
+          assertTrue(net.federation.awaitConnected(List.of("a", "c"), Duration.ofMinutes(1)));
+          assertEquals(Set.of("b"), net.federation.refusals().keySet());
+        } else {
+          assertNull(n.awaitFinished());
+          net.serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "b"));
+          assertEquals(Set.of("a"), net.federation.connectedNodes());
+          assertEquals(Map.of("b", "the run gives b others"), net.federation.refusals());
+          assertFalse(net.federation.awaitConnected(2, Duration.ZERO));
+          assertEquals(0, net.serverEvents.count(Events.is(TransportEvent.Kind.CONNECTED, "b")));
+        }
+      }
     }
   }
 

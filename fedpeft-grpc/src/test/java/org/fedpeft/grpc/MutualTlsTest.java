@@ -138,6 +138,34 @@ class MutualTlsTest {
     assertArrayEquals(direct.state().toBytes(), remote.state().toBytes());
   }
 
+  /**
+   * User audit, 4 December: connection failures embedded Netty's newline ("Channel Pipeline:
+   * [...]") and hex dumps, and most did not say the node tries again.
+   */
+  @Test
+  void aFailedConnectionIsOneLineSayingWhenTheNodeTriesAgain() {
+    String netty =
+        "the stream failed: UNAVAILABLE (io exception\nChannel Pipeline: [SslHandler#0,"
+            + " ProtocolNegotiators$ClientTlsHandler#0])";
+    assertEquals(
+        "the stream failed: UNAVAILABLE (io exception Channel Pipeline: [SslHandler#0,"
+            + " ProtocolNegotiators$ClientTlsHandler#0]) (trying again in 2 s)",
+        ClientNode.connectFailedLine(netty, "", Duration.ofSeconds(2)));
+    String dump =
+        "caused by NotSslRecordException: not an SSL/TLS record: " + "0000120400".repeat(30);
+    String line =
+        ClientNode.connectFailedLine(
+            dump, ClientNode.PLAINTEXT_SERVER_HINT, Duration.ofMillis(500));
+    assertEquals(
+        "caused by NotSslRecordException: not an SSL/TLS record: "
+            + "0000120400".repeat(4).substring(0, ClientNode.MAX_HEX_RUN)
+            + "...; the server does not speak TLS: is it running with --insecure? (trying again"
+            + " in 0.5 s)",
+        line);
+    assertEquals("a b c", ClientNode.oneLine(" a\r\n  b\tc\n"));
+    assertEquals("short cafe 0123", ClientNode.oneLine("short cafe 0123"));
+  }
+
   @Test
   void onlyAServersTlsAlertGetsTheCertificateHint() {
     assertTrue(
@@ -170,11 +198,57 @@ class MutualTlsTest {
         nodeEvents.await(
             e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
     assertTrue(failed.detail().contains("UNAVAILABLE"), failed.detail());
-    assertTrue(failed.detail().endsWith(ClientNode.SERVER_ALERT_HINT), failed.detail());
+    assertTrue(
+        failed.detail().contains(ClientNode.SERVER_ALERT_HINT + " (trying again in "),
+        failed.detail());
+    assertEquals(1, failed.detail().lines().count(), failed.detail());
     assertEquals(null, nodes.get(0).refusal(), "the server's alert is not taken for distrust");
     assertEquals(0, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     assertEquals(List.of(), List.copyOf(federation.connectedNodes()));
+  }
+
+  /**
+   * User audit, 4 December: a server certificate that does not name the address the node dials
+   * (issued for fl.example.org, dialled as 127.0.0.1) made the node try again forever, printing a
+   * raw two-line exception chain. The certificate is the same on every attempt, so the node stops
+   * (as for a certificate from another CA), naming the certificate's names and the address dialled.
+   */
+  @Test
+  @Timeout(60) // the code before this change tried again forever
+  void aNodeDiallingAnAddressTheServersCertificateDoesNotNameStops() throws Exception {
+    Path named = tmp.resolve("named");
+    new CertificateGenerator(Duration.ofDays(1))
+        .write(named, List.of("fl.example.org"), List.of("a"));
+    FederationServer other = new FederationServer(FederationServer.Options.defaults());
+    Server s =
+        Transport.startServer(new InetSocketAddress("127.0.0.1", 0), TlsFiles.server(named), other);
+    try {
+      ManagedChannel channel =
+          Transport.channel("127.0.0.1", s.getPort(), TlsFiles.client(named, "a"));
+      channels.add(channel);
+      Events nodeEvents = new Events();
+      ClientNode n =
+          new ClientNode(
+              channel,
+              adder("a", 1, 1),
+              ClientNode.Options.defaults("a")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(nodeEvents));
+      nodes.add(n);
+      n.start();
+      assertEquals(null, n.awaitFinished());
+      assertEquals(
+          "the server's certificate names [fl.example.org], not 127.0.0.1: dial one of those"
+              + " names, or issue the server's certificate again with fedpeft certs"
+              + " --server-names",
+          n.refusal());
+      assertEquals(false, n.serverNotTrusted());
+      assertEquals(1, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    } finally {
+      other.close();
+      s.shutdownNow();
+    }
   }
 
   /**

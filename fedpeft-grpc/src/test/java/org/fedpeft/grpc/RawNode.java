@@ -45,6 +45,7 @@ final class RawNode implements AutoCloseable {
               received.add(f);
             }
             if (f.type() == Frame.Type.WELCOME) {
+              send(Frame.control(Frame.Type.READY, f.runId(), 0, 0, Frame.Phase.NONE, ""));
               welcomed.countDown();
             }
             if (f.type() != Frame.Type.REQUEST) {

@@ -1,0 +1,47 @@
+package org.fedpeft.grpc;
+
+import java.security.cert.CertificateException;
+import java.util.List;
+
+/**
+ * A client node's check of the server's certificate failed because the certificate does not name
+ * the host the node dialled (its subject alternative names hold neither that DNS name nor that IP
+ * address). The certificate is otherwise signed by the CA the node trusts. Trying again cannot
+ * help: the node must dial one of the names, or the server's certificate must be issued again
+ * naming the address.
+ */
+public final class ServerNameMismatchException extends CertificateException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final List<String> names;
+  private final String dialled;
+
+  /**
+   * @param names the DNS names and IP addresses the server's certificate names
+   * @param dialled the host the node dialled
+   * @param cause the TLS check's own exception
+   */
+  public ServerNameMismatchException(List<String> names, String dialled, Throwable cause) {
+    super(
+        "the server's certificate names "
+            + names
+            + ", not "
+            + dialled
+            + ": dial one of those names, or issue the server's certificate again with fedpeft"
+            + " certs --server-names",
+        cause);
+    this.names = List.copyOf(names);
+    this.dialled = dialled;
+  }
+
+  /** The DNS names and IP addresses the server's certificate names. */
+  public List<String> names() {
+    return names;
+  }
+
+  /** The host the node dialled. */
+  public String dialled() {
+    return dialled;
+  }
+}
