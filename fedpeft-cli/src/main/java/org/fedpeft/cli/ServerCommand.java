@@ -277,11 +277,7 @@ public final class ServerCommand implements Callable<Integer> {
                   },
                   c -> federation.clientApp(c.id()));
         } catch (RoundFailedException e) {
-          throw new UserInputException(
-              e.getMessage()
-                  + "; the last checkpoint is intact: fedpeft server --resume "
-                  + sim.out(),
-              e);
+          throw SimulateCommand.roundFailed("server", e, sim);
         }
         Path report = ReportWriter.write(sim.out());
         stdout.println(SimulateCommand.finalLine(summary, false));

@@ -91,6 +91,26 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
+   * A failed round as a user error, saying what is saved: with no round completed, a resume starts
+   * the run again from round 1; otherwise the checkpoint of the last completed round is intact and
+   * a resume continues after it ({@code command} is simulate or server).
+   */
+  static UserInputException roundFailed(String command, RoundFailedException e, Simulation sim) {
+    int saved = sim.completedRounds();
+    String resume = "fedpeft " + command + " --resume " + sim.out();
+    return new UserInputException(
+        e.getMessage()
+            + (saved == 0
+                ? "; no round is saved yet: " + resume + " starts the run again from round 1"
+                : "; the checkpoint after round "
+                    + saved
+                    + " is intact: "
+                    + resume
+                    + " continues from there"),
+        e);
+  }
+
+  /**
    * The line that gives a finished run's result: the global model's accuracy on the test split, or
    * for a run without one, the clients' mean accuracy on their held-out data (federated
    * evaluation).
@@ -349,11 +369,7 @@ public final class SimulateCommand implements Callable<Integer> {
                   }
                 });
       } catch (RoundFailedException e) {
-        throw new UserInputException(
-            e.getMessage()
-                + "; the last checkpoint is intact: fedpeft simulate --resume "
-                + sim.out(),
-            e);
+        throw roundFailed("simulate", e, sim);
       }
       Path report = ReportWriter.write(sim.out());
       stdout.println(finalLine(summary, true));
