@@ -257,6 +257,13 @@ public final class ServerCommand implements Callable<Integer> {
                         err.println(failed);
                       }
                       if (rejoinWaitSeconds > 0) {
+                        List<String> missing = new java.util.ArrayList<>(ids);
+                        missing.removeAll(federation.connectedNodes());
+                        if (!missing.isEmpty()) {
+                          err.printf(
+                              "after round %d: waiting up to %d s for %s to connect again%n",
+                              r.round(), rejoinWaitSeconds, missing);
+                        }
                         try {
                           if (!federation.awaitConnected(
                               ids, Duration.ofSeconds(rejoinWaitSeconds))) {
