@@ -203,7 +203,16 @@ public final class CertificateGenerator {
       kept.add(caKey);
     } else {
       KeyPair pair = newKeyPair();
-      X500Name name = name("fedpeft CA");
+      // Each CA's name carries the start of its key's SHA-256, so that two 'fedpeft certs'
+      // folders' CAs, and a message naming a certificate's issuer, can be told apart.
+      X500Name name =
+          name(
+              "fedpeft CA "
+                  + java.util.HexFormat.of()
+                      .formatHex(
+                          org.fedpeft.io.Sha256.newDigest().digest(pair.getPublic().getEncoded()),
+                          0,
+                          4));
       X509v3CertificateBuilder b = builder(name, name, pair.getPublic());
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));

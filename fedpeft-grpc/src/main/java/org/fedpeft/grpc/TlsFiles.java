@@ -101,7 +101,9 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
                 + own.getIssuerX500Principal().getName()
                 + ") was not signed by the CA of "
                 + caCertificate
-                + ": the files come from different 'fedpeft certs' folders; give this side"
+                + " ("
+                + ca.getSubjectX500Principal().getName()
+                + "): the files come from different 'fedpeft certs' folders; give this side"
                 + " ca.crt and its own pair from the folder of the CA the other side trusts",
             e);
       }

@@ -1,6 +1,7 @@
 package org.fedpeft.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -223,6 +224,14 @@ class CertificateGeneratorTest {
     assertTrue(
         e.getMessage().contains("was not signed by the CA of " + one.resolve("ca.crt")),
         e.getMessage());
+    // QA, 3 December: every CA was "CN=fedpeft CA", so the message named the same issuer twice;
+    // each CA's name now carries the start of its key's SHA-256.
+    java.util.regex.Matcher names =
+        java.util.regex.Pattern.compile("CN=fedpeft CA ([0-9a-f]{8})").matcher(e.getMessage());
+    assertTrue(names.find(), e.getMessage());
+    String issuer = names.group(1);
+    assertTrue(names.find(), e.getMessage());
+    assertNotEquals(issuer, names.group(1), e.getMessage());
 
     Path garbage = Files.writeString(dir.resolve("garbage.crt"), "-----BEGIN CERTIFICATE-----\n!!");
     TlsFiles bad = new TlsFiles(one.resolve("ca.crt"), garbage, one.resolve("client-a.key"));
