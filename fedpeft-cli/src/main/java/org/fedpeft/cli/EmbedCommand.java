@@ -85,6 +85,10 @@ public final class EmbedCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (input.isEmpty()) {
+      // Nothing in, nothing out (as in a pipeline), but said, so that it is not taken for a hang.
+      spec.commandLine()
+          .getErr()
+          .println("embed: no texts (none given as arguments, and standard input was empty)");
       return 0;
     }
     PretrainedModel pm = model.loadFor(saved, spec.commandLine().getErr());

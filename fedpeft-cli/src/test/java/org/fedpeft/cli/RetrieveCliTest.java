@@ -149,6 +149,12 @@ class RetrieveCliTest {
       r = CliRun.run("embed", "-m", model.toString());
       assertEquals(0, r.code(), r.err());
       assertEquals(2, r.out().lines().count(), r.out());
+      // Empty input: nothing out, but said (QA, 3 December: it was silent).
+      System.setIn(new ByteArrayInputStream(new byte[0]));
+      r = CliRun.run("embed", "-m", model.toString());
+      assertEquals(0, r.code(), r.err());
+      assertEquals("", r.out());
+      assertTrue(r.err().contains("embed: no texts"), r.err());
     } finally {
       System.setIn(before);
     }
