@@ -66,6 +66,9 @@ final class ClientProcess {
               + " (or a node certificate for all of them: 'fedpeft node --as NAME')");
     }
     TlsFiles shared = node == null ? null : network.files(node);
+    if (shared != null) {
+      requireHosts(shared, node, ids);
+    }
     for (String id : ids) {
       tls.put(id, node == null ? network.files(id) : shared);
     }
@@ -75,6 +78,39 @@ final class ClientProcess {
       throw new UserInputException("--server: " + e.getMessage(), e);
     }
     requireReadableState(state, ids);
+  }
+
+  /**
+   * Refuses a node certificate that neither lists nor names every client this process would host
+   * (the server would refuse each of those streams, after the node had connected).
+   */
+  private static void requireHosts(TlsFiles files, String node, List<String> ids) {
+    List<String> listed;
+    String named;
+    try {
+      java.security.cert.X509Certificate c =
+          org.fedpeft.grpc.CertificateGenerator.readCertificate(files.certificate());
+      listed = org.fedpeft.grpc.Certificates.hostedClients(c);
+      named = org.fedpeft.grpc.Certificates.commonName(c); // a client's own certificate
+    } catch (IOException e) {
+      throw new UserInputException("cannot read " + files.certificate() + ": " + e, e);
+    }
+    List<String> missing =
+        ids.stream().filter(id -> !listed.contains(id) && !id.equals(named)).toList();
+    if (!missing.isEmpty()) {
+      throw new UserInputException(
+          "--as "
+              + node
+              + ": its certificate "
+              + files.certificate()
+              + (listed.isEmpty() ? " names only " + named : " lists the clients " + listed)
+              + ", not "
+              + missing
+              + "; host only those (--first, --clients) or issue it again with 'fedpeft certs"
+              + " --node "
+              + node
+              + " --hosts FIRST..LAST'");
+    }
   }
 
   /**

@@ -444,6 +444,32 @@ class ClientDataCliTest {
             tmp.resolve("state-3").toString());
     assertEquals(2, outside.code(), outside.err());
     assertTrue(outside.err().contains("must name clients of the population of 3"), outside.err());
+    // a node certificate that does not list every hosted client is refused before connecting
+    // (QA, 3 December: the node connected and the server refused the streams)
+    c =
+        CliRun.run(
+            "certs", "--out", certs.toString(), "--node", "small", "--hosts", "client-0..client-1");
+    assertEquals(0, c.code(), c.err());
+    CliRun.Result unlisted =
+        CliRun.run(
+            "node",
+            config.toString(),
+            "--server",
+            address,
+            "--clients",
+            "3",
+            "--data",
+            nodeData.toString(),
+            "--certs",
+            certs.toString(),
+            "--as",
+            "small",
+            "--state",
+            tmp.resolve("state-4").toString());
+    assertEquals(2, unlisted.code(), unlisted.err());
+    assertTrue(
+        unlisted.err().contains("lists the clients [client-0, client-1], not [client-2]"),
+        unlisted.err());
   }
 
   private static void assertSameRun(Path simulated, Path deployed) throws Exception {
