@@ -65,7 +65,7 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--out"},
       paramLabel = "DIR",
-      description = "Output folder (default: runs/server-<date-time>).")
+      description = "Output folder (default: a new runs/server-<date-time>-p<pid>).")
   Path out;
 
   @Option(
