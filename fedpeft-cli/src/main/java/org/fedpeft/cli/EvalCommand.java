@@ -15,6 +15,7 @@ import org.fedpeft.data.Dataset;
 import org.fedpeft.data.LabelCheck;
 import org.fedpeft.data.Splits;
 import org.fedpeft.data.TaskSplits;
+import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.Sha256;
@@ -146,6 +147,7 @@ public final class EvalCommand implements Callable<Integer> {
             ? extra.get("seed").getAsLong()
             : null;
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
+    useRecordedTask(extra, err);
     // --test FILE alone is the test split as it is: nothing is split, there is no validation split.
     boolean testFileOnly = data.data == null && data.test != null;
     if (testFileOnly && !split.equals("test")) {
@@ -297,6 +299,38 @@ public final class EvalCommand implements Callable<Integer> {
               });
     }
     return 0;
+  }
+
+  /**
+   * Without --task, --data, --test or --corpus, evaluates on the task the adapter recorded (the
+   * default task would be another dataset); an adapter trained on the user's own data is refused,
+   * naming its file, as there is nothing bundled to evaluate it on.
+   */
+  private void useRecordedTask(JsonObject extra, PrintWriter err) {
+    boolean chosen =
+        data.data != null
+            || data.test != null
+            || data.corpus != null
+            || spec.commandLine().getParseResult().hasMatchedOption("--task");
+    if (chosen || !extra.has("task") || !extra.get("task").isJsonPrimitive()) {
+      return;
+    }
+    String recorded = extra.get("task").getAsString();
+    try {
+      Tasks.tasksOf(recorded);
+    } catch (IllegalArgumentException notBundled) {
+      throw new UserInputException(
+          adapterDir
+              + " was trained on "
+              + recorded
+              + ", your own data, not a bundled task: evaluate it with --test FILE (or --data"
+              + " FILE), or name a bundled task with --task",
+          notBundled);
+    }
+    if (!recorded.equals(data.task)) {
+      err.printf("task %s (recorded with the adapter)%n", recorded);
+      data.task = recorded;
+    }
   }
 
   private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {

@@ -274,6 +274,19 @@ public final class TrainCommand implements Callable<Integer> {
       }
     }
     if (dpNoise != null) {
+      // Checked here, naming the options (the library's messages name its parameters).
+      if (!(dpNoise >= 0) || Double.isInfinite(dpNoise)) {
+        throw new UserInputException("--dp-noise must be a finite number >= 0, got " + dpNoise);
+      }
+      if (!(dpClip > 0) || Double.isInfinite(dpClip)) {
+        throw new UserInputException("--dp-clip must be a finite number > 0, got " + dpClip);
+      }
+      if (!(dpDelta > 0 && dpDelta < 1)) {
+        throw new UserInputException("--dp-delta must be in (0, 1), got " + dpDelta);
+      }
+      if (dpEpsilon != null && !(dpEpsilon >= 0)) {
+        throw new UserInputException("--dp-epsilon must be >= 0, got " + dpEpsilon);
+      }
       try {
         new DpSgd.Config(dpClip, dpNoise, train.config().batchSize());
         new PrivacyBudget(budgetEpsilon(), dpDelta);
@@ -450,7 +463,9 @@ public final class TrainCommand implements Callable<Integer> {
             return "interrupted: this run keeps no checkpoint (--checkpoint-every 0), so nothing"
                 + " of it is saved in "
                 + dir
-                + "; run the command again";
+                + "; fedpeft train --resume "
+                + dir
+                + " starts the run again from step 1";
           }
           return savedStep == 0
               ? "interrupted before the first checkpoint (step "
@@ -534,6 +549,28 @@ public final class TrainCommand implements Callable<Integer> {
               goal.contrastive()
                   ? EmbeddingRetrieval.evaluate(m, documents, examples, goal.temperature(), 64)
                   : trainer.evaluate(examples, 64);
+      // A budget that not even one step fits is bad input: refused before the run counts as
+      // started, so that --force puts the old run back and the folder does not hold a dead run.
+      if (dpConfig != null
+          && budget != null
+          && firstStep == 0
+          && !budget.canCharge(
+              dpConfig.sampleRate(trainSet.size()), dpConfig.noiseMultiplier(), 1)) {
+        double q = dpConfig.sampleRate(trainSet.size());
+        double one = new RdpAccountant().step(q, dpConfig.noiseMultiplier(), 1).getEpsilon(dpDelta);
+        throw new UserInputException(
+            String.format(
+                Locale.ROOT,
+                "--dp-epsilon %s: one DP-SGD step (noise %s, q = %d/%d) already costs epsilon"
+                    + " %.4f at delta %s, so nothing would be trained; raise --dp-epsilon or"
+                    + " --dp-noise, or lower --batch-size",
+                dpEpsilon,
+                dpConfig.noiseMultiplier(),
+                cfg.batchSize(),
+                trainSet.size(),
+                one,
+                dpDelta));
+      }
       guard.started();
       // One full collection before training, as a simulation does (Simulation.run): the model's
       // Java copy of the weights and the loading's intermediates are garbage in the old
@@ -647,23 +684,6 @@ public final class TrainCommand implements Callable<Integer> {
                   afterStep.accept(step, total);
                 },
                 firstStep);
-        if (stepsTaken == 0) {
-          double q = dpConfig.sampleRate(trainSet.size());
-          double one =
-              new RdpAccountant().step(q, dpConfig.noiseMultiplier(), 1).getEpsilon(dpDelta);
-          throw new UserInputException(
-              String.format(
-                  Locale.ROOT,
-                  "--dp-epsilon %s: one DP-SGD step (noise %s, q = %d/%d) already costs epsilon"
-                      + " %.4f at delta %s, so nothing was trained and no adapter was written;"
-                      + " raise --dp-epsilon or --dp-noise, or lower --batch-size",
-                  dpEpsilon,
-                  dpConfig.noiseMultiplier(),
-                  cfg.batchSize(),
-                  trainSet.size(),
-                  one,
-                  dpDelta));
-        }
         if (stepsTaken < cfg.steps()) {
           err.printf(
               Locale.ROOT,

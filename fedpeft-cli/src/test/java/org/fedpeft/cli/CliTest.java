@@ -59,6 +59,21 @@ class CliTest {
       assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
       assertTrue(r.err().startsWith("fedpeft"), r.err());
     }
+    // The DP options are named as the user gave them (QA, 3 December: "dp noise_multiplier must
+    // be >= 0, got Infinity").
+    for (String[] args :
+        List.of(
+            new String[] {"--dp-noise", "Infinity"},
+            new String[] {"--dp-noise", "1", "--dp-clip", "0"},
+            new String[] {"--dp-noise", "1", "--dp-delta", "1"},
+            new String[] {"--dp-noise", "1", "--dp-epsilon", "-1"})) {
+      List<String> all = new ArrayList<>(List.of("train"));
+      all.addAll(List.of(args));
+      CliRun.Result r = CliRun.run(all.toArray(new String[0]));
+      assertEquals(2, r.code(), String.join(" ", all) + " -> " + r.err());
+      String option = args[args.length - 2];
+      assertTrue(r.err().startsWith("fedpeft train: " + option + " must be"), r.err());
+    }
   }
 
   /**
@@ -154,6 +169,14 @@ class CliTest {
     assertTrue(
         ev.out().startsWith(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)),
         ev.out() + " vs " + acc);
+
+    // QA, 3 December: without --data, eval evaluated the default bundled task, another dataset,
+    // and said nothing; an adapter trained on the user's own file now needs that file named.
+    ev = CliRun.run("eval", out.resolve("adapter").toString(), "--model", tinyModel.toString());
+    assertEquals(2, ev.code(), ev.err());
+    assertTrue(
+        ev.err().contains(" was trained on train.jsonl, your own data, not a bundled task"),
+        ev.err());
   }
 
   /**

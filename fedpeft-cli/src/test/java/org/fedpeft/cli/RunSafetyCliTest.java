@@ -266,6 +266,18 @@ class RunSafetyCliTest {
     assertTrue(r.err().contains(":21: invalid JSON"), r.err());
     assertEquals(before, listing(sim), "the finished simulate run is untouched");
 
+    // QA, 3 December: a DP budget that not even one step fits was refused after the run had
+    // started, so --force had deleted the old run, and a new folder was left holding a dead run.
+    Path budget = copy(trained, "forced-train-tiny-budget");
+    before = listing(budget);
+    String[] tiny = {"--steps", "2", "--dp-noise", "0.5", "--dp-epsilon", "0.01"};
+    List<String> dp = new ArrayList<>(Arrays.asList(trainArgs(budget, tiny)));
+    dp.add("--force");
+    r = CliRun.run(dp.toArray(new String[0]));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("--dp-epsilon 0.01: one DP-SGD step"), r.err());
+    assertEquals(before, listing(budget), "the finished train run is untouched");
+
     // A single-label file is refused once the data is read, after train.json was written: nothing
     // of the attempt stays, so the corrected command can use the same folder.
     Path one = tmp.resolve("one-label.jsonl");
@@ -874,7 +886,7 @@ class RunSafetyCliTest {
 
   /**
    * "train --dp-epsilon 3 with a noise level at which one step already costs more: stopped after 0
-   * steps ..., exit 0, an untrained adapter written".
+   * steps ..., exit 0, an untrained adapter written". Refused as bad input, before the run starts.
    */
   @Test
   void trainDpBudgetBelowOneStepFailsAndWritesNoAdapter() {
@@ -882,8 +894,10 @@ class RunSafetyCliTest {
     CliRun.Result r =
         CliRun.run(trainArgs(dir, "--steps", "20", "--dp-noise", "0.5", "--dp-epsilon", "0.5"));
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("nothing was trained and no adapter was written"), r.err());
-    assertFalse(Files.exists(dir.resolve("adapter")));
+    assertTrue(r.err().contains("one DP-SGD step"), r.err());
+    assertTrue(r.err().contains("so nothing would be trained"), r.err());
+    // refused before the run starts (QA, 3 December): no folder is left to refuse the next try
+    assertFalse(Files.exists(dir), r.err());
     assertFalse(r.out().contains("test accuracy"), r.out());
   }
 
