@@ -51,7 +51,9 @@ public final class DataOptions {
   @Option(
       names = "--max-train",
       paramLabel = "N",
-      description = "Use at most N training examples (stratified). Default: all.")
+      description =
+          "Use at most N training examples (stratified; of each task, for a --task joining several"
+              + " with +). Default: all.")
   Integer maxTrain;
 
   @Option(

@@ -802,11 +802,12 @@ public final class TrainCommand implements Callable<Integer> {
       AtomicFiles.writeString(dir.resolve("summary.json"), JsonOut.line(summary) + "\n");
       stdout.printf(
           Locale.ROOT,
-          "test accuracy: %.4f (loss %.4f, %d examples) after %d steps in %.0f s%n",
+          "test accuracy: %.4f (loss %.4f, %d examples) after %d step%s in %.0f s%n",
           test.accuracy(),
           test.loss(),
           test.examples(),
           stepsTaken,
+          stepsTaken == 1 ? "" : "s",
           seconds);
       if (documents != null) {
         stdout.printf(
