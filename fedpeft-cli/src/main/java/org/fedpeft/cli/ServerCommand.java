@@ -257,8 +257,7 @@ public final class ServerCommand implements Callable<Integer> {
                         err.println(failed);
                       }
                       if (rejoinWaitSeconds > 0) {
-                        List<String> missing = new java.util.ArrayList<>(ids);
-                        missing.removeAll(federation.connectedNodes());
+                        List<String> missing = notConnected(federation, ids);
                         if (!missing.isEmpty()) {
                           err.printf(
                               "after round %d: waiting up to %d s for %s to connect again%n",
@@ -303,6 +302,12 @@ public final class ServerCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The nodes of {@code ids} that are not connected now, in the order of {@code ids}. */
+  static List<String> notConnected(FederationServer federation, List<String> ids) {
+    java.util.Set<String> connected = federation.connectedNodes();
+    return ids.stream().filter(id -> !connected.contains(id)).toList();
+  }
+
   /**
    * Why the wait for the nodes failed: who connected, who did not, and the reason each node that
    * refused the run gave (a refusing node never counts as connected).
@@ -311,7 +316,7 @@ public final class ServerCommand implements Callable<Integer> {
       FederationServer federation, List<String> ids, int need, long waitSeconds) {
     java.util.Set<String> connected = federation.connectedNodes();
     Map<String, String> refusals = federation.refusals();
-    List<String> missing = ids.stream().filter(id -> !connected.contains(id)).toList();
+    List<String> missing = notConnected(federation, ids);
     StringBuilder b =
         new StringBuilder()
             .append("only ")

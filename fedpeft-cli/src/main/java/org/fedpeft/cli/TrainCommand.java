@@ -551,25 +551,23 @@ public final class TrainCommand implements Callable<Integer> {
                   : trainer.evaluate(examples, 64);
       // A budget that not even one step fits is bad input: refused before the run counts as
       // started, so that --force puts the old run back and the folder does not hold a dead run.
-      if (dpConfig != null
-          && budget != null
-          && firstStep == 0
-          && !budget.canCharge(
-              dpConfig.sampleRate(trainSet.size()), dpConfig.noiseMultiplier(), 1)) {
+      if (dpConfig != null && budget != null && firstStep == 0) {
         double q = dpConfig.sampleRate(trainSet.size());
-        double one = new RdpAccountant().step(q, dpConfig.noiseMultiplier(), 1).getEpsilon(dpDelta);
-        throw new UserInputException(
-            String.format(
-                Locale.ROOT,
-                "--dp-epsilon %s: one DP-SGD step (noise %s, q = %d/%d) already costs epsilon"
-                    + " %.4f at delta %s, so nothing would be trained; raise --dp-epsilon or"
-                    + " --dp-noise, or lower --batch-size",
-                dpEpsilon,
-                dpConfig.noiseMultiplier(),
-                cfg.batchSize(),
-                trainSet.size(),
-                one,
-                dpDelta));
+        double z = dpConfig.noiseMultiplier();
+        if (!budget.canCharge(q, z, 1)) {
+          throw new UserInputException(
+              String.format(
+                  Locale.ROOT,
+                  "--dp-epsilon %s: one DP-SGD step (noise %s, q = %d/%d) already costs epsilon"
+                      + " %.4f at delta %s, so nothing would be trained; raise --dp-epsilon or"
+                      + " --dp-noise, or lower --batch-size",
+                  dpEpsilon,
+                  z,
+                  cfg.batchSize(),
+                  trainSet.size(),
+                  new RdpAccountant().step(q, z, 1).getEpsilon(dpDelta),
+                  dpDelta));
+        }
       }
       guard.started();
       // One full collection before training, as a simulation does (Simulation.run): the model's

@@ -88,25 +88,14 @@ final class RunInputs {
    */
   static JsonObject startManifest(Path run) throws IOException {
     Path file = run.resolve("manifest.json");
-    if (!Files.isRegularFile(file)) {
+    JsonObject m = readManifest(run);
+    if (m == null) {
       throw new IllegalArgumentException(
           file
               + ": missing; it records the config and data the run started with, which a resume"
               + " must check (a run interrupted while starting has none: start it again with --out "
               + run
               + " --force)");
-    }
-    JsonObject m;
-    try {
-      JsonElement e = JsonParser.parseString(Files.readString(file));
-      if (!e.isJsonObject()) {
-        throw new IllegalArgumentException(file + ": not a run manifest (a JSON object)");
-      }
-      m = e.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot be read (" + e + ")", e);
     }
     if (!m.has("config") || !m.get("config").isJsonObject()) {
       throw new IllegalArgumentException(
@@ -359,16 +348,33 @@ final class RunInputs {
   }
 
   private static JsonObject manifestData(Path run) throws IOException {
-    Path manifestFile = run.resolve("manifest.json");
-    if (!Files.isRegularFile(manifestFile)) {
+    JsonObject m = readManifest(run);
+    return m != null && m.has("data") && m.get("data").isJsonObject()
+        ? m.getAsJsonObject("data")
+        : null;
+  }
+
+  /**
+   * manifest.json of {@code run} as a JSON object, or null if there is none.
+   *
+   * @throws IllegalArgumentException naming the file if it cannot be read, is not valid JSON or is
+   *     not a JSON object
+   */
+  private static JsonObject readManifest(Path run) {
+    Path file = run.resolve("manifest.json");
+    if (!Files.isRegularFile(file)) {
       return null;
     }
-    JsonObject m;
     try {
-      m = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(manifestFile + ": not valid JSON: " + e.getMessage(), e);
+      JsonElement e = JsonParser.parseString(Files.readString(file));
+      if (!e.isJsonObject()) {
+        throw new IllegalArgumentException(file + ": not a run manifest (a JSON object)");
+      }
+      return e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot be read (" + e + ")", e);
     }
-    return m.has("data") && m.get("data").isJsonObject() ? m.getAsJsonObject("data") : null;
   }
 }

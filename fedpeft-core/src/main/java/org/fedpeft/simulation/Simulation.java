@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +162,8 @@ public final class Simulation implements AutoCloseable {
       }
       frozen = FrozenShared.fingerprint(m.model());
       Adapter a = m.model().adapter();
-      this.adapterOptionsInUse = a == null ? Map.of() : Map.copyOf(new TreeMap<>(a.options()));
+      this.adapterOptionsInUse =
+          a == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(a.options()));
       if (config.head().fromDocuments()) {
         initial.putAll(documentHead(m.model(), spec.head()));
       }
@@ -301,7 +303,7 @@ public final class Simulation implements AutoCloseable {
    * does not set), sorted by name; empty without an adapter.
    */
   public Map<String, String> adapterOptionsInUse() {
-    return new TreeMap<>(adapterOptionsInUse);
+    return adapterOptionsInUse;
   }
 
   /** The frozen model's name ({@code model.name}). */
