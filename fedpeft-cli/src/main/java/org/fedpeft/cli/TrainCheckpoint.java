@@ -58,7 +58,7 @@ record TrainCheckpoint(
     if (accountant != null) {
       meta.put("accountant", accountant);
     }
-    Safetensors.write(run.resolve(FILE), tensors, meta);
+    Safetensors.writeChecked(run.resolve(FILE), tensors, meta);
   }
 
   /** The checkpoint in {@code run}, or empty if the run saved none yet. */

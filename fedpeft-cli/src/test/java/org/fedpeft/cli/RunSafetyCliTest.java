@@ -1187,6 +1187,26 @@ class RunSafetyCliTest {
   }
 
   /**
+   * User audit, 3 December: "corrupted tensor bytes in a checkpoint go undetected (no checksum)". A
+   * checkpoint that still parses but whose bytes changed on disk is refused on resume, naming the
+   * file, instead of resuming from wrong values; the folder is left as it was.
+   */
+  @Test
+  void aCheckpointWithAFlippedByteIsRefusedOnResume() throws Exception {
+    Path run = unfinishedCopy("flipped-checkpoint");
+    Path state = run.resolve(org.fedpeft.run.RunCheckpoint.FILE);
+    byte[] b = Files.readAllBytes(state);
+    b[b.length - 5] ^= 0x10; // inside the last tensor's values; the file stays valid safetensors
+    Files.write(state, b);
+    List<String> before = listing(run);
+    CliRun.Result r = CliRun.run("simulate", "--resume", run.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(state + ": the content does not match"), r.err());
+    assertTrue(r.err().contains("the file is corrupted"), r.err());
+    assertEquals(before, listing(run));
+  }
+
+  /**
    * "train keeps no checkpoint, so an interrupted train loses everything": a train interrupted with
    * Ctrl-C (SIGINT) at a pause point says what is saved, and --resume ends bit-identical to an
    * uninterrupted train. Every run is a child JVM, so all use the same PyTorch thread settings.
@@ -1213,6 +1233,17 @@ class RunSafetyCliTest {
                 + killed),
         rest);
     assertFalse(Files.exists(killed.resolve("adapter")));
+
+    // A byte of the checkpoint flipped on disk is refused (it has a checksum), naming the file.
+    Path state = killed.resolve("checkpoint/train-state.safetensors");
+    byte[] saved = Files.readAllBytes(state);
+    byte[] flipped = saved.clone();
+    flipped[flipped.length - 5] ^= 0x10;
+    Files.write(state, flipped);
+    CliRun.Result refused = CliRun.run("train", "--resume", killed.toString());
+    assertEquals(2, refused.code(), refused.err());
+    assertTrue(refused.err().contains(state + ": the content does not match"), refused.err());
+    Files.write(state, saved);
 
     Child resumed = Child.start(null, "train", "--resume", killed.toString());
     log = resumed.finish();

@@ -116,7 +116,7 @@ final class DiskClientStateStore implements ClientStateStore {
     if (round != null) {
       meta.put(ROUND, Integer.toString(round));
     }
-    Safetensors.write(file, state.tensors(), meta);
+    Safetensors.writeChecked(file, state.tensors(), meta);
   }
 
   /** The round a state file was saved in, or null for one saved without. */

@@ -118,9 +118,12 @@ public record ServerState(
     return HexFormat.of().formatHex(Sha256.newDigest().digest(toBytes()));
   }
 
-  /** Atomically writes {@link #toBytes()} to a file. */
+  /**
+   * Atomically writes {@link #toBytes()}'s content to a file, with a checksum of it that {@link
+   * #load} verifies ({@link Safetensors#writeChecked}).
+   */
   public void save(Path path) throws IOException {
-    Safetensors.write(path, allTensors(), metadata());
+    Safetensors.writeChecked(path, allTensors(), metadata());
   }
 
   /**

@@ -41,6 +41,12 @@ import org.fedpeft.tensor.HostTensor;
  */
 public final class Safetensors {
 
+  /**
+   * The metadata key under which {@link #writeChecked} stores the SHA-256 of the file's content;
+   * reading verifies it and leaves it out of {@link SafetensorsFile#metadata()}.
+   */
+  public static final String CHECKSUM_KEY = "fedpeft_content_sha256";
+
   private static final int CHUNK_FLOATS = 1 << 14;
 
   private Safetensors() {}
@@ -104,6 +110,48 @@ public final class Safetensors {
       throws IOException {
     Objects.requireNonNull(path, "path");
     Layout layout = layout(tensors, metadata);
+    AtomicFiles.writeWith(path, out -> layout.writeTo(out));
+  }
+
+  /**
+   * {@link #write} with the SHA-256 of the content added to the metadata under {@link
+   * #CHECKSUM_KEY}, for files fedpeft reads back later (checkpoints): reading such a file verifies
+   * every tensor byte and metadata entry, so a file corrupted on disk is refused instead of
+   * resuming from wrong values. The checksum covers what a reader gets back (see {@link
+   * ContentChecksum}), so it does not depend on the header's layout.
+   *
+   * @param path the file to create or replace
+   * @param tensors the tensors by name
+   * @param metadata string metadata; may be {@code null} or empty, and must not hold {@link
+   *     #CHECKSUM_KEY}
+   * @throws IOException if the file cannot be written
+   * @throws IllegalArgumentException for a reserved or null name or null metadata entries
+   */
+  public static void writeChecked(
+      Path path, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
+    Objects.requireNonNull(path, "path");
+    Layout plain = layout(tensors, metadata);
+    TreeMap<String, String> meta = new TreeMap<>(metadata == null ? Map.of() : metadata);
+    if (meta.containsKey(CHECKSUM_KEY)) {
+      throw new IllegalArgumentException("metadata key '" + CHECKSUM_KEY + "' is reserved");
+    }
+    ContentChecksum sum = new ContentChecksum(meta);
+    ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (Map.Entry<String, HostTensor> e : plain.sorted().entrySet()) {
+      float[] data = e.getValue().data();
+      sum.tensor(e.getKey(), SafetensorsDtype.F32, e.getValue().shape(), 4L * data.length);
+      for (int start = 0; start < data.length; start += CHUNK_FLOATS) {
+        int n = Math.min(CHUNK_FLOATS, data.length - start);
+        chunk.clear();
+        for (int i = 0; i < n; i++) {
+          chunk.putInt(4 * i, Float.floatToRawIntBits(data[start + i]));
+        }
+        chunk.limit(4 * n);
+        sum.data(chunk);
+      }
+    }
+    meta.put(CHECKSUM_KEY, sum.hex());
+    Layout layout = layout(tensors, meta);
     AtomicFiles.writeWith(path, out -> layout.writeTo(out));
   }
 

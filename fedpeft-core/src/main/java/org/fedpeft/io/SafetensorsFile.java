@@ -1,6 +1,7 @@
 package org.fedpeft.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -155,7 +156,8 @@ public final class SafetensorsFile {
               }
             };
       }
-      return new SafetensorsFile(source, parsed.metadata, parsed.tensors, dataBytes, data);
+      return new SafetensorsFile(source, parsed.metadata, parsed.tensors, dataBytes, data)
+          .verified();
     }
   }
 
@@ -172,12 +174,44 @@ public final class SafetensorsFile {
     int dataStart = 8 + n;
     Parsed parsed = parseHeader(source, slice(all, 8, dataStart), bytes.length - (long) dataStart);
     ByteBuffer dataBuffer = slice(all, dataStart, bytes.length);
-    return new SafetensorsFile(
-        source,
-        parsed.metadata,
-        parsed.tensors,
-        bytes.length - (long) dataStart,
-        (begin, end) -> slice(dataBuffer, (int) begin, (int) end));
+    SafetensorsFile f =
+        new SafetensorsFile(
+            source,
+            parsed.metadata,
+            parsed.tensors,
+            bytes.length - (long) dataStart,
+            (begin, end) -> slice(dataBuffer, (int) begin, (int) end));
+    try {
+      return f.verified();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // an in-memory buffer does not fail to slice
+    }
+  }
+
+  /**
+   * This view, checked against the content checksum {@link Safetensors#writeChecked} stored, and
+   * without that checksum in its metadata; this view itself if it has none.
+   */
+  private SafetensorsFile verified() throws IOException {
+    String stored = metadata.get(Safetensors.CHECKSUM_KEY);
+    if (stored == null) {
+      return this;
+    }
+    ContentChecksum sum = new ContentChecksum(metadata);
+    for (TensorInfo info : tensors.values()) {
+      sum.tensor(info.name(), info.dtype(), info.shape(), info.byteLength());
+      sum.data(data.slice(info.begin(), info.end()));
+    }
+    if (!sum.hex().equals(stored)) {
+      throw new SafetensorsFormatException(
+          source,
+          "the content does not match the SHA-256 stored when it was written ("
+              + Safetensors.CHECKSUM_KEY
+              + "): the file is corrupted");
+    }
+    Map<String, String> rest = new TreeMap<>(metadata);
+    rest.remove(Safetensors.CHECKSUM_KEY);
+    return new SafetensorsFile(source, Collections.unmodifiableMap(rest), tensors, dataBytes, data);
   }
 
   private static int checkHeaderLength(String source, long headerLength, long remaining) {
