@@ -2,7 +2,9 @@
 # FedBE small-scale reproduction (issue 12): wordnet-noun-topic, Dirichlet 0.3, 20 clients (4 per
 # round), budgets drawn from 1/4..1 ("uniform"). Contenders: FedBE with the coverage allocation,
 # FedBE with random allocation (isolates the rule), FedIT (LoRA r=8 on query/value) and federated
-# full fine-tuning of the top 2 base blocks (top-blocks, FedAvg). Every run measures retention
+# full fine-tuning of the top 2 base blocks (top-blocks, FedAvg). Only the FedBE contenders get the
+# budgets: FedIT and top-blocks train everything whatever a client's budget, and the config
+# refuses client.budgets for a method and strategy that do not read it. Every run measures retention
 # (eval.retention: top-1 nearest-neighbour retrieval on wordnet-sense-retrieval and
 # nearest-centroid accuracy on wordnet-verb-topic, base model vs trained model, no head) and
 # rounds to TARGET accuracy (eval.target_accuracy; resolution EVAL_EVERY rounds).
@@ -39,15 +41,17 @@ run() { # method, lr, seed
   if [[ -f "$dir/summary.json" ]]; then return 0; fi
   mkdir -p "$out/$m"
   case "$m" in
-    fedbe-coverage) cfg=(examples/fedbe-noun-topic.toml --set adapter.allocation=coverage) ;;
-    fedbe-random) cfg=(examples/fedbe-noun-topic.toml --set adapter.allocation=random) ;;
+    fedbe-coverage) cfg=(examples/fedbe-noun-topic.toml --set adapter.allocation=coverage
+      --set client.budgets=uniform) ;;
+    fedbe-random) cfg=(examples/fedbe-noun-topic.toml --set adapter.allocation=random
+      --set client.budgets=uniform) ;;
     fedit) cfg=(examples/fedit-noun-topic.toml) ;;
     top-blocks) cfg=(examples/top-blocks-noun-topic.toml) ;;
     *) echo "fedbe.sh: unknown method $m" >&2; exit 2 ;;
   esac
   echo "$(date -u +%H:%M:%S) $m lr $lr seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   (cd "$root" && ./fedpeft simulate "${cfg[@]}" --set "rounds=$rounds" --set "seed=$seed" \
-    --set "client.learning_rate=$lr" --set "eval.every=$every" --set "client.budgets=uniform" \
+    --set "client.learning_rate=$lr" --set "eval.every=$every" \
     --set "eval.retention=true" --set "eval.target_accuracy=$target" \
     ${extra[@]+"${extra[@]}"} --out "$dir" --force >"$dir.log" 2>"$dir.err") \
     || { tail -5 "$dir.err" >&2; exit 1; }

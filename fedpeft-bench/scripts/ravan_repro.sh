@@ -23,8 +23,9 @@
 # mean (HetLoRA's rule; the head takes server.weighting); flexlora: the clients' products averaged
 # by examples (FlexLoRA's rule, so server.weighting = examples for it), SVD-truncated back to each
 # client's rank (docs/methods.md). Also in b: the Ravan variants (gradient, random and weight head
-# selection; gram-schmidt, normal and shared init) and Fed-SB (one head: its budget changes
-# nothing). Available but not in the default lists: hetlora-prune (HetLoRA with self-pruning,
+# selection; gram-schmidt, normal and shared init) and Fed-SB (one head: a budget would change
+# nothing, so it runs without client.budgets, which the config refuses for a method and strategy
+# that do not read it; its b runs equal its a runs). Available but not in the default lists: hetlora-prune (HetLoRA with self-pruning,
 # gamma 0.75), hetlora-keep (each rank component averaged over the clients that trained it),
 # ravan-gradient and fed-sb-gradient (their frozen factors from the top singular vectors of the
 # gradient at the base model over FACTOR_EXAMPLES (512) examples of the task's validation split,
@@ -132,13 +133,22 @@ gradient_factors() { # name, seed -> file
   echo "$file"
 }
 
+# Whether a contender reads the clients' budgets (HetLoRA's and FlexLoRA's client ranks, Ravan's
+# heads); setting b passes client.budgets to these only.
+uses_budgets() { # name
+  case "$1" in
+    hetlora | hetlora-* | flexlora | ravan | ravan-*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 run() { # setting, name, lr, seed
   local setting="$1" name="$2" lr="$3" seed="$4" extra=()
   local dir="$out/$setting/$name/lr$lr-seed$seed"
   if [[ -f "$dir/summary.json" ]]; then return 0; fi
   mkdir -p "$(dirname "$dir")"
   echo "$(date -u +%H:%M:%S) ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-  if [[ $setting == b ]]; then extra=(--set client.budgets=skewed); fi
+  if [[ $setting == b ]] && uses_budgets "$name"; then extra=(--set client.budgets=skewed); fi
   if [[ -n "${HEAD_LR:-}" ]]; then extra+=(--set client.head_learning_rate="$HEAD_LR"); fi
   if [[ $name == *-gradient ]]; then extra+=(--set adapter.factors="$(gradient_factors "$name" "$seed")"); fi
   # shellcheck disable=SC2046

@@ -112,6 +112,12 @@ public final class Strategies {
       return HetLora.OPTIONS;
     }
 
+    /** Client c's rank is round(budget_c r). */
+    @Override
+    public boolean usesBudgets() {
+      return true;
+    }
+
     @Override
     public Strategy create(Context c) {
       return new HetLora(
@@ -135,6 +141,12 @@ public final class Strategies {
     public String description() {
       return "FlexLoRA: client c trains LoRA of rank r_c = round(budget_c r); the mean of the"
           + " products B_c A_c, truncated by SVD, is sent back at each client's rank";
+    }
+
+    /** Client c's rank is round(budget_c r). */
+    @Override
+    public boolean usesBudgets() {
+      return true;
     }
 
     @Override

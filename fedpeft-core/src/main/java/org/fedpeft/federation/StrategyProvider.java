@@ -29,6 +29,17 @@ public interface StrategyProvider {
   }
 
   /**
+   * Whether the strategy reads each client's compute budget ({@link ConfigKeys#BUDGET} in the
+   * per-client config, set by {@code client.budgets}), e.g. HetLoRA's and FlexLoRA's client ranks,
+   * FedBE's blocks. A simulation config refuses {@code client.budgets} unless the strategy or the
+   * adapter method ({@code AdapterMethod.usesBudgets}) reads it, as the budgets would change
+   * nothing. Default: false.
+   */
+  default boolean usesBudgets() {
+    return false;
+  }
+
+  /**
    * Builds the strategy.
    *
    * @throws IllegalArgumentException if the run's adapter does not suit the strategy, saying why

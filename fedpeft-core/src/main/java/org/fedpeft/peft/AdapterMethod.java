@@ -47,6 +47,19 @@ public interface AdapterMethod {
   }
 
   /**
+   * Whether a client of this method, with these options, trains according to its compute budget,
+   * the per-client config key {@code budget} that {@code client.budgets} sets (Ravan's heads: a
+   * client trains round(budget * heads) of them). A simulation config refuses {@code
+   * client.budgets} unless the adapter method or the strategy (its provider's {@code usesBudgets})
+   * reads it, as the budgets would change nothing. Default: false.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default boolean usesBudgets(Map<String, String> options) {
+    return false;
+  }
+
+  /**
    * Creates an adapter on the encoder. Random initial values derive from {@code seed} only, so
    * every client and the server build identical frozen parts from the shared run seed.
    *

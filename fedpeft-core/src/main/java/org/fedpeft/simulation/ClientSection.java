@@ -22,7 +22,8 @@ import org.fedpeft.train.Objective;
  * @param budgets each client's compute budget: "" (every client 1), a comma-separated list of
  *     fractions in (0, 1] (one per client, or one for all), or a seeded distribution {@code
  *     uniform}, {@code bell} or {@code skewed} over {1/4, 1/2, 3/4, 1} (see {@link
- *     org.fedpeft.run.Budgets})
+ *     org.fedpeft.run.Budgets}); a config refuses them unless the adapter method or the strategy
+ *     reads them
  * @param objective what local training minimises: {@code classification} (the head's cross-entropy)
  *     or {@code contrastive} (InfoNCE between query and document embeddings on a retrieval task;
  *     the adapter only, evaluated by MIPS)
@@ -113,7 +114,9 @@ public record ClientSection(
                   + " method's heads, blocks or LoRA rank it trains): empty (all 1), fractions in (0, 1]"
                   + " (comma-separated, one per client or one for all), or a seeded distribution"
                   + " over 1/4, 1/2, 3/4, 1: uniform (equal shares), bell (10/40/40/10 %), skewed"
-                  + " (40/30/20/10 %, most clients low)",
+                  + " (40/30/20/10 %, most clients low); refused unless adapter.method or"
+                  + " server.strategy reads it (fedpeft ships adapter.method = ravan, with more than"
+                  + " one head, and server.strategy = hetlora, flexlora, fedbe)",
               v -> org.fedpeft.run.Budgets.isValid((String) v),
               "empty, fractions in (0, 1], uniform, bell or skewed")
           .key(

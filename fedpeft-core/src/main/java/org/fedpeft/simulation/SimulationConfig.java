@@ -17,12 +17,15 @@ import org.fedpeft.config.ConfigValues;
 import org.fedpeft.config.Toml;
 import org.fedpeft.data.DataSection;
 import org.fedpeft.federation.ServerSection;
+import org.fedpeft.federation.StrategyProvider;
+import org.fedpeft.federation.StrategyRegistry;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.privacy.PrivacySection;
+import org.fedpeft.run.Budgets;
 import org.fedpeft.train.Objective;
 
 /**
@@ -132,6 +135,9 @@ public final class SimulationConfig {
                 + " options)");
       }
     }
+    if (Budgets.configured(client.budgets())) {
+      requireBudgetReader(v);
+    }
     if (client.trainingObjective().contrastive()) {
       if (adapter.method().equals("none")) {
         throw v.error(
@@ -148,6 +154,84 @@ public final class SimulationConfig {
                 + " influence (use privacy.mode = \"client\")");
       }
     }
+  }
+
+  /**
+   * Refuses {@code client.budgets} unless the adapter method (with its options) or the strategy
+   * reads a client's budget ({@link AdapterMethod#usesBudgets}, {@link
+   * StrategyProvider#usesBudgets}): otherwise every client trains as with budget 1 and the run only
+   * looks heterogeneous. Names the method and strategy in use and those that read budgets; for a
+   * method that reads them with other options, the options set that stop it.
+   */
+  private void requireBudgetReader(ConfigValues v) {
+    AdapterMethod method =
+        adapter.method().equals(AdapterSection.NONE) ? null : AdapterRegistry.get(adapter.method());
+    if ((method != null && method.usesBudgets(adapter.options()))
+        || StrategyRegistry.get(server.strategy()).usesBudgets()) {
+      return;
+    }
+    List<String> keys = new ArrayList<>(List.of("client.budgets", "adapter.method"));
+    String methodSetting = "adapter.method = \"" + adapter.method() + "\"";
+    if (method != null && method.usesBudgets(Map.of())) {
+      // The method reads budgets with its defaults: name the options set that stop it.
+      ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
+      List<String> stopping = new ArrayList<>();
+      for (String o : adapter.options().keySet()) {
+        Map<String, String> without = new TreeMap<>(adapter.options());
+        without.remove(o);
+        if (method.usesBudgets(without)) {
+          Object value = options.get(o);
+          stopping.add(
+              "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
+          keys.add("adapter." + o);
+        }
+      }
+      methodSetting +=
+          " with "
+              + (stopping.isEmpty() ? "the adapter options set here" : String.join(", ", stopping));
+    }
+    keys.add("server.strategy");
+    List<String> methods = new ArrayList<>();
+    AdapterRegistry.all()
+        .forEach(
+            (name, m) -> {
+              if (m.usesBudgets(Map.of())) {
+                methods.add(name);
+              }
+            });
+    List<String> strategies = new ArrayList<>();
+    StrategyRegistry.all()
+        .forEach(
+            (name, p) -> {
+              if (p.usesBudgets()) {
+                strategies.add(name);
+              }
+            });
+    throw v.error(
+        keys,
+        "client.budgets = \""
+            + client.budgets()
+            + "\" does nothing with "
+            + methodSetting
+            + " and server.strategy = \""
+            + server.strategy()
+            + "\": neither reads a client's compute budget, so every client would train as with"
+            + " budget 1. Budgets are read by adapter.method = "
+            + orList(methods)
+            + " and by server.strategy = "
+            + orList(strategies)
+            + "; use one of them, or leave client.budgets out");
+  }
+
+  private static String orList(List<String> names) {
+    List<String> sorted = names.stream().sorted().toList();
+    return sorted.isEmpty()
+        ? "(none)"
+        : sorted.size() == 1
+            ? sorted.get(0)
+            : String.join(", ", sorted.subList(0, sorted.size() - 1))
+                + " or "
+                + sorted.get(sorted.size() - 1);
   }
 
   /**

@@ -434,6 +434,110 @@ class SimulationConfigTest {
   }
 
   /**
+   * User audit: client.budgets = "uniform" with the default adapter.method = "lora" and
+   * server.strategy = "fedit" was accepted, and every client trained its whole adapter: the run
+   * looked like heterogeneous compute and was not. The key is refused unless the adapter method
+   * (with its options) or the strategy reads a client's budget, naming the method and strategy in
+   * use, where they were set, and those that read budgets; it stays accepted for each that does,
+   * and at its default (empty, so that a config.json, which holds every key, reads back).
+   */
+  @Test
+  void budgetsThatNoMethodOrStrategyReadsAreRefused() throws IOException {
+    Path f =
+        write(
+            "b.toml",
+            "rounds = 3\n[client]\nbudgets = \"uniform\"\n".getBytes(StandardCharsets.UTF_8));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.load(f, Map.of()));
+    assertEquals(
+        f
+            + ":3: client.budgets = \"uniform\" does nothing with adapter.method = \"lora\" and"
+            + " server.strategy = \"fedit\": neither reads a client's compute budget, so every"
+            + " client would train as with budget 1. Budgets are read by adapter.method = ravan"
+            + " and by server.strategy = fedbe, flexlora or hetlora; use one of them, or leave"
+            + " client.budgets out",
+        e.getMessage());
+    // top-blocks with FedAvg (fedbe.sh's contender), Fed-SB (one head), Ravan with one head, and
+    // no adapter: refused, naming the method, the strategy and where each was set
+    String[][] refused = {
+      {"top-blocks", "fedavg", "adapter.method = \"top-blocks\" and server.strategy = \"fedavg\""},
+      {"fed-sb", "fedavg", "adapter.method = \"fed-sb\" and server.strategy = \"fedavg\""},
+      {"none", "fedavg", "adapter.method = \"none\" and server.strategy = \"fedavg\""},
+    };
+    for (String[] c : refused) {
+      e =
+          assertThrows(
+              ConfigException.class,
+              () ->
+                  SimulationConfig.of(
+                      Map.of("adapter.method", c[0], "server.strategy", c[1]),
+                      Map.of("client.budgets", "skewed"),
+                      "run.toml"));
+      assertTrue(
+          e.getMessage()
+              .startsWith("--set, run.toml: client.budgets = \"skewed\" does nothing with " + c[2]),
+          e.getMessage());
+    }
+    e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.of(
+                    Map.of(
+                        "adapter.method",
+                        "ravan",
+                        "adapter.heads",
+                        1L,
+                        "server.strategy",
+                        "fedavg"),
+                    Map.of("client.budgets", "0.5"),
+                    "run.toml"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "--set, run.toml: client.budgets = \"0.5\" does nothing with adapter.method ="
+                    + " \"ravan\" with adapter.heads = 1 and server.strategy = \"fedavg\""),
+        e.getMessage());
+    // each method and strategy that reads budgets accepts them
+    Map<String, String> budgets = Map.of("client.budgets", "skewed");
+    SimulationConfig.of(
+        Map.of("adapter.method", "ravan", "server.strategy", "fedavg"), budgets, "r");
+    SimulationConfig.of(Map.of("server.strategy", "hetlora"), budgets, "r");
+    SimulationConfig.of(Map.of("server.strategy", "flexlora"), budgets, "r");
+    SimulationConfig.of(
+        Map.of("adapter.method", "fedbe", "server.strategy", "fedbe"), budgets, "r");
+    // at the default (also written out as "" in config.json), or blank: nothing to refuse
+    SimulationConfig plain = SimulationConfig.of(Map.of(), Map.of("client.budgets", " "), "r");
+    assertEquals(plain.values(), SimulationConfig.fromJson(plain.toJson()).values());
+    SimulationConfig ravan =
+        SimulationConfig.of(
+            Map.of("adapter.method", "ravan", "server.strategy", "fedavg"), budgets, "r");
+    assertEquals(ravan.values(), SimulationConfig.fromJson(ravan.toJson()).values());
+  }
+
+  /** client.budgets' description names the built-in methods and strategies that read budgets. */
+  @Test
+  void budgetsDescriptionNamesWhatReadsThem() {
+    String d = SimulationConfig.SCHEMA.keys().get("client.budgets").description();
+    org.fedpeft.peft.AdapterRegistry.builtIn()
+        .forEach(
+            (name, m) ->
+                assertEquals(
+                    m.usesBudgets(Map.of()),
+                    d.contains("adapter.method = " + name + ","),
+                    name + " in: " + d));
+    org.fedpeft.federation.StrategyRegistry.all()
+        .forEach(
+            (name, p) ->
+                assertEquals(
+                    p.usesBudgets(),
+                    java.util.regex.Pattern.compile("server.strategy = [a-z, -]*\\b" + name + "\\b")
+                        .matcher(d)
+                        .find(),
+                    name + " in: " + d));
+  }
+
+  /**
    * User audit: "clients_per_round (5) exceeds clients (4)" (from a TOML file or --set) did not say
    * where the values came from, as an error about one key does. A check across keys names the file
    * and line (or --set) of each value that was set, in the order of the keys.

@@ -377,6 +377,12 @@ public final class FedBeStrategy implements Strategy {
           + " random or fixed; n_c = ceil(m budget_c)); each block averaged over its trainers";
     }
 
+    /** Client c trains ceil(m budget_c) of the m blocks. */
+    @Override
+    public boolean usesBudgets() {
+      return true;
+    }
+
     @Override
     public Strategy create(Context c) {
       if (!ExpansionMethod.NAME.equals(c.adapterMethod())) {

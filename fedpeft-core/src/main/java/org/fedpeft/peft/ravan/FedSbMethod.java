@@ -10,8 +10,9 @@ import org.fedpeft.peft.AdapterMethod;
  * Registers Fed-SB (Singh et al. 2025, arXiv 2502.15436) as adapter method {@code fed-sb}: one r x
  * r core R between frozen seed-derived B and A, {@code y = W x + B R A x}, R sent and averaged.
  * Averaging R is exact because B and A are the same on every client. It is {@link RavanAdapter}
- * with one head and no scale. (The paper initialises B and A from a truncated SVD of a first
- * gradient step; here they are drawn from the run seed as Ravan's are.)
+ * with one head and no scale, so a client's compute budget changes nothing (it does not {@link
+ * #usesBudgets}). (The paper initialises B and A from a truncated SVD of a first gradient step;
+ * here they are drawn from the run seed as Ravan's are.)
  */
 public final class FedSbMethod implements AdapterMethod {
 

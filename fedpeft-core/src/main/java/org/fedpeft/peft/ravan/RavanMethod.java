@@ -34,6 +34,15 @@ public final class RavanMethod implements AdapterMethod {
     RavanConfig.fromOptions(options);
   }
 
+  /**
+   * A client trains round(budget * heads) of the heads (at least 1), so with more than one head;
+   * with one it trains that head at any budget.
+   */
+  @Override
+  public boolean usesBudgets(Map<String, String> options) {
+    return RavanConfig.fromOptions(options).heads() > 1;
+  }
+
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new RavanAdapter(RavanConfig.fromOptions(options), encoder, seed);
