@@ -298,7 +298,12 @@ public final class FederatedRound implements AutoCloseable {
       replies.add(received);
     }
 
-    Aggregation agg = strategy.aggregate(state, round, replies, failures);
+    Aggregation agg;
+    try {
+      agg = strategy.aggregate(state, round, replies, failures);
+    } catch (RoundFailedException e) {
+      throw e.withSampled(sampled);
+    }
     Map<String, Double> metrics = new TreeMap<>(agg.metrics());
     metrics.put("server.clients_sampled", (double) sampled.size());
     double seconds = (System.nanoTime() - t0) / 1e9;

@@ -15,6 +15,7 @@ public final class RoundFailedException extends RuntimeException {
   private final int succeeded;
   private final int required;
   private final List<ClientFailure> failures;
+  private final List<String> sampled;
 
   /**
    * @param round the round that failed
@@ -24,11 +25,33 @@ public final class RoundFailedException extends RuntimeException {
    */
   public RoundFailedException(
       int round, int succeeded, int required, List<ClientFailure> failures) {
+    this(round, succeeded, required, failures, List.of());
+  }
+
+  private RoundFailedException(
+      int round, int succeeded, int required, List<ClientFailure> failures, List<String> sampled) {
     super(message(round, succeeded, required, failures));
     this.round = round;
     this.succeeded = succeeded;
     this.required = required;
     this.failures = List.copyOf(failures);
+    this.sampled = List.copyOf(sampled);
+  }
+
+  /**
+   * The same failure, knowing which clients the round sampled ({@link FederatedRound} adds them to
+   * what the strategy threw).
+   */
+  public RoundFailedException withSampled(List<String> clients) {
+    RoundFailedException e =
+        new RoundFailedException(round, succeeded, required, failures, clients);
+    e.setStackTrace(getStackTrace());
+    return e;
+  }
+
+  /** The clients the round sampled, in sampling order; empty if not known. */
+  public List<String> sampled() {
+    return sampled;
   }
 
   private static String message(

@@ -24,9 +24,9 @@ import org.fedpeft.train.FrozenBase;
  * What a run writes into its folder besides the checkpoint and the adapter: {@code config.json}
  * (the resolved config), {@code manifest.json} (versions, JVM, OS, git commit, data hashes, privacy
  * note), {@code partition.json} (label histogram per client), {@code metrics.jsonl} (one line per
- * round; only values a resumed run reproduces exactly), {@code timings.jsonl} (wall times) and
- * {@code summary.json}. Whole files are written atomically; the two JSONL files are appended line
- * by line.
+ * round; only values a resumed run reproduces exactly; a round that failed leaves a line until the
+ * run is resumed, {@link #appendFailedRound}), {@code timings.jsonl} (wall times) and {@code
+ * summary.json}. Whole files are written atomically; the two JSONL files are appended line by line.
  */
 public final class RunRecorder {
 
@@ -70,6 +70,19 @@ public final class RunRecorder {
   public String appendMetrics(Map<String, Object> line) throws IOException {
     String json = JsonOut.line(line);
     metricLines.add(json);
+    appendLine(out.resolve("metrics.jsonl"), json);
+    return json;
+  }
+
+  /**
+   * Appends to metrics.jsonl the line of a round that failed ({@code "event": "round_failed"}),
+   * without recording it among {@link #metricLines()}: no checkpoint holds it, since the run's
+   * state is still the last completed round's, and a resumed run, which runs that round again,
+   * rewrites metrics.jsonl to the checkpoint's lines ({@link #rewriteMetrics()}) as it does for an
+   * interrupted round. Returns its JSON.
+   */
+  public String appendFailedRound(Map<String, Object> line) throws IOException {
+    String json = JsonOut.line(line);
     appendLine(out.resolve("metrics.jsonl"), json);
     return json;
   }

@@ -417,6 +417,10 @@ public final class Simulation implements AutoCloseable {
         } catch (RoundFailedException e) {
           String reason = budgetStop(e);
           if (reason == null) {
+            // Too few clients contributed (server.min_clients): the run stops here, in simulate
+            // and in a network server alike, and metrics.jsonl says why (not the checkpoint: the
+            // state is still the last completed round's, and --resume runs the round again).
+            recorder.appendFailedRound(failedRoundLine(e));
             throw e;
           }
           stopReason = reason;
@@ -604,6 +608,34 @@ public final class Simulation implements AutoCloseable {
 
   private static double mean(Map<String, Double> values) {
     return values.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+
+  /**
+   * The metrics.jsonl line of a round that failed because fewer than server.min_clients clients
+   * contributed: {@code "event": "round_failed"}, the round, the clients sampled, how many
+   * contributed ({@code accepted}), how many were required, each failed client with its kind and
+   * reason (as a completed round's {@code failures}), and the failure in words.
+   */
+  private Map<String, Object> failedRoundLine(RoundFailedException e) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("event", "round_failed");
+    line.put("round", e.round());
+    line.put("sampled", e.sampled());
+    line.put("accepted", e.succeeded());
+    line.put("required", e.required());
+    List<Map<String, String>> failures = new ArrayList<>();
+    for (ClientFailure f : e.failures()) {
+      failures.add(Map.of("client", f.clientId(), "kind", f.kind().name(), "reason", f.reason()));
+    }
+    line.put("failures", failures);
+    line.put(
+        "failed",
+        e.succeeded()
+            + (e.succeeded() == 1 ? " client" : " clients")
+            + " contributed, fewer than server.min_clients = "
+            + e.required()
+            + "; the run stopped, its checkpoint is the last completed round's");
+    return line;
   }
 
   /**

@@ -289,6 +289,14 @@ public final class ClientNode implements AutoCloseable {
   static final String PLAINTEXT_SERVER_HINT =
       "; the server does not speak TLS: is it running with --insecure?";
 
+  /**
+   * Appended to a failed connection's detail when a TLS server answered this node's plaintext
+   * ({@link #tlsOnlyServer}).
+   */
+  static final String PLAINTEXT_NODE_HINT =
+      "; the server speaks TLS only: is this node running with --insecure? Start it with its"
+          + " certificates (--certs DIR, or --ca, --cert and --key)";
+
   /** The longest run of hex digits (a packet dump) a connection failure's line keeps. */
   static final int MAX_HEX_RUN = 32;
 
@@ -634,10 +642,14 @@ public final class ClientNode implements AutoCloseable {
         return;
       } else {
         Status.Code code = status == null ? null : status.getCode();
+        // A TLS server of ours answers plaintext HTTP/2 with a GOAWAY saying so (its status code
+        // depends on whether the stream had been sent): a failed attempt, not a refusal.
+        boolean tlsOnlyServer = tlsOnlyServer(status);
         boolean refused =
-            code == Status.Code.UNAUTHENTICATED
-                || code == Status.Code.PERMISSION_DENIED
-                || code == Status.Code.INVALID_ARGUMENT;
+            !tlsOnlyServer
+                && (code == Status.Code.UNAUTHENTICATED
+                    || code == Status.Code.PERMISSION_DENIED
+                    || code == Status.Code.INVALID_ARGUMENT);
         if (!refused) {
           Duration next;
           synchronized (lock) {
@@ -648,10 +660,15 @@ public final class ClientNode implements AutoCloseable {
               0,
               0,
               connectFailedLine(
-                  reason + causes(t),
-                  serverAlert(t)
-                      ? SERVER_ALERT_HINT
-                      : plaintextServer(t) ? PLAINTEXT_SERVER_HINT : "",
+                  tlsOnlyServer
+                      ? "the stream failed: the server refused plaintext HTTP/2 (GOAWAY,"
+                          + " INADEQUATE_SECURITY)"
+                      : reason + causes(t),
+                  tlsOnlyServer
+                      ? PLAINTEXT_NODE_HINT
+                      : serverAlert(t)
+                          ? SERVER_ALERT_HINT
+                          : plaintextServer(t) ? PLAINTEXT_SERVER_HINT : "",
                   next));
         } else {
           emit(TransportEvent.Kind.REFUSED, 0, 0, oneLine(reason + causes(t)));
@@ -744,6 +761,18 @@ public final class ClientNode implements AutoCloseable {
    */
   static boolean plaintextServer(Throwable t) {
     return firstCause(t, c -> c.getClass().getSimpleName().equals("NotSslRecordException")) != null;
+  }
+
+  /**
+   * Whether a stream failed because this node spoke plaintext to a TLS server: the server (its
+   * {@link HandshakeWatch}) answered the plaintext HTTP/2 with a GOAWAY whose debug data says so,
+   * which gRPC puts in the status's description. A server that merely closes the connection (as any
+   * TLS server does with plaintext, but also a server going down) is not this.
+   */
+  static boolean tlsOnlyServer(Status status) {
+    return status != null
+        && status.getDescription() != null
+        && status.getDescription().contains(HandshakeWatch.PLAINTEXT_REFUSED);
   }
 
   /**

@@ -194,6 +194,15 @@ public final class FederationServer implements AutoCloseable {
   private boolean closed;
 
   /**
+   * How long repeats of a failed TLS handshake (the same peer host, the same reason) are counted
+   * instead of reported: a node that retries every few seconds leaves one line per window.
+   */
+  static final Duration HANDSHAKE_REPEAT_WINDOW = Duration.ofMinutes(10);
+
+  private final RepeatFilter handshakeRepeats =
+      new RepeatFilter(HANDSHAKE_REPEAT_WINDOW, System::nanoTime);
+
+  /**
    * @param options settings
    */
   public FederationServer(Options options) {
@@ -357,6 +366,49 @@ public final class FederationServer implements AutoCloseable {
     for (Connection c : all) {
       c.end(Status.UNAVAILABLE.withDescription("the server is shutting down"));
     }
+  }
+
+  /**
+   * Reports a TLS handshake that failed (or a peer that spoke plaintext to this TLS server) as a
+   * {@link TransportEvent.Kind#HANDSHAKE_FAILED} event named by the peer's address; repeats from
+   * the same host for the same reason within {@link #HANDSHAKE_REPEAT_WINDOW} are counted and said
+   * in the next report instead ({@link RepeatFilter}). Called by {@link Transport}'s TLS server.
+   */
+  void handshakeFailed(java.net.SocketAddress peer, String reason) {
+    String address = HandshakeWatch.describe(peer);
+    String host =
+        peer instanceof java.net.InetSocketAddress i && i.getAddress() != null
+            ? i.getAddress().getHostAddress()
+            : address;
+    long suppressed = handshakeRepeats.offer(host + "\n" + reason);
+    if (suppressed < 0) {
+      return;
+    }
+    emit(
+        TransportEvent.Kind.HANDSHAKE_FAILED,
+        address,
+        0,
+        0,
+        reason
+            + (suppressed == 0
+                ? ""
+                : " (and "
+                    + suppressed
+                    + " more such failed handshake"
+                    + (suppressed == 1 ? "" : "s")
+                    + " from "
+                    + host
+                    + " not reported since the last report)"));
+  }
+
+  /** How many failed handshakes were seen, reported or not ({@link #handshakeFailed}). */
+  long handshakeFailuresSeen() {
+    return handshakeRepeats.seen();
+  }
+
+  /** Waits until {@code n} failed handshakes were seen; false if {@code timeout} passed first. */
+  boolean awaitHandshakeFailures(long n, Duration timeout) throws InterruptedException {
+    return handshakeRepeats.awaitSeen(n, timeout);
   }
 
   private static void requireAddressedTo(String clientId, String nodeId) {

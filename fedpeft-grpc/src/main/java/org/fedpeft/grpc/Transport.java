@@ -49,7 +49,9 @@ public final class Transport {
    *
    * @param address where to listen (port 0: any free port, see {@link Server#getPort()})
    * @param tls the server's files for mutual TLS; null for plaintext (then {@code federation} must
-   *     be insecure, since no certificate names the nodes)
+   *     be insecure, since no certificate names the nodes). With TLS, each failed handshake reaches
+   *     {@code federation}'s listener as a {@link TransportEvent.Kind#HANDSHAKE_FAILED} event
+   *     (repeats collapsed), and a plaintext node is told that this server speaks TLS only
    * @throws IOException if the address cannot be bound
    * @throws IllegalArgumentException if a TLS file cannot be read, or plaintext is asked for a
    *     server that takes identities from certificates
@@ -66,12 +68,16 @@ public final class Transport {
       credentials = InsecureServerCredentials.create();
     } else {
       tls.requireReadable();
+      // Every failed handshake is reported to the federation server's listener, with the peer's
+      // address and why: otherwise a node with the wrong certificate knocks without a trace.
       credentials =
-          TlsServerCredentials.newBuilder()
-              .keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
-              .trustManager(tls.caCertificate().toFile())
-              .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-              .build();
+          HandshakeWatch.watching(
+              TlsServerCredentials.newBuilder()
+                  .keyManager(tls.certificate().toFile(), tls.privateKey().toFile())
+                  .trustManager(tls.caCertificate().toFile())
+                  .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                  .build(),
+              federation::handshakeFailed);
     }
     InetSocketAddress bind =
         address.isUnresolved()

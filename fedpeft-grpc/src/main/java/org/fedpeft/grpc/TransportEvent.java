@@ -34,7 +34,12 @@ public record TransportEvent(Kind kind, String node, long requestId, int round, 
     /** A request was given up by the server (the round driver's timeout) and the node told. */
     CANCELLED,
     /** The server said the run is over (node side), or told a node so (server side). */
-    FINISHED
+    FINISHED,
+    /**
+     * A connection's TLS handshake failed, or the peer spoke plaintext to a TLS server (server
+     * side); the event's node is the peer's address, since no identity was established.
+     */
+    HANDSHAKE_FAILED
   }
 
   /** Checks that no field is null. */

@@ -4,6 +4,7 @@ import static org.fedpeft.grpc.Clients.adder;
 import static org.fedpeft.grpc.Clients.vec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -209,6 +210,107 @@ class MutualTlsTest {
   }
 
   /**
+   * User audit, 5 December: a node whose certificate another CA signed "knocked silently": the
+   * server logged nothing, so its operator could not tell why the node never appeared. Each failed
+   * handshake is now a HANDSHAKE_FAILED event naming the peer's address and why; the node's retries
+   * (same host, same reason) are counted, not reported again.
+   */
+  @Test
+  void aFailedHandshakeIsReportedOnceWithThePeersAddressAndWhy() throws Exception {
+    Events nodeEvents = new Events();
+    TlsFiles files =
+        new TlsFiles(
+            certs.resolve(CertificateGenerator.CA_CERT),
+            foreign.resolve(CertificateGenerator.clientCertName("a")),
+            foreign.resolve(CertificateGenerator.clientKeyName("a")));
+    node("a", files, adder("a", 1, 1), nodeEvents);
+    nodeEvents.await(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 3, Duration.ofMinutes(1));
+    assertTrue(federation.awaitHandshakeFailures(3, Duration.ofMinutes(1)));
+    List<TransportEvent> reported =
+        serverEvents.all().stream()
+            .filter(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED)
+            .toList();
+    assertEquals(1, reported.size(), reported.toString());
+    TransportEvent e = reported.get(0);
+    assertTrue(e.node().startsWith("127.0.0.1:"), e.toString());
+    assertEquals(
+        "the node presented no certificate signed by this server's CA (a node whose certificate"
+            + " another CA signed, e.g. from the --certs folder of another 'fedpeft certs' run,"
+            + " presents none)",
+        e.detail());
+    assertTrue(e.toString().startsWith("handshake_failed 127.0.0.1:"), e.toString());
+    assertEquals(0, serverEvents.count(x -> x.kind() == TransportEvent.Kind.CONNECTED));
+  }
+
+  /**
+   * User audit, 5 December: a node started with --insecure against a TLS server saw only
+   * "UNAVAILABLE (Network closed for unknown reason)", which any closed connection gives. The
+   * server now answers plaintext HTTP/2 with a GOAWAY saying it speaks TLS only, and the node's
+   * line says so (and it keeps trying, as in the reverse case); the server reports the attempt.
+   */
+  @Test
+  void aPlaintextNodeFacingATlsServerIsToldSo() throws Exception {
+    Events nodeEvents = new Events();
+    ClientNode n = node("a", null, adder("a", 1, 1), nodeEvents);
+    TransportEvent failed =
+        nodeEvents.await(
+            e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
+    assertTrue(
+        failed.detail().contains(ClientNode.PLAINTEXT_NODE_HINT + " (trying again in "),
+        failed.detail());
+    assertEquals(1, failed.detail().lines().count(), failed.detail());
+    assertEquals(null, n.refusal(), "not taken for a refusal: the node keeps trying");
+    TransportEvent seen = serverEvents.await(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
+    assertTrue(seen.node().startsWith("127.0.0.1:"), seen.toString());
+    assertTrue(
+        seen.detail().startsWith("the node speaks plaintext HTTP/2, not TLS"), seen.detail());
+  }
+
+  /**
+   * The plaintext hint needs the TLS server's answer: a plaintext node whose connection is just
+   * closed (a server going down, another service on the port) gets no hint.
+   */
+  @Test
+  void aPlaintextNodeWhoseConnectionIsClosedGetsNoTlsHint() throws Exception {
+    try (java.net.ServerSocket closer =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (!closer.isClosed()) {
+                  try (java.net.Socket s = closer.accept()) {
+                    s.getInputStream().read(); // the client's first bytes, then close
+                  } catch (java.io.IOException e) {
+                    return;
+                  }
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      ManagedChannel channel = Transport.channel("127.0.0.1", closer.getLocalPort(), null);
+      channels.add(channel);
+      Events nodeEvents = new Events();
+      ClientNode n =
+          new ClientNode(
+              channel,
+              adder("a", 1, 1),
+              ClientNode.Options.defaults("a")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(nodeEvents));
+      nodes.add(n);
+      n.start();
+      TransportEvent failed =
+          nodeEvents.await(
+              e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
+      assertFalse(failed.detail().contains("TLS"), failed.detail());
+    }
+    assertFalse(
+        ClientNode.tlsOnlyServer(
+            io.grpc.Status.UNAVAILABLE.withDescription("Network closed for unknown reason")));
+    assertFalse(ClientNode.tlsOnlyServer(null));
+  }
+
+  /**
    * User audit, 4 December: a server certificate that does not name the address the node dials
    * (issued for fl.example.org, dialled as 127.0.0.1) made the node try again forever, printing a
    * raw two-line exception chain. The certificate is the same on every attempt, so the node stops
@@ -269,6 +371,10 @@ class MutualTlsTest {
         n.refusal());
     assertEquals(1, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
+    // the server's side of it: the node's alert
+    TransportEvent seen = serverEvents.await(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
+    assertTrue(
+        seen.detail().startsWith("the node ended the handshake with an alert ("), seen.detail());
   }
 
   @Test

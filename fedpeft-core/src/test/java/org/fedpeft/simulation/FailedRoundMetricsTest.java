@@ -1,0 +1,74 @@
+package org.fedpeft.simulation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.federation.ClientApp;
+import org.fedpeft.federation.RoundFailedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A round that fails on server.min_clients leaves a {@code round_failed} line in metrics.jsonl,
+ * from {@link Simulation#run}, the code both {@code simulate} and a network server run; the line is
+ * not in the checkpoint, and resuming drops it (RoundFailedCliTest resumes a deployed run after one
+ * and gets the simulation's result).
+ */
+class FailedRoundMetricsTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void aRoundWithTooFewClientsLeavesAMetricsLine() throws Exception {
+    Path model = TinyRuns.model(tmp.resolve("tiny"));
+    Path data = TinyRuns.topicData(tmp.resolve("data.jsonl"), 60);
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put("seed", "4");
+    o.put("rounds", "2");
+    o.put("clients", "2");
+    o.put("clients_per_round", "2");
+    o.put("data.file", data.toString());
+    o.put("data.max_eval", "20");
+    o.put("model.name", model.toString());
+    o.put("server.min_clients", "1");
+    Path out = tmp.resolve("run");
+    ClientApp failing =
+        ins -> {
+          throw new IllegalStateException("no data today");
+        };
+    try (Simulation sim = Simulation.create(SimulationConfig.of(Map.of(), o, "test"), out)) {
+      RoundFailedException e =
+          assertThrows(
+              RoundFailedException.class,
+              () -> sim.run(new Simulation.Listener() {}, c -> failing));
+      assertEquals(List.of("client-0", "client-1"), e.sampled().stream().sorted().toList());
+    }
+    List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(1, lines.size(), String.join("\n", lines));
+    JsonObject line = JsonParser.parseString(lines.get(0)).getAsJsonObject();
+    assertEquals("round_failed", line.get("event").getAsString());
+    assertEquals(1, line.get("round").getAsInt());
+    assertEquals(0, line.get("accepted").getAsInt());
+    assertEquals(1, line.get("required").getAsInt());
+    assertEquals(2, line.getAsJsonArray("failures").size());
+    JsonObject f = line.getAsJsonArray("failures").get(0).getAsJsonObject();
+    assertEquals("ERROR", f.get("kind").getAsString());
+    assertEquals(
+        "0 clients contributed, fewer than server.min_clients = 1; the run stopped, its checkpoint"
+            + " is the last completed round's",
+        line.get("failed").getAsString());
+    // no round completed: resuming starts again from round 1, without the failed attempt's line
+    try (Simulation resumed = Simulation.resume(out)) {
+      assertEquals(0, resumed.completedRounds());
+    }
+    assertFalse(Files.exists(out.resolve("metrics.jsonl")));
+  }
+}
