@@ -100,7 +100,8 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Continue the interrupted train run in DIR from its last checkpoint, with the options"
-              + " it started with (recorded in DIR/train.json); the result is bit-identical to an"
+              + " it started with (recorded in DIR/train.json, which its checkpoint keeps a copy"
+              + " of: an edited train.json is refused); the result is bit-identical to an"
               + " uninterrupted run (DP-SGD: same batches and exact privacy accounting, fresh"
               + " noise).")
   Path resume;
