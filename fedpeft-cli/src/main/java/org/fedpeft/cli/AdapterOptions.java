@@ -25,8 +25,24 @@ public final class AdapterOptions {
       description =
           "Options of the method, e.g. rank=8,alpha=16,dropout=0.05,targets=query+value"
               + " (LoRA's defaults). Targets are module-name patterns joined by '+': query, key,"
-              + " value, attention.output, ffn.in, ffn.out, all-linear, or a regular expression.")
+              + " value, attention.output, ffn.in, ffn.out, all-linear, or a regular expression."
+              + " Each key once; not with --adapter none.")
   String options;
+
+  /**
+   * Refuses {@code --adapter-options} with {@code --adapter none}, which has no adapter for them to
+   * configure (they were silently ignored). Not part of {@link #methodOrNull}, so that a run
+   * recorded before this check still resumes.
+   */
+  public void refuseOptionsWithoutAdapter() {
+    if (method.equals("none") && !options.isBlank()) {
+      throw new UserInputException(
+          "--adapter-options "
+              + options
+              + ": --adapter none trains no adapter, so its options do nothing; give an --adapter"
+              + " method, or leave out --adapter-options");
+    }
+  }
 
   /** Null for "none", else the method name, with its options validated. */
   public String methodOrNull() {
@@ -37,8 +53,13 @@ public final class AdapterOptions {
     return method;
   }
 
+  /** The options as a map; a malformed part or a key given twice is an error naming the option. */
   public Map<String, String> parsedOptions() {
-    return Options.parse(options);
+    try {
+      return Options.parse(options);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--adapter-options: " + e.getMessage(), e);
+    }
   }
 
   /** The registered adapter methods, for --help (so it lists every method there is). */

@@ -81,6 +81,7 @@ public final class InfoCommand implements Callable<Integer> {
     if (!(budget > 0 && budget <= 1)) {
       throw new UserInputException("--budget must be in (0, 1], got " + budget);
     }
+    adapter.refuseOptionsWithoutAdapter();
     String method = adapter.methodOrNull();
     if (matchLoraRank != null && matchLoraRank < 1) {
       throw new UserInputException("--match-lora-rank must be at least 1, got " + matchLoraRank);

@@ -29,6 +29,9 @@ import org.fedpeft.tensor.HostTensor;
  * @param metricLines metrics.jsonl up to this step
  * @param window the running sums of the logging window: loss, accuracy, steps
  * @param accountant the DP-SGD accountant's state as JSON, or null without DP
+ * @param runRecord the run's train.json as it started (its arguments, data hashes and precision),
+ *     which a resume compares with train.json to refuse an edited one; null in checkpoints written
+ *     before it was kept
  */
 record TrainCheckpoint(
     int step,
@@ -36,7 +39,8 @@ record TrainCheckpoint(
     Map<String, HostTensor> optimizer,
     List<String> metricLines,
     double[] window,
-    String accountant) {
+    String accountant,
+    String runRecord) {
 
   static final String FILE = "checkpoint/train-state.safetensors";
   private static final String FORMAT = "fedpeft-train-checkpoint-1";
@@ -58,7 +62,18 @@ record TrainCheckpoint(
     if (accountant != null) {
       meta.put("accountant", accountant);
     }
+    if (runRecord != null) {
+      meta.put("run", runRecord);
+    }
     Safetensors.writeChecked(run.resolve(FILE), tensors, meta);
+  }
+
+  /**
+   * The run's train.json as it started, as the checkpoint in {@code run} keeps it; empty if there
+   * is no checkpoint or it predates the copy.
+   */
+  static Optional<String> startRecord(Path run) throws IOException {
+    return load(run).map(TrainCheckpoint::runRecord);
   }
 
   /** The checkpoint in {@code run}, or empty if the run saved none yet. */
@@ -100,7 +115,8 @@ record TrainCheckpoint(
                 Double.parseDouble(meta.get("window_accuracy")),
                 Double.parseDouble(meta.get("window_steps"))
               },
-              meta.get("accountant")));
+              meta.get("accountant"),
+              meta.get("run")));
     } catch (RuntimeException e) {
       if (e instanceof UserInputException) {
         throw e;

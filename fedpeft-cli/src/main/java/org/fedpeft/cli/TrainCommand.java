@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.heads.ClassificationHead;
@@ -22,6 +23,7 @@ import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
+import org.fedpeft.io.StartRecord;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
@@ -58,7 +60,8 @@ import picocli.CommandLine.Spec;
       "Fine-tunes an adapter and a classification head on one dataset (centralised, no"
           + " federation), evaluating on the validation split as it goes and on the test split"
           + " at the end.",
-      "Writes to the output folder: adapter/ (Hugging Face PEFT format plus head.safetensors),"
+      "Writes to the output folder: adapter/ (the fedpeft adapter folder with head.safetensors,"
+          + " plus Hugging Face PEFT's format for LoRA; with --adapter none the head alone),"
           + " metrics.jsonl (one line per logged step and evaluation), timings.jsonl (the training"
           + " time at each periodic evaluation), summary.json, train.json"
           + " (the arguments and data hashes, for --resume) and a checkpoint every"
@@ -97,7 +100,8 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Continue the interrupted train run in DIR from its last checkpoint, with the options"
-              + " it started with (recorded in DIR/train.json); the result is bit-identical to an"
+              + " it started with (recorded in DIR/train.json, which its checkpoint keeps a copy"
+              + " of: an edited train.json is refused); the result is bit-identical to an"
               + " uninterrupted run (DP-SGD: same batches and exact privacy accounting, fresh"
               + " noise).")
   Path resume;
@@ -147,7 +151,8 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--temperature",
       paramLabel = "TAU",
       defaultValue = "0.05",
-      description = "Temperature of the contrastive objective (default: ${DEFAULT-VALUE}).")
+      description =
+          "Temperature of --objective contrastive, and only of it (default: ${DEFAULT-VALUE}).")
   double temperature;
 
   @Option(
@@ -166,8 +171,8 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "S",
       defaultValue = "20",
       description =
-          "--head-init documents: the length of each weight row, an inverse temperature"
-              + " (default: ${DEFAULT-VALUE}).")
+          "--head-init documents (and only it): the length of each weight row, an inverse"
+              + " temperature (default: ${DEFAULT-VALUE}).")
   double headScale;
 
   @Option(
@@ -176,7 +181,8 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "Train with sample-level DP-SGD: Poisson batches of expected size"
               + " --batch-size, per-example clipping to --dp-clip, Gaussian noise SIGMA x clip"
-              + " (SecureRandom). Off by default.")
+              + " (SecureRandom). Off by default. 0 clips without noise: the run is NOT private"
+              + " (summary.json: \"private\": false, no epsilon) and takes no --dp-epsilon.")
   Double dpNoise;
 
   @Option(
@@ -205,6 +211,10 @@ public final class TrainCommand implements Callable<Integer> {
   /** The run's record in its folder: the arguments it started with and its data's hashes. */
   static final String RUN_FILE = "train.json";
 
+  /** What a run with --dp-noise 0 has instead of an epsilon. */
+  private static final String NO_NOISE =
+      "--dp-noise 0 adds no noise, so there is no privacy guarantee (epsilon is infinite)";
+
   /** Steps saved in the last checkpoint, for the message on Ctrl-C. */
   private volatile int savedStep;
 
@@ -227,6 +237,7 @@ public final class TrainCommand implements Callable<Integer> {
           throw new UserInputException(
               guard.path() + " holds a finished train run (summary.json); nothing to resume");
         }
+        requireStartRecord(guard.path(), stored.runRecord);
         return stored.runIn(guard, stdout, err, true);
       }
     }
@@ -287,6 +298,15 @@ public final class TrainCommand implements Callable<Integer> {
       if (dpEpsilon != null && !(dpEpsilon >= 0)) {
         throw new UserInputException("--dp-epsilon must be >= 0, got " + dpEpsilon);
       }
+      if (dpNoise == 0 && dpEpsilon != null && dpEpsilon > 0) {
+        // As simulate refuses privacy.*.noise_multiplier = 0 with privacy.epsilon > 0.
+        throw new UserInputException(
+            "--dp-noise 0 adds no noise, so the budget --dp-epsilon "
+                + dpEpsilon
+                + " can never be met (without noise epsilon is infinite) and nothing would be"
+                + " trained; give --dp-noise > 0 (fedpeft privacy noise picks one), or leave out"
+                + " --dp-epsilon for a run without a privacy guarantee");
+      }
       try {
         new DpSgd.Config(dpClip, dpNoise, train.config().batchSize());
         new PrivacyBudget(budgetEpsilon(), dpDelta);
@@ -308,6 +328,7 @@ public final class TrainCommand implements Callable<Integer> {
           e.getMessage().replace("head.init", "--head-init").replace("head.scale", "--head-scale"),
           e);
     }
+    refuseUnused();
     if (evalEvery < 0) {
       throw new UserInputException("--eval-every must be >= 0, got " + evalEvery);
     }
@@ -318,6 +339,28 @@ public final class TrainCommand implements Callable<Integer> {
       throw new UserInputException("--checkpoint-every must be >= 0, got " + checkpointEvery);
     }
     adapter.methodOrNull();
+  }
+
+  /**
+   * Refuses an option given on the command line that does nothing with the others given, naming it
+   * and saying why (it was silently accepted, and the user believed it had an effect).
+   */
+  private void refuseUnused() {
+    var parsed = spec.commandLine().getParseResult();
+    if (parsed.hasMatchedOption("--temperature") && !trainingObjective().contrastive()) {
+      throw new UserInputException(
+          "--temperature is the contrastive objective's temperature, so with --objective "
+              + objective
+              + " it does nothing; give --objective contrastive, or leave out --temperature");
+    }
+    if (parsed.hasMatchedOption("--head-scale") && !headInit.equals("documents")) {
+      throw new UserInputException(
+          "--head-scale is the length of the head's rows with --head-init documents, so with"
+              + " --head-init "
+              + headInit
+              + " it does nothing; give --head-init documents, or leave out --head-scale");
+    }
+    adapter.refuseOptionsWithoutAdapter();
   }
 
   /** The epsilon budget: none (infinite) without --dp-epsilon or with --dp-epsilon 0. */
@@ -372,21 +415,107 @@ public final class TrainCommand implements Callable<Integer> {
     return c;
   }
 
+  /**
+   * {@code asked} with its batch size capped at the {@code trainSize} training examples, with a
+   * note on {@code err} when it is: a batch cannot hold an example twice, so without DP-SGD each
+   * step takes every example once, and with DP-SGD the expected batch size is the training set's
+   * size (sampling rate q = 1), which also divides the noisy gradient sum.
+   */
+  private TrainConfig cappedBatch(TrainConfig asked, int trainSize, PrintWriter err) {
+    if (trainSize < 1 || asked.batchSize() <= trainSize) {
+      return asked;
+    }
+    err.printf(
+        Locale.ROOT,
+        "note: --batch-size %d is more than the %d training examples, so each step's batch is all"
+            + " %d of them%s%n",
+        asked.batchSize(),
+        trainSize,
+        trainSize,
+        dpNoise == null
+            ? ""
+            : " (DP-SGD: every example is in every batch, sampling rate q = 1, with no"
+                + " amplification by sampling)");
+    return asked.withBatchSize(trainSize);
+  }
+
+  /**
+   * Refuses to resume from a checkpoint whose copy of train.json differs from train.json as it is
+   * now (edited since the run started), naming the first differing option or key and both values,
+   * as a simulate resume refuses a config.json that differs from manifest.json ({@link
+   * StartRecord}). Without a checkpoint (or one that predates the copy) there is nothing to
+   * compare: the run starts again from step 1 with the options in train.json.
+   */
+  private static void requireStartRecord(Path dir, JsonObject now) throws IOException {
+    Optional<String> then = TrainCheckpoint.startRecord(dir);
+    if (then.isEmpty()) {
+      return;
+    }
+    JsonObject started;
+    try {
+      started = JsonParser.parseString(then.get()).getAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new UserInputException(
+          dir.resolve(TrainCheckpoint.FILE) + ": its copy of train.json is not valid JSON", e);
+    }
+    try {
+      StartRecord.requireSame(
+          recordValues(now),
+          recordValues(started),
+          dir.resolve(RUN_FILE),
+          "the checkpoint (" + TrainCheckpoint.FILE + ")",
+          "options");
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A train.json as flat values to compare: each option of {@code args} by its longest name (e.g.
+   * {@code --steps}) with the value given, and the other members by name, nested ones as {@code
+   * data.train_sha256}.
+   */
+  static Map<String, Object> recordValues(JsonObject run) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> e : run.entrySet()) {
+      if (e.getKey().equals("args") && e.getValue().isJsonArray()) {
+        List<String> args = new ArrayList<>();
+        e.getValue().getAsJsonArray().forEach(a -> args.add(a.getAsString()));
+        try {
+          var parsed = new CommandLine(new TrainCommand()).parseArgs(args.toArray(new String[0]));
+          for (var option : parsed.matchedOptions()) {
+            values.put(
+                option.longestName(),
+                option.arity().max() == 0
+                    ? "given"
+                    : String.join(" ", option.originalStringValues()));
+          }
+          parsed
+              .matchedPositionals()
+              .forEach(p -> values.put("arguments", p.originalStringValues()));
+        } catch (RuntimeException x) { // picocli's ParameterException too
+          values.put("args", args); // compared as written
+        }
+      } else if (e.getValue().isJsonObject()) {
+        recordValues(e.getValue().getAsJsonObject())
+            .forEach((k, v) -> values.put(e.getKey() + "." + k, v));
+      } else {
+        values.put(e.getKey(), e.getValue().isJsonNull() ? null : e.getValue());
+      }
+    }
+    return values;
+  }
+
   /** The run's train.json once read (resume) or written (new run). */
   private JsonObject runRecord;
 
   private Integer runIn(RunGuard guard, PrintWriter stdout, PrintWriter err, boolean resuming)
       throws Exception {
-    TrainConfig cfg = train.config();
-    DpSgd.Config dpConfig = null;
-    PrivacyBudget budget = null;
-    if (dpNoise != null) {
-      dpConfig = new DpSgd.Config(dpClip, dpNoise, cfg.batchSize());
-    }
+    TrainConfig asked = train.config();
     String method = adapter.methodOrNull();
     Path dir = guard.path();
     // The data first: a problem in it is reported before the model's load.
-    TaskSplits splits = data.load(cfg.seed());
+    TaskSplits splits = data.load(asked.seed());
     Objective goal = trainingObjective();
     if (goal.contrastive() && splits.retrievalCorpus().isEmpty()) {
       throw new UserInputException(
@@ -418,6 +547,10 @@ public final class TrainCommand implements Callable<Integer> {
               + splits.train().size()
               + " training examples); give more examples per label, or a test file with --test");
     }
+    TrainConfig cfg = cappedBatch(asked, splits.train().size(), err);
+    DpSgd.Config dpConfig =
+        dpNoise == null ? null : new DpSgd.Config(dpClip, dpNoise, cfg.batchSize());
+    PrivacyBudget budget = null;
     PretrainedModel pretrained = model.load();
     if (!resuming && runRecord != null) {
       // What --precision resolved to (auto: on this machine), for --resume.
@@ -456,6 +589,9 @@ public final class TrainCommand implements Callable<Integer> {
         splits.train().size(),
         splits.validation().size(),
         splits.test().size());
+    if (dpConfig != null && dpConfig.noiseMultiplier() == 0) {
+      err.println("note: the run clips each example's gradient but is NOT private: " + NO_NOISE);
+    }
     boolean checkpoints = checkpointEvery > 0;
     guard.onInterrupt(
         () -> {
@@ -623,7 +759,8 @@ public final class TrainCommand implements Callable<Integer> {
                         opt.state(),
                         metrics.lines(),
                         window.clone(),
-                        accounted == null ? null : accounted.accountant().toJson())
+                        accounted == null ? null : accounted.accountant().toJson(),
+                        JsonOut.line(runRecord))
                     .save(dir);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -775,16 +912,28 @@ public final class TrainCommand implements Callable<Integer> {
         summary.addProperty("resumed_after_step", firstStep);
       }
       if (budget != null) {
+        // Without noise epsilon is infinite, which JSON cannot hold: summary.json says so in
+        // words, and "private": false, as simulate's does (its epsilon left out likewise).
+        boolean noisy = dpConfig.noiseMultiplier() > 0;
         summary.addProperty("dp", "sample-level DP-SGD, Poisson sampling");
         summary.addProperty("epsilon", budget.accountant().getEpsilon(budget.delta()));
         summary.addProperty("delta", budget.delta());
         summary.addProperty("dp_noise_multiplier", dpConfig.noiseMultiplier());
         summary.addProperty("dp_clip_norm", dpConfig.clipNorm());
+        summary.addProperty("private", noisy);
+        if (!noisy) {
+          summary.addProperty("epsilon_note", NO_NOISE);
+        }
         stdout.printf(
             Locale.ROOT,
-            "privacy: epsilon %.4f at delta %s (DP-SGD, Poisson sampling, q = %d/%d)%n",
-            budget.accountant().getEpsilon(budget.delta()),
-            budget.delta(),
+            "privacy: %s (DP-SGD, Poisson sampling, q = %d/%d)%n",
+            noisy
+                ? String.format(
+                    Locale.ROOT,
+                    "epsilon %.4f at delta %s",
+                    budget.accountant().getEpsilon(budget.delta()),
+                    budget.delta())
+                : "NOT private: " + NO_NOISE,
             cfg.batchSize(),
             splits.train().size());
       }

@@ -15,7 +15,9 @@ public final class TrainOptions {
   @Option(
       names = "--batch-size",
       defaultValue = "16",
-      description = "Examples per step (default: ${DEFAULT-VALUE}).")
+      description =
+          "Examples per step (DP-SGD: the expected batch size); more than the training set"
+              + " holds is capped at its size, with a note (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Option(

@@ -30,6 +30,16 @@ public final class JsonOut {
 
   private JsonOut() {}
 
+  /**
+   * A float32 value as the double that prints as its shortest decimal: 0.05f gives 0.05, not
+   * 0.05000000074505806 (its exact value, which widening to double keeps and JSON then shows).
+   * Every writer of a float32 value into a double-typed JSON field goes through this; a non-finite
+   * value is returned as it is.
+   */
+  public static double decimal(float value) {
+    return Float.isFinite(value) ? Double.parseDouble(Float.toString(value)) : value;
+  }
+
   /** {@code src} as one line of JSON; null and non-finite members are left out. */
   public static String line(Object src) {
     return write(LINE, src);

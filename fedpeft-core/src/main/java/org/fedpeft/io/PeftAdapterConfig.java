@@ -242,6 +242,14 @@ public final class PeftAdapterConfig {
     return new Builder(r, loraAlpha, targetModules);
   }
 
+  /**
+   * Like {@link #builder(int, double, List)} for a float32 alpha, written as its shortest decimal
+   * ({@link JsonOut#decimal}).
+   */
+  public static Builder builder(int r, float loraAlpha, List<String> targetModules) {
+    return new Builder(r, JsonOut.decimal(loraAlpha), targetModules);
+  }
+
   /** A builder starting from this config, unknown fields and {@value #FEDPEFT_KEY} included. */
   public Builder toBuilder() {
     return new Builder(json.deepCopy());
@@ -548,6 +556,19 @@ public final class PeftAdapterConfig {
     public Builder loraDropout(double loraDropout) {
       json.addProperty("lora_dropout", loraDropout);
       return this;
+    }
+
+    /**
+     * Sets {@code lora_dropout} from a float32 value, written as its shortest decimal ({@link
+     * JsonOut#decimal}): 0.05, not 0.05000000074505806.
+     */
+    public Builder loraDropout(float loraDropout) {
+      return loraDropout(JsonOut.decimal(loraDropout));
+    }
+
+    /** Sets {@code lora_alpha} from a float32 value, written as its shortest decimal. */
+    public Builder loraAlpha(float loraAlpha) {
+      return loraAlpha(JsonOut.decimal(loraAlpha));
     }
 
     /** Sets {@code target_modules} to a list of module names. */

@@ -39,7 +39,8 @@ import org.fedpeft.tensor.HostTensor;
  *   <tr><td>{@value #TENSORS_FILE}</td><td>every adapter tensor but the ROUND ones, under its
  *       fedpeft name</td></tr>
  *   <tr><td>{@value #HEAD_FILE}</td><td>the classification head on the mean-pooled output</td></tr>
- *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA, the
+ *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA (none for
+ *       a head without an adapter), the
  *       same adapter in Hugging Face PEFT's format (Ravan and Fed-SB as one LoRA of rank h r) for a bare BERT encoder ({@code task_type
  *       FEATURE_EXTRACTION}), so PEFT or sentence-transformers can load it</td></tr>
  * </table>
@@ -224,14 +225,8 @@ public final class AdapterFiles {
     fp.add("extra", extra == null ? new JsonObject() : extra);
     Safetensors.write(dir.resolve(HEAD_FILE), headTensors, Map.of("format", "pt"));
     if (adapter == null) {
-      fp.addProperty("method", "none");
-      PeftAdapterConfig cfg =
-          PeftAdapterConfig.builder(1, 1, List.of())
-              .taskType("FEATURE_EXTRACTION")
-              .baseModelNameOrPath(baseModel)
-              .fedpeft(fp)
-              .build();
-      PeftAdapterFiles.write(dir, cfg, Map.of());
+      // A head on the frozen encoder: no adapter, so no PEFT export (an empty LoRA of rank 1 on
+      // no module was written before); the fedpeft files and the head hold the run.
       return;
     }
     if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {

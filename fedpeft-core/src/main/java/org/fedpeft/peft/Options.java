@@ -24,7 +24,12 @@ public final class Options {
     this.values = new LinkedHashMap<>(values);
   }
 
-  /** Parses {@code "rank=8,alpha=16,targets=query+value"}; an empty string gives no options. */
+  /**
+   * Parses {@code "rank=8,alpha=16,targets=query+value"}; an empty string gives no options.
+   *
+   * @throws IllegalArgumentException for a part that is not key=value, or a key given twice (which
+   *     silently kept the last value)
+   */
   public static Map<String, String> parse(String spec) {
     Map<String, String> m = new LinkedHashMap<>();
     if (spec == null || spec.isBlank()) {
@@ -36,7 +41,23 @@ public final class Options {
         throw new IllegalArgumentException(
             "adapter option \"" + part.trim() + "\" is not of the form key=value");
       }
-      m.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+      String key = part.substring(0, eq).trim();
+      String value = part.substring(eq + 1).trim();
+      String before = m.put(key, value);
+      if (before != null) {
+        throw new IllegalArgumentException(
+            "adapter option \""
+                + key
+                + "\" is given twice ("
+                + key
+                + "="
+                + before
+                + " and "
+                + key
+                + "="
+                + value
+                + "); give it once");
+      }
     }
     return m;
   }

@@ -1,6 +1,5 @@
 package org.fedpeft.simulation;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -9,14 +8,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.TreeSet;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.Sha256;
+import org.fedpeft.io.StartRecord;
 import org.fedpeft.run.Population;
 
 /**
@@ -120,33 +117,12 @@ final class RunInputs {
       throw new IllegalArgumentException(
           manifestFile + ": its config is not a valid run config (" + e.getMessage() + ")", e);
     }
-    Map<String, Object> now = saved.values();
-    Map<String, Object> then = started.values();
-    TreeSet<String> keys = new TreeSet<>(now.keySet());
-    keys.addAll(then.keySet());
-    for (String key : keys) {
-      Object a = now.get(key);
-      Object b = then.get(key);
-      if (!Objects.equals(a, b)) {
-        throw new IllegalArgumentException(
-            run.resolve("config.json")
-                + ": "
-                + key
-                + " is "
-                + shown(a)
-                + ", but manifest.json recorded "
-                + shown(b)
-                + " when the run started; a resume continues the run as it started, with the"
-                + " same config (rounds included): restore the value, or start a new run");
-      }
-    }
-  }
-
-  /**
-   * A config value as JSON ({@code "fp32"}, {@code 0.001}, {@code ["query","value"]}), or unset.
-   */
-  private static String shown(Object value) {
-    return value == null ? "unset" : new Gson().toJson(value);
+    StartRecord.requireSame(
+        saved.values(),
+        started.values(),
+        run.resolve("config.json"),
+        "manifest.json",
+        "config (rounds included)");
   }
 
   /** {@code c} with its data files (and a model folder) as absolute, normalised paths. */

@@ -124,6 +124,20 @@ public record TrainConfig(
         headLearningRate);
   }
 
+  /** A copy with another batch size. */
+  public TrainConfig withBatchSize(int newBatchSize) {
+    return new TrainConfig(
+        steps,
+        newBatchSize,
+        learningRate,
+        weightDecay,
+        warmupSteps,
+        schedule,
+        maxGradNorm,
+        seed,
+        headLearningRate);
+  }
+
   /** A copy with another seed. */
   public TrainConfig withSeed(long newSeed) {
     return new TrainConfig(

@@ -51,4 +51,22 @@ class JsonOutTest {
     StrictJson.parse(json);
     assertEquals("{\"final_loss\":1.5,\"a\":[null]}", JsonOut.line(summary));
   }
+
+  /**
+   * QA, 3 December: a float32 value widened to double was written with its exact binary value
+   * ({@code "lora_dropout": 0.05000000074505806}); {@link JsonOut#decimal} gives its shortest
+   * decimal.
+   */
+  @Test
+  void aFloatIsWrittenAsItsShortestDecimal() {
+    JsonObject o = new JsonObject();
+    o.addProperty("widened", (double) 0.05f);
+    o.addProperty("dropout", JsonOut.decimal(0.05f));
+    o.addProperty("small", JsonOut.decimal(1e-5f));
+    o.addProperty("whole", JsonOut.decimal(16f));
+    assertEquals(
+        "{\"widened\":0.05000000074505806,\"dropout\":0.05,\"small\":1.0E-5,\"whole\":16.0}",
+        JsonOut.line(o));
+    assertEquals(Double.POSITIVE_INFINITY, JsonOut.decimal(Float.POSITIVE_INFINITY));
+  }
 }

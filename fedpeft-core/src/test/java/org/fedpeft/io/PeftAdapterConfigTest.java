@@ -255,4 +255,16 @@ class PeftAdapterConfigTest {
     assertEquals(16 / Math.sqrt(8), c.toBuilder().useRslora(true).build().scaling("x.query"));
     assertEquals(new JsonPrimitive(1.5), c.toJson().getAsJsonObject("alpha_pattern").get("value"));
   }
+
+  /** QA, 3 December: LoRA's float32 alpha and dropout are written as 0.3 and 0.05. */
+  @Test
+  void float32AlphaAndDropoutAreWrittenAsTheirShortestDecimals() {
+    String text =
+        PeftAdapterConfig.builder(4, 0.3f, List.of("query"))
+            .loraDropout(0.05f)
+            .build()
+            .toJsonString();
+    assertTrue(text.contains("\"lora_alpha\": 0.3,"), text);
+    assertTrue(text.contains("\"lora_dropout\": 0.05,"), text);
+  }
 }

@@ -38,7 +38,7 @@ class AdapterFilesTest {
     Path dir = tmp.resolve("adapter");
     AdapterFiles.save(dir, null, 0, head(1f), List.of("a", "b"), "base", new JsonObject());
     byte[] oldHead = Files.readAllBytes(dir.resolve(AdapterFiles.HEAD_FILE));
-    byte[] oldConfig = Files.readAllBytes(dir.resolve("adapter_config.json"));
+    byte[] oldConfig = Files.readAllBytes(dir.resolve(AdapterFiles.CONFIG_FILE));
     // Every file of the new folder is written, then the disk "fills up" before the folder is done.
     IOException e =
         assertThrows(
@@ -58,7 +58,7 @@ class AdapterFilesTest {
                     }));
     assertEquals("No space left on device", e.getMessage());
     assertArrayEquals(oldHead, Files.readAllBytes(dir.resolve(AdapterFiles.HEAD_FILE)));
-    assertArrayEquals(oldConfig, Files.readAllBytes(dir.resolve("adapter_config.json")));
+    assertArrayEquals(oldConfig, Files.readAllBytes(dir.resolve(AdapterFiles.CONFIG_FILE)));
     assertEquals(1f, AdapterFiles.read(dir).headTensors().get("head.weight").data()[0]);
     try (var s = Files.list(tmp)) {
       assertEquals(List.of("adapter"), s.map(p -> p.getFileName().toString()).toList());

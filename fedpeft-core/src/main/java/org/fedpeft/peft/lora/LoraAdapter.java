@@ -81,7 +81,15 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
    */
   public static final String PRUNE_KEY = "lora_prune_gamma";
 
+  /**
+   * A LoRA adapter on the encoder's modules that {@code config} targets, with A drawn from {@code
+   * seed} and B zero.
+   *
+   * @throws IllegalArgumentException if the rank is more than min(out, in) of a targeted module,
+   *     naming the option, the module and the bound (before anything is allocated)
+   */
   public LoraAdapter(LoraConfig config, BertEncoder encoder, long seed) {
+    requireRankFits(config, encoder);
     this.config = config;
     BertConfig bc = encoder.config();
     this.manager = encoder.manager().newSubManager();
@@ -114,6 +122,32 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     }
     this.firstLayer = lowest;
     this.activeRank = config.rank();
+  }
+
+  /**
+   * Refuses a rank above min(out, in) of a targeted module: B A (out x in) has rank at most that,
+   * so a larger r adds parameters and memory (r = 100000 ran out of it) and nothing else.
+   */
+  private static void requireRankFits(LoraConfig config, BertEncoder encoder) {
+    for (TargetModules.Slot slot : TargetModules.select(encoder.config(), config.targetModules())) {
+      Shape w = encoder.linearShape(slot.layer(), slot.module()); // (out, in)
+      long bound = Math.min(w.get(0), w.get(1));
+      if (config.rank() > bound) {
+        throw new IllegalArgumentException(
+            "lora: option 'rank' = "
+                + config.rank()
+                + " is more than "
+                + slot.name()
+                + " allows ("
+                + w.get(0)
+                + " x "
+                + w.get(1)
+                + "): the update B A has rank at most min(out, in) = "
+                + bound
+                + ", so a larger rank only costs memory; give rank <= "
+                + bound);
+      }
+    }
   }
 
   public LoraConfig config() {

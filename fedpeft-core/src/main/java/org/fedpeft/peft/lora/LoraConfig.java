@@ -24,7 +24,14 @@ public record LoraConfig(
   /** The options {@link #fromOptions} reads: name, type, default, check and meaning. */
   public static final ConfigSchema OPTIONS =
       new ConfigSchema()
-          .key("rank", Type.INT, 8, "r, the inner dimension of B A", v -> (int) v >= 1, ">= 1")
+          .key(
+              "rank",
+              Type.INT,
+              8,
+              "r, the inner dimension of B A; at most min(out, in) of every target module (384"
+                  + " on the bundled MiniLM), checked when the adapter is made on the model",
+              v -> (int) v >= 1,
+              ">= 1")
           .key(
               "alpha",
               Type.DOUBLE,

@@ -59,4 +59,15 @@ class LoraOptionsTest {
             + " alias or pattern",
         e.getMessage());
   }
+
+  /** QA, 3 December: "rank=4,rank=8" kept rank 8 silently. */
+  @Test
+  void aKeyGivenTwiceIsRefused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> org.fedpeft.peft.Options.parse("rank=4,alpha=8,rank=8"));
+    assertEquals(
+        "adapter option \"rank\" is given twice (rank=4 and rank=8); give it once", e.getMessage());
+  }
 }

@@ -1,0 +1,258 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fedpeft train}'s handling of option combinations (QA of the train command, 3 December).
+ */
+class TrainCommandTest {
+
+  @TempDir static Path tmp;
+  static Path tinyModel;
+  static Path data;
+
+  @BeforeAll
+  static void tinyModelAndData() throws Exception {
+    tinyModel = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
+    // 60 examples of three labels: 48 train / 6 validation / 6 test.
+    data = tmp.resolve("train.jsonl");
+    List<String> lines = new ArrayList<>();
+    String[] words = {"apple banana cherry", "hammer nail saw", "run jump swim"};
+    for (int i = 0; i < 60; i++) {
+      lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
+    }
+    Files.write(data, lines);
+  }
+
+  /**
+   * train on the tiny model and the 60 examples, 2 steps of 8 without periodic evaluation unless
+   * {@code more} gives --steps or --batch-size, plus {@code more}.
+   */
+  private static CliRun.Result train(Path out, String... more) {
+    List<String> given = List.of(more);
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "train",
+            "--model",
+            tinyModel.toString(),
+            "--data",
+            data.toString(),
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString()));
+    for (String[] d : new String[][] {{"--steps", "2"}, {"--batch-size", "8"}}) {
+      if (!given.contains(d[0])) {
+        args.addAll(List.of(d));
+      }
+    }
+    args.addAll(given);
+    return CliRun.run(args.toArray(new String[0]));
+  }
+
+  private static JsonObject json(Path file) throws Exception {
+    return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+  }
+
+  /**
+   * QA: --batch-size 400 on 200 examples printed q = 400/200 with DP-SGD (whose noisy sum was
+   * divided by 400, not by the ~200 examples a batch held). The batch is capped at the training
+   * set's size, with a note, with and without DP-SGD alike.
+   */
+  @Test
+  void aBatchLargerThanTheTrainingSetIsCappedWithANote() throws Exception {
+    String note = "note: --batch-size 100 is more than the 48 training examples, so each step's";
+    Path plain = tmp.resolve("capped");
+    CliRun.Result r = train(plain, "--batch-size", "100");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains(note), r.err());
+    assertEquals(48, json(plain.resolve("summary.json")).get("batch_size").getAsInt());
+
+    Path dp = tmp.resolve("capped-dp");
+    r = train(dp, "--batch-size", "100", "--dp-noise", "1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains(note), r.err());
+    assertTrue(r.err().contains("sampling rate q = 1"), r.err());
+    assertTrue(r.out().contains("q = 48/48)"), r.out());
+    assertEquals(48, json(dp.resolve("summary.json")).get("batch_size").getAsInt());
+
+    // A batch that fits gets no note.
+    r = train(tmp.resolve("fits"));
+    assertEquals(0, r.code(), r.err());
+    assertFalse(r.err().contains("--batch-size"), r.err());
+  }
+
+  /**
+   * QA: --dp-noise 0 printed "epsilon Infinity" and summary.json then had no epsilon and nothing
+   * else about privacy. As simulate does with a noise multiplier of 0, a budget is refused (it can
+   * never be met), and a run without one says it is not private, on stderr, stdout and in
+   * summary.json ("private": false, as simulate's summary).
+   */
+  @Test
+  void noiseZeroIsRefusedWithABudgetAndRecordedAsNotPrivate() throws Exception {
+    CliRun.Result r = train(tmp.resolve("noise0-budget"), "--dp-noise", "0", "--dp-epsilon", "8");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .startsWith(
+                "fedpeft train: --dp-noise 0 adds no noise, so the budget --dp-epsilon 8.0 can"
+                    + " never be met"),
+        r.err());
+    assertFalse(Files.exists(tmp.resolve("noise0-budget")), "refused before the folder is used");
+
+    Path out = tmp.resolve("noise0");
+    r = train(out, "--dp-noise", "0");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("is NOT private: --dp-noise 0 adds no noise"), r.err());
+    assertTrue(r.out().contains("privacy: NOT private: --dp-noise 0 adds no noise"), r.out());
+    JsonObject summary = json(out.resolve("summary.json"));
+    assertFalse(summary.get("private").getAsBoolean(), summary.toString());
+    assertTrue(
+        summary.get("epsilon_note").getAsString().contains("epsilon is infinite"),
+        summary.toString());
+
+    Path noisy = tmp.resolve("noise1");
+    r = train(noisy, "--dp-noise", "1");
+    assertEquals(0, r.code(), r.err());
+    summary = json(noisy.resolve("summary.json"));
+    assertTrue(summary.get("private").getAsBoolean(), summary.toString());
+    assertTrue(summary.get("epsilon").getAsDouble() > 0, summary.toString());
+  }
+
+  /**
+   * QA: options that do nothing with the others given were silently accepted. Each is refused
+   * before the run folder is used, naming the option and why; --adapter-options given twice was
+   * already refused by the parser.
+   */
+  @Test
+  void optionsThatDoNothingAreRefusedNamingTheOption() {
+    Object[][] cases = {
+      {new String[] {"--temperature", "0.1"}, "--temperature is the contrastive objective's"},
+      {new String[] {"--head-scale", "5"}, "--head-scale is the length of the head's rows"},
+      {
+        new String[] {"--adapter", "none", "--adapter-options", "rank=4"},
+        "--adapter-options rank=4: --adapter none trains no adapter"
+      },
+      {
+        new String[] {"--adapter-options", "rank=4,alpha=8,rank=2"},
+        "--adapter-options: adapter option \"rank\" is given twice (rank=4 and rank=2)"
+      },
+      {
+        new String[] {"--adapter-options", "rank=4", "--adapter-options", "rank=2"},
+        "option '--adapter-options' (K=V,...) should be specified only once"
+      },
+    };
+    int n = 0;
+    for (Object[] c : cases) {
+      String[] args = (String[]) c[0];
+      Path out = tmp.resolve("unused-" + n++);
+      CliRun.Result r = train(out, args);
+      assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().contains((String) c[1]), r.err());
+      assertFalse(Files.exists(out), out + " was created");
+    }
+    // info takes --adapter and --adapter-options too.
+    CliRun.Result info =
+        CliRun.run("info", "--adapter", "none", "--adapter-options", "rank=4", "-m", "x");
+    assertEquals(2, info.code(), info.err());
+    assertTrue(info.err().contains("--adapter none trains no adapter"), info.err());
+  }
+
+  /**
+   * QA: --adapter none wrote an empty PEFT export (a LoRA of rank 1 on no module); the folder now
+   * holds the fedpeft files and the head only, and eval and embed read it. A LoRA run's PEFT config
+   * writes its float32 dropout as 0.05 (it was 0.05000000074505806).
+   */
+  @Test
+  void aHeadWithoutAnAdapterHasNoPeftFilesAndStillEvaluates() throws Exception {
+    Path out = tmp.resolve("head-only");
+    CliRun.Result r = train(out, "--adapter", "none");
+    assertEquals(0, r.code(), r.err());
+    Path adapter = out.resolve("adapter");
+    assertTrue(Files.isRegularFile(adapter.resolve("fedpeft_adapter.json")));
+    assertTrue(Files.isRegularFile(adapter.resolve("head.safetensors")));
+    assertFalse(Files.exists(adapter.resolve("adapter_config.json")));
+    assertFalse(Files.exists(adapter.resolve("adapter_model.safetensors")));
+    double acc = json(out.resolve("summary.json")).get("test_accuracy").getAsDouble();
+    CliRun.Result ev =
+        CliRun.run(
+            "eval", adapter.toString(), "--model", tinyModel.toString(), "--data", data.toString());
+    assertEquals(0, ev.code(), ev.err());
+    assertTrue(
+        ev.out().startsWith(String.format(java.util.Locale.ROOT, "test accuracy: %.4f", acc)),
+        ev.out() + " vs " + acc);
+    CliRun.Result em =
+        CliRun.run("embed", "--model", tinyModel.toString(), "--adapter", adapter.toString(), "a");
+    assertEquals(0, em.code(), em.err());
+
+    Path lora = tmp.resolve("lora-dropout");
+    r = train(lora, "--adapter-options", "rank=2,alpha=0.3,dropout=0.05");
+    assertEquals(0, r.code(), r.err());
+    String peft = Files.readString(lora.resolve("adapter/adapter_config.json"));
+    assertTrue(peft.contains("\"lora_dropout\": 0.05,"), peft);
+    assertTrue(peft.contains("\"lora_alpha\": 0.3,"), peft);
+  }
+
+  /**
+   * QA: a resume did not notice an edited train.json (the record of the run's options) and
+   * continued the checkpoint with other options. The checkpoint keeps train.json's start copy; a
+   * resume names the first differing option and both values, as simulate's does for config.json.
+   */
+  @Test
+  void aResumeRefusesAnEditedTrainJson() throws Exception {
+    Path out = tmp.resolve("edited");
+    CliRun.Result r = train(out, "--steps", "4", "--checkpoint-every", "2");
+    assertEquals(0, r.code(), r.err());
+    Files.delete(out.resolve("summary.json")); // as if interrupted after the checkpoint of step 2
+    Path record = out.resolve("train.json");
+    String started = Files.readString(record);
+    assertTrue(started.contains("\"--steps\",\"4\""), started);
+    Files.writeString(record, started.replace("\"--steps\",\"4\"", "\"--steps\",\"6\""));
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(2, resumed.code(), resumed.err());
+    assertTrue(
+        resumed
+            .err()
+            .contains(
+                record
+                    + ": --steps is \"6\", but the checkpoint (checkpoint/train-state.safetensors)"
+                    + " recorded \"4\" when the run started"),
+        resumed.err());
+
+    Files.writeString(record, started);
+    resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+    assertTrue(resumed.err().contains("after step 2 of 4"), resumed.err());
+  }
+
+  /**
+   * QA: rank=100000 ran out of memory. A LoRA rank above min(out, in) of a targeted module is
+   * refused by the library when the adapter is made (simulate and info too), naming the option and
+   * the bound; the tiny model's query is 32 x 32.
+   */
+  @Test
+  void aLoraRankAboveTheModuleSizeIsRefused() {
+    Path out = tmp.resolve("rank33");
+    CliRun.Result r = train(out, "--adapter-options", "rank=33");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("lora: option 'rank' = 33 is more than"), r.err());
+    assertTrue(r.err().contains("give rank <= 32"), r.err());
+    assertFalse(Files.exists(out), "refused before the run started");
+    r = train(tmp.resolve("rank32"), "--adapter-options", "rank=32");
+    assertEquals(0, r.code(), r.err());
+  }
+}
