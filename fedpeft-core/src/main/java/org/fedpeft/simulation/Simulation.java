@@ -445,12 +445,7 @@ public final class Simulation implements AutoCloseable {
           line.put("skipped", why);
           listener.onSkip(round, why);
         }
-        List<Map<String, String>> failures = new ArrayList<>();
-        for (ClientFailure f : report.failures()) {
-          failures.add(
-              Map.of("client", f.clientId(), "kind", f.kind().name(), "reason", f.reason()));
-        }
-        line.put("failures", failures);
+        line.put("failures", failuresLine(report.failures()));
         double lossSum = 0;
         int n = 0;
         double clientSeconds = 0;
@@ -541,12 +536,7 @@ public final class Simulation implements AutoCloseable {
                     .sum());
           }
           if (!er.failures().isEmpty()) {
-            List<Map<String, String>> evalFailures = new ArrayList<>();
-            for (ClientFailure f : er.failures()) {
-              evalFailures.add(
-                  Map.of("client", f.clientId(), "kind", f.kind().name(), "reason", f.reason()));
-            }
-            line.put("eval_failures", evalFailures);
+            line.put("eval_failures", failuresLine(er.failures()));
           }
           putPersonalization(line, er);
           line.put("eval_bytes_up", er.bytesUp());
@@ -611,6 +601,23 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
+   * Failed clients as metrics.jsonl lists them ({@code failures}, {@code eval_failures}): each as
+   * {@code {"client", "kind", "reason"}}, in that key order, so that equal runs write equal bytes
+   * ({@code Map.of}'s iteration order changes from one JVM to the next).
+   */
+  static List<Map<String, String>> failuresLine(List<ClientFailure> failures) {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (ClientFailure f : failures) {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("client", f.clientId());
+      m.put("kind", f.kind().name());
+      m.put("reason", f.reason());
+      out.add(m);
+    }
+    return out;
+  }
+
+  /**
    * The metrics.jsonl line of a round that failed because fewer than server.min_clients clients
    * contributed: {@code "event": "round_failed"}, the round, the clients sampled, how many
    * contributed ({@code accepted}), how many were required, each failed client with its kind and
@@ -623,11 +630,7 @@ public final class Simulation implements AutoCloseable {
     line.put("sampled", e.sampled());
     line.put("accepted", e.succeeded());
     line.put("required", e.required());
-    List<Map<String, String>> failures = new ArrayList<>();
-    for (ClientFailure f : e.failures()) {
-      failures.add(Map.of("client", f.clientId(), "kind", f.kind().name(), "reason", f.reason()));
-    }
-    line.put("failures", failures);
+    line.put("failures", failuresLine(e.failures()));
     line.put(
         "failed",
         e.succeeded()
