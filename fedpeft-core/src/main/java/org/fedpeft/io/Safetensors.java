@@ -36,8 +36,9 @@ import org.fedpeft.tensor.HostTensor;
  * (duplicate tensor names included); metadata that is not string to string; an unknown dtype; a
  * shape entry that is negative or not an integer; data_offsets that are not two non-decreasing
  * non-negative integers; an end beyond the data buffer; a byte span that differs from dtype size
- * times element count; overlapping tensors; and tensors that do not cover the data buffer exactly
- * (a gap or trailing bytes).
+ * times element count; overlapping tensors; tensors that do not cover the data buffer exactly (a
+ * gap or trailing bytes); and, in a file that carries a content checksum ({@link #writeChecked},
+ * metadata key {@value #CHECKSUM_KEY}), metadata or tensor bytes that do not match it.
  */
 public final class Safetensors {
 
@@ -136,19 +137,11 @@ public final class Safetensors {
       throw new IllegalArgumentException("metadata key '" + CHECKSUM_KEY + "' is reserved");
     }
     ContentChecksum sum = new ContentChecksum(meta);
-    ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer chunk = newChunk();
     for (Map.Entry<String, HostTensor> e : plain.sorted().entrySet()) {
       float[] data = e.getValue().data();
       sum.tensor(e.getKey(), SafetensorsDtype.F32, e.getValue().shape(), 4L * data.length);
-      for (int start = 0; start < data.length; start += CHUNK_FLOATS) {
-        int n = Math.min(CHUNK_FLOATS, data.length - start);
-        chunk.clear();
-        for (int i = 0; i < n; i++) {
-          chunk.putInt(4 * i, Float.floatToRawIntBits(data[start + i]));
-        }
-        chunk.limit(4 * n);
-        sum.data(chunk);
-      }
+      forEachChunk(data, chunk, sum::data);
     }
     meta.put(CHECKSUM_KEY, sum.hex());
     Layout layout = layout(tensors, meta);
@@ -213,21 +206,41 @@ public final class Safetensors {
     }
 
     void writeTo(OutputStream out) throws IOException {
-      ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer chunk = newChunk();
       chunk.putLong(0, header.length);
       out.write(chunk.array(), 0, 8);
       out.write(header);
       for (HostTensor t : sorted.values()) {
-        float[] data = t.data();
-        for (int start = 0; start < data.length; start += CHUNK_FLOATS) {
-          int n = Math.min(CHUNK_FLOATS, data.length - start);
-          chunk.clear();
-          for (int i = 0; i < n; i++) {
-            chunk.putInt(4 * i, Float.floatToRawIntBits(data[start + i]));
-          }
-          out.write(chunk.array(), 0, 4 * n);
-        }
+        forEachChunk(t.data(), chunk, c -> out.write(c.array(), 0, c.limit()));
       }
+    }
+  }
+
+  /** Takes one chunk of a tensor's data bytes. */
+  private interface ChunkSink {
+    void accept(ByteBuffer chunk) throws IOException;
+  }
+
+  /** A buffer for {@link #forEachChunk}. */
+  private static ByteBuffer newChunk() {
+    return ByteBuffer.allocate(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Passes {@code data} as F32 little-endian bytes to {@code sink}, a chunk of at most {@code
+   * CHUNK_FLOATS} values at a time in {@code chunk} (position 0, limit its length): the one
+   * encoding that both a file and its content checksum ({@link #writeChecked}) see.
+   */
+  private static void forEachChunk(float[] data, ByteBuffer chunk, ChunkSink sink)
+      throws IOException {
+    for (int start = 0; start < data.length; start += CHUNK_FLOATS) {
+      int n = Math.min(CHUNK_FLOATS, data.length - start);
+      chunk.clear();
+      for (int i = 0; i < n; i++) {
+        chunk.putInt(4 * i, Float.floatToRawIntBits(data[start + i]));
+      }
+      chunk.limit(4 * n);
+      sink.accept(chunk);
     }
   }
 

@@ -525,7 +525,10 @@ public final class SafetensorsFile {
     return source;
   }
 
-  /** The {@code __metadata__} string map, sorted by key (empty if absent). */
+  /**
+   * The {@code __metadata__} string map, sorted by key (empty if absent), without the content
+   * checksum ({@link Safetensors#CHECKSUM_KEY}), which reading verified.
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
