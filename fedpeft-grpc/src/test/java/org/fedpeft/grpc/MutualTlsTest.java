@@ -226,6 +226,9 @@ class MutualTlsTest {
     node("a", files, adder("a", 1, 1), nodeEvents);
     nodeEvents.await(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 3, Duration.ofMinutes(1));
     assertTrue(federation.awaitHandshakeFailures(3, Duration.ofMinutes(1)));
+    // The first failure is counted before its event is emitted (on the thread that saw it): wait
+    // for the event too, so that the count below does not race it.
+    serverEvents.await(x -> x.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
     List<TransportEvent> reported =
         serverEvents.all().stream()
             .filter(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED)
