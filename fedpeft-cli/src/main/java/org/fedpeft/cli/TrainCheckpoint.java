@@ -73,21 +73,19 @@ record TrainCheckpoint(
    * is no checkpoint or it predates the copy.
    */
   static Optional<String> startRecord(Path run) throws IOException {
-    return load(run).map(TrainCheckpoint::runRecord);
+    // The metadata only: the tensors are converted once, by load, when the run resumes.
+    return open(run).map(f -> f.metadata().get("run"));
   }
 
   /** The checkpoint in {@code run}, or empty if the run saved none yet. */
   static Optional<TrainCheckpoint> load(Path run) throws IOException {
-    Path file = run.resolve(FILE);
-    if (!Files.isRegularFile(file)) {
+    Optional<SafetensorsFile> opened = open(run);
+    if (opened.isEmpty()) {
       return Optional.empty();
     }
-    SafetensorsFile f = Safetensors.read(file);
+    Path file = run.resolve(FILE);
+    SafetensorsFile f = opened.get();
     Map<String, String> meta = f.metadata();
-    if (!FORMAT.equals(meta.get("format"))) {
-      throw new UserInputException(
-          file + ": not a fedpeft train checkpoint (format " + meta.get("format") + ")");
-    }
     try {
       Map<String, HostTensor> model = new LinkedHashMap<>();
       Map<String, HostTensor> optimizer = new LinkedHashMap<>();
@@ -123,5 +121,23 @@ record TrainCheckpoint(
       }
       throw new UserInputException(file + ": malformed train checkpoint: " + e, e);
     }
+  }
+
+  /**
+   * The checkpoint file in {@code run}, read (its checksum verified) and checked to be a train
+   * checkpoint, or empty if the run saved none yet.
+   */
+  private static Optional<SafetensorsFile> open(Path run) throws IOException {
+    Path file = run.resolve(FILE);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    SafetensorsFile f = Safetensors.read(file);
+    String format = f.metadata().get("format");
+    if (!FORMAT.equals(format)) {
+      throw new UserInputException(
+          file + ": not a fedpeft train checkpoint (format " + format + ")");
+    }
+    return Optional.of(f);
   }
 }
