@@ -263,9 +263,7 @@ public final class SimulateCommand implements Callable<Integer> {
       if (cfg == null) {
         if (guard.finished()) {
           throw new UserInputException(
-              dir
-                  + " holds a finished run (summary.json); nothing to resume: a new run needs"
-                  + " --out");
+              guard.finishedRun("run") + "; nothing to resume: a new run needs --out");
         }
         sim = Simulation.resume(dir);
         err.printf("resuming %s after round %d%n", dir, sim.completedRounds());
