@@ -198,8 +198,11 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "E",
       description =
           "DP-SGD budget: stop before a step that would exceed it; 0 means no budget, as"
-              + " privacy.epsilon = 0 in simulate (default: none). If even the first step would"
-              + " exceed it, nothing is trained and the command fails.")
+              + " privacy.epsilon = 0 in simulate (default: none). A run it stops ends as a run"
+              + " of the steps it took: its last step evaluated on the --eval-split and the"
+              + " test split, the adapter saved, summary.json's stopped_early saying after which"
+              + " step and why (steps_taken: how many). If even the first step would exceed it,"
+              + " nothing is trained and the command fails.")
   Double dpEpsilon;
 
   @Option(
