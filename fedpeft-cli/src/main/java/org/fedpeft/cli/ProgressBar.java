@@ -26,8 +26,21 @@ public final class ProgressBar {
 
   /** Shows progress {@code done} of {@code total} with a status text. */
   public void update(int done, String status) {
+    draw(done, status, done >= total);
+  }
+
+  /**
+   * Ends the bar at {@code done} of {@code total} when the run stops before {@code total} (a
+   * privacy budget spent): the last line is drawn whatever the time since the previous one, with
+   * the time taken and {@code status} (why it stopped), and ends its line as a finished bar does,
+   * so that what is printed next starts on a line of its own.
+   */
+  public void stop(int done, String status) {
+    draw(done, status, true);
+  }
+
+  private void draw(int done, String status, boolean last) {
     long now = System.nanoTime();
-    boolean last = done >= total;
     if (!last && now - lastPrint < (interactive ? 100_000_000L : 5_000_000_000L)) {
       return;
     }

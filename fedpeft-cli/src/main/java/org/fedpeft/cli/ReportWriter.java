@@ -159,6 +159,16 @@ public final class ReportWriter {
           JsonObject o = JsonParser.parseString(line).getAsJsonObject();
           if (o.has("event") && "round".equals(o.get("event").getAsString())) {
             rounds.add(o);
+          } else if (o.has("event")
+              && "stopped_early".equals(o.get("event").getAsString())
+              && !rounds.isEmpty()
+              && o.get("round").equals(rounds.get(rounds.size() - 1).get("round"))) {
+            // A run stopped by its privacy budget evaluated its last completed round then, if
+            // that round had no evaluation: chart it as that round's.
+            JsonObject last = rounds.get(rounds.size() - 1);
+            o.entrySet().stream()
+                .filter(e -> !last.has(e.getKey()) && !e.getKey().equals("stopped_early"))
+                .forEach(e -> last.add(e.getKey(), e.getValue()));
           }
         }
       }

@@ -1,5 +1,7 @@
 package org.fedpeft.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -75,6 +77,26 @@ final class RunGuard implements AutoCloseable {
   /** Whether the run finished: its last file, summary.json, is written. */
   boolean finished() {
     return Files.exists(path().resolve("summary.json"));
+  }
+
+  /**
+   * The refusal to resume a finished run: "DIR holds a finished RUN (summary.json)", with why it
+   * ended before its last step or round if it did (summary.json's {@code stopped_early}: its
+   * privacy budget was spent, which a resume cannot change).
+   */
+  String finishedRun(String run) {
+    String why = "";
+    try {
+      JsonObject summary =
+          JsonParser.parseString(Files.readString(path().resolve("summary.json")))
+              .getAsJsonObject();
+      if (summary.has("stopped_early")) {
+        why = ", stopped early: " + summary.get("stopped_early").getAsString();
+      }
+    } catch (IOException | RuntimeException e) {
+      // An unreadable summary.json still marks the run finished; there is just no reason to give.
+    }
+    return path() + " holds a finished " + run + " (summary.json)" + why;
   }
 
   /**

@@ -153,9 +153,7 @@ public final class ServerCommand implements Callable<Integer> {
       if (cfg == null) {
         if (guard.finished()) {
           throw new UserInputException(
-              guard.path()
-                  + " holds a finished run (summary.json); nothing to resume: a new run needs"
-                  + " --out");
+              guard.finishedRun("run") + "; nothing to resume: a new run needs --out");
         }
         sim = Simulation.resume(guard.path());
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());

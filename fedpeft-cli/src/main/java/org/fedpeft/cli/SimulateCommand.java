@@ -70,7 +70,8 @@ public final class SimulateCommand implements Callable<Integer> {
           "Continue the interrupted run in DIR from its last complete round, with the config"
               + " and data it started with (DIR/config.json must match the config in"
               + " DIR/manifest.json); a finished run (DIR/summary.json written) is refused:"
-              + " nothing to resume.")
+              + " nothing to resume (also one its privacy budget stopped early: the refusal"
+              + " gives summary.json's stopped_early).")
   Path resume;
 
   @Option(
@@ -113,12 +114,20 @@ public final class SimulateCommand implements Callable<Integer> {
   /**
    * The line that gives a finished run's result: the global model's accuracy on the test split, or
    * for a run without one, the clients' mean accuracy on their held-out data (federated
-   * evaluation).
+   * evaluation); "after K of N rounds (stopped early: ...)" for a run a privacy budget stopped
+   * (summary.json's stopped_early, which only a budget sets).
    *
    * @param examples whether to give the number of test examples
    */
   static String finalLine(JsonObject summary, boolean examples) {
-    String rounds = roundCount(summary.get("rounds").getAsInt());
+    int done = summary.get("rounds").getAsInt();
+    String rounds =
+        summary.has("stopped_early") && summary.has("rounds_configured")
+            ? done
+                + " of "
+                + summary.get("rounds_configured").getAsInt()
+                + " rounds (stopped early: the privacy budget is spent)"
+            : roundCount(done);
     if (summary.has("final_accuracy")) {
       return examples
           ? String.format(
@@ -263,9 +272,7 @@ public final class SimulateCommand implements Callable<Integer> {
       if (cfg == null) {
         if (guard.finished()) {
           throw new UserInputException(
-              dir
-                  + " holds a finished run (summary.json); nothing to resume: a new run needs"
-                  + " --out");
+              guard.finishedRun("run") + "; nothing to resume: a new run needs --out");
         }
         sim = Simulation.resume(dir);
         err.printf("resuming %s after round %d%n", dir, sim.completedRounds());
@@ -326,7 +333,8 @@ public final class SimulateCommand implements Callable<Integer> {
 
                   @Override
                   public void onStop(String reason) {
-                    err.println();
+                    // The bar ends where the run does, with the reason, as train's does.
+                    bar.stop(sim.completedRounds(), "stopped: privacy budget spent");
                     err.println("stopping early: " + reason);
                   }
 

@@ -31,6 +31,7 @@ import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacyBudget;
+import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
@@ -197,8 +198,11 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "E",
       description =
           "DP-SGD budget: stop before a step that would exceed it; 0 means no budget, as"
-              + " privacy.epsilon = 0 in simulate (default: none). If even the first step would"
-              + " exceed it, nothing is trained and the command fails.")
+              + " privacy.epsilon = 0 in simulate (default: none). A run it stops ends as a run"
+              + " of the steps it took: its last step evaluated on the --eval-split and the"
+              + " test split, the adapter saved, summary.json's stopped_early saying after which"
+              + " step and why (steps_taken: how many). If even the first step would exceed it,"
+              + " nothing is trained and the command fails.")
   Double dpEpsilon;
 
   @Option(
@@ -234,8 +238,7 @@ public final class TrainCommand implements Callable<Integer> {
       try (RunGuard guard = RunGuard.resume(resume, "train", err)) {
         TrainCommand stored = stored(guard.path());
         if (guard.finished()) {
-          throw new UserInputException(
-              guard.path() + " holds a finished train run (summary.json); nothing to resume");
+          throw new UserInputException(guard.finishedRun("train run") + "; nothing to resume");
         }
         requireStartRecord(guard.path(), stored.runRecord);
         return stored.runIn(guard, stdout, err, true);
@@ -727,11 +730,13 @@ public final class TrainCommand implements Callable<Integer> {
       long trainStart = System.nanoTime();
       long[] notTraining = {0};
       double trainedBefore = lastTrainSeconds(timings.lines());
-      java.util.function.BiConsumer<Integer, Integer> afterStep =
-          (step, total) -> {
-            // The periodic evaluation, before a checkpoint that records it (both training paths).
-            if (curveSet.size() > 0
-                && ((evalEvery > 0 && step % evalEvery == 0) || step == total)) {
+      // The step of the last evaluation on curveSet, so that a run stopped by its privacy budget
+      // evaluates its last step once, as a run that took all its steps does.
+      int[] evaluatedAt = {-1};
+      java.util.function.IntConsumer evaluateCurve =
+          step -> {
+            if (curveSet.size() > 0 && evaluatedAt[0] != step) {
+              evaluatedAt[0] = step;
               long e0 = System.nanoTime();
               double trained = (e0 - trainStart - notTraining[0]) / 1e9;
               Evaluation ev = evaluate.apply(curveSet);
@@ -748,6 +753,13 @@ public final class TrainCommand implements Callable<Integer> {
               time.put("train_seconds", trainedBefore + trained);
               timings.write(time);
               notTraining[0] += System.nanoTime() - e0;
+            }
+          };
+      java.util.function.BiConsumer<Integer, Integer> afterStep =
+          (step, total) -> {
+            // The periodic evaluation, before a checkpoint that records it (both training paths).
+            if ((evalEvery > 0 && step % evalEvery == 0) || step == total) {
+              evaluateCurve.accept(step);
             }
             if (checkpoints && step % checkpointEvery == 0 && step < total) {
               long c0 = System.nanoTime();
@@ -797,6 +809,7 @@ public final class TrainCommand implements Callable<Integer> {
             afterStep.accept(step, total);
           };
       int stepsTaken = cfg.steps();
+      String stoppedEarly = null;
       if (dpConfig == null) {
         trainer.train(trainSet, cfg, opt, listener, firstStep);
       } else {
@@ -820,12 +833,38 @@ public final class TrainCommand implements Callable<Integer> {
                 },
                 firstStep);
         if (stepsTaken < cfg.steps()) {
+          // Stopped by the budget: the run ends as one of stepsTaken steps would, its bar closed
+          // with the reason, and its last step evaluated (unless --eval-every just did).
+          PrivacySpent next =
+              budget
+                  .accountant()
+                  .privacySpentIfStep(
+                      dpConfig.sampleRate(trainSet.size()),
+                      dpConfig.noiseMultiplier(),
+                      1,
+                      budget.delta());
+          stoppedEarly =
+              String.format(
+                  Locale.ROOT,
+                  "privacy budget spent after step %d of %d: step %d would bring epsilon to %.4f"
+                      + " at delta %s, above --dp-epsilon %s",
+                  stepsTaken,
+                  cfg.steps(),
+                  stepsTaken + 1,
+                  next.epsilon(),
+                  budget.delta(),
+                  dpEpsilon);
+          bar.stop(stepsTaken, "stopped: privacy budget spent");
           err.printf(
               Locale.ROOT,
-              "stopped after %d of %d steps: the privacy budget (epsilon %s) is spent%n",
+              "stopped after %d of %d steps: the privacy budget (epsilon %s) is spent (step %d"
+                  + " would bring epsilon to %.4f)%n",
               stepsTaken,
               cfg.steps(),
-              dpEpsilon);
+              dpEpsilon,
+              stepsTaken + 1,
+              next.epsilon());
+          evaluateCurve.accept(stepsTaken);
         }
       }
       Evaluation test = evaluate.apply(testSet);
@@ -908,6 +947,10 @@ public final class TrainCommand implements Callable<Integer> {
               .mapToLong(t -> t.array().size())
               .sum());
       summary.addProperty("steps_taken", stepsTaken);
+      if (stoppedEarly != null) {
+        // As simulate's summary.json: why the run ended before its last step.
+        summary.addProperty("stopped_early", stoppedEarly);
+      }
       if (firstStep > 0) {
         summary.addProperty("resumed_after_step", firstStep);
       }
@@ -949,12 +992,16 @@ public final class TrainCommand implements Callable<Integer> {
       AtomicFiles.writeString(dir.resolve("summary.json"), JsonOut.line(summary) + "\n");
       stdout.printf(
           Locale.ROOT,
-          "test accuracy: %.4f (loss %.4f, %d examples) after %d step%s in %.0f s%n",
+          "test accuracy: %.4f (loss %.4f, %d examples) after %s in %.0f s%n",
           test.accuracy(),
           test.loss(),
           test.examples(),
-          stepsTaken,
-          stepsTaken == 1 ? "" : "s",
+          stoppedEarly == null
+              ? stepsTaken + (stepsTaken == 1 ? " step" : " steps")
+              : stepsTaken
+                  + " of "
+                  + cfg.steps()
+                  + " steps (stopped early: the privacy budget is spent)",
           seconds);
       if (documents != null) {
         stdout.printf(

@@ -616,8 +616,24 @@ class CliTest {
     assertEquals(five, summary.get("epsilon").getAsDouble(), 1e-9);
     assertEquals(5, summary.get("steps_taken").getAsInt(), summary.toString());
     assertTrue(r.err().contains("stopped after 5 of 50 steps: the privacy budget"), r.err());
-    assertTrue(r.out().contains("after 5 steps"), r.out());
-    // DP-SGD training evaluates every --eval-every steps as ordinary training does.
+    // QA (budget stop): the run ends as a run of 5 steps would, and says why on each output.
+    assertTrue(
+        r.out().contains("after 5 of 50 steps (stopped early: the privacy budget is spent)"),
+        r.out());
+    assertTrue(
+        summary
+            .get("stopped_early")
+            .getAsString()
+            .startsWith("privacy budget spent after step 5 of 50: step 6 would bring epsilon to"),
+        summary.toString());
+    // The progress bar ends at step 5 with the reason and the time taken, on a line of its own.
+    assertTrue(
+        r.err()
+            .lines()
+            .anyMatch(l -> l.matches("train \\[.*\\] 5/50 stopped: privacy budget.*took.*")),
+        r.err());
+    // DP-SGD training evaluates every --eval-every steps as ordinary training does, and its last
+    // step once (the adapter saved), as a run that takes all its steps does.
     List<Integer> evaluated = new ArrayList<>();
     for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
@@ -625,7 +641,17 @@ class CliTest {
         evaluated.add(o.get("step").getAsInt());
       }
     }
-    assertEquals(List.of(2, 4), evaluated);
+    assertEquals(List.of(2, 4, 5), evaluated);
+    // The run is finished: --resume is refused, saying that the budget ended it.
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(2, resumed.code(), resumed.err());
+    assertTrue(
+        resumed
+            .err()
+            .contains(
+                "holds a finished train run (summary.json), stopped early: privacy budget spent"
+                    + " after step 5 of 50"),
+        resumed.err());
   }
 
   @Test

@@ -271,7 +271,7 @@ class ReportCliTest {
     assertTrue(r.err().contains("stopping early"), r.err());
     assertTrue(r.err().contains("no round completed"), r.err());
     assertFalse(r.err().contains("NoSuchFile") || r.err().contains("metrics.jsonl"), r.err());
-    assertTrue(r.out().contains("after 0 rounds"), r.out());
+    assertTrue(r.out().contains("after 0 of 6 rounds (stopped early"), r.out());
     JsonObject summary = json(out.resolve("summary.json"));
     assertEquals(0, summary.get("rounds").getAsInt());
     assertTrue(summary.get("stopped_early").getAsString().contains("budget"), summary.toString());
@@ -283,5 +283,52 @@ class ReportCliTest {
     assertEquals(2, resumed.code(), resumed.err());
     assertTrue(resumed.err().contains("holds a finished run (summary.json)"), resumed.err());
     assertEquals(summary, json(out.resolve("summary.json")));
+  }
+
+  /**
+   * QA (budget stop): client-level DP whose budget pays for one round of six (eval.every = 3): the
+   * run ends as a run of one round would, its last round evaluated (the stopped_early line of
+   * metrics.jsonl), charted in report.html, and --resume says why the run is finished.
+   */
+  @Test
+  void dpBudgetStopEvaluatesAndChartsTheLastRound() throws Exception {
+    double one = new org.fedpeft.privacy.RdpAccountant().step(1.0, 1.0, 1).getEpsilon(1e-5);
+    double two = new org.fedpeft.privacy.RdpAccountant().step(1.0, 1.0, 2).getEpsilon(1e-5);
+    Path out = tmp.resolve("dp-one-round");
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            ReportRuns.config().toString(),
+            "--set",
+            "privacy.mode=client",
+            "--set",
+            "privacy.noise=seeded",
+            "--set",
+            "privacy.epsilon=" + (one + two) / 2,
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("after 1 of 6 rounds (stopped early"), r.out());
+    JsonObject summary = json(out.resolve("summary.json"));
+    assertEquals(1, summary.get("rounds").getAsInt());
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(2, metrics.size(), String.join("\n", metrics));
+    JsonObject stop = JsonParser.parseString(metrics.get(1)).getAsJsonObject();
+    assertEquals("stopped_early", stop.get("event").getAsString());
+    assertEquals(1, stop.get("round").getAsInt());
+    assertEquals(summary.get("stopped_early"), stop.get("stopped_early"));
+    assertEquals(summary.get("final_accuracy"), stop.get("accuracy"));
+    assertTrue(stop.has("client_accuracy"), stop.toString());
+    String html = html(out);
+    assertTrue(html.contains("Stopped early after round 1 of 6."), html);
+    assertTrue(html.contains("<h2>Accuracy per round</h2>"), "round 1's evaluation is charted");
+    assertTrue(html.contains("<h2>Per-client accuracy (round 1"), "with its per-client bars");
+    CliRun.Result resumed = CliRun.run("simulate", "--resume", out.toString());
+    assertEquals(2, resumed.code(), resumed.err());
+    assertTrue(
+        resumed
+            .err()
+            .contains("holds a finished run (summary.json), stopped early: privacy budget"),
+        resumed.err());
   }
 }

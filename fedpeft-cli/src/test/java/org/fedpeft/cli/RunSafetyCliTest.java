@@ -1280,6 +1280,71 @@ class RunSafetyCliTest {
     assertEquals(expected, summary.get("epsilon").getAsDouble(), 1e-9 * expected);
   }
 
+  /**
+   * QA (budget stop): a DP train killed before its budget runs out and resumed stops at the same
+   * step as an uninterrupted run, with the exact accounting, and ends as a run of that many steps:
+   * its last step evaluated once, summary.json's stopped_early naming the step.
+   */
+  @Test
+  void interruptedDpTrainStoppedByItsBudgetEndsAsAnUninterruptedOne() throws Exception {
+    Path killed = tmp.resolve("dp-train-budget-killed");
+    // q = 8/n, sigma 1: the budget lies between the epsilon of 8 and of 9 steps.
+    Child probe =
+        Child.startPaused(
+            "train-step-5-before-checkpoint",
+            trainArgs(
+                killed,
+                "--steps",
+                "20",
+                "--checkpoint-every",
+                "5",
+                "--dp-noise",
+                "1.0",
+                "--dp-epsilon",
+                Double.toString(epsilonBetweenStepsOfRun(8))));
+    probe.kill();
+    CliRun.Result r = CliRun.run("train", "--resume", killed.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("stopped after 8 of 20 steps: the privacy budget"), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(killed.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(8, summary.get("steps_taken").getAsInt());
+    assertTrue(
+        summary.get("stopped_early").getAsString().startsWith("privacy budget spent after step 8"),
+        summary.toString());
+    assertEquals(trainExamples(), summary.get("train_examples").getAsInt());
+    double q = 8.0 / trainExamples();
+    double expected = new org.fedpeft.privacy.RdpAccountant().step(q, 1.0, 8).getEpsilon(1e-5);
+    assertEquals(expected, summary.get("epsilon").getAsDouble(), 1e-9 * expected);
+    List<String> events = new ArrayList<>();
+    for (String line : Files.readAllLines(killed.resolve("metrics.jsonl"))) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      events.add(o.get("event").getAsString() + " " + o.get("step").getAsInt());
+    }
+    // --eval-every 0 evaluates at the end only: after step 8, the adapter saved.
+    assertEquals(List.of("validation 8", "test 8"), events);
+  }
+
+  /**
+   * An epsilon budget between that of {@code steps} and of {@code steps + 1} of trainArgs' runs.
+   */
+  private static double epsilonBetweenStepsOfRun(int steps) throws IOException {
+    int n = trainExamples();
+    var a = new org.fedpeft.privacy.RdpAccountant();
+    double lo = a.step(8.0 / n, 1.0, steps).getEpsilon(1e-5);
+    double hi =
+        new org.fedpeft.privacy.RdpAccountant().step(8.0 / n, 1.0, steps + 1).getEpsilon(1e-5);
+    return (lo + hi) / 2;
+  }
+
+  /** The training examples of trainArgs' runs (as the run trained in setUp reports them). */
+  private static int trainExamples() throws IOException {
+    return JsonParser.parseString(Files.readString(trained.resolve("summary.json")))
+        .getAsJsonObject()
+        .get("train_examples")
+        .getAsInt();
+  }
+
   // ---- helpers ----
 
   private static Path copy(Path from, String name) throws IOException {

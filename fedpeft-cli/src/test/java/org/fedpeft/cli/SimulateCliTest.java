@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -235,6 +236,21 @@ class SimulateCliTest {
     JsonObject summary =
         JsonParser.parseString(Files.readString(tmp.resolve("dp1/summary.json"))).getAsJsonObject();
     assertEquals(2, summary.get("rounds").getAsInt());
+    // QA (budget stop): each output says when and why the run stopped.
+    assertTrue(
+        r.out().contains("after 2 of 4 rounds (stopped early: the privacy budget is spent)"),
+        r.out());
+    assertTrue(
+        r.err()
+            .lines()
+            .anyMatch(l -> l.matches("rounds \\[.*\\] 2/4 stopped: privacy budget spent.*took.*")),
+        r.err());
+    List<String> metrics = Files.readAllLines(tmp.resolve("dp1/metrics.jsonl"));
+    JsonObject stop = JsonParser.parseString(metrics.get(metrics.size() - 1)).getAsJsonObject();
+    assertEquals("stopped_early", stop.get("event").getAsString(), stop.toString());
+    assertEquals(2, stop.get("round").getAsInt());
+    assertEquals(summary.get("stopped_early"), stop.get("stopped_early"));
+    assertFalse(stop.has("accuracy"), "round 2 was evaluated (eval.every = 2): not again");
     assertEquals(two, summary.get("epsilon").getAsDouble(), 1e-9);
     assertTrue(summary.get("epsilon_sampling").getAsString().contains("q = 1"));
     JsonObject manifest =

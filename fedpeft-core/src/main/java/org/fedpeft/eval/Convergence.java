@@ -13,10 +13,12 @@ public final class Convergence {
   /**
    * The first round whose line records a global test accuracy ({@code accuracy}) of at least {@code
    * target}, or null if none does. Only evaluated rounds carry an accuracy, so the answer is a
-   * multiple of {@code eval.every} (or the last round): its resolution is {@code eval.every}.
+   * multiple of {@code eval.every} (or the last round, or the last completed round of a run a
+   * privacy budget stopped): its resolution is {@code eval.every}.
    *
-   * @param metricLines metrics.jsonl lines in order; lines whose {@code event} is not {@code round}
-   *     are skipped
+   * @param metricLines metrics.jsonl lines in order; lines whose {@code event} is neither {@code
+   *     round} nor {@code stopped_early} (which holds the evaluation of the last completed round
+   *     when that round had none) are skipped
    */
   public static Integer roundsToTarget(List<String> metricLines, double target) {
     return roundsToTarget(metricLines, target, "accuracy");
@@ -33,7 +35,9 @@ public final class Convergence {
       }
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
       JsonElement event = o.get("event");
-      if (event == null || !"round".equals(event.getAsString())) {
+      if (event == null
+          || !("round".equals(event.getAsString())
+              || "stopped_early".equals(event.getAsString()))) {
         continue;
       }
       JsonElement acc = o.get(key);

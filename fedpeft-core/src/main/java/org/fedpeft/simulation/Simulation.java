@@ -411,8 +411,7 @@ public final class Simulation implements AutoCloseable {
           report = driver.run(state);
         } catch (BudgetExceededException e) {
           // Nothing noisy was released for this round; stop and export what we have.
-          stopReason = e.getMessage();
-          listener.onStop(stopReason);
+          stopEarly(e.getMessage(), driver, listener);
           break;
         } catch (RoundFailedException e) {
           String reason = budgetStop(e);
@@ -423,8 +422,7 @@ public final class Simulation implements AutoCloseable {
             recorder.appendFailedRound(failedRoundLine(e));
             throw e;
           }
-          stopReason = reason;
-          listener.onStop(stopReason);
+          stopEarly(reason, driver, listener);
           break;
         }
         state = report.state();
@@ -517,30 +515,7 @@ public final class Simulation implements AutoCloseable {
         boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();
         long evalStart = System.nanoTime();
         if (evalRound) {
-          if (population.hasTestSet()) {
-            Evaluation g = evaluateGlobal();
-            line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
-          }
-          EvaluationReport er = driver.evaluate(state, evalClients(round));
-          Map<String, Double> perClient = new TreeMap<>();
-          er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
-          line.put("client_accuracy", perClient);
-          line.put("client_accuracy_mean", er.metrics().getOrDefault("accuracy", Double.NaN));
-          if (!population.hasTestSet()) {
-            // Federated evaluation: the clients' held-out data is all there is to evaluate on.
-            line.put("client_loss_mean", er.metrics().getOrDefault("loss", Double.NaN));
-            line.put(
-                "eval_examples",
-                er.clientMetrics().values().stream()
-                    .mapToLong(m -> Math.round(m.getOrDefault("num_examples", 0.0)))
-                    .sum());
-          }
-          if (!er.failures().isEmpty()) {
-            line.put("eval_failures", failuresLine(er.failures()));
-          }
-          putPersonalization(line, er);
-          line.put("eval_bytes_up", er.bytesUp());
-          line.put("eval_bytes_down", er.bytesDown());
+          putEvaluation(line, driver, round);
         }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
         recorder.appendMetrics(line);
@@ -566,6 +541,63 @@ public final class Simulation implements AutoCloseable {
     }
     JsonObject summary = finish((System.nanoTime() - runStart) / 1e9, fitSeconds);
     return summary;
+  }
+
+  /**
+   * The evaluation of a round's model into its metrics line: on the test split ({@code accuracy},
+   * {@code loss}, ...) if the run has one, and on the clients' held-out data ({@code
+   * client_accuracy}, ...), as every {@code eval.every}-th round, the last and a run's last before
+   * a privacy budget stops it ({@link #stopEarly}) have.
+   */
+  private void putEvaluation(Map<String, Object> line, FederatedRound driver, int round)
+      throws InterruptedException {
+    if (population.hasTestSet()) {
+      Evaluation g = evaluateGlobal();
+      line.putAll(g.metrics()); // accuracy, loss, then any metric the task adds
+    }
+    EvaluationReport er = driver.evaluate(state, evalClients(round));
+    Map<String, Double> perClient = new TreeMap<>();
+    er.clientMetrics().forEach((id, m) -> perClient.put(id, m.get("accuracy")));
+    line.put("client_accuracy", perClient);
+    line.put("client_accuracy_mean", er.metrics().getOrDefault("accuracy", Double.NaN));
+    if (!population.hasTestSet()) {
+      // Federated evaluation: the clients' held-out data is all there is to evaluate on.
+      line.put("client_loss_mean", er.metrics().getOrDefault("loss", Double.NaN));
+      line.put(
+          "eval_examples",
+          er.clientMetrics().values().stream()
+              .mapToLong(m -> Math.round(m.getOrDefault("num_examples", 0.0)))
+              .sum());
+    }
+    if (!er.failures().isEmpty()) {
+      line.put("eval_failures", failuresLine(er.failures()));
+    }
+    putPersonalization(line, er);
+    line.put("eval_bytes_up", er.bytesUp());
+    line.put("eval_bytes_down", er.bytesDown());
+  }
+
+  /**
+   * Ends the run before its last round because a privacy budget is spent: {@code stopped_early} in
+   * summary.json, and a metrics.jsonl line {@code "event": "stopped_early"} with the last completed
+   * round (whose model is the one saved), the reason, and, unless that round was evaluated, its
+   * evaluation, so that the run ends as a run of that many rounds would. The line is not in the
+   * checkpoint (the state is still the last completed round's): a resume of a run killed before its
+   * summary.json rewrites metrics.jsonl without it, meets the same stop and writes it again.
+   */
+  private void stopEarly(String reason, FederatedRound driver, Listener listener)
+      throws IOException, InterruptedException {
+    stopReason = reason;
+    int round = state.round();
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("event", "stopped_early");
+    line.put("round", round);
+    line.put("stopped_early", reason);
+    if (round > 0 && round % config.evalEvery() != 0) {
+      putEvaluation(line, driver, round);
+    }
+    recorder.appendMetrics(line);
+    listener.onStop(reason);
   }
 
   /**

@@ -226,6 +226,15 @@ class SampleDpSimulationTest {
               });
     }
     List<JsonObject> lines = metrics(out);
+    // QA (budget stop): metrics.jsonl ends with a stopped_early line: the last completed round,
+    // the reason summary.json gives, and that round's evaluation (eval.every = 30 gave it none),
+    // as the last round of a run that completes has.
+    JsonObject stop = lines.remove(lines.size() - 1);
+    assertEquals("stopped_early", stop.get("event").getAsString(), stop.toString());
+    assertEquals(lines.size(), stop.get("round").getAsInt(), stop.toString());
+    assertEquals(summary.get("stopped_early"), stop.get("stopped_early"));
+    assertTrue(stop.has("accuracy") && stop.has("client_accuracy_mean"), stop.toString());
+    assertEquals(summary.get("final_accuracy"), stop.get("accuracy"));
     Map<String, Integer> rounds = new HashMap<>();
     boolean declinedWhileOthersTrained = false;
     for (JsonObject l : lines) {
