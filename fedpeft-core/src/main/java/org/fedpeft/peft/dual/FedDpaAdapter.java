@@ -138,6 +138,8 @@ public final class FedDpaAdapter implements Adapter {
    * ({@link AdapterStack#memberSeed}), with B zero, so the model equals the base model.
    */
   public FedDpaAdapter(FedDpaConfig config, BertEncoder encoder, long seed) {
+    // Checked here so that a refused rank names feddpa, whose option it is (the members are lora).
+    LoraAdapter.requireRankFits(FedDpaMethod.NAME, config.lora(), encoder);
     this.config = config;
     this.encoder = encoder;
     Map<String, String> lora = config.lora().toOptions();
