@@ -107,7 +107,9 @@ public record RavanConfig(
             "rank",
             Type.INT,
             defaultRank,
-            "r, the size of each r x r core",
+            "r, the size of each r x r core; at most min(out, in) of every target module (384"
+                + " on the bundled MiniLM), and heads * rank at most that under init ="
+                + " gram-schmidt, checked when the adapter is made on the model",
             v -> (int) v >= 1,
             ">= 1")
         .key(
