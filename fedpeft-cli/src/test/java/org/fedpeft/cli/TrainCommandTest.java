@@ -240,6 +240,86 @@ class TrainCommandTest {
   }
 
   /**
+   * QA (bounds): more options that did nothing with the others given, accepted silently: the head's
+   * options with --objective contrastive (the head is neither trained nor used), --lr beside
+   * --head-lr with --adapter none (only the head trains), --max-grad-norm with DP-SGD (which clips
+   * per example to --dp-clip), --dp-delta with --dp-noise 0 (no epsilon to report), --task with
+   * --data, a --warmup that rounds to 0 steps, a --checkpoint-every that never saves. Each is
+   * refused before the run folder is used, naming the option and why.
+   */
+  @Test
+  void moreOptionsThatDoNothingAreRefused() {
+    Object[][] cases = {
+      {
+        new String[] {"--objective", "contrastive", "--head-lr", "1e-2"},
+        "--head-lr is about the classification head, and --objective contrastive trains the"
+            + " adapter only"
+      },
+      {
+        new String[] {"--objective", "contrastive", "--head-init", "documents"},
+        "--head-init is about the classification head"
+      },
+      {
+        new String[] {"--adapter", "none", "--lr", "1e-3", "--head-lr", "1e-2"},
+        "--lr is the learning rate of the adapter, and --adapter none has no adapter"
+      },
+      {
+        new String[] {"--dp-noise", "1", "--max-grad-norm", "0.5"},
+        "--max-grad-norm clips the batch's gradient in ordinary training, and DP-SGD"
+      },
+      {
+        new String[] {"--dp-noise", "0", "--dp-delta", "1e-6"},
+        "--dp-delta is the delta of the reported epsilon, and --dp-noise 0 adds no noise"
+      },
+      {
+        new String[] {"--task", "wordnet-noun-topic"}, "--task wordnet-noun-topic does nothing with"
+      },
+      {new String[] {"--warmup", "0.06"}, "--warmup 0.06 of --steps 2 rounds to 0 warm-up steps"},
+      {new String[] {"--checkpoint-every", "2"}, "--checkpoint-every 2 saves no checkpoint"},
+    };
+    int n = 0;
+    for (Object[] c : cases) {
+      String[] args = (String[]) c[0];
+      Path out = tmp.resolve("unused-more-" + n++);
+      CliRun.Result r = train(out, args);
+      assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().contains((String) c[1]), r.err());
+      assertFalse(Files.exists(out), out + " was created");
+    }
+    // each alone, or where it acts, is accepted: --head-lr with a head, --lr alone with none,
+    // a warm-up of one step, a checkpoint before the last step
+    CliRun.Result r =
+        train(
+            tmp.resolve("used-1"),
+            "--adapter",
+            "none",
+            "--head-lr",
+            "1e-2",
+            "--warmup",
+            "0.25",
+            "--checkpoint-every",
+            "1");
+    assertEquals(0, r.code(), r.err());
+  }
+
+  /**
+   * QA (bounds): --force without --out did nothing (the default folder is always new); refused by
+   * every command that takes it (train, simulate, server share RunGuard.newRun).
+   */
+  @Test
+  void forceWithoutOutIsRefused() throws Exception {
+    java.io.StringWriter err = new java.io.StringWriter();
+    UserInputException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            UserInputException.class,
+            () -> RunGuard.newRun(null, "train", true, new java.io.PrintWriter(err)).close());
+    assertTrue(
+        e.getMessage().startsWith("--force replaces the --out folder, and without --out"),
+        e.getMessage());
+  }
+
+  /**
    * QA: rank=100000 ran out of memory. A LoRA rank above min(out, in) of a targeted module is
    * refused by the library when the adapter is made (simulate and info too), naming the option and
    * the bound; the tiny model's query is 32 x 32.
