@@ -87,6 +87,14 @@ class AdapterSizeBoundsTest {
     assertTrue(m.endsWith("give heads * rank <= " + Integer.MAX_VALUE / 32), m);
   }
 
+  /** feddpa's instances: its k x d anchors overflowed an int array size. */
+  @Test
+  void fedDpaInstancesAreBounded() {
+    String m = refused("feddpa", Map.of("instances", "100000000"));
+    assertTrue(m.startsWith("feddpa: option 'instances' = 100000000 is too large"), m);
+    assertTrue(m.contains("give instances <= " + Integer.MAX_VALUE / 32), m);
+  }
+
   /** softembed's rank: at most the hidden size with form lowrank; mlp may be wider than d. */
   @Test
   void softEmbedRankIsBounded() {
