@@ -19,7 +19,8 @@ public final class DataOptions {
       defaultValue = Tasks.NOUN_TOPIC,
       description =
           "A task spec, see 'fedpeft tasks list' (default: ${DEFAULT-VALUE}); several joined by"
-              + " + make a multi-task dataset. Ignored with --data (and by eval with --test). eval's"
+              + " + make a multi-task dataset. Not with --data (train refuses the two; eval ignores"
+              + " --task with --test). eval's"
               + " default is the task the adapter was trained on.")
   String task;
 

@@ -11,13 +11,16 @@ import org.fedpeft.engine.MklDispatch;
 import org.fedpeft.federation.FlexLora;
 import org.fedpeft.federation.HetLora;
 import org.fedpeft.federation.HeterogeneousLora;
+import org.fedpeft.federation.StrategyRegistry;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.RoundSpec;
+import org.fedpeft.peft.expansion.ExpansionMethod;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.ravan.RavanAdapter;
 import org.fedpeft.peft.ravan.RavanConfig;
@@ -54,7 +57,9 @@ public final class InfoCommand implements Callable<Integer> {
       defaultValue = "1",
       description =
           "The client's compute budget in (0, 1] for the upload count (Ravan trains"
-              + " round(budget * heads) heads; default: ${DEFAULT-VALUE}).")
+              + " round(budget * heads) heads; with --strategy, LoRA rank round(budget * r));"
+              + " refused with an adapter and strategy that upload the same at every budget"
+              + " (default: ${DEFAULT-VALUE}).")
   double budget;
 
   @Option(
@@ -104,6 +109,7 @@ public final class InfoCommand implements Callable<Integer> {
         throw new UserInputException("--strategy " + strategy + " needs --adapter lora");
       }
     }
+    refuseUnreadBudget(method);
     PretrainedModel pm = model.load();
     BertConfig c = pm.config();
     PrintWriter out = spec.commandLine().getOut();
@@ -157,6 +163,49 @@ public final class InfoCommand implements Callable<Integer> {
         "trainable parameters: %,d of %,d (%.3f%%)%n",
         trainable, base + adapterTotal + head, 100.0 * trainable / (base + adapterTotal + head));
     return 0;
+  }
+
+  /**
+   * Refuses a --budget that neither the method (with its options) nor --strategy reads, as simulate
+   * refuses client.budgets then: the upload printed would be the full one at any budget (it was,
+   * silently). Names the method and strategy, the options that stop one that reads budgets, and
+   * what does read them.
+   */
+  private void refuseUnreadBudget(String method) {
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--budget")) {
+      return;
+    }
+    Map<String, String> options = method == null ? Map.of() : adapter.parsedOptions();
+    AdapterMethod m = method == null ? null : AdapterRegistry.get(method);
+    if ((m != null && m.usesBudgets(options))
+        || (strategy != null && StrategyRegistry.get(strategy).usesBudgets(method, options))) {
+      return;
+    }
+    if (ExpansionMethod.NAME.equals(method)) {
+      throw new UserInputException(
+          "--budget "
+              + budget
+              + " does nothing with --adapter fedbe: a FedBE client's blocks (ceil(m budget) of"
+              + " the m) are allocated by server.strategy = fedbe, which info does not count, so it"
+              + " prints the upload of every block at any budget; leave out --budget");
+    }
+    String why;
+    if (m != null && m.usesBudgets(Map.of())) {
+      why = "with --adapter-options " + adapter.options + " a client of " + method;
+    } else if (strategy != null) {
+      why = "with --adapter-options " + adapter.options + " a client of --strategy " + strategy;
+    } else {
+      why = "a client of --adapter " + (method == null ? "none" : method);
+    }
+    throw new UserInputException(
+        "--budget "
+            + budget
+            + " does nothing here: "
+            + why
+            + (strategy == null ? " without --strategy" : "")
+            + " uploads the same at every budget. Budgets are read by --adapter ravan (with more"
+            + " than one head) and by --strategy hetlora or flexlora (with --adapter lora of rank"
+            + " above 1); use one of them, or leave out --budget");
   }
 
   /**

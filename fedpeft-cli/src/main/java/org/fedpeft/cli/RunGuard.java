@@ -39,13 +39,21 @@ final class RunGuard implements AutoCloseable {
    * runs/<command>-<time>-p<pid>} when it is null; {@code force} replaces a folder that holds a
    * run.
    *
-   * @throws UserInputException if {@code out} is an empty path
+   * @throws UserInputException if {@code out} is an empty path, or {@code force} is set without
+   *     {@code out} (a default folder is always new: nothing to replace)
    */
   static RunGuard newRun(Path out, String command, boolean force, PrintWriter err)
       throws IOException {
     if (out != null && out.toString().isEmpty()) {
       throw new UserInputException(
           "--out is empty: give a folder name (an empty one would write into the current folder)");
+    }
+    if (force && out == null) {
+      throw new UserInputException(
+          "--force replaces the --out folder, and without --out the run writes to a new folder"
+              + " (runs/"
+              + command
+              + "-<date-time>-p<pid>), so it does nothing; give --out DIR, or leave out --force");
     }
     RunFolder f =
         out == null

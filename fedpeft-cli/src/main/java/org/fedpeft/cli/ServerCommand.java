@@ -80,7 +80,7 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--force",
       description =
-          "Replace a folder that holds a run (a run refused before its first round keeps the"
+          "Replace the --out folder (needs --out) if it holds a run (a run refused before its first round keeps the"
               + " replaced one).")
   boolean force;
 

@@ -77,7 +77,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--force",
       description =
-          "Replace the --out folder if it holds a run (of simulate or another command): the old"
+          "Replace the --out folder (needs --out) if it holds a run (of simulate or another command): the old"
               + " folder is set aside, and removed whole once the new run has started (its"
               + " input accepted); a run refused on its input puts it back. Without it such a folder"
               + " is refused.")

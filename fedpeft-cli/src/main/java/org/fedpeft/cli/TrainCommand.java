@@ -91,7 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--force",
       description =
-          "Replace the --out folder if it holds a run (of train or another command): the old"
+          "Replace the --out folder (needs --out) if it holds a run (of train or another command): the old"
               + " folder is set aside, and removed whole once the new run has started (its"
               + " input accepted); a run refused on its input puts it back.")
   boolean force;
@@ -113,7 +113,8 @@ public final class TrainCommand implements Callable<Integer> {
       defaultValue = "50",
       description =
           "Save a checkpoint (DIR/checkpoint/train-state.safetensors) every N steps, for"
-              + " --resume; 0: none (default: ${DEFAULT-VALUE}).")
+              + " --resume; 0: none; given, N must be below --steps (none is saved after the last"
+              + " step) (default: ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
   @Option(
@@ -161,7 +162,7 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "NAME",
       defaultValue = "random",
       description =
-          "How the head starts: random (N(0, 0.02^2) from --seed, bias 0) or documents (retrieval"
+          "How the head starts (not with --objective contrastive): random (N(0, 0.02^2) from --seed, bias 0) or documents (retrieval"
               + " data only: row d is --head-scale times document d's unit sentence embedding, bias"
               + " 0, so before training the head ranks documents as MIPS does)"
               + " (default: ${DEFAULT-VALUE}).")
@@ -209,7 +210,8 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--dp-delta",
       paramLabel = "D",
       defaultValue = "1e-5",
-      description = "Delta of the reported epsilon (default: ${DEFAULT-VALUE}).")
+      description =
+          "Delta of the reported epsilon; needs --dp-noise > 0 (default: ${DEFAULT-VALUE}).")
   double dpDelta;
 
   /** The run's record in its folder: the arguments it started with and its data's hashes. */
@@ -350,6 +352,72 @@ public final class TrainCommand implements Callable<Integer> {
    */
   private void refuseUnused() {
     var parsed = spec.commandLine().getParseResult();
+    boolean contrastive = trainingObjective().contrastive();
+    if (contrastive) {
+      // The head is never trained nor used: retrieval is by MIPS with the adapter.
+      for (String option : List.of("--head-lr", "--head-init", "--head-scale")) {
+        if (parsed.hasMatchedOption(option)) {
+          throw new UserInputException(
+              option
+                  + " is about the classification head, and --objective contrastive trains the"
+                  + " adapter only (the head is neither trained nor used: retrieval is by MIPS),"
+                  + " so it does nothing; leave out "
+                  + option
+                  + ", or train with --objective classification");
+        }
+      }
+    }
+    if (parsed.hasMatchedOption("--lr")
+        && parsed.hasMatchedOption("--head-lr")
+        && adapter.method.equals("none")) {
+      throw new UserInputException(
+          "--lr is the learning rate of the adapter, and --adapter none has no adapter: the head,"
+              + " the only part trained, takes --head-lr, so --lr does nothing; give the head's"
+              + " rate as --lr (or as --head-lr) alone");
+    }
+    if (dpNoise != null && parsed.hasMatchedOption("--max-grad-norm")) {
+      throw new UserInputException(
+          "--max-grad-norm clips the batch's gradient in ordinary training, and DP-SGD (--dp-noise)"
+              + " clips each example's gradient to --dp-clip instead, so it does nothing; leave out"
+              + " --max-grad-norm (--dp-clip is DP-SGD's clip norm)");
+    }
+    if (dpNoise != null && dpNoise == 0 && parsed.hasMatchedOption("--dp-delta")) {
+      throw new UserInputException(
+          "--dp-delta is the delta of the reported epsilon, and "
+              + NO_NOISE
+              + ", so none is reported and --dp-delta does nothing; give --dp-noise > 0, or"
+              + " leave out --dp-delta");
+    }
+    if (data.data != null && parsed.hasMatchedOption("--task")) {
+      throw new UserInputException(
+          "--task "
+              + data.task
+              + " does nothing with --data: the run trains on "
+              + data.data
+              + "; leave out --task, or --data to train on the task");
+    }
+    int warmupSteps = (int) Math.round(train.steps * train.warmup);
+    if (parsed.hasMatchedOption("--warmup") && train.warmup > 0 && warmupSteps == 0) {
+      throw new UserInputException(
+          String.format(
+              Locale.ROOT,
+              "--warmup %s of --steps %d rounds to 0 warm-up steps, so it does nothing; give"
+                  + " --warmup >= %s (one step), or --warmup 0",
+              train.warmup,
+              train.steps,
+              0.5 / train.steps));
+    }
+    if (parsed.hasMatchedOption("--checkpoint-every")
+        && checkpointEvery > 0
+        && checkpointEvery >= train.steps) {
+      throw new UserInputException(
+          "--checkpoint-every "
+              + checkpointEvery
+              + " saves no checkpoint in a run of --steps "
+              + train.steps
+              + " (none is saved after the last step, which writes the result), so it does"
+              + " nothing; give N below --steps, or 0 for no checkpoints");
+    }
     if (parsed.hasMatchedOption("--temperature") && !trainingObjective().contrastive()) {
       throw new UserInputException(
           "--temperature is the contrastive objective's temperature, so with --objective "

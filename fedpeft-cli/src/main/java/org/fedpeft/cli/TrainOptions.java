@@ -30,7 +30,8 @@ public final class TrainOptions {
       names = "--head-lr",
       description =
           "Peak learning rate of the classification head's tensors, with the same warm-up and"
-              + " decay (default: --lr).")
+              + " decay (default: --lr). Not with --objective contrastive (no head is trained);"
+              + " with --adapter none, the head's rate, so not beside --lr.")
   Float headLr;
 
   @Option(
@@ -43,7 +44,9 @@ public final class TrainOptions {
   @Option(
       names = "--warmup",
       defaultValue = "0.06",
-      description = "Fraction of the steps used for linear warm-up (default: ${DEFAULT-VALUE}).")
+      description =
+          "Fraction of the steps used for linear warm-up, rounded to whole steps; one that rounds"
+              + " to 0 steps is refused (default: ${DEFAULT-VALUE}).")
   double warmup;
 
   @Option(
@@ -56,8 +59,8 @@ public final class TrainOptions {
       names = "--max-grad-norm",
       defaultValue = "1.0",
       description =
-          "Clip the gradient's global L2 norm to this; 0 turns clipping off"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Clip the gradient's global L2 norm to this; 0 turns clipping off. Not with --dp-noise"
+              + " (DP-SGD clips each example to --dp-clip instead) (default: ${DEFAULT-VALUE}).")
   float maxGradNorm;
 
   @Option(

@@ -767,9 +767,43 @@ class CliTest {
             "hetlora");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("upload per round (budget 0.25): adapter 18,432 + head"), r.out());
-    CliRun.Result plain =
-        CliRun.run("info", "--adapter-options", "rank=8,targets=query+value", "--budget", "0.25");
+  }
+
+  /**
+   * QA: info --budget with a method and strategy that ignore budgets (LoRA without --strategy, a
+   * one-head Ravan, hetlora on LoRA rank 1, FedBE, no adapter) printed the full upload as the
+   * budget's, where simulate refuses client.budgets. Refused before anything is printed, naming
+   * what stops it; --budget left out still counts the full upload.
+   */
+  @Test
+  void infoRefusesABudgetThatChangesNothing() {
+    String[][] refused = {
+      {"--adapter-options", "rank=8,targets=query+value", "--budget", "0.25"},
+      {"--adapter", "ravan", "--adapter-options", "heads=1", "--budget", "0.5"},
+      {"--adapter-options", "rank=1", "--strategy", "hetlora", "--budget", "0.5"},
+      {"--adapter", "fedbe", "--budget", "0.5"},
+      {"--adapter", "none", "--budget", "0.5"},
+    };
+    String[] says = {
+      "--budget 0.25 does nothing here: a client of --adapter lora without --strategy uploads the"
+          + " same at every budget",
+      "--budget 0.5 does nothing here: with --adapter-options heads=1 a client of ravan without"
+          + " --strategy uploads the same at every budget",
+      "--budget 0.5 does nothing here: with --adapter-options rank=1 a client of --strategy"
+          + " hetlora uploads the same at every budget",
+      "--budget 0.5 does nothing with --adapter fedbe",
+      "--budget 0.5 does nothing here: a client of --adapter none without --strategy",
+    };
+    for (int i = 0; i < refused.length; i++) {
+      List<String> args = new java.util.ArrayList<>(List.of("info"));
+      args.addAll(List.of(refused[i]));
+      CliRun.Result r = CliRun.run(args.toArray(new String[0]));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains(says[i]), r.err());
+      assertEquals("", r.out(), "nothing printed before the refusal");
+    }
+    CliRun.Result plain = CliRun.run("info", "--adapter-options", "rank=8,targets=query+value");
     assertTrue(
-        plain.out().contains("upload per round (budget 0.25): adapter 73,728 + head"), plain.out());
+        plain.out().contains("upload per round (budget 1.0): adapter 73,728 + head"), plain.out());
   }
 }

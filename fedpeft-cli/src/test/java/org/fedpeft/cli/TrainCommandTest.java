@@ -22,6 +22,8 @@ class TrainCommandTest {
   @TempDir static Path tmp;
   static Path tinyModel;
   static Path data;
+  static Path corpus;
+  static Path queries;
 
   @BeforeAll
   static void tinyModelAndData() throws Exception {
@@ -34,11 +36,24 @@ class TrainCommandTest {
       lines.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"label\": \"c" + (i % 3) + "\"}");
     }
     Files.write(data, lines);
+    // retrieval data: three documents, 60 queries naming them
+    corpus = tmp.resolve("corpus.jsonl");
+    List<String> docs = new ArrayList<>();
+    List<String> asks = new ArrayList<>();
+    for (int d = 0; d < 3; d++) {
+      docs.add("{\"id\": \"d" + d + "\", \"text\": \"" + words[d] + "\"}");
+    }
+    for (int i = 0; i < 60; i++) {
+      asks.add("{\"text\": \"" + words[i % 3] + " " + i + "\", \"doc\": \"d" + (i % 3) + "\"}");
+    }
+    Files.write(corpus, docs);
+    queries = tmp.resolve("queries.jsonl");
+    Files.write(queries, asks);
   }
 
   /**
    * train on the tiny model and the 60 examples, 2 steps of 8 without periodic evaluation unless
-   * {@code more} gives --steps or --batch-size, plus {@code more}.
+   * {@code more} gives --data, --steps or --batch-size, plus {@code more}.
    */
   private static CliRun.Result train(Path out, String... more) {
     List<String> given = List.of(more);
@@ -48,13 +63,12 @@ class TrainCommandTest {
             "train",
             "--model",
             tinyModel.toString(),
-            "--data",
-            data.toString(),
             "--eval-every",
             "0",
             "--out",
             out.toString()));
-    for (String[] d : new String[][] {{"--steps", "2"}, {"--batch-size", "8"}}) {
+    for (String[] d :
+        new String[][] {{"--data", data.toString()}, {"--steps", "2"}, {"--batch-size", "8"}}) {
       if (!given.contains(d[0])) {
         args.addAll(List.of(d));
       }
@@ -237,6 +251,100 @@ class TrainCommandTest {
     resumed = CliRun.run("train", "--resume", out.toString());
     assertEquals(0, resumed.code(), resumed.err());
     assertTrue(resumed.err().contains("after step 2 of 4"), resumed.err());
+  }
+
+  /**
+   * QA (bounds): more options that did nothing with the others given, accepted silently: the head's
+   * options with --objective contrastive (the head is neither trained nor used), --lr beside
+   * --head-lr with --adapter none (only the head trains), --max-grad-norm with DP-SGD (which clips
+   * per example to --dp-clip), --dp-delta with --dp-noise 0 (no epsilon to report), --task with
+   * --data, a --warmup that rounds to 0 steps, a --checkpoint-every that never saves. Each is
+   * refused before the run folder is used, naming the option and why.
+   */
+  @Test
+  void moreOptionsThatDoNothingAreRefused() {
+    Object[][] cases = {
+      {
+        retrieval("--objective", "contrastive", "--head-lr", "1e-2"),
+        "--head-lr is about the classification head, and --objective contrastive trains the"
+            + " adapter only"
+      },
+      {
+        retrieval("--objective", "contrastive", "--head-init", "documents"),
+        "--head-init is about the classification head"
+      },
+      {
+        new String[] {"--adapter", "none", "--lr", "1e-3", "--head-lr", "1e-2"},
+        "--lr is the learning rate of the adapter, and --adapter none has no adapter"
+      },
+      {
+        new String[] {"--dp-noise", "1", "--max-grad-norm", "0.5"},
+        "--max-grad-norm clips the batch's gradient in ordinary training, and DP-SGD"
+      },
+      {
+        new String[] {"--dp-noise", "0", "--dp-delta", "1e-6"},
+        "--dp-delta is the delta of the reported epsilon, and --dp-noise 0 adds no noise"
+      },
+      {
+        new String[] {"--task", "wordnet-noun-topic"}, "--task wordnet-noun-topic does nothing with"
+      },
+      {new String[] {"--warmup", "0.06"}, "--warmup 0.06 of --steps 2 rounds to 0 warm-up steps"},
+      {new String[] {"--checkpoint-every", "2"}, "--checkpoint-every 2 saves no checkpoint"},
+    };
+    int n = 0;
+    List<String> problems = new ArrayList<>(); // every case checked, each one reported
+    for (Object[] c : cases) {
+      String[] args = (String[]) c[0];
+      Path out = tmp.resolve("unused-more-" + n++);
+      CliRun.Result r = train(out, args);
+      if (r.code() != 2
+          || r.err().strip().lines().count() != 1
+          || !r.err().contains((String) c[1])
+          || Files.exists(out)) {
+        problems.add(String.join(" ", args) + " -> exit " + r.code() + ": " + r.err().strip());
+      }
+    }
+    assertEquals(List.of(), problems);
+    // each alone, or where it acts, is accepted: --head-lr with a head, --lr alone with none,
+    // a warm-up of one step, a checkpoint before the last step
+    CliRun.Result r =
+        train(
+            tmp.resolve("used-1"),
+            "--adapter",
+            "none",
+            "--head-lr",
+            "1e-2",
+            "--warmup",
+            "0.25",
+            "--checkpoint-every",
+            "1");
+    assertEquals(0, r.code(), r.err());
+  }
+
+  /** {@code more} on the retrieval data: the queries with --corpus. */
+  private static String[] retrieval(String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--data", queries.toString(), "--corpus", corpus.toString(), "--max-eval", "6"));
+    args.addAll(List.of(more));
+    return args.toArray(new String[0]);
+  }
+
+  /**
+   * QA (bounds): --force without --out did nothing (the default folder is always new); refused by
+   * every command that takes it (train, simulate, server share RunGuard.newRun).
+   */
+  @Test
+  void forceWithoutOutIsRefused() throws Exception {
+    java.io.StringWriter err = new java.io.StringWriter();
+    UserInputException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            UserInputException.class,
+            () -> RunGuard.newRun(null, "train", true, new java.io.PrintWriter(err)).close());
+    assertTrue(
+        e.getMessage().startsWith("--force replaces the --out folder, and without --out"),
+        e.getMessage());
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.fedpeft.federation;
 
+import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.peft.lora.LoraConfig;
 
@@ -118,6 +119,12 @@ public final class Strategies {
       return true;
     }
 
+    /** Not with LoRA rank 1: every client's rank is max(1, round(budget_c)) = 1. */
+    @Override
+    public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
+      return ranksDiffer(adapterMethod, adapterOptions);
+    }
+
     @Override
     public Strategy create(Context c) {
       return new HetLora(
@@ -149,9 +156,30 @@ public final class Strategies {
       return true;
     }
 
+    /** Not with LoRA rank 1: every client's rank is max(1, round(budget_c)) = 1. */
+    @Override
+    public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
+      return ranksDiffer(adapterMethod, adapterOptions);
+    }
+
     @Override
     public Strategy create(Context c) {
       return new FlexLora(heterogeneousRank(c, name()), c.options());
+    }
+  }
+
+  /**
+   * Whether clients of a rank-heterogeneous strategy can get different ranks: unless the adapter is
+   * LoRA of rank 1 (any other adapter is refused by the strategy, with its own message).
+   */
+  private static boolean ranksDiffer(String adapterMethod, Map<String, String> adapterOptions) {
+    if (!"lora".equals(adapterMethod)) {
+      return true;
+    }
+    try {
+      return LoraConfig.fromOptions(adapterOptions).rank() > 1;
+    } catch (IllegalArgumentException e) {
+      return true; // bad options: their own error is the one to report
     }
   }
 

@@ -40,6 +40,20 @@ public interface StrategyProvider {
   }
 
   /**
+   * Whether the strategy, run with this adapter, gives clients of different compute budgets
+   * different work: {@link #usesBudgets()} narrowed by the adapter's options (HetLoRA and FlexLoRA
+   * with LoRA rank 1 give every client rank 1, FedBE with one block gives every client that block).
+   * An adapter the strategy cannot run with counts as read (the strategy's own error about it is
+   * the one to report). Default: {@link #usesBudgets()}.
+   *
+   * @param adapterMethod the run's adapter method, or null for none
+   * @param adapterOptions the adapter's options set (absent ones take their defaults)
+   */
+  default boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
+    return usesBudgets();
+  }
+
+  /**
    * Builds the strategy.
    *
    * @throws IllegalArgumentException if the run's adapter does not suit the strategy, saying why

@@ -116,7 +116,8 @@ public record ClientSection(
                   + " over 1/4, 1/2, 3/4, 1: uniform (equal shares), bell (10/40/40/10 %), skewed"
                   + " (40/30/20/10 %, most clients low); refused unless adapter.method or"
                   + " server.strategy reads it (fedpeft ships adapter.method = ravan, with more than"
-                  + " one head, and server.strategy = hetlora, flexlora, fedbe)",
+                  + " one head, and server.strategy = hetlora, flexlora, fedbe, the first two with"
+                  + " LoRA rank above 1, fedbe with more than one block)",
               v -> org.fedpeft.run.Budgets.isValid((String) v),
               "empty, fractions in (0, 1], uniform, bell or skewed")
           .key(

@@ -161,36 +161,34 @@ public final class SimulationConfig {
    * reads a client's budget ({@link AdapterMethod#usesBudgets}, {@link
    * StrategyProvider#usesBudgets}): otherwise every client trains as with budget 1 and the run only
    * looks heterogeneous. Names the method and strategy in use and those that read budgets; for a
-   * method that reads them with other options, the options set that stop it.
+   * method or strategy that reads them with other adapter options (Ravan with one head, HetLoRA or
+   * FlexLoRA with LoRA rank 1, FedBE with one block), the options set that stop it.
    */
   private void requireBudgetReader(ConfigValues v) {
     AdapterMethod method =
         adapter.method().equals(AdapterSection.NONE) ? null : AdapterRegistry.get(adapter.method());
+    String methodName = method == null ? null : method.name();
+    StrategyProvider strategy = StrategyRegistry.get(server.strategy());
     if ((method != null && method.usesBudgets(adapter.options()))
-        || StrategyRegistry.get(server.strategy()).usesBudgets()) {
+        || strategy.usesBudgets(methodName, adapter.options())) {
       return;
     }
     List<String> keys = new ArrayList<>(List.of("client.budgets", "adapter.method"));
     String methodSetting = "adapter.method = \"" + adapter.method() + "\"";
+    boolean stopped = false; // by adapter options, the method or strategy reading budgets otherwise
     if (method != null && method.usesBudgets(Map.of())) {
+      stopped = true;
       // The method reads budgets with its defaults: name the options set that stop it.
-      ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
-      List<String> stopping = new ArrayList<>();
-      for (String o : adapter.options().keySet()) {
-        Map<String, String> without = new TreeMap<>(adapter.options());
-        without.remove(o);
-        if (method.usesBudgets(without)) {
-          Object value = options.get(o);
-          stopping.add(
-              "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
-          keys.add("adapter." + o);
-        }
-      }
-      methodSetting +=
-          " with "
-              + (stopping.isEmpty() ? "the adapter options set here" : String.join(", ", stopping));
+      methodSetting += stoppingOptions(method, keys, o -> method.usesBudgets(o));
     }
     keys.add("server.strategy");
+    String strategySetting = "server.strategy = \"" + server.strategy() + "\"";
+    if (method != null && strategy.usesBudgets(methodName, Map.of())) {
+      stopped = true;
+      // The strategy reads budgets with this method's defaults (hetlora with LoRA's rank 8,
+      // fedbe with 2 blocks): name the adapter options set that stop it.
+      strategySetting += stoppingOptions(method, keys, o -> strategy.usesBudgets(methodName, o));
+    }
     List<String> methods = new ArrayList<>();
     AdapterRegistry.all()
         .forEach(
@@ -213,14 +211,46 @@ public final class SimulationConfig {
             + client.budgets()
             + "\" does nothing with "
             + methodSetting
-            + " and server.strategy = \""
-            + server.strategy()
-            + "\": neither reads a client's compute budget, so every client would train as with"
-            + " budget 1. Budgets are read by adapter.method = "
+            + " and "
+            + strategySetting
+            + (stopped
+                ? ": with these adapter options a client's budget changes nothing"
+                : ": neither reads a client's compute budget")
+            + ", so every client would train as with budget 1. Budgets are read by adapter.method"
+            + " = "
             + orList(methods)
             + " and by server.strategy = "
             + orList(strategies)
-            + "; use one of them, or leave client.budgets out");
+            + (stopped
+                ? "; change those options, use another of them, or leave client.budgets out"
+                : "; use one of them, or leave client.budgets out"));
+  }
+
+  /**
+   * " with adapter.o = value, ..." for each adapter option set here without which {@code reads}
+   * holds (the options that stop a method or strategy from reading budgets), each added to {@code
+   * keys}; " with the adapter options set here" if no single one does.
+   */
+  private String stoppingOptions(
+      AdapterMethod method,
+      List<String> keys,
+      java.util.function.Predicate<Map<String, String>> reads) {
+    ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
+    List<String> stopping = new ArrayList<>();
+    for (String o : adapter.options().keySet()) {
+      Map<String, String> without = new TreeMap<>(adapter.options());
+      without.remove(o);
+      if (reads.test(without)) {
+        Object value = options.get(o);
+        stopping.add(
+            "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
+        if (!keys.contains("adapter." + o)) {
+          keys.add("adapter." + o);
+        }
+      }
+    }
+    return " with "
+        + (stopping.isEmpty() ? "the adapter options set here" : String.join(", ", stopping));
   }
 
   private static String orList(List<String> names) {

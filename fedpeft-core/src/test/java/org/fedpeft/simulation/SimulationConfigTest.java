@@ -515,6 +515,52 @@ class SimulationConfigTest {
     assertEquals(ravan.values(), SimulationConfig.fromJson(ravan.toJson()).values());
   }
 
+  /**
+   * QA: HetLoRA and FlexLoRA with LoRA rank 1 give every client rank max(1, round(budget)) = 1, and
+   * FedBE with one block gives every client that block, yet client.budgets was accepted with them.
+   * The strategy's usesBudgets now takes the adapter: refused, naming the option that stops it;
+   * accepted again with rank 2 or two blocks.
+   */
+  @Test
+  void budgetsThatTheAdapterOptionsMakeIdenticalAreRefused() {
+    Map<String, String> budgets = Map.of("client.budgets", "uniform");
+    Object[][] refused = {
+      {"lora", "hetlora", "rank", 1L, "adapter.rank = 1"},
+      {"lora", "flexlora", "rank", 1L, "adapter.rank = 1"},
+      {"fedbe", "fedbe", "blocks", 1L, "adapter.blocks = 1"},
+    };
+    for (Object[] c : refused) {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class,
+              () ->
+                  SimulationConfig.of(
+                      Map.of(
+                          "adapter.method", c[0], "server.strategy", c[1], "adapter." + c[2], c[3]),
+                      budgets,
+                      "run.toml"));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "--set, run.toml: client.budgets = \"uniform\" does nothing with adapter.method"
+                      + " = \""
+                      + c[0]
+                      + "\" and server.strategy = \""
+                      + c[1]
+                      + "\" with "
+                      + c[4]
+                      + ": with these adapter options a client's budget changes nothing, so every"
+                      + " client would train as with budget 1."),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("change those options"), e.getMessage());
+      // one more rank or block and budgets differ: accepted
+      SimulationConfig.of(
+          Map.of("adapter.method", c[0], "server.strategy", c[1], "adapter." + c[2], 2L),
+          budgets,
+          "r");
+    }
+  }
+
   /** client.budgets' description names the built-in methods and strategies that read budgets. */
   @Test
   void budgetsDescriptionNamesWhatReadsThem() {

@@ -138,6 +138,23 @@ public final class FedDpaAdapter implements Adapter {
    * ({@link AdapterStack#memberSeed}), with B zero, so the model equals the base model.
    */
   public FedDpaAdapter(FedDpaConfig config, BertEncoder encoder, long seed) {
+    // Checked here so that a refused rank names feddpa, whose option it is (the members are lora).
+    LoraAdapter.requireRankFits(FedDpaMethod.NAME, config.lora(), encoder);
+    int width = encoder.config().hiddenSize();
+    if ((long) config.instances() * width > Integer.MAX_VALUE) {
+      // The anchors (k x hidden) are copied through one Java array (an int overflow before).
+      throw new IllegalArgumentException(
+          FedDpaMethod.NAME
+              + ": option 'instances' = "
+              + config.instances()
+              + " is too large for this model (hidden size "
+              + width
+              + "): the k x d anchors would hold more than "
+              + Integer.MAX_VALUE
+              + " entries; give instances <= "
+              + Integer.MAX_VALUE / width
+              + " (a client keeps at most its training examples anyway)");
+    }
     this.config = config;
     this.encoder = encoder;
     Map<String, String> lora = config.lora().toOptions();

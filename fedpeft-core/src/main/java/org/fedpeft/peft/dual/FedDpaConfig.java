@@ -121,7 +121,9 @@ public record FedDpaConfig(
               "instances",
               Type.INT,
               5,
-              "k: training examples a client keeps (seeded) as anchors for the instance weight",
+              "k: training examples a client keeps (seeded) as anchors for the instance weight"
+                  + " (all of them if it has fewer); k x hidden size must fit one Java array,"
+                  + " checked when the adapter is made on the model",
               v -> (int) v >= 1,
               ">= 1")
           .key(

@@ -10,9 +10,12 @@ import org.fedpeft.peft.AdapterMethod;
 /** Registers FedDPA as adapter method {@code feddpa} ({@link FedDpaAdapter}). */
 public final class FedDpaMethod implements AdapterMethod {
 
+  /** The registry name. */
+  public static final String NAME = "feddpa";
+
   @Override
   public String name() {
-    return "feddpa";
+    return NAME;
   }
 
   @Override

@@ -58,7 +58,7 @@ public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
       throw new IllegalArgumentException(sharing.method() + ": both LoRA factors are trained");
     }
     this.sharing = sharing;
-    this.lora = new LoraAdapter(config, encoder, seed);
+    this.lora = new LoraAdapter(sharing.method(), config, encoder, seed);
     for (AdapterTensor t : lora.tensors()) {
       boolean shared = sharing == Sharing.A && t.name().endsWith(".lora_A");
       tensors.add(new AdapterTensor(t.name(), shared ? Role.GLOBAL : Role.LOCAL, t.array()));

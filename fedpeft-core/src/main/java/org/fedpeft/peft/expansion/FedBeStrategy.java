@@ -383,6 +383,19 @@ public final class FedBeStrategy implements Strategy {
       return true;
     }
 
+    /** Not with one block (adapter.blocks = 1): every client trains ceil(budget_c) = 1 block. */
+    @Override
+    public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
+      if (!ExpansionMethod.NAME.equals(adapterMethod)) {
+        return true; // refused by create, with its own message
+      }
+      try {
+        return ExpansionConfig.fromOptions(adapterOptions).blocks() > 1;
+      } catch (IllegalArgumentException e) {
+        return true; // bad options: their own error is the one to report
+      }
+    }
+
     @Override
     public Strategy create(Context c) {
       if (!ExpansionMethod.NAME.equals(c.adapterMethod())) {

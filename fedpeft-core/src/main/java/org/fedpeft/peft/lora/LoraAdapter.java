@@ -89,7 +89,15 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
    *     naming the option, the module and the bound (before anything is allocated)
    */
   public LoraAdapter(LoraConfig config, BertEncoder encoder, long seed) {
-    requireRankFits(config, encoder);
+    this("lora", config, encoder, seed);
+  }
+
+  /**
+   * As {@link #LoraAdapter(LoraConfig, BertEncoder, long)}, for adapter method {@code method}
+   * (fedlora, fedsa-lora, ...), which a refused rank names: the options are that method's.
+   */
+  public LoraAdapter(String method, LoraConfig config, BertEncoder encoder, long seed) {
+    requireRankFits(method, config, encoder);
     this.config = config;
     BertConfig bc = encoder.config();
     this.manager = encoder.manager().newSubManager();
@@ -126,15 +134,19 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
 
   /**
    * Refuses a rank above min(out, in) of a targeted module: B A (out x in) has rank at most that,
-   * so a larger r adds parameters and memory (r = 100000 ran out of it) and nothing else.
+   * so a larger r adds parameters and memory (r = 100000 ran out of it) and nothing else. The
+   * message names adapter method {@code method}, whose option {@code rank} it is.
+   *
+   * @throws IllegalArgumentException naming the method, the option, the module and the bound
    */
-  private static void requireRankFits(LoraConfig config, BertEncoder encoder) {
+  public static void requireRankFits(String method, LoraConfig config, BertEncoder encoder) {
     for (TargetModules.Slot slot : TargetModules.select(encoder.config(), config.targetModules())) {
       Shape w = encoder.linearShape(slot.layer(), slot.module()); // (out, in)
       long bound = Math.min(w.get(0), w.get(1));
       if (config.rank() > bound) {
         throw new IllegalArgumentException(
-            "lora: option 'rank' = "
+            method
+                + ": option 'rank' = "
                 + config.rank()
                 + " is more than "
                 + slot.name()

@@ -120,10 +120,13 @@ public final class RavanAdapter implements Adapter {
   private int[] selected; // heads chosen this round, ascending; null before trainableThisRound
 
   /**
-   * @throws IllegalArgumentException if init = gram-schmidt (or shared) asks for more orthonormal
-   *     directions than a target module has
+   * @throws IllegalArgumentException if the rank is more than min(out, in) of a target module (any
+   *     init), if init = gram-schmidt (or shared) asks for more orthonormal directions than a
+   *     target module has, or if a module's frozen factors (heads * rank x d) would not fit in one
+   *     Java array; each before anything is allocated
    */
   public RavanAdapter(RavanConfig config, BertEncoder encoder, long seed) {
+    requireSizesFit(config, encoder);
     this.config = config;
     BertConfig bc = encoder.config();
     this.manager = encoder.manager().newSubManager();
@@ -649,7 +652,61 @@ public final class RavanAdapter implements Adapter {
     return t.data().clone();
   }
 
-  private static void require(RavanConfig c, int directions, int out, int in, String module) {
+  /**
+   * Refuses, before anything is allocated, sizes no target module can take: a rank above min(out,
+   * in), under every init (a head's update B_i H_i A_i has rank at most that, so a larger r only
+   * costs memory; init = normal drew r = 100000 until memory ran out), heads * rank above it under
+   * init = gram-schmidt, and frozen factors of more than {@link Integer#MAX_VALUE} entries (they
+   * are drawn into one Java array; many heads under init = normal or a factors file).
+   */
+  static void requireSizesFit(RavanConfig c, BertEncoder encoder) {
+    for (TargetModules.Slot where : TargetModules.select(encoder.config(), c.targetModules())) {
+      Shape w = encoder.linearShape(where.layer(), where.module()); // (out, in)
+      long out = w.get(0);
+      long in = w.get(1);
+      long bound = Math.min(out, in);
+      if (c.rank() > bound) {
+        throw new IllegalArgumentException(
+            c.method()
+                + ": option 'rank' = "
+                + c.rank()
+                + " is more than "
+                + where.name()
+                + " allows ("
+                + out
+                + " x "
+                + in
+                + "): a head's update B_i H_i A_i has rank at most min(out, in) = "
+                + bound
+                + ", so a larger rank only costs memory; give rank <= "
+                + bound);
+      }
+      long hr = (long) c.heads() * c.rank();
+      if (c.init() == RavanConfig.Init.GRAM_SCHMIDT && c.factorsFile().isEmpty()) {
+        require(c, hr, out, in, where.name());
+      }
+      if (hr * Math.max(out, in) > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            c.method()
+                + ": heads * rank = "
+                + c.heads()
+                + " * "
+                + c.rank()
+                + " is too large for "
+                + where.name()
+                + " ("
+                + out
+                + " x "
+                + in
+                + "): its frozen factors would hold more than "
+                + Integer.MAX_VALUE
+                + " entries each; give heads * rank <= "
+                + Integer.MAX_VALUE / Math.max(out, in));
+      }
+    }
+  }
+
+  private static void require(RavanConfig c, long directions, long out, long in, String module) {
     if (directions > Math.min(out, in)) {
       throw new IllegalArgumentException(
           c.method()

@@ -102,12 +102,15 @@ public record RavanConfig(
     }
   }
 
-  private static ConfigSchema common(ConfigSchema s, int defaultRank) {
+  private static ConfigSchema common(ConfigSchema s, int defaultRank, boolean heads) {
     return s.key(
             "rank",
             Type.INT,
             defaultRank,
-            "r, the size of each r x r core",
+            (heads ? "r, the size of each r x r core" : "r, the size of the r x r core")
+                + "; at most min(out, in) of every target module (384 on the bundled MiniLM)"
+                + (heads ? ", and heads * rank at most that under init = gram-schmidt" : "")
+                + ", checked when the adapter is made on the model",
             v -> (int) v >= 1,
             ">= 1")
         .key(
@@ -160,7 +163,8 @@ public record RavanConfig(
       common(
               new ConfigSchema()
                   .key("heads", Type.INT, 4, "h, the number of heads", v -> (int) v >= 1, ">= 1"),
-              8)
+              8,
+              true)
           .key(
               "head_selection",
               Type.STRING,
@@ -172,7 +176,7 @@ public record RavanConfig(
               "random, weight or gradient");
 
   /** The options of method {@code fed-sb}: Ravan's with one head and no scale. */
-  public static final ConfigSchema FED_SB_OPTIONS = common(new ConfigSchema(), 8);
+  public static final ConfigSchema FED_SB_OPTIONS = common(new ConfigSchema(), 8, false);
 
   /** Validates every field, naming the one that is wrong. */
   public RavanConfig {

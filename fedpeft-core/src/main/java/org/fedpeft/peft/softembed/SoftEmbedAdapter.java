@@ -50,11 +50,16 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
   /**
    * Creates the adapter's tensors in a sub-manager of the encoder's, seeded random parts from
    * {@code seed}.
+   *
+   * @throws IllegalArgumentException if option {@code rank} is more than the hidden size d with
+   *     form lowrank, or more than a Java array of k x d holds with form mlp (before anything is
+   *     allocated)
    */
   public SoftEmbedAdapter(SoftEmbedConfig config, BertEncoder encoder, long seed) {
+    int d = encoder.config().hiddenSize();
+    requireRankFits(config, d);
     this.config = config;
     this.manager = encoder.manager().newSubManager();
-    int d = encoder.config().hiddenSize();
     int k = config.rank();
     SplittableRandom rng = new SplittableRandom(seed);
     switch (config.form()) {
@@ -70,6 +75,37 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
         add("soft_embed.up.bias", manager.zeros(new Shape(d)));
       }
       default -> throw new IllegalArgumentException("softembed: unknown form " + config.form());
+    }
+  }
+
+  /**
+   * Refuses a rank the model cannot use: with form lowrank, U = P Q (d x d) has rank at most the
+   * hidden size d, so a larger k only costs memory (rank = 100000 ran out of it); with form mlp the
+   * bottleneck may be wider than d, but its seeded k x d weight is drawn into one Java array.
+   */
+  static void requireRankFits(SoftEmbedConfig config, int d) {
+    int k = config.rank();
+    if (config.form().equals("lowrank") && k > d) {
+      throw new IllegalArgumentException(
+          "softembed: option 'rank' = "
+              + k
+              + " is more than form = lowrank allows on this model (hidden size "
+              + d
+              + "): U = P Q (d x d) has rank at most d = "
+              + d
+              + ", so a larger rank only costs memory; give rank <= "
+              + d);
+    }
+    if (config.form().equals("mlp") && (long) k * d > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "softembed: option 'rank' = "
+              + k
+              + " is too large for form = mlp on this model (hidden size "
+              + d
+              + "): its k x d down weight would hold more than "
+              + Integer.MAX_VALUE
+              + " entries; give rank <= "
+              + Integer.MAX_VALUE / d);
     }
   }
 

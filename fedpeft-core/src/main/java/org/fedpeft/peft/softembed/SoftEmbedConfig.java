@@ -39,7 +39,9 @@ public record SoftEmbedConfig(String form, int rank, String placement) {
               "rank",
               Type.INT,
               16,
-              "k, the inner width of the lowrank and mlp forms (the linear form ignores it)",
+              "k, the inner width of the lowrank and mlp forms (the linear form ignores it); with"
+                  + " lowrank at most the model's hidden size (384 on the bundled MiniLM), checked"
+                  + " when the adapter is made on the model",
               v -> (int) v >= 1,
               ">= 1")
           .key(
