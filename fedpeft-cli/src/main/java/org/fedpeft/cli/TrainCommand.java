@@ -184,7 +184,7 @@ public final class TrainCommand implements Callable<Integer> {
           "Train with sample-level DP-SGD: Poisson batches of expected size"
               + " --batch-size, per-example clipping to --dp-clip, Gaussian noise SIGMA x clip"
               + " (SecureRandom). Off by default. 0 clips without noise: the run is NOT private"
-              + " (summary.json: \"private\": false, no epsilon) and takes no --dp-epsilon.")
+              + " (summary.json: \"private\": false, no epsilon) and takes no --dp-epsilon above 0.")
   Double dpNoise;
 
   @Option(

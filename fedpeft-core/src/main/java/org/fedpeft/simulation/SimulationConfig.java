@@ -62,7 +62,13 @@ public final class SimulationConfig {
   private final PrivacySection privacy;
   private final EvalSection eval;
 
-  private SimulationConfig(ConfigValues v) {
+  /**
+   * @param v the resolved values
+   * @param restored whether they are a run's saved config ({@link #fromJson}): a run started under
+   *     an earlier version is restored as it started, so checks that only refuse settings which
+   *     change nothing (budgets no method or strategy reads) are not applied again
+   */
+  private SimulationConfig(ConfigValues v, boolean restored) {
     try {
       this.run = RunSection.from(v);
       this.data = DataSection.from(v);
@@ -119,8 +125,7 @@ public final class SimulationConfig {
         for (String o : outside) {
           keys.add("adapter." + o);
           Object value = options.get(o);
-          settings.add(
-              "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
+          settings.add(adapterSetting(o, value));
         }
         keys.add("privacy.mode");
         throw v.error(
@@ -135,7 +140,7 @@ public final class SimulationConfig {
                 + " options)");
       }
     }
-    if (Budgets.configured(client.budgets())) {
+    if (Budgets.configured(client.budgets()) && !restored) {
       requireBudgetReader(v);
     }
     if (client.trainingObjective().contrastive()) {
@@ -231,6 +236,13 @@ public final class SimulationConfig {
    * holds (the options that stop a method or strategy from reading budgets), each added to {@code
    * keys}; " with the adapter options set here" if no single one does.
    */
+  /**
+   * An adapter option as a config file sets it: {@code adapter.rank = 1}, {@code adapter.x = "y"}.
+   */
+  private static String adapterSetting(String option, Object value) {
+    return "adapter." + option + " = " + (value instanceof String ? "\"" + value + "\"" : value);
+  }
+
   private String stoppingOptions(
       AdapterMethod method,
       List<String> keys,
@@ -242,8 +254,7 @@ public final class SimulationConfig {
       without.remove(o);
       if (reads.test(without)) {
         Object value = options.get(o);
-        stopping.add(
-            "adapter." + o + " = " + (value instanceof String ? "\"" + value + "\"" : value));
+        stopping.add(adapterSetting(o, value));
         if (!keys.contains("adapter." + o)) {
           keys.add("adapter." + o);
         }
@@ -277,7 +288,7 @@ public final class SimulationConfig {
                     file.toAbsolutePath().getParent(),
                     PATH_KEYS,
                     v -> v.equals(PretrainedModel.DEFAULT));
-    return new SimulationConfig(SCHEMA.resolve(source, overrides));
+    return new SimulationConfig(SCHEMA.resolve(source, overrides), false);
   }
 
   /**
@@ -290,14 +301,16 @@ public final class SimulationConfig {
   /** Builds from already-parsed values; {@code source} names them in errors. */
   public static SimulationConfig of(
       Map<String, Object> fileValues, Map<String, String> overrides, String source) {
-    return new SimulationConfig(SCHEMA.resolve(ConfigSource.of(source, fileValues), overrides));
+    return new SimulationConfig(
+        SCHEMA.resolve(ConfigSource.of(source, fileValues), overrides), false);
   }
 
   /**
    * Restores a config saved with {@link #toJson()} (a run folder's config.json). Every value is
    * passed on as text (arrays as lists of text) and typed by the schema as a file's value would be,
    * so a config.json written by an earlier version with the same keys loads to the same values (a
-   * test keeps one from 0.1.0).
+   * test keeps one from 0.1.0). A {@code client.budgets} that no method or strategy reads, which a
+   * new config may not set, is accepted here, so that a run saved before that check resumes.
    */
   public static SimulationConfig fromJson(String json) {
     Map<String, Object> raw = new LinkedHashMap<>();
@@ -309,7 +322,8 @@ public final class SimulationConfig {
               ? e.getValue().getAsJsonArray().asList().stream().map(x -> x.getAsString()).toList()
               : e.getValue().getAsString());
     }
-    return of(raw, Map.of(), "config.json");
+    return new SimulationConfig(
+        SCHEMA.resolve(ConfigSource.of("config.json", raw), Map.of()), true);
   }
 
   /** Markdown of every key and of every registered adapter method's options (docs/config.md). */

@@ -441,6 +441,26 @@ class SimulationConfigTest {
    * use, where they were set, and those that read budgets; it stays accepted for each that does,
    * and at its default (empty, so that a config.json, which holds every key, reads back).
    */
+  /**
+   * Review, 3 December: the budgets refusal ran on a run's saved config.json too, so a run started
+   * before it with fedit + lora and client.budgets could never be resumed (and config.json may not
+   * be edited). A saved config is restored as it started.
+   */
+  @Test
+  void aSavedConfigWithBudgetsNothingReadsIsRestored() {
+    com.google.gson.JsonObject saved =
+        com.google.gson.JsonParser.parseString(
+                SimulationConfig.of(Map.of(), Map.of(), "run.toml").toJson())
+            .getAsJsonObject();
+    saved.addProperty("client.budgets", "0.5");
+    assertThrows(
+        ConfigException.class,
+        () -> SimulationConfig.of(Map.of(), Map.of("client.budgets", "0.5"), "run.toml"));
+    SimulationConfig restored = SimulationConfig.fromJson(saved.toString());
+    assertEquals("0.5", restored.values().get("client.budgets"));
+    assertEquals(restored.values(), SimulationConfig.fromJson(restored.toJson()).values());
+  }
+
   @Test
   void budgetsThatNoMethodOrStrategyReadsAreRefused() throws IOException {
     Path f =
