@@ -18,8 +18,8 @@ public final class ModelOption {
       names = {"-m", "--model"},
       paramLabel = "MODEL",
       description =
-          "The frozen model: a Hugging Face model folder (config.json, model.safetensors,"
-              + " tokenizer.json), or all-minilm-l6-v2, the bundled default.")
+          "The frozen model: a Hugging Face BERT model folder (config.json, tokenizer.json,"
+              + " model.safetensors or its shards), or all-minilm-l6-v2, the bundled default.")
   String model;
 
   @Option(

@@ -72,6 +72,19 @@ public record BertConfig(
       throw new ModelFormatException(file + ": not valid JSON: " + jsonProblem(e), e);
     }
     String type = o.has("model_type") ? o.get("model_type").getAsString() : "bert";
+    // Without a model_type, the architectures list is what says which model this is.
+    if (!o.has("model_type") && o.has("architectures") && o.get("architectures").isJsonArray()) {
+      for (JsonElement a : o.getAsJsonArray("architectures")) {
+        String arch = a.isJsonPrimitive() ? a.getAsString() : a.toString();
+        if (!arch.startsWith("Bert")) {
+          throw new ModelFormatException(
+              file
+                  + ": no model_type, and architectures names "
+                  + arch
+                  + ", which is not a BERT model (supported: model_type bert)");
+        }
+      }
+    }
     if (!type.equals("bert")) {
       throw new ModelFormatException(
           file + ": model_type \"" + type + "\" is not supported yet (supported: bert)");

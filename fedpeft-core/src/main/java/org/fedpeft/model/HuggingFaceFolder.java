@@ -14,10 +14,15 @@ import org.fedpeft.io.SafetensorsFile;
 import org.fedpeft.tensor.HostTensor;
 
 /**
- * Hugging Face model folders of the BERT family: {@code config.json}, {@code model.safetensors} and
- * {@code tokenizer.json}; a sentence-transformers folder's {@code sentence_bert_config.json} gives
- * the maximum sequence length when present (otherwise 512, capped by the position table). Tensor
- * names may carry a {@code bert.} prefix; pooler and pre-training heads are ignored.
+ * Hugging Face model folders of the BERT family: {@code config.json}, {@code model.safetensors} (or
+ * shards listed in {@code model.safetensors.index.json}; F32, F16 or BF16) and {@code
+ * tokenizer.json}; a sentence-transformers folder's {@code sentence_bert_config.json} gives the
+ * maximum sequence length when present (otherwise 512, capped by the position table). Tensor names
+ * may carry a {@code bert.} prefix; pooler and pre-training heads are ignored. What fedpeft would
+ * otherwise compute differently is refused, naming the file: a sentence-transformers folder whose
+ * {@code modules.json} or pooling config declares anything but mean pooling (and Normalize), a
+ * {@code do_lower_case} the tokenizer does not apply, a tokenizer with ids beyond {@code
+ * vocab_size}.
  */
 public final class HuggingFaceFolder {
 
@@ -33,30 +38,15 @@ public final class HuggingFaceFolder {
               + PretrainedModel.DEFAULT
               + ")");
     }
-    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
-      if (!Files.isRegularFile(dir.resolve(f))) {
-        throw new ModelFormatException(
-            dir.resolve(f)
-                + ": missing (a model folder needs config.json,"
-                + " model.safetensors and tokenizer.json)");
-      }
-    }
+    requireFile(dir, "config.json");
     BertConfig config = BertConfig.fromJson(dir.resolve("config.json"));
-    Path weightsFile = dir.resolve("model.safetensors");
-    SafetensorsFile st = Safetensors.read(weightsFile);
+    requireFile(dir, "tokenizer.json");
+    checkSentenceTransformerModules(dir, config);
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
-    for (String name : st.names()) {
-      String n = name.startsWith("bert.") ? name.substring(5) : name;
-      if (n.startsWith("embeddings.") || n.startsWith("encoder.")) {
-        if (n.equals("embeddings.position_ids")) {
-          continue;
-        }
-        tensors.put(n, st.floatTensor(name));
-      }
-    }
+    String weightsSource = readWeights(dir, tensors);
     BertWeights weights;
     try {
-      weights = new BertWeights(config, tensors, weightsFile.toString());
+      weights = new BertWeights(config, tensors, weightsSource);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(e.getMessage(), e);
     }
@@ -83,7 +73,383 @@ public final class HuggingFaceFolder {
     byte[] tokenizer = Files.readAllBytes(dir.resolve("tokenizer.json"));
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
     new TextTokenizer(tokenizer, maxLen, dir.resolve("tokenizer.json").toString()).close();
+    checkTokenIds(dir.resolve("tokenizer.json"), tokenizer, config);
+    checkLowerCase(sbert, dir.resolve("tokenizer.json"), tokenizer);
     return new PretrainedModel(dir.getFileName().toString(), weights, tokenizer, maxLen);
+  }
+
+  private static final String NEEDS =
+      "a model folder needs config.json, tokenizer.json and the weights as model.safetensors"
+          + " (or shards listed in model.safetensors.index.json)";
+
+  private static void requireFile(Path dir, String name) throws ModelFormatException {
+    if (!Files.isRegularFile(dir.resolve(name))) {
+      throw new ModelFormatException(dir.resolve(name) + ": missing (" + NEEDS + ")");
+    }
+  }
+
+  /**
+   * Reads the encoder's tensors ({@code embeddings.*} and {@code encoder.*}, a {@code bert.} prefix
+   * dropped) from {@code model.safetensors}, or from the shards {@code
+   * model.safetensors.index.json} lists; returns the file name to report problems with.
+   */
+  private static String readWeights(Path dir, Map<String, HostTensor> tensors) throws IOException {
+    Path single = dir.resolve("model.safetensors");
+    if (Files.isRegularFile(single)) {
+      readEncoderTensors(single, tensors);
+      return single.toString();
+    }
+    Path index = dir.resolve("model.safetensors.index.json");
+    if (!Files.isRegularFile(index)) {
+      String other = null;
+      for (String f :
+          List.of(
+              "pytorch_model.bin",
+              "pytorch_model.bin.index.json",
+              "tf_model.h5",
+              "flax_model.msgpack",
+              "model.onnx",
+              "onnx/model.onnx")) {
+        if (Files.exists(dir.resolve(f))) {
+          other = f;
+          break;
+        }
+      }
+      if (other != null) {
+        throw new ModelFormatException(
+            single
+                + ": missing; the folder has its weights in "
+                + other
+                + ", which fedpeft does not read (it reads safetensors only: model.safetensors,"
+                + " or shards listed in model.safetensors.index.json). With transformers"
+                + " installed, AutoModel.from_pretrained(DIR).save_pretrained(DIR) writes"
+                + " model.safetensors");
+      }
+      throw new ModelFormatException(single + ": missing (" + NEEDS + ")");
+    }
+    java.util.Set<String> shards = new java.util.TreeSet<>();
+    try {
+      JsonObject map =
+          JsonParser.parseString(Files.readString(index))
+              .getAsJsonObject()
+              .getAsJsonObject("weight_map");
+      for (var e : map.entrySet()) {
+        shards.add(e.getValue().getAsString());
+      }
+    } catch (RuntimeException e) {
+      throw new ModelFormatException(
+          index
+              + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names"
+              + " to file names): "
+              + BertConfig.jsonProblem(e),
+          e);
+    }
+    if (shards.isEmpty()) {
+      throw new ModelFormatException(index + ": its \"weight_map\" lists no tensors");
+    }
+    for (String shard : shards) {
+      Path base = dir.toAbsolutePath().normalize();
+      Path file = base.resolve(shard).normalize();
+      if (!base.equals(file.getParent()) || !Files.isRegularFile(file)) {
+        throw new ModelFormatException(
+            index
+                + ": \"weight_map\" names "
+                + shard
+                + ", which is not a file in "
+                + dir
+                + " (shards must sit next to the index)");
+      }
+      readEncoderTensors(file, tensors);
+    }
+    return index + " (" + String.join(", ", shards) + ")";
+  }
+
+  private static void readEncoderTensors(Path file, Map<String, HostTensor> tensors)
+      throws IOException {
+    SafetensorsFile st = Safetensors.read(file);
+    for (String name : st.names()) {
+      String n = name.startsWith("bert.") ? name.substring(5) : name;
+      if ((n.startsWith("embeddings.") || n.startsWith("encoder."))
+          && !n.equals("embeddings.position_ids")) {
+        if (tensors.put(n, st.floatTensor(name)) != null) {
+          throw new ModelFormatException(
+              file + ": tensor " + name + " is also in another weights file (or named twice)");
+        }
+      }
+    }
+  }
+
+  /**
+   * Refuses a tokenizer that can produce a token id outside the word-embedding table: the ids of
+   * its vocabulary, added tokens and post-processor's special tokens must be below {@code
+   * vocab_size}.
+   */
+  private static void checkTokenIds(Path file, byte[] json, BertConfig config)
+      throws ModelFormatException {
+    JsonObject o;
+    try {
+      o =
+          JsonParser.parseString(new String(json, java.nio.charset.StandardCharsets.UTF_8))
+              .getAsJsonObject();
+    } catch (RuntimeException e) {
+      return; // the tokenizers library read it; a layout we do not know is not checked here
+    }
+    long[] max = {-1};
+    String[] token = {null};
+    com.google.gson.JsonElement model = o.get("model");
+    if (model != null && model.isJsonObject()) {
+      com.google.gson.JsonElement vocab = model.getAsJsonObject().get("vocab");
+      if (vocab != null && vocab.isJsonObject()) {
+        for (var e : vocab.getAsJsonObject().entrySet()) {
+          if (isNumber(e.getValue())) {
+            note(max, token, e.getValue().getAsLong(), "\"" + e.getKey() + "\"");
+          }
+        }
+      } else if (vocab != null && vocab.isJsonArray()) { // Unigram: [[piece, score], ...]
+        int n = vocab.getAsJsonArray().size();
+        if (n > 0) {
+          note(max, token, n - 1, "piece " + (n - 1) + " of the Unigram vocabulary");
+        }
+      }
+    }
+    com.google.gson.JsonElement added = o.get("added_tokens");
+    if (added != null && added.isJsonArray()) {
+      for (com.google.gson.JsonElement t : added.getAsJsonArray()) {
+        if (t.isJsonObject() && isNumber(t.getAsJsonObject().get("id"))) {
+          com.google.gson.JsonElement c = t.getAsJsonObject().get("content");
+          note(
+              max,
+              token,
+              t.getAsJsonObject().get("id").getAsLong(),
+              c == null ? "an added token" : c.toString());
+        }
+      }
+    }
+    collectSpecialIds(o.get("post_processor"), max, token);
+    if (max[0] >= config.vocabSize()) {
+      throw new ModelFormatException(
+          file
+              + ": token "
+              + token[0]
+              + " has id "
+              + max[0]
+              + ", but config.json says vocab_size = "
+              + config.vocabSize()
+              + " (ids 0 to "
+              + (config.vocabSize() - 1)
+              + "): this tokenizer does not belong to these weights");
+    }
+  }
+
+  private static boolean isNumber(com.google.gson.JsonElement e) {
+    return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber();
+  }
+
+  private static void note(long[] max, String[] token, long id, String what) {
+    if (id > max[0]) {
+      max[0] = id;
+      token[0] = what;
+    }
+  }
+
+  /**
+   * The special-token ids a post-processor inserts: {@code ["[CLS]", 101]} pairs (BertProcessing,
+   * RobertaProcessing) and {@code "ids": [...]} lists (TemplateProcessing), at any depth.
+   */
+  private static void collectSpecialIds(com.google.gson.JsonElement e, long[] max, String[] token) {
+    if (e == null) {
+      return;
+    }
+    if (e.isJsonArray()) {
+      var a = e.getAsJsonArray();
+      if (a.size() == 2
+          && a.get(0).isJsonPrimitive()
+          && a.get(0).getAsJsonPrimitive().isString()
+          && isNumber(a.get(1))) {
+        note(max, token, a.get(1).getAsLong(), a.get(0).toString());
+        return;
+      }
+      a.forEach(x -> collectSpecialIds(x, max, token));
+    } else if (e.isJsonObject()) {
+      for (var m : e.getAsJsonObject().entrySet()) {
+        if (m.getKey().equals("ids") && m.getValue().isJsonArray()) {
+          for (com.google.gson.JsonElement id : m.getValue().getAsJsonArray()) {
+            if (isNumber(id)) {
+              note(max, token, id.getAsLong(), "a special token of the post_processor");
+            }
+          }
+        } else {
+          collectSpecialIds(m.getValue(), max, token);
+        }
+      }
+    }
+  }
+
+  /**
+   * sentence-transformers lower-cases texts itself when {@code sentence_bert_config.json} says
+   * {@code do_lower_case: true}; fedpeft passes texts to {@code tokenizer.json} as they are, so
+   * such a folder is accepted only when the tokenizer lower-cases anyway.
+   */
+  private static void checkLowerCase(Path sbert, Path tokFile, byte[] tokenizer)
+      throws ModelFormatException {
+    if (!Files.isRegularFile(sbert)) {
+      return;
+    }
+    boolean lower;
+    try {
+      JsonObject o = JsonParser.parseString(Files.readString(sbert)).getAsJsonObject();
+      lower = o.has("do_lower_case") && o.get("do_lower_case").getAsBoolean();
+    } catch (IOException | RuntimeException e) {
+      throw new ModelFormatException(sbert + ": not valid JSON with a boolean do_lower_case", e);
+    }
+    if (!lower) {
+      return;
+    }
+    boolean tokLowers;
+    try {
+      JsonObject o =
+          JsonParser.parseString(new String(tokenizer, java.nio.charset.StandardCharsets.UTF_8))
+              .getAsJsonObject();
+      tokLowers = lowerCases(o.get("normalizer"));
+    } catch (RuntimeException e) {
+      tokLowers = false;
+    }
+    if (!tokLowers) {
+      throw new ModelFormatException(
+          sbert
+              + ": do_lower_case is true, but the normalizer of "
+              + tokFile
+              + " does not lower-case: sentence-transformers lower-cases texts before tokenizing,"
+              + " fedpeft does not, so it would embed other tokens (supported: do_lower_case"
+              + " false, or a tokenizer.json that lower-cases)");
+    }
+  }
+
+  private static boolean lowerCases(com.google.gson.JsonElement n) {
+    if (n == null || !n.isJsonObject()) {
+      return false;
+    }
+    JsonObject o = n.getAsJsonObject();
+    String type = o.has("type") ? o.get("type").getAsString() : "";
+    if (type.equals("Lowercase")) {
+      return true;
+    }
+    if (type.equals("BertNormalizer")) {
+      return !o.has("lowercase") || o.get("lowercase").getAsBoolean();
+    }
+    if (type.equals("Sequence") && o.has("normalizers")) {
+      for (com.google.gson.JsonElement m : o.getAsJsonArray("normalizers")) {
+        if (lowerCases(m)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static final String ST = "sentence_transformers.models.";
+
+  /**
+   * Refuses a sentence-transformers folder whose embeddings are not what fedpeft computes: a
+   * Transformer, mean pooling, then (optionally) Normalize. Other pooling modes (CLS, max, ...) and
+   * other modules (Dense, ...) would be silently ignored otherwise. fedpeft always L2-normalises,
+   * so without a Normalize module its vectors differ from sentence-transformers' in length only
+   * (cosine similarities agree).
+   */
+  private static void checkSentenceTransformerModules(Path dir, BertConfig config)
+      throws ModelFormatException {
+    Path modules = dir.resolve("modules.json");
+    List<String> poolingDirs = new java.util.ArrayList<>();
+    if (Files.isRegularFile(modules)) {
+      com.google.gson.JsonArray list;
+      try {
+        list = JsonParser.parseString(Files.readString(modules)).getAsJsonArray();
+      } catch (IOException | RuntimeException e) {
+        throw new ModelFormatException(
+            modules + ": not a JSON list of modules: " + e.getMessage(), e);
+      }
+      for (int i = 0; i < list.size(); i++) {
+        String type;
+        String path;
+        try {
+          JsonObject m = list.get(i).getAsJsonObject();
+          type = m.get("type").getAsString();
+          path = m.has("path") ? m.get("path").getAsString() : "";
+        } catch (RuntimeException e) {
+          throw new ModelFormatException(
+              modules + ": module " + i + " has no string \"type\" and \"path\"", e);
+        }
+        boolean ok =
+            switch (type) {
+              case ST + "Transformer" -> path.isEmpty();
+              case ST + "Pooling" -> {
+                poolingDirs.add(path);
+                yield true;
+              }
+              case ST + "Normalize" -> true;
+              default -> false;
+            };
+        if (!ok) {
+          throw new ModelFormatException(
+              modules
+                  + ": module "
+                  + i
+                  + " ("
+                  + type
+                  + (path.isEmpty() ? "" : ", path " + path)
+                  + ") is not supported: fedpeft embeds texts as sentence-transformers'"
+                  + " Transformer (with its files in this folder), mean Pooling and Normalize"
+                  + " modules do, and would ignore it");
+        }
+      }
+    } else if (Files.isRegularFile(dir.resolve("1_Pooling/config.json"))) {
+      poolingDirs.add("1_Pooling");
+    }
+    for (String p : poolingDirs) {
+      Path file = dir.resolve(p).resolve("config.json");
+      if (!Files.isRegularFile(file)) {
+        continue; // sentence-transformers' defaults: mean pooling
+      }
+      JsonObject o;
+      try {
+        o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      } catch (IOException | RuntimeException e) {
+        throw new ModelFormatException(file + ": not a JSON object: " + e.getMessage(), e);
+      }
+      for (var e : o.entrySet()) {
+        String k = e.getKey();
+        boolean on =
+            e.getValue().isJsonPrimitive()
+                && e.getValue().getAsJsonPrimitive().isBoolean()
+                && e.getValue().getAsBoolean();
+        if (k.startsWith("pooling_mode_") && !k.equals("pooling_mode_mean_tokens") && on) {
+          throw new ModelFormatException(
+              file
+                  + ": "
+                  + k
+                  + " is true; fedpeft pools by the mean over the tokens only (supported:"
+                  + " pooling_mode_mean_tokens true, every other pooling_mode_* false)");
+        }
+      }
+      if (o.has("pooling_mode_mean_tokens")
+          && o.get("pooling_mode_mean_tokens").isJsonPrimitive()
+          && !o.get("pooling_mode_mean_tokens").getAsBoolean()) {
+        throw new ModelFormatException(
+            file
+                + ": pooling_mode_mean_tokens is false; fedpeft pools by the mean over the"
+                + " tokens only");
+      }
+      if (o.has("word_embedding_dimension")
+          && isNumber(o.get("word_embedding_dimension"))
+          && o.get("word_embedding_dimension").getAsInt() != config.hiddenSize()) {
+        throw new ModelFormatException(
+            file
+                + ": word_embedding_dimension is "
+                + o.get("word_embedding_dimension")
+                + ", but config.json says hidden_size = "
+                + config.hiddenSize());
+      }
+    }
   }
 
   /**

@@ -223,6 +223,148 @@ class HuggingFaceFolderTest {
     assertTrue(e.getMessage().contains(name) && e.getMessage().contains("NaN"), e.getMessage());
   }
 
+  /** QA: sharded checkpoints (model.safetensors.index.json) used to be refused as "missing". */
+  @Test
+  void shardedWeightsListedInAnIndexAreRead() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = savedTiny("sharded");
+    Files.delete(dir.resolve("model.safetensors"));
+    var first = new java.util.LinkedHashMap<String, org.fedpeft.tensor.HostTensor>();
+    var second = new java.util.LinkedHashMap<String, org.fedpeft.tensor.HostTensor>();
+    com.google.gson.JsonObject map = new com.google.gson.JsonObject();
+    tiny.weights()
+        .tensors()
+        .forEach(
+            (k, v) -> {
+              boolean one = k.startsWith("embeddings.");
+              (one ? first : second).put("bert." + k, v);
+              map.addProperty("bert." + k, one ? "model-1.safetensors" : "model-2.safetensors");
+            });
+    org.fedpeft.io.Safetensors.write(dir.resolve("model-1.safetensors"), first, java.util.Map.of());
+    org.fedpeft.io.Safetensors.write(
+        dir.resolve("model-2.safetensors"), second, java.util.Map.of());
+    com.google.gson.JsonObject index = new com.google.gson.JsonObject();
+    index.add("weight_map", map);
+    Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
+    assertEquals(tiny.weights().tensors(), HuggingFaceFolder.load(dir).weights().tensors());
+
+    map.addProperty("bert.pooler.dense.weight", "../elsewhere.safetensors");
+    Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("../elsewhere.safetensors"), e.getMessage());
+  }
+
+  /** QA: a folder with only pytorch_model.bin was told "model.safetensors: missing" alone. */
+  @Test
+  void weightsInAFormatNotReadAreNamed() throws Exception {
+    Path dir = savedTiny("bin");
+    Files.move(dir.resolve("model.safetensors"), dir.resolve("pytorch_model.bin"));
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("pytorch_model.bin") && e.getMessage().contains("safetensors only"),
+        e.getMessage());
+  }
+
+  /** QA: a tokenizer with more ids than vocab_size loaded, then failed "index out of range". */
+  @Test
+  void aTokenizerWithIdsBeyondTheVocabularyIsRefused() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    BertConfig small = new BertConfig(1000, 32, 2, 4, 64, 512, 2, 1e-12f);
+    Path dir = tmp.resolve("small-vocab");
+    HuggingFaceFolder.save(
+        new PretrainedModel("small", RandomBert.weights(small, 3), tiny.tokenizerJson(), 64), dir);
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("tokenizer.json")
+            && e.getMessage().contains("vocab_size = 1000")
+            && e.getMessage().contains("30521"),
+        e.getMessage());
+  }
+
+  private static void writeSentenceTransformers(Path dir, String pooling, String... extra)
+      throws IOException {
+    StringBuilder modules =
+        new StringBuilder(
+            "[{\"idx\":0,\"name\":\"0\",\"path\":\"\","
+                + "\"type\":\"sentence_transformers.models.Transformer\"},"
+                + "{\"idx\":1,\"name\":\"1\",\"path\":\"1_Pooling\","
+                + "\"type\":\"sentence_transformers.models.Pooling\"}");
+    for (String type : extra) {
+      modules.append(",{\"path\":\"x\",\"type\":\"sentence_transformers.models.").append(type);
+      modules.append("\"}");
+    }
+    Files.writeString(dir.resolve("modules.json"), modules.append("]").toString());
+    Files.createDirectories(dir.resolve("1_Pooling"));
+    Files.writeString(
+        dir.resolve("1_Pooling/config.json"),
+        "{\"word_embedding_dimension\": 32, \"pooling_mode_cls_token\": "
+            + pooling.equals("cls")
+            + ", \"pooling_mode_mean_tokens\": "
+            + pooling.equals("mean")
+            + ", \"pooling_mode_max_tokens\": false}");
+  }
+
+  /**
+   * QA: a sentence-transformers folder declaring CLS pooling, or a Dense module, loaded and was
+   * embedded by mean pooling without a word; now such folders are refused, mean pooling is not.
+   */
+  @Test
+  void sentenceTransformersModulesOtherThanMeanPoolingAreRefused() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = savedTiny("st");
+    writeSentenceTransformers(dir, "mean", "Normalize");
+    assertEquals(tiny.weights().tensors(), HuggingFaceFolder.load(dir).weights().tensors());
+
+    writeSentenceTransformers(dir, "cls", "Normalize");
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("1_Pooling") && e.getMessage().contains("pooling_mode_cls_token"),
+        e.getMessage());
+
+    writeSentenceTransformers(dir, "mean", "Dense", "Normalize");
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("modules.json") && e.getMessage().contains("models.Dense"),
+        e.getMessage());
+
+    writeSentenceTransformers(dir, "cls");
+    Files.delete(dir.resolve("modules.json")); // a pooling folder alone is read as well
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("pooling_mode_cls_token"), e.getMessage());
+  }
+
+  /** QA: do_lower_case true was ignored, sentence-transformers lower-cases such texts. */
+  @Test
+  void lowerCasingTheTokenizerDoesNotDoIsRefused() throws Exception {
+    Path dir = savedTiny("lower");
+    Files.writeString(
+        dir.resolve("sentence_bert_config.json"),
+        "{\"max_seq_length\": 64, \"do_lower_case\": true}");
+    HuggingFaceFolder.load(dir); // the bundled tokenizer lower-cases (BertNormalizer)
+    com.google.gson.JsonObject tok = json(dir.resolve("tokenizer.json"));
+    tok.getAsJsonObject("normalizer").addProperty("lowercase", false);
+    Files.writeString(dir.resolve("tokenizer.json"), tok.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(
+        e.getMessage().contains("sentence_bert_config.json")
+            && e.getMessage().contains("do_lower_case"),
+        e.getMessage());
+  }
+
+  /** QA: with no model_type, a RoBERTa architecture was read as BERT. */
+  @Test
+  void noModelTypeButAnotherArchitectureIsRefused() throws Exception {
+    Path dir = savedTiny("arch");
+    com.google.gson.JsonObject cfg = json(dir.resolve("config.json"));
+    cfg.remove("model_type");
+    Files.writeString(dir.resolve("config.json"), cfg.toString());
+    HuggingFaceFolder.load(dir); // architectures BertModel
+    cfg.add("architectures", com.google.gson.JsonParser.parseString("[\"RobertaModel\"]"));
+    Files.writeString(dir.resolve("config.json"), cfg.toString());
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().contains("RobertaModel"), e.getMessage());
+  }
+
   static float[] embed(PretrainedModel m, List<String> texts) throws IOException {
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder enc = new BertEncoder(m.weights(), root);
