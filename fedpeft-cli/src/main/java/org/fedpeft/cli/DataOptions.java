@@ -19,9 +19,9 @@ public final class DataOptions {
       defaultValue = Tasks.NOUN_TOPIC,
       description =
           "A task spec, see 'fedpeft tasks list' (default: ${DEFAULT-VALUE}); several joined by"
-              + " + make a multi-task dataset. Not with --data (train refuses the two; eval ignores"
-              + " --task with --test). eval's"
-              + " default is the task the adapter was trained on.")
+              + " + make a multi-task dataset. Not with --data, --test or --corpus (refused:"
+              + " the files are the data). eval's default is the task the adapter was trained"
+              + " on.")
   String task;
 
   @Option(

@@ -131,6 +131,7 @@ public final class EvalCommand implements Callable<Integer> {
     if (!split.equals("test") && !split.equals("validation")) {
       throw new UserInputException("--split must be test or validation, got " + split);
     }
+    refuseTaskWithFiles();
     if (!Files.isRegularFile(adapterDir.resolve(AdapterFiles.HEAD_FILE))) {
       throw new UserInputException(
           adapterDir.resolve(AdapterFiles.HEAD_FILE)
@@ -299,6 +300,32 @@ public final class EvalCommand implements Callable<Integer> {
               });
     }
     return 0;
+  }
+
+  /**
+   * Refuses {@code --task} with {@code --data}, {@code --test} or {@code --corpus}: the examples
+   * then come from those files and the task would be ignored (as train refuses --task with --data).
+   */
+  private void refuseTaskWithFiles() {
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--task")) {
+      return;
+    }
+    String option = data.data != null ? "--data" : data.test != null ? "--test" : null;
+    if (option == null && data.corpus != null) {
+      option = "--corpus";
+    }
+    if (option != null) {
+      throw new UserInputException(
+          "--task "
+              + data.task
+              + " does nothing with "
+              + option
+              + ": eval evaluates on "
+              + data.describe()
+              + "; leave out --task, or "
+              + option
+              + " to evaluate on the task");
+    }
   }
 
   /**

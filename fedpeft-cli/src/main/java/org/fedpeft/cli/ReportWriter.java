@@ -107,6 +107,7 @@ public final class ReportWriter {
           "epsilon",
           "epsilon_mean",
           "delta",
+          "epsilon_note",
           "epsilon_sampling",
           "not_covered",
           "private");

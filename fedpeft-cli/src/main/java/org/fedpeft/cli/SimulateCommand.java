@@ -381,7 +381,11 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       Path report = ReportWriter.write(sim.out());
       stdout.println(finalLine(summary, true));
-      if (summary.has("epsilon")) {
+      if (summary.has("epsilon_note")) {
+        // A noise multiplier of 0: no epsilon (nor delta) exists, as train --dp-noise 0 says.
+        stdout.printf(
+            Locale.ROOT, "privacy: NOT private: %s%n", summary.get("epsilon_note").getAsString());
+      } else if (summary.has("epsilon")) {
         stdout.printf(
             Locale.ROOT,
             "privacy: %sepsilon %.4f at delta %s (%s)%s%n",

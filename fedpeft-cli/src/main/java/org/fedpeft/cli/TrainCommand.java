@@ -892,11 +892,13 @@ public final class TrainCommand implements Callable<Integer> {
                 (step, total, loss, acc, lr) -> {
                   bar.update(
                       step,
-                      String.format(
-                          Locale.ROOT,
-                          "DP-SGD epsilon %.3f lr %.2e",
-                          spent.accountant().getEpsilon(spent.delta()),
-                          lr));
+                      dpConfig.noiseMultiplier() > 0
+                          ? String.format(
+                              Locale.ROOT,
+                              "DP-SGD epsilon %.3f lr %.2e",
+                              spent.accountant().getEpsilon(spent.delta()),
+                              lr)
+                          : String.format(Locale.ROOT, "DP-SGD without noise lr %.2e", lr));
                   afterStep.accept(step, total);
                 },
                 firstStep);
@@ -1024,11 +1026,14 @@ public final class TrainCommand implements Callable<Integer> {
       }
       if (budget != null) {
         // Without noise epsilon is infinite, which JSON cannot hold: summary.json says so in
-        // words, and "private": false, as simulate's does (its epsilon left out likewise).
+        // words, and "private": false, as simulate's does; no epsilon, and no delta (the delta
+        // of an epsilon that does not exist means nothing), as in simulate's.
         boolean noisy = dpConfig.noiseMultiplier() > 0;
         summary.addProperty("dp", "sample-level DP-SGD, Poisson sampling");
-        summary.addProperty("epsilon", budget.accountant().getEpsilon(budget.delta()));
-        summary.addProperty("delta", budget.delta());
+        if (noisy) {
+          summary.addProperty("epsilon", budget.accountant().getEpsilon(budget.delta()));
+          summary.addProperty("delta", budget.delta());
+        }
         summary.addProperty("dp_noise_multiplier", dpConfig.noiseMultiplier());
         summary.addProperty("dp_clip_norm", dpConfig.clipNorm());
         summary.addProperty("private", noisy);

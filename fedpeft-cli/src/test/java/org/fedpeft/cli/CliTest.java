@@ -177,6 +177,32 @@ class CliTest {
     assertTrue(
         ev.err().contains(" was trained on train.jsonl, your own data, not a bundled task"),
         ev.err());
+
+    // Audit: --task with --test (or --data) was silently ignored; it is refused, as train refuses
+    // --task with --data, before anything is loaded.
+    for (String files : List.of("--test", "--data")) {
+      ev =
+          CliRun.run(
+              "eval",
+              out.resolve("adapter").toString(),
+              "--model",
+              tinyModel.toString(),
+              files,
+              data.toString(),
+              "--task",
+              "wordnet-pos");
+      assertEquals(2, ev.code(), files + ": " + ev.err());
+      assertEquals(
+          "fedpeft eval: --task wordnet-pos does nothing with "
+              + files
+              + ": eval evaluates on "
+              + data
+              + "; leave out --task, or "
+              + files
+              + " to evaluate on the task",
+          ev.err().strip(),
+          files);
+    }
   }
 
   /**

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.simulation.PausePoint;
@@ -22,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * failure of kind DROPPED, with the reason the transport gives, and the round completes with the
  * other client. Server and clients are separate processes on 127.0.0.1 with mutual TLS; the test
  * holds the client at the start of its fit ({@code -Dfedpeft.pause=client-fit-round-1}) and kills
- * it when it says so.
+ * it when it says so ({@link TwoClientDeployment}).
  */
 @Timeout(600)
 class ClientDroppedCliTest {
@@ -31,56 +29,12 @@ class ClientDroppedCliTest {
 
   @Test
   void aClientKilledWhileItFitsIsDropped() throws Exception {
-    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < 48; i++) {
-      lines.add(
-          "{\"text\": \"topic " + (i % 3) + " item " + i + "\", \"label\": \"t" + (i % 3) + "\"}");
-    }
-    Path data = Files.write(tmp.resolve("data.jsonl"), lines);
-    Path config = tmp.resolve("run.toml");
-    Files.writeString(
-        config,
-        """
-        seed = 3
-        rounds = 1
-        clients = 2
-        clients_per_round = 2
-
-        [data]
-        file = "%s"
-        partition = "iid"
-        max_eval = 12
-
-        [model]
-        name = "%s"
-
-        [adapter]
-        rank = 2
-        targets = ["query"]
-
-        [client]
-        local_steps = 1
-        batch_size = 8
-
-        [server]
-        min_clients = 1
-        """
-            .formatted(
-                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
-    Path certs = tmp.resolve("certs");
-    assertEquals(
-        0, CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1").code());
-    String address;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      address = "127.0.0.1:" + s.getLocalPort();
-    }
+    TwoClientDeployment d = TwoClientDeployment.create(tmp, 1, 1);
     Path out = tmp.resolve("run");
     String point = "client-fit-round-1";
-    try (Spawned server = Spawned.server(config, out, address, certs);
-        Spawned good = client(config, certs, address, "client-0", Map.of());
-        Spawned killed =
-            client(config, certs, address, "client-1", Map.of(PausePoint.PROPERTY, point))) {
+    try (Spawned server = d.server(out);
+        Spawned good = d.client("client-0", Map.of());
+        Spawned killed = d.client("client-1", Map.of(PausePoint.PROPERTY, point))) {
       killed.awaitLine(PausePoint.message(point));
       killed.kill();
       assertEquals(0, server.waitFor(), server.output());
@@ -102,11 +56,5 @@ class ClientDroppedCliTest {
             .matches(
                 "fit dropped: node client-1 was lost before it answered fit request \\d+ \\(round 1\\): .+"),
         f.toString());
-  }
-
-  private Spawned client(
-      Path config, Path certs, String address, String id, Map<String, String> properties)
-      throws Exception {
-    return Spawned.client(id, properties, config, address, id, certs, tmp.resolve("state-" + id));
   }
 }

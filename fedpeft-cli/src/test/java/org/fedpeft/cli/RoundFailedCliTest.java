@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.run.RunCheckpoint;
@@ -28,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Separate processes on 127.0.0.1 with mutual TLS: client-1 is held at the start of its fit in
  * round 2 ({@code -Dfedpeft.pause=client-fit-round-2}) and killed, so round 2 has 1 of the 2
- * clients it needs.
+ * clients it needs ({@link TwoClientDeployment}).
  */
 @Timeout(600)
 class RoundFailedCliTest {
@@ -37,60 +35,16 @@ class RoundFailedCliTest {
 
   @Test
   void aRoundWithTooFewClientsIsInMetricsAndTheResumedRunEqualsSimulate() throws Exception {
-    Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < 48; i++) {
-      lines.add(
-          "{\"text\": \"topic " + (i % 3) + " item " + i + "\", \"label\": \"t" + (i % 3) + "\"}");
-    }
-    Path data = Files.write(tmp.resolve("data.jsonl"), lines);
-    Path config = tmp.resolve("run.toml");
-    Files.writeString(
-        config,
-        """
-        seed = 3
-        rounds = 2
-        clients = 2
-        clients_per_round = 2
-
-        [data]
-        file = "%s"
-        partition = "iid"
-        max_eval = 12
-
-        [model]
-        name = "%s"
-
-        [adapter]
-        rank = 2
-        targets = ["query"]
-
-        [client]
-        local_steps = 1
-        batch_size = 8
-
-        [server]
-        min_clients = 2
-        """
-            .formatted(
-                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+    TwoClientDeployment d = TwoClientDeployment.create(tmp, 2, 2);
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    CliRun.Result sim = CliRun.run("simulate", d.config.toString(), "--out", simulated.toString());
     assertEquals(0, sim.code(), sim.err());
 
-    Path certs = tmp.resolve("certs");
-    assertEquals(
-        0, CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1").code());
-    String address;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      address = "127.0.0.1:" + s.getLocalPort();
-    }
     Path out = tmp.resolve("run");
     String point = "client-fit-round-2";
-    try (Spawned server = Spawned.server(config, out, address, certs);
-        Spawned good = client(config, certs, address, "client-0", Map.of());
-        Spawned killed =
-            client(config, certs, address, "client-1", Map.of(PausePoint.PROPERTY, point))) {
+    try (Spawned server = d.server(out);
+        Spawned good = d.client("client-0", Map.of());
+        Spawned killed = d.client("client-1", Map.of(PausePoint.PROPERTY, point))) {
       killed.awaitLine(PausePoint.message(point));
       killed.kill();
       assertEquals(2, server.waitFor(), server.output());
@@ -135,11 +89,11 @@ class RoundFailedCliTest {
                     "--resume",
                     out.toString(),
                     "--listen",
-                    address,
+                    d.address,
                     "--certs",
-                    certs.toString()));
-        Spawned c0 = client(config, certs, address, "client-0", Map.of());
-        Spawned c1 = client(config, certs, address, "client-1", Map.of())) {
+                    d.certs.toString()));
+        Spawned c0 = d.client("client-0", Map.of());
+        Spawned c1 = d.client("client-1", Map.of())) {
       assertEquals(0, resumed.waitFor(), resumed.output());
       assertTrue(resumed.output().contains("round 2: 2/2 clients"), resumed.output());
       assertEquals(0, c0.waitFor(), c0.output());
@@ -153,11 +107,5 @@ class RoundFailedCliTest {
       assertArrayEquals(
           Files.readAllBytes(simulated.resolve(a)), Files.readAllBytes(out.resolve(a)), a);
     }
-  }
-
-  private Spawned client(
-      Path config, Path certs, String address, String id, Map<String, String> properties)
-      throws Exception {
-    return Spawned.client(id, properties, config, address, id, certs, tmp.resolve("state-" + id));
   }
 }

@@ -137,6 +137,9 @@ class TrainCommandTest {
     assertTrue(
         summary.get("epsilon_note").getAsString().contains("epsilon is infinite"),
         summary.toString());
+    // Audit: summary.json recorded "delta" although no epsilon exists for it to qualify.
+    assertFalse(summary.has("epsilon"), summary.toString());
+    assertFalse(summary.has("delta"), summary.toString());
 
     Path noisy = tmp.resolve("noise1");
     r = train(noisy, "--dp-noise", "1");
@@ -144,6 +147,7 @@ class TrainCommandTest {
     summary = json(noisy.resolve("summary.json"));
     assertTrue(summary.get("private").getAsBoolean(), summary.toString());
     assertTrue(summary.get("epsilon").getAsDouble() > 0, summary.toString());
+    assertEquals(1e-5, summary.get("delta").getAsDouble(), 0, summary.toString());
   }
 
   /**

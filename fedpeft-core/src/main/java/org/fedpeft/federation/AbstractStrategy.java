@@ -89,6 +89,9 @@ public abstract class AbstractStrategy implements Strategy {
     requireOwned(state);
     requireNextRound(state, round);
     requireDistinct(sampledClients);
+    // A round the aggregator would refuse (a client-level privacy budget) is refused before any
+    // client trains for it.
+    options.aggregator().checkRound(state, round);
     Map<String, FitInstructions> out = new LinkedHashMap<>();
     for (String id : sampledClients) {
       Map<String, String> config =

@@ -29,6 +29,19 @@ public interface Aggregator {
   Map<String, HostTensor> aggregate(RoundContext context);
 
   /**
+   * Refuses a round before its instructions are sent out, for a rule that knows from the previous
+   * state alone that it will not aggregate the round (client-level DP whose privacy budget the
+   * round would exceed): the strategy calls it first in {@link Strategy#configureRound}, so that no
+   * client trains or uploads for a round whose result would be refused. Default: every round may
+   * run.
+   *
+   * @param previous the state after round {@code round - 1}
+   * @param round the round about to be configured
+   * @throws RuntimeException (e.g. {@code BudgetExceededException}) to refuse the round
+   */
+  default void checkRound(ServerState previous, int round) {}
+
+  /**
    * What this aggregator is, in the terms of a run's config, for a strategy that cannot use it (for
    * example {@code client-level DP (privacy.mode = "client")}); default: its class name.
    */

@@ -39,8 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       sampling a round that drew fewer clients than the strategy's minimum (possibly none) is
  *       skipped: its report has {@code server.round_skipped = 1} and a state that only advanced its
  *       round number;
- *   <li>{@link Strategy#configureRound}; each client's {@link FitInstructions} are serialized (the
- *       wire form) and the byte count logged as DOWN;
+ *   <li>{@link Strategy#configureRound} (which may refuse the round before anything is sent, e.g.
+ *       {@code BudgetExceededException} from a client-level privacy budget); each client's {@link
+ *       FitInstructions} are serialized (the wire form) and the byte count logged as DOWN;
  *   <li>call {@link ClientApp#fit} for each, at most {@code parallelism} at a time, each on its own
  *       thread with its own timeout; an exception, a timeout, no reply or a reply under another
  *       client's id becomes a {@link ClientFailure} with the reason, and the round goes on (kind
@@ -302,7 +303,9 @@ public final class FederatedRound implements AutoCloseable {
     try {
       agg = strategy.aggregate(state, round, replies, failures);
     } catch (RoundFailedException e) {
-      throw e.withSampled(sampled);
+      Map<String, Double> fitSeconds = new TreeMap<>();
+      clientMetrics.forEach((id, m) -> fitSeconds.put(id, m.get("fit_seconds")));
+      throw e.withRound(sampled, fitSeconds, (System.nanoTime() - t0) / 1e9);
     }
     Map<String, Double> metrics = new TreeMap<>(agg.metrics());
     metrics.put("server.clients_sampled", (double) sampled.size());

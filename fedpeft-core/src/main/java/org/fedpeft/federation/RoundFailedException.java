@@ -1,6 +1,9 @@
 package org.fedpeft.federation;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Thrown when fewer clients than a strategy's minimum contributed to a round. The round has no
@@ -16,6 +19,8 @@ public final class RoundFailedException extends RuntimeException {
   private final int required;
   private final List<ClientFailure> failures;
   private final List<String> sampled;
+  private final Map<String, Double> clientFitSeconds;
+  private final double seconds;
 
   /**
    * @param round the round that failed
@@ -25,26 +30,37 @@ public final class RoundFailedException extends RuntimeException {
    */
   public RoundFailedException(
       int round, int succeeded, int required, List<ClientFailure> failures) {
-    this(round, succeeded, required, failures, List.of());
+    this(round, succeeded, required, failures, List.of(), Map.of(), 0);
   }
 
   private RoundFailedException(
-      int round, int succeeded, int required, List<ClientFailure> failures, List<String> sampled) {
+      int round,
+      int succeeded,
+      int required,
+      List<ClientFailure> failures,
+      List<String> sampled,
+      Map<String, Double> clientFitSeconds,
+      double seconds) {
     super(message(round, succeeded, required, failures));
     this.round = round;
     this.succeeded = succeeded;
     this.required = required;
     this.failures = List.copyOf(failures);
     this.sampled = List.copyOf(sampled);
+    this.clientFitSeconds = Collections.unmodifiableMap(new TreeMap<>(clientFitSeconds));
+    this.seconds = seconds;
   }
 
   /**
-   * The same failure, knowing which clients the round sampled ({@link FederatedRound} adds them to
-   * what the strategy threw).
+   * The same failure, knowing which clients the round sampled, how long each client that replied
+   * took to fit, and the round's wall time so far ({@link FederatedRound} adds them to what the
+   * strategy threw).
    */
-  public RoundFailedException withSampled(List<String> clients) {
+  public RoundFailedException withRound(
+      List<String> clients, Map<String, Double> fitSeconds, double roundSeconds) {
     RoundFailedException e =
-        new RoundFailedException(round, succeeded, required, failures, clients);
+        new RoundFailedException(
+            round, succeeded, required, failures, clients, fitSeconds, roundSeconds);
     e.setStackTrace(getStackTrace());
     return e;
   }
@@ -52,6 +68,16 @@ public final class RoundFailedException extends RuntimeException {
   /** The clients the round sampled, in sampling order; empty if not known. */
   public List<String> sampled() {
     return sampled;
+  }
+
+  /** The fit seconds of each client that replied, by client id; empty if not known. */
+  public Map<String, Double> clientFitSeconds() {
+    return clientFitSeconds;
+  }
+
+  /** The round's wall time until it failed, in seconds; 0 if not known. */
+  public double seconds() {
+    return seconds;
   }
 
   private static String message(

@@ -49,6 +49,8 @@ public interface Strategy {
    * @param round the round to run, {@code state.round() + 1}
    * @param sampledClients the clients taking part, distinct
    * @return instructions per client id, in the order of {@code sampledClients}
+   * @throws org.fedpeft.privacy.BudgetExceededException if the round would exceed a client-level
+   *     privacy budget ({@link Aggregator#checkRound}): nothing is sent out for it
    */
   Map<String, FitInstructions> configureRound(
       ServerState state, int round, List<String> sampledClients);

@@ -26,7 +26,9 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>State in the server state's extra map: {@code dp.accountant} (JSON), {@code dp.clip_norm}.
  * With a budget, a round that would exceed it throws {@link BudgetExceededException} before any
- * noise is drawn, so nothing noisy is released and the previous state stays as it was.
+ * noise is drawn, so nothing noisy is released and the previous state stays as it was; {@link
+ * #checkRound} lets the strategy refuse it before the round is sent out, so that no client trains
+ * or uploads for it.
  */
 public final class ClientLevelDp implements Aggregator {
 
@@ -165,23 +167,38 @@ public final class ClientLevelDp implements Aggregator {
     return json == null ? new RdpAccountant() : RdpAccountant.fromJson(json);
   }
 
+  /**
+   * Refuses a round that would take epsilon above the budget. The decision depends only on the
+   * previous state's accountant and the fixed (q, z) of every round, so the strategy asks before
+   * the round is sent out ({@link org.fedpeft.federation.AbstractStrategy#configureRound}), and
+   * {@link #aggregate} asks again with the same answer.
+   *
+   * @throws BudgetExceededException if one more round would exceed the budget
+   */
+  @Override
+  public void checkRound(ServerState previous, int round) {
+    if (config.epsilonBudget() > 0) {
+      double q = config.sampleRate();
+      double z = config.noiseMultiplier();
+      PrivacySpent would = accountant(previous).privacySpentIfStep(q, z, 1, config.delta());
+      if (would.epsilon() > config.epsilonBudget()) {
+        throw new BudgetExceededException(
+            config.epsilonBudget(),
+            would,
+            "round " + round + " (client-level DP, q=" + q + ", z=" + z + ")");
+      }
+    }
+  }
+
   @Override
   public Map<String, HostTensor> aggregate(RoundContext ctx) {
     ServerState prev = ctx.previous();
     String storedClip = prev.extra().get(CLIP_KEY);
     double clip = storedClip == null ? config.clipNorm() : Double.parseDouble(storedClip);
+    checkRound(prev, ctx.round());
     RdpAccountant acc = accountant(prev);
     double q = config.sampleRate();
     double z = config.noiseMultiplier();
-    if (config.epsilonBudget() > 0) {
-      PrivacySpent would = acc.privacySpentIfStep(q, z, 1, config.delta());
-      if (would.epsilon() > config.epsilonBudget()) {
-        throw new BudgetExceededException(
-            config.epsilonBudget(),
-            would,
-            "round " + ctx.round() + " (client-level DP, q=" + q + ", z=" + z + ")");
-      }
-    }
     int m = config.expectedClients();
     GaussianNoise noise = noiseForRound.apply(ctx.round());
     Map<String, double[]> sums = new TreeMap<>();

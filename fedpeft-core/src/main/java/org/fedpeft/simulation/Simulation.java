@@ -410,11 +410,15 @@ public final class Simulation implements AutoCloseable {
         try {
           report = driver.run(state);
         } catch (BudgetExceededException e) {
-          // Nothing noisy was released for this round; stop and export what we have.
+          // Client-level DP: the strategy refused the round before sending it out (nothing was
+          // trained, sent or released); stop and export what we have.
           stopEarly(e.getMessage(), driver, listener);
           break;
         } catch (RoundFailedException e) {
           String reason = budgetStop(e);
+          // The attempt took wall time (clients trained, or were waited for): timings.jsonl has
+          // it, as it has an interrupted round's, whether the round failed or a budget stops.
+          recorder.appendTimings(failedRoundTiming(e, reason == null));
           if (reason == null) {
             // Too few clients contributed (server.min_clients): the run stops here, in simulate
             // and in a network server alike, and metrics.jsonl says why (not the checkpoint: the
@@ -584,6 +588,13 @@ public final class Simulation implements AutoCloseable {
    * evaluation, so that the run ends as a run of that many rounds would. The line is not in the
    * checkpoint (the state is still the last completed round's): a resume of a run killed before its
    * summary.json rewrites metrics.jsonl without it, meets the same stop and writes it again.
+   *
+   * <p>The line also has {@code bytes_up} and {@code bytes_down}, the traffic of the round that
+   * could not complete (round K + 1: under sample-level DP the instructions sent to its clients and
+   * the updates of those that trained; under client-level DP none, as the strategy refuses the
+   * round before sending it out), and {@code bytes_up_total} and {@code bytes_down_total} after it,
+   * so that metrics.jsonl accounts for every byte summary.json counts: its totals are the last
+   * line's totals plus that line's {@code eval_bytes_up} and {@code eval_bytes_down}.
    */
   private void stopEarly(String reason, FederatedRound driver, Listener listener)
       throws IOException, InterruptedException {
@@ -593,6 +604,10 @@ public final class Simulation implements AutoCloseable {
     line.put("event", "stopped_early");
     line.put("round", round);
     line.put("stopped_early", reason);
+    line.put("bytes_up", comm.roundTotal(round + 1, CommunicationLog.Direction.UP));
+    line.put("bytes_down", comm.roundTotal(round + 1, CommunicationLog.Direction.DOWN));
+    line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
+    line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
     if (round > 0 && round % config.evalEvery() != 0) {
       putEvaluation(line, driver, round);
     }
@@ -671,6 +686,32 @@ public final class Simulation implements AutoCloseable {
             + e.required()
             + "; the run stopped, its checkpoint is the last completed round's");
     return line;
+  }
+
+  /**
+   * The timings.jsonl line of a round that did not complete ({@link RoundFailedException}): {@code
+   * "event"} {@code round_failed} (server.min_clients) or {@code stopped_early} (clients declined
+   * for their privacy budget), the round, and the wall times a completed round's line has (no
+   * evaluation ran: {@code eval_seconds} 0).
+   */
+  private static Map<String, Object> failedRoundTiming(RoundFailedException e, boolean failed) {
+    double clientSeconds = 0;
+    double slowestClient = 0;
+    for (double s : e.clientFitSeconds().values()) {
+      clientSeconds += s;
+      slowestClient = Math.max(slowestClient, s);
+    }
+    Map<String, Object> timing = new LinkedHashMap<>();
+    timing.put("event", failed ? "round_failed" : "stopped_early");
+    timing.put("round", e.round());
+    timing.put("round_seconds", e.seconds());
+    timing.put("client_fit_seconds", clientSeconds);
+    timing.put("client_fit_seconds_max", slowestClient);
+    timing.put("eval_seconds", 0.0);
+    timing.put(
+        "overhead_fraction",
+        e.seconds() > 0 ? Math.max(0, e.seconds() - clientSeconds) / e.seconds() : 0);
+    return timing;
   }
 
   /**
@@ -837,7 +878,17 @@ public final class Simulation implements AutoCloseable {
     // Client evaluations that failed (metrics.jsonl's eval_failures), so that a run whose client
     // accuracies are missing says why it has none.
     s.addProperty("client_eval_failures", recorder.evalFailures());
-    if (config.privacyMode().equals("client")) {
+    if (noNoiseNote() != null) {
+      // A noise multiplier of 0: epsilon is infinite, so there is none to report, nor a delta
+      // (as train --dp-noise 0 records it): the note says so, and "private" is false.
+      s.addProperty(
+          "privacy",
+          config.privacyMode().equals("client")
+              ? "client-level DP-FedAvg"
+              : "sample-level DP-SGD at each client");
+      s.addProperty("epsilon_note", noNoiseNote());
+      s.addProperty("private", false);
+    } else if (config.privacyMode().equals("client")) {
       RdpAccountant acc = ClientLevelDp.accountant(state);
       s.addProperty("privacy", "client-level DP-FedAvg");
       s.addProperty("epsilon", acc.getEpsilon(config.privacyDelta()));
@@ -877,6 +928,24 @@ public final class Simulation implements AutoCloseable {
     }
     recorder.writeSummary(s);
     return s;
+  }
+
+  /**
+   * What summary.json says instead of an epsilon when the run's DP mode adds no noise (its noise
+   * multiplier is 0: epsilon is infinite), or null if it adds noise or has no DP.
+   */
+  private String noNoiseNote() {
+    String key =
+        switch (config.privacyMode()) {
+          case "client" ->
+              config.dpNoiseMultiplier() == 0 ? "privacy.client.noise_multiplier" : null;
+          case "sample" ->
+              config.sampleNoiseMultiplier() == 0 ? "privacy.sample.noise_multiplier" : null;
+          default -> null;
+        };
+    return key == null
+        ? null
+        : key + " = 0 adds no noise, so there is no privacy guarantee (epsilon is infinite)";
   }
 
   /**

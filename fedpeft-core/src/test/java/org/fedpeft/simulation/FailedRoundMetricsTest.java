@@ -70,6 +70,23 @@ class FailedRoundMetricsTest {
         "0 clients contributed, fewer than server.min_clients = 1; the run stopped, its checkpoint"
             + " is the last completed round's",
         line.get("failed").getAsString());
+    // The attempt's wall time is in timings.jsonl (audit: a failed round wrote none), marked as a
+    // failed round, with the keys a completed round's line has.
+    List<String> timings = Files.readAllLines(out.resolve("timings.jsonl"));
+    assertEquals(1, timings.size(), String.join("\n", timings));
+    JsonObject timing = JsonParser.parseString(timings.get(0)).getAsJsonObject();
+    assertEquals("round_failed", timing.get("event").getAsString());
+    assertEquals(1, timing.get("round").getAsInt());
+    for (String key :
+        List.of(
+            "round_seconds",
+            "client_fit_seconds",
+            "client_fit_seconds_max",
+            "eval_seconds",
+            "overhead_fraction")) {
+      assertTrue(timing.get(key).getAsDouble() >= 0, timing.toString());
+    }
+    assertEquals(0, timing.get("client_fit_seconds").getAsDouble(), "no client replied");
     // no round completed: resuming starts again from round 1, without the failed attempt's line
     try (Simulation resumed = Simulation.resume(out)) {
       assertEquals(0, resumed.completedRounds());

@@ -261,6 +261,143 @@ class SampleDpSimulationTest {
       assertTrue(e.getValue().getAsDouble() <= budget, e.toString());
     }
     assertEquals(two, summary.get("epsilon").getAsDouble(), 0);
+    // The refused round's traffic (its instructions, the updates of the clients that trained) is
+    // on the stopped_early line, so metrics.jsonl accounts for summary.json's byte totals.
+    assertTrue(stop.get("bytes_down").getAsLong() > 0, stop.toString());
+    assertBytesReconcile(out, summary);
+    // timings.jsonl has the refused round's wall time (its clients trained), marked as such.
+    List<String> timings = Files.readAllLines(out.resolve("timings.jsonl"));
+    JsonObject lastTiming =
+        JsonParser.parseString(timings.get(timings.size() - 1)).getAsJsonObject();
+    assertEquals("stopped_early", lastTiming.get("event").getAsString(), lastTiming.toString());
+    assertEquals(lines.size() + 1, lastTiming.get("round").getAsInt(), lastTiming.toString());
+    assertEquals(lines.size() + 1, timings.size(), String.join("\n", timings));
+  }
+
+  /**
+   * Every byte summary.json counts is on a metrics.jsonl line: the sums of {@code bytes_up} and
+   * {@code eval_bytes_up} (and down) over the lines equal its totals, and so do the last line's
+   * totals plus its evaluation's bytes.
+   */
+  static void assertBytesReconcile(Path out, JsonObject summary) throws Exception {
+    long up = 0;
+    long down = 0;
+    List<JsonObject> lines = metrics(out);
+    for (JsonObject l : lines) {
+      up += num(l, "bytes_up") + num(l, "eval_bytes_up");
+      down += num(l, "bytes_down") + num(l, "eval_bytes_down");
+    }
+    assertEquals(summary.get("bytes_up_total").getAsLong(), up, "bytes up over metrics.jsonl");
+    assertEquals(summary.get("bytes_down_total").getAsLong(), down, "bytes down");
+    JsonObject last = lines.get(lines.size() - 1);
+    assertEquals(
+        summary.get("bytes_up_total").getAsLong(),
+        num(last, "bytes_up_total") + num(last, "eval_bytes_up"),
+        last.toString());
+    assertEquals(
+        summary.get("bytes_down_total").getAsLong(),
+        num(last, "bytes_down_total") + num(last, "eval_bytes_down"),
+        last.toString());
+  }
+
+  private static long num(JsonObject o, String key) {
+    return o.has(key) ? o.get(key).getAsLong() : 0;
+  }
+
+  /**
+   * Audit: under client-level DP the budget refused a round at aggregation, after its clients had
+   * trained and uploaded; summary.json's bytes_up_total counted that traffic and no metrics.jsonl
+   * line did. The strategy now refuses the round before sending it out (the decision depends only
+   * on the accountant of the last completed round): no client is asked to train for it, the byte
+   * totals reconcile, and a resume of the run meets the same stop with the same files.
+   */
+  @Test
+  void clientLevelBudgetRefusesTheRoundBeforeItIsSentOut() throws Exception {
+    double two = new RdpAccountant().step(1.0, 2.0, 2).getEpsilon(1e-5);
+    double three = new RdpAccountant().step(1.0, 2.0, 3).getEpsilon(1e-5);
+    Map<String, String> keys = new LinkedHashMap<>();
+    keys.put("rounds", "4");
+    keys.put("eval.every", "1");
+    keys.put("privacy.mode", "client");
+    keys.put("privacy.client.noise_multiplier", "2.0");
+    keys.put("privacy.client.clip_norm", "0.5");
+    keys.put("privacy.epsilon", Double.toString((two + three) / 2));
+    Path out = tmp.resolve("client-budget");
+    Set<Integer> fitRounds = new TreeSet<>();
+    JsonObject summary;
+    try (Simulation sim = Simulation.create(config(keys), out)) {
+      sim.setMessageTap(
+          (round, client, phase, direction, bytes) -> {
+            if (phase == org.fedpeft.federation.CommunicationLog.Phase.FIT) {
+              fitRounds.add(round);
+            }
+          });
+      summary = sim.run(new Simulation.Listener() {});
+    }
+    assertEquals(2, summary.get("rounds").getAsInt());
+    assertEquals(two, summary.get("epsilon").getAsDouble(), 1e-9);
+    assertEquals(Set.of(1, 2), fitRounds, "no client was asked to train in the refused round 3");
+    List<JsonObject> lines = metrics(out);
+    JsonObject stop = lines.get(lines.size() - 1);
+    assertEquals("stopped_early", stop.get("event").getAsString(), stop.toString());
+    assertTrue(stop.get("stopped_early").getAsString().contains("round 3"), stop.toString());
+    assertEquals(0, stop.get("bytes_up").getAsLong(), stop.toString());
+    assertEquals(0, stop.get("bytes_down").getAsLong(), stop.toString());
+    assertBytesReconcile(out, summary);
+    // Nothing was attempted, so timings.jsonl has the two completed rounds only.
+    assertEquals(2, Files.readAllLines(out.resolve("timings.jsonl")).size());
+    // A run killed before its summary.json resumes from round 2 and ends with the same files.
+    String metricsText = Files.readString(out.resolve("metrics.jsonl"));
+    Files.delete(out.resolve("summary.json"));
+    JsonObject resumed;
+    try (Simulation sim = Simulation.resume(out)) {
+      resumed = sim.run(new Simulation.Listener() {});
+    }
+    assertEquals(metricsText, Files.readString(out.resolve("metrics.jsonl")));
+    assertEquals(summary.get("bytes_up_total"), resumed.get("bytes_up_total"));
+    assertEquals(summary.get("bytes_down_total"), resumed.get("bytes_down_total"));
+  }
+
+  /**
+   * Audit: with a noise multiplier of 0 summary.json had {@code "epsilon": null} beside a {@code
+   * delta} that qualifies no epsilon. As train --dp-noise 0 records it: no epsilon, no delta, a
+   * note why, and {@code "private": false}; metrics.jsonl has no epsilon either.
+   */
+  @Test
+  void aNoiseMultiplierOfZeroRecordsNoEpsilonAndNoDelta() throws Exception {
+    for (String mode : List.of("client", "sample")) {
+      Path out = tmp.resolve("noise0-" + mode);
+      JsonObject summary;
+      try (Simulation sim =
+          Simulation.create(
+              config(
+                  Map.of(
+                      "rounds",
+                      "1",
+                      "eval.every",
+                      "1",
+                      "privacy.mode",
+                      mode,
+                      "privacy." + mode + ".noise_multiplier",
+                      "0")),
+              out)) {
+        summary = sim.run(new Simulation.Listener() {});
+      }
+      for (String key : List.of("epsilon", "epsilon_mean", "epsilon_per_client", "delta")) {
+        assertFalse(summary.has(key), mode + ": " + key + " in " + summary);
+        assertFalse(json(out.resolve("summary.json")).has(key), mode + ": " + key);
+      }
+      assertEquals(
+          "privacy."
+              + mode
+              + ".noise_multiplier = 0 adds no noise, so there is no privacy"
+              + " guarantee (epsilon is infinite)",
+          summary.get("epsilon_note").getAsString());
+      assertFalse(summary.get("private").getAsBoolean());
+      for (JsonObject l : metrics(out)) {
+        assertFalse(l.has("epsilon"), l.toString());
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,105 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The deployment of the process tests that kill a client ({@link ClientDroppedCliTest}, {@link
+ * RoundFailedCliTest}): a tiny model, 48 examples of 3 topics split iid over 2 clients that both
+ * take part in every round, a run config, certificates for client-0 and client-1, and a free port
+ * on 127.0.0.1 for the server.
+ */
+final class TwoClientDeployment {
+
+  /** The run config (TOML). */
+  final Path config;
+
+  /** The certificates folder (CA, server, client-0, client-1). */
+  final Path certs;
+
+  /** The server's address, 127.0.0.1 and a port that was free. */
+  final String address;
+
+  private final Path dir;
+
+  private TwoClientDeployment(Path dir, Path config, Path certs, String address) {
+    this.dir = dir;
+    this.config = config;
+    this.certs = certs;
+    this.address = address;
+  }
+
+  /**
+   * Writes the model, data, config and certificates into {@code dir}.
+   *
+   * @param rounds the run's rounds
+   * @param minClients its {@code server.min_clients}
+   */
+  static TwoClientDeployment create(Path dir, int rounds, int minClients) throws Exception {
+    Path model = CliRun.tinyModelFolder(dir.resolve("tiny-model"));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 48; i++) {
+      lines.add(
+          "{\"text\": \"topic " + (i % 3) + " item " + i + "\", \"label\": \"t" + (i % 3) + "\"}");
+    }
+    Path data = Files.write(dir.resolve("data.jsonl"), lines);
+    Path config = dir.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 3
+        rounds = %d
+        clients = 2
+        clients_per_round = 2
+
+        [data]
+        file = "%s"
+        partition = "iid"
+        max_eval = 12
+
+        [model]
+        name = "%s"
+
+        [adapter]
+        rank = 2
+        targets = ["query"]
+
+        [client]
+        local_steps = 1
+        batch_size = 8
+
+        [server]
+        min_clients = %d
+        """
+            .formatted(
+                rounds,
+                data.toString().replace("\\", "\\\\"),
+                model.toString().replace("\\", "\\\\"),
+                minClients));
+    Path certs = dir.resolve("certs");
+    assertEquals(
+        0, CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1").code());
+    String address;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      address = "127.0.0.1:" + s.getLocalPort();
+    }
+    return new TwoClientDeployment(dir, config, certs, address);
+  }
+
+  /** A server process of the run, writing into {@code out}. */
+  Spawned server(Path out) throws Exception {
+    return Spawned.server(config, out, address, certs);
+  }
+
+  /** A client process of the run, with its state under the folder and the system properties. */
+  Spawned client(String id, Map<String, String> properties) throws Exception {
+    return Spawned.client(id, properties, config, address, id, certs, dir.resolve("state-" + id));
+  }
+}
