@@ -351,7 +351,8 @@ public final class EvalCommand implements Callable<Integer> {
               + " was trained on "
               + recorded
               + ", your own data, not a bundled task: evaluate it with --test FILE (or --data"
-              + " FILE), or name a bundled task with --task",
+              + " FILE; add --corpus FILE for an adapter trained on a corpus's queries, which"
+              + " also gives recall@5/@10 and MRR), or name a bundled task with --task",
           notBundled);
     }
     if (!recorded.equals(data.task)) {

@@ -250,6 +250,9 @@ public final class ReportWriter {
           }
           h.append('>').append(esc(v)).append("</td></tr>");
         }
+        if (k.equals("final_loss")) {
+          h.append(finalRanking(summary));
+        }
       }
       h.append("</table>");
       h.append(retentionTable(summary));
@@ -262,6 +265,7 @@ public final class ReportWriter {
     } else {
       h.append(metricCharts(rounds, maxRound));
       h.append(perClientCharts(rounds));
+      h.append(assignments(rounds, maxRound));
       h.append(trafficChart(rounds, maxRound));
       h.append(privacyChart(rounds, maxRound));
     }
@@ -306,6 +310,32 @@ public final class ReportWriter {
       }
     }
     return p;
+  }
+
+  /**
+   * Rows of the summary table for a retrieval run's final ranking metrics (summary.json's {@code
+   * final_metrics}: recall@5, recall@10, MRR beside final_accuracy, which is then top-1); empty for
+   * other runs.
+   */
+  static String finalRanking(JsonObject summary) {
+    if (!summary.has("final_metrics") || !summary.get("final_metrics").isJsonObject()) {
+      return "";
+    }
+    JsonObject fm = summary.getAsJsonObject("final_metrics");
+    StringBuilder h = new StringBuilder();
+    for (String k : List.of("recall@5", "recall@10", "mrr")) {
+      if (fm.has(k) && fm.get(k).isJsonPrimitive()) {
+        h.append("<tr><th>final ")
+            .append(esc(k))
+            .append("</th><td>")
+            .append(esc(value("final_accuracy", fm.get(k))))
+            .append(
+                k.equals("recall@5")
+                    ? " (retrieval; final_accuracy is top-1)</td></tr>"
+                    : "</td></tr>");
+      }
+    }
+    return h.toString();
   }
 
   /**
@@ -590,6 +620,10 @@ public final class ReportWriter {
     Map<String, Integer> lastRound = new LinkedHashMap<>();
     for (JsonObject r : rounds) {
       for (Map.Entry<String, JsonElement> e : r.entrySet()) {
+        // The strategy's record is not one metric per client: assignments() shows it.
+        if (e.getKey().equals(STRATEGY)) {
+          continue;
+        }
         if (e.getValue().isJsonObject() && numericMap(e.getValue().getAsJsonObject())) {
           last.put(e.getKey(), e.getValue().getAsJsonObject());
           lastRound.put(e.getKey(), r.get("round").getAsInt());
@@ -617,6 +651,181 @@ public final class ReportWriter {
           .append(barChart(names, vals, metric));
     }
     return h.toString();
+  }
+
+  /** The round lines' record of the server strategy ({@code strategy.<key>} in the docs). */
+  private static final String STRATEGY = "strategy";
+
+  /** The round lines' per-client record of the adapters (Ravan: the heads each client trained). */
+  private static final String CLIENT_ADAPTER = "client_adapter";
+
+  /**
+   * What each sampled client trained in each round, as a table, and the strategy's per-round
+   * numbers as charts: Ravan's heads ({@code client_adapter}: {@code heads_mask}, bit i = head i),
+   * FedBE's blocks ({@code strategy}: {@code fedbe.blocks.<client>}, bit j = block j) and any other
+   * per-client value of the strategy (HetLoRA's {@code hetlora.rank.<client>}, ...); FedBE's
+   * coverage ({@code fedbe.coverage.<j>}) and the strategy's other round values one chart per name.
+   * Empty for runs that record none.
+   */
+  static String assignments(List<JsonObject> rounds, int maxRound) {
+    boolean heads = false;
+    boolean blocks = false;
+    // round -> client -> what it trained, in words
+    Map<Integer, Map<String, List<String>>> table = new TreeMap<>();
+    // strategy values that are not per client, grouped by name without a trailing ".<index>"
+    Map<String, List<String>> groups = new TreeMap<>();
+    for (JsonObject r : rounds) {
+      int round = r.get("round").getAsInt();
+      Set<String> clients = new java.util.TreeSet<>();
+      if (r.has("sampled") && r.get("sampled").isJsonArray()) {
+        r.getAsJsonArray("sampled").forEach(c -> clients.add(c.getAsString()));
+      }
+      if (r.has(CLIENT_ADAPTER) && r.get(CLIENT_ADAPTER).isJsonObject()) {
+        for (var c : r.getAsJsonObject(CLIENT_ADAPTER).entrySet()) {
+          if (!c.getValue().isJsonObject()) {
+            continue;
+          }
+          clients.add(c.getKey());
+          JsonObject m = c.getValue().getAsJsonObject();
+          List<String> what =
+              table
+                  .computeIfAbsent(round, x -> new TreeMap<>())
+                  .computeIfAbsent(c.getKey(), x -> new ArrayList<>());
+          for (var e : new TreeMap<>(m.asMap()).entrySet()) {
+            if (!e.getValue().isJsonPrimitive()) {
+              continue;
+            }
+            if (e.getKey().equals("heads_mask")) {
+              what.add(bits("head", e.getValue().getAsLong()));
+              heads = true;
+            } else if (!(e.getKey().equals("heads_trained") && m.has("heads_mask"))) {
+              what.add(e.getKey() + " " + count(e.getValue().getAsDouble()));
+            }
+          }
+        }
+      }
+      if (r.has(STRATEGY) && r.get(STRATEGY).isJsonObject()) {
+        for (var e : r.getAsJsonObject(STRATEGY).entrySet()) {
+          if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
+            continue;
+          }
+          String k = e.getKey();
+          String client = null;
+          for (String c : clients) {
+            if (k.endsWith("." + c)) {
+              client = c;
+            }
+          }
+          if (client == null) {
+            String group = k.replaceFirst("\\.\\d+$", "");
+            if (!groups.computeIfAbsent(group, x -> new ArrayList<>()).contains(k)) {
+              groups.get(group).add(k);
+            }
+            continue;
+          }
+          String name = k.substring(0, k.length() - client.length() - 1);
+          List<String> what =
+              table
+                  .computeIfAbsent(round, x -> new TreeMap<>())
+                  .computeIfAbsent(client, x -> new ArrayList<>());
+          if (name.equals("fedbe.blocks")) {
+            what.add(bits("block", e.getValue().getAsLong()));
+            blocks = true;
+          } else {
+            what.add(name + " " + count(e.getValue().getAsDouble()));
+          }
+        }
+      }
+    }
+    StringBuilder h = new StringBuilder();
+    if (!table.isEmpty()) {
+      h.append("<h2>What each client trained, per round</h2><p class=\"caption\">");
+      if (heads) {
+        h.append("Ravan: the heads i (numbered from 0) whose cores H_i the client trained and")
+            .append(" uploaded, round(budget &times; adapter.heads) of them (client.budgets),")
+            .append(" chosen by adapter.head_selection; the server averages each core over the")
+            .append(" clients that trained it, and a head nobody trained keeps its value. ");
+      }
+      if (blocks) {
+        h.append("FedBE: the new blocks j (numbered from 0, the lowest) the server assigned the")
+            .append(" client and the client sent, ceil(adapter.blocks &times; budget) of them")
+            .append(" (client.budgets), chosen by adapter.allocation; each block is averaged over")
+            .append(" the clients that trained it, and a block nobody trained keeps its value. ");
+      }
+      h.append("Other entries are the values the adapter or the server strategy recorded for")
+          .append(" the client in metrics.jsonl (client_adapter, strategy).</p>")
+          .append("<table><tr><th>round</th><th>client</th><th>trained</th></tr>");
+      for (var r : table.entrySet()) {
+        boolean first = true;
+        for (var c : r.getValue().entrySet()) {
+          h.append("<tr>");
+          if (first) {
+            h.append("<td class=\"n\" rowspan=\"")
+                .append(r.getValue().size())
+                .append("\">")
+                .append(r.getKey())
+                .append("</td>");
+            first = false;
+          }
+          h.append("<td>")
+              .append(esc(c.getKey()))
+              .append("</td><td>")
+              .append(esc(String.join("; ", c.getValue())))
+              .append("</td></tr>");
+        }
+      }
+      h.append("</table>");
+    }
+    for (var g : groups.entrySet()) {
+      List<List<double[]>> series = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (String k : g.getValue()) {
+        List<double[]> points = new ArrayList<>();
+        for (JsonObject r : rounds) {
+          if (r.has(STRATEGY)
+              && r.get(STRATEGY).isJsonObject()
+              && r.getAsJsonObject(STRATEGY).has(k)) {
+            points.add(
+                new double[] {
+                  r.get("round").getAsInt(), r.getAsJsonObject(STRATEGY).get(k).getAsDouble()
+                });
+          }
+        }
+        series.add(points);
+        names.add(
+            g.getKey().equals("fedbe.coverage")
+                ? "block " + k.substring(g.getKey().length() + 1)
+                : k);
+      }
+      h.append("<h2>").append(esc(g.getKey())).append(" per round (server strategy)</h2>");
+      if (g.getKey().equals("fedbe.coverage")) {
+        h.append("<p class=\"caption\">FedBE's coverage of each new block after the round: the")
+            .append(" count of clients that trained it, multiplied by adapter.coverage_decay")
+            .append(" every round; adapter.allocation = coverage gives the least covered blocks")
+            .append(" first.</p>");
+      }
+      h.append(lineChart(series, names, maxRound, g.getKey()));
+    }
+    return h.toString();
+  }
+
+  /** A whole number as one ("4"), anything else as {@link #number} gives it. */
+  private static String count(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : number(v);
+  }
+
+  /** The set bits of {@code mask} as "head 2" or "heads 0, 1, 3". */
+  static String bits(String noun, long mask) {
+    List<String> on = new ArrayList<>();
+    for (int i = 0; i < 63; i++) {
+      if ((mask >>> i & 1) == 1) {
+        on.add(Integer.toString(i));
+      }
+    }
+    if (on.isEmpty()) {
+      return "no " + noun + "s";
+    }
+    return noun + (on.size() == 1 ? " " : "s ") + String.join(", ", on);
   }
 
   /** What a per-client map measures. */

@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.io.RunFolder;
+import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
@@ -161,6 +163,61 @@ public final class SimulateCommand implements Callable<Integer> {
         summary.get("eval_examples").getAsLong(),
         summary.get("final_eval_round").getAsInt(),
         rounds);
+  }
+
+  /**
+   * The result lines that follow {@link #finalLine} for the runs that have more to report than one
+   * accuracy, as {@code train} and {@code eval} print them: a retrieval run's ranking metrics
+   * (summary.json's {@code final_metrics}), and a multi-task run's P and TTP (mean over the
+   * evaluated clients, each client's in summary.json) with the folder of the clients' own models.
+   *
+   * @param contrastive whether the run trained with the contrastive objective (evaluated by MIPS)
+   */
+  static List<String> methodLines(JsonObject summary, boolean contrastive) {
+    List<String> lines = new java.util.ArrayList<>();
+    JsonObject fm =
+        summary.has("final_metrics") && summary.get("final_metrics").isJsonObject()
+            ? summary.getAsJsonObject("final_metrics")
+            : new JsonObject();
+    if (fm.has("accuracy")
+        && fm.has(RetrievalMetrics.RECALL_AT_5)
+        && fm.has(RetrievalMetrics.RECALL_AT_10)
+        && fm.has(RetrievalMetrics.MRR)) {
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f",
+              contrastive ? "MIPS with the adapter" : "classifier-as-retriever",
+              fm.get("accuracy").getAsDouble(),
+              fm.get(RetrievalMetrics.RECALL_AT_5).getAsDouble(),
+              fm.get(RetrievalMetrics.RECALL_AT_10).getAsDouble(),
+              fm.get(RetrievalMetrics.MRR).getAsDouble()));
+    }
+    if (summary.has("personalization") && summary.has("test_time_personalization")) {
+      int clients =
+          summary.has("personalization_per_client")
+              ? summary.getAsJsonObject("personalization_per_client").size()
+              : 0;
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "personalization: P %.4f (each client's model on its own task), TTP %.4f (on every"
+                  + " task), mean over %d client%s; each client's in summary.json",
+              summary.get("personalization").getAsDouble(),
+              summary.get("test_time_personalization").getAsDouble(),
+              clients,
+              clients == 1 ? "" : "s"));
+    }
+    if (summary.has("client_adapters_dir")) {
+      lines.add(
+          "client models (global tensors plus each client's LOCAL ones): "
+              + summary.get("client_adapters_dir").getAsString()
+              + File.separator
+              + "<client>"
+              + File.separator
+              + "adapter");
+    }
+    return lines;
   }
 
   /**
@@ -381,6 +438,9 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       Path report = ReportWriter.write(sim.out());
       stdout.println(finalLine(summary, true));
+      for (String line : methodLines(summary, c.objective().contrastive())) {
+        stdout.println(line);
+      }
       if (summary.has("epsilon_note")) {
         // A noise multiplier of 0: no epsilon (nor delta) exists, as train --dp-noise 0 says.
         stdout.printf(

@@ -177,6 +177,9 @@ class CliTest {
     assertTrue(
         ev.err().contains(" was trained on train.jsonl, your own data, not a bundled task"),
         ev.err());
+    // QA, 3 December: a retrieval run's adapter evaluated with --data alone gave top-1 without
+    // its ranking metrics; the message names --corpus too.
+    assertTrue(ev.err().contains("add --corpus FILE"), ev.err());
 
     // Audit: --task with --test (or --data) was silently ignored; it is refused, as train refuses
     // --task with --data, before anything is loaded.

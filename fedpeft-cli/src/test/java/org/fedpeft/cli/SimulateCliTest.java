@@ -197,6 +197,44 @@ class SimulateCliTest {
   }
 
   @Test
+  void retrievalAndPersonalisationRunsPrintTheirFiguresAfterTheFinalLine() {
+    JsonObject plain = new JsonObject();
+    JsonObject fm = new JsonObject();
+    fm.addProperty("accuracy", 0.4);
+    fm.addProperty("loss", 8.6);
+    plain.add("final_metrics", fm);
+    assertEquals(List.of(), SimulateCommand.methodLines(plain, false), "nothing more to say");
+
+    JsonObject retrieval = plain.deepCopy();
+    retrieval.getAsJsonObject("final_metrics").addProperty("recall@5", 0.72);
+    retrieval.getAsJsonObject("final_metrics").addProperty("recall@10", 0.81);
+    retrieval.getAsJsonObject("final_metrics").addProperty("mrr", 0.55128);
+    assertEquals(
+        List.of(
+            "retrieval (classifier-as-retriever): top-1 0.4000, recall@5 0.7200, recall@10"
+                + " 0.8100, MRR 0.5513"),
+        SimulateCommand.methodLines(retrieval, false));
+    assertTrue(
+        SimulateCommand.methodLines(retrieval, true).get(0).startsWith("retrieval (MIPS with"));
+
+    JsonObject dpa = plain.deepCopy();
+    dpa.addProperty("personalization", 0.39333);
+    dpa.addProperty("test_time_personalization", 0.38278);
+    JsonObject per = new JsonObject();
+    per.addProperty("client-0", 0.5);
+    per.addProperty("client-1", 0.3);
+    dpa.add("personalization_per_client", per);
+    dpa.addProperty("client_adapters_dir", "/runs/dpa/clients");
+    assertEquals(
+        List.of(
+            "personalization: P 0.3933 (each client's model on its own task), TTP 0.3828 (on"
+                + " every task), mean over 2 clients; each client's in summary.json",
+            "client models (global tensors plus each client's LOCAL ones):"
+                + " /runs/dpa/clients/<client>/adapter".replace('/', java.io.File.separatorChar)),
+        SimulateCommand.methodLines(dpa, false));
+  }
+
+  @Test
   void docsListEveryConfigKeyAsTheCodeDefinesIt() throws Exception {
     CliRun.Result r = CliRun.run("simulate", "--list-keys");
     assertEquals(0, r.code());

@@ -430,7 +430,16 @@ public final class AdapterFiles {
     JsonObject fp = cfg.fedpeft();
     String method = fp.has("method") ? fp.get("method").getAsString() : "lora";
     Map<String, String> options = new LinkedHashMap<>();
-    if (fp.has("options")) {
+    if (!method.equals("lora")) {
+      // A PEFT folder holds LoRA factors whatever method trained them: Ravan and Fed-SB export
+      // as one LoRA of rank h r (RavanExport), with their own method in the fedpeft key. Without
+      // the fedpeft files beside it, the folder is that LoRA.
+      method = "lora";
+      options.put("rank", Integer.toString(cfg.r()));
+      options.put("alpha", Double.toString(cfg.loraAlpha()));
+      options.put("dropout", Double.toString(cfg.loraDropout()));
+      options.put("targets", String.join("+", cfg.targetModules()));
+    } else if (fp.has("options")) {
       for (var e : fp.getAsJsonObject("options").entrySet()) {
         options.put(e.getKey(), e.getValue().getAsString());
       }

@@ -614,6 +614,28 @@ class RavanAdapterTest {
           assertEquals(adapted[i], loaded[i], 1e-5, "output " + i);
         }
       }
+      // The PEFT files alone (copied away from the fedpeft files, as a user hands them to PEFT)
+      // load as that LoRA, with the head and labels, though their fedpeft key names ravan.
+      Path peftOnly = dir.resolve("peft-only");
+      java.nio.file.Files.createDirectories(peftOnly);
+      for (String f :
+          List.of(
+              PeftAdapterFiles.CONFIG_FILE,
+              PeftAdapterFiles.WEIGHTS_FILE,
+              AdapterFiles.HEAD_FILE)) {
+        java.nio.file.Files.copy(dir.resolve(f), peftOnly.resolve(f));
+      }
+      AdapterFiles.Saved saved = AdapterFiles.read(peftOnly);
+      assertEquals("lora", saved.method());
+      assertEquals(List.of("x", "y"), saved.labels());
+      try (Adapter back = AdapterFiles.instantiate(saved, encoder)) {
+        float[] loaded = hidden(back);
+        double max = 0;
+        for (int i = 0; i < adapted.length; i++) {
+          max = Math.max(max, Math.abs(adapted[i] - loaded[i]));
+        }
+        assertTrue(max <= 1e-6, "PEFT files alone: max difference " + max);
+      }
     }
   }
 
