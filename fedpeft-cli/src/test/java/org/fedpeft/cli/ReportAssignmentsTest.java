@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,27 +22,17 @@ class ReportAssignmentsTest {
 
   /** The shared tiny run, its round lines passed through {@code edit}. */
   private Path run(java.util.function.Consumer<JsonObject> edit) throws Exception {
-    Path run = tmp.resolve("run");
-    Files.createDirectories(run);
-    try (Stream<Path> files = Files.list(ReportRuns.run())) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        Files.copy(f, run.resolve(f.getFileName()));
-      }
-    }
-    List<String> lines = new ArrayList<>();
-    for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (o.has("event") && o.get("event").getAsString().equals("round")) {
-        JsonArray sampled = new JsonArray();
-        sampled.add("client-0");
-        sampled.add("client-1");
-        o.add("sampled", sampled);
-        edit.accept(o);
-      }
-      lines.add(o.toString());
-    }
-    Files.write(run.resolve("metrics.jsonl"), lines);
-    return run;
+    return ReportRuns.copyWithMetrics(
+        tmp.resolve("run"),
+        o -> {
+          if (o.has("event") && o.get("event").getAsString().equals("round")) {
+            JsonArray sampled = new JsonArray();
+            sampled.add("client-0");
+            sampled.add("client-1");
+            o.add("sampled", sampled);
+            edit.accept(o);
+          }
+        });
   }
 
   @Test

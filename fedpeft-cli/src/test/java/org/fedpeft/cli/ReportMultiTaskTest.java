@@ -3,13 +3,8 @@ package org.fedpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,27 +18,19 @@ class ReportMultiTaskTest {
 
   @Test
   void perTaskMetricsShareOneChartAndPAndTtpAnother() throws Exception {
-    Path run = tmp.resolve("run");
-    Files.createDirectories(run);
-    try (Stream<Path> files = Files.list(ReportRuns.run())) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        Files.copy(f, run.resolve(f.getFileName()));
-      }
-    }
-    List<String> lines = new ArrayList<>();
-    for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (o.has("accuracy")) {
-        o.addProperty("accuracy.alpha", 0.5);
-        o.addProperty("accuracy.beta", 0.25);
-        o.addProperty("loss.alpha", 1.5);
-        o.addProperty("loss.beta", 2.5);
-        o.addProperty("personalization", 0.6);
-        o.addProperty("test_time_personalization", 0.4);
-      }
-      lines.add(o.toString());
-    }
-    Files.write(run.resolve("metrics.jsonl"), lines);
+    Path run =
+        ReportRuns.copyWithMetrics(
+            tmp.resolve("run"),
+            o -> {
+              if (o.has("accuracy")) {
+                o.addProperty("accuracy.alpha", 0.5);
+                o.addProperty("accuracy.beta", 0.25);
+                o.addProperty("loss.alpha", 1.5);
+                o.addProperty("loss.beta", 2.5);
+                o.addProperty("personalization", 0.6);
+                o.addProperty("test_time_personalization", 0.4);
+              }
+            });
     String html = Files.readString(ReportWriter.write(run));
     assertTrue(html.contains("Accuracy of each task per round"), "one chart of task accuracies");
     assertTrue(html.contains("Loss of each task per round"), "one chart of task losses");

@@ -2,12 +2,15 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -84,6 +87,27 @@ final class ReportRuns {
       run = out;
     }
     return run;
+  }
+
+  /**
+   * A copy of {@link #run()}'s files in {@code dest}, each metrics.jsonl line passed through {@code
+   * edit} first, for a report test that needs records the plain run does not write.
+   */
+  static Path copyWithMetrics(Path dest, Consumer<JsonObject> edit) throws Exception {
+    Files.createDirectories(dest);
+    try (Stream<Path> files = Files.list(run())) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, dest.resolve(f.getFileName()));
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    for (String l : Files.readAllLines(dest.resolve("metrics.jsonl"))) {
+      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+      edit.accept(o);
+      lines.add(o.toString());
+    }
+    Files.write(dest.resolve("metrics.jsonl"), lines);
+    return dest;
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -430,20 +430,14 @@ public final class AdapterFiles {
     JsonObject fp = cfg.fedpeft();
     String method = fp.has("method") ? fp.get("method").getAsString() : "lora";
     Map<String, String> options = new LinkedHashMap<>();
-    if (!method.equals("lora")) {
-      // A PEFT folder holds LoRA factors whatever method trained them: Ravan and Fed-SB export
-      // as one LoRA of rank h r (RavanExport), with their own method in the fedpeft key. Without
-      // the fedpeft files beside it, the folder is that LoRA.
-      method = "lora";
-      options.put("rank", Integer.toString(cfg.r()));
-      options.put("alpha", Double.toString(cfg.loraAlpha()));
-      options.put("dropout", Double.toString(cfg.loraDropout()));
-      options.put("targets", String.join("+", cfg.targetModules()));
-    } else if (fp.has("options")) {
+    if (method.equals("lora") && fp.has("options")) {
       for (var e : fp.getAsJsonObject("options").entrySet()) {
         options.put(e.getKey(), e.getValue().getAsString());
       }
-    } else if (method.equals("lora")) {
+    } else {
+      // A PEFT folder holds LoRA factors whatever method trained them: Ravan and Fed-SB export
+      // as one LoRA of rank h r (RavanExport), with their own method in the fedpeft key. Without
+      // the fedpeft files beside it, the folder is that LoRA, as adapter_config.json describes it.
       options.put("rank", Integer.toString(cfg.r()));
       options.put("alpha", Double.toString(cfg.loraAlpha()));
       options.put("dropout", Double.toString(cfg.loraDropout()));
@@ -469,7 +463,7 @@ public final class AdapterFiles {
     // Folders of this kind record the run's seed (which initialised the adapter) in extra.seed.
     long seed = extra.has("seed") ? extra.get("seed").getAsLong() : 0;
     return new Saved(
-        method,
+        "lora",
         options,
         seed,
         Map.of(),

@@ -16,4 +16,14 @@ public record PrivacySpent(double epsilon, double delta, double order) {
   public boolean isInfinite() {
     return epsilon == Double.POSITIVE_INFINITY;
   }
+
+  /**
+   * What a run's summary.json says instead of an epsilon (its {@code epsilon_note}) when its noise
+   * multiplier is 0, so that train and simulate word it alike.
+   *
+   * @param setting the setting that made it so, e.g. {@code --dp-noise 0}
+   */
+  public static String noNoiseNote(String setting) {
+    return setting + " adds no noise, so there is no privacy guarantee (epsilon is infinite)";
+  }
 }

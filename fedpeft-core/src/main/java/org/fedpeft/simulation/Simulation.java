@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,7 @@ import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
 import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
+import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
@@ -418,7 +420,13 @@ public final class Simulation implements AutoCloseable {
           String reason = budgetStop(e);
           // The attempt took wall time (clients trained, or were waited for): timings.jsonl has
           // it, as it has an interrupted round's, whether the round failed or a budget stops.
-          recorder.appendTimings(failedRoundTiming(e, reason == null));
+          recorder.appendTimings(
+              timingLine(
+                  reason == null ? "round_failed" : "stopped_early",
+                  e.round(),
+                  e.seconds(),
+                  e.clientFitSeconds().values(),
+                  0));
           if (reason == null) {
             // Too few clients contributed (server.min_clients): the run stops here, in simulate
             // and in a network server alike, and metrics.jsonl says why (not the checkpoint: the
@@ -450,18 +458,15 @@ public final class Simulation implements AutoCloseable {
         line.put("failures", failuresLine(report.failures()));
         double lossSum = 0;
         int n = 0;
-        double clientSeconds = 0;
-        double slowestClient = 0;
+        List<Double> clientFitSeconds = new ArrayList<>();
         for (var cm : report.clientMetrics().values()) {
-          slowestClient = Math.max(slowestClient, cm.getOrDefault("fit_seconds", 0.0));
+          clientFitSeconds.add(cm.getOrDefault("fit_seconds", 0.0));
           Double l = cm.get("train_loss");
           if (l != null) {
             lossSum += l;
             n++;
           }
-          clientSeconds += cm.getOrDefault("fit_seconds", 0.0);
         }
-        fitSeconds += clientSeconds;
         Map<String, Map<String, Double>> adapterMetrics = new TreeMap<>();
         report
             .clientMetrics()
@@ -523,20 +528,9 @@ public final class Simulation implements AutoCloseable {
         }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
         recorder.appendMetrics(line);
-        Map<String, Object> timing = new LinkedHashMap<>();
-        timing.put("round", round);
-        timing.put("round_seconds", report.seconds());
-        timing.put("client_fit_seconds", clientSeconds);
-        // With client.parallel = 1 each client is timed alone, and the slowest client plus the
-        // rest of the round (round_seconds - client_fit_seconds) is the round's wall time if the
-        // clients had trained in parallel on machines of their own.
-        timing.put("client_fit_seconds_max", slowestClient);
-        timing.put("eval_seconds", evalSeconds);
-        timing.put(
-            "overhead_fraction",
-            report.seconds() > 0
-                ? Math.max(0, report.seconds() - clientSeconds) / report.seconds()
-                : 0);
+        Map<String, Object> timing =
+            timingLine(null, round, report.seconds(), clientFitSeconds, evalSeconds);
+        fitSeconds += (double) timing.get("client_fit_seconds");
         recorder.appendTimings(timing);
         PausePoint.reach("round-" + round + "-before-checkpoint");
         checkpoint();
@@ -689,28 +683,41 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
-   * The timings.jsonl line of a round that did not complete ({@link RoundFailedException}): {@code
-   * "event"} {@code round_failed} (server.min_clients) or {@code stopped_early} (clients declined
-   * for their privacy budget), the round, and the wall times a completed round's line has (no
-   * evaluation ran: {@code eval_seconds} 0).
+   * A timings.jsonl line: the round's wall time, its clients' fit times summed and the slowest's,
+   * the evaluation's, and the share of the round not spent fitting. A round attempt that did not
+   * complete ({@link RoundFailedException}) has an {@code event} first: {@code round_failed}
+   * (server.min_clients) or {@code stopped_early} (clients declined for their privacy budget), and
+   * {@code eval_seconds} 0 (no evaluation ran).
+   *
+   * @param event null for a completed round
    */
-  private static Map<String, Object> failedRoundTiming(RoundFailedException e, boolean failed) {
+  private static Map<String, Object> timingLine(
+      String event,
+      int round,
+      double roundSeconds,
+      Collection<Double> clientFitSeconds,
+      double evalSeconds) {
     double clientSeconds = 0;
     double slowestClient = 0;
-    for (double s : e.clientFitSeconds().values()) {
+    for (double s : clientFitSeconds) {
       clientSeconds += s;
       slowestClient = Math.max(slowestClient, s);
     }
     Map<String, Object> timing = new LinkedHashMap<>();
-    timing.put("event", failed ? "round_failed" : "stopped_early");
-    timing.put("round", e.round());
-    timing.put("round_seconds", e.seconds());
+    if (event != null) {
+      timing.put("event", event);
+    }
+    timing.put("round", round);
+    timing.put("round_seconds", roundSeconds);
     timing.put("client_fit_seconds", clientSeconds);
+    // With client.parallel = 1 each client is timed alone, and the slowest client plus the rest
+    // of the round (round_seconds - client_fit_seconds) is the round's wall time if the clients
+    // had trained in parallel on machines of their own.
     timing.put("client_fit_seconds_max", slowestClient);
-    timing.put("eval_seconds", 0.0);
+    timing.put("eval_seconds", evalSeconds);
     timing.put(
         "overhead_fraction",
-        e.seconds() > 0 ? Math.max(0, e.seconds() - clientSeconds) / e.seconds() : 0);
+        roundSeconds > 0 ? Math.max(0, roundSeconds - clientSeconds) / roundSeconds : 0);
     return timing;
   }
 
@@ -878,7 +885,8 @@ public final class Simulation implements AutoCloseable {
     // Client evaluations that failed (metrics.jsonl's eval_failures), so that a run whose client
     // accuracies are missing says why it has none.
     s.addProperty("client_eval_failures", recorder.evalFailures());
-    if (noNoiseNote() != null) {
+    String noNoise = noNoiseNote();
+    if (noNoise != null) {
       // A noise multiplier of 0: epsilon is infinite, so there is none to report, nor a delta
       // (as train --dp-noise 0 records it): the note says so, and "private" is false.
       s.addProperty(
@@ -886,7 +894,7 @@ public final class Simulation implements AutoCloseable {
           config.privacyMode().equals("client")
               ? "client-level DP-FedAvg"
               : "sample-level DP-SGD at each client");
-      s.addProperty("epsilon_note", noNoiseNote());
+      s.addProperty("epsilon_note", noNoise);
       s.addProperty("private", false);
     } else if (config.privacyMode().equals("client")) {
       RdpAccountant acc = ClientLevelDp.accountant(state);
@@ -943,9 +951,7 @@ public final class Simulation implements AutoCloseable {
               config.sampleNoiseMultiplier() == 0 ? "privacy.sample.noise_multiplier" : null;
           default -> null;
         };
-    return key == null
-        ? null
-        : key + " = 0 adds no noise, so there is no privacy guarantee (epsilon is infinite)";
+    return key == null ? null : PrivacySpent.noNoiseNote(key + " = 0");
   }
 
   /**
