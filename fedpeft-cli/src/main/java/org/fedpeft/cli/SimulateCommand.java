@@ -429,7 +429,9 @@ public final class SimulateCommand implements Callable<Integer> {
                                 ? "-"
                                 : String.format(Locale.ROOT, "%.4f", lastAcc),
                             line.get("epsilon") instanceof Double e
-                                ? String.format(Locale.ROOT, " eps %.3f", e)
+                                ? Double.isFinite(e)
+                                    ? String.format(Locale.ROOT, " eps %.3f", e)
+                                    : " not private (no noise)"
                                 : ""));
                   }
                 });

@@ -244,6 +244,30 @@ class SimulateCliTest {
         "docs/config.md is stale: regenerate its table with ./fedpeft simulate --list-keys");
   }
 
+  /**
+   * Review, 3 December: with a noise multiplier of 0 the per-round progress line said "eps
+   * Infinity" while the final line says the run is not private.
+   */
+  @Test
+  void aNoiseMultiplierOfZeroIsShownAsNotPrivateEveryRound() throws Exception {
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            config.toString(),
+            "--set",
+            "rounds=1",
+            "--set",
+            "privacy.mode=client",
+            "--set",
+            "privacy.client.noise_multiplier=0",
+            "--out",
+            tmp.resolve("noise0").toString());
+    assertEquals(0, r.code(), r.err());
+    assertFalse(r.err().contains("Infinity"), r.err());
+    assertTrue(r.err().contains("not private (no noise)"), r.err());
+    assertTrue(r.out().contains("privacy: NOT private: "), r.out());
+  }
+
   @Test
   void clientLevelDpSpendsAndStopsAtTheBudget() throws Exception {
     double two = new org.fedpeft.privacy.RdpAccountant().step(1.0, 2.0, 2).getEpsilon(1e-5);
