@@ -1,13 +1,20 @@
 package org.fedpeft.model;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
@@ -52,11 +59,15 @@ public final class HuggingFaceFolder {
     }
     int maxLen = Math.min(512, config.maxPositions());
     Path sbert = dir.resolve("sentence_bert_config.json");
+    JsonObject sbertConfig = null;
     if (Files.isRegularFile(sbert)) {
       int declared;
       try {
-        JsonObject o = JsonParser.parseString(Files.readString(sbert)).getAsJsonObject();
-        declared = o.has("max_seq_length") ? o.get("max_seq_length").getAsInt() : maxLen;
+        sbertConfig = JsonParser.parseString(Files.readString(sbert)).getAsJsonObject();
+        declared =
+            sbertConfig.has("max_seq_length")
+                ? sbertConfig.get("max_seq_length").getAsInt()
+                : maxLen;
       } catch (RuntimeException e) {
         throw new ModelFormatException(
             sbert + ": not valid JSON with an integer max_seq_length", e);
@@ -73,8 +84,15 @@ public final class HuggingFaceFolder {
     byte[] tokenizer = Files.readAllBytes(dir.resolve("tokenizer.json"));
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
     new TextTokenizer(tokenizer, maxLen, dir.resolve("tokenizer.json").toString()).close();
-    checkTokenIds(dir.resolve("tokenizer.json"), tokenizer, config);
-    checkLowerCase(sbert, dir.resolve("tokenizer.json"), tokenizer);
+    JsonObject tokenizerJson;
+    try {
+      tokenizerJson = JsonParser.parseString(new String(tokenizer, UTF_8)).getAsJsonObject();
+    } catch (RuntimeException e) {
+      tokenizerJson =
+          null; // the tokenizers library read it; a layout we do not know is not checked
+    }
+    checkTokenIds(dir.resolve("tokenizer.json"), tokenizerJson, config);
+    checkLowerCase(sbert, sbertConfig, tokenizerJson);
     return new PretrainedModel(dir.getFileName().toString(), weights, tokenizer, maxLen);
   }
 
@@ -127,7 +145,7 @@ public final class HuggingFaceFolder {
       }
       throw new ModelFormatException(single + ": missing (" + NEEDS + ")");
     }
-    java.util.Set<String> shards = new java.util.TreeSet<>();
+    Set<String> shards = new TreeSet<>();
     try {
       JsonObject map =
           JsonParser.parseString(Files.readString(index))
@@ -184,21 +202,16 @@ public final class HuggingFaceFolder {
    * its vocabulary, added tokens and post-processor's special tokens must be below {@code
    * vocab_size}.
    */
-  private static void checkTokenIds(Path file, byte[] json, BertConfig config)
+  private static void checkTokenIds(Path file, JsonObject o, BertConfig config)
       throws ModelFormatException {
-    JsonObject o;
-    try {
-      o =
-          JsonParser.parseString(new String(json, java.nio.charset.StandardCharsets.UTF_8))
-              .getAsJsonObject();
-    } catch (RuntimeException e) {
-      return; // the tokenizers library read it; a layout we do not know is not checked here
+    if (o == null) {
+      return;
     }
     long[] max = {-1};
     String[] token = {null};
-    com.google.gson.JsonElement model = o.get("model");
+    JsonElement model = o.get("model");
     if (model != null && model.isJsonObject()) {
-      com.google.gson.JsonElement vocab = model.getAsJsonObject().get("vocab");
+      JsonElement vocab = model.getAsJsonObject().get("vocab");
       if (vocab != null && vocab.isJsonObject()) {
         for (var e : vocab.getAsJsonObject().entrySet()) {
           if (isNumber(e.getValue())) {
@@ -212,11 +225,11 @@ public final class HuggingFaceFolder {
         }
       }
     }
-    com.google.gson.JsonElement added = o.get("added_tokens");
+    JsonElement added = o.get("added_tokens");
     if (added != null && added.isJsonArray()) {
-      for (com.google.gson.JsonElement t : added.getAsJsonArray()) {
+      for (JsonElement t : added.getAsJsonArray()) {
         if (t.isJsonObject() && isNumber(t.getAsJsonObject().get("id"))) {
-          com.google.gson.JsonElement c = t.getAsJsonObject().get("content");
+          JsonElement c = t.getAsJsonObject().get("content");
           note(
               max,
               token,
@@ -241,7 +254,7 @@ public final class HuggingFaceFolder {
     }
   }
 
-  private static boolean isNumber(com.google.gson.JsonElement e) {
+  private static boolean isNumber(JsonElement e) {
     return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber();
   }
 
@@ -256,7 +269,7 @@ public final class HuggingFaceFolder {
    * The special-token ids a post-processor inserts: {@code ["[CLS]", 101]} pairs (BertProcessing,
    * RobertaProcessing) and {@code "ids": [...]} lists (TemplateProcessing), at any depth.
    */
-  private static void collectSpecialIds(com.google.gson.JsonElement e, long[] max, String[] token) {
+  private static void collectSpecialIds(JsonElement e, long[] max, String[] token) {
     if (e == null) {
       return;
     }
@@ -273,7 +286,7 @@ public final class HuggingFaceFolder {
     } else if (e.isJsonObject()) {
       for (var m : e.getAsJsonObject().entrySet()) {
         if (m.getKey().equals("ids") && m.getValue().isJsonArray()) {
-          for (com.google.gson.JsonElement id : m.getValue().getAsJsonArray()) {
+          for (JsonElement id : m.getValue().getAsJsonArray()) {
             if (isNumber(id)) {
               note(max, token, id.getAsLong(), "a special token of the post_processor");
             }
@@ -290,16 +303,15 @@ public final class HuggingFaceFolder {
    * {@code do_lower_case: true}; fedpeft passes texts to {@code tokenizer.json} as they are, so
    * such a folder is accepted only when the tokenizer lower-cases anyway.
    */
-  private static void checkLowerCase(Path sbert, Path tokFile, byte[] tokenizer)
+  private static void checkLowerCase(Path sbert, JsonObject sbertConfig, JsonObject tokenizer)
       throws ModelFormatException {
-    if (!Files.isRegularFile(sbert)) {
+    if (sbertConfig == null) {
       return;
     }
     boolean lower;
     try {
-      JsonObject o = JsonParser.parseString(Files.readString(sbert)).getAsJsonObject();
-      lower = o.has("do_lower_case") && o.get("do_lower_case").getAsBoolean();
-    } catch (IOException | RuntimeException e) {
+      lower = sbertConfig.has("do_lower_case") && sbertConfig.get("do_lower_case").getAsBoolean();
+    } catch (RuntimeException e) {
       throw new ModelFormatException(sbert + ": not valid JSON with a boolean do_lower_case", e);
     }
     if (!lower) {
@@ -307,10 +319,7 @@ public final class HuggingFaceFolder {
     }
     boolean tokLowers;
     try {
-      JsonObject o =
-          JsonParser.parseString(new String(tokenizer, java.nio.charset.StandardCharsets.UTF_8))
-              .getAsJsonObject();
-      tokLowers = lowerCases(o.get("normalizer"));
+      tokLowers = tokenizer != null && lowerCases(tokenizer.get("normalizer"));
     } catch (RuntimeException e) {
       tokLowers = false;
     }
@@ -318,14 +327,14 @@ public final class HuggingFaceFolder {
       throw new ModelFormatException(
           sbert
               + ": do_lower_case is true, but the normalizer of "
-              + tokFile
+              + sbert.resolveSibling("tokenizer.json")
               + " does not lower-case: sentence-transformers lower-cases texts before tokenizing,"
               + " fedpeft does not, so it would embed other tokens (supported: do_lower_case"
               + " false, or a tokenizer.json that lower-cases)");
     }
   }
 
-  private static boolean lowerCases(com.google.gson.JsonElement n) {
+  private static boolean lowerCases(JsonElement n) {
     if (n == null || !n.isJsonObject()) {
       return false;
     }
@@ -338,7 +347,7 @@ public final class HuggingFaceFolder {
       return !o.has("lowercase") || o.get("lowercase").getAsBoolean();
     }
     if (type.equals("Sequence") && o.has("normalizers")) {
-      for (com.google.gson.JsonElement m : o.getAsJsonArray("normalizers")) {
+      for (JsonElement m : o.getAsJsonArray("normalizers")) {
         if (lowerCases(m)) {
           return true;
         }
@@ -359,9 +368,9 @@ public final class HuggingFaceFolder {
   private static void checkSentenceTransformerModules(Path dir, BertConfig config)
       throws ModelFormatException {
     Path modules = dir.resolve("modules.json");
-    List<String> poolingDirs = new java.util.ArrayList<>();
+    List<String> poolingDirs = new ArrayList<>();
     if (Files.isRegularFile(modules)) {
-      com.google.gson.JsonArray list;
+      JsonArray list;
       try {
         list = JsonParser.parseString(Files.readString(modules)).getAsJsonArray();
       } catch (IOException | RuntimeException e) {
