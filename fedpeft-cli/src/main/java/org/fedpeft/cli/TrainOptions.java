@@ -45,8 +45,8 @@ public final class TrainOptions {
       names = "--warmup",
       defaultValue = "0.06",
       description =
-          "Fraction of the steps used for linear warm-up, rounded to whole steps; one that rounds"
-              + " to 0 steps is refused (default: ${DEFAULT-VALUE}).")
+          "Fraction of the steps used for linear warm-up, rounded to whole steps; 0: none; one"
+              + " given above 0 that rounds to 0 steps is refused (default: ${DEFAULT-VALUE}).")
   double warmup;
 
   @Option(
