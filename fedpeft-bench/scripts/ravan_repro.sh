@@ -106,8 +106,9 @@ contender() { # name -> --set arguments
     ravan-weight) echo "${ravan[@]}" --set adapter.init=gram-schmidt --set adapter.head_selection=weight ;;
     ravan-normal) echo "${ravan[@]}" --set adapter.init=normal --set adapter.head_selection=gradient ;;
     ravan-shared) echo "${ravan[@]}" --set adapter.init=shared --set adapter.head_selection=gradient ;;
-    # Frozen factors from a gradient (GradientFactors; run() adds adapter.factors).
-    ravan-gradient) contender ravan ;;
+    # Frozen factors from a gradient (GradientFactors; run() adds adapter.factors). No
+    # adapter.init: with a factors file it is unused (and refused), so the run is as before.
+    ravan-gradient) echo "${ravan[@]}" --set adapter.head_selection=gradient ;;
     fed-sb-gradient) contender fed-sb ;;
     *) echo "ravan_repro.sh: unknown contender $1" >&2; exit 2 ;;
   esac

@@ -31,8 +31,9 @@ public final class AdapterOptions {
 
   /**
    * Refuses {@code --adapter-options} with {@code --adapter none}, which has no adapter for them to
-   * configure (they were silently ignored). Not part of {@link #methodOrNull}, so that a run
-   * recorded before this check still resumes.
+   * configure (they were silently ignored), and options that change nothing with the others ({@link
+   * #refuseInertOptions}). Not part of {@link #methodOrNull}, so that a run recorded before these
+   * checks still resumes.
    */
   public void refuseOptionsWithoutAdapter() {
     if (method.equals("none") && !options.isBlank()) {
@@ -41,6 +42,26 @@ public final class AdapterOptions {
               + options
               + ": --adapter none trains no adapter, so its options do nothing; give an --adapter"
               + " method, or leave out --adapter-options");
+    }
+    refuseInertOptions();
+  }
+
+  /**
+   * Refuses options given in {@code --adapter-options} that change nothing with the others ({@link
+   * org.fedpeft.peft.AdapterMethod#inertOptions}: softembed's rank with form=linear, FedDPA's
+   * finetune_epochs with variant=T), naming the option, the value that makes it inert and what to
+   * do. Called by {@link #refuseOptionsWithoutAdapter}, so for a new run only, as that is.
+   */
+  void refuseInertOptions() {
+    String m = methodOrNull();
+    if (m == null) {
+      return;
+    }
+    org.fedpeft.peft.AdapterMethod method = AdapterRegistry.get(m);
+    Map<String, String> given = parsedOptions();
+    var inert = method.inertOptions(given);
+    if (!inert.isEmpty()) {
+      throw new UserInputException(inert.get(0).commandLineMessage(method, given));
     }
   }
 

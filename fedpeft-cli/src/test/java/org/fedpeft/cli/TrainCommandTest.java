@@ -172,6 +172,19 @@ class TrainCommandTest {
         new String[] {"--adapter-options", "rank=4", "--adapter-options", "rank=2"},
         "option '--adapter-options' (K=V,...) should be specified only once"
       },
+      {
+        new String[] {"--adapter", "softembed", "--adapter-options", "rank=4"},
+        "--adapter-options rank=4 does nothing with --adapter softembed and form=linear: rank is"
+            + " the inner width of the lowrank and mlp forms"
+      },
+      {
+        new String[] {"--adapter", "feddpa", "--adapter-options", "finetune_epochs=2"},
+        "--adapter-options finetune_epochs=2 does nothing with --adapter feddpa and variant=T"
+      },
+      {
+        new String[] {"--adapter", "feddpa", "--adapter-options", "variant=F,local_share=0.3"},
+        "; give variant=T, or leave out local_share"
+      },
     };
     int n = 0;
     for (Object[] c : cases) {
@@ -188,6 +201,16 @@ class TrainCommandTest {
         CliRun.run("info", "--adapter", "none", "--adapter-options", "rank=4", "-m", "x");
     assertEquals(2, info.code(), info.err());
     assertTrue(info.err().contains("--adapter none trains no adapter"), info.err());
+    info =
+        CliRun.run(
+            "info", "--adapter", "softembed", "--adapter-options", "form=linear,rank=4", "-m", "x");
+    assertEquals(2, info.code(), info.err());
+    assertTrue(
+        info.err()
+            .contains(
+                "--adapter-options rank=4 does nothing with --adapter softembed and form=linear"),
+        info.err());
+    assertTrue(info.err().contains("give form=lowrank or form=mlp, or leave out rank"), info.err());
   }
 
   /**

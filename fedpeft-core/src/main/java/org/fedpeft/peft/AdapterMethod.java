@@ -47,6 +47,20 @@ public interface AdapterMethod {
   }
 
   /**
+   * The options set here that change nothing because of another option's value (softembed's {@code
+   * rank} with {@code form = linear}, FedDPA's {@code finetune_epochs} with {@code variant = T}).
+   * Only options present in {@code options} count: a default never makes one inert. A new
+   * simulation config and the {@code train} and {@code info} commands refuse such options, naming
+   * them ({@link InertOption}); adapters are still created from them (a saved adapter, or a run's
+   * saved config, made before that check or with every option saved, still loads). Default: none.
+   *
+   * @param options valid options, those set only (absent ones take their defaults)
+   */
+  default List<InertOption> inertOptions(Map<String, String> options) {
+    return List.of();
+  }
+
+  /**
    * Whether a client of this method, with these options, trains according to its compute budget,
    * the per-client config key {@code budget} that {@code client.budgets} sets (Ravan's heads: a
    * client trains round(budget * heads) of them). A simulation config refuses {@code

@@ -24,6 +24,7 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterSection;
+import org.fedpeft.peft.InertOption;
 import org.fedpeft.privacy.PrivacySection;
 import org.fedpeft.run.Budgets;
 import org.fedpeft.train.Objective;
@@ -86,6 +87,9 @@ public final class SimulationConfig {
     all.keySet().removeIf(k -> k.startsWith("adapter.") && !k.equals("adapter.method"));
     adapter.options().forEach((k, o) -> all.put("adapter." + k, o));
     this.values = Collections.unmodifiableMap(all);
+    if (!restored && !adapter.method().equals(AdapterSection.NONE)) {
+      refuseInertOptions(v);
+    }
     if (server.minClients() > run.clientsPerRound()) {
       throw v.error(
           List.of("server.min_clients", "clients_per_round"),
@@ -158,6 +162,23 @@ public final class SimulationConfig {
                 + " batch, so clipping each example's gradient does not bound one example's"
                 + " influence (use privacy.mode = \"client\")");
       }
+    }
+  }
+
+  /**
+   * Refuses adapter options set here that change nothing with the others ({@link
+   * AdapterMethod#inertOptions}, softembed's {@code rank} with {@code form = linear}), naming the
+   * option, the value that makes it inert and what to do. A new config only: a run's saved config
+   * ({@link #fromJson}) holding one resumes as it started.
+   */
+  private void refuseInertOptions(ConfigValues v) {
+    AdapterMethod method = AdapterRegistry.get(adapter.method());
+    List<InertOption> inert = method.inertOptions(adapter.options());
+    if (!inert.isEmpty()) {
+      InertOption first = inert.get(0);
+      throw v.error(
+          List.of("adapter." + first.option(), "adapter." + first.cause()),
+          first.configMessage(method, adapter.options()));
     }
   }
 
@@ -309,8 +330,9 @@ public final class SimulationConfig {
    * Restores a config saved with {@link #toJson()} (a run folder's config.json). Every value is
    * passed on as text (arrays as lists of text) and typed by the schema as a file's value would be,
    * so a config.json written by an earlier version with the same keys loads to the same values (a
-   * test keeps one from 0.1.0). A {@code client.budgets} that no method or strategy reads, which a
-   * new config may not set, is accepted here, so that a run saved before that check resumes.
+   * test keeps one from 0.1.0). A {@code client.budgets} that no method or strategy reads, or an
+   * adapter option that changes nothing ({@link AdapterMethod#inertOptions}), which a new config
+   * may not set, is accepted here, so that a run saved before those checks resumes.
    */
   public static SimulationConfig fromJson(String json) {
     Map<String, Object> raw = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.InertOption;
 
 /** Registers FedDPA as adapter method {@code feddpa} ({@link FedDpaAdapter}). */
 public final class FedDpaMethod implements AdapterMethod {
@@ -41,6 +42,45 @@ public final class FedDpaMethod implements AdapterMethod {
     return c.variant() == FedDpaConfig.Variant.F && c.finetuneEpochs() > 0
         ? List.of("variant", "finetune_epochs")
         : List.of();
+  }
+
+  /**
+   * {@code finetune_epochs} with variant T (which never fine-tunes before evaluating), {@code
+   * local_weight} and {@code local_share} with variant F (which has no local phase).
+   */
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options) {
+    FedDpaConfig c = FedDpaConfig.fromOptions(options);
+    List<InertOption> inert = new java.util.ArrayList<>();
+    String variant = c.variant().name();
+    if (c.variant() == FedDpaConfig.Variant.T) {
+      if (options.containsKey("finetune_epochs")) {
+        inert.add(
+            new InertOption(
+                "finetune_epochs",
+                "variant",
+                variant,
+                "FedDPA-T trains the local adapter in every round and never fine-tunes it before a"
+                    + " client evaluates; finetune_epochs is FedDPA-F's",
+                List.of("F")));
+      }
+    } else {
+      for (String o : List.of("local_weight", "local_share")) {
+        if (options.containsKey(o)) {
+          inert.add(
+              new InertOption(
+                  o,
+                  "variant",
+                  variant,
+                  "FedDPA-F trains the global adapter alone in the rounds (FedIT) and has no local"
+                      + " phase; "
+                      + o
+                      + " is FedDPA-T's",
+                  List.of("T")));
+        }
+      }
+    }
+    return inert;
   }
 
   @Override

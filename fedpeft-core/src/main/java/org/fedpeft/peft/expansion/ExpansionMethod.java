@@ -1,10 +1,12 @@
 package org.fedpeft.peft.expansion;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.InertOption;
 
 /** Registers FedBE block expansion as adapter method {@code fedbe}. */
 public final class ExpansionMethod implements AdapterMethod {
@@ -35,6 +37,27 @@ public final class ExpansionMethod implements AdapterMethod {
   }
 
   /** Creates the adapter; the seed is not used, the new blocks are copies and zeros. */
+  /**
+   * {@code depth_weight} with an allocation other than coverage, which scores no block. ({@code
+   * coverage_decay} still changes the coverage that fedbe records as metrics, so it is not.)
+   */
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options) {
+    ExpansionConfig c = ExpansionConfig.fromOptions(options);
+    if (options.containsKey("depth_weight") && !c.allocation().equals("coverage")) {
+      return List.of(
+          new InertOption(
+              "depth_weight",
+              "allocation",
+              c.allocation(),
+              "depth_weight weighs the coverage allocation's preference for deeper blocks, and "
+                  + c.allocation()
+                  + " allocation scores no block",
+              List.of("coverage")));
+    }
+    return List.of();
+  }
+
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new ExpansionAdapter(ExpansionConfig.fromOptions(options), encoder);

@@ -1,10 +1,12 @@
 package org.fedpeft.peft.ravan;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.InertOption;
 
 /**
  * Registers Fed-SB (Singh et al. 2025, arXiv 2502.15436) as adapter method {@code fed-sb}: one r x
@@ -38,6 +40,12 @@ public final class FedSbMethod implements AdapterMethod {
   @Override
   public void validate(Map<String, String> options) {
     RavanConfig.fedSbFromOptions(options);
+  }
+
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options) {
+    RavanConfig c = RavanConfig.fedSbFromOptions(options);
+    return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), 2);
   }
 
   @Override

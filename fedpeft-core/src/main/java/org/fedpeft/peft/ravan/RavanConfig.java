@@ -293,4 +293,46 @@ public record RavanConfig(
     }
     return Math.max(1, r);
   }
+
+  /**
+   * The options set that change nothing ({@link org.fedpeft.peft.AdapterMethod#inertOptions}):
+   * {@code init} and {@code sigma} with a {@code factors} file (which replaces the drawn factors),
+   * {@code sigma} with an init other than normal, and (with {@code heads}) {@code head_selection}
+   * with one head, which every client trains at any budget.
+   */
+  static List<org.fedpeft.peft.InertOption> inertOptions(
+      Map<String, String> options, String factors, String init, int heads) {
+    List<org.fedpeft.peft.InertOption> inert = new java.util.ArrayList<>();
+    if (!factors.isEmpty()) {
+      for (String o : List.of("init", "sigma")) {
+        if (options.containsKey(o)) {
+          inert.add(
+              new org.fedpeft.peft.InertOption(
+                  o,
+                  "factors",
+                  factors,
+                  "the frozen factors are read from that file, not drawn, so " + o + " is unused",
+                  List.of("")));
+        }
+      }
+    } else if (options.containsKey("sigma") && !init.equals("normal")) {
+      inert.add(
+          new org.fedpeft.peft.InertOption(
+              "sigma",
+              "init",
+              init,
+              "sigma is the standard deviation of init = normal's entries; " + init + " draws none",
+              List.of("normal")));
+    }
+    if (options.containsKey("head_selection") && heads == 1) {
+      inert.add(
+          new org.fedpeft.peft.InertOption(
+              "head_selection",
+              "heads",
+              "1",
+              "with one head every client trains it at any budget, so no head is selected",
+              List.of(">= 2")));
+    }
+    return inert;
+  }
 }

@@ -1,10 +1,12 @@
 package org.fedpeft.peft.ravan;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.InertOption;
 
 /** Registers Ravan as adapter method {@code ravan}. */
 public final class RavanMethod implements AdapterMethod {
@@ -41,6 +43,12 @@ public final class RavanMethod implements AdapterMethod {
   @Override
   public boolean usesBudgets(Map<String, String> options) {
     return RavanConfig.fromOptions(options).heads() > 1;
+  }
+
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options) {
+    RavanConfig c = RavanConfig.fromOptions(options);
+    return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), c.heads());
   }
 
   @Override

@@ -1,10 +1,12 @@
 package org.fedpeft.peft.softembed;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.InertOption;
 
 /** Registers soft embeddings as adapter method {@code softembed}. */
 public final class SoftEmbedMethod implements AdapterMethod {
@@ -28,6 +30,23 @@ public final class SoftEmbedMethod implements AdapterMethod {
   @Override
   public void validate(Map<String, String> options) {
     SoftEmbedConfig.fromOptions(options);
+  }
+
+  /** {@code rank} with {@code form = linear}, which has no inner width. */
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options) {
+    SoftEmbedConfig c = SoftEmbedConfig.fromOptions(options);
+    if (options.containsKey("rank") && c.form().equals("linear")) {
+      return List.of(
+          new InertOption(
+              "rank",
+              "form",
+              c.form(),
+              "rank is the inner width of the lowrank and mlp forms, and the linear form (a full d"
+                  + " x d U) has none",
+              List.of("lowrank", "mlp")));
+    }
+    return List.of();
   }
 
   @Override
