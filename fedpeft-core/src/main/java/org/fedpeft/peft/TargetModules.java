@@ -1,5 +1,6 @@
 package org.fedpeft.peft;
 
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.fedpeft.config.NearestKeys;
 import org.fedpeft.model.BertConfig;
+import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.BertWeights;
 
 /**
@@ -38,6 +40,41 @@ public final class TargetModules {
     /** The Hugging Face module name. */
     public String name() {
       return BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(module));
+    }
+  }
+
+  /**
+   * Refuses a rank above min(out, in) of a module the patterns select: an update made of rank-r
+   * factors of an (out x in) module has rank at most that, so a larger r adds parameters and memory
+   * (r = 100000 ran out of it) and nothing else. Checked before anything is allocated.
+   *
+   * @param method the adapter method whose option {@code rank} it is, which the message names
+   * @param update the update whose rank is bounded, in the message's words ("the update B A")
+   * @throws IllegalArgumentException naming the method, the option, the module and the bound
+   */
+  public static void requireRankFits(
+      String method, int rank, List<String> patterns, BertEncoder encoder, String update) {
+    for (Slot slot : select(encoder.config(), patterns)) {
+      Shape w = encoder.linearShape(slot.layer(), slot.module()); // (out, in)
+      long bound = Math.min(w.get(0), w.get(1));
+      if (rank > bound) {
+        throw new IllegalArgumentException(
+            method
+                + ": option 'rank' = "
+                + rank
+                + " is more than "
+                + slot.name()
+                + " allows ("
+                + w.get(0)
+                + " x "
+                + w.get(1)
+                + "): "
+                + update
+                + " has rank at most min(out, in) = "
+                + bound
+                + ", so a larger rank only costs memory; give rank <= "
+                + bound);
+      }
     }
   }
 

@@ -133,33 +133,15 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   /**
-   * Refuses a rank above min(out, in) of a targeted module: B A (out x in) has rank at most that,
-   * so a larger r adds parameters and memory (r = 100000 ran out of it) and nothing else. The
-   * message names adapter method {@code method}, whose option {@code rank} it is.
+   * Refuses a rank above min(out, in) of a targeted module ({@link TargetModules#requireRankFits}):
+   * B A (out x in) has rank at most that. The message names adapter method {@code method}, whose
+   * option {@code rank} it is.
    *
    * @throws IllegalArgumentException naming the method, the option, the module and the bound
    */
   public static void requireRankFits(String method, LoraConfig config, BertEncoder encoder) {
-    for (TargetModules.Slot slot : TargetModules.select(encoder.config(), config.targetModules())) {
-      Shape w = encoder.linearShape(slot.layer(), slot.module()); // (out, in)
-      long bound = Math.min(w.get(0), w.get(1));
-      if (config.rank() > bound) {
-        throw new IllegalArgumentException(
-            method
-                + ": option 'rank' = "
-                + config.rank()
-                + " is more than "
-                + slot.name()
-                + " allows ("
-                + w.get(0)
-                + " x "
-                + w.get(1)
-                + "): the update B A has rank at most min(out, in) = "
-                + bound
-                + ", so a larger rank only costs memory; give rank <= "
-                + bound);
-      }
-    }
+    TargetModules.requireRankFits(
+        method, config.rank(), config.targetModules(), encoder, "the update B A");
   }
 
   public LoraConfig config() {

@@ -660,27 +660,12 @@ public final class RavanAdapter implements Adapter {
    * are drawn into one Java array; many heads under init = normal or a factors file).
    */
   static void requireSizesFit(RavanConfig c, BertEncoder encoder) {
+    TargetModules.requireRankFits(
+        c.method(), c.rank(), c.targetModules(), encoder, "a head's update B_i H_i A_i");
     for (TargetModules.Slot where : TargetModules.select(encoder.config(), c.targetModules())) {
       Shape w = encoder.linearShape(where.layer(), where.module()); // (out, in)
       long out = w.get(0);
       long in = w.get(1);
-      long bound = Math.min(out, in);
-      if (c.rank() > bound) {
-        throw new IllegalArgumentException(
-            c.method()
-                + ": option 'rank' = "
-                + c.rank()
-                + " is more than "
-                + where.name()
-                + " allows ("
-                + out
-                + " x "
-                + in
-                + "): a head's update B_i H_i A_i has rank at most min(out, in) = "
-                + bound
-                + ", so a larger rank only costs memory; give rank <= "
-                + bound);
-      }
       long hr = (long) c.heads() * c.rank();
       if (c.init() == RavanConfig.Init.GRAM_SCHMIDT && c.factorsFile().isEmpty()) {
         require(c, hr, out, in, where.name());
