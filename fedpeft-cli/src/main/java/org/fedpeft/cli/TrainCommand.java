@@ -395,8 +395,9 @@ public final class TrainCommand implements Callable<Integer> {
               + data.data
               + "; leave out --task, or --data to train on the task");
     }
-    int warmupSteps = (int) Math.round(train.steps * train.warmup);
-    if (parsed.hasMatchedOption("--warmup") && train.warmup > 0 && warmupSteps == 0) {
+    if (parsed.hasMatchedOption("--warmup")
+        && train.warmup > 0
+        && train.config().warmupSteps() == 0) {
       throw new UserInputException(
           String.format(
               Locale.ROOT,
