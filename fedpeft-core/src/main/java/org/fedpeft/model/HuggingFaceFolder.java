@@ -165,8 +165,8 @@ public final class HuggingFaceFolder {
     if (shards.isEmpty()) {
       throw new ModelFormatException(index + ": its \"weight_map\" lists no tensors");
     }
+    Path base = dir.toAbsolutePath().normalize();
     for (String shard : shards) {
-      Path base = dir.toAbsolutePath().normalize();
       Path file = base.resolve(shard).normalize();
       if (!base.equals(file.getParent()) || !Files.isRegularFile(file)) {
         throw new ModelFormatException(
