@@ -125,9 +125,9 @@ public final class ClientNode implements AutoCloseable {
     /** Validates the fields. */
     public Options {
       Objects.requireNonNull(name, "name");
-      if (!FederationServer.NODE_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(
-            "node name '" + name + "' is not 1-128 letters, digits, '.', '_' or '-'");
+      String problem = FederationServer.nodeNameProblem("node name", name);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
       }
       if (maxMessageBytes < 1) {
         throw new IllegalArgumentException(
