@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -87,6 +88,20 @@ class NodeModeMismatchCliTest {
           lastLine(r.err()),
           r.err());
       assertEquals(1, r.err().split("network: connect_failed", -1).length - 1, r.err());
+    }
+  }
+
+  @Test
+  void theInsecureHelpSaysServerAndNodesMustAgree() {
+    for (String command : List.of("node", "client", "server")) {
+      CliRun.Result r = CliRun.run(command, "--help");
+      assertEquals(0, r.code(), r.err());
+      String help = r.out().replaceAll("\\s+", " ");
+      assertTrue(
+          help.contains(
+              "The server and its nodes must agree: a node facing a server of the other mode"
+                  + " stops after its first attempt."),
+          help);
     }
   }
 }
