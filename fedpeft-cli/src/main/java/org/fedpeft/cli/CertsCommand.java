@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
 import org.fedpeft.grpc.Certificates;
+import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.run.Population;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +44,8 @@ public final class CertsCommand implements Callable<Integer> {
   @Option(
       names = "--clients",
       split = ",",
-      description = "Client node names, comma-separated (letters, digits, '.', '_', '-').")
+      description =
+          "Client node names, comma-separated (each " + FederationServer.NODE_NAME_RULE + ").")
   List<String> clients = new ArrayList<>();
 
   @Option(

@@ -271,7 +271,9 @@ final class ClientHost {
    * Connects every share's client to the server and serves requests until the server finishes the
    * run (exit 0), a client stops for good (a {@link UserInputException} naming why: it refuses the
    * server's run because its data does not fit, the server refuses it, its CA did not sign the
-   * server's certificate, or another process took its identity), or the process is stopped.
+   * server's certificate, the certificate does not name the address dialled, client and server
+   * disagree on TLS (one runs with {@code --insecure}), or another process took its identity), or
+   * the process is stopped.
    *
    * @param tls each client's TLS files (null values: plaintext); clients with equal files share one
    *     connection

@@ -17,6 +17,7 @@ import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Partitioners;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.model.PretrainedModel;
@@ -64,6 +65,10 @@ final class ClientProcess {
       throw new UserInputException(
           "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key"
               + " (or a node certificate for all of them: 'fedpeft node --as NAME')");
+    }
+    String badName = node == null ? null : FederationServer.nodeNameProblem("--as", node);
+    if (badName != null) {
+      throw new UserInputException(badName);
     }
     TlsFiles shared = node == null ? null : network.files(node);
     if (shared != null) {

@@ -36,7 +36,8 @@ final class NetworkOptions {
       names = "--insecure",
       description =
           "Plaintext, no certificates: node identities are the names nodes claim, unchecked. Only"
-              + " for trusted networks and tests.")
+              + " for trusted networks and tests. The server and its nodes must agree: a node"
+              + " facing a server of the other mode stops after its first attempt.")
   boolean insecure;
 
   /**

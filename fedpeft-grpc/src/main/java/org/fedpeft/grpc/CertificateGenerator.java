@@ -161,9 +161,9 @@ public final class CertificateGenerator {
         throw new IllegalArgumentException("a node certificate must name the clients it hosts");
       }
       for (String c : hosted) {
-        if (!FederationServer.NODE_NAME.matcher(c).matches()) {
-          throw new IllegalArgumentException(
-              "client id '" + c + "' is not 1-128 letters, digits, '.', '_' or '-'");
+        String problem = FederationServer.nodeNameProblem("client id", c);
+        if (problem != null) {
+          throw new IllegalArgumentException(problem);
         }
       }
     }
@@ -180,9 +180,9 @@ public final class CertificateGenerator {
       throw new IllegalArgumentException("client names repeat: " + all);
     }
     for (String c : all) {
-      if (!FederationServer.NODE_NAME.matcher(c).matches()) {
-        throw new IllegalArgumentException(
-            "client name '" + c + "' is not 1-128 letters, digits, '.', '_' or '-'");
+      String problem = FederationServer.nodeNameProblem("client name", c);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
       }
     }
     Files.createDirectories(dir);

@@ -47,11 +47,15 @@ import org.fedpeft.federation.FitInstructions;
  * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw; it
  * tells the server why first), when the server refuses its identity, when the server's certificate
  * does not chain to the CA this node trusts ({@link #serverNotTrusted()}) or does not name the
- * address it dialled ({@link ServerNameMismatchException}), or when the server ends its stream
- * because another process connected under the same identity (two processes must not take turns as
- * one node). Work in progress for a lost stream is interrupted: its reply could not be delivered,
- * and the server has already counted the node as failed for that request. A request the server
- * cancels (its round timed out) is interrupted too.
+ * address it dialled ({@link ServerNameMismatchException}), when the node and the server disagree
+ * on TLS (a plaintext node facing a TLS server, which says so: {@link #tlsOnlyServer}; a TLS node
+ * facing a server that answers in plaintext: {@link #plaintextServer}), or when the server ends its
+ * stream because another process connected under the same identity (two processes must not take
+ * turns as one node). Each of these gives the same answer on every attempt, so one attempt decides;
+ * a server that is down, refuses the connection or restarts is tried again. Work in progress for a
+ * lost stream is interrupted: its reply could not be delivered, and the server has already counted
+ * the node as failed for that request. A request the server cancels (its round timed out) is
+ * interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.
@@ -121,9 +125,9 @@ public final class ClientNode implements AutoCloseable {
     /** Validates the fields. */
     public Options {
       Objects.requireNonNull(name, "name");
-      if (!FederationServer.NODE_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(
-            "node name '" + name + "' is not 1-128 letters, digits, '.', '_' or '-'");
+      String problem = FederationServer.nodeNameProblem("node name", name);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
       }
       if (maxMessageBytes < 1) {
         throw new IllegalArgumentException(
@@ -220,8 +224,9 @@ public final class ClientNode implements AutoCloseable {
 
   /**
    * Waits until the server says the run is over ({@link FederationServer#finish}), the node refuses
-   * the server's run, the server refuses the node, the node does not trust the server's certificate
-   * or another process takes its identity ({@link #refusal()}), or the node is closed.
+   * the server's run, the server refuses the node, the node does not trust the server's
+   * certificate, node and server disagree on TLS, or another process takes its identity ({@link
+   * #refusal()}), or the node is closed.
    *
    * @return the server's reason if it finished the run, or null otherwise
    */
@@ -233,8 +238,9 @@ public final class ClientNode implements AutoCloseable {
   /**
    * Why this node refused the server's run (the message of what {@link Options#onWelcome()} threw),
    * or stopped trying to take part in it (the server refused its identity, the server's certificate
-   * is not signed by the CA it trusts, another process took its identity), or null if none
-   * happened.
+   * is not signed by the CA it trusts or does not name the address dialled, one of node and server
+   * runs with {@code --insecure} and the other with TLS, another process took its identity), or
+   * null if none happened.
    */
   public String refusal() {
     return refusal;
@@ -285,17 +291,23 @@ public final class ClientNode implements AutoCloseable {
       "; the server ended the TLS handshake with an alert, as it does when it does not accept this"
           + " node's certificate: is it signed by the CA of the server's --certs folder?";
 
-  /** Appended to a failed connection's detail when the server answered TLS with plaintext. */
-  static final String PLAINTEXT_SERVER_HINT =
-      "; the server does not speak TLS: is it running with --insecure?";
+  /**
+   * Why a TLS node stops when the server answered its TLS handshake with something that is not TLS
+   * ({@link #plaintextServer}); {@code %s} is the server's address.
+   */
+  static final String PLAINTEXT_SERVER =
+      "the server at %s does not speak TLS (it runs with --insecure), but this node does: use"
+          + " --insecure on both sides, or TLS files on both (the server's --certs DIR, and this"
+          + " node's --certs DIR or --ca, --cert and --key)";
 
   /**
-   * Appended to a failed connection's detail when a TLS server answered this node's plaintext
-   * ({@link #tlsOnlyServer}).
+   * Why a plaintext node stops when a TLS server answered its plaintext HTTP/2 saying it speaks TLS
+   * only ({@link #tlsOnlyServer}); {@code %s} is the server's address.
    */
-  static final String PLAINTEXT_NODE_HINT =
-      "; the server speaks TLS only: is this node running with --insecure? Start it with its"
-          + " certificates (--certs DIR, or --ca, --cert and --key)";
+  static final String PLAINTEXT_NODE =
+      "the server at %s speaks TLS only, but this node runs with --insecure (plaintext): use TLS"
+          + " files on both sides (this node's --certs DIR, or --ca, --cert and --key, instead of"
+          + " --insecure), or --insecure on both";
 
   /** The longest run of hex digits (a packet dump) a connection failure's line keeps. */
   static final int MAX_HEX_RUN = 32;
@@ -640,16 +652,29 @@ public final class ClientNode implements AutoCloseable {
                 + untrustedReason(t)
                 + ")");
         return;
+      } else if (tlsOnlyServer(status) || plaintextServer(t)) {
+        // Node and server disagree on TLS: our TLS server's GOAWAY says so in its own words (its
+        // status code depends on whether the stream had been sent), and a TLS handshake answered
+        // with bytes that are not TLS comes from a plaintext peer. Either is configuration, the
+        // same on every attempt, so the node stops and says which flag to change.
+        boolean tlsOnly = tlsOnlyServer(status);
+        emit(
+            TransportEvent.Kind.CONNECT_FAILED,
+            0,
+            0,
+            oneLine(
+                tlsOnly
+                    ? "the stream failed: the server refused plaintext HTTP/2 (GOAWAY,"
+                        + " INADEQUATE_SECURITY)"
+                    : reason + causes(t)));
+        stopFor((tlsOnly ? PLAINTEXT_NODE : PLAINTEXT_SERVER).formatted(channel.authority()));
+        return;
       } else {
         Status.Code code = status == null ? null : status.getCode();
-        // A TLS server of ours answers plaintext HTTP/2 with a GOAWAY saying so (its status code
-        // depends on whether the stream had been sent): a failed attempt, not a refusal.
-        boolean tlsOnlyServer = tlsOnlyServer(status);
         boolean refused =
-            !tlsOnlyServer
-                && (code == Status.Code.UNAUTHENTICATED
-                    || code == Status.Code.PERMISSION_DENIED
-                    || code == Status.Code.INVALID_ARGUMENT);
+            code == Status.Code.UNAUTHENTICATED
+                || code == Status.Code.PERMISSION_DENIED
+                || code == Status.Code.INVALID_ARGUMENT;
         if (!refused) {
           Duration next;
           synchronized (lock) {
@@ -659,17 +684,7 @@ public final class ClientNode implements AutoCloseable {
               TransportEvent.Kind.CONNECT_FAILED,
               0,
               0,
-              connectFailedLine(
-                  tlsOnlyServer
-                      ? "the stream failed: the server refused plaintext HTTP/2 (GOAWAY,"
-                          + " INADEQUATE_SECURITY)"
-                      : reason + causes(t),
-                  tlsOnlyServer
-                      ? PLAINTEXT_NODE_HINT
-                      : serverAlert(t)
-                          ? SERVER_ALERT_HINT
-                          : plaintextServer(t) ? PLAINTEXT_SERVER_HINT : "",
-                  next));
+              connectFailedLine(reason + causes(t), serverAlert(t) ? SERVER_ALERT_HINT : "", next));
         } else {
           emit(TransportEvent.Kind.REFUSED, 0, 0, oneLine(reason + causes(t)));
         }

@@ -89,8 +89,26 @@ import org.fedpeft.federation.FitInstructions;
  */
 public final class FederationServer implements AutoCloseable {
 
-  /** What node names may be: letters, digits, '.', '_' and '-', 1 to 128 characters. */
+  /**
+   * What node names may be: letters, digits, '.', '_' and '-', 1 to 128 characters ({@link
+   * #NODE_NAME_RULE}). The one rule for the name a node claims, a certificate's common name and the
+   * client ids of {@link CertificateGenerator}; check a name with {@link #nodeNameProblem}.
+   */
   public static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  /** {@link #NODE_NAME} in words, for messages and help texts. */
+  public static final String NODE_NAME_RULE = "1-128 letters, digits, '.', '_' or '-'";
+
+  /**
+   * Why {@code name} is not a node name ({@link #NODE_NAME}), or null if it is one.
+   *
+   * @param what what the name is, for the message: "WHAT 'NAME' is not 1-128 letters, ..."
+   */
+  public static String nodeNameProblem(String what, String name) {
+    return NODE_NAME.matcher(name).matches()
+        ? null
+        : what + " '" + name + "' is not " + NODE_NAME_RULE;
+  }
 
   /**
    * Server settings.
@@ -627,14 +645,12 @@ public final class FederationServer implements AutoCloseable {
       String claimed = f.text();
       String id;
       if (options.insecure()) {
-        if (!NODE_NAME.matcher(claimed).matches()) {
+        String problem = nodeNameProblem("the node name", claimed);
+        if (problem != null) {
           refuse(
               Status.INVALID_ARGUMENT,
               claimed,
-              "the node name '"
-                  + claimed
-                  + "' is not 1-128 letters, digits, '.', '_' or '-' (insecure mode takes the name"
-                  + " the node claims)");
+              problem + " (insecure mode takes the name the node claims)");
           return;
         }
         id = claimed;

@@ -155,13 +155,13 @@ class MutualTlsTest {
     String dump =
         "caused by NotSslRecordException: not an SSL/TLS record: " + "0000120400".repeat(30);
     String line =
-        ClientNode.connectFailedLine(
-            dump, ClientNode.PLAINTEXT_SERVER_HINT, Duration.ofMillis(500));
+        ClientNode.connectFailedLine(dump, ClientNode.SERVER_ALERT_HINT, Duration.ofMillis(500));
     assertEquals(
         "caused by NotSslRecordException: not an SSL/TLS record: "
             + "0000120400".repeat(4).substring(0, ClientNode.MAX_HEX_RUN)
-            + "...; the server does not speak TLS: is it running with --insecure? (trying again"
-            + " in 0.5 s)",
+            + "..."
+            + ClientNode.SERVER_ALERT_HINT
+            + " (trying again in 0.5 s)",
         line);
     assertEquals("a b c", ClientNode.oneLine(" a\r\n  b\tc\n"));
     assertEquals("short cafe 0123", ClientNode.oneLine("short cafe 0123"));
@@ -246,32 +246,9 @@ class MutualTlsTest {
   }
 
   /**
-   * User audit, 5 December: a node started with --insecure against a TLS server saw only
-   * "UNAVAILABLE (Network closed for unknown reason)", which any closed connection gives. The
-   * server now answers plaintext HTTP/2 with a GOAWAY saying it speaks TLS only, and the node's
-   * line says so (and it keeps trying, as in the reverse case); the server reports the attempt.
-   */
-  @Test
-  void aPlaintextNodeFacingATlsServerIsToldSo() throws Exception {
-    Events nodeEvents = new Events();
-    ClientNode n = node("a", null, adder("a", 1, 1), nodeEvents);
-    TransportEvent failed =
-        nodeEvents.await(
-            e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED, 2, Duration.ofMinutes(1));
-    assertTrue(
-        failed.detail().contains(ClientNode.PLAINTEXT_NODE_HINT + " (trying again in "),
-        failed.detail());
-    assertEquals(1, failed.detail().lines().count(), failed.detail());
-    assertEquals(null, n.refusal(), "not taken for a refusal: the node keeps trying");
-    TransportEvent seen = serverEvents.await(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
-    assertTrue(seen.node().startsWith("127.0.0.1:"), seen.toString());
-    assertTrue(
-        seen.detail().startsWith("the node speaks plaintext HTTP/2, not TLS"), seen.detail());
-  }
-
-  /**
-   * The plaintext hint needs the TLS server's answer: a plaintext node whose connection is just
-   * closed (a server going down, another service on the port) gets no hint.
+   * Only the TLS server's answer tells a plaintext node that it faces a TLS server ({@link
+   * TransportModeMismatchTest}, where it stops): a plaintext node whose connection is just closed
+   * (a server going down, another service on the port) gets no TLS hint and keeps trying.
    */
   @Test
   void aPlaintextNodeWhoseConnectionIsClosedGetsNoTlsHint() throws Exception {
