@@ -103,6 +103,7 @@ public final class ReportWriter {
           "clients_per_round",
           "partition",
           "adapter",
+          "adapter_options_resolved",
           "model",
           "precision",
           "bytes_up_total",
@@ -253,7 +254,11 @@ public final class ReportWriter {
                   ? summary.get("rounds").getAsInt()
                       + " of "
                       + summary.get("rounds_configured").getAsInt()
-                  : k.equals("precision") ? precision(summary, manifest) : value(k, summary.get(k));
+                  : k.equals("precision")
+                      ? precision(summary, manifest)
+                      : summary.get(k).isJsonObject()
+                          ? settings(summary.getAsJsonObject(k))
+                          : value(k, summary.get(k));
           h.append("<tr><th>").append(esc(k)).append("</th><td");
           if (k.startsWith("bytes") && summary.get(k).isJsonPrimitive()) {
             h.append(" title=\"")
@@ -985,6 +990,19 @@ public final class ReportWriter {
       return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
     }
     return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+  }
+
+  /**
+   * Settings by name, each value as the configuration table shows it ({@link #configValue}): {@code
+   * alpha = 16.0, rank = 8, targets = query+value} (summary.json's {@code
+   * adapter_options_resolved}).
+   */
+  static String settings(JsonObject o) {
+    List<String> parts = new ArrayList<>();
+    for (var e : o.entrySet()) {
+      parts.add(e.getKey() + " = " + configValue(e.getValue()));
+    }
+    return String.join(", ", parts);
   }
 
   private static String configValue(JsonElement v) {

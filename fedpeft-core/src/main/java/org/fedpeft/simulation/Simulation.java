@@ -41,6 +41,7 @@ import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -852,6 +853,11 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("precision", precision().label());
     s.addProperty("strategy", config.strategy());
     s.addProperty("adapter", config.adapterMethod());
+    if (!adapterOptionsInUse.isEmpty()) {
+      // Every option as the adapter read it, defaults made explicit (config.json keeps only
+      // those set, which a resume needs unchanged).
+      s.add("adapter_options_resolved", JsonOut.tree(adapterOptionsInUse));
+    }
     s.addProperty("rounds", state.round());
     s.addProperty("rounds_configured", config.rounds());
     if (stopReason != null) {

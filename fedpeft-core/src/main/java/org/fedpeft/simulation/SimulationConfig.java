@@ -514,7 +514,9 @@ public final class SimulationConfig {
 
   /**
    * The adapter method's options that were set: every {@code adapter.*} key but {@code
-   * adapter.method}, as strings (lists '+'-joined).
+   * adapter.method}, as strings (lists '+'-joined). Every option, the method's defaults made
+   * explicit, as the run's adapter reads them: {@link Simulation#adapterOptionsInUse()}
+   * (summary.json's {@code adapter_options_resolved}).
    */
   public Map<String, String> adapterOptions() {
     return new TreeMap<>(adapter.options());
