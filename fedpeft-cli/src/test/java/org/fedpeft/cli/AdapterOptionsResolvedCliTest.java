@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * config.json keeps only the adapter options that were set (a resume reads it back unchanged);
@@ -16,6 +17,32 @@ import org.junit.jupiter.api.Test;
  * method's defaults made explicit, and report.html shows them.
  */
 class AdapterOptionsResolvedCliTest {
+
+  @TempDir Path tmp;
+
+  /** FFA-LoRA freezes A whatever the config says of train_a: the record says what ran. */
+  @Test
+  void ffaLoraRecordsTheFrozenA() throws Exception {
+    Path out = tmp.resolve("ffa");
+    CliRun.Result r =
+        CliRun.run(
+            "simulate",
+            ReportRuns.config().toString(),
+            "--set",
+            "server.strategy=ffa-lora",
+            "--set",
+            "rounds=1",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(
+        "false", summary.getAsJsonObject("adapter_options_resolved").get("train_a").getAsString());
+    JsonObject config =
+        JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+    assertFalse(config.has("adapter.train_a"), "config.json as the config gave it");
+  }
 
   @Test
   void summaryRecordsEveryAdapterOptionAndConfigJsonOnlyThoseSet() throws Exception {
