@@ -303,7 +303,8 @@ public final class Simulation implements AutoCloseable {
 
   /**
    * The adapter's options in use, every one of them (the method's defaults for those the config
-   * does not set), sorted by name; empty without an adapter.
+   * does not set), sorted by name; empty without an adapter. summary.json records them as {@code
+   * adapter_options_resolved}.
    */
   public Map<String, String> adapterOptionsInUse() {
     return adapterOptionsInUse;
