@@ -28,8 +28,9 @@ import org.fedpeft.io.AtomicFiles;
  * metric {@code m} is drawn with {@code client_m_mean} when both exist; accuracy and loss have
  * their own titles, any other numeric key gets a generic chart), the last per-client values of each
  * per-client map (such as {@code client_accuracy}), the traffic per round split into training and
- * evaluation, the privacy budget spent, the label distribution of each client's partition as a
- * client-by-label grid (every label has its own named column, so any number of labels stay
+ * evaluation (with the traffic of a round a privacy budget stopped, so that it adds up to the
+ * summary's totals), the privacy budget spent, the label distribution of each client's partition as
+ * a client-by-label grid (every label has its own named column, so any number of labels stay
  * distinguishable) and the resolved configuration.
  *
  * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
@@ -76,6 +77,13 @@ public final class ReportWriter {
           "client_loss_mean",
           "eval_examples");
 
+  /**
+   * Keys of a {@code stopped_early} line that are its own rather than the evaluation of the last
+   * completed round it may hold: the reason, and the traffic of the round that could not complete.
+   */
+  private static final Set<String> STOP_OWN =
+      Set.of("stopped_early", "bytes_up", "bytes_down", "bytes_up_total", "bytes_down_total");
+
   /** Summary keys shown in the table at the top, in this order. */
   private static final List<String> SUMMARY_KEYS =
       List.of(
@@ -95,6 +103,7 @@ public final class ReportWriter {
           "clients_per_round",
           "partition",
           "adapter",
+          "adapter_options_resolved",
           "model",
           "precision",
           "bytes_up_total",
@@ -153,6 +162,7 @@ public final class ReportWriter {
   /** Writes {@code dir/report.html} from the files of a simulation run; returns its path. */
   public static Path write(Path dir) throws IOException {
     List<JsonObject> rounds = new ArrayList<>();
+    JsonObject stop = null;
     Path metricsFile = dir.resolve("metrics.jsonl");
     if (Files.isRegularFile(metricsFile)) {
       for (String line : Files.readAllLines(metricsFile)) {
@@ -160,16 +170,19 @@ public final class ReportWriter {
           JsonObject o = JsonParser.parseString(line).getAsJsonObject();
           if (o.has("event") && "round".equals(o.get("event").getAsString())) {
             rounds.add(o);
-          } else if (o.has("event")
-              && "stopped_early".equals(o.get("event").getAsString())
-              && !rounds.isEmpty()
-              && o.get("round").equals(rounds.get(rounds.size() - 1).get("round"))) {
-            // A run stopped by its privacy budget evaluated its last completed round then, if
-            // that round had no evaluation: chart it as that round's.
-            JsonObject last = rounds.get(rounds.size() - 1);
-            o.entrySet().stream()
-                .filter(e -> !last.has(e.getKey()) && !e.getKey().equals("stopped_early"))
-                .forEach(e -> last.add(e.getKey(), e.getValue()));
+          } else if (o.has("event") && "stopped_early".equals(o.get("event").getAsString())) {
+            // Its bytes_up and bytes_down are the traffic of the round that could not complete:
+            // the traffic chart draws them as that round's.
+            stop = o;
+            if (!rounds.isEmpty()
+                && o.get("round").equals(rounds.get(rounds.size() - 1).get("round"))) {
+              // A run stopped by its privacy budget evaluated its last completed round then, if
+              // that round had no evaluation: chart it as that round's.
+              JsonObject last = rounds.get(rounds.size() - 1);
+              o.entrySet().stream()
+                  .filter(e -> !last.has(e.getKey()) && !STOP_OWN.contains(e.getKey()))
+                  .forEach(e -> last.add(e.getKey(), e.getValue()));
+            }
           }
         }
       }
@@ -241,7 +254,11 @@ public final class ReportWriter {
                   ? summary.get("rounds").getAsInt()
                       + " of "
                       + summary.get("rounds_configured").getAsInt()
-                  : k.equals("precision") ? precision(summary, manifest) : value(k, summary.get(k));
+                  : k.equals("precision")
+                      ? precision(summary, manifest)
+                      : summary.get(k).isJsonObject()
+                          ? settings(summary.getAsJsonObject(k))
+                          : value(k, summary.get(k));
           h.append("<tr><th>").append(esc(k)).append("</th><td");
           if (k.startsWith("bytes") && summary.get(k).isJsonPrimitive()) {
             h.append(" title=\"")
@@ -261,12 +278,16 @@ public final class ReportWriter {
     }
 
     if (rounds.isEmpty()) {
-      h.append("<h2>Metrics per round</h2><p>No round completed, so there is nothing to plot.</p>");
+      h.append("<h2>Metrics per round</h2><p>No round completed, so there are no metrics to")
+          .append(" plot.</p>");
+      if (stop != null && attemptTraffic(stop) != null) {
+        h.append(trafficChart(rounds, stop, maxRound));
+      }
     } else {
       h.append(metricCharts(rounds, maxRound));
       h.append(perClientCharts(rounds));
       h.append(assignments(rounds, maxRound));
-      h.append(trafficChart(rounds, maxRound));
+      h.append(trafficChart(rounds, stop, maxRound));
       h.append(privacyChart(rounds, maxRound));
     }
     if (partition != null && partition.has("data")) {
@@ -971,6 +992,19 @@ public final class ReportWriter {
     return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
   }
 
+  /**
+   * Settings by name, each value as the configuration table shows it ({@link #configValue}): {@code
+   * alpha = 16.0, rank = 8, targets = query+value} (summary.json's {@code
+   * adapter_options_resolved}).
+   */
+  static String settings(JsonObject o) {
+    List<String> parts = new ArrayList<>();
+    for (var e : o.entrySet()) {
+      parts.add(e.getKey() + " = " + configValue(e.getValue()));
+    }
+    return String.join(", ", parts);
+  }
+
   private static String configValue(JsonElement v) {
     if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
       String raw = v.getAsString();
@@ -1178,13 +1212,27 @@ public final class ReportWriter {
   /**
    * Traffic per round as two stacked bars, up and down, each split into training (the sampled
    * clients' updates and the broadcast to them) and evaluation (the broadcast to the evaluation
-   * clients and their replies), so the bars add up to the summary's totals.
+   * clients and their replies), so the bars add up to the summary's totals. A run a privacy budget
+   * stopped (its {@code stopped_early} line, or null) also has the traffic of the round that could
+   * not complete ({@link #attemptTraffic}), drawn at that round and counted in the totals, as
+   * summary.json counts it.
    */
-  static String trafficChart(List<JsonObject> rounds, int maxRound) {
+  static String trafficChart(List<JsonObject> rounds, JsonObject stop, int maxRound) {
+    List<Integer> at = new ArrayList<>();
+    List<long[]> bars = new ArrayList<>();
+    for (JsonObject r : rounds) {
+      at.add(r.get("round").getAsInt());
+      bars.add(traffic(r));
+    }
+    long[] attempt = stop == null ? null : attemptTraffic(stop);
+    int attemptRound = stop == null ? 0 : stop.get("round").getAsInt() + 1;
+    if (attempt != null) {
+      at.add(attemptRound);
+      bars.add(attempt);
+    }
     double top = 0;
     long[] total = new long[4];
-    for (JsonObject r : rounds) {
-      long[] v = traffic(r);
+    for (long[] v : bars) {
       for (int i = 0; i < 4; i++) {
         total[i] += v[i];
       }
@@ -1192,11 +1240,12 @@ public final class ReportWriter {
     }
     double[] ticks = niceTicks(0, Math.max(top, 1), 5);
     double hi = ticks[ticks.length - 1];
-    double slot = (W - LEFT - RIGHT) / (double) Math.max(1, maxRound);
+    int lastRound = Math.max(maxRound, attempt == null ? 0 : attemptRound);
+    double slot = (W - LEFT - RIGHT) / (double) Math.max(1, lastRound);
     double bw = Math.max(1.5, Math.min(14, slot * 0.36));
     StringBuilder s = new StringBuilder("<h2>Communication per round</h2>");
     s.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" role=\"img\">", W, H));
-    frame(s, ticks, maxRound, "bytes", true);
+    frame(s, ticks, lastRound, "bytes", true);
     String[] colours = {UP, UP_EVAL, DOWN, DOWN_EVAL};
     String[] what = {
       "up, training (client updates)",
@@ -1204,10 +1253,12 @@ public final class ReportWriter {
       "down, training (broadcast to sampled clients)",
       "down, evaluation (broadcast to evaluation clients)"
     };
-    for (JsonObject r : rounds) {
-      int round = r.get("round").getAsInt();
-      long[] v = traffic(r);
-      double cx = xOf(round, maxRound);
+    for (int b = 0; b < bars.size(); b++) {
+      int round = at.get(b);
+      long[] v = bars.get(b);
+      String name =
+          "round " + round + (attempt != null && b == bars.size() - 1 ? " (did not complete)" : "");
+      double cx = xOf(round, lastRound);
       for (int side = 0; side < 2; side++) {
         double x = side == 0 ? cx - bw - 0.5 : cx + 0.5;
         double base = 0;
@@ -1222,14 +1273,14 @@ public final class ReportWriter {
               String.format(
                   Locale.ROOT,
                   "<rect class=\"traffic-%d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
-                      + " fill=\"%s\"><title>round %d, %s: %s (%,d bytes)</title></rect>",
+                      + " fill=\"%s\"><title>%s, %s: %s (%,d bytes)</title></rect>",
                   i,
                   x,
                   y1,
                   bw,
                   Math.max(0.5, y0 - y1),
                   colours[i],
-                  round,
+                  name,
                   what[i],
                   bytes(v[i]),
                   v[i]));
@@ -1261,7 +1312,29 @@ public final class ReportWriter {
           " Down exceeds up because each evaluation round also broadcasts the global model to"
               + " the evaluation clients.");
     }
+    if (attempt != null) {
+      s.append(" Round ")
+          .append(attemptRound)
+          .append(" did not complete (stopped early): its bars are the traffic of the attempt (")
+          .append(bytes(attempt[0]))
+          .append(" up, ")
+          .append(bytes(attempt[2]))
+          .append(" down), which the totals include.");
+    }
     return s.append("</p>").toString();
+  }
+
+  /**
+   * The traffic of the round a {@code stopped_early} line says could not complete, as {@link
+   * #traffic} gives a round's (its {@code bytes_up} and {@code bytes_down}: under sample-level DP
+   * the instructions sent out and the updates of the clients within budget; the line's evaluation
+   * bytes are the last completed round's), or null if it had none (client-level DP refuses the
+   * round before sending it out).
+   */
+  static long[] attemptTraffic(JsonObject stop) {
+    long up = (long) num(stop, "bytes_up");
+    long down = (long) num(stop, "bytes_down");
+    return up == 0 && down == 0 ? null : new long[] {up, 0, down, 0};
   }
 
   /** A legend entry: a square in the series colour, then its name in the text colour. */

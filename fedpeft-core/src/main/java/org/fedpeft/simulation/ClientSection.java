@@ -96,7 +96,8 @@ public record ClientSection(
               "client.max_grad_norm",
               Type.DOUBLE,
               1.0,
-              "gradient clipping norm (0: off)",
+              "gradient clipping norm (0: off); with privacy.mode = sample privacy.sample.clip_norm"
+                  + " applies instead, and this key may not be set",
               v -> (double) v >= 0,
               ">= 0")
           .key(

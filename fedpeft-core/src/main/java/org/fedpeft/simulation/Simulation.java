@@ -41,6 +41,7 @@ import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -302,7 +303,8 @@ public final class Simulation implements AutoCloseable {
 
   /**
    * The adapter's options in use, every one of them (the method's defaults for those the config
-   * does not set), sorted by name; empty without an adapter.
+   * does not set), sorted by name; empty without an adapter. summary.json records them as {@code
+   * adapter_options_resolved}.
    */
   public Map<String, String> adapterOptionsInUse() {
     return adapterOptionsInUse;
@@ -852,6 +854,11 @@ public final class Simulation implements AutoCloseable {
     s.addProperty("precision", precision().label());
     s.addProperty("strategy", config.strategy());
     s.addProperty("adapter", config.adapterMethod());
+    if (!adapterOptionsInUse.isEmpty()) {
+      // Every option as the adapter read it, defaults made explicit (config.json keeps only
+      // those set, which a resume needs unchanged).
+      s.add("adapter_options_resolved", JsonOut.tree(adapterOptionsInUse));
+    }
     s.addProperty("rounds", state.round());
     s.addProperty("rounds_configured", config.rounds());
     if (stopReason != null) {

@@ -67,7 +67,8 @@ public final class SimulationConfig {
    * @param v the resolved values
    * @param restored whether they are a run's saved config ({@link #fromJson}): a run started under
    *     an earlier version is restored as it started, so checks that only refuse settings which
-   *     change nothing (budgets no method or strategy reads) are not applied again
+   *     change nothing (budgets no method or strategy reads, inert adapter options, {@code
+   *     client.max_grad_norm} under sample-level DP) are not applied again
    */
   private SimulationConfig(ConfigValues v, boolean restored) {
     try {
@@ -119,6 +120,9 @@ public final class SimulationConfig {
               + client.proximalMu()
               + ") must be 0 with privacy.mode = \"sample\": DP-SGD has no FedProx term");
     }
+    if (privacy.mode().equals("sample") && !restored && v.origins().containsKey(MAX_GRAD_NORM)) {
+      refuseMaxGradNormUnderSampleDp(v);
+    }
     if (privacy.mode().equals("sample") && !adapter.method().equals(AdapterSection.NONE)) {
       AdapterMethod method = AdapterRegistry.get(adapter.method());
       List<String> outside = method.trainsOutsideRounds(adapter.options());
@@ -163,6 +167,28 @@ public final class SimulationConfig {
                 + " influence (use privacy.mode = \"client\")");
       }
     }
+  }
+
+  private static final String MAX_GRAD_NORM = "client.max_grad_norm";
+
+  /**
+   * Refuses {@code client.max_grad_norm} set (in the file or with {@code --set}, whatever its
+   * value) with {@code privacy.mode = "sample"}: DP-SGD clips each example's gradient to {@code
+   * privacy.sample.clip_norm} and never the batch's, so the key would change nothing. Its default
+   * is accepted, and a run's saved config ({@link #fromJson}), which holds every key, resumes as it
+   * started.
+   */
+  private void refuseMaxGradNormUnderSampleDp(ConfigValues v) {
+    throw v.error(
+        List.of(MAX_GRAD_NORM, "privacy.mode"),
+        MAX_GRAD_NORM
+            + " ("
+            + client.maxGradNorm()
+            + ") does nothing with privacy.mode = \"sample\": DP-SGD clips each example's"
+            + " gradient to privacy.sample.clip_norm ("
+            + privacy.sampleClipNorm()
+            + "), which applies instead, and does not clip the batch's gradient (set"
+            + " privacy.sample.clip_norm, and leave client.max_grad_norm out)");
   }
 
   /**
@@ -330,9 +356,11 @@ public final class SimulationConfig {
    * Restores a config saved with {@link #toJson()} (a run folder's config.json). Every value is
    * passed on as text (arrays as lists of text) and typed by the schema as a file's value would be,
    * so a config.json written by an earlier version with the same keys loads to the same values (a
-   * test keeps one from 0.1.0). A {@code client.budgets} that no method or strategy reads, or an
-   * adapter option that changes nothing ({@link AdapterMethod#inertOptions}), which a new config
-   * may not set, is accepted here, so that a run saved before those checks resumes.
+   * test keeps one from 0.1.0). A {@code client.budgets} that no method or strategy reads, an
+   * adapter option that changes nothing ({@link AdapterMethod#inertOptions}), or a {@code
+   * client.max_grad_norm} with {@code privacy.mode = "sample"} (config.json holds every key, so it
+   * always has one), which a new config may not set, is accepted here, so that a run saved before
+   * those checks resumes.
    */
   public static SimulationConfig fromJson(String json) {
     Map<String, Object> raw = new LinkedHashMap<>();
@@ -486,7 +514,9 @@ public final class SimulationConfig {
 
   /**
    * The adapter method's options that were set: every {@code adapter.*} key but {@code
-   * adapter.method}, as strings (lists '+'-joined).
+   * adapter.method}, as strings (lists '+'-joined). Every option, the method's defaults made
+   * explicit, as the run's adapter reads them: {@link Simulation#adapterOptionsInUse()}
+   * (summary.json's {@code adapter_options_resolved}).
    */
   public Map<String, String> adapterOptions() {
     return new TreeMap<>(adapter.options());
