@@ -645,7 +645,7 @@ public final class ClientNode implements AutoCloseable {
         // This node's own check of the server's certificate failed: it does not chain to the CA
         // this node trusts. The server presents the same certificate on every attempt, so the
         // node stops and says why.
-        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, reason + causes(t));
+        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, oneLine(reason + causes(t)));
         serverNotTrusted = true;
         stopFor(
             "the server's certificate is not signed by the CA this node trusts (its TLS check: "

@@ -350,6 +350,9 @@ class MutualTlsTest {
         n.refusal().startsWith("the server's certificate is not signed by the CA this node trusts"),
         n.refusal());
     assertEquals(1, nodeEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED));
+    // its line is one line, as every other connection failure's (the TLS causes hold line breaks)
+    TransportEvent failed = nodeEvents.await(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED);
+    assertEquals(ClientNode.oneLine(failed.detail()), failed.detail());
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     // the server's side of it: the node's alert
     TransportEvent seen = serverEvents.await(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
