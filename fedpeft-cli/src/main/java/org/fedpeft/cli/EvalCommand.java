@@ -258,6 +258,10 @@ public final class EvalCommand implements Callable<Integer> {
           ev = ev.withMetrics(ClassifierRetrieval.evaluate(m, encoded, 64).rankingMetrics());
         }
       }
+      String truncated = base.tokenizer().truncationNote("of the data");
+      if (truncated != null) {
+        err.println(truncated);
+      }
       if (!Double.isFinite(ev.loss())) {
         throw new IllegalStateException(
             "the "

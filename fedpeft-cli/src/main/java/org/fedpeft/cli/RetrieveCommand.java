@@ -194,6 +194,13 @@ public final class RetrieveCommand implements Callable<Integer> {
           }
           out.flush();
         }
+        // As embed: texts cut to the model's maximum length are counted (car reads only queries).
+        String truncated =
+            base.tokenizer()
+                .truncationNote(m.equals("car") ? "of the queries" : "of the corpus and queries");
+        if (truncated != null) {
+          spec.commandLine().getErr().println(truncated);
+        }
       } finally {
         if (head != null) {
           head.close();
