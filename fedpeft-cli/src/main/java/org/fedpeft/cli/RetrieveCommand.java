@@ -103,7 +103,7 @@ public final class RetrieveCommand implements Callable<Integer> {
       paramLabel = "SEED",
       description =
           "Seed of the task's corpus (which documents it draws): the adapter's training seed when"
-              + " it recorded one, else 42.")
+              + " it recorded one, else 42. Not with --corpus (refused: the file is the corpus).")
   Long seed;
 
   @Option(
@@ -126,6 +126,12 @@ public final class RetrieveCommand implements Callable<Integer> {
     }
     if (method != null && !method.equals("car") && !method.equals("mips")) {
       throw new UserInputException("--method must be car or mips, got " + method);
+    }
+    if (seed != null && source.corpus != null) {
+      throw new UserInputException(
+          "--seed draws the documents of a --task's corpus; with --corpus "
+              + source.corpus
+              + " the documents are the file's, so it does nothing: leave out --seed");
     }
     if ("car".equals(method) && adapterDir == null) {
       throw new UserInputException(
@@ -150,6 +156,12 @@ public final class RetrieveCommand implements Callable<Integer> {
     Corpus corpus = loadCorpus(saved);
     List<String> input = readQueries();
     if (input.isEmpty()) {
+      // Nothing in, nothing out (as in a pipeline), but said, as embed says it.
+      spec.commandLine()
+          .getErr()
+          .println(
+              "retrieve: no queries (none given as arguments, and standard input had no"
+                  + " non-blank line)");
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
