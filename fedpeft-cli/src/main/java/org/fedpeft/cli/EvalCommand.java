@@ -131,6 +131,12 @@ public final class EvalCommand implements Callable<Integer> {
     if (!split.equals("test") && !split.equals("validation")) {
       throw new UserInputException("--split must be test or validation, got " + split);
     }
+    data.maxEval(); // refused before any note on the adapter's seed or task
+    if (data.corpus != null && data.data == null && data.test == null) {
+      throw new UserInputException(
+          "--corpus needs queries of it to evaluate on: --test FILE (JSON Lines with \"text\" and"
+              + " \"doc\"), or --data FILE to cut a test split from");
+    }
     refuseTaskWithFiles();
     if (!Files.isRegularFile(adapterDir.resolve(AdapterFiles.HEAD_FILE))) {
       throw new UserInputException(

@@ -82,4 +82,39 @@ class EvalCommandUserTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(!r.err().contains("longer than"), r.err());
   }
+
+  /**
+   * QA, 3 December: "eval DIR --corpus C" said "--corpus needs --data" (after the adapter's seed
+   * note), although eval takes a test file of queries alone (--test).
+   */
+  @Test
+  void aCorpusWithoutQueriesNamesTest() throws Exception {
+    Path corpus =
+        Files.writeString(dir.resolve("corpus.jsonl"), "{\"id\": \"a\", \"text\": \"x\"}\n");
+    CliRun.Result r =
+        CliRun.run(
+            "eval", adapter.toString(), "-m", model.toString(), "--corpus", corpus.toString());
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft eval: --corpus needs queries of it to evaluate on: --test FILE (JSON Lines with"
+            + " \"text\" and \"doc\"), or --data FILE to cut a test split from",
+        r.err().strip());
+  }
+
+  /** QA, 3 December: "--max-eval 0" printed the adapter's seed note before its refusal. */
+  @Test
+  void aBadMaxEvalIsRefusedFirst() {
+    CliRun.Result r =
+        CliRun.run(
+            "eval",
+            adapter.toString(),
+            "-m",
+            model.toString(),
+            "--data",
+            data.toString(),
+            "--max-eval",
+            "0");
+    assertEquals(2, r.code(), r.err());
+    assertEquals("fedpeft eval: --max-eval must be at least 1, got 0", r.err().strip());
+  }
 }
