@@ -117,4 +117,22 @@ class EvalCommandUserTest {
     assertEquals(2, r.code(), r.err());
     assertEquals("fedpeft eval: --max-eval must be at least 1, got 0", r.err().strip());
   }
+
+  /**
+   * QA, 3 December: eval --help offered --max-train ("Use at most N training examples"), which eval
+   * always refuses as it trains nothing. Its help leaves it out; the refusal is unchanged, and
+   * train's help still has it.
+   */
+  @Test
+  void helpDoesNotOfferMaxTrain() {
+    CliRun.Result help = CliRun.run("eval", "--help");
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().contains("--max-eval"), help.out());
+    assertTrue(!help.out().contains("--max-train"), help.out());
+    assertTrue(CliRun.run("train", "--help").out().contains("--max-train"));
+    CliRun.Result r = CliRun.run("eval", adapter.toString(), "--max-train", "3");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains("--max-train caps training examples; eval trains nothing"), r.err());
+  }
 }
