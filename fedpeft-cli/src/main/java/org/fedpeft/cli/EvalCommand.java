@@ -58,6 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--seed",
+      paramLabel = "SEED",
       description =
           "Seed of the data split (default: the training seed the adapter records, else 42). With"
               + " --data and no --test, another seed than the training run's puts training rows in"
@@ -66,6 +67,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--split",
+      paramLabel = "SPLIT",
       defaultValue = "test",
       description = "Which split to evaluate: test or validation (default: ${DEFAULT-VALUE}).")
   String split;

@@ -108,6 +108,7 @@ public final class RetrieveCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch-size",
+      paramLabel = "N",
       defaultValue = "32",
       description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;

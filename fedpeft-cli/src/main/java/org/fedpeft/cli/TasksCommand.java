@@ -84,6 +84,7 @@ public final class TasksCommand {
 
     @Option(
         names = "--seed",
+        paramLabel = "SEED",
         defaultValue = "42",
         description = "Seed of the splits (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -166,6 +167,7 @@ public final class TasksCommand {
 
     @Option(
         names = "--seed",
+        paramLabel = "SEED",
         defaultValue = "42",
         description = "Seed of the splits; use the run's (default: ${DEFAULT-VALUE}).")
     long seed;
