@@ -42,9 +42,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description =
-        "Evaluates a saved adapter folder (as written by train or simulate) on the test split of"
-            + " a task or of your data: prints accuracy and loss.")
+    description = {
+      "Evaluates a saved adapter folder (as written by train or simulate) on the test split of"
+          + " a task or of your data: prints accuracy and loss; for a retrieval task or --corpus"
+          + " also top-1, recall@5, recall@10 and MRR, and for a multi-task head each task's"
+          + " accuracy."
+    })
 public final class EvalCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,5 +32,16 @@ class AuditedCommandsHelpTest {
       assertEquals(0, r.code(), String.join(" ", c) + ": " + r.err());
       assertFalse(r.out().contains("=<"), String.join(" ", c) + ":\n" + r.out());
     }
+  }
+
+  /**
+   * QA, 3 December: eval's --help said it "prints accuracy and loss", but for a retrieval task or
+   * corpus it also prints the ranking metrics, and for a multi-task head each task's accuracy.
+   */
+  @Test
+  void evalHelpSaysWhatItPrints() {
+    String help = CliRun.run("eval", "--help").out().replaceAll("\\s+", " ");
+    assertTrue(help.contains("top-1, recall@5, recall@10 and MRR"), help);
+    assertTrue(help.contains("each task's accuracy"), help);
   }
 }
