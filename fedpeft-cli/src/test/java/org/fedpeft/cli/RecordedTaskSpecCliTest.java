@@ -1,0 +1,96 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fedpeft.peft.AdapterFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The task an adapter folder records, as eval reads it back. */
+class RecordedTaskSpecCliTest {
+
+  @TempDir Path tmp;
+
+  /**
+   * QA, 3 December: an adapter trained on "--task wordnet-domain-topic:minClassSize=50" (26
+   * classes) recorded the task as "wordnet-domain-topic", so eval without --task evaluated it on
+   * the 15-class default task and printed that accuracy as the run's. The folder records the spec
+   * with its parameters, and eval loads that task.
+   */
+  @Test
+  void aTaskWithParametersIsRecordedWithThemAndEvalLoadsIt() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
+    String spec = "wordnet-domain-topic:minClassSize=50";
+    Path run = tmp.resolve("run");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            model.toString(),
+            "--task",
+            spec,
+            "--max-train",
+            "30",
+            "--max-eval",
+            "30",
+            "--steps",
+            "1",
+            "--eval-every",
+            "0",
+            "--out",
+            run.toString());
+    assertEquals(0, r.code(), r.err());
+    Path adapter = run.resolve("adapter");
+    JsonObject config =
+        JsonParser.parseString(Files.readString(adapter.resolve(AdapterFiles.CONFIG_FILE)))
+            .getAsJsonObject();
+    assertEquals(spec, config.getAsJsonObject("extra").get("task").getAsString());
+    assertEquals(26, config.getAsJsonArray("labels").size());
+    CliRun.Result ev = CliRun.run("eval", adapter.toString(), "--model", model.toString());
+    assertEquals(0, ev.code(), ev.err());
+    assertTrue(ev.err().contains("task " + spec + " (recorded with the adapter)"), ev.err());
+    assertTrue(ev.out().contains("examples of " + spec + ")"), ev.out());
+  }
+
+  /** The same for simulate's adapter folder (data.task with parameters). */
+  @Test
+  void simulateRecordsTheTaskWithItsParameters() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
+    String spec = "wordnet-domain-topic:minClassSize=50";
+    Path config = tmp.resolve("run.toml");
+    Files.writeString(
+        config,
+        """
+        seed = 5
+        rounds = 1
+        clients = 2
+        clients_per_round = 1
+
+        [data]
+        task = "%s"
+        max_train = 40
+        max_eval = 20
+
+        [model]
+        name = "%s"
+
+        [client]
+        local_steps = 1
+        batch_size = 4
+        """
+            .formatted(spec, model.toString().replace("\\", "\\\\")));
+    Path run = tmp.resolve("sim");
+    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", run.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonObject saved =
+        JsonParser.parseString(
+                Files.readString(run.resolve("adapter").resolve(AdapterFiles.CONFIG_FILE)))
+            .getAsJsonObject();
+    assertEquals(spec, saved.getAsJsonObject("extra").get("task").getAsString());
+  }
+}
