@@ -159,7 +159,7 @@ public final class EvalCommand implements Callable<Integer> {
             ? extra.get("seed").getAsLong()
             : null;
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
-    useRecordedTask(extra, err);
+    boolean recordedTask = useRecordedTask(extra, err);
     // --test FILE alone is the test split as it is: nothing is split, there is no validation split.
     boolean testFileOnly = data.data == null && data.test != null;
     if (testFileOnly && !split.equals("test")) {
@@ -201,6 +201,24 @@ public final class EvalCommand implements Callable<Integer> {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
     TaskSplits splits = testFileOnly ? testFileOnly(saved, splitSeed, err) : data.load(splitSeed);
+    if (recordedTask
+        && saved.taskLabels().size() <= 1
+        && !saved.labels().isEmpty()
+        && !saved.labels().equals(splits.labels())) {
+      // Folders written before the task's parameters were recorded name the bare task.
+      throw new UserInputException(
+          adapterDir
+              + " records the task "
+              + data.task
+              + ", but the adapter's "
+              + saved.labels().size()
+              + " labels are not that task's "
+              + splits.labels().size()
+              + ": it was trained on the task with other parameters, which this folder does not"
+              + " record; give them with --task "
+              + data.task
+              + ":key=value,... (see 'fedpeft tasks list')");
+    }
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
     if (ds.size() == 0) {
       throw new UserInputException(
@@ -347,15 +365,17 @@ public final class EvalCommand implements Callable<Integer> {
    * Without --task, --data, --test or --corpus, evaluates on the task the adapter recorded (the
    * default task would be another dataset); an adapter trained on the user's own data is refused,
    * naming its file, as there is nothing bundled to evaluate it on.
+   *
+   * @return whether the task is the recorded one
    */
-  private void useRecordedTask(JsonObject extra, PrintWriter err) {
+  private boolean useRecordedTask(JsonObject extra, PrintWriter err) {
     boolean chosen =
         data.data != null
             || data.test != null
             || data.corpus != null
             || spec.commandLine().getParseResult().hasMatchedOption("--task");
     if (chosen || !extra.has("task") || !extra.get("task").isJsonPrimitive()) {
-      return;
+      return false;
     }
     String recorded = extra.get("task").getAsString();
     try {
@@ -374,6 +394,7 @@ public final class EvalCommand implements Callable<Integer> {
       err.printf("task %s (recorded with the adapter)%n", recorded);
       data.task = recorded;
     }
+    return true;
   }
 
   private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {

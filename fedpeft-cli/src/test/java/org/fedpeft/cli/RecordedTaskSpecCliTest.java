@@ -55,6 +55,23 @@ class RecordedTaskSpecCliTest {
     assertEquals(0, ev.code(), ev.err());
     assertTrue(ev.err().contains("task " + spec + " (recorded with the adapter)"), ev.err());
     assertTrue(ev.out().contains("examples of " + spec + ")"), ev.out());
+
+    // A folder written before: the bare name. eval refuses to evaluate on the default task.
+    JsonObject extra = config.getAsJsonObject("extra");
+    extra.addProperty("task", "wordnet-domain-topic");
+    Files.writeString(adapter.resolve(AdapterFiles.CONFIG_FILE), config.toString());
+    ev = CliRun.run("eval", adapter.toString(), "--model", model.toString());
+    assertEquals(2, ev.code(), ev.err());
+    assertEquals("", ev.out());
+    assertTrue(
+        ev.err()
+            .contains(
+                adapter
+                    + " records the task wordnet-domain-topic, but the adapter's 26 labels are not"
+                    + " that task's 15: it was trained on the task with other parameters"),
+        ev.err());
+    ev = CliRun.run("eval", adapter.toString(), "--model", model.toString(), "--task", spec);
+    assertEquals(0, ev.code(), ev.err());
   }
 
   /** The same for simulate's adapter folder (data.task with parameters). */
