@@ -188,7 +188,10 @@ public final class RetrieveCommand implements Callable<Integer> {
                 adapterDir
                     + ": "
                     + e.getMessage()
-                    + " (train the head on this corpus; for --task, use the training seed)",
+                    + otherTask(saved)
+                        .map(t -> " (it was trained on the task " + t + ": give --task " + t + ")")
+                        .orElse(
+                            " (train the head on this corpus; for --task, use the training seed)"),
                 e);
           }
         } else {
@@ -278,6 +281,26 @@ public final class RetrieveCommand implements Callable<Integer> {
                             + source.task
                             + " has no retrieval corpus (fedpeft tasks list shows the tasks;"
                             + " or give --corpus FILE)")));
+  }
+
+  /**
+   * The bundled task {@code saved} records having been trained on, when {@code --task} names
+   * another one (another task, or the same with other parameters); empty otherwise.
+   */
+  private java.util.Optional<String> otherTask(AdapterFiles.Saved saved) {
+    JsonElement t = saved.extra() == null ? null : saved.extra().get("task");
+    if (source.task == null || t == null || !t.isJsonPrimitive()) {
+      return java.util.Optional.empty();
+    }
+    String recorded = t.getAsString();
+    try {
+      Tasks.tasksOf(recorded);
+    } catch (IllegalArgumentException notBundled) {
+      return java.util.Optional.empty(); // the user's own data
+    }
+    return recorded.equals(source.task)
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(recorded);
   }
 
   private static long recordedSeed(AdapterFiles.Saved saved) {

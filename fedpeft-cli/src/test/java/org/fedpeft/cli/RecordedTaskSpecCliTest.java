@@ -110,4 +110,69 @@ class RecordedTaskSpecCliTest {
             .getAsJsonObject();
     assertEquals(spec, saved.getAsJsonObject("extra").get("task").getAsString());
   }
+
+  /**
+   * QA, 3 December: retrieve --task T with a head trained on T with other parameters said only
+   * "train the head on this corpus"; it names the task the adapter recorded.
+   */
+  @Test
+  void retrieveNamesTheTaskTheHeadWasTrainedOn() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
+    String spec = "wordnet-sense-retrieval:documents=20";
+    Path run = tmp.resolve("car");
+    CliRun.Result r =
+        CliRun.run(
+            "train",
+            "--model",
+            model.toString(),
+            "--task",
+            spec,
+            "--adapter",
+            "none",
+            "--max-train",
+            "20",
+            "--max-eval",
+            "10",
+            "--steps",
+            "1",
+            "--eval-every",
+            "0",
+            "--out",
+            run.toString());
+    assertEquals(0, r.code(), r.err());
+    String adapter = run.resolve("adapter").toString();
+    r =
+        CliRun.run(
+            "retrieve",
+            "--model",
+            model.toString(),
+            "--task",
+            "wordnet-sense-retrieval",
+            "--adapter",
+            adapter,
+            "a dog");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "has 1000 documents (it was trained on the task "
+                    + spec
+                    + ": give --task "
+                    + spec
+                    + ")"),
+        r.err());
+    r =
+        CliRun.run(
+            "retrieve",
+            "--model",
+            model.toString(),
+            "--task",
+            spec,
+            "--adapter",
+            adapter,
+            "--top-k",
+            "1",
+            "a dog");
+    assertEquals(0, r.code(), r.err());
+  }
 }
