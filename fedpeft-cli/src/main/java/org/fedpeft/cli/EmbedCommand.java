@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Prints one JSON array per text: its sentence embedding (mean pooling over the attention"
           + " mask, L2-normalised, inputs truncated at the model's maximum length, 256 tokens for"
-          + " the bundled model).",
+          + " the bundled model; a note on standard error says how many texts were).",
       "Texts come from the arguments, or one per line on standard input when there are none.",
       "With --adapter, the embeddings of the adapted encoder (the saved adapter active: LoRA's"
           + " deltas, FedBE's new blocks, the fine-tuned top blocks, ...); the head is not used."
@@ -42,6 +42,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch-size",
+      paramLabel = "N",
       defaultValue = "32",
       description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -127,6 +128,11 @@ public final class EmbedCommand implements Callable<Integer> {
         }
       }
       out.flush();
+      // The same note train and simulate print for their data, once all texts are embedded.
+      String truncated = tok.truncationNote("to embed");
+      if (truncated != null) {
+        spec.commandLine().getErr().println(truncated);
+      }
     }
     return 0;
   }

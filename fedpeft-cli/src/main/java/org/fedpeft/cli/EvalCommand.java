@@ -42,9 +42,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description =
-        "Evaluates a saved adapter folder (as written by train or simulate) on the test split of"
-            + " a task or of your data: prints accuracy and loss.")
+    description = {
+      "Evaluates a saved adapter folder (as written by train or simulate) on the test split of"
+          + " a task or of your data: prints accuracy and loss; for a retrieval task or --corpus"
+          + " also top-1, recall@5, recall@10 and MRR, and for a multi-task head each task's"
+          + " accuracy."
+    })
 public final class EvalCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -58,6 +61,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--seed",
+      paramLabel = "SEED",
       description =
           "Seed of the data split (default: the training seed the adapter records, else 42). With"
               + " --data and no --test, another seed than the training run's puts training rows in"
@@ -66,6 +70,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(
       names = "--split",
+      paramLabel = "SPLIT",
       defaultValue = "test",
       description = "Which split to evaluate: test or validation (default: ${DEFAULT-VALUE}).")
   String split;
@@ -131,6 +136,12 @@ public final class EvalCommand implements Callable<Integer> {
     if (!split.equals("test") && !split.equals("validation")) {
       throw new UserInputException("--split must be test or validation, got " + split);
     }
+    data.maxEval(); // refused before any note on the adapter's seed or task
+    if (data.corpus != null && data.data == null && data.test == null) {
+      throw new UserInputException(
+          "--corpus needs queries of it to evaluate on: --test FILE (JSON Lines with \"text\" and"
+              + " \"doc\"), or --data FILE to cut a test split from");
+    }
     refuseTaskWithFiles();
     if (!Files.isRegularFile(adapterDir.resolve(AdapterFiles.HEAD_FILE))) {
       throw new UserInputException(
@@ -148,7 +159,7 @@ public final class EvalCommand implements Callable<Integer> {
             ? extra.get("seed").getAsLong()
             : null;
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
-    useRecordedTask(extra, err);
+    boolean recordedTask = useRecordedTask(extra, err);
     // --test FILE alone is the test split as it is: nothing is split, there is no validation split.
     boolean testFileOnly = data.data == null && data.test != null;
     if (testFileOnly && !split.equals("test")) {
@@ -190,6 +201,24 @@ public final class EvalCommand implements Callable<Integer> {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
     TaskSplits splits = testFileOnly ? testFileOnly(saved, splitSeed, err) : data.load(splitSeed);
+    if (recordedTask
+        && saved.taskLabels().size() <= 1
+        && !saved.labels().isEmpty()
+        && !saved.labels().equals(splits.labels())) {
+      // Folders written before the task's parameters were recorded name the bare task.
+      throw new UserInputException(
+          adapterDir
+              + " records the task "
+              + data.task
+              + ", but the adapter's "
+              + saved.labels().size()
+              + " labels are not that task's "
+              + splits.labels().size()
+              + ": it was trained on the task with other parameters, which this folder does not"
+              + " record; give them with --task "
+              + data.task
+              + ":key=value,... (see 'fedpeft tasks list')");
+    }
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
     if (ds.size() == 0) {
       throw new UserInputException(
@@ -257,6 +286,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (splits.retrievalCorpus().isPresent() && !multiTask) {
           ev = ev.withMetrics(ClassifierRetrieval.evaluate(m, encoded, 64).rankingMetrics());
         }
+      }
+      String truncated = base.tokenizer().truncationNote("of the data");
+      if (truncated != null) {
+        err.println(truncated);
       }
       if (!Double.isFinite(ev.loss())) {
         throw new IllegalStateException(
@@ -332,15 +365,17 @@ public final class EvalCommand implements Callable<Integer> {
    * Without --task, --data, --test or --corpus, evaluates on the task the adapter recorded (the
    * default task would be another dataset); an adapter trained on the user's own data is refused,
    * naming its file, as there is nothing bundled to evaluate it on.
+   *
+   * @return whether the task is the recorded one
    */
-  private void useRecordedTask(JsonObject extra, PrintWriter err) {
+  private boolean useRecordedTask(JsonObject extra, PrintWriter err) {
     boolean chosen =
         data.data != null
             || data.test != null
             || data.corpus != null
             || spec.commandLine().getParseResult().hasMatchedOption("--task");
     if (chosen || !extra.has("task") || !extra.get("task").isJsonPrimitive()) {
-      return;
+      return false;
     }
     String recorded = extra.get("task").getAsString();
     try {
@@ -359,6 +394,7 @@ public final class EvalCommand implements Callable<Integer> {
       err.printf("task %s (recorded with the adapter)%n", recorded);
       data.task = recorded;
     }
+    return true;
   }
 
   private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {

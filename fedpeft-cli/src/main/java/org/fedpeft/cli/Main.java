@@ -83,6 +83,14 @@ public final class Main implements Runnable {
     }
   }
 
+  /** Leaves {@code option} of {@code command} out of its --help; it is parsed as before. */
+  private static void hideFromHelp(CommandLine command, String option) {
+    CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+    CommandLine.Model.OptionSpec o = spec.findOption(option);
+    spec.remove(o);
+    spec.addOption(o.toBuilder().hidden(true).build());
+  }
+
   /** Exit code of bad input: a bad option or value, a missing or malformed file, a busy folder. */
   public static final int EXIT_BAD_INPUT = 2;
 
@@ -99,6 +107,9 @@ public final class Main implements Runnable {
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
     shareVersion(cl, cl.getCommandSpec().versionProvider());
+    // eval shares DataOptions with train but trains nothing: it refuses --max-train, pointing at
+    // --max-eval, so its --help does not offer it.
+    hideFromHelp(cl.getSubcommands().get("eval"), "--max-train");
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(

@@ -69,7 +69,8 @@ public final class PrivacyCommand {
         split = ",",
         paramLabel = "ALPHA",
         description =
-            "Renyi orders to minimise over, comma-separated, each > 1"
+            "Renyi orders to minimise over, comma-separated, distinct, each > 1 and <= "
+                + RdpAccountant.MAX_ORDER
                 + " (default: 1.1, 1.2, ..., 10.9, 12, ..., 63).")
     double[] orders;
   }
@@ -230,8 +231,16 @@ public final class PrivacyCommand {
     return new BigDecimal(v).setScale(DECIMALS, RoundingMode.CEILING);
   }
 
+  /** The --orders given (checked, the message naming the option), else the default orders. */
   private static double[] ordersOrDefault(double[] orders) {
-    return orders == null || orders.length == 0 ? RdpAccountant.defaultOrders() : orders;
+    if (orders == null || orders.length == 0) {
+      return RdpAccountant.defaultOrders();
+    }
+    try {
+      return RdpAccountant.checkOrders(orders);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--orders: " + e.getMessage(), e);
+    }
   }
 
   private static int fail(CommandSpec spec, IllegalArgumentException e) {

@@ -103,11 +103,12 @@ public final class RetrieveCommand implements Callable<Integer> {
       paramLabel = "SEED",
       description =
           "Seed of the task's corpus (which documents it draws): the adapter's training seed when"
-              + " it recorded one, else 42.")
+              + " it recorded one, else 42. Not with --corpus (refused: the file is the corpus).")
   Long seed;
 
   @Option(
       names = "--batch-size",
+      paramLabel = "N",
       defaultValue = "32",
       description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -126,6 +127,12 @@ public final class RetrieveCommand implements Callable<Integer> {
     }
     if (method != null && !method.equals("car") && !method.equals("mips")) {
       throw new UserInputException("--method must be car or mips, got " + method);
+    }
+    if (seed != null && source.corpus != null) {
+      throw new UserInputException(
+          "--seed draws the documents of a --task's corpus; with --corpus "
+              + source.corpus
+              + " the documents are the file's, so it does nothing: leave out --seed");
     }
     if ("car".equals(method) && adapterDir == null) {
       throw new UserInputException(
@@ -150,6 +157,12 @@ public final class RetrieveCommand implements Callable<Integer> {
     Corpus corpus = loadCorpus(saved);
     List<String> input = readQueries();
     if (input.isEmpty()) {
+      // Nothing in, nothing out (as in a pipeline), but said, as embed says it.
+      spec.commandLine()
+          .getErr()
+          .println(
+              "retrieve: no queries (none given as arguments, and standard input had no"
+                  + " non-blank line)");
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -175,7 +188,10 @@ public final class RetrieveCommand implements Callable<Integer> {
                 adapterDir
                     + ": "
                     + e.getMessage()
-                    + " (train the head on this corpus; for --task, use the training seed)",
+                    + otherTask(saved)
+                        .map(t -> " (it was trained on the task " + t + ": give --task " + t + ")")
+                        .orElse(
+                            " (train the head on this corpus; for --task, use the training seed)"),
                 e);
           }
         } else {
@@ -193,6 +209,13 @@ public final class RetrieveCommand implements Callable<Integer> {
             out.println(JsonOut.line(record(chunk.get(q), hits.get(q), corpus)));
           }
           out.flush();
+        }
+        // As embed: texts cut to the model's maximum length are counted (car reads only queries).
+        String truncated =
+            base.tokenizer()
+                .truncationNote(m.equals("car") ? "of the queries" : "of the corpus and queries");
+        if (truncated != null) {
+          spec.commandLine().getErr().println(truncated);
         }
       } finally {
         if (head != null) {
@@ -258,6 +281,26 @@ public final class RetrieveCommand implements Callable<Integer> {
                             + source.task
                             + " has no retrieval corpus (fedpeft tasks list shows the tasks;"
                             + " or give --corpus FILE)")));
+  }
+
+  /**
+   * The bundled task {@code saved} records having been trained on, when {@code --task} names
+   * another one (another task, or the same with other parameters); empty otherwise.
+   */
+  private java.util.Optional<String> otherTask(AdapterFiles.Saved saved) {
+    JsonElement t = saved.extra() == null ? null : saved.extra().get("task");
+    if (source.task == null || t == null || !t.isJsonPrimitive()) {
+      return java.util.Optional.empty();
+    }
+    String recorded = t.getAsString();
+    try {
+      Tasks.tasksOf(recorded);
+    } catch (IllegalArgumentException notBundled) {
+      return java.util.Optional.empty(); // the user's own data
+    }
+    return recorded.equals(source.task)
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(recorded);
   }
 
   private static long recordedSeed(AdapterFiles.Saved saved) {

@@ -44,9 +44,8 @@ final class RunGuard implements AutoCloseable {
    */
   static RunGuard newRun(Path out, String command, boolean force, PrintWriter err)
       throws IOException {
-    if (out != null && out.toString().isEmpty()) {
-      throw new UserInputException(
-          "--out is empty: give a folder name (an empty one would write into the current folder)");
+    if (out != null) {
+      requireNamed(out);
     }
     if (force && out == null) {
       throw new UserInputException(
@@ -60,6 +59,18 @@ final class RunGuard implements AutoCloseable {
             ? RunFolder.createDefault(Path.of("runs"), command)
             : RunFolder.createNew(out, command, force);
     return new RunGuard(f, err);
+  }
+
+  /**
+   * Refuses an empty {@code --out}, which names the current folder.
+   *
+   * @throws UserInputException if {@code out} is an empty path
+   */
+  static void requireNamed(Path out) {
+    if (out.toString().isEmpty()) {
+      throw new UserInputException(
+          "--out is empty: give a folder name (an empty one would write into the current folder)");
+    }
   }
 
   /** The existing folder of a run of {@code command}, to resume it. */

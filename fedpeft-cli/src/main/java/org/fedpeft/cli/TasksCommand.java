@@ -84,6 +84,7 @@ public final class TasksCommand {
 
     @Option(
         names = "--seed",
+        paramLabel = "SEED",
         defaultValue = "42",
         description = "Seed of the splits (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -166,6 +167,7 @@ public final class TasksCommand {
 
     @Option(
         names = "--seed",
+        paramLabel = "SEED",
         defaultValue = "42",
         description = "Seed of the splits; use the run's (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -201,6 +203,7 @@ public final class TasksCommand {
               .withMaxTrain(cap("--max-train", maxTrain))
               .withMaxValidation(cap("--max-validation", maxValidation))
               .withMaxTest(cap("--max-test", maxTest));
+      RunGuard.requireNamed(out);
       Path target = out.toAbsolutePath().normalize();
       checkTarget(target);
       List<Task> parts = Tasks.tasksOf(task);
@@ -216,7 +219,14 @@ public final class TasksCommand {
         tmp = newSibling(target);
       } catch (IOException e) {
         throw new UserInputException(
-            "--out " + out + ": cannot create a folder in " + parent + " (" + e + ")", e);
+            "--out "
+                + out
+                + ": cannot create a folder in "
+                + parent
+                + " ("
+                + Main.describe(e)
+                + ")",
+            e);
       }
       try {
         write(s, tmp, notices);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.TaskSplits;
+import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
@@ -956,7 +957,8 @@ public final class TrainCommand implements Callable<Integer> {
       metrics.write(rec);
 
       JsonObject extra = new JsonObject();
-      extra.addProperty("task", splits.task());
+      // With its parameters, so that eval and retrieve load the task it was trained on.
+      extra.addProperty("task", Tasks.recordedSpec(splits, data.task));
       extra.addProperty("seed", cfg.seed());
       extra.addProperty("max_eval", data.maxEval);
       String fullyUsed = AdapterFiles.fullyUsedFileHash(data.data, data.test != null);

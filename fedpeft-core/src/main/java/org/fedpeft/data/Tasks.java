@@ -260,6 +260,25 @@ public final class Tasks {
     return same ? d : Dataset.of(d.name(), out, d.labels());
   }
 
+  /**
+   * The task an adapter folder records for {@code splits} loaded from {@code spec}: {@code spec}
+   * itself when it is one task with parameters ({@code name:key=value,...}) and the splits are that
+   * task, since {@link TaskSplits#task()} is then the bare name and loading it again would give the
+   * task with its default parameters; otherwise {@code splits.task()} (a bare name, a multi-task
+   * spec, which keeps its parameters, or the name of the user's file).
+   *
+   * @param spec the task spec the run was given, or null
+   */
+  public static String recordedSpec(TaskSplits splits, String spec) {
+    if (spec != null
+        && !spec.contains(MULTI_SEPARATOR)
+        && spec.indexOf(':') >= 0
+        && nameOf(spec).equals(splits.task())) {
+      return spec.trim();
+    }
+    return splits.task();
+  }
+
   private static List<String> parts(String spec) {
     List<String> parts = new ArrayList<>();
     for (String part : spec.split("\\+", -1)) {

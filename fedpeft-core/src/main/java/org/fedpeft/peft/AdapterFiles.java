@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.PeftAdapterConfig;
@@ -347,10 +348,11 @@ public final class AdapterFiles {
       String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+Exception: ", "");
       throw new IllegalArgumentException(config + ": not a JSON object: " + why, e);
     }
-    if (!c.has("format") || !FORMAT.equals(c.get("format").getAsString())) {
+    if (!c.has("format")
+        || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");
     }
-    int version = c.get("format_version").getAsInt();
+    int version = field(c, "format_version", config, "an integer", JsonElement::getAsInt);
     if (version < 1 || version > FORMAT_VERSION) {
       throw new IllegalArgumentException(
           config
@@ -361,13 +363,24 @@ public final class AdapterFiles {
               + "); a newer fedpeft wrote it?");
     }
     Map<String, String> options = new LinkedHashMap<>();
-    c.getAsJsonObject("options")
+    field(c, "options", config, "an object of strings", JsonElement::getAsJsonObject)
         .entrySet()
-        .forEach(e -> options.put(e.getKey(), e.getValue().getAsString()));
+        .forEach(
+            e ->
+                options.put(
+                    e.getKey(),
+                    field(
+                        e.getValue(),
+                        "options." + e.getKey(),
+                        config,
+                        STRING,
+                        v -> v.getAsString())));
     Map<String, Role> roles = new LinkedHashMap<>();
-    for (var e : c.getAsJsonObject("roles").entrySet()) {
+    for (var e : field(c, "roles", config, "an object", JsonElement::getAsJsonObject).entrySet()) {
+      String role =
+          field(e.getValue(), "roles." + e.getKey(), config, STRING, v -> v.getAsString());
       try {
-        roles.put(e.getKey(), Role.valueOf(e.getValue().getAsString()));
+        roles.put(e.getKey(), Role.valueOf(role));
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(
             config + ": tensor " + e.getKey() + " has unknown role " + e.getValue(), ex);
@@ -387,19 +400,25 @@ public final class AdapterFiles {
     Path head = dir.resolve(HEAD_FILE);
     Map<String, HostTensor> headTensors =
         Files.isRegularFile(head) ? Safetensors.readFloatTensors(head) : Map.of();
-    List<String> labels = new ArrayList<>();
-    c.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
+    List<String> labels = field(c, "labels", config, STRINGS, AdapterFiles::strings);
     Map<String, List<String>> taskLabels = new LinkedHashMap<>();
     if (c.has("task_labels")) {
-      for (var e : c.getAsJsonObject("task_labels").entrySet()) {
-        List<String> l = new ArrayList<>();
-        e.getValue().getAsJsonArray().forEach(x -> l.add(x.getAsString()));
-        taskLabels.put(e.getKey(), List.copyOf(l));
+      for (var e :
+          field(c, "task_labels", config, "an object", JsonElement::getAsJsonObject).entrySet()) {
+        taskLabels.put(
+            e.getKey(),
+            List.copyOf(
+                field(
+                    e.getValue(),
+                    "task_labels." + e.getKey(),
+                    config,
+                    STRINGS,
+                    AdapterFiles::strings)));
       }
     }
     Precision precision = null;
     if (c.has("precision")) {
-      String p = c.get("precision").getAsString();
+      String p = field(c, "precision", config, STRING, e -> e.getAsString());
       precision =
           java.util.Arrays.stream(Precision.values())
               .filter(v -> v.label().equals(p))
@@ -410,18 +429,70 @@ public final class AdapterFiles {
                           config + ": precision \"" + p + "\" is not fp32 or bf16"));
     }
     return new Saved(
-        c.get("method").getAsString(),
+        field(c, "method", config, STRING, e -> e.getAsString()),
         options,
-        c.get("seed").getAsLong(),
+        field(c, "seed", config, "an integer", JsonElement::getAsLong),
         roles,
         tensors,
         headTensors,
         labels,
-        c.has("base_model") ? c.get("base_model").getAsString() : null,
-        c.has("extra") ? c.getAsJsonObject("extra") : new JsonObject(),
+        c.has("base_model") ? field(c, "base_model", config, STRING, e -> e.getAsString()) : null,
+        c.has("extra")
+            ? field(c, "extra", config, "an object", JsonElement::getAsJsonObject)
+            : new JsonObject(),
         version,
         taskLabels,
         precision);
+  }
+
+  private static final String STRING = "a string";
+  private static final String STRINGS = "an array of strings";
+
+  /**
+   * Field {@code key} of {@code c} in {@code config}, read by {@code read}; a field that is
+   * missing, null or of another type is an error naming the file and the field.
+   */
+  private static <T> T field(
+      JsonObject c, String key, Path config, String type, Function<JsonElement, T> read) {
+    return field(c.get(key), key, config, type, read);
+  }
+
+  /** {@code value}, the field {@code key} of {@code config}, read by {@code read}. */
+  private static <T> T field(
+      JsonElement value, String key, Path config, String type, Function<JsonElement, T> read) {
+    if (value == null || value.isJsonNull()) {
+      throw new IllegalArgumentException(config + ": missing field \"" + key + "\"");
+    }
+    // As before these checks, a number or boolean reads as its text where a string is expected.
+    boolean typed = !type.equals(STRING) || value.isJsonPrimitive();
+    try {
+      if (typed) {
+        return read.apply(value);
+      }
+    } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
+      // Gson's messages name its own types; the file and the field say more.
+    }
+    String found = value.toString();
+    throw new IllegalArgumentException(
+        config
+            + ": field \""
+            + key
+            + "\" must be "
+            + type
+            + ", found "
+            + (found.length() <= 60 ? found : found.substring(0, 57) + "..."));
+  }
+
+  /** The strings of a JSON array. */
+  private static List<String> strings(JsonElement e) {
+    List<String> out = new ArrayList<>();
+    for (JsonElement x : e.getAsJsonArray()) {
+      if (!x.isJsonPrimitive()) {
+        throw new IllegalStateException("not a string: " + x);
+      }
+      out.add(x.getAsString());
+    }
+    return out;
   }
 
   private static Saved readPeft(Path dir) throws IOException {

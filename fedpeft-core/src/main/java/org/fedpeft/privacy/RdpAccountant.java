@@ -896,7 +896,14 @@ public final class RdpAccountant {
     }
   }
 
-  private static double[] checkOrders(double[] orders) {
+  /**
+   * Checks Renyi orders as every method here does: non-empty, distinct, each in {@code (1,
+   * MAX_ORDER]}.
+   *
+   * @return {@code orders} itself
+   * @throws IllegalArgumentException naming the first order that is not
+   */
+  public static double[] checkOrders(double[] orders) {
     Objects.requireNonNull(orders, "orders");
     if (orders.length == 0) {
       throw new IllegalArgumentException("orders must not be empty");

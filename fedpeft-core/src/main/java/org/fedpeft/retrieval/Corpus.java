@@ -2,6 +2,7 @@ package org.fedpeft.retrieval;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -124,9 +125,14 @@ public final class Corpus {
           texts.add(text);
         });
     if (ids.isEmpty()) {
-      throw new DataFormatException(file, 1, "no documents: the file has only blank lines");
+      throw new DataFormatException(file, 1, nothingIn(file, "documents"));
     }
     return new Corpus(file.toString(), ids, texts, index);
+  }
+
+  /** Why a file gave no {@code what}: it is empty (as {@link DataFiles#read} says), or blank. */
+  private static String nothingIn(Path file, String what) throws IOException {
+    return Files.size(file) == 0 ? "empty file" : "no " + what + ": the file has only blank lines";
   }
 
   /**
@@ -145,7 +151,8 @@ public final class Corpus {
         (line, o) -> {
           String text = field(file, line, o, "text");
           // "label" as tasks export writes a retrieval task's splits (the labels are the ids).
-          String doc = field(file, line, o, o.has("doc") || !o.has("label") ? "doc" : "label");
+          String docField = o.has("doc") || !o.has("label") ? "doc" : "label";
+          String doc = field(file, line, o, docField);
           if (o.has("doc") && o.has("label") && !doc.equals(field(file, line, o, "label"))) {
             throw new DataFormatException(
                 file, line, "\"doc\" and \"label\" name different documents; give one");
@@ -155,12 +162,14 @@ public final class Corpus {
           }
           if (!index.containsKey(doc)) {
             throw new DataFormatException(
-                file, line, "doc \"" + doc + "\" is not a document id of the corpus " + name);
+                file,
+                line,
+                docField + " \"" + doc + "\" is not a document id of the corpus " + name);
           }
           examples.add(new Example(text, doc, null, null));
         });
     if (examples.isEmpty()) {
-      throw new DataFormatException(file, 1, "no queries: the file has only blank lines");
+      throw new DataFormatException(file, 1, nothingIn(file, "queries"));
     }
     return Dataset.of(file.toString(), examples, ids);
   }

@@ -23,6 +23,7 @@ import org.fedpeft.client.ModelSpec;
 import org.fedpeft.client.PeftClient;
 import org.fedpeft.client.RunSettings;
 import org.fedpeft.data.TaskSplits;
+import org.fedpeft.data.Tasks;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.eval.Convergence;
 import org.fedpeft.eval.Retention;
@@ -1017,7 +1018,8 @@ public final class Simulation implements AutoCloseable {
     try (ModelFactory.Instance m = models.instantiate(state.global())) {
       m.model().loadState(local);
       JsonObject extra = new JsonObject();
-      extra.addProperty("task", splits.task());
+      // With its parameters, so that eval and retrieve load the task it was trained on.
+      extra.addProperty("task", Tasks.recordedSpec(splits, config.task()));
       extra.addProperty("seed", config.seed());
       extra.addProperty("max_eval", config.maxEval());
       extra.addProperty("strategy", config.strategy());
