@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
+import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
@@ -38,13 +39,44 @@ public final class RunRecorder {
   private final Path out;
   private final List<String> metricLines = new ArrayList<>();
 
+  /** The bytes up and down of the recorded {@code round_failed} lines ({@link #record}). */
+  private long failedUp;
+
+  private long failedDown;
+
   /**
    * @param out the run folder
    * @param lines the metrics lines already recorded (from a checkpoint), or none
    */
   public RunRecorder(Path out, List<String> lines) {
     this.out = out;
-    this.metricLines.addAll(lines);
+    for (String line : lines) {
+      record(line, jsonObject(line));
+    }
+  }
+
+  /** Records a metrics line, and counts the traffic of a {@code round_failed} one. */
+  private void record(String line, JsonObject o) {
+    metricLines.add(line);
+    if (isFailedRound(o)) {
+      failedUp += count(o, "bytes_up");
+      failedDown += count(o, "bytes_down");
+    }
+  }
+
+  private static boolean isFailedRound(JsonObject o) {
+    JsonElement event = o == null ? null : o.get("event");
+    return event != null
+        && event.isJsonPrimitive()
+        && FAILED_ROUND.equals(event.getAsJsonPrimitive().getAsString());
+  }
+
+  /** The line's {@code key} as a byte count; 0 if absent (a line written before lines had it). */
+  private static long count(JsonObject o, String key) {
+    JsonElement v = o.get(key);
+    return v != null && v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
+        ? v.getAsLong()
+        : 0;
   }
 
   /** The run folder. */
@@ -82,8 +114,8 @@ public final class RunRecorder {
         if (o == null) {
           break;
         }
-        if (o.has("event") && FAILED_ROUND.equals(o.get("event").getAsString())) {
-          metricLines.add(line);
+        if (isFailedRound(o)) {
+          record(line, o);
         }
       }
     }
@@ -105,25 +137,18 @@ public final class RunRecorder {
   }
 
   /**
-   * The sum of {@code key} ({@code bytes_up} or {@code bytes_down}) over the recorded {@code
-   * round_failed} lines: the traffic of the failed round attempts of the run's earlier processes
-   * ({@link #resumeMetrics}).
+   * The sum of {@code bytes_up} (or {@code bytes_down}) over the recorded {@code round_failed}
+   * lines: the traffic of the failed round attempts of the run's earlier processes ({@link
+   * #resumeMetrics}).
    */
-  public long failedAttemptBytes(String key) {
-    long n = 0;
-    for (String l : metricLines) {
-      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (o.has("event") && FAILED_ROUND.equals(o.get("event").getAsString()) && o.has(key)) {
-        n += o.get(key).getAsLong();
-      }
-    }
-    return n;
+  public long failedAttemptBytes(CommunicationLog.Direction direction) {
+    return direction == CommunicationLog.Direction.UP ? failedUp : failedDown;
   }
 
   /** Appends one metrics line; returns its JSON. */
   public String appendMetrics(Map<String, Object> line) throws IOException {
     String json = JsonOut.line(line);
-    metricLines.add(json);
+    record(json, jsonObject(json));
     appendLine(out.resolve("metrics.jsonl"), json);
     return json;
   }

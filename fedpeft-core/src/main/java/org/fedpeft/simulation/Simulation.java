@@ -83,8 +83,10 @@ import org.fedpeft.train.LocalTrainer;
  * every client's LOCAL state), and at the end {@code adapter/} and summary.json.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
- * lines of an interrupted round) and continues; client sampling, client seeds and dropout all
- * derive from (seed, round, client), so a resumed run ends bit-identical to an uninterrupted one.
+ * lines of an interrupted round, keeping the {@code round_failed} lines of failed attempts, whose
+ * traffic the byte totals count: {@link RunRecorder#resumeMetrics}) and continues; client sampling,
+ * client seeds and dropout all derive from (seed, round, client), so a resumed run ends
+ * bit-identical to an uninterrupted one (but for a failed attempt's line and traffic).
  */
 public final class Simulation implements AutoCloseable {
 
@@ -431,8 +433,9 @@ public final class Simulation implements AutoCloseable {
                   0));
           if (reason == null) {
             // Too few clients contributed (server.min_clients): the run stops here, in simulate
-            // and in a network server alike, and metrics.jsonl says why (not the checkpoint: the
-            // state is still the last completed round's, and --resume runs the round again).
+            // and in a network server alike, and metrics.jsonl says why, with the attempt's
+            // traffic (not the checkpoint: the state is still the last completed round's, and
+            // --resume runs the round again, keeping the line).
             recorder.appendFailedRound(failedRoundLine(e));
             throw e;
           }
@@ -635,9 +638,7 @@ public final class Simulation implements AutoCloseable {
    * A round interrupted by a kill left no line, and its traffic is not counted.
    */
   private long trafficTotal(CommunicationLog.Direction direction) {
-    return comm.total(direction)
-        + recorder.failedAttemptBytes(
-            direction == CommunicationLog.Direction.UP ? "bytes_up" : "bytes_down");
+    return comm.total(direction) + recorder.failedAttemptBytes(direction);
   }
 
   /**
