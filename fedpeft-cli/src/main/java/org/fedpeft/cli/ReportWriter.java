@@ -1352,9 +1352,9 @@ public final class ReportWriter {
       s.append(failedRounds.size() == 1 ? " The attempt of round " : " The attempts of rounds ")
           .append(String.join(", ", failedRounds.stream().map(String::valueOf).toList()))
           .append(
-              " failed (fewer than server.min_clients clients answered; the run was resumed"
-                  + " from the round before): the bottom of that round's bars is the traffic of"
-                  + " the failed attempt (")
+              " failed (fewer than server.min_clients clients answered): the bars marked"
+                  + " failed attempt, under those of the round if --resume ran it again, are"
+                  + " the traffic of the attempt (")
           .append(bytes(failedTotal[0]))
           .append(" up, ")
           .append(bytes(failedTotal[2]))
