@@ -163,6 +163,8 @@ public final class ReportWriter {
   public static Path write(Path dir) throws IOException {
     List<JsonObject> rounds = new ArrayList<>();
     JsonObject stop = null;
+    // round attempts that failed on server.min_clients, with their traffic (summary.json counts it)
+    List<JsonObject> failed = new ArrayList<>();
     Path metricsFile = dir.resolve("metrics.jsonl");
     if (Files.isRegularFile(metricsFile)) {
       for (String line : Files.readAllLines(metricsFile)) {
@@ -170,6 +172,8 @@ public final class ReportWriter {
           JsonObject o = JsonParser.parseString(line).getAsJsonObject();
           if (o.has("event") && "round".equals(o.get("event").getAsString())) {
             rounds.add(o);
+          } else if (o.has("event") && "round_failed".equals(o.get("event").getAsString())) {
+            failed.add(o);
           } else if (o.has("event") && "stopped_early".equals(o.get("event").getAsString())) {
             // Its bytes_up and bytes_down are the traffic of the round that could not complete:
             // the traffic chart draws them as that round's.
@@ -280,14 +284,15 @@ public final class ReportWriter {
     if (rounds.isEmpty()) {
       h.append("<h2>Metrics per round</h2><p>No round completed, so there are no metrics to")
           .append(" plot.</p>");
-      if (stop != null && attemptTraffic(stop) != null) {
-        h.append(trafficChart(rounds, stop, maxRound));
+      if ((stop != null && attemptTraffic(stop) != null)
+          || failed.stream().anyMatch(f -> attemptTraffic(f) != null)) {
+        h.append(trafficChart(rounds, failed, stop, maxRound));
       }
     } else {
       h.append(metricCharts(rounds, maxRound));
       h.append(perClientCharts(rounds));
       h.append(assignments(rounds, maxRound));
-      h.append(trafficChart(rounds, stop, maxRound));
+      h.append(trafficChart(rounds, failed, stop, maxRound));
       h.append(privacyChart(rounds, maxRound));
     }
     if (partition != null && partition.has("data")) {
@@ -1212,35 +1217,64 @@ public final class ReportWriter {
   /**
    * Traffic per round as two stacked bars, up and down, each split into training (the sampled
    * clients' updates and the broadcast to them) and evaluation (the broadcast to the evaluation
-   * clients and their replies), so the bars add up to the summary's totals. A run a privacy budget
-   * stopped (its {@code stopped_early} line, or null) also has the traffic of the round that could
-   * not complete ({@link #attemptTraffic}), drawn at that round and counted in the totals, as
-   * summary.json counts it.
+   * clients and their replies), so the bars add up to the summary's totals. The traffic of a round
+   * attempt that did not complete ({@link #attemptTraffic}), which summary.json counts too, is
+   * drawn at its round, under the bars of that round if it then completed: each {@code
+   * round_failed} line's (a round that failed on server.min_clients, then run again on resume) and
+   * that of the round a privacy budget stopped (the {@code stopped_early} line, or null).
    */
-  static String trafficChart(List<JsonObject> rounds, JsonObject stop, int maxRound) {
+  static String trafficChart(
+      List<JsonObject> rounds, List<JsonObject> failed, JsonObject stop, int maxRound) {
     List<Integer> at = new ArrayList<>();
     List<long[]> bars = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    long[] failedTotal = new long[4];
+    List<Integer> failedRounds = new ArrayList<>();
+    for (JsonObject f : failed) {
+      long[] a = attemptTraffic(f);
+      if (a != null) {
+        int round = f.get("round").getAsInt();
+        at.add(round);
+        bars.add(a);
+        names.add("round " + round + " (failed attempt)");
+        failedRounds.add(round);
+        for (int i = 0; i < 4; i++) {
+          failedTotal[i] += a[i];
+        }
+      }
+    }
     for (JsonObject r : rounds) {
-      at.add(r.get("round").getAsInt());
+      int round = r.get("round").getAsInt();
+      at.add(round);
       bars.add(traffic(r));
+      names.add("round " + round);
     }
     long[] attempt = stop == null ? null : attemptTraffic(stop);
     int attemptRound = stop == null ? 0 : stop.get("round").getAsInt() + 1;
     if (attempt != null) {
       at.add(attemptRound);
       bars.add(attempt);
+      names.add("round " + attemptRound + " (did not complete)");
     }
-    double top = 0;
     long[] total = new long[4];
-    for (long[] v : bars) {
+    Map<Integer, long[]> stacked = new TreeMap<>();
+    int lastRound = maxRound;
+    for (int b = 0; b < bars.size(); b++) {
+      long[] v = bars.get(b);
+      long[] stack = stacked.computeIfAbsent(at.get(b), k -> new long[2]);
       for (int i = 0; i < 4; i++) {
         total[i] += v[i];
       }
-      top = Math.max(top, Math.max(v[0] + v[1], v[2] + v[3]));
+      stack[0] += v[0] + v[1];
+      stack[1] += v[2] + v[3];
+      lastRound = Math.max(lastRound, at.get(b));
+    }
+    double top = 0;
+    for (long[] stack : stacked.values()) {
+      top = Math.max(top, Math.max(stack[0], stack[1]));
     }
     double[] ticks = niceTicks(0, Math.max(top, 1), 5);
     double hi = ticks[ticks.length - 1];
-    int lastRound = Math.max(maxRound, attempt == null ? 0 : attemptRound);
     double slot = (W - LEFT - RIGHT) / (double) Math.max(1, lastRound);
     double bw = Math.max(1.5, Math.min(14, slot * 0.36));
     StringBuilder s = new StringBuilder("<h2>Communication per round</h2>");
@@ -1253,22 +1287,24 @@ public final class ReportWriter {
       "down, training (broadcast to sampled clients)",
       "down, evaluation (broadcast to evaluation clients)"
     };
+    // the height already drawn at each round, per side: a round's bars stack on its failed
+    // attempts'
+    Map<Integer, double[]> drawn = new TreeMap<>();
     for (int b = 0; b < bars.size(); b++) {
       int round = at.get(b);
       long[] v = bars.get(b);
-      String name =
-          "round " + round + (attempt != null && b == bars.size() - 1 ? " (did not complete)" : "");
+      String name = names.get(b);
       double cx = xOf(round, lastRound);
+      double[] bases = drawn.computeIfAbsent(round, k -> new double[2]);
       for (int side = 0; side < 2; side++) {
         double x = side == 0 ? cx - bw - 0.5 : cx + 0.5;
-        double base = 0;
         for (int part = 0; part < 2; part++) {
           int i = side * 2 + part;
           if (v[i] == 0) {
             continue;
           }
-          double y0 = yOf(base, 0, hi);
-          double y1 = yOf(base + v[i], 0, hi);
+          double y0 = yOf(bases[side], 0, hi);
+          double y1 = yOf(bases[side] + v[i], 0, hi);
           s.append(
               String.format(
                   Locale.ROOT,
@@ -1284,7 +1320,7 @@ public final class ReportWriter {
                   what[i],
                   bytes(v[i]),
                   v[i]));
-          base += v[i];
+          bases[side] += v[i];
         }
       }
     }
@@ -1312,6 +1348,18 @@ public final class ReportWriter {
           " Down exceeds up because each evaluation round also broadcasts the global model to"
               + " the evaluation clients.");
     }
+    if (!failedRounds.isEmpty()) {
+      s.append(failedRounds.size() == 1 ? " The attempt of round " : " The attempts of rounds ")
+          .append(String.join(", ", failedRounds.stream().map(String::valueOf).toList()))
+          .append(
+              " failed (fewer than server.min_clients clients answered): the bars marked"
+                  + " failed attempt, under those of the round if --resume ran it again, are"
+                  + " the traffic of the attempt (")
+          .append(bytes(failedTotal[0]))
+          .append(" up, ")
+          .append(bytes(failedTotal[2]))
+          .append(" down), which the totals include.");
+    }
     if (attempt != null) {
       s.append(" Round ")
           .append(attemptRound)
@@ -1325,15 +1373,17 @@ public final class ReportWriter {
   }
 
   /**
-   * The traffic of the round a {@code stopped_early} line says could not complete, as {@link
-   * #traffic} gives a round's (its {@code bytes_up} and {@code bytes_down}: under sample-level DP
-   * the instructions sent out and the updates of the clients within budget; the line's evaluation
-   * bytes are the last completed round's), or null if it had none (client-level DP refuses the
-   * round before sending it out).
+   * The traffic of a round attempt that did not complete, as {@link #traffic} gives a round's: the
+   * {@code bytes_up} and {@code bytes_down} of a {@code round_failed} line (the instructions sent
+   * out and the updates of the clients that answered) or of a {@code stopped_early} line (the round
+   * after it; under sample-level DP the instructions sent out and the updates of the clients within
+   * budget; the line's evaluation bytes are the last completed round's), or null if it had none
+   * (client-level DP refuses the round before sending it out; a line written before lines had
+   * traffic).
    */
-  static long[] attemptTraffic(JsonObject stop) {
-    long up = (long) num(stop, "bytes_up");
-    long down = (long) num(stop, "bytes_down");
+  static long[] attemptTraffic(JsonObject line) {
+    long up = (long) num(line, "bytes_up");
+    long down = (long) num(line, "bytes_down");
     return up == 0 && down == 0 ? null : new long[] {up, 0, down, 0};
   }
 

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.run.RunCheckpoint;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * User audit, 5 December: a round that failed on {@code server.min_clients} (too few clients
  * answered) wrote no metrics.jsonl line, only its console message. Now it leaves a line {@code
  * "event": "round_failed"} with the clients' failures, written by the simulation's code (the server
- * runs the simulation's rounds), outside the checkpoint; {@code server --resume} runs the round
- * again and the run still equals {@code simulate} byte for byte.
+ * runs the simulation's rounds), outside the checkpoint, with the attempt's traffic; {@code server
+ * --resume} runs the round again and keeps the line, and the run equals {@code simulate} but for
+ * that line and its byte totals, which count the failed attempt's traffic.
  *
  * <p>Separate processes on 127.0.0.1 with mutual TLS: client-1 is held at the start of its fit in
  * round 2 ({@code -Dfedpeft.pause=client-fit-round-2}) and killed, so round 2 has 1 of the 2
@@ -34,7 +36,8 @@ class RoundFailedCliTest {
   @TempDir Path tmp;
 
   @Test
-  void aRoundWithTooFewClientsIsInMetricsAndTheResumedRunEqualsSimulate() throws Exception {
+  void aRoundWithTooFewClientsIsInMetricsAndTheResumedRunEqualsSimulatePlusTheAttemptsTraffic()
+      throws Exception {
     TwoClientDeployment d = TwoClientDeployment.create(tmp, 2, 2);
     Path simulated = tmp.resolve("simulated");
     CliRun.Result sim = CliRun.run("simulate", d.config.toString(), "--out", simulated.toString());
@@ -99,10 +102,37 @@ class RoundFailedCliTest {
       assertEquals(0, c0.waitFor(), c0.output());
       assertEquals(0, c1.waitFor(), c1.output());
     }
+    // The resumed run keeps the failed attempt's line, and its totals count the attempt's traffic
+    // (the instructions to both clients, client-0's update); all else is the simulation's.
+    List<String> simulatedLines = Files.readAllLines(simulated.resolve("metrics.jsonl"));
+    List<String> resumedLines = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(metrics.get(1), resumedLines.get(1), "the failed attempt's line is kept");
+    long up = failed.get("bytes_up").getAsLong();
+    long down = failed.get("bytes_down").getAsLong();
+    assertTrue(up > 0 && down > up, metrics.get(1));
+    List<String> completed = new ArrayList<>(resumedLines);
+    completed.remove(1);
+    assertEquals(simulatedLines.size(), completed.size(), String.join("\n", resumedLines));
+    for (int i = 0; i < completed.size(); i++) {
+      JsonObject expected = JsonParser.parseString(simulatedLines.get(i)).getAsJsonObject();
+      if (i > 0) {
+        expected.addProperty("bytes_up_total", expected.get("bytes_up_total").getAsLong() + up);
+        expected.addProperty(
+            "bytes_down_total", expected.get("bytes_down_total").getAsLong() + down);
+      }
+      assertEquals(expected, JsonParser.parseString(completed.get(i)), completed.get(i));
+    }
+    JsonObject simulatedSummary =
+        JsonParser.parseString(Files.readString(simulated.resolve("summary.json")))
+            .getAsJsonObject();
+    JsonObject resumedSummary =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
     assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(out.resolve("metrics.jsonl")),
-        "the resumed run's metrics.jsonl is the simulation's: the failed attempt's line is gone");
+        simulatedSummary.get("bytes_up_total").getAsLong() + up,
+        resumedSummary.get("bytes_up_total").getAsLong());
+    assertEquals(
+        simulatedSummary.get("bytes_down_total").getAsLong() + down,
+        resumedSummary.get("bytes_down_total").getAsLong());
     for (String a : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
       assertArrayEquals(
           Files.readAllBytes(simulated.resolve(a)), Files.readAllBytes(out.resolve(a)), a);

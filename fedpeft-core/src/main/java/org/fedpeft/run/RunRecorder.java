@@ -1,7 +1,9 @@
 package org.fedpeft.run;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
+import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
@@ -24,14 +27,22 @@ import org.fedpeft.train.FrozenBase;
  * What a run writes into its folder besides the checkpoint and the adapter: {@code config.json}
  * (the resolved config), {@code manifest.json} (versions, JVM, OS, git commit, data hashes, privacy
  * note), {@code partition.json} (label histogram per client), {@code metrics.jsonl} (one line per
- * round; only values a resumed run reproduces exactly; a round that failed leaves a line until the
- * run is resumed, {@link #appendFailedRound}), {@code timings.jsonl} (wall times) and {@code
- * summary.json}. Whole files are written atomically; the two JSONL files are appended line by line.
+ * round; only values a resumed run reproduces exactly, and a line for each round attempt that
+ * failed, {@link #appendFailedRound}), {@code timings.jsonl} (wall times) and {@code summary.json}.
+ * Whole files are written atomically; the two JSONL files are appended line by line.
  */
 public final class RunRecorder {
 
+  /** The {@code event} of the metrics line of a round attempt that failed. */
+  public static final String FAILED_ROUND = "round_failed";
+
   private final Path out;
   private final List<String> metricLines = new ArrayList<>();
+
+  /** The bytes up and down of the recorded {@code round_failed} lines ({@link #record}). */
+  private long failedUp;
+
+  private long failedDown;
 
   /**
    * @param out the run folder
@@ -39,7 +50,33 @@ public final class RunRecorder {
    */
   public RunRecorder(Path out, List<String> lines) {
     this.out = out;
-    this.metricLines.addAll(lines);
+    for (String line : lines) {
+      record(line, jsonObject(line));
+    }
+  }
+
+  /** Records a metrics line, and counts the traffic of a {@code round_failed} one. */
+  private void record(String line, JsonObject o) {
+    metricLines.add(line);
+    if (isFailedRound(o)) {
+      failedUp += count(o, "bytes_up");
+      failedDown += count(o, "bytes_down");
+    }
+  }
+
+  private static boolean isFailedRound(JsonObject o) {
+    JsonElement event = o == null ? null : o.get("event");
+    return event != null
+        && event.isJsonPrimitive()
+        && FAILED_ROUND.equals(event.getAsJsonPrimitive().getAsString());
+  }
+
+  /** The line's {@code key} as a byte count; 0 if absent (a line written before lines had it). */
+  private static long count(JsonObject o, String key) {
+    JsonElement v = o.get(key);
+    return v != null && v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
+        ? v.getAsLong()
+        : 0;
   }
 
   /** The run folder. */
@@ -59,27 +96,69 @@ public final class RunRecorder {
     Files.deleteIfExists(out.resolve("timings.jsonl"));
   }
 
-  /** Rewrites metrics.jsonl to the recorded lines (a resumed run drops an interrupted round's). */
-  public void rewriteMetrics() throws IOException {
-    AtomicFiles.writeString(
-        out.resolve("metrics.jsonl"),
-        metricLines.isEmpty() ? "" : String.join("\n", metricLines) + "\n");
+  /**
+   * Makes metrics.jsonl a resumed run's: the recorded lines (the checkpoint's), then the {@code
+   * round_failed} lines that metrics.jsonl holds after them, which are recorded from now on (the
+   * next checkpoint holds them); any other line after the recorded ones (an interrupted round's, a
+   * {@code stopped_early} line that the resumed run will write again) is dropped. A file that does
+   * not begin with the recorded lines, or a line that is not a JSON object (cut by a kill), keeps
+   * nothing after them. With no line to keep and none recorded, metrics.jsonl is removed.
+   */
+  public void resumeMetrics() throws IOException {
+    Path file = out.resolve("metrics.jsonl");
+    List<String> written = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
+    if (written.size() >= metricLines.size()
+        && written.subList(0, metricLines.size()).equals(metricLines)) {
+      for (String line : written.subList(metricLines.size(), written.size())) {
+        JsonObject o = jsonObject(line);
+        if (o == null) {
+          break;
+        }
+        if (isFailedRound(o)) {
+          record(line, o);
+        }
+      }
+    }
+    if (metricLines.isEmpty()) {
+      Files.deleteIfExists(file);
+    } else {
+      AtomicFiles.writeString(file, String.join("\n", metricLines) + "\n");
+    }
+  }
+
+  /** The line as a JSON object, or null if it is not one. */
+  private static JsonObject jsonObject(String line) {
+    try {
+      JsonElement e = JsonParser.parseString(line);
+      return e.isJsonObject() ? e.getAsJsonObject() : null;
+    } catch (JsonParseException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The sum of {@code bytes_up} (or {@code bytes_down}) over the recorded {@code round_failed}
+   * lines: the traffic of the failed round attempts of the run's earlier processes ({@link
+   * #resumeMetrics}).
+   */
+  public long failedAttemptBytes(CommunicationLog.Direction direction) {
+    return direction == CommunicationLog.Direction.UP ? failedUp : failedDown;
   }
 
   /** Appends one metrics line; returns its JSON. */
   public String appendMetrics(Map<String, Object> line) throws IOException {
     String json = JsonOut.line(line);
-    metricLines.add(json);
+    record(json, jsonObject(json));
     appendLine(out.resolve("metrics.jsonl"), json);
     return json;
   }
 
   /**
    * Appends to metrics.jsonl the line of a round that failed ({@code "event": "round_failed"}),
-   * without recording it among {@link #metricLines()}: no checkpoint holds it, since the run's
-   * state is still the last completed round's, and a resumed run, which runs that round again,
-   * rewrites metrics.jsonl to the checkpoint's lines ({@link #rewriteMetrics()}) as it does for an
-   * interrupted round. Returns its JSON.
+   * without recording it among {@link #metricLines()}: no checkpoint is written after it, since the
+   * run's state is still the last completed round's. A resumed run, which runs that round again,
+   * keeps the line and records it ({@link #resumeMetrics()}), so that its traffic stays counted.
+   * Returns its JSON.
    */
   public String appendFailedRound(Map<String, Object> line) throws IOException {
     String json = JsonOut.line(line);

@@ -84,8 +84,10 @@ import org.fedpeft.train.LocalTrainer;
  * every client's LOCAL state), and at the end {@code adapter/} and summary.json.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
- * lines of an interrupted round) and continues; client sampling, client seeds and dropout all
- * derive from (seed, round, client), so a resumed run ends bit-identical to an uninterrupted one.
+ * lines of an interrupted round, keeping the {@code round_failed} lines of failed attempts, whose
+ * traffic the byte totals count: {@link RunRecorder#resumeMetrics}) and continues; client sampling,
+ * client seeds and dropout all derive from (seed, round, client), so a resumed run ends
+ * bit-identical to an uninterrupted one (but for a failed attempt's line and traffic).
  */
 public final class Simulation implements AutoCloseable {
 
@@ -245,14 +247,14 @@ public final class Simulation implements AutoCloseable {
     SimulationConfig config = RunInputs.resumedConfig(out);
     RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
-      Files.deleteIfExists(out.resolve("metrics.jsonl"));
       Simulation fresh = new Simulation(config, out, null);
       RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
+      fresh.recorder.resumeMetrics();
       return fresh;
     }
     Simulation s = new Simulation(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
-    s.recorder.rewriteMetrics();
+    s.recorder.resumeMetrics();
     return s;
   }
 
@@ -432,8 +434,9 @@ public final class Simulation implements AutoCloseable {
                   0));
           if (reason == null) {
             // Too few clients contributed (server.min_clients): the run stops here, in simulate
-            // and in a network server alike, and metrics.jsonl says why (not the checkpoint: the
-            // state is still the last completed round's, and --resume runs the round again).
+            // and in a network server alike, and metrics.jsonl says why, with the attempt's
+            // traffic (not the checkpoint: the state is still the last completed round's, and
+            // --resume runs the round again, keeping the line).
             recorder.appendFailedRound(failedRoundLine(e));
             throw e;
           }
@@ -522,8 +525,7 @@ public final class Simulation implements AutoCloseable {
         if (!strategyRecord.isEmpty()) {
           line.put("strategy", strategyRecord);
         }
-        line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
-        line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
+        putTrafficTotals(line);
         boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();
         long evalStart = System.nanoTime();
         if (evalRound) {
@@ -591,7 +593,8 @@ public final class Simulation implements AutoCloseable {
    * the updates of those that trained; under client-level DP none, as the strategy refuses the
    * round before sending it out), and {@code bytes_up_total} and {@code bytes_down_total} after it,
    * so that metrics.jsonl accounts for every byte summary.json counts: its totals are the last
-   * line's totals plus that line's {@code eval_bytes_up} and {@code eval_bytes_down}.
+   * line's totals plus that line's {@code eval_bytes_up} and {@code eval_bytes_down} ({@link
+   * #putAttemptTraffic}, as a {@code round_failed} line has them).
    */
   private void stopEarly(String reason, FederatedRound driver, Listener listener)
       throws IOException, InterruptedException {
@@ -601,15 +604,42 @@ public final class Simulation implements AutoCloseable {
     line.put("event", "stopped_early");
     line.put("round", round);
     line.put("stopped_early", reason);
-    line.put("bytes_up", comm.roundTotal(round + 1, CommunicationLog.Direction.UP));
-    line.put("bytes_down", comm.roundTotal(round + 1, CommunicationLog.Direction.DOWN));
-    line.put("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
-    line.put("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
+    putAttemptTraffic(line, round + 1);
     if (round > 0 && round % config.evalEvery() != 0) {
       putEvaluation(line, driver, round);
     }
     recorder.appendMetrics(line);
     listener.onStop(reason);
+  }
+
+  /**
+   * The traffic of a round attempt that did not complete ({@code stopped_early}, {@code
+   * round_failed}) into its metrics line: {@code bytes_up} and {@code bytes_down}, what the
+   * communication log holds for that round (the instructions sent out and the updates of the
+   * clients that answered), then the totals after it ({@link #putTrafficTotals}).
+   */
+  private void putAttemptTraffic(Map<String, Object> line, int round) {
+    line.put("bytes_up", comm.roundTotal(round, CommunicationLog.Direction.UP));
+    line.put("bytes_down", comm.roundTotal(round, CommunicationLog.Direction.DOWN));
+    putTrafficTotals(line);
+  }
+
+  /** {@code bytes_up_total} and {@code bytes_down_total} so far ({@link #trafficTotal}). */
+  private void putTrafficTotals(Map<String, Object> line) {
+    line.put("bytes_up_total", trafficTotal(CommunicationLog.Direction.UP));
+    line.put("bytes_down_total", trafficTotal(CommunicationLog.Direction.DOWN));
+  }
+
+  /**
+   * The bytes sent so far in one direction, as metrics.jsonl's and summary.json's totals count
+   * them: the communication log's (every completed round and evaluation, and the attempt this
+   * process is in) plus the traffic of the failed attempts of earlier processes of the run, which
+   * their {@code round_failed} lines recorded ({@link RunRecorder#failedAttemptBytes}): a resumed
+   * run runs a failed round again, and both the failed attempt and the new one crossed the network.
+   * A round interrupted by a kill left no line, and its traffic is not counted.
+   */
+  private long trafficTotal(CommunicationLog.Direction direction) {
+    return comm.total(direction) + recorder.failedAttemptBytes(direction);
   }
 
   /**
@@ -665,11 +695,13 @@ public final class Simulation implements AutoCloseable {
    * The metrics.jsonl line of a round that failed because fewer than server.min_clients clients
    * contributed: {@code "event": "round_failed"}, the round, the clients sampled, how many
    * contributed ({@code accepted}), how many were required, each failed client with its kind and
-   * reason (as a completed round's {@code failures}), and the failure in words.
+   * reason (as a completed round's {@code failures}), the failure in words, and the attempt's
+   * traffic and the totals after it, as a {@code stopped_early} line has them ({@link
+   * #putAttemptTraffic}).
    */
   private Map<String, Object> failedRoundLine(RoundFailedException e) {
     Map<String, Object> line = new LinkedHashMap<>();
-    line.put("event", "round_failed");
+    line.put("event", RunRecorder.FAILED_ROUND);
     line.put("round", e.round());
     line.put("sampled", e.sampled());
     line.put("accepted", e.succeeded());
@@ -682,6 +714,7 @@ public final class Simulation implements AutoCloseable {
             + " contributed, fewer than server.min_clients = "
             + e.required()
             + "; the run stopped, its checkpoint is the last completed round's");
+    putAttemptTraffic(line, e.round());
     return line;
   }
 
@@ -880,8 +913,8 @@ public final class Simulation implements AutoCloseable {
       FederatedSummary.add(s, recorder.metricLines());
     }
     copyPersonalization(s);
-    s.addProperty("bytes_up_total", comm.total(CommunicationLog.Direction.UP));
-    s.addProperty("bytes_down_total", comm.total(CommunicationLog.Direction.DOWN));
+    s.addProperty("bytes_up_total", trafficTotal(CommunicationLog.Direction.UP));
+    s.addProperty("bytes_down_total", trafficTotal(CommunicationLog.Direction.DOWN));
     s.addProperty("seconds_this_process", seconds);
     s.addProperty("client_fit_seconds_this_process", fitSeconds);
     s.addProperty("adapter_dir", adapterDir.toString());

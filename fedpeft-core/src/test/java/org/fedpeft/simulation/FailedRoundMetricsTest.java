@@ -1,7 +1,6 @@
 package org.fedpeft.simulation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A round that fails on server.min_clients leaves a {@code round_failed} line in metrics.jsonl,
  * from {@link Simulation#run}, the code both {@code simulate} and a network server run; the line is
- * not in the checkpoint, and resuming drops it (RoundFailedCliTest resumes a deployed run after one
- * and gets the simulation's result).
+ * not in the checkpoint, and resuming keeps it, with the attempt's traffic (FailedRoundTrafficTest;
+ * RoundFailedCliTest resumes a deployed run after one and gets the simulation's model).
  */
 class FailedRoundMetricsTest {
 
@@ -87,10 +86,16 @@ class FailedRoundMetricsTest {
       assertTrue(timing.get(key).getAsDouble() >= 0, timing.toString());
     }
     assertEquals(0, timing.get("client_fit_seconds").getAsDouble(), "no client replied");
-    // no round completed: resuming starts again from round 1, without the failed attempt's line
+    // the attempt's traffic: the instructions went out, no update came back
+    // (FailedRoundTrafficTest)
+    assertEquals(0, line.get("bytes_up").getAsLong(), lines.get(0));
+    assertTrue(line.get("bytes_down").getAsLong() > 0, lines.get(0));
+    assertEquals(line.get("bytes_down"), line.get("bytes_down_total"), lines.get(0));
+    // no round completed: resuming starts again from round 1, and keeps the failed attempt's line
+    // (its traffic stays counted)
     try (Simulation resumed = Simulation.resume(out)) {
       assertEquals(0, resumed.completedRounds());
     }
-    assertFalse(Files.exists(out.resolve("metrics.jsonl")));
+    assertEquals(lines, Files.readAllLines(out.resolve("metrics.jsonl")));
   }
 }

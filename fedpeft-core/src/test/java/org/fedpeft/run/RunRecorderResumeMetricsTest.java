@@ -1,0 +1,70 @@
+package org.fedpeft.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.fedpeft.federation.CommunicationLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link RunRecorder#resumeMetrics}: a resumed run keeps, after the checkpoint's lines, the {@code
+ * round_failed} lines of failed attempts (whose traffic its totals count) and drops any other line
+ * (an interrupted round's); a file that does not continue the checkpoint's lines keeps nothing.
+ */
+class RunRecorderResumeMetricsTest {
+
+  @TempDir Path tmp;
+
+  private static final String ROUND_1 =
+      "{\"event\":\"round\",\"round\":1,\"bytes_up\":10,\"bytes_down\":20,"
+          + "\"bytes_up_total\":10,\"bytes_down_total\":20}";
+  private static final String FAILED_2 =
+      "{\"event\":\"round_failed\",\"round\":2,\"bytes_up\":5,\"bytes_down\":20,"
+          + "\"bytes_up_total\":15,\"bytes_down_total\":40}";
+  private static final String FAILED_2_AGAIN =
+      "{\"event\":\"round_failed\",\"round\":2,\"bytes_up\":0,\"bytes_down\":20,"
+          + "\"bytes_up_total\":15,\"bytes_down_total\":60}";
+  private static final String ROUND_2 =
+      "{\"event\":\"round\",\"round\":2,\"bytes_up\":10,\"bytes_down\":20,"
+          + "\"bytes_up_total\":25,\"bytes_down_total\":80}";
+
+  @Test
+  void keepsTheFailedAttemptsAfterTheCheckpointAndCountsTheirTraffic() throws Exception {
+    Files.write(
+        tmp.resolve("metrics.jsonl"),
+        List.of(ROUND_1, FAILED_2, FAILED_2_AGAIN, ROUND_2, "{\"event\":\"round\",\"rou"));
+    RunRecorder r = new RunRecorder(tmp, List.of(ROUND_1));
+    assertEquals(0, r.failedAttemptBytes(CommunicationLog.Direction.UP));
+    r.resumeMetrics();
+    List<String> kept = List.of(ROUND_1, FAILED_2, FAILED_2_AGAIN);
+    assertEquals(kept, r.metricLines());
+    assertEquals(kept, Files.readAllLines(tmp.resolve("metrics.jsonl")));
+    assertEquals(5, r.failedAttemptBytes(CommunicationLog.Direction.UP));
+    assertEquals(40, r.failedAttemptBytes(CommunicationLog.Direction.DOWN));
+    // a checkpoint that holds them (the next one's lines) counts them again, once
+    RunRecorder next = new RunRecorder(tmp, kept);
+    next.resumeMetrics();
+    assertEquals(kept, next.metricLines());
+    assertEquals(40, next.failedAttemptBytes(CommunicationLog.Direction.DOWN));
+  }
+
+  @Test
+  void aFileThatDoesNotContinueTheCheckpointKeepsNothingAfterIt() throws Exception {
+    Files.write(tmp.resolve("metrics.jsonl"), List.of(ROUND_2, FAILED_2));
+    RunRecorder r = new RunRecorder(tmp, List.of(ROUND_1));
+    r.resumeMetrics();
+    assertEquals(List.of(ROUND_1), Files.readAllLines(tmp.resolve("metrics.jsonl")));
+    assertEquals(0, r.failedAttemptBytes(CommunicationLog.Direction.DOWN));
+  }
+
+  @Test
+  void noLineToKeepRemovesTheFile() throws Exception {
+    Files.write(tmp.resolve("metrics.jsonl"), List.of(ROUND_1));
+    new RunRecorder(tmp, List.of()).resumeMetrics();
+    assertFalse(Files.exists(tmp.resolve("metrics.jsonl")));
+  }
+}
