@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * report.html's traffic chart on hand-written run folders of runs a privacy budget stopped: the
- * traffic of the round that could not complete ({@code stopped_early}'s {@code bytes_up} and {@code
- * bytes_down}), which summary.json's totals include, is drawn and counted too.
+ * report.html's traffic chart on hand-written run folders of runs a privacy budget stopped, and of
+ * a run whose round failed and was run again: the traffic of the round that could not complete
+ * ({@code stopped_early}'s or {@code round_failed}'s {@code bytes_up} and {@code bytes_down}),
+ * which summary.json's totals include, is drawn and counted too.
  */
 class ReportTrafficTest {
 
@@ -126,6 +127,47 @@ class ReportTrafficTest {
     long[] sum = bars(html);
     assertEquals(100, sum[0] + sum[1]);
     assertEquals(200, sum[2] + sum[3]);
+    assertTrue(!html.contains("did not complete"), html);
+  }
+
+  /**
+   * Rounds 1 to 3 of 100 up and 200 down each, round 3 evaluated (30 up, 400 down), and an attempt
+   * of round 2 that failed after its instructions went to two clients (200 down) and one of them
+   * answered (50 up). By hand: up = 100 + 50 + 100 + 100 + 30 = 380, down = 200 + 200 + 200 + 200 +
+   * 400 = 1200, summary.json's totals.
+   */
+  @Test
+  void trafficChartCountsAFailedAttempt() throws Exception {
+    write(
+        tmp,
+        """
+        {"strategy": "fedit", "task": "classification", "rounds": 3,
+         "bytes_up_total": 380, "bytes_down_total": 1200}
+        """,
+        "{\"event\":\"round\",\"round\":1,\"bytes_up\":100,\"bytes_down\":200,"
+            + "\"bytes_up_total\":100,\"bytes_down_total\":200}",
+        "{\"event\":\"round_failed\",\"round\":2,\"accepted\":1,\"required\":2,"
+            + "\"bytes_up\":50,\"bytes_down\":200,\"bytes_up_total\":150,"
+            + "\"bytes_down_total\":400}",
+        "{\"event\":\"round\",\"round\":2,\"bytes_up\":100,\"bytes_down\":200,"
+            + "\"bytes_up_total\":250,\"bytes_down_total\":600}",
+        "{\"event\":\"round\",\"round\":3,\"bytes_up\":100,\"bytes_down\":200,"
+            + "\"bytes_up_total\":350,\"bytes_down_total\":800,\"accuracy\":0.5,"
+            + "\"eval_bytes_up\":30,\"eval_bytes_down\":400}");
+    String html = Files.readString(ReportWriter.write(tmp));
+    long[] sum = bars(html);
+    assertEquals(380, sum[0] + sum[1], "up bars = summary.json's bytes_up_total");
+    assertEquals(1200, sum[2] + sum[3], "down bars = summary.json's bytes_down_total");
+    assertTrue(
+        html.contains("round 2 (failed attempt), up, training (client updates): 50 B (50 bytes)"),
+        html);
+    assertTrue(
+        html.contains("round 2 (failed attempt), down, training (broadcast to sampled clients)"),
+        html);
+    assertTrue(html.contains("round 2, up, training (client updates): 100 B"), html);
+    assertTrue(html.contains("Up: 380 B (training 350 B, evaluation 30 B)"), html);
+    assertTrue(html.contains("Down: 1.2 kB (training 800 B, evaluation 400 B)"), html);
+    assertTrue(html.contains("The attempt of round 2 failed"), html);
     assertTrue(!html.contains("did not complete"), html);
   }
 }
