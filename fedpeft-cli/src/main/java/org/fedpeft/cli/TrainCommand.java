@@ -993,7 +993,7 @@ public final class TrainCommand implements Callable<Integer> {
       summary.addProperty("adapter", method == null ? "none" : method);
       summary.addProperty("adapter_options", method == null ? "" : adapter.options);
       summary.addProperty("data", data.describe());
-      summary.addProperty("task", splits.task());
+      summary.addProperty("task", Tasks.recordedSpec(splits, data.task));
       summary.addProperty("labels", splits.labels().size());
       summary.addProperty("train_examples", splits.train().size());
       summary.addProperty("test_examples", test.examples());

@@ -51,6 +51,7 @@ class RecordedTaskSpecCliTest {
             .getAsJsonObject();
     assertEquals(spec, config.getAsJsonObject("extra").get("task").getAsString());
     assertEquals(26, config.getAsJsonArray("labels").size());
+    assertEquals(spec, summaryTask(run), "summary.json's task names the parameters too");
     CliRun.Result ev = CliRun.run("eval", adapter.toString(), "--model", model.toString());
     assertEquals(0, ev.code(), ev.err());
     assertTrue(ev.err().contains("task " + spec + " (recorded with the adapter)"), ev.err());
@@ -109,6 +110,14 @@ class RecordedTaskSpecCliTest {
                 Files.readString(run.resolve("adapter").resolve(AdapterFiles.CONFIG_FILE)))
             .getAsJsonObject();
     assertEquals(spec, saved.getAsJsonObject("extra").get("task").getAsString());
+    assertEquals(spec, summaryTask(run), "summary.json's task names the parameters too");
+  }
+
+  private static String summaryTask(Path run) throws Exception {
+    return JsonParser.parseString(Files.readString(run.resolve("summary.json")))
+        .getAsJsonObject()
+        .get("task")
+        .getAsString();
   }
 
   /**

@@ -882,7 +882,7 @@ public final class Simulation implements AutoCloseable {
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
-    s.addProperty("task", splits.task());
+    s.addProperty("task", Tasks.recordedSpec(splits, config.task()));
     s.addProperty("model", base.model().name());
     // What the frozen base computed in (model.precision resolved; as train's summary.json).
     s.addProperty("precision", precision().label());
