@@ -28,8 +28,9 @@ public final class DataOptions {
       names = "--data",
       paramLabel = "FILE",
       description =
-          "Your training data: JSONL or CSV with text and label (optional client, task)."
-              + " Without --test it is split 80/10/10 with the seed.")
+          "Your data: JSONL or CSV with text and label (optional client, task). Without --test"
+              + " it is split 80/10/10 with the seed (train trains on the 80, eval evaluates the"
+              + " test or validation part).")
   Path data;
 
   @Option(

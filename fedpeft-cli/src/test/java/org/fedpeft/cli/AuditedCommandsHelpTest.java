@@ -44,4 +44,15 @@ class AuditedCommandsHelpTest {
     assertTrue(help.contains("top-1, recall@5, recall@10 and MRR"), help);
     assertTrue(help.contains("each task's accuracy"), help);
   }
+
+  /**
+   * QA, 3 December: eval's --data, shared with train, was "Your training data"; eval trains nothing
+   * and evaluates a split of it.
+   */
+  @Test
+  void evalDataIsNotCalledTrainingData() {
+    String help = CliRun.run("eval", "--help").out().replaceAll("\\s+", " ");
+    assertFalse(help.contains("training data"), help);
+    assertTrue(help.contains("eval evaluates the test or validation part"), help);
+  }
 }
