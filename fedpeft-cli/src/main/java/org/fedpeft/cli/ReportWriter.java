@@ -28,10 +28,10 @@ import org.fedpeft.io.AtomicFiles;
  * metric {@code m} is drawn with {@code client_m_mean} when both exist; accuracy and loss have
  * their own titles, any other numeric key gets a generic chart), the last per-client values of each
  * per-client map (such as {@code client_accuracy}), the traffic per round split into training and
- * evaluation (with the traffic of a round a privacy budget stopped, so that it adds up to the
- * summary's totals), the privacy budget spent, the label distribution of each client's partition as
- * a client-by-label grid (every label has its own named column, so any number of labels stay
- * distinguishable) and the resolved configuration.
+ * evaluation (with the traffic of each failed round attempt and of a round a privacy budget
+ * stopped, so that it adds up to the summary's totals), the privacy budget spent, the label
+ * distribution of each client's partition as a client-by-label grid (every label has its own named
+ * column, so any number of labels stay distinguishable) and the resolved configuration.
  *
  * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
  * ten). The numbers of the summary, the charts and their tooltips are rounded for reading (about 3
@@ -1349,12 +1349,13 @@ public final class ReportWriter {
               + " the evaluation clients.");
     }
     if (!failedRounds.isEmpty()) {
-      s.append(failedRounds.size() == 1 ? " The attempt of round " : " The attempts of rounds ")
-          .append(String.join(", ", failedRounds.stream().map(String::valueOf).toList()))
+      s.append(" ")
+          .append(failedAttempts(failedRounds))
           .append(
               " failed (fewer than server.min_clients clients answered): the bars marked"
                   + " failed attempt, under those of the round if --resume ran it again, are"
-                  + " the traffic of the attempt (")
+                  + " the traffic of the attempt")
+          .append(failedRounds.size() == 1 ? " (" : "s (")
           .append(bytes(failedTotal[0]))
           .append(" up, ")
           .append(bytes(failedTotal[2]))
@@ -1370,6 +1371,21 @@ public final class ReportWriter {
           .append(" down), which the totals include.");
     }
     return s.append("</p>").toString();
+  }
+
+  /**
+   * The failed attempts of {@code rounds} (one round number per attempt, in metrics.jsonl's order)
+   * in words, each round named once: "The attempt of round 2", "2 attempts of round 2", "The 3
+   * attempts of rounds 2, 4".
+   */
+  static String failedAttempts(List<Integer> rounds) {
+    List<String> distinct = rounds.stream().distinct().map(String::valueOf).toList();
+    if (rounds.size() == 1) {
+      return "The attempt of round " + distinct.get(0);
+    }
+    return distinct.size() == 1
+        ? rounds.size() + " attempts of round " + distinct.get(0)
+        : "The " + rounds.size() + " attempts of rounds " + String.join(", ", distinct);
   }
 
   /**

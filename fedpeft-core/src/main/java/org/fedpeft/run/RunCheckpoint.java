@@ -19,7 +19,8 @@ import org.fedpeft.federation.ServerState;
  * consistent point.
  *
  * @param state the server state (without the extras this class adds)
- * @param metricLines the metrics.jsonl lines of the completed rounds
+ * @param metricLines the metrics.jsonl lines of the completed rounds, and the {@code round_failed}
+ *     lines of the failed attempts before them ({@link RunRecorder#resumeMetrics})
  * @param comm the communication log so far
  * @param local every client's LOCAL state by id
  */
