@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.run.RunRecorder;
 
 /**
  * Renders a run folder into {@code report.html}: one self-contained page (inline SVG, no scripts,
@@ -172,7 +173,8 @@ public final class ReportWriter {
           JsonObject o = JsonParser.parseString(line).getAsJsonObject();
           if (o.has("event") && "round".equals(o.get("event").getAsString())) {
             rounds.add(o);
-          } else if (o.has("event") && "round_failed".equals(o.get("event").getAsString())) {
+          } else if (o.has("event")
+              && RunRecorder.FAILED_ROUND.equals(o.get("event").getAsString())) {
             failed.add(o);
           } else if (o.has("event") && "stopped_early".equals(o.get("event").getAsString())) {
             // Its bytes_up and bytes_down are the traffic of the round that could not complete:

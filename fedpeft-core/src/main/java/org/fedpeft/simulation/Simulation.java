@@ -427,7 +427,7 @@ public final class Simulation implements AutoCloseable {
           // it, as it has an interrupted round's, whether the round failed or a budget stops.
           recorder.appendTimings(
               timingLine(
-                  reason == null ? "round_failed" : "stopped_early",
+                  reason == null ? RunRecorder.FAILED_ROUND : "stopped_early",
                   e.round(),
                   e.seconds(),
                   e.clientFitSeconds().values(),
