@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
       "Connects to a 'fedpeft server' and plays the client --id of the population that CONFIG"
           + " (the server's TOML) defines, with the same model and client code as 'simulate'. It"
           + " trains and evaluates when asked, keeps its LOCAL state (its privacy accountant, local"
-          + " adapters) in --state, and reconnects with backoff when the server goes away. It runs"
-          + " until the server finishes the run, or until stopped (Ctrl-C).",
+          + " adapters) in --state, and reconnects with backoff when the server goes away. "
+          + ClientHost.RUNS_UNTIL,
       "Its data: with --data FILE, the examples of that file (JSONL or CSV as for 'simulate'),"
           + " all of them, in file order, as 'simulate' gives them to the client of that id under"
           + " data.partition = \"natural\" and data.split = \"none\"; their labels must be labels"

@@ -44,6 +44,17 @@ import org.fedpeft.train.EncodedExamples;
  */
 final class ClientHost {
 
+  /**
+   * When {@code client} and {@code node} end, for their --help: the cases {@link ClientHost}'s run
+   * loop ends on.
+   */
+  static final String RUNS_UNTIL =
+      "It runs until the server finishes the run (exit 0); until a client stops for good (exit 2,"
+          + " saying why: it refuses the server's run, the server refuses it, the server's"
+          + " certificate is not signed by its CA or does not name the address dialled, it and the"
+          + " server disagree on TLS, or another process took its identity); or until stopped"
+          + " (Ctrl-C).";
+
   private ClientHost() {}
 
   /** One hosted client's data. */

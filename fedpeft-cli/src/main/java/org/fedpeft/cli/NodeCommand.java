@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
           + " With --data FILE, that file split over the N clients by CONFIG's data.partition"
           + " (\"natural\": the i-th distinct client value, in sorted order, goes to the i-th"
           + " client); its labels must be labels of the server's run. A CONFIG without training"
-          + " data (data.labels without data.file, as a server's may be) needs --data. It runs"
-          + " until the server finishes the run, or until stopped (Ctrl-C)."
+          + " data (data.labels without data.file, as a server's may be) needs --data. "
+          + ClientHost.RUNS_UNTIL
     })
 public final class NodeCommand implements Callable<Integer> {
 
