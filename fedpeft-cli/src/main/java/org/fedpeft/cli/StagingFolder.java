@@ -114,8 +114,8 @@ final class StagingFolder implements AutoCloseable {
           Files.createDirectory(dir);
         } catch (FileAlreadyExistsException e) {
           // Left by an older fedpeft under a reused id, or a killed cleanup: try the next name.
-          Files.deleteIfExists(lock);
           channel.close(); // releases the lock
+          Files.deleteIfExists(lock);
           channel = null;
           lockFile = null;
           if (k >= MAX_ATTEMPTS) {
@@ -128,8 +128,8 @@ final class StagingFolder implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       if (channel != null) {
         try {
-          Files.deleteIfExists(lockFile);
           channel.close(); // releases the lock
+          Files.deleteIfExists(lockFile);
         } catch (IOException | RuntimeException cleanup) {
           e.addSuppressed(cleanup);
         }
@@ -198,10 +198,10 @@ final class StagingFolder implements AutoCloseable {
       }
     }
     try {
+      channel.close(); // releases the lock
       if (failure == null) {
         Files.deleteIfExists(lockFile); // kept if the folder is, so the next run can delete both
       }
-      channel.close(); // releases the lock
     } catch (IOException e) {
       failure = failure == null ? e : failure;
     }
@@ -258,7 +258,8 @@ final class StagingFolder implements AutoCloseable {
       throws IOException {
     Pattern name = Pattern.compile(Pattern.quote(prefix) + "(\\d{1,18})-\\d{1,9}\\.lock");
     List<Path> locks = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, prefix + "*.lock")) {
+    try (DirectoryStream<Path> entries =
+        Files.newDirectoryStream(parent, p -> name.matcher(p.getFileName().toString()).matches())) {
       entries.forEach(locks::add);
     }
     for (Path lock : locks) {
@@ -274,13 +275,15 @@ final class StagingFolder implements AutoCloseable {
       }
       String leftover = lock.getFileName().toString();
       Path dir = parent.resolve(leftover.substring(0, leftover.length() - ".lock".length()));
-      try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
-          FileLock held = ch.tryLock()) {
-        if (held == null || ch.size() == 0) {
-          continue; // held by a process elsewhere, or its owner is still writing its id
+      try {
+        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
+            FileLock held = ch.tryLock()) {
+          if (held == null || ch.size() == 0) {
+            continue; // held by a process elsewhere, or its owner is still writing its id
+          }
+          AtomicFiles.deleteTree(dir);
         }
-        AtomicFiles.deleteTree(dir);
-        Files.deleteIfExists(lock);
+        Files.deleteIfExists(lock); // after the release: Windows deletes no file open here
         err.println("removed " + dir + ", left by process " + pid + ", which did not finish");
         err.flush();
       } catch (NoSuchFileException | OverlappingFileLockException e) {

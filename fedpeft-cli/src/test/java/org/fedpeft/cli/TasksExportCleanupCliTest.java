@@ -123,6 +123,34 @@ class TasksExportCleanupCliTest {
         names(tmp));
   }
 
+  /** A name with glob characters finds its own leftovers, and only those. */
+  @Test
+  void leftoversOfANameWithGlobCharactersAreFound() throws Exception {
+    Path dead = Files.createDirectory(tmp.resolve(".out[1]*.tmp-" + DEAD_PID + "-0"));
+    Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
+    Path other = Files.createDirectory(tmp.resolve(".out1x.tmp-" + DEAD_PID + "-0"));
+    Files.writeString(tmp.resolve(other.getFileName() + ".lock"), DEAD_PID + "\n");
+    CliRun.Result r = export(tmp.resolve("out[1]*"));
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        Set.of("out[1]*", other.getFileName().toString(), other.getFileName() + ".lock"),
+        names(tmp));
+  }
+
+  /**
+   * QA, 3 December: an --out name longer than about 230 characters failed with "File name too long"
+   * although the folder itself could be created: the temporary sibling's name added the suffix to
+   * the whole name. It cuts the name first.
+   */
+  @Test
+  void aLongOutNameIsExported() throws Exception {
+    Path out = tmp.resolve("y".repeat(250));
+    CliRun.Result r = export(out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.exists(out.resolve("train.jsonl")));
+    assertEquals(Set.of(out.getFileName().toString()), names(tmp));
+  }
+
   /**
    * QA, 3 December: parent folders created for --out stayed behind when the export then failed.
    * Here the last step fails (a name longer than the file system allows, refused at the rename):
