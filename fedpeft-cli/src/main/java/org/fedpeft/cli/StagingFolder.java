@@ -36,11 +36,13 @@ import org.fedpeft.io.IOConsumer;
  * <p>Whatever happens before {@link #commit} succeeds, nothing is left: {@link #close} (also after
  * a failure) and a shutdown hook (Ctrl-C, SIGTERM) delete the folder, the lock file and the parent
  * folders this staging created (those still empty). A process killed outright leaves its folder and
- * lock file behind; the next staging for the same {@code NAME} deletes them, noting it on standard
- * error, but only where the lock is free, the lock file names its process and that process id is
- * not running here: never the folder of a live process, also not one on a shared file system whose
- * process runs elsewhere (it holds the lock). A leftover without a lock file (written by an older
- * fedpeft) is left alone; like every leftover it is a hidden sibling that no command reads.
+ * lock file behind; the next staging for the same {@code NAME} (or one with the same first {@value
+ * #MAX_BASE_NAME_CHARS} characters) deletes them, noting it on standard error, but only where the
+ * process id in the name is not running here, the lock is free and the lock file holds that id
+ * (written once the lock is taken): never the folder of a live process, also not one on a shared
+ * file system whose process runs elsewhere (it holds the lock). A leftover without a lock file
+ * (written by an older fedpeft) is left alone; like every leftover it is a hidden sibling that no
+ * command reads.
  */
 final class StagingFolder implements AutoCloseable {
 
@@ -246,13 +248,25 @@ final class StagingFolder implements AutoCloseable {
     }
   }
 
+  /** Whether the lock file open as {@code ch} holds {@code pid}, read through {@code ch} itself. */
+  private static boolean holdsId(FileChannel ch, long pid) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(64); // an id and a line break are far fewer bytes
+    int read;
+    do {
+      read = ch.read(buffer, buffer.position());
+    } while (read > 0 && buffer.hasRemaining());
+    String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+    return text.strip().equals(Long.toString(pid));
+  }
+
   private static Path lockFileOf(Path dir) {
     return dir.resolveSibling(dir.getFileName() + ".lock");
   }
 
   /**
    * Deletes the staging folders {@code parent/PREFIX<pid>-<k>} (and their lock files) left by
-   * processes that died: the lock file names a process not running here and its lock is free.
+   * processes that died: the process id in the name is not running here, and the lock file is free
+   * and holds that id.
    */
   private static void deleteLeftovers(Path parent, String prefix, PrintWriter err)
       throws IOException {
@@ -276,9 +290,10 @@ final class StagingFolder implements AutoCloseable {
       String leftover = lock.getFileName().toString();
       Path dir = parent.resolve(leftover.substring(0, leftover.length() - ".lock".length()));
       try {
-        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
+        try (FileChannel ch =
+                FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock held = ch.tryLock()) {
-          if (held == null || ch.size() == 0) {
+          if (held == null || !holdsId(ch, pid)) {
             continue; // held by a process elsewhere, or its owner is still writing its id
           }
           AtomicFiles.deleteTree(dir);

@@ -103,6 +103,8 @@ class TasksExportCleanupCliTest {
     Path unnamed = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-4"));
     Files.createFile(tmp.resolve(unnamed.getFileName() + ".lock"));
     Path unlocked = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-5"));
+    Path mismatched = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-6"));
+    Files.writeString(tmp.resolve(mismatched.getFileName() + ".lock"), "123\n");
     Path other = Files.createDirectory(tmp.resolve(".other.tmp-" + DEAD_PID + "-0"));
     Files.writeString(tmp.resolve(other.getFileName() + ".lock"), DEAD_PID + "\n");
 
@@ -118,6 +120,8 @@ class TasksExportCleanupCliTest {
             unnamed.getFileName().toString(),
             unnamed.getFileName() + ".lock",
             unlocked.getFileName().toString(),
+            mismatched.getFileName().toString(),
+            mismatched.getFileName() + ".lock",
             other.getFileName().toString(),
             other.getFileName() + ".lock"),
         names(tmp));
