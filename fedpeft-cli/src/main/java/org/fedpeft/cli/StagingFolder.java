@@ -205,7 +205,9 @@ final class StagingFolder implements AutoCloseable {
         Files.deleteIfExists(lockFile); // kept if the folder is, so the next run can delete both
       }
     } catch (IOException e) {
-      failure = failure == null ? e : failure;
+      if (!committed && failure == null) {
+        failure = e;
+      } // committed: the folder is in place; the next staging deletes a lock file left here
     }
     if (!committed && failure == null) {
       removeEmpty(createdParents, null);
