@@ -65,7 +65,8 @@ public final class EvalCommand implements Callable<Integer> {
       description =
           "Seed of the data split (default: the training seed the adapter records, else 42). With"
               + " --data and no --test, another seed than the training run's puts training rows in"
-              + " the test split.")
+              + " the test split; with --test alone nothing is split and it only picks the"
+              + " --max-eval subset of the file.")
   Long seed;
 
   @Option(
@@ -80,7 +81,8 @@ public final class EvalCommand implements Callable<Integer> {
    * adapter's label order (a label the adapter lacks is refused, naming its line); with {@code
    * --corpus}, a file of queries of that corpus, whose labels are its document ids.
    */
-  private TaskSplits testFileOnly(AdapterFiles.Saved saved, long splitSeed, PrintWriter err) {
+  private TaskSplits testFileOnly(
+      AdapterFiles.Saved saved, long splitSeed, Long recordedSeed, PrintWriter err) {
     if (saved.labels().isEmpty() && data.corpus == null) {
       throw new UserInputException(
           adapterDir + " records no labels, so --test needs the training data too (--data)");
@@ -108,6 +110,14 @@ public final class EvalCommand implements Callable<Integer> {
             maxEval,
             maxEvalGiven() ? "" : ", as the adapter's training run evaluated",
             splitSeed);
+        if (seed != null && recordedSeed != null && !seed.equals(recordedSeed)) {
+          // Nothing is split: the seed only picks the capped subset (uncapped, it changes nothing).
+          err.printf(
+              "warning: --seed %d differs from the seed the adapter was trained with (%d): with"
+                  + " --test alone it only picks which %d of the %d examples of %s are"
+                  + " evaluated (--max-eval)%n",
+              seed, recordedSeed, maxEval, test.size(), data.test);
+        }
         test = Splits.capStratified(test, maxEval, splitSeed);
       }
     } catch (DataFormatException e) {
@@ -171,7 +181,7 @@ public final class EvalCommand implements Callable<Integer> {
     if (seed == null && recordedSeed != null && !testFileOnly) {
       err.printf("split seed %d (recorded with the adapter)%n", recordedSeed);
     }
-    if (seed != null && recordedSeed != null && !seed.equals(recordedSeed)) {
+    if (seed != null && recordedSeed != null && !seed.equals(recordedSeed) && !testFileOnly) {
       err.printf(
           "warning: --seed %d differs from the seed the adapter was trained with (%d)%s%n",
           seed,
@@ -200,7 +210,8 @@ public final class EvalCommand implements Callable<Integer> {
     if (extra.has("max_eval") && !maxEvalGiven()) {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
-    TaskSplits splits = testFileOnly ? testFileOnly(saved, splitSeed, err) : data.load(splitSeed);
+    TaskSplits splits =
+        testFileOnly ? testFileOnly(saved, splitSeed, recordedSeed, err) : data.load(splitSeed);
     if (recordedTask
         && saved.taskLabels().size() <= 1
         && !saved.labels().isEmpty()
@@ -303,11 +314,12 @@ public final class EvalCommand implements Callable<Integer> {
       }
       out.printf(
           Locale.ROOT,
-          "%s accuracy: %.4f (loss %.4f, %d examples of %s)%n",
+          "%s accuracy: %.4f (loss %.4f, %d %s of %s)%n",
           split,
           ev.accuracy(),
           ev.loss(),
           ev.examples(),
+          ev.examples() == 1 ? "example" : "examples",
           data.describe());
       if (splits.retrievalCorpus().isPresent() && !multiTask) {
         out.printf(

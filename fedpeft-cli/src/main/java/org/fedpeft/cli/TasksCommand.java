@@ -11,23 +11,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Example;
 import org.fedpeft.data.Task;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
+import org.fedpeft.simulation.PausePoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,8 +51,11 @@ import picocli.CommandLine.Spec;
  * </ul>
  *
  * <p>An export is atomic: the files are written into a temporary sibling folder of {@code DIR},
- * which is then renamed to {@code DIR}; {@code DIR} must not exist or be an empty folder. The split
- * files can be read back with {@code --data}/{@code --test} and by any JSON Lines reader.
+ * which is then renamed to {@code DIR}; {@code DIR} must not exist or be an empty folder. An export
+ * that fails or is interrupted (Ctrl-C, SIGTERM) leaves nothing behind, not even the parent folders
+ * it created; the temporary folder of one that was killed outright is deleted by the next export to
+ * the same {@code DIR} (see {@link StagingFolder}). The split files can be read back with {@code
+ * --data}/{@code --test} and by any JSON Lines reader.
  */
 @Command(
     name = "tasks",
@@ -149,7 +152,8 @@ public final class TasksCommand {
             + " ({\"text\", \"label\"} per line), corpus.jsonl ({\"id\", \"text\"}) for a"
             + " retrieval task, task.json and the data's licence notice (NOTICE.txt).",
         "DIR must not exist or be empty; the files appear all at once (written to a temporary"
-            + " sibling folder, then renamed)."
+            + " sibling folder, then renamed). An export that fails or is interrupted leaves"
+            + " nothing behind."
       })
   public static final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -213,10 +217,9 @@ public final class TasksCommand {
         t.notice().ifPresent(notices::add);
       }
       Path parent = target.getParent();
-      Path tmp;
+      StagingFolder staging;
       try {
-        Files.createDirectories(parent);
-        tmp = newSibling(target);
+        staging = StagingFolder.create(target, spec.commandLine().getErr());
       } catch (IOException e) {
         throw new UserInputException(
             "--out "
@@ -228,11 +231,10 @@ public final class TasksCommand {
                 + ")",
             e);
       }
-      try {
-        write(s, tmp, notices);
-        moveInto(tmp, target);
-      } finally {
-        deleteRecursively(tmp);
+      try (staging) {
+        write(s, staging.path(), notices);
+        PausePoint.reach("tasks-export-before-rename");
+        staging.commit(tmp -> moveInto(tmp, target));
       }
       spec.commandLine()
           .getOut()
@@ -338,23 +340,15 @@ public final class TasksCommand {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException(
             "cannot rename " + tmp + " to " + target + " atomically: " + e.getMessage(), e);
-      }
-    }
-
-    /**
-     * A new folder {@code .NAME.tmp-PID-K} next to {@code target} (created like any folder, so with
-     * the user's usual permissions, unlike {@link Files#createTempDirectory}).
-     */
-    private static Path newSibling(Path target) throws IOException {
-      String prefix = "." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-";
-      for (int k = 0; ; k++) {
-        try {
-          return Files.createDirectory(target.resolveSibling(prefix + k));
-        } catch (FileAlreadyExistsException e) {
-          if (k >= 1000) {
-            throw e;
-          }
-        }
+      } catch (FileSystemException e) {
+        // A name the file system refuses (too long, say), permission: the user's choice of --out.
+        throw new UserInputException(
+            "--out "
+                + out
+                + ": cannot rename the exported files into place ("
+                + Main.describe(e)
+                + ")",
+            e);
       }
     }
 
@@ -364,17 +358,6 @@ public final class TasksCommand {
       }
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
         return !entries.iterator().hasNext();
-      }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-      if (!Files.exists(dir)) {
-        return;
-      }
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
       }
     }
   }

@@ -242,8 +242,14 @@ public final class AtomicFiles {
     }
   }
 
-  /** Deletes a folder and everything in it, deepest first; symbolic links are not followed. */
-  static void deleteTree(Path root) throws IOException {
+  /**
+   * Deletes a folder and everything in it, deepest first; symbolic links are not followed. Nothing
+   * happens if {@code root} does not exist.
+   *
+   * @param root the folder (or file) to delete
+   * @throws IOException if an entry cannot be deleted, or the folder changes while it is deleted
+   */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

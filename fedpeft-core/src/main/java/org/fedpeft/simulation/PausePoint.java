@@ -19,6 +19,8 @@ import java.util.concurrent.CountDownLatch;
  *       checkpoint).
  *   <li>{@code train-step-<n>-before-checkpoint} ({@code fedpeft train}): step n is taken and its
  *       metrics written, but the checkpoint after it is not.
+ *   <li>{@code tasks-export-before-rename} ({@code fedpeft tasks export}): every file is written
+ *       into the temporary folder, which is not yet renamed to the output folder.
  * </ul>
  */
 public final class PausePoint {
