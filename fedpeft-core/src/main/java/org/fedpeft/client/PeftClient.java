@@ -63,10 +63,12 @@ import org.fedpeft.train.TrainConfig;
  * </ol>
  *
  * <p>A client whose sample-level privacy budget cannot pay for the round declines before building
- * anything ({@link org.fedpeft.federation.ClientDeclinedException}). Evaluation uses the client's
- * LOCAL tensors too, so personalised methods are evaluated as the client would use them, after
- * {@link Adapter#personalise} (FedDPA's local fine-tune and anchor embeddings; LOCAL tensors it
- * changes are saved).
+ * anything ({@link org.fedpeft.federation.ClientDeclinedException}). A round run again starts from
+ * the state the previous round left, but with the latest accountant ({@link
+ * SampleLevelDp#keepingCharges}): the first attempt's update was sent, so its steps stay charged.
+ * Evaluation uses the client's LOCAL tensors too, so personalised methods are evaluated as the
+ * client would use them, after {@link Adapter#personalise} (FedDPA's local fine-tune and anchor
+ * embeddings; LOCAL tensors it changes are saved).
  *
  * <p>Under the contrastive objective ({@link RunSettings#objective}) the client trains the
  * adapter's tensors on InfoNCE between its queries and their documents ({@link
@@ -127,6 +129,10 @@ public final class PeftClient implements ClientApp {
     double mu = in.configDouble(ConfigKeys.PROXIMAL_MU, run.proximalMu());
     ClientState stored = load(in.round() - 1); // the state this round starts from
     SampleLevelDp sampleDp = run.sampleDp() == null ? null : new SampleLevelDp(run.sampleDp());
+    if (sampleDp != null) {
+      // A round run again starts from the earlier state, but keeps every step charged so far.
+      stored = SampleLevelDp.keepingCharges(stored, latest());
+    }
     // Declines (ClientDeclinedException) before any model is built or noise drawn; the phases'
     // steps add up to exactly `steps`, so this covers every phase.
     ContrastiveLoss contrastive = contrastiveLoss(run, sampleDp != null);
@@ -438,6 +444,15 @@ public final class PeftClient implements ClientApp {
   private ClientState load(int round) {
     try {
       return local.loadAsOf(data.id(), round).orElse(ClientState.EMPTY);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The last state stored, whichever round saved it. */
+  private ClientState latest() {
+    try {
+      return local.load(data.id()).orElse(ClientState.EMPTY);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -105,6 +105,20 @@ public final class SampleLevelDp {
     return b;
   }
 
+  /**
+   * The state a round starts from, {@code asOf} (the state as the previous round left it), with the
+   * accountant of {@code latest} (the client's last stored state) when that holds one: a round run
+   * again (a server resumed from its checkpoint after this client had fitted and sent the round, or
+   * after the round failed) restarts from the earlier tensors, but the first attempt's update was
+   * released, so its steps stay charged. Privacy spent is never rolled back.
+   */
+  public static ClientState keepingCharges(ClientState asOf, ClientState latest) {
+    return latest
+        .value(ACCOUNTANT_KEY)
+        .map(acc -> asOf.withValue(ACCOUNTANT_KEY, acc))
+        .orElse(asOf);
+  }
+
   /** The state to store after training: {@code state} with the budget's accountant. */
   public static ClientState record(ClientState state, PrivacyBudget budget) {
     return state.withValue(ACCOUNTANT_KEY, budget.accountant().toJson());

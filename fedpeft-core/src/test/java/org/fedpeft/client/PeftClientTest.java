@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,9 @@ import org.fedpeft.federation.FitInstructions;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.Role;
 import org.fedpeft.peft.TrainingPhase;
+import org.fedpeft.privacy.DpSgd;
+import org.fedpeft.privacy.GaussianNoise;
+import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
@@ -23,6 +27,7 @@ import org.fedpeft.train.Objective;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The one client: what it refuses in a downlink (a tensor that is not GLOBAL, FROZEN_SHARED tensors
@@ -83,6 +88,42 @@ class PeftClientTest {
 
   PeftClient client() {
     return new PeftClient(data, models, ClientStateStore.inMemory(), (r, p) -> null, 1);
+  }
+
+  /**
+   * QA, 3 December: under sample-level DP a round run again (the server resumed from its checkpoint
+   * after this client had fitted and sent the round) restarted from the earlier state, accountant
+   * included, so the first attempt's released update was not charged. The tensors restart; the
+   * charges stay: fitting round 1 twice spends what fitting rounds 1 and 2 does.
+   */
+  @Test
+  void aRoundRunAgainUnderSampleDpKeepsTheFirstAttemptCharged(@TempDir Path dir) {
+    SampleLevelDp.Config dp = new SampleLevelDp.Config(new DpSgd.Config(1.0, 1.0, 4), 0, 1e-5);
+    String fp = fingerprintOf(FFA);
+    Map<String, String> config = new RunSettings(FFA, 2, 1e-2, 4, 0, 1.0, 0, dp, fp).toConfig();
+    PeftClient.NoiseSource noise = (r, p) -> GaussianNoise.seededForTestsOnly(r * 31L + p);
+    PeftClient twoRounds =
+        new PeftClient(data, models, ClientStateStore.onDisk(dir.resolve("a")), noise, 1);
+    twoRounds.fit(new FitInstructions("c", 1, globalOf(FFA), config));
+    double twice =
+        twoRounds
+            .fit(new FitInstructions("c", 2, globalOf(FFA), config))
+            .metrics()
+            .get("dp_sample_epsilon");
+    PeftClient rerun =
+        new PeftClient(data, models, ClientStateStore.onDisk(dir.resolve("b")), noise, 1);
+    double once =
+        rerun
+            .fit(new FitInstructions("c", 1, globalOf(FFA), config))
+            .metrics()
+            .get("dp_sample_epsilon");
+    double again =
+        rerun
+            .fit(new FitInstructions("c", 1, globalOf(FFA), config))
+            .metrics()
+            .get("dp_sample_epsilon");
+    assertTrue(once < twice, once + " vs " + twice);
+    assertEquals(twice, again, 0.0, "the first attempt's steps stay charged");
   }
 
   @Test
