@@ -68,6 +68,10 @@ public final class RunFolder implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
   private boolean created;
+
+  /** The parent folders {@link #createNew} created for this folder, deepest first. */
+  private List<Path> createdParents = List.of();
+
   private boolean fresh; // a new run's folder: created, found empty, or replacing another
   private Path replaced; // the folder this run replaces, renamed aside until close
   private boolean closed;
@@ -123,6 +127,11 @@ public final class RunFolder implements AutoCloseable {
       }
       Path parent = dir.toAbsolutePath().getParent();
       boolean created = false;
+      List<Path> createdParents = new ArrayList<>();
+      for (Path p = parent; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); ) {
+        createdParents.add(p);
+        p = p.getParent();
+      }
       try {
         if (parent != null) {
           if (Files.exists(parent) && !Files.isDirectory(parent)) {
@@ -135,6 +144,7 @@ public final class RunFolder implements AutoCloseable {
       } catch (FileAlreadyExistsException e) {
         // Another process created it just now; the lock below decides who owns it.
       } catch (FileSystemException e) {
+        deleteIfEmpty(createdParents);
         // Permission, a read-only or pseudo file system: the user's choice of folder, not a bug.
         throw new RunFolderException(
             dir
@@ -151,6 +161,7 @@ public final class RunFolder implements AutoCloseable {
       }
       RunFolder f = claim(dir, command, force);
       f.created = created;
+      f.createdParents = created ? List.copyOf(createdParents) : List.of();
       return f;
     }
     return claim(dir, command, force);
@@ -462,9 +473,10 @@ public final class RunFolder implements AutoCloseable {
 
   /**
    * Ends a new run that failed before it started: everything it wrote is removed and the folder is
-   * left as the run found it (a folder it created is removed, an empty one emptied again, lock file
-   * included, and a run it was replacing is put back in its place). A resumed run's folder is only
-   * released, as by {@link #close}: its earlier output stays.
+   * left as the run found it (a folder it created is removed, with the parent folders it created
+   * for it while they are empty, an empty one emptied again, lock file included, and a run it was
+   * replacing is put back in its place). A resumed run's folder is only released, as by {@link
+   * #close}: its earlier output stays.
    */
   public void abandon() throws IOException {
     if (closed) {
@@ -499,13 +511,26 @@ public final class RunFolder implements AutoCloseable {
     }
     Files.deleteIfExists(path.resolve(LOCK_FILE));
     close();
-    if (created) {
+    if (created && deleteIfEmpty(List.of(path))) {
+      deleteIfEmpty(createdParents);
+    }
+  }
+
+  /**
+   * Deletes the folders in order while each is empty (another process may have started writing into
+   * one after our lock went: it is theirs then, and so are the folders above it).
+   *
+   * @return whether every one is gone
+   */
+  private static boolean deleteIfEmpty(List<Path> folders) {
+    for (Path p : folders) {
       try {
-        Files.deleteIfExists(path);
-      } catch (java.nio.file.DirectoryNotEmptyException e) {
-        // Another process started writing into it after our lock went: it is theirs now.
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        return false;
       }
     }
+    return true;
   }
 
   /**

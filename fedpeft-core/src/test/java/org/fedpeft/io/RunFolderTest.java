@@ -133,6 +133,29 @@ class RunFolderTest {
   }
 
   /**
+   * QA, 3 December: a run whose --out named missing parent folders created them, and abandoning it
+   * removed only the run's own folder. The parents it created go too while they are empty; a parent
+   * that existed, or one that another writer filled meanwhile, stays.
+   */
+  @Test
+  void anAbandonedRunRemovesTheParentFoldersItCreated() throws Exception {
+    Path dir = tmp.resolve("new").resolve("sub").resolve("run");
+    RunFolder.createNew(dir, "train", false).abandon();
+    assertFalse(Files.exists(tmp.resolve("new")));
+
+    Files.createDirectories(tmp.resolve("kept"));
+    RunFolder.createNew(tmp.resolve("kept").resolve("a").resolve("run"), "train", false).abandon();
+    assertTrue(Files.isDirectory(tmp.resolve("kept")));
+    assertFalse(Files.exists(tmp.resolve("kept").resolve("a")));
+
+    RunFolder f = RunFolder.createNew(tmp.resolve("x").resolve("y").resolve("run"), "train", false);
+    Files.writeString(tmp.resolve("x").resolve("other.txt"), "someone else's");
+    f.abandon();
+    assertFalse(Files.exists(tmp.resolve("x").resolve("y")));
+    assertTrue(Files.exists(tmp.resolve("x").resolve("other.txt")));
+  }
+
+  /**
    * QA, 2 December: "--force with bad input deletes the previous finished run", and a run that
    * failed on its input left train.json behind, so the folder refused the corrected command. An
    * empty folder given by the user is emptied again (lock file included); a replaced run comes back
