@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,14 @@ public final class RunFolder implements AutoCloseable {
   private static final Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
 
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+
+  /**
+   * The lock file's {@code started}: UTC to the millisecond, always the same width ({@link
+   * Instant#toString} drops trailing zero digits, so the lock file's size changed with the clock).
+   */
+  static final DateTimeFormatter STARTED =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
   private static final int MAX_ATTEMPTS = 100;
 
   private final Path path;
@@ -424,7 +433,7 @@ public final class RunFolder implements AutoCloseable {
     JsonObject o = new JsonObject();
     o.addProperty("command", command);
     o.addProperty("pid", ProcessHandle.current().pid());
-    o.addProperty("started", Instant.now().toString());
+    o.addProperty("started", STARTED.format(Instant.now()));
     byte[] bytes = (o + "\n").getBytes(StandardCharsets.UTF_8);
     channel.truncate(0);
     channel.write(ByteBuffer.wrap(bytes), 0);

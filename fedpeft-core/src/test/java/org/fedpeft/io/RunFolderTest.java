@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,30 @@ class RunFolderTest {
     Files.writeString(f.path().resolve("adapter/x"), "x");
     f.abandon();
     assertFalse(Files.exists(dir));
+  }
+
+  /**
+   * CI, 3 December: the lock file's "started" was Instant.toString(), whose width depends on the
+   * clock (trailing zero digits dropped), so a refused --resume, which rewrites the owner, changed
+   * the lock file's size now and then, and the "changes nothing" tests compared sizes. It is always
+   * the same width now.
+   */
+  @Test
+  void theLockFileRecordsItsStartInAFixedWidth() throws Exception {
+    assertEquals(
+        "2026-12-03T14:50:12.000Z",
+        RunFolder.STARTED.format(Instant.parse("2026-12-03T14:50:12Z")));
+    assertEquals(
+        "2026-12-03T14:50:12.120Z",
+        RunFolder.STARTED.format(Instant.parse("2026-12-03T14:50:12.120456Z")));
+    Path dir = tmp.resolve("stamped");
+    try (RunFolder f = RunFolder.createNew(dir, "train", false)) {
+      String lock = Files.readString(f.path().resolve(RunFolder.LOCK_FILE));
+      assertTrue(
+          lock.matches(
+              "(?s).*\"started\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\".*"),
+          lock);
+    }
   }
 
   /**
