@@ -11,7 +11,6 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -79,11 +78,7 @@ final class StagingFolder implements AutoCloseable {
    */
   static StagingFolder create(Path target, PrintWriter err) throws IOException {
     Path parent = target.getParent();
-    List<Path> missing = new ArrayList<>();
-    for (Path p = parent; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); ) {
-      missing.add(p);
-      p = p.getParent();
-    }
+    List<Path> missing = AtomicFiles.missingAncestors(target);
     FileChannel channel = null;
     Path lockFile = null;
     try {
@@ -136,7 +131,7 @@ final class StagingFolder implements AutoCloseable {
           e.addSuppressed(cleanup);
         }
       }
-      removeEmpty(missing, e);
+      AtomicFiles.deleteEmptyFolders(missing, e);
       throw e;
     }
   }
@@ -210,7 +205,7 @@ final class StagingFolder implements AutoCloseable {
       } // committed: the folder is in place; the next staging deletes a lock file left here
     }
     if (!committed && failure == null) {
-      removeEmpty(createdParents, null);
+      AtomicFiles.deleteEmptyFolders(createdParents, null);
     }
     if (failure != null) {
       throw failure;
@@ -230,22 +225,6 @@ final class StagingFolder implements AutoCloseable {
         if (attempt >= DELETE_ATTEMPTS) {
           throw e;
         }
-      }
-    }
-  }
-
-  /** Deletes the folders of {@code created} (deepest first) while they are empty. */
-  private static void removeEmpty(List<Path> created, Throwable failure) {
-    for (Path p : created) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (DirectoryNotEmptyException e) {
-        return; // someone else's files arrived: the folder is theirs now
-      } catch (IOException | RuntimeException e) {
-        if (failure != null) {
-          failure.addSuppressed(e);
-        }
-        return;
       }
     }
   }

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -262,6 +264,47 @@ public final class AtomicFiles {
     for (Path p : all) {
       Files.deleteIfExists(p);
     }
+  }
+
+  /**
+   * The folders above {@code path} that do not exist yet, deepest first: those that {@code
+   * Files.createDirectories(path.getParent())} would create, for {@link #deleteEmptyFolders} to
+   * remove again.
+   *
+   * @param path an absolute path
+   */
+  public static List<Path> missingAncestors(Path path) {
+    List<Path> missing = new ArrayList<>();
+    for (Path p = path.getParent(); p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); ) {
+      missing.add(p);
+      p = p.getParent();
+    }
+    return missing;
+  }
+
+  /**
+   * Deletes the folders in order (deepest first) while each is empty. It stops at the first that is
+   * not (another process has put files in it: it is theirs now, and so are the folders above it) or
+   * that cannot be deleted.
+   *
+   * @param failure a failure being reported, to which an error deleting a folder is added as
+   *     suppressed; or null
+   * @return whether every one is gone
+   */
+  public static boolean deleteEmptyFolders(List<Path> folders, Throwable failure) {
+    for (Path p : folders) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (DirectoryNotEmptyException e) {
+        return false;
+      } catch (IOException | RuntimeException e) {
+        if (failure != null) {
+          failure.addSuppressed(e);
+        }
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Makes a completed rename durable; not every platform can open a folder for syncing. */

@@ -136,11 +136,7 @@ public final class RunFolder implements AutoCloseable {
       }
       Path parent = dir.toAbsolutePath().getParent();
       boolean created = false;
-      List<Path> createdParents = new ArrayList<>();
-      for (Path p = parent; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); ) {
-        createdParents.add(p);
-        p = p.getParent();
-      }
+      List<Path> createdParents = AtomicFiles.missingAncestors(dir.toAbsolutePath());
       try {
         if (parent != null) {
           if (Files.exists(parent) && !Files.isDirectory(parent)) {
@@ -153,7 +149,7 @@ public final class RunFolder implements AutoCloseable {
       } catch (FileAlreadyExistsException e) {
         // Another process created it just now; the lock below decides who owns it.
       } catch (FileSystemException e) {
-        deleteIfEmpty(createdParents);
+        AtomicFiles.deleteEmptyFolders(createdParents, null);
         // Permission, a read-only or pseudo file system: the user's choice of folder, not a bug.
         throw new RunFolderException(
             dir
@@ -520,26 +516,10 @@ public final class RunFolder implements AutoCloseable {
     }
     Files.deleteIfExists(path.resolve(LOCK_FILE));
     close();
-    if (created && deleteIfEmpty(List.of(path))) {
-      deleteIfEmpty(createdParents);
+    if (created && AtomicFiles.deleteEmptyFolders(List.of(path), null)) {
+      // Not if another process started writing into it after our lock went: it is theirs now.
+      AtomicFiles.deleteEmptyFolders(createdParents, null);
     }
-  }
-
-  /**
-   * Deletes the folders in order while each is empty (another process may have started writing into
-   * one after our lock went: it is theirs then, and so are the folders above it).
-   *
-   * @return whether every one is gone
-   */
-  private static boolean deleteIfEmpty(List<Path> folders) {
-    for (Path p : folders) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
