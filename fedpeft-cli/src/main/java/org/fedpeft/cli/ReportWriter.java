@@ -171,12 +171,12 @@ public final class ReportWriter {
       for (String line : Files.readAllLines(metricsFile)) {
         if (!line.isBlank()) {
           JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-          if (o.has("event") && "round".equals(o.get("event").getAsString())) {
+          String event = o.has("event") ? o.get("event").getAsString() : "";
+          if (event.equals("round")) {
             rounds.add(o);
-          } else if (o.has("event")
-              && RunRecorder.FAILED_ROUND.equals(o.get("event").getAsString())) {
+          } else if (event.equals(RunRecorder.FAILED_ROUND)) {
             failed.add(o);
-          } else if (o.has("event") && "stopped_early".equals(o.get("event").getAsString())) {
+          } else if (event.equals("stopped_early")) {
             // Its bytes_up and bytes_down are the traffic of the round that could not complete:
             // the traffic chart draws them as that round's.
             stop = o;
