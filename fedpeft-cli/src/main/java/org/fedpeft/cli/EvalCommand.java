@@ -390,17 +390,14 @@ public final class EvalCommand implements Callable<Integer> {
       return false;
     }
     String recorded = extra.get("task").getAsString();
-    try {
-      Tasks.tasksOf(recorded);
-    } catch (IllegalArgumentException notBundled) {
+    if (!Tasks.isBundled(recorded)) {
       throw new UserInputException(
           adapterDir
               + " was trained on "
               + recorded
               + ", your own data, not a bundled task: evaluate it with --test FILE (or --data"
               + " FILE; add --corpus FILE for an adapter trained on a corpus's queries, which"
-              + " also gives recall@5/@10 and MRR), or name a bundled task with --task",
-          notBundled);
+              + " also gives recall@5/@10 and MRR), or name a bundled task with --task");
     }
     if (!recorded.equals(data.task)) {
       err.printf("task %s (recorded with the adapter)%n", recorded);

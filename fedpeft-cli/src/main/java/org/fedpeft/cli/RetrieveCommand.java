@@ -293,14 +293,10 @@ public final class RetrieveCommand implements Callable<Integer> {
       return java.util.Optional.empty();
     }
     String recorded = t.getAsString();
-    try {
-      Tasks.tasksOf(recorded);
-    } catch (IllegalArgumentException notBundled) {
-      return java.util.Optional.empty(); // the user's own data
-    }
-    return recorded.equals(source.task)
-        ? java.util.Optional.empty()
-        : java.util.Optional.of(recorded);
+    // Not the user's own data, and not the task given.
+    return Tasks.isBundled(recorded) && !recorded.equals(source.task)
+        ? java.util.Optional.of(recorded)
+        : java.util.Optional.empty();
   }
 
   private static long recordedSeed(AdapterFiles.Saved saved) {

@@ -177,6 +177,19 @@ public final class Tasks {
     return tasks;
   }
 
+  /**
+   * Whether {@code spec} names bundled tasks ({@link #tasksOf} accepts it), rather than, say, the
+   * name of a user's data file that an adapter folder records as its task.
+   */
+  public static boolean isBundled(String spec) {
+    try {
+      tasksOf(spec);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** Loads a task with the default options (80/10/10, no caps). */
   public static TaskSplits load(String spec, long seed) {
     return load(spec, seed, TaskOptions.defaults());
