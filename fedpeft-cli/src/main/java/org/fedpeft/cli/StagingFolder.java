@@ -23,8 +23,8 @@ import org.fedpeft.io.IOConsumer;
 
 /**
  * A hidden sibling folder {@code .NAME.tmp-PID-K} in which a command builds the folder {@code NAME}
- * before renaming it into place ({@code NAME} cut to its first {@value #MAX_BASE_NAME_CHARS}
- * characters, so that a long name still leaves room for the suffix).
+ * before renaming it into place ({@code NAME} cut as {@link AtomicFiles#siblingPrefix} cuts it, so
+ * that a long name still leaves room for the suffix).
  *
  * <p>Beside it lies the lock file {@code .NAME.tmp-PID-K.lock}, created before the folder and
  * removed after it, which the process holds locked ({@link FileChannel#tryLock()}) for as long as
@@ -35,17 +35,15 @@ import org.fedpeft.io.IOConsumer;
  * <p>Whatever happens before {@link #commit} succeeds, nothing is left: {@link #close} (also after
  * a failure) and a shutdown hook (Ctrl-C, SIGTERM) delete the folder, the lock file and the parent
  * folders this staging created (those still empty). A process killed outright leaves its folder and
- * lock file behind; the next staging for the same {@code NAME} (or one with the same first {@value
- * #MAX_BASE_NAME_CHARS} characters) deletes them, noting it on standard error, but only where the
- * process id in the name is not running here, the lock is free and the lock file holds that id
- * (written once the lock is taken): never the folder of a live process, also not one on a shared
- * file system whose process runs elsewhere (it holds the lock). A leftover without a lock file
- * (written by an older fedpeft) is left alone; like every leftover it is a hidden sibling that no
- * command reads.
+ * lock file behind; the next staging for the same {@code NAME} (or one whose name is cut to the
+ * same start) deletes them, noting it on standard error, but only where the process id in the name
+ * is not running here, the lock is free and the lock file holds that id (written once the lock is
+ * taken): never the folder of a live process, also not one on a shared file system whose process
+ * runs elsewhere (it holds the lock). A leftover without a lock file (written by an older fedpeft)
+ * is left alone; like every leftover it is a hidden sibling that no command reads.
  */
 final class StagingFolder implements AutoCloseable {
 
-  private static final int MAX_BASE_NAME_CHARS = 120;
   private static final int MAX_ATTEMPTS = 1000;
 
   /** A folder being emptied while its command may still write into it: bounded retries. */
@@ -83,11 +81,7 @@ final class StagingFolder implements AutoCloseable {
     Path lockFile = null;
     try {
       Files.createDirectories(parent);
-      String base = target.getFileName().toString();
-      if (base.length() > MAX_BASE_NAME_CHARS) {
-        base = base.substring(0, MAX_BASE_NAME_CHARS);
-      }
-      String prefix = "." + base + ".tmp-";
+      String prefix = AtomicFiles.siblingPrefix(target.getFileName()) + "tmp-";
       deleteLeftovers(parent, prefix, err);
       long pid = ProcessHandle.current().pid();
       for (int k = 0; ; k++) {

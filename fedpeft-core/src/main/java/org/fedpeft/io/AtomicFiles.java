@@ -46,6 +46,19 @@ public final class AtomicFiles {
   private AtomicFiles() {}
 
   /**
+   * The start of the name of a temporary sibling of {@code name} (a file or folder being written):
+   * {@code "." + name + "."}, the name cut to its first {@value #MAX_BASE_NAME_CHARS} characters,
+   * so that a long name still leaves room for a suffix within the file system's limit.
+   */
+  public static String siblingPrefix(Path name) {
+    String base = name.toString();
+    if (base.length() > MAX_BASE_NAME_CHARS) {
+      base = base.substring(0, MAX_BASE_NAME_CHARS);
+    }
+    return "." + base + ".";
+  }
+
+  /**
    * Atomically replaces (or creates) {@code target} with {@code bytes}.
    *
    * @param target the file to write
@@ -99,19 +112,11 @@ public final class AtomicFiles {
 
     Path temp = null;
     try {
-      String base = name.toString();
-      if (base.length() > MAX_BASE_NAME_CHARS) {
-        base = base.substring(0, MAX_BASE_NAME_CHARS);
-      }
+      String prefix = siblingPrefix(name);
       FileChannel channel = null;
       for (int attempt = 0; channel == null; attempt++) {
         Path candidate =
-            dir.resolve(
-                "."
-                    + base
-                    + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                    + ".tmp");
+            dir.resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
           channel =
               FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -177,11 +182,7 @@ public final class AtomicFiles {
       throw new IOException(target + ": is a file, cannot replace it with a folder");
     }
     Files.createDirectories(dir);
-    String base = name.toString();
-    if (base.length() > MAX_BASE_NAME_CHARS) {
-      base = base.substring(0, MAX_BASE_NAME_CHARS);
-    }
-    String prefix = "." + base + ".";
+    String prefix = siblingPrefix(name);
     try (DirectoryStream<Path> stale =
         Files.newDirectoryStream(
             dir,
