@@ -6,12 +6,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.fedpeft.engine.Engines;
 
 /**
  * GFLOP/s of libtorch's linear layer (x W^T + b, as the encoder calls it) at the shapes of the 16 x
  * 128-token workload, next to a large square product: how far the model's products are from the
- * engine's peak. Usage: {@code GemmShapes [REPS]}
+ * engine's peak; under each, the layer's input gradient (the backward's product with the frozen
+ * weight) with W row-major, as autograd forms it, and with W a transposed view. Usage: {@code
+ * GemmShapes [REPS]}
  */
 public final class GemmShapes {
 
@@ -34,26 +37,49 @@ public final class GemmShapes {
         NDArray x = m.randomUniform(-1, 1, new Shape(s[0], s[1]));
         NDArray w = m.randomUniform(-1, 1, new Shape(s[2], s[1]));
         NDArray b = s[2] == 8 || s[1] == 8 ? null : m.randomUniform(-1, 1, new Shape(s[2]));
-        List<Double> times = new ArrayList<>();
-        for (int i = 0; i < reps + 3; i++) {
-          try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            long t0 = System.nanoTime();
-            NDArray y = x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
-            y.getFloat(0, 0);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            if (i >= 3) {
-              times.add(sec);
-            }
-          }
-        }
-        double med = BenchSupport.median(times);
+        double forward =
+            median(reps, () -> x.getNDArrayInternal().linear(x, w, b).singletonOrThrow());
         System.out.println(
             BenchSupport.fmt(
                 "linear (%d x %d) x (%d x %d)^T: median %.3f ms, %.1f GFLOP/s",
-                s[0], s[1], s[2], s[1], med * 1e3, 2.0 * s[0] * s[1] * s[2] / med / 1e9));
+                s[0], s[1], s[2], s[1], forward * 1e3, 2.0 * s[0] * s[1] * s[2] / forward / 1e9));
+        // The layer's input gradient, grad (t x out) times W (out x in): as autograd forms it from
+        // the row-major W, and through the transposed view of a row-major copy of W^T.
+        NDArray g = m.randomUniform(-1, 1, new Shape(s[0], s[2]));
+        NDArray wtView = w.transpose().duplicate().transpose();
+        double rowMajor = median(reps, () -> g.matMul(w));
+        double viewed = median(reps, () -> g.matMul(wtView));
+        System.out.println(
+            BenchSupport.fmt(
+                "  input gradient (%d x %d) x (%d x %d): median %.3f ms, %.1f GFLOP/s;"
+                    + " W as a transposed view: %.3f ms, %.1f GFLOP/s",
+                s[0],
+                s[2],
+                s[2],
+                s[1],
+                rowMajor * 1e3,
+                2.0 * s[0] * s[1] * s[2] / rowMajor / 1e9,
+                viewed * 1e3,
+                2.0 * s[0] * s[1] * s[2] / viewed / 1e9));
       }
     }
     System.out.println("load: " + BenchSupport.load());
+  }
+
+  /** Median seconds of {@code reps} calls of {@code product} (after 3 warm-up calls). */
+  private static double median(int reps, Supplier<NDArray> product) {
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i < reps + 3; i++) {
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        long t0 = System.nanoTime();
+        product.get().getFloat(0, 0);
+        double sec = (System.nanoTime() - t0) / 1e9;
+        if (i >= 3) {
+          times.add(sec);
+        }
+      }
+    }
+    return BenchSupport.median(times);
   }
 }
