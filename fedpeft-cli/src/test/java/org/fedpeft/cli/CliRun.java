@@ -1,8 +1,14 @@
 package org.fedpeft.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.RandomBert;
@@ -27,5 +33,53 @@ final class CliRun {
     HuggingFaceFolder.save(
         RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 7), dir);
     return dir;
+  }
+
+  /** Writes {@code {"text": ..., "label": ...}} lines, one per {text, label} row. */
+  static Path jsonl(Path file, List<String[]> rows) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (String[] r : rows) {
+      JsonObject o = new JsonObject();
+      o.addProperty("text", r[0]);
+      o.addProperty("label", r[1]);
+      lines.add(o.toString());
+    }
+    return Files.write(file, lines);
+  }
+
+  /** A tiny model, its training data and the adapter that {@link #tinyTrainedAdapter} made. */
+  record TinyRun(Path model, Path data, Path adapter) {}
+
+  /**
+   * In {@code dir}: a {@link #tinyModelFolder}, {@code train.jsonl} with 20 examples of two labels
+   * ("animal", "food"), and {@code run/}, a one-step {@code train} of them without evaluation (plus
+   * {@code trainOptions}); fails the test if train fails.
+   */
+  static TinyRun tinyTrainedAdapter(Path dir, String... trainOptions) throws Exception {
+    Path model = tinyModelFolder(dir.resolve("model"));
+    List<String[]> rows = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      rows.add(new String[] {"a small animal " + i, "animal"});
+      rows.add(new String[] {"a kind of food " + i, "food"});
+    }
+    Path data = jsonl(dir.resolve("train.jsonl"), rows);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--steps",
+                "1",
+                "--eval-every",
+                "0",
+                "--out",
+                dir.resolve("run").toString()));
+    args.addAll(List.of(trainOptions));
+    Result r = run(args.toArray(new String[0]));
+    assertEquals(0, r.code(), r.err());
+    return new TinyRun(model, data, dir.resolve("run").resolve("adapter"));
   }
 }

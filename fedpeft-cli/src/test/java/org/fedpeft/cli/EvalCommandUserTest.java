@@ -3,10 +3,8 @@ package org.fedpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,41 +18,12 @@ class EvalCommandUserTest {
   static Path data;
   static Path adapter;
 
-  static Path jsonl(Path file, List<String[]> rows) throws Exception {
-    List<String> lines = new ArrayList<>();
-    for (String[] r : rows) {
-      JsonObject o = new JsonObject();
-      o.addProperty("text", r[0]);
-      o.addProperty("label", r[1]);
-      lines.add(o.toString());
-    }
-    return Files.write(file, lines);
-  }
-
   @BeforeAll
   static void setUp() throws Exception {
-    model = CliRun.tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    data = jsonl(dir.resolve("train.jsonl"), rows);
-    CliRun.Result r =
-        CliRun.run(
-            "train",
-            "--model",
-            model.toString(),
-            "--data",
-            data.toString(),
-            "--steps",
-            "1",
-            "--eval-every",
-            "0",
-            "--out",
-            dir.resolve("run").toString());
-    assertEquals(0, r.code(), r.err());
-    adapter = dir.resolve("run").resolve("adapter");
+    CliRun.TinyRun run = CliRun.tinyTrainedAdapter(dir);
+    model = run.model();
+    data = run.data();
+    adapter = run.adapter();
   }
 
   /**
@@ -64,7 +33,7 @@ class EvalCommandUserTest {
   @Test
   void aNoteSaysHowManyTestTextsWereTruncated() throws Exception {
     Path test =
-        jsonl(
+        CliRun.jsonl(
             dir.resolve("long-test.jsonl"),
             List.of(
                 new String[] {EmbedCommandUserTest.longText(600), "animal"},
@@ -75,7 +44,8 @@ class EvalCommandUserTest {
     assertTrue(r.out().startsWith("test accuracy: "), r.out());
     assertTrue(r.err().contains("note: 1 text of the data is longer than the model's "), r.err());
     Path shortTest =
-        jsonl(dir.resolve("short-test.jsonl"), List.<String[]>of(new String[] {"a cat", "animal"}));
+        CliRun.jsonl(
+            dir.resolve("short-test.jsonl"), List.<String[]>of(new String[] {"a cat", "animal"}));
     r =
         CliRun.run(
             "eval", adapter.toString(), "-m", model.toString(), "--test", shortTest.toString());

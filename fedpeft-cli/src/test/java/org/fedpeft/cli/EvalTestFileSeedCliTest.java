@@ -23,30 +23,9 @@ class EvalTestFileSeedCliTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    model = CliRun.tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = EvalCommandUserTest.jsonl(dir.resolve("train.jsonl"), rows);
-    CliRun.Result r =
-        CliRun.run(
-            "train",
-            "--model",
-            model.toString(),
-            "--data",
-            data.toString(),
-            "--steps",
-            "1",
-            "--eval-every",
-            "0",
-            "--seed",
-            "7",
-            "--out",
-            dir.resolve("run").toString());
-    assertEquals(0, r.code(), r.err());
-    adapter = dir.resolve("run").resolve("adapter");
+    CliRun.TinyRun run = CliRun.tinyTrainedAdapter(dir, "--seed", "7");
+    model = run.model();
+    adapter = run.adapter();
   }
 
   private static CliRun.Result eval(Path test, String... more) {
@@ -61,13 +40,12 @@ class EvalTestFileSeedCliTest {
   @Test
   void oneExampleIsSingular() throws Exception {
     Path one =
-        EvalCommandUserTest.jsonl(
-            dir.resolve("one.jsonl"), List.<String[]>of(new String[] {"a cat", "animal"}));
+        CliRun.jsonl(dir.resolve("one.jsonl"), List.<String[]>of(new String[] {"a cat", "animal"}));
     CliRun.Result r = eval(one);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains(", 1 example of " + one + ")"), r.out());
     Path two =
-        EvalCommandUserTest.jsonl(
+        CliRun.jsonl(
             dir.resolve("two.jsonl"),
             List.of(new String[] {"a cat", "animal"}, new String[] {"a pie", "food"}));
     r = eval(two);
@@ -88,7 +66,7 @@ class EvalTestFileSeedCliTest {
       rows.add(new String[] {"a wild animal " + i, "animal"});
       rows.add(new String[] {"a sweet food " + i, "food"});
     }
-    Path test = EvalCommandUserTest.jsonl(dir.resolve("held-out.jsonl"), rows);
+    Path test = CliRun.jsonl(dir.resolve("held-out.jsonl"), rows);
     CliRun.Result whole = eval(test, "--seed", "8");
     assertEquals(0, whole.code(), whole.err());
     assertFalse(whole.err().contains("--seed"), whole.err());
