@@ -123,8 +123,9 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "100",
       description =
-          "Evaluate on the --eval-split every N steps; 0: only at the end"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Evaluate on the --eval-split every N steps, and after the last step in any case; 0:"
+              + " only after the last; given, N must be below --steps (N >= --steps would"
+              + " evaluate only after the last, as 0 does) (default: ${DEFAULT-VALUE}).")
   int evalEvery;
 
   @Option(
@@ -418,6 +419,15 @@ public final class TrainCommand implements Callable<Integer> {
               + train.steps
               + " (none is saved after the last step, which writes the result), so it does"
               + " nothing; give N below --steps, or 0 for no checkpoints");
+    }
+    if (parsed.hasMatchedOption("--eval-every") && evalEvery > 0 && evalEvery >= train.steps) {
+      throw new UserInputException(
+          "--eval-every "
+              + evalEvery
+              + " evaluates no step before the last in a run of --steps "
+              + train.steps
+              + " (the last step is evaluated in any case), so it does nothing; give N below"
+              + " --steps, or 0 for the final evaluation only");
     }
     if (parsed.hasMatchedOption("--temperature") && !trainingObjective().contrastive()) {
       throw new UserInputException(
