@@ -153,8 +153,11 @@ public final class InfoCommand implements Callable<Integer> {
         }
         Map<String, String> options = adapter.parsedOptions();
         out.printf(
-            "adapter: %s%s, %d tensors%n",
-            method, options.isEmpty() ? " (default options)" : " " + options, a.tensors().size());
+            "adapter: %s%s, %d %s%n",
+            method,
+            options.isEmpty() ? " (default options)" : " " + options,
+            a.tensors().size(),
+            Main.plural(a.tensors().size(), "tensor"));
         upload = uploadParameters(a);
         if (matchLoraRank != null) {
           printMatchingRanks(out, (RavanAdapter) a, enc); // ravan or fed-sb, checked above

@@ -509,11 +509,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
     err.printf(
         Locale.ROOT,
-        "note: --batch-size %d is more than the %d training examples, so each step's batch is all"
-            + " %d of them%s%n",
+        "note: --batch-size %d is more than the %d training %s, so each step's batch is %s%s%n",
         asked.batchSize(),
         trainSize,
-        trainSize,
+        Main.plural(trainSize, "example"),
+        trainSize == 1 ? "that one" : "all " + trainSize + " of them",
         dpNoise == null
             ? ""
             : " (DP-SGD: every example is in every batch, sampling rate q = 1, with no"
@@ -665,12 +665,14 @@ public final class TrainCommand implements Callable<Integer> {
     }
     err.printf(
         Locale.ROOT,
-        "data: %s, %d labels, %d train / %d validation / %d test examples%n",
+        "data: %s, %d %s, %d train / %d validation / %d test %s%n",
         data.describe(),
         splits.labels().size(),
+        Main.plural(splits.labels().size(), "label"),
         splits.train().size(),
         splits.validation().size(),
-        splits.test().size());
+        splits.test().size(),
+        Main.plural(splits.test().size(), "example"));
     if (dpConfig != null && dpConfig.noiseMultiplier() == 0) {
       err.println("note: the run clips each example's gradient but is NOT private: " + NO_NOISE);
     }
@@ -938,10 +940,11 @@ public final class TrainCommand implements Callable<Integer> {
           bar.stop(stepsTaken, "stopped: privacy budget spent");
           err.printf(
               Locale.ROOT,
-              "stopped after %d of %d steps: the privacy budget (epsilon %s) is spent (step %d"
+              "stopped after %d of %d %s: the privacy budget (epsilon %s) is spent (step %d"
                   + " would bring epsilon to %.4f)%n",
               stepsTaken,
               cfg.steps(),
+              Main.plural(cfg.steps(), "step"),
               dpEpsilon,
               stepsTaken + 1,
               next.epsilon());
@@ -1077,16 +1080,19 @@ public final class TrainCommand implements Callable<Integer> {
       AtomicFiles.writeString(dir.resolve("summary.json"), JsonOut.line(summary) + "\n");
       stdout.printf(
           Locale.ROOT,
-          "test accuracy: %.4f (loss %.4f, %d examples) after %s in %.0f s%n",
+          "test accuracy: %.4f (loss %.4f, %d %s) after %s in %.0f s%n",
           test.accuracy(),
           test.loss(),
           test.examples(),
+          Main.plural(test.examples(), "example"),
           stoppedEarly == null
-              ? stepsTaken + (stepsTaken == 1 ? " step" : " steps")
+              ? stepsTaken + " " + Main.plural(stepsTaken, "step")
               : stepsTaken
                   + " of "
                   + cfg.steps()
-                  + " steps (stopped early: the privacy budget is spent)",
+                  + " "
+                  + Main.plural(cfg.steps(), "step")
+                  + " (stopped early: the privacy budget is spent)",
           seconds);
       if (documents != null) {
         stdout.printf(
