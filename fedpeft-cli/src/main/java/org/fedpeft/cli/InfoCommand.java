@@ -74,7 +74,7 @@ public final class InfoCommand implements Callable<Integer> {
               + " of --budget at its rank max(1, round(budget * r)), as those strategies assign it."
               + " With fedbe (and adapter fedbe of m blocks): count it at the ceil(budget * m)"
               + " blocks (at least 1) the strategy allocates to it; which blocks depends on the"
-              + " clients' data, but every block has the same parameters, so not the count.")
+              + " run, how many does not, and every block has as many parameters.")
   String strategy;
 
   @Option(
