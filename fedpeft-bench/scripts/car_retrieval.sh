@@ -269,10 +269,13 @@ for docs in $docs_list; do
   if [[ " $parts " == *" speedup "* ]]; then
     mkdir -p "$d/speedup"
     echo "car_retrieval: $docs docs, speed-up, centralised reference (fedpeft train)" >&2
+    # Evaluated every 20 steps (one round's worth); with one round only the final evaluation is
+    # left, which train gives with --eval-every 0 (it refuses an --eval-every of --steps or more).
     # shellcheck disable=SC2046
     central "$d/speedup/central" --task "$task" \
       $(train_args car-softembed "$(lr_of "$d/grid" car-softembed)") \
-      --steps $((speedup_rounds * 20)) --eval-every 20 --eval-split test --checkpoint-every 0
+      --steps $((speedup_rounds * 20)) --eval-every $((speedup_rounds > 1 ? 20 : 0)) \
+      --eval-split test --checkpoint-every 0
     for k in 1 $ks; do
       echo "car_retrieval: $docs docs, speed-up run with K = $k" >&2
       write_toml "$task" "$k" "$k" "$speedup_rounds" 1 car-softembed "parallel = 1" \

@@ -152,7 +152,7 @@ final class ClientHost {
 
       @Override
       public String describe() {
-        return data.size() + (data.size() == 1 ? " example of " : " examples of ") + file;
+        return data.size() + " " + Main.plural(data.size(), "example") + " of " + file;
       }
 
       @Override

@@ -319,7 +319,7 @@ public final class EvalCommand implements Callable<Integer> {
           ev.accuracy(),
           ev.loss(),
           ev.examples(),
-          ev.examples() == 1 ? "example" : "examples",
+          Main.plural(ev.examples(), "example"),
           data.describe());
       if (splits.retrievalCorpus().isPresent() && !multiTask) {
         out.printf(

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.engine.MklDispatch;
@@ -20,7 +21,9 @@ import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.RoundSpec;
+import org.fedpeft.peft.expansion.ExpansionAdapter;
 import org.fedpeft.peft.expansion.ExpansionMethod;
+import org.fedpeft.peft.expansion.FedBeStrategy;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.ravan.RavanAdapter;
 import org.fedpeft.peft.ravan.RavanConfig;
@@ -57,7 +60,8 @@ public final class InfoCommand implements Callable<Integer> {
       defaultValue = "1",
       description =
           "The client's compute budget in (0, 1] for the upload count (Ravan trains"
-              + " round(budget * heads) heads; with --strategy, LoRA rank round(budget * r));"
+              + " round(budget * heads) heads; with --strategy hetlora or flexlora, LoRA rank"
+              + " round(budget * r); with --strategy fedbe, ceil(budget * m) of FedBE's m blocks);"
               + " refused with an adapter and strategy that upload the same at every budget"
               + " (default: ${DEFAULT-VALUE}).")
   double budget;
@@ -67,7 +71,10 @@ public final class InfoCommand implements Callable<Integer> {
       paramLabel = "NAME",
       description =
           "With hetlora or flexlora (and adapter lora of rank r): count the upload of a client"
-              + " of --budget at its rank max(1, round(budget * r)), as those strategies assign it.")
+              + " of --budget at its rank max(1, round(budget * r)), as those strategies assign it."
+              + " With fedbe (and adapter fedbe of m blocks): count it at the ceil(budget * m)"
+              + " blocks (at least 1) the strategy allocates to it; which blocks depends on the"
+              + " run, how many does not, and every block has as many parameters.")
   String strategy;
 
   @Option(
@@ -100,13 +107,17 @@ public final class InfoCommand implements Callable<Integer> {
       throw new UserInputException("--match-lora-rank applies to ravan and fed-sb, not " + method);
     }
     if (strategy != null) {
-      if (!strategy.equals(HetLora.NAME) && !strategy.equals(FlexLora.NAME)) {
+      if (!strategy.equals(HetLora.NAME)
+          && !strategy.equals(FlexLora.NAME)
+          && !strategy.equals(FedBeStrategy.NAME)) {
         throw new UserInputException(
-            "--strategy counts the rank-heterogeneous LoRA strategies hetlora and flexlora, not "
+            "--strategy counts the strategies that allocate by budget: hetlora and flexlora"
+                + " (LoRA ranks) and fedbe (blocks), not "
                 + strategy);
       }
-      if (!"lora".equals(method)) {
-        throw new UserInputException("--strategy " + strategy + " needs --adapter lora");
+      String needs = strategy.equals(FedBeStrategy.NAME) ? ExpansionMethod.NAME : "lora";
+      if (!needs.equals(method)) {
+        throw new UserInputException("--strategy " + strategy + " needs --adapter " + needs);
       }
     }
     refuseUnreadBudget(method);
@@ -142,8 +153,11 @@ public final class InfoCommand implements Callable<Integer> {
         }
         Map<String, String> options = adapter.parsedOptions();
         out.printf(
-            "adapter: %s%s, %d tensors%n",
-            method, options.isEmpty() ? " (default options)" : " " + options, a.tensors().size());
+            "adapter: %s%s, %d %s%n",
+            method,
+            options.isEmpty() ? " (default options)" : " " + options,
+            a.tensors().size(),
+            Main.plural(a.tensors().size(), "tensor"));
         upload = uploadParameters(a);
         if (matchLoraRank != null) {
           printMatchingRanks(out, (RavanAdapter) a, enc); // ravan or fed-sb, checked above
@@ -181,13 +195,14 @@ public final class InfoCommand implements Callable<Integer> {
         || (strategy != null && StrategyRegistry.get(strategy).usesBudgets(method, options))) {
       return;
     }
-    if (ExpansionMethod.NAME.equals(method)) {
+    if (ExpansionMethod.NAME.equals(method) && strategy == null) {
       throw new UserInputException(
           "--budget "
               + budget
-              + " does nothing with --adapter fedbe: a FedBE client's blocks (ceil(m budget) of"
-              + " the m) are allocated by server.strategy = fedbe, which info does not count, so it"
-              + " prints the upload of every block at any budget; leave out --budget");
+              + " does nothing with --adapter fedbe without --strategy fedbe: a FedBE client's"
+              + " blocks (ceil(m budget) of the m) are allocated by server.strategy = fedbe, and"
+              + " under any other strategy every client trains every block; give --strategy"
+              + " fedbe, or leave out --budget");
     }
     String why;
     if (m != null && m.usesBudgets(Map.of())) {
@@ -204,19 +219,31 @@ public final class InfoCommand implements Callable<Integer> {
             + why
             + (strategy == null ? " without --strategy" : "")
             + " uploads the same at every budget. Budgets are read by --adapter ravan (with more"
-            + " than one head) and by --strategy hetlora or flexlora (with --adapter lora of rank"
-            + " above 1); use one of them, or leave out --budget");
+            + " than one head), by --strategy hetlora or flexlora (with --adapter lora of rank"
+            + " above 1) and by --strategy fedbe (with --adapter fedbe of more than one block);"
+            + " use one of them, or leave out --budget");
   }
 
   /**
    * What the adapter's client sends after a round at {@link #budget}: the adapter's own round
-   * lifecycle (selection, then uplink) on the initial tensors. A method that selects by gradient
-   * gets equal gradient norms here, which changes which parts it picks but not how many.
+   * lifecycle (selection, then uplink) on the initial tensors, with the config the --strategy would
+   * send (hetlora, flexlora: the budget's LoRA rank; fedbe: the first of its blocks, as many as
+   * {@link FedBeStrategy#blocksForBudget} allocates, which upload as much as any others). A method
+   * that selects by gradient gets equal gradient norms here, which changes which parts it picks but
+   * not how many.
    */
   private long uploadParameters(Adapter a) {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("budget", Double.toString(budget));
-    if (strategy != null) {
+    if (a instanceof ExpansionAdapter fedbe && strategy != null) {
+      // fedbe with adapter fedbe, checked before anything was printed
+      int n = FedBeStrategy.blocksForBudget(fedbe.config().blocks(), budget);
+      Set<Integer> first = new TreeSet<>();
+      for (int j = 0; j < n; j++) {
+        first.add(j);
+      }
+      config.put(ExpansionAdapter.BLOCKS_KEY, ExpansionAdapter.formatBlocks(first));
+    } else if (strategy != null) {
       // hetlora or flexlora with adapter lora, checked before anything was printed
       int r = HeterogeneousLora.rankForBudget(budget, ((LoraAdapter) a).config().rank());
       config.put(LoraAdapter.RANK_KEY, Integer.toString(r));

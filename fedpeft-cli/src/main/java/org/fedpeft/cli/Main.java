@@ -177,6 +177,15 @@ public final class Main implements Runnable {
   }
 
   /**
+   * {@code noun} as it follows a count of {@code n}: as given for 1, with an "s" for any other
+   * count ("1 example", "0 examples", "2 examples"). Every count a command prints takes its noun
+   * from here; the caller formats the number.
+   */
+  static String plural(long n, String noun) {
+    return n == 1 ? noun : noun + "s";
+  }
+
+  /**
    * One line for the user: the message, where a file-system error that carries only a path (such as
    * NoSuchFileException, found anywhere in the cause chain) gets the path followed by what is wrong
    * with it, unless the message already follows the path with {@code ": "} and its own words.

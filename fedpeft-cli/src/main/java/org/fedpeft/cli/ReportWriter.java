@@ -149,9 +149,10 @@ public final class ReportWriter {
     }
     return "<b>"
         + failures
-        + (failures == 1 ? " client evaluation" : " client evaluations")
+        + " client "
+        + Main.plural(failures, "evaluation")
         + " failed</b> in "
-        + (inRounds == 1 ? "1 round" : inRounds + " rounds")
+        + SimulateCommand.roundCount(inRounds)
         + " (eval_failures in metrics.jsonl); the clients' accuracies below leave them out. The"
         + " first: "
         + esc(str(first, "client"))

@@ -206,12 +206,13 @@ public final class ServerCommand implements Callable<Integer> {
       }
       try {
         err.printf(
-            "server: listening on %s (%s), run %s; waiting for %d of %d nodes %s%n",
+            "server: listening on %s (%s), run %s; waiting for %d of %d %s %s%n",
             listen,
             tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
             federation.options().runId(),
             need,
             ids.size(),
+            Main.plural(ids.size(), "node"),
             ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(waitSeconds))) {
           throw new UserInputException(notConnected(federation, ids, need, waitSeconds));
@@ -321,7 +322,9 @@ public final class ServerCommand implements Callable<Integer> {
             .append(connected.size())
             .append(" of ")
             .append(need)
-            .append(" nodes connected within ")
+            .append(" ")
+            .append(Main.plural(need, "node"))
+            .append(" connected within ")
             .append(waitSeconds)
             .append(" s: ")
             .append(connected)
@@ -378,7 +381,8 @@ public final class ServerCommand implements Callable<Integer> {
         splits.test().size() > 0
             ? "the global model on "
                 + splits.test().size()
-                + " test examples"
+                + " test "
+                + Main.plural(splits.test().size(), "example")
                 + (c.dataTest().isEmpty() ? "" : " of " + c.dataTest())
                 + ", and the clients on their held-out data"
             : "federated, on the clients' held-out data only (no test split on the server)";

@@ -90,7 +90,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   /** "1 round" or "N rounds". */
   static String roundCount(int n) {
-    return n == 1 ? "1 round" : n + " rounds";
+    return n + " " + Main.plural(n, "round");
   }
 
   /**
@@ -127,17 +127,18 @@ public final class SimulateCommand implements Callable<Integer> {
         summary.has("stopped_early") && summary.has("rounds_configured")
             ? done
                 + " of "
-                + summary.get("rounds_configured").getAsInt()
-                + " rounds (stopped early: the privacy budget is spent)"
+                + roundCount(summary.get("rounds_configured").getAsInt())
+                + " (stopped early: the privacy budget is spent)"
             : roundCount(done);
     if (summary.has("final_accuracy")) {
       return examples
           ? String.format(
               Locale.ROOT,
-              "final accuracy: %.4f (loss %.4f, %d test examples) after %s",
+              "final accuracy: %.4f (loss %.4f, %d test %s) after %s",
               summary.get("final_accuracy").getAsDouble(),
               summary.get("final_loss").getAsDouble(),
               summary.get("test_examples").getAsInt(),
+              Main.plural(summary.get("test_examples").getAsInt(), "example"),
               rounds)
           : String.format(
               Locale.ROOT,
@@ -157,10 +158,11 @@ public final class SimulateCommand implements Callable<Integer> {
     return String.format(
         Locale.ROOT,
         "final accuracy (federated evaluation, no test split: the clients' held-out data): mean"
-            + " %.4f (loss %.4f, %d held-out examples, round %d) after %s",
+            + " %.4f (loss %.4f, %d held-out %s, round %d) after %s",
         summary.get("final_client_accuracy_mean").getAsDouble(),
         summary.get("final_client_loss_mean").getAsDouble(),
         summary.get("eval_examples").getAsLong(),
+        Main.plural(summary.get("eval_examples").getAsLong(), "example"),
         summary.get("final_eval_round").getAsInt(),
         rounds);
   }
@@ -202,11 +204,11 @@ public final class SimulateCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "personalization: P %.4f (each client's model on its own task), TTP %.4f (on every"
-                  + " task), mean over %d client%s; each client's in summary.json",
+                  + " task), mean over %d %s; each client's in summary.json",
               summary.get("personalization").getAsDouble(),
               summary.get("test_time_personalization").getAsDouble(),
               clients,
-              clients == 1 ? "" : "s"));
+              Main.plural(clients, "client")));
     }
     if (summary.has("client_adapters_dir")) {
       lines.add(
@@ -237,11 +239,11 @@ public final class SimulateCommand implements Callable<Integer> {
             : "";
     return String.format(
         Locale.ROOT,
-        "round %d: %d of %d client evaluations failed%s; every failure: eval_failures in"
-            + " metrics.jsonl",
+        "round %d: %d of %d client %s failed%s; every failure: eval_failures in metrics.jsonl",
         round,
         failures.size(),
         evaluated,
+        Main.plural(evaluated, "evaluation"),
         example);
   }
 
@@ -353,14 +355,14 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       err.printf(
           Locale.ROOT,
-          "simulate: %s on %s, %d clients (%s), %d per round, %d rounds, model %s (%s), adapter"
-              + " %s %s%n",
+          "simulate: %s on %s, %d %s (%s), %d per round, %s, model %s (%s), adapter %s %s%n",
           c.strategy(),
           sim.splits().task(),
           c.clients(),
+          Main.plural(c.clients(), "client"),
           c.partition(),
           c.clientsPerRound(),
-          c.rounds(),
+          roundCount(c.rounds()),
           sim.modelName(),
           sim.precision().label(),
           c.adapterMethod(),

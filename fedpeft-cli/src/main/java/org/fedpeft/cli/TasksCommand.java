@@ -239,13 +239,15 @@ public final class TasksCommand {
       spec.commandLine()
           .getOut()
           .printf(
-              "wrote %s: train %,d, validation %,d, test %,d examples%s, %,d labels%n",
+              "wrote %s: train %,d, validation %,d, test %,d %s%s, %,d %s%n",
               out,
               s.train().size(),
               s.validation().size(),
               s.test().size(),
+              Main.plural(s.test().size(), "example"),
               s.retrievalCorpus().map(c -> String.format(", corpus %,d", c.size())).orElse(""),
-              s.labels().size());
+              s.labels().size(),
+              Main.plural(s.labels().size(), "label"));
       return 0;
     }
 

@@ -123,8 +123,9 @@ public final class TrainCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "100",
       description =
-          "Evaluate on the --eval-split every N steps; 0: only at the end"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Evaluate on the --eval-split every N steps, and after the last step in any case; 0:"
+              + " only after the last; given, N must be below --steps (N >= --steps would"
+              + " evaluate only after the last, as 0 does) (default: ${DEFAULT-VALUE}).")
   int evalEvery;
 
   @Option(
@@ -419,6 +420,15 @@ public final class TrainCommand implements Callable<Integer> {
               + " (none is saved after the last step, which writes the result), so it does"
               + " nothing; give N below --steps, or 0 for no checkpoints");
     }
+    if (parsed.hasMatchedOption("--eval-every") && evalEvery > 0 && evalEvery >= train.steps) {
+      throw new UserInputException(
+          "--eval-every "
+              + evalEvery
+              + " evaluates no step before the last in a run of --steps "
+              + train.steps
+              + " (the last step is evaluated in any case), so it does nothing; give N below"
+              + " --steps, or 0 for the final evaluation only");
+    }
     if (parsed.hasMatchedOption("--temperature") && !trainingObjective().contrastive()) {
       throw new UserInputException(
           "--temperature is the contrastive objective's temperature, so with --objective "
@@ -499,11 +509,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
     err.printf(
         Locale.ROOT,
-        "note: --batch-size %d is more than the %d training examples, so each step's batch is all"
-            + " %d of them%s%n",
+        "note: --batch-size %d is more than the %d training %s, so each step's batch is %s%s%n",
         asked.batchSize(),
         trainSize,
-        trainSize,
+        Main.plural(trainSize, "example"),
+        trainSize == 1 ? "that one" : "all " + trainSize + " of them",
         dpNoise == null
             ? ""
             : " (DP-SGD: every example is in every batch, sampling rate q = 1, with no"
@@ -655,12 +665,14 @@ public final class TrainCommand implements Callable<Integer> {
     }
     err.printf(
         Locale.ROOT,
-        "data: %s, %d labels, %d train / %d validation / %d test examples%n",
+        "data: %s, %d %s, %d train / %d validation / %d test %s%n",
         data.describe(),
         splits.labels().size(),
+        Main.plural(splits.labels().size(), "label"),
         splits.train().size(),
         splits.validation().size(),
-        splits.test().size());
+        splits.test().size(),
+        Main.plural(splits.test().size(), "example"));
     if (dpConfig != null && dpConfig.noiseMultiplier() == 0) {
       err.println("note: the run clips each example's gradient but is NOT private: " + NO_NOISE);
     }
@@ -928,10 +940,11 @@ public final class TrainCommand implements Callable<Integer> {
           bar.stop(stepsTaken, "stopped: privacy budget spent");
           err.printf(
               Locale.ROOT,
-              "stopped after %d of %d steps: the privacy budget (epsilon %s) is spent (step %d"
+              "stopped after %d of %d %s: the privacy budget (epsilon %s) is spent (step %d"
                   + " would bring epsilon to %.4f)%n",
               stepsTaken,
               cfg.steps(),
+              Main.plural(cfg.steps(), "step"),
               dpEpsilon,
               stepsTaken + 1,
               next.epsilon());
@@ -1067,16 +1080,19 @@ public final class TrainCommand implements Callable<Integer> {
       AtomicFiles.writeString(dir.resolve("summary.json"), JsonOut.line(summary) + "\n");
       stdout.printf(
           Locale.ROOT,
-          "test accuracy: %.4f (loss %.4f, %d examples) after %s in %.0f s%n",
+          "test accuracy: %.4f (loss %.4f, %d %s) after %s in %.0f s%n",
           test.accuracy(),
           test.loss(),
           test.examples(),
+          Main.plural(test.examples(), "example"),
           stoppedEarly == null
-              ? stepsTaken + (stepsTaken == 1 ? " step" : " steps")
+              ? stepsTaken + " " + Main.plural(stepsTaken, "step")
               : stepsTaken
                   + " of "
                   + cfg.steps()
-                  + " steps (stopped early: the privacy budget is spent)",
+                  + " "
+                  + Main.plural(cfg.steps(), "step")
+                  + " (stopped early: the privacy budget is spent)",
           seconds);
       if (documents != null) {
         stdout.printf(

@@ -769,7 +769,8 @@ class CliTest {
       {"--adapter", "ravan", "--strategy", "hetlora"},
     };
     String[] says = {
-      "--strategy counts the rank-heterogeneous LoRA strategies hetlora and flexlora, not fedit",
+      "--strategy counts the strategies that allocate by budget: hetlora and flexlora (LoRA"
+          + " ranks) and fedbe (blocks), not fedit",
       "--strategy hetlora needs --adapter lora",
     };
     for (int i = 0; i < refused.length; i++) {

@@ -92,10 +92,11 @@ public final class SampleLevelDp {
       throw new ClientDeclinedException(
           String.format(
               Locale.ROOT,
-              "privacy budget spent: epsilon %.4f, and %d more steps at q = %.6g, sigma = %s"
+              "privacy budget spent: epsilon %.4f, and %d more %s at q = %.6g, sigma = %s"
                   + " would bring it to %.4f, above the budget %s (delta %s)",
               acc.getEpsilon(config.delta()),
               steps,
+              steps == 1 ? "step" : "steps",
               q,
               sigma,
               acc.epsilonIfStep(q, sigma, steps, config.delta()),

@@ -262,7 +262,7 @@ public final class FedBeStrategy implements Strategy {
     return d / 2;
   }
 
-  /** n_c = ceil(m b_c), at least 1 and at most m. */
+  /** n_c = {@link #blocksForBudget}(m, b_c) for the client's budget b_c (1 when absent). */
   private int count(ServerState state, int round, String id) {
     Map<String, String> cfg = core.options().clientConfig().configure(state, round, id);
     double b = ConfigKeys.getDouble(cfg, ConfigKeys.BUDGET, 1.0);
@@ -270,7 +270,17 @@ public final class FedBeStrategy implements Strategy {
       throw new IllegalArgumentException(
           "fedbe: client " + id + " has budget " + b + " in round " + round + "; need (0, 1]");
     }
-    return Math.max(1, Math.min(m, (int) Math.ceil(m * b - 1e-9)));
+    return blocksForBudget(m, b);
+  }
+
+  /**
+   * How many of the {@code m} blocks a client of budget {@code budget} in (0, 1] trains, and so
+   * sends, per round: ceil(m budget) (a product within 1e-9 above an integer rounds down to it), at
+   * least 1 and at most m. Which blocks depends on the allocation; every block has the same
+   * tensors, so the count alone gives a client's upload.
+   */
+  public static int blocksForBudget(int m, double budget) {
+    return Math.max(1, Math.min(m, (int) Math.ceil(m * budget - 1e-9)));
   }
 
   private long clientSeed(ServerState state, int round, String id, String purpose) {
