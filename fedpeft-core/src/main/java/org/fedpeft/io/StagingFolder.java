@@ -65,7 +65,7 @@ public final class StagingFolder implements AutoCloseable {
   private final Path lockFile;
   private final FileChannel channel;
   private final List<Path> createdParents; // deepest first
-  private final Thread hook;
+  private final Thread hook; // null if created while the process shut down
   private boolean committed;
   private boolean discarded;
 
@@ -77,8 +77,21 @@ public final class StagingFolder implements AutoCloseable {
     this.lockFile = lockFile;
     this.channel = channel;
     this.createdParents = createdParents;
-    this.hook = new Thread(this::discardQuietly, "fedpeft-staging-cleanup");
-    Runtime.getRuntime().addShutdownHook(hook);
+    this.hook = addHook(new Thread(this::discardQuietly, "fedpeft-staging-cleanup"));
+  }
+
+  /**
+   * Adds {@code hook} as a shutdown hook and returns it; returns null if the process is already
+   * shutting down (a folder written from a shutdown hook: should the process end before it is
+   * closed, the next staging for the target deletes it).
+   */
+  private static Thread addHook(Thread hook) {
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+      return hook;
+    } catch (IllegalStateException e) {
+      return null;
+    }
   }
 
   /**
@@ -231,10 +244,12 @@ public final class StagingFolder implements AutoCloseable {
    */
   @Override
   public void close() throws IOException {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      return; // shutting down: the hook deletes the folder
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        return; // shutting down: the hook deletes the folder
+      }
     }
     discard();
   }

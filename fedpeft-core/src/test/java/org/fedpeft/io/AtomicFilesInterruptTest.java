@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -53,6 +54,46 @@ class AtomicFilesInterruptTest {
               }
             }
           });
+    }
+  }
+
+  /** Writes a folder {@code args[0]} from a shutdown hook, and says how that went. */
+  public static final class HookWriter {
+    private HookWriter() {}
+
+    public static void main(String[] args) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      AtomicFiles.writeFolder(
+                          Path.of(args[0]),
+                          d -> Files.writeString(d.resolve("head.safetensors"), "at shutdown"));
+                      System.out.println("written");
+                    } catch (IOException | RuntimeException e) {
+                      System.out.println("failed: " + e);
+                    }
+                  }));
+    }
+  }
+
+  /** Runs {@code main} of {@code mainClass} with {@code args}; returns its output once it ends. */
+  private static String run(Class<?> mainClass, String... args) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command =
+        new ArrayList<>(
+            List.of(java, "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(HANG_SECONDS, TimeUnit.SECONDS), out);
+      return out;
+    } finally {
+      p.destroyForcibly();
     }
   }
 
@@ -135,5 +176,18 @@ class AtomicFilesInterruptTest {
     AtomicFiles.writeFolder(target, d -> Files.writeString(d.resolve("head.safetensors"), "new"));
     assertEquals(Set.of("adapter"), names(tmp));
     assertEquals(List.of("new"), Files.readAllLines(target.resolve("head.safetensors")));
+  }
+
+  /**
+   * A folder can still be written while the process shuts down (from a shutdown hook), although no
+   * shutdown hook can be added for its staging folder then.
+   */
+  @Test
+  void aFolderIsWrittenFromAShutdownHook() throws Exception {
+    Path target = oldFolder();
+    String out = run(HookWriter.class, target.toString());
+    assertEquals("written\n", out);
+    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(List.of("at shutdown"), Files.readAllLines(target.resolve("head.safetensors")));
   }
 }
