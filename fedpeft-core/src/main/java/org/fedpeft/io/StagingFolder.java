@@ -39,14 +39,15 @@ import java.util.stream.Stream;
  *
  * <p>Whatever happens before {@link #commit} succeeds, nothing is left: {@link #close} (also after
  * a failure) and a shutdown hook (Ctrl-C, SIGTERM) delete the folder, the lock file and the parent
- * folders this staging created (those still empty). A process killed outright leaves its folder
- * (and a set-aside old folder) and lock file behind; the next staging for the same {@code NAME} (or
- * one whose name is cut to the same start) deletes them, naming each to its notice consumer, but
- * only where the process id in the name is not running here, the lock is free and the lock file
- * holds that id (written once the lock is taken): never the folder of a live writer, in this
- * process or another, also not one on a shared file system whose process runs elsewhere (it holds
- * the lock). So several writers of the same target never delete each other's folders; their renames
- * into place are not serialised, though, so the last to commit wins. A leftover {@code
+ * folders this staging created (those still empty); a staging created while the process is already
+ * shutting down (from a shutdown hook) has no hook of its own. A process killed outright leaves its
+ * folder (and a set-aside old folder) and lock file behind; the next staging for the same {@code
+ * NAME} (or one whose name is cut to the same start) deletes them, naming each to its notice
+ * consumer, but only where the process id in the name is not running here, the lock is free and the
+ * lock file holds that id (written once the lock is taken): never the folder of a live writer, in
+ * this process or another, also not one on a shared file system whose process runs elsewhere (it
+ * holds the lock). So several writers of the same target never delete each other's folders; their
+ * renames into place are not serialised, though, so the last to commit wins. A leftover {@code
  * .NAME.tmp-PID-K} without a lock file is left alone; like every leftover it is a hidden sibling
  * that no command reads. The leftovers {@code .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of the
  * folder writes of older fedpeft versions, which took no lock and assumed one writer per target (a
