@@ -27,6 +27,7 @@ import org.fedpeft.data.Task;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
+import org.fedpeft.io.StagingFolder;
 import org.fedpeft.simulation.PausePoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,12 +51,12 @@ import picocli.CommandLine.Spec;
  *       WordNet's) where the task has one.
  * </ul>
  *
- * <p>An export is atomic: the files are written into a temporary sibling folder of {@code DIR},
- * which is then renamed to {@code DIR}; {@code DIR} must not exist or be an empty folder. An export
- * that fails or is interrupted (Ctrl-C, SIGTERM) leaves nothing behind, not even the parent folders
- * it created; the temporary folder of one that was killed outright is deleted by the next export to
- * the same {@code DIR} (see {@link StagingFolder}). The split files can be read back with {@code
- * --data}/{@code --test} and by any JSON Lines reader.
+ * <p>An export is atomic: the files are written into a temporary sibling folder of {@code DIR} and
+ * fsynced; the folder is then renamed to {@code DIR}; {@code DIR} must not exist or be an empty
+ * folder. An export that fails or is interrupted (Ctrl-C, SIGTERM) leaves nothing behind, not even
+ * the parent folders it created; the temporary folder of one that was killed outright is deleted by
+ * the next export to the same {@code DIR} (see {@link StagingFolder}). The split files can be read
+ * back with {@code --data}/{@code --test} and by any JSON Lines reader.
  */
 @Command(
     name = "tasks",
@@ -219,7 +220,14 @@ public final class TasksCommand {
       Path parent = target.getParent();
       StagingFolder staging;
       try {
-        staging = StagingFolder.create(target, spec.commandLine().getErr());
+        PrintWriter err = spec.commandLine().getErr();
+        staging =
+            StagingFolder.create(
+                target,
+                notice -> {
+                  err.println(notice);
+                  err.flush();
+                });
       } catch (IOException e) {
         throw new UserInputException(
             "--out "

@@ -9,7 +9,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -153,95 +152,34 @@ public final class AtomicFiles {
    * Replaces (or creates) the folder {@code target} with what {@code writer} writes into the empty
    * folder it is given: all of the new folder or the old one, never a mix of their files.
    *
-   * <p>The writer fills a hidden temporary sibling ({@code .<name>.<random>.tmp}); every regular
-   * file in it is then fsynced, and the folder is renamed into place. Java cannot swap two folders
-   * in one step, so an existing {@code target} is first renamed aside to {@code
-   * .<name>.<random>.old}, the new folder renamed into place, and only then the old one deleted. A
-   * crash therefore leaves either the old folder complete under its name, or the new one complete
-   * under its name, or (between the two renames) no {@code target} and the complete old folder
-   * beside it under the {@code .old} name; never a folder that mixes old and new files. If the
-   * writer throws, the temporary folder is deleted and {@code target} is untouched. Temporary and
-   * {@code .old} folders left by a crashed earlier call for the same target are deleted first, so
-   * callers must own the parent folder (a locked {@link RunFolder}) while they write.
+   * <p>The writer fills a {@link StagingFolder} ({@code .<name>.tmp-<pid>-<k>}, held through its
+   * lock file); every file and folder in it is then fsynced, and it replaces {@code target} as
+   * {@link StagingFolder#commitReplacing} describes: an existing {@code target} is renamed aside to
+   * {@code .<name>.tmp-<pid>-<k>.old}, the new folder renamed into place, and only then the old one
+   * deleted, so a crash leaves the old folder or the new one complete, or (between the two renames)
+   * the complete old folder beside the missing {@code target}; never a folder that mixes old and
+   * new files. If the writer throws, or the process is interrupted (Ctrl-C, SIGTERM) before the
+   * rename, the staging folder and the missing parent folders created for it are deleted and {@code
+   * target} is untouched. Leftovers of an earlier call for the same target are deleted first,
+   * silently, only where their process has ended; a live writer's are left alone. Two writers of
+   * the same target do not disturb each other's folders, but their renames are not serialised;
+   * callers own the parent folder (a locked {@link RunFolder}) while they write.
    *
    * @param target the folder to replace or create
    * @param writer writes the complete new content into the folder it receives
    * @throws IOException if the writer or the file system fails; the previous folder is then
-   *     untouched
+   *     untouched, unless only its deletion after the new folder was renamed into place failed
    */
   public static void writeFolder(Path target, IOConsumer<? super Path> writer) throws IOException {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(writer, "writer");
     Path absolute = target.toAbsolutePath().normalize();
-    Path dir = absolute.getParent();
-    Path name = absolute.getFileName();
-    if (dir == null || name == null) {
-      throw new IllegalArgumentException("not a folder path: " + target);
-    }
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
       throw new IOException(target + ": is a file, cannot replace it with a folder");
     }
-    Files.createDirectories(dir);
-    String prefix = siblingPrefix(name);
-    try (DirectoryStream<Path> stale =
-        Files.newDirectoryStream(
-            dir,
-            p -> {
-              String n = p.getFileName().toString();
-              return n.startsWith(prefix)
-                  && (n.endsWith(".tmp") || n.endsWith(".old"))
-                  && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-            })) {
-      for (Path p : stale) {
-        deleteTree(p);
-      }
-    }
-    String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
-    Path temp = dir.resolve(prefix + random + ".tmp");
-    Path old = dir.resolve(prefix + random + ".old");
-    Files.createDirectory(temp);
-    try {
-      writer.accept(temp);
-      try (Stream<Path> files = Files.walk(temp)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-              ch.force(true);
-            }
-          }
-        }
-      }
-      fsyncDirectory(temp);
-      boolean replacing = Files.exists(absolute, LinkOption.NOFOLLOW_LINKS);
-      if (replacing) {
-        Files.move(absolute, old, StandardCopyOption.ATOMIC_MOVE);
-      }
-      try {
-        Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException | RuntimeException e) {
-        if (replacing) {
-          try {
-            Files.move(old, absolute, StandardCopyOption.ATOMIC_MOVE);
-          } catch (IOException | RuntimeException undo) {
-            e.addSuppressed(undo);
-          }
-        }
-        throw e;
-      }
-      temp = null;
-      fsyncDirectory(dir);
-      if (replacing) {
-        deleteTree(old);
-      }
-    } catch (Throwable t) {
-      if (temp != null) {
-        try {
-          deleteTree(temp);
-        } catch (IOException | RuntimeException cleanup) {
-          t.addSuppressed(cleanup);
-        }
-      }
-      throw t;
+    try (StagingFolder staging = StagingFolder.create(absolute, notice -> {})) {
+      writer.accept(staging.path());
+      staging.commitReplacing();
     }
   }
 
@@ -309,7 +247,7 @@ public final class AtomicFiles {
   }
 
   /** Makes a completed rename durable; not every platform can open a folder for syncing. */
-  private static void fsyncDirectory(Path dir) {
+  static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException | RuntimeException e) {

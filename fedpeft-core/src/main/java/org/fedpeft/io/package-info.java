@@ -8,7 +8,10 @@
  *   <li>{@link org.fedpeft.io.AtomicFiles} writes a file through a temporary sibling, fsync and an
  *       atomic rename, so a crash never leaves a half-written checkpoint, adapter or report; {@code
  *       writeFolder} does the same for a whole folder (an adapter), so a crash leaves the old
- *       folder or the new one, never a mix of their files.
+ *       folder or the new one, never a mix of their files. The folder is built in a {@link
+ *       org.fedpeft.io.StagingFolder}, the one mechanism for folders built beside their target
+ *       (also {@code tasks export}): a locked hidden sibling that a failure or Ctrl-C deletes, and
+ *       that the next writer deletes once its process is dead.
  *   <li>{@link org.fedpeft.io.RunFolder} gives a run its output folder and holds it for the run's
  *       life (a file lock): a second process, or a command whose output the folder does not hold,
  *       is refused; {@link org.fedpeft.io.Sha256} fingerprints input files for manifests.

@@ -1,0 +1,70 @@
+package org.fedpeft.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which leftovers beside a target {@link StagingFolder} (and so {@code writeFolder}) deletes. */
+class StagingFolderLeftoversTest {
+
+  /** A process id no system gives out (above every pid_max). */
+  private static final long DEAD_PID = Integer.MAX_VALUE;
+
+  @TempDir Path tmp;
+
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /**
+   * The folders of older fedpeft versions ({@code .NAME.<hex>.tmp}, {@code .NAME.<hex>.old}) go, as
+   * those versions deleted them; other hidden siblings that merely start with {@code .NAME.} and
+   * end in {@code .tmp} or {@code .old} stay (before, every such folder was deleted), as does a
+   * set-aside folder whose lock file is missing, and a file of that form (an atomic file write's).
+   */
+  @Test
+  void siblingsThatOnlyLookLikeLeftoversStay() throws IOException {
+    Files.createDirectories(tmp.resolve(".adapter.1a2b.tmp").resolve("sub"));
+    Files.createDirectory(tmp.resolve(".adapter.ff.old"));
+    Files.createDirectory(tmp.resolve(".adapter.mine.tmp"));
+    Files.createDirectory(tmp.resolve(".adapter.tmp-" + DEAD_PID + "-0.old"));
+    Files.writeString(tmp.resolve(".adapter.12.tmp"), "a file");
+    AtomicFiles.writeFolder(tmp.resolve("adapter"), d -> Files.writeString(d.resolve("f"), "x"));
+    assertEquals(
+        List.of(
+            ".adapter.12.tmp",
+            ".adapter.mine.tmp",
+            ".adapter.tmp-" + DEAD_PID + "-0.old",
+            "adapter"),
+        names(tmp));
+  }
+
+  /** Each leftover deleted is named to the notice consumer. */
+  @Test
+  void eachDeletedLeftoverIsNamed() throws IOException {
+    Path older = Files.createDirectory(tmp.resolve(".out.abc.tmp"));
+    Path dead = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-2"));
+    Files.createDirectory(tmp.resolve(dead.getFileName() + ".old"));
+    Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
+    List<String> notices = new ArrayList<>();
+    try (StagingFolder s = StagingFolder.create(tmp.resolve("out"), notices::add)) {
+      assertEquals(
+          List.of(s.path().getFileName().toString(), s.path().getFileName() + ".lock"), names(tmp));
+    }
+    assertEquals(
+        List.of(
+            "removed " + older + ", left by a folder write that did not finish",
+            "removed " + dead + ", left by process " + DEAD_PID + ", which did not finish"),
+        notices);
+    assertEquals(List.of(), names(tmp));
+  }
+}
