@@ -18,6 +18,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,15 +45,17 @@ import java.util.stream.Stream;
  * shutting down (from a shutdown hook) has no hook of its own. A process killed outright leaves its
  * folder (and a set-aside old folder) and lock file behind; the next staging for the same {@code
  * NAME} (or one whose name is cut to the same start) deletes them, naming each to its notice
- * consumer, but only where the process id in the name is not running here, the lock is free and the
- * lock file holds that id (written once the lock is taken): never the folder of a live writer, in
- * this process or another, also not one on a shared file system whose process runs elsewhere (it
- * holds the lock). So several writers of the same target never delete each other's folders; their
- * renames into place are not serialised, though, so the last to commit wins. A leftover {@code
- * .NAME.tmp-PID-K} without a lock file is left alone; like every leftover it is a hidden sibling
- * that no command reads. The leftovers {@code .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of the
- * folder writes of older fedpeft versions, which took no lock and assumed one writer per target (a
- * locked {@link RunFolder}), are deleted as those versions deleted them.
+ * consumer, but only where the process id in the name is not running here (or is this process's
+ * own, on a lock file this process does not hold: left by an earlier process under the same id, as
+ * in containers), the lock is free and the lock file holds that id (written once the lock is
+ * taken): never the folder of a live writer, in this process or another, also not one on a shared
+ * file system whose process runs elsewhere (it holds the lock). So several writers of the same
+ * target never delete each other's folders; their renames into place are not serialised, though, so
+ * the last to commit wins. A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone;
+ * like every leftover it is a hidden sibling that no command reads. The leftovers {@code
+ * .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of the folder writes of older fedpeft versions,
+ * which took no lock and assumed one writer per target (a locked {@link RunFolder}), are deleted as
+ * those versions deleted them.
  */
 public final class StagingFolder implements AutoCloseable {
 
@@ -61,6 +65,14 @@ public final class StagingFolder implements AutoCloseable {
   private static final int DELETE_ATTEMPTS = 100;
 
   private final Path target;
+
+  /**
+   * The lock files this process has created and still holds (or is about to): only these of the
+   * lock files named with this process's id belong to a live staging; the others were left by an
+   * earlier process that had the same id (as in containers, where every run may get the same one).
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
   private final Path path;
   private final Path aside;
   private final Path lockFile;
@@ -125,10 +137,17 @@ public final class StagingFolder implements AutoCloseable {
       for (int k = 0; ; k++) {
         Path candidate = parent.resolve(prefix + pid + "-" + k);
         Path lock = lockFileOf(candidate);
+        if (!HELD.add(lock)) { // this process's own: it exists, so the next name
+          if (k >= MAX_ATTEMPTS) {
+            throw new FileAlreadyExistsException(lock.toString());
+          }
+          continue;
+        }
         try {
           channel = FileChannel.open(lock, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (FileAlreadyExistsException e) {
-          if (k >= MAX_ATTEMPTS) {
+        } catch (IOException | RuntimeException e) {
+          HELD.remove(lock);
+          if (!(e instanceof FileAlreadyExistsException) || k >= MAX_ATTEMPTS) {
             throw e;
           }
           continue;
@@ -147,6 +166,7 @@ public final class StagingFolder implements AutoCloseable {
         } catch (FileAlreadyExistsException e) {
           // Left by an older fedpeft under a reused id, or a killed cleanup: try the next name.
           channel.close(); // releases the lock
+          HELD.remove(lock);
           Files.deleteIfExists(lock);
           channel = null;
           lockFile = null;
@@ -165,6 +185,7 @@ public final class StagingFolder implements AutoCloseable {
             Files.deleteIfExists(dir);
           }
           channel.close(); // releases the lock
+          HELD.remove(lockFile);
           Files.deleteIfExists(lockFile);
         } catch (IOException | RuntimeException cleanup) {
           e.addSuppressed(cleanup);
@@ -281,6 +302,7 @@ public final class StagingFolder implements AutoCloseable {
     boolean folderLeft = failure != null || Files.exists(aside, LinkOption.NOFOLLOW_LINKS);
     try {
       channel.close(); // releases the lock
+      HELD.remove(lockFile); // released: a later staging here may delete what it covers
       if (!folderLeft) {
         Files.deleteIfExists(lockFile); // kept with a folder, so the next run can delete both
       }
@@ -351,8 +373,9 @@ public final class StagingFolder implements AutoCloseable {
   /**
    * Deletes the staging folders {@code parent/.NAME.tmp-<pid>-<k>} (with their set-aside old
    * folders and their lock files) left by processes that died: the process id in the name is not
-   * running here, and the lock file is free and holds that id. Also deletes the folders {@code
-   * .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of older fedpeft versions.
+   * running here (or is this process's own on a lock file it does not hold), and the lock file is
+   * free and holds that id. Also deletes the folders {@code .NAME.<hex>.tmp} and {@code
+   * .NAME.<hex>.old} of older fedpeft versions.
    */
   private static void deleteLeftovers(Path parent, Path target, Consumer<String> notices)
       throws IOException {
@@ -382,15 +405,18 @@ public final class StagingFolder implements AutoCloseable {
         }
       }
     }
+    long self = ProcessHandle.current().pid();
     for (Path lock : locks) {
       Matcher m = name.matcher(lock.getFileName().toString());
       if (!m.matches()) {
         continue;
       }
       long pid = Long.parseLong(m.group(1));
-      if (ProcessHandle.of(pid).isPresent()) {
-        // Alive (this process included), or a new process under a reused id: never opened, as on
-        // POSIX systems closing any descriptor of a file drops every lock the process holds on it.
+      if (pid == self ? HELD.contains(lock) : ProcessHandle.of(pid).isPresent()) {
+        // A live staging of this process, another live process or a new process under a reused
+        // id: never opened, as on POSIX systems closing any descriptor of a file drops every lock
+        // the process holds on it. A lock file with this process's id that it does not hold was
+        // left by an earlier process under the same id, and is checked like any other.
         continue;
       }
       String leftover = lock.getFileName().toString();

@@ -67,4 +67,33 @@ class StagingFolderLeftoversTest {
         notices);
     assertEquals(List.of(), names(tmp));
   }
+
+  /**
+   * A leftover named with this process's own id, on a lock file this process does not hold, was
+   * left by an earlier process under the same id (in a container every run may get the same one):
+   * it goes; the folder of a staging this process holds stays. Before, a leftover of the running
+   * process's id was never deleted, so such leftovers piled up.
+   */
+  @Test
+  void aLeftoverUnderThisProcesssOwnIdGoesUnlessThisProcessHoldsIt() throws IOException {
+    long self = ProcessHandle.current().pid();
+    Path earlier = Files.createDirectory(tmp.resolve(".out.tmp-" + self + "-7"));
+    Files.writeString(earlier.resolveSibling(earlier.getFileName() + ".lock"), self + "\n");
+    try (StagingFolder live = StagingFolder.create(tmp.resolve("out"), n -> {})) {
+      List<String> notices = new ArrayList<>();
+      AtomicFiles.writeFolder(tmp.resolve("out"), d -> Files.writeString(d.resolve("f"), "x"));
+      try (StagingFolder second = StagingFolder.create(tmp.resolve("out"), notices::add)) {
+        assertEquals(
+            List.of(
+                live.path().getFileName().toString(),
+                live.path().getFileName() + ".lock",
+                second.path().getFileName().toString(),
+                second.path().getFileName() + ".lock",
+                "out"),
+            names(tmp));
+      }
+      assertEquals(List.of(), notices); // the earlier leftover went with writeFolder, silently
+    }
+    assertEquals(List.of("out"), names(tmp));
+  }
 }
