@@ -89,17 +89,18 @@ class TasksExportCleanupCliTest {
 
   /**
    * Only a leftover whose process is gone and whose lock is free is deleted: one of a live process
-   * (this one), one whose lock file does not yet name its process, and one without a lock file (an
-   * older fedpeft's) stay; so do other exports' folders.
+   * (init, process 1), one whose lock file does not yet name its process, and one without a lock
+   * file (an older fedpeft's) stay; so do other exports' folders.
    */
   @Test
   void leftoversOfLiveProcessesAndUnknownOnesStay() throws Exception {
     Path dead = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-3"));
     Files.writeString(dead.resolve("train.jsonl"), "{}\n");
     Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
-    long self = ProcessHandle.current().pid();
-    Path live = Files.createDirectory(tmp.resolve(".out.tmp-" + self + "-7"));
-    Files.writeString(tmp.resolve(live.getFileName() + ".lock"), self + "\n");
+    long init =
+        1; // a live process other than this one (this one's own: StagingFolderLeftoversTest)
+    Path live = Files.createDirectory(tmp.resolve(".out.tmp-" + init + "-7"));
+    Files.writeString(tmp.resolve(live.getFileName() + ".lock"), init + "\n");
     Path unnamed = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-4"));
     Files.createFile(tmp.resolve(unnamed.getFileName() + ".lock"));
     Path unlocked = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-5"));
