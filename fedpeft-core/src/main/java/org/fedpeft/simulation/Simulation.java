@@ -43,6 +43,7 @@ import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.JsonOut;
+import org.fedpeft.io.Words;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -710,7 +711,8 @@ public final class Simulation implements AutoCloseable {
     line.put(
         "failed",
         e.succeeded()
-            + (e.succeeded() == 1 ? " client" : " clients")
+            + " "
+            + Words.plural(e.succeeded(), "client")
             + " contributed, fewer than server.min_clients = "
             + e.required()
             + "; the run stopped, its checkpoint is the last completed round's");
