@@ -36,9 +36,9 @@ class OneOfACountCliTest {
       rows.add(new String[] {"a small animal " + i, "animal"});
       rows.add(new String[] {"a kind of food " + i, "food"});
     }
-    Path data = EvalCommandUserTest.jsonl(dir.resolve("train.jsonl"), rows);
+    Path data = CliRun.jsonl(dir.resolve("train.jsonl"), rows);
     Path test =
-        EvalCommandUserTest.jsonl(
+        CliRun.jsonl(
             dir.resolve("test.jsonl"), List.<String[]>of(new String[] {"a cat", "animal"}));
     CliRun.Result r =
         CliRun.run(

@@ -31,7 +31,7 @@ class TrainEvalEveryCliTest {
       rows.add(new String[] {"a small animal " + i, "animal"});
       rows.add(new String[] {"a kind of food " + i, "food"});
     }
-    data = EvalCommandUserTest.jsonl(dir.resolve("train.jsonl"), rows);
+    data = CliRun.jsonl(dir.resolve("train.jsonl"), rows);
   }
 
   private static CliRun.Result train(Path out, String... more) {
