@@ -206,7 +206,12 @@ final class ClientHost {
             .append(" labels are ")
             .append(abbreviate(runLabels));
     if (bad.size() > 1) {
-      reason.append("; ").append(bad.size() - 1).append(" more such examples at ");
+      reason
+          .append("; ")
+          .append(bad.size() - 1)
+          .append(" more such ")
+          .append(Main.plural(bad.size() - 1, "example"))
+          .append(" at ");
       int shown = Math.min(bad.size() - 1, 5);
       for (int k = 1; k <= shown; k++) {
         reason.append(k > 1 ? ", " : "").append(bad.get(k).location());

@@ -11,6 +11,7 @@ import org.fedpeft.data.DataFormatException;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.RunFolderException;
 import org.fedpeft.io.SafetensorsFormatException;
+import org.fedpeft.io.Words;
 import org.fedpeft.model.ModelFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -177,12 +178,12 @@ public final class Main implements Runnable {
   }
 
   /**
-   * {@code noun} as it follows a count of {@code n}: as given for 1, with an "s" for any other
-   * count ("1 example", "0 examples", "2 examples"). Every count a command prints takes its noun
-   * from here; the caller formats the number.
+   * {@code noun} as it follows a count of {@code n} ("1 example", "0 examples", "2 examples"), as
+   * core's messages word it: {@link Words#plural}. Every count a command prints takes its noun from
+   * here; the caller formats the number.
    */
   static String plural(long n, String noun) {
-    return n == 1 ? noun : noun + "s";
+    return Words.plural(n, noun);
   }
 
   /**

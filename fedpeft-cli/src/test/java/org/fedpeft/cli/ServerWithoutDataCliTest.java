@@ -229,7 +229,7 @@ class ServerWithoutDataCliTest {
               .contains(
                   bad
                       + ":2: label \"weather\" is not a label of the server's run, whose 4 labels"
-                      + " are [t0, t1, t2, t3]; 1 more such examples at "
+                      + " are [t0, t1, t2, t3]; 1 more such example at "
                       + bad
                       + ":3"),
           refused.err());

@@ -72,7 +72,7 @@ public final class DataFiles {
     }
     String text = decode(file, Files.readAllBytes(file));
     if (text.isEmpty()) {
-      throw new DataFormatException(file, 1, "empty file");
+      throw nothingIn(file, text, "examples");
     }
     List<Example> examples = new ArrayList<>();
     List<Integer> lines = new ArrayList<>();
@@ -189,6 +189,17 @@ public final class DataFiles {
     return lines;
   }
 
+  /**
+   * The error for a file that holds no {@code what} (examples, or a corpus's documents or queries),
+   * {@code text} being its text as {@link #readUtf8} returns it: on line 1, "empty file" if the
+   * text is empty (the file has no byte, or only a byte-order mark), else "no {@code what}: the
+   * file has only blank lines".
+   */
+  public static DataFormatException nothingIn(Path file, String text, String what) {
+    return new DataFormatException(
+        file, 1, text.isEmpty() ? "empty file" : "no " + what + ": the file has only blank lines");
+  }
+
   /** A file's path for reading: a folder is refused by name (reading one fails without a path). */
   private static void requireFile(Path file) throws IOException {
     if (Files.isDirectory(file)) {
@@ -235,7 +246,7 @@ public final class DataFiles {
           lines.add(lineNo);
         });
     if (examples.isEmpty()) {
-      throw new DataFormatException(file, 1, "no examples: the file has only blank lines");
+      throw nothingIn(file, text, "examples");
     }
   }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.fedpeft.io.Words;
 
 /**
  * Which examples of a dataset (typically a test split) have labels outside a vocabulary (typically
@@ -75,7 +76,9 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
     sb.append(data)
         .append(": ")
         .append(unknown.size())
-        .append(unknown.size() == 1 ? " example has" : " examples have")
+        .append(' ')
+        .append(Words.plural(unknown.size(), "example"))
+        .append(unknown.size() == 1 ? " has" : " have")
         .append(" a label not in the training labels: ")
         .append(unknownLabels())
         .append('\n');

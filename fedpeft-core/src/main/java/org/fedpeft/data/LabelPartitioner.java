@@ -2,6 +2,7 @@ package org.fedpeft.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.fedpeft.io.Words;
 import org.fedpeft.random.SeededRandom;
 
 /**
@@ -33,7 +34,9 @@ public record LabelPartitioner() implements Partitioner {
           spec()
               + ": "
               + present.size()
-              + (present.size() == 1 ? " label occurs" : " labels occur")
+              + " "
+              + Words.plural(present.size(), "label")
+              + (present.size() == 1 ? " occurs" : " occur")
               + " in the data, too few to give each of "
               + numClients
               + " clients a label of its own");

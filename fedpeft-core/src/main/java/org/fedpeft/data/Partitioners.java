@@ -3,6 +3,7 @@ package org.fedpeft.data;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.fedpeft.io.Words;
 
 /**
  * Builds {@link Partitioner}s from spec strings.
@@ -166,11 +167,16 @@ public final class Partitioners {
           what
               + ": "
               + n
-              + " examples cannot give "
+              + " "
+              + Words.plural(n, "example")
+              + " cannot give "
               + numClients
-              + " clients "
+              + " "
+              + Words.plural(numClients, "client")
+              + " "
               + perClient
-              + (perClient == 1 ? " example" : " examples")
+              + " "
+              + Words.plural(perClient, "example")
               + " each");
     }
   }

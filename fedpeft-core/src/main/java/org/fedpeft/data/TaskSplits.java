@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.fedpeft.io.Words;
 
 /**
  * The splits of a loaded task, or of several tasks loaded as one multi-task dataset. All splits
@@ -117,11 +118,14 @@ public record TaskSplits(
         ? null
         : String.format(
             java.util.Locale.ROOT,
-            "warning: %d of %d test examples of %s have the text of a training example, so test"
-                + " accuracy counts them as seen (remove the duplicates for an unbiased figure)",
+            "warning: %d of %d test %s of %s %s the text of a training example, so test"
+                + " accuracy counts %s as seen (remove the duplicates for an unbiased figure)",
             n,
             test.size(),
-            source);
+            Words.plural(test.size(), "example"),
+            source,
+            n == 1 ? "has" : "have",
+            n == 1 ? "it" : "them");
   }
 
   private static Map<String, List<String>> derive(String task, Dataset... splits) {

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.fedpeft.io.Words;
 
 /**
  * Thrown when fewer clients than a strategy's minimum contributed to a round. The round has no
@@ -87,7 +88,8 @@ public final class RoundFailedException extends RuntimeException {
         .append(round)
         .append(" failed: ")
         .append(succeeded)
-        .append(succeeded == 1 ? " client" : " clients")
+        .append(" ")
+        .append(Words.plural(succeeded, "client"))
         .append(" contributed, at least ")
         .append(required)
         .append(" required");

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.io.Words;
 
 /**
  * A WordPiece/BPE tokenizer read from a Hugging Face {@code tokenizer.json} (the Rust tokenizers
@@ -69,7 +70,7 @@ public final class TextTokenizer implements AutoCloseable {
             "note: %,d %s %s %s longer than the model's %d tokens; it reads the first %d of"
                 + " each",
             n,
-            n == 1 ? "text" : "texts",
+            Words.plural(n, "text"),
             what,
             n == 1 ? "is" : "are",
             maxLength,

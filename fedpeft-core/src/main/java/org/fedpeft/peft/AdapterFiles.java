@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -352,7 +353,7 @@ public final class AdapterFiles {
         || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");
     }
-    int version = field(c, "format_version", config, "an integer", JsonElement::getAsInt);
+    int version = field(c, "format_version", config, INTEGER, v -> wholeNumber(v).intValueExact());
     if (version < 1 || version > FORMAT_VERSION) {
       throw new IllegalArgumentException(
           config
@@ -431,7 +432,7 @@ public final class AdapterFiles {
     return new Saved(
         field(c, "method", config, STRING, e -> e.getAsString()),
         options,
-        field(c, "seed", config, "an integer", JsonElement::getAsLong),
+        field(c, "seed", config, INTEGER, v -> wholeNumber(v).longValueExact()),
         roles,
         tensors,
         headTensors,
@@ -446,6 +447,7 @@ public final class AdapterFiles {
   }
 
   private static final String STRING = "a string";
+  private static final String INTEGER = "an integer";
   private static final String STRINGS = "an array of strings";
 
   /**
@@ -469,7 +471,10 @@ public final class AdapterFiles {
       if (typed) {
         return read.apply(value);
       }
-    } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
+    } catch (IllegalStateException
+        | UnsupportedOperationException
+        | NumberFormatException
+        | ArithmeticException e) {
       // Gson's messages name its own types; the file and the field say more.
     }
     String found = value.toString();
@@ -481,6 +486,18 @@ public final class AdapterFiles {
             + type
             + ", found "
             + (found.length() <= 60 ? found : found.substring(0, 57) + "..."));
+  }
+
+  /**
+   * A JSON number, as {@link BigDecimal}, for a caller that takes its exact int or long value
+   * ({@link BigDecimal#intValueExact}: {@code 1.5} or {@code 1e20} is refused, where Gson's {@code
+   * getAsInt} reads 1.5 as 1); a string ({@code "1"}) is not a number.
+   */
+  private static BigDecimal wholeNumber(JsonElement e) {
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+      throw new IllegalStateException("not a number: " + e);
+    }
+    return e.getAsBigDecimal();
   }
 
   /** The strings of a JSON array. */

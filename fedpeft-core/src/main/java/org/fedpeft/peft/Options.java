@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedpeft.config.StringValues;
+import org.fedpeft.io.Words;
 
 /**
  * Flat {@code key=value} options of an adapter method, read with the key named in every error and
@@ -108,8 +109,9 @@ public final class Options {
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException(
           owner
-              + ": unknown option"
-              + (unknown.size() > 1 ? "s " : " ")
+              + ": unknown "
+              + Words.plural(unknown.size(), "option")
+              + " "
               + unknown
               + " (known: "
               + Arrays.toString(read.stream().sorted().toArray())

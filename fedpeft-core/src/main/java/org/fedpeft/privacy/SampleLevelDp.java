@@ -3,6 +3,7 @@ package org.fedpeft.privacy;
 import java.util.Locale;
 import org.fedpeft.federation.ClientDeclinedException;
 import org.fedpeft.federation.ClientState;
+import org.fedpeft.io.Words;
 
 /**
  * Sample-level DP-SGD at a federated client: what a client does around {@link DpSgd} each round.
@@ -96,7 +97,7 @@ public final class SampleLevelDp {
                   + " would bring it to %.4f, above the budget %s (delta %s)",
               acc.getEpsilon(config.delta()),
               steps,
-              steps == 1 ? "step" : "steps",
+              Words.plural(steps, "step"),
               q,
               sigma,
               acc.epsilonIfStep(q, sigma, steps, config.delta()),

@@ -2,7 +2,6 @@ package org.fedpeft.retrieval;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -125,14 +124,9 @@ public final class Corpus {
           texts.add(text);
         });
     if (ids.isEmpty()) {
-      throw new DataFormatException(file, 1, nothingIn(file, "documents"));
+      throw DataFiles.nothingIn(file, DataFiles.readUtf8(file), "documents");
     }
     return new Corpus(file.toString(), ids, texts, index);
-  }
-
-  /** Why a file gave no {@code what}: it is empty (as {@link DataFiles#read} says), or blank. */
-  private static String nothingIn(Path file, String what) throws IOException {
-    return Files.size(file) == 0 ? "empty file" : "no " + what + ": the file has only blank lines";
   }
 
   /**
@@ -169,7 +163,7 @@ public final class Corpus {
           examples.add(new Example(text, doc, null, null));
         });
     if (examples.isEmpty()) {
-      throw new DataFormatException(file, 1, nothingIn(file, "queries"));
+      throw DataFiles.nothingIn(file, DataFiles.readUtf8(file), "queries");
     }
     return Dataset.of(file.toString(), examples, ids);
   }

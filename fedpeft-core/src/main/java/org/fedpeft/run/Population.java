@@ -23,6 +23,7 @@ import org.fedpeft.data.Splits;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
+import org.fedpeft.io.Words;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.retrieval.Corpus;
@@ -232,7 +233,12 @@ public final class Population {
               + first.label()
               + "\" is not one of the run's labels "
               + (labels.size() <= 10 ? labels : labels.subList(0, 10) + " ...")
-              + (bad.size() > 1 ? "; " + (bad.size() - 1) + " more such examples" : "");
+              + (bad.size() > 1
+                  ? "; "
+                      + (bad.size() - 1)
+                      + " more such "
+                      + Words.plural(bad.size() - 1, "example")
+                  : "");
       if (data.source().isPresent() && first.line() > 0) {
         throw new DataFormatException(data.source().get(), first.line(), reason);
       }

@@ -103,6 +103,11 @@ public final class RunRecorder {
    * {@code stopped_early} line that the resumed run will write again) is dropped. A file that does
    * not begin with the recorded lines, or a line that is not a JSON object (cut by a kill), keeps
    * nothing after them. With no line to keep and none recorded, metrics.jsonl is removed.
+   *
+   * <p>So the traffic of an attempt a privacy budget stopped in a process killed before its
+   * summary.json is not counted, though it crossed the network: a {@code stopped_early} line is the
+   * run's closing record (it holds the last completed round's evaluation, and readers take it as
+   * the run's one stop), and the resumed run, meeting the same stop, writes its own.
    */
   public void resumeMetrics() throws IOException {
     Path file = out.resolve("metrics.jsonl");

@@ -43,6 +43,7 @@ import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.JsonOut;
+import org.fedpeft.io.Words;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -586,7 +587,8 @@ public final class Simulation implements AutoCloseable {
    * round (whose model is the one saved), the reason, and, unless that round was evaluated, its
    * evaluation, so that the run ends as a run of that many rounds would. The line is not in the
    * checkpoint (the state is still the last completed round's): a resume of a run killed before its
-   * summary.json rewrites metrics.jsonl without it, meets the same stop and writes it again.
+   * summary.json rewrites metrics.jsonl without it, meets the same stop and writes it again (so the
+   * killed process's attempt of round K + 1 is not counted: {@link RunRecorder#resumeMetrics}).
    *
    * <p>The line also has {@code bytes_up} and {@code bytes_down}, the traffic of the round that
    * could not complete (round K + 1: under sample-level DP the instructions sent to its clients and
@@ -636,7 +638,9 @@ public final class Simulation implements AutoCloseable {
    * process is in) plus the traffic of the failed attempts of earlier processes of the run, which
    * their {@code round_failed} lines recorded ({@link RunRecorder#failedAttemptBytes}): a resumed
    * run runs a failed round again, and both the failed attempt and the new one crossed the network.
-   * A round interrupted by a kill left no line, and its traffic is not counted.
+   * A round interrupted by a kill left no line, and its traffic is not counted, nor is that of an
+   * attempt a privacy budget stopped in a process killed before its summary.json ({@link
+   * RunRecorder#resumeMetrics} drops its {@code stopped_early} line).
    */
   private long trafficTotal(CommunicationLog.Direction direction) {
     return comm.total(direction) + recorder.failedAttemptBytes(direction);
@@ -710,7 +714,8 @@ public final class Simulation implements AutoCloseable {
     line.put(
         "failed",
         e.succeeded()
-            + (e.succeeded() == 1 ? " client" : " clients")
+            + " "
+            + Words.plural(e.succeeded(), "client")
             + " contributed, fewer than server.min_clients = "
             + e.required()
             + "; the run stopped, its checkpoint is the last completed round's");

@@ -64,8 +64,8 @@ class DatasetTest {
         new TaskSplits("t1+t2", train, Dataset.of("v", List.of(), labels), test, null);
     assertEquals(1, splits.testTextsAlsoInTrain());
     assertEquals(
-        "warning: 1 of 3 test examples of f.jsonl have the text of a training example, so test"
-            + " accuracy counts them as seen (remove the duplicates for an unbiased figure)",
+        "warning: 1 of 3 test examples of f.jsonl has the text of a training example, so test"
+            + " accuracy counts it as seen (remove the duplicates for an unbiased figure)",
         splits.duplicateTextWarning("f.jsonl"));
     assertEquals(
         null,

@@ -111,7 +111,7 @@ class ServerDataSplitsTest {
                             "data.labels",
                             "a,b"))));
     assertEquals(
-        data + ":3: label \"q\" is not one of the run's labels [a, b]; 1 more such examples",
+        data + ":3: label \"q\" is not one of the run's labels [a, b]; 1 more such example",
         e.getMessage());
     // the stratified split too
     e =

@@ -42,6 +42,7 @@ import org.fedpeft.federation.EvaluateInstructions;
 import org.fedpeft.federation.EvaluateResult;
 import org.fedpeft.federation.FederatedRound;
 import org.fedpeft.federation.FitInstructions;
+import org.fedpeft.io.Words;
 
 /**
  * The server side of federation over gRPC: client nodes connect to it, and each connected node is
@@ -412,8 +413,8 @@ public final class FederationServer implements AutoCloseable {
                 ? ""
                 : " (and "
                     + suppressed
-                    + " more such failed handshake"
-                    + (suppressed == 1 ? "" : "s")
+                    + " more such "
+                    + Words.plural(suppressed, "failed handshake")
                     + " from "
                     + host
                     + " not reported since the last report)"));
