@@ -12,7 +12,6 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.StringReader;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -752,12 +751,9 @@ public final class PeftAdapterConfig {
   }
 
   private static int integer(String key, JsonElement e) {
-    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-      throw new IllegalArgumentException("field '" + key + "' must be an integer, got " + e);
-    }
     try {
-      return new BigDecimal(e.getAsString()).intValueExact();
-    } catch (ArithmeticException | NumberFormatException ex) {
+      return JsonNumbers.of(e).orElseThrow(ArithmeticException::new).intValueExact();
+    } catch (ArithmeticException notWhole) {
       throw new IllegalArgumentException("field '" + key + "' must be an integer, got " + e);
     }
   }

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.fedpeft.io.JsonNumbers;
 
 /**
  * The shape of a BERT-family encoder, as in a Hugging Face {@code config.json}.
@@ -148,15 +150,12 @@ public record BertConfig(
   /** A JSON number; a string holding digits is refused, as Hugging Face writes numbers. */
   private static BigDecimal number(JsonObject o, String name, Path file) throws IOException {
     JsonElement v = o.get(name);
-    if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
-      try {
-        return v.getAsBigDecimal();
-      } catch (NumberFormatException e) {
-        // not a finite number: reported below
-      }
+    Optional<BigDecimal> n = JsonNumbers.of(v);
+    if (n.isEmpty()) {
+      throw new ModelFormatException(
+          file + ": field \"" + name + "\" is not a number: " + v + " (a JSON number is expected)");
     }
-    throw new ModelFormatException(
-        file + ": field \"" + name + "\" is not a number: " + v + " (a JSON number is expected)");
+    return n.get();
   }
 
   /** The number of parameters of the encoder (embeddings and blocks, no pooler). */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.IOConsumer;
+import org.fedpeft.io.JsonNumbers;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftNames;
@@ -489,15 +490,11 @@ public final class AdapterFiles {
   }
 
   /**
-   * A JSON number, as {@link BigDecimal}, for a caller that takes its exact int or long value
-   * ({@link BigDecimal#intValueExact}: {@code 1.5} or {@code 1e20} is refused, where Gson's {@code
-   * getAsInt} reads 1.5 as 1); a string ({@code "1"}) is not a number.
+   * A JSON number ({@link JsonNumbers}), for a caller that takes its exact int or long value; a
+   * string ({@code "1"}) is not a number.
    */
   private static BigDecimal wholeNumber(JsonElement e) {
-    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-      throw new IllegalStateException("not a number: " + e);
-    }
-    return e.getAsBigDecimal();
+    return JsonNumbers.of(e).orElseThrow(() -> new IllegalStateException("not a number: " + e));
   }
 
   /** The strings of a JSON array. */
