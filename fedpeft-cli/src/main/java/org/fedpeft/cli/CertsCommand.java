@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
 import org.fedpeft.grpc.Certificates;
@@ -94,6 +96,33 @@ public final class CertsCommand implements Callable<Integer> {
     if (days < 1) {
       throw new UserInputException("--days must be at least 1, got " + days);
     }
+    CertificateGenerator generator;
+    try {
+      generator = new CertificateGenerator(Duration.ofDays(days));
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--days " + days + ": " + e.getMessage());
+    }
+    checkOut();
+    checkNames("--clients name", "--clients", clients);
+    for (String s : serverNames) {
+      String problem = CertificateGenerator.serverNameProblem(s);
+      if (problem != null) {
+        throw new UserInputException("--server-names: " + problem);
+      }
+    }
+    if (node != null) {
+      String problem = FederationServer.nodeNameProblem("--node name", node);
+      if (problem != null) {
+        throw new UserInputException(problem);
+      }
+      if (clients.contains(node)) {
+        throw new UserInputException(
+            "--node "
+                + node
+                + " is also a name of --clients: both would be "
+                + CertificateGenerator.clientCertName(node));
+      }
+    }
     List<String> names = new ArrayList<>(clients);
     if (population != null) {
       if (population < 1) {
@@ -101,6 +130,15 @@ public final class CertsCommand implements Callable<Integer> {
       }
       for (int i = 0; i < population; i++) {
         String id = Population.clientId(i, population);
+        if (id.equals(node)) {
+          throw new UserInputException(
+              "--node "
+                  + node
+                  + " is also a client id of --population "
+                  + population
+                  + ": both would be "
+                  + CertificateGenerator.clientCertName(node));
+        }
         if (!names.contains(id)) {
           names.add(id);
         }
@@ -112,6 +150,7 @@ public final class CertsCommand implements Callable<Integer> {
       for (String h : hosts) {
         hosted.addAll(expandRange(h));
       }
+      checkNames("--hosts id", "--hosts", hosted);
       if (hosted.isEmpty()) {
         throw new UserInputException("--node " + node + " needs --hosts: the clients it hosts");
       }
@@ -129,8 +168,7 @@ public final class CertsCommand implements Callable<Integer> {
       // adding clients to a folder: the server certificate is kept with the names it has
       serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
-    CertificateGenerator.Result r =
-        new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, names, nodes);
+    CertificateGenerator.Result r = generator.write(out, serverNames, names, nodes);
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
       w.println("wrote " + p);
@@ -139,6 +177,34 @@ public final class CertsCommand implements Callable<Integer> {
       w.println("kept " + p);
     }
     return 0;
+  }
+
+  /**
+   * A user error naming {@code --out} if it, or the nearest of its parents that exists, is not a
+   * folder.
+   */
+  private void checkOut() {
+    Path p = out.toAbsolutePath().normalize();
+    while (p != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    if (p != null && !Files.isDirectory(p)) {
+      throw new UserInputException("--out " + out + ": " + p + " is a file, not a folder");
+    }
+  }
+
+  /** A user error naming the option if a name is not a node name or is given twice. */
+  private static void checkNames(String what, String option, List<String> names) {
+    Set<String> seen = new HashSet<>();
+    for (String n : names) {
+      String problem = FederationServer.nodeNameProblem(what, n);
+      if (problem != null) {
+        throw new UserInputException(problem);
+      }
+      if (!seen.add(n)) {
+        throw new UserInputException(option + " names '" + n + "' twice");
+      }
+    }
   }
 
   /** The most ids one range of --hosts may name. */
