@@ -175,7 +175,11 @@ class CertsCommandUserTest {
             List.of("--clients", "a,edge", "--node", "edge", "--hosts", "c0"),
             "--node edge is also a name of --clients: both would be client-edge.crt",
             List.of("--clients", "a", "--server-names", "fl example"),
-            "--server-names: server name 'fl example' is neither an IP address nor a DNS name");
+            "--server-names: server name 'fl example' is neither an IP address nor a DNS name",
+            List.of("--clients", "a", "--server-names", "localhost,10.0.0.256"),
+            "--server-names: server name '10.0.0.256' is not a valid IP address",
+            List.of("--clients", "a", "--server-names", "fl:7443"),
+            "--server-names: server name 'fl:7443' is not a valid IP address");
     for (Map.Entry<List<String>, String> c : cases.entrySet()) {
       List<String> args = new java.util.ArrayList<>(List.of("certs", "--out", dir.toString()));
       args.addAll(c.getKey());

@@ -53,6 +53,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.fedpeft.io.AtomicFiles;
 
@@ -435,11 +436,17 @@ public final class CertificateGenerator {
   }
 
   /**
-   * What is wrong with a name for the server certificate (an IP address or a DNS name, {@code *.}
-   * allowed in front), or null if nothing.
+   * What is wrong with a name for the server certificate (an IP address, or a DNS name with {@code
+   * *.} allowed in front), or null if nothing. Text shaped like an IP address (four dot-separated
+   * numbers, or anything with a colon) must be a valid IPv4 or IPv6 address.
    */
   public static String serverNameProblem(String name) {
-    return isIp(name) || DNS.matcher(name).matches()
+    if (isIp(name)) {
+      return IPAddress.isValid(name)
+          ? null
+          : "server name '" + name + "' is not a valid IP address";
+    }
+    return DNS.matcher(name).matches()
         ? null
         : "server name '" + name + "' is neither an IP address nor a DNS name";
   }
