@@ -41,12 +41,17 @@ public final class CertsCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--out", required = true, description = "Folder to write the files to.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder to write the files to.")
   Path out;
 
   @Option(
       names = "--clients",
       split = ",",
+      paramLabel = "NAME",
       description =
           "Client node names, comma-separated (each " + FederationServer.NODE_NAME_RULE + ").")
   List<String> clients = new ArrayList<>();
@@ -79,6 +84,7 @@ public final class CertsCommand implements Callable<Integer> {
   @Option(
       names = "--server-names",
       split = ",",
+      paramLabel = "NAME",
       defaultValue = "localhost,127.0.0.1",
       description =
           "Host names and IP addresses the clients dial the server at, comma-separated; they go"
@@ -89,6 +95,7 @@ public final class CertsCommand implements Callable<Integer> {
   @Option(
       names = "--days",
       defaultValue = "365",
+      paramLabel = "N",
       description =
           "Validity of new certificates in days (default: ${DEFAULT-VALUE}; at most until"
               + " 9999-12-31).")
