@@ -190,6 +190,37 @@ class CertsCommandUserTest {
     }
   }
 
+  /**
+   * A symbolic link to a missing file, where a certificate would go, counts as that file: the pair
+   * is incomplete, and nothing is written (it was taken for a free name, and the write then stopped
+   * at it).
+   */
+  @Test
+  void aDanglingLinkWhereACertificateWouldGoIsAnIncompletePair() throws Exception {
+    Path dir = tmp.resolve("certs");
+    assertEquals(0, CliRun.run("certs", "--out", dir.toString(), "--clients", "a").code());
+    Files.createSymbolicLink(dir.resolve("client-b.crt"), tmp.resolve("missing.crt"));
+    Map<String, String> before = new TreeMap<>();
+    for (String f : List.of("ca.crt", "ca.key", "server.crt", "client-a.crt", "client-a.key")) {
+      before.put(f, Files.readString(dir.resolve(f)));
+    }
+    CliRun.Result r = CliRun.run("certs", "--out", dir.toString(), "--clients", "b");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft certs: only one of "
+            + dir.resolve("client-b.crt")
+            + " and "
+            + dir.resolve("client-b.key")
+            + " exists; remove it or add the other",
+        r.err().strip());
+    for (Map.Entry<String, String> e : before.entrySet()) {
+      assertEquals(e.getValue(), Files.readString(dir.resolve(e.getKey())), e.getKey());
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      assertEquals(7, s.count());
+    }
+  }
+
   /** Keys are owner-only; no temporary file is left. */
   @Test
   void keysAreOwnerOnlyAndNothingElseIsLeft() throws Exception {

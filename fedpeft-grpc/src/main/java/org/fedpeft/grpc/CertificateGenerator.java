@@ -212,8 +212,8 @@ public final class CertificateGenerator {
     X509Certificate ca;
     PrivateKey caPrivate;
     boolean newCa;
-    if (Files.exists(caCert) || Files.exists(caKey)) {
-      if (!Files.exists(caCert) || !Files.exists(caKey)) {
+    if (present(caCert) || present(caKey)) {
+      if (!present(caCert) || !present(caKey)) {
         throw new IllegalArgumentException(
             dir + " holds only one of " + CA_CERT + " and " + CA_KEY + "; both or neither");
       }
@@ -287,6 +287,14 @@ public final class CertificateGenerator {
     return new Result(List.copyOf(written), List.copyOf(kept));
   }
 
+  /**
+   * Whether the folder has an entry of this name, a symbolic link counting as one even where its
+   * target is missing (it is not written over).
+   */
+  private static boolean present(Path p) {
+    return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+  }
+
   /** A file to write: its path, its PEM text, and whether it is a private key. */
   private record NewFile(Path path, String text, boolean secret) {}
 
@@ -314,9 +322,9 @@ public final class CertificateGenerator {
     try {
       Files.createDirectories(dir);
       for (NewFile f : files) {
-        if (Files.exists(f.path(), LinkOption.NOFOLLOW_LINKS)) {
+        if (present(f.path())) {
           throw new FileAlreadyExistsException(
-              f.path().toString(), null, "appeared while writing; not overwritten");
+              f.path().toString(), null, "appeared while this call wrote; not overwritten");
         }
         byte[] bytes = f.text().getBytes(StandardCharsets.US_ASCII);
         if (f.secret()) {
@@ -348,8 +356,8 @@ public final class CertificateGenerator {
       List<GeneralName> altNames)
       throws IOException, GeneralSecurityException {
     X509Certificate ca = issuer.ca();
-    if (Files.exists(certFile) || Files.exists(keyFile)) {
-      if (!Files.exists(certFile) || !Files.exists(keyFile)) {
+    if (present(certFile) || present(keyFile)) {
+      if (!present(certFile) || !present(keyFile)) {
         throw new IllegalArgumentException(
             "only one of " + certFile + " and " + keyFile + " exists; remove it or add the other");
       }
