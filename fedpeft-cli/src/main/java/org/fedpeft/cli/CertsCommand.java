@@ -190,10 +190,11 @@ public final class CertsCommand implements Callable<Integer> {
   }
 
   /**
-   * A user error naming {@code --out} if it, or the nearest of its parents that exists, is not a
-   * folder.
+   * A user error naming {@code --out} if it is empty (the current folder), or if it or the nearest
+   * of its parents that exists is not a folder.
    */
   private void checkOut() {
+    RunGuard.requireNamed(out);
     Path p = out.toAbsolutePath().normalize();
     while (p != null && !Files.exists(p)) {
       p = p.getParent();

@@ -138,6 +138,21 @@ class CertsCommandUserTest {
     assertTrue(Files.notExists(dir));
   }
 
+  /**
+   * An empty --out (an unset shell variable) wrote the CA's key and every certificate into the
+   * current folder; it is refused as the other commands refuse it.
+   */
+  @Test
+  void anEmptyOutIsRefused() {
+    CliRun.Result r = CliRun.run("certs", "--out", "", "--clients", "a");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft certs: --out is empty: give a folder name (an empty one would write into the"
+            + " current folder)",
+        r.err().strip());
+    assertTrue(Files.notExists(Path.of("ca.key").toAbsolutePath()));
+  }
+
   /** An --out below a file failed with exit 1 and "Not a directory". */
   @Test
   void anOutBelowAFileIsRefusedNamingOut() throws Exception {
