@@ -236,6 +236,33 @@ class CertsCommandUserTest {
     }
   }
 
+  /**
+   * A folder whose CA had expired got new certificates signed by it, reported as written, which no
+   * server or client would then accept. The CA here is made valid for one millisecond: its end,
+   * stored in whole seconds, has passed when the command runs.
+   */
+  @Test
+  void anExpiredCaSignsNothing() throws Exception {
+    Path dir = tmp.resolve("certs");
+    new CertificateGenerator(java.time.Duration.ofMillis(1))
+        .write(dir, List.of("localhost"), List.of("a"));
+    Map<String, String> before = contents(dir);
+    java.time.Instant end =
+        CertificateGenerator.readCertificate(dir.resolve("ca.crt")).getNotAfter().toInstant();
+
+    CliRun.Result r = CliRun.run("certs", "--out", dir.toString(), "--clients", "b");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft certs: "
+            + dir.resolve("ca.crt")
+            + " expired on "
+            + end
+            + ": a certificate it signs now could not be used; write a new CA into another folder"
+            + " (every node then needs its ca.crt and a new pair)",
+        r.err().strip());
+    assertEquals(before, contents(dir));
+  }
+
   /** Keys are owner-only; no temporary file is left. */
   @Test
   void keysAreOwnerOnlyAndNothingElseIsLeft() throws Exception {

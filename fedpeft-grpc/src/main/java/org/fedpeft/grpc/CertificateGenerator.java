@@ -17,6 +17,8 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -68,10 +70,10 @@ import org.fedpeft.io.AtomicFiles;
  * <p>Files in the folder: {@value #CA_CERT}, {@value #CA_KEY}, {@value #SERVER_CERT}, {@value
  * #SERVER_KEY}, {@code client-NAME.crt} and {@code client-NAME.key}. Existing files are never
  * overwritten: a folder that already holds a CA gets new certificates signed by that CA (so clients
- * can be added later), and a certificate that exists is kept if that CA signed it (one of another
- * CA, or of a CA whose files were removed, is refused, naming it). A call writes all its files or
- * none: every check and signature comes first, each file is written atomically, and a failure while
- * writing removes the files the call wrote and the folders it made.
+ * can be added later, unless it has expired), and a certificate that exists is kept if that CA
+ * signed it (one of another CA, or of a CA whose files were removed, is refused, naming it). A call
+ * writes all its files or none: every check and signature comes first, each file is written
+ * atomically, and a failure while writing removes the files the call wrote and the folders it made.
  *
  * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
  * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
@@ -218,6 +220,24 @@ public final class CertificateGenerator {
             dir + " holds only one of " + CA_CERT + " and " + CA_KEY + "; both or neither");
       }
       ca = readCertificate(caCert);
+      try {
+        ca.checkValidity();
+      } catch (CertificateExpiredException e) {
+        throw new IllegalArgumentException(
+            caCert
+                + " expired on "
+                + ca.getNotAfter().toInstant()
+                + ": a certificate it signs now could not be used; write a new CA into another"
+                + " folder (every node then needs its ca.crt and a new pair)",
+            e);
+      } catch (CertificateNotYetValidException e) {
+        throw new IllegalArgumentException(
+            caCert
+                + " is not valid before "
+                + ca.getNotBefore().toInstant()
+                + " (is this machine's clock right?)",
+            e);
+      }
       caPrivate = readPrivateKey(caKey);
       kept.add(caCert);
       kept.add(caKey);
