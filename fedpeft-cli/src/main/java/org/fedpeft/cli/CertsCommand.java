@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
 import org.fedpeft.grpc.Certificates;
@@ -31,19 +33,25 @@ import picocli.CommandLine.Spec;
           + " 'fedpeft node --as NAME'.",
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
           + " CA. A certificate that exists is not issued again with other names (--server-names,"
-          + " --hosts): remove its pair first. Give each node only ca.crt and its own pair; keep"
-          + " ca.key off the nodes."
+          + " --hosts), and one that the folder's CA did not sign is refused: remove its pair"
+          + " first. A refused call writes nothing. Give each node only ca.crt and its own pair;"
+          + " keep ca.key off the nodes."
     })
 public final class CertsCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--out", required = true, description = "Folder to write the files to.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder to write the files to.")
   Path out;
 
   @Option(
       names = "--clients",
       split = ",",
+      paramLabel = "NAME",
       description =
           "Client node names, comma-separated (each " + FederationServer.NODE_NAME_RULE + ").")
   List<String> clients = new ArrayList<>();
@@ -76,6 +84,7 @@ public final class CertsCommand implements Callable<Integer> {
   @Option(
       names = "--server-names",
       split = ",",
+      paramLabel = "NAME",
       defaultValue = "localhost,127.0.0.1",
       description =
           "Host names and IP addresses the clients dial the server at, comma-separated; they go"
@@ -86,13 +95,43 @@ public final class CertsCommand implements Callable<Integer> {
   @Option(
       names = "--days",
       defaultValue = "365",
-      description = "Validity of new certificates in days (default: ${DEFAULT-VALUE}).")
+      paramLabel = "N",
+      description =
+          "Validity of new certificates in days (default: ${DEFAULT-VALUE}; at most until"
+              + " 9999-12-31).")
   int days;
 
   @Override
   public Integer call() throws Exception {
     if (days < 1) {
       throw new UserInputException("--days must be at least 1, got " + days);
+    }
+    CertificateGenerator generator;
+    try {
+      generator = new CertificateGenerator(Duration.ofDays(days));
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--days " + days + ": " + e.getMessage());
+    }
+    checkOut();
+    checkNames("--clients name", "--clients", clients);
+    for (String s : serverNames) {
+      String problem = CertificateGenerator.serverNameProblem(s);
+      if (problem != null) {
+        throw new UserInputException("--server-names: " + problem);
+      }
+    }
+    if (node != null) {
+      String problem = FederationServer.nodeNameProblem("--node name", node);
+      if (problem != null) {
+        throw new UserInputException(problem);
+      }
+      if (clients.contains(node)) {
+        throw new UserInputException(
+            "--node "
+                + node
+                + " is also a name of --clients: both would be "
+                + CertificateGenerator.clientCertName(node));
+      }
     }
     List<String> names = new ArrayList<>(clients);
     if (population != null) {
@@ -101,6 +140,15 @@ public final class CertsCommand implements Callable<Integer> {
       }
       for (int i = 0; i < population; i++) {
         String id = Population.clientId(i, population);
+        if (id.equals(node)) {
+          throw new UserInputException(
+              "--node "
+                  + node
+                  + " is also a client id of --population "
+                  + population
+                  + ": both would be "
+                  + CertificateGenerator.clientCertName(node));
+        }
         if (!names.contains(id)) {
           names.add(id);
         }
@@ -112,6 +160,7 @@ public final class CertsCommand implements Callable<Integer> {
       for (String h : hosts) {
         hosted.addAll(expandRange(h));
       }
+      checkNames("--hosts id", "--hosts", hosted);
       if (hosted.isEmpty()) {
         throw new UserInputException("--node " + node + " needs --hosts: the clients it hosts");
       }
@@ -129,8 +178,7 @@ public final class CertsCommand implements Callable<Integer> {
       // adding clients to a folder: the server certificate is kept with the names it has
       serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
-    CertificateGenerator.Result r =
-        new CertificateGenerator(Duration.ofDays(days)).write(out, serverNames, names, nodes);
+    CertificateGenerator.Result r = generator.write(out, serverNames, names, nodes);
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
       w.println("wrote " + p);
@@ -139,6 +187,35 @@ public final class CertsCommand implements Callable<Integer> {
       w.println("kept " + p);
     }
     return 0;
+  }
+
+  /**
+   * A user error naming {@code --out} if it is empty (the current folder), or if it or the nearest
+   * of its parents that exists is not a folder.
+   */
+  private void checkOut() {
+    RunGuard.requireNamed(out);
+    Path p = out.toAbsolutePath().normalize();
+    while (p != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    if (p != null && !Files.isDirectory(p)) {
+      throw new UserInputException("--out " + out + ": " + p + " is a file, not a folder");
+    }
+  }
+
+  /** A user error naming the option if a name is not a node name or is given twice. */
+  private static void checkNames(String what, String option, List<String> names) {
+    Set<String> seen = new HashSet<>();
+    for (String n : names) {
+      String problem = FederationServer.nodeNameProblem(what, n);
+      if (problem != null) {
+        throw new UserInputException(problem);
+      }
+      if (!seen.add(n)) {
+        throw new UserInputException(option + " names '" + n + "' twice");
+      }
+    }
   }
 
   /** The most ids one range of --hosts may name. */

@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
           + " their own data) with client nodes connected over"
           + " gRPC with mutual TLS: the same strategy, sampling, evaluation, checkpoints and"
           + " outputs as 'simulate', each client of the population being the node whose"
-          + " certificate names it (client-00, client-01, ...) or a stream of a node whose"
+          + " certificate names it (client-0, client-1, ..., zero-padded for 10 or more clients)"
+          + " or a stream of a node whose"
           + " certificate lists it (see 'fedpeft certs').",
       "What the server needs of the data: the population (clients), the labels, which it sends to"
           + " every node when it connects, and optionally a test split for the global model. With"

@@ -47,7 +47,7 @@ class CertsCommandTest {
         CliRun.run("certs", "--out", tmp.resolve("x").toString(), "--clients", "a,b/c");
     assertEquals(2, r.code());
     assertEquals(
-        "fedpeft certs: client name 'b/c' is not 1-128 letters, digits, '.', '_' or '-'",
+        "fedpeft certs: --clients name 'b/c' is not 1-128 letters, digits, '.', '_' or '-'",
         r.err().strip());
     assertTrue(Files.notExists(tmp.resolve("x")));
   }

@@ -15,10 +15,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
@@ -32,9 +35,9 @@ import java.util.stream.Stream;
  * is deleted and the previous target (if any) is left exactly as it was.
  *
  * <p>The temporary file is created with the platform's default permissions (as {@link
- * Files#newOutputStream} would), so the result has the same permissions as a plainly written file.
- * A symbolic link at the target is replaced by a regular file, not followed. Missing parent folders
- * are created.
+ * Files#newOutputStream} would), so the result has the same permissions as a plainly written file;
+ * {@link #writeOwnerOnly} creates it readable by its owner only. A symbolic link at the target is
+ * replaced by a regular file, not followed. Missing parent folders are created.
  */
 public final class AtomicFiles {
 
@@ -82,6 +85,21 @@ public final class AtomicFiles {
   }
 
   /**
+   * Atomically replaces (or creates) {@code target} with {@code bytes}, a file readable and
+   * writable by its owner only (a private key): where the file system has POSIX permissions, the
+   * temporary file is created with permissions {@code rw-------}, so the content is never readable
+   * by others, not even while it is written. Elsewhere it is as {@link #write}.
+   *
+   * @param target the file to write
+   * @param bytes the complete new content
+   * @throws IOException if the file cannot be written; the previous content is then untouched
+   */
+  public static void writeOwnerOnly(Path target, byte[] bytes) throws IOException {
+    Objects.requireNonNull(bytes, "bytes");
+    writeWith(target, out -> out.write(bytes), true);
+  }
+
+  /**
    * Atomically replaces (or creates) {@code target} with whatever {@code writer} writes to the
    * stream it is given.
    *
@@ -96,6 +114,11 @@ public final class AtomicFiles {
    */
   public static void writeWith(Path target, IOConsumer<? super OutputStream> writer)
       throws IOException {
+    writeWith(target, writer, false);
+  }
+
+  private static void writeWith(
+      Path target, IOConsumer<? super OutputStream> writer, boolean ownerOnly) throws IOException {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(writer, "writer");
     Path absolute = target.toAbsolutePath().normalize();
@@ -108,6 +131,12 @@ public final class AtomicFiles {
       throw new IOException(target + ": is a directory, cannot replace it with a file");
     }
     Files.createDirectories(dir);
+    FileAttribute<?>[] attributes =
+        ownerOnly && dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+            ? new FileAttribute<?>[] {
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+            }
+            : new FileAttribute<?>[0];
 
     Path temp = null;
     try {
@@ -118,7 +147,10 @@ public final class AtomicFiles {
             dir.resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
           channel =
-              FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+              FileChannel.open(
+                  candidate,
+                  Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                  attributes);
           temp = candidate;
         } catch (FileAlreadyExistsException e) {
           if (attempt >= MAX_TEMP_ATTEMPTS) {

@@ -3,22 +3,22 @@ package org.fedpeft.grpc;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
-import java.io.Writer;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -55,7 +55,9 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.util.io.pem.PemObject;
+import org.fedpeft.io.AtomicFiles;
 
 /**
  * Writes a small public-key infrastructure for a quick start with mutual TLS (what {@code fedpeft
@@ -68,7 +70,10 @@ import org.bouncycastle.util.io.pem.PemObject;
  * <p>Files in the folder: {@value #CA_CERT}, {@value #CA_KEY}, {@value #SERVER_CERT}, {@value
  * #SERVER_KEY}, {@code client-NAME.crt} and {@code client-NAME.key}. Existing files are never
  * overwritten: a folder that already holds a CA gets new certificates signed by that CA (so clients
- * can be added later), and a certificate that exists is kept.
+ * can be added later, unless it has expired), and a certificate that exists is kept if that CA
+ * signed it (one of another CA, or of a CA whose files were removed, is refused, naming it). A call
+ * writes all its files or none: every check and signature comes first, each file is written
+ * atomically, and a failure while writing removes the files the call wrote and the folders it made.
  *
  * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
  * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
@@ -114,8 +119,22 @@ public final class CertificateGenerator {
     if (validity.isNegative() || validity.isZero()) {
       throw new IllegalArgumentException("validity must be positive, got " + validity);
     }
+    Instant now = Instant.now();
+    if (validity.compareTo(Duration.between(now, LAST_NOT_AFTER)) > 0) {
+      throw new IllegalArgumentException(
+          "a validity of "
+              + validity.toDays()
+              + " days would end after "
+              + LAST_NOT_AFTER
+              + ", the last time a certificate can carry; at most "
+              + Duration.between(now, LAST_NOT_AFTER).toDays()
+              + " days from now");
+    }
     this.validity = validity;
   }
+
+  /** The latest end of validity X.509 can express (GeneralizedTime has four year digits). */
+  public static final Instant LAST_NOT_AFTER = Instant.parse("9999-12-31T23:59:59Z");
 
   /** The client certificate's file name. */
   public static String clientCertName(String node) {
@@ -171,9 +190,9 @@ public final class CertificateGenerator {
       throw new IllegalArgumentException("at least one server name or address is required");
     }
     for (String s : serverNames) {
-      if (!isIp(s) && !DNS.matcher(s).matches()) {
-        throw new IllegalArgumentException(
-            "server name '" + s + "' is neither an IP address nor a DNS name");
+      String problem = serverNameProblem(s);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
       }
     }
     if (new LinkedHashSet<>(all).size() != all.size()) {
@@ -185,23 +204,46 @@ public final class CertificateGenerator {
         throw new IllegalArgumentException(problem);
       }
     }
-    Files.createDirectories(dir);
+    // Everything is checked and made before the first file is written, so a refusal writes
+    // nothing; the files are then written, and a failure while writing removes those written.
     List<Path> written = new ArrayList<>();
     List<Path> kept = new ArrayList<>();
+    List<NewFile> files = new ArrayList<>();
     Path caCert = dir.resolve(CA_CERT);
     Path caKey = dir.resolve(CA_KEY);
     X509Certificate ca;
     PrivateKey caPrivate;
-    if (Files.exists(caCert) || Files.exists(caKey)) {
-      if (!Files.exists(caCert) || !Files.exists(caKey)) {
+    boolean newCa;
+    if (present(caCert) || present(caKey)) {
+      if (!present(caCert) || !present(caKey)) {
         throw new IllegalArgumentException(
             dir + " holds only one of " + CA_CERT + " and " + CA_KEY + "; both or neither");
       }
       ca = readCertificate(caCert);
+      try {
+        ca.checkValidity();
+      } catch (CertificateExpiredException e) {
+        throw new IllegalArgumentException(
+            caCert
+                + " expired on "
+                + ca.getNotAfter().toInstant()
+                + ": a certificate it signs now could not be used; write a new CA into another"
+                + " folder (every node then needs its ca.crt and a new pair)",
+            e);
+      } catch (CertificateNotYetValidException e) {
+        throw new IllegalArgumentException(
+            caCert
+                + " is not valid before "
+                + ca.getNotBefore().toInstant()
+                + " (is this machine's clock right?)",
+            e);
+      }
       caPrivate = readPrivateKey(caKey);
       kept.add(caCert);
       kept.add(caKey);
+      newCa = false;
     } else {
+      newCa = true;
       KeyPair pair = newKeyPair();
       // Each CA's name carries the start of its key's SHA-256, so that two 'fedpeft certs'
       // folders' CAs, and a message naming a certificate's issuer, can be told apart.
@@ -222,42 +264,36 @@ public final class CertificateGenerator {
           Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
       ca = sign(b, pair.getPrivate());
       caPrivate = pair.getPrivate();
-      writeNew(caKey, pem(new JcaPKCS8Generator(caPrivate, null).generate()), true);
-      writeNew(caCert, pem(ca), false);
+      files.add(new NewFile(caKey, pem(new JcaPKCS8Generator(caPrivate, null).generate()), true));
+      files.add(new NewFile(caCert, pem(ca), false));
       written.add(caCert);
       written.add(caKey);
     }
+    Issuer issuer = new Issuer(ca, caPrivate, newCa, caCert, files, written, kept);
     issue(
         dir.resolve(SERVER_CERT),
         dir.resolve(SERVER_KEY),
         "fedpeft server",
-        ca,
-        caPrivate,
+        issuer,
         KeyPurposeId.id_kp_serverAuth,
         serverNames.stream()
             .map(n -> new GeneralName(isIp(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
-            .toList(),
-        written,
-        kept);
+            .toList());
     for (String c : clients) {
       issue(
           dir.resolve(clientCertName(c)),
           dir.resolve(clientKeyName(c)),
           c,
-          ca,
-          caPrivate,
+          issuer,
           KeyPurposeId.id_kp_clientAuth,
-          List.of(),
-          written,
-          kept);
+          List.of());
     }
     for (Map.Entry<String, List<String>> node : nodes.entrySet()) {
       issue(
           dir.resolve(clientCertName(node.getKey())),
           dir.resolve(clientKeyName(node.getKey())),
           node.getKey(),
-          ca,
-          caPrivate,
+          issuer,
           KeyPurposeId.id_kp_clientAuth,
           node.getValue().stream()
               .map(
@@ -265,30 +301,88 @@ public final class CertificateGenerator {
                       new GeneralName(
                           GeneralName.uniformResourceIdentifier,
                           Certificates.HOSTED_CLIENT_URI + id))
-              .toList(),
-          written,
-          kept);
+              .toList());
     }
+    writeAll(dir, files);
     return new Result(List.copyOf(written), List.copyOf(kept));
+  }
+
+  /**
+   * Whether the folder has an entry of this name, a symbolic link counting as one even where its
+   * target is missing (it is not written over).
+   */
+  private static boolean present(Path p) {
+    return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** A file to write: its path, its PEM text, and whether it is a private key. */
+  private record NewFile(Path path, String text, boolean secret) {}
+
+  /**
+   * The CA that signs this call's certificates, and what the call collects: the files to write, the
+   * paths it announces as written and those it keeps.
+   */
+  private record Issuer(
+      X509Certificate ca,
+      PrivateKey key,
+      boolean isNew,
+      Path caCert,
+      List<NewFile> files,
+      List<Path> written,
+      List<Path> kept) {}
+
+  /**
+   * Writes the files, each atomically (private keys owner-only), none over an existing file; if one
+   * fails, those already written and the folders made for them are removed again, so the folder is
+   * as it was.
+   */
+  private static void writeAll(Path dir, List<NewFile> files) throws IOException {
+    List<Path> madeFolders = AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT));
+    List<Path> done = new ArrayList<>();
+    try {
+      Files.createDirectories(dir);
+      for (NewFile f : files) {
+        if (present(f.path())) {
+          throw new FileAlreadyExistsException(
+              f.path().toString(), null, "appeared while this call wrote; not overwritten");
+        }
+        byte[] bytes = f.text().getBytes(StandardCharsets.US_ASCII);
+        if (f.secret()) {
+          AtomicFiles.writeOwnerOnly(f.path(), bytes);
+        } else {
+          AtomicFiles.write(f.path(), bytes);
+        }
+        done.add(f.path());
+      }
+    } catch (IOException | RuntimeException e) {
+      for (Path p : done) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException undo) {
+          e.addSuppressed(undo);
+        }
+      }
+      AtomicFiles.deleteEmptyFolders(madeFolders, e);
+      throw e;
+    }
   }
 
   private void issue(
       Path certFile,
       Path keyFile,
       String commonName,
-      X509Certificate ca,
-      PrivateKey caKey,
+      Issuer issuer,
       KeyPurposeId purpose,
-      List<GeneralName> altNames,
-      List<Path> written,
-      List<Path> kept)
+      List<GeneralName> altNames)
       throws IOException, GeneralSecurityException {
-    if (Files.exists(certFile) || Files.exists(keyFile)) {
-      if (!Files.exists(certFile) || !Files.exists(keyFile)) {
+    X509Certificate ca = issuer.ca();
+    if (present(certFile) || present(keyFile)) {
+      if (!present(certFile) || !present(keyFile)) {
         throw new IllegalArgumentException(
             "only one of " + certFile + " and " + keyFile + " exists; remove it or add the other");
       }
-      List<String> have = Certificates.alternativeNames(readCertificate(certFile));
+      X509Certificate existing = readCertificate(certFile);
+      List<String> have = Certificates.alternativeNames(existing);
       List<String> want = altNames.stream().map(CertificateGenerator::text).toList();
       if (!new HashSet<>(have).equals(new HashSet<>(want))) {
         throw new IllegalArgumentException(
@@ -303,13 +397,32 @@ public final class CertificateGenerator {
                 + keyFile
                 + " to issue a new pair (and give it to its owner again)");
       }
-      kept.add(certFile);
-      kept.add(keyFile);
+      try {
+        existing.verify(ca.getPublicKey());
+      } catch (GeneralSecurityException e) {
+        throw new IllegalArgumentException(
+            certFile
+                + (issuer.isNew()
+                    ? " was signed by a CA whose "
+                        + CA_CERT
+                        + " and "
+                        + CA_KEY
+                        + " are no longer in the folder, and a new CA would sign the new"
+                        + " certificates: put that CA's files back, or remove "
+                    : " is not signed by " + issuer.caCert() + ": remove ")
+                + certFile
+                + " and "
+                + keyFile
+                + " to issue a new pair (and give it to its owner again)",
+            e);
+      }
+      issuer.kept().add(certFile);
+      issuer.kept().add(keyFile);
       return;
     }
     KeyPair pair = newKeyPair();
-    X500Name issuer = X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
-    X509v3CertificateBuilder b = builder(issuer, name(commonName), pair.getPublic());
+    X500Name issuerName = X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
+    X509v3CertificateBuilder b = builder(issuerName, name(commonName), pair.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
@@ -323,11 +436,15 @@ public final class CertificateGenerator {
           false,
           new GeneralNames(altNames.toArray(new GeneralName[0])));
     }
-    X509Certificate cert = sign(b, caKey);
-    writeNew(keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()), true);
-    writeNew(certFile, pem(cert), false);
-    written.add(certFile);
-    written.add(keyFile);
+    X509Certificate cert = sign(b, issuer.key());
+    issuer
+        .files()
+        .add(
+            new NewFile(
+                keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()), true));
+    issuer.files().add(new NewFile(certFile, pem(cert), false));
+    issuer.written().add(certFile);
+    issuer.written().add(keyFile);
   }
 
   /** A subject alternative name as {@link Certificates#alternativeNames} writes it. */
@@ -344,6 +461,22 @@ public final class CertificateGenerator {
       case GeneralName.uniformResourceIdentifier -> Certificates.uriName(n.getName().toString());
       default -> n.getName().toString();
     };
+  }
+
+  /**
+   * What is wrong with a name for the server certificate (an IP address, or a DNS name with {@code
+   * *.} allowed in front), or null if nothing. Text shaped like an IP address (four dot-separated
+   * numbers, or anything with a colon) must be a valid IPv4 or IPv6 address.
+   */
+  public static String serverNameProblem(String name) {
+    if (isIp(name)) {
+      return IPAddress.isValid(name)
+          ? null
+          : "server name '" + name + "' is not a valid IP address";
+    }
+    return DNS.matcher(name).matches()
+        ? null
+        : "server name '" + name + "' is neither an IP address nor a DNS name";
   }
 
   private static boolean isIp(String s) {
@@ -394,26 +527,6 @@ public final class CertificateGenerator {
       }
     }
     return text.toString();
-  }
-
-  /** Writes a file that must not exist yet, through a temporary file; secret ones owner-only. */
-  private static void writeNew(Path file, String text, boolean secret) throws IOException {
-    if (Files.exists(file)) {
-      throw new FileAlreadyExistsException(file.toString(), null, "will not overwrite it");
-    }
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    boolean posix = tmp.getFileSystem().supportedFileAttributeViews().contains("posix");
-    if (posix) {
-      Files.createFile(
-          tmp,
-          PosixFilePermissions.asFileAttribute(
-              PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")));
-    }
-    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.US_ASCII)) {
-      w.write(text);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /**
