@@ -51,9 +51,10 @@ import java.util.stream.Stream;
  * in containers), the lock is free and the lock file holds that id (written once the lock is
  * taken): never the folder of a live writer, in this process or another, also not one on a shared
  * file system whose process runs elsewhere (it holds the lock). So several writers of the same
- * target never delete each other's folders; their renames into place are not serialised, though, so
- * the last to commit wins. A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone;
- * like every leftover it is a hidden sibling that no command reads. The leftovers {@code
+ * target never delete each other's folders; their renames into place are not serialised, though: of
+ * commits one after the other the last wins, and of two whose renames interleave one may fail (the
+ * other's folder is then in place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left
+ * alone; like every leftover it is a hidden sibling that no command reads. The leftovers {@code
  * .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of the folder writes of older fedpeft versions,
  * which took no lock and assumed one writer per target (a locked {@link RunFolder}), are deleted as
  * those versions deleted them.
