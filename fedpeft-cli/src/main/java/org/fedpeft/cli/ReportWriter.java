@@ -852,9 +852,9 @@ public final class ReportWriter {
       }
     }
     if (on.isEmpty()) {
-      return "no " + noun + "s";
+      return "no " + Main.plural(0, noun);
     }
-    return noun + (on.size() == 1 ? " " : "s ") + String.join(", ", on);
+    return Main.plural(on.size(), noun) + " " + String.join(", ", on);
   }
 
   /** What a per-client map measures. */
@@ -1357,8 +1357,9 @@ public final class ReportWriter {
           .append(
               " failed (fewer than server.min_clients clients answered): the bars marked"
                   + " failed attempt, under those of the round if --resume ran it again, are"
-                  + " the traffic of the attempt")
-          .append(failedRounds.size() == 1 ? " (" : "s (")
+                  + " the traffic of the ")
+          .append(Main.plural(failedRounds.size(), "attempt"))
+          .append(" (")
           .append(bytes(failedTotal[0]))
           .append(" up, ")
           .append(bytes(failedTotal[2]))

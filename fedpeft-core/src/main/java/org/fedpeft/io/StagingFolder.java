@@ -15,11 +15,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,9 +51,10 @@ import java.util.stream.Stream;
  * in containers), the lock is free and the lock file holds that id (written once the lock is
  * taken): never the folder of a live writer, in this process or another, also not one on a shared
  * file system whose process runs elsewhere (it holds the lock). So several writers of the same
- * target never delete each other's folders; their renames into place are not serialised, though, so
- * the last to commit wins. A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone;
- * like every leftover it is a hidden sibling that no command reads. The leftovers {@code
+ * target never delete each other's folders; their renames into place are not serialised, though: of
+ * commits one after the other the last wins, and of two whose renames interleave one may fail (the
+ * other's folder is then in place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left
+ * alone; like every leftover it is a hidden sibling that no command reads. The leftovers {@code
  * .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of the folder writes of older fedpeft versions,
  * which took no lock and assumed one writer per target (a locked {@link RunFolder}), are deleted as
  * those versions deleted them.
@@ -67,15 +69,20 @@ public final class StagingFolder implements AutoCloseable {
   private final Path target;
 
   /**
-   * The lock files this process has created and still holds (or is about to): only these of the
+   * The lock files this process has created and still holds, by {@link #identity} (the file, not
+   * the path: a folder may be reached by several paths, through symbolic links): only these of the
    * lock files named with this process's id belong to a live staging; the others were left by an
    * earlier process that had the same id (as in containers, where every run may get the same one).
+   * Guarded by itself: creating a lock file and adding it, removing one and deleting its file, and
+   * the cleanup's check and use of a lock file named with this process's id happen under its
+   * monitor, so the cleanup never opens a lock file that a staging of this process holds.
    */
-  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+  private static final Set<Object> HELD = new HashSet<>();
 
   private final Path path;
   private final Path aside;
   private final Path lockFile;
+  private final Object heldKey; // lockFile's entry in HELD
   private final FileChannel channel;
   private final List<Path> createdParents; // deepest first
   private final Thread hook; // null if created while the process shut down
@@ -83,11 +90,17 @@ public final class StagingFolder implements AutoCloseable {
   private boolean discarded;
 
   private StagingFolder(
-      Path target, Path path, Path lockFile, FileChannel channel, List<Path> createdParents) {
+      Path target,
+      Path path,
+      Path lockFile,
+      Object heldKey,
+      FileChannel channel,
+      List<Path> createdParents) {
     this.target = target;
     this.path = path;
     this.aside = asideOf(path);
     this.lockFile = lockFile;
+    this.heldKey = heldKey;
     this.channel = channel;
     this.createdParents = createdParents;
     this.hook = addHook(new Thread(this::discardQuietly, "fedpeft-staging-cleanup"));
@@ -128,6 +141,7 @@ public final class StagingFolder implements AutoCloseable {
     List<Path> missing = AtomicFiles.missingAncestors(absolute);
     FileChannel channel = null;
     Path lockFile = null;
+    Object heldKey = null;
     Path dir = null;
     try {
       Files.createDirectories(parent);
@@ -137,25 +151,23 @@ public final class StagingFolder implements AutoCloseable {
       for (int k = 0; ; k++) {
         Path candidate = parent.resolve(prefix + pid + "-" + k);
         Path lock = lockFileOf(candidate);
-        if (!HELD.add(lock)) { // this process's own: it exists, so the next name
-          if (k >= MAX_ATTEMPTS) {
-            throw new FileAlreadyExistsException(lock.toString());
+        synchronized (HELD) {
+          try {
+            channel =
+                FileChannel.open(lock, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          } catch (FileAlreadyExistsException e) {
+            if (k >= MAX_ATTEMPTS) {
+              throw e;
+            }
+            continue;
           }
-          continue;
-        }
-        try {
-          channel = FileChannel.open(lock, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (IOException | RuntimeException e) {
-          HELD.remove(lock);
-          if (!(e instanceof FileAlreadyExistsException) || k >= MAX_ATTEMPTS) {
-            throw e;
+          lockFile = lock;
+          FileLock held = channel.tryLock(); // a new file: nobody else holds it
+          if (held == null) {
+            throw new IOException(lock + ": cannot lock the new file");
           }
-          continue;
-        }
-        lockFile = lock;
-        FileLock held = channel.tryLock(); // a new file: nobody else holds it
-        if (held == null) {
-          throw new IOException(lock + ": cannot lock the new file");
+          heldKey = identity(lock);
+          HELD.add(heldKey);
         }
         channel.write(ByteBuffer.wrap((pid + "\n").getBytes(StandardCharsets.UTF_8)));
         try {
@@ -165,18 +177,17 @@ public final class StagingFolder implements AutoCloseable {
           Files.createDirectory(candidate);
         } catch (FileAlreadyExistsException e) {
           // Left by an older fedpeft under a reused id, or a killed cleanup: try the next name.
-          channel.close(); // releases the lock
-          HELD.remove(lock);
-          Files.deleteIfExists(lock);
+          release(channel, heldKey, lock, true);
           channel = null;
           lockFile = null;
+          heldKey = null;
           if (k >= MAX_ATTEMPTS) {
             throw e;
           }
           continue;
         }
         dir = candidate;
-        return new StagingFolder(absolute, dir, lock, channel, missing);
+        return new StagingFolder(absolute, dir, lock, heldKey, channel, missing);
       }
     } catch (IOException | RuntimeException e) {
       if (channel != null) {
@@ -184,9 +195,7 @@ public final class StagingFolder implements AutoCloseable {
           if (dir != null) {
             Files.deleteIfExists(dir);
           }
-          channel.close(); // releases the lock
-          HELD.remove(lockFile);
-          Files.deleteIfExists(lockFile);
+          release(channel, heldKey, lockFile, true);
         } catch (IOException | RuntimeException cleanup) {
           e.addSuppressed(cleanup);
         }
@@ -301,11 +310,8 @@ public final class StagingFolder implements AutoCloseable {
     }
     boolean folderLeft = failure != null || Files.exists(aside, LinkOption.NOFOLLOW_LINKS);
     try {
-      channel.close(); // releases the lock
-      HELD.remove(lockFile); // released: a later staging here may delete what it covers
-      if (!folderLeft) {
-        Files.deleteIfExists(lockFile); // kept with a folder, so the next run can delete both
-      }
+      // The lock file is kept with a folder it covers, so that a later staging deletes both.
+      release(channel, heldKey, lockFile, !folderLeft);
     } catch (IOException e) {
       if (!committed && failure == null) {
         failure = e;
@@ -317,6 +323,39 @@ public final class StagingFolder implements AutoCloseable {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /**
+   * Closes {@code channel} (which releases the lock), takes {@code key} out of {@link #HELD} and,
+   * if {@code delete}, deletes {@code lockFile}, in one step for the cleanup of this process's
+   * leftovers: once released, the file may be opened and deleted by it, so it must not be deleted
+   * here after another staging has created a file of the same name.
+   */
+  private static void release(FileChannel channel, Object key, Path lockFile, boolean delete)
+      throws IOException {
+    synchronized (HELD) {
+      try {
+        channel.close();
+      } finally {
+        if (key != null) {
+          HELD.remove(key);
+        }
+      }
+      if (delete) {
+        Files.deleteIfExists(lockFile);
+      }
+    }
+  }
+
+  /**
+   * What identifies the file {@code lock} in {@link #HELD}: its file key (on POSIX systems device
+   * and inode, the same by every path that reaches it), or its real path where the file system has
+   * none.
+   */
+  private static Object identity(Path lock) throws IOException {
+    Object key =
+        Files.readAttributes(lock, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    return key != null ? key : lock.toRealPath();
   }
 
   /** Fsyncs every regular file and folder under {@code root}; symbolic links are not followed. */
@@ -412,32 +451,53 @@ public final class StagingFolder implements AutoCloseable {
         continue;
       }
       long pid = Long.parseLong(m.group(1));
-      if (pid == self ? HELD.contains(lock) : ProcessHandle.of(pid).isPresent()) {
-        // A live staging of this process, another live process or a new process under a reused
-        // id: never opened, as on POSIX systems closing any descriptor of a file drops every lock
-        // the process holds on it. A lock file with this process's id that it does not hold was
-        // left by an earlier process under the same id, and is checked like any other.
+      // A live staging of this process, another live process or a new process under a reused id:
+      // its lock file is never opened, as on POSIX systems closing any descriptor of a file drops
+      // every lock the process holds on it. A lock file with this process's id that it does not
+      // hold was left by an earlier process under the same id, and is checked like any other.
+      if (pid != self) {
+        if (!ProcessHandle.of(pid).isPresent()) {
+          deleteLeftover(parent, lock, pid, notices);
+        }
         continue;
       }
-      String leftover = lock.getFileName().toString();
-      Path dir = parent.resolve(leftover.substring(0, leftover.length() - ".lock".length()));
-      try {
-        try (FileChannel ch =
-                FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock held = ch.tryLock()) {
-          if (held == null || !holdsId(ch, pid)) {
-            continue; // held by a process elsewhere, or its owner is still writing its id
+      synchronized (HELD) { // no staging of this process takes or lets go of a lock meanwhile
+        try {
+          if (HELD.contains(identity(lock))) {
+            continue;
           }
-          AtomicFiles.deleteTree(dir);
-          AtomicFiles.deleteTree(asideOf(dir));
+        } catch (IOException e) {
+          continue; // deleted meanwhile, or unreadable: left where it was
         }
-        Files.deleteIfExists(lock); // after the release: Windows deletes no file open here
-        notices.accept("removed " + dir + ", left by process " + pid + ", which did not finish");
-      } catch (NoSuchFileException | OverlappingFileLockException e) {
-        // Deleted meanwhile by another cleanup.
-      } catch (IOException e) {
-        // A leftover that cannot be deleted is only left where it was: it is never read.
+        deleteLeftover(parent, lock, pid, notices);
       }
+    }
+  }
+
+  /**
+   * Deletes the staging folder {@code lock} covers (and its set-aside old folder), then {@code
+   * lock}, if the lock is free and the file holds {@code pid}; a leftover that cannot be deleted is
+   * left where it was (it is never read).
+   */
+  private static void deleteLeftover(Path parent, Path lock, long pid, Consumer<String> notices) {
+    String leftover = lock.getFileName().toString();
+    Path dir = parent.resolve(leftover.substring(0, leftover.length() - ".lock".length()));
+    try {
+      try (FileChannel ch =
+              FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE);
+          FileLock held = ch.tryLock()) {
+        if (held == null || !holdsId(ch, pid)) {
+          return; // held by a process elsewhere, or its owner is still writing its id
+        }
+        AtomicFiles.deleteTree(dir);
+        AtomicFiles.deleteTree(asideOf(dir));
+      }
+      Files.deleteIfExists(lock); // after the release: Windows deletes no file open here
+      notices.accept("removed " + dir + ", left by process " + pid + ", which did not finish");
+    } catch (NoSuchFileException | OverlappingFileLockException e) {
+      // Deleted meanwhile by another cleanup.
+    } catch (IOException e) {
+      // A leftover that cannot be deleted is only left where it was: it is never read.
     }
   }
 }
