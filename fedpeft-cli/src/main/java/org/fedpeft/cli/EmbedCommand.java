@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
           + " the bundled model; a note on standard error says how many texts were).",
       "Texts come from the arguments, or one per line on standard input when there are none.",
       "With --adapter, the embeddings of the adapted encoder (the saved adapter active: LoRA's"
-          + " deltas, FedBE's new blocks, the fine-tuned top blocks, ...); the head is not used."
+          + " deltas, FedBE's new blocks, the fine-tuned top blocks, ...); the head is not used.",
+      ProgressBar.DELAYED_HELP
     })
 public final class EmbedCommand implements Callable<Integer> {
 
@@ -101,9 +102,11 @@ public final class EmbedCommand implements Callable<Integer> {
           adapter == null
               ? new SentenceEmbedder(encoder, tok, EncoderHooks.NONE)
               : new SentenceEmbedder(encoder, tok, adapter, adapter::prepareBatch);
+      ProgressBar bar = ProgressBar.delayed(spec.commandLine().getErr(), "embed", input.size());
       for (int start = 0; start < input.size(); start += 256) {
         List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
-        float[][] embeddings = embedder.embed(chunk, batchSize);
+        float[][] embeddings = embedder.embed(chunk, batchSize, bar.texts(start, "texts"));
+        bar.clearLine();
         for (int k = 0; k < embeddings.length; k++) {
           float[] e = embeddings[k];
           for (float v : e) {

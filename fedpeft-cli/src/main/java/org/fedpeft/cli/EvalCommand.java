@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
       "Evaluates a saved adapter folder (as written by train or simulate) on the test split of"
           + " a task or of your data: prints accuracy and loss; for a retrieval task or --corpus"
           + " also top-1, recall@5, recall@10 and MRR, and for a multi-task head each task's"
-          + " accuracy."
+          + " accuracy.",
+      ProgressBar.DELAYED_HELP
     })
 public final class EvalCommand implements Callable<Integer> {
 
@@ -286,16 +287,32 @@ public final class EvalCommand implements Callable<Integer> {
             extra.has("temperature")
                 ? extra.get("temperature").getAsDouble()
                 : Objective.DEFAULT_TEMPERATURE;
+        EncodedExamples documents = base.encode(splits.retrievalCorpus().get());
+        EncodedExamples queries = base.encode(byCorpus);
+        ProgressBar bar = ProgressBar.delayed(err, "eval", documents.size() + queries.size());
+        // The documents are embedded first, then the queries.
         ev =
             EmbeddingRetrieval.evaluate(
-                m, base.encode(splits.retrievalCorpus().get()), base.encode(byCorpus), tau, 64);
+                m,
+                documents,
+                queries,
+                tau,
+                64,
+                (done, total) -> bar.update(done, done <= documents.size() ? "corpus" : split));
         how = "MIPS with the adapter";
       } else {
         EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);
-        ev = new LocalTrainer(m).evaluate(encoded, 64);
+        boolean ranking = splits.retrievalCorpus().isPresent() && !multiTask;
+        // The ranking metrics take a second pass over the examples.
+        ProgressBar bar =
+            ProgressBar.delayed(err, "eval", ranking ? 2 * encoded.size() : encoded.size());
+        ev = new LocalTrainer(m).evaluate(encoded, 64, bar.texts(0, split));
         how = "classifier-as-retriever";
-        if (splits.retrievalCorpus().isPresent() && !multiTask) {
-          ev = ev.withMetrics(ClassifierRetrieval.evaluate(m, encoded, 64).rankingMetrics());
+        if (ranking) {
+          ev =
+              ev.withMetrics(
+                  ClassifierRetrieval.evaluate(m, encoded, 64, bar.texts(encoded.size(), "ranking"))
+                      .rankingMetrics());
         }
       }
       String truncated = base.tokenizer().truncationNote("of the data");

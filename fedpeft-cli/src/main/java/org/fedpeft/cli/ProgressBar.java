@@ -2,26 +2,91 @@ package org.fedpeft.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import org.fedpeft.model.BatchProgress;
 
 /**
  * A one-line progress bar on stderr: {@code label [=====> ] 120/300 loss 0.84 acc 0.71 ETA 0:42}.
  * On a terminal it redraws in place; otherwise (a pipe, CI logs) it prints a line at most every few
- * seconds, so logs stay short.
+ * seconds, so logs stay short. A {@link #delayed} bar, for work that is often short, stays silent
+ * until the work has run that long.
  */
 public final class ProgressBar {
+
+  /**
+   * Nanoseconds between two lines off a terminal (5 s), and before the first line of a {@link
+   * #delayed} bar. Package-private so that tests can make it 0: then a bar off a terminal prints a
+   * line at every update.
+   */
+  static long lineIntervalNanos = 5_000_000_000L;
+
+  /**
+   * The line of the --help of the commands that draw a {@link #delayed} bar, which says when it
+   * appears.
+   */
+  static final String DELAYED_HELP =
+      "Progress: once the work has run for 5 seconds, a bar on standard error (redrawn in place"
+          + " on a terminal, else a line at most every 5 seconds, as train's); shorter work prints"
+          + " none.";
+
+  /** Nanoseconds between two redraws on a terminal. */
+  private static final long REDRAW_NANOS = 100_000_000L;
 
   private final PrintWriter err;
   private final String label;
   private final int total;
+  private final boolean delayed;
   private final boolean interactive;
   private final long start = System.nanoTime();
   private long lastPrint;
+  private boolean drawn;
+  private boolean lineOpen;
 
   public ProgressBar(PrintWriter err, String label, int total) {
+    this(err, label, total, false, onTerminal());
+  }
+
+  ProgressBar(PrintWriter err, String label, int total, boolean delayed, boolean interactive) {
     this.err = err;
     this.label = label;
     this.total = total;
-    this.interactive = System.console() != null && System.getenv("CI") == null;
+    this.delayed = delayed;
+    this.interactive = interactive;
+  }
+
+  /**
+   * A bar for work that is often over in a moment (embed, eval, retrieve): it draws nothing until
+   * the work has run for 5 seconds (the interval between two lines off a terminal), so short work
+   * prints nothing; from then on it draws as any bar, and it ends with its last line only when it
+   * drew before or the work took that long.
+   */
+  public static ProgressBar delayed(PrintWriter err, String label, int total) {
+    return new ProgressBar(err, label, total, true, onTerminal());
+  }
+
+  /** Whether a bar redraws in place: on a terminal, outside CI. */
+  private static boolean onTerminal() {
+    return System.console() != null && System.getenv("CI") == null;
+  }
+
+  /**
+   * Progress of a batched forward pass over texts drawn on this bar: its texts done count from
+   * {@code offset} (the texts of the passes before it on this bar), with {@code status}.
+   */
+  public BatchProgress texts(int offset, String status) {
+    return (done, passTotal) -> update(offset + done, status);
+  }
+
+  /**
+   * Before a command prints on standard output: on a terminal, erases the bar if it is drawn in
+   * place, so that the output starts on a line of its own (the next update draws the bar below it);
+   * off a terminal, where the bar prints whole lines, does nothing.
+   */
+  public void clearLine() {
+    if (lineOpen) {
+      err.print("\r\u001b[K");
+      err.flush();
+      lineOpen = false;
+    }
   }
 
   /** Shows progress {@code done} of {@code total} with a status text. */
@@ -41,10 +106,15 @@ public final class ProgressBar {
 
   private void draw(int done, String status, boolean last) {
     long now = System.nanoTime();
-    if (!last && now - lastPrint < (interactive ? 100_000_000L : 5_000_000_000L)) {
+    boolean due =
+        drawn
+            ? now - lastPrint >= (interactive ? REDRAW_NANOS : lineIntervalNanos)
+            : !delayed || now - start >= lineIntervalNanos;
+    if (!due && !(last && (drawn || !delayed))) {
       return;
     }
     lastPrint = now;
+    drawn = true;
     double elapsed = (now - start) / 1e9;
     double eta = done == 0 ? Double.NaN : elapsed / done * (total - done);
     int width = 24;
@@ -69,6 +139,7 @@ public final class ProgressBar {
       if (last) {
         err.println();
       }
+      lineOpen = !last;
     } else {
       err.println(line);
     }

@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
           + " car is refused.",
       "--method mips (the default without --adapter): cosine similarity of sentence embeddings"
           + " (mean pooling, L2 normalisation, as sentence-transformers), with the adapter when"
-          + " --adapter is given, else the frozen encoder."
+          + " --adapter is given, else the frozen encoder.",
+      ProgressBar.DELAYED_HELP
     })
 public final class RetrieveCommand implements Callable<Integer> {
 
@@ -168,6 +169,10 @@ public final class RetrieveCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (FrozenBase base = new FrozenBase(model.loadFor(saved, spec.commandLine().getErr()));
         Adapter adapter = saved == null ? null : instantiate(saved, base)) {
+      // mips embeds the corpus first; then both score the queries.
+      int corpusTexts = m.equals("mips") ? corpus.size() : 0;
+      ProgressBar bar =
+          ProgressBar.delayed(spec.commandLine().getErr(), "retrieve", corpusTexts + input.size());
       ClassificationHead head = null;
       try {
         Retriever retriever;
@@ -200,15 +205,18 @@ public final class RetrieveCommand implements Callable<Integer> {
                   ? new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE)
                   : new SentenceEmbedder(
                       base.encoder(), base.tokenizer(), adapter, adapter::prepareBatch);
-          retriever = MipsIndex.build(embedder, corpus.texts(), batchSize);
+          retriever = MipsIndex.build(embedder, corpus.texts(), batchSize, bar.texts(0, "corpus"));
         }
         for (int start = 0; start < input.size(); start += 256) {
           List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
           List<List<Retriever.Hit>> hits = retriever.search(chunk, topK);
+          bar.clearLine();
           for (int q = 0; q < chunk.size(); q++) {
             out.println(JsonOut.line(record(chunk.get(q), hits.get(q), corpus)));
           }
           out.flush();
+          // The queries' progress moves by chunk (the search takes no callback).
+          bar.update(corpusTexts + start + chunk.size(), "queries");
         }
         // As embed: texts cut to the model's maximum length are counted (car reads only queries).
         String truncated =

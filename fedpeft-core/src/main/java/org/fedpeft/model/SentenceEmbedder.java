@@ -50,6 +50,14 @@ public final class SentenceEmbedder {
 
   /** Embeds texts in batches of at most {@code batchSize}. */
   public float[][] embed(List<String> texts, int batchSize) {
+    return embed(texts, batchSize, BatchProgress.NONE);
+  }
+
+  /**
+   * As {@link #embed(List, int)}, telling {@code progress} after each batch how many of the texts
+   * are embedded.
+   */
+  public float[][] embed(List<String> texts, int batchSize, BatchProgress progress) {
     int n = texts.size();
     long[][] tokens = new long[n][];
     List<Integer> order = new ArrayList<>();
@@ -69,6 +77,7 @@ public final class SentenceEmbedder {
       for (int j = 0; j < seqs.length; j++) {
         out[idx.get(j)] = vecs[j];
       }
+      progress.onBatch(start + seqs.length, n);
     }
     return out;
   }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -36,6 +37,19 @@ public final class ClassifierRetrieval {
    */
   public static void forEachLogits(
       ClassifierModel model, EncodedExamples queries, int batchSize, RowConsumer sink) {
+    forEachLogits(model, queries, batchSize, BatchProgress.NONE, sink);
+  }
+
+  /**
+   * As {@link #forEachLogits(ClassifierModel, EncodedExamples, int, RowConsumer)}, telling {@code
+   * progress} after each batch how many of the queries are scored.
+   */
+  public static void forEachLogits(
+      ClassifierModel model,
+      EncodedExamples queries,
+      int batchSize,
+      BatchProgress progress,
+      RowConsumer sink) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
     }
@@ -64,6 +78,7 @@ public final class ClassifierRetrieval {
       for (int i = 0; i < idx.length; i++) {
         sink.accept(idx[i], Arrays.copyOfRange(flat, i * labels, (i + 1) * labels));
       }
+      progress.onBatch(start + idx.length, n);
     }
   }
 
@@ -74,10 +89,23 @@ public final class ClassifierRetrieval {
    */
   public static RetrievalMetrics evaluate(
       ClassifierModel model, EncodedExamples queries, int batchSize) {
+    return evaluate(model, queries, batchSize, BatchProgress.NONE);
+  }
+
+  /**
+   * As {@link #evaluate(ClassifierModel, EncodedExamples, int)}, telling {@code progress} after
+   * each batch how many of the queries are scored.
+   */
+  public static RetrievalMetrics evaluate(
+      ClassifierModel model, EncodedExamples queries, int batchSize, BatchProgress progress) {
     int[] relevant = queries.labels();
     int[] ranks = new int[queries.size()];
     forEachLogits(
-        model, queries, batchSize, (q, row) -> ranks[q] = Ranking.rankOf(row, relevant[q]));
+        model,
+        queries,
+        batchSize,
+        progress,
+        (q, row) -> ranks[q] = Ranking.rankOf(row, relevant[q]));
     // Summed in query order, so the result does not depend on the batching.
     return RetrievalMetrics.ofRanks(ranks);
   }

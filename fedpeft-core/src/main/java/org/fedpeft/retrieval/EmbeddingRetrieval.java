@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.fedpeft.heads.Pooling;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -28,6 +29,15 @@ public final class EmbeddingRetrieval {
    * dropout) in batches of at most {@code batchSize} texts of similar length.
    */
   public static float[][] embed(ClassifierModel model, EncodedExamples texts, int batchSize) {
+    return embed(model, texts, batchSize, BatchProgress.NONE);
+  }
+
+  /**
+   * As {@link #embed(ClassifierModel, EncodedExamples, int)}, telling {@code progress} after each
+   * batch how many of the texts are embedded.
+   */
+  public static float[][] embed(
+      ClassifierModel model, EncodedExamples texts, int batchSize, BatchProgress progress) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
     }
@@ -57,6 +67,7 @@ public final class EmbeddingRetrieval {
       for (int i = 0; i < idx.length; i++) {
         out[idx[i]] = Arrays.copyOfRange(flat, i * hidden, (i + 1) * hidden);
       }
+      progress.onBatch(start + idx.length, n);
     }
     return out;
   }
@@ -76,11 +87,32 @@ public final class EmbeddingRetrieval {
       EncodedExamples queries,
       double temperature,
       int batchSize) {
+    return evaluate(model, documents, queries, temperature, batchSize, BatchProgress.NONE);
+  }
+
+  /**
+   * As {@link #evaluate(ClassifierModel, EncodedExamples, EncodedExamples, double, int)}, telling
+   * {@code progress} after each batch how many texts are embedded: the documents first, then the
+   * queries, of their sum.
+   */
+  public static Evaluation evaluate(
+      ClassifierModel model,
+      EncodedExamples documents,
+      EncodedExamples queries,
+      double temperature,
+      int batchSize,
+      BatchProgress progress) {
     if (queries.size() == 0) {
       throw new IllegalArgumentException("MIPS evaluation needs at least one query");
     }
-    float[][] d = embed(model, documents, batchSize);
-    float[][] q = embed(model, queries, batchSize);
+    int total = documents.size() + queries.size();
+    float[][] d = embed(model, documents, batchSize, (done, n) -> progress.onBatch(done, total));
+    float[][] q =
+        embed(
+            model,
+            queries,
+            batchSize,
+            (done, n) -> progress.onBatch(documents.size() + done, total));
     int[] ranks = new int[q.length];
     double lossSum = 0;
     for (int i = 0; i < q.length; i++) {

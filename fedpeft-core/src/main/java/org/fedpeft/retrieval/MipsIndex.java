@@ -1,6 +1,7 @@
 package org.fedpeft.retrieval;
 
 import java.util.List;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.SentenceEmbedder;
 
 /**
@@ -24,10 +25,19 @@ public final class MipsIndex implements Retriever {
 
   /** Embeds the document texts (in order: document i is row i) with {@code embedder}. */
   public static MipsIndex build(SentenceEmbedder embedder, List<String> documents, int batchSize) {
+    return build(embedder, documents, batchSize, BatchProgress.NONE);
+  }
+
+  /**
+   * As {@link #build(SentenceEmbedder, List, int)}, telling {@code progress} after each batch how
+   * many of the documents are embedded.
+   */
+  public static MipsIndex build(
+      SentenceEmbedder embedder, List<String> documents, int batchSize, BatchProgress progress) {
     if (documents.isEmpty()) {
       throw new IllegalArgumentException("a MIPS index needs at least one document");
     }
-    return new MipsIndex(embedder, embedder.embed(documents, batchSize), batchSize);
+    return new MipsIndex(embedder, embedder.embed(documents, batchSize, progress), batchSize);
   }
 
   /** Number of documents. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.engine.NativeHeap;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.random.Seeds;
@@ -334,7 +335,15 @@ public final class LocalTrainer {
    * {@link #EVAL_TOKEN_BUDGET} padded tokens per batch.
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize) {
-    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET);
+    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, BatchProgress.NONE);
+  }
+
+  /**
+   * As {@link #evaluate(EncodedExamples, int)}, telling {@code progress} after each batch how many
+   * of the examples are evaluated.
+   */
+  public Evaluation evaluate(EncodedExamples data, int batchSize, BatchProgress progress) {
+    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, progress);
   }
 
   /**
@@ -345,6 +354,11 @@ public final class LocalTrainer {
    *     batch of its own)
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize, int tokenBudget) {
+    return evaluate(data, batchSize, tokenBudget, BatchProgress.NONE);
+  }
+
+  private Evaluation evaluate(
+      EncodedExamples data, int batchSize, int tokenBudget, BatchProgress progress) {
     double lossSum = 0;
     int correct = 0;
     int n = data.size();
@@ -352,6 +366,7 @@ public final class LocalTrainer {
     double[] taskLoss = new double[parts];
     int[] taskCorrect = new int[parts];
     int[] taskCount = new int[parts];
+    int done = 0;
     for (int[] idx : evaluationBatches(data.tokens(), batchSize, tokenBudget)) {
       try (NDScope scope = new NDScope();
           NDManager stepManager = model.encoder().manager().newSubManager()) {
@@ -382,6 +397,8 @@ public final class LocalTrainer {
         }
       }
       NativeHeap.afterWork();
+      done += idx.length;
+      progress.onBatch(done, n);
     }
     Evaluation ev = new Evaluation(lossSum / n, (double) correct / n, n);
     if (data.tasks() == null || !model.head().layout().multiTask()) {

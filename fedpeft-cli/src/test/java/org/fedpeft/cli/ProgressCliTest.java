@@ -1,0 +1,225 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * QA, 3 December: embed, eval and retrieve printed nothing while they worked, for minutes on large
+ * inputs. They draw a progress bar on standard error once the work has run for ProgressBar's
+ * interval; here that interval is 0 (every batch draws a line off a terminal) or a time no test
+ * reaches (short work: no bar), and standard output is the same byte for byte either way.
+ */
+class ProgressCliTest {
+
+  @TempDir static Path dir;
+  static Path model;
+  static Path corpus;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    model = CliRun.tinyModelFolder(dir.resolve("model"));
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < RetrieveCliTest.IDS.size(); i++) {
+      JsonObject o = new JsonObject();
+      o.addProperty("id", RetrieveCliTest.IDS.get(i));
+      o.addProperty("text", RetrieveCliTest.TEXTS.get(i));
+      sb.append(o).append('\n');
+    }
+    corpus = Files.writeString(dir.resolve("corpus.jsonl"), sb.toString());
+  }
+
+  /** The command run with a bar line at every batch, and run as short work, with no bar. */
+  private record Runs(CliRun.Result withBar, CliRun.Result short_) {}
+
+  private static Runs runBoth(String... args) {
+    try {
+      ProgressBar.lineIntervalNanos = 0;
+      CliRun.Result withBar = CliRun.run(args);
+      ProgressBar.lineIntervalNanos = ProgressBarTest.NEVER;
+      CliRun.Result quiet = CliRun.run(args);
+      assertEquals(0, withBar.code(), withBar.err());
+      assertEquals(0, quiet.code(), quiet.err());
+      assertEquals(quiet.out(), withBar.out(), "standard output with and without the bar");
+      return new Runs(withBar, quiet);
+    } finally {
+      ProgressBar.lineIntervalNanos = 5_000_000_000L;
+    }
+  }
+
+  /** The bar's lines on standard error, without the bar itself and the times: "2/5 texts ETA". */
+  private static List<String> bar(String err, String label) {
+    return err.lines()
+        .filter(l -> l.startsWith(label + " ["))
+        .map(
+            l ->
+                l.replaceFirst("^" + label + " \\[[=> ]{24}\\] ", "")
+                    .replaceAll(" +", " ")
+                    .replaceFirst(" (ETA|took) (\\d+:\\d\\d|--:--)$", " $1"))
+        .toList();
+  }
+
+  @Test
+  void helpSaysWhenTheBarAppears() {
+    for (String command : List.of("embed", "eval", "retrieve")) {
+      String help = CliRun.run(command, "--help").out().replaceAll("\\s+", " ");
+      assertTrue(
+          help.contains(
+              "Progress: once the work has run for 5 seconds, a bar on standard error (redrawn in"
+                  + " place on a terminal, else a line at most every 5 seconds, as train's);"
+                  + " shorter work prints none."),
+          command + ": " + help);
+    }
+  }
+
+  @Test
+  void embedShowsTheTextsEmbeddedAcrossItsChunksOf256() {
+    List<String> args = new ArrayList<>(List.of("embed", "-m", model.toString()));
+    args.addAll(List.of("--batch-size", "100"));
+    for (int i = 0; i < 300; i++) {
+      args.add("text number " + i);
+    }
+    Runs r = runBoth(args.toArray(new String[0]));
+    assertEquals(300, r.withBar().out().lines().count());
+    // Batches of 100 within the chunks of 256 texts the command prints at a time.
+    assertEquals(
+        List.of(
+            "100/300 texts ETA", "200/300 texts ETA", "256/300 texts ETA", "300/300 texts took"),
+        bar(r.withBar().err(), "embed"),
+        r.withBar().err());
+    assertEquals("", r.short_().err());
+  }
+
+  @Test
+  void retrieveShowsTheCorpusThenTheQueries() {
+    Runs r =
+        runBoth(
+            "retrieve",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--batch-size",
+            "2",
+            "a pet",
+            "cut a plank",
+            "the river side");
+    assertEquals(3, r.withBar().out().lines().count());
+    assertEquals(
+        List.of("2/8 corpus ETA", "4/8 corpus ETA", "5/8 corpus ETA", "8/8 queries took"),
+        bar(r.withBar().err(), "retrieve"),
+        r.withBar().err());
+    assertEquals("", r.short_().err());
+  }
+
+  @Test
+  void evalShowsTheTestExamplesEvaluated() throws Exception {
+    CliRun.TinyRun run = CliRun.tinyTrainedAdapter(dir.resolve("classifier"));
+    List<String[]> rows = new ArrayList<>();
+    for (int i = 0; i < 75; i++) {
+      rows.add(new String[] {"a small animal " + i, "animal"});
+      rows.add(new String[] {"a kind of food " + i, "food"});
+    }
+    Path test = CliRun.jsonl(dir.resolve("test.jsonl"), rows);
+    Runs r =
+        runBoth(
+            "eval", run.adapter().toString(), "-m", run.model().toString(), "--test", test + "");
+    // Batches of at most 64 examples.
+    assertEquals(
+        List.of("64/150 test ETA", "128/150 test ETA", "150/150 test took"),
+        bar(r.withBar().err(), "eval"),
+        r.withBar().err());
+    assertEquals(List.of(), bar(r.short_().err(), "eval"), r.short_().err());
+    assertEquals(r.short_().err(), r.withBar().err().replaceAll("(?m)^eval \\[.*\\R", ""));
+  }
+
+  /** With a corpus, the ranking metrics of a classifier head take a second pass. */
+  @Test
+  void evalWithACorpusCountsTheRankingPass() throws Exception {
+    Path queries = RetrieveCliTest.writeQueries(dir.resolve("queries.jsonl"));
+    Path out = dir.resolve("car");
+    CliRun.Result t =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--steps",
+            "1",
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString());
+    assertEquals(0, t.code(), t.err());
+    Runs r =
+        runBoth(
+            "eval",
+            out.resolve("adapter").toString(),
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--test",
+            queries.toString());
+    assertEquals(
+        List.of("40/80 test ETA", "80/80 ranking took"),
+        bar(r.withBar().err(), "eval"),
+        r.withBar().err());
+    assertEquals(List.of(), bar(r.short_().err(), "eval"), r.short_().err());
+  }
+
+  /** An adapter trained contrastively is evaluated by embedding the corpus, then the queries. */
+  @Test
+  void contrastiveEvalShowsTheCorpusThenTheQueries() throws Exception {
+    Path queries = RetrieveCliTest.writeQueries(dir.resolve("queries-contrastive.jsonl"));
+    Path out = dir.resolve("contrastive");
+    CliRun.Result t =
+        CliRun.run(
+            "train",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--data",
+            queries.toString(),
+            "--adapter",
+            "softembed",
+            "--objective",
+            "contrastive",
+            "--steps",
+            "1",
+            "--batch-size",
+            "4",
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString());
+    assertEquals(0, t.code(), t.err());
+    Runs r =
+        runBoth(
+            "eval",
+            out.resolve("adapter").toString(),
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--test",
+            queries.toString());
+    assertEquals(
+        List.of("5/45 corpus ETA", "45/45 test took"),
+        bar(r.withBar().err(), "eval"),
+        r.withBar().err());
+    assertEquals(List.of(), bar(r.short_().err(), "eval"), r.short_().err());
+  }
+}
