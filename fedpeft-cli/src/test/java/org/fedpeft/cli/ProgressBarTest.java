@@ -18,9 +18,11 @@ class ProgressBarTest {
 
   static final long NEVER = Long.MAX_VALUE / 4;
 
+  private final long interval = ProgressBar.lineIntervalNanos;
+
   @AfterEach
   void restoreInterval() {
-    ProgressBar.lineIntervalNanos = 5_000_000_000L;
+    ProgressBar.lineIntervalNanos = interval;
   }
 
   private static List<String> lines(StringWriter w) {

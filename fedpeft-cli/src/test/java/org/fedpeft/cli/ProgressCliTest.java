@@ -41,6 +41,7 @@ class ProgressCliTest {
   private record Runs(CliRun.Result withBar, CliRun.Result short_) {}
 
   private static Runs runBoth(String... args) {
+    long interval = ProgressBar.lineIntervalNanos;
     try {
       ProgressBar.lineIntervalNanos = 0;
       CliRun.Result withBar = CliRun.run(args);
@@ -51,7 +52,7 @@ class ProgressCliTest {
       assertEquals(quiet.out(), withBar.out(), "standard output with and without the bar");
       return new Runs(withBar, quiet);
     } finally {
-      ProgressBar.lineIntervalNanos = 5_000_000_000L;
+      ProgressBar.lineIntervalNanos = interval;
     }
   }
 
