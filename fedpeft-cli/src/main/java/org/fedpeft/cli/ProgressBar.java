@@ -65,7 +65,26 @@ public final class ProgressBar {
 
   /** Whether a bar redraws in place: on a terminal, outside CI. */
   private static boolean onTerminal() {
-    return System.console() != null && System.getenv("CI") == null;
+    return onTerminal(
+        System.getProperty(STDERR_TERMINAL), System.console() != null, System.getenv("CI"));
+  }
+
+  /**
+   * The system property by which the launcher says whether standard error is a terminal ({@code
+   * true} or {@code false}): Java 17 cannot tell ({@link System#console()} needs standard input and
+   * output to be terminals, so {@code fedpeft embed <in >out} would not redraw in place, and {@code
+   * fedpeft train 2>log} would).
+   */
+  static final String STDERR_TERMINAL = "fedpeft.stderr.terminal";
+
+  /**
+   * Whether to redraw in place: standard error is a terminal as the launcher said ({@code told}),
+   * or, where it said nothing (the command line run in-process), as far as a {@code console} shows;
+   * never under CI (the environment variable {@code CI} set).
+   */
+  static boolean onTerminal(String told, boolean console, String ci) {
+    boolean terminal = told != null ? Boolean.parseBoolean(told) : console;
+    return terminal && ci == null;
   }
 
   /**

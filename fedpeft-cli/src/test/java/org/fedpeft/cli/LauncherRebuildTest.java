@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -33,6 +34,27 @@ class LauncherRebuildTest {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
+  /** What the fake {@code mvn} writes for the launcher to copy, as a real build would. */
+  private static final String FAKE_BUILD =
+      "mkdir -p fedpeft-cli/target fedpeft-core/target fedpeft-grpc/target\n"
+          + "touch fedpeft-cli/target/fedpeft-cli-1.jar fedpeft-core/target/fedpeft-core-1.jar"
+          + " fedpeft-grpc/target/fedpeft-grpc-1.jar\n"
+          + "echo /nowhere/dep.jar > fedpeft-cli/target/classpath.txt\n";
+
+  /** A checkout holding only the launcher and the scripts it sources; skips without bash. */
+  private Path checkout() throws IOException {
+    assumeTrue(
+        Files.isRegularFile(Path.of("/bin/bash")) || Files.isRegularFile(Path.of("/usr/bin/bash")));
+    Path checkout = tmp.resolve("checkout");
+    Files.createDirectories(checkout);
+    Files.copy(LAUNCHER, checkout.resolve("fedpeft"));
+    Path sh = checkout.resolve("fedpeft-cli/src/main/sh");
+    Files.createDirectories(sh);
+    Files.copy(SH.resolve("git-commit.sh"), sh.resolve("git-commit.sh"));
+    Files.copy(SH.resolve("native-settings.sh"), sh.resolve("native-settings.sh"));
+    return checkout;
+  }
+
   private String launch(Path checkout, Path bin) throws Exception {
     ProcessBuilder pb =
         new ProcessBuilder("bash", checkout.resolve("fedpeft").toString(), "--version")
@@ -47,15 +69,7 @@ class LauncherRebuildTest {
 
   @Test
   void aSourceSavedDuringTheBuildIsBuiltByTheNextCall() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(Path.of("/bin/bash")) || Files.isRegularFile(Path.of("/usr/bin/bash")));
-    Path checkout = tmp.resolve("checkout");
-    Files.createDirectories(checkout);
-    Files.copy(LAUNCHER, checkout.resolve("fedpeft"));
-    Path sh = checkout.resolve("fedpeft-cli/src/main/sh");
-    Files.createDirectories(sh);
-    Files.copy(SH.resolve("git-commit.sh"), sh.resolve("git-commit.sh"));
-    Files.copy(SH.resolve("native-settings.sh"), sh.resolve("native-settings.sh"));
+    Path checkout = checkout();
     Path source = checkout.resolve("fedpeft-core/src/main/java/A.java");
     Files.createDirectories(source.getParent());
     Files.writeString(source, "class A {}\n");
@@ -68,10 +82,7 @@ class LauncherRebuildTest {
         "echo build >> '"
             + builds
             + "'\n"
-            + "mkdir -p fedpeft-cli/target fedpeft-core/target fedpeft-grpc/target\n"
-            + "touch fedpeft-cli/target/fedpeft-cli-1.jar fedpeft-core/target/fedpeft-core-1.jar"
-            + " fedpeft-grpc/target/fedpeft-grpc-1.jar\n"
-            + "echo /nowhere/dep.jar > fedpeft-cli/target/classpath.txt\n"
+            + FAKE_BUILD
             + "if [[ -f '"
             + editDuringBuild
             + "' ]]; then rm '"
@@ -90,5 +101,19 @@ class LauncherRebuildTest {
     // nothing changed since: no build
     launch(checkout, bin);
     assertEquals(List.of("build", "build"), Files.readAllLines(builds));
+  }
+
+  /**
+   * The launcher tells the JVM whether standard error is a terminal (Java 17 cannot tell on its
+   * own); here it is a pipe.
+   */
+  @Test
+  void theLauncherSaysWhetherStandardErrorIsATerminal() throws Exception {
+    Path checkout = checkout();
+    Path bin = tmp.resolve("bin");
+    script(bin.resolve("mvn"), FAKE_BUILD);
+    script(bin.resolve("java"), "for a in \"$@\"; do echo \"java arg: $a\"; done\n");
+    String out = launch(checkout, bin);
+    assertTrue(out.contains("java arg: -Dfedpeft.stderr.terminal=false\n"), out);
   }
 }

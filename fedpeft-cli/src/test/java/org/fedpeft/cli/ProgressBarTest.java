@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -92,5 +93,20 @@ class ProgressBarTest {
     String ended = w.toString();
     bar.clearLine(); // a finished bar has ended its line
     assertEquals(ended, w.toString());
+  }
+
+  /**
+   * Where the launcher says whether standard error is a terminal, that decides; System.console()
+   * (which needs standard input and output to be terminals) only where it said nothing; never under
+   * CI. Before, System.console() alone decided, so {@code embed <in >out} on a terminal printed a
+   * line every few seconds and {@code train 2>log} wrote redraws into the log.
+   */
+  @Test
+  void theLaunchersWordOnStandardErrorDecidesWhetherTheBarRedrawsInPlace() {
+    assertTrue(ProgressBar.onTerminal("true", false, null));
+    assertFalse(ProgressBar.onTerminal("false", true, null));
+    assertTrue(ProgressBar.onTerminal(null, true, null));
+    assertFalse(ProgressBar.onTerminal(null, false, null));
+    assertFalse(ProgressBar.onTerminal("true", true, "true"));
   }
 }
