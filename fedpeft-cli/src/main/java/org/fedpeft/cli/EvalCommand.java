@@ -302,18 +302,14 @@ public final class EvalCommand implements Callable<Integer> {
         how = "MIPS with the adapter";
       } else {
         EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);
-        boolean ranking = splits.retrievalCorpus().isPresent() && !multiTask;
-        // The ranking metrics take a second pass over the examples.
-        ProgressBar bar =
-            ProgressBar.delayed(err, "eval", ranking ? 2 * encoded.size() : encoded.size());
-        ev = new LocalTrainer(m).evaluate(encoded, 64, bar.texts(0, split));
+        ProgressBar bar = ProgressBar.delayed(err, "eval", encoded.size());
+        LocalTrainer trainer = new LocalTrainer(m);
+        // With a corpus, the ranking metrics come from the logits of the same pass.
+        ev =
+            splits.retrievalCorpus().isPresent() && !multiTask
+                ? ClassifierRetrieval.evaluateWithRanking(trainer, encoded, 64, bar.texts(0, split))
+                : trainer.evaluate(encoded, 64, bar.texts(0, split));
         how = "classifier-as-retriever";
-        if (ranking) {
-          ev =
-              ev.withMetrics(
-                  ClassifierRetrieval.evaluate(m, encoded, 64, bar.texts(encoded.size(), "ranking"))
-                      .rankingMetrics());
-        }
       }
       String truncated = base.tokenizer().truncationNote("of the data");
       if (truncated != null) {

@@ -25,6 +25,7 @@ import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.StartRecord;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
@@ -951,11 +952,12 @@ public final class TrainCommand implements Callable<Integer> {
           evaluateCurve.accept(stepsTaken);
         }
       }
-      Evaluation test = evaluate.apply(testSet);
-      if (!goal.contrastive() && documents != null) {
-        // Classifier-as-retriever: the ranking of the documents by the head's logits.
-        test = test.withMetrics(ClassifierRetrieval.evaluate(m, testSet, 64).rankingMetrics());
-      }
+      // Classifier-as-retriever: also the ranking of the documents by the head's logits, from the
+      // evaluation's own pass.
+      Evaluation test =
+          !goal.contrastive() && documents != null
+              ? ClassifierRetrieval.evaluateWithRanking(trainer, testSet, 64, BatchProgress.NONE)
+              : evaluate.apply(testSet);
       if (!Double.isFinite(test.loss())) {
         throw new IllegalStateException(
             "the test loss is " + test.loss() + " after training; no adapter was written");

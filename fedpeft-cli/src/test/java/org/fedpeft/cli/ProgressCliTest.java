@@ -142,9 +142,12 @@ class ProgressCliTest {
     assertEquals(r.short_().err(), r.withBar().err().replaceAll("(?m)^eval \\[.*\\R", ""));
   }
 
-  /** With a corpus, the ranking metrics of a classifier head take a second pass. */
+  /**
+   * With a corpus, the ranking metrics of a classifier head come from the evaluation's own pass:
+   * the bar counts the queries once.
+   */
   @Test
-  void evalWithACorpusCountsTheRankingPass() throws Exception {
+  void evalWithACorpusRanksInTheEvaluationPass() throws Exception {
     Path queries = RetrieveCliTest.writeQueries(dir.resolve("queries.jsonl"));
     Path out = dir.resolve("car");
     CliRun.Result t =
@@ -173,10 +176,7 @@ class ProgressCliTest {
             corpus.toString(),
             "--test",
             queries.toString());
-    assertEquals(
-        List.of("40/80 test ETA", "80/80 ranking took"),
-        bar(r.withBar().err(), "eval"),
-        r.withBar().err());
+    assertEquals(List.of("40/40 test took"), bar(r.withBar().err(), "eval"), r.withBar().err());
     assertEquals(List.of(), bar(r.short_().err(), "eval"), r.short_().err());
   }
 

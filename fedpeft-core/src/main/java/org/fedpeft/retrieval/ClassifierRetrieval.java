@@ -11,6 +11,9 @@ import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.train.Evaluation;
+import org.fedpeft.train.LocalTrainer;
+import org.fedpeft.train.LogitsConsumer;
 
 /**
  * Classifier-as-retriever (CaR): a {@link ClassifierModel} whose labels are the document ids of a
@@ -21,35 +24,25 @@ public final class ClassifierRetrieval {
 
   private ClassifierRetrieval() {}
 
-  /** Receives the logits of one query. */
-  @FunctionalInterface
-  public interface RowConsumer {
-    /**
-     * @param query index of the query in the encoded examples
-     * @param logits one score per label (document), in label order
-     */
-    void accept(int query, float[] logits);
-  }
-
   /**
    * Runs the model in evaluation mode over every query, in batches of at most {@code batchSize}
    * (sorted by length so padding stays small), and hands each query's logits to {@code sink}.
    */
   public static void forEachLogits(
-      ClassifierModel model, EncodedExamples queries, int batchSize, RowConsumer sink) {
+      ClassifierModel model, EncodedExamples queries, int batchSize, LogitsConsumer sink) {
     forEachLogits(model, queries, batchSize, BatchProgress.NONE, sink);
   }
 
   /**
-   * As {@link #forEachLogits(ClassifierModel, EncodedExamples, int, RowConsumer)}, telling {@code
-   * progress} after each batch how many of the queries are scored.
+   * As {@link #forEachLogits(ClassifierModel, EncodedExamples, int, LogitsConsumer)}, telling
+   * {@code progress} after each batch how many of the queries are scored.
    */
   public static void forEachLogits(
       ClassifierModel model,
       EncodedExamples queries,
       int batchSize,
       BatchProgress progress,
-      RowConsumer sink) {
+      LogitsConsumer sink) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
     }
@@ -98,16 +91,37 @@ public final class ClassifierRetrieval {
    */
   public static RetrievalMetrics evaluate(
       ClassifierModel model, EncodedExamples queries, int batchSize, BatchProgress progress) {
-    int[] relevant = queries.labels();
     int[] ranks = new int[queries.size()];
-    forEachLogits(
-        model,
-        queries,
-        batchSize,
-        progress,
-        (q, row) -> ranks[q] = Ranking.rankOf(row, relevant[q]));
+    forEachLogits(model, queries, batchSize, progress, ranking(queries, ranks));
     // Summed in query order, so the result does not depend on the batching.
     return RetrievalMetrics.ofRanks(ranks);
+  }
+
+  /**
+   * The evaluation of the head on labelled queries ({@link LocalTrainer#evaluate(EncodedExamples,
+   * int, BatchProgress)}: loss and accuracy, i.e. top-1) with the ranking metrics of the same
+   * logits added ({@link RetrievalMetrics#rankingMetrics()}: recall@5, recall@10, MRR), in one
+   * forward pass over the queries: each query's label index is its relevant document. For
+   * single-task data, whose logits score every document.
+   *
+   * <p>The pass is the evaluation's (its batches, at most {@code batchSize} queries and {@link
+   * LocalTrainer#EVAL_TOKEN_BUDGET} padded tokens each), so loss and accuracy are exactly those of
+   * {@code trainer.evaluate}; the ranks equal those of {@link #evaluate(ClassifierModel,
+   * EncodedExamples, int)} unless batching's float rounding reorders two nearly equal logits.
+   *
+   * @param progress told after each batch how many of the queries are evaluated
+   */
+  public static Evaluation evaluateWithRanking(
+      LocalTrainer trainer, EncodedExamples queries, int batchSize, BatchProgress progress) {
+    int[] ranks = new int[queries.size()];
+    Evaluation ev = trainer.evaluate(queries, batchSize, progress, ranking(queries, ranks));
+    return ev.withMetrics(RetrievalMetrics.ofRanks(ranks).rankingMetrics());
+  }
+
+  /** Stores each query's rank of its relevant document (its label) in {@code ranks}. */
+  private static LogitsConsumer ranking(EncodedExamples queries, int[] ranks) {
+    int[] relevant = queries.labels();
+    return (q, row) -> ranks[q] = Ranking.rankOf(row, relevant[q]);
   }
 
   /**

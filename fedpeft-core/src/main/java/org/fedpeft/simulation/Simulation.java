@@ -44,6 +44,7 @@ import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.Words;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -831,14 +832,13 @@ public final class Simulation implements AutoCloseable {
             config.objective().temperature(),
             64);
       }
-      Evaluation ev = new LocalTrainer(m.model()).evaluate(population.testSet(), 64);
-      if (population.splits().corpus() != null) {
-        // A retrieval task: the head ranks the corpus's documents; accuracy is top-1.
-        ev =
-            ev.withMetrics(
-                ClassifierRetrieval.evaluate(m.model(), population.testSet(), 64).rankingMetrics());
-      }
-      return ev;
+      LocalTrainer trainer = new LocalTrainer(m.model());
+      // A retrieval task: the head ranks the corpus's documents, by the logits of the evaluation's
+      // own pass; accuracy is top-1.
+      return population.splits().corpus() != null
+          ? ClassifierRetrieval.evaluateWithRanking(
+              trainer, population.testSet(), 64, BatchProgress.NONE)
+          : trainer.evaluate(population.testSet(), 64);
     }
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -335,7 +336,7 @@ public final class LocalTrainer {
    * {@link #EVAL_TOKEN_BUDGET} padded tokens per batch.
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize) {
-    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, BatchProgress.NONE);
+    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, BatchProgress.NONE, null);
   }
 
   /**
@@ -343,7 +344,18 @@ public final class LocalTrainer {
    * of the examples are evaluated.
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize, BatchProgress progress) {
-    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, progress);
+    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, progress, null);
+  }
+
+  /**
+   * As {@link #evaluate(EncodedExamples, int, BatchProgress)}, also handing each example's logits
+   * to {@code logits} after its batch (before {@code progress} hears of the batch), so that other
+   * metrics of the same logits need no second pass over the examples. The evaluation is the same as
+   * without the consumer.
+   */
+  public Evaluation evaluate(
+      EncodedExamples data, int batchSize, BatchProgress progress, LogitsConsumer logits) {
+    return evaluate(data, batchSize, EVAL_TOKEN_BUDGET, progress, logits);
   }
 
   /**
@@ -354,11 +366,15 @@ public final class LocalTrainer {
    *     batch of its own)
    */
   public Evaluation evaluate(EncodedExamples data, int batchSize, int tokenBudget) {
-    return evaluate(data, batchSize, tokenBudget, BatchProgress.NONE);
+    return evaluate(data, batchSize, tokenBudget, BatchProgress.NONE, null);
   }
 
   private Evaluation evaluate(
-      EncodedExamples data, int batchSize, int tokenBudget, BatchProgress progress) {
+      EncodedExamples data,
+      int batchSize,
+      int tokenBudget,
+      BatchProgress progress,
+      LogitsConsumer sink) {
     double lossSum = 0;
     int correct = 0;
     int n = data.size();
@@ -393,6 +409,13 @@ public final class LocalTrainer {
             taskLoss[tasks[i]] += losses[i];
             taskCorrect[tasks[i]] += right ? 1 : 0;
             taskCount[tasks[i]]++;
+          }
+        }
+        if (sink != null) {
+          float[] flat = logits.toFloatArray();
+          int width = flat.length / idx.length;
+          for (int i = 0; i < idx.length; i++) {
+            sink.accept(idx[i], Arrays.copyOfRange(flat, i * width, (i + 1) * width));
           }
         }
       }
@@ -438,7 +461,7 @@ public final class LocalTrainer {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> tokens[i].length));
+    Arrays.sort(order, java.util.Comparator.comparingInt(i -> tokens[i].length));
     List<int[]> out = new ArrayList<>();
     int start = 0;
     while (start < n) {

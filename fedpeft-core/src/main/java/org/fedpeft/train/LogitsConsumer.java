@@ -1,0 +1,15 @@
+package org.fedpeft.train;
+
+/**
+ * Receives the logits of one example of a forward pass in evaluation mode ({@link
+ * LocalTrainer#evaluate(EncodedExamples, int, org.fedpeft.model.BatchProgress, LogitsConsumer)},
+ * {@code ClassifierRetrieval.forEachLogits}), e.g. to rank a retrieval corpus's documents by them.
+ */
+@FunctionalInterface
+public interface LogitsConsumer {
+  /**
+   * @param example index of the example in the encoded examples
+   * @param logits one score per label, in label order; the consumer may keep the array
+   */
+  void accept(int example, float[] logits);
+}
