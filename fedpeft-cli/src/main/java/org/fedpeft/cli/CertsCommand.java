@@ -194,7 +194,7 @@ public final class CertsCommand implements Callable<Integer> {
    * of its parents that exists is not a folder.
    */
   private void checkOut() {
-    RunGuard.requireNamed(out);
+    RunGuard.requireNamed("--out", out);
     Path p = out.toAbsolutePath().normalize();
     while (p != null && !Files.exists(p)) {
       p = p.getParent();
