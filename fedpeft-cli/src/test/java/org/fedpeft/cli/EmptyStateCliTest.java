@@ -3,14 +3,19 @@ package org.fedpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * QA, 3 December: {@code client --state ''} and {@code node --state ''} were taken, so the clients'
  * local state went into the current folder; they are refused as an empty {@code --out} is, naming
- * {@code --state}.
+ * {@code --state}. (Before, the client went on to dial the server, which is not running here: the
+ * timeout only detects that.)
  */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class EmptyStateCliTest {
 
   @TempDir Path tmp;
