@@ -48,7 +48,7 @@ import picocli.CommandLine.Command;
       ClientCommand.class,
       NodeCommand.class,
       TasksCommand.class,
-      CommandLine.HelpCommand.class
+      HelpCommand.class
     })
 public final class Main implements Runnable {
 
