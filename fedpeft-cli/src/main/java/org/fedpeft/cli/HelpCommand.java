@@ -22,9 +22,7 @@ import picocli.CommandLine.Parameters;
       "If a COMMAND is specified, the help for that command is shown; a subcommand follows its"
           + " command (help tasks export).%n"
     },
-    synopsisHeading = "%nUsage: ",
-    optionListHeading = "%nOptions:%n",
-    parameterListHeading = "%nParameters:%n")
+    synopsisHeading = "%nUsage: ")
 final class HelpCommand implements CommandLine.IHelpCommandInitializable2, Runnable {
 
   @Option(
