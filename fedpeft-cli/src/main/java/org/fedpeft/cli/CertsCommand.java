@@ -63,9 +63,9 @@ public final class CertsCommand implements Callable<Integer> {
           "Also a certificate for every client id of a population of N: client-0 ... client-(N-1),"
               + " zero-padded as the server names them (client-00 ... for 10 or more); at most "
               + MAX_IDS
-              + ". A progress bar on stderr follows a call of "
+              + ". A call of "
               + PROGRESS_FROM
-              + " or more certificates.")
+              + " or more certificates shows a progress bar on stderr.")
   Integer population;
 
   @Option(
