@@ -61,7 +61,11 @@ public final class CertsCommand implements Callable<Integer> {
       paramLabel = "N",
       description =
           "Also a certificate for every client id of a population of N: client-0 ... client-(N-1),"
-              + " zero-padded as the server names them (client-00 ... for 10 or more).")
+              + " zero-padded as the server names them (client-00 ... for 10 or more); at most "
+              + MAX_IDS
+              + ". A call of "
+              + PROGRESS_FROM
+              + " or more certificates shows a progress bar on stderr.")
   Integer population;
 
   @Option(
@@ -138,6 +142,16 @@ public final class CertsCommand implements Callable<Integer> {
       if (population < 1) {
         throw new UserInputException("--population must be at least 1, got " + population);
       }
+      if (population > MAX_IDS) {
+        throw new UserInputException(
+            "--population "
+                + population
+                + ": at most "
+                + MAX_IDS
+                + " (a call signs every new pair and holds it in memory before it writes any, so"
+                + " that a refused call writes nothing)");
+      }
+      Set<String> named = new HashSet<>(names);
       for (int i = 0; i < population; i++) {
         String id = Population.clientId(i, population);
         if (id.equals(node)) {
@@ -149,7 +163,7 @@ public final class CertsCommand implements Callable<Integer> {
                   + ": both would be "
                   + CertificateGenerator.clientCertName(node));
         }
-        if (!names.contains(id)) {
+        if (named.add(id)) {
           names.add(id);
         }
       }
@@ -178,6 +192,9 @@ public final class CertsCommand implements Callable<Integer> {
       // adding clients to a folder: the server certificate is kept with the names it has
       serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
+    if (1 + names.size() + nodes.size() >= PROGRESS_FROM) {
+      generator.withProgress(new Bars(spec.commandLine().getErr()));
+    }
     CertificateGenerator.Result r = generator.write(out, serverNames, names, nodes);
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
@@ -194,7 +211,7 @@ public final class CertsCommand implements Callable<Integer> {
    * of its parents that exists is not a folder.
    */
   private void checkOut() {
-    RunGuard.requireNamed(out);
+    RunGuard.requireNamed("--out", out);
     Path p = out.toAbsolutePath().normalize();
     while (p != null && !Files.exists(p)) {
       p = p.getParent();
@@ -218,13 +235,36 @@ public final class CertsCommand implements Callable<Integer> {
     }
   }
 
-  /** The most ids one range of --hosts may name. */
-  static final long MAX_RANGE = 100_000;
+  /** The most ids one range of --hosts, or --population, may name. */
+  static final int MAX_IDS = 100_000;
+
+  /** The fewest certificates (the server's, the clients', the nodes') that get a progress bar. */
+  static final int PROGRESS_FROM = 100;
+
+  /** A {@link ProgressBar} on stderr for each phase of a long call: signing, then writing. */
+  private static final class Bars implements CertificateGenerator.Progress {
+    private final PrintWriter err;
+    private String phase;
+    private ProgressBar bar;
+
+    Bars(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public void step(String phase, int done, int total) {
+      if (!phase.equals(this.phase)) {
+        this.phase = phase;
+        bar = new ProgressBar(err, "certs: " + phase, total);
+      }
+      bar.update(done, "");
+    }
+  }
 
   /**
    * {@code client-00..client-24}: the ids from the first to the last, both with the same prefix and
    * a number of the same width; any other text is one id. A range that is not of that form, is
-   * reversed (its first number above its last) or names more than {@link #MAX_RANGE} ids is a user
+   * reversed (its first number above its last) or names more than {@link #MAX_IDS} ids is a user
    * error naming {@code --hosts}, the value and what is wrong.
    */
   static List<String> expandRange(String spec) {
@@ -262,9 +302,9 @@ public final class CertsCommand implements Callable<Integer> {
               + ".."
               + first);
     }
-    if (to - from >= MAX_RANGE) {
+    if (to - from >= MAX_IDS) {
       throw new UserInputException(
-          bad + "a range of " + (to - from + 1) + " ids; at most " + MAX_RANGE + " per range");
+          bad + "a range of " + (to - from + 1) + " ids; at most " + MAX_IDS + " per range");
     }
     List<String> ids = new ArrayList<>();
     int width = a.group(2).length();

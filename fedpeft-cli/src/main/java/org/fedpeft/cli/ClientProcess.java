@@ -41,7 +41,7 @@ final class ClientProcess {
   private final Map<String, TlsFiles> tls = new LinkedHashMap<>();
 
   /**
-   * Checks the address and the TLS files of every hosted client.
+   * Checks {@code --state} (a named folder), the address and the TLS files of every hosted client.
    *
    * @param ids the hosted clients
    * @param node the name of a node certificate that speaks for all of them, or null for one
@@ -55,6 +55,7 @@ final class ClientProcess {
       NetworkOptions network,
       List<String> ids,
       String node) {
+    RunGuard.requireNamed("--state", state);
     this.spec = spec;
     this.config = config;
     this.server = server;

@@ -7,6 +7,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.Map;
+import java.util.Set;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.RunFolderException;
@@ -47,7 +48,7 @@ import picocli.CommandLine.Command;
       ClientCommand.class,
       NodeCommand.class,
       TasksCommand.class,
-      CommandLine.HelpCommand.class
+      HelpCommand.class
     })
 public final class Main implements Runnable {
 
@@ -101,9 +102,9 @@ public final class Main implements Runnable {
   /**
    * The configured command line: a bad option or value prints one line on stderr and exits 2; an
    * invalid input found while running (a missing, malformed or corrupt file, including a model or a
-   * checkpoint; a bad value in a config; a run folder another process holds) also exits 2; any
-   * other failure exits 1 with its message. Set FEDPEFT_DEBUG to also print the stack trace of an
-   * internal failure.
+   * checkpoint; a bad value in a config; a run folder another process holds; a path the file system
+   * refuses to write to) also exits 2; any other failure exits 1 with its message. Set
+   * FEDPEFT_DEBUG to also print the stack trace of an internal failure.
    */
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
@@ -160,8 +161,17 @@ public final class Main implements Runnable {
   }
 
   /**
+   * The reasons of a {@link FileSystemException} that come from the path the user chose rather than
+   * from the machine: the file system refuses the operation there ({@code EPERM}, as {@code /sys}
+   * or {@code /proc} do) or is read-only ({@code EROFS}). A full disk or an I/O error is not one.
+   */
+  private static final Set<String> REFUSED_HERE =
+      Set.of("Operation not permitted", "Read-only file system");
+
+  /**
    * True for failures caused by the user's input: bad values, missing or malformed files (data,
-   * model, adapter, checkpoint), and run folders that cannot be used.
+   * model, adapter, checkpoint), run folders that cannot be used, and paths the file system refuses
+   * to write to ({@link #REFUSED_HERE}).
    */
   static boolean isBadInput(Throwable ex) {
     return ex instanceof IllegalArgumentException
@@ -174,7 +184,8 @@ public final class Main implements Runnable {
         || ex instanceof NoSuchFileException
         || ex instanceof NotDirectoryException
         || ex instanceof AccessDeniedException
-        || ex instanceof FileAlreadyExistsException;
+        || ex instanceof FileAlreadyExistsException
+        || ex instanceof FileSystemException fs && REFUSED_HERE.contains(fs.getReason());
   }
 
   /**

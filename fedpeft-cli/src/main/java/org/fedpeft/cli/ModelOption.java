@@ -58,8 +58,8 @@ public final class ModelOption {
       return null;
     }
     String trained = saved.precision().label();
-    return "note: this adapter was trained with a "
-        + trained
+    return "note: this adapter was trained with "
+        + saved.precision().withArticle()
         + " frozen base (this command computes in "
         + used.label()
         + "); --precision "

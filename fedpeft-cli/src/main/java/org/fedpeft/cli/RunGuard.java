@@ -45,7 +45,7 @@ final class RunGuard implements AutoCloseable {
   static RunGuard newRun(Path out, String command, boolean force, PrintWriter err)
       throws IOException {
     if (out != null) {
-      requireNamed(out);
+      requireNamed("--out", out);
     }
     if (force && out == null) {
       throw new UserInputException(
@@ -62,14 +62,17 @@ final class RunGuard implements AutoCloseable {
   }
 
   /**
-   * Refuses an empty {@code --out}, which names the current folder.
+   * Refuses an empty folder option ({@code --out}, {@code --state}), which names the current
+   * folder.
    *
-   * @throws UserInputException if {@code out} is an empty path
+   * @param option the option's name, for the message
+   * @throws UserInputException if {@code folder} is an empty path
    */
-  static void requireNamed(Path out) {
-    if (out.toString().isEmpty()) {
+  static void requireNamed(String option, Path folder) {
+    if (folder.toString().isEmpty()) {
       throw new UserInputException(
-          "--out is empty: give a folder name (an empty one would write into the current folder)");
+          option
+              + " is empty: give a folder name (an empty one would write into the current folder)");
     }
   }
 

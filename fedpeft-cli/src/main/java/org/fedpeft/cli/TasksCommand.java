@@ -208,7 +208,7 @@ public final class TasksCommand {
               .withMaxTrain(cap("--max-train", maxTrain))
               .withMaxValidation(cap("--max-validation", maxValidation))
               .withMaxTest(cap("--max-test", maxTest));
-      RunGuard.requireNamed(out);
+      RunGuard.requireNamed("--out", out);
       Path target = out.toAbsolutePath().normalize();
       checkTarget(target);
       List<Task> parts = Tasks.tasksOf(task);

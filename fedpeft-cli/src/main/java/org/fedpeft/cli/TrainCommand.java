@@ -930,25 +930,25 @@ public final class TrainCommand implements Callable<Integer> {
           stoppedEarly =
               String.format(
                   Locale.ROOT,
-                  "privacy budget spent after step %d of %d: step %d would bring epsilon to %.4f"
+                  "privacy budget spent after step %d of %d: step %d would bring epsilon to %s"
                       + " at delta %s, above --dp-epsilon %s",
                   stepsTaken,
                   cfg.steps(),
                   stepsTaken + 1,
-                  next.epsilon(),
+                  PrivacySpent.epsilonBeside(next.epsilon(), dpEpsilon),
                   budget.delta(),
                   dpEpsilon);
           bar.stop(stepsTaken, "stopped: privacy budget spent");
           err.printf(
               Locale.ROOT,
               "stopped after %d of %d %s: the privacy budget (epsilon %s) is spent (step %d"
-                  + " would bring epsilon to %.4f)%n",
+                  + " would bring epsilon to %s)%n",
               stepsTaken,
               cfg.steps(),
               Main.plural(cfg.steps(), "step"),
               dpEpsilon,
               stepsTaken + 1,
-              next.epsilon());
+              PrivacySpent.epsilonBeside(next.epsilon(), dpEpsilon));
           evaluateCurve.accept(stepsTaken);
         }
       }

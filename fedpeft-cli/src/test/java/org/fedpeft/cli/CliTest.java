@@ -413,7 +413,8 @@ class CliTest {
     assertEquals(picked, again.get("precision").getAsString());
 
     String note =
-        "note: this adapter was trained with a "
+        "note: this adapter was trained with "
+            + (picked.equals("fp32") ? "an " : "a ")
             + picked
             + " frozen base (this command computes in "
             + other

@@ -26,8 +26,8 @@ import java.util.Objects;
  * including when /proc/cpuinfo cannot be read.
  */
 public enum Precision {
-  FP32("fp32"),
-  BF16("bf16");
+  FP32("fp32", "an"),
+  BF16("bf16", "a");
 
   /** The values {@code model.precision} and {@code --precision} accept. */
   public static final List<String> SETTINGS = List.of("fp32", "bf16", "auto");
@@ -42,14 +42,21 @@ public enum Precision {
   public static final List<String> BF16_FLAGS = List.of("avx512_bf16", "amx_bf16");
 
   private final String label;
+  private final String article;
 
-  Precision(String label) {
+  Precision(String label, String article) {
     this.label = label;
+    this.article = article;
   }
 
   /** {@code fp32} or {@code bf16}. */
   public String label() {
     return label;
+  }
+
+  /** The label with its indefinite article, as read aloud: "an fp32", "a bf16". */
+  public String withArticle() {
+    return article + " " + label;
   }
 
   /**

@@ -25,7 +25,7 @@ public final class BudgetExceededException extends RuntimeException {
             "privacy budget exceeded: %s would bring epsilon to %s (order %s) at delta=%s,"
                 + " above the budget epsilon=%s; nothing was recorded",
             charge,
-            wouldReach.epsilon(),
+            PrivacySpent.epsilonBeside(wouldReach.epsilon(), budgetEpsilon),
             wouldReach.order(),
             wouldReach.delta(),
             budgetEpsilon));

@@ -26,4 +26,24 @@ public record PrivacySpent(double epsilon, double delta, double order) {
   public static String noNoiseNote(String setting) {
     return setting + " adds no noise, so there is no privacy guarantee (epsilon is infinite)";
   }
+
+  /**
+   * {@code epsilon} with 4 decimals, or with as many more as it takes for it to differ from {@code
+   * budget} written with as many (so that "would bring epsilon to 0.48400001, above the budget
+   * 0.484" shows why; 4 decimals read "0.4840"); {@link Double#toString} if even 17 decimals do not
+   * tell them apart. Equal or infinite values get 4 decimals ("Infinity").
+   */
+  public static String epsilonBeside(double epsilon, double budget) {
+    if (epsilon == budget || Double.isInfinite(epsilon) || Double.isNaN(epsilon)) {
+      return String.format(java.util.Locale.ROOT, "%.4f", epsilon);
+    }
+    for (int decimals = 4; decimals <= 17; decimals++) {
+      String f = "%." + decimals + "f";
+      String e = String.format(java.util.Locale.ROOT, f, epsilon);
+      if (!e.equals(String.format(java.util.Locale.ROOT, f, budget))) {
+        return e;
+      }
+    }
+    return Double.toString(epsilon);
+  }
 }

@@ -108,8 +108,20 @@ public final class CertificateGenerator {
   /** What {@link #write} did. */
   public record Result(List<Path> written, List<Path> kept) {}
 
+  /** What a call of {@link #write} reports as it goes, for a progress display. */
+  @FunctionalInterface
+  public interface Progress {
+    /**
+     * {@code done} of {@code total} steps of {@code phase} are done: "signing" counts the
+     * certificates checked or made (the server's, each client's, each node's), "writing" the files
+     * written.
+     */
+    void step(String phase, int done, int total);
+  }
+
   private final Duration validity;
   private final SecureRandom random = new SecureRandom();
+  private Progress progress = (phase, done, total) -> {};
 
   /**
    * @param validity how long the new certificates are valid, from one hour ago (clock skew)
@@ -131,6 +143,12 @@ public final class CertificateGenerator {
               + " days from now");
     }
     this.validity = validity;
+  }
+
+  /** Reports the progress of each later {@link #write} to {@code progress}; returns this. */
+  public CertificateGenerator withProgress(Progress progress) {
+    this.progress = Objects.requireNonNull(progress, "progress");
+    return this;
   }
 
   /** The latest end of validity X.509 can express (GeneralizedTime has four year digits). */
@@ -270,6 +288,8 @@ public final class CertificateGenerator {
       written.add(caKey);
     }
     Issuer issuer = new Issuer(ca, caPrivate, newCa, caCert, files, written, kept);
+    int certificates = 1 + clients.size() + nodes.size();
+    int signed = 0;
     issue(
         dir.resolve(SERVER_CERT),
         dir.resolve(SERVER_KEY),
@@ -279,6 +299,7 @@ public final class CertificateGenerator {
         serverNames.stream()
             .map(n -> new GeneralName(isIp(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
             .toList());
+    progress.step("signing", ++signed, certificates);
     for (String c : clients) {
       issue(
           dir.resolve(clientCertName(c)),
@@ -287,6 +308,7 @@ public final class CertificateGenerator {
           issuer,
           KeyPurposeId.id_kp_clientAuth,
           List.of());
+      progress.step("signing", ++signed, certificates);
     }
     for (Map.Entry<String, List<String>> node : nodes.entrySet()) {
       issue(
@@ -302,8 +324,9 @@ public final class CertificateGenerator {
                           GeneralName.uniformResourceIdentifier,
                           Certificates.HOSTED_CLIENT_URI + id))
               .toList());
+      progress.step("signing", ++signed, certificates);
     }
-    writeAll(dir, files);
+    writeAll(dir, files, progress);
     return new Result(List.copyOf(written), List.copyOf(kept));
   }
 
@@ -336,7 +359,8 @@ public final class CertificateGenerator {
    * fails, those already written and the folders made for them are removed again, so the folder is
    * as it was.
    */
-  private static void writeAll(Path dir, List<NewFile> files) throws IOException {
+  private static void writeAll(Path dir, List<NewFile> files, Progress progress)
+      throws IOException {
     List<Path> madeFolders = AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT));
     List<Path> done = new ArrayList<>();
     try {
@@ -353,6 +377,7 @@ public final class CertificateGenerator {
           AtomicFiles.write(f.path(), bytes);
         }
         done.add(f.path());
+        progress.step("writing", done.size(), files.size());
       }
     } catch (IOException | RuntimeException e) {
       for (Path p : done) {
