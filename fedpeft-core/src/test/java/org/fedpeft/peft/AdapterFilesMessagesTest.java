@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,5 +90,53 @@ class AdapterFilesMessagesTest {
   void aNumberWhereAStringIsExpectedStillReads() throws Exception {
     Path dir = folder("numeric-option", c -> c.getAsJsonObject("options").addProperty("rank", 8));
     assertEquals("8", AdapterFiles.read(dir).options().get("rank"));
+  }
+
+  /*
+   * QA, 3 December: read took "format_version": 1.5 as 1 (Gson's getAsInt truncates) and "seed":
+   * 7.9 as 7, without complaint. An integer field that is not a whole JSON number is refused,
+   * naming the file and the field, as the other field errors do.
+   */
+
+  @Test
+  void aFractionalFormatVersionIsRefusedNamingTheFileAndTheField() throws Exception {
+    Path dir = folder("version-1.5", c -> c.addProperty("format_version", new BigDecimal("1.5")));
+    assertEquals(
+        dir.resolve(AdapterFiles.CONFIG_FILE)
+            + ": field \"format_version\" must be an integer, found 1.5",
+        error(dir));
+    dir = folder("version-text", c -> c.addProperty("format_version", "1"));
+    assertEquals(
+        dir.resolve(AdapterFiles.CONFIG_FILE)
+            + ": field \"format_version\" must be an integer, found \"1\"",
+        error(dir));
+    dir = folder("version-huge", c -> c.addProperty("format_version", new BigDecimal("1e20")));
+    assertEquals(
+        dir.resolve(AdapterFiles.CONFIG_FILE)
+            + ": field \"format_version\" must be an integer, found 1E+20",
+        error(dir));
+  }
+
+  @Test
+  void aFractionalSeedIsRefusedNamingTheFileAndTheField() throws Exception {
+    Path dir = folder("seed-7.9", c -> c.addProperty("seed", new BigDecimal("7.9")));
+    assertEquals(
+        dir.resolve(AdapterFiles.CONFIG_FILE) + ": field \"seed\" must be an integer, found 7.9",
+        error(dir));
+  }
+
+  /** A whole number written with a fraction ({@code 1.0}) is still that integer. */
+  @Test
+  void wholeNumbersStillRead() throws Exception {
+    Path dir =
+        folder(
+            "whole",
+            c -> {
+              c.addProperty("format_version", new BigDecimal("1.0"));
+              c.addProperty("seed", new BigDecimal("7.0"));
+            });
+    AdapterFiles.Saved saved = AdapterFiles.read(dir);
+    assertEquals(1, saved.formatVersion());
+    assertEquals(7, saved.adapterSeed());
   }
 }
