@@ -1,5 +1,7 @@
 package org.fedpeft.privacy;
 
+import java.util.Locale;
+
 /**
  * An (epsilon, delta) guarantee obtained from an RDP curve, with the order that gave it.
  *
@@ -35,12 +37,12 @@ public record PrivacySpent(double epsilon, double delta, double order) {
    */
   public static String epsilonBeside(double epsilon, double budget) {
     if (epsilon == budget || Double.isInfinite(epsilon) || Double.isNaN(epsilon)) {
-      return String.format(java.util.Locale.ROOT, "%.4f", epsilon);
+      return String.format(Locale.ROOT, "%.4f", epsilon);
     }
     for (int decimals = 4; decimals <= 17; decimals++) {
       String f = "%." + decimals + "f";
-      String e = String.format(java.util.Locale.ROOT, f, epsilon);
-      if (!e.equals(String.format(java.util.Locale.ROOT, f, budget))) {
+      String e = String.format(Locale.ROOT, f, epsilon);
+      if (!e.equals(String.format(Locale.ROOT, f, budget))) {
         return e;
       }
     }
