@@ -293,12 +293,7 @@ public final class EvalCommand implements Callable<Integer> {
         // The documents are embedded first, then the queries.
         ev =
             EmbeddingRetrieval.evaluate(
-                m,
-                documents,
-                queries,
-                tau,
-                64,
-                (done, total) -> bar.update(done, done <= documents.size() ? "corpus" : split));
+                m, documents, queries, tau, 64, bar.mips(documents.size(), split));
         how = "MIPS with the adapter";
       } else {
         EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);

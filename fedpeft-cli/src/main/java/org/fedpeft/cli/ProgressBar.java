@@ -96,6 +96,15 @@ public final class ProgressBar {
   }
 
   /**
+   * Progress of a MIPS evaluation drawn on this bar ({@code EmbeddingRetrieval.evaluate}, which
+   * embeds its {@code documents} corpus texts first, then the queries): status {@code corpus} while
+   * the documents are embedded, then {@code status}.
+   */
+  public BatchProgress mips(int documents, String status) {
+    return (done, total) -> update(done, done <= documents ? "corpus" : status);
+  }
+
+  /**
    * Before a command prints on standard output: on a terminal, erases the bar if it is drawn in
    * place, so that the output starts on a line of its own (the next update draws the bar below it);
    * off a terminal, where the bar prints whole lines, does nothing.

@@ -25,7 +25,6 @@ import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.StartRecord;
-import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
@@ -765,11 +764,30 @@ public final class TrainCommand implements Callable<Integer> {
       if (goal.contrastive()) {
         trainer.setContrastive(ContrastiveLoss.of(documents, goal.temperature()));
       }
-      java.util.function.Function<EncodedExamples, Evaluation> evaluate =
-          examples ->
-              goal.contrastive()
-                  ? EmbeddingRetrieval.evaluate(m, documents, examples, goal.temperature(), 64)
-                  : trainer.evaluate(examples, 64);
+      // An evaluation on examples, with eval's delayed bar (status: which split, when): silent
+      // unless it runs for 5 seconds, as on a large validation or test split. Over the train bar
+      // on a terminal, it redraws that line and ends with a line of its own, below which the
+      // train bar goes on. The final test evaluation also ranks the corpus's documents by the
+      // head's logits (classifier-as-retriever), from the evaluation's own pass.
+      EvaluationRun evaluate =
+          (examples, status, ranking) -> {
+            ProgressBar evalBar =
+                ProgressBar.delayed(
+                    err, "eval", examples.size() + (goal.contrastive() ? documents.size() : 0));
+            if (goal.contrastive()) {
+              return EmbeddingRetrieval.evaluate(
+                  m,
+                  documents,
+                  examples,
+                  goal.temperature(),
+                  64,
+                  evalBar.mips(documents.size(), status));
+            }
+            return ranking && documents != null
+                ? ClassifierRetrieval.evaluateWithRanking(
+                    trainer, examples, 64, evalBar.texts(0, status))
+                : trainer.evaluate(examples, 64, evalBar.texts(0, status));
+          };
       // A budget that not even one step fits is bad input: refused before the run counts as
       // started, so that --force puts the old run back and the folder does not hold a dead run.
       if (dpConfig != null && budget != null && firstStep == 0) {
@@ -821,7 +839,9 @@ public final class TrainCommand implements Callable<Integer> {
               evaluatedAt[0] = step;
               long e0 = System.nanoTime();
               double trained = (e0 - trainStart - notTraining[0]) / 1e9;
-              Evaluation ev = evaluate.apply(curveSet);
+              Evaluation ev =
+                  evaluate.run(
+                      curveSet, (curveOnTest ? "test" : "validation") + " at step " + step, false);
               Map<String, Object> rec = new LinkedHashMap<>();
               rec.put("event", curveOnTest ? "test_during_training" : "validation");
               rec.put("step", step);
@@ -952,12 +972,7 @@ public final class TrainCommand implements Callable<Integer> {
           evaluateCurve.accept(stepsTaken);
         }
       }
-      // Classifier-as-retriever: also the ranking of the documents by the head's logits, from the
-      // evaluation's own pass.
-      Evaluation test =
-          !goal.contrastive() && documents != null
-              ? ClassifierRetrieval.evaluateWithRanking(trainer, testSet, 64, BatchProgress.NONE)
-              : evaluate.apply(testSet);
+      Evaluation test = evaluate.run(testSet, "test", true);
       if (!Double.isFinite(test.loss())) {
         throw new IllegalStateException(
             "the test loss is " + test.loss() + " after training; no adapter was written");
@@ -1152,6 +1167,16 @@ public final class TrainCommand implements Callable<Integer> {
     d.addProperty("test_sha256", testHash);
     run.add("data", d);
     AtomicFiles.writeString(file, JsonOut.line(run) + "\n");
+  }
+
+  /** An evaluation of the model being trained, drawing its progress on a bar. */
+  @FunctionalInterface
+  private interface EvaluationRun {
+    /**
+     * @param status what the bar says is evaluated
+     * @param ranking whether to add the ranking metrics of a corpus's documents, if the run has one
+     */
+    Evaluation run(EncodedExamples examples, String status, boolean ranking);
   }
 
   private static String optionsOf(Adapter a) {
