@@ -203,7 +203,7 @@ final class ClientHost {
             .append(first.label())
             .append("\" is not a label of the server's run, whose ")
             .append(runLabels.size())
-            .append(" labels are ")
+            .append(runLabels.size() == 1 ? " label is " : " labels are ")
             .append(abbreviate(runLabels));
     if (bad.size() > 1) {
       reason

@@ -175,7 +175,11 @@ public final class ServerCommand implements Callable<Integer> {
       int need = waitFor == null ? ids.size() : waitFor;
       if (need < 1 || need > ids.size()) {
         throw new UserInputException(
-            "--wait-for must be between 1 and the " + ids.size() + " clients, got " + need);
+            (ids.size() == 1
+                    ? "--wait-for must be 1, the run's only client"
+                    : "--wait-for must be between 1 and the run's " + ids.size() + " clients")
+                + ", got "
+                + need);
       }
       FederationServer federation =
           new FederationServer(
@@ -241,10 +245,11 @@ public final class ServerCommand implements Callable<Integer> {
                       savedRounds = r.round();
                       err.printf(
                           Locale.ROOT,
-                          "round %d: %d/%d clients%s%n",
+                          "round %d: %d/%d %s%s%n",
                           r.round(),
                           r.accepted().size(),
                           r.sampled().size(),
+                          Main.plural(r.sampled().size(), "client"),
                           line.get("accuracy") instanceof Double a
                               ? String.format(Locale.ROOT, ", accuracy %.4f", a)
                               : !line.containsKey("accuracy")

@@ -9,6 +9,7 @@ import org.fedpeft.data.Example;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
+import org.fedpeft.io.Words;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.retrieval.MipsIndex;
 
@@ -194,11 +195,17 @@ public final class Retention {
       throw new IllegalArgumentException(
           "retention: a split is empty ("
               + q.size()
-              + " retrieval queries, "
+              + " retrieval "
+              + Words.plural(q.size(), "query", "queries")
+              + ", "
               + c.train().size()
-              + " train and "
+              + " train "
+              + Words.plural(c.train().size(), "example")
+              + " and "
               + c.test().size()
-              + " test examples of "
+              + " test "
+              + Words.plural(c.test().size(), "example")
+              + " of "
               + s.centroidTask()
               + ")");
     }

@@ -13,6 +13,14 @@ public final class Words {
    * count ("1 example", "0 examples", "2 examples"). The caller formats the number.
    */
   public static String plural(long n, String noun) {
-    return n == 1 ? noun : noun + "s";
+    return plural(n, noun, noun + "s");
+  }
+
+  /**
+   * {@code noun} as it follows a count of {@code n}, for a noun whose plural is not the singular
+   * with an "s": {@code nouns} for any count but 1 ("1 query", "0 queries").
+   */
+  public static String plural(long n, String noun, String nouns) {
+    return n == 1 ? noun : nouns;
   }
 }
