@@ -1,6 +1,8 @@
 package org.fedpeft.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
 import org.fedpeft.grpc.Certificates;
 import org.fedpeft.grpc.FederationServer;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.run.Population;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -195,7 +198,21 @@ public final class CertsCommand implements Callable<Integer> {
     if (1 + names.size() + nodes.size() >= PROGRESS_FROM) {
       generator.withProgress(new Bars(spec.commandLine().getErr()));
     }
-    CertificateGenerator.Result r = generator.write(out, serverNames, names, nodes);
+    CertificateGenerator.Result r;
+    try {
+      r = generator.write(out, serverNames, names, nodes);
+    } catch (FileSystemException e) {
+      // Creating --out, or a folder above it, refused (permission, a read-only or pseudo file
+      // system): the user's choice of folder, worded as train's --out.
+      Path failed = e.getFile() == null ? null : Path.of(e.getFile()).toAbsolutePath().normalize();
+      if (failed != null
+          && Main.isBadInput(e)
+          && !(e instanceof FileAlreadyExistsException)
+          && out.toAbsolutePath().normalize().startsWith(failed)) {
+        throw new UserInputException(RunFolder.cannotCreate(out, "--out", e), e);
+      }
+      throw e;
+    }
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
       w.println("wrote " + p);

@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.run.Population;
 import org.fedpeft.simulation.SimulationConfig;
@@ -248,7 +250,14 @@ final class ClientProcess {
     if (picked != null) {
       spec.commandLine().getErr().println(picked);
     }
-    Files.createDirectories(state);
+    try {
+      Files.createDirectories(state);
+    } catch (FileSystemException e) {
+      if (Main.isBadInput(e)) {
+        throw new UserInputException(RunFolder.cannotCreate(state, "--state", e), e);
+      }
+      throw e;
+    }
     return ClientHost.serve(
         shares,
         new ClientModels(base),

@@ -27,6 +27,7 @@ import org.fedpeft.data.Task;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.StagingFolder;
 import org.fedpeft.simulation.PausePoint;
 import picocli.CommandLine.Command;
@@ -228,6 +229,8 @@ public final class TasksCommand {
                   err.println(notice);
                   err.flush();
                 });
+      } catch (FileSystemException e) {
+        throw new UserInputException(RunFolder.cannotCreate(out, "--out", e), e);
       } catch (IOException e) {
         throw new UserInputException(
             "--out "

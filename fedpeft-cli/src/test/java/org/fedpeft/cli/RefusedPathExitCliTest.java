@@ -39,7 +39,11 @@ class RefusedPathExitCliTest {
     assumeTrue(refusesWithEperm(target), "/sys does not refuse a folder with EPERM here");
     CliRun.Result r = CliRun.run("certs", "--out", target.toString(), "--clients", "a");
     assertEquals(2, r.code(), r.err());
-    assertEquals("fedpeft certs: " + target + ": Operation not permitted", r.err().strip());
+    assertEquals(
+        "fedpeft certs: "
+            + target
+            + ": cannot create the output folder (Operation not permitted); choose another --out",
+        r.err().strip());
   }
 
   private static boolean refusesWithEperm(Path dir) {

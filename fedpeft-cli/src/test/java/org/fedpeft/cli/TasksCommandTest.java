@@ -194,7 +194,7 @@ class TasksCommandTest {
         CliRun.run("tasks", "export", Tasks.VERB_FRAME, "--out", file.toString()), "is a file");
     assertUserError(
         CliRun.run("tasks", "export", Tasks.VERB_FRAME, "--out", file.resolve("sub").toString()),
-        "cannot create a folder in");
+        "cannot create the output folder");
     assertUserError(
         CliRun.run("tasks", "export", "wordnet-nouns", "--out", tmp.resolve("x").toString()),
         "unknown task \"wordnet-nouns\" (did you mean \"wordnet-pos\"?); known tasks:"

@@ -44,13 +44,11 @@ class TasksCommandUserTest {
             file.resolve("x").toString());
     assertEquals(2, r.code(), r.err());
     assertEquals(
-        "fedpeft tasks export: --out "
+        "fedpeft tasks export: "
             + file.resolve("x")
-            + ": cannot create a folder in "
+            + ": cannot create the output folder ("
             + file
-            + " ("
-            + file
-            + ": already exists and is in the way)",
+            + ": already exists and is in the way); choose another --out",
         r.err().strip());
     assertFalse(r.err().contains("java."), r.err());
     try (var entries = Files.list(tmp)) {

@@ -121,6 +121,36 @@ public final class RunFolder implements AutoCloseable {
   }
 
   /**
+   * The message for an output folder {@code dir}, given as {@code option}, that the file system
+   * refused to create (or to create something in): {@code DIR: cannot create the output folder
+   * ([FILE: ]REASON); choose another OPTION}, the reason being the file system's (such as
+   * "Operation not permitted") or the kind of refusal, and FILE the path refused where it is not
+   * {@code dir} itself (a parent, a file beside it). Every command that writes into a folder the
+   * user names words this refusal the same way.
+   */
+  public static String cannotCreate(Path dir, String option, FileSystemException e) {
+    String reason =
+        e.getReason() != null
+            ? e.getReason()
+            : e instanceof java.nio.file.AccessDeniedException
+                ? "permission denied"
+                : e instanceof FileAlreadyExistsException
+                    ? "already exists and is in the way"
+                    : e instanceof java.nio.file.NoSuchFileException
+                        ? "no such file or folder"
+                        : e instanceof java.nio.file.NotDirectoryException
+                            ? "not a folder"
+                            : "the file system refuses it";
+    return dir
+        + ": cannot create the output folder ("
+        + (e.getFile() != null && !e.getFile().equals(dir.toString())
+            ? e.getFile() + ": " + reason
+            : reason)
+        + "); choose another "
+        + option;
+  }
+
+  /**
    * Takes {@code dir} for a new run of {@code command}: creates it if absent, locks it, and checks
    * that it holds nothing; with {@code force}, a folder holding a fedpeft run is replaced whole.
    *
@@ -151,18 +181,7 @@ public final class RunFolder implements AutoCloseable {
       } catch (FileSystemException e) {
         AtomicFiles.deleteEmptyFolders(createdParents, null);
         // Permission, a read-only or pseudo file system: the user's choice of folder, not a bug.
-        throw new RunFolderException(
-            dir
-                + ": cannot create the output folder ("
-                + (e.getReason() != null
-                    ? e.getReason()
-                    : e instanceof java.nio.file.AccessDeniedException
-                        ? "permission denied"
-                        : "the file system refuses it")
-                + (e.getFile() != null && !e.getFile().equals(dir.toString())
-                    ? " at " + e.getFile()
-                    : "")
-                + "); choose another --out");
+        throw new RunFolderException(cannotCreate(dir, "--out", e));
       }
       RunFolder f = claim(dir, command, force);
       f.created = created;
