@@ -105,6 +105,19 @@ public final class ProgressBar {
   }
 
   /**
+   * The progress of an evaluation during a training run (train's --eval-every and final test,
+   * simulate's and server's test split) on a {@link #delayed} bar labelled {@code eval}: it goes
+   * through {@code documents} corpus texts first (a contrastive model's MIPS evaluation, status
+   * {@code corpus}; 0 for others), then {@code texts} examples (status {@code status}). Over the
+   * run's own bar on a terminal, it redraws that line and ends with a line of its own, below which
+   * the run's bar goes on.
+   */
+  public static BatchProgress evaluation(PrintWriter err, int documents, int texts, String status) {
+    ProgressBar bar = delayed(err, "eval", documents + texts);
+    return documents > 0 ? bar.mips(documents, status) : bar.texts(0, status);
+  }
+
+  /**
    * Before a command prints on standard output: on a terminal, erases the bar if it is drawn in
    * place, so that the output starts on a line of its own (the next update draws the bar below it);
    * off a terminal, where the bar prints whole lines, does nothing.

@@ -235,6 +235,9 @@ public final class ServerCommand implements Callable<Integer> {
                     total,
                     dir,
                     " and the same --certs and --listen (the clients reconnect by themselves)"));
+        // The test split's evaluations draw eval's delayed bar, between the round lines.
+        sim.setEvaluationProgress(
+            (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
         JsonObject summary;
         try {
           summary =

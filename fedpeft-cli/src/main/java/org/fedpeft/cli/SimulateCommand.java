@@ -383,6 +383,8 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
       bar.update(sim.completedRounds(), "");
+      sim.setEvaluationProgress(
+          (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
       JsonObject summary;
       try {
         summary =

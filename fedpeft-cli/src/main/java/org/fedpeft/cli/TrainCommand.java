@@ -25,6 +25,7 @@ import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.StartRecord;
+import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
@@ -765,15 +766,11 @@ public final class TrainCommand implements Callable<Integer> {
         trainer.setContrastive(ContrastiveLoss.of(documents, goal.temperature()));
       }
       // An evaluation on examples, with eval's delayed bar (status: which split, when): silent
-      // unless it runs for 5 seconds, as on a large validation or test split. Over the train bar
-      // on a terminal, it redraws that line and ends with a line of its own, below which the
-      // train bar goes on. The final test evaluation also ranks the corpus's documents by the
-      // head's logits (classifier-as-retriever), from the evaluation's own pass.
+      // unless it runs for 5 seconds, as on a large validation or test split. The final test
+      // evaluation also ranks the corpus's documents by the head's logits (classifier-as-
+      // retriever), from the evaluation's own pass.
       EvaluationRun evaluate =
           (examples, status, ranking) -> {
-            ProgressBar evalBar =
-                ProgressBar.delayed(
-                    err, "eval", examples.size() + (goal.contrastive() ? documents.size() : 0));
             if (goal.contrastive()) {
               return EmbeddingRetrieval.evaluate(
                   m,
@@ -781,12 +778,12 @@ public final class TrainCommand implements Callable<Integer> {
                   examples,
                   goal.temperature(),
                   64,
-                  evalBar.mips(documents.size(), status));
+                  ProgressBar.evaluation(err, documents.size(), examples.size(), status));
             }
+            BatchProgress progress = ProgressBar.evaluation(err, 0, examples.size(), status);
             return ranking && documents != null
-                ? ClassifierRetrieval.evaluateWithRanking(
-                    trainer, examples, 64, evalBar.texts(0, status))
-                : trainer.evaluate(examples, 64, evalBar.texts(0, status));
+                ? ClassifierRetrieval.evaluateWithRanking(trainer, examples, 64, progress)
+                : trainer.evaluate(examples, 64, progress);
           };
       // A budget that not even one step fits is bad input: refused before the run counts as
       // started, so that --force puts the old run back and the folder does not hold a dead run.

@@ -108,6 +108,22 @@ public final class Simulation implements AutoCloseable {
     default void onSkip(int round, String reason) {}
   }
 
+  /**
+   * Progress of each evaluation of the global model on the test split ({@link #evaluateGlobal}).
+   */
+  @FunctionalInterface
+  public interface EvaluationProgress {
+    /** Progress that nobody watches. */
+    EvaluationProgress NONE = (documents, texts) -> BatchProgress.NONE;
+
+    /**
+     * The progress of one evaluation, which goes through {@code documents} corpus texts first (0
+     * but under the contrastive objective, whose evaluation embeds the corpus), then {@code texts}
+     * test examples: told after each batch how many of their sum are done.
+     */
+    BatchProgress start(int documents, int texts);
+  }
+
   static final String CHECKPOINT = RunCheckpoint.FILE;
 
   private final SimulationConfig config;
@@ -125,6 +141,7 @@ public final class Simulation implements AutoCloseable {
 
   private CommunicationLog comm = new CommunicationLog();
   private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
+  private EvaluationProgress evaluationProgress = EvaluationProgress.NONE;
   private ServerState state;
   private String stopReason;
 
@@ -296,6 +313,14 @@ public final class Simulation implements AutoCloseable {
    */
   public void setMessageTap(FederatedRound.MessageTap tap) {
     this.tap = java.util.Objects.requireNonNull(tap, "tap");
+  }
+
+  /**
+   * Sets what hears the progress of each evaluation of the global model on the test split (after an
+   * evaluated round, and at the end), e.g. for a progress bar; it changes nothing evaluated.
+   */
+  public void setEvaluationProgress(EvaluationProgress progress) {
+    this.evaluationProgress = java.util.Objects.requireNonNull(progress, "progress");
   }
 
   public SimulationConfig config() {
@@ -830,15 +855,16 @@ public final class Simulation implements AutoCloseable {
             population.documents(),
             population.testSet(),
             config.objective().temperature(),
-            64);
+            64,
+            evaluationProgress.start(population.documents().size(), population.testSet().size()));
       }
       LocalTrainer trainer = new LocalTrainer(m.model());
+      BatchProgress progress = evaluationProgress.start(0, population.testSet().size());
       // A retrieval task: the head ranks the corpus's documents, by the logits of the evaluation's
       // own pass; accuracy is top-1.
       return population.splits().corpus() != null
-          ? ClassifierRetrieval.evaluateWithRanking(
-              trainer, population.testSet(), 64, BatchProgress.NONE)
-          : trainer.evaluate(population.testSet(), 64);
+          ? ClassifierRetrieval.evaluateWithRanking(trainer, population.testSet(), 64, progress)
+          : trainer.evaluate(population.testSet(), 64, progress);
     }
   }
 
