@@ -33,9 +33,9 @@ import picocli.CommandLine.Spec;
           + " 'fedpeft node --as NAME'.",
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
           + " CA. A certificate that exists is not issued again with other names (--server-names,"
-          + " --hosts), and one that the folder's CA did not sign is refused: remove its pair"
-          + " first. A refused call writes nothing. Give each node only ca.crt and its own pair;"
-          + " keep ca.key off the nodes."
+          + " --hosts), and one that the folder's CA did not sign, or that has expired, is refused:"
+          + " remove its pair first. A refused call writes nothing. Give each node only ca.crt and"
+          + " its own pair; keep ca.key off the nodes."
     })
 public final class CertsCommand implements Callable<Integer> {
 

@@ -71,10 +71,11 @@ import org.fedpeft.io.AtomicFiles;
  * #SERVER_KEY}, {@code client-NAME.crt} and {@code client-NAME.key}. Existing files are never
  * overwritten: a folder that already holds a CA gets new certificates signed by that CA (so clients
  * can be added later, unless it has expired), and a certificate that exists is kept if that CA
- * signed it (one of another CA, or of a CA whose files were removed, is refused, naming it). A call
- * writes all its files or none: every check and signature comes first, each file is written
- * atomically, and a failure while writing, or the process's end (Ctrl-C, SIGTERM) before the last
- * file is written, removes the files the call wrote and the folders it made.
+ * signed it and it is valid now (one of another CA, or of a CA whose files were removed, or one
+ * that has expired, is refused, naming it). A call writes all its files or none: every check and
+ * signature comes first, each file is written atomically, and a failure while writing, or the
+ * process's end (Ctrl-C, SIGTERM) before the last file is written, removes the files the call wrote
+ * and the folders it made.
  *
  * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
  * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
@@ -519,6 +520,27 @@ public final class CertificateGenerator {
                 + " and "
                 + keyFile
                 + " to issue a new pair (and give it to its owner again)",
+            e);
+      }
+      try {
+        existing.checkValidity();
+      } catch (CertificateExpiredException e) {
+        throw new IllegalArgumentException(
+            certFile
+                + " expired on "
+                + existing.getNotAfter().toInstant()
+                + ": a certificate that exists is kept as it is; remove "
+                + certFile
+                + " and "
+                + keyFile
+                + " to issue a new pair (and give it to its owner again)",
+            e);
+      } catch (CertificateNotYetValidException e) {
+        throw new IllegalArgumentException(
+            certFile
+                + " is not valid before "
+                + existing.getNotBefore().toInstant()
+                + " (is this machine's clock right?)",
             e);
       }
       issuer.kept().add(certFile);
