@@ -192,10 +192,21 @@ public final class CertsCommand implements Callable<Integer> {
       // adding clients to a folder: the server certificate is kept with the names it has
       serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
+    Bars bars = null;
     if (1 + names.size() + nodes.size() >= PROGRESS_FROM) {
-      generator.withProgress(new Bars(spec.commandLine().getErr()));
+      bars = new Bars(spec.commandLine().getErr());
+      generator.withProgress(bars);
     }
-    CertificateGenerator.Result r = generator.write(out, serverNames, names, nodes);
+    CertificateGenerator.Result r;
+    try {
+      r = generator.write(out, serverNames, names, nodes);
+    } catch (Exception e) {
+      if (bars != null) {
+        // The refusal that follows starts on a line of its own, not after a bar drawn in place.
+        bars.clearLine();
+      }
+      throw e;
+    }
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {
       w.println("wrote " + p);
@@ -258,6 +269,13 @@ public final class CertsCommand implements Callable<Integer> {
         bar = new ProgressBar(err, "certs: " + phase, total);
       }
       bar.update(done, "");
+    }
+
+    /** Erases the bar if it is drawn in place ({@link ProgressBar#clearLine}). */
+    void clearLine() {
+      if (bar != null) {
+        bar.clearLine();
+      }
     }
   }
 
