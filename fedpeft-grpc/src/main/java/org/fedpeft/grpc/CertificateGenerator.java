@@ -240,24 +240,11 @@ public final class CertificateGenerator {
             dir + " holds only one of " + CA_CERT + " and " + CA_KEY + "; both or neither");
       }
       ca = readCertificate(caCert);
-      try {
-        ca.checkValidity();
-      } catch (CertificateExpiredException e) {
-        throw new IllegalArgumentException(
-            caCert
-                + " expired on "
-                + ca.getNotAfter().toInstant()
-                + ": a certificate it signs now could not be used; write a new CA into another"
-                + " folder (every node then needs its ca.crt and a new pair)",
-            e);
-      } catch (CertificateNotYetValidException e) {
-        throw new IllegalArgumentException(
-            caCert
-                + " is not valid before "
-                + ca.getNotBefore().toInstant()
-                + " (is this machine's clock right?)",
-            e);
-      }
+      requireValidNow(
+          ca,
+          caCert,
+          "a certificate it signs now could not be used; write a new CA into another folder"
+              + " (every node then needs its ca.crt and a new pair)");
       caPrivate = readPrivateKey(caKey);
       kept.add(caCert);
       kept.add(caKey);
@@ -522,27 +509,14 @@ public final class CertificateGenerator {
                 + " to issue a new pair (and give it to its owner again)",
             e);
       }
-      try {
-        existing.checkValidity();
-      } catch (CertificateExpiredException e) {
-        throw new IllegalArgumentException(
-            certFile
-                + " expired on "
-                + existing.getNotAfter().toInstant()
-                + ": a certificate that exists is kept as it is; remove "
-                + certFile
-                + " and "
-                + keyFile
-                + " to issue a new pair (and give it to its owner again)",
-            e);
-      } catch (CertificateNotYetValidException e) {
-        throw new IllegalArgumentException(
-            certFile
-                + " is not valid before "
-                + existing.getNotBefore().toInstant()
-                + " (is this machine's clock right?)",
-            e);
-      }
+      requireValidNow(
+          existing,
+          certFile,
+          "a certificate that exists is kept as it is; remove "
+              + certFile
+              + " and "
+              + keyFile
+              + " to issue a new pair (and give it to its owner again)");
       issuer.kept().add(certFile);
       issuer.kept().add(keyFile);
       return;
@@ -572,6 +546,26 @@ public final class CertificateGenerator {
     issuer.files().add(new NewFile(certFile, pem(cert), false));
     issuer.written().add(certFile);
     issuer.written().add(keyFile);
+  }
+
+  /**
+   * Refuses a certificate of the folder that is not valid now: {@code FILE expired on TIME: what},
+   * or {@code FILE is not valid before TIME (is this machine's clock right?)}.
+   */
+  private static void requireValidNow(X509Certificate c, Path file, String whatIfExpired) {
+    try {
+      c.checkValidity();
+    } catch (CertificateExpiredException e) {
+      throw new IllegalArgumentException(
+          file + " expired on " + c.getNotAfter().toInstant() + ": " + whatIfExpired, e);
+    } catch (CertificateNotYetValidException e) {
+      throw new IllegalArgumentException(
+          file
+              + " is not valid before "
+              + c.getNotBefore().toInstant()
+              + " (is this machine's clock right?)",
+          e);
+    }
   }
 
   /** A subject alternative name as {@link Certificates#alternativeNames} writes it. */
