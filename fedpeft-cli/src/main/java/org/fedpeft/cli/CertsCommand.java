@@ -36,9 +36,9 @@ import picocli.CommandLine.Spec;
           + " 'fedpeft node --as NAME'.",
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
           + " CA. A certificate that exists is not issued again with other names (--server-names,"
-          + " --hosts), and one that the folder's CA did not sign is refused: remove its pair"
-          + " first. A refused call writes nothing. Give each node only ca.crt and its own pair;"
-          + " keep ca.key off the nodes."
+          + " --hosts), and one that the folder's CA did not sign, or that has expired, is refused:"
+          + " remove its pair first. A refused call writes nothing. Give each node only ca.crt and"
+          + " its own pair; keep ca.key off the nodes."
     })
 public final class CertsCommand implements Callable<Integer> {
 
@@ -195,21 +195,30 @@ public final class CertsCommand implements Callable<Integer> {
       // adding clients to a folder: the server certificate is kept with the names it has
       serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
+    Bars bars = null;
     if (1 + names.size() + nodes.size() >= PROGRESS_FROM) {
-      generator.withProgress(new Bars(spec.commandLine().getErr()));
+      bars = new Bars(spec.commandLine().getErr());
+      generator.withProgress(bars);
     }
     CertificateGenerator.Result r;
     try {
       r = generator.write(out, serverNames, names, nodes);
-    } catch (FileSystemException e) {
-      // Creating --out, or a folder above it, refused (permission, a read-only or pseudo file
-      // system): the user's choice of folder, worded as train's --out.
-      Path failed = e.getFile() == null ? null : Path.of(e.getFile()).toAbsolutePath().normalize();
-      if (failed != null
-          && Main.isBadInput(e)
-          && !(e instanceof FileAlreadyExistsException)
-          && out.toAbsolutePath().normalize().startsWith(failed)) {
-        throw new UserInputException(RunFolder.cannotCreate(out, "--out", e), e);
+    } catch (Exception e) {
+      if (bars != null) {
+        // The refusal that follows starts on a line of its own, not after a bar drawn in place.
+        bars.clearLine();
+      }
+      if (e instanceof FileSystemException fs) {
+        // Creating --out, or a folder above it, refused (permission, a read-only or pseudo file
+        // system): the user's choice of folder, worded as train's --out.
+        Path failed =
+            fs.getFile() == null ? null : Path.of(fs.getFile()).toAbsolutePath().normalize();
+        if (failed != null
+            && Main.isBadInput(fs)
+            && !(fs instanceof FileAlreadyExistsException)
+            && out.toAbsolutePath().normalize().startsWith(failed)) {
+          throw new UserInputException(RunFolder.cannotCreate(out, "--out", fs), fs);
+        }
       }
       throw e;
     }
@@ -275,6 +284,13 @@ public final class CertsCommand implements Callable<Integer> {
         bar = new ProgressBar(err, "certs: " + phase, total);
       }
       bar.update(done, "");
+    }
+
+    /** Erases the bar if it is drawn in place ({@link ProgressBar#clearLine}). */
+    void clearLine() {
+      if (bar != null) {
+        bar.clearLine();
+      }
     }
   }
 

@@ -94,13 +94,14 @@ public final class SampleLevelDp {
           String.format(
               Locale.ROOT,
               "privacy budget spent: epsilon %.4f, and %d more %s at q = %.6g, sigma = %s"
-                  + " would bring it to %.4f, above the budget %s (delta %s)",
+                  + " would bring it to %s, above the budget %s (delta %s)",
               acc.getEpsilon(config.delta()),
               steps,
               Words.plural(steps, "step"),
               q,
               sigma,
-              acc.epsilonIfStep(q, sigma, steps, config.delta()),
+              PrivacySpent.epsilonBeside(
+                  acc.epsilonIfStep(q, sigma, steps, config.delta()), config.epsilonBudget()),
               config.epsilonBudget(),
               config.delta()));
     }

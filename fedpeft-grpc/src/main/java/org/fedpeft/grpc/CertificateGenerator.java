@@ -71,9 +71,11 @@ import org.fedpeft.io.AtomicFiles;
  * #SERVER_KEY}, {@code client-NAME.crt} and {@code client-NAME.key}. Existing files are never
  * overwritten: a folder that already holds a CA gets new certificates signed by that CA (so clients
  * can be added later, unless it has expired), and a certificate that exists is kept if that CA
- * signed it (one of another CA, or of a CA whose files were removed, is refused, naming it). A call
- * writes all its files or none: every check and signature comes first, each file is written
- * atomically, and a failure while writing removes the files the call wrote and the folders it made.
+ * signed it and it is valid now (one of another CA, or of a CA whose files were removed, or one
+ * that has expired, is refused, naming it). A call writes all its files or none: every check and
+ * signature comes first, each file is written atomically, and a failure while writing, or the
+ * process's end (Ctrl-C, SIGTERM) before the last file is written, removes the files the call wrote
+ * and the folders it made.
  *
  * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
  * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
@@ -238,24 +240,11 @@ public final class CertificateGenerator {
             dir + " holds only one of " + CA_CERT + " and " + CA_KEY + "; both or neither");
       }
       ca = readCertificate(caCert);
-      try {
-        ca.checkValidity();
-      } catch (CertificateExpiredException e) {
-        throw new IllegalArgumentException(
-            caCert
-                + " expired on "
-                + ca.getNotAfter().toInstant()
-                + ": a certificate it signs now could not be used; write a new CA into another"
-                + " folder (every node then needs its ca.crt and a new pair)",
-            e);
-      } catch (CertificateNotYetValidException e) {
-        throw new IllegalArgumentException(
-            caCert
-                + " is not valid before "
-                + ca.getNotBefore().toInstant()
-                + " (is this machine's clock right?)",
-            e);
-      }
+      requireValidNow(
+          ca,
+          caCert,
+          "a certificate it signs now could not be used; write a new CA into another folder"
+              + " (every node then needs its ca.crt and a new pair)");
       caPrivate = readPrivateKey(caKey);
       kept.add(caCert);
       kept.add(caKey);
@@ -356,39 +345,118 @@ public final class CertificateGenerator {
 
   /**
    * Writes the files, each atomically (private keys owner-only), none over an existing file; if one
-   * fails, those already written and the folders made for them are removed again, so the folder is
-   * as it was.
+   * fails, or the process is shut down (Ctrl-C, SIGTERM) before the last is written, those already
+   * written and the folders made for them are removed again, so the folder is as it was.
    */
   private static void writeAll(Path dir, List<NewFile> files, Progress progress)
       throws IOException {
-    List<Path> madeFolders = AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT));
-    List<Path> done = new ArrayList<>();
+    Undo undo = new Undo(AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT)));
+    Thread hook = new Thread(undo::onShutdown, "fedpeft-certs-undo");
+    boolean hooked = addHook(hook);
+    onHookAdded.accept(hook);
     try {
-      Files.createDirectories(dir);
+      synchronized (undo) {
+        undo.refuseIfShutDown();
+        Files.createDirectories(dir);
+      }
       for (NewFile f : files) {
-        if (present(f.path())) {
-          throw new FileAlreadyExistsException(
-              f.path().toString(), null, "appeared while this call wrote; not overwritten");
+        int written;
+        // The shutdown hook waits for the file being written, then removes every file written.
+        synchronized (undo) {
+          undo.refuseIfShutDown();
+          if (present(f.path())) {
+            throw new FileAlreadyExistsException(
+                f.path().toString(), null, "appeared while this call wrote; not overwritten");
+          }
+          byte[] bytes = f.text().getBytes(StandardCharsets.US_ASCII);
+          if (f.secret()) {
+            AtomicFiles.writeOwnerOnly(f.path(), bytes);
+          } else {
+            AtomicFiles.write(f.path(), bytes);
+          }
+          undo.done().add(f.path());
+          written = undo.done().size();
         }
-        byte[] bytes = f.text().getBytes(StandardCharsets.US_ASCII);
-        if (f.secret()) {
-          AtomicFiles.writeOwnerOnly(f.path(), bytes);
-        } else {
-          AtomicFiles.write(f.path(), bytes);
-        }
-        done.add(f.path());
-        progress.step("writing", done.size(), files.size());
+        progress.step("writing", written, files.size());
       }
     } catch (IOException | RuntimeException e) {
+      undo.undo(e);
+      throw e;
+    } finally {
+      if (hooked) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook removes the files: a call the process's end cuts short writes none
+        }
+      }
+    }
+  }
+
+  /**
+   * Called with the shutdown hook of each {@link #writeAll} once it is added (a test runs it as the
+   * process's end would).
+   */
+  static java.util.function.Consumer<Thread> onHookAdded = hook -> {};
+
+  /** Adds a shutdown hook; false if the process is already shutting down. */
+  private static boolean addHook(Thread hook) {
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The files a {@link #writeAll} has written and the folders it may have made (deepest first), to
+   * remove on failure or at the process's end. Its monitor is held while a file is written.
+   */
+  private static final class Undo {
+    private final List<Path> madeFolders;
+    private final List<Path> done = new ArrayList<>();
+    private boolean shutDown;
+
+    Undo(List<Path> madeFolders) {
+      this.madeFolders = madeFolders;
+    }
+
+    /** The files written so far. */
+    synchronized List<Path> done() {
+      return done;
+    }
+
+    /** Refuses to go on once the process's end has removed the files. */
+    synchronized void refuseIfShutDown() throws IOException {
+      if (shutDown) {
+        throw new java.io.InterruptedIOException(
+            "the process is shutting down: the files this call wrote were removed");
+      }
+    }
+
+    /** The shutdown hook: removes what was written, and lets no more be written. */
+    synchronized void onShutdown() {
+      shutDown = true;
+      undo(null);
+    }
+
+    /**
+     * Removes the files written and the folders made (while empty); errors are added to {@code
+     * failure} as suppressed, if it is not null.
+     */
+    synchronized void undo(Throwable failure) {
       for (Path p : done) {
         try {
           Files.deleteIfExists(p);
-        } catch (IOException | RuntimeException undo) {
-          e.addSuppressed(undo);
+        } catch (IOException | RuntimeException e) {
+          if (failure != null) {
+            failure.addSuppressed(e);
+          }
         }
       }
-      AtomicFiles.deleteEmptyFolders(madeFolders, e);
-      throw e;
+      done.clear();
+      AtomicFiles.deleteEmptyFolders(madeFolders, failure);
     }
   }
 
@@ -441,6 +509,14 @@ public final class CertificateGenerator {
                 + " to issue a new pair (and give it to its owner again)",
             e);
       }
+      requireValidNow(
+          existing,
+          certFile,
+          "a certificate that exists is kept as it is; remove "
+              + certFile
+              + " and "
+              + keyFile
+              + " to issue a new pair (and give it to its owner again)");
       issuer.kept().add(certFile);
       issuer.kept().add(keyFile);
       return;
@@ -470,6 +546,26 @@ public final class CertificateGenerator {
     issuer.files().add(new NewFile(certFile, pem(cert), false));
     issuer.written().add(certFile);
     issuer.written().add(keyFile);
+  }
+
+  /**
+   * Refuses a certificate of the folder that is not valid now: {@code FILE expired on TIME: what},
+   * or {@code FILE is not valid before TIME (is this machine's clock right?)}.
+   */
+  private static void requireValidNow(X509Certificate c, Path file, String whatIfExpired) {
+    try {
+      c.checkValidity();
+    } catch (CertificateExpiredException e) {
+      throw new IllegalArgumentException(
+          file + " expired on " + c.getNotAfter().toInstant() + ": " + whatIfExpired, e);
+    } catch (CertificateNotYetValidException e) {
+      throw new IllegalArgumentException(
+          file
+              + " is not valid before "
+              + c.getNotBefore().toInstant()
+              + " (is this machine's clock right?)",
+          e);
+    }
   }
 
   /** A subject alternative name as {@link Certificates#alternativeNames} writes it. */
