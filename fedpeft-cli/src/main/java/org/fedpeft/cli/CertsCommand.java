@@ -105,7 +105,9 @@ public final class CertsCommand implements Callable<Integer> {
       paramLabel = "N",
       description =
           "Validity of new certificates in days (default: ${DEFAULT-VALUE}; at most until"
-              + " 9999-12-31).")
+              + " 9999-12-31). A new certificate never outlives the folder's CA: if ca.crt expires"
+              + " first, the new certificates end with it, and a warning on stderr names the"
+              + " date.")
   int days;
 
   @Override
@@ -221,6 +223,18 @@ public final class CertsCommand implements Callable<Integer> {
         }
       }
       throw e;
+    }
+    if (r.cappedAt() != null) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "warning: the new certificates are valid until "
+                  + r.cappedAt()
+                  + ", when "
+                  + out.resolve(CertificateGenerator.CA_CERT)
+                  + " expires, not for --days "
+                  + days
+                  + ": a certificate is useless once its CA has expired");
     }
     PrintWriter w = spec.commandLine().getOut();
     for (Path p : r.written()) {

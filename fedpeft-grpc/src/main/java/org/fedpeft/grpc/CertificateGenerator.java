@@ -70,12 +70,13 @@ import org.fedpeft.io.AtomicFiles;
  * <p>Files in the folder: {@value #CA_CERT}, {@value #CA_KEY}, {@value #SERVER_CERT}, {@value
  * #SERVER_KEY}, {@code client-NAME.crt} and {@code client-NAME.key}. Existing files are never
  * overwritten: a folder that already holds a CA gets new certificates signed by that CA (so clients
- * can be added later, unless it has expired), and a certificate that exists is kept if that CA
- * signed it and it is valid now (one of another CA, or of a CA whose files were removed, or one
- * that has expired, is refused, naming it). A call writes all its files or none: every check and
- * signature comes first, each file is written atomically, and a failure while writing, or the
- * process's end (Ctrl-C, SIGTERM) before the last file is written, removes the files the call wrote
- * and the folders it made.
+ * can be added later, unless it has expired; a new certificate never outlives its CA: its validity
+ * ends with the CA's if that comes first, see {@link Result#cappedAt}), and a certificate that
+ * exists is kept if that CA signed it and it is valid now (one of another CA, or of a CA whose
+ * files were removed, or one that has expired, is refused, naming it). A call writes all its files
+ * or none: every check and signature comes first, each file is written atomically, and a failure
+ * while writing, or the process's end (Ctrl-C, SIGTERM) before the last file is written, removes
+ * the files the call wrote and the folders it made.
  *
  * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
  * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
@@ -107,8 +108,14 @@ public final class CertificateGenerator {
       Pattern.compile(
           "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
 
-  /** What {@link #write} did. */
-  public record Result(List<Path> written, List<Path> kept) {}
+  /**
+   * What {@link #write} did.
+   *
+   * @param cappedAt the end of validity of the new certificates if the folder's CA expires before
+   *     the validity asked for would end (they end with it: a certificate is useless once its CA
+   *     has expired), otherwise null
+   */
+  public record Result(List<Path> written, List<Path> kept, Instant cappedAt) {}
 
   /** What a call of {@link #write} reports as it goes, for a progress display. */
   @FunctionalInterface
@@ -262,7 +269,7 @@ public final class CertificateGenerator {
                           org.fedpeft.io.Sha256.newDigest().digest(pair.getPublic().getEncoded()),
                           0,
                           4));
-      X509v3CertificateBuilder b = builder(name, name, pair.getPublic());
+      X509v3CertificateBuilder b = builder(name, name, pair.getPublic(), LAST_NOT_AFTER);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
       b.addExtension(
@@ -276,7 +283,7 @@ public final class CertificateGenerator {
       written.add(caCert);
       written.add(caKey);
     }
-    Issuer issuer = new Issuer(ca, caPrivate, newCa, caCert, files, written, kept);
+    Issuer issuer = new Issuer(ca, caPrivate, newCa, caCert, files, written, kept, new Instant[1]);
     int certificates = 1 + clients.size() + nodes.size();
     int signed = 0;
     issue(
@@ -316,7 +323,7 @@ public final class CertificateGenerator {
       progress.step("signing", ++signed, certificates);
     }
     writeAll(dir, files, progress);
-    return new Result(List.copyOf(written), List.copyOf(kept));
+    return new Result(List.copyOf(written), List.copyOf(kept), issuer.capped()[0]);
   }
 
   /**
@@ -332,7 +339,8 @@ public final class CertificateGenerator {
 
   /**
    * The CA that signs this call's certificates, and what the call collects: the files to write, the
-   * paths it announces as written and those it keeps.
+   * paths it announces as written and those it keeps, and in {@code capped[0]} the end of validity
+   * of the new certificates if the CA's end cut it short.
    */
   private record Issuer(
       X509Certificate ca,
@@ -341,7 +349,8 @@ public final class CertificateGenerator {
       Path caCert,
       List<NewFile> files,
       List<Path> written,
-      List<Path> kept) {}
+      List<Path> kept,
+      Instant[] capped) {}
 
   /**
    * Writes the files, each atomically (private keys owner-only), none over an existing file; if one
@@ -523,7 +532,14 @@ public final class CertificateGenerator {
     }
     KeyPair pair = newKeyPair();
     X500Name issuerName = X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
-    X509v3CertificateBuilder b = builder(issuerName, name(commonName), pair.getPublic());
+    Instant caEnd = ca.getNotAfter().toInstant();
+    X509v3CertificateBuilder b = builder(issuerName, name(commonName), pair.getPublic(), caEnd);
+    // A CA this call made ends with the validity asked for (within the second it was made in).
+    if (!issuer.isNew()
+        && issuer.capped()[0] == null
+        && Instant.now().plus(validity).isAfter(caEnd)) {
+      issuer.capped()[0] = caEnd;
+    }
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
@@ -611,13 +627,19 @@ public final class CertificateGenerator {
         .build();
   }
 
-  private X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, PublicKey key) {
+  /**
+   * A certificate valid from an hour ago (clock skew) for {@link #validity}, but not after {@code
+   * notAfterAtMost} (its CA's end).
+   */
+  private X509v3CertificateBuilder builder(
+      X500Name issuer, X500Name subject, PublicKey key, Instant notAfterAtMost) {
     Instant now = Instant.now();
+    Instant end = now.plus(validity);
     return new JcaX509v3CertificateBuilder(
         issuer,
         new BigInteger(127, random).add(BigInteger.ONE),
         Date.from(now.minus(Duration.ofHours(1))),
-        Date.from(now.plus(validity)),
+        Date.from(end.isAfter(notAfterAtMost) ? notAfterAtMost : end),
         subject,
         key);
   }
