@@ -197,32 +197,24 @@ public final class CertsCommand implements Callable<Integer> {
       // adding clients to a folder: the server certificate is kept with the names it has
       serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
     }
-    Bars bars = null;
     if (1 + names.size() + nodes.size() >= PROGRESS_FROM) {
-      bars = new Bars(spec.commandLine().getErr());
-      generator.withProgress(bars);
+      generator.withProgress(new Bars(spec.commandLine().getErr()));
     }
     CertificateGenerator.Result r;
     try {
       r = generator.write(out, serverNames, names, nodes);
-    } catch (Exception e) {
-      if (bars != null) {
-        // The refusal that follows starts on a line of its own, not after a bar drawn in place.
-        bars.clearLine();
+    } catch (FileSystemException fs) {
+      // Creating --out, or a folder above it, refused (permission, a read-only or pseudo file
+      // system): the user's choice of folder, worded as train's --out.
+      Path failed =
+          fs.getFile() == null ? null : Path.of(fs.getFile()).toAbsolutePath().normalize();
+      if (failed != null
+          && Main.isBadInput(fs)
+          && !(fs instanceof FileAlreadyExistsException)
+          && out.toAbsolutePath().normalize().startsWith(failed)) {
+        throw new UserInputException(RunFolder.cannotCreate(out, "--out", fs), fs);
       }
-      if (e instanceof FileSystemException fs) {
-        // Creating --out, or a folder above it, refused (permission, a read-only or pseudo file
-        // system): the user's choice of folder, worded as train's --out.
-        Path failed =
-            fs.getFile() == null ? null : Path.of(fs.getFile()).toAbsolutePath().normalize();
-        if (failed != null
-            && Main.isBadInput(fs)
-            && !(fs instanceof FileAlreadyExistsException)
-            && out.toAbsolutePath().normalize().startsWith(failed)) {
-          throw new UserInputException(RunFolder.cannotCreate(out, "--out", fs), fs);
-        }
-      }
-      throw e;
+      throw fs;
     }
     if (r.cappedAt() != null) {
       spec.commandLine()
@@ -298,13 +290,6 @@ public final class CertsCommand implements Callable<Integer> {
         bar = new ProgressBar(err, "certs: " + phase, total);
       }
       bar.update(done, "");
-    }
-
-    /** Erases the bar if it is drawn in place ({@link ProgressBar#clearLine}). */
-    void clearLine() {
-      if (bar != null) {
-        bar.clearLine();
-      }
     }
   }
 

@@ -104,7 +104,9 @@ public final class Main implements Runnable {
    * invalid input found while running (a missing, malformed or corrupt file, including a model or a
    * checkpoint; a bad value in a config; a run folder another process holds; a path the file system
    * refuses to write to) also exits 2; any other failure exits 1 with its message. Set
-   * FEDPEFT_DEBUG to also print the stack trace of an internal failure.
+   * FEDPEFT_DEBUG to also print the stack trace of an internal failure. A progress bar drawn in
+   * place on stderr is erased before a failure is printed, so the message starts on a line of its
+   * own.
    */
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
@@ -127,6 +129,8 @@ public final class Main implements Runnable {
         (ex, commandLine, parseResult) -> {
           String cmd = commandLine.getCommandSpec().qualifiedName();
           boolean userError = isBadInput(ex);
+          // The message starts on a line of its own, not after a bar drawn in place.
+          ProgressBar.clearOpenLine(commandLine.getErr());
           commandLine.getErr().println(cmd + ": " + describe(ex));
           if (!userError && System.getenv("FEDPEFT_DEBUG") != null) {
             ex.printStackTrace(commandLine.getErr());

@@ -1,7 +1,10 @@
 package org.fedpeft.cli;
 
 import java.io.PrintWriter;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
 import org.fedpeft.model.BatchProgress;
 
 /**
@@ -27,6 +30,13 @@ public final class ProgressBar {
       "Progress: once the work has run for 5 seconds, a bar on standard error (redrawn in place"
           + " on a terminal, else a line at most every 5 seconds, as train's); shorter work prints"
           + " none.";
+
+  /**
+   * For each stream, the bar whose line is open on it (drawn in place and not ended), so that a
+   * failure printed on that stream erases it first ({@link #clearOpenLine}).
+   */
+  private static final Map<PrintWriter, ProgressBar> OPEN_LINES =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   /** Nanoseconds between two redraws on a terminal. */
   private static final long REDRAW_NANOS = 100_000_000L;
@@ -127,6 +137,19 @@ public final class ProgressBar {
       err.print("\r\u001b[K");
       err.flush();
       lineOpen = false;
+      OPEN_LINES.remove(err, this);
+    }
+  }
+
+  /**
+   * Erases the bar drawn in place on {@code err}, if any ({@link #clearLine}), so that what is
+   * printed next starts on a line of its own: {@link Main}'s error handler calls it before it
+   * prints a failure, for every command.
+   */
+  static void clearOpenLine(PrintWriter err) {
+    ProgressBar bar = OPEN_LINES.get(err);
+    if (bar != null) {
+      bar.clearLine();
     }
   }
 
@@ -181,6 +204,11 @@ public final class ProgressBar {
         err.println();
       }
       lineOpen = !last;
+      if (lineOpen) {
+        OPEN_LINES.put(err, this);
+      } else {
+        OPEN_LINES.remove(err, this);
+      }
     } else {
       err.println(line);
     }
