@@ -37,8 +37,10 @@ import picocli.CommandLine.Spec;
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
           + " CA. A certificate that exists is not issued again with other names (--server-names,"
           + " --hosts), and one that the folder's CA did not sign, or that has expired, is refused:"
-          + " remove its pair first. A refused call writes nothing. Give each node only ca.crt and"
-          + " its own pair; keep ca.key off the nodes."
+          + " remove its pair first. A refused call writes nothing. A call locks the folder"
+          + " (.certs.lock, removed when it ends): a second call on it meanwhile is refused (exit"
+          + " 2), naming the process that holds it. Give each node only ca.crt and its own pair;"
+          + " keep ca.key off the nodes."
     })
 public final class CertsCommand implements Callable<Integer> {
 

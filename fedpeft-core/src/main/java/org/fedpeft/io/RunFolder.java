@@ -356,11 +356,51 @@ public final class RunFolder implements AutoCloseable {
     return names;
   }
 
+  /**
+   * Holds the exclusive lock on the writes of one short call of {@code command} into {@code dir}
+   * (an existing folder that is not a run folder, such as {@code fedpeft certs}'s): the file {@code
+   * dir/lockName}, locked as a run folder's {@value #LOCK_FILE} is and recording this process as it
+   * does; closing the returned lock deletes the file, then releases it (a process killed with
+   * {@code kill -9} leaves the file, and the next call takes it over and deletes it).
+   *
+   * @throws RunFolderException naming {@code dir} and the holder (process id, command, start) if
+   *     another call, in this process or another, holds it
+   */
+  public static AutoCloseable lockWrites(Path dir, String lockName, String command)
+      throws IOException {
+    RunFolder f = lock(dir, lockName, command);
+    try {
+      f.writeOwner(command);
+    } catch (IOException | RuntimeException e) {
+      f.close();
+      throw e;
+    }
+    return () -> {
+      try {
+        Files.deleteIfExists(dir.resolve(lockName));
+      } finally {
+        f.close();
+      }
+    };
+  }
+
   /** Locks {@code dir/LOCK_FILE}, refusing if another process (or this one) holds it. */
   private static RunFolder lock(Path dir, String command) throws IOException {
+    return lock(dir, LOCK_FILE, command);
+  }
+
+  /**
+   * Locks {@code dir/lockName}, refusing if another process (or this one) holds it. A lock file
+   * that its holder deletes before releasing it ({@link #lockWrites}) may be gone, or replaced by
+   * another, by the time it is locked: the lock is then on a file no longer in place, and is tried
+   * again on the one that is.
+   */
+  private static RunFolder lock(Path dir, String lockName, String command) throws IOException {
+    Path lockFile = dir.resolve(lockName);
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Object dirKey = fileKey(dir);
-      Path key = dir.toRealPath();
+      Path real = dir.toRealPath();
+      Path key = lockName.equals(LOCK_FILE) ? real : real.resolve(lockName);
       String holder = HELD_HERE.putIfAbsent(key, command);
       if (holder != null) {
         throw new RunFolderException(
@@ -373,12 +413,16 @@ public final class RunFolder implements AutoCloseable {
       }
       FileChannel ch = null;
       try {
+        Object opened = fileKeyIfPresent(lockFile);
         ch =
             FileChannel.open(
-                dir.resolve(LOCK_FILE),
+                lockFile,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        if (opened == null) {
+          opened = fileKeyIfPresent(lockFile);
+        }
         FileLock l;
         try {
           l = ch.tryLock();
@@ -387,11 +431,12 @@ public final class RunFolder implements AutoCloseable {
         }
         if (l == null) {
           throw new RunFolderException(
-              dir + " is in use by another fedpeft process (" + describeHolder(dir) + ")");
+              dir + " is in use by another fedpeft process (" + describeHolder(lockFile) + ")");
         }
-        // The folder may have been replaced (--force) between opening and locking: then the lock
-        // is on the old folder's file; try again on the new one.
-        if (dirKey != null && !dirKey.equals(fileKey(dir))) {
+        // The folder may have been replaced (--force), or the lock file deleted by its holder,
+        // between opening and locking: then the lock is on a file no longer in place; try again.
+        if (dirKey != null && !dirKey.equals(fileKey(dir))
+            || opened != null && !opened.equals(fileKeyIfPresent(lockFile))) {
           l.release();
           ch.close();
           HELD_HERE.remove(key);
@@ -413,9 +458,18 @@ public final class RunFolder implements AutoCloseable {
     return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
   }
 
+  /** The file's key, or null if it is missing (reads its attributes; never opens it). */
+  private static Object fileKeyIfPresent(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
   /** "pid 1234, fedpeft simulate since ..." from the lock file, as far as it is known. */
-  private static String describeHolder(Path dir) {
-    Path lockFile = dir.resolve(LOCK_FILE);
+  private static String describeHolder(Path lockFile) {
     String pid = jsonString(lockFile, "pid");
     String command = jsonString(lockFile, "command");
     String started = jsonString(lockFile, "started");

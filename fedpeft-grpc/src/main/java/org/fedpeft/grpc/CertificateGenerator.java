@@ -58,6 +58,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.RunFolder;
 
 /**
  * Writes a small public-key infrastructure for a quick start with mutual TLS (what {@code fedpeft
@@ -73,10 +74,12 @@ import org.fedpeft.io.AtomicFiles;
  * can be added later, unless it has expired; a new certificate never outlives its CA: its validity
  * ends with the CA's if that comes first, see {@link Result#cappedAt}), and a certificate that
  * exists is kept if that CA signed it and it is valid now (one of another CA, or of a CA whose
- * files were removed, or one that has expired, is refused, naming it). A call writes all its files
- * or none: every check and signature comes first, each file is written atomically, and a failure
- * while writing, or the process's end (Ctrl-C, SIGTERM) before the last file is written, removes
- * the files the call wrote and the folders it made.
+ * files were removed, or one that has expired, is refused, naming it). A call holds the folder's
+ * lock ({@value #LOCK_FILE}, removed when it ends) from its first check to its last file; a second
+ * call on the folder meanwhile is refused, naming the folder and the process holding it, and writes
+ * nothing. A call writes all its files or none: every check and signature comes first, each file is
+ * written atomically, and a failure while writing, or the process's end (Ctrl-C, SIGTERM) before
+ * the last file is written, removes the files the call wrote and the folders it made.
  *
  * <p>Extensions: the CA has {@code basicConstraints CA:true} and {@code keyCertSign, cRLSign}; the
  * others have {@code CA:false}, {@code digitalSignature}, the extended key usage {@code serverAuth}
@@ -102,6 +105,12 @@ public final class CertificateGenerator {
 
   /** The server's private key. */
   public static final String SERVER_KEY = "server.key";
+
+  /**
+   * The lock file a call holds in the folder while it checks, signs and writes ({@link
+   * RunFolder#lockWrites}); it is removed when the call ends.
+   */
+  public static final String LOCK_FILE = ".certs.lock";
 
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final Pattern DNS =
@@ -231,6 +240,53 @@ public final class CertificateGenerator {
         throw new IllegalArgumentException(problem);
       }
     }
+    // The folder is locked for the whole call, so that two calls on it cannot mix their files;
+    // from the folder's creation on, a failure or the process's end removes what the call made.
+    Undo undo = new Undo(AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT)));
+    Thread hook = new Thread(undo::onShutdown, "fedpeft-certs-undo");
+    boolean hooked = addHook(hook);
+    onHookAdded.accept(hook);
+    AutoCloseable lock = null;
+    try {
+      synchronized (undo) {
+        undo.refuseIfShutDown();
+        Files.createDirectories(dir);
+        lock = RunFolder.lockWrites(dir, LOCK_FILE, "certs");
+        undo.lockFile = dir.resolve(LOCK_FILE);
+      }
+      return signAndWrite(dir, serverNames, clients, nodes, undo);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      undo.undo(e);
+      throw e;
+    } finally {
+      if (lock != null) {
+        try {
+          lock.close();
+        } catch (Exception e) {
+          throw new IOException("cannot release " + dir.resolve(LOCK_FILE) + ": " + e, e);
+        }
+      }
+      if (hooked) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook removes the files: a call the process's end cuts short writes none
+        }
+      }
+    }
+  }
+
+  /**
+   * The body of {@link #write(Path, List, List, Map)} once the folder exists and is locked: every
+   * check and signature, then the files.
+   */
+  private Result signAndWrite(
+      Path dir,
+      List<String> serverNames,
+      List<String> clients,
+      Map<String, List<String>> nodes,
+      Undo undo)
+      throws IOException, GeneralSecurityException {
     // Everything is checked and made before the first file is written, so a refusal writes
     // nothing; the files are then written, and a failure while writing removes those written.
     List<Path> written = new ArrayList<>();
@@ -322,7 +378,7 @@ public final class CertificateGenerator {
               .toList());
       progress.step("signing", ++signed, certificates);
     }
-    writeAll(dir, files, progress);
+    writeAll(files, progress, undo);
     return new Result(List.copyOf(written), List.copyOf(kept), issuer.capped()[0]);
   }
 
@@ -357,53 +413,32 @@ public final class CertificateGenerator {
    * fails, or the process is shut down (Ctrl-C, SIGTERM) before the last is written, those already
    * written and the folders made for them are removed again, so the folder is as it was.
    */
-  private static void writeAll(Path dir, List<NewFile> files, Progress progress)
+  private static void writeAll(List<NewFile> files, Progress progress, Undo undo)
       throws IOException {
-    Undo undo = new Undo(AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT)));
-    Thread hook = new Thread(undo::onShutdown, "fedpeft-certs-undo");
-    boolean hooked = addHook(hook);
-    onHookAdded.accept(hook);
-    try {
+    for (NewFile f : files) {
+      int written;
+      // The shutdown hook waits for the file being written, then removes every file written.
       synchronized (undo) {
         undo.refuseIfShutDown();
-        Files.createDirectories(dir);
-      }
-      for (NewFile f : files) {
-        int written;
-        // The shutdown hook waits for the file being written, then removes every file written.
-        synchronized (undo) {
-          undo.refuseIfShutDown();
-          if (present(f.path())) {
-            throw new FileAlreadyExistsException(
-                f.path().toString(), null, "appeared while this call wrote; not overwritten");
-          }
-          byte[] bytes = f.text().getBytes(StandardCharsets.US_ASCII);
-          if (f.secret()) {
-            AtomicFiles.writeOwnerOnly(f.path(), bytes);
-          } else {
-            AtomicFiles.write(f.path(), bytes);
-          }
-          undo.done().add(f.path());
-          written = undo.done().size();
+        if (present(f.path())) {
+          throw new FileAlreadyExistsException(
+              f.path().toString(), null, "appeared while this call wrote; not overwritten");
         }
-        progress.step("writing", written, files.size());
-      }
-    } catch (IOException | RuntimeException e) {
-      undo.undo(e);
-      throw e;
-    } finally {
-      if (hooked) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook removes the files: a call the process's end cuts short writes none
+        byte[] bytes = f.text().getBytes(StandardCharsets.US_ASCII);
+        if (f.secret()) {
+          AtomicFiles.writeOwnerOnly(f.path(), bytes);
+        } else {
+          AtomicFiles.write(f.path(), bytes);
         }
+        undo.done().add(f.path());
+        written = undo.done().size();
       }
+      progress.step("writing", written, files.size());
     }
   }
 
   /**
-   * Called with the shutdown hook of each {@link #writeAll} once it is added (a test runs it as the
+   * Called with the shutdown hook of each {@link #write} once it is added (a test runs it as the
    * process's end would).
    */
   static java.util.function.Consumer<Thread> onHookAdded = hook -> {};
@@ -419,13 +454,15 @@ public final class CertificateGenerator {
   }
 
   /**
-   * The files a {@link #writeAll} has written and the folders it may have made (deepest first), to
-   * remove on failure or at the process's end. Its monitor is held while a file is written.
+   * The files a {@link #write} has written, its lock file once it holds the lock, and the folders
+   * it may have made (deepest first), to remove on failure or at the process's end. Its monitor is
+   * held while the folder is made and locked and while a file is written.
    */
   private static final class Undo {
     private final List<Path> madeFolders;
     private final List<Path> done = new ArrayList<>();
     private boolean shutDown;
+    private Path lockFile;
 
     Undo(List<Path> madeFolders) {
       this.madeFolders = madeFolders;
@@ -465,6 +502,16 @@ public final class CertificateGenerator {
         }
       }
       done.clear();
+      if (lockFile != null) {
+        // Ours: the lock is still held, and goes when the call or the process ends.
+        try {
+          Files.deleteIfExists(lockFile);
+        } catch (IOException | RuntimeException e) {
+          if (failure != null) {
+            failure.addSuppressed(e);
+          }
+        }
+      }
       AtomicFiles.deleteEmptyFolders(madeFolders, failure);
     }
   }
