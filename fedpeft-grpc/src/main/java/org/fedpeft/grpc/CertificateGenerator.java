@@ -189,6 +189,8 @@ public final class CertificateGenerator {
    * @param serverNames the DNS names and IP addresses the server is reached at, at least one
    * @param clients node names, distinct (see {@link FederationServer#NODE_NAME})
    * @throws IllegalArgumentException naming a bad server name or node name
+   * @throws org.fedpeft.io.RunFolderException naming the folder and the process if another call
+   *     holds the folder's lock ({@value #LOCK_FILE})
    */
   public Result write(Path dir, List<String> serverNames, List<String> clients)
       throws IOException, GeneralSecurityException {
@@ -205,6 +207,8 @@ public final class CertificateGenerator {
    *     ids it may speak for; a node certificate that exists is kept, and must name the same
    *     clients
    * @throws IllegalArgumentException naming a bad server name, node name or client id
+   * @throws org.fedpeft.io.RunFolderException naming the folder and the process if another call
+   *     holds the folder's lock ({@value #LOCK_FILE})
    */
   public Result write(
       Path dir, List<String> serverNames, List<String> clients, Map<String, List<String>> nodes)
