@@ -366,7 +366,7 @@ public final class RunFolder implements AutoCloseable {
    * @throws RunFolderException naming {@code dir} and the holder (process id, command, start) if
    *     another call, in this process or another, holds it
    */
-  public static AutoCloseable lockWrites(Path dir, String lockName, String command)
+  public static java.io.Closeable lockWrites(Path dir, String lockName, String command)
       throws IOException {
     RunFolder f = lock(dir, lockName, command);
     try {

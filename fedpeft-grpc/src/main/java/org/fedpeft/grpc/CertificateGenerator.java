@@ -250,7 +250,7 @@ public final class CertificateGenerator {
     Thread hook = new Thread(undo::onShutdown, "fedpeft-certs-undo");
     boolean hooked = addHook(hook);
     onHookAdded.accept(hook);
-    AutoCloseable lock = null;
+    java.io.Closeable lock = null;
     try {
       synchronized (undo) {
         undo.refuseIfShutDown();
@@ -264,11 +264,7 @@ public final class CertificateGenerator {
       throw e;
     } finally {
       if (lock != null) {
-        try {
-          lock.close();
-        } catch (Exception e) {
-          throw new IOException("cannot release " + dir.resolve(LOCK_FILE) + ": " + e, e);
-        }
+        lock.close();
       }
       if (hooked) {
         try {
