@@ -2,6 +2,7 @@ package org.fedpeft.io;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -136,7 +138,7 @@ public final class RunFolder implements AutoCloseable {
                 ? "permission denied"
                 : e instanceof FileAlreadyExistsException
                     ? "already exists and is in the way"
-                    : e instanceof java.nio.file.NoSuchFileException
+                    : e instanceof NoSuchFileException
                         ? "no such file or folder"
                         : e instanceof java.nio.file.NotDirectoryException
                             ? "not a folder"
@@ -366,8 +368,7 @@ public final class RunFolder implements AutoCloseable {
    * @throws RunFolderException naming {@code dir} and the holder (process id, command, start) if
    *     another call, in this process or another, holds it
    */
-  public static java.io.Closeable lockWrites(Path dir, String lockName, String command)
-      throws IOException {
+  public static Closeable lockWrites(Path dir, String lockName, String command) throws IOException {
     RunFolder f = lock(dir, lockName, command);
     try {
       f.writeOwner(command);
@@ -463,7 +464,7 @@ public final class RunFolder implements AutoCloseable {
     try {
       return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
           .fileKey();
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return null;
     }
   }

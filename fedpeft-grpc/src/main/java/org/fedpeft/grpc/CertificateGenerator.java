@@ -1,5 +1,6 @@
 package org.fedpeft.grpc;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -250,7 +251,7 @@ public final class CertificateGenerator {
     Thread hook = new Thread(undo::onShutdown, "fedpeft-certs-undo");
     boolean hooked = addHook(hook);
     onHookAdded.accept(hook);
-    java.io.Closeable lock = null;
+    Closeable lock = null;
     try {
       synchronized (undo) {
         undo.refuseIfShutDown();
