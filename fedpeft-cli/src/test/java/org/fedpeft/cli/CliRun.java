@@ -82,4 +82,34 @@ final class CliRun {
     assertEquals(0, r.code(), r.err());
     return new TinyRun(model, data, dir.resolve("run").resolve("adapter"));
   }
+
+  /**
+   * In {@code dir}: a {@link #tinyModelFolder}, {@code train.jsonl} with 16 examples of two labels
+   * and {@code run.toml}, a one-round config of one client on them (no split); returns the config.
+   */
+  static Path oneClientConfig(Path dir) throws Exception {
+    Path model = tinyModelFolder(dir.resolve("model"));
+    List<String[]> rows = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      rows.add(new String[] {"a small animal " + i, "animal"});
+      rows.add(new String[] {"a kind of food " + i, "food"});
+    }
+    Path data = jsonl(dir.resolve("train.jsonl"), rows);
+    return Files.writeString(
+        dir.resolve("run.toml"),
+        """
+        rounds = 1
+        clients = 1
+        clients_per_round = 1
+
+        [data]
+        file = "%s"
+        split = "none"
+
+        [model]
+        name = "%s"
+        """
+            .formatted(
+                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+  }
 }

@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,30 +77,7 @@ class RefusedFolderWordingCliTest {
   @Test
   void clientState() throws Exception {
     assumeSysRefuses();
-    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
-    Path config =
-        Files.writeString(
-            tmp.resolve("run.toml"),
-            """
-            rounds = 1
-            clients = 1
-            clients_per_round = 1
-
-            [data]
-            file = "%s"
-            split = "none"
-
-            [model]
-            name = "%s"
-            """
-                .formatted(
-                    data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+    Path config = CliRun.oneClientConfig(tmp);
     CliRun.Result r =
         CliRun.run(
             "client",

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
@@ -24,30 +23,7 @@ class ServerCountWordingCliTest {
 
   @Test
   void aWaitForAboveTheOnlyClientSaysSoBeforeTheServerStarts() throws Exception {
-    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
-    Path config =
-        Files.writeString(
-            tmp.resolve("run.toml"),
-            """
-            rounds = 1
-            clients = 1
-            clients_per_round = 1
-
-            [data]
-            file = "%s"
-            split = "none"
-
-            [model]
-            name = "%s"
-            """
-                .formatted(
-                    data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+    Path config = CliRun.oneClientConfig(tmp);
     Path out = tmp.resolve("run");
     CliRun.Result r =
         CliRun.run(
