@@ -29,6 +29,7 @@ import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
+import org.fedpeft.io.ShutdownHooks;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.simulation.PausePoint;
@@ -414,11 +415,7 @@ final class ClientHost {
         nodes.forEach(ClientNode::close);
       }
       channels.forEach(ManagedChannel::shutdownNow);
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is exiting: the hook runs anyway
-      }
+      ShutdownHooks.remove(hook); // false if the JVM is exiting: the hook runs anyway
     }
     return 0;
   }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import org.fedpeft.io.RunFolder;
+import org.fedpeft.io.ShutdownHooks;
 
 /**
  * A command's hold on its output folder for as long as it runs: the folder's lock ({@link
@@ -183,9 +184,7 @@ final class RunGuard implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
+    if (!ShutdownHooks.remove(hook)) {
       // The process is shutting down: the hook runs (or ran) and the OS releases the lock.
       return;
     }

@@ -103,21 +103,10 @@ public final class StagingFolder implements AutoCloseable {
     this.heldKey = heldKey;
     this.channel = channel;
     this.createdParents = createdParents;
-    this.hook = addHook(new Thread(this::discardQuietly, "fedpeft-staging-cleanup"));
-  }
-
-  /**
-   * Adds {@code hook} as a shutdown hook and returns it; returns null if the process is already
-   * shutting down (a folder written from a shutdown hook: should the process end before it is
-   * closed, the next staging for the target deletes it).
-   */
-  private static Thread addHook(Thread hook) {
-    try {
-      Runtime.getRuntime().addShutdownHook(hook);
-      return hook;
-    } catch (IllegalStateException e) {
-      return null;
-    }
+    // None when the process is already shutting down (a folder written from a shutdown hook):
+    // should the process end before it is closed, the next staging for the target deletes it.
+    Thread cleanup = new Thread(this::discardQuietly, "fedpeft-staging-cleanup");
+    this.hook = ShutdownHooks.add(cleanup) ? cleanup : null;
   }
 
   /**
@@ -275,12 +264,8 @@ public final class StagingFolder implements AutoCloseable {
    */
   @Override
   public void close() throws IOException {
-    if (hook != null) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        return; // shutting down: the hook deletes the folder
-      }
+    if (hook != null && !ShutdownHooks.remove(hook)) {
+      return; // shutting down: the hook deletes the folder
     }
     discard();
   }

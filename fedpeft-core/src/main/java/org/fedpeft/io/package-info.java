@@ -11,7 +11,9 @@
  *       folder or the new one, never a mix of their files. The folder is built in a {@link
  *       org.fedpeft.io.StagingFolder}, the one mechanism for folders built beside their target
  *       (also {@code tasks export}): a locked hidden sibling that a failure or Ctrl-C deletes, and
- *       that the next writer deletes once its process is dead.
+ *       that the next writer deletes once its process is dead. {@link org.fedpeft.io.ShutdownHooks}
+ *       adds and removes the hooks of such cleanups, also while the process is already shutting
+ *       down.
  *   <li>{@link org.fedpeft.io.RunFolder} gives a run its output folder and holds it for the run's
  *       life (a file lock): a second process, or a command whose output the folder does not hold,
  *       is refused; {@link org.fedpeft.io.Sha256} fingerprints input files for manifests.

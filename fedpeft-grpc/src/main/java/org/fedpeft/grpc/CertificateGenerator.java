@@ -60,6 +60,7 @@ import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.RunFolder;
+import org.fedpeft.io.ShutdownHooks;
 
 /**
  * Writes a small public-key infrastructure for a quick start with mutual TLS (what {@code fedpeft
@@ -249,7 +250,7 @@ public final class CertificateGenerator {
     // from the folder's creation on, a failure or the process's end removes what the call made.
     Undo undo = new Undo(AtomicFiles.missingAncestors(dir.toAbsolutePath().resolve(CA_CERT)));
     Thread hook = new Thread(undo::onShutdown, "fedpeft-certs-undo");
-    boolean hooked = addHook(hook);
+    boolean hooked = ShutdownHooks.add(hook);
     onHookAdded.accept(hook);
     Closeable lock = null;
     try {
@@ -268,11 +269,8 @@ public final class CertificateGenerator {
         lock.close();
       }
       if (hooked) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook removes the files: a call the process's end cuts short writes none
-        }
+        // false when shutting down: the hook removes the files, so a call cut short writes none
+        ShutdownHooks.remove(hook);
       }
     }
   }
@@ -443,16 +441,6 @@ public final class CertificateGenerator {
    * process's end would).
    */
   static java.util.function.Consumer<Thread> onHookAdded = hook -> {};
-
-  /** Adds a shutdown hook; false if the process is already shutting down. */
-  private static boolean addHook(Thread hook) {
-    try {
-      Runtime.getRuntime().addShutdownHook(hook);
-      return true;
-    } catch (IllegalStateException e) {
-      return false;
-    }
-  }
 
   /**
    * The files a {@link #write} has written, its lock file once it holds the lock, and the folders
