@@ -943,6 +943,15 @@ public final class FederationServer implements AutoCloseable {
         pending.clear();
       }
       sender.close(reason);
+      // The node leaves the connected ones before its requests fail: a round that ends on that
+      // failure, and then waits for every node to be connected, must not still count this stream.
+      if (identity != null) {
+        synchronized (nodesLock) {
+          nodes.remove(identity, this);
+          welcomed.remove(identity, this);
+          nodesLock.notifyAll();
+        }
+      }
       for (Pending p : failed) {
         p.result.completeExceptionally(
             new NodeUnavailableException(
@@ -953,15 +962,8 @@ public final class FederationServer implements AutoCloseable {
                     + ": "
                     + reason));
       }
-      if (identity != null) {
-        synchronized (nodesLock) {
-          nodes.remove(identity, this);
-          welcomed.remove(identity, this);
-          nodesLock.notifyAll();
-        }
-        if (!runRefused) {
-          emit(TransportEvent.Kind.DISCONNECTED, identity, 0, 0, reason);
-        }
+      if (identity != null && !runRefused) {
+        emit(TransportEvent.Kind.DISCONNECTED, identity, 0, 0, reason);
       }
     }
   }
