@@ -6,9 +6,11 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -123,7 +125,9 @@ public final class StagingFolder implements AutoCloseable {
    *     where process PID had set it aside before it stopped"}) or kept (a set-aside folder of a
    *     cut name)
    * @throws IOException if a parent folder or the staging folder cannot be created; the parent
-   *     folders created here are removed again
+   *     folders created here are removed again. Where the staging folder or its lock file is
+   *     refused (permission, a read-only file system), the exception names {@code target}, not that
+   *     hidden file ({@link #refusalOf})
    */
   public static StagingFolder create(Path target, Consumer<String> notices) throws IOException {
     Objects.requireNonNull(notices, "notices");
@@ -155,6 +159,8 @@ public final class StagingFolder implements AutoCloseable {
               throw e;
             }
             continue;
+          } catch (FileSystemException e) {
+            throw refusalOf(absolute, e);
           }
           lockFile = lock;
           FileLock held = channel.tryLock(); // a new file: nobody else holds it
@@ -180,6 +186,8 @@ public final class StagingFolder implements AutoCloseable {
             throw e;
           }
           continue;
+        } catch (FileSystemException e) {
+          throw refusalOf(absolute, e);
         }
         dir = candidate;
         return new StagingFolder(absolute, dir, lock, heldKey, channel, missing);
@@ -198,6 +206,27 @@ public final class StagingFolder implements AutoCloseable {
       AtomicFiles.deleteEmptyFolders(missing, e);
       throw e;
     }
+  }
+
+  /**
+   * {@code e}, the file system's refusal to create the staging folder or its lock file, as a
+   * refusal of {@code target}: the user never named those hidden siblings, and what refuses them
+   * (the parent folder's permissions, a read-only file system) refuses the target alike. An {@link
+   * AccessDeniedException} or a plain {@link FileSystemException} becomes one of the same kind and
+   * reason naming {@code target}, with {@code e} as its cause; any other kind (the parent folder
+   * gone, say) is returned as it is.
+   */
+  private static FileSystemException refusalOf(Path target, FileSystemException e) {
+    FileSystemException refusal;
+    if (e instanceof AccessDeniedException) {
+      refusal = new AccessDeniedException(target.toString(), null, e.getReason());
+    } else if (e.getClass() == FileSystemException.class) {
+      refusal = new FileSystemException(target.toString(), null, e.getReason());
+    } else {
+      return e;
+    }
+    refusal.initCause(e);
+    return refusal;
   }
 
   /** The staging folder, to write into. */
