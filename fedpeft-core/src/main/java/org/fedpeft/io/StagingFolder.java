@@ -127,7 +127,7 @@ public final class StagingFolder implements AutoCloseable {
    * @throws IOException if a parent folder or the staging folder cannot be created; the parent
    *     folders created here are removed again. Where the staging folder or its lock file is
    *     refused (permission, a read-only file system), the exception names {@code target}, not that
-   *     hidden file ({@link #refusalOf})
+   *     hidden file
    */
   public static StagingFolder create(Path target, Consumer<String> notices) throws IOException {
     Objects.requireNonNull(notices, "notices");
