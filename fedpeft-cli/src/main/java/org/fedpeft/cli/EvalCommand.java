@@ -301,9 +301,12 @@ public final class EvalCommand implements Callable<Integer> {
         LocalTrainer trainer = new LocalTrainer(m);
         // With a corpus, the ranking metrics come from the logits of the same pass.
         ev =
-            splits.retrievalCorpus().isPresent() && !multiTask
-                ? ClassifierRetrieval.evaluateWithRanking(trainer, encoded, 64, bar.texts(0, split))
-                : trainer.evaluate(encoded, 64, bar.texts(0, split));
+            ClassifierRetrieval.evaluateHead(
+                trainer,
+                encoded,
+                64,
+                splits.retrievalCorpus().isPresent() && !multiTask,
+                bar.texts(0, split));
         how = "classifier-as-retriever";
       }
       String truncated = base.tokenizer().truncationNote("of the data");

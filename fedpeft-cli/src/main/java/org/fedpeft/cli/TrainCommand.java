@@ -781,9 +781,8 @@ public final class TrainCommand implements Callable<Integer> {
                   ProgressBar.evaluation(err, documents.size(), examples.size(), status));
             }
             BatchProgress progress = ProgressBar.evaluation(err, 0, examples.size(), status);
-            return ranking && documents != null
-                ? ClassifierRetrieval.evaluateWithRanking(trainer, examples, 64, progress)
-                : trainer.evaluate(examples, 64, progress);
+            return ClassifierRetrieval.evaluateHead(
+                trainer, examples, 64, ranking && documents != null, progress);
           };
       // A budget that not even one step fits is bad input: refused before the run counts as
       // started, so that --force puts the old run back and the folder does not hold a dead run.

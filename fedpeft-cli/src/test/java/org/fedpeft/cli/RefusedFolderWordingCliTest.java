@@ -1,7 +1,6 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -17,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Operation not permitted", {@code tasks export} "--out /sys/x: cannot create a folder in /sys
  * (...)" and {@code client --state /sys/x} the same bare reason. Every command that writes into a
  * folder the user names words the refusal as train does ({@code RunFolder.cannotCreate}), naming
- * its option. Where /sys does not refuse a new folder with EPERM (not Linux), the tests are
- * skipped.
+ * its option ({@code tasks export}: {@code TasksExportRefusedParentCliTest}). Where /sys does not
+ * refuse a new folder with EPERM (not Linux), the tests are skipped.
  */
 class RefusedFolderWordingCliTest {
 
@@ -50,28 +49,6 @@ class RefusedFolderWordingCliTest {
             + TARGET
             + ": cannot create the output folder (Operation not permitted); choose another --out",
         r.err().strip());
-  }
-
-  @Test
-  void tasksExport() {
-    assumeSysRefuses();
-    CliRun.Result r =
-        CliRun.run(
-            "tasks",
-            "export",
-            "wordnet-verb-frame",
-            "--max-train",
-            "3",
-            "--out",
-            TARGET.toString());
-    assertEquals(2, r.code(), r.err());
-    // What /sys refuses first is the staging folder's lock file beside the target.
-    String err = r.err().strip();
-    assertTrue(
-        err.startsWith(
-            "fedpeft tasks export: " + TARGET + ": cannot create the output folder (/sys/"),
-        err);
-    assertTrue(err.endsWith("); choose another --out"), err);
   }
 
   @Test

@@ -127,8 +127,9 @@ public final class RunFolder implements AutoCloseable {
    * refused to create (or to create something in): {@code DIR: cannot create the output folder
    * ([FILE: ]REASON); choose another OPTION}, the reason being the file system's (such as
    * "Operation not permitted") or the kind of refusal, and FILE the path refused where it is not
-   * {@code dir} itself (a parent, a file beside it). Every command that writes into a folder the
-   * user names words this refusal the same way.
+   * {@code dir} itself (a parent, a file beside it; {@code dir} relative and FILE its absolute path
+   * count as the same). Every command that writes into a folder the user names words this refusal
+   * the same way.
    */
   public static String cannotCreate(Path dir, String option, FileSystemException e) {
     String reason =
@@ -145,11 +146,15 @@ public final class RunFolder implements AutoCloseable {
                             : "the file system refuses it";
     return dir
         + ": cannot create the output folder ("
-        + (e.getFile() != null && !e.getFile().equals(dir.toString())
+        + (e.getFile() != null && !samePath(Path.of(e.getFile()), dir)
             ? e.getFile() + ": " + reason
             : reason)
         + "); choose another "
         + option;
+  }
+
+  private static boolean samePath(Path a, Path b) {
+    return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
   }
 
   /**

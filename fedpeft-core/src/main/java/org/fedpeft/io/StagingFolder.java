@@ -6,9 +6,11 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -46,18 +48,22 @@ import java.util.stream.Stream;
  * shutting down (from a shutdown hook) has no hook of its own. A process killed outright leaves its
  * folder (and a set-aside old folder) and lock file behind; the next staging for the same {@code
  * NAME} (or one whose name is cut to the same start) deletes them, naming each to its notice
- * consumer, but only where the process id in the name is not running here (or is this process's
- * own, on a lock file this process does not hold: left by an earlier process under the same id, as
- * in containers), the lock is free and the lock file holds that id (written once the lock is
- * taken): never the folder of a live writer, in this process or another, also not one on a shared
- * file system whose process runs elsewhere (it holds the lock). So several writers of the same
- * target never delete each other's folders; their renames into place are not serialised, though: of
- * commits one after the other the last wins, and of two whose renames interleave one may fail (the
- * other's folder is then in place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left
- * alone; like every leftover it is a hidden sibling that no command reads. The leftovers {@code
- * .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of the folder writes of older fedpeft versions,
- * which took no lock and assumed one writer per target (a locked {@link RunFolder}), are deleted as
- * those versions deleted them.
+ * consumer. A set-aside old folder is deleted only if {@code NAME} exists; if it does not (the
+ * process died between {@link #commitReplacing}'s two renames), the old folder is renamed back to
+ * {@code NAME} before the new staging folder is made, and named too, so that a write that then
+ * fails still leaves the old folder in place. Where {@code NAME} was cut, a set-aside old folder
+ * may be another target's: it is kept with its lock file, and named. All this happens only where
+ * the process id in the name is not running here (or is this process's own, on a lock file this
+ * process does not hold: left by an earlier process under the same id, as in containers), the lock
+ * is free and the lock file holds that id (written once the lock is taken): never the folder of a
+ * live writer, in this process or another, also not one on a shared file system whose process runs
+ * elsewhere (it holds the lock). So several writers of the same target never delete each other's
+ * folders; their renames into place are not serialised, though: of commits one after the other the
+ * last wins, and of two whose renames interleave one may fail (the other's folder is then in
+ * place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone; like every leftover
+ * it is a hidden sibling that no command reads. The leftovers {@code .NAME.<hex>.tmp} and {@code
+ * .NAME.<hex>.old} of the folder writes of older fedpeft versions, which took no lock and assumed
+ * one writer per target (a locked {@link RunFolder}), are deleted as those versions deleted them.
  */
 public final class StagingFolder implements AutoCloseable {
 
@@ -115,9 +121,13 @@ public final class StagingFolder implements AutoCloseable {
    *
    * @param target the folder the staging folder will become
    * @param notices receives one line for each leftover deleted ({@code "removed DIR, left by
-   *     process PID, which did not finish"})
+   *     process PID, which did not finish"}), renamed back ({@code "restored TARGET from DIR.old,
+   *     where process PID had set it aside before it stopped"}) or kept (a set-aside folder of a
+   *     cut name)
    * @throws IOException if a parent folder or the staging folder cannot be created; the parent
-   *     folders created here are removed again
+   *     folders created here are removed again. Where the staging folder or its lock file is
+   *     refused (permission, a read-only file system), the exception names {@code target}, not that
+   *     hidden file
    */
   public static StagingFolder create(Path target, Consumer<String> notices) throws IOException {
     Objects.requireNonNull(notices, "notices");
@@ -149,6 +159,8 @@ public final class StagingFolder implements AutoCloseable {
               throw e;
             }
             continue;
+          } catch (FileSystemException e) {
+            throw refusalOf(absolute, e);
           }
           lockFile = lock;
           FileLock held = channel.tryLock(); // a new file: nobody else holds it
@@ -174,6 +186,8 @@ public final class StagingFolder implements AutoCloseable {
             throw e;
           }
           continue;
+        } catch (FileSystemException e) {
+          throw refusalOf(absolute, e);
         }
         dir = candidate;
         return new StagingFolder(absolute, dir, lock, heldKey, channel, missing);
@@ -192,6 +206,27 @@ public final class StagingFolder implements AutoCloseable {
       AtomicFiles.deleteEmptyFolders(missing, e);
       throw e;
     }
+  }
+
+  /**
+   * {@code e}, the file system's refusal to create the staging folder or its lock file, as a
+   * refusal of {@code target}: the user never named those hidden siblings, and what refuses them
+   * (the parent folder's permissions, a read-only file system) refuses the target alike. An {@link
+   * AccessDeniedException} or a plain {@link FileSystemException} becomes one of the same kind and
+   * reason naming {@code target}, with {@code e} as its cause; any other kind (the parent folder
+   * gone, say) is returned as it is.
+   */
+  private static FileSystemException refusalOf(Path target, FileSystemException e) {
+    FileSystemException refusal;
+    if (e instanceof AccessDeniedException) {
+      refusal = new AccessDeniedException(target.toString(), null, e.getReason());
+    } else if (e.getClass() == FileSystemException.class) {
+      refusal = new FileSystemException(target.toString(), null, e.getReason());
+    } else {
+      return e;
+    }
+    refusal.initCause(e);
+    return refusal;
   }
 
   /** The staging folder, to write into. */
@@ -226,12 +261,13 @@ public final class StagingFolder implements AutoCloseable {
    * only then the old one deleted. A crash therefore leaves either the old folder complete under
    * its name, or the new one complete under its name, or (between the two renames) no target and
    * the complete old folder beside it under the {@code .old} name, which the next staging for the
-   * target deletes with the rest of this one. If the second rename fails, the old folder is renamed
-   * back.
+   * target renames back to the target before it writes (see the class description). If the second
+   * rename fails, the old folder is renamed back.
    *
-   * @throws IOException if a rename fails (the target is then as it was), or the old folder cannot
-   *     be deleted (the new one is then in place; the old one is deleted by the next staging for
-   *     the target after this process ends)
+   * @throws IOException if a rename fails (the target is then as it was, unless renaming the old
+   *     folder back failed too: then the next staging for the target after this process ends
+   *     renames it back), or the old folder cannot be deleted (the new one is then in place; the
+   *     old one is deleted by the next staging for the target after this process ends)
    */
   public void commitReplacing() throws IOException {
     commit(
@@ -395,11 +431,11 @@ public final class StagingFolder implements AutoCloseable {
   }
 
   /**
-   * Deletes the staging folders {@code parent/.NAME.tmp-<pid>-<k>} (with their set-aside old
-   * folders and their lock files) left by processes that died: the process id in the name is not
-   * running here (or is this process's own on a lock file it does not hold), and the lock file is
-   * free and holds that id. Also deletes the folders {@code .NAME.<hex>.tmp} and {@code
-   * .NAME.<hex>.old} of older fedpeft versions.
+   * Deletes the staging folders {@code parent/.NAME.tmp-<pid>-<k>} (with their lock files) left by
+   * processes that died, and puts back or deletes their set-aside old folders ({@link
+   * #deleteLeftover}): the process id in the name is not running here (or is this process's own on
+   * a lock file it does not hold), and the lock file is free and holds that id. Also deletes the
+   * folders {@code .NAME.<hex>.tmp} and {@code .NAME.<hex>.old} of older fedpeft versions.
    */
   private static void deleteLeftovers(Path parent, Path target, Consumer<String> notices)
       throws IOException {
@@ -429,6 +465,9 @@ public final class StagingFolder implements AutoCloseable {
         }
       }
     }
+    // A cut name's leftovers may be another folder's: a set-aside folder is only put back under
+    // the name it was set aside from.
+    Path whole = base.equals("." + target + ".") ? parent.resolve(target) : null;
     long self = ProcessHandle.current().pid();
     for (Path lock : locks) {
       Matcher m = name.matcher(lock.getFileName().toString());
@@ -442,7 +481,7 @@ public final class StagingFolder implements AutoCloseable {
       // hold was left by an earlier process under the same id, and is checked like any other.
       if (pid != self) {
         if (!ProcessHandle.of(pid).isPresent()) {
-          deleteLeftover(parent, lock, pid, notices);
+          deleteLeftover(parent, lock, pid, whole, notices);
         }
         continue;
       }
@@ -454,19 +493,24 @@ public final class StagingFolder implements AutoCloseable {
         } catch (IOException e) {
           continue; // deleted meanwhile, or unreadable: left where it was
         }
-        deleteLeftover(parent, lock, pid, notices);
+        deleteLeftover(parent, lock, pid, whole, notices);
       }
     }
   }
 
   /**
-   * Deletes the staging folder {@code lock} covers (and its set-aside old folder), then {@code
-   * lock}, if the lock is free and the file holds {@code pid}; a leftover that cannot be deleted is
-   * left where it was (it is never read).
+   * Cleans up after the dead process of {@code lock}, if the lock is free and the file holds {@code
+   * pid}: its set-aside old folder is renamed back to {@code target} if that is missing (the
+   * process died between {@link #commitReplacing}'s two renames), else deleted; then its staging
+   * folder and {@code lock} are deleted. Where {@code target} is null (the name was cut, so the old
+   * folder may be another target's), a set-aside old folder is kept with the rest, and named. A
+   * leftover that cannot be deleted or renamed back is left where it was (it is never read).
    */
-  private static void deleteLeftover(Path parent, Path lock, long pid, Consumer<String> notices) {
+  private static void deleteLeftover(
+      Path parent, Path lock, long pid, Path target, Consumer<String> notices) {
     String leftover = lock.getFileName().toString();
     Path dir = parent.resolve(leftover.substring(0, leftover.length() - ".lock".length()));
+    Path aside = asideOf(dir);
     try {
       try (FileChannel ch =
               FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -474,8 +518,32 @@ public final class StagingFolder implements AutoCloseable {
         if (held == null || !holdsId(ch, pid)) {
           return; // held by a process elsewhere, or its owner is still writing its id
         }
+        if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+          if (target == null) {
+            notices.accept(
+                "kept "
+                    + aside
+                    + ", a folder set aside by process "
+                    + pid
+                    + ", which did not finish replacing it: its name is cut, so which folder"
+                    + " it was is not known");
+            return;
+          }
+          if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            AtomicFiles.deleteTree(aside);
+          } else {
+            Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+            notices.accept(
+                "restored "
+                    + target
+                    + " from "
+                    + aside
+                    + ", where process "
+                    + pid
+                    + " had set it aside before it stopped");
+          }
+        }
         AtomicFiles.deleteTree(dir);
-        AtomicFiles.deleteTree(asideOf(dir));
       }
       Files.deleteIfExists(lock); // after the release: Windows deletes no file open here
       notices.accept("removed " + dir + ", left by process " + pid + ", which did not finish");

@@ -30,19 +30,6 @@ public final class ClassifierRetrieval {
    */
   public static void forEachLogits(
       ClassifierModel model, EncodedExamples queries, int batchSize, LogitsConsumer sink) {
-    forEachLogits(model, queries, batchSize, BatchProgress.NONE, sink);
-  }
-
-  /**
-   * As {@link #forEachLogits(ClassifierModel, EncodedExamples, int, LogitsConsumer)}, telling
-   * {@code progress} after each batch how many of the queries are scored.
-   */
-  public static void forEachLogits(
-      ClassifierModel model,
-      EncodedExamples queries,
-      int batchSize,
-      BatchProgress progress,
-      LogitsConsumer sink) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
     }
@@ -71,7 +58,6 @@ public final class ClassifierRetrieval {
       for (int i = 0; i < idx.length; i++) {
         sink.accept(idx[i], Arrays.copyOfRange(flat, i * labels, (i + 1) * labels));
       }
-      progress.onBatch(start + idx.length, n);
     }
   }
 
@@ -82,37 +68,37 @@ public final class ClassifierRetrieval {
    */
   public static RetrievalMetrics evaluate(
       ClassifierModel model, EncodedExamples queries, int batchSize) {
-    return evaluate(model, queries, batchSize, BatchProgress.NONE);
-  }
-
-  /**
-   * As {@link #evaluate(ClassifierModel, EncodedExamples, int)}, telling {@code progress} after
-   * each batch how many of the queries are scored.
-   */
-  public static RetrievalMetrics evaluate(
-      ClassifierModel model, EncodedExamples queries, int batchSize, BatchProgress progress) {
     int[] ranks = new int[queries.size()];
-    forEachLogits(model, queries, batchSize, progress, ranking(queries, ranks));
+    forEachLogits(model, queries, batchSize, ranking(queries, ranks));
     // Summed in query order, so the result does not depend on the batching.
     return RetrievalMetrics.ofRanks(ranks);
   }
 
   /**
-   * The evaluation of the head on labelled queries ({@link LocalTrainer#evaluate(EncodedExamples,
-   * int, BatchProgress)}: loss and accuracy, i.e. top-1) with the ranking metrics of the same
-   * logits added ({@link RetrievalMetrics#rankingMetrics()}: recall@5, recall@10, MRR), in one
-   * forward pass over the queries: each query's label index is its relevant document. For
-   * single-task data, whose logits score every document.
+   * The evaluation of the head on labelled queries, the one that {@code train}, {@code eval} and a
+   * simulation report: {@link LocalTrainer#evaluate(EncodedExamples, int, BatchProgress)}'s loss
+   * and accuracy (i.e. top-1), and with {@code rank} also the ranking metrics of the same logits
+   * ({@link RetrievalMetrics#rankingMetrics()}: recall@5, recall@10, MRR), from the same forward
+   * pass over the queries: each query's label index is its relevant document. {@code rank} is for
+   * single-task data with a retrieval corpus, whose logits score every document.
    *
    * <p>The pass is the evaluation's (its batches, at most {@code batchSize} queries and {@link
    * LocalTrainer#EVAL_TOKEN_BUDGET} padded tokens each), so loss and accuracy are exactly those of
-   * {@code trainer.evaluate}; the ranks equal those of {@link #evaluate(ClassifierModel,
+   * {@code trainer.evaluate} either way; the ranks equal those of {@link #evaluate(ClassifierModel,
    * EncodedExamples, int)} unless batching's float rounding reorders two nearly equal logits.
    *
+   * @param rank whether to add the ranking metrics
    * @param progress told after each batch how many of the queries are evaluated
    */
-  public static Evaluation evaluateWithRanking(
-      LocalTrainer trainer, EncodedExamples queries, int batchSize, BatchProgress progress) {
+  public static Evaluation evaluateHead(
+      LocalTrainer trainer,
+      EncodedExamples queries,
+      int batchSize,
+      boolean rank,
+      BatchProgress progress) {
+    if (!rank) {
+      return trainer.evaluate(queries, batchSize, progress);
+    }
     int[] ranks = new int[queries.size()];
     Evaluation ev = trainer.evaluate(queries, batchSize, progress, ranking(queries, ranks));
     return ev.withMetrics(RetrievalMetrics.ofRanks(ranks).rankingMetrics());

@@ -860,11 +860,10 @@ public final class Simulation implements AutoCloseable {
       }
       LocalTrainer trainer = new LocalTrainer(m.model());
       BatchProgress progress = evaluationProgress.start(0, population.testSet().size());
-      // A retrieval task: the head ranks the corpus's documents, by the logits of the evaluation's
-      // own pass; accuracy is top-1.
-      return population.splits().corpus() != null
-          ? ClassifierRetrieval.evaluateWithRanking(trainer, population.testSet(), 64, progress)
-          : trainer.evaluate(population.testSet(), 64, progress);
+      // With a retrieval corpus, the head also ranks its documents, by the logits of the
+      // evaluation's own pass; accuracy is top-1.
+      return ClassifierRetrieval.evaluateHead(
+          trainer, population.testSet(), 64, population.splits().corpus() != null, progress);
     }
   }
 

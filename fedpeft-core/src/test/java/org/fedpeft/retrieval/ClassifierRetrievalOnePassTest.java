@@ -25,9 +25,9 @@ import org.fedpeft.train.LocalTrainer;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ClassifierRetrieval#evaluateWithRanking}: one forward pass gives the evaluation and the
- * ranking metrics that {@link LocalTrainer#evaluate} and {@link ClassifierRetrieval#evaluate} gave
- * in two.
+ * {@link ClassifierRetrieval#evaluateHead} with ranking: one forward pass gives the evaluation and
+ * the ranking metrics that {@link LocalTrainer#evaluate} and {@link ClassifierRetrieval#evaluate}
+ * gave in two; without ranking, it is {@link LocalTrainer#evaluate}'s evaluation.
  */
 class ClassifierRetrievalOnePassTest {
 
@@ -82,13 +82,15 @@ class ClassifierRetrievalOnePassTest {
 
       // As before: the evaluation, then a second pass for the ranking metrics.
       Calls evaluationPass = new Calls();
-      Calls rankingPass = new Calls();
       Evaluation plain = trainer.evaluate(data, 64, evaluationPass);
-      RetrievalMetrics ranking = ClassifierRetrieval.evaluate(model, data, 64, rankingPass);
+      RetrievalMetrics ranking = ClassifierRetrieval.evaluate(model, data, 64);
       Evaluation twoPasses = plain.withMetrics(ranking.rankingMetrics());
 
       Calls onePass = new Calls();
-      Evaluation got = ClassifierRetrieval.evaluateWithRanking(trainer, data, 64, onePass);
+      Evaluation got = ClassifierRetrieval.evaluateHead(trainer, data, 64, true, onePass);
+      Calls unranked = new Calls();
+      assertEquals(plain, ClassifierRetrieval.evaluateHead(trainer, data, 64, false, unranked));
+      assertEquals(evaluationPass.calls.size(), unranked.calls.size());
 
       // Bit for bit: the record's and the map's equality compare the doubles exactly.
       assertEquals(twoPasses, got);
@@ -96,9 +98,9 @@ class ClassifierRetrievalOnePassTest {
           Double.doubleToRawLongBits(twoPasses.loss()), Double.doubleToRawLongBits(got.loss()));
       assertEquals(ranking.top1(), got.accuracy());
       assertTrue(got.extra().get(RetrievalMetrics.MRR) < 1, "a random head ranks imperfectly");
-      // The two passes cut the queries into different batches (token budget against fixed 64),
-      // so the equality above is not that of two identical computations.
-      assertNotEquals(evaluationPass.calls.size(), rankingPass.calls.size());
+      // The two passes cut the queries into different batches (token budget against the ranking
+      // pass's fixed 64 queries), so the equality above is not that of two identical computations.
+      assertNotEquals((n + 63) / 64, evaluationPass.calls.size());
       // One pass: the evaluation's batches, each reported once, up to n.
       assertEquals(evaluationPass.calls.size(), onePass.calls.size());
       int before = 0;
