@@ -243,6 +243,9 @@ public final class TasksCommand {
             e);
       }
       try (staging) {
+        // Creating the staging folder puts back a folder that a killed writer had set aside while
+        // replacing it (StagingFolder's leftovers), so the target is checked again before writing.
+        checkTarget(target);
         write(s, staging.path(), notices);
         PausePoint.reach("tasks-export-before-rename");
         staging.commit(tmp -> moveInto(tmp, target));
