@@ -211,7 +211,7 @@ public final class CertsCommand implements Callable<Integer> {
       Path failed =
           fs.getFile() == null ? null : Path.of(fs.getFile()).toAbsolutePath().normalize();
       if (failed != null
-          && Main.isBadInput(fs)
+          && RunFolder.refuses(fs)
           && !(fs instanceof FileAlreadyExistsException)
           && out.toAbsolutePath().normalize().startsWith(failed)) {
         throw new UserInputException(RunFolder.cannotCreate(out, "--out", fs), fs);
