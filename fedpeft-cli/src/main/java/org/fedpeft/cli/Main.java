@@ -1,12 +1,9 @@
 package org.fedpeft.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.util.Map;
+import java.util.Objects;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.RunFolder;
@@ -206,16 +203,7 @@ public final class Main implements Runnable {
           && fs.getMessage() != null
           && m.contains(fs.getMessage())
           && !m.contains(fs.getMessage() + ": ")) { // else the message says what is wrong
-        String what =
-            t instanceof NoSuchFileException
-                ? "no such file or folder"
-                : t instanceof NotDirectoryException
-                    ? "not a folder"
-                    : t instanceof AccessDeniedException
-                        ? "permission denied"
-                        : t instanceof FileAlreadyExistsException
-                            ? "already exists and is in the way"
-                            : "cannot be used";
+        String what = Objects.requireNonNullElse(RunFolder.kindWords(fs), "cannot be used");
         m = m.replace(fs.getMessage(), fs.getMessage() + ": " + what);
         break;
       }

@@ -139,15 +139,7 @@ public final class RunFolder implements AutoCloseable {
     String reason =
         e.getReason() != null
             ? e.getReason()
-            : e instanceof AccessDeniedException
-                ? "permission denied"
-                : e instanceof FileAlreadyExistsException
-                    ? "already exists and is in the way"
-                    : e instanceof NoSuchFileException
-                        ? "no such file or folder"
-                        : e instanceof NotDirectoryException
-                            ? "not a folder"
-                            : "the file system refuses it";
+            : Objects.requireNonNullElse(kindWords(e), "the file system refuses it");
     return dir
         + ": cannot create the output folder ("
         + (e.getFile() != null && !e.getFile().equals(dir.toString())
@@ -155,6 +147,22 @@ public final class RunFolder implements AutoCloseable {
             : reason)
         + "); choose another "
         + option;
+  }
+
+  /**
+   * What is wrong with the path of {@code e} for the kinds the JDK names by their class alone,
+   * without a reason ("permission denied", "already exists and is in the way", "no such file or
+   * folder", "not a folder"); null for another kind. Every message that words such an exception
+   * takes the words from here.
+   */
+  public static String kindWords(FileSystemException e) {
+    return e instanceof AccessDeniedException
+        ? "permission denied"
+        : e instanceof FileAlreadyExistsException
+            ? "already exists and is in the way"
+            : e instanceof NoSuchFileException
+                ? "no such file or folder"
+                : e instanceof NotDirectoryException ? "not a folder" : null;
   }
 
   /**
