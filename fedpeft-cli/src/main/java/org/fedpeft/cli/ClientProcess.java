@@ -50,9 +50,10 @@ final class ClientProcess {
 
   /**
    * Checks {@code --state} (a named folder), the address and the TLS files of every hosted client,
-   * and creates the {@code --state} folder, so that a folder the file system refuses stops the
-   * process before the model loads. A failure of {@link #serveConfigShares} or {@link #serveFile}
-   * removes the folders created here again while they are empty.
+   * and creates the {@code --state} folder and checks that it takes files, so that a folder the
+   * file system refuses stops the process before the model loads. A failure of {@link
+   * #serveConfigShares} or {@link #serveFile} removes the folders created here again while they are
+   * empty.
    *
    * @param ids the hosted clients
    * @param node the name of a node certificate that speaks for all of them, or null for one
@@ -102,7 +103,9 @@ final class ClientProcess {
   /**
    * Creates {@code state} and the folders above it that are missing, and returns those it created,
    * deepest first; a folder the file system refuses is a user error worded by {@link
-   * RunFolder#cannotCreate}.
+   * RunFolder#cannotCreate}. A file is then created in it and deleted again, so that a folder that
+   * exists but takes no files (permission, a read-only file system) is refused now too, naming
+   * --state, rather than at the first state a client saves.
    */
   private static List<Path> createState(Path state) throws IOException {
     Path abs = state.toAbsolutePath();
@@ -117,6 +120,21 @@ final class ClientProcess {
       AtomicFiles.deleteEmptyFolders(missing, e);
       if (RunFolder.refuses(e)) {
         throw new UserInputException(RunFolder.cannotCreate(state, "--state", e), e);
+      }
+      throw e;
+    }
+    try {
+      Files.delete(Files.createTempFile(state, ".fedpeft-write-test-", ".tmp"));
+    } catch (FileSystemException e) {
+      AtomicFiles.deleteEmptyFolders(missing, e);
+      if (RunFolder.refuses(e)) {
+        throw new UserInputException(
+            "--state "
+                + state
+                + ": cannot write in it ("
+                + RunFolder.refusalReason(e)
+                + "); choose another --state",
+            e);
       }
       throw e;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * QA, 3 December: {@code client} and {@code node} created their {@code --state} folder only after
- * the model had loaded, so a folder the file system refuses was reported after seconds or minutes;
- * and a file among its parent folders (ENOTDIR) was an internal failure, exit 1. The folder is now
- * created before the model loads: here the model cannot load, and the --state message is the one
- * printed. A run that fails after creating it removes it again.
+ * the model had loaded, so a folder the file system refuses, or one that exists but takes no files,
+ * was reported after seconds or minutes; and a file among its parent folders (ENOTDIR) was an
+ * internal failure, exit 1. The folder is now created before the model loads: here the model cannot
+ * load, and the --state message is the one printed. A run that fails after creating it removes it
+ * again.
  */
 class ClientStateRefusedEarlyCliTest {
 
@@ -86,6 +88,31 @@ class ClientStateRefusedEarlyCliTest {
       assumeTrue(false, "/sys refuses otherwise: " + e);
     }
     assertRefusedState("client", client("client", configWithBrokenModel(), state), state);
+  }
+
+  /** /sys/kernel is a folder in which even root cannot create a file (EACCES). */
+  @Test
+  void aStateFolderThatTakesNoFilesIsRefusedBeforeTheModelLoads() throws Exception {
+    Path state = Path.of("/sys/kernel");
+    try {
+      Files.delete(Files.createTempFile(state, "fedpeft-qa-", ".tmp"));
+      assumeTrue(false, state + " takes a new file here");
+    } catch (AccessDeniedException e) {
+      // as expected
+    } catch (IOException e) {
+      assumeTrue(false, state + " refuses otherwise: " + e);
+    }
+    for (String command : new String[] {"client", "node"}) {
+      CliRun.Result r = client(command, configWithBrokenModel(), state);
+      assertEquals(2, r.code(), r.err());
+      assertEquals(
+          "fedpeft "
+              + command
+              + ": --state "
+              + state
+              + ": cannot write in it (permission denied); choose another --state",
+          r.err().strip());
+    }
   }
 
   /** The model cannot load: the --state folder created for the run (and its parents) goes again. */

@@ -136,10 +136,7 @@ public final class RunFolder implements AutoCloseable {
    * user names words this refusal the same way.
    */
   public static String cannotCreate(Path dir, String option, FileSystemException e) {
-    String reason =
-        e.getReason() != null
-            ? e.getReason()
-            : Objects.requireNonNullElse(kindWords(e), "the file system refuses it");
+    String reason = refusalReason(e);
     return dir
         + ": cannot create the output folder ("
         + (e.getFile() != null && !e.getFile().equals(dir.toString())
@@ -147,6 +144,16 @@ public final class RunFolder implements AutoCloseable {
             : reason)
         + "); choose another "
         + option;
+  }
+
+  /**
+   * The file system's reason for refusing the path of {@code e} (such as "Operation not
+   * permitted"), or, where it gives none, the kind of refusal ({@link #kindWords}).
+   */
+  public static String refusalReason(FileSystemException e) {
+    return e.getReason() != null
+        ? e.getReason()
+        : Objects.requireNonNullElse(kindWords(e), "the file system refuses it");
   }
 
   /**
