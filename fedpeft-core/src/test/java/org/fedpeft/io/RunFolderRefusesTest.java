@@ -51,7 +51,7 @@ class RunFolderRefusesTest {
 
   /** The words this process gets for EPERM, whatever its language, are a refusal. */
   @Test
-  void epermInThisProcesssWordsIsARefusal() {
+  void epermInThisProcessWordsIsARefusal() {
     String reason = RunFolder.epermReason();
     assumeTrue(reason != null, "this system does not refuse a hard link to a folder with EPERM");
     assertTrue(RunFolder.refuses(new FileSystemException("/sys/x", null, reason)));
