@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fedpeft.grpc.CertificateGenerator;
-import org.fedpeft.grpc.Certificates;
 import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.run.Population;
@@ -193,11 +192,10 @@ public final class CertsCommand implements Callable<Integer> {
       throw new UserInputException(
           "name the clients: --clients a,b,c, --population N and/or --node NAME --hosts IDS");
     }
-    Path serverCert = out.resolve(CertificateGenerator.SERVER_CERT);
-    if (!spec.commandLine().getParseResult().hasMatchedOption("--server-names")
-        && Files.isRegularFile(serverCert)) {
-      // adding clients to a folder: the server certificate is kept with the names it has
-      serverNames = Certificates.alternativeNames(CertificateGenerator.readCertificate(serverCert));
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--server-names")) {
+      // adding clients to a folder: its server certificate is kept with the names it has (read
+      // under the folder's lock)
+      generator.keepingServerNames();
     }
     if (1 + names.size() + nodes.size() >= PROGRESS_FROM) {
       generator.withProgress(new Bars(spec.commandLine().getErr()));
@@ -211,7 +209,7 @@ public final class CertsCommand implements Callable<Integer> {
       Path failed =
           fs.getFile() == null ? null : Path.of(fs.getFile()).toAbsolutePath().normalize();
       if (failed != null
-          && Main.isBadInput(fs)
+          && RunFolder.refuses(fs)
           && !(fs instanceof FileAlreadyExistsException)
           && out.toAbsolutePath().normalize().startsWith(failed)) {
         throw new UserInputException(RunFolder.cannotCreate(out, "--out", fs), fs);

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.config.ConfigException;
@@ -21,6 +23,7 @@ import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
+import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.run.Population;
@@ -42,8 +45,15 @@ final class ClientProcess {
   private final Path state;
   private final Map<String, TlsFiles> tls = new LinkedHashMap<>();
 
+  /** The folders of {@code --state} this process created, deepest first. */
+  private final List<Path> createdState;
+
   /**
-   * Checks {@code --state} (a named folder), the address and the TLS files of every hosted client.
+   * Checks {@code --state} (a named folder), the address and the TLS files of every hosted client,
+   * and creates the {@code --state} folder and checks that it takes files, so that a folder the
+   * file system refuses stops the process before the model loads. A failure of {@link
+   * #serveConfigShares} or {@link #serveFile} removes the folders created here again while they are
+   * empty.
    *
    * @param ids the hosted clients
    * @param node the name of a node certificate that speaks for all of them, or null for one
@@ -56,7 +66,8 @@ final class ClientProcess {
       Path state,
       NetworkOptions network,
       List<String> ids,
-      String node) {
+      String node)
+      throws IOException {
     RunGuard.requireNamed("--state", state);
     this.spec = spec;
     this.config = config;
@@ -86,6 +97,58 @@ final class ClientProcess {
       throw new UserInputException("--server: " + e.getMessage(), e);
     }
     requireReadableState(state, ids);
+    this.createdState = createState(state);
+  }
+
+  /**
+   * Creates {@code state} and the folders above it that are missing, and returns those it created,
+   * deepest first; a folder the file system refuses is a user error worded by {@link
+   * RunFolder#cannotCreate}. A file is then created in it and deleted again, so that a folder that
+   * exists but takes no files (permission, a read-only file system) is refused now too, naming
+   * --state, rather than at the first state a client saves.
+   */
+  private static List<Path> createState(Path state) throws IOException {
+    Path abs = state.toAbsolutePath();
+    List<Path> missing = new ArrayList<>();
+    if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+      missing.add(abs);
+      missing.addAll(AtomicFiles.missingAncestors(abs));
+    }
+    try {
+      Files.createDirectories(state);
+    } catch (FileSystemException e) {
+      AtomicFiles.deleteEmptyFolders(missing, e);
+      if (RunFolder.refuses(e)) {
+        throw new UserInputException(RunFolder.cannotCreate(state, "--state", e), e);
+      }
+      throw e;
+    }
+    try {
+      Files.delete(Files.createTempFile(state, ".fedpeft-write-test-", ".tmp"));
+    } catch (FileSystemException e) {
+      AtomicFiles.deleteEmptyFolders(missing, e);
+      if (RunFolder.refuses(e)) {
+        throw new UserInputException(
+            "--state "
+                + state
+                + ": cannot write in it ("
+                + RunFolder.refusalReason(e)
+                + "); choose another --state",
+            e);
+      }
+      throw e;
+    }
+    return missing;
+  }
+
+  /** Runs {@code body}; if it fails, removes the {@code --state} folders created here if empty. */
+  private int removingNewStateOnFailure(Callable<Integer> body) throws Exception {
+    try {
+      return body.call();
+    } catch (Exception | Error e) {
+      AtomicFiles.deleteEmptyFolders(createdState, e);
+      throw e;
+    }
   }
 
   /**
@@ -160,6 +223,10 @@ final class ClientProcess {
 
   /** Hosts the clients {@code ids} with their shares of the config's data, as simulate has them. */
   int serveConfigShares(List<String> ids) throws Exception {
+    return removingNewStateOnFailure(() -> hostConfigShares(ids));
+  }
+
+  private int hostConfigShares(List<String> ids) throws Exception {
     if (config.data().heldByClients()) {
       throw new UserInputException(
           "this config names no training data (data.labels without data.file: the server's config"
@@ -205,6 +272,11 @@ final class ClientProcess {
    */
   int serveFile(Path file, List<String> ids, List<String> population, boolean split)
       throws Exception {
+    return removingNewStateOnFailure(() -> hostFile(file, ids, population, split));
+  }
+
+  private int hostFile(Path file, List<String> ids, List<String> population, boolean split)
+      throws Exception {
     Dataset all;
     try {
       all = DataFiles.read(file);
@@ -249,14 +321,6 @@ final class ClientProcess {
     String picked = base.precisionNote();
     if (picked != null) {
       spec.commandLine().getErr().println(picked);
-    }
-    try {
-      Files.createDirectories(state);
-    } catch (FileSystemException e) {
-      if (Main.isBadInput(e)) {
-        throw new UserInputException(RunFolder.cannotCreate(state, "--state", e), e);
-      }
-      throw e;
     }
     return ClientHost.serve(
         shares,

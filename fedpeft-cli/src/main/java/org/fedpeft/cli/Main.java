@@ -1,15 +1,12 @@
 package org.fedpeft.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.io.PeftFormatException;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.RunFolderException;
 import org.fedpeft.io.SafetensorsFormatException;
 import org.fedpeft.io.Words;
@@ -165,17 +162,10 @@ public final class Main implements Runnable {
   }
 
   /**
-   * The reasons of a {@link FileSystemException} that come from the path the user chose rather than
-   * from the machine: the file system refuses the operation there ({@code EPERM}, as {@code /sys}
-   * or {@code /proc} do) or is read-only ({@code EROFS}). A full disk or an I/O error is not one.
-   */
-  private static final Set<String> REFUSED_HERE =
-      Set.of("Operation not permitted", "Read-only file system");
-
-  /**
    * True for failures caused by the user's input: bad values, missing or malformed files (data,
    * model, adapter, checkpoint), run folders that cannot be used, and paths the file system refuses
-   * to write to ({@link #REFUSED_HERE}).
+   * ({@link RunFolder#refuses}: permission, {@code EPERM} as in {@code /sys}, a read-only file
+   * system, a missing folder or a file in the way). A full disk or an I/O error is not one.
    */
   static boolean isBadInput(Throwable ex) {
     return ex instanceof IllegalArgumentException
@@ -185,11 +175,7 @@ public final class Main implements Runnable {
         || ex instanceof SafetensorsFormatException
         || ex instanceof PeftFormatException
         || ex instanceof ModelFormatException
-        || ex instanceof NoSuchFileException
-        || ex instanceof NotDirectoryException
-        || ex instanceof AccessDeniedException
-        || ex instanceof FileAlreadyExistsException
-        || ex instanceof FileSystemException fs && REFUSED_HERE.contains(fs.getReason());
+        || ex instanceof FileSystemException fs && RunFolder.refuses(fs);
   }
 
   /**
@@ -217,16 +203,7 @@ public final class Main implements Runnable {
           && fs.getMessage() != null
           && m.contains(fs.getMessage())
           && !m.contains(fs.getMessage() + ": ")) { // else the message says what is wrong
-        String what =
-            t instanceof NoSuchFileException
-                ? "no such file or folder"
-                : t instanceof NotDirectoryException
-                    ? "not a folder"
-                    : t instanceof AccessDeniedException
-                        ? "permission denied"
-                        : t instanceof FileAlreadyExistsException
-                            ? "already exists and is in the way"
-                            : "cannot be used";
+        String what = Objects.requireNonNullElse(RunFolder.kindWords(fs), "cannot be used");
         m = m.replace(fs.getMessage(), fs.getMessage() + ": " + what);
         break;
       }

@@ -230,6 +230,9 @@ public final class TasksCommand {
                   err.flush();
                 });
       } catch (FileSystemException e) {
+        if (!RunFolder.refuses(e)) {
+          throw e; // a full disk, an I/O error: not the user's choice of folder
+        }
         throw new UserInputException(RunFolder.cannotCreate(out, "--out", e), e);
       } catch (IOException e) {
         throw new UserInputException(

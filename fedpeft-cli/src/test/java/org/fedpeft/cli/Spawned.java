@@ -55,6 +55,19 @@ final class Spawned implements AutoCloseable {
    */
   static Spawned fedpeft(String name, Map<String, String> properties, List<String> args)
       throws IOException {
+    return fedpeft(name, properties, Map.of(), args);
+  }
+
+  /**
+   * Starts {@code fedpeft ARGS} in a new JVM with {@code environment} added to this one's ({@code
+   * LC_ALL}, ...).
+   */
+  static Spawned fedpeft(
+      String name,
+      Map<String, String> properties,
+      Map<String, String> environment,
+      List<String> args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
@@ -65,6 +78,7 @@ final class Spawned implements AutoCloseable {
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
     return new Spawned(pb.start(), name);
   }

@@ -9,11 +9,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -74,6 +76,9 @@ public final class RunFolder implements AutoCloseable {
 
   private static final int MAX_ATTEMPTS = 100;
 
+  /** The longest name, in bytes, that Linux's file systems take (ext4, XFS, Btrfs, tmpfs). */
+  private static final int NAME_MAX = 255;
+
   private final Path path;
   private final Path key;
   private final FileChannel channel;
@@ -132,18 +137,7 @@ public final class RunFolder implements AutoCloseable {
    * the same way.
    */
   public static String cannotCreate(Path dir, String option, FileSystemException e) {
-    String reason =
-        e.getReason() != null
-            ? e.getReason()
-            : e instanceof java.nio.file.AccessDeniedException
-                ? "permission denied"
-                : e instanceof FileAlreadyExistsException
-                    ? "already exists and is in the way"
-                    : e instanceof NoSuchFileException
-                        ? "no such file or folder"
-                        : e instanceof java.nio.file.NotDirectoryException
-                            ? "not a folder"
-                            : "the file system refuses it";
+    String reason = refusalReason(e);
     return dir
         + ": cannot create the output folder ("
         + (e.getFile() != null && !samePath(Path.of(e.getFile()), dir)
@@ -155,6 +149,129 @@ public final class RunFolder implements AutoCloseable {
 
   private static boolean samePath(Path a, Path b) {
     return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+  }
+
+  /**
+   * The file system's reason for refusing the path of {@code e} (such as "Operation not
+   * permitted"), or, where it gives none, the kind of refusal ({@link #kindWords}).
+   */
+  public static String refusalReason(FileSystemException e) {
+    return e.getReason() != null
+        ? e.getReason()
+        : Objects.requireNonNullElse(kindWords(e), "the file system refuses it");
+  }
+
+  /**
+   * What is wrong with the path of {@code e} for the kinds the JDK names by their class alone,
+   * without a reason ("permission denied", "already exists and is in the way", "no such file or
+   * folder", "not a folder"); null for another kind. Every message that words such an exception
+   * takes the words from here.
+   */
+  public static String kindWords(FileSystemException e) {
+    return e instanceof AccessDeniedException
+        ? "permission denied"
+        : e instanceof FileAlreadyExistsException
+            ? "already exists and is in the way"
+            : e instanceof NoSuchFileException
+                ? "no such file or folder"
+                : e instanceof NotDirectoryException ? "not a folder" : null;
+  }
+
+  /**
+   * Whether {@code e} is the file system refusing the path the user chose, rather than the machine
+   * failing (a full disk, an I/O error): permission denied ({@code EACCES}), an operation the file
+   * system does not permit there ({@code EPERM}, as {@code /sys} does), a read-only file system
+   * ({@code EROFS}), or a path that cannot be (a missing folder, a file in the way, a file where a
+   * folder should be, a name too long). This is the one rule for it: a command words such a failure
+   * to create the folder an option names with {@link #cannotCreate}, and the command line counts it
+   * as bad input.
+   *
+   * <p>The JDK words {@code EPERM} and {@code EROFS} in the process's language ({@code LC_ALL},
+   * {@code LC_MESSAGES}: "Die Operation ist nicht erlaubt" in German) and gives them no class of
+   * their own, so they are not told by the English words: {@code EPERM} by the words this process
+   * gets for an operation Linux always refuses with it ({@link #epermReason}), {@code EROFS} by the
+   * file store of the path, which is read-only, {@code ENOTDIR} by a file among the path's folders
+   * and {@code ENAMETOOLONG} by the length of its names. The C locale's words are kept for where
+   * these cannot tell (the probe was refused otherwise, an exception that names no path).
+   */
+  public static boolean refuses(FileSystemException e) {
+    if (e instanceof AccessDeniedException
+        || e instanceof NoSuchFileException
+        || e instanceof NotDirectoryException
+        || e instanceof FileAlreadyExistsException) {
+      return true;
+    }
+    if (e.getClass() != FileSystemException.class) {
+      return false; // another kind the JDK names (a folder not empty, a loop of links, ...)
+    }
+    String reason = e.getReason();
+    if (reason != null
+        && (reason.equals(EpermReason.REASON)
+            || reason.equals("Operation not permitted")
+            || reason.equals("Read-only file system"))) {
+      return true;
+    }
+    return e.getFile() != null && refusedThere(e.getFile());
+  }
+
+  /**
+   * Whether a name in {@code file} is longer than {@value #NAME_MAX} bytes ({@code ENAMETOOLONG}),
+   * the nearest of its folders that exists is a file ({@code ENOTDIR}), or {@code file} or that
+   * folder is on a read-only store ({@code EROFS}): kinds the JDK gives no class of their own.
+   */
+  private static boolean refusedThere(String file) {
+    try {
+      Path path = Path.of(file).toAbsolutePath();
+      for (Path name : path) {
+        if (name.toString().getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+          return true;
+        }
+      }
+      Path p = path;
+      while (p != null && !Files.exists(p)) {
+        p = p.getParent();
+      }
+      return p != null
+          && ((!p.equals(path) && !Files.isDirectory(p)) || Files.getFileStore(p).isReadOnly());
+    } catch (IOException | RuntimeException e) {
+      return false; // not known to be refused
+    }
+  }
+
+  /**
+   * The reason this process's JDK gives for {@code EPERM}, in the process's language, or null where
+   * it cannot be learned.
+   */
+  static String epermReason() {
+    return EpermReason.REASON;
+  }
+
+  /**
+   * Learns {@link #epermReason} once: a hard link to a folder, which Linux refuses with {@code
+   * EPERM} on every file system (after it has checked that the folder the link would go in is
+   * writable: the temporary folder). Nothing is created.
+   */
+  private static final class EpermReason {
+    static final String REASON = probe();
+
+    private static String probe() {
+      Path dir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+      Path link =
+          dir.resolve(
+              ".fedpeft-eperm-probe-"
+                  + ProcessHandle.current().pid()
+                  + "-"
+                  + ThreadLocalRandom.current().nextLong(Long.MAX_VALUE));
+      try {
+        Files.createLink(link, dir);
+        Files.deleteIfExists(link); // a system that links folders: no answer here
+        return null;
+      } catch (FileSystemException e) {
+        return e.getClass() == FileSystemException.class ? e.getReason() : null;
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
   }
 
   /**
@@ -186,7 +303,10 @@ public final class RunFolder implements AutoCloseable {
       } catch (FileAlreadyExistsException e) {
         // Another process created it just now; the lock below decides who owns it.
       } catch (FileSystemException e) {
-        AtomicFiles.deleteEmptyFolders(createdParents, null);
+        AtomicFiles.deleteEmptyFolders(createdParents, e);
+        if (!refuses(e)) {
+          throw e; // a full disk, an I/O error: not the user's choice of folder
+        }
         // Permission, a read-only or pseudo file system: the user's choice of folder, not a bug.
         throw new RunFolderException(cannotCreate(dir, "--out", e));
       }

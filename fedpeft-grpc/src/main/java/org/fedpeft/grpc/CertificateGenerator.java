@@ -142,6 +142,7 @@ public final class CertificateGenerator {
   private final Duration validity;
   private final SecureRandom random = new SecureRandom();
   private Progress progress = (phase, done, total) -> {};
+  private boolean keepServerNames;
 
   /**
    * @param validity how long the new certificates are valid, from one hour ago (clock skew)
@@ -168,6 +169,16 @@ public final class CertificateGenerator {
   /** Reports the progress of each later {@link #write} to {@code progress}; returns this. */
   public CertificateGenerator withProgress(Progress progress) {
     this.progress = Objects.requireNonNull(progress, "progress");
+    return this;
+  }
+
+  /**
+   * Makes each later {@link #write} keep the folder's server certificate with the names it has: the
+   * server names given then name only a new one. The certificate is read under the folder's lock,
+   * so a call that wrote it just before this one is kept too; returns this.
+   */
+  public CertificateGenerator keepingServerNames() {
+    this.keepServerNames = true;
     return this;
   }
 
@@ -341,13 +352,18 @@ public final class CertificateGenerator {
     Issuer issuer = new Issuer(ca, caPrivate, newCa, caCert, files, written, kept, new Instant[1]);
     int certificates = 1 + clients.size() + nodes.size();
     int signed = 0;
+    Path serverCert = dir.resolve(SERVER_CERT);
+    List<String> names =
+        keepServerNames && present(serverCert)
+            ? Certificates.alternativeNames(readCertificate(serverCert))
+            : serverNames;
     issue(
-        dir.resolve(SERVER_CERT),
+        serverCert,
         dir.resolve(SERVER_KEY),
         "fedpeft server",
         issuer,
         KeyPurposeId.id_kp_serverAuth,
-        serverNames.stream()
+        names.stream()
             .map(n -> new GeneralName(isIp(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
             .toList());
     progress.step("signing", ++signed, certificates);
