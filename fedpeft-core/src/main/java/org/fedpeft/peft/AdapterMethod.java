@@ -74,6 +74,27 @@ public interface AdapterMethod {
   }
 
   /**
+   * The fewest local steps a round of a client of this method needs, with these options, and why;
+   * null when one step is enough (the default). A round split into training phases ({@link
+   * Adapter#phases}) gives each phase at least one step, so a method that trains in several phases
+   * needs as many steps; a simulation config refuses a smaller {@code client.local_steps}, naming
+   * it with the reason, before any round runs.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default MinLocalSteps minLocalSteps(Map<String, String> options) {
+    return null;
+  }
+
+  /**
+   * A lower bound on a round's local steps ({@link #minLocalSteps}).
+   *
+   * @param steps the fewest local steps a round needs, above 1
+   * @param reason why, for the user: what the round trains in that many phases
+   */
+  record MinLocalSteps(int steps, String reason) {}
+
+  /**
    * Creates an adapter on the encoder. Random initial values derive from {@code seed} only, so
    * every client and the server build identical frozen parts from the shared run seed.
    *

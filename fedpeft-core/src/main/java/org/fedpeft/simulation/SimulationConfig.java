@@ -148,6 +148,23 @@ public final class SimulationConfig {
                 + " options)");
       }
     }
+    if (!adapter.method().equals(AdapterSection.NONE)) {
+      // Also for a saved config: such a run fails in its second round whatever happens.
+      AdapterMethod.MinLocalSteps min =
+          AdapterRegistry.get(adapter.method()).minLocalSteps(adapter.options());
+      if (min != null && client.localSteps() < min.steps()) {
+        throw v.error(
+            List.of("client.local_steps", "adapter.method"),
+            "client.local_steps = "
+                + client.localSteps()
+                + " is too few for adapter.method = \""
+                + adapter.method()
+                + "\": "
+                + min.reason()
+                + "; give client.local_steps >= "
+                + min.steps());
+      }
+    }
     if (Budgets.configured(client.budgets()) && !restored) {
       requireBudgetReader(v);
     }
