@@ -47,6 +47,20 @@ public interface AdapterMethod {
   }
 
   /**
+   * The options that make a client compute, from its own training data and outside DP-SGD's noisy
+   * steps, something that decides what it sends (Ravan's {@code head_selection = gradient}: the
+   * gradient norms of its heads on one mini-batch pick the heads it trains and uploads), by option
+   * name; empty if these options do not. Sample-level DP accounts for the noisy steps only, so a
+   * config with {@code privacy.mode = "sample"} refuses such options, naming them (a client under
+   * DP-SGD asked to probe gradients anyway refuses, in {@code PeftClient}). Default: none.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default List<String> probesDataOutsideTraining(Map<String, String> options) {
+    return List.of();
+  }
+
+  /**
    * The options set here that change nothing because of another option's value (softembed's {@code
    * rank} with {@code form = linear}, FedDPA's {@code finetune_epochs} with {@code variant = T}).
    * Only options present in {@code options} count: a default never makes one inert. A new
