@@ -157,9 +157,17 @@ public final class PeftClient implements ClientApp {
         Set<String> trainable =
             adapter.trainableThisRound(
                 spec,
-                names ->
-                    GradientNorms.of(
-                        model, data.train(), run.batchSize(), Seeds.derive(seed, "probe"), names));
+                names -> {
+                  if (sampleDp != null) {
+                    throw new UnsupportedOperationException(
+                        run.model().method()
+                            + " probes gradients on the client's data without noise to choose"
+                            + " what it trains, which sample-level DP (privacy.mode = \"sample\")"
+                            + " does not account for");
+                  }
+                  return GradientNorms.of(
+                      model, data.train(), run.batchSize(), Seeds.derive(seed, "probe"), names);
+                });
         phases = adapter.phases(spec, trainable);
       }
       int[] phaseSteps = TrainingPhase.splitSteps(phases, steps);

@@ -14,9 +14,10 @@ import org.fedpeft.tensor.HostTensor;
  * RoundContext#next()} under its own prefix.
  *
  * <p>Contract: the result holds exactly the tensors for which the rule has a new target (a tensor
- * no client sent is absent, so it keeps its previous value); each result has the shape of the
- * current global tensor of that name; the result depends only on the context (pure), so a replay
- * gives the same bits.
+ * no client sent is absent, so it keeps its previous value; client-level DP gives every global
+ * tensor one, the previous value plus noise for a tensor no client sent); each result has the shape
+ * of the current global tensor of that name; the result depends only on the context (pure), so a
+ * replay gives the same bits.
  */
 @FunctionalInterface
 public interface Aggregator {

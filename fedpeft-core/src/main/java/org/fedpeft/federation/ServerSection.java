@@ -71,7 +71,10 @@ public record ServerSection(
                   "server.learning_rate",
                   Type.DOUBLE,
                   1.0,
-                  "server learning rate",
+                  "server learning rate eta (fedavg with 1 takes the round's aggregate as it is);"
+                      + " fedadam, fedyogi and fedadagrad move each value by up to about eta a"
+                      + " round whatever the size of its update, so they need a small one (1e-2 in"
+                      + " examples/fedadam-noun-topic.toml)",
                   v -> (double) v > 0,
                   "> 0")
               .key(

@@ -47,6 +47,20 @@ public interface AdapterMethod {
   }
 
   /**
+   * The options that make a client compute, from its own training data and outside DP-SGD's noisy
+   * steps, something that decides what it sends (Ravan's {@code head_selection = gradient}: the
+   * gradient norms of its heads on one mini-batch pick the heads it trains and uploads), by option
+   * name; empty if these options do not. Sample-level DP accounts for the noisy steps only, so a
+   * config with {@code privacy.mode = "sample"} refuses such options, naming them (a client under
+   * DP-SGD asked to probe gradients anyway refuses, in {@code PeftClient}). Default: none.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default List<String> probesDataOutsideTraining(Map<String, String> options) {
+    return List.of();
+  }
+
+  /**
    * The options set here that change nothing because of another option's value (softembed's {@code
    * rank} with {@code form = linear}, FedDPA's {@code finetune_epochs} with {@code variant = T}).
    * Only options present in {@code options} count: a default never makes one inert. A new
@@ -72,6 +86,27 @@ public interface AdapterMethod {
   default boolean usesBudgets(Map<String, String> options) {
     return false;
   }
+
+  /**
+   * The fewest local steps a round of a client of this method needs, with these options, and why;
+   * null when one step is enough (the default). A round split into training phases ({@link
+   * Adapter#phases}) gives each phase at least one step, so a method that trains in several phases
+   * needs as many steps; a simulation config refuses a smaller {@code client.local_steps}, naming
+   * it with the reason, before any round runs.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default MinLocalSteps minLocalSteps(Map<String, String> options) {
+    return null;
+  }
+
+  /**
+   * A lower bound on a round's local steps ({@link #minLocalSteps}).
+   *
+   * @param steps the fewest local steps a round needs, above 1
+   * @param reason why, for the user: what the round trains in that many phases
+   */
+  record MinLocalSteps(int steps, String reason) {}
 
   /**
    * Creates an adapter on the encoder. Random initial values derive from {@code seed} only, so

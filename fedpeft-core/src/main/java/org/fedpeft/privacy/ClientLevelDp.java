@@ -14,9 +14,11 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>Each client's update {@code d_c = w_c - w} (over all tensors it sent) is clipped to L2 norm C;
  * the clipped updates are summed and divided by the FIXED expected number of clients per round m
- * (never the number that replied); Gaussian noise N(0, (z C / m)^2) is added per coordinate; the
- * target is {@code w + that}. The accountant composes one subsampled Gaussian step per round with
- * sampling rate q = m / population and noise multiplier z.
+ * (never the number that replied); Gaussian noise N(0, (z C / m)^2) is added per coordinate of
+ * every global tensor, whether or not a client sent it this round (one that nobody sent is its
+ * previous value plus noise, so which tensors the clients sent is hidden too); the target is {@code
+ * w + that}. The accountant composes one subsampled Gaussian step per round with sampling rate q =
+ * m / population and noise multiplier z.
  *
  * <p>Adaptive clipping (Andrew et al. 2021, "Differentially Private Learning with Adaptive
  * Clipping", arXiv 1905.03871), optional: {@code C <- C exp(-eta (b - gamma))} with b the noisy
@@ -229,6 +231,15 @@ public final class ClientLevelDp implements Aggregator {
         for (int i = 0; i < d.length; i++) {
           s[i] += factor * d[i];
         }
+      }
+    }
+    // Every global tensor is released with noise, also one that no client sent this round (a Ravan
+    // head or FedBE block nobody trained, a task's head without a client this round): left exact,
+    // it would show whether one client sent it, which no noise would hide.
+    for (var e : prev.global().entrySet()) {
+      if (!sums.containsKey(e.getKey())) {
+        sums.put(e.getKey(), new double[e.getValue().data().length]);
+        shapes.put(e.getKey(), e.getValue().shape());
       }
     }
     double std = config.updateNoiseMultiplier() * clip / m;

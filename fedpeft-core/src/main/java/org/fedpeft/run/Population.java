@@ -286,7 +286,30 @@ public final class Population {
       natural.requireEveryGroupTrains(splits, config.data().test().isEmpty());
       groups = natural.groups(train);
     }
-    List<int[]> parts = partitioner.partition(train, config.clients(), seed);
+    List<int[]> parts;
+    try {
+      parts = partitioner.partition(train, config.clients(), seed);
+    } catch (IllegalArgumentException e) {
+      if (groups != null) {
+        throw e; // a natural partition names clients and the groups it found
+      }
+      // The partitioner speaks of examples and clients; say which keys set them.
+      throw new IllegalArgumentException(
+          "data.partition = \""
+              + config.partition()
+              + "\" with clients = "
+              + config.clients()
+              + " on "
+              + train.size()
+              + " training "
+              + Words.plural(train.size(), "example")
+              + ": "
+              + e.getMessage()
+              + " (lower clients"
+              + (config.maxTrain() > 0 ? ", raise data.max_train (" + config.maxTrain() + ")" : "")
+              + " or use another data.partition)",
+          e);
+    }
     PartitionStats.requireExactCover(parts, train.size());
     int[][] histogram = PartitionStats.labelHistogram(train, parts);
     EncodedExamples all = base.encode(train, splits.taskLabels());

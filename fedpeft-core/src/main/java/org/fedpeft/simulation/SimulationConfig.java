@@ -147,6 +147,44 @@ public final class SimulationConfig {
                 + " the rounds' DP-SGD steps only (use privacy.mode = \"client\", or change those"
                 + " options)");
       }
+      List<String> probing = method.probesDataOutsideTraining(adapter.options());
+      if (!probing.isEmpty()) {
+        ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
+        List<String> keys = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        for (String o : probing) {
+          keys.add("adapter." + o);
+          settings.add(adapterSetting(o, options.get(o)));
+        }
+        keys.add("privacy.mode");
+        throw v.error(
+            keys,
+            "adapter.method = \""
+                + adapter.method()
+                + "\" with "
+                + String.join(", ", settings)
+                + " computes gradients on each client's data without noise to decide what the"
+                + " client trains and sends, which privacy.mode = \"sample\" does not account for:"
+                + " its accountant counts the DP-SGD steps only (use privacy.mode = \"client\", or"
+                + " change those options)");
+      }
+    }
+    if (!adapter.method().equals(AdapterSection.NONE)) {
+      // Also for a saved config: such a run fails in its second round whatever happens.
+      AdapterMethod.MinLocalSteps min =
+          AdapterRegistry.get(adapter.method()).minLocalSteps(adapter.options());
+      if (min != null && client.localSteps() < min.steps()) {
+        throw v.error(
+            List.of("client.local_steps", "adapter.method"),
+            "client.local_steps = "
+                + client.localSteps()
+                + " is too few for adapter.method = \""
+                + adapter.method()
+                + "\": "
+                + min.reason()
+                + "; give client.local_steps >= "
+                + min.steps());
+      }
     }
     if (Budgets.configured(client.budgets()) && !restored) {
       requireBudgetReader(v);

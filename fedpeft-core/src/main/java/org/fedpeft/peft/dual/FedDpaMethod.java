@@ -45,6 +45,21 @@ public final class FedDpaMethod implements AdapterMethod {
   }
 
   /**
+   * FedDPA-T trains each round from the second in two phases (the local adapter, then the global
+   * one), one step at least each.
+   */
+  @Override
+  public MinLocalSteps minLocalSteps(Map<String, String> options) {
+    return FedDpaConfig.fromOptions(options).variant() == FedDpaConfig.Variant.T
+        ? new MinLocalSteps(
+            2,
+            "with adapter.variant = \"T\" every round from the second trains the local adapter and"
+                + " then the global one, at least one step each (adapter.variant = \"F\" trains"
+                + " in one phase)")
+        : null;
+  }
+
+  /**
    * {@code finetune_epochs} with variant T (which never fine-tunes before evaluating), {@code
    * local_weight} and {@code local_share} with variant F (which has no local phase).
    */

@@ -93,9 +93,16 @@ public final class ExpansionAdapter implements Adapter {
     return ExpansionMethod.NAME;
   }
 
+  /**
+   * The options, with {@code positions} the base blocks the new blocks follow on this encoder (the
+   * default spacing made explicit), so a run's summary and a saved adapter say where the blocks
+   * are; the same blocks are built from them again.
+   */
   @Override
   public Map<String, String> options() {
-    return config.toOptions();
+    Map<String, String> o = new java.util.LinkedHashMap<>(config.toOptions());
+    o.put("positions", String.join("+", positions().stream().map(String::valueOf).toList()));
+    return o;
   }
 
   @Override

@@ -59,8 +59,10 @@ import org.fedpeft.tensor.HostTensor;
  * label_count.<k>}, and keeps each client's latest histogram in its state. This reveals to the
  * server how many training examples of each label every client holds: its exact label distribution
  * and its size (the size is revealed by FedAvg's example weighting anyway). Clients under
- * sample-level DP do not report it; with no histograms the rule is coverage only. Choose {@code
- * random} or {@code fixed} to reveal nothing beyond FedAvg.
+ * sample-level DP do not report it, and under client-level DP the server does not ask (one client's
+ * histogram would steer which blocks the others train, beyond what clipping each client's update
+ * bounds); with no histograms the rule is coverage only. Choose {@code random} or {@code fixed} to
+ * reveal nothing beyond FedAvg.
  *
  * <p><b>Aggregation.</b> {@link StrategyOptions#aggregator()} per tensor over the clients that sent
  * it (by default the example-weighted mean): each block is averaged over the clients that trained
@@ -83,6 +85,9 @@ public final class FedBeStrategy implements Strategy {
   private final int m;
   private final Core core;
 
+  /** Whether the clients are asked for their label counts (coverage, without client-level DP). */
+  private final boolean askHistograms;
+
   /**
    * @param config the run's FedBE options (blocks and allocation)
    * @param options shared strategy settings
@@ -91,6 +96,11 @@ public final class FedBeStrategy implements Strategy {
     this.config = config;
     this.m = config.blocks();
     this.core = new Core(options);
+    // Under client-level DP one client's histogram would steer the blocks other clients train,
+    // an influence on their updates that clipping each client's own update does not bound.
+    this.askHistograms =
+        config.allocation().equals("coverage")
+            && !(options.aggregator() instanceof org.fedpeft.privacy.ClientLevelDp);
   }
 
   @Override
@@ -119,7 +129,7 @@ public final class FedBeStrategy implements Strategy {
       Map<String, String> cfg = new TreeMap<>(in.config());
       cfg.put(
           ExpansionAdapter.BLOCKS_KEY, ExpansionAdapter.formatBlocks(assignment.get(e.getKey())));
-      if (config.allocation().equals("coverage")) {
+      if (askHistograms) {
         cfg.put(ConfigKeys.REPORT_LABEL_COUNTS, "true");
       }
       out.put(e.getKey(), new FitInstructions(in.clientId(), in.round(), in.tensors(), cfg));

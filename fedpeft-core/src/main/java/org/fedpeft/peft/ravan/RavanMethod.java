@@ -45,6 +45,19 @@ public final class RavanMethod implements AdapterMethod {
     return RavanConfig.fromOptions(options).heads() > 1;
   }
 
+  /**
+   * {@code head_selection = gradient} with more than one head: the heads a client trains, and so
+   * the cores it sends, follow the gradient norms of one mini-batch of its data, computed without
+   * noise.
+   */
+  @Override
+  public List<String> probesDataOutsideTraining(Map<String, String> options) {
+    RavanConfig c = RavanConfig.fromOptions(options);
+    return c.heads() > 1 && c.headSelection() == RavanConfig.HeadSelection.GRADIENT
+        ? List.of("head_selection")
+        : List.of();
+  }
+
   @Override
   public List<InertOption> inertOptions(Map<String, String> options) {
     RavanConfig c = RavanConfig.fromOptions(options);
