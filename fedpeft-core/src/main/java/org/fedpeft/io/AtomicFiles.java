@@ -61,6 +61,15 @@ public final class AtomicFiles {
   }
 
   /**
+   * Whether {@link #siblingPrefix} of {@code name} is no other name's: {@code name} is shorter than
+   * {@value #MAX_BASE_NAME_CHARS} characters. A name of that length or longer shares it with every
+   * longer name of the same start, which is cut to it.
+   */
+  static boolean siblingPrefixIsOwn(Path name) {
+    return name.toString().length() < MAX_BASE_NAME_CHARS;
+  }
+
+  /**
    * Atomically replaces (or creates) {@code target} with {@code bytes}.
    *
    * @param target the file to write
