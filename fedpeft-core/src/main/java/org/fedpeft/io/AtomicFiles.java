@@ -197,16 +197,17 @@ public final class AtomicFiles {
    * lock file); every file and folder in it is then fsynced, and it replaces {@code target} as
    * {@link StagingFolder#commitReplacing} describes: an existing {@code target} is renamed aside to
    * {@code .<name>.tmp-<pid>-<k>.old}, the new folder renamed into place, and only then the old one
-   * deleted, so a crash leaves the old folder or the new one complete, or (between the two renames)
-   * the complete old folder beside the missing {@code target}, which the next call for the target
-   * renames back to {@code target} before it writes; never a folder that mixes old and new files.
-   * If the writer throws, or the process is interrupted (Ctrl-C, SIGTERM) before the rename, the
-   * staging folder and the missing parent folders created for it are deleted and {@code target} is
-   * untouched. Leftovers of an earlier call for the same target are deleted (or, for an old folder
-   * set aside without a target, put back) first, silently, only where their process has ended; a
-   * live writer's are left alone. Two writers of the same target do not disturb each other's
-   * folders, but their renames are not serialised; callers own the parent folder (a locked {@link
-   * RunFolder}) while they write.
+   * deleted (under the staging folder's name, so that a folder under the {@code .old} name is
+   * always complete), so a crash leaves the old folder or the new one complete, or (between the two
+   * renames) the complete old folder beside the missing {@code target}, which the next call for the
+   * target renames back to {@code target} before it writes; never a folder that mixes old and new
+   * files. If the writer throws, or the process is interrupted (Ctrl-C, SIGTERM) before the rename,
+   * the staging folder and the missing parent folders created for it are deleted and {@code target}
+   * is untouched. Leftovers of an earlier call for the same target are deleted (or, for an old
+   * folder set aside without a target, put back) first, silently, only where their process has
+   * ended; a live writer's are left alone. Two writers of the same target do not disturb each
+   * other's folders, but their renames are not serialised; callers own the parent folder (a locked
+   * {@link RunFolder}) while they write.
    *
    * @param target the folder to replace or create
    * @param writer writes the complete new content into the folder it receives

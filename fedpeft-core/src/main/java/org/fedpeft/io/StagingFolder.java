@@ -38,9 +38,10 @@ import java.util.stream.Stream;
  * removed after it, which the process holds locked ({@link FileChannel#tryLock()}) for as long as
  * it uses the folder; the operating system drops the lock when the process dies, even after {@code
  * kill -9}. While {@link #commitReplacing} replaces an existing {@code NAME}, the old folder lies
- * under {@code .NAME.tmp-PID-K.old}, covered by the same lock file. The target's missing parent
- * folders are created first. The folder is created like any folder (with the user's usual
- * permissions, unlike {@link Files#createTempDirectory}).
+ * under {@code .NAME.tmp-PID-K.old}, covered by the same lock file, until it is renamed back to the
+ * free staging folder name to be deleted: a folder under the {@code .old} name is always complete.
+ * The target's missing parent folders are created first. The folder is created like any folder
+ * (with the user's usual permissions, unlike {@link Files#createTempDirectory}).
  *
  * <p>Whatever happens before {@link #commit} succeeds, nothing is left: {@link #close} (also after
  * a failure) and a shutdown hook (Ctrl-C, SIGTERM) delete the folder, the lock file and the parent
@@ -259,11 +260,13 @@ public final class StagingFolder implements AutoCloseable {
    * Commits by replacing the target folder, or creating it: all of the new folder or the old one,
    * never a mix of their files. Java cannot swap two folders in one step, so an existing target is
    * first renamed aside to {@code .NAME.tmp-PID-K.old}, the staging folder renamed into place, and
-   * only then the old one deleted. A crash therefore leaves either the old folder complete under
-   * its name, or the new one complete under its name, or (between the two renames) no target and
-   * the complete old folder beside it under the {@code .old} name, which the next staging for the
-   * target renames back to the target before it writes (see the class description). If the second
-   * rename fails, the old folder is renamed back.
+   * only then the old one deleted, after a rename to the staging folder's name (now free), so that
+   * a folder under the {@code .old} name is always complete. A crash therefore leaves either the
+   * old folder complete under its name, or the new one complete under its name, or (between the two
+   * renames) no target and the complete old folder beside it under the {@code .old} name, which the
+   * next staging for the target renames back to the target before it writes (see the class
+   * description); an old folder partly deleted is left under the staging folder's name, and deleted
+   * as its leftover. If the second rename fails, the old folder is renamed back.
    *
    * @throws IOException if a rename fails (the target is then as it was, unless renaming the old
    *     folder back failed too: then the next staging for the target after this process ends
@@ -290,7 +293,22 @@ public final class StagingFolder implements AutoCloseable {
             throw e;
           }
         });
-    AtomicFiles.deleteTree(aside);
+    deleteAside(aside, path);
+  }
+
+  /**
+   * Deletes the set-aside old folder {@code aside} of a finished replace under {@code free}, the
+   * name of its staging folder, which is not in use (moved into place, or deleted first): renamed
+   * there in one step, so that a folder under a {@code .old} name is always complete, and one cut
+   * short while it is deleted (a kill, a file that cannot be deleted) is a staging folder's
+   * leftover, deleted, never put back under the target's name. Nothing happens without {@code
+   * aside}.
+   */
+  private static void deleteAside(Path aside, Path free) throws IOException {
+    if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+      Files.move(aside, free, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.deleteTree(free);
+    }
   }
 
   /**
@@ -330,7 +348,10 @@ public final class StagingFolder implements AutoCloseable {
         failure = e;
       }
     }
-    boolean folderLeft = failure != null || Files.exists(aside, LinkOption.NOFOLLOW_LINKS);
+    boolean folderLeft =
+        failure != null
+            || Files.exists(path, LinkOption.NOFOLLOW_LINKS) // an old folder partly deleted there
+            || Files.exists(aside, LinkOption.NOFOLLOW_LINKS);
     try {
       // The lock file is kept with a folder it covers, so that a later staging deletes both.
       release(channel, heldKey, lockFile, !folderLeft);
@@ -532,7 +553,8 @@ public final class StagingFolder implements AutoCloseable {
             return;
           }
           if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            AtomicFiles.deleteTree(aside);
+            AtomicFiles.deleteTree(dir);
+            deleteAside(aside, dir);
           } else {
             Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
             notices.accept(
