@@ -27,6 +27,7 @@ import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.run.Population;
+import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Model.CommandSpec;
@@ -144,6 +145,7 @@ final class ClientProcess {
   /** Runs {@code body}; if it fails, removes the {@code --state} folders created here if empty. */
   private int removingNewStateOnFailure(Callable<Integer> body) throws Exception {
     try {
+      PausePoint.reach("client-starting");
       return body.call();
     } catch (Exception | Error e) {
       AtomicFiles.deleteEmptyFolders(createdState, e);
