@@ -52,20 +52,21 @@ import java.util.stream.Stream;
  * consumer. A set-aside old folder is deleted only if {@code NAME} exists; if it does not (the
  * process died between {@link #commitReplacing}'s two renames), the old folder is renamed back to
  * {@code NAME} before the new staging folder is made, and named too, so that a write that then
- * fails still leaves the old folder in place. Where {@code NAME} has as many characters as the cut
- * keeps or more, a set-aside old folder may be another target's (a longer name cut to the same
- * start): it is kept with its lock file, and named. All this happens only where the process id in
- * the name is not running here (or is this process's own, on a lock file this process does not
- * hold: left by an earlier process under the same id, as in containers), the lock is free and the
- * lock file holds that id (written once the lock is taken): never the folder of a live writer, in
- * this process or another, also not one on a shared file system whose process runs elsewhere (it
- * holds the lock). So several writers of the same target never delete each other's folders; their
- * renames into place are not serialised, though: of commits one after the other the last wins, and
- * of two whose renames interleave one may fail (the other's folder is then in place). A leftover
- * {@code .NAME.tmp-PID-K} without a lock file is left alone; like every leftover it is a hidden
- * sibling that no command reads. The leftovers {@code .NAME.<hex>.tmp} and {@code .NAME.<hex>.old}
- * of the folder writes of older fedpeft versions, which took no lock and assumed one writer per
- * target (a locked {@link RunFolder}), are deleted as those versions deleted them.
+ * fails still leaves the old folder in place. Where a longer name may be cut to {@code NAME}'s
+ * start ({@link AtomicFiles#siblingPrefix}: a {@code NAME} of over 116 bytes), a set-aside old
+ * folder may be another target's: it is kept with its lock file, and named. All this happens only
+ * where the process id in the name is not running here (or is this process's own, on a lock file
+ * this process does not hold: left by an earlier process under the same id, as in containers), the
+ * lock is free and the lock file holds that id (written once the lock is taken): never the folder
+ * of a live writer, in this process or another, also not one on a shared file system whose process
+ * runs elsewhere (it holds the lock). So several writers of the same target never delete each
+ * other's folders; their renames into place are not serialised, though: of commits one after the
+ * other the last wins, and of two whose renames interleave one may fail (the other's folder is then
+ * in place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone; like every
+ * leftover it is a hidden sibling that no command reads. The leftovers {@code .NAME.<hex>.tmp} and
+ * {@code .NAME.<hex>.old} of the folder writes of older fedpeft versions, which took no lock and
+ * assumed one writer per target (a locked {@link RunFolder}), are deleted as those versions deleted
+ * them.
  */
 public final class StagingFolder implements AutoCloseable {
 
@@ -487,8 +488,8 @@ public final class StagingFolder implements AutoCloseable {
         }
       }
     }
-    // Where other names share these leftovers' names (a cut name, or one as long as the cut),
-    // they may be another folder's: a set-aside folder is only put back under its own name.
+    // Where a longer name may be cut to the same start, these leftovers may be another folder's:
+    // a set-aside folder is only put back under its own name.
     Path whole = AtomicFiles.siblingPrefixIsOwn(target) ? parent.resolve(target) : null;
     long self = ProcessHandle.current().pid();
     for (Path lock : locks) {
@@ -524,8 +525,8 @@ public final class StagingFolder implements AutoCloseable {
    * Cleans up after the dead process of {@code lock}, if the lock is free and the file holds {@code
    * pid}: its set-aside old folder is renamed back to {@code target} if that is missing (the
    * process died between {@link #commitReplacing}'s two renames), else deleted; then its staging
-   * folder and {@code lock} are deleted. Where {@code target} is null (the name is as long as the
-   * cut, or longer, so the old folder may be another target's), a set-aside old folder is kept with
+   * folder and {@code lock} are deleted. Where {@code target} is null (a longer name may be cut to
+   * the same start, so the old folder may be another target's), a set-aside old folder is kept with
    * the rest, and named. A leftover that cannot be deleted or renamed back is left where it was (it
    * is never read).
    */
