@@ -25,8 +25,10 @@ import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.RunFolder;
+import org.fedpeft.io.ShutdownHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.run.Population;
+import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,11 +51,18 @@ final class ClientProcess {
   private final List<Path> createdState;
 
   /**
+   * A shutdown hook that removes {@link #createdState} while they are empty, should the process be
+   * stopped (Ctrl-C, SIGTERM) before its clients start; null once that hook is removed, or where
+   * none was added (nothing created, or the process already shutting down).
+   */
+  private Thread stateCleanup;
+
+  /**
    * Checks {@code --state} (a named folder), the address and the TLS files of every hosted client,
    * and creates the {@code --state} folder and checks that it takes files, so that a folder the
    * file system refuses stops the process before the model loads. A failure of {@link
-   * #serveConfigShares} or {@link #serveFile} removes the folders created here again while they are
-   * empty.
+   * #serveConfigShares} or {@link #serveFile}, or the process's end (Ctrl-C, SIGTERM) before the
+   * clients start, removes the folders created here again while they are empty.
    *
    * @param ids the hosted clients
    * @param node the name of a node certificate that speaks for all of them, or null for one
@@ -97,7 +106,19 @@ final class ClientProcess {
       throw new UserInputException("--server: " + e.getMessage(), e);
     }
     requireReadableState(state, ids);
-    this.createdState = createState(state);
+    List<Path> created = createState(state);
+    this.createdState = created;
+    Thread cleanup =
+        new Thread(() -> AtomicFiles.deleteEmptyFolders(created, null), "fedpeft-state-cleanup");
+    this.stateCleanup = !created.isEmpty() && ShutdownHooks.add(cleanup) ? cleanup : null;
+  }
+
+  /** Removes {@link #stateCleanup}: the clients start, or a failure has removed the folders. */
+  private void endStateCleanup() {
+    if (stateCleanup != null) {
+      ShutdownHooks.remove(stateCleanup);
+      stateCleanup = null;
+    }
   }
 
   /**
@@ -144,9 +165,11 @@ final class ClientProcess {
   /** Runs {@code body}; if it fails, removes the {@code --state} folders created here if empty. */
   private int removingNewStateOnFailure(Callable<Integer> body) throws Exception {
     try {
+      PausePoint.reach("client-starting");
       return body.call();
     } catch (Exception | Error e) {
       AtomicFiles.deleteEmptyFolders(createdState, e);
+      endStateCleanup();
       throw e;
     }
   }
@@ -322,6 +345,7 @@ final class ClientProcess {
     if (picked != null) {
       spec.commandLine().getErr().println(picked);
     }
+    endStateCleanup(); // from here on the folder stays, as it did when it was created here
     return ClientHost.serve(
         shares,
         new ClientModels(base),

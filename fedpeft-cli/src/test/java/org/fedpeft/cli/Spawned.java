@@ -177,6 +177,14 @@ final class Spawned implements AutoCloseable {
     process.waitFor();
   }
 
+  /**
+   * SIGTERM (as Ctrl-C, its shutdown hooks run), and waits for it to end; returns its exit code.
+   */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    return process.waitFor();
+  }
+
   /** Kills the process if it still runs. */
   @Override
   public void close() {

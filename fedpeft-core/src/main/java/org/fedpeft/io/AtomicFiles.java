@@ -43,21 +43,45 @@ public final class AtomicFiles {
 
   private static final int BUFFER_BYTES = 1 << 16;
   private static final int MAX_TEMP_ATTEMPTS = 100;
-  private static final int MAX_BASE_NAME_CHARS = 120;
+  private static final int MAX_BASE_NAME_BYTES = 120;
 
   private AtomicFiles() {}
 
   /**
    * The start of the name of a temporary sibling of {@code name} (a file or folder being written):
-   * {@code "." + name + "."}, the name cut to its first {@value #MAX_BASE_NAME_CHARS} characters,
-   * so that a long name still leaves room for a suffix within the file system's limit.
+   * {@code "." + name + "."}, the name cut to its longest start of at most {@value
+   * #MAX_BASE_NAME_BYTES} bytes of UTF-8 that ends with a whole character, so that a long name
+   * still leaves room for a suffix within the file system's limit of 255 bytes.
    */
   public static String siblingPrefix(Path name) {
     String base = name.toString();
-    if (base.length() > MAX_BASE_NAME_CHARS) {
-      base = base.substring(0, MAX_BASE_NAME_CHARS);
+    int bytes = 0;
+    int end = 0;
+    while (end < base.length()) {
+      int c = base.codePointAt(end);
+      bytes += utf8Bytes(c);
+      if (bytes > MAX_BASE_NAME_BYTES) {
+        break;
+      }
+      end += Character.charCount(c);
     }
-    return "." + base + ".";
+    return "." + base.substring(0, end) + ".";
+  }
+
+  /**
+   * Whether {@link #siblingPrefix} of {@code name} is no other name's: {@code name} has at most
+   * {@value #MAX_BASE_NAME_BYTES} - 4 bytes of UTF-8. A longer name is cut to at least {@value
+   * #MAX_BASE_NAME_BYTES} - 3 bytes (a character has at most 4), so it may be cut to a name of that
+   * length or more, which then shares its siblings' names.
+   */
+  static boolean siblingPrefixIsOwn(Path name) {
+    return name.toString().codePoints().map(AtomicFiles::utf8Bytes).sum()
+        <= MAX_BASE_NAME_BYTES - 4;
+  }
+
+  /** The bytes of {@code codePoint} in UTF-8. */
+  private static int utf8Bytes(int codePoint) {
+    return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
   }
 
   /**
@@ -188,16 +212,17 @@ public final class AtomicFiles {
    * lock file); every file and folder in it is then fsynced, and it replaces {@code target} as
    * {@link StagingFolder#commitReplacing} describes: an existing {@code target} is renamed aside to
    * {@code .<name>.tmp-<pid>-<k>.old}, the new folder renamed into place, and only then the old one
-   * deleted, so a crash leaves the old folder or the new one complete, or (between the two renames)
-   * the complete old folder beside the missing {@code target}, which the next call for the target
-   * renames back to {@code target} before it writes; never a folder that mixes old and new files.
-   * If the writer throws, or the process is interrupted (Ctrl-C, SIGTERM) before the rename, the
-   * staging folder and the missing parent folders created for it are deleted and {@code target} is
-   * untouched. Leftovers of an earlier call for the same target are deleted (or, for an old folder
-   * set aside without a target, put back) first, silently, only where their process has ended; a
-   * live writer's are left alone. Two writers of the same target do not disturb each other's
-   * folders, but their renames are not serialised; callers own the parent folder (a locked {@link
-   * RunFolder}) while they write.
+   * deleted (under the staging folder's name, so that a folder under the {@code .old} name is
+   * always complete), so a crash leaves the old folder or the new one complete, or (between the two
+   * renames) the complete old folder beside the missing {@code target}, which the next call for the
+   * target renames back to {@code target} before it writes; never a folder that mixes old and new
+   * files. If the writer throws, or the process is interrupted (Ctrl-C, SIGTERM) before the rename,
+   * the staging folder and the missing parent folders created for it are deleted and {@code target}
+   * is untouched. Leftovers of an earlier call for the same target are deleted (or, for an old
+   * folder set aside without a target, put back) first, silently, only where their process has
+   * ended; a live writer's are left alone. Two writers of the same target do not disturb each
+   * other's folders, but their renames are not serialised; callers own the parent folder (a locked
+   * {@link RunFolder}) while they write.
    *
    * @param target the folder to replace or create
    * @param writer writes the complete new content into the folder it receives

@@ -38,9 +38,10 @@ import java.util.stream.Stream;
  * removed after it, which the process holds locked ({@link FileChannel#tryLock()}) for as long as
  * it uses the folder; the operating system drops the lock when the process dies, even after {@code
  * kill -9}. While {@link #commitReplacing} replaces an existing {@code NAME}, the old folder lies
- * under {@code .NAME.tmp-PID-K.old}, covered by the same lock file. The target's missing parent
- * folders are created first. The folder is created like any folder (with the user's usual
- * permissions, unlike {@link Files#createTempDirectory}).
+ * under {@code .NAME.tmp-PID-K.old}, covered by the same lock file, until it is renamed back to the
+ * free staging folder name to be deleted: a folder under the {@code .old} name is always complete.
+ * The target's missing parent folders are created first. The folder is created like any folder
+ * (with the user's usual permissions, unlike {@link Files#createTempDirectory}).
  *
  * <p>Whatever happens before {@link #commit} succeeds, nothing is left: {@link #close} (also after
  * a failure) and a shutdown hook (Ctrl-C, SIGTERM) delete the folder, the lock file and the parent
@@ -51,19 +52,21 @@ import java.util.stream.Stream;
  * consumer. A set-aside old folder is deleted only if {@code NAME} exists; if it does not (the
  * process died between {@link #commitReplacing}'s two renames), the old folder is renamed back to
  * {@code NAME} before the new staging folder is made, and named too, so that a write that then
- * fails still leaves the old folder in place. Where {@code NAME} was cut, a set-aside old folder
- * may be another target's: it is kept with its lock file, and named. All this happens only where
- * the process id in the name is not running here (or is this process's own, on a lock file this
- * process does not hold: left by an earlier process under the same id, as in containers), the lock
- * is free and the lock file holds that id (written once the lock is taken): never the folder of a
- * live writer, in this process or another, also not one on a shared file system whose process runs
- * elsewhere (it holds the lock). So several writers of the same target never delete each other's
- * folders; their renames into place are not serialised, though: of commits one after the other the
- * last wins, and of two whose renames interleave one may fail (the other's folder is then in
- * place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone; like every leftover
- * it is a hidden sibling that no command reads. The leftovers {@code .NAME.<hex>.tmp} and {@code
- * .NAME.<hex>.old} of the folder writes of older fedpeft versions, which took no lock and assumed
- * one writer per target (a locked {@link RunFolder}), are deleted as those versions deleted them.
+ * fails still leaves the old folder in place. Where a longer name may be cut to {@code NAME}'s
+ * start ({@link AtomicFiles#siblingPrefix}: a {@code NAME} of over 116 bytes), a set-aside old
+ * folder may be another target's: it is kept with its lock file, and named. All this happens only
+ * where the process id in the name is not running here (or is this process's own, on a lock file
+ * this process does not hold: left by an earlier process under the same id, as in containers), the
+ * lock is free and the lock file holds that id (written once the lock is taken): never the folder
+ * of a live writer, in this process or another, also not one on a shared file system whose process
+ * runs elsewhere (it holds the lock). So several writers of the same target never delete each
+ * other's folders; their renames into place are not serialised, though: of commits one after the
+ * other the last wins, and of two whose renames interleave one may fail (the other's folder is then
+ * in place). A leftover {@code .NAME.tmp-PID-K} without a lock file is left alone; like every
+ * leftover it is a hidden sibling that no command reads. The leftovers {@code .NAME.<hex>.tmp} and
+ * {@code .NAME.<hex>.old} of the folder writes of older fedpeft versions, which took no lock and
+ * assumed one writer per target (a locked {@link RunFolder}), are deleted as those versions deleted
+ * them.
  */
 public final class StagingFolder implements AutoCloseable {
 
@@ -122,8 +125,8 @@ public final class StagingFolder implements AutoCloseable {
    * @param target the folder the staging folder will become
    * @param notices receives one line for each leftover deleted ({@code "removed DIR, left by
    *     process PID, which did not finish"}), renamed back ({@code "restored TARGET from DIR.old,
-   *     where process PID had set it aside before it stopped"}) or kept (a set-aside folder of a
-   *     cut name)
+   *     where process PID had set it aside before it stopped"}) or kept (a set-aside folder that
+   *     may be another name's, cut)
    * @throws IOException if a parent folder or the staging folder cannot be created; the parent
    *     folders created here are removed again. Where the staging folder or its lock file is
    *     refused (permission, a read-only file system), the exception names {@code target}, not that
@@ -258,11 +261,13 @@ public final class StagingFolder implements AutoCloseable {
    * Commits by replacing the target folder, or creating it: all of the new folder or the old one,
    * never a mix of their files. Java cannot swap two folders in one step, so an existing target is
    * first renamed aside to {@code .NAME.tmp-PID-K.old}, the staging folder renamed into place, and
-   * only then the old one deleted. A crash therefore leaves either the old folder complete under
-   * its name, or the new one complete under its name, or (between the two renames) no target and
-   * the complete old folder beside it under the {@code .old} name, which the next staging for the
-   * target renames back to the target before it writes (see the class description). If the second
-   * rename fails, the old folder is renamed back.
+   * only then the old one deleted, after a rename to the staging folder's name (now free), so that
+   * a folder under the {@code .old} name is always complete. A crash therefore leaves either the
+   * old folder complete under its name, or the new one complete under its name, or (between the two
+   * renames) no target and the complete old folder beside it under the {@code .old} name, which the
+   * next staging for the target renames back to the target before it writes (see the class
+   * description); an old folder partly deleted is left under the staging folder's name, and deleted
+   * as its leftover. If the second rename fails, the old folder is renamed back.
    *
    * @throws IOException if a rename fails (the target is then as it was, unless renaming the old
    *     folder back failed too: then the next staging for the target after this process ends
@@ -289,7 +294,22 @@ public final class StagingFolder implements AutoCloseable {
             throw e;
           }
         });
-    AtomicFiles.deleteTree(aside);
+    deleteAside(aside, path);
+  }
+
+  /**
+   * Deletes the set-aside old folder {@code aside} of a finished replace under {@code free}, the
+   * name of its staging folder, which is not in use (moved into place, or deleted first): renamed
+   * there in one step, so that a folder under a {@code .old} name is always complete, and one cut
+   * short while it is deleted (a kill, a file that cannot be deleted) is a staging folder's
+   * leftover, deleted, never put back under the target's name. Nothing happens without {@code
+   * aside}.
+   */
+  private static void deleteAside(Path aside, Path free) throws IOException {
+    if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+      Files.move(aside, free, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.deleteTree(free);
+    }
   }
 
   /**
@@ -329,7 +349,10 @@ public final class StagingFolder implements AutoCloseable {
         failure = e;
       }
     }
-    boolean folderLeft = failure != null || Files.exists(aside, LinkOption.NOFOLLOW_LINKS);
+    boolean folderLeft =
+        failure != null
+            || Files.exists(path, LinkOption.NOFOLLOW_LINKS) // an old folder partly deleted there
+            || Files.exists(aside, LinkOption.NOFOLLOW_LINKS);
     try {
       // The lock file is kept with a folder it covers, so that a later staging deletes both.
       release(channel, heldKey, lockFile, !folderLeft);
@@ -465,9 +488,9 @@ public final class StagingFolder implements AutoCloseable {
         }
       }
     }
-    // A cut name's leftovers may be another folder's: a set-aside folder is only put back under
-    // the name it was set aside from.
-    Path whole = base.equals("." + target + ".") ? parent.resolve(target) : null;
+    // Where a longer name may be cut to the same start, these leftovers may be another folder's:
+    // a set-aside folder is only put back under its own name.
+    Path whole = AtomicFiles.siblingPrefixIsOwn(target) ? parent.resolve(target) : null;
     long self = ProcessHandle.current().pid();
     for (Path lock : locks) {
       Matcher m = name.matcher(lock.getFileName().toString());
@@ -502,9 +525,10 @@ public final class StagingFolder implements AutoCloseable {
    * Cleans up after the dead process of {@code lock}, if the lock is free and the file holds {@code
    * pid}: its set-aside old folder is renamed back to {@code target} if that is missing (the
    * process died between {@link #commitReplacing}'s two renames), else deleted; then its staging
-   * folder and {@code lock} are deleted. Where {@code target} is null (the name was cut, so the old
-   * folder may be another target's), a set-aside old folder is kept with the rest, and named. A
-   * leftover that cannot be deleted or renamed back is left where it was (it is never read).
+   * folder and {@code lock} are deleted. Where {@code target} is null (a longer name may be cut to
+   * the same start, so the old folder may be another target's), a set-aside old folder is kept with
+   * the rest, and named. A leftover that cannot be deleted or renamed back is left where it was (it
+   * is never read).
    */
   private static void deleteLeftover(
       Path parent, Path lock, long pid, Path target, Consumer<String> notices) {
@@ -525,12 +549,13 @@ public final class StagingFolder implements AutoCloseable {
                     + aside
                     + ", a folder set aside by process "
                     + pid
-                    + ", which did not finish replacing it: its name is cut, so which folder"
-                    + " it was is not known");
+                    + ", which did not finish replacing it: its name may be a longer name's, cut,"
+                    + " so which folder it was is not known");
             return;
           }
           if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            AtomicFiles.deleteTree(aside);
+            AtomicFiles.deleteTree(dir);
+            deleteAside(aside, dir);
           } else {
             Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
             notices.accept(

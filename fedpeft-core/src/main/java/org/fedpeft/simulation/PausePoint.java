@@ -21,6 +21,8 @@ import java.util.concurrent.CountDownLatch;
  *       metrics written, but the checkpoint after it is not.
  *   <li>{@code tasks-export-before-rename} ({@code fedpeft tasks export}): every file is written
  *       into the temporary folder, which is not yet renamed to the output folder.
+ *   <li>{@code client-starting} ({@code fedpeft client}, {@code fedpeft node}): the {@code --state}
+ *       folder is created, the data not yet read and the model not yet loaded.
  * </ul>
  */
 public final class PausePoint {

@@ -191,8 +191,8 @@ class StagingFolderKilledBetweenRenamesTest {
                 + aside
                 + ", a folder set aside by process "
                 + DEAD_PID
-                + ", which did not finish replacing it: its name is cut, so which folder it was"
-                + " is not known"),
+                + ", which did not finish replacing it: its name may be a longer name's, cut, so"
+                + " which folder it was is not known"),
         notices);
     assertEquals(Set.of(longName, left, left + ".lock", left + ".old"), names(tmp));
     assertTrue(Files.exists(dead));
