@@ -190,9 +190,10 @@ public final class RunFolder implements AutoCloseable {
    * {@code LC_MESSAGES}: "Die Operation ist nicht erlaubt" in German) and gives them no class of
    * their own, so they are not told by the English words: {@code EPERM} by the words this process
    * gets for an operation Linux always refuses with it ({@link #epermReason}), {@code EROFS} by the
-   * file store of the path, which is read-only, {@code ENOTDIR} by a file among the path's folders
-   * and {@code ENAMETOOLONG} by the length of its names. The C locale's words are kept for where
-   * these cannot tell (the probe was refused otherwise, an exception that names no path).
+   * words a write gets on the path's store where that store is read-only (another failure there, an
+   * I/O error while reading, say, is the machine's), {@code ENOTDIR} by a file among the path's
+   * folders and {@code ENAMETOOLONG} by the length of its names. The C locale's words are kept for
+   * where these cannot tell (the probe was refused otherwise, an exception that names no path).
    */
   public static boolean refuses(FileSystemException e) {
     if (e instanceof AccessDeniedException
@@ -211,15 +212,17 @@ public final class RunFolder implements AutoCloseable {
             || reason.equals("Read-only file system"))) {
       return true;
     }
-    return e.getFile() != null && refusedThere(e.getFile());
+    return e.getFile() != null && refusedThere(e.getFile(), reason);
   }
 
   /**
    * Whether a name in {@code file} is longer than {@value #NAME_MAX} bytes ({@code ENAMETOOLONG}),
-   * the nearest of its folders that exists is a file ({@code ENOTDIR}), or {@code file} or that
-   * folder is on a read-only store ({@code EROFS}): kinds the JDK gives no class of their own.
+   * the nearest of its folders that exists is a file ({@code ENOTDIR}), or {@code reason} is the
+   * one a write gets on the read-only store of {@code file} or that folder ({@code EROFS}): kinds
+   * the JDK gives no class of their own. A read-only store alone does not make a failure a refusal:
+   * reading from one can fail with an I/O error, which is the machine's.
    */
-  private static boolean refusedThere(String file) {
+  private static boolean refusedThere(String file, String reason) {
     try {
       Path path = Path.of(file).toAbsolutePath();
       for (Path name : path) {
@@ -231,10 +234,34 @@ public final class RunFolder implements AutoCloseable {
       while (p != null && !Files.exists(p)) {
         p = p.getParent();
       }
-      return p != null
-          && ((!p.equals(path) && !Files.isDirectory(p)) || Files.getFileStore(p).isReadOnly());
+      if (p == null) {
+        return false;
+      }
+      if (!p.equals(path) && !Files.isDirectory(p)) {
+        return true;
+      }
+      return reason != null
+          && Files.getFileStore(p).isReadOnly()
+          && reason.equals(readOnlyReason(p));
     } catch (IOException | RuntimeException e) {
       return false; // not known to be refused
+    }
+  }
+
+  /**
+   * The reason, in the process's language, that a write gets on {@code p}, which lies on a
+   * read-only store: its modification time set to what it is, which that store refuses with {@code
+   * EROFS} (and which changes nothing where it does not); null if the write is not refused that
+   * way.
+   */
+  private static String readOnlyReason(Path p) {
+    try {
+      Files.setLastModifiedTime(p, Files.getLastModifiedTime(p));
+      return null;
+    } catch (FileSystemException e) {
+      return e.getClass() == FileSystemException.class ? e.getReason() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
