@@ -125,49 +125,20 @@ public final class SimulationConfig {
     }
     if (privacy.mode().equals("sample") && !adapter.method().equals(AdapterSection.NONE)) {
       AdapterMethod method = AdapterRegistry.get(adapter.method());
-      List<String> outside = method.trainsOutsideRounds(adapter.options());
-      if (!outside.isEmpty()) {
-        ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
-        List<String> keys = new ArrayList<>();
-        List<String> settings = new ArrayList<>();
-        for (String o : outside) {
-          keys.add("adapter." + o);
-          Object value = options.get(o);
-          settings.add(adapterSetting(o, value));
-        }
-        keys.add("privacy.mode");
-        throw v.error(
-            keys,
-            "adapter.method = \""
-                + adapter.method()
-                + "\" with "
-                + String.join(", ", settings)
-                + " trains on each client's data outside the rounds (before the client evaluates),"
-                + " which privacy.mode = \"sample\" does not account for: its accountant counts"
-                + " the rounds' DP-SGD steps only (use privacy.mode = \"client\", or change those"
-                + " options)");
-      }
-      List<String> probing = method.probesDataOutsideTraining(adapter.options());
-      if (!probing.isEmpty()) {
-        ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
-        List<String> keys = new ArrayList<>();
-        List<String> settings = new ArrayList<>();
-        for (String o : probing) {
-          keys.add("adapter." + o);
-          settings.add(adapterSetting(o, options.get(o)));
-        }
-        keys.add("privacy.mode");
-        throw v.error(
-            keys,
-            "adapter.method = \""
-                + adapter.method()
-                + "\" with "
-                + String.join(", ", settings)
-                + " computes gradients on each client's data without noise to decide what the"
-                + " client trains and sends, which privacy.mode = \"sample\" does not account for:"
-                + " its accountant counts the DP-SGD steps only (use privacy.mode = \"client\", or"
-                + " change those options)");
-      }
+      refuseUnderSampleDp(
+          v,
+          method,
+          method.trainsOutsideRounds(adapter.options()),
+          "trains on each client's data outside the rounds (before the client evaluates),"
+              + " which privacy.mode = \"sample\" does not account for: its accountant counts"
+              + " the rounds' DP-SGD steps only");
+      refuseUnderSampleDp(
+          v,
+          method,
+          method.probesDataOutsideTraining(adapter.options()),
+          "computes gradients on each client's data without noise to decide what the"
+              + " client trains and sends, which privacy.mode = \"sample\" does not account for:"
+              + " its accountant counts the DP-SGD steps only");
     }
     if (!adapter.method().equals(AdapterSection.NONE)) {
       // Also for a saved config: such a run fails in its second round whatever happens.
@@ -208,6 +179,35 @@ public final class SimulationConfig {
   }
 
   private static final String MAX_GRAD_NORM = "client.max_grad_norm";
+
+  /**
+   * Refuses the adapter options {@code names} of {@code method} (when any) under {@code
+   * privacy.mode = "sample"}, naming each with its value and {@code privacy.mode}: the method with
+   * them {@code does} (what sample-level DP's accountant does not count).
+   */
+  private void refuseUnderSampleDp(
+      ConfigValues v, AdapterMethod method, List<String> names, String does) {
+    if (names.isEmpty()) {
+      return;
+    }
+    ConfigValues options = method.optionSchema().readOptions(adapter.options(), method.name());
+    List<String> keys = new ArrayList<>();
+    List<String> settings = new ArrayList<>();
+    for (String o : names) {
+      keys.add("adapter." + o);
+      settings.add(adapterSetting(o, options.get(o)));
+    }
+    keys.add("privacy.mode");
+    throw v.error(
+        keys,
+        "adapter.method = \""
+            + adapter.method()
+            + "\" with "
+            + String.join(", ", settings)
+            + " "
+            + does
+            + " (use privacy.mode = \"client\", or change those options)");
+  }
 
   /**
    * Refuses {@code client.max_grad_norm} set (in the file or with {@code --set}, whatever its
