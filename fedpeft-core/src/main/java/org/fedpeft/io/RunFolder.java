@@ -229,8 +229,9 @@ public final class RunFolder implements AutoCloseable {
    * gets for an operation Linux always refuses with it ({@link #epermReason}), {@code EROFS} by the
    * words a write gets on the path's store where that store is read-only (another failure there, an
    * I/O error while reading, say, is the machine's), {@code ENOTDIR} by a file among the path's
-   * folders and {@code ENAMETOOLONG} by the length of its names. The C locale's words are kept for
-   * where these cannot tell (the probe was refused otherwise, an exception that names no path).
+   * folders and {@code ENAMETOOLONG} by the length of its names; for a failure that names two paths
+   * (a rename), either may be the one refused. The C locale's words are kept for where these cannot
+   * tell (the probe was refused otherwise, an exception that names no path).
    */
   public static boolean refuses(FileSystemException e) {
     if (e instanceof AccessDeniedException
@@ -249,7 +250,9 @@ public final class RunFolder implements AutoCloseable {
             || reason.equals("Read-only file system"))) {
       return true;
     }
-    return e.getFile() != null && refusedThere(e.getFile(), reason);
+    // A rename or a link names two paths; the one refused may be either (the new name too long).
+    return e.getFile() != null && refusedThere(e.getFile(), reason)
+        || e.getOtherFile() != null && refusedThere(e.getOtherFile(), reason);
   }
 
   /**
