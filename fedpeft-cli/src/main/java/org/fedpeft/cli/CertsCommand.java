@@ -209,10 +209,9 @@ public final class CertsCommand implements Callable<Integer> {
       Path failed =
           fs.getFile() == null ? null : Path.of(fs.getFile()).toAbsolutePath().normalize();
       if (failed != null
-          && RunFolder.refuses(fs)
           && !(fs instanceof FileAlreadyExistsException)
           && out.toAbsolutePath().normalize().startsWith(failed)) {
-        throw new UserInputException(RunFolder.cannotCreate(out, "--out", fs), fs);
+        throw RunFolder.refusal(fs, out, "--out", UserInputException::new);
       }
       throw fs;
     }

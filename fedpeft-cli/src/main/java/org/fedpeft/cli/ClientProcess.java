@@ -139,25 +139,22 @@ final class ClientProcess {
       Files.createDirectories(state);
     } catch (FileSystemException e) {
       AtomicFiles.deleteEmptyFolders(missing, e);
-      if (RunFolder.refuses(e)) {
-        throw new UserInputException(RunFolder.cannotCreate(state, "--state", e), e);
-      }
-      throw e;
+      throw RunFolder.refusal(e, state, "--state", UserInputException::new);
     }
     try {
       Files.delete(Files.createTempFile(state, ".fedpeft-write-test-", ".tmp"));
     } catch (FileSystemException e) {
       AtomicFiles.deleteEmptyFolders(missing, e);
-      if (RunFolder.refuses(e)) {
-        throw new UserInputException(
-            "--state "
-                + state
-                + ": cannot write in it ("
-                + RunFolder.refusalReason(e)
-                + "); choose another --state",
-            e);
-      }
-      throw e;
+      throw RunFolder.refusal(
+          e,
+          refused ->
+              new UserInputException(
+                  "--state "
+                      + state
+                      + ": cannot write in it ("
+                      + RunFolder.refusalReason(refused)
+                      + "); choose another --state",
+                  refused));
     }
     return missing;
   }

@@ -1,7 +1,12 @@
 package org.fedpeft.cli;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
 import org.fedpeft.data.DataFormatException;
@@ -190,7 +195,9 @@ public final class Main implements Runnable {
   /**
    * One line for the user: the message, where a file-system error that carries only a path (such as
    * NoSuchFileException, found anywhere in the cause chain) gets the path followed by what is wrong
-   * with it, unless the message already follows the path with {@code ": "} and its own words.
+   * with it, unless the message already follows the path with {@code ": "} and its own words. A
+   * message that reports a full disk ({@link #reportsFullDisk}, in any language) gets, once, a hint
+   * that what was written before is intact and how to continue.
    */
   static String describe(Throwable ex) {
     String m = ex.getMessage();
@@ -208,11 +215,49 @@ public final class Main implements Runnable {
         break;
       }
     }
-    if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
-      m +=
-          " (a disk is full; what was written before is intact: free some space, then continue"
-              + " a simulate, train or server run with its --resume)";
+    if (reportsFullDisk(m) && !m.contains(FULL_DISK_HINT)) {
+      m += FULL_DISK_HINT;
     }
     return m.replace('\n', ' ');
+  }
+
+  /** What {@link #describe} adds to a message that reports a full disk. */
+  private static final String FULL_DISK_HINT =
+      " (a disk is full; what was written before is intact: free some space, then continue"
+          + " a simulate, train or server run with its --resume)";
+
+  /**
+   * Whether {@code message} reports a full disk: it holds the words this process's JDK gives {@code
+   * ENOSPC}, which are in the process's language ({@code LC_ALL}, {@code LC_MESSAGES}: "Auf dem
+   * Gerät ist kein Speicherplatz mehr verfügbar" in German) and learned once ({@link
+   * NoSpaceReason}), or the C locale's words for {@code ENOSPC} or a full quota ({@code EDQUOT},
+   * which no probe can provoke, so it is told in the C locale only).
+   */
+  private static boolean reportsFullDisk(String message) {
+    return NoSpaceReason.REASON != null && message.contains(NoSpaceReason.REASON)
+        || message.contains("No space left on device")
+        || message.contains("Disk quota exceeded");
+  }
+
+  /**
+   * Learns the words for {@code ENOSPC} once, on the first failure described: a write to {@code
+   * /dev/full}, which Linux fails with {@code ENOSPC} and which keeps nothing. Null where it cannot
+   * be learned (no such device, a write that does not fail so).
+   */
+  private static final class NoSpaceReason {
+    static final String REASON = probe();
+
+    private static String probe() {
+      try (OutputStream o = Files.newOutputStream(Path.of("/dev/full"), StandardOpenOption.WRITE)) {
+        o.write(0);
+        o.flush();
+        return null;
+      } catch (FileSystemException e) {
+        return null; // opening it failed: no such device, or not writable here
+      } catch (IOException | RuntimeException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? null : m;
+      }
+    }
   }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -230,12 +231,11 @@ public final class TasksCommand {
                   err.flush();
                 });
       } catch (FileSystemException e) {
-        if (!RunFolder.refuses(e)) {
-          throw e; // a full disk, an I/O error: not the user's choice of folder
-        }
-        throw new UserInputException(RunFolder.cannotCreate(out, "--out", e), e);
+        throw RunFolder.refusal(e, out, "--out", UserInputException::new);
       } catch (IOException e) {
-        throw new UserInputException(
+        // Not a refusal of the path (writing the staging folder's lock file on a full disk, say):
+        // the machine's failure, exit 1, with the folder it was for.
+        throw new IOException(
             "--out "
                 + out
                 + ": cannot create a folder in "
@@ -251,7 +251,7 @@ public final class TasksCommand {
         checkTarget(target);
         write(s, staging.path(), notices);
         PausePoint.reach("tasks-export-before-rename");
-        staging.commit(tmp -> moveInto(tmp, target));
+        staging.commit(tmp -> moveInto(tmp, target, out));
       }
       spec.commandLine()
           .getOut()
@@ -345,7 +345,14 @@ public final class TasksCommand {
       }
     }
 
-    private void moveInto(Path tmp, Path target) throws IOException {
+    /**
+     * Renames the written folder {@code tmp} to {@code target} (the folder {@code out}, as the user
+     * gave it), replacing an empty folder there. A folder that appeared there with files, or a name
+     * or place the file system refuses ({@link RunFolder#refusal}: permission, a name too long), is
+     * the user's error naming --out; any other failure (a full disk, an I/O error) is thrown as it
+     * is.
+     */
+    static void moveInto(Path tmp, Path target, Path out) throws IOException {
       if (Files.exists(target)) {
         if (!isEmptyDirectory(target)) {
           throw new UserInputException("--out " + out + " appeared while exporting; not replaced");
@@ -354,20 +361,23 @@ public final class TasksCommand {
       }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException e) {
+      } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+        // rename(2) reports a folder with files in the way as EEXIST or as ENOTEMPTY.
         throw new UserInputException("--out " + out + " appeared while exporting; not replaced");
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException(
             "cannot rename " + tmp + " to " + target + " atomically: " + e.getMessage(), e);
       } catch (FileSystemException e) {
-        // A name the file system refuses (too long, say), permission: the user's choice of --out.
-        throw new UserInputException(
-            "--out "
-                + out
-                + ": cannot rename the exported files into place ("
-                + Main.describe(e)
-                + ")",
-            e);
+        throw RunFolder.refusal(
+            e,
+            refused ->
+                new UserInputException(
+                    "--out "
+                        + out
+                        + ": cannot rename the exported files into place ("
+                        + Main.describe(refused)
+                        + ")",
+                    refused));
       }
     }
 

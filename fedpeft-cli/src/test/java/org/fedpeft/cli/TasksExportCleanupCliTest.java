@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.fedpeft.data.Tasks;
+import org.fedpeft.io.DeadWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +20,6 @@ class TasksExportCleanupCliTest {
 
   private static final String POINT = "tasks-export-before-rename";
 
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
-
   @TempDir Path tmp;
 
   private static CliRun.Result export(Path out) {
@@ -34,14 +30,6 @@ class TasksExportCleanupCliTest {
   private static RunSafetyCliTest.Child exportPaused(Path out) throws Exception {
     return RunSafetyCliTest.Child.startPaused(
         POINT, "tasks", "export", Tasks.VERB_FRAME, "--max-train", "3", "--out", out.toString());
-  }
-
-  private static Set<String> names(Path dir) throws Exception {
-    Set<String> names = new HashSet<>();
-    try (Stream<Path> s = Files.list(dir)) {
-      s.forEach(p -> names.add(p.getFileName().toString()));
-    }
-    return names;
   }
 
   /**
@@ -61,7 +49,7 @@ class TasksExportCleanupCliTest {
     String log = child.finish();
     assertEquals(RunSafetyCliTest.Child.interruptedExitCode(), child.exitCode(), log);
     assertFalse(Files.exists(tmp.resolve("new")), log);
-    assertEquals(Set.of(), names(tmp));
+    assertEquals(Set.of(), DeadWriter.names(tmp));
   }
 
   /**
@@ -83,7 +71,7 @@ class TasksExportCleanupCliTest {
     assertTrue(
         r.err().contains("removed " + left + ", left by process " + pid + ", which did not finish"),
         r.err());
-    assertEquals(Set.of("out"), names(tmp));
+    assertEquals(Set.of("out"), DeadWriter.names(tmp));
     assertTrue(Files.exists(out.resolve("train.jsonl")));
   }
 
@@ -94,24 +82,23 @@ class TasksExportCleanupCliTest {
    */
   @Test
   void leftoversOfLiveProcessesAndUnknownOnesStay() throws Exception {
-    Path dead = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-3"));
+    Path dead = DeadWriter.plantStaging(tmp.resolve("out"), 3);
     Files.writeString(dead.resolve("train.jsonl"), "{}\n");
-    Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
     long init =
         1; // a live process other than this one (this one's own: StagingFolderLeftoversTest)
     Path live = Files.createDirectory(tmp.resolve(".out.tmp-" + init + "-7"));
     Files.writeString(tmp.resolve(live.getFileName() + ".lock"), init + "\n");
-    Path unnamed = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-4"));
+    Path unnamed = Files.createDirectory(tmp.resolve(".out.tmp-" + DeadWriter.PID + "-4"));
     Files.createFile(tmp.resolve(unnamed.getFileName() + ".lock"));
-    Path unlocked = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-5"));
-    Path mismatched = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-6"));
+    Path unlocked = Files.createDirectory(tmp.resolve(".out.tmp-" + DeadWriter.PID + "-5"));
+    Path mismatched = Files.createDirectory(tmp.resolve(".out.tmp-" + DeadWriter.PID + "-6"));
     Files.writeString(tmp.resolve(mismatched.getFileName() + ".lock"), "123\n");
-    Path other = Files.createDirectory(tmp.resolve(".other.tmp-" + DEAD_PID + "-0"));
-    Files.writeString(tmp.resolve(other.getFileName() + ".lock"), DEAD_PID + "\n");
+    Path other = DeadWriter.plantStaging(tmp.resolve("other"), 0);
 
     CliRun.Result r = export(tmp.resolve("out"));
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.err().contains("removed " + dead + ", left by process " + DEAD_PID), r.err());
+    assertTrue(
+        r.err().contains("removed " + dead + ", left by process " + DeadWriter.PID), r.err());
     assertFalse(r.err().contains("removed " + live), r.err());
     assertEquals(
         Set.of(
@@ -125,21 +112,19 @@ class TasksExportCleanupCliTest {
             mismatched.getFileName() + ".lock",
             other.getFileName().toString(),
             other.getFileName() + ".lock"),
-        names(tmp));
+        DeadWriter.names(tmp));
   }
 
   /** A name with glob characters finds its own leftovers, and only those. */
   @Test
   void leftoversOfANameWithGlobCharactersAreFound() throws Exception {
-    Path dead = Files.createDirectory(tmp.resolve(".out[1]*.tmp-" + DEAD_PID + "-0"));
-    Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
-    Path other = Files.createDirectory(tmp.resolve(".out1x.tmp-" + DEAD_PID + "-0"));
-    Files.writeString(tmp.resolve(other.getFileName() + ".lock"), DEAD_PID + "\n");
+    DeadWriter.plantStaging(tmp.resolve("out[1]*"), 0);
+    Path other = DeadWriter.plantStaging(tmp.resolve("out1x"), 0);
     CliRun.Result r = export(tmp.resolve("out[1]*"));
     assertEquals(0, r.code(), r.err());
     assertEquals(
         Set.of("out[1]*", other.getFileName().toString(), other.getFileName() + ".lock"),
-        names(tmp));
+        DeadWriter.names(tmp));
   }
 
   /**
@@ -153,7 +138,7 @@ class TasksExportCleanupCliTest {
     CliRun.Result r = export(out);
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.exists(out.resolve("train.jsonl")));
-    assertEquals(Set.of(out.getFileName().toString()), names(tmp));
+    assertEquals(Set.of(out.getFileName().toString()), DeadWriter.names(tmp));
   }
 
   /**
@@ -170,6 +155,6 @@ class TasksExportCleanupCliTest {
     assertTrue(
         r.err().contains("--out " + out + ": cannot rename the exported files into place ("),
         r.err());
-    assertEquals(Set.of(), names(tmp));
+    assertEquals(Set.of(), DeadWriter.names(tmp));
   }
 }

@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.DeadWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,19 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TasksExportRestoredTargetCliTest {
 
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
-
   @TempDir Path tmp;
 
   @Test
   void aFolderPutBackForTheTargetIsRefusedBeforeAnythingIsWritten() throws IOException {
     Path target = tmp.resolve("export");
-    String left = AtomicFiles.siblingPrefix(target.getFileName()) + "tmp-" + DEAD_PID + "-0";
-    Files.createDirectory(tmp.resolve(left));
-    Path aside = Files.createDirectory(tmp.resolve(left + ".old"));
-    Files.writeString(aside.resolve("train.jsonl"), "{\"text\": \"kept\", \"label\": \"a\"}\n");
-    Files.writeString(tmp.resolve(left + ".lock"), DEAD_PID + "\n");
+    DeadWriter.plantSetAside(target, "train.jsonl", "{\"text\": \"kept\", \"label\": \"a\"}\n");
 
     CliRun.Result r =
         CliRun.run(
@@ -54,12 +45,6 @@ class TasksExportRestoredTargetCliTest {
     assertEquals(
         "{\"text\": \"kept\", \"label\": \"a\"}\n",
         Files.readString(target.resolve("train.jsonl")));
-    assertEquals(Set.of("export"), names(tmp));
-  }
-
-  private static Set<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-    }
+    assertEquals(Set.of("export"), DeadWriter.names(tmp));
   }
 }

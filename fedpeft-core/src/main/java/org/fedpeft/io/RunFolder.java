@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -147,6 +149,41 @@ public final class RunFolder implements AutoCloseable {
         + option;
   }
 
+  /**
+   * The caller's user error for {@code e}, a failure to create the output folder {@code dir} given
+   * as {@code option} (or to create something in it), if the file system refuses the path ({@link
+   * #refuses}): {@code userError} applied to {@link #cannotCreate}'s words and {@code e}. Otherwise
+   * the failure is the machine's (a full disk, an I/O error) and {@code e} itself is thrown, as it
+   * is. For {@code throw refusal(...)}.
+   *
+   * @throws FileSystemException {@code e}, where the file system does not refuse its path
+   */
+  public static <X extends RuntimeException> X refusal(
+      FileSystemException e,
+      Path dir,
+      String option,
+      BiFunction<String, ? super FileSystemException, X> userError)
+      throws FileSystemException {
+    return refusal(e, refused -> userError.apply(cannotCreate(dir, option, refused), refused));
+  }
+
+  /**
+   * The caller's user error for {@code e} if the file system refuses its path ({@link #refuses}):
+   * what {@code userError} builds from {@code e}. Otherwise the failure is the machine's (a full
+   * disk, an I/O error) and {@code e} itself is thrown, as it is. Every command tells the two apart
+   * here: {@code throw refusal(e, ...)}.
+   *
+   * @throws FileSystemException {@code e}, where the file system does not refuse its path
+   */
+  public static <X extends RuntimeException> X refusal(
+      FileSystemException e, Function<? super FileSystemException, X> userError)
+      throws FileSystemException {
+    if (!refuses(e)) {
+      throw e;
+    }
+    return userError.apply(e);
+  }
+
   private static boolean samePath(Path a, Path b) {
     return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
   }
@@ -182,9 +219,9 @@ public final class RunFolder implements AutoCloseable {
    * failing (a full disk, an I/O error): permission denied ({@code EACCES}), an operation the file
    * system does not permit there ({@code EPERM}, as {@code /sys} does), a read-only file system
    * ({@code EROFS}), or a path that cannot be (a missing folder, a file in the way, a file where a
-   * folder should be, a name too long). This is the one rule for it: a command words such a failure
-   * to create the folder an option names with {@link #cannotCreate}, and the command line counts it
-   * as bad input.
+   * folder should be, a name too long). This is the one rule for it: a command tells such a failure
+   * from the machine's with {@link #refusal} (wording a failure to create the folder an option
+   * names with {@link #cannotCreate}), and the command line counts it as bad input.
    *
    * <p>The JDK words {@code EPERM} and {@code EROFS} in the process's language ({@code LC_ALL},
    * {@code LC_MESSAGES}: "Die Operation ist nicht erlaubt" in German) and gives them no class of
@@ -192,8 +229,9 @@ public final class RunFolder implements AutoCloseable {
    * gets for an operation Linux always refuses with it ({@link #epermReason}), {@code EROFS} by the
    * words a write gets on the path's store where that store is read-only (another failure there, an
    * I/O error while reading, say, is the machine's), {@code ENOTDIR} by a file among the path's
-   * folders and {@code ENAMETOOLONG} by the length of its names. The C locale's words are kept for
-   * where these cannot tell (the probe was refused otherwise, an exception that names no path).
+   * folders and {@code ENAMETOOLONG} by the length of its names; for a failure that names two paths
+   * (a rename), either may be the one refused. The C locale's words are kept for where these cannot
+   * tell (the probe was refused otherwise, an exception that names no path).
    */
   public static boolean refuses(FileSystemException e) {
     if (e instanceof AccessDeniedException
@@ -212,7 +250,9 @@ public final class RunFolder implements AutoCloseable {
             || reason.equals("Read-only file system"))) {
       return true;
     }
-    return e.getFile() != null && refusedThere(e.getFile(), reason);
+    // A rename or a link names two paths; the one refused may be either (the new name too long).
+    return e.getFile() != null && refusedThere(e.getFile(), reason)
+        || e.getOtherFile() != null && refusedThere(e.getOtherFile(), reason);
   }
 
   /**
@@ -331,11 +371,8 @@ public final class RunFolder implements AutoCloseable {
         // Another process created it just now; the lock below decides who owns it.
       } catch (FileSystemException e) {
         AtomicFiles.deleteEmptyFolders(createdParents, e);
-        if (!refuses(e)) {
-          throw e; // a full disk, an I/O error: not the user's choice of folder
-        }
         // Permission, a read-only or pseudo file system: the user's choice of folder, not a bug.
-        throw new RunFolderException(cannotCreate(dir, "--out", e));
+        throw refusal(e, dir, "--out", (message, cause) -> new RunFolderException(message));
       }
       RunFolder f = claim(dir, command, force);
       f.created = created;

@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,16 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SiblingPrefixBytesTest {
 
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
-
   @TempDir Path tmp;
-
-  private static Set<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-    }
-  }
 
   @Test
   void aFileAndAFolderOfAValidNameOfTwoByteCharactersAreWritten() throws IOException {
@@ -47,7 +36,7 @@ class SiblingPrefixBytesTest {
     AtomicFiles.writeFolder(folder, d -> Files.writeString(d.resolve("a.txt"), "y"));
     AtomicFiles.writeFolder(folder, d -> Files.writeString(d.resolve("a.txt"), "z"));
     assertEquals("z", Files.readString(folder.resolve("a.txt")));
-    assertEquals(Set.of(name), names(folder.getParent()));
+    assertEquals(Set.of(name), DeadWriter.names(folder.getParent()));
   }
 
   @Test
@@ -68,12 +57,9 @@ class SiblingPrefixBytesTest {
     String name = "a".repeat(117);
     Path target = tmp.resolve(name);
     Path longer = tmp.resolve(name + "\uD83D\uDE00");
-    String left = AtomicFiles.siblingPrefix(longer.getFileName()) + "tmp-" + DEAD_PID + "-0";
-    assertEquals(AtomicFiles.siblingPrefix(target.getFileName()) + "tmp-" + DEAD_PID + "-0", left);
-    Files.createDirectory(tmp.resolve(left));
-    Path aside = Files.createDirectory(tmp.resolve(left + ".old"));
-    Files.writeString(aside.resolve("head.safetensors"), "the longer name's old folder");
-    Files.writeString(tmp.resolve(left + ".lock"), DEAD_PID + "\n");
+    assertEquals(DeadWriter.stagingName(target, 0), DeadWriter.stagingName(longer, 0));
+    Path aside =
+        DeadWriter.plantSetAside(longer, "head.safetensors", "the longer name's old folder");
     List<String> notices = new ArrayList<>();
     StagingFolder.create(target, notices::add).close();
     assertFalse(Files.exists(target), "another folder was put back under " + target);

@@ -15,10 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,9 +32,6 @@ class StagingFolderKilledBetweenRenamesTest {
   private static final long HANG_SECONDS = 120;
 
   private static final String BETWEEN = "between the renames: ";
-
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
 
   @TempDir Path tmp;
 
@@ -68,12 +63,6 @@ class StagingFolderKilledBetweenRenamesTest {
               }
             });
       }
-    }
-  }
-
-  private static Set<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
     }
   }
 
@@ -113,7 +102,7 @@ class StagingFolderKilledBetweenRenamesTest {
     }
     String left = staging.getFileName().toString();
     assertEquals(".adapter.tmp-" + p.pid() + "-0", left);
-    assertEquals(Set.of(left, left + ".lock", left + ".old"), names(target.getParent()));
+    assertEquals(Set.of(left, left + ".lock", left + ".old"), DeadWriter.names(target.getParent()));
     return staging;
   }
 
@@ -131,7 +120,7 @@ class StagingFolderKilledBetweenRenamesTest {
                       throw new IOException("the writer fails");
                     }));
     assertEquals("the writer fails", e.getMessage());
-    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(Set.of("adapter"), DeadWriter.names(tmp));
     assertEquals(List.of("old"), Files.readAllLines(target.resolve("head.safetensors")));
   }
 
@@ -140,7 +129,7 @@ class StagingFolderKilledBetweenRenamesTest {
     Path target = tmp.resolve("adapter");
     killBetweenTheRenames(target);
     AtomicFiles.writeFolder(target, d -> Files.writeString(d.resolve("head.safetensors"), "newer"));
-    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(Set.of("adapter"), DeadWriter.names(tmp));
     assertEquals(List.of("newer"), Files.readAllLines(target.resolve("head.safetensors")));
   }
 
@@ -164,7 +153,7 @@ class StagingFolderKilledBetweenRenamesTest {
                 + " had set it aside before it stopped",
             "removed " + staging + ", left by process " + pid + ", which did not finish"),
         notices);
-    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(Set.of("adapter"), DeadWriter.names(tmp));
   }
 
   /**
@@ -176,12 +165,10 @@ class StagingFolderKilledBetweenRenamesTest {
   void aSetAsideFolderOfACutNameIsKept() throws IOException {
     String longName = "a".repeat(200);
     Path target = tmp.resolve(longName);
-    String left = AtomicFiles.siblingPrefix(target.getFileName()) + "tmp-" + DEAD_PID + "-0";
+    String left = DeadWriter.stagingName(target, 0);
     assertFalse(left.contains(longName), "the name is cut");
-    Path dead = Files.createDirectory(tmp.resolve(left));
-    Path aside = Files.createDirectory(tmp.resolve(left + ".old"));
-    Files.writeString(aside.resolve("head.safetensors"), "someone's old folder");
-    Files.writeString(tmp.resolve(left + ".lock"), DEAD_PID + "\n");
+    Path aside = DeadWriter.plantSetAside(target, "head.safetensors", "someone's old folder");
+    Path dead = tmp.resolve(left);
     List<String> notices = new ArrayList<>();
     AtomicFiles.writeFolder(target, d -> Files.writeString(d.resolve("head.safetensors"), "new"));
     StagingFolder.create(target, notices::add).close();
@@ -190,11 +177,11 @@ class StagingFolderKilledBetweenRenamesTest {
             "kept "
                 + aside
                 + ", a folder set aside by process "
-                + DEAD_PID
+                + DeadWriter.PID
                 + ", which did not finish replacing it: its name may be a longer name's, cut, so"
                 + " which folder it was is not known"),
         notices);
-    assertEquals(Set.of(longName, left, left + ".lock", left + ".old"), names(tmp));
+    assertEquals(Set.of(longName, left, left + ".lock", left + ".old"), DeadWriter.names(tmp));
     assertTrue(Files.exists(dead));
     assertEquals(
         List.of("someone's old folder"), Files.readAllLines(aside.resolve("head.safetensors")));

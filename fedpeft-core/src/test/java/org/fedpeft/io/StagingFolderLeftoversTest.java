@@ -14,9 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Which leftovers beside a target {@link StagingFolder} (and so {@code writeFolder}) deletes. */
 class StagingFolderLeftoversTest {
 
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
-
   @TempDir Path tmp;
 
   private static List<String> names(Path dir) throws IOException {
@@ -36,14 +33,14 @@ class StagingFolderLeftoversTest {
     Files.createDirectories(tmp.resolve(".adapter.1a2b.tmp").resolve("sub"));
     Files.createDirectory(tmp.resolve(".adapter.ff.old"));
     Files.createDirectory(tmp.resolve(".adapter.mine.tmp"));
-    Files.createDirectory(tmp.resolve(".adapter.tmp-" + DEAD_PID + "-0.old"));
+    Files.createDirectory(tmp.resolve(".adapter.tmp-" + DeadWriter.PID + "-0.old"));
     Files.writeString(tmp.resolve(".adapter.12.tmp"), "a file");
     AtomicFiles.writeFolder(tmp.resolve("adapter"), d -> Files.writeString(d.resolve("f"), "x"));
     assertEquals(
         List.of(
             ".adapter.12.tmp",
             ".adapter.mine.tmp",
-            ".adapter.tmp-" + DEAD_PID + "-0.old",
+            ".adapter.tmp-" + DeadWriter.PID + "-0.old",
             "adapter"),
         names(tmp));
   }
@@ -56,9 +53,8 @@ class StagingFolderLeftoversTest {
   void eachDeletedLeftoverIsNamed() throws IOException {
     Files.createDirectory(tmp.resolve("out"));
     Path older = Files.createDirectory(tmp.resolve(".out.abc.tmp"));
-    Path dead = Files.createDirectory(tmp.resolve(".out.tmp-" + DEAD_PID + "-2"));
+    Path dead = DeadWriter.plantStaging(tmp.resolve("out"), 2);
     Files.createDirectory(tmp.resolve(dead.getFileName() + ".old"));
-    Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
     List<String> notices = new ArrayList<>();
     try (StagingFolder s = StagingFolder.create(tmp.resolve("out"), notices::add)) {
       assertEquals(
@@ -68,7 +64,7 @@ class StagingFolderLeftoversTest {
     assertEquals(
         List.of(
             "removed " + older + ", left by a folder write that did not finish",
-            "removed " + dead + ", left by process " + DEAD_PID + ", which did not finish"),
+            "removed " + dead + ", left by process " + DeadWriter.PID + ", which did not finish"),
         notices);
     assertEquals(List.of("out"), names(tmp));
   }

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StagingFolderPrefixLengthTest {
 
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
-
   @TempDir Path tmp;
-
-  private static Set<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-    }
-  }
 
   @Test
   void aLongerNamesSetAsideFolderIsNotPutBackUnderA120CharacterName() throws IOException {
     String name = "a".repeat(120);
     Path longer = tmp.resolve(name + "b");
     Path target = tmp.resolve(name);
-    String left = AtomicFiles.siblingPrefix(longer.getFileName()) + "tmp-" + DEAD_PID + "-0";
-    assertEquals(
-        AtomicFiles.siblingPrefix(target.getFileName()) + "tmp-" + DEAD_PID + "-0",
-        left,
-        "both names have the same leftovers");
-    Files.createDirectory(tmp.resolve(left));
-    Path aside = Files.createDirectory(tmp.resolve(left + ".old"));
-    Files.writeString(aside.resolve("head.safetensors"), "the longer name's old folder");
-    Files.writeString(tmp.resolve(left + ".lock"), DEAD_PID + "\n");
+    String left = DeadWriter.stagingName(longer, 0);
+    assertEquals(DeadWriter.stagingName(target, 0), left, "both names have the same leftovers");
+    Path aside =
+        DeadWriter.plantSetAside(longer, "head.safetensors", "the longer name's old folder");
     List<String> notices = new ArrayList<>();
     StagingFolder.create(target, notices::add).close();
     assertFalse(Files.exists(target), "another folder was put back under " + target);
@@ -56,11 +40,11 @@ class StagingFolderPrefixLengthTest {
             "kept "
                 + aside
                 + ", a folder set aside by process "
-                + DEAD_PID
+                + DeadWriter.PID
                 + ", which did not finish replacing it: its name may be a longer name's, cut, so"
                 + " which folder it was is not known"),
         notices);
-    assertEquals(Set.of(left, left + ".lock", left + ".old"), names(tmp));
+    assertEquals(Set.of(left, left + ".lock", left + ".old"), DeadWriter.names(tmp));
     assertEquals(
         List.of("the longer name's old folder"),
         Files.readAllLines(aside.resolve("head.safetensors")));

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.fedpeft.io.DeadWriter;
 import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.StagingFolder;
 import org.fedpeft.tensor.HostTensor;
@@ -33,9 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * are deleted by the next save while a live writer's folder is never touched.
  */
 class AdapterFilesInterruptedSaveTest {
-
-  /** A process id no system gives out (above every pid_max). */
-  private static final long DEAD_PID = Integer.MAX_VALUE;
 
   /** Only to detect a hang; every wait ends on an event long before. */
   private static final long HANG_SECONDS = 60;
@@ -55,12 +53,6 @@ class AdapterFilesInterruptedSaveTest {
           Files.writeString(folder.resolve("marker.txt"), marker);
           more.accept(folder);
         });
-  }
-
-  private static Set<String> names(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-    }
   }
 
   /** Every file under {@code dir} (relative name) with its content. */
@@ -97,7 +89,7 @@ class AdapterFilesInterruptedSaveTest {
                     }));
     assertEquals("No space left on device", e.getMessage());
     assertEquals(before, contents(adapter));
-    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(Set.of("adapter"), DeadWriter.names(tmp));
 
     RuntimeException r =
         assertThrows(
@@ -111,15 +103,14 @@ class AdapterFilesInterruptedSaveTest {
                     }));
     assertEquals("a bug in a writer", r.getMessage());
     assertEquals(before, contents(adapter));
-    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(Set.of("adapter"), DeadWriter.names(tmp));
   }
 
   /** The leftover of a writer that died: staging folder, set-aside old folder and lock file. */
   private Path deadLeftover() throws IOException {
-    Path dead = Files.createDirectory(tmp.resolve(".adapter.tmp-" + DEAD_PID + "-0"));
+    Path dead = DeadWriter.plantStaging(tmp.resolve("adapter"), 0);
     Files.writeString(dead.resolve("head.safetensors"), "half");
     Files.createDirectory(tmp.resolve(dead.getFileName() + ".old"));
-    Files.writeString(tmp.resolve(dead.getFileName() + ".lock"), DEAD_PID + "\n");
     return dead;
   }
 
@@ -145,12 +136,13 @@ class AdapterFilesInterruptedSaveTest {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (StagingFolder held = StagingFolder.create(adapter, notices::add)) {
       assertEquals(
-          List.of("removed " + dead + ", left by process " + DEAD_PID + ", which did not finish"),
+          List.of(
+              "removed " + dead + ", left by process " + DeadWriter.PID + ", which did not finish"),
           notices);
       Files.writeString(held.path().resolve("partial"), "held");
       String heldName = held.path().getFileName().toString();
       Set<String> live = with(Set.of(), heldName, heldName + ".lock");
-      assertEquals(with(live, "adapter"), names(tmp));
+      assertEquals(with(live, "adapter"), DeadWriter.names(tmp));
 
       CountDownLatch writing = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
@@ -172,23 +164,24 @@ class AdapterFilesInterruptedSaveTest {
                 return null;
               });
       assertTrue(writing.await(HANG_SECONDS, TimeUnit.SECONDS));
-      live = names(tmp); // the held staging and the slow save's, with their lock files
+      live = DeadWriter.names(tmp); // the held staging and the slow save's, with their lock files
       live.remove("adapter");
       deadLeftover();
 
       save(adapter, "fast", folder -> {});
       assertEquals("fast", Files.readString(adapter.resolve("marker.txt")));
-      assertEquals(with(live, "adapter"), names(tmp)); // the dead writer's three are gone
+      assertEquals(
+          with(live, "adapter"), DeadWriter.names(tmp)); // the dead writer's three are gone
       assertEquals("held", Files.readString(held.path().resolve("partial")));
 
       release.countDown();
       slow.get(HANG_SECONDS, TimeUnit.SECONDS);
       assertEquals("slow", Files.readString(adapter.resolve("marker.txt")));
       assertEquals("after the other save", Files.readString(adapter.resolve("late.txt")));
-      assertEquals(with(Set.of(), "adapter", heldName, heldName + ".lock"), names(tmp));
+      assertEquals(with(Set.of(), "adapter", heldName, heldName + ".lock"), DeadWriter.names(tmp));
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(Set.of("adapter"), names(tmp));
+    assertEquals(Set.of("adapter"), DeadWriter.names(tmp));
   }
 }
