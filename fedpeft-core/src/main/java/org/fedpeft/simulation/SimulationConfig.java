@@ -87,6 +87,9 @@ public final class SimulationConfig {
     Map<String, Object> all = new TreeMap<>(v.values());
     all.keySet().removeIf(k -> k.startsWith("adapter.") && !k.equals("adapter.method"));
     adapter.options().forEach((k, o) -> all.put("adapter." + k, o));
+    // The server learning rate used (the optimiser's default when not set), so config.json, the
+    // manifest and a resumed run hold the value the run used.
+    all.put("server.learning_rate", server.learningRate());
     this.values = Collections.unmodifiableMap(all);
     if (!restored && !adapter.method().equals(AdapterSection.NONE)) {
       refuseInertOptions(v);
