@@ -60,13 +60,18 @@ public final class Strategies {
     }
 
     @Override
-    public Strategy create(Context c) {
-      c.requireLora(name());
-      if (!"false".equals(c.adapterOptions().get("train_a"))) {
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      StrategyProvider.requireLora(name(), adapterMethod);
+      if (!"false".equals(adapterOptions.get("train_a"))) {
         throw new IllegalArgumentException(
             "server.strategy = ffa-lora needs adapter.method = lora with A frozen"
                 + " (adapter.train_a = false, the default for this strategy)");
       }
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FfaLora(c.options());
     }
   }
@@ -86,8 +91,13 @@ public final class Strategies {
     }
 
     @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      StrategyProvider.requireLora(name(), adapterMethod);
+    }
+
+    @Override
     public Strategy create(Context c) {
-      c.requireLora(name());
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FedExLora(LoraConfig.fromOptions(c.adapterOptions()).scaling(), c.options());
     }
   }
@@ -123,6 +133,11 @@ public final class Strategies {
     @Override
     public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
       return ranksDiffer(adapterMethod, adapterOptions);
+    }
+
+    @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      requireTrainedLora(name(), adapterMethod, adapterOptions);
     }
 
     @Override
@@ -163,6 +178,11 @@ public final class Strategies {
     }
 
     @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      requireTrainedLora(name(), adapterMethod, adapterOptions);
+    }
+
+    @Override
     public Strategy create(Context c) {
       return new FlexLora(heterogeneousRank(c, name()), c.options());
     }
@@ -183,14 +203,19 @@ public final class Strategies {
     }
   }
 
-  /** r_max of a rank-heterogeneous strategy: the LoRA adapter's rank; A must be trained. */
-  private static int heterogeneousRank(StrategyProvider.Context c, String strategy) {
-    c.requireLora(strategy);
-    LoraConfig lora = LoraConfig.fromOptions(c.adapterOptions());
-    if (!lora.trainA()) {
+  /** Refuses an adapter other than LoRA with A trained (a rank-heterogeneous strategy's). */
+  private static void requireTrainedLora(
+      String strategy, String adapterMethod, Map<String, String> adapterOptions) {
+    StrategyProvider.requireLora(strategy, adapterMethod);
+    if (!LoraConfig.fromOptions(adapterOptions).trainA()) {
       throw new IllegalArgumentException(
           "server.strategy = " + strategy + " trains A and B; it needs adapter.train_a = true");
     }
-    return lora.rank();
+  }
+
+  /** r_max of a rank-heterogeneous strategy: the LoRA adapter's rank; A must be trained. */
+  private static int heterogeneousRank(StrategyProvider.Context c, String strategy) {
+    requireTrainedLora(strategy, c.adapterMethod(), c.adapterOptions());
+    return LoraConfig.fromOptions(c.adapterOptions()).rank();
   }
 }
