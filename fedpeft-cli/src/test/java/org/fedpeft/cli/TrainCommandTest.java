@@ -384,7 +384,7 @@ class TrainCommandTest {
     Path out = tmp.resolve("rank33");
     CliRun.Result r = train(out, "--adapter-options", "rank=33");
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("lora: option 'rank' = 33 is more than"), r.err());
+    assertTrue(r.err().contains("--adapter-options rank=33 is more than"), r.err());
     assertTrue(r.err().contains("give rank <= 32"), r.err());
     assertFalse(Files.exists(out), "refused before the run started");
     r = train(tmp.resolve("rank32"), "--adapter-options", "rank=32");

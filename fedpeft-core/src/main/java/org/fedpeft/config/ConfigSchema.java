@@ -179,7 +179,8 @@ public final class ConfigSchema {
    * option is split at '+' or ';'. Errors start with {@code owner} and name the option; an unknown
    * option gets the nearest known ones.
    *
-   * @throws IllegalArgumentException for an unknown option or a bad value
+   * @throws OptionException for a bad value ({@code lora: option 'rank' = 0 is invalid: >= 1})
+   * @throws IllegalArgumentException for an unknown option
    */
   public ConfigValues readOptions(Map<String, String> options, String owner) {
     Map<String, Object> out = new TreeMap<>();
@@ -200,7 +201,12 @@ public final class ConfigSchema {
                 + "'"
                 + (near.isEmpty() ? " (options: " + String.join(", ", keys.keySet()) + ")" : near));
       }
-      out.put(name, readOption(name, e.getValue(), owner + ": option '" + name + "'"));
+      try {
+        // what = "": the message is what follows the option's name, for OptionException to name
+        out.put(name, readOption(name, e.getValue(), ""));
+      } catch (IllegalArgumentException bad) {
+        throw new OptionException(owner, name, bad.getMessage(), bad);
+      }
       origins.put(name, owner);
     }
     return new ConfigValues(out, origins);
@@ -209,7 +215,8 @@ public final class ConfigSchema {
   /**
    * Types and checks one string option as {@link #readOptions} does.
    *
-   * @param what names the option in errors, e.g. {@code "lora: option 'rank'"}
+   * @param what names the option in errors, e.g. {@code "adapter.rank (lora option)"}; the message
+   *     is {@code what} followed by the rest
    * @throws IllegalArgumentException {@code what} and the value, if it has the wrong type or fails
    *     the check
    */

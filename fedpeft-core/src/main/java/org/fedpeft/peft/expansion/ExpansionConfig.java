@@ -120,8 +120,10 @@ public record ExpansionConfig(
       try {
         pos.add(Integer.parseInt(s));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "fedbe: option 'positions' = " + options.get("positions") + ": " + s + " is no integer",
+        throw new org.fedpeft.config.OptionException(
+            "fedbe",
+            "positions",
+            " = " + options.get("positions") + ": " + s + " is no integer",
             e);
       }
     }
@@ -156,10 +158,14 @@ public record ExpansionConfig(
     if (!positions.isEmpty()) {
       for (int p : positions) {
         if (p >= layers) {
-          throw new IllegalArgumentException(
-              "fedbe: position "
+          throw new org.fedpeft.config.OptionException(
+              "fedbe",
+              "positions",
+              " = "
+                  + String.join("+", positions.stream().map(String::valueOf).toList())
+                  + ": position "
                   + p
-                  + " of option 'positions' is not a base block (the encoder has "
+                  + " is not a base block (the encoder has "
                   + layers
                   + " blocks, 0 to "
                   + (layers - 1)

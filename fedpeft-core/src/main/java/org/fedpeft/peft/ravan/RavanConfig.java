@@ -69,8 +69,8 @@ public record RavanConfig(
           return i;
         }
       }
-      throw new IllegalArgumentException(
-          "ravan: option 'init' = " + s + " is invalid: gram-schmidt, normal or shared");
+      throw new org.fedpeft.config.OptionException(
+          RavanMethod.NAME, "init", " = " + s + " is invalid: gram-schmidt, normal or shared");
     }
   }
 
@@ -97,8 +97,10 @@ public record RavanConfig(
           return h;
         }
       }
-      throw new IllegalArgumentException(
-          "ravan: option 'head_selection' = " + s + " is invalid: random, weight or gradient");
+      throw new org.fedpeft.config.OptionException(
+          RavanMethod.NAME,
+          "head_selection",
+          " = " + s + " is invalid: random, weight or gradient");
     }
   }
 
