@@ -69,6 +69,50 @@ public final class AdapterOptions {
   }
 
   /**
+   * Refuses options given in {@code --adapter-options} that only a federated run reads, as the
+   * method's option schema marks them ({@link org.fedpeft.config.ConfigSchema#federatedOnly()}:
+   * FedDPA's variant, Ravan's head_selection, FedBE's allocation), naming each with why centralised
+   * training does not read it. For {@code train}, and a new run only (a run recorded before this
+   * check still resumes).
+   */
+  void refuseFederatedOnly() {
+    String m = methodOrNull();
+    if (m == null) {
+      return;
+    }
+    Map<String, String> given = parsedOptions();
+    java.util.List<String> named = new java.util.ArrayList<>();
+    java.util.List<String> reasons = new java.util.ArrayList<>();
+    AdapterRegistry.get(m)
+        .optionSchema()
+        .federatedOnly()
+        .forEach(
+            (option, why) -> {
+              if (given.containsKey(option)) {
+                named.add(option + "=" + given.get(option));
+                reasons.add(option + ": " + why);
+              }
+            });
+    if (named.isEmpty()) {
+      return;
+    }
+    boolean one = named.size() == 1;
+    throw new UserInputException(
+        "--adapter-options "
+            + String.join(", ", named)
+            + (one ? " does" : " do")
+            + " nothing in centralised training with --adapter "
+            + m
+            + ": only a federated run reads "
+            + (one ? "it" : "them")
+            + " ("
+            + String.join("; ", reasons)
+            + "); leave "
+            + (one ? "it" : "them")
+            + " out, or run the federation with simulate or server");
+  }
+
+  /**
    * Null for "none", else the method name, with its options validated; a bad value is named as
    * {@code --adapter-options} writes it ({@link #named}).
    */

@@ -442,6 +442,8 @@ public final class TrainCommand implements Callable<Integer> {
               + headInit
               + " it does nothing; give --head-init documents, or leave out --head-scale");
     }
+    // Before the inert options: one of those may be inert only for want of a federated option.
+    adapter.refuseFederatedOnly();
     adapter.refuseOptionsWithoutAdapter();
   }
 

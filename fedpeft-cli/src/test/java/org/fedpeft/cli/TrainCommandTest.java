@@ -179,11 +179,12 @@ class TrainCommandTest {
       },
       {
         new String[] {"--adapter", "feddpa", "--adapter-options", "finetune_epochs=2"},
-        "--adapter-options finetune_epochs=2 does nothing with --adapter feddpa and variant=T"
+        "--adapter-options finetune_epochs=2 does nothing in centralised training with --adapter"
+            + " feddpa: only a federated run reads it (finetune_epochs: "
       },
       {
         new String[] {"--adapter", "feddpa", "--adapter-options", "variant=F,local_share=0.3"},
-        "; give variant=T, or leave out local_share"
+        "--adapter-options variant=F, local_share=0.3 do nothing in centralised training"
       },
     };
     int n = 0;

@@ -13,7 +13,8 @@ import java.util.function.Predicate;
  * options such as an adapter method's {@code rank=8} are read by {@link #readOptions}. Unknown keys
  * and bad values are rejected naming the key and where its value came from; an unknown key gets the
  * nearest known keys ({@link NearestKeys}). Keys under an open prefix (such as {@code adapter.})
- * pass through as strings for a plugin to check. {@link #markdown} documents the keys.
+ * pass through as strings for a plugin to check. A method's option that only a federated run reads
+ * is marked {@link #federatedOnly(String, String)}. {@link #markdown} documents the keys.
  *
  * <p>Sections of a larger config each declare their own schema; {@link #concat} joins them.
  */
@@ -49,6 +50,7 @@ public final class ConfigSchema {
 
   private final Map<String, Key> keys = new LinkedHashMap<>();
   private final List<String> openPrefixes = new ArrayList<>();
+  private final Map<String, String> federatedOnly = new LinkedHashMap<>();
   private String unknownKeyHint = "";
 
   /** Adds a key; {@code rule} describes what {@code check} accepts (for errors and docs). */
@@ -69,6 +71,29 @@ public final class ConfigSchema {
   /** Adds a key any value of its type satisfies. */
   public ConfigSchema key(String name, Type type, Object def, String description) {
     return key(name, type, def, description, v -> true, "");
+  }
+
+  /**
+   * Marks key {@code name} as one that only a federated run reads: how a client's rounds are split,
+   * what the server allocates to each client, how a client with a budget below 1 picks what it
+   * trains. Centralised training ({@code fedpeft train}) refuses it, saying {@code why}; the docs
+   * say so.
+   *
+   * @param why why centralised training does not read it, a phrase: {@code "train trains every
+   *     block"}
+   */
+  public ConfigSchema federatedOnly(String name, String why) {
+    get(name);
+    federatedOnly.put(name, why);
+    return this;
+  }
+
+  /**
+   * The keys only a federated run reads ({@link #federatedOnly(String, String)}), each with why
+   * centralised training does not, in declaration order.
+   */
+  public Map<String, String> federatedOnly() {
+    return java.util.Collections.unmodifiableMap(federatedOnly);
   }
 
   /** Keys starting with {@code prefix} (e.g. {@code "adapter."}) are passed through as strings. */
@@ -94,6 +119,7 @@ public final class ConfigSchema {
         all.key(k.name(), k.type(), k.defaultValue(), k.description(), k.check(), k.rule());
       }
       all.openPrefixes.addAll(p.openPrefixes);
+      all.federatedOnly.putAll(p.federatedOnly);
     }
     return all;
   }
@@ -404,6 +430,8 @@ public final class ConfigSchema {
           .append(" | ")
           .append(k.description().replace("|", "\\|"))
           .append(k.rule().isEmpty() ? "" : " (" + k.rule().replace("|", "\\|") + ")")
+          .append(
+              federatedOnly.containsKey(k.name()) ? "; federated runs only (train refuses it)" : "")
           .append(" |\n");
     }
     return b.toString();

@@ -127,7 +127,9 @@ public record AdapterSection(String method, Map<String, String> options) {
                 + " `[adapter]`; lists as TOML arrays) or `--set adapter.OPTION=VALUE` (lists"
                 + " comma-separated or as TOML arrays); `train` and `info` take `--adapter-options"
                 + " OPTION=VALUE,...` (lists '+'-separated). Options left out take the defaults"
-                + " below.\n");
+                + " below. An option marked \"federated runs only\" is read by the rounds of"
+                + " `simulate` and `server` (how a client's round is split, which blocks or heads a"
+                + " client trains); `train` refuses it.\n");
     for (String name : methodNames()) {
       AdapterMethod m = AdapterRegistry.get(name);
       b.append("\n### `")

@@ -71,7 +71,19 @@ public record ExpansionConfig(
               "coverage allocation: weight of the preference for deeper blocks for clients whose"
                   + " label histogram is far from the global one",
               v -> (double) v >= 0,
-              ">= 0");
+              ">= 0")
+          .federatedOnly(
+              "allocation",
+              "server.strategy = \"fedbe\" allocates blocks to the clients of a round, and train"
+                  + " trains every block")
+          .federatedOnly(
+              "coverage_decay",
+              "it tunes server.strategy = \"fedbe\"'s allocation of blocks to the clients of a"
+                  + " round, and train trains every block")
+          .federatedOnly(
+              "depth_weight",
+              "it tunes server.strategy = \"fedbe\"'s allocation of blocks to the clients of a"
+                  + " round, and train trains every block");
 
   /** Validates every field, naming the one that is wrong. */
   public ExpansionConfig {
