@@ -2,6 +2,7 @@ package org.fedpeft.federation;
 
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.lora.LoraConfig;
 
 /** The providers of the built-in strategies, registered in fedpeft-core's service file. */
@@ -21,8 +22,28 @@ public final class Strategies {
       return "FedIT: LoRA factors averaged separately (A and B sent together)";
     }
 
+    /** Not an adapter that shares one LoRA factor of a module alone (fedsa-lora shares A). */
+    @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      if (adapterMethod == null || !AdapterRegistry.all().containsKey(adapterMethod)) {
+        return;
+      }
+      String alone = AdapterRegistry.get(adapterMethod).sharesLoraFactorAlone(adapterOptions);
+      if (alone != null) {
+        throw new IllegalArgumentException(
+            "server.strategy = fedit aggregates each module's LoRA A and B together, but"
+                + " adapter.method = "
+                + adapterMethod
+                + " shares "
+                + alone
+                + " alone (the other factor stays on each client), so every update would be"
+                + " refused");
+      }
+    }
+
     @Override
     public Strategy create(Context c) {
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FedIt(c.options());
     }
   }

@@ -2,6 +2,7 @@ package org.fedpeft.simulation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,6 +68,31 @@ class StrategyAdapterRefusedTest {
             + " ffa-lora, flexlora or hetlora; server.strategy = \"fedbe\" runs adapter.method ="
             + " fedbe)",
         lora.getMessage());
+  }
+
+  /**
+   * fedsa-lora shares A alone, which fedit (the default strategy) refuses in every update; it was
+   * refused only once the model had loaded (the strategy's first look at the tensors).
+   */
+  @Test
+  void fedsaLoraUnderFeditIsRefusedByTheConfig() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                SimulationConfig.of(
+                    Map.of("rounds", 2L), Map.of("adapter.method", "fedsa-lora"), "run.toml"));
+    // (the list of methods goes on with any registered by the tests)
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "--set: server.strategy = fedit aggregates each module's LoRA A and B together,"
+                    + " but adapter.method = fedsa-lora shares A alone (the other factor stays on"
+                    + " each client), so every update would be refused (with adapter.method ="
+                    + " \"fedsa-lora\" use server.strategy = fedavg; server.strategy = \"fedit\""
+                    + " runs adapter.method = fed-sb, fedbe, feddpa, fedlora, lora, none, ravan,"
+                    + " softembed"),
+        e.getMessage());
   }
 
   /** An option the strategy refuses is named with where it was set. */
