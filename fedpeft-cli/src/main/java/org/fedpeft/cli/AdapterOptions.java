@@ -1,6 +1,9 @@
 package org.fedpeft.cli;
 
 import java.util.Map;
+import org.fedpeft.config.OptionException;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.Options;
 import picocli.CommandLine.Option;
@@ -65,13 +68,85 @@ public final class AdapterOptions {
     }
   }
 
-  /** Null for "none", else the method name, with its options validated. */
+  /**
+   * Refuses options given in {@code --adapter-options} that only a federated run reads, as the
+   * method's option schema marks them ({@link org.fedpeft.config.ConfigSchema#federatedOnly()}:
+   * FedDPA's variant, Ravan's head_selection, FedBE's allocation), naming each with why centralised
+   * training does not read it. For {@code train}, and a new run only (a run recorded before this
+   * check still resumes).
+   */
+  void refuseFederatedOnly() {
+    String m = methodOrNull();
+    if (m == null) {
+      return;
+    }
+    Map<String, String> given = parsedOptions();
+    java.util.List<String> named = new java.util.ArrayList<>();
+    java.util.List<String> reasons = new java.util.ArrayList<>();
+    AdapterRegistry.get(m)
+        .optionSchema()
+        .federatedOnly()
+        .forEach(
+            (option, why) -> {
+              if (given.containsKey(option)) {
+                named.add(option + "=" + given.get(option));
+                reasons.add(option + ": " + why);
+              }
+            });
+    if (named.isEmpty()) {
+      return;
+    }
+    boolean one = named.size() == 1;
+    throw new UserInputException(
+        "--adapter-options "
+            + String.join(", ", named)
+            + (one ? " does" : " do")
+            + " nothing in centralised training with --adapter "
+            + m
+            + ": only a federated run reads "
+            + (one ? "it" : "them")
+            + " ("
+            + String.join("; ", reasons)
+            + "); leave "
+            + (one ? "it" : "them")
+            + " out, or run the federation with simulate or server");
+  }
+
+  /**
+   * Null for "none", else the method name, with its options validated; a bad value is named as
+   * {@code --adapter-options} writes it ({@link #named}).
+   */
   public String methodOrNull() {
     if (method.equals("none")) {
       return null;
     }
-    AdapterRegistry.get(method).validate(parsedOptions());
+    try {
+      AdapterRegistry.get(method).validate(parsedOptions());
+    } catch (OptionException e) {
+      throw named(e);
+    }
     return method;
+  }
+
+  /**
+   * The method's adapter on {@code encoder}; a bad option value found only on the model (a rank
+   * above what a module allows, say) is named as {@code --adapter-options} writes it ({@link
+   * #named}).
+   */
+  public Adapter create(BertEncoder encoder, long seed) {
+    try {
+      return AdapterRegistry.get(method).create(parsedOptions(), encoder, seed);
+    } catch (OptionException e) {
+      throw named(e);
+    }
+  }
+
+  /**
+   * {@code e} with its option named as the command line writes it: {@code --adapter-options
+   * rank=500 is more than ...}, not {@code lora: option 'rank' = 500 ...}.
+   */
+  static UserInputException named(OptionException e) {
+    return new UserInputException(e.messageFor("--adapter-options " + e.option(), "="), e);
   }
 
   /** The options as a map; a malformed part or a key given twice is an error naming the option. */

@@ -144,7 +144,7 @@ public final class InfoCommand implements Callable<Integer> {
     if (method != null) {
       try (NDManager root = Engines.pytorch().newBaseManager();
           BertEncoder enc = new BertEncoder(pm.weights(), root, pm.precision().precision());
-          Adapter a = AdapterRegistry.get(method).create(adapter.parsedOptions(), enc, 0)) {
+          Adapter a = adapter.create(enc, 0)) {
         for (AdapterTensor t : a.tensors()) {
           adapterTotal += t.array().size();
           if (t.trainable()) {

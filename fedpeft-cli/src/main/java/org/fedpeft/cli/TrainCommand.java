@@ -29,7 +29,6 @@ import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
-import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacyBudget;
@@ -443,6 +442,8 @@ public final class TrainCommand implements Callable<Integer> {
               + headInit
               + " it does nothing; give --head-init documents, or leave out --head-scale");
     }
+    // Before the inert options: one of those may be inert only for want of a federated option.
+    adapter.refuseFederatedOnly();
     adapter.refuseOptionsWithoutAdapter();
   }
 
@@ -707,11 +708,7 @@ public final class TrainCommand implements Callable<Integer> {
     FrozenBase frozen = new FrozenBase(pretrained);
     pretrained = null; // the encoder holds the weights now; their Java copy is garbage
     try (FrozenBase base = frozen;
-        Adapter a =
-            method == null
-                ? null
-                : AdapterRegistry.get(method)
-                    .create(adapter.parsedOptions(), base.encoder(), cfg.seed());
+        Adapter a = method == null ? null : adapter.create(base.encoder(), cfg.seed());
         ClassificationHead head =
             new ClassificationHead(
                 base.root(),

@@ -179,11 +179,12 @@ class TrainCommandTest {
       },
       {
         new String[] {"--adapter", "feddpa", "--adapter-options", "finetune_epochs=2"},
-        "--adapter-options finetune_epochs=2 does nothing with --adapter feddpa and variant=T"
+        "--adapter-options finetune_epochs=2 does nothing in centralised training with --adapter"
+            + " feddpa: only a federated run reads it (finetune_epochs: "
       },
       {
         new String[] {"--adapter", "feddpa", "--adapter-options", "variant=F,local_share=0.3"},
-        "; give variant=T, or leave out local_share"
+        "--adapter-options variant=F, local_share=0.3 do nothing in centralised training"
       },
     };
     int n = 0;
@@ -384,7 +385,7 @@ class TrainCommandTest {
     Path out = tmp.resolve("rank33");
     CliRun.Result r = train(out, "--adapter-options", "rank=33");
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("lora: option 'rank' = 33 is more than"), r.err());
+    assertTrue(r.err().contains("--adapter-options rank=33 is more than"), r.err());
     assertTrue(r.err().contains("give rank <= 32"), r.err());
     assertFalse(Files.exists(out), "refused before the run started");
     r = train(tmp.resolve("rank32"), "--adapter-options", "rank=32");

@@ -13,7 +13,8 @@ import java.util.function.Predicate;
  * options such as an adapter method's {@code rank=8} are read by {@link #readOptions}. Unknown keys
  * and bad values are rejected naming the key and where its value came from; an unknown key gets the
  * nearest known keys ({@link NearestKeys}). Keys under an open prefix (such as {@code adapter.})
- * pass through as strings for a plugin to check. {@link #markdown} documents the keys.
+ * pass through as strings for a plugin to check. A method's option that only a federated run reads
+ * is marked {@link #federatedOnly(String, String)}. {@link #markdown} documents the keys.
  *
  * <p>Sections of a larger config each declare their own schema; {@link #concat} joins them.
  */
@@ -49,6 +50,7 @@ public final class ConfigSchema {
 
   private final Map<String, Key> keys = new LinkedHashMap<>();
   private final List<String> openPrefixes = new ArrayList<>();
+  private final Map<String, String> federatedOnly = new LinkedHashMap<>();
   private String unknownKeyHint = "";
 
   /** Adds a key; {@code rule} describes what {@code check} accepts (for errors and docs). */
@@ -69,6 +71,29 @@ public final class ConfigSchema {
   /** Adds a key any value of its type satisfies. */
   public ConfigSchema key(String name, Type type, Object def, String description) {
     return key(name, type, def, description, v -> true, "");
+  }
+
+  /**
+   * Marks key {@code name} as one that only a federated run reads: how a client's rounds are split,
+   * what the server allocates to each client, how a client with a budget below 1 picks what it
+   * trains. Centralised training ({@code fedpeft train}) refuses it, saying {@code why}; the docs
+   * say so.
+   *
+   * @param why why centralised training does not read it, a phrase: {@code "train trains every
+   *     block"}
+   */
+  public ConfigSchema federatedOnly(String name, String why) {
+    get(name);
+    federatedOnly.put(name, why);
+    return this;
+  }
+
+  /**
+   * The keys only a federated run reads ({@link #federatedOnly(String, String)}), each with why
+   * centralised training does not, in declaration order.
+   */
+  public Map<String, String> federatedOnly() {
+    return java.util.Collections.unmodifiableMap(federatedOnly);
   }
 
   /** Keys starting with {@code prefix} (e.g. {@code "adapter."}) are passed through as strings. */
@@ -94,6 +119,7 @@ public final class ConfigSchema {
         all.key(k.name(), k.type(), k.defaultValue(), k.description(), k.check(), k.rule());
       }
       all.openPrefixes.addAll(p.openPrefixes);
+      all.federatedOnly.putAll(p.federatedOnly);
     }
     return all;
   }
@@ -179,7 +205,8 @@ public final class ConfigSchema {
    * option is split at '+' or ';'. Errors start with {@code owner} and name the option; an unknown
    * option gets the nearest known ones.
    *
-   * @throws IllegalArgumentException for an unknown option or a bad value
+   * @throws OptionException for a bad value ({@code lora: option 'rank' = 0 is invalid: >= 1})
+   * @throws IllegalArgumentException for an unknown option
    */
   public ConfigValues readOptions(Map<String, String> options, String owner) {
     Map<String, Object> out = new TreeMap<>();
@@ -200,7 +227,12 @@ public final class ConfigSchema {
                 + "'"
                 + (near.isEmpty() ? " (options: " + String.join(", ", keys.keySet()) + ")" : near));
       }
-      out.put(name, readOption(name, e.getValue(), owner + ": option '" + name + "'"));
+      try {
+        // what = "": the message is what follows the option's name, for OptionException to name
+        out.put(name, readOption(name, e.getValue(), ""));
+      } catch (IllegalArgumentException bad) {
+        throw new OptionException(owner, name, bad.getMessage(), bad);
+      }
       origins.put(name, owner);
     }
     return new ConfigValues(out, origins);
@@ -209,7 +241,8 @@ public final class ConfigSchema {
   /**
    * Types and checks one string option as {@link #readOptions} does.
    *
-   * @param what names the option in errors, e.g. {@code "lora: option 'rank'"}
+   * @param what names the option in errors, e.g. {@code "adapter.rank (lora option)"}; the message
+   *     is {@code what} followed by the rest
    * @throws IllegalArgumentException {@code what} and the value, if it has the wrong type or fails
    *     the check
    */
@@ -397,6 +430,8 @@ public final class ConfigSchema {
           .append(" | ")
           .append(k.description().replace("|", "\\|"))
           .append(k.rule().isEmpty() ? "" : " (" + k.rule().replace("|", "\\|") + ")")
+          .append(
+              federatedOnly.containsKey(k.name()) ? "; federated runs only (train refuses it)" : "")
           .append(" |\n");
     }
     return b.toString();

@@ -20,7 +20,8 @@ import org.fedpeft.config.NearestKeys;
  *
  * @param strategy a strategy registered in {@link StrategyRegistry}
  * @param optimizer one of {@link #OPTIMIZERS}
- * @param learningRate server learning rate, positive
+ * @param learningRate server learning rate, positive: {@code server.learning_rate}, or when not set
+ *     {@link #defaultLearningRate} of the optimiser
  * @param momentum FedAvgM momentum, in [0, 1)
  * @param beta1 FedAdam/FedYogi beta1
  * @param beta2 FedAdam/FedYogi beta2
@@ -70,11 +71,13 @@ public record ServerSection(
               .key(
                   "server.learning_rate",
                   Type.DOUBLE,
-                  1.0,
-                  "server learning rate eta (fedavg with 1 takes the round's aggregate as it is);"
-                      + " fedadam, fedyogi and fedadagrad move each value by up to about eta a"
-                      + " round whatever the size of its update, so they need a small one (1e-2 in"
-                      + " examples/fedadam-noun-topic.toml)",
+                  null,
+                  "server learning rate eta; when not set, 1.0 with server.optimizer = fedavg or"
+                      + " fedavgm (fedavg with 1 takes the round's aggregate as it is) and 0.01"
+                      + " with fedadam, fedyogi or fedadagrad, which move each value by up to"
+                      + " about eta a round whatever the size of its update (Reddi et al. 2021"
+                      + " tune eta per task: tune it too); a value set is used as given, and the"
+                      + " value used is recorded in config.json",
                   v -> (double) v > 0,
                   "> 0")
               .key(
@@ -108,6 +111,27 @@ public record ServerSection(
                   "a client slower than this is excluded from the round",
                   v -> (double) v > 0,
                   "> 0"));
+
+  /** {@code server.learning_rate} when not set with {@code fedavg} or {@code fedavgm}. */
+  public static final double DEFAULT_LEARNING_RATE = 1.0;
+
+  /**
+   * {@code server.learning_rate} when not set with {@code fedadam}, {@code fedyogi} or {@code
+   * fedadagrad}: they move each value by up to about eta a round whatever the size of its update,
+   * so at eta = 1 they overshoot (FedBE's loss reached 1e4 in two rounds). The value
+   * examples/fedadam-noun-topic.toml uses.
+   */
+  public static final double ADAPTIVE_DEFAULT_LEARNING_RATE = 1e-2;
+
+  /** The server optimisers that scale each value's step by its own history (Reddi et al.). */
+  public static final Set<String> ADAPTIVE_OPTIMIZERS = Set.of("fedadam", "fedyogi", "fedadagrad");
+
+  /** {@code server.learning_rate} when the config does not set it, for {@code optimizer}. */
+  public static double defaultLearningRate(String optimizer) {
+    return ADAPTIVE_OPTIMIZERS.contains(optimizer)
+        ? ADAPTIVE_DEFAULT_LEARNING_RATE
+        : DEFAULT_LEARNING_RATE;
+  }
 
   /** The prefix of a strategy's options: {@code server.<strategy>.}. */
   public static String optionPrefix(String strategy) {
@@ -166,7 +190,8 @@ public record ServerSection(
   }
 
   /**
-   * Reads the section from resolved values. The chosen strategy's options are taken from {@code
+   * Reads the section from resolved values. An unset {@code server.learning_rate} takes the
+   * optimiser's {@link #defaultLearningRate}. The chosen strategy's options are taken from {@code
    * server.<strategy>.*}; an option of another strategy set to something other than its default is
    * an error naming the key (it would be silently unused).
    */
@@ -193,10 +218,13 @@ public record ServerSection(
         }
       }
     }
+    String optimizer = v.getString("server.optimizer");
+    // Not set (no default in the schema): the optimiser's own; a value set is used as given.
+    Object learningRate = v.values().get("server.learning_rate");
     return new ServerSection(
         v.getString("server.strategy"),
-        v.getString("server.optimizer"),
-        v.getDouble("server.learning_rate"),
+        optimizer,
+        learningRate == null ? defaultLearningRate(optimizer) : (double) learningRate,
         v.getDouble("server.momentum"),
         v.getDouble("server.beta1"),
         v.getDouble("server.beta2"),

@@ -2,6 +2,7 @@ package org.fedpeft.federation;
 
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
+import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.lora.LoraConfig;
 
 /** The providers of the built-in strategies, registered in fedpeft-core's service file. */
@@ -21,8 +22,28 @@ public final class Strategies {
       return "FedIT: LoRA factors averaged separately (A and B sent together)";
     }
 
+    /** Not an adapter that shares one LoRA factor of a module alone (fedsa-lora shares A). */
+    @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      if (adapterMethod == null || !AdapterRegistry.all().containsKey(adapterMethod)) {
+        return;
+      }
+      String alone = AdapterRegistry.get(adapterMethod).sharesLoraFactorAlone(adapterOptions);
+      if (alone != null) {
+        throw new IllegalArgumentException(
+            "server.strategy = fedit aggregates each module's LoRA A and B together, but"
+                + " adapter.method = "
+                + adapterMethod
+                + " shares "
+                + alone
+                + " alone (the other factor stays on each client), so every update would be"
+                + " refused");
+      }
+    }
+
     @Override
     public Strategy create(Context c) {
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FedIt(c.options());
     }
   }
@@ -60,13 +81,18 @@ public final class Strategies {
     }
 
     @Override
-    public Strategy create(Context c) {
-      c.requireLora(name());
-      if (!"false".equals(c.adapterOptions().get("train_a"))) {
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      StrategyProvider.requireLora(name(), adapterMethod);
+      if (!"false".equals(adapterOptions.get("train_a"))) {
         throw new IllegalArgumentException(
             "server.strategy = ffa-lora needs adapter.method = lora with A frozen"
                 + " (adapter.train_a = false, the default for this strategy)");
       }
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FfaLora(c.options());
     }
   }
@@ -86,8 +112,13 @@ public final class Strategies {
     }
 
     @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      StrategyProvider.requireLora(name(), adapterMethod);
+    }
+
+    @Override
     public Strategy create(Context c) {
-      c.requireLora(name());
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FedExLora(LoraConfig.fromOptions(c.adapterOptions()).scaling(), c.options());
     }
   }
@@ -123,6 +154,11 @@ public final class Strategies {
     @Override
     public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
       return ranksDiffer(adapterMethod, adapterOptions);
+    }
+
+    @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      requireTrainedLora(name(), adapterMethod, adapterOptions);
     }
 
     @Override
@@ -163,6 +199,11 @@ public final class Strategies {
     }
 
     @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      requireTrainedLora(name(), adapterMethod, adapterOptions);
+    }
+
+    @Override
     public Strategy create(Context c) {
       return new FlexLora(heterogeneousRank(c, name()), c.options());
     }
@@ -183,14 +224,19 @@ public final class Strategies {
     }
   }
 
-  /** r_max of a rank-heterogeneous strategy: the LoRA adapter's rank; A must be trained. */
-  private static int heterogeneousRank(StrategyProvider.Context c, String strategy) {
-    c.requireLora(strategy);
-    LoraConfig lora = LoraConfig.fromOptions(c.adapterOptions());
-    if (!lora.trainA()) {
+  /** Refuses an adapter other than LoRA with A trained (a rank-heterogeneous strategy's). */
+  private static void requireTrainedLora(
+      String strategy, String adapterMethod, Map<String, String> adapterOptions) {
+    StrategyProvider.requireLora(strategy, adapterMethod);
+    if (!LoraConfig.fromOptions(adapterOptions).trainA()) {
       throw new IllegalArgumentException(
           "server.strategy = " + strategy + " trains A and B; it needs adapter.train_a = true");
     }
-    return lora.rank();
+  }
+
+  /** r_max of a rank-heterogeneous strategy: the LoRA adapter's rank; A must be trained. */
+  private static int heterogeneousRank(StrategyProvider.Context c, String strategy) {
+    requireTrainedLora(strategy, c.adapterMethod(), c.adapterOptions());
+    return LoraConfig.fromOptions(c.adapterOptions()).rank();
   }
 }

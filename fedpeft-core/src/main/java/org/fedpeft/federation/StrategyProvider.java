@@ -54,11 +54,41 @@ public interface StrategyProvider {
   }
 
   /**
+   * Refuses an adapter the strategy cannot run with (FedEx-LoRA with anything but LoRA, FedBE's
+   * strategy with anything but FedBE's blocks), from the adapter's method and options alone: a
+   * config is checked with it before the model loads, and {@link #create} calls it too. Checks that
+   * need the model stay in {@link #create}. Default: every adapter.
+   *
+   * @param adapterMethod the run's adapter method, or null for none
+   * @param adapterOptions the adapter's options set, with those the strategy implies (FFA-LoRA's
+   *     {@code train_a = false})
+   * @throws IllegalArgumentException saying why, naming the keys ({@code server.strategy = ...
+   *     needs adapter.method = ...})
+   */
+  default void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {}
+
+  /**
    * Builds the strategy.
    *
-   * @throws IllegalArgumentException if the run's adapter does not suit the strategy, saying why
+   * @throws IllegalArgumentException if the run's adapter does not suit the strategy ({@link
+   *     #requireAdapter}), saying why
    */
   Strategy create(Context context);
+
+  /**
+   * Throws unless {@code adapterMethod} is LoRA.
+   *
+   * @param adapterMethod the run's adapter method, or null for none
+   */
+  static void requireLora(String strategy, String adapterMethod) {
+    if (!"lora".equals(adapterMethod)) {
+      throw new IllegalArgumentException(
+          "server.strategy = "
+              + strategy
+              + " needs adapter.method = lora, got "
+              + (adapterMethod == null ? "none" : adapterMethod));
+    }
+  }
 
   /**
    * What a strategy is built from.
@@ -94,13 +124,7 @@ public interface StrategyProvider {
 
     /** Throws unless the adapter is LoRA. */
     public void requireLora(String strategy) {
-      if (!"lora".equals(adapterMethod)) {
-        throw new IllegalArgumentException(
-            "server.strategy = "
-                + strategy
-                + " needs adapter.method = lora, got "
-                + (adapterMethod == null ? "none" : adapterMethod));
-      }
+      StrategyProvider.requireLora(strategy, adapterMethod);
     }
   }
 }

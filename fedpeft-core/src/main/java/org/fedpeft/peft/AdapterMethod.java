@@ -88,6 +88,19 @@ public interface AdapterMethod {
   }
 
   /**
+   * Which LoRA factor the adapter, with these options, shares (sends to the server) without the
+   * other of its module: {@code "A"} for fedsa-lora, which keeps B on each client; null when it
+   * shares both factors of a module or neither (the default). A strategy that aggregates each
+   * module's A and B together ({@code fedit}) refuses such an adapter with the config, before the
+   * model loads.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default String sharesLoraFactorAlone(Map<String, String> options) {
+    return null;
+  }
+
+  /**
    * The fewest local steps a round of a client of this method needs, with these options, and why;
    * null when one step is enough (the default). A round split into training phases ({@link
    * Adapter#phases}) gives each phase at least one step, so a method that trains in several phases

@@ -10,6 +10,7 @@ import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
 import org.fedpeft.config.NearestKeys;
+import org.fedpeft.config.OptionException;
 
 /**
  * Config keys {@code adapter.*}: the adapter method, and its options as {@code adapter.OPTION}. The
@@ -41,12 +42,28 @@ public record AdapterSection(String method, Map<String, String> options) {
               "options of the adapter method (tables below), e.g. adapter.rank = 8,"
                   + " adapter.targets = [\"query\", \"value\"]; unused with method none");
 
-  /** Checks that the method is registered (or none) and its options against its schema. */
+  /**
+   * Checks that the method is registered (or none) and its options as the method does ({@link
+   * AdapterMethod#validate}: its schema, then checks across options such as FedBE's one position
+   * per block). A refusal is {@link ConfigException#about} the keys it names, as the config writes
+   * them ({@code adapter.positions = 0+x: x is no integer}), or else about every option set.
+   */
   public AdapterSection {
     options = Collections.unmodifiableMap(new TreeMap<>(options));
     if (!method.equals(NONE)) {
       AdapterMethod m = lookUp(method);
-      m.optionSchema().readOptions(options, method);
+      try {
+        m.validate(options);
+      } catch (OptionException e) {
+        String key = "adapter." + e.option();
+        throw ConfigException.about(List.of(key), e.messageFor(key, " = "));
+      } catch (ConfigException e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        List<String> keys = new ArrayList<>();
+        options.keySet().forEach(o -> keys.add("adapter." + o));
+        throw ConfigException.about(keys, "adapter.method = \"" + method + "\": " + e.getMessage());
+      }
     }
   }
 
@@ -127,7 +144,9 @@ public record AdapterSection(String method, Map<String, String> options) {
                 + " `[adapter]`; lists as TOML arrays) or `--set adapter.OPTION=VALUE` (lists"
                 + " comma-separated or as TOML arrays); `train` and `info` take `--adapter-options"
                 + " OPTION=VALUE,...` (lists '+'-separated). Options left out take the defaults"
-                + " below.\n");
+                + " below. An option marked \"federated runs only\" is read by the rounds of"
+                + " `simulate` and `server` (how a client's round is split, which blocks or heads a"
+                + " client trains); `train` refuses it.\n");
     for (String name : methodNames()) {
       AdapterMethod m = AdapterRegistry.get(name);
       b.append("\n### `")

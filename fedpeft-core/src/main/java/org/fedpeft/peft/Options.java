@@ -125,6 +125,6 @@ public final class Options {
   }
 
   private String what(String key) {
-    return owner + ": option '" + key + "'";
+    return org.fedpeft.config.OptionException.name(owner, key);
   }
 }

@@ -50,7 +50,8 @@ public final class TargetModules {
    *
    * @param method the adapter method whose option {@code rank} it is, which the message names
    * @param update the update whose rank is bounded, in the message's words ("the update B A")
-   * @throws IllegalArgumentException naming the method, the option, the module and the bound
+   * @throws org.fedpeft.config.OptionException naming the method, the option, the module and the
+   *     bound
    */
   public static void requireRankFits(
       String method, int rank, List<String> patterns, BertEncoder encoder, String update) {
@@ -58,9 +59,10 @@ public final class TargetModules {
       Shape w = encoder.linearShape(slot.layer(), slot.module()); // (out, in)
       long bound = Math.min(w.get(0), w.get(1));
       if (rank > bound) {
-        throw new IllegalArgumentException(
-            method
-                + ": option 'rank' = "
+        throw new org.fedpeft.config.OptionException(
+            method,
+            "rank",
+            " = "
                 + rank
                 + " is more than "
                 + slot.name()

@@ -102,10 +102,19 @@ public final class StrategyFactory {
 
   /** The adapter options, with FFA-LoRA's frozen A made explicit. */
   public static Map<String, String> effectiveAdapterOptions(SimulationConfig c) {
-    Map<String, String> o = new TreeMap<>(c.adapterOptions());
+    return effectiveAdapterOptions(c.strategy(), c.adapterMethod(), c.adapterOptions());
+  }
+
+  /**
+   * The adapter options set, with those that {@code strategy} implies made explicit: FFA-LoRA's
+   * frozen A ({@code train_a = false}) for LoRA.
+   */
+  public static Map<String, String> effectiveAdapterOptions(
+      String strategy, String adapterMethod, Map<String, String> adapterOptions) {
+    Map<String, String> o = new TreeMap<>(adapterOptions);
     // Only LoRA has train_a; any other method is refused by the strategy itself (requireLora),
     // with a message about the method rather than about an option the user never set.
-    if (c.strategy().equals("ffa-lora") && c.adapterMethod().equals("lora")) {
+    if (strategy.equals("ffa-lora") && adapterMethod.equals("lora")) {
       o.putIfAbsent("train_a", "false");
     }
     return o;

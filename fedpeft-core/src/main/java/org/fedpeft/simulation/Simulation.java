@@ -22,6 +22,7 @@ import org.fedpeft.client.ModelFactory;
 import org.fedpeft.client.ModelSpec;
 import org.fedpeft.client.PeftClient;
 import org.fedpeft.client.RunSettings;
+import org.fedpeft.config.OptionException;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.engine.Engines;
@@ -236,6 +237,26 @@ public final class Simulation implements AutoCloseable {
     return DocumentHeadInit.tensors(model, population.documents(), layout, config.head().scale());
   }
 
+  /**
+   * A new Simulation. A bad option value found only once the model is known (an adapter rank above
+   * what a module allows, say) is named as the config writes it ({@code adapter.rank = 500 is more
+   * than ...}), not as the method's own reader names it ({@code lora: option 'rank'}).
+   */
+  private static Simulation open(SimulationConfig config, Path out, RunCheckpoint checkpoint)
+      throws IOException {
+    try {
+      return new Simulation(config, out, checkpoint);
+    } catch (RuntimeException e) {
+      OptionException o = OptionException.in(e);
+      if (o == null) {
+        throw e;
+      }
+      // A strategy's options are server.<strategy>.<option>; an adapter method's adapter.<option>.
+      String key = (o.owner().startsWith("server.") ? o.owner() + "." : "adapter.") + o.option();
+      throw new IllegalArgumentException(o.messageFor(key, " = "), e);
+    }
+  }
+
   /** Prepares a new run in {@code out}; refuses a folder that already holds a checkpoint. */
   public static Simulation create(SimulationConfig config, Path out) throws IOException {
     if (Files.exists(out.resolve(CHECKPOINT))) {
@@ -247,7 +268,7 @@ public final class Simulation implements AutoCloseable {
     }
     Files.createDirectories(out);
     config = RunInputs.absolutePaths(config);
-    Simulation s = new Simulation(config, out, null);
+    Simulation s = open(config, out, null);
     s.recorder.start(config);
     PausePoint.reach("simulation-starting");
     s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
@@ -266,12 +287,12 @@ public final class Simulation implements AutoCloseable {
     SimulationConfig config = RunInputs.resumedConfig(out);
     RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
-      Simulation fresh = new Simulation(config, out, null);
+      Simulation fresh = open(config, out, null);
       RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
       fresh.recorder.resumeMetrics();
       return fresh;
     }
-    Simulation s = new Simulation(config, out, RunCheckpoint.load(out));
+    Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     s.recorder.resumeMetrics();
     return s;

@@ -27,6 +27,7 @@ import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.peft.InertOption;
 import org.fedpeft.privacy.PrivacySection;
 import org.fedpeft.run.Budgets;
+import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.train.Objective;
 
 /**
@@ -87,7 +88,11 @@ public final class SimulationConfig {
     Map<String, Object> all = new TreeMap<>(v.values());
     all.keySet().removeIf(k -> k.startsWith("adapter.") && !k.equals("adapter.method"));
     adapter.options().forEach((k, o) -> all.put("adapter." + k, o));
+    // The server learning rate used (the optimiser's default when not set), so config.json, the
+    // manifest and a resumed run hold the value the run used.
+    all.put("server.learning_rate", server.learningRate());
     this.values = Collections.unmodifiableMap(all);
+    requireStrategyRunsAdapter(v);
     if (!restored && !adapter.method().equals(AdapterSection.NONE)) {
       refuseInertOptions(v);
     }
@@ -179,6 +184,72 @@ public final class SimulationConfig {
   }
 
   private static final String MAX_GRAD_NORM = "client.max_grad_norm";
+
+  /**
+   * Refuses a {@code server.strategy} that cannot run the adapter ({@link
+   * StrategyProvider#requireAdapter}: FedEx-LoRA with Ravan, FedBE's strategy with LoRA), here
+   * rather than once the model has loaded, naming both keys, the strategy's reason, and the
+   * strategies that do run this adapter and the methods this strategy runs. What needs the model is
+   * still checked when the strategy is made.
+   */
+  private void requireStrategyRunsAdapter(ConfigValues v) {
+    String method = adapter.method().equals(AdapterSection.NONE) ? null : adapter.method();
+    String why = strategyRefusal(server.strategy(), method, adapter.options());
+    if (why == null) {
+      return;
+    }
+    List<String> keys = new ArrayList<>(List.of("server.strategy", "adapter.method"));
+    for (String o : adapter.options().keySet()) {
+      if (why.contains("adapter." + o + " ")) {
+        keys.add("adapter." + o); // the strategy refuses this option's value
+      }
+    }
+    List<String> strategies = new ArrayList<>();
+    for (String s : StrategyRegistry.all().keySet()) {
+      if (strategyRefusal(s, method, adapter.options()) == null) {
+        strategies.add(s);
+      }
+    }
+    List<String> methods = new ArrayList<>();
+    for (String m : AdapterRegistry.all().keySet()) {
+      if (strategyRefusal(server.strategy(), m, Map.of()) == null) {
+        methods.add(m);
+      }
+    }
+    if (strategyRefusal(server.strategy(), null, Map.of()) == null) {
+      methods.add(AdapterSection.NONE);
+    }
+    String methodSetting = "adapter.method = \"" + adapter.method() + "\"";
+    throw v.error(
+        keys,
+        why
+            + " (with "
+            + methodSetting
+            + (adapter.options().isEmpty() ? "" : " and these options")
+            + " use server.strategy = "
+            + orList(strategies)
+            + "; server.strategy = \""
+            + server.strategy()
+            + "\" runs adapter.method = "
+            + orList(methods)
+            + ")");
+  }
+
+  /** Why {@code strategy} cannot run the adapter, or null if it can. */
+  private static String strategyRefusal(
+      String strategy, String method, Map<String, String> options) {
+    try {
+      StrategyRegistry.get(strategy)
+          .requireAdapter(
+              method,
+              method == null
+                  ? options
+                  : StrategyFactory.effectiveAdapterOptions(strategy, method, options));
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+  }
 
   /**
    * Refuses the adapter options {@code names} of {@code method} (when any) under {@code

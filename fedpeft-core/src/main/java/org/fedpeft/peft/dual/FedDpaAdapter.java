@@ -143,9 +143,10 @@ public final class FedDpaAdapter implements Adapter {
     int width = encoder.config().hiddenSize();
     if ((long) config.instances() * width > Integer.MAX_VALUE) {
       // The anchors (k x hidden) are copied through one Java array (an int overflow before).
-      throw new IllegalArgumentException(
-          FedDpaMethod.NAME
-              + ": option 'instances' = "
+      throw new org.fedpeft.config.OptionException(
+          FedDpaMethod.NAME,
+          "instances",
+          " = "
               + config.instances()
               + " is too large for this model (hidden size "
               + width

@@ -36,6 +36,12 @@ public abstract class PersonalLoraMethod implements AdapterMethod {
     OPTIONS.readOptions(options, name());
   }
 
+  /** FedSA-LoRA shares A and keeps B on each client; FedLoRA shares neither. */
+  @Override
+  public String sharesLoraFactorAlone(Map<String, String> options) {
+    return sharing == PersonalLoraAdapter.Sharing.A ? "A" : null;
+  }
+
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     validate(options);

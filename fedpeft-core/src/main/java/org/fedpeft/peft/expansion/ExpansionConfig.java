@@ -71,7 +71,19 @@ public record ExpansionConfig(
               "coverage allocation: weight of the preference for deeper blocks for clients whose"
                   + " label histogram is far from the global one",
               v -> (double) v >= 0,
-              ">= 0");
+              ">= 0")
+          .federatedOnly(
+              "allocation",
+              "server.strategy = \"fedbe\" allocates blocks to the clients of a round, and train"
+                  + " trains every block")
+          .federatedOnly(
+              "coverage_decay",
+              "it tunes server.strategy = \"fedbe\"'s allocation of blocks to the clients of a"
+                  + " round, and train trains every block")
+          .federatedOnly(
+              "depth_weight",
+              "it tunes server.strategy = \"fedbe\"'s allocation of blocks to the clients of a"
+                  + " round, and train trains every block");
 
   /** Validates every field, naming the one that is wrong. */
   public ExpansionConfig {
@@ -120,8 +132,10 @@ public record ExpansionConfig(
       try {
         pos.add(Integer.parseInt(s));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "fedbe: option 'positions' = " + options.get("positions") + ": " + s + " is no integer",
+        throw new org.fedpeft.config.OptionException(
+            "fedbe",
+            "positions",
+            " = " + options.get("positions") + ": " + s + " is no integer",
             e);
       }
     }
@@ -156,10 +170,14 @@ public record ExpansionConfig(
     if (!positions.isEmpty()) {
       for (int p : positions) {
         if (p >= layers) {
-          throw new IllegalArgumentException(
-              "fedbe: position "
+          throw new org.fedpeft.config.OptionException(
+              "fedbe",
+              "positions",
+              " = "
+                  + String.join("+", positions.stream().map(String::valueOf).toList())
+                  + ": position "
                   + p
-                  + " of option 'positions' is not a base block (the encoder has "
+                  + " is not a base block (the encoder has "
                   + layers
                   + " blocks, 0 to "
                   + (layers - 1)

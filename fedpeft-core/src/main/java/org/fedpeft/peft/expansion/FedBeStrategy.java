@@ -417,11 +417,17 @@ public final class FedBeStrategy implements Strategy {
     }
 
     @Override
-    public Strategy create(Context c) {
-      if (!ExpansionMethod.NAME.equals(c.adapterMethod())) {
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      if (!ExpansionMethod.NAME.equals(adapterMethod)) {
         throw new IllegalArgumentException(
-            "server.strategy = fedbe needs adapter.method = fedbe, got " + c.adapterMethod());
+            "server.strategy = fedbe needs adapter.method = fedbe, got "
+                + (adapterMethod == null ? "none" : adapterMethod));
       }
+    }
+
+    @Override
+    public Strategy create(Context c) {
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
       return new FedBeStrategy(ExpansionConfig.fromOptions(c.adapterOptions()), c.options());
     }
   }

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.fedpeft.config.OptionException;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
@@ -608,7 +609,7 @@ public final class RavanAdapter implements Adapter {
    */
   private static float[][] fileFactors(RavanConfig c, String module, int out, int in) {
     Path path = Path.of(c.factorsFile());
-    String where = c.method() + ": option 'factors' = " + path;
+    String where = " = " + path; // what follows the option's name (OptionException)
     Map<String, HostTensor> all;
     try {
       String key =
@@ -624,22 +625,25 @@ public final class RavanAdapter implements Adapter {
         FILE_CACHE.put(key, all);
       }
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException(where + ": cannot read it (" + e.getMessage() + ")", e);
+      throw new OptionException(
+          c.method(), "factors", where + ": cannot read it (" + e.getMessage() + ")", e);
     }
     int hr = c.heads() * c.rank();
-    float[] a = tensor(all, module + ".ravan_A", new long[] {hr, in}, where);
-    float[] b = tensor(all, module + ".ravan_B", new long[] {out, hr}, where);
+    float[] a = tensor(all, module + ".ravan_A", new long[] {hr, in}, c.method(), where);
+    float[] b = tensor(all, module + ".ravan_B", new long[] {out, hr}, c.method(), where);
     return new float[][] {a, b};
   }
 
   private static float[] tensor(
-      Map<String, HostTensor> all, String name, long[] shape, String where) {
+      Map<String, HostTensor> all, String name, long[] shape, String method, String where) {
     HostTensor t = all.get(name);
     if (t == null) {
-      throw new IllegalArgumentException(where + ": has no tensor " + name);
+      throw new OptionException(method, "factors", where + ": has no tensor " + name);
     }
     if (!Arrays.equals(t.shape(), shape)) {
-      throw new IllegalArgumentException(
+      throw new OptionException(
+          method,
+          "factors",
           where
               + ": "
               + name

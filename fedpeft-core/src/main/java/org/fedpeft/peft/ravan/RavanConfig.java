@@ -69,8 +69,8 @@ public record RavanConfig(
           return i;
         }
       }
-      throw new IllegalArgumentException(
-          "ravan: option 'init' = " + s + " is invalid: gram-schmidt, normal or shared");
+      throw new org.fedpeft.config.OptionException(
+          RavanMethod.NAME, "init", " = " + s + " is invalid: gram-schmidt, normal or shared");
     }
   }
 
@@ -97,8 +97,10 @@ public record RavanConfig(
           return h;
         }
       }
-      throw new IllegalArgumentException(
-          "ravan: option 'head_selection' = " + s + " is invalid: random, weight or gradient");
+      throw new org.fedpeft.config.OptionException(
+          RavanMethod.NAME,
+          "head_selection",
+          " = " + s + " is invalid: random, weight or gradient");
     }
   }
 
@@ -173,7 +175,11 @@ public record RavanConfig(
                   + " Frobenius norm of s_i H_i) or gradient (largest gradient norm of H_i on one"
                   + " mini-batch); the budget is the per-client config key budget, 1 if absent",
               v -> List.of("random", "weight", "gradient").contains(v),
-              "random, weight or gradient");
+              "random, weight or gradient")
+          .federatedOnly(
+              "head_selection",
+              "it picks the heads a client trains when its budget is below 1, and train has no"
+                  + " client budgets: every head is trained");
 
   /** The options of method {@code fed-sb}: Ravan's with one head and no scale. */
   public static final ConfigSchema FED_SB_OPTIONS = common(new ConfigSchema(), 8, false);

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.fedpeft.config.OptionException;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.Adapter;
@@ -86,8 +87,10 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
   static void requireRankFits(SoftEmbedConfig config, int d) {
     int k = config.rank();
     if (config.form().equals("lowrank") && k > d) {
-      throw new IllegalArgumentException(
-          "softembed: option 'rank' = "
+      throw new OptionException(
+          "softembed",
+          "rank",
+          " = "
               + k
               + " is more than form = lowrank allows on this model (hidden size "
               + d
@@ -97,8 +100,10 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
               + d);
     }
     if (config.form().equals("mlp") && (long) k * d > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          "softembed: option 'rank' = "
+      throw new OptionException(
+          "softembed",
+          "rank",
+          " = "
               + k
               + " is too large for form = mlp on this model (hidden size "
               + d

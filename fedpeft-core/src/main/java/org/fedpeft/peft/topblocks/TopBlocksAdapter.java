@@ -75,9 +75,10 @@ public final class TopBlocksAdapter implements Adapter {
     this.config = encoder.config();
     int layers = config.numLayers();
     if (blocks < 1 || blocks > layers) {
-      throw new IllegalArgumentException(
-          TopBlocksMethod.NAME
-              + ": option 'blocks' = "
+      throw new org.fedpeft.config.OptionException(
+          TopBlocksMethod.NAME,
+          "blocks",
+          " = "
               + blocks
               + " must be in [1, "
               + layers

@@ -328,7 +328,7 @@ class FedDpaSimulationTest {
       assertTrue(s.tensors().keySet().stream().allMatch(n -> n.endsWith(".lora_B")));
     }
 
-    // FedIT pairs every A with its B, so it refuses the A-only state before anything trains.
+    // FedIT pairs every A with its B, so the config refuses fedsa-lora under it (the default).
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
@@ -337,6 +337,7 @@ class FedDpaSimulationTest {
                         config(Map.of("adapter.method", "fedsa-lora")), tmp.resolve("fedsa-fedit"))
                     .close());
     assertTrue(
-        e.getMessage().contains("lora_A") && e.getMessage().contains("without"), e.getMessage());
+        e.getMessage().contains("adapter.method = fedsa-lora shares A alone"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("fedsa-fedit")), "refused before the run folder");
   }
 }
