@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -399,6 +400,41 @@ class DeployMethodsCliTest {
       assertEquals(0, node.waitFor(), node.output());
     }
     assertSameRun(simulated, deployed);
+  }
+
+  /**
+   * Classifier-as-retriever's head is made by the server from the corpus, so a server without the
+   * clients' data ({@code data.labels}, no {@code data.file}) cannot serve it: it is refused before
+   * it listens, naming the key and what to do, and leaves no folder.
+   */
+  @Test
+  void aServerWithoutTheCorpusRefusesAHeadMadeFromIt() throws Exception {
+    Path config = config("car");
+    Path out = tmp.resolve("refused");
+    CliRun.Result r =
+        CliRun.run(
+            "server",
+            config.toString(),
+            "--set",
+            "data.file=",
+            "--set",
+            "data.corpus=",
+            "--set",
+            "data.labels=d0,d1,d2",
+            "--out",
+            out.toString(),
+            "--listen",
+            address(),
+            "--insecure");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "head.init = \"documents\" makes the head from the retrieval corpus, which the"
+                    + " server must hold, and this server reads no data (data.labels without"
+                    + " data.file)"),
+        r.err());
+    assertFalse(Files.exists(out), "a refused start leaves no folder");
   }
 
   /** A server process and one process per client, against {@code simulate}. */

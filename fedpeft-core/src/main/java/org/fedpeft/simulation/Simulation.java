@@ -232,6 +232,13 @@ public final class Simulation implements AutoCloseable {
 
   /** The initial head of {@code head.init = "documents"} ({@link DocumentHeadInit}). */
   private Map<String, HostTensor> documentHead(ClassifierModel model, HeadLayout layout) {
+    if (!population.knowsClientData()) {
+      throw new IllegalArgumentException(
+          "head.init = \"documents\" makes the head from the retrieval corpus, which the server"
+              + " must hold, and this server reads no data (data.labels without data.file): give"
+              + " it the queries as data.file and the corpus as data.corpus, or set head.init ="
+              + " \"random\"");
+    }
     if (population.documents() == null || layout.multiTask()) {
       throw new IllegalArgumentException(
           "head.init = \"documents\" needs single-task retrieval data (a retrieval task such as"
