@@ -19,6 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.fedpeft.federation.ClientState;
+import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.privacy.SampleLevelDp;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -363,6 +366,22 @@ class DeployMethodsCliTest {
     }
     assertSameRun(simulated, deployed);
     assertExercised(method, deployed);
+    if (method.startsWith("dp-sample")) {
+      // The epsilon the server reports for each client is the one the client's own accountant,
+      // kept in its --state folder, holds.
+      JsonObject perClient =
+          JsonParser.parseString(Files.readString(deployed.resolve("summary.json")))
+              .getAsJsonObject()
+              .getAsJsonObject("epsilon_per_client");
+      ClientStateStore store = ClientStateStore.onDisk(tmp.resolve("state"));
+      for (String id : List.of("client-0", "client-1", "client-2")) {
+        assertEquals(
+            SampleLevelDp.epsilon(store.load(id).orElse(ClientState.EMPTY), 1e-5),
+            perClient.get(id).getAsDouble(),
+            0,
+            id);
+      }
+    }
   }
 
   /**
