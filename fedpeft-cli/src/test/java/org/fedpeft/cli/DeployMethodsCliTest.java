@@ -43,6 +43,10 @@ class DeployMethodsCliTest {
 
   @TempDir Path tmp;
 
+  /**
+   * Each case's sections of the run config (a {@code [client]} section here gets the common client
+   * settings of {@link #config} added).
+   */
   static final Map<String, String> SECTIONS =
       Map.ofEntries(
           Map.entry(
@@ -238,6 +242,11 @@ class DeployMethodsCliTest {
               sample.noise_multiplier = 0.8
               """));
 
+  /**
+   * In {@code tmp}: the tiny model, 72 examples of three topics (for {@code car}, 72 queries of a
+   * three-document corpus) split over 3 clients by a Dirichlet partition, and the config of the
+   * case {@code method}: 3 rounds of 2 clients, 3 local steps of batch 4. Returns the config.
+   */
   Path config(String method) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     List<String> lines = new ArrayList<>();
