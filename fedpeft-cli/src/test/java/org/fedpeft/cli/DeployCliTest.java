@@ -313,6 +313,33 @@ class DeployCliTest {
         new ArrayList<>(List.of("simulate", config.toString(), "--out", simulated.toString()));
     simArgs.addAll(List.of(settings));
     assertEquals(0, CliRun.run(simArgs.toArray(new String[0])).code());
+    Path out = killServerAndResume(tmp, config, settings, 3);
+    assertEquals(
+        Files.readString(simulated.resolve("metrics.jsonl")),
+        Files.readString(out.resolve("metrics.jsonl")));
+    List<Path> files;
+    try (var listing = Files.list(simulated.resolve("adapter"))) {
+      files = listing.filter(f -> f.toString().endsWith(".safetensors")).toList();
+    }
+    assertTrue(files.size() >= 2, files.toString());
+    for (Path f : files) {
+      Path rel = simulated.relativize(f);
+      assertArrayEquals(
+          Files.readAllBytes(f), Files.readAllBytes(out.resolve(rel)), rel.toString());
+    }
+  }
+
+  /**
+   * In {@code tmp}: certificates for client-0 ... client-2, a server process of {@code config} (and
+   * {@code settings}) that is killed with SIGKILL when it reaches the pause point {@code
+   * round-2-before-checkpoint} (round 2 aggregated, not yet checkpointed), three clients in this
+   * JVM that keep running, and {@code server --resume}, which continues from round 1's checkpoint;
+   * asserts that the resumed server and the clients complete the run's {@code rounds} rounds.
+   *
+   * @return the resumed run's folder
+   */
+  static Path killServerAndResume(Path tmp, Path config, String[] settings, int rounds)
+      throws Exception {
     Path certs = tmp.resolve("certs");
     assertEquals(
         0,
@@ -349,7 +376,7 @@ class DeployCliTest {
       for (String id : List.of("client-0", "client-1", "client-2")) {
         clients.add(
             pool.submit(
-                () -> CliRun.run(clientArgs(config, certs, address, id, "resume", settings))));
+                () -> CliRun.run(clientArgs(tmp, config, certs, address, id, "resume", settings))));
       }
       StringBuilder log = new StringBuilder();
       try (BufferedReader r =
@@ -378,28 +405,21 @@ class DeployCliTest {
       for (Future<CliRun.Result> f : clients) {
         CliRun.Result r = f.get(2, TimeUnit.MINUTES);
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("the run completed 3 rounds"), r.out());
+        assertTrue(r.out().contains("the run completed " + rounds + " rounds"), r.out());
       }
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(out.resolve("metrics.jsonl")));
-    List<Path> files;
-    try (var listing = Files.list(simulated.resolve("adapter"))) {
-      files = listing.filter(f -> f.toString().endsWith(".safetensors")).toList();
-    }
-    assertTrue(files.size() >= 2, files.toString());
-    for (Path f : files) {
-      Path rel = simulated.relativize(f);
-      assertArrayEquals(
-          Files.readAllBytes(f), Files.readAllBytes(out.resolve(rel)), rel.toString());
-    }
+    return out;
   }
 
   private String[] clientArgs(
       Path config, Path certs, String address, String id, String run, String[] settings) {
+    return clientArgs(tmp, config, certs, address, id, run, settings);
+  }
+
+  private static String[] clientArgs(
+      Path tmp, Path config, Path certs, String address, String id, String run, String[] settings) {
     return Spawned.clientArgs(
             config, address, id, certs, tmp.resolve("state-" + run + "-" + id), settings)
         .toArray(new String[0]);

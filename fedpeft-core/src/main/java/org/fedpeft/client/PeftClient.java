@@ -77,6 +77,12 @@ import org.fedpeft.train.TrainConfig;
  */
 public final class PeftClient implements ClientApp {
 
+  /**
+   * The update metric with the client's sample-level epsilon after the round (its accountant at the
+   * run's delta), which the server reports as the client's epsilon.
+   */
+  public static final String SAMPLE_EPSILON_METRIC = "dp_sample_epsilon";
+
   /** The noise of this client's DP-SGD in one phase of one round. */
   @FunctionalInterface
   public interface NoiseSource {
@@ -224,7 +230,7 @@ public final class PeftClient implements ClientApp {
         metrics.put("train_loss", lossSum / phases.size());
       } else {
         metrics.put("dp_sample_steps", (double) taken);
-        metrics.put("dp_sample_epsilon", budget.accountant().getEpsilon(run.sampleDp().delta()));
+        metrics.put(SAMPLE_EPSILON_METRIC, budget.accountant().getEpsilon(run.sampleDp().delta()));
       }
       if (budget == null
           && ConfigKeys.getBoolean(in.config(), ConfigKeys.REPORT_LABEL_COUNTS, false)) {

@@ -303,9 +303,7 @@ public final class FederatedRound implements AutoCloseable {
     try {
       agg = strategy.aggregate(state, round, replies, failures);
     } catch (RoundFailedException e) {
-      Map<String, Double> fitSeconds = new TreeMap<>();
-      clientMetrics.forEach((id, m) -> fitSeconds.put(id, m.get("fit_seconds")));
-      throw e.withRound(sampled, fitSeconds, (System.nanoTime() - t0) / 1e9);
+      throw e.withRound(sampled, clientMetrics, (System.nanoTime() - t0) / 1e9);
     }
     Map<String, Double> metrics = new TreeMap<>(agg.metrics());
     metrics.put("server.clients_sampled", (double) sampled.size());

@@ -20,7 +20,7 @@ public final class RoundFailedException extends RuntimeException {
   private final int required;
   private final List<ClientFailure> failures;
   private final List<String> sampled;
-  private final Map<String, Double> clientFitSeconds;
+  private final Map<String, Map<String, Double>> clientMetrics;
   private final double seconds;
 
   /**
@@ -40,7 +40,7 @@ public final class RoundFailedException extends RuntimeException {
       int required,
       List<ClientFailure> failures,
       List<String> sampled,
-      Map<String, Double> clientFitSeconds,
+      Map<String, Map<String, Double>> clientMetrics,
       double seconds) {
     super(message(round, succeeded, required, failures));
     this.round = round;
@@ -48,20 +48,23 @@ public final class RoundFailedException extends RuntimeException {
     this.required = required;
     this.failures = List.copyOf(failures);
     this.sampled = List.copyOf(sampled);
-    this.clientFitSeconds = Collections.unmodifiableMap(new TreeMap<>(clientFitSeconds));
+    Map<String, Map<String, Double>> cm = new TreeMap<>();
+    clientMetrics.forEach((id, m) -> cm.put(id, Collections.unmodifiableMap(new TreeMap<>(m))));
+    this.clientMetrics = Collections.unmodifiableMap(cm);
     this.seconds = seconds;
   }
 
   /**
-   * The same failure, knowing which clients the round sampled, how long each client that replied
-   * took to fit, and the round's wall time so far ({@link FederatedRound} adds them to what the
-   * strategy threw).
+   * The same failure, knowing which clients the round sampled, the metrics of each client that
+   * replied (what its update reported, plus {@code fit_seconds}, as {@link
+   * RoundReport#clientMetrics} has them), and the round's wall time so far ({@link FederatedRound}
+   * adds them to what the strategy threw).
    */
   public RoundFailedException withRound(
-      List<String> clients, Map<String, Double> fitSeconds, double roundSeconds) {
+      List<String> clients, Map<String, Map<String, Double>> metrics, double roundSeconds) {
     RoundFailedException e =
         new RoundFailedException(
-            round, succeeded, required, failures, clients, fitSeconds, roundSeconds);
+            round, succeeded, required, failures, clients, metrics, roundSeconds);
     e.setStackTrace(getStackTrace());
     return e;
   }
@@ -73,7 +76,17 @@ public final class RoundFailedException extends RuntimeException {
 
   /** The fit seconds of each client that replied, by client id; empty if not known. */
   public Map<String, Double> clientFitSeconds() {
-    return clientFitSeconds;
+    Map<String, Double> out = new TreeMap<>();
+    clientMetrics.forEach((id, m) -> out.put(id, m.get("fit_seconds")));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * The metrics of each client that replied, by client id (its update's metrics plus {@code
+   * fit_seconds}); empty if not known.
+   */
+  public Map<String, Map<String, Double>> clientMetrics() {
+    return clientMetrics;
   }
 
   /** The round's wall time until it failed, in seconds; 0 if not known. */

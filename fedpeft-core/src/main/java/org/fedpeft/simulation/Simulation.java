@@ -59,7 +59,6 @@ import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
-import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
@@ -136,6 +135,13 @@ public final class Simulation implements AutoCloseable {
   private final RunSettings settings;
   private final Strategy strategy;
   private final RunRecorder recorder;
+
+  /**
+   * The {@link ServerState#extra} prefix, then a client id: the sample-level epsilon that client's
+   * latest update reported (its accountant is LOCAL: over the network the server learns the epsilon
+   * only from the updates), kept in the server's state so that a resumed run has it.
+   */
+  static final String REPORTED_EPSILON = "privacy.sample.epsilon.";
 
   /** Every simulated client's LOCAL state (its sample-level accountant); in every checkpoint. */
   private final ClientStateStore localState = ClientStateStore.inMemory();
@@ -227,6 +233,13 @@ public final class Simulation implements AutoCloseable {
 
   /** The initial head of {@code head.init = "documents"} ({@link DocumentHeadInit}). */
   private Map<String, HostTensor> documentHead(ClassifierModel model, HeadLayout layout) {
+    if (!population.knowsClientData()) {
+      throw new IllegalArgumentException(
+          "head.init = \"documents\" makes the head from the retrieval corpus, which the server"
+              + " must hold, and this server reads no data (data.labels without data.file): give"
+              + " it the queries as data.file and the corpus as data.corpus, or set head.init ="
+              + " \"random\"");
+    }
     if (population.documents() == null || layout.multiTask()) {
       throw new IllegalArgumentException(
           "head.init = \"documents\" needs single-task retrieval data (a retrieval task such as"
@@ -488,10 +501,13 @@ public final class Simulation implements AutoCloseable {
             recorder.appendFailedRound(failedRoundLine(e));
             throw e;
           }
+          // The clients within budget trained and sent their updates before the stop: their
+          // epsilons count in the summary.
+          state = withReportedEpsilons(state, e.clientMetrics());
           stopEarly(reason, driver, listener);
           break;
         }
-        state = report.state();
+        state = withReportedEpsilons(report.state(), report.clientMetrics());
         int round = state.round();
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("event", "round");
@@ -832,17 +848,41 @@ public final class Simulation implements AutoCloseable {
         + " remain";
   }
 
-  /** Every client's sample-level epsilon so far, in population order (0 if it never trained). */
-  private double[] clientEpsilons() throws IOException {
+  /**
+   * Every client's sample-level epsilon so far, in population order: the one its latest update
+   * reported ({@link #REPORTED_EPSILON}), 0 if it never sent one. The server knows no other: over
+   * the network the clients' accountants stay on the clients, so {@code simulate} reports what a
+   * server learns too.
+   */
+  private double[] clientEpsilons() {
     List<ClientData> clients = population.clients();
     double[] e = new double[clients.size()];
     for (int i = 0; i < e.length; i++) {
-      e[i] =
-          SampleLevelDp.epsilon(
-              localState.load(clients.get(i).id()).orElse(ClientState.EMPTY),
-              config.privacyDelta());
+      String reported = state.extra().get(REPORTED_EPSILON + clients.get(i).id());
+      e[i] = reported == null ? 0 : Double.parseDouble(reported);
     }
     return e;
+  }
+
+  /**
+   * {@code s} with the sample-level epsilon each client reported with its update ({@code
+   * dp_sample_epsilon} in {@code clientMetrics}, by client id) under {@link #REPORTED_EPSILON}, so
+   * that checkpoints and {@code --resume} keep them; {@code s} itself without sample-level DP.
+   */
+  private ServerState withReportedEpsilons(
+      ServerState s, Map<String, Map<String, Double>> clientMetrics) {
+    if (settings.sampleDp() == null) {
+      return s;
+    }
+    ServerState.Builder b = s.toBuilder();
+    clientMetrics.forEach(
+        (id, m) -> {
+          Double eps = m.get(PeftClient.SAMPLE_EPSILON_METRIC);
+          if (eps != null) {
+            b.putExtra(REPORTED_EPSILON + id, Double.toString(eps));
+          }
+        });
+    return b.build();
   }
 
   private List<String> evalClients(int round) {
