@@ -88,6 +88,21 @@ public interface AdapterMethod {
   }
 
   /**
+   * Why centralised training ({@code fedpeft train}: one model trained on all the data, no rounds)
+   * cannot train this method, with these options, as the method means it, for the user; null when
+   * it can (the default). A method whose parts or mixing exist only across federated rounds
+   * declares it (FedDPA: centralised, its global and local LoRAs train together as their sum, while
+   * its inference uses the global one alone until a client's rounds have trained the local one),
+   * and {@code train} refuses it with this reason before the run folder is made, rather than
+   * evaluate and save a model other than the one it trained.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default String centralisedTrainingRefusal(Map<String, String> options) {
+    return null;
+  }
+
+  /**
    * Which LoRA factor the adapter, with these options, shares (sends to the server) without the
    * other of its module: {@code "A"} for fedsa-lora, which keeps B on each client; null when it
    * shares both factors of a module or neither (the default). A strategy that aggregates each
