@@ -135,15 +135,33 @@ public final class AdapterOptions {
   }
 
   /**
-   * Null for "none", else the method name, with its options validated; a bad value is named as
-   * {@code --adapter-options} writes it ({@link #named}).
+   * Null for "none", else the method name, with its options validated; an unknown option and a bad
+   * value are named as {@code --adapter-options} writes them ({@link #named}).
    */
   public String methodOrNull() {
     if (method.equals("none")) {
       return null;
     }
+    Map<String, String> given = parsedOptions();
+    org.fedpeft.config.ConfigSchema schema = AdapterRegistry.get(method).optionSchema();
+    for (String name : given.keySet()) {
+      String unknown = schema.unknownOption(name);
+      if (unknown != null) {
+        throw new UserInputException(
+            "--adapter-options "
+                + name
+                + "="
+                + given.get(name)
+                + ": --adapter "
+                + method
+                + " has no option '"
+                + name
+                + "'"
+                + unknown);
+      }
+    }
     try {
-      AdapterRegistry.get(method).validate(parsedOptions());
+      AdapterRegistry.get(method).validate(given);
     } catch (OptionException e) {
       throw named(e);
     }
