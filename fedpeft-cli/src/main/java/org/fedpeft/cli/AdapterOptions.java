@@ -69,11 +69,33 @@ public final class AdapterOptions {
   }
 
   /**
+   * Refuses a method that centralised training cannot train as the method means it ({@link
+   * org.fedpeft.peft.AdapterMethod#centralisedTrainingRefusal}: FedDPA), naming it with the
+   * method's reason. For {@code train}: a new run and a resumed one alike, as either would report
+   * and save a model other than the one trained.
+   */
+  void refuseCentralisedTraining() {
+    String m = methodOrNull();
+    if (m == null) {
+      return;
+    }
+    String why = AdapterRegistry.get(m).centralisedTrainingRefusal(parsedOptions());
+    if (why != null) {
+      throw new UserInputException(
+          "--adapter "
+              + m
+              + " cannot be trained centralised (train): "
+              + why
+              + " with simulate (or server and clients)");
+    }
+  }
+
+  /**
    * Refuses options given in {@code --adapter-options} that only a federated run reads, as the
    * method's option schema marks them ({@link org.fedpeft.config.ConfigSchema#federatedOnly()}:
-   * FedDPA's variant, Ravan's head_selection, FedBE's allocation), naming each with why centralised
-   * training does not read it. For {@code train}, and a new run only (a run recorded before this
-   * check still resumes).
+   * Ravan's head_selection, FedBE's allocation), naming each with why centralised training does not
+   * read it. For {@code train}, and a new run only (a run recorded before this check still
+   * resumes).
    */
   void refuseFederatedOnly() {
     String m = methodOrNull();
@@ -113,15 +135,33 @@ public final class AdapterOptions {
   }
 
   /**
-   * Null for "none", else the method name, with its options validated; a bad value is named as
-   * {@code --adapter-options} writes it ({@link #named}).
+   * Null for "none", else the method name, with its options validated; an unknown option and a bad
+   * value are named as {@code --adapter-options} writes them ({@link #named}).
    */
   public String methodOrNull() {
     if (method.equals("none")) {
       return null;
     }
+    Map<String, String> given = parsedOptions();
+    org.fedpeft.config.ConfigSchema schema = AdapterRegistry.get(method).optionSchema();
+    for (String name : given.keySet()) {
+      String unknown = schema.unknownOption(name);
+      if (unknown != null) {
+        throw new UserInputException(
+            "--adapter-options "
+                + name
+                + "="
+                + given.get(name)
+                + ": --adapter "
+                + method
+                + " has no option '"
+                + name
+                + "'"
+                + unknown);
+      }
+    }
     try {
-      AdapterRegistry.get(method).validate(parsedOptions());
+      AdapterRegistry.get(method).validate(given);
     } catch (OptionException e) {
       throw named(e);
     }

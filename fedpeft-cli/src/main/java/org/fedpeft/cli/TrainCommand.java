@@ -67,7 +67,9 @@ import picocli.CommandLine.Spec;
           + " metrics.jsonl (one line per logged step and evaluation), timings.jsonl (the training"
           + " time at each periodic evaluation), summary.json, train.json"
           + " (the arguments and data hashes, for --resume) and a checkpoint every"
-          + " --checkpoint-every steps; --resume DIR continues an interrupted run."
+          + " --checkpoint-every steps; --resume DIR continues an interrupted run.",
+      "A method whose parts exist only across federated rounds is refused, saying why (feddpa:"
+          + " use simulate, or --adapter lora with twice its rank and alpha)."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -244,6 +246,7 @@ public final class TrainCommand implements Callable<Integer> {
           throw new UserInputException(guard.finishedRun("train run") + "; nothing to resume");
         }
         requireStartRecord(guard.path(), stored.runRecord);
+        stored.adapter.refuseCentralisedTraining();
         return stored.runIn(guard, stdout, err, true);
       }
     }
@@ -277,6 +280,7 @@ public final class TrainCommand implements Callable<Integer> {
   private void validateOptions() {
     train.config();
     model.precisionSetting();
+    adapter.refuseCentralisedTraining();
     if (trainingObjective().contrastive()) {
       if (dpNoise != null) {
         throw new UserInputException(

@@ -178,13 +178,9 @@ class TrainCommandTest {
             + " the inner width of the lowrank and mlp forms"
       },
       {
-        new String[] {"--adapter", "feddpa", "--adapter-options", "finetune_epochs=2"},
-        "--adapter-options finetune_epochs=2 does nothing in centralised training with --adapter"
-            + " feddpa: only a federated run reads it (finetune_epochs: "
-      },
-      {
+        // The method itself is refused (FedDpaCentralisedTrainRefusedTest), before its options.
         new String[] {"--adapter", "feddpa", "--adapter-options", "variant=F,local_share=0.3"},
-        "--adapter-options variant=F, local_share=0.3 do nothing in centralised training"
+        "--adapter feddpa cannot be trained centralised (train): "
       },
     };
     int n = 0;

@@ -218,14 +218,9 @@ public final class ConfigSchema {
     }
     for (var e : options.entrySet()) {
       String name = e.getKey();
-      if (!keys.containsKey(name)) {
-        String near = NearestKeys.didYouMean(name, keys.keySet(), "'");
-        throw new ConfigException(
-            owner
-                + ": unknown option '"
-                + name
-                + "'"
-                + (near.isEmpty() ? " (options: " + String.join(", ", keys.keySet()) + ")" : near));
+      String unknown = unknownOption(name);
+      if (unknown != null) {
+        throw new ConfigException(owner + ": unknown option '" + name + "'" + unknown);
       }
       try {
         // what = "": the message is what follows the option's name, for OptionException to name
@@ -236,6 +231,21 @@ public final class ConfigSchema {
       origins.put(name, owner);
     }
     return new ConfigValues(out, origins);
+  }
+
+  /**
+   * Null if {@code name} is one of these options; else what follows the unknown option's name in an
+   * error, the nearest options ({@code " (did you mean 'rank'?)"}) or, with none near, all of them
+   * ({@code " (options: rank, alpha, ...)"}). {@link #readOptions} refuses with it; an entry point
+   * that knows how its user writes the options ({@code train --adapter-options}) checks first with
+   * it, so as to name the option its way.
+   */
+  public String unknownOption(String name) {
+    if (keys.containsKey(name)) {
+      return null;
+    }
+    String near = NearestKeys.didYouMean(name, keys.keySet(), "'");
+    return near.isEmpty() ? " (options: " + String.join(", ", keys.keySet()) + ")" : near;
   }
 
   /**

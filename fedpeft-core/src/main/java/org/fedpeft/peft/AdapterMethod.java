@@ -75,6 +75,32 @@ public interface AdapterMethod {
   }
 
   /**
+   * The options set here that change nothing in a federated run with these settings outside the
+   * adapter section: {@link #inertOptions(Map)}, plus those inert because of the strategy or the
+   * budgets (FedBE's {@code allocation}, {@code coverage_decay} and {@code depth_weight} under a
+   * strategy other than {@code fedbe}, which alone allocates blocks; Ravan's {@code head_selection}
+   * without {@code client.budgets}, as every client then trains every head). Their {@link
+   * InertOption#cause} is that config key. A new simulation config refuses them, naming them;
+   * {@code train} and {@code info} read {@link #inertOptions(Map)}, having no federation. Default:
+   * {@link #inertOptions(Map)}.
+   *
+   * @param options valid options, those set only (absent ones take their defaults)
+   * @param federation the run's strategy and whether it sets budgets
+   */
+  default List<InertOption> inertOptions(Map<String, String> options, Federation federation) {
+    return inertOptions(options);
+  }
+
+  /**
+   * The settings of a federated run, outside the adapter section, that can make an adapter option
+   * inert ({@link #inertOptions(Map, Federation)}).
+   *
+   * @param strategy {@code server.strategy}
+   * @param budgets whether {@code client.budgets} is set (else every client has budget 1)
+   */
+  record Federation(String strategy, boolean budgets) {}
+
+  /**
    * Whether a client of this method, with these options, trains according to its compute budget,
    * the per-client config key {@code budget} that {@code client.budgets} sets (Ravan's heads: a
    * client trains round(budget * heads) of them). A simulation config refuses {@code
@@ -85,6 +111,21 @@ public interface AdapterMethod {
    */
   default boolean usesBudgets(Map<String, String> options) {
     return false;
+  }
+
+  /**
+   * Why centralised training ({@code fedpeft train}: one model trained on all the data, no rounds)
+   * cannot train this method, with these options, as the method means it, for the user; null when
+   * it can (the default). A method whose parts or mixing exist only across federated rounds
+   * declares it (FedDPA: centralised, its global and local LoRAs train together as their sum, while
+   * its inference uses the global one alone until a client's rounds have trained the local one),
+   * and {@code train} refuses it with this reason before the run folder is made, rather than
+   * evaluate and save a model other than the one it trained.
+   *
+   * @param options valid options (those set; absent ones take their defaults)
+   */
+  default String centralisedTrainingRefusal(Map<String, String> options) {
+    return null;
   }
 
   /**

@@ -14,8 +14,10 @@ import org.fedpeft.config.ConfigSchema;
  * some methods save every option).
  *
  * @param option the option set that changes nothing
- * @param cause the option whose value makes it inert
- * @param causeValue that option's value (as set, or its default)
+ * @param cause the option whose value makes it inert, or (holding a '.') the config key outside the
+ *     adapter section whose value does ({@code server.strategy}, {@link
+ *     AdapterMethod#inertOptions(Map, AdapterMethod.Federation)}), a string
+ * @param causeValue that option's or key's value (as set, or its default)
  * @param reason why, a phrase: {@code "the linear form has no inner width"}
  * @param reading the values of {@code cause} under which {@code option} is read (one starting with
  *     '>' is a bound, such as {@code ">= 2"}); not empty
@@ -46,14 +48,14 @@ public record InertOption(
         + configValue(schema, option, options.get(option))
         + " does nothing with adapter.method = \""
         + method.name()
-        + "\" and adapter."
-        + cause
+        + "\" and "
+        + causeKey()
         + " = "
         + configValue(schema, cause, causeValue)
         + ": "
         + reason
-        + "; give adapter."
-        + cause
+        + "; give "
+        + causeKey()
         + (reading.get(0).startsWith(">") ? " " : " = ")
         + String.join(" or ", values)
         + ", or leave out adapter."
@@ -85,7 +87,16 @@ public record InertOption(
         + option;
   }
 
+  /** The config key of {@link #cause}: {@code adapter.<cause>}, or the key outside the section. */
+  public String causeKey() {
+    return cause.contains(".") ? cause : "adapter." + cause;
+  }
+
+  /** {@code value} as a config file writes it: quoted for a string option or an outside key. */
   private static String configValue(ConfigSchema schema, String option, String value) {
+    if (option.contains(".")) {
+      return "\"" + value + "\"";
+    }
     ConfigSchema.Key k = schema.keys().get(option);
     return k != null && k.type() == ConfigSchema.Type.STRING ? "\"" + value + "\"" : value;
   }

@@ -302,17 +302,21 @@ public final class SimulationConfig {
 
   /**
    * Refuses adapter options set here that change nothing with the others ({@link
-   * AdapterMethod#inertOptions}, softembed's {@code rank} with {@code form = linear}), naming the
-   * option, the value that makes it inert and what to do. A new config only: a run's saved config
-   * ({@link #fromJson}) holding one resumes as it started.
+   * AdapterMethod#inertOptions(Map, AdapterMethod.Federation)}: softembed's {@code rank} with
+   * {@code form = linear}, FedBE's allocation options under a strategy other than fedbe), naming
+   * the option, the value that makes it inert and what to do. A new config only: a run's saved
+   * config ({@link #fromJson}) holding one resumes as it started.
    */
   private void refuseInertOptions(ConfigValues v) {
     AdapterMethod method = AdapterRegistry.get(adapter.method());
-    List<InertOption> inert = method.inertOptions(adapter.options());
+    List<InertOption> inert =
+        method.inertOptions(
+            adapter.options(),
+            new AdapterMethod.Federation(server.strategy(), Budgets.configured(client.budgets())));
     if (!inert.isEmpty()) {
       InertOption first = inert.get(0);
       throw v.error(
-          List.of("adapter." + first.option(), "adapter." + first.cause()),
+          List.of("adapter." + first.option(), first.causeKey()),
           first.configMessage(method, adapter.options()));
     }
   }

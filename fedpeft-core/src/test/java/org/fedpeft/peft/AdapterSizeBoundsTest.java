@@ -77,13 +77,21 @@ class AdapterSizeBoundsTest {
     }
     // the orthonormal inits keep their own message
     String m = refused("ravan", Map.of("heads", "2", "rank", "17", "targets", "query"));
-    assertTrue(m.startsWith("ravan: init = gram-schmidt needs heads * rank = 34"), m);
+    assertTrue(
+        m.startsWith(
+            "ravan: option 'rank' = 17 with heads = 2 is too large for init = gram-schmidt: it"
+                + " needs heads * rank = 34"),
+        m);
     // heads * rank too large for one array (it overflowed an int and failed deep inside)
     m =
         refused(
             "ravan",
             Map.of("init", "normal", "heads", "100000000", "rank", "32", "targets", "query"));
-    assertTrue(m.startsWith("ravan: heads * rank = 100000000 * 32 is too large for"), m);
+    assertTrue(
+        m.startsWith(
+            "ravan: option 'rank' = 32 with heads = 100000000: heads * rank = 3200000000 is too"
+                + " large for"),
+        m);
     assertTrue(m.endsWith("give heads * rank <= " + Integer.MAX_VALUE / 32), m);
   }
 

@@ -25,6 +25,7 @@ class SampleDpGradientProbeConfigTest {
                     Map.of(
                         "adapter.method", "ravan",
                         "adapter.head_selection", "gradient",
+                        "client.budgets", "0.5",
                         "privacy.mode", "sample"),
                     Map.of(),
                     "run.toml"));
@@ -43,6 +44,7 @@ class SampleDpGradientProbeConfigTest {
           Map.of(
               "adapter.method", "ravan",
               "adapter.head_selection", selection,
+              "client.budgets", "0.5",
               "privacy.mode", "sample"),
           Map.of(),
           "run.toml");
@@ -54,6 +56,8 @@ class SampleDpGradientProbeConfigTest {
               "ravan",
               "adapter.head_selection",
               "gradient",
+              "client.budgets",
+              "0.5",
               "privacy.mode",
               mode),
           Map.of(),

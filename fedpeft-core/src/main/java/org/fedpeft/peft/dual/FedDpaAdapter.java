@@ -62,8 +62,9 @@ import org.fedpeft.train.EncodedExamples;
  *       two swap when {@code weight_goes_to = local})</td></tr>
  *   <tr><td>default phase, inference, local adapter never trained, or no weight
  *       prepared</td><td>W x + dW_global x</td></tr>
- *   <tr><td>default phase, training (a plain trainer on this adapter)</td><td>W x + dW_global x +
- *       dW_local x</td></tr>
+ *   <tr><td>default phase, training (a plain trainer on this adapter; {@code fedpeft train}
+ *       refuses FedDPA, as inference would not use this sum)</td><td>W x + dW_global x + dW_local
+ *       x</td></tr>
  * </table>
  *
  * <p>The instance weight of example x is {@code clamp(max_weight * mean_j cos(e(x), e_j), 0, 1)}

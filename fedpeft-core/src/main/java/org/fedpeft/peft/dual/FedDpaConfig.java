@@ -150,29 +150,7 @@ public record FedDpaConfig(
                   + " plus the local adapter (the reference code), plus the global adapter, or"
                   + " the base model alone",
               v -> List.of("local", "global", "base").contains(v),
-              "local, global or base")
-          .federatedOnly("variant", Federated.ROUNDS)
-          .federatedOnly("local_weight", Federated.ROUNDS)
-          .federatedOnly("local_share", Federated.ROUNDS)
-          .federatedOnly(
-              "finetune_epochs",
-              "FedDPA-F fine-tunes the local adapter before a client evaluates in a federated"
-                  + " run, and train trains both adapters together every step")
-          .federatedOnly("instances", Federated.MIXING)
-          .federatedOnly("max_weight", Federated.MIXING)
-          .federatedOnly("weight_goes_to", Federated.MIXING)
-          .federatedOnly("embedding", Federated.MIXING);
-
-  /** Why centralised training reads none of FedDPA's own options. */
-  private static final class Federated {
-    static final String ROUNDS =
-        "FedDPA's variants split a client's federated rounds between the two adapters, and train"
-            + " trains both together every step";
-    static final String MIXING =
-        "the instance weight mixes the two adapters once a client's federated rounds have"
-            + " trained its local adapter and kept its anchors, and train computes no instance"
-            + " weight";
-  }
+              "local, global or base");
 
   /** The defaults of {@link #OPTIONS}. */
   public static final FedDpaConfig DEFAULT = fromOptions(Map.of());

@@ -7,6 +7,7 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.InertOption;
+import org.fedpeft.peft.lora.LoraConfig;
 
 /** Registers FedDPA as adapter method {@code feddpa} ({@link FedDpaAdapter}). */
 public final class FedDpaMethod implements AdapterMethod {
@@ -22,7 +23,8 @@ public final class FedDpaMethod implements AdapterMethod {
   @Override
   public String description() {
     return "FedDPA: a GLOBAL LoRA (averaged) and a LOCAL LoRA (never sent) mixed per example by"
-        + " similarity to the client's own data; variant T or F";
+        + " similarity to the client's own data; variant T or F; federated runs only (train refuses"
+        + " it)";
   }
 
   @Override
@@ -42,6 +44,37 @@ public final class FedDpaMethod implements AdapterMethod {
     return c.variant() == FedDpaConfig.Variant.F && c.finetuneEpochs() > 0
         ? List.of("variant", "finetune_epochs")
         : List.of();
+  }
+
+  /**
+   * Always refused: FedDPA's global/local split and its instance weighting exist only across
+   * federated rounds. Centralised, the default phase trains both LoRAs together, unweighted (their
+   * sum), but inference uses the global one alone until a client's rounds have trained the local
+   * one ({@link FedDpaAdapter#localReady}), so the evaluation and the saved adapter would not be
+   * the model trained. The sum is a LoRA of rank 2r with alpha doubled (the same scaling alpha /
+   * r), which the reason suggests with the options given.
+   */
+  @Override
+  public String centralisedTrainingRefusal(Map<String, String> options) {
+    LoraConfig lora = FedDpaConfig.fromOptions(options).lora();
+    float alpha = 2 * lora.alpha();
+    StringBuilder same = new StringBuilder();
+    same.append("rank=").append(2 * lora.rank());
+    same.append(",alpha=")
+        .append(alpha == Math.rint(alpha) ? Long.toString((long) alpha) : Float.toString(alpha));
+    for (String o : List.of("dropout", "targets")) {
+      if (options.containsKey(o)) {
+        same.append(',').append(o).append('=').append(options.get(o));
+      }
+    }
+    return "FedDPA's split into a global and a local adapter, and the instance weight that mixes"
+        + " them, exist only across federated rounds; centralised, every step would train the two"
+        + " LoRAs together as their sum, while the evaluation and the saved adapter would use the"
+        + " global one alone (the local one is mixed in only once a client's rounds have trained"
+        + " it), which is not the model trained. That sum is one LoRA of rank 2r: train adapter"
+        + " lora with "
+        + same
+        + " (the same scaling alpha / r), or run FedDPA federated";
   }
 
   /**

@@ -58,6 +58,36 @@ public final class ExpansionMethod implements AdapterMethod {
     return List.of();
   }
 
+  /**
+   * Also {@code allocation}, {@code coverage_decay} and {@code depth_weight} (the options the
+   * schema marks federated-only: they tune FedBE's allocation of blocks) under a {@code
+   * server.strategy} other than {@code fedbe}, the only strategy that allocates blocks: under any
+   * other every client trains every block, and nothing reads them.
+   */
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options, Federation federation) {
+    List<InertOption> inert = new java.util.ArrayList<>();
+    if (!federation.strategy().equals(FedBeStrategy.NAME)) {
+      for (String o : ExpansionConfig.OPTIONS.federatedOnly().keySet()) {
+        if (options.containsKey(o)) {
+          inert.add(
+              new InertOption(
+                  o,
+                  "server.strategy",
+                  federation.strategy(),
+                  o
+                      + " tunes the allocation of blocks to the clients of a round, which only"
+                      + " server.strategy = \"fedbe\" makes: under "
+                      + federation.strategy()
+                      + " every client trains every block",
+                  List.of(FedBeStrategy.NAME)));
+        }
+      }
+    }
+    inert.addAll(inertOptions(options));
+    return inert;
+  }
+
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new ExpansionAdapter(ExpansionConfig.fromOptions(options), encoder);

@@ -675,12 +675,17 @@ public final class RavanAdapter implements Adapter {
         require(c, hr, out, in, where.name());
       }
       if (hr * Math.max(out, in) > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            c.method()
-                + ": heads * rank = "
-                + c.heads()
-                + " * "
+        // Named as the option rank (with the heads it multiplies), so that simulate and train
+        // name it as their user wrote it (OptionException.messageFor).
+        throw new org.fedpeft.config.OptionException(
+            c.method(),
+            "rank",
+            " = "
                 + c.rank()
+                + " with heads = "
+                + c.heads()
+                + ": heads * rank = "
+                + hr
                 + " is too large for "
                 + where.name()
                 + " ("
@@ -695,14 +700,25 @@ public final class RavanAdapter implements Adapter {
     }
   }
 
+  /**
+   * Refuses more orthonormal directions than the module has, naming the option {@code rank} (with
+   * the heads it multiplies, unless init = shared, which draws rank directions once), so that
+   * simulate and train name it as their user wrote it ({@link
+   * org.fedpeft.config.OptionException#messageFor}).
+   */
   private static void require(RavanConfig c, long directions, long out, long in, String module) {
     if (directions > Math.min(out, in)) {
-      throw new IllegalArgumentException(
-          c.method()
-              + ": init = "
+      boolean shared = c.init() == RavanConfig.Init.SHARED;
+      throw new org.fedpeft.config.OptionException(
+          c.method(),
+          "rank",
+          " = "
+              + c.rank()
+              + (shared ? "" : " with heads = " + c.heads())
+              + " is too large for init = "
               + c.init().optionValue()
-              + " needs "
-              + (c.init() == RavanConfig.Init.SHARED ? "rank" : "heads * rank")
+              + ": it needs "
+              + (shared ? "rank" : "heads * rank")
               + " = "
               + directions
               + " orthonormal directions, but "
@@ -711,7 +727,9 @@ public final class RavanAdapter implements Adapter {
               + out
               + " x "
               + in
-              + "; lower heads or rank, or use init = normal");
+              + "; lower "
+              + (shared ? "rank" : "heads or rank")
+              + ", or use init = normal");
     }
   }
 

@@ -64,6 +64,29 @@ public final class RavanMethod implements AdapterMethod {
     return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), c.heads());
   }
 
+  /**
+   * Also {@code head_selection} with more than one head but no {@code client.budgets}: every client
+   * then has budget 1 and trains every head, so no head is selected (nor scored, nor probed).
+   */
+  @Override
+  public List<InertOption> inertOptions(Map<String, String> options, Federation federation) {
+    List<InertOption> inert = new java.util.ArrayList<>(inertOptions(options));
+    int heads = RavanConfig.fromOptions(options).heads();
+    if (options.containsKey("head_selection") && heads > 1 && !federation.budgets()) {
+      inert.add(
+          new InertOption(
+              "head_selection",
+              "client.budgets",
+              "",
+              "head_selection picks the heads a client with a budget below 1 trains, and without"
+                  + " client.budgets every client has budget 1 and trains all "
+                  + heads
+                  + " heads, so none is selected (fractions below 1 select too)",
+              List.of("uniform", "bell", "skewed")));
+    }
+    return inert;
+  }
+
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new RavanAdapter(RavanConfig.fromOptions(options), encoder, seed);
