@@ -152,8 +152,20 @@ run() { # setting, name, lr, seed
   if [[ $setting == b ]] && uses_budgets "$name"; then extra=(--set client.budgets=skewed); fi
   if [[ -n "${HEAD_LR:-}" ]]; then extra+=(--set client.head_learning_rate="$HEAD_LR"); fi
   if [[ $name == *-gradient ]]; then extra+=(--set adapter.factors="$(gradient_factors "$name" "$seed")"); fi
-  # shellcheck disable=SC2046
-  "$root/fedpeft" simulate "$out/base.toml" $(contender "$name") --set seed="$seed" \
+  local args
+  read -r -a args <<<"$(contender "$name")"
+  if [[ " ${extra[*]} " != *" client.budgets="* ]]; then
+    # Without budgets every Ravan client trains every head, so head selection changes nothing and
+    # simulate refuses the key: setting a runs the Ravan contenders without it.
+    args=("${args[@]/adapter.head_selection=*/}")
+    local kept=() i
+    for ((i = 0; i < ${#args[@]}; i++)); do
+      if [[ ${args[i]} == --set && -z ${args[i + 1]:-} ]]; then i=$((i + 1)); continue; fi
+      kept+=("${args[i]}")
+    done
+    args=("${kept[@]}")
+  fi
+  "$root/fedpeft" simulate "$out/base.toml" "${args[@]}" --set seed="$seed" \
     --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" --force \
     >"$dir.log" 2>"$dir.err" || { tail -5 "$dir.err" >&2; exit 1; }
 }
