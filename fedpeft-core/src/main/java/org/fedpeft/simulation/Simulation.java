@@ -876,7 +876,10 @@ public final class Simulation implements AutoCloseable {
   /**
    * {@code s} with the sample-level epsilon each client reported with its update ({@code
    * dp_sample_epsilon} in {@code clientMetrics}, by client id) under {@link #REPORTED_EPSILON}, so
-   * that checkpoints and {@code --resume} keep them; {@code s} itself without sample-level DP.
+   * that checkpoints and {@code --resume} keep them; {@code s} itself without sample-level DP. A
+   * client's accountant only grows, so a lower epsilon than the one kept means it started again (a
+   * node given an empty {@code --state}): the updates it sent before were released all the same, so
+   * the higher one is kept.
    */
   private ServerState withReportedEpsilons(
       ServerState s, Map<String, Map<String, Double>> clientMetrics) {
@@ -887,7 +890,8 @@ public final class Simulation implements AutoCloseable {
     clientMetrics.forEach(
         (id, m) -> {
           Double eps = m.get(PeftClient.SAMPLE_EPSILON_METRIC);
-          if (eps != null) {
+          String kept = s.extra().get(REPORTED_EPSILON + id);
+          if (eps != null && !(kept != null && Double.parseDouble(kept) > eps)) {
             b.putExtra(REPORTED_EPSILON + id, Double.toString(eps));
           }
         });
