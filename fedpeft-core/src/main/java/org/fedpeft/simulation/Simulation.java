@@ -59,6 +59,7 @@ import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
+import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
@@ -850,16 +851,24 @@ public final class Simulation implements AutoCloseable {
 
   /**
    * Every client's sample-level epsilon so far, in population order: the one its latest update
-   * reported ({@link #REPORTED_EPSILON}), 0 if it never sent one. The server knows no other: over
-   * the network the clients' accountants stay on the clients, so {@code simulate} reports what a
-   * server learns too.
+   * reported ({@link #REPORTED_EPSILON}), 0 if it never sent one, or the epsilon of its accountant
+   * in this process's LOCAL-state store when that is higher. Over the network the accountants stay
+   * on the clients and the store is empty, so a server reports what the updates said; in {@code
+   * simulate} the store holds every accountant, which also counts the steps of an update that never
+   * counted (dropped, timed out, or in a round that then failed) and those taken before a resume
+   * from a checkpoint written before the updates' epsilons were kept: epsilon is never reported
+   * below what a client spent.
    */
-  private double[] clientEpsilons() {
+  private double[] clientEpsilons() throws IOException {
     List<ClientData> clients = population.clients();
     double[] e = new double[clients.size()];
     for (int i = 0; i < e.length; i++) {
-      String reported = state.extra().get(REPORTED_EPSILON + clients.get(i).id());
-      e[i] = reported == null ? 0 : Double.parseDouble(reported);
+      String id = clients.get(i).id();
+      String reported = state.extra().get(REPORTED_EPSILON + id);
+      double held =
+          SampleLevelDp.epsilon(
+              localState.load(id).orElse(ClientState.EMPTY), config.privacyDelta());
+      e[i] = Math.max(reported == null ? 0 : Double.parseDouble(reported), held);
     }
     return e;
   }
@@ -867,7 +876,10 @@ public final class Simulation implements AutoCloseable {
   /**
    * {@code s} with the sample-level epsilon each client reported with its update ({@code
    * dp_sample_epsilon} in {@code clientMetrics}, by client id) under {@link #REPORTED_EPSILON}, so
-   * that checkpoints and {@code --resume} keep them; {@code s} itself without sample-level DP.
+   * that checkpoints and {@code --resume} keep them; {@code s} itself without sample-level DP. A
+   * client's accountant only grows, so a lower epsilon than the one kept means it started again (a
+   * node given an empty {@code --state}): the updates it sent before were released all the same, so
+   * the higher one is kept.
    */
   private ServerState withReportedEpsilons(
       ServerState s, Map<String, Map<String, Double>> clientMetrics) {
@@ -878,7 +890,8 @@ public final class Simulation implements AutoCloseable {
     clientMetrics.forEach(
         (id, m) -> {
           Double eps = m.get(PeftClient.SAMPLE_EPSILON_METRIC);
-          if (eps != null) {
+          String kept = s.extra().get(REPORTED_EPSILON + id);
+          if (eps != null && !(kept != null && Double.parseDouble(kept) > eps)) {
             b.putExtra(REPORTED_EPSILON + id, Double.toString(eps));
           }
         });
