@@ -230,11 +230,12 @@ public final class TasksCommand {
                   err.println(notice);
                   err.flush();
                 });
-      } catch (FileSystemException e) {
-        throw RunFolder.refusal(e, out, "--out", UserInputException::new);
       } catch (IOException e) {
-        // Not a refusal of the path (writing the staging folder's lock file on a full disk, say):
-        // the machine's failure, exit 1, with the folder it was for.
+        if (e instanceof FileSystemException fs && RunFolder.refuses(fs)) {
+          throw RunFolder.refusal(fs, out, "--out", UserInputException::new);
+        }
+        // Not a refusal of the path (a full disk, an I/O error, writing the staging folder or its
+        // lock file): the machine's failure, exit 1, naming the --out it was for.
         throw new IOException(
             "--out "
                 + out

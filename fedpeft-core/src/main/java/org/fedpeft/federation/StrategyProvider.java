@@ -121,10 +121,5 @@ public interface StrategyProvider {
         StrategyOptions options, String adapterMethod, Map<String, String> adapterOptions) {
       this(options, adapterMethod, adapterOptions, Map.of());
     }
-
-    /** Throws unless the adapter is LoRA. */
-    public void requireLora(String strategy) {
-      StrategyProvider.requireLora(strategy, adapterMethod);
-    }
   }
 }

@@ -407,7 +407,7 @@ public final class FedBeStrategy implements Strategy {
     @Override
     public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
       if (!ExpansionMethod.NAME.equals(adapterMethod)) {
-        return true; // refused by create, with its own message
+        return true; // refused by requireAdapter (with the config), with its own message
       }
       try {
         return ExpansionConfig.fromOptions(adapterOptions).blocks() > 1;
