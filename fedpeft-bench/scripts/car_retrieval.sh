@@ -2,7 +2,8 @@
 # Classifier-as-retriever against MIPS on wordnet-sense-retrieval (issue 13, item 6): the whole
 # reproduction, one command. For each corpus size DOCS (default 1,000 and 5,000 documents):
 #
-#  grid    Every trained row below gets the same learning-rate grid LRS, trained centralised
+#  grid    At GRID_DOCS documents only (default: the first DOCS; the other sizes use its picks),
+#          every trained row below gets the same learning-rate grid LRS, trained centralised
 #          (fedpeft train, STEPS steps) once per rate and scored by top-1 on the validation split
 #          (held-out training-kind queries, `fedpeft eval --split validation`). The best rate is
 #          the row's pick (DOCS/grid/picks.tsv); the centralised row of the table is that run, and
@@ -47,7 +48,8 @@
 # SEED (42), ROUNDS, LRS, OUT; also PARTS (subset of: grid table dp speedup; default all; without grid, or for a row
 # the grid has not scored, a row uses LR), ROWS (subset of: mips-contrastive car-head
 # car-head-docs car-softembed car-softembed-docs car-lora), MODES (central federated), DP_MODES
-# (central federated), DP_ROWS (car-softembed car-softembed-docs), STEPS (600), ROUNDS (30), LRS
+# (central federated), DP_ROWS (car-softembed car-softembed-docs), GRID_DOCS (the corpus size whose
+# grid picks every size's rates: the first DOCS), STEPS (600), ROUNDS (30), LRS
 # (2e-4 1e-3 5e-3 2.5e-2), LR (5e-3), TAU (0.05), EPSILONS (1 3 8), KS (2 5 10), SPEEDUP_ROUNDS
 # (30), TARGET (auto), OUT (run folder; a rerun with the same OUT skips the runs that finished with
 # the same options).
@@ -65,6 +67,10 @@ if [[ $base_task == *documents=* ]]; then die "TASK: '$base_task' sets documents
 seed="${SEED:-42}"
 if ! [[ $seed =~ ^[0-9]+$ ]]; then die "SEED: '$seed' is not a whole number >= 0"; fi
 parts="${PARTS-grid table dp speedup}"
+grid_docs="${GRID_DOCS:-${docs_list%% *}}"
+if [[ " $parts " == *" grid "* && " $docs_list " != *" $grid_docs "* ]]; then
+  die "GRID_DOCS: $grid_docs is not among the corpus sizes [$docs_list], so the grid would not run"
+fi
 rows="${ROWS-mips-contrastive car-head car-head-docs car-softembed car-softembed-docs car-lora}"
 modes="${MODES-central federated}"
 dp_modes="${DP_MODES-central federated}"
@@ -191,6 +197,7 @@ noise_for() { # epsilon, sample rate, steps -> noise multiplier
     | sed -n 's/^noise multiplier: \([0-9.]*\).*/\1/p'
 }
 
+picks_dir="$out/docs-$grid_docs/grid" # every size's rows use the picks of GRID_DOCS's grid
 build_bench
 for docs in $docs_list; do
   if [[ $base_task == *:* ]]; then task="$base_task,documents=$docs"; else task="$base_task:documents=$docs"; fi
@@ -200,7 +207,7 @@ for docs in $docs_list; do
   n_train=$("$fedpeft" tasks list "$task" --seed "$seed" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["train"])')
   echo "car_retrieval: $task, $n_train training queries (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 
-  if [[ " $parts " == *" grid "* ]]; then
+  if [[ " $parts " == *" grid "* && $docs == "$grid_docs" ]]; then
     mkdir -p "$d/grid"
     : >"$d/grid/scores.tsv"
     for row in $rows; do
@@ -223,7 +230,7 @@ for docs in $docs_list; do
 
   if [[ " $parts " == *" table "* ]]; then
     for row in $rows; do
-      lr=$(lr_of "$d/grid" "$row")
+      lr=$(lr_of "$picks_dir" "$row")
       for mode in $modes; do
         echo "car_retrieval: $docs docs, $row, $mode, lr $lr" >&2
         if [[ $mode == central ]]; then
@@ -248,7 +255,7 @@ for docs in $docs_list; do
     client_steps=$((20 * ((rounds * 5 + 19) / 20)))
     : >"$d/dp-noise.txt"
     for row in $dp_rows; do
-      lr=$(lr_of "$d/grid" "$row")
+      lr=$(lr_of "$picks_dir" "$row")
       for eps in $epsilons; do
         for mode in $dp_modes; do
           echo "car_retrieval: $docs docs, $row DP epsilon $eps, $mode, lr $lr" >&2
@@ -286,13 +293,13 @@ for docs in $docs_list; do
     # left, which train gives with --eval-every 0 (it refuses an --eval-every of --steps or more).
     # shellcheck disable=SC2046
     central "$d/speedup/central" --task "$task" \
-      $(train_args car-softembed "$(lr_of "$d/grid" car-softembed)") \
+      $(train_args car-softembed "$(lr_of "$picks_dir" car-softembed)") \
       --steps $((speedup_rounds * 20)) --eval-every $((speedup_rounds > 1 ? 20 : 0)) \
       --eval-split test --checkpoint-every 0
     for k in 1 $ks; do
       echo "car_retrieval: $docs docs, speed-up run with K = $k" >&2
       write_toml "$task" "$k" "$k" "$speedup_rounds" 1 car-softembed "parallel = 1" \
-        "$(lr_of "$d/grid" car-softembed)" >"$d/speedup/k$k.toml"
+        "$(lr_of "$picks_dir" car-softembed)" >"$d/speedup/k$k.toml"
       federated "$d/speedup/k$k" "$d/speedup/k$k.toml"
     done
   fi

@@ -131,6 +131,12 @@ run_cell() { # name, lr, seed
   fi
 }
 
+# An unknown name stops the script here: inside $(contender ...) its exit would only end the
+# subshell, and the run would go on with the base config under the wrong name.
+for name in $contenders; do
+  if [[ $name != local ]]; then contender "$name" >/dev/null; fi
+done
+
 # Tuning: every contender at every learning rate with the first seed. The other seeds then run at
 # each contender's pick (its best mean held-out accuracy over the clients), so every contender gets
 # the same grid and the same seeds, and no test figure takes part in the choice.

@@ -170,6 +170,10 @@ run() { # setting, name, lr, seed
 }
 picked() { python3 "$here/ravan_table.py" "$out" --pick "$1/$2"; }
 
+# An unknown name stops the script here: inside $(contender ...) its exit would only end the
+# subshell, and the run would go on with the base config under the wrong name.
+for name in $contenders_a $contenders_b $ablations_b; do contender "$name" >/dev/null; done
+
 for setting in $settings; do
   case "$setting" in
     a) names="$contenders_a"; ablations="" ;;
