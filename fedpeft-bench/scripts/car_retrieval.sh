@@ -2,7 +2,8 @@
 # Classifier-as-retriever against MIPS on wordnet-sense-retrieval (issue 13, item 6): the whole
 # reproduction, one command. For each corpus size DOCS (default 1,000 and 5,000 documents):
 #
-#  grid    Every trained row below gets the same learning-rate grid LRS, trained centralised
+#  grid    At GRID_DOCS documents only (default: the first DOCS; the other sizes use its picks),
+#          every trained row below gets the same learning-rate grid LRS, trained centralised
 #          (fedpeft train, STEPS steps) once per rate and scored by top-1 on the validation split
 #          (held-out training-kind queries, `fedpeft eval --split validation`). The best rate is
 #          the row's pick (DOCS/grid/picks.tsv); the centralised row of the table is that run, and
@@ -36,15 +37,19 @@
 #          Evaluation time is left out. TARGET: a top-1 (default: 0.9 x the best top-1 the
 #          centralised run reaches).
 #
-# Every run uses seed 42, batch 16 and the validation and test splits capped at 1,000 queries (test:
+# Every run uses seed SEED (42), batch 16 and the validation and test splits capped at 1,000 queries (test:
 # the synsets' example sentences). Metrics: org.fedpeft.bench.RetrievalBench on the saved adapter
 # folders; the tables (markdown) by car_tables.py, written to OUT/tables.md.
 #
 # Usage: car_retrieval.sh [DOCS...]   (default: 1000 5000)
-# Environment: PARTS (subset of: grid table dp speedup; default all; without grid, or for a row
+# Environment (common.sh, the same names in every reproduction script): TASK (a retrieval task
+# spec without documents, which DOCS sets, e.g. wordnet-sense-retrieval:dropViews=1; default
+# wordnet-sense-retrieval; DATA, your file, is not taken: RetrievalBench scores a bundled task),
+# SEED (42), ROUNDS, LRS, OUT; also PARTS (subset of: grid table dp speedup; default all; without grid, or for a row
 # the grid has not scored, a row uses LR), ROWS (subset of: mips-contrastive car-head
 # car-head-docs car-softembed car-softembed-docs car-lora), MODES (central federated), DP_MODES
-# (central federated), DP_ROWS (car-softembed car-softembed-docs), STEPS (600), ROUNDS (30), LRS
+# (central federated), DP_ROWS (car-softembed car-softembed-docs), GRID_DOCS (the corpus size whose
+# grid picks every size's rates: the first DOCS), STEPS (600), ROUNDS (30), LRS
 # (2e-4 1e-3 5e-3 2.5e-2), LR (5e-3), TAU (0.05), EPSILONS (1 3 8), KS (2 5 10), SPEEDUP_ROUNDS
 # (30), TARGET (auto), OUT (run folder; a rerun with the same OUT skips the runs that finished with
 # the same options).
@@ -53,7 +58,19 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
 docs_list="${*:-1000 5000}"
+if [[ -n "${DATA:-}" ]]; then
+  die "DATA: not supported here (RetrievalBench scores a bundled task's splits); set TASK"
+fi
+data_from_env wordnet-sense-retrieval
+base_task="$data_name"
+if [[ $base_task == *documents=* ]]; then die "TASK: '$base_task' sets documents, which come from the arguments (DOCS...)"; fi
+seed="${SEED:-42}"
+if ! [[ $seed =~ ^[0-9]+$ ]]; then die "SEED: '$seed' is not a whole number >= 0"; fi
 parts="${PARTS-grid table dp speedup}"
+grid_docs="${GRID_DOCS:-${docs_list%% *}}"
+if [[ " $parts " == *" grid "* && " $docs_list " != *" $grid_docs "* ]]; then
+  die "GRID_DOCS: $grid_docs is not among the corpus sizes [$docs_list], so the grid would not run"
+fi
 rows="${ROWS-mips-contrastive car-head car-head-docs car-softembed car-softembed-docs car-lora}"
 modes="${MODES-central federated}"
 dp_modes="${DP_MODES-central federated}"
@@ -67,7 +84,7 @@ epsilons="${EPSILONS-1 3 8}"
 ks="${KS-2 5 10}"
 speedup_rounds="${SPEEDUP_ROUNDS:-30}"
 target="${TARGET:-auto}"
-out="${OUT:-$root/runs/car-retrieval-$(date +%Y%m%d-%H%M%S)}"
+out="$(abs_path "${OUT:-$root/runs/car-retrieval-$(date +%Y%m%d-%H%M%S)}")"
 mkdir -p "$out"
 fedpeft="$root/fedpeft"
 echo "car_retrieval: docs [$docs_list], parts [$parts], out $out" >&2
@@ -112,11 +129,12 @@ mark_done() { # dir, key, start seconds
 central() {
   local dir="$1"; shift
   local key="$*" start=$SECONDS
+  if [[ $seed != 42 ]]; then key+=" --seed $seed"; fi
   finished "$dir" "$key" && return 0
   rm -rf "$dir" "$dir.done"
   local every=(--eval-every 0) # unless the options set it
   [[ " $* " == *" --eval-every "* ]] && every=()
-  "$fedpeft" train "$@" --batch-size 16 --seed 42 "${every[@]}" --max-eval 1000 --out "$dir" \
+  "$fedpeft" train "$@" --batch-size 16 --seed "$seed" "${every[@]}" --max-eval 1000 --out "$dir" \
     >"$dir.log" 2>"$dir.err" || { tail -20 "$dir.err" >&2; exit 1; }
   mark_done "$dir" "$key" "$start"
 }
@@ -132,10 +150,13 @@ federated() {
   mark_done "$dir" "$key" "$start"
 }
 
-# Top-1 of an adapter on the validation split (at most 1,000 queries).
+# Top-1 of an adapter on the validation split (at most 1,000 queries); "nan" when eval gives no
+# number (never picked, car_tables.py --picks).
 validation_top1() { # task, adapter folder
-  "$fedpeft" eval --task "$1" --split validation --max-eval 1000 "$2" \
-    | sed -n 's/^validation accuracy: \([0-9.]*\).*/\1/p'
+  local top1
+  top1=$("$fedpeft" eval --task "$1" --split validation --max-eval 1000 "$2" \
+    | sed -n 's/^validation accuracy: \([0-9][0-9.]*\).*/\1/p')
+  echo "${top1:-nan}"
 }
 
 # A simulate config: $1 task, $2 clients, $3 clients per round, $4 rounds, $5 eval every, $6 row,
@@ -146,7 +167,7 @@ write_toml() {
   local lr="$8"
   shift 8
   cat <<TOML
-seed = 42
+seed = $seed
 rounds = $n_rounds
 clients = $clients
 clients_per_round = $per_round
@@ -176,16 +197,17 @@ noise_for() { # epsilon, sample rate, steps -> noise multiplier
     | sed -n 's/^noise multiplier: \([0-9.]*\).*/\1/p'
 }
 
+picks_dir="$out/docs-$grid_docs/grid" # every size's rows use the picks of GRID_DOCS's grid
 build_bench
 for docs in $docs_list; do
-  task="wordnet-sense-retrieval:documents=$docs"
+  if [[ $base_task == *:* ]]; then task="$base_task,documents=$docs"; else task="$base_task:documents=$docs"; fi
   d="$out/docs-$docs"
   mkdir -p "$d"
   bench_args=()
-  n_train=$("$fedpeft" tasks list "$task" --seed 42 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["train"])')
+  n_train=$("$fedpeft" tasks list "$task" --seed "$seed" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["train"])')
   echo "car_retrieval: $task, $n_train training queries (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 
-  if [[ " $parts " == *" grid "* ]]; then
+  if [[ " $parts " == *" grid "* && $docs == "$grid_docs" ]]; then
     mkdir -p "$d/grid"
     : >"$d/grid/scores.tsv"
     for row in $rows; do
@@ -201,16 +223,14 @@ for docs in $docs_list; do
         bench_args+=("$row-lr$lr=$run/adapter")
       done
     done
-    # The pick: the best validation top-1; a tie goes to the rate listed first in LRS.
-    awk -F'\t' '!($1 in best) || $3 > best[$1] { best[$1] = $3; lr[$1] = $2 }
-      END { for (r in best) printf "%s\t%s\t%s\n", r, lr[r], best[r] }' "$d/grid/scores.tsv" \
-      | sort >"$d/grid/picks.tsv"
+    # The pick: the best validation top-1 (grid.py's best_lr: a tie goes to the larger rate).
+    python3 "$here/car_tables.py" --picks "$d/grid/scores.tsv" >"$d/grid/picks.tsv"
     cat "$d/grid/picks.tsv" >&2
   fi
 
   if [[ " $parts " == *" table "* ]]; then
     for row in $rows; do
-      lr=$(lr_of "$d/grid" "$row")
+      lr=$(lr_of "$picks_dir" "$row")
       for mode in $modes; do
         echo "car_retrieval: $docs docs, $row, $mode, lr $lr" >&2
         if [[ $mode == central ]]; then
@@ -235,7 +255,7 @@ for docs in $docs_list; do
     client_steps=$((20 * ((rounds * 5 + 19) / 20)))
     : >"$d/dp-noise.txt"
     for row in $dp_rows; do
-      lr=$(lr_of "$d/grid" "$row")
+      lr=$(lr_of "$picks_dir" "$row")
       for eps in $epsilons; do
         for mode in $dp_modes; do
           echo "car_retrieval: $docs docs, $row DP epsilon $eps, $mode, lr $lr" >&2
@@ -261,7 +281,7 @@ for docs in $docs_list; do
 
   if ((${#bench_args[@]} > 0)) || [[ " $parts " == *" table "* ]]; then
     # Rows of the parts that ran replace those of the same name; the other rows stay.
-    bench_java org.fedpeft.bench.RetrievalBench "$task" 42 1000 "${bench_args[@]}" | tee "$d/table.new.tsv"
+    bench_java org.fedpeft.bench.RetrievalBench "$task" "$seed" 1000 "${bench_args[@]}" | tee "$d/table.new.tsv"
     python3 "$here/car_tables.py" --merge "$d/table.tsv" "$d/table.new.tsv"
     rm -f "$d/table.new.tsv"
   fi
@@ -273,13 +293,13 @@ for docs in $docs_list; do
     # left, which train gives with --eval-every 0 (it refuses an --eval-every of --steps or more).
     # shellcheck disable=SC2046
     central "$d/speedup/central" --task "$task" \
-      $(train_args car-softembed "$(lr_of "$d/grid" car-softembed)") \
+      $(train_args car-softembed "$(lr_of "$picks_dir" car-softembed)") \
       --steps $((speedup_rounds * 20)) --eval-every $((speedup_rounds > 1 ? 20 : 0)) \
       --eval-split test --checkpoint-every 0
     for k in 1 $ks; do
       echo "car_retrieval: $docs docs, speed-up run with K = $k" >&2
       write_toml "$task" "$k" "$k" "$speedup_rounds" 1 car-softembed "parallel = 1" \
-        "$(lr_of "$d/grid" car-softembed)" >"$d/speedup/k$k.toml"
+        "$(lr_of "$picks_dir" car-softembed)" >"$d/speedup/k$k.toml"
       federated "$d/speedup/k$k" "$d/speedup/k$k.toml"
     done
   fi

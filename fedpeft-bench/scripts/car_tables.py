@@ -1,6 +1,8 @@
 """The tables of car_retrieval.sh from its run folder, as markdown.
 
-Usage: car_tables.py OUT [TARGET], or car_tables.py --merge TABLE NEW. For each OUT/docs-N: the learning-rate grid (validation top-1
+Usage: car_tables.py OUT [TARGET], car_tables.py --merge TABLE NEW, or car_tables.py --picks
+SCORES (grid/scores.tsv's rows "row, rate, validation top-1" -> picks.tsv's "row, picked rate, its
+top-1", by grid.py's best_lr; a grid run that diverged has the top-1 "nan" and is never picked). For each OUT/docs-N: the learning-rate grid (validation top-1
 from grid/scores.tsv, test top-1 from table.tsv, the pick marked), the retrieval table
 (RetrievalBench's table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
 target top-1 of the speed-up runs (simulated parallel wall time, see car_retrieval.sh). TARGET is a
@@ -13,6 +15,8 @@ import json
 import os
 import re
 import sys
+
+from grid import best_lr
 
 
 def table_rows(path):
@@ -38,10 +42,7 @@ def grid(d, rows):
     if not os.path.exists(f):
         return
     scores = [line.split("\t") for line in open(f).read().splitlines() if line]
-    best = {}
-    for row, lr, val in scores:
-        if row not in best or float(val) > float(best[row][1]):
-            best[row] = (lr, val)
+    best = picks(scores)
     print("Learning-rate grid (centralised): top-1 on the validation split (definition views, the"
           " pick's criterion) and on the test split (example sentences).")
     print()
@@ -54,6 +55,14 @@ def grid(d, rows):
             row, lr, float(val), "%.3f" % test[0] if test else "?",
             "pick" if best[row][0] == lr else ""))
     print()
+
+
+def picks(scores):
+    """{row: (picked rate, its validation top-1)} of the grid's [row, rate, top-1] lines."""
+    by_row = {}
+    for row, lr, val in scores:
+        by_row.setdefault(row, {})[lr] = float(val)
+    return {row: (best_lr(s), s[best_lr(s)]) for row, s in by_row.items()}
 
 
 def retrieval(d, rows):
@@ -178,6 +187,11 @@ def merge(table, new):
 def main():
     if sys.argv[1] == "--merge":
         merge(sys.argv[2], sys.argv[3])
+        return
+    if sys.argv[1] == "--picks":
+        scores = [line.split("\t") for line in open(sys.argv[2]).read().splitlines() if line]
+        for row, (lr, val) in sorted(picks(scores).items()):
+            print("%s\t%s\t%s" % (row, lr, val))
         return
     out = sys.argv[1]
     target = sys.argv[2] if len(sys.argv) > 2 else "auto"

@@ -76,3 +76,102 @@ bench_java() { # main class, args...
   report_steal "$before" "$(cpu_counters)"
   return $rc
 }
+
+# Stops the script with a message naming it.
+die() {
+  echo "$(basename "$0"): $*" >&2
+  exit 2
+}
+
+# $1 as an absolute path (relative to the folder the script was started in).
+abs_path() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
+
+# $1 as a TOML basic string.
+toml_string() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
+
+# The data of a reproduction, named alike in every script: TASK, a bundled task spec (`./fedpeft
+# tasks list`; several joined by + for a multi-task run), default $1, the script's own; or DATA,
+# the user's JSONL/CSV file (data.file, docs/data.md), with TEST its test file (data.test,
+# optional: without it the file is split 80/10/10), which replaces TASK. Checks them (exit 2 on
+# a conflict or a missing file) and sets:
+#   data_toml   the lines of the [data] table (task = ..., or file = ... and test = ...)
+#   data_train  the options of `fedpeft train` (--task, or --data and --test)
+#   data_sets   the same as --set options of `fedpeft simulate`
+#   data_name   what the tables print as the data (the task spec or the file)
+data_from_env() { # default task
+  data_toml="" data_train=() data_sets=()
+  if [[ -n "${DATA:-}" ]]; then
+    if [[ -n "${TASK:-}" ]]; then die "TASK and DATA are both set: DATA (your file) replaces TASK; set one"; fi
+    if [[ ! -f "$DATA" ]]; then die "DATA: no such file: $DATA"; fi
+    local file test=""
+    file="$(abs_path "$DATA")"
+    data_toml="file = $(toml_string "$file")"
+    data_train=(--data "$file")
+    data_sets=(--set "data.file=$file")
+    data_name="$file"
+    if [[ -n "${TEST:-}" ]]; then
+      if [[ ! -f "$TEST" ]]; then die "TEST: no such file: $TEST"; fi
+      test="$(abs_path "$TEST")"
+      data_toml+=$'\n'"test = $(toml_string "$test")"
+      data_train+=(--test "$test")
+      data_sets+=(--set "data.test=$test")
+      data_name+=" (test: $test)"
+    fi
+  else
+    if [[ -n "${TEST:-}" ]]; then die "TEST is the test file of DATA: set DATA too"; fi
+    data_name="${TASK:-$1}"
+    data_toml="task = $(toml_string "$data_name")"
+    data_train=(--task "$data_name")
+    data_sets=(--set "data.task=$data_name")
+  fi
+}
+
+# The tuning of a reproduction, named alike in every script: ROUNDS, SEEDS (the first seed runs
+# the learning-rate grid, the others run at each contender's pick) and LRS (the grid, every
+# contender the same), defaults $1, $2 and $3, the script's own. Checks them (exit 2 naming the
+# variable) and sets rounds, seeds (an array) and lrs (an array).
+grid_from_env() { # default rounds, seeds, learning rates
+  rounds="${ROUNDS:-$1}"
+  read -r -a seeds <<<"${SEEDS:-$2}"
+  read -r -a lrs <<<"${LRS:-$3}"
+  if ! [[ $rounds =~ ^[1-9][0-9]*$ ]]; then die "ROUNDS: '$rounds' is not a whole number >= 1"; fi
+  if ((${#seeds[@]} == 0)); then die "SEEDS: no seed given"; fi
+  local s lr
+  for s in "${seeds[@]}"; do
+    if ! [[ $s =~ ^[0-9]+$ ]]; then die "SEEDS: '$s' is not a whole number >= 0"; fi
+  done
+  if ((${#lrs[@]} == 0)); then die "LRS: no learning rate given"; fi
+  for lr in "${lrs[@]}"; do
+    if ! python3 -c 'import sys; v = float(sys.argv[1]); sys.exit(not 0 < v < float("inf"))' "$lr" 2>/dev/null; then
+      die "LRS: '$lr' is not a learning rate (a number > 0)"
+    fi
+  done
+}
+
+# A rerun with the same OUT skips the runs that finished, so their settings must be this run's:
+# refuses (exit 2) an OUT whose settings.txt holds other settings ($2: every setting the runs
+# share, e.g. the base config), else records them there.
+same_settings() { # out, settings
+  local f="$1/settings.txt"
+  if [[ -f $f && "$(cat "$f")" != "$2" ]]; then
+    die "OUT $1 holds runs made with other settings (a rerun skips finished runs, so its table would mix them); use another OUT. The settings differ (< now, > $f):"$'\n'"$(diff <(printf '%s\n' "$2") "$f")"
+  fi
+  printf '%s\n' "$2" >"$f"
+}
+
+# Whether the run into $1 finished: its summary.json, or its $1.diverged (see run_failed).
+run_done() { [[ -f "$1/summary.json" || -f "$1.diverged" ]]; }
+
+# After a failed fedpeft run into $1 (its stderr in $1.err): a run that diverged (a NaN or infinite
+# loss, e.g. a learning rate too high for the data) is recorded in $1.diverged and the
+# reproduction goes on (grid.py: shown as diverged in the grid, never picked over a run that
+# finished); any other failure stops the script (exit 1) with the end of $1.err.
+run_failed() { # run folder
+  if grep -q "training diverged" "$1.err"; then
+    grep -m1 "training diverged" "$1.err" >"$1.diverged"
+    echo "$(basename "$0"): $1 diverged ($(cat "$1.diverged")); recorded in $1.diverged" >&2
+    return 0
+  fi
+  tail -5 "$1.err" >&2
+  exit 1
+}

@@ -7,7 +7,8 @@ import os
 import statistics
 import sys
 
-from grid import held_out, pick, print_grid, runs, spread
+import grid
+from grid import held_out, pick, print_grid, seeds_cell, spread
 
 
 def load(run):
@@ -30,10 +31,7 @@ def load(run):
 
 
 def collect(out):
-    cells = {}  # (method, lr) -> {seed: row}
-    for run, method, lr, seed in runs(out):
-        cells.setdefault((method, lr), {})[seed] = load(run)
-    return cells
+    return grid.collect(out, load)  # (method, lr) -> {seed: row}
 
 
 def main(out, target):
@@ -52,18 +50,25 @@ def main(out, target):
     for m in methods:
         lr = pick(cells, m)
         rs = list(cells[(m, lr)].values())
-        reached = [r["reach"] for r in rs if r["reach"] is not None]
+        reached = [r["reach"] for r in rs if r.get("reach") is not None]
         reach = ("%.1f (%d/%d)" % (statistics.mean(reached), len(reached), len(rs))
                  if reached else "not reached (0/%d)" % len(rs))
-        print("| %s | %s | %d | %s | %s | %s | %s | %.0f | %s |" % (
-            m, lr, len(rs), spread([r["acc"] for r in rs]), spread([r["ret"] for r in rs], "%.3f"),
-            spread([r["cen"] for r in rs], "%.3f"), reach, statistics.mean(r["up"] for r in rs),
-            spread([r["fit"] for r in rs], "%.3f")))
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            m, lr, seeds_cell(rs), spread([r["acc"] for r in rs]),
+            spread([r["ret"] for r in rs], "%.3f"), spread([r["cen"] for r in rs], "%.3f"), reach,
+            spread([r["up"] for r in rs], "%.0f").split(" ")[0], spread([r["fit"] for r in rs], "%.3f")))
     print()
+    note = grid.grid_note(cells, methods)
+    if note:
+        print(note)
+        print()
     print("Retention parts (before -> after, mean over seeds at the pick):")
     print()
     for m in methods:
-        rs = list(cells[(m, pick(cells, m))].values())
+        rs = [r for r in cells[(m, pick(cells, m))].values() if not r.get("diverged")]
+        if not rs:
+            print("- %s: diverged" % m)
+            continue
         mean = lambda k: statistics.mean(r[k] for r in rs)
         print("- %s: retrieval %.3f -> %.3f, centroid %.3f -> %.3f" % (
             m, mean("ret_b"), mean("ret_a"), mean("cen_b"), mean("cen_a")))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # FedDPA against FedIT, FedLoRA, FedSA-LoRA, local-only and centralised training in a multi-task
-# federation (issue 11, docs/methods.md): 6 clients, each owning one bundled WordNet task
-# (data.partition = "natural:task"), all taking part in every round, LoRA r = 8 on query and value,
+# federation (issue 11, docs/methods.md): one client per task of TASK (default: 6 clients, each
+# owning one bundled WordNet task: adjective type, domain topic, noun topic, pos, verb frame, verb
+# topic; data.partition = "natural:task"), all taking part in every round, LoRA r = 8 on query and value,
 # one head per task (docs/architecture.md). Every contender gets the same learning-rate grid and the
 # same seeds; the learning rate of each is picked, with the first seed, by its mean final accuracy on
 # the clients' own held-out data (client_accuracy_mean, not the test set), and the other seeds run
@@ -26,31 +27,38 @@
 #                    same rounds and steps); P only: a local model has no head for other tasks
 #
 # Usage: feddpa_repro.sh     (20 rounds, seeds 1 2, lr 1e-3 3e-3)
-# Environment: ROUNDS, SEEDS, LRS, STEPS (local steps, 8), BATCH (16), MAX_TRAIN (per task, 400),
-# MAX_EVAL (per task, 150), CONTENDERS (a subset of the names above), OUT (the run folder).
-# Re-running with the same OUT skips runs that finished; the table is rebuilt from what exists.
+# Environment (common.sh, the same names in every reproduction script): ROUNDS, SEEDS, LRS, TASK
+# (bundled classification tasks joined by +, one client each, `./fedpeft tasks list`; default
+# the six above), OUT (the run folder); DATA (your file) is not taken: the local contender trains
+# each task alone. Also: STEPS (local steps, 8), BATCH (16), MAX_TRAIN (per task, 400), MAX_EVAL
+# (per task, 150), CONTENDERS (a subset of the names above). Re-running with the same OUT skips
+# runs that finished and rebuilds the table from what exists; an OUT whose runs used other
+# settings (OUT/settings.txt) is refused. A run that diverges (NaN loss) is recorded as
+# lr<lr>-seed<seed>.diverged, shown as such and never picked; any other failure stops the script.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-rounds="${ROUNDS:-20}"
-seeds="${SEEDS:-1 2}"
-lrs="${LRS:-1e-3 3e-3}"
+source "$here/common.sh"
+grid_from_env 20 "1 2" "1e-3 3e-3"
+if [[ -n "${DATA:-}" ]]; then
+  die "DATA: not supported here (the local contender trains each task alone); set TASK to bundled tasks joined by +"
+fi
+data_from_env wordnet-adjective-type+wordnet-domain-topic+wordnet-noun-topic+wordnet-pos+wordnet-verb-frame+wordnet-verb-topic
+IFS=+ read -r -a tasks <<<"$data_name"
+if ((${#tasks[@]} < 2)); then die "TASK: '$data_name' is one task; a multi-task federation needs several joined by +"; fi
 steps="${STEPS:-8}"
 batch="${BATCH:-16}"
 contenders="${CONTENDERS:-fedit fedlora fedsa-lora feddpa-f feddpa-t-global feddpa-t-local central local}"
-out="${OUT:-$root/runs/feddpa-repro-$(date +%Y%m%d-%H%M%S)}"
-tasks=(wordnet-adjective-type wordnet-domain-topic wordnet-noun-topic wordnet-pos
-  wordnet-verb-frame wordnet-verb-topic)
-multi="$(IFS=+; echo "${tasks[*]}")"
+out="$(abs_path "${OUT:-$root/runs/feddpa-repro-$(date +%Y%m%d-%H%M%S)}")"
 mkdir -p "$out"
 
-cat >"$out/base.toml" <<TOML
+base="$(cat <<TOML
 rounds = $rounds
 clients = ${#tasks[@]}
 clients_per_round = ${#tasks[@]}
 
 [data]
-task = "$multi"
+$data_toml
 partition = "natural:task"
 max_train = ${MAX_TRAIN:-400}
 max_eval = ${MAX_EVAL:-150}
@@ -72,6 +80,9 @@ weighting = "uniform"
 every = $rounds
 clients = 0
 TOML
+)"
+same_settings "$out" "$base"
+printf '%s\n' "$base" >"$out/base.toml"
 
 contender() { # name -> --set arguments
   case "$1" in
@@ -98,11 +109,11 @@ contender() { # name -> --set arguments
 run() { # dir, then simulate arguments
   local dir="$1"
   shift
-  if [[ -f "$dir/summary.json" ]]; then return 0; fi
+  if run_done "$dir"; then return 0; fi
   mkdir -p "$(dirname "$dir")"
   echo "feddpa_repro: ${dir#"$out"/} (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   "$root/fedpeft" simulate "$out/base.toml" "$@" --out "$dir" --force \
-    >"$dir.log" 2>"$dir.err" || { tail -5 "$dir.err" >&2; exit 1; }
+    >"$dir.log" 2>"$dir.err" || run_failed "$dir"
 }
 
 run_cell() { # name, lr, seed
@@ -120,16 +131,21 @@ run_cell() { # name, lr, seed
   fi
 }
 
+# An unknown name stops the script here: inside $(contender ...) its exit would only end the
+# subshell, and the run would go on with the base config under the wrong name.
+for name in $contenders; do
+  if [[ $name != local ]]; then contender "$name" >/dev/null; fi
+done
+
 # Tuning: every contender at every learning rate with the first seed. The other seeds then run at
 # each contender's pick (its best mean held-out accuracy over the clients), so every contender gets
 # the same grid and the same seeds, and no test figure takes part in the choice.
-read -r -a seed_list <<<"$seeds"
-for lr in $lrs; do
+for lr in "${lrs[@]}"; do
   for name in $contenders; do
-    run_cell "$name" "$lr" "${seed_list[0]}"
+    run_cell "$name" "$lr" "${seeds[0]}"
   done
 done
-for seed in "${seed_list[@]:1}"; do
+for seed in "${seeds[@]:1}"; do
   for name in $contenders; do
     lr="$(python3 "$here/feddpa_table.py" "$out" --pick "$name")"
     run_cell "$name" "$lr" "$seed"

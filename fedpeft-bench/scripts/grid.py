@@ -1,6 +1,6 @@
 """What the reproduction tables share: the run folders of a learning-rate grid
 (OUT/<name>/lr<lr>-seed<seed>/ with a summary.json, where <name> may span several folders, e.g.
-"a/fedit"), the learning rate picked with the first seed by the clients' held-out accuracy (never
+"a/fedit"), the runs that diverged, the learning rate picked with the first seed by the clients' held-out accuracy (never
 the test split), and "mean (min..max)" cells."""
 import glob
 import json
@@ -19,6 +19,30 @@ def runs(out, depth=1):
         yield run, name, lr, int(seed)
 
 
+def collect(out, load, depth=1):
+    """{(name, lr): {seed: row}}: load(run folder) of every finished run, and DIVERGED for every
+    run that diverged (its lr<lr>-seed<seed>.diverged, written by common.sh's run_failed)."""
+    cells = {}
+    for run, name, lr, seed in runs(out, depth):
+        cells.setdefault((name, lr), {})[seed] = load(run)
+    pattern = os.path.join(out, *(["*"] * depth), "lr*-seed*.diverged")
+    for marker in sorted(glob.glob(pattern)):
+        lr, seed = os.path.basename(marker)[2:-len(".diverged")].split("-seed")
+        name = "/".join(os.path.relpath(os.path.dirname(marker), out).split(os.sep))
+        cells.setdefault((name, lr), {}).setdefault(int(seed), DIVERGED)
+    return cells
+
+
+class _Diverged(dict):
+    """The row of a run that diverged: every figure NaN (so never picked, and 'n/a' in spread)."""
+
+    def __missing__(self, key):
+        return float("nan")
+
+
+DIVERGED = _Diverged(diverged=True)
+
+
 def held_out(run):
     """The last client_accuracy_mean of the run's metrics.jsonl: the clients' own held-out data."""
     with open(os.path.join(run, "metrics.jsonl")) as f:
@@ -30,12 +54,46 @@ def first_seed(cells, name):
     return min(seed for (n, _), by_seed in cells.items() if n == name for seed in by_seed)
 
 
+def best_lr(scores):
+    """The learning rate (a string) with the best score in {lr: score}, the one rule of every
+    reproduction's pick: a NaN score (a diverged run) is never picked over a number, and a tie goes
+    to the larger learning rate.
+
+    >>> best_lr({"1e-3": 0.5, "3e-3": 0.7, "1e-2": 0.7})
+    '1e-2'
+    >>> best_lr({"3e-2": float("nan"), "1e-3": 0.2})
+    '1e-3'
+    >>> best_lr({"3e-2": float("nan"), "1e-2": float("nan")})
+    '3e-2'
+    """
+    return max(scores, key=lambda lr: (scores[lr] == scores[lr], scores[lr] if scores[lr] == scores[lr]
+                                       else 0.0, float(lr)))
+
+
 def pick(cells, name):
     """cells: {(name, lr): {seed: row}} with row["held"]. The learning rate whose run with the
-    name's first seed has the best held-out accuracy; a tie goes to the larger learning rate."""
+    name's first seed has the best held-out accuracy (best_lr)."""
     first = first_seed(cells, name)
-    grid = {lr: by_seed[first] for (n, lr), by_seed in cells.items() if n == name and first in by_seed}
-    return max(grid.items(), key=lambda kv: (kv[1]["held"], float(kv[0])))[0]
+    return best_lr({lr: by_seed[first]["held"] for (n, lr), by_seed in cells.items()
+                    if n == name and first in by_seed})
+
+
+def grid_note(cells, names, label=lambda name: name):
+    """A warning line when the names did not all run the same learning rates with their first seed
+    (so their picks were made over different grids, e.g. after reruns into one OUT with other LRS
+    or contender lists); "" when they did."""
+    grids = {n: sorted((lr for m, lr in cells if m == n and first_seed(cells, n) in cells[(m, lr)]),
+                       key=float) for n in names}
+    if len({tuple(g) for g in grids.values()}) <= 1:
+        return ""
+    return ("WARNING: not every contender ran the same learning-rate grid, so the picks are not "
+            "equally tuned: " + "; ".join("%s: %s" % (label(n), " ".join(g)) for n, g in grids.items()))
+
+
+def seeds_cell(rows):
+    """The seeds column of a pick: how many seeds ran, and how many of them diverged."""
+    bad = sum(1 for r in rows if r.get("diverged"))
+    return "%d" % len(rows) + (" (%d diverged)" % bad if bad else "")
 
 
 def spread(values, fmt="%.4f"):
@@ -51,7 +109,7 @@ def spread(values, fmt="%.4f"):
 def print_grid(cells, names, column, label=lambda name: name):
     """The markdown table of the learning-rate grid with each name's first seed: one row per name
     (shown as label(name)), one column per learning rate, cells "held-out / test accuracy" (row
-    keys "held" and "acc"), "-" where no run exists."""
+    keys "held" and "acc"), "diverged" for a run that diverged, "-" where no run exists."""
     lrs = sorted({lr for n, lr in cells if n in names}, key=float)
     print("| %s | " % column + " | ".join("lr " + lr for lr in lrs) + " |")
     print("|---|" + "---|" * len(lrs))
@@ -60,5 +118,12 @@ def print_grid(cells, names, column, label=lambda name: name):
         row = []
         for lr in lrs:
             r = cells.get((n, lr), {}).get(first)
-            row.append("-" if r is None else "%.4f / %.4f" % (r["held"], r["acc"]))
+            row.append("-" if r is None else "diverged" if r.get("diverged") else
+                       "%.4f / %.4f" % (r["held"], r["acc"]))
         print("| %s | %s |" % (label(n), " | ".join(row)))
+
+
+if __name__ == "__main__":
+    import doctest
+    import sys
+    sys.exit(doctest.testmod()[0])

@@ -38,36 +38,43 @@
 # that setting, every seed, instead of a grid of their own.
 #
 # Usage: ravan_repro.sh            (25 rounds, seeds 1 2, lr 1e-3 3e-3 1e-2, settings a and b)
-# Environment: ROUNDS, SEEDS, LRS, HEAD_LR (the classification head's learning rate for every
-# contender and every point of the grid, client.head_learning_rate; default: the grid's rate, as
-# for the adapter), STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000),
-# MAX_EVAL (1000), SETTINGS ("a b"), CONTENDERS_A, CONTENDERS_B, ABLATIONS_B (subsets of the names
-# below), OUT (the run folder). Re-running with the same OUT skips runs that finished, so two
-# processes with disjoint contender lists can share one OUT. ravan_table.py OUT prints the table.
+# Environment (common.sh, the same names in every reproduction script): ROUNDS, SEEDS, LRS, TASK
+# (a bundled classification task, `./fedpeft tasks list`; default wordnet-noun-topic) or DATA
+# (your JSONL/CSV file, data.file, with TEST its test file, data.test; replaces TASK; not for the
+# -gradient contenders, whose factors come from a bundled task's validation split), OUT (the run
+# folder). Also: HEAD_LR (the classification head's learning rate for every contender and every
+# point of the grid, client.head_learning_rate; default: the grid's rate, as for the adapter),
+# STEPS (local steps, 15), BATCH (16), MAX_TRAIN (8000), MAX_EVAL (1000), CLIENTS (20),
+# CLIENTS_PER_ROUND (3), FACTOR_EXAMPLES (512), SETTINGS ("a b"), CONTENDERS_A, CONTENDERS_B,
+# ABLATIONS_B (subsets of the names below). Re-running with the same OUT skips runs that
+# finished (so two processes with disjoint contender lists, or a wider LRS, can share one OUT);
+# an OUT whose runs used other settings (OUT/settings.txt: rounds, data, clients, steps, ...) is
+# refused. A run that diverges (NaN loss) is recorded as OUT/.../lr<lr>-seed<seed>.diverged,
+# shown as such in the grid and never picked; any other failure stops the script.
+# ravan_table.py OUT prints the table.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
-rounds="${ROUNDS:-25}"
-read -r -a seeds <<<"${SEEDS:-1 2}"
-lrs="${LRS:-1e-3 3e-3 1e-2}"
+grid_from_env 25 "1 2" "1e-3 3e-3 1e-2"
+data_from_env wordnet-noun-topic
 steps="${STEPS:-15}"
 batch="${BATCH:-16}"
 settings="${SETTINGS:-a b}"
 contenders_a="${CONTENDERS_A-fedit ffa-lora fedex-lora fed-sb ravan}"
 contenders_b="${CONTENDERS_B-hetlora flexlora fed-sb ravan}"
 ablations_b="${ABLATIONS_B-ravan-random ravan-weight ravan-normal ravan-shared}"
-out="${OUT:-$root/runs/ravan-repro-$(date +%Y%m%d-%H%M%S)}"
+out="$(abs_path "${OUT:-$root/runs/ravan-repro-$(date +%Y%m%d-%H%M%S)}")"
 mkdir -p "$out"
 
 # The shared part of every run (adapter and strategy come from the contender).
-cat >"$out/base.toml" <<TOML
+base="$(cat <<TOML
 rounds = $rounds
-clients = 20
-clients_per_round = 3
+clients = ${CLIENTS:-20}
+clients_per_round = ${CLIENTS_PER_ROUND:-3}
 
 [data]
-task = "wordnet-noun-topic"
+$data_toml
 partition = "dirichlet:0.3"
 max_train = ${MAX_TRAIN:-8000}
 max_eval = ${MAX_EVAL:-1000}
@@ -82,6 +89,9 @@ weighting = "uniform"
 [eval]
 every = $rounds
 TOML
+)"
+same_settings "$out" "$base"$'\n'"# HEAD_LR=${HEAD_LR:-} FACTOR_EXAMPLES=${FACTOR_EXAMPLES:-512}"
+printf '%s\n' "$base" >"$out/base.toml"
 
 contender() { # name -> --set arguments
   local lora8=(--set adapter.method=lora --set adapter.rank=8 --set adapter.alpha=16
@@ -124,10 +134,11 @@ gradient_factors() { # name, seed -> file
     fed-sb-gradient) shape="1 78" ;;
   esac
   if [[ ! -f $file ]]; then
+    if [[ -n "${DATA:-}" ]]; then die "$1: its factors come from a bundled task's validation split: set TASK, not DATA"; fi
     mkdir -p "$out/factors"
     build_bench
     # shellcheck disable=SC2086
-    bench_java org.fedpeft.bench.GradientFactors wordnet-noun-topic "$2" validation \
+    bench_java org.fedpeft.bench.GradientFactors "$data_name" "$2" validation \
       "${FACTOR_EXAMPLES:-512}" $shape query+value "$file" >"$file.log" 2>&1 \
       || { tail -5 "$file.log" >&2; exit 1; }
   fi
@@ -146,7 +157,7 @@ uses_budgets() { # name
 run() { # setting, name, lr, seed
   local setting="$1" name="$2" lr="$3" seed="$4" extra=()
   local dir="$out/$setting/$name/lr$lr-seed$seed"
-  if [[ -f "$dir/summary.json" ]]; then return 0; fi
+  if run_done "$dir"; then return 0; fi
   mkdir -p "$(dirname "$dir")"
   echo "$(date -u +%H:%M:%S) ravan_repro: setting $setting, $name, lr $lr, seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   if [[ $setting == b ]] && uses_budgets "$name"; then extra=(--set client.budgets=skewed); fi
@@ -167,9 +178,13 @@ run() { # setting, name, lr, seed
   fi
   "$root/fedpeft" simulate "$out/base.toml" "${args[@]}" --set seed="$seed" \
     --set client.learning_rate="$lr" "${extra[@]}" --out "$dir" --force \
-    >"$dir.log" 2>"$dir.err" || { tail -5 "$dir.err" >&2; exit 1; }
+    >"$dir.log" 2>"$dir.err" || run_failed "$dir"
 }
 picked() { python3 "$here/ravan_table.py" "$out" --pick "$1/$2"; }
+
+# An unknown name stops the script here: inside $(contender ...) its exit would only end the
+# subshell, and the run would go on with the base config under the wrong name.
+for name in $contenders_a $contenders_b $ablations_b; do contender "$name" >/dev/null; done
 
 for setting in $settings; do
   case "$setting" in
@@ -177,7 +192,7 @@ for setting in $settings; do
     b) names="$contenders_b"; ablations="$ablations_b" ;;
     *) echo "ravan_repro.sh: unknown setting $setting (a or b)" >&2; exit 2 ;;
   esac
-  for lr in $lrs; do
+  for lr in "${lrs[@]}"; do
     for name in $names; do run "$setting" "$name" "$lr" "${seeds[0]}"; done
   done
   for seed in "${seeds[@]:1}"; do

@@ -8,7 +8,8 @@ import os
 import statistics
 import sys
 
-from grid import held_out, pick, print_grid, runs, spread
+import grid
+from grid import held_out, pick, print_grid, seeds_cell, spread
 
 
 def load(run):
@@ -18,10 +19,7 @@ def load(run):
 
 
 def collect(out):
-    cells = {}  # ("a/fedit", lr) -> {seed: row}
-    for run, name, lr, seed in runs(out, depth=2):
-        cells.setdefault((name, lr), {})[seed] = load(run)
-    return cells
+    return grid.collect(out, load, depth=2)  # ("a/fedit", lr) -> {seed: row}
 
 
 def main(out):
@@ -41,10 +39,15 @@ def main(out):
         for n in here:
             lr = pick(cells, n)
             rs = list(cells[(n, lr)].values())
-            print("| %s | %s | %d | %s | %s | %s |" % (
-                n.split("/")[1], lr, len(rs), spread([r["acc"] for r in rs]),
+            up = [r["up"] for r in rs if not r.get("diverged")]
+            print("| %s | %s | %s | %s | %s | %s |" % (
+                n.split("/")[1], lr, seeds_cell(rs), spread([r["acc"] for r in rs]),
                 spread([r["held"] for r in rs]),
-                format(int(statistics.mean(r["up"] for r in rs)), ",")))
+                format(int(statistics.mean(up)), ",") if up else "n/a"))
+        note = grid.grid_note(cells, here, lambda n: n.split("/")[1])
+        if note:
+            print()
+            print(note)
         print()
 
 
