@@ -20,6 +20,7 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.InertOption;
 import org.fedpeft.peft.RoundSpec;
 import org.fedpeft.peft.expansion.ExpansionAdapter;
 import org.fedpeft.peft.expansion.ExpansionMethod;
@@ -74,7 +75,9 @@ public final class InfoCommand implements Callable<Integer> {
               + " of --budget at its rank max(1, round(budget * r)), as those strategies assign it."
               + " With fedbe (and adapter fedbe of m blocks): count it at the ceil(budget * m)"
               + " blocks (at least 1) the strategy allocates to it; which blocks depends on the"
-              + " run, how many does not, and every block has as many parameters.")
+              + " run, how many does not, and every block has as many parameters. Without it, counts"
+              + " a client of a strategy that trains every client alike (fedavg); FedBE's"
+              + " allocation options are then refused, as simulate refuses them.")
   String strategy;
 
   @Option(
@@ -121,6 +124,7 @@ public final class InfoCommand implements Callable<Integer> {
       }
     }
     refuseUnreadBudget(method);
+    refuseInertInFederation(method);
     PretrainedModel pm = model.load();
     BertConfig c = pm.config();
     PrintWriter out = spec.commandLine().getOut();
@@ -222,6 +226,49 @@ public final class InfoCommand implements Callable<Integer> {
             + " than one head), by --strategy hetlora or flexlora (with --adapter lora of rank"
             + " above 1) and by --strategy fedbe (with --adapter fedbe of more than one block);"
             + " use one of them, or leave out --budget");
+  }
+
+  /**
+   * Refuses adapter options that the federation info counts for makes inert, as simulate refuses
+   * them ({@link AdapterMethod#inertOptions(Map, AdapterMethod.Federation)} with {@code
+   * --strategy}, else fedavg, for {@code server.strategy}, and {@code --budget} given for {@code
+   * client.budgets}): FedBE's allocation options without {@code --strategy fedbe}, Ravan's {@code
+   * head_selection} without {@code --budget}. Those inert whatever the federation were refused by
+   * {@link AdapterOptions#refuseOptionsWithoutAdapter}; this names the flag instead of the key.
+   */
+  private void refuseInertInFederation(String method) {
+    if (method == null) {
+      return;
+    }
+    Map<String, String> options = adapter.parsedOptions();
+    boolean budgets = spec.commandLine().getParseResult().hasMatchedOption("--budget");
+    AdapterMethod m = AdapterRegistry.get(method);
+    for (InertOption inert :
+        m.inertOptions(
+            options,
+            new AdapterMethod.Federation(strategy == null ? "fedavg" : strategy, budgets))) {
+      boolean byStrategy = inert.cause().equals("server.strategy");
+      if (!byStrategy && !inert.cause().equals("client.budgets")) {
+        continue; // inert whatever the federation: refused before
+      }
+      String flag =
+          byStrategy ? "--strategy " + String.join(" or --strategy ", inert.reading()) : "--budget";
+      throw new UserInputException(
+          "--adapter-options "
+              + inert.option()
+              + "="
+              + options.get(inert.option())
+              + " does nothing with --adapter "
+              + method
+              + " without "
+              + flag
+              + ": "
+              + inert.reason()
+              + "; give "
+              + (byStrategy ? flag : "--budget (a client's budget below 1)")
+              + ", or leave out "
+              + inert.option());
+    }
   }
 
   /**

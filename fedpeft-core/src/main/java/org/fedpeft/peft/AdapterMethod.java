@@ -80,9 +80,10 @@ public interface AdapterMethod {
    * budgets (FedBE's {@code allocation}, {@code coverage_decay} and {@code depth_weight} under a
    * strategy other than {@code fedbe}, which alone allocates blocks; Ravan's {@code head_selection}
    * without {@code client.budgets}, as every client then trains every head). Their {@link
-   * InertOption#cause} is that config key. A new simulation config refuses them, naming them;
-   * {@code train} and {@code info} read {@link #inertOptions(Map)}, having no federation. Default:
-   * {@link #inertOptions(Map)}.
+   * InertOption#cause} is that config key. A new simulation config refuses them, naming them, and
+   * so does {@code info} with its {@code --strategy} (fedavg without it) and whether it was given
+   * {@code --budget}; {@code train} reads {@link #inertOptions(Map)}, having no federation.
+   * Default: {@link #inertOptions(Map)}.
    *
    * @param options valid options, those set only (absent ones take their defaults)
    * @param federation the run's strategy and whether it sets budgets
