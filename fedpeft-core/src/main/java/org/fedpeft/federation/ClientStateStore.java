@@ -26,6 +26,9 @@ public interface ClientStateStore {
    *
    * @return the state, or empty if the client has stored nothing yet
    * @throws IOException if stored state cannot be read
+   * @throws RuntimeException naming the file if what is stored is not this client's state: {@code
+   *     SafetensorsFormatException} for a damaged file, IllegalArgumentException for another kind
+   *     of message, another client's state or a folder in the file's place
    */
   Optional<ClientState> load(String clientId) throws IOException;
 

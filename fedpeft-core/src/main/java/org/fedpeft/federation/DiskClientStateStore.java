@@ -51,7 +51,19 @@ final class DiskClientStateStore implements ClientStateStore {
     if (!Files.exists(file)) {
       return Optional.empty();
     }
-    return Optional.of(state(Safetensors.read(file), file, clientId));
+    return Optional.of(state(readState(file), file, clientId));
+  }
+
+  /**
+   * The state file {@code file}, which exists. A folder in its place is refused as a file that is
+   * not a state is (bad input naming it), rather than failing the read as the machine's I/O errors
+   * do.
+   */
+  private static SafetensorsFile readState(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException(file + " is a folder, not a client's saved state");
+    }
+    return Safetensors.read(file);
   }
 
   private static ClientState state(SafetensorsFile f, Path file, String clientId)
@@ -59,7 +71,7 @@ final class DiskClientStateStore implements ClientStateStore {
     Wire.checkKind(f, MESSAGE);
     String stored = Wire.require(f, "client_id");
     if (!stored.equals(clientId)) {
-      throw new IOException(
+      throw new IllegalArgumentException(
           file + ": holds the state of client '" + stored + "', not '" + clientId + "'");
     }
     return new ClientState(Wire.f32Tensors(f), Wire.withPrefix(f.metadata(), VALUE_PREFIX));
@@ -73,7 +85,7 @@ final class DiskClientStateStore implements ClientStateStore {
   @Override
   public void save(String clientId, int round, ClientState state) throws IOException {
     Path file = fileOf(clientId);
-    Integer current = Files.exists(file) ? roundOf(Safetensors.read(file)) : null;
+    Integer current = Files.exists(file) ? roundOf(readState(file)) : null;
     if (current != null && current < round) {
       // The state the round started from: kept until the next round's state replaces this one.
       Path previous = previousOf(clientId);
@@ -90,7 +102,7 @@ final class DiskClientStateStore implements ClientStateStore {
     if (!Files.exists(file)) {
       return Optional.empty();
     }
-    SafetensorsFile f = Safetensors.read(file);
+    SafetensorsFile f = readState(file);
     Integer saved = roundOf(f);
     if (saved == null || saved <= round) {
       return Optional.of(state(f, file, clientId));
@@ -98,7 +110,7 @@ final class DiskClientStateStore implements ClientStateStore {
     // Saved in a later round than asked for: the round is being run again.
     Path previous = previousOf(clientId);
     if (Files.exists(previous)) {
-      SafetensorsFile p = Safetensors.read(previous);
+      SafetensorsFile p = readState(previous);
       Integer before = roundOf(p);
       if (before != null && before <= round) {
         return Optional.of(state(p, previous, clientId));
