@@ -52,7 +52,10 @@
 # grid picks every size's rates: the first DOCS), STEPS (600), ROUNDS (30), LRS
 # (2e-4 1e-3 5e-3 2.5e-2), LR (5e-3), TAU (0.05), EPSILONS (1 3 8), KS (2 5 10), SPEEDUP_ROUNDS
 # (30), TARGET (auto), OUT (run folder; a rerun with the same OUT skips the runs that finished with
-# the same options).
+# the same options). A centralised run (fedpeft train) that diverges (NaN loss) is recorded as
+# its folder's .diverged (e.g. docs-1000/grid/car-head-lr2.5e-2.diverged), gets the validation
+# top-1 "nan" in the grid (never picked over a run that finished) and no row in table.tsv, and is
+# listed under its corpus size in tables.md; any other failure stops the script.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -117,27 +120,33 @@ lr_of() { # grid folder, row -> the row's picked learning rate, else LR
   echo "${pick:-$lr_default}"
 }
 
-# A run is skipped when a rerun finds $dir.done and $dir.key holds the same options (the
-# command line; for simulate, the config's SHA-256).
-finished() { [[ -f "$1.done" && -f "$1.key" && "$(cat "$1.key")" == "$2" ]]; }
+# A run is skipped when a rerun finds $dir.done (or, for train, $dir.diverged) and $dir.key holds
+# the same options (the command line; for simulate, the config's SHA-256).
+finished() { [[ (-f "$1.done" || -f "$1.diverged") && -f "$1.key" && "$(cat "$1.key")" == "$2" ]]; }
 mark_done() { # dir, key, start seconds
   echo "$2" >"$1.key"
   echo "$(basename "$1") $((SECONDS - $3)) s" | tee -a "$out/times.txt" >"$1.done"
 }
 
-# Runs `fedpeft train` into $1; the rest are its options.
+# Runs `fedpeft train` into $1; the rest are its options. A run that diverges is recorded in
+# $1.diverged (common.sh's run_failed) and returns 0: the caller leaves it out (diverged $1).
 central() {
   local dir="$1"; shift
   local key="$*" start=$SECONDS
   if [[ $seed != 42 ]]; then key+=" --seed $seed"; fi
   finished "$dir" "$key" && return 0
-  rm -rf "$dir" "$dir.done"
+  rm -rf "$dir" "$dir.done" "$dir.diverged"
   local every=(--eval-every 0) # unless the options set it
   [[ " $* " == *" --eval-every "* ]] && every=()
-  "$fedpeft" train "$@" --batch-size 16 --seed "$seed" "${every[@]}" --max-eval 1000 --out "$dir" \
-    >"$dir.log" 2>"$dir.err" || { tail -20 "$dir.err" >&2; exit 1; }
+  if ! "$fedpeft" train "$@" --batch-size 16 --seed "$seed" "${every[@]}" --max-eval 1000 \
+    --out "$dir" >"$dir.log" 2>"$dir.err"; then
+    run_failed "$dir" # exits unless the run diverged
+    echo "$key" >"$dir.key"
+    return 0
+  fi
   mark_done "$dir" "$key" "$start"
 }
+diverged() { [[ -f "$1.diverged" ]]; }
 
 # Runs `fedpeft simulate` on the config $2 into $1.
 federated() {
@@ -216,11 +225,13 @@ for docs in $docs_list; do
         run="$d/grid/$row-lr$lr"
         # shellcheck disable=SC2046
         central "$run" --task "$task" $(train_args "$row" "$lr") --steps "$steps"
-        if [[ ! -f "$run.val" || "$run.done" -nt "$run.val" ]]; then
+        if diverged "$run"; then
+          echo nan >"$run.val"
+        elif [[ ! -f "$run.val" || "$run.done" -nt "$run.val" ]]; then
           validation_top1 "$task" "$run/adapter" >"$run.val"
         fi
         printf '%s\t%s\t%s\n' "$row" "$lr" "$(cat "$run.val")" >>"$d/grid/scores.tsv"
-        bench_args+=("$row-lr$lr=$run/adapter")
+        diverged "$run" || bench_args+=("$row-lr$lr=$run/adapter")
       done
     done
     # The pick: the best validation top-1 (grid.py's best_lr: a tie goes to the larger rate).
@@ -238,7 +249,7 @@ for docs in $docs_list; do
           mkdir -p "$d/grid"
           # shellcheck disable=SC2046
           central "$d/grid/$row-lr$lr" --task "$task" $(train_args "$row" "$lr") --steps "$steps"
-          bench_args+=("$row-central=$d/grid/$row-lr$lr/adapter")
+          diverged "$d/grid/$row-lr$lr" || bench_args+=("$row-central=$d/grid/$row-lr$lr/adapter")
         else
           write_toml "$task" 20 5 "$rounds" "$rounds" "$row" "" "$lr" >"$d/$row-federated.toml"
           federated "$d/$row-federated" "$d/$row-federated.toml"
@@ -273,7 +284,7 @@ for docs in $docs_list; do
             federated "$d/$name" "$d/$name.toml"
           fi
           echo "$docs $row $mode epsilon $eps noise_multiplier $sigma" >>"$d/dp-noise.txt"
-          bench_args+=("$name=$d/$name/adapter")
+          diverged "$d/$name" || bench_args+=("$name=$d/$name/adapter")
         done
       done
     done

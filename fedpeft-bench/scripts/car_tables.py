@@ -2,13 +2,14 @@
 
 Usage: car_tables.py OUT [TARGET], car_tables.py --merge TABLE NEW, or car_tables.py --picks
 SCORES (grid/scores.tsv's rows "row, rate, validation top-1" -> picks.tsv's "row, picked rate, its
-top-1", by grid.py's best_lr; a grid run that diverged has the top-1 "nan" and is never picked). For each OUT/docs-N: the learning-rate grid (validation top-1
+top-1", by grid.py's best_lr; a grid run that diverged has the top-1 "nan" and is never picked). For each OUT/docs-N: the learning-rate grid (validation top-1, or "diverged"
 from grid/scores.tsv, test top-1 from table.tsv, the pick marked), the retrieval table
 (RetrievalBench's table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
 target top-1 of the speed-up runs (simulated parallel wall time, see car_retrieval.sh). TARGET is a
 top-1 or "auto" (0.9 x the best top-1 of the centralised run, `fedpeft train`). --merge writes
 into TABLE (a RetrievalBench table.tsv) the rows of NEW, replacing the rows of the same name and
-keeping the others, so a run of some parts does not drop the rows of the others.
+keeping the others, so a run of some parts does not drop the rows of the others. Runs that
+diverged (their .diverged) are listed under each corpus size.
 """
 import glob
 import json
@@ -51,8 +52,10 @@ def grid(d, rows):
     for row, lr, val in scores:
         name = "%s-lr%s" % (row, lr)
         test = rows.get("CaR, " + name) or rows.get("MIPS, %s adapter (contrastive)" % name)
-        print("| %s | %s | %.3f | %s | %s |" % (
-            row, lr, float(val), "%.3f" % test[0] if test else "?",
+        gone = os.path.exists(os.path.join(d, "grid", name + ".diverged"))
+        print("| %s | %s | %s | %s | %s |" % (
+            row, lr, "diverged" if gone else "%.3f" % float(val),
+            "%.3f" % test[0] if test else "-" if gone else "?",
             "pick" if best[row][0] == lr else ""))
     print()
 
@@ -166,6 +169,16 @@ def speedup(d, target_arg):
     print()
 
 
+def diverged(d):
+    """The runs under d that diverged (car_retrieval.sh: a centralised run's .diverged), which have
+    no row in the tables above."""
+    gone = sorted(os.path.relpath(f, d)[:-len(".diverged")]
+                  for f in glob.glob(os.path.join(d, "**", "*.diverged"), recursive=True))
+    if gone:
+        print("Diverged (NaN loss; no row above, never picked): " + ", ".join(gone) + ".")
+        print()
+
+
 def merge(table, new):
     """Rows of `new` into `table` (both RetrievalBench output), by row name, in `table`'s order
     (new names at the end); `new`'s header lines win. Written to a temporary file and renamed, so `table` is never half-written."""
@@ -205,6 +218,7 @@ def main():
             retrieval(d, rows)
             dp(d, rows)
         speedup(d, target)
+        diverged(d)
 
 
 if __name__ == "__main__":
