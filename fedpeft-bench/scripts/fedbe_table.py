@@ -1,7 +1,8 @@
 """The table of fedbe.sh from its run folder (OUT/<method>/lr<lr>-seed<seed>): per contender, the
 learning rate picked with the first seed by the clients' held-out accuracy, then the mean and
 min..max over the seeds at that pick of the test accuracy, retention, rounds to target, bytes up
-per round and client fit seconds per local step. `--pick METHOD` prints only the pick."""
+per round and client fit seconds per local step. `--pick METHOD` prints only the pick; `--test` runs
+the doctests."""
 import json
 import os
 import statistics
@@ -16,9 +17,7 @@ def load(run):
     lines = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
     rounds = [l for l in lines if l.get("event") == "round"]
     timings = [json.loads(l) for l in open(os.path.join(run, "timings.jsonl"))]
-    flat = json.load(open(os.path.join(run, "config.json")))
-    flat = flat.get("values", flat)
-    steps = int(flat.get("client.local_steps", 15)) * int(flat.get("clients_per_round", 4))
+    steps = config_int(run, "client.local_steps") * config_int(run, "clients_per_round")
     ret = summary["retention"]
     nan = lambda v: float("nan") if v is None else v
     return dict(
@@ -28,6 +27,28 @@ def load(run):
         cen_a=ret["centroid"]["after"], cen=nan(ret["centroid"]["ratio"]),
         up=sum(l["bytes_up"] for l in rounds) / len(rounds),
         fit=sum(t["client_fit_seconds"] for t in timings) / (len(timings) * steps))
+
+
+def config_int(run, key):
+    """The integer `key` of the run's config.json, which records every key (fedpeft simulate), so a
+    missing one means the folder is not a run as fedbe.sh makes it: refused, naming the file and
+    the key, rather than guessed (the fit seconds per step would be divided by a guess).
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "config.json"), "w").write('{"clients_per_round": 5}')
+    >>> config_int(d, "clients_per_round")
+    5
+    >>> config_int(d, "client.local_steps")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    SystemExit: .../config.json has no client.local_steps (config.json records every key)...
+    """
+    f = os.path.join(run, "config.json")
+    config = json.load(open(f))
+    if key not in config:
+        sys.exit("%s has no %s (config.json records every key), so fit s / step cannot be computed;"
+                 " is %s a run of fedbe.sh?" % (f, key, run))
+    return int(config[key])
 
 
 def collect(out):
@@ -76,6 +97,9 @@ def main(out, target):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if args == ["--test"]:
+        import doctest
+        sys.exit(doctest.testmod()[0])
     if "--pick" in args:
         print(pick(collect(args[0]), args[args.index("--pick") + 1]))
     else:
