@@ -28,6 +28,26 @@ final class CliRun {
   }
 
   /** Writes a tiny random BERT with the bundled tokenizer as a Hugging Face folder. */
+  /**
+   * {@code train} of the bundled task with adapter {@code method} and {@code --adapter-options
+   * options}, a model folder that does not exist and {@code --out dir/out}: for refusals that must
+   * come before the model loads (the model's absence would be the error otherwise).
+   */
+  static Result trainWithoutModel(Path dir, String method, String options) {
+    return run(
+        "train",
+        "--model",
+        dir.resolve("no-model").toString(),
+        "--task",
+        "wordnet-noun-topic",
+        "--adapter",
+        method,
+        "--adapter-options",
+        options,
+        "--out",
+        dir.resolve("out").toString());
+  }
+
   static Path tinyModelFolder(Path dir) throws Exception {
     PretrainedModel bundled = PretrainedModel.bundledMiniLm();
     HuggingFaceFolder.save(

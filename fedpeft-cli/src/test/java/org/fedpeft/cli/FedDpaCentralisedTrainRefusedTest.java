@@ -29,18 +29,7 @@ class FedDpaCentralisedTrainRefusedTest {
   @TempDir Path tmp;
 
   private CliRun.Result train(String options) {
-    return CliRun.run(
-        "train",
-        "--model",
-        tmp.resolve("no-model").toString(),
-        "--task",
-        "wordnet-noun-topic",
-        "--adapter",
-        "feddpa",
-        "--adapter-options",
-        options,
-        "--out",
-        tmp.resolve("out").toString());
+    return CliRun.trainWithoutModel(tmp, "feddpa", options);
   }
 
   @Test

@@ -23,18 +23,7 @@ class FederatedOnlyOptionTrainCliTest {
   @TempDir Path tmp;
 
   private CliRun.Result train(String method, String options) {
-    return CliRun.run(
-        "train",
-        "--model",
-        tmp.resolve("no-model").toString(),
-        "--task",
-        "wordnet-noun-topic",
-        "--adapter",
-        method,
-        "--adapter-options",
-        options,
-        "--out",
-        tmp.resolve("out").toString());
+    return CliRun.trainWithoutModel(tmp, method, options);
   }
 
   @Test

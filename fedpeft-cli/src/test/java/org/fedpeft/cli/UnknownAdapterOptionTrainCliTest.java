@@ -19,18 +19,7 @@ class UnknownAdapterOptionTrainCliTest {
   @TempDir Path tmp;
 
   private CliRun.Result train(String method, String options) {
-    return CliRun.run(
-        "train",
-        "--model",
-        tmp.resolve("no-model").toString(),
-        "--task",
-        "wordnet-noun-topic",
-        "--adapter",
-        method,
-        "--adapter-options",
-        options,
-        "--out",
-        tmp.resolve("out").toString());
+    return CliRun.trainWithoutModel(tmp, method, options);
   }
 
   @Test
