@@ -22,11 +22,12 @@ final class Spawned implements AutoCloseable {
   private final String name;
   private final LinkedBlockingQueue<Optional<String>> lines = new LinkedBlockingQueue<>();
   private final StringBuffer log = new StringBuffer();
+  private final Thread reader;
 
   private Spawned(Process process, String name) {
     this.process = process;
     this.name = name;
-    Thread reader =
+    reader =
         new Thread(
             () -> {
               try (BufferedReader r =
@@ -265,9 +266,14 @@ final class Spawned implements AutoCloseable {
                     name + " did not print '" + text + "'; its output:\n" + printed));
   }
 
-  /** Waits for the process to end and returns its exit code. */
+  /**
+   * Waits for the process to end, and for its output to be read to the end (so that {@link #output}
+   * then holds all of it), and returns its exit code.
+   */
   int waitFor() throws InterruptedException {
-    return process.waitFor();
+    int code = process.waitFor();
+    reader.join();
+    return code;
   }
 
   /** Everything it printed so far. */
@@ -275,18 +281,24 @@ final class Spawned implements AutoCloseable {
     return log.toString();
   }
 
-  /** SIGKILL (on Linux), and waits for it to end. */
+  /**
+   * SIGKILL (on Linux), and waits for it to end ({@link #waitFor}). Sent through its {@link
+   * ProcessHandle}: {@link Process#destroyForcibly} would also close this side of its output pipe,
+   * and lines it printed last could be lost.
+   */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor();
+    process.toHandle().destroyForcibly();
+    waitFor();
   }
 
   /**
-   * SIGTERM (as Ctrl-C, its shutdown hooks run), and waits for it to end; returns its exit code.
+   * SIGTERM (as Ctrl-C, its shutdown hooks run), and waits for it to end ({@link #waitFor});
+   * returns its exit code. Sent through its {@link ProcessHandle}, as {@link #kill}, so that what
+   * its shutdown hooks print is read.
    */
   int terminate() throws InterruptedException {
-    process.destroy();
-    return process.waitFor();
+    process.toHandle().destroy();
+    return waitFor();
   }
 
   /** Kills the process if it still runs. */

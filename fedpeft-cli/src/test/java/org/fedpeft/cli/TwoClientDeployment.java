@@ -110,7 +110,12 @@ final class TwoClientDeployment {
    * named {@code name}, once it listens; {@link #address} is then its address.
    */
   Spawned server(String name, List<String> args) throws Exception {
-    Spawned s = Spawned.server(name, Map.of(), args);
+    return server(name, Map.of(), args);
+  }
+
+  /** As {@link #server(String, List)}, with system properties ({@code fedpeft.pause}, ...). */
+  Spawned server(String name, Map<String, String> properties, List<String> args) throws Exception {
+    Spawned s = Spawned.server(name, properties, args);
     address = s.address();
     return s;
   }
