@@ -322,9 +322,9 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * The address the server listens on, as the user can give it to clients: the host of {@code
-   * listen} as written (brackets of an IPv6 address kept) and the port bound, which is the one of
-   * {@code listen} unless that was 0 (the kernel's choice of a free port).
+   * The address the server listens on, as its "listening on" line and resume hint name it: the host
+   * of {@code listen} as written (brackets of an IPv6 address kept) and the port bound, which is
+   * the one of {@code listen} unless that was 0 (then a free port the kernel picked).
    */
   static String boundAddress(String listen, int port) {
     return listen.substring(0, listen.lastIndexOf(':') + 1) + port;
