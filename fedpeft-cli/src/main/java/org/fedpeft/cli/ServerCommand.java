@@ -89,7 +89,9 @@ public final class ServerCommand implements Callable<Integer> {
       names = "--listen",
       paramLabel = "HOST:PORT",
       defaultValue = "127.0.0.1:7443",
-      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+      description =
+          "Address to listen on (default: ${DEFAULT-VALUE}); port 0 takes a free port, which the"
+              + " 'server: listening on' line names.")
   String listen;
 
   @Option(
@@ -207,12 +209,19 @@ public final class ServerCommand implements Callable<Integer> {
       try {
         server = Transport.startServer(Transport.parseAddress(listen), tls, federation);
       } catch (IOException e) {
-        throw new UserInputException("cannot listen on " + listen + ": " + e.getMessage(), e);
+        // gRPC words a failed bind "Failed to bind to address ..." and says why in the cause
+        // ("Address already in use").
+        String why =
+            e.getCause() == null || e.getCause().getMessage() == null
+                ? e.getMessage()
+                : e.getMessage() + ": " + e.getCause().getMessage();
+        throw new UserInputException("cannot listen on " + listen + ": " + why, e);
       }
+      String bound = boundAddress(listen, server.getPort());
       try {
         err.printf(
             "server: listening on %s (%s), run %s; waiting for %d of %d %s %s%n",
-            listen,
+            bound,
             tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
             federation.options().runId(),
             need,
@@ -234,7 +243,9 @@ public final class ServerCommand implements Callable<Integer> {
                     savedRounds,
                     total,
                     dir,
-                    " and the same --certs and --listen (the clients reconnect by themselves)"));
+                    " and the same --certs and --listen "
+                        + bound
+                        + " (the clients reconnect by themselves)"));
         // The test split's evaluations draw eval's delayed bar, between the round lines.
         sim.setEvaluationProgress(
             (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
@@ -308,6 +319,15 @@ public final class ServerCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The address the server listens on, as its "listening on" line and resume hint name it: the host
+   * of {@code listen} as written (brackets of an IPv6 address kept) and the port bound, which is
+   * the one of {@code listen} unless that was 0 (then a free port the kernel picked).
+   */
+  static String boundAddress(String listen, int port) {
+    return listen.substring(0, listen.lastIndexOf(':') + 1) + port;
   }
 
   /** The nodes of {@code ids} that are not connected now, in the order of {@code ids}. */

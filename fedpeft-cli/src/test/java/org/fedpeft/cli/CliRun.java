@@ -9,6 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.RandomBert;
@@ -25,6 +30,91 @@ final class CliRun {
     StringWriter err = new StringWriter();
     int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
     return new Result(code, out.toString(), err.toString());
+  }
+
+  /** A {@code server} command running on a thread of this JVM, listening on {@code address}. */
+  record Serving(String address, Future<Result> result) {}
+
+  /**
+   * Runs {@code fedpeft ARGS}, a {@code server} command, on a thread of {@code pool} and waits
+   * until it prints that it listens ({@link Spawned#LISTENING}); returns the address it printed and
+   * the command's result to come. ARGS should listen on {@link Spawned#ANY_PORT} (see {@link
+   * Spawned#server(String, Map, List)} why).
+   *
+   * @throws AssertionError if the command ends before it listens (with what it printed)
+   */
+  static Serving server(ExecutorService pool, String... args) throws Exception {
+    CompletableFuture<String> listening = new CompletableFuture<>();
+    StringWriter out = new StringWriter();
+    StringWriter err =
+        new StringWriter() {
+          @Override
+          public void write(String s, int off, int len) {
+            super.write(s, off, len);
+            noticeListening();
+          }
+
+          @Override
+          public void write(char[] c, int off, int len) {
+            super.write(c, off, len);
+            noticeListening();
+          }
+
+          @Override
+          public void write(int c) {
+            super.write(c);
+            noticeListening();
+          }
+
+          private void noticeListening() {
+            if (listening.isDone()) {
+              return;
+            }
+            String text = toString();
+            int at = text.indexOf(Spawned.LISTENING);
+            if (at >= 0 && text.indexOf('\n', at) > 0) {
+              listening.complete(
+                  Spawned.listeningAddress(text.substring(at, text.indexOf('\n', at))));
+            }
+          }
+        };
+    Future<Result> result =
+        pool.submit(
+            () -> {
+              Result r;
+              try {
+                int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+                r = new Result(code, out.toString(), err.toString());
+              } finally {
+                listening.completeExceptionally(
+                    new AssertionError(
+                        "server ended without printing '"
+                            + Spawned.LISTENING
+                            + "'; its output:\n"
+                            + err));
+              }
+              return r;
+            });
+    try {
+      return new Serving(listening.get(), result);
+    } catch (ExecutionException e) {
+      throw (AssertionError) e.getCause();
+    }
+  }
+
+  /**
+   * Runs {@code fedpeft ARGS}, a {@code server} command that must bind the port (ARGS' {@code
+   * --listen}) that a killed server held, as {@link Spawned#rebinding} does in a process: run
+   * again, up to {@value Spawned#REBIND_ATTEMPTS} times, while it ends as the address is still in
+   * use.
+   */
+  static Result serverRebinding(String... args) {
+    for (int attempt = 1; ; attempt++) {
+      Result r = run(args);
+      if (attempt == Spawned.REBIND_ATTEMPTS || r.code() == 0 || !Spawned.addressInUse(r.err())) {
+        return r;
+      }
+    }
   }
 
   /** Writes a tiny random BERT with the bundled tokenizer as a Hugging Face folder. */

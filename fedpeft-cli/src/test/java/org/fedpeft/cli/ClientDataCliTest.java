@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,12 +118,6 @@ class ClientDataCliTest {
     return files;
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void clientsWithTheirOwnFilesEndLikeTheSimulation() throws Exception {
     Path config = config();
@@ -146,11 +139,10 @@ class ClientDataCliTest {
                 line("a cloud", "weather", null),
                 line("snow", "weather", null)));
 
-    String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server = Spawned.server(config, deployed, address, certs)) {
-      server.awaitLine("server: listening on");
+    try (Spawned server = Spawned.server(config, deployed, certs)) {
+      String address = server.address();
 
       CliRun.Result refused =
           CliRun.run(
@@ -253,10 +245,9 @@ class ClientDataCliTest {
         Files.write(
             tmp.resolve("bad.jsonl"),
             List.of(line("fruit apple", "t0", null), line("a cloud", "weather", null)));
-    String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     try (Spawned server =
-            Spawned.fedpeft(
+            Spawned.server(
                 "server",
                 Map.of(),
                 List.of(
@@ -265,7 +256,7 @@ class ClientDataCliTest {
                     "--out",
                     deployed.toString(),
                     "--listen",
-                    address,
+                    Spawned.ANY_PORT,
                     "--certs",
                     certs.toString(),
                     "--wait-for",
@@ -277,12 +268,13 @@ class ClientDataCliTest {
                 "client-1",
                 Map.of(),
                 config,
-                address,
+                server.address(),
                 "client-1",
                 certs,
                 tmp.resolve("state-1"),
                 "--data",
                 files.get(1).toString())) {
+      String address = server.address();
       server.awaitLine("network: connected client-1");
       CliRun.Result refused =
           CliRun.run(
@@ -328,9 +320,8 @@ class ClientDataCliTest {
     c = CliRun.run("certs", "--out", other.toString(), "--clients", "client-0");
     assertEquals(0, c.code(), c.err());
 
-    String address = "127.0.0.1:" + freePort();
-    try (Spawned server = Spawned.server(config, tmp.resolve("deployed"), address, certs)) {
-      server.awaitLine("server: listening on");
+    try (Spawned server = Spawned.server(config, tmp.resolve("deployed"), certs)) {
+      String address = server.address();
       try (Spawned client =
           Spawned.client(
               "client-0", Map.of(), config, address, "client-0", other, tmp.resolve("state-0"))) {
@@ -382,9 +373,9 @@ class ClientDataCliTest {
     assertEquals(0, c.code(), c.err());
     assertTrue(c.out().contains("client-edge.crt"), c.out());
 
-    String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
-    try (Spawned server = Spawned.server(config, deployed, address, certs);
+    String address;
+    try (Spawned server = Spawned.server(config, deployed, certs);
         Spawned node =
             Spawned.fedpeft(
                 "node",
@@ -393,7 +384,7 @@ class ClientDataCliTest {
                     "node",
                     config.toString(),
                     "--server",
-                    address,
+                    server.address(),
                     "--clients",
                     "3",
                     "--data",
@@ -404,6 +395,7 @@ class ClientDataCliTest {
                     "edge",
                     "--state",
                     tmp.resolve("state").toString()))) {
+      address = server.address();
       assertEquals(0, server.waitFor(), server.output());
       assertEquals(0, node.waitFor(), node.output());
       for (String id : List.of("client-0", "client-1", "client-2")) {

@@ -8,12 +8,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -84,12 +84,6 @@ class DeployCliTest {
     return config;
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void serverAndClientsOverMutualTlsEndLikeTheSimulation() throws Exception {
     Path config = config();
@@ -102,24 +96,24 @@ class DeployCliTest {
         CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
     assertEquals(0, c.code(), c.err());
 
-    String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      Future<CliRun.Result> server =
-          pool.submit(
-              () ->
-                  CliRun.run(
-                      "server",
-                      config.toString(),
-                      "--out",
-                      deployed.toString(),
-                      "--listen",
-                      address,
-                      "--certs",
-                      certs.toString(),
-                      "--wait-seconds",
-                      "300"));
+      CliRun.Serving serving =
+          CliRun.server(
+              pool,
+              "server",
+              config.toString(),
+              "--out",
+              deployed.toString(),
+              "--listen",
+              Spawned.ANY_PORT,
+              "--certs",
+              certs.toString(),
+              "--wait-seconds",
+              "300");
+      String address = serving.address();
+      Future<CliRun.Result> server = serving.result();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
       // client-0 alone, client-1 and client-2 hosted by one node
       clients.add(
@@ -203,7 +197,6 @@ class DeployCliTest {
   }
 
   private Path killRun(Path config, Path certs, String name) throws Exception {
-    String address = "127.0.0.1:" + freePort();
     Path out = tmp.resolve("killed-" + name);
     String[] settings = {"--set", "rounds=3", "--set", "clients_per_round=3"};
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -216,14 +209,15 @@ class DeployCliTest {
                   "--out",
                   out.toString(),
                   "--listen",
-                  address,
+                  Spawned.ANY_PORT,
                   "--certs",
                   certs.toString(),
                   "--rejoin-wait-seconds",
                   "300"));
       serverArgs.addAll(List.of(settings));
-      Future<CliRun.Result> server =
-          pool.submit(() -> CliRun.run(serverArgs.toArray(new String[0])));
+      CliRun.Serving serving = CliRun.server(pool, serverArgs.toArray(new String[0]));
+      String address = serving.address();
+      Future<CliRun.Result> server = serving.result();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
       for (String id : List.of("client-0", "client-2")) {
         clients.add(
@@ -345,54 +339,36 @@ class DeployCliTest {
         0,
         CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
             .code());
-    String address = "127.0.0.1:" + freePort();
     Path out = tmp.resolve("resumed");
     ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      String point = "round-2-before-checkpoint";
-      List<String> command =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Dai.djl.offline=true",
-                  "-D" + PausePoint.PROPERTY + "=" + point,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "org.fedpeft.cli.Main",
-                  "server",
-                  config.toString(),
-                  "--out",
-                  out.toString(),
-                  "--listen",
-                  address,
-                  "--certs",
-                  certs.toString()));
-      command.addAll(List.of(settings));
-      ProcessBuilder pb = new ProcessBuilder(command);
-      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-      pb.redirectErrorStream(true);
-      Process p = pb.start();
+    String point = "round-2-before-checkpoint";
+    List<String> serverArgs =
+        new ArrayList<>(
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                out.toString(),
+                "--listen",
+                Spawned.ANY_PORT,
+                "--certs",
+                certs.toString()));
+    serverArgs.addAll(List.of(settings));
+    try (Spawned killed =
+        Spawned.server("server", Map.of(PausePoint.PROPERTY, point), serverArgs)) {
+      String address = killed.address();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
       for (String id : List.of("client-0", "client-1", "client-2")) {
         clients.add(
             pool.submit(
                 () -> CliRun.run(clientArgs(tmp, config, certs, address, id, "resume", settings))));
       }
-      StringBuilder log = new StringBuilder();
-      try (BufferedReader r =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        boolean paused = false;
-        String line;
-        while (!paused && (line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          paused = line.contains(PausePoint.message(point));
-        }
-        assertTrue(paused, "the server never reached " + point + ":\n" + log);
-        p.destroyForcibly(); // SIGKILL on Linux
-        p.waitFor();
-      }
+      killed.awaitLine(PausePoint.message(point));
+      killed.kill(); // SIGKILL on Linux
+      // The running clients reconnect to the address they know: the resumed server must bind the
+      // killed one's port, not a new one (so it is run again while that port is still held).
       CliRun.Result s =
-          CliRun.run(
+          CliRun.serverRebinding(
               "server",
               "--resume",
               out.toString(),

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,20 +109,16 @@ class DeployLocalStateCliTest {
 
     Path certs = tmp.resolve("certs");
     assertEquals(0, CliRun.run("certs", "--out", certs.toString(), "--population", "3").code());
-    String address;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      address = "127.0.0.1:" + s.getLocalPort();
-    }
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server = Spawned.server(config, deployed, address, certs)) {
+    try (Spawned server = Spawned.server(config, deployed, certs)) {
       for (int k = 0; k < 3; k++) {
         clients.add(
             Spawned.client(
                 "client-" + k,
                 Map.of(),
                 config,
-                address,
+                server.address(),
                 "client-" + k,
                 certs,
                 tmp.resolve("state-" + k)));
@@ -168,7 +163,7 @@ class DeployLocalStateCliTest {
       // QA, 2 December: a --state folder of an earlier run was loaded into a new run without a
       // word, and a client whose config gives it other data (another seed) joined.
       try (Spawned again =
-          Spawned.fedpeft(
+          Spawned.server(
               "server-again",
               Map.of(),
               List.of(
@@ -177,10 +172,10 @@ class DeployLocalStateCliTest {
                   "--out",
                   tmp.resolve("deployed-again").toString(),
                   "--listen",
-                  address,
+                  Spawned.ANY_PORT,
                   "--certs",
                   certs.toString()))) {
-        again.awaitLine("waiting for");
+        String address = again.address();
         CliRun.Result stale =
             CliRun.run(
                 Spawned.clientArgs(config, address, "client-0", certs, tmp.resolve("state-0"))
@@ -210,7 +205,7 @@ class DeployLocalStateCliTest {
               "--resume",
               deployed.toString(),
               "--listen",
-              address,
+              Spawned.ANY_PORT,
               "--certs",
               certs.toString());
       assertEquals(2, finished.code(), finished.err());

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -336,22 +334,22 @@ class DeployMethodsCliTest {
     Path config = config(method);
     Path simulated = simulate(config);
     Path certs = certs();
-    String address = address();
     Path deployed = tmp.resolve("deployed");
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<CliRun.Result> server =
-          pool.submit(
-              () ->
-                  CliRun.run(
-                      "server",
-                      config.toString(),
-                      "--out",
-                      deployed.toString(),
-                      "--listen",
-                      address,
-                      "--certs",
-                      certs.toString()));
+      CliRun.Serving serving =
+          CliRun.server(
+              pool,
+              "server",
+              config.toString(),
+              "--out",
+              deployed.toString(),
+              "--listen",
+              Spawned.ANY_PORT,
+              "--certs",
+              certs.toString());
+      String address = serving.address();
+      Future<CliRun.Result> server = serving.result();
       Future<CliRun.Result> node =
           pool.submit(
               () ->
@@ -406,9 +404,8 @@ class DeployMethodsCliTest {
     Path config = config("car");
     Path simulated = simulate(config);
     Path certs = certs();
-    String address = address();
     Path deployed = tmp.resolve("deployed");
-    try (Spawned server = Spawned.server(config, deployed, address, certs);
+    try (Spawned server = Spawned.server(config, deployed, certs);
         Spawned node =
             Spawned.fedpeft(
                 "node",
@@ -417,7 +414,7 @@ class DeployMethodsCliTest {
                     "node",
                     config.toString(),
                     "--server",
-                    address,
+                    server.address(),
                     "--clients",
                     "3",
                     "--certs",
@@ -452,7 +449,7 @@ class DeployMethodsCliTest {
             "--out",
             out.toString(),
             "--listen",
-            address(),
+            Spawned.ANY_PORT,
             "--insecure");
     assertEquals(2, r.code(), r.err());
     assertTrue(
@@ -488,17 +485,16 @@ class DeployMethodsCliTest {
     Path config = config(method);
     Path simulated = simulate(config);
     Path certs = certs();
-    String address = address();
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server = Spawned.server(config, deployed, address, certs)) {
+    try (Spawned server = Spawned.server(config, deployed, certs)) {
       for (int k = 0; k < 3; k++) {
         clients.add(
             Spawned.client(
                 "client-" + k,
                 Map.of(),
                 config,
-                address,
+                server.address(),
                 "client-" + k,
                 certs,
                 tmp.resolve("state-" + k)));
@@ -541,12 +537,6 @@ class DeployMethodsCliTest {
     Path certs = tmp.resolve("certs");
     assertEquals(0, CliRun.run("certs", "--out", certs.toString(), "--population", "3").code());
     return certs;
-  }
-
-  private static String address() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return "127.0.0.1:" + s.getLocalPort();
-    }
   }
 
   /**

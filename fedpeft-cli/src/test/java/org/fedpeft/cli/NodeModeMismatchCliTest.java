@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,12 +45,11 @@ class NodeModeMismatchCliTest {
   void aPlaintextNodeFacingATlsServerExitsNamingTheFlags() throws Exception {
     TwoClientDeployment d = TwoClientDeployment.create(tmp, 1, 2);
     try (Spawned server = d.server(tmp.resolve("out"))) {
-      server.awaitLine("server: listening on");
       CliRun.Result r = node(d, "--insecure");
       assertEquals(2, r.code(), r.err());
       assertEquals(
           "fedpeft node: the server at "
-              + d.address
+              + server.address()
               + " speaks TLS only, but this node runs with --insecure (plaintext): use TLS files on"
               + " both sides (this node's --certs DIR, or --ca, --cert and --key, instead of"
               + " --insecure), or --insecure on both",
@@ -65,23 +63,21 @@ class NodeModeMismatchCliTest {
   void aTlsNodeFacingAPlaintextServerExitsNamingTheFlags() throws Exception {
     TwoClientDeployment d = TwoClientDeployment.create(tmp, 1, 2);
     try (Spawned server =
-        Spawned.fedpeft(
+        d.server(
             "server",
-            Map.of(),
             List.of(
                 "server",
                 d.config.toString(),
                 "--out",
                 tmp.resolve("out").toString(),
                 "--listen",
-                d.address,
+                Spawned.ANY_PORT,
                 "--insecure"))) {
-      server.awaitLine("server: listening on");
       CliRun.Result r = node(d, "--certs", d.certs.toString());
       assertEquals(2, r.code(), r.err());
       assertEquals(
           "fedpeft node: the server at "
-              + d.address
+              + server.address()
               + " does not speak TLS (it runs with --insecure), but this node does: use --insecure"
               + " on both sides, or TLS files on both (the server's --certs DIR, and this node's"
               + " --certs DIR or --ca, --cert and --key)",

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,12 +131,6 @@ class ServerWithoutDataCliTest {
     return o.toString();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   private Path certs() {
     Path certs = tmp.resolve("certs");
     CliRun.Result c =
@@ -198,15 +191,15 @@ class ServerWithoutDataCliTest {
                 line("a cloud", "weather", null),
                 line("snow", "weather", null)));
 
-    String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
-    try (Spawned server = Spawned.server(serverConfig, deployed, address, certs)) {
-      String data = server.awaitLine("server: the clients hold the training data");
+    try (Spawned server = Spawned.server(serverConfig, deployed, certs)) {
+      String address = server.address();
+      // printed before the server listened
+      String data = server.printedLine("server: the clients hold the training data");
       assertTrue(data.contains("this server reads none of it; labels [t0, t1, t2, t3]"), data);
       assertTrue(data.contains("evaluation: federated"), data);
       assertTrue(data.endsWith(" (fp32)"), data);
-      server.awaitLine("server: listening on");
 
       CliRun.Result refused =
           CliRun.run(
@@ -321,13 +314,13 @@ class ServerWithoutDataCliTest {
     CliRun.Result sim = CliRun.run("simulate", simConfig.toString(), "--out", simulated.toString());
     assertEquals(0, sim.code(), sim.err());
     Path certs = certs();
-    String address = "127.0.0.1:" + freePort();
     Path deployed = tmp.resolve("deployed");
     String point = "round-2-before-checkpoint";
     List<Spawned> clients = new ArrayList<>();
     try {
+      String address;
       try (Spawned server =
-          Spawned.fedpeft(
+          Spawned.server(
               "server",
               Map.of(PausePoint.PROPERTY, point),
               List.of(
@@ -336,10 +329,11 @@ class ServerWithoutDataCliTest {
                   "--out",
                   deployed.toString(),
                   "--listen",
-                  address,
+                  Spawned.ANY_PORT,
                   "--certs",
                   certs.toString()))) {
-        String data = server.awaitLine("server: the clients hold the training data");
+        address = server.address();
+        String data = server.printedLine("server: the clients hold the training data");
         assertTrue(data.contains("evaluation: the global model on 24 test examples of"), data);
         for (int k = 0; k < 3; k++) {
           clients.add(client(k, serverConfig, address, files.get(k), certs, "resumed"));
@@ -347,10 +341,11 @@ class ServerWithoutDataCliTest {
         server.awaitLine(PausePoint.message(point));
         server.kill();
       }
+      // The running clients reconnect to the address they know: the resumed server must bind the
+      // killed one's port, not a new one (so it is started again while that port is still held).
       try (Spawned resumed =
-          Spawned.fedpeft(
+          Spawned.rebinding(
               "resumed",
-              Map.of(),
               List.of(
                   "server",
                   "--resume",

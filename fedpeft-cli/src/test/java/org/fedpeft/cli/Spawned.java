@@ -22,11 +22,12 @@ final class Spawned implements AutoCloseable {
   private final String name;
   private final LinkedBlockingQueue<Optional<String>> lines = new LinkedBlockingQueue<>();
   private final StringBuffer log = new StringBuffer();
+  private final Thread reader;
 
   private Spawned(Process process, String name) {
     this.process = process;
     this.name = name;
-    Thread reader =
+    reader =
         new Thread(
             () -> {
               try (BufferedReader r =
@@ -83,12 +84,21 @@ final class Spawned implements AutoCloseable {
     return new Spawned(pb.start(), name);
   }
 
+  /** What a server prints once it listens, followed by its address (HOST:PORT). */
+  static final String LISTENING = "server: listening on ";
+
+  /** 127.0.0.1 and port 0: a server given it binds a free port the kernel picks, with no race. */
+  static final String ANY_PORT = "127.0.0.1:0";
+
+  /** How often {@link #rebinding} starts a server whose port is still held ("in use"). */
+  static final int REBIND_ATTEMPTS = 20;
+
   /**
-   * Starts {@code fedpeft server CONFIG --out OUT --listen ADDRESS --certs CERTS} as a process
-   * named "server".
+   * Starts {@code fedpeft server CONFIG --out OUT --listen 127.0.0.1:0 --certs CERTS} as a process
+   * named "server" and waits until it listens; {@link #address} is then the port it bound.
    */
-  static Spawned server(Path config, Path out, String address, Path certs) throws IOException {
-    return fedpeft(
+  static Spawned server(Path config, Path out, Path certs) throws Exception {
+    return server(
         "server",
         Map.of(),
         List.of(
@@ -97,9 +107,86 @@ final class Spawned implements AutoCloseable {
             "--out",
             out.toString(),
             "--listen",
-            address,
+            ANY_PORT,
             "--certs",
             certs.toString()));
+  }
+
+  /**
+   * Starts {@code fedpeft ARGS}, a {@code server} command, and waits until it prints that it
+   * listens; {@link #address} is then the address it printed. ARGS should listen on {@link
+   * #ANY_PORT}: the kernel then picks a free port when the server binds, while a port picked before
+   * (a socket opened and closed to learn a free port) can be taken by another process before the
+   * server binds it.
+   *
+   * @throws AssertionError if the process ends before it listens (with its output)
+   */
+  static Spawned server(String name, Map<String, String> properties, List<String> args)
+      throws Exception {
+    Spawned s = fedpeft(name, properties, args);
+    s.awaitListening();
+    return s;
+  }
+
+  /**
+   * As {@link #server(String, Map, List)} for a server that must bind a port given (ARGS' {@code
+   * --listen}) that a killed server held: a resumed server, which the running clients reconnect to
+   * at the address they know, so it cannot take a new port. The port can be held a moment after the
+   * killed process ended; a server that ends as it cannot listen because the address is in use is
+   * started again, up to {@value #REBIND_ATTEMPTS} times.
+   */
+  static Spawned rebinding(String name, List<String> args) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      Spawned s = fedpeft(name, Map.of(), args);
+      try {
+        s.awaitListening();
+        return s;
+      } catch (AssertionError e) {
+        s.close();
+        if (attempt == REBIND_ATTEMPTS || !addressInUse(s.output())) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Whether a server's output says it could not listen as its address was in use. */
+  static boolean addressInUse(String output) {
+    return output.contains("cannot listen on") && output.contains("in use");
+  }
+
+  /**
+   * The address (HOST:PORT) in a server's {@link #LISTENING} line.
+   *
+   * @throws AssertionError if the line has none
+   */
+  static String listeningAddress(String line) {
+    int at = line.indexOf(LISTENING);
+    if (at < 0) {
+      throw new AssertionError("no '" + LISTENING + "' in: " + line);
+    }
+    at += LISTENING.length();
+    int end = line.indexOf(' ', at);
+    return end < 0 ? line.substring(at) : line.substring(at, end);
+  }
+
+  private volatile String address;
+
+  /**
+   * Reads output until the server says it listens, and returns (and keeps for {@link #address}) the
+   * address it names.
+   */
+  String awaitListening() throws InterruptedException {
+    address = listeningAddress(awaitLine(LISTENING));
+    return address;
+  }
+
+  /** The address this server listens on, from its {@link #LISTENING} line. */
+  String address() {
+    if (address == null) {
+      throw new IllegalStateException(name + " has not said that it listens");
+    }
+    return address;
   }
 
   /**
@@ -161,9 +248,32 @@ final class Spawned implements AutoCloseable {
     }
   }
 
-  /** Waits for the process to end and returns its exit code. */
+  /**
+   * The first line printed so far that contains {@code text}: a line before one that {@link
+   * #awaitLine} (or {@link #server}) waited for, which that wait has read.
+   *
+   * @throws AssertionError if none does (with the output)
+   */
+  String printedLine(String text) {
+    String printed = log.toString();
+    return printed
+        .lines()
+        .filter(l -> l.contains(text))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    name + " did not print '" + text + "'; its output:\n" + printed));
+  }
+
+  /**
+   * Waits for the process to end, and for its output to be read to the end (so that {@link #output}
+   * then holds all of it), and returns its exit code.
+   */
   int waitFor() throws InterruptedException {
-    return process.waitFor();
+    int code = process.waitFor();
+    reader.join();
+    return code;
   }
 
   /** Everything it printed so far. */
@@ -171,18 +281,24 @@ final class Spawned implements AutoCloseable {
     return log.toString();
   }
 
-  /** SIGKILL (on Linux), and waits for it to end. */
+  /**
+   * SIGKILL (on Linux), and waits for it to end ({@link #waitFor}). Sent through its {@link
+   * ProcessHandle}: {@link Process#destroyForcibly} would also close this side of its output pipe,
+   * and lines it printed last could be lost.
+   */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor();
+    process.toHandle().destroyForcibly();
+    waitFor();
   }
 
   /**
-   * SIGTERM (as Ctrl-C, its shutdown hooks run), and waits for it to end; returns its exit code.
+   * SIGTERM (as Ctrl-C, its shutdown hooks run), and waits for it to end ({@link #waitFor});
+   * returns its exit code. Sent through its {@link ProcessHandle}, as {@link #kill}, so that what
+   * its shutdown hooks print is read.
    */
   int terminate() throws InterruptedException {
-    process.destroy();
-    return process.waitFor();
+    process.toHandle().destroy();
+    return waitFor();
   }
 
   /** Kills the process if it still runs. */

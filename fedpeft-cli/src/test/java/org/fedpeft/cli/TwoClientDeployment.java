@@ -2,8 +2,6 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +11,9 @@ import java.util.Map;
 /**
  * The deployment of the process tests that kill a client ({@link ClientDroppedCliTest}, {@link
  * RoundFailedCliTest}): a tiny model, 48 examples of 3 topics split iid over 2 clients that both
- * take part in every round, a run config, certificates for client-0 and client-1, and a free port
- * on 127.0.0.1 for the server.
+ * take part in every round, a run config, and certificates for client-0 and client-1. Its servers
+ * listen on a port of 127.0.0.1 the kernel picks ({@link Spawned#ANY_PORT}), which its clients then
+ * use.
  */
 final class TwoClientDeployment {
 
@@ -24,16 +23,18 @@ final class TwoClientDeployment {
   /** The certificates folder (CA, server, client-0, client-1). */
   final Path certs;
 
-  /** The server's address, 127.0.0.1 and a port that was free. */
-  final String address;
+  /**
+   * The address of the server last started by {@link #server}, once it listens; before that,
+   * 127.0.0.1:7443, for commands refused before they connect.
+   */
+  volatile String address = "127.0.0.1:7443";
 
   private final Path dir;
 
-  private TwoClientDeployment(Path dir, Path config, Path certs, String address) {
+  private TwoClientDeployment(Path dir, Path config, Path certs) {
     this.dir = dir;
     this.config = config;
     this.certs = certs;
-    this.address = address;
   }
 
   /**
@@ -86,16 +87,37 @@ final class TwoClientDeployment {
     Path certs = dir.resolve("certs");
     assertEquals(
         0, CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1").code());
-    String address;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      address = "127.0.0.1:" + s.getLocalPort();
-    }
-    return new TwoClientDeployment(dir, config, certs, address);
+    return new TwoClientDeployment(dir, config, certs);
   }
 
-  /** A server process of the run, writing into {@code out}. */
+  /** A server process of the run, writing into {@code out}, once it listens ({@link #address}). */
   Spawned server(Path out) throws Exception {
-    return Spawned.server(config, out, address, certs);
+    return server(
+        "server",
+        List.of(
+            "server",
+            config.toString(),
+            "--out",
+            out.toString(),
+            "--listen",
+            Spawned.ANY_PORT,
+            "--certs",
+            certs.toString()));
+  }
+
+  /**
+   * {@code fedpeft ARGS}, a server command listening on {@link Spawned#ANY_PORT}, as a process
+   * named {@code name}, once it listens; {@link #address} is then its address.
+   */
+  Spawned server(String name, List<String> args) throws Exception {
+    return server(name, Map.of(), args);
+  }
+
+  /** As {@link #server(String, List)}, with system properties ({@code fedpeft.pause}, ...). */
+  Spawned server(String name, Map<String, String> properties, List<String> args) throws Exception {
+    Spawned s = Spawned.server(name, properties, args);
+    address = s.address();
+    return s;
   }
 
   /** A client process of the run, with its state under the folder and the system properties. */

@@ -1,0 +1,60 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.fedpeft.simulation.PausePoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server started with {@code --listen 127.0.0.1:0} and interrupted (SIGTERM, as Ctrl-C) says to
+ * resume it on the port it bound, the one its clients know, not on port 0 (which would take
+ * another).
+ */
+@Timeout(600)
+class ServerEphemeralPortResumeHintCliTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void theInterruptedServerSaysToResumeOnThePortItBound() throws Exception {
+    TwoClientDeployment d = TwoClientDeployment.create(tmp, 2, 2);
+    Path out = tmp.resolve("run");
+    String point = "round-2-before-checkpoint";
+    try (Spawned server =
+            d.server(
+                "server",
+                Map.of(PausePoint.PROPERTY, point),
+                List.of(
+                    "server",
+                    d.config.toString(),
+                    "--out",
+                    out.toString(),
+                    "--listen",
+                    Spawned.ANY_PORT,
+                    "--certs",
+                    d.certs.toString()));
+        Spawned c0 = d.client("client-0", Map.of());
+        Spawned c1 = d.client("client-1", Map.of())) {
+      server.awaitLine(PausePoint.message(point));
+      server.terminate();
+      String printed = server.output();
+      assertTrue(
+          printed.contains(
+              "continue with: fedpeft server --resume "
+                  + out
+                  + " and the same --certs and --listen "
+                  + server.address()
+                  + " (the clients reconnect by themselves)"),
+          printed);
+      assertTrue(!server.address().endsWith(":0"), server.address());
+      // the clients would wait for the resumed server, reconnecting by themselves
+      c0.kill();
+      c1.kill();
+    }
+  }
+}
