@@ -110,26 +110,7 @@ class DeployLocalStateCliTest {
     Path certs = tmp.resolve("certs");
     assertEquals(0, CliRun.run("certs", "--out", certs.toString(), "--population", "3").code());
     Path deployed = tmp.resolve("deployed");
-    List<Spawned> clients = new ArrayList<>();
-    try (Spawned server = Spawned.server(config, deployed, certs)) {
-      for (int k = 0; k < 3; k++) {
-        clients.add(
-            Spawned.client(
-                "client-" + k,
-                Map.of(),
-                config,
-                server.address(),
-                "client-" + k,
-                certs,
-                tmp.resolve("state-" + k)));
-      }
-      assertEquals(0, server.waitFor(), server.output());
-      for (Spawned c : clients) {
-        assertEquals(0, c.waitFor(), c.output());
-      }
-    } finally {
-      clients.forEach(Spawned::close);
-    }
+    Spawned.runDeployment(config, deployed, certs, 3, tmp);
     assertEquals(
         Files.readString(simulated.resolve("metrics.jsonl")),
         Files.readString(deployed.resolve("metrics.jsonl")));

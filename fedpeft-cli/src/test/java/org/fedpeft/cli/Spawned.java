@@ -1,5 +1,7 @@
 package org.fedpeft.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -227,6 +229,35 @@ final class Spawned implements AutoCloseable {
       String... more)
       throws IOException {
     return fedpeft(name, properties, clientArgs(config, address, id, certs, state, more));
+  }
+
+  /**
+   * Runs a deployment to its end: {@link #server(Path, Path, Path)} into {@code out}, then {@code
+   * clients} client processes {@code client-0 ..} with their states in {@code states}{@code
+   * /state-K}; asserts that every process exits 0 (with its output).
+   */
+  static void runDeployment(Path config, Path out, Path certs, int clients, Path states)
+      throws Exception {
+    List<Spawned> started = new ArrayList<>();
+    try (Spawned server = server(config, out, certs)) {
+      for (int k = 0; k < clients; k++) {
+        started.add(
+            client(
+                "client-" + k,
+                Map.of(),
+                config,
+                server.address(),
+                "client-" + k,
+                certs,
+                states.resolve("state-" + k)));
+      }
+      assertEquals(0, server.waitFor(), server.output());
+      for (Spawned c : started) {
+        assertEquals(0, c.waitFor(), c.output());
+      }
+    } finally {
+      started.forEach(Spawned::close);
+    }
   }
 
   /**
