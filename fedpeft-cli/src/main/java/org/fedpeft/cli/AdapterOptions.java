@@ -52,8 +52,9 @@ public final class AdapterOptions {
   /**
    * Refuses options given in {@code --adapter-options} that change nothing with the others ({@link
    * org.fedpeft.peft.AdapterMethod#inertOptions}: softembed's rank with form=linear, FedDPA's
-   * finetune_epochs with variant=T), naming the option, the value that makes it inert and what to
-   * do. Called by {@link #refuseOptionsWithoutAdapter}, so for a new run only, as that is.
+   * finetune_epochs with variant=T, which only info reaches, as train refuses feddpa), naming the
+   * option, the value that makes it inert and what to do. Called by {@link
+   * #refuseOptionsWithoutAdapter}, so for a new run only, as that is.
    */
   void refuseInertOptions() {
     String m = methodOrNull();
