@@ -26,7 +26,10 @@ import org.fedpeft.tensor.HostTensor;
  *       client and replies from clients also reported as failed are rejected. Rejected clients
  *       become {@link ClientFailure}s of kind {@code REJECTED};
  *   <li><b>quorum</b>: fewer valid updates than {@code minClients} throws {@link
- *       RoundFailedException} (nothing is built; the input state is immutable anyway);
+ *       RoundFailedException} (nothing is built; the input state is immutable anyway), unless the
+ *       aggregator {@linkplain Aggregator#releasesEveryRound releases every round} (client-level DP
+ *       under Poisson client sampling): then the round goes on with the valid updates there are,
+ *       possibly none;
  *   <li><b>aggregate</b>: the {@link Aggregator} (by default the per-tensor {@link WeightedMean}
  *       over the clients that sent each tensor) gives a target per tensor;
  *   <li><b>strategy hook</b> {@link #afterAggregate} (FedEx-LoRA folds its residual here);
@@ -61,6 +64,12 @@ public abstract class AbstractStrategy implements Strategy {
   @Override
   public final int minClients() {
     return options.minClients();
+  }
+
+  /** What the aggregator says ({@link Aggregator#releasesEveryRound}). */
+  @Override
+  public final boolean releasesEveryRound() {
+    return options.aggregator().releasesEveryRound();
   }
 
   /** The shared settings. */
@@ -175,7 +184,7 @@ public abstract class AbstractStrategy implements Strategy {
       }
     }
     allFailures.sort(Comparator.comparing(ClientFailure::clientId));
-    if (ok.size() < options.minClients()) {
+    if (ok.size() < options.minClients() && !releasesEveryRound()) {
       throw new RoundFailedException(round, ok.size(), options.minClients(), allFailures);
     }
 

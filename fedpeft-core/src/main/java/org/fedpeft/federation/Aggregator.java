@@ -43,6 +43,20 @@ public interface Aggregator {
   default void checkRound(ServerState previous, int round) {}
 
   /**
+   * Whether every round that {@link #checkRound} admits must be aggregated and released, however
+   * few clients were sampled or sent a valid update (none included). Then the round driver does not
+   * skip a Poisson round that drew fewer than {@code server.min_clients} clients ({@link
+   * FederatedRound#run}) and {@link AbstractStrategy#aggregate} does not fail a round with fewer
+   * valid updates than that: the rule gets a context with whatever updates there are, possibly
+   * none, and returns its targets as usual. Client-level DP under Poisson client sampling says yes:
+   * its accounting (amplification by subsampling) assumes a noisy release every round, and a round
+   * left out because few clients took part would show whether a given client did. Default: false.
+   */
+  default boolean releasesEveryRound() {
+    return false;
+  }
+
+  /**
    * What this aggregator is, in the terms of a run's config, for a strategy that cannot use it (for
    * example {@code client-level DP (privacy.mode = "client")}); default: its class name.
    */

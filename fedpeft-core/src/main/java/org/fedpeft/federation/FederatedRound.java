@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>sample the round's clients ({@link ClientSampler}, keyed by (seed, round)); with Poisson
  *       sampling a round that drew fewer clients than the strategy's minimum (possibly none) is
  *       skipped: its report has {@code server.round_skipped = 1} and a state that only advanced its
- *       round number;
+ *       round number; but a strategy that {@linkplain Strategy#releasesEveryRound releases every
+ *       round} (client-level DP under Poisson sampling) runs it with the clients drawn, none
+ *       included (then nothing is sent and the aggregate is the noise alone);
  *   <li>{@link Strategy#configureRound} (which may refuse the round before anything is sent, e.g.
  *       {@code BudgetExceededException} from a client-level privacy budget); each client's {@link
  *       FitInstructions} are serialized (the wire form) and the byte count logged as DOWN;
@@ -175,8 +177,9 @@ public final class FederatedRound implements AutoCloseable {
    *
    * @param state the state after the previous round (not modified)
    * @return the new state and the round's report
-   * @throws RoundFailedException if fewer than the strategy's minimum of clients contributed
-   * @throws IllegalStateException if fewer clients exist than the strategy's minimum
+   * @throws RoundFailedException if fewer than the strategy's minimum of clients contributed (never
+   *     for a strategy that {@linkplain Strategy#releasesEveryRound releases every round})
+   * @throws IllegalStateException if fewer clients exist than the strategy's minimum (idem)
    * @throws InterruptedException if the calling thread is interrupted (running clients are
    *     interrupted too)
    */
@@ -184,7 +187,10 @@ public final class FederatedRound implements AutoCloseable {
     long t0 = System.nanoTime();
     int round = state.round() + 1;
     List<String> sampled = sampler.sample(clients.keySet(), round);
-    if (sampler.isPoisson() && sampled.size() < strategy.minClients()) {
+    // A strategy that releases every round (client-level DP under Poisson sampling, whose
+    // accounting assumes a release each round) runs it with the clients drawn, possibly none.
+    boolean release = strategy.releasesEveryRound();
+    if (sampler.isPoisson() && sampled.size() < strategy.minClients() && !release) {
       // Poisson sampling can draw fewer clients than the round needs, even none: the round is
       // skipped (nothing trained or aggregated), its number still advances.
       Map<String, Double> metrics = new TreeMap<>();
@@ -202,7 +208,7 @@ public final class FederatedRound implements AutoCloseable {
           0,
           (System.nanoTime() - t0) / 1e9);
     }
-    if (sampled.size() < strategy.minClients()) {
+    if (sampled.size() < strategy.minClients() && !release) {
       throw new IllegalStateException(
           "round "
               + round

@@ -27,7 +27,8 @@ import org.fedpeft.config.NearestKeys;
  * @param beta2 FedAdam/FedYogi beta2
  * @param tau FedAdam/FedYogi/FedAdagrad adaptivity
  * @param weighting {@code examples} or {@code uniform}
- * @param minClients a round fails if fewer clients succeed, at least 1
+ * @param minClients a round fails if fewer clients succeed, at least 1 (1 with client-level DP
+ *     under Poisson sampling, which {@code SimulationConfig} checks)
  * @param clientTimeoutSeconds a slower client is excluded from the round, positive
  * @param strategyOptions the chosen strategy's options by option name, as text (every option of its
  *     schema, defaults included), sorted
@@ -101,7 +102,9 @@ public record ServerSection(
                   "server.min_clients",
                   Type.INT,
                   1,
-                  "a round fails if fewer clients succeed",
+                  "a round fails if fewer clients succeed; must be 1 with privacy.mode = client"
+                      + " and client_sampling = poisson, where every round releases a noisy update"
+                      + " however many clients are drawn or succeed (none included)",
                   v -> (int) v >= 1,
                   ">= 1")
               .key(

@@ -32,8 +32,19 @@ public interface Strategy {
    */
   String name();
 
-  /** The minimum number of valid updates a round needs; fewer fail the round. */
+  /**
+   * The minimum number of valid updates a round needs; fewer fail the round (unless {@link
+   * #releasesEveryRound}).
+   */
   int minClients();
+
+  /**
+   * Whether every round must complete with a release, whatever the number of clients sampled or
+   * replying (none included), so that {@link #minClients()} fails no round and the driver skips
+   * none: what the strategy's {@link Aggregator#releasesEveryRound} says (client-level DP under
+   * Poisson client sampling). A wrapper delegates to the strategy it wraps.
+   */
+  boolean releasesEveryRound();
 
   /**
    * The state of round 0.
@@ -63,7 +74,8 @@ public interface Strategy {
    * @param replies the updates received (possibly invalid; they are checked here)
    * @param failures clients that were sampled but did not reply, with the reason
    * @return the next state, the accepted clients, every failure (given and found) and metrics
-   * @throws RoundFailedException if fewer than {@link #minClients()} replies are valid
+   * @throws RoundFailedException if fewer than {@link #minClients()} replies are valid, unless
+   *     {@link #releasesEveryRound()}
    */
   Aggregation aggregate(
       ServerState state, int round, List<ClientUpdate> replies, List<ClientFailure> failures);

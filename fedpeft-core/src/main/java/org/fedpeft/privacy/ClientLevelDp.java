@@ -20,6 +20,14 @@ import org.fedpeft.tensor.HostTensor;
  * w + that}. The accountant composes one subsampled Gaussian step per round with sampling rate q =
  * m / population and noise multiplier z.
  *
+ * <p>Under Poisson client sampling that analysis (amplification by subsampling) assumes a release
+ * every round: the sum over the clients drawn, whoever they are and however many (none included),
+ * plus the noise. So then {@link #releasesEveryRound} is true: the round driver skips no round that
+ * drew few clients, the strategy fails none that received few valid updates ({@code
+ * server.min_clients} has no say), and a round with no update releases the previous global plus
+ * noise alone, charged as any other. With fixed-size sampling (q = 1) it is false and {@code
+ * server.min_clients} applies as without DP.
+ *
  * <p>Adaptive clipping (Andrew et al. 2021, "Differentially Private Learning with Adaptive
  * Clipping", arXiv 1905.03871), optional: {@code C <- C exp(-eta (b - gamma))} with b the noisy
  * fraction of UNCLIPPED updates (noise std sigma_b / m), gamma the target quantile. The count is
@@ -156,6 +164,15 @@ public final class ClientLevelDp implements Aggregator {
 
   public Config config() {
     return config;
+  }
+
+  /**
+   * True under Poisson client sampling ({@link Config#poissonSampling}): every round the budget
+   * admits releases a noisy update and is charged, however many clients were drawn or replied.
+   */
+  @Override
+  public boolean releasesEveryRound() {
+    return config.poissonSampling();
   }
 
   @Override

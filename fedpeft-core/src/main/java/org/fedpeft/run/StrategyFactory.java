@@ -192,10 +192,8 @@ public final class StrategyFactory {
       case "client" ->
           dpConfig(c).samplingNote()
               + (c.poissonSampling()
-                  ? "; a round that draws fewer than server.min_clients clients is skipped"
-                      + " without a release and without a charge, and that the round was skipped"
-                      + " is not covered by the analysis (it happens with probability (1 - q)^N"
-                      + " for an empty round)"
+                  ? "; every round releases a noisy update and is charged, however many clients"
+                      + " it draws (none included), as the analysis assumes"
                   : "");
       case "sample" -> sampleDpConfig(c).samplingNote();
       default -> "no differential privacy in this run";

@@ -52,7 +52,9 @@ public record RunSection(
               "fixed",
               "fixed: clients_per_round clients each round; poisson: each client joins a round"
                   + " independently with probability clients_per_round / clients (a round that"
-                  + " draws fewer than server.min_clients is skipped)",
+                  + " draws fewer than server.min_clients is skipped; with privacy.mode = client"
+                  + " every round releases a noisy update, none skipped, even one that draws no"
+                  + " client)",
               v -> SAMPLINGS.contains(v),
               "fixed or poisson")
           .key(

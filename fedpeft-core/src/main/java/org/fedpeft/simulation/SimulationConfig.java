@@ -105,6 +105,19 @@ public final class SimulationConfig {
               + run.clientsPerRound()
               + ")");
     }
+    if (privacy.mode().equals("client") && run.poissonSampling() && server.minClients() > 1) {
+      // ClientLevelDp.releasesEveryRound: any quorum would make whether a round is released depend
+      // on whether a given client was drawn, which the accountant's q = m / N does not cover.
+      throw v.error(
+          List.of("server.min_clients", "client_sampling", "privacy.mode"),
+          "server.min_clients ("
+              + server.minClients()
+              + ") must be 1 with privacy.mode = \"client\" and client_sampling = \"poisson\":"
+              + " every round then releases a noisy update and is charged, however many clients"
+              + " are drawn or reply (none included), as the accounting with q = clients_per_round"
+              + " / clients assumes, so no minimum of clients can apply (use client_sampling ="
+              + " \"fixed\" to keep a minimum)");
+    }
     // auto is refused too, on every machine: it picks bf16 on some CPUs, and a config should not
     // be valid on one machine and fail on another after its first round.
     if (server.strategy().equals("fedex-lora") && !run.precision().equals("fp32")) {

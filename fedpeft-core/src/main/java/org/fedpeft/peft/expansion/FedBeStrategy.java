@@ -114,6 +114,11 @@ public final class FedBeStrategy implements Strategy {
   }
 
   @Override
+  public boolean releasesEveryRound() {
+    return core.releasesEveryRound();
+  }
+
+  @Override
   public ServerState initialize(Map<String, HostTensor> initialGlobal) {
     return core.initialize(initialGlobal);
   }
