@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * The settings every strategy shares.
  *
- * @param minClients the minimum number of valid updates for a round to complete, at least 1
+ * @param minClients the minimum number of valid updates for a round to complete, at least 1; not
+ *     applied when the aggregator {@linkplain Aggregator#releasesEveryRound releases every round}
  * @param aggregator how accepted updates combine into targets (default: {@link WeightedMean} by
  *     {@link Weighting#EXAMPLES})
  * @param serverOptimizer how the server moves towards the targets (default: {@link
