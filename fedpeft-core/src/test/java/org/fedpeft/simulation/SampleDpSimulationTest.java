@@ -514,31 +514,26 @@ class SampleDpSimulationTest {
               });
     }
     List<JsonObject> lines = metrics(out);
-    assertEquals(12, lines.size(), "skipped rounds are recorded too");
-    int ran = 0;
-    List<Integer> skippedInMetrics = new ArrayList<>();
+    assertEquals(12, lines.size());
+    // Every round is released and charged, also one that drew nobody: the analysis with q = m / N
+    // assumes a noisy release every round (ClientDpPoissonReleaseTest has the hand computation).
+    RdpAccountant charged = new RdpAccountant();
+    int empty = 0;
     for (JsonObject l : lines) {
-      if (l.has("skipped")) {
-        skippedInMetrics.add(l.get("round").getAsInt());
-        assertEquals(0, l.getAsJsonArray("sampled").size());
+      assertFalse(l.has("skipped"), l.toString());
+      if (l.getAsJsonArray("sampled").isEmpty()) {
+        empty++;
+        assertEquals(0, l.get("accepted").getAsInt());
         assertEquals(0, l.get("bytes_up").getAsLong());
-      } else {
-        ran++;
-        assertEquals(
-            new RdpAccountant().step(1.0 / 8, 1.5, ran).getEpsilon(1e-5),
-            l.get("epsilon").getAsDouble(),
-            0);
       }
+      charged.step(1.0 / 8, 1.5, 1);
+      assertEquals(charged.getEpsilon(1e-5), l.get("epsilon").getAsDouble(), 0);
     }
     // q = 1/8 over 8 clients: P(empty) = (7/8)^8 = 0.34; seed 5 gives both kinds.
-    assertFalse(skippedRounds.isEmpty());
-    assertTrue(ran > 0);
-    assertEquals(skippedRounds, skippedInMetrics);
-    assertEquals(skippedRounds.size(), summary.get("rounds_skipped").getAsInt());
-    assertEquals(
-        new RdpAccountant().step(0.125, 1.5, ran).getEpsilon(1e-5),
-        summary.get("epsilon").getAsDouble(),
-        0);
+    assertTrue(empty > 0 && empty < 12, empty + " empty rounds");
+    assertEquals(List.of(), skippedRounds);
+    assertEquals(0, summary.get("rounds_skipped").getAsInt());
+    assertEquals(charged.getEpsilon(1e-5), summary.get("epsilon").getAsDouble(), 0);
     assertTrue(
         summary
             .get("epsilon_sampling")
