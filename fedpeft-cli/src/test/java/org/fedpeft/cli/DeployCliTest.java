@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -225,32 +222,13 @@ class DeployCliTest {
       }
       // client-1 in its own process, held when round 2's training starts, then killed there
       String point = "client-fit-round-2";
-      List<String> command =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Dai.djl.offline=true",
-                  "-D" + PausePoint.PROPERTY + "=" + point,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "org.fedpeft.cli.Main"));
-      command.addAll(List.of(clientArgs(config, certs, address, "client-1", name, settings)));
-      ProcessBuilder pb = new ProcessBuilder(command);
-      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-      pb.redirectErrorStream(true);
-      Process p = pb.start();
-      StringBuilder log = new StringBuilder();
-      try (BufferedReader r =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        boolean paused = false;
-        String line;
-        while (!paused && (line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          paused = line.contains(PausePoint.message(point));
-        }
-        assertTrue(paused, "client-1 never reached " + point + ":\n" + log);
-        p.destroyForcibly(); // SIGKILL on Linux
-        p.waitFor();
+      try (Spawned killed =
+          Spawned.fedpeft(
+              "client-1",
+              Map.of(PausePoint.PROPERTY, point),
+              List.of(clientArgs(config, certs, address, "client-1", name, settings)))) {
+        killed.awaitLine(PausePoint.message(point));
+        killed.kill(); // SIGKILL on Linux
       }
       // restarted with the same state folder
       clients.add(
