@@ -236,6 +236,10 @@ class DeployCliTest {
               () -> CliRun.run(clientArgs(config, certs, address, "client-1", name, settings))));
       CliRun.Result s = server.get(9, TimeUnit.MINUTES);
       assertEquals(0, s.code(), s.err());
+      // the round went on without client-1's update, and the server says so
+      assertTrue(
+          s.err().contains("round 2: 1 of 3 sampled clients failed (client-1: fit dropped: node"),
+          s.err());
       for (Future<CliRun.Result> f : clients) {
         CliRun.Result r = f.get(1, TimeUnit.MINUTES);
         assertEquals(0, r.code(), r.err());
@@ -243,6 +247,13 @@ class DeployCliTest {
     } finally {
       pool.shutdownNow();
     }
+    assertEquals(
+        1,
+        JsonParser.parseString(Files.readString(out.resolve("summary.json")))
+            .getAsJsonObject()
+            .get("client_fit_failures")
+            .getAsInt(),
+        "summary.json counts the failed update");
     List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertEquals(3, metrics.size());
     JsonObject round2 = JsonParser.parseString(metrics.get(1)).getAsJsonObject();
