@@ -52,10 +52,12 @@
 # grid picks every size's rates: the first DOCS), STEPS (600), ROUNDS (30), LRS
 # (2e-4 1e-3 5e-3 2.5e-2), LR (5e-3), TAU (0.05), EPSILONS (1 3 8), KS (2 5 10), SPEEDUP_ROUNDS
 # (30), TARGET (auto), OUT (run folder; a rerun with the same OUT skips the runs that finished with
-# the same options). A centralised run (fedpeft train) that diverges (NaN loss) is recorded as
-# its folder's .diverged (e.g. docs-1000/grid/car-head-lr2.5e-2.diverged), gets the validation
-# top-1 "nan" in the grid (never picked over a run that finished) and no row in table.tsv, and is
-# listed under its corpus size in tables.md; any other failure stops the script.
+# the same options). A run that diverges (NaN loss: fedpeft train, or every client of a round of
+# fedpeft simulate) is recorded as its folder's .diverged (e.g.
+# docs-1000/grid/car-head-lr2.5e-2.diverged, docs-1000/car-head-federated.diverged), gets no row in
+# table.tsv (nor a time in the speed-up table) and is listed under its corpus size in tables.md; a
+# grid run gets the validation top-1 "nan" (never picked over a run that finished). Any other
+# failure stops the script.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -120,8 +122,8 @@ lr_of() { # grid folder, row -> the row's picked learning rate, else LR
   echo "${pick:-$lr_default}"
 }
 
-# A run is skipped when a rerun finds $dir.done (or, for train, $dir.diverged) and $dir.key holds
-# the same options (the command line; for simulate, the config's SHA-256).
+# A run is skipped when a rerun finds $dir.done or $dir.diverged and $dir.key holds the same
+# options (the command line; for simulate, the config's SHA-256).
 finished() { [[ (-f "$1.done" || -f "$1.diverged") && -f "$1.key" && "$(cat "$1.key")" == "$2" ]]; }
 mark_done() { # dir, key, start seconds
   echo "$2" >"$1.key"
@@ -148,14 +150,18 @@ central() {
 }
 diverged() { [[ -f "$1.diverged" ]]; }
 
-# Runs `fedpeft simulate` on the config $2 into $1.
+# Runs `fedpeft simulate` on the config $2 into $1. A run that diverges (every client of a round
+# diverged, so the round failed) is recorded as central() records one, and returns 0.
 federated() {
   local dir="$1" toml="$2" key start=$SECONDS
   key=$(sha256sum <"$toml" | cut -d' ' -f1)
   finished "$dir" "$key" && return 0
-  rm -rf "$dir" "$dir.done"
-  "$fedpeft" simulate "$toml" --out "$dir" >"$dir.log" 2>"$dir.err" \
-    || { tail -20 "$dir.err" >&2; exit 1; }
+  rm -rf "$dir" "$dir.done" "$dir.diverged"
+  if ! "$fedpeft" simulate "$toml" --out "$dir" >"$dir.log" 2>"$dir.err"; then
+    run_failed "$dir" # exits unless the run diverged
+    echo "$key" >"$dir.key"
+    return 0
+  fi
   mark_done "$dir" "$key" "$start"
 }
 
@@ -253,7 +259,7 @@ for docs in $docs_list; do
         else
           write_toml "$task" 20 5 "$rounds" "$rounds" "$row" "" "$lr" >"$d/$row-federated.toml"
           federated "$d/$row-federated" "$d/$row-federated.toml"
-          bench_args+=("$row-federated=$d/$row-federated/adapter")
+          diverged "$d/$row-federated" || bench_args+=("$row-federated=$d/$row-federated/adapter")
         fi
       done
     done

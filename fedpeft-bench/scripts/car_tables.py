@@ -170,8 +170,8 @@ def speedup(d, target_arg):
 
 
 def diverged(d):
-    """The runs under d that diverged (car_retrieval.sh: a centralised run's .diverged), which have
-    no row in the tables above."""
+    """The runs under d that diverged (car_retrieval.sh: a run's .diverged), which have no row in
+    the tables above."""
     gone = sorted(os.path.relpath(f, d)[:-len(".diverged")]
                   for f in glob.glob(os.path.join(d, "**", "*.diverged"), recursive=True))
     if gone:

@@ -175,7 +175,7 @@ final class ClientProcess {
    * Refuses a node certificate that neither lists nor names every client this process would host
    * (the server would refuse each of those streams, after the node had connected). A certificate
    * that is not one is bad input as its reader words it; a read the machine fails is {@link
-   * #unreadable}'s.
+   * UserInputException#unreadable}'s.
    */
   private static void requireHosts(TlsFiles files, String node, List<String> ids)
       throws IOException {
@@ -187,7 +187,7 @@ final class ClientProcess {
       listed = org.fedpeft.grpc.Certificates.hostedClients(c);
       named = org.fedpeft.grpc.Certificates.commonName(c); // a client's own certificate
     } catch (IOException e) {
-      throw unreadable(e, "cannot read " + files.certificate(), "");
+      throw UserInputException.unreadable(e, "cannot read " + files.certificate(), "");
     }
     List<String> missing =
         ids.stream().filter(id -> !listed.contains(id) && !id.equals(named)).toList();
@@ -211,7 +211,7 @@ final class ClientProcess {
    * Reads each hosted client's saved state once, so that a damaged file stops this process at the
    * start (where it would otherwise fail every fit, which only the server sees): bad input naming
    * {@code --state} and the client, as is a file the file system refuses; an I/O error while
-   * reading is the machine's ({@link #unreadable}).
+   * reading is the machine's ({@link UserInputException#unreadable}).
    */
   private static void requireReadableState(Path state, List<String> ids) throws IOException {
     if (Files.exists(state) && !Files.isDirectory(state)) {
@@ -228,27 +228,9 @@ final class ClientProcess {
       } catch (RuntimeException e) { // a damaged file (its format, another client's state)
         throw new UserInputException(what + " (" + e.getMessage() + ")" + remedy, e);
       } catch (IOException e) {
-        throw unreadable(e, what, remedy);
+        throw UserInputException.unreadable(e, what, remedy);
       }
     }
-  }
-
-  /**
-   * The user error (exit 2) for {@code e}, failing to read a file the user gave, where the file
-   * system refuses its path ({@link RunFolder#refuses}: missing, permission denied, a file where a
-   * folder should be): {@code what}, the reason in parentheses, then {@code remedy}. Otherwise the
-   * machine failed (an I/O error while reading) and this throws an IOException (exit 1) whose
-   * message is {@code what} and {@code e}'s. A damaged file comes as its reader's format exception
-   * (bad input), not here.
-   *
-   * @throws IOException where the file system does not refuse the path
-   */
-  private static UserInputException unreadable(IOException e, String what, String remedy)
-      throws IOException {
-    if (e instanceof FileSystemException fs && RunFolder.refuses(fs)) {
-      return new UserInputException(what + " (" + RunFolder.refusalReason(fs) + ")" + remedy, e);
-    }
-    throw new IOException(what + ": " + e.getMessage(), e);
   }
 
   /** Loads the run's config (the server's TOML with the same --set overrides). */

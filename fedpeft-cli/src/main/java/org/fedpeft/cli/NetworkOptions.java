@@ -43,11 +43,13 @@ final class NetworkOptions {
   /**
    * The TLS files, or null with --insecure. They are read and checked now ({@link
    * TlsFiles#requireUsable}): a key that does not fit its certificate, an expired certificate or,
-   * in a --certs folder, a certificate another CA signed, is bad input before anything connects.
+   * in a --certs folder, a certificate another CA signed, is bad input before anything connects, as
+   * is a file the file system refuses ({@link UserInputException#unreadable}).
    *
    * @param clientName null for the server, else the node whose pair --certs holds
+   * @throws IOException naming the file, where the machine fails to read it (an I/O error)
    */
-  TlsFiles files(String clientName) {
+  TlsFiles files(String clientName) throws IOException {
     boolean individual = ca != null || cert != null || key != null;
     if (insecure) {
       if (certs != null || individual) {
@@ -72,8 +74,8 @@ final class NetworkOptions {
       return f.requireUsable(certs != null);
     } catch (IllegalArgumentException e) {
       throw new UserInputException(e.getMessage(), e);
-    } catch (IOException e) {
-      throw new UserInputException("cannot read the TLS files: " + e, e);
+    } catch (TlsFiles.UnreadableFileException e) {
+      throw UserInputException.unreadable(e.getCause(), "cannot read the TLS file " + e.file(), "");
     }
   }
 }

@@ -112,6 +112,7 @@ public final class ReportWriter {
           "test_examples",
           "client_sampling",
           "rounds_skipped",
+          "client_fit_failures",
           "client_eval_failures",
           "privacy",
           "epsilon",

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -271,9 +272,13 @@ public final class ServerCommand implements Callable<Integer> {
                                   ? String.format(
                                       Locale.ROOT, ", clients' held-out accuracy %.4f", m)
                                   : "");
-                      String failed = SimulateCommand.evalFailureLine(r.round(), line);
-                      if (failed != null) {
-                        err.println(failed);
+                      for (String failed :
+                          Arrays.asList(
+                              SimulateCommand.fitFailureLine(r.round(), line),
+                              SimulateCommand.evalFailureLine(r.round(), line))) {
+                        if (failed != null) {
+                          err.println(failed);
+                        }
                       }
                       if (rejoinWaitSeconds > 0) {
                         List<String> missing = notConnected(federation, ids);

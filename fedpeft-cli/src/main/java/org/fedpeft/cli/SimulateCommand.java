@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
+import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.io.RunFolder;
@@ -223,6 +226,41 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
+   * The console line for a round in which client updates failed (its metrics line's {@code
+   * failures}, but for clients that declined as their privacy budget was spent, which the line
+   * counts as {@code clients_declined}), or null if none did: how many of the sampled clients
+   * failed, one client's reason (such as "training diverged: loss is NaN"), and where every failure
+   * is recorded. The round went on with the other clients' updates.
+   */
+  static String fitFailureLine(int round, Map<String, Object> line) {
+    if (!(line.get("failures") instanceof List<?> all)) {
+      return null;
+    }
+    List<Map<?, ?>> failures = new ArrayList<>();
+    for (Object f : all) {
+      if (f instanceof Map<?, ?> m && !ClientFailure.Kind.DECLINED.name().equals(m.get("kind"))) {
+        failures.add(m);
+      }
+    }
+    if (failures.isEmpty()) {
+      return null;
+    }
+    int sampled = line.get("sampled") instanceof List<?> l ? l.size() : failures.size();
+    Map<?, ?> first = failures.get(0);
+    return String.format(
+        Locale.ROOT,
+        "round %d: %d of %d sampled %s failed (%s: %s); the round went on without %s; every"
+            + " failure: failures in metrics.jsonl",
+        round,
+        failures.size(),
+        sampled,
+        Main.plural(sampled, "client"),
+        first.get("client"),
+        first.get("reason"),
+        failures.size() == 1 ? "its update" : "their updates");
+  }
+
+  /**
    * The console line for a round whose client evaluations failed (its metrics line's {@code
    * eval_failures}), or null if none did: how many of the evaluated clients failed, one client's
    * reason, and where every failure is recorded.
@@ -408,10 +446,13 @@ public final class SimulateCommand implements Callable<Integer> {
                   @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
                     savedRounds = r.round();
-                    String failed = evalFailureLine(r.round(), line);
-                    if (failed != null) {
-                      err.println();
-                      err.println(failed);
+                    for (String failed :
+                        Arrays.asList(
+                            fitFailureLine(r.round(), line), evalFailureLine(r.round(), line))) {
+                      if (failed != null) {
+                        err.println();
+                        err.println(failed);
+                      }
                     }
                     if (line.get("accuracy") instanceof Double a) {
                       lastAcc = a;

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -225,32 +222,13 @@ class DeployCliTest {
       }
       // client-1 in its own process, held when round 2's training starts, then killed there
       String point = "client-fit-round-2";
-      List<String> command =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Dai.djl.offline=true",
-                  "-D" + PausePoint.PROPERTY + "=" + point,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  "org.fedpeft.cli.Main"));
-      command.addAll(List.of(clientArgs(config, certs, address, "client-1", name, settings)));
-      ProcessBuilder pb = new ProcessBuilder(command);
-      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-      pb.redirectErrorStream(true);
-      Process p = pb.start();
-      StringBuilder log = new StringBuilder();
-      try (BufferedReader r =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        boolean paused = false;
-        String line;
-        while (!paused && (line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          paused = line.contains(PausePoint.message(point));
-        }
-        assertTrue(paused, "client-1 never reached " + point + ":\n" + log);
-        p.destroyForcibly(); // SIGKILL on Linux
-        p.waitFor();
+      try (Spawned killed =
+          Spawned.fedpeft(
+              "client-1",
+              Map.of(PausePoint.PROPERTY, point),
+              List.of(clientArgs(config, certs, address, "client-1", name, settings)))) {
+        killed.awaitLine(PausePoint.message(point));
+        killed.kill(); // SIGKILL on Linux
       }
       // restarted with the same state folder
       clients.add(
@@ -258,6 +236,10 @@ class DeployCliTest {
               () -> CliRun.run(clientArgs(config, certs, address, "client-1", name, settings))));
       CliRun.Result s = server.get(9, TimeUnit.MINUTES);
       assertEquals(0, s.code(), s.err());
+      // the round went on without client-1's update, and the server says so
+      assertTrue(
+          s.err().contains("round 2: 1 of 3 sampled clients failed (client-1: fit dropped: node"),
+          s.err());
       for (Future<CliRun.Result> f : clients) {
         CliRun.Result r = f.get(1, TimeUnit.MINUTES);
         assertEquals(0, r.code(), r.err());
@@ -265,6 +247,13 @@ class DeployCliTest {
     } finally {
       pool.shutdownNow();
     }
+    assertEquals(
+        1,
+        JsonParser.parseString(Files.readString(out.resolve("summary.json")))
+            .getAsJsonObject()
+            .get("client_fit_failures")
+            .getAsInt(),
+        "summary.json counts the failed update");
     List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertEquals(3, metrics.size());
     JsonObject round2 = JsonParser.parseString(metrics.get(1)).getAsJsonObject();

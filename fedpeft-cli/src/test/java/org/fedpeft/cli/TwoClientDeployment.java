@@ -25,9 +25,11 @@ final class TwoClientDeployment {
 
   /**
    * The address of the server last started by {@link #server}, once it listens; before that,
-   * 127.0.0.1:7443, for commands refused before they connect.
+   * 127.0.0.1:1, for commands refused before they connect: nothing listens on port 1 (a privileged
+   * port no test binds; test servers bind {@link Spawned#ANY_PORT}), so a command that wrongly
+   * connects is refused at once rather than reaching whatever listens on a fixed port such as 7443.
    */
-  volatile String address = "127.0.0.1:7443";
+  volatile String address = "127.0.0.1:1";
 
   private final Path dir;
 

@@ -1,5 +1,6 @@
 package org.fedpeft.federation;
 
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.peft.AdapterRegistry;
@@ -84,7 +85,8 @@ public final class Strategies {
     public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
       StrategyProvider.requireLora(name(), adapterMethod);
       if (!"false".equals(adapterOptions.get("train_a"))) {
-        throw new IllegalArgumentException(
+        throw new AdapterOptionRefusedException(
+            List.of("train_a"),
             "server.strategy = ffa-lora needs adapter.method = lora with A frozen"
                 + " (adapter.train_a = false, the default for this strategy)");
       }
@@ -229,7 +231,8 @@ public final class Strategies {
       String strategy, String adapterMethod, Map<String, String> adapterOptions) {
     StrategyProvider.requireLora(strategy, adapterMethod);
     if (!LoraConfig.fromOptions(adapterOptions).trainA()) {
-      throw new IllegalArgumentException(
+      throw new AdapterOptionRefusedException(
+          List.of("train_a"),
           "server.strategy = " + strategy + " trains A and B; it needs adapter.train_a = true");
     }
   }

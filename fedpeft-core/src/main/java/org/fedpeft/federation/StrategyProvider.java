@@ -63,7 +63,8 @@ public interface StrategyProvider {
    * @param adapterOptions the adapter's options set, with those the strategy implies (FFA-LoRA's
    *     {@code train_a = false})
    * @throws IllegalArgumentException saying why, naming the keys ({@code server.strategy = ...
-   *     needs adapter.method = ...})
+   *     needs adapter.method = ...}); an {@link AdapterOptionRefusedException}, which names the
+   *     options as data too, where the values of some adapter options are refused
    */
   default void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {}
 

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
+import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
@@ -186,6 +187,30 @@ public final class RunRecorder {
       JsonObject o = JsonParser.parseString(l).getAsJsonObject();
       if (o.has("eval_failures")) {
         n += o.getAsJsonArray("eval_failures").size();
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Client updates recorded as failed so far in completed rounds: the entries of their {@code
+   * failures} (a client that threw, such as one whose training diverged, timed out, was rejected or
+   * was lost), but for clients that declined as their privacy budget was spent (counted in {@code
+   * clients_declined}). The round that made a run stop ({@code round_failed}) is not counted: it
+   * has no result.
+   */
+  public int fitFailures() {
+    int n = 0;
+    for (String l : metricLines) {
+      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+      if (isFailedRound(o) || !o.has("failures")) {
+        continue;
+      }
+      for (JsonElement f : o.getAsJsonArray("failures")) {
+        JsonElement kind = f.getAsJsonObject().get("kind");
+        if (kind == null || !ClientFailure.Kind.DECLINED.name().equals(kind.getAsString())) {
+          n++;
+        }
       }
     }
     return n;

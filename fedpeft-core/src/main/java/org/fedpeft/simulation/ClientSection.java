@@ -43,6 +43,18 @@ public record ClientSection(
     String objective,
     double temperature) {
 
+  /**
+   * The constraints of the keys local training takes as 32-bit floats ({@link
+   * org.fedpeft.train.TrainConfig}: the rates, weight decay and clipping norm), which refuses an
+   * infinite one or a learning rate of 0: a value such as 1e300 (a finite double, infinite as a
+   * float) or a learning rate of 1e-60 (0 as a float) would make every client fail its first round,
+   * after the model had loaded, so the config refuses it, naming the key ({@link #positiveFloat},
+   * {@link #nonNegativeFloat}).
+   */
+  private static final String POSITIVE_FLOAT = "> 0 as a 32-bit float: about 1.4e-45 to 3.4e38";
+
+  private static final String NON_NEGATIVE_FLOAT = ">= 0 as a 32-bit float: at most about 3.4e38";
+
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
       new ConfigSchema()
@@ -76,30 +88,30 @@ public record ClientSection(
               Type.DOUBLE,
               1e-3,
               "AdamW learning rate",
-              v -> (double) v > 0,
-              "> 0")
+              ClientSection::positiveFloat,
+              POSITIVE_FLOAT)
           .key(
               "client.head_learning_rate",
               Type.DOUBLE,
               0.0,
               "AdamW learning rate of the classification head (0: client.learning_rate)",
-              v -> (double) v >= 0,
-              ">= 0")
+              ClientSection::nonNegativeFloat,
+              NON_NEGATIVE_FLOAT)
           .key(
               "client.weight_decay",
               Type.DOUBLE,
               0.0,
               "AdamW weight decay",
-              v -> (double) v >= 0,
-              ">= 0")
+              ClientSection::nonNegativeFloat,
+              NON_NEGATIVE_FLOAT)
           .key(
               "client.max_grad_norm",
               Type.DOUBLE,
               1.0,
               "gradient clipping norm (0: off); with privacy.mode = sample privacy.sample.clip_norm"
                   + " applies instead, and this key may not be set",
-              v -> (double) v >= 0,
-              ">= 0")
+              ClientSection::nonNegativeFloat,
+              NON_NEGATIVE_FLOAT)
           .key(
               "client.proximal_mu",
               Type.DOUBLE,
@@ -138,6 +150,18 @@ public record ClientSection(
               "temperature tau of the contrastive objective",
               v -> (double) v > 0 && Double.isFinite((double) v),
               "> 0");
+
+  /** Whether {@code v} (a double) is above 0 as a float. */
+  private static boolean positiveFloat(Object v) {
+    float f = (float) (double) v;
+    return f > 0 && Float.isFinite(f);
+  }
+
+  /** Whether {@code v} (a double) is at least 0 and finite as a float. */
+  private static boolean nonNegativeFloat(Object v) {
+    float f = (float) (double) v;
+    return f >= 0 && Float.isFinite(f);
+  }
 
   /** Checks every field against {@link #SCHEMA}. */
   public ClientSection {

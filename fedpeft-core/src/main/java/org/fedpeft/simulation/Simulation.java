@@ -1030,6 +1030,9 @@ public final class Simulation implements AutoCloseable {
     // Client evaluations that failed (metrics.jsonl's eval_failures), so that a run whose client
     // accuracies are missing says why it has none.
     s.addProperty("client_eval_failures", recorder.evalFailures());
+    // Client updates that failed in completed rounds (metrics.jsonl's failures, but declined
+    // clients): a run whose clients' training diverged, some of them, says so.
+    s.addProperty("client_fit_failures", recorder.fitFailures());
     String noNoise = noNoiseNote();
     if (noNoise != null) {
       // A noise multiplier of 0: epsilon is infinite, so there is none to report, nor a delta

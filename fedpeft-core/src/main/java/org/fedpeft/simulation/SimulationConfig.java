@@ -16,6 +16,7 @@ import org.fedpeft.config.ConfigSource;
 import org.fedpeft.config.ConfigValues;
 import org.fedpeft.config.Toml;
 import org.fedpeft.data.DataSection;
+import org.fedpeft.federation.AdapterOptionRefusedException;
 import org.fedpeft.federation.ServerSection;
 import org.fedpeft.federation.StrategyProvider;
 import org.fedpeft.federation.StrategyRegistry;
@@ -201,20 +202,25 @@ public final class SimulationConfig {
   /**
    * Refuses a {@code server.strategy} that cannot run the adapter ({@link
    * StrategyProvider#requireAdapter}: FedEx-LoRA with Ravan, FedBE's strategy with LoRA), here
-   * rather than once the model has loaded, naming both keys, the strategy's reason, and the
-   * strategies that do run this adapter and the methods this strategy runs. What needs the model is
-   * still checked when the strategy is made.
+   * rather than once the model has loaded, naming both keys (and each adapter option set whose
+   * value the strategy refuses, as its {@link AdapterOptionRefusedException} lists them), the
+   * strategy's reason, and the strategies that do run this adapter and the methods this strategy
+   * runs. What needs the model is still checked when the strategy is made.
    */
   private void requireStrategyRunsAdapter(ConfigValues v) {
     String method = adapter.method().equals(AdapterSection.NONE) ? null : adapter.method();
-    String why = strategyRefusal(server.strategy(), method, adapter.options());
-    if (why == null) {
+    IllegalArgumentException refusal =
+        strategyRefusal(server.strategy(), method, adapter.options());
+    if (refusal == null) {
       return;
     }
+    String why = refusal.getMessage();
     List<String> keys = new ArrayList<>(List.of("server.strategy", "adapter.method"));
-    for (String o : adapter.options().keySet()) {
-      if (why.contains("adapter." + o + " ")) {
-        keys.add("adapter." + o); // the strategy refuses this option's value
+    if (refusal instanceof AdapterOptionRefusedException refused) {
+      for (String o : refused.options()) {
+        if (adapter.options().containsKey(o)) { // set in the config (not implied by the strategy)
+          keys.add("adapter." + o);
+        }
       }
     }
     List<String> strategies = new ArrayList<>();
@@ -249,7 +255,7 @@ public final class SimulationConfig {
   }
 
   /** Why {@code strategy} cannot run the adapter, or null if it can. */
-  private static String strategyRefusal(
+  private static IllegalArgumentException strategyRefusal(
       String strategy, String method, Map<String, String> options) {
     try {
       StrategyRegistry.get(strategy)
@@ -260,7 +266,7 @@ public final class SimulationConfig {
                   : StrategyFactory.effectiveAdapterOptions(strategy, method, options));
       return null;
     } catch (IllegalArgumentException e) {
-      return e.getMessage();
+      return e;
     }
   }
 

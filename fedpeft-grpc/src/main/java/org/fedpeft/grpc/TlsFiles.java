@@ -72,13 +72,13 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
    *
    * @param oneCa whether this side's certificate must be signed by {@link #caCertificate()}
    * @throws IllegalArgumentException naming the file and what is wrong with it
-   * @throws IOException if a file cannot be read
+   * @throws UnreadableFileException naming the file that cannot be read
    */
-  public TlsFiles requireUsable(boolean oneCa) throws IOException {
+  public TlsFiles requireUsable(boolean oneCa) throws UnreadableFileException {
     requireReadable();
-    X509Certificate ca = CertificateGenerator.readCertificate(caCertificate);
-    X509Certificate own = CertificateGenerator.readCertificate(certificate);
-    PrivateKey key = CertificateGenerator.readPrivateKey(privateKey);
+    X509Certificate ca = read(caCertificate, CertificateGenerator::readCertificate);
+    X509Certificate own = read(certificate, CertificateGenerator::readCertificate);
+    PrivateKey key = read(privateKey, CertificateGenerator::readPrivateKey);
     Date now = new Date();
     requireValidAt(ca, caCertificate, now);
     requireValidAt(own, certificate, now);
@@ -109,6 +109,47 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
       }
     }
     return this;
+  }
+
+  /**
+   * A TLS file that could not be read, {@link #file()}. The cause is the reader's IOException: a
+   * {@link java.nio.file.FileSystemException} where the file system refused the path (which the
+   * caller may count as bad input), another where the machine failed while reading (an I/O error).
+   */
+  public static final class UnreadableFileException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+
+    UnreadableFileException(Path file, IOException cause) {
+      super(file + ": " + cause.getMessage(), cause);
+      this.file = file;
+    }
+
+    /** The file that could not be read. */
+    public Path file() {
+      return file;
+    }
+
+    /** The reader's IOException. */
+    @Override
+    public synchronized IOException getCause() {
+      return (IOException) super.getCause();
+    }
+  }
+
+  /** A reader of one PEM file. */
+  private interface PemReader<T> {
+    T read(Path file) throws IOException;
+  }
+
+  /** What {@code reader} reads from {@code file}; a failed read names the file. */
+  private static <T> T read(Path file, PemReader<T> reader) throws UnreadableFileException {
+    try {
+      return reader.read(file);
+    } catch (IOException e) {
+      throw new UnreadableFileException(file, e);
+    }
   }
 
   /** Checks that a certificate is valid at {@code time}, naming its file if not. */
