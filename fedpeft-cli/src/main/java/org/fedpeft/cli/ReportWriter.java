@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.run.RunRecorder;
 
@@ -133,15 +135,57 @@ public final class ReportWriter {
    * eval_failures}: how many, in how many rounds, and the first one's reason; null if none failed.
    */
   static String evalFailures(List<JsonObject> rounds) {
+    return clientFailures(
+        rounds,
+        r -> {
+          List<JsonObject> out = new ArrayList<>();
+          if (r.has("eval_failures")) {
+            r.getAsJsonArray("eval_failures").forEach(e -> out.add(e.getAsJsonObject()));
+          }
+          return out;
+        },
+        "eval_failures",
+        "evaluation",
+        "the clients' accuracies below leave them out");
+  }
+
+  /**
+   * The warning (HTML) for a run whose client updates failed in completed rounds (a client whose
+   * training diverged, timed out, was rejected or lost), from the rounds' {@code failures} but for
+   * clients that declined as their privacy budget was spent: how many, in how many rounds, and the
+   * first one's reason; null if none failed. summary.json's {@code client_fit_failures} counts the
+   * same.
+   */
+  static String fitFailures(List<JsonObject> rounds) {
+    return clientFailures(
+        rounds,
+        RunRecorder::failedUpdates,
+        "failures",
+        "update",
+        "those rounds went on with the other clients' updates");
+  }
+
+  /**
+   * How many failures {@code of} finds in the rounds (the entries of their array {@code key}), in
+   * how many rounds, and the first one's client and reason, as an HTML warning; null if there are
+   * none.
+   */
+  private static String clientFailures(
+      List<JsonObject> rounds,
+      Function<JsonObject, List<JsonObject>> of,
+      String key,
+      String noun,
+      String consequence) {
     int failures = 0;
     int inRounds = 0;
     JsonObject first = null;
     for (JsonObject r : rounds) {
-      if (r.has("eval_failures") && r.getAsJsonArray("eval_failures").size() > 0) {
-        failures += r.getAsJsonArray("eval_failures").size();
+      List<JsonObject> here = of.apply(r);
+      if (!here.isEmpty()) {
+        failures += here.size();
         inRounds++;
         if (first == null) {
-          first = r.getAsJsonArray("eval_failures").get(0).getAsJsonObject();
+          first = here.get(0);
         }
       }
     }
@@ -151,11 +195,14 @@ public final class ReportWriter {
     return "<b>"
         + failures
         + " client "
-        + Main.plural(failures, "evaluation")
+        + Main.plural(failures, noun)
         + " failed</b> in "
         + SimulateCommand.roundCount(inRounds)
-        + " (eval_failures in metrics.jsonl); the clients' accuracies below leave them out. The"
-        + " first: "
+        + " ("
+        + key
+        + " in metrics.jsonl); "
+        + consequence
+        + ". The first: "
         + esc(str(first, "client"))
         + ": "
         + esc(str(first, "reason"))
@@ -240,9 +287,10 @@ public final class ReportWriter {
                   : ".")
           .append("</p>");
     }
-    String evalFailures = evalFailures(rounds);
-    if (evalFailures != null) {
-      h.append("<p class=\"stop\">").append(evalFailures).append("</p>");
+    for (String warning : Arrays.asList(fitFailures(rounds), evalFailures(rounds))) {
+      if (warning != null) {
+        h.append("<p class=\"stop\">").append(warning).append("</p>");
+      }
     }
     if (summary != null) {
       if (summary.has("evaluation") && "federated".equals(str(summary, "evaluation"))) {

@@ -203,17 +203,29 @@ public final class RunRecorder {
     int n = 0;
     for (String l : metricLines) {
       JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (isFailedRound(o) || !o.has("failures")) {
-        continue;
-      }
-      for (JsonElement f : o.getAsJsonArray("failures")) {
-        JsonElement kind = f.getAsJsonObject().get("kind");
-        if (kind == null || !ClientFailure.Kind.DECLINED.name().equals(kind.getAsString())) {
-          n++;
-        }
+      if (!isFailedRound(o)) {
+        n += failedUpdates(o).size();
       }
     }
     return n;
+  }
+
+  /**
+   * The entries of a metrics line's {@code failures} (client updates that failed in its round) but
+   * for clients that declined as their privacy budget was spent; empty if it has none. What {@link
+   * #fitFailures} counts and report.html warns of.
+   */
+  public static List<JsonObject> failedUpdates(JsonObject line) {
+    List<JsonObject> out = new ArrayList<>();
+    if (line.has("failures")) {
+      for (JsonElement f : line.getAsJsonArray("failures")) {
+        JsonElement kind = f.getAsJsonObject().get("kind");
+        if (kind == null || !ClientFailure.Kind.DECLINED.name().equals(kind.getAsString())) {
+          out.add(f.getAsJsonObject());
+        }
+      }
+    }
+    return out;
   }
 
   /** Rounds recorded as skipped so far. */
