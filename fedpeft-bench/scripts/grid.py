@@ -24,7 +24,7 @@ def collect(out, load, depth=1):
     run that diverged (its lr<lr>-seed<seed>.diverged, written by common.sh's run_failed)."""
     cells = {}
     for run, name, lr, seed in runs(out, depth):
-        cells.setdefault((name, lr), {})[seed] = load(run)
+        cells.setdefault((name, lr), {})[seed] = with_fit_failures(load(run), run)
     pattern = os.path.join(out, *(["*"] * depth), "lr*-seed*.diverged")
     for marker in sorted(glob.glob(pattern)):
         lr, seed = os.path.basename(marker)[2:-len(".diverged")].split("-seed")
@@ -41,6 +41,27 @@ class _Diverged(dict):
 
 
 DIVERGED = _Diverged(diverged=True)
+
+
+def with_fit_failures(row, run):
+    """The row, with "fit_failures" set to summary.json's client_fit_failures where that is above 0:
+    client updates that failed in rounds that went on (a client whose training diverged while others
+    did not), which a finished run's accuracy alone does not show."""
+    with open(os.path.join(run, "summary.json")) as f:
+        failed = json.load(f).get("client_fit_failures", 0)
+    return dict(row, fit_failures=failed) if failed else row
+
+
+def failed_updates(row):
+    """' (N failed updates)' for a row with fit_failures, else "".
+
+    >>> failed_updates({"held": 0.5, "fit_failures": 3})
+    ' (3 failed updates)'
+    >>> failed_updates({"held": 0.5})
+    ''
+    """
+    n = row.get("fit_failures", 0)
+    return " (%d failed update%s)" % (n, "" if n == 1 else "s") if n else ""
 
 
 def held_out(run):
@@ -91,9 +112,17 @@ def grid_note(cells, names, label=lambda name: name):
 
 
 def seeds_cell(rows):
-    """The seeds column of a pick: how many seeds ran, and how many of them diverged."""
+    """The seeds column of a pick: how many seeds ran, how many of them diverged, and how many had
+    client updates that failed in rounds that went on.
+
+    >>> seeds_cell([DIVERGED, {"held": 0.5, "fit_failures": 2}, {"held": 0.6}])
+    '3 (1 diverged, 1 with failed updates)'
+    """
     bad = sum(1 for r in rows if r.get("diverged"))
-    return "%d" % len(rows) + (" (%d diverged)" % bad if bad else "")
+    partly = sum(1 for r in rows if r.get("fit_failures"))
+    notes = (["%d diverged" % bad] if bad else []) + (
+        ["%d with failed updates" % partly] if partly else [])
+    return "%d" % len(rows) + (" (%s)" % ", ".join(notes) if notes else "")
 
 
 def spread(values, fmt="%.4f"):
@@ -109,7 +138,8 @@ def spread(values, fmt="%.4f"):
 def print_grid(cells, names, column, label=lambda name: name):
     """The markdown table of the learning-rate grid with each name's first seed: one row per name
     (shown as label(name)), one column per learning rate, cells "held-out / test accuracy" (row
-    keys "held" and "acc"), "diverged" for a run that diverged, "-" where no run exists."""
+    keys "held" and "acc", then failed_updates), "diverged" for a run that diverged, "-" where no
+    run exists."""
     lrs = sorted({lr for n, lr in cells if n in names}, key=float)
     print("| %s | " % column + " | ".join("lr " + lr for lr in lrs) + " |")
     print("|---|" + "---|" * len(lrs))
@@ -119,7 +149,7 @@ def print_grid(cells, names, column, label=lambda name: name):
         for lr in lrs:
             r = cells.get((n, lr), {}).get(first)
             row.append("-" if r is None else "diverged" if r.get("diverged") else
-                       "%.4f / %.4f" % (r["held"], r["acc"]))
+                       "%.4f / %.4f" % (r["held"], r["acc"]) + failed_updates(r))
         print("| %s | %s |" % (label(n), " | ".join(row)))
 
 
