@@ -23,6 +23,7 @@ import org.fedpeft.io.RunFolder;
 import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.train.LocalTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -99,11 +100,25 @@ public final class SimulateCommand implements Callable<Integer> {
   /**
    * A failed round as a user error, saying what is saved: with no round completed, a resume starts
    * the run again from round 1; otherwise the checkpoint of the last completed round is intact and
-   * a resume continues after it ({@code command} is simulate or server).
+   * a resume continues after it ({@code command} is simulate or server). A round whose every
+   * failure is a client's diverged training ({@link LocalTrainer#DIVERGED}) says instead that a
+   * resume would diverge again, and to start a new run with a lower learning rate.
    */
   static UserInputException roundFailed(String command, RoundFailedException e, Simulation sim) {
     int saved = sim.completedRounds();
     String resume = "fedpeft " + command + " --resume " + sim.out();
+    boolean diverged =
+        !e.failures().isEmpty()
+            && e.failures().stream().allMatch(f -> f.reason().contains(LocalTrainer.DIVERGED));
+    if (diverged) {
+      // A resume replays the same seeded round with the same settings: it would diverge again.
+      return new UserInputException(
+          e.getMessage()
+              + "; every client's training diverged (a NaN or infinite loss), which a resume with"
+              + " the same settings repeats: start a new run with a lower client.learning_rate"
+              + " (for example --set client.learning_rate=...)",
+          e);
+    }
     return new UserInputException(
         e.getMessage()
             + (saved == 0

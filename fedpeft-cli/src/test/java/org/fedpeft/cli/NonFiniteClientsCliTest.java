@@ -47,6 +47,11 @@ class NonFiniteClientsCliTest {
     assertTrue(
         r.err().contains("round 1 failed: 0 clients contributed, at least 1 required"), r.err());
     assertTrue(r.err().contains("training diverged: loss is"), r.err());
+    // A resume would replay the same seeded round: the hint says so instead of suggesting one.
+    assertTrue(
+        r.err().contains("which a resume with the same settings repeats: start a new run with a"),
+        r.err());
+    assertTrue(!r.err().contains("--resume"), r.err());
     List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertEquals(1, metrics.size(), String.join("\n", metrics));
     JsonObject failed = JsonParser.parseString(metrics.get(0)).getAsJsonObject();

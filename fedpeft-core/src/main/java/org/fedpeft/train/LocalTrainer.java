@@ -187,7 +187,7 @@ public final class LocalTrainer {
         NativeHeap.afterWork();
         if (!Float.isFinite(lossAcc[0])) {
           throw new IllegalStateException(
-              "training diverged: loss is " + lossAcc[0] + " at step " + (s + 1));
+              DIVERGED + ": loss is " + lossAcc[0] + " at step " + (s + 1));
         }
         lossSum += lossAcc[0];
         listener.onStep(s + 1, plan.length, lossAcc[0], lossAcc[1], lr);
@@ -321,6 +321,13 @@ public final class LocalTrainer {
    * the README main run (docs/benchmarks.md).
    */
   public static final int EVAL_TOKEN_BUDGET = 1024;
+
+  /**
+   * How the failure of a client whose loss became NaN or infinite begins ("training diverged: loss
+   * is NaN at step 2"); the console's hint for a round every client of which diverged, and the
+   * reproduction scripts (fedpeft-bench common.sh), look for it.
+   */
+  public static final String DIVERGED = "training diverged";
 
   /**
    * The prefix of a task's accuracy in the evaluation of multi-task data: {@code accuracy.<task>}.
