@@ -252,6 +252,25 @@ class UserModelShapesCliTest {
         r.err());
   }
 
+  // A model of one position: "max length must be at least 2, got 1", naming no file.
+  @Test
+  void aModelOfOnePositionIsRefusedNamingTheField() throws Exception {
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    BertConfig c = new BertConfig(bundled.config().vocabSize(), 32, 1, 4, 64, 1, 2, 1e-12f);
+    Path dir = tmp.resolve("one-position");
+    HuggingFaceFolder.save(
+        new PretrainedModel("one-position", RandomBert.weights(c, 5), bundled.tokenizerJson(), 2),
+        dir);
+    CliRun.Result r = CliRun.run("embed", "--model", dir.toString(), "a text");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft embed: "
+            + dir.resolve("config.json")
+            + ": max_position_embeddings is 1; it must be at least 2 (a text is read with its"
+            + " [CLS] and [SEP] tokens)\n",
+        r.err());
+  }
+
   // A negative position was named "adapter.method = "fedbe": fedbe: positions must be ...".
   @Test
   void aNegativePositionIsNamedAsTheConfigWritesIt() throws Exception {
