@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * label-based allocation; a test label the training data lacks. Found: {@code data.labels} lists a
  * label that may have no example, and with {@code data.split = "none"} a {@code data.test} example
  * of such a label was evaluated, but with the default stratified split it was refused as "not in
- * training".
+ * training"; a training label that data.labels does not list was named at a line of the seeded
+ * training split, not the file's first.
  */
 class UserDataMethodsCliTest {
 
@@ -131,6 +132,25 @@ class UserDataMethodsCliTest {
           r.err(),
           split);
     }
+  }
+
+  // Checked on the training split only, after the seeded split: a line of those the split left in
+  // train was named, and the others not counted.
+  @Test
+  void anUnlistedTrainingLabelIsNamedAtItsFirstLineInTheFile() throws Exception {
+    List<String> lines = new ArrayList<>(Files.readAllLines(train));
+    for (int line : new int[] {3, 12, 21}) {
+      lines.add(line - 1, "{\"text\": \"odd one " + line + "\", \"label\": \"x\"}");
+    }
+    Path file = Files.write(tmp.resolve("unlisted-train.jsonl"), lines);
+    CliRun.Result r =
+        simulate(file, "[adapter]\nmethod = \"lora\"\nrank = 2\n", "data.labels=t0,t1,t2");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "fedpeft simulate: "
+            + file
+            + ":3: label \"x\" is not one of the run's labels [t0, t1, t2]; 2 more such examples\n",
+        r.err());
   }
 
   @Test

@@ -32,8 +32,8 @@ public final class TaskSource {
    * are {@code labels} (a config's {@code data.labels}; empty: the labels of the data). The splits
    * keep the data's own vocabulary (the caller indexes them by {@code labels}), except that a test
    * file may hold a label that {@code labels} lists and the training data lacks: then every split
-   * is indexed by {@code labels}. A test label that {@code labels} does not list is an error naming
-   * its line.
+   * is indexed by {@code labels}. A label that {@code labels} does not list, in either file, is an
+   * error naming its first line in that file.
    *
    * @param labels the run's labels in class order, or empty
    */
@@ -52,6 +52,9 @@ public final class TaskSource {
       return Tasks.load(task, seed, options);
     }
     Dataset all = DataFiles.read(dataFile);
+    if (!labels.isEmpty()) {
+      LabelCheck.listed(all, labels); // names the file's first unlisted label, before any split
+    }
     String name = dataFile.getFileName().toString();
     if (testFile == null) {
       return Splits.stratified(name, all, options, seed);
