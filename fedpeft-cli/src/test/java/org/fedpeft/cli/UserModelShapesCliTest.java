@@ -79,6 +79,12 @@ class UserModelShapesCliTest {
 
   /** {@code simulate}: 2 clients, 2 rounds of 2 local steps on {@code data}, plus {@code toml}. */
   private static CliRun.Result simulate(Path model, String toml, String... sets) throws Exception {
+    return simulate(model, data, toml, sets);
+  }
+
+  /** As {@link #simulate(Path, String, String...)}, on {@code file}. */
+  private static CliRun.Result simulate(Path model, Path file, String toml, String... sets)
+      throws Exception {
     Path config =
         Files.writeString(
             tmp.resolve("run" + ++runs + ".toml"),
@@ -102,7 +108,7 @@ class UserModelShapesCliTest {
 
             """
                     .formatted(
-                        data.toString().replace("\\", "\\\\"),
+                        file.toString().replace("\\", "\\\\"),
                         model.toString().replace("\\", "\\\\"))
                 + toml);
     List<String> args =
@@ -163,6 +169,43 @@ class UserModelShapesCliTest {
           m[0].startsWith("feddpa") ? new String[] {"client.local_steps=4"} : new String[0];
       assertRunsWithFiniteAccuracy(m[0], simulate(threeLayers, m[1], sets));
     }
+  }
+
+  @Test
+  void classifierAsRetrieverOnTheUsersModel() throws Exception {
+    List<String> corpus = new ArrayList<>();
+    List<String> queries = new ArrayList<>();
+    for (int d = 0; d < 4; d++) {
+      corpus.add("{\"id\": \"d" + d + "\", \"text\": \"document about topic " + d + "\"}");
+      for (int q = 0; q < 5; q++) {
+        queries.add("{\"text\": \"query " + q + " on topic " + d + "\", \"doc\": \"d" + d + "\"}");
+      }
+    }
+    Path corpusFile = Files.write(tmp.resolve("corpus.jsonl"), corpus);
+    Path queryFile = Files.write(tmp.resolve("queries.jsonl"), queries);
+    CliRun.Result r =
+        simulate(
+            threeLayers,
+            queryFile,
+            "[head]\ninit = \"documents\"\n[adapter]\nmethod = \"softembed\"\n"
+                + "[server]\nstrategy = \"fedavg\"\n",
+            "data.corpus=" + corpusFile);
+    assertRunsWithFiniteAccuracy("classifier-as-retriever", r);
+    CliRun.Result retrieve =
+        CliRun.run(
+            "retrieve",
+            "--model",
+            threeLayers.toString(),
+            "--corpus",
+            corpusFile.toString(),
+            "--adapter",
+            tmp.resolve("out" + runs).resolve("adapter").toString(),
+            "--top-k",
+            "2",
+            "topic 3");
+    assertEquals(0, retrieve.code(), retrieve.err());
+    JsonObject answer = JsonParser.parseString(retrieve.out().trim()).getAsJsonObject();
+    assertEquals(2, answer.getAsJsonArray("results").size(), retrieve.out());
   }
 
   @Test
