@@ -113,6 +113,38 @@ class UserDataMethodsCliTest {
     }
   }
 
+  // eval --data --test of such an adapter refused the test file as "not in training", while eval
+  // --test alone took it.
+  @Test
+  void evalOfSuchAnAdapterTakesTheTestFileWithOrWithoutItsData() throws Exception {
+    Path test = testWithLabel("listed-eval.jsonl", "t9");
+    CliRun.Result r =
+        simulate(
+            train,
+            "[adapter]\nmethod = \"lora\"\nrank = 2\n",
+            "data.test=" + test,
+            "data.labels=t9,t0,t1,t2");
+    assertEquals(0, r.code(), r.err());
+    String adapter = tmp.resolve("out" + runs).resolve("adapter").toString();
+    CliRun.Result alone =
+        CliRun.run("eval", adapter, "--model", model.toString(), "--test", test.toString());
+    assertEquals(0, alone.code(), alone.err());
+    CliRun.Result withData =
+        CliRun.run(
+            "eval",
+            adapter,
+            "--model",
+            model.toString(),
+            "--data",
+            train.toString(),
+            "--test",
+            test.toString());
+    assertEquals(0, withData.code(), withData.err());
+    assertEquals(
+        alone.out(),
+        withData.out().replace(" of " + train + " (test: " + test + ")", " of " + test));
+  }
+
   @Test
   void aTestLabelThatDataLabelsDoesNotListIsRefusedAtItsLine() throws Exception {
     Path test = testWithLabel("unlisted.jsonl", "t7");
