@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSource;
@@ -81,6 +82,17 @@ public final class DataOptions {
 
   /** Loads the splits; file problems become user errors naming the file and line. */
   public TaskSplits load(long seed) {
+    return load(seed, List.of());
+  }
+
+  /**
+   * Loads the splits of a model whose labels are {@code labels} (an adapter's, as a run's {@code
+   * data.labels}; empty: the data's), as {@link TaskSource#load(String, Path, Path, List,
+   * TaskOptions, long)} reads them: a {@code --test} label that the {@code --data} file lacks is
+   * accepted when {@code labels} lists it. File problems become user errors naming the file and
+   * line.
+   */
+  public TaskSplits load(long seed, List<String> labels) {
     int maxEval = maxEval();
     if (maxTrain != null && maxTrain < 1) {
       throw new UserInputException("--max-train must be at least 1, got " + maxTrain);
@@ -97,7 +109,7 @@ public final class DataOptions {
       if (corpus != null) {
         return Corpus.read(corpus).splits(data, test, o, seed);
       }
-      return TaskSource.load(task, data, test, o, seed);
+      return TaskSource.load(task, data, test, labels, o, seed);
     } catch (DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
     } catch (IOException e) {

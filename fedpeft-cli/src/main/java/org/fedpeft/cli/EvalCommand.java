@@ -211,8 +211,16 @@ public final class EvalCommand implements Callable<Integer> {
     if (extra.has("max_eval") && !maxEvalGiven()) {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
+    // A single-task adapter's labels are its run's (data.labels, if set): a test label they list
+    // is known even when the --data file has no example of it.
     TaskSplits splits =
-        testFileOnly ? testFileOnly(saved, splitSeed, recordedSeed, err) : data.load(splitSeed);
+        testFileOnly
+            ? testFileOnly(saved, splitSeed, recordedSeed, err)
+            : data.load(
+                splitSeed,
+                data.data != null && data.test != null && saved.taskLabels().size() <= 1
+                    ? saved.labels()
+                    : List.of());
     if (recordedTask
         && saved.taskLabels().size() <= 1
         && !saved.labels().isEmpty()

@@ -2,6 +2,7 @@ package org.fedpeft.data;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -125,5 +126,40 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
       throw new DataFormatException(source, first.line(), reason.toString());
     }
     throw new IllegalArgumentException(first.location() + ": " + reason);
+  }
+
+  /**
+   * {@code data} indexed by {@code labels}, a run's label list (a config's {@code data.labels}); an
+   * example whose label is not listed is a {@link DataFormatException} at its line, the first such
+   * in file order (or an {@link IllegalArgumentException} naming it, for data not read from a
+   * file), counting the others.
+   */
+  public static Dataset listed(Dataset data, List<String> labels) {
+    if (data.labels().equals(labels)) {
+      return data;
+    }
+    LabelCheck check = LabelCheck.of(labels, data);
+    if (!check.ok()) {
+      // In file order, so the first line named is the file's first such line (a split is shuffled).
+      List<LabelCheck.UnknownLabel> bad = new ArrayList<>(check.unknown());
+      bad.sort(Comparator.comparingInt(LabelCheck.UnknownLabel::line));
+      LabelCheck.UnknownLabel first = bad.get(0);
+      String reason =
+          "label \""
+              + first.label()
+              + "\" is not one of the run's labels "
+              + (labels.size() <= 10 ? labels : labels.subList(0, 10) + " ...")
+              + (bad.size() > 1
+                  ? "; "
+                      + (bad.size() - 1)
+                      + " more such "
+                      + Words.plural(bad.size() - 1, "example")
+                  : "");
+      if (data.source().isPresent() && first.line() > 0) {
+        throw new DataFormatException(data.source().get(), first.line(), reason);
+      }
+      throw new IllegalArgumentException(first.location() + ": " + reason);
+    }
+    return data.withLabels(labels);
   }
 }

@@ -2,6 +2,8 @@ package org.fedpeft.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 
 /**
  * Chooses the data of a run: a bundled task by name, or the user's own files (a training file,
@@ -22,6 +24,27 @@ public final class TaskSource {
   public static TaskSplits load(
       String task, Path dataFile, Path testFile, TaskOptions options, long seed)
       throws IOException {
+    return load(task, dataFile, testFile, List.of(), options, seed);
+  }
+
+  /**
+   * Loads splits, as {@link #load(String, Path, Path, TaskOptions, long)}, for a run whose labels
+   * are {@code labels} (a config's {@code data.labels}; empty: the labels of the data). The splits
+   * keep the data's own vocabulary (the caller indexes them by {@code labels}), except that a test
+   * file may hold a label that {@code labels} lists and the training data lacks: then every split
+   * is indexed by {@code labels}. A label that {@code labels} does not list, in either file, is an
+   * error naming its first line in that file.
+   *
+   * @param labels the run's labels in class order, or empty
+   */
+  public static TaskSplits load(
+      String task,
+      Path dataFile,
+      Path testFile,
+      List<String> labels,
+      TaskOptions options,
+      long seed)
+      throws IOException {
     if (dataFile == null) {
       if (testFile != null) {
         throw new IllegalArgumentException("a test file needs a training data file too");
@@ -29,11 +52,25 @@ public final class TaskSource {
       return Tasks.load(task, seed, options);
     }
     Dataset all = DataFiles.read(dataFile);
+    if (!labels.isEmpty()) {
+      LabelCheck.listed(all, labels); // names the file's first unlisted label, before any split
+    }
     String name = dataFile.getFileName().toString();
     if (testFile == null) {
       return Splits.stratified(name, all, options, seed);
     }
-    Dataset test = DataFiles.readFor(testFile, all);
+    Dataset test;
+    List<String> vocabulary = all.labels();
+    if (labels.isEmpty()) {
+      test = DataFiles.readFor(testFile, all);
+    } else {
+      Dataset read = DataFiles.read(testFile); // its vocabulary: the labels it has
+      LabelCheck.listed(read, labels);
+      if (!new HashSet<>(all.labels()).containsAll(read.labels())) {
+        vocabulary = labels; // a listed label that the test file has and the training data lacks
+      }
+      test = read.withLabels(vocabulary);
+    }
     TaskOptions noTest =
         options.withFractions(1.0 - options.validationFraction(), options.validationFraction());
     TaskSplits trainVal = Splits.stratified(name, all, noTest, seed);
@@ -41,6 +78,11 @@ public final class TaskSource {
         options.maxTest() < test.size()
             ? Splits.capStratified(test, options.maxTest(), seed)
             : test;
-    return TaskSplits.testApart(name, trainVal.train(), trainVal.validation(), capped, null);
+    return TaskSplits.testApart(
+        name,
+        trainVal.train().withLabels(vocabulary),
+        trainVal.validation().withLabels(vocabulary),
+        capped,
+        null);
   }
 }

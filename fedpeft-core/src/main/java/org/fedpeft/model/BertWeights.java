@@ -76,10 +76,9 @@ public final class BertWeights {
               + ": the model config (config.json) says num_hidden_layers = "
               + config.numLayers()
               + ", but the weights have "
-              + layers
-              + " layers (encoder.layer.0 to encoder.layer."
-              + (layers - 1)
-              + ")");
+              + (layers == 1
+                  ? "1 layer (encoder.layer.0)"
+                  : layers + " layers (encoder.layer.0 to encoder.layer." + (layers - 1) + ")"));
     }
     Map<String, HostTensor> kept = new LinkedHashMap<>();
     for (var e : expectedShapes(config).entrySet()) {

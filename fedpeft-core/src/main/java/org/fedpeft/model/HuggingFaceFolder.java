@@ -47,6 +47,13 @@ public final class HuggingFaceFolder {
     }
     requireFile(dir, "config.json");
     BertConfig config = BertConfig.fromJson(dir.resolve("config.json"));
+    if (config.maxPositions() < 2) {
+      throw new ModelFormatException(
+          dir.resolve("config.json")
+              + ": max_position_embeddings is "
+              + config.maxPositions()
+              + "; it must be at least 2 (a text is read with its [CLS] and [SEP] tokens)");
+    }
     requireFile(dir, "tokenizer.json");
     checkSentenceTransformerModules(dir, config);
     Map<String, HostTensor> tensors = new LinkedHashMap<>();

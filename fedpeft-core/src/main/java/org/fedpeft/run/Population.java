@@ -137,15 +137,16 @@ public final class Population {
             config.task(),
             config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
             config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+            d.labels(),
             topts,
             config.seed());
     if (d.labels().isEmpty()) {
       return splits;
     }
     List<String> labels = d.labels();
-    Dataset train = listed(splits.train(), labels);
-    Dataset validation = listed(splits.validation(), labels);
-    Dataset test = listed(splits.test(), labels);
+    Dataset train = LabelCheck.listed(splits.train(), labels);
+    Dataset validation = LabelCheck.listed(splits.validation(), labels);
+    Dataset test = LabelCheck.listed(splits.test(), labels);
     return d.test().isEmpty()
         ? new TaskSplits(splits.task(), train, validation, test, null)
         : TaskSplits.testApart(splits.task(), train, validation, test, null);
@@ -160,7 +161,7 @@ public final class Population {
   private static TaskSplits whole(DataSection d, long seed) throws IOException {
     Dataset all = DataFiles.read(Path.of(d.file()));
     List<String> labels = d.labels().isEmpty() ? all.labels() : d.labels();
-    all = listed(all, labels);
+    all = LabelCheck.listed(all, labels);
     if (d.maxTrain() > 0 && d.maxTrain() < all.size()) {
       all = Splits.capStratified(all, d.maxTrain(), seed);
     }
@@ -209,42 +210,8 @@ public final class Population {
     if (d.test().isEmpty()) {
       return Dataset.of(name + "/test", List.of(), labels);
     }
-    Dataset test = listed(DataFiles.read(Path.of(d.test())), labels);
+    Dataset test = LabelCheck.listed(DataFiles.read(Path.of(d.test())), labels);
     return d.maxEval() < test.size() ? Splits.capStratified(test, d.maxEval(), seed) : test;
-  }
-
-  /**
-   * {@code data} indexed by {@code labels}; an example whose label is not listed is a {@link
-   * DataFormatException} at its line (or an {@link IllegalArgumentException} naming it, for data
-   * not read from a file), counting the others.
-   */
-  private static Dataset listed(Dataset data, List<String> labels) {
-    if (data.labels().equals(labels)) {
-      return data;
-    }
-    LabelCheck check = LabelCheck.of(labels, data);
-    if (!check.ok()) {
-      // In file order, so the first line named is the file's first such line (a split is shuffled).
-      List<LabelCheck.UnknownLabel> bad = new ArrayList<>(check.unknown());
-      bad.sort(java.util.Comparator.comparingInt(LabelCheck.UnknownLabel::line));
-      LabelCheck.UnknownLabel first = bad.get(0);
-      String reason =
-          "label \""
-              + first.label()
-              + "\" is not one of the run's labels "
-              + (labels.size() <= 10 ? labels : labels.subList(0, 10) + " ...")
-              + (bad.size() > 1
-                  ? "; "
-                      + (bad.size() - 1)
-                      + " more such "
-                      + Words.plural(bad.size() - 1, "example")
-                  : "");
-      if (data.source().isPresent() && first.line() > 0) {
-        throw new DataFormatException(data.source().get(), first.line(), reason);
-      }
-      throw new IllegalArgumentException(first.location() + ": " + reason);
-    }
-    return data.withLabels(labels);
   }
 
   /** Refuses a data file that a key names but that does not exist, naming the key. */

@@ -103,8 +103,13 @@ public record ExpansionConfig(
     }
     for (int i = 0; i < positions.size(); i++) {
       if (positions.get(i) < 0 || (i > 0 && positions.get(i) < positions.get(i - 1))) {
-        throw new IllegalArgumentException(
-            "fedbe: positions must be non-negative and non-decreasing, got " + positions);
+        throw new org.fedpeft.config.OptionException(
+            "fedbe",
+            "positions",
+            " = "
+                + String.join("+", positions.stream().map(String::valueOf).toList())
+                + ": positions must be non-negative and non-decreasing (base blocks 0 to L - 1,"
+                + " in order)");
       }
     }
     if (!ALLOCATIONS.contains(allocation)) {
@@ -178,9 +183,7 @@ public record ExpansionConfig(
                   + ": position "
                   + p
                   + " is not a base block (the encoder has "
-                  + layers
-                  + " blocks, 0 to "
-                  + (layers - 1)
+                  + (layers == 1 ? "1 block, 0" : layers + " blocks, 0 to " + (layers - 1))
                   + ")");
         }
       }

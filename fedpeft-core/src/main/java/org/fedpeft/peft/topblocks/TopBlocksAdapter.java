@@ -84,7 +84,9 @@ public final class TopBlocksAdapter implements Adapter {
               + layers
               + "] (the encoder has "
               + layers
-              + " blocks)");
+              + " "
+              + org.fedpeft.io.Words.plural(layers, "block")
+              + ")");
     }
     this.blocks = blocks;
     this.first = layers - blocks;
