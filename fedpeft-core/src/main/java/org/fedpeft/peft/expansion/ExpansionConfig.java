@@ -7,6 +7,7 @@ import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.config.OptionException;
 
 /**
  * Configuration of FedBE block expansion: how many new blocks, where they go, and how the {@code
@@ -103,7 +104,7 @@ public record ExpansionConfig(
     }
     for (int i = 0; i < positions.size(); i++) {
       if (positions.get(i) < 0 || (i > 0 && positions.get(i) < positions.get(i - 1))) {
-        throw new org.fedpeft.config.OptionException(
+        throw new OptionException(
             "fedbe",
             "positions",
             " = "
@@ -137,7 +138,7 @@ public record ExpansionConfig(
       try {
         pos.add(Integer.parseInt(s));
       } catch (NumberFormatException e) {
-        throw new org.fedpeft.config.OptionException(
+        throw new OptionException(
             "fedbe",
             "positions",
             " = " + options.get("positions") + ": " + s + " is no integer",
@@ -175,7 +176,7 @@ public record ExpansionConfig(
     if (!positions.isEmpty()) {
       for (int p : positions) {
         if (p >= layers) {
-          throw new org.fedpeft.config.OptionException(
+          throw new OptionException(
               "fedbe",
               "positions",
               " = "

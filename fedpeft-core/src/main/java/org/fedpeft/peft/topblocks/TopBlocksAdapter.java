@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.config.OptionException;
+import org.fedpeft.io.Words;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
@@ -75,7 +77,7 @@ public final class TopBlocksAdapter implements Adapter {
     this.config = encoder.config();
     int layers = config.numLayers();
     if (blocks < 1 || blocks > layers) {
-      throw new org.fedpeft.config.OptionException(
+      throw new OptionException(
           TopBlocksMethod.NAME,
           "blocks",
           " = "
@@ -85,7 +87,7 @@ public final class TopBlocksAdapter implements Adapter {
               + "] (the encoder has "
               + layers
               + " "
-              + org.fedpeft.io.Words.plural(layers, "block")
+              + Words.plural(layers, "block")
               + ")");
     }
     this.blocks = blocks;
