@@ -122,6 +122,17 @@ class DeployMethodsCliTest {
               weighting = "examples"
               """),
           Map.entry(
+              "fedsa-lora",
+              """
+              [adapter]
+              method = "fedsa-lora"
+              rank = 2
+              targets = ["query", "value"]
+
+              [server]
+              strategy = "fedavg"
+              """),
+          Map.entry(
               "fedex-lora",
               """
               [adapter]
@@ -245,7 +256,7 @@ class DeployMethodsCliTest {
    * three-document corpus) split over 3 clients by a Dirichlet partition, and the config of the
    * case {@code method}: 3 rounds of 2 clients, 3 local steps of batch 4. Returns the config.
    */
-  Path config(String method) throws Exception {
+  static Path config(Path tmp, String method) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     List<String> lines = new ArrayList<>();
     String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim"};
@@ -331,7 +342,7 @@ class DeployMethodsCliTest {
         "dp-sample-stop"
       })
   void aNodeHostingEveryClientEqualsTheSimulation(String method) throws Exception {
-    Path config = config(method);
+    Path config = config(tmp, method);
     Path simulated = simulate(config);
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
@@ -401,7 +412,7 @@ class DeployMethodsCliTest {
    */
   @Test
   void classifierAsRetrieverOverANodeProcessEqualsTheSimulation() throws Exception {
-    Path config = config("car");
+    Path config = config(tmp, "car");
     Path simulated = simulate(config);
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
@@ -434,7 +445,7 @@ class DeployMethodsCliTest {
    */
   @Test
   void aServerWithoutTheCorpusRefusesAHeadMadeFromIt() throws Exception {
-    Path config = config("car");
+    Path config = config(tmp, "car");
     Path out = tmp.resolve("refused");
     CliRun.Result r =
         CliRun.run(
@@ -482,7 +493,7 @@ class DeployMethodsCliTest {
       })
   @Tag("slow")
   void aServerAndClientProcessesEqualTheSimulation(String method) throws Exception {
-    Path config = config(method);
+    Path config = config(tmp, method);
     Path simulated = simulate(config);
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
@@ -500,7 +511,7 @@ class DeployMethodsCliTest {
   @ValueSource(strings = {"ravan-gradient", "fedbe"})
   @Tag("slow")
   void aKilledServerResumesLikeTheSimulation(String method) throws Exception {
-    Path config = config(method);
+    Path config = config(tmp, method);
     Path simulated = simulate(config);
     Path resumed = DeployCliTest.killServerAndResume(tmp, config, new String[0], 3);
     assertSameRun(simulated, resumed);

@@ -1,0 +1,51 @@
+package org.fedpeft.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A simulation of every method and stateful option killed with SIGKILL after round 2's metrics line
+ * and before its checkpoint, then resumed, ends with the files of the uninterrupted run, byte for
+ * byte ({@link KillResume}): Ravan's head selection with budgets (random from the seed, gradient
+ * from a scoring batch), soft embeddings, classifier-as-retriever (the head made from the corpus),
+ * FedSA-LoRA (each client's LOCAL B), FFA-LoRA, FedEx-LoRA (the residual the server accumulates),
+ * FedAdam (the server optimiser's moments), client-level DP with adaptive clipping (the clip norm
+ * the server adapts and its seeded noise), and FedBE with random allocation. {@code
+ * SimulateCliTest} covers plain LoRA, sample-level DP, FedBE's coverage allocation and FedDPA. The
+ * configs are {@link DeployMethodsCliTest}'s: 3 rounds of 2 of 3 clients.
+ */
+@Timeout(600)
+class SimulateKillResumeMethodsCliTest {
+
+  @TempDir Path tmp;
+
+  /**
+   * The methods and options whose state a resume could lose on its own: the gradient-scored head
+   * selection, the head made from the corpus, the clients' LOCAL B, the residual, the optimiser's
+   * moments and the adapted clip norm.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"ravan-gradient", "car", "fedsa-lora", "fedex-lora", "fedadam", "dp-client"})
+  void killedRunResumesToTheSameResult(String method) throws Exception {
+    KillResume.assertKilledSimulationResumes(
+        tmp, method, DeployMethodsCliTest.config(tmp, method), List.of(), 2);
+  }
+
+  /**
+   * The other configurations, whose state is the one above's or none (slow: about 6 s each on 2
+   * cores): Ravan's random selection, soft embeddings of low rank, FFA-LoRA (A frozen) and FedBE's
+   * random allocation.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"ravan-random", "softembed", "ffa-lora", "fedbe-random"})
+  @Tag("slow")
+  void killedRunOfAnotherConfigurationResumesToTheSameResult(String method) throws Exception {
+    killedRunResumesToTheSameResult(method);
+  }
+}
