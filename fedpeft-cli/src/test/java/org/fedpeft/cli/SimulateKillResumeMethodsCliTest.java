@@ -3,6 +3,7 @@ package org.fedpeft.cli;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,5 +48,16 @@ class SimulateKillResumeMethodsCliTest {
   @Tag("slow")
   void killedRunOfAnotherConfigurationResumesToTheSameResult(String method) throws Exception {
     killedRunResumesToTheSameResult(method);
+  }
+
+  /**
+   * Killed after the last round's metrics line and before its checkpoint: the resume trains that
+   * round again and then writes the adapter, each client's own model (FedSA-LoRA's LOCAL B) and the
+   * summary, as the uninterrupted run did.
+   */
+  @Test
+  void killedInTheLastRoundResumesToTheSameResult() throws Exception {
+    KillResume.assertKilledSimulationResumes(
+        tmp, "fedsa-lora", DeployMethodsCliTest.config(tmp, "fedsa-lora"), List.of(), 3);
   }
 }
