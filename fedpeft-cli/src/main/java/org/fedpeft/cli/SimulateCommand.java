@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -130,8 +131,7 @@ public final class SimulateCommand implements Callable<Integer> {
       return false;
     }
     JsonObject summary =
-        com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("summary.json")))
-            .getAsJsonObject();
+        JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
     Path report = ReportWriter.write(dir);
     err.printf(
         "%s: the run finished but was interrupted before writing %s; wrote it%n",

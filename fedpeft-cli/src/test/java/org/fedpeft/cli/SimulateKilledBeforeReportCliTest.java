@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,7 +41,7 @@ class SimulateKilledBeforeReportCliTest {
     assertTrue(Files.exists(out.resolve("summary.json")));
     assertFalse(Files.exists(out.resolve("report.html")));
     List<String> files = KillResume.compared(out);
-    Map<String, byte[]> before = new java.util.TreeMap<>();
+    Map<String, byte[]> before = new TreeMap<>();
     for (String f : files) {
       before.put(f, Files.readAllBytes(out.resolve(f)));
     }
@@ -52,8 +54,7 @@ class SimulateKilledBeforeReportCliTest {
     assertEquals(summary, Files.readString(out.resolve("summary.json")));
     assertEquals(files, KillResume.compared(out));
     for (String f : files) {
-      assertEquals(
-          -1L, java.util.Arrays.mismatch(before.get(f), Files.readAllBytes(out.resolve(f))), f);
+      assertEquals(-1L, Arrays.mismatch(before.get(f), Files.readAllBytes(out.resolve(f))), f);
     }
 
     // Now finished: a second resume is refused, as for any finished run.
