@@ -505,10 +505,11 @@ class DeployMethodsCliTest {
   /**
    * The server process killed with SIGKILL after round 2 is aggregated, before its checkpoint, and
    * resumed while the clients keep running ({@link DeployCliTest#killServerAndResume}): the run
-   * still ends as its simulation.
+   * still ends as its simulation. FedSA-LoRA's clients had saved their LOCAL B of round 2 in their
+   * --state folders when the server died: the round run again must start from round 1's.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"ravan-gradient", "fedbe"})
+  @ValueSource(strings = {"ravan-gradient", "fedbe", "fedsa-lora"})
   @Tag("slow")
   void aKilledServerResumesLikeTheSimulation(String method) throws Exception {
     Path config = config(tmp, method);
@@ -557,9 +558,18 @@ class DeployMethodsCliTest {
     }
   }
 
-  /** summary.json keys that legitimately differ between a simulation and a deployment. */
+  /**
+   * summary.json keys that legitimately differ between a simulation and a deployment ({@code
+   * client_adapters_dir}: a simulation of a method with LOCAL tensors saves each client's own
+   * model, while a deployed server never holds those tensors).
+   */
   static final Set<String> RUN_SPECIFIC =
-      Set.of("command", "adapter_dir", "seconds_this_process", "client_fit_seconds_this_process");
+      Set.of(
+          "command",
+          "adapter_dir",
+          "client_adapters_dir",
+          "seconds_this_process",
+          "client_fit_seconds_this_process");
 
   /**
    * Asserts that a deployed run ended as its simulation: metrics.jsonl equal line by line (but for
