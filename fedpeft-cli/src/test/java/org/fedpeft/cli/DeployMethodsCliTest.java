@@ -257,6 +257,14 @@ class DeployMethodsCliTest {
    * case {@code method}: 3 rounds of 2 clients, 3 local steps of batch 4. Returns the config.
    */
   static Path config(Path tmp, String method) throws Exception {
+    return config(tmp, method, SECTIONS.get(method));
+  }
+
+  /**
+   * As {@link #config(Path, String)} with the run config's {@code sections} given (a {@code
+   * [client]} section gets the common client settings added).
+   */
+  static Path config(Path tmp, String method, String sections) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     List<String> lines = new ArrayList<>();
     String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim"};
@@ -279,7 +287,6 @@ class DeployMethodsCliTest {
       data = Files.write(tmp.resolve("data.jsonl"), queries);
       corpus = "corpus = \"" + c.toString().replace("\\", "\\\\") + "\"\n";
     }
-    String sections = SECTIONS.get(method);
     String client =
         """
         [client]

@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,6 +37,82 @@ class SimulateKillResumeMethodsCliTest {
   void killedRunResumesToTheSameResult(String method) throws Exception {
     KillResume.assertKilledSimulationResumes(
         tmp, method, DeployMethodsCliTest.config(tmp, method), List.of(), 2);
+  }
+
+  /**
+   * The methods and strategies that deployment tests do not run, by their config sections: HetLoRA
+   * with self-pruning (each client's kept rank in the server state) and skewed budgets, FlexLoRA,
+   * FedYogi, FedProx, Fed-SB and top-blocks.
+   */
+  static final Map<String, String> MORE =
+      Map.of(
+          "hetlora-prune",
+          """
+          [adapter]
+          method = "lora"
+          rank = 4
+          targets = ["query", "value"]
+
+          [client]
+          budgets = "skewed"
+
+          [server]
+          strategy = "hetlora"
+          hetlora.prune = true
+          """,
+          "flexlora",
+          """
+          [adapter]
+          method = "lora"
+          rank = 4
+          targets = ["query", "value"]
+
+          [client]
+          budgets = "skewed"
+
+          [server]
+          strategy = "flexlora"
+          """,
+          "fedyogi-fedprox",
+          """
+          [adapter]
+          method = "lora"
+          rank = 2
+          targets = ["query", "value"]
+
+          [client]
+          proximal_mu = 0.1
+
+          [server]
+          strategy = "fedit"
+          optimizer = "fedyogi"
+          learning_rate = 1e-3
+          """,
+          "fed-sb",
+          """
+          [adapter]
+          method = "fed-sb"
+          rank = 2
+
+          [server]
+          strategy = "fedavg"
+          """,
+          "top-blocks",
+          """
+          [adapter]
+          method = "top-blocks"
+          blocks = 1
+
+          [server]
+          strategy = "fedavg"
+          """);
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hetlora-prune", "flexlora", "fedyogi-fedprox", "fed-sb", "top-blocks"})
+  @Tag("slow")
+  void killedRunOfAStrategyResumesToTheSameResult(String method) throws Exception {
+    KillResume.assertKilledSimulationResumes(
+        tmp, method, DeployMethodsCliTest.config(tmp, method, MORE.get(method)), List.of(), 2);
   }
 
   /**
