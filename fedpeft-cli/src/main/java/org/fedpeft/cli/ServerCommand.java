@@ -155,7 +155,7 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
-        if (SimulateCommand.writeMissingReport(guard, stdout, err)) {
+        if (SimulateCommand.writeMissingReport(guard, false, stdout, err)) {
           return 0;
         }
         if (guard.finished()) {

@@ -123,9 +123,11 @@ public final class SimulateCommand implements Callable<Integer> {
    * report.html, says so on standard error, and prints the final line and the report's path as the
    * run would have; returns whether it did. False for a run that is not finished or has its report.
    * For {@code simulate} and {@code server}, which write report.html after summary.json.
+   *
+   * @param examples as {@link #finalLine}: whether the command gives the number of test examples
    */
-  static boolean writeMissingReport(RunGuard guard, PrintWriter stdout, PrintWriter err)
-      throws IOException {
+  static boolean writeMissingReport(
+      RunGuard guard, boolean examples, PrintWriter stdout, PrintWriter err) throws IOException {
     Path dir = guard.path();
     if (!guard.finished() || Files.exists(dir.resolve(ReportWriter.FILE))) {
       return false;
@@ -136,7 +138,7 @@ public final class SimulateCommand implements Callable<Integer> {
     err.printf(
         "%s: the run finished but was interrupted before writing %s; wrote it%n",
         dir, ReportWriter.FILE);
-    stdout.println(finalLine(summary, summary.has("test_examples")));
+    stdout.println(finalLine(summary, examples));
     stdout.printf("report: %s%n", report);
     return true;
   }
@@ -357,7 +359,7 @@ public final class SimulateCommand implements Callable<Integer> {
     Simulation sim;
     try {
       if (cfg == null) {
-        if (writeMissingReport(guard, stdout, err)) {
+        if (writeMissingReport(guard, true, stdout, err)) {
           return 0;
         }
         if (guard.finished()) {

@@ -32,7 +32,8 @@ final class KillResume {
    * that its metrics.jsonl has R lines, resumes it in this JVM ({@code simulate --resume}), and
    * asserts that every file {@link #compared} lists is in both folders with the same bytes.
    *
-   * @param round R, a round before the run's last, so that the kill is before the end
+   * @param round R, a round the run reaches (its last too: the resume then trains that round again
+   *     and writes the run's final files)
    */
   static Runs assertKilledSimulationResumes(
       Path dir, String kind, Path config, List<String> settings, int round) throws Exception {
