@@ -209,6 +209,9 @@ public final class ReportWriter {
         + ".";
   }
 
+  /** The report's file name in a run folder. */
+  static final String FILE = "report.html";
+
   /** Writes {@code dir/report.html} from the files of a simulation run; returns its path. */
   public static Path write(Path dir) throws IOException {
     List<JsonObject> rounds = new ArrayList<>();
@@ -367,7 +370,7 @@ public final class ReportWriter {
       h.append("</table>");
     }
     h.append("</body></html>\n");
-    Path file = dir.resolve("report.html");
+    Path file = dir.resolve(FILE);
     AtomicFiles.writeString(file, h.toString());
     return file;
   }

@@ -97,7 +97,11 @@ final class RunGuard implements AutoCloseable {
     return folder.path();
   }
 
-  /** Whether the run finished: its last file, summary.json, is written. */
+  /**
+   * Whether the run finished: its summary.json is written (train's last file; simulate and server
+   * write report.html after it, which their resume writes if it is missing: {@link
+   * SimulateCommand#writeMissingReport}).
+   */
   boolean finished() {
     return Files.exists(path().resolve("summary.json"));
   }

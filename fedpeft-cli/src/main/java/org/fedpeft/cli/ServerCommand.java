@@ -76,7 +76,8 @@ public final class ServerCommand implements Callable<Integer> {
       description =
           "Continue the interrupted run in DIR, with the config and data it started with"
               + " (DIR/config.json must match the config in DIR/manifest.json); a finished run"
-              + " (DIR/summary.json written) is refused.")
+              + " (DIR/summary.json written) is refused, and one interrupted after summary.json"
+              + " and before report.html gets its report.html.")
   Path resume;
 
   @Option(
@@ -155,6 +156,9 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
+        if (SimulateCommand.writeMissingReport(guard, false, stdout, err)) {
+          return 0;
+        }
         if (guard.finished()) {
           throw new UserInputException(
               guard.finishedRun("run") + "; nothing to resume: a new run needs --out");

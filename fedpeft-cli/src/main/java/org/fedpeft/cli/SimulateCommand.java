@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.retrieval.RetrievalMetrics;
+import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.LocalTrainer;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Spec;
       "CONFIG is a TOML file (see examples/ and docs/config.md; --list-keys prints every key);"
           + " --set KEY=VALUE overrides a key. Writes metrics.jsonl, summary.json, report.html,"
           + " manifest.json, the final adapter and a checkpoint after every round to --out;"
-          + " --resume DIR continues an interrupted run (a finished one is refused)."
+          + " --resume DIR continues an interrupted run (a finished one is refused; one"
+          + " interrupted after summary.json gets its report.html)."
     })
 public final class SimulateCommand implements Callable<Integer> {
 
@@ -77,7 +80,8 @@ public final class SimulateCommand implements Callable<Integer> {
               + " and data it started with (DIR/config.json must match the config in"
               + " DIR/manifest.json); a finished run (DIR/summary.json written) is refused:"
               + " nothing to resume (also one its privacy budget stopped early: the refusal"
-              + " gives summary.json's stopped_early).")
+              + " gives summary.json's stopped_early); a run interrupted after summary.json and"
+              + " before report.html gets its report.html.")
   Path resume;
 
   @Option(
@@ -129,6 +133,32 @@ public final class SimulateCommand implements Callable<Integer> {
                     + resume
                     + " continues from there"),
         e);
+  }
+
+  /**
+   * The resume of a run killed after it wrote summary.json and before report.html, its last file
+   * (made from summary.json and the run's other files, which are then complete): writes
+   * report.html, says so on standard error, and prints the final line and the report's path as the
+   * run would have; returns whether it did. False for a run that is not finished or has its report.
+   * For {@code simulate} and {@code server}, which write report.html after summary.json.
+   *
+   * @param examples as {@link #finalLine}: whether the command gives the number of test examples
+   */
+  static boolean writeMissingReport(
+      RunGuard guard, boolean examples, PrintWriter stdout, PrintWriter err) throws IOException {
+    Path dir = guard.path();
+    if (!guard.finished() || Files.exists(dir.resolve(ReportWriter.FILE))) {
+      return false;
+    }
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
+    Path report = ReportWriter.write(dir);
+    err.printf(
+        "%s: the run finished but was interrupted before writing %s; wrote it%n",
+        dir, ReportWriter.FILE);
+    stdout.println(finalLine(summary, examples));
+    stdout.printf("report: %s%n", report);
+    return true;
   }
 
   /**
@@ -382,6 +412,9 @@ public final class SimulateCommand implements Callable<Integer> {
     Simulation sim;
     try {
       if (cfg == null) {
+        if (writeMissingReport(guard, true, stdout, err)) {
+          return 0;
+        }
         if (guard.finished()) {
           throw new UserInputException(
               guard.finishedRun("run") + "; nothing to resume: a new run needs --out");
@@ -498,6 +531,7 @@ public final class SimulateCommand implements Callable<Integer> {
       } catch (RoundFailedException e) {
         throw roundFailed("simulate", e, sim);
       }
+      PausePoint.reach("simulation-before-report");
       Path report = ReportWriter.write(sim.out());
       stdout.println(finalLine(summary, true));
       for (String line : methodLines(summary, c.objective().contrastive())) {

@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -492,93 +488,26 @@ class SimulateCliTest {
         settings.add(kv);
       }
     }
-    Path full = tmp.resolve("full-" + kind);
-    List<String> args = new ArrayList<>(List.of("simulate", config.toString()));
-    args.addAll(settings);
-    args.addAll(List.of("--out", full.toString()));
-    CliRun.Result first = CliRun.run(args.toArray(new String[0]));
-    assertEquals(0, first.code(), first.err());
-    int rounds = Files.readAllLines(full.resolve("metrics.jsonl")).size();
+    KillResume.Runs runs = KillResume.assertKilledSimulationResumes(tmp, kind, config, settings, 3);
+    String metrics = Files.readString(runs.full().resolve("metrics.jsonl"));
     if (kind.equals("fedbe")) {
-      String metrics = Files.readString(full.resolve("metrics.jsonl"));
       assertTrue(metrics.contains("\"fedbe.blocks.client-"), "assignments recorded: " + metrics);
     }
-    assertTrue(rounds > 3, "the run must go past round 3 to be killed in it");
     if (kind.equals("sample-dp")) {
-      String metrics = Files.readString(full.resolve("metrics.jsonl"));
-      System.out.println(
-          "sample-dp run: " + metrics + Files.readString(full.resolve("summary.json")));
       assertTrue(metrics.contains("\"epsilon_mean\""), metrics);
       assertTrue(metrics.contains("DECLINED"), "some client ran out of budget: " + metrics);
       assertTrue(
-          Files.readString(full.resolve("report.html")).contains("each client's epsilon"),
+          Files.readString(runs.full().resolve("report.html")).contains("each client's epsilon"),
           "the report plots the largest and mean epsilon over clients");
-      assertTrue(first.out().contains("privacy: largest client epsilon"), first.out());
+      assertTrue(
+          runs.uninterrupted().out().contains("privacy: largest client epsilon"),
+          runs.uninterrupted().out());
     }
-
-    Path killed = tmp.resolve("killed-" + kind);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // The child holds at a pause point once round 3 is aggregated and its metrics line written but
-    // not yet checkpointed (the folder is then ahead of its checkpoint, the worst moment to die),
-    // says so on stderr, and waits there until it is killed: no guessing with sleeps.
-    String point = "round-3-before-checkpoint";
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Dai.djl.offline=true",
-                "-D" + PausePoint.PROPERTY + "=" + point,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.fedpeft.cli.Main",
-                "simulate",
-                config.toString()));
-    command.addAll(settings);
-    command.addAll(List.of("--out", killed.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    StringBuilder log = new StringBuilder();
-    boolean paused = false;
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while (!paused && (line = r.readLine()) != null) {
-        log.append(line).append('\n');
-        paused = line.contains(PausePoint.message(point));
-      }
-      assertTrue(paused, "the run never reached " + point + ":\n" + log);
-      p.destroyForcibly(); // SIGKILL on Linux
-      p.waitFor();
-    }
-    Path metrics = killed.resolve("metrics.jsonl");
-    assertEquals(3, Files.readAllLines(metrics).size(), "round 3 was logged, not checkpointed");
-    assertTrue(Files.readAllLines(metrics).size() < rounds, "killed before the end");
-
-    CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());
-    assertEquals(0, r.code(), r.err());
-    assertTrue(r.err().contains("resuming"), r.err());
-    List<String> compared =
-        new ArrayList<>(
-            List.of(
-                "metrics.jsonl",
-                kind.equals("fedbe") || kind.equals("feddpa")
-                    ? "adapter/adapter.safetensors"
-                    : "adapter/adapter_model.safetensors",
-                "adapter/head.safetensors",
-                "checkpoint/state.safetensors"));
     if (kind.equals("feddpa")) {
       // Every client's own model: its LOCAL adapter and anchors as the uninterrupted run left them.
-      try (var clients = Files.list(full.resolve("clients"))) {
-        clients.forEach(
-            c -> compared.add("clients/" + c.getFileName() + "/adapter/adapter.safetensors"));
-      }
-      assertTrue(compared.size() > 4, "clients kept local adapters: " + compared);
-    }
-    for (String f : compared) {
-      assertEquals(
-          -1L, Files.mismatch(full.resolve(f), killed.resolve(f)), f + " differs after resume");
+      assertTrue(
+          KillResume.compared(runs.full()).stream().anyMatch(f -> f.startsWith("clients/")),
+          "clients kept local adapters");
     }
   }
 }

@@ -1,0 +1,152 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.fedpeft.simulation.PausePoint;
+
+/**
+ * The kill -9 and resume proof of {@code fedpeft simulate}: a run killed with SIGKILL at a pause
+ * point and resumed must end with the files of the same run uninterrupted, byte for byte.
+ */
+final class KillResume {
+
+  private KillResume() {}
+
+  /** The runs of one proof: the uninterrupted one (and what it printed) and the resumed one. */
+  record Runs(Path full, CliRun.Result uninterrupted, Path resumed) {}
+
+  /**
+   * Runs {@code simulate CONFIG SETTINGS} into {@code DIR/full-KIND} in this JVM; then the same
+   * into {@code DIR/killed-KIND} in a child JVM armed at {@code round-R-before-checkpoint} (round R
+   * aggregated and its metrics line written, its checkpoint not: the folder is ahead of its
+   * checkpoint, the worst moment to die), kills it with SIGKILL once it says it holds there, checks
+   * that its metrics.jsonl has R lines, resumes it in this JVM ({@code simulate --resume}), and
+   * asserts that every file {@link #compared} lists is in both folders with the same bytes.
+   *
+   * @param round R, a round the run reaches (its last too: the resume then trains that round again
+   *     and writes the run's final files)
+   */
+  static Runs assertKilledSimulationResumes(
+      Path dir, String kind, Path config, List<String> settings, int round) throws Exception {
+    Path full = dir.resolve("full-" + kind);
+    CliRun.Result first = CliRun.run(simulate(config, settings, full).toArray(new String[0]));
+    assertEquals(0, first.code(), first.err());
+    int rounds = Files.readAllLines(full.resolve("metrics.jsonl")).size();
+    assertTrue(rounds >= round, "the run must reach round " + round + " to be killed in it");
+
+    Path killed = dir.resolve("killed-" + kind);
+    String point = "round-" + round + "-before-checkpoint";
+    try (Spawned child =
+        Spawned.fedpeft(
+            kind, Map.of(PausePoint.PROPERTY, point), simulate(config, settings, killed))) {
+      child.awaitLine(PausePoint.message(point));
+      child.kill();
+    }
+    assertEquals(
+        round,
+        Files.readAllLines(killed.resolve("metrics.jsonl")).size(),
+        "round " + round + " was logged, not checkpointed");
+    assertFalse(Files.exists(killed.resolve("summary.json")), "killed before the end");
+
+    CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("resuming"), r.err());
+    assertSameFiles(full, killed);
+    return new Runs(full, first, killed);
+  }
+
+  /**
+   * Runs {@code train ARGS --out DIR/KIND} and moves that folder to {@code DIR/full-KIND}; then
+   * runs the same into {@code DIR/KIND} again, armed at {@code train-step-N-before-checkpoint}
+   * (step N taken and its metrics written, the checkpoint after it not), kills it with SIGKILL once
+   * it says it holds there, resumes it ({@code train --resume}) and asserts that every file {@link
+   * #compared} lists is in both folders with the same bytes. Both runs are given the same {@code
+   * --out}, as the checkpoint keeps the run's arguments. Every run is a child JVM, so that all use
+   * the same PyTorch thread settings.
+   *
+   * @param step N, a step before the last that ARGS' {@code --checkpoint-every} divides, after an
+   *     earlier checkpoint, so that the resume starts from a checkpoint and takes step N again
+   */
+  static void assertKilledTrainResumes(Path dir, String kind, List<String> args, int step)
+      throws Exception {
+    Path out = dir.resolve(kind);
+    assertExits0(Spawned.fedpeft(kind, Map.of(), train(args, out)));
+    Path full = Files.move(out, dir.resolve("full-" + kind));
+
+    String point = "train-step-" + step + "-before-checkpoint";
+    try (Spawned child =
+        Spawned.fedpeft(kind, Map.of(PausePoint.PROPERTY, point), train(args, out))) {
+      child.awaitLine(PausePoint.message(point));
+      child.kill();
+    }
+    assertFalse(Files.exists(out.resolve("summary.json")), "killed before the end");
+
+    Spawned resumed =
+        Spawned.fedpeft(kind + "-resumed", Map.of(), List.of("train", "--resume", out.toString()));
+    assertExits0(resumed);
+    assertTrue(resumed.output().contains("resuming " + out + " after step"), resumed.output());
+    assertSameFiles(full, out);
+  }
+
+  private static void assertExits0(Spawned run) throws InterruptedException {
+    try (run) {
+      assertEquals(0, run.waitFor(), run.output());
+    }
+  }
+
+  private static List<String> train(List<String> args, Path out) {
+    List<String> a = new ArrayList<>(List.of("train"));
+    a.addAll(args);
+    a.addAll(List.of("--out", out.toString()));
+    return a;
+  }
+
+  /** Asserts that {@link #compared} lists the same files in both folders, with the same bytes. */
+  private static void assertSameFiles(Path full, Path resumed) throws IOException {
+    List<String> files = compared(full);
+    assertEquals(files, compared(resumed), "the files of the uninterrupted and the resumed run");
+    for (String f : files) {
+      assertEquals(
+          -1L, Files.mismatch(full.resolve(f), resumed.resolve(f)), f + " differs after resume");
+    }
+  }
+
+  /**
+   * The files of a finished run folder that a resume must reproduce, relative to it, sorted:
+   * metrics.jsonl and every tensor file ({@code .safetensors}) under {@code adapter/} (the global
+   * adapter and head), {@code checkpoint/} (the server state, with the clients' LOCAL state) and
+   * {@code clients/} (each client's own model, for a method with LOCAL tensors).
+   */
+  static List<String> compared(Path run) throws IOException {
+    List<String> files = new ArrayList<>(List.of("metrics.jsonl"));
+    for (String sub : List.of("adapter", "checkpoint", "clients")) {
+      Path d = run.resolve(sub);
+      if (!Files.isDirectory(d)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.walk(d)) {
+        s.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+            .map(p -> run.relativize(p).toString())
+            .sorted()
+            .forEach(files::add);
+      }
+    }
+    return files;
+  }
+
+  private static List<String> simulate(Path config, List<String> settings, Path out) {
+    List<String> args = new ArrayList<>(List.of("simulate", config.toString()));
+    args.addAll(settings);
+    args.addAll(List.of("--out", out.toString()));
+    return args;
+  }
+}

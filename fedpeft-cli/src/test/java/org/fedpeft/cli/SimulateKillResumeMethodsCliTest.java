@@ -1,0 +1,140 @@
+package org.fedpeft.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A simulation of every method and stateful option killed with SIGKILL after round 2's metrics line
+ * and before its checkpoint, then resumed, ends with the files of the uninterrupted run, byte for
+ * byte ({@link KillResume}): Ravan's head selection with budgets (random from the seed, gradient
+ * from a scoring batch), soft embeddings, classifier-as-retriever (the head made from the corpus),
+ * FedSA-LoRA (each client's LOCAL B), FFA-LoRA, FedEx-LoRA (the residual the server accumulates),
+ * FedAdam (the server optimiser's moments), client-level DP with adaptive clipping (the clip norm
+ * the server adapts and its seeded noise), and FedBE with random allocation. {@code
+ * SimulateCliTest} covers plain LoRA, sample-level DP, FedBE's coverage allocation and FedDPA. The
+ * configs are {@link DeployMethodsCliTest}'s: 3 rounds of 2 of 3 clients.
+ */
+@Timeout(600)
+class SimulateKillResumeMethodsCliTest {
+
+  @TempDir Path tmp;
+
+  /**
+   * The methods and options whose state a resume could lose on its own: the gradient-scored head
+   * selection, the head made from the corpus, the clients' LOCAL B, the residual, the optimiser's
+   * moments and the adapted clip norm.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"ravan-gradient", "car", "fedsa-lora", "fedex-lora", "fedadam", "dp-client"})
+  void killedRunResumesToTheSameResult(String method) throws Exception {
+    KillResume.assertKilledSimulationResumes(
+        tmp, method, DeployMethodsCliTest.config(tmp, method), List.of(), 2);
+  }
+
+  /**
+   * The methods and strategies that deployment tests do not run, by their config sections: HetLoRA
+   * with self-pruning (each client's kept rank in the server state) and skewed budgets, FlexLoRA,
+   * FedYogi, FedProx, Fed-SB and top-blocks.
+   */
+  static final Map<String, String> MORE =
+      Map.of(
+          "hetlora-prune",
+          """
+          [adapter]
+          method = "lora"
+          rank = 4
+          targets = ["query", "value"]
+
+          [client]
+          budgets = "skewed"
+
+          [server]
+          strategy = "hetlora"
+          hetlora.prune = true
+          """,
+          "flexlora",
+          """
+          [adapter]
+          method = "lora"
+          rank = 4
+          targets = ["query", "value"]
+
+          [client]
+          budgets = "skewed"
+
+          [server]
+          strategy = "flexlora"
+          """,
+          "fedyogi-fedprox",
+          """
+          [adapter]
+          method = "lora"
+          rank = 2
+          targets = ["query", "value"]
+
+          [client]
+          proximal_mu = 0.1
+
+          [server]
+          strategy = "fedit"
+          optimizer = "fedyogi"
+          learning_rate = 1e-3
+          """,
+          "fed-sb",
+          """
+          [adapter]
+          method = "fed-sb"
+          rank = 2
+
+          [server]
+          strategy = "fedavg"
+          """,
+          "top-blocks",
+          """
+          [adapter]
+          method = "top-blocks"
+          blocks = 1
+
+          [server]
+          strategy = "fedavg"
+          """);
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hetlora-prune", "flexlora", "fedyogi-fedprox", "fed-sb", "top-blocks"})
+  @Tag("slow")
+  void killedRunOfAStrategyResumesToTheSameResult(String method) throws Exception {
+    KillResume.assertKilledSimulationResumes(
+        tmp, method, DeployMethodsCliTest.config(tmp, method, MORE.get(method)), List.of(), 2);
+  }
+
+  /**
+   * The other configurations, whose state is the one above's or none (slow: about 6 s each on 2
+   * cores): Ravan's random selection, soft embeddings of low rank, FFA-LoRA (A frozen) and FedBE's
+   * random allocation.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"ravan-random", "softembed", "ffa-lora", "fedbe-random"})
+  @Tag("slow")
+  void killedRunOfAnotherConfigurationResumesToTheSameResult(String method) throws Exception {
+    killedRunResumesToTheSameResult(method);
+  }
+
+  /**
+   * Killed after the last round's metrics line and before its checkpoint: the resume trains that
+   * round again and then writes the adapter, each client's own model (FedSA-LoRA's LOCAL B) and the
+   * summary, as the uninterrupted run did.
+   */
+  @Test
+  void killedInTheLastRoundResumesToTheSameResult() throws Exception {
+    KillResume.assertKilledSimulationResumes(
+        tmp, "fedsa-lora", DeployMethodsCliTest.config(tmp, "fedsa-lora"), List.of(), 3);
+  }
+}
