@@ -271,6 +271,10 @@ public final class ServerCommand implements Callable<Integer> {
                                   ? String.format(
                                       Locale.ROOT, ", clients' held-out accuracy %.4f", m)
                                   : "");
+                      if (noiseOnly != null) {
+                        err.println(noiseOnly);
+                        noiseOnly = null;
+                      }
                       String failed = SimulateCommand.evalFailureLine(r.round(), line);
                       if (failed != null) {
                         err.println(failed);
@@ -298,6 +302,14 @@ public final class ServerCommand implements Callable<Integer> {
                     @Override
                     public void onStop(String reason) {
                       err.println("stopping early: " + reason);
+                    }
+
+                    /** Said after the round's line, which follows. */
+                    private String noiseOnly;
+
+                    @Override
+                    public void onNoiseOnly(int round, String reason) {
+                      noiseOnly = SimulateCommand.noiseOnlyLine(round, reason);
                     }
                   },
                   c -> federation.clientApp(c.id()));
