@@ -271,9 +271,9 @@ public final class ServerCommand implements Callable<Integer> {
                                   ? String.format(
                                       Locale.ROOT, ", clients' held-out accuracy %.4f", m)
                                   : "");
-                      if (noiseOnly != null) {
-                        err.println(noiseOnly);
-                        noiseOnly = null;
+                      if (afterRound != null) {
+                        err.println(afterRound);
+                        afterRound = null;
                       }
                       String failed = SimulateCommand.evalFailureLine(r.round(), line);
                       if (failed != null) {
@@ -304,12 +304,17 @@ public final class ServerCommand implements Callable<Integer> {
                       err.println("stopping early: " + reason);
                     }
 
-                    /** Said after the round's line, which follows. */
-                    private String noiseOnly;
+                    /** What a skipped or noise-only round adds after its line, which follows. */
+                    private String afterRound;
 
                     @Override
                     public void onNoiseOnly(int round, String reason) {
-                      noiseOnly = SimulateCommand.noiseOnlyLine(round, reason);
+                      afterRound = SimulateCommand.noiseOnlyLine(round, reason);
+                    }
+
+                    @Override
+                    public void onSkip(int round, String reason) {
+                      afterRound = SimulateCommand.skipLine(round, reason);
                     }
                   },
                   c -> federation.clientApp(c.id()));

@@ -223,6 +223,14 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
+   * The console line for a round skipped ({@link Simulation.Listener#onSkip}), as {@code simulate}
+   * and {@code server} print it.
+   */
+  static String skipLine(int round, String reason) {
+    return "round " + round + " skipped: " + reason;
+  }
+
+  /**
    * The console line for a round that released no client's update ({@link
    * Simulation.Listener#onNoiseOnly}), as {@code simulate} and {@code server} print it.
    */
@@ -415,7 +423,7 @@ public final class SimulateCommand implements Callable<Integer> {
                   @Override
                   public void onSkip(int round, String reason) {
                     err.println();
-                    err.printf(Locale.ROOT, "round %d skipped: %s%n", round, reason);
+                    err.println(skipLine(round, reason));
                   }
 
                   @Override

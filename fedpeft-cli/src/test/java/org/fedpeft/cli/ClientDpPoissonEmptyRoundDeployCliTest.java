@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * round, round 2 draws nobody. A deployment releases and charges that round as {@code simulate}
  * does, without asking or waiting for any node, and its console says the round released the noise
  * alone; a round whose every drawn node is missing is released as noise alone and charged too, and
- * said so.
+ * said so. Without client-level DP the server says the round that draws nobody was skipped.
  */
 @Timeout(300)
 class ClientDpPoissonEmptyRoundDeployCliTest {
@@ -109,6 +109,33 @@ class ClientDpPoissonEmptyRoundDeployCliTest {
                     + ClientDpPoissonEmptyRoundCliTest.NOISE_ONLY_ROUND_2),
         s.err());
     assertFalse(s.err().contains("skipped"), s.err());
+  }
+
+  /**
+   * Without client-level DP the round that draws nobody is skipped, and the server's console says
+   * so after the round's line, as {@code simulate}'s does (it used to print only {@code round 2:
+   * 0/0 clients}).
+   */
+  @Test
+  void withoutClientDpTheServerSaysTheRoundWasSkipped() throws Exception {
+    Path config = ClientDpPoissonEmptyRoundCliTest.config(tmp);
+    String text = Files.readString(config);
+    Files.writeString(
+        config,
+        text.substring(0, text.indexOf("[privacy]")) + text.substring(text.indexOf("[eval]")));
+    Path deployed = tmp.resolve("deployed");
+    CliRun.Result s = deploy(config, deployed, certs(), 6, new int[][] {{0, 6}});
+    assertEquals(0, s.code(), s.err());
+    String skipped = "round 2 skipped: no client sampled (Poisson client sampling)";
+    assertTrue(
+        s.err().contains("round 2: 0/0 clients" + System.lineSeparator() + skipped), s.err());
+    assertTrue(
+        Files.readAllLines(deployed.resolve("metrics.jsonl")).get(1).contains("\"skipped\""),
+        "metrics.jsonl round 2");
+    Path simulated = tmp.resolve("simulated");
+    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
+    assertEquals(0, sim.code(), sim.err());
+    assertTrue(sim.err().contains(skipped), sim.err());
   }
 
   @Test
