@@ -276,6 +276,10 @@ public final class ServerCommand implements Callable<Integer> {
                                   ? String.format(
                                       Locale.ROOT, ", clients' held-out accuracy %.4f", m)
                                   : "");
+                      if (afterRound != null) {
+                        err.println(afterRound);
+                        afterRound = null;
+                      }
                       for (String failed :
                           Arrays.asList(
                               SimulateCommand.fitFailureLine(r.round(), line),
@@ -307,6 +311,19 @@ public final class ServerCommand implements Callable<Integer> {
                     @Override
                     public void onStop(String reason) {
                       err.println("stopping early: " + reason);
+                    }
+
+                    /** What a skipped or noise-only round adds after its line, which follows. */
+                    private String afterRound;
+
+                    @Override
+                    public void onNoiseOnly(int round, String reason) {
+                      afterRound = SimulateCommand.noiseOnlyLine(round, reason);
+                    }
+
+                    @Override
+                    public void onSkip(int round, String reason) {
+                      afterRound = SimulateCommand.skipLine(round, reason);
                     }
                   },
                   c -> federation.clientApp(c.id()));

@@ -306,6 +306,27 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
+   * The console line for a round skipped ({@link Simulation.Listener#onSkip}), as {@code simulate}
+   * and {@code server} print it.
+   */
+  static String skipLine(int round, String reason) {
+    return "round " + round + " skipped: " + reason;
+  }
+
+  /**
+   * The console line for a round that released no client's update ({@link
+   * Simulation.Listener#onNoiseOnly}), as {@code simulate} and {@code server} print it.
+   */
+  static String noiseOnlyLine(int round, String reason) {
+    return "round "
+        + round
+        + ": "
+        + reason
+        + "; released the noise alone and charged, as every round under privacy.mode ="
+        + " \"client\" with client_sampling = \"poisson\"";
+  }
+
+  /**
    * The console line for a round whose client evaluations failed (its metrics line's {@code
    * eval_failures}), or null if none did: how many of the evaluated clients failed, one client's
    * reason, and where every failure is recorded.
@@ -488,7 +509,13 @@ public final class SimulateCommand implements Callable<Integer> {
                   @Override
                   public void onSkip(int round, String reason) {
                     err.println();
-                    err.printf(Locale.ROOT, "round %d skipped: %s%n", round, reason);
+                    err.println(skipLine(round, reason));
+                  }
+
+                  @Override
+                  public void onNoiseOnly(int round, String reason) {
+                    err.println();
+                    err.println(noiseOnlyLine(round, reason));
                   }
 
                   @Override

@@ -25,8 +25,17 @@ class ClientDpPoissonEmptyRoundCliTest {
 
   @TempDir Path tmp;
 
-  @Test
-  void everyRoundIsChargedAlsoOneThatDrawsNobody() throws Exception {
+  /** What the console says of round 2, which draws nobody. */
+  static final String NOISE_ONLY_ROUND_2 =
+      "round 2: no client drawn (Poisson client sampling); released the noise alone and charged,"
+          + " as every round under privacy.mode = \"client\" with client_sampling = \"poisson\"";
+
+  /**
+   * In {@code tmp}: the tiny model, 120 examples of four topics, and the config of a 4-round run
+   * with client-level DP (seeded noise) and Poisson sampling of 2 of 6 clients whose round 2 draws
+   * nobody. Returns the config.
+   */
+  static Path config(Path tmp) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     Path data = tmp.resolve("data.jsonl");
     List<String> lines = new ArrayList<>();
@@ -82,6 +91,12 @@ class ClientDpPoissonEmptyRoundCliTest {
         """
             .formatted(
                 data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+    return config;
+  }
+
+  @Test
+  void everyRoundIsChargedAlsoOneThatDrawsNobody() throws Exception {
+    Path config = config(tmp);
     Path out = tmp.resolve("run");
     CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", out.toString());
     assertEquals(0, r.code(), r.err());
@@ -114,5 +129,6 @@ class ClientDpPoissonEmptyRoundCliTest {
         summary.get("epsilon_sampling").getAsString().contains("every round releases"),
         summary.toString());
     assertFalse(r.err().contains("skipped"), r.err());
+    assertTrue(r.err().contains(NOISE_ONLY_ROUND_2), r.err());
   }
 }

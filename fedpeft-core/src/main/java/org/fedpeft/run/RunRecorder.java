@@ -230,13 +230,19 @@ public final class RunRecorder {
 
   /** Rounds recorded as skipped so far. */
   public int skippedRounds() {
-    int n = 0;
+    return skippedRoundNumbers().size();
+  }
+
+  /** The numbers of the rounds recorded as skipped so far, in order. */
+  public List<Integer> skippedRoundNumbers() {
+    List<Integer> rounds = new ArrayList<>();
     for (String l : metricLines) {
-      if (JsonParser.parseString(l).getAsJsonObject().has("skipped")) {
-        n++;
+      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+      if (o.has("skipped")) {
+        rounds.add(o.get("round").getAsInt());
       }
     }
-    return n;
+    return rounds;
   }
 
   /**

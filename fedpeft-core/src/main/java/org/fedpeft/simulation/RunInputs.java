@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.fedpeft.client.ClientData;
+import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
@@ -71,6 +72,17 @@ final class RunInputs {
       // A truncated or hand-edited file: name it (what fromJson's config errors already do).
       throw new IllegalArgumentException(
           cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
+    } catch (ConfigException e) {
+      // A config the fedpeft that started the run accepted and this one refuses (a rule added
+      // since, e.g. server.min_clients > 1 under client-level DP with Poisson sampling): the run
+      // cannot go on under a rule it did not start with, nor can its config be changed.
+      throw new IllegalArgumentException(
+          cfgFile
+              + ": the run's config was accepted when the run started but this version refuses"
+              + " it, so the run cannot be resumed; start a new run with a config it accepts ("
+              + e.getMessage()
+              + ")",
+          e);
     }
     requireStartConfig(run, saved, manifest);
     return resolvedAgainst(parsed, run);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.FrozenShared;
@@ -107,6 +108,15 @@ public final class Simulation implements AutoCloseable {
 
     /** A round was skipped (Poisson client sampling drew too few clients); it is checkpointed. */
     default void onSkip(int round, String reason) {}
+
+    /**
+     * A round released no client's update (under client-level DP with Poisson client sampling,
+     * which releases every round: {@link Strategy#releasesEveryRound}): nobody was drawn, or none
+     * of those drawn sent a valid update. The global model moved by the noise alone and the round
+     * was charged like any other; {@code reason} says which case it was. Called before {@link
+     * #onRound} of that round.
+     */
+    default void onNoiseOnly(int round, String reason) {}
   }
 
   /**
@@ -308,8 +318,37 @@ public final class Simulation implements AutoCloseable {
     }
     Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
+    RunInputs.checkOrClose(s, () -> s.refuseSkippedReleases(out));
     s.recorder.resumeMetrics();
     return s;
+  }
+
+  /**
+   * Refuses to resume a run that releases every round ({@link Strategy#releasesEveryRound}:
+   * client-level DP under Poisson client sampling) whose metrics.jsonl records a skipped round: an
+   * earlier fedpeft skipped a round that drew fewer than server.min_clients clients without a
+   * release or a charge. Continuing would mix that rule with this one, and neither the run's
+   * epsilon nor summary.json's account of it ("every round releases a noisy update") would hold for
+   * it.
+   */
+  private void refuseSkippedReleases(Path out) {
+    List<Integer> skipped = recorder.skippedRoundNumbers();
+    if (!skipped.isEmpty() && strategy.releasesEveryRound()) {
+      throw new IllegalArgumentException(
+          out.resolve("metrics.jsonl")
+              + ": round"
+              + (skipped.size() == 1 ? " " : "s ")
+              + skipped.stream().map(String::valueOf).collect(Collectors.joining(", "))
+              + " skipped (an earlier fedpeft skipped a round that drew fewer than"
+              + " server.min_clients clients, releasing and charging nothing); with privacy.mode ="
+              + " \"client\" and client_sampling = \"poisson\" this version releases and charges"
+              + " every round, as the accounting with q = clients_per_round / clients assumes, so"
+              + " the run cannot be resumed: its epsilon would not cover the skipped round"
+              + (skipped.size() == 1 ? "" : "s")
+              + ". Start it again with --out "
+              + out
+              + " --force");
+    }
   }
 
   /**
@@ -525,6 +564,14 @@ public final class Simulation implements AutoCloseable {
                       + config.minClients();
           line.put("skipped", why);
           listener.onSkip(round, why);
+        } else if (report.accepted().isEmpty() && strategy.releasesEveryRound()) {
+          listener.onNoiseOnly(
+              round,
+              report.sampled().isEmpty()
+                  ? "no client drawn (Poisson client sampling)"
+                  : "none of the "
+                      + report.sampled().size()
+                      + " client(s) drawn sent a valid update (see failures in metrics.jsonl)");
         }
         line.put("failures", failuresLine(report.failures()));
         double lossSum = 0;
