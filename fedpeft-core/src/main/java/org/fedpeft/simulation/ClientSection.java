@@ -49,9 +49,14 @@ public record ClientSection(
    * infinite one or a learning rate of 0: a value such as 1e300 (a finite double, infinite as a
    * float) or a learning rate of 1e-60 (0 as a float) would make every client fail its first round,
    * after the model had loaded, so the config refuses it, naming the key ({@link #positiveFloat},
-   * {@link #nonNegativeFloat}).
+   * {@link #zeroOrPositiveFloat}, {@link #nonNegativeFloat}). For the head's rate and the clipping
+   * norm, whose 0 means something else (the adapter's rate; no clipping), a value above 0 that is 0
+   * as a float is refused too: a head's rate of 1e-60 also failed every client's first round.
    */
   private static final String POSITIVE_FLOAT = "> 0 as a 32-bit float: about 1.4e-45 to 3.4e38";
+
+  private static final String ZERO_OR_POSITIVE_FLOAT =
+      "0, or > 0 as a 32-bit float: about 1.4e-45 to 3.4e38";
 
   private static final String NON_NEGATIVE_FLOAT = ">= 0 as a 32-bit float: at most about 3.4e38";
 
@@ -95,8 +100,8 @@ public record ClientSection(
               Type.DOUBLE,
               0.0,
               "AdamW learning rate of the classification head (0: client.learning_rate)",
-              ClientSection::nonNegativeFloat,
-              NON_NEGATIVE_FLOAT)
+              ClientSection::zeroOrPositiveFloat,
+              ZERO_OR_POSITIVE_FLOAT)
           .key(
               "client.weight_decay",
               Type.DOUBLE,
@@ -110,8 +115,8 @@ public record ClientSection(
               1.0,
               "gradient clipping norm (0: off); with privacy.mode = sample privacy.sample.clip_norm"
                   + " applies instead, and this key may not be set",
-              ClientSection::nonNegativeFloat,
-              NON_NEGATIVE_FLOAT)
+              ClientSection::zeroOrPositiveFloat,
+              ZERO_OR_POSITIVE_FLOAT)
           .key(
               "client.proximal_mu",
               Type.DOUBLE,
@@ -161,6 +166,11 @@ public record ClientSection(
   private static boolean nonNegativeFloat(Object v) {
     float f = (float) (double) v;
     return f >= 0 && Float.isFinite(f);
+  }
+
+  /** Whether {@code v} (a double) is 0, or above 0 and finite as a float. */
+  private static boolean zeroOrPositiveFloat(Object v) {
+    return (double) v == 0 || positiveFloat(v);
   }
 
   /** Checks every field against {@link #SCHEMA}. */

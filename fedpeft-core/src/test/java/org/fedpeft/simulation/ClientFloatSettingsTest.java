@@ -34,12 +34,15 @@ class ClientFloatSettingsTest {
         "run.toml: client.learning_rate = 1.0E-60 is invalid: > 0 as a 32-bit float: about 1.4e-45"
             + " to 3.4e38",
         refusal("client.learning_rate", 1e-60));
-    for (String key :
-        new String[] {"client.head_learning_rate", "client.weight_decay", "client.max_grad_norm"}) {
+    assertEquals(
+        "run.toml: client.weight_decay = 1.0E300 is invalid: >= 0 as a 32-bit float: at most about"
+            + " 3.4e38",
+        refusal("client.weight_decay", 1e300));
+    for (String key : new String[] {"client.head_learning_rate", "client.max_grad_norm"}) {
       assertEquals(
           "run.toml: "
               + key
-              + " = 1.0E300 is invalid: >= 0 as a 32-bit float: at most about 3.4e38",
+              + " = 1.0E300 is invalid: 0, or > 0 as a 32-bit float: about 1.4e-45 to 3.4e38",
           refusal(key, 1e300));
     }
   }
