@@ -156,8 +156,11 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
-        if (SimulateCommand.writeMissingReport(guard, false, stdout, err)) {
-          return 0;
+        Integer code =
+            SimulateCommand.writeMissingReport(
+                guard, (summary, report) -> printResult(summary, report, stdout), err);
+        if (code != null) {
+          return code;
         }
         if (guard.finished()) {
           throw new UserInputException(
@@ -330,10 +333,7 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (RoundFailedException e) {
           throw SimulateCommand.roundFailed("server", e, sim);
         }
-        Path report = ReportWriter.write(sim.out());
-        stdout.println(SimulateCommand.finalLine(summary, false));
-        stdout.printf(
-            "report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
+        printResult(summary, ReportWriter.write(sim.out()), stdout);
         federation.finish(
             "the run completed " + SimulateCommand.roundCount(summary.get("rounds").getAsInt()));
         // Let the transport deliver the nodes' last frames before it closes.
@@ -450,6 +450,16 @@ public final class ServerCommand implements Callable<Integer> {
         + " ("
         + sim.precision().label()
         + ")";
+  }
+
+  /**
+   * Prints what {@code server} says at the end of a finished run, from its summary.json: the final
+   * line, the report and the adapter; returns the exit code, 0.
+   */
+  private static int printResult(JsonObject summary, Path report, PrintWriter stdout) {
+    stdout.println(SimulateCommand.finalLine(summary, false));
+    stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
+    return 0;
   }
 
   /**

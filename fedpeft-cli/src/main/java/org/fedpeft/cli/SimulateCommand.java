@@ -138,17 +138,16 @@ public final class SimulateCommand implements Callable<Integer> {
   /**
    * The resume of a run killed after it wrote summary.json and before report.html, its last file
    * (made from summary.json and the run's other files, which are then complete): writes
-   * report.html, says so on standard error, and prints the final line and the report's path as the
-   * run would have; returns whether it did. False for a run that is not finished or has its report.
-   * For {@code simulate} and {@code server}, which write report.html after summary.json.
-   *
-   * @param examples as {@link #finalLine}: whether the command gives the number of test examples
+   * report.html, says so on standard error, and prints the run's result with {@code result}, as the
+   * run itself would have after writing its report; returns {@code result}'s exit code, or null for
+   * a run that is not finished or has its report. For {@code simulate} ({@link #printResult}) and
+   * {@code server}, which write report.html after summary.json.
    */
-  static boolean writeMissingReport(
-      RunGuard guard, boolean examples, PrintWriter stdout, PrintWriter err) throws IOException {
+  static Integer writeMissingReport(RunGuard guard, ResultPrinter result, PrintWriter err)
+      throws IOException {
     Path dir = guard.path();
     if (!guard.finished() || Files.exists(dir.resolve(ReportWriter.FILE))) {
-      return false;
+      return null;
     }
     JsonObject summary =
         JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
@@ -156,9 +155,76 @@ public final class SimulateCommand implements Callable<Integer> {
     err.printf(
         "%s: the run finished but was interrupted before writing %s; wrote it%n",
         dir, ReportWriter.FILE);
-    stdout.println(finalLine(summary, examples));
-    stdout.printf("report: %s%n", report);
-    return true;
+    return result.print(summary, report);
+  }
+
+  /** How a command prints a finished run's result once its report is written. */
+  @FunctionalInterface
+  interface ResultPrinter {
+    /**
+     * Prints the result of the run whose summary.json is {@code summary} and report {@code report};
+     * returns the command's exit code.
+     */
+    int print(JsonObject summary, Path report) throws IOException;
+  }
+
+  /**
+   * Whether the simulation in {@code dir} trained contrastively, from its config.json's {@code
+   * client.objective} (the run's resolved config).
+   */
+  private static boolean contrastive(Path dir) throws IOException {
+    JsonElement objective =
+        JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+            .getAsJsonObject()
+            .get("client.objective");
+    return objective != null && "contrastive".equals(objective.getAsString());
+  }
+
+  /**
+   * Prints what {@code simulate} says at the end of a finished run, from its summary.json: the
+   * final line, the method's lines, the privacy and communication lines, the report and the
+   * adapter; returns the exit code: 2 for a run in which no round completed (a privacy budget that
+   * cannot pay for one, said on standard error), else 0.
+   */
+  static int printResult(
+      JsonObject summary, boolean contrastive, Path report, PrintWriter stdout, PrintWriter err) {
+    stdout.println(finalLine(summary, true));
+    for (String line : methodLines(summary, contrastive)) {
+      stdout.println(line);
+    }
+    if (summary.has("epsilon_note")) {
+      // A noise multiplier of 0: no epsilon (nor delta) exists, as train --dp-noise 0 says.
+      stdout.printf(
+          Locale.ROOT, "privacy: NOT private: %s%n", summary.get("epsilon_note").getAsString());
+    } else if (summary.has("epsilon")) {
+      stdout.printf(
+          Locale.ROOT,
+          "privacy: %sepsilon %.4f at delta %s (%s)%s%n",
+          summary.has("epsilon_per_client") ? "largest client " : "",
+          summary.get("epsilon").getAsDouble(),
+          summary.get("delta").getAsString(),
+          summary.get("epsilon_sampling").getAsString(),
+          summary.get("private").getAsBoolean()
+              ? ""
+              : "; NOT private: seeded noise or a noise multiplier of 0");
+    }
+    stdout.printf(
+        Locale.ROOT,
+        "communication: %,d bytes up, %,d bytes down%n",
+        summary.get("bytes_up_total").getAsLong(),
+        summary.get("bytes_down_total").getAsLong());
+    stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
+    if (summary.get("rounds").getAsInt() == 0 && summary.has("stopped_early")) {
+      // Nothing was trained: the budget cannot pay for one round, a bad input (exit 2);
+      // --resume of this folder is refused as a finished run (exit 2 too).
+      err.printf(
+          "simulate: no round completed (%s). The adapter in %s is the untrained initial model;"
+              + " summary.json and report.html say so. Raise privacy.epsilon or the noise"
+              + " multiplier.%n",
+          summary.get("stopped_early").getAsString(), summary.get("adapter_dir").getAsString());
+      return 2;
+    }
+    return 0;
   }
 
   /**
@@ -433,8 +499,13 @@ public final class SimulateCommand implements Callable<Integer> {
     Simulation sim;
     try {
       if (cfg == null) {
-        if (writeMissingReport(guard, true, stdout, err)) {
-          return 0;
+        Integer code =
+            writeMissingReport(
+                guard,
+                (summary, report) -> printResult(summary, contrastive(dir), report, stdout, err),
+                err);
+        if (code != null) {
+          return code;
         }
         if (guard.finished()) {
           throw new UserInputException(
@@ -560,43 +631,7 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       PausePoint.reach("simulation-before-report");
       Path report = ReportWriter.write(sim.out());
-      stdout.println(finalLine(summary, true));
-      for (String line : methodLines(summary, c.objective().contrastive())) {
-        stdout.println(line);
-      }
-      if (summary.has("epsilon_note")) {
-        // A noise multiplier of 0: no epsilon (nor delta) exists, as train --dp-noise 0 says.
-        stdout.printf(
-            Locale.ROOT, "privacy: NOT private: %s%n", summary.get("epsilon_note").getAsString());
-      } else if (summary.has("epsilon")) {
-        stdout.printf(
-            Locale.ROOT,
-            "privacy: %sepsilon %.4f at delta %s (%s)%s%n",
-            summary.has("epsilon_per_client") ? "largest client " : "",
-            summary.get("epsilon").getAsDouble(),
-            summary.get("delta").getAsString(),
-            summary.get("epsilon_sampling").getAsString(),
-            summary.get("private").getAsBoolean()
-                ? ""
-                : "; NOT private: seeded noise or a noise multiplier of 0");
-      }
-      stdout.printf(
-          Locale.ROOT,
-          "communication: %,d bytes up, %,d bytes down%n",
-          summary.get("bytes_up_total").getAsLong(),
-          summary.get("bytes_down_total").getAsLong());
-      stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
-      if (summary.get("rounds").getAsInt() == 0 && summary.has("stopped_early")) {
-        // Nothing was trained: the budget cannot pay for one round, a bad input (exit 2);
-        // --resume of this folder is refused as a finished run (exit 2 too).
-        err.printf(
-            "simulate: no round completed (%s). The adapter in %s is the untrained initial model;"
-                + " summary.json and report.html say so. Raise privacy.epsilon or the noise"
-                + " multiplier.%n",
-            summary.get("stopped_early").getAsString(), summary.get("adapter_dir").getAsString());
-        return 2;
-      }
+      return printResult(summary, c.objective().contrastive(), report, stdout, err);
     }
-    return 0;
   }
 }
