@@ -162,7 +162,7 @@ public final class ReportWriter {
         RunRecorder::failedUpdates,
         "failures",
         "update",
-        "those rounds went on with the other clients' updates");
+        "those rounds went on without them");
   }
 
   /**

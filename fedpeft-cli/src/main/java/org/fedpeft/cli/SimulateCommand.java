@@ -17,11 +17,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
-import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.retrieval.RetrievalMetrics;
+import org.fedpeft.run.RunRecorder;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
@@ -339,9 +339,11 @@ public final class SimulateCommand implements Callable<Integer> {
   /**
    * The console line for a round in which client updates failed (its metrics line's {@code
    * failures}, but for clients that declined as their privacy budget was spent, which the line
-   * counts as {@code clients_declined}), or null if none did: how many of the sampled clients
-   * failed, one client's reason (such as "training diverged: loss is NaN"), and where every failure
-   * is recorded. The round went on with the other clients' updates.
+   * counts as {@code clients_declined}: {@link RunRecorder#isFailedUpdate}), or null if none did:
+   * how many of the sampled clients failed, one client's reason (such as "training diverged: loss
+   * is NaN"), and where every failure is recorded. The round went on without those updates (with
+   * the other clients', or under client-level DP with Poisson sampling with the noise alone, which
+   * {@link #noiseOnlyLine} says).
    */
   static String fitFailureLine(int round, Map<String, Object> line) {
     if (!(line.get("failures") instanceof List<?> all)) {
@@ -349,7 +351,8 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     List<Map<?, ?>> failures = new ArrayList<>();
     for (Object f : all) {
-      if (f instanceof Map<?, ?> m && !ClientFailure.Kind.DECLINED.name().equals(m.get("kind"))) {
+      if (f instanceof Map<?, ?> m
+          && RunRecorder.isFailedUpdate(m.get("kind") == null ? null : m.get("kind").toString())) {
         failures.add(m);
       }
     }

@@ -220,12 +220,21 @@ public final class RunRecorder {
     if (line.has("failures")) {
       for (JsonElement f : line.getAsJsonArray("failures")) {
         JsonElement kind = f.getAsJsonObject().get("kind");
-        if (kind == null || !ClientFailure.Kind.DECLINED.name().equals(kind.getAsString())) {
+        if (isFailedUpdate(kind == null ? null : kind.getAsString())) {
           out.add(f.getAsJsonObject());
         }
       }
     }
     return out;
+  }
+
+  /**
+   * Whether a failure entry of this {@code kind} (a {@link ClientFailure.Kind} name, or null) is a
+   * failed update: every kind but {@link ClientFailure.Kind#DECLINED}, a client that declined as
+   * its privacy budget was spent. The one rule of {@link #failedUpdates} and the console's line.
+   */
+  public static boolean isFailedUpdate(String kind) {
+    return !ClientFailure.Kind.DECLINED.name().equals(kind);
   }
 
   /** Rounds recorded as skipped so far. */
