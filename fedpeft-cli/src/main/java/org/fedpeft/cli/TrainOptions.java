@@ -1,10 +1,19 @@
 package org.fedpeft.cli;
 
+import java.util.List;
 import org.fedpeft.train.TrainConfig;
+import org.fedpeft.train.TrainConfig.FloatRule;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Optimiser and schedule options of local training. */
 public final class TrainOptions {
+
+  /** The command this mixin is part of, for the options' values as given. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
 
   @Option(
       names = "--steps",
@@ -76,6 +85,10 @@ public final class TrainOptions {
     if (!(warmup >= 0 && warmup < 1)) {
       throw new UserInputException("--warmup must be in [0, 1), got " + warmup);
     }
+    requireFloat("--lr", FloatRule.POSITIVE);
+    requireFloat("--head-lr", FloatRule.POSITIVE);
+    requireFloat("--weight-decay", FloatRule.NON_NEGATIVE);
+    requireFloat("--max-grad-norm", FloatRule.ZERO_OR_POSITIVE);
     try {
       return new TrainConfig(
           steps,
@@ -97,6 +110,24 @@ public final class TrainOptions {
                   .replace("learning_rate", "--lr")
                   .replace("weight_decay", "--weight-decay")
                   .replace("max_grad_norm", "--max-grad-norm"));
+    }
+  }
+
+  /**
+   * Refuses {@code option}'s value as given (the last, if given more than once) unless it keeps
+   * {@code rule}: picocli reads it as a float, which makes 1e300 infinite and 1e-60 zero, so the
+   * given text is checked, naming it, as a simulation's config checks its {@code client.*} keys.
+   */
+  private void requireFloat(String option, FloatRule rule) {
+    OptionSpec given =
+        spec == null ? null : spec.commandLine().getParseResult().matchedOption(option);
+    if (given == null) {
+      return;
+    }
+    List<String> texts = given.stringValues();
+    String text = texts.get(texts.size() - 1);
+    if (!rule.test(Double.parseDouble(text))) {
+      throw new UserInputException(option + " " + text + " is invalid: " + rule.constraint());
     }
   }
 }

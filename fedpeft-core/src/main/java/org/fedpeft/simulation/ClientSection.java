@@ -4,6 +4,7 @@ import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
 import org.fedpeft.train.Objective;
+import org.fedpeft.train.TrainConfig.FloatRule;
 
 /**
  * Config keys {@code client.*}: how a sampled client trains in a round (AdamW steps, batch size,
@@ -43,23 +44,6 @@ public record ClientSection(
     String objective,
     double temperature) {
 
-  /**
-   * The constraints of the keys local training takes as 32-bit floats ({@link
-   * org.fedpeft.train.TrainConfig}: the rates, weight decay and clipping norm), which refuses an
-   * infinite one or a learning rate of 0: a value such as 1e300 (a finite double, infinite as a
-   * float) or a learning rate of 1e-60 (0 as a float) would make every client fail its first round,
-   * after the model had loaded, so the config refuses it, naming the key ({@link #positiveFloat},
-   * {@link #zeroOrPositiveFloat}, {@link #nonNegativeFloat}). For the head's rate and the clipping
-   * norm, whose 0 means something else (the adapter's rate; no clipping), a value above 0 that is 0
-   * as a float is refused too: a head's rate of 1e-60 also failed every client's first round.
-   */
-  private static final String POSITIVE_FLOAT = "> 0 as a 32-bit float: about 1.4e-45 to 3.4e38";
-
-  private static final String ZERO_OR_POSITIVE_FLOAT =
-      "0, or > 0 as a 32-bit float: about 1.4e-45 to 3.4e38";
-
-  private static final String NON_NEGATIVE_FLOAT = ">= 0 as a 32-bit float: at most about 3.4e38";
-
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
       new ConfigSchema()
@@ -93,30 +77,30 @@ public record ClientSection(
               Type.DOUBLE,
               1e-3,
               "AdamW learning rate",
-              ClientSection::positiveFloat,
-              POSITIVE_FLOAT)
+              v -> FloatRule.POSITIVE.test((double) v),
+              FloatRule.POSITIVE.constraint())
           .key(
               "client.head_learning_rate",
               Type.DOUBLE,
               0.0,
               "AdamW learning rate of the classification head (0: client.learning_rate)",
-              ClientSection::zeroOrPositiveFloat,
-              ZERO_OR_POSITIVE_FLOAT)
+              v -> FloatRule.ZERO_OR_POSITIVE.test((double) v),
+              FloatRule.ZERO_OR_POSITIVE.constraint())
           .key(
               "client.weight_decay",
               Type.DOUBLE,
               0.0,
               "AdamW weight decay",
-              ClientSection::nonNegativeFloat,
-              NON_NEGATIVE_FLOAT)
+              v -> FloatRule.NON_NEGATIVE.test((double) v),
+              FloatRule.NON_NEGATIVE.constraint())
           .key(
               "client.max_grad_norm",
               Type.DOUBLE,
               1.0,
               "gradient clipping norm (0: off); with privacy.mode = sample privacy.sample.clip_norm"
                   + " applies instead, and this key may not be set",
-              ClientSection::zeroOrPositiveFloat,
-              ZERO_OR_POSITIVE_FLOAT)
+              v -> FloatRule.ZERO_OR_POSITIVE.test((double) v),
+              FloatRule.ZERO_OR_POSITIVE.constraint())
           .key(
               "client.proximal_mu",
               Type.DOUBLE,
@@ -155,23 +139,6 @@ public record ClientSection(
               "temperature tau of the contrastive objective",
               v -> (double) v > 0 && Double.isFinite((double) v),
               "> 0");
-
-  /** Whether {@code v} (a double) is above 0 as a float. */
-  private static boolean positiveFloat(Object v) {
-    float f = (float) (double) v;
-    return f > 0 && Float.isFinite(f);
-  }
-
-  /** Whether {@code v} (a double) is at least 0 and finite as a float. */
-  private static boolean nonNegativeFloat(Object v) {
-    float f = (float) (double) v;
-    return f >= 0 && Float.isFinite(f);
-  }
-
-  /** Whether {@code v} (a double) is 0, or above 0 and finite as a float. */
-  private static boolean zeroOrPositiveFloat(Object v) {
-    return (double) v == 0 || positiveFloat(v);
-  }
 
   /** Checks every field against {@link #SCHEMA}. */
   public ClientSection {

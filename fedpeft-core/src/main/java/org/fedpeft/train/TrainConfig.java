@@ -58,6 +58,45 @@ public record TrainConfig(
         learningRate);
   }
 
+  /**
+   * The rules of the settings local training takes as 32-bit floats (the rates, weight decay and
+   * clipping norm), for a value given as a double (a config key, a command-line option): a value
+   * such as 1e300 is a finite double but infinite as a float, and 1e-60 is above 0 but 0 as a
+   * float, which this record then refuses, or, where 0 means something else (the head's rate 0 is
+   * the adapter's in a simulation, a clipping norm 0 is no clipping), takes as that. A simulation's
+   * {@code client.*} keys and {@code train}'s options are checked by these, naming the key or the
+   * option.
+   */
+  public enum FloatRule {
+    /** Above 0 and finite as a float: a learning rate. */
+    POSITIVE("> 0 as a 32-bit float: about 1.4e-45 to 3.4e38"),
+    /** 0, or above 0 and finite as a float: a setting whose 0 means something of its own. */
+    ZERO_OR_POSITIVE("0, or > 0 as a 32-bit float: about 1.4e-45 to 3.4e38"),
+    /** At least 0 and finite as a float (a value 0 as a float is 0): the weight decay. */
+    NON_NEGATIVE(">= 0 as a 32-bit float: at most about 3.4e38");
+
+    private final String constraint;
+
+    FloatRule(String constraint) {
+      this.constraint = constraint;
+    }
+
+    /** What the rule asks, as a refusal states it. */
+    public String constraint() {
+      return constraint;
+    }
+
+    /** Whether {@code v} keeps the rule. */
+    public boolean test(double v) {
+      float f = (float) v;
+      return switch (this) {
+        case POSITIVE -> f > 0 && Float.isFinite(f);
+        case ZERO_OR_POSITIVE -> v == 0 || (f > 0 && Float.isFinite(f));
+        case NON_NEGATIVE -> f >= 0 && Float.isFinite(f);
+      };
+    }
+  }
+
   /** Validates every field, naming the one that is wrong. */
   public TrainConfig {
     if (steps < 1) {
