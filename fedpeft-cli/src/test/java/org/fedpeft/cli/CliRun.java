@@ -119,6 +119,47 @@ final class CliRun {
 
   /** Writes a tiny random BERT with the bundled tokenizer as a Hugging Face folder. */
   /**
+   * Runs {@code simulate} as a user would on a small config written to {@code config}: seed 3, 2
+   * rounds, 2 clients both each round, {@code file} split iid, {@code model}, 2 local steps of
+   * batch 4 one client at a time, then {@code toml} (the sections under test), with each of {@code
+   * sets} as a {@code --set}, into {@code out}.
+   */
+  static Result smallSimulate(
+      Path config, Path out, Path model, Path file, String toml, String... sets) throws Exception {
+    Files.writeString(
+        config,
+        """
+        seed = 3
+        rounds = 2
+        clients = 2
+        clients_per_round = 2
+
+        [data]
+        file = "%s"
+        partition = "iid"
+
+        [model]
+        name = "%s"
+
+        [client]
+        local_steps = 2
+        batch_size = 4
+        parallel = 1
+
+        """
+                .formatted(
+                    file.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\"))
+            + toml);
+    List<String> args =
+        new ArrayList<>(List.of("simulate", config.toString(), "--out", out.toString()));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    return run(args.toArray(new String[0]));
+  }
+
+  /**
    * {@code train} of the bundled task with adapter {@code method} and {@code --adapter-options
    * options}, a model folder that does not exist and {@code --out dir/out}: for refusals that must
    * come before the model loads (the model's absence would be the error otherwise).

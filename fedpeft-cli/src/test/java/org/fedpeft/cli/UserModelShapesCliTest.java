@@ -85,40 +85,9 @@ class UserModelShapesCliTest {
   /** As {@link #simulate(Path, String, String...)}, on {@code file}. */
   private static CliRun.Result simulate(Path model, Path file, String toml, String... sets)
       throws Exception {
-    Path config =
-        Files.writeString(
-            tmp.resolve("run" + ++runs + ".toml"),
-            """
-            seed = 3
-            rounds = 2
-            clients = 2
-            clients_per_round = 2
-
-            [data]
-            file = "%s"
-            partition = "iid"
-
-            [model]
-            name = "%s"
-
-            [client]
-            local_steps = 2
-            batch_size = 4
-            parallel = 1
-
-            """
-                    .formatted(
-                        file.toString().replace("\\", "\\\\"),
-                        model.toString().replace("\\", "\\\\"))
-                + toml);
-    List<String> args =
-        new ArrayList<>(
-            List.of("simulate", config.toString(), "--out", tmp.resolve("out" + runs).toString()));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    return CliRun.run(args.toArray(new String[0]));
+    ++runs;
+    return CliRun.smallSimulate(
+        tmp.resolve("run" + runs + ".toml"), tmp.resolve("out" + runs), model, file, toml, sets);
   }
 
   private static void assertRunsWithFiniteAccuracy(String what, CliRun.Result r) throws Exception {
