@@ -79,8 +79,10 @@ public final class EvalCommand implements Callable<Integer> {
 
   /**
    * {@code --test FILE} without {@code --data}: that file is the test split, labelled in the
-   * adapter's label order (a label the adapter lacks is refused, naming its line); with {@code
-   * --corpus}, a file of queries of that corpus, whose labels are its document ids.
+   * adapter's label order (a label the adapter lacks is refused, naming its line) and capped to
+   * {@code --max-eval} in the label order the adapter's run capped it in ({@link
+   * AdapterFiles#testCapOrder}); with {@code --corpus}, a file of queries of that corpus, whose
+   * labels are its document ids.
    */
   private TaskSplits testFileOnly(
       AdapterFiles.Saved saved, long splitSeed, Long recordedSeed, PrintWriter err) {
@@ -98,11 +100,13 @@ public final class EvalCommand implements Callable<Integer> {
       } else {
         test = DataFiles.read(data.test);
         LabelCheck.of(saved.labels(), test).requireKnown();
-        test = test.withLabels(saved.labels());
+        // Capped in the order the run capped it in (AdapterFiles.TEST_CAP_LABEL_ORDER), below.
+        test = test.withLabels(capOrder(saved));
       }
       int maxEval = data.maxEval();
       if (maxEval < test.size()) {
-        // The subset train evaluated with the same file, cap and seed (TaskSource.load).
+        // The subset the adapter's run evaluated with the same file, cap and seed
+        // (TaskSource.load).
         err.printf(
             "%s: %d of its %d examples (--max-eval %d%s, stratified with split seed %d)%n",
             data.test,
@@ -121,6 +125,9 @@ public final class EvalCommand implements Callable<Integer> {
         }
         test = Splits.capStratified(test, maxEval, splitSeed);
       }
+      if (data.corpus == null) {
+        test = test.withLabels(saved.labels());
+      }
     } catch (DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
     } catch (IOException e) {
@@ -128,6 +135,15 @@ public final class EvalCommand implements Callable<Integer> {
     }
     Dataset none = Dataset.of(test.name() + " (no training data)", List.of(), test.labels());
     return new TaskSplits(test.name(), none, none, test, documents);
+  }
+
+  /** {@link AdapterFiles#testCapOrder}; a damaged record is a user error naming file and field. */
+  private List<String> capOrder(AdapterFiles.Saved saved) {
+    try {
+      return AdapterFiles.testCapOrder(adapterDir, saved);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage(), e);
+    }
   }
 
   /** Whether the command line gave {@code --max-eval} (else the adapter's recorded cap applies). */

@@ -32,8 +32,10 @@ public final class TaskSource {
    * are {@code labels} (a config's {@code data.labels}; empty: the labels of the data). The splits
    * keep the data's own vocabulary (the caller indexes them by {@code labels}), except that a test
    * file may hold a label that {@code labels} lists and the training data lacks: then every split
-   * is indexed by {@code labels}. A label that {@code labels} does not list, in either file, is an
-   * error naming its first line in that file.
+   * is indexed by {@code labels}. The test file is capped to {@code options.maxTest()} in the order
+   * of that vocabulary, which a run records with its adapter when it is not {@code labels} ({@code
+   * Population.Loaded#testCapOrder}). A label that {@code labels} does not list, in either file, is
+   * an error naming its first line in that file.
    *
    * @param labels the run's labels in class order, or empty
    */

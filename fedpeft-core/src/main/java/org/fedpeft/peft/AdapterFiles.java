@@ -10,9 +10,11 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.IOConsumer;
@@ -77,6 +79,14 @@ public final class AdapterFiles {
    * adapter was trained on. See {@link #fullyUsedFileHash}.
    */
   public static final String FULLY_USED_FILE_SHA256 = "train_file_fully_used_sha256";
+
+  /**
+   * Key in {@code extra}: the label order in which the run that trained the adapter capped its test
+   * file to {@code max_eval} ({@code TaskSource.load}), when that is not the adapter's label order
+   * (a run's {@code data.labels} in another order than its training data's sorted labels), so that
+   * {@code eval --test FILE} can cap the file as the run did. Absent: the adapter's label order.
+   */
+  public static final String TEST_CAP_LABEL_ORDER = "test_cap_label_order";
 
   /**
    * Key in {@code extra}: the base model's {@code PretrainedModel.sha256()} while the adapter
@@ -445,6 +455,48 @@ public final class AdapterFiles {
         version,
         taskLabels,
         precision);
+  }
+
+  /**
+   * The labels of {@code saved}, the adapter folder {@code dir}, in the order its run capped its
+   * test file in: those {@link #TEST_CAP_LABEL_ORDER} lists, then the others in the adapter's
+   * order; the adapter's labels when the folder records no such order (written by train, by a run
+   * whose order was the adapter's, or before the order was recorded).
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not an array of distinct labels of the adapter
+   */
+  public static List<String> testCapOrder(Path dir, Saved saved) {
+    JsonElement recorded = saved.extra().get(TEST_CAP_LABEL_ORDER);
+    if (recorded == null) {
+      return saved.labels();
+    }
+    Path config = dir.resolve(CONFIG_FILE);
+    if (!Files.isRegularFile(config)) {
+      config = dir.resolve(PeftAdapterFiles.CONFIG_FILE);
+    }
+    String key = "extra." + TEST_CAP_LABEL_ORDER;
+    List<String> order = field(recorded, key, config, STRINGS, AdapterFiles::strings);
+    Set<String> seen = new HashSet<>();
+    for (String label : order) {
+      if (!saved.labels().contains(label)) {
+        throw new IllegalArgumentException(
+            config
+                + ": field \""
+                + key
+                + "\" lists \""
+                + label
+                + "\", which is not one of the adapter's labels "
+                + saved.labels());
+      }
+      if (!seen.add(label)) {
+        throw new IllegalArgumentException(
+            config + ": field \"" + key + "\" lists \"" + label + "\" twice");
+      }
+    }
+    List<String> all = new ArrayList<>(order);
+    saved.labels().stream().filter(l -> !seen.contains(l)).forEach(all::add);
+    return all;
   }
 
   private static final String STRING = "a string";

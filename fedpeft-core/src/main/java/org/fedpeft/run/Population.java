@@ -98,6 +98,27 @@ public final class Population {
    * @throws IllegalArgumentException naming the key of a data file that does not exist
    */
   public static TaskSplits loadSplits(SimulationConfig config) throws IOException {
+    return load(config).splits();
+  }
+
+  /**
+   * The splits of a run ({@link #loadSplits}) and the label order in which its {@code data.test}
+   * was capped to {@code data.max_eval}.
+   *
+   * @param splits the run's splits
+   * @param testCapOrder the labels in the order {@code data.test} was capped in, when that is not
+   *     the order of {@code splits.labels()}: a run with {@code data.labels} whose test file {@link
+   *     TaskSource#load} capped in the training data's own vocabulary; null otherwise
+   */
+  public record Loaded(TaskSplits splits, List<String> testCapOrder) {}
+
+  /**
+   * Loads the splits as {@link #loadSplits}, with the label order its test file was capped in.
+   *
+   * @throws org.fedpeft.data.DataFormatException as {@link #loadSplits}
+   * @throws IllegalArgumentException as {@link #loadSplits}
+   */
+  public static Loaded load(SimulationConfig config) throws IOException {
     DataSection d = config.data();
     requireFile("data.file", d.file());
     requireFile("data.test", d.test());
@@ -109,7 +130,7 @@ public final class Population {
                 + " clients hold the data (data.labels without data.file) is a classification"
                 + " run: use client.objective = \"classification\"");
       }
-      return heldByClients(d, config.seed());
+      return new Loaded(heldByClients(d, config.seed()), null);
     }
     if (!d.labels().isEmpty() && (d.file().isEmpty() || !d.corpus().isEmpty())) {
       throw new IllegalArgumentException(
@@ -117,7 +138,7 @@ public final class Population {
               + " retrieval corpus's labels are its document ids");
     }
     if (!d.file().isEmpty() && d.split().equals("none")) {
-      return whole(d, config.seed());
+      return new Loaded(whole(d, config.seed()), null);
     }
     TaskOptions topts =
         TaskOptions.defaults()
@@ -125,12 +146,14 @@ public final class Population {
             .withMaxValidation(1)
             .withMaxTest(config.maxEval());
     if (!config.dataCorpus().isEmpty()) {
-      return Corpus.read(Path.of(config.dataCorpus()))
-          .splits(
-              Path.of(config.dataFile()),
-              config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
-              topts,
-              config.seed());
+      return new Loaded(
+          Corpus.read(Path.of(config.dataCorpus()))
+              .splits(
+                  Path.of(config.dataFile()),
+                  config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
+                  topts,
+                  config.seed()),
+          null);
     }
     TaskSplits splits =
         TaskSource.load(
@@ -141,15 +164,20 @@ public final class Population {
             topts,
             config.seed());
     if (d.labels().isEmpty()) {
-      return splits;
+      return new Loaded(splits, null);
     }
     List<String> labels = d.labels();
+    // TaskSource.load capped data.test in the splits' own vocabulary, not always data.labels'.
+    List<String> testCapOrder =
+        d.test().isEmpty() || splits.labels().equals(labels) ? null : splits.labels();
     Dataset train = LabelCheck.listed(splits.train(), labels);
     Dataset validation = LabelCheck.listed(splits.validation(), labels);
     Dataset test = LabelCheck.listed(splits.test(), labels);
-    return d.test().isEmpty()
-        ? new TaskSplits(splits.task(), train, validation, test, null)
-        : TaskSplits.testApart(splits.task(), train, validation, test, null);
+    return new Loaded(
+        d.test().isEmpty()
+            ? new TaskSplits(splits.task(), train, validation, test, null)
+            : TaskSplits.testApart(splits.task(), train, validation, test, null),
+        testCapOrder);
   }
 
   /**

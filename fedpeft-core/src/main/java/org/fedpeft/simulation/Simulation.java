@@ -1,5 +1,6 @@
 package org.fedpeft.simulation;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -141,6 +142,10 @@ public final class Simulation implements AutoCloseable {
   private final Path out;
   private final FrozenBase base;
   private final Population population;
+
+  /** {@link Population.Loaded#testCapOrder}, recorded with the adapter: null when none. */
+  private final List<String> testCapOrder;
+
   private final ClientModels clientModels;
   private final ModelFactory models;
   private final RunSettings settings;
@@ -175,7 +180,9 @@ public final class Simulation implements AutoCloseable {
     if (method != null) {
       AdapterRegistry.get(method).validate(adapterOptions);
     }
-    TaskSplits splits = Population.loadSplits(config);
+    Population.Loaded loaded = Population.load(config);
+    TaskSplits splits = loaded.splits();
+    this.testCapOrder = loaded.testCapOrder();
     RunInputs.requireTestExamples(config, splits);
     splits.requireTwoLabelsPerTask(
         config.dataFile().isEmpty() ? "task " + config.task() : config.dataFile());
@@ -1209,6 +1216,11 @@ public final class Simulation implements AutoCloseable {
       extra.addProperty("task", Tasks.recordedSpec(splits, config.task()));
       extra.addProperty("seed", config.seed());
       extra.addProperty("max_eval", config.maxEval());
+      if (testCapOrder != null) {
+        JsonArray order = new JsonArray();
+        testCapOrder.forEach(order::add);
+        extra.add(AdapterFiles.TEST_CAP_LABEL_ORDER, order);
+      }
       extra.addProperty("strategy", config.strategy());
       extra.addProperty("rounds", state.round());
       if (config.objective().contrastive()) {

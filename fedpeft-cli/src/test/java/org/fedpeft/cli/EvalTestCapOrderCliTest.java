@@ -1,0 +1,130 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.fedpeft.peft.AdapterFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run whose data.labels lists the labels in another order than the training data's (sorted) one,
+ * with a test file that data.max_eval caps: the run caps the test file in the training data's label
+ * order (TaskSource.load), so {@code eval ADAPTER --test FILE} must cap it in that order too, not
+ * in the adapter's, to score the examples the run scored (review, 4 December: 5 of 12 examples, run
+ * accuracy 0.2000 and eval 0.4000 before the adapter recorded the order).
+ */
+class EvalTestCapOrderCliTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void evalWithTheTestFileAloneScoresTheSubsetTheRunScored() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim"};
+    List<String[]> rows = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      rows.add(new String[] {topics[i % 3] + " " + i, "t" + (i % 3)});
+    }
+    Path train = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
+    List<String[]> testRows = new ArrayList<>();
+    int[] perClass = {5, 4, 3};
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < perClass[c]; i++) {
+        testRows.add(new String[] {topics[c] + " x" + c + i, "t" + c});
+      }
+    }
+    Path test = CliRun.jsonl(tmp.resolve("test.jsonl"), testRows);
+    Path out = tmp.resolve("out");
+    Path config =
+        Files.writeString(
+            tmp.resolve("run.toml"),
+            """
+            seed = 3
+            rounds = 2
+            clients = 2
+            clients_per_round = 2
+
+            [data]
+            file = "%s"
+            test = "%s"
+            labels = ["t2", "t0", "t1"]
+            max_eval = 5
+
+            [model]
+            name = "%s"
+
+            [client]
+            local_steps = 3
+            batch_size = 4
+            learning_rate = 0.01
+            parallel = 1
+
+            [adapter]
+            method = "lora"
+            rank = 2
+            """
+                .formatted(
+                    train.toString().replace("\\", "\\\\"),
+                    test.toString().replace("\\", "\\\\"),
+                    model.toString().replace("\\", "\\\\")));
+    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonObject s =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    String expected =
+        String.format(
+            Locale.ROOT,
+            "test accuracy: %.4f (loss %.4f, 5 examples of ",
+            s.get("final_accuracy").getAsDouble(),
+            s.get("final_loss").getAsDouble());
+    Path adapter = out.resolve("adapter");
+    Path json = adapter.resolve(AdapterFiles.CONFIG_FILE);
+    JsonObject c = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+    // The training data's own (sorted) vocabulary, in which TaskSource.load capped the test file.
+    assertEquals(
+        "[\"t0\",\"t1\",\"t2\"]",
+        c.getAsJsonObject("extra").get(AdapterFiles.TEST_CAP_LABEL_ORDER).toString());
+    CliRun.Result alone =
+        CliRun.run(
+            "eval", adapter.toString(), "--model", model.toString(), "--test", test.toString());
+    assertEquals(0, alone.code(), alone.err());
+    assertEquals(expected, alone.out().substring(0, expected.length()), "--test alone");
+    CliRun.Result withData =
+        CliRun.run(
+            "eval",
+            adapter.toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            train.toString(),
+            "--test",
+            test.toString());
+    assertEquals(0, withData.code(), withData.err());
+    assertEquals(expected, withData.out().substring(0, expected.length()), "with --data");
+
+    // A damaged record of the order is refused, naming the file and the field.
+    JsonArray order = new JsonArray();
+    order.add("t0");
+    order.add("t7");
+    c.getAsJsonObject("extra").add(AdapterFiles.TEST_CAP_LABEL_ORDER, order);
+    Files.writeString(json, c.toString());
+    CliRun.Result damaged =
+        CliRun.run(
+            "eval", adapter.toString(), "--model", model.toString(), "--test", test.toString());
+    assertEquals(2, damaged.code(), damaged.err());
+    assertTrue(
+        damaged.err().contains(json.toString())
+            && damaged.err().contains("extra." + AdapterFiles.TEST_CAP_LABEL_ORDER)
+            && damaged.err().contains("t7"),
+        damaged.err());
+  }
+}
