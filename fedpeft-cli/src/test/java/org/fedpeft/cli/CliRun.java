@@ -3,12 +3,14 @@ package org.fedpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -157,6 +159,83 @@ final class CliRun {
       args.add(s);
     }
     return run(args.toArray(new String[0]));
+  }
+
+  /**
+   * Simulates, into {@code dir/out-NAME}, a tiny LoRA run (seed 3, 2 rounds, 2 clients) of {@code
+   * model} on {@code train} with the test file {@code test} and the extra {@code [data]} lines
+   * {@code dataLines} (such as {@code labels = [...]}), then checks that {@code eval} of its
+   * adapter, with the test file alone and with {@code --data train} too, prints the run's final
+   * test accuracy and loss on {@code examples} examples: eval scored the examples the run scored,
+   * with the same classes.
+   *
+   * @return the run's adapter folder
+   */
+  static Path assertEvalScoresAsTheRun(
+      Path dir, String name, Path model, Path train, Path test, String dataLines, int examples)
+      throws Exception {
+    Path out = dir.resolve("out-" + name);
+    Path config =
+        Files.writeString(
+            dir.resolve(name + ".toml"),
+            """
+            seed = 3
+            rounds = 2
+            clients = 2
+            clients_per_round = 2
+
+            [data]
+            file = "%s"
+            test = "%s"
+            %s
+
+            [model]
+            name = "%s"
+
+            [client]
+            local_steps = 3
+            batch_size = 4
+            learning_rate = 0.01
+            parallel = 1
+
+            [adapter]
+            method = "lora"
+            rank = 2
+            """
+                .formatted(
+                    train.toString().replace("\\", "\\\\"),
+                    test.toString().replace("\\", "\\\\"),
+                    dataLines,
+                    model.toString().replace("\\", "\\\\")));
+    Result r = run("simulate", config.toString(), "--out", out.toString());
+    assertEquals(0, r.code(), name + ": " + r.err());
+    JsonObject s =
+        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    String expected =
+        String.format(
+            Locale.ROOT,
+            "test accuracy: %.4f (loss %.4f, %d examples of ",
+            s.get("final_accuracy").getAsDouble(),
+            s.get("final_loss").getAsDouble(),
+            examples);
+    Path adapter = out.resolve("adapter");
+    Result alone =
+        run("eval", adapter.toString(), "--model", model.toString(), "--test", test.toString());
+    assertEquals(0, alone.code(), name + ": " + alone.err());
+    assertEquals(expected, alone.out().substring(0, expected.length()), name + ": --test alone");
+    Result withData =
+        run(
+            "eval",
+            adapter.toString(),
+            "--model",
+            model.toString(),
+            "--data",
+            train.toString(),
+            "--test",
+            test.toString());
+    assertEquals(0, withData.code(), name + ": " + withData.err());
+    assertEquals(expected, withData.out().substring(0, expected.length()), name + ": with --data");
+    return adapter;
   }
 
   /**

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.fedpeft.peft.AdapterFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,68 +98,7 @@ class EvalTestCapOrderCliTest {
     }
     Path train = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
     Path test = CliRun.jsonl(tmp.resolve("test.jsonl"), testRows);
-    Path out = tmp.resolve("out");
-    Path config =
-        Files.writeString(
-            tmp.resolve("run.toml"),
-            """
-            seed = 3
-            rounds = 2
-            clients = 2
-            clients_per_round = 2
-
-            [data]
-            file = "%s"
-            test = "%s"
-            labels = %s
-            max_eval = 5
-
-            [model]
-            name = "%s"
-
-            [client]
-            local_steps = 3
-            batch_size = 4
-            learning_rate = 0.01
-            parallel = 1
-
-            [adapter]
-            method = "lora"
-            rank = 2
-            """
-                .formatted(
-                    train.toString().replace("\\", "\\\\"),
-                    test.toString().replace("\\", "\\\\"),
-                    labels,
-                    model.toString().replace("\\", "\\\\")));
-    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", out.toString());
-    assertEquals(0, r.code(), r.err());
-    JsonObject s =
-        JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
-    String expected =
-        String.format(
-            Locale.ROOT,
-            "test accuracy: %.4f (loss %.4f, 5 examples of ",
-            s.get("final_accuracy").getAsDouble(),
-            s.get("final_loss").getAsDouble());
-    Path adapter = out.resolve("adapter");
-    CliRun.Result alone =
-        CliRun.run(
-            "eval", adapter.toString(), "--model", model.toString(), "--test", test.toString());
-    assertEquals(0, alone.code(), alone.err());
-    assertEquals(expected, alone.out().substring(0, expected.length()), "--test alone");
-    CliRun.Result withData =
-        CliRun.run(
-            "eval",
-            adapter.toString(),
-            "--model",
-            model.toString(),
-            "--data",
-            train.toString(),
-            "--test",
-            test.toString());
-    assertEquals(0, withData.code(), withData.err());
-    assertEquals(expected, withData.out().substring(0, expected.length()), "with --data");
-    return adapter;
+    return CliRun.assertEvalScoresAsTheRun(
+        tmp, "run", model, train, test, "labels = " + labels + "\nmax_eval = 5", 5);
   }
 }
