@@ -2,10 +2,7 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.fedpeft.federation.ClientState;
@@ -79,27 +76,12 @@ class ClientStateReadErrorCliTest {
    */
   @Test
   void anIoErrorWhileReadingIsTheMachines() throws Exception {
-    Path eio = Path.of("/sys/devices/system/cpu/power/autosuspend_delay_ms");
-    assumeTrue(readFailsWithPlainIoError(eio), eio + " does not fail reads with EIO here");
+    Path eio = FailingDisk.eioFileOrSkip();
     Path state = Files.createDirectories(tmp.resolve("state"));
     Files.createSymbolicLink(state.resolve("client-0.safetensors"), eio);
     CliRun.Result r = client(state);
     assertEquals(1, r.code(), r.err());
     assertNamesTheClient(state, r);
     assertEquals("", r.out());
-  }
-
-  private static boolean readFailsWithPlainIoError(Path file) {
-    if (!Files.isRegularFile(file)) {
-      return false;
-    }
-    try {
-      Files.readAllBytes(file);
-      return false;
-    } catch (FileSystemException e) {
-      return false;
-    } catch (IOException e) {
-      return true;
-    }
   }
 }

@@ -2,10 +2,7 @@ package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,8 +65,7 @@ class TlsFilesReadErrorCliTest {
    */
   @Test
   void anIoErrorWhileReadingIsTheMachinesNamingTheFile() throws Exception {
-    Path eio = Path.of("/sys/devices/system/cpu/power/autosuspend_delay_ms");
-    assumeTrue(readFailsWithPlainIoError(eio), eio + " does not fail reads with EIO here");
+    Path eio = FailingDisk.eioFileOrSkip();
     Path ca = certs.resolve("ca.crt");
     Files.delete(ca);
     Files.createSymbolicLink(ca, eio);
@@ -79,19 +75,5 @@ class TlsFilesReadErrorCliTest {
         r.err().startsWith("fedpeft client: cannot read the TLS file " + ca + ": "), r.err());
     assertEquals("", r.out());
     assertTrue(Files.notExists(tmp.resolve("state")), "nothing created before the check");
-  }
-
-  private static boolean readFailsWithPlainIoError(Path file) {
-    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      return false;
-    }
-    try {
-      Files.readAllBytes(file);
-      return false;
-    } catch (FileSystemException e) {
-      return false;
-    } catch (IOException e) {
-      return true;
-    }
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,11 +36,7 @@ class ClientDpPoissonOldMinClientsResumeTest {
         JsonParser.parseString(SimulationConfig.of(Map.of(), o, "test").toJson()).getAsJsonObject();
     // What the earlier fedpeft wrote for server.min_clients = 2.
     config.addProperty("server.min_clients", "2");
-    Files.writeString(run.resolve("config.json"), config.toString());
-    JsonObject manifest = new JsonObject();
-    manifest.add("config", config);
-    manifest.add("data", new JsonObject());
-    Files.writeString(run.resolve("manifest.json"), manifest.toString());
+    StartedRunFolder.write(run, config);
 
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Simulation.resume(run));

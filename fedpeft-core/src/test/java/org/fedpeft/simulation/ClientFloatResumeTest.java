@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,11 +31,7 @@ class ClientFloatResumeTest {
     JsonObject config =
         JsonParser.parseString(SimulationConfig.of(Map.of(), o, "test").toJson()).getAsJsonObject();
     config.addProperty("client.head_learning_rate", "1.0E-60");
-    Files.writeString(run.resolve("config.json"), config.toString());
-    JsonObject manifest = new JsonObject();
-    manifest.add("config", config);
-    manifest.add("data", new JsonObject());
-    Files.writeString(run.resolve("manifest.json"), manifest.toString());
+    StartedRunFolder.write(run, config);
 
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Simulation.resume(run));

@@ -37,12 +37,7 @@ class ResumeInputsTest {
     o.put("adapter.rank", "2");
     o.put("client.learning_rate", "0.001");
     config = SimulationConfig.of(Map.of(), o, "test");
-    // What Simulation.create writes: config.json, and the same config in manifest.json.
-    Files.writeString(run.resolve("config.json"), config.toJson());
-    JsonObject manifest = new JsonObject();
-    manifest.add("config", JsonParser.parseString(config.toJson()));
-    manifest.add("data", new JsonObject());
-    Files.writeString(run.resolve("manifest.json"), manifest.toString());
+    StartedRunFolder.write(run, JsonParser.parseString(config.toJson()).getAsJsonObject());
   }
 
   private void edit(String key, String value) throws IOException {
