@@ -33,7 +33,10 @@ class DeployLocalStateCliTest {
 
   @TempDir Path tmp;
 
-  /** The adapter and server sections of each method's run. */
+  /**
+   * The adapter and server sections of each method's run (FedSA-LoRA's are {@link
+   * DeployMethodsCliTest}'s).
+   */
   private static final Map<String, String> SECTIONS =
       Map.of(
           "toy",
@@ -56,15 +59,7 @@ class DeployLocalStateCliTest {
           strategy = "fedit"
           """,
           "fedsa-lora",
-          """
-          [adapter]
-          method = "fedsa-lora"
-          rank = 2
-          targets = ["query", "value"]
-
-          [server]
-          strategy = "fedavg"
-          """);
+          DeployMethodsCliTest.SECTIONS.get("fedsa-lora"));
 
   @ParameterizedTest
   @ValueSource(strings = {"toy", "feddpa", "fedsa-lora"})
