@@ -80,6 +80,9 @@ public final class DataOptions {
     return maxEval;
   }
 
+  /** How eval's refusals name an adapter's labels. */
+  static final String ADAPTER_LABELS = "the adapter's labels";
+
   /** Loads the splits; file problems become user errors naming the file and line. */
   public TaskSplits load(long seed) {
     return load(seed, List.of());
@@ -87,10 +90,12 @@ public final class DataOptions {
 
   /**
    * Loads the splits of a model whose labels are {@code labels} (an adapter's, as a run's {@code
-   * data.labels}; empty: the data's), as {@link TaskSource#load(String, Path, Path, List,
-   * TaskOptions, long)} reads them: a {@code --test} label that the {@code --data} file lacks is
-   * accepted when {@code labels} lists it. File problems become user errors naming the file and
-   * line.
+   * data.labels}; empty: the data's), as {@link TaskSource#load(String, Path, Path,
+   * TaskSource.Labels, TaskOptions, long)} reads them for {@link TaskSource.Labels#model}: a {@code
+   * --test} label that the {@code --data} file lacks is accepted when {@code labels} lists it, one
+   * they do not list is refused naming its line as not one of "the adapter's labels", and the
+   * {@code --data} file's labels are not checked (the caller checks the split it scores). File
+   * problems become user errors naming the file and line.
    */
   public TaskSplits load(long seed, List<String> labels) {
     int maxEval = maxEval();
@@ -109,7 +114,8 @@ public final class DataOptions {
       if (corpus != null) {
         return Corpus.read(corpus).splits(data, test, o, seed);
       }
-      return TaskSource.load(task, data, test, labels, o, seed);
+      return TaskSource.load(
+          task, data, test, TaskSource.Labels.model(labels, ADAPTER_LABELS), o, seed);
     } catch (DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
     } catch (IOException e) {

@@ -1,5 +1,7 @@
 package org.fedpeft.cli;
 
+import static org.fedpeft.cli.DataOptions.ADAPTER_LABELS;
+
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -79,8 +81,8 @@ public final class EvalCommand implements Callable<Integer> {
 
   /**
    * {@code --test FILE} without {@code --data}: that file is the test split, labelled in the
-   * adapter's label order (a label the adapter lacks is refused, naming its line) and capped to
-   * {@code --max-eval} in the label order the adapter's run capped it in ({@link
+   * adapter's label order (a label the adapter lacks is refused, naming its line and the label) and
+   * capped to {@code --max-eval} in the label order the adapter's run capped it in ({@link
    * AdapterFiles#testCapOrder}); with {@code --corpus}, a file of queries of that corpus, whose
    * labels are its document ids.
    */
@@ -98,8 +100,7 @@ public final class EvalCommand implements Callable<Integer> {
         test = corpus.readQueries(data.test);
         documents = corpus.asDataset();
       } else {
-        test = DataFiles.read(data.test);
-        LabelCheck.of(saved.labels(), test).requireKnown();
+        test = LabelCheck.listed(DataFiles.read(data.test), saved.labels(), ADAPTER_LABELS);
         // Capped in the order the run capped it in (AdapterFiles.TEST_CAP_LABEL_ORDER), below.
         test = test.withLabels(capOrder(saved));
       }
@@ -228,7 +229,8 @@ public final class EvalCommand implements Callable<Integer> {
       data.maxEval = extra.get("max_eval").getAsInt();
     }
     // A single-task adapter's labels are its run's (data.labels, if set): a test label they list
-    // is known even when the --data file has no example of it.
+    // is known even when the --data file has no example of it, and a label of the --data file that
+    // they lack matters only in the split scored (checked below).
     TaskSplits splits =
         testFileOnly
             ? testFileOnly(saved, splitSeed, recordedSeed, err)
@@ -282,8 +284,12 @@ public final class EvalCommand implements Callable<Integer> {
               + splits.taskLabels().keySet());
     }
     if (!multiTask && !saved.labels().isEmpty() && !saved.labels().equals(ds.labels())) {
+      // Only the scored split: a label of the --data file's other splits that the adapter lacks
+      // does not matter.
       try {
-        ds = ds.withLabels(saved.labels());
+        ds = LabelCheck.listed(ds, saved.labels(), ADAPTER_LABELS);
+      } catch (DataFormatException e) {
+        throw new UserInputException(e.getMessage(), e);
       } catch (IllegalArgumentException e) {
         throw new UserInputException(
             "the data's labels do not match the adapter's: " + e.getMessage(), e);

@@ -161,7 +161,11 @@ class UserDataMethodsCliTest {
         simulate(train, "[adapter]\nmethod = \"lora\"\nrank = 2\n", "data.test=" + test);
     assertEquals(2, r.code(), r.err());
     assertEquals(
-        "fedpeft simulate: " + test + ":2: unknown label \"t9\" (not in training)\n", r.err());
+        "fedpeft simulate: "
+            + test
+            + ":2: unknown label \"t9\" (not in training); to evaluate it as a class that no"
+            + " training example has, list the run's labels in data.labels\n",
+        r.err());
   }
 
   /**

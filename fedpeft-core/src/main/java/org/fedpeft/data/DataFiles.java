@@ -97,8 +97,16 @@ public final class DataFiles {
    *     (and how many more there are); use {@link LabelCheck} to list them all instead
    */
   public static Dataset readFor(Path file, Dataset train) throws IOException {
+    return readFor(file, train, null);
+  }
+
+  /**
+   * As {@link #readFor(Path, Dataset)}, the refusal ending with {@code hint} when not null ({@link
+   * LabelCheck#requireKnown(String)}).
+   */
+  public static Dataset readFor(Path file, Dataset train, String hint) throws IOException {
     Dataset data = read(file);
-    LabelCheck.of(train.labels(), data).requireKnown();
+    LabelCheck.of(train.labels(), data).requireKnown(hint);
     return data.withLabels(train.labels());
   }
 

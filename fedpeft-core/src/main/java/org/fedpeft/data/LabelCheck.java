@@ -95,6 +95,14 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
    * distinct unknown labels), else an {@link IllegalArgumentException}.
    */
   public void requireKnown() {
+    requireKnown(null);
+  }
+
+  /**
+   * As {@link #requireKnown()}, the message ending with {@code hint} (what the user can do about an
+   * unknown label, such as a config key that would list it), when not null.
+   */
+  public void requireKnown(String hint) {
     if (ok()) {
       return;
     }
@@ -122,6 +130,9 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
         }
       }
     }
+    if (hint != null) {
+      reason.append("; ").append(hint);
+    }
     if (source != null && first.line() > 0) {
       throw new DataFormatException(source, first.line(), reason.toString());
     }
@@ -135,6 +146,17 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
    * file), counting the others.
    */
   public static Dataset listed(Dataset data, List<String> labels) {
+    return listed(data, labels, RUN_LABELS);
+  }
+
+  /** How {@link #listed(Dataset, List)} names a run's labels in its refusals. */
+  public static final String RUN_LABELS = "the run's labels";
+
+  /**
+   * As {@link #listed(Dataset, List)}, the refusals naming the labels as {@code whose} (such as
+   * "the adapter's labels", for the labels of a trained model).
+   */
+  public static Dataset listed(Dataset data, List<String> labels, String whose) {
     if (data.labels().equals(labels)) {
       return data;
     }
@@ -147,7 +169,9 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
       String reason =
           "label \""
               + first.label()
-              + "\" is not one of the run's labels "
+              + "\" is not one of "
+              + whose
+              + " "
               + (labels.size() <= 10 ? labels : labels.subList(0, 10) + " ...")
               + (bad.size() > 1
                   ? "; "

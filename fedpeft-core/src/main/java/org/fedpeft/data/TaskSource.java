@@ -2,6 +2,7 @@ package org.fedpeft.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 
@@ -28,14 +29,37 @@ public final class TaskSource {
   }
 
   /**
-   * Loads splits, as {@link #load(String, Path, Path, TaskOptions, long)}, for a run whose labels
-   * are {@code labels} (a config's {@code data.labels}; empty: the labels of the data). The splits
-   * keep the data's own vocabulary (the caller indexes them by {@code labels}), except that a test
-   * file may hold a label that {@code labels} lists and the training data lacks: then every split
-   * is indexed by {@code labels}. The test file is capped to {@code options.maxTest()} in the order
-   * of that vocabulary, which a run records with its adapter when it is not {@code labels} ({@code
-   * Population.Loaded#testCapOrder}). A label that {@code labels} does not list, in either file, is
-   * an error naming its first line in that file.
+   * What the labels of loaded data are checked against.
+   *
+   * @param labels the labels in class order, or empty (the training data's)
+   * @param whose how refusals name {@code labels} ({@link LabelCheck#listed(Dataset, List,
+   *     String)})
+   * @param training whether every label of the training file must be listed: a run's (it trains on
+   *     them); not a trained model's evaluated on a test file, which scores that file alone (the
+   *     caller checks a split of the training file that it scores)
+   * @param hint appended to the refusal of a test label the training data lacks when {@code labels}
+   *     is empty ({@link LabelCheck#requireKnown(String)}), or null
+   */
+  public record Labels(List<String> labels, String whose, boolean training, String hint) {
+    /** Copies the list. */
+    public Labels {
+      labels = List.copyOf(labels);
+    }
+
+    /** A run's labels (empty: its training data's), without a hint. */
+    public static Labels run(List<String> labels) {
+      return new Labels(labels, LabelCheck.RUN_LABELS, true, null);
+    }
+
+    /** A trained model's labels, named {@code whose} in refusals; the training file's are free. */
+    public static Labels model(List<String> labels, String whose) {
+      return new Labels(labels, whose, false, null);
+    }
+  }
+
+  /**
+   * Loads splits, as {@link #load(String, Path, Path, List, TaskOptions, long)} with {@link
+   * Labels#run}.
    *
    * @param labels the run's labels in class order, or empty
    */
@@ -47,6 +71,25 @@ public final class TaskSource {
       TaskOptions options,
       long seed)
       throws IOException {
+    return load(task, dataFile, testFile, Labels.run(labels), options, seed);
+  }
+
+  /**
+   * Loads splits, as {@link #load(String, Path, Path, TaskOptions, long)}, for a run or model whose
+   * labels are {@code known.labels()} (a config's {@code data.labels}, an adapter's; empty: the
+   * labels of the data). The splits keep the data's own vocabulary (the caller indexes them by the
+   * labels), except that a test file may hold a label that the labels list and the training data
+   * lacks: then every split is indexed by the labels (preceded by the training data's own, sorted,
+   * when the training file has a label they do not list). The test file is capped to {@code
+   * options.maxTest()} in the order of that vocabulary, which a run records with its adapter when
+   * it is not its labels ({@code Population.Loaded#testCapOrder}). A label that the labels do not
+   * list is an error naming its first line in that file: in the test file always, in the training
+   * file when {@code known.training()}.
+   */
+  public static TaskSplits load(
+      String task, Path dataFile, Path testFile, Labels known, TaskOptions options, long seed)
+      throws IOException {
+    List<String> labels = known.labels();
     if (dataFile == null) {
       if (testFile != null) {
         throw new IllegalArgumentException("a test file needs a training data file too");
@@ -54,8 +97,9 @@ public final class TaskSource {
       return Tasks.load(task, seed, options);
     }
     Dataset all = DataFiles.read(dataFile);
-    if (!labels.isEmpty()) {
-      LabelCheck.listed(all, labels); // names the file's first unlisted label, before any split
+    if (!labels.isEmpty() && known.training()) {
+      // Names the file's first unlisted label, before any split.
+      LabelCheck.listed(all, labels, known.whose());
     }
     String name = dataFile.getFileName().toString();
     if (testFile == null) {
@@ -64,12 +108,19 @@ public final class TaskSource {
     Dataset test;
     List<String> vocabulary = all.labels();
     if (labels.isEmpty()) {
-      test = DataFiles.readFor(testFile, all);
+      test = DataFiles.readFor(testFile, all, known.hint());
     } else {
       Dataset read = DataFiles.read(testFile); // its vocabulary: the labels it has
-      LabelCheck.listed(read, labels);
+      LabelCheck.listed(read, labels, known.whose());
       if (!new HashSet<>(all.labels()).containsAll(read.labels())) {
-        vocabulary = labels; // a listed label that the test file has and the training data lacks
+        // A listed label that the test file has and the training data lacks.
+        if (new HashSet<>(labels).containsAll(all.labels())) {
+          vocabulary = labels;
+        } else {
+          List<String> both = new ArrayList<>(all.labels());
+          labels.stream().filter(l -> !all.labels().contains(l)).forEach(both::add);
+          vocabulary = both;
+        }
       }
       test = read.withLabels(vocabulary);
     }

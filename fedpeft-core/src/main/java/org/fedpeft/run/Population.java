@@ -47,6 +47,14 @@ public final class Population {
   /** The name of the task of a run whose training data is held by the clients. */
   public static final String CLIENTS_DATA = "clients' own data";
 
+  /**
+   * Ends the refusal of a test label that the training data lacks, in a run without {@code
+   * data.labels}: listing the label there is what makes it a class of the run.
+   */
+  static final String DATA_LABELS_HINT =
+      "to evaluate it as a class that no training example has, list the run's labels in"
+          + " data.labels";
+
   private final TaskSplits splits;
   private final List<ClientData> clients;
   private final int[][] labelHistogram;
@@ -160,7 +168,7 @@ public final class Population {
             config.task(),
             config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
             config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
-            d.labels(),
+            new TaskSource.Labels(d.labels(), LabelCheck.RUN_LABELS, true, DATA_LABELS_HINT),
             topts,
             config.seed());
     if (d.labels().isEmpty()) {
@@ -230,15 +238,20 @@ public final class Population {
 
   /**
    * {@code data.test} read with the vocabulary {@code labels} (an example with another label is an
-   * error naming its line) and capped to {@code data.max_eval} as a stratified sample; an empty
-   * split named {@code name/test} without {@code data.test}.
+   * error naming its line: without {@code data.labels}, as a label not in training that data.labels
+   * would make a class, {@link #DATA_LABELS_HINT}) and capped to {@code data.max_eval} as a
+   * stratified sample; an empty split named {@code name/test} without {@code data.test}.
    */
   private static Dataset testFile(DataSection d, List<String> labels, long seed, String name)
       throws IOException {
     if (d.test().isEmpty()) {
       return Dataset.of(name + "/test", List.of(), labels);
     }
-    Dataset test = LabelCheck.listed(DataFiles.read(Path.of(d.test())), labels);
+    Dataset read = DataFiles.read(Path.of(d.test()));
+    if (d.labels().isEmpty()) {
+      LabelCheck.of(labels, read).requireKnown(DATA_LABELS_HINT);
+    }
+    Dataset test = LabelCheck.listed(read, labels);
     return d.maxEval() < test.size() ? Splits.capStratified(test, d.maxEval(), seed) : test;
   }
 
