@@ -1,8 +1,11 @@
 """The tables of car_retrieval.sh from its run folder, as markdown.
 
-Usage: car_tables.py OUT [TARGET], car_tables.py --merge TABLE NEW, or car_tables.py --picks
+Usage: car_tables.py OUT [TARGET], car_tables.py --merge TABLE NEW, car_tables.py --picks
 SCORES (grid/scores.tsv's rows "row, rate, validation top-1" -> picks.tsv's "row, picked rate, its
-top-1", by grid.py's best_lr; a grid run that diverged has the top-1 "nan" and is never picked). For each OUT/docs-N: the learning-rate grid (validation top-1, or "diverged"
+top-1", by grid.py's best_lr; a grid run that diverged has the top-1 "nan" and is never picked; one
+with failed client updates, in its summary.json next to SCORES, ranks after the clean ones), or
+car_tables.py --test (the doctests). A federated run with failed client updates (summary.json's
+client_fit_failures, read by grid.py) has its rows marked "(N failed updates)". For each OUT/docs-N: the learning-rate grid (validation top-1, or "diverged"
 from grid/scores.tsv, test top-1 from table.tsv, the pick marked), the retrieval table
 (RetrievalBench's table.tsv), the DP rows with their accuracy cost against the same row without DP, and the time to a
 target top-1 of the speed-up runs (simulated parallel wall time, see car_retrieval.sh). TARGET is a
@@ -17,7 +20,7 @@ import os
 import re
 import sys
 
-from grid import best_lr
+from grid import best_lr, failed_updates, with_fit_failures
 
 
 def table_rows(path):
@@ -43,7 +46,7 @@ def grid(d, rows):
     if not os.path.exists(f):
         return
     scores = [line.split("\t") for line in open(f).read().splitlines() if line]
-    best = picks(scores)
+    best = picks(scores, os.path.join(d, "grid"))
     print("Learning-rate grid (centralised): top-1 on the validation split (definition views, the"
           " pick's criterion) and on the test split (example sentences).")
     print()
@@ -54,18 +57,54 @@ def grid(d, rows):
         test = rows.get("CaR, " + name) or rows.get("MIPS, %s adapter (contrastive)" % name)
         gone = os.path.exists(os.path.join(d, "grid", name + ".diverged"))
         print("| %s | %s | %s | %s | %s |" % (
-            row, lr, "diverged" if gone else "%.3f" % float(val),
+            row, lr, "diverged" if gone else "%.3f" % float(val) + failed_updates(
+                with_fit_failures({}, os.path.join(d, "grid", name))),
             "%.3f" % test[0] if test else "-" if gone else "?",
             "pick" if best[row][0] == lr else ""))
     print()
 
 
-def picks(scores):
-    """{row: (picked rate, its validation top-1)} of the grid's [row, rate, top-1] lines."""
+def marked(d, name):
+    """The row name, then failed_updates of its run folder under d (the name after "CaR, " or
+    "MIPS, ", without " adapter ..."), as grid.py's tables mark a run with failed client updates.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> os.mkdir(os.path.join(d, "car-head-federated"))
+    >>> _ = open(os.path.join(d, "car-head-federated", "summary.json"), "w").write(
+    ...     '{"client_fit_failures": 2}')
+    >>> marked(d, "MIPS, car-head-federated adapter (its head unused)")
+    'MIPS, car-head-federated adapter (its head unused) (2 failed updates)'
+    >>> marked(d, "CaR, car-head-central")
+    'CaR, car-head-central'
+    """
+    run = name.split(", ", 1)[-1].split(" adapter", 1)[0]
+    return name + failed_updates(with_fit_failures({}, os.path.join(d, run)))
+
+
+def picks(scores, folder):
+    """{row: (picked rate, its validation top-1)} of the grid's [row, rate, top-1] lines, whose
+    runs are folder/ROW-lrRATE (one with failed client updates ranks after the clean ones, as in
+    grid.py's pick).
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> os.mkdir(os.path.join(d, "car-head-lr1e-2"))
+    >>> _ = open(os.path.join(d, "car-head-lr1e-2", "summary.json"), "w").write(
+    ...     '{"client_fit_failures": 1}')
+    >>> picks([["car-head", "1e-3", "0.5"], ["car-head", "1e-2", "0.9"]], d)
+    {'car-head': ('1e-3', 0.5)}
+    """
     by_row = {}
     for row, lr, val in scores:
         by_row.setdefault(row, {})[lr] = float(val)
-    return {row: (best_lr(s), s[best_lr(s)]) for row, s in by_row.items()}
+    out = {}
+    for row, s in by_row.items():
+        partly = {lr for lr in s
+                  if with_fit_failures({}, os.path.join(folder, "%s-lr%s" % (row, lr)))}
+        best = best_lr(s, partly)
+        out[row] = (best, s[best])
+    return out
 
 
 def retrieval(d, rows):
@@ -74,7 +113,7 @@ def retrieval(d, rows):
     for name, m in rows.items():
         if "-dp" in name or "-lr" in name:
             continue
-        print("| %s | %.3f | %.3f | %.3f | %.3f |" % (name, *m))
+        print("| %s | %.3f | %.3f | %.3f | %.3f |" % (marked(d, name), *m))
     print()
 
 
@@ -101,7 +140,7 @@ def dp(d, rows):
         ref = rows.get(base)
         cost = "%.3f" % (ref[0] - rows[name][0]) if ref else "n/a"
         print("| %s | %s | %s | %.3f | %.3f | %s |" % (
-            name, noise.get((row, mode, eps), "?"),
+            marked(d, name), noise.get((row, mode, eps), "?"),
             "%.2f" % spent if spent is not None else "?", rows[name][0], rows[name][2], cost))
     print()
 
@@ -162,8 +201,9 @@ def speedup(d, target_arg):
         secs = t.get(r_hit) if r_hit is not None else None
         steps = r_hit * local if r_hit is not None else None
         speed = ("%.2fx / %.2fx" % (base / secs, hit / steps)) if base and secs else "n/a"
-        print("| K = %d | %s | %s | %s | %s | %.3f |" % (
-            k, "%d rounds" % r_hit if r_hit is not None else "not reached",
+        print("| K = %d%s | %s | %s | %s | %s | %.3f |" % (
+            k, failed_updates(with_fit_failures({}, os.path.join(d, "speedup", "k%d" % k))),
+            "%d rounds" % r_hit if r_hit is not None else "not reached",
             steps if steps is not None else "-",
             "%.0f" % secs if secs is not None else "-", speed, max(acc.values())))
     print()
@@ -201,9 +241,13 @@ def main():
     if sys.argv[1] == "--merge":
         merge(sys.argv[2], sys.argv[3])
         return
+    if sys.argv[1] == "--test":
+        import doctest
+        sys.exit(doctest.testmod()[0])
     if sys.argv[1] == "--picks":
         scores = [line.split("\t") for line in open(sys.argv[2]).read().splitlines() if line]
-        for row, (lr, val) in sorted(picks(scores).items()):
+        folder = os.path.dirname(os.path.abspath(sys.argv[2]))
+        for row, (lr, val) in sorted(picks(scores, folder).items()):
             print("%s\t%s\t%s" % (row, lr, val))
         return
     out = sys.argv[1]

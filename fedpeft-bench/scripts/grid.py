@@ -43,12 +43,21 @@ class _Diverged(dict):
 DIVERGED = _Diverged(diverged=True)
 
 
+def fit_failures(run):
+    """summary.json's client_fit_failures of the run folder: client updates that failed in rounds
+    that went on (a client whose training diverged while others did not), which a finished run's
+    accuracy alone does not show; 0 without the field (a centralised run) or without summary.json
+    (a run that diverged)."""
+    f = os.path.join(run, "summary.json")
+    if not os.path.exists(f):
+        return 0
+    with open(f) as fh:
+        return json.load(fh).get("client_fit_failures", 0)
+
+
 def with_fit_failures(row, run):
-    """The row, with "fit_failures" set to summary.json's client_fit_failures where that is above 0:
-    client updates that failed in rounds that went on (a client whose training diverged while others
-    did not), which a finished run's accuracy alone does not show."""
-    with open(os.path.join(run, "summary.json")) as f:
-        failed = json.load(f).get("client_fit_failures", 0)
+    """The row, with "fit_failures" set to the run's fit_failures where that is above 0."""
+    failed = fit_failures(run)
     return dict(row, fit_failures=failed) if failed else row
 
 
@@ -75,10 +84,11 @@ def first_seed(cells, name):
     return min(seed for (n, _), by_seed in cells.items() if n == name for seed in by_seed)
 
 
-def best_lr(scores):
+def best_lr(scores, partly=()):
     """The learning rate (a string) with the best score in {lr: score}, the one rule of every
-    reproduction's pick: a NaN score (a diverged run) is never picked over a number, and a tie goes
-    to the larger learning rate.
+    reproduction's pick: a NaN score (a diverged run) is never picked over a number, a run with
+    failed client updates (its lr in partly: not comparable with a clean run) only when no clean
+    run has a number, and a tie goes to the larger learning rate.
 
     >>> best_lr({"1e-3": 0.5, "3e-3": 0.7, "1e-2": 0.7})
     '1e-2'
@@ -86,17 +96,32 @@ def best_lr(scores):
     '1e-3'
     >>> best_lr({"3e-2": float("nan"), "1e-2": float("nan")})
     '3e-2'
+    >>> best_lr({"1e-3": 0.5, "1e-2": 0.9}, partly={"1e-2"})
+    '1e-3'
+    >>> best_lr({"1e-3": float("nan"), "1e-2": 0.4, "3e-2": 0.3}, partly={"1e-2", "3e-2"})
+    '1e-2'
     """
-    return max(scores, key=lambda lr: (scores[lr] == scores[lr], scores[lr] if scores[lr] == scores[lr]
-                                       else 0.0, float(lr)))
+    def key(lr):
+        number = scores[lr] == scores[lr]
+        return (number, lr not in partly, scores[lr] if number else 0.0, float(lr))
+    return max(scores, key=key)
 
 
 def pick(cells, name):
     """cells: {(name, lr): {seed: row}} with row["held"]. The learning rate whose run with the
-    name's first seed has the best held-out accuracy (best_lr)."""
+    name's first seed has the best held-out accuracy (best_lr: a run with fit_failures ranks after
+    every clean one).
+
+    >>> pick({("a", "1e-3"): {1: {"held": 0.5}, 2: {"held": 0.1}},
+    ...       ("a", "1e-2"): {1: {"held": 0.8, "fit_failures": 1}},
+    ...       ("b", "1e-2"): {1: {"held": 0.9}}}, "a")
+    '1e-3'
+    """
     first = first_seed(cells, name)
-    return best_lr({lr: by_seed[first]["held"] for (n, lr), by_seed in cells.items()
-                    if n == name and first in by_seed})
+    rows = {lr: by_seed[first] for (n, lr), by_seed in cells.items()
+            if n == name and first in by_seed}
+    return best_lr({lr: r["held"] for lr, r in rows.items()},
+                   {lr for lr, r in rows.items() if r.get("fit_failures")})
 
 
 def grid_note(cells, names, label=lambda name: name):
