@@ -50,7 +50,9 @@ final class RunInputs {
    * The config a resume of the run in {@code run} continues with: its config.json, which must
    * resolve to the same values as the config manifest.json recorded when the run started, with
    * {@code model.precision = "auto"} as it resolved then ({@link Simulation#withStartPrecision})
-   * and relative paths of an older run resolved against the folder ({@link #resolvedAgainst}).
+   * and relative paths of an older run resolved against the folder ({@link #resolvedAgainst}); of a
+   * run killed while it was starting ({@link Simulation#killedWhileStarting}), which has no
+   * manifest.json yet, its config.json as it is.
    *
    * @throws IllegalArgumentException naming the file: config.json missing or not a valid config;
    *     manifest.json missing, unreadable or without a valid {@code config}; or a key whose value
@@ -61,7 +63,8 @@ final class RunInputs {
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(run + ": no config.json, so not a simulation folder");
     }
-    JsonObject manifest = startManifest(run);
+    // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
+    JsonObject manifest = Simulation.killedWhileStarting(run) ? null : startManifest(run);
     String text = Files.readString(cfgFile);
     SimulationConfig saved;
     SimulationConfig parsed;
@@ -84,7 +87,9 @@ final class RunInputs {
               + ")",
           e);
     }
-    requireStartConfig(run, saved, manifest);
+    if (manifest != null) {
+      requireStartConfig(run, saved, manifest);
+    }
     return resolvedAgainst(parsed, run);
   }
 
@@ -102,9 +107,9 @@ final class RunInputs {
       throw new IllegalArgumentException(
           file
               + ": missing; it records the config and data the run started with, which a resume"
-              + " must check (a run interrupted while starting has none: start it again with --out "
+              + " must check, so this run cannot be resumed: start it again with --out "
               + run
-              + " --force)");
+              + " --force");
     }
     if (!m.has("config") || !m.get("config").isJsonObject()) {
       throw new IllegalArgumentException(

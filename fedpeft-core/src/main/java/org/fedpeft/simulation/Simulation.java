@@ -46,6 +46,7 @@ import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.JsonOut;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Words;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.EncoderHooks;
@@ -298,7 +299,14 @@ public final class Simulation implements AutoCloseable {
               + " or choose another --out");
     }
     Files.createDirectories(out);
-    config = RunInputs.absolutePaths(config);
+    return start(RunInputs.absolutePaths(config), out);
+  }
+
+  /**
+   * Starts the run of {@code config} (its paths absolute) in {@code out}: config.json, then the
+   * partition, manifest.json and the data files' hashes, which a resume checks.
+   */
+  private static Simulation start(SimulationConfig config, Path out) throws IOException {
     Simulation s = open(config, out, null);
     s.recorder.start(config);
     PausePoint.reach("simulation-starting");
@@ -308,14 +316,42 @@ public final class Simulation implements AutoCloseable {
     return s;
   }
 
+  /** What {@link #start} writes before manifest.json, in order: what a run killed then holds. */
+  private static final List<String> WRITTEN_BEFORE_MANIFEST =
+      List.of("config.json", "partition.json");
+
+  /**
+   * Whether {@code out} holds a run killed while it was starting: config.json, perhaps
+   * partition.json, and nothing else but the lock file (no manifest.json, checkpoint or
+   * metrics.jsonl), as {@link #start} leaves it before it writes manifest.json. Nothing was trained
+   * and nothing recorded of the data, so the start can be made again from config.json, the run's
+   * resolved config.
+   */
+  static boolean killedWhileStarting(Path out) throws IOException {
+    if (!Files.isRegularFile(out.resolve(WRITTEN_BEFORE_MANIFEST.get(0)))) {
+      return false;
+    }
+    try (var files = Files.list(out)) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .allMatch(n -> n.equals(RunFolder.LOCK_FILE) || WRITTEN_BEFORE_MANIFEST.contains(n));
+    }
+  }
+
   /**
    * Reopens a run from its folder's checkpoint (or from scratch if it has none yet), with the
    * config and data it started with: a config.json that differs from manifest.json's config, a
-   * missing or unreadable manifest.json, or a changed data file is refused ({@link RunInputs}).
+   * missing or unreadable manifest.json, or a changed data file is refused ({@link RunInputs}). A
+   * run killed while it was starting ({@link #killedWhileStarting}: config.json written,
+   * manifest.json not yet) is started again with its config.json.
    */
   public static Simulation resume(Path out) throws IOException {
     // The config and data the run started with (manifest.json), or a refusal naming the file.
     SimulationConfig config = RunInputs.resumedConfig(out);
+    if (killedWhileStarting(out)) {
+      // No manifest.json yet, so nothing to check config.json against: the start again.
+      return start(config, out);
+    }
     RunInputs.verifyFiles(out, config);
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Simulation fresh = open(config, out, null);

@@ -87,6 +87,8 @@ class ResumeInputsTest {
 
   @Test
   void aMissingManifestIsRefusedNamingIt() throws IOException {
+    // Past its start (a run killed while starting, with config.json alone, starts again).
+    Files.writeString(run.resolve("metrics.jsonl"), "{\"round\": 1}\n");
     Files.delete(run.resolve("manifest.json"));
     String m = refusal();
     assertTrue(m.startsWith(run.resolve("manifest.json") + ": missing"), m);
