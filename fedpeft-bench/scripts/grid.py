@@ -1,7 +1,7 @@
 """What the reproduction tables share: the run folders of a learning-rate grid
 (OUT/<name>/lr<lr>-seed<seed>/ with a summary.json, where <name> may span several folders, e.g.
 "a/fedit"), the runs that diverged, the learning rate picked with the first seed by the clients' held-out accuracy (never
-the test split), and "mean (min..max)" cells."""
+the test split; a run with failed client updates only after every clean one), and "mean (min..max)" cells."""
 import glob
 import json
 import os
