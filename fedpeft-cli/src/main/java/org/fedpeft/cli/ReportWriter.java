@@ -131,6 +131,32 @@ public final class ReportWriter {
   private ReportWriter() {}
 
   /**
+   * The warning (HTML) for a run with rounds that released the noise alone ({@link
+   * RunRecorder#isNoiseOnlyRound}: client-level DP with Poisson client sampling, nobody sampled or
+   * every sampled client's update failed): how many and which, as the console's line for each says;
+   * null if there are none.
+   */
+  static String noiseOnlyRounds(List<JsonObject> rounds) {
+    List<String> which = new ArrayList<>();
+    for (JsonObject r : rounds) {
+      if (RunRecorder.isNoiseOnlyRound(r)) {
+        which.add(r.get("round").getAsString());
+      }
+    }
+    if (which.isEmpty()) {
+      return null;
+    }
+    return "<b>"
+        + SimulateCommand.roundCount(which.size())
+        + " released the noise alone</b> ("
+        + (which.size() == 1 ? "round " : "rounds ")
+        + String.join(", ", which)
+        + ": accepted 0 in metrics.jsonl; no client sampled, or every sampled client's update"
+        + " failed): the global model moved by the noise alone, and each was charged like every"
+        + " round under privacy.mode = \"client\" with client_sampling = \"poisson\".";
+  }
+
+  /**
    * The warning (HTML) for a run whose client evaluations failed, from the rounds' {@code
    * eval_failures}: how many, in how many rounds, and the first one's reason; null if none failed.
    */
@@ -290,7 +316,8 @@ public final class ReportWriter {
                   : ".")
           .append("</p>");
     }
-    for (String warning : Arrays.asList(fitFailures(rounds), evalFailures(rounds))) {
+    for (String warning :
+        Arrays.asList(noiseOnlyRounds(rounds), fitFailures(rounds), evalFailures(rounds))) {
       if (warning != null) {
         h.append("<p class=\"stop\">").append(warning).append("</p>");
       }

@@ -23,6 +23,7 @@ import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
+import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
@@ -77,7 +78,9 @@ public final class ServerCommand implements Callable<Integer> {
           "Continue the interrupted run in DIR, with the config and data it started with"
               + " (DIR/config.json must match the config in DIR/manifest.json); a finished run"
               + " (DIR/summary.json written) is refused, and one interrupted after summary.json"
-              + " and before report.html gets its report.html.")
+              + " and before report.html gets its report.html, then listens as the run did to"
+              + " tell its clients, which reconnect, that the run is over (waiting up to"
+              + " --wait-seconds for them, or for --wait-for N).")
   Path resume;
 
   @Option(
@@ -156,11 +159,8 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
-        Integer code =
-            SimulateCommand.writeMissingReport(
-                guard, (summary, report) -> printResult(summary, report, stdout), err);
-        if (code != null) {
-          return code;
+        if (guard.finished() && !Files.exists(guard.path().resolve(ReportWriter.FILE))) {
+          return endFinishedRun(guard, tls, stdout, err);
         }
         if (guard.finished()) {
           throw new UserInputException(
@@ -182,15 +182,7 @@ public final class ServerCommand implements Callable<Integer> {
       }
       err.println(describeData(sim));
       List<String> ids = sim.clients().stream().map(ClientData::id).toList();
-      int need = waitFor == null ? ids.size() : waitFor;
-      if (need < 1 || need > ids.size()) {
-        throw new UserInputException(
-            (ids.size() == 1
-                    ? "--wait-for must be 1, the run's only client"
-                    : "--wait-for must be between 1 and the run's " + ids.size() + " clients")
-                + ", got "
-                + need);
-      }
+      int need = need(ids);
       FederationServer federation =
           new FederationServer(
               FederationServer.Options.defaults()
@@ -213,18 +205,7 @@ public final class ServerCommand implements Callable<Integer> {
                           err.println("network: " + e);
                         }
                       }));
-      Server server;
-      try {
-        server = Transport.startServer(Transport.parseAddress(listen), tls, federation);
-      } catch (IOException e) {
-        // gRPC words a failed bind "Failed to bind to address ..." and says why in the cause
-        // ("Address already in use").
-        String why =
-            e.getCause() == null || e.getCause().getMessage() == null
-                ? e.getMessage()
-                : e.getMessage() + ": " + e.getCause().getMessage();
-        throw new UserInputException("cannot listen on " + listen + ": " + why, e);
-      }
+      Server server = listen(federation, tls);
       String bound = boundAddress(listen, server.getPort());
       try {
         err.printf(
@@ -333,9 +314,9 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (RoundFailedException e) {
           throw SimulateCommand.roundFailed("server", e, sim);
         }
+        PausePoint.reach("simulation-before-report");
         printResult(summary, ReportWriter.write(sim.out()), stdout);
-        federation.finish(
-            "the run completed " + SimulateCommand.roundCount(summary.get("rounds").getAsInt()));
+        federation.finish(finishReason(summary));
         // Let the transport deliver the nodes' last frames before it closes.
         server.shutdown();
         server.awaitTermination(10, TimeUnit.SECONDS);
@@ -345,6 +326,132 @@ public final class ServerCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The resume of a server run killed after its summary.json and before its report.html: its nodes,
+   * still running, were never told that the run is over and keep reconnecting. Listens at {@link
+   * #listen} as the run did, telling every node that connects that the run is over (what a finished
+   * run tells its nodes, {@link #finishReason}) instead of welcoming it; writes the report and
+   * prints the result ({@link SimulateCommand#writeMissingReport}); then waits up to {@link
+   * #waitSeconds} for every node of the population (or {@link #waitFor}) to have been told, and
+   * names those that were not. Nothing is written if the address cannot be listened on. Returns the
+   * exit code, 0.
+   */
+  private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
+      throws Exception {
+    Path dir = guard.path();
+    JsonObject summary;
+    List<String> ids;
+    try {
+      summary =
+          com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("summary.json")))
+              .getAsJsonObject();
+      ids = population(dir.resolve("partition.json"));
+    } catch (IOException | RuntimeException e) {
+      throw new UserInputException(
+          dir + ": cannot tell the nodes that the finished run is over: " + e.getMessage(), e);
+    }
+    int need = need(ids);
+    FederationServer federation =
+        new FederationServer(
+            FederationServer.Options.defaults()
+                .withInsecure(tls == null)
+                .withPopulation(ids)
+                .withListener(
+                    e -> {
+                      synchronized (err) {
+                        err.println("network: " + e);
+                      }
+                    }));
+    // Before the first node can connect: every node is told the run is over, none is welcomed.
+    federation.finish(finishReason(summary));
+    Server server = listen(federation, tls);
+    try {
+      err.printf(
+          "server: listening on %s (%s), run %s; the run is finished: telling %d of %d %s %s that"
+              + " it is over as they connect%n",
+          boundAddress(listen, server.getPort()),
+          tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
+          federation.options().runId(),
+          need,
+          ids.size(),
+          Main.plural(ids.size(), "node"),
+          ids);
+      Integer code =
+          SimulateCommand.writeMissingReport(
+              guard, (s, report) -> printResult(s, report, stdout), err);
+      if (!federation.awaitTold(need, Duration.ofSeconds(waitSeconds))) {
+        java.util.Set<String> told = federation.toldNodes();
+        err.printf(
+            "server: %s did not connect within %d s to be told that the run is over (told: %s);"
+                + " stop %s by hand%n",
+            ids.stream().filter(id -> !told.contains(id)).toList(),
+            waitSeconds,
+            told,
+            ids.size() - told.size() == 1 ? "it" : "them");
+      }
+      // Let the transport deliver the nodes' last frames before it closes.
+      server.shutdown();
+      server.awaitTermination(10, TimeUnit.SECONDS);
+      return code;
+    } finally {
+      federation.close();
+      server.shutdownNow();
+    }
+  }
+
+  /** What the nodes are told when the run whose summary.json is {@code summary} is over. */
+  private static String finishReason(JsonObject summary) {
+    return "the run completed " + SimulateCommand.roundCount(summary.get("rounds").getAsInt());
+  }
+
+  /**
+   * The client ids of a run's population, in order: the members of its partition.json's {@code
+   * clients}.
+   */
+  private static List<String> population(Path partition) throws IOException {
+    JsonObject p =
+        com.google.gson.JsonParser.parseString(Files.readString(partition)).getAsJsonObject();
+    if (!(p.get("clients") instanceof JsonObject clients) || clients.size() == 0) {
+      throw new IllegalArgumentException(partition + ": no clients");
+    }
+    return List.copyOf(clients.keySet());
+  }
+
+  /**
+   * How many nodes the server waits for: {@link #waitFor}, or every client of {@code ids}; refuses
+   * a {@code --wait-for} outside 1 to their number.
+   */
+  private int need(List<String> ids) {
+    int need = waitFor == null ? ids.size() : waitFor;
+    if (need < 1 || need > ids.size()) {
+      throw new UserInputException(
+          (ids.size() == 1
+                  ? "--wait-for must be 1, the run's only client"
+                  : "--wait-for must be between 1 and the run's " + ids.size() + " clients")
+              + ", got "
+              + need);
+    }
+    return need;
+  }
+
+  /**
+   * Starts the gRPC server of {@code federation} on {@link #listen}; refuses an address it cannot
+   * listen on, saying why.
+   */
+  private Server listen(FederationServer federation, TlsFiles tls) {
+    try {
+      return Transport.startServer(Transport.parseAddress(listen), tls, federation);
+    } catch (IOException e) {
+      // gRPC words a failed bind "Failed to bind to address ..." and says why in the cause
+      // ("Address already in use").
+      String why =
+          e.getCause() == null || e.getCause().getMessage() == null
+              ? e.getMessage()
+              : e.getMessage() + ": " + e.getCause().getMessage();
+      throw new UserInputException("cannot listen on " + listen + ": " + why, e);
+    }
   }
 
   /**

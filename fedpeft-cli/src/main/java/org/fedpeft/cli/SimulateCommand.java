@@ -19,6 +19,7 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.run.RunRecorder;
@@ -343,8 +344,9 @@ public final class SimulateCommand implements Callable<Integer> {
    * counts as {@code clients_declined}: {@link RunRecorder#isFailedUpdate}), or null if none did:
    * how many of the sampled clients failed, one client's reason (such as "training diverged: loss
    * is NaN"), and where every failure is recorded. The round went on without those updates (with
-   * the other clients', or under client-level DP with Poisson sampling with the noise alone, which
-   * {@link #noiseOnlyLine} says).
+   * the other clients'; under client-level DP with Poisson sampling, when every sampled client
+   * failed, with the noise alone: {@link RunRecorder#isNoiseOnlyRound}, which {@link
+   * #noiseOnlyLine} says too).
    */
   static String fitFailureLine(int round, Map<String, Object> line) {
     if (!(line.get("failures") instanceof List<?> all)) {
@@ -364,7 +366,7 @@ public final class SimulateCommand implements Callable<Integer> {
     Map<?, ?> first = failures.get(0);
     return String.format(
         Locale.ROOT,
-        "round %d: %d of %d sampled %s failed (%s: %s); the round went on without %s; every"
+        "round %d: %d of %d sampled %s failed (%s: %s); the round went on %s; every"
             + " failure: failures in metrics.jsonl",
         round,
         failures.size(),
@@ -372,7 +374,9 @@ public final class SimulateCommand implements Callable<Integer> {
         Main.plural(sampled, "client"),
         first.get("client"),
         first.get("reason"),
-        failures.size() == 1 ? "its update" : "their updates");
+        RunRecorder.isNoiseOnlyRound(JsonOut.tree(line).getAsJsonObject())
+            ? "with the noise alone"
+            : failures.size() == 1 ? "without its update" : "without their updates");
   }
 
   /**

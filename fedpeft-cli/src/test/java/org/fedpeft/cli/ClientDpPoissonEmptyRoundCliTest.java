@@ -27,7 +27,7 @@ class ClientDpPoissonEmptyRoundCliTest {
 
   /** What the console says of round 2, which draws nobody. */
   static final String NOISE_ONLY_ROUND_2 =
-      "round 2: no client drawn (Poisson client sampling); released the noise alone and charged,"
+      "round 2: no client sampled (Poisson client sampling); released the noise alone and charged,"
           + " as every round under privacy.mode = \"client\" with client_sampling = \"poisson\"";
 
   /**

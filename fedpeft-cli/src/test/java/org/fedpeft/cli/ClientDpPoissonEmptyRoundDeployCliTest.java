@@ -187,9 +187,16 @@ class ClientDpPoissonEmptyRoundDeployCliTest {
             .contains(
                 "round 1: 0/1 client"
                     + System.lineSeparator()
-                    + "round 1: none of the 1 client(s) drawn sent a valid update (see failures in"
-                    + " metrics.jsonl); released the noise alone and charged, as every round"
-                    + " under privacy.mode = \"client\" with client_sampling = \"poisson\""),
+                    + "round 1: the 1 sampled client's update failed (failures in metrics.jsonl);"
+                    + " released the noise alone and charged, as every round under privacy.mode"
+                    + " = \"client\" with client_sampling = \"poisson\""
+                    + System.lineSeparator()
+                    + "round 1: 1 of 1 sampled client failed ("
+                    + missing
+                    + ": "),
         s.err());
+    // The failure line says what the round did, as the line before: no "went on without".
+    assertTrue(
+        s.err().contains("); the round went on with the noise alone; every failure"), s.err());
   }
 }

@@ -112,7 +112,25 @@ public final class RunRecorder {
    */
   public void resumeMetrics() throws IOException {
     Path file = out.resolve("metrics.jsonl");
+    for (String line : failedLinesToKeep()) {
+      record(line, jsonObject(line));
+    }
+    if (metricLines.isEmpty()) {
+      Files.deleteIfExists(file);
+    } else {
+      AtomicFiles.writeString(file, String.join("\n", metricLines) + "\n");
+    }
+  }
+
+  /**
+   * The {@code round_failed} lines of metrics.jsonl after the recorded ones, which {@link
+   * #resumeMetrics} keeps: none if the file does not begin with the recorded lines, and none after
+   * a line that is not a JSON object (cut by a kill). Reads the file, changes nothing.
+   */
+  private List<String> failedLinesToKeep() throws IOException {
+    Path file = out.resolve("metrics.jsonl");
     List<String> written = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
+    List<String> kept = new ArrayList<>();
     if (written.size() >= metricLines.size()
         && written.subList(0, metricLines.size()).equals(metricLines)) {
       for (String line : written.subList(metricLines.size(), written.size())) {
@@ -121,15 +139,29 @@ public final class RunRecorder {
           break;
         }
         if (isFailedRound(o)) {
-          record(line, o);
+          kept.add(line);
         }
       }
     }
-    if (metricLines.isEmpty()) {
-      Files.deleteIfExists(file);
-    } else {
-      AtomicFiles.writeString(file, String.join("\n", metricLines) + "\n");
+    return kept;
+  }
+
+  /**
+   * The numbers of the rounds whose attempt failed ({@code round_failed} lines), in order: those
+   * recorded so far and those {@link #resumeMetrics} would keep from metrics.jsonl. Reads the file,
+   * changes nothing, so a resume can be refused before it touches the folder.
+   */
+  public List<Integer> failedRoundNumbers() throws IOException {
+    List<Integer> rounds = new ArrayList<>();
+    List<String> lines = new ArrayList<>(metricLines);
+    lines.addAll(failedLinesToKeep());
+    for (String l : lines) {
+      JsonObject o = jsonObject(l);
+      if (isFailedRound(o) && o.get("round") != null) {
+        rounds.add(o.get("round").getAsInt());
+      }
     }
+    return rounds;
   }
 
   /** The line as a JSON object, or null if it is not one. */
@@ -235,6 +267,28 @@ public final class RunRecorder {
    */
   public static boolean isFailedUpdate(String kind) {
     return !ClientFailure.Kind.DECLINED.name().equals(kind);
+  }
+
+  /**
+   * Whether a metrics line is that of a round that released the noise alone: a completed round
+   * ({@code "event": "round"}, not {@code skipped}) that accepted no client's update ({@code
+   * accepted} 0). Only client-level DP under Poisson client sampling completes such a round (it
+   * releases and charges every round: nobody sampled, or every sampled client's update failed; its
+   * line has the {@code epsilon} after it, unless the noise multiplier is 0 and that is infinite);
+   * any other strategy fails a round without an update, server.min_clients being at least 1. The
+   * one rule of the console's line for such a round and of report.html's.
+   */
+  public static boolean isNoiseOnlyRound(JsonObject line) {
+    JsonElement event = line.get("event");
+    JsonElement accepted = line.get("accepted");
+    return event != null
+        && event.isJsonPrimitive()
+        && "round".equals(event.getAsString())
+        && !line.has("skipped")
+        && accepted != null
+        && accepted.isJsonPrimitive()
+        && accepted.getAsJsonPrimitive().isNumber()
+        && accepted.getAsInt() == 0;
   }
 
   /** Rounds recorded as skipped so far. */

@@ -17,8 +17,9 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated and its metrics line written,
  *       but its checkpoint is not (the worst moment for a crash: the folder is ahead of the
  *       checkpoint).
- *   <li>{@code simulation-before-report} ({@code fedpeft simulate}): the run is finished and its
- *       summary.json written, but its report.html (the last file) is not.
+ *   <li>{@code simulation-before-report} ({@code fedpeft simulate}, {@code fedpeft server}): the
+ *       run is finished and its summary.json written, but its report.html (the last file) is not,
+ *       and a server has not yet told its nodes that the run is over.
  *   <li>{@code train-step-<n>-before-checkpoint} ({@code fedpeft train}): step n is taken and its
  *       metrics written, but the checkpoint after it is not.
  *   <li>{@code tasks-export-before-rename} ({@code fedpeft tasks export}): every file is written

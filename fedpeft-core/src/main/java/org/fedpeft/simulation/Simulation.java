@@ -113,10 +113,11 @@ public final class Simulation implements AutoCloseable {
 
     /**
      * A round released no client's update (under client-level DP with Poisson client sampling,
-     * which releases every round: {@link Strategy#releasesEveryRound}): nobody was drawn, or none
-     * of those drawn sent a valid update. The global model moved by the noise alone and the round
-     * was charged like any other; {@code reason} says which case it was. Called before {@link
-     * #onRound} of that round.
+     * which releases every round: {@link Strategy#releasesEveryRound}): nobody was sampled, or
+     * every sampled client's update failed. The global model moved by the noise alone and the round
+     * was charged like any other; {@code reason} says which case it was. Called for the rounds
+     * whose metrics line {@link RunRecorder#isNoiseOnlyRound} says so, once the line is written and
+     * before {@link #onRound} of that round.
      */
     default void onNoiseOnly(int round, String reason) {}
   }
@@ -356,42 +357,73 @@ public final class Simulation implements AutoCloseable {
     if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
       Simulation fresh = open(config, out, null);
       RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
+      RunInputs.checkOrClose(fresh, () -> fresh.refuseUnchargedRounds(out));
       fresh.recorder.resumeMetrics();
       return fresh;
     }
     Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
-    RunInputs.checkOrClose(s, () -> s.refuseSkippedReleases(out));
+    RunInputs.checkOrClose(s, () -> s.refuseUnchargedRounds(out));
     s.recorder.resumeMetrics();
     return s;
   }
 
   /**
    * Refuses to resume a run that releases every round ({@link Strategy#releasesEveryRound}:
-   * client-level DP under Poisson client sampling) whose metrics.jsonl records a skipped round: an
-   * earlier fedpeft skipped a round that drew fewer than server.min_clients clients without a
-   * release or a charge. Continuing would mix that rule with this one, and neither the run's
-   * epsilon nor summary.json's account of it ("every round releases a noisy update") would hold for
-   * it.
+   * client-level DP under Poisson client sampling) whose metrics.jsonl records a round an earlier
+   * fedpeft did not release and charge: a skipped round (one that drew fewer than
+   * server.min_clients clients) or a failed one ({@code round_failed}: fewer than
+   * server.min_clients valid updates, with server.min_clients = 1 none; the run stopped, and its
+   * line and the stop showed who was sampled and failed). This version releases and charges such
+   * rounds; continuing would mix that rule with this one, and neither the run's epsilon nor
+   * summary.json's account of it ("every round releases a noisy update") would hold for it. Reads
+   * the run's files and changes none.
    */
-  private void refuseSkippedReleases(Path out) {
-    List<Integer> skipped = recorder.skippedRoundNumbers();
-    if (!skipped.isEmpty() && strategy.releasesEveryRound()) {
-      throw new IllegalArgumentException(
-          out.resolve("metrics.jsonl")
-              + ": round"
-              + (skipped.size() == 1 ? " " : "s ")
-              + skipped.stream().map(String::valueOf).collect(Collectors.joining(", "))
-              + " skipped (an earlier fedpeft skipped a round that drew fewer than"
-              + " server.min_clients clients, releasing and charging nothing); with privacy.mode ="
-              + " \"client\" and client_sampling = \"poisson\" this version releases and charges"
-              + " every round, as the accounting with q = clients_per_round / clients assumes, so"
-              + " the run cannot be resumed: its epsilon would not cover the skipped round"
-              + (skipped.size() == 1 ? "" : "s")
-              + ". Start it again with --out "
-              + out
-              + " --force");
+  private void refuseUnchargedRounds(Path out) throws IOException {
+    if (!strategy.releasesEveryRound()) {
+      return;
     }
+    refuseUncharged(
+        out,
+        recorder.skippedRoundNumbers(),
+        "skipped",
+        "skipped a round that drew fewer than server.min_clients clients");
+    refuseUncharged(
+        out,
+        recorder.failedRoundNumbers(),
+        "failed",
+        "stopped the run at a round whose sampled clients sent fewer than server.min_clients"
+            + " valid updates (round_failed), which showed who was sampled and failed");
+  }
+
+  /**
+   * Refuses the resume if {@code rounds} (the rounds metrics.jsonl records as {@code what}, which
+   * an earlier fedpeft did as {@code how}, releasing and charging nothing) is not empty, naming
+   * metrics.jsonl and the rounds.
+   */
+  private static void refuseUncharged(Path out, List<Integer> rounds, String what, String how) {
+    if (rounds.isEmpty()) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        out.resolve("metrics.jsonl")
+            + ": round"
+            + (rounds.size() == 1 ? " " : "s ")
+            + rounds.stream().map(String::valueOf).collect(Collectors.joining(", "))
+            + " "
+            + what
+            + " (an earlier fedpeft "
+            + how
+            + ", releasing and charging nothing); with privacy.mode ="
+            + " \"client\" and client_sampling = \"poisson\" this version releases and charges"
+            + " every round, as the accounting with q = clients_per_round / clients assumes, so"
+            + " the run cannot be resumed: its epsilon would not cover the "
+            + what
+            + " round"
+            + (rounds.size() == 1 ? "" : "s")
+            + ". Start it again with --out "
+            + out
+            + " --force");
   }
 
   /**
@@ -607,14 +639,6 @@ public final class Simulation implements AutoCloseable {
                       + config.minClients();
           line.put("skipped", why);
           listener.onSkip(round, why);
-        } else if (report.accepted().isEmpty() && strategy.releasesEveryRound()) {
-          listener.onNoiseOnly(
-              round,
-              report.sampled().isEmpty()
-                  ? "no client drawn (Poisson client sampling)"
-                  : "none of the "
-                      + report.sampled().size()
-                      + " client(s) drawn sent a valid update (see failures in metrics.jsonl)");
         }
         line.put("failures", failuresLine(report.failures()));
         double lossSum = 0;
@@ -687,7 +711,10 @@ public final class Simulation implements AutoCloseable {
           putEvaluation(line, driver, round);
         }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-        recorder.appendMetrics(line);
+        String written = recorder.appendMetrics(line);
+        if (RunRecorder.isNoiseOnlyRound(JsonParser.parseString(written).getAsJsonObject())) {
+          listener.onNoiseOnly(round, noiseOnlyReason(report.sampled().size()));
+        }
         Map<String, Object> timing =
             timingLine(null, round, report.seconds(), clientFitSeconds, evalSeconds);
         fitSeconds += (double) timing.get("client_fit_seconds");
@@ -699,6 +726,18 @@ public final class Simulation implements AutoCloseable {
     }
     JsonObject summary = finish((System.nanoTime() - runStart) / 1e9, fitSeconds);
     return summary;
+  }
+
+  /**
+   * Why a round released the noise alone ({@link Listener#onNoiseOnly}), in the words of its
+   * metrics line: nobody sampled, or every client sampled ({@code sampled} of them) failed.
+   */
+  static String noiseOnlyReason(int sampled) {
+    return sampled == 0
+        ? "no client sampled (Poisson client sampling)"
+        : sampled == 1
+            ? "the 1 sampled client's update failed (failures in metrics.jsonl)"
+            : "all " + sampled + " sampled clients' updates failed (failures in metrics.jsonl)";
   }
 
   /**

@@ -78,7 +78,7 @@ class ClientDpPoissonOldSkipResumeTest {
     }
     int round = emptyRound[0];
     assertTrue(round > 0 && round < 12, "a round draws nobody: " + round);
-    assertEquals(List.of(round + ": no client drawn (Poisson client sampling)"), noiseOnly);
+    assertEquals(List.of(round + ": no client sampled (Poisson client sampling)"), noiseOnly);
 
     // The checkpoint as the earlier fedpeft wrote it: the empty round skipped, not charged.
     RunCheckpoint saved = RunCheckpoint.load(out);

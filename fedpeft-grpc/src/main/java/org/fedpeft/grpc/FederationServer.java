@@ -212,6 +212,12 @@ public final class FederationServer implements AutoCloseable {
 
   private boolean closed;
 
+  /** What {@link #finish} told the nodes, or null before it was called. */
+  private String finishedReason;
+
+  /** The nodes told that the run is over ({@link #finish}), sorted. */
+  private final Set<String> told = new TreeSet<>();
+
   /**
    * How long repeats of a failed TLS handshake (the same peer host, the same reason) are counted
    * instead of reported: a node that retries every few seconds leaves one line per window.
@@ -350,8 +356,10 @@ public final class FederationServer implements AutoCloseable {
   }
 
   /**
-   * Tells every connected node that the run is over (they stop reconnecting), ends their streams
-   * and refuses new ones. Requests in flight fail.
+   * Tells every connected node that the run is over (they stop reconnecting) and ends their
+   * streams; a node that opens a stream afterwards, while the gRPC server still serves, is told the
+   * same once its identity is established (HELLO, in place of WELCOME), so a server can end a run
+   * for nodes that reconnect to it ({@link #awaitTold}). Requests in flight fail.
    *
    * @param reason what the nodes are told, e.g. {@code "the run completed 20 rounds"}
    */
@@ -359,12 +367,40 @@ public final class FederationServer implements AutoCloseable {
     List<Connection> all;
     synchronized (nodesLock) {
       closed = true;
+      finishedReason = Objects.requireNonNull(reason, "reason");
       all = new ArrayList<>(nodes.values());
     }
     for (Connection c : all) {
       c.done(reason);
     }
     close();
+  }
+
+  /** The nodes told that the run is over ({@link #finish}) so far, sorted. */
+  public Set<String> toldNodes() {
+    synchronized (nodesLock) {
+      return Collections.unmodifiableSet(new TreeSet<>(told));
+    }
+  }
+
+  /**
+   * Waits until at least {@code count} nodes have been told that the run is over ({@link #finish}),
+   * on their streams then or when they connect again.
+   *
+   * @return whether they have, false if {@code timeout} passed first
+   */
+  public boolean awaitTold(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (nodesLock) {
+      while (told.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        nodesLock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
   }
 
   /**
@@ -687,25 +723,32 @@ public final class FederationServer implements AutoCloseable {
             "node '" + id + "' is not in this federation's population " + options.population());
         return;
       }
+      String over;
       synchronized (nodesLock) {
-        if (closed) {
+        over = finishedReason;
+        if (over == null && closed) {
           refuse(Status.UNAVAILABLE, id, "the server is shutting down");
           return;
         }
         identity = id;
-        byte[] info = options.runInfo().toBytes();
-        sender.sendControl(
-            new Frame(
-                Frame.Type.WELCOME,
-                options.runId(),
-                0,
-                0,
-                Frame.Phase.NONE,
-                info.length,
-                0,
-                id,
-                info));
-        welcomed.put(id, this);
+        if (over == null) {
+          byte[] info = options.runInfo().toBytes();
+          sender.sendControl(
+              new Frame(
+                  Frame.Type.WELCOME,
+                  options.runId(),
+                  0,
+                  0,
+                  Frame.Phase.NONE,
+                  info.length,
+                  0,
+                  id,
+                  info));
+          welcomed.put(id, this);
+        }
+      }
+      if (over != null) {
+        done(over); // the run is over: the node is told so instead of welcomed
       }
     }
 
@@ -918,6 +961,10 @@ public final class FederationServer implements AutoCloseable {
     void done(String reason) {
       sender.sendControl(
           Frame.control(Frame.Type.DONE, options.runId(), 0, 0, Frame.Phase.NONE, reason));
+      synchronized (nodesLock) {
+        told.add(identity);
+        nodesLock.notifyAll();
+      }
       emit(TransportEvent.Kind.FINISHED, identity, 0, 0, reason);
       sender.complete("the run is over");
       lost("the run is over: " + reason);
