@@ -214,7 +214,21 @@ public final class ReportWriter {
   /** The report's file name in a run folder. */
   static final String FILE = "report.html";
 
-  /** Writes {@code dir/report.html} from the files of a simulation run; returns its path. */
+  /**
+   * The start of the report's title, by the command that ran (summary.json's {@code command}):
+   * {@code fedpeft simulation} for {@code simulate} (and a run without summary.json), {@code
+   * fedpeft server (deployed clients)} for {@code server}, whose clients are other processes.
+   */
+  static String heading(JsonObject summary) {
+    return summary != null && "server".equals(str(summary, "command"))
+        ? "fedpeft server (deployed clients)"
+        : "fedpeft simulation";
+  }
+
+  /**
+   * Writes {@code dir/report.html} from the files of a {@code simulate} or {@code server} run;
+   * returns its path.
+   */
   public static Path write(Path dir) throws IOException {
     List<JsonObject> rounds = new ArrayList<>();
     JsonObject stop = null;
@@ -270,7 +284,9 @@ public final class ReportWriter {
         .append("svg{background:#fafafa;border:1px solid #ddd;display:block}")
         .append(".legend span{display:inline-block;margin-right:1.2em}")
         .append(".caption{color:#444;font-size:.9em;max-width:760px}</style></head><body>");
-    h.append("<h1>fedpeft simulation: ")
+    h.append("<h1>")
+        .append(heading(summary))
+        .append(": ")
         .append(esc(str(summary, "strategy")))
         .append(" on ")
         .append(esc(str(summary, "task")))

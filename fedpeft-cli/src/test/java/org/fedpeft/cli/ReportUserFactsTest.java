@@ -113,4 +113,13 @@ class ReportUserFactsTest {
         html.contains("0.970 (retrieval by classifier-as-retriever; final_accuracy is top-1)"),
         html);
   }
+
+  @Test
+  void aServerRunIsNotTitledASimulation() throws Exception {
+    String html =
+        report("{\"command\":\"server\",\"strategy\":\"fedit\",\"task\":\"t\"}", null, null);
+    assertTrue(html.contains("<h1>fedpeft server (deployed clients): fedit on t</h1>"), html);
+    html = report("{\"command\":\"simulate\",\"strategy\":\"fedit\",\"task\":\"t\"}", null, null);
+    assertTrue(html.contains("<h1>fedpeft simulation: fedit on t</h1>"), html);
+  }
 }
