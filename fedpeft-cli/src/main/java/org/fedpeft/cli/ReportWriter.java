@@ -109,6 +109,7 @@ public final class ReportWriter {
           "partition",
           "adapter",
           "adapter_options_resolved",
+          "trainable_parameters",
           "model",
           "precision",
           "bytes_up_total",
