@@ -329,9 +329,7 @@ public final class ReportWriter {
         if (summary.has(k) && !summary.get(k).isJsonNull()) {
           String v =
               k.equals("rounds") && summary.has("rounds_configured")
-                  ? summary.get("rounds").getAsInt()
-                      + " of "
-                      + summary.get("rounds_configured").getAsInt()
+                  ? roundsValue(summary)
                   : k.equals("precision")
                       ? precision(summary, manifest)
                       : summary.get(k).isJsonObject()
@@ -396,6 +394,22 @@ public final class ReportWriter {
     Path file = dir.resolve(FILE);
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The summary table's rounds: {@code 4 of 4}, and when rounds were skipped (Poisson client
+   * sampling drew fewer than server.min_clients: nothing trained, the global model did not move)
+   * how many, {@code 4 of 4 (3 skipped: nothing trained)}, so that the row does not claim rounds of
+   * training that did not happen.
+   */
+  static String roundsValue(JsonObject summary) {
+    String v =
+        summary.get("rounds").getAsInt() + " of " + summary.get("rounds_configured").getAsInt();
+    int skipped =
+        summary.has("rounds_skipped") && summary.get("rounds_skipped").isJsonPrimitive()
+            ? summary.get("rounds_skipped").getAsInt()
+            : 0;
+    return skipped > 0 ? v + " (" + skipped + " skipped: nothing trained)" : v;
   }
 
   /**

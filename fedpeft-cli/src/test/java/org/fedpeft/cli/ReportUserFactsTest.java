@@ -122,4 +122,22 @@ class ReportUserFactsTest {
     html = report("{\"command\":\"simulate\",\"strategy\":\"fedit\",\"task\":\"t\"}", null, null);
     assertTrue(html.contains("<h1>fedpeft simulation: fedit on t</h1>"), html);
   }
+
+  @Test
+  void theRoundsRowSaysHowManyWereSkipped() throws Exception {
+    String html =
+        report(
+            "{\"strategy\":\"fedit\",\"task\":\"t\",\"rounds\":4,\"rounds_configured\":4,"
+                + "\"rounds_skipped\":3}",
+            null,
+            null);
+    assertTrue(html.contains("<th>rounds</th><td>4 of 4 (3 skipped: nothing trained)</td>"), html);
+    html =
+        report(
+            "{\"strategy\":\"fedit\",\"task\":\"t\",\"rounds\":4,\"rounds_configured\":4,"
+                + "\"rounds_skipped\":0}",
+            null,
+            null);
+    assertTrue(html.contains("<th>rounds</th><td>4 of 4</td>"), html);
+  }
 }
