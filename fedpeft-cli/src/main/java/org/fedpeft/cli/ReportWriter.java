@@ -112,6 +112,8 @@ public final class ReportWriter {
           "trainable_parameters",
           "model",
           "precision",
+          "adapter_dir",
+          "client_adapters_dir",
           "bytes_up_total",
           "bytes_down_total",
           "test_examples",
@@ -364,7 +366,7 @@ public final class ReportWriter {
         h.append(trafficChart(rounds, failed, stop, maxRound));
       }
     } else {
-      h.append(metricCharts(rounds, maxRound));
+      h.append(metricCharts(rounds, maxRound, clientMeanName(summary)));
       h.append(perClientCharts(rounds));
       h.append(assignments(rounds, maxRound));
       h.append(trafficChart(rounds, failed, stop, maxRound));
@@ -394,6 +396,18 @@ public final class ReportWriter {
     Path file = dir.resolve(FILE);
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The legend of the clients' mean beside a global metric: what the clients evaluated, which for a
+   * run whose clients keep LOCAL tensors (FedDPA, FedSA-LoRA, ...: summary.json's {@code
+   * client_adapters_dir}) is each client's own model rather than the global one.
+   */
+  static String clientMeanName(JsonObject summary) {
+    return summary != null && summary.has("client_adapters_dir")
+        ? "mean over clients' held-out data, each client's own model (global tensors plus its"
+            + " LOCAL ones)"
+        : "mean over clients' held-out data";
   }
 
   /**
@@ -606,7 +620,7 @@ public final class ReportWriter {
   }
 
   /** Accuracy, loss, and one chart for every other numeric key of the round lines. */
-  private static String metricCharts(List<JsonObject> rounds, int maxRound) {
+  private static String metricCharts(List<JsonObject> rounds, int maxRound, String clientMean) {
     Set<String> keys = new LinkedHashSet<>();
     for (JsonObject r : rounds) {
       for (Map.Entry<String, JsonElement> e : r.entrySet()) {
@@ -680,7 +694,7 @@ public final class ReportWriter {
       String mean = "client_" + k + "_mean";
       if (keys.contains(mean)) {
         series.add(series(rounds, mean));
-        names.add("mean over clients' held-out data");
+        names.add(clientMean);
       }
       boolean accuracy = k.equals("accuracy") || (federated && k.equals("client_accuracy_mean"));
       String title =

@@ -140,4 +140,23 @@ class ReportUserFactsTest {
             null);
     assertTrue(html.contains("<th>rounds</th><td>4 of 4</td>"), html);
   }
+
+  @Test
+  void aRunWithLocalTensorsNamesTheClientsOwnModelsAndWhereTheyAre() throws Exception {
+    Files.writeString(
+        tmp.resolve("metrics.jsonl"),
+        "{\"event\":\"round\",\"round\":1,\"accuracy\":0.5,\"client_accuracy_mean\":0.7}\n");
+    Files.writeString(
+        tmp.resolve("summary.json"),
+        "{\"strategy\":\"fedit\",\"task\":\"t\",\"adapter_dir\":\"/r/adapter\","
+            + "\"client_adapters_dir\":\"/r/clients\"}");
+    String html = Files.readString(ReportWriter.write(tmp));
+    assertTrue(html.contains("<th>adapter_dir</th><td>/r/adapter</td>"), html);
+    assertTrue(html.contains("<th>client_adapters_dir</th><td>/r/clients</td>"), html);
+    assertTrue(
+        html.contains(
+            "mean over clients' held-out data, each client's own model (global tensors plus its"
+                + " LOCAL ones)</span>"),
+        html);
+  }
 }
