@@ -324,7 +324,7 @@ public final class EvalCommand implements Callable<Integer> {
         ev =
             EmbeddingRetrieval.evaluate(
                 m, documents, queries, tau, 64, bar.mips(documents.size(), split));
-        how = "MIPS with the adapter";
+        how = SimulateCommand.retrievalScorer(true);
       } else {
         EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);
         ProgressBar bar = ProgressBar.delayed(err, "eval", encoded.size());
@@ -337,7 +337,7 @@ public final class EvalCommand implements Callable<Integer> {
                 64,
                 splits.retrievalCorpus().isPresent() && !multiTask,
                 bar.texts(0, split));
-        how = "classifier-as-retriever";
+        how = SimulateCommand.retrievalScorer(false);
       }
       String truncated = base.tokenizer().truncationNote("of the data");
       if (truncated != null) {

@@ -32,9 +32,11 @@ import org.fedpeft.run.RunRecorder;
  * their own titles, any other numeric key gets a generic chart), the last per-client values of each
  * per-client map (such as {@code client_accuracy}), the traffic per round split into training and
  * evaluation (with the traffic of each failed round attempt and of a round a privacy budget
- * stopped, so that it adds up to the summary's totals), the privacy budget spent, the label
- * distribution of each client's partition as a client-by-label grid (every label has its own named
- * column, so any number of labels stay distinguishable) and the resolved configuration.
+ * stopped, so that it adds up to the summary's totals), the privacy budget spent (the summary table
+ * gives the epsilon beside its budget, {@code privacy.epsilon}), the label distribution of each
+ * client's partition as a client-by-label grid (every label has its own named column, so any number
+ * of labels stay distinguishable; under a natural partition a table then says which of the data's
+ * clients or tasks each client holds) and the resolved configuration.
  *
  * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
  * ten). The numbers of the summary, the charts and their tooltips are rounded for reading (about 3
@@ -107,8 +109,11 @@ public final class ReportWriter {
           "partition",
           "adapter",
           "adapter_options_resolved",
+          "trainable_parameters",
           "model",
           "precision",
+          "adapter_dir",
+          "client_adapters_dir",
           "bytes_up_total",
           "bytes_down_total",
           "test_examples",
@@ -238,7 +243,21 @@ public final class ReportWriter {
   /** The report's file name in a run folder. */
   static final String FILE = "report.html";
 
-  /** Writes {@code dir/report.html} from the files of a simulation run; returns its path. */
+  /**
+   * The start of the report's title, by the command that ran (summary.json's {@code command}):
+   * {@code fedpeft simulation} for {@code simulate} (and a run without summary.json), {@code
+   * fedpeft server (deployed clients)} for {@code server}, whose clients are other processes.
+   */
+  static String heading(JsonObject summary) {
+    return summary != null && "server".equals(str(summary, "command"))
+        ? "fedpeft server (deployed clients)"
+        : "fedpeft simulation";
+  }
+
+  /**
+   * Writes {@code dir/report.html} from the files of a {@code simulate} or {@code server} run;
+   * returns its path.
+   */
   public static Path write(Path dir) throws IOException {
     List<JsonObject> rounds = new ArrayList<>();
     JsonObject stop = null;
@@ -294,7 +313,9 @@ public final class ReportWriter {
         .append("svg{background:#fafafa;border:1px solid #ddd;display:block}")
         .append(".legend span{display:inline-block;margin-right:1.2em}")
         .append(".caption{color:#444;font-size:.9em;max-width:760px}</style></head><body>");
-    h.append("<h1>fedpeft simulation: ")
+    h.append("<h1>")
+        .append(heading(summary))
+        .append(": ")
         .append(esc(str(summary, "strategy")))
         .append(" on ")
         .append(esc(str(summary, "task")))
@@ -337,9 +358,7 @@ public final class ReportWriter {
         if (summary.has(k) && !summary.get(k).isJsonNull()) {
           String v =
               k.equals("rounds") && summary.has("rounds_configured")
-                  ? summary.get("rounds").getAsInt()
-                      + " of "
-                      + summary.get("rounds_configured").getAsInt()
+                  ? roundsValue(summary)
                   : k.equals("precision")
                       ? precision(summary, manifest)
                       : summary.get(k).isJsonObject()
@@ -351,10 +370,13 @@ public final class ReportWriter {
                 .append(String.format(Locale.ROOT, "%,d bytes", summary.get(k).getAsLong()))
                 .append('"');
           }
+          if (k.equals("epsilon")) {
+            v += epsilonBudget(config);
+          }
           h.append('>').append(esc(v)).append("</td></tr>");
         }
         if (k.equals("final_loss")) {
-          h.append(finalRanking(summary));
+          h.append(finalRanking(summary, config));
         }
       }
       h.append("</table>");
@@ -371,7 +393,7 @@ public final class ReportWriter {
         h.append(trafficChart(rounds, failed, stop, maxRound));
       }
     } else {
-      h.append(metricCharts(rounds, maxRound));
+      h.append(metricCharts(rounds, maxRound, clientMeanName(summary)));
       h.append(perClientCharts(rounds));
       h.append(assignments(rounds, maxRound));
       h.append(trafficChart(rounds, failed, stop, maxRound));
@@ -383,7 +405,8 @@ public final class ReportWriter {
           .append(".</p>");
     } else if (partition != null) {
       h.append("<h2>Label distribution per client (training partition)</h2>")
-          .append(labelGrid(partition));
+          .append(labelGrid(partition))
+          .append(naturalGroups(partition));
     }
     if (config != null) {
       h.append("<h2>Configuration</h2><table>");
@@ -400,6 +423,34 @@ public final class ReportWriter {
     Path file = dir.resolve(FILE);
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The legend of the clients' mean beside a global metric: what the clients evaluated, which for a
+   * run whose clients keep LOCAL tensors (FedDPA, FedSA-LoRA, ...: summary.json's {@code
+   * client_adapters_dir}) is each client's own model rather than the global one.
+   */
+  static String clientMeanName(JsonObject summary) {
+    return summary != null && summary.has("client_adapters_dir")
+        ? "mean over clients' held-out data, each client's own model (global tensors plus its"
+            + " LOCAL ones)"
+        : "mean over clients' held-out data";
+  }
+
+  /**
+   * The summary table's rounds: {@code 4 of 4}, and when rounds were skipped (Poisson client
+   * sampling drew fewer than server.min_clients: nothing trained, the global model did not move)
+   * how many, {@code 4 of 4 (3 skipped: nothing trained)}, so that the row does not claim rounds of
+   * training that did not happen.
+   */
+  static String roundsValue(JsonObject summary) {
+    String v =
+        summary.get("rounds").getAsInt() + " of " + summary.get("rounds_configured").getAsInt();
+    int skipped =
+        summary.has("rounds_skipped") && summary.get("rounds_skipped").isJsonPrimitive()
+            ? summary.get("rounds_skipped").getAsInt()
+            : 0;
+    return skipped > 0 ? v + " (" + skipped + " skipped: nothing trained)" : v;
   }
 
   /**
@@ -421,11 +472,27 @@ public final class ReportWriter {
   }
 
   /**
-   * Rows of the summary table for a retrieval run's final ranking metrics (summary.json's {@code
-   * final_metrics}: recall@5, recall@10, MRR beside final_accuracy, which is then top-1); empty for
-   * other runs.
+   * What follows the epsilon spent in the summary table: the budget it was spent against, {@code
+   * (budget: privacy.epsilon = 8.0)} ({@code config.json}; under sample-level DP each client's,
+   * under client-level DP the run's), or {@code (no budget: privacy.epsilon = 0)}.
    */
-  static String finalRanking(JsonObject summary) {
+  static String epsilonBudget(JsonObject config) {
+    if (config == null || !config.has("privacy.epsilon")) {
+      return "";
+    }
+    JsonElement budget = config.get("privacy.epsilon");
+    return budget.getAsDouble() > 0
+        ? " (budget: privacy.epsilon = " + configValue(budget) + ")"
+        : " (no budget: privacy.epsilon = 0)";
+  }
+
+  /**
+   * Rows of the summary table for a retrieval run's final ranking metrics (summary.json's {@code
+   * final_metrics}: recall@5, recall@10, MRR beside final_accuracy, which is then top-1), naming
+   * how they were scored (config.json's client.objective: {@link SimulateCommand#retrievalScorer});
+   * empty for other runs.
+   */
+  static String finalRanking(JsonObject summary, JsonObject config) {
     if (!summary.has("final_metrics") || !summary.get("final_metrics").isJsonObject()) {
       return "";
     }
@@ -439,7 +506,9 @@ public final class ReportWriter {
             .append(esc(value("final_accuracy", fm.get(k))))
             .append(
                 k.equals("recall@5")
-                    ? " (retrieval; final_accuracy is top-1)</td></tr>"
+                    ? " (retrieval by "
+                        + SimulateCommand.retrievalScorer(SimulateCommand.contrastive(config))
+                        + "; final_accuracy is top-1)</td></tr>"
                     : "</td></tr>");
       }
     }
@@ -578,7 +647,7 @@ public final class ReportWriter {
   }
 
   /** Accuracy, loss, and one chart for every other numeric key of the round lines. */
-  private static String metricCharts(List<JsonObject> rounds, int maxRound) {
+  private static String metricCharts(List<JsonObject> rounds, int maxRound, String clientMean) {
     Set<String> keys = new LinkedHashSet<>();
     for (JsonObject r : rounds) {
       for (Map.Entry<String, JsonElement> e : r.entrySet()) {
@@ -652,7 +721,7 @@ public final class ReportWriter {
       String mean = "client_" + k + "_mean";
       if (keys.contains(mean)) {
         series.add(series(rounds, mean));
-        names.add("mean over clients' held-out data");
+        names.add(clientMean);
       }
       boolean accuracy = k.equals("accuracy") || (federated && k.equals("client_accuracy_mean"));
       String title =
@@ -706,6 +775,21 @@ public final class ReportWriter {
     if (!keys.contains("loss") && !keys.contains("train_loss")) {
       return "";
     }
+    return lossChartOf(rounds, keys, maxRound) + noTrainingLoss(keys);
+  }
+
+  /**
+   * The caption under the loss chart of a run whose clients reported no training loss (clients
+   * under sample-level DP never do: it is computed on their raw examples); empty otherwise.
+   */
+  static String noTrainingLoss(Set<String> keys) {
+    return keys.contains("train_loss")
+        ? ""
+        : "<p class=\"caption\">No clients' training loss: the clients reported none (clients"
+            + " under sample-level DP never do, as it is computed on their raw examples).</p>";
+  }
+
+  private static String lossChartOf(List<JsonObject> rounds, Set<String> keys, int maxRound) {
     if (!keys.contains("loss") && keys.contains("client_loss_mean")) {
       return "<h2>Loss per round</h2>"
           + lineChart(
@@ -1291,7 +1375,11 @@ public final class ReportWriter {
     }
     s.append("</svg><div class=\"legend\">");
     for (int k = 0; k < names.size(); k++) {
-      s.append(swatch(PALETTE[k % PALETTE.length], names.get(k)));
+      // A series without a point (the clients' training loss of a sample-level DP run, whose
+      // clients never report it) is drawn nowhere, so the legend does not name it.
+      if (!series.get(k).isEmpty()) {
+        s.append(swatch(PALETTE[k % PALETTE.length], names.get(k)));
+      }
     }
     return s.append("</div>").toString();
   }
@@ -1679,8 +1767,9 @@ public final class ReportWriter {
     }
     s.append(
         "</svg><p class=\"caption\">Each row is a client, each column a label (most frequent"
-            + " first); the darker the cell, the larger that label's share of the client's training"
-            + " examples:");
+            + " first); the darker the cell, the larger that label's share of the client's"
+            + " examples (its part of the training split: the examples it trains on and those it"
+            + " holds out for its own evaluation, partition.json's train + holdout):");
     for (double share : new double[] {0, 0.1, 0.25, 0.5, 1}) {
       s.append(" <span style=\"background:")
           .append(shade(share))
@@ -1696,6 +1785,37 @@ public final class ReportWriter {
           .append(" clients shown)</p>");
     }
     return s.toString();
+  }
+
+  /**
+   * Under a natural partition, which value of the data's {@code client} (or, with {@code
+   * natural:task}, {@code task}) field each client holds the examples of (partition.json's {@code
+   * group}), as a table: the report names clients {@code client-<i>}, and this is the only place
+   * that says which of the user's clients or tasks each one is. Empty under other partitions.
+   */
+  static String naturalGroups(JsonObject partition) {
+    if (!partition.has("clients") || !partition.get("clients").isJsonObject()) {
+      return "";
+    }
+    Map<String, JsonElement> clients = new TreeMap<>(partition.getAsJsonObject("clients").asMap());
+    StringBuilder rows = new StringBuilder();
+    for (var c : clients.entrySet()) {
+      if (c.getValue().isJsonObject() && c.getValue().getAsJsonObject().has("group")) {
+        rows.append("<tr><td>")
+            .append(esc(c.getKey()))
+            .append("</td><td>")
+            .append(esc(c.getValue().getAsJsonObject().get("group").getAsString()))
+            .append("</td></tr>");
+      }
+    }
+    if (rows.length() == 0) {
+      return "";
+    }
+    return "<p class=\"caption\">Natural partition: each client holds the examples of one value"
+        + " of the data's client field (task field with data.partition = natural:task), its"
+        + " group in partition.json.</p><table><tr><th>client</th><th>group</th></tr>"
+        + rows
+        + "</table>";
   }
 
   /**

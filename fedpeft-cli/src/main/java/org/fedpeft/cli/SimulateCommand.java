@@ -175,11 +175,23 @@ public final class SimulateCommand implements Callable<Integer> {
    * client.objective} (the run's resolved config).
    */
   private static boolean contrastive(Path dir) throws IOException {
-    JsonElement objective =
-        JsonParser.parseString(Files.readString(dir.resolve("config.json")))
-            .getAsJsonObject()
-            .get("client.objective");
+    return contrastive(
+        JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject());
+  }
+
+  /** Whether a run's config.json ({@code config}, may be null) says it trained contrastively. */
+  static boolean contrastive(JsonObject config) {
+    JsonElement objective = config == null ? null : config.get("client.objective");
     return objective != null && "contrastive".equals(objective.getAsString());
+  }
+
+  /**
+   * How a retrieval run's ranking metrics were scored, as the result lines of simulate, train and
+   * eval and the report name it: by MIPS with the adapter (the contrastive objective) or by the
+   * classification head (classifier-as-retriever).
+   */
+  static String retrievalScorer(boolean contrastive) {
+    return contrastive ? "MIPS with the adapter" : "classifier-as-retriever";
   }
 
   /**
@@ -305,7 +317,7 @@ public final class SimulateCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f",
-              contrastive ? "MIPS with the adapter" : "classifier-as-retriever",
+              retrievalScorer(contrastive),
               fm.get("accuracy").getAsDouble(),
               fm.get(RetrievalMetrics.RECALL_AT_5).getAsDouble(),
               fm.get(RetrievalMetrics.RECALL_AT_10).getAsDouble(),

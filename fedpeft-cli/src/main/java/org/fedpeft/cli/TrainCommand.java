@@ -1112,7 +1112,7 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.printf(
             Locale.ROOT,
             "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f%n",
-            goal.contrastive() ? "MIPS with the adapter" : "classifier-as-retriever",
+            SimulateCommand.retrievalScorer(goal.contrastive()),
             test.accuracy(),
             test.extra().get(RetrievalMetrics.RECALL_AT_5),
             test.extra().get(RetrievalMetrics.RECALL_AT_10),

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -147,6 +149,13 @@ public final class Simulation implements AutoCloseable {
 
   /** {@link Population.Loaded#testCapOrder}, recorded with the adapter: null when none. */
   private final List<String> testCapOrder;
+
+  /**
+   * The trainable parameters of the saved global model (its adapter's trainable tensors and, unless
+   * the objective is contrastive, which never trains it, the head), as {@code train}'s summary.json
+   * counts them; set when the adapter is saved, -1 before.
+   */
+  private long trainableParameters = -1;
 
   private final ClientModels clientModels;
   private final ModelFactory models;
@@ -1126,6 +1135,7 @@ public final class Simulation implements AutoCloseable {
       // those set, which a resume needs unchanged).
       s.add("adapter_options_resolved", JsonOut.tree(adapterOptionsInUse));
     }
+    s.addProperty("trainable_parameters", trainableParameters);
     s.addProperty("rounds", state.round());
     s.addProperty("rounds_configured", config.rounds());
     if (stopReason != null) {
@@ -1274,6 +1284,21 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
+   * The parameters of {@code model} that training updates: every trainable tensor, without the head
+   * under the contrastive objective (as {@code train}'s summary.json counts them).
+   */
+  private long trainableParameters(ClassifierModel model) {
+    Set<String> head = new HashSet<>();
+    if (config.objective().contrastive()) {
+      model.head().tensors().forEach(t -> head.add(t.name()));
+    }
+    return model.trainableTensors().stream()
+        .filter(t -> !head.contains(t.name()))
+        .mapToLong(t -> t.array().size())
+        .sum();
+  }
+
+  /**
    * Saves the global model, with {@code local} (a client's LOCAL tensors) loaded over it, as an
    * adapter folder.
    *
@@ -1286,6 +1311,9 @@ public final class Simulation implements AutoCloseable {
     TaskSplits splits = population.splits();
     try (ModelFactory.Instance m = models.instantiate(state.global())) {
       m.model().loadState(local);
+      if (client == null) {
+        trainableParameters = trainableParameters(m.model());
+      }
       JsonObject extra = new JsonObject();
       // With its parameters, so that eval and retrieve load the task it was trained on.
       extra.addProperty("task", Tasks.recordedSpec(splits, config.task()));
