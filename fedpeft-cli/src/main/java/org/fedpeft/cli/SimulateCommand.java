@@ -563,7 +563,7 @@ public final class SimulateCommand implements Callable<Integer> {
         err.println(truncated);
       }
       ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
-      bar.update(sim.completedRounds(), "");
+      bar.start(sim.completedRounds(), "");
       sim.setEvaluationProgress(
           (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
       JsonObject summary;
