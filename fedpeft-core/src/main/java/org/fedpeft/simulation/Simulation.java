@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
@@ -165,6 +166,7 @@ public final class Simulation implements AutoCloseable {
   private CommunicationLog comm = new CommunicationLog();
   private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
   private EvaluationProgress evaluationProgress = EvaluationProgress.NONE;
+  private IntFunction<BatchProgress> clientAdapterProgress = clients -> BatchProgress.NONE;
   private ServerState state;
   private String stopReason;
 
@@ -402,6 +404,17 @@ public final class Simulation implements AutoCloseable {
    */
   public void setEvaluationProgress(EvaluationProgress progress) {
     this.evaluationProgress = java.util.Objects.requireNonNull(progress, "progress");
+  }
+
+  /**
+   * Sets what hears the progress of the end of a run of a method with LOCAL tensors, which saves
+   * each client's own model ({@value #CLIENTS_DIR}/&lt;client&gt;/adapter): given the number of
+   * clients, it is told after each client how many are done (a client without LOCAL state is done
+   * without a folder). With thousands of clients this takes a while after the last round (1,264
+   * folders took 41 s). It changes nothing saved.
+   */
+  public void setClientAdapterProgress(IntFunction<BatchProgress> progress) {
+    this.clientAdapterProgress = java.util.Objects.requireNonNull(progress, "progress");
   }
 
   public SimulationConfig config() {
@@ -1024,7 +1037,11 @@ public final class Simulation implements AutoCloseable {
     // which `fedpeft eval` evaluates as that client would use it.
     int clientAdapters = 0;
     List<String> localNames = localTensorNames();
-    for (ClientData c : population.clients()) {
+    List<ClientData> clients = population.clients();
+    BatchProgress saving =
+        localNames.isEmpty() ? BatchProgress.NONE : clientAdapterProgress.apply(clients.size());
+    int done = 0;
+    for (ClientData c : clients) {
       Map<String, HostTensor> local = new TreeMap<>();
       ClientState st = localState.load(c.id()).orElse(ClientState.EMPTY);
       for (String name : localNames) {
@@ -1037,6 +1054,7 @@ public final class Simulation implements AutoCloseable {
             out.resolve(CLIENTS_DIR).resolve(c.id()).resolve("adapter"), c.id(), local, fullyUsed);
         clientAdapters++;
       }
+      saving.onBatch(++done, clients.size());
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
