@@ -48,6 +48,13 @@ public final class ProgressBar {
   private final boolean interactive;
   private final long start = System.nanoTime();
   private long lastPrint;
+
+  /**
+   * The progress this process started from ({@link #start}): a resumed run's rounds or steps done
+   * before it, which its ETA must not count as work done since {@link #start}.
+   */
+  private int startDone;
+
   private boolean drawn;
   private boolean lineOpen;
 
@@ -153,6 +160,17 @@ public final class ProgressBar {
     }
   }
 
+  /**
+   * Shows the progress the work starts from, {@code done} of {@code total} (a resumed run's rounds
+   * or steps completed before this process; 0 for a new run), as the bar's first line: the ETA of
+   * later updates is the time taken per unit of progress made since, so a run resumed near its end
+   * does not show the rest as done in no time; until there is such progress it shows {@code --:--}.
+   */
+  public void start(int done, String status) {
+    startDone = done;
+    update(done, status);
+  }
+
   /** Shows progress {@code done} of {@code total} with a status text. */
   public void update(int done, String status) {
     draw(done, status, done >= total);
@@ -180,7 +198,8 @@ public final class ProgressBar {
     lastPrint = now;
     drawn = true;
     double elapsed = (now - start) / 1e9;
-    double eta = done == 0 ? Double.NaN : elapsed / done * (total - done);
+    int progressed = done - startDone;
+    double eta = progressed <= 0 ? Double.NaN : elapsed / progressed * (total - done);
     int width = 24;
     int filled = total == 0 ? width : (int) ((long) width * done / total);
     StringBuilder bar = new StringBuilder();

@@ -580,9 +580,16 @@ public final class SimulateCommand implements Callable<Integer> {
         err.println(truncated);
       }
       ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
-      bar.update(sim.completedRounds(), "");
+      bar.start(sim.completedRounds(), "");
       sim.setEvaluationProgress(
           (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
+      // Saving each client's own model (a method with LOCAL tensors) after the last round: a
+      // delayed bar, as it is over in a moment with few clients.
+      sim.setClientAdapterProgress(
+          clients -> {
+            ProgressBar saving = ProgressBar.delayed(err, "client adapters", clients);
+            return (done, all) -> saving.update(done, "");
+          });
       JsonObject summary;
       try {
         summary =

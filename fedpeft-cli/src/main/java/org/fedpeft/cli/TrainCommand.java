@@ -811,7 +811,7 @@ public final class TrainCommand implements Callable<Integer> {
       // generation, which the launcher's heap settings then give back at once.
       System.gc();
       ProgressBar bar = new ProgressBar(err, "train", cfg.steps());
-      bar.update(firstStep, "");
+      bar.start(firstStep, "");
       // Running sums of the logging window: loss, accuracy, steps.
       double[] window = checkpoint == null ? new double[3] : checkpoint.window().clone();
       PrivacyBudget accounted = budget;

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
@@ -176,6 +177,7 @@ public final class Simulation implements AutoCloseable {
   private CommunicationLog comm = new CommunicationLog();
   private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
   private EvaluationProgress evaluationProgress = EvaluationProgress.NONE;
+  private IntFunction<BatchProgress> clientAdapterProgress = clients -> BatchProgress.NONE;
   private ServerState state;
   private String stopReason;
 
@@ -479,6 +481,17 @@ public final class Simulation implements AutoCloseable {
    */
   public void setEvaluationProgress(EvaluationProgress progress) {
     this.evaluationProgress = java.util.Objects.requireNonNull(progress, "progress");
+  }
+
+  /**
+   * Sets what hears the progress of the end of a run of a method with LOCAL tensors, which saves
+   * each client's own model ({@value #CLIENTS_DIR}/&lt;client&gt;/adapter): given the number of
+   * clients, it is told after each client how many are done (a client without LOCAL state is done
+   * without a folder). It takes about 4 ms a client on a quiet machine (910 FedSA-LoRA clients: 3.6
+   * s), more on a busy one (1,264 clients: 41 s). It changes nothing saved.
+   */
+  public void setClientAdapterProgress(IntFunction<BatchProgress> progress) {
+    this.clientAdapterProgress = java.util.Objects.requireNonNull(progress, "progress");
   }
 
   public SimulationConfig config() {
@@ -1108,7 +1121,11 @@ public final class Simulation implements AutoCloseable {
     // which `fedpeft eval` evaluates as that client would use it.
     int clientAdapters = 0;
     List<String> localNames = localTensorNames();
-    for (ClientData c : population.clients()) {
+    List<ClientData> clients = population.clients();
+    BatchProgress saving =
+        localNames.isEmpty() ? BatchProgress.NONE : clientAdapterProgress.apply(clients.size());
+    int done = 0;
+    for (ClientData c : clients) {
       Map<String, HostTensor> local = new TreeMap<>();
       ClientState st = localState.load(c.id()).orElse(ClientState.EMPTY);
       for (String name : localNames) {
@@ -1121,6 +1138,7 @@ public final class Simulation implements AutoCloseable {
             out.resolve(CLIENTS_DIR).resolve(c.id()).resolve("adapter"), c.id(), local, fullyUsed);
         clientAdapters++;
       }
+      saving.onBatch(++done, clients.size());
     }
     JsonObject s = new JsonObject();
     s.addProperty("command", "simulate");
