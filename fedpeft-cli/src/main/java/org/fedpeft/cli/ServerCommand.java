@@ -185,9 +185,7 @@ public final class ServerCommand implements Callable<Integer> {
       int need = need(ids);
       FederationServer federation =
           new FederationServer(
-              FederationServer.Options.defaults()
-                  .withInsecure(tls == null)
-                  .withPopulation(ids)
+              options(ids, tls, err)
                   .withRunInfo(
                       new RunInfo(
                           sim.splits().labels(),
@@ -198,13 +196,7 @@ public final class ServerCommand implements Callable<Integer> {
                                   .collect(
                                       java.util.stream.Collectors.toMap(
                                           ClientData::id, ClientData::digest))
-                              : Map.of()))
-                  .withListener(
-                      e -> {
-                        synchronized (err) {
-                          err.println("network: " + e);
-                        }
-                      }));
+                              : Map.of())));
       Server server = listen(federation, tls);
       String bound = boundAddress(listen, server.getPort());
       try {
@@ -353,17 +345,7 @@ public final class ServerCommand implements Callable<Integer> {
           dir + ": cannot tell the nodes that the finished run is over: " + e.getMessage(), e);
     }
     int need = need(ids);
-    FederationServer federation =
-        new FederationServer(
-            FederationServer.Options.defaults()
-                .withInsecure(tls == null)
-                .withPopulation(ids)
-                .withListener(
-                    e -> {
-                      synchronized (err) {
-                        err.println("network: " + e);
-                      }
-                    }));
+    FederationServer federation = new FederationServer(options(ids, tls, err));
     // Before the first node can connect: every node is told the run is over, none is welcomed.
     federation.finish(finishReason(summary));
     Server server = listen(federation, tls);
@@ -434,6 +416,22 @@ public final class ServerCommand implements Callable<Integer> {
               + need);
     }
     return need;
+  }
+
+  /**
+   * The federation's options that a run and a finished run's resume share: TLS or not, the run's
+   * population, and the network events printed to standard error.
+   */
+  private static FederationServer.Options options(List<String> ids, TlsFiles tls, PrintWriter err) {
+    return FederationServer.Options.defaults()
+        .withInsecure(tls == null)
+        .withPopulation(ids)
+        .withListener(
+            e -> {
+              synchronized (err) {
+                err.println("network: " + e);
+              }
+            });
   }
 
   /**
