@@ -487,8 +487,7 @@ public final class Simulation implements AutoCloseable {
    * Sets what hears the progress of the end of a run of a method with LOCAL tensors, which saves
    * each client's own model ({@value #CLIENTS_DIR}/&lt;client&gt;/adapter): given the number of
    * clients, it is told after each client how many are done (a client without LOCAL state is done
-   * without a folder). It takes about 4 ms a client on a quiet machine (910 FedSA-LoRA clients: 3.6
-   * s), more on a busy one (1,264 clients: 41 s). It changes nothing saved.
+   * without a folder). It changes nothing saved.
    */
   public void setClientAdapterProgress(IntFunction<BatchProgress> progress) {
     this.clientAdapterProgress = java.util.Objects.requireNonNull(progress, "progress");
