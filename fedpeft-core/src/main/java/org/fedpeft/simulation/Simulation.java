@@ -48,6 +48,7 @@ import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Words;
@@ -334,10 +335,10 @@ public final class Simulation implements AutoCloseable {
 
   /**
    * Whether {@code out} holds a run killed while it was starting: config.json, perhaps
-   * partition.json, and nothing else but the lock file (no manifest.json, checkpoint or
-   * metrics.jsonl), as {@link #start} leaves it before it writes manifest.json. Nothing was trained
-   * and nothing recorded of the data, so the start can be made again from config.json, the run's
-   * resolved config.
+   * partition.json (or the temporary file of one being written, {@link AtomicFiles}), and nothing
+   * else but the lock file (no manifest.json, checkpoint or metrics.jsonl), as {@link #start}
+   * leaves it before it writes manifest.json. Nothing was trained and nothing recorded of the data,
+   * so the start can be made again from config.json, the run's resolved config.
    */
   static boolean killedWhileStarting(Path out) throws IOException {
     if (!Files.isRegularFile(out.resolve(WRITTEN_BEFORE_MANIFEST.get(0)))) {
@@ -346,7 +347,15 @@ public final class Simulation implements AutoCloseable {
     try (var files = Files.list(out)) {
       return files
           .map(f -> f.getFileName().toString())
-          .allMatch(n -> n.equals(RunFolder.LOCK_FILE) || WRITTEN_BEFORE_MANIFEST.contains(n));
+          .allMatch(
+              n ->
+                  n.equals(RunFolder.LOCK_FILE)
+                      || WRITTEN_BEFORE_MANIFEST.contains(n)
+                      || WRITTEN_BEFORE_MANIFEST.stream()
+                          .anyMatch(
+                              w ->
+                                  n.startsWith(AtomicFiles.siblingPrefix(Path.of(w)))
+                                      && n.endsWith(".tmp")));
     }
   }
 
