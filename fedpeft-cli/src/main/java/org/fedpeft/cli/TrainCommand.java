@@ -1036,15 +1036,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (goal.contrastive()) {
         summary.addProperty("temperature", goal.temperature());
       }
-      summary.addProperty(
-          "trainable_parameters",
-          m.trainableTensors().stream()
-              .filter(
-                  t ->
-                      !goal.contrastive()
-                          || head.tensors().stream().noneMatch(h -> h.name().equals(t.name())))
-              .mapToLong(t -> t.array().size())
-              .sum());
+      summary.addProperty("trainable_parameters", m.trainableParameters(goal.contrastive()));
       summary.addProperty("steps_taken", stepsTaken);
       if (stoppedEarly != null) {
         // As simulate's summary.json: why the run ended before its last step.

@@ -11,11 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -1310,21 +1308,6 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
-   * The parameters of {@code model} that training updates: every trainable tensor, without the head
-   * under the contrastive objective (as {@code train}'s summary.json counts them).
-   */
-  private long trainableParameters(ClassifierModel model) {
-    Set<String> head = new HashSet<>();
-    if (config.objective().contrastive()) {
-      model.head().tensors().forEach(t -> head.add(t.name()));
-    }
-    return model.trainableTensors().stream()
-        .filter(t -> !head.contains(t.name()))
-        .mapToLong(t -> t.array().size())
-        .sum();
-  }
-
-  /**
    * Saves the global model, with {@code local} (a client's LOCAL tensors) loaded over it, as an
    * adapter folder.
    *
@@ -1338,7 +1321,7 @@ public final class Simulation implements AutoCloseable {
     try (ModelFactory.Instance m = models.instantiate(state.global())) {
       m.model().loadState(local);
       if (client == null) {
-        trainableParameters = trainableParameters(m.model());
+        trainableParameters = m.model().trainableParameters(config.objective().contrastive());
       }
       JsonObject extra = new JsonObject();
       // With its parameters, so that eval and retrieve load the task it was trained on.

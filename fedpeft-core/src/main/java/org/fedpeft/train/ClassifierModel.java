@@ -160,6 +160,22 @@ public final class ClassifierModel {
         .toList();
   }
 
+  /**
+   * How many parameters training updates: the elements of {@link #trainableTensors}, without the
+   * head's when {@code withoutHead} (the contrastive objective never trains the head). What {@code
+   * train}'s and a simulation's summary.json record as {@code trainable_parameters}.
+   */
+  public long trainableParameters(boolean withoutHead) {
+    Set<String> headNames = new HashSet<>();
+    if (withoutHead) {
+      head.tensors().forEach(t -> headNames.add(t.name()));
+    }
+    return trainableTensors().stream()
+        .filter(t -> !headNames.contains(t.name()))
+        .mapToLong(t -> t.array().size())
+        .sum();
+  }
+
   /** Heap copies of every adapter and head tensor. */
   public Map<String, HostTensor> state() {
     return Adapter.Tensors.toHost(tensors());
