@@ -31,6 +31,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -322,9 +323,18 @@ public final class FederationServer implements AutoCloseable {
    * @return whether they are, false if {@code timeout} passed first
    */
   public boolean awaitConnected(int count, Duration timeout) throws InterruptedException {
+    return awaitNodes(() -> nodes.size() >= count, timeout);
+  }
+
+  /**
+   * Waits, under the nodes' lock (whose changes notify it), until {@code done} holds.
+   *
+   * @return whether it does, false if {@code timeout} passed first
+   */
+  private boolean awaitNodes(BooleanSupplier done, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (nodesLock) {
-      while (nodes.size() < count) {
+      while (!done.getAsBoolean()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -342,17 +352,7 @@ public final class FederationServer implements AutoCloseable {
    */
   public boolean awaitConnected(Collection<String> ids, Duration timeout)
       throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (nodesLock) {
-      while (!nodes.keySet().containsAll(ids)) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        nodesLock.wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
-    }
+    return awaitNodes(() -> nodes.keySet().containsAll(ids), timeout);
   }
 
   /**
@@ -390,17 +390,7 @@ public final class FederationServer implements AutoCloseable {
    * @return whether they have, false if {@code timeout} passed first
    */
   public boolean awaitTold(int count, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (nodesLock) {
-      while (told.size() < count) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        nodesLock.wait(Math.max(1, left / 1_000_000));
-      }
-      return true;
-    }
+    return awaitNodes(() -> told.size() >= count, timeout);
   }
 
   /**
