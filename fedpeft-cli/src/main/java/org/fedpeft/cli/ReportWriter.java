@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.NaturalOrder;
 import org.fedpeft.run.RunRecorder;
 
 /**
@@ -807,7 +808,7 @@ public final class ReportWriter {
   }
 
   /** A bar chart of the last value of every per-client map (such as client_accuracy). */
-  private static String perClientCharts(List<JsonObject> rounds) {
+  static String perClientCharts(List<JsonObject> rounds) {
     Map<String, JsonObject> last = new LinkedHashMap<>();
     Map<String, Integer> lastRound = new LinkedHashMap<>();
     for (JsonObject r : rounds) {
@@ -826,7 +827,7 @@ public final class ReportWriter {
     for (Map.Entry<String, JsonObject> e : last.entrySet()) {
       List<String> names = new ArrayList<>();
       List<Double> vals = new ArrayList<>();
-      for (Map.Entry<String, JsonElement> c : new TreeMap<>(e.getValue().asMap()).entrySet()) {
+      for (Map.Entry<String, JsonElement> c : byClient(e.getValue().asMap()).entrySet()) {
         if (!c.getValue().isJsonNull()) {
           names.add(c.getKey());
           vals.add(c.getValue().getAsDouble());
@@ -868,7 +869,7 @@ public final class ReportWriter {
     Map<String, List<String>> groups = new TreeMap<>();
     for (JsonObject r : rounds) {
       int round = r.get("round").getAsInt();
-      Set<String> clients = new java.util.TreeSet<>();
+      Set<String> clients = new java.util.TreeSet<>(NaturalOrder.INSTANCE);
       if (r.has("sampled") && r.get("sampled").isJsonArray()) {
         r.getAsJsonArray("sampled").forEach(c -> clients.add(c.getAsString()));
       }
@@ -881,7 +882,7 @@ public final class ReportWriter {
           JsonObject m = c.getValue().getAsJsonObject();
           List<String> what =
               table
-                  .computeIfAbsent(round, x -> new TreeMap<>())
+                  .computeIfAbsent(round, x -> new TreeMap<>(NaturalOrder.INSTANCE))
                   .computeIfAbsent(c.getKey(), x -> new ArrayList<>());
           for (var e : new TreeMap<>(m.asMap()).entrySet()) {
             if (!e.getValue().isJsonPrimitive()) {
@@ -918,7 +919,7 @@ public final class ReportWriter {
           String name = k.substring(0, k.length() - client.length() - 1);
           List<String> what =
               table
-                  .computeIfAbsent(round, x -> new TreeMap<>())
+                  .computeIfAbsent(round, x -> new TreeMap<>(NaturalOrder.INSTANCE))
                   .computeIfAbsent(client, x -> new ArrayList<>());
           if (name.equals("fedbe.blocks")) {
             what.add(bits("block", e.getValue().getAsLong()));
@@ -1667,7 +1668,7 @@ public final class ReportWriter {
   static String labelGrid(JsonObject partition) {
     JsonArray labels = partition.getAsJsonArray("labels");
     JsonObject clients = partition.getAsJsonObject("clients");
-    List<String> ids = new ArrayList<>(new TreeMap<>(clients.asMap()).keySet());
+    List<String> ids = new ArrayList<>(byClient(clients.asMap()).keySet());
     int shown = Math.min(ids.size(), 60);
     int nl = labels.size();
     long[] labelTotal = new long[nl];
@@ -1797,7 +1798,7 @@ public final class ReportWriter {
     if (!partition.has("clients") || !partition.get("clients").isJsonObject()) {
       return "";
     }
-    Map<String, JsonElement> clients = new TreeMap<>(partition.getAsJsonObject("clients").asMap());
+    Map<String, JsonElement> clients = byClient(partition.getAsJsonObject("clients").asMap());
     StringBuilder rows = new StringBuilder();
     for (var c : clients.entrySet()) {
       if (c.getValue().isJsonObject() && c.getValue().getAsJsonObject().has("group")) {
@@ -1816,6 +1817,16 @@ public final class ReportWriter {
         + " group in partition.json.</p><table><tr><th>client</th><th>group</th></tr>"
         + rows
         + "</table>";
+  }
+
+  /**
+   * {@code byId} ordered by client id as the report lists clients everywhere ({@link NaturalOrder}:
+   * {@code client-2} before {@code client-10}).
+   */
+  static <V> Map<String, V> byClient(Map<String, V> byId) {
+    Map<String, V> sorted = new TreeMap<>(NaturalOrder.INSTANCE);
+    sorted.putAll(byId);
+    return sorted;
   }
 
   /**

@@ -17,7 +17,9 @@
  *   <li>{@link org.fedpeft.io.RunFolder} gives a run its output folder and holds it for the run's
  *       life (a file lock): a second process, or a command whose output the folder does not hold,
  *       is refused; {@link org.fedpeft.io.Sha256} fingerprints input files for manifests.
- *   <li>{@link org.fedpeft.io.Words} words the counts of messages ("1 example", "2 examples").
+ *   <li>{@link org.fedpeft.io.Words} words the counts of messages ("1 example", "2 examples");
+ *       {@link org.fedpeft.io.NaturalOrder} orders ids as a reader counts ({@code client-2} before
+ *       {@code client-10}).
  *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
  *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
  *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).
