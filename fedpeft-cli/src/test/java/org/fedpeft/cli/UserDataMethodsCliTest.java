@@ -129,7 +129,8 @@ class UserDataMethodsCliTest {
       assertEquals(
           "fedpeft simulate: "
               + test
-              + ":2: label \"t7\" is not one of the run's labels [t0, t1, t2, t9]\n",
+              + ":2: label \"t7\" is not one of the run's labels [t0, t1, t2, t9]; add the label"
+              + " to data.labels (a class of the run), or remove or relabel the example\n",
           r.err(),
           split);
     }
@@ -150,7 +151,9 @@ class UserDataMethodsCliTest {
     assertEquals(
         "fedpeft simulate: "
             + file
-            + ":3: label \"x\" is not one of the run's labels [t0, t1, t2]; 2 more such examples\n",
+            + ":3: label \"x\" is not one of the run's labels [t0, t1, t2]; 2 more such examples;"
+            + " add the label to data.labels (a class of the run), or remove or relabel the"
+            + " example\n",
         r.err());
   }
 

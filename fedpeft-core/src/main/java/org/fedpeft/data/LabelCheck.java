@@ -157,6 +157,14 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
    * "the adapter's labels", for the labels of a trained model).
    */
   public static Dataset listed(Dataset data, List<String> labels, String whose) {
+    return listed(data, labels, whose, null);
+  }
+
+  /**
+   * As {@link #listed(Dataset, List, String)}, the refusal ending with {@code hint} (how to fix it,
+   * such as listing the label in the config key the labels come from), when not null.
+   */
+  public static Dataset listed(Dataset data, List<String> labels, String whose, String hint) {
     if (data.labels().equals(labels)) {
       return data;
     }
@@ -178,7 +186,8 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
                       + (bad.size() - 1)
                       + " more such "
                       + Words.plural(bad.size() - 1, "example")
-                  : "");
+                  : "")
+              + (hint == null ? "" : "; " + hint);
       if (data.source().isPresent() && first.line() > 0) {
         throw new DataFormatException(data.source().get(), first.line(), reason);
       }

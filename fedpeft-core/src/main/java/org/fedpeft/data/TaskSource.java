@@ -39,8 +39,11 @@ public final class TaskSource {
    *     caller checks a split of the training file that it scores)
    * @param hint appended to the refusal of a test label the training data lacks when {@code labels}
    *     is empty ({@link LabelCheck#requireKnown(String)}), or null
+   * @param unlistedHint appended to the refusal of a label that {@code labels} does not list
+   *     ({@link LabelCheck#listed(Dataset, List, String, String)}), or null
    */
-  public record Labels(List<String> labels, String whose, boolean training, String hint) {
+  public record Labels(
+      List<String> labels, String whose, boolean training, String hint, String unlistedHint) {
     /** Copies the list. */
     public Labels {
       labels = List.copyOf(labels);
@@ -48,12 +51,12 @@ public final class TaskSource {
 
     /** A run's labels (empty: its training data's), without a hint. */
     public static Labels run(List<String> labels) {
-      return new Labels(labels, LabelCheck.RUN_LABELS, true, null);
+      return new Labels(labels, LabelCheck.RUN_LABELS, true, null, null);
     }
 
     /** A trained model's labels, named {@code whose} in refusals; the training file's are free. */
     public static Labels model(List<String> labels, String whose) {
-      return new Labels(labels, whose, false, null);
+      return new Labels(labels, whose, false, null, null);
     }
   }
 
@@ -99,7 +102,7 @@ public final class TaskSource {
     Dataset all = DataFiles.read(dataFile);
     if (!labels.isEmpty() && known.training()) {
       // Names the file's first unlisted label, before any split.
-      LabelCheck.listed(all, labels, known.whose());
+      LabelCheck.listed(all, labels, known.whose(), known.unlistedHint());
     }
     String name = dataFile.getFileName().toString();
     if (testFile == null) {
@@ -111,7 +114,7 @@ public final class TaskSource {
       test = DataFiles.readFor(testFile, all, known.hint());
     } else {
       Dataset read = DataFiles.read(testFile); // its vocabulary: the labels it has
-      LabelCheck.listed(read, labels, known.whose());
+      LabelCheck.listed(read, labels, known.whose(), known.unlistedHint());
       if (!new HashSet<>(all.labels()).containsAll(read.labels())) {
         // A listed label that the test file has and the training data lacks.
         if (new HashSet<>(labels).containsAll(all.labels())) {

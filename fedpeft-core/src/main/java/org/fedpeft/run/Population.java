@@ -55,6 +55,14 @@ public final class Population {
       "to evaluate it as a class that no training example has, list the run's labels in"
           + " data.labels";
 
+  /**
+   * Ends the refusal of an example whose label {@code data.labels} does not list ({@link
+   * LabelCheck#listed(Dataset, List, String, String)}, which names its file, line and label and the
+   * listed labels): the two ways out.
+   */
+  static final String UNLISTED_HINT =
+      "add the label to data.labels (a class of the run), or remove or relabel the example";
+
   private final TaskSplits splits;
   private final List<ClientData> clients;
   private final int[][] labelHistogram;
@@ -168,7 +176,8 @@ public final class Population {
             config.task(),
             config.dataFile().isEmpty() ? null : Path.of(config.dataFile()),
             config.dataTest().isEmpty() ? null : Path.of(config.dataTest()),
-            new TaskSource.Labels(d.labels(), LabelCheck.RUN_LABELS, true, DATA_LABELS_HINT),
+            new TaskSource.Labels(
+                d.labels(), LabelCheck.RUN_LABELS, true, DATA_LABELS_HINT, UNLISTED_HINT),
             topts,
             config.seed());
     if (d.labels().isEmpty()) {
@@ -178,9 +187,10 @@ public final class Population {
     // TaskSource.load capped data.test in the splits' own vocabulary, not always data.labels'.
     List<String> testCapOrder =
         d.test().isEmpty() || splits.labels().equals(labels) ? null : splits.labels();
-    Dataset train = LabelCheck.listed(splits.train(), labels);
-    Dataset validation = LabelCheck.listed(splits.validation(), labels);
-    Dataset test = LabelCheck.listed(splits.test(), labels);
+    Dataset train = LabelCheck.listed(splits.train(), labels, LabelCheck.RUN_LABELS, UNLISTED_HINT);
+    Dataset validation =
+        LabelCheck.listed(splits.validation(), labels, LabelCheck.RUN_LABELS, UNLISTED_HINT);
+    Dataset test = LabelCheck.listed(splits.test(), labels, LabelCheck.RUN_LABELS, UNLISTED_HINT);
     return new Loaded(
         d.test().isEmpty()
             ? new TaskSplits(splits.task(), train, validation, test, null)
@@ -197,7 +207,7 @@ public final class Population {
   private static TaskSplits whole(DataSection d, long seed) throws IOException {
     Dataset all = DataFiles.read(Path.of(d.file()));
     List<String> labels = d.labels().isEmpty() ? all.labels() : d.labels();
-    all = LabelCheck.listed(all, labels);
+    all = LabelCheck.listed(all, labels, LabelCheck.RUN_LABELS, UNLISTED_HINT);
     if (d.maxTrain() > 0 && d.maxTrain() < all.size()) {
       all = Splits.capStratified(all, d.maxTrain(), seed);
     }
@@ -251,7 +261,7 @@ public final class Population {
     if (d.labels().isEmpty()) {
       LabelCheck.of(labels, read).requireKnown(DATA_LABELS_HINT);
     }
-    Dataset test = LabelCheck.listed(read, labels);
+    Dataset test = LabelCheck.listed(read, labels, LabelCheck.RUN_LABELS, UNLISTED_HINT);
     return d.maxEval() < test.size() ? Splits.capStratified(test, d.maxEval(), seed) : test;
   }
 

@@ -111,7 +111,9 @@ class ServerDataSplitsTest {
                             "data.labels",
                             "a,b"))));
     assertEquals(
-        data + ":3: label \"q\" is not one of the run's labels [a, b]; 1 more such example",
+        data
+            + ":3: label \"q\" is not one of the run's labels [a, b]; 1 more such example; add the"
+            + " label to data.labels (a class of the run), or remove or relabel the example",
         e.getMessage());
     // the stratified split too
     e =
@@ -151,7 +153,11 @@ class ServerDataSplitsTest {
             () ->
                 Population.loadSplits(
                     config(keys("data.labels", "neg,pos", "data.test", bad.toString()))));
-    assertTrue(e.getMessage().startsWith(bad + ":2: label \"maybe\""), e.getMessage());
+    assertEquals(
+        bad
+            + ":2: label \"maybe\" is not one of the run's labels [neg, pos]; add the label to"
+            + " data.labels (a class of the run), or remove or relabel the example",
+        e.getMessage());
 
     IllegalArgumentException missing =
         assertThrows(
