@@ -372,7 +372,9 @@ public final class ReportWriter {
                 .append('"');
           }
           if (k.equals("epsilon")) {
-            v += epsilonBudget(config);
+            v += epsilonBudget(summary, config);
+          } else if (k.equals("epsilon_mean") && perClientEpsilons(summary) > 0) {
+            v += " (mean over the " + perClientEpsilons(summary) + " clients)";
           }
           h.append('>').append(esc(v)).append("</td></tr>");
         }
@@ -473,18 +475,40 @@ public final class ReportWriter {
   }
 
   /**
-   * What follows the epsilon spent in the summary table: the budget it was spent against, {@code
-   * (budget: privacy.epsilon = 8.0)} ({@code config.json}; under sample-level DP each client's,
-   * under client-level DP the run's), or {@code (no budget: privacy.epsilon = 0)}.
+   * What follows the epsilon spent in the summary table. Under sample-level DP (summary.json's
+   * {@code epsilon_per_client}) the epsilon is the largest over the clients, which it says: {@code
+   * (largest over the 4 clients; budget of each: privacy.epsilon = 8.0)}; under client-level DP it
+   * is the run's: {@code (budget: privacy.epsilon = 8.0)}. The budget comes from {@code
+   * config.json}; {@code no budget: privacy.epsilon = 0} when there is none.
    */
-  static String epsilonBudget(JsonObject config) {
-    if (config == null || !config.has("privacy.epsilon")) {
-      return "";
+  static String epsilonBudget(JsonObject summary, JsonObject config) {
+    int clients = perClientEpsilons(summary);
+    List<String> parts = new ArrayList<>();
+    if (clients > 0) {
+      parts.add("largest over the " + clients + " clients");
     }
-    JsonElement budget = config.get("privacy.epsilon");
-    return budget.getAsDouble() > 0
-        ? " (budget: privacy.epsilon = " + configValue(budget) + ")"
-        : " (no budget: privacy.epsilon = 0)";
+    if (config != null && config.has("privacy.epsilon")) {
+      JsonElement budget = config.get("privacy.epsilon");
+      parts.add(
+          budget.getAsDouble() > 0
+              ? (clients > 0 ? "budget of each: " : "budget: ")
+                  + "privacy.epsilon = "
+                  + configValue(budget)
+              : "no budget: privacy.epsilon = 0");
+    }
+    return parts.isEmpty() ? "" : " (" + String.join("; ", parts) + ")";
+  }
+
+  /**
+   * How many clients summary.json's {@code epsilon_per_client} holds (sample-level DP: each client
+   * spends its own epsilon), or 0 without it.
+   */
+  static int perClientEpsilons(JsonObject summary) {
+    return summary != null
+            && summary.has("epsilon_per_client")
+            && summary.get("epsilon_per_client").isJsonObject()
+        ? summary.getAsJsonObject("epsilon_per_client").size()
+        : 0;
   }
 
   /**

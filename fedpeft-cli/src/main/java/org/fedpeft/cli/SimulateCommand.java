@@ -213,9 +213,15 @@ public final class SimulateCommand implements Callable<Integer> {
     } else if (summary.has("epsilon")) {
       stdout.printf(
           Locale.ROOT,
-          "privacy: %sepsilon %.4f at delta %s (%s)%s%n",
+          "privacy: %sepsilon %.4f%s at delta %s (%s)%s%n",
           summary.has("epsilon_per_client") ? "largest client " : "",
           summary.get("epsilon").getAsDouble(),
+          summary.has("epsilon_mean")
+              ? String.format(
+                  Locale.ROOT,
+                  " (mean over clients %.4f)",
+                  summary.get("epsilon_mean").getAsDouble())
+              : "",
           summary.get("delta").getAsString(),
           summary.get("epsilon_sampling").getAsString(),
           summary.get("private").getAsBoolean()

@@ -3,6 +3,10 @@ package org.fedpeft.cli;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,6 +51,45 @@ class ReportUserFactsTest {
     html = report(summary, "{\"rounds\":2,\"privacy.epsilon\":0.0}", null);
     assertTrue(
         html.contains("<th>epsilon</th><td>4.20 (no budget: privacy.epsilon = 0)</td>"), html);
+  }
+
+  @Test
+  void underSampleLevelDpTheEpsilonIsTheLargestOverTheClientsBesideTheMean() throws Exception {
+    String summary =
+        "{\"strategy\":\"fedit\",\"task\":\"t\",\"rounds\":2,\"epsilon\":4.2,"
+            + "\"epsilon_mean\":3.1,\"epsilon_per_client\":{\"client-0\":4.2,\"client-1\":2.0,"
+            + "\"client-2\":3.1},\"delta\":1.0E-5}";
+    String html = report(summary, "{\"rounds\":2,\"privacy.epsilon\":8.0}", null);
+    assertTrue(
+        html.contains(
+            "<th>epsilon</th><td>4.20 (largest over the 3 clients; budget of each:"
+                + " privacy.epsilon = 8.0)</td>"),
+        html);
+    assertTrue(html.contains("<th>epsilon_mean</th><td>3.10 (mean over the 3 clients)</td>"), html);
+  }
+
+  @Test
+  void theConsoleSaysLargestAndMeanAsTheReportDoes() {
+    JsonObject summary =
+        JsonParser.parseString(
+                "{\"strategy\":\"fedit\",\"task\":\"t\",\"rounds\":2,\"test_examples\":4,\"final_accuracy\":0.5,"
+                    + "\"final_loss\":0.7,\"epsilon\":4.2,\"epsilon_mean\":3.1,"
+                    + "\"epsilon_per_client\":{\"client-0\":4.2,\"client-1\":2.0},"
+                    + "\"delta\":1.0E-5,\"epsilon_sampling\":\"s\",\"private\":true,"
+                    + "\"bytes_up_total\":1,\"bytes_down_total\":1,\"adapter_dir\":\"a\"}")
+            .getAsJsonObject();
+    StringWriter out = new StringWriter();
+    SimulateCommand.printResult(
+        summary,
+        false,
+        tmp.resolve("report.html"),
+        new PrintWriter(out, true),
+        new PrintWriter(new StringWriter(), true));
+    assertTrue(
+        out.toString()
+            .contains(
+                "privacy: largest client epsilon 4.2000 (mean over clients 3.1000) at delta 1.0E-5"),
+        out.toString());
   }
 
   @Test
