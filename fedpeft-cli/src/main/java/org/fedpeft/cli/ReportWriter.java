@@ -23,6 +23,7 @@ import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.NaturalOrder;
 import org.fedpeft.run.RunRecorder;
+import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * Renders a run folder into {@code report.html}: one self-contained page (inline SVG, no scripts,
@@ -42,8 +43,9 @@ import org.fedpeft.run.RunRecorder;
  * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
  * ten). The numbers of the summary, the charts and their tooltips are rounded for reading (about 3
  * significant digits, byte counts in kB/MB/GB, durations in minutes and seconds; exact byte counts
- * in the tooltips); the configuration table shows the settings as given. A run that completed no
- * round (no {@code metrics.jsonl}) still gets a report that says so and why.
+ * in the tooltips); the configuration table shows the settings as given, greying those the run did
+ * not read. A run that completed no round (no {@code metrics.jsonl}) still gets a report that says
+ * so and why.
  *
  * <p>The start and finish times are the modification times of {@code manifest.json} and {@code
  * summary.json}; the wall time is the summary's {@code seconds_this_process}, which after a {@code
@@ -313,7 +315,8 @@ public final class ReportWriter {
         .append("padding:3px 8px;text-align:left}td.n{text-align:right}")
         .append("svg{background:#fafafa;border:1px solid #ddd;display:block}")
         .append(".legend span{display:inline-block;margin-right:1.2em}")
-        .append(".caption{color:#444;font-size:.9em;max-width:760px}</style></head><body>");
+        .append(".caption{color:#444;font-size:.9em;max-width:760px}")
+        .append("tr.unused{color:#999}</style></head><body>");
     h.append("<h1>")
         .append(heading(summary))
         .append(": ")
@@ -412,20 +415,47 @@ public final class ReportWriter {
           .append(naturalGroups(partition));
     }
     if (config != null) {
-      h.append("<h2>Configuration</h2><table>");
-      for (var e : new TreeMap<>(config.asMap()).entrySet()) {
-        h.append("<tr><th>")
-            .append(esc(e.getKey()))
-            .append("</th><td>")
-            .append(esc(configValue(e.getValue())))
-            .append("</td></tr>");
-      }
-      h.append("</table>");
+      h.append(configTable(config));
     }
     h.append("</body></html>\n");
     Path file = dir.resolve(FILE);
     AtomicFiles.writeString(file, h.toString());
     return file;
+  }
+
+  /**
+   * The configuration table: every key of config.json with its value, a key whose value the run did
+   * not read ({@link SimulationConfig#unusedKeys}: {@code data.task} beside {@code data.file}, the
+   * other DP mode's keys, ...) greyed and saying why, {@code not used (data.file is set)}. The keys
+   * stay listed, as config.json holds them, so that the table is the file a resume reads; a
+   * config.json that no longer loads is listed without the marks.
+   */
+  static String configTable(JsonObject config) {
+    Map<String, String> unused;
+    try {
+      unused = SimulationConfig.fromJson(config.toString()).unusedKeys();
+    } catch (RuntimeException e) {
+      unused = Map.of();
+    }
+    StringBuilder h = new StringBuilder("<h2>Configuration</h2>");
+    if (!unused.isEmpty()) {
+      h.append("<p class=\"caption\">Greyed: keys that this run did not read (config.json holds")
+          .append(" every key).</p>");
+    }
+    h.append("<table>");
+    for (var e : new TreeMap<>(config.asMap()).entrySet()) {
+      String why = unused.get(e.getKey());
+      h.append(why == null ? "<tr>" : "<tr class=\"unused\">")
+          .append("<th>")
+          .append(esc(e.getKey()))
+          .append("</th><td>")
+          .append(esc(configValue(e.getValue())));
+      if (why != null) {
+        h.append(" <i>not used (").append(esc(why)).append(")</i>");
+      }
+      h.append("</td></tr>");
+    }
+    return h.append("</table>").toString();
   }
 
   /**

@@ -69,6 +69,21 @@ class ReportUserFactsTest {
   }
 
   @Test
+  void theConfigurationTableGreysTheKeysTheRunDidNotRead() throws Exception {
+    String html =
+        report(
+            "{\"strategy\":\"fedit\",\"task\":\"t\",\"rounds\":2}",
+            "{\"rounds\":2,\"data.file\":\"/d.jsonl\",\"data.task\":\"wordnet-noun-topic\"}",
+            null);
+    assertTrue(
+        html.contains(
+            "<tr class=\"unused\"><th>data.task</th><td>wordnet-noun-topic <i>not used (data.file"
+                + " is set)</i></td></tr>"),
+        html);
+    assertTrue(html.contains("<tr><th>data.file</th><td>/d.jsonl</td></tr>"), html);
+  }
+
+  @Test
   void theConsoleSaysLargestAndMeanAsTheReportDoes() {
     JsonObject summary =
         JsonParser.parseString(

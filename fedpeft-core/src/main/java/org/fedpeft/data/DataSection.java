@@ -1,7 +1,9 @@
 package org.fedpeft.data;
 
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
@@ -178,6 +180,25 @@ public record DataSection(
    */
   public boolean hasTestSplit() {
     return hasTestSplit(file, test, labels, split);
+  }
+
+  /**
+   * The keys of this section whose value the run does not read, each with the reason: {@code
+   * data.task} when {@code data.file} is set (the user's data replaces the bundled task) or the
+   * clients hold the data ({@link #heldByClients()}); {@code data.split} without {@code data.file}
+   * (it says how that file is split). A run folder's config.json holds every key, these included.
+   */
+  public Map<String, String> unusedKeys() {
+    Map<String, String> unused = new LinkedHashMap<>();
+    if (!file.isEmpty()) {
+      unused.put("data.task", "data.file is set");
+    } else if (heldByClients()) {
+      unused.put("data.task", "data.labels without data.file: the clients hold the data");
+    }
+    if (file.isEmpty()) {
+      unused.put("data.split", "no data.file to split");
+    }
+    return unused;
   }
 
   private static boolean hasTestSplit(String file, String test, List<String> labels, String split) {

@@ -1,6 +1,8 @@
 package org.fedpeft.privacy;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.fedpeft.config.ConfigException;
@@ -162,6 +164,38 @@ public record PrivacySection(
               + " > 0 (fedpeft privacy noise picks one), or privacy.epsilon = 0 for no budget");
     }
   }
+
+  /**
+   * The keys of this section whose value the run does not read, each with the reason: every key but
+   * {@code privacy.mode} under {@code none}; the other mode's {@code privacy.client.*} or {@code
+   * privacy.sample.*} keys; the adaptive-clipping keys without {@code privacy.client.adaptive}. A
+   * run folder's config.json holds every key, these included.
+   */
+  public Map<String, String> unusedKeys() {
+    Map<String, String> unused = new LinkedHashMap<>();
+    for (String name : SCHEMA.keys().keySet()) {
+      if (name.equals("privacy.mode")) {
+        continue;
+      }
+      if (mode.equals("none")) {
+        unused.put(name, "privacy.mode = \"none\"");
+      } else if (name.startsWith("privacy.client.") && !mode.equals("client")) {
+        unused.put(name, "privacy.mode = \"" + mode + "\"");
+      } else if (name.startsWith("privacy.sample.") && !mode.equals("sample")) {
+        unused.put(name, "privacy.mode = \"" + mode + "\"");
+      } else if (ADAPTIVE_ONLY.contains(name) && !clientAdaptive) {
+        unused.put(name, "privacy.client.adaptive = false");
+      }
+    }
+    return unused;
+  }
+
+  /** The keys that only adaptive clipping reads. */
+  private static final Set<String> ADAPTIVE_ONLY =
+      Set.of(
+          "privacy.client.target_quantile",
+          "privacy.client.clip_learning_rate",
+          "privacy.client.count_noise");
 
   /**
    * Reads the section from resolved values. With {@code privacy.mode = "none"} any other {@code

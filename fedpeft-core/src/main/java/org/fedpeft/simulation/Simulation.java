@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -224,8 +223,7 @@ public final class Simulation implements AutoCloseable {
       }
       frozen = FrozenShared.fingerprint(m.model());
       Adapter a = m.model().adapter();
-      this.adapterOptionsInUse =
-          a == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(a.options()));
+      this.adapterOptionsInUse = a == null ? Map.of() : config.adapterOptionsRead(a.options());
       if (config.head().fromDocuments()) {
         initial.putAll(documentHead(m.model(), spec.head()));
       }
@@ -510,8 +508,9 @@ public final class Simulation implements AutoCloseable {
 
   /**
    * The adapter's options in use, every one of them (the method's defaults for those the config
-   * does not set), sorted by name; empty without an adapter. summary.json records them as {@code
-   * adapter_options_resolved}.
+   * does not set) but those the method says its other options make inert ({@link
+   * SimulationConfig#adapterOptionsRead}), sorted by name; empty without an adapter. summary.json
+   * records them as {@code adapter_options_resolved}.
    */
   public Map<String, String> adapterOptionsInUse() {
     return adapterOptionsInUse;

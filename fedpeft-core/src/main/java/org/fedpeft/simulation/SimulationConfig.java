@@ -341,6 +341,28 @@ public final class SimulationConfig {
   }
 
   /**
+   * Of {@code resolved}, every option of the run's adapter (its method's defaults made explicit),
+   * those the adapter reads: the method's own {@link AdapterMethod#inertOptions(Map,
+   * AdapterMethod.Federation)} of the resolved options, with this run's strategy and budgets, are
+   * left out (FedDPA-F's {@code local_weight} and {@code local_share}, which only FedDPA-T reads;
+   * FedDPA-T's {@code finetune_epochs}; softembed's {@code rank} with {@code form = linear}; ...).
+   * So summary.json's {@code adapter_options_resolved} lists what the run used, and a config that
+   * sets them all is not refused for an inert option. Sorted by name.
+   */
+  public Map<String, String> adapterOptionsRead(Map<String, String> resolved) {
+    Map<String, String> read = new TreeMap<>(resolved);
+    for (InertOption o :
+        AdapterRegistry.get(adapter.method())
+            .inertOptions(
+                resolved,
+                new AdapterMethod.Federation(
+                    server.strategy(), Budgets.configured(client.budgets())))) {
+      read.remove(o.option());
+    }
+    return Collections.unmodifiableMap(read);
+  }
+
+  /**
    * Refuses {@code client.budgets} unless the adapter method (with its options) or the strategy
    * reads a client's budget ({@link AdapterMethod#usesBudgets}, {@link
    * StrategyProvider#usesBudgets}): otherwise every client trains as with budget 1 and the run only
@@ -513,6 +535,23 @@ public final class SimulationConfig {
     return SCHEMA.markdown() + AdapterSection.methodsMarkdown();
   }
 
+  /**
+   * The keys whose resolved value this run does not read, each with the reason (such as {@code
+   * data.task}: "data.file is set"), in key order: the sections' ({@link DataSection#unusedKeys},
+   * {@link PrivacySection#unusedKeys}) and {@code client.max_grad_norm} under sample-level DP (each
+   * example's gradient is clipped to {@code privacy.sample.clip_norm} instead). config.json keeps
+   * them (resume compares every key); the run's report marks them.
+   */
+  public Map<String, String> unusedKeys() {
+    Map<String, String> unused = new TreeMap<>();
+    unused.putAll(data.unusedKeys());
+    unused.putAll(privacy.unusedKeys());
+    if (privacy.mode().equals("sample")) {
+      unused.put(MAX_GRAD_NORM, "privacy.mode = \"sample\" clips to privacy.sample.clip_norm");
+    }
+    return unused;
+  }
+
   /** Every resolved value as a JSON object (a run folder's config.json, the manifest's config). */
   public String toJson() {
     return new Gson().toJson(values);
@@ -648,7 +687,7 @@ public final class SimulationConfig {
    * The adapter method's options that were set: every {@code adapter.*} key but {@code
    * adapter.method}, as strings (lists '+'-joined). Every option, the method's defaults made
    * explicit, as the run's adapter reads them: {@link Simulation#adapterOptionsInUse()}
-   * (summary.json's {@code adapter_options_resolved}).
+   * (summary.json's {@code adapter_options_resolved}, {@link #adapterOptionsRead}).
    */
   public Map<String, String> adapterOptions() {
     return new TreeMap<>(adapter.options());
