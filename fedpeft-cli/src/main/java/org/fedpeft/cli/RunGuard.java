@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.ShutdownHooks;
@@ -59,7 +60,34 @@ final class RunGuard implements AutoCloseable {
         out == null
             ? RunFolder.createDefault(Path.of("runs"), command)
             : RunFolder.createNew(out, command, force);
-    return new RunGuard(f, err);
+    RunGuard g = new RunGuard(f, err);
+    g.noteLeftoverReplacedRuns();
+    return g;
+  }
+
+  /**
+   * Prints where each run that a killed {@code --force} run of this folder replaced was left
+   * ({@link RunFolder#leftoverReplacedRuns}), and what the user can do; nothing is deleted.
+   */
+  private void noteLeftoverReplacedRuns() {
+    List<Path> left;
+    try {
+      left = folder.leftoverReplacedRuns();
+    } catch (IOException e) {
+      return; // the parent folder cannot be listed: nothing to say, and the run is not affected
+    }
+    for (Path p : left) {
+      err.println(
+          "note: "
+              + p
+              + " holds the run that an earlier --force run of "
+              + folder.path()
+              + " replaced; that run was killed before it could delete it, so it was kept:"
+              + " delete it if you do not need it, or move it back to "
+              + folder.path()
+              + " to recover it");
+    }
+    err.flush();
   }
 
   /**
@@ -81,6 +109,7 @@ final class RunGuard implements AutoCloseable {
   static RunGuard resume(Path dir, String command, PrintWriter err) throws IOException {
     RunGuard g = new RunGuard(RunFolder.reopen(dir, command), err);
     g.started = true; // its earlier output is kept whatever happens
+    g.noteLeftoverReplacedRuns();
     return g;
   }
 

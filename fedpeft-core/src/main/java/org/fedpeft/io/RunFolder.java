@@ -48,12 +48,14 @@ import java.util.stream.Stream;
  * replaced whole: a fresh sibling folder is created and locked, the old folder is renamed aside (a
  * hidden sibling {@code .NAME.replaced-*}) and the fresh one renamed into its place, so no file of
  * the old run ever sits next to a file of the new one. The old folder is deleted only when the new
- * run closes normally ({@link #close}); a new run that fails before it has started ({@link
- * #abandon}: bad input, say) leaves everything as it was: the replaced folder comes back, and a
- * folder it created, or found empty, is emptied or removed again. A non-empty folder that holds no
- * fedpeft run is always refused (force never deletes a user's own files). {@link #reopen} takes an
- * existing run folder of the same command for {@code --resume}. Within one process a folder can be
- * held once; a second attempt is refused like one from another process.
+ * run closes normally ({@link #close}); if its process dies first (SIGKILL), the old run stays in
+ * the hidden sibling, which a later command on the folder names ({@link #leftoverReplacedRuns}) and
+ * never deletes; a new run that fails before it has started ({@link #abandon}: bad input, say)
+ * leaves everything as it was: the replaced folder comes back, and a folder it created, or found
+ * empty, is emptied or removed again. A non-empty folder that holds no fedpeft run is always
+ * refused (force never deletes a user's own files). {@link #reopen} takes an existing run folder of
+ * the same command for {@code --resume}. Within one process a folder can be held once; a second
+ * attempt is refused like one from another process.
  */
 public final class RunFolder implements AutoCloseable {
 
@@ -710,7 +712,7 @@ public final class RunFolder implements AutoCloseable {
     String name = absolute.getFileName().toString();
     String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
     Path freshDir = parent.resolve("." + name + ".new-" + suffix);
-    Path aside = parent.resolve("." + name + ".replaced-" + suffix);
+    Path aside = parent.resolve("." + name + REPLACED + suffix);
     Files.createDirectory(freshDir);
     RunFolder next = lock(freshDir, command);
     try {
@@ -730,6 +732,39 @@ public final class RunFolder implements AutoCloseable {
     replacement.replaced = aside;
     return replacement;
   }
+
+  /**
+   * The runs that earlier {@code --force} runs of this folder replaced and left behind: the hidden
+   * siblings {@code .NAME.replaced-*} other than {@link #replacedRun()}, sorted. A replaced run
+   * waits there until the run replacing it closes ({@link #close}), so one is left only when that
+   * process died first (SIGKILL, a crash, power loss); since this process now holds the folder, no
+   * run that replaced it is still running. They are not deleted: the killed run may be incomplete
+   * and the replaced one the only finished result, so the user decides (the commands print where
+   * each is: delete it, or move it back to recover that run).
+   */
+  public List<Path> leftoverReplacedRuns() throws IOException {
+    Path absolute = path.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    if (parent == null) {
+      return List.of();
+    }
+    String prefix = "." + absolute.getFileName() + REPLACED;
+    List<Path> left = new ArrayList<>();
+    try (Stream<Path> s = Files.list(parent)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.getFileName().toString().startsWith(prefix)
+            && !p.equals(replaced)
+            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          left.add(p);
+        }
+      }
+    }
+    left.sort(null);
+    return left;
+  }
+
+  /** What follows {@code .NAME} in the hidden name of a replaced run. */
+  private static final String REPLACED = ".replaced-";
 
   /**
    * Where the run this one replaces ({@code --force}) waits until this run closes normally, or null
