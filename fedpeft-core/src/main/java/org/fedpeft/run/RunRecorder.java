@@ -40,6 +40,13 @@ public final class RunRecorder {
   private final Path out;
   private final List<String> metricLines = new ArrayList<>();
 
+  /**
+   * The {@code round_failed} lines that {@link #resumeMetrics} kept from metrics.jsonl after a
+   * checkpointed round whose line is still to be written: written after that line ({@link
+   * #appendMetrics(JsonObject)}), where they stood.
+   */
+  private final List<String> heldFailedLines = new ArrayList<>();
+
   /** The bytes up and down of the recorded {@code round_failed} lines ({@link #record}). */
   private long failedUp;
 
@@ -109,11 +116,29 @@ public final class RunRecorder {
    * summary.json is not counted, though it crossed the network: a {@code stopped_early} line is the
    * run's closing record (it holds the last completed round's evaluation, and readers take it as
    * the run's one stop), and the resumed run, meeting the same stop, writes its own.
+   *
+   * <p>When the checkpoint holds a round whose line is still to be written ({@link
+   * RunCheckpoint#pendingLine}, {@link #resumeMetrics(boolean)}), that round's line, if
+   * metrics.jsonl has it, is dropped too (the resumed run writes it again, with the same values),
+   * and the {@code round_failed} lines kept, all of later attempts, are held back and written after
+   * it ({@link #appendMetrics(JsonObject)}), so that the file keeps its order.
    */
   public void resumeMetrics() throws IOException {
+    resumeMetrics(false);
+  }
+
+  /**
+   * {@link #resumeMetrics()} for a checkpoint that holds a round whose line is still to be written
+   * ({@code roundPending}) or not.
+   */
+  public void resumeMetrics(boolean roundPending) throws IOException {
     Path file = out.resolve("metrics.jsonl");
     for (String line : failedLinesToKeep()) {
-      record(line, jsonObject(line));
+      if (roundPending) {
+        heldFailedLines.add(line);
+      } else {
+        record(line, jsonObject(line));
+      }
     }
     if (metricLines.isEmpty()) {
       Files.deleteIfExists(file);
@@ -185,7 +210,23 @@ public final class RunRecorder {
 
   /** Appends one metrics line; returns its JSON. */
   public String appendMetrics(Map<String, Object> line) throws IOException {
-    String json = JsonOut.line(line);
+    return append(JsonOut.line(line));
+  }
+
+  /**
+   * Appends a round's metrics line, then the {@code round_failed} lines {@link #resumeMetrics} held
+   * back for after it (recorded too); returns the round's JSON.
+   */
+  public String appendMetrics(JsonObject line) throws IOException {
+    String json = append(JsonOut.line(line));
+    for (String held : heldFailedLines) {
+      append(held);
+    }
+    heldFailedLines.clear();
+    return json;
+  }
+
+  private String append(String json) throws IOException {
     record(json, jsonObject(json));
     appendLine(out.resolve("metrics.jsonl"), json);
     return json;
