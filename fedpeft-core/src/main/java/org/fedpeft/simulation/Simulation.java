@@ -392,7 +392,7 @@ public final class Simulation implements AutoCloseable {
     Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     RunInputs.checkOrClose(s, () -> s.refuseUnchargedRounds(out));
-    s.recorder.resumeMetrics(s.pendingLine != null);
+    s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
     return s;
   }
 
@@ -769,7 +769,8 @@ public final class Simulation implements AutoCloseable {
    * ({@link #pendingLine}): evaluates the round's model if it is an evaluated round ({@code
    * eval.every}, the last), writes its metrics line (the pending line, then the evaluation), its
    * timings line, and tells the listener. The evaluation is deterministic, so a resumed run that
-   * releases a checkpointed round again writes the line an uninterrupted run wrote.
+   * releases a checkpointed round again writes the line an uninterrupted run wrote. The run's last
+   * round is checkpointed a second time once released (with no pending line).
    *
    * @param report the round's report (built from its line for a round released after a resume)
    * @param line the round's line as a map, to which the evaluation is added for the listener
@@ -807,6 +808,11 @@ public final class Simulation implements AutoCloseable {
             ? timingLine(RELEASED_ON_RESUME, round, 0, List.of(), evalSeconds)
             : timingLine(null, round, report.seconds(), clientFitSeconds, evalSeconds);
     recorder.appendTimings(timing);
+    if (round == config.rounds()) {
+      // The run's last checkpoint holds every line and what the last evaluation left in the
+      // clients' LOCAL state (FedDPA's anchors): a finished run's checkpoint is complete.
+      checkpoint();
+    }
     PausePoint.reach("round-" + round + "-after-metrics");
     listener.onRound(report, line);
     return (double) timing.get("client_fit_seconds");
