@@ -8,9 +8,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.simulation.PausePoint;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,31 +37,7 @@ class DpReleaseKillResumeCliTest {
   @ParameterizedTest
   @ValueSource(strings = {"client", "sample"})
   void aReleasedRoundIsNotDrawnAgainOnResume(String mode) throws Exception {
-    Path config =
-        DeployMethodsCliTest.config(
-            tmp,
-            "dp-" + mode,
-            """
-            [adapter]
-            method = "lora"
-            rank = 2
-            targets = ["query", "value"]
-
-            [server]
-            strategy = "fedit"
-
-            [eval]
-            every = 1
-
-            [privacy]
-            mode = "%s"
-            %s
-            """
-                .formatted(
-                    mode,
-                    mode.equals("client")
-                        ? "client.noise_multiplier = 0.5"
-                        : "sample.noise_multiplier = 0.8"));
+    Path config = config(mode);
     Path full = tmp.resolve("full");
     CliRun.Result first = CliRun.run("simulate", config.toString(), "--out", full.toString());
     assertEquals(0, first.code(), first.err());
@@ -102,6 +81,59 @@ class DpReleaseKillResumeCliTest {
           "the last line's epsilon is the run's");
       assertTrue(resumed.get("epsilon").getAsDouble() > 0, resumed.toString());
     }
+  }
+
+  /**
+   * A deployed server under client-level DP with secure noise, killed with SIGKILL after round 2 is
+   * checkpointed, evaluated on its clients and its metrics line written, and resumed while the
+   * clients keep running ({@link DeployCliTest#killServerAndResume}): the resumed server evaluates
+   * the same model again, so round 2's line is the killed server's, and the run ends with the
+   * epsilon of 3 rounds.
+   */
+  @Test
+  @Tag("slow")
+  void aKilledServerDoesNotDrawAReleasedRoundAgain() throws Exception {
+    Path config = config("client");
+    List<String> released = new ArrayList<>();
+    Path out =
+        DeployCliTest.killServerAndResume(
+            tmp, config, new String[0], 3, "round-2-after-metrics", 2, released);
+    assertEquals(2, released.size(), released.toString());
+    List<String> after = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertEquals(3, after.size(), after.toString());
+    assertEquals(released, after.subList(0, 2), "round 2 released once");
+    Path full = tmp.resolve("full");
+    CliRun.Result first = CliRun.run("simulate", config.toString(), "--out", full.toString());
+    assertEquals(0, first.code(), first.err());
+    assertEquals(summary(full).get("epsilon"), summary(out).get("epsilon"));
+  }
+
+  /** DeployMethodsCliTest's config: LoRA with FedIT, every round evaluated, DP {@code mode}. */
+  private Path config(String mode) throws Exception {
+    return DeployMethodsCliTest.config(
+        tmp,
+        "dp-" + mode,
+        """
+            [adapter]
+            method = "lora"
+            rank = 2
+            targets = ["query", "value"]
+
+            [server]
+            strategy = "fedit"
+
+            [eval]
+            every = 1
+
+            [privacy]
+            mode = "%s"
+            %s
+            """
+            .formatted(
+                mode,
+                mode.equals("client")
+                    ? "client.noise_multiplier = 0.5"
+                    : "sample.noise_multiplier = 0.8"));
   }
 
   private static JsonObject summary(Path run) throws Exception {

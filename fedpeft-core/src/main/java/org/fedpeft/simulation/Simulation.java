@@ -90,13 +90,18 @@ import org.fedpeft.train.LocalTrainer;
  * runs, and messages travel between them and the strategy as bytes ({@link FederatedRound}).
  *
  * <p>The output folder holds config.json, manifest.json, partition.json, metrics.jsonl,
- * timings.jsonl, {@code checkpoint/state.safetensors} (written atomically after every round, with
- * every client's LOCAL state), and at the end {@code adapter/} and summary.json.
+ * timings.jsonl, {@code checkpoint/state.safetensors}, and at the end {@code adapter/} and
+ * summary.json. The checkpoint is written atomically after every round is aggregated (noised and
+ * charged, under DP) and BEFORE anything of the round leaves the process: it holds the state, every
+ * client's LOCAL state and the round's metrics line without its evaluation ({@link
+ * RunCheckpoint#pendingLine}); then the round is evaluated and its line written ({@link #release}).
+ * A round is so never released twice with different noise.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
  * lines of an interrupted round, keeping the {@code round_failed} lines of failed attempts, whose
- * traffic the byte totals count: {@link RunRecorder#resumeMetrics}) and continues; client sampling,
- * client seeds and dropout all derive from (seed, round, client), so a resumed run ends
+ * traffic the byte totals count: {@link RunRecorder#resumeMetrics}), evaluates a pending round's
+ * model again and writes its line, and continues; client sampling, client seeds and dropout all
+ * derive from (seed, round, client), and the evaluation is deterministic, so a resumed run ends
  * bit-identical to an uninterrupted one (but for a failed attempt's line and traffic).
  */
 public final class Simulation implements AutoCloseable {
@@ -574,7 +579,10 @@ public final class Simulation implements AutoCloseable {
     return population.knowsClientData();
   }
 
-  /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
+  /**
+   * Runs the remaining rounds (first releasing a round the checkpoint holds pending), checkpointing
+   * each before its release. Returns the summary.
+   */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
     if (!population.knowsClientData()) {
       throw new IllegalArgumentException(HELD_BY_CLIENTS);
@@ -822,7 +830,7 @@ public final class Simulation implements AutoCloseable {
    * The {@code event} of the timings line of a round trained and checkpointed by an earlier process
    * and released (evaluated, its metrics line written) by the resumed one ({@link #release}).
    */
-  static final String RELEASED_ON_RESUME = "released_on_resume";
+  public static final String RELEASED_ON_RESUME = "released_on_resume";
 
   /**
    * The report of the round the state holds, for the listener, from its pending metrics line: the
