@@ -95,7 +95,7 @@ import org.fedpeft.train.LocalTrainer;
  * charged, under DP) and BEFORE anything of the round leaves the process: it holds the state, every
  * client's LOCAL state and the round's metrics line without its evaluation ({@link
  * RunCheckpoint#pendingLine}); then the round is evaluated and its line written ({@link #release}).
- * A round is so never released twice with different noise.
+ * So no round is released twice with different noise.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
  * lines of an interrupted round, keeping the {@code round_failed} lines of failed attempts, whose
