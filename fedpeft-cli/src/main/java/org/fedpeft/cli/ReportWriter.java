@@ -23,6 +23,7 @@ import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.NaturalOrder;
 import org.fedpeft.run.RunRecorder;
+import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 
 /**
@@ -671,8 +672,9 @@ public final class ReportWriter {
   }
 
   /**
-   * {sum over rounds of round and evaluation seconds (the last line of each round), number of
-   * rounds that appear more than once, sum over all lines}.
+   * {sum over rounds of round and evaluation seconds (the last line of each round, plus a {@code
+   * released_on_resume} line after it), number of rounds that appear more than once, sum over all
+   * lines}.
    */
   private static double[] roundSeconds(Path timings) throws IOException {
     if (!Files.isRegularFile(timings)) {
@@ -688,7 +690,13 @@ public final class ReportWriter {
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
       double s = num(o, "round_seconds") + num(o, "eval_seconds");
       all += s;
-      if (last.put(o.get("round").getAsInt(), s) != null) {
+      int round = o.get("round").getAsInt();
+      if (has(o, "event") && Simulation.RELEASED_ON_RESUME.equals(o.get("event").getAsString())) {
+        // A checkpointed round evaluated again by the resumed process: its time adds to the
+        // round's, which the killed process timed (if it got that far).
+        last.merge(round, s, Double::sum);
+        repeated++;
+      } else if (last.put(round, s) != null) {
         repeated++;
       }
     }

@@ -323,6 +323,24 @@ class DeployCliTest {
    */
   static Path killServerAndResume(Path tmp, Path config, String[] settings, int rounds)
       throws Exception {
+    return killServerAndResume(
+        tmp, config, settings, rounds, "round-2-before-checkpoint", 1, new ArrayList<>());
+  }
+
+  /**
+   * As {@link #killServerAndResume(Path, Path, String[], int)}, with the server killed at the pause
+   * point {@code point} instead, after which its checkpoint holds round {@code saved}; {@code
+   * released} gets the lines of metrics.jsonl as the killed server left them.
+   */
+  static Path killServerAndResume(
+      Path tmp,
+      Path config,
+      String[] settings,
+      int rounds,
+      String point,
+      int saved,
+      List<String> released)
+      throws Exception {
     Path certs = tmp.resolve("certs");
     assertEquals(
         0,
@@ -330,7 +348,6 @@ class DeployCliTest {
             .code());
     Path out = tmp.resolve("resumed");
     ExecutorService pool = Executors.newFixedThreadPool(4);
-    String point = "round-2-before-checkpoint";
     List<String> serverArgs =
         new ArrayList<>(
             List.of(
@@ -354,6 +371,7 @@ class DeployCliTest {
       }
       killed.awaitLine(PausePoint.message(point));
       killed.kill(); // SIGKILL on Linux
+      released.addAll(Files.readAllLines(out.resolve("metrics.jsonl")));
       // The running clients reconnect to the address they know: the resumed server must bind the
       // killed one's port, not a new one (so it is run again while that port is still held).
       CliRun.Result s =
@@ -366,7 +384,7 @@ class DeployCliTest {
               "--certs",
               certs.toString());
       assertEquals(0, s.code(), s.err());
-      assertTrue(s.err().contains("resuming " + out + " after round 1"), s.err());
+      assertTrue(s.err().contains("resuming " + out + " after round " + saved), s.err());
       for (Future<CliRun.Result> f : clients) {
         CliRun.Result r = f.get(2, TimeUnit.MINUTES);
         assertEquals(0, r.code(), r.err());

@@ -26,14 +26,14 @@ final class KillResume {
 
   /**
    * Runs {@code simulate CONFIG SETTINGS} into {@code DIR/full-KIND} in this JVM; then the same
-   * into {@code DIR/killed-KIND} in a child JVM armed at {@code round-R-before-checkpoint} (round R
-   * aggregated and its metrics line written, its checkpoint not: the folder is ahead of its
-   * checkpoint, the worst moment to die), kills it with SIGKILL once it says it holds there, checks
-   * that its metrics.jsonl has R lines, resumes it in this JVM ({@code simulate --resume}), and
-   * asserts that every file {@link #compared} lists is in both folders with the same bytes.
+   * into {@code DIR/killed-KIND} in a child JVM armed at {@code round-R-after-metrics} (round R
+   * checkpointed, evaluated and its metrics line written: the folder is ahead of its checkpoint,
+   * the worst moment to die), kills it with SIGKILL once it says it holds there, checks that its
+   * metrics.jsonl has R lines, resumes it in this JVM ({@code simulate --resume}), and asserts that
+   * every file {@link #compared} lists is in both folders with the same bytes.
    *
-   * @param round R, a round the run reaches (its last too: the resume then trains that round again
-   *     and writes the run's final files)
+   * @param round R, a round the run reaches (its last too: the resume then evaluates that round
+   *     again and writes the run's final files)
    */
   static Runs assertKilledSimulationResumes(
       Path dir, String kind, Path config, List<String> settings, int round) throws Exception {
@@ -44,7 +44,7 @@ final class KillResume {
     assertTrue(rounds >= round, "the run must reach round " + round + " to be killed in it");
 
     Path killed = dir.resolve("killed-" + kind);
-    String point = "round-" + round + "-before-checkpoint";
+    String point = "round-" + round + "-after-metrics";
     try (Spawned child =
         Spawned.fedpeft(
             kind, Map.of(PausePoint.PROPERTY, point), simulate(config, settings, killed))) {
@@ -54,7 +54,7 @@ final class KillResume {
     assertEquals(
         round,
         Files.readAllLines(killed.resolve("metrics.jsonl")).size(),
-        "round " + round + " was logged, not checkpointed");
+        "round " + round + " was logged");
     assertFalse(Files.exists(killed.resolve("summary.json")), "killed before the end");
 
     CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());

@@ -12,14 +12,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A simulation of every method and stateful option killed with SIGKILL after round 2's metrics line
- * and before its checkpoint, then resumed, ends with the files of the uninterrupted run, byte for
- * byte ({@link KillResume}): Ravan's head selection with budgets (random from the seed, gradient
- * from a scoring batch), soft embeddings, classifier-as-retriever (the head made from the corpus),
- * FedSA-LoRA (each client's LOCAL B), FFA-LoRA, FedEx-LoRA (the residual the server accumulates),
- * FedAdam (the server optimiser's moments), client-level DP with adaptive clipping (the clip norm
- * the server adapts and its seeded noise), and FedBE with random allocation. {@code
- * SimulateCliTest} covers plain LoRA, sample-level DP, FedBE's coverage allocation and FedDPA. The
- * configs are {@link DeployMethodsCliTest}'s: 3 rounds of 2 of 3 clients.
+ * (its checkpoint holds round 2 without its evaluation), then resumed, ends with the files of the
+ * uninterrupted run, byte for byte ({@link KillResume}): Ravan's head selection with budgets
+ * (random from the seed, gradient from a scoring batch), soft embeddings, classifier-as-retriever
+ * (the head made from the corpus), FedSA-LoRA (each client's LOCAL B), FFA-LoRA, FedEx-LoRA (the
+ * residual the server accumulates), FedAdam (the server optimiser's moments), client-level DP with
+ * adaptive clipping (the clip norm the server adapts and its seeded noise), and FedBE with random
+ * allocation. {@code SimulateCliTest} covers plain LoRA, sample-level DP, FedBE's coverage
+ * allocation and FedDPA. The configs are {@link DeployMethodsCliTest}'s: 3 rounds of 2 of 3
+ * clients.
  */
 @Timeout(600)
 class SimulateKillResumeMethodsCliTest {
@@ -128,9 +129,9 @@ class SimulateKillResumeMethodsCliTest {
   }
 
   /**
-   * Killed after the last round's metrics line and before its checkpoint: the resume trains that
-   * round again and then writes the adapter, each client's own model (FedSA-LoRA's LOCAL B) and the
-   * summary, as the uninterrupted run did.
+   * Killed after the last round's metrics line (and its second checkpoint): the resume trains
+   * nothing and writes the adapter, each client's own model (FedSA-LoRA's LOCAL B) and the summary,
+   * as the uninterrupted run did.
    */
   @Test
   void killedInTheLastRoundResumesToTheSameResult() throws Exception {

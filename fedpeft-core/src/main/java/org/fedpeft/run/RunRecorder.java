@@ -40,6 +40,19 @@ public final class RunRecorder {
   private final Path out;
   private final List<String> metricLines = new ArrayList<>();
 
+  /**
+   * The {@code round_failed} lines that {@link #resumeMetrics(int)} kept from metrics.jsonl after a
+   * checkpointed round whose line is still to be written: recorded after that line ({@link
+   * #appendMetrics(JsonObject)}), where they stand in the file.
+   */
+  private final List<String> heldFailedLines = new ArrayList<>();
+
+  /**
+   * Whether {@link #resumeMetrics(int)} was told of a pending round whose line is not yet recorded:
+   * the next {@link #appendMetrics(JsonObject)} rewrites metrics.jsonl instead of appending.
+   */
+  private boolean roundPending;
+
   /** The bytes up and down of the recorded {@code round_failed} lines ({@link #record}). */
   private long failedUp;
 
@@ -109,38 +122,95 @@ public final class RunRecorder {
    * summary.json is not counted, though it crossed the network: a {@code stopped_early} line is the
    * run's closing record (it holds the last completed round's evaluation, and readers take it as
    * the run's one stop), and the resumed run, meeting the same stop, writes its own.
+   *
+   * <p>For a checkpoint that holds a round whose line is still to be written, see {@link
+   * #resumeMetrics(int)}.
    */
   public void resumeMetrics() throws IOException {
+    resumeMetrics(0);
+  }
+
+  /**
+   * {@link #resumeMetrics()} for a checkpoint that holds round {@code pendingRound} aggregated but
+   * not released ({@link RunCheckpoint#pendingLine}; 0 for none): metrics.jsonl keeps, after the
+   * recorded lines, that round's line if an earlier process wrote it, and the {@code round_failed}
+   * lines after it (all of later attempts); the failed lines are recorded only once the resumed run
+   * has recorded the round's line ({@link #appendMetrics(JsonObject)}), so that the lines stay in
+   * the file's order and a resume that dies before it loses none of them.
+   */
+  public void resumeMetrics(int pendingRound) throws IOException {
     Path file = out.resolve("metrics.jsonl");
-    for (String line : failedLinesToKeep()) {
-      record(line, jsonObject(line));
+    List<String> tail = new ArrayList<>();
+    for (String line : linesAfterRecorded()) {
+      JsonObject o = jsonObject(line);
+      if (isFailedRound(o)) {
+        tail.add(line);
+        if (pendingRound > 0) {
+          heldFailedLines.add(line);
+        } else {
+          record(line, o);
+        }
+      } else if (pendingRound > 0 && isRoundLine(o, pendingRound)) {
+        tail.add(line);
+      }
     }
-    if (metricLines.isEmpty()) {
+    roundPending = pendingRound > 0;
+    List<String> kept = new ArrayList<>(metricLines);
+    if (roundPending) {
+      kept.addAll(tail);
+    }
+    if (kept.isEmpty()) {
       Files.deleteIfExists(file);
     } else {
-      AtomicFiles.writeString(file, String.join("\n", metricLines) + "\n");
+      AtomicFiles.writeString(file, String.join("\n", kept) + "\n");
     }
   }
 
   /**
-   * The {@code round_failed} lines of metrics.jsonl after the recorded ones, which {@link
-   * #resumeMetrics} keeps: none if the file does not begin with the recorded lines, and none after
-   * a line that is not a JSON object (cut by a kill). Reads the file, changes nothing.
+   * Whether a metrics line is the line of completed round {@code round} ({@code "event": "round"}).
    */
-  private List<String> failedLinesToKeep() throws IOException {
+  private static boolean isRoundLine(JsonObject o, int round) {
+    JsonElement event = o.get("event");
+    JsonElement r = o.get("round");
+    return event != null
+        && event.isJsonPrimitive()
+        && "round".equals(event.getAsString())
+        && r != null
+        && r.isJsonPrimitive()
+        && r.getAsJsonPrimitive().isNumber()
+        && r.getAsInt() == round;
+  }
+
+  /**
+   * The lines of metrics.jsonl after the recorded ones, up to the first that is not a JSON object
+   * (cut by a kill); none if the file does not begin with the recorded lines. Reads the file,
+   * changes nothing.
+   */
+  private List<String> linesAfterRecorded() throws IOException {
     Path file = out.resolve("metrics.jsonl");
     List<String> written = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
-    List<String> kept = new ArrayList<>();
+    List<String> after = new ArrayList<>();
     if (written.size() >= metricLines.size()
         && written.subList(0, metricLines.size()).equals(metricLines)) {
       for (String line : written.subList(metricLines.size(), written.size())) {
-        JsonObject o = jsonObject(line);
-        if (o == null) {
+        if (jsonObject(line) == null) {
           break;
         }
-        if (isFailedRound(o)) {
-          kept.add(line);
-        }
+        after.add(line);
+      }
+    }
+    return after;
+  }
+
+  /**
+   * The {@code round_failed} lines of metrics.jsonl after the recorded ones, which {@link
+   * #resumeMetrics} keeps ({@link #linesAfterRecorded}). Reads the file, changes nothing.
+   */
+  private List<String> failedLinesToKeep() throws IOException {
+    List<String> kept = new ArrayList<>();
+    for (String line : linesAfterRecorded()) {
+      if (isFailedRound(jsonObject(line))) {
+        kept.add(line);
       }
     }
     return kept;
@@ -185,7 +255,31 @@ public final class RunRecorder {
 
   /** Appends one metrics line; returns its JSON. */
   public String appendMetrics(Map<String, Object> line) throws IOException {
+    return append(JsonOut.line(line));
+  }
+
+  /**
+   * Appends a round's metrics line; returns its JSON. The first one after {@link
+   * #resumeMetrics(int)} was told of a pending round is that round's: it is recorded, then the
+   * {@code round_failed} lines held back for after it, and metrics.jsonl is rewritten with them
+   * (replacing that round's line as an earlier process wrote it, which has the same values).
+   */
+  public String appendMetrics(JsonObject line) throws IOException {
     String json = JsonOut.line(line);
+    if (!roundPending) {
+      return append(json);
+    }
+    record(json, jsonObject(json));
+    for (String held : heldFailedLines) {
+      record(held, jsonObject(held));
+    }
+    heldFailedLines.clear();
+    roundPending = false;
+    AtomicFiles.writeString(out.resolve("metrics.jsonl"), String.join("\n", metricLines) + "\n");
+    return json;
+  }
+
+  private String append(String json) throws IOException {
     record(json, jsonObject(json));
     appendLine(out.resolve("metrics.jsonl"), json);
     return json;

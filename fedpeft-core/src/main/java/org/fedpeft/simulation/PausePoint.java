@@ -14,9 +14,13 @@ import java.util.concurrent.CountDownLatch;
  * <ul>
  *   <li>{@code simulation-starting}: a new simulation has written config.json, and has not yet
  *       started its first round.
- *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated and its metrics line written,
- *       but its checkpoint is not (the worst moment for a crash: the folder is ahead of the
- *       checkpoint).
+ *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated (noised and charged, under DP),
+ *       its checkpoint not written, nothing of it evaluated, written or printed: a resume runs the
+ *       round again.
+ *   <li>{@code round-<t>-after-metrics}: round t is checkpointed, evaluated and its metrics and
+ *       timings lines written (the last round's second checkpoint too), the console not yet told
+ *       (the worst moment for a crash: the folder is ahead of the checkpoint, which holds the
+ *       round's line without its evaluation).
  *   <li>{@code simulation-before-report} ({@code fedpeft simulate}, {@code fedpeft server}): the
  *       run is finished and its summary.json written, but its report.html (the last file) is not,
  *       and a server has not yet told its nodes that the run is over.

@@ -1,8 +1,10 @@
 package org.fedpeft.simulation;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,13 +89,18 @@ import org.fedpeft.train.LocalTrainer;
  * runs, and messages travel between them and the strategy as bytes ({@link FederatedRound}).
  *
  * <p>The output folder holds config.json, manifest.json, partition.json, metrics.jsonl,
- * timings.jsonl, {@code checkpoint/state.safetensors} (written atomically after every round, with
- * every client's LOCAL state), and at the end {@code adapter/} and summary.json.
+ * timings.jsonl, {@code checkpoint/state.safetensors}, and at the end {@code adapter/} and
+ * summary.json. The checkpoint is written atomically after every round is aggregated (noised and
+ * charged, under DP) and BEFORE anything of the round leaves the process: it holds the state, every
+ * client's LOCAL state and the round's metrics line without its evaluation ({@link
+ * RunCheckpoint#pendingLine}); then the round is evaluated and its line written ({@link #release}).
+ * So no round is released twice with different noise.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
  * lines of an interrupted round, keeping the {@code round_failed} lines of failed attempts, whose
- * traffic the byte totals count: {@link RunRecorder#resumeMetrics}) and continues; client sampling,
- * client seeds and dropout all derive from (seed, round, client), so a resumed run ends
+ * traffic the byte totals count: {@link RunRecorder#resumeMetrics}), evaluates a pending round's
+ * model again and writes its line, and continues; client sampling, client seeds and dropout all
+ * derive from (seed, round, client), and the evaluation is deterministic, so a resumed run ends
  * bit-identical to an uninterrupted one (but for a failed attempt's line and traffic).
  */
 public final class Simulation implements AutoCloseable {
@@ -179,6 +186,13 @@ public final class Simulation implements AutoCloseable {
   private ServerState state;
   private String stopReason;
 
+  /**
+   * The metrics line, without its evaluation, of the round the state holds while that round is
+   * checkpointed and not yet released ({@link RunCheckpoint#pendingLine}); null once its line is
+   * written.
+   */
+  private String pendingLine;
+
   /** {@link #adapterOptionsInUse}. */
   private Map<String, String> adapterOptionsInUse = Map.of();
 
@@ -253,6 +267,7 @@ public final class Simulation implements AutoCloseable {
       this.state = checkpoint.state();
       this.comm = checkpoint.comm();
       this.recorder = new RunRecorder(out, checkpoint.metricLines());
+      this.pendingLine = checkpoint.pendingLine();
       for (Map.Entry<String, ClientState> e : checkpoint.local().entrySet()) {
         localState.save(e.getKey(), e.getValue());
       }
@@ -380,7 +395,7 @@ public final class Simulation implements AutoCloseable {
     Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     RunInputs.checkOrClose(s, () -> s.refuseUnchargedRounds(out));
-    s.recorder.resumeMetrics();
+    s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
     return s;
   }
 
@@ -563,7 +578,10 @@ public final class Simulation implements AutoCloseable {
     return population.knowsClientData();
   }
 
-  /** Runs the remaining rounds, checkpointing after each. Returns the summary. */
+  /**
+   * Runs the remaining rounds (first releasing a round the checkpoint holds pending), checkpointing
+   * each before its release. Returns the summary.
+   */
   public JsonObject run(Listener listener) throws IOException, InterruptedException {
     if (!population.knowsClientData()) {
       throw new IllegalArgumentException(HELD_BY_CLIENTS);
@@ -615,6 +633,14 @@ public final class Simulation implements AutoCloseable {
             .withClientTimeout(Duration.ofMillis((long) (config.clientTimeoutSeconds() * 1000)));
     try (FederatedRound driver = new FederatedRound(strategy, apps, sampler, comm, opts)) {
       driver.setMessageTap(tap);
+      if (pendingLine != null) {
+        // Resumed from a checkpoint written before its round's release: release that round now.
+        Map<String, Object> line = lineMap(pendingLine);
+        if (line.containsKey("skipped")) {
+          listener.onSkip(state.round(), String.valueOf(line.get("skipped")));
+        }
+        release(driver, listener, pendingReport(line), line, null);
+      }
       while (state.round() < config.rounds()) {
         RoundReport report;
         try {
@@ -732,27 +758,118 @@ public final class Simulation implements AutoCloseable {
           line.put("strategy", strategyRecord);
         }
         putTrafficTotals(line);
-        boolean evalRound = round % config.evalEvery() == 0 || round == config.rounds();
-        long evalStart = System.nanoTime();
-        if (evalRound) {
-          putEvaluation(line, driver, round);
-        }
-        double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-        String written = recorder.appendMetrics(line);
-        if (RunRecorder.isNoiseOnlyRound(JsonParser.parseString(written).getAsJsonObject())) {
-          listener.onNoiseOnly(round, noiseOnlyReason(report.sampled().size()));
-        }
-        Map<String, Object> timing =
-            timingLine(null, round, report.seconds(), clientFitSeconds, evalSeconds);
-        fitSeconds += (double) timing.get("client_fit_seconds");
-        recorder.appendTimings(timing);
+        // The round is durable before anything of it leaves this process (its evaluation, which a
+        // server runs on its clients, its metrics line, the console): a run killed from here on
+        // resumes with this very model, noise and charge, and writes the rest of the line.
+        pendingLine = JsonOut.line(line);
         PausePoint.reach("round-" + round + "-before-checkpoint");
         checkpoint();
-        listener.onRound(report, line);
+        fitSeconds += release(driver, listener, report, line, clientFitSeconds);
       }
     }
     JsonObject summary = finish((System.nanoTime() - runStart) / 1e9, fitSeconds);
     return summary;
+  }
+
+  /**
+   * Releases the round the state holds, checkpointed with its metrics line but for the evaluation
+   * ({@link #pendingLine}): evaluates the round's model if it is an evaluated round ({@code
+   * eval.every}, the last), writes its metrics line (the pending line, then the evaluation), its
+   * timings line, and tells the listener. The evaluation is deterministic, so a resumed run that
+   * releases a checkpointed round again writes the line an uninterrupted run wrote. The run's last
+   * round is checkpointed a second time once released (with no pending line).
+   *
+   * @param report the round's report (built from its line for a round released after a resume)
+   * @param line the round's line as a map, to which the evaluation is added for the listener
+   * @param clientFitSeconds the clients' fit times, or null for a round trained by an earlier
+   *     process: its timings line then has {@code "event": "released_on_resume"} and no fit time
+   * @return the clients' fit seconds summed
+   */
+  private double release(
+      FederatedRound driver,
+      Listener listener,
+      RoundReport report,
+      Map<String, Object> line,
+      List<Double> clientFitSeconds)
+      throws IOException, InterruptedException {
+    int round = state.round();
+    Map<String, Object> evaluation = new LinkedHashMap<>();
+    long evalStart = System.nanoTime();
+    if (round % config.evalEvery() == 0 || round == config.rounds()) {
+      putEvaluation(evaluation, driver, round);
+    }
+    double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+    JsonObject full = JsonParser.parseString(pendingLine).getAsJsonObject();
+    JsonOut.tree(evaluation)
+        .getAsJsonObject()
+        .entrySet()
+        .forEach(e -> full.add(e.getKey(), e.getValue()));
+    pendingLine = null;
+    String written = recorder.appendMetrics(full);
+    line.putAll(evaluation);
+    if (RunRecorder.isNoiseOnlyRound(JsonParser.parseString(written).getAsJsonObject())) {
+      listener.onNoiseOnly(round, noiseOnlyReason(report.sampled().size()));
+    }
+    Map<String, Object> timing =
+        clientFitSeconds == null
+            ? timingLine(RELEASED_ON_RESUME, round, 0, List.of(), evalSeconds)
+            : timingLine(null, round, report.seconds(), clientFitSeconds, evalSeconds);
+    recorder.appendTimings(timing);
+    if (round == config.rounds()) {
+      // The run's last checkpoint holds every line and what the last evaluation left in the
+      // clients' LOCAL state (FedDPA's anchors): a finished run's checkpoint is complete.
+      checkpoint();
+    }
+    PausePoint.reach("round-" + round + "-after-metrics");
+    listener.onRound(report, line);
+    return (double) timing.get("client_fit_seconds");
+  }
+
+  /**
+   * The {@code event} of the timings line of a round trained and checkpointed by an earlier process
+   * and released (evaluated, its metrics line written) by the resumed one ({@link #release}).
+   */
+  public static final String RELEASED_ON_RESUME = "released_on_resume";
+
+  /**
+   * The report of the round the state holds, for the listener, from its pending metrics line: the
+   * clients sampled, those accepted (the sampled ones without an entry in {@code failures}), the
+   * traffic; no client metrics, time or failures (the line has these).
+   */
+  private RoundReport pendingReport(Map<String, Object> line) {
+    List<String> sampled = new ArrayList<>();
+    if (line.get("sampled") instanceof List<?> l) {
+      l.forEach(id -> sampled.add(String.valueOf(id)));
+    }
+    List<String> failed = new ArrayList<>();
+    if (line.get("failures") instanceof List<?> l) {
+      for (Object f : l) {
+        if (f instanceof Map<?, ?> m) {
+          failed.add(String.valueOf(m.get("client")));
+        }
+      }
+    }
+    List<String> accepted = sampled.stream().filter(id -> !failed.contains(id)).toList();
+    return new RoundReport(
+        state.round(),
+        state,
+        sampled,
+        accepted,
+        List.of(),
+        Map.of(),
+        Map.of(),
+        number(line.get("bytes_down")),
+        number(line.get("bytes_up")),
+        0);
+  }
+
+  /** A metrics line as a map, as the listener gets it (numbers as Double, in the line's order). */
+  private static Map<String, Object> lineMap(String json) {
+    return new Gson().fromJson(json, new TypeToken<LinkedHashMap<String, Object>>() {}.getType());
+  }
+
+  private static long number(Object value) {
+    return value instanceof Number n ? n.longValue() : 0;
   }
 
   /**
@@ -1105,7 +1222,8 @@ public final class Simulation implements AutoCloseable {
   }
 
   private void checkpoint() throws IOException {
-    new RunCheckpoint(state, recorder.metricLines(), comm, localState.snapshot()).save(out);
+    new RunCheckpoint(state, recorder.metricLines(), comm, localState.snapshot(), pendingLine)
+        .save(out);
   }
 
   private JsonObject finish(double seconds, double fitSeconds) throws IOException {

@@ -81,8 +81,11 @@ class ClientDpPoissonOldSkipResumeTest {
     assertEquals(List.of(round + ": no client sampled (Poisson client sampling)"), noiseOnly);
 
     // The checkpoint as the earlier fedpeft wrote it: the empty round skipped, not charged.
+    // (the earlier fedpeft checkpointed a round after its line: the checkpoint's lines are
+    // metrics.jsonl's, and it has no pending line)
     RunCheckpoint saved = RunCheckpoint.load(out);
-    List<String> lines = new ArrayList<>(saved.metricLines());
+    List<String> lines =
+        new ArrayList<>(Files.readAllLines(out.resolve("metrics.jsonl")).subList(0, round));
     JsonObject last = JsonParser.parseString(lines.get(round - 1)).getAsJsonObject();
     last.remove("epsilon");
     last.remove("dp_clip_norm");
