@@ -590,6 +590,7 @@ public final class SimulateCommand implements Callable<Integer> {
             ProgressBar saving = ProgressBar.delayed(err, "client adapters", clients);
             return (done, all) -> saving.update(done, "");
           });
+      RoundNotices notices = new RoundNotices();
       JsonObject summary;
       try {
         summary =
@@ -606,14 +607,19 @@ public final class SimulateCommand implements Callable<Integer> {
 
                   @Override
                   public void onSkip(int round, String reason) {
-                    err.println();
-                    err.println(skipLine(round, reason));
+                    printNotice(notices.skip(round, reason));
                   }
 
                   @Override
                   public void onNoiseOnly(int round, String reason) {
-                    err.println();
-                    err.println(noiseOnlyLine(round, reason));
+                    printNotice(notices.noiseOnly(round, reason));
+                  }
+
+                  private void printNotice(String notice) {
+                    if (notice != null) {
+                      err.println();
+                      err.println(notice);
+                    }
                   }
 
                   @Override
@@ -656,6 +662,7 @@ public final class SimulateCommand implements Callable<Integer> {
       } catch (RoundFailedException e) {
         throw roundFailed("simulate", e, sim);
       }
+      notices.totals().forEach(err::println);
       PausePoint.reach("simulation-before-report");
       Path report = ReportWriter.write(sim.out());
       return printResult(summary, c.objective().contrastive(), report, stdout, err);
