@@ -230,6 +230,7 @@ public final class ServerCommand implements Callable<Integer> {
         // The test split's evaluations draw eval's delayed bar, between the round lines.
         sim.setEvaluationProgress(
             (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
+        sim.setClientFitProgress(sampled -> ProgressBar.clients(err, sampled));
         RoundNotices notices = new RoundNotices();
         JsonObject summary;
         try {

@@ -583,6 +583,7 @@ public final class SimulateCommand implements Callable<Integer> {
       bar.start(sim.completedRounds(), "");
       sim.setEvaluationProgress(
           (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
+      sim.setClientFitProgress(sampled -> ProgressBar.clients(err, sampled));
       // Saving each client's own model (a method with LOCAL tensors) after the last round: a
       // delayed bar, as it is over in a moment with few clients.
       sim.setClientAdapterProgress(
