@@ -89,11 +89,11 @@ public record DirichletPartitioner(double alpha, int minSize) implements Partiti
   }
 
   /**
-   * One complete draw: each class shuffled and cut by Dirichlet shares. Once the clients' total
-   * shortfall below {@code min} exceeds the examples of the classes still to come, the draw cannot
-   * end with every client at {@code min}: the rest of it then only advances {@code rng} exactly as
-   * the full draw would (so later attempts draw the same numbers) and the result is {@code null}.
-   * With {@code min = 0} the draw always completes.
+   * One draw: each class shuffled and cut by Dirichlet shares. Once the clients' total shortfall
+   * below {@code min} exceeds the examples of the classes still to come, the draw cannot end with
+   * every client at {@code min}: the rest of it then only advances {@code rng} exactly as the full
+   * draw would (so later attempts draw the same numbers) and the result is {@code null}. With
+   * {@code min = 0} the draw always completes.
    */
   private IntList[] draw(List<List<Integer>> byClass, int k, int n, int min, SeededRandom rng) {
     IntList[] clients = new IntList[k];
