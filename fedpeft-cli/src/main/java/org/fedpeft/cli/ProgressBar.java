@@ -135,6 +135,18 @@ public final class ProgressBar {
   }
 
   /**
+   * The progress of one round's client training in {@code simulate} and {@code server} on a {@link
+   * #delayed} bar labelled {@code clients}, {@code sampled} of them: silent in a round that ends
+   * within 5 seconds; in a longer one (thousands of clients), clients done of sampled. Over the
+   * run's own bar on a terminal, it redraws that line and ends with a line of its own, as {@link
+   * #evaluation} does.
+   */
+  public static BatchProgress clients(PrintWriter err, int sampled) {
+    ProgressBar bar = delayed(err, "clients", sampled);
+    return (done, total) -> bar.update(done, "trained");
+  }
+
+  /**
    * Before a command prints on standard output: on a terminal, erases the bar if it is drawn in
    * place, so that the output starts on a line of its own (the next update draws the bar below it);
    * off a terminal, where the bar prints whole lines, does nothing.

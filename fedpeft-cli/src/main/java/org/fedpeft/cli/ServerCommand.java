@@ -230,6 +230,8 @@ public final class ServerCommand implements Callable<Integer> {
         // The test split's evaluations draw eval's delayed bar, between the round lines.
         sim.setEvaluationProgress(
             (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
+        sim.setClientFitProgress(sampled -> ProgressBar.clients(err, sampled));
+        RoundNotices notices = new RoundNotices();
         JsonObject summary;
         try {
           summary =
@@ -294,18 +296,19 @@ public final class ServerCommand implements Callable<Integer> {
 
                     @Override
                     public void onNoiseOnly(int round, String reason) {
-                      afterRound = SimulateCommand.noiseOnlyLine(round, reason);
+                      afterRound = notices.noiseOnly(round, reason);
                     }
 
                     @Override
                     public void onSkip(int round, String reason) {
-                      afterRound = SimulateCommand.skipLine(round, reason);
+                      afterRound = notices.skip(round, reason);
                     }
                   },
                   c -> federation.clientApp(c.id()));
         } catch (RoundFailedException e) {
           throw SimulateCommand.roundFailed("server", e, sim);
         }
+        notices.totals().forEach(err::println);
         PausePoint.reach("simulation-before-report");
         printResult(summary, ReportWriter.write(sim.out()), stdout);
         federation.finish(finishReason(summary));

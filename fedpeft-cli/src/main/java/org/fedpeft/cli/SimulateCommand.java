@@ -589,6 +589,7 @@ public final class SimulateCommand implements Callable<Integer> {
       bar.start(sim.completedRounds(), "");
       sim.setEvaluationProgress(
           (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
+      sim.setClientFitProgress(sampled -> ProgressBar.clients(err, sampled));
       // Saving each client's own model (a method with LOCAL tensors) after the last round: a
       // delayed bar, as it is over in a moment with few clients.
       sim.setClientAdapterProgress(
@@ -596,6 +597,7 @@ public final class SimulateCommand implements Callable<Integer> {
             ProgressBar saving = ProgressBar.delayed(err, "client adapters", clients);
             return (done, all) -> saving.update(done, "");
           });
+      RoundNotices notices = new RoundNotices();
       JsonObject summary;
       try {
         summary =
@@ -612,14 +614,19 @@ public final class SimulateCommand implements Callable<Integer> {
 
                   @Override
                   public void onSkip(int round, String reason) {
-                    err.println();
-                    err.println(skipLine(round, reason));
+                    printNotice(notices.skip(round, reason));
                   }
 
                   @Override
                   public void onNoiseOnly(int round, String reason) {
-                    err.println();
-                    err.println(noiseOnlyLine(round, reason));
+                    printNotice(notices.noiseOnly(round, reason));
+                  }
+
+                  private void printNotice(String notice) {
+                    if (notice != null) {
+                      err.println();
+                      err.println(notice);
+                    }
                   }
 
                   @Override
@@ -662,6 +669,7 @@ public final class SimulateCommand implements Callable<Integer> {
       } catch (RoundFailedException e) {
         throw roundFailed("simulate", e, sim);
       }
+      notices.totals().forEach(err::println);
       PausePoint.reach("simulation-before-report");
       Path report = ReportWriter.write(sim.out());
       return printResult(summary, c.objective().contrastive(), report, stdout, err);

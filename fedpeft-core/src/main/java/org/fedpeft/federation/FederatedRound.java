@@ -25,6 +25,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import org.fedpeft.model.BatchProgress;
 
 /**
  * Runs synchronous federated rounds over {@link ClientApp}s: in the simulation they are the clients
@@ -143,6 +145,7 @@ public final class FederatedRound implements AutoCloseable {
   private final Options options;
   private final ExecutorService executor;
   private volatile MessageTap tap = MessageTap.NONE;
+  private volatile IntFunction<BatchProgress> fitProgress = clients -> BatchProgress.NONE;
 
   /**
    * @param strategy the server algorithm
@@ -255,7 +258,9 @@ public final class FederatedRound implements AutoCloseable {
       calls.put(id, () -> app.fit(in));
     }
 
-    Map<String, Outcome<ClientUpdate>> outcomes = callAll(calls, "fit");
+    Map<String, Outcome<ClientUpdate>> outcomes =
+        callAll(
+            calls, "fit", calls.isEmpty() ? BatchProgress.NONE : fitProgress.apply(calls.size()));
     List<ClientUpdate> replies = new ArrayList<>();
     List<ClientFailure> failures = new ArrayList<>();
     Map<String, Map<String, Double>> clientMetrics = new TreeMap<>();
@@ -366,7 +371,7 @@ public final class FederatedRound implements AutoCloseable {
       EvaluateInstructions in = delivered;
       calls.put(id, () -> app.evaluate(in));
     }
-    Map<String, Outcome<EvaluateResult>> outcomes = callAll(calls, "evaluate");
+    Map<String, Outcome<EvaluateResult>> outcomes = callAll(calls, "evaluate", BatchProgress.NONE);
     List<EvaluateResult> results = new ArrayList<>();
     List<ClientFailure> failures = new ArrayList<>();
     Map<String, Map<String, Double>> clientMetrics = new TreeMap<>();
@@ -429,6 +434,15 @@ public final class FederatedRound implements AutoCloseable {
     this.tap = java.util.Objects.requireNonNull(tap, "tap");
   }
 
+  /**
+   * Sets what hears the progress of each round's client training from now on: given the number of
+   * clients called to fit, it is told on the driver's thread, each time one of them returns, fails
+   * or times out, how many are done. It changes nothing trained or recorded.
+   */
+  public void setFitProgress(IntFunction<BatchProgress> progress) {
+    this.fitProgress = Objects.requireNonNull(progress, "progress");
+  }
+
   @Override
   public void close() {
     executor.shutdownNow();
@@ -442,8 +456,12 @@ public final class FederatedRound implements AutoCloseable {
 
   private record Running(String id, long deadline) {}
 
-  /** Calls every client with at most {@code parallelism} at once, each with its own deadline. */
-  private <T> Map<String, Outcome<T>> callAll(Map<String, Callable<T>> calls, String what)
+  /**
+   * Calls every client with at most {@code parallelism} at once, each with its own deadline,
+   * telling {@code progress} how many are done as each returns, fails or times out.
+   */
+  private <T> Map<String, Outcome<T>> callAll(
+      Map<String, Callable<T>> calls, String what, BatchProgress progress)
       throws InterruptedException {
     Map<String, Outcome<T>> results = new HashMap<>();
     CompletionService<Timed<T>> service = new ExecutorCompletionService<>(executor);
@@ -475,6 +493,7 @@ public final class FederatedRound implements AutoCloseable {
           Running r = running.remove(done);
           if (r != null) {
             results.put(r.id(), outcomeOf(r.id(), done, what));
+            progress.onBatch(results.size(), calls.size());
           }
           continue;
         }
@@ -498,6 +517,7 @@ public final class FederatedRound implements AutoCloseable {
                             + " ms"),
                     options.clientTimeout().toMillis() / 1e3));
             it.remove();
+            progress.onBatch(results.size(), calls.size());
           }
         }
       }

@@ -2,8 +2,12 @@ package org.fedpeft.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.io.Words;
@@ -13,11 +17,23 @@ import org.fedpeft.io.Words;
  * library, through DJL), with fedpeft's fixed settings: special tokens added, truncation at {@code
  * maxLength} tokens (special tokens included), no padding (batches are padded by {@link
  * TokenBatch}).
+ *
+ * <p>A long text is not tokenized in full when only its first {@code maxLength} tokens are kept:
+ * for a BERT tokenizer (BERT normalizer and pre-tokenizer, which work character by character and
+ * split words at spaces) it encodes a prefix cut at a space, {@value #PREFIX_CHARS_PER_TOKEN}
+ * characters per token to start with and doubled while that prefix still fits. A prefix that itself
+ * needs truncation yields the same ids as the whole text, since the words before a space are
+ * tokenized independently of what follows. Other tokenizers always encode the whole text.
  */
 public final class TextTokenizer implements AutoCloseable {
 
   private final HuggingFaceTokenizer tokenizer;
+
+  /** The characters per kept token of the first prefix tried for a long text. */
+  static final int PREFIX_CHARS_PER_TOKEN = 8;
+
   private final int maxLength;
+  private final boolean wordsSplitAtSpaces;
   private final java.util.concurrent.atomic.AtomicLong truncated =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -27,6 +43,7 @@ public final class TextTokenizer implements AutoCloseable {
       throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
     }
     this.maxLength = maxLength;
+    this.wordsSplitAtSpaces = isBertWordSplitting(tokenizerJson);
     try {
       this.tokenizer =
           HuggingFaceTokenizer.newInstance(
@@ -50,11 +67,70 @@ public final class TextTokenizer implements AutoCloseable {
 
   /** Token ids of one text, truncated to {@link #maxLength()}. */
   public long[] encode(String text) {
-    Encoding e = tokenizer.encode(text);
+    Encoding e = encodeTruncated(text);
     if (e.exceedMaxLength()) {
       truncated.incrementAndGet();
     }
     return e.getIds();
+  }
+
+  /** How many encoded texts were cut to {@link #maxLength()} tokens so far. */
+  long truncatedCount() {
+    return truncated.get();
+  }
+
+  /** The truncated encoding of the whole text (what {@link #encode(String)} must equal). */
+  Encoding encodeWhole(String text) {
+    return tokenizer.encode(text);
+  }
+
+  /**
+   * The truncated encoding of {@code text}: that of a prefix ending before a space when such a
+   * prefix is already longer than {@link #maxLength()} tokens (BERT tokenizers only), else that of
+   * the whole text.
+   */
+  private Encoding encodeTruncated(String text) {
+    if (wordsSplitAtSpaces) {
+      for (long chars = (long) PREFIX_CHARS_PER_TOKEN * maxLength;
+          chars < text.length();
+          chars *= 2) {
+        int cut = text.lastIndexOf(' ', (int) chars);
+        if (cut > 0) {
+          Encoding prefix = tokenizer.encode(text.substring(0, cut));
+          if (prefix.exceedMaxLength()) {
+            return prefix;
+          }
+        }
+      }
+    }
+    return encodeWhole(text);
+  }
+
+  /**
+   * Whether the tokenizer's normalizer (if any) is the BERT one and its pre-tokenizer the BERT one,
+   * so that words before a space are tokenized the same whatever follows the space.
+   */
+  private static boolean isBertWordSplitting(byte[] tokenizerJson) {
+    try {
+      JsonObject root =
+          JsonParser.parseString(new String(tokenizerJson, StandardCharsets.UTF_8))
+              .getAsJsonObject();
+      return (isNull(root.get("normalizer")) || hasType(root.get("normalizer"), "BertNormalizer"))
+          && hasType(root.get("pre_tokenizer"), "BertPreTokenizer");
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean isNull(JsonElement e) {
+    return e == null || e.isJsonNull();
+  }
+
+  private static boolean hasType(JsonElement e, String type) {
+    return e != null
+        && e.isJsonObject()
+        && e.getAsJsonObject().has("type")
+        && type.equals(e.getAsJsonObject().get("type").getAsString());
   }
 
   /**

@@ -93,10 +93,7 @@ public final class SeededRandom {
       throw new IllegalArgumentException("gamma shape must be positive and finite, got " + shape);
     }
     if (shape < 1) {
-      double u = nextDouble();
-      while (u == 0) {
-        u = nextDouble();
-      }
+      double u = boostUniform();
       return nextGamma(shape + 1) * StrictMath.pow(u, 1 / shape);
     }
     double d = shape - 1.0 / 3.0;
@@ -143,6 +140,48 @@ public final class SeededRandom {
       p[i] /= sum;
     }
     return p;
+  }
+
+  /** The uniform draw in {@code (0, 1)} of the boost for gamma shapes below 1. */
+  private double boostUniform() {
+    double u = nextDouble();
+    while (u == 0) {
+      u = nextDouble();
+    }
+    return u;
+  }
+
+  /**
+   * Advances this generator exactly as {@link #nextDirichlet(double, int)} would, without computing
+   * the draw: for {@code alpha < 1} each category still draws its boost uniform and its {@code
+   * Gamma(alpha + 1)}, but the costly {@code U^(1/alpha)} factor, which consumes no random numbers,
+   * is only computed until one category's gamma draw is nonzero (while all are zero, the draw may
+   * end with the extra {@code nextInt(k)} of the underflow case). Their sum cannot be infinite
+   * there, as each draw is below {@code Gamma(alpha + 1)}'s bounded Marsaglia-Tsang value.
+   */
+  public void skipDirichlet(double alpha, int k) {
+    if (!(alpha > 0 && alpha < 1) || k <= 0) {
+      nextDirichlet(alpha, k);
+      return;
+    }
+    boolean allZero = true;
+    for (int i = 0; i < k; i++) {
+      double u = boostUniform();
+      double g = nextGamma(alpha + 1);
+      if (allZero && g * StrictMath.pow(u, 1 / alpha) != 0) {
+        allZero = false;
+      }
+    }
+    if (allZero) {
+      nextInt(k);
+    }
+  }
+
+  /** Advances this generator exactly as {@link #shuffle(int[])} of {@code n} elements would. */
+  public void skipShuffle(int n) {
+    for (int i = n - 1; i > 0; i--) {
+      nextInt(i + 1);
+    }
   }
 
   /** Shuffles the array in place (Fisher-Yates). */

@@ -183,6 +183,7 @@ public final class Simulation implements AutoCloseable {
   private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
   private EvaluationProgress evaluationProgress = EvaluationProgress.NONE;
   private IntFunction<BatchProgress> clientAdapterProgress = clients -> BatchProgress.NONE;
+  private IntFunction<BatchProgress> clientFitProgress = clients -> BatchProgress.NONE;
   private ServerState state;
   private String stopReason;
 
@@ -513,6 +514,16 @@ public final class Simulation implements AutoCloseable {
     this.clientAdapterProgress = java.util.Objects.requireNonNull(progress, "progress");
   }
 
+  /**
+   * Sets what hears the progress of each round's client training ({@link
+   * FederatedRound#setFitProgress}): given the number of clients sampled, it is told after each
+   * client's fit returns, fails or times out how many are done. It changes nothing trained or
+   * recorded.
+   */
+  public void setClientFitProgress(IntFunction<BatchProgress> progress) {
+    this.clientFitProgress = java.util.Objects.requireNonNull(progress, "progress");
+  }
+
   public SimulationConfig config() {
     return config;
   }
@@ -633,6 +644,7 @@ public final class Simulation implements AutoCloseable {
             .withClientTimeout(Duration.ofMillis((long) (config.clientTimeoutSeconds() * 1000)));
     try (FederatedRound driver = new FederatedRound(strategy, apps, sampler, comm, opts)) {
       driver.setMessageTap(tap);
+      driver.setFitProgress(clientFitProgress);
       if (pendingLine != null) {
         // Resumed from a checkpoint written before its round's release: release that round now.
         Map<String, Object> line = lineMap(pendingLine);

@@ -1,8 +1,14 @@
 package org.fedpeft.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.huggingface.tokenizers.Encoding;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TextTokenizerTest {
@@ -31,6 +37,74 @@ class TextTokenizerTest {
               + max
               + " of each",
           t.truncationNote("of the data"));
+    }
+  }
+
+  /** Words of many scripts: ASCII, accents, combining marks, CJK, punctuation, emoji, long runs. */
+  private static final String[] PIECES = {
+    "word",
+    "tokenization",
+    "café",
+    "naïve",
+    "Ünïcödé",
+    "e\u0301",
+    "\u0301",
+    "東京",
+    "日本語の文章",
+    "한국어",
+    "x,y",
+    "(a)",
+    "--",
+    "🙂",
+    "ΣΑΣ",
+    "straße",
+    "ﬁ",
+    "a".repeat(150),
+    "\t",
+    "\n",
+    "[SEP]",
+    "don't",
+    "3.14",
+    "\u00a0",
+    "\u0000"
+  };
+
+  private static String randomText(Random r, int chars) {
+    StringBuilder b = new StringBuilder();
+    while (b.length() < chars) {
+      b.append(PIECES[r.nextInt(PIECES.length)]);
+      b.append(r.nextInt(6) == 0 ? "" : " ".repeat(1 + r.nextInt(2)));
+    }
+    return b.substring(0, chars);
+  }
+
+  @Test
+  void longTextsGiveTheIdsOfTheirWholeEncoding() throws Exception {
+    try (TextTokenizer t = PretrainedModel.bundledMiniLm().newTokenizer()) {
+      int first = TextTokenizer.PREFIX_CHARS_PER_TOKEN * t.maxLength();
+      List<String> texts = new ArrayList<>();
+      Random r = new Random(20261204);
+      for (int i = 0; i < 60; i++) {
+        texts.add(randomText(r, first - 30 + r.nextInt(8 * first)));
+      }
+      for (int shift = 0; shift < 12; shift++) {
+        // a word cut at the first prefix's end, and one that straddles it
+        texts.add("x".repeat(shift) + "tokenization ".repeat(2 * first / 13));
+        texts.add("a".repeat(first - 5 + shift) + " b c");
+      }
+      texts.add("東京".repeat(100_000)); // no space at all
+      texts.add("ab ".repeat(70_000)); // 210,000 characters
+      texts.add(" ".repeat(3 * first) + "end"); // only spaces before the cut: fewer tokens than max
+      texts.add("word ".repeat(t.maxLength() - 3) + "x".repeat(4 * first)); // fits until the end
+      for (String text : texts) {
+        Encoding whole = t.encodeWhole(text);
+        assertArrayEquals(whole.getIds(), t.encode(text), text.length() + " chars");
+        long before = t.truncatedCount();
+        t.encode(text);
+        assertTrue(
+            t.truncatedCount() - before == (whole.exceedMaxLength() ? 1 : 0),
+            text.length() + " chars");
+      }
     }
   }
 }

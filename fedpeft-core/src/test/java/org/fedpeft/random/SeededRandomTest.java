@@ -111,4 +111,26 @@ class SeededRandomTest {
     double[] p = new SeededRandom(1).nextDirichlet(1e-300, 5);
     assertEquals(1.0, Arrays.stream(p).sum(), 1e-12);
   }
+
+  @Test
+  void skippingADirichletOrAShuffleLeavesTheStreamWhereTheDrawWould() {
+    for (double alpha : new double[] {1e-300, 1e-4, 0.05, 0.3, 0.999, 1.0, 4.0}) {
+      for (int k : new int[] {1, 2, 5, 300}) {
+        for (long seed = 0; seed < 20; seed++) {
+          SeededRandom drawn = new SeededRandom(seed);
+          SeededRandom skipped = new SeededRandom(seed);
+          drawn.nextDirichlet(alpha, k);
+          skipped.skipDirichlet(alpha, k);
+          assertEquals(drawn.nextLong(), skipped.nextLong(), alpha + " " + k + " seed " + seed);
+        }
+      }
+    }
+    for (int n : new int[] {0, 1, 2, 17, 1000}) {
+      SeededRandom drawn = new SeededRandom(n);
+      SeededRandom skipped = new SeededRandom(n);
+      drawn.shuffle(new int[n]);
+      skipped.skipShuffle(n);
+      assertEquals(drawn.nextLong(), skipped.nextLong(), "shuffle of " + n);
+    }
+  }
 }
