@@ -477,9 +477,6 @@ public final class SimulateCommand implements Callable<Integer> {
     throw new UserInputException(folder);
   }
 
-  /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
-  private volatile int savedRounds;
-
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
@@ -548,9 +545,9 @@ public final class SimulateCommand implements Callable<Integer> {
       throw new UserInputException(e.getMessage(), e);
     }
     guard.started();
-    savedRounds = sim.completedRounds();
     int total = sim.config().rounds();
-    guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", savedRounds, total, dir, ""));
+    Simulation held = sim;
+    guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", held.savedRounds(), total, dir, ""));
     try (sim) {
       SimulationConfig c = sim.config();
       String picked = sim.precisionNote();
@@ -631,7 +628,6 @@ public final class SimulateCommand implements Callable<Integer> {
 
                   @Override
                   public void onRound(RoundReport r, Map<String, Object> line) {
-                    savedRounds = r.round();
                     for (String failed :
                         Arrays.asList(
                             fitFailureLine(r.round(), line), evalFailureLine(r.round(), line))) {

@@ -121,6 +121,28 @@ class RunSafetyCliTest {
   // ---- Data loss and mixing ----
 
   /**
+   * Ctrl-C after a round is checkpointed and before the console hears of it (the listener is told
+   * last) counts that round as saved: the checkpoint holds it, and --resume keeps it.
+   */
+  @Test
+  void ctrlCAfterARoundIsCheckpointedCountsItAsSaved() throws Exception {
+    Path dir = tmp.resolve("checkpointed");
+    Child child =
+        Child.startPaused(
+            "round-1-after-metrics", "simulate", config.toString(), "--out", dir.toString());
+    child.interrupt();
+    String rest = child.finish();
+    assertEquals(Child.interruptedExitCode(), child.exitCode(), rest);
+    assertTrue(
+        rest.contains(
+            "interrupted: round 1 of 2 is saved in "
+                + dir.resolve("checkpoint")
+                + "; continue with: fedpeft simulate --resume "
+                + dir),
+        rest);
+  }
+
+  /**
    * "Two simulate runs with the same --out ... both exit 0": a second process is refused while the
    * first holds the folder (held at a pause point), naming the folder and the holder's pid. Also
    * "Ctrl-C exits 130 with no message": SIGINT prints what is saved and how to resume.

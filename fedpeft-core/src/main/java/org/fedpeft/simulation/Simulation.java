@@ -194,6 +194,9 @@ public final class Simulation implements AutoCloseable {
    */
   private String pendingLine;
 
+  /** {@link #savedRounds}. */
+  private volatile int savedRounds;
+
   /** {@link #adapterOptionsInUse}. */
   private Map<String, String> adapterOptionsInUse = Map.of();
 
@@ -269,6 +272,7 @@ public final class Simulation implements AutoCloseable {
       this.comm = checkpoint.comm();
       this.recorder = new RunRecorder(out, checkpoint.metricLines());
       this.pendingLine = checkpoint.pendingLine();
+      this.savedRounds = state.round();
       for (Map.Entry<String, ClientState> e : checkpoint.local().entrySet()) {
         localState.save(e.getKey(), e.getValue());
       }
@@ -574,6 +578,16 @@ public final class Simulation implements AutoCloseable {
   /** Rounds completed so far. */
   public int completedRounds() {
     return state.round();
+  }
+
+  /**
+   * The rounds the run folder's checkpoint holds, which a {@code --resume} keeps: those of the
+   * checkpoint the run was resumed from, then every round from the moment it is checkpointed, which
+   * is before its evaluation, metrics line and listener call ({@link #release}). Safe to read from
+   * any thread (an interrupt's message).
+   */
+  public int savedRounds() {
+    return savedRounds;
   }
 
   public TaskSplits splits() {
@@ -1236,6 +1250,7 @@ public final class Simulation implements AutoCloseable {
   private void checkpoint() throws IOException {
     new RunCheckpoint(state, recorder.metricLines(), comm, localState.snapshot(), pendingLine)
         .save(out);
+    savedRounds = state.round();
   }
 
   private JsonObject finish(double seconds, double fitSeconds) throws IOException {
