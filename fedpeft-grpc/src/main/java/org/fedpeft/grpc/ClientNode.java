@@ -312,6 +312,14 @@ public final class ClientNode implements AutoCloseable {
   /** The longest run of hex digits (a packet dump) a connection failure's line keeps. */
   static final int MAX_HEX_RUN = 32;
 
+  /**
+   * The identity of the run this node last accepted (READY after its WELCOME): the WELCOME's {@link
+   * RunInfo#run()}, or without one the server's tag on it; empty before the first. Every HELLO
+   * names it ({@link FederationServer.Options#runIdentity()}), so that a server whose run is over
+   * tells only that run's nodes to stop ({@link FederationServer#finish}).
+   */
+  private volatile String joinedRun = "";
+
   private void connect() {
     Stream s = new Stream();
     synchronized (lock) {
@@ -324,7 +332,7 @@ public final class ClientNode implements AutoCloseable {
       ClientCalls.asyncBidiStreamingCall(
           channel.newCall(FederationProtocol.CONNECT, CallOptions.DEFAULT), s);
       s.sender.sendControl(
-          Frame.control(Frame.Type.HELLO, "", 0, 0, Frame.Phase.NONE, options.name()));
+          Frame.control(Frame.Type.HELLO, joinedRun, 0, 0, Frame.Phase.NONE, options.name()));
     } catch (RuntimeException e) {
       s.ended("the stream could not be opened: " + e, null);
     }
@@ -383,8 +391,10 @@ public final class ClientNode implements AutoCloseable {
       switch (f.type()) {
         case WELCOME -> {
           String problem;
+          RunInfo info = null;
           try {
-            options.onWelcome().accept(RunInfo.fromBytes(f.payload()));
+            info = RunInfo.fromBytes(f.payload());
+            options.onWelcome().accept(info);
             problem = null;
           } catch (RuntimeException e) {
             problem = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -394,6 +404,7 @@ public final class ClientNode implements AutoCloseable {
             return;
           }
           runId = f.runId();
+          joinedRun = info.run() != null ? info.run() : runId;
           synchronized (lock) {
             failures = 0;
           }
