@@ -179,7 +179,8 @@ public final class ServerCommand implements Callable<Integer> {
         if (guard.finished()) {
           return endFinishedRun(guard, tls, stdout, err);
         }
-        sim = Simulation.resume(guard.path());
+        // A run killed while starting starts again: the same data check as a new run's.
+        sim = Simulation.resume(guard.path(), ServerCommand::requireServerData);
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
       } else {
         sim = Simulation.create(cfg, guard.path());
