@@ -346,8 +346,8 @@ public final class ServerCommand implements Callable<Integer> {
    * none, is not told: {@link FederationServer#finish}); says what it waits for and how to skip the
    * wait, prints each node told, and waits up to {@link #waitSeconds} (default {@link
    * #FINISHED_WAIT_SECONDS}) for every node of the population (or {@link #waitFor}) to have been
-   * told, naming those that were not. An address it cannot listen on is refused after the report is
-   * written, naming the address. Returns the exit code, 0.
+   * told, naming those that were not (or, on Ctrl-C, those told so far). An address it cannot
+   * listen on is refused after the report is written, naming the address. Returns the exit code, 0.
    */
   private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
@@ -404,6 +404,13 @@ public final class ServerCommand implements Callable<Integer> {
           ids,
           wait);
       err.flush();
+      guard.onInterrupt(
+          () ->
+              "stopped waiting: told "
+                  + federation.toldNodes()
+                  + " that the run is over; the others, if still running, are to be stopped by"
+                  + " hand. The run's report is "
+                  + dir.resolve(ReportWriter.FILE));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
       java.util.Set<String> told = federation.toldNodes();
       while (told.size() < need) {

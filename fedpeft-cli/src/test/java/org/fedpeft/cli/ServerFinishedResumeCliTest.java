@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * s) without saying how long or how to skip it. Now the report comes first, a taken address is
  * refused naming it, a finished run with its report is resumed to tell its nodes, and the listening
  * line says how long it waits and that Ctrl-C skips the wait (default 120 s). The finished run is
- * made by a one-round server run with two clients on threads of this JVM.
+ * made by a one-round server run with two clients on threads of this JVM. On Ctrl-C the wait says
+ * whom it told and where the report is.
  */
 @Timeout(600)
 class ServerFinishedResumeCliTest {
@@ -121,6 +123,36 @@ class ServerFinishedResumeCliTest {
                 + " is written)"),
         r.err());
     assertTrue(flat.contains("did not connect within 0 s"), r.err());
+  }
+
+  /**
+   * Ctrl-C (SIGTERM here, which runs the same shutdown hooks) during the wait said nothing; it now
+   * says whom it told and where the report is. A process: the signal ends its JVM.
+   */
+  @Test
+  void anInterruptedWaitSaysWhomItToldAndWhereTheReportIs() throws Exception {
+    try (Spawned server =
+        Spawned.fedpeft(
+            "resumed",
+            Map.of(),
+            List.of(
+                "server",
+                "--resume",
+                out.toString(),
+                "--listen",
+                Spawned.ANY_PORT,
+                "--certs",
+                d.certs.toString()))) {
+      server.awaitLine("waiting up to 120 s (--wait-seconds; Ctrl-C skips the wait");
+      server.terminate();
+      String flat = server.output().replaceAll("\\s+", " ");
+      assertTrue(
+          flat.contains(
+              "stopped waiting: told [] that the run is over; the others, if still running, are"
+                  + " to be stopped by hand. The run's report is "
+                  + out.resolve(ReportWriter.FILE)),
+          server.output());
+    }
   }
 
   @Test
