@@ -81,6 +81,28 @@ class FinishedRunLateNodeTest {
   }
 
   /**
+   * A node restarted with LOCAL state of the finished run (a client's --state bound to it) has not
+   * been welcomed in this process, but names the run in its HELLO ({@link
+   * ClientNode.Options#withJoinedRun}), so the finished run's server tells it that the run is over.
+   */
+  @Test
+  void aRestartedNodeThatNamesTheRunIsToldSo() throws Exception {
+    try (InProcess net = new InProcess(serverOf("run-1"))) {
+      net.federation.finish("the run completed 2 rounds");
+      ClientNode b =
+          net.node(
+              ClientNode.Options.defaults("b")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(new Events())
+                  .withJoinedRun("run-1"),
+              UNUSED);
+      assertEquals("the run completed 2 rounds", b.awaitFinished());
+      assertTrue(net.federation.awaitTold(1, Duration.ofMinutes(1)));
+      assertEquals(Set.of("b"), net.federation.toldNodes());
+    }
+  }
+
+  /**
    * The options of one server process of the run {@code run} (its identity, told in WELCOME), of
    * the population a and b; each call makes a new random tag, as each server process does.
    */
