@@ -352,6 +352,10 @@ public final class ServerCommand implements Callable<Integer> {
   private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
     Path dir = guard.path();
+    // The report first: whatever fails or is interrupted afterwards, it is written.
+    Integer code =
+        SimulateCommand.writeMissingReport(
+            guard, (s, report) -> printResult(s, report, stdout), err);
     JsonObject summary;
     List<String> ids;
     String runId;
@@ -359,6 +363,10 @@ public final class ServerCommand implements Callable<Integer> {
       summary =
           com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("summary.json")))
               .getAsJsonObject();
+      if (code == null) {
+        code = printResult(summary, dir.resolve(ReportWriter.FILE), stdout);
+      }
+      stdout.flush();
       ids = population(dir.resolve("partition.json"));
       runId = runIdOf(dir.resolve("manifest.json"));
     } catch (IOException | RuntimeException e) {
@@ -366,13 +374,6 @@ public final class ServerCommand implements Callable<Integer> {
           dir + ": cannot tell the nodes that the finished run is over: " + e.getMessage(), e);
     }
     int need = need(ids);
-    Integer code =
-        SimulateCommand.writeMissingReport(
-            guard, (s, report) -> printResult(s, report, stdout), err);
-    if (code == null) {
-      code = printResult(summary, dir.resolve(ReportWriter.FILE), stdout);
-    }
-    stdout.flush();
     long wait = waitSeconds == null ? FINISHED_WAIT_SECONDS : waitSeconds;
     FederationServer federation =
         new FederationServer(
