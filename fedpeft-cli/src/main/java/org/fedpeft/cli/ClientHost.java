@@ -335,6 +335,9 @@ final class ClientHost {
                 channel,
                 pausable(id, client),
                 ClientNode.Options.defaults(id)
+                    // A node restarted with LOCAL state of a run names it: that run's server, if
+                    // the run is over, tells it so.
+                    .withJoinedRun(store.boundRun())
                     .withOnWelcome(
                         run -> {
                           if (run.run() != null) {

@@ -76,11 +76,12 @@ public final class ServerCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Continue the interrupted run in DIR, with the config and data it started with"
-              + " (DIR/config.json must match the config in DIR/manifest.json); a finished run"
-              + " (DIR/summary.json written) is refused, and one interrupted after summary.json"
-              + " and before report.html gets its report.html, then listens as the run did to"
-              + " tell its clients, which reconnect, that the run is over (waiting up to"
-              + " --wait-seconds for them, or for --wait-for N).")
+              + " (DIR/config.json must match the config in DIR/manifest.json). A finished run"
+              + " (DIR/summary.json written) is not run again: it gets its report.html if it was"
+              + " interrupted before writing it, then listens as the run did to tell its clients,"
+              + " which reconnect, that the run is over (waiting up to --wait-seconds for them, or"
+              + " for --wait-for N; Ctrl-C or --wait-seconds 0 skips the wait, the report being"
+              + " written).")
   Path resume;
 
   @Option(
@@ -107,9 +108,25 @@ public final class ServerCommand implements Callable<Integer> {
 
   @Option(
       names = "--wait-seconds",
-      defaultValue = "600",
-      description = "Give up if the nodes have not connected by then (default: ${DEFAULT-VALUE}).")
-  long waitSeconds;
+      paramLabel = "S",
+      description =
+          "Give up if the nodes have not connected by then (default: "
+              + RUN_WAIT_SECONDS
+              + "); a finished run's --resume waits this long for its nodes to be told that the"
+              + " run is over (default: "
+              + FINISHED_WAIT_SECONDS
+              + ", four times the longest delay between a node's attempts to connect).")
+  Long waitSeconds;
+
+  /** How long a run waits for its nodes before the first round, without --wait-seconds. */
+  static final long RUN_WAIT_SECONDS = 600;
+
+  /**
+   * How long a finished run's resume waits for its nodes to be told that the run is over, without
+   * --wait-seconds: four times the longest delay between a node's attempts ({@code
+   * ClientNode.Backoff.defaults()}, 30 s), so that a node still running comes back in time.
+   */
+  static final long FINISHED_WAIT_SECONDS = 120;
 
   @Option(
       names = "--rejoin-wait-seconds",
@@ -159,14 +176,11 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
-        if (guard.finished() && !Files.exists(guard.path().resolve(ReportWriter.FILE))) {
+        if (guard.finished()) {
           return endFinishedRun(guard, tls, stdout, err);
         }
-        if (guard.finished()) {
-          throw new UserInputException(
-              guard.finishedRun("run") + "; nothing to resume: a new run needs --out");
-        }
-        sim = Simulation.resume(guard.path());
+        // A run killed while starting starts again: the same data check as a new run's.
+        sim = Simulation.resume(guard.path(), ServerCommand::requireServerData);
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
       } else {
         sim = Simulation.create(cfg, guard.path());
@@ -209,8 +223,9 @@ public final class ServerCommand implements Callable<Integer> {
             ids.size(),
             Main.plural(ids.size(), "node"),
             ids);
-        if (!federation.awaitConnected(need, Duration.ofSeconds(waitSeconds))) {
-          throw new UserInputException(notConnected(federation, ids, need, waitSeconds));
+        long wait = waitSeconds == null ? RUN_WAIT_SECONDS : waitSeconds;
+        if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
+          throw new UserInputException(notConnected(federation, ids, need, wait));
         }
         // The rounds begin: from now on the folder keeps what the run writes.
         guard.started();
@@ -324,55 +339,105 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * The resume of a server run killed after its summary.json and before its report.html: its nodes,
-   * still running, were never told that the run is over and keep reconnecting. Listens at {@link
-   * #listen} as the run did, telling every node that connects that the run is over (what a finished
-   * run tells its nodes, {@link #finishReason}) instead of welcoming it; writes the report and
-   * prints the result ({@link SimulateCommand#writeMissingReport}); then waits up to {@link
-   * #waitSeconds} for every node of the population (or {@link #waitFor}) to have been told, and
-   * names those that were not. Nothing is written if the address cannot be listened on. Returns the
-   * exit code, 0.
+   * The resume of a finished server run (its summary.json written): its nodes, still running, may
+   * not have been told that the run is over if the server was killed before it told them (before or
+   * after its report.html), and keep reconnecting. First writes the report if it is missing ({@link
+   * SimulateCommand#writeMissingReport}) and prints the result, so that nothing is lost whatever
+   * happens next; then listens at {@link #listen} as the run did, telling every node of this run
+   * that connects that the run is over (what a finished run tells its nodes, {@link #finishReason})
+   * instead of welcoming it (a node that never joined this run, its HELLO naming another run or
+   * none, is not told: {@link FederationServer#finish}); says what it waits for and how to skip the
+   * wait, prints each node told, and waits up to {@link #waitSeconds} (default {@link
+   * #FINISHED_WAIT_SECONDS}) for every node of the population (or {@link #waitFor}) to have been
+   * told, naming those that were not (or, on Ctrl-C, those told so far). An address it cannot
+   * listen on is refused after the report is written, naming the address. Returns the exit code, 0.
    */
   private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
     Path dir = guard.path();
+    // The report first: whatever fails or is interrupted afterwards, it is written.
+    Integer code =
+        SimulateCommand.writeMissingReport(
+            guard, (s, report) -> printResult(s, report, stdout), err);
     JsonObject summary;
     List<String> ids;
+    String runId;
     try {
       summary =
           com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("summary.json")))
               .getAsJsonObject();
+      if (code == null) {
+        code = printResult(summary, dir.resolve(ReportWriter.FILE), stdout);
+      }
+      stdout.flush();
       ids = population(dir.resolve("partition.json"));
+      runId = runIdOf(dir.resolve("manifest.json"));
     } catch (IOException | RuntimeException e) {
       throw new UserInputException(
           dir + ": cannot tell the nodes that the finished run is over: " + e.getMessage(), e);
     }
     int need = need(ids);
-    FederationServer federation = new FederationServer(options(ids, tls, err));
-    // Before the first node can connect: every node is told the run is over, none is welcomed.
+    long wait = waitSeconds == null ? FINISHED_WAIT_SECONDS : waitSeconds;
+    FederationServer federation =
+        new FederationServer(
+            options(ids, tls, err).withRunInfo(new RunInfo(null, List.of(), runId, Map.of())));
+    // Before the first node can connect: every node of the run is told it is over, none welcomed.
     federation.finish(finishReason(summary));
-    Server server = listen(federation, tls);
+    Server server;
+    try {
+      server = listen(federation, tls);
+    } catch (UserInputException e) {
+      throw new UserInputException(
+          e.getMessage()
+              + "; the run's report is written, but its nodes, if still running, were not told"
+              + " that the run is over: stop them by hand, or free the address and run this"
+              + " again",
+          e.getCause());
+    }
     try {
       err.printf(
           "server: listening on %s (%s), run %s; the run is finished: telling %d of %d %s %s that"
-              + " it is over as they connect%n",
+              + " it is over as they connect, waiting up to %d s (--wait-seconds; Ctrl-C skips the"
+              + " wait, the report is written)%n",
           boundAddress(listen, server.getPort()),
           tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
-          federation.options().runId(),
+          runId,
           need,
           ids.size(),
           Main.plural(ids.size(), "node"),
-          ids);
-      Integer code =
-          SimulateCommand.writeMissingReport(
-              guard, (s, report) -> printResult(s, report, stdout), err);
-      if (!federation.awaitTold(need, Duration.ofSeconds(waitSeconds))) {
-        java.util.Set<String> told = federation.toldNodes();
+          ids,
+          wait);
+      err.flush();
+      guard.onInterrupt(
+          () ->
+              "stopped waiting: told "
+                  + federation.toldNodes()
+                  + " that the run is over; the others, if still running, are to be stopped by"
+                  + " hand. The run's report is "
+                  + dir.resolve(ReportWriter.FILE));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
+      java.util.Set<String> told = federation.toldNodes();
+      while (told.size() < need) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !federation.awaitTold(told.size() + 1, Duration.ofNanos(left))) {
+          break;
+        }
+        java.util.Set<String> before = told;
+        told = federation.toldNodes();
+        for (String id : told) {
+          if (!before.contains(id)) {
+            err.printf("server: told %s that the run is over (%d of %d)%n", id, told.size(), need);
+          }
+        }
+        err.flush();
+      }
+      if (told.size() < need) {
+        java.util.Set<String> seen = told;
         err.printf(
             "server: %s did not connect within %d s to be told that the run is over (told: %s);"
                 + " stop %s by hand%n",
-            ids.stream().filter(id -> !told.contains(id)).toList(),
-            waitSeconds,
+            ids.stream().filter(id -> !seen.contains(id)).toList(),
+            wait,
             told,
             ids.size() - told.size() == 1 ? "it" : "them");
       }
@@ -384,6 +449,16 @@ public final class ServerCommand implements Callable<Integer> {
       federation.close();
       server.shutdownNow();
     }
+  }
+
+  /**
+   * The run's identity, {@code run_id} of its manifest.json ({@link #recordTransport}), which its
+   * nodes name when they reconnect; null for a run started before it was recorded.
+   */
+  private static String runIdOf(Path manifest) throws IOException {
+    JsonObject m =
+        com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    return m.has("run_id") ? m.get("run_id").getAsString() : null;
   }
 
   /** What the nodes are told when the run whose summary.json is {@code summary} is over. */

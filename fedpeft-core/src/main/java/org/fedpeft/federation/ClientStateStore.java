@@ -72,6 +72,14 @@ public interface ClientStateStore {
    */
   default void bindTo(String run) throws IOException {}
 
+  /**
+   * The run whose state this store holds ({@link #bindTo}; a store holding none is bound to no run,
+   * as a new run may take it), or null. This default (a simulation's store) binds nothing.
+   */
+  default String boundRun() throws IOException {
+    return null;
+  }
+
   /** Forgets a client's state, if any. */
   void delete(String clientId) throws IOException;
 

@@ -146,6 +146,12 @@ final class DiskClientStateStore implements ClientStateStore {
   }
 
   @Override
+  public synchronized String boundRun() throws IOException {
+    Path marker = dir.resolve(RUN_FILE);
+    return Files.exists(marker) && !clientIds().isEmpty() ? Files.readString(marker).strip() : null;
+  }
+
+  @Override
   public synchronized void bindTo(String run) throws IOException {
     Path marker = dir.resolve(RUN_FILE);
     String bound = Files.exists(marker) ? Files.readString(marker).strip() : null;

@@ -387,8 +387,10 @@ public final class RunFolder implements AutoCloseable {
   /**
    * Locks an existing run folder of {@code command} to continue its run ({@code --resume}).
    *
-   * @throws RunFolderException if it is not a folder, is held by another process, or holds another
-   *     command's output
+   * @throws RunFolderException if it is not a folder, is held by another process, holds another
+   *     command's output, or holds no run ({@link #ownerOf} finds none: no lock file recording the
+   *     command that started it, nor the files of an older simulation), such as a folder holding
+   *     only a hand-copied config.json
    */
   public static RunFolder reopen(Path dir, String command) throws IOException {
     requireUsablePath(dir);
@@ -399,10 +401,34 @@ public final class RunFolder implements AutoCloseable {
               + (Files.exists(dir) ? "is a file" : "no such folder")
               + ", nothing to resume");
     }
+    boolean hadLockFile = Files.exists(dir.resolve(LOCK_FILE), LinkOption.NOFOLLOW_LINKS);
     RunFolder f = lock(dir, command);
     try {
       String owner = f.owner();
-      if (owner != null && !owner.equals(command)) {
+      if (owner == null) {
+        // Not a run: every run records its command in the lock file before it writes anything
+        // (older simulations are recognised by their files, legacyOwnerOf), so a folder without
+        // one (a hand-copied config.json, say) was never started and has nothing to resume.
+        if (!hadLockFile) {
+          Files.deleteIfExists(dir.resolve(LOCK_FILE)); // leave no trace in the user's folder
+        }
+        List<String> contents = contentsOf(dir);
+        throw new RunFolderException(
+            dir
+                + " holds no fedpeft run to resume ("
+                + (contents.isEmpty()
+                    ? "it is empty"
+                    : "it has "
+                        + String.join(", ", contents.subList(0, Math.min(3, contents.size())))
+                        + (contents.size() > 3 ? ", ..." : "")
+                        + " but no "
+                        + LOCK_FILE
+                        + " naming the command that started a run there")
+                + "); start a run with fedpeft "
+                + command
+                + " CONFIG --out and a new or empty folder");
+      }
+      if (!owner.equals(command)) {
         // summary.json is a run's last file: a finished run has nothing to resume, with any
         // command.
         throw new RunFolderException(

@@ -383,10 +383,22 @@ public final class Simulation implements AutoCloseable {
    * manifest.json not yet) is started again with its config.json.
    */
   public static Simulation resume(Path out) throws IOException {
+    return resume(out, config -> {});
+  }
+
+  /**
+   * {@link #resume(Path)}, with {@code startCheck} applied to the config of a run killed while it
+   * was starting before it is started again: the check its command makes of a new run's config
+   * before {@link #create} (the server's, that its data file is on this machine), so that the start
+   * made again refuses what the first start would have, in the same words. It throws to refuse.
+   */
+  public static Simulation resume(
+      Path out, java.util.function.Consumer<SimulationConfig> startCheck) throws IOException {
     // The config and data the run started with (manifest.json), or a refusal naming the file.
     SimulationConfig config = RunInputs.resumedConfig(out);
     if (killedWhileStarting(out)) {
       // No manifest.json yet, so nothing to check config.json against: the start again.
+      startCheck.accept(config);
       return start(config, out);
     }
     RunInputs.verifyFiles(out, config);

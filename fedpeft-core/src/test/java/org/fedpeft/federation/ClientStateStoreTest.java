@@ -162,6 +162,22 @@ class ClientStateStoreTest {
     store("memory").bindTo("any"); // a simulation's store binds nothing
   }
 
+  /**
+   * The run a restarted client names in its HELLO: the one its stored state is bound to; a store
+   * holding no state (which a new run may take) names none.
+   */
+  @Test
+  void boundRunIsTheRunOfTheStoredState() throws IOException {
+    ClientStateStore s = store("disk");
+    assertEquals(null, s.boundRun());
+    s.bindTo("run-a");
+    assertEquals(null, s.boundRun(), "no state yet: a new run may take the folder");
+    s.save("c", 1, local(1));
+    assertEquals("run-a", s.boundRun());
+    assertEquals("run-a", ClientStateStore.onDisk(dir.resolve("local")).boundRun());
+    assertEquals(null, store("memory").boundRun());
+  }
+
   @Test
   void aFileOfAnotherClientIsDetected() throws IOException {
     ClientStateStore s = store("disk");

@@ -114,13 +114,16 @@ public final class ClientNode implements AutoCloseable {
    *     refuses the run: it sends the server the exception's message (a REFUSED frame), ends the
    *     stream, stops for good and reports the message as its {@link #refusal()}
    * @param listener receives every {@link TransportEvent}; called on gRPC and worker threads
+   * @param joinedRun the identity of the run this node joined before it started (its LOCAL state is
+   *     bound to it), which its HELLO names until a server welcomes it; empty for none
    */
   public record Options(
       String name,
       long maxMessageBytes,
       Backoff backoff,
       Consumer<RunInfo> onWelcome,
-      Consumer<TransportEvent> listener) {
+      Consumer<TransportEvent> listener,
+      String joinedRun) {
 
     /** Validates the fields. */
     public Options {
@@ -136,31 +139,41 @@ public final class ClientNode implements AutoCloseable {
       Objects.requireNonNull(backoff, "backoff");
       Objects.requireNonNull(onWelcome, "onWelcome");
       Objects.requireNonNull(listener, "listener");
+      joinedRun = joinedRun == null ? "" : joinedRun;
     }
 
     /** Requests up to 256 MiB, default backoff, any run accepted, no listener. */
     public static Options defaults(String name) {
-      return new Options(name, 256L << 20, Backoff.defaults(), info -> {}, e -> {});
+      return new Options(name, 256L << 20, Backoff.defaults(), info -> {}, e -> {}, "");
     }
 
     /** A copy with another size limit. */
     public Options withMaxMessageBytes(long bytes) {
-      return new Options(name, bytes, backoff, onWelcome, listener);
+      return new Options(name, bytes, backoff, onWelcome, listener, joinedRun);
     }
 
     /** A copy with another backoff. */
     public Options withBackoff(Backoff b) {
-      return new Options(name, maxMessageBytes, b, onWelcome, listener);
+      return new Options(name, maxMessageBytes, b, onWelcome, listener, joinedRun);
     }
 
     /** A copy that checks (and prepares for) the server's run when it is welcomed. */
     public Options withOnWelcome(Consumer<RunInfo> check) {
-      return new Options(name, maxMessageBytes, backoff, check, listener);
+      return new Options(name, maxMessageBytes, backoff, check, listener, joinedRun);
     }
 
     /** A copy with another listener. */
     public Options withListener(Consumer<TransportEvent> l) {
-      return new Options(name, maxMessageBytes, backoff, onWelcome, l);
+      return new Options(name, maxMessageBytes, backoff, onWelcome, l, joinedRun);
+    }
+
+    /**
+     * A copy of a node that joined the run {@code run} before it started (null or empty: none), as
+     * a restarted node whose LOCAL state is bound to a run: its HELLO names that run, so that the
+     * run's server tells it when the run is over ({@link FederationServer#finish}).
+     */
+    public Options withJoinedRun(String run) {
+      return new Options(name, maxMessageBytes, backoff, onWelcome, listener, run);
     }
   }
 
@@ -196,6 +209,7 @@ public final class ClientNode implements AutoCloseable {
     this.channel = Objects.requireNonNull(channel, "channel");
     this.app = Objects.requireNonNull(app, "app");
     this.options = Objects.requireNonNull(options, "options");
+    this.joinedRun = options.joinedRun();
     int n = THREADS.incrementAndGet();
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
@@ -312,6 +326,15 @@ public final class ClientNode implements AutoCloseable {
   /** The longest run of hex digits (a packet dump) a connection failure's line keeps. */
   static final int MAX_HEX_RUN = 32;
 
+  /**
+   * The identity of the run this node last accepted (READY after its WELCOME): the WELCOME's {@link
+   * RunInfo#run()}, or without one the server's tag on it; before the first, {@link
+   * Options#joinedRun()} (empty for a fresh node). Every HELLO names it ({@link
+   * FederationServer.Options#runIdentity()}), so that a server whose run is over tells only that
+   * run's nodes to stop ({@link FederationServer#finish}).
+   */
+  private volatile String joinedRun;
+
   private void connect() {
     Stream s = new Stream();
     synchronized (lock) {
@@ -324,7 +347,7 @@ public final class ClientNode implements AutoCloseable {
       ClientCalls.asyncBidiStreamingCall(
           channel.newCall(FederationProtocol.CONNECT, CallOptions.DEFAULT), s);
       s.sender.sendControl(
-          Frame.control(Frame.Type.HELLO, "", 0, 0, Frame.Phase.NONE, options.name()));
+          Frame.control(Frame.Type.HELLO, joinedRun, 0, 0, Frame.Phase.NONE, options.name()));
     } catch (RuntimeException e) {
       s.ended("the stream could not be opened: " + e, null);
     }
@@ -383,8 +406,10 @@ public final class ClientNode implements AutoCloseable {
       switch (f.type()) {
         case WELCOME -> {
           String problem;
+          RunInfo info = null;
           try {
-            options.onWelcome().accept(RunInfo.fromBytes(f.payload()));
+            info = RunInfo.fromBytes(f.payload());
+            options.onWelcome().accept(info);
             problem = null;
           } catch (RuntimeException e) {
             problem = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -394,6 +419,7 @@ public final class ClientNode implements AutoCloseable {
             return;
           }
           runId = f.runId();
+          joinedRun = info.run() != null ? info.run() : runId;
           synchronized (lock) {
             failures = 0;
           }

@@ -156,6 +156,15 @@ public final class FederationServer implements AutoCloseable {
           UUID.randomUUID().toString(), 256L << 20, false, Set.of(), RunInfo.none(), e -> {});
     }
 
+    /**
+     * The run's identity, which a node names in its HELLO once it has joined the run: the {@link
+     * RunInfo#run()} told to the nodes (the same for every server process of a resumed run) or,
+     * without one, {@link #runId()} (this server's tag).
+     */
+    public String runIdentity() {
+      return runInfo.run() != null ? runInfo.run() : runId;
+    }
+
     /** A copy with another run id. */
     public Options withRunId(String id) {
       return new Options(id, maxMessageBytes, insecure, population, runInfo, listener);
@@ -358,8 +367,12 @@ public final class FederationServer implements AutoCloseable {
   /**
    * Tells every connected node that the run is over (they stop reconnecting) and ends their
    * streams; a node that opens a stream afterwards, while the gRPC server still serves, is told the
-   * same once its identity is established (HELLO, in place of WELCOME), so a server can end a run
-   * for nodes that reconnect to it ({@link #awaitTold}). Requests in flight fail.
+   * same once its identity is established (HELLO, in place of WELCOME) if its HELLO names this run
+   * ({@link Options#runIdentity()}: the node was welcomed to this run before), so a server can end
+   * a run for nodes that reconnect to it ({@link #awaitTold}). A node whose HELLO names no run (a
+   * fresh node) or another run is refused as UNAVAILABLE instead, which it answers by trying again
+   * later: a node started for a new run on the same address is not stopped by the finished one.
+   * Requests in flight fail.
    *
    * @param reason what the nodes are told, e.g. {@code "the run completed 20 rounds"}
    */
@@ -718,6 +731,24 @@ public final class FederationServer implements AutoCloseable {
         over = finishedReason;
         if (over == null && closed) {
           refuse(Status.UNAVAILABLE, id, "the server is shutting down");
+          return;
+        }
+        if (over != null && !f.runId().equals(options.runIdentity())) {
+          // A node that never joined this run (a fresh node, or one of another run started on
+          // the same address) is not told to stop: it retries, as at a server shutting down, and
+          // joins the run that is served there next.
+          refuse(
+              Status.UNAVAILABLE,
+              id,
+              "run "
+                  + options.runIdentity()
+                  + " is over and node '"
+                  + id
+                  + "' "
+                  + (f.runId().isEmpty()
+                      ? "has joined no run yet"
+                      : "was part of run " + f.runId() + ", not of it")
+                  + ": it is not told to stop, and keeps trying to connect");
           return;
         }
         identity = id;

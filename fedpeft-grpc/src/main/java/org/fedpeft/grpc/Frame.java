@@ -19,7 +19,8 @@ import java.util.Objects;
  * payload length (int) and payload bytes. Fields a type does not use are empty or zero.
  *
  * @param type what the frame is
- * @param runId the server's run id (requests and replies; WELCOME announces it)
+ * @param runId the server's run id (requests and replies; WELCOME announces it; HELLO names the
+ *     identity of the run the node last joined)
  * @param requestId the request this frame belongs to (0 for connection-level frames)
  * @param round the round the request is for (fit: the round being run; evaluate: completed rounds)
  * @param phase fit or evaluate, or {@link Phase#NONE}
@@ -49,7 +50,11 @@ record Frame(
   /** The kinds of frame. */
   enum Type {
     /**
-     * node to server, first frame of a stream: the name the node claims (used only if insecure).
+     * node to server, first frame of a stream: the name the node claims (used only if insecure);
+     * run id: the identity of the run the node last accepted ({@link RunInfo#run()}, or the
+     * server's tag without one), empty for a node that has joined none (a server whose run is over
+     * tells only its own run's nodes to stop; one of an older fedpeft, which sent it empty, is
+     * taken for a fresh node).
      */
     HELLO,
     /**

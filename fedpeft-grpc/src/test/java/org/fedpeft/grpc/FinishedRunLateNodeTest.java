@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Timeout;
  * resumed only to write a finished run's report could not end the run for the nodes still trying to
  * reconnect. A node that connects after {@code finish} is now told that the run is over (DONE in
  * place of WELCOME) and stops as at a normal end; {@link FederationServer#awaitTold} waits for the
- * nodes to have been told. A node outside the population is still refused.
+ * nodes to have been told. A node outside the population is still refused. Only a node that joined
+ * the finished run (its HELLO names the run's identity) is told; see {@link
+ * #aFreshNodeIsNotStoppedByAFinishedRunAndJoinsTheNextRun}.
  */
 @Timeout(120)
 class FinishedRunLateNodeTest {
@@ -30,25 +32,83 @@ class FinishedRunLateNodeTest {
 
   @Test
   void aNodeConnectingAfterTheRunFinishedIsToldSo() throws Exception {
-    try (InProcess net =
-        new InProcess(FederationServer.Options.defaults().withPopulation(List.of("a", "b")))) {
+    try (InProcess net = new InProcess(serverOf("run-1"))) {
+      Events events = new Events();
+      ClientNode a = net.node("a", UNUSED, events);
+      assertTrue(net.federation.awaitConnected(1, Duration.ofMinutes(1)));
+      // The server dies; the same run's server comes back only to end it.
+      net.stopServer();
+      net.startServer(serverOf("run-1")); // another process: another tag, the same run
       net.federation.finish("the run completed 2 rounds");
       assertFalse(net.federation.awaitTold(1, Duration.ZERO));
 
-      Events events = new Events();
-      ClientNode a = net.node("a", UNUSED, events);
       assertEquals("the run completed 2 rounds", a.awaitFinished());
       assertNull(a.refusal());
       assertTrue(net.federation.awaitTold(1, Duration.ofMinutes(1)));
       assertEquals(Set.of("a"), net.federation.toldNodes());
       net.serverEvents.await(Events.is(TransportEvent.Kind.FINISHED, "a"));
-      // Told, never welcomed: it did not join the finished run.
-      assertEquals(0, events.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
+      // Welcomed once, by the run's first server; told, never welcomed, by the finished one.
+      assertEquals(1, events.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
 
       ClientNode stranger = net.node("c", UNUSED, new Events());
       assertNull(stranger.awaitFinished());
       assertTrue(stranger.refusal() != null, "a node outside the population is refused");
       assertEquals(Set.of("a"), net.federation.toldNodes());
     }
+  }
+
+  /**
+   * HELLO named no run, so a finished run's server told every node of its population to stop, also
+   * one started for a new run on the same address. Now a node that never joined the finished run is
+   * not told: it keeps trying and joins the next run served there.
+   */
+  @Test
+  void aFreshNodeIsNotStoppedByAFinishedRunAndJoinsTheNextRun() throws Exception {
+    try (InProcess net = new InProcess(serverOf("run-1"))) {
+      net.federation.finish("the run completed 2 rounds");
+      Events events = new Events();
+      ClientNode b = net.node("b", UNUSED, events);
+      TransportEvent refused = net.serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "b"));
+      assertTrue(refused.detail().contains("has joined no run yet"), refused.detail());
+      assertEquals(Set.of(), net.federation.toldNodes());
+
+      net.stopServer();
+      net.startServer(serverOf("run-2"));
+      assertTrue(net.federation.awaitConnected(List.of("b"), Duration.ofMinutes(1)));
+      assertNull(b.refusal());
+      assertEquals(1, events.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
+    }
+  }
+
+  /**
+   * A node restarted with LOCAL state of the finished run (a client's --state bound to it) has not
+   * been welcomed in this process, but names the run in its HELLO ({@link
+   * ClientNode.Options#withJoinedRun}), so the finished run's server tells it that the run is over.
+   */
+  @Test
+  void aRestartedNodeThatNamesTheRunIsToldSo() throws Exception {
+    try (InProcess net = new InProcess(serverOf("run-1"))) {
+      net.federation.finish("the run completed 2 rounds");
+      ClientNode b =
+          net.node(
+              ClientNode.Options.defaults("b")
+                  .withBackoff(InProcess.FAST)
+                  .withListener(new Events())
+                  .withJoinedRun("run-1"),
+              UNUSED);
+      assertEquals("the run completed 2 rounds", b.awaitFinished());
+      assertTrue(net.federation.awaitTold(1, Duration.ofMinutes(1)));
+      assertEquals(Set.of("b"), net.federation.toldNodes());
+    }
+  }
+
+  /**
+   * The options of one server process of the run {@code run} (its identity, told in WELCOME), of
+   * the population a and b; each call makes a new random tag, as each server process does.
+   */
+  private static FederationServer.Options serverOf(String run) {
+    return FederationServer.Options.defaults()
+        .withPopulation(List.of("a", "b"))
+        .withRunInfo(new RunInfo(List.of("x"), List.of(), run, java.util.Map.of()));
   }
 }

@@ -1,0 +1,166 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code server --resume} of a finished run, which tells the run's nodes that the run is over. It
+ * listened before it wrote a missing report.html, so an address it could not listen on left the
+ * report unwritten; a run killed after report.html and before its nodes were told was refused
+ * ("nothing to resume"), its nodes reconnecting for ever; and it waited up to --wait-seconds (600
+ * s) without saying how long or how to skip it. Now the report comes first, a taken address is
+ * refused naming it, a finished run with its report is resumed to tell its nodes, and the listening
+ * line says how long it waits and that Ctrl-C skips the wait (default 120 s). The finished run is
+ * made by a one-round server run with two clients on threads of this JVM. On Ctrl-C the wait says
+ * whom it told and where the report is.
+ */
+@Timeout(600)
+class ServerFinishedResumeCliTest {
+
+  @TempDir Path tmp;
+
+  private TwoClientDeployment d;
+  private Path out;
+
+  @BeforeEach
+  void finishedRun() throws Exception {
+    d = TwoClientDeployment.create(tmp, 1, 2);
+    out = tmp.resolve("run");
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      CliRun.Serving serving =
+          CliRun.server(
+              pool,
+              "server",
+              d.config.toString(),
+              "--out",
+              out.toString(),
+              "--listen",
+              "127.0.0.1:0",
+              "--certs",
+              d.certs.toString());
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
+      for (String id : List.of("client-0", "client-1")) {
+        clients.add(
+            pool.submit(
+                () ->
+                    CliRun.run(
+                        Spawned.clientArgs(
+                                d.config, serving.address(), id, d.certs, tmp.resolve("s-" + id))
+                            .toArray(new String[0]))));
+      }
+      CliRun.Result s = serving.result().get(5, TimeUnit.MINUTES);
+      assertEquals(0, s.code(), s.err());
+      for (Future<CliRun.Result> f : clients) {
+        assertEquals(0, f.get(2, TimeUnit.MINUTES).code());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(Files.exists(out.resolve(ReportWriter.FILE)));
+  }
+
+  @Test
+  void aTakenAddressIsRefusedNamingItAfterTheMissingReportIsWritten() throws Exception {
+    Files.delete(out.resolve(ReportWriter.FILE)); // killed after summary.json, before the report
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String address = "127.0.0.1:" + taken.getLocalPort();
+      CliRun.Result r =
+          CliRun.run(
+              "server",
+              "--resume",
+              out.toString(),
+              "--listen",
+              address,
+              "--certs",
+              d.certs.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("cannot listen on " + address + ": "), r.err());
+      assertTrue(r.err().contains("the run's report is written"), r.err());
+      assertTrue(Files.isRegularFile(out.resolve(ReportWriter.FILE)), r.err());
+      assertTrue(r.out().contains("report: " + out.resolve(ReportWriter.FILE)), r.out());
+    }
+  }
+
+  @Test
+  void aFinishedRunWithItsReportIsResumedToTellItsNodesAndSaysHowLongItWaits() {
+    CliRun.Result r =
+        CliRun.run(
+            "server",
+            "--resume",
+            out.toString(),
+            "--listen",
+            "127.0.0.1:0",
+            "--certs",
+            d.certs.toString(),
+            "--wait-seconds",
+            "0");
+    assertEquals(0, r.code(), r.err());
+    assertFalse(r.err().contains("nothing to resume"), r.err());
+    assertTrue(r.out().contains("report: " + out.resolve(ReportWriter.FILE)), r.out());
+    String flat = r.err().replaceAll("\\s+", " ");
+    assertTrue(
+        flat.contains(
+            "the run is finished: telling 2 of 2 nodes [client-0, client-1] that it is over as they"
+                + " connect, waiting up to 0 s (--wait-seconds; Ctrl-C skips the wait, the report"
+                + " is written)"),
+        r.err());
+    assertTrue(flat.contains("did not connect within 0 s"), r.err());
+  }
+
+  /**
+   * Ctrl-C (SIGTERM here, which runs the same shutdown hooks) during the wait said nothing; it now
+   * says whom it told and where the report is. A process: the signal ends its JVM.
+   */
+  @Test
+  void anInterruptedWaitSaysWhomItToldAndWhereTheReportIs() throws Exception {
+    try (Spawned server =
+        Spawned.fedpeft(
+            "resumed",
+            Map.of(),
+            List.of(
+                "server",
+                "--resume",
+                out.toString(),
+                "--listen",
+                Spawned.ANY_PORT,
+                "--certs",
+                d.certs.toString()))) {
+      server.awaitLine("waiting up to 120 s (--wait-seconds; Ctrl-C skips the wait");
+      server.terminate();
+      String flat = server.output().replaceAll("\\s+", " ");
+      assertTrue(
+          flat.contains(
+              "stopped waiting: told [] that the run is over; the others, if still running, are"
+                  + " to be stopped by hand. The run's report is "
+                  + out.resolve(ReportWriter.FILE)),
+          server.output());
+    }
+  }
+
+  @Test
+  void theHelpGivesTheFinishedRunsWait() {
+    CliRun.Result r = CliRun.run("server", "--help");
+    assertEquals(0, r.code(), r.err());
+    String flat = r.out().replaceAll("\\s+", " ");
+    assertTrue(flat.contains("(default: 600)"), r.out());
+    assertTrue(flat.contains("told that the run is over (default: 120"), r.out());
+  }
+}
