@@ -389,8 +389,8 @@ public final class RunFolder implements AutoCloseable {
    *
    * @throws RunFolderException if it is not a folder, is held by another process, holds another
    *     command's output, or holds no run ({@link #ownerOf} finds none: no lock file recording the
-   *     command that started it, nor the files of an older simulation), such as a folder holding
-   *     only a hand-copied config.json
+   *     command that started it, nor the files of an older run), such as a folder holding only a
+   *     hand-copied config.json
    */
   public static RunFolder reopen(Path dir, String command) throws IOException {
     requireUsablePath(dir);
@@ -407,7 +407,7 @@ public final class RunFolder implements AutoCloseable {
       String owner = f.owner();
       if (owner == null) {
         // Not a run: every run records its command in the lock file before it writes anything
-        // (older simulations are recognised by their files, legacyOwnerOf), so a folder without
+        // (older runs are recognised by their files, legacyOwnerOf), so a folder without
         // one (a hand-copied config.json, say) was never started and has nothing to resume.
         if (!hadLockFile) {
           Files.deleteIfExists(dir.resolve(LOCK_FILE)); // leave no trace in the user's folder
@@ -491,11 +491,18 @@ public final class RunFolder implements AutoCloseable {
     return legacyOwnerOf(path);
   }
 
-  /** The owner of a folder written before lock files existed, from what it holds. */
+  /**
+   * The owner of a folder written before lock files existed, from what it holds: the {@code
+   * command} of its summary.json or of a train run's start record (train.json), or {@code simulate}
+   * for config.json beside a checkpoint or manifest.json.
+   */
   private static String legacyOwnerOf(Path dir) {
     String owner = jsonString(dir.resolve("summary.json"), "command");
     if (owner != null) {
       return owner;
+    }
+    if ("train".equals(jsonString(dir.resolve("train.json"), "command"))) {
+      return "train";
     }
     if (Files.isRegularFile(dir.resolve("config.json"))
         && (Files.isDirectory(dir.resolve("checkpoint"))
