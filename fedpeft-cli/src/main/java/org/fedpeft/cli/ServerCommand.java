@@ -122,9 +122,6 @@ public final class ServerCommand implements Callable<Integer> {
 
   @Mixin NetworkOptions network;
 
-  /** Rounds saved in the checkpoint so far, for the message on Ctrl-C. */
-  private volatile int savedRounds;
-
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
@@ -215,13 +212,13 @@ public final class ServerCommand implements Callable<Integer> {
         // The rounds begin: from now on the folder keeps what the run writes.
         guard.started();
         Path dir = guard.path();
-        savedRounds = sim.completedRounds();
         int total = sim.config().rounds();
+        Simulation held = sim;
         guard.onInterrupt(
             () ->
                 RunGuard.roundsSaved(
                     "server",
-                    savedRounds,
+                    held.savedRounds(),
                     total,
                     dir,
                     " and the same --certs and --listen "
@@ -239,7 +236,6 @@ public final class ServerCommand implements Callable<Integer> {
                   new Simulation.Listener() {
                     @Override
                     public void onRound(RoundReport r, Map<String, Object> line) {
-                      savedRounds = r.round();
                       err.printf(
                           Locale.ROOT,
                           "round %d: %d/%d %s%s%n",
