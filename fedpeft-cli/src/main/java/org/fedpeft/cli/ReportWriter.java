@@ -673,8 +673,8 @@ public final class ReportWriter {
 
   /**
    * {sum over rounds of round and evaluation seconds (the last line of each round, plus a {@code
-   * released_on_resume} line after it), number of rounds that appear more than once, sum over all
-   * lines}.
+   * released_on_resume} line after it), number of rounds that appear more than once or have a
+   * {@code released_on_resume} line (either means the run was resumed), sum over all lines}.
    */
   private static double[] roundSeconds(Path timings) throws IOException {
     if (!Files.isRegularFile(timings)) {

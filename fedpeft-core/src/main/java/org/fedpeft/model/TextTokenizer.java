@@ -20,10 +20,11 @@ import org.fedpeft.io.Words;
  *
  * <p>A long text is not tokenized in full when only its first {@code maxLength} tokens are kept:
  * for a BERT tokenizer (BERT normalizer and pre-tokenizer, which work character by character and
- * split words at spaces) it encodes a prefix cut at a space, {@value #PREFIX_CHARS_PER_TOKEN}
- * characters per token to start with and doubled while that prefix still fits. A prefix that itself
- * needs truncation yields the same ids as the whole text, since the words before a space are
- * tokenized independently of what follows. Other tokenizers always encode the whole text.
+ * split words at spaces, and no added token with a space inside) it encodes a prefix cut at a
+ * space, {@value #PREFIX_CHARS_PER_TOKEN} characters per token to start with and doubled while that
+ * prefix still fits. A prefix that itself needs truncation yields the same ids as the whole text,
+ * since the words before a space are tokenized independently of what follows. Other tokenizers
+ * always encode the whole text.
  */
 public final class TextTokenizer implements AutoCloseable {
 
@@ -107,8 +108,11 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
-   * Whether the tokenizer's normalizer (if any) is the BERT one and its pre-tokenizer the BERT one,
-   * so that words before a space are tokenized the same whatever follows the space.
+   * Whether the tokenizer's normalizer (if any) is the BERT one, its pre-tokenizer the BERT one,
+   * and none of its added tokens holds a space, so that words before a space are tokenized the same
+   * whatever follows the space (an added token such as {@code "new york"} is matched in the text
+   * before the pre-tokenizer splits it, so a prefix cut at its space would end with the pieces of
+   * its first word instead of its id).
    */
   private static boolean isBertWordSplitting(byte[] tokenizerJson) {
     try {
@@ -116,10 +120,24 @@ public final class TextTokenizer implements AutoCloseable {
           JsonParser.parseString(new String(tokenizerJson, StandardCharsets.UTF_8))
               .getAsJsonObject();
       return (isNull(root.get("normalizer")) || hasType(root.get("normalizer"), "BertNormalizer"))
-          && hasType(root.get("pre_tokenizer"), "BertPreTokenizer");
+          && hasType(root.get("pre_tokenizer"), "BertPreTokenizer")
+          && !anAddedTokenHoldsASpace(root.get("added_tokens"));
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** Whether one of the {@code added_tokens} of a tokenizer.json has a space in its content. */
+  private static boolean anAddedTokenHoldsASpace(JsonElement addedTokens) {
+    if (isNull(addedTokens)) {
+      return false;
+    }
+    for (JsonElement t : addedTokens.getAsJsonArray()) {
+      if (t.getAsJsonObject().get("content").getAsString().indexOf(' ') >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isNull(JsonElement e) {

@@ -140,7 +140,10 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
    * by the client when it evaluates, after its LOCAL tensors are restored and before the first
    * batch. FedDPA fine-tunes its local adapter here (variant F) and caches the embeddings of a few
    * training examples for its instance-wise weighting. The client saves its LOCAL tensors
-   * afterwards when this returns true. The default does nothing and returns false.
+   * afterwards when this returns true. It must leave the same LOCAL tensors when called again on
+   * what it left: a resumed {@code server} evaluates the round its checkpoint holds again, on
+   * clients that already personalised for it (FedDPA fine-tunes only when the global adapter
+   * changed, and recomputes the same anchors). The default does nothing and returns false.
    *
    * @return whether any LOCAL tensor changed
    */

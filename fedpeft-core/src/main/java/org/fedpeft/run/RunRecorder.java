@@ -262,7 +262,8 @@ public final class RunRecorder {
    * Appends a round's metrics line; returns its JSON. The first one after {@link
    * #resumeMetrics(int)} was told of a pending round is that round's: it is recorded, then the
    * {@code round_failed} lines held back for after it, and metrics.jsonl is rewritten with them
-   * (replacing that round's line as an earlier process wrote it, which has the same values).
+   * (replacing that round's line as an earlier process wrote it: the same values in a simulation; a
+   * server's evaluation on its clients may differ, e.g. a client that answered before and not now).
    */
   public String appendMetrics(JsonObject line) throws IOException {
     String json = JsonOut.line(line);

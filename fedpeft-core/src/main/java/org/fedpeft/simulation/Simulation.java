@@ -677,7 +677,7 @@ public final class Simulation implements AutoCloseable {
         if (line.containsKey("skipped")) {
           listener.onSkip(state.round(), String.valueOf(line.get("skipped")));
         }
-        release(driver, listener, pendingReport(line), line, null);
+        release(driver, listener, pendingReport(state, line), line, null);
       }
       while (state.round() < config.rounds()) {
         RoundReport report;
@@ -870,11 +870,12 @@ public final class Simulation implements AutoCloseable {
   public static final String RELEASED_ON_RESUME = "released_on_resume";
 
   /**
-   * The report of the round the state holds, for the listener, from its pending metrics line: the
-   * clients sampled, those accepted (the sampled ones without an entry in {@code failures}), the
-   * traffic; no client metrics, time or failures (the line has these).
+   * The report of the round {@code state} holds, for the listener, from its pending metrics line:
+   * the clients sampled, those accepted (none in a skipped round, where nobody trained; else the
+   * sampled ones without an entry in {@code failures}), the traffic; no client metrics, time or
+   * failures (the line has these).
    */
-  private RoundReport pendingReport(Map<String, Object> line) {
+  static RoundReport pendingReport(ServerState state, Map<String, Object> line) {
     List<String> sampled = new ArrayList<>();
     if (line.get("sampled") instanceof List<?> l) {
       l.forEach(id -> sampled.add(String.valueOf(id)));
@@ -887,7 +888,10 @@ public final class Simulation implements AutoCloseable {
         }
       }
     }
-    List<String> accepted = sampled.stream().filter(id -> !failed.contains(id)).toList();
+    List<String> accepted =
+        line.containsKey("skipped")
+            ? List.of()
+            : sampled.stream().filter(id -> !failed.contains(id)).toList();
     return new RoundReport(
         state.round(),
         state,
@@ -902,7 +906,7 @@ public final class Simulation implements AutoCloseable {
   }
 
   /** A metrics line as a map, as the listener gets it (numbers as Double, in the line's order). */
-  private static Map<String, Object> lineMap(String json) {
+  static Map<String, Object> lineMap(String json) {
     return new Gson().fromJson(json, new TypeToken<LinkedHashMap<String, Object>>() {}.getType());
   }
 

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -105,6 +108,38 @@ class TextTokenizerTest {
             t.truncatedCount() - before == (whole.exceedMaxLength() ? 1 : 0),
             text.length() + " chars");
       }
+    }
+  }
+
+  /**
+   * An added token with a space inside (a tokenizer.json's {@code added_tokens}, matched in the raw
+   * text before the BERT pre-tokenizer) is one token in the whole text; a prefix cut at its space
+   * would end with the WordPieces of its first half instead.
+   */
+  @Test
+  void anAddedTokenWithASpaceKeepsTheIdsOfTheWholeEncoding() throws Exception {
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    JsonObject json =
+        JsonParser.parseString(new String(bundled.tokenizerJson(), StandardCharsets.UTF_8))
+            .getAsJsonObject();
+    JsonObject added = new JsonObject();
+    added.addProperty("id", 30522);
+    added.addProperty("content", "zqzqzqzqzqzq qq");
+    added.addProperty("single_word", false);
+    added.addProperty("lstrip", false);
+    added.addProperty("rstrip", false);
+    added.addProperty("normalized", false);
+    added.addProperty("special", false);
+    json.getAsJsonArray("added_tokens").add(added);
+    int max = bundled.maxSeqLength();
+    try (TextTokenizer t =
+        new TextTokenizer(json.toString().getBytes(StandardCharsets.UTF_8), max, "test")) {
+      int first = TextTokenizer.PREFIX_CHARS_PER_TOKEN * max;
+      // max - 5 one-token words padded with spaces, then the added token, whose space is the last
+      // one before the first prefix's end, and its first half's WordPieces would be kept.
+      String text =
+          ("x" + " ".repeat(6)).repeat(max - 5) + "zqzqzqzqzqzq qq" + "q".repeat(first) + " x";
+      assertArrayEquals(t.encodeWhole(text).getIds(), t.encode(text));
     }
   }
 }
