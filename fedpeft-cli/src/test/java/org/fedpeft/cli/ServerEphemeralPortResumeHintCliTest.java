@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A server started with {@code --listen 127.0.0.1:0} and interrupted (SIGTERM, as Ctrl-C) says to
  * resume it on the port it bound, the one its clients know, not on port 0 (which would take
- * another).
+ * another). Interrupted after a round is checkpointed and before the console hears of it (its
+ * evaluation on the clients, its metrics line: the listener is told last), it counts that round as
+ * saved, as {@code simulate} does: the checkpoint holds it, and --resume keeps it.
  */
 @Timeout(600)
 class ServerEphemeralPortResumeHintCliTest {
@@ -21,10 +23,10 @@ class ServerEphemeralPortResumeHintCliTest {
   @TempDir Path tmp;
 
   @Test
-  void theInterruptedServerSaysToResumeOnThePortItBound() throws Exception {
+  void theInterruptedServerSaysWhatIsSavedAndToResumeOnThePortItBound() throws Exception {
     TwoClientDeployment d = TwoClientDeployment.create(tmp, 2, 2);
     Path out = tmp.resolve("run");
-    String point = "round-2-before-checkpoint";
+    String point = "round-1-after-metrics";
     try (Spawned server =
             d.server(
                 "server",
@@ -45,7 +47,9 @@ class ServerEphemeralPortResumeHintCliTest {
       String printed = server.output();
       assertTrue(
           printed.contains(
-              "continue with: fedpeft server --resume "
+              "interrupted: round 1 of 2 is saved in "
+                  + out.resolve("checkpoint")
+                  + "; continue with: fedpeft server --resume "
                   + out
                   + " and the same --certs and --listen "
                   + server.address()
