@@ -107,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
               + " it started with (recorded in DIR/train.json, which its checkpoint keeps a copy"
               + " of: an edited train.json is refused); the result is bit-identical to an"
               + " uninterrupted run (DP-SGD: same batches and exact privacy accounting, fresh"
-              + " noise).")
+              + " noise for the steps after the checkpoint, none of which was evaluated).")
   Path resume;
 
   @Option(
@@ -117,7 +117,9 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "Save a checkpoint (DIR/checkpoint/train-state.safetensors) every N steps, for"
               + " --resume; 0: none; given, N must be below --steps (none is saved after the last"
-              + " step) (default: ${DEFAULT-VALUE}).")
+              + " step). With --dp-noise and N > 0, also at each evaluated step (--eval-every, the"
+              + " last step), before its evaluation is written, so that a resume never draws again"
+              + " a model whose evaluation was shown (default: ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
   @Option(
@@ -651,6 +653,11 @@ public final class TrainCommand implements Callable<Integer> {
     recordOrVerifyData(dir, splits, resuming);
     TrainCheckpoint checkpoint = resuming ? TrainCheckpoint.load(dir).orElse(null) : null;
     int firstStep = checkpoint == null ? 0 : checkpoint.step();
+    // A checkpoint is written before the evaluation of its step, so it holds that evaluation's
+    // line only if written by an older fedpeft (which evaluated first); otherwise a resume
+    // evaluates the step again and drops the killed process's timings line of it.
+    boolean checkpointEvaluated =
+        checkpoint != null && holdsEvaluation(checkpoint.metricLines(), firstStep);
     if (dpConfig != null) {
       if (checkpoint != null && checkpoint.accountant() == null) {
         throw new UserInputException(
@@ -683,6 +690,11 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("note: the run clips each example's gradient but is NOT private: " + NO_NOISE);
     }
     boolean checkpoints = checkpointEvery > 0;
+    // DP-SGD also checkpoints each evaluated step (every --eval-every steps and the last).
+    int firstCheckpoint =
+        dpConfig == null
+            ? checkpointEvery
+            : Math.min(checkpointEvery, evalEvery > 0 ? evalEvery : cfg.steps());
     guard.onInterrupt(
         () -> {
           if (!checkpoints) {
@@ -695,7 +707,7 @@ public final class TrainCommand implements Callable<Integer> {
           }
           return savedStep == 0
               ? "interrupted before the first checkpoint (step "
-                  + checkpointEvery
+                  + firstCheckpoint
                   + "); fedpeft train --resume "
                   + dir
                   + " starts the run again from step 1"
@@ -727,7 +739,9 @@ public final class TrainCommand implements Callable<Integer> {
         JsonLines timings =
             new JsonLines(
                 dir.resolve("timings.jsonl"),
-                checkpoint == null ? List.of() : earlierTimings(dir, checkpoint.step()))) {
+                checkpoint == null
+                    ? List.of()
+                    : earlierTimings(dir, checkpointEvaluated ? firstStep : firstStep - 1))) {
       String picked = base.precisionNote();
       if (picked != null) {
         err.println(picked);
@@ -826,10 +840,13 @@ public final class TrainCommand implements Callable<Integer> {
       // evaluations and the checkpoints (nanoseconds).
       long trainStart = System.nanoTime();
       long[] notTraining = {0};
-      double trainedBefore = lastTrainSeconds(timings.lines());
+      double trainedBefore =
+          checkpoint != null && !Double.isNaN(checkpoint.trainSeconds())
+              ? checkpoint.trainSeconds()
+              : lastTrainSeconds(timings.lines());
       // The step of the last evaluation on curveSet, so that a run stopped by its privacy budget
       // evaluates its last step once, as a run that took all its steps does.
-      int[] evaluatedAt = {-1};
+      int[] evaluatedAt = {checkpointEvaluated ? firstStep : -1};
       java.util.function.IntConsumer evaluateCurve =
           step -> {
             if (curveSet.size() > 0 && evaluatedAt[0] != step) {
@@ -852,32 +869,46 @@ public final class TrainCommand implements Callable<Integer> {
               time.put("train_seconds", trainedBefore + trained);
               timings.write(time);
               notTraining[0] += System.nanoTime() - e0;
+              PausePoint.reach("train-step-" + step + "-after-evaluation");
             }
           };
+      java.util.function.IntConsumer saveCheckpoint =
+          step -> {
+            long c0 = System.nanoTime();
+            PausePoint.reach("train-step-" + step + "-before-checkpoint");
+            try {
+              new TrainCheckpoint(
+                      step,
+                      m.state(),
+                      opt.state(),
+                      metrics.lines(),
+                      window.clone(),
+                      accounted == null ? null : accounted.accountant().toJson(),
+                      trainedBefore + (c0 - trainStart - notTraining[0]) / 1e9,
+                      JsonOut.line(runRecord))
+                  .save(dir);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            savedStep = step;
+            notTraining[0] += System.nanoTime() - c0;
+          };
+      // Every --eval-every steps and the last one.
+      java.util.function.IntPredicate evaluationStep =
+          step -> (evalEvery > 0 && step % evalEvery == 0) || step == cfg.steps();
       java.util.function.BiConsumer<Integer, Integer> afterStep =
           (step, total) -> {
-            // The periodic evaluation, before a checkpoint that records it (both training paths).
-            if ((evalEvery > 0 && step % evalEvery == 0) || step == total) {
-              evaluateCurve.accept(step);
+            // The checkpoint, then the periodic evaluation (both training paths). Under DP-SGD,
+            // whose noise a resume draws afresh, every evaluated step is checkpointed first, so
+            // no evaluation is written of a model that a resume would draw again.
+            boolean evaluated = evaluationStep.test(step);
+            if (checkpoints
+                && ((step % checkpointEvery == 0 && step < total)
+                    || (dpConfig != null && evaluated))) {
+              saveCheckpoint.accept(step);
             }
-            if (checkpoints && step % checkpointEvery == 0 && step < total) {
-              long c0 = System.nanoTime();
-              PausePoint.reach("train-step-" + step + "-before-checkpoint");
-              try {
-                new TrainCheckpoint(
-                        step,
-                        m.state(),
-                        opt.state(),
-                        metrics.lines(),
-                        window.clone(),
-                        accounted == null ? null : accounted.accountant().toJson(),
-                        JsonOut.line(runRecord))
-                    .save(dir);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-              savedStep = step;
-              notTraining[0] += System.nanoTime() - c0;
+            if (evaluated) {
+              evaluateCurve.accept(step);
             }
           };
       TrainListener listener =
@@ -907,6 +938,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
             afterStep.accept(step, total);
           };
+      if (checkpoint != null && evaluationStep.test(firstStep)) {
+        // Checkpointed before its evaluation was written: the same model, evaluated again.
+        evaluateCurve.accept(firstStep);
+      }
       int stepsTaken = cfg.steps();
       String stoppedEarly = null;
       if (dpConfig == null) {
@@ -966,6 +1001,9 @@ public final class TrainCommand implements Callable<Integer> {
               dpEpsilon,
               stepsTaken + 1,
               PrivacySpent.epsilonBeside(next.epsilon(), dpEpsilon));
+          if (checkpoints && savedStep != stepsTaken) {
+            saveCheckpoint.accept(stepsTaken);
+          }
           evaluateCurve.accept(stepsTaken);
         }
       }
@@ -1191,6 +1229,22 @@ public final class TrainCommand implements Callable<Integer> {
       return List.of();
     }
     return kept;
+  }
+
+  /**
+   * Whether {@code lines} (a checkpoint's metrics lines) hold the periodic evaluation of {@code
+   * step}: a "validation" or "test_during_training" line of that step.
+   */
+  private static boolean holdsEvaluation(List<String> lines, int step) {
+    for (String line : lines) {
+      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      String event = o.get("event").getAsString();
+      if ((event.equals("validation") || event.equals("test_during_training"))
+          && o.get("step").getAsInt() == step) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The train_seconds of the last timings line, 0 for none. */

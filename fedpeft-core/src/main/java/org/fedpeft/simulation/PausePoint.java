@@ -25,7 +25,10 @@ import java.util.concurrent.CountDownLatch;
  *       run is finished and its summary.json written, but its report.html (the last file) is not,
  *       and a server has not yet told its nodes that the run is over.
  *   <li>{@code train-step-<n>-before-checkpoint} ({@code fedpeft train}): step n is taken and its
- *       metrics written, but the checkpoint after it is not.
+ *       training line written, but its checkpoint and its evaluation are not.
+ *   <li>{@code train-step-<n>-after-evaluation} ({@code fedpeft train}): step n is evaluated
+ *       ({@code --eval-every}, the last step, a stop by the privacy budget) and its metrics and
+ *       timings lines written (after its checkpoint, if it has one).
  *   <li>{@code tasks-export-before-rename} ({@code fedpeft tasks export}): every file is written
  *       into the temporary folder, which is not yet renamed to the output folder.
  *   <li>{@code client-starting} ({@code fedpeft client}, {@code fedpeft node}): the {@code --state}
