@@ -19,9 +19,10 @@ import org.fedpeft.tensor.HostTensor;
  * The state of a {@code fedpeft train} run after a step, in one atomically written safetensors file
  * ({@code checkpoint/train-state.safetensors}): the adapter and head tensors ({@code model/}),
  * AdamW's moments and step count ({@code optimizer/}), and as metadata the step, the metrics lines
- * written so far, the partial logging window, the training time so far and, for DP-SGD, the privacy
- * accountant. Restoring it and training on from the next step gives the bit-identical result of an
- * uninterrupted run (DP-SGD: the same batches and the exact privacy accounting, with fresh noise).
+ * written so far, the partial logging window and, for DP-SGD, the privacy accountant. Restoring it
+ * and training on from the next step gives the bit-identical result of an uninterrupted run
+ * (DP-SGD: the same batches and the exact privacy accounting, with fresh noise); the file itself is
+ * the same too (it holds no wall time).
  *
  * <p>It is written before the evaluation of its step ({@code --eval-every}), so that a DP-SGD run,
  * which also checkpoints every evaluated step, shows no evaluation of a model that a resume would
@@ -34,8 +35,6 @@ import org.fedpeft.tensor.HostTensor;
  * @param metricLines metrics.jsonl up to this step
  * @param window the running sums of the logging window: loss, accuracy, steps
  * @param accountant the DP-SGD accountant's state as JSON, or null without DP
- * @param trainSeconds the training time up to this step (timings.jsonl's train_seconds), NaN in
- *     checkpoints written before it was kept
  * @param runRecord the run's train.json as it started (its arguments, data hashes and precision),
  *     which a resume compares with train.json to refuse an edited one; null in checkpoints written
  *     before it was kept
@@ -47,7 +46,6 @@ record TrainCheckpoint(
     List<String> metricLines,
     double[] window,
     String accountant,
-    double trainSeconds,
     String runRecord) {
 
   static final String FILE = "checkpoint/train-state.safetensors";
@@ -70,7 +68,6 @@ record TrainCheckpoint(
     if (accountant != null) {
       meta.put("accountant", accountant);
     }
-    meta.put("train_seconds", Double.toString(trainSeconds));
     if (runRecord != null) {
       meta.put("run", runRecord);
     }
@@ -123,9 +120,6 @@ record TrainCheckpoint(
                 Double.parseDouble(meta.get("window_steps"))
               },
               meta.get("accountant"),
-              meta.containsKey("train_seconds")
-                  ? Double.parseDouble(meta.get("train_seconds"))
-                  : Double.NaN,
               meta.get("run")));
     } catch (RuntimeException e) {
       if (e instanceof UserInputException) {

@@ -840,10 +840,7 @@ public final class TrainCommand implements Callable<Integer> {
       // evaluations and the checkpoints (nanoseconds).
       long trainStart = System.nanoTime();
       long[] notTraining = {0};
-      double trainedBefore =
-          checkpoint != null && !Double.isNaN(checkpoint.trainSeconds())
-              ? checkpoint.trainSeconds()
-              : lastTrainSeconds(timings.lines());
+      double trainedBefore = lastTrainSeconds(timings.lines());
       // The step of the last evaluation on curveSet, so that a run stopped by its privacy budget
       // evaluates its last step once, as a run that took all its steps does.
       int[] evaluatedAt = {checkpointEvaluated ? firstStep : -1};
@@ -884,7 +881,6 @@ public final class TrainCommand implements Callable<Integer> {
                       metrics.lines(),
                       window.clone(),
                       accounted == null ? null : accounted.accountant().toJson(),
-                      trainedBefore + (c0 - trainStart - notTraining[0]) / 1e9,
                       JsonOut.line(runRecord))
                   .save(dir);
             } catch (IOException e) {
