@@ -127,12 +127,9 @@ class RunSafetyCliTest {
   @Test
   void ctrlCAfterARoundIsCheckpointedCountsItAsSaved() throws Exception {
     Path dir = tmp.resolve("checkpointed");
-    Child child =
-        Child.startPaused(
+    String rest =
+        Child.interruptedAt(
             "round-1-after-metrics", "simulate", config.toString(), "--out", dir.toString());
-    child.interrupt();
-    String rest = child.finish();
-    assertEquals(Child.interruptedExitCode(), child.exitCode(), rest);
     assertTrue(
         rest.contains(
             "interrupted: round 1 of 2 is saved in "
@@ -194,12 +191,9 @@ class RunSafetyCliTest {
   @Test
   void ctrlCWhileARunStartsSaysHowToStartItAgain() throws Exception {
     Path dir = tmp.resolve("interrupted-start");
-    Child child =
-        Child.startPaused(
+    String rest =
+        Child.interruptedAt(
             "simulation-starting", "simulate", config.toString(), "--out", dir.toString());
-    child.interrupt();
-    String rest = child.finish();
-    assertEquals(Child.interruptedExitCode(), child.exitCode(), rest);
     assertTrue(
         rest.contains(
             "interrupted while the run was starting: nothing was trained; "
@@ -1243,10 +1237,7 @@ class RunSafetyCliTest {
     assertEquals(0, uninterrupted.exitCode(), log);
 
     String point = "train-step-20-before-checkpoint";
-    Child child = Child.startPaused(point, trainArgs(killed, common));
-    child.interrupt();
-    String rest = child.finish();
-    assertEquals(Child.interruptedExitCode(), child.exitCode(), rest);
+    String rest = Child.interruptedAt(point, trainArgs(killed, common));
     assertTrue(
         rest.contains(
             "the state after step 10 of 30 is saved in "
@@ -1434,6 +1425,18 @@ class RunSafetyCliTest {
         }
       }
       throw new AssertionError("the run never reached " + point + ":\n" + c.log);
+    }
+
+    /**
+     * Runs the command to {@code point}, interrupts it there (SIGINT, as Ctrl-C), checks that it
+     * exits as interrupted and returns what it printed after the pause.
+     */
+    static String interruptedAt(String point, String... args) throws Exception {
+      Child c = startPaused(point, args);
+      c.interrupt();
+      String rest = c.finish();
+      assertEquals(interruptedExitCode(), c.exitCode(), rest);
+      return rest;
     }
 
     long pid() {
