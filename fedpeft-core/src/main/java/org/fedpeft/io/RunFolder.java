@@ -419,8 +419,7 @@ public final class RunFolder implements AutoCloseable {
                 + (contents.isEmpty()
                     ? "it is empty"
                     : "it has "
-                        + String.join(", ", contents.subList(0, Math.min(3, contents.size())))
-                        + (contents.size() > 3 ? ", ..." : "")
+                        + firstNames(contents)
                         + " but no "
                         + LOCK_FILE
                         + " naming the command that started a run there")
@@ -540,8 +539,7 @@ public final class RunFolder implements AutoCloseable {
         throw new RunFolderException(
             dir
                 + " is not empty and holds no fedpeft run (it has "
-                + String.join(", ", contents.subList(0, Math.min(3, contents.size())))
-                + (contents.size() > 3 ? ", ..." : "")
+                + firstNames(contents)
                 + "); choose a new or empty folder");
       }
       if (!force) {
@@ -568,6 +566,12 @@ public final class RunFolder implements AutoCloseable {
       f.close();
       throw e;
     }
+  }
+
+  /** The first three of {@code names}, comma-separated, with {@code ", ..."} if there are more. */
+  private static String firstNames(List<String> names) {
+    return String.join(", ", names.subList(0, Math.min(3, names.size())))
+        + (names.size() > 3 ? ", ..." : "");
   }
 
   /** Everything in {@code dir} except the lock file, sorted. */
