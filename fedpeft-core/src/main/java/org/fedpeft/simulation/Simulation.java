@@ -843,9 +843,9 @@ public final class Simulation implements AutoCloseable {
         .entrySet()
         .forEach(e -> full.add(e.getKey(), e.getValue()));
     pendingLine = null;
-    String written = recorder.appendMetrics(full);
+    recorder.appendMetrics(full);
     line.putAll(evaluation);
-    if (RunRecorder.isNoiseOnlyRound(JsonParser.parseString(written).getAsJsonObject())) {
+    if (RunRecorder.isNoiseOnlyRound(full)) {
       listener.onNoiseOnly(round, noiseOnlyReason(report.sampled().size()));
     }
     Map<String, Object> timing =
