@@ -92,11 +92,13 @@ public final class TextTokenizer implements AutoCloseable {
    */
   private Encoding encodeTruncated(String text) {
     if (wordsSplitAtSpaces) {
+      int tried = 0; // the longest prefix encoded so far: a cut no further on needs no new try
       for (long chars = (long) PREFIX_CHARS_PER_TOKEN * maxLength;
           chars < text.length();
           chars *= 2) {
         int cut = text.lastIndexOf(' ', (int) chars);
-        if (cut > 0) {
+        if (cut > tried) {
+          tried = cut;
           Encoding prefix = tokenizer.encode(text.substring(0, cut));
           if (prefix.exceedMaxLength()) {
             return prefix;
