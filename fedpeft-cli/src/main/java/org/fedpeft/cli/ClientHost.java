@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.PeftClient;
@@ -29,6 +30,7 @@ import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
+import org.fedpeft.grpc.TransportEvent;
 import org.fedpeft.io.ShutdownHooks;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.StrategyFactory;
@@ -319,6 +321,7 @@ final class ClientHost {
             "fedpeft-client-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     BlockingQueue<ClientNode> stopped = new ArrayBlockingQueue<>(shares.size());
+    Consumer<TransportEvent> console = NetworkOptions.console(err);
     try {
       for (Share share : shares) {
         String id = share.id();
@@ -361,12 +364,7 @@ final class ClientHost {
                                         config.threadsPerClient())));
                           }
                         })
-                    .withListener(
-                        e -> {
-                          synchronized (err) {
-                            err.println("network: " + e);
-                          }
-                        }));
+                    .withListener(console));
         synchronized (nodes) {
           nodes.add(node);
         }

@@ -1,11 +1,15 @@
 package org.fedpeft.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.fedpeft.grpc.EventLines;
 import org.fedpeft.grpc.TlsFiles;
+import org.fedpeft.grpc.TransportEvent;
 import picocli.CommandLine.Option;
 
-/** The TLS options {@code server} and {@code client} share. */
+/** The TLS options {@code server} and {@code client} share, and their network console. */
 final class NetworkOptions {
 
   @Option(
@@ -39,6 +43,22 @@ final class NetworkOptions {
               + " for trusted networks and tests. The server and its nodes must agree: a node"
               + " facing a server of the other mode stops after its first attempt.")
   boolean insecure;
+
+  /**
+   * The listener that prints a server's or a node's network events on {@code err}, {@code network:
+   * } and the event, a node's repeated failures collapsed ({@link EventLines}).
+   */
+  static Consumer<TransportEvent> console(PrintWriter err) {
+    EventLines lines = new EventLines();
+    return e -> {
+      String line = lines.line(e);
+      if (line != null) {
+        synchronized (err) {
+          err.println("network: " + line);
+        }
+      }
+    };
+  }
 
   /**
    * The TLS files, or null with --insecure. They are read and checked now ({@link

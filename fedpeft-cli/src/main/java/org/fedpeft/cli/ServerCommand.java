@@ -500,12 +500,7 @@ public final class ServerCommand implements Callable<Integer> {
     return FederationServer.Options.defaults()
         .withInsecure(tls == null)
         .withPopulation(ids)
-        .withListener(
-            e -> {
-              synchronized (err) {
-                err.println("network: " + e);
-              }
-            });
+        .withListener(NetworkOptions.console(err));
   }
 
   /**

@@ -155,6 +155,63 @@ class ServerFinishedResumeCliTest {
     }
   }
 
+  /**
+   * A client restarted with a --state folder that recorded no run (a new one) cannot show that it
+   * took part in the run, so the finished run's server does not tell it that the run is over: it
+   * keeps trying. Its console said so on a line per attempt, for as long as it ran, in the
+   * transport's words ("the stream failed: UNAVAILABLE: run ... is over and node 'client-0' has
+   * joined no run yet: it is not told to stop, and keeps trying to connect"), which did not say
+   * what ends it. It now says once why it keeps trying and what to do, then counts the repeats on
+   * the 1st, 2nd, 4th ... of them; the server's console counts its refusals likewise.
+   */
+  @Test
+  void aClientWithAnotherStateFolderHearsOnceWhyItKeepsTryingThenACount() throws Exception {
+    try (Spawned server =
+            Spawned.server(
+                "resumed",
+                Map.of(),
+                List.of(
+                    "server",
+                    "--resume",
+                    out.toString(),
+                    "--listen",
+                    Spawned.ANY_PORT,
+                    "--certs",
+                    d.certs.toString(),
+                    "--wait-seconds",
+                    "600"));
+        Spawned client =
+            Spawned.client(
+                "client-0",
+                Map.of(),
+                d.config,
+                server.address(),
+                "client-0",
+                d.certs,
+                tmp.resolve("another-state"))) {
+      String full = client.awaitLine("network: connect_failed client-0: ");
+      assertTrue(
+          full.contains(
+              " is over, and node 'client-0' cannot show that it took part in it: its HELLO names no"
+                  + " run (its --state folder records none), so it is not told to stop and keeps"
+                  + " trying to connect, to join the next run served at this address; to end it,"
+                  + " start it again with the --state folder it used in run "),
+          full);
+      assertTrue(full.endsWith("or stop it (trying again in 0.5 s)"), full);
+      client.awaitLine(
+          "network: connect_failed client-0: the same again, 4 more times since it was shown in"
+              + " full; still trying every 8 s");
+      server.awaitLine("network: refused client-0: the same again, 4 more times");
+      client.terminate();
+      server.terminate();
+      String printed = client.output();
+      assertEquals(1, printed.split("cannot show that it took part", -1).length - 1, printed);
+      assertFalse(printed.contains("the same again, 3 more times"), printed);
+      String served = server.output();
+      assertEquals(1, served.split("cannot show that it took part", -1).length - 1, served);
+    }
+  }
+
   @Test
   void theHelpGivesTheFinishedRunsWait() {
     CliRun.Result r = CliRun.run("server", "--help");

@@ -143,7 +143,8 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
    * afterwards when this returns true. It must leave the same LOCAL tensors when called again on
    * what it left: a resumed {@code server} evaluates the round its checkpoint holds again, on
    * clients that already personalised for it (FedDPA fine-tunes only when the global adapter
-   * changed, and recomputes the same anchors). The default does nothing and returns false.
+   * changed, and recomputes the same anchors; DeployFedDpaKillResumeCliTest in fedpeft-cli). The
+   * default does nothing and returns false.
    *
    * @return whether any LOCAL tensor changed
    */

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.federation.ClientApp;
@@ -706,11 +707,14 @@ public final class ClientNode implements AutoCloseable {
           synchronized (lock) {
             next = options.backoff().delay(failures + 1);
           }
+          // A finished run's server that does not stop this node says why and what to do: its
+          // words alone are the line, without the transport's.
+          String detail = notToldToStop(status) ? status.getDescription() : reason + causes(t);
           emit(
               TransportEvent.Kind.CONNECT_FAILED,
               0,
               0,
-              connectFailedLine(reason + causes(t), serverAlert(t) ? SERVER_ALERT_HINT : "", next));
+              connectFailedLine(detail, serverAlert(t) ? SERVER_ALERT_HINT : "", next));
         } else {
           emit(TransportEvent.Kind.REFUSED, 0, 0, oneLine(reason + causes(t)));
         }
@@ -817,8 +821,25 @@ public final class ClientNode implements AutoCloseable {
   }
 
   /**
+   * Whether a finished run's server refused this node's stream because its HELLO does not name that
+   * run ({@link FederationServer#NOT_TOLD}): the node is not told to stop, and tries again.
+   */
+  static boolean notToldToStop(Status status) {
+    return status != null
+        && status.getCode() == Status.Code.UNAVAILABLE
+        && status.getDescription() != null
+        && status.getDescription().contains(FederationServer.NOT_TOLD);
+  }
+
+  /**
+   * The end of a failed connection attempt's line, {@code " (trying again in N s)"} ({@link
+   * #connectFailedLine}); group 1 is the delay, "N s".
+   */
+  static final Pattern TRYING_AGAIN = Pattern.compile(" \\(trying again in ([0-9.]+ s)\\)$");
+
+  /**
    * The line a failed connection attempt is reported as: its detail on one line ({@link #oneLine}),
-   * the hint, and when the node tries again.
+   * the hint, and when the node tries again ({@link #TRYING_AGAIN}).
    */
   static String connectFailedLine(String detail, String hint, Duration next) {
     long millis = next.toMillis();

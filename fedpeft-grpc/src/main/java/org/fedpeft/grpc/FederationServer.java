@@ -202,6 +202,13 @@ public final class FederationServer implements AutoCloseable {
    */
   static final String REPLACED = "node %s connected again on a new stream";
 
+  /**
+   * The words in the description of the status (UNAVAILABLE) with which a finished run's server
+   * refuses a node whose HELLO does not name the run ({@link #finish}); a {@link ClientNode} that
+   * receives it reports that description alone as its failed attempt, and tries again.
+   */
+  static final String NOT_TOLD = "so it is not told to stop";
+
   /** How many finished request ids a stream remembers to tell duplicates from replays. */
   private static final int REMEMBERED_REQUESTS = 4096;
 
@@ -737,18 +744,7 @@ public final class FederationServer implements AutoCloseable {
           // A node that never joined this run (a fresh node, or one of another run started on
           // the same address) is not told to stop: it retries, as at a server shutting down, and
           // joins the run that is served there next.
-          refuse(
-              Status.UNAVAILABLE,
-              id,
-              "run "
-                  + options.runIdentity()
-                  + " is over and node '"
-                  + id
-                  + "' "
-                  + (f.runId().isEmpty()
-                      ? "has joined no run yet"
-                      : "was part of run " + f.runId() + ", not of it")
-                  + ": it is not told to stop, and keeps trying to connect");
+          refuse(Status.UNAVAILABLE, id, notTold(id, f.runId()));
           return;
         }
         identity = id;
@@ -804,6 +800,28 @@ public final class FederationServer implements AutoCloseable {
         previous.end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));
       }
       emit(TransportEvent.Kind.CONNECTED, identity, 0, 0, "connected, run " + options.runId());
+    }
+
+    /**
+     * Why a finished run's server does not tell node {@code id}, whose HELLO names {@code named}
+     * (empty: no run), that the run is over, and what its user can do.
+     */
+    private String notTold(String id, String named) {
+      String run = options.runIdentity();
+      return "run "
+          + run
+          + " is over, and node '"
+          + id
+          + "' cannot show that it took part in it: its HELLO names "
+          + (named.isEmpty()
+              ? "no run (its --state folder records none)"
+              : "run " + named + ", not this one")
+          + ", "
+          + NOT_TOLD
+          + " and keeps trying to connect, to join the next run served at this address; to end"
+          + " it, start it again with the --state folder it used in run "
+          + run
+          + " (it is then told that the run is over), or stop it";
     }
 
     private void refuse(Status status, String who, String reason) {

@@ -30,7 +30,14 @@ import java.util.function.BiConsumer;
  * front of it looks at the first bytes a connection receives and, for a TLS client, listens to the
  * handshake's outcome; nothing else of the connection passes through it. gRPC offers no public hook
  * for failed handshakes (it logs them at FINE level without the peer's address), so this uses its
- * {@code Internal*} negotiator API, as gRPC's own xDS security does.
+ * {@code Internal*} negotiator API, as gRPC's own xDS security does. The public hooks do not do the
+ * same: a {@link io.grpc.ServerTransportFilter} hears of a connection once it is ready, after a
+ * successful handshake ({@code transportReady}, with the peer's address in its attributes); of a
+ * connection whose handshake failed it hears only {@code transportTerminated}, with null attributes
+ * (gRPC's {@code ServerImpl} keeps those that {@code transportReady} returned), so neither the peer
+ * nor the reason; and a {@link io.grpc.ServerInterceptor} sees calls, which such a connection never
+ * carries. Neither can answer plaintext HTTP/2 with a GOAWAY of its own. {@code MutualTlsTest} and
+ * {@code TransportModeMismatchTest} hold the behaviour this gives.
  */
 final class HandshakeWatch {
 

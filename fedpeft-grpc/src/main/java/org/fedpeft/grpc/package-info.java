@@ -13,6 +13,8 @@
  *       ({@code clientApp(id)}) that sends a request and waits for the reply, rejecting replies for
  *       another run, round or phase, duplicates, replays and oversized messages with a reason.
  *   <li>{@link org.fedpeft.grpc.ClientNode}: the node's side, with reconnection and backoff.
+ *   <li>{@link org.fedpeft.grpc.EventLines}: the console lines of both sides' {@link
+ *       org.fedpeft.grpc.TransportEvent}s, a node's repeated failures counted, not repeated.
  *   <li>{@link org.fedpeft.grpc.Transport}: Netty TCP servers and channels with mutual TLS (client
  *       certificates required), or plaintext only when asked.
  *   <li>{@link org.fedpeft.grpc.CertificateGenerator}: a CA, a server certificate and client

@@ -60,7 +60,10 @@ class FinishedRunLateNodeTest {
   /**
    * HELLO named no run, so a finished run's server told every node of its population to stop, also
    * one started for a new run on the same address. Now a node that never joined the finished run is
-   * not told: it keeps trying and joins the next run served there.
+   * not told: it keeps trying and joins the next run served there. Its failed attempts say why it
+   * keeps trying and what ends it, in the server's words alone (they read "the stream failed:
+   * UNAVAILABLE: run ... is over and node 'b' has joined no run yet: it is not told to stop", which
+   * did not say what to do, nor that a node restarted with another --state folder is such a node).
    */
   @Test
   void aFreshNodeIsNotStoppedByAFinishedRunAndJoinsTheNextRun() throws Exception {
@@ -69,7 +72,15 @@ class FinishedRunLateNodeTest {
       Events events = new Events();
       ClientNode b = net.node("b", UNUSED, events);
       TransportEvent refused = net.serverEvents.await(Events.is(TransportEvent.Kind.REFUSED, "b"));
-      assertTrue(refused.detail().contains("has joined no run yet"), refused.detail());
+      String why =
+          "run run-1 is over, and node 'b' cannot show that it took part in it: its HELLO names no"
+              + " run (its --state folder records none), so it is not told to stop and keeps"
+              + " trying to connect, to join the next run served at this address; to end it, start"
+              + " it again with the --state folder it used in run run-1 (it is then told that the"
+              + " run is over), or stop it";
+      assertEquals(why, refused.detail());
+      TransportEvent failed = events.await(Events.is(TransportEvent.Kind.CONNECT_FAILED, "b"));
+      assertTrue(failed.detail().startsWith(why + " (trying again in "), failed.detail());
       assertEquals(Set.of(), net.federation.toldNodes());
 
       net.stopServer();
@@ -99,6 +110,30 @@ class FinishedRunLateNodeTest {
       assertEquals("the run completed 2 rounds", b.awaitFinished());
       assertTrue(net.federation.awaitTold(1, Duration.ofMinutes(1)));
       assertEquals(Set.of("b"), net.federation.toldNodes());
+    }
+  }
+
+  /** A node whose HELLO names another run is not told either, and hears which run it named. */
+  @Test
+  void aNodeOfAnotherRunHearsWhichRunItNamed() throws Exception {
+    try (InProcess net = new InProcess(serverOf("run-1"))) {
+      net.federation.finish("the run completed 2 rounds");
+      Events events = new Events();
+      net.node(
+          ClientNode.Options.defaults("b")
+              .withBackoff(InProcess.FAST)
+              .withListener(events)
+              .withJoinedRun("run-0"),
+          UNUSED);
+      TransportEvent failed = events.await(Events.is(TransportEvent.Kind.CONNECT_FAILED, "b"));
+      assertTrue(
+          failed
+              .detail()
+              .startsWith(
+                  "run run-1 is over, and node 'b' cannot show that it took part in it: its HELLO"
+                      + " names run run-0, not this one, so it is not told to stop"),
+          failed.detail());
+      assertEquals(Set.of(), net.federation.toldNodes());
     }
   }
 
