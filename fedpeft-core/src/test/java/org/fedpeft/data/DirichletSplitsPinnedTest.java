@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
  * hashes computed by the partitioner as it was before attempts that cannot succeed were cut short
  * (they now only advance the seeded stream). Any change to a split that a seed and a configuration
  * produce fails here, naming the row. The default run checks the rows that take well under a second
- * ({@link #FAST}: every alpha with 2, 7 and 40 clients, but alpha 1e-4 with 40, and 0.05, 1 and 4
- * with 120, among them small alphas whose draws are cut short); the whole grid, about 10 s, is
- * tagged slow.
+ * ({@link #FAST}: every alpha with 2, 7 and 40 clients, but alpha 1e-4 with 40, and alphas 1 and 4
+ * with 120, among them small alphas whose draws are cut short); the whole grid, about 10 s on an
+ * idle machine, is tagged slow.
  */
 class DirichletSplitsPinnedTest {
 
