@@ -51,9 +51,11 @@ import java.util.stream.Stream;
  * the old run ever sits next to a file of the new one. The old folder is deleted only when the new
  * run closes normally ({@link #close}); if its process dies first (SIGKILL), the old run stays in
  * the hidden sibling, which a later command on the folder names ({@link #leftoverReplacedRuns}) and
- * never deletes; a new run that fails before it has started ({@link #abandon}: bad input, say)
- * leaves everything as it was: the replaced folder comes back, and a folder it created, or found
- * empty, is emptied or removed again. A non-empty folder that holds no fedpeft run is always
+ * never deletes (a fresh sibling {@code .NAME.new-*} left by a run killed before renaming it into
+ * place is named too, and removed if it holds nothing but its empty lock file, {@link
+ * #clearLeftoverStaging}); a new run that fails before it has started ({@link #abandon}: bad input,
+ * say) leaves everything as it was: the replaced folder comes back, and a folder it created, or
+ * found empty, is emptied or removed again. A non-empty folder that holds no fedpeft run is always
  * refused (force never deletes a user's own files). {@link #reopen} takes an existing run folder of
  * the same command for {@code --resume}. Within one process a folder can be held once; a second
  * attempt is refused like one from another process.
