@@ -9,14 +9,14 @@ import statistics
 import sys
 
 import grid
-from grid import held_out, pick, print_grid, seeds_cell, spread
+from grid import completed_round_timings, held_out, pick, print_grid, seeds_cell, spread
 
 
 def load(run):
     summary = json.load(open(os.path.join(run, "summary.json")))
     lines = [json.loads(l) for l in open(os.path.join(run, "metrics.jsonl"))]
     rounds = [l for l in lines if l.get("event") == "round"]
-    timings = [json.loads(l) for l in open(os.path.join(run, "timings.jsonl"))]
+    timings = completed_round_timings(run)
     steps = config_int(run, "client.local_steps") * config_int(run, "clients_per_round")
     ret = summary["retention"]
     nan = lambda v: float("nan") if v is None else v

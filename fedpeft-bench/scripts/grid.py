@@ -73,6 +73,28 @@ def failed_updates(row):
     return " (%d failed update%s)" % (n, "" if n == 1 else "s") if n else ""
 
 
+def completed_round_timings(run):
+    r"""The lines of the run's timings.jsonl that time a completed round: those without "event".
+    The others time no round's training: a failed or budget-stopped attempt ("round_failed",
+    "stopped_early": some of its clients trained, the round did not complete) or a round
+    checkpointed by a killed process and released by the resumed one ("released_on_resume":
+    client_fit_seconds 0, its training was timed in the killed process and never written).
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "timings.jsonl"), "w").write(
+    ...     '{"round": 1, "client_fit_seconds": 4.0}\n'
+    ...     '{"event": "round_failed", "round": 2, "client_fit_seconds": 1.0}\n'
+    ...     '{"round": 2, "client_fit_seconds": 6.0}\n'
+    ...     '{"event": "released_on_resume", "round": 3, "client_fit_seconds": 0.0}\n')
+    >>> [t["round"] for t in completed_round_timings(d)]
+    [1, 2]
+    """
+    with open(os.path.join(run, "timings.jsonl")) as f:
+        lines = [json.loads(line) for line in f]
+    return [line for line in lines if "event" not in line]
+
+
 def held_out(run):
     """The last client_accuracy_mean of the run's metrics.jsonl: the clients' own held-out data."""
     with open(os.path.join(run, "metrics.jsonl")) as f:

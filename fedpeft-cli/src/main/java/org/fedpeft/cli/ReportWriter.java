@@ -460,12 +460,16 @@ public final class ReportWriter {
   }
 
   /**
-   * The legend of the clients' mean beside a global metric: what the clients evaluated, which for a
-   * run whose clients keep LOCAL tensors (FedDPA, FedSA-LoRA, ...: summary.json's {@code
-   * client_adapters_dir}) is each client's own model rather than the global one.
+   * The legend of the clients' mean (beside a global metric, or alone in a run without a test
+   * split): what the clients evaluated, which for a run whose clients keep LOCAL tensors (FedDPA,
+   * FedSA-LoRA, ...: summary.json's {@link Simulation#CLIENTS_KEEP_LOCAL_TENSORS}, written by
+   * {@code simulate} and {@code server} alike, or the {@code client_adapters_dir} of a simulation
+   * that wrote none) is each client's own model rather than the global one.
    */
   static String clientMeanName(JsonObject summary) {
-    return summary != null && summary.has("client_adapters_dir")
+    return summary != null
+            && (summary.has(Simulation.CLIENTS_KEEP_LOCAL_TENSORS)
+                || summary.has("client_adapters_dir"))
         ? "mean over clients' held-out data, each client's own model (global tensors plus its"
             + " LOCAL ones)"
         : "mean over clients' held-out data";
@@ -779,7 +783,7 @@ public final class ReportWriter {
           k.equals("accuracy")
               ? "global model, test split"
               : federated && k.equals("client_accuracy_mean")
-                  ? "mean over clients' held-out data (federated evaluation)"
+                  ? clientMean + " (federated evaluation)"
                   : k);
       String mean = "client_" + k + "_mean";
       if (keys.contains(mean)) {
@@ -796,14 +800,14 @@ public final class ReportWriter {
       h.append("<h2>").append(title).append("</h2>");
       h.append(lineChart(series, names, maxRound, accuracy ? "accuracy" : k));
       if (accuracy) {
-        h.append(lossChart(rounds, keys, maxRound));
+        h.append(lossChart(rounds, keys, maxRound, clientMean));
         lossDrawn = true;
         h.append(grouped);
         grouped = "";
       }
     }
     if (!lossDrawn) {
-      h.append(lossChart(rounds, keys, maxRound));
+      h.append(lossChart(rounds, keys, maxRound, clientMean));
     }
     return h.append(grouped).toString();
   }
@@ -834,11 +838,12 @@ public final class ReportWriter {
         && keys.contains(k.substring(7, k.length() - 5));
   }
 
-  private static String lossChart(List<JsonObject> rounds, Set<String> keys, int maxRound) {
+  private static String lossChart(
+      List<JsonObject> rounds, Set<String> keys, int maxRound, String clientMean) {
     if (!keys.contains("loss") && !keys.contains("train_loss")) {
       return "";
     }
-    return lossChartOf(rounds, keys, maxRound) + noTrainingLoss(keys);
+    return lossChartOf(rounds, keys, maxRound, clientMean) + noTrainingLoss(keys);
   }
 
   /**
@@ -852,12 +857,13 @@ public final class ReportWriter {
             + " under sample-level DP never do, as it is computed on their raw examples).</p>";
   }
 
-  private static String lossChartOf(List<JsonObject> rounds, Set<String> keys, int maxRound) {
+  private static String lossChartOf(
+      List<JsonObject> rounds, Set<String> keys, int maxRound, String clientMean) {
     if (!keys.contains("loss") && keys.contains("client_loss_mean")) {
       return "<h2>Loss per round</h2>"
           + lineChart(
               List.of(series(rounds, "train_loss"), series(rounds, "client_loss_mean")),
-              List.of("clients' training loss", "mean over clients' held-out data"),
+              List.of("clients' training loss", clientMean),
               maxRound,
               "loss");
     }

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.ShutdownHooks;
@@ -67,15 +68,31 @@ final class RunGuard implements AutoCloseable {
 
   /**
    * Prints where each run that a killed {@code --force} run of this folder replaced was left
-   * ({@link RunFolder#leftoverReplacedRuns}), and what the user can do; nothing is deleted.
+   * ({@link RunFolder#leftoverReplacedRuns}), and what the user can do; nothing of it is deleted.
+   * Also names each fresh folder {@code .NAME.new-*} that such a run was killed before renaming
+   * into place ({@link RunFolder#clearLeftoverStaging}): removed when it held nothing but its empty
+   * lock file, else kept, saying so.
    */
   private void noteLeftoverReplacedRuns() {
     List<Path> left;
+    Map<Path, Boolean> staging;
     try {
       left = folder.leftoverReplacedRuns();
+      staging = folder.clearLeftoverStaging();
     } catch (IOException e) {
       return; // the parent folder cannot be listed: nothing to say, and the run is not affected
     }
+    staging.forEach(
+        (p, removed) ->
+            err.println(
+                "note: "
+                    + p
+                    + " is the folder that an earlier --force run of "
+                    + folder.path()
+                    + " created to replace it and was killed before it could use; "
+                    + (removed
+                        ? "it held nothing, so it was removed"
+                        : "it holds files, so it was kept: delete it if you do not need it")));
     for (Path p : left) {
       err.println(
           "note: "

@@ -116,10 +116,11 @@ public final class TrainCommand implements Callable<Integer> {
       defaultValue = "50",
       description =
           "Save a checkpoint (DIR/checkpoint/train-state.safetensors) every N steps, for"
-              + " --resume; 0: none; given, N must be below --steps (none is saved after the last"
-              + " step). With --dp-noise and N > 0, also at each evaluated step (--eval-every, the"
-              + " last step), before its evaluation is written, so that a resume never draws again"
-              + " a model whose evaluation was shown (default: ${DEFAULT-VALUE}).")
+              + " --resume; 0: none; none is saved after the last step, so without --dp-noise"
+              + " a given N must be below --steps. With --dp-noise and N > 0, also at each"
+              + " evaluated step (--eval-every, the last step, a stop by the budget), before its"
+              + " evaluation is written, so that a resume never draws again a model whose"
+              + " evaluation was shown (default: ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
   @Option(
@@ -353,6 +354,24 @@ public final class TrainCommand implements Callable<Integer> {
     adapter.methodOrNull();
   }
 
+  /** Whether {@code step} of {@code total} is evaluated: every --eval-every steps and the last. */
+  private boolean evaluated(int step, int total) {
+    return (evalEvery > 0 && step % evalEvery == 0) || step == total;
+  }
+
+  /**
+   * Whether the checkpoint is saved after {@code step} of {@code total} (before the step's
+   * evaluation): every --checkpoint-every steps before the last, none after the last (the run
+   * writes its result) and, under DP-SGD ({@code dp}), also at each {@link #evaluated evaluated}
+   * step, the last included, since a resume draws the noise of the steps after its checkpoint
+   * afresh and must not draw again a model whose evaluation was written. --checkpoint-every 0: no
+   * step.
+   */
+  private boolean checkpointed(int step, int total, boolean dp) {
+    return checkpointEvery > 0
+        && ((step % checkpointEvery == 0 && step < total) || (dp && evaluated(step, total)));
+  }
+
   /**
    * Refuses an option given on the command line that does nothing with the others given, naming it
    * and saying why (it was silently accepted, and the user believed it had an effect).
@@ -415,7 +434,9 @@ public final class TrainCommand implements Callable<Integer> {
               train.steps,
               0.5 / train.steps));
     }
+    // Under DP-SGD any N > 0 also checkpoints each evaluated step, the last included.
     if (parsed.hasMatchedOption("--checkpoint-every")
+        && dpNoise == null
         && checkpointEvery > 0
         && checkpointEvery >= train.steps) {
       throw new UserInputException(
@@ -423,8 +444,8 @@ public final class TrainCommand implements Callable<Integer> {
               + checkpointEvery
               + " saves no checkpoint in a run of --steps "
               + train.steps
-              + " (none is saved after the last step, which writes the result), so it does"
-              + " nothing; give N below --steps, or 0 for no checkpoints");
+              + " without --dp-noise (none is saved after the last step, which writes the"
+              + " result), so it does nothing; give N below --steps, or 0 for no checkpoints");
     }
     if (parsed.hasMatchedOption("--eval-every") && evalEvery > 0 && evalEvery >= train.steps) {
       throw new UserInputException(
@@ -690,11 +711,14 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("note: the run clips each example's gradient but is NOT private: " + NO_NOISE);
     }
     boolean checkpoints = checkpointEvery > 0;
-    // DP-SGD also checkpoints each evaluated step (every --eval-every steps and the last).
-    int firstCheckpoint =
-        dpConfig == null
-            ? checkpointEvery
-            : Math.min(checkpointEvery, evalEvery > 0 ? evalEvery : cfg.steps());
+    boolean dpSgd = dpConfig != null;
+    int firstCheckpoint = 0; // none, as a default --checkpoint-every >= --steps without DP-SGD
+    for (int step = cfg.steps(); step >= 1; step--) {
+      if (checkpointed(step, cfg.steps(), dpSgd)) {
+        firstCheckpoint = step;
+      }
+    }
+    int first = firstCheckpoint;
     guard.onInterrupt(
         () -> {
           if (!checkpoints) {
@@ -705,9 +729,20 @@ public final class TrainCommand implements Callable<Integer> {
                 + dir
                 + " starts the run again from step 1";
           }
+          if (savedStep == 0 && first == 0) {
+            return "interrupted: --checkpoint-every "
+                + checkpointEvery
+                + " saves no checkpoint before the last of "
+                + cfg.steps()
+                + " steps, so nothing of this run is saved in "
+                + dir
+                + "; fedpeft train --resume "
+                + dir
+                + " starts the run again from step 1";
+          }
           return savedStep == 0
               ? "interrupted before the first checkpoint (step "
-                  + firstCheckpoint
+                  + first
                   + "); fedpeft train --resume "
                   + dir
                   + " starts the run again from step 1"
@@ -889,21 +924,13 @@ public final class TrainCommand implements Callable<Integer> {
             savedStep = step;
             notTraining[0] += System.nanoTime() - c0;
           };
-      // Every --eval-every steps and the last one.
-      java.util.function.IntPredicate evaluationStep =
-          step -> (evalEvery > 0 && step % evalEvery == 0) || step == cfg.steps();
       java.util.function.BiConsumer<Integer, Integer> afterStep =
           (step, total) -> {
-            // The checkpoint, then the periodic evaluation (both training paths). Under DP-SGD,
-            // whose noise a resume draws afresh, every evaluated step is checkpointed first, so
-            // no evaluation is written of a model that a resume would draw again.
-            boolean evaluated = evaluationStep.test(step);
-            if (checkpoints
-                && ((step % checkpointEvery == 0 && step < total)
-                    || (dpConfig != null && evaluated))) {
+            // The checkpoint, then the periodic evaluation (both training paths).
+            if (checkpointed(step, total, dpSgd)) {
               saveCheckpoint.accept(step);
             }
-            if (evaluated) {
+            if (evaluated(step, total)) {
               evaluateCurve.accept(step);
             }
           };
@@ -934,7 +961,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             afterStep.accept(step, total);
           };
-      if (checkpoint != null && evaluationStep.test(firstStep)) {
+      if (checkpoint != null && evaluated(firstStep, cfg.steps())) {
         // Checkpointed before its evaluation was written: the same model, evaluated again.
         evaluateCurve.accept(firstStep);
       }

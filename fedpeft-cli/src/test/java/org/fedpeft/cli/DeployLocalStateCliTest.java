@@ -114,6 +114,22 @@ class DeployLocalStateCliTest {
           Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
     }
 
+    // QA: the server's report named the clients' mean generically, the simulation's as the mean
+    // of each client's own model; both now say the latter, from summary.json.
+    for (Path run : List.of(simulated, deployed)) {
+      String summary = Files.readString(run.resolve("summary.json"));
+      assertTrue(
+          com.google.gson.JsonParser.parseString(summary)
+              .getAsJsonObject()
+              .get("clients_keep_local_tensors")
+              .getAsBoolean(),
+          run + ": " + summary);
+      String report = Files.readString(run.resolve("report.html"));
+      assertTrue(
+          report.contains("mean over clients' held-out data, each client's own model"),
+          run + "'s report.html");
+    }
+
     Map<String, ClientState> simulatedLocal = RunCheckpoint.load(simulated).local();
     assertFalse(simulatedLocal.isEmpty(), "the simulated clients kept LOCAL state");
     assertTrue(

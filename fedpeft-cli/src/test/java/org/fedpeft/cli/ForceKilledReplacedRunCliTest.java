@@ -1,13 +1,17 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,6 +35,54 @@ class ForceKilledReplacedRunCliTest {
           .sorted()
           .toList();
     }
+  }
+
+  /**
+   * QA: a --force run killed while it replaced the folder (after creating its fresh hidden sibling
+   * {@code .NAME.new-*}, before renaming it into place) left that sibling unmentioned. The next
+   * command on the folder names each: removed when it holds nothing but its empty lock file (or
+   * nothing: killed before the lock file), kept when it holds anything else; another folder's are
+   * not its own. Made by hand: replaceWhole has no pause point between its renames.
+   */
+  @Test
+  void theFreshFolderOfAKilledForceRunIsNamedAndRemovedOnlyWhenEmpty() throws Exception {
+    Path runs = Files.createDirectories(tmp.resolve("runs"));
+    Path dir = runs.resolve("run");
+    Path locked = Files.createDirectory(runs.resolve(".run.new-1a"));
+    Files.createFile(locked.resolve(RunFolder.LOCK_FILE));
+    Path bare = Files.createDirectory(runs.resolve(".run.new-2b"));
+    Path kept = Files.createDirectory(runs.resolve(".run.new-3c"));
+    Files.writeString(kept.resolve("notes.txt"), "the user's");
+    Path other = Files.createDirectory(runs.resolve(".runs2.new-4d"));
+    StringWriter err = new StringWriter();
+    try (RunGuard g = RunGuard.newRun(dir, "train", false, new PrintWriter(err))) {
+      assertTrue(Files.isDirectory(g.path()));
+    }
+    String said = err.toString();
+    String created = " is the folder that an earlier --force run of " + dir;
+    for (Path p : List.of(locked, bare)) {
+      assertTrue(
+          said.contains(
+              "note: "
+                  + p
+                  + created
+                  + " created to replace it and was killed before it could use; it held nothing,"
+                  + " so it was removed"),
+          said);
+      assertFalse(Files.exists(p), p + " removed");
+    }
+    assertTrue(
+        said.contains(
+            "note: "
+                + kept
+                + created
+                + " created to replace it and was killed before it could use; it holds files, so"
+                + " it was kept: delete it if you do not need it"),
+        said);
+    assertEquals("the user's", Files.readString(kept.resolve("notes.txt")));
+    assertFalse(said.contains(other.toString()), said);
+    assertTrue(Files.isDirectory(other));
+    assertEquals(3, said.lines().count(), said);
   }
 
   @Test

@@ -199,6 +199,31 @@ class ReportUserFactsTest {
     assertTrue(html.contains("<th>rounds</th><td>4 of 4</td>"), html);
   }
 
+  /**
+   * QA: a server run of a method with LOCAL tensors (its summary.json has no client_adapters_dir:
+   * the clients keep those tensors) named the clients' mean generically, also in a run without a
+   * test split (federated evaluation) and in its loss chart; it is each client's own model, as in
+   * the simulation's report.
+   */
+  @Test
+  void aServerRunWithLocalTensorsNamesTheClientsOwnModels() throws Exception {
+    Files.writeString(
+        tmp.resolve("metrics.jsonl"),
+        "{\"event\":\"round\",\"round\":1,\"train_loss\":0.9,\"client_accuracy_mean\":0.7,"
+            + "\"client_loss_mean\":0.8}\n");
+    Files.writeString(
+        tmp.resolve("summary.json"),
+        "{\"command\":\"server\",\"strategy\":\"fedit\",\"task\":\"t\","
+            + "\"adapter_dir\":\"/r/adapter\",\"clients_keep_local_tensors\":true}");
+    String html = Files.readString(ReportWriter.write(tmp));
+    String own =
+        "mean over clients' held-out data, each client's own model (global tensors plus its LOCAL"
+            + " ones)";
+    assertTrue(html.contains(own + " (federated evaluation)</span>"), html);
+    assertTrue(html.contains(own + "</span>"), "the loss chart's legend: " + html);
+    assertFalse(html.contains("mean over clients' held-out data<"), html);
+  }
+
   @Test
   void aRunWithLocalTensorsNamesTheClientsOwnModelsAndWhereTheyAre() throws Exception {
     Files.writeString(

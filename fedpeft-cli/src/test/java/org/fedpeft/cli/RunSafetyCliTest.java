@@ -1270,6 +1270,41 @@ class RunSafetyCliTest {
   }
 
   /**
+   * An interrupted train names its first checkpoint as the run saves it: a DP-SGD train of 4 steps
+   * (the default --checkpoint-every 50 and --eval-every 100) checkpoints first at its last, the
+   * only evaluated, step (it named step 50); a train without DP-SGD whose default
+   * --checkpoint-every 50 is beyond its 3 steps saves none, and says so (it named step 50 as its
+   * first checkpoint).
+   */
+  @Test
+  void anInterruptedTrainNamesTheCheckpointItWouldSaveFirst() throws Exception {
+    Path dp = tmp.resolve("dp-train-first-checkpoint");
+    List<String> defaults =
+        new ArrayList<>(Arrays.asList(trainArgs(dp, "--steps", "4", "--dp-noise", "1.0")));
+    int evalEvery = defaults.indexOf("--eval-every");
+    defaults.subList(evalEvery, evalEvery + 2).clear(); // its default, 100
+    String rest =
+        Child.interruptedAt("train-step-4-before-checkpoint", defaults.toArray(new String[0]));
+    assertTrue(
+        rest.contains(
+            "interrupted before the first checkpoint (step 4); fedpeft train --resume "
+                + dp
+                + " starts the run again from step 1"),
+        rest);
+    Path none = tmp.resolve("train-no-checkpoint");
+    rest = Child.interruptedAt("train-step-3-after-evaluation", trainArgs(none, "--steps", "3"));
+    assertTrue(
+        rest.contains(
+            "interrupted: --checkpoint-every 50 saves no checkpoint before the last of 3 steps, so"
+                + " nothing of this run is saved in "
+                + none
+                + "; fedpeft train --resume "
+                + none
+                + " starts the run again from step 1"),
+        rest);
+  }
+
+  /**
    * The same row for DP-SGD: a killed DP train resumes with the same batches and the exact privacy
    * accounting (its noise is fresh, from SecureRandom, so the weights are not compared).
    */

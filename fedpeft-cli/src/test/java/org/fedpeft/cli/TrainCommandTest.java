@@ -313,7 +313,10 @@ class TrainCommandTest {
         new String[] {"--task", "wordnet-noun-topic"}, "--task wordnet-noun-topic does nothing with"
       },
       {new String[] {"--warmup", "0.06"}, "--warmup 0.06 of --steps 2 rounds to 0 warm-up steps"},
-      {new String[] {"--checkpoint-every", "2"}, "--checkpoint-every 2 saves no checkpoint"},
+      {
+        new String[] {"--checkpoint-every", "2"},
+        "--checkpoint-every 2 saves no checkpoint in a run of --steps 2 without --dp-noise"
+      },
     };
     int n = 0;
     List<String> problems = new ArrayList<>(); // every case checked, each one reported
@@ -343,6 +346,19 @@ class TrainCommandTest {
             "--checkpoint-every",
             "1");
     assertEquals(0, r.code(), r.err());
+  }
+
+  /**
+   * QA: --checkpoint-every N >= --steps was refused as saving no checkpoint, but under DP-SGD any N
+   * > 0 also checkpoints each evaluated step, the last included, before its evaluation is written:
+   * accepted there, and the run's last step is in its checkpoint.
+   */
+  @Test
+  void checkpointEveryBeyondTheStepsIsAcceptedUnderDpSgd() throws Exception {
+    Path out = tmp.resolve("dp-checkpoint-every");
+    CliRun.Result r = train(out, "--dp-noise", "1", "--checkpoint-every", "2");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.exists(out.resolve("checkpoint/train-state.safetensors")), r.err());
   }
 
   /** {@code more} on the retrieval data: the queries with --corpus. */

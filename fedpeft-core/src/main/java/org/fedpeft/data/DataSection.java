@@ -186,17 +186,37 @@ public record DataSection(
    * The keys of this section whose value the run does not read, each with the reason: {@code
    * data.task} when {@code data.file} is set (the user's data replaces the bundled task) or the
    * clients hold the data ({@link #heldByClients()}); {@code data.split} without {@code data.file}
-   * (it says how that file is split). A run folder's config.json holds every key, these included.
+   * (it says how that file is split); when the clients hold the data, {@code data.max_train} (the
+   * run has no training data to cap; a client's own file is not capped) and {@code data.partition}
+   * (the run splits no data over its clients; only a {@code node} splitting its {@code --data} file
+   * over the clients it hosts reads it); {@code data.max_eval} when the run has no test split
+   * ({@link #hasTestSplit()}: it caps that split). {@code data.client_holdout} is read in every run
+   * (each client holds out that fraction of its data, its own file included). A run folder's
+   * config.json holds every key, these included.
    */
   public Map<String, String> unusedKeys() {
     Map<String, String> unused = new LinkedHashMap<>();
+    String clientsHold = "data.labels without data.file: the clients hold the data";
     if (!file.isEmpty()) {
       unused.put("data.task", "data.file is set");
     } else if (heldByClients()) {
-      unused.put("data.task", "data.labels without data.file: the clients hold the data");
+      unused.put("data.task", clientsHold);
     }
     if (file.isEmpty()) {
       unused.put("data.split", "no data.file to split");
+    }
+    if (heldByClients()) {
+      unused.put("data.max_train", clientsHold + " (their own files are not capped)");
+      unused.put(
+          "data.partition",
+          clientsHold + " (only a node splitting its --data file over its clients reads it)");
+    }
+    if (!hasTestSplit()) {
+      unused.put(
+          "data.max_eval",
+          "no test split to cap (no data.test, and "
+              + (heldByClients() ? "data.labels without data.file" : "data.split = \"none\"")
+              + ")");
     }
     return unused;
   }

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
@@ -50,9 +51,11 @@ import java.util.stream.Stream;
  * the old run ever sits next to a file of the new one. The old folder is deleted only when the new
  * run closes normally ({@link #close}); if its process dies first (SIGKILL), the old run stays in
  * the hidden sibling, which a later command on the folder names ({@link #leftoverReplacedRuns}) and
- * never deletes; a new run that fails before it has started ({@link #abandon}: bad input, say)
- * leaves everything as it was: the replaced folder comes back, and a folder it created, or found
- * empty, is emptied or removed again. A non-empty folder that holds no fedpeft run is always
+ * never deletes (a fresh sibling {@code .NAME.new-*} left by a run killed before renaming it into
+ * place is named too, and removed if it holds nothing but its empty lock file, {@link
+ * #clearLeftoverStaging}); a new run that fails before it has started ({@link #abandon}: bad input,
+ * say) leaves everything as it was: the replaced folder comes back, and a folder it created, or
+ * found empty, is emptied or removed again. A non-empty folder that holds no fedpeft run is always
  * refused (force never deletes a user's own files). {@link #reopen} takes an existing run folder of
  * the same command for {@code --resume}. Within one process a folder can be held once; a second
  * attempt is refused like one from another process.
@@ -748,7 +751,7 @@ public final class RunFolder implements AutoCloseable {
     Path parent = absolute.getParent();
     String name = absolute.getFileName().toString();
     String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
-    Path freshDir = parent.resolve("." + name + ".new-" + suffix);
+    Path freshDir = parent.resolve("." + name + STAGING + suffix);
     Path aside = parent.resolve("." + name + REPLACED + suffix);
     Files.createDirectory(freshDir);
     RunFolder next = lock(freshDir, command);
@@ -802,6 +805,85 @@ public final class RunFolder implements AutoCloseable {
 
   /** What follows {@code .NAME} in the hidden name of a replaced run. */
   private static final String REPLACED = ".replaced-";
+
+  /** What follows {@code .NAME} in the hidden name of a {@code --force} run's fresh folder. */
+  private static final String STAGING = ".new-";
+
+  /**
+   * The fresh folders {@code .NAME.new-*} that earlier {@code --force} runs of this folder created
+   * and were killed before renaming into its place ({@link #replaceWhole}: between creating the
+   * fresh folder and moving it, which happens before the run writes anything), each with whether it
+   * was removed, sorted. One is removed when it holds nothing but an empty lock file and no process
+   * holds that lock (this process takes it first); it then holds nothing of any run. One whose lock
+   * a process holds (a run replacing the folder at this moment) is neither removed nor listed. Any
+   * other (it holds files) is kept, as the user's to decide.
+   */
+  public Map<Path, Boolean> clearLeftoverStaging() throws IOException {
+    Path absolute = path.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    Map<Path, Boolean> found = new TreeMap<>();
+    if (parent == null) {
+      return found;
+    }
+    String prefix = "." + absolute.getFileName() + STAGING;
+    List<Path> staging = new ArrayList<>();
+    try (Stream<Path> s = Files.list(parent)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.getFileName().toString().startsWith(prefix)
+            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          staging.add(p);
+        }
+      }
+    }
+    for (Path p : staging) {
+      try {
+        Boolean removed = removeIfUnused(p);
+        if (removed != null) {
+          found.put(p, removed);
+        }
+      } catch (NoSuchFileException e) {
+        // renamed into place by the run that created it, or removed by another: not left over
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Removes the staging folder {@code dir} if it holds nothing but an empty lock file that no
+   * process holds; returns whether it did, or null if a process holds its lock.
+   */
+  private static Boolean removeIfUnused(Path dir) throws IOException {
+    if (!holdsAnEmptyLockFileOnly(dir)) {
+      return false;
+    }
+    RunFolder held;
+    try {
+      held = lock(dir, "staging");
+    } catch (RunFolderException e) {
+      return null; // a live run holds it
+    }
+    try {
+      if (!holdsAnEmptyLockFileOnly(dir)) {
+        return false;
+      }
+      Files.delete(dir.resolve(LOCK_FILE));
+    } finally {
+      held.close();
+    }
+    Files.delete(dir);
+    return true;
+  }
+
+  private static boolean holdsAnEmptyLockFileOnly(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      List<Path> files = s.toList();
+      return files.isEmpty()
+          || files.size() == 1
+              && files.get(0).getFileName().toString().equals(LOCK_FILE)
+              && Files.isRegularFile(files.get(0), LinkOption.NOFOLLOW_LINKS)
+              && Files.size(files.get(0)) == 0;
+    }
+  }
 
   /**
    * Where the run this one replaces ({@code --force}) waits until this run closes normally, or null

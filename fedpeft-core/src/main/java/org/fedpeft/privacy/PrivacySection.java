@@ -147,7 +147,7 @@ public record PrivacySection(
     SCHEMA.require("privacy.epsilon", epsilon);
     SCHEMA.require("privacy.delta", delta);
     SCHEMA.require("privacy.noise", noise);
-    double z = mode.equals("client") ? clientNoiseMultiplier : sampleNoiseMultiplier;
+    double z = noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier);
     if (!mode.equals("none") && z == 0 && epsilon > 0) {
       String key = "privacy." + mode + ".noise_multiplier";
       throw ConfigException.about(
@@ -168,8 +168,9 @@ public record PrivacySection(
   /**
    * The keys of this section whose value the run does not read, each with the reason: every key but
    * {@code privacy.mode} under {@code none}; the other mode's {@code privacy.client.*} or {@code
-   * privacy.sample.*} keys; the adaptive-clipping keys without {@code privacy.client.adaptive}. A
-   * run folder's config.json holds every key, these included.
+   * privacy.sample.*} keys; the adaptive-clipping keys without {@code privacy.client.adaptive};
+   * {@code privacy.delta} when the mode's noise multiplier is 0 (without noise epsilon is infinite
+   * whatever the delta). A run folder's config.json holds every key, these included.
    */
   public Map<String, String> unusedKeys() {
     Map<String, String> unused = new LinkedHashMap<>();
@@ -185,9 +186,21 @@ public record PrivacySection(
         unused.put(name, "privacy.mode = \"" + mode + "\"");
       } else if (ADAPTIVE_ONLY.contains(name) && !clientAdaptive) {
         unused.put(name, "privacy.client.adaptive = false");
+      } else if (name.equals("privacy.delta")
+          && noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier) == 0) {
+        unused.put(
+            name, "privacy." + mode + ".noise_multiplier = 0: without noise epsilon is infinite");
       }
     }
     return unused;
+  }
+
+  /**
+   * The noise multiplier of {@code mode}: {@code privacy.client.noise_multiplier} under {@code
+   * client}, else {@code privacy.sample.noise_multiplier}.
+   */
+  private static double noiseMultiplier(String mode, double client, double sample) {
+    return mode.equals("client") ? client : sample;
   }
 
   /** The keys that only adaptive clipping reads. */

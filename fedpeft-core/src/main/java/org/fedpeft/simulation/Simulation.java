@@ -1348,6 +1348,11 @@ public final class Simulation implements AutoCloseable {
     if (clientAdapters > 0) {
       s.addProperty("client_adapters_dir", out.resolve(CLIENTS_DIR).toString());
     }
+    if (!localNames.isEmpty()) {
+      // Each client evaluates its own model (the global tensors plus its LOCAL ones), also when
+      // this process holds none of them (a server: they stay with the clients).
+      s.addProperty(CLIENTS_KEEP_LOCAL_TENSORS, true);
+    }
     s.addProperty("client_sampling", config.clientSampling());
     s.addProperty("rounds_skipped", recorder.skippedRounds());
     // Client evaluations that failed (metrics.jsonl's eval_failures), so that a run whose client
@@ -1456,6 +1461,13 @@ public final class Simulation implements AutoCloseable {
 
   /** The folder of the per-client adapter folders of a method with LOCAL tensors. */
   public static final String CLIENTS_DIR = "clients";
+
+  /**
+   * summary.json's key, {@code true}, of a run whose method has LOCAL tensors (FedDPA, FedSA-LoRA,
+   * ...), in {@code simulate} and {@code server} alike: each client evaluates its own model, so the
+   * clients' mean is of their own models, not of the global one. Absent otherwise.
+   */
+  public static final String CLIENTS_KEEP_LOCAL_TENSORS = "clients_keep_local_tensors";
 
   /** The names of the model's LOCAL tensors. */
   private List<String> localTensorNames() {

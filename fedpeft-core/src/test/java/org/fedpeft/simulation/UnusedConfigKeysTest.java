@@ -34,6 +34,79 @@ class UnusedConfigKeysTest {
         config(Map.of("data.labels", List.of("a", "b"))).unusedKeys().containsKey("data.task"));
   }
 
+  /**
+   * QA: a server whose clients hold the data (data.labels without data.file) reads neither
+   * data.max_train nor data.partition (no training data; only a node splitting its --data file
+   * reads the partition), nor data.max_eval without data.test (no test split to cap; as with
+   * data.split = "none"); the report listed them as read. data.client_holdout is read by every
+   * client.
+   */
+  @Test
+  void dataKeysOfARunWhoseClientsHoldTheDataAreUnused() {
+    Map<String, String> held = config(Map.of("data.labels", List.of("a", "b"))).unusedKeys();
+    for (String key : List.of("data.task", "data.max_train", "data.partition")) {
+      assertTrue(held.get(key).startsWith("data.labels without data.file"), key + ": " + held);
+    }
+    assertTrue(held.get("data.partition").contains("only a node splitting its --data file"));
+    assertEquals(
+        "no test split to cap (no data.test, and data.labels without data.file)",
+        held.get("data.max_eval"));
+    assertFalse(held.containsKey("data.client_holdout"), held.toString());
+    assertFalse(held.containsKey("data.labels"), held.toString());
+    Map<String, String> heldWithTest =
+        config(Map.of("data.labels", List.of("a", "b"), "data.test", "t.jsonl")).unusedKeys();
+    assertFalse(heldWithTest.containsKey("data.max_eval"), "caps data.test");
+    assertTrue(heldWithTest.containsKey("data.partition"), heldWithTest.toString());
+    Map<String, String> whole =
+        config(Map.of("data.file", "d.jsonl", "data.split", "none")).unusedKeys();
+    assertEquals(
+        "no test split to cap (no data.test, and data.split = \"none\")",
+        whole.get("data.max_eval"));
+    for (String key : List.of("data.max_train", "data.partition", "data.client_holdout")) {
+      assertFalse(whole.containsKey(key), key + " is read from data.file: " + whole);
+    }
+    for (Map<String, Object> read :
+        List.<Map<String, Object>>of(Map.of(), Map.of("data.file", "d.jsonl"))) {
+      Map<String, String> unused = config(read).unusedKeys();
+      for (String key : List.of("data.max_train", "data.partition", "data.max_eval")) {
+        assertFalse(unused.containsKey(key), key + " with " + read + ": " + unused);
+      }
+    }
+  }
+
+  /** QA: without noise epsilon is infinite, so privacy.delta, the delta of epsilon, is not read. */
+  @Test
+  void privacyDeltaIsUnusedWithoutNoise() {
+    Map<String, String> sample =
+        config(Map.of("privacy.mode", "sample", "privacy.sample.noise_multiplier", 0.0))
+            .unusedKeys();
+    assertEquals(
+        "privacy.sample.noise_multiplier = 0: without noise epsilon is infinite",
+        sample.get("privacy.delta"));
+    Map<String, String> client =
+        config(
+                Map.of(
+                    "privacy.mode",
+                    "client",
+                    "privacy.client.noise_multiplier",
+                    0.0,
+                    "privacy.sample.noise_multiplier",
+                    1.0))
+            .unusedKeys();
+    assertTrue(client.containsKey("privacy.delta"), client.toString());
+    Map<String, String> noisy =
+        config(
+                Map.of(
+                    "privacy.mode",
+                    "client",
+                    "privacy.client.noise_multiplier",
+                    1.0,
+                    "privacy.sample.noise_multiplier",
+                    0.0))
+            .unusedKeys();
+    assertFalse(noisy.containsKey("privacy.delta"), noisy.toString());
+  }
+
   @Test
   void privacyKeysOfAnotherModeAreUnused() {
     Map<String, String> none = config(Map.of()).unusedKeys();

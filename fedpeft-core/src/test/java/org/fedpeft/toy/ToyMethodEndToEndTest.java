@@ -169,6 +169,7 @@ class ToyMethodEndToEndTest {
     }
     assertEquals(
         out.resolve("clients").toString(), summary.get("client_adapters_dir").getAsString());
+    assertTrue(summary.get("clients_keep_local_tensors").getAsBoolean());
 
     AdapterFiles.Saved saved = AdapterFiles.read(out.resolve("adapter"));
     assertEquals("toy", saved.method());
