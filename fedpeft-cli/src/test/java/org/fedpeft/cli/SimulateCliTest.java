@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -525,6 +526,7 @@ class SimulateCliTest {
    * the state files included; the killed process's files that no checkpoint names are gone.
    */
   @Test
+  @Tag("slow")
   void fedDpaKilledBetweenItsStateFilesAndItsCheckpointResumesToTheSameResult() throws Exception {
     KillResume.Runs runs =
         KillResume.assertKilledSimulationResumes(
