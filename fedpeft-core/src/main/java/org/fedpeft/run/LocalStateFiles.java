@@ -53,12 +53,25 @@ final class LocalStateFiles {
    */
   static String write(Path runFolder, String clientId, ClientState state) throws IOException {
     byte[] bytes = state.toBytes(clientId);
-    String sha256 = HexFormat.of().formatHex(Sha256.newDigest().digest(bytes));
+    String sha256 = sha256(bytes);
     Path file = fileOf(runFolder, sha256);
     if (!Files.isRegularFile(file)) {
       AtomicFiles.write(file, bytes);
     }
     return sha256;
+  }
+
+  /**
+   * The SHA-256 that names the file of client {@code clientId}'s state if that file is in the run
+   * folder, else null. Writes nothing.
+   */
+  static String existing(Path runFolder, String clientId, ClientState state) {
+    String sha256 = sha256(state.toBytes(clientId));
+    return Files.isRegularFile(fileOf(runFolder, sha256)) ? sha256 : null;
+  }
+
+  private static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(Sha256.newDigest().digest(bytes));
   }
 
   /**
@@ -75,7 +88,7 @@ final class LocalStateFiles {
           file + " is missing: the run's checkpoint names it as client " + clientId + "'s state");
     }
     byte[] bytes = Files.readAllBytes(file);
-    if (!HexFormat.of().formatHex(Sha256.newDigest().digest(bytes)).equals(sha256)) {
+    if (!sha256(bytes).equals(sha256)) {
       throw new IllegalArgumentException(
           file + ": the content does not match its name (SHA-256); the file is corrupted");
     }

@@ -28,16 +28,39 @@ record MetricsPrefix(int lines, long bytes, String sha256) {
   /** The file's name in the run folder. */
   static final String FILE = "metrics.jsonl";
 
-  /** The prefix that {@code lines} make, as {@link RunRecorder} writes them. */
-  static MetricsPrefix of(List<String> lines) {
-    MessageDigest digest = Sha256.newDigest();
-    long bytes = 0;
-    for (String line : lines) {
-      byte[] b = (line + "\n").getBytes(StandardCharsets.UTF_8);
-      digest.update(b);
-      bytes += b.length;
+  /**
+   * Makes the prefixes of a growing list of lines, as {@link RunRecorder} writes them (a run's,
+   * which it only appends to), hashing each line once: a run's checkpoints cost the lines of their
+   * round, not every line of the run.
+   */
+  static final class Counter {
+    private final MessageDigest digest = Sha256.newDigest();
+    private int lines;
+    private long bytes;
+
+    /**
+     * The prefix that {@code all} make; {@code all} begins with the lines of the last call.
+     *
+     * @throws IllegalStateException if {@code all} has fewer lines than the last call's
+     */
+    MetricsPrefix of(List<String> all) {
+      if (all.size() < lines) {
+        throw new IllegalStateException(
+            "metrics lines only grow: " + all.size() + " after " + lines);
+      }
+      for (String line : all.subList(lines, all.size())) {
+        byte[] b = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        digest.update(b);
+        bytes += b.length;
+      }
+      lines = all.size();
+      try {
+        MessageDigest done = (MessageDigest) digest.clone();
+        return new MetricsPrefix(lines, bytes, HexFormat.of().formatHex(done.digest()));
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("SHA-256 cannot be cloned on this JVM", e);
+      }
     }
-    return new MetricsPrefix(lines.size(), bytes, HexFormat.of().formatHex(digest.digest()));
   }
 
   /** The JSON form: {@code {"lines": .., "bytes": .., "sha256": ..}}. */

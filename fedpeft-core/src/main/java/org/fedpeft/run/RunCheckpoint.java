@@ -204,16 +204,23 @@ public record RunCheckpoint(
 
     private final ClientStateStore clients = new NotingStore();
 
+    private final MetricsPrefix.Counter metrics = new MetricsPrefix.Counter();
+
     /**
      * A writer for the run folder, its clients' states those given (a resumed run's checkpoint's
      * {@link #local}, or none for a new run), which its first checkpoint writes where their files
-     * are missing.
+     * are missing (all of them after a checkpoint of the layout before). Reads, writes nothing.
      */
     public Writer(Path runFolder, Map<String, ClientState> initial) throws IOException {
       this.runFolder = runFolder;
       for (Map.Entry<String, ClientState> e : initial.entrySet()) {
         memory.save(e.getKey(), e.getValue());
-        changed.add(e.getKey());
+        String file = LocalStateFiles.existing(runFolder, e.getKey(), e.getValue());
+        if (file != null) {
+          files.put(e.getKey(), file);
+        } else {
+          changed.add(e.getKey());
+        }
       }
     }
 
@@ -232,7 +239,8 @@ public record RunCheckpoint(
      * the checkpoint file atomically, and then the deletion of the state files it does not name.
      *
      * @param state the server state
-     * @param metricLines the lines metrics.jsonl begins with ({@link RunCheckpoint#metricLines})
+     * @param metricLines the lines metrics.jsonl begins with ({@link RunCheckpoint#metricLines}),
+     *     which begin with those of the writer's checkpoint before
      * @param comm the communication log so far, whose totals are kept
      * @param pendingLine {@link RunCheckpoint#pendingLine}
      * @throws IOException if a file cannot be written; the checkpoint in place is then the last
@@ -257,7 +265,7 @@ public record RunCheckpoint(
         AtomicFiles.fsync(runFolder.resolve(MetricsPrefix.FILE));
         ServerState.Builder b =
             state.toBuilder()
-                .putExtra(METRICS_PREFIX, MetricsPrefix.of(metricLines).toJson())
+                .putExtra(METRICS_PREFIX, metrics.of(metricLines).toJson())
                 .putExtra(TRAFFIC, trafficJson(comm));
         if (pendingLine != null) {
           b.putExtra(PENDING, pendingLine);
@@ -270,6 +278,15 @@ public record RunCheckpoint(
       }
       files = next;
       LocalStateFiles.deleteAllBut(runFolder, next.values());
+    }
+
+    /**
+     * Deletes the state files in the run folder that hold none of the writer's states, as its
+     * checkpoints do after they are in place: a resumed run's leftovers of the process killed
+     * (files of a checkpoint it did not finish, or that it finished and had not yet tidied).
+     */
+    public void deleteUnnamedFiles() throws IOException {
+      LocalStateFiles.deleteAllBut(runFolder, files.values());
     }
 
     /** {@link #memory}, noting the clients whose state changes in {@link #changed}. */

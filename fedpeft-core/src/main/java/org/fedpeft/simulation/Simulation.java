@@ -413,12 +413,14 @@ public final class Simulation implements AutoCloseable {
       RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
       RunInputs.checkOrClose(fresh, () -> fresh.refuseUnchargedRounds(out));
       fresh.recorder.resumeMetrics();
+      fresh.checkpoints.deleteUnnamedFiles();
       return fresh;
     }
     Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     RunInputs.checkOrClose(s, () -> s.refuseUnchargedRounds(out));
     s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
+    s.checkpoints.deleteUnnamedFiles();
     return s;
   }
 

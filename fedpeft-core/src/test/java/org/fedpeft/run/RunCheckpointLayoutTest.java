@@ -188,10 +188,14 @@ class RunCheckpointLayoutTest {
     assertEquals(LINES.subList(0, 1), back.metricLines());
     assertEquals(-1L, Files.mismatch(run.resolve(RunCheckpoint.FILE), tmpCopy(checkpoint1)));
 
-    // The resumed run's first checkpoint deletes what no checkpoint names.
+    // The resumed run deletes what no checkpoint names, and so does each checkpoint.
     RunCheckpoint.Writer resumed = new RunCheckpoint.Writer(run, back.local());
-    resumed.save(state(1), LINES.subList(0, 1), back.comm(), "{\"round\":1}");
+    assertEquals(files1.size() + 2, localFiles(run).size(), "the writer reads, writes nothing");
+    resumed.deleteUnnamedFiles();
     assertEquals(files1, localFiles(run), "the leftovers are gone");
+    LocalStateFiles.write(run, "c1", client(22f));
+    resumed.save(state(1), LINES.subList(0, 1), back.comm(), "{\"round\":1}");
+    assertEquals(files1, localFiles(run), "a file no checkpoint names is deleted after it");
     assertEquals(
         -1L,
         Files.mismatch(run.resolve(RunCheckpoint.FILE), tmpCopy(checkpoint1)),

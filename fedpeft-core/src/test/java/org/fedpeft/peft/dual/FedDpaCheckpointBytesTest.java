@@ -145,7 +145,8 @@ class FedDpaCheckpointBytesTest {
               Set<String> now = stateFiles(out);
               Set<String> added = new TreeSet<>(now);
               added.removeAll(before);
-              long b = size(out.resolve(RunCheckpoint.FILE));
+              long file = size(out.resolve(RunCheckpoint.FILE));
+              long b = file;
               for (String f : added) {
                 b += size(out.resolve("checkpoint/local").resolve(f));
               }
@@ -157,9 +158,11 @@ class FedDpaCheckpointBytesTest {
                       + report.round()
                       + ": "
                       + b
-                      + " bytes, "
+                      + " bytes ("
+                      + file
+                      + " the checkpoint file, "
                       + added.size()
-                      + " state files");
+                      + " state files)");
               before.clear();
               before.addAll(now);
             }
