@@ -31,8 +31,8 @@ import org.fedpeft.io.Sha256;
  * is being written, the files that the checkpoint in place names are untouched, and a kill at any
  * moment leaves every one of them as it was; files no checkpoint names (of a checkpoint being
  * written when the process died, or of states replaced since) are deleted once a checkpoint is in
- * place ({@link #deleteAllBut}). The checkpoint names its files in the extra entry {@value #INDEX}:
- * a JSON object from client id to SHA-256, sorted by id.
+ * place, and when a resumed run starts ({@link #deleteAllBut}). The checkpoint names its files in
+ * the extra entry {@value #INDEX}: a JSON object from client id to SHA-256, sorted by id.
  */
 final class LocalStateFiles {
 
