@@ -22,7 +22,7 @@ import org.fedpeft.tensor.HostTensor;
  * <p>Its safetensors form as client {@code <id>}'s ({@link #toBytes}, and a client's {@code
  * --state} files, {@link ClientStateStore#onDisk}): the LOCAL tensors in F32, and the metadata
  * {@code fedpeft.message = client_state}, {@code client_id = <id>} and {@code value.<key>} per
- * value.
+ * value (a {@code --state} file also its round and a content checksum).
  *
  * @param tensors LOCAL tensors by name
  * @param values named values
