@@ -37,14 +37,36 @@ final class KillResume {
    */
   static Runs assertKilledSimulationResumes(
       Path dir, String kind, Path config, List<String> settings, int round) throws Exception {
+    return assertKilledSimulationResumes(
+        dir, kind, config, settings, "round-" + round + "-after-metrics", round, killed -> {});
+  }
+
+  /** What a test checks of the killed run's folder before it is resumed. */
+  interface KilledFolderCheck {
+    void check(Path killed) throws Exception;
+  }
+
+  /**
+   * {@link #assertKilledSimulationResumes(Path, String, Path, List, int)} with the child killed at
+   * pause point {@code point}, where its metrics.jsonl has {@code lines} lines; {@code check} is
+   * run on the killed folder before the resume.
+   */
+  static Runs assertKilledSimulationResumes(
+      Path dir,
+      String kind,
+      Path config,
+      List<String> settings,
+      String point,
+      int lines,
+      KilledFolderCheck check)
+      throws Exception {
     Path full = dir.resolve("full-" + kind);
     CliRun.Result first = CliRun.run(simulate(config, settings, full).toArray(new String[0]));
     assertEquals(0, first.code(), first.err());
     int rounds = Files.readAllLines(full.resolve("metrics.jsonl")).size();
-    assertTrue(rounds >= round, "the run must reach round " + round + " to be killed in it");
+    assertTrue(rounds >= lines, "the run must reach " + point + " to be killed there");
 
     Path killed = dir.resolve("killed-" + kind);
-    String point = "round-" + round + "-after-metrics";
     try (Spawned child =
         Spawned.fedpeft(
             kind, Map.of(PausePoint.PROPERTY, point), simulate(config, settings, killed))) {
@@ -52,10 +74,11 @@ final class KillResume {
       child.kill();
     }
     assertEquals(
-        round,
+        lines,
         Files.readAllLines(killed.resolve("metrics.jsonl")).size(),
-        "round " + round + " was logged");
+        "the lines written before " + point);
     assertFalse(Files.exists(killed.resolve("summary.json")), "killed before the end");
+    check.check(killed);
 
     CliRun.Result r = CliRun.run("simulate", "--resume", killed.toString());
     assertEquals(0, r.code(), r.err());

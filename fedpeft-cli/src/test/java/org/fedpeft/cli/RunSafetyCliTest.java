@@ -1223,6 +1223,33 @@ class RunSafetyCliTest {
   }
 
   /**
+   * The checkpoint counts metrics.jsonl's first lines (their bytes and SHA-256) instead of keeping
+   * a copy: a metrics.jsonl edited in those lines, or deleted, is refused on resume, naming the
+   * file and what the checkpoint counts; the folder is left as it was.
+   */
+  @Test
+  void aMetricsFileEditedInTheCheckpointedLinesIsRefusedOnResume() throws Exception {
+    for (boolean deleted : new boolean[] {false, true}) {
+      Path run = unfinishedCopy(deleted ? "deleted-metrics" : "edited-metrics");
+      Path metrics = run.resolve("metrics.jsonl");
+      if (deleted) {
+        Files.delete(metrics);
+      } else {
+        Files.writeString(
+            metrics, Files.readString(metrics).replaceFirst("\"round\"", "\"Round\""));
+      }
+      List<String> before = listing(run);
+      CliRun.Result r = CliRun.run("simulate", "--resume", run.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err().contains(metrics + (deleted ? " is missing" : " does not begin with them")),
+          r.err());
+      assertTrue(r.err().contains("the run cannot be resumed"), r.err());
+      assertEquals(before, listing(run));
+    }
+  }
+
+  /**
    * "train keeps no checkpoint, so an interrupted train loses everything": a train interrupted with
    * Ctrl-C (SIGINT) at a pause point says what is saved, and --resume ends bit-identical to an
    * uninterrupted train. Every run is a child JVM, so all use the same PyTorch thread settings.

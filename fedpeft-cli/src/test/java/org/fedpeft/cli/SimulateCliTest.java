@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -465,13 +466,7 @@ class SimulateCliTest {
     if (kind.equals("feddpa")) {
       // FedDPA-T evaluated every round: each client's LOCAL adapter and anchors (kept in the
       // checkpoint) must come back bit-identical, for the clients that sat rounds out too.
-      config = tmp.resolve("feddpa.toml");
-      Files.writeString(
-          config,
-          Files.readString(SimulateCliTest.config)
-              .replace("rank = 4\n", "method = \"feddpa\"\nrank = 4\n")
-              .replace("every = 2\n", "every = 1\n"));
-      assertTrue(Files.readString(config).contains("feddpa"), Files.readString(config));
+      config = fedDpaConfig();
     }
     List<String> settings = new ArrayList<>();
     if (kind.equals("sample-dp")) {
@@ -509,5 +504,61 @@ class SimulateCliTest {
           KillResume.compared(runs.full()).stream().anyMatch(f -> f.startsWith("clients/")),
           "clients kept local adapters");
     }
+  }
+
+  /** The tiny run with FedDPA-T, evaluated every round. */
+  private static Path fedDpaConfig() throws Exception {
+    Path c = tmp.resolve("feddpa.toml");
+    Files.writeString(
+        c,
+        Files.readString(config)
+            .replace("rank = 4\n", "method = \"feddpa\"\nrank = 4\n")
+            .replace("every = 2\n", "every = 1\n"));
+    assertTrue(Files.readString(c).contains("feddpa"), Files.readString(c));
+    return c;
+  }
+
+  /**
+   * FedDPA killed with SIGKILL while round 3's checkpoint is written: the files of the clients'
+   * LOCAL states that round 3 changed are written, the checkpoint that names them is not (pause
+   * point {@code round-3-local-states-written}). The resume starts from round 2's checkpoint, whose
+   * state files are untouched, runs round 3 again and ends byte-identical to an uninterrupted run,
+   * the state files included; the killed process's files that no checkpoint names are gone.
+   */
+  @Test
+  @Tag("slow")
+  void fedDpaKilledBetweenItsStateFilesAndItsCheckpointResumesToTheSameResult() throws Exception {
+    KillResume.Runs runs =
+        KillResume.assertKilledSimulationResumes(
+            tmp,
+            "feddpa-state-files",
+            fedDpaConfig(),
+            List.of(),
+            "round-3-local-states-written",
+            2,
+            killed -> {
+              org.fedpeft.run.RunCheckpoint cp = org.fedpeft.run.RunCheckpoint.load(killed);
+              assertEquals(2, cp.state().round(), "round 2's checkpoint is in place");
+              long files;
+              try (var s = Files.list(killed.resolve("checkpoint/local"))) {
+                files = s.count();
+              }
+              assertTrue(
+                  files > cp.local().size(),
+                  "round 3's state files are written beside round 2's: "
+                      + files
+                      + " files, "
+                      + cp.local().size()
+                      + " named");
+            });
+    assertTrue(
+        KillResume.compared(runs.full()).stream().anyMatch(f -> f.startsWith("checkpoint/local/")),
+        "the state files are compared");
+    assertEquals(
+        KillResume.compared(runs.full()).stream()
+            .filter(f -> f.startsWith("checkpoint/local/"))
+            .count(),
+        org.fedpeft.run.RunCheckpoint.load(runs.resumed()).local().size(),
+        "one state file per client with a state, no leftover");
   }
 }

@@ -15,9 +15,10 @@ import java.util.TreeMap;
  *
  * <p>Implementations store copies: changing a tensor after {@link #save} or after {@link #load}
  * does not change what is stored. Two are provided: {@link #inMemory()} for simulations (the
- * simulation writes a {@link #snapshot()} into every checkpoint, so it keeps one version) and
- * {@link #onDisk(Path)}, one safetensors file per client written atomically, so a client process
- * that dies mid-write keeps its previous state, with the version before the last round's.
+ * simulation's checkpoints write the states that changed, {@code run.RunCheckpoint.Writer}, so it
+ * keeps one version) and {@link #onDisk(Path)}, one safetensors file per client written atomically,
+ * so a client process that dies mid-write keeps its previous state, with the version before the
+ * last round's.
  */
 public interface ClientStateStore {
 

@@ -20,8 +20,11 @@ import java.util.TreeMap;
  * transport carries as payload.
  *
  * <p>Bytes of a round that then fails still count: they were sent. Thread-safe. {@link #toJson()}
- * writes every entry plus totals per round and overall; {@link #fromJson} reads the entries back
- * (e.g. to continue the log of a resumed run).
+ * writes every entry plus totals per round and overall; {@link #fromJson} reads the entries back.
+ *
+ * <p>A resumed run's log continues from the totals of the run so far alone ({@link #continuing}):
+ * {@link #total} counts them, while the entries, and the per-round and per-client sums made of
+ * them, hold only what is recorded from then on (a run asks those for the round it is in).
  */
 public final class CommunicationLog {
 
@@ -65,6 +68,28 @@ public final class CommunicationLog {
 
   private final List<Entry> entries = new ArrayList<>();
 
+  /**
+   * The bytes sent before the first entry, by {@link Direction#ordinal()} ({@link #continuing}).
+   */
+  private final long[] earlier = new long[2];
+
+  /** An empty log. */
+  public CommunicationLog() {}
+
+  /**
+   * A log that continues one whose totals were {@code down} and {@code up} bytes, without its
+   * entries: {@link #total} starts from them.
+   */
+  public static CommunicationLog continuing(long down, long up) {
+    if (down < 0 || up < 0) {
+      throw new IllegalArgumentException("byte totals must be >= 0, got " + down + ", " + up);
+    }
+    CommunicationLog log = new CommunicationLog();
+    log.earlier[Direction.DOWN.ordinal()] = down;
+    log.earlier[Direction.UP.ordinal()] = up;
+    return log;
+  }
+
   /** Records one message. */
   public synchronized void record(
       int round, String clientId, Phase phase, Direction direction, long bytes) {
@@ -76,9 +101,9 @@ public final class CommunicationLog {
     return List.copyOf(entries);
   }
 
-  /** All bytes in one direction. */
+  /** All bytes in one direction, with those of the log it continues ({@link #continuing}). */
   public synchronized long total(Direction direction) {
-    long s = 0;
+    long s = earlier[direction.ordinal()];
     for (Entry e : entries) {
       if (e.direction == direction) {
         s += e.bytes;
@@ -120,7 +145,9 @@ public final class CommunicationLog {
     return s;
   }
 
-  /** The JSON form: entries, per-round totals and overall totals. */
+  /**
+   * The JSON form: entries, per-round totals (of the entries) and overall totals ({@link #total}).
+   */
   public synchronized String toJson() {
     JsonObject root = new JsonObject();
     JsonArray list = new JsonArray();
@@ -154,7 +181,8 @@ public final class CommunicationLog {
   }
 
   /**
-   * Reads what {@link #toJson()} wrote (the entries; totals are recomputed).
+   * Reads what {@link #toJson()} wrote: the entries, and, where the overall totals exceed the
+   * entries' sums, the difference as the totals of the log it continues ({@link #continuing}).
    *
    * @throws IllegalArgumentException if the text is not such a log
    */
@@ -162,6 +190,11 @@ public final class CommunicationLog {
     CommunicationLog log = new CommunicationLog();
     try {
       JsonObject root = JsonParser.parseString(json).getAsJsonObject();
+      JsonObject totals = root.getAsJsonObject("totals");
+      if (totals != null) {
+        log.earlier[Direction.DOWN.ordinal()] = totals.get("down").getAsLong();
+        log.earlier[Direction.UP.ordinal()] = totals.get("up").getAsLong();
+      }
       for (JsonElement el : root.getAsJsonArray("entries")) {
         JsonObject o = el.getAsJsonObject();
         log.record(
@@ -170,6 +203,10 @@ public final class CommunicationLog {
             Phase.valueOf(o.get("phase").getAsString().toUpperCase(Locale.ROOT)),
             Direction.valueOf(o.get("direction").getAsString().toUpperCase(Locale.ROOT)),
             o.get("bytes").getAsLong());
+      }
+      for (Direction d : Direction.values()) {
+        long recorded = log.total(d) - log.earlier[d.ordinal()];
+        log.earlier[d.ordinal()] = Math.max(0, log.earlier[d.ordinal()] - recorded);
       }
     } catch (JsonParseException
         | IllegalStateException

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
@@ -32,8 +31,6 @@ import org.fedpeft.io.SafetensorsFile;
  */
 final class DiskClientStateStore implements ClientStateStore {
 
-  static final String MESSAGE = "client_state";
-  private static final String VALUE_PREFIX = "value.";
   private static final String SUFFIX = ".safetensors";
   private static final String ROUND = "round";
   private static final String PREVIOUS = "previous";
@@ -66,15 +63,8 @@ final class DiskClientStateStore implements ClientStateStore {
     return Safetensors.read(file);
   }
 
-  private static ClientState state(SafetensorsFile f, Path file, String clientId)
-      throws IOException {
-    Wire.checkKind(f, MESSAGE);
-    String stored = Wire.require(f, "client_id");
-    if (!stored.equals(clientId)) {
-      throw new IllegalArgumentException(
-          file + ": holds the state of client '" + stored + "', not '" + clientId + "'");
-    }
-    return new ClientState(Wire.f32Tensors(f), Wire.withPrefix(f.metadata(), VALUE_PREFIX));
+  private static ClientState state(SafetensorsFile f, Path file, String clientId) {
+    return ClientState.parse(f, clientId, file.toString());
   }
 
   @Override
@@ -121,10 +111,7 @@ final class DiskClientStateStore implements ClientStateStore {
 
   private static void write(Path file, String clientId, ClientState state, Integer round)
       throws IOException {
-    Map<String, String> meta = new TreeMap<>();
-    Wire.putPrefixed(meta, VALUE_PREFIX, state.values());
-    meta.put(Wire.KIND, MESSAGE);
-    meta.put("client_id", clientId);
+    Map<String, String> meta = state.metadata(clientId);
     if (round != null) {
       meta.put(ROUND, Integer.toString(round));
     }

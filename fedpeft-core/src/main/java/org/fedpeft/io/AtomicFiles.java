@@ -305,6 +305,23 @@ public final class AtomicFiles {
     return true;
   }
 
+  /**
+   * Forces what has been written to {@code file} so far (lines appended to it, say) to the disk, as
+   * the writes of this class force theirs, so that a file written atomically afterwards that counts
+   * on that content (a checkpoint that counts a log's lines) is never durable without it. Nothing
+   * happens if the file does not exist.
+   *
+   * @throws IOException if the file cannot be opened or synced
+   */
+  public static void fsync(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
   /** Makes a completed rename durable; not every platform can open a folder for syncing. */
   static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

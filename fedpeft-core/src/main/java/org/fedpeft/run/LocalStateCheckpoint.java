@@ -1,6 +1,5 @@
 package org.fedpeft.run;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -15,46 +14,22 @@ import org.fedpeft.federation.ServerState;
 import org.fedpeft.tensor.HostTensor;
 
 /**
- * Carries the simulated clients' LOCAL state (the {@link ClientState} of every client) inside the
- * simulation's checkpoint file, so that server state, metrics and client state are written in one
- * atomic rename and a resumed run (also after kill -9) continues from one consistent point.
+ * Reads the simulated clients' LOCAL state (the {@link ClientState} of every client) from a
+ * checkpoint that holds it inside its own file, as checkpoints did before the states got files of
+ * their own ({@link LocalStateFiles}); such a checkpoint stays readable, and the next checkpoint of
+ * a run resumed from it writes the files.
  *
  * <p>Layout in the checkpoint's {@link ServerState}: the extra entry {@value #INDEX} is a JSON
  * array with one object per client, sorted by id: {@code {"id": ..., "values": {...}, "tensors":
  * [names]}}; the tensor {@code name} of the i-th client is the strategy tensor {@code
- * sim.client/<i>/<name>}. Nothing is added when no client stored anything.
+ * sim.client/<i>/<name>}. Nothing is there when no client stored anything.
  */
 final class LocalStateCheckpoint {
 
   static final String INDEX = "sim.client_state";
-  private static final String TENSOR_PREFIX = "sim.client/";
+  static final String TENSOR_PREFIX = "sim.client/";
 
   private LocalStateCheckpoint() {}
-
-  /** Adds every client's state to a checkpoint being built. */
-  static void put(ServerState.Builder b, SortedMap<String, ClientState> states) {
-    if (states.isEmpty()) {
-      return;
-    }
-    JsonArray index = new JsonArray();
-    int i = 0;
-    for (Map.Entry<String, ClientState> e : states.entrySet()) {
-      JsonObject o = new JsonObject();
-      o.addProperty("id", e.getKey());
-      JsonObject values = new JsonObject();
-      e.getValue().values().forEach(values::addProperty);
-      o.add("values", values);
-      JsonArray names = new JsonArray();
-      for (Map.Entry<String, HostTensor> t : e.getValue().tensors().entrySet()) {
-        names.add(t.getKey());
-        b.putStrategyTensor(TENSOR_PREFIX + i + "/" + t.getKey(), t.getValue());
-      }
-      o.add("tensors", names);
-      index.add(o);
-      i++;
-    }
-    b.putExtra(INDEX, new Gson().toJson(index));
-  }
 
   /** The client states stored in a checkpoint (empty if none). */
   static SortedMap<String, ClientState> take(ServerState s) {

@@ -1,22 +1,53 @@
 package org.fedpeft.run;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.fedpeft.federation.ClientState;
+import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.federation.ServerState;
+import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.simulation.PausePoint;
 
 /**
- * A run's checkpoint: one safetensors file ({@value #FILE} in the run folder) holding the server
- * state after the last aggregated round, the metrics lines so far, the communication log and every
- * client's LOCAL state, written in one atomic rename so a run killed at any moment resumes from one
- * consistent point.
+ * A run's checkpoint: the server state after the last aggregated round, how far metrics.jsonl goes,
+ * the traffic so far and every client's LOCAL state, so that a run killed at any moment resumes
+ * from one consistent point. It is the file {@value #FILE} of the run folder, written in one atomic
+ * rename, and the files it names:
+ *
+ * <ul>
+ *   <li>the metrics lines are metrics.jsonl's first lines, which the checkpoint counts ({@link
+ *       MetricsPrefix}: their number, byte length and SHA-256); the file is synced to disk before
+ *       the checkpoint that counts them is renamed into place, and a resume takes the lines from
+ *       it, refusing a file that does not begin with them;
+ *   <li>the communication log is kept as its two totals ({@code sim.traffic}: bytes down and up); a
+ *       resumed run's log continues from them ({@link CommunicationLog#continuing});
+ *   <li>each client's LOCAL state is a file of its own in {@code checkpoint/local/}, named by the
+ *       SHA-256 of its content ({@link LocalStateFiles}); the checkpoint holds the index from
+ *       client id to file. A {@link Writer} writes the files of the clients whose state changed
+ *       since its last checkpoint only, before the checkpoint that names them, and deletes the
+ *       files no longer named once that checkpoint is in place.
+ * </ul>
+ *
+ * <p>So a checkpoint's own size grows with the server state and the number of clients with a state,
+ * not with the rounds run, and each round writes the states it changed. Checkpoints written before
+ * this layout, which hold the lines ({@code sim.metrics}), the whole communication log ({@code
+ * sim.comm}) and the states ({@link LocalStateCheckpoint}) inside their file, are read as before;
+ * the next checkpoint of a run resumed from one is written in this layout.
  *
  * <p>A round is checkpointed as soon as it is aggregated (noised and charged, under DP), before
  * anything of it leaves the process: its evaluation, its metrics line, the console. So the
@@ -29,7 +60,9 @@ import org.fedpeft.federation.ServerState;
  * @param metricLines the metrics.jsonl lines written before the state's round was aggregated (the
  *     rounds before it, and the {@code round_failed} lines of the failed attempts among them:
  *     {@link RunRecorder#resumeMetrics}); with no pending line, also the state's round's own line
- * @param comm the communication log so far (without the evaluation of the pending round)
+ * @param comm the communication log so far (without the evaluation of the pending round); of a
+ *     loaded checkpoint, a log with the totals alone (or every entry, from a checkpoint of the
+ *     layout before)
  * @param local every client's LOCAL state by id
  * @param pendingLine the metrics line of the state's round without its evaluation, as JSON, or null
  *     if that round's line is among {@code metricLines} (or no round ran yet)
@@ -56,44 +89,230 @@ public record RunCheckpoint(
   /** The checkpoint's path inside a run folder. */
   public static final String FILE = "checkpoint/state.safetensors";
 
-  private static final String METRICS = "sim.metrics";
-  private static final String COMM = "sim.comm";
+  /** The extent of metrics.jsonl the checkpoint counts ({@link MetricsPrefix}). */
+  private static final String METRICS_PREFIX = "sim.metrics_prefix";
+
+  /** The traffic totals: {@code {"down": .., "up": ..}}. */
+  private static final String TRAFFIC = "sim.traffic";
+
   private static final String PENDING = "sim.pending_line";
 
-  /** Writes the checkpoint atomically into the run folder. */
+  /** The metrics lines themselves, in checkpoints of the layout before. */
+  static final String OLD_METRICS = "sim.metrics";
+
+  /** The whole communication log, in checkpoints of the layout before. */
+  static final String OLD_COMM = "sim.comm";
+
+  /**
+   * Writes the checkpoint into the run folder: the files of the clients' states that are not there
+   * yet, then the checkpoint file atomically, then the deletion of the state files it does not
+   * name. metrics.jsonl must begin with {@link #metricLines} for the checkpoint to be loaded.
+   */
   public void save(Path runFolder) throws IOException {
-    JsonArray lines = new JsonArray();
-    metricLines.forEach(lines::add);
-    ServerState.Builder b =
-        state.toBuilder().putExtra(METRICS, lines.toString()).putExtra(COMM, comm.toJson());
-    if (pendingLine != null) {
-      b.putExtra(PENDING, pendingLine);
-    }
-    LocalStateCheckpoint.put(b, local);
-    b.build().save(runFolder.resolve(FILE));
+    new Writer(runFolder, local).save(state, metricLines, comm, pendingLine);
   }
 
-  /** Reads the checkpoint of a run folder. */
+  /**
+   * Reads the checkpoint of a run folder, and the metrics lines and client states it names. Reads,
+   * changes nothing.
+   *
+   * @throws IllegalArgumentException naming the file if metrics.jsonl does not begin with the lines
+   *     the checkpoint counts ({@link MetricsPrefix#read}) or a client's state file is missing or
+   *     corrupted
+   */
   public static RunCheckpoint load(Path runFolder) throws IOException {
-    ServerState saved = ServerState.load(runFolder.resolve(FILE));
+    Path file = runFolder.resolve(FILE);
+    ServerState saved = ServerState.load(file);
+    Map<String, String> extra = saved.extra();
     List<String> lines = new ArrayList<>();
-    String stored = saved.extra().get(METRICS);
-    if (stored != null) {
-      for (JsonElement e : JsonParser.parseString(stored).getAsJsonArray()) {
+    if (extra.containsKey(METRICS_PREFIX)) {
+      lines.addAll(
+          MetricsPrefix.fromJson(extra.get(METRICS_PREFIX), file.toString()).read(runFolder, file));
+    } else if (extra.containsKey(OLD_METRICS)) {
+      for (JsonElement e : JsonParser.parseString(extra.get(OLD_METRICS)).getAsJsonArray()) {
         lines.add(e.getAsString());
       }
     }
-    String log = saved.extra().get(COMM);
-    String pending = saved.extra().get(PENDING);
-    SortedMap<String, ClientState> local = LocalStateCheckpoint.take(saved);
+    CommunicationLog comm =
+        extra.containsKey(TRAFFIC)
+            ? traffic(extra.get(TRAFFIC), file)
+            : extra.containsKey(OLD_COMM)
+                ? CommunicationLog.fromJson(extra.get(OLD_COMM))
+                : new CommunicationLog();
+    SortedMap<String, String> index = LocalStateFiles.index(saved);
+    SortedMap<String, ClientState> local =
+        index != null
+            ? LocalStateFiles.readAll(runFolder, index)
+            : LocalStateCheckpoint.take(saved);
     ServerState clean =
         LocalStateCheckpoint.strip(
-            saved.toBuilder().removeExtra(METRICS).removeExtra(COMM).removeExtra(PENDING).build());
-    return new RunCheckpoint(
-        clean,
-        List.copyOf(lines),
-        log == null ? new CommunicationLog() : CommunicationLog.fromJson(log),
-        local,
-        pending);
+            saved.toBuilder()
+                .removeExtra(METRICS_PREFIX)
+                .removeExtra(TRAFFIC)
+                .removeExtra(PENDING)
+                .removeExtra(LocalStateFiles.INDEX)
+                .removeExtra(OLD_METRICS)
+                .removeExtra(OLD_COMM)
+                .build());
+    return new RunCheckpoint(clean, List.copyOf(lines), comm, local, extra.get(PENDING));
+  }
+
+  private static String trafficJson(CommunicationLog comm) {
+    JsonObject o = new JsonObject();
+    o.addProperty("down", comm.total(CommunicationLog.Direction.DOWN));
+    o.addProperty("up", comm.total(CommunicationLog.Direction.UP));
+    return o.toString();
+  }
+
+  private static CommunicationLog traffic(String json, Path file) {
+    try {
+      JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+      return CommunicationLog.continuing(o.get("down").getAsLong(), o.get("up").getAsLong());
+    } catch (JsonParseException
+        | IllegalStateException
+        | NullPointerException
+        | ClassCastException
+        | UnsupportedOperationException
+        | NumberFormatException e) {
+      throw new IllegalArgumentException(
+          file + ": the traffic totals " + TRAFFIC + " are not readable: " + json, e);
+    }
+  }
+
+  /**
+   * Writes the checkpoints of one run one after another, each writing the LOCAL states of the
+   * clients that changed since the one before, and keeps those states in memory between rounds: the
+   * run's clients keep their state in {@link #clientStates()}, which notes every client whose state
+   * is saved or deleted there.
+   *
+   * <p>The clients' store is thread-safe; {@link #save} is called while no client saves a state.
+   */
+  public static final class Writer {
+
+    private final Path runFolder;
+    private final ClientStateStore memory = ClientStateStore.inMemory();
+
+    /**
+     * The clients whose state was saved or deleted since the last checkpoint (or never written).
+     */
+    private final Set<String> changed = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The file ({@link LocalStateFiles}) of each client's state, as the last checkpoint names it.
+     */
+    private SortedMap<String, String> files = new TreeMap<>();
+
+    private final ClientStateStore clients = new NotingStore();
+
+    private final MetricsPrefix.Counter metrics = new MetricsPrefix.Counter();
+
+    /**
+     * A writer for the run folder, its clients' states those given (a resumed run's checkpoint's
+     * {@link #local}, or none for a new run), which its first checkpoint writes where their files
+     * are missing (all of them after a checkpoint of the layout before). Reads, writes nothing.
+     */
+    public Writer(Path runFolder, Map<String, ClientState> initial) throws IOException {
+      this.runFolder = runFolder;
+      for (Map.Entry<String, ClientState> e : initial.entrySet()) {
+        memory.save(e.getKey(), e.getValue());
+        String file = LocalStateFiles.existing(runFolder, e.getKey(), e.getValue());
+        if (file != null) {
+          files.put(e.getKey(), file);
+        } else {
+          changed.add(e.getKey());
+        }
+      }
+    }
+
+    /**
+     * The store in which the run's clients keep their LOCAL state between rounds: in memory, every
+     * state in the next checkpoint.
+     */
+    public ClientStateStore clientStates() {
+      return clients;
+    }
+
+    /**
+     * Writes a checkpoint of the run folder: the files of the states changed since the last one
+     * (each atomically; a kill leaves those of the checkpoint in place untouched), pause point
+     * {@code round-<t>-local-states-written} (t the state's round), metrics.jsonl synced to disk,
+     * the checkpoint file atomically, and then the deletion of the state files it does not name.
+     *
+     * @param state the server state
+     * @param metricLines the lines metrics.jsonl begins with ({@link RunCheckpoint#metricLines}),
+     *     which begin with those of the writer's checkpoint before
+     * @param comm the communication log so far, whose totals are kept
+     * @param pendingLine {@link RunCheckpoint#pendingLine}
+     * @throws IOException if a file cannot be written; the checkpoint in place is then the last
+     *     one, and the next call writes the states this one did not
+     */
+    public void save(
+        ServerState state, List<String> metricLines, CommunicationLog comm, String pendingLine)
+        throws IOException {
+      SortedSet<String> ids = new TreeSet<>(changed);
+      changed.removeAll(ids);
+      SortedMap<String, String> next = new TreeMap<>(files);
+      try {
+        for (String id : ids) {
+          Optional<ClientState> s = memory.load(id);
+          if (s.isPresent()) {
+            next.put(id, LocalStateFiles.write(runFolder, id, s.get()));
+          } else {
+            next.remove(id);
+          }
+        }
+        PausePoint.reach("round-" + state.round() + "-local-states-written");
+        AtomicFiles.fsync(runFolder.resolve(MetricsPrefix.FILE));
+        ServerState.Builder b =
+            state.toBuilder()
+                .putExtra(METRICS_PREFIX, metrics.of(metricLines).toJson())
+                .putExtra(TRAFFIC, trafficJson(comm));
+        if (pendingLine != null) {
+          b.putExtra(PENDING, pendingLine);
+        }
+        LocalStateFiles.putIndex(b, next);
+        b.build().save(runFolder.resolve(FILE));
+      } catch (IOException | RuntimeException e) {
+        changed.addAll(ids);
+        throw e;
+      }
+      files = next;
+      LocalStateFiles.deleteAllBut(runFolder, next.values());
+    }
+
+    /**
+     * Deletes the state files in the run folder that hold none of the writer's states, as its
+     * checkpoints do after they are in place: a resumed run's leftovers of the process killed
+     * (files of a checkpoint it did not finish, or that it finished and had not yet tidied).
+     */
+    public void deleteUnnamedFiles() throws IOException {
+      LocalStateFiles.deleteAllBut(runFolder, files.values());
+    }
+
+    /** {@link #memory}, noting the clients whose state changes in {@link #changed}. */
+    private final class NotingStore implements ClientStateStore {
+
+      @Override
+      public Optional<ClientState> load(String clientId) throws IOException {
+        return memory.load(clientId);
+      }
+
+      @Override
+      public void save(String clientId, ClientState state) throws IOException {
+        memory.save(clientId, state);
+        changed.add(clientId);
+      }
+
+      @Override
+      public void delete(String clientId) throws IOException {
+        memory.delete(clientId);
+        changed.add(clientId);
+      }
+
+      @Override
+      public SortedSet<String> clientIds() throws IOException {
+        return memory.clientIds();
+      }
+    }
   }
 }

@@ -17,6 +17,9 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated (noised and charged, under DP),
  *       its checkpoint not written, nothing of it evaluated, written or printed: a resume runs the
  *       round again.
+ *   <li>{@code round-<t>-local-states-written}: in round t's checkpoint, the files of the clients'
+ *       LOCAL states that changed are written, the checkpoint file that names them is not (a resume
+ *       starts from the checkpoint before; {@code run.RunCheckpoint.Writer}).
  *   <li>{@code round-<t>-after-metrics}: round t is checkpointed, evaluated and its metrics and
  *       timings lines written (the last round's second checkpoint too), the console not yet told
  *       (the worst moment for a crash: the folder is ahead of the checkpoint, which holds the

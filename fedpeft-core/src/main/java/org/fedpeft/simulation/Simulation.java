@@ -176,8 +176,14 @@ public final class Simulation implements AutoCloseable {
    */
   static final String REPORTED_EPSILON = "privacy.sample.epsilon.";
 
-  /** Every simulated client's LOCAL state (its sample-level accountant); in every checkpoint. */
-  private final ClientStateStore localState = ClientStateStore.inMemory();
+  /** Writes the run's checkpoints, each writing the LOCAL states changed since the one before. */
+  private final RunCheckpoint.Writer checkpoints;
+
+  /**
+   * Every simulated client's LOCAL state (its sample-level accountant), the {@link #checkpoints}'
+   * store; in every checkpoint.
+   */
+  private final ClientStateStore localState;
 
   private CommunicationLog comm = new CommunicationLog();
   private FederatedRound.MessageTap tap = FederatedRound.MessageTap.NONE;
@@ -267,16 +273,16 @@ public final class Simulation implements AutoCloseable {
     if (checkpoint == null) {
       this.state = strategy.initialize(initial);
       this.recorder = new RunRecorder(out, List.of());
+      this.checkpoints = new RunCheckpoint.Writer(out, Map.of());
     } else {
       this.state = checkpoint.state();
       this.comm = checkpoint.comm();
       this.recorder = new RunRecorder(out, checkpoint.metricLines());
       this.pendingLine = checkpoint.pendingLine();
       this.savedRounds = state.round();
-      for (Map.Entry<String, ClientState> e : checkpoint.local().entrySet()) {
-        localState.save(e.getKey(), e.getValue());
-      }
+      this.checkpoints = new RunCheckpoint.Writer(out, checkpoint.local());
     }
+    this.localState = checkpoints.clientStates();
   }
 
   /** The initial head of {@code head.init = "documents"} ({@link DocumentHeadInit}). */
@@ -407,12 +413,14 @@ public final class Simulation implements AutoCloseable {
       RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
       RunInputs.checkOrClose(fresh, () -> fresh.refuseUnchargedRounds(out));
       fresh.recorder.resumeMetrics();
+      fresh.checkpoints.deleteUnnamedFiles();
       return fresh;
     }
     Simulation s = open(config, out, RunCheckpoint.load(out));
     RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
     RunInputs.checkOrClose(s, () -> s.refuseUnchargedRounds(out));
     s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
+    s.checkpoints.deleteUnnamedFiles();
     return s;
   }
 
@@ -1264,8 +1272,7 @@ public final class Simulation implements AutoCloseable {
   }
 
   private void checkpoint() throws IOException {
-    new RunCheckpoint(state, recorder.metricLines(), comm, localState.snapshot(), pendingLine)
-        .save(out);
+    checkpoints.save(state, recorder.metricLines(), comm, pendingLine);
     savedRounds = state.round();
   }
 
