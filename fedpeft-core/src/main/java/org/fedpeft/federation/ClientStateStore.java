@@ -2,11 +2,8 @@ package org.fedpeft.federation;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 
 /**
  * Where each client keeps its {@link ClientState} between rounds (LOCAL tensors such as FedDPA's
@@ -86,15 +83,6 @@ public interface ClientStateStore {
 
   /** The ids of the clients with stored state, sorted. */
   SortedSet<String> clientIds() throws IOException;
-
-  /** Every client's state, by id (copies). */
-  default SortedMap<String, ClientState> snapshot() throws IOException {
-    TreeMap<String, ClientState> all = new TreeMap<>();
-    for (String id : clientIds()) {
-      load(id).ifPresent(s -> all.put(id, s));
-    }
-    return Collections.unmodifiableSortedMap(all);
-  }
 
   /** A store in memory. */
   static ClientStateStore inMemory() {
