@@ -1327,7 +1327,10 @@ public final class Simulation implements AutoCloseable {
     }
     s.addProperty("clients", config.clients());
     s.addProperty("clients_per_round", config.clientsPerRound());
-    s.addProperty("partition", config.partition());
+    if (!config.data().heldByClients()) {
+      // A run whose clients hold the data splits none: each client trains on its own file.
+      s.addProperty("partition", config.partition());
+    }
     if (g != null) {
       s.addProperty("evaluation", "global");
       s.addProperty("test_examples", g.examples());
