@@ -131,7 +131,7 @@ class ServerFinishedResumeCliTest {
    */
   @Test
   void anInterruptedWaitSaysWhomItToldAndWhereTheReportIs() throws Exception {
-    try (Spawned server = Spawned.fedpeft("resumed", Map.of(), resumeOnAnyPort())) {
+    try (Spawned server = Spawned.fedpeft("resumed", Map.of(), d.resumeOnAnyPort(out))) {
       server.awaitLine("waiting up to 120 s (--wait-seconds; Ctrl-C skips the wait");
       server.terminate();
       String flat = server.output().replaceAll("\\s+", " ");
@@ -156,7 +156,7 @@ class ServerFinishedResumeCliTest {
   @Test
   void aClientWithAnotherStateFolderHearsOnceWhyItKeepsTryingThenACount() throws Exception {
     try (Spawned server =
-            Spawned.server("resumed", Map.of(), resumeOnAnyPort("--wait-seconds", "600"));
+            Spawned.server("resumed", Map.of(), d.resumeOnAnyPort(out, "--wait-seconds", "600"));
         Spawned client =
             Spawned.client(
                 "client-0",
@@ -187,22 +187,6 @@ class ServerFinishedResumeCliTest {
       String served = server.output();
       assertEquals(1, served.split("cannot show that it took part", -1).length - 1, served);
     }
-  }
-
-  /** {@code server --resume} of the finished run on a port the system picks, then {@code more}. */
-  private List<String> resumeOnAnyPort(String... more) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "server",
-                "--resume",
-                out.toString(),
-                "--listen",
-                Spawned.ANY_PORT,
-                "--certs",
-                d.certs.toString()));
-    args.addAll(List.of(more));
-    return args;
   }
 
   @Test
