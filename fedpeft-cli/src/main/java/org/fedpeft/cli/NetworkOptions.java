@@ -46,14 +46,17 @@ final class NetworkOptions {
 
   /**
    * The listener that prints a server's or a node's network events on {@code err}, {@code network:
-   * } and the event, a node's repeated failures collapsed ({@link EventLines}).
+   * } and the event, a node's repeated failures collapsed ({@link EventLines}). It is called from
+   * several threads (gRPC's, each node's): each event is counted and printed under {@code err}'s
+   * lock, so that the lines come out in the order they were counted (a count never before the line
+   * it counts the repeats of).
    */
   static Consumer<TransportEvent> console(PrintWriter err) {
     EventLines lines = new EventLines();
     return e -> {
-      String line = lines.line(e);
-      if (line != null) {
-        synchronized (err) {
+      synchronized (err) {
+        String line = lines.line(e);
+        if (line != null) {
           err.println("network: " + line);
         }
       }

@@ -116,11 +116,11 @@ public final class TrainCommand implements Callable<Integer> {
       defaultValue = "50",
       description =
           "Save a checkpoint (DIR/checkpoint/train-state.safetensors) every N steps, for"
-              + " --resume; 0: none; none is saved after the last step, so without --dp-noise"
-              + " a given N must be below --steps. With --dp-noise and N > 0, also at each"
-              + " evaluated step (--eval-every, the last step, a stop by the budget), before its"
-              + " evaluation is written, so that a resume never draws again a model whose"
-              + " evaluation was shown (default: ${DEFAULT-VALUE}).")
+              + " --resume; 0: none. Without --dp-noise none is saved after the last step (it"
+              + " writes the result), so a given N must be below --steps. With --dp-noise and"
+              + " N > 0, also at each evaluated step (--eval-every, the last step, a stop by the"
+              + " budget), before its evaluation is written, so that a resume never draws again a"
+              + " model whose evaluation was shown (default: ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
   @Option(

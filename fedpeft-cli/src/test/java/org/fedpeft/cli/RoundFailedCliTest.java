@@ -90,17 +90,7 @@ class RoundFailedCliTest {
         cp.pendingLine());
 
     // no client runs now: the resumed server can take a new port, as the new clients learn it
-    try (Spawned resumed =
-            d.server(
-                "resumed",
-                List.of(
-                    "server",
-                    "--resume",
-                    out.toString(),
-                    "--listen",
-                    Spawned.ANY_PORT,
-                    "--certs",
-                    d.certs.toString()));
+    try (Spawned resumed = d.server("resumed", d.resumeOnAnyPort(out));
         Spawned c0 = d.client("client-0", Map.of());
         Spawned c1 = d.client("client-1", Map.of())) {
       assertEquals(0, resumed.waitFor(), resumed.output());

@@ -131,18 +131,7 @@ class ServerFinishedResumeCliTest {
    */
   @Test
   void anInterruptedWaitSaysWhomItToldAndWhereTheReportIs() throws Exception {
-    try (Spawned server =
-        Spawned.fedpeft(
-            "resumed",
-            Map.of(),
-            List.of(
-                "server",
-                "--resume",
-                out.toString(),
-                "--listen",
-                Spawned.ANY_PORT,
-                "--certs",
-                d.certs.toString()))) {
+    try (Spawned server = Spawned.fedpeft("resumed", Map.of(), d.resumeOnAnyPort(out))) {
       server.awaitLine("waiting up to 120 s (--wait-seconds; Ctrl-C skips the wait");
       server.terminate();
       String flat = server.output().replaceAll("\\s+", " ");
@@ -167,19 +156,7 @@ class ServerFinishedResumeCliTest {
   @Test
   void aClientWithAnotherStateFolderHearsOnceWhyItKeepsTryingThenACount() throws Exception {
     try (Spawned server =
-            Spawned.server(
-                "resumed",
-                Map.of(),
-                List.of(
-                    "server",
-                    "--resume",
-                    out.toString(),
-                    "--listen",
-                    Spawned.ANY_PORT,
-                    "--certs",
-                    d.certs.toString(),
-                    "--wait-seconds",
-                    "600"));
+            Spawned.server("resumed", Map.of(), d.resumeOnAnyPort(out, "--wait-seconds", "600"));
         Spawned client =
             Spawned.client(
                 "client-0",

@@ -264,6 +264,11 @@ class ServerWithoutDataCliTest {
     JsonObject summary = json(deployed.resolve("summary.json"));
     JsonObject simSummary = json(simulated.resolve("summary.json"));
     assertEquals("server", summary.get("command").getAsString());
+    // QA: the server's summary.json (and report.html's table) gave the config's data.partition,
+    // which the server never reads: each client trains on its own file (only a node splitting its
+    // --data file over its clients reads the partition, of its own config).
+    assertFalse(summary.has("partition"), summary.toString());
+    assertEquals("natural", simSummary.get("partition").getAsString());
     for (JsonObject s : List.of(summary, simSummary)) {
       assertEquals("federated", s.get("evaluation").getAsString(), s.toString());
       assertFalse(s.has("final_accuracy"), s.toString());

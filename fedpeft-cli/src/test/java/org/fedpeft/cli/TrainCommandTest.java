@@ -361,6 +361,23 @@ class TrainCommandTest {
     assertTrue(Files.exists(out.resolve("checkpoint/train-state.safetensors")), r.err());
   }
 
+  /**
+   * QA: --help said "none is saved after the last step" of every run, and then that under
+   * --dp-noise one is saved at the last step: the first holds without --dp-noise only.
+   */
+  @Test
+  void theHelpSaysThatOnlyWithoutDpSgdNoCheckpointFollowsTheLastStep() {
+    CliRun.Result help = CliRun.run("train", "--help");
+    assertEquals(0, help.code(), help.err());
+    String flat = help.out().replaceAll("\\s+", " ");
+    assertTrue(
+        flat.contains(
+            "0: none. Without --dp-noise none is saved after the last step (it writes the"
+                + " result), so a given N must be below --steps. With --dp-noise and N > 0, also"
+                + " at each evaluated step (--eval-every, the last step, a stop by the budget)"),
+        flat);
+  }
+
   /** {@code more} on the retrieval data: the queries with --corpus. */
   private static String[] retrieval(String... more) {
     List<String> args =

@@ -108,6 +108,25 @@ final class TwoClientDeployment {
   }
 
   /**
+   * The arguments of {@code server --resume out} listening on {@link Spawned#ANY_PORT} with the
+   * run's certificates, then {@code more}.
+   */
+  List<String> resumeOnAnyPort(Path out, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "server",
+                "--resume",
+                out.toString(),
+                "--listen",
+                Spawned.ANY_PORT,
+                "--certs",
+                certs.toString()));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  /**
    * {@code fedpeft ARGS}, a server command listening on {@link Spawned#ANY_PORT}, as a process
    * named {@code name}, once it listens; {@link #address} is then its address.
    */

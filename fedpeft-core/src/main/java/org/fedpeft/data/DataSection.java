@@ -189,10 +189,11 @@ public record DataSection(
    * (it says how that file is split); when the clients hold the data, {@code data.max_train} (the
    * run has no training data to cap; a client's own file is not capped) and {@code data.partition}
    * (the run splits no data over its clients; only a {@code node} splitting its {@code --data} file
-   * over the clients it hosts reads it); {@code data.max_eval} when the run has no test split
-   * ({@link #hasTestSplit()}: it caps that split). {@code data.client_holdout} is read in every run
-   * (each client holds out that fraction of its data, its own file included). A run folder's
-   * config.json holds every key, these included.
+   * over the clients it hosts reads it). {@code data.client_holdout} is read in every run (each
+   * client holds out that fraction of its data, its own file included), and so is {@code
+   * data.max_eval}: in a run without a test split ({@link #hasTestSplit()}) it caps nothing of the
+   * run, but the adapter records it, and {@code fedpeft eval} of that adapter caps a test file to
+   * it unless given {@code --max-eval}. A run folder's config.json holds every key, these included.
    */
   public Map<String, String> unusedKeys() {
     Map<String, String> unused = new LinkedHashMap<>();
@@ -210,13 +211,6 @@ public record DataSection(
       unused.put(
           "data.partition",
           clientsHold + " (only a node splitting its --data file over its clients reads it)");
-    }
-    if (!hasTestSplit()) {
-      unused.put(
-          "data.max_eval",
-          "no test split to cap (no data.test, and "
-              + (heldByClients() ? "data.labels without data.file" : "data.split = \"none\"")
-              + ")");
     }
     return unused;
   }

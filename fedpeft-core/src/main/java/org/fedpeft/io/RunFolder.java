@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -775,31 +776,17 @@ public final class RunFolder implements AutoCloseable {
 
   /**
    * The runs that earlier {@code --force} runs of this folder replaced and left behind: the hidden
-   * siblings {@code .NAME.replaced-*} other than {@link #replacedRun()}, sorted. A replaced run
-   * waits there until the run replacing it closes ({@link #close}), so one is left only when that
-   * process died first (SIGKILL, a crash, power loss); since this process now holds the folder, no
-   * run that replaced it is still running. They are not deleted: the killed run may be incomplete
-   * and the replaced one the only finished result, so the user decides (the commands print where
-   * each is: delete it, or move it back to recover that run).
+   * siblings {@code .NAME.replaced-<hex>} ({@link #hiddenSiblings}) other than {@link
+   * #replacedRun()}, sorted. A replaced run waits there until the run replacing it closes ({@link
+   * #close}), so one is left only when that process died first (SIGKILL, a crash, power loss);
+   * since this process now holds the folder, no run that replaced it is still running. They are not
+   * deleted: the killed run may be incomplete and the replaced one the only finished result, so the
+   * user decides (the commands print where each is: delete it, or move it back to recover that
+   * run).
    */
   public List<Path> leftoverReplacedRuns() throws IOException {
-    Path absolute = path.toAbsolutePath().normalize();
-    Path parent = absolute.getParent();
-    if (parent == null) {
-      return List.of();
-    }
-    String prefix = "." + absolute.getFileName() + REPLACED;
-    List<Path> left = new ArrayList<>();
-    try (Stream<Path> s = Files.list(parent)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        if (p.getFileName().toString().startsWith(prefix)
-            && !p.equals(replaced)
-            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          left.add(p);
-        }
-      }
-    }
-    left.sort(null);
+    List<Path> left = new ArrayList<>(hiddenSiblings(REPLACED));
+    left.remove(replaced);
     return left;
   }
 
@@ -810,32 +797,47 @@ public final class RunFolder implements AutoCloseable {
   private static final String STAGING = ".new-";
 
   /**
-   * The fresh folders {@code .NAME.new-*} that earlier {@code --force} runs of this folder created
-   * and were killed before renaming into its place ({@link #replaceWhole}: between creating the
-   * fresh folder and moving it, which happens before the run writes anything), each with whether it
-   * was removed, sorted. One is removed when it holds nothing but an empty lock file and no process
-   * holds that lock (this process takes it first); it then holds nothing of any run. One whose lock
-   * a process holds (a run replacing the folder at this moment) is neither removed nor listed. Any
-   * other (it holds files) is kept, as the user's to decide.
+   * The folders beside this one named as {@link #replaceWhole} names its siblings of {@code kind}
+   * ({@link #REPLACED} or {@link #STAGING}): {@code .NAME} + {@code kind} + the hex digits of a
+   * {@code long}, exactly, sorted; links are not followed. Another folder's siblings never match,
+   * also where its name starts with this one's ({@code .run.new-x.new-1f} is the fresh folder of
+   * {@code run.new-x}, not of {@code run}).
    */
-  public Map<Path, Boolean> clearLeftoverStaging() throws IOException {
+  private List<Path> hiddenSiblings(String kind) throws IOException {
     Path absolute = path.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
-    Map<Path, Boolean> found = new TreeMap<>();
     if (parent == null) {
-      return found;
+      return List.of();
     }
-    String prefix = "." + absolute.getFileName() + STAGING;
-    List<Path> staging = new ArrayList<>();
+    Pattern own =
+        Pattern.compile(Pattern.quote("." + absolute.getFileName() + kind) + "[0-9a-f]{1,16}");
+    List<Path> found = new ArrayList<>();
     try (Stream<Path> s = Files.list(parent)) {
       for (Path p : (Iterable<Path>) s::iterator) {
-        if (p.getFileName().toString().startsWith(prefix)
+        if (own.matcher(p.getFileName().toString()).matches()
             && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          staging.add(p);
+          found.add(p);
         }
       }
     }
-    for (Path p : staging) {
+    found.sort(null);
+    return found;
+  }
+
+  /**
+   * The fresh folders {@code .NAME.new-<hex>} ({@link #hiddenSiblings}) that earlier {@code
+   * --force} runs of this folder created and were killed before renaming into its place ({@link
+   * #replaceWhole}: between creating the fresh folder and moving it, which happens before the run
+   * writes anything), each with whether it was removed, sorted. One is removed when it holds
+   * nothing but an empty lock file and no process holds that lock (this process takes it first); it
+   * then holds nothing of any run. A run replacing this folder holds the folder's lock while its
+   * fresh folder exists, so while this process holds the folder none is being replaced; one whose
+   * lock a process holds all the same is neither removed nor listed. Any other (it holds files) is
+   * kept, as the user's to decide.
+   */
+  public Map<Path, Boolean> clearLeftoverStaging() throws IOException {
+    Map<Path, Boolean> found = new TreeMap<>();
+    for (Path p : hiddenSiblings(STAGING)) {
       try {
         Boolean removed = removeIfUnused(p);
         if (removed != null) {

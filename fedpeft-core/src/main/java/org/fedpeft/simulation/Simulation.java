@@ -1115,9 +1115,10 @@ public final class Simulation implements AutoCloseable {
    * the evaluation's, and the share of the round not spent fitting. A round attempt that did not
    * complete ({@link RoundFailedException}) has an {@code event} first: {@code round_failed}
    * (server.min_clients) or {@code stopped_early} (clients declined for their privacy budget), and
-   * {@code eval_seconds} 0 (no evaluation ran).
+   * {@code eval_seconds} 0 (no evaluation ran); so has a round trained by an earlier process and
+   * released by a resumed one, {@link #RELEASED_ON_RESUME}, with no fit time.
    *
-   * @param event null for a completed round
+   * @param event null for a round trained and completed in this process
    */
   private static Map<String, Object> timingLine(
       String event,
@@ -1334,7 +1335,10 @@ public final class Simulation implements AutoCloseable {
     }
     s.addProperty("clients", config.clients());
     s.addProperty("clients_per_round", config.clientsPerRound());
-    s.addProperty("partition", config.partition());
+    if (!config.data().heldByClients()) {
+      // A run whose clients hold the data splits none: each client trains on its own file.
+      s.addProperty("partition", config.partition());
+    }
     if (g != null) {
       s.addProperty("evaluation", "global");
       s.addProperty("test_examples", g.examples());

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -239,6 +241,36 @@ class RunFolderTest {
             + " holds the output of `fedpeft train`, not of `fedpeft simulate`, a finished train"
             + " run (summary.json): nothing to resume",
         e.getMessage());
+  }
+
+  /**
+   * QA: the hidden siblings of a folder whose name starts with this one's ({@code run.new-1f} and
+   * {@code run.replaced-1f} beside {@code run}) started with this one's prefixes, so the next
+   * command on {@code run} named them as its own: it removed the empty fresh folder of {@code
+   * run.new-1f} (also the one a --force run of {@code run.new-1f} has just created and not yet
+   * locked, failing that run), a user's empty {@code .run.new-backup}, and named {@code
+   * run.replaced-1f}'s replaced run as one of {@code run}'s. Only {@code .run.new-<hex>} and {@code
+   * .run.replaced-<hex>} are {@code run}'s.
+   */
+  @Test
+  void onlyThisFoldersOwnHiddenSiblingsAreNamedOrRemoved() throws Exception {
+    Path runs = Files.createDirectories(tmp.resolve("runs")).toAbsolutePath().normalize();
+    List<Path> others = new ArrayList<>();
+    for (String name :
+        List.of(".run.new-1f.new-2b", ".run.replaced-1f.replaced-2b", ".run.new-backup")) {
+      others.add(Files.createDirectory(runs.resolve(name)));
+    }
+    Path fresh = Files.createDirectory(runs.resolve(".run.new-3c"));
+    Path replaced = Files.createDirectory(runs.resolve(".run.replaced-3c"));
+    Files.writeString(replaced.resolve("summary.json"), "{}");
+    try (RunFolder f = RunFolder.createNew(runs.resolve("run"), "train", false)) {
+      assertEquals(Map.of(fresh, true), f.clearLeftoverStaging());
+      assertEquals(List.of(replaced), f.leftoverReplacedRuns());
+    }
+    assertFalse(Files.exists(fresh));
+    for (Path p : others) {
+      assertTrue(Files.isDirectory(p), p + " kept");
+    }
   }
 
   private static List<String> list(Path dir) throws Exception {

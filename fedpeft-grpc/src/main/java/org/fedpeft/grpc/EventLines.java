@@ -20,7 +20,9 @@ import org.fedpeft.io.Words;
  * not stop it) retrying every 30 s leaves 8 lines in its first hour, then one more per doubling.
  *
  * <p>Only the lines are collapsed: a listener still gets one event per attempt. Remembers at most
- * {@link #MAX_NODES} nodes (the least recently reported are forgotten). Thread-safe.
+ * {@link #MAX_NODES} nodes (the least recently reported are forgotten). Thread-safe; a caller that
+ * prints the lines of events from several threads takes and prints each line under one lock, so
+ * that a count is never printed before the line it counts (the CLI's console does).
  */
 public final class EventLines {
 
