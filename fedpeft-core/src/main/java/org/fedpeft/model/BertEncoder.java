@@ -41,8 +41,6 @@ public final class BertEncoder implements AutoCloseable {
   /** Added to attention scores at padded positions, as Hugging Face does (float32 minimum). */
   private static final float MASKED = -Float.MAX_VALUE;
 
-  private final String W_MODE = System.getProperty("fedpeft.w");
-
   private final BertConfig config;
   private final Precision precision;
   private final NDManager manager;
@@ -544,29 +542,6 @@ public final class BertEncoder implements AutoCloseable {
           NDArray delta = hooks.linearDelta(layer, m, x3, ctx);
           d[m] = delta == null ? null : delta.reshape(batch * seq, config.hiddenSize());
         }
-      }
-      boolean onlyFactors = true;
-      for (int m = 0; m < 3; m++) {
-        onlyFactors &= d[m] == null;
-      }
-      if (W_MODE != null
-          && onlyFactors
-          && !hooks.changesLinear(layer, 3)
-          && !hooks.changesLinear(layer, 4)
-          && !hooks.changesLinear(layer, 5)) {
-        NDArray[] ln = new NDArray[4];
-        for (int t = 0; t < 4; t++) {
-          ln[t] = layerNorms[layer][t].reshape(layerNorms[layer][t].getShape());
-        }
-        return bf16.whole(
-            x3,
-            layer,
-            f,
-            maskBias,
-            ln,
-            x.getManager().create(config.layerNormEps()),
-            x.getManager()
-                .create((long) (W_MODE.equals("fp32ln") ? 1 : W_MODE.equals("extra") ? 3 : 2)));
       }
       if (hooks.changesLinear(layer, 3)) {
         NDArray context = bf16.attention(x3, layer, d, f, maskBias, false);

@@ -116,38 +116,6 @@ final class Bf16Base implements AutoCloseable {
           return x + self.mm16(inter, i + 1)
         def ffn(%1$s, x: Tensor, i: Tensor) -> Tensor:
           return self.feed_forward(x, int(i))
-        def whole(%1$s, x: Tensor, i: Tensor, heads: Tensor, uq: Tensor, wq: Tensor, uk: Tensor,
-                  wk: Tensor, uv: Tensor, wv: Tensor, mask: Tensor, ln1w: Tensor, ln1b: Tensor,
-                  ln2w: Tensor, ln2b: Tensor, eps: Tensor, mode: Tensor) -> Tensor:
-          j = int(i)
-          e = float(eps)
-          hidden = x.size(2)
-          low = [self.some(uq), self.some(wq), self.some(uk), self.some(wk), self.some(uv),
-                 self.some(wv)]
-          xf = x.flatten(0, 1)
-          x16 = xf.to(%2$d)
-          if int(mode) == 3:
-            x16 = x16.float().to(%2$d)
-          qkv = self.mm16(x16, j)
-          parts = torch.split(qkv, hidden, 1)
-          q = self.changed(parts[0], None, low[0], low[1])
-          k = self.changed(parts[1], None, low[2], low[3])
-          v = self.changed(parts[2], None, low[4], low[5])
-          mm = self.some(mask)
-          m: Optional[Tensor] = None
-          if mm is not None:
-            m = mm.clamp_min(-1.0e30).to(%2$d)
-          ctx = self.multi_head(q, k, v, m, x.size(0), x.size(1), int(heads))
-          if int(mode) == 1:
-            a = xf + self.mm16(ctx, j + 1)
-            h1 = torch.layer_norm(a, [hidden], ln1w, ln1b, e)
-            o = self.feed_forward(h1, j + 2)
-            return torch.layer_norm(o, [hidden], ln2w, ln2b, e)
-          a16 = x16 + self.mm16(ctx, j + 1)
-          h16 = torch.layer_norm(a16, [hidden], ln1w, ln1b, e)
-          inter = torch.gelu(self.mm16(h16, j + 2))
-          o16 = h16 + self.mm16(inter, j + 3)
-          return torch.layer_norm(o16, [hidden], ln2w, ln2b, e).float()
         def embed(%1$s, ids: Tensor) -> Tensor:
           return torch.embedding(self.table[0], ids).float()
         def weight_values(%1$s, i: Tensor) -> Tensor:
@@ -286,28 +254,6 @@ final class Bf16Base implements AutoCloseable {
    */
   NDArray feedForward(NDArray x, int slot) {
     return module.call("ffn", new NDList(x, slotIndex[slot])).singletonOrThrow();
-  }
-
-  NDArray whole(
-      NDArray x,
-      int layer,
-      LowRankDelta[] factored,
-      NDArray maskBias,
-      NDArray[] ln,
-      NDArray eps,
-      NDArray mode) {
-    NDList args = new NDList(x, slotIndex[SLOTS_PER_LAYER * layer], heads);
-    for (LowRankDelta f : factored) {
-      args.add(f == null ? none : f.down());
-      args.add(f == null ? none : f.up());
-    }
-    args.add(orNone(maskBias));
-    for (NDArray t : ln) {
-      args.add(t);
-    }
-    args.add(eps);
-    args.add(mode);
-    return module.call("whole", args).singletonOrThrow();
   }
 
   /** The float32 embeddings (batch, seq, hidden) of int64 token ids, gathered from the table. */
