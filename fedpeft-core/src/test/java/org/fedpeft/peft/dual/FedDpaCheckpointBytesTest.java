@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,25 +45,7 @@ class FedDpaCheckpointBytesTest {
 
   /** FedDPA-T on the tiny model, as {@link FedDpaSimulationTest} runs it, with {@code extra}. */
   private static SimulationConfig config(Map<String, String> extra) {
-    Map<String, String> o = new LinkedHashMap<>();
-    o.put("seed", "11");
-    o.put("rounds", "3");
-    o.put("clients", "4");
-    o.put("clients_per_round", "2");
-    o.put("data.file", data.toString());
-    o.put("data.max_eval", "40");
-    o.put("model.name", model.toString());
-    o.put("adapter.method", "feddpa");
-    o.put("adapter.rank", "4");
-    o.put("adapter.instances", "3");
-    o.put("server.strategy", "fedit");
-    o.put("server.weighting", "uniform");
-    o.put("client.local_steps", "4");
-    o.put("client.batch_size", "4");
-    o.put("client.learning_rate", "1e-2");
-    o.put("eval.every", "1");
-    o.putAll(extra);
-    return SimulationConfig.of(Map.of(), o, "test");
+    return FedDpaSimulationTest.config(model, data, extra);
   }
 
   private static Set<String> stateFiles(Path run) {

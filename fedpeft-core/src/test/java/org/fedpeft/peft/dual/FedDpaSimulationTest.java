@@ -51,6 +51,11 @@ class FedDpaSimulationTest {
   }
 
   static SimulationConfig config(Map<String, String> extra) {
+    return config(model, data, extra);
+  }
+
+  /** FedDPA-T on {@code model} and {@code data}, as this class runs it, with {@code extra}. */
+  static SimulationConfig config(Path model, Path data, Map<String, String> extra) {
     Map<String, String> o = new LinkedHashMap<>();
     o.put("seed", "11");
     o.put("rounds", "3");
