@@ -76,7 +76,9 @@ public final class ServerCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "Continue the interrupted run in DIR, with the config and data it started with"
-              + " (DIR/config.json must match the config in DIR/manifest.json). A finished run"
+              + " (DIR/config.json must match the config in DIR/manifest.json; a DIR/metrics.jsonl"
+              + " deleted or changed in the lines the checkpoint counts is refused, as the"
+              + " checkpoint keeps no copy of them). A finished run"
               + " (DIR/summary.json written) is not run again: it gets its report.html if it was"
               + " interrupted before writing it, then listens as the run did to tell its clients,"
               + " which reconnect, that the run is over (waiting up to --wait-seconds for them, or"

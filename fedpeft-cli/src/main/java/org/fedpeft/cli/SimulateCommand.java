@@ -80,7 +80,9 @@ public final class SimulateCommand implements Callable<Integer> {
           "Continue the interrupted run in DIR from its last complete round, with the config"
               + " and data it started with (DIR/config.json must match the config in"
               + " DIR/manifest.json; a run killed while starting, before it wrote manifest.json,"
-              + " starts again from config.json); a finished run (DIR/summary.json written) is refused:"
+              + " starts again from config.json; a DIR/metrics.jsonl deleted or changed in the"
+              + " lines the checkpoint counts is refused, as the checkpoint keeps no copy of them);"
+              + " a finished run (DIR/summary.json written) is refused:"
               + " nothing to resume (also one its privacy budget stopped early: the refusal"
               + " gives summary.json's stopped_early); a run interrupted after summary.json and"
               + " before report.html gets its report.html.")

@@ -1242,9 +1242,13 @@ class RunSafetyCliTest {
       CliRun.Result r = CliRun.run("simulate", "--resume", run.toString());
       assertEquals(2, r.code(), r.err());
       assertTrue(
-          r.err().contains(metrics + (deleted ? " is missing" : " does not begin with them")),
+          r.err()
+              .contains(
+                  metrics
+                      + (deleted ? " is missing" : " does not begin with its checkpointed lines")),
           r.err());
       assertTrue(r.err().contains("the run cannot be resumed"), r.err());
+      assertTrue(r.err().contains("start the run again with --out " + run + " --force"), r.err());
       assertEquals(before, listing(run));
     }
   }

@@ -306,10 +306,12 @@ public final class AtomicFiles {
   }
 
   /**
-   * Forces what has been written to {@code file} so far (lines appended to it, say) to the disk, as
-   * the writes of this class force theirs, so that a file written atomically afterwards that counts
-   * on that content (a checkpoint that counts a log's lines) is never durable without it. Nothing
-   * happens if the file does not exist.
+   * Forces what has been written to {@code file} so far (lines appended to it, say) to the disk,
+   * and then its folder (where the platform allows it), as the writes of this class force theirs,
+   * so that a file written atomically afterwards that counts on that content (a checkpoint that
+   * counts a log's lines) is never durable without it: syncing a file does not make its name in the
+   * folder durable, and a file created by appending (metrics.jsonl by its first line) has a name
+   * that no rename of this class ever synced. Nothing happens if the file does not exist.
    *
    * @throws IOException if the file cannot be opened or synced
    */
@@ -319,6 +321,10 @@ public final class AtomicFiles {
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       ch.force(true);
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    if (folder != null) {
+      fsyncDirectory(folder);
     }
   }
 

@@ -109,36 +109,45 @@ record MetricsPrefix(int lines, long bytes, String sha256) {
     Path file = runFolder.resolve(FILE);
     byte[] all = Files.isRegularFile(file) ? Files.readAllBytes(file) : null;
     if (all == null || all.length < bytes) {
-      throw refusal(file, checkpoint, all == null ? "is missing" : "is shorter");
+      throw refusal(
+          runFolder,
+          checkpoint,
+          all == null ? "is missing" : "is shorter than its checkpointed lines");
     }
     byte[] head = Arrays.copyOf(all, (int) bytes);
     String text = new String(head, StandardCharsets.UTF_8);
     if (!HexFormat.of().formatHex(Sha256.newDigest().digest(head)).equals(sha256)
         || !text.endsWith("\n")) {
-      throw refusal(file, checkpoint, "does not begin with them");
+      throw refusal(runFolder, checkpoint, "does not begin with its checkpointed lines");
     }
     List<String> out = List.of(text.substring(0, text.length() - 1).split("\n", -1));
     if (out.size() != lines) {
-      throw refusal(file, checkpoint, "does not begin with them");
+      throw refusal(runFolder, checkpoint, "does not begin with its checkpointed lines");
     }
     return out;
   }
 
-  private IllegalArgumentException refusal(Path file, Path checkpoint, String what) {
+  /**
+   * The refusal of a resume: metrics.jsonl {@code what} ("is missing", ...), what the checkpoint
+   * counts, and the two ways out.
+   */
+  private IllegalArgumentException refusal(Path runFolder, Path checkpoint, String what) {
     return new IllegalArgumentException(
-        file
+        runFolder.resolve(FILE)
             + " "
             + what
             + ": the run's checkpoint "
             + checkpoint
-            + " holds its first "
+            + " counts its first "
             + lines
             + (lines == 1 ? " line" : " lines")
             + " ("
             + bytes
             + " bytes, SHA-256 "
             + sha256
-            + "), which it does not keep a copy of, so the run cannot be resumed; put the file back"
-            + " as the run wrote it, or start the run again with --force");
+            + ") and keeps no copy of them, so the run cannot be resumed; put the file back as the"
+            + " run wrote it, or start the run again with --out "
+            + runFolder
+            + " --force");
   }
 }

@@ -185,7 +185,10 @@ public record RunCheckpoint(
    * run's clients keep their state in {@link #clientStates()}, which notes every client whose state
    * is saved or deleted there.
    *
-   * <p>The clients' store is thread-safe; {@link #save} is called while no client saves a state.
+   * <p>The clients' store is thread-safe, and a client may save while {@link #save} runs (one that
+   * went on past its round's timeout, {@code FederatedRound}): the store keeps the state before it
+   * notes the client, and {@link #save} takes a client off its notes before it reads the state, so
+   * such a state is written by that checkpoint or noted for the next one, never lost.
    */
   public static final class Writer {
 

@@ -252,10 +252,20 @@ class RunCheckpointLayoutTest {
     writeMetrics(run, List.of(LINES.get(0), LINES.get(1).replace("2", "9")));
     IllegalArgumentException edited =
         assertThrows(IllegalArgumentException.class, () -> RunCheckpoint.load(run));
+    // Says which lines it misses, that the checkpoint has no copy, and both ways out, the second
+    // with the options to type.
     assertTrue(
-        edited.getMessage().startsWith(metrics + " does not begin with them: the run's checkpoint"),
+        edited
+            .getMessage()
+            .startsWith(
+                metrics + " does not begin with its checkpointed lines: the run's checkpoint"),
         edited.getMessage());
-    assertTrue(edited.getMessage().contains("holds its first 2 lines ("), edited.getMessage());
+    assertTrue(
+        edited.getMessage().contains("counts its first 2 lines (")
+            && edited.getMessage().contains(") and keeps no copy of them, so the run cannot be")
+            && edited.getMessage().contains("put the file back as the run wrote it")
+            && edited.getMessage().endsWith("start the run again with --out " + run + " --force"),
+        edited.getMessage());
 
     Files.delete(metrics);
     IllegalArgumentException missing =
@@ -265,7 +275,9 @@ class RunCheckpointLayoutTest {
     writeMetrics(run, List.of(LINES.get(0)));
     IllegalArgumentException cut =
         assertThrows(IllegalArgumentException.class, () -> RunCheckpoint.load(run));
-    assertTrue(cut.getMessage().startsWith(metrics + " is shorter"), cut.getMessage());
+    assertTrue(
+        cut.getMessage().startsWith(metrics + " is shorter than its checkpointed lines: "),
+        cut.getMessage());
 
     writeMetrics(run, List.of(LINES.get(0), LINES.get(1), "{\"event\":\"round_failed\"}"));
     assertEquals(LINES, RunCheckpoint.load(run).metricLines(), "lines after them are the run's");
