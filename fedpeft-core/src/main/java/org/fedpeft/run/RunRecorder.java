@@ -184,11 +184,15 @@ public final class RunRecorder {
   /**
    * The lines of metrics.jsonl after the recorded ones, up to the first that is not a JSON object
    * (cut by a kill); none if the file does not begin with the recorded lines. Reads the file,
-   * changes nothing.
+   * changes nothing. Bytes that are not UTF-8 (a line a kill cut inside a character) are read as
+   * U+FFFD, so such a line is one that is cut, not an error.
    */
   private List<String> linesAfterRecorded() throws IOException {
     Path file = out.resolve("metrics.jsonl");
-    List<String> written = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
+    List<String> written =
+        Files.isRegularFile(file)
+            ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList()
+            : List.of();
     List<String> after = new ArrayList<>();
     if (written.size() >= metricLines.size()
         && written.subList(0, metricLines.size()).equals(metricLines)) {

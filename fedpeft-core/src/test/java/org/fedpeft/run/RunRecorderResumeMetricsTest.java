@@ -1,10 +1,12 @@
 package org.fedpeft.run;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.fedpeft.federation.CommunicationLog;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,20 @@ class RunRecorderResumeMetricsTest {
     next.resumeMetrics();
     assertEquals(kept, next.metricLines());
     assertEquals(40, next.failedAttemptBytes(CommunicationLog.Direction.DOWN));
+  }
+
+  @Test
+  void aLineCutInsideACharacterIsDroppedLikeAnyCutLine() throws Exception {
+    // a kill inside a long line's last character: the file ends with the first byte of "é"
+    byte[] head =
+        (ROUND_1 + "\n" + FAILED_2 + "\n{\"event\":\"round\",\"note\":\"").getBytes(UTF_8);
+    byte[] cut = Arrays.copyOf(head, head.length + 1);
+    cut[head.length] = (byte) 0xC3;
+    Files.write(tmp.resolve("metrics.jsonl"), cut);
+    RunRecorder r = new RunRecorder(tmp, List.of(ROUND_1));
+    r.resumeMetrics();
+    assertEquals(List.of(ROUND_1, FAILED_2), r.metricLines());
+    assertEquals(List.of(ROUND_1, FAILED_2), Files.readAllLines(tmp.resolve("metrics.jsonl")));
   }
 
   @Test
