@@ -2,8 +2,6 @@ package org.fedpeft.run;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -116,21 +114,19 @@ final class LocalStateFiles {
       return null;
     }
     SortedMap<String, String> index = new TreeMap<>();
-    try {
-      for (Map.Entry<String, JsonElement> e :
-          JsonParser.parseString(json).getAsJsonObject().entrySet()) {
-        String sha256 = e.getValue().getAsString();
-        if (!NAME.matcher(sha256 + SUFFIX).matches()) {
-          throw new IllegalArgumentException("'" + sha256 + "' is not a SHA-256");
-        }
-        index.put(e.getKey(), sha256);
-      }
-    } catch (JsonParseException
-        | IllegalStateException
-        | ClassCastException
-        | UnsupportedOperationException e) {
-      throw new IllegalArgumentException("checkpoint: " + INDEX + " is not readable: " + json, e);
-    }
+    CheckpointJson.read(
+        json,
+        "checkpoint: " + INDEX,
+        o -> {
+          for (Map.Entry<String, JsonElement> e : o.entrySet()) {
+            String sha256 = e.getValue().getAsString();
+            if (!NAME.matcher(sha256 + SUFFIX).matches()) {
+              throw new IllegalArgumentException("'" + sha256 + "' is not a SHA-256");
+            }
+            index.put(e.getKey(), sha256);
+          }
+          return index;
+        });
     return index;
   }
 

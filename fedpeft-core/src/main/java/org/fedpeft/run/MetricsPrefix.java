@@ -1,8 +1,6 @@
 package org.fedpeft.run;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,19 +76,14 @@ record MetricsPrefix(int lines, long bytes, String sha256) {
    * @param source names the checkpoint in error messages
    */
   static MetricsPrefix fromJson(String json, String source) {
-    try {
-      JsonObject o = JsonParser.parseString(json).getAsJsonObject();
-      return new MetricsPrefix(
-          o.get("lines").getAsInt(), o.get("bytes").getAsLong(), o.get("sha256").getAsString());
-    } catch (JsonParseException
-        | IllegalStateException
-        | NullPointerException
-        | ClassCastException
-        | UnsupportedOperationException
-        | NumberFormatException e) {
-      throw new IllegalArgumentException(
-          source + ": the extent of " + FILE + " it counts is not readable: " + json, e);
-    }
+    return CheckpointJson.read(
+        json,
+        source + ": the extent of " + FILE + " it counts",
+        o ->
+            new MetricsPrefix(
+                o.get("lines").getAsInt(),
+                o.get("bytes").getAsLong(),
+                o.get("sha256").getAsString()));
   }
 
   /**

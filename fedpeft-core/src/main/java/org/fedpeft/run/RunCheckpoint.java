@@ -2,7 +2,6 @@ package org.fedpeft.run;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -165,18 +164,10 @@ public record RunCheckpoint(
   }
 
   private static CommunicationLog traffic(String json, Path file) {
-    try {
-      JsonObject o = JsonParser.parseString(json).getAsJsonObject();
-      return CommunicationLog.continuing(o.get("down").getAsLong(), o.get("up").getAsLong());
-    } catch (JsonParseException
-        | IllegalStateException
-        | NullPointerException
-        | ClassCastException
-        | UnsupportedOperationException
-        | NumberFormatException e) {
-      throw new IllegalArgumentException(
-          file + ": the traffic totals " + TRAFFIC + " are not readable: " + json, e);
-    }
+    return CheckpointJson.read(
+        json,
+        file + ": the traffic totals " + TRAFFIC,
+        o -> CommunicationLog.continuing(o.get("down").getAsLong(), o.get("up").getAsLong()));
   }
 
   /**

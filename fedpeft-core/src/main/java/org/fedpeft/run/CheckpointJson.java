@@ -1,0 +1,32 @@
+package org.fedpeft.run;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.util.function.Function;
+
+/** Reads the JSON objects a checkpoint holds in its extra entries ({@link RunCheckpoint}). */
+final class CheckpointJson {
+
+  private CheckpointJson() {}
+
+  /**
+   * What {@code read} makes of {@code json}, a JSON object.
+   *
+   * @param what names the entry and its checkpoint in the error
+   * @throws IllegalArgumentException naming {@code what} and quoting {@code json} if it is not a
+   *     JSON object or lacks what {@code read} takes from it (a missing key, another type)
+   */
+  static <T> T read(String json, String what, Function<JsonObject, T> read) {
+    try {
+      return read.apply(JsonParser.parseString(json).getAsJsonObject());
+    } catch (JsonParseException
+        | IllegalStateException
+        | NullPointerException
+        | ClassCastException
+        | UnsupportedOperationException
+        | NumberFormatException e) {
+      throw new IllegalArgumentException(what + " is not readable: " + json, e);
+    }
+  }
+}
