@@ -17,11 +17,24 @@ import org.fedpeft.train.EncodedExamples;
  * profiles unpadded batches of 16 x 128; a smaller SEQ profiles padded batches of up to SEQ tokens
  * ({@link BenchSupport#shortExamples}); PRECISION {@code fp32} (the default) or {@code bf16}, the
  * frozen base's; DROPOUT LoRA's dropout (0.05, the default; the peer bench's step has 0).
+ *
+ * <p>The profiler keeps every recorded event in memory, so the resident set grows step by step and
+ * the trainer's rule for giving freed memory back ({@code engine.NativeHeap}: trim when the
+ * resident set has grown by 15 %) would trim during the profiled steps, which the unprofiled
+ * benches do not; after a trim the next step faults its activations' pages back in. So unless
+ * {@code -Dfedpeft.trim.every} is given, this class sets it to 0 (no trims). The profiled process
+ * still takes page faults that an unprofiled step does not (its heap grows with the event list),
+ * and the profile charges them to the first operator writing each fresh buffer, mostly {@code
+ * aten::copy_} inside {@code addmm}, which copies the bias into its output (docs/performance.md,
+ * "Where the profile's copies come from").
  */
 public final class ProfileStep {
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
+    if (System.getProperty("fedpeft.trim.every") == null) {
+      System.setProperty("fedpeft.trim.every", "0");
+    }
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     java.nio.file.Files.createDirectories(out);
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
