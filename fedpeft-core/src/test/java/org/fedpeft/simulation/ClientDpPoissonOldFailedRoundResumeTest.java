@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.federation.RoundReport;
 import org.fedpeft.run.RunCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,9 +32,6 @@ class ClientDpPoissonOldFailedRoundResumeTest {
     SampleDpSimulationTest.tmp = tmp;
     SampleDpSimulationTest.tinyModelAndData();
   }
-
-  /** Stops the run once round 2 is checkpointed. */
-  private static final class Stop extends RuntimeException {}
 
   private static SimulationConfig config() {
     return SampleDpSimulationTest.config(
@@ -76,20 +72,7 @@ class ClientDpPoissonOldFailedRoundResumeTest {
   @Test
   void aRunStoppedByAnOldFailedRoundIsNotResumed() throws Exception {
     Path out = tmp.resolve("old-failed");
-    try (Simulation sim = Simulation.create(config(), out)) {
-      assertThrows(
-          Stop.class,
-          () ->
-              sim.run(
-                  new Simulation.Listener() {
-                    @Override
-                    public void onRound(RoundReport report, Map<String, Object> line) {
-                      if (report.round() == 2) {
-                        throw new Stop();
-                      }
-                    }
-                  }));
-    }
+    TinyRuns.stopAfterRound(config(), out, 2);
     // The checkpoint as the earlier fedpeft wrote it, after round 2's line: its lines are
     // metrics.jsonl's, and it has no pending line.
     RunCheckpoint saved = RunCheckpoint.load(out);

@@ -1,7 +1,6 @@
 package org.fedpeft.simulation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.fedpeft.federation.ClientState;
-import org.fedpeft.federation.RoundReport;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.run.RunCheckpoint;
@@ -36,9 +34,6 @@ class SampleDpEpsilonAfterOldCheckpointTest {
     SampleDpSimulationTest.tinyModelAndData();
   }
 
-  /** Stops the run once round 2's checkpoint is written. */
-  private static final class Stop extends RuntimeException {}
-
   @Test
   void aClientNotSampledAfterTheResumeKeepsTheEpsilonItsAccountantSpent() throws Exception {
     Path out = tmp.resolve("old-checkpoint");
@@ -48,20 +43,7 @@ class SampleDpEpsilonAfterOldCheckpointTest {
                 "privacy.mode", "sample",
                 "privacy.sample.noise_multiplier", "1.3",
                 "privacy.sample.clip_norm", "0.5"));
-    try (Simulation sim = Simulation.create(config, out)) {
-      assertThrows(
-          Stop.class,
-          () ->
-              sim.run(
-                  new Simulation.Listener() {
-                    @Override
-                    public void onRound(RoundReport report, Map<String, Object> line) {
-                      if (report.state().round() == 2) {
-                        throw new Stop();
-                      }
-                    }
-                  }));
-    }
+    TinyRuns.stopAfterRound(config, out, 2);
     // The checkpoint as a run before the reported epsilons were kept wrote it.
     RunCheckpoint saved = RunCheckpoint.load(out);
     ServerState.Builder b = saved.state().toBuilder();

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.fedpeft.federation.RoundReport;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.TinyModels;
 
@@ -12,6 +14,32 @@ import org.fedpeft.model.TinyModels;
 public final class TinyRuns {
 
   private TinyRuns() {}
+
+  /** Thrown by {@link #stopAfterRound}'s listener to end the run. */
+  private static final class Stop extends RuntimeException {}
+
+  /**
+   * Creates a run of {@code config} in {@code out} and stops it once round {@code round} is
+   * checkpointed and its line written (from the listener of that round, as after a crash), with the
+   * simulation closed.
+   */
+  public static void stopAfterRound(SimulationConfig config, Path out, int round)
+      throws IOException, InterruptedException {
+    try (Simulation sim = Simulation.create(config, out)) {
+      sim.run(
+          new Simulation.Listener() {
+            @Override
+            public void onRound(RoundReport report, Map<String, Object> line) {
+              if (report.round() == round) {
+                throw new Stop();
+              }
+            }
+          });
+      throw new AssertionError("the run ended before round " + round);
+    } catch (Stop expected) {
+      // stopped where asked
+    }
+  }
 
   /** Saves {@code TinyModels.tiny(3)} as a Hugging Face folder {@code dir}; returns it. */
   public static Path model(Path dir) throws IOException {

@@ -1,7 +1,6 @@
 package org.fedpeft.peft.dual;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -170,21 +169,7 @@ class FedDpaCheckpointBytesTest {
       sim.run(new Simulation.Listener() {});
     }
     Path parts = tmp.resolve("parts");
-    class Stop extends RuntimeException {}
-    try (Simulation sim = Simulation.create(c, parts)) {
-      assertThrows(
-          Stop.class,
-          () ->
-              sim.run(
-                  new Simulation.Listener() {
-                    @Override
-                    public void onRound(RoundReport report, Map<String, Object> line) {
-                      if (report.round() == 2) {
-                        throw new Stop();
-                      }
-                    }
-                  }));
-    }
+    TinyRuns.stopAfterRound(c, parts, 2);
     RunCheckpoint mid = RunCheckpoint.load(parts);
     assertTrue(!mid.local().isEmpty(), "clients hold LOCAL state");
     OldLayoutCheckpoint.save(parts, mid);

@@ -207,21 +207,7 @@ class FedDpaSimulationTest {
     run(c, whole, List.of());
 
     Path parts = tmp.resolve("parts");
-    class Stop extends RuntimeException {}
-    try (Simulation sim = Simulation.create(c, parts)) {
-      assertThrows(
-          Stop.class,
-          () ->
-              sim.run(
-                  new Simulation.Listener() {
-                    @Override
-                    public void onRound(RoundReport report, Map<String, Object> line) {
-                      if (report.round() == 2) {
-                        throw new Stop();
-                      }
-                    }
-                  }));
-    }
+    TinyRuns.stopAfterRound(c, parts, 2);
     RunCheckpoint mid = RunCheckpoint.load(parts);
     assertEquals(2, mid.state().round());
     assertFalse(Files.exists(parts.resolve("summary.json")));
