@@ -8,12 +8,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,42 +27,15 @@ class ServerEphemeralPortCliTest {
   void portZeroListensOnAFreePortThatTheLineNamesAndClientsReach() throws Exception {
     TwoClientDeployment d = TwoClientDeployment.create(tmp, 1, 2);
     Path out = tmp.resolve("run");
-    ExecutorService pool = Executors.newFixedThreadPool(3);
-    try {
-      CliRun.Serving serving =
-          CliRun.server(
-              pool,
-              "server",
-              d.config.toString(),
-              "--out",
-              out.toString(),
-              "--listen",
-              "127.0.0.1:0",
-              "--certs",
-              d.certs.toString());
-      String address = serving.address();
-      assertTrue(address.matches("127\\.0\\.0\\.1:\\d+"), address);
-      int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
-      assertNotEquals(0, port, "the line names the port bound, not the 0 given");
-      List<Future<CliRun.Result>> clients = new ArrayList<>();
-      for (String id : List.of("client-0", "client-1")) {
-        clients.add(
-            pool.submit(
-                () ->
-                    CliRun.run(
-                        Spawned.clientArgs(
-                                d.config, address, id, d.certs, tmp.resolve("state-" + id))
-                            .toArray(new String[0]))));
-      }
-      CliRun.Result s = serving.result().get(5, TimeUnit.MINUTES);
-      assertEquals(0, s.code(), s.err());
-      for (Future<CliRun.Result> f : clients) {
-        CliRun.Result r = f.get(2, TimeUnit.MINUTES);
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("the run completed 1 round"), r.out());
-      }
-    } finally {
-      pool.shutdownNow();
+    TwoClientDeployment.InProcessRun run = d.runInProcess(out, tmp.resolve("states"));
+    String address = run.address();
+    assertTrue(address.matches("127\\.0\\.0\\.1:\\d+"), address);
+    int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+    assertNotEquals(0, port, "the line names the port bound, not the 0 given");
+    assertEquals(0, run.server().code(), run.server().err());
+    for (CliRun.Result r : run.clients()) {
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().contains("the run completed 1 round"), r.out());
     }
     assertTrue(Files.exists(out.resolve("summary.json")), "the run completed");
   }

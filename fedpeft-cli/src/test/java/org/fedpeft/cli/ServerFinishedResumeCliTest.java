@@ -8,13 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,36 +37,10 @@ class ServerFinishedResumeCliTest {
   void finishedRun() throws Exception {
     d = TwoClientDeployment.create(tmp, 1, 2);
     out = tmp.resolve("run");
-    ExecutorService pool = Executors.newFixedThreadPool(3);
-    try {
-      CliRun.Serving serving =
-          CliRun.server(
-              pool,
-              "server",
-              d.config.toString(),
-              "--out",
-              out.toString(),
-              "--listen",
-              "127.0.0.1:0",
-              "--certs",
-              d.certs.toString());
-      List<Future<CliRun.Result>> clients = new ArrayList<>();
-      for (String id : List.of("client-0", "client-1")) {
-        clients.add(
-            pool.submit(
-                () ->
-                    CliRun.run(
-                        Spawned.clientArgs(
-                                d.config, serving.address(), id, d.certs, tmp.resolve("s-" + id))
-                            .toArray(new String[0]))));
-      }
-      CliRun.Result s = serving.result().get(5, TimeUnit.MINUTES);
-      assertEquals(0, s.code(), s.err());
-      for (Future<CliRun.Result> f : clients) {
-        assertEquals(0, f.get(2, TimeUnit.MINUTES).code());
-      }
-    } finally {
-      pool.shutdownNow();
+    TwoClientDeployment.InProcessRun run = d.runInProcess(out, tmp.resolve("states"));
+    assertEquals(0, run.server().code(), run.server().err());
+    for (CliRun.Result c : run.clients()) {
+      assertEquals(0, c.code());
     }
     assertTrue(Files.exists(out.resolve(ReportWriter.FILE)));
   }

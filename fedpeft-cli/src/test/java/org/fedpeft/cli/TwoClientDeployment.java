@@ -7,6 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The deployment of the process tests that kill a client ({@link ClientDroppedCliTest}, {@link
@@ -106,6 +110,57 @@ final class TwoClientDeployment {
             "--certs",
             certs.toString()));
   }
+
+  /**
+   * The run to its end in this JVM: its server writing into {@code out}, listening on {@link
+   * Spawned#ANY_PORT}, and both clients connecting to the address it names, each with its state in
+   * {@code states/<id>}. Checks nothing of what they return.
+   *
+   * @return where the server listened, and the server's and the clients' results
+   */
+  InProcessRun runInProcess(Path out, Path states) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      CliRun.Serving serving =
+          CliRun.server(
+              pool,
+              "server",
+              config.toString(),
+              "--out",
+              out.toString(),
+              "--listen",
+              Spawned.ANY_PORT,
+              "--certs",
+              certs.toString());
+      String listened = serving.address();
+      List<Future<CliRun.Result>> running = new ArrayList<>();
+      for (String id : List.of("client-0", "client-1")) {
+        running.add(
+            pool.submit(
+                () ->
+                    CliRun.run(
+                        Spawned.clientArgs(config, listened, id, certs, states.resolve(id))
+                            .toArray(new String[0]))));
+      }
+      CliRun.Result server = serving.result().get(5, TimeUnit.MINUTES);
+      List<CliRun.Result> clients = new ArrayList<>();
+      for (Future<CliRun.Result> f : running) {
+        clients.add(f.get(2, TimeUnit.MINUTES));
+      }
+      return new InProcessRun(listened, server, clients);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * What {@link #runInProcess} returns.
+   *
+   * @param address where the server listened, as its line named it
+   * @param server the server's result
+   * @param clients client-0's and client-1's results
+   */
+  record InProcessRun(String address, CliRun.Result server, List<CliRun.Result> clients) {}
 
   /**
    * The arguments of {@code server --resume out} listening on {@link Spawned#ANY_PORT} with the
