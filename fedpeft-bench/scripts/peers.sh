@@ -5,7 +5,7 @@
 # see docs/benchmarks.md. The last three lines are the ratios X, Y, Z
 # (train/ort_forward, forward/ort_forward, fedpeft/pytorch); the line before them is W,
 # "ratio train_bf16/ort_forward". Options go to org.fedpeft.bench.Peers
-# (--warmup N, --timed N, --threads N, --no-torch).
+# (--warmup N, --timed N, --threads N, --no-torch, --ort-spin true|false, --python PATH).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

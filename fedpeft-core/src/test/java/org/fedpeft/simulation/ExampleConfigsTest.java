@@ -36,4 +36,18 @@ class ExampleConfigsTest {
       }
     }
   }
+
+  /**
+   * Docs audit, 4 December: docs/methods.md runs the Ravan example with {@code --set
+   * adapter.factors=FILE}, which the example refused while it also set {@code adapter.init} (the
+   * default, made inert by the factors file). The example now leaves init at its default.
+   */
+  @Test
+  void theRavanExampleTakesAFactorsFileAsMethodsMdRunsIt() throws Exception {
+    SimulationConfig ravan =
+        SimulationConfig.load(
+            Path.of("..", "examples", "ravan-noun-topic.toml"),
+            Map.of("adapter.factors", "/tmp/ravan-factors.safetensors"));
+    assertEquals("ravan", ravan.values().get("adapter.method"));
+  }
 }
