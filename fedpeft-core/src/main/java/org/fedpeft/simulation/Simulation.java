@@ -281,7 +281,7 @@ public final class Simulation implements AutoCloseable {
         this.recorder = new RunRecorder(out, checkpoint.metricLines());
         this.pendingLine = checkpoint.pendingLine();
         this.savedRounds = state.round();
-        this.checkpoints = new RunCheckpoint.Writer(out, checkpoint.local());
+        this.checkpoints = new RunCheckpoint.Writer(out, checkpoint);
       }
       this.localState = checkpoints.clientStates();
     } catch (IOException | RuntimeException | Error e) {
