@@ -267,9 +267,10 @@ public record RunCheckpoint(
 
     /**
      * Writes a checkpoint of the run folder: the files of the states changed since the last one
-     * (each atomically; a kill leaves those of the checkpoint in place untouched), pause point
-     * {@code round-<t>-local-states-written} (t the state's round), metrics.jsonl synced to disk,
-     * the checkpoint file atomically, and then the deletion of the state files it does not name.
+     * (each atomically, and then their folder synced once; a kill leaves those of the checkpoint in
+     * place untouched), pause point {@code round-<t>-local-states-written} (t the state's round),
+     * metrics.jsonl synced to disk, the checkpoint file atomically, and then the deletion of the
+     * state files it does not name.
      *
      * @param state the server state
      * @param metricLines the lines metrics.jsonl begins with ({@link RunCheckpoint#metricLines}),
@@ -293,6 +294,10 @@ public record RunCheckpoint(
           } else {
             next.remove(id);
           }
+        }
+        if (!ids.isEmpty()) {
+          // One sync of the folder for every file written, before the checkpoint names them.
+          LocalStateFiles.syncFolder(runFolder);
         }
         PausePoint.reach("round-" + state.round() + "-local-states-written");
         AtomicFiles.fsync(runFolder.resolve(MetricsPrefix.FILE));
