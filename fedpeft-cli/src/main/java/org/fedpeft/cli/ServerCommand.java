@@ -184,9 +184,15 @@ public final class ServerCommand implements Callable<Integer> {
       } else {
         sim = Simulation.create(cfg, guard.path());
       }
-      runId = recordTransport(guard.path().resolve("manifest.json"), tls == null);
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);
+    }
+    try {
+      runId = recordTransport(guard.path().resolve("manifest.json"), tls == null);
+    } catch (IOException | RuntimeException e) {
+      // Nothing else holds the simulation yet: free its model before the refusal.
+      sim.close();
+      throw e instanceof RuntimeException r ? r : new UserInputException(e.getMessage(), e);
     }
     try (sim) {
       String picked = sim.precisionNote();

@@ -177,6 +177,8 @@ public record RunSettings(
       c.put(DP_CLIP, Double.toString(sampleDp.dpSgd().clipNorm()));
       c.put(DP_NOISE, Double.toString(sampleDp.dpSgd().noiseMultiplier()));
       c.put(DP_EPSILON, Double.toString(sampleDp.epsilonBudget()));
+      // Sent also with sigma = 0, where no client's epsilon depends on it: fromConfig needs it
+      // for a valid SampleLevelDp.Config, and clients of earlier versions require it.
       c.put(DP_DELTA, Double.toString(sampleDp.delta()));
     }
     if (!frozenSharedSha256.isEmpty()) {

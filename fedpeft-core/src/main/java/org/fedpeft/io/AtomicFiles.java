@@ -97,6 +97,23 @@ public final class AtomicFiles {
   }
 
   /**
+   * Atomically replaces (or creates) {@code target} with {@code bytes}, as {@link #write} does, but
+   * leaves the fsync of the folder to the caller: the content is on the disk when this returns, the
+   * rename only once the folder is synced ({@link #fsyncDirectory}). For a caller that writes many
+   * files into one folder before the file that names them, which then syncs the folder once instead
+   * of once per file; a crash before that sync loses at most the new names, never a file's content
+   * under its name.
+   *
+   * @param target the file to write
+   * @param bytes the complete new content
+   * @throws IOException if the file cannot be written; the previous content is then untouched
+   */
+  public static void writeFolderUnsynced(Path target, byte[] bytes) throws IOException {
+    Objects.requireNonNull(bytes, "bytes");
+    writeWith(target, out -> out.write(bytes), false, false);
+  }
+
+  /**
    * Atomically replaces (or creates) {@code target} with {@code text} encoded as UTF-8.
    *
    * @param target the file to write
@@ -120,7 +137,7 @@ public final class AtomicFiles {
    */
   public static void writeOwnerOnly(Path target, byte[] bytes) throws IOException {
     Objects.requireNonNull(bytes, "bytes");
-    writeWith(target, out -> out.write(bytes), true);
+    writeWith(target, out -> out.write(bytes), true, true);
   }
 
   /**
@@ -138,11 +155,12 @@ public final class AtomicFiles {
    */
   public static void writeWith(Path target, IOConsumer<? super OutputStream> writer)
       throws IOException {
-    writeWith(target, writer, false);
+    writeWith(target, writer, false, true);
   }
 
   private static void writeWith(
-      Path target, IOConsumer<? super OutputStream> writer, boolean ownerOnly) throws IOException {
+      Path target, IOConsumer<? super OutputStream> writer, boolean ownerOnly, boolean syncFolder)
+      throws IOException {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(writer, "writer");
     Path absolute = target.toAbsolutePath().normalize();
@@ -201,7 +219,9 @@ public final class AtomicFiles {
       }
       throw t;
     }
-    fsyncDirectory(dir);
+    if (syncFolder) {
+      fsyncDirectory(dir);
+    }
   }
 
   /**
@@ -328,8 +348,11 @@ public final class AtomicFiles {
     }
   }
 
-  /** Makes a completed rename durable; not every platform can open a folder for syncing. */
-  static void fsyncDirectory(Path dir) {
+  /**
+   * Makes the completed renames in folder {@code dir} durable; best effort, as not every platform
+   * can open a folder for syncing.
+   */
+  public static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException | RuntimeException e) {

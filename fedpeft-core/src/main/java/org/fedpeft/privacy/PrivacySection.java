@@ -170,7 +170,9 @@ public record PrivacySection(
    * {@code privacy.mode} under {@code none}; the other mode's {@code privacy.client.*} or {@code
    * privacy.sample.*} keys; the adaptive-clipping keys without {@code privacy.client.adaptive};
    * {@code privacy.delta} when the mode's noise multiplier is 0 (without noise epsilon is infinite
-   * whatever the delta). A run folder's config.json holds every key, these included.
+   * whatever the delta); {@code privacy.noise} when the mode's noise multiplier is 0 and no other
+   * noise is drawn (adaptive clipping's count noise, {@code privacy.client.count_noise}, is drawn
+   * from it whatever the multiplier). A run folder's config.json holds every key, these included.
    */
   public Map<String, String> unusedKeys() {
     Map<String, String> unused = new LinkedHashMap<>();
@@ -186,13 +188,21 @@ public record PrivacySection(
         unused.put(name, "privacy.mode = \"" + mode + "\"");
       } else if (ADAPTIVE_ONLY.contains(name) && !clientAdaptive) {
         unused.put(name, "privacy.client.adaptive = false");
-      } else if (name.equals("privacy.delta")
-          && noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier) == 0) {
+      } else if (name.equals("privacy.delta") && noiseless()) {
         unused.put(
             name, "privacy." + mode + ".noise_multiplier = 0: without noise epsilon is infinite");
+      } else if (name.equals("privacy.noise")
+          && noiseless()
+          && !(mode.equals("client") && clientAdaptive)) {
+        unused.put(name, "privacy." + mode + ".noise_multiplier = 0: no noise is drawn");
       }
     }
     return unused;
+  }
+
+  /** Whether the mode's noise multiplier is 0: its releases add no noise. */
+  private boolean noiseless() {
+    return noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier) == 0;
   }
 
   /**

@@ -47,16 +47,26 @@ final class LocalStateFiles {
 
   /**
    * Writes client {@code clientId}'s state (atomically, unless its file is there already) and
-   * returns the SHA-256 that names the file.
+   * returns the SHA-256 that names the file. The file's content is on the disk when this returns,
+   * its name once {@link #syncFolder} has run: a checkpoint writes every changed state, then syncs
+   * the folder once, before the checkpoint file that names them.
    */
   static String write(Path runFolder, String clientId, ClientState state) throws IOException {
     byte[] bytes = state.toBytes(clientId);
     String sha256 = sha256(bytes);
     Path file = fileOf(runFolder, sha256);
     if (!Files.isRegularFile(file)) {
-      AtomicFiles.write(file, bytes);
+      AtomicFiles.writeFolderUnsynced(file, bytes);
     }
     return sha256;
+  }
+
+  /** Makes the names of the files {@link #write} wrote durable (one fsync of {@value #DIR}). */
+  static void syncFolder(Path runFolder) {
+    Path dir = runFolder.resolve(DIR);
+    if (Files.isDirectory(dir)) {
+      AtomicFiles.fsyncDirectory(dir);
+    }
   }
 
   /**

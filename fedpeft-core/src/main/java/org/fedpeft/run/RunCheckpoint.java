@@ -65,13 +65,27 @@ import org.fedpeft.simulation.PausePoint;
  * @param local every client's LOCAL state by id
  * @param pendingLine the metrics line of the state's round without its evaluation, as JSON, or null
  *     if that round's line is among {@code metricLines} (or no round ran yet)
+ * @param localFiles of a loaded checkpoint, the SHA-256 that names the file of each client's state
+ *     in {@code local} ({@link LocalStateFiles}), each checked against its file's content as it was
+ *     read; empty for a checkpoint of the layout before or one made in memory
  */
 public record RunCheckpoint(
     ServerState state,
     List<String> metricLines,
     CommunicationLog comm,
     SortedMap<String, ClientState> local,
-    String pendingLine) {
+    String pendingLine,
+    SortedMap<String, String> localFiles) {
+
+  /** A checkpoint whose states have no files yet (one made in memory, not {@link #load}ed). */
+  public RunCheckpoint(
+      ServerState state,
+      List<String> metricLines,
+      CommunicationLog comm,
+      SortedMap<String, ClientState> local,
+      String pendingLine) {
+    this(state, metricLines, comm, local, pendingLine, new TreeMap<>());
+  }
 
   /**
    * A checkpoint without a pending line, as the checkpoints written before rounds were checkpointed
@@ -143,6 +157,9 @@ public record RunCheckpoint(
         index != null
             ? LocalStateFiles.readAll(runFolder, index)
             : LocalStateCheckpoint.take(saved);
+    if (index == null) {
+      index = new TreeMap<>();
+    }
     ServerState clean =
         LocalStateCheckpoint.strip(
             saved.toBuilder()
@@ -153,7 +170,7 @@ public record RunCheckpoint(
                 .removeExtra(OLD_METRICS)
                 .removeExtra(OLD_COMM)
                 .build());
-    return new RunCheckpoint(clean, List.copyOf(lines), comm, local, extra.get(PENDING));
+    return new RunCheckpoint(clean, List.copyOf(lines), comm, local, extra.get(PENDING), index);
   }
 
   private static String trafficJson(CommunicationLog comm) {
@@ -201,15 +218,37 @@ public record RunCheckpoint(
     private final MetricsPrefix.Counter metrics = new MetricsPrefix.Counter();
 
     /**
-     * A writer for the run folder, its clients' states those given (a resumed run's checkpoint's
-     * {@link #local}, or none for a new run), which its first checkpoint writes where their files
-     * are missing (all of them after a checkpoint of the layout before). Reads, writes nothing.
+     * A writer for the run folder, its clients' states those given (none for a new run), which its
+     * first checkpoint writes where their files are missing. Reads, writes nothing.
      */
     public Writer(Path runFolder, Map<String, ClientState> initial) throws IOException {
+      this(runFolder, initial, Map.of());
+    }
+
+    /**
+     * A writer that continues the run whose checkpoint {@code resumed} was {@link #load}ed from the
+     * run folder: its clients' states are the checkpoint's, each in the file the checkpoint names
+     * ({@link #localFiles}), which its first checkpoint names again unless the state changes; so an
+     * unchanged state is neither encoded nor hashed again. The states of a checkpoint of the layout
+     * before, which have no files, are written by its first checkpoint. Reads, writes nothing.
+     */
+    public Writer(Path runFolder, RunCheckpoint resumed) throws IOException {
+      this(runFolder, resumed.local(), resumed.localFiles());
+    }
+
+    /**
+     * A writer whose clients' states are {@code initial}, those in {@code named} in the files so
+     * named (checked when they were read), the others in the files their content names if there.
+     */
+    private Writer(Path runFolder, Map<String, ClientState> initial, Map<String, String> named)
+        throws IOException {
       this.runFolder = runFolder;
       for (Map.Entry<String, ClientState> e : initial.entrySet()) {
         memory.save(e.getKey(), e.getValue());
-        String file = LocalStateFiles.existing(runFolder, e.getKey(), e.getValue());
+        String file =
+            named.containsKey(e.getKey())
+                ? named.get(e.getKey())
+                : LocalStateFiles.existing(runFolder, e.getKey(), e.getValue());
         if (file != null) {
           files.put(e.getKey(), file);
         } else {
@@ -228,9 +267,10 @@ public record RunCheckpoint(
 
     /**
      * Writes a checkpoint of the run folder: the files of the states changed since the last one
-     * (each atomically; a kill leaves those of the checkpoint in place untouched), pause point
-     * {@code round-<t>-local-states-written} (t the state's round), metrics.jsonl synced to disk,
-     * the checkpoint file atomically, and then the deletion of the state files it does not name.
+     * (each atomically, and then their folder synced once; a kill leaves those of the checkpoint in
+     * place untouched), pause point {@code round-<t>-local-states-written} (t the state's round),
+     * metrics.jsonl synced to disk, the checkpoint file atomically, and then the deletion of the
+     * state files it does not name.
      *
      * @param state the server state
      * @param metricLines the lines metrics.jsonl begins with ({@link RunCheckpoint#metricLines}),
@@ -254,6 +294,10 @@ public record RunCheckpoint(
           } else {
             next.remove(id);
           }
+        }
+        if (!ids.isEmpty()) {
+          // One sync of the folder for every file written, before the checkpoint names them.
+          LocalStateFiles.syncFolder(runFolder);
         }
         PausePoint.reach("round-" + state.round() + "-local-states-written");
         AtomicFiles.fsync(runFolder.resolve(MetricsPrefix.FILE));

@@ -272,7 +272,11 @@ final class RunInputs {
     check(run, data, "test_sha256", splits.test().sha256(), "test split of " + source);
   }
 
-  /** A check on a just-built simulation; closes it (freeing the model) if the check throws. */
+  /**
+   * A step on a just-built simulation (a check of its inputs, or what a start or a resume writes
+   * before the simulation is handed out); closes it (freeing the model) if the step throws, since
+   * the caller then gets no simulation to close.
+   */
   static void checkOrClose(Simulation s, Check check) throws IOException {
     try {
       check.run();

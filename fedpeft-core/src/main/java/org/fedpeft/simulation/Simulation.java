@@ -229,60 +229,67 @@ public final class Simulation implements AutoCloseable {
               + " data.corpus with query files)");
     }
     this.base = new FrozenBase(PretrainedModel.load(config.model()));
-    this.population = Population.build(config, splits, base);
-    RunInputs.requireEvaluationData(config, population);
-    long seed = config.seed();
-    ModelSpec spec =
-        new ModelSpec(method, adapterOptions, seed, HeadLayout.of(splits.taskLabels()), seed + 1);
-    this.clientModels = new ClientModels(base);
-    this.models = clientModels.factory(spec);
-    Map<String, HostTensor> initial = new TreeMap<>();
-    String frozen;
-    try (ModelFactory.Instance m = models.instantiate(Map.of())) {
-      // The server holds GLOBAL tensors only; FROZEN_SHARED ones are checked by fingerprint.
-      for (AdapterTensor t : m.model().tensors()) {
-        if (t.role() == Role.GLOBAL) {
-          initial.put(t.name(), Adapter.Tensors.toHost(t.array()));
+    try {
+      this.population = Population.build(config, splits, base);
+      RunInputs.requireEvaluationData(config, population);
+      long seed = config.seed();
+      ModelSpec spec =
+          new ModelSpec(method, adapterOptions, seed, HeadLayout.of(splits.taskLabels()), seed + 1);
+      this.clientModels = new ClientModels(base);
+      this.models = clientModels.factory(spec);
+      Map<String, HostTensor> initial = new TreeMap<>();
+      String frozen;
+      try (ModelFactory.Instance m = models.instantiate(Map.of())) {
+        // The server holds GLOBAL tensors only; FROZEN_SHARED ones are checked by fingerprint.
+        for (AdapterTensor t : m.model().tensors()) {
+          if (t.role() == Role.GLOBAL) {
+            initial.put(t.name(), Adapter.Tensors.toHost(t.array()));
+          }
+        }
+        frozen = FrozenShared.fingerprint(m.model());
+        Adapter a = m.model().adapter();
+        this.adapterOptionsInUse = a == null ? Map.of() : config.adapterOptionsRead(a.options());
+        if (config.head().fromDocuments()) {
+          initial.putAll(documentHead(m.model(), spec.head()));
         }
       }
-      frozen = FrozenShared.fingerprint(m.model());
-      Adapter a = m.model().adapter();
-      this.adapterOptionsInUse = a == null ? Map.of() : config.adapterOptionsRead(a.options());
-      if (config.head().fromDocuments()) {
-        initial.putAll(documentHead(m.model(), spec.head()));
+      this.settings =
+          new RunSettings(
+              spec,
+              config.localSteps(),
+              config.learningRate(),
+              config.batchSize(),
+              config.weightDecay(),
+              config.maxGradNorm(),
+              config.proximalMu(),
+              StrategyFactory.sampleDpConfig(config),
+              frozen,
+              config.objective(),
+              config.headLearningRate());
+      Map<String, Double> budgets = new TreeMap<>();
+      if (Budgets.configured(config.budgets())) {
+        population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
       }
+      this.strategy = StrategyFactory.create(config, settings, population.indexById(), budgets);
+      if (checkpoint == null) {
+        this.state = strategy.initialize(initial);
+        this.recorder = new RunRecorder(out, List.of());
+        this.checkpoints = new RunCheckpoint.Writer(out, Map.of());
+      } else {
+        this.state = checkpoint.state();
+        this.comm = checkpoint.comm();
+        this.recorder = new RunRecorder(out, checkpoint.metricLines());
+        this.pendingLine = checkpoint.pendingLine();
+        this.savedRounds = state.round();
+        this.checkpoints = new RunCheckpoint.Writer(out, checkpoint);
+      }
+      this.localState = checkpoints.clientStates();
+    } catch (IOException | RuntimeException | Error e) {
+      // A refusal found once the model is loaded (its data, its head, a resumed state): the
+      // caller gets no Simulation to close, so the model is freed here.
+      base.close();
+      throw e;
     }
-    this.settings =
-        new RunSettings(
-            spec,
-            config.localSteps(),
-            config.learningRate(),
-            config.batchSize(),
-            config.weightDecay(),
-            config.maxGradNorm(),
-            config.proximalMu(),
-            StrategyFactory.sampleDpConfig(config),
-            frozen,
-            config.objective(),
-            config.headLearningRate());
-    Map<String, Double> budgets = new TreeMap<>();
-    if (Budgets.configured(config.budgets())) {
-      population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));
-    }
-    this.strategy = StrategyFactory.create(config, settings, population.indexById(), budgets);
-    if (checkpoint == null) {
-      this.state = strategy.initialize(initial);
-      this.recorder = new RunRecorder(out, List.of());
-      this.checkpoints = new RunCheckpoint.Writer(out, Map.of());
-    } else {
-      this.state = checkpoint.state();
-      this.comm = checkpoint.comm();
-      this.recorder = new RunRecorder(out, checkpoint.metricLines());
-      this.pendingLine = checkpoint.pendingLine();
-      this.savedRounds = state.round();
-      this.checkpoints = new RunCheckpoint.Writer(out, checkpoint.local());
-    }
-    this.localState = checkpoints.clientStates();
   }
 
   /** The initial head of {@code head.init = "documents"} ({@link DocumentHeadInit}). */
@@ -343,11 +350,15 @@ public final class Simulation implements AutoCloseable {
    */
   private static Simulation start(SimulationConfig config, Path out) throws IOException {
     Simulation s = open(config, out, null);
-    s.recorder.start(config);
-    PausePoint.reach("simulation-starting");
-    s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
-    s.recorder.writeManifest(config, s.population, s.base);
-    RunInputs.recordFileHashes(out, config);
+    RunInputs.checkOrClose(
+        s,
+        () -> {
+          s.recorder.start(config);
+          PausePoint.reach("simulation-starting");
+          s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
+          s.recorder.writeManifest(config, s.population, s.base);
+          RunInputs.recordFileHashes(out, config);
+        });
     return s;
   }
 
@@ -408,19 +419,18 @@ public final class Simulation implements AutoCloseable {
       return start(config, out);
     }
     RunInputs.verifyFiles(out, config);
-    if (!Files.isRegularFile(out.resolve(CHECKPOINT))) {
-      Simulation fresh = open(config, out, null);
-      RunInputs.checkOrClose(fresh, () -> RunInputs.verifySplits(out, config, fresh.splits()));
-      RunInputs.checkOrClose(fresh, () -> fresh.refuseUnchargedRounds(out));
-      fresh.recorder.resumeMetrics();
-      fresh.checkpoints.deleteUnnamedFiles();
-      return fresh;
-    }
-    Simulation s = open(config, out, RunCheckpoint.load(out));
-    RunInputs.checkOrClose(s, () -> RunInputs.verifySplits(out, config, s.splits()));
-    RunInputs.checkOrClose(s, () -> s.refuseUnchargedRounds(out));
-    s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
-    s.checkpoints.deleteUnnamedFiles();
+    // Without a checkpoint (killed before its first round was aggregated): from scratch.
+    RunCheckpoint checkpoint =
+        Files.isRegularFile(out.resolve(CHECKPOINT)) ? RunCheckpoint.load(out) : null;
+    Simulation s = open(config, out, checkpoint);
+    RunInputs.checkOrClose(
+        s,
+        () -> {
+          RunInputs.verifySplits(out, config, s.splits());
+          s.refuseUnchargedRounds(out);
+          s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
+          s.checkpoints.deleteUnnamedFiles();
+        });
     return s;
   }
 

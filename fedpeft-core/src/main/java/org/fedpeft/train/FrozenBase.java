@@ -41,15 +41,21 @@ public final class FrozenBase implements AutoCloseable {
   public FrozenBase(PretrainedModel model) throws IOException {
     this.engine = Engines.pytorch();
     this.root = engine.newBaseManager();
-    Precision.Choice p = model.precision();
-    this.encoder = new BertEncoder(model.weights(), root, p.precision());
-    this.model =
-        model.without(
-            encoder.heldTensorNames(),
-            "the encoder holds it inside libtorch (model.precision "
-                + p.setting()
-                + "); BertEncoder.frozenValues gives its values");
-    this.tokenizer = model.newTokenizer();
+    try {
+      Precision.Choice p = model.precision();
+      this.encoder = new BertEncoder(model.weights(), root, p.precision());
+      this.model =
+          model.without(
+              encoder.heldTensorNames(),
+              "the encoder holds it inside libtorch (model.precision "
+                  + p.setting()
+                  + "); BertEncoder.frozenValues gives its values");
+      this.tokenizer = model.newTokenizer();
+    } catch (IOException | RuntimeException | Error e) {
+      // The caller gets no FrozenBase to close: free what the encoder put into libtorch.
+      root.close();
+      throw e;
+    }
   }
 
   /**

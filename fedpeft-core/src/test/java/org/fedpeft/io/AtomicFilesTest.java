@@ -36,6 +36,19 @@ class AtomicFilesTest {
     assertEquals(List.of("a.bin"), listing());
   }
 
+  /** As write, the folder's sync left to the caller: the same files, no temporary one left. */
+  @Test
+  void writeFolderUnsyncedCreatesAndReplacesLikeWrite() throws IOException {
+    Path target = dir.resolve("s/a.bin");
+    AtomicFiles.writeFolderUnsynced(target, new byte[] {1, 2, 3});
+    AtomicFiles.writeFolderUnsynced(target, new byte[] {9});
+    AtomicFiles.fsyncDirectory(target.getParent());
+    assertArrayEquals(new byte[] {9}, Files.readAllBytes(target));
+    try (Stream<Path> s = Files.list(target.getParent())) {
+      assertEquals(List.of("a.bin"), s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
   @Test
   void writeStringIsUtf8AndCreatesParents() throws IOException {
     Path target = dir.resolve("x/y/report.txt");

@@ -189,7 +189,7 @@ class RunCheckpointLayoutTest {
     assertEquals(-1L, Files.mismatch(run.resolve(RunCheckpoint.FILE), tmpCopy(checkpoint1)));
 
     // The resumed run deletes what no checkpoint names, and so does each checkpoint.
-    RunCheckpoint.Writer resumed = new RunCheckpoint.Writer(run, back.local());
+    RunCheckpoint.Writer resumed = new RunCheckpoint.Writer(run, back);
     assertEquals(files1.size() + 2, localFiles(run).size(), "the writer reads, writes nothing");
     resumed.deleteUnnamedFiles();
     assertEquals(files1, localFiles(run), "the leftovers are gone");
@@ -200,6 +200,58 @@ class RunCheckpointLayoutTest {
         -1L,
         Files.mismatch(run.resolve(RunCheckpoint.FILE), tmpCopy(checkpoint1)),
         "the resumed run's checkpoint is byte-identical to the one it resumed from");
+  }
+
+  /**
+   * A resumed run's writer takes each state's file by the name the loaded checkpoint gives it
+   * (checked against the file's content as it was read), so its first checkpoint encodes and hashes
+   * no state that did not change. Seen on a file whose bytes are not those this version encodes
+   * (its header padded: an equal state, another SHA-256): the writer keeps it, where one that
+   * encoded the state again found no file of that name and wrote one.
+   */
+  @Test
+  void aResumedWriterKeepsTheLoadedFilesOfTheStatesThatDidNotChange() throws Exception {
+    Path run = tmp.resolve("run");
+    Files.createDirectories(run);
+    writeMetrics(run, LINES.subList(0, 1));
+    SortedMap<String, ClientState> round1 = states("c0", 1f, "c1", 2f);
+    new RunCheckpoint.Writer(run, round1).save(state(1), LINES.subList(0, 1), comm(), null);
+    SortedMap<String, String> index = RunCheckpoint.load(run).localFiles();
+    assertEquals(round1.keySet(), index.keySet(), "the loaded checkpoint names every file");
+
+    // c0's file replaced by an equal state whose header has 8 more bytes of padding.
+    Path dir = run.resolve(LocalStateFiles.DIR);
+    byte[] bytes = Files.readAllBytes(dir.resolve(index.get("c0") + ".safetensors"));
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int header = (int) b.getLong(0);
+    java.nio.ByteBuffer padded =
+        java.nio.ByteBuffer.allocate(bytes.length + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    padded.putLong(header + 8).put(bytes, 8, header).put("        ".getBytes());
+    padded.put(bytes, 8 + header, bytes.length - 8 - header);
+    String sha =
+        java.util.HexFormat.of()
+            .formatHex(org.fedpeft.io.Sha256.newDigest().digest(padded.array()));
+    Files.write(dir.resolve(sha + ".safetensors"), padded.array());
+    Files.delete(dir.resolve(index.get("c0") + ".safetensors"));
+    index.put("c0", sha);
+    ServerState.Builder cp = ServerState.load(run.resolve(RunCheckpoint.FILE)).toBuilder();
+    LocalStateFiles.putIndex(cp, index);
+    cp.build().save(run.resolve(RunCheckpoint.FILE));
+
+    RunCheckpoint back = RunCheckpoint.load(run);
+    assertEquals(round1, back.local(), "the padded file holds c0's state");
+    Set<String> before = localFiles(run);
+    RunCheckpoint.Writer resumed = new RunCheckpoint.Writer(run, back);
+    resumed.deleteUnnamedFiles();
+    resumed.save(state(1), back.metricLines(), back.comm(), null);
+    assertEquals(before, localFiles(run), "no state file written or deleted");
+    assertEquals(index, RunCheckpoint.load(run).localFiles(), "the same names");
+
+    // A state that changes gets the file of its new content, as in any checkpoint.
+    resumed.clientStates().save("c0", client(5f));
+    resumed.save(state(2), back.metricLines(), back.comm(), null);
+    assertEquals(states("c0", 5f, "c1", 2f), RunCheckpoint.load(run).local());
+    assertFalse(localFiles(run).contains(sha + ".safetensors"), "c0's old file is deleted");
   }
 
   private Path tmpCopy(byte[] bytes) throws IOException {
@@ -230,7 +282,7 @@ class RunCheckpointLayoutTest {
     assertEquals(107, back.comm().total(Direction.DOWN));
 
     writeMetrics(run, back.metricLines()); // as RunRecorder.resumeMetrics rewrites it
-    new RunCheckpoint.Writer(run, back.local())
+    new RunCheckpoint.Writer(run, back)
         .save(back.state(), back.metricLines(), back.comm(), back.pendingLine());
     assertEquals(2, localFiles(run).size(), "the states got their files");
     RunCheckpoint again = RunCheckpoint.load(run);

@@ -105,6 +105,43 @@ class UnusedConfigKeysTest {
     assertFalse(noisy.containsKey("privacy.delta"), noisy.toString());
   }
 
+  /**
+   * Without noise privacy.noise, where the noise comes from, is not read either, unless adaptive
+   * clipping draws its count noise (privacy.client.count_noise) from it, which it does whatever the
+   * update's noise multiplier; with noise it is read.
+   */
+  @Test
+  void privacyNoiseIsUnusedWhenNoNoiseIsDrawn() {
+    Map<String, String> sample =
+        config(Map.of("privacy.mode", "sample", "privacy.sample.noise_multiplier", 0.0))
+            .unusedKeys();
+    assertEquals(
+        "privacy.sample.noise_multiplier = 0: no noise is drawn", sample.get("privacy.noise"));
+    Map<String, String> client =
+        config(Map.of("privacy.mode", "client", "privacy.client.noise_multiplier", 0.0))
+            .unusedKeys();
+    assertEquals(
+        "privacy.client.noise_multiplier = 0: no noise is drawn", client.get("privacy.noise"));
+    Map<String, String> adaptive =
+        config(
+                Map.of(
+                    "privacy.mode",
+                    "client",
+                    "privacy.client.noise_multiplier",
+                    0.0,
+                    "privacy.client.adaptive",
+                    true))
+            .unusedKeys();
+    assertFalse(adaptive.containsKey("privacy.noise"), "the count noise: " + adaptive);
+    assertTrue(adaptive.containsKey("privacy.delta"), adaptive.toString());
+    for (String mode : List.of("client", "sample")) {
+      Map<String, String> noisy =
+          config(Map.of("privacy.mode", mode, "privacy." + mode + ".noise_multiplier", 1.0))
+              .unusedKeys();
+      assertFalse(noisy.containsKey("privacy.noise"), mode + ": " + noisy);
+    }
+  }
+
   @Test
   void privacyKeysOfAnotherModeAreUnused() {
     Map<String, String> none = config(Map.of()).unusedKeys();
