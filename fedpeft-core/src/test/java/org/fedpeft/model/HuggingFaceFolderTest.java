@@ -365,6 +365,42 @@ class HuggingFaceFolderTest {
     assertTrue(e.getMessage().contains("RobertaModel"), e.getMessage());
   }
 
+  /**
+   * QA of a user's model folder, 4 December: a config.json with {@code "model_type": null} (or
+   * {@code hidden_act} null, or a number) stopped every command with "JsonNull" and exit code 1,
+   * naming neither the file nor the field.
+   */
+  @Test
+  void aStringFieldHoldingNullOrANumberIsNamed() throws Exception {
+    Path dir = savedTiny("strings");
+    Path config = dir.resolve("config.json");
+    for (String field : List.of("model_type", "hidden_act", "position_embedding_type")) {
+      for (String value : List.of("null", "5")) {
+        com.google.gson.JsonObject cfg = json(config);
+        cfg.add(field, com.google.gson.JsonParser.parseString(value));
+        Path edited = tmp.resolve("strings-" + field + "-" + value);
+        Files.createDirectories(edited);
+        for (Path f : Files.list(dir).toList()) {
+          Files.copy(f, edited.resolve(f.getFileName()));
+        }
+        Files.writeString(edited.resolve("config.json"), cfg.toString());
+        if (field.equals("position_embedding_type") && value.equals("null")) {
+          HuggingFaceFolder.load(edited); // transformers reads a null as absolute
+          continue;
+        }
+        IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(edited));
+        assertEquals(
+            edited.resolve("config.json")
+                + ": field \""
+                + field
+                + "\" is not a string: "
+                + value
+                + " (a JSON string is expected)",
+            e.getMessage());
+      }
+    }
+  }
+
   static float[] embed(PretrainedModel m, List<String> texts) throws IOException {
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder enc = new BertEncoder(m.weights(), root);
