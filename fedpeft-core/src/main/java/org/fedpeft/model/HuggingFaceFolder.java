@@ -100,7 +100,17 @@ public final class HuggingFaceFolder {
     }
     checkTokenIds(dir.resolve("tokenizer.json"), tokenizerJson, config);
     checkLowerCase(sbert, sbertConfig, tokenizerJson);
-    return new PretrainedModel(dir.getFileName().toString(), weights, tokenizer, maxLen);
+    return new PretrainedModel(folderName(dir), weights, tokenizer, maxLen);
+  }
+
+  /**
+   * The name of the model in folder {@code dir} ({@link PretrainedModel#name}, which an adapter
+   * records as its base model): the folder's own name, also when the path ends in {@code .} or
+   * {@code ..} ({@code --model .} in the folder names it, not ".").
+   */
+  public static String folderName(Path dir) {
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    return name == null ? dir.toString() : name.toString();
   }
 
   private static final String NEEDS =

@@ -401,6 +401,17 @@ class HuggingFaceFolderTest {
     }
   }
 
+  /**
+   * QA of a user's model folder, 4 December: {@code --model .} in the folder named the model "." in
+   * every output (the run's lines, {@code fedpeft_adapter.json}'s {@code base_model}).
+   */
+  @Test
+  void aPathEndingInADotIsNamedAfterTheFolder() throws Exception {
+    Path dir = savedTiny("my-bert");
+    assertEquals("my-bert", HuggingFaceFolder.load(dir.resolve(".")).name());
+    assertEquals("my-bert", HuggingFaceFolder.load(dir).name());
+  }
+
   static float[] embed(PretrainedModel m, List<String> texts) throws IOException {
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder enc = new BertEncoder(m.weights(), root);
