@@ -81,6 +81,33 @@ class HuggingFaceFolderTest {
     assertEquals(tiny.weights().tensors(), loaded.weights().tensors());
   }
 
+  /**
+   * QA of a user's model folder, 4 December: bert-base-uncased's own {@code model.safetensors}
+   * names its LayerNorms' parameters {@code gamma} and {@code beta} (as converted from TensorFlow),
+   * which transformers reads as {@code weight} and {@code bias}; fedpeft refused the folder as
+   * "missing tensor embeddings.LayerNorm.weight".
+   */
+  @Test
+  void layerNormGammaAndBetaAreReadAsWeightAndBias() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("gamma-beta");
+    HuggingFaceFolder.save(tiny, dir);
+    var renamed = new java.util.LinkedHashMap<String, org.fedpeft.tensor.HostTensor>();
+    tiny.weights()
+        .tensors()
+        .forEach(
+            (k, v) ->
+                renamed.put(
+                    "bert."
+                        + k.replace("LayerNorm.weight", "LayerNorm.gamma")
+                            .replace("LayerNorm.bias", "LayerNorm.beta"),
+                    v));
+    assertTrue(renamed.containsKey("bert.embeddings.LayerNorm.gamma"), renamed.keySet().toString());
+    org.fedpeft.io.Safetensors.write(dir.resolve("model.safetensors"), renamed, java.util.Map.of());
+    PretrainedModel loaded = HuggingFaceFolder.load(dir);
+    assertEquals(tiny.weights().tensors(), loaded.weights().tensors());
+  }
+
   @Test
   void missingFilesAndTensorsAreNamed() throws Exception {
     PretrainedModel tiny = TinyModels.tiny(4);
