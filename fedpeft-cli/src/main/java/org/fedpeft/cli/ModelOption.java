@@ -2,6 +2,7 @@ package org.fedpeft.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.ModelChoice;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -76,9 +77,9 @@ public final class ModelOption {
   UserInputException misfit(Path adapterDir, AdapterFiles.Saved saved, RuntimeException e) {
     String used = model == null ? PretrainedModel.DEFAULT : model;
     // A model's name is its folder's name (PretrainedModel.name), as the adapter records it.
-    Path usedName = Path.of(used).getFileName();
+    String usedName = HuggingFaceFolder.folderName(Path.of(used));
     String trained = saved.baseModel();
-    boolean another = trained != null && (usedName == null || !trained.equals(usedName.toString()));
+    boolean another = trained != null && !trained.equals(usedName);
     return new UserInputException(
         adapterDir
             + ": cannot be loaded onto the model "

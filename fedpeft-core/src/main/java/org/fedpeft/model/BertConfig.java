@@ -73,7 +73,7 @@ public record BertConfig(
     } catch (RuntimeException e) {
       throw new ModelFormatException(file + ": not valid JSON: " + jsonProblem(e), e);
     }
-    String type = o.has("model_type") ? o.get("model_type").getAsString() : "bert";
+    String type = string(o, "model_type", file, "bert");
     // Without a model_type, the architectures list is what says which model this is.
     if (!o.has("model_type") && o.has("architectures") && o.get("architectures").isJsonArray()) {
       for (JsonElement a : o.getAsJsonArray("architectures")) {
@@ -91,7 +91,7 @@ public record BertConfig(
       throw new ModelFormatException(
           file + ": model_type \"" + type + "\" is not supported yet (supported: bert)");
     }
-    String act = o.has("hidden_act") ? o.get("hidden_act").getAsString() : "gelu";
+    String act = string(o, "hidden_act", file, "gelu");
     if (!act.equals("gelu")) {
       throw new ModelFormatException(
           file + ": hidden_act \"" + act + "\" is not supported (gelu only)");
@@ -99,9 +99,9 @@ public record BertConfig(
     // BERT's other position embeddings ("relative_key", "relative_key_query") add learned
     // relative-distance terms to the attention scores, which this encoder does not compute.
     String positions =
-        o.has("position_embedding_type") && !o.get("position_embedding_type").isJsonNull()
-            ? o.get("position_embedding_type").getAsString()
-            : "absolute";
+        o.has("position_embedding_type") && o.get("position_embedding_type").isJsonNull()
+            ? "absolute" // transformers reads a null as absolute too
+            : string(o, "position_embedding_type", file, "absolute");
     if (!positions.equals("absolute")) {
       throw new ModelFormatException(
           file
@@ -132,6 +132,23 @@ public record BertConfig(
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return m.replaceFirst("^[\\w.]+Exception: ", "")
         .replaceAll("\\s*See https://github\\.com/google/gson/\\S*", "");
+  }
+
+  /**
+   * A JSON string field, {@code absent} when the field is not there; any other value (null, a
+   * number, a list) is refused naming the file and the field, as transformers could not read it.
+   */
+  private static String string(JsonObject o, String name, Path file, String absent)
+      throws IOException {
+    JsonElement v = o.get(name);
+    if (v == null) {
+      return absent;
+    }
+    if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+      throw new ModelFormatException(
+          file + ": field \"" + name + "\" is not a string: " + v + " (a JSON string is expected)");
+    }
+    return v.getAsString();
   }
 
   /** A whole JSON number ({@code 384} or {@code 384.0}; not {@code "384"} or {@code 384.5}). */

@@ -25,7 +25,8 @@ import org.fedpeft.tensor.HostTensor;
  * shards listed in {@code model.safetensors.index.json}; F32, F16 or BF16) and {@code
  * tokenizer.json}; a sentence-transformers folder's {@code sentence_bert_config.json} gives the
  * maximum sequence length when present (otherwise 512, capped by the position table). Tensor names
- * may carry a {@code bert.} prefix; pooler and pre-training heads are ignored. What fedpeft would
+ * may carry a {@code bert.} prefix, and a LayerNorm's parameters may be named {@code gamma} and
+ * {@code beta} (older checkpoints); pooler and pre-training heads are ignored. What fedpeft would
  * otherwise compute differently is refused, naming the file: a sentence-transformers folder whose
  * {@code modules.json} or pooling config declares anything but mean pooling (and Normalize), a
  * {@code do_lower_case} the tokenizer does not apply, a tokenizer with ids beyond {@code
@@ -100,7 +101,17 @@ public final class HuggingFaceFolder {
     }
     checkTokenIds(dir.resolve("tokenizer.json"), tokenizerJson, config);
     checkLowerCase(sbert, sbertConfig, tokenizerJson);
-    return new PretrainedModel(dir.getFileName().toString(), weights, tokenizer, maxLen);
+    return new PretrainedModel(folderName(dir), weights, tokenizer, maxLen);
+  }
+
+  /**
+   * The name of the model in folder {@code dir} ({@link PretrainedModel#name}, which an adapter
+   * records as its base model): the folder's own name, also when the path ends in {@code .} or
+   * {@code ..} ({@code --model .} in the folder names it, not ".").
+   */
+  public static String folderName(Path dir) {
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    return name == null ? dir.toString() : name.toString();
   }
 
   private static final String NEEDS =
@@ -193,7 +204,7 @@ public final class HuggingFaceFolder {
       throws IOException {
     SafetensorsFile st = Safetensors.read(file);
     for (String name : st.names()) {
-      String n = name.startsWith("bert.") ? name.substring(5) : name;
+      String n = encoderName(name);
       if ((n.startsWith("embeddings.") || n.startsWith("encoder."))
           && !n.equals("embeddings.position_ids")) {
         if (tensors.put(n, st.floatTensor(name)) != null) {
@@ -202,6 +213,23 @@ public final class HuggingFaceFolder {
         }
       }
     }
+  }
+
+  /**
+   * The name a checkpoint's tensor has in the encoder: without a {@code bert.} prefix, and with a
+   * LayerNorm's {@code gamma} and {@code beta} read as its {@code weight} and {@code bias}, the
+   * names of checkpoints converted from the original TensorFlow BERT (bert-base-uncased's {@code
+   * model.safetensors} among them), which transformers renames the same way when it loads them.
+   */
+  private static String encoderName(String name) {
+    String n = name.startsWith("bert.") ? name.substring(5) : name;
+    if (n.endsWith(".LayerNorm.gamma")) {
+      return n.substring(0, n.length() - "gamma".length()) + "weight";
+    }
+    if (n.endsWith(".LayerNorm.beta")) {
+      return n.substring(0, n.length() - "beta".length()) + "bias";
+    }
+    return n;
   }
 
   /**

@@ -273,6 +273,39 @@ public final class Population {
   }
 
   /**
+   * Refuses a partition that leaves a client without a training example (a Dirichlet partition with
+   * {@code min=0} can): such a client would fail every round it is sampled for, having nothing to
+   * train on.
+   *
+   * @throws IllegalArgumentException naming data.partition, how many clients are empty and the
+   *     first of them
+   */
+  private static void requireEveryClientTrains(SimulationConfig config, List<int[]> parts) {
+    int empty = 0;
+    int first = -1;
+    for (int c = 0; c < parts.size(); c++) {
+      if (parts.get(c).length == 0) {
+        empty++;
+        first = first < 0 ? c : first;
+      }
+    }
+    if (empty > 0) {
+      throw new IllegalArgumentException(
+          "data.partition = \""
+              + config.partition()
+              + "\" gives "
+              + empty
+              + " of the "
+              + parts.size()
+              + " clients no training example (the first: "
+              + clientId(first, config.clients())
+              + "), which could then train nothing: give the partition a minimum of at least 1"
+              + " (dirichlet:ALPHA,min=N with N >= 1, or leave min out), lower clients or use"
+              + " another data.partition");
+    }
+  }
+
+  /**
    * Partitions the training split over the clients and tokenizes every example once.
    *
    * @param splits the task's splits ({@link #loadSplits})
@@ -311,7 +344,10 @@ public final class Population {
       if (groups != null) {
         throw e; // a natural partition names clients and the groups it found
       }
-      // The partitioner speaks of examples and clients; say which keys set them.
+      // The partitioner speaks of examples and clients; say which keys set them. data.max_train
+      // is worth raising only where it cut the training split (a cap at or above the split's
+      // size, when the file has fewer examples, leaves it whole).
+      boolean capsTheData = config.maxTrain() > 0 && train.size() >= config.maxTrain();
       throw new IllegalArgumentException(
           "data.partition = \""
               + config.partition()
@@ -324,11 +360,12 @@ public final class Population {
               + ": "
               + e.getMessage()
               + " (lower clients"
-              + (config.maxTrain() > 0 ? ", raise data.max_train (" + config.maxTrain() + ")" : "")
+              + (capsTheData ? ", raise data.max_train (" + config.maxTrain() + ")" : "")
               + " or use another data.partition)",
           e);
     }
     PartitionStats.requireExactCover(parts, train.size());
+    requireEveryClientTrains(config, parts);
     int[][] histogram = PartitionStats.labelHistogram(train, parts);
     EncodedExamples all = base.encode(train, splits.taskLabels());
     // In a multi-task run every client is also asked every task: the test split of each task.

@@ -81,6 +81,33 @@ class HuggingFaceFolderTest {
     assertEquals(tiny.weights().tensors(), loaded.weights().tensors());
   }
 
+  /**
+   * QA of a user's model folder, 4 December: bert-base-uncased's own {@code model.safetensors}
+   * names its LayerNorms' parameters {@code gamma} and {@code beta} (as converted from TensorFlow),
+   * which transformers reads as {@code weight} and {@code bias}; fedpeft refused the folder as
+   * "missing tensor embeddings.LayerNorm.weight".
+   */
+  @Test
+  void layerNormGammaAndBetaAreReadAsWeightAndBias() throws Exception {
+    PretrainedModel tiny = TinyModels.tiny(4);
+    Path dir = tmp.resolve("gamma-beta");
+    HuggingFaceFolder.save(tiny, dir);
+    var renamed = new java.util.LinkedHashMap<String, org.fedpeft.tensor.HostTensor>();
+    tiny.weights()
+        .tensors()
+        .forEach(
+            (k, v) ->
+                renamed.put(
+                    "bert."
+                        + k.replace("LayerNorm.weight", "LayerNorm.gamma")
+                            .replace("LayerNorm.bias", "LayerNorm.beta"),
+                    v));
+    assertTrue(renamed.containsKey("bert.embeddings.LayerNorm.gamma"), renamed.keySet().toString());
+    org.fedpeft.io.Safetensors.write(dir.resolve("model.safetensors"), renamed, java.util.Map.of());
+    PretrainedModel loaded = HuggingFaceFolder.load(dir);
+    assertEquals(tiny.weights().tensors(), loaded.weights().tensors());
+  }
+
   @Test
   void missingFilesAndTensorsAreNamed() throws Exception {
     PretrainedModel tiny = TinyModels.tiny(4);
@@ -363,6 +390,53 @@ class HuggingFaceFolderTest {
     Files.writeString(dir.resolve("config.json"), cfg.toString());
     IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
     assertTrue(e.getMessage().contains("RobertaModel"), e.getMessage());
+  }
+
+  /**
+   * QA of a user's model folder, 4 December: a config.json with {@code "model_type": null} (or
+   * {@code hidden_act} null, or a number) stopped every command with "JsonNull" and exit code 1,
+   * naming neither the file nor the field.
+   */
+  @Test
+  void aStringFieldHoldingNullOrANumberIsNamed() throws Exception {
+    Path dir = savedTiny("strings");
+    Path config = dir.resolve("config.json");
+    for (String field : List.of("model_type", "hidden_act", "position_embedding_type")) {
+      for (String value : List.of("null", "5")) {
+        com.google.gson.JsonObject cfg = json(config);
+        cfg.add(field, com.google.gson.JsonParser.parseString(value));
+        Path edited = tmp.resolve("strings-" + field + "-" + value);
+        Files.createDirectories(edited);
+        for (Path f : Files.list(dir).toList()) {
+          Files.copy(f, edited.resolve(f.getFileName()));
+        }
+        Files.writeString(edited.resolve("config.json"), cfg.toString());
+        if (field.equals("position_embedding_type") && value.equals("null")) {
+          HuggingFaceFolder.load(edited); // transformers reads a null as absolute
+          continue;
+        }
+        IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(edited));
+        assertEquals(
+            edited.resolve("config.json")
+                + ": field \""
+                + field
+                + "\" is not a string: "
+                + value
+                + " (a JSON string is expected)",
+            e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * QA of a user's model folder, 4 December: {@code --model .} in the folder named the model "." in
+   * every output (the run's lines, {@code fedpeft_adapter.json}'s {@code base_model}).
+   */
+  @Test
+  void aPathEndingInADotIsNamedAfterTheFolder() throws Exception {
+    Path dir = savedTiny("my-bert");
+    assertEquals("my-bert", HuggingFaceFolder.load(dir.resolve(".")).name());
+    assertEquals("my-bert", HuggingFaceFolder.load(dir).name());
   }
 
   static float[] embed(PretrainedModel m, List<String> texts) throws IOException {
