@@ -43,8 +43,9 @@ import org.fedpeft.tensor.HostTensor;
  *       block; the least skewed 0). Skew is the total-variation distance between the client's label
  *       histogram and the sum of every histogram the server holds. Clients are served in decreasing
  *       skew (unknown last, then by id), each assignment counting as coverage for the clients
- *       served after it, so one round spreads its clients over the blocks. A seeded tie-break below
- *       1e-6 comes from the client's round seed.
+ *       served after it, so one round spreads its clients over the blocks. Blocks of equal score
+ *       are ordered by a draw from the client's round seed (never blocks whose scores differ,
+ *       however little).
  *   <li>{@code random}: n_c blocks drawn uniformly from the client's round seed.
  *   <li>{@code fixed}: n_c consecutive blocks (cyclically) from a start drawn from the client's
  *       round-1 seed: the same blocks every round.
@@ -234,16 +235,20 @@ public final class FedBeStrategy implements Strategy {
       SeededRandom rng = new SeededRandom(clientSeed(state, round, id, "fedbe-coverage"));
       Double t = target.get(id);
       double[] score = new double[m];
+      double[] tieBreak = new double[m];
       Integer[] idx = new Integer[m];
       for (int j = 0; j < m; j++) {
         double depth = m == 1 ? 0 : (double) j / (m - 1);
-        score[j] =
-            provisional[j]
-                + (t == null ? 0 : config.depthWeight() * Math.abs(t - depth))
-                + rng.nextDouble() * 1e-6;
+        score[j] = provisional[j] + (t == null ? 0 : config.depthWeight() * Math.abs(t - depth));
+        tieBreak[j] = rng.nextDouble();
         idx[j] = j;
       }
-      java.util.Arrays.sort(idx, Comparator.comparingDouble(j -> score[j]));
+      // The seeded draw only orders blocks of equal score, however small the score's differences
+      // (a small depth_weight, coverage decayed over many rounds).
+      java.util.Arrays.sort(
+          idx,
+          Comparator.comparingDouble((Integer j) -> score[j])
+              .thenComparingDouble(j -> tieBreak[j]));
       Set<Integer> s = new TreeSet<>();
       for (int i = 0; i < count(state, round, id); i++) {
         s.add(idx[i]);

@@ -155,6 +155,33 @@ class FedBeStrategyTest {
     assertEquals(List.of("z", "y", "x"), List.copyOf(as.keySet()), "in the sampled order");
   }
 
+  /**
+   * The depth preference decides whenever coverage ties, however small depth_weight is: with
+   * depth_weight = 1e-9 and every block uncovered, the most skewed client (x) still gets the
+   * deepest block and the least skewed (y) the shallowest, whatever the round's seed (the seeded
+   * draw orders equal scores only).
+   */
+  @Test
+  void aTinyDepthWeightStillOrdersBlocksThatTieOnCoverage() {
+    ClientConfigurer quarter =
+        ClientConfigurer.seeded(42)
+            .andThen((state, round, id) -> Map.of(ConfigKeys.BUDGET, "0.25"));
+    ExpansionConfig c =
+        ExpansionConfig.fromOptions(
+            Map.of("blocks", "4", "allocation", "coverage", "depth_weight", "1e-9"));
+    FedBeStrategy s = new FedBeStrategy(c, StrategyOptions.defaults().withClientConfig(quarter));
+    ServerState st = s.initialize(initial(4));
+    List<ClientUpdate> ups = List.of(labels("x", 10, 0), labels("y", 6, 4), labels("z", 4, 6));
+    ServerState st1 = s.aggregate(st, 1, ups, List.of()).state();
+    for (String order : List.of("zyx", "xyz", "yxz")) {
+      for (int round = 2; round <= 6; round++) {
+        Map<String, Set<Integer>> as = s.assign(st1, round, List.of(order.split("")));
+        assertEquals(Set.of(3), as.get("x"), order + ", round " + round);
+        assertEquals(Set.of(0), as.get("y"), order + ", round " + round);
+      }
+    }
+  }
+
   private static ClientUpdate labels(String id, double... counts) {
     Map<String, Double> m = new LinkedHashMap<>();
     for (int k = 0; k < counts.length; k++) {
