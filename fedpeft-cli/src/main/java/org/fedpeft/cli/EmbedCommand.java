@@ -93,7 +93,7 @@ public final class EmbedCommand implements Callable<Integer> {
           .println("embed: no texts (none given as arguments, and standard input was empty)");
       return 0;
     }
-    PretrainedModel pm = model.loadFor(saved, spec.commandLine().getErr());
+    PretrainedModel pm = model.loadFor(adapterDir, saved, spec.commandLine().getErr());
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder encoder = new BertEncoder(pm.weights(), root, pm.precision().precision());
         TextTokenizer tok = pm.newTokenizer();
