@@ -53,7 +53,8 @@ public final class EmbedCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "A saved adapter folder (from train or simulate) whose adapter is active while"
-              + " embedding; the model must be the one it was trained on.")
+              + " embedding; the model must be the one it was trained on (without --model, the"
+              + " folder the adapter records it was read from).")
   Path adapterDir;
 
   @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Texts to embed.")
