@@ -53,7 +53,8 @@ public final class EmbedCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "A saved adapter folder (from train or simulate) whose adapter is active while"
-              + " embedding; the model must be the one it was trained on.")
+              + " embedding; the model must be the one it was trained on (without --model, the"
+              + " folder the adapter records it was read from).")
   Path adapterDir;
 
   @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Texts to embed.")
@@ -93,7 +94,7 @@ public final class EmbedCommand implements Callable<Integer> {
           .println("embed: no texts (none given as arguments, and standard input was empty)");
       return 0;
     }
-    PretrainedModel pm = model.loadFor(saved, spec.commandLine().getErr());
+    PretrainedModel pm = model.loadFor(adapterDir, saved, spec.commandLine().getErr());
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder encoder = new BertEncoder(pm.weights(), root, pm.precision().precision());
         TextTokenizer tok = pm.newTokenizer();

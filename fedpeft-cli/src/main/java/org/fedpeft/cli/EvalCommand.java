@@ -296,7 +296,7 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (FrozenBase base = new FrozenBase(model.loadFor(saved, err));
+    try (FrozenBase base = new FrozenBase(model.loadFor(adapterDir, saved, err));
         Adapter a = instantiate(saved, base);
         ClassificationHead head =
             new ClassificationHead(

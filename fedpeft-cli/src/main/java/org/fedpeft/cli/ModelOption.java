@@ -1,5 +1,6 @@
 package org.fedpeft.cli;
 
+import com.google.gson.JsonElement;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.fedpeft.model.HuggingFaceFolder;
@@ -20,8 +21,16 @@ public final class ModelOption {
       paramLabel = "MODEL",
       description =
           "The frozen model: a Hugging Face BERT model folder (config.json, tokenizer.json,"
-              + " model.safetensors or its shards), or all-minilm-l6-v2, the bundled default.")
+              + " model.safetensors or its shards), or all-minilm-l6-v2, the bundled default."
+              + " With a saved adapter, the default is the model it was trained on: the folder"
+              + " it records, if that still holds the same model.")
   String model;
+
+  /**
+   * The model {@link #loadFor} loaded, as {@link #misfit} names it: the folder the adapter records
+   * when it took that one, else null ({@code --model} or the default).
+   */
+  private Path recordedFolder;
 
   @Option(
       names = "--precision",
@@ -75,7 +84,10 @@ public final class ModelOption {
    * e}'s detail.
    */
   UserInputException misfit(Path adapterDir, AdapterFiles.Saved saved, RuntimeException e) {
-    String used = model == null ? PretrainedModel.DEFAULT : model;
+    String used =
+        recordedFolder != null
+            ? recordedFolder.toString()
+            : model == null ? PretrainedModel.DEFAULT : model;
     // A model's name is its folder's name (PretrainedModel.name), as the adapter records it.
     String usedName = HuggingFaceFolder.folderName(Path.of(used));
     String trained = saved.baseModel();
@@ -122,12 +134,28 @@ public final class ModelOption {
   }
 
   /**
-   * Loads the model as {@link #load()} does and prints on {@code err} what {@code auto} picked
-   * ({@link FrozenBase#precisionNote(Precision.Choice)}), {@link #precisionNote} and {@link
-   * #baseModelNote}, each if there is one.
+   * The model for the adapter {@code saved} in {@code adapterDir} (null: no adapter), loaded in the
+   * {@code --precision} setting; prints on {@code err} what {@code auto} picked ({@link
+   * FrozenBase#precisionNote(Precision.Choice)}), {@link #precisionNote} and {@link
+   * #baseModelNote}, each if there is one. The model is {@code --model} when given; without it, the
+   * folder the adapter records ({@link AdapterFiles#baseModelFolder}) when it still holds the model
+   * of the recorded digest (said on {@code err}), else the bundled default when the adapter records
+   * no folder (the bundled model, or a folder written before folders were recorded).
+   *
+   * @throws UserInputException naming the adapter folder, the model it was trained on and {@code
+   *     --model} when the recorded folder is gone, does not load or now holds another model
    */
-  public PretrainedModel loadFor(AdapterFiles.Saved saved, java.io.PrintWriter err) {
-    PretrainedModel pm = load();
+  public PretrainedModel loadFor(
+      Path adapterDir, AdapterFiles.Saved saved, java.io.PrintWriter err) {
+    Path folder = null;
+    if (model == null && saved != null) {
+      try {
+        folder = AdapterFiles.baseModelFolder(adapterDir, saved).orElse(null);
+      } catch (IllegalArgumentException e) {
+        throw new UserInputException(e.getMessage(), e);
+      }
+    }
+    PretrainedModel pm = folder == null ? load() : loadRecorded(adapterDir, saved, folder, err);
     for (String note :
         new String[] {
           FrozenBase.precisionNote(pm.precision()),
@@ -138,6 +166,46 @@ public final class ModelOption {
         err.println(note);
       }
     }
+    return pm;
+  }
+
+  /**
+   * The model in {@code folder}, which the adapter {@code saved} in {@code adapterDir} records it
+   * was trained on, after checking that it still holds that model ({@link
+   * AdapterFiles#BASE_MODEL_SHA256}); says on {@code err} which folder it loaded.
+   */
+  private PretrainedModel loadRecorded(
+      Path adapterDir, AdapterFiles.Saved saved, Path folder, java.io.PrintWriter err) {
+    String trainedOn =
+        adapterDir
+            + ": was trained on the model "
+            + (saved.baseModel() == null ? "" : "\"" + saved.baseModel() + "\" ")
+            + "in "
+            + folder;
+    String giveIt = ": give the model it was trained on with --model DIR";
+    if (!java.nio.file.Files.isDirectory(folder)) {
+      throw new UserInputException(trainedOn + ", which is no longer there" + giveIt);
+    }
+    PretrainedModel pm;
+    try {
+      pm = PretrainedModel.load(new ModelChoice(folder.toString(), precisionSetting()));
+    } catch (IOException e) {
+      throw new UserInputException(
+          trainedOn + ", which no longer loads (" + e.getMessage() + ")" + giveIt, e);
+    }
+    JsonElement digest = saved.extra().get(AdapterFiles.BASE_MODEL_SHA256);
+    if (digest != null && !digest.getAsString().equals(pm.sha256())) {
+      throw new UserInputException(
+          trainedOn
+              + ", but that folder now holds another model (weights and tokenizer digest "
+              + pm.sha256().substring(0, 12)
+              + ", not "
+              + digest.getAsString().substring(0, Math.min(12, digest.getAsString().length()))
+              + " as recorded)"
+              + giveIt);
+    }
+    recordedFolder = folder;
+    err.println("model: " + folder + " (recorded with the adapter)");
     return pm;
   }
 

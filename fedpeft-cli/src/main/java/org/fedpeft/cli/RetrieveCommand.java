@@ -167,7 +167,8 @@ public final class RetrieveCommand implements Callable<Integer> {
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (FrozenBase base = new FrozenBase(model.loadFor(saved, spec.commandLine().getErr()));
+    try (FrozenBase base =
+            new FrozenBase(model.loadFor(adapterDir, saved, spec.commandLine().getErr()));
         Adapter adapter = saved == null ? null : instantiate(saved, base)) {
       // mips embeds the corpus first; then both score the queries.
       int corpusTexts = m.equals("mips") ? corpus.size() : 0;

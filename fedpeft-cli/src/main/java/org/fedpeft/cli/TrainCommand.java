@@ -1053,7 +1053,6 @@ public final class TrainCommand implements Callable<Integer> {
       if (fullyUsed != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
       }
-      extra.addProperty(AdapterFiles.BASE_MODEL_SHA256, base.model().sha256());
       if (goal.contrastive()) {
         // The head was never trained: retrieval with this adapter is by MIPS.
         extra.addProperty("objective", goal.id());
@@ -1067,8 +1066,7 @@ public final class TrainCommand implements Callable<Integer> {
           Adapter.Tensors.toHost(head.tensors()),
           splits.labels(),
           splits.taskLabels(),
-          base.model().name(),
-          base.model().precision().precision(),
+          base.model(),
           extra,
           folder -> {});
       double seconds = (System.nanoTime() - t0) / 1e9;

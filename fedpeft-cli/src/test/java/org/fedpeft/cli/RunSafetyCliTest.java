@@ -22,6 +22,7 @@ import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.RandomBert;
+import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.BeforeAll;
@@ -459,11 +460,20 @@ class RunSafetyCliTest {
    * QA, 2 December (later): an adapter trained on the user's own model folder, used without
    * --model, failed with the bare "lora: tensor ... has shape (8, 384) but the value has shape [8,
    * 32]" (eval without even the adapter's folder). eval, embed and retrieve name the adapter
-   * folder, the model used and the base model the adapter records.
+   * folder, the model used and the base model the adapter records. (An adapter that records its
+   * model's folder loads that one instead, AdapterBaseModelFolderCliTest; this one is as written
+   * before the folder was recorded.)
    */
   @Test
   void anAdapterOnAnotherModelNamesTheBaseModelItWasTrainedOn() throws Exception {
-    String adapter = trained.resolve("adapter").toString();
+    Path old = copy(trained, "trained-before-folders-were-recorded").resolve("adapter");
+    Path json = old.resolve(AdapterFiles.CONFIG_FILE);
+    Files.writeString(
+        json,
+        Files.readString(json)
+            .replaceFirst(",\n *\"" + AdapterFiles.BASE_MODEL_PATH + "\": \"[^\"]*\"", ""));
+    assertFalse(Files.readString(json).contains(AdapterFiles.BASE_MODEL_PATH));
+    String adapter = old.toString();
     String expected =
         adapter
             + ": cannot be loaded onto the model all-minilm-l6-v2 (it was trained on the base model"

@@ -101,7 +101,13 @@ public final class HuggingFaceFolder {
     }
     checkTokenIds(dir.resolve("tokenizer.json"), tokenizerJson, config);
     checkLowerCase(sbert, sbertConfig, tokenizerJson);
-    return new PretrainedModel(folderName(dir), weights, tokenizer, maxLen);
+    return new PretrainedModel(
+        folderName(dir),
+        weights,
+        tokenizer,
+        maxLen,
+        Precision.Choice.FP32,
+        dir.toAbsolutePath().normalize());
   }
 
   /**

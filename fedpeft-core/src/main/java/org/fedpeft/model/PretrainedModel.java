@@ -22,27 +22,30 @@ import org.fedpeft.model.onnx.OnnxModelReader;
  * @param tokenizerJson the bytes of its {@code tokenizer.json}
  * @param maxSeqLength the number of tokens texts are truncated to (special tokens included)
  * @param precision the precision setting and what it resolved to on this machine
+ * @param folder the Hugging Face folder it was read from, absolute and normalised ({@link
+ *     HuggingFaceFolder#load}); null for the bundled model and for one made in memory
  */
 public record PretrainedModel(
     String name,
     BertWeights weights,
     byte[] tokenizerJson,
     int maxSeqLength,
-    Precision.Choice precision) {
+    Precision.Choice precision,
+    java.nio.file.Path folder) {
 
   /** Checks that there is a precision. */
   public PretrainedModel {
     Objects.requireNonNull(precision, "precision");
   }
 
-  /** A model in the default precision, float32. */
+  /** A model read from no folder, in the default precision, float32. */
   public PretrainedModel(String name, BertWeights weights, byte[] tokenizerJson, int maxSeqLength) {
-    this(name, weights, tokenizerJson, maxSeqLength, Precision.Choice.FP32);
+    this(name, weights, tokenizerJson, maxSeqLength, Precision.Choice.FP32, null);
   }
 
   /** This model with another precision. */
   public PretrainedModel withPrecision(Precision.Choice p) {
-    return new PretrainedModel(name, weights, tokenizerJson, maxSeqLength, p);
+    return new PretrainedModel(name, weights, tokenizerJson, maxSeqLength, p, folder);
   }
 
   /**
@@ -53,7 +56,7 @@ public record PretrainedModel(
     return names.isEmpty()
         ? this
         : new PretrainedModel(
-            name, weights.without(names, why), tokenizerJson, maxSeqLength, precision);
+            name, weights.without(names, why), tokenizerJson, maxSeqLength, precision, folder);
   }
 
   /** The name of the model bundled with fedpeft, used when no model is given. */

@@ -25,6 +25,7 @@ import org.fedpeft.io.PeftNames;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.Precision;
+import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.lora.LoraConfig;
 import org.fedpeft.tensor.HostTensor;
@@ -89,11 +90,21 @@ public final class AdapterFiles {
   public static final String TEST_CAP_LABEL_ORDER = "test_cap_label_order";
 
   /**
-   * Key in {@code extra}: the base model's {@code PretrainedModel.sha256()} while the adapter
+   * Key in {@code extra}: the base model's {@link PretrainedModel#sha256()} while the adapter
    * trained, so that {@code eval}, {@code embed} and {@code retrieve} can say when they load it
-   * onto another model of the same shapes (which would compute something else).
+   * onto another model of the same shapes (which would compute something else). Written by {@link
+   * #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject, IOConsumer)}.
    */
   public static final String BASE_MODEL_SHA256 = "base_model_sha256";
+
+  /**
+   * Key in {@code extra}: the absolute path of the Hugging Face folder the base model was read from
+   * ({@link PretrainedModel#folder()}), absent for the bundled model and in folders written before
+   * it was recorded; {@code eval}, {@code embed} and {@code retrieve} without {@code --model} load
+   * that folder when it still holds the model of {@link #BASE_MODEL_SHA256}. Written by {@link
+   * #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject, IOConsumer)}.
+   */
+  public static final String BASE_MODEL_PATH = "base_model_path";
 
   /**
    * Whether a run on {@code dataFile} (null: none) whose test examples were apart from it ({@code
@@ -192,12 +203,61 @@ public final class AdapterFiles {
 
   /**
    * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject, IOConsumer)}, for a head
-   * of several tasks: {@code taskLabels} (each task's labels, in head order) is saved as {@code
-   * task_labels} when it holds more than one task. Also records {@code precision} (null: none), the
-   * precision the frozen base computed in while the adapter trained, so that {@code eval}, {@code
-   * embed} and {@code retrieve} can say when they compute in another.
+   * of several tasks trained on {@code base}: {@code taskLabels} (each task's labels, in head
+   * order) is saved as {@code task_labels} when it holds more than one task. Records what the
+   * adapter was trained on, so that {@code eval}, {@code embed} and {@code retrieve} can find that
+   * model and say when they compute with another: the base model's name ({@code base_model}), the
+   * precision its frozen base computed in ({@code precision}), and in {@code extra} (a copy; the
+   * argument is left as it is) its digest ({@link #BASE_MODEL_SHA256}) and, for a model read from a
+   * folder, that folder ({@link #BASE_MODEL_PATH}). Train and simulate save through this method.
    */
   public static void save(
+      Path dir,
+      Adapter adapter,
+      long adapterSeed,
+      Map<String, HostTensor> headTensors,
+      List<String> labels,
+      Map<String, List<String>> taskLabels,
+      PretrainedModel base,
+      JsonObject extra,
+      IOConsumer<Path> more)
+      throws IOException {
+    JsonObject recorded = extra == null ? new JsonObject() : extra.deepCopy();
+    recorded.addProperty(BASE_MODEL_SHA256, base.sha256());
+    if (base.folder() != null) {
+      recorded.addProperty(BASE_MODEL_PATH, base.folder().toString());
+    }
+    save(
+        dir,
+        adapter,
+        adapterSeed,
+        headTensors,
+        labels,
+        taskLabels,
+        base.name(),
+        base.precision().precision(),
+        recorded,
+        more);
+  }
+
+  /**
+   * The folder that {@code saved}, the adapter folder {@code dir}, records its base model was read
+   * from ({@link #BASE_MODEL_PATH}), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a string
+   */
+  public static java.util.Optional<Path> baseModelFolder(Path dir, Saved saved) {
+    JsonElement recorded = saved.extra().get(BASE_MODEL_PATH);
+    if (recorded == null) {
+      return java.util.Optional.empty();
+    }
+    String key = "extra." + BASE_MODEL_PATH;
+    return java.util.Optional.of(
+        Path.of(field(recorded, key, configFile(dir), STRING, JsonElement::getAsString)));
+  }
+
+  private static void save(
       Path dir,
       Adapter adapter,
       long adapterSeed,
@@ -471,10 +531,7 @@ public final class AdapterFiles {
     if (recorded == null) {
       return saved.labels();
     }
-    Path config = dir.resolve(CONFIG_FILE);
-    if (!Files.isRegularFile(config)) {
-      config = dir.resolve(PeftAdapterFiles.CONFIG_FILE);
-    }
+    Path config = configFile(dir);
     String key = "extra." + TEST_CAP_LABEL_ORDER;
     List<String> order = field(recorded, key, config, STRINGS, AdapterFiles::strings);
     Set<String> seen = new HashSet<>();
@@ -497,6 +554,12 @@ public final class AdapterFiles {
     List<String> all = new ArrayList<>(order);
     saved.labels().stream().filter(l -> !seen.contains(l)).forEach(all::add);
     return all;
+  }
+
+  /** The file of adapter folder {@code dir} that holds its {@code extra} record. */
+  private static Path configFile(Path dir) {
+    Path config = dir.resolve(CONFIG_FILE);
+    return Files.isRegularFile(config) ? config : dir.resolve(PeftAdapterFiles.CONFIG_FILE);
   }
 
   private static final String STRING = "a string";

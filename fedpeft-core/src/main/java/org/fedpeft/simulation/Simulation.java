@@ -1539,7 +1539,6 @@ public final class Simulation implements AutoCloseable {
       if (fullyUsedFileHash != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsedFileHash);
       }
-      extra.addProperty(AdapterFiles.BASE_MODEL_SHA256, base.model().sha256());
       Map<String, HostTensor> head = new TreeMap<>();
       m.model().head().tensors().forEach(t -> head.put(t.name(), state.global().get(t.name())));
       Map<String, HostTensor> residuals = FedExLora.residuals(state);
@@ -1550,8 +1549,7 @@ public final class Simulation implements AutoCloseable {
           head,
           splits.labels(),
           splits.taskLabels(),
-          base.model().name(),
-          precision(),
+          base.model(),
           extra,
           folder -> {
             if (!residuals.isEmpty()) {

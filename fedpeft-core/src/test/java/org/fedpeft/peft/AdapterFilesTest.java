@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.model.Precision;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.RandomBert;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,8 +83,7 @@ class AdapterFilesTest {
         head(1f),
         List.of("a", "b"),
         Map.of(),
-        "base",
-        Precision.BF16,
+        tinyModel(null).withPrecision(new Precision.Choice("bf16", Precision.BF16, "")),
         new JsonObject(),
         folder -> {});
     assertEquals(Precision.BF16, AdapterFiles.read(bf16).precision());
@@ -96,5 +98,72 @@ class AdapterFilesTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> AdapterFiles.read(bf16));
     assertEquals(config + ": precision \"fp16\" is not fp32 or bf16", e.getMessage());
+  }
+
+  /** A tiny random model, as read from {@code folder} (null: made in memory). */
+  private static PretrainedModel tinyModel(Path folder) {
+    PretrainedModel m = RandomBert.tiny("{}".getBytes(StandardCharsets.UTF_8), 30, 4);
+    return new PretrainedModel(
+        "tiny", m.weights(), m.tokenizerJson(), m.maxSeqLength(), m.precision(), folder);
+  }
+
+  /**
+   * The folder records what its base model is: its name, digest and, for a model read from a
+   * folder, that folder's absolute path, which {@link AdapterFiles#baseModelFolder} reads back; a
+   * model made in memory (as the bundled one) records no folder, and the caller's {@code extra} is
+   * left as it was.
+   */
+  @Test
+  void theBaseModelsFolderAndDigestAreRecorded() throws Exception {
+    Path modelDir = tmp.resolve("models").resolve("tiny").toAbsolutePath();
+    JsonObject extra = new JsonObject();
+    extra.addProperty("task", "t");
+    Path withFolder = tmp.resolve("with-folder");
+    AdapterFiles.save(
+        withFolder,
+        null,
+        0,
+        head(1f),
+        List.of("a", "b"),
+        Map.of(),
+        tinyModel(modelDir),
+        extra,
+        folder -> {});
+    assertEquals(1, extra.size(), "the caller's extra is not changed: " + extra);
+    AdapterFiles.Saved saved = AdapterFiles.read(withFolder);
+    assertEquals("tiny", saved.baseModel());
+    assertEquals(
+        tinyModel(null).sha256(), saved.extra().get(AdapterFiles.BASE_MODEL_SHA256).getAsString());
+    assertEquals(modelDir, AdapterFiles.baseModelFolder(withFolder, saved).orElseThrow());
+
+    Path inMemory = tmp.resolve("in-memory");
+    AdapterFiles.save(
+        inMemory,
+        null,
+        0,
+        head(1f),
+        List.of("a", "b"),
+        Map.of(),
+        tinyModel(null),
+        extra,
+        folder -> {});
+    AdapterFiles.Saved none = AdapterFiles.read(inMemory);
+    assertTrue(none.extra().has(AdapterFiles.BASE_MODEL_SHA256));
+    assertTrue(AdapterFiles.baseModelFolder(inMemory, none).isEmpty());
+
+    Path config = withFolder.resolve(AdapterFiles.CONFIG_FILE);
+    Files.writeString(
+        config,
+        Files.readString(config)
+            .replace("\"" + AdapterFiles.BASE_MODEL_PATH + "\": \"", "\"base_model_path\": [\""));
+    Files.writeString(config, Files.readString(config).replace("tiny\"\n", "tiny\"]\n"));
+    AdapterFiles.Saved damaged = AdapterFiles.read(withFolder);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AdapterFiles.baseModelFolder(withFolder, damaged));
+    assertTrue(
+        e.getMessage().startsWith(config + ": field \"extra.base_model_path\" must be a string"),
+        e.getMessage());
   }
 }

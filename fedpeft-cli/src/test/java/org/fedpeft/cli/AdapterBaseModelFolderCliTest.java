@@ -1,0 +1,232 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.fedpeft.model.HuggingFaceFolder;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.RandomBert;
+import org.fedpeft.peft.AdapterFiles;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * QA, 4 December: {@code eval}, {@code embed --adapter} and {@code retrieve --adapter} of an
+ * adapter trained on the user's own model folder, run without {@code --model}, loaded the bundled
+ * all-MiniLM-L6-v2 instead (the adapter recorded only the folder's name): an error about tensor
+ * shapes, or for a model of MiniLM's shapes a warning and a meaningless accuracy. The adapter now
+ * records the folder's path; without {@code --model} these commands use that folder when it still
+ * holds the model the adapter was trained on, say so, and otherwise refuse, naming the model and
+ * {@code --model}.
+ */
+class AdapterBaseModelFolderCliTest {
+
+  @TempDir static Path tmp;
+
+  static Path model;
+  static Path data;
+  static Path corpus;
+
+  /** The adapter of a 2-step {@code train} on {@link #model}. */
+  static Path adapter;
+
+  @BeforeAll
+  static void trainOnTheUsersModel() throws Exception {
+    model = CliRun.tinyModelFolder(tmp.resolve("my-bert"));
+    List<String[]> rows = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      rows.add(new String[] {"a small animal " + i, "animal"});
+      rows.add(new String[] {"a kind of food " + i, "food"});
+    }
+    data = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
+    corpus =
+        Files.write(
+            tmp.resolve("corpus.jsonl"),
+            List.of(
+                "{\"id\": \"d1\", \"text\": \"a cat\"}", "{\"id\": \"d2\", \"text\": \"bread\"}"));
+    Path out = tmp.resolve("run");
+    CliRun.Result train =
+        CliRun.run(
+            "train",
+            "--model",
+            model.toString(),
+            "--data",
+            data.toString(),
+            "--steps",
+            "2",
+            "--batch-size",
+            "4",
+            "--eval-every",
+            "0",
+            "--out",
+            out.toString());
+    assertEquals(0, train.code(), train.err());
+    adapter = out.resolve("adapter");
+  }
+
+  private static String[] eval(Path adapterDir, String... more) {
+    List<String> args =
+        new ArrayList<>(List.of("eval", adapterDir.toString(), "--data", data + ""));
+    args.addAll(List.of(more));
+    return args.toArray(new String[0]);
+  }
+
+  private static String[] embed(Path adapterDir, String... more) {
+    List<String> args = new ArrayList<>(List.of("embed", "--adapter", adapterDir.toString()));
+    args.addAll(List.of(more));
+    args.add("a small animal");
+    return args.toArray(new String[0]);
+  }
+
+  private static String[] retrieve(Path adapterDir, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "retrieve",
+                "--adapter",
+                adapterDir.toString(),
+                "--method",
+                "mips",
+                "--corpus",
+                corpus.toString()));
+    args.addAll(List.of(more));
+    args.add("a dog");
+    return args.toArray(new String[0]);
+  }
+
+  private static String[] withModel(String[] args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(all.size() - (args[0].equals("eval") ? 0 : 1), List.of("--model", model + ""));
+    return all.toArray(new String[0]);
+  }
+
+  @Test
+  void withoutModelTheFolderTheAdapterWasTrainedOnIsUsedAndNamed() throws Exception {
+    JsonObject extra =
+        JsonParser.parseString(Files.readString(adapter.resolve(AdapterFiles.CONFIG_FILE)))
+            .getAsJsonObject()
+            .getAsJsonObject("extra");
+    Path absolute = model.toAbsolutePath().normalize();
+    assertEquals(absolute.toString(), extra.get(AdapterFiles.BASE_MODEL_PATH).getAsString());
+    for (String[] args : List.of(eval(adapter), embed(adapter), retrieve(adapter))) {
+      CliRun.Result recorded = CliRun.run(args);
+      assertEquals(0, recorded.code(), args[0] + ": " + recorded.err());
+      assertTrue(
+          recorded.err().contains("model: " + absolute + " (recorded with the adapter)\n"),
+          args[0] + ": " + recorded.err());
+      assertFalse(recorded.err().contains("warning"), args[0] + ": " + recorded.err());
+      CliRun.Result given = CliRun.run(withModel(args));
+      assertEquals(0, given.code(), args[0] + " --model: " + given.err());
+      assertFalse(given.err().contains("model: " + absolute), given.err());
+      // The same model, so the same output to the digit.
+      assertEquals(given.out(), recorded.out(), args[0]);
+    }
+  }
+
+  @Test
+  void aFolderGoneOrHoldingAnotherModelIsRefusedNamingTheModelAndTheOption() throws Exception {
+    Path moved = tmp.resolve("moved-run");
+    Path movedModel = tmp.resolve("moved-model");
+    Path copy = copyOf(adapter, moved);
+    Path other = tmp.resolve("other-bert");
+    PretrainedModel bundled = PretrainedModel.bundledMiniLm();
+    HuggingFaceFolder.save(
+        RandomBert.tiny(bundled.tokenizerJson(), bundled.config().vocabSize(), 8), other);
+    Path config = copy.resolve(AdapterFiles.CONFIG_FILE);
+    String json = Files.readString(config);
+    String recorded = model.toAbsolutePath().normalize().toString();
+    // The folder is gone.
+    Files.writeString(config, json.replace(recorded, movedModel.toAbsolutePath().toString()));
+    for (String[] args : List.of(eval(copy), embed(copy), retrieve(copy))) {
+      CliRun.Result r = CliRun.run(args);
+      assertEquals(2, r.code(), args[0] + ": " + r.err());
+      // (eval says the split seed it read from the adapter first)
+      assertTrue(
+          r.err()
+              .endsWith(
+                  "fedpeft "
+                      + args[0]
+                      + ": "
+                      + copy
+                      + ": was trained on the model \"my-bert\" in "
+                      + movedModel.toAbsolutePath()
+                      + ", which is no longer there: give the model it was trained on with"
+                      + " --model DIR\n"),
+          args[0] + ": " + r.err());
+      // --model still decides.
+      CliRun.Result given = CliRun.run(withModel(args));
+      assertEquals(0, given.code(), args[0] + " --model: " + given.err());
+    }
+    // The folder holds another model of the same shapes.
+    Files.writeString(config, json.replace(recorded, other.toAbsolutePath().toString()));
+    for (String[] args : List.of(eval(copy), embed(copy), retrieve(copy))) {
+      CliRun.Result r = CliRun.run(args);
+      assertEquals(2, r.code(), args[0] + ": " + r.err());
+      assertTrue(
+          r.err()
+              .endsWith(
+                  "fedpeft "
+                      + args[0]
+                      + ": "
+                      + copy
+                      + ": was trained on the model \"my-bert\" in "
+                      + other.toAbsolutePath()
+                      + ", but that folder now holds another model (weights and tokenizer digest "
+                      + PretrainedModel.load(other.toString()).sha256().substring(0, 12)
+                      + ", not "
+                      + PretrainedModel.load(model.toString()).sha256().substring(0, 12)
+                      + " as recorded): give the model it was trained on with --model DIR\n"),
+          args[0] + ": " + r.err());
+    }
+  }
+
+  /** A simulation's adapter and each client's own model record the folder as train's does. */
+  @Test
+  void simulateRecordsTheFolderInEveryAdapterItSaves() throws Exception {
+    Path out = tmp.resolve("simulated");
+    CliRun.Result r =
+        CliRun.smallSimulate(
+            tmp.resolve("fedsa.toml"),
+            out,
+            model,
+            data,
+            "[adapter]\nmethod = \"fedsa-lora\"\n[server]\nstrategy = \"fedavg\"\n");
+    assertEquals(0, r.code(), r.err());
+    List<Path> adapters = new ArrayList<>(List.of(out.resolve("adapter")));
+    try (var clients = Files.list(out.resolve("clients"))) {
+      clients.sorted().forEach(c -> adapters.add(c.resolve("adapter")));
+    }
+    assertEquals(3, adapters.size(), adapters.toString());
+    for (Path a : adapters) {
+      JsonObject extra =
+          JsonParser.parseString(Files.readString(a.resolve(AdapterFiles.CONFIG_FILE)))
+              .getAsJsonObject()
+              .getAsJsonObject("extra");
+      assertEquals(
+          model.toAbsolutePath().normalize().toString(),
+          extra.get(AdapterFiles.BASE_MODEL_PATH).getAsString(),
+          a.toString());
+    }
+    CliRun.Result eval = CliRun.run(eval(adapters.get(1)));
+    assertEquals(0, eval.code(), eval.err());
+  }
+
+  /** The files of adapter folder {@code from}, copied into the new folder {@code to}. */
+  static Path copyOf(Path from, Path to) throws Exception {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+    return to;
+  }
+}
