@@ -119,7 +119,6 @@ final class CliRun {
     }
   }
 
-  /** Writes a tiny random BERT with the bundled tokenizer as a Hugging Face folder. */
   /**
    * Runs {@code simulate} as a user would on a small config written to {@code config}: seed 3, 2
    * rounds, 2 clients both each round, {@code file} split iid, {@code model}, 2 local steps of
