@@ -43,7 +43,10 @@ class SimulateKillResumeMethodsCliTest {
   /**
    * The methods and strategies that deployment tests do not run, by their config sections: HetLoRA
    * with self-pruning (each client's kept rank in the server state) and skewed budgets, FlexLoRA,
-   * FedYogi, FedProx, Fed-SB and top-blocks.
+   * FedYogi, FedProx, Fed-SB and top-blocks; and combinations of a method's state with another's:
+   * FedDPA-F evaluated every round (each client's fine-tuned LOCAL copy), FedBE's coverage
+   * allocation under FedAdam (the coverage counts and the optimiser's moments) and soft embeddings
+   * of the mlp form under client-level DP (the seeded noise).
    */
   static final Map<String, String> MORE =
       Map.of(
@@ -106,10 +109,64 @@ class SimulateKillResumeMethodsCliTest {
 
           [server]
           strategy = "fedavg"
+          """,
+          "feddpa-f",
+          """
+          [adapter]
+          method = "feddpa"
+          variant = "F"
+          rank = 2
+          targets = ["query", "value"]
+
+          [server]
+          strategy = "fedit"
+
+          [eval]
+          every = 1
+          """,
+          "fedbe-coverage-fedadam",
+          """
+          [adapter]
+          method = "fedbe"
+          blocks = 2
+          allocation = "coverage"
+
+          [client]
+          budgets = "skewed"
+
+          [server]
+          strategy = "fedbe"
+          optimizer = "fedadam"
+          learning_rate = 1e-3
+          """,
+          "softembed-mlp-dp-client",
+          """
+          [adapter]
+          method = "softembed"
+          form = "mlp"
+          rank = 4
+
+          [server]
+          strategy = "fedavg"
+
+          [privacy]
+          mode = "client"
+          noise = "seeded"
+          client.noise_multiplier = 0.5
           """);
 
   @ParameterizedTest
-  @ValueSource(strings = {"hetlora-prune", "flexlora", "fedyogi-fedprox", "fed-sb", "top-blocks"})
+  @ValueSource(
+      strings = {
+        "hetlora-prune",
+        "flexlora",
+        "fedyogi-fedprox",
+        "fed-sb",
+        "top-blocks",
+        "feddpa-f",
+        "fedbe-coverage-fedadam",
+        "softembed-mlp-dp-client"
+      })
   @Tag("slow")
   void killedRunOfAStrategyResumesToTheSameResult(String method) throws Exception {
     KillResume.assertKilledSimulationResumes(

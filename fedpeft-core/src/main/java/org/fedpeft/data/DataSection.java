@@ -79,15 +79,16 @@ public record DataSection(
               "data.max_train",
               Type.INT,
               0,
-              "use at most this many training examples (0: all)",
+              "use at most this many training examples (0: all; per task when data.task joins several"
+                  + " tasks)",
               v -> (int) v >= 0,
               ">= 0")
           .key(
               "data.max_eval",
               Type.INT,
               1000,
-              "evaluate the global model on at most this many test examples (per task in a"
-                  + " multi-task run)",
+              "evaluate the global model on at most this many test examples (per task when data.task"
+                  + " joins several tasks)",
               v -> (int) v >= 1,
               ">= 1")
           .key(
