@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,27 +23,13 @@ class PartitionRefusalCliTest {
 
   @Test
   void moreClientsThanExamplesNamesTheKeys() throws Exception {
-    Path config = CliRun.oneClientConfig(tmp);
-    Path out = tmp.resolve("out");
-    CliRun.Result r =
-        CliRun.run(
-            "simulate",
-            config.toString(),
-            "--set",
-            "clients=20",
-            "--set",
-            "data.partition=iid",
-            "--set",
-            "data.max_train=16",
-            "--out",
-            out.toString());
-    assertEquals(2, r.code(), r.err());
+    String last =
+        refusal("--set", "clients=20", "--set", "data.partition=iid", "--set", "data.max_train=16");
     assertEquals(
         "fedpeft simulate: data.partition = \"iid\" with clients = 20 on 16 training examples:"
             + " iid: 16 examples cannot give 20 clients 1 example each (lower clients, raise"
             + " data.max_train (16) or use another data.partition)",
-        r.err().strip().lines().reduce((a, b) -> b).orElse(""));
-    assertFalse(Files.exists(out.resolve("metrics.jsonl")), "nothing ran");
+        last);
   }
 
   /**
@@ -52,20 +40,7 @@ class PartitionRefusalCliTest {
    */
   @Test
   void aPartitionLeavingAClientEmptyIsRefused() throws Exception {
-    Path config = CliRun.oneClientConfig(tmp);
-    Path out = tmp.resolve("out");
-    CliRun.Result r =
-        CliRun.run(
-            "simulate",
-            config.toString(),
-            "--set",
-            "clients=12",
-            "--set",
-            "data.partition=dirichlet:0.01,min=0",
-            "--out",
-            out.toString());
-    assertEquals(2, r.code(), r.err());
-    String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+    String last = refusal("--set", "clients=12", "--set", "data.partition=dirichlet:0.01,min=0");
     assertTrue(
         last.startsWith("fedpeft simulate: data.partition = \"dirichlet:0.01,min=0\" gives "),
         last);
@@ -75,7 +50,6 @@ class PartitionRefusalCliTest {
                 + " (dirichlet:ALPHA,min=N with N >= 1, or leave min out), lower clients or use"
                 + " another data.partition"),
         last);
-    assertFalse(Files.exists(out.resolve("metrics.jsonl")), "nothing ran");
   }
 
   /**
@@ -84,26 +58,30 @@ class PartitionRefusalCliTest {
    */
   @Test
   void aCapAboveTheDataIsNotNamed() throws Exception {
-    Path config = CliRun.oneClientConfig(tmp);
-    Path out = tmp.resolve("out");
-    CliRun.Result r =
-        CliRun.run(
-            "simulate",
-            config.toString(),
-            "--set",
-            "clients=20",
-            "--set",
-            "data.partition=iid",
-            "--set",
-            "data.max_train=100000",
-            "--out",
-            out.toString());
-    assertEquals(2, r.code(), r.err());
+    String last =
+        refusal(
+            "--set", "clients=20", "--set", "data.partition=iid", "--set", "data.max_train=100000");
     assertEquals(
         "fedpeft simulate: data.partition = \"iid\" with clients = 20 on 16 training examples:"
             + " iid: 16 examples cannot give 20 clients 1 example each (lower clients or use"
             + " another data.partition)",
-        r.err().strip().lines().reduce((a, b) -> b).orElse(""));
+        last);
+  }
+
+  /**
+   * Runs {@code simulate} on a one-client config with {@code sets} (each {@code --set KEY=VALUE}
+   * pair spelled out), checks that it is refused (exit 2) before any round, and returns the last
+   * line of its standard error.
+   */
+  private String refusal(String... sets) throws Exception {
+    Path out = tmp.resolve("out");
+    List<String> args =
+        new ArrayList<>(List.of("simulate", CliRun.oneClientConfig(tmp).toString()));
+    args.addAll(List.of(sets));
+    args.addAll(List.of("--out", out.toString()));
+    CliRun.Result r = CliRun.run(args.toArray(String[]::new));
+    assertEquals(2, r.code(), r.err());
     assertFalse(Files.exists(out.resolve("metrics.jsonl")), "nothing ran");
+    return r.err().strip().lines().reduce((a, b) -> b).orElse("");
   }
 }
