@@ -67,9 +67,10 @@ public final class RetrievalBench {
               .evaluate(queries, relevant));
       for (int i = 3; i < args.length; i++) {
         String[] nameDir = args[i].split("=", 2);
-        AdapterFiles.Saved saved = AdapterFiles.read(Path.of(nameDir[1]));
+        Path dir = Path.of(nameDir[1]);
+        AdapterFiles.Saved saved = AdapterFiles.read(dir);
         Dataset ds = test.withLabels(saved.labels());
-        try (Adapter a = AdapterFiles.instantiate(saved, base.encoder());
+        try (Adapter a = AdapterFiles.instantiate(dir, saved, base.encoder());
             ClassificationHead head =
                 new ClassificationHead(
                     base.root(), base.encoder().config().hiddenSize(), ds.numLabels(), 0)) {

@@ -143,7 +143,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
   private Adapter instantiate(AdapterFiles.Saved saved, BertEncoder encoder) {
     try {
-      return AdapterFiles.instantiate(saved, encoder);
+      return AdapterFiles.instantiate(adapterDir, saved, encoder);
     } catch (IllegalArgumentException e) {
       throw model.misfit(adapterDir, saved, e);
     }

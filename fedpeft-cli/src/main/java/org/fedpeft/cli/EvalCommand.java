@@ -449,7 +449,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
     try {
-      return AdapterFiles.instantiate(saved, base.encoder());
+      return AdapterFiles.instantiate(adapterDir, saved, base.encoder());
     } catch (IllegalArgumentException e) {
       throw model.misfit(adapterDir, saved, e);
     }

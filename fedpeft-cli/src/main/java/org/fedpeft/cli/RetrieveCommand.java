@@ -237,7 +237,7 @@ public final class RetrieveCommand implements Callable<Integer> {
 
   private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
     try {
-      return AdapterFiles.instantiate(saved, base.encoder());
+      return AdapterFiles.instantiate(adapterDir, saved, base.encoder());
     } catch (IllegalArgumentException e) {
       throw model.misfit(adapterDir, saved, e);
     }

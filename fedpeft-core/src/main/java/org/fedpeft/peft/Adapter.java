@@ -152,6 +152,15 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
     return false;
   }
 
+  /**
+   * Why this adapter, its tensors loaded from a saved folder, cannot compute the model it was saved
+   * from, or null when it can (the default). FedDPA: a client's model whose anchor embeddings went
+   * stale when it trained after its last evaluation.
+   */
+  default String savedStateProblem() {
+    return null;
+  }
+
   /** Names of the tensors with a role, in order. */
   default List<String> namesWithRole(Role role) {
     List<String> names = new ArrayList<>();

@@ -21,6 +21,7 @@ import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.JsonNumbers;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
+import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.PeftNames;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertEncoder;
@@ -678,12 +679,14 @@ public final class AdapterFiles {
   }
 
   /**
-   * Creates the saved adapter on an encoder from its method, options and recorded seed, and loads
-   * every saved tensor (null for method "none").
+   * Creates the adapter saved in folder {@code dir} on an encoder from its method, options and
+   * recorded seed, and loads every saved tensor (null for method "none").
    *
    * @throws IllegalArgumentException if a saved tensor's role differs from the adapter's
+   * @throws PeftFormatException naming {@code dir} if the loaded adapter cannot compute the model
+   *     it was saved from ({@link Adapter#savedStateProblem})
    */
-  public static Adapter instantiate(Saved saved, BertEncoder encoder) {
+  public static Adapter instantiate(Path dir, Saved saved, BertEncoder encoder) {
     if (saved.method().equals("none")) {
       return null;
     }
@@ -698,6 +701,11 @@ public final class AdapterFiles {
       }
     }
     a.loadState(saved.adapterTensors());
+    String problem = a.savedStateProblem();
+    if (problem != null) {
+      a.close();
+      throw new PeftFormatException(dir, problem);
+    }
     return a;
   }
 }

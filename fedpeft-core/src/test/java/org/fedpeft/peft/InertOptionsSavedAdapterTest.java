@@ -34,7 +34,7 @@ class InertOptionsSavedAdapterTest {
         // what a user giving these options now is refused for ...
         assertFalse(m.inertOptions(saved.options()).isEmpty(), method + ": " + saved.options());
         // ... loads from the saved folder
-        try (Adapter back = AdapterFiles.instantiate(saved, encoder)) {
+        try (Adapter back = AdapterFiles.instantiate(folder, saved, encoder)) {
           assertEquals(method, saved.method(), String.valueOf(back));
         }
       }

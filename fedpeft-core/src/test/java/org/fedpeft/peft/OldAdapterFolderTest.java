@@ -35,7 +35,7 @@ class OldAdapterFolderTest {
     assertEquals(25, saved.labels().size());
     assertEquals(24, saved.adapterTensors().size(), "A and B of query and value in 6 layers");
     try (FrozenBase base = new FrozenBase(PretrainedModel.load("all-minilm-l6-v2"));
-        Adapter a = AdapterFiles.instantiate(saved, base.encoder());
+        Adapter a = AdapterFiles.instantiate(folder(), saved, base.encoder());
         ClassificationHead head =
             new ClassificationHead(
                 base.root(), base.encoder().config().hiddenSize(), saved.labels().size(), 0)) {

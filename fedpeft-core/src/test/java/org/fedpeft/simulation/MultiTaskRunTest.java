@@ -163,7 +163,7 @@ class MultiTaskRunTest {
     assertEquals(Set.of("alpha", "beta"), saved.taskLabels().keySet());
     TaskSplits splits = Population.loadSplits(config());
     try (FrozenBase base = new FrozenBase(PretrainedModel.load(model.toString()));
-        Adapter lora = AdapterFiles.instantiate(saved, base.encoder())) {
+        Adapter lora = AdapterFiles.instantiate(out.resolve("adapter"), saved, base.encoder())) {
       for (String task : List.of("alpha", "beta")) {
         TaskSplits one = splits.taskView(task);
         try (ClassificationHead head =

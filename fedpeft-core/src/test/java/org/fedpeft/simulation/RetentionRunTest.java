@@ -100,7 +100,10 @@ class RetentionRunTest {
     Retention measure = Retention.load(settings);
     try (FrozenBase base = new FrozenBase(PretrainedModel.load(model.toString()));
         Adapter a =
-            AdapterFiles.instantiate(AdapterFiles.read(out.resolve("adapter")), base.encoder())) {
+            AdapterFiles.instantiate(
+                out.resolve("adapter"),
+                AdapterFiles.read(out.resolve("adapter")),
+                base.encoder())) {
       Retention.Scores before =
           measure.score(new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE));
       Retention.Scores after =

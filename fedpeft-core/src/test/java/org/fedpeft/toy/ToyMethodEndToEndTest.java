@@ -180,7 +180,7 @@ class ToyMethodEndToEndTest {
         saved.roles(),
         "every tensor but the ROUND one is saved, with its role");
     try (FrozenBase base = new FrozenBase(PretrainedModel.load(model.toString()))) {
-      Adapter loaded = AdapterFiles.instantiate(saved, base.encoder());
+      Adapter loaded = AdapterFiles.instantiate(out.resolve("adapter"), saved, base.encoder());
       Adapter fresh = AdapterRegistry.get("toy").create(saved.options(), base.encoder(), 11);
       for (AdapterTensor t : loaded.tensors()) {
         HostTensor s = saved.adapterTensors().get(t.name());

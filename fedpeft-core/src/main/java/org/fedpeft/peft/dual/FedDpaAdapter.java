@@ -333,6 +333,20 @@ public final class FedDpaAdapter implements Adapter {
     return status.toFloatArray()[READY] >= 0.5f;
   }
 
+  /**
+   * A local adapter that is trained but has no current anchors: a client's model saved after it
+   * trained past its last evaluation, whose instance weights cannot be computed.
+   */
+  @Override
+  public String savedStateProblem() {
+    return localReady() && anchorCount() < 1
+        ? "a FedDPA client model whose anchor embeddings are stale: the client trained after its"
+            + " last evaluation, which is what computes them (eval.clients below clients, or a"
+            + " client never evaluated), so its instance weights cannot be computed; use a client"
+            + " evaluated in the run's last round (eval.clients = clients evaluates every one)"
+        : null;
+  }
+
   /** How many anchor embeddings are cached and current. */
   public int anchorCount() {
     int n = Math.round(status.toFloatArray()[ANCHOR_COUNT]);

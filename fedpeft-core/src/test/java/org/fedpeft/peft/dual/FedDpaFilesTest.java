@@ -3,6 +3,7 @@ package org.fedpeft.peft.dual;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -20,6 +21,7 @@ import org.fedpeft.client.ClientData;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
@@ -141,7 +143,7 @@ class FedDpaFilesTest {
               (name, role) ->
                   assertEquals(name.startsWith("global/") ? Role.GLOBAL : Role.LOCAL, role, name));
       assertTrue(saved.roles().containsKey(FedDpaAdapter.ANCHORS));
-      try (Adapter loaded = AdapterFiles.instantiate(saved, base.encoder());
+      try (Adapter loaded = AdapterFiles.instantiate(folder, saved, base.encoder());
           ClassificationHead h = head(base, splits)) {
         h.loadState(saved.headTensors());
         assertEquals(adapterValues, loaded.state());
@@ -167,6 +169,36 @@ class FedDpaFilesTest {
                 .evaluate(client.holdout(), 64);
         assertNotEquals(inMemory.loss(), plain.loss());
       }
+
+      // A client that trained after its last evaluation is saved with a trained local adapter
+      // and no current anchors: loading that folder is refused, naming it, instead of failing
+      // at the first batch as an internal error.
+      Map<String, HostTensor> stale = new TreeMap<>(saved.adapterTensors());
+      float[] status = stale.get(FedDpaAdapter.STATUS).data().clone();
+      status[FedDpaAdapter.ANCHOR_COUNT] = 0;
+      stale.put(FedDpaAdapter.STATUS, new HostTensor(new long[] {status.length}, status));
+      AdapterFiles.Saved staleSaved =
+          new AdapterFiles.Saved(
+              saved.method(),
+              saved.options(),
+              saved.adapterSeed(),
+              saved.roles(),
+              stale,
+              saved.headTensors(),
+              saved.labels(),
+              saved.baseModel(),
+              saved.extra(),
+              saved.formatVersion(),
+              saved.taskLabels(),
+              saved.precision());
+      PeftFormatException refused =
+          assertThrows(
+              PeftFormatException.class,
+              () -> AdapterFiles.instantiate(folder, staleSaved, base.encoder()));
+      assertEquals(folder, refused.file());
+      assertTrue(
+          refused.problem().startsWith("a FedDPA client model whose anchor embeddings are stale"),
+          refused.getMessage());
     }
   }
 

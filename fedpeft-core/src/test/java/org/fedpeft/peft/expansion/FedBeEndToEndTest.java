@@ -113,7 +113,7 @@ class FedBeEndToEndTest {
     assertTrue(saved.roles().values().stream().allMatch(r -> r == Role.GLOBAL));
     assertEquals(24, saved.roles().size(), "2 blocks of 12 tensors");
     try (FrozenBase base = new FrozenBase(PretrainedModel.load(model.toString()))) {
-      Adapter loaded = AdapterFiles.instantiate(saved, base.encoder());
+      Adapter loaded = AdapterFiles.instantiate(out.resolve("adapter"), saved, base.encoder());
       boolean trained = false;
       for (AdapterTensor t : loaded.tensors()) {
         HostTensor s = saved.adapterTensors().get(t.name());

@@ -608,7 +608,7 @@ class RavanAdapterTest {
         assertTrue(max <= 1e-6, "max difference " + max);
       }
       // The fedpeft folder itself loads back: the scales were folded into the saved cores.
-      try (Adapter back = AdapterFiles.instantiate(AdapterFiles.read(dir), encoder)) {
+      try (Adapter back = AdapterFiles.instantiate(dir, AdapterFiles.read(dir), encoder)) {
         float[] loaded = hidden(back);
         for (int i = 0; i < adapted.length; i++) {
           assertEquals(adapted[i], loaded[i], 1e-5, "output " + i);
@@ -628,7 +628,7 @@ class RavanAdapterTest {
       AdapterFiles.Saved saved = AdapterFiles.read(peftOnly);
       assertEquals("lora", saved.method());
       assertEquals(List.of("x", "y"), saved.labels());
-      try (Adapter back = AdapterFiles.instantiate(saved, encoder)) {
+      try (Adapter back = AdapterFiles.instantiate(peftOnly, saved, encoder)) {
         float[] loaded = hidden(back);
         double max = 0;
         for (int i = 0; i < adapted.length; i++) {
