@@ -229,6 +229,9 @@ public final class FederationServer implements AutoCloseable {
 
   private boolean closed;
 
+  /** How many streams have been welcomed; orders the streams of one identity by their HELLO. */
+  private long welcomes;
+
   /** What {@link #finish} told the nodes, or null before it was called. */
   private String finishedReason;
 
@@ -570,6 +573,9 @@ public final class FederationServer implements AutoCloseable {
     /** Whether the node refused the run (REFUSED). */
     private volatile boolean runRefused;
 
+    /** When this stream was welcomed among all streams (guarded by {@code nodesLock}). */
+    private long welcomeOrder;
+
     private String closedReason;
 
     Connection(
@@ -761,6 +767,7 @@ public final class FederationServer implements AutoCloseable {
                   0,
                   id,
                   info));
+          welcomeOrder = ++welcomes;
           welcomed.put(id, this);
         }
       }
@@ -770,8 +777,10 @@ public final class FederationServer implements AutoCloseable {
     }
 
     /**
-     * The node accepts the run: it is connected from now on (it replaces an earlier stream of the
-     * same identity) and gets requests.
+     * The node accepts the run: it is connected from now on (it replaces a stream of the same
+     * identity welcomed before it) and gets requests. If a stream of the same identity welcomed
+     * after this one is connected already, this stream is the one replaced: the newest HELLO wins
+     * whatever order the READY frames arrive in.
      */
     private void ready(Frame f) {
       Connection previous;
@@ -790,11 +799,22 @@ public final class FederationServer implements AutoCloseable {
             return; // the stream ended meanwhile
           }
         }
-        ready = true;
-        welcomed.remove(identity, this);
-        refusals.remove(identity);
-        previous = nodes.put(identity, this);
-        nodesLock.notifyAll();
+        Connection current = nodes.get(identity);
+        if (current != null && current.welcomeOrder > welcomeOrder) {
+          // A stream of the same identity that said HELLO after this one is connected already
+          // (its READY overtook this one's): the newer stream stays, this one is the replaced one.
+          previous = this;
+        } else {
+          ready = true;
+          welcomed.remove(identity, this);
+          refusals.remove(identity);
+          previous = nodes.put(identity, this);
+          nodesLock.notifyAll();
+        }
+      }
+      if (previous == this) {
+        end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));
+        return;
       }
       if (previous != null) {
         previous.end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));

@@ -5,9 +5,11 @@ import static org.fedpeft.grpc.Clients.vec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -660,7 +662,9 @@ class GrpcFederationTest {
     try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
       Events first = new Events();
       ClientNode displaced = net.node("a", adder("a", 1, 1), first);
-      first.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
+      // The server's CONNECTED, not the node's: the node says CONNECTED when it sends READY, and
+      // the second stream must come after the server took this READY.
+      net.serverEvents.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
       net.node("a", adder("a", 1, 1), new Events());
       net.serverEvents.await(
           Events.is(TransportEvent.Kind.CONNECTED, "a"), 2, Duration.ofMinutes(1));
@@ -676,6 +680,29 @@ class GrpcFederationTest {
       assertNull(displaced.awaitFinished());
       assertTrue(
           displaced.refusal().startsWith("another process connected as 'a'"), displaced.refusal());
+    }
+  }
+
+  @Test
+  void aReadyOvertakenByANewerStreamOfTheSameNodeEndsTheOlderStream() throws Exception {
+    // CI, 4 December: the second stream's READY reached the server before the first one's, and the
+    // first stream then displaced the second; the stream that said HELLO last must stay.
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      RawNode older = net.raw("a", (first, message, index) -> List.of(), false);
+      older.awaitWelcome();
+      Events newerEvents = new Events();
+      net.node("a", adder("a", 1, 1), newerEvents);
+      net.serverEvents.await(Events.is(TransportEvent.Kind.CONNECTED, "a"));
+      older.sendReady();
+      Throwable ended = older.awaitEnd();
+      assertNotNull(ended, "the older stream completed instead of being replaced");
+      assertEquals(
+          Status.Code.ABORTED, Status.fromThrowable(ended).getCode(), String.valueOf(ended));
+      assertEquals(
+          "node a connected again on a new stream", Status.fromThrowable(ended).getDescription());
+      assertTrue(net.federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
+      assertEquals(1, net.serverEvents.count(Events.is(TransportEvent.Kind.CONNECTED, "a")));
+      assertEquals(0, newerEvents.count(Events.is(TransportEvent.Kind.DISCONNECTED, "a")));
     }
   }
 

@@ -60,7 +60,12 @@ final class InProcess implements AutoCloseable {
   }
 
   RawNode raw(String id, RawNode.Responder responder) {
-    RawNode n = new RawNode(channel(), id, responder);
+    return raw(id, responder, true);
+  }
+
+  /** A raw node that answers WELCOME with READY at once, or only when told. */
+  RawNode raw(String id, RawNode.Responder responder, boolean answerWelcome) {
+    RawNode n = new RawNode(channel(), id, responder, answerWelcome);
     closeables.add(n::close);
     return n;
   }

@@ -29,9 +29,22 @@ final class RawNode implements AutoCloseable {
 
   private final StreamObserver<Frame> out;
   private final CountDownLatch welcomed = new CountDownLatch(1);
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final boolean answerWelcome;
+  private volatile String runId;
+  private volatile Throwable error;
   final List<Frame> received = new ArrayList<>();
 
   RawNode(Channel channel, String name, Responder responder) {
+    this(channel, name, responder, true);
+  }
+
+  /**
+   * @param answerWelcome whether a WELCOME is answered with READY at once; if false, the test sends
+   *     it with {@link #sendReady()}
+   */
+  RawNode(Channel channel, String name, Responder responder, boolean answerWelcome) {
+    this.answerWelcome = answerWelcome;
     StreamObserver<Frame> in =
         new StreamObserver<>() {
           private Frame first;
@@ -45,7 +58,10 @@ final class RawNode implements AutoCloseable {
               received.add(f);
             }
             if (f.type() == Frame.Type.WELCOME) {
-              send(Frame.control(Frame.Type.READY, f.runId(), 0, 0, Frame.Phase.NONE, ""));
+              runId = f.runId();
+              if (RawNode.this.answerWelcome) {
+                sendReady();
+              }
               welcomed.countDown();
             }
             if (f.type() != Frame.Type.REQUEST) {
@@ -66,10 +82,15 @@ final class RawNode implements AutoCloseable {
           }
 
           @Override
-          public void onError(Throwable t) {}
+          public void onError(Throwable t) {
+            error = t;
+            ended.countDown();
+          }
 
           @Override
-          public void onCompleted() {}
+          public void onCompleted() {
+            ended.countDown();
+          }
         };
     out =
         ClientCalls.asyncBidiStreamingCall(
@@ -79,6 +100,23 @@ final class RawNode implements AutoCloseable {
 
   synchronized void send(Frame f) {
     out.onNext(f);
+  }
+
+  /** Accepts the run this node was welcomed to. */
+  void sendReady() {
+    send(Frame.control(Frame.Type.READY, runId, 0, 0, Frame.Phase.NONE, ""));
+  }
+
+  /**
+   * Waits until the server ends the stream; the timeout only bounds a broken test.
+   *
+   * @return the error it ended with, or null if it completed normally
+   */
+  Throwable awaitEnd() throws InterruptedException {
+    if (!ended.await(1, TimeUnit.MINUTES)) {
+      throw new AssertionError("the stream did not end");
+    }
+    return error;
   }
 
   void awaitWelcome() throws InterruptedException {
