@@ -21,6 +21,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -221,8 +222,11 @@ public final class FederationServer implements AutoCloseable {
   private final Object nodesLock = new Object();
   private final Map<String, Connection> nodes = new HashMap<>();
 
-  /** Streams welcomed but not yet READY, by identity (the latest per identity). */
-  private final Map<String, Connection> welcomed = new HashMap<>();
+  /**
+   * Every stream welcomed and not yet READY, in the order of their HELLO (several may share an
+   * identity: each is told when the run finishes, and ended when the server closes).
+   */
+  private final Set<Connection> welcomed = new LinkedHashSet<>();
 
   /** The nodes whose last stream refused the run, with the reason they gave. */
   private final Map<String, String> refusals = new TreeMap<>();
@@ -375,14 +379,15 @@ public final class FederationServer implements AutoCloseable {
   }
 
   /**
-   * Tells every connected node that the run is over (they stop reconnecting) and ends their
-   * streams; a node that opens a stream afterwards, while the gRPC server still serves, is told the
-   * same once its identity is established (HELLO, in place of WELCOME) if its HELLO names this run
-   * ({@link Options#runIdentity()}: the node was welcomed to this run before), so a server can end
-   * a run for nodes that reconnect to it ({@link #awaitTold}). A node whose HELLO names no run (a
-   * fresh node) or another run is refused as UNAVAILABLE instead, which it answers by trying again
-   * later: a node started for a new run on the same address is not stopped by the finished one.
-   * Requests in flight fail.
+   * Tells every connected node, and every node welcomed whose READY has not arrived yet, that the
+   * run is over (they stop reconnecting) and ends their streams; a node that opens a stream
+   * afterwards, while the gRPC server still serves, is told the same once its identity is
+   * established (HELLO, in place of WELCOME) if its HELLO names this run ({@link
+   * Options#runIdentity()}: the node was welcomed to this run before), so a server can end a run
+   * for nodes that reconnect to it ({@link #awaitTold}). A node whose HELLO names no run (a fresh
+   * node) or another run is refused as UNAVAILABLE instead, which it answers by trying again later:
+   * a node started for a new run on the same address is not stopped by the finished one. Requests
+   * in flight fail.
    *
    * @param reason what the nodes are told, e.g. {@code "the run completed 20 rounds"}
    */
@@ -391,7 +396,10 @@ public final class FederationServer implements AutoCloseable {
     synchronized (nodesLock) {
       closed = true;
       finishedReason = Objects.requireNonNull(reason, "reason");
+      // The streams welcomed whose READY has not arrived are told too: they were welcomed to this
+      // run, and their READY, which comes after this, is ignored (the server is closed).
       all = new ArrayList<>(nodes.values());
+      all.addAll(welcomed);
     }
     for (Connection c : all) {
       c.done(reason);
@@ -426,7 +434,7 @@ public final class FederationServer implements AutoCloseable {
     synchronized (nodesLock) {
       closed = true;
       all = new ArrayList<>(nodes.values());
-      all.addAll(welcomed.values());
+      all.addAll(welcomed);
       nodes.clear();
       welcomed.clear();
       nodesLock.notifyAll();
@@ -768,7 +776,7 @@ public final class FederationServer implements AutoCloseable {
                   id,
                   info));
           welcomeOrder = ++welcomes;
-          welcomed.put(id, this);
+          welcomed.add(this);
         }
       }
       if (over != null) {
@@ -806,7 +814,7 @@ public final class FederationServer implements AutoCloseable {
           previous = this;
         } else {
           ready = true;
-          welcomed.remove(identity, this);
+          welcomed.remove(this);
           refusals.remove(identity);
           previous = nodes.put(identity, this);
           nodesLock.notifyAll();
@@ -1054,7 +1062,7 @@ public final class FederationServer implements AutoCloseable {
       if (identity != null) {
         synchronized (nodesLock) {
           nodes.remove(identity, this);
-          welcomed.remove(identity, this);
+          welcomed.remove(this);
           nodesLock.notifyAll();
         }
       }

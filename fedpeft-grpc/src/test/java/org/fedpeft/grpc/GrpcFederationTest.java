@@ -706,6 +706,49 @@ class GrpcFederationTest {
     }
   }
 
+  /**
+   * A node welcomed whose READY had not reached the server when the run finished was not told that
+   * the run is over (finish told the connected nodes only): it got "the server is shutting down",
+   * the answer that makes a node reconnect, to a server about to exit. Every stream welcomed to the
+   * run is told, two of the same identity included, and the late READY is ignored.
+   */
+  @Test
+  void aNodeWelcomedWhoseReadyComesAfterTheRunFinishedIsToldSo() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      RawNode older = net.raw("a", (first, message, index) -> List.of(), false);
+      older.awaitWelcome();
+      RawNode newer = net.raw("a", (first, message, index) -> List.of(), false);
+      newer.awaitWelcome();
+      net.federation.finish("the run completed 3 rounds");
+      for (RawNode n : List.of(newer, older)) {
+        n.sendReady(); // arrives after the finish
+        assertNull(n.awaitEnd(), "the stream failed instead of ending with DONE");
+        assertEquals(List.of("the run completed 3 rounds"), n.texts(Frame.Type.DONE));
+      }
+      assertEquals(Set.of("a"), net.federation.toldNodes());
+      assertEquals(2, net.serverEvents.count(Events.is(TransportEvent.Kind.FINISHED, "a")));
+      assertEquals(0, net.serverEvents.count(Events.is(TransportEvent.Kind.CONNECTED, "a")));
+    }
+  }
+
+  /** A server that closes ends every stream it welcomed, two of the same identity included. */
+  @Test
+  void closingTheServerEndsEveryWelcomedStream() throws Exception {
+    try (InProcess net = new InProcess(FederationServer.Options.defaults())) {
+      RawNode older = net.raw("a", (first, message, index) -> List.of(), false);
+      older.awaitWelcome();
+      RawNode newer = net.raw("a", (first, message, index) -> List.of(), false);
+      newer.awaitWelcome();
+      net.federation.close();
+      for (RawNode n : List.of(older, newer)) {
+        Throwable ended = n.awaitEnd();
+        assertNotNull(ended, "the stream completed instead of failing");
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(ended).getCode());
+        assertEquals("the server is shutting down", Status.fromThrowable(ended).getDescription());
+      }
+    }
+  }
+
   @Test
   void finishingTheRunStopsTheNodes() throws Exception {
     try (InProcess net = new InProcess(FederationServer.Options.defaults())) {

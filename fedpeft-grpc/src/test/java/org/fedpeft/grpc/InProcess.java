@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.fedpeft.federation.ClientApp;
 
 /**
@@ -32,7 +33,18 @@ final class InProcess implements AutoCloseable {
 
   /** Starts a (new) server under the same name. */
   void startServer(FederationServer.Options options) throws IOException {
+    startServer(options, f -> {});
+  }
+
+  /**
+   * Starts a (new) server under the same name, handing its federation to {@code beforeServing}
+   * before the first node can reach it (e.g. to finish the run before any node connects, as a
+   * finished run's resume does).
+   */
+  void startServer(FederationServer.Options options, Consumer<FederationServer> beforeServing)
+      throws IOException {
     federation = new FederationServer(options.withInsecure(true).withListener(serverEvents));
+    beforeServing.accept(federation);
     server = InProcessServerBuilder.forName(name).addService(federation.service()).build().start();
   }
 

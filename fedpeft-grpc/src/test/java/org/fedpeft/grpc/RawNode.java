@@ -125,6 +125,13 @@ final class RawNode implements AutoCloseable {
     }
   }
 
+  /** The texts of the frames of {@code type} received so far, in order. */
+  List<String> texts(Frame.Type type) {
+    synchronized (received) {
+      return received.stream().filter(f -> f.type() == type).map(Frame::text).toList();
+    }
+  }
+
   /** The frames of a whole reply message with the given tags, in chunks of {@code chunk} bytes. */
   static List<Frame> reply(
       String runId, long requestId, int round, Frame.Phase phase, byte[] message, int chunk) {
