@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fedpeft.io.Safetensors;
 import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.tensor.HostTensor;
 
 /**
  * The kill -9 and resume proof of {@code fedpeft simulate}: a run killed with SIGKILL at a pause
@@ -133,14 +135,62 @@ final class KillResume {
     return a;
   }
 
-  /** Asserts that {@link #compared} lists the same files in both folders, with the same bytes. */
+  /**
+   * Asserts that {@link #compared} lists the same files in both folders, with the same bytes; the
+   * failure names every file that differs and, for a tensor file, each tensor that differs, how
+   * many of its elements and by how much (a last-bit difference and a lost state look different).
+   */
   private static void assertSameFiles(Path full, Path resumed) throws IOException {
     List<String> files = compared(full);
     assertEquals(files, compared(resumed), "the files of the uninterrupted and the resumed run");
+    StringBuilder differences = new StringBuilder();
     for (String f : files) {
-      assertEquals(
-          -1L, Files.mismatch(full.resolve(f), resumed.resolve(f)), f + " differs after resume");
+      long at = Files.mismatch(full.resolve(f), resumed.resolve(f));
+      if (at >= 0) {
+        differences.append("\n").append(f).append(" differs from byte ").append(at);
+        if (f.endsWith(".safetensors")) {
+          differences.append(tensorDifferences(full.resolve(f), resumed.resolve(f)));
+        }
+      }
     }
+    assertTrue(differences.isEmpty(), "after resume:" + differences);
+  }
+
+  /** Per tensor that differs: its name, how many elements differ and the largest difference. */
+  private static String tensorDifferences(Path a, Path b) throws IOException {
+    Map<String, HostTensor> x = Safetensors.readFloatTensors(a);
+    Map<String, HostTensor> y = Safetensors.readFloatTensors(b);
+    StringBuilder out = new StringBuilder();
+    if (!x.keySet().equals(y.keySet())) {
+      out.append("\n  tensors ").append(x.keySet()).append(" vs ").append(y.keySet());
+    }
+    for (Map.Entry<String, HostTensor> e : x.entrySet()) {
+      HostTensor other = y.get(e.getKey());
+      if (other == null || !e.getValue().sameShape(other)) {
+        continue;
+      }
+      float[] u = e.getValue().data();
+      float[] v = other.data();
+      int differing = 0;
+      double largest = 0;
+      for (int i = 0; i < u.length; i++) {
+        if (Float.floatToRawIntBits(u[i]) != Float.floatToRawIntBits(v[i])) {
+          differing++;
+          largest = Math.max(largest, Math.abs((double) u[i] - v[i]));
+        }
+      }
+      if (differing > 0) {
+        out.append("\n  ")
+            .append(e.getKey())
+            .append(": ")
+            .append(differing)
+            .append(" of ")
+            .append(u.length)
+            .append(" elements, largest difference ")
+            .append(largest);
+      }
+    }
+    return out.toString();
   }
 
   /**
