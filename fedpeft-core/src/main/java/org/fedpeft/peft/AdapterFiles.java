@@ -258,6 +258,23 @@ public final class AdapterFiles {
         Path.of(field(recorded, key, configFile(dir), STRING, JsonElement::getAsString)));
   }
 
+  /**
+   * The digest of the base model that {@code saved}, the adapter folder {@code dir}, records it was
+   * trained on ({@link #BASE_MODEL_SHA256}), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a SHA-256 as {@link PretrainedModel#sha256()} writes it (64 lowercase hex digits)
+   */
+  public static java.util.Optional<String> baseModelDigest(Path dir, Saved saved) {
+    JsonElement recorded = saved.extra().get(BASE_MODEL_SHA256);
+    if (recorded == null) {
+      return java.util.Optional.empty();
+    }
+    String key = "extra." + BASE_MODEL_SHA256;
+    return java.util.Optional.of(
+        field(recorded, key, configFile(dir), SHA256_HEX, AdapterFiles::sha256Hex));
+  }
+
   private static void save(
       Path dir,
       Adapter adapter,
@@ -566,6 +583,7 @@ public final class AdapterFiles {
   private static final String STRING = "a string";
   private static final String INTEGER = "an integer";
   private static final String STRINGS = "an array of strings";
+  private static final String SHA256_HEX = "a SHA-256 digest: a string of 64 lowercase hex digits";
 
   /**
    * Field {@code key} of {@code c} in {@code config}, read by {@code read}; a field that is
@@ -611,6 +629,16 @@ public final class AdapterFiles {
    */
   private static BigDecimal wholeNumber(JsonElement e) {
     return JsonNumbers.of(e).orElseThrow(() -> new IllegalStateException("not a number: " + e));
+  }
+
+  /** A JSON string of 64 lowercase hex digits, as {@link PretrainedModel#sha256()} writes. */
+  private static String sha256Hex(JsonElement e) {
+    if (!e.isJsonPrimitive()
+        || !e.getAsJsonPrimitive().isString()
+        || !e.getAsString().matches("[0-9a-f]{64}")) {
+      throw new IllegalStateException("not a SHA-256: " + e);
+    }
+    return e.getAsString();
   }
 
   /** The strings of a JSON array. */
