@@ -192,6 +192,22 @@ class AdapterBaseModelFolderCliTest {
   }
 
   /**
+   * QA, 4 December: the PEFT export named the base model by its folder's name ("my-bert"), which
+   * PEFT's {@code from_pretrained} cannot load; it now names the folder's absolute path, as {@code
+   * extra.base_model_path} does, while {@code fedpeft_adapter.json} keeps the name.
+   */
+  @Test
+  void thePeftExportNamesTheModelFolderItCanLoad() throws Exception {
+    JsonObject peft =
+        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
+            .getAsJsonObject();
+    assertEquals(
+        model.toAbsolutePath().normalize().toString(),
+        peft.get("base_model_name_or_path").getAsString());
+    assertEquals("my-bert", AdapterFiles.read(adapter).baseModel());
+  }
+
+  /**
    * QA, 4 December: a hand-edited {@code extra.base_model_sha256} that is no SHA-256 (a number,
    * null, an array, an object, a short string) gave a Gson exception or a substring error (exit 1),
    * or read a number as its text and refused the model folder as holding "another model"; it is now
