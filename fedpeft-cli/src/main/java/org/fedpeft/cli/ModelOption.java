@@ -1,6 +1,5 @@
 package org.fedpeft.cli;
 
-import com.google.gson.JsonElement;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.fedpeft.model.HuggingFaceFolder;
@@ -110,13 +109,15 @@ public final class ModelOption {
    * The note {@code eval}, {@code embed} and {@code retrieve} print when the model they load is not
    * the one the adapter in {@code adapterDir} trained on (another {@link PretrainedModel#sha256()},
    * e.g. another fine-tune of the same architecture, which loads without a shape error); null when
-   * it is, or the adapter records no digest (folders written before it was recorded, PEFT folders).
+   * it is, or the adapter records no digest ({@code trained} null: folders written before it was
+   * recorded, PEFT folders).
+   *
+   * @param trained the digest the adapter records ({@link AdapterFiles#baseModelDigest}), or null
    */
-  static String baseModelNote(AdapterFiles.Saved saved, PretrainedModel used) {
-    if (saved == null || !saved.extra().has(AdapterFiles.BASE_MODEL_SHA256)) {
+  static String baseModelNote(AdapterFiles.Saved saved, String trained, PretrainedModel used) {
+    if (saved == null || trained == null) {
       return null;
     }
-    String trained = saved.extra().get(AdapterFiles.BASE_MODEL_SHA256).getAsString();
     String now = used.sha256();
     if (trained.equals(now)) {
       return null;
@@ -143,24 +144,31 @@ public final class ModelOption {
    * no folder (the bundled model, or a folder written before folders were recorded).
    *
    * @throws UserInputException naming the adapter folder, the model it was trained on and {@code
-   *     --model} when the recorded folder is gone, does not load or now holds another model
+   *     --model} when the recorded folder is gone, does not load or now holds another model; naming
+   *     the adapter's configuration file and the field when the recorded folder or digest is not of
+   *     its type ({@link AdapterFiles#baseModelFolder}, {@link AdapterFiles#baseModelDigest})
    */
   public PretrainedModel loadFor(
       Path adapterDir, AdapterFiles.Saved saved, java.io.PrintWriter err) {
     Path folder = null;
-    if (model == null && saved != null) {
+    String digest = null;
+    if (saved != null) {
       try {
-        folder = AdapterFiles.baseModelFolder(adapterDir, saved).orElse(null);
+        digest = AdapterFiles.baseModelDigest(adapterDir, saved).orElse(null);
+        if (model == null) {
+          folder = AdapterFiles.baseModelFolder(adapterDir, saved).orElse(null);
+        }
       } catch (IllegalArgumentException e) {
         throw new UserInputException(e.getMessage(), e);
       }
     }
-    PretrainedModel pm = folder == null ? load() : loadRecorded(adapterDir, saved, folder, err);
+    PretrainedModel pm =
+        folder == null ? load() : loadRecorded(adapterDir, saved, folder, digest, err);
     for (String note :
         new String[] {
           FrozenBase.precisionNote(pm.precision()),
           precisionNote(saved, pm.precision().precision()),
-          baseModelNote(saved, pm)
+          baseModelNote(saved, digest, pm)
         }) {
       if (note != null) {
         err.println(note);
@@ -171,11 +179,16 @@ public final class ModelOption {
 
   /**
    * The model in {@code folder}, which the adapter {@code saved} in {@code adapterDir} records it
-   * was trained on, after checking that it still holds that model ({@link
-   * AdapterFiles#BASE_MODEL_SHA256}); says on {@code err} which folder it loaded.
+   * was trained on, after checking that it still holds the model of {@code digest}, the digest the
+   * adapter records ({@link AdapterFiles#baseModelDigest}; null: none recorded, not checked); says
+   * on {@code err} which folder it loaded.
    */
   private PretrainedModel loadRecorded(
-      Path adapterDir, AdapterFiles.Saved saved, Path folder, java.io.PrintWriter err) {
+      Path adapterDir,
+      AdapterFiles.Saved saved,
+      Path folder,
+      String digest,
+      java.io.PrintWriter err) {
     String trainedOn =
         adapterDir
             + ": was trained on the model "
@@ -193,14 +206,13 @@ public final class ModelOption {
       throw new UserInputException(
           trainedOn + ", which no longer loads (" + e.getMessage() + ")" + giveIt, e);
     }
-    JsonElement digest = saved.extra().get(AdapterFiles.BASE_MODEL_SHA256);
-    if (digest != null && !digest.getAsString().equals(pm.sha256())) {
+    if (digest != null && !digest.equals(pm.sha256())) {
       throw new UserInputException(
           trainedOn
               + ", but that folder now holds another model (weights and tokenizer digest "
               + pm.sha256().substring(0, 12)
               + ", not "
-              + digest.getAsString().substring(0, Math.min(12, digest.getAsString().length()))
+              + digest.substring(0, 12)
               + " as recorded)"
               + giveIt);
     }

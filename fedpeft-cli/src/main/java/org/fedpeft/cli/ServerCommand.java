@@ -199,6 +199,10 @@ public final class ServerCommand implements Callable<Integer> {
       if (picked != null) {
         err.println(picked);
       }
+      String noisy = sim.clientDpNoiseWarning();
+      if (noisy != null) {
+        err.println(noisy);
+      }
       err.println(describeData(sim));
       List<String> ids = sim.clients().stream().map(ClientData::id).toList();
       int need = need(ids);

@@ -584,6 +584,10 @@ public final class SimulateCommand implements Callable<Integer> {
       if (truncated != null) {
         err.println(truncated);
       }
+      String noisy = sim.clientDpNoiseWarning();
+      if (noisy != null) {
+        err.println(noisy);
+      }
       ProgressBar bar = new ProgressBar(err, "rounds", c.rounds());
       bar.start(sim.completedRounds(), "");
       sim.setEvaluationProgress(

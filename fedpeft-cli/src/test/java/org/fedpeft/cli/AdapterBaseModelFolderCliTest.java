@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.RandomBert;
@@ -186,6 +189,76 @@ class AdapterBaseModelFolderCliTest {
                       + " as recorded): give the model it was trained on with --model DIR\n"),
           args[0] + ": " + r.err());
     }
+  }
+
+  /**
+   * QA, 4 December: the PEFT export named the base model by its folder's name ("my-bert"), which
+   * PEFT's {@code from_pretrained} cannot load; it now names the folder's absolute path, as {@code
+   * extra.base_model_path} does, while {@code fedpeft_adapter.json} keeps the name.
+   */
+  @Test
+  void thePeftExportNamesTheModelFolderItCanLoad() throws Exception {
+    JsonObject peft =
+        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
+            .getAsJsonObject();
+    assertEquals(
+        model.toAbsolutePath().normalize().toString(),
+        peft.get("base_model_name_or_path").getAsString());
+    assertEquals("my-bert", AdapterFiles.read(adapter).baseModel());
+  }
+
+  /**
+   * QA, 4 December: a hand-edited {@code extra.base_model_sha256} that is no SHA-256 (a number,
+   * null, an array, an object, a short string) gave a Gson exception or a substring error (exit 1),
+   * or read a number as its text and refused the model folder as holding "another model"; it is now
+   * refused as a user error (exit 2) naming the file and the field, with {@code --model} too, as a
+   * non-string {@code extra.base_model_path} was.
+   */
+  @Test
+  void aRecordedDigestOrFolderOfAnotherTypeIsRefusedNamingTheFileAndTheField() throws Exception {
+    Path config = adapter.resolve(AdapterFiles.CONFIG_FILE);
+    String digestKey = "extra." + AdapterFiles.BASE_MODEL_SHA256;
+    String mustBe = ": field \"" + digestKey + "\" must be a SHA-256 digest";
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("12345", mustBe + ": a string of 64 lowercase hex digits, found 12345\n");
+    bad.put("null", ": missing field \"" + digestKey + "\"\n");
+    bad.put("[\"ab\"]", mustBe + ": a string of 64 lowercase hex digits, found [\"ab\"]\n");
+    bad.put("{\"a\":1}", mustBe + ": a string of 64 lowercase hex digits, found {\"a\":1}\n");
+    bad.put("\"abc\"", mustBe + ": a string of 64 lowercase hex digits, found \"abc\"\n");
+    int n = 0;
+    for (var e : bad.entrySet()) {
+      Path copy = copyOf(adapter, tmp.resolve("bad-digest-" + n++));
+      Path copied = copy.resolve(AdapterFiles.CONFIG_FILE);
+      JsonObject c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+      c.getAsJsonObject("extra")
+          .add(AdapterFiles.BASE_MODEL_SHA256, JsonParser.parseString(e.getKey()));
+      Files.writeString(copied, new GsonBuilder().serializeNulls().create().toJson(c));
+      for (String[] args :
+          List.of(eval(copy), withModel(eval(copy)), embed(copy), withModel(retrieve(copy)))) {
+        CliRun.Result r = CliRun.run(args);
+        assertEquals(2, r.code(), e.getKey() + " " + List.of(args) + ": " + r.err());
+        assertTrue(
+            r.err().endsWith("fedpeft " + args[0] + ": " + copied + e.getValue()),
+            e.getKey() + " " + List.of(args) + ": " + r.err());
+      }
+    }
+    // The recorded folder goes through the same reader: not a string is refused alike.
+    Path copy = copyOf(adapter, tmp.resolve("bad-folder"));
+    Path copied = copy.resolve(AdapterFiles.CONFIG_FILE);
+    JsonObject c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+    c.getAsJsonObject("extra").add(AdapterFiles.BASE_MODEL_PATH, new JsonObject());
+    Files.writeString(copied, c.toString());
+    CliRun.Result r = CliRun.run(eval(copy));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .endsWith(
+                "fedpeft eval: "
+                    + copied
+                    + ": field \"extra."
+                    + AdapterFiles.BASE_MODEL_PATH
+                    + "\" must be a string, found {}\n"),
+        r.err());
   }
 
   /** A simulation's adapter and each client's own model record the folder as train's does. */

@@ -109,6 +109,14 @@ class ClientDpPoissonEmptyRoundDeployCliTest {
                     + ClientDpPoissonEmptyRoundCliTest.NOISE_ONLY_ROUND_2),
         s.err());
     assertFalse(s.err().contains("skipped"), s.err());
+    // The server warns as simulate does of noise larger than any averaged update (z = 1, m = 2).
+    String warning =
+        sim.err()
+            .lines()
+            .filter(l -> l.startsWith("warning: client-level DP noise"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(sim.err()));
+    assertTrue(s.err().contains(warning + System.lineSeparator()), s.err());
   }
 
   /**

@@ -62,6 +62,12 @@ public record PretrainedModel(
   /** The name of the model bundled with fedpeft, used when no model is given. */
   public static final String DEFAULT = "all-minilm-l6-v2";
 
+  /**
+   * The Hugging Face Hub id of the bundled model, sentence-transformers' all-MiniLM-L6-v2, which an
+   * adapter's PEFT export names as its base model ({@code AdapterFiles.peftBaseModel}).
+   */
+  public static final String HUB_ID = "sentence-transformers/all-MiniLM-L6-v2";
+
   private static final Map<String, SoftReference<PretrainedModel>> CACHE = new HashMap<>();
 
   public BertConfig config() {

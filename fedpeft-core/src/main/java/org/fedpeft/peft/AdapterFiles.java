@@ -49,7 +49,9 @@ import org.fedpeft.tensor.HostTensor;
  *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA (none for
  *       a head without an adapter), the
  *       same adapter in Hugging Face PEFT's format (Ravan and Fed-SB as one LoRA of rank h r) for a bare BERT encoder ({@code task_type
- *       FEATURE_EXTRACTION}), so PEFT or sentence-transformers can load it</td></tr>
+ *       FEATURE_EXTRACTION}), so PEFT or sentence-transformers can load it; its {@code
+ *       base_model_name_or_path} is the base model's folder or the bundled model's Hub id
+ *       ({@link #peftBaseModel})</td></tr>
  * </table>
  *
  * <p>{@link #read} reads this format, and also folders written before it existed (a PEFT LoRA
@@ -199,7 +201,18 @@ public final class AdapterFiles {
       JsonObject extra,
       IOConsumer<Path> more)
       throws IOException {
-    save(dir, adapter, adapterSeed, headTensors, labels, Map.of(), baseModel, null, extra, more);
+    save(
+        dir,
+        adapter,
+        adapterSeed,
+        headTensors,
+        labels,
+        Map.of(),
+        baseModel,
+        peftBaseModel(baseModel, null),
+        null,
+        extra,
+        more);
   }
 
   /**
@@ -236,6 +249,7 @@ public final class AdapterFiles {
         labels,
         taskLabels,
         base.name(),
+        peftBaseModel(base.name(), base.folder()),
         base.precision().precision(),
         recorded,
         more);
@@ -258,6 +272,41 @@ public final class AdapterFiles {
         Path.of(field(recorded, key, configFile(dir), STRING, JsonElement::getAsString)));
   }
 
+  /**
+   * The {@code base_model_name_or_path} of the PEFT export ({@code adapter_config.json}) for a base
+   * model named {@code name} read from {@code folder} (null: none): what PEFT's {@code
+   * from_pretrained} can load the base model from, as PEFT itself records a Hugging Face Hub id or
+   * the local path the base was loaded from. A model read from a folder gives that folder's path
+   * ({@link #BASE_MODEL_PATH} records the same; its name alone, the folder's name, loads nothing
+   * outside the folder's parent), so the export loads on the machine that trained it and needs
+   * editing elsewhere, as PEFT's own adapters of a local model do; the bundled model gives its Hub
+   * id, {@value PretrainedModel#HUB_ID}, which loads anywhere; any other model (made in memory) its
+   * name. {@code fedpeft_adapter.json}'s {@code base_model} keeps the name.
+   */
+  public static String peftBaseModel(String name, Path folder) {
+    if (folder != null) {
+      return folder.toString();
+    }
+    return PretrainedModel.DEFAULT.equals(name) ? PretrainedModel.HUB_ID : name;
+  }
+
+  /**
+   * The digest of the base model that {@code saved}, the adapter folder {@code dir}, records it was
+   * trained on ({@link #BASE_MODEL_SHA256}), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a SHA-256 as {@link PretrainedModel#sha256()} writes it (64 lowercase hex digits)
+   */
+  public static java.util.Optional<String> baseModelDigest(Path dir, Saved saved) {
+    JsonElement recorded = saved.extra().get(BASE_MODEL_SHA256);
+    if (recorded == null) {
+      return java.util.Optional.empty();
+    }
+    String key = "extra." + BASE_MODEL_SHA256;
+    return java.util.Optional.of(
+        field(recorded, key, configFile(dir), SHA256_HEX, AdapterFiles::sha256Hex));
+  }
+
   private static void save(
       Path dir,
       Adapter adapter,
@@ -266,6 +315,7 @@ public final class AdapterFiles {
       List<String> labels,
       Map<String, List<String>> taskLabels,
       String baseModel,
+      String peftBaseModel,
       Precision precision,
       JsonObject extra,
       IOConsumer<Path> more)
@@ -278,7 +328,7 @@ public final class AdapterFiles {
         folder -> {
           writeFedpeftFiles(
               folder, adapter, adapterSeed, labels, taskLabels, baseModel, precision, extra);
-          writePeftFiles(folder, adapter, headTensors, labels, baseModel, extra);
+          writePeftFiles(folder, adapter, headTensors, labels, peftBaseModel, extra);
           more.accept(folder);
         });
   }
@@ -288,7 +338,7 @@ public final class AdapterFiles {
       Adapter adapter,
       Map<String, HostTensor> headTensors,
       List<String> labels,
-      String baseModel,
+      String peftBaseModel,
       JsonObject extra)
       throws IOException {
     JsonObject fp = new JsonObject();
@@ -305,7 +355,7 @@ public final class AdapterFiles {
     }
     if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
       // Ravan and Fed-SB as one LoRA of rank h r per module.
-      org.fedpeft.peft.ravan.RavanExport.write(dir, ravan, baseModel, fp);
+      org.fedpeft.peft.ravan.RavanExport.write(dir, ravan, peftBaseModel, fp);
       return;
     }
     if (!(adapter instanceof LoraAdapter lora)) {
@@ -334,7 +384,7 @@ public final class AdapterFiles {
         PeftAdapterConfig.builder(lc.rank(), lc.alpha(), modules)
             .taskType("FEATURE_EXTRACTION")
             .loraDropout(lc.dropout())
-            .baseModelNameOrPath(baseModel)
+            .baseModelNameOrPath(peftBaseModel)
             .fedpeft(fp)
             .build();
     PeftAdapterFiles.write(dir, cfg, peft);
@@ -566,6 +616,7 @@ public final class AdapterFiles {
   private static final String STRING = "a string";
   private static final String INTEGER = "an integer";
   private static final String STRINGS = "an array of strings";
+  private static final String SHA256_HEX = "a SHA-256 digest: a string of 64 lowercase hex digits";
 
   /**
    * Field {@code key} of {@code c} in {@code config}, read by {@code read}; a field that is
@@ -611,6 +662,16 @@ public final class AdapterFiles {
    */
   private static BigDecimal wholeNumber(JsonElement e) {
     return JsonNumbers.of(e).orElseThrow(() -> new IllegalStateException("not a number: " + e));
+  }
+
+  /** A JSON string of 64 lowercase hex digits, as {@link PretrainedModel#sha256()} writes. */
+  private static String sha256Hex(JsonElement e) {
+    if (!e.isJsonPrimitive()
+        || !e.getAsJsonPrimitive().isString()
+        || !e.getAsString().matches("[0-9a-f]{64}")) {
+      throw new IllegalStateException("not a SHA-256: " + e);
+    }
+    return e.getAsString();
   }
 
   /** The strings of a JSON array. */

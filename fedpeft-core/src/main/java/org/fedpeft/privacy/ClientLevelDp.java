@@ -129,13 +129,27 @@ public final class ClientLevelDp implements Aggregator {
               + " = 1), which holds for any sampling";
     }
 
-    /** The noise multiplier of the update itself (lower than z with adaptive clipping). */
+    /**
+     * The noise multiplier of the update itself: z, or with adaptive clipping z_u = (z^-2 - (2
+     * sigma_b)^-2)^-1/2, higher than z, as the clipped count's release takes part of the budget.
+     */
     public double updateNoiseMultiplier() {
       if (!adaptive || noiseMultiplier == 0) {
         return noiseMultiplier;
       }
       return 1
           / Math.sqrt(1 / (noiseMultiplier * noiseMultiplier) - 1 / (4 * countNoise * countNoise));
+    }
+
+    /**
+     * The expected L2 norm of the noise added to the averaged update of a model of {@code
+     * coordinates} numbers, as a multiple of the clip norm C: the noise has std z_u C / m on each
+     * coordinate ({@link #updateNoiseMultiplier}, m = {@code expectedClients}), so its norm is
+     * about z_u C sqrt(d) / m; the ratio does not depend on C. The average of the clipped updates
+     * has norm at most C, so above 1 the noise is larger than any averaged update.
+     */
+    public double noiseNormOverClipNorm(long coordinates) {
+      return updateNoiseMultiplier() * Math.sqrt(coordinates) / expectedClients;
     }
   }
 

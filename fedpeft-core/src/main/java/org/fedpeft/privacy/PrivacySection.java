@@ -191,17 +191,24 @@ public record PrivacySection(
       } else if (name.equals("privacy.delta") && noiseless()) {
         unused.put(
             name, "privacy." + mode + ".noise_multiplier = 0: without noise epsilon is infinite");
-      } else if (name.equals("privacy.noise")
-          && noiseless()
-          && !(mode.equals("client") && clientAdaptive)) {
+      } else if (name.equals("privacy.noise") && !drawsNoise()) {
         unused.put(name, "privacy." + mode + ".noise_multiplier = 0: no noise is drawn");
       }
     }
     return unused;
   }
 
+  /**
+   * Whether the run draws any noise from {@code privacy.noise}: a DP mode whose noise multiplier is
+   * above 0, or client-level DP with adaptive clipping, whose count noise ({@code
+   * privacy.client.count_noise}) is drawn whatever the multiplier.
+   */
+  public boolean drawsNoise() {
+    return !mode.equals("none") && (!noiseless() || (mode.equals("client") && clientAdaptive));
+  }
+
   /** Whether the mode's noise multiplier is 0: its releases add no noise. */
-  private boolean noiseless() {
+  public boolean noiseless() {
     return noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier) == 0;
   }
 

@@ -484,33 +484,48 @@ public final class RunRecorder {
     data.addProperty("test_examples", population.splits().test().size());
     m.add("data", data);
     m.addProperty("private", StrategyFactory.isPrivate(config));
-    String noise =
+    m.addProperty("privacy_note", privacyNote(config));
+    AtomicFiles.writeString(out.resolve("manifest.json"), JsonOut.line(m) + "\n");
+  }
+
+  /**
+   * What {@code manifest.json}'s {@code privacy_note} says of the run's privacy: the mode with its
+   * noise multiplier, where its noise comes from ({@code privacy.noise}: SecureRandom, or seeded
+   * and not private), or that none is drawn when the multiplier is 0 (clipping only, not private;
+   * under client-level DP with adaptive clipping the update gets no noise while the clipped count's
+   * noise is still drawn, {@link org.fedpeft.privacy.PrivacySection#drawsNoise}), then which
+   * analysis the reported epsilon uses ({@link StrategyFactory#privacyNote}).
+   */
+  static String privacyNote(SimulationConfig config) {
+    String source =
         config.privacyNoise().equals("secure")
             ? "from SecureRandom"
             : "SEEDED from the run seed: reproducible, NOT private";
+    String noise;
+    if (!config.privacy().noiseless()) {
+      noise = "noise " + source;
+    } else if (config.privacy().drawsNoise()) {
+      noise =
+          "no noise on the update (clipping only: NOT private), adaptive clipping's count noise "
+              + source;
+    } else {
+      noise = "no noise drawn (clipping only: NOT private)";
+    }
     String note = StrategyFactory.privacyNote(config);
-    m.addProperty(
-        "privacy_note",
-        switch (config.privacyMode()) {
-          case "client" ->
-              "client-level DP-FedAvg, z = "
-                  + config.dpNoiseMultiplier()
-                  + ", noise "
-                  + noise
-                  + "; "
-                  + note;
-          case "sample" ->
-              "sample-level DP-SGD at each client, sigma = "
-                  + config.sampleNoiseMultiplier()
-                  + ", C = "
-                  + config.sampleClipNorm()
-                  + ", noise "
-                  + noise
-                  + "; "
-                  + note;
-          default -> note;
-        });
-    AtomicFiles.writeString(out.resolve("manifest.json"), JsonOut.line(m) + "\n");
+    return switch (config.privacyMode()) {
+      case "client" ->
+          "client-level DP-FedAvg, z = " + config.dpNoiseMultiplier() + ", " + noise + "; " + note;
+      case "sample" ->
+          "sample-level DP-SGD at each client, sigma = "
+              + config.sampleNoiseMultiplier()
+              + ", C = "
+              + config.sampleClipNorm()
+              + ", "
+              + noise
+              + "; "
+              + note;
+      default -> note;
+    };
   }
 
   /** What partition.json and manifest.json say of a run whose clients hold the training data. */

@@ -605,6 +605,37 @@ public final class Simulation implements AutoCloseable {
     return base.tokenizer().truncationNote("of the data");
   }
 
+  /**
+   * A warning when client-level DP's noise is expected to be larger than any averaged update:
+   * {@link ClientLevelDp.Config#noiseNormOverClipNorm} of the global model's size above 1, with the
+   * clients per round that would bring it to 1; null otherwise, and without client-level DP.
+   */
+  public String clientDpNoiseWarning() {
+    if (!config.privacyMode().equals("client")) {
+      return null;
+    }
+    long d = 0;
+    for (HostTensor t : state.global().values()) {
+      d += t.data().length;
+    }
+    ClientLevelDp.Config dp = StrategyFactory.dpConfig(config);
+    double ratio = dp.noiseNormOverClipNorm(d);
+    if (!(ratio > 1)) {
+      return null;
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "warning: client-level DP noise on the averaged update is expected to have %.1f times the"
+            + " norm of the largest averaged update, the clip norm (noise multiplier %.2f x"
+            + " sqrt(%,d parameters) / %d clients per round): the model will hardly learn; about"
+            + " %,d clients per round would bring it to 1 (docs/config.md, Privacy)",
+        ratio,
+        dp.updateNoiseMultiplier(),
+        d,
+        dp.expectedClients(),
+        (long) Math.ceil(dp.updateNoiseMultiplier() * Math.sqrt(d)));
+  }
+
   /** Rounds completed so far. */
   public int completedRounds() {
     return state.round();

@@ -166,4 +166,19 @@ class AdapterFilesTest {
         e.getMessage().startsWith(config + ": field \"extra.base_model_path\" must be a string"),
         e.getMessage());
   }
+
+  /**
+   * The PEFT export's base_model_name_or_path is what PEFT can load the base from: the model's
+   * folder, or the bundled model's Hub id (it said "all-minilm-l6-v2", which PEFT cannot load).
+   */
+  @Test
+  void thePeftBaseModelIsTheFolderOrTheBundledModelsHubId() {
+    Path folder = tmp.resolve("models").resolve("my-bert").toAbsolutePath();
+    assertEquals(folder.toString(), AdapterFiles.peftBaseModel("my-bert", folder));
+    assertEquals(folder.toString(), AdapterFiles.peftBaseModel(PretrainedModel.DEFAULT, folder));
+    assertEquals(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        AdapterFiles.peftBaseModel(PretrainedModel.DEFAULT, null));
+    assertEquals("tiny", AdapterFiles.peftBaseModel("tiny", null));
+  }
 }

@@ -25,6 +25,8 @@ public final class RavanExport {
   /**
    * Writes {@code adapter_config.json} and {@code adapter_model.safetensors} into {@code dir}.
    *
+   * @param baseModel the config's {@code base_model_name_or_path} ({@code
+   *     AdapterFiles.peftBaseModel})
    * @param fedpeft the {@code fedpeft} object of the config (head, labels, extra); the method and
    *     its options are added to it
    */
