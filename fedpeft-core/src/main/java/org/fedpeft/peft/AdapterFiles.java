@@ -263,13 +263,7 @@ public final class AdapterFiles {
    *     is not a string
    */
   public static java.util.Optional<Path> baseModelFolder(Path dir, Saved saved) {
-    JsonElement recorded = saved.extra().get(BASE_MODEL_PATH);
-    if (recorded == null) {
-      return java.util.Optional.empty();
-    }
-    String key = "extra." + BASE_MODEL_PATH;
-    return java.util.Optional.of(
-        Path.of(field(recorded, key, configFile(dir), STRING, JsonElement::getAsString)));
+    return extraField(dir, saved, BASE_MODEL_PATH, STRING, JsonElement::getAsString).map(Path::of);
   }
 
   /**
@@ -298,13 +292,20 @@ public final class AdapterFiles {
    *     is not a SHA-256 as {@link PretrainedModel#sha256()} writes it (64 lowercase hex digits)
    */
   public static java.util.Optional<String> baseModelDigest(Path dir, Saved saved) {
-    JsonElement recorded = saved.extra().get(BASE_MODEL_SHA256);
+    return extraField(dir, saved, BASE_MODEL_SHA256, SHA256_HEX, AdapterFiles::sha256Hex);
+  }
+
+  /**
+   * Field {@code name} of the {@code extra} object that {@code saved}, the adapter folder {@code
+   * dir}, records, read by {@code read} ({@link #field}), if it is there.
+   */
+  private static <T> java.util.Optional<T> extraField(
+      Path dir, Saved saved, String name, String type, Function<JsonElement, T> read) {
+    JsonElement recorded = saved.extra().get(name);
     if (recorded == null) {
       return java.util.Optional.empty();
     }
-    String key = "extra." + BASE_MODEL_SHA256;
-    return java.util.Optional.of(
-        field(recorded, key, configFile(dir), SHA256_HEX, AdapterFiles::sha256Hex));
+    return java.util.Optional.of(field(recorded, "extra." + name, configFile(dir), type, read));
   }
 
   private static void save(
