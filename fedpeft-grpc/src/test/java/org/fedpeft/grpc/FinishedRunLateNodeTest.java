@@ -86,6 +86,9 @@ class FinishedRunLateNodeTest {
       net.startServer(serverOf("run-2"));
       assertTrue(net.federation.awaitConnected(List.of("b"), Duration.ofMinutes(1)));
       assertNull(b.refusal());
+      // The node's CONNECTED, which it emits after sending READY, can come after the server took
+      // that READY (CI, 4 December): wait for it, then check that it was the only one.
+      events.await(Events.is(TransportEvent.Kind.CONNECTED, "b"));
       assertEquals(1, events.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     }
   }
