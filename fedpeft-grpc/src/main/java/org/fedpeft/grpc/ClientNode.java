@@ -425,13 +425,14 @@ public final class ClientNode implements AutoCloseable {
             failures = 0;
           }
           welcomed = true;
-          // The node accepts the run: only now does the server count it as connected.
-          sender.sendControl(Frame.control(Frame.Type.READY, runId, 0, 0, Frame.Phase.NONE, ""));
+          // Said before READY, so that it comes before the server's CONNECTED, never after it.
           emit(
               TransportEvent.Kind.CONNECTED,
               0,
               0,
               "welcomed as '" + f.text() + "' to run " + f.runId());
+          // The node accepts the run: only now does the server count it as connected.
+          sender.sendControl(Frame.control(Frame.Type.READY, runId, 0, 0, Frame.Phase.NONE, ""));
         }
         case REQUEST -> request(f);
         case CANCEL -> {

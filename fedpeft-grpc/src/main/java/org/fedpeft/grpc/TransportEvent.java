@@ -18,7 +18,10 @@ public record TransportEvent(Kind kind, String node, long requestId, int round, 
 
   /** The kinds of event. */
   public enum Kind {
-    /** A node's stream was accepted (server) or the server welcomed this node (node). */
+    /**
+     * A node's stream was accepted (server: its READY arrived) or the server welcomed this node
+     * (node: emitted before it sends READY, so before the server's CONNECTED of the same stream).
+     */
     CONNECTED,
     /** A node's stream ended (server), or this node lost its stream to the server (node). */
     DISCONNECTED,
