@@ -411,11 +411,10 @@ class DeployMethodsCliTest {
 
   /**
    * Classifier-as-retriever, whose head the server makes from the corpus through the model: a
-   * server process and a {@code node} process hosting the three clients. Not in this JVM: PyTorch's
-   * intra-op thread count is the process's (a thread that starts computing takes the last count
-   * set, {@code Engines.intraOpThreads}), so a server thread in a JVM where clients already set
-   * theirs computes the head with another count, which changes its sums in the last bits; separate
-   * processes, as a deployment has them, compute it as {@code simulate} does.
+   * server process and a {@code node} process hosting the three clients, as a deployment has them.
+   * The head is computed with gradient recording off whatever thread makes it ({@code
+   * EmbeddingRetrieval.embed}; a server on a new thread of this JVM, where recording is on, made
+   * another head before, in the last bits: {@code CorpusSimulationTest}).
    */
   @Test
   void classifierAsRetrieverOverANodeProcessEqualsTheSimulation() throws Exception {

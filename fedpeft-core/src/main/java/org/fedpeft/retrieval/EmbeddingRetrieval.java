@@ -9,6 +9,7 @@ import java.util.Comparator;
 import org.fedpeft.heads.Pooling;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
+import org.fedpeft.train.Autograd;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -26,7 +27,9 @@ public final class EmbeddingRetrieval {
 
   /**
    * The sentence embeddings of tokenized texts, in their order, computed in evaluation mode (no
-   * dropout) in batches of at most {@code batchSize} texts of similar length.
+   * dropout) with gradient recording off on the calling thread (so the result does not depend on
+   * the mode the thread was left in, {@link Autograd#withoutGradients}) in batches of at most
+   * {@code batchSize} texts of similar length.
    */
   public static float[][] embed(ClassifierModel model, EncodedExamples texts, int batchSize) {
     return embed(model, texts, batchSize, BatchProgress.NONE);
@@ -62,7 +65,9 @@ public final class EmbeddingRetrieval {
         Shape shape = new Shape(batch.batchSize(), batch.seqLen());
         NDArray ids = step.create(batch.ids(), shape);
         NDArray mask = step.create(batch.mask(), shape);
-        flat = Pooling.l2Normalize(model.pooled(ids, mask, false)).toFloatArray();
+        flat =
+            Autograd.withoutGradients(
+                () -> Pooling.l2Normalize(model.pooled(ids, mask, false)).toFloatArray());
       }
       for (int i = 0; i < idx.length; i++) {
         out[idx[i]] = Arrays.copyOfRange(flat, i * hidden, (i + 1) * hidden);

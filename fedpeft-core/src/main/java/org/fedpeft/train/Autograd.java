@@ -3,6 +3,7 @@ package org.fedpeft.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Supplier;
 
 /**
  * Gradient recording on the calling thread only, so that several clients can train at once in one
@@ -17,16 +18,44 @@ public final class Autograd {
 
   /** Turns gradient recording on for this thread until the recording is closed. */
   public static Recording record() {
-    return new Recording(JniUtils.isGradMode());
+    return new Recording();
+  }
+
+  /**
+   * Runs {@code work} with gradient recording off on this thread, then restores the thread's mode.
+   * Work that needs no gradients runs under it to compute the same whatever mode the calling thread
+   * was left in: libtorch picks other kernels while it records (an encoder's forward pass differs
+   * in the last bits), and a thread's mode is whatever ran on it before.
+   */
+  public static <T> T withoutGradients(Supplier<T> work) {
+    Mode off = new Mode(false);
+    try {
+      return work.get();
+    } finally {
+      off.close();
+    }
+  }
+
+  /** A gradient mode set on this thread; closing restores the thread's previous mode. */
+  private static class Mode implements AutoCloseable {
+    private final boolean previous;
+
+    private Mode(boolean on) {
+      this.previous = JniUtils.isGradMode();
+      JniUtils.setGradMode(on);
+    }
+
+    @Override
+    public void close() {
+      JniUtils.setGradMode(previous);
+    }
   }
 
   /** An open recording; closing restores the thread's previous grad mode. */
-  public static final class Recording implements AutoCloseable {
-    private final boolean previous;
+  public static final class Recording extends Mode {
 
-    private Recording(boolean previous) {
-      this.previous = previous;
-      JniUtils.setGradMode(true);
+    private Recording() {
+      super(true);
     }
 
     /**
@@ -37,11 +66,6 @@ public final class Autograd {
       try (NDArray ones = result.onesLike()) {
         JniUtils.backward((PtNDArray) result, (PtNDArray) ones, false, false);
       }
-    }
-
-    @Override
-    public void close() {
-      JniUtils.setGradMode(previous);
     }
   }
 }

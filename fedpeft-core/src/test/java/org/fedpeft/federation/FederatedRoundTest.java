@@ -45,10 +45,19 @@ class FederatedRoundTest {
 
   /**
    * A client timeout that only a client blocked for good reaches: the well-behaved clients of these
-   * tests finish in microseconds, so even a heavily loaded machine does not time them out.
+   * tests finish in microseconds, so only a machine stalled for 2 s (a long collection pause under
+   * load) times them out. For the tests whose round must wait out a blocked client.
    */
   private static FederatedRound.Options fast(int parallelism) {
     return new FederatedRound.Options(Duration.ofMillis(2000), parallelism, true);
+  }
+
+  /**
+   * A client timeout no client of the test reaches, for the tests where every client returns or
+   * fails by itself: a stalled machine cannot turn one of them into a timeout.
+   */
+  private static FederatedRound.Options unhurried(int parallelism) {
+    return new FederatedRound.Options(Duration.ofMinutes(5), parallelism, true);
   }
 
   @Test
@@ -162,7 +171,7 @@ class FederatedRoundTest {
       ClientSampler sampler = new ClientSampler(5, 2);
       try (FederatedRound driver =
           new FederatedRound(
-              strategy, clients, sampler, log, fast(2).withSerializeMessages(serialize))) {
+              strategy, clients, sampler, log, unhurried(2).withSerializeMessages(serialize))) {
         RoundReport r = driver.run(s0);
         Map<String, FitInstructions> expected = strategy.configureRound(s0, 1, r.sampled());
         long down = 0;
@@ -214,7 +223,7 @@ class FederatedRoundTest {
             jitteryClients(),
             new ClientSampler(99, 3),
             new CommunicationLog(),
-            new FederatedRound.Options(Duration.ofSeconds(5), parallelism, true))) {
+            unhurried(parallelism))) {
       for (int i = 0; i < rounds; i++) {
         state = driver.run(state).state();
       }
@@ -255,7 +264,7 @@ class FederatedRoundTest {
     byte[] before = s0.toBytes();
     CommunicationLog log = new CommunicationLog();
     try (FederatedRound driver =
-        new FederatedRound(strategy, clients, new ClientSampler(1, 3), log, fast(3))) {
+        new FederatedRound(strategy, clients, new ClientSampler(1, 3), log, unhurried(3))) {
       RoundFailedException e = assertThrows(RoundFailedException.class, () -> driver.run(s0));
       assertTrue(e.getMessage().contains("b (error: fit threw RuntimeException: disk full)"));
       assertTrue(e.getMessage().contains("c (rejected: tensor 'w' has Infinity at index 0)"));
@@ -273,7 +282,7 @@ class FederatedRoundTest {
             Map.of("a", adder("a", 1, 1)),
             new ClientSampler(1, 3),
             new CommunicationLog(),
-            fast(1))) {
+            unhurried(1))) {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> driver.run(strategy.initialize(INITIAL)));
       assertTrue(e.getMessage().contains("needs at least 2"), e.getMessage());
@@ -307,7 +316,7 @@ class FederatedRoundTest {
     FedAvg strategy = new FedAvg();
     CommunicationLog log = new CommunicationLog();
     try (FederatedRound driver =
-        new FederatedRound(strategy, clients, new ClientSampler(1, 3), log, fast(1))) {
+        new FederatedRound(strategy, clients, new ClientSampler(1, 3), log, unhurried(1))) {
       EvaluationReport r = driver.evaluate(strategy.initialize(INITIAL), List.of("a", "b", "c"));
       // (10 * 0.5 + 30 * 0.9) / 40
       assertEquals(0.8, r.metrics().get("accuracy"), 1e-15);
@@ -328,7 +337,8 @@ class FederatedRoundTest {
     FedAvg strategy = new FedAvg(StrategyOptions.defaults().withMinClients(2));
     ClientSampler sampler = ClientSampler.poisson(3, 1);
     CommunicationLog log = new CommunicationLog();
-    try (FederatedRound driver = new FederatedRound(strategy, clients, sampler, log, fast(1))) {
+    try (FederatedRound driver =
+        new FederatedRound(strategy, clients, sampler, log, unhurried(1))) {
       ServerState s = strategy.initialize(INITIAL);
       int skipped = 0;
       int ran = 0;
@@ -368,7 +378,7 @@ class FederatedRoundTest {
     FedAvg strategy = new FedAvg(StrategyOptions.defaults());
     try (FederatedRound driver =
         new FederatedRound(
-            strategy, clients, new ClientSampler(1, 2), new CommunicationLog(), fast(1))) {
+            strategy, clients, new ClientSampler(1, 2), new CommunicationLog(), unhurried(1))) {
       RoundReport r = driver.run(strategy.initialize(INITIAL));
       assertEquals(List.of("a"), r.accepted());
       assertEquals(

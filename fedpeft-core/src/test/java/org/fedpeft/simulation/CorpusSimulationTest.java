@@ -182,6 +182,54 @@ class CorpusSimulationTest {
         e.getMessage());
   }
 
+  /**
+   * The head made from the documents is computed where the simulation is created, on the caller's
+   * thread, whose gradient mode is whatever ran on it before (on in a new thread, off after a run):
+   * libtorch's forward pass differs in the last bits between the two, so the run's files did. A run
+   * created on a thread that records gradients ends with the bytes of one created on a thread that
+   * does not.
+   */
+  @Test
+  void theDocumentHeadDoesNotDependOnTheCreatingThreadsGradientMode() throws Exception {
+    Path[] f = files();
+    Map<String, String> o = options(f[0], f[1], f[2]);
+    o.put("head.init", "documents");
+    org.fedpeft.engine.Engines.pytorch();
+    Path recording = runOnANewThread(o, true, "recording");
+    Path notRecording = runOnANewThread(o, false, "not-recording");
+    for (String file : List.of("adapter/adapter.safetensors", "metrics.jsonl")) {
+      assertEquals(-1L, Files.mismatch(recording.resolve(file), notRecording.resolve(file)), file);
+    }
+  }
+
+  /** Creates and runs a simulation on a new thread whose gradient mode is {@code gradMode}. */
+  private Path runOnANewThread(Map<String, String> options, boolean gradMode, String name)
+      throws Exception {
+    Path out = tmp.resolve(name);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
+                try (Simulation sim =
+                    Simulation.create(SimulationConfig.of(Map.of(), options, "test"), out)) {
+                  sim.run(new Simulation.Listener() {});
+                }
+              } catch (Throwable e) {
+                failure.set(e);
+              }
+            },
+            name);
+    t.start();
+    t.join();
+    if (failure.get() != null) {
+      throw new AssertionError(name + " failed", failure.get());
+    }
+    return out;
+  }
+
   @Test
   void badFilesFailNamingFileAndLine() throws Exception {
     Path[] f = files();

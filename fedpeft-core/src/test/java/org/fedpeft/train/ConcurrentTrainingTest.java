@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +29,25 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrentTrainingTest {
 
+  /**
+   * The sequential trainers run on this (the test runner's) thread, which {@link #train} sets to 1
+   * intra-op thread with gradients off; both are set back after, as tests after this one in the
+   * same JVM compute on this thread (and a thread that starts computing takes the last count set).
+   */
   @Test
   void concurrentTrainersEqualSequentialOnes() throws Exception {
     Engine engine = Engines.pytorch();
+    int threadsBefore = JniUtils.getNumThreads();
+    boolean gradModeBefore = JniUtils.isGradMode();
+    try {
+      trainAtOnceAndOneAfterTheOther(engine);
+    } finally {
+      JniUtils.setNumThreads(threadsBefore);
+      JniUtils.setGradMode(gradModeBefore);
+    }
+  }
+
+  private static void trainAtOnceAndOneAfterTheOther(Engine engine) throws Exception {
     PretrainedModel pm = TinyModels.tiny(9);
     try (NDManager root = engine.newBaseManager();
         BertEncoder enc = new BertEncoder(pm.weights(), root);
