@@ -24,8 +24,9 @@ public final class Autograd {
   /**
    * Runs {@code work} with gradient recording off on this thread, then restores the thread's mode.
    * Work that needs no gradients runs under it to compute the same whatever mode the calling thread
-   * was left in: libtorch picks other kernels while it records (an encoder's forward pass differs
-   * in the last bits), and a thread's mode is whatever ran on it before.
+   * was left in: while recording, with trainable adapter tensors, the encoder's attention runs the
+   * fused operator instead of the separate ones ({@code ScriptedAttention}), which differ in the
+   * last bits, and a thread's mode is whatever ran on it before.
    */
   public static <T> T withoutGradients(Supplier<T> work) {
     Mode off = new Mode(false);
