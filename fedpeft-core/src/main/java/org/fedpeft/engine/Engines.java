@@ -25,6 +25,25 @@ public final class Engines {
   }
 
   /**
+   * Runs {@code work} with gradient recording off on this thread, then restores the thread's mode.
+   * Inference runs under it so that it computes the same whatever mode the calling thread was left
+   * in (a new thread records, a thread that ran a simulation does not): while recording, with
+   * trainable adapter tensors, the encoder's attention runs the fused operator instead of the
+   * separate ones ({@code ScriptedAttention}), which differ in the last bits, and autograd would
+   * record a graph nobody uses.
+   */
+  public static <T> T withoutGradients(java.util.function.Supplier<T> work) {
+    pytorch();
+    boolean previous = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    try {
+      return work.get();
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(previous);
+    }
+  }
+
+  /**
    * Sets PyTorch's intra-op thread count for the calling thread (and as the default of threads that
    * start computing later). Clients that train side by side each use a few threads.
    */

@@ -7,12 +7,14 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.Pooling;
 
 /**
  * Sentence embeddings as sentence-transformers computes them for this model family: mean pooling
  * over the attention mask, then L2 normalisation. Texts are sorted by length and batched so padding
- * stays small; results come back in input order.
+ * stays small; results come back in input order. Gradient recording is off while it computes
+ * ({@link Engines#withoutGradients}), whatever the calling thread was left in.
  */
 public final class SentenceEmbedder {
 
@@ -91,10 +93,14 @@ public final class SentenceEmbedder {
       Shape shape = new Shape(batch.batchSize(), batch.seqLen());
       NDArray ids = step.create(batch.ids(), shape);
       NDArray mask = step.create(batch.mask(), shape);
-      NDArray h =
-          encoder.forward(ids, mask, hooks, preparer.prepare(HookContext.inference(), ids, mask));
-      NDArray e = Pooling.l2Normalize(Pooling.mean(h, mask));
-      float[] flat = e.toFloatArray();
+      float[] flat =
+          Engines.withoutGradients(
+              () -> {
+                NDArray h =
+                    encoder.forward(
+                        ids, mask, hooks, preparer.prepare(HookContext.inference(), ids, mask));
+                return Pooling.l2Normalize(Pooling.mean(h, mask)).toFloatArray();
+              });
       float[][] rows = new float[batch.batchSize()][hidden];
       for (int b = 0; b < rows.length; b++) {
         System.arraycopy(flat, b * hidden, rows[b], 0, hidden);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
@@ -51,9 +52,9 @@ public final class ClassifierRetrieval {
         scope.suppressNotUsedWarning();
         TokenBatch batch = queries.batch(idx);
         Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-        NDArray logits =
-            model.logits(step.create(batch.ids(), shape), step.create(batch.mask(), shape), false);
-        flat = logits.toFloatArray();
+        NDArray ids = step.create(batch.ids(), shape);
+        NDArray mask = step.create(batch.mask(), shape);
+        flat = Engines.withoutGradients(() -> model.logits(ids, mask, false).toFloatArray());
       }
       for (int i = 0; i < idx.length; i++) {
         sink.accept(idx[i], Arrays.copyOfRange(flat, i * labels, (i + 1) * labels));

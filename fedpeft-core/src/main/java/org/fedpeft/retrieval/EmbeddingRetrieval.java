@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Comparator;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.Pooling;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
-import org.fedpeft.train.Autograd;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -28,8 +28,8 @@ public final class EmbeddingRetrieval {
   /**
    * The sentence embeddings of tokenized texts, in their order, computed in evaluation mode (no
    * dropout) with gradient recording off on the calling thread (so the result does not depend on
-   * the mode the thread was left in, {@link Autograd#withoutGradients}) in batches of at most
-   * {@code batchSize} texts of similar length.
+   * the mode the thread was left in, {@link Engines#withoutGradients}) in batches of at most {@code
+   * batchSize} texts of similar length.
    */
   public static float[][] embed(ClassifierModel model, EncodedExamples texts, int batchSize) {
     return embed(model, texts, batchSize, BatchProgress.NONE);
@@ -66,7 +66,7 @@ public final class EmbeddingRetrieval {
         NDArray ids = step.create(batch.ids(), shape);
         NDArray mask = step.create(batch.mask(), shape);
         flat =
-            Autograd.withoutGradients(
+            Engines.withoutGradients(
                 () -> Pooling.l2Normalize(model.pooled(ids, mask, false)).toFloatArray());
       }
       for (int i = 0; i < idx.length; i++) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.TokenBatch;
@@ -400,7 +401,9 @@ public final class LocalTrainer {
         NDArray mask = stepManager.create(batch.mask(), shape);
         NDArray labels = stepManager.create(data.labelsOf(idx));
         int[] tasks = data.tasksOf(idx);
-        NDArray logits = model.logits(ids, mask, false, tasks);
+        // Recording off whatever the calling thread was left in: recording changes the
+        // attention's operator and so the last bits (Engines.withoutGradients).
+        NDArray logits = Engines.withoutGradients(() -> model.logits(ids, mask, false, tasks));
         if (tasks == null) {
           lossSum += crossEntropy(logits, labels).getFloat() * idx.length;
           correct += Math.round(accuracy(logits, labels) * idx.length);
