@@ -122,9 +122,7 @@ class AdapterExtraFieldsCliTest {
         eval);
   }
 
-  /**
-   * The same folder with values of the right types gets past these reads (the tests above hold).
-   */
+  /** A folder whose fields have the right types retrieves as before. */
   @Test
   void valuesOfTheRightTypeAreRead() throws Exception {
     Path dir = adapter("{\"seed\": 42, \"objective\": \"classification\"}");

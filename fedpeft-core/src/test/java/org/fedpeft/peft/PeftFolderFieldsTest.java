@@ -3,6 +3,7 @@ package org.fedpeft.peft;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -116,8 +117,7 @@ class PeftFolderFieldsTest {
     for (var e : bad.entrySet()) {
       Path dir = folder(c -> c.add(e.getKey(), JsonParser.parseString(e.getValue())));
       String message = error(dir);
-      assertEquals(
-          true,
+      assertTrue(
           message.startsWith(
               dir.resolve(PeftAdapterFiles.CONFIG_FILE) + ": field '" + e.getKey() + "' must be"),
           message);
