@@ -2,7 +2,6 @@ package org.fedpeft.cli;
 
 import static org.fedpeft.cli.DataOptions.ADAPTER_LABELS;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -181,13 +180,9 @@ public final class EvalCommand implements Callable<Integer> {
     requireFinite(adapterDir.resolve("adapter_model.safetensors"), saved.adapterTensors());
     requireFinite(adapterDir.resolve(AdapterFiles.HEAD_FILE), saved.headTensors());
     PrintWriter err = spec.commandLine().getErr();
-    JsonObject extra = saved.extra();
-    Long recordedSeed =
-        extra.has("seed") && extra.get("seed").isJsonPrimitive()
-            ? extra.get("seed").getAsLong()
-            : null;
+    Long recordedSeed = AdapterFiles.trainingSeed(adapterDir, saved).orElse(null);
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
-    boolean recordedTask = useRecordedTask(extra, err);
+    boolean recordedTask = useRecordedTask(saved, err);
     // --test FILE alone is the test split as it is: nothing is split, there is no validation split.
     boolean testFileOnly = data.data == null && data.test != null;
     if (testFileOnly && !split.equals("test")) {
@@ -208,13 +203,11 @@ public final class EvalCommand implements Callable<Integer> {
               ? ": the test split of --data then holds training rows"
               : "");
     }
-    if (data.data != null
-        && data.test == null
-        && extra.has(AdapterFiles.FULLY_USED_FILE_SHA256)
-        && extra
-            .get(AdapterFiles.FULLY_USED_FILE_SHA256)
-            .getAsString()
-            .equals(Sha256.of(data.data))) {
+    String fullyUsed =
+        data.data != null && data.test == null
+            ? AdapterFiles.fullyUsedFileDigest(adapterDir, saved).orElse(null)
+            : null;
+    if (fullyUsed != null && fullyUsed.equals(Sha256.of(data.data))) {
       throw new UserInputException(
           data.data
               + " is the file "
@@ -225,8 +218,8 @@ public final class EvalCommand implements Callable<Integer> {
               + " run's test file alone with --test FILE"
               + (data.corpus == null ? "" : " --corpus " + data.corpus));
     }
-    if (extra.has("max_eval") && !maxEvalGiven()) {
-      data.maxEval = extra.get("max_eval").getAsInt();
+    if (!maxEvalGiven()) {
+      AdapterFiles.maxEval(adapterDir, saved).ifPresent(n -> data.maxEval = n);
     }
     // A single-task adapter's labels are its run's (data.labels, if set): a test label they list
     // is known even when the --data file has no example of it, and a label of the --data file that
@@ -263,7 +256,7 @@ public final class EvalCommand implements Callable<Integer> {
           data.describe() + ": the " + split + " split is empty; nothing to evaluate");
     }
     boolean contrastive =
-        extra.has("objective") && "contrastive".equals(extra.get("objective").getAsString());
+        AdapterFiles.objective(adapterDir, saved).filter("contrastive"::equals).isPresent();
     if (contrastive && splits.retrievalCorpus().isEmpty()) {
       throw new UserInputException(
           adapterDir
@@ -314,9 +307,7 @@ public final class EvalCommand implements Callable<Integer> {
       String how;
       if (contrastive) {
         double tau =
-            extra.has("temperature")
-                ? extra.get("temperature").getAsDouble()
-                : Objective.DEFAULT_TEMPERATURE;
+            AdapterFiles.temperature(adapterDir, saved).orElse(Objective.DEFAULT_TEMPERATURE);
         EncodedExamples documents = base.encode(splits.retrievalCorpus().get());
         EncodedExamples queries = base.encode(byCorpus);
         ProgressBar bar = ProgressBar.delayed(err, "eval", documents.size() + queries.size());
@@ -421,16 +412,16 @@ public final class EvalCommand implements Callable<Integer> {
    *
    * @return whether the task is the recorded one
    */
-  private boolean useRecordedTask(JsonObject extra, PrintWriter err) {
+  private boolean useRecordedTask(AdapterFiles.Saved saved, PrintWriter err) {
     boolean chosen =
         data.data != null
             || data.test != null
             || data.corpus != null
             || spec.commandLine().getParseResult().hasMatchedOption("--task");
-    if (chosen || !extra.has("task") || !extra.get("task").isJsonPrimitive()) {
+    String recorded = chosen ? null : AdapterFiles.task(adapterDir, saved).orElse(null);
+    if (recorded == null) {
       return false;
     }
-    String recorded = extra.get("task").getAsString();
     if (!Tasks.isBundled(recorded)) {
       throw new UserInputException(
           adapterDir

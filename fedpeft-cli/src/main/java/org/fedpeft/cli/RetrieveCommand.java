@@ -1,6 +1,5 @@
 package org.fedpeft.cli;
 
-import com.google.gson.JsonElement;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileSystemException;
@@ -145,9 +144,7 @@ public final class RetrieveCommand implements Callable<Integer> {
     }
     boolean contrastive =
         saved != null
-            && saved.extra() != null
-            && saved.extra().has("objective")
-            && "contrastive".equals(saved.extra().get("objective").getAsString());
+            && AdapterFiles.objective(adapterDir, saved).filter("contrastive"::equals).isPresent();
     if (contrastive && "car".equals(method)) {
       throw new UserInputException(
           adapterDir
@@ -297,25 +294,16 @@ public final class RetrieveCommand implements Callable<Integer> {
    * another one (another task, or the same with other parameters); empty otherwise.
    */
   private java.util.Optional<String> otherTask(AdapterFiles.Saved saved) {
-    JsonElement t = saved.extra() == null ? null : saved.extra().get("task");
-    if (source.task == null || t == null || !t.isJsonPrimitive()) {
+    if (source.task == null) {
       return java.util.Optional.empty();
     }
-    String recorded = t.getAsString();
     // Not the user's own data, and not the task given.
-    return Tasks.isBundled(recorded) && !recorded.equals(source.task)
-        ? java.util.Optional.of(recorded)
-        : java.util.Optional.empty();
+    return AdapterFiles.task(adapterDir, saved)
+        .filter(recorded -> Tasks.isBundled(recorded) && !recorded.equals(source.task));
   }
 
-  private static long recordedSeed(AdapterFiles.Saved saved) {
-    if (saved != null && saved.extra() != null && saved.extra().has("seed")) {
-      JsonElement e = saved.extra().get("seed");
-      if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-        return e.getAsLong();
-      }
-    }
-    return 42;
+  private long recordedSeed(AdapterFiles.Saved saved) {
+    return saved == null ? 42 : AdapterFiles.trainingSeed(adapterDir, saved).orElse(42L);
   }
 
   private List<String> readQueries() throws IOException {

@@ -296,16 +296,107 @@ public final class AdapterFiles {
   }
 
   /**
+   * The seed of the run that trained {@code saved}, the adapter folder {@code dir} ({@code
+   * extra.seed}, which train and simulate write), if it records one: eval and retrieve draw a
+   * task's splits and corpus with it.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a whole JSON number
+   */
+  public static java.util.Optional<Long> trainingSeed(Path dir, Saved saved) {
+    return trainingSeed(configFile(dir), saved.extra());
+  }
+
+  /** {@code extra.seed} of {@code extra}, the {@code extra} object of {@code config}. */
+  private static java.util.Optional<Long> trainingSeed(Path config, JsonObject extra) {
+    return extraField(config, extra, "seed", INTEGER, v -> number(v).longValueExact());
+  }
+
+  /**
+   * The training objective that {@code saved}, the adapter folder {@code dir}, records ({@code
+   * extra.objective}, e.g. {@code contrastive}), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a string
+   */
+  public static java.util.Optional<String> objective(Path dir, Saved saved) {
+    return extraField(dir, saved, "objective", STRING, JsonElement::getAsString);
+  }
+
+  /**
+   * The task that {@code saved}, the adapter folder {@code dir}, records it was trained on ({@code
+   * extra.task}: a bundled task with its parameters, or the user's data), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a string
+   */
+  public static java.util.Optional<String> task(Path dir, Saved saved) {
+    return extraField(dir, saved, "task", STRING, JsonElement::getAsString);
+  }
+
+  /**
+   * The digest of the training data file that {@code saved}, the adapter folder {@code dir},
+   * records its run used whole ({@link #FULLY_USED_FILE_SHA256}), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a SHA-256 as {@link org.fedpeft.io.Sha256#of} writes it (64 lowercase hex digits)
+   */
+  public static java.util.Optional<String> fullyUsedFileDigest(Path dir, Saved saved) {
+    return extraField(dir, saved, FULLY_USED_FILE_SHA256, SHA256_HEX, AdapterFiles::sha256Hex);
+  }
+
+  /**
+   * The {@code max_eval} of the run that trained {@code saved}, the adapter folder {@code dir}
+   * ({@code extra.max_eval}: how many test examples it evaluated at most), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a whole JSON number in int range
+   */
+  public static java.util.Optional<Integer> maxEval(Path dir, Saved saved) {
+    return extraField(dir, saved, "max_eval", INTEGER, v -> number(v).intValueExact());
+  }
+
+  /**
+   * The temperature of the contrastive objective that trained {@code saved}, the adapter folder
+   * {@code dir} ({@code extra.temperature}), if it records one.
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a JSON number
+   */
+  public static java.util.Optional<Double> temperature(Path dir, Saved saved) {
+    return extraField(dir, saved, "temperature", NUMBER, v -> number(v).doubleValue());
+  }
+
+  /**
    * Field {@code name} of the {@code extra} object that {@code saved}, the adapter folder {@code
-   * dir}, records, read by {@code read} ({@link #field}), if it is there.
+   * dir}, records, read by {@code read} ({@link #field}), if it is there. An error names the field
+   * by its path in the file: {@code extra.NAME} in {@value #CONFIG_FILE}, {@code
+   * fedpeft.extra.NAME} in the {@code adapter_config.json} of a folder older than the format.
    */
   private static <T> java.util.Optional<T> extraField(
       Path dir, Saved saved, String name, String type, Function<JsonElement, T> read) {
-    JsonElement recorded = saved.extra().get(name);
+    return extraField(configFile(dir), saved.extra(), name, type, read);
+  }
+
+  /** Field {@code name} of {@code extra}, the {@code extra} object of {@code config}. */
+  private static <T> java.util.Optional<T> extraField(
+      Path config, JsonObject extra, String name, String type, Function<JsonElement, T> read) {
+    JsonElement recorded = extra.get(name);
     if (recorded == null) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(field(recorded, "extra." + name, configFile(dir), type, read));
+    return java.util.Optional.of(field(recorded, extraKey(config, name), config, type, read));
+  }
+
+  /**
+   * The path of field {@code name} of the {@code extra} object in {@code config}: {@code
+   * extra.NAME} in {@value #CONFIG_FILE}, {@code fedpeft.extra.NAME} in a PEFT {@code
+   * adapter_config.json}.
+   */
+  private static String extraKey(Path config, String name) {
+    return (config.endsWith(CONFIG_FILE) ? "" : PeftAdapterConfig.FEDPEFT_KEY + ".")
+        + "extra."
+        + name;
   }
 
   private static void save(
@@ -476,7 +567,7 @@ public final class AdapterFiles {
         || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");
     }
-    int version = field(c, "format_version", config, INTEGER, v -> wholeNumber(v).intValueExact());
+    int version = field(c, "format_version", config, INTEGER, v -> number(v).intValueExact());
     if (version < 1 || version > FORMAT_VERSION) {
       throw new IllegalArgumentException(
           config
@@ -555,7 +646,7 @@ public final class AdapterFiles {
     return new Saved(
         field(c, "method", config, STRING, e -> e.getAsString()),
         options,
-        field(c, "seed", config, INTEGER, v -> wholeNumber(v).longValueExact()),
+        field(c, "seed", config, INTEGER, v -> number(v).longValueExact()),
         roles,
         tensors,
         headTensors,
@@ -584,7 +675,7 @@ public final class AdapterFiles {
       return saved.labels();
     }
     Path config = configFile(dir);
-    String key = "extra." + TEST_CAP_LABEL_ORDER;
+    String key = extraKey(config, TEST_CAP_LABEL_ORDER);
     List<String> order = field(recorded, key, config, STRINGS, AdapterFiles::strings);
     Set<String> seen = new HashSet<>();
     for (String label : order) {
@@ -616,6 +707,7 @@ public final class AdapterFiles {
 
   private static final String STRING = "a string";
   private static final String INTEGER = "an integer";
+  private static final String NUMBER = "a number";
   private static final String STRINGS = "an array of strings";
   private static final String SHA256_HEX = "a SHA-256 digest: a string of 64 lowercase hex digits";
 
@@ -626,6 +718,20 @@ public final class AdapterFiles {
   private static <T> T field(
       JsonObject c, String key, Path config, String type, Function<JsonElement, T> read) {
     return field(c.get(key), key, config, type, read);
+  }
+
+  /**
+   * Field {@code key} of {@code c}, an object at path {@code at} (e.g. {@code "fedpeft."}) in
+   * {@code config}, read by {@code read}; errors name the field by its whole path.
+   */
+  private static <T> T field(
+      JsonObject c,
+      String key,
+      String at,
+      Path config,
+      String type,
+      Function<JsonElement, T> read) {
+    return field(c.get(key), at + key, config, type, read);
   }
 
   /** {@code value}, the field {@code key} of {@code config}, read by {@code read}. */
@@ -658,10 +764,10 @@ public final class AdapterFiles {
   }
 
   /**
-   * A JSON number ({@link JsonNumbers}), for a caller that takes its exact int or long value; a
-   * string ({@code "1"}) is not a number.
+   * A JSON number ({@link JsonNumbers}), exact, for a caller that takes its int, long or double
+   * value; a string ({@code "1"}) is not a number.
    */
-  private static BigDecimal wholeNumber(JsonElement e) {
+  private static BigDecimal number(JsonElement e) {
     return JsonNumbers.of(e).orElseThrow(() -> new IllegalStateException("not a number: " + e));
   }
 
@@ -687,15 +793,43 @@ public final class AdapterFiles {
     return out;
   }
 
+  /**
+   * Reads a PEFT LoRA folder ({@link PeftAdapterFiles#read}, which checks the fields PEFT writes:
+   * {@code r} an integer, {@code lora_alpha} a number, {@code target_modules} a list of names or a
+   * regular expression, {@code base_model_name_or_path} a string or null), with what an earlier
+   * fedpeft recorded under its {@code fedpeft} key: {@code method}, {@code options} (LoRA only),
+   * {@code labels} and {@code extra}, whose {@code seed} initialised the adapter. Each of those is
+   * read by {@link #field}, so a value of another type is refused naming the file and the field.
+   * With {@code target_modules} as a regular expression, the targets are the modules whose factors
+   * the folder holds (those PEFT matched when it saved them).
+   */
   private static Saved readPeft(Path dir) throws IOException {
     var peft = PeftAdapterFiles.read(dir);
     PeftAdapterConfig cfg = peft.config();
     JsonObject fp = cfg.fedpeft();
-    String method = fp.has("method") ? fp.get("method").getAsString() : "lora";
+    Path config = dir.resolve(PeftAdapterFiles.CONFIG_FILE);
+    String at = PeftAdapterConfig.FEDPEFT_KEY + ".";
+    String method =
+        fp.has("method") ? field(fp, "method", at, config, STRING, e -> e.getAsString()) : "lora";
+    Map<String, HostTensor> adapter = new LinkedHashMap<>();
+    List<String> modules = new ArrayList<>();
+    for (var e : peft.tensors().entrySet()) {
+      PeftNames.LoraKey k = PeftNames.parseLoraKey(e.getKey());
+      String module = "encoder.layer." + k.layer() + "." + PeftNames.modulePath(k.module());
+      adapter.put(module + "." + k.part(), e.getValue());
+      if (!modules.contains(module)) {
+        modules.add(module);
+      }
+    }
     Map<String, String> options = new LinkedHashMap<>();
     if (method.equals("lora") && fp.has("options")) {
-      for (var e : fp.getAsJsonObject("options").entrySet()) {
-        options.put(e.getKey(), e.getValue().getAsString());
+      for (var e :
+          field(fp, "options", at, config, "an object of strings", JsonElement::getAsJsonObject)
+              .entrySet()) {
+        options.put(
+            e.getKey(),
+            field(
+                e.getValue(), at + "options." + e.getKey(), config, STRING, v -> v.getAsString()));
       }
     } else {
       // A PEFT folder holds LoRA factors whatever method trained them: Ravan and Fed-SB export
@@ -704,27 +838,23 @@ public final class AdapterFiles {
       options.put("rank", Integer.toString(cfg.r()));
       options.put("alpha", Double.toString(cfg.loraAlpha()));
       options.put("dropout", Double.toString(cfg.loraDropout()));
-      options.put("targets", String.join("+", cfg.targetModules()));
-    }
-    Map<String, HostTensor> adapter = new LinkedHashMap<>();
-    for (var e : peft.tensors().entrySet()) {
-      PeftNames.LoraKey k = PeftNames.parseLoraKey(e.getKey());
-      adapter.put(
-          "encoder.layer." + k.layer() + "." + PeftNames.modulePath(k.module()) + "." + k.part(),
-          e.getValue());
+      options.put(
+          "targets",
+          String.join("+", cfg.targetModulesRegex().isPresent() ? modules : cfg.targetModules()));
     }
     Path head = dir.resolve(HEAD_FILE);
     Map<String, HostTensor> headTensors =
         Files.isRegularFile(head) ? Safetensors.readFloatTensors(head) : Map.of();
-    List<String> labels = new ArrayList<>();
-    if (fp.has("labels")) {
-      for (JsonElement l : fp.getAsJsonArray("labels")) {
-        labels.add(l.getAsString());
-      }
-    }
-    JsonObject extra = fp.has("extra") ? fp.getAsJsonObject("extra") : new JsonObject();
+    List<String> labels =
+        fp.has("labels")
+            ? field(fp, "labels", at, config, STRINGS, AdapterFiles::strings)
+            : new ArrayList<>();
+    JsonObject extra =
+        fp.has("extra")
+            ? field(fp, "extra", at, config, "an object", JsonElement::getAsJsonObject)
+            : new JsonObject();
     // Folders of this kind record the run's seed (which initialised the adapter) in extra.seed.
-    long seed = extra.has("seed") ? extra.get("seed").getAsLong() : 0;
+    long seed = trainingSeed(config, extra).orElse(0L);
     return new Saved(
         "lora",
         options,

@@ -207,9 +207,13 @@ public record PrivacySection(
     return !mode.equals("none") && (!noiseless() || (mode.equals("client") && clientAdaptive));
   }
 
-  /** Whether the mode's noise multiplier is 0: its releases add no noise. */
+  /**
+   * Whether the run has a DP mode whose noise multiplier is 0: its releases add no noise, so no
+   * finite epsilon exists. False under {@code privacy.mode = "none"}.
+   */
   public boolean noiseless() {
-    return noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier) == 0;
+    return !mode.equals("none")
+        && noiseMultiplier(mode, clientNoiseMultiplier, sampleNoiseMultiplier) == 0;
   }
 
   /**

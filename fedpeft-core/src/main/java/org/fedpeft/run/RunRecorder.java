@@ -493,8 +493,9 @@ public final class RunRecorder {
    * noise multiplier, where its noise comes from ({@code privacy.noise}: SecureRandom, or seeded
    * and not private), or that none is drawn when the multiplier is 0 (clipping only, not private;
    * under client-level DP with adaptive clipping the update gets no noise while the clipped count's
-   * noise is still drawn, {@link org.fedpeft.privacy.PrivacySection#drawsNoise}), then which
-   * analysis the reported epsilon uses ({@link StrategyFactory#privacyNote}).
+   * noise is still drawn, {@link org.fedpeft.privacy.PrivacySection#drawsNoise}), then {@link
+   * StrategyFactory#privacyNote}: which analysis the reported epsilon uses, or with a multiplier of
+   * 0 that there is no finite epsilon.
    */
   static String privacyNote(SimulationConfig config) {
     String source =

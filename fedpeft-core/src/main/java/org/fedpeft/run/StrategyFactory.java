@@ -18,6 +18,7 @@ import org.fedpeft.federation.Weighting;
 import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.GaussianNoise;
+import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.simulation.SimulationConfig;
@@ -186,8 +187,18 @@ public final class StrategyFactory {
     };
   }
 
-  /** Which analysis the reported epsilon uses. */
+  /**
+   * Which analysis the reported epsilon uses (summary.json's {@code epsilon_sampling}, and the end
+   * of manifest.json's {@code privacy_note}): the client sampling the accountant assumes under
+   * client-level DP, the batch sampling under sample-level DP. When the mode's noise multiplier is
+   * 0 ({@link org.fedpeft.privacy.PrivacySection#noiseless}) no epsilon is computed, as none is
+   * finite: the note then says so ({@link PrivacySpent#noNoiseNote}, summary.json's {@code
+   * epsilon_note}) and nothing about sampling.
+   */
   public static String privacyNote(SimulationConfig c) {
+    if (c.privacy().noiseless()) {
+      return PrivacySpent.noNoiseNote("privacy." + c.privacyMode() + ".noise_multiplier = 0");
+    }
     return switch (c.privacyMode()) {
       case "client" ->
           dpConfig(c).samplingNote()

@@ -63,7 +63,6 @@ import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
 import org.fedpeft.privacy.BudgetExceededException;
 import org.fedpeft.privacy.ClientLevelDp;
-import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
@@ -1413,8 +1412,7 @@ public final class Simulation implements AutoCloseable {
     // Client updates that failed in completed rounds (metrics.jsonl's failures, but declined
     // clients): a run whose clients' training diverged, some of them, says so.
     s.addProperty("client_fit_failures", recorder.fitFailures());
-    String noNoise = noNoiseNote();
-    if (noNoise != null) {
+    if (config.privacy().noiseless()) {
       // A noise multiplier of 0: epsilon is infinite, so there is none to report, nor a delta
       // (as train --dp-noise 0 records it): the note says so, and "private" is false.
       s.addProperty(
@@ -1422,7 +1420,7 @@ public final class Simulation implements AutoCloseable {
           config.privacyMode().equals("client")
               ? "client-level DP-FedAvg"
               : "sample-level DP-SGD at each client");
-      s.addProperty("epsilon_note", noNoise);
+      s.addProperty("epsilon_note", StrategyFactory.privacyNote(config));
       s.addProperty("private", false);
     } else if (config.privacyMode().equals("client")) {
       RdpAccountant acc = ClientLevelDp.accountant(state);
@@ -1464,22 +1462,6 @@ public final class Simulation implements AutoCloseable {
     }
     recorder.writeSummary(s);
     return s;
-  }
-
-  /**
-   * What summary.json says instead of an epsilon when the run's DP mode adds no noise (its noise
-   * multiplier is 0: epsilon is infinite), or null if it adds noise or has no DP.
-   */
-  private String noNoiseNote() {
-    String key =
-        switch (config.privacyMode()) {
-          case "client" ->
-              config.dpNoiseMultiplier() == 0 ? "privacy.client.noise_multiplier" : null;
-          case "sample" ->
-              config.sampleNoiseMultiplier() == 0 ? "privacy.sample.noise_multiplier" : null;
-          default -> null;
-        };
-    return key == null ? null : PrivacySpent.noNoiseNote(key + " = 0");
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.math.BigDecimal;
@@ -11,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,6 +127,120 @@ class AdapterFilesMessagesTest {
     assertEquals(
         dir.resolve(AdapterFiles.CONFIG_FILE) + ": field \"seed\" must be an integer, found 7.9",
         error(dir));
+  }
+
+  /**
+   * QA, 4 December: eval and retrieve read the run's seed, objective, task, max_eval, temperature
+   * and the fully used file's digest from {@code extra} with Gson's getters: a string seed read as
+   * its number, or was ignored (retrieve then drew the corpus with seed 42), 7.9 read as 7, and
+   * null, an array or an object gave Gson's exception. Each accessor refuses a value of another
+   * type naming the file and the field.
+   */
+  @Test
+  void anExtraFieldOfAnotherTypeIsRefusedNamingTheFileAndTheField() throws Exception {
+    record Case(String key, String json, String type, Function<Path, Object> read) {}
+    String sha = "a SHA-256 digest: a string of 64 lowercase hex digits";
+    List<Case> cases =
+        List.of(
+            new Case("seed", "\"42\"", "an integer", dir -> trainingSeed(dir)),
+            new Case("seed", "7.9", "an integer", dir -> trainingSeed(dir)),
+            new Case("seed", "{}", "an integer", dir -> trainingSeed(dir)),
+            new Case("objective", "[\"contrastive\"]", "a string", dir -> objective(dir)),
+            new Case("objective", "{}", "a string", dir -> objective(dir)),
+            new Case("task", "[]", "a string", dir -> task(dir)),
+            new Case("max_eval", "\"1000\"", "an integer", dir -> maxEval(dir)),
+            new Case("max_eval", "1e20", "an integer", dir -> maxEval(dir)),
+            new Case("temperature", "\"0.05\"", "a number", dir -> temperature(dir)),
+            new Case("temperature", "[]", "a number", dir -> temperature(dir)),
+            new Case(AdapterFiles.FULLY_USED_FILE_SHA256, "12", sha, dir -> fullyUsed(dir)),
+            new Case(AdapterFiles.FULLY_USED_FILE_SHA256, "\"ABC\"", sha, dir -> fullyUsed(dir)));
+    int n = 0;
+    for (Case c : cases) {
+      Path dir =
+          folder("extra-" + n++, o -> o.getAsJsonObject("extra").add(c.key(), parse(c.json())));
+      String found = parse(c.json()).toString();
+      assertEquals(
+          dir.resolve(AdapterFiles.CONFIG_FILE)
+              + ": field \"extra."
+              + c.key()
+              + "\" must be "
+              + c.type()
+              + ", found "
+              + found,
+          assertThrows(IllegalArgumentException.class, () -> c.read().apply(dir)).getMessage(),
+          c.toString());
+    }
+    Path dir = folder("extra-null", o -> o.getAsJsonObject("extra").add("seed", JsonNull.INSTANCE));
+    assertEquals(
+        dir.resolve(AdapterFiles.CONFIG_FILE) + ": missing field \"extra.seed\"",
+        assertThrows(IllegalArgumentException.class, () -> trainingSeed(dir)).getMessage());
+  }
+
+  /** What train and simulate write reads back; a field that is absent is empty. */
+  @Test
+  void extraFieldsAsWrittenRead() throws Exception {
+    String digest = "0123456789abcdef".repeat(4);
+    Path dir =
+        folder(
+            "extra-valid",
+            o -> {
+              JsonObject e = o.getAsJsonObject("extra");
+              e.addProperty("seed", 7);
+              e.addProperty("objective", "contrastive");
+              e.addProperty("task", "wordnet-noun-topic");
+              e.addProperty("max_eval", 1000);
+              e.addProperty("temperature", 0.05);
+              e.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, digest);
+            });
+    assertEquals(Optional.of(7L), trainingSeed(dir));
+    assertEquals(Optional.of("contrastive"), objective(dir));
+    assertEquals(Optional.of("wordnet-noun-topic"), task(dir));
+    assertEquals(Optional.of(1000), maxEval(dir));
+    assertEquals(Optional.of(0.05), temperature(dir));
+    assertEquals(Optional.of(digest), fullyUsed(dir));
+    Path none = folder("extra-none", o -> {});
+    assertEquals(Optional.empty(), trainingSeed(none));
+    assertEquals(Optional.empty(), objective(none));
+    assertEquals(Optional.empty(), task(none));
+    assertEquals(Optional.empty(), maxEval(none));
+    assertEquals(Optional.empty(), temperature(none));
+    assertEquals(Optional.empty(), fullyUsed(none));
+  }
+
+  private static JsonElement parse(String json) {
+    return JsonParser.parseString(json);
+  }
+
+  private static Optional<Long> trainingSeed(Path dir) {
+    return AdapterFiles.trainingSeed(dir, read(dir));
+  }
+
+  private static Optional<String> objective(Path dir) {
+    return AdapterFiles.objective(dir, read(dir));
+  }
+
+  private static Optional<String> task(Path dir) {
+    return AdapterFiles.task(dir, read(dir));
+  }
+
+  private static Optional<Integer> maxEval(Path dir) {
+    return AdapterFiles.maxEval(dir, read(dir));
+  }
+
+  private static Optional<Double> temperature(Path dir) {
+    return AdapterFiles.temperature(dir, read(dir));
+  }
+
+  private static Optional<String> fullyUsed(Path dir) {
+    return AdapterFiles.fullyUsedFileDigest(dir, read(dir));
+  }
+
+  private static AdapterFiles.Saved read(Path dir) {
+    try {
+      return AdapterFiles.read(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** A whole number written with a fraction ({@code 1.0}) is still that integer. */

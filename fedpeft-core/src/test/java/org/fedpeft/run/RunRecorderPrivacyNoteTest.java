@@ -53,6 +53,42 @@ class RunRecorderPrivacyNoteTest {
             "privacy.client.adaptive", "true"));
   }
 
+  /**
+   * QA, 4 December: with a noise multiplier of 0 the note still said which sampling the epsilon
+   * assumed (and under Poisson client sampling that every round releases a noisy update), although
+   * no epsilon is computed; it now says that without noise there is none, as summary.json's {@code
+   * epsilon_note} does, whichever sampling and clipping the run uses.
+   */
+  @Test
+  void aMultiplierOfZeroSaysThereIsNoFiniteEpsilonAndNothingAboutSampling() {
+    String noEpsilon = " adds no noise, so there is no privacy guarantee (epsilon is infinite)";
+    assertEquals(
+        "client-level DP-FedAvg, z = 0.0, no noise drawn (clipping only: NOT private);"
+            + " privacy.client.noise_multiplier = 0"
+            + noEpsilon,
+        RunRecorder.privacyNote(
+            config(
+                "privacy.mode", "client",
+                "privacy.client.noise_multiplier", "0",
+                "client_sampling", "poisson")));
+    assertEquals(
+        "client-level DP-FedAvg, z = 0.0, no noise on the update (clipping only: NOT private),"
+            + " adaptive clipping's count noise from SecureRandom;"
+            + " privacy.client.noise_multiplier = 0"
+            + noEpsilon,
+        RunRecorder.privacyNote(
+            config(
+                "privacy.mode", "client",
+                "privacy.client.noise_multiplier", "0",
+                "privacy.client.adaptive", "true")));
+    assertEquals(
+        "sample-level DP-SGD at each client, sigma = 0.0, C = 1.0, no noise drawn (clipping only:"
+            + " NOT private); privacy.sample.noise_multiplier = 0"
+            + noEpsilon,
+        RunRecorder.privacyNote(
+            config("privacy.mode", "sample", "privacy.sample.noise_multiplier", "0")));
+  }
+
   @Test
   void withNoiseTheNoteIsAsBefore() {
     says(

@@ -394,6 +394,11 @@ class SampleDpSimulationTest {
               + " guarantee (epsilon is infinite)",
           summary.get("epsilon_note").getAsString());
       assertFalse(summary.get("private").getAsBoolean());
+      // QA, 4 December: manifest.json's privacy_note ended with the sampling the epsilon assumed;
+      // it now ends with the same note as summary.json, and names no sampling rate.
+      String note = json(out.resolve("manifest.json")).get("privacy_note").getAsString();
+      assertTrue(note.endsWith("; " + summary.get("epsilon_note").getAsString()), note);
+      assertFalse(note.contains("q = "), note);
       for (JsonObject l : metrics(out)) {
         assertFalse(l.has("epsilon"), l.toString());
       }
