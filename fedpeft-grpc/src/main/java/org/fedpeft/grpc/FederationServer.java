@@ -791,7 +791,9 @@ public final class FederationServer implements AutoCloseable {
      * whatever order the READY frames arrive in.
      */
     private void ready(Frame f) {
-      Connection previous;
+      // The stream this READY replaces: an older one of the same identity, or this one itself when
+      // a stream that said HELLO after it is connected already (its READY overtook this one's).
+      Connection replaced;
       synchronized (nodesLock) {
         if (ready) {
           synchronized (this) {
@@ -809,23 +811,20 @@ public final class FederationServer implements AutoCloseable {
         }
         Connection current = nodes.get(identity);
         if (current != null && current.welcomeOrder > welcomeOrder) {
-          // A stream of the same identity that said HELLO after this one is connected already
-          // (its READY overtook this one's): the newer stream stays, this one is the replaced one.
-          previous = this;
+          replaced = this;
         } else {
           ready = true;
           welcomed.remove(this);
           refusals.remove(identity);
-          previous = nodes.put(identity, this);
+          replaced = nodes.put(identity, this);
           nodesLock.notifyAll();
         }
       }
-      if (previous == this) {
-        end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));
-        return;
+      if (replaced != null) {
+        replaced.end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));
       }
-      if (previous != null) {
-        previous.end(Status.ABORTED.withDescription(REPLACED.formatted(identity)));
+      if (replaced == this) {
+        return;
       }
       emit(TransportEvent.Kind.CONNECTED, identity, 0, 0, "connected, run " + options.runId());
     }
