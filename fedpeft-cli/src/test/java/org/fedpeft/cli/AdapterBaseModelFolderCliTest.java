@@ -44,12 +44,7 @@ class AdapterBaseModelFolderCliTest {
   @BeforeAll
   static void trainOnTheUsersModel() throws Exception {
     model = CliRun.tinyModelFolder(tmp.resolve("my-bert"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 12; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    data = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
+    data = CliRun.animalsAndFood(tmp.resolve("train.jsonl"), 12);
     corpus =
         Files.write(
             tmp.resolve("corpus.jsonl"),

@@ -264,6 +264,19 @@ final class CliRun {
     return dir;
   }
 
+  /**
+   * Writes {@code 2 n} examples of two labels to {@code file} ({@link #jsonl}): "a small animal i"
+   * labelled "animal" and "a kind of food i" labelled "food", for i from 0 to n - 1, alternating.
+   */
+  static Path animalsAndFood(Path file, int n) throws Exception {
+    List<String[]> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(new String[] {"a small animal " + i, "animal"});
+      rows.add(new String[] {"a kind of food " + i, "food"});
+    }
+    return jsonl(file, rows);
+  }
+
   /** Writes {@code {"text": ..., "label": ...}} lines, one per {text, label} row. */
   static Path jsonl(Path file, List<String[]> rows) throws Exception {
     List<String> lines = new ArrayList<>();
@@ -286,12 +299,7 @@ final class CliRun {
    */
   static TinyRun tinyTrainedAdapter(Path dir, String... trainOptions) throws Exception {
     Path model = tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = jsonl(dir.resolve("train.jsonl"), rows);
+    Path data = animalsAndFood(dir.resolve("train.jsonl"), 10);
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -318,12 +326,7 @@ final class CliRun {
    */
   static Path oneClientConfig(Path dir) throws Exception {
     Path model = tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = jsonl(dir.resolve("train.jsonl"), rows);
+    Path data = animalsAndFood(dir.resolve("train.jsonl"), 8);
     return Files.writeString(
         dir.resolve("run.toml"),
         """

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.fedpeft.io.Safetensors;
@@ -27,12 +26,7 @@ class ClientDpNoiseWarningCliTest {
 
   private CliRun.Result simulate(String name, String... sets) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
+    Path data = CliRun.animalsAndFood(tmp.resolve("train.jsonl"), 16);
     return CliRun.smallSimulate(
         tmp.resolve(name + ".toml"),
         tmp.resolve(name),

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,12 +30,7 @@ class OneOfACountCliTest {
   @Test
   void trainOnOneTestExampleSaysOneExample() throws Exception {
     Path model = CliRun.tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = CliRun.jsonl(dir.resolve("train.jsonl"), rows);
+    Path data = CliRun.animalsAndFood(dir.resolve("train.jsonl"), 10);
     Path test =
         CliRun.jsonl(
             dir.resolve("test.jsonl"), List.<String[]>of(new String[] {"a cat", "animal"}));

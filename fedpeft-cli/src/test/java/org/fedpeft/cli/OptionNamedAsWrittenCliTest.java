@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,12 +55,7 @@ class OptionNamedAsWrittenCliTest {
 
   private CliRun.Result train(String options) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path data = CliRun.jsonl(tmp.resolve("train.jsonl"), rows);
+    Path data = CliRun.animalsAndFood(tmp.resolve("train.jsonl"), 4);
     return CliRun.run(
         "train",
         "--model",

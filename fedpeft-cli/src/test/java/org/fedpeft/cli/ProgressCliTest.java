@@ -124,12 +124,7 @@ class ProgressCliTest {
   @Test
   void evalShowsTheTestExamplesEvaluated() throws Exception {
     CliRun.TinyRun run = CliRun.tinyTrainedAdapter(dir.resolve("classifier"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 75; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    Path test = CliRun.jsonl(dir.resolve("test.jsonl"), rows);
+    Path test = CliRun.animalsAndFood(dir.resolve("test.jsonl"), 75);
     Runs r =
         runBoth(
             "eval", run.adapter().toString(), "-m", run.model().toString(), "--test", test + "");

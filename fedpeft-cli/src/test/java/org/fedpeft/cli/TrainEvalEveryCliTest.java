@@ -26,12 +26,7 @@ class TrainEvalEveryCliTest {
   @BeforeAll
   static void setUp() throws Exception {
     model = CliRun.tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    data = CliRun.jsonl(dir.resolve("train.jsonl"), rows);
+    data = CliRun.animalsAndFood(dir.resolve("train.jsonl"), 10);
   }
 
   private static CliRun.Result train(Path out, String... more) {

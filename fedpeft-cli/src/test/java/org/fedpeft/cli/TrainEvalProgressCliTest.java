@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,12 +26,7 @@ class TrainEvalProgressCliTest {
   @BeforeAll
   static void setUp() throws Exception {
     model = CliRun.tinyModelFolder(dir.resolve("model"));
-    List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      rows.add(new String[] {"a small animal " + i, "animal"});
-      rows.add(new String[] {"a kind of food " + i, "food"});
-    }
-    data = CliRun.jsonl(dir.resolve("train.jsonl"), rows);
+    data = CliRun.animalsAndFood(dir.resolve("train.jsonl"), 20);
   }
 
   private static CliRun.Result train(Path out, long interval) {
