@@ -225,7 +225,7 @@ public final class TrainCommand implements Callable<Integer> {
   static final String RUN_FILE = "train.json";
 
   /** What a run with --dp-noise 0 has instead of an epsilon. */
-  private static final String NO_NOISE = PrivacySpent.noNoiseNote("--dp-noise 0");
+  private static final String NO_NOISE = PrivacySpent.noNoiseNote("--dp-noise 0", "the gradients");
 
   /** Steps saved in the last checkpoint, for the message on Ctrl-C. */
   private volatile int savedStep;

@@ -24,9 +24,15 @@ public record PrivacySpent(double epsilon, double delta, double order) {
    * multiplier is 0, so that train and simulate word it alike.
    *
    * @param setting the setting that made it so, e.g. {@code --dp-noise 0}
+   * @param released what the multiplier would have noised: {@code "the gradients"} under
+   *     sample-level DP, {@code "the update"} under client-level DP (whose adaptive clipping still
+   *     noises the clipped count, so the note names what gets none)
    */
-  public static String noNoiseNote(String setting) {
-    return setting + " adds no noise, so there is no privacy guarantee (epsilon is infinite)";
+  public static String noNoiseNote(String setting, String released) {
+    return setting
+        + " adds no noise to "
+        + released
+        + ", so there is no privacy guarantee (epsilon is infinite)";
   }
 
   /**

@@ -197,7 +197,9 @@ public final class StrategyFactory {
    */
   public static String privacyNote(SimulationConfig c) {
     if (c.privacy().noiseless()) {
-      return PrivacySpent.noNoiseNote("privacy." + c.privacyMode() + ".noise_multiplier = 0");
+      return PrivacySpent.noNoiseNote(
+          "privacy." + c.privacyMode() + ".noise_multiplier = 0",
+          c.privacyMode().equals("client") ? "the update" : "the gradients");
     }
     return switch (c.privacyMode()) {
       case "client" ->

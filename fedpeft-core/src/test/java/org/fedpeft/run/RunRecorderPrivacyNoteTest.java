@@ -61,10 +61,10 @@ class RunRecorderPrivacyNoteTest {
    */
   @Test
   void aMultiplierOfZeroSaysThereIsNoFiniteEpsilonAndNothingAboutSampling() {
-    String noEpsilon = " adds no noise, so there is no privacy guarantee (epsilon is infinite)";
+    String noEpsilon = ", so there is no privacy guarantee (epsilon is infinite)";
     assertEquals(
         "client-level DP-FedAvg, z = 0.0, no noise drawn (clipping only: NOT private);"
-            + " privacy.client.noise_multiplier = 0"
+            + " privacy.client.noise_multiplier = 0 adds no noise to the update"
             + noEpsilon,
         RunRecorder.privacyNote(
             config(
@@ -74,7 +74,7 @@ class RunRecorderPrivacyNoteTest {
     assertEquals(
         "client-level DP-FedAvg, z = 0.0, no noise on the update (clipping only: NOT private),"
             + " adaptive clipping's count noise from SecureRandom;"
-            + " privacy.client.noise_multiplier = 0"
+            + " privacy.client.noise_multiplier = 0 adds no noise to the update"
             + noEpsilon,
         RunRecorder.privacyNote(
             config(
@@ -83,7 +83,7 @@ class RunRecorderPrivacyNoteTest {
                 "privacy.client.adaptive", "true")));
     assertEquals(
         "sample-level DP-SGD at each client, sigma = 0.0, C = 1.0, no noise drawn (clipping only:"
-            + " NOT private); privacy.sample.noise_multiplier = 0"
+            + " NOT private); privacy.sample.noise_multiplier = 0 adds no noise to the gradients"
             + noEpsilon,
         RunRecorder.privacyNote(
             config("privacy.mode", "sample", "privacy.sample.noise_multiplier", "0")));

@@ -390,7 +390,9 @@ class SampleDpSimulationTest {
       assertEquals(
           "privacy."
               + mode
-              + ".noise_multiplier = 0 adds no noise, so there is no privacy"
+              + ".noise_multiplier = 0 adds no noise to "
+              + (mode.equals("client") ? "the update" : "the gradients")
+              + ", so there is no privacy"
               + " guarantee (epsilon is infinite)",
           summary.get("epsilon_note").getAsString());
       assertFalse(summary.get("private").getAsBoolean());
