@@ -7,15 +7,19 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonNumbers;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
 import org.fedpeft.tensor.HostTensor;
@@ -23,16 +27,22 @@ import org.fedpeft.tensor.HostTensor;
 /**
  * Hugging Face model folders of the BERT family: {@code config.json}, {@code model.safetensors} (or
  * shards listed in {@code model.safetensors.index.json}; F32, F16 or BF16) and {@code
- * tokenizer.json}; a sentence-transformers folder's {@code sentence_bert_config.json} gives the
- * maximum sequence length when present (otherwise 512, capped by the position table). Tensor names
- * may carry a {@code bert.} prefix, and a LayerNorm's parameters may be named {@code gamma} and
- * {@code beta} (older checkpoints); pooler and pre-training heads are ignored. What fedpeft would
- * otherwise compute differently is refused, naming the file: a sentence-transformers folder whose
- * {@code modules.json} or pooling config declares anything but mean pooling (and Normalize), a
- * {@code do_lower_case} the tokenizer does not apply, a tokenizer with ids beyond {@code
- * vocab_size}.
+ * tokenizer.json}. The maximum sequence length is the one sentence-transformers uses: {@code
+ * max_seq_length} of {@code sentence_bert_config.json}, else {@code model_max_length} of {@code
+ * tokenizer_config.json}, else 512; capped by the position table. Tensor names may carry a {@code
+ * bert.} prefix, and a LayerNorm's parameters may be named {@code gamma} and {@code beta} (older
+ * checkpoints); pooler and pre-training heads are ignored. What fedpeft would otherwise compute
+ * differently is refused, naming the file: a sentence-transformers folder whose {@code
+ * modules.json} or pooling config declares anything but mean pooling (and Normalize), a {@code
+ * do_lower_case} the tokenizer does not apply, a tokenizer with ids beyond {@code vocab_size}.
  */
 public final class HuggingFaceFolder {
+
+  /** The maximum sequence length of a folder that declares none. */
+  private static final int DEFAULT_MAX_LENGTH = 512;
+
+  /** A declared length at least this large means "no limit" (transformers writes int(1e30)). */
+  private static final long NO_LIMIT = 1L << 40;
 
   private HuggingFaceFolder() {}
 
@@ -65,30 +75,20 @@ public final class HuggingFaceFolder {
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(e.getMessage(), e);
     }
-    int maxLen = Math.min(512, config.maxPositions());
     Path sbert = dir.resolve("sentence_bert_config.json");
     JsonObject sbertConfig = null;
+    OptionalInt declared = OptionalInt.empty();
     if (Files.isRegularFile(sbert)) {
-      int declared;
-      try {
-        sbertConfig = JsonParser.parseString(Files.readString(sbert)).getAsJsonObject();
-        declared =
-            sbertConfig.has("max_seq_length")
-                ? sbertConfig.get("max_seq_length").getAsInt()
-                : maxLen;
-      } catch (RuntimeException e) {
-        throw new ModelFormatException(
-            sbert + ": not valid JSON with an integer max_seq_length", e);
-      }
-      if (declared < 2) {
-        throw new ModelFormatException(
-            sbert
-                + ": max_seq_length is "
-                + declared
-                + "; it must be at least 2 (the [CLS] and [SEP] tokens)");
-      }
-      maxLen = Math.min(config.maxPositions(), declared);
+      sbertConfig = jsonObject(sbert);
+      declared = length(sbertConfig, "max_seq_length", sbert);
     }
+    if (declared.isEmpty()) {
+      Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+      if (Files.isRegularFile(tokenizerConfig)) {
+        declared = length(jsonObject(tokenizerConfig), "model_max_length", tokenizerConfig);
+      }
+    }
+    int maxLen = Math.min(config.maxPositions(), declared.orElse(DEFAULT_MAX_LENGTH));
     byte[] tokenizer = Files.readAllBytes(dir.resolve("tokenizer.json"));
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
     new TextTokenizer(tokenizer, maxLen, dir.resolve("tokenizer.json").toString()).close();
@@ -337,6 +337,55 @@ public final class HuggingFaceFolder {
         }
       }
     }
+  }
+
+  /**
+   * A JSON object file of the folder, refused naming the file when it is not one (transformers and
+   * sentence-transformers could not read it either).
+   */
+  private static JsonObject jsonObject(Path file) throws IOException {
+    JsonElement e;
+    try {
+      e = JsonParser.parseString(Files.readString(file));
+    } catch (RuntimeException ex) {
+      throw new ModelFormatException(file + ": not valid JSON: " + BertConfig.jsonProblem(ex), ex);
+    }
+    if (!e.isJsonObject()) {
+      throw new ModelFormatException(file + ": expected a JSON object, got " + e);
+    }
+    return e.getAsJsonObject();
+  }
+
+  /**
+   * A maximum sequence length field ({@code max_seq_length} of sentence_bert_config.json, {@code
+   * model_max_length} of tokenizer_config.json): empty when absent, null, or at least 2^40 (as
+   * transformers writes {@code int(1e30)} for a tokenizer without a limit); otherwise a whole JSON
+   * number of at least 2, else refused naming the file and the field.
+   */
+  private static OptionalInt length(JsonObject o, String field, Path file) throws IOException {
+    JsonElement v = o.get(field);
+    if (v == null || v.isJsonNull()) {
+      return OptionalInt.empty();
+    }
+    Optional<BigDecimal> n = JsonNumbers.of(v);
+    if (n.isEmpty() || n.get().stripTrailingZeros().scale() > 0) {
+      throw new ModelFormatException(
+          file + ": " + field + " is " + v + "; it must be a whole JSON number");
+    }
+    if (n.get().compareTo(BigDecimal.valueOf(NO_LIMIT)) >= 0) {
+      return OptionalInt.empty();
+    }
+    int length = n.get().intValueExact();
+    if (length < 2) {
+      throw new ModelFormatException(
+          file
+              + ": "
+              + field
+              + " is "
+              + length
+              + "; it must be at least 2 (the [CLS] and [SEP] tokens)");
+    }
+    return OptionalInt.of(length);
   }
 
   /**

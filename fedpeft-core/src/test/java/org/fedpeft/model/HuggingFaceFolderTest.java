@@ -200,6 +200,62 @@ class HuggingFaceFolderTest {
         e.getMessage());
   }
 
+  /**
+   * QA, 4 December: a folder without sentence_bert_config.json read texts up to 512 tokens even
+   * when its tokenizer_config.json declares a shorter model_max_length, which transformers and
+   * sentence-transformers truncate to; and a max_seq_length of 64.5 or "64" was read as 64.
+   */
+  @Test
+  void theTokenizerConfigsMaxLengthCountsWhenNoSentenceTransformersLengthIsGiven()
+      throws Exception {
+    Path dir = savedTiny("max-length");
+    Path sbert = dir.resolve("sentence_bert_config.json");
+    Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+    Files.delete(sbert);
+    assertEquals(512, HuggingFaceFolder.load(dir).maxSeqLength(), "nothing declared");
+
+    Files.writeString(tokenizerConfig, "{\"model_max_length\": 8, \"do_lower_case\": true}");
+    PretrainedModel eight = HuggingFaceFolder.load(dir);
+    assertEquals(8, eight.maxSeqLength());
+    try (TextTokenizer t = new TextTokenizer(eight.tokenizerJson(), eight.maxSeqLength(), "t")) {
+      assertEquals(8, t.encode("one two three four five six seven eight nine ten").length);
+    }
+    // transformers' "no limit" (int(1e30)) and null leave the default.
+    Files.writeString(tokenizerConfig, "{\"model_max_length\": 1000000000000000019884624838656}");
+    assertEquals(512, HuggingFaceFolder.load(dir).maxSeqLength());
+    Files.writeString(tokenizerConfig, "{\"model_max_length\": null}");
+    assertEquals(512, HuggingFaceFolder.load(dir).maxSeqLength());
+    // sentence_bert_config.json's max_seq_length wins, as in sentence-transformers; without the
+    // field the tokenizer's length counts.
+    Files.writeString(tokenizerConfig, "{\"model_max_length\": 8}");
+    Files.writeString(sbert, "{\"max_seq_length\": 16}");
+    assertEquals(16, HuggingFaceFolder.load(dir).maxSeqLength());
+    Files.writeString(sbert, "{\"do_lower_case\": false}");
+    assertEquals(8, HuggingFaceFolder.load(dir).maxSeqLength());
+
+    for (String bad : List.of("\"8\"", "8.5", "true", "[8]")) {
+      Files.writeString(tokenizerConfig, "{\"model_max_length\": " + bad + "}");
+      IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+      assertEquals(
+          tokenizerConfig + ": model_max_length is " + bad + "; it must be a whole JSON number",
+          e.getMessage());
+    }
+    Files.writeString(tokenizerConfig, "{\"model_max_length\": 1}");
+    IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        tokenizerConfig
+            + ": model_max_length is 1; it must be at least 2 (the [CLS] and [SEP] tokens)",
+        e.getMessage());
+    Files.writeString(tokenizerConfig, "{model_max_length: 8");
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertTrue(e.getMessage().startsWith(tokenizerConfig + ": not valid JSON: "), e.getMessage());
+    Files.writeString(tokenizerConfig, "{}");
+    Files.writeString(sbert, "{\"max_seq_length\": 64.5}");
+    e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(
+        sbert + ": max_seq_length is 64.5; it must be a whole JSON number", e.getMessage());
+  }
+
   /** A size given as a string or with a fraction was read as an integer (Gson converts both). */
   @Test
   void sizesMustBeWholeJsonNumbers() throws Exception {
