@@ -56,8 +56,10 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>{@link #read} reads this format, and also folders written before it existed (a PEFT LoRA
  * folder whose {@code adapter_config.json} carries a {@code fedpeft} key, or a plain PEFT LoRA
- * folder); {@link #instantiate} re-creates the adapter from its method, options and recorded seed
- * and loads every saved tensor, so the loaded adapter equals the saved one exactly.
+ * folder, read as the LoRA that computes what PEFT computes with it, or refused when fedpeft's LoRA
+ * cannot: {@link PeftLoraSettings}); {@link #instantiate} re-creates the adapter from its method,
+ * options and recorded seed and loads every saved tensor, so the loaded adapter equals the saved
+ * one exactly.
  */
 public final class AdapterFiles {
 

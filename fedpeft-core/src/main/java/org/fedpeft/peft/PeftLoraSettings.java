@@ -3,19 +3,23 @@ package org.fedpeft.peft;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftNames;
+import org.fedpeft.peft.lora.LoraConfig;
 
 /**
- * Which settings of a PEFT LoRA {@code adapter_config.json} fedpeft's LoRA ({@link
- * org.fedpeft.peft.lora.LoraConfig}: one rank r, one alpha, the update {@code (alpha / r) B A x} on
- * each target module) can compute, for {@link AdapterFiles#read} of a folder without {@value
- * AdapterFiles#CONFIG_FILE}. A setting is either honoured, so that the loaded adapter computes what
- * PEFT computes with the folder, or refused, naming the file, the field and what fedpeft loads.
+ * Which settings of a PEFT LoRA {@code adapter_config.json} fedpeft's LoRA ({@link LoraConfig}: one
+ * rank r, one alpha, the update {@code (alpha / r) B A x} on each target module) can compute, for
+ * {@link AdapterFiles#read} of a folder without {@value AdapterFiles#CONFIG_FILE}. A setting is
+ * either honoured, so that the loaded adapter computes what PEFT computes with the folder, or
+ * refused, naming the file, the field and what fedpeft loads.
  *
  * <p>Honoured:
  *
@@ -191,8 +195,9 @@ final class PeftLoraSettings {
                 + " fedpeft loads LoRA on the linear modules of the encoder layers only"
                 + " (target_modules such as query, key, value, dense)"
             : notLora.getMessage()
-                + "; fedpeft loads a folder whose tensors are all lora_A and lora_B factors of"
-                + " those modules";
+                + "; fedpeft loads a folder whose tensors are all lora_A and lora_B factors of the"
+                + " linear modules of the encoder layers (not modules PEFT saved whole, such as a"
+                + " classifier, nor biases)";
     return new IllegalArgumentException(weights + ": " + why, notLora);
   }
 
@@ -208,12 +213,12 @@ final class PeftLoraSettings {
               + ": the folder holds tensor '"
               + tensor
               + "', but target_modules"
-              + (cfg.layersToTransform().isEmpty() ? "" : " with layers_to_transform")
-              + (json(cfg, "exclude_modules") ? " and exclude_modules" : "")
-              + " does not target module "
+              + (cfg.layersToTransform().isEmpty() ? "" : ", layers_to_transform")
+              + (isSet(cfg, "exclude_modules") ? ", exclude_modules" : "")
+              + " leave module "
               + path
-              + ", so PEFT would not load it; fedpeft loads a folder whose factors are all on"
-              + " modules its settings target");
+              + " without LoRA, so PEFT would not load it; fedpeft loads a folder whose factors are"
+              + " all on modules its settings target");
     }
   }
 
@@ -230,7 +235,7 @@ final class PeftLoraSettings {
     int rank = common(config, cfg, modules.keySet(), "rank_pattern", cfg::rankFor, cfg.r());
     double alpha =
         common(config, cfg, modules.keySet(), "alpha_pattern", cfg::alphaFor, cfg.loraAlpha());
-    Map<String, String> options = new java.util.LinkedHashMap<>();
+    Map<String, String> options = new LinkedHashMap<>();
     options.put("rank", Integer.toString(rank));
     options.put(
         "alpha",
@@ -241,7 +246,7 @@ final class PeftLoraSettings {
     boolean narrowed =
         cfg.targetModulesRegex().isPresent()
             || !cfg.layersToTransform().isEmpty()
-            || json(cfg, "exclude_modules");
+            || isSet(cfg, "exclude_modules");
     options.put(
         "targets",
         String.join("+", narrowed ? List.copyOf(modules.values()) : cfg.targetModules()));
@@ -256,13 +261,10 @@ final class PeftLoraSettings {
    * lora_alpha}. Options that do not make a LoRA are left to {@link AdapterFiles#instantiate}.
    */
   static void requireSameScaling(
-      Path config,
-      PeftAdapterConfig cfg,
-      java.util.Collection<String> paths,
-      Map<String, String> options) {
+      Path config, PeftAdapterConfig cfg, Collection<String> paths, Map<String, String> options) {
     float ours;
     try {
-      ours = org.fedpeft.peft.lora.LoraConfig.fromOptions(options).scaling();
+      ours = LoraConfig.fromOptions(options).scaling();
     } catch (IllegalArgumentException notLora) {
       return;
     }
@@ -294,9 +296,9 @@ final class PeftLoraSettings {
   private static <T> T common(
       Path config,
       PeftAdapterConfig cfg,
-      java.util.Collection<String> paths,
+      Collection<String> paths,
       String field,
-      java.util.function.Function<String, T> of,
+      Function<String, T> of,
       T otherwise) {
     String first = null;
     T value = otherwise;
@@ -336,10 +338,11 @@ final class PeftLoraSettings {
   }
 
   /**
-   * The alpha whose float32 scaling {@code alpha / rank} (as {@link
-   * org.fedpeft.peft.lora.LoraConfig#scaling} computes it) is {@code scaling}, when one exists (it
-   * does unless {@code scaling * rank} overflows), else the nearest: PEFT's rsLoRA scaling alpha /
-   * sqrt(r) as an alpha of fedpeft's LoRA, which scales by alpha / r.
+   * The alpha whose float32 scaling {@code alpha / rank} (as {@link LoraConfig#scaling} computes
+   * it) is {@code scaling}: PEFT's rsLoRA scaling alpha / sqrt(r) as an alpha of fedpeft's LoRA,
+   * which scales by alpha / r. Such an alpha exists for most scalings (for every one when the rank
+   * is a power of two); for the others, {@code scaling * rank}, whose scaling is within a float32
+   * step of {@code scaling}.
    */
   static float alphaFor(float scaling, int rank) {
     float guess = scaling * rank;
@@ -365,7 +368,7 @@ final class PeftLoraSettings {
   }
 
   /** Whether field {@code key} of {@code cfg} is there and neither null nor empty. */
-  private static boolean json(PeftAdapterConfig cfg, String key) {
+  private static boolean isSet(PeftAdapterConfig cfg, String key) {
     return !EMPTY.test(cfg.toJson().get(key));
   }
 

@@ -253,9 +253,9 @@ class PeftLoraSettingsTest {
         dir.resolve(PeftAdapterFiles.CONFIG_FILE)
             + ": the folder holds tensor '"
             + PeftNames.loraKey(0, "query", PeftNames.LORA_A)
-            + "', but target_modules with layers_to_transform does not target module"
-            + " encoder.layer.0.attention.self.query, so PEFT would not load it; fedpeft loads a"
-            + " folder whose factors are all on modules its settings target",
+            + "', but target_modules, layers_to_transform leave module"
+            + " encoder.layer.0.attention.self.query without LoRA, so PEFT would not load it;"
+            + " fedpeft loads a folder whose factors are all on modules its settings target",
         refusal(dir));
   }
 
@@ -346,9 +346,12 @@ class PeftLoraSettingsTest {
     }
   }
 
-  /** LoRA on the word embeddings (lora_embedding_A/B) is refused naming the weights file. */
+  /**
+   * LoRA on the word embeddings (lora_embedding_A/B), and a module PEFT saved whole (a SEQ_CLS
+   * model's classifier), are refused naming the weights file (the message named neither before).
+   */
   @Test
-  void embeddingFactorsAreRefusedNamingTheWeightsFile() throws Exception {
+  void embeddingFactorsAndWholeModulesAreRefusedNamingTheWeightsFile() throws Exception {
     Map<String, HostTensor> t = new LinkedHashMap<>();
     factors(t, 0, "query", 4);
     String a = PeftNames.PREFIX + "embeddings.word_embeddings.lora_embedding_A";
@@ -365,6 +368,21 @@ class PeftLoraSettingsTest {
                 + a
                 + "' is LoRA on an embedding (lora_embedding_A/B), which fedpeft does not compute"),
         message);
+
+    Map<String, HostTensor> classifier = new LinkedHashMap<>();
+    factors(classifier, 0, "query", 4);
+    classifier.put(PeftNames.PREFIX + "classifier.weight", HostTensor.zeros(2, 32));
+    dir = folder(PeftAdapterConfig.builder(4, 2.0, List.of("query")), c -> c, classifier);
+    message = refusal(dir);
+    assertTrue(
+        message.startsWith(
+            dir.resolve(PeftAdapterFiles.WEIGHTS_FILE)
+                + ": not a PEFT LoRA tensor name of a BERT layer: '"
+                + PeftNames.PREFIX
+                + "classifier.weight'"),
+        message);
+    assertTrue(
+        message.endsWith("(not modules PEFT saved whole, such as a classifier, nor biases)"));
   }
 
   /**
