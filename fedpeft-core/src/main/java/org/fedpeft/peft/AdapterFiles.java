@@ -56,8 +56,10 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>{@link #read} reads this format, and also folders written before it existed (a PEFT LoRA
  * folder whose {@code adapter_config.json} carries a {@code fedpeft} key, or a plain PEFT LoRA
- * folder); {@link #instantiate} re-creates the adapter from its method, options and recorded seed
- * and loads every saved tensor, so the loaded adapter equals the saved one exactly.
+ * folder, read as the LoRA that computes what PEFT computes with it, or refused when fedpeft's LoRA
+ * cannot: {@link PeftLoraSettings}); {@link #instantiate} re-creates the adapter from its method,
+ * options and recorded seed and loads every saved tensor, so the loaded adapter equals the saved
+ * one exactly.
  */
 public final class AdapterFiles {
 
@@ -800,26 +802,43 @@ public final class AdapterFiles {
    * fedpeft recorded under its {@code fedpeft} key: {@code method}, {@code options} (LoRA only),
    * {@code labels} and {@code extra}, whose {@code seed} initialised the adapter. Each of those is
    * read by {@link #field}, so a value of another type is refused naming the file and the field.
-   * With {@code target_modules} as a regular expression, the targets are the modules whose factors
-   * the folder holds (those PEFT matched when it saved them).
+   *
+   * <p>The folder loads as the LoRA that computes what PEFT computes with it ({@link
+   * PeftLoraSettings}): a setting fedpeft's LoRA cannot compute ({@code use_dora}, {@code bias},
+   * {@code modules_to_save}, ...) is refused naming {@code adapter_config.json} and the field, a
+   * tensor that is not a LoRA factor of an encoder layer's linear module (an embedding's, a saved
+   * module's) naming {@code adapter_model.safetensors} and the tensor, and a factor on a module the
+   * settings do not target naming both. Without {@code fedpeft.options}, the options are {@code r}
+   * or the one rank {@code rank_pattern} gives the modules, {@code lora_alpha} or the one alpha
+   * {@code alpha_pattern} gives them (with {@code use_rslora}, the alpha giving the scaling alpha /
+   * sqrt(r)), {@code lora_dropout} and the targets: {@code target_modules}, or the modules whose
+   * factors the folder holds when {@code target_modules} is a regular expression or {@code
+   * layers_to_transform} or {@code exclude_modules} narrow it. With {@code fedpeft.options}, a
+   * scaling alpha / rank that differs from PEFT's is refused.
    */
   private static Saved readPeft(Path dir) throws IOException {
     var peft = PeftAdapterFiles.read(dir);
     PeftAdapterConfig cfg = peft.config();
     JsonObject fp = cfg.fedpeft();
     Path config = dir.resolve(PeftAdapterFiles.CONFIG_FILE);
+    Path weights = dir.resolve(PeftAdapterFiles.WEIGHTS_FILE);
+    PeftLoraSettings.refuseUncomputable(config, cfg);
     String at = PeftAdapterConfig.FEDPEFT_KEY + ".";
     String method =
         fp.has("method") ? field(fp, "method", at, config, STRING, e -> e.getAsString()) : "lora";
     Map<String, HostTensor> adapter = new LinkedHashMap<>();
-    List<String> modules = new ArrayList<>();
+    Map<String, String> modules = new LinkedHashMap<>(); // PEFT path -> fedpeft module
     for (var e : peft.tensors().entrySet()) {
-      PeftNames.LoraKey k = PeftNames.parseLoraKey(e.getKey());
+      PeftNames.LoraKey k;
+      try {
+        k = PeftNames.parseLoraKey(e.getKey());
+      } catch (IllegalArgumentException notLora) {
+        throw PeftLoraSettings.notLoraFactor(weights, e.getKey(), notLora);
+      }
+      PeftLoraSettings.requireTargeted(config, cfg, e.getKey(), k.modulePath());
       String module = "encoder.layer." + k.layer() + "." + PeftNames.modulePath(k.module());
       adapter.put(module + "." + k.part(), e.getValue());
-      if (!modules.contains(module)) {
-        modules.add(module);
-      }
+      modules.putIfAbsent(k.modulePath(), module);
     }
     Map<String, String> options = new LinkedHashMap<>();
     if (method.equals("lora") && fp.has("options")) {
@@ -831,16 +850,12 @@ public final class AdapterFiles {
             field(
                 e.getValue(), at + "options." + e.getKey(), config, STRING, v -> v.getAsString()));
       }
+      PeftLoraSettings.requireSameScaling(config, cfg, modules.keySet(), options);
     } else {
       // A PEFT folder holds LoRA factors whatever method trained them: Ravan and Fed-SB export
       // as one LoRA of rank h r (RavanExport), with their own method in the fedpeft key. Without
       // the fedpeft files beside it, the folder is that LoRA, as adapter_config.json describes it.
-      options.put("rank", Integer.toString(cfg.r()));
-      options.put("alpha", Double.toString(cfg.loraAlpha()));
-      options.put("dropout", Double.toString(cfg.loraDropout()));
-      options.put(
-          "targets",
-          String.join("+", cfg.targetModulesRegex().isPresent() ? modules : cfg.targetModules()));
+      options.putAll(PeftLoraSettings.loraOptions(config, cfg, modules));
     }
     Path head = dir.resolve(HEAD_FILE);
     Map<String, HostTensor> headTensors =
