@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -45,7 +46,8 @@ public final class NativeHeap {
   private static final int UNREAD = Integer.MIN_VALUE;
   private static final Path STATM = Path.of("/proc/self/statm");
   private static final AtomicLong WORK = new AtomicLong();
-  private static final AtomicLong TRIMS = new AtomicLong();
+  private static final Object TRIMMED = new Object(); // notified after each trim
+  private static long trims; // guarded by TRIMMED
   private static final Growth GROWTH = new Growth();
   private static volatile int interval = UNREAD; // read from the property on first use
   private static volatile boolean unavailable;
@@ -127,7 +129,10 @@ public final class NativeHeap {
           "systemTrimNativeHeap",
           new Object[] {null},
           new String[] {String[].class.getName()});
-      TRIMS.incrementAndGet();
+      synchronized (TRIMMED) {
+        trims++;
+        TRIMMED.notifyAll();
+      }
       return true;
     } catch (Exception | LinkageError e) {
       // An older JDK without the command, or a JVM without the diagnostic bean: nothing to do.
@@ -138,7 +143,30 @@ public final class NativeHeap {
 
   /** How many trims this process has run. */
   public static long trimsRun() {
-    return TRIMS.get();
+    synchronized (TRIMMED) {
+      return trims;
+    }
+  }
+
+  /**
+   * Waits until this process has run more than {@code count} trims ({@link #trimsRun()}), woken by
+   * each trim; {@code timeout} only bounds the wait.
+   *
+   * @return whether it has, false if {@code timeout} passed first
+   */
+  public static boolean awaitMoreTrimsThan(long count, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (TRIMMED) {
+      while (trims <= count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TRIMMED.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
   }
 
   /** The process's resident pages ({@code /proc/self/statm}'s second field), or -1. */

@@ -36,8 +36,12 @@ import java.util.function.BiConsumer;
  * connection whose handshake failed it hears only {@code transportTerminated}, with null attributes
  * (gRPC's {@code ServerImpl} keeps those that {@code transportReady} returned), so neither the peer
  * nor the reason; and a {@link io.grpc.ServerInterceptor} sees calls, which such a connection never
- * carries. Neither can answer plaintext HTTP/2 with a GOAWAY of its own. {@code MutualTlsTest} and
- * {@code TransportModeMismatchTest} hold the behaviour this gives.
+ * carries. Neither can answer plaintext HTTP/2 with a GOAWAY of its own. Nor can an {@code
+ * SslContext} given to {@code NettyServerBuilder.sslContext} (public, but without gRPC's {@code
+ * ServerCredentials}): gRPC asks it only for an {@code SSLEngine} per connection, without the
+ * peer's address, and builds the {@code SslHandler} itself, so the context sees neither the
+ * connection nor its peer. {@code MutualTlsTest} and {@code TransportModeMismatchTest} hold the
+ * behaviour this gives.
  */
 final class HandshakeWatch {
 
@@ -131,6 +135,12 @@ final class HandshakeWatch {
             peer,
             "the node speaks plaintext HTTP/2, not TLS: it runs with --insecure, while this"
                 + " server requires mutual TLS (told so, connection closed)");
+        // Closed at once, not lingering. A gRPC node writes its preface and SETTINGS, then its
+        // WINDOW_UPDATE, and nothing more until it has read the SETTINGS that come with this
+        // GOAWAY; bytes that arrive after this read make Linux reset the connection instead of
+        // ending it with a FIN. The node still reads the GOAWAY first: a reset does not discard
+        // what its receive buffer holds. A reset would lose the GOAWAY only if its segment were
+        // lost on the network and awaiting retransmission.
         ctx.writeAndFlush(refusal()).addListener(ChannelFutureListener.CLOSE);
         ctx.pipeline().remove(this);
         return;
