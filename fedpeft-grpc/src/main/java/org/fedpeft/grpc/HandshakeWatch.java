@@ -11,12 +11,16 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.socket.DuplexChannel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
+import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -59,6 +63,9 @@ final class HandshakeWatch {
 
   /** HTTP/2 error code INADEQUATE_SECURITY (RFC 9113, section 7). */
   private static final int INADEQUATE_SECURITY = 0xc;
+
+  /** How long a refused plaintext connection is kept open for the node to close it first. */
+  static final Duration LINGER = Duration.ofSeconds(5);
 
   private HandshakeWatch() {}
 
@@ -111,10 +118,18 @@ final class HandshakeWatch {
    * Sits in front of gRPC's TLS negotiation until the connection's first bytes arrive: plaintext
    * HTTP/2 is answered and closed here; anything else goes on to the TLS handler, whose handshake
    * outcome is watched; then this handler leaves the pipeline.
+   *
+   * <p>The plaintext answer ends with a lingering close: once the GOAWAY is written, the output is
+   * shut down (a FIN after it), and the node's further bytes are read and dropped until the node
+   * closes its side or {@link #LINGER} passes. Closing at once would make Linux answer bytes that
+   * arrive later (a gRPC node sends its WINDOW_UPDATE after its preface) with a reset, which on a
+   * lossy network can reach the node before a lost GOAWAY segment is sent again; the node would
+   * then see a bare reset and retry instead of stopping with the mismatch.
    */
   private static final class FirstBytes extends ChannelInboundHandlerAdapter {
     private final ChannelHandler tls;
     private final BiConsumer<SocketAddress, String> failed;
+    private boolean refused; // the connection was answered with the GOAWAY; drop what follows
 
     FirstBytes(ChannelHandler tls, BiConsumer<SocketAddress, String> failed) {
       this.tls = tls;
@@ -128,21 +143,30 @@ final class HandshakeWatch {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (refused) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       SocketAddress peer = ctx.channel().remoteAddress();
       if (msg instanceof ByteBuf b && plaintextHttp2(b)) {
         b.release();
+        refused = true;
         failed.accept(
             peer,
             "the node speaks plaintext HTTP/2, not TLS: it runs with --insecure, while this"
                 + " server requires mutual TLS (told so, connection closed)");
-        // Closed at once, not lingering. A gRPC node writes its preface and SETTINGS, then its
-        // WINDOW_UPDATE, and nothing more until it has read the SETTINGS that come with this
-        // GOAWAY; bytes that arrive after this read make Linux reset the connection instead of
-        // ending it with a FIN. The node still reads the GOAWAY first: a reset does not discard
-        // what its receive buffer holds. A reset would lose the GOAWAY only if its segment were
-        // lost on the network and awaiting retransmission.
-        ctx.writeAndFlush(refusal()).addListener(ChannelFutureListener.CLOSE);
-        ctx.pipeline().remove(this);
+        ctx.writeAndFlush(refusal())
+            .addListener(
+                (ChannelFutureListener)
+                    written -> {
+                      if (!written.isSuccess() || !(ctx.channel() instanceof DuplexChannel d)) {
+                        ctx.close();
+                        return;
+                      }
+                      d.shutdownOutput();
+                      ctx.executor()
+                          .schedule(() -> ctx.close(), LINGER.toMillis(), TimeUnit.MILLISECONDS);
+                    });
         return;
       }
       SslHandler ssl = ctx.pipeline().get(SslHandler.class);

@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,6 +114,34 @@ class TransportModeMismatchTest {
     assertTrue(
         seen.detail().startsWith("the node speaks plaintext HTTP/2, not TLS"), seen.detail());
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
+  }
+
+  /**
+   * QA, 4 December: the server closed a refused plaintext connection at once, with the peer's later
+   * bytes unread, so Linux ended it with a reset (every time, with 70,000 bytes after the preface).
+   * On loopback the peer still read the GOAWAY first, but on a lossy network a reset can overtake a
+   * GOAWAY segment that is sent again, and the node then sees a bare reset and retries. The server
+   * now shuts its output down after the GOAWAY and drops what the peer still sends, so the peer
+   * reads the GOAWAY and then an orderly end.
+   */
+  @Test
+  void aRefusedPlaintextPeerThatKeepsSendingReadsTheGoawayAndAnOrderlyEnd() throws Exception {
+    Events serverEvents = new Events();
+    Server s = server(TlsFiles.server(certs), serverEvents);
+    byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] sent = Arrays.copyOf(preface, preface.length + 70_000);
+    try (Socket socket = new Socket("127.0.0.1", s.getPort())) {
+      socket.setSoTimeout(60_000); // only bounds a server that never ends the connection
+      socket.getOutputStream().write(sent);
+      socket.getOutputStream().flush();
+      byte[] got = socket.getInputStream().readAllBytes(); // a reset throws here
+      assertTrue(
+          new String(got, StandardCharsets.ISO_8859_1).contains(HandshakeWatch.PLAINTEXT_REFUSED),
+          got.length + " bytes");
+    }
+    TransportEvent seen = serverEvents.await(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
+    assertTrue(
+        seen.detail().startsWith("the node speaks plaintext HTTP/2, not TLS"), seen.detail());
   }
 
   /**
