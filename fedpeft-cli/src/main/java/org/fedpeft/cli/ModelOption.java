@@ -87,10 +87,8 @@ public final class ModelOption {
         recordedFolder != null
             ? recordedFolder.toString()
             : model == null ? PretrainedModel.DEFAULT : model;
-    // A model's name is its folder's name (PretrainedModel.name), as the adapter records it.
-    String usedName = HuggingFaceFolder.folderName(Path.of(used));
     String trained = saved.baseModel();
-    boolean another = trained != null && !trained.equals(usedName);
+    boolean another = trained != null && !namesModel(trained, used);
     return new UserInputException(
         adapterDir
             + ": cannot be loaded onto the model "
@@ -103,6 +101,29 @@ public final class ModelOption {
             + ": "
             + e.getMessage(),
         e);
+  }
+
+  /**
+   * Whether {@code trained}, the base model an adapter records, names {@code used}, a model folder
+   * or the bundled model's name: fedpeft's {@code base_model} is the model's name, its folder's
+   * name ({@link PretrainedModel#name}); a plain PEFT folder's {@code base_model_name_or_path} is
+   * the folder's path, or the bundled model's Hub id ({@link AdapterFiles#peftBaseModel}).
+   */
+  static boolean namesModel(String trained, String used) {
+    Path usedPath = Path.of(used);
+    // A model's name is its folder's name (PretrainedModel.name), as the adapter records it.
+    if (trained.equals(HuggingFaceFolder.folderName(usedPath))) {
+      return true;
+    }
+    if (trained.equals(PretrainedModel.HUB_ID)) {
+      return used.isBlank() || used.equals(PretrainedModel.DEFAULT);
+    }
+    try {
+      return Path.of(trained).isAbsolute()
+          && Path.of(trained).normalize().equals(usedPath.toAbsolutePath().normalize());
+    } catch (java.nio.file.InvalidPathException notAPath) {
+      return false;
+    }
   }
 
   /**

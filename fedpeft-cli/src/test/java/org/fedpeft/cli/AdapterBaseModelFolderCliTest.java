@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.RandomBert;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -200,6 +202,59 @@ class AdapterBaseModelFolderCliTest {
         model.toAbsolutePath().normalize().toString(),
         peft.get("base_model_name_or_path").getAsString());
     assertEquals("my-bert", AdapterFiles.read(adapter).baseModel());
+  }
+
+  /**
+   * QA of other model shapes, 5 December: a plain PEFT folder (no fedpeft files) that did not fit
+   * the model given with --model was refused with "(it was trained on the base model
+   * "/.../my-bert": give that model with --model)" although that was the model given: the hint
+   * compared the folder's name with PEFT's base_model_name_or_path, a path. It is named only for
+   * another model.
+   */
+  @Test
+  void aPlainPeftFolderThatDoesNotFitItsOwnBaseModelSuggestsNoOtherModel() throws Exception {
+    Path plain = Files.createDirectories(tmp.resolve("plain-peft"));
+    JsonObject config =
+        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
+            .getAsJsonObject();
+    config.remove("fedpeft");
+    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    // Factors for inputs of width 48, where my-bert's modules take 32.
+    Map<String, HostTensor> tensors = new LinkedHashMap<>();
+    for (var e :
+        Safetensors.readFloatTensors(adapter.resolve("adapter_model.safetensors")).entrySet()) {
+      long[] shape = e.getValue().shape();
+      tensors.put(
+          e.getKey(),
+          e.getKey().contains("lora_A")
+              ? HostTensor.zeros(new long[] {shape[0], 48})
+              : e.getValue());
+    }
+    Safetensors.write(plain.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
+    CliRun.Result given = CliRun.run(embed(plain, "--model", model.toString()));
+    assertEquals(2, given.code(), given.err());
+    assertTrue(
+        given
+            .err()
+            .startsWith(
+                "fedpeft embed: "
+                    + plain
+                    + ": cannot be loaded onto the model "
+                    + model
+                    + ": lora: tensor "),
+        given.err());
+    // Without --model the bundled model is used, and the hint names the folder PEFT records.
+    CliRun.Result bundled = CliRun.run(embed(plain));
+    assertEquals(2, bundled.code(), bundled.err());
+    assertTrue(
+        bundled
+            .err()
+            .contains(
+                ": cannot be loaded onto the model all-minilm-l6-v2 (it was trained on the base"
+                    + " model \""
+                    + model.toAbsolutePath().normalize()
+                    + "\": give that model with --model): lora: tensor "),
+        bundled.err());
   }
 
   /**

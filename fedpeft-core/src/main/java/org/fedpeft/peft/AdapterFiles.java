@@ -898,7 +898,8 @@ public final class AdapterFiles {
       return null;
     }
     Adapter a =
-        AdapterRegistry.get(saved.method()).create(saved.options(), encoder, saved.adapterSeed());
+        AdapterRegistry.get(saved.method())
+            .createForSaved(saved.options(), encoder, saved.adapterSeed());
     for (AdapterTensor t : a.tensors()) {
       Role saidRole = saved.roles().get(t.name());
       if (saidRole != null && saidRole != t.role()) {

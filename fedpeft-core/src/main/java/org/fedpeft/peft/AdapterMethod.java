@@ -170,4 +170,17 @@ public interface AdapterMethod {
    * @throws IllegalArgumentException naming an unknown or invalid option
    */
   Adapter create(Map<String, String> options, BertEncoder encoder, long seed);
+
+  /**
+   * Creates the adapter that a saved folder's tensors are loaded into ({@link
+   * AdapterFiles#instantiate}); by default {@link #create}. A method may accept here a size that
+   * {@link #create} refuses only because training it would cost memory and change nothing (LoRA's
+   * rank above min(out, in) of a module, which a plain PEFT folder may hold, and a Ravan or Fed-SB
+   * export of h r above it): the folder's factors of that size exist already and compute a model.
+   *
+   * @throws IllegalArgumentException naming an unknown or invalid option
+   */
+  default Adapter createForSaved(Map<String, String> options, BertEncoder encoder, long seed) {
+    return create(options, encoder, seed);
+  }
 }

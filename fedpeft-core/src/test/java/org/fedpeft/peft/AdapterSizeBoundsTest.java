@@ -62,7 +62,10 @@ class AdapterSizeBoundsTest {
     }
   }
 
-  /** Ravan and Fed-SB with init = normal (or a factors file) had no rank bound. */
+  /**
+   * Ravan and Fed-SB with init = normal (or a factors file) had no rank bound. Fed-SB's refusal
+   * named Ravan's update B_i H_i A_i (QA of other shapes, 5 December); it names its own, B R A.
+   */
   @Test
   void ravanRankIsBoundedUnderEveryInit() {
     for (String method : new String[] {"ravan", "fed-sb"}) {
@@ -70,8 +73,10 @@ class AdapterSizeBoundsTest {
       assertEquals(
           method
               + ": option 'rank' = 33 is more than encoder.layer.0.attention.self.query allows (32"
-              + " x 32): a head's update B_i H_i A_i has rank at most min(out, in) = 32, so a"
-              + " larger rank only costs memory; give rank <= 32",
+              + " x 32): "
+              + (method.equals("ravan") ? "a head's update B_i H_i A_i" : "the update B R A")
+              + " has rank at most min(out, in) = 32, so a larger rank only costs memory; give"
+              + " rank <= 32",
           m);
       accepted(method, Map.of("init", "normal", "rank", "32", "targets", "query"));
     }

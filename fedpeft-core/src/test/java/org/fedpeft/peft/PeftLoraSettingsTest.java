@@ -19,6 +19,8 @@ import org.fedpeft.io.PeftNames;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.lora.LoraConfig;
+import org.fedpeft.peft.ravan.RavanAdapter;
+import org.fedpeft.peft.ravan.RavanExport;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.FrozenBase;
 import org.junit.jupiter.api.AfterAll;
@@ -411,5 +413,64 @@ class PeftLoraSettingsTest {
                 + ": fedpeft.options give the scaling alpha / rank = 2.0, but PEFT scales module"
                 + " encoder.layer.0.attention.self.query by 5.65685"),
         message);
+  }
+
+  /**
+   * PEFT trains and loads a LoRA of a rank above min(out, in) of its modules (r = 40 on the tiny
+   * model's 32 x 32 query); it was refused as a setting that only costs memory ("give rank <= 32"),
+   * which a folder's existing factors are not. It loads as PEFT computes it: (alpha / r) B A.
+   */
+  @Test
+  void aRankAboveTheModulesSizeLoadsAsPeftComputesIt() throws Exception {
+    Map<String, HostTensor> t = new LinkedHashMap<>();
+    factors(t, 0, "query", 40);
+    factors(t, 1, "query", 40);
+    Path dir = folder(PeftAdapterConfig.builder(40, 2.0, List.of("query")), c -> c, t);
+    assertEquals("40", assertUpdate(dir, 0, 2.0 / 40).options().get("rank"));
+    assertUpdate(dir, 1, 2.0 / 40);
+  }
+
+  /**
+   * Ravan's PEFT export is one LoRA of rank heads * rank, which init = normal lets exceed a
+   * module's size (2 heads of rank 20 on the tiny model's 32 x 32 modules): without the fedpeft
+   * files beside it, the folder loads as that LoRA, and computes the Ravan adapter's update.
+   */
+  @Test
+  void aRavanExportOfMoreThanTheModulesSizeLoadsAsALora() throws Exception {
+    Map<String, String> options =
+        Map.of("heads", "2", "rank", "20", "init", "normal", "targets", "query+value");
+    Path dir = tmp.resolve("ravan-export");
+    try (RavanAdapter ravan =
+            (RavanAdapter) AdapterRegistry.get("ravan").create(options, base.encoder(), 5);
+        NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      Map<String, HostTensor> cores = new LinkedHashMap<>();
+      for (AdapterTensor core : ravan.tensors()) {
+        if (core.role() == Role.GLOBAL) {
+          float[] v = new float[(int) core.array().size()];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = ((i * 3 + cores.size()) % 7 - 3) * 0.1f;
+          }
+          cores.put(core.name(), new HostTensor(core.array().getShape().getShape(), v));
+        }
+      }
+      ravan.loadState(cores);
+      RavanExport.write(dir, ravan, "tiny", new JsonObject());
+      AdapterFiles.Saved saved = AdapterFiles.read(dir);
+      assertEquals("lora", saved.method());
+      assertEquals("40", saved.options().get("rank"));
+      try (LoraAdapter lora = (LoraAdapter) AdapterFiles.instantiate(dir, saved, base.encoder())) {
+        for (int module : new int[] {0, 2}) {
+          float[] want = ravan.deltaWeight(1, module).toFloatArray();
+          float[] got = lora.deltaWeight(1, module).toFloatArray();
+          double max = 0;
+          for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), "element " + i);
+            max = Math.max(max, Math.abs(want[i]));
+          }
+          assertTrue(max > 1e-3, "the update is not zero");
+        }
+      }
+    }
   }
 }

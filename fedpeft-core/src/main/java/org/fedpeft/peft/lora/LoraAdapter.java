@@ -97,7 +97,23 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
    * (fedlora, fedsa-lora, ...), which a refused rank names: the options are that method's.
    */
   public LoraAdapter(String method, LoraConfig config, BertEncoder encoder, long seed) {
-    requireRankFits(method, config, encoder);
+    this(config, encoder, seed, method);
+  }
+
+  /**
+   * A LoRA adapter to load saved factors into ({@link LoraMethod#createForSaved}): as {@link
+   * #LoraAdapter(LoraConfig, BertEncoder, long)}, but a rank above min(out, in) of a targeted
+   * module is accepted, as PEFT accepts it.
+   */
+  public static LoraAdapter forSaved(LoraConfig config, BertEncoder encoder, long seed) {
+    return new LoraAdapter(config, encoder, seed, null);
+  }
+
+  /** The adapter; {@code method} null: no rank bound, else the method a refused rank names. */
+  private LoraAdapter(LoraConfig config, BertEncoder encoder, long seed, String method) {
+    if (method != null) {
+      requireRankFits(method, config, encoder);
+    }
     this.config = config;
     BertConfig bc = encoder.config();
     this.manager = encoder.manager().newSubManager();

@@ -34,4 +34,14 @@ public final class LoraMethod implements AdapterMethod {
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new LoraAdapter(LoraConfig.fromOptions(options), encoder, seed);
   }
+
+  /**
+   * As {@link #create}, without refusing a rank above min(out, in) of a targeted module: PEFT
+   * trains and loads such factors, and a Ravan or Fed-SB export has rank heads * rank, which init =
+   * normal or shared lets exceed it.
+   */
+  @Override
+  public Adapter createForSaved(Map<String, String> options, BertEncoder encoder, long seed) {
+    return LoraAdapter.forSaved(LoraConfig.fromOptions(options), encoder, seed);
+  }
 }

@@ -658,14 +658,15 @@ public final class RavanAdapter implements Adapter {
 
   /**
    * Refuses, before anything is allocated, sizes no target module can take: a rank above min(out,
-   * in), under every init (a head's update B_i H_i A_i has rank at most that, so a larger r only
-   * costs memory; init = normal drew r = 100000 until memory ran out), heads * rank above it under
-   * init = gram-schmidt, and frozen factors of more than {@link Integer#MAX_VALUE} entries (they
-   * are drawn into one Java array; many heads under init = normal or a factors file).
+   * in), under every init (a head's update B_i H_i A_i, Fed-SB's B R A, has rank at most that, so a
+   * larger r only costs memory; init = normal drew r = 100000 until memory ran out), heads * rank
+   * above it under init = gram-schmidt, and frozen factors of more than {@link Integer#MAX_VALUE}
+   * entries (they are drawn into one Java array; many heads under init = normal or a factors file).
    */
   static void requireSizesFit(RavanConfig c, BertEncoder encoder) {
-    TargetModules.requireRankFits(
-        c.method(), c.rank(), c.targetModules(), encoder, "a head's update B_i H_i A_i");
+    String update =
+        c.method().equals(FedSbMethod.NAME) ? "the update B R A" : "a head's update B_i H_i A_i";
+    TargetModules.requireRankFits(c.method(), c.rank(), c.targetModules(), encoder, update);
     for (TargetModules.Slot where : TargetModules.select(encoder.config(), c.targetModules())) {
       Shape w = encoder.linearShape(where.layer(), where.module()); // (out, in)
       long out = w.get(0);
