@@ -22,7 +22,8 @@ public final class ModelOption {
           "The frozen model: a Hugging Face BERT model folder (config.json, tokenizer.json,"
               + " model.safetensors or its shards), or all-minilm-l6-v2, the bundled default."
               + " With a saved adapter, the default is the model it was trained on: the folder"
-              + " it records, if that still holds the same model.")
+              + " it records (a plain PEFT folder: its base_model_name_or_path, when that is an"
+              + " absolute path), if that still holds the same model.")
   String model;
 
   /**
@@ -213,7 +214,9 @@ public final class ModelOption {
     String trainedOn =
         adapterDir
             + ": was trained on the model "
-            + (saved.baseModel() == null ? "" : "\"" + saved.baseModel() + "\" ")
+            + (saved.baseModel() == null || saved.baseModel().equals(folder.toString())
+                ? ""
+                : "\"" + saved.baseModel() + "\" ")
             + "in "
             + folder;
     String giveIt = ": give the model it was trained on with --model DIR";

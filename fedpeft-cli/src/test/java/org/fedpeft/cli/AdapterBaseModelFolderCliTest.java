@@ -243,8 +243,19 @@ class AdapterBaseModelFolderCliTest {
                     + model
                     + ": lora: tensor "),
         given.err());
-    // Without --model the bundled model is used, and the hint names the folder PEFT records.
-    CliRun.Result bundled = CliRun.run(embed(plain));
+    // Without --model the folder PEFT records is used, and named as the model tried.
+    CliRun.Result recorded = CliRun.run(embed(plain));
+    assertEquals(2, recorded.code(), recorded.err());
+    assertTrue(
+        recorded
+            .err()
+            .contains(
+                ": cannot be loaded onto the model "
+                    + model.toAbsolutePath().normalize()
+                    + ": lora: tensor "),
+        recorded.err());
+    // Given the bundled model, the hint names the folder PEFT records.
+    CliRun.Result bundled = CliRun.run(embed(plain, "--model", PretrainedModel.DEFAULT));
     assertEquals(2, bundled.code(), bundled.err());
     assertTrue(
         bundled
@@ -255,6 +266,52 @@ class AdapterBaseModelFolderCliTest {
                     + model.toAbsolutePath().normalize()
                     + "\": give that model with --model): lora: tensor "),
         bundled.err());
+  }
+
+  /**
+   * QA, 5 December: without --model, a plain PEFT folder (no fedpeft files) was computed on the
+   * bundled model whatever model it was trained on; a model of MiniLM's shapes gave outputs without
+   * a word of warning. Its base_model_name_or_path, when an absolute path (PEFT records the local
+   * folder it loaded), is now the default model, as a fedpeft folder's recorded path is.
+   */
+  @Test
+  void aPlainPeftFolderLoadsTheLocalFolderItsConfigNames() throws Exception {
+    Path plain = Files.createDirectories(tmp.resolve("plain-peft-fits"));
+    JsonObject config =
+        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
+            .getAsJsonObject();
+    config.remove("fedpeft");
+    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    Files.copy(
+        adapter.resolve("adapter_model.safetensors"), plain.resolve("adapter_model.safetensors"));
+    Path absolute = model.toAbsolutePath().normalize();
+    assertEquals(absolute.toString(), config.get("base_model_name_or_path").getAsString());
+    CliRun.Result recorded = CliRun.run(embed(plain));
+    assertEquals(0, recorded.code(), recorded.err());
+    assertTrue(
+        recorded.err().contains("model: " + absolute + " (recorded with the adapter)\n"),
+        recorded.err());
+    CliRun.Result given = CliRun.run(embed(plain, "--model", model.toString()));
+    assertEquals(0, given.code(), given.err());
+    assertEquals(given.out(), recorded.out());
+
+    Path gone = tmp.resolve("no-such-model").toAbsolutePath();
+    config.addProperty("base_model_name_or_path", gone.toString());
+    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    CliRun.Result missing = CliRun.run(embed(plain));
+    assertEquals(2, missing.code(), missing.err());
+    assertEquals(
+        "fedpeft embed: "
+            + plain
+            + ": was trained on the model in "
+            + gone
+            + ", which is no longer there: give the model it was trained on with --model DIR\n",
+        missing.err());
+    // A Hub id names no folder here: the bundled model, as before.
+    config.addProperty("base_model_name_or_path", PretrainedModel.HUB_ID);
+    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    CliRun.Result hub = CliRun.run(embed(plain));
+    assertFalse(hub.err().contains("recorded with the adapter"), hub.err());
   }
 
   /**

@@ -259,13 +259,26 @@ public final class AdapterFiles {
 
   /**
    * The folder that {@code saved}, the adapter folder {@code dir}, records its base model was read
-   * from ({@link #BASE_MODEL_PATH}), if it records one.
+   * from, if it records one: {@link #BASE_MODEL_PATH}, or for a plain PEFT folder its {@code
+   * base_model_name_or_path} when that is an absolute path (the local folder PEFT loaded the model
+   * from; a Hub id or a relative path names no folder here). fedpeft's own folders record the
+   * model's name as {@link Saved#baseModel}, never a path.
    *
    * @throws IllegalArgumentException naming the folder's configuration file and the field when it
    *     is not a string
    */
   public static java.util.Optional<Path> baseModelFolder(Path dir, Saved saved) {
-    return extraField(dir, saved, BASE_MODEL_PATH, STRING, JsonElement::getAsString).map(Path::of);
+    var recorded =
+        extraField(dir, saved, BASE_MODEL_PATH, STRING, JsonElement::getAsString).map(Path::of);
+    if (recorded.isPresent() || saved.baseModel() == null) {
+      return recorded;
+    }
+    try {
+      Path peft = Path.of(saved.baseModel());
+      return peft.isAbsolute() ? java.util.Optional.of(peft) : recorded;
+    } catch (java.nio.file.InvalidPathException notAPath) {
+      return recorded;
+    }
   }
 
   /**
