@@ -267,10 +267,17 @@ public final class SimulateCommand implements Callable<Integer> {
                 + " (stopped early: the privacy budget is spent)"
             : roundCount(done);
     if (summary.has("final_accuracy")) {
+      // With P and TTP after it (methodLines), say whose accuracy this is: the global model's,
+      // which a method's mixing of global and local parts (FedDPA's) does not change.
+      String accuracy =
+          summary.has("personalization")
+              ? "final accuracy of the global model (no client's local tensors)"
+              : "final accuracy";
       return examples
           ? String.format(
               Locale.ROOT,
-              "final accuracy: %.4f (loss %.4f, %d test %s) after %s",
+              "%s: %.4f (loss %.4f, %d test %s) after %s",
+              accuracy,
               summary.get("final_accuracy").getAsDouble(),
               summary.get("final_loss").getAsDouble(),
               summary.get("test_examples").getAsInt(),
@@ -278,7 +285,8 @@ public final class SimulateCommand implements Callable<Integer> {
               rounds)
           : String.format(
               Locale.ROOT,
-              "final accuracy: %.4f (loss %.4f) after %s",
+              "%s: %.4f (loss %.4f) after %s",
+              accuracy,
               summary.get("final_accuracy").getAsDouble(),
               summary.get("final_loss").getAsDouble(),
               rounds);

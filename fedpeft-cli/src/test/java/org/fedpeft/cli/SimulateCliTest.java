@@ -234,6 +234,15 @@ class SimulateCliTest {
             "client models (global tensors plus each client's LOCAL ones):"
                 + " /runs/dpa/clients/<client>/adapter".replace('/', java.io.File.separatorChar)),
         SimulateCommand.methodLines(dpa, false));
+    // QA, 5 December: the line before P and TTP read "final accuracy", which a user comparing
+    // FedDPA's mixing options took for theirs; it is the global model's, which they do not change.
+    dpa.addProperty("rounds", 2);
+    dpa.addProperty("final_accuracy", 0.25);
+    dpa.addProperty("final_loss", 2.5);
+    assertEquals(
+        "final accuracy of the global model (no client's local tensors): 0.2500 (loss 2.5000)"
+            + " after 2 rounds",
+        SimulateCommand.finalLine(dpa, false));
   }
 
   @Test
