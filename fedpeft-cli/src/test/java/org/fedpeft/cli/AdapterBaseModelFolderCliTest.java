@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -205,6 +206,20 @@ class AdapterBaseModelFolderCliTest {
   }
 
   /**
+   * Writes into folder {@code plain} (created) the PEFT config of {@link #adapter} without its
+   * {@code fedpeft} key, as a plain PEFT folder has it, and returns that config.
+   */
+  private static JsonObject plainPeftConfig(Path plain) throws IOException {
+    Files.createDirectories(plain);
+    JsonObject config =
+        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
+            .getAsJsonObject();
+    config.remove("fedpeft");
+    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    return config;
+  }
+
+  /**
    * QA of other model shapes, 5 December: a plain PEFT folder (no fedpeft files) that did not fit
    * the model given with --model was refused with "(it was trained on the base model
    * "/.../my-bert": give that model with --model)" although that was the model given: the hint
@@ -213,12 +228,8 @@ class AdapterBaseModelFolderCliTest {
    */
   @Test
   void aPlainPeftFolderThatDoesNotFitItsOwnBaseModelSuggestsNoOtherModel() throws Exception {
-    Path plain = Files.createDirectories(tmp.resolve("plain-peft"));
-    JsonObject config =
-        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
-            .getAsJsonObject();
-    config.remove("fedpeft");
-    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    Path plain = tmp.resolve("plain-peft");
+    plainPeftConfig(plain);
     // Factors for inputs of width 48, where my-bert's modules take 32.
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
     for (var e :
@@ -276,12 +287,8 @@ class AdapterBaseModelFolderCliTest {
    */
   @Test
   void aPlainPeftFolderLoadsTheLocalFolderItsConfigNames() throws Exception {
-    Path plain = Files.createDirectories(tmp.resolve("plain-peft-fits"));
-    JsonObject config =
-        JsonParser.parseString(Files.readString(adapter.resolve("adapter_config.json")))
-            .getAsJsonObject();
-    config.remove("fedpeft");
-    Files.writeString(plain.resolve("adapter_config.json"), config.toString());
+    Path plain = tmp.resolve("plain-peft-fits");
+    JsonObject config = plainPeftConfig(plain);
     Files.copy(
         adapter.resolve("adapter_model.safetensors"), plain.resolve("adapter_model.safetensors"));
     Path absolute = model.toAbsolutePath().normalize();
