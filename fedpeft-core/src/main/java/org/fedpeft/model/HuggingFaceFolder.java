@@ -41,8 +41,11 @@ public final class HuggingFaceFolder {
   /** The maximum sequence length of a folder that declares none. */
   private static final int DEFAULT_MAX_LENGTH = 512;
 
-  /** A declared length at least this large means "no limit" (transformers writes int(1e30)). */
-  private static final long NO_LIMIT = 1L << 40;
+  /**
+   * A declared length at least this large means "no limit" (transformers writes int(1e30)); no
+   * position table is that long.
+   */
+  private static final long NO_LIMIT = Integer.MAX_VALUE;
 
   private HuggingFaceFolder() {}
 
@@ -358,7 +361,7 @@ public final class HuggingFaceFolder {
 
   /**
    * A maximum sequence length field ({@code max_seq_length} of sentence_bert_config.json, {@code
-   * model_max_length} of tokenizer_config.json): empty when absent, null, or at least 2^40 (as
+   * model_max_length} of tokenizer_config.json): empty when absent, null, or at least 2^31 - 1 (as
    * transformers writes {@code int(1e30)} for a tokenizer without a limit); otherwise a whole JSON
    * number of at least 2, else refused naming the file and the field.
    */

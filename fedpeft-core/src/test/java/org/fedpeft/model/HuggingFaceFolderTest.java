@@ -225,6 +225,8 @@ class HuggingFaceFolderTest {
     assertEquals(512, HuggingFaceFolder.load(dir).maxSeqLength());
     Files.writeString(tokenizerConfig, "{\"model_max_length\": null}");
     assertEquals(512, HuggingFaceFolder.load(dir).maxSeqLength());
+    Files.writeString(tokenizerConfig, "{\"model_max_length\": 10000000000}");
+    assertEquals(512, HuggingFaceFolder.load(dir).maxSeqLength());
     // sentence_bert_config.json's max_seq_length wins, as in sentence-transformers; without the
     // field the tokenizer's length counts.
     Files.writeString(tokenizerConfig, "{\"model_max_length\": 8}");
