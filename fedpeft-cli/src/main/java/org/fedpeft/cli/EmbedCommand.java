@@ -52,7 +52,8 @@ public final class EmbedCommand implements Callable<Integer> {
       names = "--adapter",
       paramLabel = "DIR",
       description =
-          "A saved adapter folder (from train or simulate) whose adapter is active while"
+          "A saved adapter folder (from train or simulate, or a Hugging Face PEFT LoRA"
+              + " folder) whose adapter is active while"
               + " embedding; the model must be the one it was trained on (without --model, the"
               + " folder the adapter records it was read from).")
   Path adapterDir;

@@ -54,7 +54,13 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "ADAPTER_DIR", description = "The adapter folder.")
+  @Parameters(
+      index = "0",
+      paramLabel = "ADAPTER_DIR",
+      description =
+          "The adapter folder: as train or simulate write it, or a Hugging Face PEFT LoRA folder"
+              + " (adapter_config.json, adapter_model.safetensors; settings fedpeft cannot"
+              + " compute, such as use_dora, are refused by name).")
   Path adapterDir;
 
   @Mixin ModelOption model;

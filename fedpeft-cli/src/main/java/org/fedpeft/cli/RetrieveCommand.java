@@ -80,7 +80,8 @@ public final class RetrieveCommand implements Callable<Integer> {
   @Option(
       names = "--adapter",
       paramLabel = "DIR",
-      description = "A saved adapter folder (from train or simulate).")
+      description =
+          "A saved adapter folder (from train or simulate, or a Hugging Face PEFT LoRA folder).")
   Path adapterDir;
 
   @Option(
