@@ -544,6 +544,23 @@ class DeployMethodsCliTest {
   }
 
   /**
+   * {@link #aKilledServerResumesLikeTheSimulation} on a bfloat16 frozen base: FedIT's LoRA and
+   * Ravan's gradient head selection, the server killed before round 2's checkpoint and resumed
+   * while the clients keep running.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "ravan-gradient"})
+  @Tag("slow")
+  void aKilledServerOnABf16BaseResumesLikeTheSimulation(String method) throws Exception {
+    Path config = bf16(config(tmp, method));
+    Path simulated = simulate(config);
+    Path resumed = DeployCliTest.killServerAndResume(tmp, config, new String[0], 3);
+    assertSameRun(simulated, resumed);
+    assertExercised(method, resumed);
+    assertBf16(resumed);
+  }
+
+  /**
    * Rewrites the config at {@code config} with {@code precision = "bf16"} added to its {@code
    * [model]} section (the frozen base in bfloat16) and returns it.
    */
