@@ -33,8 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * gradient head selection), FedBE (blocks allocated by coverage with the clients' label counts, and
  * at random), the soft-embedding adapter, classifier-as-retriever (soft embeddings and a head made
  * from a corpus), FedEx-LoRA, FFA-LoRA, FedAdam, client-level DP (adaptive clipping; a budget that
- * stops the run) and sample-level DP (DP-SGD at the clients; a budget that runs out). Compared by
- * {@link #assertSameRun}.
+ * stops the run) and sample-level DP (DP-SGD at the clients; a budget that runs out). FedIT's LoRA
+ * and some of these methods also run on a bfloat16 frozen base ({@code model.precision = "bf16"})
+ * on the server and on every client. Compared by {@link #assertSameRun}.
  */
 @Timeout(600)
 class DeployMethodsCliTest {
@@ -47,6 +48,17 @@ class DeployMethodsCliTest {
    */
   static final Map<String, String> SECTIONS =
       Map.ofEntries(
+          Map.entry(
+              "lora",
+              """
+              [adapter]
+              method = "lora"
+              rank = 2
+              targets = ["query", "value"]
+
+              [server]
+              strategy = "fedit"
+              """),
           Map.entry(
               "ravan-random",
               """
@@ -351,44 +363,7 @@ class DeployMethodsCliTest {
   void aNodeHostingEveryClientEqualsTheSimulation(String method) throws Exception {
     Path config = config(tmp, method);
     Path simulated = simulate(config);
-    Path certs = certs();
-    Path deployed = tmp.resolve("deployed");
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      CliRun.Serving serving =
-          CliRun.server(
-              pool,
-              "server",
-              config.toString(),
-              "--out",
-              deployed.toString(),
-              "--listen",
-              Spawned.ANY_PORT,
-              "--certs",
-              certs.toString());
-      String address = serving.address();
-      Future<CliRun.Result> server = serving.result();
-      Future<CliRun.Result> node =
-          pool.submit(
-              () ->
-                  CliRun.run(
-                      "node",
-                      config.toString(),
-                      "--server",
-                      address,
-                      "--clients",
-                      "3",
-                      "--certs",
-                      certs.toString(),
-                      "--state",
-                      tmp.resolve("state").toString()));
-      CliRun.Result s = server.get(5, TimeUnit.MINUTES);
-      assertEquals(0, s.code(), s.err());
-      CliRun.Result n = node.get(1, TimeUnit.MINUTES);
-      assertEquals(0, n.code(), n.err());
-    } finally {
-      pool.shutdownNow();
-    }
+    Path deployed = runOnANode(config);
     assertSameRun(simulated, deployed);
     assertExercised(method, deployed);
     if (method.startsWith("dp-sample")) {
@@ -523,6 +498,130 @@ class DeployMethodsCliTest {
     Path resumed = DeployCliTest.killServerAndResume(tmp, config, new String[0], 3);
     assertSameRun(simulated, resumed);
     assertExercised(method, resumed);
+  }
+
+  /**
+   * With the frozen base in bfloat16 ({@code model.precision = "bf16"} in the config that the
+   * server, the node and the simulation read): FedIT's LoRA and Ravan's gradient head selection
+   * (its scoring batch on the node's threads), as {@link
+   * #aNodeHostingEveryClientEqualsTheSimulation}. Both runs computed in bf16 (summary.json).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "ravan-gradient"})
+  void aNodeOnABf16BaseEqualsTheSimulation(String method) throws Exception {
+    Path config = bf16(config(tmp, method));
+    Path simulated = simulate(config);
+    Path deployed = runOnANode(config);
+    assertSameRun(simulated, deployed);
+    assertExercised(method, deployed);
+    assertBf16(simulated);
+    assertBf16(deployed);
+  }
+
+  /** As {@link #aNodeOnABf16BaseEqualsTheSimulation}: soft embeddings and FedBE's blocks. */
+  @ParameterizedTest
+  @ValueSource(strings = {"softembed", "fedbe-random"})
+  @Tag("slow")
+  void aNodeOnABf16BaseEqualsTheSimulationForMoreMethods(String method) throws Exception {
+    aNodeOnABf16BaseEqualsTheSimulation(method);
+  }
+
+  /**
+   * A server process and one process per client on a bfloat16 frozen base, against {@code simulate}
+   * in this JVM: FedIT's LoRA and Ravan's gradient head selection.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "ravan-gradient"})
+  @Tag("slow")
+  void aServerAndClientProcessesOnABf16BaseEqualTheSimulation(String method) throws Exception {
+    Path config = bf16(config(tmp, method));
+    Path simulated = simulate(config);
+    Path deployed = tmp.resolve("deployed");
+    Spawned.runDeployment(config, deployed, certs(), 3, tmp);
+    assertSameRun(simulated, deployed);
+    assertExercised(method, deployed);
+    assertBf16(deployed);
+  }
+
+  /**
+   * {@link #aKilledServerResumesLikeTheSimulation} on a bfloat16 frozen base: FedIT's LoRA and
+   * Ravan's gradient head selection, the server killed before round 2's checkpoint and resumed
+   * while the clients keep running.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "ravan-gradient"})
+  @Tag("slow")
+  void aKilledServerOnABf16BaseResumesLikeTheSimulation(String method) throws Exception {
+    Path config = bf16(config(tmp, method));
+    Path simulated = simulate(config);
+    Path resumed = DeployCliTest.killServerAndResume(tmp, config, new String[0], 3);
+    assertSameRun(simulated, resumed);
+    assertExercised(method, resumed);
+    assertBf16(resumed);
+  }
+
+  /**
+   * Rewrites the config at {@code config} with {@code precision = "bf16"} added to its {@code
+   * [model]} section (the frozen base in bfloat16) and returns it.
+   */
+  static Path bf16(Path config) throws Exception {
+    String text = Files.readString(config);
+    assertTrue(text.contains("[model]\n"), text);
+    Files.writeString(config, text.replace("[model]\n", "[model]\nprecision = \"bf16\"\n"));
+    return config;
+  }
+
+  /** Asserts that the finished run in {@code run} computed on a bf16 frozen base (summary.json). */
+  static void assertBf16(Path run) throws Exception {
+    JsonObject summary =
+        JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject();
+    assertEquals("bf16", summary.get("precision").getAsString(), run.toString());
+  }
+
+  /**
+   * Runs the server of {@code config} and a {@code node} hosting its three clients, both in this
+   * JVM (each on its own thread), over mutual TLS into {@code tmp/deployed}; returns that folder.
+   */
+  private Path runOnANode(Path config) throws Exception {
+    Path certs = certs();
+    Path deployed = tmp.resolve("deployed");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CliRun.Serving serving =
+          CliRun.server(
+              pool,
+              "server",
+              config.toString(),
+              "--out",
+              deployed.toString(),
+              "--listen",
+              Spawned.ANY_PORT,
+              "--certs",
+              certs.toString());
+      String address = serving.address();
+      Future<CliRun.Result> server = serving.result();
+      Future<CliRun.Result> node =
+          pool.submit(
+              () ->
+                  CliRun.run(
+                      "node",
+                      config.toString(),
+                      "--server",
+                      address,
+                      "--clients",
+                      "3",
+                      "--certs",
+                      certs.toString(),
+                      "--state",
+                      tmp.resolve("state").toString()));
+      CliRun.Result s = server.get(5, TimeUnit.MINUTES);
+      assertEquals(0, s.code(), s.err());
+      CliRun.Result n = node.get(1, TimeUnit.MINUTES);
+      assertEquals(0, n.code(), n.err());
+    } finally {
+      pool.shutdownNow();
+    }
+    return deployed;
   }
 
   private Path simulate(Path config) {

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * residual the server accumulates), FedAdam (the server optimiser's moments), client-level DP with
  * adaptive clipping (the clip norm the server adapts and its seeded noise), and FedBE with random
  * allocation. {@code SimulateCliTest} covers plain LoRA, sample-level DP, FedBE's coverage
- * allocation and FedDPA. The configs are {@link DeployMethodsCliTest}'s: 3 rounds of 2 of 3
- * clients.
+ * allocation and FedDPA. Some methods are also killed and resumed on a bfloat16 frozen base. The
+ * configs are {@link DeployMethodsCliTest}'s: 3 rounds of 2 of 3 clients.
  */
 @Timeout(600)
 class SimulateKillResumeMethodsCliTest {
@@ -183,6 +183,39 @@ class SimulateKillResumeMethodsCliTest {
   @Tag("slow")
   void killedRunOfAnotherConfigurationResumesToTheSameResult(String method) throws Exception {
     killedRunResumesToTheSameResult(method);
+  }
+
+  /**
+   * With the frozen base in bfloat16 ({@code --set model.precision=bf16}, which the resume takes
+   * from the run folder's config): FedIT's LoRA and Ravan's gradient head selection. Both runs
+   * computed in bf16 (summary.json).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "ravan-gradient"})
+  void killedRunOnABf16BaseResumesToTheSameResult(String method) throws Exception {
+    String sections =
+        MORE.containsKey(method) ? MORE.get(method) : DeployMethodsCliTest.SECTIONS.get(method);
+    KillResume.Runs runs =
+        KillResume.assertKilledSimulationResumes(
+            tmp,
+            method,
+            DeployMethodsCliTest.config(tmp, method, sections),
+            List.of("--set", "model.precision=bf16"),
+            2);
+    DeployMethodsCliTest.assertBf16(runs.full());
+    DeployMethodsCliTest.assertBf16(runs.resumed());
+  }
+
+  /**
+   * As {@link #killedRunOnABf16BaseResumesToTheSameResult} (slow: about 6-9 s each on 2 cores):
+   * soft embeddings, FedBE's random allocation, FedDPA-F evaluated every round and top-blocks
+   * (whose copied blocks compute in float32 from the bf16 values).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"softembed", "fedbe-random", "feddpa-f", "top-blocks"})
+  @Tag("slow")
+  void killedRunOfAnotherMethodOnABf16BaseResumesToTheSameResult(String method) throws Exception {
+    killedRunOnABf16BaseResumesToTheSameResult(method);
   }
 
   /**

@@ -14,8 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@code fedpeft train} of every adapter that train accepts, killed with SIGKILL after step 8's
  * metrics and before its checkpoint, then resumed from the checkpoint of step 4, ends with the
- * files of the uninterrupted train, byte for byte ({@link KillResume}). {@code RunSafetyCliTest}
- * proves it for LoRA interrupted with Ctrl-C.
+ * files of the uninterrupted train, byte for byte ({@link KillResume}); LoRA, Ravan and softembed
+ * also on a bfloat16 frozen base. {@code RunSafetyCliTest} proves it for LoRA interrupted with
+ * Ctrl-C.
  */
 @Timeout(600)
 class TrainKillResumeAdaptersCliTest {
@@ -51,6 +52,35 @@ class TrainKillResumeAdaptersCliTest {
   @ParameterizedTest
   @ValueSource(strings = {"ravan", "fedbe", "softembed"})
   void killedTrainResumesToTheSameResult(String adapter) throws Exception {
+    KillResume.assertKilledTrainResumes(tmp, adapter, args(adapter), 8);
+  }
+
+  /**
+   * LoRA with the frozen base in bfloat16 ({@code --precision bf16}, which the resume takes from
+   * the checkpoint's arguments); both runs computed in bf16 (summary.json).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora"})
+  void killedTrainOnABf16BaseResumesToTheSameResult(String adapter) throws Exception {
+    List<String> args = args(adapter);
+    args.addAll(List.of("--precision", "bf16"));
+    String kind = adapter + "-bf16";
+    KillResume.assertKilledTrainResumes(tmp, kind, args, 8);
+    DeployMethodsCliTest.assertBf16(tmp.resolve("full-" + kind));
+    DeployMethodsCliTest.assertBf16(tmp.resolve(kind));
+  }
+
+  /** As {@link #killedTrainOnABf16BaseResumesToTheSameResult} (slow): Ravan and softembed. */
+  @ParameterizedTest
+  @ValueSource(strings = {"ravan", "softembed"})
+  @Tag("slow")
+  void killedTrainOfAnotherAdapterOnABf16BaseResumesToTheSameResult(String adapter)
+      throws Exception {
+    killedTrainOnABf16BaseResumesToTheSameResult(adapter);
+  }
+
+  /** The arguments of a 12-step train of {@code adapter}, checkpointed every 4 steps. */
+  private static List<String> args(String adapter) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -75,7 +105,7 @@ class TrainKillResumeAdaptersCliTest {
     if (!OPTIONS.get(adapter).isEmpty()) {
       args.addAll(List.of("--adapter-options", OPTIONS.get(adapter)));
     }
-    KillResume.assertKilledTrainResumes(tmp, adapter, args, 8);
+    return args;
   }
 
   /**
