@@ -148,6 +148,7 @@ public final class PeftClient implements ClientApp {
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       FrozenShared.check(model, run.frozenSharedSha256(), data.id());
+      BaseModel.check(models.base(), run.baseModel(), data.id());
       if (model.head().layout().multiTask()) {
         // A multi-task client trains, and sends, the heads of the tasks it holds.
         model.trainHeadsOf(data.train().distinctTasks());
@@ -264,6 +265,7 @@ public final class PeftClient implements ClientApp {
       throw new IllegalStateException("client " + data.id() + " holds out no data");
     }
     RunSettings run = RunSettings.fromConfig(in.config());
+    BaseModel.check(models.base(), run.baseModel(), data.id());
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       ClientState stored = load(in.round());

@@ -39,6 +39,9 @@ import org.fedpeft.train.Objective;
  * @param objective what local training minimises (instructions without it: classification)
  * @param headLearningRate peak learning rate of the classification head, or 0 for {@code
  *     learningRate} (instructions without it: 0)
+ * @param baseModel the frozen model the server computes with ({@link BaseModel#of}: its digest and
+ *     precision), which a client checks its own against ({@link BaseModel#check}); empty for none
+ *     (instructions without it: nothing is checked)
  */
 public record RunSettings(
     ModelSpec model,
@@ -51,7 +54,8 @@ public record RunSettings(
     SampleLevelDp.Config sampleDp,
     String frozenSharedSha256,
     Objective objective,
-    double headLearningRate) {
+    double headLearningRate,
+    String baseModel) {
 
   private static final String METHOD = "run.adapter.method";
   private static final String OPTIONS = "run.adapter.options";
@@ -93,11 +97,15 @@ public record RunSettings(
         sampleDp,
         frozenSharedSha256,
         Objective.CLASSIFICATION,
-        0);
+        0,
+        "");
   }
 
-  /** Checks that the objective is given and the head's rate is 0 or positive. */
+  /** Checks that the objective and base model are given and the head's rate is 0 or positive. */
   public RunSettings {
+    if (baseModel == null) {
+      throw new IllegalArgumentException("the base model must be given (empty for none)");
+    }
     if (objective == null) {
       throw new IllegalArgumentException("the objective must be given");
     }
@@ -121,7 +129,8 @@ public record RunSettings(
         sampleDp,
         frozenSharedSha256,
         goal,
-        headLearningRate);
+        headLearningRate,
+        baseModel);
   }
 
   /** A copy whose head trains at {@code rate} (0: at {@link #learningRate}). */
@@ -137,7 +146,25 @@ public record RunSettings(
         sampleDp,
         frozenSharedSha256,
         objective,
-        rate);
+        rate,
+        baseModel);
+  }
+
+  /** A copy that tells clients the frozen model the server computes with ({@link BaseModel}). */
+  public RunSettings withBaseModel(String identity) {
+    return new RunSettings(
+        model,
+        localSteps,
+        learningRate,
+        batchSize,
+        weightDecay,
+        maxGradNorm,
+        proximalMu,
+        sampleDp,
+        frozenSharedSha256,
+        objective,
+        headLearningRate,
+        identity);
   }
 
   /** The head's peak learning rate when the adapter's is {@code lr}. */
@@ -191,6 +218,9 @@ public record RunSettings(
     }
     if (headLearningRate > 0) {
       c.put(HEAD_LR, Double.toString(headLearningRate));
+    }
+    if (!baseModel.isEmpty()) {
+      c.put(BaseModel.KEY, baseModel);
     }
     return c;
   }
@@ -247,7 +277,8 @@ public record RunSettings(
                 c.get(OBJECTIVE),
                 ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE))
             : Objective.CLASSIFICATION,
-        ConfigKeys.getDouble(c, HEAD_LR, 0));
+        ConfigKeys.getDouble(c, HEAD_LR, 0),
+        c.getOrDefault(BaseModel.KEY, ""));
   }
 
   private static String required(Map<String, String> c, String key) {

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
+import org.fedpeft.client.BaseModel;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.FrozenShared;
@@ -264,7 +265,8 @@ public final class Simulation implements AutoCloseable {
               StrategyFactory.sampleDpConfig(config),
               frozen,
               config.objective(),
-              config.headLearningRate());
+              config.headLearningRate(),
+              BaseModel.of(base));
       Map<String, Double> budgets = new TreeMap<>();
       if (Budgets.configured(config.budgets())) {
         population.clients().forEach(c -> budgets.put(c.id(), population.budget(c.index())));

@@ -205,4 +205,62 @@ class PeftClientTest {
     assertThrows(
         IllegalArgumentException.class, () -> TrainingPhase.splitSteps(List.of(half, half), 1));
   }
+
+  /**
+   * QA, 5 December: a node whose frozen model differed from the server's (another model folder, or
+   * model.precision = "auto" resolving to fp32 on one machine and bf16 on another) trained and sent
+   * updates of another model without a word; a bf16 server with an fp32 node completed with other
+   * figures than its simulation. The server now names its model's digest and precision in every
+   * instruction, and a client whose own differ refuses the round, saying what to change.
+   */
+  @Test
+  void aClientWhoseFrozenModelIsNotTheServersRefusesTheRound() {
+    String ours = BaseModel.of(base);
+    String digest = base.model().sha256();
+    assertEquals(digest + " fp32", ours);
+    RunSettings same = settings(FFA, fingerprintOf(FFA)).withBaseModel(ours);
+    assertEquals(same, RunSettings.fromConfig(same.toConfig()));
+    assertEquals(ours, same.toConfig().get(BaseModel.KEY));
+    client().fit(new FitInstructions("c", 1, globalOf(FFA), same.toConfig()));
+    assertFalse(
+        settings(FFA, "").toConfig().containsKey(BaseModel.KEY), "nothing sent, nothing checked");
+
+    Map<String, String> bf16 = same.withBaseModel(digest + " bf16").toConfig();
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> client().fit(new FitInstructions("c", 1, globalOf(FFA), bf16)));
+    assertEquals(
+        "client c refuses the round: it holds its frozen model in fp32, the server's run in"
+            + " bf16; set model.precision to the same value (bf16) on the server and every node"
+            + " (auto resolves by each machine's CPU)",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                client()
+                    .evaluate(
+                        new org.fedpeft.federation.EvaluateInstructions(
+                            "c", 1, globalOf(FFA), bf16)));
+    assertTrue(e.getMessage().startsWith("client c refuses the round: it holds"), e.getMessage());
+
+    String other = "0123456789abcdef" + digest.substring(16) + " fp32";
+    e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                client()
+                    .fit(
+                        new FitInstructions(
+                            "c", 1, globalOf(FFA), same.withBaseModel(other).toConfig())));
+    assertEquals(
+        "client c refuses the round: its frozen model "
+            + base.model().name()
+            + " (weights and tokenizer digest "
+            + digest.substring(0, 12)
+            + ") is not the server's (digest 0123456789ab); give it the model the server uses"
+            + " (model.name, --model)",
+        e.getMessage());
+  }
 }

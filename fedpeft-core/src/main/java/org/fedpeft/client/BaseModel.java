@@ -1,0 +1,67 @@
+package org.fedpeft.client;
+
+import org.fedpeft.train.FrozenBase;
+
+/**
+ * The frozen model a run computes with, as the server tells its clients ({@link
+ * RunSettings#baseModel}): the model's digest ({@link org.fedpeft.model.PretrainedModel#sha256()}:
+ * weights, tokenizer and maximum sequence length) and the precision its frozen weights are held in.
+ * A client whose own frozen model differs refuses the round, naming both: its updates would
+ * otherwise differ from the run's without a word (a node given another model folder, or one
+ * resolving {@code model.precision = "auto"} to another precision on another CPU). The simulation's
+ * clients share the server's model, so they always agree.
+ */
+public final class BaseModel {
+
+  /** The instruction config key. */
+  public static final String KEY = "run.base_model";
+
+  private BaseModel() {}
+
+  /** The identity of {@code base}: its digest and its precision's label, one space between. */
+  public static String of(FrozenBase base) {
+    return base.model().sha256() + " " + base.model().precision().precision().label();
+  }
+
+  /**
+   * Checks the client's frozen model against the server's.
+   *
+   * @param base the client's frozen model
+   * @param expected the server's {@link #of} ("" if the server sent none: nothing is checked)
+   * @param clientId the client, for the message
+   * @throws IllegalStateException naming the client, what differs and the setting to change
+   */
+  public static void check(FrozenBase base, String expected, String clientId) {
+    if (expected.isEmpty()) {
+      return;
+    }
+    String own = of(base);
+    if (own.equals(expected)) {
+      return;
+    }
+    String[] theirs = expected.split(" ", 2);
+    String[] ours = own.split(" ", 2);
+    String prefix = "client " + clientId + " refuses the round: ";
+    if (!ours[0].equals(theirs[0])) {
+      throw new IllegalStateException(
+          prefix
+              + "its frozen model "
+              + base.model().name()
+              + " (weights and tokenizer digest "
+              + ours[0].substring(0, 12)
+              + ") is not the server's (digest "
+              + theirs[0].substring(0, Math.min(12, theirs[0].length()))
+              + "); give it the model the server uses (model.name, --model)");
+    }
+    String theirPrecision = theirs.length > 1 ? theirs[1] : "?";
+    throw new IllegalStateException(
+        prefix
+            + "it holds its frozen model in "
+            + ours[1]
+            + ", the server's run in "
+            + theirPrecision
+            + "; set model.precision to the same value ("
+            + theirPrecision
+            + ") on the server and every node (auto resolves by each machine's CPU)");
+  }
+}
