@@ -63,16 +63,7 @@ public record BertConfig(
 
   /** Parses a Hugging Face {@code config.json} of a BERT-family model. */
   public static BertConfig fromJson(Path file) throws IOException {
-    JsonObject o;
-    try {
-      JsonElement e = JsonParser.parseString(Files.readString(file));
-      if (!e.isJsonObject()) {
-        throw new ModelFormatException(file + ": expected a JSON object");
-      }
-      o = e.getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(file + ": not valid JSON: " + jsonProblem(e), e);
-    }
+    JsonObject o = jsonObject(file);
     String type = string(o, "model_type", file, "bert");
     // Without a model_type, the architectures list is what says which model this is.
     if (!o.has("model_type") && o.has("architectures") && o.get("architectures").isJsonArray()) {
@@ -128,6 +119,24 @@ public record BertConfig(
    * A JSON parser's complaint without the link to Gson's troubleshooting page that its messages end
    * with.
    */
+  /**
+   * A model folder's JSON object file (config.json, sentence_bert_config.json,
+   * tokenizer_config.json), refused naming the file when it is not valid JSON or not an object, as
+   * transformers and sentence-transformers could not read it either.
+   */
+  static JsonObject jsonObject(Path file) throws IOException {
+    JsonElement e;
+    try {
+      e = JsonParser.parseString(Files.readString(file));
+    } catch (RuntimeException ex) {
+      throw new ModelFormatException(file + ": not valid JSON: " + jsonProblem(ex), ex);
+    }
+    if (!e.isJsonObject()) {
+      throw new ModelFormatException(file + ": expected a JSON object");
+    }
+    return e.getAsJsonObject();
+  }
+
   static String jsonProblem(RuntimeException e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return m.replaceFirst("^[\\w.]+Exception: ", "")

@@ -82,13 +82,14 @@ public final class HuggingFaceFolder {
     JsonObject sbertConfig = null;
     OptionalInt declared = OptionalInt.empty();
     if (Files.isRegularFile(sbert)) {
-      sbertConfig = jsonObject(sbert);
+      sbertConfig = BertConfig.jsonObject(sbert);
       declared = length(sbertConfig, "max_seq_length", sbert);
     }
     if (declared.isEmpty()) {
       Path tokenizerConfig = dir.resolve("tokenizer_config.json");
       if (Files.isRegularFile(tokenizerConfig)) {
-        declared = length(jsonObject(tokenizerConfig), "model_max_length", tokenizerConfig);
+        declared =
+            length(BertConfig.jsonObject(tokenizerConfig), "model_max_length", tokenizerConfig);
       }
     }
     int maxLen = Math.min(config.maxPositions(), declared.orElse(DEFAULT_MAX_LENGTH));
@@ -340,23 +341,6 @@ public final class HuggingFaceFolder {
         }
       }
     }
-  }
-
-  /**
-   * A JSON object file of the folder, refused naming the file when it is not one (transformers and
-   * sentence-transformers could not read it either).
-   */
-  private static JsonObject jsonObject(Path file) throws IOException {
-    JsonElement e;
-    try {
-      e = JsonParser.parseString(Files.readString(file));
-    } catch (RuntimeException ex) {
-      throw new ModelFormatException(file + ": not valid JSON: " + BertConfig.jsonProblem(ex), ex);
-    }
-    if (!e.isJsonObject()) {
-      throw new ModelFormatException(file + ": expected a JSON object, got " + e);
-    }
-    return e.getAsJsonObject();
   }
 
   /**
