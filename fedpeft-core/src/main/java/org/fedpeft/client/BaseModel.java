@@ -26,16 +26,16 @@ public final class BaseModel {
   /**
    * Checks the client's frozen model against the server's.
    *
-   * @param base the client's frozen model
+   * @param models the client's frozen model ({@link ClientModels#baseIdentity})
    * @param expected the server's {@link #of} ("" if the server sent none: nothing is checked)
    * @param clientId the client, for the message
    * @throws IllegalStateException naming the client, what differs and the setting to change
    */
-  public static void check(FrozenBase base, String expected, String clientId) {
+  public static void check(ClientModels models, String expected, String clientId) {
     if (expected.isEmpty()) {
       return;
     }
-    String own = of(base);
+    String own = models.baseIdentity();
     if (own.equals(expected)) {
       return;
     }
@@ -46,7 +46,7 @@ public final class BaseModel {
       throw new IllegalStateException(
           prefix
               + "its frozen model "
-              + base.model().name()
+              + models.base().model().name()
               + " (weights and tokenizer digest "
               + ours[0].substring(0, 12)
               + ") is not the server's (digest "

@@ -13,6 +13,7 @@ public final class ClientModels {
 
   private final FrozenBase base;
   private final Map<ModelSpec, ModelFactory> factories = new HashMap<>();
+  private String baseIdentity; // guarded by this
 
   /**
    * @param base the frozen model; closing it stays with the caller
@@ -24,6 +25,14 @@ public final class ClientModels {
   /** The frozen model. */
   public FrozenBase base() {
     return base;
+  }
+
+  /** {@link BaseModel#of} the frozen model, computed on first use: it does not change. */
+  public synchronized String baseIdentity() {
+    if (baseIdentity == null) {
+      baseIdentity = BaseModel.of(base);
+    }
+    return baseIdentity;
   }
 
   /** The factory of a spec, made on first use. */

@@ -129,6 +129,7 @@ public final class PeftClient implements ClientApp {
     Engines.gradModeOffOnThisThread();
     Engines.intraOpThreads(threads);
     RunSettings run = RunSettings.fromConfig(in.config());
+    BaseModel.check(models, run.baseModel(), data.id());
     long seed = in.configLong(ConfigKeys.SEED, Seeds.derive(0, "fit", in.round()));
     int steps = in.configInt(ConfigKeys.LOCAL_STEPS, run.localSteps());
     double lr = in.configDouble(ConfigKeys.LEARNING_RATE, run.learningRate());
@@ -148,7 +149,6 @@ public final class PeftClient implements ClientApp {
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       FrozenShared.check(model, run.frozenSharedSha256(), data.id());
-      BaseModel.check(models.base(), run.baseModel(), data.id());
       if (model.head().layout().multiTask()) {
         // A multi-task client trains, and sends, the heads of the tasks it holds.
         model.trainHeadsOf(data.train().distinctTasks());
@@ -265,7 +265,7 @@ public final class PeftClient implements ClientApp {
       throw new IllegalStateException("client " + data.id() + " holds out no data");
     }
     RunSettings run = RunSettings.fromConfig(in.config());
-    BaseModel.check(models.base(), run.baseModel(), data.id());
+    BaseModel.check(models, run.baseModel(), data.id());
     try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       ClientState stored = load(in.round());
