@@ -119,12 +119,9 @@ public final class ModelOption {
     if (trained.equals(PretrainedModel.HUB_ID)) {
       return used.isBlank() || used.equals(PretrainedModel.DEFAULT);
     }
-    try {
-      return Path.of(trained).isAbsolute()
-          && Path.of(trained).normalize().equals(usedPath.toAbsolutePath().normalize());
-    } catch (java.nio.file.InvalidPathException notAPath) {
-      return false;
-    }
+    return AdapterFiles.localFolder(trained)
+        .map(folder -> folder.normalize().equals(usedPath.toAbsolutePath().normalize()))
+        .orElse(false);
   }
 
   /**

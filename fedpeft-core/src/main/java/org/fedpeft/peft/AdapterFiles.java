@@ -273,11 +273,20 @@ public final class AdapterFiles {
     if (recorded.isPresent() || saved.baseModel() == null) {
       return recorded;
     }
+    return localFolder(saved.baseModel());
+  }
+
+  /**
+   * The folder that a PEFT {@code base_model_name_or_path} names on this machine: the path itself
+   * when it is absolute; empty for a Hub id, a relative path (relative to where PEFT ran) or text
+   * that is no path here.
+   */
+  public static java.util.Optional<Path> localFolder(String baseModelNameOrPath) {
     try {
-      Path peft = Path.of(saved.baseModel());
-      return peft.isAbsolute() ? java.util.Optional.of(peft) : recorded;
+      Path p = Path.of(baseModelNameOrPath);
+      return p.isAbsolute() ? java.util.Optional.of(p) : java.util.Optional.empty();
     } catch (java.nio.file.InvalidPathException notAPath) {
-      return recorded;
+      return java.util.Optional.empty();
     }
   }
 
