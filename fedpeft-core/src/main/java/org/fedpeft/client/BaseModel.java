@@ -15,6 +15,15 @@ import org.fedpeft.train.FrozenBase;
  */
 public final class BaseModel {
 
+  /** A client's refusal of a round whose server computes with another frozen model. */
+  public static final class ModelMismatch extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    ModelMismatch(String message) {
+      super(message);
+    }
+  }
+
   /** The instruction config key. */
   public static final String KEY = "run.base_model";
 
@@ -50,7 +59,7 @@ public final class BaseModel {
    * @param models the client's frozen model ({@link ClientModels#baseIdentity})
    * @param expected the server's {@link #of} ("" if the server sent none: nothing is checked)
    * @param clientId the client, for the message
-   * @throws IllegalStateException naming the client, what differs and the setting to change
+   * @throws ModelMismatch naming the client, what differs and the setting to change
    */
   static void check(ClientModels models, String expected, String clientId) {
     if (expected.isEmpty()) {
@@ -64,7 +73,7 @@ public final class BaseModel {
     String[] ours = own.split(" ", 2);
     String prefix = "client " + clientId + " refuses the round: ";
     if (!ours[0].equals(theirs[0])) {
-      throw new IllegalStateException(
+      throw new ModelMismatch(
           prefix
               + "its frozen model "
               + models.base().model().name()
@@ -75,7 +84,7 @@ public final class BaseModel {
               + "); give it the model the server uses (model.name, --model)");
     }
     String theirPrecision = theirs.length > 1 ? theirs[1] : "?";
-    throw new IllegalStateException(
+    throw new ModelMismatch(
         prefix
             + "it holds its frozen model in "
             + ours[1]
