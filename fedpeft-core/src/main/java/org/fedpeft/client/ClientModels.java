@@ -137,10 +137,17 @@ public final class ClientModels implements AutoCloseable {
    */
   public Hold hold(String expected, String clientId) {
     lock.readLock().lock();
-    if (expected.isEmpty() || identity().equals(expected)) {
+    boolean agree = false;
+    try {
+      agree = expected.isEmpty() || identity().equals(expected);
+    } finally {
+      if (!agree) {
+        lock.readLock().unlock();
+      }
+    }
+    if (agree) {
       return new Hold();
     }
-    lock.readLock().unlock();
     lock.writeLock().lock();
     try {
       if (!identity().equals(expected)) {
