@@ -12,6 +12,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.fedpeft.client.BaseModel;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.PeftClient;
@@ -336,7 +337,7 @@ final class ClientHost {
         ClientNode node =
             new ClientNode(
                 channel,
-                pausable(id, client),
+                pausable(id, client, err),
                 ClientNode.Options.defaults(id)
                     // A node restarted with LOCAL state of a run names it: that run's server, if
                     // the run is over, tells it so.
@@ -449,19 +450,37 @@ final class ClientHost {
   /**
    * The client a node runs: the current {@link PeftClient} (built when the server welcomed the
    * node); a test can hold the process when a round's training starts ({@code
-   * -Dfedpeft.pause=client-fit-round-N}), to kill it there.
+   * -Dfedpeft.pause=client-fit-round-N}), to kill it there. A round the client refuses because its
+   * frozen model is not the server's ({@link BaseModel.ModelMismatch}) fails at the server as any
+   * failure does, and is also printed on {@code err}, where the node's operator sees what to
+   * change.
    */
-  private static ClientApp pausable(String id, AtomicReference<Built> client) {
+  private static ClientApp pausable(String id, AtomicReference<Built> client, PrintWriter err) {
     return new ClientApp() {
       @Override
       public ClientUpdate fit(FitInstructions ins) {
         PausePoint.reach("client-fit-round-" + ins.round());
-        return current().fit(ins);
+        try {
+          return current().fit(ins);
+        } catch (BaseModel.ModelMismatch e) {
+          throw printed(e);
+        }
       }
 
       @Override
       public EvaluateResult evaluate(EvaluateInstructions ins) {
-        return current().evaluate(ins);
+        try {
+          return current().evaluate(ins);
+        } catch (BaseModel.ModelMismatch e) {
+          throw printed(e);
+        }
+      }
+
+      private BaseModel.ModelMismatch printed(BaseModel.ModelMismatch e) {
+        synchronized (err) {
+          err.println(e.getMessage());
+        }
+        return e;
       }
 
       private PeftClient current() {

@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -262,8 +263,8 @@ final class ClientProcess {
       throw new UserInputException(e.getMessage(), e);
     }
     String source = config.dataFile().isEmpty() ? "task " + config.task() : config.dataFile();
-    try (FrozenBase base = new FrozenBase(PretrainedModel.load(config.model()))) {
-      Population population = Population.build(config, splits, base);
+    try (ClientModels models = loadModels()) {
+      Population population = Population.build(config, splits, models.base());
       Map<String, ClientData> byId = new LinkedHashMap<>();
       population.clients().forEach(c -> byId.put(c.id(), c));
       List<ClientHost.Share> shares = new ArrayList<>();
@@ -279,7 +280,7 @@ final class ClientProcess {
         }
         shares.add(ClientHost.fromConfig(d, splits.labels(), source));
       }
-      return serve(base, shares);
+      return serve(models, shares);
     }
   }
 
@@ -321,8 +322,8 @@ final class ClientProcess {
             file + ": cannot split it over " + ids.size() + " clients: " + e.getMessage(), e);
       }
     }
-    try (FrozenBase base = new FrozenBase(PretrainedModel.load(config.model()))) {
-      long[][] tokens = base.encode(all).tokens();
+    try (ClientModels models = loadModels()) {
+      long[][] tokens = models.base().encode(all).tokens();
       List<ClientHost.Share> shares = new ArrayList<>();
       for (int k = 0; k < ids.size(); k++) {
         int[] idx = parts.get(k);
@@ -335,19 +336,37 @@ final class ClientProcess {
             ClientHost.fromFile(
                 id, ClientHost.indexOf(id, population), all.subset(all.name(), idx), t, config));
       }
-      return serve(base, shares);
+      return serve(models, shares);
     }
   }
 
-  private int serve(FrozenBase base, List<ClientHost.Share> shares) throws Exception {
-    String picked = base.precisionNote();
+  /**
+   * The config's frozen model, loaded, as this process's clients share it: with {@code
+   * model.precision = "auto"} it follows the server's precision ({@link ClientModels#ofNode}),
+   * loading the model again and printing a line on standard error when that is not the one picked
+   * here.
+   */
+  private ClientModels loadModels() throws IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    return ClientModels.ofNode(
+        new FrozenBase(PretrainedModel.load(config.model())),
+        precision -> new FrozenBase(PretrainedModel.load(config.model()).withPrecision(precision)),
+        line -> {
+          synchronized (err) {
+            err.println(line);
+          }
+        });
+  }
+
+  private int serve(ClientModels models, List<ClientHost.Share> shares) throws Exception {
+    String picked = models.base().precisionNote();
     if (picked != null) {
       spec.commandLine().getErr().println(picked);
     }
     endStateCleanup(); // from here on the folder stays, as it did when it was created here
     return ClientHost.serve(
         shares,
-        new ClientModels(base),
+        models,
         ClientStateStore.onDisk(state),
         config,
         address,

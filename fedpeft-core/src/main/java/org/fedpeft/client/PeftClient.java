@@ -48,7 +48,9 @@ import org.fedpeft.train.TrainConfig;
  * strategy's per-client config) and holds only its own data, the shared frozen model and its {@link
  * ClientStateStore}.
  *
- * <p>A fit runs the adapter's round lifecycle:
+ * <p>A fit or an evaluation holds the frozen model throughout, checked against the one the server
+ * names ({@link ClientModels#hold}: a node set to {@code auto} loads it in the server's precision
+ * first). A fit runs the adapter's round lifecycle:
  *
  * <ol>
  *   <li>build the model from the received GLOBAL tensors (refusing any tensor of another role) and
@@ -129,7 +131,13 @@ public final class PeftClient implements ClientApp {
     Engines.gradModeOffOnThisThread();
     Engines.intraOpThreads(threads);
     RunSettings run = RunSettings.fromConfig(in.config());
-    BaseModel.check(models, run.baseModel(), data.id());
+    try (ClientModels.Hold held = models.hold(run.baseModel(), data.id())) {
+      return fit(in, run, held);
+    }
+  }
+
+  /** {@link #fit(FitInstructions)} with the frozen model held and checked. */
+  private ClientUpdate fit(FitInstructions in, RunSettings run, ClientModels.Hold held) {
     long seed = in.configLong(ConfigKeys.SEED, Seeds.derive(0, "fit", in.round()));
     int steps = in.configInt(ConfigKeys.LOCAL_STEPS, run.localSteps());
     double lr = in.configDouble(ConfigKeys.LEARNING_RATE, run.learningRate());
@@ -146,7 +154,7 @@ public final class PeftClient implements ClientApp {
     PrivacyBudget budget =
         sampleDp == null ? null : sampleDp.admit(stored, data.train().size(), steps);
     Map<String, Double> metrics = new LinkedHashMap<>();
-    try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
+    try (ModelFactory.Instance m = held.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       FrozenShared.check(model, run.frozenSharedSha256(), data.id());
       if (model.head().layout().multiTask()) {
@@ -200,7 +208,7 @@ public final class PeftClient implements ClientApp {
                   (float) run.maxGradNorm(),
                   phaseSeed,
                   (float) run.headLearningRate(lr));
-          try (AdamW opt = new AdamW(models.base().root())) {
+          try (AdamW opt = new AdamW(held.base().root())) {
             if (budget == null) {
               LocalTrainer trainer = new LocalTrainer(model);
               trainer.setContrastive(contrastive);
@@ -265,12 +273,12 @@ public final class PeftClient implements ClientApp {
       throw new IllegalStateException("client " + data.id() + " holds out no data");
     }
     RunSettings run = RunSettings.fromConfig(in.config());
-    BaseModel.check(models, run.baseModel(), data.id());
-    try (ModelFactory.Instance m = models.factory(run.model()).instantiate(in.tensors())) {
+    try (ClientModels.Hold held = models.hold(run.baseModel(), data.id());
+        ModelFactory.Instance m = held.factory(run.model()).instantiate(in.tensors())) {
       ClassifierModel model = m.model();
       ClientState stored = load(in.round());
       model.loadState(localTensors(stored, model));
-      personalise(model, run, in, stored);
+      personalise(model, run, in, stored, held);
       LocalTrainer trainer = new LocalTrainer(model);
       Evaluation ev =
           run.objective().contrastive()
@@ -341,7 +349,11 @@ public final class PeftClient implements ClientApp {
    * instructions' seed, so a resumed run repeats it exactly.
    */
   private void personalise(
-      ClassifierModel model, RunSettings run, EvaluateInstructions in, ClientState stored) {
+      ClassifierModel model,
+      RunSettings run,
+      EvaluateInstructions in,
+      ClientState stored,
+      ClientModels.Hold held) {
     Adapter adapter = model.adapter();
     if (adapter == null) {
       return;
@@ -388,7 +400,7 @@ public final class PeftClient implements ClientApp {
                     Seeds.derive(seed, "train", Seeds.key(phase.name())),
                     (float) run.headLearningRate(lr));
             model.enterPhase(phase);
-            try (AdamW opt = new AdamW(models.base().root())) {
+            try (AdamW opt = new AdamW(held.base().root())) {
               LocalTrainer trainer = new LocalTrainer(model);
               trainer.setContrastive(contrastiveLoss(run, false));
               return trainer.train(data.train(), tc, opt, (s, t, l, a, r) -> {});

@@ -23,7 +23,9 @@ import java.util.Objects;
  *
  * The setting {@code auto} picks {@link #BF16} on CPUs that report bfloat16 arithmetic ({@code
  * avx512_bf16} or {@code amx_bf16} among the flags of /proc/cpuinfo) and {@link #FP32} elsewhere,
- * including when /proc/cpuinfo cannot be read.
+ * including when /proc/cpuinfo cannot be read. The system property {@value #CPU_INFO_PROPERTY}
+ * names a file to read in its place (a test uses it to make {@code auto} pick {@link #FP32} on a
+ * CPU with bfloat16 arithmetic).
  */
 public enum Precision {
   FP32("fp32", "an"),
@@ -37,6 +39,9 @@ public enum Precision {
 
   /** The setting's allowed values in words, for errors and docs. */
   public static final String ALLOWED = "fp32, bf16 or auto";
+
+  /** The system property naming a file that {@code auto} reads instead of /proc/cpuinfo. */
+  public static final String CPU_INFO_PROPERTY = "fedpeft.cpuinfo";
 
   /** CPU flags (as /proc/cpuinfo spells them) that make {@code auto} pick {@link #BF16}. */
   public static final List<String> BF16_FLAGS = List.of("avx512_bf16", "amx_bf16");
@@ -166,10 +171,13 @@ public enum Precision {
             : "/proc/cpuinfo lists no CPU flags");
   }
 
-  /** The text of /proc/cpuinfo, or null if it cannot be read (not Linux, no permission). */
+  /**
+   * The text of /proc/cpuinfo (or of the file {@value #CPU_INFO_PROPERTY} names), or null if it
+   * cannot be read (not Linux, no permission).
+   */
   static String readCpuInfo() {
     try {
-      return Files.readString(Path.of("/proc/cpuinfo"));
+      return Files.readString(Path.of(System.getProperty(CPU_INFO_PROPERTY, "/proc/cpuinfo")));
     } catch (IOException | RuntimeException e) {
       return null;
     }

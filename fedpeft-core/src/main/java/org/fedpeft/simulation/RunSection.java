@@ -70,7 +70,8 @@ public record RunSection(
                   + " in: fp32; bf16 (bfloat16, half the memory, float32 accumulation; adapters,"
                   + " heads, gradients and optimiser state stay float32); auto: bf16 where the"
                   + " CPU reports avx512_bf16 or amx_bf16, else fp32 (the pick is printed and"
-                  + " recorded in manifest.json). fp32 is the default because results then do not"
+                  + " recorded in manifest.json); a node or client process set to auto follows"
+                  + " the server's precision. fp32 is the default because results then do not"
                   + " depend on the machine",
               Precision::isSetting,
               Precision.ALLOWED);

@@ -231,9 +231,9 @@ class PeftClientTest {
             IllegalStateException.class,
             () -> client().fit(new FitInstructions("c", 1, globalOf(FFA), bf16)));
     assertEquals(
-        "client c refuses the round: it holds its frozen model in fp32, the server's run in"
-            + " bf16; set model.precision to the same value (bf16) on the server and every node"
-            + " (auto resolves by each machine's CPU)",
+        "client c refuses the round: it holds its frozen model in fp32 (model.precision fp32),"
+            + " the server's run in bf16; set model.precision to bf16 on this node, or to auto,"
+            + " with which a node follows the server's precision",
         e.getMessage());
     e =
         assertThrows(
