@@ -42,5 +42,8 @@ fi
 # never shrinks below its initial size, which by default is 1/64 of the RAM), free ratios of 10-30 %,
 # and shrinking at once after a full collection (-ShrinkHeapInSteps; a simulation runs one after
 # loading).
+# JNA and DJL load PyTorch's and the tokenizer's native libraries with System.load; from Java 24 on
+# every such call warns on standard error unless native access is enabled (Java 17 accepts the
+# option and needs nothing more).
 fedpeft_jvm_opts=(-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=32m -XX:-ShrinkHeapInSteps
-  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30)
+  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 --enable-native-access=ALL-UNNAMED)

@@ -220,13 +220,6 @@ class ClientDataCliTest {
   }
 
   /**
-   * QA, 2 December: a client whose whole {@code --certs} folder comes from another {@code certs}
-   * run (its own pair is signed by its own CA, so the checks of its files pass) rejects the
-   * server's certificate in its TLS check, and tried the connection again forever. It stops after
-   * the first attempt, exit 2, naming the folder whose ca.crt did not sign the server's
-   * certificate.
-   */
-  /**
    * User audit, 4 December: a client that the server welcomed and that then refused the run (its
    * file has a label the run lacks) counted as connected when it was the last node the server
    * waited for: round 1 started at once and the client was dropped in every round. A refusing
@@ -309,6 +302,13 @@ class ClientDataCliTest {
     }
   }
 
+  /**
+   * QA, 2 December: a client whose whole {@code --certs} folder comes from another {@code certs}
+   * run (its own pair is signed by its own CA, so the checks of its files pass) rejects the
+   * server's certificate in its TLS check, and tried the connection again forever. It stops after
+   * the first attempt, exit 2, naming the folder whose ca.crt did not sign the server's
+   * certificate.
+   */
   @Test
   void aClientWithTheCertsFolderOfAnotherCertsRunStopsNamingIt() throws Exception {
     Path config = config();

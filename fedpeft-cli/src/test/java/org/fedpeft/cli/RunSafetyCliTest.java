@@ -927,7 +927,6 @@ class RunSafetyCliTest {
     assertFalse(r.out().contains("test accuracy"), r.out());
   }
 
-  /** "--dp-epsilon 0 means no budget in simulate but zero budget in train": no budget in both. */
   /** QA, 2 December: texts longer than the model reads were cut without a word. */
   @Test
   void textsLongerThanTheModelReadsAreNoted() throws Exception {
@@ -1027,6 +1026,7 @@ class RunSafetyCliTest {
     }
   }
 
+  /** "--dp-epsilon 0 means no budget in simulate but zero budget in train": no budget in both. */
   @Test
   void dpEpsilonZeroMeansNoBudgetInTrainAsInSimulate() throws Exception {
     Path dir = tmp.resolve("dp-eps-0");

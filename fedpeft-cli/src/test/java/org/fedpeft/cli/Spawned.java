@@ -74,6 +74,7 @@ final class Spawned implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
+    command.add("--enable-native-access=ALL-UNNAMED"); // no System.load warning on Java 24+
     command.add("-Dai.djl.offline=true");
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     properties.forEach((k, v) -> command.add("-D" + k + "=" + v));

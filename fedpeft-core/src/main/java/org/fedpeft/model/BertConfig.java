@@ -116,10 +116,6 @@ public record BertConfig(
   }
 
   /**
-   * A JSON parser's complaint without the link to Gson's troubleshooting page that its messages end
-   * with.
-   */
-  /**
    * A model folder's JSON object file (config.json, sentence_bert_config.json,
    * tokenizer_config.json), refused naming the file when it is not valid JSON or not an object, as
    * transformers and sentence-transformers could not read it either.
@@ -137,6 +133,10 @@ public record BertConfig(
     return e.getAsJsonObject();
   }
 
+  /**
+   * A JSON parser's complaint without the link to Gson's troubleshooting page that its messages end
+   * with.
+   */
   static String jsonProblem(RuntimeException e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return m.replaceFirst("^[\\w.]+Exception: ", "")

@@ -433,17 +433,17 @@ public final class SimulationConfig {
   }
 
   /**
-   * " with adapter.o = value, ..." for each adapter option set here without which {@code reads}
-   * holds (the options that stop a method or strategy from reading budgets), each added to {@code
-   * keys}; " with the adapter options set here" if no single one does.
-   */
-  /**
    * An adapter option as a config file sets it: {@code adapter.rank = 1}, {@code adapter.x = "y"}.
    */
   private static String adapterSetting(String option, Object value) {
     return "adapter." + option + " = " + (value instanceof String ? "\"" + value + "\"" : value);
   }
 
+  /**
+   * " with adapter.o = value, ..." for each adapter option set here without which {@code reads}
+   * holds (the options that stop a method or strategy from reading budgets), each added to {@code
+   * keys}; " with the adapter options set here" if no single one does.
+   */
   private String stoppingOptions(
       AdapterMethod method,
       List<String> keys,

@@ -434,14 +434,6 @@ class SimulationConfigTest {
   }
 
   /**
-   * User audit: client.budgets = "uniform" with the default adapter.method = "lora" and
-   * server.strategy = "fedit" was accepted, and every client trained its whole adapter: the run
-   * looked like heterogeneous compute and was not. The key is refused unless the adapter method
-   * (with its options) or the strategy reads a client's budget, naming the method and strategy in
-   * use, where they were set, and those that read budgets; it stays accepted for each that does,
-   * and at its default (empty, so that a config.json, which holds every key, reads back).
-   */
-  /**
    * Review, 3 December: the budgets refusal ran on a run's saved config.json too, so a run started
    * before it with fedit + lora and client.budgets could never be resumed (and config.json may not
    * be edited). A saved config is restored as it started.
@@ -461,6 +453,14 @@ class SimulationConfigTest {
     assertEquals(restored.values(), SimulationConfig.fromJson(restored.toJson()).values());
   }
 
+  /**
+   * User audit: client.budgets = "uniform" with the default adapter.method = "lora" and
+   * server.strategy = "fedit" was accepted, and every client trained its whole adapter: the run
+   * looked like heterogeneous compute and was not. The key is refused unless the adapter method
+   * (with its options) or the strategy reads a client's budget, naming the method and strategy in
+   * use, where they were set, and those that read budgets; it stays accepted for each that does,
+   * and at its default (empty, so that a config.json, which holds every key, reads back).
+   */
   @Test
   void budgetsThatNoMethodOrStrategyReadsAreRefused() throws IOException {
     Path f =

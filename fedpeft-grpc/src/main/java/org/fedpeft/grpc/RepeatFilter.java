@@ -22,15 +22,15 @@ final class RepeatFilter {
   private final LongSupplier nanoTime;
   private long seen;
 
-  private static final class Entry {
+  private static final class KeyState {
     long lastShown;
     long suppressed;
   }
 
-  private final Map<String, Entry> entries =
+  private final Map<String, KeyState> entries =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, KeyState> eldest) {
           return size() > MAX_KEYS;
         }
       };
@@ -54,9 +54,9 @@ final class RepeatFilter {
     seen++;
     notifyAll();
     long now = nanoTime.getAsLong();
-    Entry e = entries.get(key);
+    KeyState e = entries.get(key);
     if (e == null) {
-      e = new Entry();
+      e = new KeyState();
       e.lastShown = now;
       entries.put(key, e);
       return 0;

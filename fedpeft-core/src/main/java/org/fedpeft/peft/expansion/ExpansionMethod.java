@@ -36,7 +36,6 @@ public final class ExpansionMethod implements AdapterMethod {
     ExpansionConfig.fromOptions(options);
   }
 
-  /** Creates the adapter; the seed is not used, the new blocks are copies and zeros. */
   /**
    * {@code depth_weight} with an allocation other than coverage, which scores no block. ({@code
    * coverage_decay} still changes the coverage that fedbe records as metrics, so it is not.)
@@ -88,6 +87,7 @@ public final class ExpansionMethod implements AdapterMethod {
     return inert;
   }
 
+  /** Creates the adapter; the seed is not used, the new blocks are copies and zeros. */
   @Override
   public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
     return new ExpansionAdapter(ExpansionConfig.fromOptions(options), encoder);
