@@ -194,9 +194,9 @@ public record RunCheckpoint(
    * tensors (FedDPA's local adapter, FedLoRA's LoRA: hundreds of KB a client on MiniLM) is held in
    * memory only until a checkpoint has written its file, and is read back from that file (its
    * content checked against its name) when its client next asks for it, so that memory holds the
-   * states of the clients of a round or two, not of every client of the run; a state without
-   * tensors (a sample-level accountant, a few KB) stays in memory, as the run reads every client's
-   * after every round.
+   * states of the clients of a round or two, not of every client of the run; a state with values (a
+   * sample-level accountant, a few KB, beside any tensors) stays in memory, as the run reads every
+   * client's after every round.
    *
    * <p>The clients' store is thread-safe, and a client may save while {@link #save} runs (one that
    * went on past its round's timeout, {@code FederatedRound}): the store keeps the state before it
@@ -275,9 +275,13 @@ public record RunCheckpoint(
       }
     }
 
-    /** Whether a state whose file is written is dropped from memory: one with tensors. */
+    /**
+     * Whether a state whose file is written is dropped from memory: one with tensors and no values.
+     * A state with values (a sample-level accountant) is read after every round, for the epsilons
+     * of metrics.jsonl, so it stays.
+     */
     private static boolean releasable(ClientState state) {
-      return !state.tensors().isEmpty();
+      return !state.tensors().isEmpty() && state.values().isEmpty();
     }
 
     /**

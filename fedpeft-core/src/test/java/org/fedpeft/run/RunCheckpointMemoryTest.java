@@ -69,15 +69,17 @@ class RunCheckpointMemoryTest {
       store.save(id(c), withTensor(c));
     }
     store.save("dp-client", valuesOnly(3));
-    assertEquals(1001, w.inMemory().size(), "before the checkpoint every state is in memory only");
+    ClientState both = new ClientState(withTensor(5).tensors(), valuesOnly(4).values());
+    store.save("dp-feddpa-client", both);
+    assertEquals(1002, w.inMemory().size(), "before the checkpoint every state is in memory only");
 
     w.save(state(1), List.of(LINE), new CommunicationLog(), null);
     assertEquals(
-        1,
+        2,
         w.inMemory().size(),
-        "after it, only the state without tensors (read after every round) stays in memory");
-    assertEquals(Set.of("dp-client"), w.inMemory());
-    assertEquals(1001, store.clientIds().size());
+        "after it, only the states with values (read after every round) stay in memory");
+    assertEquals(Set.of("dp-client", "dp-feddpa-client"), w.inMemory());
+    assertEquals(1002, store.clientIds().size());
     assertEquals(Optional.of(withTensor(7)), store.load(id(7)), "read back from its file");
     assertEquals(Optional.of(valuesOnly(3)), store.load("dp-client"));
 
@@ -85,19 +87,21 @@ class RunCheckpointMemoryTest {
     store.save(id(7), withTensor(-7));
     store.save(id(8), withTensor(-8));
     store.delete(id(9));
-    assertEquals(new TreeSet<>(Set.of("dp-client", id(7), id(8))), w.inMemory());
+    assertEquals(
+        new TreeSet<>(Set.of("dp-client", "dp-feddpa-client", id(7), id(8))), w.inMemory());
     assertEquals(Optional.of(withTensor(-7)), store.load(id(7)));
     assertEquals(Optional.empty(), store.load(id(9)), "deleted, though its file is still named");
     w.save(state(2), List.of(LINE), new CommunicationLog(), null);
-    assertEquals(Set.of("dp-client"), w.inMemory());
+    assertEquals(Set.of("dp-client", "dp-feddpa-client"), w.inMemory());
     assertEquals(Optional.of(withTensor(-7)), store.load(id(7)));
     assertEquals(Optional.empty(), store.load(id(9)));
-    assertEquals(1000, store.clientIds().size());
+    assertEquals(1001, store.clientIds().size());
 
     // A resumed run's writer holds none of the states its checkpoint's files hold.
     RunCheckpoint back = RunCheckpoint.load(run);
     RunCheckpoint.Writer resumed = new RunCheckpoint.Writer(run, back);
-    assertEquals(Set.of("dp-client"), resumed.inMemory());
+    assertEquals(Set.of("dp-client", "dp-feddpa-client"), resumed.inMemory());
+    assertEquals(Optional.of(both), resumed.clientStates().load("dp-feddpa-client"));
     assertEquals(Optional.of(withTensor(-8)), resumed.clientStates().load(id(8)));
     assertTrue(resumed.clientStates().load(id(9)).isEmpty());
   }
