@@ -189,9 +189,14 @@ public record RunCheckpoint(
 
   /**
    * Writes the checkpoints of one run one after another, each writing the LOCAL states of the
-   * clients that changed since the one before, and keeps those states in memory between rounds: the
-   * run's clients keep their state in {@link #clientStates()}, which notes every client whose state
-   * is saved or deleted there.
+   * clients that changed since the one before: the run's clients keep their state in {@link
+   * #clientStates()}, which notes every client whose state is saved or deleted there. A state with
+   * tensors (FedDPA's local adapter, FedLoRA's LoRA: hundreds of KB a client on MiniLM) is held in
+   * memory only until a checkpoint has written its file, and is read back from that file (its
+   * content checked against its name) when its client next asks for it, so that memory holds the
+   * states of the clients of a round or two, not of every client of the run; a state with values (a
+   * sample-level accountant, a few KB, beside any tensors) stays in memory, as the run reads every
+   * client's after every round.
    *
    * <p>The clients' store is thread-safe, and a client may save while {@link #save} runs (one that
    * went on past its round's timeout, {@code FederatedRound}): the store keeps the state before it
@@ -201,7 +206,18 @@ public record RunCheckpoint(
   public static final class Writer {
 
     private final Path runFolder;
+
+    /**
+     * The states held in memory: those not yet in a file of the checkpoint in place (changed since
+     * it), and those without tensors.
+     */
     private final ClientStateStore memory = ClientStateStore.inMemory();
+
+    /** The clients whose state was deleted and whose file the checkpoint in place still names. */
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+
+    /** Orders a client's save or delete against {@link #release}'s check of the same client. */
+    private final Object saving = new Object();
 
     /**
      * The clients whose state was saved or deleted since the last checkpoint (or never written).
@@ -211,7 +227,7 @@ public record RunCheckpoint(
     /**
      * The file ({@link LocalStateFiles}) of each client's state, as the last checkpoint names it.
      */
-    private SortedMap<String, String> files = new TreeMap<>();
+    private volatile SortedMap<String, String> files = new TreeMap<>();
 
     private final ClientStateStore clients = new NotingStore();
 
@@ -244,7 +260,6 @@ public record RunCheckpoint(
         throws IOException {
       this.runFolder = runFolder;
       for (Map.Entry<String, ClientState> e : initial.entrySet()) {
-        memory.save(e.getKey(), e.getValue());
         String file =
             named.containsKey(e.getKey())
                 ? named.get(e.getKey())
@@ -254,12 +269,33 @@ public record RunCheckpoint(
         } else {
           changed.add(e.getKey());
         }
+        if (file == null || !releasable(e.getValue())) {
+          memory.save(e.getKey(), e.getValue());
+        }
       }
     }
 
     /**
-     * The store in which the run's clients keep their LOCAL state between rounds: in memory, every
-     * state in the next checkpoint.
+     * Whether a state whose file is written is dropped from memory: one with tensors and no values.
+     * A state with values (a sample-level accountant) is read after every round, for the epsilons
+     * of metrics.jsonl, so it stays.
+     */
+    private static boolean releasable(ClientState state) {
+      return !state.tensors().isEmpty() && state.values().isEmpty();
+    }
+
+    /**
+     * The clients whose state is held in memory (the others' are in the files of the checkpoint in
+     * place), sorted.
+     */
+    SortedSet<String> inMemory() throws IOException {
+      return memory.clientIds();
+    }
+
+    /**
+     * The store in which the run's clients keep their LOCAL state between rounds: every state in
+     * the next checkpoint; in memory until a checkpoint's file holds it, then (a state with
+     * tensors) read back from that file.
      */
     public ClientStateStore clientStates() {
       return clients;
@@ -288,7 +324,7 @@ public record RunCheckpoint(
       SortedMap<String, String> next = new TreeMap<>(files);
       try {
         for (String id : ids) {
-          Optional<ClientState> s = memory.load(id);
+          Optional<ClientState> s = stateOf(id);
           if (s.isPresent()) {
             next.put(id, LocalStateFiles.write(runFolder, id, s.get()));
           } else {
@@ -315,7 +351,41 @@ public record RunCheckpoint(
         throw e;
       }
       files = next;
+      release(ids);
       LocalStateFiles.deleteAllBut(runFolder, next.values());
+    }
+
+    /**
+     * Drops from memory the states of {@code written} (the clients whose state the checkpoint just
+     * in place wrote or deleted) that a file of it now holds, unless they changed again since; the
+     * deleted ones are no longer named, so no longer marked.
+     */
+    private void release(Set<String> written) throws IOException {
+      synchronized (saving) {
+        for (String id : written) {
+          if (changed.contains(id)) {
+            continue; // saved or deleted again while the checkpoint was written: the next one's
+          }
+          deleted.remove(id);
+          Optional<ClientState> s = memory.load(id);
+          if (s.isPresent() && files.containsKey(id) && releasable(s.get())) {
+            memory.delete(id);
+          }
+        }
+      }
+    }
+
+    /** A client's state: in memory, else in the file of the checkpoint in place, else none. */
+    private Optional<ClientState> stateOf(String clientId) throws IOException {
+      Optional<ClientState> held = memory.load(clientId);
+      if (held.isPresent() || deleted.contains(clientId)) {
+        return held;
+      }
+      // Dropped from memory only after the checkpoint naming its file is in place (release).
+      String file = files.get(clientId);
+      return file == null
+          ? Optional.empty()
+          : Optional.of(LocalStateFiles.read(runFolder, clientId, file));
     }
 
     /**
@@ -327,29 +397,41 @@ public record RunCheckpoint(
       LocalStateFiles.deleteAllBut(runFolder, files.values());
     }
 
-    /** {@link #memory}, noting the clients whose state changes in {@link #changed}. */
+    /**
+     * The clients' states ({@link #stateOf}), noting the clients whose state changes in {@link
+     * #changed}.
+     */
     private final class NotingStore implements ClientStateStore {
 
       @Override
       public Optional<ClientState> load(String clientId) throws IOException {
-        return memory.load(clientId);
+        return stateOf(clientId);
       }
 
       @Override
       public void save(String clientId, ClientState state) throws IOException {
-        memory.save(clientId, state);
-        changed.add(clientId);
+        synchronized (saving) {
+          memory.save(clientId, state);
+          deleted.remove(clientId);
+          changed.add(clientId);
+        }
       }
 
       @Override
       public void delete(String clientId) throws IOException {
-        memory.delete(clientId);
-        changed.add(clientId);
+        synchronized (saving) {
+          deleted.add(clientId);
+          memory.delete(clientId);
+          changed.add(clientId);
+        }
       }
 
       @Override
       public SortedSet<String> clientIds() throws IOException {
-        return memory.clientIds();
+        SortedSet<String> ids = new TreeSet<>(files.keySet());
+        ids.removeAll(deleted);
+        ids.addAll(memory.clientIds());
+        return ids;
       }
     }
   }
