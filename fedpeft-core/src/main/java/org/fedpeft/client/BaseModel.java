@@ -34,23 +34,25 @@ public final class BaseModel {
     return base.model().sha256() + " " + base.model().precision().precision().label();
   }
 
+  /**
+   * An identity ({@link #of}) read back: the digest, and the precision's label ("" if it names
+   * none).
+   */
+  private record Parts(String digest, String precision) {
+    static Parts of(String identity) {
+      String[] p = identity.split(" ", 2);
+      return new Parts(p[0], p.length > 1 ? p[1] : "");
+    }
+  }
+
   /** The precision an identity names, or null if it names none this version knows. */
   static Precision precisionOf(String identity) {
-    String[] parts = identity.split(" ", 2);
-    if (parts.length < 2) {
-      return null;
-    }
-    for (Precision p : Precision.values()) {
-      if (p.label().equals(parts[1])) {
-        return p;
-      }
-    }
-    return null;
+    return Precision.ofLabel(Parts.of(identity).precision()).orElse(null);
   }
 
   /** Whether two identities name the same model digest. */
   static boolean sameDigest(String a, String b) {
-    return a.split(" ", 2)[0].equals(b.split(" ", 2)[0]);
+    return Parts.of(a).digest().equals(Parts.of(b).digest());
   }
 
   /**
@@ -69,25 +71,25 @@ public final class BaseModel {
     if (own.equals(expected)) {
       return;
     }
-    String[] theirs = expected.split(" ", 2);
-    String[] ours = own.split(" ", 2);
+    Parts theirs = Parts.of(expected);
+    Parts ours = Parts.of(own);
     String prefix = "client " + clientId + " refuses the round: ";
-    if (!ours[0].equals(theirs[0])) {
+    if (!ours.digest().equals(theirs.digest())) {
       throw new ModelMismatch(
           prefix
               + "its frozen model "
               + models.base().model().name()
               + " (weights and tokenizer digest "
-              + ours[0].substring(0, 12)
+              + ours.digest().substring(0, 12)
               + ") is not the server's (digest "
-              + theirs[0].substring(0, Math.min(12, theirs[0].length()))
+              + theirs.digest().substring(0, Math.min(12, theirs.digest().length()))
               + "); give it the model the server uses (model.name, --model)");
     }
-    String theirPrecision = theirs.length > 1 ? theirs[1] : "?";
+    String theirPrecision = theirs.precision().isEmpty() ? "?" : theirs.precision();
     throw new ModelMismatch(
         prefix
             + "it holds its frozen model in "
-            + ours[1]
+            + ours.precision()
             + " (model.precision "
             + models.base().model().precision().setting()
             + "), the server's run in "

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The number format of the frozen encoder's weights and matrix products ({@code model.precision},
@@ -57,6 +58,16 @@ public enum Precision {
   /** {@code fp32} or {@code bf16}. */
   public String label() {
     return label;
+  }
+
+  /** The precision whose {@link #label} is {@code label}, if there is one. */
+  public static Optional<Precision> ofLabel(String label) {
+    for (Precision p : values()) {
+      if (p.label.equals(label)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The label with its indefinite article, as read aloud: "an fp32", "a bf16". */

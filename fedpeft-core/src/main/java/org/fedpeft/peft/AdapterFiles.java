@@ -659,9 +659,7 @@ public final class AdapterFiles {
     if (c.has("precision")) {
       String p = field(c, "precision", config, STRING, e -> e.getAsString());
       precision =
-          java.util.Arrays.stream(Precision.values())
-              .filter(v -> v.label().equals(p))
-              .findFirst()
+          Precision.ofLabel(p)
               .orElseThrow(
                   () ->
                       new IllegalArgumentException(

@@ -512,7 +512,7 @@ public final class Simulation implements AutoCloseable {
     JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
     String recorded = m.has("precision") ? m.get("precision").getAsString() : "";
     String label = recorded.split(" ", 2)[0];
-    if (!label.equals("fp32") && !label.equals("bf16")) {
+    if (Precision.ofLabel(label).isEmpty()) {
       throw new IllegalArgumentException(
           manifest
               + ": precision \""
