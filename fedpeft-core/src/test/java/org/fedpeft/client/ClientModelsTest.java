@@ -25,7 +25,6 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.Role;
 import org.fedpeft.tensor.HostTensor;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,14 +53,7 @@ class ClientModelsTest {
     tiny = TinyModels.tiny(3);
     bf16Base = new FrozenBase(tiny.withPrecision(Precision.choose("bf16", null)));
     bf16Models = new ClientModels(bf16Base);
-    List<String> texts = new ArrayList<>();
-    int[] labels = new int[12];
-    for (int i = 0; i < 12; i++) {
-      texts.add("word " + i + " of topic " + (i % 3));
-      labels[i] = i % 3;
-    }
-    EncodedExamples train = EncodedExamples.encode(bf16Base.tokenizer(), texts, labels);
-    data = new ClientData("c", 0, train, train);
+    data = PeftClientTest.twelveExamples(bf16Base);
   }
 
   @AfterAll

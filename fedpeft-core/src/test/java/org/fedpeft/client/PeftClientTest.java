@@ -46,6 +46,11 @@ class PeftClientTest {
   static void setUp() throws Exception {
     base = new FrozenBase(TinyModels.tiny(3));
     models = new ClientModels(base);
+    data = twelveExamples(base);
+  }
+
+  /** Client "c" with 12 examples of 3 labels on {@code base}'s tokenizer, trained and held out. */
+  static ClientData twelveExamples(FrozenBase base) {
     List<String> texts = new ArrayList<>();
     int[] labels = new int[12];
     for (int i = 0; i < 12; i++) {
@@ -53,7 +58,7 @@ class PeftClientTest {
       labels[i] = i % 3;
     }
     EncodedExamples train = EncodedExamples.encode(base.tokenizer(), texts, labels);
-    data = new ClientData("c", 0, train, train);
+    return new ClientData("c", 0, train, train);
   }
 
   @AfterAll
