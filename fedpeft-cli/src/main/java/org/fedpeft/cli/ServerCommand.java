@@ -115,8 +115,8 @@ public final class ServerCommand implements Callable<Integer> {
           "Give up if the nodes have not connected by then (default: "
               + RUN_WAIT_SECONDS
               + "), naming those that did not and why any refused the run, as Ctrl-C during the"
-              + " wait does; a finished run's --resume waits this long for its nodes to be told that the"
-              + " run is over (default: "
+              + " wait does; a finished run's --resume waits this long for its nodes to be told"
+              + " that the run is over (default: "
               + FINISHED_WAIT_SECONDS
               + ", four times the longest delay between a node's attempts to connect).")
   Long waitSeconds;
