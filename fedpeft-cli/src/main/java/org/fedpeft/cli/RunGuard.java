@@ -208,6 +208,16 @@ final class RunGuard implements AutoCloseable {
             options);
   }
 
+  /**
+   * What an interruption before {@link #started} leaves: "nothing was trained; DIR holds what the
+   * start wrote, so add --force to the command to start it again".
+   */
+  String notStarted() {
+    return "nothing was trained; "
+        + folder.path()
+        + " holds what the start wrote, so add --force to the command to start it again";
+  }
+
   private void interrupted() {
     String m;
     try {
@@ -216,10 +226,7 @@ final class RunGuard implements AutoCloseable {
       m = "interrupted; the run folder is " + folder.path();
     }
     if (m == null && !started) {
-      m =
-          "interrupted while the run was starting: nothing was trained; "
-              + folder.path()
-              + " holds what the start wrote, so add --force to the command to start it again";
+      m = "interrupted while the run was starting: " + notStarted();
     }
     Path replaced = started ? null : folder.replacedRun();
     if (replaced != null) {

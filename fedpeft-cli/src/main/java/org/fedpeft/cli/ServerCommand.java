@@ -114,8 +114,9 @@ public final class ServerCommand implements Callable<Integer> {
       description =
           "Give up if the nodes have not connected by then (default: "
               + RUN_WAIT_SECONDS
-              + "); a finished run's --resume waits this long for its nodes to be told that the"
-              + " run is over (default: "
+              + "), naming those that did not and why any refused the run, as Ctrl-C during the"
+              + " wait does; a finished run's --resume waits this long for its nodes to be told"
+              + " that the run is over (default: "
               + FINISHED_WAIT_SECONDS
               + ", four times the longest delay between a node's attempts to connect).")
   Long waitSeconds;
@@ -233,8 +234,16 @@ public final class ServerCommand implements Callable<Integer> {
             Main.plural(ids.size(), "node"),
             ids);
         long wait = waitSeconds == null ? RUN_WAIT_SECONDS : waitSeconds;
+        // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused.
+        guard.onInterrupt(
+            () ->
+                "interrupted while waiting for the nodes: "
+                    + notConnected(federation, ids, need, "")
+                    + "; "
+                    + guard.notStarted());
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
-          throw new UserInputException(notConnected(federation, ids, need, wait));
+          throw new UserInputException(
+              notConnected(federation, ids, need, " within " + wait + " s"));
         }
         // The rounds begin: from now on the folder keeps what the run writes.
         guard.started();
@@ -549,11 +558,14 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * Why the wait for the nodes failed: who connected, who did not, and the reason each node that
-   * refused the run gave (a refusing node never counts as connected).
+   * Why the wait for the nodes failed: "only C of N nodes connected{@code within}: [...]; not
+   * connected: [...]", and the reason each node that refused the run gave (a refusing node never
+   * counts as connected).
+   *
+   * @param within how long the wait lasted, for example " within 45 s" ("" when it was interrupted)
    */
   static String notConnected(
-      FederationServer federation, List<String> ids, int need, long waitSeconds) {
+      FederationServer federation, List<String> ids, int need, String within) {
     java.util.Set<String> connected = federation.connectedNodes();
     Map<String, String> refusals = federation.refusals();
     List<String> missing = notConnected(federation, ids);
@@ -565,9 +577,9 @@ public final class ServerCommand implements Callable<Integer> {
             .append(need)
             .append(" ")
             .append(Main.plural(need, "node"))
-            .append(" connected within ")
-            .append(waitSeconds)
-            .append(" s: ")
+            .append(" connected")
+            .append(within)
+            .append(": ")
             .append(connected)
             .append("; not connected: ")
             .append(missing);

@@ -224,7 +224,10 @@ class ClientDataCliTest {
    * file has a label the run lacks) counted as connected when it was the last node the server
    * waited for: round 1 started at once and the client was dropped in every round. A refusing
    * client never counts: the server keeps waiting, logs the refusal with its reason, and its wait
-   * ends (by its own --wait-seconds) naming the client and why it refused.
+   * ends naming the client and why it refused. QA, 5 December: this test waited out the server's
+   * --wait-seconds (45 s), since Ctrl-C during the wait said only that the run was starting; Ctrl-C
+   * (SIGTERM here) now ends the wait with the same account, so the test stops the server as soon as
+   * the refusal is logged; --wait-seconds 0 gives that account with its duration, exit 2.
    */
   @Test
   void aClientThatRefusesTheRunLastDoesNotStartIt() throws Exception {
@@ -255,7 +258,7 @@ class ClientDataCliTest {
                     "--wait-for",
                     "2",
                     "--wait-seconds",
-                    "45"));
+                    "600"));
         Spawned good =
             Spawned.client(
                 "client-1",
@@ -286,20 +289,48 @@ class ClientDataCliTest {
       assertEquals(2, refused.code(), refused.err());
       String line = server.awaitLine("network: refused client-0");
       assertTrue(line.contains("the node refuses this run: " + bad + ":2: label"), line);
-      String failed = server.awaitLine("nodes connected within");
+      assertEquals(143, server.terminate(), server.output());
       String out = server.output();
-      assertEquals(2, server.waitFor(), out);
       assertTrue(
-          failed.contains(
-              "only 1 of 2 nodes connected within 45 s: [client-1]; not connected: [client-0,"
-                  + " client-2]; client-0 refused the run: "
+          out.contains(
+              "interrupted while waiting for the nodes: only 1 of 2 nodes connected: [client-1];"
+                  + " not connected: [client-0, client-2]; client-0 refused the run: "
                   + bad
                   + ":2: label \"weather\" is not a label of the server's run"),
-          failed);
+          out);
+      assertTrue(
+          out.contains(
+              " (fix what it says and start that client again); nothing was trained; "
+                  + deployed
+                  + " holds what the start wrote, so add --force to the command to start it"
+                  + " again"),
+          out);
       assertFalse(out.contains("round 1"), out);
       assertFalse(good.output().contains("refuses"), good.output());
       assertFalse(Files.exists(deployed.resolve("metrics.jsonl")), out);
     }
+    CliRun.Result timedOut =
+        CliRun.run(
+            "server",
+            config.toString(),
+            "--out",
+            tmp.resolve("timed-out").toString(),
+            "--listen",
+            Spawned.ANY_PORT,
+            "--certs",
+            certs.toString(),
+            "--wait-for",
+            "1",
+            "--wait-seconds",
+            "0");
+    assertEquals(2, timedOut.code(), timedOut.err());
+    assertTrue(
+        timedOut
+            .err()
+            .contains(
+                "only 0 of 1 node connected within 0 s: []; not connected: [client-0, client-1,"
+                    + " client-2]"),
+        timedOut.err());
   }
 
   /**

@@ -30,6 +30,7 @@ class PeftSettingsCliTest {
   @TempDir static Path tmp;
   static Path model;
   static Path dora;
+  static Path newer;
   static Path corpus;
 
   @BeforeAll
@@ -51,6 +52,13 @@ class PeftSettingsCliTest {
         Map.of(
             "classifier.weight", HostTensor.zeros(2, 32), "classifier.bias", HostTensor.zeros(2)),
         Map.of("format", "pt"));
+    newer = tmp.resolve("newer");
+    PeftAdapterFiles.write(
+        newer,
+        PeftAdapterConfig.builder(4, 8.0, List.of("query"))
+            .set("use_newlora", JsonParser.parseString("true"))
+            .build(),
+        t);
     corpus = tmp.resolve("corpus.jsonl");
     Files.writeString(
         corpus, "{\"id\": \"a\", \"text\": \"one\"}\n{\"id\": \"b\", \"text\": \"two\"}\n");
@@ -83,5 +91,24 @@ class PeftSettingsCliTest {
         corpus.toString(),
         "one");
     refused("eval", dora.toString(), "--model", model.toString());
+  }
+
+  /**
+   * QA, 5 December: a field of adapter_config.json that fedpeft does not know (a later PEFT's) was
+   * ignored, and embed computed the vectors of a plain LoRA; it now exits with 2 naming the file,
+   * the field and its value.
+   */
+  @Test
+  void embedRefusesAFolderWithAnUnknownFieldTurnedOn() {
+    CliRun.Result r =
+        CliRun.run("embed", "--model", model.toString(), "--adapter", newer.toString(), "one");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "fedpeft embed: "
+                    + newer.resolve(PeftAdapterFiles.CONFIG_FILE)
+                    + ": field \"use_newlora\" is true: fedpeft does not know this field"),
+        r.err());
   }
 }

@@ -825,8 +825,9 @@ public final class AdapterFiles {
    *
    * <p>The folder loads as the LoRA that computes what PEFT computes with it ({@link
    * PeftLoraSettings}): a setting fedpeft's LoRA cannot compute ({@code use_dora}, {@code bias},
-   * {@code modules_to_save}, ...) is refused naming {@code adapter_config.json} and the field, a
-   * tensor that is not a LoRA factor of an encoder layer's linear module (an embedding's, a saved
+   * {@code modules_to_save}, ...), or a field fedpeft does not know that is set (not null, false,
+   * [] or <code>{}</code>), is refused naming {@code adapter_config.json} and the field, a tensor
+   * that is not a LoRA factor of an encoder layer's linear module (an embedding's, a saved
    * module's) naming {@code adapter_model.safetensors} and the tensor, and a factor on a module the
    * settings do not target naming both. Without {@code fedpeft.options}, the options are {@code r}
    * or the one rank {@code rank_pattern} gives the modules, {@code lora_alpha} or the one alpha

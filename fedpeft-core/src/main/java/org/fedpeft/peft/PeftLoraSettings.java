@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.fedpeft.io.PeftAdapterConfig;
@@ -40,10 +41,19 @@ import org.fedpeft.peft.lora.LoraConfig;
  * {@code lora_bias}, {@code use_qalora}, {@code layer_replication}, {@code
  * trainable_token_indices}, {@code target_parameters}, {@code alora_invocation_tokens}, the LoRA
  * variants {@code use_bdlora}, {@code arrow_config}, {@code kasa_config} and {@code
- * monteclora_config}, and an {@code init_lora_weights} that changed the base model's weights
- * (PiSSA, CorDA, OLoRA, LoRA-GA, LoftQ). Factors on an embedding ({@code lora_embedding_A/B}) and
- * any other tensor than {@code lora_A}/{@code lora_B} of an encoder layer's linear module are
- * refused by {@link AdapterFiles#read}.
+ * monteclora_config}, PEFT 0.2's {@code enable_lora}, and an {@code init_lora_weights} that changed
+ * the base model's weights (PiSSA, CorDA, OLoRA, LoRA-GA, LoftQ). Factors on an embedding ({@code
+ * lora_embedding_A/B}) and any other tensor than {@code lora_A}/{@code lora_B} of an encoder
+ * layer's linear module are refused by {@link AdapterFiles#read}.
+ *
+ * <p>Any value passes in the fields that cannot change what the folder computes: bookkeeping
+ * ({@code peft_version}, {@code task_type}, ...), {@code lora_dropout}, and the options of an
+ * initialisation, of Megatron's layers or of the backward pass ({@code FORWARD_NEUTRAL}). Every
+ * field of PEFT's LoRA up to version 0.20 is interpreted, refused away from its default, or one of
+ * these. A field fedpeft does not know (from a later PEFT, say) is refused, naming the file, the
+ * field and its value, unless it is absent, null, false, {@code []} or <code>{}</code>: such a
+ * field may turn on what fedpeft's LoRA does not compute, as each of the refused ones does, and a
+ * warning would let eval report the accuracy of another model than the folder's.
  */
 final class PeftLoraSettings {
 
@@ -138,7 +148,54 @@ final class PeftLoraSettings {
                   + " factors belong to that changed model; PEFT saves factors for the original"
                   + " model, with init_lora_weights true, when save_pretrained is given"
                   + " path_initial_model_for_weight_conversion",
-              SAME_BASE_INITS));
+              SAME_BASE_INITS),
+          new Refused(
+              "enable_lora",
+              NULL,
+              "PEFT 0.2 put LoRA on some of the parts of a fused module's output (MergedLinear),"
+                  + " which fedpeft's LoRA does not compute",
+              "null"));
+
+  /**
+   * Fields of PEFT's {@code LoraConfig} and {@code PeftConfig} (PEFT 0.1 to 0.20, {@code
+   * src/peft/tuners/lora/config.py} and {@code src/peft/config.py}) that {@link PeftAdapterConfig}
+   * does not interpret and that leave what a loaded folder computes, (alpha / r) B A x on each
+   * target module, as it is, whatever their value.
+   */
+  private static final Set<String> FORWARD_NEUTRAL =
+      Set.of(
+          // Bookkeeping: which PEFT wrote the file, and how to find the base model's class.
+          "auto_mapping",
+          "peft_version",
+          // How PEFT builds the layer on Megatron's parallel linear modules, which a BERT encoder
+          // has none of; the update is LoRA's.
+          "megatron_config",
+          "megatron_core",
+          // Options of an initialisation: the folder holds the trained factors, and an
+          // initialisation that changed the base model's weights is refused by init_lora_weights.
+          "loftq_config",
+          "eva_config",
+          "corda_config",
+          "lora_ga_config",
+          // VeLoRA compresses the activations kept for the backward pass; the forward pass is
+          // LoRA's.
+          "velora_config",
+          // QALoRA's group size, read only when use_qalora (refused) is true.
+          "qalora_group_size",
+          // Ties adapters of tied modules (an input embedding and an output layer), whose factors
+          // fedpeft refuses in adapter_model.safetensors.
+          "ensure_weight_tying",
+          // Device offloading while computing; PEFT does not save it.
+          "runtime_config",
+          // PEFT 0.2: merge the factors into the weights in eval mode, which computes the same.
+          "merge_weights");
+
+  /**
+   * Whether an unknown field's value is one that turns nothing on: null, false, an empty list or an
+   * empty object (the value of an option that is off; a sub-configuration PEFT turns on is saved
+   * with its fields).
+   */
+  private static final Predicate<JsonElement> OFF = FALSE.or(EMPTY);
 
   /** Whether an {@code init_lora_weights} value is one that changes the base model's weights. */
   private static boolean changesBase(JsonElement e) {
@@ -165,20 +222,47 @@ final class PeftLoraSettings {
     for (Refused r : REFUSED) {
       JsonElement value = json.get(r.field());
       if (!r.isDefault().test(value)) {
-        throw new IllegalArgumentException(
-            config
-                + ": field \""
-                + r.field()
-                + "\" is "
-                + shortJson(value)
-                + ": "
-                + r.why()
-                + "; fedpeft loads a folder whose "
-                + r.field()
-                + " is "
-                + r.accepted());
+        throw refused(config, r.field(), value, r.why(), r.field() + " is " + r.accepted());
       }
     }
+    for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+      if (!known(e.getKey()) && !OFF.test(e.getValue())) {
+        throw refused(
+            config,
+            e.getKey(),
+            e.getValue(),
+            "fedpeft does not know this field (PEFT's LoRA has none of this name up to version"
+                + " 0.20; a later version may compute more than LoRA's (alpha / r) B A x with it),"
+                + " so it cannot tell whether it computes what PEFT computes with the folder",
+            "fields it does not know are absent, null, false, [] or {}");
+      }
+    }
+  }
+
+  /**
+   * Whether fedpeft knows field {@code field} of {@code adapter_config.json}: {@link
+   * PeftAdapterConfig} interprets it, {@link #refuseUncomputable} refuses it away from PEFT's
+   * default, or it changes nothing a loaded folder computes.
+   */
+  static boolean known(String field) {
+    return PeftAdapterConfig.KNOWN_FIELDS.contains(field)
+        || FORWARD_NEUTRAL.contains(field)
+        || REFUSED.stream().anyMatch(r -> r.field().equals(field));
+  }
+
+  /** The refusal of field {@code field} of {@code config} at {@code value}. */
+  private static IllegalArgumentException refused(
+      Path config, String field, JsonElement value, String why, String accepted) {
+    return new IllegalArgumentException(
+        config
+            + ": field \""
+            + field
+            + "\" is "
+            + shortJson(value)
+            + ": "
+            + why
+            + "; fedpeft loads a folder whose "
+            + accepted);
   }
 
   /**

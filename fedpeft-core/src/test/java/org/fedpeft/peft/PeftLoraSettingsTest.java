@@ -349,6 +349,139 @@ class PeftLoraSettingsTest {
   }
 
   /**
+   * QA, 5 December: a field fedpeft did not know (a later PEFT's setting) was ignored, so a folder
+   * that needs it loaded as another model than PEFT's without a word. One whose value turns
+   * something on is now refused naming the file, the field and its value; null, false, [] and {}
+   * turn nothing on and load as before.
+   */
+  @Test
+  void anUnknownFieldThatTurnsSomethingOnIsRefusedNamingTheFileTheFieldAndItsValue()
+      throws Exception {
+    for (String value : List.of("true", "2", "0.5", "\"block\"", "[3]", "{\"k\":1}")) {
+      Path dir = queryFolder(c -> c.set("use_newlora", JsonParser.parseString(value)));
+      assertEquals(
+          dir.resolve(PeftAdapterFiles.CONFIG_FILE)
+              + ": field \"use_newlora\" is "
+              + value
+              + ": fedpeft does not know this field (PEFT's LoRA has none of this name up to"
+              + " version 0.20; a later version may compute more than LoRA's (alpha / r) B A x"
+              + " with it), so it cannot tell whether it computes what PEFT computes with the"
+              + " folder; fedpeft loads a folder whose fields it does not know are absent, null,"
+              + " false, [] or {}",
+          refusal(dir));
+    }
+    // PEFT 0.2's fused-module setting, which later versions drop.
+    Path fused =
+        queryFolder(c -> c.set("enable_lora", JsonParser.parseString("[true, false, true]")));
+    assertTrue(
+        refusal(fused)
+            .startsWith(
+                fused.resolve(PeftAdapterFiles.CONFIG_FILE)
+                    + ": field \"enable_lora\" is [true,false,true]: PEFT 0.2 put LoRA on some"),
+        refusal(fused));
+    for (String off : List.of("null", "false", "[]", "{}")) {
+      AdapterFiles.Saved saved =
+          assertUpdate(queryFolder(c -> c.set("use_newlora", JsonParser.parseString(off))), 0, 0.5);
+      assertEquals("4", saved.options().get("rank"));
+    }
+  }
+
+  /**
+   * Every field of PEFT 0.20's LoraConfig (and of the PeftConfig it extends), and those older
+   * versions wrote, is known: interpreted, refused away from its default, or unable to change what
+   * the folder computes, so that none is refused as unknown. The list is PEFT's, from {@code
+   * src/peft/tuners/lora/config.py} and {@code src/peft/config.py} of huggingface/peft at 0.20
+   * (runtime_config is not saved) and of its history (merge_weights, enable_lora).
+   */
+  @Test
+  void everyFieldOfPeftsLoraConfigIsKnown() {
+    List<String> peft =
+        List.of(
+            "task_type",
+            "peft_type",
+            "auto_mapping",
+            "peft_version",
+            "base_model_name_or_path",
+            "revision",
+            "inference_mode",
+            "r",
+            "target_modules",
+            "exclude_modules",
+            "lora_alpha",
+            "lora_dropout",
+            "fan_in_fan_out",
+            "bias",
+            "use_rslora",
+            "modules_to_save",
+            "init_lora_weights",
+            "layers_to_transform",
+            "layers_pattern",
+            "rank_pattern",
+            "alpha_pattern",
+            "megatron_config",
+            "megatron_core",
+            "trainable_token_indices",
+            "loftq_config",
+            "eva_config",
+            "corda_config",
+            "lora_ga_config",
+            "use_dora",
+            "velora_config",
+            "alora_invocation_tokens",
+            "use_qalora",
+            "qalora_group_size",
+            "monteclora_config",
+            "layer_replication",
+            "runtime_config",
+            "lora_bias",
+            "target_parameters",
+            "use_bdlora",
+            "arrow_config",
+            "kasa_config",
+            "ensure_weight_tying",
+            "merge_weights",
+            "enable_lora");
+    for (String field : peft) {
+      assertTrue(PeftLoraSettings.known(field), field);
+    }
+    assertTrue(!PeftLoraSettings.known("use_newlora"));
+  }
+
+  /**
+   * The fields that cannot change what the folder computes load at any value, as PEFT writes them
+   * when the option they belong to is on (here a 0.20 config with EVA's, VeLoRA's and Megatron's
+   * options, the PEFT version and weight tying).
+   */
+  @Test
+  void fieldsThatCannotChangeTheForwardPassLoadAtAnyValue() throws Exception {
+    Map<String, String> set = new LinkedHashMap<>();
+    set.put("peft_version", "\"0.20.0\"");
+    set.put("auto_mapping", "{\"base_model_class\": \"BertModel\", \"parent_library\": \"x\"}");
+    set.put("megatron_config", "{\"tensor_model_parallel_size\": 2}");
+    set.put("megatron_core", "\"megatron.core\"");
+    set.put("eva_config", "{\"rho\": 2.0, \"tau\": 0.99, \"whiten\": false}");
+    set.put("velora_config", "{\"num_groups\": 64, \"scale\": 1.0}");
+    set.put("corda_config", "{\"corda_method\": \"ipm\"}");
+    set.put("lora_ga_config", "{\"direction\": \"ArB2r\"}");
+    set.put("loftq_config", "{\"loftq_bits\": 4, \"loftq_iter\": 1}");
+    set.put("qalora_group_size", "32");
+    set.put("ensure_weight_tying", "true");
+    set.put("runtime_config", "{\"ephemeral_gpu_offload\": true}");
+    set.put("merge_weights", "true");
+    AdapterFiles.Saved saved =
+        assertUpdate(
+            queryFolder(
+                c -> {
+                  set.forEach((k, v) -> c.set(k, JsonParser.parseString(v)));
+                  return c;
+                }),
+            1,
+            0.5);
+    assertEquals(
+        Map.of("rank", "4", "alpha", "2.0", "dropout", "0.0", "targets", "query"), saved.options());
+  }
+
+  /**
    * LoRA on the word embeddings (lora_embedding_A/B), and a module PEFT saved whole (a SEQ_CLS
    * model's classifier), are refused naming the weights file (the message named neither before).
    */
