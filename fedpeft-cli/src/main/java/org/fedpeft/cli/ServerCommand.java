@@ -219,7 +219,8 @@ public final class ServerCommand implements Callable<Integer> {
                                   .collect(
                                       java.util.stream.Collectors.toMap(
                                           ClientData::id, ClientData::digest))
-                              : Map.of())));
+                              : Map.of(),
+                          sim.baseModel())));
       Server server = listen(federation, tls);
       String bound = boundAddress(listen, server.getPort());
       try {
