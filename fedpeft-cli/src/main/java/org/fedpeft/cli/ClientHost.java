@@ -54,7 +54,8 @@ final class ClientHost {
    */
   static final String RUNS_UNTIL =
       "It runs until the server finishes the run (exit 0); until a client stops for good (exit 2,"
-          + " saying why: it refuses the server's run, the server refuses it, the server's"
+          + " saying why: it refuses the server's run (its data, or its model or"
+          + " model.precision, does not fit it), the server refuses it, the server's"
           + " certificate is not signed by its CA or does not name the address dialled, it and the"
           + " server disagree on TLS, or another process took its identity); or until stopped"
           + " (Ctrl-C).";
@@ -290,10 +291,10 @@ final class ClientHost {
   /**
    * Connects every share's client to the server and serves requests until the server finishes the
    * run (exit 0), a client stops for good (a {@link UserInputException} naming why: it refuses the
-   * server's run because its data does not fit, the server refuses it, its CA did not sign the
-   * server's certificate, the certificate does not name the address dialled, client and server
-   * disagree on TLS (one runs with {@code --insecure}), or another process took its identity), or
-   * the process is stopped.
+   * server's run because its data or its frozen model does not fit it, the server refuses it, its
+   * CA did not sign the server's certificate, the certificate does not name the address dialled,
+   * client and server disagree on TLS (one runs with {@code --insecure}), or another process took
+   * its identity), or the process is stopped.
    *
    * @param tls each client's TLS files (null values: plaintext); clients with equal files share one
    *     connection
@@ -344,6 +345,9 @@ final class ClientHost {
                     .withJoinedRun(store.boundRun())
                     .withOnWelcome(
                         run -> {
+                          // Before anything is bound to the run: a model that would refuse each
+                          // of its rounds refuses the run now, and the node stops.
+                          models.requireServes(run.baseModel(), id);
                           if (run.run() != null) {
                             try {
                               store.bindTo(run.run());
@@ -450,10 +454,11 @@ final class ClientHost {
   /**
    * The client a node runs: the current {@link PeftClient} (built when the server welcomed the
    * node); a test can hold the process when a round's training starts ({@code
-   * -Dfedpeft.pause=client-fit-round-N}), to kill it there. A round the client refuses because its
-   * frozen model is not the server's ({@link BaseModel.ModelMismatch}) fails at the server as any
-   * failure does, and is also printed on {@code err}, where the node's operator sees what to
-   * change.
+   * -Dfedpeft.pause=client-fit-round-N}), to kill it there. A server that names its frozen model
+   * when it welcomes the node has it refuse the run then ({@link ClientModels#requireServes}); with
+   * a server that does not, a round the client refuses because its frozen model is not the server's
+   * ({@link BaseModel.ModelMismatch}) fails at the server as any failure does, and is also printed
+   * on {@code err}, where the node's operator sees what to change.
    */
   private static ClientApp pausable(String id, AtomicReference<Built> client, PrintWriter err) {
     return new ClientApp() {

@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
           + " the clients' held-out data only (summary.json: evaluation = federated). Otherwise it"
           + " loads the config's data (data.file, or a bundled data.task) as 'simulate' does.",
       "It waits for every node (or --wait-for N) before the first round (a node that refuses the"
-          + " run, its data not fitting it, does not count); a node missing or lost in"
+          + " run, its data or its model not fitting it, does not count); a node missing or lost in"
           + " a round is a failed client of that round (kind DROPPED in metrics.jsonl)."
     })
 public final class ServerCommand implements Callable<Integer> {
@@ -220,7 +220,8 @@ public final class ServerCommand implements Callable<Integer> {
                                   .collect(
                                       java.util.stream.Collectors.toMap(
                                           ClientData::id, ClientData::digest))
-                              : Map.of())));
+                              : Map.of(),
+                          sim.baseModel())));
       Server server = listen(federation, tls);
       String bound = boundAddress(listen, server.getPort());
       try {

@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * differs. A node set to {@code auto} that resolves to fp32 on its CPU (here: a /proc/cpuinfo
  * without bfloat16 flags, {@link Precision#CPU_INFO_PROPERTY}) refused every round before; it now
  * follows the server, and the run ends as its bf16 simulation. A node set to fp32 explicitly still
- * refuses, and the server's run ends, naming both precisions.
+ * refuses the run, naming both precisions, and stops.
  */
 @Timeout(300)
 class NodePrecisionCliTest {
@@ -89,28 +90,35 @@ class NodePrecisionCliTest {
   }
 
   /**
-   * The fp32 node refuses each round it is sent, printing why; the server's first round fails for
-   * want of clients and the server ends, naming both precisions. The node, as after any server that
-   * went away, waits for it to come back ({@code server --resume}): stopped with SIGTERM here.
+   * The fp32 node refuses the bf16 server's run when it is welcomed, before any round: it tells the
+   * server why, whose log names the node and both precisions, and stops for good with exit code 2
+   * and one message naming its setting, the server's and what to change. It used to refuse each
+   * round instead, and then reconnect with backoff for ever, as after any server that went away
+   * (QA, 5 December), though it would refuse a resumed run all the same.
    */
   @Test
-  void anFp32NodeRefusesABf16ServerWhoseRunEndsNamingBothPrecisions() throws Exception {
+  void anFp32NodeRefusesABf16ServersRunAndStops() throws Exception {
     Path config = DeployMethodsCliTest.bf16(DeployMethodsCliTest.config(tmp, "lora"));
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
     String refusal =
-        "refuses the round: it holds its frozen model in fp32 (model.precision fp32), the"
-            + " server's run in bf16; set model.precision to bf16 on this node, or to auto, with"
-            + " which a node follows the server's precision";
+        " cannot serve the server's run: it holds its frozen model in fp32 (model.precision fp32),"
+            + " the server's run in bf16; set model.precision to bf16 on this node, or to auto,"
+            + " with which a node follows the server's precision";
     try (Spawned server = Spawned.server(config, deployed, certs);
         Spawned node = node(config, server.address(), certs, "fp32", Map.of())) {
-      assertEquals(2, server.waitFor(), server.output());
-      String failed = server.printedLine("fedpeft server: round 1 failed: 0 clients contributed");
-      assertTrue(
-          failed.contains("node client-1: ModelMismatch: client client-1 " + refusal), failed);
-      node.awaitLine(refusal);
-      node.terminate();
-      assertTrue(node.output().contains("stopped before the run finished"), node.output());
+      // Bounded by the class's @Timeout: the old node never exits.
+      assertEquals(2, node.waitFor(), node.output());
+      String out = node.output();
+      String error = node.printedLine("fedpeft node: client client-");
+      assertTrue(error.endsWith(refusal), error);
+      assertEquals(1, out.lines().filter(l -> l.startsWith("fedpeft node: ")).count(), out);
+      assertFalse(out.contains("trying again"), out);
+      assertFalse(out.contains("refuses the round"), out);
+      String refused = server.awaitLine("network: refused client-");
+      assertTrue(refused.contains("the node refuses this run: client client-"), refused);
+      assertTrue(refused.contains(refusal), refused);
+      assertFalse(server.output().contains("round 1"), server.output());
     }
   }
 }

@@ -14,11 +14,12 @@ import org.fedpeft.train.FrozenBase;
  * a node). Safe for concurrent use.
  *
  * <p>A client holds the model for the length of a fit or an evaluation ({@link #hold}), which first
- * checks it against the server's ({@link BaseModel#check}). A node's models ({@link #ofNode}) whose
- * precision setting is {@code auto} follow the server instead of refusing when only the precision
- * differs: the first hold that names another precision loads the model again in the server's,
- * releases the one held so far, and says so in one line. Holds wait while the model is replaced,
- * and the replacement waits until no hold is open, so one model is in use at a time.
+ * checks it against the server's ({@link BaseModel#check}); a node checks, when the server welcomes
+ * it, that its models can serve the run at all ({@link #requireServes}). A node's models ({@link
+ * #ofNode}) whose precision setting is {@code auto} follow the server instead of refusing when only
+ * the precision differs: the first hold that names another precision loads the model again in the
+ * server's, releases the one held so far, and says so in one line. Holds wait while the model is
+ * replaced, and the replacement waits until no hold is open, so one model is in use at a time.
  */
 public final class ClientModels implements AutoCloseable {
 
@@ -162,18 +163,58 @@ public final class ClientModels implements AutoCloseable {
   }
 
   /**
-   * Loads the model in the server's precision if these models follow it and {@code expected} names
-   * the held model's digest in another precision; else leaves it (the caller then refuses). Called
-   * under the write lock.
+   * Checks, when the server welcomes a client and before any round, that these models can serve a
+   * run whose server computes with {@code expected}: they hold that model, or they follow the
+   * server ({@link #ofNode} with {@code auto}) and hold the same digest in another precision, which
+   * the first {@link #hold} replaces. Nothing is loaded here. Models that cannot serve the run
+   * would refuse each of its rounds ({@link BaseModel#check}): the client refuses the run instead.
+   *
+   * @param expected the server's {@link BaseModel#of} ("" or null if it sent none: nothing is
+   *     checked)
+   * @param clientId the client, for the message
+   * @throws BaseModel.ModelMismatch "client ID cannot serve the server's run: " and what differs,
+   *     naming the setting to change ({@link BaseModel#mismatch})
    */
-  private void follow(String expected, String clientId) {
-    Precision server = BaseModel.precisionOf(expected);
-    if (reload == null
-        || !base.model().precision().setting().equals("auto")
-        || server == null
-        || !BaseModel.sameDigest(identity(), expected)) {
+  public void requireServes(String expected, String clientId) {
+    if (expected == null || expected.isEmpty()) {
       return;
     }
+    lock.readLock().lock();
+    try {
+      if (identity().equals(expected) || follows(expected)) {
+        return;
+      }
+      throw new BaseModel.ModelMismatch(
+          "client "
+              + clientId
+              + " cannot serve the server's run: "
+              + BaseModel.mismatch(this, expected));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Whether these models follow the server to {@code expected}, another identity than the held
+   * one's: they are a node's with {@code auto}, and {@code expected} names the held model's digest
+   * in a precision this version knows. Called under the lock.
+   */
+  private boolean follows(String expected) {
+    return reload != null
+        && base.model().precision().setting().equals("auto")
+        && BaseModel.precisionOf(expected) != null
+        && BaseModel.sameDigest(identity(), expected);
+  }
+
+  /**
+   * Loads the model in the server's precision if these models follow it to {@code expected} ({@link
+   * #follows}); else leaves it (the caller then refuses). Called under the write lock.
+   */
+  private void follow(String expected, String clientId) {
+    if (!follows(expected)) {
+      return;
+    }
+    Precision server = BaseModel.precisionOf(expected);
     FrozenBase next;
     try {
       next = reload.load(new Precision.Choice("auto", server, FOLLOWING));

@@ -591,6 +591,14 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
+   * The frozen model the run computes with, as every instruction names it to the clients ({@link
+   * BaseModel#of}: its digest and resolved precision), which a client checks its own against.
+   */
+  public String baseModel() {
+    return settings.baseModel();
+  }
+
+  /**
    * What {@code model.precision = "auto"} picked and why ({@link FrozenBase#precisionNote()}); null
    * for an explicit setting.
    */

@@ -157,6 +157,55 @@ class ClientModelsTest {
   }
 
   /**
+   * QA, 5 December: the check a node makes when the server welcomes it, before any round. Models
+   * that would refuse each round (an explicit precision that is not the server's, another model)
+   * refuse the run there, with the setting to change; models that follow the server ({@code auto},
+   * same digest) and models that already agree pass, and nothing is loaded yet.
+   */
+  @Test
+  void aNodeWhoseModelCannotServeTheRunRefusesItAtTheWelcome() throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    List<String> notes = new ArrayList<>();
+    String server = BaseModel.of(bf16Base);
+    try (ClientModels fp32 = node(Precision.Choice.FP32, loads, notes)) {
+      BaseModel.ModelMismatch e =
+          assertThrows(BaseModel.ModelMismatch.class, () -> fp32.requireServes(server, "c"));
+      assertEquals(
+          "client c cannot serve the server's run: it holds its frozen model in fp32"
+              + " (model.precision fp32), the server's run in bf16; set model.precision to bf16 on"
+              + " this node, or to auto, with which a node follows the server's precision",
+          e.getMessage());
+      fp32.requireServes("", "c");
+      fp32.requireServes(null, "c");
+      fp32.requireServes(fp32.baseIdentity(), "c");
+    }
+    String other = "0123456789abcdef" + tiny.sha256().substring(16) + " bf16";
+    try (ClientModels auto = node(AUTO_FP32, loads, notes)) {
+      auto.requireServes(server, "c");
+      assertEquals(tiny.sha256() + " fp32", auto.baseIdentity(), "nothing loaded at the welcome");
+      BaseModel.ModelMismatch e =
+          assertThrows(BaseModel.ModelMismatch.class, () -> auto.requireServes(other, "c"));
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "client c cannot serve the server's run: its frozen model "
+                      + tiny.name()
+                      + " (weights and tokenizer digest "),
+          e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .endsWith(
+                  "is not the server's (digest 0123456789ab); give it the model the server uses"
+                      + " (model.name, --model)"),
+          e.getMessage());
+    }
+    // The simulation's models (the server's own) never follow, and agree with their server.
+    bf16Models.requireServes(server, "c");
+    assertEquals(0, loads.get());
+    assertEquals(List.of(), notes);
+  }
+
+  /**
    * Clients of one node whose first rounds arrive together: the model is loaded again once, and
    * every client trains on it.
    */

@@ -9,6 +9,11 @@ import io.grpc.MethodDescriptor;
  * its reason if it will not take part in it), then replies (REPLY chunks, FAILED, DECLINED); the
  * server sends WELCOME, then, once the node is READY, requests (REQUEST chunks, CANCEL) and NOTICEs
  * of what it rejected, and DONE at the end of the run.
+ *
+ * <p>Compatibility: every frame carries {@link Frame#FORMAT_VERSION}, and a frame of another
+ * version is refused. The WELCOME payload ({@link RunInfo}) is JSON whose keys beyond {@code
+ * labels} are optional and whose unknown keys are ignored, so a key is added to it without a new
+ * version.
  */
 final class FederationProtocol {
 

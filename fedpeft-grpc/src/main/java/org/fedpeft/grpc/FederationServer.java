@@ -59,15 +59,15 @@ import org.fedpeft.io.Words;
  * ({@link Certificates#hostedClients}: one node certificate, one stream per hosted client), or,
  * only with {@link Options#insecure()}, from the name in HELLO), refuses it if it is outside the
  * population, and answers WELCOME with the identity, the run id and the {@link RunInfo} (the run's
- * labels). The node checks its data against the run and answers READY, or REFUSED with its reason
- * (its data does not fit the run's labels), after which it ends its stream: only a READY node is
- * connected ({@link #connectedNodes()}, {@link #awaitConnected}) and gets requests, so a node that
- * refuses the run never counts towards a wait for the population; its reason is kept ({@link
- * #refusals()}). A request is a fit or evaluate instruction message tagged with the run id, the
- * round and a request id unique in this server, sent in chunks; the node replies with its update or
- * result in chunks under the same tags, or with FAILED/DECLINED and a reason. A node that refuses
- * the run is reported as a REFUSED event with its reason. A node that connects again (and is READY)
- * replaces its previous stream.
+ * labels, its frozen model). The node checks its data and model against the run and answers READY,
+ * or REFUSED with its reason (its data does not fit the run's labels, or its model cannot serve the
+ * run), after which it ends its stream: only a READY node is connected ({@link #connectedNodes()},
+ * {@link #awaitConnected}) and gets requests, so a node that refuses the run never counts towards a
+ * wait for the population; its reason is kept ({@link #refusals()}). A request is a fit or evaluate
+ * instruction message tagged with the run id, the round and a request id unique in this server,
+ * sent in chunks; the node replies with its update or result in chunks under the same tags, or with
+ * FAILED/DECLINED and a reason. A node that refuses the run is reported as a REFUSED event with its
+ * reason. A node that connects again (and is READY) replaces its previous stream.
  *
  * <p>What is rejected, each with a reason that becomes the {@link
  * org.fedpeft.federation.ClientFailure} reason of the node's request in flight (the driver reports
@@ -913,9 +913,9 @@ public final class FederationServer implements AutoCloseable {
     }
 
     /**
-     * The node refuses this run (its data does not fit it) and says why: a REFUSED event gives the
-     * reason, the node is not (or no longer) connected, its stream ends with that reason, and its
-     * requests in flight fail with it.
+     * The node refuses this run (its data or its frozen model does not fit it) and says why: a
+     * REFUSED event gives the reason, the node is not (or no longer) connected, its stream ends
+     * with that reason, and its requests in flight fail with it.
      */
     private void refusedRun(Frame f) {
       String reason = "the node refuses this run: " + f.text();

@@ -12,27 +12,47 @@ import java.util.TreeMap;
 
 /**
  * What a server tells every node about its run when it welcomes it (the payload of the WELCOME
- * frame, as UTF-8 JSON {@code {"labels": [...], "tasks": [...], "run": "...", "client_data":
- * {...}}}): the run's label vocabulary in class-index order, so that a node reading its own data
- * file can map its labels to the server's class indices, and a node whose data has a label the run
- * lacks can say so before it trains; the run's tasks (more than one in a multi-task run); the run's
- * identity, the same when the server resumes it, to which a node binds the LOCAL state it keeps;
- * and, when the server holds the clients' data, a digest of each client's share, so that a node
- * whose config gives it other data (another seed, cap or partition) finds out before it trains.
+ * frame, as UTF-8 JSON {@code {"labels": [...], "tasks": [...], "run": "...", "client_data": {...},
+ * "base_model": "..."}}): the run's label vocabulary in class-index order, so that a node reading
+ * its own data file can map its labels to the server's class indices, and a node whose data has a
+ * label the run lacks can say so before it trains; the run's tasks (more than one in a multi-task
+ * run); the run's identity, the same when the server resumes it, to which a node binds the LOCAL
+ * state it keeps; when the server holds the clients' data, a digest of each client's share, so that
+ * a node whose config gives it other data (another seed, cap or partition) finds out before it
+ * trains; and the frozen model the run computes with (its digest and precision, as every
+ * instruction names it in {@code run.base_model}), so that a node whose model cannot serve the run
+ * refuses it at the welcome instead of at every round.
+ *
+ * <p>Every key but {@code labels} is optional, and a reader ignores keys it does not know: a node
+ * that predates a key reads the payload of a newer server as before, and a newer node welcomed by a
+ * server that sends no such key checks nothing of it (this is how {@code base_model} was added; the
+ * frame's format version is unchanged).
  *
  * @param labels the label vocabulary in class-index order, or null when the server sent none
  * @param tasks the run's task names in order (one for a single task), or empty when not sent
  * @param run the run's identity, or null when not sent
  * @param clientData client id to the digest of its share ({@code ClientData.digest}), or empty
+ * @param baseModel the run's frozen model, its digest and precision ({@code BaseModel.of}), or null
+ *     when not sent
  */
 public record RunInfo(
-    List<String> labels, List<String> tasks, String run, Map<String, String> clientData) {
+    List<String> labels,
+    List<String> tasks,
+    String run,
+    Map<String, String> clientData,
+    String baseModel) {
 
   /** Copies the lists. */
   public RunInfo {
     labels = labels == null ? null : List.copyOf(labels);
     tasks = tasks == null ? List.of() : List.copyOf(tasks);
     clientData = clientData == null ? Map.of() : Map.copyOf(clientData);
+  }
+
+  /** A run's labels, tasks, identity and client digests, without its frozen model. */
+  public RunInfo(
+      List<String> labels, List<String> tasks, String run, Map<String, String> clientData) {
+    this(labels, tasks, run, clientData, null);
   }
 
   /** A run's labels and tasks, without identity or digests. */
@@ -69,6 +89,9 @@ public record RunInfo(
       JsonObject d = new JsonObject();
       new TreeMap<>(clientData).forEach(d::addProperty);
       o.add("client_data", d);
+    }
+    if (baseModel != null) {
+      o.addProperty("base_model", baseModel);
     }
     return o.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -108,8 +131,13 @@ public record RunInfo(
             .entrySet()
             .forEach(e -> digests.put(e.getKey(), e.getValue().getAsString()));
       }
+      JsonElement b = o.get("base_model");
       return new RunInfo(
-          labels, tasks, r == null || r.isJsonNull() ? null : r.getAsString(), digests);
+          labels,
+          tasks,
+          r == null || r.isJsonNull() ? null : r.getAsString(),
+          digests,
+          b == null || b.isJsonNull() ? null : b.getAsString());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("the server's run description is not valid: " + e, e);
     }

@@ -252,13 +252,14 @@ class GrpcFederationTest {
   }
 
   /**
-   * The server tells every node its run's labels when it welcomes it; a node whose welcome check
-   * throws refuses the run: it stops for good with that reason, and the server sees it go with the
-   * node's reason (QA, 2 December: the server saw only "the node's stream was cancelled").
+   * The server tells every node its run's labels (and frozen model) when it welcomes it; a node
+   * whose welcome check throws refuses the run: it stops for good with that reason, and the server
+   * sees it go with the node's reason (QA, 2 December: the server saw only "the node's stream was
+   * cancelled").
    */
   @Test
   void aNodeLearnsTheRunsLabelsAndCanRefuseTheRun() throws Exception {
-    RunInfo run = new RunInfo(List.of("t0", "t1", "weather"));
+    RunInfo run = new RunInfo(List.of("t0", "t1", "weather"), List.of(), null, Map.of(), "ab bf16");
     try (InProcess net = new InProcess(FederationServer.Options.defaults().withRunInfo(run))) {
       List<RunInfo> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
       Events events = new Events();

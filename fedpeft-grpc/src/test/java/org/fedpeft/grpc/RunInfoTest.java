@@ -1,0 +1,49 @@
+package org.fedpeft.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * QA, 5 December: the WELCOME payload names the run's frozen model ({@code base_model}), so that a
+ * node whose model cannot serve the run refuses it at the welcome. The key is optional both ways: a
+ * payload without it (an older server's) reads as before, with no model, and a reader ignores keys
+ * it does not know (what an older node does with {@code base_model}).
+ */
+class RunInfoTest {
+
+  @Test
+  void theRunsFrozenModelTravelsInTheWelcome() {
+    RunInfo info =
+        new RunInfo(
+            List.of("t0", "t1"), List.of("a"), "run-7", Map.of("client-0", "d0"), "abc123 bf16");
+    String json = new String(info.toBytes(), StandardCharsets.UTF_8);
+    assertEquals(
+        "{\"labels\":[\"t0\",\"t1\"],\"tasks\":[\"a\"],\"run\":\"run-7\","
+            + "\"client_data\":{\"client-0\":\"d0\"},\"base_model\":\"abc123 bf16\"}",
+        json);
+    assertEquals(info, RunInfo.fromBytes(info.toBytes()));
+  }
+
+  @Test
+  void aWelcomeWithoutTheKeyNamesNoModelAndUnknownKeysAreIgnored() {
+    RunInfo old =
+        RunInfo.fromBytes(
+            "{\"labels\":[\"t0\"],\"tasks\":[],\"run\":\"r\"}".getBytes(StandardCharsets.UTF_8));
+    assertNull(old.baseModel());
+    assertEquals(new RunInfo(List.of("t0"), List.of(), "r", Map.of()), old);
+    assertEquals(
+        "{\"labels\":[\"t0\"],\"tasks\":[],\"run\":\"r\"}",
+        new String(old.toBytes(), StandardCharsets.UTF_8),
+        "nothing written for a run that names no model");
+    RunInfo newer =
+        RunInfo.fromBytes(
+            "{\"labels\":[\"t0\"],\"base_model\":\"abc fp32\",\"later\":{\"x\":1}}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertEquals("abc fp32", newer.baseModel());
+  }
+}
