@@ -65,7 +65,8 @@ import org.fedpeft.simulation.PausePoint;
  *     layout before)
  * @param local the clients' LOCAL states held in memory, by id: every client's, except in a
  *     checkpoint {@link #loadToResume}d, which holds those that a {@link Writer} keeps in memory
- *     (states with values) and names the others' files only, in {@code localFiles}
+ *     (states with values, or without tensors) and names the others' files only, in {@code
+ *     localFiles}
  * @param pendingLine the metrics line of the state's round without its evaluation, as JSON, or null
  *     if that round's line is among {@code metricLines} (or no round ran yet)
  * @param localFiles of a loaded checkpoint, the SHA-256 that names the file of each client's state
