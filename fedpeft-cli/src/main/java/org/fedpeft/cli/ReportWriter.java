@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
@@ -33,7 +34,8 @@ import org.fedpeft.simulation.SimulationConfig;
  * and the summary. Then one chart per metric found in the round lines of {@code metrics.jsonl} (a
  * metric {@code m} is drawn with {@code client_m_mean} when both exist; accuracy and loss have
  * their own titles, any other numeric key gets a generic chart), the last per-client values of each
- * per-client map (such as {@code client_accuracy}), the traffic per round split into training and
+ * per-client map (such as {@code client_accuracy}; a bar per client, or past {@value
+ * #MAX_CLIENT_BARS} clients their distribution), the traffic per round split into training and
  * evaluation (with the traffic of each failed round attempt and of a round a privacy budget
  * stopped, so that it adds up to the summary's totals), the privacy budget spent (the summary table
  * gives the epsilon beside its budget, {@code privacy.epsilon}), the label distribution of each
@@ -875,7 +877,21 @@ public final class ReportWriter {
             "loss");
   }
 
-  /** A bar chart of the last value of every per-client map (such as client_accuracy). */
+  /**
+   * Above this many clients with a value, a per-client map is drawn as its distribution ({@link
+   * #distribution}) instead of one bar per client.
+   */
+  static final int MAX_CLIENT_BARS = 200;
+
+  /** The ranges of {@link #distribution}'s histogram. */
+  private static final int HISTOGRAM_RANGES = 20;
+
+  /**
+   * The last value of every per-client map (such as client_accuracy): a bar chart with one bar per
+   * client, or, for more than {@value #MAX_CLIENT_BARS} clients, its distribution ({@link
+   * #distribution}), so that the chart stays readable and its size bounded at any number of
+   * evaluated clients.
+   */
   static String perClientCharts(List<JsonObject> rounds) {
     Map<String, JsonObject> last = new LinkedHashMap<>();
     Map<String, Integer> lastRound = new LinkedHashMap<>();
@@ -909,9 +925,82 @@ public final class ReportWriter {
           .append(": ")
           .append(perClientCaption(metric))
           .append(")</h2>")
-          .append(barChart(names, vals, metric));
+          .append(
+              names.size() <= MAX_CLIENT_BARS
+                  ? barChart(names, vals, metric)
+                  : distribution(vals, metric));
     }
     return h.toString();
+  }
+
+  /**
+   * The values of many clients as a caption and a histogram: the caption gives their number,
+   * smallest and largest value, quartiles (linear interpolation between the sorted values) and mean
+   * (if all are equal, that value alone); the histogram has a bar per range, {@value
+   * #HISTOGRAM_RANGES} equal ranges from the smallest value to the largest (one if all are equal),
+   * whose height is the number of clients in it (a value on a boundary counts in the range above
+   * it, the largest in the last).
+   */
+  static String distribution(List<Double> values, String metric) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = v.length;
+    double lo = v[0];
+    double hi = v[n - 1];
+    int ranges = hi > lo ? HISTOGRAM_RANGES : 1;
+    double width = (hi - lo) / ranges;
+    long[] counts = new long[ranges];
+    for (double x : v) {
+      counts[ranges == 1 ? 0 : (int) Math.min(ranges - 1, Math.floor((x - lo) / width))]++;
+    }
+    List<String> names = new ArrayList<>();
+    List<Double> heights = new ArrayList<>();
+    for (int b = 0; b < ranges; b++) {
+      names.add(
+          ranges == 1
+              ? number(lo)
+              : number(lo + b * width) + " to " + number(lo + (b + 1) * width));
+      heights.add((double) counts[b]);
+    }
+    double sum = 0;
+    for (double x : v) {
+      sum += x;
+    }
+    String caption =
+        ranges == 1
+            ? ", every one with " + esc(metric) + " " + number(lo) + "."
+            : ": the chart counts the clients whose "
+                + esc(metric)
+                + " falls in each of "
+                + ranges
+                + " equal ranges from the smallest value to the largest. Smallest "
+                + number(lo)
+                + ", quartiles "
+                + number(quantile(v, 0.25))
+                + " / "
+                + number(quantile(v, 0.5))
+                + " (median) / "
+                + number(quantile(v, 0.75))
+                + ", largest "
+                + number(hi)
+                + "; mean "
+                + number(sum / n)
+                + ".";
+    return "<p class=\"caption\">"
+        + String.format(Locale.ROOT, "%,d", n)
+        + " clients, too many for a bar each"
+        + caption
+        + " metrics.jsonl holds every client's value.</p>"
+        + barChart(
+            names, heights, "clients", c -> String.format(Locale.ROOT, "%,d", c.longValue()));
+  }
+
+  /** The {@code q} quantile of sorted values, interpolated linearly between the two nearest. */
+  static double quantile(double[] sorted, double q) {
+    double at = q * (sorted.length - 1);
+    int i = (int) Math.floor(at);
+    return i + 1 < sorted.length
+        ? sorted[i] + (at - i) * (sorted[i + 1] - sorted[i])
+        : sorted[sorted.length - 1];
   }
 
   /** The round lines' record of the server strategy ({@code strategy.<key>} in the docs). */
@@ -921,12 +1010,32 @@ public final class ReportWriter {
   private static final String CLIENT_ADAPTER = "client_adapter";
 
   /**
+   * The client whose id ends {@code key} after a dot ({@code fedbe.blocks.client-3}: client-3), the
+   * last in {@code clients}' order if several do, or null. Looks up each suffix of the key that
+   * follows a dot, so the work grows with the key's length, not with the number of clients.
+   */
+  private static String clientSuffix(String key, SortedSet<String> clients) {
+    String client = null;
+    for (int dot = key.indexOf('.'); dot >= 0; dot = key.indexOf('.', dot + 1)) {
+      String c = key.substring(dot + 1);
+      if (clients.contains(c) && (client == null || clients.comparator().compare(c, client) > 0)) {
+        client = c;
+      }
+    }
+    return client;
+  }
+
+  /** The most rows the table of what each client trained lists ({@link #assignments}). */
+  static final int MAX_ASSIGNMENT_ROWS = 500;
+
+  /**
    * What each sampled client trained in each round, as a table, and the strategy's per-round
    * numbers as charts: Ravan's heads ({@code client_adapter}: {@code heads_mask}, bit i = head i),
    * FedBE's blocks ({@code strategy}: {@code fedbe.blocks.<client>}, bit j = block j) and any other
    * per-client value of the strategy (HetLoRA's {@code hetlora.rank.<client>}, ...); FedBE's
    * coverage ({@code fedbe.coverage.<j>}) and the strategy's other round values one chart per name.
-   * Empty for runs that record none.
+   * The table lists its first {@value #MAX_ASSIGNMENT_ROWS} rows (a row per client and round, in
+   * round order) and says how many it left out. Empty for runs that record none.
    */
   static String assignments(List<JsonObject> rounds, int maxRound) {
     boolean heads = false;
@@ -937,7 +1046,7 @@ public final class ReportWriter {
     Map<String, List<String>> groups = new TreeMap<>();
     for (JsonObject r : rounds) {
       int round = r.get("round").getAsInt();
-      Set<String> clients = new java.util.TreeSet<>(NaturalOrder.INSTANCE);
+      SortedSet<String> clients = new java.util.TreeSet<>(NaturalOrder.INSTANCE);
       if (r.has("sampled") && r.get("sampled").isJsonArray()) {
         r.getAsJsonArray("sampled").forEach(c -> clients.add(c.getAsString()));
       }
@@ -971,12 +1080,7 @@ public final class ReportWriter {
             continue;
           }
           String k = e.getKey();
-          String client = null;
-          for (String c : clients) {
-            if (k.endsWith("." + c)) {
-              client = c;
-            }
-          }
+          String client = clientSuffix(k, clients);
           if (client == null) {
             String group = k.replaceFirst("\\.\\d+$", "");
             if (!groups.computeIfAbsent(group, x -> new ArrayList<>()).contains(k)) {
@@ -1016,13 +1120,22 @@ public final class ReportWriter {
       h.append("Other entries are the values the adapter or the server strategy recorded for")
           .append(" the client in metrics.jsonl (client_adapter, strategy).</p>")
           .append("<table><tr><th>round</th><th>client</th><th>trained</th></tr>");
+      int rows = 0;
+      int listed = 0;
+      int lastRound = 0;
       for (var r : table.entrySet()) {
+        rows += r.getValue().size();
         boolean first = true;
         for (var c : r.getValue().entrySet()) {
+          if (listed == MAX_ASSIGNMENT_ROWS) {
+            break;
+          }
+          listed++;
+          lastRound = r.getKey();
           h.append("<tr>");
           if (first) {
             h.append("<td class=\"n\" rowspan=\"")
-                .append(r.getValue().size())
+                .append(Math.min(r.getValue().size(), MAX_ASSIGNMENT_ROWS - listed + 1))
                 .append("\">")
                 .append(r.getKey())
                 .append("</td>");
@@ -1036,6 +1149,15 @@ public final class ReportWriter {
         }
       }
       h.append("</table>");
+      if (listed < rows) {
+        h.append("<p class=\"caption\">The table lists its first ")
+            .append(String.format(Locale.ROOT, "%,d", listed))
+            .append(" of ")
+            .append(String.format(Locale.ROOT, "%,d", rows))
+            .append(" rows (a row per client and round, up to round ")
+            .append(lastRound)
+            .append("); metrics.jsonl holds every round's (client_adapter, strategy).</p>");
+      }
     }
     for (var g : groups.entrySet()) {
       List<List<double[]>> series = new ArrayList<>();
@@ -1658,7 +1780,19 @@ public final class ReportWriter {
     };
   }
 
+  /**
+   * A bar per name, its height the value; each bar's tooltip gives its name, {@code metric} and its
+   * value ({@link #number}).
+   */
   static String barChart(List<String> names, List<Double> values, String metric) {
+    return barChart(names, values, metric, ReportWriter::number);
+  }
+
+  /**
+   * {@link #barChart(List, List, String)} with each value in the tooltips written by {@code text}.
+   */
+  static String barChart(
+      List<String> names, List<Double> values, String metric, Function<Double, String> text) {
     int n = names.size();
     int w = W;
     int hgt = n <= 40 ? 250 : 210;
@@ -1710,7 +1844,7 @@ public final class ReportWriter {
               PALETTE[0],
               esc(names.get(i)),
               esc(metric),
-              number(v)));
+              text.apply(v)));
       if (n <= 40) {
         double cx = x + bw / 2;
         s.append(

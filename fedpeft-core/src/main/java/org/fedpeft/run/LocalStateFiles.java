@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ServerState;
@@ -90,11 +91,7 @@ final class LocalStateFiles {
    *     named, or it is not that client's state
    */
   static ClientState read(Path runFolder, String clientId, String sha256) throws IOException {
-    Path file = fileOf(runFolder, sha256);
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(
-          file + " is missing: the run's checkpoint names it as client " + clientId + "'s state");
-    }
+    Path file = requireFile(runFolder, clientId, sha256);
     byte[] bytes = Files.readAllBytes(file);
     if (!sha256(bytes).equals(sha256)) {
       throw new IllegalArgumentException(
@@ -140,14 +137,40 @@ final class LocalStateFiles {
     return index;
   }
 
-  /** Every client's state that {@code index} names, by id. */
-  static SortedMap<String, ClientState> readAll(Path runFolder, SortedMap<String, String> index)
+  /**
+   * Reads every client's state that {@code index} names, one at a time, each checked as {@link
+   * #read} checks it, and returns those that {@code keep} accepts, by id; the others are dropped as
+   * soon as they are checked, so memory holds one of them at a time.
+   *
+   * @throws IllegalArgumentException naming the file of the first state whose file is missing or
+   *     corrupted ({@link #read})
+   */
+  static SortedMap<String, ClientState> readAll(
+      Path runFolder, SortedMap<String, String> index, Predicate<ClientState> keep)
       throws IOException {
     SortedMap<String, ClientState> out = new TreeMap<>();
     for (Map.Entry<String, String> e : index.entrySet()) {
-      out.put(e.getKey(), read(runFolder, e.getKey(), e.getValue()));
+      ClientState s = read(runFolder, e.getKey(), e.getValue());
+      if (keep.test(s)) {
+        out.put(e.getKey(), s);
+      }
     }
     return out;
+  }
+
+  /**
+   * The file named by {@code sha256}, client {@code clientId}'s state, after checking that it is in
+   * the run folder. Reads no content.
+   *
+   * @throws IllegalArgumentException naming the file if it is missing
+   */
+  static Path requireFile(Path runFolder, String clientId, String sha256) {
+    Path file = fileOf(runFolder, sha256);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          file + " is missing: the run's checkpoint names it as client " + clientId + "'s state");
+    }
+    return file;
   }
 
   /**

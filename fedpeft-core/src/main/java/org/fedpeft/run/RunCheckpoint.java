@@ -15,6 +15,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.federation.CommunicationLog;
@@ -62,12 +63,15 @@ import org.fedpeft.simulation.PausePoint;
  * @param comm the communication log so far (without the evaluation of the pending round); of a
  *     loaded checkpoint, a log with the totals alone (or every entry, from a checkpoint of the
  *     layout before)
- * @param local every client's LOCAL state by id
+ * @param local the clients' LOCAL states held in memory, by id: every client's, except in a
+ *     checkpoint {@link #loadToResume}d, which holds those that a {@link Writer} keeps in memory
+ *     (states with values, or without tensors) and names the others' files only, in {@code
+ *     localFiles}
  * @param pendingLine the metrics line of the state's round without its evaluation, as JSON, or null
  *     if that round's line is among {@code metricLines} (or no round ran yet)
  * @param localFiles of a loaded checkpoint, the SHA-256 that names the file of each client's state
- *     in {@code local} ({@link LocalStateFiles}), each checked against its file's content as it was
- *     read; empty for a checkpoint of the layout before or one made in memory
+ *     ({@link LocalStateFiles}), each checked against its file's content as it was read; empty for
+ *     a checkpoint of the layout before or one made in memory
  */
 public record RunCheckpoint(
     ServerState state,
@@ -119,21 +123,49 @@ public record RunCheckpoint(
   /**
    * Writes the checkpoint into the run folder: the files of the clients' states that are not there
    * yet, then the checkpoint file atomically, then the deletion of the state files it does not
-   * name. metrics.jsonl must begin with {@link #metricLines} for the checkpoint to be loaded.
+   * name. The states of {@link #localFiles} that {@link #local} does not hold (a checkpoint {@link
+   * #loadToResume}d) are named again and must be in the run folder. metrics.jsonl must begin with
+   * {@link #metricLines} for the checkpoint to be loaded.
+   *
+   * @throws IllegalArgumentException naming the file if a state named only by its file is not in
+   *     the run folder
    */
   public void save(Path runFolder) throws IOException {
-    new Writer(runFolder, local).save(state, metricLines, comm, pendingLine);
+    SortedMap<String, String> notHeld = new TreeMap<>(localFiles);
+    notHeld.keySet().removeAll(local.keySet());
+    new Writer(runFolder, local, notHeld).save(state, metricLines, comm, pendingLine);
   }
 
   /**
-   * Reads the checkpoint of a run folder, and the metrics lines and client states it names. Reads,
-   * changes nothing.
+   * Reads the checkpoint of a run folder, and the metrics lines and client states it names: every
+   * client's state in {@link #local}. Reads, changes nothing.
    *
    * @throws IllegalArgumentException naming the file if metrics.jsonl does not begin with the lines
    *     the checkpoint counts ({@link MetricsPrefix#read}) or a client's state file is missing or
    *     corrupted
    */
   public static RunCheckpoint load(Path runFolder) throws IOException {
+    return load(runFolder, s -> true);
+  }
+
+  /**
+   * Reads the checkpoint of a run folder as {@link #load} does, checking every client's state file
+   * the same way (and refusing in the same words), but keeps in {@link #local} only the states that
+   * a {@link Writer} keeps in memory (those with values, or without tensors): a state with tensors
+   * alone is dropped once its file is checked, and {@link #localFiles} names it, so that resuming a
+   * run holds one such state at a time rather than every client's. For {@link Writer#Writer(Path,
+   * RunCheckpoint)}. The states of a checkpoint of the layout before, which holds them inside its
+   * file, are all kept, as {@link #load} keeps them. Reads, changes nothing.
+   *
+   * @throws IllegalArgumentException as {@link #load}
+   */
+  public static RunCheckpoint loadToResume(Path runFolder) throws IOException {
+    return load(runFolder, s -> !Writer.releasable(s));
+  }
+
+  /** {@link #load}, keeping in {@link #local} the states of files that {@code keep} accepts. */
+  private static RunCheckpoint load(Path runFolder, Predicate<ClientState> keep)
+      throws IOException {
     Path file = runFolder.resolve(FILE);
     ServerState saved = ServerState.load(file);
     Map<String, String> extra = saved.extra();
@@ -155,7 +187,7 @@ public record RunCheckpoint(
     SortedMap<String, String> index = LocalStateFiles.index(saved);
     SortedMap<String, ClientState> local =
         index != null
-            ? LocalStateFiles.readAll(runFolder, index)
+            ? LocalStateFiles.readAll(runFolder, index, keep)
             : LocalStateCheckpoint.take(saved);
     if (index == null) {
       index = new TreeMap<>();
@@ -242,23 +274,36 @@ public record RunCheckpoint(
     }
 
     /**
-     * A writer that continues the run whose checkpoint {@code resumed} was {@link #load}ed from the
-     * run folder: its clients' states are the checkpoint's, each in the file the checkpoint names
-     * ({@link #localFiles}), which its first checkpoint names again unless the state changes; so an
-     * unchanged state is neither encoded nor hashed again. The states of a checkpoint of the layout
-     * before, which have no files, are written by its first checkpoint. Reads, writes nothing.
+     * A writer that continues the run whose checkpoint {@code resumed} was {@link #load}ed (or
+     * {@link #loadToResume}d) from the run folder: its clients' states are the checkpoint's, each
+     * in the file the checkpoint names ({@link #localFiles}), which its first checkpoint names
+     * again unless the state changes; so an unchanged state is neither encoded nor hashed again,
+     * and a state the checkpoint names but does not hold is read from its file when its client asks
+     * for it. The states of a checkpoint of the layout before, which have no files, are written by
+     * its first checkpoint. Reads, writes nothing.
      */
     public Writer(Path runFolder, RunCheckpoint resumed) throws IOException {
       this(runFolder, resumed.local(), resumed.localFiles());
     }
 
     /**
-     * A writer whose clients' states are {@code initial}, those in {@code named} in the files so
-     * named (checked when they were read), the others in the files their content names if there.
+     * A writer whose clients' states are {@code initial} and those {@code named} only: those in
+     * {@code named} in the files so named (checked when they were read), the others in the files
+     * their content names if there. A state named but not in {@code initial} must have its file in
+     * the run folder.
+     *
+     * @throws IllegalArgumentException naming the file if a state named only by its file has no
+     *     file in the run folder
      */
     private Writer(Path runFolder, Map<String, ClientState> initial, Map<String, String> named)
         throws IOException {
       this.runFolder = runFolder;
+      for (Map.Entry<String, String> e : named.entrySet()) {
+        if (!initial.containsKey(e.getKey())) {
+          LocalStateFiles.requireFile(runFolder, e.getKey(), e.getValue());
+          files.put(e.getKey(), e.getValue());
+        }
+      }
       for (Map.Entry<String, ClientState> e : initial.entrySet()) {
         String file =
             named.containsKey(e.getKey())
@@ -280,7 +325,7 @@ public record RunCheckpoint(
      * A state with values (a sample-level accountant) is read after every round, for the epsilons
      * of metrics.jsonl, so it stays.
      */
-    private static boolean releasable(ClientState state) {
+    static boolean releasable(ClientState state) {
       return !state.tensors().isEmpty() && state.values().isEmpty();
     }
 

@@ -422,7 +422,7 @@ public final class Simulation implements AutoCloseable {
     RunInputs.verifyFiles(out, config);
     // Without a checkpoint (killed before its first round was aggregated): from scratch.
     RunCheckpoint checkpoint =
-        Files.isRegularFile(out.resolve(CHECKPOINT)) ? RunCheckpoint.load(out) : null;
+        Files.isRegularFile(out.resolve(CHECKPOINT)) ? RunCheckpoint.loadToResume(out) : null;
     Simulation s = open(config, out, checkpoint);
     RunInputs.checkOrClose(
         s,

@@ -1,6 +1,7 @@
 package org.fedpeft.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeSet;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ClientStateStore;
@@ -104,5 +106,95 @@ class RunCheckpointMemoryTest {
     assertEquals(Optional.of(both), resumed.clientStates().load("dp-feddpa-client"));
     assertEquals(Optional.of(withTensor(-8)), resumed.clientStates().load(id(8)));
     assertTrue(resumed.clientStates().load(id(9)).isEmpty());
+  }
+
+  /** A run of 100 clients with tensor states and two with values, checkpointed at round 1. */
+  private Path runOf100Clients() throws Exception {
+    Path run = tmp.resolve("run");
+    Files.createDirectories(run);
+    Files.writeString(run.resolve("metrics.jsonl"), LINE + "\n");
+    RunCheckpoint.Writer w = new RunCheckpoint.Writer(run, Map.of());
+    for (int c = 0; c < 100; c++) {
+      w.clientStates().save(id(c), withTensor(c));
+    }
+    w.clientStates().save("dp-client", valuesOnly(3));
+    w.clientStates().save("dp-feddpa-client", both());
+    w.save(state(1), List.of(LINE), new CommunicationLog(), null);
+    return run;
+  }
+
+  private static ClientState both() {
+    return new ClientState(withTensor(5).tensors(), valuesOnly(4).values());
+  }
+
+  @Test
+  void resumingHoldsOnlyTheStatesWithValuesAndReadsTheOthersBackFromTheirFiles() throws Exception {
+    Path run = runOf100Clients();
+    RunCheckpoint back = RunCheckpoint.loadToResume(run);
+    assertEquals(
+        Set.of("dp-client", "dp-feddpa-client"),
+        back.local().keySet(),
+        "the states with tensors alone are checked and dropped, not held for the resume");
+    assertEquals(102, back.localFiles().size(), "every state is named by its file");
+    assertEquals(RunCheckpoint.load(run).localFiles(), back.localFiles());
+
+    RunCheckpoint.Writer resumed = new RunCheckpoint.Writer(run, back);
+    assertEquals(Set.of("dp-client", "dp-feddpa-client"), resumed.inMemory());
+    ClientStateStore store = resumed.clientStates();
+    assertEquals(102, store.clientIds().size());
+    assertEquals(Optional.of(withTensor(7)), store.load(id(7)), "read back from its file");
+    assertEquals(Optional.of(both()), store.load("dp-feddpa-client"));
+
+    // The resumed run's next checkpoint names the unchanged files again and writes the changed one.
+    store.save(id(8), withTensor(-8));
+    resumed.save(state(2), List.of(LINE), new CommunicationLog(), null);
+    RunCheckpoint all = RunCheckpoint.load(run);
+    assertEquals(102, all.local().size());
+    assertEquals(withTensor(-8), all.local().get(id(8)));
+    assertEquals(withTensor(9), all.local().get(id(9)));
+    assertEquals(back.localFiles().get(id(9)), all.localFiles().get(id(9)), "not written again");
+  }
+
+  @Test
+  void aCheckpointLoadedToResumeSavesEveryStateItNames() throws Exception {
+    Path run = runOf100Clients();
+    RunCheckpoint back = RunCheckpoint.loadToResume(run);
+    RunCheckpoint expected = RunCheckpoint.load(run);
+    new RunCheckpoint(
+            back.state(), back.metricLines(), back.comm(), back.local(), null, back.localFiles())
+        .save(run);
+    assertEquals(expected.local(), RunCheckpoint.load(run).local());
+
+    Path elsewhere = tmp.resolve("elsewhere");
+    Files.createDirectories(elsewhere);
+    Files.writeString(elsewhere.resolve("metrics.jsonl"), LINE + "\n");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> back.save(elsewhere));
+    assertTrue(
+        e.getMessage().contains(back.localFiles().get(id(0)) + ".safetensors is missing"),
+        e.getMessage());
+  }
+
+  @Test
+  void resumingRefusesACorruptedOrMissingStateFileInLoadsWords() throws Exception {
+    Path run = runOf100Clients();
+    SortedMap<String, String> files = RunCheckpoint.load(run).localFiles();
+    Path corrupted = run.resolve(LocalStateFiles.DIR).resolve(files.get(id(50)) + ".safetensors");
+    byte[] bytes = Files.readAllBytes(corrupted);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(corrupted, bytes);
+    String loadSays =
+        assertThrows(IllegalArgumentException.class, () -> RunCheckpoint.load(run)).getMessage();
+    assertEquals(
+        loadSays,
+        assertThrows(IllegalArgumentException.class, () -> RunCheckpoint.loadToResume(run))
+            .getMessage());
+    assertTrue(loadSays.startsWith(corrupted + ": the content does not match"), loadSays);
+
+    Files.delete(corrupted);
+    String missing =
+        assertThrows(IllegalArgumentException.class, () -> RunCheckpoint.loadToResume(run))
+            .getMessage();
+    assertTrue(missing.startsWith(corrupted + " is missing"), missing);
   }
 }
