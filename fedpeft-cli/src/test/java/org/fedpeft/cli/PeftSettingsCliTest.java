@@ -36,32 +36,35 @@ class PeftSettingsCliTest {
   @BeforeAll
   static void setUp() throws Exception {
     model = CliRun.tinyModelFolder(tmp.resolve("model")); // hidden 32
-    Map<String, HostTensor> t = new LinkedHashMap<>();
-    t.put(PeftNames.loraKey(0, "query", PeftNames.LORA_A), HostTensor.zeros(4, 32));
-    t.put(PeftNames.loraKey(0, "query", PeftNames.LORA_B), HostTensor.zeros(32, 4));
-    dora = tmp.resolve("dora");
-    PeftAdapterFiles.write(
-        dora,
-        PeftAdapterConfig.builder(4, 8.0, List.of("query"))
-            .set("use_dora", JsonParser.parseString("true"))
-            .build(),
-        t);
+    dora = folderWith("dora", "use_dora");
     // eval looks for the head before it reads the adapter.
     Safetensors.write(
         dora.resolve(AdapterFiles.HEAD_FILE),
         Map.of(
             "classifier.weight", HostTensor.zeros(2, 32), "classifier.bias", HostTensor.zeros(2)),
         Map.of("format", "pt"));
-    newer = tmp.resolve("newer");
-    PeftAdapterFiles.write(
-        newer,
-        PeftAdapterConfig.builder(4, 8.0, List.of("query"))
-            .set("use_newlora", JsonParser.parseString("true"))
-            .build(),
-        t);
+    newer = folderWith("newer", "use_newlora");
     corpus = tmp.resolve("corpus.jsonl");
     Files.writeString(
         corpus, "{\"id\": \"a\", \"text\": \"one\"}\n{\"id\": \"b\", \"text\": \"two\"}\n");
+  }
+
+  /**
+   * A plain PEFT folder {@code name}: LoRA r = 4, alpha 8 on layer 0's query (zero factors), its
+   * config's {@code field} true.
+   */
+  private static Path folderWith(String name, String field) throws Exception {
+    Map<String, HostTensor> t = new LinkedHashMap<>();
+    t.put(PeftNames.loraKey(0, "query", PeftNames.LORA_A), HostTensor.zeros(4, 32));
+    t.put(PeftNames.loraKey(0, "query", PeftNames.LORA_B), HostTensor.zeros(32, 4));
+    Path folder = tmp.resolve(name);
+    PeftAdapterFiles.write(
+        folder,
+        PeftAdapterConfig.builder(4, 8.0, List.of("query"))
+            .set(field, JsonParser.parseString("true"))
+            .build(),
+        t);
+    return folder;
   }
 
   private static void refused(String... args) {
