@@ -112,6 +112,15 @@ public final class AdapterFiles {
   public static final String BASE_MODEL_PATH = "base_model_path";
 
   /**
+   * Key in {@code extra}: {@code true} when the head's labels are the document ids of a retrieval
+   * corpus (classifier-as-retriever: a bundled retrieval task's corpus, or the user's {@code
+   * --corpus} file), so that {@code predict} can refuse the head and point to {@code retrieve}.
+   * Written by train and simulate for single-task data with a corpus; absent otherwise and in
+   * folders written before it was recorded.
+   */
+  public static final String RETRIEVAL_CORPUS = "retrieval_corpus";
+
+  /**
    * Whether a run on {@code dataFile} (null: none) whose test examples were apart from it ({@code
    * testApart}) records {@link #FULLY_USED_FILE_SHA256}.
    */
@@ -345,6 +354,17 @@ public final class AdapterFiles {
    */
   public static java.util.Optional<String> objective(Path dir, Saved saved) {
     return extraField(dir, saved, "objective", STRING, JsonElement::getAsString);
+  }
+
+  /**
+   * Whether {@code saved}, the adapter folder {@code dir}, records that its head's labels are the
+   * document ids of a retrieval corpus ({@link #RETRIEVAL_CORPUS}).
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a JSON boolean
+   */
+  public static boolean retrievalCorpus(Path dir, Saved saved) {
+    return extraField(dir, saved, RETRIEVAL_CORPUS, BOOLEAN, AdapterFiles::bool).orElse(false);
   }
 
   /**
@@ -731,6 +751,7 @@ public final class AdapterFiles {
   private static final String INTEGER = "an integer";
   private static final String NUMBER = "a number";
   private static final String STRINGS = "an array of strings";
+  private static final String BOOLEAN = "true or false";
   private static final String SHA256_HEX = "a SHA-256 digest: a string of 64 lowercase hex digits";
 
   /**
@@ -801,6 +822,14 @@ public final class AdapterFiles {
       throw new IllegalStateException("not a SHA-256: " + e);
     }
     return e.getAsString();
+  }
+
+  /** A JSON boolean (a string such as {@code "true"} is not one). */
+  private static boolean bool(JsonElement e) {
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+      throw new IllegalStateException("not a boolean: " + e);
+    }
+    return e.getAsBoolean();
   }
 
   /** The strings of a JSON array. */
