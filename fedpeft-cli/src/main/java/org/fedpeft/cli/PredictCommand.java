@@ -29,10 +29,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Labels new texts with a saved adapter folder (as train or simulate write it): prints one"
-          + " JSON object per text, in input order: {\"id\": ..., \"text\": ..., \"label\": ...,"
-          + " \"probability\": ..., \"top\": [{\"label\": ..., \"probability\": ...}, ...]}, the"
-          + " label of the highest logit with its softmax probability over the head's labels,"
-          + " then the --top-k most probable labels (\"id\" only when the input row has one).",
+          + " JSON object per text, in input order, with its label and that label's probability.",
+      "Each object: {\"id\": ..., \"text\": ..., \"label\": ..., \"probability\": ..., \"top\":"
+          + " [{\"label\": ..., \"probability\": ...}, ...]}: the label of the highest logit with"
+          + " its softmax probability over the head's labels, then the --top-k most probable"
+          + " labels (\"id\" only when the input row has one).",
       "Texts come from the arguments, else --input FILE, else one per line on standard input"
           + " (blank lines skipped). Texts longer than the model's maximum length are truncated"
           + " to it, and a note on standard error says how many were.",

@@ -137,6 +137,17 @@ class PredictCommandUserTest {
     }
   }
 
+  /** A text longer than the model's maximum length is cut to it, with embed's note. */
+  @Test
+  void aNoteSaysHowManyTextsWereTruncated() {
+    CliRun.Result r = predict(EmbedCommandUserTest.longText(600), "a cat");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(2, r.out().strip().lines().count(), r.out());
+    assertTrue(r.err().contains("note: 1 text to label is longer than the model's "), r.err());
+    CliRun.Result none = predict("a cat");
+    assertTrue(!none.err().contains("longer than"), none.err());
+  }
+
   /** --top-k lists that many labels; 0 is refused. A CSV file is read as well. */
   @Test
   void topKAndCsv() throws Exception {

@@ -29,7 +29,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension.
+ * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension; and, in the
+ * same formats with the same errors, files of unlabelled texts to classify ({@link #readTexts}).
  *
  * <p><b>JSON Lines</b> ({@code .jsonl}, or {@code .json} holding one object per line, as written by
  * e.g. Hugging Face {@code datasets.to_json}): one strict JSON object per line with {@code text} (a

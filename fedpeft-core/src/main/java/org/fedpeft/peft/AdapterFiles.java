@@ -96,18 +96,20 @@ public final class AdapterFiles {
 
   /**
    * Key in {@code extra}: the base model's {@link PretrainedModel#sha256()} while the adapter
-   * trained, so that {@code eval}, {@code embed} and {@code retrieve} can say when they load it
-   * onto another model of the same shapes (which would compute something else). Written by {@link
-   * #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject, IOConsumer)}.
+   * trained, so that {@code eval}, {@code predict}, {@code embed} and {@code retrieve} can say when
+   * they load it onto another model of the same shapes (which would compute something else).
+   * Written by {@link #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject,
+   * IOConsumer)}.
    */
   public static final String BASE_MODEL_SHA256 = "base_model_sha256";
 
   /**
    * Key in {@code extra}: the absolute path of the Hugging Face folder the base model was read from
    * ({@link PretrainedModel#folder()}), absent for the bundled model and in folders written before
-   * it was recorded; {@code eval}, {@code embed} and {@code retrieve} without {@code --model} load
-   * that folder when it still holds the model of {@link #BASE_MODEL_SHA256}. Written by {@link
-   * #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject, IOConsumer)}.
+   * it was recorded; {@code eval}, {@code predict}, {@code embed} and {@code retrieve} without
+   * {@code --model} load that folder when it still holds the model of {@link #BASE_MODEL_SHA256}.
+   * Written by {@link #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject,
+   * IOConsumer)}.
    */
   public static final String BASE_MODEL_PATH = "base_model_path";
 
@@ -230,11 +232,12 @@ public final class AdapterFiles {
    * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject, IOConsumer)}, for a head
    * of several tasks trained on {@code base}: {@code taskLabels} (each task's labels, in head
    * order) is saved as {@code task_labels} when it holds more than one task. Records what the
-   * adapter was trained on, so that {@code eval}, {@code embed} and {@code retrieve} can find that
-   * model and say when they compute with another: the base model's name ({@code base_model}), the
-   * precision its frozen base computed in ({@code precision}), and in {@code extra} (a copy; the
-   * argument is left as it is) its digest ({@link #BASE_MODEL_SHA256}) and, for a model read from a
-   * folder, that folder ({@link #BASE_MODEL_PATH}). Train and simulate save through this method.
+   * adapter was trained on, so that {@code eval}, {@code predict}, {@code embed} and {@code
+   * retrieve} can find that model and say when they compute with another: the base model's name
+   * ({@code base_model}), the precision its frozen base computed in ({@code precision}), and in
+   * {@code extra} (a copy; the argument is left as it is) its digest ({@link #BASE_MODEL_SHA256})
+   * and, for a model read from a folder, that folder ({@link #BASE_MODEL_PATH}). Train and simulate
+   * save through this method.
    */
   public static void save(
       Path dir,
