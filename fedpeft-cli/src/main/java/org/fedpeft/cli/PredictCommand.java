@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
           + " its softmax probability over the head's labels, then the --top-k most probable"
           + " labels (\"id\" only when the input row has one).",
       "Texts come from the arguments, else --input FILE, else one per line on standard input"
-          + " (blank lines skipped). Texts longer than the model's maximum length are truncated"
+          + " (blank lines skipped); no text at all is an error (exit 2). Texts longer than the model's maximum length are truncated"
           + " to it, and a note on standard error says how many were.",
       "The probabilities are those eval scores: the same adapter, head and forward passes"
           + " (texts sorted by length into batches of at most --batch-size texts and 1024 padded"
@@ -74,8 +74,9 @@ public final class PredictCommand implements Callable<Integer> {
       paramLabel = "FILE",
       description =
           "A file of texts: JSON Lines (.jsonl, .json) with a \"text\" field, or CSV (.csv) with a"
-              + " \"text\" column; optional \"id\" (echoed) and \"task\"; other fields, such as a"
-              + " \"label\", are ignored.")
+              + " \"text\" column; optional \"id\" (echoed) and, for a multi-task adapter, \"task\""
+              + " (the head that answers; a task the adapter lacks is refused, naming the line);"
+              + " other fields, such as a \"label\", are ignored.")
   Path input;
 
   @Option(
