@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
+import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.JsonOut;
@@ -187,7 +188,10 @@ public final class PredictCommand implements Callable<Integer> {
     try {
       contrastive =
           AdapterFiles.objective(adapterDir, saved).filter("contrastive"::equals).isPresent();
-      retrieval = AdapterFiles.retrievalCorpus(adapterDir, saved);
+      // Folders written before retrieval_corpus was recorded: a bundled retrieval task's head.
+      retrieval =
+          AdapterFiles.retrievalCorpus(adapterDir, saved)
+              || AdapterFiles.task(adapterDir, saved).filter(Tasks::isRetrieval).isPresent();
     } catch (IllegalArgumentException e) {
       throw new UserInputException(e.getMessage(), e);
     }

@@ -273,6 +273,16 @@ class PredictCommandUserTest {
             + " retrieve --adapter "
             + car
             + " (--task TASK or --corpus FILE)");
+    // A folder written before the mark was recorded, trained on a bundled retrieval task.
+    Path old = AdapterBaseModelFolderCliTest.copyOf(car, dir.resolve("old-car"));
+    Path config = old.resolve(AdapterFiles.CONFIG_FILE);
+    JsonObject c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+    c.getAsJsonObject("extra").remove(AdapterFiles.RETRIEVAL_CORPUS);
+    c.getAsJsonObject("extra").addProperty("task", "wordnet-sense-retrieval:documents=3");
+    Files.writeString(config, c.toString());
+    CliRun.Result r = CliRun.run("predict", old.toString(), "-m", model.toString(), "a cat");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(" is a classifier-as-retriever: "), r.err());
   }
 
   /** A copy of the adapter folder whose fedpeft_adapter.json records {@code extra.key = json}. */
