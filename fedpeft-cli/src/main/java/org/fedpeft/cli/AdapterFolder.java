@@ -7,8 +7,9 @@ import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.peft.AdapterFiles;
 
 /**
- * Reads the adapter folder a user names ({@code eval ADAPTER_DIR}, {@code embed --adapter}, {@code
- * retrieve --adapter}), with the same messages in each command for a path that is not one.
+ * Reads the adapter folder a user names ({@code eval ADAPTER_DIR}, {@code predict ADAPTER_DIR},
+ * {@code embed --adapter}, {@code retrieve --adapter}), with the same messages in each command for
+ * a path that is not one.
  */
 final class AdapterFolder {
   private AdapterFolder() {}

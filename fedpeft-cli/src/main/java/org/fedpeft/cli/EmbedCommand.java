@@ -41,12 +41,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Mixin ModelOption model;
 
-  @Option(
-      names = "--batch-size",
-      paramLabel = "N",
-      defaultValue = "32",
-      description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin BatchSizeOption batch;
 
   @Option(
       names = "--adapter",
@@ -63,9 +58,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (batchSize < 1) {
-      throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
-    }
+    int batchSize = batch.batchSize();
     model.precisionSetting();
     AdapterFiles.Saved saved = null;
     if (adapterDir != null) {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
@@ -17,16 +16,13 @@ import org.fedpeft.data.LabelCheck;
 import org.fedpeft.data.Splits;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
-import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.Sha256;
-import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.Corpus;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
 import org.fedpeft.retrieval.RetrievalMetrics;
-import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -183,8 +179,7 @@ public final class EvalCommand implements Callable<Integer> {
               + " to the adapter (without it the head would be random)");
     }
     AdapterFiles.Saved saved = AdapterFolder.read(adapterDir);
-    requireFinite(adapterDir.resolve("adapter_model.safetensors"), saved.adapterTensors());
-    requireFinite(adapterDir.resolve(AdapterFiles.HEAD_FILE), saved.headTensors());
+    SavedClassifier.requireFinite(adapterDir, saved);
     PrintWriter err = spec.commandLine().getErr();
     Long recordedSeed = AdapterFiles.trainingSeed(adapterDir, saved).orElse(null);
     long splitSeed = seed != null ? seed : recordedSeed != null ? recordedSeed : 42L;
@@ -295,20 +290,15 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (FrozenBase base = new FrozenBase(model.loadFor(adapterDir, saved, err));
-        Adapter a = instantiate(saved, base);
-        ClassificationHead head =
-            new ClassificationHead(
-                base.root(),
-                base.encoder().config().hiddenSize(),
-                multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
-                0)) {
-      try {
-        head.loadState(saved.headTensors());
-      } catch (IllegalArgumentException e) {
-        throw model.misfit(adapterDir, saved, e);
-      }
-      ClassifierModel m = new ClassifierModel(base.encoder(), a, head);
+    try (SavedClassifier classifier =
+        SavedClassifier.open(
+            adapterDir,
+            saved,
+            multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
+            model,
+            err)) {
+      FrozenBase base = classifier.base();
+      ClassifierModel m = classifier.model();
       Evaluation ev;
       String how;
       if (contrastive) {
@@ -331,7 +321,7 @@ public final class EvalCommand implements Callable<Integer> {
             ClassifierRetrieval.evaluateHead(
                 trainer,
                 encoded,
-                64,
+                LocalTrainer.EVAL_BATCH_SIZE,
                 splits.retrievalCorpus().isPresent() && !multiTask,
                 bar.texts(0, split));
         how = SimulateCommand.retrievalScorer(false);
@@ -442,26 +432,5 @@ public final class EvalCommand implements Callable<Integer> {
       data.task = recorded;
     }
     return true;
-  }
-
-  private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
-    try {
-      return AdapterFiles.instantiate(adapterDir, saved, base.encoder());
-    } catch (IllegalArgumentException e) {
-      throw model.misfit(adapterDir, saved, e);
-    }
-  }
-
-  /** Refuses a saved tensor that holds NaN or an infinity, naming the file and the tensor. */
-  private static void requireFinite(Path file, Map<String, HostTensor> tensors) {
-    for (var e : tensors.entrySet()) {
-      float[] d = e.getValue().data();
-      for (int i = 0; i < d.length; i++) {
-        if (!Float.isFinite(d[i])) {
-          throw new UserInputException(
-              file + ": tensor " + e.getKey() + " holds " + d[i] + " at flat index " + i);
-        }
-      }
-    }
   }
 }

@@ -42,6 +42,7 @@ import picocli.CommandLine.Command;
       SimulateCommand.class,
       PrivacyCommand.class,
       EvalCommand.class,
+      PredictCommand.class,
       EmbedCommand.class,
       RetrieveCommand.class,
       InfoCommand.class,

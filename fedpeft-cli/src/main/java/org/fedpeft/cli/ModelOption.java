@@ -59,9 +59,9 @@ public final class ModelOption {
   }
 
   /**
-   * The note {@code eval}, {@code embed} and {@code retrieve} print when they compute in another
-   * precision than the one {@code saved} records it was trained with; null when they agree or the
-   * adapter records none (folders written before precision was recorded).
+   * The note {@code eval}, {@code predict}, {@code embed} and {@code retrieve} print when they
+   * compute in another precision than the one {@code saved} records it was trained with; null when
+   * they agree or the adapter records none (folders written before precision was recorded).
    */
   static String precisionNote(AdapterFiles.Saved saved, Precision used) {
     if (saved == null || saved.precision() == null || saved.precision() == used) {
@@ -125,11 +125,11 @@ public final class ModelOption {
   }
 
   /**
-   * The note {@code eval}, {@code embed} and {@code retrieve} print when the model they load is not
-   * the one the adapter in {@code adapterDir} trained on (another {@link PretrainedModel#sha256()},
-   * e.g. another fine-tune of the same architecture, which loads without a shape error); null when
-   * it is, or the adapter records no digest ({@code trained} null: folders written before it was
-   * recorded, PEFT folders).
+   * The note {@code eval}, {@code predict}, {@code embed} and {@code retrieve} print when the model
+   * they load is not the one the adapter in {@code adapterDir} trained on (another {@link
+   * PretrainedModel#sha256()}, e.g. another fine-tune of the same architecture, which loads without
+   * a shape error); null when it is, or the adapter records no digest ({@code trained} null:
+   * folders written before it was recorded, PEFT folders).
    *
    * @param trained the digest the adapter records ({@link AdapterFiles#baseModelDigest}), or null
    */

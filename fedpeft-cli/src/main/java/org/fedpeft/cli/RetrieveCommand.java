@@ -107,12 +107,7 @@ public final class RetrieveCommand implements Callable<Integer> {
               + " it recorded one, else 42. Not with --corpus (refused: the file is the corpus).")
   Long seed;
 
-  @Option(
-      names = "--batch-size",
-      paramLabel = "N",
-      defaultValue = "32",
-      description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin BatchSizeOption batch;
 
   @Parameters(arity = "0..*", paramLabel = "QUERY", description = "Queries.")
   List<String> queries = new ArrayList<>();
@@ -123,9 +118,7 @@ public final class RetrieveCommand implements Callable<Integer> {
     if (topK < 1) {
       throw new UserInputException("--top-k must be at least 1, got " + topK);
     }
-    if (batchSize < 1) {
-      throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
-    }
+    int batchSize = batch.batchSize();
     if (method != null && !method.equals("car") && !method.equals("mips")) {
       throw new UserInputException("--method must be car or mips, got " + method);
     }

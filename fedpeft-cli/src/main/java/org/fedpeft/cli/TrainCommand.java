@@ -832,7 +832,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
             BatchProgress progress = ProgressBar.evaluation(err, 0, examples.size(), status);
             return ClassifierRetrieval.evaluateHead(
-                trainer, examples, 64, ranking && documents != null, progress);
+                trainer,
+                examples,
+                LocalTrainer.EVAL_BATCH_SIZE,
+                ranking && documents != null,
+                progress);
           };
       // A budget that not even one step fits is bad input: refused before the run counts as
       // started, so that --force puts the old run back and the folder does not hold a dead run.
@@ -1052,6 +1056,10 @@ public final class TrainCommand implements Callable<Integer> {
       String fullyUsed = AdapterFiles.fullyUsedFileHash(data.data, data.test != null);
       if (fullyUsed != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
+      }
+      if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
+        // The head's labels are document ids: predict refuses it, pointing to retrieve.
+        extra.addProperty(AdapterFiles.RETRIEVAL_CORPUS, true);
       }
       if (goal.contrastive()) {
         // The head was never trained: retrieval with this adapter is by MIPS.

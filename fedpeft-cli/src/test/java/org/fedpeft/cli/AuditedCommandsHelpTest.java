@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The --help of embed, retrieve, eval, tasks and privacy. */
+/** The --help of embed, retrieve, eval, predict, tasks and privacy. */
 class AuditedCommandsHelpTest {
 
   /**
@@ -20,6 +20,7 @@ class AuditedCommandsHelpTest {
       {"embed"},
       {"retrieve"},
       {"eval"},
+      {"predict"},
       {"tasks", "list"},
       {"tasks", "export"},
       {"privacy", "epsilon"},

@@ -30,7 +30,7 @@ class CliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"train", "eval", "embed", "info"})
+  @ValueSource(strings = {"train", "eval", "predict", "embed", "info"})
   void everyCommandHasHelp(String command) {
     CliRun.Result r = CliRun.run(command, "--help");
     assertEquals(0, r.code());

@@ -70,7 +70,7 @@ class ProgressCliTest {
 
   @Test
   void helpSaysWhenTheBarAppears() {
-    for (String command : List.of("embed", "eval", "retrieve")) {
+    for (String command : List.of("embed", "eval", "predict", "retrieve")) {
       String help = CliRun.run(command, "--help").out().replaceAll("\\s+", " ");
       assertTrue(
           help.contains(
@@ -117,6 +117,27 @@ class ProgressCliTest {
     assertEquals(
         List.of("2/8 corpus ETA", "4/8 corpus ETA", "5/8 corpus ETA", "8/8 queries took"),
         bar(r.withBar().err(), "retrieve"),
+        r.withBar().err());
+    assertEquals("", r.short_().err());
+  }
+
+  /** predict draws eval's batches of at most 64 texts on a "predict" bar. */
+  @Test
+  void predictShowsTheTextsLabelled() throws Exception {
+    CliRun.TinyRun run = CliRun.tinyTrainedAdapter(dir.resolve("predictor"));
+    Path texts = CliRun.animalsAndFood(dir.resolve("texts.jsonl"), 75);
+    Runs r =
+        runBoth(
+            "predict",
+            run.adapter().toString(),
+            "-m",
+            run.model().toString(),
+            "--input",
+            texts.toString());
+    assertEquals(150, r.withBar().out().lines().count());
+    assertEquals(
+        List.of("64/150 texts ETA", "128/150 texts ETA", "150/150 texts took"),
+        bar(r.withBar().err(), "predict"),
         r.withBar().err());
     assertEquals("", r.short_().err());
   }

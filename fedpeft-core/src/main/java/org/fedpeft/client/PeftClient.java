@@ -284,14 +284,14 @@ public final class PeftClient implements ClientApp {
           run.objective().contrastive()
               ? EmbeddingRetrieval.evaluate(
                   model, requireDocuments(), data.holdout(), run.objective().temperature(), 64)
-              : trainer.evaluate(data.holdout(), 64);
+              : trainer.evaluate(data.holdout(), LocalTrainer.EVAL_BATCH_SIZE);
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("accuracy", ev.accuracy());
       metrics.put("loss", ev.loss());
       if (data.everyTask() != null && model.head().layout().multiTask()) {
         metrics.putAll(
             personalization(
-                trainer.evaluate(data.everyTask(), 64),
+                trainer.evaluate(data.everyTask(), LocalTrainer.EVAL_BATCH_SIZE),
                 model.head().layout().tasks(),
                 data.train().distinctTasks()));
       }

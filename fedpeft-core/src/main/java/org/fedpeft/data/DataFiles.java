@@ -21,13 +21,16 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension.
+ * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension; and, in the
+ * same formats with the same errors, files of unlabelled texts to classify ({@link #readTexts}).
  *
  * <p><b>JSON Lines</b> ({@code .jsonl}, or {@code .json} holding one object per line, as written by
  * e.g. Hugging Face {@code datasets.to_json}): one strict JSON object per line with {@code text} (a
@@ -108,6 +111,115 @@ public final class DataFiles {
     Dataset data = read(file);
     LabelCheck.of(train.labels(), data).requireKnown(hint);
     return data.withLabels(train.labels());
+  }
+
+  /** The fields an example of a data file may have (others are ignored). */
+  private static final List<String> EXAMPLE_FIELDS = List.of("text", "label", "client", "task");
+
+  /** The fields a row of a file of texts to classify may have (others are ignored). */
+  private static final List<String> TEXT_FIELDS = List.of("text", "id", "task");
+
+  /**
+   * A text to classify, read from a file of texts ({@link #readTexts}).
+   *
+   * @param line the line of the file it is on (for a CSV record that spans lines, where it starts)
+   * @param text the text, as written (never blank)
+   * @param id the row's {@code id} as written: a String, or a Number for a JSON number; null if the
+   *     row has none
+   * @param task the row's {@code task}, trimmed; null if it has none (or an empty one)
+   */
+  public record TextRow(int line, String text, Object id, String task) {}
+
+  /**
+   * Reads a file of texts to classify, as data files are read ({@link #read}: JSON Lines or CSV by
+   * the extension, strict UTF-8, blank lines skipped, every problem naming the file and line) but
+   * with no label: each row has a {@code text} (a string, not blank) and optionally an {@code id}
+   * (a string or a number, kept as written) and a {@code task}; other fields and columns (a {@code
+   * label}, say) are ignored. Rows in file order.
+   *
+   * @throws DataFormatException for malformed content, a missing or blank text, an unknown
+   *     extension, or a file without rows
+   * @throws IOException if the file cannot be read
+   */
+  public static List<TextRow> readTexts(Path file) throws IOException {
+    requireFile(file);
+    String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
+    boolean csv = name.endsWith(".csv");
+    boolean dotJson = name.endsWith(".json");
+    if (!csv && !dotJson && !name.endsWith(".jsonl")) {
+      throw new DataFormatException(
+          file, 1, "unknown file type: expected a .jsonl, .json or .csv extension");
+    }
+    String text = decode(file, Files.readAllBytes(file));
+    if (text.isEmpty()) {
+      throw nothingIn(file, text, "texts");
+    }
+    List<TextRow> rows = new ArrayList<>();
+    if (csv) {
+      List<CsvRecord> records = parseCsv(file, text);
+      if (records.isEmpty()) {
+        throw new DataFormatException(file, 1, "empty file: no header row");
+      }
+      CsvRecord header = records.get(0);
+      Map<String, Integer> col = columns(file, header, TEXT_FIELDS);
+      if (!col.containsKey("text")) {
+        throw new DataFormatException(
+            file,
+            header.line(),
+            "the header must name a column \"text\" (optional: \"id\", \"task\"), found "
+                + header.fields()
+                + separatorHint(header.fields()));
+      }
+      for (int r = 1; r < records.size(); r++) {
+        List<String> f = fieldsOf(file, records, r);
+        int line = records.get(r).line();
+        String id = col.containsKey("id") ? f.get(col.get("id")) : null;
+        rows.add(
+            textRow(
+                file,
+                line,
+                f.get(col.get("text")),
+                id == null || id.isBlank() ? null : id,
+                col.containsKey("task") ? f.get(col.get("task")) : null));
+      }
+      if (rows.isEmpty()) {
+        throw new DataFormatException(file, header.line(), "no texts after the header");
+      }
+      return rows;
+    }
+    forEachObject(
+        file,
+        text,
+        dotJson,
+        (lineNo, o) -> {
+          requireLowerCaseFields(file, lineNo, o, TEXT_FIELDS);
+          JsonElement id = o.get("id");
+          Object idValue =
+              id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isNumber()
+                  ? id.getAsNumber()
+                  : jsonValue(file, lineNo, o, "id", false);
+          rows.add(
+              textRow(
+                  file,
+                  lineNo,
+                  jsonValue(file, lineNo, o, "text", false),
+                  idValue,
+                  jsonValue(file, lineNo, o, "task", true)));
+        });
+    if (rows.isEmpty()) {
+      throw nothingIn(file, text, "texts");
+    }
+    return rows;
+  }
+
+  private static TextRow textRow(Path file, int line, String text, Object id, String task) {
+    if (text == null) {
+      throw new DataFormatException(file, line, "missing field \"text\"");
+    }
+    if (text.isBlank()) {
+      throw new DataFormatException(file, line, "empty field \"text\"");
+    }
+    return new TextRow(line, text, id, blankToNull(task));
   }
 
   // ---------------------------------------------------------------- decoding
@@ -242,7 +354,7 @@ public final class DataFiles {
         text,
         dotJson,
         (lineNo, o) -> {
-          requireLowerCaseFields(file, lineNo, o);
+          requireLowerCaseFields(file, lineNo, o, EXAMPLE_FIELDS);
           examples.add(
               example(
                   file,
@@ -262,8 +374,9 @@ public final class DataFiles {
    * A field of a data file written in another case ({@code "Text"}) is named, where it would
    * otherwise read as missing (a CSV header's names are read in any case; a JSON key is exact).
    */
-  private static void requireLowerCaseFields(Path file, int lineNo, JsonObject o) {
-    for (String field : List.of("text", "label", "client", "task")) {
+  private static void requireLowerCaseFields(
+      Path file, int lineNo, JsonObject o, List<String> fields) {
+    for (String field : fields) {
       if (!o.has(field)) {
         for (String key : o.keySet()) {
           if (key.equalsIgnoreCase(field)) {
@@ -404,31 +517,11 @@ public final class DataFiles {
       throw new DataFormatException(file, 1, "empty file: no header row");
     }
     CsvRecord header = records.get(0);
-    int textCol = -1;
-    int labelCol = -1;
-    int clientCol = -1;
-    int taskCol = -1;
-    for (int c = 0; c < header.fields().size(); c++) {
-      String column = header.fields().get(c).trim().toLowerCase(Locale.ROOT);
-      int previous =
-          switch (column) {
-            case "text" -> textCol;
-            case "label" -> labelCol;
-            case "client" -> clientCol;
-            case "task" -> taskCol;
-            default -> -2;
-          };
-      if (previous >= 0) {
-        throw new DataFormatException(file, header.line(), "duplicate column \"" + column + "\"");
-      }
-      switch (column) {
-        case "text" -> textCol = c;
-        case "label" -> labelCol = c;
-        case "client" -> clientCol = c;
-        case "task" -> taskCol = c;
-        default -> {}
-      }
-    }
+    Map<String, Integer> col = columns(file, header, EXAMPLE_FIELDS);
+    int textCol = col.getOrDefault("text", -1);
+    int labelCol = col.getOrDefault("label", -1);
+    int clientCol = col.getOrDefault("client", -1);
+    int taskCol = col.getOrDefault("task", -1);
     if (textCol < 0 || labelCol < 0) {
       throw new DataFormatException(
           file,
@@ -438,21 +531,9 @@ public final class DataFiles {
               + header.fields()
               + separatorHint(header.fields()));
     }
-    int width = header.fields().size();
     for (int r = 1; r < records.size(); r++) {
       CsvRecord rec = records.get(r);
-      List<String> f = rec.fields();
-      if (f.size() != width) {
-        throw new DataFormatException(
-            file,
-            rec.line(),
-            "expected "
-                + width
-                + " fields as in the header "
-                + header.fields()
-                + ", found "
-                + f.size());
-      }
+      List<String> f = fieldsOf(file, records, r);
       examples.add(
           example(
               file,
@@ -466,6 +547,41 @@ public final class DataFiles {
     if (examples.isEmpty()) {
       throw new DataFormatException(file, header.line(), "no examples after the header");
     }
+  }
+
+  /**
+   * The columns of a CSV header that are among {@code known} (matched case-insensitively, by their
+   * lower-case name); other columns are left out.
+   *
+   * @throws DataFormatException naming the header's line for a known column given twice
+   */
+  private static Map<String, Integer> columns(Path file, CsvRecord header, List<String> known) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (int c = 0; c < header.fields().size(); c++) {
+      String column = header.fields().get(c).trim().toLowerCase(Locale.ROOT);
+      if (known.contains(column) && out.put(column, c) != null) {
+        throw new DataFormatException(file, header.line(), "duplicate column \"" + column + "\"");
+      }
+    }
+    return out;
+  }
+
+  /** The record at {@code r}, checked to have the header's width. */
+  private static List<String> fieldsOf(Path file, List<CsvRecord> records, int r) {
+    CsvRecord header = records.get(0);
+    CsvRecord rec = records.get(r);
+    if (rec.fields().size() != header.fields().size()) {
+      throw new DataFormatException(
+          file,
+          rec.line(),
+          "expected "
+              + header.fields().size()
+              + " fields as in the header "
+              + header.fields()
+              + ", found "
+              + rec.fields().size());
+    }
+    return rec.fields();
   }
 
   /** RFC 4180 records, each with the line it starts on; blank lines are skipped. */

@@ -52,6 +52,11 @@ final class SenseRetrievalTask implements Task {
   }
 
   @Override
+  public boolean hasCorpus() {
+    return true;
+  }
+
+  @Override
   public String description() {
     return "WordNet 3.1 sense retrieval: queries (definition views; test: example sentences) ->"
         + " synset document (default 1000 documents)";

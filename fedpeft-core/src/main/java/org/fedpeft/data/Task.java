@@ -28,6 +28,14 @@ public interface Task {
   TaskSplits load(long seed, TaskOptions options);
 
   /**
+   * Whether the task's splits have a retrieval corpus ({@link TaskSplits#corpus()}): its labels are
+   * the documents' ids, which a classifier-as-retriever head scores. False by default.
+   */
+  default boolean hasCorpus() {
+    return false;
+  }
+
+  /**
    * A licence or copyright notice that must travel with any file derived from this task's data
    * (written next to exported splits), if there is one. None by default.
    */

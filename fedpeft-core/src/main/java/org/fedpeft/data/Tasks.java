@@ -190,6 +190,19 @@ public final class Tasks {
     }
   }
 
+  /**
+   * Whether {@code spec} names one bundled task that has a retrieval corpus ({@link
+   * Task#hasCorpus}), without loading it; false for a multi-task spec (whose splits have no corpus)
+   * and for anything not bundled.
+   */
+  public static boolean isRetrieval(String spec) {
+    if (!isBundled(spec)) {
+      return false;
+    }
+    List<Task> tasks = tasksOf(spec);
+    return tasks.size() == 1 && tasks.get(0).hasCorpus();
+  }
+
   /** Loads a task with the default options (80/10/10, no caps). */
   public static TaskSplits load(String spec, long seed) {
     return load(spec, seed, TaskOptions.defaults());

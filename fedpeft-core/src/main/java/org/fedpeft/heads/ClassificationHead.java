@@ -153,6 +153,30 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
     return out.add(pooled.getManager().create(bias, new Shape(tasks.length, total)));
   }
 
+  /**
+   * The softmax of one example's logits (of a head's outputs, or of one task's block of them):
+   * {@code p_i = exp(z_i - max z) / sum_j exp(z_j - max z)}, computed in double and rounded to
+   * float. What {@code fedpeft predict} prints as a label's probability and classifier-as-retriever
+   * as a document's score.
+   */
+  public static float[] probabilities(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    double[] e = new double[logits.length];
+    for (int i = 0; i < logits.length; i++) {
+      e[i] = Math.exp(logits[i] - max);
+      sum += e[i];
+    }
+    float[] p = new float[logits.length];
+    for (int i = 0; i < logits.length; i++) {
+      p[i] = (float) (e[i] / sum);
+    }
+    return p;
+  }
+
   /** Every task's weight, stacked in output order. */
   private NDArray weight() {
     return weights.size() == 1 ? weights.get(0) : NDArrays.concat(new NDList(weights), 0);

@@ -96,20 +96,31 @@ public final class AdapterFiles {
 
   /**
    * Key in {@code extra}: the base model's {@link PretrainedModel#sha256()} while the adapter
-   * trained, so that {@code eval}, {@code embed} and {@code retrieve} can say when they load it
-   * onto another model of the same shapes (which would compute something else). Written by {@link
-   * #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject, IOConsumer)}.
+   * trained, so that {@code eval}, {@code predict}, {@code embed} and {@code retrieve} can say when
+   * they load it onto another model of the same shapes (which would compute something else).
+   * Written by {@link #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject,
+   * IOConsumer)}.
    */
   public static final String BASE_MODEL_SHA256 = "base_model_sha256";
 
   /**
    * Key in {@code extra}: the absolute path of the Hugging Face folder the base model was read from
    * ({@link PretrainedModel#folder()}), absent for the bundled model and in folders written before
-   * it was recorded; {@code eval}, {@code embed} and {@code retrieve} without {@code --model} load
-   * that folder when it still holds the model of {@link #BASE_MODEL_SHA256}. Written by {@link
-   * #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject, IOConsumer)}.
+   * it was recorded; {@code eval}, {@code predict}, {@code embed} and {@code retrieve} without
+   * {@code --model} load that folder when it still holds the model of {@link #BASE_MODEL_SHA256}.
+   * Written by {@link #save(Path, Adapter, long, Map, List, Map, PretrainedModel, JsonObject,
+   * IOConsumer)}.
    */
   public static final String BASE_MODEL_PATH = "base_model_path";
+
+  /**
+   * Key in {@code extra}: {@code true} when the head's labels are the document ids of a retrieval
+   * corpus (classifier-as-retriever: a bundled retrieval task's corpus, or the user's {@code
+   * --corpus} file), so that {@code predict} can refuse the head and point to {@code retrieve}.
+   * Written by train and simulate for single-task data with a corpus; absent otherwise and in
+   * folders written before it was recorded.
+   */
+  public static final String RETRIEVAL_CORPUS = "retrieval_corpus";
 
   /**
    * Whether a run on {@code dataFile} (null: none) whose test examples were apart from it ({@code
@@ -221,11 +232,12 @@ public final class AdapterFiles {
    * Like {@link #save(Path, Adapter, long, Map, List, String, JsonObject, IOConsumer)}, for a head
    * of several tasks trained on {@code base}: {@code taskLabels} (each task's labels, in head
    * order) is saved as {@code task_labels} when it holds more than one task. Records what the
-   * adapter was trained on, so that {@code eval}, {@code embed} and {@code retrieve} can find that
-   * model and say when they compute with another: the base model's name ({@code base_model}), the
-   * precision its frozen base computed in ({@code precision}), and in {@code extra} (a copy; the
-   * argument is left as it is) its digest ({@link #BASE_MODEL_SHA256}) and, for a model read from a
-   * folder, that folder ({@link #BASE_MODEL_PATH}). Train and simulate save through this method.
+   * adapter was trained on, so that {@code eval}, {@code predict}, {@code embed} and {@code
+   * retrieve} can find that model and say when they compute with another: the base model's name
+   * ({@code base_model}), the precision its frozen base computed in ({@code precision}), and in
+   * {@code extra} (a copy; the argument is left as it is) its digest ({@link #BASE_MODEL_SHA256})
+   * and, for a model read from a folder, that folder ({@link #BASE_MODEL_PATH}). Train and simulate
+   * save through this method.
    */
   public static void save(
       Path dir,
@@ -345,6 +357,17 @@ public final class AdapterFiles {
    */
   public static java.util.Optional<String> objective(Path dir, Saved saved) {
     return extraField(dir, saved, "objective", STRING, JsonElement::getAsString);
+  }
+
+  /**
+   * Whether {@code saved}, the adapter folder {@code dir}, records that its head's labels are the
+   * document ids of a retrieval corpus ({@link #RETRIEVAL_CORPUS}).
+   *
+   * @throws IllegalArgumentException naming the folder's configuration file and the field when it
+   *     is not a JSON boolean
+   */
+  public static boolean retrievalCorpus(Path dir, Saved saved) {
+    return extraField(dir, saved, RETRIEVAL_CORPUS, BOOLEAN, AdapterFiles::bool).orElse(false);
   }
 
   /**
@@ -731,6 +754,7 @@ public final class AdapterFiles {
   private static final String INTEGER = "an integer";
   private static final String NUMBER = "a number";
   private static final String STRINGS = "an array of strings";
+  private static final String BOOLEAN = "true or false";
   private static final String SHA256_HEX = "a SHA-256 digest: a string of 64 lowercase hex digits";
 
   /**
@@ -801,6 +825,14 @@ public final class AdapterFiles {
       throw new IllegalStateException("not a SHA-256: " + e);
     }
     return e.getAsString();
+  }
+
+  /** A JSON boolean (a string such as {@code "true"} is not one). */
+  private static boolean bool(JsonElement e) {
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+      throw new IllegalStateException("not a boolean: " + e);
+    }
+    return e.getAsBoolean();
   }
 
   /** The strings of a JSON array. */

@@ -2,6 +2,7 @@ package org.fedpeft.retrieval;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -88,7 +89,7 @@ public final class CarRetriever implements Retriever {
   public List<List<Hit>> search(List<String> queries, int k) {
     List<List<Hit>> out = new ArrayList<>();
     for (float[] row : scores(queries)) {
-      float[] p = softmax(row);
+      float[] p = ClassificationHead.probabilities(row);
       List<Hit> hits = new ArrayList<>();
       for (int d : Ranking.topK(row, k)) {
         hits.add(new Hit(d, p[d]));
@@ -96,23 +97,5 @@ public final class CarRetriever implements Retriever {
       out.add(hits);
     }
     return out;
-  }
-
-  private static float[] softmax(float[] x) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : x) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    double[] e = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      e[i] = Math.exp(x[i] - max);
-      sum += e[i];
-    }
-    float[] p = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      p[i] = (float) (e[i] / sum);
-    }
-    return p;
   }
 }

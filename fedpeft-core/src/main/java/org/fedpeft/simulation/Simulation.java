@@ -1311,7 +1311,11 @@ public final class Simulation implements AutoCloseable {
       // With a retrieval corpus, the head also ranks its documents, by the logits of the
       // evaluation's own pass; accuracy is top-1.
       return ClassifierRetrieval.evaluateHead(
-          trainer, population.testSet(), 64, population.splits().corpus() != null, progress);
+          trainer,
+          population.testSet(),
+          LocalTrainer.EVAL_BATCH_SIZE,
+          population.splits().corpus() != null,
+          progress);
     }
   }
 
@@ -1555,6 +1559,10 @@ public final class Simulation implements AutoCloseable {
         // The head was never trained: retrieval with this adapter is by MIPS.
         extra.addProperty("objective", config.objective().id());
         extra.addProperty("temperature", config.objective().temperature());
+      }
+      if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
+        // The head's labels are document ids: predict refuses it, pointing to retrieve.
+        extra.addProperty(AdapterFiles.RETRIEVAL_CORPUS, true);
       }
       if (client != null) {
         extra.addProperty("client", client);

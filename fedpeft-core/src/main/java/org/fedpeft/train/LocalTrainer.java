@@ -324,6 +324,13 @@ public final class LocalTrainer {
   public static final int EVAL_TOKEN_BUDGET = 1024;
 
   /**
+   * The most sequences of an evaluation batch in {@code eval} and in the evaluations of {@code
+   * train} and a simulation; {@code predict}'s default, so that it scores texts in the batches
+   * {@code eval} scores them in.
+   */
+  public static final int EVAL_BATCH_SIZE = 64;
+
+  /**
    * How the failure of a client whose loss became NaN or infinite begins ("training diverged: loss
    * is NaN at step 2"); the console's hint for a round every client of which diverged, and the
    * reproduction scripts (fedpeft-bench common.sh), look for it.
@@ -383,57 +390,44 @@ public final class LocalTrainer {
       int tokenBudget,
       BatchProgress progress,
       LogitsConsumer sink) {
-    double lossSum = 0;
-    int correct = 0;
     int n = data.size();
     int parts = model.head().layout().parts().size();
+    double[] lossSum = new double[1];
+    int[] correct = new int[1];
     double[] taskLoss = new double[parts];
     int[] taskCorrect = new int[parts];
     int[] taskCount = new int[parts];
-    int done = 0;
-    for (int[] idx : evaluationBatches(data.tokens(), batchSize, tokenBudget)) {
-      try (NDScope scope = new NDScope();
-          NDManager stepManager = model.encoder().manager().newSubManager()) {
-        scope.suppressNotUsedWarning();
-        TokenBatch batch = data.batch(idx);
-        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-        NDArray ids = stepManager.create(batch.ids(), shape);
-        NDArray mask = stepManager.create(batch.mask(), shape);
-        NDArray labels = stepManager.create(data.labelsOf(idx));
-        int[] tasks = data.tasksOf(idx);
-        // Recording off whatever the calling thread was left in: recording changes the
-        // attention's operator and so the last bits (Engines.withoutGradients).
-        NDArray logits = Engines.withoutGradients(() -> model.logits(ids, mask, false, tasks));
-        if (tasks == null) {
-          lossSum += crossEntropy(logits, labels).getFloat() * idx.length;
-          correct += Math.round(accuracy(logits, labels) * idx.length);
-        } else {
-          // Per example, so that each task's loss and accuracy can be reported on their own.
-          float[] losses = perExampleCrossEntropy(logits, labels).toFloatArray();
-          long[] predicted = logits.argMax(1).toLongArray();
-          long[] truth = data.labelsOf(idx);
-          for (int i = 0; i < idx.length; i++) {
-            boolean right = predicted[i] == truth[i];
-            lossSum += losses[i];
-            correct += right ? 1 : 0;
-            taskLoss[tasks[i]] += losses[i];
-            taskCorrect[tasks[i]] += right ? 1 : 0;
-            taskCount[tasks[i]]++;
+    scoreInBatches(
+        data.tokens(),
+        data.tasks(),
+        batchSize,
+        tokenBudget,
+        progress,
+        (idx, logits, stepManager) -> {
+          NDArray labels = stepManager.create(data.labelsOf(idx));
+          int[] tasks = data.tasksOf(idx);
+          if (tasks == null) {
+            lossSum[0] += crossEntropy(logits, labels).getFloat() * idx.length;
+            correct[0] += Math.round(accuracy(logits, labels) * idx.length);
+          } else {
+            // Per example, so that each task's loss and accuracy can be reported on their own.
+            float[] losses = perExampleCrossEntropy(logits, labels).toFloatArray();
+            long[] predicted = logits.argMax(1).toLongArray();
+            long[] truth = data.labelsOf(idx);
+            for (int i = 0; i < idx.length; i++) {
+              boolean right = predicted[i] == truth[i];
+              lossSum[0] += losses[i];
+              correct[0] += right ? 1 : 0;
+              taskLoss[tasks[i]] += losses[i];
+              taskCorrect[tasks[i]] += right ? 1 : 0;
+              taskCount[tasks[i]]++;
+            }
           }
-        }
-        if (sink != null) {
-          float[] flat = logits.toFloatArray();
-          int width = flat.length / idx.length;
-          for (int i = 0; i < idx.length; i++) {
-            sink.accept(idx[i], Arrays.copyOfRange(flat, i * width, (i + 1) * width));
+          if (sink != null) {
+            handOut(idx, logits, sink);
           }
-        }
-      }
-      NativeHeap.afterWork();
-      done += idx.length;
-      progress.onBatch(done, n);
-    }
-    Evaluation ev = new Evaluation(lossSum / n, (double) correct / n, n);
+        });
+    Evaluation ev = new Evaluation(lossSum[0] / n, (double) correct[0] / n, n);
     if (data.tasks() == null || !model.head().layout().multiTask()) {
       return ev;
     }
@@ -450,6 +444,89 @@ public final class LocalTrainer {
       }
     }
     return ev.withMetrics(perTask);
+  }
+
+  /**
+   * The logits of texts that have no labels (to predict them): the same forward passes as {@link
+   * #evaluate(EncodedExamples, int, BatchProgress)} takes over the same token sequences (its
+   * batches, without dropout or gradients), so each text's logits are those the evaluation scores.
+   * Every output of a multi-task head is left unmasked: a task's prediction is its own block of the
+   * logits, which is what the evaluation's masked logits compare.
+   *
+   * @param tokens token ids per text (truncated, unpadded)
+   * @param batchSize the most texts per batch (and at most {@link #EVAL_TOKEN_BUDGET} padded
+   *     tokens)
+   * @param progress told after each batch how many of the texts are scored
+   * @param sink handed each text's logits after its batch, batch by batch in the batches' order
+   *     (texts sorted by token count), before {@code progress} hears of the batch
+   */
+  public void logits(long[][] tokens, int batchSize, BatchProgress progress, LogitsConsumer sink) {
+    scoreInBatches(
+        tokens,
+        null,
+        batchSize,
+        EVAL_TOKEN_BUDGET,
+        progress,
+        (idx, logits, stepManager) -> handOut(idx, logits, sink));
+  }
+
+  /** What is done with the logits (batch, labels) of one evaluation batch, inside its scope. */
+  @FunctionalInterface
+  private interface BatchLogits {
+    void accept(int[] examples, NDArray logits, NDManager stepManager);
+  }
+
+  /** Hands each example's row of {@code logits} (batch, labels) to {@code sink}. */
+  private static void handOut(int[] idx, NDArray logits, LogitsConsumer sink) {
+    float[] flat = logits.toFloatArray();
+    int width = flat.length / idx.length;
+    for (int i = 0; i < idx.length; i++) {
+      sink.accept(idx[i], Arrays.copyOfRange(flat, i * width, (i + 1) * width));
+    }
+  }
+
+  /**
+   * The one evaluation-mode pass of evaluation and prediction: the sequences in {@link
+   * #evaluationBatches}, each batch run through the model without dropout and with recording off,
+   * inside a scope that frees its arrays, its logits handed to {@code batch}; then {@code progress}
+   * hears how many sequences are done.
+   *
+   * @param tasks each sequence's task (masking the other tasks' outputs), or null: none masked
+   */
+  private void scoreInBatches(
+      long[][] tokens,
+      int[] tasks,
+      int batchSize,
+      int tokenBudget,
+      BatchProgress progress,
+      BatchLogits batch) {
+    int n = tokens.length;
+    int done = 0;
+    for (int[] idx : evaluationBatches(tokens, batchSize, tokenBudget)) {
+      try (NDScope scope = new NDScope();
+          NDManager stepManager = model.encoder().manager().newSubManager()) {
+        scope.suppressNotUsedWarning();
+        long[][] seqs = new long[idx.length][];
+        int[] batchTasks = tasks == null ? null : new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+          seqs[i] = tokens[idx[i]];
+          if (batchTasks != null) {
+            batchTasks[i] = tasks[idx[i]];
+          }
+        }
+        TokenBatch padded = TokenBatch.pad(seqs);
+        Shape shape = new Shape(padded.batchSize(), padded.seqLen());
+        NDArray ids = stepManager.create(padded.ids(), shape);
+        NDArray mask = stepManager.create(padded.mask(), shape);
+        // Recording off whatever the calling thread was left in: recording changes the
+        // attention's operator and so the last bits (Engines.withoutGradients).
+        NDArray logits = Engines.withoutGradients(() -> model.logits(ids, mask, false, batchTasks));
+        batch.accept(idx, logits, stepManager);
+      }
+      NativeHeap.afterWork();
+      done += idx.length;
+      progress.onBatch(done, n);
+    }
   }
 
   /**
