@@ -398,8 +398,7 @@ public final class LocalTrainer {
     int[] taskCorrect = new int[parts];
     int[] taskCount = new int[parts];
     scoreInBatches(
-        data.tokens(),
-        data.tasks(),
+        data,
         batchSize,
         tokenBudget,
         progress,
@@ -461,9 +460,9 @@ public final class LocalTrainer {
    *     (texts sorted by token count), before {@code progress} hears of the batch
    */
   public void logits(long[][] tokens, int batchSize, BatchProgress progress, LogitsConsumer sink) {
+    // Labels the pass never reads: it only runs the texts' token sequences.
     scoreInBatches(
-        tokens,
-        null,
+        new EncodedExamples(tokens, new int[tokens.length]),
         batchSize,
         EVAL_TOKEN_BUDGET,
         progress,
@@ -489,32 +488,23 @@ public final class LocalTrainer {
    * The one evaluation-mode pass of evaluation and prediction: the sequences in {@link
    * #evaluationBatches}, each batch run through the model without dropout and with recording off,
    * inside a scope that frees its arrays, its logits handed to {@code batch}; then {@code progress}
-   * hears how many sequences are done.
-   *
-   * @param tasks each sequence's task (masking the other tasks' outputs), or null: none masked
+   * hears how many sequences are done. Each sequence's task (if {@code data} has tasks) masks the
+   * other tasks' outputs; the labels are not read.
    */
   private void scoreInBatches(
-      long[][] tokens,
-      int[] tasks,
+      EncodedExamples data,
       int batchSize,
       int tokenBudget,
       BatchProgress progress,
       BatchLogits batch) {
-    int n = tokens.length;
+    int n = data.size();
     int done = 0;
-    for (int[] idx : evaluationBatches(tokens, batchSize, tokenBudget)) {
+    for (int[] idx : evaluationBatches(data.tokens(), batchSize, tokenBudget)) {
       try (NDScope scope = new NDScope();
           NDManager stepManager = model.encoder().manager().newSubManager()) {
         scope.suppressNotUsedWarning();
-        long[][] seqs = new long[idx.length][];
-        int[] batchTasks = tasks == null ? null : new int[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-          seqs[i] = tokens[idx[i]];
-          if (batchTasks != null) {
-            batchTasks[i] = tasks[idx[i]];
-          }
-        }
-        TokenBatch padded = TokenBatch.pad(seqs);
+        TokenBatch padded = data.batch(idx);
+        int[] batchTasks = data.tasksOf(idx);
         Shape shape = new Shape(padded.batchSize(), padded.seqLen());
         NDArray ids = stepManager.create(padded.ids(), shape);
         NDArray mask = stepManager.create(padded.mask(), shape);
