@@ -231,15 +231,6 @@ public final class ServerCommand implements Callable<Integer> {
       Server server = listen(federation, tls);
       String bound = boundAddress(listen, server.getPort());
       try {
-        err.printf(
-            "server: listening on %s (%s), run %s; waiting for %d of %d %s %s%n",
-            bound,
-            tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
-            federation.options().runId(),
-            need,
-            ids.size(),
-            Main.plural(ids.size(), "node"),
-            ids);
         long wait = waitSeconds == null ? RUN_WAIT_SECONDS : waitSeconds;
         Path dir = guard.path();
         int total = sim.config().rounds();
@@ -266,6 +257,16 @@ public final class ServerCommand implements Callable<Integer> {
         } else {
           guard.onInterrupt(() -> waiting.get() + "; " + saved.get());
         }
+        // Printed once an interruption is answered as the wait's (tests signal on this line).
+        err.printf(
+            "server: listening on %s (%s), run %s; waiting for %d of %d %s %s%n",
+            bound,
+            tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
+            federation.options().runId(),
+            need,
+            ids.size(),
+            Main.plural(ids.size(), "node"),
+            ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
           throw new UserInputException(
               notConnected(federation, ids, need, " within " + wait + " s"));
