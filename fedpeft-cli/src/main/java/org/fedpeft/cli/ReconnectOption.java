@@ -21,7 +21,7 @@ final class ReconnectOption {
       description =
           "The longest wait, in whole seconds, between two attempts to connect: after a server"
               + " restart or a lost connection a client tries again after 0.5 s, doubling the wait"
-              + " up to S (default: ${DEFAULT-VALUE}). A smaller S brings clients back sooner"
+              + " up to S (at least 1; default: ${DEFAULT-VALUE}). A smaller S brings clients back sooner"
               + " after 'server --resume' (on a LAN, say), at the cost of more attempts while the"
               + " server is down.")
   long maxSeconds;
