@@ -78,6 +78,8 @@ public final class ClientCommand implements Callable<Integer> {
 
   @Mixin NetworkOptions network;
 
+  @Mixin ReconnectOption reconnect;
+
   @Override
   public Integer call() throws Exception {
     if (new LinkedHashSet<>(ids).size() != ids.size()) {
@@ -93,7 +95,8 @@ public final class ClientCommand implements Callable<Integer> {
     for (String id : ids) {
       ClientHost.indexOf(id, population);
     }
-    ClientProcess process = new ClientProcess(spec, config, server, state, network, ids, null);
+    ClientProcess process =
+        new ClientProcess(spec, config, server, state, network, reconnect, ids, null);
     if (data != null) {
       return process.serveFile(data, ids, population, false);
     }

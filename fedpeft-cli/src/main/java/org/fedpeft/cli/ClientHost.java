@@ -298,6 +298,7 @@ final class ClientHost {
    *
    * @param tls each client's TLS files (null values: plaintext); clients with equal files share one
    *     connection
+   * @param backoff the delays between each client's attempts to connect
    */
   static int serve(
       List<Share> shares,
@@ -307,6 +308,7 @@ final class ClientHost {
       InetSocketAddress address,
       String server,
       Map<String, TlsFiles> tls,
+      ClientNode.Backoff backoff,
       PrintWriter out,
       PrintWriter err)
       throws java.io.IOException, InterruptedException {
@@ -340,6 +342,7 @@ final class ClientHost {
                 channel,
                 pausable(id, client, err),
                 ClientNode.Options.defaults(id)
+                    .withBackoff(backoff)
                     // A node restarted with LOCAL state of a run names it: that run's server, if
                     // the run is over, tells it so.
                     .withJoinedRun(store.boundRun())

@@ -21,6 +21,7 @@ import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Partitioners;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.federation.ClientStateStore;
+import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
@@ -47,6 +48,7 @@ final class ClientProcess {
   private final InetSocketAddress address;
   private final Path state;
   private final Map<String, TlsFiles> tls = new LinkedHashMap<>();
+  private final ClientNode.Backoff backoff;
 
   /** The folders of {@code --state} this process created, deepest first. */
   private final List<Path> createdState;
@@ -59,11 +61,11 @@ final class ClientProcess {
   private Thread stateCleanup;
 
   /**
-   * Checks {@code --state} (a named folder), the address and the TLS files of every hosted client,
-   * and creates the {@code --state} folder and checks that it takes files, so that a folder the
-   * file system refuses stops the process before the model loads. A failure of {@link
-   * #serveConfigShares} or {@link #serveFile}, or the process's end (Ctrl-C, SIGTERM) before the
-   * clients start, removes the folders created here again while they are empty.
+   * Checks {@code --state} (a named folder), {@code --reconnect-max-seconds}, the address and the
+   * TLS files of every hosted client, and creates the {@code --state} folder and checks that it
+   * takes files, so that a folder the file system refuses stops the process before the model loads.
+   * A failure of {@link #serveConfigShares} or {@link #serveFile}, or the process's end (Ctrl-C,
+   * SIGTERM) before the clients start, removes the folders created here again while they are empty.
    *
    * @param ids the hosted clients
    * @param node the name of a node certificate that speaks for all of them, or null for one
@@ -75,10 +77,12 @@ final class ClientProcess {
       String server,
       Path state,
       NetworkOptions network,
+      ReconnectOption reconnect,
       List<String> ids,
       String node)
       throws IOException {
     RunGuard.requireNamed("--state", state);
+    this.backoff = reconnect.backoff();
     this.spec = spec;
     this.config = config;
     this.server = server;
@@ -372,6 +376,7 @@ final class ClientProcess {
         address,
         server,
         tls,
+        backoff,
         spec.commandLine().getOut(),
         spec.commandLine().getErr());
   }

@@ -92,6 +92,8 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Mixin NetworkOptions network;
 
+  @Mixin ReconnectOption reconnect;
+
   @Override
   public Integer call() throws Exception {
     SimulationConfig config = ClientProcess.loadConfig(configFile, overrides);
@@ -111,7 +113,8 @@ public final class NodeCommand implements Callable<Integer> {
               + ")");
     }
     List<String> ids = population.subList(first, first + clients);
-    ClientProcess process = new ClientProcess(spec, config, server, state, network, ids, node);
+    ClientProcess process =
+        new ClientProcess(spec, config, server, state, network, reconnect, ids, node);
     if (data != null) {
       return process.serveFile(data, ids, population, true);
     }

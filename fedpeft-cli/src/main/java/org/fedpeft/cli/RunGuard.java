@@ -20,7 +20,10 @@ import org.fedpeft.io.ShutdownHooks;
  * command, also after a failure) removes the hook and releases the lock; a new run that never
  * started (its input was refused, say) is abandoned: what it wrote is removed and the folder is
  * left as it was, including a run it was to replace with {@code --force} ({@link
- * RunFolder#abandon}).
+ * RunFolder#abandon}). A new run interrupted while it waits before it starts, writing nothing
+ * ({@link #abandonOnInterrupt}: the server's wait for its nodes), is abandoned the same way, so
+ * that the same command starts it again; one interrupted while it starts (writing its first files)
+ * or after it started keeps its folder.
  */
 final class RunGuard implements AutoCloseable {
 
@@ -28,6 +31,17 @@ final class RunGuard implements AutoCloseable {
   private final PrintWriter err;
   private volatile Supplier<String> onInterrupt = () -> null;
   private volatile boolean started;
+
+  /**
+   * Whether an interruption abandons the folder while the run has not started (guarded by this).
+   */
+  private boolean abandonable;
+
+  /**
+   * Set by the shutdown hook once it abandons the folder: the run never starts (guarded by this).
+   */
+  private boolean abandoned;
+
   private final Thread hook;
 
   private RunGuard(RunFolder folder, PrintWriter err) {
@@ -132,10 +146,30 @@ final class RunGuard implements AutoCloseable {
 
   /**
    * Marks the run as started: its input is accepted, and from now on the folder keeps what the run
-   * writes, also if it fails (a checkpoint to resume from, say).
+   * writes, also if it fails (a checkpoint to resume from, say). If the shutdown hook has already
+   * abandoned the folder ({@link #abandonOnInterrupt}), nothing may be written into it any more:
+   * this never returns, the process halting once its shutdown hooks end.
    */
   void started() {
-    started = true;
+    synchronized (this) {
+      if (!abandoned) {
+        started = true;
+        return;
+      }
+    }
+    awaitHalt();
+  }
+
+  /** Waits for the process to halt: the shutdown hooks are running. */
+  private static void awaitHalt() {
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    while (true) {
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        // The process is halting; nothing else is to be done.
+      }
+    }
   }
 
   /** The run folder. */
@@ -176,8 +210,23 @@ final class RunGuard implements AutoCloseable {
    * What to print if the process is interrupted from now on: what is saved and the command that
    * continues the run (computed when the interruption comes).
    */
-  void onInterrupt(Supplier<String> message) {
+  synchronized void onInterrupt(Supplier<String> message) {
     this.onInterrupt = message;
+    this.abandonable = false;
+  }
+
+  /**
+   * For a new run that waits before it starts and writes nothing into its folder meanwhile (the
+   * server's wait for its nodes): if the process is interrupted from now on, before {@link
+   * #started}, the shutdown hook abandons the folder as {@link #close} abandons a run that failed
+   * before it started ({@link RunFolder#abandon}: what the start wrote is removed, a folder the
+   * command created is removed, and a run it was to replace with {@code --force} is put back), and
+   * prints {@code message} followed by what it left ({@link #abandonNow}). A resumed run has
+   * started from the outset: for it, this is {@link #onInterrupt}, the folder being kept.
+   */
+  synchronized void abandonOnInterrupt(Supplier<String> message) {
+    this.onInterrupt = message;
+    this.abandonable = true;
   }
 
   /**
@@ -212,7 +261,7 @@ final class RunGuard implements AutoCloseable {
    * What an interruption before {@link #started} leaves: "nothing was trained; DIR holds what the
    * start wrote, so add --force to the command to start it again".
    */
-  String notStarted() {
+  private String notStarted() {
     return "nothing was trained; "
         + folder.path()
         + " holds what the start wrote, so add --force to the command to start it again";
@@ -220,15 +269,22 @@ final class RunGuard implements AutoCloseable {
 
   private void interrupted() {
     String m;
+    boolean abandon;
+    synchronized (this) {
+      abandon = abandonable && !started;
+      abandoned = abandon; // from now on started() never returns: the folder is not written to
+    }
     try {
       m = onInterrupt.get();
     } catch (RuntimeException e) {
       m = "interrupted; the run folder is " + folder.path();
     }
-    if (m == null && !started) {
+    if (abandon) {
+      m = (m == null ? "interrupted before the run started" : m) + "; " + abandonNow();
+    } else if (m == null && !started) {
       m = "interrupted while the run was starting: " + notStarted();
     }
-    Path replaced = started ? null : folder.replacedRun();
+    Path replaced = started || abandon ? null : folder.replacedRun();
     if (replaced != null) {
       m = m + "\nthe run it was replacing (--force) is kept in " + replaced;
     }
@@ -237,6 +293,31 @@ final class RunGuard implements AutoCloseable {
       err.println(m);
       err.flush();
     }
+  }
+
+  /**
+   * Abandons the folder of a new run interrupted before it started ({@link #abandonOnInterrupt}),
+   * and says what that left: "nothing was trained, and DIR is removed again (this command created
+   * it) | is empty again, as the command found it | holds again the run that --force was to
+   * replace: the same command starts the run again"; where the folder cannot be put back, {@link
+   * #notStarted}'s words and why.
+   */
+  private String abandonNow() {
+    Path dir = folder.path();
+    Path replaced = folder.replacedRun();
+    try {
+      folder.abandon();
+    } catch (IOException | RuntimeException e) {
+      return notStarted() + " (it could not be left as the command found it: " + e + ")";
+    }
+    return "nothing was trained, and "
+        + dir
+        + (replaced != null
+            ? " holds again the run that --force was to replace"
+            : Files.exists(dir)
+                ? " is empty again, as the command found it"
+                : " is removed again (this command created it)")
+        + ": the same command starts the run again";
   }
 
   @Override

@@ -14,11 +14,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.RunInfo;
 import org.fedpeft.grpc.TlsFiles;
@@ -89,8 +91,8 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--force",
       description =
-          "Replace the --out folder (needs --out) if it holds a run (a run refused before its first round keeps the"
-              + " replaced one).")
+          "Replace the --out folder (needs --out) if it holds a run (a run refused before its first"
+              + " round, or interrupted while it waits for its nodes, keeps the replaced one).")
   boolean force;
 
   @Option(
@@ -115,10 +117,12 @@ public final class ServerCommand implements Callable<Integer> {
           "Give up if the nodes have not connected by then (default: "
               + RUN_WAIT_SECONDS
               + "), naming those that did not and why any refused the run, as Ctrl-C during the"
-              + " wait does; a finished run's --resume waits this long for its nodes to be told"
+              + " wait does; either leaves a new run's --out folder as the command found it"
+              + " (nothing was trained), so the same command starts it again; a finished run's --resume waits this long for its nodes to be told"
               + " that the run is over (default: "
               + FINISHED_WAIT_SECONDS
-              + ", four times the longest delay between a node's attempts to connect).")
+              + ", four times the longest wait between a node's attempts to connect under its"
+              + " default --reconnect-max-seconds).")
   Long waitSeconds;
 
   /** How long a run waits for its nodes before the first round, without --wait-seconds. */
@@ -126,10 +130,12 @@ public final class ServerCommand implements Callable<Integer> {
 
   /**
    * How long a finished run's resume waits for its nodes to be told that the run is over, without
-   * --wait-seconds: four times the longest delay between a node's attempts ({@code
-   * ClientNode.Backoff.defaults()}, 30 s), so that a node still running comes back in time.
+   * --wait-seconds: four times the longest delay between a node's attempts under the default
+   * backoff ({@link ClientNode.Backoff#DEFAULT_MAX_SECONDS}), so that a node still running comes
+   * back in time; a node started with a larger {@code --reconnect-max-seconds} may need a longer
+   * --wait-seconds.
    */
-  static final long FINISHED_WAIT_SECONDS = 120;
+  static final long FINISHED_WAIT_SECONDS = 4 * ClientNode.Backoff.DEFAULT_MAX_SECONDS;
 
   @Option(
       names = "--rejoin-wait-seconds",
@@ -225,6 +231,33 @@ public final class ServerCommand implements Callable<Integer> {
       Server server = listen(federation, tls);
       String bound = boundAddress(listen, server.getPort());
       try {
+        long wait = waitSeconds == null ? RUN_WAIT_SECONDS : waitSeconds;
+        Path dir = guard.path();
+        int total = sim.config().rounds();
+        Simulation held = sim;
+        Supplier<String> saved =
+            () ->
+                RunGuard.roundsSaved(
+                    "server",
+                    held.savedRounds(),
+                    total,
+                    dir,
+                    " and the same --certs and --listen "
+                        + bound
+                        + " (the clients reconnect by themselves)");
+        // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused; a new
+        // run's folder is then left as the command found it, as after --wait-seconds, and a
+        // resumed run's is kept.
+        Supplier<String> waiting =
+            () ->
+                "interrupted while waiting for the nodes: "
+                    + notConnected(federation, ids, need, "");
+        if (resume == null) {
+          guard.abandonOnInterrupt(waiting);
+        } else {
+          guard.onInterrupt(() -> waiting.get() + "; " + saved.get());
+        }
+        // Printed once an interruption is answered as the wait's (tests signal on this line).
         err.printf(
             "server: listening on %s (%s), run %s; waiting for %d of %d %s %s%n",
             bound,
@@ -234,33 +267,14 @@ public final class ServerCommand implements Callable<Integer> {
             ids.size(),
             Main.plural(ids.size(), "node"),
             ids);
-        long wait = waitSeconds == null ? RUN_WAIT_SECONDS : waitSeconds;
-        // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused.
-        guard.onInterrupt(
-            () ->
-                "interrupted while waiting for the nodes: "
-                    + notConnected(federation, ids, need, "")
-                    + "; "
-                    + guard.notStarted());
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
           throw new UserInputException(
               notConnected(federation, ids, need, " within " + wait + " s"));
         }
-        // The rounds begin: from now on the folder keeps what the run writes.
+        // The rounds begin: from now on the folder keeps what the run writes. The message first,
+        // so that an interruption between the two keeps the folder and says how to resume it.
+        guard.onInterrupt(saved);
         guard.started();
-        Path dir = guard.path();
-        int total = sim.config().rounds();
-        Simulation held = sim;
-        guard.onInterrupt(
-            () ->
-                RunGuard.roundsSaved(
-                    "server",
-                    held.savedRounds(),
-                    total,
-                    dir,
-                    " and the same --certs and --listen "
-                        + bound
-                        + " (the clients reconnect by themselves)"));
         // The test split's evaluations draw eval's delayed bar, between the round lines.
         sim.setEvaluationProgress(
             (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));

@@ -300,10 +300,10 @@ class ClientDataCliTest {
           out);
       assertTrue(
           out.contains(
-              " (fix what it says and start that client again); nothing was trained; "
+              " (fix what it says and start that client again); nothing was trained, and "
                   + deployed
-                  + " holds what the start wrote, so add --force to the command to start it"
-                  + " again"),
+                  + " is removed again (this command created it): the same command starts the"
+                  + " run again"),
           out);
       assertFalse(out.contains("round 1"), out);
       assertFalse(good.output().contains("refuses"), good.output());

@@ -316,8 +316,10 @@ class DeployCliTest {
    * In {@code tmp}: certificates for client-0 ... client-2, a server process of {@code config} (and
    * {@code settings}) that is killed with SIGKILL when it reaches the pause point {@code
    * round-2-before-checkpoint} (round 2 aggregated, not yet checkpointed), three clients in this
-   * JVM that keep running, and {@code server --resume}, which continues from round 1's checkpoint;
-   * asserts that the resumed server and the clients complete the run's {@code rounds} rounds.
+   * JVM that keep running (their wait between attempts to connect capped at 1 s, {@link
+   * Spawned#RECONNECT_QUICKLY}), and {@code server --resume}, which continues from round 1's
+   * checkpoint; asserts that the resumed server and the clients complete the run's {@code rounds}
+   * rounds.
    *
    * @return the resumed run's folder
    */
@@ -364,10 +366,16 @@ class DeployCliTest {
         Spawned.server("server", Map.of(PausePoint.PROPERTY, point), serverArgs)) {
       String address = killed.address();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
+      // The clients reconnect to the resumed server: within 1 s of it listening, not up to 30 s.
+      List<String> reconnecting = new ArrayList<>(List.of(settings));
+      reconnecting.addAll(Spawned.RECONNECT_QUICKLY);
+      String[] clientSettings = reconnecting.toArray(new String[0]);
       for (String id : List.of("client-0", "client-1", "client-2")) {
         clients.add(
             pool.submit(
-                () -> CliRun.run(clientArgs(tmp, config, certs, address, id, "resume", settings))));
+                () ->
+                    CliRun.run(
+                        clientArgs(tmp, config, certs, address, id, "resume", clientSettings))));
       }
       killed.awaitLine(PausePoint.message(point));
       killed.kill(); // SIGKILL on Linux

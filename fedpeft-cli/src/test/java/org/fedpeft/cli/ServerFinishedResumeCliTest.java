@@ -119,7 +119,9 @@ class ServerFinishedResumeCliTest {
    * transport's words ("the stream failed: UNAVAILABLE: run ... is over and node 'client-0' has
    * joined no run yet: it is not told to stop, and keeps trying to connect"), which did not say
    * what ends it. It now says once why it keeps trying and what to do, then counts the repeats on
-   * the 1st, 2nd, 4th ... of them; the server's console counts its refusals likewise.
+   * the 1st, 2nd, 4th ... of them; the server's console counts its refusals likewise. The client
+   * caps its wait between attempts at 1 s ({@code --reconnect-max-seconds}), so that the 4th repeat
+   * comes after about 4.5 s of waits rather than the default's 15.5 s.
    */
   @Test
   void aClientWithAnotherStateFolderHearsOnceWhyItKeepsTryingThenACount() throws Exception {
@@ -133,7 +135,8 @@ class ServerFinishedResumeCliTest {
                 server.address(),
                 "client-0",
                 d.certs,
-                tmp.resolve("another-state"))) {
+                tmp.resolve("another-state"),
+                Spawned.RECONNECT_QUICKLY.toArray(new String[0]))) {
       String full = client.awaitLine("network: connect_failed client-0: ");
       assertTrue(
           full.contains(
@@ -145,7 +148,7 @@ class ServerFinishedResumeCliTest {
       assertTrue(full.endsWith("or stop it (trying again in 0.5 s)"), full);
       client.awaitLine(
           "network: connect_failed client-0: the same again, 4 more times since it was shown in"
-              + " full; still trying every 8 s");
+              + " full; still trying every 1 s");
       server.awaitLine("network: refused client-0: the same again, 4 more times");
       client.terminate();
       server.terminate();

@@ -29,6 +29,8 @@ class ServerResumeReportEndsNodesCliTest {
 
   @TempDir Path tmp;
 
+  private static final String[] RECONNECT = Spawned.RECONNECT_QUICKLY.toArray(new String[0]);
+
   @Test
   void theResumedServerTellsTheReconnectingClientsThatTheRunIsOver() throws Exception {
     TwoClientDeployment d = TwoClientDeployment.create(tmp, 1, 1);
@@ -47,8 +49,9 @@ class ServerResumeReportEndsNodesCliTest {
                     Spawned.ANY_PORT,
                     "--certs",
                     d.certs.toString()));
-        Spawned c0 = d.client("client-0", Map.of());
-        Spawned c1 = d.client("client-1", Map.of())) {
+        // They reconnect to the resumed server: within 1 s of it listening, not up to 30 s.
+        Spawned c0 = d.client("client-0", Map.of(), RECONNECT);
+        Spawned c1 = d.client("client-1", Map.of(), RECONNECT)) {
       server.awaitLine(PausePoint.message(point));
       server.kill(); // SIGKILL: summary.json written, report.html not, the clients not told
       assertTrue(Files.exists(out.resolve("summary.json")), server.output());

@@ -139,8 +139,12 @@ class ServerWithoutDataCliTest {
     return certs;
   }
 
-  private Spawned client(int k, Path config, String address, Path file, Path certs, String run)
+  /** Client {@code k} of the run named {@code run} with its file, then {@code more} options. */
+  private Spawned client(
+      int k, Path config, String address, Path file, Path certs, String run, String... more)
       throws Exception {
+    List<String> options = new ArrayList<>(List.of("--data", file.toString()));
+    options.addAll(List.of(more));
     return Spawned.client(
         run + "-client-" + k,
         Map.of(),
@@ -149,8 +153,7 @@ class ServerWithoutDataCliTest {
         IDS.get(k),
         certs,
         tmp.resolve(run + "-state-" + k),
-        "--data",
-        file.toString());
+        options.toArray(new String[0]));
   }
 
   private static JsonObject json(Path file) throws Exception {
@@ -340,8 +343,10 @@ class ServerWithoutDataCliTest {
         address = server.address();
         String data = server.printedLine("server: the clients hold the training data");
         assertTrue(data.contains("evaluation: the global model on 24 test examples of"), data);
+        // They reconnect to the resumed server: within 1 s of it listening, not up to 30 s.
+        String[] reconnect = Spawned.RECONNECT_QUICKLY.toArray(new String[0]);
         for (int k = 0; k < 3; k++) {
-          clients.add(client(k, serverConfig, address, files.get(k), certs, "resumed"));
+          clients.add(client(k, serverConfig, address, files.get(k), certs, "resumed", reconnect));
         }
         server.awaitLine(PausePoint.message(point));
         server.kill();

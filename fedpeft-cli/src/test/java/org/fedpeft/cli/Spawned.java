@@ -90,6 +90,13 @@ final class Spawned implements AutoCloseable {
   /** What a server prints once it listens, followed by its address (HOST:PORT). */
   static final String LISTENING = "server: listening on ";
 
+  /**
+   * The client option that caps a client's wait between attempts to connect at 1 s (the default cap
+   * is 30 s), for the tests whose clients reconnect to a restarted server: they come back within a
+   * second of the server listening again, instead of after a wait of up to 30 s.
+   */
+  static final List<String> RECONNECT_QUICKLY = List.of("--reconnect-max-seconds", "1");
+
   /** 127.0.0.1 and port 0: a server given it binds a free port the kernel picks, with no race. */
   static final String ANY_PORT = "127.0.0.1:0";
 

@@ -196,8 +196,12 @@ final class TwoClientDeployment {
     return s;
   }
 
-  /** A client process of the run, with its state under the folder and the system properties. */
-  Spawned client(String id, Map<String, String> properties) throws Exception {
-    return Spawned.client(id, properties, config, address, id, certs, dir.resolve("state-" + id));
+  /**
+   * A client process of the run, with its state under the folder, the system properties and then
+   * {@code more} options.
+   */
+  Spawned client(String id, Map<String, String> properties, String... more) throws Exception {
+    return Spawned.client(
+        id, properties, config, address, id, certs, dir.resolve("state-" + id), more);
   }
 }

@@ -91,9 +91,25 @@ public final class ClientNode implements AutoCloseable {
       }
     }
 
-    /** 0.5 s, doubling, at most 30 s. */
+    /** The first delay of {@link #defaults()}, in milliseconds. */
+    public static final long DEFAULT_INITIAL_MILLIS = 500;
+
+    /**
+     * The longest delay of {@link #defaults()}, in seconds: the one place for it, which the command
+     * line's {@code --reconnect-max-seconds} default and the server's wait for a finished run's
+     * nodes are derived from.
+     */
+    public static final long DEFAULT_MAX_SECONDS = 30;
+
+    /** 0.5 s, doubling, at most {@value #DEFAULT_MAX_SECONDS} s. */
     public static Backoff defaults() {
-      return new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), 2);
+      return new Backoff(
+          Duration.ofMillis(DEFAULT_INITIAL_MILLIS), Duration.ofSeconds(DEFAULT_MAX_SECONDS), 2);
+    }
+
+    /** A copy whose longest delay is {@code longest} (at least {@link #initial}). */
+    public Backoff withMax(Duration longest) {
+      return new Backoff(initial, longest, multiplier);
     }
 
     /** The delay after {@code failures} consecutive failures (at least 1). */

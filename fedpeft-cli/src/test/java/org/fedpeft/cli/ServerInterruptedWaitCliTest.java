@@ -1,0 +1,149 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.fedpeft.simulation.PausePoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * QA, 5 December: Ctrl-C (SIGTERM) while a new server waited for its nodes left the folder with
+ * what the start wrote, and the same command was then refused ("already holds a `fedpeft server`
+ * run") until --force was added, although nothing was trained; a run the server was replacing with
+ * --force stayed aside in a hidden folder. The interrupted wait now leaves the folder as the
+ * command found it, as the end of --wait-seconds does: the same command starts the run again, and a
+ * replaced run is back in place. A resumed server interrupted in its wait keeps its folder. Each
+ * server is stopped once its "listening on" line is printed (it is then waiting), never after a
+ * time.
+ */
+@Timeout(600)
+class ServerInterruptedWaitCliTest {
+
+  @TempDir Path tmp;
+
+  /** {@code server CONFIG --out DIR --listen 127.0.0.1:0 --insecure}, then {@code more}. */
+  private static List<String> serverArgs(Path config, Path dir, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                dir.toString(),
+                "--listen",
+                Spawned.ANY_PORT,
+                "--insecure"));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  /** Starts {@code args}, waits until the server listens (and so waits), and sends SIGTERM. */
+  private static String interruptedWait(List<String> args) throws Exception {
+    try (Spawned server = Spawned.server("server", Map.of(), args)) {
+      assertEquals(143, server.terminate(), server.output());
+      return server.output();
+    }
+  }
+
+  @Test
+  void anInterruptedWaitLeavesTheFolderAsTheCommandFoundIt() throws Exception {
+    Path config = DeployMethodsCliTest.config(tmp, "fedadam");
+
+    // A folder the command created: removed again, and the same command is not refused for it.
+    Path dir = tmp.resolve("runs").resolve("waited");
+    String out = interruptedWait(serverArgs(config, dir));
+    assertTrue(
+        out.contains(
+            "interrupted while waiting for the nodes: only 0 of 3 nodes connected: []; not"
+                + " connected: [client-0, client-1, client-2]; nothing was trained, and "
+                + dir
+                + " is removed again (this command created it): the same command starts the run"
+                + " again"),
+        out);
+    assertFalse(Files.exists(dir), out);
+    assertFalse(Files.exists(dir.getParent()), "so is the parent folder it created for it");
+    CliRun.Result again =
+        CliRun.run(serverArgs(config, dir, "--wait-seconds", "0").toArray(new String[0]));
+    assertEquals(2, again.code(), again.err());
+    assertTrue(
+        again.err().contains("only 0 of 3 nodes connected within 0 s"),
+        "the same command gets as far as the wait again: " + again.err());
+
+    // --force over a finished run: the replaced run is back in its place, nothing left aside.
+    Path finished = tmp.resolve("finished");
+    CliRun.Result simulated =
+        CliRun.run("simulate", config.toString(), "--out", finished.toString());
+    assertEquals(0, simulated.code(), simulated.err());
+    List<String> before = listing(finished);
+    byte[] summary = Files.readAllBytes(finished.resolve("summary.json"));
+    out = interruptedWait(serverArgs(config, finished, "--force"));
+    assertTrue(
+        out.contains(
+            "; nothing was trained, and "
+                + finished
+                + " holds again the run that --force was to replace: the same command starts the"
+                + " run again"),
+        out);
+    assertEquals(before, listing(finished), out);
+    assertTrue(Arrays.equals(summary, Files.readAllBytes(finished.resolve("summary.json"))));
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertEquals(
+          List.of(),
+          s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".finished")).toList(),
+          "no hidden sibling of the replaced run is left");
+    }
+
+    // An empty folder the user made: empty again.
+    Path empty = Files.createDirectory(tmp.resolve("empty"));
+    out = interruptedWait(serverArgs(config, empty));
+    assertTrue(out.contains(empty + " is empty again, as the command found it"), out);
+    assertEquals(List.of(), listing(empty), out);
+  }
+
+  /**
+   * A resumed server has its folder from an earlier start: interrupted in its wait, it keeps it and
+   * says how to resume it (here a server killed while it started, before its first round).
+   */
+  @Test
+  void aResumedServerInterruptedInItsWaitKeepsItsFolder() throws Exception {
+    Path config = DeployMethodsCliTest.config(tmp, "fedadam");
+    Path dir = tmp.resolve("killed");
+    String point = "simulation-starting";
+    try (Spawned child =
+        Spawned.fedpeft("server", Map.of(PausePoint.PROPERTY, point), serverArgs(config, dir))) {
+      child.awaitLine(PausePoint.message(point));
+      child.kill();
+    }
+    List<String> started = listing(dir);
+    String out =
+        interruptedWait(
+            List.of(
+                "server", "--resume", dir.toString(), "--listen", Spawned.ANY_PORT, "--insecure"));
+    assertTrue(
+        out.contains(
+            "interrupted while waiting for the nodes: only 0 of 3 nodes connected: []; not"
+                + " connected: [client-0, client-1, client-2]; interrupted before round 1 was"
+                + " saved; fedpeft server --resume "
+                + dir),
+        out);
+    assertTrue(Files.isRegularFile(dir.resolve("manifest.json")), out);
+    assertTrue(listing(dir).containsAll(started), out);
+  }
+
+  /** The names in {@code dir}, sorted, the lock file included. */
+  private static List<String> listing(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+}
