@@ -206,6 +206,35 @@ class PredictCommandUserTest {
   }
 
   /**
+   * A file of more texts than a chunk (PredictCommand.CHUNK) is labelled whole, in input order; the
+   * same file with a bad row after the first chunk stops with exit 2 naming that row's line, before
+   * anything is printed (the file is checked whole before any text is labelled).
+   */
+  @Test
+  void aFileLargerThanAChunkIsLabelledInOrderAndABadRowAfterItPrintsNothing() throws Exception {
+    int n = PredictCommand.CHUNK + 6;
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(
+          "{\"id\": " + i + ", \"text\": \"" + (i % 2 == 0 ? "a cat " : "some bread ") + i + "\"}");
+    }
+    Path big = Files.write(dir.resolve("big.jsonl"), rows);
+    CliRun.Result r = predict("--input", big.toString(), "--top-k", "1");
+    assertEquals(0, r.code(), r.err());
+    List<JsonObject> out = lines(r.out());
+    assertEquals(n, out.size());
+    for (int i = 0; i < n; i++) {
+      assertEquals(i, out.get(i).get("id").getAsInt(), out.get(i).toString());
+    }
+    rows.add("{\"id\": " + n + ", \"text\": 3}");
+    rows.add("{\"text\": \"never read\"}");
+    Path bad = Files.write(dir.resolve("big-bad.jsonl"), rows);
+    refused(
+        predict("--input", bad.toString()),
+        bad + ":" + (n + 1) + ": field \"text\" must be a string, found a number");
+  }
+
+  /**
    * A folder without a fedpeft head (Hugging Face PEFT's files alone), an adapter trained
    * contrastively and a classifier-as-retriever head are refused, saying why.
    */
