@@ -54,7 +54,10 @@ import picocli.CommandLine.Spec;
     })
 public final class PredictCommand implements Callable<Integer> {
 
-  /** Texts scored and printed at a time: only one chunk's texts and results are held at once. */
+  /**
+   * Texts scored and printed at a time: of an {@code --input} file, only one chunk's texts and
+   * results are held at once (texts given as arguments or on standard input are held whole).
+   */
   static final int CHUNK = 1024;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
