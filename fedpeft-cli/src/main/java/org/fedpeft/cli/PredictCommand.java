@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Tasks;
@@ -53,7 +54,10 @@ import picocli.CommandLine.Spec;
     })
 public final class PredictCommand implements Callable<Integer> {
 
-  /** Texts scored and printed at a time: only one chunk's texts and results are held at once. */
+  /**
+   * Texts scored and printed at a time: of an {@code --input} file, only one chunk's texts and
+   * results are held at once (texts given as arguments or on standard input are held whole).
+   */
   static final int CHUNK = 1024;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -77,7 +81,10 @@ public final class PredictCommand implements Callable<Integer> {
           "A file of texts: JSON Lines (.jsonl, .json) with a \"text\" field, or CSV (.csv) with a"
               + " \"text\" column; optional \"id\" (echoed) and, for a multi-task adapter, \"task\""
               + " (the head that answers; a task the adapter lacks is refused, naming the line);"
-              + " other fields, such as a \"label\", are ignored.")
+              + " other fields, such as a \"label\", are ignored. The file is checked whole"
+              + " before any text is labelled (a bad row stops predict with exit 2, naming its"
+              + " line, before anything is printed), then read again chunk by chunk: it is never"
+              + " held in memory whole.")
   Path input;
 
   @Option(
@@ -142,8 +149,10 @@ public final class PredictCommand implements Callable<Integer> {
       throw new UserInputException(
           "--task " + task + " is not a task of " + adapterDir + ": " + layout.tasks());
     }
-    List<Text> in = readTexts(layout);
-    if (in.isEmpty()) {
+    // A file is checked whole first (without holding it), then read again chunk by chunk.
+    List<Text> given = input == null ? givenTexts() : null;
+    int total = given != null ? given.size() : forEachInputText(layout, t -> {});
+    if (total == 0) {
       throw new UserInputException(
           "no texts to label (none given as arguments, and standard input had no non-blank"
               + " line)");
@@ -153,20 +162,33 @@ public final class PredictCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try (SavedClassifier classifier = SavedClassifier.open(adapterDir, saved, layout, model, err)) {
       LocalTrainer scorer = new LocalTrainer(classifier.model());
-      ProgressBar bar = ProgressBar.delayed(err, "predict", in.size());
-      for (int start = 0; start < in.size(); start += CHUNK) {
-        List<Text> chunk = in.subList(start, Math.min(in.size(), start + CHUNK));
-        long[][] tokens = new long[chunk.size()][];
-        for (int i = 0; i < tokens.length; i++) {
-          tokens[i] = classifier.base().tokenizer().encode(chunk.get(i).text());
-        }
-        float[][] logits = new float[chunk.size()][];
-        scorer.logits(tokens, batchSize, bar.texts(start, "texts"), (i, row) -> logits[i] = row);
-        bar.clearLine();
-        for (int i = 0; i < logits.length; i++) {
-          out.println(JsonOut.line(record(chunk.get(i), logits[i], saved, start + i)));
-        }
-        out.flush();
+      ProgressBar bar = ProgressBar.delayed(err, "predict", total);
+      List<Text> chunk = new ArrayList<>(Math.min(total, CHUNK));
+      int[] start = {0};
+      Consumer<Text> label =
+          t -> {
+            chunk.add(t);
+            if (chunk.size() == CHUNK || start[0] + chunk.size() == total) {
+              long[][] tokens = new long[chunk.size()][];
+              for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = classifier.base().tokenizer().encode(chunk.get(i).text());
+              }
+              float[][] logits = new float[chunk.size()][];
+              scorer.logits(
+                  tokens, batchSize, bar.texts(start[0], "texts"), (i, row) -> logits[i] = row);
+              bar.clearLine();
+              for (int i = 0; i < logits.length; i++) {
+                out.println(JsonOut.line(record(chunk.get(i), logits[i], saved, start[0] + i)));
+              }
+              out.flush();
+              start[0] += chunk.size();
+              chunk.clear();
+            }
+          };
+      if (given != null) {
+        given.forEach(label);
+      } else if (forEachInputText(layout, label) != total) {
+        throw new UserInputException(input + " changed while it was read");
       }
       // The note embed prints, once every text is labelled.
       String truncated = classifier.base().tokenizer().truncationNote("to label");
@@ -218,35 +240,43 @@ public final class PredictCommand implements Callable<Integer> {
     }
   }
 
-  /** The texts of the arguments, of {@code --input}, or of standard input, in order. */
-  private List<Text> readTexts(HeadLayout layout) throws IOException {
-    List<Text> out = new ArrayList<>();
-    if (input != null) {
-      List<DataFiles.TextRow> rows;
-      try {
-        rows = DataFiles.readTexts(input);
-      } catch (DataFormatException e) {
-        throw new UserInputException(e.getMessage(), e);
-      }
-      for (DataFiles.TextRow r : rows) {
-        if (r.task() != null && layout.multiTask() && !layout.tasks().contains(r.task())) {
-          throw new UserInputException(
-              new DataFormatException(
-                      input,
-                      r.line(),
-                      "task \""
-                          + r.task()
-                          + "\" is not a task of "
-                          + adapterDir
-                          + ": "
-                          + layout.tasks())
-                  .getMessage());
-        }
-        // A single head answers every text: a row's task then names nothing to pick.
-        out.add(new Text(r.text(), r.id(), layout.multiTask() ? r.task() : null));
-      }
-      return out;
+  /**
+   * Hands the texts of {@code --input} to {@code handler} in file order as the file is read (never
+   * held whole), and returns how many there were.
+   *
+   * @throws UserInputException naming the file and line of the first bad row (the rows before it
+   *     were handled), or of a row whose task the adapter lacks
+   */
+  private int forEachInputText(HeadLayout layout, Consumer<Text> handler) throws IOException {
+    int[] count = {0};
+    try {
+      DataFiles.forEachText(
+          input,
+          r -> {
+            if (r.task() != null && layout.multiTask() && !layout.tasks().contains(r.task())) {
+              throw new DataFormatException(
+                  input,
+                  r.line(),
+                  "task \""
+                      + r.task()
+                      + "\" is not a task of "
+                      + adapterDir
+                      + ": "
+                      + layout.tasks());
+            }
+            // A single head answers every text: a row's task then names nothing to pick.
+            handler.accept(new Text(r.text(), r.id(), layout.multiTask() ? r.task() : null));
+            count[0]++;
+          });
+    } catch (DataFormatException e) {
+      throw new UserInputException(e.getMessage(), e);
     }
+    return count[0];
+  }
+
+  /** The texts of the arguments, or else of standard input, in order. */
+  private List<Text> givenTexts() throws IOException {
+    List<Text> out = new ArrayList<>();
     if (!texts.isEmpty()) {
       for (int i = 0; i < texts.size(); i++) {
         if (texts.get(i).isBlank()) {

@@ -37,6 +37,11 @@ class PredictCommandUserTest {
     CliRun.TinyRun run = CliRun.tinyTrainedAdapter(dir);
     model = run.model();
     adapter = run.adapter();
+    test = labelledTexts(dir.resolve("test.jsonl"));
+  }
+
+  /** Writes 9 labelled texts with ids, 3 "animal" and 6 "food", as JSON Lines to {@code file}. */
+  static Path labelledTexts(Path file) throws Exception {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
       String[] row =
@@ -49,7 +54,7 @@ class PredictCommandUserTest {
       o.addProperty("label", row[1]);
       lines.add(o.toString());
     }
-    test = Files.write(dir.resolve("test.jsonl"), lines);
+    return Files.write(file, lines);
   }
 
   private static CliRun.Result predict(String... args) {
@@ -86,10 +91,27 @@ class PredictCommandUserTest {
    */
   @Test
   void predictedLabelsScoreAsEvalDoes() throws Exception {
-    CliRun.Result eval =
-        CliRun.run("eval", adapter.toString(), "-m", model.toString(), "--test", test.toString());
+    assertLabelsScoreAsEval(adapter, model, test);
+  }
+
+  /**
+   * Runs eval and predict on {@code test} (a {@link #labelledTexts} file) with {@code adapter},
+   * {@code options} given to both, and checks that predict's labels score eval's accuracy (see
+   * {@link #predictedLabelsScoreAsEvalDoes}).
+   */
+  static void assertLabelsScoreAsEval(Path adapter, Path model, Path test, String... options)
+      throws Exception {
+    List<String> common = new ArrayList<>(List.of(adapter.toString(), "-m", model.toString()));
+    common.addAll(List.of(options));
+    List<String> evalArgs = new ArrayList<>(List.of("eval"));
+    evalArgs.addAll(common);
+    evalArgs.addAll(List.of("--test", test.toString()));
+    CliRun.Result eval = CliRun.run(evalArgs.toArray(new String[0]));
     assertEquals(0, eval.code(), eval.err());
-    CliRun.Result r = predict("--input", test.toString());
+    List<String> predictArgs = new ArrayList<>(List.of("predict"));
+    predictArgs.addAll(common);
+    predictArgs.addAll(List.of("--input", test.toString()));
+    CliRun.Result r = CliRun.run(predictArgs.toArray(new String[0]));
     assertEquals(0, r.code(), r.err());
     List<String> file = Files.readAllLines(test);
     List<JsonObject> out = lines(r.out());
@@ -203,6 +225,35 @@ class PredictCommandUserTest {
             + adapter
             + " has a single head (labels [animal, food]); --task picks the head of a multi-task"
             + " adapter");
+  }
+
+  /**
+   * A file of more texts than a chunk (PredictCommand.CHUNK) is labelled whole, in input order; the
+   * same file with a bad row after the first chunk stops with exit 2 naming that row's line, before
+   * anything is printed (the file is checked whole before any text is labelled).
+   */
+  @Test
+  void aFileLargerThanAChunkIsLabelledInOrderAndABadRowAfterItPrintsNothing() throws Exception {
+    int n = PredictCommand.CHUNK + 6;
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(
+          "{\"id\": " + i + ", \"text\": \"" + (i % 2 == 0 ? "a cat " : "some bread ") + i + "\"}");
+    }
+    Path big = Files.write(dir.resolve("big.jsonl"), rows);
+    CliRun.Result r = predict("--input", big.toString(), "--top-k", "1");
+    assertEquals(0, r.code(), r.err());
+    List<JsonObject> out = lines(r.out());
+    assertEquals(n, out.size());
+    for (int i = 0; i < n; i++) {
+      assertEquals(i, out.get(i).get("id").getAsInt(), out.get(i).toString());
+    }
+    rows.add("{\"id\": " + n + ", \"text\": 3}");
+    rows.add("{\"text\": \"never read\"}");
+    Path bad = Files.write(dir.resolve("big-bad.jsonl"), rows);
+    refused(
+        predict("--input", bad.toString()),
+        bad + ":" + (n + 1) + ": field \"text\" must be a string, found a number");
   }
 
   /**

@@ -11,12 +11,6 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension; and, in the
- * same formats with the same errors, files of unlabelled texts to classify ({@link #readTexts}).
+ * same formats with the same errors, files of unlabelled texts to classify ({@link #forEachText}).
  *
  * <p><b>JSON Lines</b> ({@code .jsonl}, or {@code .json} holding one object per line, as written by
  * e.g. Hugging Face {@code datasets.to_json}): one strict JSON object per line with {@code text} (a
@@ -73,16 +68,14 @@ public final class DataFiles {
       throw new DataFormatException(
           file, 1, "unknown file type: expected a .jsonl, .json or .csv extension");
     }
-    String text = decode(file, Files.readAllBytes(file));
-    if (text.isEmpty()) {
-      throw nothingIn(file, text, "examples");
-    }
     List<Example> examples = new ArrayList<>();
     List<Integer> lines = new ArrayList<>();
-    if (csv) {
-      readCsv(file, text, examples, lines);
-    } else {
-      readJsonLines(file, text, examples, lines, name.endsWith(".json"));
+    try (Utf8Input in = open(file)) {
+      if (csv) {
+        readCsv(file, in, examples, lines);
+      } else {
+        readJsonLines(file, in, examples, lines, name.endsWith(".json"));
+      }
     }
     int[] lineArray = new int[lines.size()];
     for (int i = 0; i < lineArray.length; i++) {
@@ -120,7 +113,7 @@ public final class DataFiles {
   private static final List<String> TEXT_FIELDS = List.of("text", "id", "task");
 
   /**
-   * A text to classify, read from a file of texts ({@link #readTexts}).
+   * A text to classify, read from a file of texts ({@link #forEachText}).
    *
    * @param line the line of the file it is on (for a CSV record that spans lines, where it starts)
    * @param text the text, as written (never blank)
@@ -135,13 +128,15 @@ public final class DataFiles {
    * the extension, strict UTF-8, blank lines skipped, every problem naming the file and line) but
    * with no label: each row has a {@code text} (a string, not blank) and optionally an {@code id}
    * (a string or a number, kept as written) and a {@code task}; other fields and columns (a {@code
-   * label}, say) are ignored. Rows in file order.
+   * label}, say) are ignored. The file is read as it goes, never held whole: {@code handler} takes
+   * each row in file order as soon as it is read, so the rows before a bad one have been handled
+   * when its error is thrown.
    *
    * @throws DataFormatException for malformed content, a missing or blank text, an unknown
    *     extension, or a file without rows
    * @throws IOException if the file cannot be read
    */
-  public static List<TextRow> readTexts(Path file) throws IOException {
+  public static void forEachText(Path file, Consumer<TextRow> handler) throws IOException {
     requireFile(file);
     String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
     boolean csv = name.endsWith(".csv");
@@ -150,66 +145,62 @@ public final class DataFiles {
       throw new DataFormatException(
           file, 1, "unknown file type: expected a .jsonl, .json or .csv extension");
     }
-    String text = decode(file, Files.readAllBytes(file));
-    if (text.isEmpty()) {
-      throw nothingIn(file, text, "texts");
-    }
-    List<TextRow> rows = new ArrayList<>();
-    if (csv) {
-      List<CsvRecord> records = parseCsv(file, text);
-      if (records.isEmpty()) {
-        throw new DataFormatException(file, 1, "empty file: no header row");
-      }
-      CsvRecord header = records.get(0);
-      Map<String, Integer> col = columns(file, header, TEXT_FIELDS);
-      if (!col.containsKey("text")) {
-        throw new DataFormatException(
-            file,
-            header.line(),
-            "the header must name a column \"text\" (optional: \"id\", \"task\"), found "
-                + header.fields()
-                + separatorHint(header.fields()));
-      }
-      for (int r = 1; r < records.size(); r++) {
-        List<String> f = fieldsOf(file, records, r);
-        int line = records.get(r).line();
-        String id = col.containsKey("id") ? f.get(col.get("id")) : null;
-        rows.add(
-            textRow(
-                file,
-                line,
-                f.get(col.get("text")),
-                id == null || id.isBlank() ? null : id,
-                col.containsKey("task") ? f.get(col.get("task")) : null));
-      }
-      if (rows.isEmpty()) {
-        throw new DataFormatException(file, header.line(), "no texts after the header");
-      }
-      return rows;
-    }
-    forEachObject(
-        file,
-        text,
-        dotJson,
-        (lineNo, o) -> {
-          requireLowerCaseFields(file, lineNo, o, TEXT_FIELDS);
-          JsonElement id = o.get("id");
-          Object idValue =
-              id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isNumber()
-                  ? id.getAsNumber()
-                  : jsonValue(file, lineNo, o, "id", false);
-          rows.add(
+    try (Utf8Input in = open(file)) {
+      if (csv) {
+        CsvReader records = new CsvReader(file, in);
+        CsvRecord header = records.header();
+        Map<String, Integer> col = columns(file, header, TEXT_FIELDS);
+        if (!col.containsKey("text")) {
+          throw new DataFormatException(
+              file,
+              header.line(),
+              "the header must name a column \"text\" (optional: \"id\", \"task\"), found "
+                  + header.fields()
+                  + separatorHint(header.fields()));
+        }
+        int rows = 0;
+        for (CsvRecord rec = records.next(); rec != null; rec = records.next()) {
+          List<String> f = fieldsOf(file, header, rec);
+          String id = col.containsKey("id") ? f.get(col.get("id")) : null;
+          handler.accept(
               textRow(
                   file,
-                  lineNo,
-                  jsonValue(file, lineNo, o, "text", false),
-                  idValue,
-                  jsonValue(file, lineNo, o, "task", true)));
-        });
-    if (rows.isEmpty()) {
-      throw nothingIn(file, text, "texts");
+                  rec.line(),
+                  f.get(col.get("text")),
+                  id == null || id.isBlank() ? null : id,
+                  col.containsKey("task") ? f.get(col.get("task")) : null));
+          rows++;
+        }
+        if (rows == 0) {
+          throw new DataFormatException(file, header.line(), "no texts after the header");
+        }
+        return;
+      }
+      int[] rows = {0};
+      forEachObject(
+          file,
+          in,
+          dotJson,
+          (lineNo, o) -> {
+            requireLowerCaseFields(file, lineNo, o, TEXT_FIELDS);
+            JsonElement id = o.get("id");
+            Object idValue =
+                id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isNumber()
+                    ? id.getAsNumber()
+                    : jsonValue(file, lineNo, o, "id", false);
+            handler.accept(
+                textRow(
+                    file,
+                    lineNo,
+                    jsonValue(file, lineNo, o, "text", false),
+                    idValue,
+                    jsonValue(file, lineNo, o, "task", true)));
+            rows[0]++;
+          });
+      if (rows[0] == 0) {
+        throw nothingIn(file, !in.hadText(), "texts");
+      }
     }
-    return rows;
   }
 
   private static TextRow textRow(Path file, int line, String text, Object id, String task) {
@@ -224,38 +215,18 @@ public final class DataFiles {
 
   // ---------------------------------------------------------------- decoding
 
-  /** Strict UTF-8 decoding; a malformed byte sequence is reported with its line. */
-  private static String decode(Path file, byte[] bytes) {
-    CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    CharBuffer out = CharBuffer.allocate(bytes.length + 1);
-    CoderResult result = decoder.decode(in, out, true);
-    if (!result.isError()) {
-      result = decoder.flush(out);
+  /** The file's characters, read as strict UTF-8 as they are needed. */
+  private static Utf8Input open(Path file) throws IOException {
+    return new Utf8Input(Files.newInputStream(file), file);
+  }
+
+  /** Every character left in {@code in}. */
+  private static String readAll(Utf8Input in) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (int c = in.next(); c >= 0; c = in.next()) {
+      text.append((char) c);
     }
-    if (result.isError()) {
-      if (bytes.length >= 2
-          && ((bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xFE)
-              || (bytes[0] == (byte) 0xFE && bytes[1] == (byte) 0xFF))) {
-        throw new DataFormatException(
-            file, 1, "not valid UTF-8: it starts with a UTF-16 byte-order mark; save it as UTF-8");
-      }
-      int line = 1;
-      for (int i = 0; i < in.position(); i++) {
-        if (bytes[i] == '\n') {
-          line++;
-        }
-      }
-      throw new DataFormatException(
-          file, line, "not valid UTF-8 (byte " + (in.position() + 1) + " of the file)");
-    }
-    out.flip();
-    String text = out.toString();
-    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    return text.toString();
   }
 
   // ---------------------------------------------------------------- JSON Lines
@@ -278,7 +249,10 @@ public final class DataFiles {
    * @throws IOException if the file cannot be read
    */
   public static void forEachJsonObject(Path file, ObjectLine handler) throws IOException {
-    forEachObject(file, readUtf8(file), false, handler);
+    requireFile(file);
+    try (Utf8Input in = open(file)) {
+      forEachObject(file, in, false, handler);
+    }
   }
 
   /**
@@ -289,7 +263,9 @@ public final class DataFiles {
    */
   public static String readUtf8(Path file) throws IOException {
     requireFile(file);
-    return decode(file, Files.readAllBytes(file));
+    try (Utf8Input in = open(file)) {
+      return readAll(in);
+    }
   }
 
   /**
@@ -301,10 +277,10 @@ public final class DataFiles {
    */
   public static List<String> readUtf8Lines(java.io.InputStream in, String source)
       throws IOException {
-    String text = decode(Path.of(source), in.readAllBytes());
-    List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
-    if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-      lines.remove(lines.size() - 1); // the end of the last line, not a line
+    Utf8Input text = new Utf8Input(in, Path.of(source));
+    List<String> lines = new ArrayList<>();
+    for (String line = text.readLine(); line != null; line = text.readLine()) {
+      lines.add(line);
     }
     return lines;
   }
@@ -316,8 +292,12 @@ public final class DataFiles {
    * file has only blank lines".
    */
   public static DataFormatException nothingIn(Path file, String text, String what) {
+    return nothingIn(file, text.isEmpty(), what);
+  }
+
+  private static DataFormatException nothingIn(Path file, boolean empty, String what) {
     return new DataFormatException(
-        file, 1, text.isEmpty() ? "empty file" : "no " + what + ": the file has only blank lines");
+        file, 1, empty ? "empty file" : "no " + what + ": the file has only blank lines");
   }
 
   /** A file's path for reading: a folder is refused by name (reading one fails without a path). */
@@ -327,31 +307,23 @@ public final class DataFiles {
     }
   }
 
-  private static void forEachObject(Path file, String text, boolean dotJson, ObjectLine handler) {
+  private static void forEachObject(Path file, Utf8Input in, boolean dotJson, ObjectLine handler)
+      throws IOException {
     int lineNo = 0;
-    int start = 0;
-    while (start <= text.length()) {
-      int end = text.indexOf('\n', start);
-      if (end < 0) {
-        end = text.length();
-      }
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
       lineNo++;
-      String line = text.substring(start, end);
-      if (line.endsWith("\r")) {
-        line = line.substring(0, line.length() - 1);
-      }
       if (!line.isBlank()) {
         handler.accept(lineNo, parseObject(file, lineNo, line, dotJson));
       }
-      start = end + 1;
     }
   }
 
   private static void readJsonLines(
-      Path file, String text, List<Example> examples, List<Integer> lines, boolean dotJson) {
+      Path file, Utf8Input in, List<Example> examples, List<Integer> lines, boolean dotJson)
+      throws IOException {
     forEachObject(
         file,
-        text,
+        in,
         dotJson,
         (lineNo, o) -> {
           requireLowerCaseFields(file, lineNo, o, EXAMPLE_FIELDS);
@@ -366,7 +338,7 @@ public final class DataFiles {
           lines.add(lineNo);
         });
     if (examples.isEmpty()) {
-      throw nothingIn(file, text, "examples");
+      throw nothingIn(file, !in.hadText(), "examples");
     }
   }
 
@@ -511,12 +483,10 @@ public final class DataFiles {
 
   private record CsvRecord(int line, List<String> fields) {}
 
-  private static void readCsv(Path file, String text, List<Example> examples, List<Integer> lines) {
-    List<CsvRecord> records = parseCsv(file, text);
-    if (records.isEmpty()) {
-      throw new DataFormatException(file, 1, "empty file: no header row");
-    }
-    CsvRecord header = records.get(0);
+  private static void readCsv(Path file, Utf8Input in, List<Example> examples, List<Integer> lines)
+      throws IOException {
+    CsvReader records = new CsvReader(file, in);
+    CsvRecord header = records.header();
     Map<String, Integer> col = columns(file, header, EXAMPLE_FIELDS);
     int textCol = col.getOrDefault("text", -1);
     int labelCol = col.getOrDefault("label", -1);
@@ -531,9 +501,8 @@ public final class DataFiles {
               + header.fields()
               + separatorHint(header.fields()));
     }
-    for (int r = 1; r < records.size(); r++) {
-      CsvRecord rec = records.get(r);
-      List<String> f = fieldsOf(file, records, r);
+    for (CsvRecord rec = records.next(); rec != null; rec = records.next()) {
+      List<String> f = fieldsOf(file, header, rec);
       examples.add(
           example(
               file,
@@ -566,10 +535,8 @@ public final class DataFiles {
     return out;
   }
 
-  /** The record at {@code r}, checked to have the header's width. */
-  private static List<String> fieldsOf(Path file, List<CsvRecord> records, int r) {
-    CsvRecord header = records.get(0);
-    CsvRecord rec = records.get(r);
+  /** {@code rec}'s fields, checked to be as many as the header's. */
+  private static List<String> fieldsOf(Path file, CsvRecord header, CsvRecord rec) {
     if (rec.fields().size() != header.fields().size()) {
       throw new DataFormatException(
           file,
@@ -584,92 +551,120 @@ public final class DataFiles {
     return rec.fields();
   }
 
-  /** RFC 4180 records, each with the line it starts on; blank lines are skipped. */
-  private static List<CsvRecord> parseCsv(Path file, String s) {
-    List<CsvRecord> records = new ArrayList<>();
-    int n = s.length();
-    int i = 0;
-    int line = 1;
-    while (i < n) {
-      int eol = i;
-      while (eol < n && s.charAt(eol) != '\n' && s.charAt(eol) != '\r') {
-        eol++;
+  /**
+   * RFC 4180 records read one at a time, each with the line it starts on; blank lines are skipped.
+   * A line ends at LF, CR LF or CR; inside quotes a CR LF is read as LF.
+   */
+  private static final class CsvReader {
+    private final Path file;
+    private final Utf8Input in;
+    private int line = 1;
+
+    CsvReader(Path file, Utf8Input in) {
+      this.file = file;
+      this.in = in;
+    }
+
+    /** The first record, the header: "empty file" without one. */
+    CsvRecord header() throws IOException {
+      CsvRecord header = next();
+      if (header == null) {
+        throw new DataFormatException(
+            file, 1, in.hadText() ? "empty file: no header row" : "empty file");
       }
-      if (s.substring(i, eol).isBlank()) {
-        i = skipNewline(s, eol);
+      return header;
+    }
+
+    /** The next record, or null at the end of the file. */
+    CsvRecord next() throws IOException {
+      StringBuilder lead = new StringBuilder();
+      while (true) {
+        // A line of white space alone is skipped; otherwise it begins the first field.
+        lead.setLength(0);
+        int c = in.peek();
+        if (c < 0) {
+          return null;
+        }
+        while (c >= 0 && c != '\n' && c != '\r' && Character.isWhitespace(c)) {
+          lead.append((char) in.next());
+          c = in.peek();
+        }
+        if (c >= 0 && c != '\n' && c != '\r') {
+          break;
+        }
+        skipNewline();
         line++;
-        continue;
       }
       int recordLine = line;
       List<String> fields = new ArrayList<>();
       while (true) {
         StringBuilder field = new StringBuilder();
-        if (i < n && s.charAt(i) == '"') {
-          int quoteLine = line;
-          i++;
-          while (true) {
-            if (i >= n) {
-              throw new DataFormatException(
-                  file, quoteLine, "unterminated quoted field (its opening quote is on this line)");
-            }
-            char c = s.charAt(i);
-            if (c == '"') {
-              if (i + 1 < n && s.charAt(i + 1) == '"') {
-                field.append('"');
-                i += 2;
-              } else {
-                i++;
-                break;
-              }
-            } else if (c == '\r' && i + 1 < n && s.charAt(i + 1) == '\n') {
-              i++;
-            } else {
-              if (c == '\n') {
-                line++;
-              }
-              field.append(c);
-              i++;
-            }
-          }
-          if (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && s.charAt(i) != '\r') {
-            throw new DataFormatException(
-                file,
-                line,
-                "unexpected '"
-                    + s.charAt(i)
-                    + "' after a closing quote (write a quote inside a quoted field as \"\")");
-          }
+        if (lead.isEmpty() && in.peek() == '"') {
+          readQuoted(field);
         } else {
-          while (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && s.charAt(i) != '\r') {
-            field.append(s.charAt(i));
-            i++;
+          field.append(lead);
+          for (int c = in.peek(); c >= 0 && c != ',' && c != '\n' && c != '\r'; c = in.peek()) {
+            field.append((char) in.next());
           }
         }
+        lead.setLength(0);
         fields.add(field.toString());
-        if (i < n && s.charAt(i) == ',') {
-          i++;
+        int c = in.peek();
+        if (c == ',') {
+          in.next();
           continue;
         }
-        if (i < n) {
-          i = skipNewline(s, i);
+        if (c >= 0) {
+          skipNewline();
           line++;
         }
-        break;
+        return new CsvRecord(recordLine, fields);
       }
-      records.add(new CsvRecord(recordLine, fields));
     }
-    return records;
-  }
 
-  /** The index after the line break at {@code i} (\n, \r\n or \r), or {@code i} at the end. */
-  private static int skipNewline(String s, int i) {
-    if (i < s.length() && s.charAt(i) == '\r') {
-      i++;
+    /** A quoted field (at its opening quote) into {@code field}. */
+    private void readQuoted(StringBuilder field) throws IOException {
+      int quoteLine = line;
+      in.next();
+      while (true) {
+        int c = in.next();
+        if (c < 0) {
+          throw new DataFormatException(
+              file, quoteLine, "unterminated quoted field (its opening quote is on this line)");
+        }
+        if (c == '"') {
+          if (in.peek() != '"') {
+            break;
+          }
+          field.append('"');
+          in.next();
+        } else if (c != '\r' || in.peek() != '\n') {
+          if (c == '\n') {
+            line++;
+          }
+          field.append((char) c);
+        }
+      }
+      int after = in.peek();
+      if (after >= 0 && after != ',' && after != '\n' && after != '\r') {
+        throw new DataFormatException(
+            file,
+            line,
+            "unexpected '"
+                + (char) after
+                + "' after a closing quote (write a quote inside a quoted field as \"\")");
+      }
     }
-    if (i < s.length() && s.charAt(i) == '\n') {
-      i++;
+
+    /** Takes the line break at hand (LF, CR LF or CR), if any. */
+    private void skipNewline() throws IOException {
+      if (in.peek() == '\r') {
+        in.next();
+      }
+      if (in.peek() == '\n') {
+        in.next();
+      }
     }
-    return i;
   }
 
   // ---------------------------------------------------------------- common

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link DataFiles#readTexts}: files of unlabelled texts, read as data files are. */
+/** {@link DataFiles#forEachText}: files of unlabelled texts, read as data files are. */
 class DataFilesTextsTest {
   @TempDir Path dir;
 
@@ -23,7 +24,7 @@ class DataFilesTextsTest {
                 + "\n"
                 + "{\"text\": \" so-so \", \"id\": \"r-2\", \"task\": \" films \"}\n"
                 + "{\"text\": \"bad\", \"task\": null, \"client\": 3}\n");
-    List<DataFiles.TextRow> rows = DataFiles.readTexts(p);
+    List<DataFiles.TextRow> rows = readTexts(p);
     assertEquals(3, rows.size());
     assertEquals(1, rows.get(0).line());
     assertEquals("good film", rows.get(0).text());
@@ -42,7 +43,7 @@ class DataFilesTextsTest {
     Path p =
         Files.writeString(
             dir.resolve("texts.csv"), "Label,TEXT,id\npos,\"two\nlines\",a\n\nneg,one,\n");
-    List<DataFiles.TextRow> rows = DataFiles.readTexts(p);
+    List<DataFiles.TextRow> rows = readTexts(p);
     assertEquals(2, rows.size());
     assertEquals("two\nlines", rows.get(0).text());
     assertEquals(2, rows.get(0).line());
@@ -73,10 +74,17 @@ class DataFilesTextsTest {
         "h.txt", "x\n", 1, "unknown file type: expected a .jsonl, .json or .csv extension");
   }
 
+  /** The rows {@link DataFiles#forEachText} hands over, in order. */
+  private static List<DataFiles.TextRow> readTexts(Path p) throws IOException {
+    List<DataFiles.TextRow> rows = new ArrayList<>();
+    DataFiles.forEachText(p, rows::add);
+    return rows;
+  }
+
   private void assertRefused(String name, String content, int line, String reason)
       throws IOException {
     Path p = Files.writeString(dir.resolve(name), content);
-    DataFormatException e = assertThrows(DataFormatException.class, () -> DataFiles.readTexts(p));
+    DataFormatException e = assertThrows(DataFormatException.class, () -> readTexts(p));
     assertEquals(p + ":" + line + ": " + reason, e.getMessage());
   }
 }

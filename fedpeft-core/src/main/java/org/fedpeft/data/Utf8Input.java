@@ -1,0 +1,172 @@
+package org.fedpeft.data;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The characters of a byte stream decoded as strict UTF-8 block by block, so that a file is read
+ * without being held whole: a leading byte-order mark is dropped, and a malformed byte sequence is
+ * a {@link DataFormatException} naming the line it is on (counted by LF bytes) and its byte in the
+ * stream (a UTF-16 byte-order mark at the start is named as such). Read one character at a time
+ * with {@link #peek} and {@link #next}.
+ */
+final class Utf8Input implements Closeable {
+  private static final int BLOCK = 1 << 16;
+
+  private final Path source;
+  private final InputStream in;
+  private final CharsetDecoder decoder =
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  /** Bytes read and not yet decoded, in write mode (position = end of them). */
+  private final ByteBuffer bytes = ByteBuffer.allocate(BLOCK);
+
+  /** Decoded characters, in read mode. */
+  private final CharBuffer chars = CharBuffer.allocate(BLOCK);
+
+  /** The stream offset of {@code bytes}' first byte. */
+  private long offset;
+
+  /** LF bytes before {@code offset}. */
+  private int newlines;
+
+  private final byte[] firstTwo = new byte[2];
+  private boolean started;
+  private boolean hadText;
+  private boolean eof;
+  private boolean done;
+
+  /**
+   * @param source names the stream in errors (a file's path, or "standard input")
+   */
+  Utf8Input(InputStream in, Path source) {
+    this.in = in;
+    this.source = source;
+    chars.flip();
+  }
+
+  /** The next character without taking it, or -1 at the end of the stream. */
+  int peek() throws IOException {
+    if (!chars.hasRemaining() && !fill()) {
+      return -1;
+    }
+    return chars.get(chars.position());
+  }
+
+  /** The next character, taken, or -1 at the end of the stream. */
+  int next() throws IOException {
+    if (!chars.hasRemaining() && !fill()) {
+      return -1;
+    }
+    return chars.get();
+  }
+
+  /** Decodes the next block into {@code chars}; false at the end of the stream. */
+  private boolean fill() throws IOException {
+    chars.clear();
+    while (chars.position() == 0 && !done) {
+      if (!eof) {
+        int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+        if (n < 0) {
+          eof = true;
+        } else {
+          if (offset == 0) {
+            for (int i = bytes.position(); i < Math.min(2, bytes.position() + n); i++) {
+              firstTwo[i] = bytes.get(i);
+            }
+          }
+          bytes.position(bytes.position() + n);
+        }
+      }
+      bytes.flip();
+      CoderResult result = decoder.decode(bytes, chars, eof);
+      if (!result.isError() && eof && !bytes.hasRemaining() && !result.isOverflow()) {
+        result = decoder.flush(chars);
+        done = !result.isError() && !result.isOverflow();
+      }
+      if (result.isError()) {
+        throw malformed(bytes.position());
+      }
+      for (int i = 0; i < bytes.position(); i++) {
+        if (bytes.get(i) == '\n') {
+          newlines++;
+        }
+      }
+      offset += bytes.position();
+      bytes.compact();
+    }
+    chars.flip();
+    if (!started && chars.hasRemaining()) {
+      started = true;
+      if (chars.get(0) == '\uFEFF') {
+        chars.get();
+        if (!chars.hasRemaining()) {
+          return fill();
+        }
+      }
+    }
+    hadText |= chars.hasRemaining();
+    return chars.hasRemaining();
+  }
+
+  /** The error for a malformed sequence at index {@code at} of the undecoded bytes. */
+  private DataFormatException malformed(int at) {
+    long total = offset + bytes.limit();
+    if (total >= 2
+        && ((firstTwo[0] == (byte) 0xFF && firstTwo[1] == (byte) 0xFE)
+            || (firstTwo[0] == (byte) 0xFE && firstTwo[1] == (byte) 0xFF))) {
+      return new DataFormatException(
+          source, 1, "not valid UTF-8: it starts with a UTF-16 byte-order mark; save it as UTF-8");
+    }
+    int line = 1 + newlines;
+    for (int i = 0; i < at; i++) {
+      if (bytes.get(i) == '\n') {
+        line++;
+      }
+    }
+    return new DataFormatException(
+        source, line, "not valid UTF-8 (byte " + (offset + at + 1) + " of the file)");
+  }
+
+  /**
+   * The rest of the line (up to LF, which is taken but not returned; a CR before it is dropped), or
+   * null at the end of the stream.
+   */
+  String readLine() throws IOException {
+    int c = next();
+    if (c < 0) {
+      return null;
+    }
+    StringBuilder line = new StringBuilder();
+    while (c >= 0 && c != '\n') {
+      line.append((char) c);
+      c = next();
+    }
+    int n = line.length();
+    if (n > 0 && line.charAt(n - 1) == '\r') {
+      line.setLength(n - 1);
+    }
+    return line.toString();
+  }
+
+  /** Whether the stream held any character (a byte-order mark alone is none); after reading it. */
+  boolean hadText() {
+    return hadText;
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
+  }
+}

@@ -1,0 +1,102 @@
+package org.fedpeft.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Utf8Input}: strict UTF-8 read block by block, with characters split across blocks, errors
+ * past the first block naming the right line and byte, and no read beyond what is asked for.
+ */
+class Utf8InputTest {
+  @TempDir Path dir;
+
+  /** Lines of multi-byte characters over several 64 KiB blocks read back exactly. */
+  @Test
+  void charactersSplitAcrossBlocksAreReadBack() throws IOException {
+    StringBuilder text = new StringBuilder("\uFEFF");
+    for (int i = 0; i < 20_000; i++) {
+      text.append("line ").append(i).append(" caf\u00e9 \u20ac \uD83D\uDE00\r\n");
+    }
+    Path p = Files.writeString(dir.resolve("big.txt"), text);
+    assertTrue(Files.size(p) > 4 * 65_536, "spans several blocks");
+    assertEquals(text.substring(1), DataFiles.readUtf8(p));
+  }
+
+  /** A bad byte in a later block is named by its line and its byte in the file. */
+  @Test
+  void aBadByteInALaterBlockNamesItsLineAndByte() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int i = 0; i < 6_000; i++) {
+      bytes.writeBytes(("{\"text\": \"row " + i + " \u00e9\"}\n").getBytes(StandardCharsets.UTF_8));
+    }
+    int at = bytes.size() + 12; // 1-based, on line 6001, after {"text": "x
+    bytes.writeBytes("{\"text\": \"x".getBytes(StandardCharsets.UTF_8));
+    bytes.write(0xE9); // Latin-1 e-acute, not UTF-8
+    bytes.writeBytes("\"}\n".getBytes(StandardCharsets.UTF_8));
+    Path p = Files.write(dir.resolve("late.jsonl"), bytes.toByteArray());
+    assertTrue(at > 2 * 65_536, "past the first blocks");
+    DataFormatException e =
+        assertThrows(DataFormatException.class, () -> DataFiles.forEachText(p, row -> {}));
+    assertEquals(p + ":6001: not valid UTF-8 (byte " + at + " of the file)", e.getMessage());
+  }
+
+  /**
+   * A line is handed over without the stream being read past it; a byte-order mark alone is no
+   * text.
+   */
+  @Test
+  void readsNoFurtherThanTheLineAsked() throws IOException {
+    boolean[] secondAllowed = {false};
+    InputStream stream =
+        new InputStream() {
+          private int reads;
+
+          @Override
+          public int read() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            reads++;
+            byte[] part =
+                switch (reads) {
+                  case 1 -> "first\r\n".getBytes(StandardCharsets.UTF_8);
+                  case 2 -> {
+                    assertTrue(secondAllowed[0], "read ahead of the first line");
+                    yield "second".getBytes(StandardCharsets.UTF_8);
+                  }
+                  default -> null;
+                };
+            if (part == null) {
+              return -1;
+            }
+            System.arraycopy(part, 0, b, off, part.length);
+            return part.length;
+          }
+        };
+    Utf8Input in = new Utf8Input(stream, Path.of("stream"));
+    assertEquals("first", in.readLine());
+    secondAllowed[0] = true;
+    assertEquals("second", in.readLine());
+    assertNull(in.readLine());
+    Utf8Input mark =
+        new Utf8Input(
+            new java.io.ByteArrayInputStream(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}),
+            Path.of("mark"));
+    assertEquals(-1, mark.next());
+    assertFalse(mark.hadText());
+  }
+}
