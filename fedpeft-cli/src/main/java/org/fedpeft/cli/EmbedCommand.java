@@ -92,7 +92,8 @@ public final class EmbedCommand implements Callable<Integer> {
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder encoder = new BertEncoder(pm.weights(), root, pm.precision().precision());
         TextTokenizer tok = pm.newTokenizer();
-        Adapter adapter = saved == null ? null : instantiate(saved, encoder)) {
+        Adapter adapter =
+            saved == null ? null : SavedClassifier.adapter(adapterDir, saved, encoder, model)) {
       SentenceEmbedder embedder =
           adapter == null
               ? new SentenceEmbedder(encoder, tok, EncoderHooks.NONE)
@@ -133,13 +134,5 @@ public final class EmbedCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private Adapter instantiate(AdapterFiles.Saved saved, BertEncoder encoder) {
-    try {
-      return AdapterFiles.instantiate(adapterDir, saved, encoder);
-    } catch (IllegalArgumentException e) {
-      throw model.misfit(adapterDir, saved, e);
-    }
   }
 }

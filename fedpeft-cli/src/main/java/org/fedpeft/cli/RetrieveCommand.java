@@ -15,6 +15,7 @@ import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.SentenceEmbedder;
@@ -160,7 +161,10 @@ public final class RetrieveCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (FrozenBase base =
             new FrozenBase(model.loadFor(adapterDir, saved, spec.commandLine().getErr()));
-        Adapter adapter = saved == null ? null : instantiate(saved, base)) {
+        Adapter adapter =
+            saved == null
+                ? null
+                : SavedClassifier.adapter(adapterDir, saved, base.encoder(), model)) {
       // mips embeds the corpus first; then both score the queries.
       int corpusTexts = m.equals("mips") ? corpus.size() : 0;
       ProgressBar bar =
@@ -170,13 +174,8 @@ public final class RetrieveCommand implements Callable<Integer> {
         Retriever retriever;
         if (m.equals("car")) {
           head =
-              new ClassificationHead(
-                  base.root(), base.encoder().config().hiddenSize(), saved.labels().size(), 0);
-          try {
-            head.loadState(saved.headTensors());
-          } catch (IllegalArgumentException e) {
-            throw model.misfit(adapterDir, saved, e);
-          }
+              SavedClassifier.head(
+                  adapterDir, saved, base, HeadLayout.single(saved.labels().size()), model);
           ClassifierModel cm = new ClassifierModel(base.encoder(), adapter, head);
           try {
             retriever = new CarRetriever(cm, base.tokenizer(), saved.labels(), corpus, batchSize);
@@ -224,14 +223,6 @@ public final class RetrieveCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private Adapter instantiate(AdapterFiles.Saved saved, FrozenBase base) {
-    try {
-      return AdapterFiles.instantiate(adapterDir, saved, base.encoder());
-    } catch (IllegalArgumentException e) {
-      throw model.misfit(adapterDir, saved, e);
-    }
   }
 
   private static Map<String, Object> record(String query, List<Retriever.Hit> hits, Corpus c) {

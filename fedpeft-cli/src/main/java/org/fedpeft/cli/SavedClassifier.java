@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.tensor.HostTensor;
@@ -53,17 +54,8 @@ final class SavedClassifier implements AutoCloseable {
     Adapter adapter = null;
     ClassificationHead head = null;
     try {
-      try {
-        adapter = AdapterFiles.instantiate(adapterDir, saved, base.encoder());
-      } catch (IllegalArgumentException e) {
-        throw model.misfit(adapterDir, saved, e);
-      }
-      head = new ClassificationHead(base.root(), base.encoder().config().hiddenSize(), layout, 0);
-      try {
-        head.loadState(saved.headTensors());
-      } catch (IllegalArgumentException e) {
-        throw model.misfit(adapterDir, saved, e);
-      }
+      adapter = adapter(adapterDir, saved, base.encoder(), model);
+      head = head(adapterDir, saved, base, layout, model);
       return new SavedClassifier(base, adapter, head);
     } catch (RuntimeException | Error e) {
       if (head != null) {
@@ -73,6 +65,49 @@ final class SavedClassifier implements AutoCloseable {
         adapter.close();
       }
       base.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The adapter {@code saved} of folder {@code adapterDir} on {@code encoder} ({@link
+   * AdapterFiles#instantiate}); one that does not fit the model is refused by {@link
+   * ModelOption#misfit}. Also {@code embed --adapter}'s and {@code retrieve --adapter}'s.
+   *
+   * @throws UserInputException naming the folder and the model when the adapter does not fit it
+   */
+  static Adapter adapter(
+      Path adapterDir, AdapterFiles.Saved saved, BertEncoder encoder, ModelOption model) {
+    try {
+      return AdapterFiles.instantiate(adapterDir, saved, encoder);
+    } catch (IllegalArgumentException e) {
+      throw model.misfit(adapterDir, saved, e);
+    }
+  }
+
+  /**
+   * The head of {@code layout} on {@code base}, holding {@code saved}'s head tensors; one that does
+   * not fit the model is refused by {@link ModelOption#misfit} (the head closed again). Also {@code
+   * retrieve}'s classifier-as-retriever head.
+   *
+   * @throws UserInputException naming the folder and the model when the head does not fit it
+   */
+  static ClassificationHead head(
+      Path adapterDir,
+      AdapterFiles.Saved saved,
+      FrozenBase base,
+      HeadLayout layout,
+      ModelOption model) {
+    ClassificationHead head =
+        new ClassificationHead(base.root(), base.encoder().config().hiddenSize(), layout, 0);
+    try {
+      head.loadState(saved.headTensors());
+      return head;
+    } catch (IllegalArgumentException e) {
+      head.close();
+      throw model.misfit(adapterDir, saved, e);
+    } catch (RuntimeException | Error e) {
+      head.close();
       throw e;
     }
   }
