@@ -150,7 +150,12 @@ public final class PredictCommand implements Callable<Integer> {
           "--task " + task + " is not a task of " + adapterDir + ": " + layout.tasks());
     }
     // A file is checked whole first (without holding it), then read again chunk by chunk.
-    List<Text> given = input == null ? givenTexts() : null;
+    List<Text> given =
+        input == null
+            ? GivenTexts.read(texts, "text", System.in).stream()
+                .map(t -> new Text(t, null, null))
+                .toList()
+            : null;
     int total = given != null ? given.size() : forEachInputText(layout, t -> {});
     if (total == 0) {
       throw new UserInputException(
@@ -272,30 +277,6 @@ public final class PredictCommand implements Callable<Integer> {
       throw new UserInputException(e.getMessage(), e);
     }
     return count[0];
-  }
-
-  /** The texts of the arguments, or else of standard input, in order. */
-  private List<Text> givenTexts() throws IOException {
-    List<Text> out = new ArrayList<>();
-    if (!texts.isEmpty()) {
-      for (int i = 0; i < texts.size(); i++) {
-        if (texts.get(i).isBlank()) {
-          throw new UserInputException("text " + (i + 1) + " is empty");
-        }
-        out.add(new Text(texts.get(i), null, null));
-      }
-      return out;
-    }
-    try {
-      for (String line : DataFiles.readUtf8Lines(System.in, "standard input")) {
-        if (!line.isBlank()) {
-          out.add(new Text(line, null, null));
-        }
-      }
-    } catch (DataFormatException e) {
-      throw new UserInputException(e.getMessage(), e);
-    }
-    return out;
   }
 
   /**

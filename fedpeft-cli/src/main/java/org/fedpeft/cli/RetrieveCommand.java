@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
@@ -148,7 +147,7 @@ public final class RetrieveCommand implements Callable<Integer> {
     }
     String m = method != null ? method : adapterDir != null && !contrastive ? "car" : "mips";
     Corpus corpus = loadCorpus(saved);
-    List<String> input = readQueries();
+    List<String> input = GivenTexts.read(queries, "query", System.in);
     if (input.isEmpty()) {
       // Nothing in, nothing out (as in a pipeline), but said, as embed says it.
       spec.commandLine()
@@ -289,27 +288,5 @@ public final class RetrieveCommand implements Callable<Integer> {
 
   private long recordedSeed(AdapterFiles.Saved saved) {
     return saved == null ? 42 : AdapterFiles.trainingSeed(adapterDir, saved).orElse(42L);
-  }
-
-  private List<String> readQueries() throws IOException {
-    if (!queries.isEmpty()) {
-      for (int i = 0; i < queries.size(); i++) {
-        if (queries.get(i).isBlank()) {
-          throw new UserInputException("query " + (i + 1) + " is empty");
-        }
-      }
-      return queries;
-    }
-    List<String> in = new ArrayList<>();
-    try {
-      for (String line : DataFiles.readUtf8Lines(System.in, "standard input")) {
-        if (!line.isBlank()) {
-          in.add(line);
-        }
-      }
-    } catch (DataFormatException e) {
-      throw new UserInputException(e.getMessage(), e);
-    }
-    return in;
   }
 }
