@@ -30,19 +30,16 @@ final class ReconnectOption {
    * The clients' backoff: {@link ClientNode.Backoff#defaults()} with its longest delay set to
    * {@link #maxSeconds}.
    *
-   * @throws UserInputException naming the option if the value is below 1 or below the first delay
+   * @throws UserInputException naming the option if the value is below 1 (one second is above the
+   *     first delay, so the backoff's own check of that never fails here)
    */
   ClientNode.Backoff backoff() {
     ClientNode.Backoff defaults = ClientNode.Backoff.defaults();
-    long first = defaults.initial().toMillis();
-    long least = Math.max(1, (first + 999) / 1000); // whole seconds, at least the first wait
-    if (maxSeconds < least) {
+    if (maxSeconds < 1) {
       throw new UserInputException(
           NAME
-              + " must be at least "
-              + least
-              + " (whole seconds, not below a client's first wait of "
-              + first / 1000.0
+              + " must be at least 1 (whole seconds, not below a client's first wait of "
+              + defaults.initial().toMillis() / 1000.0
               + " s), got "
               + maxSeconds);
     }
