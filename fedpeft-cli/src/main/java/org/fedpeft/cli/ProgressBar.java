@@ -246,7 +246,7 @@ public final class ProgressBar {
                 label,
                 done,
                 status,
-                last ? "took" : "for",
+                last ? "took" : "after",
                 clock(elapsed))
             : String.format(
                 Locale.ROOT,

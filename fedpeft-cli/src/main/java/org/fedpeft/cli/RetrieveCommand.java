@@ -209,7 +209,8 @@ public final class RetrieveCommand implements Callable<Integer> {
                       base.encoder(), base.tokenizer(), adapter, adapter::prepareBatch);
           retriever = MipsIndex.build(embedder, corpus.texts(), batchSize, bar.texts(0, "corpus"));
         }
-        int done = corpusTexts;
+        // A bar of known total counts the corpus's texts and the queries; else the queries alone.
+        int done = queryTotal == ProgressBar.UNKNOWN ? 0 : corpusTexts;
         for (List<String> chunk = first; !chunk.isEmpty(); chunk = given.next(CHUNK)) {
           List<List<Retriever.Hit>> hits = retriever.search(chunk, topK);
           bar.clearLine();

@@ -241,6 +241,30 @@ class PredictCommandUserTest {
   }
 
   /**
+   * On a terminal (as the launcher says with {@link GivenTexts#STDIN_TERMINAL}), each line typed is
+   * answered before the next is typed: the test writes a line to the process's standard input and
+   * waits for its label before it writes the next, and closes standard input only at the end. (The
+   * timeout only bounds the failure of the old code, which waited for the end of the input.)
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(300)
+  void onATerminalEachLineTypedIsAnsweredAtOnce() throws Exception {
+    try (Spawned p =
+        Spawned.fedpeft(
+            "predict",
+            java.util.Map.of(GivenTexts.STDIN_TERMINAL, "true"),
+            List.of("predict", adapter.toString(), "-m", model.toString(), "--top-k", "1"))) {
+      for (String line : List.of("a furry animal 0", "something to eat 1")) {
+        p.stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        p.stdin().flush();
+        p.awaitLine("{\"text\":\"" + line + "\"");
+      }
+      p.stdin().close();
+      assertEquals(0, p.waitFor(), p.output());
+    }
+  }
+
+  /**
    * A byte that is not UTF-8 on a line of standard input after the first chunk: the texts before
    * that line are labelled and printed, then predict stops with exit 2 naming the line (QA, 5
    * December: nothing was printed, as standard input was read whole first).
@@ -265,8 +289,8 @@ class PredictCommandUserTest {
       System.setIn(before);
     }
     assertEquals(2, r.code(), r.err());
+    assertEquals(bad - 1, r.out().lines().count(), "the texts before the bad line are printed");
     List<JsonObject> out = lines(r.out());
-    assertEquals(bad - 1, out.size());
     assertEquals("a cat " + (bad - 1), out.get(bad - 2).get("text").getAsString());
     assertTrue(r.err().contains("standard input:" + bad + ": not valid UTF-8"), r.err());
   }
