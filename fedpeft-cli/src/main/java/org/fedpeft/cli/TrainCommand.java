@@ -1065,10 +1065,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (fullyUsed != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
       }
-      if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
-        // The head's labels are document ids: predict refuses it, pointing to retrieve.
-        extra.addProperty(AdapterFiles.RETRIEVAL_CORPUS, true);
-      }
+      AdapterFiles.recordRetrievalCorpus(extra, splits);
       if (goal.contrastive()) {
         // The head was never trained: retrieval with this adapter is by MIPS.
         extra.addProperty("objective", goal.id());

@@ -1574,10 +1574,7 @@ public final class Simulation implements AutoCloseable {
         extra.addProperty("objective", config.objective().id());
         extra.addProperty("temperature", config.objective().temperature());
       }
-      if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
-        // The head's labels are document ids: predict refuses it, pointing to retrieve.
-        extra.addProperty(AdapterFiles.RETRIEVAL_CORPUS, true);
-      }
+      AdapterFiles.recordRetrievalCorpus(extra, splits);
       if (client != null) {
         extra.addProperty("client", client);
       }
