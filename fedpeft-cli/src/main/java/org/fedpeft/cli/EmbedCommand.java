@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.fedpeft.data.DataFiles;
-import org.fedpeft.data.DataFormatException;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;
@@ -30,12 +28,20 @@ import picocli.CommandLine.Spec;
       "Prints one JSON array per text: its sentence embedding (mean pooling over the attention"
           + " mask, L2-normalised, inputs truncated at the model's maximum length, 256 tokens for"
           + " the bundled model; a note on standard error says how many texts were).",
-      "Texts come from the arguments, or one per line on standard input when there are none.",
+      "Texts come from the arguments, or one per line on standard input when there are none,"
+          + " read as they come: each chunk of 256 lines is embedded and printed before the next"
+          + " is read, and on a terminal each line typed is answered at once. A blank line, or"
+          + " one that is not UTF-8, stops embed with exit 2, naming the line, after the texts"
+          + " before it were printed. No text at all prints nothing and says so on standard"
+          + " error (exit 0).",
       "With --adapter, the embeddings of the adapted encoder (the saved adapter active: LoRA's"
           + " deltas, FedBE's new blocks, the fine-tuned top blocks, ...); the head is not used.",
       ProgressBar.DELAYED_HELP
     })
 public final class EmbedCommand implements Callable<Integer> {
+
+  /** Texts embedded and printed at a time (of standard input, the ones held at once). */
+  static final int CHUNK = 256;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -64,24 +70,14 @@ public final class EmbedCommand implements Callable<Integer> {
     if (adapterDir != null) {
       saved = AdapterFolder.read(adapterDir);
     }
-    List<String> input = texts;
-    boolean fromStdin = input.isEmpty();
-    if (fromStdin) {
-      try {
-        input = DataFiles.readUtf8Lines(System.in, "standard input");
-      } catch (DataFormatException e) {
-        throw new UserInputException(e.getMessage(), e);
-      }
-    }
-    for (int i = 0; i < input.size(); i++) {
-      if (input.get(i).isBlank()) {
-        throw new UserInputException(
-            (fromStdin ? "line " + (i + 1) + " of standard input" : "text " + (i + 1))
-                + " is blank: embed writes one embedding per text, and a blank one has no meaning");
-      }
-    }
+    GivenTexts given =
+        GivenTexts.refusingBlankLines(
+            texts,
+            "embed writes one embedding per text, and a blank one has no meaning",
+            System.in);
+    List<String> first = given.next(CHUNK);
     PrintWriter out = spec.commandLine().getOut();
-    if (input.isEmpty()) {
+    if (first.isEmpty()) {
       // Nothing in, nothing out (as in a pipeline), but said, so that it is not taken for a hang.
       spec.commandLine()
           .getErr()
@@ -98,9 +94,9 @@ public final class EmbedCommand implements Callable<Integer> {
           adapter == null
               ? new SentenceEmbedder(encoder, tok, EncoderHooks.NONE)
               : new SentenceEmbedder(encoder, tok, adapter, adapter::prepareBatch);
-      ProgressBar bar = ProgressBar.delayed(spec.commandLine().getErr(), "embed", input.size());
-      for (int start = 0; start < input.size(); start += 256) {
-        List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
+      ProgressBar bar = ProgressBar.delayed(spec.commandLine().getErr(), "embed", given.total());
+      int start = 0;
+      for (List<String> chunk = first; !chunk.isEmpty(); chunk = given.next(CHUNK)) {
         float[][] embeddings = embedder.embed(chunk, batchSize, bar.texts(start, "texts"));
         bar.clearLine();
         for (int k = 0; k < embeddings.length; k++) {
@@ -125,8 +121,10 @@ public final class EmbedCommand implements Callable<Integer> {
           }
           out.println(sb.append(']'));
         }
+        out.flush();
+        start += chunk.size();
       }
-      out.flush();
+      bar.finish(start, "texts");
       // The same note train and simulate print for their data, once all texts are embedded.
       String truncated = tok.truncationNote("to embed");
       if (truncated != null) {

@@ -37,8 +37,12 @@ import picocli.CommandLine.Spec;
           + " its softmax probability over the head's labels, then the --top-k most probable"
           + " labels (\"id\" only when the input row has one).",
       "Texts come from the arguments, else --input FILE, else one per line on standard input"
-          + " (blank lines skipped); no text at all is an error (exit 2). Texts longer than the model's maximum length are truncated"
-          + " to it, and a note on standard error says how many were.",
+          + " (blank lines skipped), read as they come: each chunk of 1024 lines is labelled and"
+          + " printed before the next is read, and on a terminal each line typed is answered at"
+          + " once. A line of standard input that is not UTF-8 stops predict with exit 2, naming"
+          + " the line, after the texts before it were printed. No text at all prints nothing"
+          + " and says so on standard error (exit 0). Texts longer than the model's maximum"
+          + " length are truncated to it, and a note on standard error says how many were.",
       "The probabilities are those eval scores: the same adapter, head and forward passes"
           + " (texts sorted by length into batches of at most --batch-size texts and 1024 padded"
           + " tokens, as eval batches its examples; in chunks of 1024 texts, printed chunk by"
@@ -55,8 +59,9 @@ import picocli.CommandLine.Spec;
 public final class PredictCommand implements Callable<Integer> {
 
   /**
-   * Texts scored and printed at a time: of an {@code --input} file, only one chunk's texts and
-   * results are held at once (texts given as arguments or on standard input are held whole).
+   * Texts scored and printed at a time: only one chunk's texts and results are held at once, of an
+   * {@code --input} file or of standard input (whose chunk also ends when a line typed on a
+   * terminal is followed by a pause: {@link GivenTexts}).
    */
   static final int CHUNK = 1024;
 
@@ -149,51 +154,60 @@ public final class PredictCommand implements Callable<Integer> {
       throw new UserInputException(
           "--task " + task + " is not a task of " + adapterDir + ": " + layout.tasks());
     }
-    // A file is checked whole first (without holding it), then read again chunk by chunk.
-    List<Text> given =
-        input == null
-            ? GivenTexts.read(texts, "text", System.in).stream()
-                .map(t -> new Text(t, null, null))
-                .toList()
-            : null;
-    int total = given != null ? given.size() : forEachInputText(layout, t -> {});
-    if (total == 0) {
-      throw new UserInputException(
-          "no texts to label (none given as arguments, and standard input had no non-blank"
+    // A file is checked whole first (without holding it), then read again chunk by chunk; texts
+    // given as arguments or on standard input are read chunk by chunk as they come.
+    GivenTexts given =
+        input == null ? GivenTexts.skippingBlankLines(texts, "text", System.in) : null;
+    List<String> first = given != null ? given.next(CHUNK) : null;
+    PrintWriter err = spec.commandLine().getErr();
+    if (given != null && first.isEmpty()) {
+      // Nothing in, nothing out (as in a pipeline), but said, as embed and retrieve say it.
+      err.println(
+          "predict: no texts (none given as arguments, and standard input had no non-blank"
               + " line)");
+      return 0;
     }
+    int total = given != null ? given.total() : forEachInputText(layout, t -> {});
     SavedClassifier.requireFinite(adapterDir, saved);
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     try (SavedClassifier classifier = SavedClassifier.open(adapterDir, saved, layout, model, err)) {
       LocalTrainer scorer = new LocalTrainer(classifier.model());
       ProgressBar bar = ProgressBar.delayed(err, "predict", total);
-      List<Text> chunk = new ArrayList<>(Math.min(total, CHUNK));
-      int[] start = {0};
-      Consumer<Text> label =
-          t -> {
-            chunk.add(t);
-            if (chunk.size() == CHUNK || start[0] + chunk.size() == total) {
-              long[][] tokens = new long[chunk.size()][];
-              for (int i = 0; i < tokens.length; i++) {
-                tokens[i] = classifier.base().tokenizer().encode(chunk.get(i).text());
-              }
-              float[][] logits = new float[chunk.size()][];
-              scorer.logits(
-                  tokens, batchSize, bar.texts(start[0], "texts"), (i, row) -> logits[i] = row);
-              bar.clearLine();
-              for (int i = 0; i < logits.length; i++) {
-                out.println(JsonOut.line(record(chunk.get(i), logits[i], saved, start[0] + i)));
-              }
-              out.flush();
-              start[0] += chunk.size();
-              chunk.clear();
+      int[] done = {0};
+      Consumer<List<Text>> label =
+          chunk -> {
+            long[][] tokens = new long[chunk.size()][];
+            for (int i = 0; i < tokens.length; i++) {
+              tokens[i] = classifier.base().tokenizer().encode(chunk.get(i).text());
             }
+            float[][] logits = new float[chunk.size()][];
+            scorer.logits(
+                tokens, batchSize, bar.texts(done[0], "texts"), (i, row) -> logits[i] = row);
+            bar.clearLine();
+            for (int i = 0; i < logits.length; i++) {
+              out.println(JsonOut.line(record(chunk.get(i), logits[i], saved, done[0] + i)));
+            }
+            out.flush();
+            done[0] += chunk.size();
           };
       if (given != null) {
-        given.forEach(label);
-      } else if (forEachInputText(layout, label) != total) {
-        throw new UserInputException(input + " changed while it was read");
+        for (List<String> chunk = first; !chunk.isEmpty(); chunk = given.next(CHUNK)) {
+          label.accept(chunk.stream().map(t -> new Text(t, null, null)).toList());
+        }
+        bar.finish(done[0], "texts");
+      } else {
+        List<Text> chunk = new ArrayList<>(Math.min(total, CHUNK));
+        Consumer<Text> collect =
+            t -> {
+              chunk.add(t);
+              if (chunk.size() == CHUNK || done[0] + chunk.size() == total) {
+                label.accept(chunk);
+                chunk.clear();
+              }
+            };
+        if (forEachInputText(layout, collect) != total) {
+          throw new UserInputException(input + " changed while it was read");
+        }
       }
       // The note embed prints, once every text is labelled.
       String truncated = classifier.base().tokenizer().truncationNote("to label");

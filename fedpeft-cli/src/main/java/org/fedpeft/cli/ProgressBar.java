@@ -58,6 +58,15 @@ public final class ProgressBar {
   private boolean drawn;
   private boolean lineOpen;
 
+  /**
+   * The total of a bar over work whose size is not known until it is done (texts read from standard
+   * input as they come): it shows the count done and the time so far, and {@link #finish} ends it.
+   */
+  public static final int UNKNOWN = -1;
+
+  /**
+   * @param total the work's size, or {@link #UNKNOWN}
+   */
   public ProgressBar(PrintWriter err, String label, int total) {
     this(err, label, total, false, onTerminal());
   }
@@ -185,7 +194,18 @@ public final class ProgressBar {
 
   /** Shows progress {@code done} of {@code total} with a status text. */
   public void update(int done, String status) {
-    draw(done, status, done >= total);
+    draw(done, status, total != UNKNOWN && done >= total);
+  }
+
+  /**
+   * Ends a bar of {@link #UNKNOWN} total at {@code done}: its last line, with the time taken, if it
+   * drew before or the work took 5 seconds (as the last update of a bar of known total draws it);
+   * for a bar of known total, which its updates end, does nothing.
+   */
+  public void finish(int done, String status) {
+    if (total == UNKNOWN) {
+      draw(done, status, true);
+    }
   }
 
   /**
@@ -219,16 +239,25 @@ public final class ProgressBar {
       bar.append(i < filled ? '=' : (i == filled ? '>' : ' '));
     }
     String line =
-        String.format(
-            Locale.ROOT,
-            "%s [%s] %d/%d %s  %s %s",
-            label,
-            bar,
-            done,
-            total,
-            status,
-            last ? "took" : "ETA",
-            clock(last ? elapsed : eta));
+        total == UNKNOWN
+            ? String.format(
+                Locale.ROOT,
+                "%s %d %s  %s %s",
+                label,
+                done,
+                status,
+                last ? "took" : "after",
+                clock(elapsed))
+            : String.format(
+                Locale.ROOT,
+                "%s [%s] %d/%d %s  %s %s",
+                label,
+                bar,
+                done,
+                total,
+                status,
+                last ? "took" : "ETA",
+                clock(last ? elapsed : eta));
     if (interactive) {
       err.print("\r" + line + "\u001b[K");
       if (last) {

@@ -41,7 +41,11 @@ import picocli.CommandLine.Spec;
       "Prints one JSON object per query: {\"query\": ..., \"results\": [{\"id\": ..., \"score\":"
           + " ..., \"text\": ...}, ...]}, the best documents first.",
       "Queries come from the arguments, or one per line on standard input when there are none"
-          + " (blank lines skipped).",
+          + " (blank lines skipped), read as they come: each chunk of 256 lines is answered"
+          + " before the next is read, and on a terminal each line typed is answered at once. A"
+          + " line that is not UTF-8 stops retrieve with exit 2, naming the line, after the"
+          + " queries before it were answered. No query at all prints nothing and says so on"
+          + " standard error (exit 0).",
       "--method car (the default with --adapter): the adapter's classification head over the"
           + " corpus's document ids; score = softmax probability over the corpus. An adapter"
           + " trained with --objective contrastive has no trained head: mips is its default and"
@@ -52,6 +56,9 @@ import picocli.CommandLine.Spec;
       ProgressBar.DELAYED_HELP
     })
 public final class RetrieveCommand implements Callable<Integer> {
+
+  /** Queries searched and printed at a time (of standard input, the ones held at once). */
+  static final int CHUNK = 256;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -147,8 +154,9 @@ public final class RetrieveCommand implements Callable<Integer> {
     }
     String m = method != null ? method : adapterDir != null && !contrastive ? "car" : "mips";
     Corpus corpus = loadCorpus(saved);
-    List<String> input = GivenTexts.read(queries, "query", System.in);
-    if (input.isEmpty()) {
+    GivenTexts given = GivenTexts.skippingBlankLines(queries, "query", System.in);
+    List<String> first = given.next(CHUNK);
+    if (first.isEmpty()) {
       // Nothing in, nothing out (as in a pipeline), but said, as embed says it.
       spec.commandLine()
           .getErr()
@@ -166,8 +174,12 @@ public final class RetrieveCommand implements Callable<Integer> {
                 : SavedClassifier.adapter(adapterDir, saved, base.encoder(), model)) {
       // mips embeds the corpus first; then both score the queries.
       int corpusTexts = m.equals("mips") ? corpus.size() : 0;
+      int queryTotal = given.total();
       ProgressBar bar =
-          ProgressBar.delayed(spec.commandLine().getErr(), "retrieve", corpusTexts + input.size());
+          ProgressBar.delayed(
+              spec.commandLine().getErr(),
+              "retrieve",
+              queryTotal == ProgressBar.UNKNOWN ? queryTotal : corpusTexts + queryTotal);
       ClassificationHead head = null;
       try {
         Retriever retriever;
@@ -197,8 +209,9 @@ public final class RetrieveCommand implements Callable<Integer> {
                       base.encoder(), base.tokenizer(), adapter, adapter::prepareBatch);
           retriever = MipsIndex.build(embedder, corpus.texts(), batchSize, bar.texts(0, "corpus"));
         }
-        for (int start = 0; start < input.size(); start += 256) {
-          List<String> chunk = input.subList(start, Math.min(input.size(), start + 256));
+        // A bar of known total counts the corpus's texts and the queries; else the queries alone.
+        int done = queryTotal == ProgressBar.UNKNOWN ? 0 : corpusTexts;
+        for (List<String> chunk = first; !chunk.isEmpty(); chunk = given.next(CHUNK)) {
           List<List<Retriever.Hit>> hits = retriever.search(chunk, topK);
           bar.clearLine();
           for (int q = 0; q < chunk.size(); q++) {
@@ -206,8 +219,10 @@ public final class RetrieveCommand implements Callable<Integer> {
           }
           out.flush();
           // The queries' progress moves by chunk (the search takes no callback).
-          bar.update(corpusTexts + start + chunk.size(), "queries");
+          done += chunk.size();
+          bar.update(done, "queries");
         }
+        bar.finish(done, "queries");
         // As embed: texts cut to the model's maximum length are counted (car reads only queries).
         String truncated =
             base.tokenizer()

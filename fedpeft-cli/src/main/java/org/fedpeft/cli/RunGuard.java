@@ -9,25 +9,30 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.ShutdownHooks;
+import org.fedpeft.simulation.PausePoint;
 
 /**
  * A command's hold on its output folder for as long as it runs: the folder's lock ({@link
  * RunFolder}) and a shutdown hook that, when the process is interrupted (Ctrl-C, SIGTERM) before
- * the command ends, prints what is saved and how to resume. A new run calls {@link #started} once
- * its input is loaded and checked and the work itself begins. Closing the guard (at the end of the
- * command, also after a failure) removes the hook and releases the lock; a new run that never
- * started (its input was refused, say) is abandoned: what it wrote is removed and the folder is
- * left as it was, including a run it was to replace with {@code --force} ({@link
- * RunFolder#abandon}). A new run interrupted while it waits before it starts, writing nothing
- * ({@link #abandonOnInterrupt}: the server's wait for its nodes), is abandoned the same way, so
- * that the same command starts it again; one interrupted while it starts (writing its first files)
- * or after it started keeps its folder.
+ * the command ends, prints what is saved and how to resume. A new run calls {@link #onInterrupt}
+ * just before it writes its first file into the folder, saying how to continue it from then on, and
+ * {@link #started} once its input is loaded and checked and the work itself begins. Closing the
+ * guard (at the end of the command, also after a failure) removes the hook and releases the lock; a
+ * new run that never started (its input was refused, say) is abandoned: what it wrote is removed
+ * and the folder is left as it was, including a run it was to replace with {@code --force} ({@link
+ * RunFolder#abandon}). A new run interrupted before it writes anything into its folder (while its
+ * model and data load), or while it waits before it starts, writing nothing ({@link
+ * #abandonOnInterrupt}: the server's wait for its nodes), is abandoned the same way, so that the
+ * same command starts it again; one interrupted once it has written into its folder keeps it, and
+ * the message it gave {@link #onInterrupt} says how to continue (a resume).
  */
 final class RunGuard implements AutoCloseable {
 
   private final RunFolder folder;
+  private final String command;
   private final PrintWriter err;
   private volatile Supplier<String> onInterrupt = () -> null;
   private volatile boolean started;
@@ -44,8 +49,10 @@ final class RunGuard implements AutoCloseable {
 
   private final Thread hook;
 
-  private RunGuard(RunFolder folder, PrintWriter err) {
+  private RunGuard(RunFolder folder, String command, boolean abandonable, PrintWriter err) {
     this.folder = folder;
+    this.command = command;
+    this.abandonable = abandonable;
     this.err = err;
     this.hook = new Thread(this::interrupted, "fedpeft-interrupt");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -75,8 +82,10 @@ final class RunGuard implements AutoCloseable {
         out == null
             ? RunFolder.createDefault(Path.of("runs"), command)
             : RunFolder.createNew(out, command, force);
-    RunGuard g = new RunGuard(f, err);
+    // Until it writes into the folder (onInterrupt), an interruption leaves the folder as found.
+    RunGuard g = new RunGuard(f, command, true, err);
     g.noteLeftoverReplacedRuns();
+    PausePoint.reach("run-folder-taken");
     return g;
   }
 
@@ -138,7 +147,7 @@ final class RunGuard implements AutoCloseable {
 
   /** The existing folder of a run of {@code command}, to resume it. */
   static RunGuard resume(Path dir, String command, PrintWriter err) throws IOException {
-    RunGuard g = new RunGuard(RunFolder.reopen(dir, command), err);
+    RunGuard g = new RunGuard(RunFolder.reopen(dir, command), command, false, err);
     g.started = true; // its earlier output is kept whatever happens
     g.noteLeftoverReplacedRuns();
     return g;
@@ -158,6 +167,33 @@ final class RunGuard implements AutoCloseable {
       }
     }
     awaitHalt();
+  }
+
+  /**
+   * Refuses to resume a folder that holds nothing but its lock file: a new run killed (SIGKILL)
+   * while it was starting, before it wrote {@code firstFile}, the first file of its start. Nothing
+   * of the run is there to resume; the command that started it starts it again, taking the folder
+   * as empty.
+   *
+   * @throws UserInputException saying so, if the folder holds nothing else
+   */
+  void requireStartWritten(String firstFile) throws IOException {
+    try (Stream<Path> files = Files.list(path())) {
+      if (files.anyMatch(f -> !f.getFileName().toString().equals(RunFolder.LOCK_FILE))) {
+        return;
+      }
+    }
+    throw new UserInputException(
+        path()
+            + " holds no "
+            + firstFile
+            + ", nor anything else of a run but its lock file: the run was stopped while it was"
+            + " starting, before it wrote anything, so there is nothing to resume; the command"
+            + " that started it (fedpeft "
+            + command
+            + " ... --out "
+            + path()
+            + ") starts it again");
   }
 
   /** Waits for the process to halt: the shutdown hooks are running. */
@@ -208,11 +244,20 @@ final class RunGuard implements AutoCloseable {
 
   /**
    * What to print if the process is interrupted from now on: what is saved and the command that
-   * continues the run (computed when the interruption comes).
+   * continues the run (computed when the interruption comes); from now on the folder is kept. A new
+   * run calls this before it writes its first file into the folder: if the shutdown hook has
+   * already abandoned the folder (the run was interrupted while loading), nothing may be written
+   * into it any more, and this never returns, the process halting once its shutdown hooks end.
    */
-  synchronized void onInterrupt(Supplier<String> message) {
-    this.onInterrupt = message;
-    this.abandonable = false;
+  void onInterrupt(Supplier<String> message) {
+    synchronized (this) {
+      if (!abandoned) {
+        this.onInterrupt = message;
+        this.abandonable = false;
+        return;
+      }
+    }
+    awaitHalt();
   }
 
   /**
@@ -257,16 +302,6 @@ final class RunGuard implements AutoCloseable {
             options);
   }
 
-  /**
-   * What an interruption before {@link #started} leaves: "nothing was trained; DIR holds what the
-   * start wrote, so add --force to the command to start it again".
-   */
-  private String notStarted() {
-    return "nothing was trained; "
-        + folder.path()
-        + " holds what the start wrote, so add --force to the command to start it again";
-  }
-
   private void interrupted() {
     String m;
     boolean abandon;
@@ -280,9 +315,7 @@ final class RunGuard implements AutoCloseable {
       m = "interrupted; the run folder is " + folder.path();
     }
     if (abandon) {
-      m = (m == null ? "interrupted before the run started" : m) + "; " + abandonNow();
-    } else if (m == null && !started) {
-      m = "interrupted while the run was starting: " + notStarted();
+      m = (m == null ? "interrupted while the run was starting" : m) + "; " + abandonNow();
     }
     Path replaced = started || abandon ? null : folder.replacedRun();
     if (replaced != null) {
@@ -299,8 +332,8 @@ final class RunGuard implements AutoCloseable {
    * Abandons the folder of a new run interrupted before it started ({@link #abandonOnInterrupt}),
    * and says what that left: "nothing was trained, and DIR is removed again (this command created
    * it) | is empty again, as the command found it | holds again the run that --force was to
-   * replace: the same command starts the run again"; where the folder cannot be put back, {@link
-   * #notStarted}'s words and why.
+   * replace: the same command starts the run again"; where the folder cannot be put back, why, and
+   * that the same command, with --force if it refuses the folder, starts the run again.
    */
   private String abandonNow() {
     Path dir = folder.path();
@@ -308,7 +341,11 @@ final class RunGuard implements AutoCloseable {
     try {
       folder.abandon();
     } catch (IOException | RuntimeException e) {
-      return notStarted() + " (it could not be left as the command found it: " + e + ")";
+      return "nothing was trained, but "
+          + dir
+          + " could not be left as the command found it ("
+          + e
+          + "): the same command, with --force if it refuses the folder, starts the run again";
     }
     return "nothing was trained, and "
         + dir

@@ -183,6 +183,7 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
+        guard.requireStartWritten("config.json");
         if (guard.finished()) {
           return endFinishedRun(guard, tls, stdout, err);
         }
@@ -190,7 +191,22 @@ public final class ServerCommand implements Callable<Integer> {
         sim = Simulation.resume(guard.path(), ServerCommand::requireServerData);
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
       } else {
-        sim = Simulation.create(cfg, guard.path());
+        // From its first write into the folder, an interruption keeps it, to be resumed.
+        Path dir = guard.path();
+        int rounds = cfg.rounds();
+        sim =
+            Simulation.create(
+                cfg,
+                dir,
+                () ->
+                    guard.onInterrupt(
+                        () ->
+                            RunGuard.roundsSaved(
+                                "server",
+                                0,
+                                rounds,
+                                dir,
+                                " and the same --certs and --listen " + listen)));
       }
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);

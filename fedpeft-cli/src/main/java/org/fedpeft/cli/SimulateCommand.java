@@ -532,6 +532,7 @@ public final class SimulateCommand implements Callable<Integer> {
     Simulation sim;
     try {
       if (cfg == null) {
+        guard.requireStartWritten("config.json");
         Integer code =
             writeMissingReport(
                 guard,
@@ -547,7 +548,14 @@ public final class SimulateCommand implements Callable<Integer> {
         sim = Simulation.resume(dir);
         err.printf("resuming %s after round %d%n", dir, sim.completedRounds());
       } else {
-        sim = Simulation.create(cfg, dir);
+        // From its first write into the folder, an interruption keeps it, to be resumed.
+        int rounds = cfg.rounds();
+        sim =
+            Simulation.create(
+                cfg,
+                dir,
+                () ->
+                    guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", 0, rounds, dir, "")));
       }
     } catch (ConfigException | DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);

@@ -244,6 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + ")");
       }
       try (RunGuard guard = RunGuard.resume(resume, "train", err)) {
+        guard.requireStartWritten(RUN_FILE);
         TrainCommand stored = stored(guard.path());
         if (guard.finished()) {
           throw new UserInputException(guard.finishedRun("train run") + "; nothing to resume");
@@ -617,6 +618,11 @@ public final class TrainCommand implements Callable<Integer> {
     return values;
   }
 
+  /** "fedpeft train --resume DIR starts the run again from step 1". */
+  private static String startsAgain(Path dir) {
+    return "fedpeft train --resume " + dir + " starts the run again from step 1";
+  }
+
   /** The run's train.json once read (resume) or written (new run). */
   private JsonObject runRecord;
 
@@ -671,7 +677,15 @@ public final class TrainCommand implements Callable<Integer> {
     if (duplicates != null) {
       err.println(duplicates);
     }
+    if (!resuming) {
+      // train.json is the run's first file: from now on an interruption keeps the folder.
+      guard.onInterrupt(
+          () -> "interrupted while the run was starting: nothing was trained; " + startsAgain(dir));
+    }
     recordOrVerifyData(dir, splits, resuming);
+    if (!resuming) {
+      PausePoint.reach("train-starting");
+    }
     TrainCheckpoint checkpoint = resuming ? TrainCheckpoint.load(dir).orElse(null) : null;
     int firstStep = checkpoint == null ? 0 : checkpoint.step();
     // A checkpoint is written before the evaluation of its step, so it holds that evaluation's
@@ -725,9 +739,8 @@ public final class TrainCommand implements Callable<Integer> {
             return "interrupted: this run keeps no checkpoint (--checkpoint-every 0), so nothing"
                 + " of it is saved in "
                 + dir
-                + "; fedpeft train --resume "
-                + dir
-                + " starts the run again from step 1";
+                + "; "
+                + startsAgain(dir);
           }
           if (savedStep == 0 && first == 0) {
             return "interrupted: --checkpoint-every "
@@ -736,16 +749,11 @@ public final class TrainCommand implements Callable<Integer> {
                 + cfg.steps()
                 + " steps, so nothing of this run is saved in "
                 + dir
-                + "; fedpeft train --resume "
-                + dir
-                + " starts the run again from step 1";
+                + "; "
+                + startsAgain(dir);
           }
           return savedStep == 0
-              ? "interrupted before the first checkpoint (step "
-                  + first
-                  + "); fedpeft train --resume "
-                  + dir
-                  + " starts the run again from step 1"
+              ? "interrupted before the first checkpoint (step " + first + "); " + startsAgain(dir)
               : "interrupted: the state after step "
                   + savedStep
                   + " of "
@@ -1057,10 +1065,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (fullyUsed != null) {
         extra.addProperty(AdapterFiles.FULLY_USED_FILE_SHA256, fullyUsed);
       }
-      if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
-        // The head's labels are document ids: predict refuses it, pointing to retrieve.
-        extra.addProperty(AdapterFiles.RETRIEVAL_CORPUS, true);
-      }
+      AdapterFiles.recordRetrievalCorpus(extra, splits);
       if (goal.contrastive()) {
         // The head was never trained: retrieval with this adapter is by MIPS.
         extra.addProperty("objective", goal.id());

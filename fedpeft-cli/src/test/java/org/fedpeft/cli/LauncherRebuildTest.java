@@ -104,8 +104,8 @@ class LauncherRebuildTest {
   }
 
   /**
-   * The launcher tells the JVM whether standard error is a terminal (Java 17 cannot tell on its
-   * own); here it is a pipe.
+   * The launcher tells the JVM whether standard error and standard input are terminals (Java 17
+   * cannot tell on its own); here they are not.
    */
   @Test
   void theLauncherSaysWhetherStandardErrorIsATerminal() throws Exception {
@@ -115,5 +115,6 @@ class LauncherRebuildTest {
     script(bin.resolve("java"), "for a in \"$@\"; do echo \"java arg: $a\"; done\n");
     String out = launch(checkout, bin);
     assertTrue(out.contains("java arg: -Dfedpeft.stderr.terminal=false\n"), out);
+    assertTrue(out.contains("java arg: -Dfedpeft.stdin.terminal=false\n"), out);
   }
 }

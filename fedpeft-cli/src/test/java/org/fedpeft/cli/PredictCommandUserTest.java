@@ -9,6 +9,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,6 +161,140 @@ class PredictCommandUserTest {
     }
   }
 
+  /**
+   * QA, 5 December: no text on standard input (nothing, or blank lines) exited 2, where embed and
+   * retrieve print nothing and say so (exit 0), as a pipeline's empty input should.
+   */
+  @Test
+  void noTextOnStandardInputPrintsNothingAndSaysSo() {
+    for (String empty : List.of("", "\n \n")) {
+      CliRun.Result r = withStdin(empty);
+      assertEquals(0, r.code(), r.err());
+      assertEquals("", r.out());
+      assertEquals(
+          "predict: no texts (none given as arguments, and standard input had no non-blank line)",
+          r.err().strip());
+    }
+  }
+
+  /**
+   * QA, 5 December: predict read standard input to its end before it labelled a text, so an endless
+   * stream got no answer. The first chunk's labels are printed before standard input is read past
+   * that chunk (the stream notes what was printed when it is asked for more), and the output is
+   * that of the same texts as arguments.
+   */
+  @Test
+  void standardInputIsLabelledChunkByChunkAsItIsRead() throws Exception {
+    int n = PredictCommand.CHUNK + 6;
+    StringBuilder first = new StringBuilder();
+    StringBuilder rest = new StringBuilder();
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String t = (i % 2 == 0 ? "a cat " : "some bread ") + i;
+      texts.add(t);
+      (i < PredictCommand.CHUNK ? first : rest).append(t).append('\n');
+    }
+    StringWriter out = new StringWriter();
+    long[] printedWhenAskedForMore = {-1};
+    InputStream stdin =
+        new InputStream() {
+          private final ByteArrayInputStream head =
+              new ByteArrayInputStream(first.toString().getBytes(StandardCharsets.UTF_8));
+          private ByteArrayInputStream tail;
+
+          @Override
+          public int read() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            int got = head.read(b, off, len);
+            if (got >= 0) {
+              return got;
+            }
+            if (tail == null) {
+              printedWhenAskedForMore[0] = out.toString().lines().count();
+              tail = new ByteArrayInputStream(rest.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            return tail.read(b, off, len);
+          }
+        };
+    InputStream before = System.in;
+    int code;
+    StringWriter err = new StringWriter();
+    try {
+      System.setIn(stdin);
+      code =
+          Main.run(
+              new String[] {"predict", adapter.toString(), "-m", model.toString()},
+              new PrintWriter(out, true),
+              new PrintWriter(err, true));
+    } finally {
+      System.setIn(before);
+    }
+    assertEquals(0, code, err.toString());
+    assertEquals(PredictCommand.CHUNK, printedWhenAskedForMore[0], "printed before reading on");
+    CliRun.Result args = predict(texts.toArray(new String[0]));
+    assertEquals(0, args.code(), args.err());
+    assertEquals(args.out(), out.toString());
+  }
+
+  /**
+   * On a terminal (as the launcher says with {@link GivenTexts#STDIN_TERMINAL}), each line typed is
+   * answered before the next is typed: the test writes a line to the process's standard input and
+   * waits for its label before it writes the next, and closes standard input only at the end. (The
+   * timeout only bounds the failure of the old code, which waited for the end of the input.)
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(300)
+  void onATerminalEachLineTypedIsAnsweredAtOnce() throws Exception {
+    try (Spawned p =
+        Spawned.fedpeft(
+            "predict",
+            java.util.Map.of(GivenTexts.STDIN_TERMINAL, "true"),
+            List.of("predict", adapter.toString(), "-m", model.toString(), "--top-k", "1"))) {
+      for (String line : List.of("a furry animal 0", "something to eat 1")) {
+        p.stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        p.stdin().flush();
+        p.awaitLine("{\"text\":\"" + line + "\"");
+      }
+      p.stdin().close();
+      assertEquals(0, p.waitFor(), p.output());
+    }
+  }
+
+  /**
+   * A byte that is not UTF-8 on a line of standard input after the first chunk: the texts before
+   * that line are labelled and printed, then predict stops with exit 2 naming the line (QA, 5
+   * December: nothing was printed, as standard input was read whole first).
+   */
+  @Test
+  void aBadByteOnStandardInputStopsAfterTheTextsBeforeIt() {
+    int bad = PredictCommand.CHUNK + 5;
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    for (int i = 1; i <= bad + 2; i++) {
+      bytes.writeBytes(("a cat " + i).getBytes(StandardCharsets.UTF_8));
+      if (i == bad) {
+        bytes.write(0xE9); // Latin-1 e-acute, not UTF-8
+      }
+      bytes.write('\n');
+    }
+    InputStream before = System.in;
+    CliRun.Result r;
+    try {
+      System.setIn(new ByteArrayInputStream(bytes.toByteArray()));
+      r = predict("--top-k", "1");
+    } finally {
+      System.setIn(before);
+    }
+    assertEquals(2, r.code(), r.err());
+    assertEquals(bad - 1, r.out().lines().count(), "the texts before the bad line are printed");
+    List<JsonObject> out = lines(r.out());
+    assertEquals("a cat " + (bad - 1), out.get(bad - 2).get("text").getAsString());
+    assertTrue(r.err().contains("standard input:" + bad + ": not valid UTF-8"), r.err());
+  }
+
   /** A text longer than the model's maximum length is cut to it, with embed's note. */
   @Test
   void aNoteSaysHowManyTextsWereTruncated() {
@@ -211,9 +347,6 @@ class PredictCommandUserTest {
             + ":1: the header must name a column \"text\" (optional: \"id\", \"task\"), found [id,"
             + " label]");
     refused(predict("a cat", ""), "text 2 is empty");
-    refused(
-        withStdin("\n \n"),
-        "no texts to label (none given as arguments, and standard input had no non-blank line)");
     refused(
         predict("--input", test.toString(), "a cat"),
         "texts given both as arguments and with --input " + test + ": give one or the other");

@@ -55,6 +55,33 @@ class ProgressBarTest {
     assertTrue(l.get(2).matches("eval \\[=+\\] 6/6 ranking  took \\d+:\\d\\d"), l.get(2));
   }
 
+  /**
+   * A bar of unknown total (texts read from standard input as they come) counts what is done, is
+   * never ended by an update, and ends with {@link ProgressBar#finish}; short work prints nothing.
+   */
+  @Test
+  void aBarOfUnknownTotalCountsAndEndsWhenFinished() {
+    ProgressBar.lineIntervalNanos = 0;
+    StringWriter w = new StringWriter();
+    ProgressBar bar =
+        new ProgressBar(new PrintWriter(w), "predict", ProgressBar.UNKNOWN, true, false);
+    bar.texts(0, "texts").onBatch(2, 2);
+    bar.texts(2, "texts").onBatch(3, 3);
+    bar.finish(5, "texts");
+    List<String> l = lines(w);
+    assertEquals(3, l.size(), w.toString());
+    assertTrue(l.get(0).matches("predict 2 texts  after \\d+:\\d\\d"), l.get(0));
+    assertTrue(l.get(1).matches("predict 5 texts  after \\d+:\\d\\d"), l.get(1));
+    assertTrue(l.get(2).matches("predict 5 texts  took \\d+:\\d\\d"), l.get(2));
+    ProgressBar.lineIntervalNanos = NEVER;
+    StringWriter quiet = new StringWriter();
+    ProgressBar shortWork =
+        new ProgressBar(new PrintWriter(quiet), "embed", ProgressBar.UNKNOWN, true, false);
+    shortWork.texts(0, "texts").onBatch(2, 2);
+    shortWork.finish(2, "texts");
+    assertEquals("", quiet.toString());
+  }
+
   /** train's and simulate's bar draws its first update and its last whatever the interval. */
   @Test
   void anUndelayedBarDrawsItsFirstAndLastUpdate() {

@@ -124,7 +124,8 @@ class RetrieveCliTest {
   /**
    * QA, 2 December: embed read a byte that is not UTF-8 on standard input as U+FFFD and embedded
    * blank lines (which retrieve skips). Both read standard input strictly, and embed refuses a
-   * blank line, whose embedding would mean nothing and shift the output lines.
+   * blank line, whose embedding would mean nothing and shift the output lines; the lines before a
+   * refused one are answered (standard input is read as it comes).
    */
   @Test
   void standardInputIsStrictUtf8AndEmbedRefusesABlankLine() {
@@ -139,12 +140,15 @@ class RetrieveCliTest {
         CliRun.Result r = CliRun.run(cmd);
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("standard input:2: not valid UTF-8"), r.err());
+        // Read as it comes: line 1 is answered before line 2 is refused.
+        assertEquals(1, r.out().lines().count(), r.out());
       }
       System.setIn(
           new ByteArrayInputStream("a pet\n \nthe river\n".getBytes(StandardCharsets.UTF_8)));
       CliRun.Result r = CliRun.run("embed", "-m", model.toString());
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().contains("line 2 of standard input is blank"), r.err());
+      assertEquals(1, r.out().lines().count(), r.out());
       System.setIn(new ByteArrayInputStream("a pet\r\nthe river".getBytes(StandardCharsets.UTF_8)));
       r = CliRun.run("embed", "-m", model.toString());
       assertEquals(0, r.code(), r.err());

@@ -187,27 +187,162 @@ class RunSafetyCliTest {
 
   /**
    * QA, 2 December: Ctrl-C while a run was starting (loading its model and data) exited with no
-   * message, and left a folder that refused the same command.
+   * message, and left a folder that refused the same command. QA, 5 December: it then said to add
+   * --force, although nothing was trained and --resume starts a simulation whose start wrote its
+   * config.json: the message names that resume, which ends with the uninterrupted run's adapter.
    */
   @Test
-  void ctrlCWhileARunStartsSaysHowToStartItAgain() throws Exception {
+  void ctrlCOnceAStartWroteConfigJsonNamesTheResume() throws Exception {
     Path dir = tmp.resolve("interrupted-start");
     String rest =
         Child.interruptedAt(
             "simulation-starting", "simulate", config.toString(), "--out", dir.toString());
     assertTrue(
         rest.contains(
-            "interrupted while the run was starting: nothing was trained; "
+            "interrupted before round 1 was saved; fedpeft simulate --resume "
                 + dir
-                + " holds what the start wrote, so add --force to the command to start it again"),
+                + " starts the run again from round 1"),
         rest);
-    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", dir.toString(), "--force");
+    assertFalse(rest.contains("--force"), rest);
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
     assertEquals(0, r.code(), r.err());
     assertEquals(
         -1L,
         Files.mismatch(
             dir.resolve("adapter/adapter_model.safetensors"),
             simulated.resolve("adapter/adapter_model.safetensors")));
+  }
+
+  /**
+   * Ctrl-C once a new train run wrote train.json (its first file), before its first step: it said
+   * to add --force; it names the resume, which ends with the uninterrupted run's head.
+   */
+  @Test
+  void ctrlCOnceATrainStartWroteTrainJsonNamesTheResume() throws Exception {
+    Path dir = tmp.resolve("interrupted-train-start");
+    String rest =
+        Child.interruptedAt("train-starting", trainArgs(dir, "--steps", "6", "--seed", "7"));
+    assertTrue(
+        rest.contains(
+            "interrupted while the run was starting: nothing was trained; fedpeft train --resume "
+                + dir
+                + " starts the run again from step 1"),
+        rest);
+    assertFalse(rest.contains("--force"), rest);
+    CliRun.Result r = CliRun.run("train", "--resume", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            dir.resolve("adapter/head.safetensors"), trained.resolve("adapter/head.safetensors")));
+  }
+
+  /**
+   * Ctrl-C before a new run writes anything into its folder (its data and model loading): the
+   * folder was kept with its lock file, and the message said to add --force. It is now left as the
+   * command found it, as the server's interrupted wait leaves it (a folder it created is removed
+   * with the parent it created, a run that --force was replacing is back in place), and the same
+   * command starts the run.
+   */
+  @Test
+  void ctrlCBeforeAStartWritesLeavesTheFolderAsFound() throws Exception {
+    String point = "run-folder-taken";
+    Path dir = tmp.resolve("made-for-it/interrupted-load");
+    String rest =
+        Child.interruptedAt(point, "simulate", config.toString(), "--out", dir.toString());
+    assertTrue(
+        rest.contains(
+            "interrupted while the run was starting; nothing was trained, and "
+                + dir
+                + " is removed again (this command created it): the same command starts the run"
+                + " again"),
+        rest);
+    assertFalse(Files.exists(dir.getParent()), rest);
+    CliRun.Result r = CliRun.run("simulate", config.toString(), "--out", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        -1L,
+        Files.mismatch(
+            dir.resolve("adapter/adapter_model.safetensors"),
+            simulated.resolve("adapter/adapter_model.safetensors")));
+
+    Path train = tmp.resolve("interrupted-train-load");
+    rest = Child.interruptedAt(point, trainArgs(train, "--steps", "6", "--seed", "7"));
+    assertTrue(
+        rest.contains(
+            train + " is removed again (this command created it): the same command starts"),
+        rest);
+    assertFalse(Files.exists(train), rest);
+    r = CliRun.run(trainArgs(train, "--steps", "6", "--seed", "7"));
+    assertEquals(0, r.code(), r.err());
+
+    Path replacing = copy(simulated, "force-interrupted-load");
+    byte[] summary = Files.readAllBytes(replacing.resolve("summary.json"));
+    rest =
+        Child.interruptedAt(
+            point, "simulate", config.toString(), "--out", replacing.toString(), "--force");
+    assertTrue(
+        rest.contains(
+            replacing
+                + " holds again the run that --force was to replace: the same command starts the"
+                + " run again"),
+        rest);
+    assertTrue(Arrays.equals(summary, Files.readAllBytes(replacing.resolve("summary.json"))));
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertEquals(
+          List.of(),
+          s.map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith(".force-interrupted-load"))
+              .toList(),
+          "no hidden sibling is left");
+    }
+  }
+
+  /**
+   * A new run killed (SIGKILL) before it writes anything leaves its folder with the lock file
+   * alone: --resume said "no config.json, so not a simulation folder" (train: train.json missing,
+   * "not a train run folder"). It now says the run was stopped before it wrote anything and names
+   * the command that starts it, which does.
+   */
+  @Test
+  void aRunKilledBeforeItsStartWroteIsStartedByItsCommand() throws Exception {
+    String point = "run-folder-taken";
+    Path dir = tmp.resolve("killed-loading");
+    Child.startPaused(point, "simulate", config.toString(), "--out", dir.toString()).kill();
+    assertEquals(List.of(RunFolder.LOCK_FILE), names(dir));
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                dir
+                    + " holds no config.json, nor anything else of a run but its lock file: the"
+                    + " run was stopped while it was starting, before it wrote anything, so there"
+                    + " is nothing to resume; the command that started it (fedpeft simulate ..."
+                    + " --out "
+                    + dir
+                    + ") starts it again"),
+        r.err());
+    r = CliRun.run("simulate", config.toString(), "--out", dir.toString());
+    assertEquals(0, r.code(), r.err());
+
+    Path train = tmp.resolve("killed-train-loading");
+    Child.startPaused(point, trainArgs(train, "--steps", "6", "--seed", "7")).kill();
+    assertEquals(List.of(RunFolder.LOCK_FILE), names(train));
+    r = CliRun.run("train", "--resume", train.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err().contains(train + " holds no train.json, nor anything else of a run"), r.err());
+    assertTrue(r.err().contains("(fedpeft train ... --out " + train + ") starts it again"));
+    r = CliRun.run(trainArgs(train, "--steps", "6", "--seed", "7"));
+    assertEquals(0, r.code(), r.err());
+  }
+
+  /** The names in {@code dir}, sorted, the lock file included. */
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   /**

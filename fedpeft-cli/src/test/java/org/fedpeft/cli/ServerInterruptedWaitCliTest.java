@@ -140,6 +140,51 @@ class ServerInterruptedWaitCliTest {
     assertTrue(listing(dir).containsAll(started), out);
   }
 
+  /**
+   * Ctrl-C (SIGTERM) while a new server starts: before it writes anything (its data and model
+   * loading) the folder is left as the command found it, as in the wait; once its start wrote
+   * config.json it said to add --force, and now names the resume, which takes the folder.
+   */
+  @Test
+  void anInterruptedStartNamesWhatStartsTheRunAgain() throws Exception {
+    Path config = DeployMethodsCliTest.config(tmp, "fedadam");
+    Path dir = tmp.resolve("loading");
+    String out = terminatedAt("run-folder-taken", serverArgs(config, dir));
+    assertTrue(
+        out.contains(
+            "interrupted while the run was starting; nothing was trained, and "
+                + dir
+                + " is removed again (this command created it): the same command starts the run"
+                + " again"),
+        out);
+    assertFalse(Files.exists(dir), out);
+
+    out = terminatedAt("simulation-starting", serverArgs(config, dir));
+    assertTrue(
+        out.contains(
+            "interrupted before round 1 was saved; fedpeft server --resume "
+                + dir
+                + " and the same --certs and --listen "
+                + Spawned.ANY_PORT
+                + " starts the run again from round 1"),
+        out);
+    assertTrue(listing(dir).contains("config.json"), out);
+    out =
+        interruptedWait(
+            List.of(
+                "server", "--resume", dir.toString(), "--listen", Spawned.ANY_PORT, "--insecure"));
+    assertTrue(out.contains("resuming " + dir + " after round 0"), out);
+  }
+
+  /** Runs {@code args} to {@code point}, sends SIGTERM there and returns what it printed. */
+  private static String terminatedAt(String point, List<String> args) throws Exception {
+    try (Spawned child = Spawned.fedpeft("server", Map.of(PausePoint.PROPERTY, point), args)) {
+      child.awaitLine(PausePoint.message(point));
+      assertEquals(143, child.terminate(), child.output());
+      return child.output();
+    }
+  }
+
   /** The names in {@code dir}, sorted, the lock file included. */
   private static List<String> listing(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {

@@ -315,6 +315,11 @@ final class Spawned implements AutoCloseable {
     return code;
   }
 
+  /** Its standard input, a pipe: what is written there (and flushed) reaches it at once. */
+  java.io.OutputStream stdin() {
+    return process.getOutputStream();
+  }
+
   /** Everything it printed so far. */
   String output() {
     return log.toString();

@@ -244,14 +244,19 @@ public final class DataFiles {
    * per non-blank line (no comments, single quotes, unquoted names, NaN or duplicate fields), CR LF
    * or LF line ends. Fields are read with {@link #jsonValue}.
    *
+   * @param what what the objects are ("documents"), for the error of a file without any
    * @throws DataFormatException naming the file and line (and column, where known) of the first
-   *     problem, or a folder given for a file
+   *     problem, a folder given for a file, or a file without an object (on line 1: "empty file"
+   *     with no byte or only a byte-order mark, else "no WHAT: the file has only blank lines")
    * @throws IOException if the file cannot be read
    */
-  public static void forEachJsonObject(Path file, ObjectLine handler) throws IOException {
+  public static void forEachJsonObject(Path file, String what, ObjectLine handler)
+      throws IOException {
     requireFile(file);
     try (Utf8Input in = open(file)) {
-      forEachObject(file, in, false, handler);
+      if (forEachObject(file, in, false, handler) == 0) {
+        throw nothingIn(file, !in.hadText(), what);
+      }
     }
   }
 
@@ -269,32 +274,10 @@ public final class DataFiles {
   }
 
   /**
-   * Lines of text from a stream (standard input, say), strictly UTF-8 as data files are read (a
-   * leading byte-order mark dropped), split at LF or CR LF; {@code source} names the stream in
-   * errors.
-   *
-   * @throws DataFormatException naming {@code source} and the line of a byte that is not UTF-8
+   * The error for a file that holds no {@code what} (examples, texts, or a corpus's documents or
+   * queries): on line 1, "empty file" if it is {@code empty} (no byte, or only a byte-order mark),
+   * else "no {@code what}: the file has only blank lines".
    */
-  public static List<String> readUtf8Lines(java.io.InputStream in, String source)
-      throws IOException {
-    Utf8Input text = new Utf8Input(in, Path.of(source));
-    List<String> lines = new ArrayList<>();
-    for (String line = text.readLine(); line != null; line = text.readLine()) {
-      lines.add(line);
-    }
-    return lines;
-  }
-
-  /**
-   * The error for a file that holds no {@code what} (examples, or a corpus's documents or queries),
-   * {@code text} being its text as {@link #readUtf8} returns it: on line 1, "empty file" if the
-   * text is empty (the file has no byte, or only a byte-order mark), else "no {@code what}: the
-   * file has only blank lines".
-   */
-  public static DataFormatException nothingIn(Path file, String text, String what) {
-    return nothingIn(file, text.isEmpty(), what);
-  }
-
   private static DataFormatException nothingIn(Path file, boolean empty, String what) {
     return new DataFormatException(
         file, 1, empty ? "empty file" : "no " + what + ": the file has only blank lines");
@@ -307,15 +290,19 @@ public final class DataFiles {
     }
   }
 
-  private static void forEachObject(Path file, Utf8Input in, boolean dotJson, ObjectLine handler)
+  /** Hands each non-blank line's object to {@code handler}; returns how many there were. */
+  private static int forEachObject(Path file, Utf8Input in, boolean dotJson, ObjectLine handler)
       throws IOException {
     int lineNo = 0;
+    int objects = 0;
     for (String line = in.readLine(); line != null; line = in.readLine()) {
       lineNo++;
       if (!line.isBlank()) {
         handler.accept(lineNo, parseObject(file, lineNo, line, dotJson));
+        objects++;
       }
     }
+    return objects;
   }
 
   private static void readJsonLines(

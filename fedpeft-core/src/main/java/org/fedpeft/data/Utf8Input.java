@@ -15,8 +15,9 @@ import java.nio.file.Path;
  * The characters of a byte stream decoded as strict UTF-8 block by block, so that a file is read
  * without being held whole: a leading byte-order mark is dropped, and a malformed byte sequence is
  * a {@link DataFormatException} naming the line it is on (counted by LF bytes) and its byte in the
- * stream (a UTF-16 byte-order mark at the start is named as such). Read one character at a time
- * with {@link #peek} and {@link #next}.
+ * stream (a UTF-16 byte-order mark at the start is named as such, the first two bytes being read
+ * before anything is decoded). The characters before a malformed sequence are handed out before it
+ * is reported. Read one character at a time with {@link #peek} and {@link #next}.
  */
 final class Utf8Input implements Closeable {
   private static final int BLOCK = 1 << 16;
@@ -47,6 +48,9 @@ final class Utf8Input implements Closeable {
   private boolean eof;
   private boolean done;
 
+  /** The malformed sequence found after the characters not yet handed out, thrown next. */
+  private DataFormatException pendingError;
+
   /**
    * @param source names the stream in errors (a file's path, or "standard input")
    */
@@ -74,6 +78,9 @@ final class Utf8Input implements Closeable {
 
   /** Decodes the next block into {@code chars}; false at the end of the stream. */
   private boolean fill() throws IOException {
+    if (pendingError != null) {
+      throw pendingError;
+    }
     chars.clear();
     while (chars.position() == 0 && !done) {
       if (!eof) {
@@ -88,6 +95,11 @@ final class Utf8Input implements Closeable {
           }
           bytes.position(bytes.position() + n);
         }
+        if (offset == 0 && bytes.position() < 2 && !eof) {
+          // The first two bytes decide whether a malformed start is named a UTF-16 byte-order
+          // mark: a stream (a pipe) may hand over its first byte alone.
+          continue;
+        }
       }
       bytes.flip();
       CoderResult result = decoder.decode(bytes, chars, eof);
@@ -96,7 +108,14 @@ final class Utf8Input implements Closeable {
         done = !result.isError() && !result.isOverflow();
       }
       if (result.isError()) {
-        throw malformed(bytes.position());
+        DataFormatException e = malformed(bytes.position());
+        if (chars.position() == 0) {
+          throw e;
+        }
+        // The characters before the malformed sequence are handed out first (the lines before
+        // it are read), and the next fill throws.
+        pendingError = e;
+        break;
       }
       for (int i = 0; i < bytes.position(); i++) {
         if (bytes.get(i) == '\n') {
@@ -158,6 +177,15 @@ final class Utf8Input implements Closeable {
       line.setLength(n - 1);
     }
     return line.toString();
+  }
+
+  /**
+   * Whether more of the stream is at hand without waiting for it: characters or bytes read and not
+   * yet handed out, the end of the stream reached, or bytes the stream says it can give at once
+   * ({@link InputStream#available}).
+   */
+  boolean ready() throws IOException {
+    return chars.hasRemaining() || bytes.position() > 0 || eof || in.available() > 0;
   }
 
   /** Whether the stream held any character (a byte-order mark alone is none); after reading it. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.IOConsumer;
 import org.fedpeft.io.JsonNumbers;
@@ -357,6 +358,18 @@ public final class AdapterFiles {
    */
   public static java.util.Optional<String> objective(Path dir, Saved saved) {
     return extraField(dir, saved, "objective", STRING, JsonElement::getAsString);
+  }
+
+  /**
+   * Records in {@code extra} (an adapter's {@code extra} object, as train and simulate write it)
+   * that the head's labels are the document ids of a retrieval corpus ({@link #RETRIEVAL_CORPUS}:
+   * {@code true}) when {@code splits} is a single task with a corpus; otherwise writes nothing.
+   */
+  public static void recordRetrievalCorpus(JsonObject extra, TaskSplits splits) {
+    if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
+      // The head's labels are document ids: predict refuses it, pointing to retrieve.
+      extra.addProperty(RETRIEVAL_CORPUS, true);
+    }
   }
 
   /**

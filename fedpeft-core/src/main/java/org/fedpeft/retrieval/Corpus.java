@@ -105,6 +105,7 @@ public final class Corpus {
     requireNotCsv(file, "a corpus is", "{\"id\": ..., \"text\": ...}");
     DataFiles.forEachJsonObject(
         file,
+        "documents",
         (line, o) -> {
           String id = field(file, line, o, "id");
           String text = field(file, line, o, "text");
@@ -123,9 +124,6 @@ public final class Corpus {
           ids.add(id);
           texts.add(text);
         });
-    if (ids.isEmpty()) {
-      throw DataFiles.nothingIn(file, DataFiles.readUtf8(file), "documents");
-    }
     return new Corpus(file.toString(), ids, texts, index);
   }
 
@@ -142,6 +140,7 @@ public final class Corpus {
     requireNotCsv(file, "queries of a corpus are", "{\"text\": ..., \"doc\": ...}");
     DataFiles.forEachJsonObject(
         file,
+        "queries",
         (line, o) -> {
           String text = field(file, line, o, "text");
           // "label" as tasks export writes a retrieval task's splits (the labels are the ids).
@@ -162,9 +161,6 @@ public final class Corpus {
           }
           examples.add(new Example(text, doc, null, null));
         });
-    if (examples.isEmpty()) {
-      throw DataFiles.nothingIn(file, DataFiles.readUtf8(file), "queries");
-    }
     return Dataset.of(file.toString(), examples, ids);
   }
 

@@ -12,6 +12,10 @@ import java.util.concurrent.CountDownLatch;
  * cost one property read. Points reached:
  *
  * <ul>
+ *   <li>{@code run-folder-taken} ({@code fedpeft train}, {@code fedpeft simulate}, {@code fedpeft
+ *       server}, a new run): the run's folder is created (or found empty, or replacing another with
+ *       {@code --force}) and locked; nothing else is written into it, and the data and the model
+ *       are not yet loaded.
  *   <li>{@code simulation-starting}: a new simulation has written config.json, and has not yet
  *       started its first round.
  *   <li>{@code round-<t>-before-checkpoint}: round t is aggregated (noised and charged, under DP),
@@ -27,6 +31,8 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code simulation-before-report} ({@code fedpeft simulate}, {@code fedpeft server}): the
  *       run is finished and its summary.json written, but its report.html (the last file) is not,
  *       and a server has not yet told its nodes that the run is over.
+ *   <li>{@code train-starting} ({@code fedpeft train}, a new run): its data and model are loaded
+ *       and train.json, its first file, is written; no step is taken.
  *   <li>{@code train-step-<n>-before-checkpoint} ({@code fedpeft train}): step n is taken and its
  *       training line written, but its checkpoint and its evaluation are not.
  *   <li>{@code train-step-<n>-after-evaluation} ({@code fedpeft train}): step n is evaluated

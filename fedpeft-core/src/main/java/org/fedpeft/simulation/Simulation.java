@@ -334,6 +334,17 @@ public final class Simulation implements AutoCloseable {
 
   /** Prepares a new run in {@code out}; refuses a folder that already holds a checkpoint. */
   public static Simulation create(SimulationConfig config, Path out) throws IOException {
+    return create(config, out, () -> {});
+  }
+
+  /**
+   * Prepares a new run in {@code out} as {@link #create(SimulationConfig, Path)} does, running
+   * {@code beforeWriting} once the model and the data are loaded and checked, just before the run's
+   * first write into {@code out} (creating it if missing, then config.json): until then nothing is
+   * written there.
+   */
+  public static Simulation create(SimulationConfig config, Path out, Runnable beforeWriting)
+      throws IOException {
     if (Files.exists(out.resolve(CHECKPOINT))) {
       throw new IllegalArgumentException(
           out
@@ -341,19 +352,22 @@ public final class Simulation implements AutoCloseable {
               + out
               + " or choose another --out");
     }
-    Files.createDirectories(out);
-    return start(RunInputs.absolutePaths(config), out);
+    return start(RunInputs.absolutePaths(config), out, beforeWriting);
   }
 
   /**
-   * Starts the run of {@code config} (its paths absolute) in {@code out}: config.json, then the
-   * partition, manifest.json and the data files' hashes, which a resume checks.
+   * Starts the run of {@code config} (its paths absolute) in {@code out}: loads its model and data,
+   * runs {@code beforeWriting}, then writes config.json, the partition, manifest.json and the data
+   * files' hashes, which a resume checks.
    */
-  private static Simulation start(SimulationConfig config, Path out) throws IOException {
+  private static Simulation start(SimulationConfig config, Path out, Runnable beforeWriting)
+      throws IOException {
     Simulation s = open(config, out, null);
     RunInputs.checkOrClose(
         s,
         () -> {
+          beforeWriting.run();
+          Files.createDirectories(out);
           s.recorder.start(config);
           PausePoint.reach("simulation-starting");
           s.recorder.writePartition(s.population, Budgets.configured(config.budgets()));
@@ -417,7 +431,7 @@ public final class Simulation implements AutoCloseable {
     if (killedWhileStarting(out)) {
       // No manifest.json yet, so nothing to check config.json against: the start again.
       startCheck.accept(config);
-      return start(config, out);
+      return start(config, out, () -> {});
     }
     RunInputs.verifyFiles(out, config);
     // Without a checkpoint (killed before its first round was aggregated): from scratch.
@@ -1560,10 +1574,7 @@ public final class Simulation implements AutoCloseable {
         extra.addProperty("objective", config.objective().id());
         extra.addProperty("temperature", config.objective().temperature());
       }
-      if (splits.retrievalCorpus().isPresent() && !splits.isMultiTask()) {
-        // The head's labels are document ids: predict refuses it, pointing to retrieve.
-        extra.addProperty(AdapterFiles.RETRIEVAL_CORPUS, true);
-      }
+      AdapterFiles.recordRetrievalCorpus(extra, splits);
       if (client != null) {
         extra.addProperty("client", client);
       }

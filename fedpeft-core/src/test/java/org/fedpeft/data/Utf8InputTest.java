@@ -99,4 +99,42 @@ class Utf8InputTest {
     assertEquals(-1, mark.next());
     assertFalse(mark.hadText());
   }
+
+  /**
+   * QA, 5 December: a stream handing over one byte per read (a pipe may) had its UTF-16 file called
+   * "not valid UTF-8 (byte 1)": the first byte was decided on alone. The first two bytes are read
+   * before anything is decoded, so the byte-order mark is named.
+   */
+  @Test
+  void aUtf16StreamReadOneByteAtATimeIsNamedByItsByteOrderMark() {
+    byte[] utf16 = "\uFEFFa cat\n".getBytes(StandardCharsets.UTF_16LE);
+    InputStream oneByte =
+        new java.io.ByteArrayInputStream(utf16) {
+          @Override
+          public synchronized int read(byte[] b, int off, int len) {
+            return super.read(b, off, Math.min(len, 1));
+          }
+        };
+    Utf8Lines lines = new Utf8Lines(oneByte, "standard input");
+    DataFormatException e = assertThrows(DataFormatException.class, lines::next);
+    assertEquals(
+        "standard input:1: not valid UTF-8: it starts with a UTF-16 byte-order mark; save it as"
+            + " UTF-8",
+        e.getMessage());
+  }
+
+  /**
+   * The lines before a malformed byte in the same block are handed out before it is reported, so
+   * that a stream's reader can answer them; the error names the byte's line.
+   */
+  @Test
+  void theLinesBeforeABadByteAreReadFirst() throws IOException {
+    byte[] latin1 = "first\nsecond\ncaf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+    Utf8Lines lines = new Utf8Lines(new java.io.ByteArrayInputStream(latin1), "in");
+    assertEquals("first", lines.next());
+    assertEquals("second", lines.next());
+    assertEquals(2, lines.line());
+    DataFormatException e = assertThrows(DataFormatException.class, lines::next);
+    assertEquals("in:3: not valid UTF-8 (byte 17 of the file)", e.getMessage());
+  }
 }

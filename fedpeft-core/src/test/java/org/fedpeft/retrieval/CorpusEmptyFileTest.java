@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A corpus or query file with nothing in it is called what a data file with nothing in it is
- * ({@link DataFiles#nothingIn}, one rule for both readers).
+ * A corpus or query file with nothing in it is called what a data file with nothing in it is (one
+ * rule for both readers, in {@link DataFiles}).
  */
 class CorpusEmptyFileTest {
 

@@ -72,6 +72,8 @@ class CorpusSimulationTest {
     // The head's labels are the corpus's ids in corpus order.
     AdapterFiles.Saved saved = AdapterFiles.read(out.resolve("adapter"));
     assertEquals(List.of("d5", "d4", "d3", "d2", "d1", "d0"), saved.labels());
+    // ... which the folder records, as train's does, for predict to refuse it.
+    assertTrue(AdapterFiles.retrievalCorpus(out.resolve("adapter"), saved));
     // The corpus file's hash is recorded for --resume.
     JsonObject manifest =
         JsonParser.parseString(Files.readString(out.resolve("manifest.json"))).getAsJsonObject();
