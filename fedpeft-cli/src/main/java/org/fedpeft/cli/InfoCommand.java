@@ -52,12 +52,14 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Option(
       names = "--labels",
+      paramLabel = "N",
       defaultValue = "25",
       description = "Number of classes of the head to count (default: ${DEFAULT-VALUE}).")
   int labels;
 
   @Option(
       names = "--budget",
+      paramLabel = "B",
       defaultValue = "1",
       description =
           "The client's compute budget in (0, 1] for the upload count (Ravan trains"

@@ -139,6 +139,7 @@ public final class ServerCommand implements Callable<Integer> {
 
   @Option(
       names = "--rejoin-wait-seconds",
+      paramLabel = "S",
       defaultValue = "0",
       description =
           "After each round, wait up to this long for every node of the population to be"

@@ -17,12 +17,14 @@ public final class TrainOptions {
 
   @Option(
       names = "--steps",
+      paramLabel = "N",
       defaultValue = "300",
       description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
       names = "--batch-size",
+      paramLabel = "N",
       defaultValue = "16",
       description =
           "Examples per step (DP-SGD: the expected batch size); more than the training set"
@@ -31,12 +33,14 @@ public final class TrainOptions {
 
   @Option(
       names = "--lr",
+      paramLabel = "LR",
       defaultValue = "1e-3",
       description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
   float lr;
 
   @Option(
       names = "--head-lr",
+      paramLabel = "LR",
       description =
           "Peak learning rate of the classification head's tensors, with the same warm-up and"
               + " decay (default: --lr). Not with --objective contrastive (no head is trained);"
@@ -45,6 +49,7 @@ public final class TrainOptions {
 
   @Option(
       names = "--weight-decay",
+      paramLabel = "W",
       defaultValue = "0.01",
       description =
           "AdamW's decoupled weight decay, not applied to biases (default: ${DEFAULT-VALUE}).")
@@ -52,6 +57,7 @@ public final class TrainOptions {
 
   @Option(
       names = "--warmup",
+      paramLabel = "F",
       defaultValue = "0.06",
       description =
           "Fraction of the steps used for linear warm-up, rounded to whole steps; 0: none; one"
@@ -60,12 +66,14 @@ public final class TrainOptions {
 
   @Option(
       names = "--schedule",
+      paramLabel = "NAME",
       defaultValue = "LINEAR",
       description = "Decay after warm-up: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   TrainConfig.Schedule schedule;
 
   @Option(
       names = "--max-grad-norm",
+      paramLabel = "NORM",
       defaultValue = "1.0",
       description =
           "Clip the gradient's global L2 norm to this; 0 turns clipping off. Not with --dp-noise"
@@ -74,6 +82,7 @@ public final class TrainOptions {
 
   @Option(
       names = "--seed",
+      paramLabel = "SEED",
       defaultValue = "42",
       description =
           "Seed of data splits, initialisation, batch order and dropout"

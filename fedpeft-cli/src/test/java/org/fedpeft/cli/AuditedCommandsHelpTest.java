@@ -6,26 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The --help of embed, retrieve, eval, predict, tasks and privacy. */
+/** The --help of every command: option value labels; what eval says it prints and reads. */
 class AuditedCommandsHelpTest {
 
   /**
    * QA, 3 December: some options showed picocli's field names as their values (--batch-size=
    * &lt;batchSize&gt;, --seed=&lt;seed&gt;, --split=&lt;split&gt;); each names its value as the
-   * others do.
+   * others do. Docs audit, 5 December: the check covered eight commands, and train (--steps=
+   * &lt;steps&gt;, --lr=&lt;lr&gt;, ...), info (--budget, --labels) and server
+   * (--rejoin-wait-seconds) still showed field names; it now walks every command Main declares.
    */
   @Test
   void everyOptionValueHasALabel() {
-    String[][] commands = {
-      {"embed"},
-      {"retrieve"},
-      {"eval"},
-      {"predict"},
-      {"tasks", "list"},
-      {"tasks", "export"},
-      {"privacy", "epsilon"},
-      {"privacy", "noise"}
-    };
+    java.util.List<String[]> commands = new java.util.ArrayList<>();
+    collect(
+        Main.newCommandLine(
+            new java.io.PrintWriter(java.io.Writer.nullWriter()),
+            new java.io.PrintWriter(java.io.Writer.nullWriter())),
+        new String[0],
+        commands);
+    assertTrue(commands.size() >= 17, commands.size() + " commands");
     for (String[] c : commands) {
       String[] args = java.util.Arrays.copyOf(c, c.length + 1);
       args[c.length] = "--help";
@@ -33,6 +33,22 @@ class AuditedCommandsHelpTest {
       assertEquals(0, r.code(), String.join(" ", c) + ": " + r.err());
       assertFalse(r.out().contains("=<"), String.join(" ", c) + ":\n" + r.out());
     }
+  }
+
+  /** Adds the path of every subcommand under {@code command} (itself included, but not help). */
+  private static void collect(
+      picocli.CommandLine command, String[] path, java.util.List<String[]> into) {
+    into.add(path);
+    command
+        .getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (!name.equals("help") && sub.getCommandName().equals(name)) {
+                String[] longer = java.util.Arrays.copyOf(path, path.length + 1);
+                longer[path.length] = name;
+                collect(sub, longer, into);
+              }
+            });
   }
 
   /**
