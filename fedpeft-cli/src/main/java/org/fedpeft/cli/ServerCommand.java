@@ -202,11 +202,7 @@ public final class ServerCommand implements Callable<Integer> {
                     guard.onInterrupt(
                         () ->
                             RunGuard.roundsSaved(
-                                "server",
-                                0,
-                                rounds,
-                                dir,
-                                " and the same --certs and --listen " + listen)));
+                                "server", 0, rounds, dir, resumeTransport(tls, listen))));
       }
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);
@@ -259,9 +255,7 @@ public final class ServerCommand implements Callable<Integer> {
                     held.savedRounds(),
                     total,
                     dir,
-                    " and the same --certs and --listen "
-                        + bound
-                        + " (the clients reconnect by themselves)");
+                    resumeTransport(tls, bound) + " (the clients reconnect by themselves)");
         // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused; a new
         // run's folder is then left as the command found it, as after --wait-seconds, and a
         // resumed run's is kept.
@@ -549,6 +543,17 @@ public final class ServerCommand implements Callable<Integer> {
    * The federation's options that a run and a finished run's resume share: TLS or not, the run's
    * population, and the network events printed to standard error.
    */
+  /**
+   * What a resume of this server's run needs besides its folder, for the messages that name it: "
+   * --insecure --listen ADDRESS" for a run without TLS, else " and the same --certs and --listen
+   * ADDRESS" (the certificates are not recorded in the run folder).
+   */
+  static String resumeTransport(TlsFiles tls, String address) {
+    return tls == null
+        ? " --insecure --listen " + address
+        : " and the same --certs and --listen " + address;
+  }
+
   private static FederationServer.Options options(List<String> ids, TlsFiles tls, PrintWriter err) {
     return FederationServer.Options.defaults()
         .withInsecure(tls == null)

@@ -164,7 +164,7 @@ class ServerInterruptedWaitCliTest {
         out.contains(
             "interrupted before round 1 was saved; fedpeft server --resume "
                 + dir
-                + " and the same --certs and --listen "
+                + " --insecure --listen "
                 + Spawned.ANY_PORT
                 + " starts the run again from round 1"),
         out);
