@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.ShutdownHooks;
 import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.simulation.Simulation;
+import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * A command's hold on its output folder for as long as it runs: the folder's lock ({@link
@@ -272,6 +274,23 @@ final class RunGuard implements AutoCloseable {
   synchronized void abandonOnInterrupt(Supplier<String> message) {
     this.onInterrupt = message;
     this.abandonable = true;
+  }
+
+  /**
+   * Starts a new federated run ({@code simulate}, {@code server}) of {@code config} in this guard's
+   * folder ({@link Simulation#create}): until its first write into the folder an interruption
+   * leaves the folder as found; from then on it keeps it and names the resume, {@link
+   * #roundsSaved}'s "interrupted before round 1 was saved; fedpeft COMMAND --resume DIR OPTIONS
+   * starts the run again from round 1".
+   *
+   * @param options what else the resuming command needs ("" for nothing)
+   */
+  Simulation createSimulation(SimulationConfig config, String command, String options)
+      throws IOException {
+    Path dir = path();
+    int rounds = config.rounds();
+    return Simulation.create(
+        config, dir, () -> onInterrupt(() -> roundsSaved(command, 0, rounds, dir, options)));
   }
 
   /**

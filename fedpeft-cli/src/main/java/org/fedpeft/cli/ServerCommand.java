@@ -191,18 +191,7 @@ public final class ServerCommand implements Callable<Integer> {
         sim = Simulation.resume(guard.path(), ServerCommand::requireServerData);
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
       } else {
-        // From its first write into the folder, an interruption keeps it, to be resumed.
-        Path dir = guard.path();
-        int rounds = cfg.rounds();
-        sim =
-            Simulation.create(
-                cfg,
-                dir,
-                () ->
-                    guard.onInterrupt(
-                        () ->
-                            RunGuard.roundsSaved(
-                                "server", 0, rounds, dir, resumeTransport(tls, listen))));
+        sim = guard.createSimulation(cfg, "server", resumeTransport(tls, listen));
       }
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);

@@ -548,14 +548,7 @@ public final class SimulateCommand implements Callable<Integer> {
         sim = Simulation.resume(dir);
         err.printf("resuming %s after round %d%n", dir, sim.completedRounds());
       } else {
-        // From its first write into the folder, an interruption keeps it, to be resumed.
-        int rounds = cfg.rounds();
-        sim =
-            Simulation.create(
-                cfg,
-                dir,
-                () ->
-                    guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", 0, rounds, dir, "")));
+        sim = guard.createSimulation(cfg, "simulate", "");
       }
     } catch (ConfigException | DataFormatException e) {
       throw new UserInputException(e.getMessage(), e);
