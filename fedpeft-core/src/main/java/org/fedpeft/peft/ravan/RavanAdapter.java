@@ -455,11 +455,6 @@ public final class RavanAdapter implements Adapter {
     return score;
   }
 
-  /** The heads chosen by the last {@link #trainableThisRound}, ascending; empty before it. */
-  public int[] selectedHeads() {
-    return selected == null ? new int[0] : selected.clone();
-  }
-
   /**
    * Sets every H_i to s_i H_i and every s_i to 1, which leaves the adapted model unchanged: the
    * form in which the adapter is saved (ROUND tensors are not) and sent.
