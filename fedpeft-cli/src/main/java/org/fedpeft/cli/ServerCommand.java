@@ -529,10 +529,6 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * The federation's options that a run and a finished run's resume share: TLS or not, the run's
-   * population, and the network events printed to standard error.
-   */
-  /**
    * What a resume of this server's run needs besides its folder, for the messages that name it: "
    * --insecure --listen ADDRESS" for a run without TLS, else " and the same --certs and --listen
    * ADDRESS" (the certificates are not recorded in the run folder).
@@ -543,6 +539,10 @@ public final class ServerCommand implements Callable<Integer> {
         : " and the same --certs and --listen " + address;
   }
 
+  /**
+   * The federation's options that a run and a finished run's resume share: TLS or not, the run's
+   * population, and the network events printed to standard error.
+   */
   private static FederationServer.Options options(List<String> ids, TlsFiles tls, PrintWriter err) {
     return FederationServer.Options.defaults()
         .withInsecure(tls == null)
