@@ -427,6 +427,14 @@ public final class ServerCommand implements Callable<Integer> {
           e.getCause());
     }
     try {
+      // Set before the line below, which says Ctrl-C skips the wait (and which tests wait for).
+      guard.onInterrupt(
+          () ->
+              "stopped waiting: told "
+                  + federation.toldNodes()
+                  + " that the run is over; the others, if still running, are to be stopped by"
+                  + " hand. The run's report is "
+                  + dir.resolve(ReportWriter.FILE));
       err.printf(
           "server: listening on %s (%s), run %s; the run is finished: telling %d of %d %s %s that"
               + " it is over as they connect, waiting up to %d s (--wait-seconds; Ctrl-C skips the"
@@ -440,13 +448,6 @@ public final class ServerCommand implements Callable<Integer> {
           ids,
           wait);
       err.flush();
-      guard.onInterrupt(
-          () ->
-              "stopped waiting: told "
-                  + federation.toldNodes()
-                  + " that the run is over; the others, if still running, are to be stopped by"
-                  + " hand. The run's report is "
-                  + dir.resolve(ReportWriter.FILE));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(wait);
       java.util.Set<String> told = federation.toldNodes();
       while (told.size() < need) {
