@@ -162,9 +162,17 @@ final class RunGuard implements AutoCloseable {
    * this never returns, the process halting once its shutdown hooks end.
    */
   void started() {
+    unlessAbandoned(() -> started = true);
+  }
+
+  /**
+   * Makes {@code change} (under this guard's lock) unless the shutdown hook has already abandoned
+   * the folder; if it has, never returns, the process halting once its shutdown hooks end.
+   */
+  private void unlessAbandoned(Runnable change) {
     synchronized (this) {
       if (!abandoned) {
-        started = true;
+        change.run();
         return;
       }
     }
@@ -252,14 +260,11 @@ final class RunGuard implements AutoCloseable {
    * into it any more, and this never returns, the process halting once its shutdown hooks end.
    */
   void onInterrupt(Supplier<String> message) {
-    synchronized (this) {
-      if (!abandoned) {
-        this.onInterrupt = message;
-        this.abandonable = false;
-        return;
-      }
-    }
-    awaitHalt();
+    unlessAbandoned(
+        () -> {
+          this.onInterrupt = message;
+          this.abandonable = false;
+        });
   }
 
   /**
