@@ -79,9 +79,7 @@ public final class EmbedCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (first.isEmpty()) {
       // Nothing in, nothing out (as in a pipeline), but said, so that it is not taken for a hang.
-      spec.commandLine()
-          .getErr()
-          .println("embed: no texts (none given as arguments, and standard input was empty)");
+      spec.commandLine().getErr().println(given.noneGiven("embed", "texts"));
       return 0;
     }
     PretrainedModel pm = model.loadFor(adapterDir, saved, spec.commandLine().getErr());

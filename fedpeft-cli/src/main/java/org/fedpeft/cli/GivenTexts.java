@@ -111,6 +111,22 @@ final class GivenTexts {
   }
 
   /**
+   * The note a command prints on standard error when no text at all was given: "COMMAND: no WHAT
+   * (none given as arguments, and standard input had no non-blank line)", or "... standard input
+   * was empty" where blank lines are refused.
+   *
+   * @param what what the texts are, in the plural ("texts", "queries")
+   */
+  String noneGiven(String command, String what) {
+    return command
+        + ": no "
+        + what
+        + " (none given as arguments, and standard input "
+        + (blankLine == null ? "had no non-blank line" : "was empty")
+        + ")";
+  }
+
+  /**
    * The next texts, at most {@code max}, in input order; empty once all were handed over. Waits for
    * standard input until the chunk is full or the input ends (or, on a terminal, until a line typed
    * is followed by a pause).

@@ -162,9 +162,7 @@ public final class PredictCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (given != null && first.isEmpty()) {
       // Nothing in, nothing out (as in a pipeline), but said, as embed and retrieve say it.
-      err.println(
-          "predict: no texts (none given as arguments, and standard input had no non-blank"
-              + " line)");
+      err.println(given.noneGiven("predict", "texts"));
       return 0;
     }
     int total = given != null ? given.total() : forEachInputText(layout, t -> {});

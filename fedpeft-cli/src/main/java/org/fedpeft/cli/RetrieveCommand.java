@@ -158,11 +158,7 @@ public final class RetrieveCommand implements Callable<Integer> {
     List<String> first = given.next(CHUNK);
     if (first.isEmpty()) {
       // Nothing in, nothing out (as in a pipeline), but said, as embed says it.
-      spec.commandLine()
-          .getErr()
-          .println(
-              "retrieve: no queries (none given as arguments, and standard input had no"
-                  + " non-blank line)");
+      spec.commandLine().getErr().println(given.noneGiven("retrieve", "queries"));
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
