@@ -197,20 +197,15 @@ class RunSafetyCliTest {
     String rest =
         Child.interruptedAt(
             "simulation-starting", "simulate", config.toString(), "--out", dir.toString());
-    assertTrue(
-        rest.contains(
-            "interrupted before round 1 was saved; fedpeft simulate --resume "
-                + dir
-                + " starts the run again from round 1"),
-        rest);
-    assertFalse(rest.contains("--force"), rest);
-    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
-    assertEquals(0, r.code(), r.err());
-    assertEquals(
-        -1L,
-        Files.mismatch(
-            dir.resolve("adapter/adapter_model.safetensors"),
-            simulated.resolve("adapter/adapter_model.safetensors")));
+    namesTheResumeThatEndsAsUninterrupted(
+        rest,
+        "interrupted before round 1 was saved; fedpeft simulate --resume "
+            + dir
+            + " starts the run again from round 1",
+        "simulate",
+        dir,
+        simulated,
+        "adapter/adapter_model.safetensors");
   }
 
   /**
@@ -222,19 +217,30 @@ class RunSafetyCliTest {
     Path dir = tmp.resolve("interrupted-train-start");
     String rest =
         Child.interruptedAt("train-starting", trainArgs(dir, "--steps", "6", "--seed", "7"));
-    assertTrue(
-        rest.contains(
-            "interrupted while the run was starting: nothing was trained; fedpeft train --resume "
-                + dir
-                + " starts the run again from step 1"),
-        rest);
+    namesTheResumeThatEndsAsUninterrupted(
+        rest,
+        "interrupted while the run was starting: nothing was trained; fedpeft train --resume "
+            + dir
+            + " starts the run again from step 1",
+        "train",
+        dir,
+        trained,
+        "adapter/head.safetensors");
+  }
+
+  /**
+   * {@code rest}, what an interrupted start printed, holds {@code message} and no --force; {@code
+   * fedpeft COMMAND --resume DIR} then succeeds, and its {@code file} equals that of {@code
+   * uninterrupted}, the same run not interrupted.
+   */
+  private static void namesTheResumeThatEndsAsUninterrupted(
+      String rest, String message, String command, Path dir, Path uninterrupted, String file)
+      throws IOException {
+    assertTrue(rest.contains(message), rest);
     assertFalse(rest.contains("--force"), rest);
-    CliRun.Result r = CliRun.run("train", "--resume", dir.toString());
+    CliRun.Result r = CliRun.run(command, "--resume", dir.toString());
     assertEquals(0, r.code(), r.err());
-    assertEquals(
-        -1L,
-        Files.mismatch(
-            dir.resolve("adapter/head.safetensors"), trained.resolve("adapter/head.safetensors")));
+    assertEquals(-1L, Files.mismatch(dir.resolve(file), uninterrupted.resolve(file)));
   }
 
   /**
