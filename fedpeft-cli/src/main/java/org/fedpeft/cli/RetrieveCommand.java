@@ -62,7 +62,7 @@ public final class RetrieveCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelOption model;
+  @Mixin AdapterModelOption model;
 
   /** Where the documents come from: exactly one of --task and --corpus. */
   static final class Source {

@@ -75,7 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelOption model;
+  @Mixin PlainModelOption model;
 
   @Mixin AdapterOptions adapter;
 
