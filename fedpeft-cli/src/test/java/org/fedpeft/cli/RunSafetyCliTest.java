@@ -344,6 +344,64 @@ class RunSafetyCliTest {
     assertEquals(0, r.code(), r.err());
   }
 
+  /**
+   * QA, 5 December: a run killed in the instant between its onInterrupt and the rename of its first
+   * file left its lock file and that file's temporary (AtomicFiles' .NAME.HEX.tmp); the same
+   * command then asked for --resume or --force, and --resume failed. Such a folder is now one whose
+   * start wrote nothing, as a lock-only folder is: --resume is refused saying so, and the command
+   * starts the run again, removing the temporary. Any other file keeps the folder a run's.
+   */
+  @Test
+  void aRunKilledBeforeItsFirstFileWasRenamedIsStartedByItsCommand() throws Exception {
+    String[][] runs = {
+      {"simulate", "config.json", "simulate", config.toString()},
+      {"train", "train.json", "train", "--model", model.toString(), "--data", data.toString()}
+    };
+    for (String[] run : runs) {
+      String command = run[0];
+      String first = run[1];
+      Path dir = tmp.resolve("killed-renaming-" + command);
+      RunFolder.createNew(dir, command, false).close(); // the lock file, recording the command
+      Path temporary = Files.writeString(dir.resolve("." + first + ".5f3a09c1d2e4b6a7.tmp"), "{");
+      CliRun.Result r = CliRun.run(command, "--resume", dir.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  dir
+                      + " holds no "
+                      + first
+                      + ", nor anything else of a run but its lock file: the run was stopped while"
+                      + " it was starting, before it wrote anything, so there is nothing to resume;"
+                      + " the command that started it (fedpeft "
+                      + command
+                      + " ... --out "
+                      + dir
+                      + ") starts it again"),
+          r.err());
+      List<String> args = new ArrayList<>(Arrays.asList(run).subList(2, run.length));
+      args.addAll(List.of("--out", dir.toString()));
+      if (command.equals("train")) {
+        args.addAll(List.of("--steps", "2", "--batch-size", "8", "--eval-every", "0"));
+      }
+      r = CliRun.run(args.toArray(new String[0]));
+      assertEquals(0, r.code(), r.err());
+      assertFalse(Files.exists(temporary), temporary + " is left");
+      assertTrue(Files.isRegularFile(dir.resolve(first)));
+    }
+
+    // Only the first file's own temporary: another command's, or another file's, is kept as is.
+    for (String other : List.of(".config.json.5f3a09c1d2e4b6a7.tmp", ".train.json.tmp", "notes")) {
+      Path dir = tmp.resolve("killed-renaming-other-" + other);
+      RunFolder.createNew(dir, "train", false).close();
+      Files.writeString(dir.resolve(other), "{");
+      CliRun.Result r = CliRun.run(trainArgs(dir, "--steps", "2"));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("already holds a `fedpeft train` run"), r.err());
+      assertTrue(Files.exists(dir.resolve(other)));
+    }
+  }
+
   /** The names in {@code dir}, sorted, the lock file included. */
   private static List<String> names(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
