@@ -45,7 +45,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelOption model;
+  @Mixin AdapterModelOption model;
 
   @Mixin BatchSizeOption batch;
 

@@ -59,7 +59,7 @@ public final class EvalCommand implements Callable<Integer> {
               + " compute, such as use_dora, are refused by name).")
   Path adapterDir;
 
-  @Mixin ModelOption model;
+  @Mixin AdapterModelOption model;
 
   @Mixin DataOptions data;
 

@@ -46,7 +46,7 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelOption model;
+  @Mixin PlainModelOption model;
 
   @Mixin AdapterOptions adapter;
 

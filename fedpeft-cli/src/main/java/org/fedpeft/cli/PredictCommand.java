@@ -109,7 +109,7 @@ public final class PredictCommand implements Callable<Integer> {
               + " (default: every task's prediction). Refused for a single-task adapter.")
   String task;
 
-  @Mixin ModelOption model;
+  @Mixin AdapterModelOption model;
 
   /** eval's batches by default, so that the probabilities are those eval scores. */
   @Mixin BatchSizeOption batch = new BatchSizeOption(LocalTrainer.EVAL_BATCH_SIZE);

@@ -62,7 +62,7 @@ public final class RetrieveCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelOption model;
+  @Mixin AdapterModelOption model;
 
   /** Where the documents come from: exactly one of --task and --corpus. */
   static final class Source {
@@ -168,14 +168,16 @@ public final class RetrieveCommand implements Callable<Integer> {
             saved == null
                 ? null
                 : SavedClassifier.adapter(adapterDir, saved, base.encoder(), model)) {
-      // mips embeds the corpus first; then both score the queries.
+      // mips embeds the corpus first; then both score the queries. With queries of known number,
+      // one bar counts the corpus's texts, then the queries; with queries read from standard
+      // input, the corpus has a bar of its own, which ends before a second bar counts the
+      // queries from 0.
       int corpusTexts = m.equals("mips") ? corpus.size() : 0;
       int queryTotal = given.total();
+      boolean known = queryTotal != ProgressBar.UNKNOWN;
+      PrintWriter err = spec.commandLine().getErr();
       ProgressBar bar =
-          ProgressBar.delayed(
-              spec.commandLine().getErr(),
-              "retrieve",
-              queryTotal == ProgressBar.UNKNOWN ? queryTotal : corpusTexts + queryTotal);
+          known ? ProgressBar.delayed(err, "retrieve", corpusTexts + queryTotal) : null;
       ClassificationHead head = null;
       try {
         Retriever retriever;
@@ -203,10 +205,14 @@ public final class RetrieveCommand implements Callable<Integer> {
                   ? new SentenceEmbedder(base.encoder(), base.tokenizer(), EncoderHooks.NONE)
                   : new SentenceEmbedder(
                       base.encoder(), base.tokenizer(), adapter, adapter::prepareBatch);
-          retriever = MipsIndex.build(embedder, corpus.texts(), batchSize, bar.texts(0, "corpus"));
+          ProgressBar corpusBar = known ? bar : ProgressBar.delayed(err, "retrieve", corpusTexts);
+          retriever =
+              MipsIndex.build(embedder, corpus.texts(), batchSize, corpusBar.texts(0, "corpus"));
         }
-        // A bar of known total counts the corpus's texts and the queries; else the queries alone.
-        int done = queryTotal == ProgressBar.UNKNOWN ? 0 : corpusTexts;
+        if (!known) {
+          bar = ProgressBar.delayed(err, "retrieve", ProgressBar.UNKNOWN);
+        }
+        int done = known ? corpusTexts : 0;
         for (List<String> chunk = first; !chunk.isEmpty(); chunk = given.next(CHUNK)) {
           List<List<Retriever.Hit>> hits = retriever.search(chunk, topK);
           bar.clearLine();
@@ -224,7 +230,7 @@ public final class RetrieveCommand implements Callable<Integer> {
             base.tokenizer()
                 .truncationNote(m.equals("car") ? "of the queries" : "of the corpus and queries");
         if (truncated != null) {
-          spec.commandLine().getErr().println(truncated);
+          err.println(truncated);
         }
       } finally {
         if (head != null) {

@@ -5,12 +5,16 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.RunFolder;
+import org.fedpeft.io.RunFolderException;
 import org.fedpeft.io.ShutdownHooks;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.simulation.Simulation;
@@ -29,7 +33,10 @@ import org.fedpeft.simulation.SimulationConfig;
  * model and data load), or while it waits before it starts, writing nothing ({@link
  * #abandonOnInterrupt}: the server's wait for its nodes), is abandoned the same way, so that the
  * same command starts it again; one interrupted once it has written into its folder keeps it, and
- * the message it gave {@link #onInterrupt} says how to continue (a resume).
+ * the message it gave {@link #onInterrupt} says how to continue (a resume). A new run killed
+ * (SIGKILL) before its start wrote its first file leaves the lock file, and perhaps that file's
+ * temporary: both count as a start that wrote nothing, which {@code --resume} refuses ({@link
+ * #requireStartWritten}) and the same command starts again ({@link #clearKilledStart}).
  */
 final class RunGuard implements AutoCloseable {
 
@@ -79,6 +86,9 @@ final class RunGuard implements AutoCloseable {
               + " (runs/"
               + command
               + "-<date-time>-p<pid>), so it does nothing; give --out DIR, or leave out --force");
+    }
+    if (out != null) {
+      clearKilledStart(out);
     }
     RunFolder f =
         out == null
@@ -180,18 +190,17 @@ final class RunGuard implements AutoCloseable {
   }
 
   /**
-   * Refuses to resume a folder that holds nothing but its lock file: a new run killed (SIGKILL)
-   * while it was starting, before it wrote {@code firstFile}, the first file of its start. Nothing
-   * of the run is there to resume; the command that started it starts it again, taking the folder
-   * as empty.
+   * Refuses to resume a folder that holds nothing but its lock file, and perhaps the temporaries of
+   * the first file of its start ({@link #startTemporaries}): a new run killed (SIGKILL) while it
+   * was starting, before that file was in place. Nothing of the run is there to resume; the command
+   * that started it starts it again, taking the folder as empty ({@link #clearKilledStart}).
    *
    * @throws UserInputException saying so, if the folder holds nothing else
    */
-  void requireStartWritten(String firstFile) throws IOException {
-    try (Stream<Path> files = Files.list(path())) {
-      if (files.anyMatch(f -> !f.getFileName().toString().equals(RunFolder.LOCK_FILE))) {
-        return;
-      }
+  void requireStartWritten() throws IOException {
+    String firstFile = FIRST_FILES.get(command);
+    if (startTemporaries(path(), firstFile) == null) {
+      return;
     }
     throw new UserInputException(
         path()
@@ -204,6 +213,77 @@ final class RunGuard implements AutoCloseable {
             + " ... --out "
             + path()
             + ") starts it again");
+  }
+
+  /**
+   * The first file a new run of each command writes into its folder, just after {@link
+   * #onInterrupt}: until it is in place, the folder holds nothing of the run.
+   */
+  private static final Map<String, String> FIRST_FILES =
+      Map.of("train", TrainCommand.RUN_FILE, "simulate", "config.json", "server", "config.json");
+
+  /**
+   * The temporary files of {@code firstFile} ({@link AtomicFiles}'s {@code .NAME.<hex>.tmp}, not
+   * yet renamed into place) in {@code dir}, when the folder holds nothing else but its lock file
+   * (an empty list when it holds nothing else at all); null when it holds anything else, or {@code
+   * firstFile} is null (a command that starts no run folder).
+   */
+  private static List<Path> startTemporaries(Path dir, String firstFile) throws IOException {
+    if (firstFile == null) {
+      return null;
+    }
+    String prefix = AtomicFiles.siblingPrefix(Path.of(firstFile));
+    List<Path> temporaries = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (name.equals(RunFolder.LOCK_FILE)) {
+          continue;
+        }
+        boolean temporary =
+            name.startsWith(prefix)
+                && name.substring(prefix.length()).matches("[0-9a-f]{1,16}\\.tmp")
+                && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS);
+        if (!temporary) {
+          return null;
+        }
+        temporaries.add(f);
+      }
+    }
+    return temporaries;
+  }
+
+  /**
+   * Makes a folder {@code out} that holds a lock file and the temporaries of the first file of the
+   * run it records ({@link #startTemporaries}; a new run killed in the instant between {@link
+   * #onInterrupt} and that file's rename) as a folder holding only its lock file, which {@link
+   * RunFolder#createNew} takes as empty: removes those temporaries, under the folder's lock. Does
+   * nothing to any other folder, nor to one a live run holds (its start is writing that file).
+   */
+  private static void clearKilledStart(Path out) throws IOException {
+    if (!Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    String owner = RunFolder.ownerOf(out);
+    String firstFile = owner == null ? null : FIRST_FILES.get(owner);
+    List<Path> temporaries = startTemporaries(out, firstFile);
+    if (temporaries == null || temporaries.isEmpty()) {
+      return;
+    }
+    RunFolder held;
+    try {
+      held = RunFolder.reopen(out, owner);
+    } catch (RunFolderException e) {
+      return; // held by a live run, or changed meanwhile: createNew says what it finds
+    }
+    try (held) {
+      temporaries = startTemporaries(out, firstFile); // again, now that nothing else writes there
+      if (temporaries != null) {
+        for (Path t : temporaries) {
+          Files.delete(t);
+        }
+      }
+    }
   }
 
   /** Waits for the process to halt: the shutdown hooks are running. */

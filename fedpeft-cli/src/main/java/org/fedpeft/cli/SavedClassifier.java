@@ -15,7 +15,7 @@ import org.fedpeft.train.FrozenBase;
 
 /**
  * The classifier an adapter folder holds, loaded onto its model: the frozen base ({@link
- * ModelOption#loadFor}), the saved adapter ({@link AdapterFiles#instantiate}: LoRA and its
+ * AdapterModelOption#loadFor}), the saved adapter ({@link AdapterFiles#instantiate}: LoRA and its
  * variants, Ravan, FedBE and top blocks, soft embeddings, a FedDPA client's global and local
  * adapters with their instance weighting, ...) and the saved head. {@code eval} scores it and
  * {@code predict} labels texts with it, so both compute the same logits.
@@ -37,8 +37,8 @@ final class SavedClassifier implements AutoCloseable {
   /**
    * Loads the adapter {@code saved} of folder {@code adapterDir} and its head of {@code layout}
    * onto the model {@code model} chooses for it (its notes printed on {@code err}); an adapter or
-   * head that does not fit the model is refused by {@link ModelOption#misfit}. The caller has
-   * checked the tensors with {@link #requireFinite}.
+   * head that does not fit the model is refused by {@link AdapterModelOption#misfit}. The caller
+   * has checked the tensors with {@link #requireFinite}.
    *
    * @throws UserInputException naming the folder, file or tensor at fault
    * @throws IOException if the model cannot be read
@@ -47,7 +47,7 @@ final class SavedClassifier implements AutoCloseable {
       Path adapterDir,
       AdapterFiles.Saved saved,
       HeadLayout layout,
-      ModelOption model,
+      AdapterModelOption model,
       PrintWriter err)
       throws IOException {
     FrozenBase base = new FrozenBase(model.loadFor(adapterDir, saved, err));
@@ -72,12 +72,12 @@ final class SavedClassifier implements AutoCloseable {
   /**
    * The adapter {@code saved} of folder {@code adapterDir} on {@code encoder} ({@link
    * AdapterFiles#instantiate}); one that does not fit the model is refused by {@link
-   * ModelOption#misfit}. Also {@code embed --adapter}'s and {@code retrieve --adapter}'s.
+   * AdapterModelOption#misfit}. Also {@code embed --adapter}'s and {@code retrieve --adapter}'s.
    *
    * @throws UserInputException naming the folder and the model when the adapter does not fit it
    */
   static Adapter adapter(
-      Path adapterDir, AdapterFiles.Saved saved, BertEncoder encoder, ModelOption model) {
+      Path adapterDir, AdapterFiles.Saved saved, BertEncoder encoder, AdapterModelOption model) {
     try {
       return AdapterFiles.instantiate(adapterDir, saved, encoder);
     } catch (IllegalArgumentException e) {
@@ -87,8 +87,8 @@ final class SavedClassifier implements AutoCloseable {
 
   /**
    * The head of {@code layout} on {@code base}, holding {@code saved}'s head tensors; one that does
-   * not fit the model is refused by {@link ModelOption#misfit} (the head closed again). Also {@code
-   * retrieve}'s classifier-as-retriever head.
+   * not fit the model is refused by {@link AdapterModelOption#misfit} (the head closed again). Also
+   * {@code retrieve}'s classifier-as-retriever head.
    *
    * @throws UserInputException naming the folder and the model when the head does not fit it
    */
@@ -97,7 +97,7 @@ final class SavedClassifier implements AutoCloseable {
       AdapterFiles.Saved saved,
       FrozenBase base,
       HeadLayout layout,
-      ModelOption model) {
+      AdapterModelOption model) {
     ClassificationHead head =
         new ClassificationHead(base.root(), base.encoder().config().hiddenSize(), layout, 0);
     try {

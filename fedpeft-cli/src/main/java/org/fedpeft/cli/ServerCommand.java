@@ -183,7 +183,7 @@ public final class ServerCommand implements Callable<Integer> {
     String runId;
     try {
       if (cfg == null) {
-        guard.requireStartWritten("config.json");
+        guard.requireStartWritten();
         if (guard.finished()) {
           return endFinishedRun(guard, tls, stdout, err);
         }

@@ -532,7 +532,7 @@ public final class SimulateCommand implements Callable<Integer> {
     Simulation sim;
     try {
       if (cfg == null) {
-        guard.requireStartWritten("config.json");
+        guard.requireStartWritten();
         Integer code =
             writeMissingReport(
                 guard,

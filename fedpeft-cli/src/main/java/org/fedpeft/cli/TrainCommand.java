@@ -75,7 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelOption model;
+  @Mixin PlainModelOption model;
 
   @Mixin AdapterOptions adapter;
 
@@ -244,7 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + ")");
       }
       try (RunGuard guard = RunGuard.resume(resume, "train", err)) {
-        guard.requireStartWritten(RUN_FILE);
+        guard.requireStartWritten();
         TrainCommand stored = stored(guard.path());
         if (guard.finished()) {
           throw new UserInputException(guard.finishedRun("train run") + "; nothing to resume");

@@ -72,4 +72,23 @@ class AuditedCommandsHelpTest {
     assertFalse(help.contains("training data"), help);
     assertTrue(help.contains("eval evaluates the test or validation part"), help);
   }
+
+  /**
+   * QA, 5 December: --model's help said "With a saved adapter, the default is the model it was
+   * trained on" under every command, train and info included, which load no saved adapter: there
+   * the default is always the bundled model.
+   */
+  @Test
+  void modelHelpNamesTheAdapterDefaultOnlyWhereAnAdapterIsLoaded() {
+    String sentence = "With a saved adapter, the default is the model it was trained on";
+    for (String command : new String[] {"train", "info"}) {
+      String help = CliRun.run(command, "--help").out().replaceAll("\\s+", " ");
+      assertTrue(help.contains("all-minilm-l6-v2, the bundled default."), command + ": " + help);
+      assertFalse(help.contains(sentence), command + ": " + help);
+    }
+    for (String command : new String[] {"eval", "predict", "embed", "retrieve"}) {
+      String help = CliRun.run(command, "--help").out().replaceAll("\\s+", " ");
+      assertTrue(help.contains(sentence), command + ": " + help);
+    }
+  }
 }

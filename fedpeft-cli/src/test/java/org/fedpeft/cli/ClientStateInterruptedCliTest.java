@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * where before nothing had been created yet. A shutdown hook now removes them until the clients
  * start.
  */
+@Timeout(600) // a hang guard: a child process that never prints what is awaited fails the test
 class ClientStateInterruptedCliTest {
 
   @TempDir Path tmp;

@@ -24,10 +24,10 @@ class PrecisionNoteWordingTest {
     assertEquals(
         "note: this adapter was trained with an fp32 frozen base (this command computes in"
             + " bf16); --precision fp32 reproduces the run's figures",
-        ModelOption.precisionNote(trainedIn(Precision.FP32), Precision.BF16));
+        AdapterModelOption.precisionNote(trainedIn(Precision.FP32), Precision.BF16));
     assertEquals(
         "note: this adapter was trained with a bf16 frozen base (this command computes in"
             + " fp32); --precision bf16 reproduces the run's figures",
-        ModelOption.precisionNote(trainedIn(Precision.BF16), Precision.FP32));
+        AdapterModelOption.precisionNote(trainedIn(Precision.BF16), Precision.FP32));
   }
 }

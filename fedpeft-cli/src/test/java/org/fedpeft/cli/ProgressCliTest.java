@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,6 +122,64 @@ class ProgressCliTest {
         bar(r.withBar().err(), "retrieve"),
         r.withBar().err());
     assertEquals("", r.short_().err());
+  }
+
+  /**
+   * QA, 5 December: with the queries on standard input (their number unknown until read), one bar
+   * counted the corpus's texts, then went back to 0 for the queries on the same line. The corpus
+   * now has a bar of its own, which ends ("took") before a second bar counts the queries.
+   */
+  @Test
+  void retrieveFromStandardInputEndsTheCorpusBarBeforeCountingTheQueries() {
+    InputStream before = System.in;
+    long interval = ProgressBar.lineIntervalNanos;
+    try {
+      List<CliRun.Result> runs = new ArrayList<>();
+      for (long lineInterval : new long[] {0, ProgressBarTest.NEVER}) {
+        ProgressBar.lineIntervalNanos = lineInterval;
+        System.setIn(
+            new ByteArrayInputStream(
+                "a pet\ncut a plank\nthe river side\n".getBytes(StandardCharsets.UTF_8)));
+        CliRun.Result r =
+            CliRun.run(
+                "retrieve",
+                "-m",
+                model.toString(),
+                "--corpus",
+                corpus.toString(),
+                "--batch-size",
+                "2");
+        assertEquals(0, r.code(), r.err());
+        runs.add(r);
+      }
+      CliRun.Result withBar = runs.get(0);
+      assertEquals(3, withBar.out().lines().count());
+      List<String> lines =
+          withBar
+              .err()
+              .lines()
+              .filter(l -> l.startsWith("retrieve "))
+              .map(
+                  l ->
+                      l.replaceFirst("^retrieve (\\[[=> ]{24}\\] )?", "")
+                          .replaceAll(" +", " ")
+                          .replaceFirst(" (ETA|took|after) (\\d+:\\d\\d|--:--)$", " $1"))
+              .toList();
+      assertEquals(
+          List.of(
+              "2/5 corpus ETA",
+              "4/5 corpus ETA",
+              "5/5 corpus took",
+              "3 queries after",
+              "3 queries took"),
+          lines,
+          withBar.err());
+      assertEquals("", runs.get(1).err());
+      assertEquals(runs.get(1).out(), withBar.out());
+    } finally {
+      ProgressBar.lineIntervalNanos = interval;
+      System.setIn(before);
+    }
   }
 
   /** predict draws eval's batches of at most 64 texts on a "predict" bar. */

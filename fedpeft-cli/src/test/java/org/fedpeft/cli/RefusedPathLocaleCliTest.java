@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the German locale cannot be built ({@code localedef}, glibc's German messages) or /sys does not
  * refuse a new folder with EPERM.
  */
+@Timeout(600) // a hang guard: a child process that never prints what is awaited fails the test
 class RefusedPathLocaleCliTest {
 
   private static final Path TARGET = Path.of("/sys/fedpeft-qa-refused-locale");

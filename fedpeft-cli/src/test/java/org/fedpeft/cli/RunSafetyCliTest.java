@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +22,10 @@ import org.fedpeft.model.RandomBert;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * finding, each named after the row it guards, run as a user runs the command (in this process, or
  * in a child JVM where two processes or an interruption matter).
  */
+@Timeout(600) // a hang guard: a child process that never prints what is awaited fails the test
 class RunSafetyCliTest {
 
   @TempDir static Path tmp;
@@ -71,6 +71,11 @@ class RunSafetyCliTest {
     simulated = tmp.resolve("simulated");
     CliRun.Result s = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
     assertEquals(0, s.code(), s.err());
+  }
+
+  @AfterEach
+  void killLeftoverChildren() {
+    Child.killLeftovers();
   }
 
   static String toml(String dataFile) {
@@ -342,6 +347,64 @@ class RunSafetyCliTest {
     assertTrue(r.err().contains("(fedpeft train ... --out " + train + ") starts it again"));
     r = CliRun.run(trainArgs(train, "--steps", "6", "--seed", "7"));
     assertEquals(0, r.code(), r.err());
+  }
+
+  /**
+   * QA, 5 December: a run killed in the instant between its onInterrupt and the rename of its first
+   * file left its lock file and that file's temporary (AtomicFiles' .NAME.HEX.tmp); the same
+   * command then asked for --resume or --force, and --resume failed. Such a folder is now one whose
+   * start wrote nothing, as a lock-only folder is: --resume is refused saying so, and the command
+   * starts the run again, removing the temporary. Any other file keeps the folder a run's.
+   */
+  @Test
+  void aRunKilledBeforeItsFirstFileWasRenamedIsStartedByItsCommand() throws Exception {
+    String[][] runs = {
+      {"simulate", "config.json", "simulate", config.toString()},
+      {"train", "train.json", "train", "--model", model.toString(), "--data", data.toString()}
+    };
+    for (String[] run : runs) {
+      String command = run[0];
+      String first = run[1];
+      Path dir = tmp.resolve("killed-renaming-" + command);
+      RunFolder.createNew(dir, command, false).close(); // the lock file, recording the command
+      Path temporary = Files.writeString(dir.resolve("." + first + ".5f3a09c1d2e4b6a7.tmp"), "{");
+      CliRun.Result r = CliRun.run(command, "--resume", dir.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  dir
+                      + " holds no "
+                      + first
+                      + ", nor anything else of a run but its lock file: the run was stopped while"
+                      + " it was starting, before it wrote anything, so there is nothing to resume;"
+                      + " the command that started it (fedpeft "
+                      + command
+                      + " ... --out "
+                      + dir
+                      + ") starts it again"),
+          r.err());
+      List<String> args = new ArrayList<>(Arrays.asList(run).subList(2, run.length));
+      args.addAll(List.of("--out", dir.toString()));
+      if (command.equals("train")) {
+        args.addAll(List.of("--steps", "2", "--batch-size", "8", "--eval-every", "0"));
+      }
+      r = CliRun.run(args.toArray(new String[0]));
+      assertEquals(0, r.code(), r.err());
+      assertFalse(Files.exists(temporary), temporary + " is left");
+      assertTrue(Files.isRegularFile(dir.resolve(first)));
+    }
+
+    // Only the first file's own temporary: another command's, or another file's, is kept as is.
+    for (String other : List.of(".config.json.5f3a09c1d2e4b6a7.tmp", ".train.json.tmp", "notes")) {
+      Path dir = tmp.resolve("killed-renaming-other-" + other);
+      RunFolder.createNew(dir, "train", false).close();
+      Files.writeString(dir.resolve(other), "{");
+      CliRun.Result r = CliRun.run(trainArgs(dir, "--steps", "2"));
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("already holds a `fedpeft train` run"), r.err());
+      assertTrue(Files.exists(dir.resolve(other)));
+    }
   }
 
   /** The names in {@code dir}, sorted, the lock file included. */
@@ -1592,17 +1655,22 @@ class RunSafetyCliTest {
     return to;
   }
 
-  /** A fedpeft command in a child JVM, its stdout and stderr merged. */
+  /**
+   * A fedpeft command in a child JVM ({@link Spawned}: its stdout and stderr merged, read by a
+   * thread of its own, so that a wait for a line or for its end can be interrupted by the test's
+   * {@link Timeout}). Every child started is killed by {@link #killLeftovers} if it still runs when
+   * its test ends, so that one that never reaches its pause point fails its test instead of hanging
+   * the test run.
+   */
   static final class Child {
-    private final Process process;
-    private final BufferedReader reader;
-    private final StringBuilder log = new StringBuilder();
+    /** The children started and not yet killed by {@link #killLeftovers}. */
+    private static final List<Spawned> STARTED = new ArrayList<>();
 
-    private Child(Process process) {
+    private final Spawned process;
+    private int exitCode = -1;
+
+    private Child(Spawned process) {
       this.process = process;
-      this.reader =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
     /** Starts the command, armed at {@code pausePoint} if not null. */
@@ -1615,38 +1683,43 @@ class RunSafetyCliTest {
      * pausePoint} if not null.
      */
     static Child startIn(Path dir, String pausePoint, String... args) throws IOException {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> command = new ArrayList<>(List.of(java, "-Dai.djl.offline=true"));
-      if (pausePoint != null) {
-        command.add("-D" + PausePoint.PROPERTY + "=" + pausePoint);
+      Map<String, String> properties =
+          pausePoint == null ? Map.of() : Map.of(PausePoint.PROPERTY, pausePoint);
+      Spawned s = Spawned.fedpeftIn(dir, "fedpeft " + args[0], properties, Map.of(), List.of(args));
+      synchronized (STARTED) {
+        STARTED.add(s);
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.fedpeft.cli.Main"));
-      command.addAll(Arrays.asList(args));
-      ProcessBuilder pb = new ProcessBuilder(command);
-      if (dir != null) {
-        pb.directory(dir.toFile());
-      }
-      pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-      pb.redirectErrorStream(true);
-      return new Child(pb.start());
+      return new Child(s);
     }
 
-    /** Starts the command and returns once it holds at {@code point}. */
-    static Child startPaused(String point, String... args) throws IOException {
-      Child c = start(point, args);
-      String line;
-      while ((line = c.reader.readLine()) != null) {
-        c.log.append(line).append('\n');
-        if (line.contains(PausePoint.message(point))) {
-          return c;
-        }
+    /**
+     * Kills (SIGKILL) every child started since the last call that still runs, and waits for it:
+     * called after each test of the classes that start children, so that a test that failed or
+     * timed out while a child ran (one that never reached its pause point, say) leaves none.
+     */
+    static void killLeftovers() {
+      List<Spawned> started;
+      synchronized (STARTED) {
+        started = new ArrayList<>(STARTED);
+        STARTED.clear();
       }
-      throw new AssertionError("the run never reached " + point + ":\n" + c.log);
+      started.forEach(Spawned::close);
+    }
+
+    /**
+     * Starts the command and returns once it holds at {@code point}.
+     *
+     * @throws AssertionError if it ends first (with its output)
+     */
+    static Child startPaused(String point, String... args) throws Exception {
+      Child c = start(point, args);
+      c.process.awaitLine(PausePoint.message(point));
+      return c;
     }
 
     /**
      * Runs the command to {@code point}, interrupts it there (SIGINT, as Ctrl-C), checks that it
-     * exits as interrupted and returns what it printed after the pause.
+     * exits as interrupted and returns what it printed.
      */
     static String interruptedAt(String point, String... args) throws Exception {
       Child c = startPaused(point, args);
@@ -1684,8 +1757,7 @@ class RunSafetyCliTest {
     /** Sends SIGINT, as Ctrl-C does (SIGTERM where SIGINT cannot reach the child). */
     void interrupt() throws IOException, InterruptedException {
       String signal = SIGINT_IGNORED ? "-TERM" : "-INT";
-      Process kill =
-          new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+      Process kill = new ProcessBuilder("kill", signal, Long.toString(pid())).inheritIO().start();
       assertEquals(0, kill.waitFor(), "kill " + signal + " failed");
     }
 
@@ -1696,22 +1768,18 @@ class RunSafetyCliTest {
 
     /** Kills the process (SIGKILL) and waits for it. */
     void kill() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor();
+      process.kill();
     }
 
-    /** Reads the rest of the output until the process ends; returns all of it. */
-    String finish() throws IOException, InterruptedException {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        log.append(line).append('\n');
-      }
-      process.waitFor();
-      return log.toString();
+    /** Waits until the process ends and its output is read; returns all of its output. */
+    String finish() throws InterruptedException {
+      exitCode = process.waitFor();
+      return process.output();
     }
 
+    /** The exit code {@link #finish} waited for. */
     int exitCode() {
-      return process.exitValue();
+      return exitCode;
     }
   }
 }

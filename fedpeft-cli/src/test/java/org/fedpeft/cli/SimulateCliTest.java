@@ -18,6 +18,7 @@ import org.fedpeft.simulation.SimulationConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -487,6 +488,7 @@ class SimulateCliTest {
    * in the server state. And FedDPA, whose clients keep LOCAL adapters and anchors.
    */
   @ParameterizedTest
+  @Timeout(600) // a hang guard for the child processes KillResume starts
   @ValueSource(strings = {"plain", "sample-dp", "fedbe", "feddpa"})
   void killedRunResumesToTheSameResult(String kind) throws Exception {
     Path config = SimulateCliTest.config;
@@ -565,6 +567,7 @@ class SimulateCliTest {
    */
   @Test
   @Tag("slow")
+  @Timeout(600) // a hang guard for the child processes KillResume starts
   void fedDpaKilledBetweenItsStateFilesAndItsCheckpointResumesToTheSameResult() throws Exception {
     KillResume.Runs runs =
         KillResume.assertKilledSimulationResumes(

@@ -71,6 +71,20 @@ final class Spawned implements AutoCloseable {
       Map<String, String> environment,
       List<String> args)
       throws IOException {
+    return fedpeftIn(null, name, properties, environment, args);
+  }
+
+  /**
+   * Starts {@code fedpeft ARGS} in a new JVM with {@code environment} added to this one's, in the
+   * working directory {@code directory} (null: this one's).
+   */
+  static Spawned fedpeftIn(
+      Path directory,
+      String name,
+      Map<String, String> properties,
+      Map<String, String> environment,
+      List<String> args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
@@ -81,6 +95,9 @@ final class Spawned implements AutoCloseable {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.fedpeft.cli.Main"));
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command);
+    if (directory != null) {
+      pb.directory(directory.toFile());
+    }
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
     pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
@@ -318,6 +335,11 @@ final class Spawned implements AutoCloseable {
   /** Its standard input, a pipe: what is written there (and flushed) reaches it at once. */
   java.io.OutputStream stdin() {
     return process.getOutputStream();
+  }
+
+  /** Its process id. */
+  long pid() {
+    return process.pid();
   }
 
   /** Everything it printed so far. */

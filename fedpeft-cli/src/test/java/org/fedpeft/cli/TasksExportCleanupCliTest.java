@@ -9,18 +9,26 @@ import java.nio.file.Path;
 import java.util.Set;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.io.DeadWriter;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code fedpeft tasks export} leaves nothing behind when it fails or is interrupted, and cleans up
  * after an export that was killed outright.
  */
+@Timeout(600) // a hang guard: a child process that never prints what is awaited fails the test
 class TasksExportCleanupCliTest {
 
   private static final String POINT = "tasks-export-before-rename";
 
   @TempDir Path tmp;
+
+  @AfterEach
+  void killLeftoverChildren() {
+    RunSafetyCliTest.Child.killLeftovers();
+  }
 
   private static CliRun.Result export(Path out) {
     return CliRun.run(
