@@ -59,15 +59,18 @@ class ProgressCliTest {
     }
   }
 
-  /** The bar's lines on standard error, without the bar itself and the times: "2/5 texts ETA". */
+  /**
+   * The bar's lines on standard error, without the bar itself and the times: "2/5 texts ETA"; a bar
+   * of unknown total (no bar drawn) gives "3 queries after".
+   */
   private static List<String> bar(String err, String label) {
     return err.lines()
-        .filter(l -> l.startsWith(label + " ["))
+        .filter(l -> l.startsWith(label + " [") || l.matches(label + " \\d+ .*"))
         .map(
             l ->
-                l.replaceFirst("^" + label + " \\[[=> ]{24}\\] ", "")
+                l.replaceFirst("^" + label + " (\\[[=> ]{24}\\] )?", "")
                     .replaceAll(" +", " ")
-                    .replaceFirst(" (ETA|took) (\\d+:\\d\\d|--:--)$", " $1"))
+                    .replaceFirst(" (ETA|took|after) (\\d+:\\d\\d|--:--)$", " $1"))
         .toList();
   }
 
@@ -154,17 +157,7 @@ class ProgressCliTest {
       }
       CliRun.Result withBar = runs.get(0);
       assertEquals(3, withBar.out().lines().count());
-      List<String> lines =
-          withBar
-              .err()
-              .lines()
-              .filter(l -> l.startsWith("retrieve "))
-              .map(
-                  l ->
-                      l.replaceFirst("^retrieve (\\[[=> ]{24}\\] )?", "")
-                          .replaceAll(" +", " ")
-                          .replaceFirst(" (ETA|took|after) (\\d+:\\d\\d|--:--)$", " $1"))
-              .toList();
+      List<String> lines = bar(withBar.err(), "retrieve");
       assertEquals(
           List.of(
               "2/5 corpus ETA",
