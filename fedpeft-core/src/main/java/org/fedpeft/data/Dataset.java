@@ -252,11 +252,6 @@ public final class Dataset {
     return new Dataset(name, all, vocabulary, null, null);
   }
 
-  /** The same examples under another name. */
-  public Dataset withName(String newName) {
-    return new Dataset(newName, examples, labels, source, lines);
-  }
-
   /**
    * The same examples indexed by another vocabulary, e.g. a test file re-indexed to the training
    * labels. An example whose label the vocabulary lacks is an error naming its {@code file:line}

@@ -232,11 +232,6 @@ public record ServerState(
       return this;
     }
 
-    /** The current value of a strategy tensor in the builder, or null. */
-    public HostTensor strategyTensor(String name) {
-      return strategyTensors.get(name);
-    }
-
     /** Sets a strategy tensor. */
     public Builder putStrategyTensor(String name, HostTensor value) {
       strategyTensors.put(
