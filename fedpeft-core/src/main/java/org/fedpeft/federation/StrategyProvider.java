@@ -94,8 +94,8 @@ public interface StrategyProvider {
   /**
    * What a strategy is built from.
    *
-   * @param options shared settings: minimum clients, aggregator (DP wrapper included), server
-   *     optimiser, per-client config
+   * @param options shared settings: minimum clients, aggregator (client-level DP's in place of the
+   *     weighted mean, when the run asks for it), server optimiser, per-client config
    * @param adapterMethod the run's adapter method, or null for a head only
    * @param adapterOptions the adapter's options (copied, sorted)
    * @param strategyOptions the strategy's own options by option name, as text (copied, sorted;
