@@ -16,7 +16,7 @@ public interface StrategyProvider {
   /** The name users write in {@code server.strategy}, e.g. {@code fedit}. */
   String name();
 
-  /** One line for the docs. */
+  /** One line saying what the strategy does; no command or generated doc prints it. */
   String description();
 
   /**
