@@ -421,7 +421,7 @@ public final class ConfigSchema {
     };
   }
 
-  /** A Markdown table of the keys, for docs and {@code --help}. */
+  /** A Markdown table of the keys, for docs/config.md ({@code simulate --list-keys} prints it). */
   public String markdown() {
     return markdown("key");
   }

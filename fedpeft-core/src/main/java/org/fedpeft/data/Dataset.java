@@ -23,10 +23,9 @@ import org.fedpeft.io.Sha256;
  * An immutable list of {@link Example}s with an ordered label vocabulary.
  *
  * <p>Label {@code i} of the vocabulary is class index {@code i} for a model. Without an explicit
- * vocabulary, the labels found are sorted in {@linkplain #labelOrder() label order} (numerically
- * when every label is an integer, otherwise by string). The splits of one task share one
- * vocabulary, so a class has the same index in train, validation and test even when a small split
- * lacks it.
+ * vocabulary, the labels found are sorted in {@linkplain #labelOrder label order} (numerically when
+ * every label is an integer, otherwise by string). The splits of one task share one vocabulary, so
+ * a class has the same index in train, validation and test even when a small split lacks it.
  *
  * <p>A dataset read from a file remembers where each example came from, so later checks can name
  * {@code file:line} (see {@link #location(int)}).
@@ -78,7 +77,7 @@ public final class Dataset {
     }
   }
 
-  /** A dataset whose vocabulary is the labels found, in {@linkplain #labelOrder() label order}. */
+  /** A dataset whose vocabulary is the labels found, in {@linkplain #labelOrder label order}. */
   public static Dataset of(String name, List<Example> examples) {
     return new Dataset(name, examples, sortedLabels(examples), null, null);
   }
@@ -250,11 +249,6 @@ public final class Dataset {
     List<String> vocabulary = new ArrayList<>(labels);
     vocabulary.sort(labelOrder(vocabulary));
     return new Dataset(name, all, vocabulary, null, null);
-  }
-
-  /** The same examples under another name. */
-  public Dataset withName(String newName) {
-    return new Dataset(newName, examples, labels, source, lines);
   }
 
   /**

@@ -30,9 +30,4 @@ public interface Partitioner {
    * The canonical spec of this partitioner, which {@link Partitioners#parse} turns back into it.
    */
   String spec();
-
-  /** Shorthand for {@link Partitioners#parse(String)}. */
-  static Partitioner parse(String spec) {
-    return Partitioners.parse(spec);
-  }
 }

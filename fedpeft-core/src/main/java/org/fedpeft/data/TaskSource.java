@@ -82,12 +82,13 @@ public final class TaskSource {
    * labels are {@code known.labels()} (a config's {@code data.labels}, an adapter's; empty: the
    * labels of the data). The splits keep the data's own vocabulary (the caller indexes them by the
    * labels), except that a test file may hold a label that the labels list and the training data
-   * lacks: then every split is indexed by the labels (preceded by the training data's own, sorted,
-   * when the training file has a label they do not list). The test file is capped to {@code
-   * options.maxTest()} in the order of that vocabulary, which a run records with its adapter when
-   * it is not its labels ({@code Population.Loaded#testCapOrder}). A label that the labels do not
-   * list is an error naming its first line in that file: in the test file always, in the training
-   * file when {@code known.training()}.
+   * lacks: then every split is indexed by the labels, or, when the training file has a label they
+   * do not list, by the training data's own labels (in label order) followed by the listed labels
+   * it lacks. The test file is capped to {@code options.maxTest()} in the order of that vocabulary,
+   * which a run records with its adapter when it is not its labels ({@code
+   * Population.Loaded#testCapOrder}). A label that the labels do not list is an error naming its
+   * first line in that file: in the test file always, in the training file when {@code
+   * known.training()}.
    */
   public static TaskSplits load(
       String task, Path dataFile, Path testFile, Labels known, TaskOptions options, long seed)

@@ -15,8 +15,9 @@ import org.fedpeft.io.Words;
 
 /**
  * The splits of a loaded task, or of several tasks loaded as one multi-task dataset. All splits
- * share one label vocabulary, so a class index means the same thing in each; within a task no text
- * of the test (or validation) split appears in train.
+ * share one label vocabulary, so a class index means the same thing in each. Within a bundled task
+ * no text of the test (or validation) split appears in train; the user's files may repeat one
+ * ({@link #testTextsAlsoInTrain}).
  *
  * @param task the task name (for a multi-task dataset, the task specs joined by {@code +})
  * @param train the training split

@@ -114,32 +114,9 @@ public final class Tasks {
     return tasks;
   }
 
-  /**
-   * Adds a task at run time, for code that builds tasks dynamically; tasks shipped in a jar should
-   * use a {@link TaskProvider} instead. Its name must be new.
-   */
-  public static void register(Task task) {
-    synchronized (Tasks.class) {
-      Map<String, Task> all = new TreeMap<>(registry());
-      TaskProvider one = () -> List.of(task);
-      for (Map.Entry<String, Task> e : collect(List.of(one)).entrySet()) {
-        if (all.putIfAbsent(e.getKey(), e.getValue()) != null) {
-          throw new IllegalArgumentException(
-              "a task named " + task.name() + " is already registered");
-        }
-      }
-      registry = all;
-    }
-  }
-
   /** The registered task names, sorted. */
   public static List<String> names() {
     return List.copyOf(registry().keySet());
-  }
-
-  /** The registered tasks, sorted by name. */
-  public static List<Task> all() {
-    return List.copyOf(registry().values());
   }
 
   /**

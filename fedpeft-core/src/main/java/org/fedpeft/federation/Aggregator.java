@@ -9,8 +9,8 @@ import org.fedpeft.tensor.HostTensor;
  *
  * <p>The standard rule is {@link WeightedMean}. The interface exists so that rules which need more
  * than a mean plug in without touching strategies: client-level DP-FedAvg (clip each client's
- * delta, divide by a fixed expected count, add Gaussian noise; see the privacy specification) wraps
- * or replaces it, and keeps its own state (adaptive clip norm, noise stream position) in {@link
+ * delta, divide by a fixed expected count, add Gaussian noise; see the privacy specification)
+ * replaces it, and keeps its own state (its privacy accountant, the adaptive clip norm) in {@link
  * RoundContext#next()} under its own prefix.
  *
  * <p>Contract: the result holds exactly the tensors for which the rule has a new target (a tensor

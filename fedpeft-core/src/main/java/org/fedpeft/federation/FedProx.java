@@ -11,12 +11,13 @@ import org.fedpeft.tensor.HostTensor;
  * pulls each client's tensors towards the round's starting point and limits client drift under
  * non-IID data.
  *
- * <p>For the trainer: after the backward pass and before gradient clipping and the optimiser step,
- * for every trainable tensor that has a global counterpart (the values received in {@link
- * FitInstructions}), replace the gradient by {@link #addProximalGradient}; tensors without a global
- * counterpart (LOCAL ones) are left alone. mu arrives in the config under {@link
- * ConfigKeys#PROXIMAL_MU}; {@code mu = 0} is plain local training. These host functions are the
- * reference the engine implementation is tested against.
+ * <p>The trainer applies this gradient on the engine itself ({@code
+ * org.fedpeft.train.LocalTrainer#setProximal}): after the backward pass and before gradient
+ * clipping and the optimiser step, {@code mu (w - w_global)} is added to the gradient of every
+ * trainable tensor that has a global counterpart (the values received in {@link FitInstructions});
+ * tensors without one (LOCAL ones) are left alone. mu arrives in the config under {@link
+ * ConfigKeys#PROXIMAL_MU}; {@code mu = 0} is plain local training. The host functions here state
+ * the rule on host tensors; no run calls them, and no test compares the trainer with them.
  */
 public final class FedProx {
 
@@ -84,7 +85,7 @@ public final class FedProx {
 
   /**
    * The proximal penalty {@code (mu / 2) sum ||w - w_global||^2} over the tensors present in both
-   * maps, for logging the regularised loss.
+   * maps.
    */
   public static double proximalTerm(
       Map<String, HostTensor> weights, Map<String, HostTensor> global, double mu) {

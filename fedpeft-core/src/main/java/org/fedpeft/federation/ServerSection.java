@@ -23,7 +23,7 @@ import org.fedpeft.config.NearestKeys;
  * @param learningRate server learning rate, positive: {@code server.learning_rate}, or when not set
  *     {@link #defaultLearningRate} of the optimiser
  * @param momentum FedAvgM momentum, in [0, 1)
- * @param beta1 FedAdam/FedYogi beta1
+ * @param beta1 FedAdam/FedYogi/FedAdagrad first-moment decay (FedAvgM uses {@code momentum})
  * @param beta2 FedAdam/FedYogi beta2
  * @param tau FedAdam/FedYogi/FedAdagrad adaptivity
  * @param weighting {@code examples} or {@code uniform}

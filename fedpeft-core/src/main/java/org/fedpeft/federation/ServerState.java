@@ -28,9 +28,10 @@ import org.fedpeft.tensor.HostTensor;
  *       {@code <module>.residual}.
  *   <li>{@code extra}: scalar and structured strategy state as strings (numbers written with {@link
  *       Double#toString} or {@link Long#toString}, structures as JSON text); it holds at least
- *       {@code strategy}, the name of the strategy that owns the state. Wrappers (such as
- *       client-level differential privacy) keep their own state here and in {@code strategyTensors}
- *       under a prefix of their own.
+ *       {@code strategy}, the name of the strategy that owns the state. The strategy's parts keep
+ *       their own state here or in {@code strategyTensors} under a prefix of their own: the
+ *       client-level differential privacy aggregator its {@code dp.*} entries, the server optimiser
+ *       its moments.
  * </ul>
  *
  * <p>Instances are immutable (maps are sorted unmodifiable copies; tensors are shared and must not
@@ -230,11 +231,6 @@ public record ServerState(
     public Builder putGlobal(String name, HostTensor value) {
       global.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, name));
       return this;
-    }
-
-    /** The current value of a strategy tensor in the builder, or null. */
-    public HostTensor strategyTensor(String name) {
-      return strategyTensors.get(name);
     }
 
     /** Sets a strategy tensor. */

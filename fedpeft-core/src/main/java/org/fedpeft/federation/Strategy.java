@@ -22,8 +22,10 @@ import org.fedpeft.tensor.HostTensor;
  * strategy's immutable configuration. Nothing is remembered between calls; everything that must
  * survive a round is in the returned {@link ServerState}. Hence the in-process simulation and the
  * gRPC server run the same strategy object, and a server restarted from a saved state replays the
- * same rounds bit for bit. Wrappers (client-level differential privacy, logging) implement this
- * interface by delegating to another strategy.
+ * same rounds bit for bit. A strategy may delegate to another ({@code FedBeStrategy} wraps an
+ * {@link AbstractStrategy} and adds each client's block assignment to its instructions);
+ * client-level differential privacy is not a strategy but an {@link Aggregator} ({@code
+ * ClientLevelDp}).
  */
 public interface Strategy {
 

@@ -16,7 +16,7 @@ public interface StrategyProvider {
   /** The name users write in {@code server.strategy}, e.g. {@code fedit}. */
   String name();
 
-  /** One line for the docs. */
+  /** One line saying what the strategy does; no command or generated doc prints it. */
   String description();
 
   /**
@@ -94,8 +94,8 @@ public interface StrategyProvider {
   /**
    * What a strategy is built from.
    *
-   * @param options shared settings: minimum clients, aggregator (DP wrapper included), server
-   *     optimiser, per-client config
+   * @param options shared settings: minimum clients, aggregator (client-level DP's in place of the
+   *     weighted mean, when the run asks for it), server optimiser, per-client config
    * @param adapterMethod the run's adapter method, or null for a head only
    * @param adapterOptions the adapter's options (copied, sorted)
    * @param strategyOptions the strategy's own options by option name, as text (copied, sorted;

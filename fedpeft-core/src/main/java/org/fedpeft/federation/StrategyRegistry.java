@@ -7,7 +7,8 @@ import java.util.TreeMap;
 
 /**
  * The strategies fedpeft knows, by name, found with {@link ServiceLoader} (fedpeft-core's service
- * file lists the built-in ones: {@link Strategies}).
+ * file lists the built-in ones: the providers in {@link Strategies} and FedBE's, {@code
+ * org.fedpeft.peft.expansion.FedBeStrategy.Provider}).
  */
 public final class StrategyRegistry {
 

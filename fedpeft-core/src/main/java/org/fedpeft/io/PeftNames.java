@@ -32,9 +32,6 @@ public final class PeftNames {
   /** What PEFT puts in front of every saved tensor name. */
   public static final String PREFIX = "base_model.model.";
 
-  /** The encoder prefix of {@code BertForSequenceClassification} and similar task models. */
-  public static final String BERT_TASK_MODEL_PREFIX = "bert.";
-
   /** {@code lora_A}: the down projection, shape {@code [r, in_features]}. */
   public static final String LORA_A = "lora_A";
 

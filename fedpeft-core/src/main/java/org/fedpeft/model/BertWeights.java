@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -243,16 +242,5 @@ public final class BertWeights {
   /** All tensors in a stable order (without those {@link #without} dropped). */
   public Map<String, HostTensor> tensors() {
     return tensors;
-  }
-
-  /** Names of every adaptable linear module, e.g. {@code encoder.layer.0.attention.self.query}. */
-  public List<String> linearModuleNames() {
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < config.numLayers(); i++) {
-      for (String mod : LINEAR_MODULES) {
-        names.add(linearName(i, mod));
-      }
-    }
-    return names;
   }
 }

@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * What the {@link EncoderHooks} of one forward pass know about it: whether it trains, which
  * training phase runs, and per-batch arrays an adapter prepared for this batch (for example
- * FedDPA's per-example mixing weights, shape (batch)). Hooks read it instead of keeping mutable
- * per-batch state in fields, so one adapter serves concurrent forward passes.
+ * FedDPA's per-example mixing weights, shape (batch, 1, 1)). Hooks read it instead of keeping
+ * mutable per-batch state in fields, so one adapter serves concurrent forward passes.
  *
  * <p>Immutable: {@link #with} returns a new context.
  */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -159,17 +158,6 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
    */
   default String savedStateProblem() {
     return null;
-  }
-
-  /** Names of the tensors with a role, in order. */
-  default List<String> namesWithRole(Role role) {
-    List<String> names = new ArrayList<>();
-    for (AdapterTensor t : tensors()) {
-      if (t.role() == role) {
-        names.add(t.name());
-      }
-    }
-    return names;
   }
 
   /** A heap copy of every tensor, keyed by name. */

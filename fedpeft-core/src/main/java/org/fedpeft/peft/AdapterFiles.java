@@ -47,12 +47,12 @@ import org.fedpeft.tensor.HostTensor;
  *   <tr><td>{@value #TENSORS_FILE}</td><td>every adapter tensor but the ROUND ones, under its
  *       fedpeft name</td></tr>
  *   <tr><td>{@value #HEAD_FILE}</td><td>the classification head on the mean-pooled output</td></tr>
- *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA (none for
- *       a head without an adapter), the
- *       same adapter in Hugging Face PEFT's format (Ravan and Fed-SB as one LoRA of rank h r) for a bare BERT encoder ({@code task_type
- *       FEATURE_EXTRACTION}), so PEFT or sentence-transformers can load it; its {@code
- *       base_model_name_or_path} is the base model's folder or the bundled model's Hub id
- *       ({@link #peftBaseModel})</td></tr>
+ *   <tr><td>{@code adapter_config.json}, {@code adapter_model.safetensors}</td><td>for LoRA,
+ *       Ravan and Fed-SB only (Ravan and Fed-SB as one LoRA of rank h r; none for another method
+ *       or a head without an adapter), the same adapter in Hugging Face PEFT's format for a bare
+ *       BERT encoder ({@code task_type FEATURE_EXTRACTION}), so PEFT or sentence-transformers can
+ *       load it; its {@code base_model_name_or_path} is the base model's folder or the bundled
+ *       model's Hub id ({@link #peftBaseModel})</td></tr>
  * </table>
  *
  * <p>{@link #read} reads this format, and also folders written before it existed (a PEFT LoRA

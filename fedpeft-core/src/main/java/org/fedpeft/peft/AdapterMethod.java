@@ -16,7 +16,10 @@ public interface AdapterMethod {
   /** The registry name, e.g. {@code lora}. */
   String name();
 
-  /** One line for {@code --help} and {@code fedpeft info}. */
+  /**
+   * One line above the method's options in docs/config.md ({@link AdapterSection#methodsMarkdown},
+   * printed by {@code simulate --list-keys}).
+   */
   String description();
 
   /**

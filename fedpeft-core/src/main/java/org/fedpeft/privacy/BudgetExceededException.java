@@ -3,7 +3,8 @@ package org.fedpeft.privacy;
 import java.util.Locale;
 
 /**
- * Thrown by {@link PrivacyBudget#charge} when a charge would take epsilon above the budget. Nothing
+ * Thrown by {@link PrivacyBudget#charge} (and {@link PrivacyBudget#check}) when a charge would take
+ * epsilon above the budget, and by {@link ClientLevelDp#checkRound} for a round that would. Nothing
  * was recorded when it is thrown, so the caller can stop before releasing anything noisy.
  */
 public final class BudgetExceededException extends RuntimeException {

@@ -17,8 +17,9 @@ import org.fedpeft.tensor.HostTensor;
  * (never the number that replied); Gaussian noise N(0, (z C / m)^2) is added per coordinate of
  * every global tensor, whether or not a client sent it this round (one that nobody sent is its
  * previous value plus noise, so which tensors the clients sent is hidden too); the target is {@code
- * w + that}. The accountant composes one subsampled Gaussian step per round with sampling rate q =
- * m / population and noise multiplier z.
+ * w + that}. The accountant composes one subsampled Gaussian step per round with noise multiplier z
+ * and sampling rate q: m / population under Poisson client sampling, 1 with fixed-size sampling
+ * (below).
  *
  * <p>Under Poisson client sampling that analysis (amplification by subsampling) assumes a release
  * every round: the sum over the clients drawn, whoever they are and however many (none included),

@@ -13,7 +13,8 @@ import org.fedpeft.random.SeededRandom;
  * in bulk ({@value #BUFFER_BYTES} bytes per call, since {@code SecureRandom} is slow per call).
  * {@link #seededForTestsOnly(long)} is deterministic (SplitMix64) for tests and simulations; its
  * noise is predictable, so a run using it is <em>not</em> differentially private, and {@link
- * #isCryptographicallySecure()} returns false so that a run manifest can say so.
+ * #isCryptographicallySecure()} returns false. (A run's manifest.json says whether its noise is
+ * private from its config, {@code privacy.noise}, not from these methods.)
  *
  * <p>Normals come from the Marsaglia polar method on uniforms with 53 random bits each. Known
  * limitation: like every floating-point sampler this only approximates the continuous Gaussian the
@@ -83,7 +84,7 @@ public final class GaussianNoise {
     return secure;
   }
 
-  /** A short description for a run manifest, for example {@code SecureRandom(DRBG)}. */
+  /** A short description of the source, for example {@code SecureRandom(DRBG)}. */
   public String description() {
     return description;
   }

@@ -25,11 +25,6 @@ public final class SeededRandom {
     return new SeededRandom(Seeds.mix64(Seeds.mix64(seed) ^ Seeds.key(purpose)));
   }
 
-  /** A new generator derived from this one's next output and a purpose label. */
-  public SeededRandom fork(String purpose) {
-    return derive(nextLong(), purpose);
-  }
-
   /** The next 64 uniformly distributed bits. */
   public long nextLong() {
     state += Seeds.GOLDEN;

@@ -113,7 +113,7 @@ public final class ClassifierRetrieval {
 
   /**
    * {@link #evaluate} as a metric map ({@code top1}, {@code recall@5}, {@code recall@10}, {@code
-   * mrr}, {@code queries}), for evaluation reports.
+   * mrr}, {@code queries}).
    */
   public static Map<String, Double> metrics(
       ClassifierModel model, EncodedExamples queries, int batchSize) {

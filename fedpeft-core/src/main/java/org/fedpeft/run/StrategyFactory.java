@@ -26,10 +26,11 @@ import org.fedpeft.simulation.SimulationConfig;
 /**
  * Builds the server side of a run from its config, the same way for the in-process simulation and
  * for a network server: the registered {@link StrategyProvider} named by {@code server.strategy}
- * with its options ({@code server.<strategy>.*}), with the server optimiser, the weighting,
- * client-level DP-FedAvg as a wrapper around the aggregator when {@code privacy.mode = "client"},
- * and the per-client config every instruction carries ({@link RunSettings}, each client's seed for
- * the round).
+ * with its options ({@code server.<strategy>.*}), with the server optimiser, the aggregator (the
+ * {@link WeightedMean} by {@code server.weighting}, or client-level DP-FedAvg, {@link
+ * ClientLevelDp}, in its place when {@code privacy.mode = "client"}), and the per-client config
+ * every instruction carries ({@link RunSettings}, each client's seed for the round and, when set,
+ * its budget).
  *
  * <p>It also owns the run's noise: seeded from (seed, purpose, keys) when {@code privacy.noise =
  * "seeded"} (reproducible, not private), else one SecureRandom-backed source.

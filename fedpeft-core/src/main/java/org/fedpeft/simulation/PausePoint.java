@@ -42,6 +42,8 @@ import java.util.concurrent.CountDownLatch;
  *       into the temporary folder, which is not yet renamed to the output folder.
  *   <li>{@code client-starting} ({@code fedpeft client}, {@code fedpeft node}): the {@code --state}
  *       folder is created, the data not yet read and the model not yet loaded.
+ *   <li>{@code client-fit-round-<t>} ({@code fedpeft node}): the node received round t's fit
+ *       instruction and has not yet started training for it.
  * </ul>
  */
 public final class PausePoint {

@@ -89,12 +89,14 @@ import org.fedpeft.train.LocalTrainer;
  * runs, and messages travel between them and the strategy as bytes ({@link FederatedRound}).
  *
  * <p>The output folder holds config.json, manifest.json, partition.json, metrics.jsonl,
- * timings.jsonl, {@code checkpoint/state.safetensors}, and at the end {@code adapter/} and
- * summary.json. The checkpoint is written atomically after every round is aggregated (noised and
- * charged, under DP) and BEFORE anything of the round leaves the process: it holds the state, every
- * client's LOCAL state and the round's metrics line without its evaluation ({@link
- * RunCheckpoint#pendingLine}); then the round is evaluated and its line written ({@link #release}).
- * So no round is released twice with different noise.
+ * timings.jsonl, {@code checkpoint/state.safetensors} with the clients' LOCAL states in {@code
+ * checkpoint/local/}, and at the end {@code adapter/} (with a method that has LOCAL tensors, also
+ * {@code clients/<id>/adapter/}) and summary.json. The checkpoint is written atomically after every
+ * round is aggregated (noised and charged, under DP) and BEFORE anything of the round leaves the
+ * process: it holds the state, names the file of every client's LOCAL state and holds the round's
+ * metrics line without its evaluation ({@link RunCheckpoint#pendingLine}); then the round is
+ * evaluated and its line written ({@link #release}). So no round is released twice with different
+ * noise.
  *
  * <p>Resuming reads the checkpoint, rewrites metrics.jsonl to the checkpoint's rounds (dropping
  * lines of an interrupted round, keeping the {@code round_failed} lines of failed attempts, whose
@@ -180,8 +182,8 @@ public final class Simulation implements AutoCloseable {
   private final RunCheckpoint.Writer checkpoints;
 
   /**
-   * Every simulated client's LOCAL state (its sample-level accountant), the {@link #checkpoints}'
-   * store; in every checkpoint.
+   * Every simulated client's LOCAL state (its sample-level accountant, its method's LOCAL tensors),
+   * the {@link #checkpoints}' store; in every checkpoint.
    */
   private final ClientStateStore localState;
 
@@ -735,7 +737,8 @@ public final class Simulation implements AutoCloseable {
     // client.parallel clients at once (default: one per core; docs/architecture.md has the
     // measurements).
     // Gradients are recorded per thread (Autograd) and dropout draws from per-step seeded
-    // generators (StepRandom), so the results do not depend on the parallelism.
+    // generators (StepRandom), so with the same threads per client the results do not depend on
+    // the parallelism.
     FederatedRound.Options opts =
         FederatedRound.Options.defaults()
             .withParallelism(config.parallelClients())
@@ -1359,8 +1362,7 @@ public final class Simulation implements AutoCloseable {
             : null;
     saveAdapter(adapterDir, null, Map.of(), fullyUsed);
     // A method with LOCAL tensors: each client's own model (the global tensors plus its LOCAL
-    // ones),
-    // which `fedpeft eval` evaluates as that client would use it.
+    // ones), which `fedpeft eval` evaluates as that client would use it.
     int clientAdapters = 0;
     List<String> localNames = localTensorNames();
     List<ClientData> clients = population.clients();

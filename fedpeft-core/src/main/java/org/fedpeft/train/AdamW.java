@@ -39,11 +39,6 @@ public final class AdamW implements AutoCloseable {
     this.manager = parent.newSubManager();
   }
 
-  /** Steps taken so far. */
-  public long stepCount() {
-    return t;
-  }
-
   /**
    * Updates every tensor in place from its gradient times {@code gradScale}. Call with gradient
    * mode off (outside a gradient collector).

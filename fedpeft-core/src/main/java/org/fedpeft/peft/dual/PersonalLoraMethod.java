@@ -7,8 +7,9 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterMethod;
 
 /**
- * Registers the two partly local LoRA baselines ({@link PersonalLoraAdapter}): {@code fedlora}
- * ({@link FedLoraMethod}) and {@code fedsa-lora} ({@link FedSaLoraMethod}).
+ * The adapter method of the two partly local LoRA baselines ({@link PersonalLoraAdapter}), whose
+ * subclasses fedpeft-core's service file registers: {@code fedlora} ({@link FedLoraMethod}) and
+ * {@code fedsa-lora} ({@link FedSaLoraMethod}).
  */
 public abstract class PersonalLoraMethod implements AdapterMethod {
 

@@ -198,16 +198,16 @@ public final class ExpansionAdapter implements Adapter {
     return names;
   }
 
-  /**
-   * The base block above the lowest assigned new block: the new block after base block p is
-   * computed in {@link #afterBlock} of layer p, so base blocks 0..p compute the base model on their
-   * inputs and need no gradients. {@link Integer#MAX_VALUE} when disabled or nothing is assigned.
-   */
   @Override
   public boolean changesLinear(int layer, int module) {
     return false;
   }
 
+  /**
+   * The base block above the lowest assigned new block: the new block after base block p is
+   * computed in {@link #afterBlock} of layer p, so base blocks 0..p compute the base model on their
+   * inputs and need no gradients. {@link Integer#MAX_VALUE} when disabled or nothing is assigned.
+   */
   @Override
   public int firstAdaptedLayer() {
     if (!enabled) {
