@@ -59,6 +59,30 @@ public final class Engines {
 
   private static Engine engine;
 
+  /** The version of DJL on the class path, as its API jar records it. */
+  public static String djlVersion() {
+    return Engine.getDjlVersion();
+  }
+
+  /**
+   * The PyTorch version the PyTorch engine on the class path is built for, as its jar records it
+   * ({@code pytorch-engine.properties}), without loading libtorch; "unknown" if the jar records
+   * none. A loaded engine's {@code getVersion()} says the same for the natives it loaded.
+   */
+  public static String pytorchVersion() {
+    try (java.io.InputStream in =
+        Engines.class.getClassLoader().getResourceAsStream("pytorch-engine.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      java.util.Properties p = new java.util.Properties();
+      p.load(in);
+      return p.getProperty("pytorch_version", "unknown");
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+  }
+
   /**
    * Sets the offline property (unless the user set it) and returns the PyTorch engine. The first
    * call loads libtorch and then applies {@link MklDispatch} (MKL's kernels chosen by the CPU's

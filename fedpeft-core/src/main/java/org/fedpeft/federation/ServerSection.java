@@ -88,7 +88,7 @@ public record ServerSection(
                   "FedAvgM momentum",
                   v -> (double) v >= 0 && (double) v < 1,
                   "in [0, 1)")
-              .key("server.beta1", Type.DOUBLE, 0.9, "FedAdam/FedYogi beta1")
+              .key("server.beta1", Type.DOUBLE, 0.9, "FedAdam/FedYogi/FedAdagrad beta1")
               .key("server.beta2", Type.DOUBLE, 0.99, "FedAdam/FedYogi beta2")
               .key("server.tau", Type.DOUBLE, 1e-3, "FedAdam/FedYogi/FedAdagrad adaptivity tau")
               .key(

@@ -188,6 +188,14 @@ public final class BertWeights {
     return layers;
   }
 
+  /**
+   * A checkpoint's tensor name as the encoder names it: without the {@code bert.} prefix that a
+   * task model (e.g. {@code BertForSequenceClassification}) puts before its encoder's tensors.
+   */
+  public static String withoutTaskModelPrefix(String name) {
+    return name.startsWith("bert.") ? name.substring("bert.".length()) : name;
+  }
+
   /** The name of a linear module of a block, e.g. {@code encoder.layer.3.attention.self.key}. */
   public static String linearName(int layer, String module) {
     return "encoder.layer." + layer + "." + module;

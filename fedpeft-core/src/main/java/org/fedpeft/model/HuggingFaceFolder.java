@@ -232,7 +232,7 @@ public final class HuggingFaceFolder {
    * model.safetensors} among them), which transformers renames the same way when it loads them.
    */
   private static String encoderName(String name) {
-    String n = name.startsWith("bert.") ? name.substring(5) : name;
+    String n = BertWeights.withoutTaskModelPrefix(name);
     if (n.endsWith(".LayerNorm.gamma")) {
       return n.substring(0, n.length() - "gamma".length()) + "weight";
     }

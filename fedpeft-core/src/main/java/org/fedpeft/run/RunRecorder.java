@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.client.ClientData;
+import org.fedpeft.engine.Engines;
 import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.AtomicFiles;
@@ -447,7 +448,7 @@ public final class RunRecorder {
     m.addProperty("seed", config.seed());
     m.addProperty("fedpeft_version", version());
     m.addProperty("git_commit", RunManifest.gitCommit());
-    m.addProperty("djl", "0.35.1");
+    m.addProperty("djl", Engines.djlVersion());
     m.addProperty("pytorch", base.engine().getVersion());
     m.addProperty(
         "java",

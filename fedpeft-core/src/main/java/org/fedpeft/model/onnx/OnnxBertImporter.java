@@ -26,7 +26,7 @@ public final class OnnxBertImporter {
     Map<String, HostTensor> inits = graph.initializers();
     Map<String, HostTensor> named = new LinkedHashMap<>();
     for (var e : inits.entrySet()) {
-      String n = e.getKey().startsWith("bert.") ? e.getKey().substring(5) : e.getKey();
+      String n = BertWeights.withoutTaskModelPrefix(e.getKey());
       if (n.startsWith("embeddings.") || n.startsWith("encoder.")) {
         named.put(n, e.getValue());
       }
@@ -53,7 +53,7 @@ public final class OnnxBertImporter {
         continue;
       }
       for (String in : add.inputs()) {
-        String n = in.startsWith("bert.") ? in.substring(5) : in;
+        String n = BertWeights.withoutTaskModelPrefix(in);
         if (n.endsWith(".bias") && n.startsWith("encoder.") && inits.containsKey(in)) {
           named.put(n.substring(0, n.length() - 5) + ".weight", transpose(w));
         }

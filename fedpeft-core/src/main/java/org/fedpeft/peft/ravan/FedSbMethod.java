@@ -28,8 +28,9 @@ public final class FedSbMethod implements AdapterMethod {
 
   @Override
   public String description() {
-    return "Fed-SB: y = Wx + B R A x, frozen seed-derived B and A, trained and averaged r x r core"
-        + " R (Ravan with one head and no scale); options rank, init, sigma, targets, dropout";
+    return "Fed-SB: y = Wx + B R A x, frozen B and A (seed-derived, or read from the factors"
+        + " file), trained and averaged r x r core R (Ravan with one head and no scale); options"
+        + " rank, init, sigma, targets, dropout, factors";
   }
 
   @Override

@@ -21,9 +21,10 @@ public final class RavanMethod implements AdapterMethod {
 
   @Override
   public String description() {
-    return "Ravan: y = Wx + sum_i s_i B_i H_i A_i x, frozen seed-derived B_i and A_i, trained"
-        + " cores H_i (sent) and scales s_i (reset each round), heads chosen by budget; options"
-        + " heads, rank, init, sigma, targets, dropout, head_selection";
+    return "Ravan: y = Wx + sum_i s_i B_i H_i A_i x, frozen B_i and A_i (seed-derived, or read"
+        + " from the factors file), trained cores H_i (sent) and scales s_i (reset each round),"
+        + " heads chosen by budget; options heads, rank, init, sigma, targets, dropout, factors,"
+        + " head_selection";
   }
 
   @Override
