@@ -1,15 +1,7 @@
 package org.fedpeft.retrieval;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Map;
-import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BatchProgress;
-import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -26,40 +18,14 @@ public final class ClassifierRetrieval {
   private ClassifierRetrieval() {}
 
   /**
-   * Runs the model in evaluation mode over every query, in batches of at most {@code batchSize}
-   * (sorted by length so padding stays small), and hands each query's logits to {@code sink}.
+   * Runs the model in evaluation mode over every query and hands each query's logits to {@code
+   * sink}: {@link LocalTrainer#logits}, the evaluation's own pass (batches of at most {@code
+   * batchSize} queries sorted by length and at most {@link LocalTrainer#EVAL_TOKEN_BUDGET} padded
+   * tokens), so each query's scores are the logits the evaluation ranks.
    */
   public static void forEachLogits(
       ClassifierModel model, EncodedExamples queries, int batchSize, LogitsConsumer sink) {
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
-    }
-    int n = queries.size();
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparingInt(i -> queries.tokens()[i].length));
-    int labels = model.head().numLabels();
-    for (int start = 0; start < n; start += batchSize) {
-      int[] idx = new int[Math.min(batchSize, n - start)];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = order[start + i];
-      }
-      float[] flat;
-      try (NDScope scope = new NDScope();
-          NDManager step = model.encoder().manager().newSubManager()) {
-        scope.suppressNotUsedWarning();
-        TokenBatch batch = queries.batch(idx);
-        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-        NDArray ids = step.create(batch.ids(), shape);
-        NDArray mask = step.create(batch.mask(), shape);
-        flat = Engines.withoutGradients(() -> model.logits(ids, mask, false).toFloatArray());
-      }
-      for (int i = 0; i < idx.length; i++) {
-        sink.accept(idx[i], Arrays.copyOfRange(flat, i * labels, (i + 1) * labels));
-      }
-    }
+    new LocalTrainer(model).logits(queries.tokens(), batchSize, BatchProgress.NONE, sink);
   }
 
   /**

@@ -3,7 +3,8 @@ package org.fedpeft.train;
 /**
  * Receives the logits of one example of a forward pass in evaluation mode ({@link
  * LocalTrainer#evaluate(EncodedExamples, int, org.fedpeft.model.BatchProgress, LogitsConsumer)},
- * {@code ClassifierRetrieval.forEachLogits}), e.g. to rank a retrieval corpus's documents by them.
+ * {@link LocalTrainer#logits}, which {@code ClassifierRetrieval.forEachLogits} runs), e.g. to rank
+ * a retrieval corpus's documents by them.
  */
 @FunctionalInterface
 public interface LogitsConsumer {

@@ -95,6 +95,48 @@ class ClassifierRetrievalTest {
     }
   }
 
+  /**
+   * CaR's retrieval (CarRetriever, {@code fedpeft retrieve --method car}) ran the queries in
+   * batches of its own, without the evaluation's token budget, so a batch of long queries held up
+   * to {@code batchSize} of them at once; it now takes the evaluation's pass. This checks what that
+   * promises: 120 queries of 3 to 40 words (more padded tokens than one budget holds), with batches
+   * of at most 64, give exactly the evaluation's logits. (It passed on the old code too: on this
+   * tiny model the two batchings happened to give equal bits.)
+   */
+  @Test
+  void carScoresAreTheEvaluationsLogitsBitForBit() throws Exception {
+    PretrainedModel pm = TinyModels.tiny(5);
+    try (NDManager root = Engines.pytorch().newBaseManager();
+        BertEncoder enc = new BertEncoder(pm.weights(), root);
+        TextTokenizer tok = pm.newTokenizer();
+        Adapter a = AdapterRegistry.get("softembed").create(Map.of("form", "mlp"), enc, 2);
+        ClassificationHead head = new ClassificationHead(root, 32, DOCUMENTS.size(), 7)) {
+      perturb(a);
+      ClassifierModel model = new ClassifierModel(enc, a, head);
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+      List<String> words = List.of("dog", "saw", "river", "blue", "fast", "tool", "sky", "bank");
+      List<String> queries = new java.util.ArrayList<>();
+      int[] relevant = new int[120];
+      for (int q = 0; q < relevant.length; q++) {
+        StringBuilder text = new StringBuilder();
+        for (int w = 3 + rng.nextInt(38); w > 0; w--) {
+          text.append(words.get(rng.nextInt(words.size()))).append(' ');
+        }
+        queries.add(text.toString().trim());
+        relevant[q] = rng.nextInt(DOCUMENTS.size());
+      }
+      EncodedExamples data = EncodedExamples.encode(tok, queries, relevant);
+      float[][] evaluated = new float[queries.size()][];
+      new LocalTrainer(model)
+          .evaluate(data, 64, org.fedpeft.model.BatchProgress.NONE, (q, row) -> evaluated[q] = row);
+      float[][] retrieved = new float[queries.size()][];
+      ClassifierRetrieval.forEachLogits(model, data, 64, (q, row) -> retrieved[q] = row);
+      for (int q = 0; q < queries.size(); q++) {
+        assertArrayEquals(evaluated[q], retrieved[q], "query " + q + ": " + queries.get(q));
+      }
+    }
+  }
+
   @Test
   void mipsFindsEachDocumentFromItsOwnTextWithCosineOne() throws Exception {
     PretrainedModel pm = TinyModels.tiny(5);
