@@ -17,7 +17,8 @@ import org.fedpeft.tensor.HostTensor;
  * trainable tensor that has a global counterpart (the values received in {@link FitInstructions});
  * tensors without one (LOCAL ones) are left alone. mu arrives in the config under {@link
  * ConfigKeys#PROXIMAL_MU}; {@code mu = 0} is plain local training. The host functions here state
- * the rule on host tensors; no run calls them, and no test compares the trainer with them.
+ * the rule on host tensors; no run calls them: they are the reference the trainer's rule is tested
+ * against ({@code org.fedpeft.train.FedProxTest}).
  */
 public final class FedProx {
 

@@ -253,7 +253,12 @@ public final class LocalTrainer {
     }
   }
 
-  private void addProximalGradient(List<AdapterTensor> params, NDManager stepManager) {
+  /**
+   * Adds {@code mu (w - w_ref)} to the gradient of every tensor of {@code params} that has a
+   * reference ({@link #setProximal}); the rule of {@link org.fedpeft.federation.FedProx}, which
+   * states it on host tensors and against which this is tested.
+   */
+  void addProximalGradient(List<AdapterTensor> params, NDManager stepManager) {
     for (AdapterTensor p : params) {
       HostTensor ref = proximalReference.get(p.name());
       if (ref != null) {
