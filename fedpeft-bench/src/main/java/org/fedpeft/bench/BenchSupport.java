@@ -13,9 +13,10 @@ import org.fedpeft.train.EncodedExamples;
 /** Shared pieces of the benchmarks: fixed batches, medians, load and memory readings. */
 final class BenchSupport {
 
-  /** Batch size and sequence length of the standard workload. */
+  /** Batch size of the standard workload. */
   static final int BATCH = 16;
 
+  /** Sequence length of the standard workload, in tokens. */
   static final int SEQ = 128;
 
   /** Labels of the synthetic classification task used for step timing. */

@@ -20,7 +20,7 @@ final class MachineInfo {
   private MachineInfo() {}
 
   /**
-   * "cpu: MODEL (vendor V, family F, model M), N logical CPUs", "vector extensions: ..." and "mkl:
+   * "cpu: MODEL (VENDOR, family F, model M), N logical CPUs", "vector extensions: ..." and "mkl:
    * ..." (how MKL picks its kernels, {@link MklDispatch#status()}; starts the engine).
    */
   static String describe() {

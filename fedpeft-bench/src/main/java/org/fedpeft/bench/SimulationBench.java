@@ -9,12 +9,14 @@ import org.fedpeft.simulation.Simulation;
 import org.fedpeft.simulation.SimulationConfig;
 
 /**
- * Simulation overhead and memory per simulated client (issue: federation core, item 11).
+ * Simulation overhead and memory per simulated client (docs/benchmarks.md, its simulation overhead
+ * row).
  *
- * <p>Usage: {@code SimulationBench OUT_DIR [ROUNDS]}. Runs MiniLM + LoRA r=8 with 100 clients, 10
- * per round, and reports the overhead fraction (round wall time minus client training time, over
- * round wall time) from timings.jsonl, then builds populations of 100 and 1000 clients on the same
- * data and reports heap and resident memory per client.
+ * <p>Usage: {@code SimulationBench [OUT_DIR [ROUNDS]]} (defaults {@code bench-out/simulation}, 3
+ * rounds). Runs the default model and adapter (MiniLM + LoRA r=8) with 100 clients, 10 per round,
+ * and reports the overhead fraction (round wall time minus client training time, over round wall
+ * time) from timings.jsonl, then builds populations of 100 and 1000 clients on the same data and
+ * reports heap and resident memory per client.
  */
 public final class SimulationBench {
 

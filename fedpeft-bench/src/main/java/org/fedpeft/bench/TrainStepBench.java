@@ -13,7 +13,9 @@ import org.fedpeft.train.EncodedExamples;
 /**
  * Foundation benchmark: MiniLM + LoRA r=8 (alpha 16, dropout 0.05) on query/value + head, batch 16
  * x 128 tokens: median training-step time after warm-up, peak RSS (VmHWM), and forward-only
- * embedding throughput (sentences/s at 128 tokens, batch 32).
+ * embedding throughput (sentences/s at 128 tokens, batch 32); first the CPU ({@link MachineInfo}),
+ * last the engine's matrix-product peaks ({@link MatmulPeak}) and the cost of fresh pages ({@link
+ * PageTouch}).
  *
  * <p>Usage: {@code TrainStepBench [TIMED_STEPS] [TIMED_FORWARD_BATCHES]}
  */

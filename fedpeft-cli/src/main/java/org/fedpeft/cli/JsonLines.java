@@ -12,18 +12,19 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.io.JsonOut;
 
-/** Appends one JSON object per line to a file (metrics.jsonl), flushed after every line. */
+/**
+ * Appends one JSON object per line to a file ({@code train}'s metrics.jsonl and timings.jsonl),
+ * flushed after every line.
+ */
 public final class JsonLines implements AutoCloseable {
 
   private final BufferedWriter out;
   private final List<String> lines = new ArrayList<>();
 
-  /** Starts an empty file (replacing one that exists). */
-  public JsonLines(Path file) throws IOException {
-    this(file, List.of());
-  }
-
-  /** Starts the file with {@code initial} lines (those of a checkpoint, on resume). */
+  /**
+   * Starts the file (replacing one that exists) with {@code initial} lines (those of a checkpoint,
+   * on resume; none for a new run).
+   */
   public JsonLines(Path file, List<String> initial) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     out =

@@ -9,7 +9,9 @@ import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.TransportEvent;
 import picocli.CommandLine.Option;
 
-/** The TLS options {@code server} and {@code client} share, and their network console. */
+/**
+ * The TLS options {@code server}, {@code client} and {@code node} share, and their network console.
+ */
 final class NetworkOptions {
 
   @Option(

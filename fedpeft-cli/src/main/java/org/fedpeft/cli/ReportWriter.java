@@ -57,7 +57,10 @@ import org.fedpeft.simulation.SimulationConfig;
  */
 public final class ReportWriter {
 
-  /** Series colours (Tableau 10); a chart has at most four series. */
+  /**
+   * Series colours (Tableau 10), in turn; a chart with more series (one per task of a multi-task
+   * run, one per FedBE block) starts again from the first.
+   */
   private static final String[] PALETTE = {
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#bab0ac"

@@ -45,19 +45,20 @@ import org.fedpeft.federation.FitInstructions;
  * <p>Reconnection: when the stream cannot be opened or ends (server restart, network failure,
  * refusal), the node opens a new one after a backoff delay that grows with each consecutive failure
  * ({@link Backoff}) and starts again from the first delay once the server welcomed it. It stops for
- * good only when closed, when it refuses the server's run ({@link Options#onWelcome()} threw, as
- * the CLI's check does when the node's data or frozen model does not fit the run the WELCOME
- * describes; it tells the server why first), when the server refuses its identity, when the
- * server's certificate does not chain to the CA this node trusts ({@link #serverNotTrusted()}) or
- * does not name the address it dialled ({@link ServerNameMismatchException}), when the node and the
- * server disagree on TLS (a plaintext node facing a TLS server, which says so: {@link
- * #tlsOnlyServer}; a TLS node facing a server that answers in plaintext: {@link #plaintextServer}),
- * or when the server ends its stream because another process connected under the same identity (two
- * processes must not take turns as one node). Each of these gives the same answer on every attempt,
- * so one attempt decides; a server that is down, refuses the connection or restarts is tried again.
- * Work in progress for a lost stream is interrupted: its reply could not be delivered, and the
- * server has already counted the node as failed for that request. A request the server cancels (its
- * round timed out) is interrupted too.
+ * good only when closed, when the server says the run is over (DONE: {@link #awaitFinished()}
+ * returns its reason), when it refuses the server's run ({@link Options#onWelcome()} threw, as the
+ * CLI's check does when the node's data or frozen model does not fit the run the WELCOME describes;
+ * it tells the server why first), when the server refuses its identity, when the server's
+ * certificate does not chain to the CA this node trusts ({@link #serverNotTrusted()}) or does not
+ * name the address it dialled ({@link ServerNameMismatchException}), when the node and the server
+ * disagree on TLS (a plaintext node facing a TLS server, which says so: {@link #tlsOnlyServer}; a
+ * TLS node facing a server that answers in plaintext: {@link #plaintextServer}), or when the server
+ * ends its stream because another process connected under the same identity (two processes must not
+ * take turns as one node). Each of these gives the same answer on every attempt, so one attempt
+ * decides; a server that is down, refuses the connection or restarts is tried again. Work in
+ * progress for a lost stream is interrupted: its reply could not be delivered, and the server has
+ * already counted the node as failed for that request. A request the server cancels (its round
+ * timed out) is interrupted too.
  *
  * <p>The channel (TCP with mutual TLS from {@link Transport#channel}, or in-process in tests)
  * belongs to the caller, who shuts it down after {@link #close()}.

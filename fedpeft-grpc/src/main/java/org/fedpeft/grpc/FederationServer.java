@@ -121,7 +121,8 @@ public final class FederationServer implements AutoCloseable {
    * @param insecure whether a node's identity is the name it claims (plaintext deployments and
    *     in-process tests) instead of its certificate's common name
    * @param population the node identities accepted; empty accepts any
-   * @param runInfo what every node is told about the run when it is welcomed (its labels)
+   * @param runInfo what every node is told about the run when it is welcomed (its labels, tasks,
+   *     identity, client data digests and frozen model: {@link RunInfo})
    * @param listener receives every {@link TransportEvent}; called on gRPC and driver threads, so it
    *     must be thread-safe and quick
    */
@@ -475,11 +476,6 @@ public final class FederationServer implements AutoCloseable {
                     + " from "
                     + host
                     + " not reported since the last report)"));
-  }
-
-  /** How many failed handshakes were seen, reported or not ({@link #handshakeFailed}). */
-  long handshakeFailuresSeen() {
-    return handshakeRepeats.seen();
   }
 
   /** Waits until {@code n} failed handshakes were seen; false if {@code timeout} passed first. */

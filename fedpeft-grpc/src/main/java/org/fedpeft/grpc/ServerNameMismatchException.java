@@ -14,9 +14,6 @@ public final class ServerNameMismatchException extends CertificateException {
 
   private static final long serialVersionUID = 1L;
 
-  private final List<String> names;
-  private final String dialled;
-
   /**
    * @param names the DNS names and IP addresses the server's certificate names
    * @param dialled the host the node dialled
@@ -31,17 +28,5 @@ public final class ServerNameMismatchException extends CertificateException {
             + ": dial one of those names, or issue the server's certificate again with fedpeft"
             + " certs --server-names",
         cause);
-    this.names = List.copyOf(names);
-    this.dialled = dialled;
-  }
-
-  /** The DNS names and IP addresses the server's certificate names. */
-  public List<String> names() {
-    return names;
-  }
-
-  /** The host the node dialled. */
-  public String dialled() {
-    return dialled;
   }
 }

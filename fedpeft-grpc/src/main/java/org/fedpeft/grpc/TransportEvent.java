@@ -26,8 +26,10 @@ public record TransportEvent(Kind kind, String node, long requestId, int round, 
     /** A node's stream ended (server), or this node lost its stream to the server (node). */
     DISCONNECTED,
     /**
-     * The server refused a stream (no or a mismatched identity, a node not in the population), or a
-     * node refused the server's run (its data does not fit the run's labels).
+     * The server refused a stream (no or a mismatched identity, a node not in the population, a
+     * server shutting down, a finished run the node's HELLO does not name; on a node: the server
+     * refused it), or a node refused the server's run (its data or frozen model does not fit it;
+     * both sides report it).
      */
     REFUSED,
     /** A connection attempt failed before the server welcomed the node (node side). */
