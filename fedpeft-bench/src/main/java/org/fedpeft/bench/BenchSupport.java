@@ -125,6 +125,37 @@ final class BenchSupport {
     return Double.NaN;
   }
 
+  /** The current resident set in bytes (/proc/self/status's VmRSS), -1 if unknown. */
+  static long rssBytes() {
+    double mib = statusMiB("VmRSS");
+    return Double.isNaN(mib) ? -1 : Math.round(mib * 1048576);
+  }
+
+  /** Deletes {@code dir} and everything under it, if it exists. */
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** The config overrides given as {@code KEY=VALUE} arguments from {@code args[from]} on. */
+  static java.util.Map<String, String> overrides(String[] args, int from) {
+    java.util.Map<String, String> o = new java.util.HashMap<>();
+    for (int i = from; i < args.length; i++) {
+      int eq = args[i].indexOf('=');
+      if (eq < 1) {
+        throw new IllegalArgumentException("expected KEY=VALUE, got '" + args[i] + "'");
+      }
+      o.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
+    return o;
+  }
+
   static String fmt(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
   }

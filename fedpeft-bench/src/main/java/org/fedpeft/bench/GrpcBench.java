@@ -78,23 +78,16 @@ public final class GrpcBench {
     System.out.println(MachineInfo.describe());
     System.out.println("load average at start: " + BenchSupport.load());
     switch (args[0]) {
-      case "wire" -> wire(Path.of(args[1]), overrides(args, 2));
-      case "overhead" -> overhead(Path.of(args[1]), Integer.parseInt(args[2]), overrides(args, 3));
-      case "memory" -> memory(Path.of(args[1]), Integer.parseInt(args[2]), overrides(args, 3));
+      case "wire" -> wire(Path.of(args[1]), BenchSupport.overrides(args, 2));
+      case "overhead" ->
+          overhead(Path.of(args[1]), Integer.parseInt(args[2]), BenchSupport.overrides(args, 3));
+      case "memory" ->
+          memory(Path.of(args[1]), Integer.parseInt(args[2]), BenchSupport.overrides(args, 3));
       case "transport" ->
-          transport(Path.of(args[1]), Integer.parseInt(args[2]), overrides(args, 3));
+          transport(Path.of(args[1]), Integer.parseInt(args[2]), BenchSupport.overrides(args, 3));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.out.println("load average at end: " + BenchSupport.load());
-  }
-
-  private static Map<String, String> overrides(String[] args, int from) {
-    Map<String, String> o = new HashMap<>();
-    for (int i = from; i < args.length; i++) {
-      int eq = args[i].indexOf('=');
-      o.put(args[i].substring(0, eq), args[i].substring(eq + 1));
-    }
-    return o;
   }
 
   // ------------------------------------------------------------------ wire
@@ -147,7 +140,7 @@ public final class GrpcBench {
         totals[1],
         totals[3],
         totals[1] / (double) totals[3]);
-    SimulationBench.deleteTree(work);
+    BenchSupport.deleteTree(work);
   }
 
   private static long num(Map<String, Object> line, String key) {
@@ -192,7 +185,7 @@ public final class GrpcBench {
     System.out.println("network round:  " + BenchSupport.summary(netRounds));
     System.out.printf(
         "network round overhead: %+.4f s per round (median), ratio %.4f%n", n - s, n / s);
-    SimulationBench.deleteTree(work);
+    BenchSupport.deleteTree(work);
   }
 
   // ------------------------------------------------------------------ transport
@@ -263,7 +256,7 @@ public final class GrpcBench {
     System.out.printf(
         "network path: %+.4f s per round of %d clients (median), %+.2f ms per client call%n",
         n - s, config.clientsPerRound(), (n - s) * 1000 / config.clientsPerRound());
-    SimulationBench.deleteTree(work);
+    BenchSupport.deleteTree(work);
   }
 
   /** A client that answers a fit with the tensors it got and an evaluation with zeros, at once. */
@@ -360,7 +353,8 @@ public final class GrpcBench {
             peak.maxLive,
             after[0],
             after[1]);
-        System.out.printf("VmHWM (whole process life): %.1f MiB%n", statusMiB("VmHWM"));
+        System.out.printf(
+            "VmHWM (whole process life): %.1f MiB%n", BenchSupport.statusMiB("VmHWM"));
         federation.finish("the benchmark is over");
         stub.waitFor();
       } finally {
@@ -371,7 +365,7 @@ public final class GrpcBench {
         }
       }
     }
-    SimulationBench.deleteTree(work);
+    BenchSupport.deleteTree(work);
   }
 
   /** RSS and heap used (MiB) after two full collections. */
@@ -379,20 +373,9 @@ public final class GrpcBench {
     System.gc();
     System.gc();
     Runtime rt = Runtime.getRuntime();
-    return new double[] {statusMiB("VmRSS"), (rt.totalMemory() - rt.freeMemory()) / 1048576.0};
-  }
-
-  private static double statusMiB(String field) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith(field + ":")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-        }
-      }
-    } catch (IOException e) {
-      return Double.NaN;
-    }
-    return Double.NaN;
+    return new double[] {
+      BenchSupport.statusMiB("VmRSS"), (rt.totalMemory() - rt.freeMemory()) / 1048576.0
+    };
   }
 
   /**
@@ -413,7 +396,7 @@ public final class GrpcBench {
               () -> {
                 Runtime rt = Runtime.getRuntime();
                 while (running) {
-                  maxRss = Math.max(maxRss, statusMiB("VmRSS"));
+                  maxRss = Math.max(maxRss, BenchSupport.statusMiB("VmRSS"));
                   maxHeap = Math.max(maxHeap, (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
                   long live = 0;
                   for (java.lang.management.MemoryPoolMXBean pool :

@@ -36,7 +36,7 @@ public final class SimulationBench {
     o.put("clients_per_round", "10");
     o.put("rounds", Integer.toString(rounds));
     Path run = out.resolve("overhead");
-    deleteTree(run);
+    BenchSupport.deleteTree(run);
     try (Simulation sim = Simulation.create(SimulationConfig.of(Map.of(), o, "bench"), run)) {
       sim.run(new Simulation.Listener() {});
     }
@@ -65,13 +65,13 @@ public final class SimulationBench {
       p.put("clients_per_round", "10");
       p.put("rounds", "1");
       Path dir = out.resolve("memory-" + sizes.get(i));
-      deleteTree(dir);
+      BenchSupport.deleteTree(dir);
       try (Simulation sim = Simulation.create(SimulationConfig.of(Map.of(), p, "bench"), dir)) {
         System.gc();
         Thread.sleep(200);
         System.gc();
         heap[i] = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-        rss[i] = rssBytes();
+        rss[i] = BenchSupport.rssBytes();
         System.out.printf(
             Locale.ROOT,
             "%d clients built: heap %.1f MB, RSS %.1f MB (clients hold %d examples)%n",
@@ -86,22 +86,5 @@ public final class SimulationBench {
         "per simulated client (idle, between rounds): heap %.1f kB, native/RSS %.1f kB%n",
         (heap[1] - heap[0]) / 900.0 / 1e3,
         (rss[1] - rss[0]) / 900.0 / 1e3);
-  }
-
-  static long rssBytes() throws java.io.IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    return -1;
-  }
-
-  static void deleteTree(Path p) throws java.io.IOException {
-    if (Files.exists(p)) {
-      try (var s = Files.walk(p)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
-    }
   }
 }

@@ -4,13 +4,9 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.lang.reflect.Field;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.simulation.Simulation;
@@ -27,12 +23,8 @@ public final class SimulationMemory {
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
-    Map<String, String> overrides = new HashMap<>();
-    for (int i = 2; i < args.length; i++) {
-      int eq = args[i].indexOf('=');
-      overrides.put(args[i].substring(0, eq), args[i].substring(eq + 1));
-    }
-    deleteTree(out);
+    Map<String, String> overrides = BenchSupport.overrides(args, 2);
+    BenchSupport.deleteTree(out);
     SimulationConfig config = SimulationConfig.load(Path.of(args[1]), overrides);
     Field resources = BaseNDManager.class.getDeclaredField("resources");
     resources.setAccessible(true);
@@ -55,8 +47,8 @@ public final class SimulationMemory {
               long rss;
               try {
                 walk(system, resources, live);
-                rss = SimulationBench.rssBytes();
-              } catch (IllegalAccessException | java.io.IOException e) {
+                rss = BenchSupport.rssBytes();
+              } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
               }
               Runtime rt = Runtime.getRuntime();
@@ -87,17 +79,6 @@ public final class SimulationMemory {
         live[1] += a.getShape().size() * a.getDataType().getNumOfBytes();
       } else if (c instanceof BaseNDManager sub) {
         walk(sub, resources, live);
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
       }
     }
   }

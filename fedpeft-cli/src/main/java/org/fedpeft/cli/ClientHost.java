@@ -275,17 +275,20 @@ final class ClientHost {
     int index = population.indexOf(id);
     if (index < 0) {
       throw new UserInputException(
-          "no client '"
-              + id
-              + "' in this config's population of "
-              + population.size()
-              + " ("
-              + population.get(0)
-              + " ... "
-              + population.get(population.size() - 1)
-              + ")");
+          "no client '" + id + "' in this config's " + describe(population));
     }
     return index;
+  }
+
+  /** "population of N (first ... last)", as the refusals of a client outside it name it. */
+  static String describe(List<String> population) {
+    return "population of "
+        + population.size()
+        + " ("
+        + population.get(0)
+        + " ... "
+        + population.get(population.size() - 1)
+        + ")";
   }
 
   /**

@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
           + " mask, L2-normalised, inputs truncated at the model's maximum length, 256 tokens for"
           + " the bundled model; a note on standard error says how many texts were).",
       "Texts come from the arguments, or one per line on standard input when there are none,"
-          + " read as they come: each chunk of 256 lines is embedded and printed before the next"
-          + " is read, and on a terminal each line typed is answered at once. A blank line, or"
+          + " read as they come: each chunk of "
+          + EmbedCommand.CHUNK
+          + " lines is embedded and printed before the next is read, and on a terminal each line typed is answered at once. A blank line, or"
           + " one that is not UTF-8, stops embed with exit 2, naming the line, after the texts"
           + " before it were printed. No text at all prints nothing and says so on standard"
           + " error (exit 0).",

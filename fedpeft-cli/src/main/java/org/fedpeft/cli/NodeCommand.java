@@ -104,13 +104,8 @@ public final class NodeCommand implements Callable<Integer> {
               + first
               + " --clients "
               + clients
-              + " must name clients of the population of "
-              + population.size()
-              + " ("
-              + population.get(0)
-              + " ... "
-              + population.get(population.size() - 1)
-              + ")");
+              + " must name clients of the "
+              + ClientHost.describe(population));
     }
     List<String> ids = population.subList(first, first + clients);
     ClientProcess process =

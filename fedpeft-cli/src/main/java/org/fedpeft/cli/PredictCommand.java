@@ -37,16 +37,19 @@ import picocli.CommandLine.Spec;
           + " its softmax probability over the head's labels, then the --top-k most probable"
           + " labels (\"id\" only when the input row has one).",
       "Texts come from the arguments, else --input FILE, else one per line on standard input"
-          + " (blank lines skipped), read as they come: each chunk of 1024 lines is labelled and"
-          + " printed before the next is read, and on a terminal each line typed is answered at"
+          + " (blank lines skipped), read as they come: each chunk of "
+          + PredictCommand.CHUNK
+          + " lines is labelled and printed before the next is read, and on a terminal each line typed is answered at"
           + " once. A line of standard input that is not UTF-8 stops predict with exit 2, naming"
           + " the line, after the texts before it were printed. No text at all prints nothing"
           + " and says so on standard error (exit 0). Texts longer than the model's maximum"
           + " length are truncated to it, and a note on standard error says how many were.",
       "The probabilities are those eval scores: the same adapter, head and forward passes"
-          + " (texts sorted by length into batches of at most --batch-size texts and 1024 padded"
-          + " tokens, as eval batches its examples; in chunks of 1024 texts, printed chunk by"
-          + " chunk).",
+          + " (texts sorted by length into batches of at most --batch-size texts and "
+          + LocalTrainer.EVAL_TOKEN_BUDGET
+          + " padded tokens, as eval batches its examples; in chunks of "
+          + PredictCommand.CHUNK
+          + " texts, printed chunk by chunk).",
       "A multi-task adapter (one head per task): a text's task (the row's \"task\", else --task)"
           + " picks the head, and the object also has \"task\"; a text without one gets every"
           + " task's prediction: {\"text\": ..., \"tasks\": {\"TASK\": {\"label\": ...,"
