@@ -60,8 +60,8 @@ import org.fedpeft.train.TrainConfig;
  *   <li>{@link Adapter#trainableThisRound} (with a {@link GradientProbe} on the client's data);
  *   <li>train the {@link Adapter#phases} in order, each with its own trainable set and phase name,
  *       with AdamW or, under sample-level DP, DP-SGD (the budget covers every phase's steps);
- *   <li>reply with {@link Adapter#uplink} plus the trained head, and save the LOCAL tensors and the
- *       privacy accountant.
+ *   <li>save the LOCAL tensors and the privacy accountant (also when a phase failed), then reply
+ *       with {@link Adapter#uplink} plus the trained head.
  * </ol>
  *
  * <p>A client whose sample-level privacy budget cannot pay for the round declines before building

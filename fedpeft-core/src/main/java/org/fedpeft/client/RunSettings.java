@@ -22,8 +22,11 @@ import org.fedpeft.train.Objective;
  * model to build, the local hyperparameters, sample-level DP settings, and the fingerprint of the
  * FROZEN_SHARED tensors.
  *
- * <p>This is the one place that names these keys; {@link #toConfig} and {@link #fromConfig} are
- * exact inverses.
+ * <p>This is the one place that names the {@code run.*} keys, but for the base model's ({@link
+ * BaseModel#KEY}); the local steps, learning rate and proximal mu travel under {@link ConfigKeys}'
+ * names, which a strategy may also set per client. {@link #fromConfig} reads back what {@link
+ * #toConfig} wrote, except a classification objective's temperature, which classification does not
+ * read and is not sent (it reads back as {@link Objective#DEFAULT_TEMPERATURE}).
  *
  * @param model what to build
  * @param localSteps optimiser steps per round (a strategy may override per client with {@link
@@ -228,7 +231,9 @@ public record RunSettings(
   /**
    * Reads the settings from an instruction's config.
    *
-   * @throws IllegalArgumentException naming a missing or malformed key
+   * @throws IllegalArgumentException naming a missing key or one whose number is malformed (a
+   *     malformed JSON value of {@code run.adapter.options} or {@code run.head.tasks} fails with an
+   *     exception from Gson that does not name the key)
    */
   public static RunSettings fromConfig(Map<String, String> c) {
     String method = required(c, METHOD);

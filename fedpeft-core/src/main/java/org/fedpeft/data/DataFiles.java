@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * <p><b>JSON Lines</b> ({@code .jsonl}, or {@code .json} holding one object per line, as written by
  * e.g. Hugging Face {@code datasets.to_json}): one strict JSON object per line with {@code text} (a
  * string), {@code label} (a string or a number, kept as written), and optionally {@code client} and
- * {@code task} (string, number or null). Other fields are ignored; blank lines are skipped. A JSON
+ * {@code task} (string, number or null). Other fields are ignored, except one that differs from
+ * these names only in case ({@code "Text"}), which is an error; blank lines are skipped. A JSON
  * array file is not supported.
  *
  * <p><b>CSV</b> ({@code .csv}, RFC 4180): a header row naming the columns, {@code text} and {@code
@@ -246,9 +247,10 @@ public final class DataFiles {
    *
    * @param what what the objects are ("documents"), for the error of a file without any
    * @throws DataFormatException naming the file and line (and column, where known) of the first
-   *     problem, a folder given for a file, or a file without an object (on line 1: "empty file"
-   *     with no byte or only a byte-order mark, else "no WHAT: the file has only blank lines")
-   * @throws IOException if the file cannot be read
+   *     problem, or a file without an object (on line 1: "empty file" with no byte or only a
+   *     byte-order mark, else "no WHAT: the file has only blank lines")
+   * @throws IOException if the file cannot be read (a {@link FileSystemException} naming a folder
+   *     given for a file)
    */
   public static void forEachJsonObject(Path file, String what, ObjectLine handler)
       throws IOException {

@@ -19,7 +19,7 @@ import org.fedpeft.tensor.LowRank;
  * <pre>
  *   P = sum_c w_c B_c A_c / sum_c w_c           (out x in, never formed densely)
  *   P = sum_j s_j u_j v_j^T                      (SVD, s_1 >= s_2 >= ...; {@link LowRank#svdOfSum})
- *   B[:, j] = s_j u_j,  A[j, :] = v_j^T          for j < r_max
+ *   B[:, j] = s_j u_j,  A[j, :] = v_j^T          for j &lt; r_max
  * </pre>
  *
  * <p>The products need no scaling: every client uses alpha / r_max. The global factors hold the

@@ -11,9 +11,9 @@ import org.fedpeft.tensor.LowRank;
 
 /**
  * HetLoRA (Cho et al. 2024, "Heterogeneous LoRA for Federated Fine-tuning of On-Device Foundation
- * Models", EMNLP 2024, arXiv 2401.06432): clients train LoRA of their own rank r_c <= r_max on the
- * truncated global factors; the server zero-pads every client's factors to r_max and averages them.
- * Ranks, truncation and the checks are {@link HeterogeneousLora}'s.
+ * Models", EMNLP 2024, arXiv 2401.06432): clients train LoRA of their own rank {@code r_c <= r_max}
+ * on the truncated global factors; the server zero-pads every client's factors to r_max and
+ * averages them. Ranks, truncation and the checks are {@link HeterogeneousLora}'s.
  *
  * <p><b>Aggregation</b> per LoRA module, over the clients c that sent it, with A_c and B_c
  * zero-padded to r_max:
@@ -29,10 +29,10 @@ import org.fedpeft.tensor.LowRank;
  *       server.weighting} are used instead. {@code "mean"}: p_c from {@code server.weighting}
  *       (examples or uniform).
  *   <li>{@code padding = "zero"} (the paper's): component j (row j of A, column j of B) is divided
- *       by the sum over all senders, so a client of rank r_c < j + 1 pulls it towards zero; when a
- *       round's senders all have lower ranks, the components above them become zero in A and B and
- *       stay so. {@code "keep"}: component j is averaged over the senders that trained it (r_c > j)
- *       and keeps its value when none did (a fedpeft variant, not the paper's).
+ *       by the sum over all senders, so a client of rank {@code r_c < j + 1} pulls it towards zero;
+ *       when a round's senders all have lower ranks, the components above them become zero in A and
+ *       B and stay so. {@code "keep"}: component j is averaged over the senders that trained it
+ *       (r_c > j) and keeps its value when none did (a fedpeft variant, not the paper's).
  * </ul>
  *
  * <p><b>Self-pruning</b> ({@code prune = true}, decay {@code prune_gamma}): the strategy sends the

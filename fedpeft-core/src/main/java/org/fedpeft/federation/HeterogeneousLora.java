@@ -10,7 +10,7 @@ import org.fedpeft.tensor.HostTensor;
 
 /**
  * What the rank-heterogeneous LoRA strategies ({@link HetLora}, {@link FlexLora}) share: each
- * client trains LoRA of its own rank r_c <= r_max, and the server never averages factors of
+ * client trains LoRA of its own rank {@code r_c <= r_max}, and the server never averages factors of
  * different ranks as if they were alike.
  *
  * <p><b>Ranks.</b> The global LoRA factors have the adapter's rank r_max (A: r_max x in, B: out x

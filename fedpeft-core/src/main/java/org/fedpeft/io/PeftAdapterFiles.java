@@ -155,12 +155,14 @@ public final class PeftAdapterFiles {
   }
 
   /**
-   * Reads and validates only the config of an adapter folder or a config file.
+   * Reads and validates only the config file of an adapter folder (not the folder: a folder given
+   * here is refused as missing).
    *
    * @param configFile the adapter_config.json file
    * @return the config
    * @throws IOException if the file cannot be read
-   * @throws PeftFormatException if it is missing, not JSON, or a field is missing or wrong
+   * @throws PeftFormatException if it is missing (or not a regular file), too large, not UTF-8, not
+   *     JSON, or a field is missing or wrong
    */
   public static PeftAdapterConfig readConfig(Path configFile) throws IOException {
     if (!Files.isRegularFile(configFile)) {

@@ -6,9 +6,10 @@ import java.util.SplittableRandom;
 import org.fedpeft.tensor.HostTensor;
 
 /**
- * Randomly initialised BERT weights of any shape, from a seed: tiny models for tests and benchmarks
- * that need no download. LayerNorm weights are 1 and biases small, matrices N(0, 0.02^2)-like
- * uniform, so activations stay in a realistic range.
+ * Randomly initialised BERT weights of any shape, from a seed: tiny models for tests (of this
+ * module and of fedpeft-cli) that need no download. LayerNorm weights are near 1 (uniform in 1 +/-
+ * 0.05), biases small (uniform in +/- 0.01), matrices uniform with the standard deviation of N(0,
+ * 0.02^2), so activations stay in a realistic range.
  */
 public final class RandomBert {
   private RandomBert() {}

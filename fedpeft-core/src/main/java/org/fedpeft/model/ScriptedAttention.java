@@ -23,14 +23,15 @@ import ai.djl.ndarray.NDManager;
  * <p>Which form runs is {@link #PROPERTY}'s choice. By default ({@code auto}) the separate
  * operators run, except where autograd records the call (gradient mode on and q, k or v requiring a
  * gradient: training): there the fused operator runs, because autograd would keep the separate
- * form's (batch, heads, seq, seq) probabilities until the backward pass. So training is computed as
- * before 3 December, bit for bit, and evaluation and embedding get faster: on a Zen 5 the fp32
- * forward took 0.92-0.97 of the fused form's time and the forward with the bf16 base 0.73-0.81
- * (docs/performance.md, "Attention on CPU"). The separate operators also trained faster there at
- * some lengths (0.85-0.88 at 16 x 40 tokens), but with them the README main run's peak resident set
- * was 60-190 MiB higher and its time no shorter. The bfloat16 base always uses the separate form
- * ({@link Bf16Base}). The choice is made inside TorchScript because DJL's {@code hasGradient}
- * answers false for results of operations on tensors that require gradients.
+ * form's (batch, heads, seq, seq) probabilities until the backward pass. So training computes
+ * exactly what {@code fused} computes, bit for bit, and evaluation and embedding get faster than
+ * with {@code fused}: on a Zen 5 the fp32 forward took 0.92-0.97 of the fused form's time and the
+ * forward with the bf16 base 0.73-0.81 (docs/performance.md, "Attention on CPU"). The separate
+ * operators also trained faster there at some lengths (0.85-0.88 at 16 x 40 tokens), but with them
+ * the README main run's peak resident set was 60-190 MiB higher and its time no shorter. The
+ * bfloat16 base always uses the separate form ({@link Bf16Base}). The choice is made inside
+ * TorchScript because DJL's {@code hasGradient} answers false for results of operations on tensors
+ * that require gradients.
  *
  * <p>{@code multi_head}, the one place the heads are split and merged, passes q, k and v on as
  * head-major strided views of the (tokens, hidden) activations (no copies). The fused form's output
@@ -43,9 +44,9 @@ final class ScriptedAttention implements AutoCloseable {
 
   /**
    * System property: unset or {@code auto} for the choice above, {@code fused} for the fused
-   * operator everywhere in float32 (the form before 3 December), {@code eager} for the separate
-   * operators everywhere. The bfloat16 base's own attention is the separate form whatever the
-   * setting ({@link #method} with {@code fusedAllowed} false).
+   * operator everywhere in float32, {@code eager} for the separate operators everywhere. The
+   * bfloat16 base's own attention is the separate form whatever the setting ({@link #method} with
+   * {@code fusedAllowed} false).
    */
   static final String PROPERTY = "fedpeft.attention";
 

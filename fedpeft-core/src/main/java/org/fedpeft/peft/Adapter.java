@@ -65,7 +65,8 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
   // ---- The round lifecycle, called by the client in this order (docs/architecture.md) ----
   // 1. beginRound; 2. the client restores LOCAL tensors from its state store (loadState);
   // 3. trainableThisRound; 4. the client runs phases(...) in order, each with its own trainable
-  // set and phase name; 5. uplink; 6. the client saves the LOCAL tensors.
+  // set and phase name; 5. the client saves the LOCAL tensors (also when a phase failed);
+  // 6. uplink, then roundMetrics.
 
   /**
    * The round begins. Called after the received GLOBAL tensors are loaded and before the client's
@@ -74,8 +75,9 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
   default void beginRound(RoundSpec spec) {}
 
   /**
-   * The adapter tensors this client trains this round. The default: every tensor whose role is
-   * trained (GLOBAL, LOCAL, ROUND).
+   * The adapter tensors this client trains this round. The default: every trainable tensor ({@link
+   * AdapterTensor#trainable()}: of a trained role, GLOBAL, LOCAL or ROUND, and not marked otherwise
+   * by the adapter).
    *
    * @param probe gradient norms on one mini-batch of the client's data, for methods that select by
    *     gradient

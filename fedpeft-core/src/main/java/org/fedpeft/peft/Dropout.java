@@ -14,7 +14,7 @@ public final class Dropout {
 
   private Dropout() {}
 
-  /** {@code x} with elements dropped with probability {@code p} (0 <= p < 1). */
+  /** {@code x} with elements dropped with probability {@code p} ({@code 0 <= p < 1}). */
   public static NDArray apply(NDArray x, float p) {
     if (!(p >= 0f && p < 1f)) {
       throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);

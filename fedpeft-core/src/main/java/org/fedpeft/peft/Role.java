@@ -17,8 +17,9 @@ package org.fedpeft.peft;
  * </table>
  *
  * <p>The server's state and every downlink hold GLOBAL tensors only; a client refuses a downlink
- * that carries a tensor of another role, or a FROZEN_SHARED value that differs from its own
- * seed-derived one.
+ * that carries a tensor of another role, or whose FROZEN_SHARED fingerprint differs from that of
+ * its own seed-derived tensors ({@link org.fedpeft.client.FrozenShared}: the tensors themselves
+ * never travel).
  */
 public enum Role {
   /** Trained, uploaded, aggregated (LoRA's A and B under FedIT, a classification head). */

@@ -96,7 +96,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * #fromJson(String)}, so a checkpoint can hold the accountant and a resumed run continues exactly
  * as an uninterrupted one would. Restoring checks that the RDP vector agrees with its history.
  *
- * <p>Instances are thread-safe (every method synchronises on the instance).
+ * <p>Instances are thread-safe: every method that reads or changes the accumulated state
+ * synchronises on the instance (the orders never change).
  */
 public final class RdpAccountant {
 

@@ -17,8 +17,8 @@ import org.fedpeft.data.TaskSplits;
 
 /**
  * A fixed corpus of documents, each with a unique id and a non-empty text. Document {@code i} is
- * the i-th line of its file (or the i-th document of a task's corpus); a classifier-as-retriever
- * head has one label per document, the ids in this order.
+ * the i-th object of its file, blank lines not counted (or the i-th document of a task's corpus); a
+ * classifier-as-retriever head has one label per document, the ids in this order.
  *
  * <p>File format: JSON Lines, read as strictly as data files ({@link DataFiles#forEachJsonObject}:
  * UTF-8, one strict JSON object per line), one object per document with string fields {@code id} (a

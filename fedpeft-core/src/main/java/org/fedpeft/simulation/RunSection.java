@@ -76,7 +76,7 @@ public record RunSection(
               Precision::isSetting,
               Precision.ALLOWED);
 
-  /** Checks every field against {@link #SCHEMA}, and that clients_per_round <= clients. */
+  /** Checks every field against {@link #SCHEMA}, and that {@code clients_per_round <= clients}. */
   public RunSection {
     SCHEMA.require("seed", seed);
     SCHEMA.require("rounds", rounds);

@@ -7,7 +7,9 @@ package org.fedpeft.train;
  * @param batchSize examples per step, at least 1
  * @param learningRate peak learning rate, positive
  * @param weightDecay decoupled (AdamW) weight decay, not applied to biases, at least 0
- * @param warmupSteps steps of linear warm-up from 0 to the peak, at least 0
+ * @param warmupSteps steps of linear warm-up to the peak, at least 0: 0-based step {@code s <
+ *     warmupSteps} runs at {@code (s + 1) / (warmupSteps + 1)} of it, step {@code warmupSteps} at
+ *     the peak
  * @param schedule decay after warm-up
  * @param maxGradNorm clip the global gradient L2 norm to this; 0 disables clipping
  * @param seed seed of batch order and dropout
@@ -28,9 +30,9 @@ public record TrainConfig(
 
   /** Learning-rate decay after warm-up. */
   public enum Schedule {
-    /** Linear decay to 0 at the last step. */
+    /** Linear decay towards 0, which the step after the last would reach. */
     LINEAR,
-    /** Half-cosine decay to 0 at the last step. */
+    /** Half-cosine decay towards 0, which the step after the last would reach. */
     COSINE,
     /** The peak rate throughout. */
     CONSTANT

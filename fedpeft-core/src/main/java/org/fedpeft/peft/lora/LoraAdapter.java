@@ -36,7 +36,7 @@ import org.fedpeft.train.PerExampleGradients;
  * zero, so the adapted model equals the base model at init. Both are GLOBAL.
  *
  * <p><b>A rank per round.</b> When the round's config carries {@value #RANK_KEY} = k (set by the
- * rank-heterogeneous strategies {@code hetlora} and {@code flexlora}; 1 <= k <= r), {@link
+ * rank-heterogeneous strategies {@code hetlora} and {@code flexlora}; {@code 1 <= k <= r}), {@link
  * #beginRound} truncates the adapter for the round: the forward pass computes {@code (alpha / r)
  * B[:, :k] A[:k, :] x}, so components k..r-1 take no part and get zero gradients, and {@link
  * #uplink} sends {@code A[:k, :]} (k x in) and {@code B[:, :k]} (out x k): exactly the k components
