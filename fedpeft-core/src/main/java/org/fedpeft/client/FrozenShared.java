@@ -1,11 +1,9 @@
 package org.fedpeft.client;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.Sha256;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
 import org.fedpeft.tensor.HostTensor;
@@ -33,12 +31,7 @@ public final class FrozenShared {
     if (frozen.isEmpty()) {
       return "";
     }
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(Safetensors.serialize(frozen, null)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
+    return Sha256.ofBytes(Safetensors.serialize(frozen, null));
   }
 
   /**

@@ -26,9 +26,6 @@ import org.fedpeft.train.FrozenBase;
  */
 public final class ModelFactory {
 
-  /** The suffix of FedEx-LoRA's residual tensors, {@code <module>.residual}. */
-  public static final String RESIDUAL_SUFFIX = ".residual";
-
   private final FrozenBase base;
   private final ModelSpec spec;
   private final Map<String, float[]> pretrained = new HashMap<>();
@@ -73,7 +70,8 @@ public final class ModelFactory {
             base.root(), base.encoder().config().hiddenSize(), spec.head(), spec.headSeed());
     Map<String, HostTensor> plain = new LinkedHashMap<>();
     Map<String, HostTensor> residuals = new LinkedHashMap<>();
-    tensors.forEach((k, v) -> (k.endsWith(RESIDUAL_SUFFIX) ? residuals : plain).put(k, v));
+    tensors.forEach(
+        (k, v) -> (k.endsWith(LoraNames.RESIDUAL_SUFFIX) ? residuals : plain).put(k, v));
     ClassifierModel model = new ClassifierModel(base.encoder(), adapter, head);
     for (AdapterTensor t : model.tensors()) {
       if (plain.containsKey(t.name()) && t.role() != Role.GLOBAL) {
@@ -153,7 +151,8 @@ public final class ModelFactory {
       return;
     }
     for (var e : residuals.entrySet()) {
-      String module = e.getKey().substring(0, e.getKey().length() - RESIDUAL_SUFFIX.length());
+      String module =
+          e.getKey().substring(0, e.getKey().length() - LoraNames.RESIDUAL_SUFFIX.length());
       NDArray w = weightOf(module);
       float[] w0 = pretrained.computeIfAbsent(module, k -> w.toFloatArray());
       float[] r = e.getValue().data();
@@ -190,7 +189,7 @@ public final class ModelFactory {
       return;
     }
     for (String name : applied.keySet()) {
-      String module = name.substring(0, name.length() - RESIDUAL_SUFFIX.length());
+      String module = name.substring(0, name.length() - LoraNames.RESIDUAL_SUFFIX.length());
       Adapter.Tensors.assign(weightOf(module), pretrained.get(module));
     }
     applied = Map.of();

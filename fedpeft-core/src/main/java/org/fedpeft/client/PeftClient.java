@@ -197,17 +197,7 @@ public final class PeftClient implements ClientApp {
           // The first phase uses the round's seed as it is, so a one-phase method trains exactly
           // as a plain trainer would with that seed.
           long phaseSeed = i == 0 ? seed : Seeds.derive(seed, "phase", i);
-          TrainConfig tc =
-              new TrainConfig(
-                  phaseSteps[i],
-                  run.batchSize(),
-                  (float) lr,
-                  (float) run.weightDecay(),
-                  0,
-                  TrainConfig.Schedule.CONSTANT,
-                  (float) run.maxGradNorm(),
-                  phaseSeed,
-                  (float) run.headLearningRate(lr));
+          TrainConfig tc = localTraining(run, lr, phaseSteps[i], phaseSeed);
           try (AdamW opt = new AdamW(held.base().root())) {
             if (budget == null) {
               LocalTrainer trainer = new LocalTrainer(model);
@@ -283,7 +273,11 @@ public final class PeftClient implements ClientApp {
       Evaluation ev =
           run.objective().contrastive()
               ? EmbeddingRetrieval.evaluate(
-                  model, requireDocuments(), data.holdout(), run.objective().temperature(), 64)
+                  model,
+                  requireDocuments(),
+                  data.holdout(),
+                  run.objective().temperature(),
+                  LocalTrainer.EVAL_BATCH_SIZE)
               : trainer.evaluate(data.holdout(), LocalTrainer.EVAL_BATCH_SIZE);
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("accuracy", ev.accuracy());
@@ -389,16 +383,7 @@ public final class PeftClient implements ClientApp {
                       + " (privacy.mode = \"sample\") does not account for");
             }
             TrainConfig tc =
-                new TrainConfig(
-                    steps,
-                    run.batchSize(),
-                    (float) lr,
-                    (float) run.weightDecay(),
-                    0,
-                    TrainConfig.Schedule.CONSTANT,
-                    (float) run.maxGradNorm(),
-                    Seeds.derive(seed, "train", Seeds.key(phase.name())),
-                    (float) run.headLearningRate(lr));
+                localTraining(run, lr, steps, Seeds.derive(seed, "train", Seeds.key(phase.name())));
             model.enterPhase(phase);
             try (AdamW opt = new AdamW(held.base().root())) {
               LocalTrainer trainer = new LocalTrainer(model);
@@ -493,5 +478,24 @@ public final class PeftClient implements ClientApp {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The local training of a round or of a method's training outside one: {@code steps} steps of the
+   * run's batch size at learning rate {@code lr} (the head's rate from the run's), constant, no
+   * warm-up, with the run's weight decay and gradient clipping, batches and dropout from {@code
+   * seed}.
+   */
+  private static TrainConfig localTraining(RunSettings run, double lr, int steps, long seed) {
+    return new TrainConfig(
+        steps,
+        run.batchSize(),
+        (float) lr,
+        (float) run.weightDecay(),
+        0,
+        TrainConfig.Schedule.CONSTANT,
+        (float) run.maxGradNorm(),
+        seed,
+        (float) run.headLearningRate(lr));
   }
 }

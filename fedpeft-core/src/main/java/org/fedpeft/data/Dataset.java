@@ -298,11 +298,7 @@ public final class Dataset {
       digestField(md, e.client());
       digestField(md, e.task());
     }
-    StringBuilder hex = new StringBuilder(64);
-    for (byte b : md.digest()) {
-      hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-    }
-    return hex.toString();
+    return org.fedpeft.io.Sha256.hex(md);
   }
 
   private static void digestField(MessageDigest md, String s) {

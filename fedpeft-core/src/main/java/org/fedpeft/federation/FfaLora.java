@@ -1,6 +1,5 @@
 package org.fedpeft.federation;
 
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -68,7 +67,7 @@ public final class FfaLora extends AbstractStrategy {
             a.put(k, v);
           }
         });
-    return HexFormat.of().formatHex(Sha256.newDigest().digest(Safetensors.serialize(a, null)));
+    return Sha256.ofBytes(Safetensors.serialize(a, null));
   }
 
   private static SortedMap<String, HostTensor> withoutA(Map<String, HostTensor> global) {

@@ -2,7 +2,6 @@ package org.fedpeft.federation;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -116,7 +115,7 @@ public record ServerState(
 
   /** SHA-256 of {@link #toBytes()} in hex: equal fingerprints mean bit-identical states. */
   public String fingerprint() {
-    return HexFormat.of().formatHex(Sha256.newDigest().digest(toBytes()));
+    return Sha256.ofBytes(toBytes());
   }
 
   /**

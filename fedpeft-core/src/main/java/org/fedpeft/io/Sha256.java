@@ -23,12 +23,26 @@ public final class Sha256 {
     }
   }
 
+  /** The SHA-256 of {@code content}, as lower-case hex. */
+  public static String ofBytes(byte[] content) {
+    return hex(newDigest().digest(content));
+  }
+
+  /** The digest {@code md} completes (and resets), as lower-case hex. */
+  public static String hex(MessageDigest md) {
+    return hex(md.digest());
+  }
+
+  private static String hex(byte[] digest) {
+    return HexFormat.of().formatHex(digest);
+  }
+
   /** The SHA-256 of a file's bytes, as lower-case hex. */
   public static String of(Path file) throws IOException {
     MessageDigest md = newDigest();
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
       in.transferTo(OutputStream.nullOutputStream());
     }
-    return HexFormat.of().formatHex(md.digest());
+    return hex(md);
   }
 }

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,7 +148,7 @@ public final class BertWeights {
         i += n;
       }
     }
-    return HexFormat.of().formatHex(md.digest());
+    return Sha256.hex(md);
   }
 
   /**

@@ -84,7 +84,7 @@ public record PretrainedModel(
     md.update(weights.sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     md.update(tokenizerJson);
     md.update(Integer.toString(maxSeqLength).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    return java.util.HexFormat.of().formatHex(md.digest());
+    return org.fedpeft.io.Sha256.hex(md);
   }
 
   /** A tokenizer for this model (close it when done). */

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -80,7 +79,7 @@ final class LocalStateFiles {
   }
 
   private static String sha256(byte[] bytes) {
-    return HexFormat.of().formatHex(Sha256.newDigest().digest(bytes));
+    return Sha256.ofBytes(bytes);
   }
 
   /**
