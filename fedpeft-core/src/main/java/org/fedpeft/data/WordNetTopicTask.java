@@ -1,9 +1,7 @@
 package org.fedpeft.data;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -72,11 +70,7 @@ final class WordNetTopicTask implements Task {
     }
     examples = Splits.dedupeByText(examples);
     if (minClassSize > 0) {
-      Map<String, Integer> counts = new HashMap<>();
-      for (Example e : examples) {
-        counts.merge(e.label(), 1, Integer::sum);
-      }
-      examples.removeIf(e -> counts.get(e.label()) < minClassSize);
+      examples = Splits.dropSmallClasses(examples, minClassSize);
     }
     return Splits.stratified(name, Dataset.of(name, examples), options, seed);
   }

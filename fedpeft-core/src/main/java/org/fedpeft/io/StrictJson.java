@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * <p>Values: {@code Map<String, Object>} (insertion-ordered), {@code List<Object>}, {@link String},
  * {@link Num}, {@link Boolean}, and {@code null} for JSON null.
  */
-final class StrictJson {
+public final class StrictJson {
 
   private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
 
@@ -149,13 +149,18 @@ final class StrictJson {
     }
   }
 
-  /** Gson's message without its troubleshooting link and its advice to parse leniently. */
-  static String cleanMessage(Exception e) {
+  /**
+   * Gson's message without the name of the exception it wraps, its troubleshooting link and its
+   * advice to parse leniently.
+   */
+  public static String cleanMessage(Exception e) {
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    message = message.replaceFirst("^[\\w.]+Exception: ", "");
     int see = message.indexOf("\nSee ");
     if (see >= 0) {
       message = message.substring(0, see);
     }
+    message = message.replaceAll("\\s*See https://github\\.com/google/gson/\\S*", "");
     String advice = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept ";
     if (message.startsWith(advice)) {
       message = message.substring(advice.length());

@@ -125,22 +125,13 @@ public record BertConfig(
     try {
       e = JsonParser.parseString(Files.readString(file));
     } catch (RuntimeException ex) {
-      throw new ModelFormatException(file + ": not valid JSON: " + jsonProblem(ex), ex);
+      throw new ModelFormatException(
+          file + ": not valid JSON: " + org.fedpeft.io.StrictJson.cleanMessage(ex), ex);
     }
     if (!e.isJsonObject()) {
       throw new ModelFormatException(file + ": expected a JSON object");
     }
     return e.getAsJsonObject();
-  }
-
-  /**
-   * A JSON parser's complaint without the link to Gson's troubleshooting page that its messages end
-   * with.
-   */
-  static String jsonProblem(RuntimeException e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return m.replaceFirst("^[\\w.]+Exception: ", "")
-        .replaceAll("\\s*See https://github\\.com/google/gson/\\S*", "");
   }
 
   /**

@@ -187,7 +187,7 @@ public final class HuggingFaceFolder {
           index
               + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names"
               + " to file names): "
-              + BertConfig.jsonProblem(e),
+              + org.fedpeft.io.StrictJson.cleanMessage(e),
           e);
     }
     if (shards.isEmpty()) {

@@ -134,7 +134,10 @@ public final class EmbeddingRetrieval {
     return new Evaluation(lossSum / q.length, m.top1(), q.length, m.rankingMetrics());
   }
 
-  /** Inner products of one query embedding with every document embedding. */
+  /**
+   * Inner products of one query embedding with every document embedding, each summed in double in
+   * index order and rounded once (also {@link MipsIndex#scores(float[])}'s).
+   */
   static float[] scores(float[] query, float[][] documents) {
     float[] s = new float[documents.length];
     for (int j = 0; j < documents.length; j++) {

@@ -63,20 +63,13 @@ public final class MipsIndex implements Retriever {
 
   /** Inner products of one normalised query embedding with every document. */
   public float[] scores(float[] query) {
-    float[] s = new float[documents.length];
-    for (int d = 0; d < documents.length; d++) {
-      float[] doc = documents[d];
+    for (float[] doc : documents) {
       if (doc.length != query.length) {
         throw new IllegalArgumentException(
             "query embedding has " + query.length + " values, documents have " + doc.length);
       }
-      double dot = 0;
-      for (int j = 0; j < doc.length; j++) {
-        dot += (double) doc[j] * query[j];
-      }
-      s[d] = (float) dot;
     }
-    return s;
+    return EmbeddingRetrieval.scores(query, documents);
   }
 
   /** The retrieval metrics of queries whose relevant document indices are {@code relevant}. */
