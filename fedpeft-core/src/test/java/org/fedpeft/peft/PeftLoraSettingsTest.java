@@ -550,8 +550,9 @@ class PeftLoraSettingsTest {
 
   /**
    * PEFT trains and loads a LoRA of a rank above min(out, in) of its modules (r = 40 on the tiny
-   * model's 32 x 32 query); it was refused as a setting that only costs memory ("give rank <= 32"),
-   * which a folder's existing factors are not. It loads as PEFT computes it: (alpha / r) B A.
+   * model's 32 x 32 query); it was refused as a setting that only costs memory ("give rank {@code
+   * <=} 32"), which a folder's existing factors are not. It loads as PEFT computes it: (alpha / r)
+   * B A.
    */
   @Test
   void aRankAboveTheModulesSizeLoadsAsPeftComputesIt() throws Exception {

@@ -29,7 +29,7 @@ public final class DenseReference {
     return p;
   }
 
-  /** sum_{j < k} s_j u_j v_j^T. */
+  /** {@code sum_{j < k} s_j u_j v_j^T}. */
   public static double[][] truncation(LowRank.Svd svd, int k, int out, int in) {
     double[][] p = new double[out][in];
     for (int j = 0; j < k; j++) {
