@@ -12,7 +12,7 @@ import org.fedpeft.train.EncodedExamples;
  * threads? Measures the training step (MiniLM + LoRA r=8 q/v + head, batch 16) with 1 and with 2
  * intra-op threads, alternating, at a short length (the WordNet glosses of the README main run) and
  * at 128 tokens. With perfect separation, two single-thread clients finish two steps in T1, one
- * two-thread client in 2 T2: running clients in parallel pays only if T1 < 2 T2.
+ * two-thread client in 2 T2: running clients in parallel pays only if {@code T1 < 2 T2}.
  *
  * <p>Usage: {@code ThreadScaling [ROUNDS] [SEQ...]} (default 10 rounds, lengths 32 and 128).
  */
