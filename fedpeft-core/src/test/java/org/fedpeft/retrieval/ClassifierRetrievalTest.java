@@ -61,8 +61,13 @@ class ClassifierRetrievalTest {
     }
   }
 
-  @Test
-  void carMetricsEqualThoseOfEachQuerysOwnLogits() throws Exception {
+  /** A check on a CaR model: the tiny BERT, a perturbed soft-embedding adapter, a random head. */
+  interface CarCheck {
+    void run(ClassifierModel model, TextTokenizer tok, NDManager root) throws Exception;
+  }
+
+  /** Runs {@code check} on a CaR model over {@link #DOCUMENTS}, closing it afterwards. */
+  static void withPerturbedCar(CarCheck check) throws Exception {
     PretrainedModel pm = TinyModels.tiny(5);
     try (NDManager root = Engines.pytorch().newBaseManager();
         BertEncoder enc = new BertEncoder(pm.weights(), root);
@@ -70,29 +75,37 @@ class ClassifierRetrievalTest {
         Adapter a = AdapterRegistry.get("softembed").create(Map.of("form", "mlp"), enc, 2);
         ClassificationHead head = new ClassificationHead(root, 32, DOCUMENTS.size(), 7)) {
       perturb(a);
-      ClassifierModel model = new ClassifierModel(enc, a, head);
-      EncodedExamples data = EncodedExamples.encode(tok, QUERIES, RELEVANT);
-      float[][] own = new float[QUERIES.size()][];
-      for (int q = 0; q < own.length; q++) {
-        try (NDScope scope = new NDScope();
-            NDManager m = root.newSubManager()) {
-          scope.suppressNotUsedWarning();
-          TokenBatch b = data.batch(new int[] {q});
-          Shape s = new Shape(1, b.seqLen());
-          own[q] = model.logits(m.create(b.ids(), s), m.create(b.mask(), s), false).toFloatArray();
-        }
-      }
-      float[][] batched = new float[QUERIES.size()][];
-      ClassifierRetrieval.forEachLogits(model, data, 3, (q, row) -> batched[q] = row);
-      for (int q = 0; q < own.length; q++) {
-        assertArrayEquals(own[q], batched[q], 1e-4f, "query " + q);
-      }
-      RetrievalMetrics expected = RetrievalMetrics.ofScores(own, RELEVANT);
-      RetrievalMetrics got = ClassifierRetrieval.evaluate(model, data, 3);
-      assertEquals(expected, got);
-      assertEquals(expected.toMap(), ClassifierRetrieval.metrics(model, data, 2));
-      assertEquals(new LocalTrainer(model).evaluate(data, 4).accuracy(), got.top1(), 1e-12);
+      check.run(new ClassifierModel(enc, a, head), tok, root);
     }
+  }
+
+  @Test
+  void carMetricsEqualThoseOfEachQuerysOwnLogits() throws Exception {
+    withPerturbedCar(
+        (model, tok, root) -> {
+          EncodedExamples data = EncodedExamples.encode(tok, QUERIES, RELEVANT);
+          float[][] own = new float[QUERIES.size()][];
+          for (int q = 0; q < own.length; q++) {
+            try (NDScope scope = new NDScope();
+                NDManager m = root.newSubManager()) {
+              scope.suppressNotUsedWarning();
+              TokenBatch b = data.batch(new int[] {q});
+              Shape s = new Shape(1, b.seqLen());
+              own[q] =
+                  model.logits(m.create(b.ids(), s), m.create(b.mask(), s), false).toFloatArray();
+            }
+          }
+          float[][] batched = new float[QUERIES.size()][];
+          ClassifierRetrieval.forEachLogits(model, data, 3, (q, row) -> batched[q] = row);
+          for (int q = 0; q < own.length; q++) {
+            assertArrayEquals(own[q], batched[q], 1e-4f, "query " + q);
+          }
+          RetrievalMetrics expected = RetrievalMetrics.ofScores(own, RELEVANT);
+          RetrievalMetrics got = ClassifierRetrieval.evaluate(model, data, 3);
+          assertEquals(expected, got);
+          assertEquals(expected.toMap(), ClassifierRetrieval.metrics(model, data, 2));
+          assertEquals(new LocalTrainer(model).evaluate(data, 4).accuracy(), got.top1(), 1e-12);
+        });
   }
 
   /**
@@ -105,36 +118,32 @@ class ClassifierRetrievalTest {
    */
   @Test
   void carScoresAreTheEvaluationsLogitsBitForBit() throws Exception {
-    PretrainedModel pm = TinyModels.tiny(5);
-    try (NDManager root = Engines.pytorch().newBaseManager();
-        BertEncoder enc = new BertEncoder(pm.weights(), root);
-        TextTokenizer tok = pm.newTokenizer();
-        Adapter a = AdapterRegistry.get("softembed").create(Map.of("form", "mlp"), enc, 2);
-        ClassificationHead head = new ClassificationHead(root, 32, DOCUMENTS.size(), 7)) {
-      perturb(a);
-      ClassifierModel model = new ClassifierModel(enc, a, head);
-      java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
-      List<String> words = List.of("dog", "saw", "river", "blue", "fast", "tool", "sky", "bank");
-      List<String> queries = new java.util.ArrayList<>();
-      int[] relevant = new int[120];
-      for (int q = 0; q < relevant.length; q++) {
-        StringBuilder text = new StringBuilder();
-        for (int w = 3 + rng.nextInt(38); w > 0; w--) {
-          text.append(words.get(rng.nextInt(words.size()))).append(' ');
-        }
-        queries.add(text.toString().trim());
-        relevant[q] = rng.nextInt(DOCUMENTS.size());
-      }
-      EncodedExamples data = EncodedExamples.encode(tok, queries, relevant);
-      float[][] evaluated = new float[queries.size()][];
-      new LocalTrainer(model)
-          .evaluate(data, 64, org.fedpeft.model.BatchProgress.NONE, (q, row) -> evaluated[q] = row);
-      float[][] retrieved = new float[queries.size()][];
-      ClassifierRetrieval.forEachLogits(model, data, 64, (q, row) -> retrieved[q] = row);
-      for (int q = 0; q < queries.size(); q++) {
-        assertArrayEquals(evaluated[q], retrieved[q], "query " + q + ": " + queries.get(q));
-      }
-    }
+    withPerturbedCar(
+        (model, tok, root) -> {
+          java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+          List<String> words =
+              List.of("dog", "saw", "river", "blue", "fast", "tool", "sky", "bank");
+          List<String> queries = new java.util.ArrayList<>();
+          int[] relevant = new int[120];
+          for (int q = 0; q < relevant.length; q++) {
+            StringBuilder text = new StringBuilder();
+            for (int w = 3 + rng.nextInt(38); w > 0; w--) {
+              text.append(words.get(rng.nextInt(words.size()))).append(' ');
+            }
+            queries.add(text.toString().trim());
+            relevant[q] = rng.nextInt(DOCUMENTS.size());
+          }
+          EncodedExamples data = EncodedExamples.encode(tok, queries, relevant);
+          float[][] evaluated = new float[queries.size()][];
+          new LocalTrainer(model)
+              .evaluate(
+                  data, 64, org.fedpeft.model.BatchProgress.NONE, (q, row) -> evaluated[q] = row);
+          float[][] retrieved = new float[queries.size()][];
+          ClassifierRetrieval.forEachLogits(model, data, 64, (q, row) -> retrieved[q] = row);
+          for (int q = 0; q < queries.size(); q++) {
+            assertArrayEquals(evaluated[q], retrieved[q], "query " + q + ": " + queries.get(q));
+          }
+        });
   }
 
   @Test
