@@ -97,7 +97,11 @@ public final class SimulateCommand implements Callable<Integer> {
               + " is refused.")
   boolean force;
 
-  @Option(names = "--list-keys", description = "Print every config key with its default and exit.")
+  @Option(
+      names = "--list-keys",
+      description =
+          "Print every config key with its default, the aggregation strategies and the adapter"
+              + " methods' options (docs/config.md's tables), and exit.")
   boolean listKeys;
 
   /** "1 round" or "N rounds". */

@@ -58,8 +58,8 @@ public record ServerSection(
                   "server.strategy",
                   Type.STRING,
                   "fedit",
-                  "aggregation: a registered strategy (fedpeft ships fedit, ffa-lora, fedex-lora,"
-                      + " fedavg, fedbe, hetlora, flexlora)",
+                  "aggregation: a registered strategy (the table \"Aggregation strategies\""
+                      + " below)",
                   ServerSection::requireStrategy,
                   "a registered strategy")
               .key(

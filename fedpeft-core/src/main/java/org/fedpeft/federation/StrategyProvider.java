@@ -16,7 +16,10 @@ public interface StrategyProvider {
   /** The name users write in {@code server.strategy}, e.g. {@code fedit}. */
   String name();
 
-  /** One line saying what the strategy does; no command or generated doc prints it. */
+  /**
+   * One line saying what the strategy does: its row in docs/config.md's strategy table ({@link
+   * StrategyRegistry#markdown()}, printed by {@code simulate --list-keys}).
+   */
   String description();
 
   /**

@@ -54,4 +54,21 @@ public final class StrategyRegistry {
   public static Map<String, StrategyProvider> all() {
     return providers();
   }
+
+  /**
+   * Markdown for docs/config.md: every registered strategy with its {@link
+   * StrategyProvider#description()}, the values {@code server.strategy} accepts.
+   */
+  public static String markdown() {
+    StringBuilder b =
+        new StringBuilder(
+            "\n## Aggregation strategies\n\n"
+                + "`server.strategy` names one of these (a strategy's own options are"
+                + " `server.<strategy>.<option>`, in the table above):\n\n"
+                + "| strategy | what it does |\n|---|---|\n");
+    for (StrategyProvider p : providers().values()) {
+      b.append("| `").append(p.name()).append("` | ").append(p.description()).append(" |\n");
+    }
+    return b.toString();
+  }
 }

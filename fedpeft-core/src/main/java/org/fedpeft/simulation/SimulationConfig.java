@@ -530,9 +530,14 @@ public final class SimulationConfig {
         SCHEMA.resolve(ConfigSource.of("config.json", raw), Map.of()), true);
   }
 
-  /** Markdown of every key and of every registered adapter method's options (docs/config.md). */
+  /**
+   * Markdown of every key, every registered strategy and every registered adapter method's options
+   * (docs/config.md).
+   */
   public static String markdown() {
-    return SCHEMA.markdown() + AdapterSection.methodsMarkdown();
+    return SCHEMA.markdown()
+        + org.fedpeft.federation.StrategyRegistry.markdown()
+        + AdapterSection.methodsMarkdown();
   }
 
   /**
