@@ -232,7 +232,7 @@ final class RunGuard implements AutoCloseable {
     if (firstFile == null) {
       return null;
     }
-    String prefix = AtomicFiles.siblingPrefix(Path.of(firstFile));
+    Path first = Path.of(firstFile);
     List<Path> temporaries = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
@@ -241,8 +241,7 @@ final class RunGuard implements AutoCloseable {
           continue;
         }
         boolean temporary =
-            name.startsWith(prefix)
-                && name.substring(prefix.length()).matches("[0-9a-f]{1,16}\\.tmp")
+            AtomicFiles.isTemporaryOf(first, name)
                 && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS);
         if (!temporary) {
           return null;

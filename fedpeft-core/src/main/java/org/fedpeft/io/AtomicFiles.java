@@ -69,6 +69,21 @@ public final class AtomicFiles {
   }
 
   /**
+   * Whether {@code fileName} names a temporary file this class writes on its way to {@code name}
+   * ({@link #siblingPrefix}, then the random number in hex, then {@code .tmp}), which a process
+   * killed while writing leaves behind.
+   */
+  public static boolean isTemporaryOf(Path name, String fileName) {
+    String prefix = siblingPrefix(name);
+    return fileName.startsWith(prefix)
+        && TEMPORARY_SUFFIX.matcher(fileName.substring(prefix.length())).matches();
+  }
+
+  /** What follows {@link #siblingPrefix} in a temporary file's name (Long.toHexString, .tmp). */
+  private static final java.util.regex.Pattern TEMPORARY_SUFFIX =
+      java.util.regex.Pattern.compile("[0-9a-f]{1,16}\\.tmp");
+
+  /**
    * Whether {@link #siblingPrefix} of {@code name} is no other name's: {@code name} has at most
    * {@value #MAX_BASE_NAME_BYTES} - 4 bytes of UTF-8. A longer name is cut to at least {@value
    * #MAX_BASE_NAME_BYTES} - 3 bytes (a character has at most 4), so it may be cut to a name of that

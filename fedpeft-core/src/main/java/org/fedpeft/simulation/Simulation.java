@@ -402,10 +402,7 @@ public final class Simulation implements AutoCloseable {
                   n.equals(RunFolder.LOCK_FILE)
                       || WRITTEN_BEFORE_MANIFEST.contains(n)
                       || WRITTEN_BEFORE_MANIFEST.stream()
-                          .anyMatch(
-                              w ->
-                                  n.startsWith(AtomicFiles.siblingPrefix(Path.of(w)))
-                                      && n.endsWith(".tmp")));
+                          .anyMatch(w -> AtomicFiles.isTemporaryOf(Path.of(w), n)));
     }
   }
 
