@@ -44,19 +44,33 @@ class ProgressCliTest {
   private record Runs(CliRun.Result withBar, CliRun.Result short_) {}
 
   private static Runs runBoth(String... args) {
+    return runBothWithInput(null, args);
+  }
+
+  /** {@link #runBoth} with {@code input} on standard input of each run (null: left as it is). */
+  private static Runs runBothWithInput(String input, String... args) {
     long interval = ProgressBar.lineIntervalNanos;
+    InputStream before = System.in;
     try {
       ProgressBar.lineIntervalNanos = 0;
-      CliRun.Result withBar = CliRun.run(args);
+      CliRun.Result withBar = runWithInput(input, args);
       ProgressBar.lineIntervalNanos = ProgressBarTest.NEVER;
-      CliRun.Result quiet = CliRun.run(args);
+      CliRun.Result quiet = runWithInput(input, args);
       assertEquals(0, withBar.code(), withBar.err());
       assertEquals(0, quiet.code(), quiet.err());
       assertEquals(quiet.out(), withBar.out(), "standard output with and without the bar");
       return new Runs(withBar, quiet);
     } finally {
       ProgressBar.lineIntervalNanos = interval;
+      System.setIn(before);
     }
+  }
+
+  private static CliRun.Result runWithInput(String input, String... args) {
+    if (input != null) {
+      System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+    }
+    return CliRun.run(args);
   }
 
   /**
@@ -134,45 +148,27 @@ class ProgressCliTest {
    */
   @Test
   void retrieveFromStandardInputEndsTheCorpusBarBeforeCountingTheQueries() {
-    InputStream before = System.in;
-    long interval = ProgressBar.lineIntervalNanos;
-    try {
-      List<CliRun.Result> runs = new ArrayList<>();
-      for (long lineInterval : new long[] {0, ProgressBarTest.NEVER}) {
-        ProgressBar.lineIntervalNanos = lineInterval;
-        System.setIn(
-            new ByteArrayInputStream(
-                "a pet\ncut a plank\nthe river side\n".getBytes(StandardCharsets.UTF_8)));
-        CliRun.Result r =
-            CliRun.run(
-                "retrieve",
-                "-m",
-                model.toString(),
-                "--corpus",
-                corpus.toString(),
-                "--batch-size",
-                "2");
-        assertEquals(0, r.code(), r.err());
-        runs.add(r);
-      }
-      CliRun.Result withBar = runs.get(0);
-      assertEquals(3, withBar.out().lines().count());
-      List<String> lines = bar(withBar.err(), "retrieve");
-      assertEquals(
-          List.of(
-              "2/5 corpus ETA",
-              "4/5 corpus ETA",
-              "5/5 corpus took",
-              "3 queries after",
-              "3 queries took"),
-          lines,
-          withBar.err());
-      assertEquals("", runs.get(1).err());
-      assertEquals(runs.get(1).out(), withBar.out());
-    } finally {
-      ProgressBar.lineIntervalNanos = interval;
-      System.setIn(before);
-    }
+    Runs r =
+        runBothWithInput(
+            "a pet\ncut a plank\nthe river side\n",
+            "retrieve",
+            "-m",
+            model.toString(),
+            "--corpus",
+            corpus.toString(),
+            "--batch-size",
+            "2");
+    assertEquals(3, r.withBar().out().lines().count());
+    assertEquals(
+        List.of(
+            "2/5 corpus ETA",
+            "4/5 corpus ETA",
+            "5/5 corpus took",
+            "3 queries after",
+            "3 queries took"),
+        bar(r.withBar().err(), "retrieve"),
+        r.withBar().err());
+    assertEquals("", r.short_().err());
   }
 
   /** predict draws eval's batches of at most 64 texts on a "predict" bar. */
