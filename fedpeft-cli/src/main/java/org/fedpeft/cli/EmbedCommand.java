@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
       "Texts come from the arguments, or one per line on standard input when there are none,"
           + " read as they come: each chunk of "
           + EmbedCommand.CHUNK
-          + " lines is embedded and printed before the next is read, and on a terminal each line typed is answered at once. A blank line, or"
+          + " lines is embedded and printed before the next is read, and on a terminal each line"
+          + " typed is answered at once. A blank line, or"
           + " one that is not UTF-8, stops embed with exit 2, naming the line, after the texts"
           + " before it were printed. No text at all prints nothing and says so on standard"
           + " error (exit 0).",

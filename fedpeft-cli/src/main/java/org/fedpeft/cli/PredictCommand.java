@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
       "Texts come from the arguments, else --input FILE, else one per line on standard input"
           + " (blank lines skipped), read as they come: each chunk of "
           + PredictCommand.CHUNK
-          + " lines is labelled and printed before the next is read, and on a terminal each line typed is answered at"
+          + " lines is labelled and printed before the next is read, and on a terminal each line"
+          + " typed is answered at"
           + " once. A line of standard input that is not UTF-8 stops predict with exit 2, naming"
           + " the line, after the texts before it were printed. No text at all prints nothing"
           + " and says so on standard error (exit 0). Texts longer than the model's maximum"

@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
       "Queries come from the arguments, or one per line on standard input when there are none"
           + " (blank lines skipped), read as they come: each chunk of "
           + RetrieveCommand.CHUNK
-          + " lines is answered before the next is read, and on a terminal each line typed is answered at once. A"
+          + " lines is answered before the next is read, and on a terminal each line typed is"
+          + " answered at once. A"
           + " line that is not UTF-8 stops retrieve with exit 2, naming the line, after the"
           + " queries before it were answered. No query at all prints nothing and says so on"
           + " standard error (exit 0).",
