@@ -492,11 +492,18 @@ public final class TrainCommand implements Callable<Integer> {
     }
     JsonObject run;
     List<String> args = new ArrayList<>();
+    Path cwd;
+    String precision;
     try {
       run = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      if (!run.has("args") || !run.get("args").isJsonArray()) {
+        throw new IllegalArgumentException("\"args\" must be an array of strings");
+      }
       for (JsonElement a : run.getAsJsonArray("args")) {
         args.add(a.getAsString());
       }
+      cwd = Path.of(string(run, "cwd"));
+      precision = run.has("precision") ? string(run, "precision") : null;
     } catch (RuntimeException e) {
       throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);
     }
@@ -506,7 +513,6 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (CommandLine.ParameterException e) {
       throw new UserInputException(file + ": its arguments no longer parse: " + e.getMessage(), e);
     }
-    Path cwd = Path.of(run.get("cwd").getAsString());
     if (c.data.data != null) {
       c.data.data = cwd.resolve(c.data.data).normalize();
     }
@@ -520,11 +526,25 @@ public final class TrainCommand implements Callable<Integer> {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }
     // --precision auto resolves per machine: a resume computes in what the run started with.
-    if (run.has("precision") && "auto".equals(c.model.precision)) {
-      c.model.precision = run.get("precision").getAsString();
+    if (precision != null && "auto".equals(c.model.precision)) {
+      c.model.precision = precision;
     }
     c.runRecord = run;
     return c;
+  }
+
+  /**
+   * The string member {@code key} of a train.json.
+   *
+   * @throws IllegalArgumentException if it is missing or not a string
+   */
+  private static String string(JsonObject run, String key) {
+    JsonElement v = run.get(key);
+    if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+      throw new IllegalArgumentException(
+          "\"" + key + "\" must be a string, " + (v == null ? "it is missing" : "got " + v));
+    }
+    return v.getAsString();
   }
 
   /**
