@@ -36,7 +36,6 @@ import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
-import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
@@ -1193,14 +1192,8 @@ public final class TrainCommand implements Callable<Integer> {
                   + " (stopped early: the privacy budget is spent)",
           seconds);
       if (documents != null) {
-        stdout.printf(
-            Locale.ROOT,
-            "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f%n",
-            SimulateCommand.retrievalScorer(goal.contrastive()),
-            test.accuracy(),
-            test.extra().get(RetrievalMetrics.RECALL_AT_5),
-            test.extra().get(RetrievalMetrics.RECALL_AT_10),
-            test.extra().get(RetrievalMetrics.MRR));
+        stdout.println(
+            SimulateCommand.retrievalLine(goal.contrastive(), test.accuracy(), test.extra()::get));
       }
       stdout.printf("adapter: %s%nsummary: %s%n", adapterDir, dir.resolve("summary.json"));
     }
