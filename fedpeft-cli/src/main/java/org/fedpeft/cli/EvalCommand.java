@@ -308,7 +308,12 @@ public final class EvalCommand implements Callable<Integer> {
         // The documents are embedded first, then the queries.
         ev =
             EmbeddingRetrieval.evaluate(
-                m, documents, queries, tau, 64, bar.mips(documents.size(), split));
+                m,
+                documents,
+                queries,
+                tau,
+                LocalTrainer.EVAL_BATCH_SIZE,
+                bar.mips(documents.size(), split));
       } else {
         EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);
         ProgressBar bar = ProgressBar.delayed(err, "eval", encoded.size());

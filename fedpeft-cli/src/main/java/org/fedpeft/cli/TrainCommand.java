@@ -854,7 +854,7 @@ public final class TrainCommand implements Callable<Integer> {
                   documents,
                   examples,
                   goal.temperature(),
-                  64,
+                  LocalTrainer.EVAL_BATCH_SIZE,
                   ProgressBar.evaluation(err, documents.size(), examples.size(), status));
             }
             BatchProgress progress = ProgressBar.evaluation(err, 0, examples.size(), status);
