@@ -22,7 +22,6 @@ import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.Corpus;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
-import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
@@ -300,7 +299,6 @@ public final class EvalCommand implements Callable<Integer> {
       FrozenBase base = classifier.base();
       ClassifierModel m = classifier.model();
       Evaluation ev;
-      String how;
       if (contrastive) {
         double tau =
             AdapterFiles.temperature(adapterDir, saved).orElse(Objective.DEFAULT_TEMPERATURE);
@@ -310,8 +308,12 @@ public final class EvalCommand implements Callable<Integer> {
         // The documents are embedded first, then the queries.
         ev =
             EmbeddingRetrieval.evaluate(
-                m, documents, queries, tau, 64, bar.mips(documents.size(), split));
-        how = SimulateCommand.retrievalScorer(true);
+                m,
+                documents,
+                queries,
+                tau,
+                LocalTrainer.EVAL_BATCH_SIZE,
+                bar.mips(documents.size(), split));
       } else {
         EncodedExamples encoded = multiTask ? base.encode(ds, saved.taskLabels()) : base.encode(ds);
         ProgressBar bar = ProgressBar.delayed(err, "eval", encoded.size());
@@ -324,7 +326,6 @@ public final class EvalCommand implements Callable<Integer> {
                 LocalTrainer.EVAL_BATCH_SIZE,
                 splits.retrievalCorpus().isPresent() && !multiTask,
                 bar.texts(0, split));
-        how = SimulateCommand.retrievalScorer(false);
       }
       String truncated = base.tokenizer().truncationNote("of the data");
       if (truncated != null) {
@@ -350,14 +351,7 @@ public final class EvalCommand implements Callable<Integer> {
           Main.plural(ev.examples(), "example"),
           data.describe());
       if (splits.retrievalCorpus().isPresent() && !multiTask) {
-        out.printf(
-            Locale.ROOT,
-            "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f%n",
-            how,
-            ev.accuracy(),
-            ev.extra().get(RetrievalMetrics.RECALL_AT_5),
-            ev.extra().get(RetrievalMetrics.RECALL_AT_10),
-            ev.extra().get(RetrievalMetrics.MRR));
+        out.println(SimulateCommand.retrievalLine(contrastive, ev.accuracy(), ev.extra()::get));
       }
       // A multi-task head: each task's accuracy on its own.
       ev.extra()

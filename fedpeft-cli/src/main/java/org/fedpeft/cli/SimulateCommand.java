@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
@@ -201,6 +202,27 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
+   * The line of a retrieval evaluation's ranking metrics, as {@code simulate}, {@code train} and
+   * {@code eval} print it: {@code retrieval (classifier-as-retriever): top-1 0.5000, recall@5
+   * 0.8000, recall@10 0.9000, MRR 0.6500}.
+   *
+   * @param contrastive whether the model was trained with the contrastive objective (evaluated by
+   *     MIPS, {@link #retrievalScorer})
+   * @param metrics the evaluation's {@link RetrievalMetrics#RECALL_AT_5}, {@link
+   *     RetrievalMetrics#RECALL_AT_10} and {@link RetrievalMetrics#MRR}
+   */
+  static String retrievalLine(boolean contrastive, double top1, Function<String, Double> metrics) {
+    return String.format(
+        Locale.ROOT,
+        "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f",
+        retrievalScorer(contrastive),
+        top1,
+        metrics.apply(RetrievalMetrics.RECALL_AT_5),
+        metrics.apply(RetrievalMetrics.RECALL_AT_10),
+        metrics.apply(RetrievalMetrics.MRR));
+  }
+
+  /**
    * Prints what {@code simulate} says at the end of a finished run, from its summary.json: the
    * final line, the method's lines, the privacy and communication lines, the report and the
    * adapter; returns the exit code: 2 for a run in which no round completed (a privacy budget that
@@ -334,14 +356,8 @@ public final class SimulateCommand implements Callable<Integer> {
         && fm.has(RetrievalMetrics.RECALL_AT_10)
         && fm.has(RetrievalMetrics.MRR)) {
       lines.add(
-          String.format(
-              Locale.ROOT,
-              "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f",
-              retrievalScorer(contrastive),
-              fm.get("accuracy").getAsDouble(),
-              fm.get(RetrievalMetrics.RECALL_AT_5).getAsDouble(),
-              fm.get(RetrievalMetrics.RECALL_AT_10).getAsDouble(),
-              fm.get(RetrievalMetrics.MRR).getAsDouble()));
+          retrievalLine(
+              contrastive, fm.get("accuracy").getAsDouble(), k -> fm.get(k).getAsDouble()));
     }
     if (summary.has("personalization") && summary.has("test_time_personalization")) {
       int clients =

@@ -36,7 +36,6 @@ import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
-import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.simulation.PausePoint;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
@@ -492,11 +491,18 @@ public final class TrainCommand implements Callable<Integer> {
     }
     JsonObject run;
     List<String> args = new ArrayList<>();
+    Path cwd;
+    String precision;
     try {
       run = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      if (!run.has("args") || !run.get("args").isJsonArray()) {
+        throw new IllegalArgumentException("\"args\" must be an array of strings");
+      }
       for (JsonElement a : run.getAsJsonArray("args")) {
         args.add(a.getAsString());
       }
+      cwd = Path.of(string(run, "cwd"));
+      precision = run.has("precision") ? string(run, "precision") : null;
     } catch (RuntimeException e) {
       throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);
     }
@@ -506,7 +512,6 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (CommandLine.ParameterException e) {
       throw new UserInputException(file + ": its arguments no longer parse: " + e.getMessage(), e);
     }
-    Path cwd = Path.of(run.get("cwd").getAsString());
     if (c.data.data != null) {
       c.data.data = cwd.resolve(c.data.data).normalize();
     }
@@ -520,11 +525,25 @@ public final class TrainCommand implements Callable<Integer> {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }
     // --precision auto resolves per machine: a resume computes in what the run started with.
-    if (run.has("precision") && "auto".equals(c.model.precision)) {
-      c.model.precision = run.get("precision").getAsString();
+    if (precision != null && "auto".equals(c.model.precision)) {
+      c.model.precision = precision;
     }
     c.runRecord = run;
     return c;
+  }
+
+  /**
+   * The string member {@code key} of a train.json.
+   *
+   * @throws IllegalArgumentException if it is missing or not a string
+   */
+  private static String string(JsonObject run, String key) {
+    JsonElement v = run.get(key);
+    if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+      throw new IllegalArgumentException(
+          "\"" + key + "\" must be a string, " + (v == null ? "it is missing" : "got " + v));
+    }
+    return v.getAsString();
   }
 
   /**
@@ -835,7 +854,7 @@ public final class TrainCommand implements Callable<Integer> {
                   documents,
                   examples,
                   goal.temperature(),
-                  64,
+                  LocalTrainer.EVAL_BATCH_SIZE,
                   ProgressBar.evaluation(err, documents.size(), examples.size(), status));
             }
             BatchProgress progress = ProgressBar.evaluation(err, 0, examples.size(), status);
@@ -1173,14 +1192,8 @@ public final class TrainCommand implements Callable<Integer> {
                   + " (stopped early: the privacy budget is spent)",
           seconds);
       if (documents != null) {
-        stdout.printf(
-            Locale.ROOT,
-            "retrieval (%s): top-1 %.4f, recall@5 %.4f, recall@10 %.4f, MRR %.4f%n",
-            SimulateCommand.retrievalScorer(goal.contrastive()),
-            test.accuracy(),
-            test.extra().get(RetrievalMetrics.RECALL_AT_5),
-            test.extra().get(RetrievalMetrics.RECALL_AT_10),
-            test.extra().get(RetrievalMetrics.MRR));
+        stdout.println(
+            SimulateCommand.retrievalLine(goal.contrastive(), test.accuracy(), test.extra()::get));
       }
       stdout.printf("adapter: %s%nsummary: %s%n", adapterDir, dir.resolve("summary.json"));
     }

@@ -282,6 +282,34 @@ class TrainCommandTest {
   }
 
   /**
+   * QA (audit of the CLI): a train.json without its "cwd", or with an array for it, failed the
+   * resume with exit 1 (a NullPointerException, or Gson's error naming no file), as if fedpeft had
+   * a bug. It is bad input naming the file, exit 2, as a train.json whose "args" do not parse.
+   */
+  @Test
+  void aResumeOfADamagedTrainJsonNamesTheFile() throws Exception {
+    Path out = tmp.resolve("damaged");
+    CliRun.Result r = train(out, "--steps", "4", "--checkpoint-every", "2");
+    assertEquals(0, r.code(), r.err());
+    Files.delete(out.resolve("summary.json")); // as if interrupted after the checkpoint of step 2
+    Path record = out.resolve("train.json");
+    JsonObject started = json(record);
+    for (String[] damage : new String[][] {{"cwd", null}, {"cwd", "[]"}}) {
+      JsonObject edited = started.deepCopy();
+      edited.remove(damage[0]);
+      if (damage[1] != null) {
+        edited.add(damage[0], JsonParser.parseString(damage[1]));
+      }
+      Files.writeString(record, edited.toString());
+      CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+      assertEquals(2, resumed.code(), damage[0] + " " + damage[1] + ": " + resumed.err());
+      assertTrue(
+          resumed.err().contains(record + ": not a valid train.json: \"cwd\" must be a string"),
+          damage[0] + " " + damage[1] + ": " + resumed.err());
+    }
+  }
+
+  /**
    * QA (bounds): more options that did nothing with the others given, accepted silently: the head's
    * options with --objective contrastive (the head is neither trained nor used), --lr beside
    * --head-lr with --adapter none (only the head trains), --max-grad-norm with DP-SGD (which clips

@@ -1317,7 +1317,7 @@ public final class Simulation implements AutoCloseable {
             population.documents(),
             population.testSet(),
             config.objective().temperature(),
-            64,
+            LocalTrainer.EVAL_BATCH_SIZE,
             evaluationProgress.start(population.documents().size(), population.testSet().size()));
       }
       LocalTrainer trainer = new LocalTrainer(m.model());
