@@ -208,6 +208,7 @@ public final class SimulateCommand implements Callable<Integer> {
    *
    * @param contrastive whether the model was trained with the contrastive objective (evaluated by
    *     MIPS, {@link #retrievalScorer})
+   * @param top1 the share of queries whose best-ranked document is the right one (the accuracy)
    * @param metrics the evaluation's {@link RetrievalMetrics#RECALL_AT_5}, {@link
    *     RetrievalMetrics#RECALL_AT_10} and {@link RetrievalMetrics#MRR}
    */
