@@ -503,6 +503,15 @@ public final class TrainCommand implements Callable<Integer> {
       }
       cwd = Path.of(string(run, "cwd"));
       precision = run.has("precision") ? string(run, "precision") : null;
+      if (run.has("data")) {
+        // The split hashes a resume compares (recordOrVerifyData), recorded once the data loaded.
+        JsonObject d = object(run, "data");
+        for (String key : List.of("train_sha256", "test_sha256")) {
+          if (d.has(key)) {
+            string(d, "data.", key);
+          }
+        }
+      }
     } catch (RuntimeException e) {
       throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);
     }
@@ -538,12 +547,41 @@ public final class TrainCommand implements Callable<Integer> {
    * @throws IllegalArgumentException if it is missing or not a string
    */
   private static String string(JsonObject run, String key) {
-    JsonElement v = run.get(key);
+    return string(run, "", key);
+  }
+
+  /**
+   * The string member {@code key} of an object of a train.json that sits at {@code path} ({@code
+   * ""} for the file's top level, {@code "data."} for its "data" object), named in errors by the
+   * two together ({@code "data.train_sha256"}).
+   *
+   * @throws IllegalArgumentException if it is missing or not a string
+   */
+  private static String string(JsonObject o, String path, String key) {
+    JsonElement v = o.get(key);
     if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-      throw new IllegalArgumentException(
-          "\"" + key + "\" must be a string, " + (v == null ? "it is missing" : "got " + v));
+      throw notA("a string", path + key, v);
     }
     return v.getAsString();
+  }
+
+  /**
+   * The object member {@code key} of a train.json.
+   *
+   * @throws IllegalArgumentException if it is missing or not an object
+   */
+  private static JsonObject object(JsonObject run, String key) {
+    JsonElement v = run.get(key);
+    if (v == null || !v.isJsonObject()) {
+      throw notA("an object", key, v);
+    }
+    return v.getAsJsonObject();
+  }
+
+  /** The error for the train.json member {@code name} that is {@code v} (null: missing). */
+  private static IllegalArgumentException notA(String kind, String name, JsonElement v) {
+    return new IllegalArgumentException(
+        "\"" + name + "\" must be " + kind + ", " + (v == null ? "it is missing" : "got " + v));
   }
 
   /**
@@ -1214,6 +1252,7 @@ public final class TrainCommand implements Callable<Integer> {
     String trainHash = splits.train().sha256();
     String testHash = splits.test().sha256();
     if (resuming) {
+      // stored() checked that "data" is an object and that its hashes are strings.
       JsonObject d = run.has("data") ? run.getAsJsonObject("data") : new JsonObject();
       for (String[] k :
           new String[][] {

@@ -310,6 +310,41 @@ class TrainCommandTest {
   }
 
   /**
+   * QA (leftovers): a train.json whose "data" (the split hashes a resume compares) is not an
+   * object, or holds a hash that is not a string, failed a resume without a checkpoint with exit 1
+   * (Gson's "Not a JSON Object", naming no file). It is bad input naming the file and the member,
+   * exit 2, as a damaged "cwd" is.
+   */
+  @Test
+  void aResumeOfATrainJsonWithDamagedDataNamesTheFileAndMember() throws Exception {
+    Path out = tmp.resolve("damaged-data");
+    CliRun.Result r = train(out);
+    assertEquals(0, r.code(), r.err());
+    Files.delete(out.resolve("summary.json")); // as if interrupted before any checkpoint
+    Path record = out.resolve("train.json");
+    JsonObject started = json(record);
+    assertTrue(started.get("data").isJsonObject(), started.toString());
+    for (String[] damage :
+        new String[][] {
+          {"[]", "\"data\" must be an object, got []"},
+          {"\"x\"", "\"data\" must be an object, got \"x\""},
+          {"{\"train_sha256\": []}", "\"data.train_sha256\" must be a string, got []"}
+        }) {
+      JsonObject edited = started.deepCopy();
+      edited.add("data", JsonParser.parseString(damage[0]));
+      Files.writeString(record, edited.toString());
+      CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+      assertEquals(2, resumed.code(), damage[0] + ": " + resumed.err());
+      assertTrue(
+          resumed.err().contains(record + ": not a valid train.json: " + damage[1]),
+          damage[0] + ": " + resumed.err());
+    }
+    Files.writeString(record, started.toString());
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+  }
+
+  /**
    * QA (bounds): more options that did nothing with the others given, accepted silently: the head's
    * options with --objective contrastive (the head is neither trained nor used), --lr beside
    * --head-lr with --adapter none (only the head trains), --max-grad-norm with DP-SGD (which clips
