@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
@@ -481,7 +483,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   /**
    * The command a run folder's train.json records, with its relative data and model paths resolved
-   * against the directory it was started from.
+   * against the directory it was started from. The file is read as strict UTF-8, as data files are
+   * ({@link DataFiles#readUtf8}); a damaged one is bad input naming it.
    */
   private static TrainCommand stored(Path dir) throws IOException {
     Path file = dir.resolve(RUN_FILE);
@@ -494,7 +497,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path cwd;
     String precision;
     try {
-      run = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      run = JsonParser.parseString(DataFiles.readUtf8(file)).getAsJsonObject();
       if (!run.has("args") || !run.get("args").isJsonArray()) {
         throw new IllegalArgumentException("\"args\" must be an array of strings");
       }
@@ -512,6 +515,8 @@ public final class TrainCommand implements Callable<Integer> {
           }
         }
       }
+    } catch (DataFormatException e) { // not UTF-8: the reason names the byte
+      throw new UserInputException(file + ": not a valid train.json: " + e.reason(), e);
     } catch (RuntimeException e) {
       throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);
     }
@@ -1245,10 +1250,7 @@ public final class TrainCommand implements Callable<Integer> {
   private void recordOrVerifyData(Path dir, TaskSplits splits, boolean resuming)
       throws IOException {
     Path file = dir.resolve(RUN_FILE);
-    JsonObject run =
-        runRecord != null
-            ? runRecord
-            : JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    JsonObject run = runRecord; // call() sets it before either of its runIn calls
     String trainHash = splits.train().sha256();
     String testHash = splits.test().sha256();
     if (resuming) {

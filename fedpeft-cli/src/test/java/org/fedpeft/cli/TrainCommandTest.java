@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -341,6 +342,40 @@ class TrainCommandTest {
     }
     Files.writeString(record, started.toString());
     CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+  }
+
+  /**
+   * QA (leftovers): a train.json that is not UTF-8 failed the resume with exit 1 (Java's
+   * MalformedInputException, naming no file). It is bad input naming the file and the byte, exit 2,
+   * read as data files are.
+   */
+  @Test
+  void aResumeOfATrainJsonThatIsNotUtf8NamesTheFile() throws Exception {
+    Path out = tmp.resolve("not-utf8");
+    CliRun.Result r = train(out);
+    assertEquals(0, r.code(), r.err());
+    Files.delete(out.resolve("summary.json")); // as if interrupted
+    Path record = out.resolve("train.json");
+    byte[] started = Files.readAllBytes(record);
+    byte[] damaged = Arrays.copyOf(started, started.length + 1);
+    damaged[started.length] = damaged[started.length - 1]; // the line end
+    damaged[started.length - 1] = damaged[started.length - 2]; // the closing brace
+    damaged[started.length - 2] = (byte) 0xFF; // never in UTF-8
+    Files.write(record, damaged);
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(2, resumed.code(), resumed.err());
+    assertTrue(
+        resumed
+            .err()
+            .contains(
+                record
+                    + ": not a valid train.json: not valid UTF-8 (byte "
+                    + (started.length - 1)
+                    + " of the file)"),
+        resumed.err());
+    Files.write(record, started);
+    resumed = CliRun.run("train", "--resume", out.toString());
     assertEquals(0, resumed.code(), resumed.err());
   }
 
