@@ -67,8 +67,8 @@ import picocli.CommandLine.Spec;
           + " plus Hugging Face PEFT's format for LoRA; with --adapter none the head alone),"
           + " metrics.jsonl (one line per logged step and evaluation), timings.jsonl (the training"
           + " time at each periodic evaluation), summary.json, train.json"
-          + " (the arguments and data hashes, for --resume) and a checkpoint every"
-          + " --checkpoint-every steps; --resume DIR continues an interrupted run.",
+          + " (the arguments and data hashes, for --resume) and checkpoint/ (the state every"
+          + " --checkpoint-every steps); --resume DIR continues an interrupted run.",
       "A method whose parts exist only across federated rounds is refused, saying why (feddpa:"
           + " use simulate, or --adapter lora with twice its rank and alpha)."
     })

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.fedpeft.io.RunFolder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -377,6 +378,35 @@ class TrainCommandTest {
     Files.write(record, started);
     resumed = CliRun.run("train", "--resume", out.toString());
     assertEquals(0, resumed.code(), resumed.err());
+  }
+
+  /**
+   * QA (leftovers): README's Commands row for train named adapter/, metrics.jsonl, summary.json and
+   * "a checkpoint", but not timings.jsonl and train.json, which --help names and the run writes.
+   * Every file and folder a run with checkpoints leaves (the folder's lock aside) is in the row,
+   * and in --help's description (which now names checkpoint/ too).
+   */
+  @Test
+  void theReadmeAndHelpNameEveryFileATrainRunWrites() throws Exception {
+    Path out = tmp.resolve("listed");
+    CliRun.Result r = train(out, "--steps", "4", "--checkpoint-every", "2");
+    assertEquals(0, r.code(), r.err());
+    List<String> written = new ArrayList<>();
+    try (var files = Files.list(out)) {
+      files
+          .filter(f -> !f.getFileName().toString().equals(RunFolder.LOCK_FILE))
+          .forEach(f -> written.add(f.getFileName() + (Files.isDirectory(f) ? "/" : "")));
+    }
+    String row =
+        Files.readAllLines(Path.of("..", "README.md")).stream()
+            .filter(l -> l.startsWith("| `./fedpeft train`"))
+            .findFirst()
+            .orElseThrow();
+    String help = CliRun.run("train", "--help").out().replaceAll("\\s+", " ");
+    for (String name : written) {
+      assertTrue(row.contains("`" + name + "`"), name + " is not in README's row: " + row);
+      assertTrue(help.contains(name), name + " is not in train --help: " + help);
+    }
   }
 
   /**
