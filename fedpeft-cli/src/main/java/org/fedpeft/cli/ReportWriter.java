@@ -34,14 +34,14 @@ import org.fedpeft.simulation.SimulationConfig;
  * and the summary. Then one chart per metric found in the round lines of {@code metrics.jsonl} (a
  * metric {@code m} is drawn with {@code client_m_mean} when both exist; accuracy and loss have
  * their own titles, any other numeric key gets a generic chart), the last per-client values of each
- * per-client map (such as {@code client_accuracy}; a bar per client, or past {@value
- * #MAX_CLIENT_BARS} clients their distribution), the traffic per round split into training and
- * evaluation (with the traffic of each failed round attempt and of a round a privacy budget
- * stopped, so that it adds up to the summary's totals), the privacy budget spent (the summary table
- * gives the epsilon beside its budget, {@code privacy.epsilon}), the label distribution of each
- * client's partition as a client-by-label grid (every label has its own named column, so any number
- * of labels stay distinguishable; under a natural partition a table then says which of the data's
- * clients or tasks each client holds) and the resolved configuration.
+ * per-client map (such as {@code client_accuracy}, from the last round in which a client has one; a
+ * bar per client, or past {@value #MAX_CLIENT_BARS} clients their distribution), the traffic per
+ * round split into training and evaluation (with the traffic of each failed round attempt and of a
+ * round a privacy budget stopped, so that it adds up to the summary's totals), the privacy budget
+ * spent (the summary table gives the epsilon beside its budget, {@code privacy.epsilon}), the label
+ * distribution of each client's partition as a client-by-label grid (every label has its own named
+ * column, so any number of labels stay distinguishable; under a natural partition a table then says
+ * which of the data's clients or tasks each client holds) and the resolved configuration.
  *
  * <p>Axes have integer round ticks and y ticks at round steps (1, 2, 2.5 or 5 times a power of
  * ten). The numbers of the summary, the charts and their tooltips are rounded for reading (about 3
@@ -890,14 +890,18 @@ public final class ReportWriter {
   private static final int HISTOGRAM_RANGES = 20;
 
   /**
-   * The last value of every per-client map (such as client_accuracy): a bar chart with one bar per
-   * client, or, for more than {@value #MAX_CLIENT_BARS} clients, its distribution ({@link
-   * #distribution}), so that the chart stays readable and its size bounded at any number of
-   * evaluated clients.
+   * The last value of every per-client map (such as client_accuracy) in which a client has a value:
+   * a bar chart with one bar per client, or, for more than {@value #MAX_CLIENT_BARS} clients, its
+   * distribution ({@link #distribution}), so that the chart stays readable and its size bounded at
+   * any number of evaluated clients. The heading names the round shown, and says it is the last
+   * with any client's value when a later round's map has none (every client's evaluation failed); a
+   * map with no value in any round has no chart.
    */
   static String perClientCharts(List<JsonObject> rounds) {
     Map<String, JsonObject> last = new LinkedHashMap<>();
     Map<String, Integer> lastRound = new LinkedHashMap<>();
+    Set<String> emptySince =
+        new LinkedHashSet<>(); // maps with no value in a round after lastRound's
     for (JsonObject r : rounds) {
       for (Map.Entry<String, JsonElement> e : r.entrySet()) {
         // The strategy's record is not one metric per client: assignments() shows it.
@@ -905,8 +909,14 @@ public final class ReportWriter {
           continue;
         }
         if (e.getValue().isJsonObject() && numericMap(e.getValue().getAsJsonObject())) {
-          last.put(e.getKey(), e.getValue().getAsJsonObject());
+          JsonObject map = e.getValue().getAsJsonObject();
+          if (map.asMap().values().stream().allMatch(JsonElement::isJsonNull)) {
+            emptySince.add(e.getKey());
+            continue;
+          }
+          last.put(e.getKey(), map);
           lastRound.put(e.getKey(), r.get("round").getAsInt());
+          emptySince.remove(e.getKey());
         }
       }
     }
@@ -925,6 +935,7 @@ public final class ReportWriter {
           .append(esc(metric))
           .append(" (round ")
           .append(lastRound.get(e.getKey()))
+          .append(emptySince.contains(e.getKey()) ? ", the last with any client's value" : "")
           .append(": ")
           .append(perClientCaption(metric))
           .append(")</h2>")

@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.fedpeft.data.DataFiles;
+import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
@@ -65,8 +67,8 @@ import picocli.CommandLine.Spec;
           + " plus Hugging Face PEFT's format for LoRA; with --adapter none the head alone),"
           + " metrics.jsonl (one line per logged step and evaluation), timings.jsonl (the training"
           + " time at each periodic evaluation), summary.json, train.json"
-          + " (the arguments and data hashes, for --resume) and a checkpoint every"
-          + " --checkpoint-every steps; --resume DIR continues an interrupted run.",
+          + " (the arguments and data hashes, for --resume) and checkpoint/ (the state every"
+          + " --checkpoint-every steps); --resume DIR continues an interrupted run.",
       "A method whose parts exist only across federated rounds is refused, saying why (feddpa:"
           + " use simulate, or --adapter lora with twice its rank and alpha)."
     })
@@ -481,7 +483,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   /**
    * The command a run folder's train.json records, with its relative data and model paths resolved
-   * against the directory it was started from.
+   * against the directory it was started from. The file is read as strict UTF-8, as data files are
+   * ({@link DataFiles#readUtf8}); a damaged one is bad input naming it.
    */
   private static TrainCommand stored(Path dir) throws IOException {
     Path file = dir.resolve(RUN_FILE);
@@ -494,7 +497,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path cwd;
     String precision;
     try {
-      run = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      run = JsonParser.parseString(DataFiles.readUtf8(file)).getAsJsonObject();
       if (!run.has("args") || !run.get("args").isJsonArray()) {
         throw new IllegalArgumentException("\"args\" must be an array of strings");
       }
@@ -503,6 +506,17 @@ public final class TrainCommand implements Callable<Integer> {
       }
       cwd = Path.of(string(run, "cwd"));
       precision = run.has("precision") ? string(run, "precision") : null;
+      if (run.has("data")) {
+        // The split hashes a resume compares (recordOrVerifyData), recorded once the data loaded.
+        JsonObject d = object(run, "data");
+        for (String key : List.of("train_sha256", "test_sha256")) {
+          if (d.has(key)) {
+            string(d, "data.", key);
+          }
+        }
+      }
+    } catch (DataFormatException e) { // not UTF-8: the reason names the byte
+      throw new UserInputException(file + ": not a valid train.json: " + e.reason(), e);
     } catch (RuntimeException e) {
       throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);
     }
@@ -538,12 +552,41 @@ public final class TrainCommand implements Callable<Integer> {
    * @throws IllegalArgumentException if it is missing or not a string
    */
   private static String string(JsonObject run, String key) {
-    JsonElement v = run.get(key);
+    return string(run, "", key);
+  }
+
+  /**
+   * The string member {@code key} of an object of a train.json that sits at {@code path} ({@code
+   * ""} for the file's top level, {@code "data."} for its "data" object), named in errors by the
+   * two together ({@code "data.train_sha256"}).
+   *
+   * @throws IllegalArgumentException if it is missing or not a string
+   */
+  private static String string(JsonObject o, String path, String key) {
+    JsonElement v = o.get(key);
     if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-      throw new IllegalArgumentException(
-          "\"" + key + "\" must be a string, " + (v == null ? "it is missing" : "got " + v));
+      throw notA("a string", path + key, v);
     }
     return v.getAsString();
+  }
+
+  /**
+   * The object member {@code key} of a train.json.
+   *
+   * @throws IllegalArgumentException if it is missing or not an object
+   */
+  private static JsonObject object(JsonObject run, String key) {
+    JsonElement v = run.get(key);
+    if (v == null || !v.isJsonObject()) {
+      throw notA("an object", key, v);
+    }
+    return v.getAsJsonObject();
+  }
+
+  /** The error for the train.json member {@code name} that is {@code v} (null: missing). */
+  private static IllegalArgumentException notA(String kind, String name, JsonElement v) {
+    return new IllegalArgumentException(
+        "\"" + name + "\" must be " + kind + ", " + (v == null ? "it is missing" : "got " + v));
   }
 
   /**
@@ -1207,13 +1250,11 @@ public final class TrainCommand implements Callable<Integer> {
   private void recordOrVerifyData(Path dir, TaskSplits splits, boolean resuming)
       throws IOException {
     Path file = dir.resolve(RUN_FILE);
-    JsonObject run =
-        runRecord != null
-            ? runRecord
-            : JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    JsonObject run = runRecord; // call() sets it before either of its runIn calls
     String trainHash = splits.train().sha256();
     String testHash = splits.test().sha256();
     if (resuming) {
+      // stored() checked that "data" is an object and that its hashes are strings.
       JsonObject d = run.has("data") ? run.getAsJsonObject("data") : new JsonObject();
       for (String[] k :
           new String[][] {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ReportWriter#MAX_CLIENT_BARS} clients a per-client map is drawn as its distribution (a histogram
  * with quantiles, saying so) instead of one bar per client, and the table of what each client
  * trained lists its first {@link ReportWriter#MAX_ASSIGNMENT_ROWS} rows, saying how many it left
- * out.
+ * out. A per-client chart shows the last round in which any client has a value.
  */
 class ReportManyClientsTest {
 
@@ -99,6 +100,39 @@ class ReportManyClientsTest {
     assertTrue(
         same.contains("3 clients, too many for a bar each, every one with accuracy 0.500."), same);
     assertTrue(same.contains("<title>0.500, clients: 3</title>"), same);
+  }
+
+  /**
+   * QA (leftovers): when every client's evaluation failed in the last evaluated round, its
+   * client_accuracy (every value null) was drawn as a chart with no bar. The chart shows the last
+   * round with a value and says so; with none in any round there is no chart, as without
+   * client_accuracy.
+   */
+  @Test
+  void aRoundWithoutAnyClientValueIsNotTheOneDrawn() {
+    JsonObject second = round(2, "{\"client-1\": 0.25, \"client-2\": null}");
+    JsonObject failed = round(3, "{\"client-1\": null, \"client-2\": null}");
+    String h =
+        ReportWriter.perClientCharts(List.of(round(1, "{\"client-1\": 0.5}"), second, failed));
+    assertTrue(
+        h.contains(
+            "<h2>Per-client accuracy (round 2, the last with any client's value: each client's"
+                + " model (the global tensors plus its own LOCAL ones, if any) on its held-out"
+                + " data)</h2>"),
+        h);
+    assertTrue(h.contains("<title>client-1, accuracy: 0.250</title>"), h);
+    assertFalse(h.contains("client-2"), h);
+
+    String last = ReportWriter.perClientCharts(List.of(failed, second));
+    assertTrue(last.contains("<h2>Per-client accuracy (round 2: each client's model"), last);
+
+    assertEquals("", ReportWriter.perClientCharts(List.of(failed)));
+  }
+
+  private static JsonObject round(int n, String clientAccuracy) {
+    return JsonParser.parseString(
+            "{\"round\": " + n + ", \"client_accuracy\": " + clientAccuracy + "}")
+        .getAsJsonObject();
   }
 
   @Test

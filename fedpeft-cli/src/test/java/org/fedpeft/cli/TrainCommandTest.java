@@ -9,7 +9,9 @@ import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.fedpeft.io.RunFolder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -306,6 +308,104 @@ class TrainCommandTest {
       assertTrue(
           resumed.err().contains(record + ": not a valid train.json: \"cwd\" must be a string"),
           damage[0] + " " + damage[1] + ": " + resumed.err());
+    }
+  }
+
+  /**
+   * QA (leftovers): a train.json whose "data" (the split hashes a resume compares) is not an
+   * object, or holds a hash that is not a string, failed a resume without a checkpoint with exit 1
+   * (Gson's "Not a JSON Object", naming no file). It is bad input naming the file and the member,
+   * exit 2, as a damaged "cwd" is.
+   */
+  @Test
+  void aResumeOfATrainJsonWithDamagedDataNamesTheFileAndMember() throws Exception {
+    Path out = tmp.resolve("damaged-data");
+    CliRun.Result r = train(out);
+    assertEquals(0, r.code(), r.err());
+    Files.delete(out.resolve("summary.json")); // as if interrupted before any checkpoint
+    Path record = out.resolve("train.json");
+    JsonObject started = json(record);
+    assertTrue(started.get("data").isJsonObject(), started.toString());
+    for (String[] damage :
+        new String[][] {
+          {"[]", "\"data\" must be an object, got []"},
+          {"\"x\"", "\"data\" must be an object, got \"x\""},
+          {"{\"train_sha256\": []}", "\"data.train_sha256\" must be a string, got []"}
+        }) {
+      JsonObject edited = started.deepCopy();
+      edited.add("data", JsonParser.parseString(damage[0]));
+      Files.writeString(record, edited.toString());
+      CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+      assertEquals(2, resumed.code(), damage[0] + ": " + resumed.err());
+      assertTrue(
+          resumed.err().contains(record + ": not a valid train.json: " + damage[1]),
+          damage[0] + ": " + resumed.err());
+    }
+    Files.writeString(record, started.toString());
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+  }
+
+  /**
+   * QA (leftovers): a train.json that is not UTF-8 failed the resume with exit 1 (Java's
+   * MalformedInputException, naming no file). It is bad input naming the file and the byte, exit 2,
+   * read as data files are.
+   */
+  @Test
+  void aResumeOfATrainJsonThatIsNotUtf8NamesTheFile() throws Exception {
+    Path out = tmp.resolve("not-utf8");
+    CliRun.Result r = train(out);
+    assertEquals(0, r.code(), r.err());
+    Files.delete(out.resolve("summary.json")); // as if interrupted
+    Path record = out.resolve("train.json");
+    byte[] started = Files.readAllBytes(record);
+    byte[] damaged = Arrays.copyOf(started, started.length + 1);
+    damaged[started.length] = damaged[started.length - 1]; // the line end
+    damaged[started.length - 1] = damaged[started.length - 2]; // the closing brace
+    damaged[started.length - 2] = (byte) 0xFF; // never in UTF-8
+    Files.write(record, damaged);
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(2, resumed.code(), resumed.err());
+    assertTrue(
+        resumed
+            .err()
+            .contains(
+                record
+                    + ": not a valid train.json: not valid UTF-8 (byte "
+                    + (started.length - 1)
+                    + " of the file)"),
+        resumed.err());
+    Files.write(record, started);
+    resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+  }
+
+  /**
+   * QA (leftovers): README's Commands row for train named adapter/, metrics.jsonl, summary.json and
+   * "a checkpoint", but not timings.jsonl and train.json, which --help names and the run writes.
+   * Every file and folder a run with checkpoints leaves (the folder's lock aside) is in the row,
+   * and in --help's description (which now names checkpoint/ too).
+   */
+  @Test
+  void theReadmeAndHelpNameEveryFileATrainRunWrites() throws Exception {
+    Path out = tmp.resolve("listed");
+    CliRun.Result r = train(out, "--steps", "4", "--checkpoint-every", "2");
+    assertEquals(0, r.code(), r.err());
+    List<String> written = new ArrayList<>();
+    try (var files = Files.list(out)) {
+      files
+          .filter(f -> !f.getFileName().toString().equals(RunFolder.LOCK_FILE))
+          .forEach(f -> written.add(f.getFileName() + (Files.isDirectory(f) ? "/" : "")));
+    }
+    String row =
+        Files.readAllLines(Path.of("..", "README.md")).stream()
+            .filter(l -> l.startsWith("| `./fedpeft train`"))
+            .findFirst()
+            .orElseThrow();
+    String help = CliRun.run("train", "--help").out().replaceAll("\\s+", " ");
+    for (String name : written) {
+      assertTrue(row.contains("`" + name + "`"), name + " is not in README's row: " + row);
+      assertTrue(help.contains(name), name + " is not in train --help: " + help);
     }
   }
 
