@@ -3,7 +3,7 @@ package org.fedpeft.client;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.fedpeft.federation.ConfigKeys;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.io.StrictJson;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.train.Objective;
@@ -231,21 +232,33 @@ public record RunSettings(
   /**
    * Reads the settings from an instruction's config.
    *
-   * @throws IllegalArgumentException naming a missing key or one whose number is malformed (a
-   *     malformed JSON value of {@code run.adapter.options} or {@code run.head.tasks} fails with an
-   *     exception from Gson that does not name the key)
+   * @throws IllegalArgumentException naming a missing key, or one whose number or JSON value is
+   *     malformed ({@code run.adapter.options} must be an object of plain values, {@code
+   *     run.head.tasks} an array of {@code [task, labels]} pairs)
    */
   public static RunSettings fromConfig(Map<String, String> c) {
     String method = required(c, METHOD);
-    JsonObject o = JsonParser.parseString(required(c, OPTIONS)).getAsJsonObject();
+    JsonElement o = json(c, OPTIONS);
+    if (!o.isJsonObject()) {
+      throw malformed(OPTIONS, "is not a JSON object: " + o);
+    }
     Map<String, String> options = new LinkedHashMap<>();
-    o.entrySet().forEach(e -> options.put(e.getKey(), e.getValue().getAsString()));
+    for (Map.Entry<String, JsonElement> e : o.getAsJsonObject().entrySet()) {
+      if (!e.getValue().isJsonPrimitive()) {
+        throw malformed(
+            OPTIONS, "option '" + e.getKey() + "' is not a plain value: " + e.getValue());
+      }
+      options.put(e.getKey(), e.getValue().getAsString());
+    }
     HeadLayout head = HeadLayout.single((int) longOf(c, LABELS));
     if (c.containsKey(HEAD_TASKS)) {
+      JsonElement tasks = json(c, HEAD_TASKS);
+      if (!tasks.isJsonArray()) {
+        throw malformed(HEAD_TASKS, "is not a JSON array: " + tasks);
+      }
       List<HeadLayout.Part> parts = new ArrayList<>();
-      for (JsonElement e : JsonParser.parseString(c.get(HEAD_TASKS)).getAsJsonArray()) {
-        JsonArray one = e.getAsJsonArray();
-        parts.add(new HeadLayout.Part(one.get(0).getAsString(), one.get(1).getAsInt()));
+      for (JsonElement e : tasks.getAsJsonArray()) {
+        parts.add(taskPart(e));
       }
       head = new HeadLayout(parts);
     }
@@ -298,5 +311,49 @@ public record RunSettings(
   private static long longOf(Map<String, String> c, String key) {
     required(c, key);
     return ConfigKeys.getLong(c, key, 0);
+  }
+
+  /** The JSON value of {@code key}; an exception naming the key if it is not valid JSON. */
+  private static JsonElement json(Map<String, String> c, String key) {
+    String text = required(c, key);
+    try {
+      return JsonParser.parseString(text);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(
+          "the instructions' config '"
+              + key
+              + "' is not valid JSON: "
+              + StrictJson.cleanMessage(e)
+              + " (sent by a server of another version?)",
+          e);
+    }
+  }
+
+  /** One {@code [task, labels]} pair of {@code run.head.tasks}. */
+  private static HeadLayout.Part taskPart(JsonElement e) {
+    if (e.isJsonArray() && e.getAsJsonArray().size() == 2) {
+      JsonArray one = e.getAsJsonArray();
+      if (one.get(0).isJsonPrimitive()
+          && one.get(0).getAsJsonPrimitive().isString()
+          && one.get(1).isJsonPrimitive()
+          && one.get(1).getAsJsonPrimitive().isNumber()) {
+        try {
+          return new HeadLayout.Part(
+              one.get(0).getAsString(), one.get(1).getAsBigDecimal().intValueExact());
+        } catch (ArithmeticException | NumberFormatException ignored) {
+          // not an int: reported below
+        }
+      }
+    }
+    throw malformed(HEAD_TASKS, "has " + e + " where a [task, labels] pair belongs");
+  }
+
+  private static IllegalArgumentException malformed(String key, String what) {
+    return new IllegalArgumentException(
+        "the instructions' config '"
+            + key
+            + "' "
+            + what
+            + " (sent by a server of another version?)");
   }
 }

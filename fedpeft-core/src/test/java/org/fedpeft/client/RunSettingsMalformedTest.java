@@ -1,0 +1,101 @@
+package org.fedpeft.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.fedpeft.heads.HeadLayout;
+import org.junit.jupiter.api.Test;
+
+/**
+ * QA, 5 December: a malformed JSON value of {@code run.adapter.options} or {@code run.head.tasks}
+ * in a round's instructions let Gson's exception through, which named neither the key nor the
+ * value; the error now names the key and says what is wrong with it.
+ */
+class RunSettingsMalformedTest {
+
+  private static final RunSettings TWO_TASKS =
+      new RunSettings(
+          new ModelSpec(
+              "lora",
+              Map.of("rank", "2"),
+              7,
+              new HeadLayout(
+                  List.of(new HeadLayout.Part("topic", 3), new HeadLayout.Part("pos", 2))),
+              8),
+          2,
+          1e-2,
+          4,
+          0,
+          1.0,
+          0,
+          null,
+          "");
+
+  private static String errorWith(String key, String value) {
+    Map<String, String> c = new TreeMap<>(TWO_TASKS.toConfig());
+    c.put(key, value);
+    return assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(c))
+        .getMessage();
+  }
+
+  @Test
+  void theWellFormedConfigReadsBack() {
+    assertEquals(TWO_TASKS, RunSettings.fromConfig(TWO_TASKS.toConfig()));
+  }
+
+  @Test
+  void adapterOptionsThatAreNotValidJsonNameTheKey() {
+    assertEquals(
+        "the instructions' config 'run.adapter.options' is not valid JSON: End of input at line 1"
+            + " column 11 path $.rank (sent by a server of another version?)",
+        errorWith("run.adapter.options", "{\"rank\": 2"));
+  }
+
+  @Test
+  void adapterOptionsThatAreNotAnObjectOfPlainValuesNameTheKey() {
+    assertEquals(
+        "the instructions' config 'run.adapter.options' is not a JSON object: [\"rank\"]"
+            + " (sent by a server of another version?)",
+        errorWith("run.adapter.options", "[\"rank\"]"));
+    assertEquals(
+        "the instructions' config 'run.adapter.options' option 'rank' is not a plain value: null"
+            + " (sent by a server of another version?)",
+        errorWith("run.adapter.options", "{\"rank\": null}"));
+    assertEquals(
+        "the instructions' config 'run.adapter.options' option 'rank' is not a plain value: [2]"
+            + " (sent by a server of another version?)",
+        errorWith("run.adapter.options", "{\"rank\": [2]}"));
+  }
+
+  @Test
+  void headTasksThatAreNotValidJsonNameTheKey() {
+    assertEquals(
+        "the instructions' config 'run.head.tasks' is not valid JSON: End of input at line 1"
+            + " column 12 path $[0][2] (sent by a server of another version?)",
+        errorWith("run.head.tasks", "[[\"topic\",3"));
+  }
+
+  @Test
+  void headTasksThatAreNotTaskLabelPairsNameTheKey() {
+    assertEquals(
+        "the instructions' config 'run.head.tasks' is not a JSON array: {}"
+            + " (sent by a server of another version?)",
+        errorWith("run.head.tasks", "{}"));
+    for (String pair :
+        List.of(
+            "[\"topic\"]",
+            "\"topic\"",
+            "[\"topic\",\"3\"]",
+            "[\"topic\",1.5]",
+            "[\"topic\",3000000000]")) {
+      assertEquals(
+          "the instructions' config 'run.head.tasks' has "
+              + pair
+              + " where a [task, labels] pair belongs (sent by a server of another version?)",
+          errorWith("run.head.tasks", "[" + pair + ",[\"pos\",2]]"));
+    }
+  }
+}
