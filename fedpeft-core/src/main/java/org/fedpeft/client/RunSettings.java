@@ -250,7 +250,7 @@ public record RunSettings(
       }
       options.put(e.getKey(), e.getValue().getAsString());
     }
-    HeadLayout head = HeadLayout.single((int) longOf(c, LABELS));
+    HeadLayout head = HeadLayout.single(intOf(c, LABELS));
     if (c.containsKey(HEAD_TASKS)) {
       JsonElement tasks = json(c, HEAD_TASKS);
       if (!tasks.isJsonArray()) {
@@ -276,15 +276,15 @@ public record RunSettings(
               new DpSgd.Config(
                   ConfigKeys.getDouble(c, DP_CLIP, Double.NaN),
                   ConfigKeys.getDouble(c, DP_NOISE, Double.NaN),
-                  (int) longOf(c, BATCH)),
+                  intOf(c, BATCH)),
               ConfigKeys.getDouble(c, DP_EPSILON, Double.NaN),
               ConfigKeys.getDouble(c, DP_DELTA, Double.NaN));
     }
     return new RunSettings(
         model,
-        (int) longOf(c, ConfigKeys.LOCAL_STEPS),
+        intOf(c, ConfigKeys.LOCAL_STEPS),
         ConfigKeys.getDouble(c, ConfigKeys.LEARNING_RATE, Double.NaN),
-        (int) longOf(c, BATCH),
+        intOf(c, BATCH),
         ConfigKeys.getDouble(c, DECAY, 0),
         ConfigKeys.getDouble(c, CLIP, 0),
         ConfigKeys.getDouble(c, ConfigKeys.PROXIMAL_MU, 0),
@@ -311,6 +311,11 @@ public record RunSettings(
   private static long longOf(Map<String, String> c, String key) {
     required(c, key);
     return ConfigKeys.getLong(c, key, 0);
+  }
+
+  private static int intOf(Map<String, String> c, String key) {
+    required(c, key);
+    return ConfigKeys.getInt(c, key, 0);
   }
 
   /** The JSON value of {@code key}; an exception naming the key if it is not valid JSON. */

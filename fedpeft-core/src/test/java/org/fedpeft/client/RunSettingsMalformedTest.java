@@ -98,4 +98,21 @@ class RunSettingsMalformedTest {
           errorWith("run.head.tasks", "[" + pair + ",[\"pos\",2]]"));
     }
   }
+
+  /**
+   * QA, 5 December: the int-valued keys were read as longs and cast, so 4294967299 labels built a
+   * head of 3 and 4294967298 local steps ran 2, without a word.
+   */
+  @Test
+  void intKeysBeyondTheIntRangeAreRefusedNotWrapped() {
+    assertEquals(
+        "config 'run.head.labels' must be an integer, got '4294967299'",
+        errorWith("run.head.labels", "4294967299"));
+    assertEquals(
+        "config 'local_steps' must be an integer, got '4294967298'",
+        errorWith("local_steps", "4294967298"));
+    assertEquals(
+        "config 'run.batch_size' must be an integer, got '4294967300'",
+        errorWith("run.batch_size", "4294967300"));
+  }
 }
