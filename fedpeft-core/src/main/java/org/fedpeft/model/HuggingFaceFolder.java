@@ -174,21 +174,16 @@ public final class HuggingFaceFolder {
       throw new ModelFormatException(single + ": missing (" + NEEDS + ")");
     }
     Set<String> shards = new TreeSet<>();
-    try {
-      JsonObject map =
-          JsonParser.parseString(Files.readString(index))
-              .getAsJsonObject()
-              .getAsJsonObject("weight_map");
-      for (var e : map.entrySet()) {
-        shards.add(e.getValue().getAsString());
+    JsonElement parsed = BertConfig.json(index);
+    JsonElement map = parsed.isJsonObject() ? parsed.getAsJsonObject().get("weight_map") : null;
+    if (map == null || !map.isJsonObject()) {
+      throw notAnIndex(index, "it has no \"weight_map\" object");
+    }
+    for (var e : map.getAsJsonObject().entrySet()) {
+      if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+        throw notAnIndex(index, "tensor " + e.getKey() + " maps to " + e.getValue());
       }
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(
-          index
-              + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names"
-              + " to file names): "
-              + org.fedpeft.io.StrictJson.cleanMessage(e),
-          e);
+      shards.add(e.getValue().getAsString());
     }
     if (shards.isEmpty()) {
       throw new ModelFormatException(index + ": its \"weight_map\" lists no tensors");
@@ -208,6 +203,14 @@ public final class HuggingFaceFolder {
       readEncoderTensors(file, tensors);
     }
     return index + " (" + String.join(", ", shards) + ")";
+  }
+
+  private static ModelFormatException notAnIndex(Path index, String why) {
+    return new ModelFormatException(
+        index
+            + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names to"
+            + " file names): "
+            + why);
   }
 
   private static void readEncoderTensors(Path file, Map<String, HostTensor> tensors)
@@ -443,17 +446,15 @@ public final class HuggingFaceFolder {
    * (cosine similarities agree).
    */
   private static void checkSentenceTransformerModules(Path dir, BertConfig config)
-      throws ModelFormatException {
+      throws IOException {
     Path modules = dir.resolve("modules.json");
     List<String> poolingDirs = new ArrayList<>();
     if (Files.isRegularFile(modules)) {
-      JsonArray list;
-      try {
-        list = JsonParser.parseString(Files.readString(modules)).getAsJsonArray();
-      } catch (IOException | RuntimeException e) {
-        throw new ModelFormatException(
-            modules + ": not a JSON list of modules: " + e.getMessage(), e);
+      JsonElement parsed = BertConfig.json(modules);
+      if (!parsed.isJsonArray()) {
+        throw new ModelFormatException(modules + ": not a JSON list of modules");
       }
+      JsonArray list = parsed.getAsJsonArray();
       for (int i = 0; i < list.size(); i++) {
         String type;
         String path;
@@ -496,12 +497,7 @@ public final class HuggingFaceFolder {
       if (!Files.isRegularFile(file)) {
         continue; // sentence-transformers' defaults: mean pooling
       }
-      JsonObject o;
-      try {
-        o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-      } catch (IOException | RuntimeException e) {
-        throw new ModelFormatException(file + ": not a JSON object: " + e.getMessage(), e);
-      }
+      JsonObject o = BertConfig.jsonObject(file);
       for (var e : o.entrySet()) {
         String k = e.getKey();
         boolean on =
