@@ -966,7 +966,8 @@ public final class AdapterFiles {
    * Creates the adapter saved in folder {@code dir} on an encoder from its method, options and
    * recorded seed, and loads every saved tensor (null for method "none").
    *
-   * @throws IllegalArgumentException if a saved tensor's role differs from the adapter's
+   * @throws IllegalArgumentException if a saved tensor's role differs from the adapter's, or a
+   *     saved tensor is not one of the adapter's or has another shape (the adapter is closed again)
    * @throws PeftFormatException naming {@code dir} if the loaded adapter cannot compute the model
    *     it was saved from ({@link Adapter#savedStateProblem})
    */
@@ -985,8 +986,14 @@ public final class AdapterFiles {
             "saved tensor " + t.name() + " is " + saidRole + " but the adapter has it " + t.role());
       }
     }
-    a.loadState(saved.adapterTensors());
-    String problem = a.savedStateProblem();
+    String problem;
+    try {
+      a.loadState(saved.adapterTensors());
+      problem = a.savedStateProblem();
+    } catch (RuntimeException | Error e) {
+      a.close();
+      throw e;
+    }
     if (problem != null) {
       a.close();
       throw new PeftFormatException(dir, problem);
