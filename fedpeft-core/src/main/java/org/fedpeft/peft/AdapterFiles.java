@@ -822,7 +822,6 @@ public final class AdapterFiles {
         | ArithmeticException e) {
       // Gson's messages name its own types; the file and the field say more.
     }
-    String found = value.toString();
     throw new IllegalArgumentException(
         config
             + ": field \""
@@ -830,7 +829,7 @@ public final class AdapterFiles {
             + "\" must be "
             + type
             + ", found "
-            + (found.length() <= 60 ? found : found.substring(0, 57) + "..."));
+            + PeftLoraSettings.shortJson(value));
   }
 
   /**
