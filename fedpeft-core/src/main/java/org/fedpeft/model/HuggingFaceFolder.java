@@ -535,7 +535,9 @@ public final class HuggingFaceFolder {
   }
 
   /**
-   * Writes a model as a Hugging Face folder (the files {@link #load} reads).
+   * Writes a model as a Hugging Face folder (the files {@link #load} reads), replacing {@code dir}
+   * whole ({@link AtomicFiles#writeFolder}): a failure or crash part-way leaves the folder as it
+   * was, never the config or weights of one model beside the tokenizer of another.
    *
    * @throws IllegalStateException if its weights no longer hold every tensor ({@link
    *     org.fedpeft.train.FrozenBase#model} drops those its encoder holds)
@@ -545,7 +547,6 @@ public final class HuggingFaceFolder {
     for (String name : BertWeights.expectedShapes(c).keySet()) {
       model.weights().get(name); // throws, saying why, for a tensor the weights no longer hold
     }
-    Files.createDirectories(dir);
     JsonObject o = new JsonObject();
     o.addProperty("model_type", "bert");
     o.add("architectures", JsonParser.parseString("[\"BertModel\"]"));
@@ -558,13 +559,19 @@ public final class HuggingFaceFolder {
     o.addProperty("type_vocab_size", c.typeVocabSize());
     o.addProperty("layer_norm_eps", c.layerNormEps());
     o.addProperty("hidden_act", "gelu");
-    AtomicFiles.writeString(dir.resolve("config.json"), o.toString());
     JsonObject sb = new JsonObject();
     sb.addProperty("max_seq_length", model.maxSeqLength());
     sb.addProperty("do_lower_case", false);
-    AtomicFiles.writeString(dir.resolve("sentence_bert_config.json"), sb.toString());
-    Safetensors.write(
-        dir.resolve("model.safetensors"), model.weights().tensors(), Map.of("format", "pt"));
-    AtomicFiles.write(dir.resolve("tokenizer.json"), model.tokenizerJson());
+    AtomicFiles.writeFolder(
+        dir,
+        folder -> {
+          AtomicFiles.writeString(folder.resolve("config.json"), o.toString());
+          AtomicFiles.writeString(folder.resolve("sentence_bert_config.json"), sb.toString());
+          Safetensors.write(
+              folder.resolve("model.safetensors"),
+              model.weights().tensors(),
+              Map.of("format", "pt"));
+          AtomicFiles.write(folder.resolve("tokenizer.json"), model.tokenizerJson());
+        });
   }
 }
