@@ -273,17 +273,14 @@ public record RunSettings(
     if (c.containsKey(DP_NOISE)) {
       dp =
           new SampleLevelDp.Config(
-              new DpSgd.Config(
-                  ConfigKeys.getDouble(c, DP_CLIP, Double.NaN),
-                  ConfigKeys.getDouble(c, DP_NOISE, Double.NaN),
-                  intOf(c, BATCH)),
-              ConfigKeys.getDouble(c, DP_EPSILON, Double.NaN),
-              ConfigKeys.getDouble(c, DP_DELTA, Double.NaN));
+              new DpSgd.Config(doubleOf(c, DP_CLIP), doubleOf(c, DP_NOISE), intOf(c, BATCH)),
+              doubleOf(c, DP_EPSILON),
+              doubleOf(c, DP_DELTA));
     }
     return new RunSettings(
         model,
         intOf(c, ConfigKeys.LOCAL_STEPS),
-        ConfigKeys.getDouble(c, ConfigKeys.LEARNING_RATE, Double.NaN),
+        doubleOf(c, ConfigKeys.LEARNING_RATE),
         intOf(c, BATCH),
         ConfigKeys.getDouble(c, DECAY, 0),
         ConfigKeys.getDouble(c, CLIP, 0),
@@ -311,6 +308,11 @@ public record RunSettings(
   private static long longOf(Map<String, String> c, String key) {
     required(c, key);
     return ConfigKeys.getLong(c, key, 0);
+  }
+
+  private static double doubleOf(Map<String, String> c, String key) {
+    required(c, key);
+    return ConfigKeys.getDouble(c, key, 0);
   }
 
   private static int intOf(Map<String, String> c, String key) {

@@ -115,4 +115,41 @@ class RunSettingsMalformedTest {
         "config 'run.batch_size' must be an integer, got '4294967300'",
         errorWith("run.batch_size", "4294967300"));
   }
+
+  /**
+   * QA, 5 December: instructions without {@code learning_rate} read as a learning rate of NaN,
+   * which trained the model to NaN without a word, and sample-level DP settings lacking one of
+   * their keys were refused for a NaN value ("dp clip_norm must be positive, got NaN") instead of
+   * for the missing key, as every other missing key is.
+   */
+  @Test
+  void aMissingLearningRateOrDpKeyIsNamed() {
+    Map<String, String> c = new TreeMap<>(TWO_TASKS.toConfig());
+    c.remove("learning_rate");
+    assertEquals(
+        "the instructions lack config 'learning_rate' (sent by a server of another version?)",
+        assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(c)).getMessage());
+    RunSettings dp =
+        new RunSettings(
+            TWO_TASKS.model(),
+            2,
+            1e-2,
+            4,
+            0,
+            1.0,
+            0,
+            new org.fedpeft.privacy.SampleLevelDp.Config(
+                new org.fedpeft.privacy.DpSgd.Config(1.0, 0.5, 4), 8, 1e-5),
+            "");
+    assertEquals(dp, RunSettings.fromConfig(dp.toConfig()));
+    for (String key :
+        List.of("run.dp_sample.clip_norm", "run.dp_sample.epsilon", "run.dp_sample.delta")) {
+      Map<String, String> without = new TreeMap<>(dp.toConfig());
+      without.remove(key);
+      assertEquals(
+          "the instructions lack config '" + key + "' (sent by a server of another version?)",
+          assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(without))
+              .getMessage());
+    }
+  }
 }
