@@ -388,13 +388,16 @@ public final class HuggingFaceFolder {
     if (sbertConfig == null) {
       return;
     }
-    boolean lower;
-    try {
-      lower = sbertConfig.has("do_lower_case") && sbertConfig.get("do_lower_case").getAsBoolean();
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(sbert + ": not valid JSON with a boolean do_lower_case", e);
+    JsonElement flag = sbertConfig.get("do_lower_case");
+    if (flag == null || flag.isJsonNull()) {
+      return;
     }
-    if (!lower) {
+    if (!flag.isJsonPrimitive() || !flag.getAsJsonPrimitive().isBoolean()) {
+      // Python reads 1 or "false" as true, Gson as false: neither is taken as one or the other.
+      throw new ModelFormatException(
+          sbert + ": do_lower_case is " + flag + "; it must be true or false");
+    }
+    if (!flag.getAsBoolean()) {
       return;
     }
     boolean tokLowers;

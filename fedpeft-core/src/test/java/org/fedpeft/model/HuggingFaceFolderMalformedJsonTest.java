@@ -98,4 +98,25 @@ class HuggingFaceFolderMalformedJsonTest {
     assertEquals(
         pooling + ": not valid JSON: malformed JSON at line 1 column 4 path $", error(dir));
   }
+
+  /**
+   * QA, 5 December: a do_lower_case that was not a JSON boolean was read by Gson's rules, so 1 and
+   * "false" (which sentence-transformers, in Python, takes as true: it lower-cases) were read as
+   * false, and the folder loaded to embed other tokens than sentence-transformers does; [true] read
+   * as true, and null was called "not valid JSON". Now only true and false are read; null is false,
+   * as in Python.
+   */
+  @Test
+  void doLowerCaseMustBeABoolean() throws Exception {
+    Path dir = savedTiny("lower");
+    Path sbert = dir.resolve("sentence_bert_config.json");
+    for (String bad : java.util.List.of("1", "\"false\"", "[true]", "\"yes\"")) {
+      Files.writeString(sbert, "{\"max_seq_length\": 16, \"do_lower_case\": " + bad + "}");
+      assertEquals(sbert + ": do_lower_case is " + bad + "; it must be true or false", error(dir));
+    }
+    for (String off : java.util.List.of("false", "null")) {
+      Files.writeString(sbert, "{\"max_seq_length\": 16, \"do_lower_case\": " + off + "}");
+      assertEquals(16, HuggingFaceFolder.load(dir).maxSeqLength());
+    }
+  }
 }
