@@ -388,16 +388,7 @@ public final class HuggingFaceFolder {
     if (sbertConfig == null) {
       return;
     }
-    JsonElement flag = sbertConfig.get("do_lower_case");
-    if (flag == null || flag.isJsonNull()) {
-      return;
-    }
-    if (!flag.isJsonPrimitive() || !flag.getAsJsonPrimitive().isBoolean()) {
-      // Python reads 1 or "false" as true, Gson as false: neither is taken as one or the other.
-      throw new ModelFormatException(
-          sbert + ": do_lower_case is " + flag + "; it must be true or false");
-    }
-    if (!flag.getAsBoolean()) {
+    if (!flag(sbertConfig, "do_lower_case", sbert)) {
       return;
     }
     boolean tokLowers;
@@ -437,6 +428,24 @@ public final class HuggingFaceFolder {
       }
     }
     return false;
+  }
+
+  /**
+   * A sentence-transformers flag ({@code do_lower_case}, {@code pooling_mode_*}) of {@code o}, read
+   * from {@code file}: false when absent or null; a value other than true or false is refused
+   * naming the file and the field (Python takes 1 or "false" as true, Gson's getAsBoolean as false,
+   * so neither is read as one or the other).
+   */
+  private static boolean flag(JsonObject o, String field, Path file) throws ModelFormatException {
+    JsonElement v = o.get(field);
+    if (v == null || v.isJsonNull()) {
+      return false;
+    }
+    if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isBoolean()) {
+      throw new ModelFormatException(
+          file + ": " + field + " is " + v + "; it must be true or false");
+    }
+    return v.getAsBoolean();
   }
 
   private static final String ST = "sentence_transformers.models.";
@@ -503,11 +512,9 @@ public final class HuggingFaceFolder {
       JsonObject o = BertConfig.jsonObject(file);
       for (var e : o.entrySet()) {
         String k = e.getKey();
-        boolean on =
-            e.getValue().isJsonPrimitive()
-                && e.getValue().getAsJsonPrimitive().isBoolean()
-                && e.getValue().getAsBoolean();
-        if (k.startsWith("pooling_mode_") && !k.equals("pooling_mode_mean_tokens") && on) {
+        if (k.startsWith("pooling_mode_")
+            && !k.equals("pooling_mode_mean_tokens")
+            && flag(o, k, file)) {
           throw new ModelFormatException(
               file
                   + ": "
@@ -517,8 +524,8 @@ public final class HuggingFaceFolder {
         }
       }
       if (o.has("pooling_mode_mean_tokens")
-          && o.get("pooling_mode_mean_tokens").isJsonPrimitive()
-          && !o.get("pooling_mode_mean_tokens").getAsBoolean()) {
+          && !o.get("pooling_mode_mean_tokens").isJsonNull()
+          && !flag(o, "pooling_mode_mean_tokens", file)) {
         throw new ModelFormatException(
             file
                 + ": pooling_mode_mean_tokens is false; fedpeft pools by the mean over the"

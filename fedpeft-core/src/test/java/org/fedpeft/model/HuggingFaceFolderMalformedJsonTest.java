@@ -119,4 +119,28 @@ class HuggingFaceFolderMalformedJsonTest {
       assertEquals(16, HuggingFaceFolder.load(dir).maxSeqLength());
     }
   }
+
+  /**
+   * QA, 5 December: a pooling_mode_* that was not a JSON boolean was read as false, so a pooling
+   * config with {@code "pooling_mode_cls_token": 1} (CLS pooling to sentence-transformers) loaded
+   * and was embedded by mean pooling.
+   */
+  @Test
+  void poolingModesMustBeBooleans() throws Exception {
+    Path dir = savedTiny("pooling");
+    Files.writeString(
+        dir.resolve("modules.json"),
+        "[{\"path\": \"1_Pooling\", \"type\": \"sentence_transformers.models.Pooling\"}]");
+    Path pooling = dir.resolve("1_Pooling/config.json");
+    Files.createDirectories(pooling.getParent());
+    Files.writeString(
+        pooling, "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_cls_token\": 1}");
+    assertEquals(pooling + ": pooling_mode_cls_token is 1; it must be true or false", error(dir));
+    Files.writeString(pooling, "{\"pooling_mode_mean_tokens\": \"true\"}");
+    assertEquals(
+        pooling + ": pooling_mode_mean_tokens is \"true\"; it must be true or false", error(dir));
+    Files.writeString(
+        pooling, "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_cls_token\": null}");
+    HuggingFaceFolder.load(dir);
+  }
 }
