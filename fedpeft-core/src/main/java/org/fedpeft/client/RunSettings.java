@@ -287,13 +287,25 @@ public record RunSettings(
         ConfigKeys.getDouble(c, ConfigKeys.PROXIMAL_MU, 0),
         dp,
         c.getOrDefault(FROZEN_SHARED, ""),
-        c.containsKey(OBJECTIVE)
-            ? Objective.parse(
-                c.get(OBJECTIVE),
-                ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE))
-            : Objective.CLASSIFICATION,
+        c.containsKey(OBJECTIVE) ? objective(c) : Objective.CLASSIFICATION,
         ConfigKeys.getDouble(c, HEAD_LR, 0),
         c.getOrDefault(BaseModel.KEY, ""));
+  }
+
+  /** The objective {@code run.objective} names, with {@code run.objective.temperature}. */
+  private static Objective objective(Map<String, String> c) {
+    Objective kind;
+    try {
+      kind = Objective.parse(c.get(OBJECTIVE), Objective.DEFAULT_TEMPERATURE);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config '" + OBJECTIVE + "': " + e.getMessage(), e);
+    }
+    double temperature = ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE);
+    try {
+      return new Objective(kind.kind(), temperature);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config '" + TEMPERATURE + "': " + e.getMessage(), e);
+    }
   }
 
   private static String required(Map<String, String> c, String key) {

@@ -152,4 +152,27 @@ class RunSettingsMalformedTest {
               .getMessage());
     }
   }
+
+  /**
+   * QA, 5 December: an unknown {@code run.objective} or a temperature that is not positive was
+   * refused without the key ("temperature must be positive, got 0.0").
+   */
+  @Test
+  void aBadObjectiveOrTemperatureNamesTheKey() {
+    Map<String, String> c = new TreeMap<>(TWO_TASKS.toConfig());
+    c.put("run.objective", "regression");
+    assertEquals(
+        "config 'run.objective': objective must be one of classification, contrastive, got"
+            + " 'regression'",
+        assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(c)).getMessage());
+    c.put("run.objective", "contrastive");
+    c.put("run.objective.temperature", "0");
+    assertEquals(
+        "config 'run.objective.temperature': temperature must be positive, got 0.0",
+        assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(c)).getMessage());
+    c.put("run.objective.temperature", "0.07");
+    assertEquals(
+        new org.fedpeft.train.Objective(org.fedpeft.train.Objective.Kind.CONTRASTIVE, 0.07),
+        RunSettings.fromConfig(c).objective());
+  }
 }
