@@ -232,9 +232,10 @@ public record RunSettings(
   /**
    * Reads the settings from an instruction's config.
    *
-   * @throws IllegalArgumentException naming a missing key, or one whose number or JSON value is
-   *     malformed ({@code run.adapter.options} must be an object of plain values, {@code
-   *     run.head.tasks} an array of {@code [task, labels]} pairs)
+   * @throws IllegalArgumentException naming a missing key, or one whose value is malformed (a
+   *     number, {@code run.objective} and its temperature; {@code run.adapter.options} must be a
+   *     JSON object of plain values, {@code run.head.tasks} a JSON array of {@code [task, labels]}
+   *     pairs)
    */
   public static RunSettings fromConfig(Map<String, String> c) {
     String method = required(c, METHOD);

@@ -10,9 +10,10 @@ import org.fedpeft.heads.HeadLayout;
 import org.junit.jupiter.api.Test;
 
 /**
- * QA, 5 December: a malformed JSON value of {@code run.adapter.options} or {@code run.head.tasks}
- * in a round's instructions let Gson's exception through, which named neither the key nor the
- * value; the error now names the key and says what is wrong with it.
+ * What {@link RunSettings#fromConfig} says about instructions it cannot read: each error names the
+ * key. QA, 5 December: a malformed JSON value of {@code run.adapter.options} or {@code
+ * run.head.tasks} in a round's instructions let Gson's exception through, which named neither the
+ * key nor the value; the error now names the key and says what is wrong with it.
  */
 class RunSettingsMalformedTest {
 
