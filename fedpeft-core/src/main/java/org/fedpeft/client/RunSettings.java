@@ -261,7 +261,11 @@ public record RunSettings(
       for (JsonElement e : tasks.getAsJsonArray()) {
         parts.add(taskPart(e));
       }
-      head = new HeadLayout(parts);
+      try {
+        head = new HeadLayout(parts);
+      } catch (IllegalArgumentException e) {
+        throw malformed(HEAD_TASKS, "is not a head layout: " + e.getMessage());
+      }
     }
     ModelSpec model =
         new ModelSpec(
@@ -357,11 +361,16 @@ public record RunSettings(
           && one.get(0).getAsJsonPrimitive().isString()
           && one.get(1).isJsonPrimitive()
           && one.get(1).getAsJsonPrimitive().isNumber()) {
+        int labels;
         try {
-          return new HeadLayout.Part(
-              one.get(0).getAsString(), one.get(1).getAsBigDecimal().intValueExact());
-        } catch (ArithmeticException | NumberFormatException ignored) {
-          // not an int: reported below
+          labels = one.get(1).getAsBigDecimal().intValueExact();
+        } catch (ArithmeticException | NumberFormatException notAnInt) {
+          throw malformed(HEAD_TASKS, "has " + e + " where a [task, labels] pair belongs");
+        }
+        try {
+          return new HeadLayout.Part(one.get(0).getAsString(), labels);
+        } catch (IllegalArgumentException refused) {
+          throw malformed(HEAD_TASKS, "is not a head layout: " + refused.getMessage());
         }
       }
     }

@@ -176,4 +176,18 @@ class RunSettingsMalformedTest {
         new org.fedpeft.train.Objective(org.fedpeft.train.Objective.Kind.CONTRASTIVE, 0.07),
         RunSettings.fromConfig(c).objective());
   }
+
+  /** A task of no labels, or two tasks of one name, are refused naming run.head.tasks too. */
+  @Test
+  void headTasksThatMakeNoHeadNameTheKey() {
+    assertEquals(
+        "the instructions' config 'run.head.tasks' is not a head layout: a head needs at least 1"
+            + " label, got 0 (sent by a server of another version?)",
+        errorWith("run.head.tasks", "[[\"topic\",0],[\"pos\",2]]"));
+    assertEquals(
+        "the instructions' config 'run.head.tasks' is not a head layout: every task of a"
+            + " multi-task head needs a distinct name, got [Part[task=pos, labels=3], Part[task=pos,"
+            + " labels=2]] (sent by a server of another version?)",
+        errorWith("run.head.tasks", "[[\"pos\",3],[\"pos\",2]]"));
+  }
 }
