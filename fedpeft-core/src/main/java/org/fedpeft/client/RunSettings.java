@@ -3,7 +3,7 @@ package org.fedpeft.client;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.fedpeft.federation.ConfigKeys;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.io.StrictJson;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.train.Objective;
@@ -231,23 +232,40 @@ public record RunSettings(
   /**
    * Reads the settings from an instruction's config.
    *
-   * @throws IllegalArgumentException naming a missing key or one whose number is malformed (a
-   *     malformed JSON value of {@code run.adapter.options} or {@code run.head.tasks} fails with an
-   *     exception from Gson that does not name the key)
+   * @throws IllegalArgumentException naming a missing key, or one whose value is malformed (a
+   *     number, {@code run.objective} and its temperature; {@code run.adapter.options} must be a
+   *     JSON object of plain values, {@code run.head.tasks} a JSON array of {@code [task, labels]}
+   *     pairs)
    */
   public static RunSettings fromConfig(Map<String, String> c) {
     String method = required(c, METHOD);
-    JsonObject o = JsonParser.parseString(required(c, OPTIONS)).getAsJsonObject();
+    JsonElement o = json(c, OPTIONS);
+    if (!o.isJsonObject()) {
+      throw malformed(OPTIONS, "is not a JSON object: " + o);
+    }
     Map<String, String> options = new LinkedHashMap<>();
-    o.entrySet().forEach(e -> options.put(e.getKey(), e.getValue().getAsString()));
-    HeadLayout head = HeadLayout.single((int) longOf(c, LABELS));
-    if (c.containsKey(HEAD_TASKS)) {
-      List<HeadLayout.Part> parts = new ArrayList<>();
-      for (JsonElement e : JsonParser.parseString(c.get(HEAD_TASKS)).getAsJsonArray()) {
-        JsonArray one = e.getAsJsonArray();
-        parts.add(new HeadLayout.Part(one.get(0).getAsString(), one.get(1).getAsInt()));
+    for (Map.Entry<String, JsonElement> e : o.getAsJsonObject().entrySet()) {
+      if (!e.getValue().isJsonPrimitive()) {
+        throw malformed(
+            OPTIONS, "option '" + e.getKey() + "' is not a plain value: " + e.getValue());
       }
-      head = new HeadLayout(parts);
+      options.put(e.getKey(), e.getValue().getAsString());
+    }
+    HeadLayout head = HeadLayout.single(intOf(c, LABELS));
+    if (c.containsKey(HEAD_TASKS)) {
+      JsonElement tasks = json(c, HEAD_TASKS);
+      if (!tasks.isJsonArray()) {
+        throw malformed(HEAD_TASKS, "is not a JSON array: " + tasks);
+      }
+      List<HeadLayout.Part> parts = new ArrayList<>();
+      for (JsonElement e : tasks.getAsJsonArray()) {
+        parts.add(taskPart(e));
+      }
+      try {
+        head = new HeadLayout(parts);
+      } catch (IllegalArgumentException e) {
+        throw malformed(HEAD_TASKS, "is not a head layout: " + e.getMessage());
+      }
     }
     ModelSpec model =
         new ModelSpec(
@@ -260,30 +278,39 @@ public record RunSettings(
     if (c.containsKey(DP_NOISE)) {
       dp =
           new SampleLevelDp.Config(
-              new DpSgd.Config(
-                  ConfigKeys.getDouble(c, DP_CLIP, Double.NaN),
-                  ConfigKeys.getDouble(c, DP_NOISE, Double.NaN),
-                  (int) longOf(c, BATCH)),
-              ConfigKeys.getDouble(c, DP_EPSILON, Double.NaN),
-              ConfigKeys.getDouble(c, DP_DELTA, Double.NaN));
+              new DpSgd.Config(doubleOf(c, DP_CLIP), doubleOf(c, DP_NOISE), intOf(c, BATCH)),
+              doubleOf(c, DP_EPSILON),
+              doubleOf(c, DP_DELTA));
     }
     return new RunSettings(
         model,
-        (int) longOf(c, ConfigKeys.LOCAL_STEPS),
-        ConfigKeys.getDouble(c, ConfigKeys.LEARNING_RATE, Double.NaN),
-        (int) longOf(c, BATCH),
+        intOf(c, ConfigKeys.LOCAL_STEPS),
+        doubleOf(c, ConfigKeys.LEARNING_RATE),
+        intOf(c, BATCH),
         ConfigKeys.getDouble(c, DECAY, 0),
         ConfigKeys.getDouble(c, CLIP, 0),
         ConfigKeys.getDouble(c, ConfigKeys.PROXIMAL_MU, 0),
         dp,
         c.getOrDefault(FROZEN_SHARED, ""),
-        c.containsKey(OBJECTIVE)
-            ? Objective.parse(
-                c.get(OBJECTIVE),
-                ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE))
-            : Objective.CLASSIFICATION,
+        c.containsKey(OBJECTIVE) ? objective(c) : Objective.CLASSIFICATION,
         ConfigKeys.getDouble(c, HEAD_LR, 0),
         c.getOrDefault(BaseModel.KEY, ""));
+  }
+
+  /** The objective {@code run.objective} names, with {@code run.objective.temperature}. */
+  private static Objective objective(Map<String, String> c) {
+    Objective kind;
+    try {
+      kind = Objective.parse(c.get(OBJECTIVE), Objective.DEFAULT_TEMPERATURE);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config '" + OBJECTIVE + "': " + e.getMessage(), e);
+    }
+    double temperature = ConfigKeys.getDouble(c, TEMPERATURE, Objective.DEFAULT_TEMPERATURE);
+    try {
+      return new Objective(kind.kind(), temperature);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config '" + TEMPERATURE + "': " + e.getMessage(), e);
+    }
   }
 
   private static String required(Map<String, String> c, String key) {
@@ -298,5 +325,64 @@ public record RunSettings(
   private static long longOf(Map<String, String> c, String key) {
     required(c, key);
     return ConfigKeys.getLong(c, key, 0);
+  }
+
+  private static double doubleOf(Map<String, String> c, String key) {
+    required(c, key);
+    return ConfigKeys.getDouble(c, key, 0);
+  }
+
+  private static int intOf(Map<String, String> c, String key) {
+    required(c, key);
+    return ConfigKeys.getInt(c, key, 0);
+  }
+
+  /** The JSON value of {@code key}; an exception naming the key if it is not valid JSON. */
+  private static JsonElement json(Map<String, String> c, String key) {
+    String text = required(c, key);
+    try {
+      return JsonParser.parseString(text);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(
+          "the instructions' config '"
+              + key
+              + "' is not valid JSON: "
+              + StrictJson.cleanMessage(e)
+              + " (sent by a server of another version?)",
+          e);
+    }
+  }
+
+  /** One {@code [task, labels]} pair of {@code run.head.tasks}. */
+  private static HeadLayout.Part taskPart(JsonElement e) {
+    if (e.isJsonArray() && e.getAsJsonArray().size() == 2) {
+      JsonArray one = e.getAsJsonArray();
+      if (one.get(0).isJsonPrimitive()
+          && one.get(0).getAsJsonPrimitive().isString()
+          && one.get(1).isJsonPrimitive()
+          && one.get(1).getAsJsonPrimitive().isNumber()) {
+        int labels;
+        try {
+          labels = one.get(1).getAsBigDecimal().intValueExact();
+        } catch (ArithmeticException | NumberFormatException notAnInt) {
+          throw malformed(HEAD_TASKS, "has " + e + " where a [task, labels] pair belongs");
+        }
+        try {
+          return new HeadLayout.Part(one.get(0).getAsString(), labels);
+        } catch (IllegalArgumentException refused) {
+          throw malformed(HEAD_TASKS, "is not a head layout: " + refused.getMessage());
+        }
+      }
+    }
+    throw malformed(HEAD_TASKS, "has " + e + " where a [task, labels] pair belongs");
+  }
+
+  private static IllegalArgumentException malformed(String key, String what) {
+    return new IllegalArgumentException(
+        "the instructions' config '"
+            + key
+            + "' "
+            + what
+            + " (sent by a server of another version?)");
   }
 }

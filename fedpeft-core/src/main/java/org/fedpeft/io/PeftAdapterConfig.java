@@ -394,8 +394,10 @@ public final class PeftAdapterConfig {
    * example {@code encoder.layer.0.attention.self.query}), following PEFT's {@code
    * check_target_module_exists}: modules matched by {@code exclude_modules} or lying inside a
    * {@code modules_to_save} module are never targeted; a {@code target_modules} regex must match
-   * the whole path; a list entry must equal the path or be a dot-separated suffix of it, and then
-   * {@code layers_to_transform} filters by the first layer index found with {@code layers_pattern}.
+   * the whole path; a list entry equal to the whole path targets it (whatever {@code
+   * layers_to_transform} says, as in PEFT), and one that is a dot-separated suffix of it targets it
+   * when {@code layers_to_transform} is empty or holds the first layer index found with {@code
+   * layers_pattern}.
    *
    * @param modulePath the module path
    * @return whether the module is targeted

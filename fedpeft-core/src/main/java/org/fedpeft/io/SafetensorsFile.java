@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -125,6 +126,10 @@ public final class SafetensorsFile {
 
   static SafetensorsFile open(Path path) throws IOException {
     String source = path.toString();
+    if (Files.isDirectory(path)) {
+      // Linux opens a folder for reading; the first read would fail with a bare "Is a directory".
+      throw new SafetensorsFormatException(source, "is a folder, not a safetensors file");
+    }
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = channel.size();
       if (size < 8) {
@@ -132,10 +137,10 @@ public final class SafetensorsFile {
             source,
             "file is " + size + " bytes long, shorter than the 8-byte header length prefix");
       }
-      ByteBuffer prefix = readFully(channel, 0, 8);
+      ByteBuffer prefix = readFully(channel, source, 0, 8);
       long headerLength = prefix.order(ByteOrder.LITTLE_ENDIAN).getLong(0);
       int n = checkHeaderLength(source, headerLength, size - 8);
-      ByteBuffer header = readFully(channel, 8, n);
+      ByteBuffer header = readFully(channel, source, 8, n);
       long dataStart = 8L + n;
       long dataBytes = size - dataStart;
       Parsed parsed = parseHeader(source, header, dataBytes);
@@ -236,13 +241,15 @@ public final class SafetensorsFile {
     return (int) headerLength;
   }
 
-  private static ByteBuffer readFully(FileChannel channel, long position, int length)
+  private static ByteBuffer readFully(FileChannel channel, String source, long position, int length)
       throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(length);
     while (buffer.hasRemaining()) {
       int read = channel.read(buffer, position + buffer.position());
       if (read < 0) {
-        throw new IOException("unexpected end of file at byte " + (position + buffer.position()));
+        // The file got shorter after its size was read.
+        throw new IOException(
+            source + ": unexpected end of file at byte " + (position + buffer.position()));
       }
     }
     buffer.flip();

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -121,17 +122,30 @@ public record BertConfig(
    * transformers and sentence-transformers could not read it either.
    */
   static JsonObject jsonObject(Path file) throws IOException {
-    JsonElement e;
-    try {
-      e = JsonParser.parseString(Files.readString(file));
-    } catch (RuntimeException ex) {
-      throw new ModelFormatException(
-          file + ": not valid JSON: " + org.fedpeft.io.StrictJson.cleanMessage(ex), ex);
-    }
+    JsonElement e = json(file);
     if (!e.isJsonObject()) {
       throw new ModelFormatException(file + ": expected a JSON object");
     }
     return e.getAsJsonObject();
+  }
+
+  /**
+   * A model folder's JSON file, refused naming the file when it is not UTF-8 or not valid JSON (as
+   * Python's {@code json.load} could not read it either).
+   */
+  static JsonElement json(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (CharacterCodingException ex) {
+      throw new ModelFormatException(file + ": not valid UTF-8", ex);
+    }
+    try {
+      return JsonParser.parseString(text);
+    } catch (RuntimeException ex) {
+      throw new ModelFormatException(
+          file + ": not valid JSON: " + org.fedpeft.io.StrictJson.cleanMessage(ex), ex);
+    }
   }
 
   /**

@@ -174,21 +174,16 @@ public final class HuggingFaceFolder {
       throw new ModelFormatException(single + ": missing (" + NEEDS + ")");
     }
     Set<String> shards = new TreeSet<>();
-    try {
-      JsonObject map =
-          JsonParser.parseString(Files.readString(index))
-              .getAsJsonObject()
-              .getAsJsonObject("weight_map");
-      for (var e : map.entrySet()) {
-        shards.add(e.getValue().getAsString());
+    JsonElement parsed = BertConfig.json(index);
+    JsonElement map = parsed.isJsonObject() ? parsed.getAsJsonObject().get("weight_map") : null;
+    if (map == null || !map.isJsonObject()) {
+      throw notAnIndex(index, "it has no \"weight_map\" object");
+    }
+    for (var e : map.getAsJsonObject().entrySet()) {
+      if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+        throw notAnIndex(index, "tensor " + e.getKey() + " maps to " + e.getValue());
       }
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(
-          index
-              + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names"
-              + " to file names): "
-              + org.fedpeft.io.StrictJson.cleanMessage(e),
-          e);
+      shards.add(e.getValue().getAsString());
     }
     if (shards.isEmpty()) {
       throw new ModelFormatException(index + ": its \"weight_map\" lists no tensors");
@@ -208,6 +203,14 @@ public final class HuggingFaceFolder {
       readEncoderTensors(file, tensors);
     }
     return index + " (" + String.join(", ", shards) + ")";
+  }
+
+  private static ModelFormatException notAnIndex(Path index, String why) {
+    return new ModelFormatException(
+        index
+            + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names to"
+            + " file names): "
+            + why);
   }
 
   private static void readEncoderTensors(Path file, Map<String, HostTensor> tensors)
@@ -385,13 +388,7 @@ public final class HuggingFaceFolder {
     if (sbertConfig == null) {
       return;
     }
-    boolean lower;
-    try {
-      lower = sbertConfig.has("do_lower_case") && sbertConfig.get("do_lower_case").getAsBoolean();
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(sbert + ": not valid JSON with a boolean do_lower_case", e);
-    }
-    if (!lower) {
+    if (!flag(sbertConfig, "do_lower_case", sbert)) {
       return;
     }
     boolean tokLowers;
@@ -433,6 +430,24 @@ public final class HuggingFaceFolder {
     return false;
   }
 
+  /**
+   * A sentence-transformers flag ({@code do_lower_case}, {@code pooling_mode_*}) of {@code o}, read
+   * from {@code file}: false when absent or null; a value other than true or false is refused
+   * naming the file and the field (Python takes 1 or "false" as true, Gson's getAsBoolean as false,
+   * so neither is read as one or the other).
+   */
+  private static boolean flag(JsonObject o, String field, Path file) throws ModelFormatException {
+    JsonElement v = o.get(field);
+    if (v == null || v.isJsonNull()) {
+      return false;
+    }
+    if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isBoolean()) {
+      throw new ModelFormatException(
+          file + ": " + field + " is " + v + "; it must be true or false");
+    }
+    return v.getAsBoolean();
+  }
+
   private static final String ST = "sentence_transformers.models.";
 
   /**
@@ -443,17 +458,15 @@ public final class HuggingFaceFolder {
    * (cosine similarities agree).
    */
   private static void checkSentenceTransformerModules(Path dir, BertConfig config)
-      throws ModelFormatException {
+      throws IOException {
     Path modules = dir.resolve("modules.json");
     List<String> poolingDirs = new ArrayList<>();
     if (Files.isRegularFile(modules)) {
-      JsonArray list;
-      try {
-        list = JsonParser.parseString(Files.readString(modules)).getAsJsonArray();
-      } catch (IOException | RuntimeException e) {
-        throw new ModelFormatException(
-            modules + ": not a JSON list of modules: " + e.getMessage(), e);
+      JsonElement parsed = BertConfig.json(modules);
+      if (!parsed.isJsonArray()) {
+        throw new ModelFormatException(modules + ": not a JSON list of modules");
       }
+      JsonArray list = parsed.getAsJsonArray();
       for (int i = 0; i < list.size(); i++) {
         String type;
         String path;
@@ -496,19 +509,12 @@ public final class HuggingFaceFolder {
       if (!Files.isRegularFile(file)) {
         continue; // sentence-transformers' defaults: mean pooling
       }
-      JsonObject o;
-      try {
-        o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-      } catch (IOException | RuntimeException e) {
-        throw new ModelFormatException(file + ": not a JSON object: " + e.getMessage(), e);
-      }
+      JsonObject o = BertConfig.jsonObject(file);
       for (var e : o.entrySet()) {
         String k = e.getKey();
-        boolean on =
-            e.getValue().isJsonPrimitive()
-                && e.getValue().getAsJsonPrimitive().isBoolean()
-                && e.getValue().getAsBoolean();
-        if (k.startsWith("pooling_mode_") && !k.equals("pooling_mode_mean_tokens") && on) {
+        if (k.startsWith("pooling_mode_")
+            && !k.equals("pooling_mode_mean_tokens")
+            && flag(o, k, file)) {
           throw new ModelFormatException(
               file
                   + ": "
@@ -518,8 +524,8 @@ public final class HuggingFaceFolder {
         }
       }
       if (o.has("pooling_mode_mean_tokens")
-          && o.get("pooling_mode_mean_tokens").isJsonPrimitive()
-          && !o.get("pooling_mode_mean_tokens").getAsBoolean()) {
+          && !o.get("pooling_mode_mean_tokens").isJsonNull()
+          && !flag(o, "pooling_mode_mean_tokens", file)) {
         throw new ModelFormatException(
             file
                 + ": pooling_mode_mean_tokens is false; fedpeft pools by the mean over the"
@@ -539,7 +545,9 @@ public final class HuggingFaceFolder {
   }
 
   /**
-   * Writes a model as a Hugging Face folder (the files {@link #load} reads).
+   * Writes a model as a Hugging Face folder (the files {@link #load} reads), replacing {@code dir}
+   * whole ({@link AtomicFiles#writeFolder}): a failure or crash part-way leaves the folder as it
+   * was, never the config or weights of one model beside the tokenizer of another.
    *
    * @throws IllegalStateException if its weights no longer hold every tensor ({@link
    *     org.fedpeft.train.FrozenBase#model} drops those its encoder holds)
@@ -549,7 +557,6 @@ public final class HuggingFaceFolder {
     for (String name : BertWeights.expectedShapes(c).keySet()) {
       model.weights().get(name); // throws, saying why, for a tensor the weights no longer hold
     }
-    Files.createDirectories(dir);
     JsonObject o = new JsonObject();
     o.addProperty("model_type", "bert");
     o.add("architectures", JsonParser.parseString("[\"BertModel\"]"));
@@ -562,13 +569,19 @@ public final class HuggingFaceFolder {
     o.addProperty("type_vocab_size", c.typeVocabSize());
     o.addProperty("layer_norm_eps", c.layerNormEps());
     o.addProperty("hidden_act", "gelu");
-    AtomicFiles.writeString(dir.resolve("config.json"), o.toString());
     JsonObject sb = new JsonObject();
     sb.addProperty("max_seq_length", model.maxSeqLength());
     sb.addProperty("do_lower_case", false);
-    AtomicFiles.writeString(dir.resolve("sentence_bert_config.json"), sb.toString());
-    Safetensors.write(
-        dir.resolve("model.safetensors"), model.weights().tensors(), Map.of("format", "pt"));
-    AtomicFiles.write(dir.resolve("tokenizer.json"), model.tokenizerJson());
+    AtomicFiles.writeFolder(
+        dir,
+        folder -> {
+          AtomicFiles.writeString(folder.resolve("config.json"), o.toString());
+          AtomicFiles.writeString(folder.resolve("sentence_bert_config.json"), sb.toString());
+          Safetensors.write(
+              folder.resolve("model.safetensors"),
+              model.weights().tensors(),
+              Map.of("format", "pt"));
+          AtomicFiles.write(folder.resolve("tokenizer.json"), model.tokenizerJson());
+        });
   }
 }

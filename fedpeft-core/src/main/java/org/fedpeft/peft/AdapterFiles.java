@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.PeftNames;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.StrictJson;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -615,14 +617,23 @@ public final class AdapterFiles {
   }
 
   private static Saved readFormat(Path dir, Path config) throws IOException {
-    JsonObject c;
+    String text;
     try {
-      c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
-    } catch (RuntimeException e) {
-      // Gson's message starts with its cause's class name (java.io.EOFException: ...).
-      String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+Exception: ", "");
-      throw new IllegalArgumentException(config + ": not a JSON object: " + why, e);
+      text = Files.readString(config);
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(config + ": not valid UTF-8", e);
     }
+    JsonElement parsed;
+    try {
+      parsed = JsonParser.parseString(text);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          config + ": not valid JSON: " + StrictJson.cleanMessage(e), e);
+    }
+    if (!parsed.isJsonObject()) {
+      throw new IllegalArgumentException(config + ": not a JSON object");
+    }
+    JsonObject c = parsed.getAsJsonObject();
     if (!c.has("format")
         || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");
@@ -811,7 +822,6 @@ public final class AdapterFiles {
         | ArithmeticException e) {
       // Gson's messages name its own types; the file and the field say more.
     }
-    String found = value.toString();
     throw new IllegalArgumentException(
         config
             + ": field \""
@@ -819,7 +829,7 @@ public final class AdapterFiles {
             + "\" must be "
             + type
             + ", found "
-            + (found.length() <= 60 ? found : found.substring(0, 57) + "..."));
+            + PeftLoraSettings.shortJson(value));
   }
 
   /**
@@ -955,7 +965,8 @@ public final class AdapterFiles {
    * Creates the adapter saved in folder {@code dir} on an encoder from its method, options and
    * recorded seed, and loads every saved tensor (null for method "none").
    *
-   * @throws IllegalArgumentException if a saved tensor's role differs from the adapter's
+   * @throws IllegalArgumentException if a saved tensor's role differs from the adapter's, or a
+   *     saved tensor is not one of the adapter's or has another shape (the adapter is closed again)
    * @throws PeftFormatException naming {@code dir} if the loaded adapter cannot compute the model
    *     it was saved from ({@link Adapter#savedStateProblem})
    */
@@ -974,8 +985,14 @@ public final class AdapterFiles {
             "saved tensor " + t.name() + " is " + saidRole + " but the adapter has it " + t.role());
       }
     }
-    a.loadState(saved.adapterTensors());
-    String problem = a.savedStateProblem();
+    String problem;
+    try {
+      a.loadState(saved.adapterTensors());
+      problem = a.savedStateProblem();
+    } catch (RuntimeException | Error e) {
+      a.close();
+      throw e;
+    }
     if (problem != null) {
       a.close();
       throw new PeftFormatException(dir, problem);

@@ -456,8 +456,10 @@ final class PeftLoraSettings {
     return !EMPTY.test(cfg.toJson().get(key));
   }
 
-  /** A JSON value as the message shows it, cut to 60 characters. */
-  private static String shortJson(JsonElement value) {
+  /**
+   * A JSON value as an error message shows it, cut to 60 characters (also {@link AdapterFiles}').
+   */
+  static String shortJson(JsonElement value) {
     String found = value.toString();
     return found.length() <= 60 ? found : found.substring(0, 57) + "...";
   }

@@ -204,6 +204,11 @@ class PeftAdapterConfigTest {
     PeftAdapterConfig layers = c.toBuilder().layersToTransform(List.of(1, 3)).build();
     assertFalse(layers.targets("encoder.layer.0.attention.self.query"));
     assertTrue(layers.targets("encoder.layer.3.attention.self.query"));
+    // A whole path listed in target_modules is targeted whatever layers_to_transform says.
+    PeftAdapterConfig whole =
+        layers.toBuilder().targetModules(List.of("encoder.layer.0.attention.self.query")).build();
+    assertTrue(whole.targets("encoder.layer.0.attention.self.query"));
+    assertFalse(whole.targets("bert.encoder.layer.0.attention.self.query"));
     PeftAdapterConfig single =
         c.toBuilder().set("layers_to_transform", new JsonPrimitive(2)).build();
     assertEquals(List.of(2), single.layersToTransform());

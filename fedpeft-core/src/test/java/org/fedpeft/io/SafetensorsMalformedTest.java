@@ -341,4 +341,16 @@ class SafetensorsMalformedTest {
         withData("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}," + W + "}", 8),
         "duplicate key 'a' in __metadata__");
   }
+
+  /**
+   * QA, 5 December: a folder where a safetensors file belongs (an adapter folder's
+   * adapter.safetensors, say) was refused with the JDK's bare "Is a directory", naming no path.
+   */
+  @Test
+  void aFolderIsNamed() throws IOException {
+    Path folder = Files.createDirectory(dir.resolve("folder.safetensors"));
+    SafetensorsFormatException e =
+        assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(folder));
+    assertEquals(folder + ": is a folder, not a safetensors file", e.getMessage());
+  }
 }

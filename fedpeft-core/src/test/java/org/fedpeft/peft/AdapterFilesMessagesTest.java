@@ -257,4 +257,23 @@ class AdapterFilesMessagesTest {
     assertEquals(1, saved.formatVersion());
     assertEquals(7, saved.adapterSeed());
   }
+
+  /**
+   * QA, 5 December: a fedpeft_adapter.json that was not UTF-8 stopped eval with the JDK's "Input
+   * length = 1", naming no file; one that was not JSON was called "not a JSON object" with Gson's
+   * troubleshooting link, its own copy of StrictJson.cleanMessage having kept the link.
+   */
+  @Test
+  void aConfigThatIsNotUtf8OrNotJsonIsNamed() throws Exception {
+    Path dir = folder("latin-1", c -> {});
+    Path config = dir.resolve(AdapterFiles.CONFIG_FILE);
+    Files.write(
+        config, "{\"caf\u00e9\": 1}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertEquals(config + ": not valid UTF-8", error(dir));
+    Files.writeString(config, "{\"format\": ");
+    assertEquals(
+        config + ": not valid JSON: End of input at line 1 column 12 path $.format", error(dir));
+    Files.writeString(config, "[]");
+    assertEquals(config + ": not a JSON object", error(dir));
+  }
 }
