@@ -14,12 +14,14 @@ import java.nio.file.Path;
 /**
  * The characters of a byte stream decoded as strict UTF-8 block by block, so that a file is read
  * without being held whole: a leading byte-order mark is dropped, and a malformed byte sequence is
- * the caller's exception ({@link Malformed}: the data readers' {@code DataFormatException}) naming
- * the line it is on (counted by LF bytes) and its byte in the stream (a UTF-16 byte-order mark at
- * the start is named as such, the first two bytes being read before anything is decoded). The
- * characters before a malformed sequence are handed out before it is reported. Read one character
- * at a time with {@link #peek} and {@link #next}. The one strict UTF-8 decoder of the user's text
- * files: data files ({@code data.DataFiles}) and standard input ({@code data.Utf8Lines}).
+ * the caller's exception ({@link Malformed}: the data readers' {@code DataFormatException}, {@link
+ * JsonFiles}' {@link JsonFileException}) naming the line it is on (counted by LF bytes) and its
+ * byte in the stream (a UTF-16 byte-order mark at the start is named as such, the first two bytes
+ * being read before anything is decoded). The characters before a malformed sequence are handed out
+ * before it is reported. Read one character at a time with {@link #peek} and {@link #next}. The one
+ * strict UTF-8 decoder of the user's text files: data files ({@code data.DataFiles}), standard
+ * input ({@code data.Utf8Lines}) and the JSON files of run, adapter and model folders ({@link
+ * JsonFiles}).
  */
 public final class Utf8Input implements Closeable {
   private static final int BLOCK = 1 << 16;

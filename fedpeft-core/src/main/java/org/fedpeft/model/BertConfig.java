@@ -2,10 +2,8 @@ package org.fedpeft.model;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.fedpeft.io.JsonNumbers;
@@ -123,10 +121,9 @@ public record BertConfig(
   static JsonObject jsonObject(Path file) throws IOException {
     JsonElement e;
     try {
-      e = JsonParser.parseString(Files.readString(file));
-    } catch (RuntimeException ex) {
-      throw new ModelFormatException(
-          file + ": not valid JSON: " + org.fedpeft.io.StrictJson.cleanMessage(ex), ex);
+      e = org.fedpeft.io.JsonFiles.read(file);
+    } catch (org.fedpeft.io.JsonFileException ex) {
+      throw new ModelFormatException(file + ": " + ex.reason(), ex);
     }
     if (!e.isJsonObject()) {
       throw new ModelFormatException(file + ": expected a JSON object");

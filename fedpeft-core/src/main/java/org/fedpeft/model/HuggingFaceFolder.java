@@ -175,10 +175,7 @@ public final class HuggingFaceFolder {
     }
     Set<String> shards = new TreeSet<>();
     try {
-      JsonObject map =
-          JsonParser.parseString(Files.readString(index))
-              .getAsJsonObject()
-              .getAsJsonObject("weight_map");
+      JsonObject map = org.fedpeft.io.JsonFiles.readObject(index).getAsJsonObject("weight_map");
       for (var e : map.entrySet()) {
         shards.add(e.getValue().getAsString());
       }
@@ -187,7 +184,7 @@ public final class HuggingFaceFolder {
           index
               + ": not a safetensors index (a JSON object whose \"weight_map\" maps tensor names"
               + " to file names): "
-              + org.fedpeft.io.StrictJson.cleanMessage(e),
+              + org.fedpeft.io.JsonFiles.reason(e),
           e);
     }
     if (shards.isEmpty()) {
@@ -449,10 +446,10 @@ public final class HuggingFaceFolder {
     if (Files.isRegularFile(modules)) {
       JsonArray list;
       try {
-        list = JsonParser.parseString(Files.readString(modules)).getAsJsonArray();
+        list = org.fedpeft.io.JsonFiles.read(modules).getAsJsonArray();
       } catch (IOException | RuntimeException e) {
         throw new ModelFormatException(
-            modules + ": not a JSON list of modules: " + e.getMessage(), e);
+            modules + ": not a JSON list of modules: " + org.fedpeft.io.JsonFiles.reason(e), e);
       }
       for (int i = 0; i < list.size(); i++) {
         String type;
@@ -498,9 +495,9 @@ public final class HuggingFaceFolder {
       }
       JsonObject o;
       try {
-        o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        o = org.fedpeft.io.JsonFiles.readObject(file);
       } catch (IOException | RuntimeException e) {
-        throw new ModelFormatException(file + ": not a JSON object: " + e.getMessage(), e);
+        throw new ModelFormatException(file + ": " + org.fedpeft.io.JsonFiles.reason(e), e);
       }
       for (var e : o.entrySet()) {
         String k = e.getKey();

@@ -4,7 +4,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -615,14 +614,7 @@ public final class AdapterFiles {
   }
 
   private static Saved readFormat(Path dir, Path config) throws IOException {
-    JsonObject c;
-    try {
-      c = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
-    } catch (RuntimeException e) {
-      // Gson's message starts with its cause's class name (java.io.EOFException: ...).
-      String why = String.valueOf(e.getMessage()).replaceFirst("^[\\w.$]+Exception: ", "");
-      throw new IllegalArgumentException(config + ": not a JSON object: " + why, e);
-    }
+    JsonObject c = org.fedpeft.io.JsonFiles.readObject(config);
     if (!c.has("format")
         || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");
