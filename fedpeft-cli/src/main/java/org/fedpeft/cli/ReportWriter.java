@@ -1285,9 +1285,7 @@ public final class ReportWriter {
   }
 
   private static JsonObject readJson(Path p) throws IOException {
-    return Files.isRegularFile(p)
-        ? JsonParser.parseString(Files.readString(p)).getAsJsonObject()
-        : null;
+    return Files.isRegularFile(p) ? org.fedpeft.io.JsonFiles.readObject(p) : null;
   }
 
   private static String str(JsonObject o, String k) {

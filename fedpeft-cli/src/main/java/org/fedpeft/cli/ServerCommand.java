@@ -395,9 +395,7 @@ public final class ServerCommand implements Callable<Integer> {
     List<String> ids;
     String runId;
     try {
-      summary =
-          com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("summary.json")))
-              .getAsJsonObject();
+      summary = org.fedpeft.io.JsonFiles.readObject(dir.resolve("summary.json"));
       if (code == null) {
         code = printResult(summary, dir.resolve(ReportWriter.FILE), stdout);
       }
@@ -489,8 +487,7 @@ public final class ServerCommand implements Callable<Integer> {
    * nodes name when they reconnect; null for a run started before it was recorded.
    */
   private static String runIdOf(Path manifest) throws IOException {
-    JsonObject m =
-        com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    JsonObject m = org.fedpeft.io.JsonFiles.readObject(manifest);
     return m.has("run_id") ? m.get("run_id").getAsString() : null;
   }
 
@@ -504,8 +501,7 @@ public final class ServerCommand implements Callable<Integer> {
    * clients}.
    */
   private static List<String> population(Path partition) throws IOException {
-    JsonObject p =
-        com.google.gson.JsonParser.parseString(Files.readString(partition)).getAsJsonObject();
+    JsonObject p = org.fedpeft.io.JsonFiles.readObject(partition);
     if (!(p.get("clients") instanceof JsonObject clients) || clients.size() == 0) {
       throw new IllegalArgumentException(partition + ": no clients");
     }
@@ -695,8 +691,7 @@ public final class ServerCommand implements Callable<Integer> {
    * identity.
    */
   static String recordTransport(java.nio.file.Path manifest, boolean insecure) throws IOException {
-    com.google.gson.JsonObject m =
-        com.google.gson.JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    com.google.gson.JsonObject m = org.fedpeft.io.JsonFiles.readObject(manifest);
     if (!m.has("run_id")) {
       m.addProperty("run_id", java.util.UUID.randomUUID().toString());
     }

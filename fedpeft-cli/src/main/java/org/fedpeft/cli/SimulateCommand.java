@@ -2,7 +2,6 @@ package org.fedpeft.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -158,8 +157,7 @@ public final class SimulateCommand implements Callable<Integer> {
     if (!guard.finished() || Files.exists(dir.resolve(ReportWriter.FILE))) {
       return null;
     }
-    JsonObject summary =
-        JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
+    JsonObject summary = org.fedpeft.io.JsonFiles.readObject(dir.resolve("summary.json"));
     Path report = ReportWriter.write(dir);
     err.printf(
         "%s: the run finished but was interrupted before writing %s; wrote it%n",
@@ -182,8 +180,7 @@ public final class SimulateCommand implements Callable<Integer> {
    * client.objective} (the run's resolved config).
    */
   private static boolean contrastive(Path dir) throws IOException {
-    return contrastive(
-        JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject());
+    return contrastive(org.fedpeft.io.JsonFiles.readObject(dir.resolve("config.json")));
   }
 
   /** Whether a run's config.json ({@code config}, may be null) says it trained contrastively. */

@@ -805,6 +805,34 @@ class RunSafetyCliTest {
   }
 
   /**
+   * A run folder's JSON file that is not UTF-8 made --resume say "Input length = 1", naming no
+   * file, and one holding an array instead of an object exited 1 with Gson's "Not a JSON Object":
+   * both are bad input (exit 2) naming the file (io.JsonFiles), for summary.json (read to write the
+   * missing report.html of a finished run) and config.json (read to continue a run).
+   */
+  @Test
+  void runJsonFilesThatAreNotUtf8OrNotObjectsAreNamedOnResume() throws Exception {
+    Path dir = copy(simulated, "latin1-summary");
+    Files.delete(dir.resolve(ReportWriter.FILE));
+    Path summary = dir.resolve("summary.json");
+    Files.write(summary, new byte[] {'{', '"', (byte) 0xe9, '"', ':', '1', '}'});
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(summary + ": not valid UTF-8 (byte 3 of the file)"), r.err());
+    Files.writeString(summary, "[]");
+    r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(summary + ": not a JSON object but an array"), r.err());
+
+    dir = unfinishedCopy("latin1-config");
+    Path config = dir.resolve("config.json");
+    Files.write(config, new byte[] {'{', '"', (byte) 0xe9, '"', ':', '1', '}'});
+    r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(config + ": not valid UTF-8 (byte 3 of the file)"), r.err());
+  }
+
+  /**
    * QA, 2 December: FFA-LoRA with another method complained of an option the user never set
    * ("ravan: unknown option 'train_a'"), and FedEx-LoRA without an adapter said "got null".
    */

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fedpeft.io.Utf8Input;
 
 /**
  * Reads the user's own labelled data: JSON Lines or CSV, chosen by the file extension; and, in the
@@ -218,7 +219,7 @@ public final class DataFiles {
 
   /** The file's characters, read as strict UTF-8 as they are needed. */
   private static Utf8Input open(Path file) throws IOException {
-    return new Utf8Input(Files.newInputStream(file), file);
+    return new Utf8Input(Files.newInputStream(file), file, DataFormatException::new);
   }
 
   /** Every character left in {@code in}. */

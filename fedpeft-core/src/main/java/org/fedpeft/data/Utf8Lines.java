@@ -3,6 +3,7 @@ package org.fedpeft.data;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import org.fedpeft.io.Utf8Input;
 
 /**
  * The lines of a stream (standard input, say) one at a time, as they arrive: strictly UTF-8 as data
@@ -18,7 +19,7 @@ public final class Utf8Lines {
    * @param source names the stream in errors ("standard input")
    */
   public Utf8Lines(InputStream in, String source) {
-    text = new Utf8Input(in, Path.of(source));
+    text = new Utf8Input(in, Path.of(source), DataFormatException::new);
   }
 
   /**

@@ -20,6 +20,11 @@
  *   <li>{@link org.fedpeft.io.Words} words the counts of messages ("1 example", "2 examples");
  *       {@link org.fedpeft.io.NaturalOrder} orders ids as a reader counts ({@code client-2} before
  *       {@code client-10}).
+ *   <li>{@link org.fedpeft.io.JsonFiles} reads the JSON files of run, adapter and model folders
+ *       (summary.json, config.json, manifest.json, a model's config.json) as strict UTF-8 through
+ *       {@link org.fedpeft.io.Utf8Input}, the one strict UTF-8 decoder of the user's text files
+ *       (data files too); a file that is not UTF-8, not valid JSON or not an object is a {@link
+ *       org.fedpeft.io.JsonFileException} naming it.
  *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
  *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
  *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).

@@ -2,11 +2,8 @@ package org.fedpeft.model;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.fedpeft.io.JsonNumbers;
@@ -118,33 +115,28 @@ public record BertConfig(
 
   /**
    * A model folder's JSON object file (config.json, sentence_bert_config.json,
-   * tokenizer_config.json), refused naming the file when it is not valid JSON or not an object, as
-   * transformers and sentence-transformers could not read it either.
+   * tokenizer_config.json), refused naming the file when it is not UTF-8, not valid JSON or not an
+   * object ({@link org.fedpeft.io.JsonFiles#readObject}), as transformers and sentence-transformers
+   * could not read it either.
    */
   static JsonObject jsonObject(Path file) throws IOException {
-    JsonElement e = json(file);
-    if (!e.isJsonObject()) {
-      throw new ModelFormatException(file + ": expected a JSON object");
+    try {
+      return org.fedpeft.io.JsonFiles.readObject(file);
+    } catch (org.fedpeft.io.JsonFileException ex) {
+      throw new ModelFormatException(file + ": " + ex.reason(), ex);
     }
-    return e.getAsJsonObject();
   }
 
   /**
-   * A model folder's JSON file, refused naming the file when it is not UTF-8 or not valid JSON (as
-   * Python's {@code json.load} could not read it either).
+   * A model folder's JSON file, refused naming the file when it is not UTF-8 or not valid JSON
+   * ({@link org.fedpeft.io.JsonFiles#read}), as Python's {@code json.load} could not read it
+   * either.
    */
   static JsonElement json(Path file) throws IOException {
-    String text;
     try {
-      text = Files.readString(file);
-    } catch (CharacterCodingException ex) {
-      throw new ModelFormatException(file + ": not valid UTF-8", ex);
-    }
-    try {
-      return JsonParser.parseString(text);
-    } catch (RuntimeException ex) {
-      throw new ModelFormatException(
-          file + ": not valid JSON: " + org.fedpeft.io.StrictJson.cleanMessage(ex), ex);
+      return org.fedpeft.io.JsonFiles.read(file);
+    } catch (org.fedpeft.io.JsonFileException ex) {
+      throw new ModelFormatException(file + ": " + ex.reason(), ex);
     }
   }
 

@@ -4,10 +4,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftFormatException;
 import org.fedpeft.io.PeftNames;
 import org.fedpeft.io.Safetensors;
-import org.fedpeft.io.StrictJson;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
@@ -617,23 +614,7 @@ public final class AdapterFiles {
   }
 
   private static Saved readFormat(Path dir, Path config) throws IOException {
-    String text;
-    try {
-      text = Files.readString(config);
-    } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException(config + ": not valid UTF-8", e);
-    }
-    JsonElement parsed;
-    try {
-      parsed = JsonParser.parseString(text);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          config + ": not valid JSON: " + StrictJson.cleanMessage(e), e);
-    }
-    if (!parsed.isJsonObject()) {
-      throw new IllegalArgumentException(config + ": not a JSON object");
-    }
-    JsonObject c = parsed.getAsJsonObject();
+    JsonObject c = org.fedpeft.io.JsonFiles.readObject(config);
     if (!c.has("format")
         || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");

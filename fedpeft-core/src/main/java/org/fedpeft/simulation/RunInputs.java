@@ -12,6 +12,7 @@ import org.fedpeft.client.ClientData;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.Sha256;
 import org.fedpeft.io.StartRecord;
@@ -65,7 +66,7 @@ final class RunInputs {
     }
     // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
     JsonObject manifest = Simulation.killedWhileStarting(run) ? null : startManifest(run);
-    String text = Files.readString(cfgFile);
+    String text = JsonFiles.readUtf8(cfgFile);
     SimulationConfig saved;
     SimulationConfig parsed;
     try {
@@ -187,7 +188,7 @@ final class RunInputs {
   /** Adds {@code data.files} (each data file's SHA-256) to the run's manifest.json. */
   static void recordFileHashes(Path run, SimulationConfig c) throws IOException {
     Path manifestFile = run.resolve("manifest.json");
-    JsonObject m = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject();
+    JsonObject m = JsonFiles.readObject(manifestFile);
     JsonObject data = m.has("data") ? m.getAsJsonObject("data") : new JsonObject();
     JsonObject files = new JsonObject();
     for (String f : List.of(c.dataFile(), c.dataTest(), c.dataCorpus())) {
@@ -354,8 +355,8 @@ final class RunInputs {
   /**
    * manifest.json of {@code run} as a JSON object, or null if there is none.
    *
-   * @throws IllegalArgumentException naming the file if it cannot be read, is not valid JSON or is
-   *     not a JSON object
+   * @throws IllegalArgumentException naming the file if it cannot be read, is not UTF-8, not valid
+   *     JSON or not a JSON object ({@link JsonFiles#readObject})
    */
   private static JsonObject readManifest(Path run) {
     Path file = run.resolve("manifest.json");
@@ -363,13 +364,7 @@ final class RunInputs {
       return null;
     }
     try {
-      JsonElement e = JsonParser.parseString(Files.readString(file));
-      if (!e.isJsonObject()) {
-        throw new IllegalArgumentException(file + ": not a run manifest (a JSON object)");
-      }
-      return e.getAsJsonObject();
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+      return JsonFiles.readObject(file);
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": cannot be read (" + e + ")", e);
     }

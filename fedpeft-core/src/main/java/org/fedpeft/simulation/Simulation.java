@@ -49,6 +49,7 @@ import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Words;
@@ -522,7 +523,7 @@ public final class Simulation implements AutoCloseable {
         || !Files.isRegularFile(manifest)) {
       return configJson;
     }
-    JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+    JsonObject m = JsonFiles.readObject(manifest);
     String recorded = m.has("precision") ? m.get("precision").getAsString() : "";
     String label = recorded.split(" ", 2)[0];
     if (Precision.ofLabel(label).isEmpty()) {

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.fedpeft.io.Utf8Input;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,7 +88,7 @@ class Utf8InputTest {
             return part.length;
           }
         };
-    Utf8Input in = new Utf8Input(stream, Path.of("stream"));
+    Utf8Input in = new Utf8Input(stream, Path.of("stream"), DataFormatException::new);
     assertEquals("first", in.readLine());
     secondAllowed[0] = true;
     assertEquals("second", in.readLine());
@@ -95,7 +96,8 @@ class Utf8InputTest {
     Utf8Input mark =
         new Utf8Input(
             new java.io.ByteArrayInputStream(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}),
-            Path.of("mark"));
+            Path.of("mark"),
+            DataFormatException::new);
     assertEquals(-1, mark.next());
     assertFalse(mark.hadText());
   }

@@ -39,7 +39,7 @@ class HuggingFaceFolderMalformedJsonTest {
     Path dir = savedTiny("config");
     Path config = dir.resolve("config.json");
     Files.write(config, LATIN_1);
-    assertEquals(config + ": not valid UTF-8", error(dir));
+    assertEquals(config + ": not valid UTF-8 (byte 6 of the file)", error(dir));
   }
 
   /** The folder's weights as shards listed in {@code index}'s text. */
@@ -54,7 +54,7 @@ class HuggingFaceFolderMalformedJsonTest {
   void anIndexThatIsNotUtf8OrHasNoWeightMapIsNamed() throws Exception {
     Path dir = sharded("latin", LATIN_1);
     Path index = dir.resolve("model.safetensors.index.json");
-    assertEquals(index + ": not valid UTF-8", error(dir));
+    assertEquals(index + ": not valid UTF-8 (byte 6 of the file)", error(dir));
 
     String notAnIndex =
         index
@@ -89,9 +89,9 @@ class HuggingFaceFolderMalformedJsonTest {
     Path pooling = dir.resolve("1_Pooling/config.json");
     Files.createDirectories(pooling.getParent());
     Files.write(pooling, LATIN_1);
-    assertEquals(pooling + ": not valid UTF-8", error(dir));
+    assertEquals(pooling + ": not valid UTF-8 (byte 6 of the file)", error(dir));
     Files.writeString(pooling, "[]");
-    assertEquals(pooling + ": expected a JSON object", error(dir));
+    assertEquals(pooling + ": not a JSON object but an array", error(dir));
     Files.writeString(pooling, "{\"pooling_mode_mean_tokens\": true}");
     HuggingFaceFolder.load(dir);
     Files.writeString(pooling, "{}x");

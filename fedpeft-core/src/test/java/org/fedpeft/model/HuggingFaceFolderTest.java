@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -162,6 +163,32 @@ class HuggingFaceFolderTest {
         e.getMessage().contains("hidden_size = " + hidden * 2)
             && e.getMessage().contains("hidden size " + hidden),
         e.getMessage());
+  }
+
+  /**
+   * A model's JSON files that are not UTF-8 (a config.json saved as Latin-1) are refused naming the
+   * file and the byte, as a bad model (ModelFormatException), not a bare "Input length = 1"; so is
+   * a sentence-transformers pooling config that holds no object.
+   */
+  @Test
+  void modelJsonFilesThatAreNotUtf8AreNamed() throws Exception {
+    Path dir = savedTiny("latin1");
+    Path config = dir.resolve("config.json");
+    String good = Files.readString(config);
+    Files.write(config, "{\"model_type\": \"bert\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1));
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(config + ": not valid UTF-8 (byte 21 of the file)", e.getMessage());
+    Files.writeString(config, good);
+
+    Path pooling = dir.resolve("1_Pooling").resolve("config.json");
+    Files.createDirectories(pooling.getParent());
+    Files.writeString(pooling, "[]");
+    e = assertThrows(ModelFormatException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(pooling + ": not a JSON object but an array", e.getMessage());
+    Files.write(pooling, new byte[] {'{', (byte) 0xff, '}'});
+    e = assertThrows(ModelFormatException.class, () -> HuggingFaceFolder.load(dir));
+    assertEquals(pooling + ": not valid UTF-8 (byte 2 of the file)", e.getMessage());
   }
 
   /**

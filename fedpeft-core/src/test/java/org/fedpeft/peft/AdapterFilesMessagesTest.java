@@ -269,11 +269,11 @@ class AdapterFilesMessagesTest {
     Path config = dir.resolve(AdapterFiles.CONFIG_FILE);
     Files.write(
         config, "{\"caf\u00e9\": 1}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-    assertEquals(config + ": not valid UTF-8", error(dir));
+    assertEquals(config + ": not valid UTF-8 (byte 6 of the file)", error(dir));
     Files.writeString(config, "{\"format\": ");
     assertEquals(
         config + ": not valid JSON: End of input at line 1 column 12 path $.format", error(dir));
     Files.writeString(config, "[]");
-    assertEquals(config + ": not a JSON object", error(dir));
+    assertEquals(config + ": not a JSON object but an array", error(dir));
   }
 }

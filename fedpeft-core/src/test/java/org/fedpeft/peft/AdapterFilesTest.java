@@ -69,6 +69,21 @@ class AdapterFilesTest {
   }
 
   /**
+   * A fedpeft_adapter.json that is not UTF-8 is bad input naming the file and the byte (an
+   * IllegalArgumentException), not a bare MalformedInputException ("Input length = 1").
+   */
+  @Test
+  void anAdapterConfigThatIsNotUtf8IsNamed() throws Exception {
+    Path dir = tmp.resolve("latin1");
+    AdapterFiles.save(dir, null, 0, head(1f), List.of("a", "b"), "base", new JsonObject());
+    Path config = dir.resolve(AdapterFiles.CONFIG_FILE);
+    Files.write(config, "{\"format\": \"\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> AdapterFiles.read(dir));
+    assertEquals(config + ": not valid UTF-8 (byte 13 of the file)", e.getMessage());
+  }
+
+  /**
    * The folder records the precision the frozen base computed in while the adapter trained; a
    * folder written without it (before it was recorded) reads as recording none, and a value other
    * than fp32 or bf16 is refused naming the file.

@@ -1,4 +1,4 @@
-package org.fedpeft.data;
+package org.fedpeft.io;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -14,16 +14,32 @@ import java.nio.file.Path;
 /**
  * The characters of a byte stream decoded as strict UTF-8 block by block, so that a file is read
  * without being held whole: a leading byte-order mark is dropped, and a malformed byte sequence is
- * a {@link DataFormatException} naming the line it is on (counted by LF bytes) and its byte in the
- * stream (a UTF-16 byte-order mark at the start is named as such, the first two bytes being read
- * before anything is decoded). The characters before a malformed sequence are handed out before it
- * is reported. Read one character at a time with {@link #peek} and {@link #next}.
+ * the caller's exception ({@link Malformed}: the data readers' {@code DataFormatException}, {@link
+ * JsonFiles}' {@link JsonFileException}) naming the line it is on (counted by LF bytes) and its
+ * byte in the stream (a UTF-16 byte-order mark at the start is named as such, the first two bytes
+ * being read before anything is decoded). The characters before a malformed sequence are handed out
+ * before it is reported. Read one character at a time with {@link #peek} and {@link #next}. The one
+ * strict UTF-8 decoder of the user's text files: data files ({@code data.DataFiles}), standard
+ * input ({@code data.Utf8Lines}) and the JSON files of run, adapter and model folders ({@link
+ * JsonFiles}).
  */
-final class Utf8Input implements Closeable {
+public final class Utf8Input implements Closeable {
   private static final int BLOCK = 1 << 16;
+
+  /** Makes the exception for a malformed byte sequence. */
+  @FunctionalInterface
+  public interface Malformed {
+    /**
+     * The exception for a byte sequence that is not UTF-8 on {@code line} (1-based) of {@code
+     * source}; {@code reason} says what is wrong and where ("not valid UTF-8 (byte 7 of the
+     * file)").
+     */
+    RuntimeException at(Path source, int line, String reason);
+  }
 
   private final Path source;
   private final InputStream in;
+  private final Malformed errorOf;
   private final CharsetDecoder decoder =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -49,19 +65,21 @@ final class Utf8Input implements Closeable {
   private boolean done;
 
   /** The malformed sequence found after the characters not yet handed out, thrown next. */
-  private DataFormatException pendingError;
+  private RuntimeException pendingError;
 
   /**
    * @param source names the stream in errors (a file's path, or "standard input")
+   * @param malformed makes the exception thrown for a byte sequence that is not UTF-8
    */
-  Utf8Input(InputStream in, Path source) {
+  public Utf8Input(InputStream in, Path source, Malformed malformed) {
     this.in = in;
     this.source = source;
+    this.errorOf = malformed;
     chars.flip();
   }
 
   /** The next character without taking it, or -1 at the end of the stream. */
-  int peek() throws IOException {
+  public int peek() throws IOException {
     if (!chars.hasRemaining() && !fill()) {
       return -1;
     }
@@ -69,7 +87,7 @@ final class Utf8Input implements Closeable {
   }
 
   /** The next character, taken, or -1 at the end of the stream. */
-  int next() throws IOException {
+  public int next() throws IOException {
     if (!chars.hasRemaining() && !fill()) {
       return -1;
     }
@@ -108,7 +126,7 @@ final class Utf8Input implements Closeable {
         done = !result.isError() && !result.isOverflow();
       }
       if (result.isError()) {
-        DataFormatException e = malformed(bytes.position());
+        RuntimeException e = malformed(bytes.position());
         if (chars.position() == 0) {
           throw e;
         }
@@ -140,12 +158,12 @@ final class Utf8Input implements Closeable {
   }
 
   /** The error for a malformed sequence at index {@code at} of the undecoded bytes. */
-  private DataFormatException malformed(int at) {
+  private RuntimeException malformed(int at) {
     long total = offset + bytes.limit();
     if (total >= 2
         && ((firstTwo[0] == (byte) 0xFF && firstTwo[1] == (byte) 0xFE)
             || (firstTwo[0] == (byte) 0xFE && firstTwo[1] == (byte) 0xFF))) {
-      return new DataFormatException(
+      return errorOf.at(
           source, 1, "not valid UTF-8: it starts with a UTF-16 byte-order mark; save it as UTF-8");
     }
     int line = 1 + newlines;
@@ -154,15 +172,14 @@ final class Utf8Input implements Closeable {
         line++;
       }
     }
-    return new DataFormatException(
-        source, line, "not valid UTF-8 (byte " + (offset + at + 1) + " of the file)");
+    return errorOf.at(source, line, "not valid UTF-8 (byte " + (offset + at + 1) + " of the file)");
   }
 
   /**
    * The rest of the line (up to LF, which is taken but not returned; a CR before it is dropped), or
    * null at the end of the stream.
    */
-  String readLine() throws IOException {
+  public String readLine() throws IOException {
     int c = next();
     if (c < 0) {
       return null;
@@ -184,12 +201,12 @@ final class Utf8Input implements Closeable {
    * yet handed out, the end of the stream reached, or bytes the stream says it can give at once
    * ({@link InputStream#available}).
    */
-  boolean ready() throws IOException {
+  public boolean ready() throws IOException {
     return chars.hasRemaining() || bytes.position() > 0 || eof || in.available() > 0;
   }
 
   /** Whether the stream held any character (a byte-order mark alone is none); after reading it. */
-  boolean hadText() {
+  public boolean hadText() {
     return hadText;
   }
 

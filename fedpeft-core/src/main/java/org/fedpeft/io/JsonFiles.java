@@ -1,0 +1,97 @@
+package org.fedpeft.io;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reads the JSON files of run, adapter and model folders (summary.json, config.json, manifest.json,
+ * a model's config.json, ...): strict UTF-8 through {@link Utf8Input} (a leading byte-order mark
+ * dropped), parsed by Gson's {@link JsonParser} as before. A file that is not UTF-8, not valid JSON
+ * or, for {@link #readObject}, not a JSON object is a {@link JsonFileException} naming the file and
+ * what is wrong ("not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1
+ * column 12 path $.rounds", "not a JSON object but an array").
+ */
+public final class JsonFiles {
+  private JsonFiles() {}
+
+  /**
+   * The text of {@code file}, strictly UTF-8 (a leading byte-order mark dropped).
+   *
+   * @throws JsonFileException naming the file and the first byte that is not UTF-8
+   * @throws IOException if the file cannot be read
+   */
+  public static String readUtf8(Path file) throws IOException {
+    try (Utf8Input in =
+        new Utf8Input(
+            Files.newInputStream(file),
+            file,
+            (source, line, reason) -> new JsonFileException(source, reason, null))) {
+      StringBuilder text = new StringBuilder();
+      for (int c = in.next(); c >= 0; c = in.next()) {
+        text.append((char) c);
+      }
+      return text.toString();
+    }
+  }
+
+  /**
+   * The one JSON value of {@code file} ({@link #readUtf8}, then Gson's parser).
+   *
+   * @throws JsonFileException naming the file if it is not UTF-8, empty or not valid JSON
+   * @throws IOException if the file cannot be read
+   */
+  public static JsonElement read(Path file) throws IOException {
+    String text = readUtf8(file);
+    if (text.isBlank()) {
+      throw new JsonFileException(file, "empty file", null);
+    }
+    try {
+      return JsonParser.parseString(text);
+    } catch (JsonParseException e) {
+      throw new JsonFileException(file, "not valid JSON: " + StrictJson.cleanMessage(e), e);
+    }
+  }
+
+  /**
+   * The JSON object of {@code file} ({@link #read}).
+   *
+   * @throws JsonFileException naming the file if it is not UTF-8, empty, not valid JSON or holds
+   *     another value than an object
+   * @throws IOException if the file cannot be read
+   */
+  public static JsonObject readObject(Path file) throws IOException {
+    JsonElement e = read(file);
+    if (!e.isJsonObject()) {
+      throw new JsonFileException(file, "not a JSON object but " + describe(e), null);
+    }
+    return e.getAsJsonObject();
+  }
+
+  /**
+   * What is wrong, without the file's name, for a message that names the file itself: a {@link
+   * JsonFileException}'s {@link JsonFileException#reason() reason}, else Gson's message ({@link
+   * StrictJson#cleanMessage}) of a value of the wrong type.
+   */
+  public static String reason(Exception e) {
+    return e instanceof JsonFileException j ? j.reason() : StrictJson.cleanMessage(e);
+  }
+
+  /** "an array", "a string", "a number", "a boolean" or "null". */
+  private static String describe(JsonElement e) {
+    if (e.isJsonArray()) {
+      return "an array";
+    } else if (e.isJsonNull()) {
+      return "null";
+    } else if (e.getAsJsonPrimitive().isString()) {
+      return "a string";
+    } else if (e.getAsJsonPrimitive().isNumber()) {
+      return "a number";
+    }
+    return "a boolean";
+  }
+}
