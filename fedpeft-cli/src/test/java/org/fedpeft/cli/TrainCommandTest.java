@@ -303,11 +303,10 @@ class TrainCommandTest {
         edited.add(damage[0], JsonParser.parseString(damage[1]));
       }
       Files.writeString(record, edited.toString());
-      CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
-      assertEquals(2, resumed.code(), damage[0] + " " + damage[1] + ": " + resumed.err());
-      assertTrue(
-          resumed.err().contains(record + ": not a valid train.json: \"cwd\" must be a string"),
-          damage[0] + " " + damage[1] + ": " + resumed.err());
+      assertResumeRefused(
+          out,
+          record + ": not a valid train.json: \"cwd\" must be a string",
+          damage[0] + " " + damage[1]);
     }
   }
 
@@ -335,11 +334,7 @@ class TrainCommandTest {
       JsonObject edited = started.deepCopy();
       edited.add("data", JsonParser.parseString(damage[0]));
       Files.writeString(record, edited.toString());
-      CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
-      assertEquals(2, resumed.code(), damage[0] + ": " + resumed.err());
-      assertTrue(
-          resumed.err().contains(record + ": not a valid train.json: " + damage[1]),
-          damage[0] + ": " + resumed.err());
+      assertResumeRefused(out, record + ": not a valid train.json: " + damage[1], damage[0]);
     }
     Files.writeString(record, started.toString());
     CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
@@ -364,20 +359,26 @@ class TrainCommandTest {
     damaged[started.length - 1] = damaged[started.length - 2]; // the closing brace
     damaged[started.length - 2] = (byte) 0xFF; // never in UTF-8
     Files.write(record, damaged);
-    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
-    assertEquals(2, resumed.code(), resumed.err());
-    assertTrue(
-        resumed
-            .err()
-            .contains(
-                record
-                    + ": not a valid train.json: not valid UTF-8 (byte "
-                    + (started.length - 1)
-                    + " of the file)"),
-        resumed.err());
+    assertResumeRefused(
+        out,
+        record
+            + ": not a valid train.json: not valid UTF-8 (byte "
+            + (started.length - 1)
+            + " of the file)",
+        "a byte 0xFF");
     Files.write(record, started);
-    resumed = CliRun.run("train", "--resume", out.toString());
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
     assertEquals(0, resumed.code(), resumed.err());
+  }
+
+  /**
+   * Resumes the run in {@code out} and checks that it is refused as bad input (exit 2) with an
+   * error containing {@code expected}; {@code damage} says what was done to the folder.
+   */
+  private static void assertResumeRefused(Path out, String expected, String damage) {
+    CliRun.Result resumed = CliRun.run("train", "--resume", out.toString());
+    assertEquals(2, resumed.code(), damage + ": " + resumed.err());
+    assertTrue(resumed.err().contains(expected), damage + ": " + resumed.err());
   }
 
   /**
