@@ -805,6 +805,34 @@ class RunSafetyCliTest {
   }
 
   /**
+   * Audit, leftovers: a config.json that is not valid JSON, or valid JSON of another shape than a
+   * run config (an array, a key holding an object), was named but with Gson's raw text
+   * ("java.io.EOFException: End of input ...", "Expected a com.google.gson.JsonObject but was
+   * com.google.gson.JsonArray", "JsonObject"); the reason now reads as the other JSON files' do.
+   */
+  @Test
+  void aRunConfigOfTheWrongShapeIsNamedWithoutGsonsText() throws Exception {
+    Path dir = unfinishedCopy("wrong-shape-config");
+    Path config = dir.resolve("config.json");
+    String[][] cases = {
+      {"{\"rounds\": ", "not valid JSON: End of input at line 1 column 12 path $.rounds"},
+      {"[]", "not a JSON object but an array"},
+      {"{\"rounds\": {}}", "rounds: not a value but an object"},
+      {
+        "{\"adapter.factors\": [{}]}", "adapter.factors: not an array of values, it holds an object"
+      },
+    };
+    for (String[] c : cases) {
+      Files.writeString(config, c[0]);
+      CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err().contains(config + ": not a valid run config (" + c[1] + ")"), c[0] + r.err());
+      assertFalse(r.err().contains("Exception") || r.err().contains("com.google"), r.err());
+    }
+  }
+
+  /**
    * A run folder's JSON file that is not UTF-8 made --resume say "Input length = 1", naming no
    * file, and one holding an array instead of an object exited 1 with Gson's "Not a JSON Object":
    * both are bad input (exit 2) naming the file (io.JsonFiles), for summary.json (read to write the

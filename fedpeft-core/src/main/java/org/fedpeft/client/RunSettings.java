@@ -113,10 +113,14 @@ public record RunSettings(
     if (objective == null) {
       throw new IllegalArgumentException("the objective must be given");
     }
-    if (!(headLearningRate >= 0) || !Double.isFinite(headLearningRate)) {
+    requireHeadRate(headLearningRate);
+  }
+
+  /** Refuses a head learning rate that is negative, NaN or infinite. */
+  private static void requireHeadRate(double rate) {
+    if (!(rate >= 0) || !Double.isFinite(rate)) {
       throw new IllegalArgumentException(
-          "the head's learning rate must be 0 (the adapter's) or positive, got "
-              + headLearningRate);
+          "the head's learning rate must be 0 (the adapter's) or positive, got " + rate);
     }
   }
 
@@ -233,9 +237,9 @@ public record RunSettings(
    * Reads the settings from an instruction's config.
    *
    * @throws IllegalArgumentException naming a missing key, or one whose value is malformed (a
-   *     number, {@code run.objective} and its temperature; {@code run.adapter.options} must be a
-   *     JSON object of plain values, {@code run.head.tasks} a JSON array of {@code [task, labels]}
-   *     pairs)
+   *     number, {@code run.objective} and its temperature, a negative {@code
+   *     run.head.learning_rate}; {@code run.adapter.options} must be a JSON object of plain values,
+   *     {@code run.head.tasks} a JSON array of {@code [task, labels]} pairs)
    */
   public static RunSettings fromConfig(Map<String, String> c) {
     String method = required(c, METHOD);
@@ -293,8 +297,19 @@ public record RunSettings(
         dp,
         c.getOrDefault(FROZEN_SHARED, ""),
         c.containsKey(OBJECTIVE) ? objective(c) : Objective.CLASSIFICATION,
-        ConfigKeys.getDouble(c, HEAD_LR, 0),
+        headRate(c),
         c.getOrDefault(BaseModel.KEY, ""));
+  }
+
+  /** {@code run.head.learning_rate}, 0 if absent. */
+  private static double headRate(Map<String, String> c) {
+    double rate = ConfigKeys.getDouble(c, HEAD_LR, 0);
+    try {
+      requireHeadRate(rate);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config '" + HEAD_LR + "': " + e.getMessage(), e);
+    }
+    return rate;
   }
 
   /** The objective {@code run.objective} names, with {@code run.objective.temperature}. */

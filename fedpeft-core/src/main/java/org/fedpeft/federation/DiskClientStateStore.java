@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
 
@@ -27,7 +28,8 @@ import org.fedpeft.io.SafetensorsFile;
  * <p>A state saved with its round records it ({@code round}); when a later round's state replaces
  * it, it is kept in {@code previous/} ({@link #loadAsOf}), so that a round the server runs again
  * after its own crash starts from the state the first attempt started from, as in a simulation.
- * {@code run-id.txt} names the run the state belongs to ({@link #bindTo}).
+ * {@code run-id.txt} names the run the state belongs to ({@link #bindTo}); one that is not UTF-8 is
+ * refused naming it and the first byte that is not ({@link JsonFiles#readUtf8}).
  */
 final class DiskClientStateStore implements ClientStateStore {
 
@@ -135,13 +137,22 @@ final class DiskClientStateStore implements ClientStateStore {
   @Override
   public synchronized String boundRun() throws IOException {
     Path marker = dir.resolve(RUN_FILE);
-    return Files.exists(marker) && !clientIds().isEmpty() ? Files.readString(marker).strip() : null;
+    return Files.exists(marker) && !clientIds().isEmpty() ? runIn(marker) : null;
+  }
+
+  /**
+   * The run {@code marker} (run-id.txt) names: its text, strictly UTF-8, stripped.
+   *
+   * @throws org.fedpeft.io.JsonFileException naming the file if it is not UTF-8
+   */
+  private static String runIn(Path marker) throws IOException {
+    return JsonFiles.readUtf8(marker).strip();
   }
 
   @Override
   public synchronized void bindTo(String run) throws IOException {
     Path marker = dir.resolve(RUN_FILE);
-    String bound = Files.exists(marker) ? Files.readString(marker).strip() : null;
+    String bound = Files.exists(marker) ? runIn(marker) : null;
     if (run.equals(bound)) {
       return;
     }

@@ -81,9 +81,11 @@ public final class JsonFiles {
     return e instanceof JsonFileException j ? j.reason() : StrictJson.cleanMessage(e);
   }
 
-  /** "an array", "a string", "a number", "a boolean" or "null". */
-  private static String describe(JsonElement e) {
-    if (e.isJsonArray()) {
+  /** "an object", "an array", "a string", "a number", "a boolean" or "null". */
+  public static String describe(JsonElement e) {
+    if (e.isJsonObject()) {
+      return "an object";
+    } else if (e.isJsonArray()) {
       return "an array";
     } else if (e.isJsonNull()) {
       return "null";

@@ -84,6 +84,13 @@ public final class RunFolder implements AutoCloseable {
 
   private static final int MAX_ATTEMPTS = 100;
 
+  /**
+   * Tests only: a failure that the owner record's write of a folder that has just replaced another
+   * ({@link #replaceWhole}) throws, as a full disk would make it fail; null, always outside tests,
+   * for none.
+   */
+  static volatile IOException replacementOwnerFailure;
+
   /** The longest name, in bytes, that Linux's file systems take (ext4, XFS, Btrfs, tmpfs). */
   private static final int NAME_MAX = 255;
 
@@ -745,7 +752,8 @@ public final class RunFolder implements AutoCloseable {
   /**
    * Replaces this (locked, non-empty) folder by a fresh locked one under the same name; the old
    * folder is renamed aside first, and deleted when the new run closes (or put back if it is
-   * abandoned).
+   * abandoned, or if the new folder's owner record cannot be written: the new folder's lock is then
+   * released and the failure thrown).
    */
   private RunFolder replaceWhole(String command) throws IOException {
     Path absolute = path.toAbsolutePath().normalize();
@@ -768,9 +776,23 @@ public final class RunFolder implements AutoCloseable {
     Path realKey = absolute.toRealPath();
     HELD_HERE.put(realKey, command);
     RunFolder replacement = new RunFolder(path, realKey, next.channel, next.lock);
-    replacement.writeOwner(command);
     replacement.fresh = true;
     replacement.replaced = aside;
+    try {
+      IOException injected = replacementOwnerFailure;
+      if (injected != null) {
+        throw injected;
+      }
+      replacement.writeOwner(command);
+    } catch (IOException | RuntimeException e) {
+      // The new run has written nothing yet: release its lock and put the old run back.
+      try {
+        replacement.abandon();
+      } catch (IOException | RuntimeException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
     return replacement;
   }
 

@@ -531,15 +531,21 @@ public final class HuggingFaceFolder {
                 + ": pooling_mode_mean_tokens is false; fedpeft pools by the mean over the"
                 + " tokens only");
       }
-      if (o.has("word_embedding_dimension")
-          && isNumber(o.get("word_embedding_dimension"))
-          && o.get("word_embedding_dimension").getAsInt() != config.hiddenSize()) {
-        throw new ModelFormatException(
-            file
-                + ": word_embedding_dimension is "
-                + o.get("word_embedding_dimension")
-                + ", but config.json says hidden_size = "
-                + config.hiddenSize());
+      JsonElement dim = o.get("word_embedding_dimension");
+      if (dim != null && !dim.isJsonNull()) {
+        Optional<BigDecimal> n = JsonNumbers.of(dim);
+        if (n.isEmpty() || n.get().stripTrailingZeros().scale() > 0) {
+          throw new ModelFormatException(
+              file + ": word_embedding_dimension is " + dim + "; it must be a whole JSON number");
+        }
+        if (n.get().compareTo(BigDecimal.valueOf(config.hiddenSize())) != 0) {
+          throw new ModelFormatException(
+              file
+                  + ": word_embedding_dimension is "
+                  + dim
+                  + ", but config.json says hidden_size = "
+                  + config.hiddenSize());
+        }
       }
     }
   }

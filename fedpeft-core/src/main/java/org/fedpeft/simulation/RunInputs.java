@@ -2,7 +2,6 @@ package org.fedpeft.simulation;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,15 +66,24 @@ final class RunInputs {
     // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
     JsonObject manifest = Simulation.killedWhileStarting(run) ? null : startManifest(run);
     String text = JsonFiles.readUtf8(cfgFile);
-    SimulationConfig saved;
-    SimulationConfig parsed;
+    SimulationConfig saved = restored(cfgFile, text);
+    SimulationConfig parsed = restored(cfgFile, Simulation.withStartPrecision(text, run));
+    if (manifest != null) {
+      requireStartConfig(run, saved, manifest);
+    }
+    return resolvedAgainst(parsed, run);
+  }
+
+  /**
+   * The config {@code json}, the text of {@code cfgFile}, holds ({@link
+   * SimulationConfig#fromJson}).
+   *
+   * @throws IllegalArgumentException naming {@code cfgFile}: not a JSON object of values (a
+   *     truncated or hand-edited file), or a config this version refuses
+   */
+  private static SimulationConfig restored(Path cfgFile, String json) {
     try {
-      saved = SimulationConfig.fromJson(text);
-      parsed = SimulationConfig.fromJson(Simulation.withStartPrecision(text, run));
-    } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
-      // A truncated or hand-edited file: name it (what fromJson's config errors already do).
-      throw new IllegalArgumentException(
-          cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
+      return SimulationConfig.fromJson(json);
     } catch (ConfigException e) {
       // A config the fedpeft that started the run accepted and this one refuses (a rule added
       // since, e.g. server.min_clients > 1 under client-level DP with Poisson sampling): the run
@@ -87,11 +95,11 @@ final class RunInputs {
               + e.getMessage()
               + ")",
           e);
+    } catch (IllegalArgumentException e) {
+      // fromJson's own: not valid JSON, not an object, a key holding an object.
+      throw new IllegalArgumentException(
+          cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
     }
-    if (manifest != null) {
-      requireStartConfig(run, saved, manifest);
-    }
-    return resolvedAgainst(parsed, run);
   }
 
   /**

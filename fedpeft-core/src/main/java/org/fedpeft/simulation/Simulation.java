@@ -524,7 +524,10 @@ public final class Simulation implements AutoCloseable {
       return configJson;
     }
     JsonObject m = JsonFiles.readObject(manifest);
-    String recorded = m.has("precision") ? m.get("precision").getAsString() : "";
+    String recorded =
+        m.has("precision") && m.get("precision").isJsonPrimitive()
+            ? m.get("precision").getAsString()
+            : "";
     String label = recorded.split(" ", 2)[0];
     if (Precision.ofLabel(label).isEmpty()) {
       throw new IllegalArgumentException(

@@ -1,7 +1,9 @@
 package org.fedpeft.simulation;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonObject;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import org.fedpeft.federation.ServerSection;
 import org.fedpeft.federation.StrategyProvider;
 import org.fedpeft.federation.StrategyRegistry;
 import org.fedpeft.heads.HeadSection;
+import org.fedpeft.io.JsonFiles;
+import org.fedpeft.io.StrictJson;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
@@ -515,19 +519,52 @@ public final class SimulationConfig {
    * client.max_grad_norm} with {@code privacy.mode = "sample"} (config.json holds every key, so it
    * always has one), which a new config may not set, is accepted here, so that a run saved before
    * those checks resumes.
+   *
+   * @throws ConfigException if the values are not a valid config
+   * @throws IllegalArgumentException saying what is wrong, without Gson's exception names, if
+   *     {@code json} is empty, not valid JSON ({@link StrictJson#cleanMessage}), not a JSON object
+   *     ({@link JsonFiles#describe}), or has a key whose value is neither a value nor an array of
+   *     values ("rounds: not a value but an object", "adapter.factors: not an array of values, it
+   *     holds an array")
    */
   public static SimulationConfig fromJson(String json) {
+    if (json.isBlank()) {
+      throw new IllegalArgumentException("empty");
+    }
+    JsonElement parsed;
+    try {
+      parsed = JsonParser.parseString(json);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException("not valid JSON: " + StrictJson.cleanMessage(e), e);
+    }
+    if (!parsed.isJsonObject()) {
+      throw new IllegalArgumentException("not a JSON object but " + JsonFiles.describe(parsed));
+    }
     Map<String, Object> raw = new LinkedHashMap<>();
-    JsonObject o = new Gson().fromJson(json, JsonObject.class);
-    for (var e : o.entrySet()) {
-      raw.put(
-          e.getKey(),
-          e.getValue().isJsonArray()
-              ? e.getValue().getAsJsonArray().asList().stream().map(x -> x.getAsString()).toList()
-              : e.getValue().getAsString());
+    for (var e : parsed.getAsJsonObject().entrySet()) {
+      raw.put(e.getKey(), restoredValue(e.getKey(), e.getValue()));
     }
     return new SimulationConfig(
         SCHEMA.resolve(ConfigSource.of("config.json", raw), Map.of()), true);
+  }
+
+  /** A config.json value as text, or an array's values as a list of text. */
+  private static Object restoredValue(String key, JsonElement v) {
+    if (v.isJsonPrimitive()) {
+      return v.getAsString();
+    }
+    if (!v.isJsonArray()) {
+      throw new IllegalArgumentException(key + ": not a value but " + JsonFiles.describe(v));
+    }
+    List<String> values = new ArrayList<>();
+    for (JsonElement x : v.getAsJsonArray()) {
+      if (!x.isJsonPrimitive()) {
+        throw new IllegalArgumentException(
+            key + ": not an array of values, it holds " + JsonFiles.describe(x));
+      }
+      values.add(x.getAsString());
+    }
+    return List.copyOf(values);
   }
 
   /**

@@ -177,6 +177,21 @@ class RunSettingsMalformedTest {
         RunSettings.fromConfig(c).objective());
   }
 
+  /**
+   * Audit, leftovers: a negative {@code run.head.learning_rate} was refused by the record's own
+   * check, without the key.
+   */
+  @Test
+  void aNegativeHeadLearningRateNamesTheKey() {
+    assertEquals(
+        "config 'run.head.learning_rate': the head's learning rate must be 0 (the adapter's) or"
+            + " positive, got -0.5",
+        errorWith("run.head.learning_rate", "-0.5"));
+    Map<String, String> c = new TreeMap<>(TWO_TASKS.toConfig());
+    c.put("run.head.learning_rate", "0.25");
+    assertEquals(0.25, RunSettings.fromConfig(c).headLearningRate());
+  }
+
   /** A task of no labels, or two tasks of one name, are refused naming run.head.tasks too. */
   @Test
   void headTasksThatMakeNoHeadNameTheKey() {

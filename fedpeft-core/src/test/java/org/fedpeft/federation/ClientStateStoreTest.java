@@ -176,6 +176,24 @@ class ClientStateStoreTest {
     assertEquals(null, store("memory").boundRun());
   }
 
+  /**
+   * Audit, leftovers: a run-id.txt that is not UTF-8 (edited in another encoding) stopped the
+   * client with Java's bare "Input length = 1", naming no file; it is named, with the first byte
+   * that is not UTF-8.
+   */
+  @Test
+  void aRunMarkerThatIsNotUtf8IsNamed() throws IOException {
+    ClientStateStore s = store("disk");
+    s.bindTo("run-a");
+    s.save("c", 1, local(1));
+    Path marker = dir.resolve("local").resolve("run-id.txt");
+    Files.write(marker, new byte[] {'r', 'u', 'n', (byte) 0xe9, '\n'});
+    String named = marker + ": not valid UTF-8 (byte 4 of the file)";
+    assertEquals(named, assertThrows(IllegalArgumentException.class, s::boundRun).getMessage());
+    assertEquals(
+        named, assertThrows(IllegalArgumentException.class, () -> s.bindTo("run-b")).getMessage());
+  }
+
   @Test
   void aFileOfAnotherClientIsDetected() throws IOException {
     ClientStateStore s = store("disk");

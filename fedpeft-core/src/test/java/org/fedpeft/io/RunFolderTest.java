@@ -273,6 +273,37 @@ class RunFolderTest {
     }
   }
 
+  /**
+   * Audit, leftovers: a --force run whose owner record could not be written once it had replaced
+   * the old run (a full disk) kept the new folder's lock and its channel, left the folder marked as
+   * held by this process and the old run in {@code .NAME.replaced-*}; like a run abandoned before
+   * it started, it now puts the old run back and holds nothing.
+   */
+  @Test
+  void aReplacementWhoseOwnerRecordCannotBeWrittenPutsTheOldRunBack() throws Exception {
+    Path parent = Files.createDirectories(tmp.resolve("owner-write-fails"));
+    Path dir = parent.resolve("run");
+    try (RunFolder train = RunFolder.createNew(dir, "train", false)) {
+      Files.writeString(train.path().resolve("summary.json"), "finished");
+    }
+    byte[] owner = Files.readAllBytes(dir.resolve(RunFolder.LOCK_FILE));
+    RunFolder.replacementOwnerFailure = new java.io.IOException("No space left on device");
+    try {
+      java.io.IOException e =
+          assertThrows(java.io.IOException.class, () -> RunFolder.createNew(dir, "train", true));
+      assertEquals("No space left on device", e.getMessage());
+    } finally {
+      RunFolder.replacementOwnerFailure = null;
+    }
+    assertEquals(List.of("run"), list(parent), "no hidden sibling left");
+    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
+    assertEquals("finished", Files.readString(dir.resolve("summary.json")));
+    assertEquals(
+        new String(owner, java.nio.charset.StandardCharsets.UTF_8),
+        Files.readString(dir.resolve(RunFolder.LOCK_FILE)));
+    RunFolder.reopen(dir, "train").close(); // not held by this process any more
+  }
+
   private static List<String> list(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -445,6 +445,45 @@ class HuggingFaceFolderTest {
     assertTrue(e.getMessage().contains("pooling_mode_cls_token"), e.getMessage());
   }
 
+  /**
+   * Audit, leftovers: the pooling config's word_embedding_dimension was read with Gson's getAsInt,
+   * so 32.5 passed as the hidden size 32 (and 2^32 + 32 wrapped to 32); a value that is not a whole
+   * JSON number is refused naming the file and the field, as the other fields there are.
+   */
+  @Test
+  void aPoolingDimensionThatIsNotAWholeNumberIsRefused() throws Exception {
+    Path dir = savedTiny("pooling-dim");
+    writeSentenceTransformers(dir, "mean");
+    Path pooling = dir.resolve("1_Pooling/config.json");
+    for (String value : List.of("32.5", "\"abc\"", "\"32\"", "[32]")) {
+      Files.writeString(
+          pooling,
+          "{\"word_embedding_dimension\": " + value + ", \"pooling_mode_mean_tokens\": true}");
+      IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir), value);
+      assertEquals(
+          pooling + ": word_embedding_dimension is " + value + "; it must be a whole JSON number",
+          e.getMessage());
+    }
+    for (String value : List.of("4294967328", "1e10")) { // 2^32 + 32 wrapped to 32
+      Files.writeString(
+          pooling,
+          "{\"word_embedding_dimension\": " + value + ", \"pooling_mode_mean_tokens\": true}");
+      IOException e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir), value);
+      assertEquals(
+          pooling
+              + ": word_embedding_dimension is "
+              + value
+              + ", but config.json says hidden_size = 32",
+          e.getMessage());
+    }
+    for (String value : List.of("32", "32.0", "null")) {
+      Files.writeString(
+          pooling,
+          "{\"word_embedding_dimension\": " + value + ", \"pooling_mode_mean_tokens\": true}");
+      HuggingFaceFolder.load(dir);
+    }
+  }
+
   /** QA: do_lower_case true was ignored, sentence-transformers lower-cases such texts. */
   @Test
   void lowerCasingTheTokenizerDoesNotDoIsRefused() throws Exception {
