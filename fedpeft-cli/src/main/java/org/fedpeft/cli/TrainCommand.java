@@ -16,8 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.fedpeft.data.DataFiles;
-import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
@@ -25,6 +23,8 @@ import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFileException;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.StartRecord;
 import org.fedpeft.model.BatchProgress;
@@ -483,8 +483,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   /**
    * The command a run folder's train.json records, with its relative data and model paths resolved
-   * against the directory it was started from. The file is read as strict UTF-8, as data files are
-   * ({@link DataFiles#readUtf8}); a damaged one is bad input naming it.
+   * against the directory it was started from. The file is read as the other JSON files of run
+   * folders are ({@link JsonFiles#readObject}: strict UTF-8, Gson's messages cleaned); a damaged
+   * one is bad input naming it.
    */
   private static TrainCommand stored(Path dir) throws IOException {
     Path file = dir.resolve(RUN_FILE);
@@ -497,7 +498,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path cwd;
     String precision;
     try {
-      run = JsonParser.parseString(DataFiles.readUtf8(file)).getAsJsonObject();
+      run = JsonFiles.readObject(file);
       if (!run.has("args") || !run.get("args").isJsonArray()) {
         throw new IllegalArgumentException("\"args\" must be an array of strings");
       }
@@ -515,7 +516,7 @@ public final class TrainCommand implements Callable<Integer> {
           }
         }
       }
-    } catch (DataFormatException e) { // not UTF-8: the reason names the byte
+    } catch (JsonFileException e) { // not UTF-8, not JSON, not an object: the reason says which
       throw new UserInputException(file + ": not a valid train.json: " + e.reason(), e);
     } catch (RuntimeException e) {
       throw new UserInputException(file + ": not a valid train.json: " + e.getMessage(), e);

@@ -286,7 +286,8 @@ class TrainCommandTest {
   /**
    * QA (audit of the CLI): a train.json without its "cwd", or with an array for it, failed the
    * resume with exit 1 (a NullPointerException, or Gson's error naming no file), as if fedpeft had
-   * a bug. It is bad input naming the file, exit 2, as a train.json whose "args" do not parse.
+   * a bug. It is bad input naming the file, exit 2, as a train.json whose "args" do not parse; a
+   * cut-off file says so without Gson's exception names ("java.io.EOFException: ...").
    */
   @Test
   void aResumeOfADamagedTrainJsonNamesTheFile() throws Exception {
@@ -308,6 +309,13 @@ class TrainCommandTest {
           record + ": not a valid train.json: \"cwd\" must be a string",
           damage[0] + " " + damage[1]);
     }
+    // A cut-off file is named with the JSON error alone, without Gson's exception names.
+    Files.writeString(record, "{\"args\": ");
+    assertResumeRefused(
+        out, record + ": not a valid train.json: not valid JSON: End of input", "cut off");
+    assertFalse(
+        CliRun.run("train", "--resume", out.toString()).err().contains("Exception"),
+        "Gson's exception names are left out");
   }
 
   /**
