@@ -507,8 +507,9 @@ final class ClientHost {
   /** At most 10 values of a list, for messages. */
   static String abbreviate(List<String> values) {
     if (values.size() <= 10) {
-      return values.toString();
+      return LabelCheck.show(values);
     }
-    return values.subList(0, 10).toString().replace("]", ", ... (" + values.size() + " in all)]");
+    String first = LabelCheck.show(values.subList(0, 10));
+    return first.substring(0, first.length() - 1) + ", ... (" + values.size() + " in all)]";
   }
 }

@@ -47,7 +47,8 @@ public final class PrivacyCommand {
         paramLabel = "Q",
         description =
             "Poisson sampling rate per step, in [0, 1]: expected batch size / dataset size"
-                + " (or expected clients per round / population).")
+                + " (DP-FedAvg: clients_per_round / clients under client_sampling = poisson, 1"
+                + " under fixed-size sampling).")
     double sampleRate;
 
     @Option(
@@ -85,7 +86,9 @@ public final class PrivacyCommand {
       description = {
         "Prints the epsilon spent by T steps at sampling rate Q and noise multiplier S, at delta D,"
             + " as 'epsilon: E (order A)'.",
-        "For DP-FedAvg: Q = expected clients per round / population, T = rounds."
+        "For DP-FedAvg (privacy.mode = client), as simulate and server account it: T = rounds,"
+            + " and Q = clients_per_round / clients with client_sampling = poisson, but Q = 1 with"
+            + " the default fixed-size sampling (no amplification by sampling)."
       })
   public static final class EpsilonCommand implements Callable<Integer> {
 

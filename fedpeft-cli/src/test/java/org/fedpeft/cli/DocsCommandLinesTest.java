@@ -8,7 +8,9 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.fedpeft.simulation.SimulationConfig;
 import org.junit.jupiter.api.Test;
@@ -17,9 +19,11 @@ import picocli.CommandLine;
 /**
  * Docs audit, 5 December: the command lines that README.md and docs/*.md print in code blocks are
  * ones the command line accepts: each parses (its command, option names and option values, as
- * picocli reads them before running anything), each {@code --set} names a config key, and each
- * example config it names exists. Placeholders in capitals (CONFIG, HOST:PORT, DIR) parse as the
- * strings they stand for; optional parts in brackets ({@code [--seed 42]}) are left out.
+ * picocli reads them before running anything), each {@code --set} names a config key, each example
+ * config it names exists, and a {@code simulate}, {@code server}, {@code client} or {@code node}
+ * line on an example config loads with its {@code --set}s (values in range, no option the others
+ * make inert). Placeholders in capitals (CONFIG, HOST:PORT, DIR) parse as the strings they stand
+ * for; optional parts in brackets ({@code [--seed 42]}) are left out.
  */
 class DocsCommandLinesTest {
 
@@ -126,7 +130,37 @@ class DocsCommandLinesTest {
         return a + ": no such file";
       }
     }
-    return null;
+    return configProblem(args);
+  }
+
+  /** The commands that read a simulation config: {@code CONFIG} is their first parameter. */
+  private static final List<String> CONFIG_COMMANDS =
+      List.of("simulate", "server", "client", "node");
+
+  /**
+   * Docs journey, 5 December: an example config with the line's {@code --set}s must load (every
+   * value in range, no option the others make inert), not only name known keys; what is wrong with
+   * it, or null. Lines whose config is not one of examples/ are left to the parse.
+   */
+  private static String configProblem(List<String> args) {
+    if (args.size() < 2
+        || !CONFIG_COMMANDS.contains(args.get(0))
+        || !args.get(1).startsWith("examples/")) {
+      return null;
+    }
+    Map<String, String> sets = new LinkedHashMap<>();
+    for (int i = 2; i + 1 < args.size(); i++) {
+      if (args.get(i).equals("--set")) {
+        String[] kv = args.get(i + 1).split("=", 2);
+        sets.put(kv[0], kv.length > 1 ? kv[1] : "");
+      }
+    }
+    try {
+      SimulationConfig.load(ROOT.resolve(args.get(1)), sets);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return "the config with its --sets does not load: " + e.getMessage();
+    }
   }
 
   /** Shell words: split at blanks outside quotes, quotes removed. */

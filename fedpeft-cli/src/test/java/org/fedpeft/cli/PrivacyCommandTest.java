@@ -1,12 +1,14 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fedpeft.privacy.ClientLevelDp;
 import org.fedpeft.privacy.RdpAccountant;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -233,5 +235,25 @@ class PrivacyCommandTest {
                       o.description().length > 0 && !o.description()[0].isBlank(),
                       sub.getCommandName() + " " + o.longestName() + " has no description"));
     }
+  }
+
+  /**
+   * Docs journey, 5 December: {@code privacy epsilon --help} said that for DP-FedAvg Q is the
+   * expected clients per round over the population, while {@code simulate} and {@code server}
+   * account client-level DP with q = 1 under the default fixed-size sampling; the help now gives
+   * the rate each sampling is accounted with, the same as {@link ClientLevelDp.Config#sampleRate}.
+   */
+  @Test
+  void helpGivesTheClientSamplingRateThatARunIsAccountedWith() {
+    String eps = run("epsilon", "--help").out().replaceAll("\\s+", " ");
+    assertTrue(eps.contains("Q = 1 with the default fixed-size sampling"), eps);
+    assertTrue(eps.contains("Q = clients_per_round / clients with client_sampling = poisson"), eps);
+    assertFalse(eps.contains("Q = expected clients per round / population"), eps);
+    ClientLevelDp.Config fixed =
+        new ClientLevelDp.Config(1, 1, 4, 20, 1e-5, 0, false, 0.5, 0.2, 1, false);
+    ClientLevelDp.Config poisson =
+        new ClientLevelDp.Config(1, 1, 4, 20, 1e-5, 0, false, 0.5, 0.2, 1, true);
+    assertEquals(1.0, fixed.sampleRate());
+    assertEquals(4.0 / 20, poisson.sampleRate());
   }
 }

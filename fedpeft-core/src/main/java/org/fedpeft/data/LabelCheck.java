@@ -1,11 +1,13 @@
 package org.fedpeft.data;
 
+import com.google.gson.JsonPrimitive;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.fedpeft.io.Words;
 
 /**
@@ -180,7 +182,7 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
               + "\" is not one of "
               + whose
               + " "
-              + (labels.size() <= 10 ? labels : labels.subList(0, 10) + " ...")
+              + (labels.size() <= 10 ? show(labels) : show(labels.subList(0, 10)) + " ...")
               + (bad.size() > 1
                   ? "; "
                       + (bad.size() - 1)
@@ -194,5 +196,25 @@ public record LabelCheck(String data, Path source, List<UnknownLabel> unknown) {
       throw new IllegalArgumentException(first.location() + ": " + reason);
     }
     return data.withLabels(labels);
+  }
+
+  /**
+   * Labels as refusals print them: {@code [a, b, c]}, or, when a label holds a comma, a bracket or
+   * a double quote, or starts or ends with a space (which would make that form ambiguous: the
+   * labels {@code "a, b"} and {@code "c"} would read {@code [a, b, c]}), every label as a JSON
+   * string: {@code ["a, b", "c"]}.
+   */
+  public static String show(List<String> labels) {
+    boolean plain =
+        labels.stream()
+            .noneMatch(
+                l ->
+                    l.indexOf(',') >= 0 || l.matches("(?s).*[\\[\\]\"].*") || !l.equals(l.strip()));
+    if (plain) {
+      return labels.toString();
+    }
+    return labels.stream()
+        .map(l -> new JsonPrimitive(l).toString())
+        .collect(Collectors.joining(", ", "[", "]"));
   }
 }

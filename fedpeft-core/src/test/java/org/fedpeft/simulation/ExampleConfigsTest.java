@@ -50,4 +50,30 @@ class ExampleConfigsTest {
             Map.of("adapter.factors", "/tmp/ravan-factors.safetensors"));
     assertEquals("ravan", ravan.values().get("adapter.method"));
   }
+
+  /**
+   * Docs journey, 5 December: the Ravan example said to uncomment {@code budgets = "skewed"} and
+   * {@code head_selection = "gradient"}, but both commented lines stood in {@code [client]}, so
+   * uncommenting them as they stood gave the unknown key {@code client.head_selection}. The two
+   * lines, uncommented where they now stand, give a config that loads with both settings.
+   */
+  @Test
+  void uncommentingTheRavanExamplesOptionalKeysAsTheyStandLoads() throws Exception {
+    Path ravan = Path.of("..", "examples", "ravan-noun-topic.toml");
+    String text = Files.readString(ravan);
+    String uncommented =
+        text.replace("# budgets = \"skewed\"", "budgets = \"skewed\"")
+            .replace("# head_selection = \"gradient\"", "head_selection = \"gradient\"");
+    assertTrue(uncommented.contains("\nbudgets = \"skewed\""), text);
+    assertTrue(uncommented.contains("\nhead_selection = \"gradient\""), text);
+    Path copy = Files.createTempFile("ravan-uncommented", ".toml");
+    try {
+      Files.writeString(copy, uncommented);
+      SimulationConfig c = SimulationConfig.load(copy, Map.of());
+      assertEquals("skewed", c.values().get("client.budgets"));
+      assertEquals("gradient", c.values().get("adapter.head_selection"));
+    } finally {
+      Files.delete(copy);
+    }
+  }
 }
