@@ -268,8 +268,10 @@ public final class ServerCommand implements Callable<Integer> {
             Main.plural(ids.size(), "node"),
             ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
-          throw new UserInputException(
-              notConnected(federation, ids, need, " within " + wait + " s"));
+          String why = notConnected(federation, ids, need, " within " + wait + " s");
+          // A new run's folder is left as the command found it, said as Ctrl-C's wait says it.
+          String left = resume == null ? guard.abandonUnstarted() : null;
+          throw new UserInputException(left == null ? why : why + "; " + left);
         }
         // The rounds begin: from now on the folder keeps what the run writes. The message first,
         // so that an interruption between the two keeps the folder and says how to resume it.
