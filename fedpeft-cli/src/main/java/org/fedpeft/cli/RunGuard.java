@@ -432,11 +432,26 @@ final class RunGuard implements AutoCloseable {
   }
 
   /**
+   * Abandons now the folder of a new run that ends before it started without being interrupted (the
+   * server's wait for its nodes ran out, {@code --wait-seconds}), as {@link #close} would, and says
+   * what that left in the words an interrupted wait ends with ({@link #abandonNow}); null if the
+   * process is being interrupted meanwhile, whose shutdown hook then abandons the folder and says
+   * so.
+   */
+  String abandonUnstarted() {
+    if (!ShutdownHooks.remove(hook)) {
+      return null;
+    }
+    return abandonNow();
+  }
+
+  /**
    * Abandons the folder of a new run interrupted before it started ({@link #abandonOnInterrupt}),
-   * and says what that left: "nothing was trained, and DIR is removed again (this command created
-   * it) | is empty again, as the command found it | holds again the run that --force was to
-   * replace: the same command starts the run again"; where the folder cannot be put back, why, and
-   * that the same command, with --force if it refuses the folder, starts the run again.
+   * or whose wait ran out before it started ({@link #abandonUnstarted}), and says what that left:
+   * "nothing was trained, and DIR is removed again (this command created it) | is empty again, as
+   * the command found it | holds again the run that --force was to replace: the same command starts
+   * the run again"; where the folder cannot be put back, why, and that the same command, with
+   * --force if it refuses the folder, starts the run again.
    */
   private String abandonNow() {
     Path dir = folder.path();

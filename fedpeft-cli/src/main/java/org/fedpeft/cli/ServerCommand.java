@@ -203,6 +203,7 @@ public final class ServerCommand implements Callable<Integer> {
       sim.close();
       throw e instanceof RuntimeException r ? r : new UserInputException(e.getMessage(), e);
     }
+    int code;
     try (sim) {
       String picked = sim.precisionNote();
       if (picked != null) {
@@ -268,8 +269,10 @@ public final class ServerCommand implements Callable<Integer> {
             Main.plural(ids.size(), "node"),
             ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
-          throw new UserInputException(
-              notConnected(federation, ids, need, " within " + wait + " s"));
+          String why = notConnected(federation, ids, need, " within " + wait + " s");
+          // A new run's folder is left as the command found it, said as Ctrl-C's wait says it.
+          String left = resume == null ? guard.abandonUnstarted() : null;
+          throw new UserInputException(left == null ? why : why + "; " + left);
         }
         // The rounds begin: from now on the folder keeps what the run writes. The message first,
         // so that an interruption between the two keeps the folder and says how to resume it.
@@ -357,7 +360,14 @@ public final class ServerCommand implements Callable<Integer> {
         }
         notices.totals().forEach(err::println);
         PausePoint.reach("simulation-before-report");
-        printResult(summary, ReportWriter.write(sim.out()), stdout);
+        code =
+            SimulateCommand.printResult(
+                "server",
+                summary,
+                sim.config().objective().contrastive(),
+                ReportWriter.write(sim.out()),
+                stdout,
+                err);
         federation.finish(finishReason(summary));
         // Let the transport deliver the nodes' last frames before it closes.
         server.shutdown();
@@ -367,7 +377,7 @@ public final class ServerCommand implements Callable<Integer> {
         server.shutdownNow();
       }
     }
-    return 0;
+    return code;
   }
 
   /**
@@ -382,7 +392,9 @@ public final class ServerCommand implements Callable<Integer> {
    * wait, prints each node told, and waits up to {@link #waitSeconds} (default {@link
    * #FINISHED_WAIT_SECONDS}) for every node of the population (or {@link #waitFor}) to have been
    * told, naming those that were not (or, on Ctrl-C, those told so far). An address it cannot
-   * listen on is refused after the report is written, naming the address. Returns the exit code, 0.
+   * listen on is refused after the report is written, naming the address. Returns the exit code of
+   * the result ({@link SimulateCommand#printResult}: 2 for a run in which no round completed, else
+   * 0).
    */
   private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
@@ -390,14 +402,14 @@ public final class ServerCommand implements Callable<Integer> {
     // The report first: whatever fails or is interrupted afterwards, it is written.
     Integer code =
         SimulateCommand.writeMissingReport(
-            guard, (s, report) -> printResult(s, report, stdout), err);
+            guard, (s, report) -> printResult(s, dir, report, stdout, err), err);
     JsonObject summary;
     List<String> ids;
     String runId;
     try {
       summary = org.fedpeft.io.JsonFiles.readObject(dir.resolve("summary.json"));
       if (code == null) {
-        code = printResult(summary, dir.resolve(ReportWriter.FILE), stdout);
+        code = printResult(summary, dir, dir.resolve(ReportWriter.FILE), stdout, err);
       }
       stdout.flush();
       ids = population(dir.resolve("partition.json"));
@@ -674,13 +686,15 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * Prints what {@code server} says at the end of a finished run, from its summary.json: the final
-   * line, the report and the adapter; returns the exit code, 0.
+   * Prints what {@code server} says at the end of the finished run in {@code dir}, from its
+   * summary.json: what {@code simulate} says ({@link SimulateCommand#printResult}, the run's
+   * objective read from its config.json); returns the exit code.
    */
-  private static int printResult(JsonObject summary, Path report, PrintWriter stdout) {
-    stdout.println(SimulateCommand.finalLine(summary, false));
-    stdout.printf("report: %s%nadapter: %s%n", report, summary.get("adapter_dir").getAsString());
-    return 0;
+  private static int printResult(
+      JsonObject summary, Path dir, Path report, PrintWriter stdout, PrintWriter err)
+      throws IOException {
+    return SimulateCommand.printResult(
+        "server", summary, SimulateCommand.contrastive(dir), report, stdout, err);
   }
 
   /**

@@ -179,7 +179,7 @@ public final class SimulateCommand implements Callable<Integer> {
    * Whether the simulation in {@code dir} trained contrastively, from its config.json's {@code
    * client.objective} (the run's resolved config).
    */
-  private static boolean contrastive(Path dir) throws IOException {
+  static boolean contrastive(Path dir) throws IOException {
     return contrastive(org.fedpeft.io.JsonFiles.readObject(dir.resolve("config.json")));
   }
 
@@ -221,14 +221,20 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
-   * Prints what {@code simulate} says at the end of a finished run, from its summary.json: the
-   * final line, the method's lines, the privacy and communication lines, the report and the
-   * adapter; returns the exit code: 2 for a run in which no round completed (a privacy budget that
-   * cannot pay for one, said on standard error), else 0.
+   * Prints what {@code command} ({@code simulate} or {@code server}, which end alike) says at the
+   * end of a finished run, from its summary.json: the final line (with the number of test
+   * examples), the method's lines, the privacy and communication lines, the report and the adapter;
+   * returns the exit code: 2 for a run in which no round completed (a privacy budget that cannot
+   * pay for one, said on standard error), else 0.
    */
   static int printResult(
-      JsonObject summary, boolean contrastive, Path report, PrintWriter stdout, PrintWriter err) {
-    stdout.println(finalLine(summary, true));
+      String command,
+      JsonObject summary,
+      boolean contrastive,
+      Path report,
+      PrintWriter stdout,
+      PrintWriter err) {
+    stdout.println(finalLine(summary));
     for (String line : methodLines(summary, contrastive)) {
       stdout.println(line);
     }
@@ -264,10 +270,12 @@ public final class SimulateCommand implements Callable<Integer> {
       // Nothing was trained: the budget cannot pay for one round, a bad input (exit 2);
       // --resume of this folder is refused as a finished run (exit 2 too).
       err.printf(
-          "simulate: no round completed (%s). The adapter in %s is the untrained initial model;"
+          "%s: no round completed (%s). The adapter in %s is the untrained initial model;"
               + " summary.json and report.html say so. Raise privacy.epsilon or the noise"
               + " multiplier.%n",
-          summary.get("stopped_early").getAsString(), summary.get("adapter_dir").getAsString());
+          command,
+          summary.get("stopped_early").getAsString(),
+          summary.get("adapter_dir").getAsString());
       return 2;
     }
     return 0;
@@ -278,10 +286,8 @@ public final class SimulateCommand implements Callable<Integer> {
    * for a run without one, the clients' mean accuracy on their held-out data (federated
    * evaluation); "after K of N rounds (stopped early: ...)" for a run a privacy budget stopped
    * (summary.json's stopped_early, which only a budget sets).
-   *
-   * @param examples whether to give the number of test examples
    */
-  static String finalLine(JsonObject summary, boolean examples) {
+  static String finalLine(JsonObject summary) {
     int done = summary.get("rounds").getAsInt();
     String rounds =
         summary.has("stopped_early") && summary.has("rounds_configured")
@@ -297,23 +303,15 @@ public final class SimulateCommand implements Callable<Integer> {
           summary.has("personalization")
               ? "final accuracy of the global model (no client's local tensors)"
               : "final accuracy";
-      return examples
-          ? String.format(
-              Locale.ROOT,
-              "%s: %.4f (loss %.4f, %d test %s) after %s",
-              accuracy,
-              summary.get("final_accuracy").getAsDouble(),
-              summary.get("final_loss").getAsDouble(),
-              summary.get("test_examples").getAsInt(),
-              Main.plural(summary.get("test_examples").getAsInt(), "example"),
-              rounds)
-          : String.format(
-              Locale.ROOT,
-              "%s: %.4f (loss %.4f) after %s",
-              accuracy,
-              summary.get("final_accuracy").getAsDouble(),
-              summary.get("final_loss").getAsDouble(),
-              rounds);
+      return String.format(
+          Locale.ROOT,
+          "%s: %.4f (loss %.4f, %d test %s) after %s",
+          accuracy,
+          summary.get("final_accuracy").getAsDouble(),
+          summary.get("final_loss").getAsDouble(),
+          summary.get("test_examples").getAsInt(),
+          Main.plural(summary.get("test_examples").getAsInt(), "example"),
+          rounds);
     }
     JsonElement mean = summary.get("final_client_accuracy_mean");
     if (mean == null || !mean.isJsonPrimitive() || Double.isNaN(mean.getAsDouble())) {
@@ -554,7 +552,8 @@ public final class SimulateCommand implements Callable<Integer> {
         Integer code =
             writeMissingReport(
                 guard,
-                (summary, report) -> printResult(summary, contrastive(dir), report, stdout, err),
+                (summary, report) ->
+                    printResult("simulate", summary, contrastive(dir), report, stdout, err),
                 err);
         if (code != null) {
           return code;
@@ -701,7 +700,7 @@ public final class SimulateCommand implements Callable<Integer> {
       notices.totals().forEach(err::println);
       PausePoint.reach("simulation-before-report");
       Path report = ReportWriter.write(sim.out());
-      return printResult(summary, c.objective().contrastive(), report, stdout, err);
+      return printResult("simulate", summary, c.objective().contrastive(), report, stdout, err);
     }
   }
 }

@@ -88,7 +88,7 @@ class OneOfACountCliTest {
     summary.addProperty("test_examples", 1);
     assertEquals(
         "final accuracy: 1.0000 (loss 0.5000, 1 test example) after 1 round",
-        SimulateCommand.finalLine(summary, true));
+        SimulateCommand.finalLine(summary));
     JsonObject federated = new JsonObject();
     federated.addProperty("rounds", 2);
     federated.addProperty("final_client_accuracy_mean", 1.0);
@@ -96,16 +96,16 @@ class OneOfACountCliTest {
     federated.addProperty("eval_examples", 1);
     federated.addProperty("final_eval_round", 2);
     assertTrue(
-        SimulateCommand.finalLine(federated, true)
+        SimulateCommand.finalLine(federated)
             .endsWith("mean 1.0000 (loss 0.5000, 1 held-out example, round 2) after 2 rounds"),
-        SimulateCommand.finalLine(federated, true));
+        SimulateCommand.finalLine(federated));
     federated.addProperty("stopped_early", true);
     federated.addProperty("rounds_configured", 1);
     federated.addProperty("rounds", 0);
     assertTrue(
-        SimulateCommand.finalLine(federated, true)
+        SimulateCommand.finalLine(federated)
             .endsWith("after 0 of 1 round (stopped early: the privacy budget is spent)"),
-        SimulateCommand.finalLine(federated, true));
+        SimulateCommand.finalLine(federated));
     Map<String, Object> line =
         Map.of("eval_failures", List.of(Map.of("client", "client-0", "reason", "boom")));
     assertEquals(

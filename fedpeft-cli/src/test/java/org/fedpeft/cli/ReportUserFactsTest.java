@@ -95,6 +95,7 @@ class ReportUserFactsTest {
             .getAsJsonObject();
     StringWriter out = new StringWriter();
     SimulateCommand.printResult(
+        "simulate",
         summary,
         false,
         tmp.resolve("report.html"),

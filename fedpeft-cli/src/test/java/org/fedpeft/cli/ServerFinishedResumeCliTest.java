@@ -32,13 +32,15 @@ class ServerFinishedResumeCliTest {
 
   private TwoClientDeployment d;
   private Path out;
+  private CliRun.Result ran;
 
   @BeforeEach
   void finishedRun() throws Exception {
     d = TwoClientDeployment.create(tmp, 1, 2);
     out = tmp.resolve("run");
     TwoClientDeployment.InProcessRun run = d.runInProcess(out, tmp.resolve("states"));
-    assertEquals(0, run.server().code(), run.server().err());
+    ran = run.server();
+    assertEquals(0, ran.code(), ran.err());
     for (CliRun.Result c : run.clients()) {
       assertEquals(0, c.code());
     }
@@ -83,6 +85,16 @@ class ServerFinishedResumeCliTest {
     assertEquals(0, r.code(), r.err());
     assertFalse(r.err().contains("nothing to resume"), r.err());
     assertTrue(r.out().contains("report: " + out.resolve(ReportWriter.FILE)), r.out());
+    // Leftovers, 5 December: the server ended with a shorter summary than simulate (no number of
+    // test examples, no communication line); both print theirs through SimulateCommand.printResult,
+    // the run and the resume of the finished run alike.
+    String end = ran.out().replace(System.lineSeparator(), "\n");
+    assertTrue(
+        end.matches(
+            "(?s)final accuracy: \\S+ \\(loss \\S+, \\d+ test examples?\\) after 1 round\n.*"),
+        end);
+    assertTrue(end.matches("(?s).*\ncommunication: [\\d,]+ bytes up, [\\d,]+ bytes down\n.*"), end);
+    assertEquals(end, r.out().replace(System.lineSeparator(), "\n"));
     String flat = r.err().replaceAll("\\s+", " ");
     assertTrue(
         flat.contains(

@@ -78,6 +78,19 @@ class ServerInterruptedWaitCliTest {
     assertTrue(
         again.err().contains("only 0 of 3 nodes connected within 0 s"),
         "the same command gets as far as the wait again: " + again.err());
+    // Leftovers, 5 December: the end of --wait-seconds said nothing of the folder; it says what
+    // it left as the interrupted wait does.
+    assertTrue(
+        again
+            .err()
+            .contains(
+                "only 0 of 3 nodes connected within 0 s: []; not connected: [client-0, client-1,"
+                    + " client-2]; nothing was trained, and "
+                    + dir
+                    + " is removed again (this command created it): the same command starts the"
+                    + " run again"),
+        again.err());
+    assertFalse(Files.exists(dir), again.err());
 
     // --force over a finished run: the replaced run is back in its place, nothing left aside.
     Path finished = tmp.resolve("finished");

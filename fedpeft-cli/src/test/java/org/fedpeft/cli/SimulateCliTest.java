@@ -192,11 +192,11 @@ class SimulateCliTest {
     summary.addProperty("test_examples", 8);
     assertEquals(
         "final accuracy: 0.5000 (loss 1.2500, 8 test examples) after 1 round",
-        SimulateCommand.finalLine(summary, true));
+        SimulateCommand.finalLine(summary));
     summary.addProperty("rounds", 3);
     assertEquals(
-        "final accuracy: 0.5000 (loss 1.2500) after 3 rounds",
-        SimulateCommand.finalLine(summary, false));
+        "final accuracy: 0.5000 (loss 1.2500, 8 test examples) after 3 rounds",
+        SimulateCommand.finalLine(summary));
   }
 
   @Test
@@ -240,10 +240,11 @@ class SimulateCliTest {
     dpa.addProperty("rounds", 2);
     dpa.addProperty("final_accuracy", 0.25);
     dpa.addProperty("final_loss", 2.5);
+    dpa.addProperty("test_examples", 4);
     assertEquals(
-        "final accuracy of the global model (no client's local tensors): 0.2500 (loss 2.5000)"
-            + " after 2 rounds",
-        SimulateCommand.finalLine(dpa, false));
+        "final accuracy of the global model (no client's local tensors): 0.2500 (loss 2.5000, 4"
+            + " test examples) after 2 rounds",
+        SimulateCommand.finalLine(dpa));
   }
 
   @Test

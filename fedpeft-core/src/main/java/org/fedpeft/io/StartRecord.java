@@ -1,6 +1,8 @@
 package org.fedpeft.io;
 
 import com.google.gson.Gson;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -27,28 +29,43 @@ public final class StartRecord {
    */
   public static void requireSame(
       Map<String, ?> now, Map<String, ?> then, Object nowFile, String thenName, String same) {
+    List<String> differences = differences(now, then, thenName);
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException(
+          nowFile
+              + ": "
+              + differences.get(0)
+              + "; a resume continues the run as it started, with the same "
+              + same
+              + ": restore the value, or start a new run");
+    }
+  }
+
+  /**
+   * Each key (in key order) whose value in {@code now} differs from {@code then}'s (the values
+   * {@code thenName} recorded when the run started), described as {@code KEY is NOW, but THENNAME
+   * recorded THEN when the run started}; empty if they are equal.
+   */
+  public static List<String> differences(Map<String, ?> now, Map<String, ?> then, String thenName) {
     TreeSet<String> keys = new TreeSet<>(now.keySet());
     keys.addAll(then.keySet());
+    List<String> differences = new ArrayList<>();
     for (String key : keys) {
       Object a = now.get(key);
       Object b = then.get(key);
       if (!Objects.equals(a, b)) {
-        throw new IllegalArgumentException(
-            nowFile
-                + ": "
-                + key
+        differences.add(
+            key
                 + " is "
                 + shown(a)
                 + ", but "
                 + thenName
                 + " recorded "
                 + shown(b)
-                + " when the run started; a resume continues the run as it started, with the"
-                + " same "
-                + same
-                + ": restore the value, or start a new run");
+                + " when the run started");
       }
     }
+    return differences;
   }
 
   /** A value as JSON ({@code "fp32"}, {@code 0.001}, {@code ["query","value"]}), or unset. */

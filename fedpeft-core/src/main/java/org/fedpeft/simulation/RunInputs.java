@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.TaskSplits;
@@ -54,7 +55,8 @@ final class RunInputs {
    * run killed while it was starting ({@link Simulation#killedWhileStarting}), which has no
    * manifest.json yet, its config.json as it is.
    *
-   * @throws IllegalArgumentException naming the file: config.json missing or not a valid config;
+   * @throws IllegalArgumentException naming the file: config.json missing or not a valid config
+   *     (one this version refuses naming each key changed since the run started, if any);
    *     manifest.json missing, unreadable or without a valid {@code config}; or a key whose value
    *     in config.json differs from the manifest's (the first such key, with both values)
    */
@@ -66,8 +68,10 @@ final class RunInputs {
     // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
     JsonObject manifest = Simulation.killedWhileStarting(run) ? null : startManifest(run);
     String text = JsonFiles.readUtf8(cfgFile);
-    SimulationConfig saved = restored(cfgFile, text);
-    SimulationConfig parsed = restored(cfgFile, Simulation.withStartPrecision(text, run));
+    // What was edited in config.json since the start, asked only of a config this version refuses.
+    Supplier<List<String>> changed = () -> changedSinceStart(text, manifest);
+    SimulationConfig saved = restored(cfgFile, text, changed);
+    SimulationConfig parsed = restored(cfgFile, Simulation.withStartPrecision(text, run), changed);
     if (manifest != null) {
       requireStartConfig(run, saved, manifest);
     }
@@ -78,13 +82,31 @@ final class RunInputs {
    * The config {@code json}, the text of {@code cfgFile}, holds ({@link
    * SimulationConfig#fromJson}).
    *
+   * @param changed the keys of config.json changed since the run started ({@link
+   *     #changedSinceStart}), asked only if the config is refused
    * @throws IllegalArgumentException naming {@code cfgFile}: not a JSON object of values (a
-   *     truncated or hand-edited file), or a config this version refuses
+   *     truncated or hand-edited file), or a config this version refuses: if keys were changed
+   *     since the run started, saying so and naming each with both values, else saying the run's
+   *     config was accepted when the run started
    */
-  private static SimulationConfig restored(Path cfgFile, String json) {
+  private static SimulationConfig restored(
+      Path cfgFile, String json, Supplier<List<String>> changed) {
     try {
       return SimulationConfig.fromJson(json);
     } catch (ConfigException e) {
+      List<String> keys = changed.get();
+      if (!keys.isEmpty()) {
+        // A hand-edited config.json: the edit, not the version, is what is refused.
+        throw new IllegalArgumentException(
+            cfgFile
+                + ": changed since the run started: "
+                + String.join("; ", keys)
+                + "; this version refuses the changed config ("
+                + e.getMessage()
+                + "), and a resume continues the run as it started: restore the value, or start a"
+                + " new run",
+            e);
+      }
       // A config the fedpeft that started the run accepted and this one refuses (a rule added
       // since, e.g. server.min_clients > 1 under client-level DP with Poisson sampling): the run
       // cannot go on under a rule it did not start with, nor can its config be changed.
@@ -100,6 +122,22 @@ final class RunInputs {
       throw new IllegalArgumentException(
           cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
     }
+  }
+
+  /**
+   * The keys whose JSON value in {@code json} (config.json's text) differs from the config {@code
+   * manifest} recorded, each described by {@link StartRecord#differences}; empty without a manifest
+   * (a run killed while it was starting). Asked once {@link SimulationConfig#fromJson} has read
+   * {@code json} as a JSON object.
+   */
+  private static List<String> changedSinceStart(String json, JsonObject manifest) {
+    if (manifest == null) {
+      return List.of();
+    }
+    return StartRecord.differences(
+        JsonParser.parseString(json).getAsJsonObject().asMap(),
+        manifest.getAsJsonObject("config").asMap(),
+        "manifest.json");
   }
 
   /**
