@@ -222,15 +222,6 @@ public final class DataFiles {
     return new Utf8Input(Files.newInputStream(file), file, DataFormatException::new);
   }
 
-  /** Every character left in {@code in}. */
-  private static String readAll(Utf8Input in) throws IOException {
-    StringBuilder text = new StringBuilder();
-    for (int c = in.next(); c >= 0; c = in.next()) {
-      text.append((char) c);
-    }
-    return text.toString();
-  }
-
   // ---------------------------------------------------------------- JSON Lines
 
   /** What to do with one object of a JSON Lines file, given its line number. */
@@ -272,7 +263,7 @@ public final class DataFiles {
   public static String readUtf8(Path file) throws IOException {
     requireFile(file);
     try (Utf8Input in = open(file)) {
-      return readAll(in);
+      return in.rest();
     }
   }
 

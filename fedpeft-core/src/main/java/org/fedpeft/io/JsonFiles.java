@@ -31,11 +31,7 @@ public final class JsonFiles {
             Files.newInputStream(file),
             file,
             (source, line, reason) -> new JsonFileException(source, reason, null))) {
-      StringBuilder text = new StringBuilder();
-      for (int c = in.next(); c >= 0; c = in.next()) {
-        text.append((char) c);
-      }
-      return text.toString();
+      return in.rest();
     }
   }
 

@@ -94,6 +94,15 @@ public final class Utf8Input implements Closeable {
     return chars.get();
   }
 
+  /** Every character left in the stream, taken. */
+  public String rest() throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (int c = next(); c >= 0; c = next()) {
+      text.append((char) c);
+    }
+    return text.toString();
+  }
+
   /** Decodes the next block into {@code chars}; false at the end of the stream. */
   private boolean fill() throws IOException {
     if (pendingError != null) {
