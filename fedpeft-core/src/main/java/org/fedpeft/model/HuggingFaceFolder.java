@@ -353,16 +353,8 @@ public final class HuggingFaceFolder {
    * number of at least 2, else refused naming the file and the field.
    */
   private static OptionalInt length(JsonObject o, String field, Path file) throws IOException {
-    JsonElement v = o.get(field);
-    if (v == null || v.isJsonNull()) {
-      return OptionalInt.empty();
-    }
-    Optional<BigDecimal> n = JsonNumbers.of(v);
-    if (n.isEmpty() || n.get().stripTrailingZeros().scale() > 0) {
-      throw new ModelFormatException(
-          file + ": " + field + " is " + v + "; it must be a whole JSON number");
-    }
-    if (n.get().compareTo(BigDecimal.valueOf(NO_LIMIT)) >= 0) {
+    Optional<BigDecimal> n = wholeNumber(o, field, file);
+    if (n.isEmpty() || n.get().compareTo(BigDecimal.valueOf(NO_LIMIT)) >= 0) {
       return OptionalInt.empty();
     }
     int length = n.get().intValueExact();
@@ -376,6 +368,24 @@ public final class HuggingFaceFolder {
               + "; it must be at least 2 (the [CLS] and [SEP] tokens)");
     }
     return OptionalInt.of(length);
+  }
+
+  /**
+   * A whole-number field of {@code o}, read from {@code file}: empty when absent or null; any other
+   * value than a whole JSON number is refused naming the file and the field.
+   */
+  private static Optional<BigDecimal> wholeNumber(JsonObject o, String field, Path file)
+      throws ModelFormatException {
+    JsonElement v = o.get(field);
+    if (v == null || v.isJsonNull()) {
+      return Optional.empty();
+    }
+    Optional<BigDecimal> n = JsonNumbers.of(v);
+    if (n.isEmpty() || n.get().stripTrailingZeros().scale() > 0) {
+      throw new ModelFormatException(
+          file + ": " + field + " is " + v + "; it must be a whole JSON number");
+    }
+    return n;
   }
 
   /**
@@ -531,21 +541,14 @@ public final class HuggingFaceFolder {
                 + ": pooling_mode_mean_tokens is false; fedpeft pools by the mean over the"
                 + " tokens only");
       }
-      JsonElement dim = o.get("word_embedding_dimension");
-      if (dim != null && !dim.isJsonNull()) {
-        Optional<BigDecimal> n = JsonNumbers.of(dim);
-        if (n.isEmpty() || n.get().stripTrailingZeros().scale() > 0) {
-          throw new ModelFormatException(
-              file + ": word_embedding_dimension is " + dim + "; it must be a whole JSON number");
-        }
-        if (n.get().compareTo(BigDecimal.valueOf(config.hiddenSize())) != 0) {
-          throw new ModelFormatException(
-              file
-                  + ": word_embedding_dimension is "
-                  + dim
-                  + ", but config.json says hidden_size = "
-                  + config.hiddenSize());
-        }
+      Optional<BigDecimal> dim = wholeNumber(o, "word_embedding_dimension", file);
+      if (dim.isPresent() && dim.get().compareTo(BigDecimal.valueOf(config.hiddenSize())) != 0) {
+        throw new ModelFormatException(
+            file
+                + ": word_embedding_dimension is "
+                + o.get("word_embedding_dimension")
+                + ", but config.json says hidden_size = "
+                + config.hiddenSize());
       }
     }
   }
