@@ -14,7 +14,7 @@ import org.fedpeft.model.TorchScriptModule;
 
 /**
  * The encoder's linear layers ({@code x W^T + b}, float32 input and output) at the 16 x 128-token
- * workload's shapes, computed five ways that alternate call by call (rotating which goes first):
+ * workload's shapes, computed six ways that alternate call by call (rotating which goes first):
  *
  * <ul>
  *   <li>{@code fp32}: DJL's {@code linear} (libtorch {@code addmm}, MKL sgemm), what the encoder
@@ -22,6 +22,8 @@ import org.fedpeft.model.TorchScriptModule;
  *   <li>{@code fp32-onednn}: {@code mkldnn::_linear_pointwise} on the dense fp32 weight;
  *   <li>{@code fp32-onednn-packed}: the same with the weight reordered once into oneDNN's blocked
  *       layout ({@code mkldnn::_reorder_linear_weight}), as a frozen weight could be;
+ *   <li>{@code fp32-mkl-packed}: MKL's packed sgemm ({@code mkl::_mkl_linear}) with the weight
+ *       packed once for this batch size ({@code mkl::_mkl_reorder_linear_weight});
  *   <li>{@code bf16}: input cast to bfloat16, {@code linear} with a bf16 copy of weight and bias
  *       made once, output cast back to float32;
  *   <li>{@code bf16-packed}: the same through {@code _linear_pointwise} with the bf16 weight
@@ -45,6 +47,14 @@ public final class LinearPrecision {
           + SELF
           + ", w: Tensor, batch: int) -> Tensor:\n"
           + "    return ops.mkldnn._reorder_linear_weight(w, batch)\n"
+          + "  def mkl_pack("
+          + SELF
+          + ", w: Tensor, batch: int) -> Tensor:\n"
+          + "    return ops.mkl._mkl_reorder_linear_weight(w, batch)\n"
+          + "  def mkl_packed("
+          + SELF
+          + ", x: Tensor, w: Tensor, ow: Tensor, b: Tensor, batch: int) -> Tensor:\n"
+          + "    return ops.mkl._mkl_linear(x, w, ow, b, batch)\n"
           + "  def onednn("
           + SELF
           + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:\n"
@@ -63,7 +73,7 @@ public final class LinearPrecision {
           + ", \"\").float()\n";
 
   private static final String[] KINDS = {
-    "fp32", "fp32-onednn", "fp32-onednn-packed", "bf16", "bf16-packed"
+    "fp32", "fp32-onednn", "fp32-onednn-packed", "fp32-mkl-packed", "bf16", "bf16-packed"
   };
 
   private LinearPrecision() {}
@@ -90,12 +100,20 @@ public final class LinearPrecision {
           IValue wb = null;
           IValue bb = null;
           IValue wbPacked = null;
+          IValue mklPacked = null;
+          IValue batchValue = IValue.from(s[0]);
           String packError = null;
+          String mklPackError = null;
           try {
             try (IValue batch = IValue.from(s[0])) {
               packed = mod.run("pack", wi, batch);
             } catch (RuntimeException e) {
               packError = e.getMessage().split("\n")[0];
+            }
+            try {
+              mklPacked = mod.run("mkl_pack", wi, batchValue);
+            } catch (RuntimeException e) {
+              mklPackError = e.getMessage().split("\n")[0];
             }
             wb = mod.run("to_bf16", wi);
             bb = mod.run("to_bf16", bi);
@@ -120,6 +138,10 @@ public final class LinearPrecision {
                       case "fp32-onednn" -> new IValue[] {xi, wi, bi};
                       case "fp32-onednn-packed" ->
                           packed == null ? null : new IValue[] {xi, packed, bi};
+                      case "fp32-mkl-packed" ->
+                          mklPacked == null
+                              ? null
+                              : new IValue[] {xi, mklPacked, wi, bi, batchValue};
                       case "bf16" -> new IValue[] {xi, wb, bb};
                       default -> wbPacked == null ? null : new IValue[] {xi, wbPacked, bb};
                     };
@@ -130,6 +152,7 @@ public final class LinearPrecision {
                     switch (KINDS[k]) {
                       case "bf16" -> "bf16";
                       case "bf16-packed" -> "bf16_onednn";
+                      case "fp32-mkl-packed" -> "mkl_packed";
                       default -> "onednn";
                     };
                 try (NDScope scope = new NDScope()) {
@@ -162,7 +185,12 @@ public final class LinearPrecision {
                 System.out.println(
                     BenchSupport.fmt(
                         "linear (%d x %d) x (%d x %d)^T %s: unavailable (%s)",
-                        s[0], s[1], s[2], s[1], KINDS[k], packError));
+                        s[0],
+                        s[1],
+                        s[2],
+                        s[1],
+                        KINDS[k],
+                        KINDS[k].equals("fp32-mkl-packed") ? mklPackError : packError));
                 totalMs[k] = Double.NaN;
                 continue;
               }
@@ -183,7 +211,8 @@ public final class LinearPrecision {
                       diff[k]));
             }
           } finally {
-            for (IValue v : new IValue[] {xi, wi, bi, packed, wb, bb, wbPacked}) {
+            for (IValue v :
+                new IValue[] {xi, wi, bi, packed, wb, bb, wbPacked, mklPacked, batchValue}) {
               if (v != null) {
                 v.close();
               }
