@@ -2,8 +2,6 @@ package org.fedpeft.io;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +9,13 @@ import java.nio.file.Path;
 /**
  * Reads the JSON files of run, adapter and model folders (summary.json, config.json, manifest.json,
  * a model's config.json, ...): strict UTF-8 through {@link Utf8Input} (a leading byte-order mark
- * dropped), parsed by Gson's {@link JsonParser} as before. A file that is not UTF-8, not valid JSON
- * or, for {@link #readObject}, not a JSON object is a {@link JsonFileException} naming the file and
- * what is wrong ("not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1
- * column 12 path $.rounds", "not a JSON object but an array").
+ * dropped), then strict JSON through {@link StrictJson} into gson's tree: no comments, single
+ * quotes, unquoted names, NaN or trailing content, and no object with the same key twice (which
+ * would leave a reader to guess which value counts). A file that is not UTF-8, not valid JSON, has
+ * a repeated key or, for {@link #readObject}, is not a JSON object is a {@link JsonFileException}
+ * naming the file and what is wrong ("not valid UTF-8 (byte 7 of the file)", "not valid JSON: End
+ * of input at line 1 column 12 path $.rounds", "duplicate key 'r' in lora", "not a JSON object but
+ * an array").
  */
 public final class JsonFiles {
   private JsonFiles() {}
@@ -36,9 +37,10 @@ public final class JsonFiles {
   }
 
   /**
-   * The one JSON value of {@code file} ({@link #readUtf8}, then Gson's parser).
+   * The one JSON value of {@code file} ({@link #readUtf8}, then {@link StrictJson#tree}).
    *
-   * @throws JsonFileException naming the file if it is not UTF-8, empty or not valid JSON
+   * @throws JsonFileException naming the file if it is not UTF-8, empty, not valid JSON or has an
+   *     object with a repeated key
    * @throws IOException if the file cannot be read
    */
   public static JsonElement read(Path file) throws IOException {
@@ -47,9 +49,11 @@ public final class JsonFiles {
       throw new JsonFileException(file, "empty file", null);
     }
     try {
-      return JsonParser.parseString(text);
-    } catch (JsonParseException e) {
-      throw new JsonFileException(file, "not valid JSON: " + StrictJson.cleanMessage(e), e);
+      return StrictJson.tree(text);
+    } catch (StrictJson.SyntaxError e) {
+      throw new JsonFileException(file, "not valid JSON: " + e.getMessage(), e);
+    } catch (StrictJson.DuplicateKey e) {
+      throw new JsonFileException(file, e.getMessage(), e);
     }
   }
 

@@ -7,11 +7,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import java.io.IOException;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -202,7 +197,7 @@ public final class PeftAdapterConfig {
   }
 
   /**
-   * Parses the text of an adapter_config.json (strict JSON).
+   * Parses the text of an adapter_config.json (strict JSON, no repeated key: {@link StrictJson}).
    *
    * @param text the JSON text
    * @return the config
@@ -211,16 +206,13 @@ public final class PeftAdapterConfig {
   public static PeftAdapterConfig parse(String text) {
     JsonElement element;
     try {
-      JsonReader reader = new JsonReader(new StringReader(text));
-      reader.setStrictness(Strictness.STRICT);
-      element = new Gson().getAdapter(JsonElement.class).read(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw new IOException("unexpected content after the JSON value at " + reader.getPath());
-      }
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("not valid JSON: " + StrictJson.cleanMessage(e), e);
+      element = StrictJson.tree(text);
+    } catch (StrictJson.SyntaxError e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
+    } catch (StrictJson.DuplicateKey e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    if (element == null || !element.isJsonObject()) {
+    if (!element.isJsonObject()) {
       throw new IllegalArgumentException("not a JSON object but " + element);
     }
     return new PeftAdapterConfig(element.getAsJsonObject());

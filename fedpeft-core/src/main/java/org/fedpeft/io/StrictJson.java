@@ -1,5 +1,11 @@
 package org.fedpeft.io;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -15,6 +21,7 @@ import java.util.regex.Pattern;
 /**
  * A strict JSON parser into plain Java values that, unlike gson's tree model, rejects duplicate
  * object keys and keeps number literals verbatim (so integers are never rounded through double).
+ * {@link #tree} gives the same document as gson's tree, for readers written against it.
  *
  * <p>Values: {@code Map<String, Object>} (insertion-ordered), {@code List<Object>}, {@link String},
  * {@link Num}, {@link Boolean}, and {@code null} for JSON null.
@@ -83,6 +90,34 @@ public final class StrictJson {
     } catch (IOException | IllegalStateException | NumberFormatException e) {
       throw new SyntaxError(cleanMessage(e));
     }
+  }
+
+  /**
+   * Parses one complete JSON document strictly, like {@link #parse}, into gson's tree: objects keep
+   * their keys' order and numbers their literals.
+   */
+  static JsonElement tree(String text) throws SyntaxError, DuplicateKey {
+    return toTree(parse(text));
+  }
+
+  private static JsonElement toTree(Object value) {
+    if (value == null) {
+      return JsonNull.INSTANCE;
+    } else if (value instanceof Map<?, ?> map) {
+      JsonObject o = new JsonObject();
+      map.forEach((k, v) -> o.add((String) k, toTree(v)));
+      return o;
+    } else if (value instanceof List<?> list) {
+      JsonArray a = new JsonArray(list.size());
+      list.forEach(v -> a.add(toTree(v)));
+      return a;
+    } else if (value instanceof String s) {
+      return new JsonPrimitive(s);
+    } else if (value instanceof Num n) {
+      // gson's own number for this literal (read as written, converted when asked).
+      return JsonParser.parseString(n.literal());
+    }
+    return new JsonPrimitive((Boolean) value);
   }
 
   /** A short description of a JSON value's type, for error messages. */

@@ -190,6 +190,21 @@ class PeftAdapterConfigTest {
     assertTrue(e.getMessage().startsWith("not valid JSON"), e.getMessage());
   }
 
+  /**
+   * A key twice in one object: Python's json (and so PEFT) keeps the last value, which a user who
+   * edited the file may not expect; the config is refused, naming the key. (It was read, last one
+   * winning.)
+   */
+  @Test
+  void aRepeatedKeyIsRefused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                PeftAdapterConfig.parse(PEFT_WRITTEN.replace("\"r\": 8,", "\"r\": 8, \"r\": 16,")));
+    assertEquals("duplicate key 'r'", e.getMessage());
+  }
+
   @Test
   void targetsFollowsPeftMatching() {
     PeftAdapterConfig c =

@@ -214,9 +214,9 @@ class HuggingFaceFolderTest {
 
     Files.writeString(config, "{hidden_size: 32 x");
     e = assertThrows(IOException.class, () -> HuggingFaceFolder.load(dir));
+    // Read strictly (io.JsonFiles): the unquoted name is where it stops.
     assertEquals(
-        config + ": not valid JSON: Unterminated object at line 1 column 19 path $.hidden_size",
-        e.getMessage());
+        config + ": not valid JSON: malformed JSON at line 1 column 3 path $.", e.getMessage());
     Files.writeString(config, good);
 
     Path sbert = dir.resolve("sentence_bert_config.json");
