@@ -118,7 +118,9 @@ public final class ServerCommand implements Callable<Integer> {
               + RUN_WAIT_SECONDS
               + "), naming those that did not and why any refused the run, as Ctrl-C during the"
               + " wait does; either leaves a new run's --out folder as the command found it"
-              + " (nothing was trained), so the same command starts it again; a finished run's --resume waits this long for its nodes to be told"
+              + " (nothing was trained), so the same command starts it again; a resumed run's"
+              + " folder is kept as it was, the message naming the resume; a finished run's"
+              + " --resume waits this long for its nodes to be told"
               + " that the run is over (default: "
               + FINISHED_WAIT_SECONDS
               + ", four times the longest wait between a node's attempts to connect under its"
@@ -238,14 +240,10 @@ public final class ServerCommand implements Callable<Integer> {
         Path dir = guard.path();
         int total = sim.config().rounds();
         Simulation held = sim;
+        String resumeOptions =
+            resumeTransport(tls, bound) + " (the clients reconnect by themselves)";
         Supplier<String> saved =
-            () ->
-                RunGuard.roundsSaved(
-                    "server",
-                    held.savedRounds(),
-                    total,
-                    dir,
-                    resumeTransport(tls, bound) + " (the clients reconnect by themselves)");
+            () -> RunGuard.roundsSaved("server", held.savedRounds(), total, dir, resumeOptions);
         // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused; a new
         // run's folder is then left as the command found it, as after --wait-seconds, and a
         // resumed run's is kept.
@@ -270,8 +268,12 @@ public final class ServerCommand implements Callable<Integer> {
             ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
           String why = notConnected(federation, ids, need, " within " + wait + " s");
-          // A new run's folder is left as the command found it, said as Ctrl-C's wait says it.
-          String left = resume == null ? guard.abandonUnstarted() : null;
+          // A new run's folder is left as the command found it, said as Ctrl-C's wait says it; a
+          // resumed run's is kept, and said so (Ctrl-C's words for it begin with "interrupted").
+          String left =
+              resume == null
+                  ? guard.abandonUnstarted()
+                  : RunGuard.keptAsItWas("server", sim.savedRounds(), total, dir, resumeOptions);
           throw new UserInputException(left == null ? why : why + "; " + left);
         }
         // The rounds begin: from now on the folder keeps what the run writes. The message first,
