@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
-import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
@@ -235,16 +234,6 @@ final class ClientProcess {
       } catch (IOException e) {
         throw UserInputException.unreadable(e, what, remedy);
       }
-    }
-  }
-
-  /** Loads the run's config (the server's TOML with the same --set overrides). */
-  static SimulationConfig loadConfig(Path configFile, Map<String, String> overrides) {
-    SimulateCommand.requireConfigFile(configFile, null);
-    try {
-      return SimulationConfig.load(configFile, overrides);
-    } catch (ConfigException | IOException e) {
-      throw new UserInputException(e.getMessage(), e);
     }
   }
 

@@ -1,15 +1,12 @@
 package org.fedpeft.cli;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -38,18 +35,7 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "The run's TOML.")
-  Path configFile;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
-  Map<String, String> overrides = new LinkedHashMap<>();
-
-  @Option(
-      names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "The server's address, as named in its certificate.")
-  String server;
+  @Mixin ClientSideOptions side;
 
   @Option(
       names = "--clients",
@@ -83,20 +69,13 @@ public final class NodeCommand implements Callable<Integer> {
               + " one stream per client. Default: each client with its own certificate.")
   String node;
 
-  @Option(
-      names = "--state",
-      required = true,
-      paramLabel = "DIR",
-      description = "Folder for the clients' LOCAL state (written atomically).")
-  Path state;
-
   @Mixin NetworkOptions network;
 
   @Mixin ReconnectOption reconnect;
 
   @Override
   public Integer call() throws Exception {
-    SimulationConfig config = ClientProcess.loadConfig(configFile, overrides);
+    SimulationConfig config = side.loadConfig();
     List<String> population = ClientHost.populationIds(config);
     if (clients < 1 || first < 0 || first + clients > population.size()) {
       throw new UserInputException(
@@ -109,7 +88,7 @@ public final class NodeCommand implements Callable<Integer> {
     }
     List<String> ids = population.subList(first, first + clients);
     ClientProcess process =
-        new ClientProcess(spec, config, server, state, network, reconnect, ids, node);
+        new ClientProcess(spec, config, side.server, side.state, network, reconnect, ids, node);
     if (data != null) {
       return process.serveFile(data, ids, population, true);
     }

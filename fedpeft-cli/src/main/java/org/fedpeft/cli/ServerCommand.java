@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +30,6 @@ import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code fedpeft server}: the federation's server, with remote client nodes over gRPC. */
@@ -61,11 +59,7 @@ public final class ServerCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "The run's TOML.")
-  Path configFile;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
-  Map<String, String> overrides = new LinkedHashMap<>();
+  @Mixin RunConfigArgs config;
 
   @Option(
       names = {"-o", "--out"},
@@ -160,13 +154,13 @@ public final class ServerCommand implements Callable<Integer> {
     SimulationConfig cfg = null;
     try {
       if (resume != null) {
-        if (configFile != null || !overrides.isEmpty() || out != null || force) {
+        if (config.given() || out != null || force) {
           throw new UserInputException("--resume takes only the run folder");
         }
         guard = RunGuard.resume(resume, "server", err);
       } else {
-        SimulateCommand.requireConfigFile(configFile, "server");
-        cfg = SimulationConfig.load(configFile, overrides);
+        SimulateCommand.requireConfigFile(config.file, "server");
+        cfg = SimulationConfig.load(config.file, config.overrides);
         requireServerData(cfg);
         guard = RunGuard.newRun(out, "server", force, err);
       }
