@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
           + " share of CONFIG's data, partitioned as 'simulate' does; a CONFIG without training"
           + " data (data.labels without data.file, as a server's may be) needs --data.",
       "Several comma-separated ids host several clients of CONFIG's data in this process (see"
-          + " also 'fedpeft node')."
+          + " also '"
+          + Launcher.IN_HELP
+          + " node')."
     })
 public final class ClientCommand implements Callable<Integer> {
 
@@ -67,7 +69,9 @@ public final class ClientCommand implements Callable<Integer> {
     if (data != null && ids.size() > 1) {
       throw new UserInputException(
           "--data holds one client's examples: give one --id (to split a file over several"
-              + " clients, use 'fedpeft node --data FILE --clients N')");
+              + " clients, use '"
+              + Launcher.command("node --data FILE --clients N")
+              + "')");
     }
     SimulationConfig config = side.loadConfig();
     List<String> population = ClientHost.populationIds(config);

@@ -91,7 +91,9 @@ final class ClientProcess {
         && (network.ca != null || network.cert != null || network.key != null)) {
       throw new UserInputException(
           "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key"
-              + " (or a node certificate for all of them: 'fedpeft node --as NAME')");
+              + " (or a node certificate for all of them: '"
+              + Launcher.command("node --as NAME")
+              + "')");
     }
     String badName = node == null ? null : FederationServer.nodeNameProblem("--as", node);
     if (badName != null) {
@@ -204,10 +206,9 @@ final class ClientProcess {
               + (listed.isEmpty() ? " names only " + named : " lists the clients " + listed)
               + ", not "
               + missing
-              + "; host only those (--first, --clients) or issue it again with 'fedpeft certs"
-              + " --node "
-              + node
-              + " --hosts FIRST..LAST'");
+              + "; host only those (--first, --clients) or issue it again with '"
+              + Launcher.command("certs --node " + node + " --hosts FIRST..LAST")
+              + "'");
     }
   }
 

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
           + " CONFIG (the server's TOML) defines: client-K ... client-(K+N-1), K being --first."
           + " They share this process's frozen model and --state folder; each is the same client"
           + " as 'fedpeft client' runs, with its own stream, and either its own certificate"
-          + " (--certs holds client-NAME.crt for each; 'fedpeft certs --population N' writes them"
+          + " (--certs holds client-NAME.crt for each; '"
+          + Launcher.IN_HELP
+          + " certs --population N' writes them"
           + " all) or the node's certificate (--as). Several nodes with different --first spread"
           + " a large population over several machines.",
       "Their data: without --data, their shares of CONFIG's data, partitioned as 'simulate' does."
@@ -65,7 +67,9 @@ public final class NodeCommand implements Callable<Integer> {
       description =
           "Connect every hosted client with the one node certificate NAME (client-NAME.crt and"
               + " .key in --certs, or --cert/--key), which lists the clients it may speak for"
-              + " ('fedpeft certs --node NAME --hosts client-00..client-24'): one TLS connection,"
+              + " ('"
+              + Launcher.IN_HELP
+              + " certs --node NAME --hosts client-00..client-24'): one TLS connection,"
               + " one stream per client. Default: each client with its own certificate.")
   String node;
 

@@ -208,10 +208,8 @@ final class RunGuard implements AutoCloseable {
             + firstFile
             + ", nor anything else of a run but its lock file: the run was stopped while it was"
             + " starting, before it wrote anything, so there is nothing to resume; the command"
-            + " that started it (fedpeft "
-            + command
-            + " ... --out "
-            + path()
+            + " that started it ("
+            + Launcher.command(command + " ... --out " + path())
             + ") starts it again");
   }
 
@@ -430,9 +428,9 @@ final class RunGuard implements AutoCloseable {
         dir.resolve("checkpoint"));
   }
 
-  /** "fedpeft COMMAND --resume DIR OPTIONS". */
+  /** "fedpeft COMMAND --resume DIR OPTIONS", fedpeft as the user ran it ({@link Launcher}). */
   private static String resumeCommand(String command, Path dir, String options) {
-    return "fedpeft " + command + " --resume " + dir + options;
+    return Launcher.command(command + " --resume " + dir + options);
   }
 
   private void interrupted() {

@@ -43,7 +43,9 @@ import picocli.CommandLine.Spec;
           + " outputs as 'simulate', each client of the population being the node whose"
           + " certificate names it (client-0, client-1, ..., zero-padded for 10 or more clients)"
           + " or a stream of a node whose"
-          + " certificate lists it (see 'fedpeft certs').",
+          + " certificate lists it (see '"
+          + Launcher.IN_HELP
+          + " certs').",
       "What the server needs of the data: the population (clients), the labels, which it sends to"
           + " every node when it connects, and optionally a test split for the global model. With"
           + " data.labels and no data.file, the clients hold all the training data (client --data"
