@@ -32,7 +32,9 @@ import picocli.CommandLine.Spec;
           + " common name of its certificate, NAME.",
       "--population N writes one for every client id of a population of N; --node NAME --hosts"
           + " IDS writes one node certificate (client-NAME.crt) that may speak for all of IDS, for"
-          + " 'fedpeft node --as NAME'.",
+          + " '"
+          + Launcher.IN_HELP
+          + " node --as NAME'.",
       "Existing files are kept: run it again on the same folder to add clients signed by the same"
           + " CA. A certificate that exists is not issued again with other names (--server-names,"
           + " --hosts), and one that the folder's CA did not sign, or that has expired, is refused:"
@@ -77,7 +79,9 @@ public final class CertsCommand implements Callable<Integer> {
       paramLabel = "NAME",
       description =
           "Also a node certificate (client-NAME.crt, common name NAME) that may speak for the"
-              + " clients of --hosts: 'fedpeft node --as NAME' connects all of them with it.")
+              + " clients of --hosts: '"
+              + Launcher.IN_HELP
+              + " node --as NAME' connects all of them with it.")
   String node;
 
   @Option(

@@ -1,16 +1,13 @@
 package org.fedpeft.cli;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code fedpeft client}: one or more clients of a federation, connected to a server over gRPC. */
@@ -30,24 +27,15 @@ import picocli.CommandLine.Spec;
           + " share of CONFIG's data, partitioned as 'simulate' does; a CONFIG without training"
           + " data (data.labels without data.file, as a server's may be) needs --data.",
       "Several comma-separated ids host several clients of CONFIG's data in this process (see"
-          + " also 'fedpeft node')."
+          + " also '"
+          + Launcher.IN_HELP
+          + " node')."
     })
 public final class ClientCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "The run's TOML.")
-  Path configFile;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
-  Map<String, String> overrides = new LinkedHashMap<>();
-
-  @Option(
-      names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "The server's address, as named in its certificate.")
-  String server;
+  @Mixin ClientSideOptions side;
 
   @Option(
       names = "--id",
@@ -69,13 +57,6 @@ public final class ClientCommand implements Callable<Integer> {
               + " line, also for a label the server's run does not have.")
   Path data;
 
-  @Option(
-      names = "--state",
-      required = true,
-      paramLabel = "DIR",
-      description = "Folder for the clients' LOCAL state (written atomically).")
-  Path state;
-
   @Mixin NetworkOptions network;
 
   @Mixin ReconnectOption reconnect;
@@ -88,15 +69,17 @@ public final class ClientCommand implements Callable<Integer> {
     if (data != null && ids.size() > 1) {
       throw new UserInputException(
           "--data holds one client's examples: give one --id (to split a file over several"
-              + " clients, use 'fedpeft node --data FILE --clients N')");
+              + " clients, use '"
+              + Launcher.command("node --data FILE --clients N")
+              + "')");
     }
-    SimulationConfig config = ClientProcess.loadConfig(configFile, overrides);
+    SimulationConfig config = side.loadConfig();
     List<String> population = ClientHost.populationIds(config);
     for (String id : ids) {
       ClientHost.indexOf(id, population);
     }
     ClientProcess process =
-        new ClientProcess(spec, config, server, state, network, reconnect, ids, null);
+        new ClientProcess(spec, config, side.server, side.state, network, reconnect, ids, null);
     if (data != null) {
       return process.serveFile(data, ids, population, false);
     }

@@ -256,7 +256,9 @@ final class ClientHost {
                 + " names client \""
                 + first
                 + "\": a client's file holds one client's examples (split the file, or host"
-                + " several clients with 'fedpeft node --data FILE --clients N')");
+                + " several clients with '"
+                + Launcher.command("node --data FILE --clients N")
+                + "')");
       }
     }
   }

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.client.ClientData;
 import org.fedpeft.client.ClientModels;
-import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
@@ -92,7 +91,9 @@ final class ClientProcess {
         && (network.ca != null || network.cert != null || network.key != null)) {
       throw new UserInputException(
           "several clients need one certificate each: use --certs DIR, not --ca/--cert/--key"
-              + " (or a node certificate for all of them: 'fedpeft node --as NAME')");
+              + " (or a node certificate for all of them: '"
+              + Launcher.command("node --as NAME")
+              + "')");
     }
     String badName = node == null ? null : FederationServer.nodeNameProblem("--as", node);
     if (badName != null) {
@@ -205,10 +206,9 @@ final class ClientProcess {
               + (listed.isEmpty() ? " names only " + named : " lists the clients " + listed)
               + ", not "
               + missing
-              + "; host only those (--first, --clients) or issue it again with 'fedpeft certs"
-              + " --node "
-              + node
-              + " --hosts FIRST..LAST'");
+              + "; host only those (--first, --clients) or issue it again with '"
+              + Launcher.command("certs --node " + node + " --hosts FIRST..LAST")
+              + "'");
     }
   }
 
@@ -235,16 +235,6 @@ final class ClientProcess {
       } catch (IOException e) {
         throw UserInputException.unreadable(e, what, remedy);
       }
-    }
-  }
-
-  /** Loads the run's config (the server's TOML with the same --set overrides). */
-  static SimulationConfig loadConfig(Path configFile, Map<String, String> overrides) {
-    SimulateCommand.requireConfigFile(configFile, null);
-    try {
-      return SimulationConfig.load(configFile, overrides);
-    } catch (ConfigException | IOException e) {
-      throw new UserInputException(e.getMessage(), e);
     }
   }
 

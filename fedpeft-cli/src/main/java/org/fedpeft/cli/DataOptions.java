@@ -19,7 +19,9 @@ public final class DataOptions {
       paramLabel = "TASK",
       defaultValue = Tasks.NOUN_TOPIC,
       description =
-          "A task spec, see 'fedpeft tasks list' (default: ${DEFAULT-VALUE}; eval's default is"
+          "A task spec, see '"
+              + Launcher.IN_HELP
+              + " tasks list' (default: ${DEFAULT-VALUE}; eval's default is"
               + " the task the adapter was trained on); several joined by + make a multi-task"
               + " dataset. Not with --data, --test or --corpus (refused: the files are the data).")
   String task;

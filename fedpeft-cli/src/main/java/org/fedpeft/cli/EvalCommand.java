@@ -248,7 +248,9 @@ public final class EvalCommand implements Callable<Integer> {
               + ": it was trained on the task with other parameters, which this folder does not"
               + " record; give them with --task "
               + data.task
-              + ":key=value,... (see 'fedpeft tasks list')");
+              + ":key=value,... (see '"
+              + Launcher.command("tasks list")
+              + "')");
     }
     Dataset ds = split.equals("test") ? splits.test() : splits.validation();
     if (ds.size() == 0) {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 
 /** The {@code fedpeft} command. */
 @Command(
-    name = "fedpeft",
+    name = Launcher.IN_HELP,
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {

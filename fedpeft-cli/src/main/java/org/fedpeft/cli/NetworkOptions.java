@@ -17,7 +17,8 @@ final class NetworkOptions {
   @Option(
       names = "--certs",
       paramLabel = "DIR",
-      description = "Folder written by 'fedpeft certs' (ca.crt and this side's pair).")
+      description =
+          "Folder written by '" + Launcher.IN_HELP + " certs' (ca.crt and this side's pair).")
   Path certs;
 
   @Option(
@@ -92,8 +93,9 @@ final class NetworkOptions {
       f = new TlsFiles(ca, cert, key);
     } else {
       throw new UserInputException(
-          "mutual TLS needs --certs DIR (see 'fedpeft certs') or all of --ca, --cert and --key;"
-              + " --insecure runs without TLS");
+          "mutual TLS needs --certs DIR (see '"
+              + Launcher.command("certs")
+              + "') or all of --ca, --cert and --key; --insecure runs without TLS");
     }
     try {
       return f.requireUsable(certs != null);

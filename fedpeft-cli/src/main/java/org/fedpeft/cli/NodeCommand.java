@@ -1,15 +1,12 @@
 package org.fedpeft.cli;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -24,7 +21,9 @@ import picocli.CommandLine.Spec;
           + " CONFIG (the server's TOML) defines: client-K ... client-(K+N-1), K being --first."
           + " They share this process's frozen model and --state folder; each is the same client"
           + " as 'fedpeft client' runs, with its own stream, and either its own certificate"
-          + " (--certs holds client-NAME.crt for each; 'fedpeft certs --population N' writes them"
+          + " (--certs holds client-NAME.crt for each; '"
+          + Launcher.IN_HELP
+          + " certs --population N' writes them"
           + " all) or the node's certificate (--as). Several nodes with different --first spread"
           + " a large population over several machines.",
       "Their data: without --data, their shares of CONFIG's data, partitioned as 'simulate' does."
@@ -38,18 +37,7 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "The run's TOML.")
-  Path configFile;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
-  Map<String, String> overrides = new LinkedHashMap<>();
-
-  @Option(
-      names = "--server",
-      required = true,
-      paramLabel = "HOST:PORT",
-      description = "The server's address, as named in its certificate.")
-  String server;
+  @Mixin ClientSideOptions side;
 
   @Option(
       names = "--clients",
@@ -79,16 +67,11 @@ public final class NodeCommand implements Callable<Integer> {
       description =
           "Connect every hosted client with the one node certificate NAME (client-NAME.crt and"
               + " .key in --certs, or --cert/--key), which lists the clients it may speak for"
-              + " ('fedpeft certs --node NAME --hosts client-00..client-24'): one TLS connection,"
+              + " ('"
+              + Launcher.IN_HELP
+              + " certs --node NAME --hosts client-00..client-24'): one TLS connection,"
               + " one stream per client. Default: each client with its own certificate.")
   String node;
-
-  @Option(
-      names = "--state",
-      required = true,
-      paramLabel = "DIR",
-      description = "Folder for the clients' LOCAL state (written atomically).")
-  Path state;
 
   @Mixin NetworkOptions network;
 
@@ -96,7 +79,7 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SimulationConfig config = ClientProcess.loadConfig(configFile, overrides);
+    SimulationConfig config = side.loadConfig();
     List<String> population = ClientHost.populationIds(config);
     if (clients < 1 || first < 0 || first + clients > population.size()) {
       throw new UserInputException(
@@ -109,7 +92,7 @@ public final class NodeCommand implements Callable<Integer> {
     }
     List<String> ids = population.subList(first, first + clients);
     ClientProcess process =
-        new ClientProcess(spec, config, server, state, network, reconnect, ids, node);
+        new ClientProcess(spec, config, side.server, side.state, network, reconnect, ids, node);
     if (data != null) {
       return process.serveFile(data, ids, population, true);
     }

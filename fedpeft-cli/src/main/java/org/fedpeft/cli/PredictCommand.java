@@ -56,7 +56,9 @@ import picocli.CommandLine.Spec;
           + " task's prediction: {\"text\": ..., \"tasks\": {\"TASK\": {\"label\": ...,"
           + " \"probability\": ..., \"top\": [...]}, ...}}.",
       "Refused: a folder without a fedpeft head (a plain Hugging Face PEFT folder), a"
-          + " classifier-as-retriever head (its labels are document ids: use fedpeft retrieve)"
+          + " classifier-as-retriever head (its labels are document ids: use "
+          + Launcher.IN_HELP
+          + " retrieve)"
           + " and an adapter trained with --objective contrastive (its head was never trained).",
       ProgressBar.DELAYED_HELP
     })
@@ -242,17 +244,15 @@ public final class PredictCommand implements Callable<Integer> {
       throw new UserInputException(
           adapterDir
               + " was trained with the contrastive objective, so its head was never trained and"
-              + " labels nothing; it serves retrieval by embeddings: fedpeft retrieve --adapter "
-              + adapterDir
-              + " --method mips");
+              + " labels nothing; it serves retrieval by embeddings: "
+              + Launcher.command("retrieve --adapter " + adapterDir + " --method mips"));
     }
     if (retrieval) {
       throw new UserInputException(
           adapterDir
               + " is a classifier-as-retriever: its head's labels are the document ids of a"
-              + " retrieval corpus, not classes; find the best documents for a text with fedpeft"
-              + " retrieve --adapter "
-              + adapterDir
+              + " retrieval corpus, not classes; find the best documents for a text with "
+              + Launcher.command("retrieve --adapter " + adapterDir)
               + " (--task TASK or --corpus FILE)");
     }
     if (saved.labels().isEmpty()) {

@@ -288,8 +288,9 @@ public final class RetrieveCommand implements Callable<Integer> {
                     new UserInputException(
                         "task "
                             + source.task
-                            + " has no retrieval corpus (fedpeft tasks list shows the tasks;"
-                            + " or give --corpus FILE)")));
+                            + " has no retrieval corpus ("
+                            + Launcher.command("tasks list")
+                            + " shows the tasks; or give --corpus FILE)")));
   }
 
   /**

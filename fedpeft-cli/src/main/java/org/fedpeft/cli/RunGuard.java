@@ -208,10 +208,8 @@ final class RunGuard implements AutoCloseable {
             + firstFile
             + ", nor anything else of a run but its lock file: the run was stopped while it was"
             + " starting, before it wrote anything, so there is nothing to resume; the command"
-            + " that started it (fedpeft "
-            + command
-            + " ... --out "
-            + path()
+            + " that started it ("
+            + Launcher.command(command + " ... --out " + path())
             + ") starts it again");
   }
 
@@ -387,22 +385,52 @@ final class RunGuard implements AutoCloseable {
    */
   static String roundsSaved(String command, int saved, int total, Path dir, String options) {
     return saved == 0
-        ? "interrupted before round 1 was saved; fedpeft "
-            + command
-            + " --resume "
-            + dir
-            + options
+        ? "interrupted before round 1 was saved; "
+            + resumeCommand(command, dir, options)
             + " starts the run again from round 1"
-        : String.format(
-            java.util.Locale.ROOT,
-            "interrupted: %s of %d %s saved in %s; continue with: fedpeft %s --resume %s%s",
-            saved == 1 ? "round 1" : "rounds 1 to " + saved,
-            total,
-            saved == 1 ? "is" : "are",
-            dir.resolve("checkpoint"),
-            command,
-            dir,
-            options);
+        : "interrupted: "
+            + savedIn(saved, total, dir)
+            + "; continue with: "
+            + resumeCommand(command, dir, options);
+  }
+
+  /**
+   * What a resumed federated run that ends before its next round (a server's --wait-seconds running
+   * out) leaves: "DIR is kept as it was: rounds 1 to K of N are saved in DIR/checkpoint; resume it
+   * again with: fedpeft COMMAND --resume DIR OPTIONS", or with no round saved "DIR is kept as it
+   * was, with no round saved: fedpeft COMMAND --resume DIR OPTIONS starts the run again from round
+   * 1". Unlike {@link #roundsSaved}, it does not begin with "interrupted".
+   *
+   * @param saved the rounds its checkpoint holds
+   * @param options what else the resuming command needs ("" for nothing)
+   */
+  static String keptAsItWas(String command, int saved, int total, Path dir, String options) {
+    return saved == 0
+        ? dir
+            + " is kept as it was, with no round saved: "
+            + resumeCommand(command, dir, options)
+            + " starts the run again from round 1"
+        : dir
+            + " is kept as it was: "
+            + savedIn(saved, total, dir)
+            + "; resume it again with: "
+            + resumeCommand(command, dir, options);
+  }
+
+  /** "round 1 of N is saved in DIR/checkpoint" or "rounds 1 to K of N are saved in ...". */
+  private static String savedIn(int saved, int total, Path dir) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s of %d %s saved in %s",
+        saved == 1 ? "round 1" : "rounds 1 to " + saved,
+        total,
+        saved == 1 ? "is" : "are",
+        dir.resolve("checkpoint"));
+  }
+
+  /** "fedpeft COMMAND --resume DIR OPTIONS", fedpeft as the user ran it ({@link Launcher}). */
+  private static String resumeCommand(String command, Path dir, String options) {
+    return Launcher.command(command + " --resume " + dir + options);
   }
 
   private void interrupted() {

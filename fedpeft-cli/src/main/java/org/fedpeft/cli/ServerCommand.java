@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +30,6 @@ import org.fedpeft.simulation.SimulationConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code fedpeft server}: the federation's server, with remote client nodes over gRPC. */
@@ -45,7 +43,9 @@ import picocli.CommandLine.Spec;
           + " outputs as 'simulate', each client of the population being the node whose"
           + " certificate names it (client-0, client-1, ..., zero-padded for 10 or more clients)"
           + " or a stream of a node whose"
-          + " certificate lists it (see 'fedpeft certs').",
+          + " certificate lists it (see '"
+          + Launcher.IN_HELP
+          + " certs').",
       "What the server needs of the data: the population (clients), the labels, which it sends to"
           + " every node when it connects, and optionally a test split for the global model. With"
           + " data.labels and no data.file, the clients hold all the training data (client --data"
@@ -61,11 +61,7 @@ public final class ServerCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "The run's TOML.")
-  Path configFile;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key.")
-  Map<String, String> overrides = new LinkedHashMap<>();
+  @Mixin RunConfigArgs config;
 
   @Option(
       names = {"-o", "--out"},
@@ -118,7 +114,9 @@ public final class ServerCommand implements Callable<Integer> {
               + RUN_WAIT_SECONDS
               + "), naming those that did not and why any refused the run, as Ctrl-C during the"
               + " wait does; either leaves a new run's --out folder as the command found it"
-              + " (nothing was trained), so the same command starts it again; a finished run's --resume waits this long for its nodes to be told"
+              + " (nothing was trained), so the same command starts it again; a resumed run's"
+              + " folder is kept as it was, the message naming the resume; a finished run's"
+              + " --resume waits this long for its nodes to be told"
               + " that the run is over (default: "
               + FINISHED_WAIT_SECONDS
               + ", four times the longest wait between a node's attempts to connect under its"
@@ -158,13 +156,13 @@ public final class ServerCommand implements Callable<Integer> {
     SimulationConfig cfg = null;
     try {
       if (resume != null) {
-        if (configFile != null || !overrides.isEmpty() || out != null || force) {
+        if (config.given() || out != null || force) {
           throw new UserInputException("--resume takes only the run folder");
         }
         guard = RunGuard.resume(resume, "server", err);
       } else {
-        SimulateCommand.requireConfigFile(configFile, "server");
-        cfg = SimulationConfig.load(configFile, overrides);
+        SimulateCommand.requireConfigFile(config.file, "server");
+        cfg = SimulationConfig.load(config.file, config.overrides);
         requireServerData(cfg);
         guard = RunGuard.newRun(out, "server", force, err);
       }
@@ -238,14 +236,10 @@ public final class ServerCommand implements Callable<Integer> {
         Path dir = guard.path();
         int total = sim.config().rounds();
         Simulation held = sim;
+        String resumeOptions =
+            resumeTransport(tls, bound) + " (the clients reconnect by themselves)";
         Supplier<String> saved =
-            () ->
-                RunGuard.roundsSaved(
-                    "server",
-                    held.savedRounds(),
-                    total,
-                    dir,
-                    resumeTransport(tls, bound) + " (the clients reconnect by themselves)");
+            () -> RunGuard.roundsSaved("server", held.savedRounds(), total, dir, resumeOptions);
         // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused; a new
         // run's folder is then left as the command found it, as after --wait-seconds, and a
         // resumed run's is kept.
@@ -270,8 +264,12 @@ public final class ServerCommand implements Callable<Integer> {
             ids);
         if (!federation.awaitConnected(need, Duration.ofSeconds(wait))) {
           String why = notConnected(federation, ids, need, " within " + wait + " s");
-          // A new run's folder is left as the command found it, said as Ctrl-C's wait says it.
-          String left = resume == null ? guard.abandonUnstarted() : null;
+          // A new run's folder is left as the command found it, said as Ctrl-C's wait says it; a
+          // resumed run's is kept, and said so (Ctrl-C's words for it begin with "interrupted").
+          String left =
+              resume == null
+                  ? guard.abandonUnstarted()
+                  : RunGuard.keptAsItWas("server", sim.savedRounds(), total, dir, resumeOptions);
           throw new UserInputException(left == null ? why : why + "; " + left);
         }
         // The rounds begin: from now on the folder keeps what the run writes. The message first,

@@ -118,7 +118,7 @@ public final class SimulateCommand implements Callable<Integer> {
    */
   static UserInputException roundFailed(String command, RoundFailedException e, Simulation sim) {
     int saved = sim.completedRounds();
-    String resume = "fedpeft " + command + " --resume " + sim.out();
+    String resume = Launcher.command(command + " --resume " + sim.out());
     boolean diverged =
         !e.failures().isEmpty()
             && e.failures().stream().allMatch(f -> f.reason().contains(LocalTrainer.DIVERGED));
@@ -494,10 +494,8 @@ public final class SimulateCommand implements Callable<Integer> {
         folder += "; it holds a finished run (summary.json)";
       } else if (runOf != null) {
         folder +=
-            "; it holds a run (config.json): to continue it, fedpeft "
-                + runOf
-                + " --resume "
-                + file;
+            "; it holds a run (config.json): to continue it, "
+                + Launcher.command(runOf + " --resume " + file);
       }
     }
     throw new UserInputException(folder);

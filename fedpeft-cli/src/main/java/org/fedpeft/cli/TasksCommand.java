@@ -165,7 +165,9 @@ public final class TasksCommand {
         index = "0",
         paramLabel = "TASK",
         description =
-            "A task spec: name, name:key=value,... or several joined by + (see 'fedpeft tasks"
+            "A task spec: name, name:key=value,... or several joined by + (see '"
+                + Launcher.IN_HELP
+                + " tasks"
                 + " list').")
     String task;
 

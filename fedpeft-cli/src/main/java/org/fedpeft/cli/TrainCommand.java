@@ -319,8 +319,9 @@ public final class TrainCommand implements Callable<Integer> {
             "--dp-noise 0 adds no noise, so the budget --dp-epsilon "
                 + dpEpsilon
                 + " can never be met (without noise epsilon is infinite) and nothing would be"
-                + " trained; give --dp-noise > 0 (fedpeft privacy noise picks one), or leave out"
-                + " --dp-epsilon for a run without a privacy guarantee");
+                + " trained; give --dp-noise > 0 ("
+                + Launcher.command("privacy noise")
+                + " picks one), or leave out --dp-epsilon for a run without a privacy guarantee");
       }
       try {
         new DpSgd.Config(dpClip, dpNoise, train.config().batchSize());
@@ -681,9 +682,12 @@ public final class TrainCommand implements Callable<Integer> {
     return values;
   }
 
-  /** "fedpeft train --resume DIR starts the run again from step 1". */
+  /**
+   * "fedpeft train --resume DIR starts the run again from step 1", fedpeft as the user ran it
+   * ({@link Launcher#command}).
+   */
   private static String startsAgain(Path dir) {
-    return "fedpeft train --resume " + dir + " starts the run again from step 1";
+    return Launcher.command("train --resume " + dir) + " starts the run again from step 1";
   }
 
   /** The run's train.json once read (resume) or written (new run). */
@@ -823,8 +827,8 @@ public final class TrainCommand implements Callable<Integer> {
                   + cfg.steps()
                   + " is saved in "
                   + dir.resolve("checkpoint")
-                  + "; continue with: fedpeft train --resume "
-                  + dir;
+                  + "; continue with: "
+                  + Launcher.command("train --resume " + dir);
         });
     long t0 = System.nanoTime();
     FrozenBase frozen = new FrozenBase(pretrained);

@@ -28,14 +28,14 @@ class LauncherRebuildTest {
 
   @TempDir Path tmp;
 
-  private static void script(Path file, String body) throws IOException {
+  static void script(Path file, String body) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, "#!/usr/bin/env bash\n" + body);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   /** What the fake {@code mvn} writes for the launcher to copy, as a real build would. */
-  private static final String FAKE_BUILD =
+  static final String FAKE_BUILD =
       "mkdir -p fedpeft-cli/target fedpeft-core/target fedpeft-grpc/target\n"
           + "touch fedpeft-cli/target/fedpeft-cli-1.jar fedpeft-core/target/fedpeft-core-1.jar"
           + " fedpeft-grpc/target/fedpeft-grpc-1.jar\n"
@@ -43,11 +43,20 @@ class LauncherRebuildTest {
 
   /** A checkout holding only the launcher and the scripts it sources; skips without bash. */
   private Path checkout() throws IOException {
+    return checkout(tmp.resolve("checkout"));
+  }
+
+  /**
+   * The folder {@code checkout} holding only the launcher (executable) and the scripts it sources;
+   * skips without bash.
+   */
+  static Path checkout(Path checkout) throws IOException {
     assumeTrue(
         Files.isRegularFile(Path.of("/bin/bash")) || Files.isRegularFile(Path.of("/usr/bin/bash")));
-    Path checkout = tmp.resolve("checkout");
     Files.createDirectories(checkout);
     Files.copy(LAUNCHER, checkout.resolve("fedpeft"));
+    Files.setPosixFilePermissions(
+        checkout.resolve("fedpeft"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Path sh = checkout.resolve("fedpeft-cli/src/main/sh");
     Files.createDirectories(sh);
     Files.copy(SH.resolve("git-commit.sh"), sh.resolve("git-commit.sh"));

@@ -154,6 +154,71 @@ class ServerInterruptedWaitCliTest {
   }
 
   /**
+   * Leftovers, 8: a resumed server whose --wait-seconds ran out said only who had not connected,
+   * nothing of its folder (a new run's says what it left; Ctrl-C's words for a resumed run begin
+   * with "interrupted"). It now says that the folder is kept as it was and how to resume it again.
+   */
+  @Test
+  void aResumedServerWhoseWaitRunsOutSaysItsFolderIsKept() throws Exception {
+    Path config = DeployMethodsCliTest.config(tmp, "fedadam");
+    Path dir = tmp.resolve("killed");
+    String point = "simulation-starting";
+    try (Spawned child =
+        Spawned.fedpeft("server", Map.of(PausePoint.PROPERTY, point), serverArgs(config, dir))) {
+      child.awaitLine(PausePoint.message(point));
+      child.kill();
+    }
+    List<String> started = listing(dir);
+    CliRun.Result r =
+        CliRun.run(
+            "server",
+            "--resume",
+            dir.toString(),
+            "--listen",
+            Spawned.ANY_PORT,
+            "--insecure",
+            "--wait-seconds",
+            "0");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "only 0 of 3 nodes connected within 0 s: []; not connected: [client-0, client-1,"
+                    + " client-2]; "
+                    + dir
+                    + " is kept as it was, with no round saved: fedpeft server --resume "
+                    + dir
+                    + " --insecure --listen 127.0.0.1:"),
+        r.err());
+    assertTrue(
+        r.err().contains("(the clients reconnect by themselves) starts the run again from round 1"),
+        r.err());
+    assertTrue(listing(dir).containsAll(started), r.err());
+    assertTrue(Files.isRegularFile(dir.resolve("config.json")), r.err());
+  }
+
+  /** With rounds saved, the kept folder's words name them and the command that resumes it. */
+  @Test
+  void aKeptFolderNamesTheRoundsSavedAndTheResume() {
+    Path dir = Path.of("runs", "deployed");
+    assertEquals(
+        dir
+            + " is kept as it was: rounds 1 to 2 of 5 are saved in "
+            + dir.resolve("checkpoint")
+            + "; resume it again with: fedpeft server --resume "
+            + dir
+            + " --insecure",
+        RunGuard.keptAsItWas("server", 2, 5, dir, " --insecure"));
+    assertEquals(
+        dir
+            + " is kept as it was: round 1 of 5 is saved in "
+            + dir.resolve("checkpoint")
+            + "; resume it again with: fedpeft server --resume "
+            + dir,
+        RunGuard.keptAsItWas("server", 1, 5, dir, ""));
+  }
+
+  /**
    * Ctrl-C (SIGTERM) while a new server starts: before it writes anything (its data and model
    * loading) the folder is left as the command found it, as in the wait; once its start wrote
    * config.json it said to add --force, and now names the resume, which takes the folder.
