@@ -281,11 +281,6 @@ public final class AdapterStack extends AbstractAdapter {
     members.forEach(Adapter::close);
   }
 
-  /** The members in order (for methods built on a stack). */
-  public List<Adapter> members() {
-    return members;
-  }
-
   @Override
   public String toString() {
     return "AdapterStack" + Objects.toString(specs);

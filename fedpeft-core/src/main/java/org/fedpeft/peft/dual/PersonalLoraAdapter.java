@@ -60,11 +60,6 @@ public final class PersonalLoraAdapter extends AbstractAdapter implements PerExa
     }
   }
 
-  /** The LoRA adapter underneath. */
-  public LoraAdapter lora() {
-    return lora;
-  }
-
   @Override
   public Map<String, String> options() {
     return LoraOptions.toOptions(lora.config());

@@ -81,11 +81,6 @@ public final class ExpansionAdapter extends AbstractAdapter {
     return blocks.stream().map(ExpansionBlock::position).toList();
   }
 
-  /** The blocks trained this round (every block until {@link #beginRound} says otherwise). */
-  public Set<Integer> assignedBlocks() {
-    return assigned;
-  }
-
   /**
    * The options, with {@code positions} the base blocks the new blocks follow on this encoder (the
    * default spacing made explicit), so a run's summary and a saved adapter say where the blocks

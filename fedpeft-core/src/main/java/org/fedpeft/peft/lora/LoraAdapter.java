@@ -397,11 +397,6 @@ public final class LoraAdapter extends AbstractAdapter implements PerExampleGrad
     tailAtStart = pruneGamma > 0 && p < activeRank ? tailNormSquared(p, activeRank) : 0;
   }
 
-  /** The rank the adapter computes with this round: the round's {@value #RANK_KEY}, or r. */
-  public int activeRank() {
-    return activeRank;
-  }
-
   /**
    * The rank a client of rank k keeps when it self-prunes with decay gamma: max(1, min(k - 1,
    * floor(gamma k))); k itself when gamma is 0 or k is 1. HetLoRA (Cho et al. 2024) lets each

@@ -113,11 +113,6 @@ public final class TopBlocksAdapter extends AbstractAdapter {
     }
   }
 
-  /** k, the number of fine-tuned top blocks. */
-  public int blocks() {
-    return blocks;
-  }
-
   @Override
   public Map<String, String> options() {
     return Map.of("blocks", Integer.toString(blocks));
