@@ -116,7 +116,7 @@ public final class BertEncoder implements AutoCloseable {
     int hidden = config.hiddenSize();
     java.util.Set<String> fused = new java.util.HashSet<>();
     for (int i = 0; i < layers; i++) {
-      float[][] qkv = fusedQkv(w, i);
+      float[][] qkv = BertWeights.fusedQkv(w::get, i, hidden);
       qkvW[i] = manager.create(qkv[0], new Shape(3L * hidden, hidden));
       qkvB[i] = manager.create(qkv[1], new Shape(3L * hidden));
       for (int m = 0; m < 3; m++) {
@@ -170,24 +170,6 @@ public final class BertEncoder implements AutoCloseable {
   }
 
   /**
-   * The query, key and value projections of block {@code layer} as one: their weights stacked by
-   * rows, (3 hidden x hidden), and their biases, (3 hidden), in that order.
-   *
-   * @return the fused weight and the fused bias, row-major
-   */
-  private float[][] fusedQkv(BertWeights w, int layer) {
-    int hidden = config.hiddenSize();
-    float[] fw = new float[3 * hidden * hidden];
-    float[] fb = new float[3 * hidden];
-    for (int m = 0; m < 3; m++) {
-      String name = BertWeights.linearName(layer, BertWeights.LINEAR_MODULES.get(m));
-      System.arraycopy(w.get(name + ".weight").data(), 0, fw, m * hidden * hidden, hidden * hidden);
-      System.arraycopy(w.get(name + ".bias").data(), 0, fb, m * hidden, hidden);
-    }
-    return new float[][] {fw, fb};
-  }
-
-  /**
    * Fills {@link #bf16} (the fused q/k/v, attention output, intermediate and output products of
    * each block, then the word-embedding table) and {@link #weights} (every other tensor, float32);
    * adds the names of the tensors held in bfloat16 to {@code names}.
@@ -199,7 +181,7 @@ public final class BertEncoder implements AutoCloseable {
     int layers = config.numLayers();
     int hidden = config.hiddenSize();
     for (int i = 0; i < layers; i++) {
-      float[][] qkv = fusedQkv(w, i);
+      float[][] qkv = BertWeights.fusedQkv(w::get, i, hidden);
       try (NDManager scratch = manager.newSubManager()) {
         bf16.store(
             scratch.create(qkv[0], new Shape(3L * hidden, hidden)),

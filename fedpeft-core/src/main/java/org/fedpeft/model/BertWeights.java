@@ -204,6 +204,26 @@ public final class BertWeights {
     return "encoder.layer." + layer + "." + module;
   }
 
+  /**
+   * The query, key and value projections of block {@code layer} as one: their weights stacked by
+   * rows, (3 hidden x hidden), and their biases, (3 hidden), in that order.
+   *
+   * @param values a tensor by its name (these weights' {@link #get}, an encoder's frozen values)
+   * @return the fused weight and the fused bias, row-major
+   */
+  public static float[][] fusedQkv(
+      java.util.function.Function<String, HostTensor> values, int layer, int hidden) {
+    float[] fw = new float[3 * hidden * hidden];
+    float[] fb = new float[3 * hidden];
+    for (int m = 0; m < 3; m++) {
+      String name = linearName(layer, LINEAR_MODULES.get(m));
+      System.arraycopy(
+          values.apply(name + ".weight").data(), 0, fw, m * hidden * hidden, hidden * hidden);
+      System.arraycopy(values.apply(name + ".bias").data(), 0, fb, m * hidden, hidden);
+    }
+    return new float[][] {fw, fb};
+  }
+
   /** Every tensor name the encoder needs, with its shape, in a stable order. */
   public static Map<String, long[]> expectedShapes(BertConfig c) {
     long h = c.hiddenSize();
