@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fedpeft.model.BertWeights;
 
 /**
  * Tensor names of a PEFT LoRA adapter for a BERT-family encoder, as PEFT saves them in {@code
@@ -38,16 +39,21 @@ public final class PeftNames {
   /** {@code lora_B}: the up projection, shape {@code [out_features, r]}. */
   public static final String LORA_B = "lora_B";
 
-  /** Module key to module path inside one BERT layer, in layer order. */
+  /** The part of a self-attention projection's path that its module key leaves out. */
+  private static final String SELF_ATTENTION = "attention.self.";
+
+  /**
+   * Module key to module path inside one BERT layer, in layer order: the paths are the encoder's
+   * ({@link BertWeights#LINEAR_MODULES}); a self-attention projection's key is its path without
+   * {@code attention.self.}, any other module's key is its path.
+   */
   private static final Map<String, String> MODULE_PATHS = new LinkedHashMap<>();
 
   static {
-    MODULE_PATHS.put("query", "attention.self.query");
-    MODULE_PATHS.put("key", "attention.self.key");
-    MODULE_PATHS.put("value", "attention.self.value");
-    MODULE_PATHS.put("attention.output.dense", "attention.output.dense");
-    MODULE_PATHS.put("intermediate.dense", "intermediate.dense");
-    MODULE_PATHS.put("output.dense", "output.dense");
+    for (String path : BertWeights.LINEAR_MODULES) {
+      String key = path.startsWith(SELF_ATTENTION) ? path.substring(SELF_ATTENTION.length()) : path;
+      MODULE_PATHS.put(key, path);
+    }
   }
 
   /** The module keys of a BERT layer, in layer order. */

@@ -112,24 +112,17 @@ public final class BertEncoder implements AutoCloseable {
     productB = new NDArray[layers][mods];
     qkvW = new NDArray[layers];
     qkvB = new NDArray[layers];
-    layerNorms = new NDArray[layers][4];
+    layerNorms = new NDArray[layers][];
     int hidden = config.hiddenSize();
     java.util.Set<String> fused = new java.util.HashSet<>();
     for (int i = 0; i < layers; i++) {
-      float[] fw = new float[3 * hidden * hidden];
-      float[] fb = new float[3 * hidden];
+      float[][] qkv = BertWeights.fusedQkv(w::get, i, hidden);
+      qkvW[i] = manager.create(qkv[0], new Shape(3L * hidden, hidden));
+      qkvB[i] = manager.create(qkv[1], new Shape(3L * hidden));
       for (int m = 0; m < 3; m++) {
         String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
-        System.arraycopy(
-            w.get(name + ".weight").data(), 0, fw, m * hidden * hidden, hidden * hidden);
-        System.arraycopy(w.get(name + ".bias").data(), 0, fb, m * hidden, hidden);
         fused.add(name + ".weight");
         fused.add(name + ".bias");
-      }
-      qkvW[i] = manager.create(fw, new Shape(3L * hidden, hidden));
-      qkvB[i] = manager.create(fb, new Shape(3L * hidden));
-      for (int m = 0; m < 3; m++) {
-        String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
         NDIndex rows = new NDIndex("{}:{}", (long) m * hidden, (long) (m + 1) * hidden);
         NDArray wv = qkvW[i].get(rows); // a view: shares storage with the fused weight
         NDArray bv = qkvB[i].get(rows);
@@ -139,15 +132,7 @@ public final class BertEncoder implements AutoCloseable {
         weights.put(name + ".bias", bv);
       }
     }
-    for (var e : w.tensors().entrySet()) {
-      if (fused.contains(e.getKey())) {
-        continue;
-      }
-      HostTensor t = e.getValue();
-      NDArray a = manager.create(t.data(), new Shape(t.shape()));
-      a.setName(e.getKey());
-      weights.put(e.getKey(), a);
-    }
+    putFloat32(w, fused);
     for (int i = 0; i < layers; i++) {
       for (int m = 0; m < mods; m++) {
         String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
@@ -160,11 +145,7 @@ public final class BertEncoder implements AutoCloseable {
           productB[i][m] = linearB[i][m].reshape(linearB[i][m].getShape());
         }
       }
-      String p = "encoder.layer." + i + ".";
-      layerNorms[i][0] = weights.get(p + "attention.output.LayerNorm.weight");
-      layerNorms[i][1] = weights.get(p + "attention.output.LayerNorm.bias");
-      layerNorms[i][2] = weights.get(p + "output.LayerNorm.weight");
-      layerNorms[i][3] = weights.get(p + "output.LayerNorm.bias");
+      layerNorms[i] = layerNormsOf(i);
     }
     this.attentionModule = ScriptedAttention.load(manager, config.numHeads());
     this.scripted = ScriptedBlock.load(manager);
@@ -200,18 +181,11 @@ public final class BertEncoder implements AutoCloseable {
     int layers = config.numLayers();
     int hidden = config.hiddenSize();
     for (int i = 0; i < layers; i++) {
-      float[] fw = new float[3 * hidden * hidden];
-      float[] fb = new float[3 * hidden];
-      for (int m = 0; m < 3; m++) {
-        String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
-        System.arraycopy(
-            w.get(name + ".weight").data(), 0, fw, m * hidden * hidden, hidden * hidden);
-        System.arraycopy(w.get(name + ".bias").data(), 0, fb, m * hidden, hidden);
-      }
+      float[][] qkv = BertWeights.fusedQkv(w::get, i, hidden);
       try (NDManager scratch = manager.newSubManager()) {
         bf16.store(
-            scratch.create(fw, new Shape(3L * hidden, hidden)),
-            scratch.create(fb, new Shape(3L * hidden)));
+            scratch.create(qkv[0], new Shape(3L * hidden, hidden)),
+            scratch.create(qkv[1], new Shape(3L * hidden)));
       }
       for (int m = 3; m < BertWeights.LINEAR_MODULES.size(); m++) {
         String name = BertWeights.linearName(i, BertWeights.LINEAR_MODULES.get(m));
@@ -236,8 +210,18 @@ public final class BertEncoder implements AutoCloseable {
     if (!bf16.complete()) {
       throw new IllegalStateException("bfloat16 base incomplete"); // a bug, not a user error
     }
+    putFloat32(w, names);
+    NDArray[][] ln = new NDArray[layers][];
+    for (int i = 0; i < layers; i++) {
+      ln[i] = layerNormsOf(i);
+    }
+    return ln;
+  }
+
+  /** Puts every tensor of {@code w} but those in {@code skip} into {@link #weights}, float32. */
+  private void putFloat32(BertWeights w, Set<String> skip) {
     for (var e : w.tensors().entrySet()) {
-      if (names.contains(e.getKey())) {
+      if (skip.contains(e.getKey())) {
         continue;
       }
       HostTensor t = e.getValue();
@@ -245,15 +229,20 @@ public final class BertEncoder implements AutoCloseable {
       a.setName(e.getKey());
       weights.put(e.getKey(), a);
     }
-    NDArray[][] ln = new NDArray[layers][4];
-    for (int i = 0; i < layers; i++) {
-      String p = "encoder.layer." + i + ".";
-      ln[i][0] = weights.get(p + "attention.output.LayerNorm.weight");
-      ln[i][1] = weights.get(p + "attention.output.LayerNorm.bias");
-      ln[i][2] = weights.get(p + "output.LayerNorm.weight");
-      ln[i][3] = weights.get(p + "output.LayerNorm.bias");
-    }
-    return ln;
+  }
+
+  /**
+   * Block {@code layer}'s LayerNorm tensors from {@link #weights}: the attention output's weight
+   * and bias, then the block output's weight and bias.
+   */
+  private NDArray[] layerNormsOf(int layer) {
+    String p = "encoder.layer." + layer + ".";
+    return new NDArray[] {
+      weights.get(p + "attention.output.LayerNorm.weight"),
+      weights.get(p + "attention.output.LayerNorm.bias"),
+      weights.get(p + "output.LayerNorm.weight"),
+      weights.get(p + "output.LayerNorm.bias")
+    };
   }
 
   public BertConfig config() {

@@ -20,7 +20,11 @@ import org.fedpeft.tensor.HostTensor;
  */
 public final class BertWeights {
 
-  /** The six adaptable linear modules of one block, relative to {@code encoder.layer.N.}. */
+  /**
+   * The six adaptable linear modules of one block, relative to {@code encoder.layer.N.}, in block
+   * order: the one list of them ({@link org.fedpeft.io.PeftNames} derives PEFT's module keys from
+   * it).
+   */
   public static final List<String> LINEAR_MODULES =
       List.of(
           "attention.self.query",
@@ -198,6 +202,26 @@ public final class BertWeights {
   /** The name of a linear module of a block, e.g. {@code encoder.layer.3.attention.self.key}. */
   public static String linearName(int layer, String module) {
     return "encoder.layer." + layer + "." + module;
+  }
+
+  /**
+   * The query, key and value projections of block {@code layer} as one: their weights stacked by
+   * rows, (3 hidden x hidden), and their biases, (3 hidden), in that order.
+   *
+   * @param values a tensor by its name (these weights' {@link #get}, an encoder's frozen values)
+   * @return the fused weight and the fused bias, row-major
+   */
+  public static float[][] fusedQkv(
+      java.util.function.Function<String, HostTensor> values, int layer, int hidden) {
+    float[] fw = new float[3 * hidden * hidden];
+    float[] fb = new float[3 * hidden];
+    for (int m = 0; m < 3; m++) {
+      String name = linearName(layer, LINEAR_MODULES.get(m));
+      System.arraycopy(
+          values.apply(name + ".weight").data(), 0, fw, m * hidden * hidden, hidden * hidden);
+      System.arraycopy(values.apply(name + ".bias").data(), 0, fb, m * hidden, hidden);
+    }
+    return new float[][] {fw, fb};
   }
 
   /** Every tensor name the encoder needs, with its shape, in a stable order. */

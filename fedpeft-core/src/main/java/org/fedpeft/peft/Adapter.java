@@ -20,12 +20,13 @@ import org.fedpeft.tensor.HostTensor;
  * A parameter-efficient adapter on a frozen encoder: a set of named tensors and the hooks through
  * which they change the encoder's computation.
  *
- * <p>Each method implements this interface in a package of its own, registered with {@link
- * AdapterRegistry} through a service file, and passes the shared conformance suite: equal to the
- * base model at init where the method says so, identical to the base model when disabled, training
- * changes only its trainable tensors, merge then unmerge restores the base weights, and save then
- * load is exact. Every tensor carries a {@link Role}; the client calls the round lifecycle methods
- * below in order (docs/architecture.md has the picture).
+ * <p>Each method implements this interface in a package of its own (its adapter extends {@link
+ * AbstractAdapter}, which keeps the method name, the tensors and the enabled flag), registered with
+ * {@link AdapterRegistry} through a service file, and passes the shared conformance suite: equal to
+ * the base model at init where the method says so, identical to the base model when disabled,
+ * training changes only its trainable tensors, merge then unmerge restores the base weights, and
+ * save then load is exact. Every tensor carries a {@link Role}; the client calls the round
+ * lifecycle methods below in order (docs/architecture.md has the picture).
  */
 public interface Adapter extends EncoderHooks, AutoCloseable {
 

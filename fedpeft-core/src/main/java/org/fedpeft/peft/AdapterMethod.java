@@ -9,7 +9,8 @@ import org.fedpeft.model.BertEncoder;
  * A registered adapter method: parses its options and creates adapters on an encoder.
  *
  * <p>Options are flat string key/values (from the command line, a config file or a saved adapter's
- * config), validated with the offending key named.
+ * config), validated with the offending key named. fedpeft's methods extend {@link
+ * ConfiguredMethod}, which parses them into one configuration value.
  */
 public interface AdapterMethod {
 

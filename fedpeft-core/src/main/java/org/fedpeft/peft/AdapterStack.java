@@ -2,7 +2,6 @@ package org.fedpeft.peft;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +30,7 @@ import org.fedpeft.tensor.HostTensor;
  *       trainable tensors in one phase, and its uplink is the union of the GLOBAL members' uplinks.
  * </ul>
  */
-public final class AdapterStack implements Adapter {
+public final class AdapterStack extends AbstractAdapter {
 
   /**
    * One member to create.
@@ -54,18 +53,16 @@ public final class AdapterStack implements Adapter {
 
   private final List<MemberSpec> specs;
   private final List<Adapter> members;
-  private final List<AdapterTensor> tensors = new ArrayList<>();
-  private boolean enabled = true;
 
   private AdapterStack(List<MemberSpec> specs, List<Adapter> members) {
+    super("stack");
     this.specs = List.copyOf(specs);
     this.members = List.copyOf(members);
     for (int i = 0; i < members.size(); i++) {
       MemberSpec spec = specs.get(i);
       for (AdapterTensor t : members.get(i).tensors()) {
         Role role = spec.local() && t.role() == Role.GLOBAL ? Role.LOCAL : t.role();
-        tensors.add(
-            new AdapterTensor(spec.name() + "/" + t.name(), role, t.array(), t.trainable()));
+        addTensor(new AdapterTensor(spec.name() + "/" + t.name(), role, t.array(), t.trainable()));
       }
     }
   }
@@ -113,11 +110,6 @@ public final class AdapterStack implements Adapter {
   }
 
   @Override
-  public String method() {
-    return "stack";
-  }
-
-  @Override
   public Map<String, String> options() {
     Map<String, String> o = new LinkedHashMap<>();
     for (int i = 0; i < specs.size(); i++) {
@@ -129,19 +121,10 @@ public final class AdapterStack implements Adapter {
     return o;
   }
 
-  @Override
-  public List<AdapterTensor> tensors() {
-    return Collections.unmodifiableList(tensors);
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
+  /** Also switches every member. */
   @Override
   public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
+    super.setEnabled(enabled);
     members.forEach(m -> m.setEnabled(enabled));
   }
 
@@ -296,11 +279,6 @@ public final class AdapterStack implements Adapter {
   @Override
   public void close() {
     members.forEach(Adapter::close);
-  }
-
-  /** The members in order (for methods built on a stack). */
-  public List<Adapter> members() {
-    return members;
   }
 
   @Override

@@ -38,9 +38,4 @@ public enum Role {
   public boolean trained() {
     return this != FROZEN_SHARED;
   }
-
-  /** Whether tensors of this role travel between client and server. */
-  public boolean travels() {
-    return this == GLOBAL;
-  }
 }

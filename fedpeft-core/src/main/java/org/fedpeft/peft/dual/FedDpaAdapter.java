@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +23,7 @@ import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.model.TokenBatch;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterStack;
 import org.fedpeft.peft.AdapterTensor;
@@ -74,7 +74,7 @@ import org.fedpeft.train.EncodedExamples;
  * re-run per example. {@link #personalise} (called by the client before it evaluates) fine-tunes
  * the local adapter for FedDPA-F and recomputes the anchor embeddings with the current adapters.
  */
-public final class FedDpaAdapter implements Adapter {
+public final class FedDpaAdapter extends AbstractAdapter {
 
   /** The member name of the global LoRA; its tensors are {@code global/<lora tensor>}. */
   public static final String GLOBAL_MEMBER = "global";
@@ -128,17 +128,16 @@ public final class FedDpaAdapter implements Adapter {
   private final NDArray status;
   private final NDArray localWeight; // a, a long-lived scalar (see LoraAdapter's scalingArray)
   private final NDArray globalWeight; // 1 - a
-  private final List<AdapterTensor> tensors = new ArrayList<>();
   private final List<AdapterTensor> globalTensors = new ArrayList<>();
   private final List<AdapterTensor> localTensors = new ArrayList<>();
   private final int hidden;
-  private boolean enabled = true;
 
   /**
    * Creates both LoRA adapters on the encoder, each seeded from {@code seed} and its member name
    * ({@link AdapterStack#memberSeed}), with B zero, so the model equals the base model.
    */
   public FedDpaAdapter(FedDpaConfig config, BertEncoder encoder, long seed) {
+    super(FedDpaMethod.NAME);
     // Checked here so that a refused rank names feddpa, whose option it is (the members are lora).
     LoraAdapter.requireRankFits(FedDpaMethod.NAME, config.lora(), encoder);
     int width = encoder.config().hiddenSize();
@@ -180,12 +179,12 @@ public final class FedDpaAdapter implements Adapter {
     this.localWeight = manager.create((float) config.localWeight());
     this.globalWeight = manager.create((float) (1 - config.localWeight()));
     for (AdapterTensor t : stack.tensors()) {
-      tensors.add(t);
+      addTensor(t);
       (t.name().startsWith(GLOBAL_MEMBER + "/") ? globalTensors : localTensors).add(t);
     }
-    tensors.add(new AdapterTensor(ANCHORS, Role.LOCAL, anchors, false));
-    tensors.add(new AdapterTensor(ANCHOR_EXAMPLES, Role.LOCAL, anchorExamples, false));
-    tensors.add(new AdapterTensor(STATUS, Role.LOCAL, status, false));
+    addTensor(new AdapterTensor(ANCHORS, Role.LOCAL, anchors, false));
+    addTensor(new AdapterTensor(ANCHOR_EXAMPLES, Role.LOCAL, anchorExamples, false));
+    addTensor(new AdapterTensor(STATUS, Role.LOCAL, status, false));
   }
 
   public FedDpaConfig config() {
@@ -203,28 +202,14 @@ public final class FedDpaAdapter implements Adapter {
   }
 
   @Override
-  public String method() {
-    return "feddpa";
-  }
-
-  @Override
   public Map<String, String> options() {
     return config.toOptions();
   }
 
-  @Override
-  public List<AdapterTensor> tensors() {
-    return Collections.unmodifiableList(tensors);
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
+  /** Also switches both LoRAs. */
   @Override
   public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
+    super.setEnabled(enabled);
     stack.setEnabled(enabled);
   }
 
@@ -250,7 +235,7 @@ public final class FedDpaAdapter implements Adapter {
    */
   @Override
   public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
-    if (!enabled) {
+    if (!isEnabled()) {
       return null;
     }
     return switch (ctx.phase()) {
@@ -309,7 +294,7 @@ public final class FedDpaAdapter implements Adapter {
    */
   @Override
   public HookContext prepareBatch(HookContext ctx, NDArray ids, NDArray mask) {
-    if (!enabled || ctx.isTraining() || !HookContext.DEFAULT_PHASE.equals(ctx.phase())) {
+    if (!isEnabled() || ctx.isTraining() || !HookContext.DEFAULT_PHASE.equals(ctx.phase())) {
       return ctx;
     }
     if (!localReady()) {

@@ -2,45 +2,33 @@ package org.fedpeft.peft.dual;
 
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 import org.fedpeft.peft.InertOption;
 import org.fedpeft.peft.lora.LoraConfig;
 
 /** Registers FedDPA as adapter method {@code feddpa} ({@link FedDpaAdapter}). */
-public final class FedDpaMethod implements AdapterMethod {
+public final class FedDpaMethod extends ConfiguredMethod<FedDpaConfig> {
 
   /** The registry name. */
   public static final String NAME = "feddpa";
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "FedDPA: a GLOBAL LoRA (averaged) and a LOCAL LoRA (never sent) mixed per example by"
-        + " similarity to the client's own data; variant T or F; federated runs only (train refuses"
-        + " it)";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return FedDpaConfig.OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    FedDpaConfig.fromOptions(options);
+  /** The method. */
+  public FedDpaMethod() {
+    super(
+        NAME,
+        "FedDPA: a GLOBAL LoRA (averaged) and a LOCAL LoRA (never sent) mixed per example"
+            + " by similarity to the client's own data; variant T or F; federated runs only"
+            + " (train refuses it)",
+        FedDpaConfig.OPTIONS,
+        FedDpaConfig::fromOptions);
   }
 
   /** FedDPA-F fine-tunes the local adapter before a client evaluates, unless for 0 epochs. */
   @Override
   public List<String> trainsOutsideRounds(Map<String, String> options) {
-    FedDpaConfig c = FedDpaConfig.fromOptions(options);
+    FedDpaConfig c = config(options);
     return c.variant() == FedDpaConfig.Variant.F && c.finetuneEpochs() > 0
         ? List.of("variant", "finetune_epochs")
         : List.of();
@@ -56,7 +44,7 @@ public final class FedDpaMethod implements AdapterMethod {
    */
   @Override
   public String centralisedTrainingRefusal(Map<String, String> options) {
-    LoraConfig lora = FedDpaConfig.fromOptions(options).lora();
+    LoraConfig lora = config(options).lora();
     float alpha = 2 * lora.alpha();
     StringBuilder same = new StringBuilder();
     same.append("rank=").append(2 * lora.rank());
@@ -83,7 +71,7 @@ public final class FedDpaMethod implements AdapterMethod {
    */
   @Override
   public MinLocalSteps minLocalSteps(Map<String, String> options) {
-    return FedDpaConfig.fromOptions(options).variant() == FedDpaConfig.Variant.T
+    return config(options).variant() == FedDpaConfig.Variant.T
         ? new MinLocalSteps(
             2,
             "with adapter.variant = \"T\" every round from the second trains the local adapter and"
@@ -98,7 +86,7 @@ public final class FedDpaMethod implements AdapterMethod {
    */
   @Override
   public List<InertOption> inertOptions(Map<String, String> options) {
-    FedDpaConfig c = FedDpaConfig.fromOptions(options);
+    FedDpaConfig c = config(options);
     List<InertOption> inert = new java.util.ArrayList<>();
     String variant = c.variant().name();
     if (c.variant() == FedDpaConfig.Variant.T) {
@@ -132,7 +120,7 @@ public final class FedDpaMethod implements AdapterMethod {
   }
 
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new FedDpaAdapter(FedDpaConfig.fromOptions(options), encoder, seed);
+  protected Adapter newAdapter(FedDpaConfig config, BertEncoder encoder, long seed) {
+    return new FedDpaAdapter(config, encoder, seed);
   }
 }

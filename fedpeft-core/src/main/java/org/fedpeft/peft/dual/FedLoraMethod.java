@@ -5,12 +5,9 @@ public final class FedLoraMethod extends PersonalLoraMethod {
 
   /** The method. */
   public FedLoraMethod() {
-    super(PersonalLoraAdapter.Sharing.NONE);
-  }
-
-  @Override
-  public String description() {
-    return "FedLoRA: one LoRA kept on each client (A and B LOCAL, never sent); only the head is"
-        + " averaged";
+    super(
+        PersonalLoraAdapter.Sharing.NONE,
+        "FedLoRA: one LoRA kept on each client (A and B LOCAL, never sent); only the head is"
+            + " averaged");
   }
 }

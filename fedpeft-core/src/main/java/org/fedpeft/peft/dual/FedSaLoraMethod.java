@@ -8,12 +8,9 @@ public final class FedSaLoraMethod extends PersonalLoraMethod {
 
   /** The method. */
   public FedSaLoraMethod() {
-    super(PersonalLoraAdapter.Sharing.A);
-  }
-
-  @Override
-  public String description() {
-    return "FedSA-LoRA (ICLR 2025): LoRA A shared and averaged, B kept on each client (LOCAL);"
-        + " run it with server.strategy = \"fedavg\"";
+    super(
+        PersonalLoraAdapter.Sharing.A,
+        "FedSA-LoRA (ICLR 2025): LoRA A shared and averaged, B kept on each client (LOCAL);"
+            + " run it with server.strategy = \"fedavg\"");
   }
 }

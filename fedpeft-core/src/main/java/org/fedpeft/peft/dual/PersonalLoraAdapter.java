@@ -1,14 +1,11 @@
 package org.fedpeft.peft.dual;
 
 import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.model.LowRankDelta;
-import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
 import org.fedpeft.peft.lora.LoraAdapter;
@@ -27,7 +24,7 @@ import org.fedpeft.train.PerExampleGradients;
  *       averaged, B is LOCAL.
  * </ul>
  */
-public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
+public final class PersonalLoraAdapter extends AbstractAdapter implements PerExampleGradients {
 
   /** Which LoRA factors are shared. */
   public enum Sharing {
@@ -48,31 +45,19 @@ public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
     }
   }
 
-  private final Sharing sharing;
   private final LoraAdapter lora;
-  private final List<AdapterTensor> tensors = new ArrayList<>();
 
   /** A LoRA of {@code config} seeded with {@code seed}, its roles set by {@code sharing}. */
   public PersonalLoraAdapter(Sharing sharing, LoraConfig config, BertEncoder encoder, long seed) {
+    super(sharing.method());
     if (!config.trainA()) {
       throw new IllegalArgumentException(sharing.method() + ": both LoRA factors are trained");
     }
-    this.sharing = sharing;
     this.lora = new LoraAdapter(sharing.method(), config, encoder, seed);
     for (AdapterTensor t : lora.tensors()) {
       boolean shared = sharing == Sharing.A && t.name().endsWith(".lora_A");
-      tensors.add(new AdapterTensor(t.name(), shared ? Role.GLOBAL : Role.LOCAL, t.array()));
+      addTensor(new AdapterTensor(t.name(), shared ? Role.GLOBAL : Role.LOCAL, t.array()));
     }
-  }
-
-  /** The LoRA adapter underneath. */
-  public LoraAdapter lora() {
-    return lora;
-  }
-
-  @Override
-  public String method() {
-    return sharing.method();
   }
 
   @Override
@@ -80,18 +65,10 @@ public final class PersonalLoraAdapter implements Adapter, PerExampleGradients {
     return LoraOptions.toOptions(lora.config());
   }
 
-  @Override
-  public List<AdapterTensor> tensors() {
-    return Collections.unmodifiableList(tensors);
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return lora.isEnabled();
-  }
-
+  /** Also switches the LoRA underneath. */
   @Override
   public void setEnabled(boolean enabled) {
+    super.setEnabled(enabled);
     lora.setEnabled(enabled);
   }
 

@@ -4,37 +4,34 @@ import java.util.Map;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 
 /**
  * The adapter method of the two partly local LoRA baselines ({@link PersonalLoraAdapter}), whose
  * subclasses fedpeft-core's service file registers: {@code fedlora} ({@link FedLoraMethod}) and
  * {@code fedsa-lora} ({@link FedSaLoraMethod}).
  */
-public abstract class PersonalLoraMethod implements AdapterMethod {
+public abstract class PersonalLoraMethod extends ConfiguredMethod<Map<String, String>> {
 
   /** LoRA's shape options: rank, alpha, dropout, targets. */
   public static final ConfigSchema OPTIONS = LoraOptions.addTo(new ConfigSchema());
 
   private final PersonalLoraAdapter.Sharing sharing;
 
-  PersonalLoraMethod(PersonalLoraAdapter.Sharing sharing) {
+  /**
+   * The method of {@code sharing}: its options are checked against {@link #OPTIONS}, and the
+   * adapter reads its LoRA config from them when it is created.
+   */
+  PersonalLoraMethod(PersonalLoraAdapter.Sharing sharing, String description) {
+    super(
+        sharing.method(),
+        description,
+        OPTIONS,
+        options -> {
+          OPTIONS.readOptions(options, sharing.method());
+          return options;
+        });
     this.sharing = sharing;
-  }
-
-  @Override
-  public String name() {
-    return sharing.method();
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    OPTIONS.readOptions(options, name());
   }
 
   /** FedSA-LoRA shares A and keeps B on each client; FedLoRA shares neither. */
@@ -44,8 +41,7 @@ public abstract class PersonalLoraMethod implements AdapterMethod {
   }
 
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    validate(options);
+  protected Adapter newAdapter(Map<String, String> options, BertEncoder encoder, long seed) {
     return new PersonalLoraAdapter(sharing, LoraOptions.config(options), encoder, seed);
   }
 }

@@ -12,8 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
-import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.GradientProbe;
 import org.fedpeft.peft.RoundSpec;
 
@@ -29,7 +28,7 @@ import org.fedpeft.peft.RoundSpec;
  * #firstAdaptedLayer} then returns the base block just above the lowest assigned new block, so
  * every base block below runs on the encoder's scripted path and the backward pass stops there.
  */
-public final class ExpansionAdapter implements Adapter {
+public final class ExpansionAdapter extends AbstractAdapter {
 
   /** The per-client config key listing the blocks a client trains this round, e.g. {@code 0,2}. */
   public static final String BLOCKS_KEY = "fedbe.blocks";
@@ -40,13 +39,12 @@ public final class ExpansionAdapter implements Adapter {
   private final List<ExpansionBlock> blocks = new ArrayList<>();
   private final List<List<ExpansionBlock>> byPosition =
       new ArrayList<>(); // new blocks after each base block, in order
-  private final List<AdapterTensor> tensors = new ArrayList<>();
   private final Shape hiddenShape;
   private Set<Integer> assigned; // blocks trained this round
-  private boolean enabled = true;
 
   /** Builds the new blocks from the encoder's weights (the init does not depend on a seed). */
   public ExpansionAdapter(ExpansionConfig config, BertEncoder encoder) {
+    super(ExpansionMethod.NAME);
     this.config = config;
     this.encoder = encoder;
     this.manager = encoder.manager().newSubManager();
@@ -61,7 +59,7 @@ public final class ExpansionAdapter implements Adapter {
         ExpansionBlock b = new ExpansionBlock(j, positions.get(j), encoder, manager);
         blocks.add(b);
         byPosition.get(b.position()).add(b);
-        tensors.addAll(b.tensors());
+        b.tensors().forEach(this::addTensor);
       }
     } catch (RuntimeException e) {
       manager.close();
@@ -83,16 +81,6 @@ public final class ExpansionAdapter implements Adapter {
     return blocks.stream().map(ExpansionBlock::position).toList();
   }
 
-  /** The blocks trained this round (every block until {@link #beginRound} says otherwise). */
-  public Set<Integer> assignedBlocks() {
-    return assigned;
-  }
-
-  @Override
-  public String method() {
-    return ExpansionMethod.NAME;
-  }
-
   /**
    * The options, with {@code positions} the base blocks the new blocks follow on this encoder (the
    * default spacing made explicit), so a run's summary and a saved adapter say where the blocks
@@ -103,21 +91,6 @@ public final class ExpansionAdapter implements Adapter {
     Map<String, String> o = new java.util.LinkedHashMap<>(config.toOptions());
     o.put("positions", String.join("+", positions().stream().map(String::valueOf).toList()));
     return o;
-  }
-
-  @Override
-  public List<AdapterTensor> tensors() {
-    return tensors;
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
-  @Override
-  public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
   }
 
   /**
@@ -210,7 +183,7 @@ public final class ExpansionAdapter implements Adapter {
    */
   @Override
   public int firstAdaptedLayer() {
-    if (!enabled) {
+    if (!isEnabled()) {
       return Integer.MAX_VALUE;
     }
     int lowest = Integer.MAX_VALUE;
@@ -225,7 +198,7 @@ public final class ExpansionAdapter implements Adapter {
   @Override
   public NDArray afterBlock(int layer, NDArray hidden, HookContext ctx) {
     List<ExpansionBlock> here = byPosition.get(layer);
-    if (!enabled || here.isEmpty()) {
+    if (!isEnabled() || here.isEmpty()) {
       return hidden;
     }
     long batch = hidden.getShape().get(0);

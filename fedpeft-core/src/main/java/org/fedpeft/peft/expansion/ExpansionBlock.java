@@ -75,19 +75,13 @@ final class ExpansionBlock {
         position == 0
             ? "embeddings.LayerNorm"
             : "encoder.layer." + (position - 1) + ".output.LayerNorm";
-    float[] qkvW = new float[3 * h * h];
-    float[] qkvB = new float[3 * h];
-    for (int m = 0; m < 3; m++) {
-      String name = BertWeights.linearName(position, BertWeights.LINEAR_MODULES.get(m));
-      System.arraycopy(encoder.frozenValues(name + ".weight").data(), 0, qkvW, m * h * h, h * h);
-      System.arraycopy(encoder.frozenValues(name + ".bias").data(), 0, qkvB, m * h, h);
-    }
+    float[][] qkv = BertWeights.fusedQkv(encoder::frozenValues, position, h);
     t =
         new NDArray[] {
           copy(manager, encoder, inputLn + ".weight"),
           copy(manager, encoder, inputLn + ".bias"),
-          manager.create(qkvW, new Shape(3L * h, h)),
-          manager.create(qkvB, new Shape(3L * h)),
+          manager.create(qkv[0], new Shape(3L * h, h)),
+          manager.create(qkv[1], new Shape(3L * h)),
           manager.zeros(new Shape(h, h)),
           manager.zeros(new Shape(h)),
           copy(manager, encoder, base + "attention.output.LayerNorm.weight"),

@@ -2,38 +2,26 @@ package org.fedpeft.peft.expansion;
 
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 import org.fedpeft.peft.InertOption;
 
 /** Registers FedBE block expansion as adapter method {@code fedbe}. */
-public final class ExpansionMethod implements AdapterMethod {
+public final class ExpansionMethod extends ConfiguredMethod<ExpansionConfig> {
 
   /** The registry name. */
   public static final String NAME = "fedbe";
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "FedBE: m new pre-LN transformer blocks between the frozen base blocks (identity at"
-        + " init), each client training the blocks the server assigns; options blocks, positions,"
-        + " allocation, coverage_decay, depth_weight";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return ExpansionConfig.OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    ExpansionConfig.fromOptions(options);
+  /** The method. */
+  public ExpansionMethod() {
+    super(
+        NAME,
+        "FedBE: m new pre-LN transformer blocks between the frozen base blocks (identity at"
+            + " init), each client training the blocks the server assigns; options blocks,"
+            + " positions, allocation, coverage_decay, depth_weight",
+        ExpansionConfig.OPTIONS,
+        ExpansionConfig::fromOptions);
   }
 
   /**
@@ -42,7 +30,7 @@ public final class ExpansionMethod implements AdapterMethod {
    */
   @Override
   public List<InertOption> inertOptions(Map<String, String> options) {
-    ExpansionConfig c = ExpansionConfig.fromOptions(options);
+    ExpansionConfig c = config(options);
     if (options.containsKey("depth_weight") && !c.allocation().equals("coverage")) {
       return List.of(
           new InertOption(
@@ -89,7 +77,7 @@ public final class ExpansionMethod implements AdapterMethod {
 
   /** Creates the adapter; the seed is not used, the new blocks are copies and zeros. */
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new ExpansionAdapter(ExpansionConfig.fromOptions(options), encoder);
+  protected Adapter newAdapter(ExpansionConfig config, BertEncoder encoder, long seed) {
+    return new ExpansionAdapter(config, encoder);
   }
 }

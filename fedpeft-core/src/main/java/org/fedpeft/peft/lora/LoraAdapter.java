@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -16,7 +14,7 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.BertWeights;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.model.LowRankDelta;
-import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
 import org.fedpeft.peft.Role;
@@ -45,16 +43,14 @@ import org.fedpeft.train.PerExampleGradients;
  * same scale. With {@value #PRUNE_KEY} = gamma as well, the uplink may drop the last components
  * (HetLoRA's self-pruning, see {@link #prunedRank}). Without the key nothing changes.
  */
-public final class LoraAdapter implements Adapter, PerExampleGradients {
+public final class LoraAdapter extends AbstractAdapter implements PerExampleGradients {
 
   private final LoraConfig config;
   private final NDManager manager;
   private final NDArray[][] loraA;
   private final NDArray[][] loraB;
-  private final List<AdapterTensor> tensors = new ArrayList<>();
   private final NDArray scalingArray; // alpha / r, kept alive for autograd
   private final int firstLayer; // the lowest targeted block
-  private boolean enabled = true;
   private boolean merged;
   private NDArray[][] perExampleA; // (batch, r, in) leaf replicas while in per-example mode
   private NDArray[][] perExampleB; // (batch, out, r)
@@ -111,6 +107,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
 
   /** The adapter; {@code method} null: no rank bound, else the method a refused rank names. */
   private LoraAdapter(LoraConfig config, BertEncoder encoder, long seed, String method) {
+    super("lora");
     if (method != null) {
       requireRankFits(method, config, encoder);
     }
@@ -139,10 +136,10 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
       arrB.setRequiresGradient(true);
       loraA[slot.layer()][slot.module()] = arrA;
       loraB[slot.layer()][slot.module()] = arrB;
-      tensors.add(
+      addTensor(
           new AdapterTensor(
               slot.name() + ".lora_A", config.trainA() ? Role.GLOBAL : Role.FROZEN_SHARED, arrA));
-      tensors.add(new AdapterTensor(slot.name() + ".lora_B", Role.GLOBAL, arrB));
+      addTensor(new AdapterTensor(slot.name() + ".lora_B", Role.GLOBAL, arrB));
     }
     this.firstLayer = lowest;
     this.activeRank = config.rank();
@@ -165,28 +162,8 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
-  public String method() {
-    return "lora";
-  }
-
-  @Override
   public Map<String, String> options() {
     return config.toOptions();
-  }
-
-  @Override
-  public List<AdapterTensor> tensors() {
-    return tensors;
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
-  @Override
-  public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
   }
 
   @Override
@@ -256,7 +233,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
    * changes nothing now (module not adapted, adapter disabled or merged).
    */
   private NDArray droppedInput(int layer, int module, NDArray input, HookContext ctx) {
-    if (loraA[layer][module] == null || !enabled || merged) {
+    if (loraA[layer][module] == null || !isEnabled() || merged) {
       return null;
     }
     return ctx.isTraining() && config.dropout() > 0
@@ -319,7 +296,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   @Override
   public Map<String, NDArray> perExampleGradients() {
     Map<String, NDArray> g = new LinkedHashMap<>();
-    for (AdapterTensor t : tensors) {
+    for (AdapterTensor t : tensors()) {
       if (!t.trainable()) {
         continue;
       }
@@ -420,11 +397,6 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     tailAtStart = pruneGamma > 0 && p < activeRank ? tailNormSquared(p, activeRank) : 0;
   }
 
-  /** The rank the adapter computes with this round: the round's {@value #RANK_KEY}, or r. */
-  public int activeRank() {
-    return activeRank;
-  }
-
   /**
    * The rank a client of rank k keeps when it self-prunes with decay gamma: max(1, min(k - 1,
    * floor(gamma k))); k itself when gamma is 0 or k is 1. HetLoRA (Cho et al. 2024) lets each
@@ -474,7 +446,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
   @Override
   public Map<String, HostTensor> uplink(Set<String> trained) {
     if (!rankFromRound) {
-      return Adapter.super.uplink(trained);
+      return super.uplink(trained);
     }
     int k = activeRank;
     int p = prunedRank(activeRank, pruneGamma);
@@ -484,7 +456,7 @@ public final class LoraAdapter implements Adapter, PerExampleGradients {
     sentRank = k;
     int r = config.rank();
     Map<String, HostTensor> out = new LinkedHashMap<>();
-    for (AdapterTensor t : tensors) {
+    for (AdapterTensor t : tensors()) {
       if (t.role() != Role.GLOBAL || !trained.contains(t.name())) {
         continue;
       }

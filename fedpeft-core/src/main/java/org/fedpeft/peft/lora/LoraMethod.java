@@ -1,38 +1,26 @@
 package org.fedpeft.peft.lora;
 
 import java.util.Map;
-import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 
 /** Registers LoRA as adapter method {@code lora}. */
-public final class LoraMethod implements AdapterMethod {
+public final class LoraMethod extends ConfiguredMethod<LoraConfig> {
 
-  @Override
-  public String name() {
-    return "lora";
+  /** The method. */
+  public LoraMethod() {
+    super(
+        "lora",
+        "LoRA: y = Wx + (alpha/r) B A x on the target modules; options rank, alpha, dropout,"
+            + " targets, train_a",
+        LoraConfig.OPTIONS,
+        LoraConfig::fromOptions);
   }
 
   @Override
-  public String description() {
-    return "LoRA: y = Wx + (alpha/r) B A x on the target modules; options rank, alpha, dropout,"
-        + " targets, train_a";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return LoraConfig.OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    LoraConfig.fromOptions(options);
-  }
-
-  @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new LoraAdapter(LoraConfig.fromOptions(options), encoder, seed);
+  protected Adapter newAdapter(LoraConfig config, BertEncoder encoder, long seed) {
+    return new LoraAdapter(config, encoder, seed);
   }
 
   /**
@@ -42,6 +30,6 @@ public final class LoraMethod implements AdapterMethod {
    */
   @Override
   public Adapter createForSaved(Map<String, String> options, BertEncoder encoder, long seed) {
-    return LoraAdapter.forSaved(LoraConfig.fromOptions(options), encoder, seed);
+    return LoraAdapter.forSaved(config(options), encoder, seed);
   }
 }

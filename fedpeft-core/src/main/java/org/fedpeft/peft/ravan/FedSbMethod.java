@@ -2,10 +2,9 @@ package org.fedpeft.peft.ravan;
 
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 import org.fedpeft.peft.InertOption;
 
 /**
@@ -16,41 +15,30 @@ import org.fedpeft.peft.InertOption;
  * #usesBudgets}). (The paper initialises B and A from a truncated SVD of a first gradient step;
  * here they are drawn from the run seed as Ravan's are.)
  */
-public final class FedSbMethod implements AdapterMethod {
+public final class FedSbMethod extends ConfiguredMethod<RavanConfig> {
 
   /** The registry name. */
   public static final String NAME = "fed-sb";
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "Fed-SB: y = Wx + B R A x, frozen B and A (seed-derived, or read from the factors"
-        + " file), trained and averaged r x r core R (Ravan with one head and no scale); options"
-        + " rank, init, sigma, targets, dropout, factors";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return RavanConfig.FED_SB_OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    RavanConfig.fedSbFromOptions(options);
+  /** The method. */
+  public FedSbMethod() {
+    super(
+        NAME,
+        "Fed-SB: y = Wx + B R A x, frozen B and A (seed-derived, or read from the factors"
+            + " file), trained and averaged r x r core R (Ravan with one head and no scale);"
+            + " options rank, init, sigma, targets, dropout, factors",
+        RavanConfig.FED_SB_OPTIONS,
+        RavanConfig::fedSbFromOptions);
   }
 
   @Override
   public List<InertOption> inertOptions(Map<String, String> options) {
-    RavanConfig c = RavanConfig.fedSbFromOptions(options);
+    RavanConfig c = config(options);
     return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), 2);
   }
 
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new RavanAdapter(RavanConfig.fedSbFromOptions(options), encoder, seed);
+  protected Adapter newAdapter(RavanConfig config, BertEncoder encoder, long seed) {
+    return new RavanAdapter(config, encoder, seed);
   }
 }

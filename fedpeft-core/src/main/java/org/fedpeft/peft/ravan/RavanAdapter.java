@@ -23,6 +23,7 @@ import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.model.LowRankDelta;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
@@ -63,7 +64,7 @@ import org.fedpeft.tensor.HostTensor;
  * per-head mean of Ravan, and a head nobody trained keeps its value. {@link #roundMetrics} reports
  * how many heads were trained and which (a bit mask, bit i for head i).
  */
-public final class RavanAdapter implements Adapter {
+public final class RavanAdapter extends AbstractAdapter {
 
   /**
    * The per-client config key of the compute budget, the strategy's {@code
@@ -113,10 +114,8 @@ public final class RavanAdapter implements Adapter {
   private final NDManager manager;
   private final Slot[][] slots;
   private final List<Slot> slotList = new ArrayList<>();
-  private final List<AdapterTensor> tensors = new ArrayList<>();
   private final NDArray blockMask; // (h, 1, h, 1): 1 on the diagonal, null for one head
   private final int firstLayer;
-  private boolean enabled = true;
   private boolean merged;
   private int[] selected; // heads chosen this round, ascending; null before trainableThisRound
 
@@ -127,6 +126,7 @@ public final class RavanAdapter implements Adapter {
    *     Java array; each before anything is allocated
    */
   public RavanAdapter(RavanConfig config, BertEncoder encoder, long seed) {
+    super(config.method());
     requireSizesFit(config, encoder);
     this.config = config;
     BertConfig bc = encoder.config();
@@ -144,20 +144,20 @@ public final class RavanAdapter implements Adapter {
       float[][] ab = factors(config, seed, where.name(), out, in);
       NDArray a = manager.create(ab[0], new Shape(hr, in));
       NDArray b = manager.create(ab[1], new Shape(out, hr));
-      tensors.add(new AdapterTensor(where.name() + ".ravan_A", Role.FROZEN_SHARED, a));
-      tensors.add(new AdapterTensor(where.name() + ".ravan_B", Role.FROZEN_SHARED, b));
+      addTensor(new AdapterTensor(where.name() + ".ravan_A", Role.FROZEN_SHARED, a));
+      addTensor(new AdapterTensor(where.name() + ".ravan_B", Role.FROZEN_SHARED, b));
       NDArray[] h = new NDArray[heads];
       NDArray[] s = config.scales() ? new NDArray[heads] : null;
       for (int i = 0; i < heads; i++) {
         h[i] = manager.zeros(new Shape(r, r));
         h[i].setRequiresGradient(true);
-        tensors.add(new AdapterTensor(coreName(where.name(), i), Role.GLOBAL, h[i]));
+        addTensor(new AdapterTensor(coreName(where.name(), i), Role.GLOBAL, h[i]));
       }
       if (s != null) {
         for (int i = 0; i < heads; i++) {
           s[i] = manager.ones(new Shape(1));
           s[i].setRequiresGradient(true);
-          tensors.add(new AdapterTensor(scaleName(where.name(), i), Role.ROUND, s[i]));
+          addTensor(new AdapterTensor(scaleName(where.name(), i), Role.ROUND, s[i]));
         }
       }
       Slot slot = new Slot(where, a, b, h, s);
@@ -191,28 +191,8 @@ public final class RavanAdapter implements Adapter {
   }
 
   @Override
-  public String method() {
-    return config.method();
-  }
-
-  @Override
   public Map<String, String> options() {
     return config.toOptions();
-  }
-
-  @Override
-  public List<AdapterTensor> tensors() {
-    return tensors;
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
-  @Override
-  public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
   }
 
   @Override
@@ -261,7 +241,7 @@ public final class RavanAdapter implements Adapter {
   /** The slot of a module this adapter changes now, or null. */
   private Slot active(int layer, int module) {
     Slot slot = slots[layer][module];
-    return slot == null || !enabled || merged ? null : slot;
+    return slot == null || !isEnabled() || merged ? null : slot;
   }
 
   /** The input (after dropout when training) times the stacked A_i^T: (.., h r). */

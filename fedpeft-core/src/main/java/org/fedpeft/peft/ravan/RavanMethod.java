@@ -2,39 +2,27 @@ package org.fedpeft.peft.ravan;
 
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 import org.fedpeft.peft.InertOption;
 
 /** Registers Ravan as adapter method {@code ravan}. */
-public final class RavanMethod implements AdapterMethod {
+public final class RavanMethod extends ConfiguredMethod<RavanConfig> {
 
   /** The registry name. */
   public static final String NAME = "ravan";
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "Ravan: y = Wx + sum_i s_i B_i H_i A_i x, frozen B_i and A_i (seed-derived, or read"
-        + " from the factors file), trained cores H_i (sent) and scales s_i (reset each round),"
-        + " heads chosen by budget; options heads, rank, init, sigma, targets, dropout, factors,"
-        + " head_selection";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return RavanConfig.OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    RavanConfig.fromOptions(options);
+  /** The method. */
+  public RavanMethod() {
+    super(
+        NAME,
+        "Ravan: y = Wx + sum_i s_i B_i H_i A_i x, frozen B_i and A_i (seed-derived, or read"
+            + " from the factors file), trained cores H_i (sent) and scales s_i (reset each round),"
+            + " heads chosen by budget; options heads, rank, init, sigma, targets, dropout,"
+            + " factors, head_selection",
+        RavanConfig.OPTIONS,
+        RavanConfig::fromOptions);
   }
 
   /**
@@ -43,7 +31,7 @@ public final class RavanMethod implements AdapterMethod {
    */
   @Override
   public boolean usesBudgets(Map<String, String> options) {
-    return RavanConfig.fromOptions(options).heads() > 1;
+    return config(options).heads() > 1;
   }
 
   /**
@@ -53,7 +41,7 @@ public final class RavanMethod implements AdapterMethod {
    */
   @Override
   public List<String> probesDataOutsideTraining(Map<String, String> options) {
-    RavanConfig c = RavanConfig.fromOptions(options);
+    RavanConfig c = config(options);
     return c.heads() > 1 && c.headSelection() == RavanConfig.HeadSelection.GRADIENT
         ? List.of("head_selection")
         : List.of();
@@ -61,7 +49,7 @@ public final class RavanMethod implements AdapterMethod {
 
   @Override
   public List<InertOption> inertOptions(Map<String, String> options) {
-    RavanConfig c = RavanConfig.fromOptions(options);
+    RavanConfig c = config(options);
     return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), c.heads());
   }
 
@@ -72,7 +60,7 @@ public final class RavanMethod implements AdapterMethod {
   @Override
   public List<InertOption> inertOptions(Map<String, String> options, Federation federation) {
     List<InertOption> inert = new java.util.ArrayList<>(inertOptions(options));
-    int heads = RavanConfig.fromOptions(options).heads();
+    int heads = config(options).heads();
     if (options.containsKey("head_selection") && heads > 1 && !federation.budgets()) {
       inert.add(
           new InertOption(
@@ -89,7 +77,7 @@ public final class RavanMethod implements AdapterMethod {
   }
 
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new RavanAdapter(RavanConfig.fromOptions(options), encoder, seed);
+  protected Adapter newAdapter(RavanConfig config, BertEncoder encoder, long seed) {
+    return new RavanAdapter(config, encoder, seed);
   }
 }

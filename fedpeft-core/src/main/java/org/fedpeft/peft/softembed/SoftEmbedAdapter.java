@@ -3,15 +3,13 @@ package org.fedpeft.peft.softembed;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.config.OptionException;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
-import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
 import org.fedpeft.train.PerExampleGradients;
@@ -40,12 +38,10 @@ import org.fedpeft.train.PerExampleGradients;
  * PerExampleGradients}): each tensor is replaced by one replica per example and the products become
  * batched matrix products.
  */
-public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
+public final class SoftEmbedAdapter extends AbstractAdapter implements PerExampleGradients {
 
   private final SoftEmbedConfig config;
   private final NDManager manager;
-  private final List<AdapterTensor> tensors = new ArrayList<>();
-  private boolean enabled = true;
   private Map<String, NDArray> perExample; // name -> (batch, ...) leaf replicas, or null
 
   /**
@@ -57,6 +53,7 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
    *     allocated)
    */
   public SoftEmbedAdapter(SoftEmbedConfig config, BertEncoder encoder, long seed) {
+    super("softembed");
     int d = encoder.config().hiddenSize();
     requireRankFits(config, d);
     this.config = config;
@@ -125,7 +122,7 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
 
   private void add(String name, NDArray array) {
     array.setRequiresGradient(true);
-    tensors.add(new AdapterTensor(name, Role.GLOBAL, array));
+    addTensor(new AdapterTensor(name, Role.GLOBAL, array));
   }
 
   /** The configuration this adapter was built with. */
@@ -134,38 +131,18 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
   }
 
   @Override
-  public String method() {
-    return "softembed";
-  }
-
-  @Override
   public Map<String, String> options() {
     return config.toOptions();
   }
 
   @Override
-  public List<AdapterTensor> tensors() {
-    return tensors;
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
-  @Override
-  public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
-  }
-
-  @Override
   public NDArray tokenEmbeddings(NDArray tokens, HookContext ctx) {
-    return enabled && config.placement().equals("tokens") ? apply(tokens) : tokens;
+    return isEnabled() && config.placement().equals("tokens") ? apply(tokens) : tokens;
   }
 
   @Override
   public NDArray afterEmbeddings(NDArray hidden, HookContext ctx) {
-    return enabled && config.placement().equals("embeddings") ? apply(hidden) : hidden;
+    return isEnabled() && config.placement().equals("embeddings") ? apply(hidden) : hidden;
   }
 
   @Override
@@ -193,7 +170,7 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
 
   /** The live tensor at position {@code i}, or its per-example replica in per-example mode. */
   private NDArray tensor(int i) {
-    AdapterTensor t = tensors.get(i);
+    AdapterTensor t = tensors().get(i);
     return perExample != null ? perExample.get(t.name()) : t.array();
   }
 
@@ -212,7 +189,7 @@ public final class SoftEmbedAdapter implements Adapter, PerExampleGradients {
   @Override
   public void beginPerExample(int batchSize) {
     Map<String, NDArray> m = new LinkedHashMap<>();
-    for (AdapterTensor t : tensors) {
+    for (AdapterTensor t : tensors()) {
       NDArray r = t.array().expandDims(0).repeat(0, batchSize).duplicate();
       r.setRequiresGradient(true);
       m.put(t.name(), r);

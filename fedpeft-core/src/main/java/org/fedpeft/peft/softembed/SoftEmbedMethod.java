@@ -2,40 +2,28 @@ package org.fedpeft.peft.softembed;
 
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 import org.fedpeft.peft.InertOption;
 
 /** Registers soft embeddings as adapter method {@code softembed}. */
-public final class SoftEmbedMethod implements AdapterMethod {
+public final class SoftEmbedMethod extends ConfiguredMethod<SoftEmbedConfig> {
 
-  @Override
-  public String name() {
-    return "softembed";
-  }
-
-  @Override
-  public String description() {
-    return "soft embeddings: e' = e + U e on the token embeddings (U zero at init); options form"
-        + " (linear, lowrank, mlp), rank, placement (tokens, embeddings)";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return SoftEmbedConfig.OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    SoftEmbedConfig.fromOptions(options);
+  /** The method. */
+  public SoftEmbedMethod() {
+    super(
+        "softembed",
+        "soft embeddings: e' = e + U e on the token embeddings (U zero at init); options form"
+            + " (linear, lowrank, mlp), rank, placement (tokens, embeddings)",
+        SoftEmbedConfig.OPTIONS,
+        SoftEmbedConfig::fromOptions);
   }
 
   /** {@code rank} with {@code form = linear}, which has no inner width. */
   @Override
   public List<InertOption> inertOptions(Map<String, String> options) {
-    SoftEmbedConfig c = SoftEmbedConfig.fromOptions(options);
+    SoftEmbedConfig c = config(options);
     if (options.containsKey("rank") && c.form().equals("linear")) {
       return List.of(
           new InertOption(
@@ -50,7 +38,7 @@ public final class SoftEmbedMethod implements AdapterMethod {
   }
 
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new SoftEmbedAdapter(SoftEmbedConfig.fromOptions(options), encoder, seed);
+  protected Adapter newAdapter(SoftEmbedConfig config, BertEncoder encoder, long seed) {
+    return new SoftEmbedAdapter(config, encoder, seed);
   }
 }

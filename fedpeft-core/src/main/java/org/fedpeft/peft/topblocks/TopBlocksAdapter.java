@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.OptionException;
@@ -13,7 +12,7 @@ import org.fedpeft.io.Words;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
-import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
 import org.fedpeft.tensor.HostTensor;
@@ -36,7 +35,7 @@ import org.fedpeft.tensor.HostTensor;
  * model's dropout stays off. The copies can not be merged (use the saved tensors, which carry the
  * base model's names).
  */
-public final class TopBlocksAdapter implements Adapter {
+public final class TopBlocksAdapter extends AbstractAdapter {
 
   /** The parts of a block, in tensor order, after {@code encoder.layer.<l>.}. */
   static final List<String> PARTS =
@@ -64,9 +63,7 @@ public final class TopBlocksAdapter implements Adapter {
   private final BertConfig config;
   private final NDManager manager;
   private final NDArray[][] w; // per copied block (index layer - first), in PARTS order
-  private final List<AdapterTensor> tensors = new ArrayList<>();
   private final Shape hiddenShape;
-  private boolean enabled = true;
 
   /**
    * Copies the top {@code blocks} blocks of {@code encoder}.
@@ -74,6 +71,7 @@ public final class TopBlocksAdapter implements Adapter {
    * @throws IllegalArgumentException if {@code blocks} is not in [1, L]
    */
   public TopBlocksAdapter(int blocks, BertEncoder encoder) {
+    super(TopBlocksMethod.NAME);
     this.config = encoder.config();
     int layers = config.numLayers();
     if (blocks < 1 || blocks > layers) {
@@ -106,7 +104,7 @@ public final class TopBlocksAdapter implements Adapter {
           NDArray copy = manager.create(base.data(), new Shape(base.shape()));
           copy.setRequiresGradient(true);
           w[b][p] = copy;
-          tensors.add(new AdapterTensor(name, Role.GLOBAL, copy));
+          addTensor(new AdapterTensor(name, Role.GLOBAL, copy));
         }
       }
     } catch (RuntimeException e) {
@@ -115,51 +113,26 @@ public final class TopBlocksAdapter implements Adapter {
     }
   }
 
-  /** k, the number of fine-tuned top blocks. */
-  public int blocks() {
-    return blocks;
-  }
-
-  @Override
-  public String method() {
-    return TopBlocksMethod.NAME;
-  }
-
   @Override
   public Map<String, String> options() {
     return Map.of("blocks", Integer.toString(blocks));
   }
 
   @Override
-  public List<AdapterTensor> tensors() {
-    return tensors;
-  }
-
-  @Override
-  public boolean isEnabled() {
-    return enabled;
-  }
-
-  @Override
-  public void setEnabled(boolean enabled) {
-    this.enabled = enabled;
-  }
-
-  /** L - k while enabled (the lowest copied block), else {@link Integer#MAX_VALUE}. */
-  @Override
   public boolean changesLinear(int layer, int module) {
     return false; // replaced blocks' modules are this adapter's own; the others are unchanged
   }
 
+  /** L - k while enabled (the lowest copied block), else {@link Integer#MAX_VALUE}. */
   @Override
   public int firstAdaptedLayer() {
-    return enabled ? first : Integer.MAX_VALUE;
+    return isEnabled() ? first : Integer.MAX_VALUE;
   }
 
   /** Blocks L-k .. L-1 computed from the copies; null for the blocks below or when disabled. */
   @Override
   public NDArray replaceBlock(int layer, NDArray hidden, HookContext ctx) {
-    if (!enabled || layer < first) {
+    if (!isEnabled() || layer < first) {
       return null;
     }
     NDArray[] t = w[layer - first];

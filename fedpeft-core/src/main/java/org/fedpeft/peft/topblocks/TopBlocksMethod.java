@@ -6,10 +6,10 @@ import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
-import org.fedpeft.peft.AdapterMethod;
+import org.fedpeft.peft.ConfiguredMethod;
 
 /** Registers full fine-tuning of the top k base blocks as adapter method {@code top-blocks}. */
-public final class TopBlocksMethod implements AdapterMethod {
+public final class TopBlocksMethod extends ConfiguredMethod<Integer> {
 
   /** The registry name. */
   public static final String NAME = "top-blocks";
@@ -26,31 +26,20 @@ public final class TopBlocksMethod implements AdapterMethod {
               v -> (int) v >= 1,
               ">= 1");
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String description() {
-    return "Full fine-tuning of the top k base blocks (every weight of each, as trainable copies"
-        + " equal to the base model at init); option blocks";
-  }
-
-  @Override
-  public ConfigSchema optionSchema() {
-    return OPTIONS;
-  }
-
-  @Override
-  public void validate(Map<String, String> options) {
-    blocks(options);
+  /** The method. */
+  public TopBlocksMethod() {
+    super(
+        NAME,
+        "Full fine-tuning of the top k base blocks (every weight of each, as trainable copies"
+            + " equal to the base model at init); option blocks",
+        OPTIONS,
+        TopBlocksMethod::blocks);
   }
 
   /** Creates the adapter; the seed is not used, the copies equal the base blocks. */
   @Override
-  public Adapter create(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new TopBlocksAdapter(blocks(options), encoder);
+  protected Adapter newAdapter(Integer blocks, BertEncoder encoder, long seed) {
+    return new TopBlocksAdapter(blocks, encoder);
   }
 
   /** The option {@code blocks}. */
