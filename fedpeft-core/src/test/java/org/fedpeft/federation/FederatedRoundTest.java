@@ -171,7 +171,11 @@ class FederatedRoundTest {
       ClientSampler sampler = new ClientSampler(5, 2);
       try (FederatedRound driver =
           new FederatedRound(
-              strategy, clients, sampler, log, unhurried(2).withSerializeMessages(serialize))) {
+              strategy,
+              clients,
+              sampler,
+              log,
+              new FederatedRound.Options(Duration.ofMinutes(5), 2, serialize))) {
         RoundReport r = driver.run(s0);
         Map<String, FitInstructions> expected = strategy.configureRound(s0, 1, r.sampled());
         long down = 0;
