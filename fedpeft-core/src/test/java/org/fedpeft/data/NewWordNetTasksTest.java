@@ -125,7 +125,7 @@ class NewWordNetTasksTest {
     assertEquals("(sportsman) x", DomainTopicTask.withoutLabelMarker("(sportsman) x", "sport"));
     // "plea bargain" points to both "criminal law" and "law": left out.
     assertNull(DomainTopicTask.topic(WordNet.synset(PartOfSpeech.NOUN, 6575941)));
-    assertNull(DomainTopicTask.topic(WordNet.lookup(PartOfSpeech.NOUN, "dog").get(0)));
+    assertNull(DomainTopicTask.topic(WordNetLookup.synsets(PartOfSpeech.NOUN, "dog").get(0)));
     assertEquals("(music) x", DomainTopicTask.withoutLabelMarker("(music) x", "law"));
   }
 

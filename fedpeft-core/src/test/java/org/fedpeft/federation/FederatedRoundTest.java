@@ -317,7 +317,7 @@ class FederatedRoundTest {
             }
           });
     }
-    FedAvg strategy = new FedAvg();
+    FedAvg strategy = new FedAvg(StrategyOptions.defaults());
     CommunicationLog log = new CommunicationLog();
     try (FederatedRound driver =
         new FederatedRound(strategy, clients, new ClientSampler(1, 3), log, unhurried(1))) {
