@@ -79,32 +79,6 @@ public record RunSettings(
   private static final String TEMPERATURE = "run.objective.temperature";
   private static final String HEAD_LR = "run.head.learning_rate";
 
-  /** Settings that train the head's cross-entropy ({@link Objective#CLASSIFICATION}). */
-  public RunSettings(
-      ModelSpec model,
-      int localSteps,
-      double learningRate,
-      int batchSize,
-      double weightDecay,
-      double maxGradNorm,
-      double proximalMu,
-      SampleLevelDp.Config sampleDp,
-      String frozenSharedSha256) {
-    this(
-        model,
-        localSteps,
-        learningRate,
-        batchSize,
-        weightDecay,
-        maxGradNorm,
-        proximalMu,
-        sampleDp,
-        frozenSharedSha256,
-        Objective.CLASSIFICATION,
-        0,
-        "");
-  }
-
   /** Checks that the objective and base model are given and the head's rate is 0 or positive. */
   public RunSettings {
     if (baseModel == null) {
@@ -122,57 +96,6 @@ public record RunSettings(
       throw new IllegalArgumentException(
           "the head's learning rate must be 0 (the adapter's) or positive, got " + rate);
     }
-  }
-
-  /** A copy whose objective is {@code goal}. */
-  public RunSettings withObjective(Objective goal) {
-    return new RunSettings(
-        model,
-        localSteps,
-        learningRate,
-        batchSize,
-        weightDecay,
-        maxGradNorm,
-        proximalMu,
-        sampleDp,
-        frozenSharedSha256,
-        goal,
-        headLearningRate,
-        baseModel);
-  }
-
-  /** A copy whose head trains at {@code rate} (0: at {@link #learningRate}). */
-  public RunSettings withHeadLearningRate(double rate) {
-    return new RunSettings(
-        model,
-        localSteps,
-        learningRate,
-        batchSize,
-        weightDecay,
-        maxGradNorm,
-        proximalMu,
-        sampleDp,
-        frozenSharedSha256,
-        objective,
-        rate,
-        baseModel);
-  }
-
-  /** A copy that tells clients the frozen model the server computes with ({@link BaseModel}). */
-  public RunSettings withBaseModel(String identity) {
-    return new RunSettings(
-        model,
-        localSteps,
-        learningRate,
-        batchSize,
-        weightDecay,
-        maxGradNorm,
-        proximalMu,
-        sampleDp,
-        frozenSharedSha256,
-        objective,
-        headLearningRate,
-        identity);
   }
 
   /** The head's peak learning rate when the adapter's is {@code lr}. */

@@ -6,11 +6,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +32,6 @@ public final class Dataset {
   private final String name;
   private final List<Example> examples;
   private final List<String> labels;
-  private final Map<String, Integer> labelToIndex;
   private final int[] labelIndex;
   private final Path source;
   private final int[] lines;
@@ -51,7 +48,6 @@ public final class Dataset {
             "dataset " + name + ": label \"" + this.labels.get(i) + "\" appears twice");
       }
     }
-    this.labelToIndex = Collections.unmodifiableMap(map);
     this.source = source;
     if (lines != null && lines.length != this.examples.size()) {
       throw new IllegalArgumentException("one line number per example is needed");
@@ -177,12 +173,6 @@ public final class Dataset {
     return labelIndex.clone();
   }
 
-  /** The class index of a label name, or -1 if it is not in the vocabulary. */
-  public int indexOfLabel(String label) {
-    Integer i = labelToIndex.get(label);
-    return i == null ? -1 : i;
-  }
-
   /** The number of examples per class index (length {@link #numLabels()}). */
   public int[] labelHistogram() {
     int[] h = new int[labels.size()];
@@ -190,16 +180,6 @@ public final class Dataset {
       h[c]++;
     }
     return h;
-  }
-
-  /** Label name to number of examples, in vocabulary order (labels without examples included). */
-  public Map<String, Integer> labelCounts() {
-    int[] h = labelHistogram();
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    for (int i = 0; i < h.length; i++) {
-      counts.put(labels.get(i), h[i]);
-    }
-    return Collections.unmodifiableMap(counts);
   }
 
   /** The file this dataset was read from, if any. */

@@ -17,15 +17,6 @@ public final class PartitionStats {
     return h;
   }
 
-  /** The number of examples per client. */
-  public static int[] sizes(List<int[]> parts) {
-    int[] s = new int[parts.size()];
-    for (int j = 0; j < s.length; j++) {
-      s[j] = parts.get(j).length;
-    }
-    return s;
-  }
-
   /** The number of distinct classes per client. */
   public static int[] classesPerClient(Dataset data, List<int[]> parts) {
     int[][] h = labelHistogram(data, parts);

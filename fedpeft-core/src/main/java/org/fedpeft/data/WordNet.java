@@ -190,20 +190,6 @@ public final class WordNet {
     }
   }
 
-  /** The synsets of a part of speech that contain {@code lemma} (case-insensitive), file order. */
-  public static List<Synset> lookup(PartOfSpeech pos, String lemma) {
-    List<Synset> found = new ArrayList<>();
-    for (Synset s : synsets(pos)) {
-      for (String l : s.lemmas()) {
-        if (l.equalsIgnoreCase(lemma)) {
-          found.add(s);
-          break;
-        }
-      }
-    }
-    return found;
-  }
-
   private static byte[] readResource(String file) {
     String path = RESOURCE_DIR + file;
     try (InputStream in = open(path)) {

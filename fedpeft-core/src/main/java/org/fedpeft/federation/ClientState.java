@@ -46,11 +46,6 @@ public record ClientState(Map<String, HostTensor> tensors, Map<String, String> v
     values = Wire.sortedCopy(values, "local value");
   }
 
-  /** A state of tensors only. */
-  public static ClientState ofTensors(Map<String, HostTensor> tensors) {
-    return new ClientState(tensors, Map.of());
-  }
-
   /** The value under {@code key}, if any. */
   public Optional<String> value(String key) {
     return Optional.ofNullable(values.get(Objects.requireNonNull(key, "key")));

@@ -37,7 +37,8 @@ public record ClientUpdate(
     Map<String, HostTensor> tensors,
     long numExamples,
     Map<String, Double> metrics,
-    Map<String, String> info) {
+    Map<String, String> info)
+    implements WireMessage {
 
   static final String MESSAGE = "client_update";
 
@@ -54,7 +55,7 @@ public record ClientUpdate(
     this(clientId, tensors, numExamples, Map.of(), Map.of());
   }
 
-  /** The metadata of the wire form. */
+  @Override
   public Map<String, String> wireMetadata() {
     Map<String, String> meta = new TreeMap<>();
     meta.put(Wire.KIND, MESSAGE);
@@ -63,16 +64,6 @@ public record ClientUpdate(
     Wire.putPrefixed(meta, "metric.", Wire.doublesToText(metrics));
     Wire.putPrefixed(meta, "info.", info);
     return meta;
-  }
-
-  /** The wire form. */
-  public byte[] toBytes() {
-    return Safetensors.serialize(tensors, wireMetadata());
-  }
-
-  /** The length of {@link #toBytes()}, computed without serializing. */
-  public long serializedSize() {
-    return Safetensors.serializedSize(tensors, wireMetadata());
   }
 
   /**

@@ -123,18 +123,6 @@ public final class CommunicationLog {
     return s;
   }
 
-  /** The bytes of one client over the run in one direction (both phases). */
-  public synchronized long clientTotal(String clientId, Direction direction) {
-    long s = 0;
-    for (Entry e : entries) {
-      if (e.clientId.equals(clientId) && e.direction == direction) {
-        s += e.bytes;
-      }
-    }
-    return s;
-  }
-
-  /** The bytes of one client in one round in one direction (both phases). */
   public synchronized long bytes(int round, String clientId, Direction direction) {
     long s = 0;
     for (Entry e : entries) {

@@ -2,7 +2,6 @@ package org.fedpeft.federation;
 
 import java.util.Map;
 import java.util.Objects;
-import org.fedpeft.io.Safetensors;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -16,7 +15,8 @@ import org.fedpeft.tensor.HostTensor;
  * @param config settings, string to string
  */
 public record EvaluateInstructions(
-    String clientId, int round, Map<String, HostTensor> tensors, Map<String, String> config) {
+    String clientId, int round, Map<String, HostTensor> tensors, Map<String, String> config)
+    implements WireMessage {
 
   static final String MESSAGE = "evaluate_instructions";
 
@@ -30,19 +30,9 @@ public record EvaluateInstructions(
     config = Wire.sortedCopy(config, "config");
   }
 
-  /** The metadata of the wire form. */
+  @Override
   public Map<String, String> wireMetadata() {
     return Wire.instructionMetadata(MESSAGE, clientId, round, config);
-  }
-
-  /** The wire form. */
-  public byte[] toBytes() {
-    return Safetensors.serialize(tensors, wireMetadata());
-  }
-
-  /** The length of {@link #toBytes()}, computed without serializing. */
-  public long serializedSize() {
-    return Safetensors.serializedSize(tensors, wireMetadata());
   }
 
   /**

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
+import org.fedpeft.tensor.HostTensor;
 
 /**
  * A client's answer to {@link EvaluateInstructions} (Flower's {@code EvaluateRes}): metrics such as
@@ -16,7 +17,8 @@ import org.fedpeft.io.SafetensorsFile;
  * @param numExamples how many examples the metrics cover (the weight of its metrics)
  * @param metrics metric values by name
  */
-public record EvaluateResult(String clientId, long numExamples, Map<String, Double> metrics) {
+public record EvaluateResult(String clientId, long numExamples, Map<String, Double> metrics)
+    implements WireMessage {
 
   static final String MESSAGE = "evaluate_result";
 
@@ -26,7 +28,13 @@ public record EvaluateResult(String clientId, long numExamples, Map<String, Doub
     metrics = Wire.sortedCopy(metrics == null ? Map.of() : metrics, "metric");
   }
 
-  /** The metadata of the wire form. */
+  /** None: an evaluate result carries metrics only. */
+  @Override
+  public Map<String, HostTensor> tensors() {
+    return Map.of();
+  }
+
+  @Override
   public Map<String, String> wireMetadata() {
     Map<String, String> meta = new TreeMap<>();
     meta.put(Wire.KIND, MESSAGE);
@@ -34,16 +42,6 @@ public record EvaluateResult(String clientId, long numExamples, Map<String, Doub
     meta.put("num_examples", Long.toString(numExamples));
     Wire.putPrefixed(meta, "metric.", Wire.doublesToText(metrics));
     return meta;
-  }
-
-  /** The wire form. */
-  public byte[] toBytes() {
-    return Safetensors.serialize(Map.of(), wireMetadata());
-  }
-
-  /** The length of {@link #toBytes()}, computed without serializing. */
-  public long serializedSize() {
-    return Safetensors.serializedSize(Map.of(), wireMetadata());
   }
 
   /**

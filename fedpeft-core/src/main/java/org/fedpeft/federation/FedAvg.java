@@ -14,9 +14,4 @@ public final class FedAvg extends AbstractStrategy {
   public FedAvg(StrategyOptions options) {
     super("fedavg", options);
   }
-
-  /** FedAvg with the default options (example-weighted, server learning rate 1). */
-  public FedAvg() {
-    this(StrategyOptions.defaults());
-  }
 }

@@ -122,11 +122,6 @@ public final class FederatedRound implements AutoCloseable {
       return new Options(clientTimeout, n, serializeMessages);
     }
 
-    /** A copy with messages serialized or not. */
-    public Options withSerializeMessages(boolean serialize) {
-      return new Options(clientTimeout, parallelism, serialize);
-    }
-
     long timeoutNanos() {
       try {
         return Math.min(clientTimeout.toNanos(), Long.MAX_VALUE / 4);

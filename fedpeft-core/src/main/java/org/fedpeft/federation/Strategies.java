@@ -126,10 +126,55 @@ public final class Strategies {
   }
 
   /**
+   * What the rank-heterogeneous strategies share: client c trains LoRA of rank r_c = round(budget_c
+   * r) with A trained, r being the adapter's rank ({@link #maxRank}).
+   */
+  abstract static class RankHeterogeneousProvider implements StrategyProvider {
+    /** Client c's rank is round(budget_c r). */
+    @Override
+    public boolean usesBudgets() {
+      return true;
+    }
+
+    /**
+     * Not with LoRA rank 1: every client's rank is max(1, round(budget_c)) = 1. Any other adapter
+     * counts as read: the strategy refuses it, with its own message.
+     */
+    @Override
+    public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
+      if (!"lora".equals(adapterMethod)) {
+        return true;
+      }
+      try {
+        return LoraConfig.fromOptions(adapterOptions).rank() > 1;
+      } catch (IllegalArgumentException e) {
+        return true; // bad options: their own error is the one to report
+      }
+    }
+
+    /** Refuses an adapter other than LoRA with A trained. */
+    @Override
+    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
+      StrategyProvider.requireLora(name(), adapterMethod);
+      if (!LoraConfig.fromOptions(adapterOptions).trainA()) {
+        throw new AdapterOptionRefusedException(
+            List.of("train_a"),
+            "server.strategy = " + name() + " trains A and B; it needs adapter.train_a = true");
+      }
+    }
+
+    /** r_max: the LoRA adapter's rank, once {@link #requireAdapter} accepts the adapter. */
+    int maxRank(Context c) {
+      requireAdapter(c.adapterMethod(), c.adapterOptions());
+      return LoraConfig.fromOptions(c.adapterOptions()).rank();
+    }
+  }
+
+  /**
    * {@code hetlora}: rank-heterogeneous LoRA, zero-padded factors averaged with sparsity weights
    * ({@link HetLora}).
    */
-  public static final class HetLoraProvider implements StrategyProvider {
+  public static final class HetLoraProvider extends RankHeterogeneousProvider {
     @Override
     public String name() {
       return HetLora.NAME;
@@ -146,29 +191,9 @@ public final class Strategies {
       return HetLora.OPTIONS;
     }
 
-    /** Client c's rank is round(budget_c r). */
-    @Override
-    public boolean usesBudgets() {
-      return true;
-    }
-
-    /** Not with LoRA rank 1: every client's rank is max(1, round(budget_c)) = 1. */
-    @Override
-    public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
-      return ranksDiffer(adapterMethod, adapterOptions);
-    }
-
-    @Override
-    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
-      requireTrainedLora(name(), adapterMethod, adapterOptions);
-    }
-
     @Override
     public Strategy create(Context c) {
-      return new HetLora(
-          heterogeneousRank(c, name()),
-          HetLora.Config.fromOptions(c.strategyOptions()),
-          c.options());
+      return new HetLora(maxRank(c), HetLora.Config.fromOptions(c.strategyOptions()), c.options());
     }
   }
 
@@ -176,7 +201,7 @@ public final class Strategies {
    * {@code flexlora}: rank-heterogeneous LoRA, the clients' products averaged and SVD-truncated
    * ({@link FlexLora}).
    */
-  public static final class FlexLoraProvider implements StrategyProvider {
+  public static final class FlexLoraProvider extends RankHeterogeneousProvider {
     @Override
     public String name() {
       return FlexLora.NAME;
@@ -188,58 +213,9 @@ public final class Strategies {
           + " products B_c A_c, truncated by SVD, is sent back at each client's rank";
     }
 
-    /** Client c's rank is round(budget_c r). */
-    @Override
-    public boolean usesBudgets() {
-      return true;
-    }
-
-    /** Not with LoRA rank 1: every client's rank is max(1, round(budget_c)) = 1. */
-    @Override
-    public boolean usesBudgets(String adapterMethod, Map<String, String> adapterOptions) {
-      return ranksDiffer(adapterMethod, adapterOptions);
-    }
-
-    @Override
-    public void requireAdapter(String adapterMethod, Map<String, String> adapterOptions) {
-      requireTrainedLora(name(), adapterMethod, adapterOptions);
-    }
-
     @Override
     public Strategy create(Context c) {
-      return new FlexLora(heterogeneousRank(c, name()), c.options());
+      return new FlexLora(maxRank(c), c.options());
     }
-  }
-
-  /**
-   * Whether clients of a rank-heterogeneous strategy can get different ranks: unless the adapter is
-   * LoRA of rank 1 (any other adapter is refused by the strategy, with its own message).
-   */
-  private static boolean ranksDiffer(String adapterMethod, Map<String, String> adapterOptions) {
-    if (!"lora".equals(adapterMethod)) {
-      return true;
-    }
-    try {
-      return LoraConfig.fromOptions(adapterOptions).rank() > 1;
-    } catch (IllegalArgumentException e) {
-      return true; // bad options: their own error is the one to report
-    }
-  }
-
-  /** Refuses an adapter other than LoRA with A trained (a rank-heterogeneous strategy's). */
-  private static void requireTrainedLora(
-      String strategy, String adapterMethod, Map<String, String> adapterOptions) {
-    StrategyProvider.requireLora(strategy, adapterMethod);
-    if (!LoraConfig.fromOptions(adapterOptions).trainA()) {
-      throw new AdapterOptionRefusedException(
-          List.of("train_a"),
-          "server.strategy = " + strategy + " trains A and B; it needs adapter.train_a = true");
-    }
-  }
-
-  /** r_max of a rank-heterogeneous strategy: the LoRA adapter's rank; A must be trained. */
-  private static int heterogeneousRank(StrategyProvider.Context c, String strategy) {
-    requireTrainedLora(strategy, c.adapterMethod(), c.adapterOptions());
-    return LoraConfig.fromOptions(c.adapterOptions()).rank();
   }
 }

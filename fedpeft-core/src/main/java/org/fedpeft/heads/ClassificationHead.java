@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Role;
+import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.train.PerExampleGradients;
 
@@ -60,7 +60,7 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
     for (int i = 0; i < layout.parts().size(); i++) {
       HeadLayout.Part part = layout.parts().get(i);
       long s = layout.multiTask() ? Seeds.derive(seed, "head", Seeds.key(part.task())) : seed;
-      SplittableRandom rng = new SplittableRandom(s);
+      SeededRandom rng = new SeededRandom(s);
       float[] w = new float[part.labels() * hidden];
       for (int k = 0; k < w.length; k++) {
         w[k] = (float) (gaussian(rng) * 0.02);
@@ -83,8 +83,13 @@ public final class ClassificationHead implements AutoCloseable, PerExampleGradie
     return numLabels;
   }
 
-  /** A standard normal draw (Box-Muller) from a seeded generator. */
-  static double gaussian(SplittableRandom rng) {
+  /**
+   * A standard normal draw by Box-Muller from two uniforms of {@code rng} (whose stream is that of
+   * {@code java.util.SplittableRandom} of the same seed, which the heads drew from before), with
+   * {@link Math}'s log and cos as always: not {@link SeededRandom#nextGaussian()}, whose polar
+   * method gives other numbers, so a head keeps the initial weights of earlier runs.
+   */
+  private static double gaussian(SeededRandom rng) {
     double u1 = rng.nextDouble();
     double u2 = rng.nextDouble();
     return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);

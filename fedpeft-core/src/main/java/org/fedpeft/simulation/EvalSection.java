@@ -127,11 +127,6 @@ public record EvalSection(
     SCHEMA.require("eval.retention_test", retentionTest);
   }
 
-  /** The section with these two values and every other key at its default. */
-  public EvalSection(int every, int clients) {
-    this(every, clients, 0.0, false, Retention.DEFAULT_CENTROID_TASK, 500, 500, 1000, 500, 42L);
-  }
-
   /** Reads the section from resolved values. */
   public static EvalSection from(ConfigValues v) {
     return new EvalSection(

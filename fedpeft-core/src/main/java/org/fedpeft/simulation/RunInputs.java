@@ -16,6 +16,7 @@ import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.Sha256;
 import org.fedpeft.io.StartRecord;
+import org.fedpeft.model.Precision;
 import org.fedpeft.run.Population;
 
 /**
@@ -50,10 +51,10 @@ final class RunInputs {
   /**
    * The config a resume of the run in {@code run} continues with: its config.json, which must
    * resolve to the same values as the config manifest.json recorded when the run started, with
-   * {@code model.precision = "auto"} as it resolved then ({@link Simulation#withStartPrecision})
-   * and relative paths of an older run resolved against the folder ({@link #resolvedAgainst}); of a
-   * run killed while it was starting ({@link Simulation#killedWhileStarting}), which has no
-   * manifest.json yet, its config.json as it is.
+   * {@code model.precision = "auto"} as it resolved then ({@link #withStartPrecision}) and relative
+   * paths of an older run resolved against the folder ({@link #resolvedAgainst}); of a run killed
+   * while it was starting ({@link Simulation#killedWhileStarting}), which has no manifest.json yet,
+   * its config.json as it is.
    *
    * @throws IllegalArgumentException naming the file: config.json missing or not a valid config
    *     (one this version refuses naming each key changed since the run started, if any);
@@ -71,11 +72,44 @@ final class RunInputs {
     // What was edited in config.json since the start, asked only of a config this version refuses.
     Supplier<List<String>> changed = () -> changedSinceStart(text, manifest);
     SimulationConfig saved = restored(cfgFile, text, changed);
-    SimulationConfig parsed = restored(cfgFile, Simulation.withStartPrecision(text, run), changed);
+    SimulationConfig parsed = restored(cfgFile, withStartPrecision(text, manifest, run), changed);
     if (manifest != null) {
       requireStartConfig(run, saved, manifest);
     }
     return resolvedAgainst(parsed, run);
+  }
+
+  /**
+   * A run's config.json text with {@code model.precision = "auto"} replaced by what it resolved to
+   * when the run was created (the first word of the manifest's {@code precision}, e.g. "bf16 (auto:
+   * this CPU reports avx512_bf16)"), so that a resumed run computes in the same precision on any
+   * machine. Any other config, or a run without a manifest (null), is returned unchanged.
+   *
+   * @param manifest the run's manifest.json ({@link #startManifest}), or null if it has none
+   * @param run the run's folder, whose manifest.json errors name
+   * @throws IllegalArgumentException naming manifest.json if its precision is not fp32 or bf16
+   */
+  static String withStartPrecision(String configJson, JsonObject manifest, Path run) {
+    JsonObject c = JsonParser.parseString(configJson).getAsJsonObject();
+    if (!c.has("model.precision")
+        || !"auto".equals(c.get("model.precision").getAsString())
+        || manifest == null) {
+      return configJson;
+    }
+    String recorded =
+        manifest.has("precision") && manifest.get("precision").isJsonPrimitive()
+            ? manifest.get("precision").getAsString()
+            : "";
+    String label = recorded.split(" ", 2)[0];
+    if (Precision.ofLabel(label).isEmpty()) {
+      throw new IllegalArgumentException(
+          run.resolve("manifest.json")
+              + ": precision \""
+              + recorded
+              + "\" does not say what model.precision = \"auto\" resolved to (fp32 or bf16)");
+    }
+    c.addProperty("model.precision", label);
+    return c.toString();
   }
 
   /**

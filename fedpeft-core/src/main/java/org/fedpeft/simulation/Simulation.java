@@ -49,7 +49,6 @@ import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.AtomicFiles;
-import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Words;
@@ -505,39 +504,6 @@ public final class Simulation implements AutoCloseable {
             + ". Start it again with --out "
             + out
             + " --force");
-  }
-
-  /**
-   * A run's config.json text with {@code model.precision = "auto"} replaced by what it resolved to
-   * when the run was created (the first word of manifest.json's {@code precision}, e.g. "bf16
-   * (auto: this CPU reports avx512_bf16)"), so that a resumed run computes in the same precision on
-   * any machine. Any other config, or a folder without a manifest, is returned unchanged.
-   *
-   * @throws IllegalArgumentException naming manifest.json if its precision is not fp32 or bf16
-   */
-  static String withStartPrecision(String configJson, Path out) throws IOException {
-    JsonObject c = JsonParser.parseString(configJson).getAsJsonObject();
-    Path manifest = out.resolve("manifest.json");
-    if (!c.has("model.precision")
-        || !"auto".equals(c.get("model.precision").getAsString())
-        || !Files.isRegularFile(manifest)) {
-      return configJson;
-    }
-    JsonObject m = JsonFiles.readObject(manifest);
-    String recorded =
-        m.has("precision") && m.get("precision").isJsonPrimitive()
-            ? m.get("precision").getAsString()
-            : "";
-    String label = recorded.split(" ", 2)[0];
-    if (Precision.ofLabel(label).isEmpty()) {
-      throw new IllegalArgumentException(
-          manifest
-              + ": precision \""
-              + recorded
-              + "\" does not say what model.precision = \"auto\" resolved to (fp32 or bf16)");
-    }
-    c.addProperty("model.precision", label);
-    return c.toString();
   }
 
   /**

@@ -151,20 +151,6 @@ public record TrainConfig(
     return headLearningRate == learningRate ? lr : lr * (headLearningRate / learningRate);
   }
 
-  /** A copy with another number of steps. */
-  public TrainConfig withSteps(int newSteps) {
-    return new TrainConfig(
-        newSteps,
-        batchSize,
-        learningRate,
-        weightDecay,
-        warmupSteps,
-        schedule,
-        maxGradNorm,
-        seed,
-        headLearningRate);
-  }
-
   /** A copy with another batch size. */
   public TrainConfig withBatchSize(int newBatchSize) {
     return new TrainConfig(
@@ -191,19 +177,5 @@ public record TrainConfig(
         maxGradNorm,
         newSeed,
         headLearningRate);
-  }
-
-  /** A copy whose head trains at peak rate {@code rate}. */
-  public TrainConfig withHeadLearningRate(float rate) {
-    return new TrainConfig(
-        steps,
-        batchSize,
-        learningRate,
-        weightDecay,
-        warmupSteps,
-        schedule,
-        maxGradNorm,
-        seed,
-        rate);
   }
 }

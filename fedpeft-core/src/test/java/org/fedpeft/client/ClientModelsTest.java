@@ -87,8 +87,9 @@ class ClientModelsTest {
               });
     }
     RunSettings run =
-        new RunSettings(LORA, 2, 1e-2, 4, 0, 1.0, 0, null, "")
-            .withBaseModel(BaseModel.of(bf16Base));
+        RunSettingsFixtures.withBaseModel(
+            RunSettingsFixtures.classification(LORA, 2, 1e-2, 4, 0, 1.0, 0, null, ""),
+            BaseModel.of(bf16Base));
     return new FitInstructions("c", 1, global, run.toConfig());
   }
 
@@ -144,7 +145,8 @@ class ClientModelsTest {
             "c",
             1,
             round.tensors(),
-            RunSettings.fromConfig(round.config()).withBaseModel(other).toConfig());
+            RunSettingsFixtures.withBaseModel(RunSettings.fromConfig(round.config()), other)
+                .toConfig());
     try (ClientModels auto = node(AUTO_FP32, loads, notes)) {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> fit(auto, otherModel));

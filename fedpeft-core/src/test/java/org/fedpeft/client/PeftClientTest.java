@@ -67,7 +67,7 @@ class PeftClientTest {
   }
 
   static RunSettings settings(ModelSpec spec, String fingerprint) {
-    return new RunSettings(spec, 2, 1e-2, 4, 0, 1.0, 0, null, fingerprint);
+    return RunSettingsFixtures.classification(spec, 2, 1e-2, 4, 0, 1.0, 0, null, fingerprint);
   }
 
   static Map<String, HostTensor> globalOf(ModelSpec spec) {
@@ -105,7 +105,8 @@ class PeftClientTest {
   void aRoundRunAgainUnderSampleDpKeepsTheFirstAttemptCharged(@TempDir Path dir) {
     SampleLevelDp.Config dp = new SampleLevelDp.Config(new DpSgd.Config(1.0, 1.0, 4), 0, 1e-5);
     String fp = fingerprintOf(FFA);
-    Map<String, String> config = new RunSettings(FFA, 2, 1e-2, 4, 0, 1.0, 0, dp, fp).toConfig();
+    Map<String, String> config =
+        RunSettingsFixtures.classification(FFA, 2, 1e-2, 4, 0, 1.0, 0, dp, fp).toConfig();
     PeftClient.NoiseSource noise = (r, p) -> GaussianNoise.seededForTestsOnly(r * 31L + p);
     PeftClient twoRounds =
         new PeftClient(data, models, ClientStateStore.onDisk(dir.resolve("a")), noise, 1);
@@ -139,12 +140,13 @@ class PeftClientTest {
         assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(Map.of()));
     assertTrue(e.getMessage().contains("run.adapter.method"), e.getMessage());
     // The contrastive objective travels with its temperature; classification adds no key.
-    RunSettings c = s.withObjective(new Objective(Objective.Kind.CONTRASTIVE, 0.07));
+    RunSettings c =
+        RunSettingsFixtures.withObjective(s, new Objective(Objective.Kind.CONTRASTIVE, 0.07));
     assertEquals(c, RunSettings.fromConfig(c.toConfig()));
     assertEquals("contrastive", c.toConfig().get("run.objective"));
     assertFalse(s.toConfig().keySet().stream().anyMatch(k -> k.startsWith("run.objective")));
     // The head's own learning rate travels when set; without it the head takes the adapter's.
-    RunSettings h = s.withHeadLearningRate(3e-3);
+    RunSettings h = RunSettingsFixtures.withHeadLearningRate(s, 3e-3);
     assertEquals(h, RunSettings.fromConfig(h.toConfig()));
     assertEquals("0.003", h.toConfig().get("run.head.learning_rate"));
     assertEquals(3e-3, h.headLearningRate(0.5));
@@ -223,14 +225,14 @@ class PeftClientTest {
     String ours = BaseModel.of(base);
     String digest = base.model().sha256();
     assertEquals(digest + " fp32", ours);
-    RunSettings same = settings(FFA, fingerprintOf(FFA)).withBaseModel(ours);
+    RunSettings same = RunSettingsFixtures.withBaseModel(settings(FFA, fingerprintOf(FFA)), ours);
     assertEquals(same, RunSettings.fromConfig(same.toConfig()));
     assertEquals(ours, same.toConfig().get(BaseModel.KEY));
     client().fit(new FitInstructions("c", 1, globalOf(FFA), same.toConfig()));
     assertFalse(
         settings(FFA, "").toConfig().containsKey(BaseModel.KEY), "nothing sent, nothing checked");
 
-    Map<String, String> bf16 = same.withBaseModel(digest + " bf16").toConfig();
+    Map<String, String> bf16 = RunSettingsFixtures.withBaseModel(same, digest + " bf16").toConfig();
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,
@@ -258,7 +260,10 @@ class PeftClientTest {
                 client()
                     .fit(
                         new FitInstructions(
-                            "c", 1, globalOf(FFA), same.withBaseModel(other).toConfig())));
+                            "c",
+                            1,
+                            globalOf(FFA),
+                            RunSettingsFixtures.withBaseModel(same, other).toConfig())));
     assertEquals(
         "client c refuses the round: its frozen model "
             + base.model().name()

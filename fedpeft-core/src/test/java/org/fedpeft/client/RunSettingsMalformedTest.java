@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class RunSettingsMalformedTest {
 
   private static final RunSettings TWO_TASKS =
-      new RunSettings(
+      RunSettingsFixtures.classification(
           new ModelSpec(
               "lora",
               Map.of("rank", "2"),
@@ -131,7 +131,7 @@ class RunSettingsMalformedTest {
         "the instructions lack config 'learning_rate' (sent by a server of another version?)",
         assertThrows(IllegalArgumentException.class, () -> RunSettings.fromConfig(c)).getMessage());
     RunSettings dp =
-        new RunSettings(
+        RunSettingsFixtures.classification(
             TWO_TASKS.model(),
             2,
             1e-2,

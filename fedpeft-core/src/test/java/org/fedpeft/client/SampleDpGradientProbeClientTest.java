@@ -41,7 +41,8 @@ class SampleDpGradientProbeClientTest {
   private static Map<String, String> config(SampleLevelDp.Config dp) {
     String fp = PeftClientTest.fingerprintOf(RAVAN);
     Map<String, String> config =
-        new TreeMap<>(new RunSettings(RAVAN, 2, 1e-2, 4, 0, 1.0, 0, dp, fp).toConfig());
+        new TreeMap<>(
+            RunSettingsFixtures.classification(RAVAN, 2, 1e-2, 4, 0, 1.0, 0, dp, fp).toConfig());
     config.put(RavanAdapter.BUDGET_KEY, "0.5"); // one head of two: the heads are scored
     return config;
   }

@@ -272,7 +272,7 @@ class DataFilesTest {
     Path good = write("good.jsonl", "{\"text\":\"x\",\"label\":\"pos\"}\n");
     Dataset aligned = DataFiles.readFor(good, train);
     assertEquals(train.labels(), aligned.labels());
-    assertEquals(train.indexOfLabel("pos"), aligned.labelIndex(0));
+    assertEquals(train.labels().indexOf("pos"), aligned.labelIndex(0));
     assertTrue(LabelCheck.of(train, aligned).ok());
     assertEquals("", LabelCheck.of(train, aligned).report());
   }

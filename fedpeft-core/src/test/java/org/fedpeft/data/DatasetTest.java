@@ -35,8 +35,8 @@ class DatasetTest {
     assertEquals(1, d.labelIndex(0));
     assertEquals(0, d.labelIndex(1));
     assertArrayEquals(new int[] {1, 2}, d.labelHistogram());
-    assertEquals(Map.of("apple", 1, "pear", 2), d.labelCounts());
-    assertEquals(-1, d.indexOfLabel("plum"));
+    assertEquals(Map.of("apple", 1, "pear", 2), LabelCounts.of(d));
+    assertEquals(-1, d.labels().indexOf("plum"));
     assertEquals("d#2", d.location(2));
   }
 

@@ -22,7 +22,7 @@ class NewWordNetTasksTest {
   private static Map<String, Integer> totals(TaskSplits s) {
     Map<String, Integer> total = new LinkedHashMap<>();
     for (Dataset d : List.of(s.train(), s.validation(), s.test())) {
-      d.labelCounts().forEach((k, v) -> total.merge(k, v, Integer::sum));
+      LabelCounts.of(d).forEach((k, v) -> total.merge(k, v, Integer::sum));
     }
     return total;
   }
@@ -125,7 +125,7 @@ class NewWordNetTasksTest {
     assertEquals("(sportsman) x", DomainTopicTask.withoutLabelMarker("(sportsman) x", "sport"));
     // "plea bargain" points to both "criminal law" and "law": left out.
     assertNull(DomainTopicTask.topic(WordNet.synset(PartOfSpeech.NOUN, 6575941)));
-    assertNull(DomainTopicTask.topic(WordNet.lookup(PartOfSpeech.NOUN, "dog").get(0)));
+    assertNull(DomainTopicTask.topic(WordNetLookup.synsets(PartOfSpeech.NOUN, "dog").get(0)));
     assertEquals("(music) x", DomainTopicTask.withoutLabelMarker("(music) x", "law"));
   }
 

@@ -64,7 +64,7 @@ class PartitionersTest {
   @Test
   void iidSizesDifferByAtMostOne() {
     Dataset d = unbalanced();
-    int[] sizes = PartitionStats.sizes(new IidPartitioner().partition(d, 7, 1));
+    int[] sizes = sizes(new IidPartitioner().partition(d, 7, 1));
     int min = Arrays.stream(sizes).min().getAsInt();
     int max = Arrays.stream(sizes).max().getAsInt();
     assertTrue(max - min <= 1, Arrays.toString(sizes));
@@ -82,9 +82,8 @@ class PartitionersTest {
       DirichletPartitioner p = new DirichletPartitioner(alpha, 30);
       List<int[]> parts = p.partition(d, 20, 3);
       PartitionStats.requireExactCover(parts, d.size());
-      for (int size : PartitionStats.sizes(parts)) {
-        assertTrue(
-            size >= 30, "alpha " + alpha + ": " + Arrays.toString(PartitionStats.sizes(parts)));
+      for (int size : sizes(parts)) {
+        assertTrue(size >= 30, "alpha " + alpha + ": " + Arrays.toString(sizes(parts)));
       }
     }
     // Low alpha concentrates each class on few clients; high alpha spreads it.
@@ -136,7 +135,7 @@ class PartitionersTest {
       for (int k : PartitionStats.classesPerClient(d, parts)) {
         assertTrue(k >= 1 && k <= 2, "classes per client " + k);
       }
-      for (int s : PartitionStats.sizes(parts)) {
+      for (int s : sizes(parts)) {
         assertEquals(60, s);
       }
     }
@@ -308,6 +307,11 @@ class PartitionersTest {
         Tasks.load(Tasks.NOUN_TOPIC, 1, TaskOptions.defaults().withMaxTrain(20_000)).train();
     List<int[]> parts = Partitioners.parse("dirichlet:alpha=0.3,min=10").partition(train, 50, 1);
     PartitionStats.requireExactCover(parts, train.size());
-    assertTrue(Arrays.stream(PartitionStats.sizes(parts)).min().getAsInt() >= 10);
+    assertTrue(Arrays.stream(sizes(parts)).min().getAsInt() >= 10);
+  }
+
+  /** The number of examples per client. */
+  private static int[] sizes(List<int[]> parts) {
+    return parts.stream().mapToInt(p -> p.length).toArray();
   }
 }

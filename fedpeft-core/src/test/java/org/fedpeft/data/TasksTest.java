@@ -18,7 +18,7 @@ class TasksTest {
   private static Map<String, Integer> totals(TaskSplits s) {
     Map<String, Integer> total = new LinkedHashMap<>();
     for (Dataset d : List.of(s.train(), s.validation(), s.test())) {
-      d.labelCounts().forEach((k, v) -> total.merge(k, v, Integer::sum));
+      LabelCounts.of(d).forEach((k, v) -> total.merge(k, v, Integer::sum));
     }
     return total;
   }

@@ -54,25 +54,27 @@ class WordNetTest {
 
   @Test
   void parsesTheDogSynset() {
-    Synset dog = WordNet.lookup(PartOfSpeech.NOUN, "dog").get(0);
+    Synset dog = WordNetLookup.synsets(PartOfSpeech.NOUN, "dog").get(0);
     assertEquals(2_086_723, dog.offset());
     assertEquals("02086723-n", dog.id());
     assertEquals("noun.animal", dog.lexname());
     assertEquals(List.of("dog", "domestic dog", "Canis familiaris"), dog.lemmas());
     assertTrue(dog.definition().startsWith("a member of the genus Canis"), dog.definition());
     assertEquals(List.of("the dog barked all night"), dog.examples());
-    assertEquals(7, WordNet.lookup(PartOfSpeech.NOUN, "dog").size());
+    assertEquals(7, WordNetLookup.synsets(PartOfSpeech.NOUN, "dog").size());
   }
 
   @Test
   void knownLexnamesAcrossPartsOfSpeech() {
     assertEquals("noun.Tops", WordNet.synsets(PartOfSpeech.NOUN).get(0).lexname()); // entity
     assertEquals(List.of("physical entity"), WordNet.synsets(PartOfSpeech.NOUN).get(1).lemmas());
-    assertEquals("noun.plant", WordNet.lookup(PartOfSpeech.NOUN, "oak tree").get(0).lexname());
-    assertEquals("noun.person", WordNet.lookup(PartOfSpeech.NOUN, "carpenter").get(0).lexname());
-    assertEquals("verb.weather", WordNet.lookup(PartOfSpeech.VERB, "rain").get(0).lexname());
-    assertEquals(10, WordNet.lookup(PartOfSpeech.VERB, "walk").size());
-    Synset galore = WordNet.lookup(PartOfSpeech.ADJ, "galore").get(0);
+    assertEquals(
+        "noun.plant", WordNetLookup.synsets(PartOfSpeech.NOUN, "oak tree").get(0).lexname());
+    assertEquals(
+        "noun.person", WordNetLookup.synsets(PartOfSpeech.NOUN, "carpenter").get(0).lexname());
+    assertEquals("verb.weather", WordNetLookup.synsets(PartOfSpeech.VERB, "rain").get(0).lexname());
+    assertEquals(10, WordNetLookup.synsets(PartOfSpeech.VERB, "walk").size());
+    Synset galore = WordNetLookup.synsets(PartOfSpeech.ADJ, "galore").get(0);
     assertTrue(galore.satellite());
     assertEquals(PartOfSpeech.ADJ, galore.pos());
     assertEquals(List.of("abounding", "galore"), galore.lemmas()); // "(ip)" marker removed
@@ -81,7 +83,7 @@ class WordNetTest {
 
   @Test
   void glossSplitsDefinitionFromExamples() {
-    Synset object = WordNet.lookup(PartOfSpeech.NOUN, "physical object").get(0);
+    Synset object = WordNetLookup.synsets(PartOfSpeech.NOUN, "physical object").get(0);
     assertEquals(
         "a tangible and visible entity; an entity that can cast a shadow", object.definition());
     assertEquals(List.of("it was full of rackets, balls and other objects"), object.examples());

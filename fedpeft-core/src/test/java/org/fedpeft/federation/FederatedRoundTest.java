@@ -171,7 +171,11 @@ class FederatedRoundTest {
       ClientSampler sampler = new ClientSampler(5, 2);
       try (FederatedRound driver =
           new FederatedRound(
-              strategy, clients, sampler, log, unhurried(2).withSerializeMessages(serialize))) {
+              strategy,
+              clients,
+              sampler,
+              log,
+              new FederatedRound.Options(Duration.ofMinutes(5), 2, serialize))) {
         RoundReport r = driver.run(s0);
         Map<String, FitInstructions> expected = strategy.configureRound(s0, 1, r.sampled());
         long down = 0;
@@ -313,7 +317,7 @@ class FederatedRoundTest {
             }
           });
     }
-    FedAvg strategy = new FedAvg();
+    FedAvg strategy = new FedAvg(StrategyOptions.defaults());
     CommunicationLog log = new CommunicationLog();
     try (FederatedRound driver =
         new FederatedRound(strategy, clients, new ClientSampler(1, 3), log, unhurried(1))) {

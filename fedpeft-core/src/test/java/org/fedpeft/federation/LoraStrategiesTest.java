@@ -32,7 +32,7 @@ class LoraStrategiesTest {
 
   @Test
   void fedAvgAveragesSentTensorsAndKeepsTheRest() {
-    FedAvg s = new FedAvg();
+    FedAvg s = new FedAvg(StrategyOptions.defaults());
     ServerState s0 = s.initialize(Fx.tensors("w", vec(0, 0), "head", vec(9)));
     ClientUpdate a =
         new ClientUpdate("a", Fx.tensors("w", vec(1, 2)), 1, Map.of("train_loss", 2.0), Map.of());
@@ -252,7 +252,8 @@ class LoraStrategiesTest {
     ServerState s0 = new FedIt(uniform()).initialize(initial());
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> new FedAvg().configureRound(s0, 1, List.of("a")));
+            IllegalArgumentException.class,
+            () -> new FedAvg(StrategyOptions.defaults()).configureRound(s0, 1, List.of("a")));
     assertTrue(e.getMessage().contains("'fedit'"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,

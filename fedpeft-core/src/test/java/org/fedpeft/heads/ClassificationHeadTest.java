@@ -11,7 +11,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.random.Seeds;
 import org.fedpeft.train.Autograd;
 import org.fedpeft.train.LocalTrainer;
 import org.fedpeft.train.PerExampleGradients;
@@ -187,6 +189,47 @@ class ClassificationHeadTest {
         }
       }
     }
+  }
+
+  /**
+   * A head's initial weights are the draws they have always been: Box-Muller on the uniform stream
+   * of {@code java.util.SplittableRandom} of the head's seed (each task's derived seed in a
+   * multi-task head), times 0.02, as 32-bit floats, bit for bit, for a few seeds.
+   */
+  @Test
+  void initialWeightsAreTheDrawsOfEarlierRuns() {
+    Engines.gradModeOffOnThisThread();
+    int hidden = 6;
+    for (long seed : new long[] {0, 1, 42, -7, Long.MIN_VALUE, 0x9E3779B97F4A7C15L}) {
+      try (NDManager m = NDManager.newBaseManager();
+          ClassificationHead single = new ClassificationHead(m, hidden, 3, seed);
+          ClassificationHead multi = new ClassificationHead(m, hidden, TWO_TASKS, seed)) {
+        assertArrayEquals(
+            earlierDraws(seed, 3 * hidden),
+            single.tensors().get(0).array().toFloatArray(),
+            "seed " + seed);
+        for (int t = 0; t < 2; t++) {
+          HeadLayout.Part part = TWO_TASKS.parts().get(t);
+          long s = Seeds.derive(seed, "head", Seeds.key(part.task()));
+          assertArrayEquals(
+              earlierDraws(s, part.labels() * hidden),
+              multi.tensors().get(2 * t).array().toFloatArray(),
+              "seed " + seed + ", task " + part.task());
+        }
+      }
+    }
+  }
+
+  /** The initial weights as the head drew them before it used {@code SeededRandom}. */
+  private static float[] earlierDraws(long seed, int n) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] w = new float[n];
+    for (int k = 0; k < n; k++) {
+      double u1 = rng.nextDouble();
+      double u2 = rng.nextDouble();
+      w[k] = (float) (Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2) * 0.02);
+    }
+    return w;
   }
 
   private static double dot(float[] w, int row, float[] x, int from) {

@@ -24,7 +24,7 @@ import org.fedpeft.client.ClientModels;
 import org.fedpeft.client.ModelFactory;
 import org.fedpeft.client.ModelSpec;
 import org.fedpeft.client.PeftClient;
-import org.fedpeft.client.RunSettings;
+import org.fedpeft.client.RunSettingsFixtures;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.federation.ClientDeclinedException;
 import org.fedpeft.federation.ClientState;
@@ -419,7 +419,7 @@ class SampleDpSimulationTest {
       ModelSpec spec = new ModelSpec("lora", Map.of("rank", "2"), 1, 4, 2);
       ClientModels models = new ClientModels(base);
       Map<String, String> run =
-          new RunSettings(
+          RunSettingsFixtures.classification(
                   spec,
                   cfg.localSteps(),
                   cfg.learningRate(),

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigException;
+import org.fedpeft.config.ConfigSource;
 import org.fedpeft.peft.lora.LoraConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -260,6 +261,24 @@ class SimulationConfigTest {
     assertEquals(Map.of("rank", "8"), c.adapterOptions());
   }
 
+  /** The eval section with {@code eval.every} as given and every other key at its default. */
+  private static EvalSection evalSection(int every) {
+    EvalSection d =
+        EvalSection.from(
+            EvalSection.SCHEMA.resolve(ConfigSource.of("defaults", Map.of()), Map.of()));
+    return new EvalSection(
+        every,
+        d.clients(),
+        d.targetAccuracy(),
+        d.retention(),
+        d.retentionTask(),
+        d.retentionDocuments(),
+        d.retentionQueries(),
+        d.retentionTrain(),
+        d.retentionTest(),
+        d.retentionSeed());
+  }
+
   @Test
   void sectionsHoldTheValuesTheAccessorsReturn() {
     SimulationConfig c =
@@ -272,10 +291,10 @@ class SimulationConfigTest {
     assertEquals(c.batchSize(), c.client().batchSize());
     assertEquals("fedadam", c.server().optimizer());
     assertEquals("client", c.privacy().mode());
-    assertEquals(new EvalSection(2, 50), c.eval());
+    assertEquals(evalSection(2), c.eval());
     assertEquals(100, c.data().maxTrain());
     assertEquals("lora", c.adapter().method());
-    ConfigException e = assertThrows(ConfigException.class, () -> new EvalSection(0, 50));
+    ConfigException e = assertThrows(ConfigException.class, () -> evalSection(0));
     assertEquals("eval.every = 0 is invalid: >= 1", e.getMessage());
   }
 

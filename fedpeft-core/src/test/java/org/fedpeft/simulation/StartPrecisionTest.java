@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A resumed run computes in the precision {@code auto} resolved to when the run was created. */
+/**
+ * A resumed run computes in the precision {@code auto} resolved to when the run was created, as its
+ * manifest.json (read once by the resume) records it.
+ */
 class StartPrecisionTest {
 
   @TempDir Path out;
@@ -20,34 +22,37 @@ class StartPrecisionTest {
     return JsonParser.parseString(json).getAsJsonObject().get("model.precision").getAsString();
   }
 
+  private static JsonObject manifest(String json) {
+    return JsonParser.parseString(json).getAsJsonObject();
+  }
+
   @Test
-  void autoBecomesWhatTheManifestRecorded() throws IOException {
+  void autoBecomesWhatTheManifestRecorded() {
     String config = "{\"rounds\": 3, \"model.precision\": \"auto\"}";
     // Whatever this machine would pick: the manifest's word wins.
     for (String label : new String[] {"bf16", "fp32"}) {
-      Files.writeString(
-          out.resolve("manifest.json"),
-          "{\"precision\": \"" + label + " (auto: recorded on another machine)\"}");
-      assertEquals(label, precisionOf(Simulation.withStartPrecision(config, out)));
+      JsonObject manifest =
+          manifest("{\"precision\": \"" + label + " (auto: recorded on another machine)\"}");
+      assertEquals(label, precisionOf(RunInputs.withStartPrecision(config, manifest, out)));
     }
   }
 
   @Test
-  void explicitSettingsAndFoldersWithoutAManifestAreLeftAlone() throws IOException {
+  void explicitSettingsAndFoldersWithoutAManifestAreLeftAlone() {
     String bf16 = "{\"model.precision\": \"bf16\"}";
-    Files.writeString(out.resolve("manifest.json"), "{\"precision\": \"fp32\"}");
-    assertEquals(bf16, Simulation.withStartPrecision(bf16, out));
+    JsonObject fp32 = manifest("{\"precision\": \"fp32\"}");
+    assertEquals(bf16, RunInputs.withStartPrecision(bf16, fp32, out));
     String auto = "{\"model.precision\": \"auto\"}";
-    assertEquals(auto, Simulation.withStartPrecision(auto, out.resolve("empty")));
+    assertEquals(auto, RunInputs.withStartPrecision(auto, null, out));
   }
 
   @Test
-  void aManifestThatDoesNotSayIsAnErrorNamingIt() throws IOException {
-    Files.writeString(out.resolve("manifest.json"), "{\"precision\": \"fp16\"}");
+  void aManifestThatDoesNotSayIsAnErrorNamingIt() {
+    JsonObject fp16 = manifest("{\"precision\": \"fp16\"}");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> Simulation.withStartPrecision("{\"model.precision\": \"auto\"}", out));
+            () -> RunInputs.withStartPrecision("{\"model.precision\": \"auto\"}", fp16, out));
     assertTrue(e.getMessage().startsWith(out.resolve("manifest.json").toString()), e.getMessage());
     assertTrue(e.getMessage().contains("\"fp16\""), e.getMessage());
   }

@@ -67,9 +67,11 @@ class HeadLearningRateTest {
     }
     TrainConfig shared = new TrainConfig(10, 4, 1e-3f, 0f, 0, TrainConfig.Schedule.CONSTANT, 0f, 1);
     assertEquals(shared.learningRate(), shared.headLearningRate());
-    assertEquals(4e-3f, c.withSteps(3).withSeed(7).headLearningRate());
+    assertEquals(4e-3f, c.withBatchSize(3).withSeed(7).headLearningRate());
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> shared.withHeadLearningRate(0f));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new TrainConfig(10, 4, 1e-3f, 0f, 0, TrainConfig.Schedule.CONSTANT, 0f, 1, 0f));
     assertTrue(e.getMessage().startsWith("head_learning_rate must be positive"), e.getMessage());
   }
 

@@ -805,13 +805,7 @@ public final class ClientNode implements AutoCloseable {
    * The first of {@code t} and its causes (at most ten deep) that {@code test} accepts, or null.
    */
   private static Throwable firstCause(Throwable t, Predicate<Throwable> test) {
-    int depth = 0;
-    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
-      if (test.test(c)) {
-        return c;
-      }
-    }
-    return null;
+    return CauseChain.of(t, 10).stream().filter(test).findFirst().orElse(null);
   }
 
   private static String untrustedReason(Throwable t) {
@@ -882,14 +876,11 @@ public final class ClientNode implements AutoCloseable {
   /** The chain of causes of a failure, which for TLS problems says what was wrong. */
   private static String causes(Throwable t) {
     StringBuilder b = new StringBuilder();
-    Throwable c = t == null ? null : t.getCause();
-    int depth = 0;
-    while (c != null && depth++ < 5) {
+    for (Throwable c : CauseChain.of(t == null ? null : t.getCause(), 5)) {
       b.append("; caused by ").append(c.getClass().getSimpleName());
       if (c.getMessage() != null) {
         b.append(": ").append(c.getMessage());
       }
-      c = c.getCause();
     }
     return b.toString();
   }

@@ -273,8 +273,7 @@ final class HandshakeWatch {
   /** The class names and messages of {@code t} and its causes (at most ten deep). */
   private static String chain(Throwable t) {
     StringBuilder b = new StringBuilder();
-    int depth = 0;
-    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
+    for (Throwable c : CauseChain.of(t, 10)) {
       b.append(c.getClass().getSimpleName()).append(": ").append(c.getMessage()).append("; ");
     }
     return b.toString();
@@ -283,8 +282,7 @@ final class HandshakeWatch {
   /** The message of the deepest cause of {@code t} that has one (at most ten deep). */
   private static String lastMessage(Throwable t) {
     String m = t == null ? "unknown" : t.toString();
-    int depth = 0;
-    for (Throwable c = t; c != null && depth++ < 10; c = c.getCause()) {
+    for (Throwable c : CauseChain.of(t, 10)) {
       if (c.getMessage() != null) {
         m = c.getMessage();
       }
