@@ -123,12 +123,8 @@ class ServerInterruptedWaitCliTest {
     assertEquals(List.of(), listing(empty), out);
   }
 
-  /**
-   * A resumed server has its folder from an earlier start: interrupted in its wait, it keeps it and
-   * says how to resume it (here a server killed while it started, before its first round).
-   */
-  @Test
-  void aResumedServerInterruptedInItsWaitKeepsItsFolder() throws Exception {
+  /** The folder of a server killed while it started, before its first round. */
+  private Path killedWhileStarting() throws Exception {
     Path config = DeployMethodsCliTest.config(tmp, "fedadam");
     Path dir = tmp.resolve("killed");
     String point = "simulation-starting";
@@ -137,6 +133,16 @@ class ServerInterruptedWaitCliTest {
       child.awaitLine(PausePoint.message(point));
       child.kill();
     }
+    return dir;
+  }
+
+  /**
+   * A resumed server has its folder from an earlier start: interrupted in its wait, it keeps it and
+   * says how to resume it (here a server killed while it started, before its first round).
+   */
+  @Test
+  void aResumedServerInterruptedInItsWaitKeepsItsFolder() throws Exception {
+    Path dir = killedWhileStarting();
     List<String> started = listing(dir);
     String out =
         interruptedWait(
@@ -160,14 +166,7 @@ class ServerInterruptedWaitCliTest {
    */
   @Test
   void aResumedServerWhoseWaitRunsOutSaysItsFolderIsKept() throws Exception {
-    Path config = DeployMethodsCliTest.config(tmp, "fedadam");
-    Path dir = tmp.resolve("killed");
-    String point = "simulation-starting";
-    try (Spawned child =
-        Spawned.fedpeft("server", Map.of(PausePoint.PROPERTY, point), serverArgs(config, dir))) {
-      child.awaitLine(PausePoint.message(point));
-      child.kill();
-    }
+    Path dir = killedWhileStarting();
     List<String> started = listing(dir);
     CliRun.Result r =
         CliRun.run(
