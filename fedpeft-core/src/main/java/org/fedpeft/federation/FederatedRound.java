@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 import org.fedpeft.model.BatchProgress;
 
@@ -235,22 +236,18 @@ public final class FederatedRound implements AutoCloseable {
                 + " in round "
                 + message.round());
       }
-      FitInstructions delivered = message;
-      long size;
-      if (options.serializeMessages()) {
-        byte[] bytes = message.toBytes();
-        size = bytes.length;
-        tap.onMessage(
-            round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.DOWN, bytes);
-        delivered = FitInstructions.fromBytes(bytes, "instructions to " + id + ", round " + round);
-      } else {
-        size = message.serializedSize();
-      }
-      log.record(round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.DOWN, size);
-      down += size;
+      Passed<FitInstructions> delivered =
+          pass(
+              round,
+              id,
+              CommunicationLog.Phase.FIT,
+              CommunicationLog.Direction.DOWN,
+              message,
+              FitInstructions::fromBytes,
+              "instructions to " + id + ", round " + round);
+      down += delivered.size();
       ClientApp app = clients.get(id);
-      FitInstructions in = delivered;
-      calls.put(id, () -> app.fit(in));
+      calls.put(id, () -> app.fit(delivered.message()));
     }
 
     Map<String, Outcome<ClientUpdate>> outcomes =
@@ -271,26 +268,25 @@ public final class FederatedRound implements AutoCloseable {
         failures.add(new ClientFailure(id, ClientFailure.Kind.ERROR, "fit returned no update"));
         continue;
       }
-      ClientUpdate received = u;
-      long size;
+      ClientUpdate received;
       try {
-        if (options.serializeMessages()) {
-          byte[] bytes = u.toBytes();
-          size = bytes.length;
-          tap.onMessage(
-              round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.UP, bytes);
-          received = ClientUpdate.fromBytes(bytes, "update from " + id + ", round " + round);
-        } else {
-          size = u.serializedSize();
-        }
+        Passed<ClientUpdate> passed =
+            pass(
+                round,
+                id,
+                CommunicationLog.Phase.FIT,
+                CommunicationLog.Direction.UP,
+                u,
+                ClientUpdate::fromBytes,
+                "update from " + id + ", round " + round);
+        received = passed.message();
+        up += passed.size();
       } catch (RuntimeException e) {
         failures.add(
             new ClientFailure(
                 id, ClientFailure.Kind.ERROR, "sent an update that cannot be encoded: " + e));
         continue;
       }
-      log.record(round, id, CommunicationLog.Phase.FIT, CommunicationLog.Direction.UP, size);
-      up += size;
       if (!received.clientId().equals(id)) {
         failures.add(
             new ClientFailure(
@@ -349,22 +345,18 @@ public final class FederatedRound implements AutoCloseable {
     Map<String, Callable<EvaluateResult>> calls = new LinkedHashMap<>();
     for (String id : clientIds) {
       EvaluateInstructions message = instructions.get(id);
-      EvaluateInstructions delivered = message;
-      long size;
-      if (options.serializeMessages()) {
-        byte[] bytes = message.toBytes();
-        size = bytes.length;
-        tap.onMessage(
-            round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.DOWN, bytes);
-        delivered = EvaluateInstructions.fromBytes(bytes, "evaluation request to " + id);
-      } else {
-        size = message.serializedSize();
-      }
-      log.record(round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.DOWN, size);
-      down += size;
+      Passed<EvaluateInstructions> delivered =
+          pass(
+              round,
+              id,
+              CommunicationLog.Phase.EVALUATE,
+              CommunicationLog.Direction.DOWN,
+              message,
+              EvaluateInstructions::fromBytes,
+              "evaluation request to " + id);
+      down += delivered.size();
       ClientApp app = clients.get(id);
-      EvaluateInstructions in = delivered;
-      calls.put(id, () -> app.evaluate(in));
+      calls.put(id, () -> app.evaluate(delivered.message()));
     }
     Map<String, Outcome<EvaluateResult>> outcomes = callAll(calls, "evaluate", BatchProgress.NONE);
     List<EvaluateResult> results = new ArrayList<>();
@@ -382,25 +374,24 @@ public final class FederatedRound implements AutoCloseable {
         failures.add(new ClientFailure(id, ClientFailure.Kind.ERROR, "evaluate returned nothing"));
         continue;
       }
-      long size;
       try {
-        if (options.serializeMessages()) {
-          byte[] bytes = r.toBytes();
-          size = bytes.length;
-          tap.onMessage(
-              round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.UP, bytes);
-          r = EvaluateResult.fromBytes(bytes, "evaluation from " + id);
-        } else {
-          size = r.serializedSize();
-        }
+        Passed<EvaluateResult> passed =
+            pass(
+                round,
+                id,
+                CommunicationLog.Phase.EVALUATE,
+                CommunicationLog.Direction.UP,
+                r,
+                EvaluateResult::fromBytes,
+                "evaluation from " + id);
+        r = passed.message();
+        up += passed.size();
       } catch (RuntimeException e) {
         failures.add(
             new ClientFailure(
                 id, ClientFailure.Kind.ERROR, "sent a result that cannot be encoded: " + e));
         continue;
       }
-      log.record(round, id, CommunicationLog.Phase.EVALUATE, CommunicationLog.Direction.UP, size);
-      up += size;
       if (!r.clientId().equals(id)) {
         failures.add(
             new ClientFailure(
@@ -557,6 +548,39 @@ public final class FederatedRound implements AutoCloseable {
       return new Outcome<>(
           null, new ClientFailure(id, ClientFailure.Kind.TIMEOUT, what + " was cancelled"), 0);
     }
+  }
+
+  /** A message as the other side got it, and the bytes its wire form takes. */
+  private record Passed<M>(M message, long size) {}
+
+  /**
+   * {@code message} passed from one side to the other, its size recorded in the log: through its
+   * wire form when {@link Options#serializeMessages} (the bytes shown to the tap, then read back by
+   * {@code read}, whose errors name {@code source}), else as it is, its size computed without
+   * serializing.
+   *
+   * @throws RuntimeException if the message cannot be encoded or read back (nothing is recorded)
+   */
+  private <M extends WireMessage> Passed<M> pass(
+      int round,
+      String id,
+      CommunicationLog.Phase phase,
+      CommunicationLog.Direction direction,
+      M message,
+      BiFunction<byte[], String, M> read,
+      String source) {
+    M passed = message;
+    long size;
+    if (options.serializeMessages()) {
+      byte[] bytes = message.toBytes();
+      size = bytes.length;
+      tap.onMessage(round, id, phase, direction, bytes);
+      passed = read.apply(bytes, source);
+    } else {
+      size = message.serializedSize();
+    }
+    log.record(round, id, phase, direction, size);
+    return new Passed<>(passed, size);
   }
 
   private static void requireOneEach(Set<String> got, List<String> expected) {

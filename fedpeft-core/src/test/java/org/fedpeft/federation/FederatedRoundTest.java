@@ -277,6 +277,45 @@ class FederatedRoundTest {
     assertEquals(3, log.entries().stream().filter(x -> x.direction() == DOWN).count());
   }
 
+  /**
+   * An update whose wire form cannot be written (a tensor named like the format's metadata) fails
+   * that client, serialized or not, with nothing logged for its reply; the round goes on without
+   * it.
+   */
+  @Test
+  void anUpdateThatCannotBeEncodedFailsItsClientOnly() throws InterruptedException {
+    for (boolean serialize : new boolean[] {true, false}) {
+      Map<String, ClientApp> clients = new TreeMap<>();
+      clients.put("a", adder("a", 1, 1));
+      clients.put("b", adder("b", 3, 1));
+      clients.put("c", ins -> new ClientUpdate("c", Map.of("__metadata__", vec(1, 2)), 1));
+      FedAvg strategy = new FedAvg(StrategyOptions.defaults());
+      CommunicationLog log = new CommunicationLog();
+      try (FederatedRound driver =
+          new FederatedRound(
+              strategy,
+              clients,
+              new ClientSampler(1, 3),
+              log,
+              new FederatedRound.Options(Duration.ofMinutes(5), 3, serialize))) {
+        RoundReport r = driver.run(strategy.initialize(INITIAL));
+        assertEquals(1, r.failures().size(), r.failures().toString());
+        ClientFailure f = r.failures().get(0);
+        assertEquals("c", f.clientId());
+        assertTrue(f.reason().startsWith("sent an update that cannot be encoded: "), f.reason());
+        assertEquals(List.of("a", "b"), r.accepted(), "serialize " + serialize);
+      }
+      assertEquals(3, log.entries().stream().filter(x -> x.direction() == DOWN).count());
+      assertEquals(
+          List.of("a", "b"),
+          log.entries().stream()
+              .filter(x -> x.direction() == UP)
+              .map(CommunicationLog.Entry::clientId)
+              .sorted()
+              .toList());
+    }
+  }
+
   @Test
   void aPopulationSmallerThanTheMinimumIsAConfigurationError() {
     FedAvg strategy = new FedAvg(StrategyOptions.defaults().withMinClients(2));
