@@ -105,21 +105,6 @@ final class CliRun {
   }
 
   /**
-   * Runs {@code fedpeft ARGS}, a {@code server} command that must bind the port (ARGS' {@code
-   * --listen}) that a killed server held, as {@link Spawned#rebinding} does in a process: run
-   * again, up to {@value Spawned#REBIND_ATTEMPTS} times, while it ends as the address is still in
-   * use.
-   */
-  static Result serverRebinding(String... args) {
-    for (int attempt = 1; ; attempt++) {
-      Result r = run(args);
-      if (attempt == Spawned.REBIND_ATTEMPTS || r.code() == 0 || !Spawned.addressInUse(r.err())) {
-        return r;
-      }
-    }
-  }
-
-  /**
    * Runs {@code simulate} as a user would on a small config written to {@code config}: seed 3, 2
    * rounds, 2 clients both each round, {@code file} split iid, {@code model}, 2 local steps of
    * batch 4 one client at a time, then {@code toml} (the sections under test), with each of {@code

@@ -381,9 +381,9 @@ class DeployCliTest {
       killed.kill(); // SIGKILL on Linux
       released.addAll(Files.readAllLines(out.resolve("metrics.jsonl")));
       // The running clients reconnect to the address they know: the resumed server must bind the
-      // killed one's port, not a new one (so it is run again while that port is still held).
+      // killed one's port, not a new one (it tries again while that port is still held).
       CliRun.Result s =
-          CliRun.serverRebinding(
+          CliRun.run(
               "server",
               "--resume",
               out.toString(),

@@ -57,8 +57,10 @@ class ServerResumeReportEndsNodesCliTest {
       assertTrue(Files.exists(out.resolve("summary.json")), server.output());
       assertFalse(Files.exists(out.resolve(ReportWriter.FILE)), server.output());
 
+      // the clients know the killed server's port: the resumed one binds it (trying again while
+      // it is still held)
       CliRun.Result r =
-          CliRun.serverRebinding(
+          CliRun.run(
               "server",
               "--resume",
               out.toString(),

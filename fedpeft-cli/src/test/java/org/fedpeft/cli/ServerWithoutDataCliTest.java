@@ -352,10 +352,11 @@ class ServerWithoutDataCliTest {
         server.kill();
       }
       // The running clients reconnect to the address they know: the resumed server must bind the
-      // killed one's port, not a new one (so it is started again while that port is still held).
+      // killed one's port, not a new one (it tries again while that port is still held).
       try (Spawned resumed =
-          Spawned.rebinding(
+          Spawned.server(
               "resumed",
+              Map.of(),
               List.of(
                   "server",
                   "--resume",
