@@ -34,6 +34,11 @@ final class CliRun {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /** As {@link #run(String...)}, with the arguments in a list. */
+  static Result run(List<String> args) {
+    return run(args.toArray(new String[0]));
+  }
+
   /** A {@code server} command running on a thread of this JVM, listening on {@code address}. */
   record Serving(String address, Future<Result> result) {}
 
@@ -45,6 +50,11 @@ final class CliRun {
    *
    * @throws AssertionError if the command ends before it listens (with what it printed)
    */
+  static Serving server(ExecutorService pool, List<String> args) throws Exception {
+    return server(pool, args.toArray(new String[0]));
+  }
+
+  /** As {@link #server(ExecutorService, List)}, with the arguments given one by one. */
   static Serving server(ExecutorService pool, String... args) throws Exception {
     CompletableFuture<String> listening = new CompletableFuture<>();
     StringWriter out = new StringWriter();

@@ -126,18 +126,46 @@ final class Spawned implements AutoCloseable {
    * named "server" and waits until it listens; {@link #address} is then the port it bound.
    */
   static Spawned server(Path config, Path out, Path certs) throws Exception {
-    return server(
-        "server",
-        Map.of(),
-        List.of(
-            "server",
-            config.toString(),
-            "--out",
-            out.toString(),
-            "--listen",
-            ANY_PORT,
-            "--certs",
-            certs.toString()));
+    return server("server", Map.of(), serverArgs(config, out, certs));
+  }
+
+  /**
+   * The arguments of {@code fedpeft server CONFIG --out OUT --listen 127.0.0.1:0 --certs CERTS},
+   * then {@code more}.
+   */
+  static List<String> serverArgs(Path config, Path out, Path certs, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                out.toString(),
+                "--listen",
+                ANY_PORT,
+                "--certs",
+                certs.toString()));
+    a.addAll(List.of(more));
+    return a;
+  }
+
+  /**
+   * The arguments of {@code fedpeft server --resume OUT --listen LISTEN --certs CERTS}, then {@code
+   * more}.
+   */
+  static List<String> resumeArgs(Path out, String listen, Path certs, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "server",
+                "--resume",
+                out.toString(),
+                "--listen",
+                listen,
+                "--certs",
+                certs.toString()));
+    a.addAll(List.of(more));
+    return a;
   }
 
   /**
@@ -235,6 +263,30 @@ final class Spawned implements AutoCloseable {
       String... more)
       throws IOException {
     return fedpeft(name, properties, clientArgs(config, address, id, certs, state, more));
+  }
+
+  /**
+   * Starts {@code fedpeft node CONFIG --server ADDRESS --clients CLIENTS --certs CERTS --state
+   * STATE}, then {@code more}, as a process named "node".
+   */
+  static Spawned node(
+      Path config, String address, int clients, Path certs, Path state, String... more)
+      throws IOException {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "node",
+                config.toString(),
+                "--server",
+                address,
+                "--clients",
+                String.valueOf(clients),
+                "--certs",
+                certs.toString(),
+                "--state",
+                state.toString()));
+    a.addAll(List.of(more));
+    return fedpeft("node", Map.of(), a);
   }
 
   /**

@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,23 @@ class BindRetryTest {
     // gRPC's words for a failed bind, with the JDK's exception as the cause
     return new IOException(
         "Failed to bind to address /127.0.0.1:7443", new BindException("Address already in use"));
+  }
+
+  /**
+   * Binds at most {@code limit} times with attempts that all fail with what {@code failure} makes,
+   * counting them in {@link #attempts}, and returns what is thrown.
+   */
+  private IOException failing(int limit, Supplier<IOException> failure, BindRetry.Pause pause) {
+    return assertThrows(
+        IOException.class,
+        () ->
+            BindRetry.bind(
+                limit,
+                () -> {
+                  attempts++;
+                  throw failure.get();
+                },
+                pause));
   }
 
   @Test
@@ -55,18 +73,14 @@ class BindRetryTest {
   void afterTheLastAttemptItsFailureIsThrown() {
     List<IOException> thrown = new ArrayList<>();
     IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                BindRetry.bind(
-                    BindRetry.ATTEMPTS,
-                    () -> {
-                      attempts++;
-                      IOException failure = inUse();
-                      thrown.add(failure);
-                      throw failure;
-                    },
-                    pauses::add));
+        failing(
+            BindRetry.ATTEMPTS,
+            () -> {
+              IOException failure = inUse();
+              thrown.add(failure);
+              return failure;
+            },
+            pauses::add);
     assertEquals(20, attempts);
     assertSame(thrown.get(19), e, "the last attempt's failure, as it is");
     assertEquals(19, pauses.size(), "a pause between two attempts, none after the last");
@@ -81,16 +95,7 @@ class BindRetryTest {
 
   @Test
   void oneAttemptIsNotRepeated() {
-    assertThrows(
-        IOException.class,
-        () ->
-            BindRetry.bind(
-                1,
-                () -> {
-                  attempts++;
-                  throw inUse();
-                },
-                pauses::add));
+    failing(1, BindRetryTest::inUse, pauses::add);
     assertEquals(1, attempts);
     assertEquals(List.of(), pauses);
     assertThrows(IllegalArgumentException.class, () -> BindRetry.bind(0, () -> "x", pauses::add));
@@ -99,18 +104,7 @@ class BindRetryTest {
   @Test
   void anotherFailureIsThrownAtOnce() {
     IOException other = new IOException("Failed to bind to address", new IOException("no route"));
-    IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                BindRetry.bind(
-                    BindRetry.ATTEMPTS,
-                    () -> {
-                      attempts++;
-                      throw other;
-                    },
-                    pauses::add));
-    assertSame(other, e);
+    assertSame(other, failing(BindRetry.ATTEMPTS, () -> other, pauses::add));
     assertEquals(1, attempts);
     assertEquals(List.of(), pauses);
   }
@@ -119,18 +113,12 @@ class BindRetryTest {
   void anInterruptedPauseEndsTheAttemptsWithTheLastFailure() {
     IOException failure = inUse();
     IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                BindRetry.bind(
-                    BindRetry.ATTEMPTS,
-                    () -> {
-                      attempts++;
-                      throw failure;
-                    },
-                    millis -> {
-                      throw new InterruptedException();
-                    }));
+        failing(
+            BindRetry.ATTEMPTS,
+            () -> failure,
+            millis -> {
+              throw new InterruptedException();
+            });
     assertSame(failure, e);
     assertEquals(1, attempts);
     assertTrue(Thread.interrupted(), "the interrupt status is set again");

@@ -51,6 +51,20 @@ class GrpcFederationTest {
     return Rounds.strategy(minClients);
   }
 
+  /**
+   * A round driver over the nodes {@code ids} of {@code net}, sampling all of them each round, with
+   * {@code options}.
+   */
+  private static FederatedRound driver(
+      InProcess net, FedAvg strategy, FederatedRound.Options options, List<String> ids) {
+    return new FederatedRound(
+        strategy,
+        net.federation.clientApps(ids),
+        new ClientSampler(1, ids.size()),
+        new CommunicationLog(),
+        options);
+  }
+
   private static ClientFailure failureOf(RoundReport r, String id) {
     return r.failures().stream()
         .filter(f -> f.clientId().equals(id))
@@ -179,12 +193,7 @@ class GrpcFederationTest {
       FedAvg strategy = strategy(1);
       ServerState s0 = strategy.initialize(INITIAL);
       try (FederatedRound timingOut =
-          new FederatedRound(
-              strategy,
-              net.federation.clientApps(List.of("b")),
-              new ClientSampler(1, 1),
-              new CommunicationLog(),
-              OPTIONS.withClientTimeout(Duration.ofMillis(100)))) {
+          driver(net, strategy, OPTIONS.withClientTimeout(Duration.ofMillis(100)), List.of("b"))) {
         RoundFailedException e = assertThrows(RoundFailedException.class, () -> timingOut.run(s0));
         assertEquals(List.of("b"), e.sampled());
         assertEquals(1, e.failures().size(), e.failures().toString());
@@ -194,13 +203,7 @@ class GrpcFederationTest {
       assertTrue(interrupted.await(1, TimeUnit.MINUTES), "the node's work is interrupted");
       nodeEvents.await(Events.is(TransportEvent.Kind.CANCELLED, "b"));
       net.serverEvents.await(Events.is(TransportEvent.Kind.CANCELLED, "b"));
-      try (FederatedRound driver =
-          new FederatedRound(
-              strategy,
-              net.federation.clientApps(List.of("a", "b")),
-              new ClientSampler(1, 2),
-              new CommunicationLog(),
-              OPTIONS)) {
+      try (FederatedRound driver = driver(net, strategy, OPTIONS, List.of("a", "b"))) {
         RoundReport r = driver.run(s0);
         assertEquals(List.of("a", "b"), r.accepted());
       }
@@ -232,13 +235,7 @@ class GrpcFederationTest {
               });
       killer.start();
       FedAvg strategy = strategy(1);
-      try (FederatedRound driver =
-          new FederatedRound(
-              strategy,
-              net.federation.clientApps(List.of("a", "b")),
-              new ClientSampler(1, 2),
-              new CommunicationLog(),
-              OPTIONS)) {
+      try (FederatedRound driver = driver(net, strategy, OPTIONS, List.of("a", "b"))) {
         RoundReport r1 = driver.run(strategy.initialize(INITIAL));
         killer.join();
         assertEquals(List.of("a"), r1.accepted());
@@ -384,13 +381,7 @@ class GrpcFederationTest {
       net.raw("x", responder).awaitWelcome();
       assertTrue(net.federation.awaitConnected(2, Duration.ofMinutes(1)));
       FedAvg strategy = strategy(1);
-      try (FederatedRound driver =
-          new FederatedRound(
-              strategy,
-              net.federation.clientApps(List.of("a", "x")),
-              new ClientSampler(1, 2),
-              new CommunicationLog(),
-              OPTIONS)) {
+      try (FederatedRound driver = driver(net, strategy, OPTIONS, List.of("a", "x"))) {
         ServerState s = strategy.initialize(INITIAL);
         RoundReport r = null;
         for (int i = 0; i < rounds; i++) {
@@ -567,13 +558,7 @@ class GrpcFederationTest {
   /** Runs a round of node {@code id} alone with min_clients 1 and returns its failure. */
   private static ClientFailure failedAlone(InProcess net, String id) throws Exception {
     FedAvg strategy = strategy(1);
-    try (FederatedRound driver =
-        new FederatedRound(
-            strategy,
-            net.federation.clientApps(List.of(id)),
-            new ClientSampler(1, 1),
-            new CommunicationLog(),
-            OPTIONS)) {
+    try (FederatedRound driver = driver(net, strategy, OPTIONS, List.of(id))) {
       driver.run(strategy.initialize(INITIAL));
       throw new AssertionError("the round should have failed");
     } catch (RoundFailedException e) {
@@ -606,13 +591,7 @@ class GrpcFederationTest {
       assertTrue(net.federation.awaitConnected(5, Duration.ofMinutes(1)));
       List<String> ids = List.of("a", "c", "d", "e", "f", "ghost");
       FedAvg strategy = strategy(1);
-      try (FederatedRound driver =
-          new FederatedRound(
-              strategy,
-              net.federation.clientApps(ids),
-              new ClientSampler(1, ids.size()),
-              new CommunicationLog(),
-              OPTIONS)) {
+      try (FederatedRound driver = driver(net, strategy, OPTIONS, ids)) {
         RoundReport r = driver.run(strategy.initialize(INITIAL));
         assertEquals(List.of("a"), r.accepted());
         assertEquals(
@@ -667,13 +646,7 @@ class GrpcFederationTest {
       assertTrue(again.detail().endsWith("to run second"), again.detail());
       assertTrue(net.federation.awaitConnected(List.of("a"), Duration.ofMinutes(1)));
       FedAvg strategy = strategy(1);
-      try (FederatedRound driver =
-          new FederatedRound(
-              strategy,
-              net.federation.clientApps(List.of("a")),
-              new ClientSampler(1, 1),
-              new CommunicationLog(),
-              OPTIONS)) {
+      try (FederatedRound driver = driver(net, strategy, OPTIONS, List.of("a"))) {
         assertEquals(List.of("a"), driver.run(strategy.initialize(INITIAL)).accepted());
       }
     }
