@@ -94,24 +94,15 @@ final class Deployments {
   }
 
   /**
-   * {@code fedpeft client CONFIG --server ADDRESS --id ID --data DATA --certs CERTS --state STATE}
-   * in this JVM.
+   * {@code fedpeft client CONFIG --server ADDRESS --id ID --certs CERTS --state STATE --data DATA},
+   * then {@code more}, in this JVM.
    */
   static CliRun.Result clientWithData(
-      Path config, String address, String id, Path data, Path certs, Path state) {
-    return CliRun.run(
-        "client",
-        config.toString(),
-        "--server",
-        address,
-        "--id",
-        id,
-        "--data",
-        data.toString(),
-        "--certs",
-        certs.toString(),
-        "--state",
-        state.toString());
+      Path config, String address, String id, Path data, Path certs, Path state, String... more) {
+    List<String> args =
+        Spawned.clientArgs(config, address, id, certs, state, "--data", data.toString());
+    args.addAll(List.of(more));
+    return CliRun.run(args);
   }
 
   /**

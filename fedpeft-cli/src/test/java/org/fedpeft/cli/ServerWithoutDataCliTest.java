@@ -13,6 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.fedpeft.run.RunRecorder;
 import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.Test;
@@ -109,12 +113,9 @@ class ServerWithoutDataCliTest {
     return Deployments.certs(tmp.resolve("certs"), IDS);
   }
 
-  /** Client {@code k} of the run named {@code run} with its file, then {@code more} options. */
-  private Spawned client(
-      int k, Path config, String address, Path file, Path certs, String run, String... more)
+  /** Client {@code k} of the run named {@code run} as a process, with its file. */
+  private Spawned client(int k, Path config, String address, Path file, Path certs, String run)
       throws Exception {
-    List<String> options = new ArrayList<>(List.of("--data", file.toString()));
-    options.addAll(List.of(more));
     return Spawned.client(
         run + "-client-" + k,
         Map.of(),
@@ -123,7 +124,8 @@ class ServerWithoutDataCliTest {
         IDS.get(k),
         certs,
         tmp.resolve(run + "-state-" + k),
-        options.toArray(new String[0]));
+        "--data",
+        file.toString());
   }
 
   private static JsonObject json(Path file) throws Exception {
@@ -241,7 +243,9 @@ class ServerWithoutDataCliTest {
    * The server is killed with SIGKILL after round 2 is aggregated but before it is checkpointed;
    * {@code server --resume} continues from round 1 (on the test file whose hash the run recorded),
    * the clients reconnect by themselves, and the run ends with the simulation's metrics and
-   * adapter, byte for byte.
+   * adapter, byte for byte. The killed server is a process; the clients and the resumed server run
+   * in this JVM ({@link #aServerWithoutTheClientsDataEndsLikeTheSimulationOfTheirUnion} has client
+   * processes).
    */
   @Test
   void aServerWithItsOwnTestFileEvaluatesOnItAndResumes() throws Exception {
@@ -254,9 +258,10 @@ class ServerWithoutDataCliTest {
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
     String point = "round-2-before-checkpoint";
-    List<Spawned> clients = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       String address;
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
       try (Spawned server =
           Spawned.server(
               "server",
@@ -265,31 +270,38 @@ class ServerWithoutDataCliTest {
         address = server.address();
         String data = server.printedLine("server: the clients hold the training data");
         assertTrue(data.contains("evaluation: the global model on 24 test examples of"), data);
-        // They reconnect to the resumed server: within 1 s of it listening, not up to 30 s.
-        String[] reconnect = Spawned.RECONNECT_QUICKLY.toArray(new String[0]);
         for (int k = 0; k < 3; k++) {
-          clients.add(client(k, serverConfig, address, files.get(k), certs, "resumed", reconnect));
+          int client = k;
+          clients.add(
+              pool.submit(
+                  () ->
+                      Deployments.clientWithData(
+                          serverConfig,
+                          address,
+                          IDS.get(client),
+                          files.get(client),
+                          certs,
+                          tmp.resolve("resumed-state-" + client),
+                          // they reconnect to the resumed server within 1 s of it listening
+                          Spawned.RECONNECT_QUICKLY.toArray(new String[0]))));
         }
         server.awaitLine(PausePoint.message(point));
         server.kill();
       }
       // The running clients reconnect to the address they know: the resumed server must bind the
       // killed one's port, not a new one (it tries again while that port is still held).
-      try (Spawned resumed =
-          Spawned.server("resumed", Map.of(), Spawned.resumeArgs(deployed, address, certs))) {
-        assertEquals(0, resumed.waitFor(), resumed.output());
-        assertTrue(
-            resumed.output().contains("resuming " + deployed + " after round 1"), resumed.output());
-        assertTrue(resumed.output().contains("final accuracy: "), resumed.output());
-      }
-      for (Spawned client : clients) {
-        assertEquals(0, client.waitFor(), client.output());
-        assertTrue(client.output().contains("the run completed 2 rounds"), client.output());
+      CliRun.Result resumed = CliRun.run(Spawned.resumeArgs(deployed, address, certs));
+      String printed = resumed.out() + resumed.err();
+      assertEquals(0, resumed.code(), printed);
+      assertTrue(printed.contains("resuming " + deployed + " after round 1"), printed);
+      assertTrue(printed.contains("final accuracy: "), printed);
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result client = f.get(2, TimeUnit.MINUTES);
+        assertEquals(0, client.code(), client.err());
+        assertTrue(client.out().contains("the run completed 2 rounds"), client.out());
       }
     } finally {
-      for (Spawned client : clients) {
-        client.close();
-      }
+      pool.shutdownNow();
     }
     Deployments.assertSameRun(simulated, deployed);
     JsonObject summary = json(deployed.resolve("summary.json"));
