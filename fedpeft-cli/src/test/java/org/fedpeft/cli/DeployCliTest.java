@@ -128,13 +128,7 @@ class DeployCliTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
-    }
+    Deployments.assertSameRun(simulated, deployed);
   }
 
   /**

@@ -272,6 +272,19 @@ final class Spawned implements AutoCloseable {
   static Spawned node(
       Path config, String address, int clients, Path certs, Path state, String... more)
       throws IOException {
+    return node(Map.of(), config, address, clients, certs, state, more);
+  }
+
+  /** As {@link #node(Path, String, int, Path, Path, String...)}, with system properties. */
+  static Spawned node(
+      Map<String, String> properties,
+      Path config,
+      String address,
+      int clients,
+      Path certs,
+      Path state,
+      String... more)
+      throws IOException {
     List<String> a =
         new ArrayList<>(
             List.of(
@@ -286,7 +299,7 @@ final class Spawned implements AutoCloseable {
                 "--state",
                 state.toString()));
     a.addAll(List.of(more));
-    return fedpeft("node", Map.of(), a);
+    return fedpeft("node", properties, a);
   }
 
   /**
