@@ -126,13 +126,8 @@ class DeployLocalStateCliTest {
         pool.shutdownNow();
       }
     }
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
-    }
+    Deployments.assertSameRun(
+        simulated, deployed, "adapter/adapter.safetensors", "adapter/head.safetensors");
 
     // QA: the server's report named the clients' mean generically, the simulation's as the mean
     // of each client's own model; both now say the latter, from summary.json.

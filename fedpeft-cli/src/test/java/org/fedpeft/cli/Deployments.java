@@ -139,10 +139,19 @@ final class Deployments {
    * {@code simulated}, byte for byte.
    */
   static void assertSameRun(Path simulated, Path deployed) throws Exception {
+    assertSameRun(
+        simulated, deployed, "adapter/adapter_model.safetensors", "adapter/head.safetensors");
+  }
+
+  /**
+   * Asserts that {@code deployed} ended with the metrics.jsonl and the {@code files} (paths in the
+   * run folder) of {@code simulated}, byte for byte.
+   */
+  static void assertSameRun(Path simulated, Path deployed, String... files) throws Exception {
     assertEquals(
         Files.readString(simulated.resolve("metrics.jsonl")),
         Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
+    for (String f : files) {
       assertArrayEquals(
           Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
     }
