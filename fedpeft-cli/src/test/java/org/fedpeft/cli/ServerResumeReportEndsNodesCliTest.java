@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * clients, still running, kept reconnecting for ever (docs/deployment.md said to stop them by
  * hand). The resume now listens at the run's address and tells every client that connects that the
  * run is over, as a finished run does: the clients end as at a normal end (exit 0, "the run
- * completed 1 round"). The timeout only detects the old hang. Tagged slow: three JVMs, about 35-50
- * s.
+ * completed 1 round"). The timeout only detects the old hang. Tagged slow: three JVMs, 35-50 s when
+ * it was tagged; about 8 s on 2 cores since test processes run C1 only ({@link Spawned}).
  */
 @Tag("slow")
 @Timeout(300)
