@@ -19,6 +19,7 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.grpc.BindRetry;
 import org.fedpeft.grpc.ClientNode;
 import org.fedpeft.grpc.FederationServer;
 import org.fedpeft.grpc.RunInfo;
@@ -559,11 +560,15 @@ public final class ServerCommand implements Callable<Integer> {
 
   /**
    * Starts the gRPC server of {@code federation} on {@link #listen}; refuses an address it cannot
-   * listen on, saying why.
+   * listen on, saying why. A resumed server binds the port of the server it replaces, which can be
+   * in use a moment after that server ended: it tries again while the address is in use, with short
+   * pauses, up to {@link BindRetry#ATTEMPTS} attempts (under 4 s); a new run tries once.
    */
   private Server listen(FederationServer federation, TlsFiles tls) {
     try {
-      return Transport.startServer(Transport.parseAddress(listen), tls, federation);
+      return BindRetry.bind(
+          resume == null ? 1 : BindRetry.ATTEMPTS,
+          () -> Transport.startServer(Transport.parseAddress(listen), tls, federation));
     } catch (IOException e) {
       // gRPC words a failed bind "Failed to bind to address ..." and says why in the cause
       // ("Address already in use").

@@ -34,6 +34,11 @@ final class CliRun {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /** As {@link #run(String...)}, with the arguments in a list. */
+  static Result run(List<String> args) {
+    return run(args.toArray(new String[0]));
+  }
+
   /** A {@code server} command running on a thread of this JVM, listening on {@code address}. */
   record Serving(String address, Future<Result> result) {}
 
@@ -45,6 +50,11 @@ final class CliRun {
    *
    * @throws AssertionError if the command ends before it listens (with what it printed)
    */
+  static Serving server(ExecutorService pool, List<String> args) throws Exception {
+    return server(pool, args.toArray(new String[0]));
+  }
+
+  /** As {@link #server(ExecutorService, List)}, with the arguments given one by one. */
   static Serving server(ExecutorService pool, String... args) throws Exception {
     CompletableFuture<String> listening = new CompletableFuture<>();
     StringWriter out = new StringWriter();
@@ -101,21 +111,6 @@ final class CliRun {
       return new Serving(listening.get(), result);
     } catch (ExecutionException e) {
       throw (AssertionError) e.getCause();
-    }
-  }
-
-  /**
-   * Runs {@code fedpeft ARGS}, a {@code server} command that must bind the port (ARGS' {@code
-   * --listen}) that a killed server held, as {@link Spawned#rebinding} does in a process: run
-   * again, up to {@value Spawned#REBIND_ATTEMPTS} times, while it ends as the address is still in
-   * use.
-   */
-  static Result serverRebinding(String... args) {
-    for (int attempt = 1; ; attempt++) {
-      Result r = run(args);
-      if (attempt == Spawned.REBIND_ATTEMPTS || r.code() == 0 || !Spawned.addressInUse(r.err())) {
-        return r;
-      }
     }
   }
 

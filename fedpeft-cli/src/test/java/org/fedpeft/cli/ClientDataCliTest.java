@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.fedpeft.cli.Deployments.line;
+import static org.fedpeft.cli.Deployments.toml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Example;
 import org.fedpeft.data.Partitioners;
@@ -22,21 +27,19 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fedpeft client --data FILE}: client processes that read only their own file. Each file
- * holds the examples that {@code simulate} gives that client under {@code data.partition =
- * "natural"}, in the order of its training split; a server and three such client processes on
- * 127.0.0.1 with mutual TLS end with the simulation's metrics and adapter, byte for byte. A client
- * whose file has a label the server's run lacks, or a malformed line, stops with an error naming
- * the file and the line.
+ * {@code fedpeft client --data FILE}: clients that read only their own file. Each file holds the
+ * examples that {@code simulate} gives that client under {@code data.partition = "natural"}, in the
+ * order of its training split; a server process and three such clients (in this JVM) on 127.0.0.1
+ * with mutual TLS end with the simulation's metrics and adapter, byte for byte. A client whose file
+ * has a label the server's run lacks, or a malformed line, stops with an error naming the file and
+ * the line.
  */
 @Timeout(600)
 class ClientDataCliTest {
 
   @TempDir Path tmp;
 
-  private static final String[] TOPICS = {
-    "fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"
-  };
+  private static final List<String> IDS = List.of("client-0", "client-1", "client-2");
 
   /** Training data of clients a, b and c (b has no example of t3) and a test file. */
   private Path config() throws Exception {
@@ -46,11 +49,11 @@ class ClientDataCliTest {
     for (int i = 0; i < 96; i++) {
       String client = clients[i % 3];
       int label = client.equals("b") ? i % 3 : (i / 3) % 4;
-      train.add(line(TOPICS[label] + " item " + i, "t" + label, client));
+      train.add(line(Deployments.TOPICS[label] + " item " + i, "t" + label, client));
     }
     List<String> test = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
-      test.add(line(TOPICS[i % 4] + " test " + i, "t" + (i % 4), null));
+      test.add(line(Deployments.TOPICS[i % 4] + " test " + i, "t" + (i % 4), null));
     }
     Path trainFile = Files.write(tmp.resolve("all.jsonl"), train);
     Path testFile = Files.write(tmp.resolve("test.jsonl"), test);
@@ -68,34 +71,18 @@ class ClientDataCliTest {
         test = "%s"
         partition = "natural"
 
-        [model]
-        name = "%s"
-
-        [adapter]
-        rank = 4
-        targets = ["query", "value"]
-
-        [client]
-        local_steps = 2
-        batch_size = 8
-        learning_rate = 5e-3
-        """
-            .formatted(toml(trainFile), toml(testFile), toml(model)));
+        %s
+        %s"""
+            .formatted(
+                toml(trainFile),
+                toml(testFile),
+                Deployments.modelSection(model),
+                Deployments.LORA_AND_CLIENT));
     return config;
   }
 
-  private static String toml(Path p) {
-    return p.toString().replace("\\", "\\\\");
-  }
-
-  private static String line(String text, String label, String client) {
-    JsonObject o = new JsonObject();
-    o.addProperty("text", text);
-    o.addProperty("label", label);
-    if (client != null) {
-      o.addProperty("client", client);
-    }
-    return o.toString();
+  private Path certs() {
+    return Deployments.certs(tmp.resolve("certs"), IDS);
   }
 
   /**
@@ -118,92 +105,51 @@ class ClientDataCliTest {
     return files;
   }
 
+  /**
+   * The server is a process; the three clients run in this JVM, each on its own thread and with
+   * only its own file ({@link ServerWithoutDataCliTest} runs such clients as processes).
+   */
   @Test
   void clientsWithTheirOwnFilesEndLikeTheSimulation() throws Exception {
     Path config = config();
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    Deployments.simulate(config, simulated);
     List<Path> files = shareFiles(config);
-    Path certs = tmp.resolve("certs");
-    CliRun.Result c =
-        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
-    assertEquals(0, c.code(), c.err());
-
-    // a file whose second line has a label the run does not have
-    Path bad =
-        Files.write(
-            tmp.resolve("bad.jsonl"),
-            List.of(
-                line("fruit apple", "t0", null),
-                line("a cloud", "weather", null),
-                line("snow", "weather", null)));
+    Path certs = certs();
+    Path weather = Deployments.weatherFile(tmp.resolve("bad.jsonl"));
 
     Path deployed = tmp.resolve("deployed");
-    List<Spawned> clients = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
     try (Spawned server = Spawned.server(config, deployed, certs)) {
-      String address = server.address();
-
-      CliRun.Result refused =
-          CliRun.run(
-              "client",
-              config.toString(),
-              "--server",
-              address,
-              "--id",
-              "client-0",
-              "--data",
-              bad.toString(),
-              "--certs",
-              certs.toString(),
-              "--state",
-              tmp.resolve("state-bad").toString());
-      assertEquals(2, refused.code(), refused.err());
-      assertTrue(
-          refused
-              .err()
-              .contains(
-                  bad
-                      + ":2: label \"weather\" is not a label of the server's run, whose 4 labels"
-                      + " are [t0, t1, t2, t3]; 1 more such example at "
-                      + bad
-                      + ":3"),
-          refused.err());
-      // the server's log gives the client's reason, not "the node's stream was cancelled"
-      String gone = server.awaitLine("network: refused client-0");
-      assertTrue(
-          gone.contains(
-              "the node refuses this run: "
-                  + bad
-                  + ":2: label \"weather\" is not a label of the server's run"),
-          gone);
-
+      Deployments.assertWeatherRefused(config, server, weather, certs, tmp.resolve("state-bad"));
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
       for (int k = 0; k < 3; k++) {
+        int client = k;
         clients.add(
-            Spawned.client(
-                "client-" + k,
-                Map.of(),
-                config,
-                address,
-                "client-" + k,
-                certs,
-                tmp.resolve("state-" + k),
-                "--data",
-                files.get(k).toString()));
+            pool.submit(
+                () ->
+                    Deployments.clientWithData(
+                        config,
+                        server.address(),
+                        IDS.get(client),
+                        files.get(client),
+                        certs,
+                        tmp.resolve("state-" + client))));
       }
       assertEquals(0, server.waitFor(), server.output());
-      for (Spawned client : clients) {
-        assertEquals(0, client.waitFor(), client.output());
-        assertTrue(client.output().contains("the run completed 2 rounds"), client.output());
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result client = f.get(2, TimeUnit.MINUTES);
+        assertEquals(0, client.code(), client.err());
+        assertTrue(client.out().contains("the run completed 2 rounds"), client.out());
       }
+      CliRun.Result second = clients.get(1).get();
       assertTrue(
-          clients.get(1).output().contains("examples of " + files.get(1)), clients.get(1).output());
+          (second.out() + second.err()).contains("examples of " + files.get(1)),
+          second.out() + second.err());
     } finally {
-      for (Spawned client : clients) {
-        client.close();
-      }
+      pool.shutdownNow();
     }
-    assertSameRun(simulated, deployed);
+    Deployments.assertSameRun(simulated, deployed);
     JsonObject summary =
         JsonParser.parseString(Files.readString(deployed.resolve("summary.json")))
             .getAsJsonObject();
@@ -233,32 +179,15 @@ class ClientDataCliTest {
   void aClientThatRefusesTheRunLastDoesNotStartIt() throws Exception {
     Path config = config();
     List<Path> files = shareFiles(config);
-    Path certs = tmp.resolve("certs");
-    CliRun.Result c =
-        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
-    assertEquals(0, c.code(), c.err());
-    Path bad =
-        Files.write(
-            tmp.resolve("bad.jsonl"),
-            List.of(line("fruit apple", "t0", null), line("a cloud", "weather", null)));
+    Path certs = certs();
+    Path bad = Deployments.weatherFile(tmp.resolve("bad.jsonl"));
     Path deployed = tmp.resolve("deployed");
     try (Spawned server =
             Spawned.server(
                 "server",
                 Map.of(),
-                List.of(
-                    "server",
-                    config.toString(),
-                    "--out",
-                    deployed.toString(),
-                    "--listen",
-                    Spawned.ANY_PORT,
-                    "--certs",
-                    certs.toString(),
-                    "--wait-for",
-                    "2",
-                    "--wait-seconds",
-                    "600"));
+                Spawned.serverArgs(
+                    config, deployed, certs, "--wait-for", "2", "--wait-seconds", "600"));
         Spawned good =
             Spawned.client(
                 "client-1",
@@ -270,22 +199,10 @@ class ClientDataCliTest {
                 tmp.resolve("state-1"),
                 "--data",
                 files.get(1).toString())) {
-      String address = server.address();
       server.awaitLine("network: connected client-1");
       CliRun.Result refused =
-          CliRun.run(
-              "client",
-              config.toString(),
-              "--server",
-              address,
-              "--id",
-              "client-0",
-              "--data",
-              bad.toString(),
-              "--certs",
-              certs.toString(),
-              "--state",
-              tmp.resolve("state-bad").toString());
+          Deployments.clientWithData(
+              config, server.address(), "client-0", bad, certs, tmp.resolve("state-bad"));
       assertEquals(2, refused.code(), refused.err());
       String line = server.awaitLine("network: refused client-0");
       assertTrue(line.contains("the node refuses this run: " + bad + ":2: label"), line);
@@ -343,13 +260,8 @@ class ClientDataCliTest {
   @Test
   void aClientWithTheCertsFolderOfAnotherCertsRunStopsNamingIt() throws Exception {
     Path config = config();
-    Path certs = tmp.resolve("certs");
-    CliRun.Result c =
-        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
-    assertEquals(0, c.code(), c.err());
-    Path other = tmp.resolve("other-certs");
-    c = CliRun.run("certs", "--out", other.toString(), "--clients", "client-0");
-    assertEquals(0, c.code(), c.err());
+    Path certs = certs();
+    Path other = Deployments.certs(tmp.resolve("other-certs"), List.of("client-0"));
 
     try (Spawned server = Spawned.server(config, tmp.resolve("deployed"), certs)) {
       String address = server.address();
@@ -390,8 +302,7 @@ class ClientDataCliTest {
   void aNodeSplitsItsFileOverItsClientsLikeTheSimulation() throws Exception {
     Path config = config();
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    Deployments.simulate(config, simulated);
     List<String> lines = new ArrayList<>();
     for (Path f : shareFiles(config)) {
       lines.addAll(Files.readAllLines(f));
@@ -408,33 +319,25 @@ class ClientDataCliTest {
     String address;
     try (Spawned server = Spawned.server(config, deployed, certs);
         Spawned node =
-            Spawned.fedpeft(
-                "node",
-                Map.of(),
-                List.of(
-                    "node",
-                    config.toString(),
-                    "--server",
-                    server.address(),
-                    "--clients",
-                    "3",
-                    "--data",
-                    nodeData.toString(),
-                    "--certs",
-                    certs.toString(),
-                    "--as",
-                    "edge",
-                    "--state",
-                    tmp.resolve("state").toString()))) {
+            Spawned.node(
+                config,
+                server.address(),
+                3,
+                certs,
+                tmp.resolve("state"),
+                "--data",
+                nodeData.toString(),
+                "--as",
+                "edge")) {
       address = server.address();
       assertEquals(0, server.waitFor(), server.output());
       assertEquals(0, node.waitFor(), node.output());
-      for (String id : List.of("client-0", "client-1", "client-2")) {
+      for (String id : IDS) {
         assertTrue(
             node.output().contains("client " + id + ": the run completed 2 rounds"), node.output());
       }
     }
-    assertSameRun(simulated, deployed);
+    Deployments.assertSameRun(simulated, deployed);
 
     // three client values cannot go to two clients
     CliRun.Result two =
@@ -493,16 +396,6 @@ class ClientDataCliTest {
     assertTrue(
         unlisted.err().contains("lists the clients [client-0, client-1], not [client-2]"),
         unlisted.err());
-  }
-
-  private static void assertSameRun(Path simulated, Path deployed) throws Exception {
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
-    }
   }
 
   @Test

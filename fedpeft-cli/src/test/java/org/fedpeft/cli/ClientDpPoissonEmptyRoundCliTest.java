@@ -37,20 +37,7 @@ class ClientDpPoissonEmptyRoundCliTest {
    */
   static Path config(Path tmp) throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
-    Path data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 120; i++) {
-      lines.add(
-          "{\"text\": \""
-              + topics[i % 4]
-              + " number "
-              + i
-              + "\", \"label\": \"t"
-              + (i % 4)
-              + "\"}");
-    }
-    Files.write(data, lines);
+    Path data = Deployments.topicsFile(tmp.resolve("data.jsonl"), 120);
     Path config = tmp.resolve("run.toml");
     Files.writeString(
         config,

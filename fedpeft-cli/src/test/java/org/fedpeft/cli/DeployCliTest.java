@@ -34,22 +34,11 @@ class DeployCliTest {
 
   @TempDir Path tmp;
 
+  private static final List<String> CLIENTS = List.of("client-0", "client-1", "client-2");
+
   private Path config() throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
-    Path data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 96; i++) {
-      lines.add(
-          "{\"text\": \""
-              + topics[i % 4]
-              + " number "
-              + i
-              + "\", \"label\": \"t"
-              + (i % 4)
-              + "\"}");
-    }
-    Files.write(data, lines);
+    Path data = Deployments.topicsFile(tmp.resolve("data.jsonl"), 96);
     Path config = tmp.resolve("run.toml");
     Files.writeString(
         config,
@@ -64,20 +53,12 @@ class DeployCliTest {
         partition = "dirichlet:0.5"
         max_eval = 24
 
-        [model]
-        name = "%s"
-
-        [adapter]
-        rank = 4
-        targets = ["query", "value"]
-
-        [client]
-        local_steps = 2
-        batch_size = 8
-        learning_rate = 5e-3
-        """
+        %s
+        %s"""
             .formatted(
-                data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+                Deployments.toml(data),
+                Deployments.modelSection(model),
+                Deployments.LORA_AND_CLIENT));
     return config;
   }
 
@@ -85,30 +66,15 @@ class DeployCliTest {
   void serverAndClientsOverMutualTlsEndLikeTheSimulation() throws Exception {
     Path config = config();
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    Deployments.simulate(config, simulated);
 
-    Path certs = tmp.resolve("certs");
-    CliRun.Result c =
-        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2");
-    assertEquals(0, c.code(), c.err());
+    Path certs = Deployments.certs(tmp.resolve("certs"), CLIENTS);
 
     Path deployed = tmp.resolve("deployed");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       CliRun.Serving serving =
-          CliRun.server(
-              pool,
-              "server",
-              config.toString(),
-              "--out",
-              deployed.toString(),
-              "--listen",
-              Spawned.ANY_PORT,
-              "--certs",
-              certs.toString(),
-              "--wait-seconds",
-              "300");
+          CliRun.server(pool, Spawned.serverArgs(config, deployed, certs, "--wait-seconds", "300"));
       String address = serving.address();
       Future<CliRun.Result> server = serving.result();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
@@ -162,13 +128,7 @@ class DeployCliTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
-    }
+    Deployments.assertSameRun(simulated, deployed);
   }
 
   /**
@@ -180,11 +140,7 @@ class DeployCliTest {
   @Tag("slow")
   void aClientKilledMidRoundRejoinsAndTheResultIsDeterministic() throws Exception {
     Path config = config();
-    Path certs = tmp.resolve("certs");
-    assertEquals(
-        0,
-        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
-            .code());
+    Path certs = Deployments.certs(tmp.resolve("certs"), CLIENTS);
     Path first = killRun(config, certs, "one");
     Path second = killRun(config, certs, "two");
     for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
@@ -199,20 +155,9 @@ class DeployCliTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<String> serverArgs =
-          new ArrayList<>(
-              List.of(
-                  "server",
-                  config.toString(),
-                  "--out",
-                  out.toString(),
-                  "--listen",
-                  Spawned.ANY_PORT,
-                  "--certs",
-                  certs.toString(),
-                  "--rejoin-wait-seconds",
-                  "300"));
+          Spawned.serverArgs(config, out, certs, "--rejoin-wait-seconds", "300");
       serverArgs.addAll(List.of(settings));
-      CliRun.Serving serving = CliRun.server(pool, serverArgs.toArray(new String[0]));
+      CliRun.Serving serving = CliRun.server(pool, serverArgs);
       String address = serving.address();
       Future<CliRun.Result> server = serving.result();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
@@ -343,27 +288,14 @@ class DeployCliTest {
       int saved,
       List<String> released)
       throws Exception {
-    Path certs = tmp.resolve("certs");
-    assertEquals(
-        0,
-        CliRun.run("certs", "--out", certs.toString(), "--clients", "client-0,client-1,client-2")
-            .code());
+    Path certs = Deployments.certs(tmp.resolve("certs"), CLIENTS);
     Path out = tmp.resolve("resumed");
     ExecutorService pool = Executors.newFixedThreadPool(4);
-    List<String> serverArgs =
-        new ArrayList<>(
-            List.of(
-                "server",
-                config.toString(),
-                "--out",
-                out.toString(),
-                "--listen",
-                Spawned.ANY_PORT,
-                "--certs",
-                certs.toString()));
-    serverArgs.addAll(List.of(settings));
     try (Spawned killed =
-        Spawned.server("server", Map.of(PausePoint.PROPERTY, point), serverArgs)) {
+        Spawned.server(
+            "server",
+            Map.of(PausePoint.PROPERTY, point),
+            Spawned.serverArgs(config, out, certs, settings))) {
       String address = killed.address();
       List<Future<CliRun.Result>> clients = new ArrayList<>();
       // The clients reconnect to the resumed server: within 1 s of it listening, not up to 30 s.
@@ -381,16 +313,8 @@ class DeployCliTest {
       killed.kill(); // SIGKILL on Linux
       released.addAll(Files.readAllLines(out.resolve("metrics.jsonl")));
       // The running clients reconnect to the address they know: the resumed server must bind the
-      // killed one's port, not a new one (so it is run again while that port is still held).
-      CliRun.Result s =
-          CliRun.serverRebinding(
-              "server",
-              "--resume",
-              out.toString(),
-              "--listen",
-              address,
-              "--certs",
-              certs.toString());
+      // killed one's port, not a new one (it tries again while that port is still held).
+      CliRun.Result s = CliRun.run(Spawned.resumeArgs(out, address, certs));
       assertEquals(0, s.code(), s.err());
       assertTrue(s.err().contains("resuming " + out + " after round " + saved), s.err());
       for (Future<CliRun.Result> f : clients) {

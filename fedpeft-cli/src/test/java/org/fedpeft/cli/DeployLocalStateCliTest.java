@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.run.RunCheckpoint;
@@ -23,10 +26,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Methods with LOCAL client state over the network: FedDPA-T (a local LoRA and cached anchors,
  * LOCAL), FedSA-LoRA (B LOCAL) and the test-only method {@code toy} (fedpeft-core's test classes,
  * org.fedpeft.toy: a GLOBAL, a LOCAL, a ROUND and a FROZEN_SHARED tensor, the GLOBAL one trained on
- * top of the LOCAL one), each run by a server and three client processes on 127.0.0.1 with mutual
- * TLS, each client keeping its LOCAL tensors in its own {@code --state} folder, end with the
- * simulation's metrics and adapter, byte for byte, and each client's stored LOCAL state equals the
- * one the simulation's checkpoint holds for it.
+ * top of the LOCAL one), run over 127.0.0.1 with mutual TLS, end with the simulation's metrics and
+ * adapter, byte for byte, and each client's stored LOCAL state equals the one the simulation's
+ * checkpoint holds for it. FedSA-LoRA runs with a server process and three client processes, each
+ * client keeping its LOCAL tensors in its own {@code --state} folder; FedDPA-T and {@code toy} with
+ * the server in this JVM and a {@code node} process hosting the three clients, which keeps their
+ * LOCAL tensors in its {@code --state} folder.
  */
 @Timeout(600)
 class DeployLocalStateCliTest {
@@ -99,20 +104,30 @@ class DeployLocalStateCliTest {
                 model.toString().replace("\\", "\\\\"),
                 SECTIONS.get(method)));
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    Deployments.simulate(config, simulated);
 
     Path certs = tmp.resolve("certs");
     assertEquals(0, CliRun.run("certs", "--out", certs.toString(), "--population", "3").code());
     Path deployed = tmp.resolve("deployed");
-    Spawned.runDeployment(config, deployed, certs, 3, tmp);
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
+    boolean clientProcesses = method.equals("fedsa-lora");
+    if (clientProcesses) {
+      Spawned.runDeployment(config, deployed, certs, 3, tmp);
+    } else {
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      try {
+        CliRun.Serving serving = CliRun.server(pool, Spawned.serverArgs(config, deployed, certs));
+        try (Spawned node =
+            Spawned.node(config, serving.address(), 3, certs, tmp.resolve("state"))) {
+          CliRun.Result server = serving.result().get(5, TimeUnit.MINUTES);
+          assertEquals(0, server.code(), server.err());
+          assertEquals(0, node.waitFor(), node.output());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
     }
+    Deployments.assertSameRun(
+        simulated, deployed, "adapter/adapter.safetensors", "adapter/head.safetensors");
 
     // QA: the server's report named the clients' mean generically, the simulation's as the mean
     // of each client's own model; both now say the latter, from summary.json.
@@ -137,8 +152,8 @@ class DeployLocalStateCliTest {
         "the server's checkpoint holds no client's LOCAL state");
     for (int k = 0; k < 3; k++) {
       String id = "client-" + k;
-      ClientState remote =
-          ClientStateStore.onDisk(tmp.resolve("state-" + k)).load(id).orElse(ClientState.EMPTY);
+      Path state = clientProcesses ? tmp.resolve("state-" + k) : tmp.resolve("state");
+      ClientState remote = ClientStateStore.onDisk(state).load(id).orElse(ClientState.EMPTY);
       ClientState local = simulatedLocal.getOrDefault(id, ClientState.EMPTY);
       assertEquals(local.tensors().keySet(), remote.tensors().keySet(), id);
       for (Map.Entry<String, HostTensor> e : local.tensors().entrySet()) {
@@ -158,34 +173,24 @@ class DeployLocalStateCliTest {
           Spawned.server(
               "server-again",
               Map.of(),
-              List.of(
-                  "server",
-                  config.toString(),
-                  "--out",
-                  tmp.resolve("deployed-again").toString(),
-                  "--listen",
-                  Spawned.ANY_PORT,
-                  "--certs",
-                  certs.toString()))) {
+              Spawned.serverArgs(config, tmp.resolve("deployed-again"), certs))) {
         String address = again.address();
         CliRun.Result stale =
             CliRun.run(
-                Spawned.clientArgs(config, address, "client-0", certs, tmp.resolve("state-0"))
-                    .toArray(new String[0]));
+                Spawned.clientArgs(config, address, "client-0", certs, tmp.resolve("state-0")));
         assertEquals(2, stale.code(), stale.err());
         assertTrue(
             stale.err().contains("holds the LOCAL client state of another run"), stale.err());
         CliRun.Result other =
             CliRun.run(
                 Spawned.clientArgs(
-                        config,
-                        address,
-                        "client-1",
-                        certs,
-                        tmp.resolve("state-fresh"),
-                        "--set",
-                        "seed=12")
-                    .toArray(new String[0]));
+                    config,
+                    address,
+                    "client-1",
+                    certs,
+                    tmp.resolve("state-fresh"),
+                    "--set",
+                    "seed=12"));
         assertEquals(2, other.code(), other.err());
         assertTrue(
             other.err().contains("the server's run gives this client other examples"), other.err());

@@ -398,21 +398,7 @@ class DeployMethodsCliTest {
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
     try (Spawned server = Spawned.server(config, deployed, certs);
-        Spawned node =
-            Spawned.fedpeft(
-                "node",
-                Map.of(),
-                List.of(
-                    "node",
-                    config.toString(),
-                    "--server",
-                    server.address(),
-                    "--clients",
-                    "3",
-                    "--certs",
-                    certs.toString(),
-                    "--state",
-                    tmp.resolve("state").toString()))) {
+        Spawned node = Spawned.node(config, server.address(), 3, certs, tmp.resolve("state"))) {
       assertEquals(0, server.waitFor(), server.output());
       assertEquals(0, node.waitFor(), node.output());
     }
@@ -534,13 +520,13 @@ class DeployMethodsCliTest {
   @ValueSource(strings = {"lora", "ravan-gradient"})
   @Tag("slow")
   void aServerAndClientProcessesOnABf16BaseEqualTheSimulation(String method) throws Exception {
-    Path config = bf16(config(tmp, method));
-    Path simulated = simulate(config);
-    Path deployed = tmp.resolve("deployed");
-    Spawned.runDeployment(config, deployed, certs(), 3, tmp);
-    assertSameRun(simulated, deployed);
-    assertExercised(method, deployed);
-    assertBf16(deployed);
+    assertBf16DeploymentIsTheSimulation(
+        method,
+        config -> {
+          Path deployed = tmp.resolve("deployed");
+          Spawned.runDeployment(config, deployed, certs(), 3, tmp);
+          return deployed;
+        });
   }
 
   /**
@@ -552,12 +538,29 @@ class DeployMethodsCliTest {
   @ValueSource(strings = {"lora", "ravan-gradient"})
   @Tag("slow")
   void aKilledServerOnABf16BaseResumesLikeTheSimulation(String method) throws Exception {
+    assertBf16DeploymentIsTheSimulation(
+        method, config -> DeployCliTest.killServerAndResume(tmp, config, new String[0], 3));
+  }
+
+  /** A deployment of a config, returning its run folder. */
+  @FunctionalInterface
+  private interface Deployment {
+    Path run(Path config) throws Exception;
+  }
+
+  /**
+   * Runs {@code method} on a bfloat16 frozen base by {@code deployment} and by {@code simulate},
+   * and asserts that the runs are the same ({@link #assertSameRun}), that the case did what it is
+   * there for ({@link #assertExercised}) and that the deployed run used bf16.
+   */
+  private void assertBf16DeploymentIsTheSimulation(String method, Deployment deployment)
+      throws Exception {
     Path config = bf16(config(tmp, method));
     Path simulated = simulate(config);
-    Path resumed = DeployCliTest.killServerAndResume(tmp, config, new String[0], 3);
-    assertSameRun(simulated, resumed);
-    assertExercised(method, resumed);
-    assertBf16(resumed);
+    Path deployed = deployment.run(config);
+    assertSameRun(simulated, deployed);
+    assertExercised(method, deployed);
+    assertBf16(deployed);
   }
 
   /**
@@ -587,17 +590,7 @@ class DeployMethodsCliTest {
     Path deployed = tmp.resolve("deployed");
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      CliRun.Serving serving =
-          CliRun.server(
-              pool,
-              "server",
-              config.toString(),
-              "--out",
-              deployed.toString(),
-              "--listen",
-              Spawned.ANY_PORT,
-              "--certs",
-              certs.toString());
+      CliRun.Serving serving = CliRun.server(pool, Spawned.serverArgs(config, deployed, certs));
       String address = serving.address();
       Future<CliRun.Result> server = serving.result();
       Future<CliRun.Result> node =
@@ -626,8 +619,7 @@ class DeployMethodsCliTest {
 
   private Path simulate(Path config) {
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", config.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    Deployments.simulate(config, simulated);
     return simulated;
   }
 

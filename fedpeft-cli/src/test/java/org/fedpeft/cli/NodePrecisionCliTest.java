@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.fedpeft.model.Precision;
 import org.junit.jupiter.api.Tag;
@@ -33,22 +32,15 @@ class NodePrecisionCliTest {
   private Spawned node(
       Path config, String address, Path certs, String precision, Map<String, String> props)
       throws Exception {
-    return Spawned.fedpeft(
-        "node",
+    return Spawned.node(
         props,
-        List.of(
-            "node",
-            config.toString(),
-            "--server",
-            address,
-            "--clients",
-            "3",
-            "--certs",
-            certs.toString(),
-            "--state",
-            tmp.resolve("state").toString(),
-            "--set",
-            "model.precision=" + precision));
+        config,
+        address,
+        3,
+        certs,
+        tmp.resolve("state"),
+        "--set",
+        "model.precision=" + precision);
   }
 
   private Path certs() {

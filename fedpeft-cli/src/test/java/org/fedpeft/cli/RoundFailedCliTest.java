@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Separate processes on 127.0.0.1 with mutual TLS: client-1 is held at the start of its fit in
  * round 2 ({@code -Dfedpeft.pause=client-fit-round-2}) and killed, so round 2 has 1 of the 2
- * clients it needs ({@link TwoClientDeployment}).
+ * clients it needs ({@link TwoClientDeployment}). The resumed server and its two clients run in
+ * this JVM.
  */
 @Timeout(600)
 class RoundFailedCliTest {
@@ -89,14 +90,13 @@ class RoundFailedCliTest {
         metrics.get(0).startsWith(cp.pendingLine().substring(0, cp.pendingLine().length() - 1)),
         cp.pendingLine());
 
-    // no client runs now: the resumed server can take a new port, as the new clients learn it
-    try (Spawned resumed = d.server("resumed", d.resumeOnAnyPort(out));
-        Spawned c0 = d.client("client-0", Map.of());
-        Spawned c1 = d.client("client-1", Map.of())) {
-      assertEquals(0, resumed.waitFor(), resumed.output());
-      assertTrue(resumed.output().contains("round 2: 2/2 clients"), resumed.output());
-      assertEquals(0, c0.waitFor(), c0.output());
-      assertEquals(0, c1.waitFor(), c1.output());
+    // no client runs now: the resumed server can take a new port, as the new clients learn it;
+    // it and the clients (their states those of the killed run) run in this JVM
+    TwoClientDeployment.InProcessRun resumed = d.runInProcess(d.resumeOnAnyPort(out), d::state);
+    assertEquals(0, resumed.server().code(), resumed.server().err());
+    assertTrue(resumed.server().err().contains("round 2: 2/2 clients"), resumed.server().err());
+    for (CliRun.Result c : resumed.clients()) {
+      assertEquals(0, c.code(), c.err());
     }
     // The resumed run keeps the failed attempt's line, and its totals count the attempt's traffic
     // (the instructions to both clients, client-0's update); all else is the simulation's.

@@ -1,6 +1,7 @@
 package org.fedpeft.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.fedpeft.cli.Deployments.line;
+import static org.fedpeft.cli.Deployments.toml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.fedpeft.run.RunRecorder;
 import org.fedpeft.simulation.PausePoint;
 import org.junit.jupiter.api.Test;
@@ -34,10 +39,6 @@ class ServerWithoutDataCliTest {
 
   @TempDir Path tmp;
 
-  private static final String[] TOPICS = {
-    "fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"
-  };
-
   private static final List<String> IDS = List.of("client-0", "client-1", "client-2");
 
   /** Each client's own file: 30 examples of client a, b (no example of t3) or c. */
@@ -48,7 +49,8 @@ class ServerWithoutDataCliTest {
       List<String> lines = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
         int label = k == 1 ? i % 3 : (i * 7 + k) % 4;
-        lines.add(line(TOPICS[label] + " item " + k + "-" + i, "t" + label, clients[k]));
+        lines.add(
+            line(Deployments.TOPICS[label] + " item " + k + "-" + i, "t" + label, clients[k]));
       }
       files.add(Files.write(tmp.resolve(clients[k] + ".jsonl"), lines));
     }
@@ -67,7 +69,7 @@ class ServerWithoutDataCliTest {
   private Path testFile() throws Exception {
     List<String> test = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
-      test.add(line(TOPICS[i % 4] + " test " + i, "t" + (i % 4), null));
+      test.add(line(Deployments.TOPICS[i % 4] + " test " + i, "t" + (i % 4), null));
     }
     return Files.write(tmp.resolve("test.jsonl"), test);
   }
@@ -101,50 +103,19 @@ class ServerWithoutDataCliTest {
         partition = "natural"
         split = "none"
 
-        [model]
-        name = "%s"
-
-        [adapter]
-        rank = 4
-        targets = ["query", "value"]
-
-        [client]
-        local_steps = 2
-        batch_size = 8
-        learning_rate = 5e-3
-        """
-            .formatted(data, toml(model)));
+        %s
+        %s"""
+            .formatted(data, Deployments.modelSection(model), Deployments.LORA_AND_CLIENT));
     return config;
   }
 
-  private static String toml(Path p) {
-    return p.toString().replace("\\", "\\\\");
-  }
-
-  private static String line(String text, String label, String client) {
-    JsonObject o = new JsonObject();
-    o.addProperty("text", text);
-    o.addProperty("label", label);
-    if (client != null) {
-      o.addProperty("client", client);
-    }
-    return o.toString();
-  }
-
   private Path certs() {
-    Path certs = tmp.resolve("certs");
-    CliRun.Result c =
-        CliRun.run("certs", "--out", certs.toString(), "--clients", String.join(",", IDS));
-    assertEquals(0, c.code(), c.err());
-    return certs;
+    return Deployments.certs(tmp.resolve("certs"), IDS);
   }
 
-  /** Client {@code k} of the run named {@code run} with its file, then {@code more} options. */
-  private Spawned client(
-      int k, Path config, String address, Path file, Path certs, String run, String... more)
+  /** Client {@code k} of the run named {@code run} as a process, with its file. */
+  private Spawned client(int k, Path config, String address, Path file, Path certs, String run)
       throws Exception {
-    List<String> options = new ArrayList<>(List.of("--data", file.toString()));
-    options.addAll(List.of(more));
     return Spawned.client(
         run + "-client-" + k,
         Map.of(),
@@ -153,7 +124,8 @@ class ServerWithoutDataCliTest {
         IDS.get(k),
         certs,
         tmp.resolve(run + "-state-" + k),
-        options.toArray(new String[0]));
+        "--data",
+        file.toString());
   }
 
   private static JsonObject json(Path file) throws Exception {
@@ -173,8 +145,7 @@ class ServerWithoutDataCliTest {
     Path simConfig = config("simulate.toml", union(files), null);
     Path serverConfig = config("server.toml", null, null);
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", simConfig.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    CliRun.Result sim = Deployments.simulate(simConfig, simulated);
     assertTrue(sim.out().contains("final accuracy (federated evaluation"), sim.out());
     // QA, 2 December: partition.json did not say which of the data's clients each client is
     JsonObject simClients = json(simulated.resolve("partition.json")).getAsJsonObject("clients");
@@ -186,13 +157,7 @@ class ServerWithoutDataCliTest {
     Path certs = certs();
 
     // a client file whose second line has a label the run does not have
-    Path bad =
-        Files.write(
-            tmp.resolve("bad.jsonl"),
-            List.of(
-                line("fruit apple", "t0", null),
-                line("a cloud", "weather", null),
-                line("snow", "weather", null)));
+    Path bad = Deployments.weatherFile(tmp.resolve("bad.jsonl"));
 
     Path deployed = tmp.resolve("deployed");
     List<Spawned> clients = new ArrayList<>();
@@ -204,39 +169,7 @@ class ServerWithoutDataCliTest {
       assertTrue(data.contains("evaluation: federated"), data);
       assertTrue(data.endsWith(" (fp32)"), data);
 
-      CliRun.Result refused =
-          CliRun.run(
-              "client",
-              serverConfig.toString(),
-              "--server",
-              address,
-              "--id",
-              "client-0",
-              "--data",
-              bad.toString(),
-              "--certs",
-              certs.toString(),
-              "--state",
-              tmp.resolve("state-bad").toString());
-      assertEquals(2, refused.code(), refused.err());
-      assertTrue(
-          refused
-              .err()
-              .contains(
-                  bad
-                      + ":2: label \"weather\" is not a label of the server's run, whose 4 labels"
-                      + " are [t0, t1, t2, t3]; 1 more such example at "
-                      + bad
-                      + ":3"),
-          refused.err());
-      // the server's log gives the client's reason, not "the node's stream was cancelled"
-      String gone = server.awaitLine("network: refused client-0");
-      assertTrue(
-          gone.contains(
-              "the node refuses this run: "
-                  + bad
-                  + ":2: label \"weather\" is not a label of the server's run"),
-          gone);
+      Deployments.assertWeatherRefused(serverConfig, server, bad, certs, tmp.resolve("state-bad"));
 
       for (int k = 0; k < 3; k++) {
         clients.add(client(k, serverConfig, address, files.get(k), certs, "federated"));
@@ -255,7 +188,7 @@ class ServerWithoutDataCliTest {
         client.close();
       }
     }
-    assertSameRun(simulated, deployed);
+    Deployments.assertSameRun(simulated, deployed);
 
     String metrics = Files.readString(deployed.resolve("metrics.jsonl"));
     JsonObject last =
@@ -310,7 +243,9 @@ class ServerWithoutDataCliTest {
    * The server is killed with SIGKILL after round 2 is aggregated but before it is checkpointed;
    * {@code server --resume} continues from round 1 (on the test file whose hash the run recorded),
    * the clients reconnect by themselves, and the run ends with the simulation's metrics and
-   * adapter, byte for byte.
+   * adapter, byte for byte. The killed server is a process; the clients and the resumed server run
+   * in this JVM ({@link #aServerWithoutTheClientsDataEndsLikeTheSimulationOfTheirUnion} has client
+   * processes).
    */
   @Test
   void aServerWithItsOwnTestFileEvaluatesOnItAndResumes() throws Exception {
@@ -319,66 +254,56 @@ class ServerWithoutDataCliTest {
     Path simConfig = config("simulate.toml", union(files), test);
     Path serverConfig = config("server.toml", null, test);
     Path simulated = tmp.resolve("simulated");
-    CliRun.Result sim = CliRun.run("simulate", simConfig.toString(), "--out", simulated.toString());
-    assertEquals(0, sim.code(), sim.err());
+    Deployments.simulate(simConfig, simulated);
     Path certs = certs();
     Path deployed = tmp.resolve("deployed");
     String point = "round-2-before-checkpoint";
-    List<Spawned> clients = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       String address;
+      List<Future<CliRun.Result>> clients = new ArrayList<>();
       try (Spawned server =
           Spawned.server(
               "server",
               Map.of(PausePoint.PROPERTY, point),
-              List.of(
-                  "server",
-                  serverConfig.toString(),
-                  "--out",
-                  deployed.toString(),
-                  "--listen",
-                  Spawned.ANY_PORT,
-                  "--certs",
-                  certs.toString()))) {
+              Spawned.serverArgs(serverConfig, deployed, certs))) {
         address = server.address();
         String data = server.printedLine("server: the clients hold the training data");
         assertTrue(data.contains("evaluation: the global model on 24 test examples of"), data);
-        // They reconnect to the resumed server: within 1 s of it listening, not up to 30 s.
-        String[] reconnect = Spawned.RECONNECT_QUICKLY.toArray(new String[0]);
         for (int k = 0; k < 3; k++) {
-          clients.add(client(k, serverConfig, address, files.get(k), certs, "resumed", reconnect));
+          int client = k;
+          clients.add(
+              pool.submit(
+                  () ->
+                      Deployments.clientWithData(
+                          serverConfig,
+                          address,
+                          IDS.get(client),
+                          files.get(client),
+                          certs,
+                          tmp.resolve("resumed-state-" + client),
+                          // they reconnect to the resumed server within 1 s of it listening
+                          Spawned.RECONNECT_QUICKLY.toArray(new String[0]))));
         }
         server.awaitLine(PausePoint.message(point));
         server.kill();
       }
       // The running clients reconnect to the address they know: the resumed server must bind the
-      // killed one's port, not a new one (so it is started again while that port is still held).
-      try (Spawned resumed =
-          Spawned.rebinding(
-              "resumed",
-              List.of(
-                  "server",
-                  "--resume",
-                  deployed.toString(),
-                  "--listen",
-                  address,
-                  "--certs",
-                  certs.toString()))) {
-        assertEquals(0, resumed.waitFor(), resumed.output());
-        assertTrue(
-            resumed.output().contains("resuming " + deployed + " after round 1"), resumed.output());
-        assertTrue(resumed.output().contains("final accuracy: "), resumed.output());
-      }
-      for (Spawned client : clients) {
-        assertEquals(0, client.waitFor(), client.output());
-        assertTrue(client.output().contains("the run completed 2 rounds"), client.output());
+      // killed one's port, not a new one (it tries again while that port is still held).
+      CliRun.Result resumed = CliRun.run(Spawned.resumeArgs(deployed, address, certs));
+      String printed = resumed.out() + resumed.err();
+      assertEquals(0, resumed.code(), printed);
+      assertTrue(printed.contains("resuming " + deployed + " after round 1"), printed);
+      assertTrue(printed.contains("final accuracy: "), printed);
+      for (Future<CliRun.Result> f : clients) {
+        CliRun.Result client = f.get(2, TimeUnit.MINUTES);
+        assertEquals(0, client.code(), client.err());
+        assertTrue(client.out().contains("the run completed 2 rounds"), client.out());
       }
     } finally {
-      for (Spawned client : clients) {
-        client.close();
-      }
+      pool.shutdownNow();
     }
-    assertSameRun(simulated, deployed);
+    Deployments.assertSameRun(simulated, deployed);
     JsonObject summary = json(deployed.resolve("summary.json"));
     JsonObject simSummary = json(simulated.resolve("summary.json"));
     assertEquals("global", summary.get("evaluation").getAsString());
@@ -500,15 +425,5 @@ class ServerWithoutDataCliTest {
     assertTrue(
         r.err().contains(union + ":2: label \"t3\" is not one of the run's labels [t0, t1, t2]"),
         r.err());
-  }
-
-  private static void assertSameRun(Path simulated, Path deployed) throws Exception {
-    assertEquals(
-        Files.readString(simulated.resolve("metrics.jsonl")),
-        Files.readString(deployed.resolve("metrics.jsonl")));
-    for (String f : List.of("adapter/adapter_model.safetensors", "adapter/head.safetensors")) {
-      assertArrayEquals(
-          Files.readAllBytes(simulated.resolve(f)), Files.readAllBytes(deployed.resolve(f)), f);
-    }
   }
 }

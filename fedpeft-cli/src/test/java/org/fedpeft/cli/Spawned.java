@@ -88,6 +88,10 @@ final class Spawned implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
+    // C1 only: these processes live seconds, and most of their processor time went to compiling
+    // with C2 code that ran a few times (a tiny run's client took half the time with C1 only);
+    // Java's floating point is the same in every tier, so their results are those of C2.
+    command.add("-XX:TieredStopAtLevel=1");
     command.add("--enable-native-access=ALL-UNNAMED"); // no System.load warning on Java 24+
     command.add("-Dai.djl.offline=true");
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
@@ -117,26 +121,51 @@ final class Spawned implements AutoCloseable {
   /** 127.0.0.1 and port 0: a server given it binds a free port the kernel picks, with no race. */
   static final String ANY_PORT = "127.0.0.1:0";
 
-  /** How often {@link #rebinding} starts a server whose port is still held ("in use"). */
-  static final int REBIND_ATTEMPTS = 20;
-
   /**
    * Starts {@code fedpeft server CONFIG --out OUT --listen 127.0.0.1:0 --certs CERTS} as a process
    * named "server" and waits until it listens; {@link #address} is then the port it bound.
    */
   static Spawned server(Path config, Path out, Path certs) throws Exception {
-    return server(
-        "server",
-        Map.of(),
-        List.of(
-            "server",
-            config.toString(),
-            "--out",
-            out.toString(),
-            "--listen",
-            ANY_PORT,
-            "--certs",
-            certs.toString()));
+    return server("server", Map.of(), serverArgs(config, out, certs));
+  }
+
+  /**
+   * The arguments of {@code fedpeft server CONFIG --out OUT --listen 127.0.0.1:0 --certs CERTS},
+   * then {@code more}.
+   */
+  static List<String> serverArgs(Path config, Path out, Path certs, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "server",
+                config.toString(),
+                "--out",
+                out.toString(),
+                "--listen",
+                ANY_PORT,
+                "--certs",
+                certs.toString()));
+    a.addAll(List.of(more));
+    return a;
+  }
+
+  /**
+   * The arguments of {@code fedpeft server --resume OUT --listen LISTEN --certs CERTS}, then {@code
+   * more}.
+   */
+  static List<String> resumeArgs(Path out, String listen, Path certs, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "server",
+                "--resume",
+                out.toString(),
+                "--listen",
+                listen,
+                "--certs",
+                certs.toString()));
+    a.addAll(List.of(more));
+    return a;
   }
 
   /**
@@ -144,7 +173,9 @@ final class Spawned implements AutoCloseable {
    * listens; {@link #address} is then the address it printed. ARGS should listen on {@link
    * #ANY_PORT}: the kernel then picks a free port when the server binds, while a port picked before
    * (a socket opened and closed to learn a free port) can be taken by another process before the
-   * server binds it.
+   * server binds it. A resumed server given the port of the killed server it replaces (which its
+   * clients reconnect to) binds it itself, trying again while it is still in use ({@code
+   * org.fedpeft.grpc.BindRetry}).
    *
    * @throws AssertionError if the process ends before it listens (with its output)
    */
@@ -153,28 +184,6 @@ final class Spawned implements AutoCloseable {
     Spawned s = fedpeft(name, properties, args);
     s.awaitListening();
     return s;
-  }
-
-  /**
-   * As {@link #server(String, Map, List)} for a server that must bind a port given (ARGS' {@code
-   * --listen}) that a killed server held: a resumed server, which the running clients reconnect to
-   * at the address they know, so it cannot take a new port. The port can be held a moment after the
-   * killed process ended; a server that ends as it cannot listen because the address is in use is
-   * started again, up to {@value #REBIND_ATTEMPTS} times.
-   */
-  static Spawned rebinding(String name, List<String> args) throws Exception {
-    for (int attempt = 1; ; attempt++) {
-      Spawned s = fedpeft(name, Map.of(), args);
-      try {
-        s.awaitListening();
-        return s;
-      } catch (AssertionError e) {
-        s.close();
-        if (attempt == REBIND_ATTEMPTS || !addressInUse(s.output())) {
-          throw e;
-        }
-      }
-    }
   }
 
   /** Whether a server's output says it could not listen as its address was in use. */
@@ -254,6 +263,43 @@ final class Spawned implements AutoCloseable {
       String... more)
       throws IOException {
     return fedpeft(name, properties, clientArgs(config, address, id, certs, state, more));
+  }
+
+  /**
+   * Starts {@code fedpeft node CONFIG --server ADDRESS --clients CLIENTS --certs CERTS --state
+   * STATE}, then {@code more}, as a process named "node".
+   */
+  static Spawned node(
+      Path config, String address, int clients, Path certs, Path state, String... more)
+      throws IOException {
+    return node(Map.of(), config, address, clients, certs, state, more);
+  }
+
+  /** As {@link #node(Path, String, int, Path, Path, String...)}, with system properties. */
+  static Spawned node(
+      Map<String, String> properties,
+      Path config,
+      String address,
+      int clients,
+      Path certs,
+      Path state,
+      String... more)
+      throws IOException {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "node",
+                config.toString(),
+                "--server",
+                address,
+                "--clients",
+                String.valueOf(clients),
+                "--certs",
+                certs.toString(),
+                "--state",
+                state.toString()));
+    a.addAll(List.of(more));
+    return fedpeft("node", properties, a);
   }
 
   /**

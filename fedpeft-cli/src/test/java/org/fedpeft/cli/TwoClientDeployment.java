@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The deployment of the process tests that kill a client ({@link ClientDroppedCliTest}, {@link
@@ -98,17 +99,7 @@ final class TwoClientDeployment {
 
   /** A server process of the run, writing into {@code out}, once it listens ({@link #address}). */
   Spawned server(Path out) throws Exception {
-    return server(
-        "server",
-        List.of(
-            "server",
-            config.toString(),
-            "--out",
-            out.toString(),
-            "--listen",
-            Spawned.ANY_PORT,
-            "--certs",
-            certs.toString()));
+    return server("server", Spawned.serverArgs(config, out, certs));
   }
 
   /**
@@ -119,28 +110,25 @@ final class TwoClientDeployment {
    * @return where the server listened, and the server's and the clients' results
    */
   InProcessRun runInProcess(Path out, Path states) throws Exception {
+    return runInProcess(Spawned.serverArgs(config, out, certs), states::resolve);
+  }
+
+  /**
+   * As {@link #runInProcess(Path, Path)} with the server command {@code serverArgs} (listening on
+   * {@link Spawned#ANY_PORT}), each client's state in {@code state.apply(id)}.
+   */
+  InProcessRun runInProcess(List<String> serverArgs, Function<String, Path> state)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
-      CliRun.Serving serving =
-          CliRun.server(
-              pool,
-              "server",
-              config.toString(),
-              "--out",
-              out.toString(),
-              "--listen",
-              Spawned.ANY_PORT,
-              "--certs",
-              certs.toString());
+      CliRun.Serving serving = CliRun.server(pool, serverArgs);
       String listened = serving.address();
       List<Future<CliRun.Result>> running = new ArrayList<>();
       for (String id : List.of("client-0", "client-1")) {
         running.add(
             pool.submit(
                 () ->
-                    CliRun.run(
-                        Spawned.clientArgs(config, listened, id, certs, states.resolve(id))
-                            .toArray(new String[0]))));
+                    CliRun.run(Spawned.clientArgs(config, listened, id, certs, state.apply(id)))));
       }
       CliRun.Result server = serving.result().get(5, TimeUnit.MINUTES);
       List<CliRun.Result> clients = new ArrayList<>();
@@ -167,18 +155,7 @@ final class TwoClientDeployment {
    * run's certificates, then {@code more}.
    */
   List<String> resumeOnAnyPort(Path out, String... more) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "server",
-                "--resume",
-                out.toString(),
-                "--listen",
-                Spawned.ANY_PORT,
-                "--certs",
-                certs.toString()));
-    args.addAll(List.of(more));
-    return args;
+    return Spawned.resumeArgs(out, Spawned.ANY_PORT, certs, more);
   }
 
   /**
@@ -201,7 +178,11 @@ final class TwoClientDeployment {
    * {@code more} options.
    */
   Spawned client(String id, Map<String, String> properties, String... more) throws Exception {
-    return Spawned.client(
-        id, properties, config, address, id, certs, dir.resolve("state-" + id), more);
+    return Spawned.client(id, properties, config, address, id, certs, state(id), more);
+  }
+
+  /** The state folder of client {@code id} in this deployment's folder. */
+  Path state(String id) {
+    return dir.resolve("state-" + id);
   }
 }
