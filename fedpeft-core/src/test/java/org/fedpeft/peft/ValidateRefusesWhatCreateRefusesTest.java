@@ -1,6 +1,7 @@
 package org.fedpeft.peft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A method's {@link AdapterMethod#validate} refuses every value of a number option that its {@link
@@ -70,5 +72,27 @@ class ValidateRefusesWhatCreateRefusesTest {
       atValidate = e.getMessage();
     }
     assertEquals(atCreate, atValidate, "validate and create of " + method + " " + option);
+  }
+
+  /**
+   * An alpha no 32-bit float holds is refused by LoRA's option check, naming the method, the option
+   * and what it must be, rather than by the LoRA config ("lora: alpha must be positive, got
+   * Infinity", which named lora for fedlora and called 1e300 not positive). Fails on the old code.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "fedlora", "fedsa-lora", "feddpa"})
+  void anAlphaNoFloatHoldsIsRefusedNamingTheMethodAndTheOption(String method) {
+    for (String value : List.of("1e300", "1e-300")) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> AdapterRegistry.get(method).validate(Map.of("alpha", value)));
+      assertEquals(
+          method
+              + ": option 'alpha' = "
+              + value
+              + " is invalid: > 0 as a 32-bit float: about 1.4e-45 to 3.4e38",
+          e.getMessage());
+    }
   }
 }
