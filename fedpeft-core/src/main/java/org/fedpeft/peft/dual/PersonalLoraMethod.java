@@ -20,9 +20,9 @@ public abstract class PersonalLoraMethod extends ConfiguredMethod<LoraConfig> {
   private final PersonalLoraAdapter.Sharing sharing;
 
   /**
-   * The method of {@code sharing}: its options are checked against {@link #OPTIONS} (naming this
-   * method) and read into a LoRA config, whose own checks (an alpha finite as a 32-bit float) apply
-   * to {@link #validate} as to {@link #create}.
+   * The method of {@code sharing}: its options are checked against {@link #OPTIONS} (errors naming
+   * this method) and read into the LoRA config its adapter is made of, by {@link #validate} as by
+   * {@link #create}.
    */
   PersonalLoraMethod(PersonalLoraAdapter.Sharing sharing, String description) {
     super(
