@@ -53,7 +53,7 @@ class ValidateRefusesWhatCreateRefusesTest {
           }
         }
         if (k.type() == ConfigSchema.Type.DOUBLE) {
-          for (String value : List.of("1e300", "-1e300", "1e-300")) {
+          for (String value : List.of("1e300", "-1e300", "1e-300", "0.99999999999")) {
             out.add(Arguments.of(m.name(), k.name(), value));
           }
         }
@@ -102,5 +102,24 @@ class ValidateRefusesWhatCreateRefusesTest {
               + " is invalid: > 0 as a 32-bit float: about 1.4e-45 to 3.4e38",
           e.getMessage());
     }
+  }
+
+  /**
+   * A dropout below 1 that is 1 as a 32-bit float is refused by the option check, naming the method
+   * and the option, rather than by the config ("lora: dropout must be in [0, 1), got 1.0", which
+   * named lora for fedlora, fedsa-lora and feddpa, and a value that was not the one given). Fails
+   * on the old code.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"lora", "fedlora", "fedsa-lora", "feddpa", "ravan", "fed-sb"})
+  void aDropoutThatIsOneAsAFloatIsRefusedNamingTheMethodAndTheOption(String method) {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AdapterRegistry.get(method).validate(Map.of("dropout", "0.99999999999")));
+    assertEquals(
+        method + ": option 'dropout' = 0.99999999999 is invalid: in [0, 1) as a 32-bit float",
+        e.getMessage());
+    AdapterRegistry.get(method).validate(Map.of("dropout", "0.9999999"));
   }
 }
