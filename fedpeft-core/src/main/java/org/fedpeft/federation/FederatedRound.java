@@ -559,7 +559,8 @@ public final class FederatedRound implements AutoCloseable {
    * {@code read}, whose errors name {@code source}), else as it is, its size computed without
    * serializing.
    *
-   * @throws RuntimeException if the message cannot be encoded or read back (nothing is recorded)
+   * @throws RuntimeException if the message cannot be encoded or read back (the log records
+   *     nothing; the tap has seen the bytes of a message that was encoded but not read back)
    */
   private <M extends WireMessage> Passed<M> pass(
       int round,

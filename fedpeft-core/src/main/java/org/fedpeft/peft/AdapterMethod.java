@@ -31,7 +31,9 @@ public interface AdapterMethod {
   ConfigSchema optionSchema();
 
   /**
-   * Checks options without building anything, so a command can reject them before loading data.
+   * Checks options without building anything, so a command can reject them before loading data: it
+   * refuses every value {@link #create} would refuse for the options alone ({@link #create} can
+   * still refuse options that do not fit the encoder, such as a rank above a module's size).
    *
    * @throws IllegalArgumentException naming an unknown or invalid option
    */

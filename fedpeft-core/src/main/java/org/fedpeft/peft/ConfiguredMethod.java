@@ -55,7 +55,10 @@ public abstract class ConfiguredMethod<C> implements AdapterMethod {
     return schema;
   }
 
-  /** Parses the options ({@link #config}) and drops the result. */
+  /**
+   * Parses the options ({@link #config}) and drops the result: the parse {@link #create} starts
+   * with, so validate refuses what create refuses before it builds on the encoder.
+   */
   @Override
   public final void validate(Map<String, String> options) {
     config(options);

@@ -100,9 +100,11 @@ public final class BindRetry {
    * Whether {@code e} says that the address is in use: a {@link BindException} in its causes (the
    * JDK's sockets), or "Address already in use" in its message or a cause's (gRPC's "Failed to bind
    * to address ..." with Netty's native transport, whose exception is a plain {@link IOException}).
+   * The causes are read {@link CauseChain#of ten deep} at most, so a chain that loops back on
+   * itself is answered too (false, unless one of its exceptions says so).
    */
   public static boolean inUse(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : CauseChain.of(e, 10)) {
       if (t instanceof BindException
           || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
         return true;

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The rule a resumed server binds its address by ({@link BindRetry}): attempts while the address is
@@ -135,6 +136,26 @@ class BindRetryTest {
                 "Failed to bind to address /127.0.0.1:7443",
                 new IOException("bind(..) failed: Address already in use"))));
     assertFalse(BindRetry.inUse(new IOException("Failed to bind to address /10.9.9.9:7443")));
+  }
+
+  /**
+   * A failure whose causes loop back on themselves (a cause set to an exception above it) is
+   * answered, not walked for ever; the walk goes as deep as {@link CauseChain}'s of the node's
+   * reports (ten). Fails on the old code, whose walk stopped only at a cause that is null or the
+   * exception itself, so it never ended (the bound of 30 s ends the test then).
+   */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aCauseChainThatLoopsIsAnswered() {
+    IOException outer = new IOException("Failed to bind to address /10.9.9.9:7443");
+    IOException inner = new IOException("connection refused", outer);
+    outer.initCause(inner);
+    assertFalse(BindRetry.inUse(outer));
+    IOException deep = new IOException("bind(..) failed: Address already in use");
+    for (int i = 0; i < 9; i++) {
+      deep = new IOException("wrapped " + i, deep);
+    }
+    assertTrue(BindRetry.inUse(deep));
   }
 
   /**

@@ -5,13 +5,14 @@ import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.ConfiguredMethod;
+import org.fedpeft.peft.lora.LoraConfig;
 
 /**
  * The adapter method of the two partly local LoRA baselines ({@link PersonalLoraAdapter}), whose
  * subclasses fedpeft-core's service file registers: {@code fedlora} ({@link FedLoraMethod}) and
  * {@code fedsa-lora} ({@link FedSaLoraMethod}).
  */
-public abstract class PersonalLoraMethod extends ConfiguredMethod<Map<String, String>> {
+public abstract class PersonalLoraMethod extends ConfiguredMethod<LoraConfig> {
 
   /** LoRA's shape options: rank, alpha, dropout, targets. */
   public static final ConfigSchema OPTIONS = LoraOptions.addTo(new ConfigSchema());
@@ -19,8 +20,9 @@ public abstract class PersonalLoraMethod extends ConfiguredMethod<Map<String, St
   private final PersonalLoraAdapter.Sharing sharing;
 
   /**
-   * The method of {@code sharing}: its options are checked against {@link #OPTIONS}, and the
-   * adapter reads its LoRA config from them when it is created.
+   * The method of {@code sharing}: its options are checked against {@link #OPTIONS} (errors naming
+   * this method) and read into the LoRA config its adapter is made of, by {@link #validate} as by
+   * {@link #create}.
    */
   PersonalLoraMethod(PersonalLoraAdapter.Sharing sharing, String description) {
     super(
@@ -29,7 +31,7 @@ public abstract class PersonalLoraMethod extends ConfiguredMethod<Map<String, St
         OPTIONS,
         options -> {
           OPTIONS.readOptions(options, sharing.method());
-          return options;
+          return LoraOptions.config(options);
         });
     this.sharing = sharing;
   }
@@ -41,7 +43,7 @@ public abstract class PersonalLoraMethod extends ConfiguredMethod<Map<String, St
   }
 
   @Override
-  protected Adapter newAdapter(Map<String, String> options, BertEncoder encoder, long seed) {
-    return new PersonalLoraAdapter(sharing, LoraOptions.config(options), encoder, seed);
+  protected Adapter newAdapter(LoraConfig config, BertEncoder encoder, long seed) {
+    return new PersonalLoraAdapter(sharing, config, encoder, seed);
   }
 }

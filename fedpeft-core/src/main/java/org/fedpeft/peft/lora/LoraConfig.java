@@ -7,6 +7,7 @@ import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
 import org.fedpeft.peft.TargetModules;
+import org.fedpeft.train.TrainConfig.FloatRule;
 
 /**
  * Configuration of a LoRA adapter (Hu et al. 2021, arXiv 2106.09685): {@code y = W x + (alpha / r)
@@ -37,15 +38,15 @@ public record LoraConfig(
               Type.DOUBLE,
               16.0,
               "scaling numerator: the update B A x is scaled by alpha / r",
-              v -> (double) v > 0,
-              "> 0")
+              v -> FloatRule.POSITIVE.test((double) v),
+              FloatRule.POSITIVE.constraint())
           .key(
               "dropout",
               Type.DOUBLE,
               0.05,
               "dropout rate on the adapter's input (training only)",
-              v -> (double) v >= 0 && (double) v < 1,
-              "in [0, 1)")
+              v -> (double) v >= 0 && (float) (double) v < 1,
+              "in [0, 1) as a 32-bit float")
           .key(
               "targets",
               Type.STRING_LIST,

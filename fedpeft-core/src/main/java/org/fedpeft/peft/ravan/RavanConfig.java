@@ -145,8 +145,8 @@ public record RavanConfig(
             Type.DOUBLE,
             0.0,
             "dropout rate on the adapter's input (training only)",
-            v -> (double) v >= 0 && (double) v < 1,
-            "in [0, 1)")
+            v -> (double) v >= 0 && (float) (double) v < 1,
+            "in [0, 1) as a 32-bit float")
         .key(
             "factors",
             Type.STRING,
