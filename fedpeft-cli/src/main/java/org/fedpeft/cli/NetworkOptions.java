@@ -67,6 +67,20 @@ final class NetworkOptions {
   }
 
   /**
+   * The TLS options as given, for a command line that repeats them (a resume hint): " --insecure",
+   * " --certs DIR" or " --ca FILE --cert FILE --key FILE", each path as given. Meant after {@link
+   * #files} accepted them.
+   */
+  String asGiven() {
+    if (insecure) {
+      return " --insecure";
+    }
+    return certs != null
+        ? " --certs " + certs
+        : " --ca " + ca + " --cert " + cert + " --key " + key;
+  }
+
+  /**
    * The TLS files, or null with --insecure. They are read and checked now ({@link
    * TlsFiles#requireUsable}): a key that does not fit its certificate, an expired certificate or,
    * in a --certs folder, a certificate another CA signed, is bad input before anything connects, as

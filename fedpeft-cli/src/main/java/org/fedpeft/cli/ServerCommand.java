@@ -190,7 +190,7 @@ public final class ServerCommand implements Callable<Integer> {
         sim = Simulation.resume(guard.path(), ServerCommand::requireServerData);
         err.printf("resuming %s after round %d%n", guard.path(), sim.completedRounds());
       } else {
-        sim = guard.createSimulation(cfg, "server", resumeTransport(tls, listen));
+        sim = guard.createSimulation(cfg, "server", resumeTransport(network, listen));
       }
     } catch (ConfigException | DataFormatException | IOException e) {
       throw new UserInputException(e.getMessage(), e);
@@ -238,7 +238,7 @@ public final class ServerCommand implements Callable<Integer> {
         int total = sim.config().rounds();
         Simulation held = sim;
         String resumeOptions =
-            resumeTransport(tls, bound) + " (the clients reconnect by themselves)";
+            resumeTransport(network, bound) + " (the clients reconnect by themselves)";
         Supplier<String> saved =
             () -> RunGuard.roundsSaved("server", held.savedRounds(), total, dir, resumeOptions);
         // Ctrl-C ends the wait as --wait-seconds does, saying who connected and who refused; a new
@@ -537,14 +537,13 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * What a resume of this server's run needs besides its folder, for the messages that name it: "
-   * --insecure --listen ADDRESS" for a run without TLS, else " and the same --certs and --listen
-   * ADDRESS" (the certificates are not recorded in the run folder).
+   * What a resume of this server's run needs besides its folder, for the messages that name it, so
+   * that the command they give runs as pasted: the TLS options as this command was given them ("
+   * --insecure", " --certs DIR" or " --ca FILE --cert FILE --key FILE"; the certificates are not
+   * recorded in the run folder) and " --listen ADDRESS".
    */
-  static String resumeTransport(TlsFiles tls, String address) {
-    return tls == null
-        ? " --insecure --listen " + address
-        : " and the same --certs and --listen " + address;
+  static String resumeTransport(NetworkOptions network, String address) {
+    return network.asGiven() + " --listen " + address;
   }
 
   /**

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
  * resume it on the port it bound, the one its clients know, not on port 0 (which would take
  * another). Interrupted after a round is checkpointed and before the console hears of it (its
  * evaluation on the clients, its metrics line: the listener is told last), it counts that round as
- * saved, as {@code simulate} does: the checkpoint holds it, and --resume keeps it.
+ * saved, as {@code simulate} does: the checkpoint holds it, and --resume keeps it. QA journey 2, 5
+ * December: the hint said "... --resume DIR and the same --certs and --listen ADDRESS", which does
+ * not run when pasted; it now repeats the TLS options as given ({@code --certs DIR}).
  */
 @Timeout(600)
 class ServerEphemeralPortResumeHintCliTest {
@@ -51,7 +53,9 @@ class ServerEphemeralPortResumeHintCliTest {
                   + out.resolve("checkpoint")
                   + "; continue with: fedpeft server --resume "
                   + out
-                  + " and the same --certs and --listen "
+                  + " --certs "
+                  + d.certs
+                  + " --listen "
                   + server.address()
                   + " (the clients reconnect by themselves)"),
           printed);

@@ -249,7 +249,19 @@ class SimulateCliTest {
 
   @Test
   void docsListEveryConfigKeyAsTheCodeDefinesIt() throws Exception {
-    CliRun.Result r = CliRun.run("simulate", "--list-keys");
+    // as the docs run it: the keys' texts name the command as it was run (./fedpeft tasks list)
+    String before = System.getProperty(Launcher.PROPERTY);
+    System.setProperty(Launcher.PROPERTY, "./fedpeft");
+    CliRun.Result r;
+    try {
+      r = CliRun.run("simulate", "--list-keys");
+    } finally {
+      if (before == null) {
+        System.clearProperty(Launcher.PROPERTY);
+      } else {
+        System.setProperty(Launcher.PROPERTY, before);
+      }
+    }
     assertEquals(0, r.code());
     String doc = Files.readString(Path.of("..", "docs", "config.md"));
     assertTrue(

@@ -31,7 +31,9 @@ public final class ConfigSchema {
   }
 
   /**
-   * One documented key.
+   * One documented key. Its {@code description} and {@code rule} name a command to run by {@link
+   * CommandName#PLACEHOLDER}, which errors and the Markdown tables show as the name fedpeft was run
+   * by ({@link CommandName#named}).
    *
    * @param defaultValue Integer, Long, Double, Boolean, String or List of String as {@code type};
    *     null for none (the key is then absent unless set)
@@ -103,8 +105,8 @@ public final class ConfigSchema {
   }
 
   /**
-   * Text added to an unknown-key error when no known key is near, e.g. {@code "every key: fedpeft
-   * simulate --list-keys"}.
+   * Text added to an unknown-key error when no known key is near, e.g. {@code "every key: {fedpeft}
+   * simulate --list-keys"} ({@link CommandName#PLACEHOLDER} shown as the name fedpeft was run by).
    */
   public ConfigSchema unknownKeyHint(String hint) {
     this.unknownKeyHint = hint;
@@ -153,7 +155,7 @@ public final class ConfigSchema {
   /** Why {@code value} fails the key's check (the check's own reason, or its rule), or null. */
   private static String failure(Key k, Object value) {
     try {
-      return k.check().test(value) ? null : k.rule();
+      return k.check().test(value) ? null : CommandName.named(k.rule());
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
@@ -353,7 +355,9 @@ public final class ConfigSchema {
               + ": unknown key \""
               + key
               + "\""
-              + (near.isEmpty() && !unknownKeyHint.isEmpty() ? " (" + unknownKeyHint + ")" : near));
+              + (near.isEmpty() && !unknownKeyHint.isEmpty()
+                  ? " (" + CommandName.named(unknownKeyHint) + ")"
+                  : near));
     }
     String bad = where + ": " + key + " must be " + describe(k.type()) + ", got " + v;
     try {
@@ -438,8 +442,11 @@ public final class ConfigSchema {
           .append(" | ")
           .append(k.defaultValue() == null ? "" : "`" + k.defaultValue() + "`")
           .append(" | ")
-          .append(k.description().replace("|", "\\|"))
-          .append(k.rule().isEmpty() ? "" : " (" + k.rule().replace("|", "\\|") + ")")
+          .append(CommandName.named(k.description()).replace("|", "\\|"))
+          .append(
+              k.rule().isEmpty()
+                  ? ""
+                  : " (" + CommandName.named(k.rule()).replace("|", "\\|") + ")")
           .append(
               federatedOnly.containsKey(k.name()) ? "; federated runs only (train refuses it)" : "")
           .append(" |\n");

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
@@ -54,7 +55,9 @@ public record DataSection(
               "wordnet-noun-topic",
               "bundled task (unless data.file)",
               v -> !Tasks.tasksOf((String) v).isEmpty(),
-              "a registered task (fedpeft tasks lists them), or several joined by +")
+              "a registered task (see "
+                  + CommandName.PLACEHOLDER
+                  + " tasks list), or several joined by +")
           .key("data.file", Type.STRING, "", "your training data, JSONL or CSV")
           .key(
               "data.test",

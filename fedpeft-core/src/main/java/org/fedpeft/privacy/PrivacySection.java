@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
@@ -161,7 +162,9 @@ public record PrivacySection(
                   : "every client would decline every round")
               + "; set "
               + key
-              + " > 0 (fedpeft privacy noise picks one), or privacy.epsilon = 0 for no budget");
+              + " > 0 ("
+              + CommandName.command("privacy noise")
+              + " picks one), or privacy.epsilon = 0 for no budget");
     }
   }
 

@@ -1,5 +1,6 @@
 package org.fedpeft.simulation;
 
+import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
@@ -79,7 +80,7 @@ public record EvalSection(
               Retention.DEFAULT_CENTROID_TASK,
               "retention: the nearest-centroid task (one the fine-tuning never saw)",
               v -> isSingleTask((String) v),
-              "one known task (fedpeft tasks list)")
+              "one known task (" + CommandName.PLACEHOLDER + " tasks list)")
           .key(
               "eval.retention_documents",
               Type.INT,

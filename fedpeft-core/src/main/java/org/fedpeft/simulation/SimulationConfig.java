@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSource;
@@ -57,7 +58,8 @@ public final class SimulationConfig {
               ServerSection.SCHEMA,
               PrivacySection.SCHEMA,
               EvalSection.SCHEMA)
-          .unknownKeyHint("every key: fedpeft simulate --list-keys, or docs/config.md");
+          .unknownKeyHint(
+              "every key: " + CommandName.PLACEHOLDER + " simulate --list-keys, or docs/config.md");
 
   private final Map<String, Object> values;
   private final RunSection run;

@@ -2,6 +2,7 @@ package org.fedpeft.grpc;
 
 import java.security.cert.CertificateException;
 import java.util.List;
+import org.fedpeft.config.CommandName;
 
 /**
  * A client node's check of the server's certificate failed because the certificate does not name
@@ -25,8 +26,8 @@ public final class ServerNameMismatchException extends CertificateException {
             + names
             + ", not "
             + dialled
-            + ": dial one of those names, or issue the server's certificate again with fedpeft"
-            + " certs --server-names",
+            + ": dial one of those names, or issue the server's certificate again with "
+            + CommandName.command("certs --server-names"),
         cause);
   }
 }

@@ -13,6 +13,7 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.Date;
 import java.util.Objects;
+import org.fedpeft.config.CommandName;
 
 /**
  * The PEM files one side of a mutual-TLS connection needs: the CA certificate it trusts, its own
@@ -57,7 +58,11 @@ public record TlsFiles(Path caCertificate, Path certificate, Path privateKey) {
     for (Path p : new Path[] {caCertificate, certificate, privateKey}) {
       if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
         throw new IllegalArgumentException(
-            "TLS file " + p + " does not exist or cannot be read (see 'fedpeft certs')");
+            "TLS file "
+                + p
+                + " does not exist or cannot be read (see '"
+                + CommandName.command("certs")
+                + "')");
       }
     }
     return this;
