@@ -60,20 +60,14 @@ final class ReportRuns {
           [model]
           name = "%s"
 
-          [adapter]
-          rank = 4
-          targets = ["query", "value"]
-
-          [client]
-          local_steps = 2
-          batch_size = 8
-          learning_rate = 5e-3
-
-          [eval]
-          every = 3
           """
-              .formatted(
-                  data.toString().replace("\\", "\\\\"), model.toString().replace("\\", "\\\\")));
+                  .formatted(Deployments.toml(data), Deployments.toml(model))
+              + Deployments.LORA_AND_CLIENT
+              + """
+
+              [eval]
+              every = 3
+              """);
     }
     return config;
   }
