@@ -207,7 +207,7 @@ final class ClientProcess {
               + ", not "
               + missing
               + "; host only those (--first, --clients) or issue it again with '"
-              + Launcher.command("certs --node " + node + " --hosts FIRST..LAST")
+              + Launcher.command("certs --node " + Launcher.arg(node) + " --hosts FIRST..LAST")
               + "'");
     }
   }

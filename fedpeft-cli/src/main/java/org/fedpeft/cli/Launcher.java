@@ -34,4 +34,9 @@ final class Launcher {
   static String command(String args) {
     return CommandName.command(args);
   }
+
+  /** {@code value} as one word of the shell command line a hint shows ({@link CommandName#arg}). */
+  static String arg(Object value) {
+    return CommandName.arg(value);
+  }
 }

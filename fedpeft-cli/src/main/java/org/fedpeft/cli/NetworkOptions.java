@@ -76,8 +76,13 @@ final class NetworkOptions {
       return " --insecure";
     }
     return certs != null
-        ? " --certs " + certs
-        : " --ca " + ca + " --cert " + cert + " --key " + key;
+        ? " --certs " + Launcher.arg(certs)
+        : " --ca "
+            + Launcher.arg(ca)
+            + " --cert "
+            + Launcher.arg(cert)
+            + " --key "
+            + Launcher.arg(key);
   }
 
   /**

@@ -245,14 +245,15 @@ public final class PredictCommand implements Callable<Integer> {
           adapterDir
               + " was trained with the contrastive objective, so its head was never trained and"
               + " labels nothing; it serves retrieval by embeddings: "
-              + Launcher.command("retrieve --adapter " + adapterDir + " --method mips"));
+              + Launcher.command(
+                  "retrieve --adapter " + Launcher.arg(adapterDir) + " --method mips"));
     }
     if (retrieval) {
       throw new UserInputException(
           adapterDir
               + " is a classifier-as-retriever: its head's labels are the document ids of a"
               + " retrieval corpus, not classes; find the best documents for a text with "
-              + Launcher.command("retrieve --adapter " + adapterDir)
+              + Launcher.command("retrieve --adapter " + Launcher.arg(adapterDir))
               + " (--task TASK or --corpus FILE)");
     }
     if (saved.labels().isEmpty()) {

@@ -209,7 +209,7 @@ final class RunGuard implements AutoCloseable {
             + ", nor anything else of a run but its lock file: the run was stopped while it was"
             + " starting, before it wrote anything, so there is nothing to resume; the command"
             + " that started it ("
-            + Launcher.command(command + " ... --out " + path())
+            + Launcher.command(command + " ... --out " + Launcher.arg(path()))
             + ") starts it again");
   }
 
@@ -430,7 +430,7 @@ final class RunGuard implements AutoCloseable {
 
   /** "fedpeft COMMAND --resume DIR OPTIONS", fedpeft as the user ran it ({@link Launcher}). */
   private static String resumeCommand(String command, Path dir, String options) {
-    return Launcher.command(command + " --resume " + dir + options);
+    return Launcher.command(command + " --resume " + Launcher.arg(dir) + options);
   }
 
   private void interrupted() {

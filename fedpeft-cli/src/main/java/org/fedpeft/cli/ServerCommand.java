@@ -543,7 +543,7 @@ public final class ServerCommand implements Callable<Integer> {
    * recorded in the run folder) and " --listen ADDRESS".
    */
   static String resumeTransport(NetworkOptions network, String address) {
-    return network.asGiven() + " --listen " + address;
+    return network.asGiven() + " --listen " + Launcher.arg(address);
   }
 
   /**

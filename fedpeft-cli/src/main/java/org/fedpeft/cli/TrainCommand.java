@@ -687,7 +687,8 @@ public final class TrainCommand implements Callable<Integer> {
    * ({@link Launcher#command}).
    */
   private static String startsAgain(Path dir) {
-    return Launcher.command("train --resume " + dir) + " starts the run again from step 1";
+    return Launcher.command("train --resume " + Launcher.arg(dir))
+        + " starts the run again from step 1";
   }
 
   /** The run's train.json once read (resume) or written (new run). */
@@ -828,7 +829,7 @@ public final class TrainCommand implements Callable<Integer> {
                   + " is saved in "
                   + dir.resolve("checkpoint")
                   + "; continue with: "
-                  + Launcher.command("train --resume " + dir);
+                  + Launcher.command("train --resume " + Launcher.arg(dir));
         });
     long t0 = System.nanoTime();
     FrozenBase frozen = new FrozenBase(pretrained);

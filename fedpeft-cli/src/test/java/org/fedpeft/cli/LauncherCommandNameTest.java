@@ -93,4 +93,28 @@ class LauncherCommandNameTest {
       }
     }
   }
+
+  /**
+   * Leftovers (journey 2): a hint put a path into its command as it was, so a run folder with a
+   * space (or a quote) gave a command that, pasted, named other folders. Each path is now one shell
+   * word: bash reads the hint's command back into the same words.
+   */
+  @Test
+  void aPathInAHintIsOneShellWordWhenPasted() throws Exception {
+    Path dir = Path.of("my runs", "it's $HOME");
+    String hint = RunGuard.roundsSaved("simulate", 1, 3, dir, "");
+    String command = hint.substring(hint.indexOf("continue with: ") + "continue with: ".length());
+    assertTrue(command.startsWith("fedpeft simulate --resume '"), command);
+    Process p =
+        new ProcessBuilder("bash", "-c", "printf '%s\\n' " + command.substring("fedpeft ".length()))
+            .redirectErrorStream(true)
+            .start();
+    String words = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), words);
+    assertEquals("simulate\n--resume\n" + dir + "\n", words);
+    assertEquals("runs/x", Launcher.arg("runs/x"));
+    assertEquals("127.0.0.1:7443", Launcher.arg("127.0.0.1:7443"));
+    assertEquals("'[::1]:7443'", Launcher.arg("[::1]:7443"));
+    assertEquals("''", Launcher.arg(""));
+  }
 }

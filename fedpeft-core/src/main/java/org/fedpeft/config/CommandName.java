@@ -1,5 +1,7 @@
 package org.fedpeft.config;
 
+import java.util.regex.Pattern;
+
 /**
  * The fedpeft command as the user ran it, for every message that says what to run next ("continue
  * with: ./fedpeft simulate --resume runs/x", "every key: ./fedpeft simulate --list-keys"), so that
@@ -19,6 +21,9 @@ package org.fedpeft.config;
  */
 public final class CommandName {
   private CommandName() {}
+
+  /** What {@link #arg} leaves unquoted: no character a POSIX shell reads specially. */
+  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:@%+=,-]+");
 
   /** The system property the launcher sets. */
   public static final String PROPERTY = "fedpeft.command";
@@ -40,6 +45,20 @@ public final class CommandName {
   /** "NAME ARGS": the command line that runs fedpeft with {@code args}, as the user ran it. */
   public static String command(String args) {
     return name() + " " + args;
+  }
+
+  /**
+   * {@code value} (a path, an address, a name) as one word of a POSIX shell command line: as it is
+   * when it holds only letters, digits and {@code _ . / : @ % + = , -}; else in single quotes, a
+   * single quote inside written {@code '\''} (so {@code runs/my run} gives {@code 'runs/my run'}).
+   * Every value a hint puts into a command to paste goes through this.
+   */
+  public static String arg(Object value) {
+    String s = String.valueOf(value);
+    if (!s.isEmpty() && SAFE.matcher(s).matches()) {
+      return s;
+    }
+    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   /** {@code text} with every {@link #PLACEHOLDER} replaced by {@link #name}. */
