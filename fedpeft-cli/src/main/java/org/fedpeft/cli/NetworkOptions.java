@@ -68,8 +68,8 @@ final class NetworkOptions {
 
   /**
    * The TLS options as given, for a command line that repeats them (a resume hint): " --insecure",
-   * " --certs DIR" or " --ca FILE --cert FILE --key FILE", each path as given. Meant after {@link
-   * #files} accepted them.
+   * " --certs DIR" or " --ca FILE --cert FILE --key FILE", each path as given, as one shell word
+   * ({@link Launcher#arg}). Meant after {@link #files} accepted them.
    */
   String asGiven() {
     if (insecure) {

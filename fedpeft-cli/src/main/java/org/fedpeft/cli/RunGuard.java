@@ -428,8 +428,11 @@ final class RunGuard implements AutoCloseable {
         dir.resolve("checkpoint"));
   }
 
-  /** "fedpeft COMMAND --resume DIR OPTIONS", fedpeft as the user ran it ({@link Launcher}). */
-  private static String resumeCommand(String command, Path dir, String options) {
+  /**
+   * "fedpeft COMMAND --resume DIR OPTIONS", fedpeft as the user ran it and DIR one shell word
+   * ({@link Launcher}): every hint that says how to resume a run.
+   */
+  static String resumeCommand(String command, Path dir, String options) {
     return Launcher.command(command + " --resume " + Launcher.arg(dir) + options);
   }
 

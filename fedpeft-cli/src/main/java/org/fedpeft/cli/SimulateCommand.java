@@ -118,7 +118,7 @@ public final class SimulateCommand implements Callable<Integer> {
    */
   static UserInputException roundFailed(String command, RoundFailedException e, Simulation sim) {
     int saved = sim.completedRounds();
-    String resume = Launcher.command(command + " --resume " + Launcher.arg(sim.out()));
+    String resume = RunGuard.resumeCommand(command, sim.out(), "");
     boolean diverged =
         !e.failures().isEmpty()
             && e.failures().stream().allMatch(f -> f.reason().contains(LocalTrainer.DIVERGED));
@@ -495,7 +495,7 @@ public final class SimulateCommand implements Callable<Integer> {
       } else if (runOf != null) {
         folder +=
             "; it holds a run (config.json): to continue it, "
-                + Launcher.command(runOf + " --resume " + Launcher.arg(file));
+                + RunGuard.resumeCommand(runOf, file, "");
       }
     }
     throw new UserInputException(folder);

@@ -684,11 +684,10 @@ public final class TrainCommand implements Callable<Integer> {
 
   /**
    * "fedpeft train --resume DIR starts the run again from step 1", fedpeft as the user ran it
-   * ({@link Launcher#command}).
+   * ({@link RunGuard#resumeCommand}).
    */
   private static String startsAgain(Path dir) {
-    return Launcher.command("train --resume " + Launcher.arg(dir))
-        + " starts the run again from step 1";
+    return RunGuard.resumeCommand("train", dir, "") + " starts the run again from step 1";
   }
 
   /** The run's train.json once read (resume) or written (new run). */
@@ -829,7 +828,7 @@ public final class TrainCommand implements Callable<Integer> {
                   + " is saved in "
                   + dir.resolve("checkpoint")
                   + "; continue with: "
-                  + Launcher.command("train --resume " + Launcher.arg(dir));
+                  + RunGuard.resumeCommand("train", dir, "");
         });
     long t0 = System.nanoTime();
     FrozenBase frozen = new FrozenBase(pretrained);
