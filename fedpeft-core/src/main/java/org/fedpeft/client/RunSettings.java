@@ -3,8 +3,6 @@ package org.fedpeft.client;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.fedpeft.federation.ConfigKeys;
 import org.fedpeft.heads.HeadLayout;
-import org.fedpeft.io.StrictJson;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.privacy.DpSgd;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.train.Objective;
@@ -162,7 +160,8 @@ public record RunSettings(
    * @throws IllegalArgumentException naming a missing key, or one whose value is malformed (a
    *     number, {@code run.objective} and its temperature, a negative {@code
    *     run.head.learning_rate}; {@code run.adapter.options} must be a JSON object of plain values,
-   *     {@code run.head.tasks} a JSON array of {@code [task, labels]} pairs)
+   *     {@code run.head.tasks} a JSON array of {@code [task, labels]} pairs, both strict JSON
+   *     without a repeated key, as {@link JsonFiles#parse} reads it)
    */
   public static RunSettings fromConfig(Map<String, String> c) {
     String method = required(c, METHOD);
@@ -275,17 +274,21 @@ public record RunSettings(
     return ConfigKeys.getInt(c, key, 0);
   }
 
-  /** The JSON value of {@code key}; an exception naming the key if it is not valid JSON. */
+  /**
+   * The JSON value of {@code key}, parsed as strictly as a run folder's JSON files ({@link
+   * JsonFiles#parse}: no comments, single quotes, NaN, trailing content or repeated key); an
+   * exception naming the key and what is wrong if it is not such JSON.
+   */
   private static JsonElement json(Map<String, String> c, String key) {
     String text = required(c, key);
     try {
-      return JsonParser.parseString(text);
-    } catch (JsonParseException e) {
+      return JsonFiles.parse(text);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "the instructions' config '"
               + key
-              + "' is not valid JSON: "
-              + StrictJson.cleanMessage(e)
+              + "': "
+              + e.getMessage()
               + " (sent by a server of another version?)",
           e);
     }

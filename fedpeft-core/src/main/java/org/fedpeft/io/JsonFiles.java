@@ -11,22 +11,66 @@ import java.nio.file.Path;
  * a model's config.json, ...): strict UTF-8 through {@link Utf8Input} (a leading byte-order mark
  * dropped), then strict JSON through {@link StrictJson} into gson's tree: no comments, single
  * quotes, unquoted names, NaN or trailing content, and no object with the same key twice (which
- * would leave a reader to guess which value counts). A file that is not UTF-8, not valid JSON, has
- * a repeated key or, for {@link #readObject}, is not a JSON object is a {@link JsonFileException}
- * naming the file and what is wrong ("not valid UTF-8 (byte 7 of the file)", "not valid JSON: End
- * of input at line 1 column 12 path $.rounds", "duplicate key 'r' in lora", "not a JSON object but
- * an array").
+ * would leave a reader to guess which value counts). A file of more than {@value #MAX_BYTES} bytes
+ * is refused before it is read. A file that is too large, not UTF-8, not valid JSON, has a repeated
+ * key or, for {@link #readObject}, is not a JSON object is a {@link JsonFileException} naming the
+ * file and what is wrong ("5368709120 bytes, more than the 67108864 bytes (64 MiB) a JSON settings
+ * file may hold", "not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1
+ * column 12 path $.rounds", "duplicate key 'r' in lora", "not a JSON object but an array").
+ *
+ * <p>{@link #parse} is the same strict parse of JSON text that arrives otherwise (the {@code run.*}
+ * settings of a server's instructions, its welcome to a node).
  */
 public final class JsonFiles {
+
+  /**
+   * The most bytes a JSON file read here may hold: 64 MiB. A model's config.json,
+   * sentence_bert_config.json or tokenizer_config.json holds a few kilobytes, at most a few hundred
+   * (one with thousands of added tokens, or a model.safetensors.index.json listing the tensors of
+   * hundreds of shards), and fedpeft's own run files a few kilobytes but partition.json, which
+   * grows by about 40 bytes plus 2 to 4 a label for each client (64 MiB hold 100,000 clients of 150
+   * labels). A larger file is refused before it is read, instead of ending in an OutOfMemoryError.
+   * tokenizer.json, tens of megabytes for a large vocabulary, is not read here (the model package
+   * caps it on its own).
+   */
+  public static final long MAX_BYTES = 64L << 20;
+
   private JsonFiles() {}
 
   /**
-   * The text of {@code file}, strictly UTF-8 (a leading byte-order mark dropped).
+   * Refuses {@code file} if it holds more than {@code max} bytes, before anything reads it: a
+   * {@link JsonFileException} naming the file, its size and the cap ("N bytes, more than the M
+   * bytes (K MiB) WHAT may hold", the MiB given for a cap of whole MiB).
    *
-   * @throws JsonFileException naming the file and the first byte that is not UTF-8
+   * @param what what the file is, for the message ("a JSON settings file", "a tokenizer.json")
+   * @throws IOException if the file's size cannot be read
+   */
+  public static void requireAtMost(Path file, long max, String what) throws IOException {
+    long size = Files.size(file);
+    if (size > max) {
+      throw new JsonFileException(
+          file,
+          size
+              + " bytes, more than the "
+              + max
+              + " bytes "
+              + (max > 0 && max % (1 << 20) == 0 ? "(" + (max >> 20) + " MiB) " : "")
+              + what
+              + " may hold",
+          null);
+    }
+  }
+
+  /**
+   * The text of {@code file}, strictly UTF-8 (a leading byte-order mark dropped), refused before it
+   * is read if it holds more than {@link #MAX_BYTES} bytes.
+   *
+   * @throws JsonFileException naming the file if it is too large, or the first byte that is not
+   *     UTF-8
    * @throws IOException if the file cannot be read
    */
   public static String readUtf8(Path file) throws IOException {
+    requireAtMost(file, MAX_BYTES, "a JSON settings file");
     try (Utf8Input in =
         new Utf8Input(
             Files.newInputStream(file),
@@ -37,10 +81,10 @@ public final class JsonFiles {
   }
 
   /**
-   * The one JSON value of {@code file} ({@link #readUtf8}, then {@link StrictJson#tree}).
+   * The one JSON value of {@code file} ({@link #readUtf8}, then {@link #parse}).
    *
-   * @throws JsonFileException naming the file if it is not UTF-8, empty, not valid JSON or has an
-   *     object with a repeated key
+   * @throws JsonFileException naming the file if it is too large, not UTF-8, empty, not valid JSON
+   *     or has an object with a repeated key
    * @throws IOException if the file cannot be read
    */
   public static JsonElement read(Path file) throws IOException {
@@ -49,19 +93,39 @@ public final class JsonFiles {
       throw new JsonFileException(file, "empty file", null);
     }
     try {
+      return parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new JsonFileException(file, e.getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * The one JSON value of {@code text}, parsed as strictly as a file's ({@link StrictJson#tree}):
+   * the one strict parse for JSON that fedpeft reads from a file or a message.
+   *
+   * @throws IllegalArgumentException if the text is blank ("empty"), not valid JSON ("not valid
+   *     JSON: End of input at line 1 column 12 path $.rounds") or has an object with a repeated key
+   *     ("duplicate key 'r' in lora"); the message says only what is wrong, for one that names
+   *     where the text came from
+   */
+  public static JsonElement parse(String text) {
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("empty");
+    }
+    try {
       return StrictJson.tree(text);
     } catch (StrictJson.SyntaxError e) {
-      throw new JsonFileException(file, "not valid JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
     } catch (StrictJson.DuplicateKey e) {
-      throw new JsonFileException(file, e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
   /**
    * The JSON object of {@code file} ({@link #read}).
    *
-   * @throws JsonFileException naming the file if it is not UTF-8, empty, not valid JSON or holds
-   *     another value than an object
+   * @throws JsonFileException naming the file if it is too large, not UTF-8, empty, not valid JSON,
+   *     has an object with a repeated key or holds another value than an object
    * @throws IOException if the file cannot be read
    */
   public static JsonObject readObject(Path file) throws IOException {

@@ -197,21 +197,15 @@ public final class PeftAdapterConfig {
   }
 
   /**
-   * Parses the text of an adapter_config.json (strict JSON, no repeated key: {@link StrictJson}).
+   * Parses the text of an adapter_config.json (strict JSON, no repeated key: {@link
+   * JsonFiles#parse}).
    *
    * @param text the JSON text
    * @return the config
    * @throws IllegalArgumentException if the text is not a JSON object or a field is wrong
    */
   public static PeftAdapterConfig parse(String text) {
-    JsonElement element;
-    try {
-      element = StrictJson.tree(text);
-    } catch (StrictJson.SyntaxError e) {
-      throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
-    } catch (StrictJson.DuplicateKey e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
+    JsonElement element = JsonFiles.parse(text);
     if (!element.isJsonObject()) {
       throw new IllegalArgumentException("not a JSON object but " + element);
     }

@@ -1,10 +1,6 @@
 package org.fedpeft.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -54,8 +50,6 @@ public final class PeftAdapterFiles {
 
   /** The safetensors metadata PEFT writes. */
   public static final Map<String, String> WEIGHTS_METADATA = Map.of("format", "pt");
-
-  private static final long MAX_CONFIG_BYTES = 16L << 20;
 
   /** A LoRA tensor: group 1 is the module, 2 is A or B; linear (".weight") or embedding form. */
   private static final Pattern LORA_TENSOR =
@@ -161,28 +155,18 @@ public final class PeftAdapterFiles {
    * @param configFile the adapter_config.json file
    * @return the config
    * @throws IOException if the file cannot be read
-   * @throws PeftFormatException if it is missing (or not a regular file), too large, not UTF-8, not
-   *     JSON, or a field is missing or wrong
+   * @throws PeftFormatException if it is missing (or not a regular file), too large ({@link
+   *     JsonFiles#MAX_BYTES}), not UTF-8, not JSON, or a field is missing or wrong
    */
   public static PeftAdapterConfig readConfig(Path configFile) throws IOException {
     if (!Files.isRegularFile(configFile)) {
       throw new PeftFormatException(configFile, "missing");
     }
-    long size = Files.size(configFile);
-    if (size > MAX_CONFIG_BYTES) {
-      throw new PeftFormatException(configFile, size + " bytes is too large for an adapter config");
-    }
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(Files.readAllBytes(configFile)))
-              .toString();
-    } catch (CharacterCodingException e) {
-      throw new PeftFormatException(configFile, "not valid UTF-8", e);
+      text = JsonFiles.readUtf8(configFile);
+    } catch (JsonFileException e) {
+      throw new PeftFormatException(configFile, e.reason(), e);
     }
     try {
       return PeftAdapterConfig.parse(text);

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
 /**
  * A strict JSON parser into plain Java values that, unlike gson's tree model, rejects duplicate
  * object keys and keeps number literals verbatim (so integers are never rounded through double).
- * {@link #tree} gives the same document as gson's tree, for readers written against it.
+ * {@link #tree} gives the same document as gson's tree, for readers written against it; outside
+ * this package it is reached through {@link JsonFiles#parse} (text) and {@link JsonFiles#read}
+ * (files), which say what is wrong in the project's words.
  *
  * <p>Values: {@code Map<String, Object>} (insertion-ordered), {@code List<Object>}, {@link String},
  * {@link Num}, {@link Boolean}, and {@code null} for JSON null.

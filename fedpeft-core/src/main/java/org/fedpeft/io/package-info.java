@@ -21,10 +21,13 @@
  *       {@link org.fedpeft.io.NaturalOrder} orders ids as a reader counts ({@code client-2} before
  *       {@code client-10}).
  *   <li>{@link org.fedpeft.io.JsonFiles} reads the JSON files of run, adapter and model folders
- *       (summary.json, config.json, manifest.json, a model's config.json) as strict UTF-8 through
- *       {@link org.fedpeft.io.Utf8Input}, the one strict UTF-8 decoder of the user's text files
- *       (data files too); a file that is not UTF-8, not valid JSON or not an object is a {@link
- *       org.fedpeft.io.JsonFileException} naming it.
+ *       (summary.json, config.json, manifest.json, adapter_config.json, a model's config.json), at
+ *       most {@link org.fedpeft.io.JsonFiles#MAX_BYTES} bytes, as strict UTF-8 through {@link
+ *       org.fedpeft.io.Utf8Input}, the one strict UTF-8 decoder of the user's text files (data
+ *       files too), then as strict JSON; a file that is too large, not UTF-8, not strict JSON, has
+ *       a key twice or is not an object is a {@link org.fedpeft.io.JsonFileException} naming it.
+ *       {@link org.fedpeft.io.JsonFiles#parse} is the same strict parse for JSON from a server's
+ *       messages (the {@code run.*} settings of its instructions, its welcome).
  *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
  *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
  *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).

@@ -19,6 +19,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFileException;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonNumbers;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
@@ -47,6 +49,16 @@ public final class HuggingFaceFolder {
    */
   private static final long NO_LIMIT = Integer.MAX_VALUE;
 
+  /**
+   * The most bytes a tokenizer.json may hold: 256 MiB. It is read whole and parsed twice (by the
+   * tokenizers library and for the id check), so a larger one is refused before it is read rather
+   * than end in an OutOfMemoryError. BERT's is under a megabyte, and the largest vocabularies on
+   * the Hugging Face Hub (the multilingual ones of a quarter of a million tokens) a few tens of
+   * megabytes. The folder's other JSON files are capped by {@link JsonFiles#MAX_BYTES}; its weights
+   * are not read whole and have no cap.
+   */
+  static final long MAX_TOKENIZER_BYTES = 256L << 20;
+
   private HuggingFaceFolder() {}
 
   /** Loads a model folder, naming the missing or malformed file on error. */
@@ -69,6 +81,12 @@ public final class HuggingFaceFolder {
               + "; it must be at least 2 (a text is read with its [CLS] and [SEP] tokens)");
     }
     requireFile(dir, "tokenizer.json");
+    Path tokenizerFile = dir.resolve("tokenizer.json");
+    try {
+      JsonFiles.requireAtMost(tokenizerFile, MAX_TOKENIZER_BYTES, "a tokenizer.json");
+    } catch (JsonFileException e) {
+      throw new ModelFormatException(tokenizerFile + ": " + e.reason(), e);
+    }
     checkSentenceTransformerModules(dir, config);
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
     String weightsSource = readWeights(dir, tensors);
@@ -93,9 +111,9 @@ public final class HuggingFaceFolder {
       }
     }
     int maxLen = Math.min(config.maxPositions(), declared.orElse(DEFAULT_MAX_LENGTH));
-    byte[] tokenizer = Files.readAllBytes(dir.resolve("tokenizer.json"));
+    byte[] tokenizer = Files.readAllBytes(tokenizerFile);
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
-    new TextTokenizer(tokenizer, maxLen, dir.resolve("tokenizer.json").toString()).close();
+    new TextTokenizer(tokenizer, maxLen, tokenizerFile.toString()).close();
     JsonObject tokenizerJson;
     try {
       tokenizerJson = JsonParser.parseString(new String(tokenizer, UTF_8)).getAsJsonObject();
@@ -103,7 +121,7 @@ public final class HuggingFaceFolder {
       tokenizerJson =
           null; // the tokenizers library read it; a layout we do not know is not checked
     }
-    checkTokenIds(dir.resolve("tokenizer.json"), tokenizerJson, config);
+    checkTokenIds(tokenizerFile, tokenizerJson, config);
     checkLowerCase(sbert, sbertConfig, tokenizerJson);
     return new PretrainedModel(
         folderName(dir),

@@ -2,8 +2,6 @@ package org.fedpeft.simulation;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +23,6 @@ import org.fedpeft.federation.StrategyProvider;
 import org.fedpeft.federation.StrategyRegistry;
 import org.fedpeft.heads.HeadSection;
 import org.fedpeft.io.JsonFiles;
-import org.fedpeft.io.StrictJson;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.AdapterMethod;
 import org.fedpeft.peft.AdapterRegistry;
@@ -524,21 +521,14 @@ public final class SimulationConfig {
    *
    * @throws ConfigException if the values are not a valid config
    * @throws IllegalArgumentException saying what is wrong, without Gson's exception names, if
-   *     {@code json} is empty, not valid JSON ({@link StrictJson#cleanMessage}), not a JSON object
-   *     ({@link JsonFiles#describe}), or has a key whose value is neither a value nor an array of
-   *     values ("rounds: not a value but an object", "adapter.factors: not an array of values, it
-   *     holds an array")
+   *     {@code json} is empty, not strict JSON or has a key twice ({@link JsonFiles#parse}: "not
+   *     valid JSON: ...", "duplicate key 'rounds'"), not a JSON object ({@link
+   *     JsonFiles#describe}), or has a key whose value is neither a value nor an array of values
+   *     ("rounds: not a value but an object", "adapter.factors: not an array of values, it holds an
+   *     array")
    */
   public static SimulationConfig fromJson(String json) {
-    if (json.isBlank()) {
-      throw new IllegalArgumentException("empty");
-    }
-    JsonElement parsed;
-    try {
-      parsed = JsonParser.parseString(json);
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException("not valid JSON: " + StrictJson.cleanMessage(e), e);
-    }
+    JsonElement parsed = JsonFiles.parse(json);
     if (!parsed.isJsonObject()) {
       throw new IllegalArgumentException("not a JSON object but " + JsonFiles.describe(parsed));
     }

@@ -2,6 +2,7 @@ package org.fedpeft.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,7 @@ class RunSettingsMalformedTest {
   @Test
   void adapterOptionsThatAreNotValidJsonNameTheKey() {
     assertEquals(
-        "the instructions' config 'run.adapter.options' is not valid JSON: End of input at line 1"
+        "the instructions' config 'run.adapter.options': not valid JSON: End of input at line 1"
             + " column 11 path $.rank (sent by a server of another version?)",
         errorWith("run.adapter.options", "{\"rank\": 2"));
   }
@@ -74,9 +75,47 @@ class RunSettingsMalformedTest {
   @Test
   void headTasksThatAreNotValidJsonNameTheKey() {
     assertEquals(
-        "the instructions' config 'run.head.tasks' is not valid JSON: End of input at line 1"
+        "the instructions' config 'run.head.tasks': not valid JSON: End of input at line 1"
             + " column 12 path $[0][2] (sent by a server of another version?)",
         errorWith("run.head.tasks", "[[\"topic\",3"));
+  }
+
+  /**
+   * Strict 2, 5 December: the JSON values of the instructions were read with gson's lenient parser,
+   * so options with the same key twice took the last value without a word (a rank of 4 here), and
+   * comments, single quotes, unquoted names and NaN passed; they are now parsed as strictly as a
+   * run folder's JSON files, and refused naming the key and what is wrong. Fails on the old code.
+   */
+  @Test
+  void jsonValuesAreParsedStrictly() {
+    assertEquals(
+        "the instructions' config 'run.adapter.options': duplicate key 'rank'"
+            + " (sent by a server of another version?)",
+        errorWith("run.adapter.options", "{\"rank\": \"2\", \"rank\": \"4\"}"));
+    assertEquals(
+        "the instructions' config 'run.adapter.options': not valid JSON: malformed JSON at line 1"
+            + " column 16 path $ (sent by a server of another version?)",
+        errorWith("run.adapter.options", "{\"rank\": \"2\"} // r"));
+    assertEquals(
+        "the instructions' config 'run.head.tasks': duplicate key 'topic' in [0]"
+            + " (sent by a server of another version?)",
+        errorWith("run.head.tasks", "[{\"topic\": 3, \"topic\": 2}]"));
+    for (String lenient :
+        List.of(
+            "{'rank': '2'}",
+            "{rank: 2}",
+            "{\"rank\": NaN}",
+            "{\"rank\": 2} {}",
+            "{\"rank\": 2,}")) {
+      String m = errorWith("run.adapter.options", lenient);
+      assertTrue(
+          m.startsWith("the instructions' config 'run.adapter.options': not valid JSON: "),
+          lenient + " -> " + m);
+    }
+    assertEquals(
+        "the instructions' config 'run.adapter.options': empty"
+            + " (sent by a server of another version?)",
+        errorWith("run.adapter.options", ""));
   }
 
   @Test

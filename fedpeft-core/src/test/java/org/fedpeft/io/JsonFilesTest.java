@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,5 +73,68 @@ class JsonFilesTest {
       JsonFileException e = assertThrows(JsonFileException.class, () -> JsonFiles.read(f), text);
       assertEquals(true, e.reason().startsWith("not valid JSON: "), text + " -> " + e.reason());
     }
+  }
+
+  /** A file of {@code size} bytes that takes no disk space (a hole; it reads as zero bytes). */
+  private Path sparse(String name, long size) throws IOException {
+    Path f = dir.resolve(name);
+    try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+      raf.setLength(size);
+    }
+    return f;
+  }
+
+  /**
+   * Strict 2, 5 December: a JSON file was read whole whatever its size, so that a 5 GB file named
+   * config.json ended in an OutOfMemoryError; one of more than {@link JsonFiles#MAX_BYTES} bytes is
+   * now refused by its size before it is read (so this file of zero bytes is never decoded), naming
+   * the file, its size and the cap. Fails on the old code, which read it and called it "not valid
+   * JSON".
+   */
+  @Test
+  void aFileLargerThanTheCapIsRefusedBeforeItIsRead() throws IOException {
+    long size = JsonFiles.MAX_BYTES + 1;
+    Path f = sparse("config.json", size);
+    String reason =
+        size + " bytes, more than the 67108864 bytes (64 MiB) a JSON settings file may hold";
+    JsonFileException e = assertThrows(JsonFileException.class, () -> JsonFiles.read(f));
+    assertEquals(f + ": " + reason, e.getMessage());
+    e = assertThrows(JsonFileException.class, () -> JsonFiles.readUtf8(f));
+    assertEquals(reason, e.reason());
+    // adapter_config.json goes through the same reader (it had a cap of its own, 16 MiB)
+    Path adapter = sparse(PeftAdapterFiles.CONFIG_FILE, size);
+    assertEquals(
+        adapter + ": " + reason,
+        assertThrows(PeftFormatException.class, () -> PeftAdapterFiles.readConfig(adapter))
+            .getMessage());
+    // one byte less is read (and is not JSON)
+    Path atCap = sparse("summary.json", JsonFiles.MAX_BYTES);
+    assertEquals(
+        true,
+        assertThrows(JsonFileException.class, () -> JsonFiles.read(atCap))
+            .reason()
+            .startsWith("not valid JSON: "));
+  }
+
+  /**
+   * Strict 2: {@link JsonFiles#parse} is the same strict parse for JSON text from elsewhere (a
+   * server's messages), its message the reason alone.
+   */
+  @Test
+  void textParsesAsStrictlyAsAFile() {
+    assertEquals("{\"a\":[1,2.50]}", JsonFiles.parse("{\"a\": [1, 2.50]}").toString());
+    assertEquals(
+        "duplicate key 'r' in lora",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> JsonFiles.parse("{\"lora\": {\"r\": 8, \"r\": 16}}"))
+            .getMessage());
+    assertEquals(
+        "not valid JSON: End of input at line 1 column 8 path $.a",
+        assertThrows(IllegalArgumentException.class, () -> JsonFiles.parse("{\"a\": 1"))
+            .getMessage());
+    assertEquals(
+        "empty",
+        assertThrows(IllegalArgumentException.class, () -> JsonFiles.parse(" ")).getMessage());
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,6 +142,58 @@ class HuggingFaceFolderMalformedJsonTest {
         pooling + ": pooling_mode_mean_tokens is \"true\"; it must be true or false", error(dir));
     Files.writeString(
         pooling, "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_cls_token\": null}");
+    HuggingFaceFolder.load(dir);
+  }
+
+  /** Makes {@code file} {@code size} bytes long without writing them (a hole of zero bytes). */
+  private static void sparse(Path file, long size) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(size);
+    }
+  }
+
+  /**
+   * Strict 2, 5 December: a model folder's JSON files were read whole whatever their size, so that
+   * a config.json or tokenizer.json of a few gigabytes (a wrong file under the right name) ended in
+   * an OutOfMemoryError. config.json and the other settings files are refused above {@link
+   * org.fedpeft.io.JsonFiles#MAX_BYTES} (64 MiB), tokenizer.json above {@link
+   * HuggingFaceFolder#MAX_TOKENIZER_BYTES} (256 MiB), by their size before they are read. Fails on
+   * the old code, which read the files (of zero bytes here) and failed on their contents.
+   */
+  @Test
+  void aSettingsFileOrTokenizerAboveItsCapIsRefusedByItsSize() throws Exception {
+    Path dir = savedTiny("huge");
+    Path config = dir.resolve("config.json");
+    byte[] small = Files.readAllBytes(config);
+    long over = org.fedpeft.io.JsonFiles.MAX_BYTES + 1;
+    sparse(config, over);
+    assertEquals(
+        config
+            + ": "
+            + over
+            + " bytes, more than the 67108864 bytes (64 MiB) a JSON settings file may hold",
+        error(dir));
+    Files.write(config, small);
+    Path sbert = dir.resolve("sentence_bert_config.json");
+    sparse(sbert, over);
+    assertEquals(
+        sbert
+            + ": "
+            + over
+            + " bytes, more than the 67108864 bytes (64 MiB) a JSON settings file may hold",
+        error(dir));
+    Files.delete(sbert);
+    Path tokenizer = dir.resolve("tokenizer.json");
+    byte[] realTokenizer = Files.readAllBytes(tokenizer);
+    long huge = HuggingFaceFolder.MAX_TOKENIZER_BYTES + 1;
+    sparse(tokenizer, huge);
+    assertEquals(
+        tokenizer
+            + ": "
+            + huge
+            + " bytes, more than the 268435456 bytes (256 MiB) a tokenizer.json may hold",
+        error(dir));
+    Files.write(tokenizer, realTokenizer);
     HuggingFaceFolder.load(dir);
   }
 }

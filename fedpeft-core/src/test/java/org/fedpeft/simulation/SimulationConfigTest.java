@@ -453,6 +453,32 @@ class SimulationConfigTest {
   }
 
   /**
+   * Strict 2, 5 December: a run's saved config.json was read by {@code simulate --resume} through
+   * gson's lenient parser, so a key written twice (an edit that added a line instead of changing
+   * one) took its last value without a word, and comments passed; it is parsed as strictly as the
+   * run's other JSON files. Fails on the old code.
+   */
+  @Test
+  void aSavedConfigIsParsedStrictly() {
+    String saved = SimulationConfig.of(Map.of(), Map.of(), "run.toml").toJson();
+    assertEquals(
+        "duplicate key 'rounds'",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimulationConfig.fromJson("{\"rounds\": 3, \"rounds\": 4}"))
+            .getMessage());
+    assertEquals(
+        "not valid JSON: malformed JSON at line 1 column 3 path $.",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimulationConfig.fromJson("{/* c */ \"rounds\": 3}"))
+            .getMessage());
+    assertEquals(
+        SimulationConfig.of(Map.of(), Map.of(), "run.toml").values(),
+        SimulationConfig.fromJson(saved).values());
+  }
+
+  /**
    * Review, 3 December: the budgets refusal ran on a run's saved config.json too, so a run started
    * before it with fedit + lora and client.budgets could never be resumed (and config.json may not
    * be edited). A saved config is restored as it started.

@@ -3,12 +3,12 @@ package org.fedpeft.grpc;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.fedpeft.io.JsonFiles;
 
 /**
  * What a server tells every node about its run when it welcomes it (the payload of the WELCOME
@@ -97,17 +97,25 @@ public record RunInfo(
   }
 
   /**
-   * Reads the WELCOME payload.
+   * Reads the WELCOME payload, parsed as strictly as a run folder's JSON files ({@link
+   * JsonFiles#parse}: no comments, NaN, trailing content or repeated key).
    *
-   * @throws IllegalArgumentException if it is not this JSON
+   * @throws IllegalArgumentException if it is not this JSON ("the server's run description is not
+   *     valid: duplicate key 'labels'")
    */
   static RunInfo fromBytes(byte[] bytes) {
     if (bytes.length == 0) {
       return none();
     }
+    JsonElement tree;
     try {
-      JsonObject o =
-          JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
+      tree = JsonFiles.parse(new String(bytes, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "the server's run description is not valid: " + e.getMessage(), e);
+    }
+    try {
+      JsonObject o = tree.getAsJsonObject();
       JsonElement l = o.get("labels");
       if (l == null || l.isJsonNull()) {
         return none();

@@ -2,6 +2,7 @@ package org.fedpeft.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -45,5 +46,32 @@ class RunInfoTest {
             "{\"labels\":[\"t0\"],\"base_model\":\"abc fp32\",\"later\":{\"x\":1}}"
                 .getBytes(StandardCharsets.UTF_8));
     assertEquals("abc fp32", newer.baseModel());
+  }
+
+  /**
+   * Strict 2, 5 December: the WELCOME payload was read with gson's lenient parser, so a repeated
+   * key took its last value without a word; it is parsed as strictly as a run folder's JSON files,
+   * and the node refuses the run saying what is wrong. Fails on the old code.
+   */
+  @Test
+  void aWelcomeWithARepeatedKeyOrLenientJsonIsRefused() {
+    assertEquals(
+        "the server's run description is not valid: duplicate key 'run'",
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    RunInfo.fromBytes(
+                        "{\"labels\":[\"t0\"],\"run\":\"a\",\"run\":\"b\"}"
+                            .getBytes(StandardCharsets.UTF_8)))
+            .getMessage());
+    assertEquals(
+        "the server's run description is not valid: not valid JSON: malformed JSON at line 1"
+            + " column 16 path $",
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    RunInfo.fromBytes(
+                        "{\"labels\":[]} /*\"run\":\"b\"*/".getBytes(StandardCharsets.UTF_8)))
+            .getMessage());
   }
 }
