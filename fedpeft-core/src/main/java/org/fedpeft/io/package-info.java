@@ -26,8 +26,9 @@
  *       (data files too); a file that is not UTF-8, not valid JSON or not an object is a {@link
  *       org.fedpeft.io.JsonFileException} naming it.
  *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
- *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
- *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).
+ *       {@link org.fedpeft.peft.PeftNames} (in {@code peft}: its module keys are BERT's) read and
+ *       write LoRA adapters in the folder layout of Hugging Face PEFT ({@code adapter_config.json}
+ *       + {@code adapter_model.safetensors}).
  * </ul>
  *
  * <p>Malformed input is reported with an unchecked exception whose message starts with the file (or
