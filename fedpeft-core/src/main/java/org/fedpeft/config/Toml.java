@@ -1,13 +1,14 @@
 package org.fedpeft.config;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.fedpeft.data.DataFiles;
-import org.fedpeft.data.DataFormatException;
+import org.fedpeft.io.Utf8Input;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlParseError;
 import org.tomlj.TomlParseResult;
@@ -28,13 +29,24 @@ public final class Toml {
 
   private Toml() {}
 
-  /** Reads a UTF-8 file; errors name its path (and line). */
+  /**
+   * Reads a file, strictly UTF-8 ({@link Utf8Input}, as data files are read); errors name its path
+   * (and line): a byte that is not UTF-8 is a {@link ConfigException} reading {@code file:line:
+   * reason}.
+   *
+   * @throws IOException if the file cannot be read (a folder is refused by its path)
+   */
   public static ConfigSource read(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new FileSystemException(file.toString(), null, "is a folder, not a data file");
+    }
     String text;
-    try {
-      text = DataFiles.readUtf8(file);
-    } catch (DataFormatException e) {
-      throw new ConfigException(e.getMessage());
+    try (Utf8Input in =
+        new Utf8Input(
+            Files.newInputStream(file),
+            file,
+            (source, line, reason) -> new ConfigException(source + ":" + line + ": " + reason))) {
+      text = in.rest();
     }
     return parse(text, file.toString());
   }

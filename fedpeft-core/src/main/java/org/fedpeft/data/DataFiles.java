@@ -255,19 +255,6 @@ public final class DataFiles {
   }
 
   /**
-   * A whole text file, strictly UTF-8 (a leading byte-order mark dropped), as data files are read.
-   *
-   * @throws DataFormatException naming the file and line of a byte that is not UTF-8
-   * @throws IOException if the file cannot be read (a folder is refused by its path)
-   */
-  public static String readUtf8(Path file) throws IOException {
-    requireFile(file);
-    try (Utf8Input in = open(file)) {
-      return in.rest();
-    }
-  }
-
-  /**
    * The error for a file that holds no {@code what} (examples, texts, or a corpus's documents or
    * queries): on line 1, "empty file" if it is {@code empty} (no byte, or only a byte-order mark),
    * else "no {@code what}: the file has only blank lines".

@@ -9,7 +9,7 @@ import org.fedpeft.config.ConfigValues;
  * Config keys {@code head.*}: how the classification head starts.
  *
  * @param init {@code random} (N(0, 0.02^2) weights from the run seed, bias 0) or {@code documents}
- *     (retrieval data only: {@link DocumentHeadInit})
+ *     (retrieval data only: {@link org.fedpeft.retrieval.DocumentHeadInit})
  * @param scale with {@code documents}, the length of every weight row (the logits are {@code scale
  *     x |query| x cosine})
  */
@@ -17,6 +17,12 @@ public record HeadSection(String init, double scale) {
 
   /** The values of {@code head.init}. */
   public static final List<String> INITS = List.of("random", "documents");
+
+  /**
+   * The default {@code head.scale}: 20, the inverse temperature 1/0.05 of the contrastive objective
+   * ({@link org.fedpeft.retrieval.DocumentHeadInit}).
+   */
+  public static final double DEFAULT_SCALE = 20.0;
 
   /** The keys of this section. */
   public static final ConfigSchema SCHEMA =
@@ -34,7 +40,7 @@ public record HeadSection(String init, double scale) {
           .key(
               "head.scale",
               Type.DOUBLE,
-              DocumentHeadInit.DEFAULT_SCALE,
+              DEFAULT_SCALE,
               "head.init = documents: the length of each weight row (logits = scale x |query|"
                   + " x cosine)",
               v -> (double) v > 0,

@@ -10,8 +10,8 @@ import org.fedpeft.tensor.HostTensor;
  * A PEFT adapter as data: its config and its tensors under their saved names.
  *
  * @param config the adapter_config.json content
- * @param tensors the adapter_model.safetensors content by saved name (see {@link PeftNames}),
- *     copied into an unmodifiable map sorted by name
+ * @param tensors the adapter_model.safetensors content by saved name (see {@link
+ *     org.fedpeft.peft.PeftNames}), copied into an unmodifiable map sorted by name
  */
 public record PeftAdapter(PeftAdapterConfig config, Map<String, HostTensor> tensors) {
 

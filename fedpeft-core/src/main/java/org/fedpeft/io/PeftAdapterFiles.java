@@ -19,8 +19,8 @@ import org.fedpeft.tensor.HostTensor;
  * <pre>
  * folder/
  *   adapter_config.json          {@link PeftAdapterConfig}, written as PEFT does (sorted, indent 2)
- *   adapter_model.safetensors    tensors under their saved names ({@link PeftNames}), F32,
- *                                metadata {"format": "pt"}
+ *   adapter_model.safetensors    tensors under their saved names ({@link #PREFIX} + module path
+ *                                + lora_A/lora_B.weight), F32, metadata {"format": "pt"}
  * </pre>
  *
  * <p>This is a plain data layer: tensors are {@link HostTensor}s under PEFT's saved names, with no
@@ -38,6 +38,9 @@ public final class PeftAdapterFiles {
 
   /** The config file name. */
   public static final String CONFIG_FILE = "adapter_config.json";
+
+  /** What PEFT puts in front of every saved tensor name. */
+  public static final String PREFIX = "base_model.model.";
 
   /** The weights file name. */
   public static final String WEIGHTS_FILE = "adapter_model.safetensors";
@@ -216,8 +219,8 @@ public final class PeftAdapterFiles {
       boolean embedding = m.group(2) == null;
       boolean isA = "A".equals(embedding ? m.group(3) : m.group(2));
       String modulePath = m.group(1);
-      if (modulePath.startsWith(PeftNames.PREFIX)) {
-        modulePath = modulePath.substring(PeftNames.PREFIX.length());
+      if (modulePath.startsWith(PREFIX)) {
+        modulePath = modulePath.substring(PREFIX.length());
       }
       int rank = config.rankFor(modulePath);
       int rankAxis = isA ? 0 : 1;

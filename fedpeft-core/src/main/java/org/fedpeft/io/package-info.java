@@ -29,8 +29,9 @@
  *       {@link org.fedpeft.io.JsonFiles#parse} is the same strict parse for JSON from a server's
  *       messages (the {@code run.*} settings of its instructions, its welcome).
  *   <li>{@link org.fedpeft.io.PeftAdapterFiles}, {@link org.fedpeft.io.PeftAdapterConfig} and
- *       {@link org.fedpeft.io.PeftNames} read and write LoRA adapters in the folder layout of
- *       Hugging Face PEFT ({@code adapter_config.json} + {@code adapter_model.safetensors}).
+ *       {@link org.fedpeft.peft.PeftNames} (in {@code peft}: its module keys are BERT's) read and
+ *       write LoRA adapters in the folder layout of Hugging Face PEFT ({@code adapter_config.json}
+ *       + {@code adapter_model.safetensors}).
  * </ul>
  *
  * <p>Malformed input is reported with an unchecked exception whose message starts with the file (or

@@ -22,7 +22,7 @@ public final class BertWeights {
 
   /**
    * The six adaptable linear modules of one block, relative to {@code encoder.layer.N.}, in block
-   * order: the one list of them ({@link org.fedpeft.io.PeftNames} derives PEFT's module keys from
+   * order: the one list of them ({@link org.fedpeft.peft.PeftNames} derives PEFT's module keys from
    * it).
    */
   public static final List<String> LINEAR_MODULES =

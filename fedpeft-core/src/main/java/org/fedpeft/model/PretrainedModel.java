@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.fedpeft.model.onnx.OnnxBertImporter;
 import org.fedpeft.model.onnx.OnnxModelReader;
 
 /**

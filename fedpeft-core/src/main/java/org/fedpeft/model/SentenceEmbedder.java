@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.fedpeft.engine.Engines;
-import org.fedpeft.heads.Pooling;
 
 /**
  * Sentence embeddings as sentence-transformers computes them for this model family: mean pooling

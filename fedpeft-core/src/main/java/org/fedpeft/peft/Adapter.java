@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -177,6 +180,28 @@ public interface Adapter extends EncoderHooks, AutoCloseable {
   default void loadState(Map<String, HostTensor> values) {
     Tensors.load(tensors(), values, method());
   }
+
+  /**
+   * Puts the adapter into the form it is saved in, without changing the model it computes; {@link
+   * AdapterFiles#save} calls it before it writes the adapter's tensors (ROUND tensors are not
+   * saved). The default does nothing; Ravan and Fed-SB fold their ROUND scales into their cores.
+   */
+  default void prepareToSave() {}
+
+  /**
+   * Writes the adapter into folder {@code dir} in Hugging Face PEFT's format for a bare BERT
+   * encoder ({@code adapter_config.json} and {@code adapter_model.safetensors}, {@code task_type
+   * FEATURE_EXTRACTION}), so that PEFT or sentence-transformers can load it; {@link
+   * AdapterFiles#save} calls it after {@link #prepareToSave}, beside the fedpeft files. The default
+   * writes nothing: the method has no PEFT form, and the fedpeft files alone hold the adapter. LoRA
+   * writes itself; Ravan and Fed-SB write one LoRA of rank h r per module.
+   *
+   * @param baseModel the config's {@code base_model_name_or_path} ({@link
+   *     AdapterFiles#peftBaseModel})
+   * @param fedpeft the {@code fedpeft} object of the config (head, labels, extra), which the method
+   *     copies and adds its method and options to
+   */
+  default void writePeftFiles(Path dir, String baseModel, JsonObject fedpeft) throws IOException {}
 
   @Override
   void close();

@@ -22,13 +22,10 @@ import org.fedpeft.io.JsonNumbers;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.io.PeftFormatException;
-import org.fedpeft.io.PeftNames;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.peft.lora.LoraAdapter;
-import org.fedpeft.peft.lora.LoraConfig;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -471,8 +468,8 @@ public final class AdapterFiles {
       JsonObject extra,
       IOConsumer<Path> more)
       throws IOException {
-    if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
-      ravan.foldScales(); // ROUND tensors are not saved: fold Ravan's scales into its cores
+    if (adapter != null) {
+      adapter.prepareToSave(); // ROUND tensors are not saved: Ravan folds its scales into its cores
     }
     AtomicFiles.writeFolder(
         dir,
@@ -504,41 +501,8 @@ public final class AdapterFiles {
       // no module was written before); the fedpeft files and the head hold the run.
       return;
     }
-    if (adapter instanceof org.fedpeft.peft.ravan.RavanAdapter ravan) {
-      // Ravan and Fed-SB as one LoRA of rank h r per module.
-      org.fedpeft.peft.ravan.RavanExport.write(dir, ravan, peftBaseModel, fp);
-      return;
-    }
-    if (!(adapter instanceof LoraAdapter lora)) {
-      return; // only LoRA and Ravan have a PEFT form today; the fedpeft files hold the adapter
-    }
-    LoraConfig lc = lora.config();
-    fp.addProperty("method", "lora");
-    JsonObject opts = new JsonObject();
-    lc.toOptions().forEach(opts::addProperty);
-    fp.add("options", opts);
-    Map<String, HostTensor> peft = new LinkedHashMap<>();
-    List<String> modules = new ArrayList<>();
-    for (var e : adapter.state().entrySet()) {
-      String name = e.getKey(); // encoder.layer.N.<module>.lora_A
-      int dot = name.lastIndexOf('.');
-      String module = name.substring(0, dot);
-      String part = name.substring(dot + 1);
-      String[] bits = module.split("\\.", 4); // encoder, layer, N, path
-      int layer = Integer.parseInt(bits[2]);
-      peft.put(PeftNames.loraKey(layer, bits[3], part), e.getValue());
-      if (!modules.contains(module)) {
-        modules.add(module);
-      }
-    }
-    PeftAdapterConfig cfg =
-        PeftAdapterConfig.builder(lc.rank(), lc.alpha(), modules)
-            .taskType("FEATURE_EXTRACTION")
-            .loraDropout(lc.dropout())
-            .baseModelNameOrPath(peftBaseModel)
-            .fedpeft(fp)
-            .build();
-    PeftAdapterFiles.write(dir, cfg, peft);
+    // LoRA; Ravan and Fed-SB as one LoRA of rank h r per module; nothing for another method.
+    adapter.writePeftFiles(dir, peftBaseModel, fp);
   }
 
   private static void writeFedpeftFiles(

@@ -149,6 +149,20 @@ public interface AdapterMethod {
   }
 
   /**
+   * The factor by which an adapter of this method, with these options, scales its update {@code B A
+   * x} as one LoRA ({@code lora}: alpha / r, in float32), which {@link AdapterFiles#read} checks a
+   * PEFT LoRA folder's scaling against. The default: the options make no such LoRA, refused as
+   * invalid options are.
+   *
+   * @param options the options an earlier fedpeft recorded for the method
+   * @throws IllegalArgumentException naming an unknown or invalid option, or saying the method
+   *     scales no single LoRA (the default)
+   */
+  default float loraScaling(Map<String, String> options) {
+    throw new IllegalArgumentException(name() + " does not scale one LoRA update B A x");
+  }
+
+  /**
    * The fewest local steps a round of a client of this method needs, with these options, and why;
    * null when one step is enough (the default). A round split into training phases ({@link
    * Adapter#phases}) gives each phase at least one step, so a method that trains in several phases

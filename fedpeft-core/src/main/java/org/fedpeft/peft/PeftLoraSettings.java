@@ -12,15 +12,13 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.fedpeft.io.PeftAdapterConfig;
-import org.fedpeft.io.PeftNames;
-import org.fedpeft.peft.lora.LoraConfig;
 
 /**
- * Which settings of a PEFT LoRA {@code adapter_config.json} fedpeft's LoRA ({@link LoraConfig}: one
- * rank r, one alpha, the update {@code (alpha / r) B A x} on each target module) can compute, for
- * {@link AdapterFiles#read} of a folder without {@value AdapterFiles#CONFIG_FILE}. A setting is
- * either honoured, so that the loaded adapter computes what PEFT computes with the folder, or
- * refused, naming the file, the field and what fedpeft loads.
+ * Which settings of a PEFT LoRA {@code adapter_config.json} fedpeft's LoRA ({@link
+ * org.fedpeft.peft.lora.LoraConfig}: one rank r, one alpha, the update {@code (alpha / r) B A x} on
+ * each target module) can compute, for {@link AdapterFiles#read} of a folder without {@value
+ * AdapterFiles#CONFIG_FILE}. A setting is either honoured, so that the loaded adapter computes what
+ * PEFT computes with the folder, or refused, naming the file, the field and what fedpeft loads.
  *
  * <p>Honoured:
  *
@@ -346,9 +344,10 @@ final class PeftLoraSettings {
    */
   static void requireSameScaling(
       Path config, PeftAdapterConfig cfg, Collection<String> paths, Map<String, String> options) {
+    AdapterMethod lora = AdapterRegistry.get("lora");
     float ours;
     try {
-      ours = LoraConfig.fromOptions(options).scaling();
+      ours = lora.loraScaling(options);
     } catch (IllegalArgumentException notLora) {
       return;
     }
@@ -422,11 +421,11 @@ final class PeftLoraSettings {
   }
 
   /**
-   * The alpha whose float32 scaling {@code alpha / rank} (as {@link LoraConfig#scaling} computes
-   * it) is {@code scaling}: PEFT's rsLoRA scaling alpha / sqrt(r) as an alpha of fedpeft's LoRA,
-   * which scales by alpha / r. Such an alpha exists for most scalings (for every one when the rank
-   * is a power of two); for the others, {@code scaling * rank}, whose scaling is within a float32
-   * step of {@code scaling}.
+   * The alpha whose float32 scaling {@code alpha / rank} (as {@link
+   * org.fedpeft.peft.lora.LoraConfig#scaling} computes it) is {@code scaling}: PEFT's rsLoRA
+   * scaling alpha / sqrt(r) as an alpha of fedpeft's LoRA, which scales by alpha / r. Such an alpha
+   * exists for most scalings (for every one when the rank is a power of two); for the others,
+   * {@code scaling * rank}, whose scaling is within a float32 step of {@code scaling}.
    */
   static float alphaFor(float scaling, int rank) {
     float guess = scaling * rank;

@@ -218,4 +218,16 @@ class ConfigTest {
     ConfigException e = assertThrows(ConfigException.class, () -> Toml.read(f));
     assertTrue(e.getMessage().startsWith(f + ":3: not valid UTF-8"), e.getMessage());
   }
+
+  /**
+   * Toml reads its file itself (it used data.DataFiles before, a package cycle): a folder is still
+   * refused by its path, with the same words as before.
+   */
+  @Test
+  void aFolderGivenAsConfigIsRefusedByItsPath(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    java.nio.file.FileSystemException e =
+        assertThrows(java.nio.file.FileSystemException.class, () -> Toml.read(dir));
+    assertEquals(dir + ": is a folder, not a data file", e.getMessage());
+  }
 }

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
-import org.fedpeft.io.PeftNames;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.lora.LoraConfig;
@@ -489,10 +488,11 @@ class PeftLoraSettingsTest {
   void embeddingFactorsAndWholeModulesAreRefusedNamingTheWeightsFile() throws Exception {
     Map<String, HostTensor> t = new LinkedHashMap<>();
     factors(t, 0, "query", 4);
-    String a = PeftNames.PREFIX + "embeddings.word_embeddings.lora_embedding_A";
+    String a = PeftAdapterFiles.PREFIX + "embeddings.word_embeddings.lora_embedding_A";
     t.put(a, HostTensor.zeros(4, 30522));
     t.put(
-        PeftNames.PREFIX + "embeddings.word_embeddings.lora_embedding_B", HostTensor.zeros(32, 4));
+        PeftAdapterFiles.PREFIX + "embeddings.word_embeddings.lora_embedding_B",
+        HostTensor.zeros(32, 4));
     Path dir =
         folder(PeftAdapterConfig.builder(4, 2.0, List.of("query", "word_embeddings")), c -> c, t);
     String message = refusal(dir);
@@ -506,14 +506,14 @@ class PeftLoraSettingsTest {
 
     Map<String, HostTensor> classifier = new LinkedHashMap<>();
     factors(classifier, 0, "query", 4);
-    classifier.put(PeftNames.PREFIX + "classifier.weight", HostTensor.zeros(2, 32));
+    classifier.put(PeftAdapterFiles.PREFIX + "classifier.weight", HostTensor.zeros(2, 32));
     dir = folder(PeftAdapterConfig.builder(4, 2.0, List.of("query")), c -> c, classifier);
     message = refusal(dir);
     assertTrue(
         message.startsWith(
             dir.resolve(PeftAdapterFiles.WEIGHTS_FILE)
                 + ": not a PEFT LoRA tensor name of a BERT layer: '"
-                + PeftNames.PREFIX
+                + PeftAdapterFiles.PREFIX
                 + "classifier.weight'"),
         message);
     assertTrue(

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
-import org.fedpeft.heads.DocumentHeadInit;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncoderHooks;

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -164,6 +167,12 @@ public final class LoraAdapter extends AbstractAdapter implements PerExampleGrad
   @Override
   public Map<String, String> options() {
     return config.toOptions();
+  }
+
+  /** Writes the adapter as a PEFT LoRA with its rank, alpha, dropout and targets. */
+  @Override
+  public void writePeftFiles(Path dir, String baseModel, JsonObject fedpeft) throws IOException {
+    LoraExport.write(dir, this, baseModel, fedpeft);
   }
 
   @Override

@@ -23,6 +23,12 @@ public final class LoraMethod extends ConfiguredMethod<LoraConfig> {
     return new LoraAdapter(config, encoder, seed);
   }
 
+  /** The scaling alpha / r of the options' LoRA ({@link LoraConfig#scaling}). */
+  @Override
+  public float loraScaling(Map<String, String> options) {
+    return config(options).scaling();
+  }
+
   /**
    * As {@link #create}, without refusing a rank above min(out, in) of a targeted module: PEFT
    * trains and loads such factors, and a Ravan or Fed-SB export has rank heads * rank, which init =

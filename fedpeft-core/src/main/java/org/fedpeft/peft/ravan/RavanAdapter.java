@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -454,6 +455,18 @@ public final class RavanAdapter extends AbstractAdapter {
         Adapter.Tensors.assign(slot.s[i], new float[] {1f});
       }
     }
+  }
+
+  /** Folds the scales into the cores ({@link #foldScales}): ROUND tensors are not saved. */
+  @Override
+  public void prepareToSave() {
+    foldScales();
+  }
+
+  /** Writes the adapter as one PEFT LoRA of rank h r per module ({@link RavanExport}). */
+  @Override
+  public void writePeftFiles(Path dir, String baseModel, JsonObject fedpeft) throws IOException {
+    RavanExport.write(dir, this, baseModel, fedpeft);
   }
 
   /** {@code s_i H_i} under the name of {@code H_i}, for each trained core. */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.io.PeftAdapterConfig;
 import org.fedpeft.io.PeftAdapterFiles;
-import org.fedpeft.io.PeftNames;
+import org.fedpeft.peft.PeftNames;
 import org.fedpeft.tensor.HostTensor;
 
 /**

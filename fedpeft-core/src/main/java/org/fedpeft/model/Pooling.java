@@ -1,4 +1,4 @@
-package org.fedpeft.heads;
+package org.fedpeft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;

@@ -1,4 +1,4 @@
-package org.fedpeft.io;
+package org.fedpeft.peft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

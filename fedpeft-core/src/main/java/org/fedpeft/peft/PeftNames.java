@@ -1,10 +1,13 @@
-package org.fedpeft.io;
+package org.fedpeft.peft;
+
+import static org.fedpeft.io.PeftAdapterFiles.PREFIX;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fedpeft.io.PeftAdapterFiles;
 import org.fedpeft.model.BertWeights;
 
 /**
@@ -29,9 +32,6 @@ import org.fedpeft.model.BertWeights;
  * BertForSequenceClassification} (SEQ_CLS), whose encoder is the {@code bert} submodule.
  */
 public final class PeftNames {
-
-  /** What PEFT puts in front of every saved tensor name. */
-  public static final String PREFIX = "base_model.model.";
 
   /** {@code lora_A}: the down projection, shape {@code [r, in_features]}. */
   public static final String LORA_A = "lora_A";
@@ -75,8 +75,8 @@ public final class PeftNames {
   /**
    * A parsed LoRA tensor name.
    *
-   * @param encoderPrefix what sits between {@link #PREFIX} and {@code encoder.layer} ("" or for
-   *     example "bert.")
+   * @param encoderPrefix what sits between {@link PeftAdapterFiles#PREFIX} and {@code
+   *     encoder.layer} ("" or for example "bert.")
    * @param layer the layer index
    * @param module the module key, one of {@link #BERT_MODULE_KEYS}
    * @param part {@link #LORA_A} or {@link #LORA_B}
@@ -253,7 +253,7 @@ public final class PeftNames {
    *
    * @param key for example {@code base_model.model.classifier.weight}
    * @return for example {@code classifier.weight}
-   * @throws IllegalArgumentException if the key does not start with {@link #PREFIX}
+   * @throws IllegalArgumentException if the key does not start with {@link PeftAdapterFiles#PREFIX}
    */
   public static String stripPrefix(String key) {
     if (key == null || !key.startsWith(PREFIX) || key.length() == PREFIX.length()) {

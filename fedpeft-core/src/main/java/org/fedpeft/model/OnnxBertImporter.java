@@ -1,11 +1,10 @@
-package org.fedpeft.model.onnx;
+package org.fedpeft.model;
 
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.fedpeft.model.BertConfig;
-import org.fedpeft.model.BertWeights;
+import org.fedpeft.model.onnx.OnnxModelReader;
 import org.fedpeft.tensor.HostTensor;
 
 /**

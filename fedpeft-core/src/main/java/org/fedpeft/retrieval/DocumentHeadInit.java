@@ -1,8 +1,8 @@
-package org.fedpeft.heads;
+package org.fedpeft.retrieval;
 
 import java.util.Map;
 import java.util.TreeMap;
-import org.fedpeft.retrieval.EmbeddingRetrieval;
+import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.EncodedExamples;
@@ -25,9 +25,6 @@ import org.fedpeft.train.EncodedExamples;
  * federation computes this once and sends it as the initial global head. No client data is used.
  */
 public final class DocumentHeadInit {
-
-  /** The default {@code head.scale}. */
-  public static final double DEFAULT_SCALE = 20.0;
 
   private static final int BATCH = 64;
 

@@ -1,0 +1,93 @@
+package org.fedpeft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.spi.ToolProvider;
+import org.fedpeft.testing.PackageCycles;
+import org.junit.jupiter.api.Test;
+
+/**
+ * fedpeft-core's packages depend on each other without cycles but the known ones below, read by
+ * jdeps from the module's main classes: a generic package ({@code peft}, {@code io}, {@code model})
+ * that reaches back into a specific one ({@code peft.lora}, ...) fails here, naming the cycle and
+ * the classes that make its edges. The list may only shrink: a known cycle that is gone fails too,
+ * until it is taken off the list.
+ */
+class PackageCyclesTest {
+
+  /**
+   * The cycles fedpeft-core still has. {@code heads}, {@code peft} and {@code train}: the trainer
+   * trains the head's and the adapter's tensors ({@code train -> heads, peft}), the head is made of
+   * adapter tensors and computes per-example gradients ({@code ClassificationHead -> Adapter,
+   * AdapterTensor, Role, train.PerExampleGradients}), and an adapter personalises on the client's
+   * training data ({@code peft.ClientContext -> train.EncodedExamples}; also {@code
+   * AdapterFiles.Saved.headLayout -> heads.HeadLayout}). {@code run} and {@code simulation}: the
+   * parts of a run shared with the server read the run's config, {@code
+   * simulation.SimulationConfig} (in some 74 files), and {@code RunManifest}, {@code PausePoint}.
+   */
+  static final List<Set<String>> KNOWN =
+      List.of(Set.of("heads", "peft", "train"), Set.of("run", "simulation"));
+
+  private static ToolProvider jdeps() {
+    var jdeps = PackageCycles.jdeps();
+    assumeTrue(
+        jdeps.isPresent(),
+        "jdeps is not in the running JDK ("
+            + System.getProperty("java.home")
+            + "): package"
+            + " cycles are not checked");
+    return jdeps.get();
+  }
+
+  @Test
+  void fedpeftCoreHasNoPackageCyclesButTheKnownOnes() {
+    var graph = PackageCycles.graph(jdeps(), Path.of("target", "classes"));
+    assertTrue(graph.containsKey("peft.lora"), "jdeps found the packages: " + graph.keySet());
+    List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
+    assertTrue(problems.isEmpty(), String.join("\n\n", problems));
+  }
+
+  /** A cycle made on purpose in a copy of the graph is reported with the classes making it. */
+  @Test
+  void aNewCycleIsNamedWithTheClassesMakingItsEdges() {
+    var graph = copy(PackageCycles.graph(jdeps(), Path.of("target", "classes")));
+    // io -> model as PeftNames, in io, made it with model.BertWeights before it moved to peft.
+    graph.get("io").put("model", new TreeSet<>(Set.of("PeftNames>BertWeights")));
+    List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
+    assertEquals(1, problems.size(), String.join("\n\n", problems));
+    String p = problems.get(0);
+    assertTrue(p.startsWith("fedpeft-core: a new package cycle [io, model] "), p);
+    assertTrue(p.contains("\n  io -> model: PeftNames>BertWeights"), p);
+    assertTrue(p.contains("\n  model -> io: BertConfig>JsonFileException, "), p);
+  }
+
+  /** A known cycle that is gone is reported, so that the list only shrinks. */
+  @Test
+  void aKnownCycleThatIsGoneIsReported() {
+    var graph = copy(PackageCycles.graph(jdeps(), Path.of("target", "classes")));
+    graph.get("run").remove("simulation");
+    List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
+    assertEquals(1, problems.size(), String.join("\n\n", problems));
+    assertTrue(problems.get(0).contains("the known cycle [run, simulation]"), problems.get(0));
+  }
+
+  private static Map<String, Map<String, Set<String>>> copy(
+      Map<String, Map<String, Set<String>>> graph) {
+    Map<String, Map<String, Set<String>>> c = new TreeMap<>();
+    graph.forEach(
+        (from, uses) -> {
+          Map<String, Set<String>> u = new TreeMap<>();
+          uses.forEach((to, classes) -> u.put(to, new TreeSet<>(classes)));
+          c.put(from, u);
+        });
+    return c;
+  }
+}
