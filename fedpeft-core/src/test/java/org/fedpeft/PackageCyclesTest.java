@@ -2,7 +2,6 @@ package org.fedpeft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.spi.ToolProvider;
 import org.fedpeft.testing.PackageCycles;
 import org.junit.jupiter.api.Test;
 
@@ -36,20 +34,9 @@ class PackageCyclesTest {
   static final List<Set<String>> KNOWN =
       List.of(Set.of("heads", "peft", "train"), Set.of("run", "simulation"));
 
-  private static ToolProvider jdeps() {
-    var jdeps = PackageCycles.jdeps();
-    assumeTrue(
-        jdeps.isPresent(),
-        "jdeps is not in the running JDK ("
-            + System.getProperty("java.home")
-            + "): package"
-            + " cycles are not checked");
-    return jdeps.get();
-  }
-
   @Test
   void fedpeftCoreHasNoPackageCyclesButTheKnownOnes() {
-    var graph = PackageCycles.graph(jdeps(), Path.of("target", "classes"));
+    var graph = PackageCycles.graph(PackageCycles.jdeps(), Path.of("target", "classes"));
     assertTrue(graph.containsKey("peft.lora"), "jdeps found the packages: " + graph.keySet());
     List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
     assertTrue(problems.isEmpty(), String.join("\n\n", problems));
@@ -58,7 +45,7 @@ class PackageCyclesTest {
   /** A cycle made on purpose in a copy of the graph is reported with the classes making it. */
   @Test
   void aNewCycleIsNamedWithTheClassesMakingItsEdges() {
-    var graph = copy(PackageCycles.graph(jdeps(), Path.of("target", "classes")));
+    var graph = copy(PackageCycles.graph(PackageCycles.jdeps(), Path.of("target", "classes")));
     // io -> model as PeftNames, in io, made it with model.BertWeights before it moved to peft.
     graph.get("io").put("model", new TreeSet<>(Set.of("PeftNames>BertWeights")));
     List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
@@ -72,7 +59,7 @@ class PackageCyclesTest {
   /** A known cycle that is gone is reported, so that the list only shrinks. */
   @Test
   void aKnownCycleThatIsGoneIsReported() {
-    var graph = copy(PackageCycles.graph(jdeps(), Path.of("target", "classes")));
+    var graph = copy(PackageCycles.graph(PackageCycles.jdeps(), Path.of("target", "classes")));
     graph.get("run").remove("simulation");
     List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
     assertEquals(1, problems.size(), String.join("\n\n", problems));

@@ -1,12 +1,10 @@
 package org.fedpeft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.spi.ToolProvider;
 import org.fedpeft.testing.PackageCycles;
 import org.junit.jupiter.api.Test;
 
@@ -19,20 +17,9 @@ class PackageCyclesCliTest {
 
   private static final List<Set<String>> KNOWN = List.of();
 
-  private static ToolProvider jdeps() {
-    var jdeps = PackageCycles.jdeps();
-    assumeTrue(
-        jdeps.isPresent(),
-        "jdeps is not in the running JDK ("
-            + System.getProperty("java.home")
-            + "): package"
-            + " cycles are not checked");
-    return jdeps.get();
-  }
-
   @Test
   void fedpeftCliHasNoPackageCycles() {
-    var graph = PackageCycles.graph(jdeps(), Path.of("target", "classes"));
+    var graph = PackageCycles.graph(PackageCycles.jdeps(), Path.of("target", "classes"));
     assertTrue(graph.containsKey("cli"), "jdeps found the packages: " + graph.keySet());
     List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-cli");
     assertTrue(problems.isEmpty(), String.join("\n\n", problems));
@@ -41,7 +28,9 @@ class PackageCyclesCliTest {
   /** fedpeft-grpc's classes, which a build of fedpeft-cli compiles first (it depends on them). */
   @Test
   void fedpeftGrpcHasNoPackageCycles() {
-    var graph = PackageCycles.graph(jdeps(), Path.of("..", "fedpeft-grpc", "target", "classes"));
+    var graph =
+        PackageCycles.graph(
+            PackageCycles.jdeps(), Path.of("..", "fedpeft-grpc", "target", "classes"));
     assertTrue(graph.containsKey("grpc"), "jdeps found the packages: " + graph.keySet());
     List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-grpc");
     assertTrue(problems.isEmpty(), String.join("\n\n", problems));

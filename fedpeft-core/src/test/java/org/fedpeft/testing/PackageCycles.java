@@ -1,5 +1,7 @@
 package org.fedpeft.testing;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -35,9 +37,18 @@ public final class PackageCycles {
 
   private PackageCycles() {}
 
-  /** The jdeps of the running JDK, if it has one (a JRE has none). */
-  public static Optional<ToolProvider> jdeps() {
-    return ToolProvider.findFirst("jdeps");
+  /**
+   * The jdeps of the running JDK; the calling test is skipped, saying why, if the JDK has none (a
+   * JRE has none): package cycles are then not checked.
+   */
+  public static ToolProvider jdeps() {
+    Optional<ToolProvider> jdeps = ToolProvider.findFirst("jdeps");
+    assumeTrue(
+        jdeps.isPresent(),
+        "jdeps is not in the running JDK ("
+            + System.getProperty("java.home")
+            + "): package cycles are not checked");
+    return jdeps.get();
   }
 
   /**
