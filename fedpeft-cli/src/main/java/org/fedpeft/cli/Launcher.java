@@ -19,7 +19,9 @@ final class Launcher {
 
   /**
    * The name inside a picocli help text (a compile-time constant, for annotations): picocli puts
-   * the property's value in its place, or {@value #DEFAULT}.
+   * the property's value in its place, or {@value #DEFAULT}; in a command's description, header and
+   * footer, which picocli formats after that, {@link Main#newCommandLine} puts the name in itself,
+   * each '%' doubled, so that a '%' of the launcher's path is printed as it is.
    */
   static final String IN_HELP = "${sys:" + PROPERTY + ":-" + DEFAULT + "}";
 

@@ -96,6 +96,41 @@ public final class Main implements Runnable {
     spec.addOption(o.toBuilder().hidden(true).build());
   }
 
+  /**
+   * Puts the command name, {@code escaped} for picocli, in place of {@link Launcher#IN_HELP} into
+   * the description, header and footer of {@code command} and of its subcommands. picocli fills
+   * {@code IN_HELP} in before it formats these texts with {@link String#format}, so a '%' of the
+   * name (a launcher in {@code /tmp/a%b/}) was read as a format specifier: a warning, and the text
+   * printed unformatted or garbled. Here each '%' is doubled (and each '$', which picocli reads as
+   * the start of a variable, too). The command's own name and option descriptions keep {@code
+   * IN_HELP}: picocli does not format the name, and formats an option's description before it fills
+   * in the variables.
+   */
+  private static void nameInCommandTexts(CommandLine command, String escaped) {
+    CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+    CommandLine.Model.UsageMessageSpec usage = spec.usageMessage();
+    Boolean interpolate = spec.interpolateVariables();
+    spec.interpolateVariables(false); // the texts as written, IN_HELP unfilled
+    try {
+      usage.description(withName(usage.description(), escaped));
+      usage.header(withName(usage.header(), escaped));
+      usage.footer(withName(usage.footer(), escaped));
+    } finally {
+      spec.interpolateVariables(interpolate);
+    }
+    for (CommandLine sub : command.getSubcommands().values()) {
+      nameInCommandTexts(sub, escaped);
+    }
+  }
+
+  private static String[] withName(String[] lines, String escaped) {
+    String[] out = lines.clone();
+    for (int i = 0; i < out.length; i++) {
+      out[i] = out[i].replace(Launcher.IN_HELP, escaped);
+    }
+    return out;
+  }
+
   /** Exit code of bad input: a bad option or value, a missing or malformed file, a busy folder. */
   public static final int EXIT_BAD_INPUT = 2;
 
@@ -117,6 +152,7 @@ public final class Main implements Runnable {
     // eval shares DataOptions with train but trains nothing: it refuses --max-train, pointing at
     // --max-eval, so its --help does not offer it.
     hideFromHelp(cl.getSubcommands().get("eval"), "--max-train");
+    nameInCommandTexts(cl, Launcher.name().replace("%", "%%").replace("$", "$$"));
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(

@@ -69,6 +69,9 @@ class LauncherCommandNameTest {
     // a path the shell would split is quoted, so that the hint pasted back runs it
     LauncherRebuildTest.checkout(tmp.resolve("my checkout"));
     assertEquals("my\\ checkout/fedpeft", name(tmp, "", "'my checkout/fedpeft' --version"));
+    // '%' is no shell character and stays (picocli's formats: HelpCommandNameFormatTest)
+    LauncherRebuildTest.checkout(tmp.resolve("a%b"));
+    assertEquals("a%b/fedpeft", name(tmp, "", "a%b/fedpeft --version"));
   }
 
   @Test

@@ -91,6 +91,16 @@ public final class RunFolder implements AutoCloseable {
    */
   static volatile IOException replacementOwnerFailure;
 
+  /**
+   * Tests only: asked, at each step of {@link #replaceWhole} between renaming the old run aside and
+   * writing the owner record, with the step's name ({@code "move"}: renaming the fresh folder into
+   * place; {@code "release"}: releasing the old folder's lock; {@code "key"}: resolving the
+   * folder's real path), and when it puts the old run back after a failure ({@code "back"}:
+   * renaming it back, {@link #putBack}), for a failure to throw instead of the step, as a file
+   * system refusing it would (null: none); null, always outside tests, for none.
+   */
+  static volatile Function<String, IOException> replacementStepFailure;
+
   /** The longest name, in bytes, that Linux's file systems take (ext4, XFS, Btrfs, tmpfs). */
   private static final int NAME_MAX = 255;
 
@@ -752,8 +762,13 @@ public final class RunFolder implements AutoCloseable {
   /**
    * Replaces this (locked, non-empty) folder by a fresh locked one under the same name; the old
    * folder is renamed aside first, and deleted when the new run closes (or put back if it is
-   * abandoned, or if the new folder's owner record cannot be written: the new folder's lock is then
-   * released and the failure thrown).
+   * abandoned). A failure of any step after the old folder is renamed aside (renaming the fresh one
+   * into place, releasing the old one's lock, resolving the folder's real path, writing the new
+   * owner record) puts the old folder back under its name, releases the new folder's lock and
+   * removes the new folder, then throws the step's failure ({@link #putBack}).
+   *
+   * @throws IOException the failure of the step, as the file system reported it; or, if the old
+   *     folder could not be put back either, one saying so and where it is
    */
   private RunFolder replaceWhole(String command) throws IOException {
     Path absolute = path.toAbsolutePath().normalize();
@@ -766,34 +781,118 @@ public final class RunFolder implements AutoCloseable {
     RunFolder next = lock(freshDir, command);
     try {
       Files.move(absolute, aside, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(freshDir, absolute, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       next.close();
       throw e;
     }
-    close();
-    HELD_HERE.remove(next.key);
-    Path realKey = absolute.toRealPath();
-    HELD_HERE.put(realKey, command);
-    RunFolder replacement = new RunFolder(path, realKey, next.channel, next.lock);
-    replacement.fresh = true;
-    replacement.replaced = aside;
+    // From here on the old run is aside: every failure puts it back.
+    RunFolder replacement = null;
+    boolean inPlace = false;
     try {
+      failAt("move");
+      Files.move(freshDir, absolute, StandardCopyOption.ATOMIC_MOVE);
+      inPlace = true;
+      failAt("release");
+      close();
+      HELD_HERE.remove(next.key);
+      failAt("key");
+      Path realKey = absolute.toRealPath();
+      HELD_HERE.put(realKey, command);
+      replacement = new RunFolder(path, realKey, next.channel, next.lock);
+      replacement.fresh = true;
+      replacement.replaced = aside;
       IOException injected = replacementOwnerFailure;
       if (injected != null) {
         throw injected;
       }
       replacement.writeOwner(command);
+      return replacement;
     } catch (IOException | RuntimeException e) {
       // The new run has written nothing yet: release its lock and put the old run back.
       try {
-        replacement.abandon();
-      } catch (IOException | RuntimeException again) {
-        e.addSuppressed(again);
+        putBack(replacement != null ? replacement : next, inPlace ? absolute : freshDir, aside)
+            .forEach(e::addSuppressed);
+      } catch (IOException lost) {
+        IOException both =
+            new IOException(
+                "replacing "
+                    + absolute
+                    + " failed ("
+                    + e.getMessage()
+                    + "), and "
+                    + lost.getMessage(),
+                e);
+        both.addSuppressed(lost);
+        throw both;
       }
       throw e;
     }
-    return replacement;
+  }
+
+  /** Throws {@link #replacementStepFailure}'s failure for {@code step}, if any. */
+  private static void failAt(String step) throws IOException {
+    Function<String, IOException> seam = replacementStepFailure;
+    IOException e = seam == null ? null : seam.apply(step);
+    if (e != null) {
+      throw e;
+    }
+  }
+
+  /**
+   * Puts the run that a new run of this folder replaces back under the folder's name, as it was:
+   * releases the new run's lock ({@code holder}, keeping the old run), renames the new folder from
+   * {@code fresh} to a hidden sibling if it is in the folder's place, renames the old run from
+   * {@code aside} back, and deletes the new folder (which holds nothing of a run yet).
+   *
+   * @return the failures of releasing the lock and of deleting the new folder, which leave the old
+   *     run back in place; empty if none
+   * @throws IOException if the old run could not be renamed back, saying so and where it is (with
+   *     those failures suppressed)
+   */
+  private List<Exception> putBack(RunFolder holder, Path fresh, Path aside) throws IOException {
+    Path absolute = path.toAbsolutePath().normalize();
+    List<Exception> others = new ArrayList<>();
+    holder.replaced = null; // so that closing it keeps the old run
+    try {
+      holder.close();
+    } catch (IOException | RuntimeException e) {
+      others.add(e);
+    }
+    Path failed = fresh;
+    try {
+      if (fresh.equals(absolute)) {
+        failed =
+            absolute.resolveSibling(
+                "."
+                    + absolute.getFileName()
+                    + ".failed-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Files.move(absolute, failed, StandardCopyOption.ATOMIC_MOVE);
+      }
+      failAt("back");
+      Files.move(aside, absolute, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      IOException lost =
+          new IOException(
+              "the run "
+                  + absolute
+                  + " held could not be put back ("
+                  + e.getMessage()
+                  + "): it is in "
+                  + aside
+                  + "; move it back to "
+                  + absolute
+                  + " to recover it",
+              e);
+      others.forEach(lost::addSuppressed);
+      throw lost;
+    }
+    try {
+      AtomicFiles.deleteTree(failed);
+    } catch (IOException | RuntimeException e) {
+      others.add(e);
+    }
+    return others;
   }
 
   /**
@@ -933,19 +1032,15 @@ public final class RunFolder implements AutoCloseable {
       return;
     }
     if (replaced != null) {
-      Path absolute = path.toAbsolutePath().normalize();
-      Path failed =
-          absolute.resolveSibling(
-              "."
-                  + absolute.getFileName()
-                  + ".failed-"
-                  + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-      Path back = replaced;
-      replaced = null; // so that close() keeps it
-      close();
-      Files.move(absolute, failed, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(back, absolute, StandardCopyOption.ATOMIC_MOVE);
-      AtomicFiles.deleteTree(failed);
+      List<Exception> failures = putBack(this, path.toAbsolutePath().normalize(), replaced);
+      if (!failures.isEmpty()) {
+        Exception first = failures.get(0);
+        failures.subList(1, failures.size()).forEach(first::addSuppressed);
+        if (first instanceof IOException io) {
+          throw io;
+        }
+        throw (RuntimeException) first;
+      }
       return;
     }
     try (Stream<Path> s = Files.list(path)) {
@@ -974,10 +1069,13 @@ public final class RunFolder implements AutoCloseable {
     }
     closed = true;
     try {
-      if (lock.isValid()) {
-        lock.release();
+      try {
+        if (lock.isValid()) {
+          lock.release();
+        }
+      } finally {
+        channel.close(); // releases the lock too, if releasing it failed
       }
-      channel.close();
     } finally {
       HELD_HERE.remove(key);
     }

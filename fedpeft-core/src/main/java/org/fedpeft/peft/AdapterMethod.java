@@ -32,12 +32,26 @@ public interface AdapterMethod {
 
   /**
    * Checks options without building anything, so a command can reject them before loading data: it
-   * refuses every value {@link #create} would refuse for the options alone ({@link #create} can
-   * still refuse options that do not fit the encoder, such as a rank above a module's size).
+   * refuses every value {@link #create} would refuse for the options alone, a file an option names
+   * included (Ravan's {@code factors}: missing, unreadable or not safetensors), with create's
+   * message ({@link #create} can still refuse options that do not fit the encoder, such as a rank
+   * above a module's size).
    *
    * @throws IllegalArgumentException naming an unknown or invalid option
    */
   void validate(Map<String, String> options);
+
+  /**
+   * {@link #validate} without reading any file an option names: the check of a config's {@code
+   * adapter.*} keys ({@link AdapterSection}), which also reads a saved run's config (a resume, a
+   * report) whether or not such a file is still there; the run checks the files with {@link
+   * #validate} before it loads the model. Default: {@link #validate}.
+   *
+   * @throws IllegalArgumentException naming an unknown or invalid option
+   */
+  default void validateValues(Map<String, String> options) {
+    validate(options);
+  }
 
   /**
    * The options that make a client train on its own data outside a round, in {@link

@@ -43,17 +43,18 @@ public record AdapterSection(String method, Map<String, String> options) {
                   + " adapter.targets = [\"query\", \"value\"]; unused with method none");
 
   /**
-   * Checks that the method is registered (or none) and its options as the method does ({@link
-   * AdapterMethod#validate}: its schema, then checks across options such as FedBE's one position
-   * per block). A refusal is {@link ConfigException#about} the keys it names, as the config writes
-   * them ({@code adapter.positions = 0+x: x is no integer}), or else about every option set.
+   * Checks that the method is registered (or none) and its options as the method does, files they
+   * name aside ({@link AdapterMethod#validateValues}: its schema, then checks across options such
+   * as FedBE's one position per block; a run checks the files before it loads the model). A refusal
+   * is {@link ConfigException#about} the keys it names, as the config writes them ({@code
+   * adapter.positions = 0+x: x is no integer}), or else about every option set.
    */
   public AdapterSection {
     options = Collections.unmodifiableMap(new TreeMap<>(options));
     if (!method.equals(NONE)) {
       AdapterMethod m = lookUp(method);
       try {
-        m.validate(options);
+        m.validateValues(options);
       } catch (OptionException e) {
         String key = "adapter." + e.option();
         throw ConfigException.about(List.of(key), e.messageFor(key, " = "));

@@ -8,10 +8,10 @@ import org.fedpeft.model.BertEncoder;
 /**
  * An adapter method whose options parse into one configuration value: the part every registered
  * method shares, in one place. A method passes its registry name, its one-line description, its
- * option schema and the parser of its options; {@link #validate} parses the options, and {@link
- * #create} parses them and builds the adapter from the result with {@link #newAdapter}. The
- * method's other answers ({@link AdapterMethod#inertOptions}, ...) read the same parse through
- * {@link #config}.
+ * option schema and the parser of its options; {@link #validate} parses the options and checks the
+ * files they name ({@link #checkFiles}), and {@link #create} parses them and builds the adapter
+ * from the result with {@link #newAdapter}. The method's other answers ({@link
+ * AdapterMethod#inertOptions}, ...) read the same parse through {@link #config}.
  *
  * @param <C> the parsed options, e.g. {@code LoraConfig}
  */
@@ -56,13 +56,29 @@ public abstract class ConfiguredMethod<C> implements AdapterMethod {
   }
 
   /**
-   * Parses the options ({@link #config}) and drops the result: the parse {@link #create} starts
-   * with, so validate refuses what create refuses before it builds on the encoder.
+   * Parses the options ({@link #config}), the parse {@link #create} starts with, and checks the
+   * files the result names ({@link #checkFiles}), so validate refuses what create refuses before it
+   * builds on the encoder.
    */
   @Override
   public final void validate(Map<String, String> options) {
+    checkFiles(config(options));
+  }
+
+  /** Parses the options ({@link #config}) and drops the result. */
+  @Override
+  public final void validateValues(Map<String, String> options) {
     config(options);
   }
+
+  /**
+   * Checks, without the encoder, the files a configuration names (Ravan's factors file) with the
+   * check {@link #newAdapter} makes of them too, so {@link #validate} refuses with its message what
+   * create would refuse. Default: nothing.
+   *
+   * @throws IllegalArgumentException naming the option and the file
+   */
+  protected void checkFiles(C config) {}
 
   /**
    * The options parsed.

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Issue 15, "data loss and mixing": who may write into a run folder. */
 class RunFolderTest {
@@ -301,6 +303,92 @@ class RunFolderTest {
     assertEquals(
         new String(owner, java.nio.charset.StandardCharsets.UTF_8),
         Files.readString(dir.resolve(RunFolder.LOCK_FILE)));
+    RunFolder.reopen(dir, "train").close(); // not held by this process any more
+  }
+
+  /**
+   * QA, validate2: a --force run that failed after renaming the old run aside (renaming its fresh
+   * folder into place, releasing the old folder's lock, resolving the folder's real path) left the
+   * old run in {@code .NAME.replaced-*} (and, past the first step, the fresh folder under the run's
+   * name, still locked by this process). Each now puts the old run back under its name, holds
+   * nothing and leaves no hidden sibling; the step's failure is thrown as it was. Fails on the old
+   * code.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"move", "release", "key"})
+  void aReplacementThatFailsAfterTheOldRunIsAsidePutsItBack(String step) throws Exception {
+    Path parent = Files.createDirectories(tmp.resolve("fails-at-" + step));
+    Path dir = parent.resolve("run");
+    try (RunFolder train = RunFolder.createNew(dir, "train", false)) {
+      Files.writeString(train.path().resolve("summary.json"), "finished");
+    }
+    byte[] owner = Files.readAllBytes(dir.resolve(RunFolder.LOCK_FILE));
+    java.io.IOException failure =
+        new java.nio.file.FileSystemException(dir.toString(), null, step + " refused");
+    RunFolder.replacementStepFailure = s -> s.equals(step) ? failure : null;
+    try {
+      java.io.IOException e =
+          assertThrows(java.io.IOException.class, () -> RunFolder.createNew(dir, "simulate", true));
+      assertEquals(failure, e);
+    } finally {
+      RunFolder.replacementStepFailure = null;
+    }
+    assertEquals(List.of("run"), list(parent), "no hidden sibling left");
+    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
+    assertEquals("finished", Files.readString(dir.resolve("summary.json")));
+    assertEquals(
+        new String(owner, java.nio.charset.StandardCharsets.UTF_8),
+        Files.readString(dir.resolve(RunFolder.LOCK_FILE)));
+    RunFolder.reopen(dir, "train").close(); // not held by this process any more
+    // and --force replaces it once the step succeeds
+    try (RunFolder again = RunFolder.createNew(dir, "simulate", true)) {
+      assertEquals(List.of(RunFolder.LOCK_FILE), list(dir));
+      assertTrue(again.replacedRun() != null);
+      assertEquals(List.of(), again.leftoverReplacedRuns());
+    }
+    assertEquals(List.of("run"), list(parent));
+  }
+
+  /**
+   * The one case that cannot be restored: the file system refuses to rename the old run back as
+   * well. The error then says both failures and where the old run is, intact, and how to recover
+   * it; this process holds nothing.
+   */
+  @Test
+  void aReplacedRunThatCannotBePutBackIsNamedWhereItIs() throws Exception {
+    Path parent = Files.createDirectories(tmp.resolve("cannot-put-back"));
+    Path dir = parent.resolve("run");
+    try (RunFolder train = RunFolder.createNew(dir, "train", false)) {
+      Files.writeString(train.path().resolve("summary.json"), "finished");
+    }
+    RunFolder.replacementStepFailure =
+        s ->
+            s.equals("move") || s.equals("back")
+                ? new java.nio.file.FileSystemException(s + " refused")
+                : null;
+    java.io.IOException e;
+    try {
+      e = assertThrows(java.io.IOException.class, () -> RunFolder.createNew(dir, "simulate", true));
+    } finally {
+      RunFolder.replacementStepFailure = null;
+    }
+    List<String> left = list(parent);
+    assertEquals(2, left.size(), left.toString()); // the old run aside, the empty fresh folder
+    Path aside = parent.resolve(left.get(1));
+    assertTrue(left.get(1).startsWith(".run.replaced-"), left.toString());
+    assertEquals(
+        "replacing "
+            + dir.toAbsolutePath()
+            + " failed (move refused), and the run "
+            + dir.toAbsolutePath()
+            + " held could not be put back (back refused): it is in "
+            + aside.toAbsolutePath()
+            + "; move it back to "
+            + dir.toAbsolutePath()
+            + " to recover it",
+        e.getMessage());
+    assertEquals("finished", Files.readString(aside.resolve("summary.json")));
+    Files.move(aside, dir);
     RunFolder.reopen(dir, "train").close(); // not held by this process any more
   }
 

@@ -2,8 +2,11 @@ package org.fedpeft.peft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +14,7 @@ import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.model.Precision;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,8 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * fail only once the adapter is made. QA, 5 December: {@code fedlora} and {@code fedsa-lora}
  * checked only their schema, so alpha = 1e300 (a finite double, infinite as a 32-bit float) passed
  * validate and was refused at create, while {@code lora}'s validate refused it. The numbers are
- * ones no float holds (too large, or above 0 and 0 as a float), and the texts unknown names, which
- * refusals of a fit to the encoder cannot explain.
+ * ones no float holds (too large, or above 0 and 0 as a float), and the texts unknown names (for
+ * {@code factors}, files that do not exist), which refusals of a fit to the encoder cannot explain.
  */
 class ValidateRefusesWhatCreateRefusesTest {
 
@@ -46,8 +50,8 @@ class ValidateRefusesWhatCreateRefusesTest {
       for (ConfigSchema.Key k : m.optionSchema().keys().values()) {
         boolean text =
             k.type() == ConfigSchema.Type.STRING || k.type() == ConfigSchema.Type.STRING_LIST;
-        // ravan's and fed-sb's factors name a file, which create reads and validate does not
-        if (text && !k.name().equals("factors")) {
+        // ravan's and fed-sb's factors name a file: these values name files that do not exist
+        if (text) {
           for (String value : List.of("bogus", "", "query+bogus", "-1")) {
             out.add(Arguments.of(m.name(), k.name(), value));
           }
@@ -80,6 +84,36 @@ class ValidateRefusesWhatCreateRefusesTest {
       atValidate = e.getMessage();
     }
     assertEquals(atCreate, atValidate, "validate and create of " + method + " " + option);
+  }
+
+  /**
+   * QA, validate2: validate did not read Ravan's and Fed-SB's {@code factors} file, so a missing,
+   * unreadable or garbled file passed the check a run makes before it loads the model and was
+   * refused only by create, on the model. validate now refuses it with create's message, naming the
+   * method, the option and the file; {@link AdapterMethod#validateValues} (a config's check, which
+   * also reads a saved run's config) still reads no file. Fails on the old code.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"ravan", "fed-sb"})
+  void aFactorsFileCreateCannotReadIsRefusedByValidate(String method, @TempDir Path dir)
+      throws IOException {
+    Path garbled = Files.writeString(dir.resolve("garbled.safetensors"), "not safetensors at all");
+    Path folder = Files.createDirectory(dir.resolve("a-folder.safetensors"));
+    for (Path file : List.of(dir.resolve("missing.safetensors"), garbled, folder)) {
+      AdapterMethod m = AdapterRegistry.get(method);
+      Map<String, String> options = Map.of("factors", file.toString(), "targets", "query");
+      IllegalArgumentException atValidate =
+          assertThrows(IllegalArgumentException.class, () -> m.validate(options));
+      assertTrue(
+          atValidate
+              .getMessage()
+              .startsWith(method + ": option 'factors' = " + file + ": cannot read it ("),
+          atValidate.getMessage());
+      IllegalArgumentException atCreate =
+          assertThrows(IllegalArgumentException.class, () -> m.create(options, fixture.encoder, 7));
+      assertEquals(atCreate.getMessage(), atValidate.getMessage(), file.toString());
+      m.validateValues(options);
+    }
   }
 
   /**

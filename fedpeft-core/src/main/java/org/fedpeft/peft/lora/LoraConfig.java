@@ -66,19 +66,25 @@ public record LoraConfig(
   /** The defaults of {@link #OPTIONS}: r = 8, alpha = 16, dropout 0.05 on query and value. */
   public static final LoraConfig DEFAULT = fromOptions(Map.of());
 
-  /** Validates every field, naming the one that is wrong. */
+  /**
+   * Checks every field, naming the one that is wrong: argument checks for code that builds a
+   * config. A user's options never reach them, as every method that uses LoRA (lora, fedlora,
+   * fedsa-lora, feddpa; the ffa-lora strategy sets lora's train_a) checks its options against
+   * {@link #OPTIONS} first, in its own name; so the messages name no method.
+   */
   public LoraConfig {
     if (rank < 1) {
-      throw new IllegalArgumentException("lora: rank must be at least 1, got " + rank);
+      throw new IllegalArgumentException("LoraConfig: rank must be at least 1, got " + rank);
     }
     if (!(alpha > 0) || !Float.isFinite(alpha)) {
-      throw new IllegalArgumentException("lora: alpha must be positive, got " + alpha);
+      throw new IllegalArgumentException(
+          "LoraConfig: alpha must be positive and finite, got " + alpha);
     }
     if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("lora: dropout must be in [0, 1), got " + dropout);
+      throw new IllegalArgumentException("LoraConfig: dropout must be in [0, 1), got " + dropout);
     }
     if (targetModules == null || targetModules.isEmpty()) {
-      throw new IllegalArgumentException("lora: targets must name at least one module");
+      throw new IllegalArgumentException("LoraConfig: targetModules must name at least one module");
     }
     targetModules = List.copyOf(targetModules);
   }

@@ -37,6 +37,14 @@ public final class FedSbMethod extends ConfiguredMethod<RavanConfig> {
     return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), 2);
   }
 
+  /** Reads the factors file, if the options name one ({@link RavanAdapter#factorsFileTensors}). */
+  @Override
+  protected void checkFiles(RavanConfig config) {
+    if (!config.factorsFile().isEmpty()) {
+      RavanAdapter.factorsFileTensors(config);
+    }
+  }
+
   @Override
   protected Adapter newAdapter(RavanConfig config, BertEncoder encoder, long seed) {
     return new RavanAdapter(config, encoder, seed);

@@ -589,13 +589,30 @@ public final class RavanAdapter extends AbstractAdapter {
   }
 
   /**
-   * A and B of {@code module} from the config's factors file (cached by path, size and modification
-   * time).
+   * A and B of {@code module} from the config's factors file ({@link #factorsFileTensors}).
    *
    * @throws IllegalArgumentException naming the file and the tensor if the file cannot be read, or
    *     a tensor is missing or has the wrong shape
    */
   private static float[][] fileFactors(RavanConfig c, String module, int out, int in) {
+    Map<String, HostTensor> all = factorsFileTensors(c);
+    String where = " = " + Path.of(c.factorsFile()); // what follows the option's name
+    int hr = c.heads() * c.rank();
+    float[] a = tensor(all, module + ".ravan_A", new long[] {hr, in}, c.method(), where);
+    float[] b = tensor(all, module + ".ravan_B", new long[] {out, hr}, c.method(), where);
+    return new float[][] {a, b};
+  }
+
+  /**
+   * Every tensor of the config's non-empty factors file, as float32 (cached by path, size and
+   * modification time): the check of the file that needs no model, which {@link
+   * org.fedpeft.peft.AdapterMethod#validate} makes and create repeats before it takes each target
+   * module's factors from the tensors.
+   *
+   * @throws OptionException naming the option {@code factors} and the file if the file cannot be
+   *     read or is not a safetensors file
+   */
+  static Map<String, HostTensor> factorsFileTensors(RavanConfig c) {
     Path path = Path.of(c.factorsFile());
     String where = " = " + path; // what follows the option's name (OptionException)
     Map<String, HostTensor> all;
@@ -616,10 +633,7 @@ public final class RavanAdapter extends AbstractAdapter {
       throw new OptionException(
           c.method(), "factors", where + ": cannot read it (" + e.getMessage() + ")", e);
     }
-    int hr = c.heads() * c.rank();
-    float[] a = tensor(all, module + ".ravan_A", new long[] {hr, in}, c.method(), where);
-    float[] b = tensor(all, module + ".ravan_B", new long[] {out, hr}, c.method(), where);
-    return new float[][] {a, b};
+    return all;
   }
 
   private static float[] tensor(

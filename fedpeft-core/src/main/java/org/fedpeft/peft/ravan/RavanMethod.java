@@ -76,6 +76,14 @@ public final class RavanMethod extends ConfiguredMethod<RavanConfig> {
     return inert;
   }
 
+  /** Reads the factors file, if the options name one ({@link RavanAdapter#factorsFileTensors}). */
+  @Override
+  protected void checkFiles(RavanConfig config) {
+    if (!config.factorsFile().isEmpty()) {
+      RavanAdapter.factorsFileTensors(config);
+    }
+  }
+
   @Override
   protected Adapter newAdapter(RavanConfig config, BertEncoder encoder, long seed) {
     return new RavanAdapter(config, encoder, seed);

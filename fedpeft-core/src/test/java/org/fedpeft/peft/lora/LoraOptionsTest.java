@@ -31,6 +31,37 @@ class LoraOptionsTest {
     assertEquals(c, LoraConfig.fromOptions(c.toOptions()));
   }
 
+  /**
+   * QA, validate2: the config's own checks said "lora: ..." whatever method built it (fedlora,
+   * fedsa-lora, feddpa). Options never reach them (each method checks its options against the
+   * schema first, in its own name: badOptionsNameTheOptionAndTheValue here, and
+   * ValidateRefusesWhatCreateRefusesTest over every method), so they are argument checks naming the
+   * field and no method. Fails on the old code.
+   */
+  @Test
+  void theConfigsOwnChecksNameTheFieldAndNoMethod() {
+    List<String> query = List.of("query");
+    assertEquals(
+        "LoraConfig: rank must be at least 1, got 0",
+        assertThrows(IllegalArgumentException.class, () -> new LoraConfig(0, 16f, 0f, query, true))
+            .getMessage());
+    assertEquals(
+        "LoraConfig: alpha must be positive and finite, got Infinity",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new LoraConfig(8, Float.POSITIVE_INFINITY, 0f, query, true))
+            .getMessage());
+    assertEquals(
+        "LoraConfig: dropout must be in [0, 1), got 1.0",
+        assertThrows(IllegalArgumentException.class, () -> new LoraConfig(8, 16f, 1f, query, true))
+            .getMessage());
+    assertEquals(
+        "LoraConfig: targetModules must name at least one module",
+        assertThrows(
+                IllegalArgumentException.class, () -> new LoraConfig(8, 16f, 0f, List.of(), true))
+            .getMessage());
+  }
+
   @Test
   void badOptionsNameTheOptionAndTheValue() {
     IllegalArgumentException e =
