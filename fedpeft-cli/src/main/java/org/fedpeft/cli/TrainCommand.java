@@ -64,7 +64,8 @@ import picocli.CommandLine.Spec;
           + " federation), evaluating on the validation split as it goes and on the test split"
           + " at the end.",
       "Writes to the output folder: adapter/ (the fedpeft adapter folder with head.safetensors,"
-          + " plus Hugging Face PEFT's format for LoRA; with --adapter none the head alone),"
+          + " plus Hugging Face PEFT's format for LoRA, Ravan and Fed-SB; with --adapter none the"
+          + " head alone),"
           + " metrics.jsonl (one line per logged step and evaluation), timings.jsonl (the training"
           + " time at each periodic evaluation), summary.json, train.json"
           + " (the arguments and data hashes, for --resume) and checkpoint/ (the state every"

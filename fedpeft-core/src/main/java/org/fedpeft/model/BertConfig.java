@@ -115,9 +115,11 @@ public record BertConfig(
 
   /**
    * A model folder's JSON object file (config.json, sentence_bert_config.json,
-   * tokenizer_config.json), refused naming the file when it is not UTF-8, not valid JSON or not an
-   * object ({@link org.fedpeft.io.JsonFiles#readObject}), as transformers and sentence-transformers
-   * could not read it either.
+   * tokenizer_config.json), refused naming the file ({@link org.fedpeft.io.JsonFiles#readObject})
+   * when it is not UTF-8, not valid JSON or not an object, as transformers and
+   * sentence-transformers could not read it either, or has a key twice (Python's {@code json.load}
+   * would keep the last value); and, before it is read, when it holds more than {@link
+   * org.fedpeft.io.JsonFiles#MAX_BYTES} bytes.
    */
   static JsonObject jsonObject(Path file) throws IOException {
     try {
@@ -128,9 +130,10 @@ public record BertConfig(
   }
 
   /**
-   * A model folder's JSON file, refused naming the file when it is not UTF-8 or not valid JSON
-   * ({@link org.fedpeft.io.JsonFiles#read}), as Python's {@code json.load} could not read it
-   * either.
+   * A model folder's JSON file, refused naming the file ({@link org.fedpeft.io.JsonFiles#read})
+   * when it is not UTF-8 or not valid JSON, as Python's {@code json.load} could not read it either,
+   * or has a key twice (which {@code json.load} would read as its last value); and, before it is
+   * read, when it holds more than {@link org.fedpeft.io.JsonFiles#MAX_BYTES} bytes.
    */
   static JsonElement json(Path file) throws IOException {
     try {

@@ -37,12 +37,10 @@ public final class FedSbMethod extends ConfiguredMethod<RavanConfig> {
     return RavanConfig.inertOptions(options, c.factorsFile(), c.init().optionValue(), 2);
   }
 
-  /** Reads the factors file, if the options name one ({@link RavanAdapter#factorsFileTensors}). */
+  /** Reads the factors file, if the options name one ({@link RavanAdapter#checkFactorsFile}). */
   @Override
   protected void checkFiles(RavanConfig config) {
-    if (!config.factorsFile().isEmpty()) {
-      RavanAdapter.factorsFileTensors(config);
-    }
+    RavanAdapter.checkFactorsFile(config);
   }
 
   @Override

@@ -604,6 +604,19 @@ public final class RavanAdapter extends AbstractAdapter {
   }
 
   /**
+   * Reads the config's factors file if it names one ({@link #factorsFileTensors}): the check of the
+   * file that Ravan's and Fed-SB's validate make before the model loads, with create's message.
+   *
+   * @throws OptionException naming the option {@code factors} and the file if the file cannot be
+   *     read or is not a safetensors file
+   */
+  static void checkFactorsFile(RavanConfig c) {
+    if (!c.factorsFile().isEmpty()) {
+      factorsFileTensors(c);
+    }
+  }
+
+  /**
    * Every tensor of the config's non-empty factors file, as float32 (cached by path, size and
    * modification time): the check of the file that needs no model, which {@link
    * org.fedpeft.peft.AdapterMethod#validate} makes and create repeats before it takes each target

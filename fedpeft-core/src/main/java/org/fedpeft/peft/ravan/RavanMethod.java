@@ -76,12 +76,10 @@ public final class RavanMethod extends ConfiguredMethod<RavanConfig> {
     return inert;
   }
 
-  /** Reads the factors file, if the options name one ({@link RavanAdapter#factorsFileTensors}). */
+  /** Reads the factors file, if the options name one ({@link RavanAdapter#checkFactorsFile}). */
   @Override
   protected void checkFiles(RavanConfig config) {
-    if (!config.factorsFile().isEmpty()) {
-      RavanAdapter.factorsFileTensors(config);
-    }
+    RavanAdapter.checkFactorsFile(config);
   }
 
   @Override
