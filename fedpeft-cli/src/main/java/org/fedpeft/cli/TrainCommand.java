@@ -483,10 +483,11 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * The command a run folder's train.json records, with its relative data and model paths resolved
-   * against the directory it was started from. The file is read as the other JSON files of run
-   * folders are ({@link JsonFiles#readObject}: strict UTF-8, Gson's messages cleaned); a damaged
-   * one is bad input naming it.
+   * The command a run folder's train.json records, with its relative data and model paths, and the
+   * adapter options that name files ({@link AdapterOptions#resolvePathsAgainst}), resolved against
+   * the directory it was started from. The file is read as the other JSON files of run folders are
+   * ({@link JsonFiles#readObject}: strict UTF-8, Gson's messages cleaned); a damaged one is bad
+   * input naming it.
    */
   private static TrainCommand stored(Path dir) throws IOException {
     Path file = dir.resolve(RUN_FILE);
@@ -540,6 +541,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (c.model.model != null && Files.isDirectory(cwd.resolve(c.model.model))) {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }
+    c.adapter.resolvePathsAgainst(cwd); // a relative factors file, say
     // --precision auto resolves per machine: a resume computes in what the run started with.
     if (precision != null && "auto".equals(c.model.precision)) {
       c.model.precision = precision;
