@@ -1,5 +1,8 @@
 package org.fedpeft.cli;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.OptionException;
 import org.fedpeft.model.BertEncoder;
@@ -188,6 +191,38 @@ public final class AdapterOptions {
    */
   static UserInputException named(OptionException e) {
     return new UserInputException(e.messageFor("--adapter-options " + e.option(), "="), e);
+  }
+
+  /**
+   * Resolves against {@code dir} each relative option value that the method's option schema marks
+   * as a path ({@link org.fedpeft.config.ConfigSchema#path}: Ravan's and Fed-SB's {@code factors}),
+   * as a resumed {@code train} run resolves its data paths against the directory it was started
+   * from. Options that do not parse, or an unknown method, are left for {@link #methodOrNull} to
+   * refuse.
+   */
+  void resolvePathsAgainst(Path dir) {
+    if (method.equals("none") || !AdapterRegistry.all().containsKey(method)) {
+      return;
+    }
+    Map<String, String> given;
+    try {
+      given = Options.parse(options);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    boolean changed = false;
+    for (String name : AdapterRegistry.get(method).optionSchema().paths()) {
+      String v = given.get(name);
+      if (v != null && !v.isEmpty() && !Path.of(v).isAbsolute()) {
+        given.put(name, dir.resolve(v).normalize().toString());
+        changed = true;
+      }
+    }
+    if (changed) {
+      List<String> parts = new ArrayList<>();
+      given.forEach((k, v) -> parts.add(k + "=" + v));
+      options = String.join(",", parts);
+    }
   }
 
   /** The options as a map; a malformed part or a key given twice is an error naming the option. */

@@ -3,7 +3,6 @@ package org.fedpeft.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +21,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.NaturalOrder;
 import org.fedpeft.run.RunRecorder;
 import org.fedpeft.simulation.Simulation;
@@ -54,6 +54,10 @@ import org.fedpeft.simulation.SimulationConfig;
  * summary.json}; the wall time is the summary's {@code seconds_this_process}, which after a {@code
  * --resume} covers only the last process (the report says so when {@code timings.jsonl} shows a
  * round timed twice, which happens when a run was killed between a round and its checkpoint).
+ *
+ * <p>The run's files are read strictly ({@link JsonFiles}): a JSON file, or a line of {@code
+ * metrics.jsonl} or {@code timings.jsonl}, that is not UTF-8 or not strict JSON (a repeated key,
+ * NaN, a comment: a damaged or hand-edited file) is refused naming the file and the line.
  */
 public final class ReportWriter {
 
@@ -274,9 +278,11 @@ public final class ReportWriter {
     List<JsonObject> failed = new ArrayList<>();
     Path metricsFile = dir.resolve("metrics.jsonl");
     if (Files.isRegularFile(metricsFile)) {
-      for (String line : Files.readAllLines(metricsFile)) {
+      List<String> lines = JsonFiles.readLines(metricsFile);
+      for (int i = 0; i < lines.size(); i++) {
+        String line = lines.get(i);
         if (!line.isBlank()) {
-          JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+          JsonObject o = JsonFiles.parseLine(metricsFile, i + 1, line);
           String event = o.has("event") ? o.get("event").getAsString() : "";
           if (event.equals("round")) {
             rounds.add(o);
@@ -692,11 +698,13 @@ public final class ReportWriter {
     Map<Integer, Double> last = new TreeMap<>();
     int repeated = 0;
     double all = 0;
-    for (String line : Files.readAllLines(timings)) {
+    List<String> lines = JsonFiles.readLines(timings);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
       if (line.isBlank()) {
         continue;
       }
-      JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      JsonObject o = JsonFiles.parseLine(timings, i + 1, line);
       double s = num(o, "round_seconds") + num(o, "eval_seconds");
       all += s;
       int round = o.get("round").getAsInt();

@@ -1,7 +1,6 @@
 package org.fedpeft.cli;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.RunFolderException;
 import org.fedpeft.io.ShutdownHooks;
@@ -317,9 +317,7 @@ final class RunGuard implements AutoCloseable {
   String finishedRun(String run) {
     String why = "";
     try {
-      JsonObject summary =
-          JsonParser.parseString(Files.readString(path().resolve("summary.json")))
-              .getAsJsonObject();
+      JsonObject summary = JsonFiles.readObject(path().resolve("summary.json"));
       if (summary.has("stopped_early")) {
         why = ", stopped early: " + summary.get("stopped_early").getAsString();
       }

@@ -2,7 +2,6 @@ package org.fedpeft.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.io.SafetensorsFile;
 import org.fedpeft.tensor.HostTensor;
@@ -105,7 +105,9 @@ record TrainCheckpoint(
         }
       }
       List<String> lines = new ArrayList<>();
-      for (JsonElement l : JsonParser.parseString(meta.get("metrics")).getAsJsonArray()) {
+      // The array strictly (JsonFiles.parse); its lines are the run's own, under the file's
+      // checksum, and those of a run started before fedpeft wrote strict JSON may hold NaN.
+      for (JsonElement l : JsonFiles.parse(meta.get("metrics")).getAsJsonArray()) {
         lines.add(l.getAsString());
       }
       return Optional.of(

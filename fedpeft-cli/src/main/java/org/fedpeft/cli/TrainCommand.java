@@ -484,10 +484,11 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * The command a run folder's train.json records, with its relative data and model paths resolved
-   * against the directory it was started from. The file is read as the other JSON files of run
-   * folders are ({@link JsonFiles#readObject}: strict UTF-8, Gson's messages cleaned); a damaged
-   * one is bad input naming it.
+   * The command a run folder's train.json records, with its relative data and model paths, and the
+   * adapter options that name files ({@link AdapterOptions#resolvePathsAgainst}), resolved against
+   * the directory it was started from. The file is read as the other JSON files of run folders are
+   * ({@link JsonFiles#readObject}: strict UTF-8, Gson's messages cleaned); a damaged one is bad
+   * input naming it.
    */
   private static TrainCommand stored(Path dir) throws IOException {
     Path file = dir.resolve(RUN_FILE);
@@ -541,6 +542,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (c.model.model != null && Files.isDirectory(cwd.resolve(c.model.model))) {
       c.model.model = cwd.resolve(c.model.model).normalize().toString();
     }
+    c.adapter.resolvePathsAgainst(cwd); // a relative factors file, say
     // --precision auto resolves per machine: a resume computes in what the run started with.
     if (precision != null && "auto".equals(c.model.precision)) {
       c.model.precision = precision;
@@ -630,10 +632,14 @@ public final class TrainCommand implements Callable<Integer> {
     }
     JsonObject started;
     try {
-      started = JsonParser.parseString(then.get()).getAsJsonObject();
+      started = JsonFiles.parse(then.get()).getAsJsonObject();
     } catch (RuntimeException e) {
       throw new UserInputException(
-          dir.resolve(TrainCheckpoint.FILE) + ": its copy of train.json is not valid JSON", e);
+          dir.resolve(TrainCheckpoint.FILE)
+              + ": its copy of train.json is not valid JSON ("
+              + JsonFiles.reason(e)
+              + ")",
+          e);
     }
     try {
       StartRecord.requireSame(
@@ -1308,13 +1314,18 @@ public final class TrainCommand implements Callable<Integer> {
 
   /**
    * The lines of DIR/timings.jsonl (left by the interrupted run) up to step {@code step}, for a
-   * resumed run to keep; none if the file is missing or unreadable.
+   * resumed run to keep; none if the file is missing or unreadable, which includes a line that is
+   * not UTF-8 or not strict JSON ({@link JsonFiles#readLines}, {@link JsonFiles#parseLine}: a line
+   * cut by the kill, or a hand-edited one): wall times are not worth refusing a resume for.
    */
   private static List<String> earlierTimings(Path dir, int step) {
     List<String> kept = new ArrayList<>();
+    Path file = dir.resolve("timings.jsonl");
     try {
-      for (String line : Files.readAllLines(dir.resolve("timings.jsonl"))) {
-        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+      List<String> lines = JsonFiles.readLines(file);
+      for (int i = 0; i < lines.size(); i++) {
+        String line = lines.get(i);
+        JsonObject o = JsonFiles.parseLine(file, i + 1, line);
         if (o.get("step").getAsInt() <= step) {
           kept.add(line);
         }
@@ -1331,6 +1342,7 @@ public final class TrainCommand implements Callable<Integer> {
    */
   private static boolean holdsEvaluation(List<String> lines, int step) {
     for (String line : lines) {
+      // Lenient: the checkpoint's own lines, under its checksum (NaN in a run before 2 December).
       JsonObject o = JsonParser.parseString(line).getAsJsonObject();
       String event = o.get("event").getAsString();
       if ((event.equals("validation") || event.equals("test_during_training"))
@@ -1346,7 +1358,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (lines.isEmpty()) {
       return 0;
     }
-    return JsonParser.parseString(lines.get(lines.size() - 1))
+    return JsonFiles.parse(lines.get(lines.size() - 1))
         .getAsJsonObject()
         .get("train_seconds")
         .getAsDouble();

@@ -14,7 +14,8 @@ import java.util.function.Predicate;
  * and bad values are rejected naming the key and where its value came from; an unknown key gets the
  * nearest known keys ({@link NearestKeys}). Keys under an open prefix (such as {@code adapter.})
  * pass through as strings for a plugin to check. A method's option that only a federated run reads
- * is marked {@link #federatedOnly(String, String)}. {@link #markdown} documents the keys.
+ * is marked {@link #federatedOnly(String, String)}, and a key whose value names a file or folder
+ * {@link #path(String)}. {@link #markdown} documents the keys.
  *
  * <p>Sections of a larger config each declare their own schema; {@link #concat} joins them.
  */
@@ -53,6 +54,7 @@ public final class ConfigSchema {
   private final Map<String, Key> keys = new LinkedHashMap<>();
   private final List<String> openPrefixes = new ArrayList<>();
   private final Map<String, String> federatedOnly = new LinkedHashMap<>();
+  private final java.util.Set<String> paths = new java.util.LinkedHashSet<>();
   private String unknownKeyHint = "";
 
   /** Adds a key; {@code rule} describes what {@code check} accepts (for errors and docs). */
@@ -98,6 +100,24 @@ public final class ConfigSchema {
     return java.util.Collections.unmodifiableMap(federatedOnly);
   }
 
+  /**
+   * Marks key {@code name} as one whose value, unless empty, names a file or folder (Ravan's {@code
+   * factors}, {@code data.file}): a config file's relative value is read from the file's folder,
+   * and a run records it as an absolute path, so that a resume finds the file from any working
+   * directory. An adapter method marks its own options so in its option schema ({@code
+   * AdapterMethod.optionSchema()}).
+   */
+  public ConfigSchema path(String name) {
+    get(name);
+    paths.add(name);
+    return this;
+  }
+
+  /** The keys marked {@link #path(String)}, in declaration order. */
+  public java.util.Set<String> paths() {
+    return java.util.Collections.unmodifiableSet(paths);
+  }
+
   /** Keys starting with {@code prefix} (e.g. {@code "adapter."}) are passed through as strings. */
   public ConfigSchema open(String prefix, String description) {
     openPrefixes.add(prefix);
@@ -122,6 +142,7 @@ public final class ConfigSchema {
       }
       all.openPrefixes.addAll(p.openPrefixes);
       all.federatedOnly.putAll(p.federatedOnly);
+      all.paths.addAll(p.paths);
     }
     return all;
   }

@@ -71,6 +71,9 @@ public record DataSection(
               "",
               "your retrieval corpus, JSONL with id and text (with data.file, whose rows are then"
                   + " queries with text and doc)")
+          .path("data.file")
+          .path("data.test")
+          .path("data.corpus")
           .key(
               "data.partition",
               Type.STRING,

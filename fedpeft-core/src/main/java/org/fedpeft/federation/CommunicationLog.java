@@ -4,13 +4,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.fedpeft.io.JsonFiles;
 
 /**
  * Bytes exchanged, per round, per client, per direction: {@code DOWN} is what the server sends (the
@@ -177,7 +177,7 @@ public final class CommunicationLog {
   public static CommunicationLog fromJson(String json) {
     CommunicationLog log = new CommunicationLog();
     try {
-      JsonObject root = JsonParser.parseString(json).getAsJsonObject();
+      JsonObject root = JsonFiles.parse(json).getAsJsonObject();
       JsonObject totals = root.getAsJsonObject("totals");
       if (totals != null) {
         log.earlier[Direction.DOWN.ordinal()] = totals.get("down").getAsLong();

@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads the JSON files of run, adapter and model folders (summary.json, config.json, manifest.json,
@@ -17,6 +19,9 @@ import java.nio.file.Path;
  * file and what is wrong ("5368709120 bytes, more than the 67108864 bytes (64 MiB) a JSON settings
  * file may hold", "not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1
  * column 12 path $.rounds", "duplicate key 'r' in lora", "not a JSON object but an array").
+ *
+ * <p>{@link #readLines} and {@link #parseLine} read a JSON-lines file (metrics.jsonl,
+ * timings.jsonl) as strictly, line by line, naming the file and the line.
  *
  * <p>{@link #parse} is the same strict parse of JSON text that arrives otherwise (the {@code run.*}
  * settings of a server's instructions, its welcome to a node).
@@ -119,6 +124,52 @@ public final class JsonFiles {
     } catch (StrictJson.DuplicateKey e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The lines of JSON-lines file {@code file} (metrics.jsonl, timings.jsonl), strictly UTF-8 (a
+   * leading byte-order mark dropped; a CR before an LF dropped), each to be parsed with {@link
+   * #parseLine}. Not capped in size: such a file grows by a line a round or a step.
+   *
+   * @throws JsonFileException naming the file and the line of the first byte that is not UTF-8
+   * @throws IOException if the file cannot be read
+   */
+  public static List<String> readLines(Path file) throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (Utf8Input in =
+        new Utf8Input(
+            Files.newInputStream(file),
+            file,
+            (source, line, reason) ->
+                new JsonFileException(source, "line " + line + ": " + reason, null))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        lines.add(line);
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * The JSON object on line {@code line} (1-based) of JSON-lines file {@code file}, parsed as
+   * strictly as a whole file ({@link #parse}).
+   *
+   * @param text the line's text
+   * @throws JsonFileException naming the file and the line if the text is not valid JSON, has an
+   *     object with a repeated key or is not an object ("line 3: duplicate key 'round'", "line 3:
+   *     not a JSON object but an array")
+   */
+  public static JsonObject parseLine(Path file, int line, String text) {
+    JsonElement e;
+    try {
+      e = parse(text);
+    } catch (IllegalArgumentException bad) {
+      throw new JsonFileException(file, "line " + line + ": " + bad.getMessage(), bad.getCause());
+    }
+    if (!e.isJsonObject()) {
+      throw new JsonFileException(
+          file, "line " + line + ": not a JSON object but " + describe(e), null);
+    }
+    return e.getAsJsonObject();
   }
 
   /**

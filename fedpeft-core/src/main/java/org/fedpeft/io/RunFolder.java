@@ -1,13 +1,13 @@
 package org.fedpeft.io;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -498,13 +498,15 @@ public final class RunFolder implements AutoCloseable {
         // Reads until the buffer is full or the end of the file.
       }
       try {
+        b.flip();
+        // Strict UTF-8 and strict JSON (JsonFiles.parse), as the other JSON files of a run folder.
         JsonObject o =
-            JsonParser.parseString(new String(b.array(), 0, b.position(), StandardCharsets.UTF_8))
+            JsonFiles.parse(StandardCharsets.UTF_8.newDecoder().decode(b).toString())
                 .getAsJsonObject();
         if (o.has("command") && o.get("command").isJsonPrimitive()) {
           return o.get("command").getAsString();
         }
-      } catch (RuntimeException e) {
+      } catch (CharacterCodingException | RuntimeException e) {
         // An unreadable record: fall back to what the folder holds.
       }
     }
@@ -737,11 +739,11 @@ public final class RunFolder implements AutoCloseable {
       return null;
     }
     try {
-      String text = Files.readString(file, StandardCharsets.UTF_8);
+      String text = JsonFiles.readUtf8(file);
       if (text.isBlank()) {
         return null;
       }
-      JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+      JsonObject o = JsonFiles.parse(text).getAsJsonObject();
       return o.has(key) && o.get(key).isJsonPrimitive() ? o.get(key).getAsString() : null;
     } catch (IOException | RuntimeException e) {
       return null;

@@ -116,6 +116,9 @@ public final class HuggingFaceFolder {
     new TextTokenizer(tokenizer, maxLen, tokenizerFile.toString()).close();
     JsonObject tokenizerJson;
     try {
+      // Lenient on purpose (not JsonFiles): the tokenizers library has just parsed the file
+      // strictly above, and this second reading only looks up ids and settings in it; it is also
+      // larger than JsonFiles.MAX_BYTES allows for a settings file.
       tokenizerJson = JsonParser.parseString(new String(tokenizer, UTF_8)).getAsJsonObject();
     } catch (RuntimeException e) {
       tokenizerJson =

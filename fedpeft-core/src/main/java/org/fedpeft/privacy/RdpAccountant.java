@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import org.fedpeft.io.JsonFiles;
 
 /**
  * Renyi differential privacy (RDP) accountant for the Poisson-subsampled Gaussian mechanism, with
@@ -739,10 +739,9 @@ public final class RdpAccountant {
     Objects.requireNonNull(json, "json");
     JsonElement tree;
     try {
-      tree = JsonParser.parseString(json);
+      tree = JsonFiles.parse(json); // strict: no NaN, comment or repeated key
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "accountant state is not valid JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException("accountant state is not valid: " + e.getMessage(), e);
     }
     return fromJsonTree(tree);
   }

@@ -3,7 +3,6 @@ package org.fedpeft.run;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ServerState;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.tensor.HostTensor;
 
 /**
@@ -38,7 +38,7 @@ final class LocalStateCheckpoint {
     if (json == null) {
       return out;
     }
-    JsonArray index = JsonParser.parseString(json).getAsJsonArray();
+    JsonArray index = JsonFiles.parse(json).getAsJsonArray();
     for (int i = 0; i < index.size(); i++) {
       JsonObject o = index.get(i).getAsJsonObject();
       Map<String, String> values = new TreeMap<>();

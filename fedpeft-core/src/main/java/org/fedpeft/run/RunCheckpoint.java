@@ -1,8 +1,8 @@
 package org.fedpeft.run;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ import org.fedpeft.federation.ClientStateStore;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.simulation.PausePoint;
 
 /**
@@ -174,9 +175,13 @@ public record RunCheckpoint(
       lines.addAll(
           MetricsPrefix.fromJson(extra.get(METRICS_PREFIX), file.toString()).read(runFolder, file));
     } else if (extra.containsKey(OLD_METRICS)) {
-      for (JsonElement e : JsonParser.parseString(extra.get(OLD_METRICS)).getAsJsonArray()) {
+      for (JsonElement e : oldMetrics(extra.get(OLD_METRICS), file)) {
         lines.add(e.getAsString());
       }
+    }
+    String pending = extra.get(PENDING);
+    if (pending != null) {
+      CheckpointJson.read(pending, file + ": the pending round's line " + PENDING, o -> o);
     }
     CommunicationLog comm =
         extra.containsKey(TRAFFIC)
@@ -202,7 +207,32 @@ public record RunCheckpoint(
                 .removeExtra(OLD_METRICS)
                 .removeExtra(OLD_COMM)
                 .build());
-    return new RunCheckpoint(clean, List.copyOf(lines), comm, local, extra.get(PENDING), index);
+    return new RunCheckpoint(clean, List.copyOf(lines), comm, local, pending, index);
+  }
+
+  /**
+   * The metrics lines a checkpoint of the layout before holds ({@link #OLD_METRICS}), a JSON array
+   * read strictly ({@link JsonFiles#parse}).
+   *
+   * @throws IllegalArgumentException naming the checkpoint if it is not strict JSON or not an array
+   */
+  private static JsonArray oldMetrics(String json, Path file) {
+    try {
+      JsonElement e = JsonFiles.parse(json);
+      if (!e.isJsonArray()) {
+        throw new IllegalArgumentException("not a JSON array but " + JsonFiles.describe(e));
+      }
+      return e.getAsJsonArray();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          file
+              + ": the metrics lines "
+              + OLD_METRICS
+              + " are not readable ("
+              + e.getMessage()
+              + ")",
+          e);
+    }
   }
 
   private static String trafficJson(CommunicationLog comm) {

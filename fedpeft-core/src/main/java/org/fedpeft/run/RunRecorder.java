@@ -6,11 +6,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,8 @@ import org.fedpeft.engine.Engines;
 import org.fedpeft.federation.ClientFailure;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFileException;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.simulation.RunManifest;
@@ -66,7 +71,7 @@ public final class RunRecorder {
   public RunRecorder(Path out, List<String> lines) {
     this.out = out;
     for (String line : lines) {
-      record(line, jsonObject(line));
+      record(line, recorded(line));
     }
   }
 
@@ -183,28 +188,67 @@ public final class RunRecorder {
   }
 
   /**
-   * The lines of metrics.jsonl after the recorded ones, up to the first that is not a JSON object
-   * (cut by a kill); none if the file does not begin with the recorded lines. Reads the file,
-   * changes nothing. Bytes that are not UTF-8 (a line a kill cut inside a character) are read as
-   * U+FFFD, so such a line is one that is cut, not an error.
+   * The lines of metrics.jsonl after the recorded ones; none if the file does not begin with the
+   * recorded lines. Each line is decoded as strict UTF-8 and read as strict JSON ({@link
+   * JsonFiles#parse}). The file's last line, which a kill may have cut (inside a character, too),
+   * is left out if it is not a JSON object; any other such line means the file was damaged or
+   * edited, and is refused. Reads the file, changes nothing.
+   *
+   * @throws JsonFileException naming metrics.jsonl and the line if a line before the last one is
+   *     not UTF-8 or not a JSON object in strict JSON
    */
   private List<String> linesAfterRecorded() throws IOException {
     Path file = out.resolve("metrics.jsonl");
-    List<String> written =
-        Files.isRegularFile(file)
-            ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList()
-            : List.of();
+    List<byte[]> written = Files.isRegularFile(file) ? lines(Files.readAllBytes(file)) : List.of();
     List<String> after = new ArrayList<>();
-    if (written.size() >= metricLines.size()
-        && written.subList(0, metricLines.size()).equals(metricLines)) {
-      for (String line : written.subList(metricLines.size(), written.size())) {
-        if (jsonObject(line) == null) {
-          break;
-        }
-        after.add(line);
+    if (written.size() < metricLines.size()) {
+      return after;
+    }
+    for (int i = 0; i < metricLines.size(); i++) {
+      if (!metricLines.get(i).equals(utf8(written.get(i)))) {
+        return after;
       }
     }
+    for (int i = metricLines.size(); i < written.size(); i++) {
+      String line = utf8(written.get(i));
+      if (jsonObject(line) == null) {
+        if (i == written.size() - 1) {
+          break; // cut by a kill
+        }
+        if (line == null) {
+          throw new JsonFileException(file, "line " + (i + 1) + ": not valid UTF-8", null);
+        }
+        JsonFiles.parseLine(file, i + 1, line); // throws, saying why
+      }
+      after.add(line);
+    }
     return after;
+  }
+
+  /**
+   * The lines of {@code bytes}, split at LF bytes (a CR before one dropped), without a last empty
+   * one.
+   */
+  private static List<byte[]> lines(byte[] bytes) {
+    List<byte[]> lines = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= bytes.length; i++) {
+      if (i == bytes.length ? i > start : bytes[i] == '\n') {
+        int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
+        lines.add(Arrays.copyOfRange(bytes, start, end));
+        start = i + 1;
+      }
+    }
+    return lines;
+  }
+
+  /** {@code bytes} decoded as strict UTF-8, or null if they are not UTF-8. */
+  private static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   /**
@@ -231,7 +275,7 @@ public final class RunRecorder {
     List<String> lines = new ArrayList<>(metricLines);
     lines.addAll(failedLinesToKeep());
     for (String l : lines) {
-      JsonObject o = jsonObject(l);
+      JsonObject o = recorded(l);
       if (isFailedRound(o) && o.get("round") != null) {
         rounds.add(o.get("round").getAsInt());
       }
@@ -239,12 +283,35 @@ public final class RunRecorder {
     return rounds;
   }
 
-  /** The line as a JSON object, or null if it is not one. */
-  private static JsonObject jsonObject(String line) {
+  /**
+   * A recorded line ({@link #metricLines}: one this run wrote, or one of metrics.jsonl that a
+   * checkpoint counts, whose bytes were checked against the SHA-256 it recorded, or a line the file
+   * holds after them, read strictly by {@link #linesAfterRecorded}) as a JSON object, or null if it
+   * is not one. Read leniently, as before: an edit of these lines is refused by that check, and a
+   * run started before fedpeft wrote strict JSON (2 December) holds NaN where a value was not
+   * measured, which strict JSON refuses.
+   */
+  private static JsonObject recorded(String line) {
     try {
       JsonElement e = JsonParser.parseString(line);
       return e.isJsonObject() ? e.getAsJsonObject() : null;
     } catch (JsonParseException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The line as a JSON object, or null if it is not one in strict JSON ({@link JsonFiles#parse}:
+   * null also for a repeated key, NaN or a comment).
+   */
+  private static JsonObject jsonObject(String line) {
+    if (line == null) {
+      return null;
+    }
+    try {
+      JsonElement e = JsonFiles.parse(line);
+      return e.isJsonObject() ? e.getAsJsonObject() : null;
+    } catch (IllegalArgumentException e) {
       return null;
     }
   }
@@ -316,8 +383,8 @@ public final class RunRecorder {
   public int evalFailures() {
     int n = 0;
     for (String l : metricLines) {
-      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (o.has("eval_failures")) {
+      JsonObject o = recorded(l);
+      if (o != null && o.has("eval_failures")) {
         n += o.getAsJsonArray("eval_failures").size();
       }
     }
@@ -334,8 +401,8 @@ public final class RunRecorder {
   public int fitFailures() {
     int n = 0;
     for (String l : metricLines) {
-      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (!isFailedRound(o)) {
+      JsonObject o = recorded(l);
+      if (o != null && !isFailedRound(o)) {
         n += failedUpdates(o).size();
       }
     }
@@ -400,8 +467,8 @@ public final class RunRecorder {
   public List<Integer> skippedRoundNumbers() {
     List<Integer> rounds = new ArrayList<>();
     for (String l : metricLines) {
-      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
-      if (o.has("skipped")) {
+      JsonObject o = recorded(l);
+      if (o != null && o.has("skipped")) {
         rounds.add(o.get("round").getAsInt());
       }
     }
@@ -444,7 +511,7 @@ public final class RunRecorder {
   public void writeManifest(SimulationConfig config, Population population, FrozenBase base)
       throws IOException {
     JsonObject m = new JsonObject();
-    m.add("config", JsonParser.parseString(config.toJson()));
+    m.add("config", JsonFiles.parse(config.toJson()));
     m.addProperty("seed", config.seed());
     m.addProperty("fedpeft_version", version());
     m.addProperty("git_commit", RunManifest.gitCommit());
@@ -558,8 +625,7 @@ public final class RunRecorder {
   }
 
   private static String pretty(String json) {
-    return new GsonBuilder().setPrettyPrinting().create().toJson(JsonParser.parseString(json))
-        + "\n";
+    return new GsonBuilder().setPrettyPrinting().create().toJson(JsonFiles.parse(json)) + "\n";
   }
 
   private static void appendLine(Path file, String line) throws IOException {

@@ -2,7 +2,6 @@ package org.fedpeft.simulation;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,16 +28,17 @@ import org.fedpeft.run.Population;
  * and a config.json whose resolved values differ from the manifest's, naming the first differing
  * key and both values; a resume never changes the run, {@code rounds} included.
  *
- * <p>A new run stores {@code data.file}, {@code data.test}, {@code data.corpus} and a {@code
- * model.name} that names a folder as absolute paths in its config.json, so a resume finds them from
- * any working directory; a relative path found in an older config.json is resolved against the run
- * folder. manifest.json records the SHA-256 of each data file ({@code data.files}) next to the
- * hashes of the training and test splits; a resume recomputes both and refuses a mismatch, naming
- * the file and both hashes.
+ * <p>A new run stores {@code data.file}, {@code data.test}, {@code data.corpus}, every adapter
+ * option that its method's option schema marks as a path (Ravan's and Fed-SB's {@code factors};
+ * {@link SimulationConfig#filePathKeys}) and a {@code model.name} that names a folder as absolute
+ * paths in its config.json, so a resume finds them from any working directory. A relative data path
+ * or model folder found in an older config.json is resolved against the run folder; a relative
+ * adapter option of an older config.json is left as it is, so it is still found from the directory
+ * the run started in. manifest.json records the SHA-256 of each data file ({@code data.files}) next
+ * to the hashes of the training and test splits; a resume recomputes both and refuses a mismatch,
+ * naming the file and both hashes.
  */
 final class RunInputs {
-
-  private static final List<String> PATH_KEYS = List.of("data.file", "data.test", "data.corpus");
 
   private RunInputs() {}
 
@@ -90,7 +90,7 @@ final class RunInputs {
    * @throws IllegalArgumentException naming manifest.json if its precision is not fp32 or bf16
    */
   static String withStartPrecision(String configJson, JsonObject manifest, Path run) {
-    JsonObject c = JsonParser.parseString(configJson).getAsJsonObject();
+    JsonObject c = JsonFiles.parse(configJson).getAsJsonObject();
     if (!c.has("model.precision")
         || !"auto".equals(c.get("model.precision").getAsString())
         || manifest == null) {
@@ -169,7 +169,7 @@ final class RunInputs {
       return List.of();
     }
     return StartRecord.differences(
-        JsonParser.parseString(json).getAsJsonObject().asMap(),
+        JsonFiles.parse(json).getAsJsonObject().asMap(),
         manifest.getAsJsonObject("config").asMap(),
         "manifest.json");
   }
@@ -223,11 +223,14 @@ final class RunInputs {
         "config (rounds included)");
   }
 
-  /** {@code c} with its data files (and a model folder) as absolute, normalised paths. */
+  /**
+   * {@code c} with its data files, the files its adapter options name ({@link
+   * SimulationConfig#filePathKeys}) and a model folder as absolute, normalised paths.
+   */
   static SimulationConfig absolutePaths(SimulationConfig c) {
-    JsonObject o = JsonParser.parseString(c.toJson()).getAsJsonObject();
+    JsonObject o = JsonFiles.parse(c.toJson()).getAsJsonObject();
     boolean changed = false;
-    for (String key : PATH_KEYS) {
+    for (String key : c.filePathKeys()) {
       String v = o.has(key) ? o.get(key).getAsString() : "";
       if (!v.isEmpty()) {
         String abs = Path.of(v).toAbsolutePath().normalize().toString();
@@ -248,9 +251,9 @@ final class RunInputs {
    * {@code c} with relative data paths (and a relative model folder) resolved against {@code run}.
    */
   static SimulationConfig resolvedAgainst(SimulationConfig c, Path run) {
-    JsonObject o = JsonParser.parseString(c.toJson()).getAsJsonObject();
+    JsonObject o = JsonFiles.parse(c.toJson()).getAsJsonObject();
     boolean changed = false;
-    for (String key : PATH_KEYS) {
+    for (String key : SimulationConfig.SCHEMA.paths()) {
       String v = o.has(key) ? o.get(key).getAsString() : "";
       if (!v.isEmpty() && !Path.of(v).isAbsolute()) {
         o.addProperty(key, run.resolve(v).normalize().toString());

@@ -48,6 +48,7 @@ import org.fedpeft.federation.ServerState;
 import org.fedpeft.federation.Strategy;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Words;
@@ -879,7 +880,7 @@ public final class Simulation implements AutoCloseable {
       putEvaluation(evaluation, driver, round);
     }
     double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-    JsonObject full = JsonParser.parseString(pendingLine).getAsJsonObject();
+    JsonObject full = JsonFiles.parse(pendingLine).getAsJsonObject();
     JsonOut.tree(evaluation)
         .getAsJsonObject()
         .entrySet()

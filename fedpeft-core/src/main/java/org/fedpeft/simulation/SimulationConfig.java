@@ -480,7 +480,7 @@ public final class SimulationConfig {
   }
 
   /**
-   * Reads a TOML file (null: defaults only), its relative paths ({@link #PATH_KEYS}) from its
+   * Reads a TOML file (null: defaults only), its relative paths ({@link #pathKeys}) from its
    * folder, and applies overrides.
    */
   public static SimulationConfig load(Path file, Map<String, String> overrides) throws IOException {
@@ -490,17 +490,46 @@ public final class SimulationConfig {
             : Toml.read(file)
                 .withPathsFrom(
                     file.toAbsolutePath().getParent(),
-                    PATH_KEYS,
+                    pathKeys(),
                     v -> v.equals(PretrainedModel.DEFAULT));
     return new SimulationConfig(SCHEMA.resolve(source, overrides), false);
   }
 
   /**
-   * The keys whose value is a file or folder. In a config file a relative one is read from the
+   * The keys whose value is a file or folder: {@code model.name} (a bundled model's name aside),
+   * the keys {@link #SCHEMA} marks as paths ({@link ConfigSchema#path}: {@code data.file}, ...) and
+   * {@code adapter.OPTION} for each option that a registered adapter method's option schema marks
+   * so (Ravan's and Fed-SB's {@code factors}). In a config file a relative one is read from the
    * file's folder; given with {@code --set}, from the working directory.
    */
-  static final List<String> PATH_KEYS =
-      List.of("model.name", "data.file", "data.test", "data.corpus", "adapter.factors");
+  static List<String> pathKeys() {
+    List<String> keys = new ArrayList<>(List.of("model.name"));
+    keys.addAll(SCHEMA.paths());
+    for (AdapterMethod m : AdapterRegistry.all().values()) {
+      for (String option : m.optionSchema().paths()) {
+        if (!keys.contains("adapter." + option)) {
+          keys.add("adapter." + option);
+        }
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * The keys of this config whose value names a file, which a run records as absolute paths ({@code
+   * RunInputs}): those {@link #SCHEMA} marks as paths ({@code data.file}, {@code data.test}, {@code
+   * data.corpus}) and {@code adapter.OPTION} for each option that this config's adapter method
+   * marks so in its option schema (Ravan's {@code factors}); none of a method {@code none}.
+   */
+  List<String> filePathKeys() {
+    List<String> keys = new ArrayList<>(SCHEMA.paths());
+    if (!adapter.method().equals(AdapterSection.NONE)) {
+      for (String option : AdapterRegistry.get(adapter.method()).optionSchema().paths()) {
+        keys.add("adapter." + option);
+      }
+    }
+    return keys;
+  }
 
   /** Builds from already-parsed values; {@code source} names them in errors. */
   public static SimulationConfig of(

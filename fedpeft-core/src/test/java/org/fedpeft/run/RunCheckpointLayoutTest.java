@@ -346,4 +346,35 @@ class RunCheckpointLayoutTest {
     assertEquals(45, back.total(Direction.UP));
     assertEquals(log.entries(), back.entries());
   }
+
+  /**
+   * QA, leftovers9: the JSON a checkpoint holds in its extra entries was read with gson's lenient
+   * parser, so an entry with a repeated key (the traffic totals, the pending round's line) took its
+   * last value without a word, and a pending line in lenient JSON was released as the round's line.
+   * They are read strictly (io.JsonFiles), and refused naming the checkpoint and what is wrong.
+   * Fails on the old code.
+   */
+  @Test
+  void aCheckpointEntryWithARepeatedKeyIsRefusedNamingTheCheckpoint() throws Exception {
+    Path run = tmp.resolve("run");
+    Files.createDirectories(run);
+    writeMetrics(run, LINES);
+    new RunCheckpoint(state(2), LINES, comm(), states("c0", 1f), null).save(run);
+    Path file = run.resolve(RunCheckpoint.FILE);
+    ServerState saved = ServerState.load(file);
+    String[][] cases = {
+      {"sim.traffic", "{\"down\":107,\"up\":40,\"up\":4000}", "duplicate key 'up'"},
+      {
+        "sim.pending_line", "{\"event\":\"round\",\"round\":3,\"round\":4}", "duplicate key 'round'"
+      },
+      {"sim.pending_line", "{\"event\":\"round\",\"loss\":NaN}", "not valid JSON: "},
+    };
+    for (String[] c : cases) {
+      saved.toBuilder().putExtra(c[0], c[1]).build().save(file);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> RunCheckpoint.load(run), c[1]);
+      assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
+      assertTrue(e.getMessage().contains(c[0] + " is not readable (" + c[2]), e.getMessage());
+    }
+  }
 }

@@ -3,6 +3,7 @@ package org.fedpeft.run;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,5 +83,27 @@ class RunRecorderResumeMetricsTest {
     Files.write(tmp.resolve("metrics.jsonl"), List.of(ROUND_1));
     new RunRecorder(tmp, List.of()).resumeMetrics();
     assertFalse(Files.exists(tmp.resolve("metrics.jsonl")));
+  }
+
+  /**
+   * QA, leftovers9: the lines of metrics.jsonl after the checkpointed ones were read with gson's
+   * lenient parser, so a round_failed line with a repeated key (a hand-edited or damaged file) was
+   * kept with its last value, and its traffic counted. A line other than the last (which a kill may
+   * cut) that is not strict JSON is refused, naming the file and the line. Fails on the old code.
+   */
+  @Test
+  void aDamagedLineBeforeTheLastIsRefusedNamingTheFileAndLine() throws Exception {
+    Path file = tmp.resolve("metrics.jsonl");
+    String repeated = FAILED_2.replace("\"bytes_up\":5,", "\"bytes_up\":5,\"bytes_up\":500,");
+    Files.write(file, List.of(ROUND_1, repeated, FAILED_2_AGAIN));
+    RunRecorder r = new RunRecorder(tmp, List.of(ROUND_1));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::resumeMetrics);
+    assertEquals(file + ": line 2: duplicate key 'bytes_up'", e.getMessage());
+    assertEquals(
+        List.of(ROUND_1, repeated, FAILED_2_AGAIN), Files.readAllLines(file), "left as it was");
+    assertEquals(
+        e.getMessage(),
+        assertThrows(IllegalArgumentException.class, r::failedRoundNumbers).getMessage(),
+        "asked before a resume touches the folder, too");
   }
 }

@@ -3,6 +3,11 @@ package org.fedpeft.grpc;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,19 +102,21 @@ public record RunInfo(
   }
 
   /**
-   * Reads the WELCOME payload, parsed as strictly as a run folder's JSON files ({@link
-   * JsonFiles#parse}: no comments, NaN, trailing content or repeated key).
+   * Reads the WELCOME payload, decoded as strict UTF-8 and parsed as strictly as a run folder's
+   * JSON files ({@link JsonFiles#parse}: no comments, NaN, trailing content or repeated key).
    *
-   * @throws IllegalArgumentException if it is not this JSON ("the server's run description is not
-   *     valid: duplicate key 'labels'")
+   * @throws IllegalArgumentException if it is not UTF-8 ("the server's run description is not valid
+   *     UTF-8 (byte 12 of 80)") or not this JSON ("the server's run description is not valid:
+   *     duplicate key 'labels'")
    */
   static RunInfo fromBytes(byte[] bytes) {
     if (bytes.length == 0) {
       return none();
     }
+    String text = utf8(bytes);
     JsonElement tree;
     try {
-      tree = JsonFiles.parse(new String(bytes, StandardCharsets.UTF_8));
+      tree = JsonFiles.parse(text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "the server's run description is not valid: " + e.getMessage(), e);
@@ -149,5 +156,34 @@ public record RunInfo(
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("the server's run description is not valid: " + e, e);
     }
+  }
+
+  /**
+   * {@code bytes} decoded as strict UTF-8, where {@code new String(bytes, UTF_8)} would put U+FFFD
+   * in place of a malformed sequence and go on.
+   *
+   * @throws IllegalArgumentException naming the first byte that is not UTF-8
+   */
+  private static String utf8(byte[] bytes) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 has no more chars than bytes
+    CoderResult r = decoder.decode(in, out, true);
+    if (!r.isError()) {
+      r = decoder.flush(out);
+    }
+    if (r.isError()) {
+      throw new IllegalArgumentException(
+          "the server's run description is not valid UTF-8 (byte "
+              + (in.position() + 1)
+              + " of "
+              + bytes.length
+              + ")");
+    }
+    return out.flip().toString();
   }
 }

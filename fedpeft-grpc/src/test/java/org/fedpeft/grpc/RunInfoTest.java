@@ -74,4 +74,24 @@ class RunInfoTest {
                         "{\"labels\":[]} /*\"run\":\"b\"*/".getBytes(StandardCharsets.UTF_8)))
             .getMessage());
   }
+
+  /**
+   * QA, leftovers9: the WELCOME payload was decoded with {@code new String(bytes, UTF_8)}, which
+   * puts U+FFFD in place of bytes that are not UTF-8 and goes on, so a node took a label it could
+   * not have meant. It is decoded strictly, and refused naming the byte. Fails on the old code.
+   */
+  @Test
+  void aWelcomeThatIsNotUtf8IsRefusedNamingTheByte() {
+    byte[] latin1 = "{\"labels\":[\"caf\u00e9\"]}".getBytes(StandardCharsets.ISO_8859_1);
+    assertEquals(
+        "the server's run description is not valid UTF-8 (byte 16 of 19)",
+        assertThrows(IllegalArgumentException.class, () -> RunInfo.fromBytes(latin1)).getMessage());
+    byte[] cut = "{\"labels\":[\"caf\u00e9\"]}".getBytes(StandardCharsets.UTF_8);
+    byte[] truncated = java.util.Arrays.copyOf(cut, 16); // ends inside the two bytes of the e
+    assertEquals(
+        "the server's run description is not valid UTF-8 (byte 16 of 16)",
+        assertThrows(IllegalArgumentException.class, () -> RunInfo.fromBytes(truncated))
+            .getMessage());
+    assertEquals(List.of("caf\u00e9"), RunInfo.fromBytes(cut).labels(), "UTF-8 reads as before");
+  }
 }

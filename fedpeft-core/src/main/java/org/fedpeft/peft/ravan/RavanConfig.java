@@ -157,7 +157,8 @@ public record RavanConfig(
                 + " (fedpeft-bench GradientFactors); every machine of the run needs the same file;"
                 + " empty: none",
             v -> true,
-            "a path");
+            "a path")
+        .path("factors");
   }
 
   /** The options of method {@code ravan}. */

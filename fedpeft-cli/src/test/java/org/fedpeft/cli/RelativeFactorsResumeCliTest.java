@@ -1,0 +1,83 @@
+package org.fedpeft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.fedpeft.io.JsonFiles;
+import org.fedpeft.io.Safetensors;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * QA, leftovers9: a run's config.json recorded {@code data.*} as absolute paths but Ravan's {@code
+ * adapter.factors} as given, so {@code simulate --resume DIR} from another working directory looked
+ * for a factors file given relative to the first one (with {@code --set}) in the wrong place and
+ * refused the run. The option is recorded absolute now, as its method's option schema marks it as a
+ * path. The resume runs in a JVM of its own, started in another directory. Fails on the old code.
+ */
+class RelativeFactorsResumeCliTest {
+
+  @TempDir Path tmp;
+
+  /** Frozen factors of Ravan with one head of rank 2 on the query modules of the tiny model. */
+  private static Path factors(Path file) throws Exception {
+    SplittableRandom rng = new SplittableRandom(5);
+    Map<String, HostTensor> t = new LinkedHashMap<>();
+    for (int layer = 0; layer < 2; layer++) {
+      String q = "encoder.layer." + layer + ".attention.self.query";
+      float[] a = new float[2 * 32];
+      float[] b = new float[32 * 2];
+      for (int k = 0; k < a.length; k++) {
+        a[k] = (float) rng.nextGaussian() / 8;
+        b[k] = (float) rng.nextGaussian() / 8;
+      }
+      t.put(q + ".ravan_A", new HostTensor(new long[] {2, 32}, a));
+      t.put(q + ".ravan_B", new HostTensor(new long[] {32, 2}, b));
+    }
+    Safetensors.write(file, t, Map.of());
+    return file;
+  }
+
+  @Test
+  void aRelativeFactorsFileIsRecordedAbsoluteAndFoundOnResumeFromAnotherDirectory()
+      throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
+    Path data = CliRun.animalsAndFood(tmp.resolve("train.jsonl"), 12);
+    Path file = factors(tmp.resolve("factors.safetensors"));
+    Path relative = Path.of("").toAbsolutePath().relativize(file);
+    Path out = tmp.resolve("run");
+    CliRun.Result r =
+        CliRun.smallSimulate(
+            tmp.resolve("run.toml"),
+            out,
+            model,
+            data,
+            "[adapter]\nmethod = \"ravan\"\nheads = 1\nrank = 2\ntargets = [\"query\"]\n",
+            "adapter.factors=" + relative);
+    assertEquals(0, r.code(), r.err());
+    assertEquals(
+        file.toString(),
+        JsonFiles.readObject(out.resolve("config.json")).get("adapter.factors").getAsString(),
+        "recorded absolute");
+
+    Files.delete(out.resolve("summary.json")); // as if killed before the run was finalized
+    Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere/deeper"));
+    try (Spawned resume =
+        Spawned.fedpeftIn(
+            elsewhere,
+            "simulate --resume",
+            Map.of(),
+            Map.of(),
+            List.of("simulate", "--resume", out.toString()))) {
+      assertEquals(0, resume.waitFor(), resume.output());
+    }
+    assertTrue(Files.isRegularFile(out.resolve("summary.json")), "the run is finished");
+  }
+}
