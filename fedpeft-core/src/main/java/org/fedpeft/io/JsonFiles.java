@@ -13,12 +13,14 @@ import java.util.List;
  * a model's config.json, ...): strict UTF-8 through {@link Utf8Input} (a leading byte-order mark
  * dropped), then strict JSON through {@link StrictJson} into gson's tree: no comments, single
  * quotes, unquoted names, NaN or trailing content, and no object with the same key twice (which
- * would leave a reader to guess which value counts). A file of more than {@value #MAX_BYTES} bytes
- * is refused before it is read. A file that is too large, not UTF-8, not valid JSON, has a repeated
- * key or, for {@link #readObject}, is not a JSON object is a {@link JsonFileException} naming the
- * file and what is wrong ("5368709120 bytes, more than the 67108864 bytes (64 MiB) a JSON settings
- * file may hold", "not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1
- * column 12 path $.rounds", "duplicate key 'r' in lora", "not a JSON object but an array").
+ * would leave a reader to guess which value counts). A settings file a user brings (a model's or an
+ * adapter's) is read with a cap, {@link #MAX_BYTES}, and refused before it is read if it is larger;
+ * the files fedpeft writes into its run folders, which grow with the run, have none ({@link
+ * #NO_CAP}). A file that is too large, not UTF-8, not valid JSON, has a repeated key or, for {@link
+ * #readObject}, is not a JSON object is a {@link JsonFileException} naming the file and what is
+ * wrong ("5368709120 bytes, more than the 67108864 bytes (64 MiB) a JSON settings file may hold",
+ * "not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1 column 12 path
+ * $.rounds", "duplicate key 'r' in lora", "not a JSON object but an array").
  *
  * <p>{@link #readLines} and {@link #parseLine} read a JSON-lines file (metrics.jsonl,
  * timings.jsonl) as strictly, line by line, naming the file and the line.
@@ -29,16 +31,22 @@ import java.util.List;
 public final class JsonFiles {
 
   /**
-   * The most bytes a JSON file read here may hold: 64 MiB. A model's config.json,
-   * sentence_bert_config.json or tokenizer_config.json holds a few kilobytes, at most a few hundred
-   * (one with thousands of added tokens, or a model.safetensors.index.json listing the tensors of
-   * hundreds of shards), and fedpeft's own run files a few kilobytes but partition.json, which
-   * grows by about 40 bytes plus 2 to 4 a label for each client (64 MiB hold 100,000 clients of 150
-   * labels). A larger file is refused before it is read, instead of ending in an OutOfMemoryError.
-   * tokenizer.json, tens of megabytes for a large vocabulary, is not read here (the model package
-   * caps it on its own).
+   * The most bytes a JSON settings file that a user brings may hold, the cap its readers pass
+   * ({@code readObject(file, MAX_BYTES)}): 64 MiB. A model's config.json, sentence_bert_config.json
+   * or tokenizer_config.json holds a few kilobytes, at most a few hundred (one with thousands of
+   * added tokens, or a model.safetensors.index.json listing the tensors of hundreds of shards), an
+   * adapter's adapter_config.json or fedpeft_adapter.json a few kilobytes. A larger file is refused
+   * before it is read, instead of ending in an OutOfMemoryError. tokenizer.json, tens of megabytes
+   * for a large vocabulary, is not read here (the model package caps it on its own).
    */
   public static final long MAX_BYTES = 64L << 20;
+
+  /**
+   * No cap, what the readers without one pass: the files fedpeft writes into its run folders, which
+   * grow with the run (partition.json holds a label histogram per client: a retrieval run of 1,000
+   * clients over 25,000 documents writes about 75 MB), are read whatever their size.
+   */
+  public static final long NO_CAP = Long.MAX_VALUE;
 
   private JsonFiles() {}
 
@@ -67,15 +75,29 @@ public final class JsonFiles {
   }
 
   /**
+   * The text of {@code file}, strictly UTF-8 (a leading byte-order mark dropped), whatever its size
+   * ({@link #NO_CAP}).
+   *
+   * @throws JsonFileException naming the file and the first byte that is not UTF-8
+   * @throws IOException if the file cannot be read
+   */
+  public static String readUtf8(Path file) throws IOException {
+    return readUtf8(file, NO_CAP);
+  }
+
+  /**
    * The text of {@code file}, strictly UTF-8 (a leading byte-order mark dropped), refused before it
-   * is read if it holds more than {@link #MAX_BYTES} bytes.
+   * is read if it holds more than {@code maxBytes} bytes ({@link #MAX_BYTES} for a settings file a
+   * user brings, {@link #NO_CAP} for none).
    *
    * @throws JsonFileException naming the file if it is too large, or the first byte that is not
    *     UTF-8
    * @throws IOException if the file cannot be read
    */
-  public static String readUtf8(Path file) throws IOException {
-    requireAtMost(file, MAX_BYTES, "a JSON settings file");
+  public static String readUtf8(Path file, long maxBytes) throws IOException {
+    if (maxBytes != NO_CAP) {
+      requireAtMost(file, maxBytes, "a JSON settings file");
+    }
     try (Utf8Input in =
         new Utf8Input(
             Files.newInputStream(file),
@@ -86,14 +108,26 @@ public final class JsonFiles {
   }
 
   /**
-   * The one JSON value of {@code file} ({@link #readUtf8}, then {@link #parse}).
+   * The one JSON value of {@code file}, whatever its size ({@link #read(Path, long)} with {@link
+   * #NO_CAP}).
    *
-   * @throws JsonFileException naming the file if it is too large, not UTF-8, empty, not valid JSON
-   *     or has an object with a repeated key
+   * @throws JsonFileException naming the file if it is not UTF-8, empty, not valid JSON or has an
+   *     object with a repeated key
    * @throws IOException if the file cannot be read
    */
   public static JsonElement read(Path file) throws IOException {
-    String text = readUtf8(file);
+    return read(file, NO_CAP);
+  }
+
+  /**
+   * The one JSON value of {@code file} ({@link #readUtf8(Path, long)}, then {@link #parse}).
+   *
+   * @throws JsonFileException naming the file if it is larger than {@code maxBytes}, not UTF-8,
+   *     empty, not valid JSON or has an object with a repeated key
+   * @throws IOException if the file cannot be read
+   */
+  public static JsonElement read(Path file, long maxBytes) throws IOException {
+    String text = readUtf8(file, maxBytes);
     if (text.isBlank()) {
       throw new JsonFileException(file, "empty file", null);
     }
@@ -173,14 +207,27 @@ public final class JsonFiles {
   }
 
   /**
-   * The JSON object of {@code file} ({@link #read}).
+   * The JSON object of {@code file}, whatever its size ({@link #readObject(Path, long)} with {@link
+   * #NO_CAP}).
    *
-   * @throws JsonFileException naming the file if it is too large, not UTF-8, empty, not valid JSON,
-   *     has an object with a repeated key or holds another value than an object
+   * @throws JsonFileException naming the file if it is not UTF-8, empty, not valid JSON, has an
+   *     object with a repeated key or holds another value than an object
    * @throws IOException if the file cannot be read
    */
   public static JsonObject readObject(Path file) throws IOException {
-    JsonElement e = read(file);
+    return readObject(file, NO_CAP);
+  }
+
+  /**
+   * The JSON object of {@code file} ({@link #read(Path, long)}).
+   *
+   * @throws JsonFileException naming the file if it is larger than {@code maxBytes}, not UTF-8,
+   *     empty, not valid JSON, has an object with a repeated key or holds another value than an
+   *     object
+   * @throws IOException if the file cannot be read
+   */
+  public static JsonObject readObject(Path file, long maxBytes) throws IOException {
+    JsonElement e = read(file, maxBytes);
     if (!e.isJsonObject()) {
       throw new JsonFileException(file, "not a JSON object but " + describe(e), null);
     }

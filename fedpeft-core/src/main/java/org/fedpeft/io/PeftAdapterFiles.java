@@ -167,7 +167,7 @@ public final class PeftAdapterFiles {
     }
     String text;
     try {
-      text = JsonFiles.readUtf8(configFile);
+      text = JsonFiles.readUtf8(configFile, JsonFiles.MAX_BYTES);
     } catch (JsonFileException e) {
       throw new PeftFormatException(configFile, e.reason(), e);
     }

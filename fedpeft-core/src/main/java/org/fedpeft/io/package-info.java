@@ -21,8 +21,9 @@
  *       {@link org.fedpeft.io.NaturalOrder} orders ids as a reader counts ({@code client-2} before
  *       {@code client-10}).
  *   <li>{@link org.fedpeft.io.JsonFiles} reads the JSON files of run, adapter and model folders
- *       (summary.json, config.json, manifest.json, adapter_config.json, a model's config.json), at
- *       most {@link org.fedpeft.io.JsonFiles#MAX_BYTES} bytes, as strict UTF-8 through {@link
+ *       (summary.json, config.json, manifest.json, adapter_config.json, a model's config.json;
+ *       those a user brings, a model's and an adapter's, at most {@link
+ *       org.fedpeft.io.JsonFiles#MAX_BYTES} bytes), as strict UTF-8 through {@link
  *       org.fedpeft.io.Utf8Input}, the one strict UTF-8 decoder of the user's text files (data
  *       files too), then as strict JSON; a file that is too large, not UTF-8, not strict JSON, has
  *       a key twice or is not an object is a {@link org.fedpeft.io.JsonFileException} naming it.

@@ -123,7 +123,7 @@ public record BertConfig(
    */
   static JsonObject jsonObject(Path file) throws IOException {
     try {
-      return org.fedpeft.io.JsonFiles.readObject(file);
+      return org.fedpeft.io.JsonFiles.readObject(file, org.fedpeft.io.JsonFiles.MAX_BYTES);
     } catch (org.fedpeft.io.JsonFileException ex) {
       throw new ModelFormatException(file + ": " + ex.reason(), ex);
     }
@@ -137,7 +137,7 @@ public record BertConfig(
    */
   static JsonElement json(Path file) throws IOException {
     try {
-      return org.fedpeft.io.JsonFiles.read(file);
+      return org.fedpeft.io.JsonFiles.read(file, org.fedpeft.io.JsonFiles.MAX_BYTES);
     } catch (org.fedpeft.io.JsonFileException ex) {
       throw new ModelFormatException(file + ": " + ex.reason(), ex);
     }

@@ -578,7 +578,7 @@ public final class AdapterFiles {
   }
 
   private static Saved readFormat(Path dir, Path config) throws IOException {
-    JsonObject c = org.fedpeft.io.JsonFiles.readObject(config);
+    JsonObject c = org.fedpeft.io.JsonFiles.readObject(config, org.fedpeft.io.JsonFiles.MAX_BYTES);
     if (!c.has("format")
         || !FORMAT.equals(field(c, "format", config, STRING, e -> e.getAsString()))) {
       throw new IllegalArgumentException(config + ": \"format\" is not \"" + FORMAT + "\"");

@@ -81,8 +81,8 @@ class RunSettingsMalformedTest {
   }
 
   /**
-   * Strict 2, 5 December: the JSON values of the instructions were read with gson's lenient parser,
-   * so options with the same key twice took the last value without a word (a rank of 4 here), and
+   * QA, 5 December: the JSON values of the instructions were read with gson's lenient parser, so
+   * options with the same key twice took the last value without a word (a rank of 4 here), and
    * comments, single quotes, unquoted names and NaN passed; they are now parsed as strictly as a
    * run folder's JSON files, and refused naming the key and what is wrong. Fails on the old code.
    */

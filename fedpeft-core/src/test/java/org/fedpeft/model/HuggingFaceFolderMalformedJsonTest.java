@@ -153,8 +153,8 @@ class HuggingFaceFolderMalformedJsonTest {
   }
 
   /**
-   * Strict 2, 5 December: a model folder's JSON files were read whole whatever their size, so that
-   * a config.json or tokenizer.json of a few gigabytes (a wrong file under the right name) ended in
+   * QA, 5 December: a model folder's JSON files were read whole whatever their size, so that a
+   * config.json or tokenizer.json of a few gigabytes (a wrong file under the right name) ended in
    * an OutOfMemoryError. config.json and the other settings files are refused above {@link
    * org.fedpeft.io.JsonFiles#MAX_BYTES} (64 MiB), tokenizer.json above {@link
    * HuggingFaceFolder#MAX_TOKENIZER_BYTES} (256 MiB), by their size before they are read. Fails on

@@ -453,10 +453,10 @@ class SimulationConfigTest {
   }
 
   /**
-   * Strict 2, 5 December: a run's saved config.json was read by {@code simulate --resume} through
-   * gson's lenient parser, so a key written twice (an edit that added a line instead of changing
-   * one) took its last value without a word, and comments passed; it is parsed as strictly as the
-   * run's other JSON files. Fails on the old code.
+   * QA, 5 December: a run's saved config.json was read by {@code simulate --resume} through gson's
+   * lenient parser, so a key written twice (an edit that added a line instead of changing one) took
+   * its last value without a word, and comments passed; it is parsed as strictly as the run's other
+   * JSON files. Fails on the old code.
    */
   @Test
   void aSavedConfigIsParsedStrictly() {

@@ -49,9 +49,9 @@ class RunInfoTest {
   }
 
   /**
-   * Strict 2, 5 December: the WELCOME payload was read with gson's lenient parser, so a repeated
-   * key took its last value without a word; it is parsed as strictly as a run folder's JSON files,
-   * and the node refuses the run saying what is wrong. Fails on the old code.
+   * QA, 5 December: the WELCOME payload was read with gson's lenient parser, so a repeated key took
+   * its last value without a word; it is parsed as strictly as a run folder's JSON files, and the
+   * node refuses the run saying what is wrong. Fails on the old code.
    */
   @Test
   void aWelcomeWithARepeatedKeyOrLenientJsonIsRefused() {

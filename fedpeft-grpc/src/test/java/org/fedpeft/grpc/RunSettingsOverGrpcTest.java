@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Strict 2, 5 December: the {@code run.*} JSON values a server sends travel to a node and are read
- * there by {@link RunSettings#fromConfig} as strictly as a run folder's JSON files. A value with a
+ * QA, 5 December: the {@code run.*} JSON values a server sends travel to a node and are read there
+ * by {@link RunSettings#fromConfig} as strictly as a run folder's JSON files. A value with a
  * repeated key (which gson's lenient parser read as its last value, without a word) fails the
  * node's request, and the server's round report carries the node's reason: the node, the key and
  * the repeated key. Fails on the old code, under which the node trained.
