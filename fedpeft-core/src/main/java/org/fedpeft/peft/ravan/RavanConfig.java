@@ -154,8 +154,9 @@ public record RavanConfig(
             "a safetensors file with every target module's frozen factors (<module>.ravan_A,"
                 + " heads * rank x d_in; <module>.ravan_B, d_out x heads * rank), used instead of"
                 + " init, for example the top singular vectors of a gradient"
-                + " (fedpeft-bench GradientFactors); every machine of the run needs the same file;"
-                + " empty: none",
+                + " (fedpeft-bench GradientFactors); every machine of the run needs the same file"
+                + " at the same path (a run records it made absolute, and a server sends that"
+                + " path to its clients); empty: none",
             v -> true,
             "a path")
         .path("factors");
