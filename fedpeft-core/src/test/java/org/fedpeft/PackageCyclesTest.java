@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,12 +28,11 @@ class PackageCyclesTest {
    * adapter tensors and computes per-example gradients ({@code ClassificationHead -> Adapter,
    * AdapterTensor, Role, train.PerExampleGradients}), and an adapter personalises on the client's
    * training data ({@code peft.ClientContext -> train.EncodedExamples}; also {@code
-   * AdapterFiles.Saved.headLayout -> heads.HeadLayout}). {@code run} and {@code simulation}: the
-   * parts of a run shared with the server read the run's config, {@code
-   * simulation.SimulationConfig} (in some 74 files), and {@code RunManifest}, {@code PausePoint}.
+   * AdapterFiles.Saved.headLayout -> heads.HeadLayout}). ({@code run} and {@code simulation} made
+   * one until the run's config, {@code SimulationConfig} and its sections, {@code RunManifest} and
+   * {@code PausePoint} moved to {@code run}, whose classes the simulation uses.)
    */
-  static final List<Set<String>> KNOWN =
-      List.of(Set.of("heads", "peft", "train"), Set.of("run", "simulation"));
+  static final List<Set<String>> KNOWN = List.of(Set.of("heads", "peft", "train"));
 
   @Test
   void fedpeftCoreHasNoPackageCyclesButTheKnownOnes() {
@@ -59,9 +59,11 @@ class PackageCyclesTest {
   /** A known cycle that is gone is reported, so that the list only shrinks. */
   @Test
   void aKnownCycleThatIsGoneIsReported() {
-    var graph = copy(PackageCycles.graph(PackageCycles.jdeps(), Path.of("target", "classes")));
-    graph.get("run").remove("simulation");
-    List<String> problems = PackageCycles.problems(graph, KNOWN, "fedpeft-core");
+    var graph = PackageCycles.graph(PackageCycles.jdeps(), Path.of("target", "classes"));
+    // run -> simulation went away when the run's config moved to run; listed, it is reported.
+    List<Set<String>> known = new ArrayList<>(KNOWN);
+    known.add(Set.of("run", "simulation"));
+    List<String> problems = PackageCycles.problems(graph, known, "fedpeft-core");
     assertEquals(1, problems.size(), String.join("\n\n", problems));
     assertTrue(problems.get(0).contains("the known cycle [run, simulation]"), problems.get(0));
   }

@@ -33,10 +33,10 @@ import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.grpc.TransportEvent;
 import org.fedpeft.io.ShutdownHooks;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.run.Population;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.run.StrategyFactory;
-import org.fedpeft.simulation.PausePoint;
-import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.EncodedExamples;
 
 /**

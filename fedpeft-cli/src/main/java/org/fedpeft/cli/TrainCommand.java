@@ -38,7 +38,7 @@ import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.DocumentHeadInit;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
-import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.train.AdamW;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.ContrastiveLoss;

@@ -27,7 +27,6 @@ import org.fedpeft.io.Words;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.retrieval.Corpus;
-import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
 

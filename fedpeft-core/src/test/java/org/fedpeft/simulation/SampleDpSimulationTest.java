@@ -37,6 +37,7 @@ import org.fedpeft.privacy.PrivacyBudget;
 import org.fedpeft.privacy.RdpAccountant;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
