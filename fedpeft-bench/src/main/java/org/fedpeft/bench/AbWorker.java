@@ -1,12 +1,12 @@
 package org.fedpeft.bench;
 
 import java.util.function.ToDoubleBiFunction;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * One side of {@link AbBench}: a training workload ({@link FedpeftTrainer}, LoRA dropout as given)

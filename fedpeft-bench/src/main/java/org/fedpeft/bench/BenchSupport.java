@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.TokenBatch;
-import org.fedpeft.train.EncodedExamples;
 
 /** Shared pieces of the benchmarks: fixed batches, medians, load and memory readings. */
 final class BenchSupport {

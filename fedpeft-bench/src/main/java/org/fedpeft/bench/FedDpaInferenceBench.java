@@ -7,13 +7,13 @@ import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.ClientContext;
 import org.fedpeft.peft.TrainingPhase;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.LocalTrainer;
 
 /**

@@ -5,12 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TokenBatch;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Numbers that a speed change must not change: the losses of 8 training steps (LoRA dropout 0.05

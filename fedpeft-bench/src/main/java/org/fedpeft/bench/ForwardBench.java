@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TokenBatch;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Forward-only sentence-embedding time of the base model at BATCH x 128 tokens (median after

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.*;
 import org.fedpeft.data.*;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.*;
 import org.fedpeft.train.*;

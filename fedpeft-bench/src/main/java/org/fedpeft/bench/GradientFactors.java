@@ -16,6 +16,7 @@ import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.Adapter;
@@ -25,7 +26,6 @@ import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.tensor.LowRank;
 import org.fedpeft.train.Autograd;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
 

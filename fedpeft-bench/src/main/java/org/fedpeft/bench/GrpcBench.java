@@ -37,9 +37,9 @@ import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.run.Population;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.simulation.Simulation;
-import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 
 /**

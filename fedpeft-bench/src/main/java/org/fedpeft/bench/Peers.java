@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.Precision;
@@ -21,7 +22,6 @@ import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.tensor.Vectors;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Peer comparison, all contenders alternating in one run on the same batches (16 x 128 tokens):

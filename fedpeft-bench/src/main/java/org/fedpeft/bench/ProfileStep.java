@@ -2,12 +2,12 @@ package org.fedpeft.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Writes libtorch autograd-profiler traces (Chrome trace JSON) of training steps and forward passes

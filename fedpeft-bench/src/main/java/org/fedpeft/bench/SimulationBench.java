@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.simulation.Simulation;
-import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * Simulation overhead and memory per simulated client (docs/benchmarks.md, its simulation overhead

@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.simulation.Simulation;
-import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * Memory over the rounds of a simulation: after every round, a full GC, then the live NDArrays in

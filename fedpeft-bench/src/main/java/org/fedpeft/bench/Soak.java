@@ -1,8 +1,8 @@
 package org.fedpeft.bench;
 
 import java.util.Arrays;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Repeatability check: trains a fresh model REPEATS times for STEPS steps on the same batches (LoRA

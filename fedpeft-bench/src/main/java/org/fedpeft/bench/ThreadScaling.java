@@ -4,8 +4,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Would simulated clients run faster two at a time, one thread each, than one at a time with two

@@ -3,12 +3,12 @@ package org.fedpeft.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TokenBatch;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Foundation benchmark: MiniLM + LoRA r=8 (alpha 16, dropout 0.05) on query/value + head, batch 16

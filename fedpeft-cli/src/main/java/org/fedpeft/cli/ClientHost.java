@@ -33,11 +33,11 @@ import org.fedpeft.grpc.TlsFiles;
 import org.fedpeft.grpc.Transport;
 import org.fedpeft.grpc.TransportEvent;
 import org.fedpeft.io.ShutdownHooks;
+import org.fedpeft.model.EncodedExamples;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.run.Population;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.run.StrategyFactory;
-import org.fedpeft.simulation.PausePoint;
-import org.fedpeft.simulation.SimulationConfig;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * The client side of a deployment, shared by {@code fedpeft client} and {@code fedpeft node}: one

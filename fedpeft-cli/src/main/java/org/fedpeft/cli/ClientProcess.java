@@ -28,9 +28,9 @@ import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.ShutdownHooks;
 import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.run.Population;
-import org.fedpeft.simulation.PausePoint;
-import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 import picocli.CommandLine.Model.CommandSpec;
 

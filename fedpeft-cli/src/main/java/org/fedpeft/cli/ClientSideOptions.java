@@ -3,7 +3,7 @@ package org.fedpeft.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.fedpeft.config.ConfigException;
-import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.run.SimulationConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

@@ -18,12 +18,12 @@ import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.io.Sha256;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.retrieval.ClassifierRetrieval;
 import org.fedpeft.retrieval.Corpus;
 import org.fedpeft.retrieval.EmbeddingRetrieval;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.FrozenBase;
 import org.fedpeft.train.LocalTrainer;
@@ -295,7 +295,7 @@ public final class EvalCommand implements Callable<Integer> {
         SavedClassifier.open(
             adapterDir,
             saved,
-            multiTask ? saved.headLayout() : HeadLayout.single(ds.numLabels()),
+            multiTask ? HeadLayout.of(saved) : HeadLayout.single(ds.numLabels()),
             model,
             err)) {
       FrozenBase base = classifier.base();

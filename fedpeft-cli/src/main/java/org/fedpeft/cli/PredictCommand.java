@@ -145,7 +145,7 @@ public final class PredictCommand implements Callable<Integer> {
     }
     AdapterFiles.Saved saved = AdapterFolder.read(adapterDir);
     refuseHeadsWithoutClasses(saved);
-    HeadLayout layout = saved.headLayout();
+    HeadLayout layout = HeadLayout.of(saved);
     if (task != null && !layout.multiTask()) {
       throw new UserInputException(
           "--task "
@@ -320,7 +320,7 @@ public final class PredictCommand implements Callable<Integer> {
       o.put("id", t.id());
     }
     o.put("text", t.text());
-    HeadLayout layout = saved.headLayout();
+    HeadLayout layout = HeadLayout.of(saved);
     if (!layout.multiTask()) {
       o.putAll(prediction(logits, saved.labels()));
       return o;

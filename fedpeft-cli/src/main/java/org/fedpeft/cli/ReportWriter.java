@@ -24,8 +24,8 @@ import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.NaturalOrder;
 import org.fedpeft.run.RunRecorder;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.simulation.Simulation;
-import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * Renders a run folder into {@code report.html}: one self-contained page (inline SVG, no scripts,

@@ -16,9 +16,9 @@ import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.RunFolderException;
 import org.fedpeft.io.ShutdownHooks;
-import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.run.PausePoint;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.simulation.Simulation;
-import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * A command's hold on its output folder for as long as it runs: the folder's lock ({@link

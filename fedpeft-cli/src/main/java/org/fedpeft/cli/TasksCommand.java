@@ -30,7 +30,7 @@ import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.StagingFolder;
-import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.run.PausePoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

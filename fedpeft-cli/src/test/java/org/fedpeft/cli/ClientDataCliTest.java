@@ -21,7 +21,7 @@ import org.fedpeft.data.Dataset;
 import org.fedpeft.data.Example;
 import org.fedpeft.data.Partitioners;
 import org.fedpeft.run.Population;
-import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -14,7 +14,7 @@ import org.fedpeft.data.DataFiles;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Dataset;
 import org.fedpeft.grpc.RunInfo;
-import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

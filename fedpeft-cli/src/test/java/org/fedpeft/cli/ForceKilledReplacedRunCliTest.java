@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.fedpeft.io.RunFolder;
-import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.run.PausePoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.fedpeft.io.Safetensors;
-import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.tensor.HostTensor;
 
 /**

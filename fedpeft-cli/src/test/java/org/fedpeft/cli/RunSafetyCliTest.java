@@ -20,7 +20,7 @@ import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.RandomBert;
 import org.fedpeft.peft.AdapterFiles;
-import org.fedpeft.simulation.PausePoint;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -1102,7 +1102,7 @@ class RunSafetyCliTest {
             .getAsJsonObject()
             .get("git_commit")
             .getAsString();
-    assertEquals(org.fedpeft.simulation.RunManifest.gitCommit(), recorded);
+    assertEquals(org.fedpeft.run.RunManifest.gitCommit(), recorded);
     assertFalse(recorded.contains(otherCommit.substring(0, 10)), recorded);
     assertTrue(recorded.matches("[0-9a-f]{40}(\\+dirty)?|unknown"), recorded);
   }

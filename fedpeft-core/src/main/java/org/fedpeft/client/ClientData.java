@@ -1,7 +1,7 @@
 package org.fedpeft.client;
 
 import org.fedpeft.io.Sha256;
-import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.model.EncodedExamples;
 
 /**
  * One client's data: its local training examples, the part held out for evaluating models on its

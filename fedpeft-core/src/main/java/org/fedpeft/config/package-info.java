@@ -5,7 +5,6 @@
  * org.fedpeft.config.ConfigValues}, reads string options, and generates the Markdown tables of
  * docs/config.md; {@link org.fedpeft.config.StringValues} types values that arrive as strings. Each
  * module declares its own section schema beside its code (for example {@code
- * org.fedpeft.privacy.PrivacySection}); {@code org.fedpeft.simulation.SimulationConfig} composes
- * them.
+ * org.fedpeft.privacy.PrivacySection}); {@code org.fedpeft.run.SimulationConfig} composes them.
  */
 package org.fedpeft.config;

@@ -11,10 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.PerExampleGradients;
 import org.fedpeft.peft.Role;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
-import org.fedpeft.train.PerExampleGradients;
 
 /**
  * A linear classifier on the pooled encoder output: {@code logits = W pooled + b}, W (labels x

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.fedpeft.peft.AdapterFiles;
 
 /**
  * The outputs of a classification head: one task's labels, or several tasks' labels side by side
@@ -77,6 +78,11 @@ public record HeadLayout(List<Part> parts) {
     List<Part> parts = new ArrayList<>();
     taskLabels.forEach((t, labels) -> parts.add(new Part(t, labels.size())));
     return new HeadLayout(parts);
+  }
+
+  /** A saved head's layout: one block per task when its {@code taskLabels} holds several. */
+  public static HeadLayout of(AdapterFiles.Saved saved) {
+    return saved.taskLabels().size() > 1 ? of(saved.taskLabels()) : single(saved.labels().size());
   }
 
   /** Whether the head has one block per task. */

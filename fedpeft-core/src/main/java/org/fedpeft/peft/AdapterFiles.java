@@ -167,15 +167,7 @@ public final class AdapterFiles {
       JsonObject extra,
       int formatVersion,
       Map<String, List<String>> taskLabels,
-      Precision precision) {
-
-    /** The saved head's layout: one block per task when {@code taskLabels} holds several. */
-    public org.fedpeft.heads.HeadLayout headLayout() {
-      return taskLabels.size() > 1
-          ? org.fedpeft.heads.HeadLayout.of(taskLabels)
-          : org.fedpeft.heads.HeadLayout.single(labels.size());
-    }
-  }
+      Precision precision) {}
 
   /**
    * Writes the adapter (may be null for a head on the frozen encoder), the head and the labels.

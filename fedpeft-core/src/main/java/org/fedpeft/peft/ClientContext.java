@@ -1,6 +1,6 @@
 package org.fedpeft.peft;
 
-import org.fedpeft.train.EncodedExamples;
+import org.fedpeft.model.EncodedExamples;
 
 /**
  * What a client offers its adapter in {@link Adapter#personalise}: its own training data, a seed,

@@ -3,9 +3,9 @@ package org.fedpeft.retrieval;
 import java.util.ArrayList;
 import java.util.List;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * Classifier-as-retriever over a corpus: a classification head whose labels are exactly the

@@ -2,8 +2,8 @@ package org.fedpeft.retrieval;
 
 import java.util.Map;
 import org.fedpeft.model.BatchProgress;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.fedpeft.train.LocalTrainer;
 import org.fedpeft.train.LogitsConsumer;

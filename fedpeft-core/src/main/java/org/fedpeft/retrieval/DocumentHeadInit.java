@@ -3,9 +3,9 @@ package org.fedpeft.retrieval;
 import java.util.Map;
 import java.util.TreeMap;
 import org.fedpeft.heads.HeadLayout;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * A classifier-as-retriever head that starts where MIPS is: row {@code d} of the weight is {@code

@@ -8,10 +8,10 @@ import java.util.Arrays;
 import java.util.Comparator;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BatchProgress;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.Pooling;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 
 /**

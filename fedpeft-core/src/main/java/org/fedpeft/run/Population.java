@@ -24,11 +24,10 @@ import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSource;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.io.Words;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.retrieval.Corpus;
-import org.fedpeft.simulation.SimulationConfig;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.FrozenBase;
 
 /**

@@ -22,7 +22,6 @@ import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.io.AtomicFiles;
 import org.fedpeft.io.JsonFiles;
-import org.fedpeft.simulation.PausePoint;
 
 /**
  * A run's checkpoint: the server state after the last aggregated round, how far metrics.jsonl goes,

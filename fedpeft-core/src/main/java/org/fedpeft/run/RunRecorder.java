@@ -26,8 +26,6 @@ import org.fedpeft.io.JsonFileException;
 import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
-import org.fedpeft.simulation.RunManifest;
-import org.fedpeft.simulation.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 
 /**

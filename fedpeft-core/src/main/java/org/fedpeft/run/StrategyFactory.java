@@ -21,7 +21,6 @@ import org.fedpeft.privacy.GaussianNoise;
 import org.fedpeft.privacy.PrivacySpent;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.random.Seeds;
-import org.fedpeft.simulation.SimulationConfig;
 
 /**
  * Builds the server side of a run from its config, the same way for the in-process simulation and

@@ -17,6 +17,7 @@ import org.fedpeft.io.Sha256;
 import org.fedpeft.io.StartRecord;
 import org.fedpeft.model.Precision;
 import org.fedpeft.run.Population;
+import org.fedpeft.run.SimulationConfig;
 
 /**
  * The inputs of a simulation (its config and its data files) and their fingerprints, so that {@code

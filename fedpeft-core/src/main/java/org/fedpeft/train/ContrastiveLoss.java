@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.Pooling;
 import org.fedpeft.model.TokenBatch;
 

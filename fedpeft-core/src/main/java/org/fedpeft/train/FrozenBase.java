@@ -11,6 +11,7 @@ import org.fedpeft.data.Example;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;

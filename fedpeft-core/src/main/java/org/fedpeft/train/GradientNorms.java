@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
 

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.engine.NativeHeap;
 import org.fedpeft.model.BatchProgress;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.random.Seeds;

@@ -1,5 +1,7 @@
 package org.fedpeft.train;
 
+import org.fedpeft.model.EncodedExamples;
+
 /**
  * Receives the logits of one example of a forward pass in evaluation mode ({@link
  * LocalTrainer#evaluate(EncodedExamples, int, org.fedpeft.model.BatchProgress, LogitsConsumer)},

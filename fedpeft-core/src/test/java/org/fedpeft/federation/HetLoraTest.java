@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.peft.lora.LoraAdapter;
-import org.fedpeft.simulation.SimulationConfig;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 

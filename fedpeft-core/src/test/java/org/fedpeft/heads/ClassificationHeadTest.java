@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.peft.PerExampleGradients;
 import org.fedpeft.random.Seeds;
 import org.fedpeft.train.Autograd;
 import org.fedpeft.train.LocalTrainer;
-import org.fedpeft.train.PerExampleGradients;
 import org.junit.jupiter.api.Test;
 
 /**

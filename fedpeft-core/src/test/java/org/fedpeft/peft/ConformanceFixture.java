@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.Precision;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;
 import org.fedpeft.model.TokenBatch;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * What the adapter conformance tests run on: a tiny random BERT in one precision, a padded batch of

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
@@ -23,7 +24,6 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.LocalTrainer;
 import org.junit.jupiter.api.Test;
 

@@ -11,6 +11,7 @@ import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
@@ -20,7 +21,6 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.junit.jupiter.api.Test;
 
 /**

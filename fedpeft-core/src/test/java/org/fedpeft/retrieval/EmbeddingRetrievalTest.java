@@ -9,6 +9,7 @@ import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
@@ -16,7 +17,6 @@ import org.fedpeft.model.TinyModels;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.train.ClassifierModel;
-import org.fedpeft.train.EncodedExamples;
 import org.fedpeft.train.Evaluation;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.fedpeft.simulation.SimulationConfig;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -16,7 +16,6 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.data.Example;
 import org.fedpeft.data.TaskSplits;
-import org.fedpeft.simulation.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

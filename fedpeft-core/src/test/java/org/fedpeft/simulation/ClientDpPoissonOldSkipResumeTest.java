@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

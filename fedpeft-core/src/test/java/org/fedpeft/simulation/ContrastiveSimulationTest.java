@@ -20,6 +20,7 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.federation.CommunicationLog;
 import org.fedpeft.io.Safetensors;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.train.Evaluation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

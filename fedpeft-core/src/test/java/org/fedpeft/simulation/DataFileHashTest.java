@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fedpeft.io.Sha256;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

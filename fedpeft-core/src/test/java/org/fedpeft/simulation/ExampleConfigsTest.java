@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 
 /** Every config in examples/ is valid (every key known, every value in range). */

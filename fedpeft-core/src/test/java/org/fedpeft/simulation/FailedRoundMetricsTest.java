@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.RoundFailedException;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -17,6 +17,7 @@ import org.fedpeft.federation.ClientUpdate;
 import org.fedpeft.federation.FitInstructions;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fedpeft.config.ConfigException;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.fedpeft.config.ConfigException;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -25,6 +25,7 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
 import org.fedpeft.run.Population;
 import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.train.ClassifierModel;
 import org.fedpeft.train.Evaluation;

@@ -19,6 +19,7 @@ import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterFiles;
+import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.train.FrozenBase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -12,6 +12,7 @@ import org.fedpeft.federation.ClientState;
 import org.fedpeft.federation.ServerState;
 import org.fedpeft.privacy.SampleLevelDp;
 import org.fedpeft.run.RunCheckpoint;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

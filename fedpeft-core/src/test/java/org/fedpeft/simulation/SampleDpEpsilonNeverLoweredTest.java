@@ -12,6 +12,7 @@ import org.fedpeft.client.PeftClient;
 import org.fedpeft.federation.ClientApp;
 import org.fedpeft.federation.ClientUpdate;
 import org.fedpeft.federation.FitInstructions;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Map;
 import org.fedpeft.config.ConfigException;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 
 /**

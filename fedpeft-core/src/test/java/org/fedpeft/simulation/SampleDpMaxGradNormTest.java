@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.fedpeft.config.ConfigException;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,7 +90,8 @@ class SampleDpMaxGradNormTest {
     o.addProperty("client.max_grad_norm", 0.5);
     assertEquals(0.5, SimulationConfig.fromJson(o.toString()).maxGradNorm());
     try (InputStream in =
-        SampleDpMaxGradNormTest.class.getResourceAsStream("config-v0.1.0-dp-sample.json")) {
+        SampleDpMaxGradNormTest.class.getResourceAsStream(
+            "/org/fedpeft/run/config-v0.1.0-dp-sample.json")) {
       SimulationConfig old =
           SimulationConfig.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
       assertEquals("sample", old.privacyMode());

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.TinyModels;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.federation.AdapterOptionRefusedException;
 import org.fedpeft.federation.StrategyRegistry;
+import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

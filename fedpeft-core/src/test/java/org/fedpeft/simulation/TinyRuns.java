@@ -9,6 +9,7 @@ import java.util.Map;
 import org.fedpeft.federation.RoundReport;
 import org.fedpeft.model.HuggingFaceFolder;
 import org.fedpeft.model.TinyModels;
+import org.fedpeft.run.SimulationConfig;
 
 /** What the simulation tests of methods share: a tiny model folder and a tiny labelled data set. */
 public final class TinyRuns {

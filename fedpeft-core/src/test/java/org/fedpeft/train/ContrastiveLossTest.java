@@ -21,6 +21,7 @@ import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.RandomBert;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;

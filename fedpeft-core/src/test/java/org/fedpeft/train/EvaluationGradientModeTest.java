@@ -14,6 +14,7 @@ import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;

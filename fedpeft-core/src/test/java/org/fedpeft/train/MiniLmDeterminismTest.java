@@ -8,6 +8,7 @@ import org.fedpeft.data.TaskOptions;
 import org.fedpeft.data.TaskSplits;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;

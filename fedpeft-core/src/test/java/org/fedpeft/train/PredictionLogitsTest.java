@@ -13,6 +13,7 @@ import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.heads.HeadLayout;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;

@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.fedpeft.io.Sha256;
 import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.model.LowRankDelta;
@@ -33,7 +34,6 @@ import org.fedpeft.peft.RoundSpec;
 import org.fedpeft.peft.TrainingPhase;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.tensor.Vectors;
-import org.fedpeft.train.EncodedExamples;
 
 /**
  * FedDPA's dual-personalising adapter: a GLOBAL and a LOCAL LoRA of the same shape on one model,

@@ -7,10 +7,10 @@ import org.fedpeft.model.HookContext;
 import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.PerExampleGradients;
 import org.fedpeft.peft.Role;
 import org.fedpeft.peft.lora.LoraAdapter;
 import org.fedpeft.peft.lora.LoraConfig;
-import org.fedpeft.train.PerExampleGradients;
 
 /**
  * One LoRA whose factors are kept on the client in part or whole: the personalisation baselines

@@ -20,12 +20,12 @@ import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.peft.Dropout;
+import org.fedpeft.peft.PerExampleGradients;
 import org.fedpeft.peft.Role;
 import org.fedpeft.peft.RoundSpec;
 import org.fedpeft.peft.TargetModules;
 import org.fedpeft.tensor.HostTensor;
 import org.fedpeft.tensor.LowRank;
-import org.fedpeft.train.PerExampleGradients;
 
 /**
  * LoRA on the target linear modules of a BERT encoder.

@@ -11,8 +11,8 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
 import org.fedpeft.peft.AbstractAdapter;
 import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.peft.PerExampleGradients;
 import org.fedpeft.peft.Role;
-import org.fedpeft.train.PerExampleGradients;
 
 /**
  * A trainable residual map on each token's embedding vector e (hidden size d), the same map at

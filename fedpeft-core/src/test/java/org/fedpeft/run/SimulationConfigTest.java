@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.run;
 
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;

@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.run;
 
 import java.util.concurrent.CountDownLatch;
 

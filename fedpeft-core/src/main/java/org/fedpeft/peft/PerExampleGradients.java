@@ -1,4 +1,4 @@
-package org.fedpeft.train;
+package org.fedpeft.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;

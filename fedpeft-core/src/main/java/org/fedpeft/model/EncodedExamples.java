@@ -1,8 +1,6 @@
-package org.fedpeft.train;
+package org.fedpeft.model;
 
 import java.util.List;
-import org.fedpeft.model.TextTokenizer;
-import org.fedpeft.model.TokenBatch;
 
 /**
  * Texts tokenized once, with integer labels, ready for batching.

@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.run;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
@@ -29,8 +29,6 @@ import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterSection;
 import org.fedpeft.peft.InertOption;
 import org.fedpeft.privacy.PrivacySection;
-import org.fedpeft.run.Budgets;
-import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.train.Objective;
 
 /**
@@ -521,7 +519,7 @@ public final class SimulationConfig {
    * data.corpus}) and {@code adapter.OPTION} for each option that this config's adapter method
    * marks so in its option schema (Ravan's {@code factors}); none of a method {@code none}.
    */
-  List<String> filePathKeys() {
+  public List<String> filePathKeys() {
     List<String> keys = new ArrayList<>(SCHEMA.paths());
     if (!adapter.method().equals(AdapterSection.NONE)) {
       for (String option : AdapterRegistry.get(adapter.method()).optionSchema().paths()) {
@@ -749,8 +747,9 @@ public final class SimulationConfig {
   /**
    * The adapter method's options that were set: every {@code adapter.*} key but {@code
    * adapter.method}, as strings (lists '+'-joined). Every option, the method's defaults made
-   * explicit, as the run's adapter reads them: {@link Simulation#adapterOptionsInUse()}
-   * (summary.json's {@code adapter_options_resolved}, {@link #adapterOptionsRead}).
+   * explicit, as the run's adapter reads them: {@link
+   * org.fedpeft.simulation.Simulation#adapterOptionsInUse()} (summary.json's {@code
+   * adapter_options_resolved}, {@link #adapterOptionsRead}).
    */
   public Map<String, String> adapterOptions() {
     return new TreeMap<>(adapter.options());

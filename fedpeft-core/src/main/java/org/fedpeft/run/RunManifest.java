@@ -1,4 +1,4 @@
-package org.fedpeft.simulation;
+package org.fedpeft.run;
 
 import java.io.IOException;
 import java.io.InputStream;
