@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * QA, leftovers9: a resumed {@code train} run resolved its data paths against the directory it was
+ * QA, 5 December: a resumed {@code train} run resolved its data paths against the directory it was
  * started from (train.json's {@code cwd}) but not a relative {@code factors} file in {@code
  * --adapter-options}, which was then looked for in the directory of the resume. The options that
  * the method's option schema marks as paths are resolved there too ({@link

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * QA, validate2: Ravan's and Fed-SB's {@code factors} file was read only when the adapter was made,
- * after the model had loaded, so a missing, unreadable or garbled file passed the checks {@code
- * train} and {@code simulate} make before the model. Both refuse it now before the model loads (a
- * model folder that does not exist would be the error otherwise), naming the option as the user
- * wrote it and the file, and leave no run folder behind. Fails on the old code.
+ * QA, 5 December: Ravan's and Fed-SB's {@code factors} file was read only when the adapter was
+ * made, after the model had loaded, so a missing, unreadable or garbled file passed the checks
+ * {@code train} and {@code simulate} make before the model. Both refuse it now before the model
+ * loads (a model folder that does not exist would be the error otherwise), naming the option as the
+ * user wrote it and the file, and leave no run folder behind. Fails on the old code.
  */
 class FactorsFileRefusedBeforeModelCliTest {
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * QA, validate2: the command name (fedpeft.command, the launcher's path as the user ran it) goes
+ * QA, 5 December: the command name (fedpeft.command, the launcher's path as the user ran it) goes
  * into texts picocli formats with {@link String#format} after it fills the name in: a command's
  * description, header and footer. A launcher in a folder holding '%' ({@code /tmp/a%b/fedpeft})
  * made picocli warn "Could not format" on stderr and print those texts unformatted ({@code %n} left

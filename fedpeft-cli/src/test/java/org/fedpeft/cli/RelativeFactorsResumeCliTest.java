@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * QA, leftovers9: a run's config.json recorded {@code data.*} as absolute paths but Ravan's {@code
+ * QA, 5 December: a run's config.json recorded {@code data.*} as absolute paths but Ravan's {@code
  * adapter.factors} as given, so {@code simulate --resume DIR} from another working directory looked
  * for a factors file given relative to the first one (with {@code --set}) in the wrong place and
  * refused the run. The option is recorded absolute now, as its method's option schema marks it as a

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * QA, leftovers9: report.html read metrics.jsonl and timings.jsonl with gson's lenient parser, so a
+ * QA, 5 December: report.html read metrics.jsonl and timings.jsonl with gson's lenient parser, so a
  * line with a repeated key (a damaged or hand-edited file) was charted with its last value, and a
  * line that is not UTF-8 failed with "Input length = 1", naming no file. Both are read strictly now
  * (io.JsonFiles), and such a line is refused naming the file and the line. Fails on the old code.

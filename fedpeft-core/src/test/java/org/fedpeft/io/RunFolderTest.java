@@ -297,17 +297,11 @@ class RunFolderTest {
     } finally {
       RunFolder.replacementOwnerFailure = null;
     }
-    assertEquals(List.of("run"), list(parent), "no hidden sibling left");
-    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
-    assertEquals("finished", Files.readString(dir.resolve("summary.json")));
-    assertEquals(
-        new String(owner, java.nio.charset.StandardCharsets.UTF_8),
-        Files.readString(dir.resolve(RunFolder.LOCK_FILE)));
-    RunFolder.reopen(dir, "train").close(); // not held by this process any more
+    assertOldRunBack(parent, dir, owner);
   }
 
   /**
-   * QA, validate2: a --force run that failed after renaming the old run aside (renaming its fresh
+   * QA, 5 December: a --force run that failed after renaming the old run aside (renaming its fresh
    * folder into place, releasing the old folder's lock, resolving the folder's real path) left the
    * old run in {@code .NAME.replaced-*} (and, past the first step, the fresh folder under the run's
    * name, still locked by this process). Each now puts the old run back under its name, holds
@@ -333,13 +327,7 @@ class RunFolderTest {
     } finally {
       RunFolder.replacementStepFailure = null;
     }
-    assertEquals(List.of("run"), list(parent), "no hidden sibling left");
-    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
-    assertEquals("finished", Files.readString(dir.resolve("summary.json")));
-    assertEquals(
-        new String(owner, java.nio.charset.StandardCharsets.UTF_8),
-        Files.readString(dir.resolve(RunFolder.LOCK_FILE)));
-    RunFolder.reopen(dir, "train").close(); // not held by this process any more
+    assertOldRunBack(parent, dir, owner);
     // and --force replaces it once the step succeeds
     try (RunFolder again = RunFolder.createNew(dir, "simulate", true)) {
       assertEquals(List.of(RunFolder.LOCK_FILE), list(dir));
@@ -396,5 +384,19 @@ class RunFolderTest {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
     }
+  }
+
+  /**
+   * The finished run of {@code dir} (its summary.json "finished", its owner record {@code owner})
+   * is back under its name, nothing else in {@code parent}, and no process holds it.
+   */
+  private static void assertOldRunBack(Path parent, Path dir, byte[] owner) throws Exception {
+    assertEquals(List.of("run"), list(parent), "no hidden sibling left");
+    assertEquals(List.of(RunFolder.LOCK_FILE, "summary.json"), list(dir));
+    assertEquals("finished", Files.readString(dir.resolve("summary.json")));
+    assertEquals(
+        new String(owner, java.nio.charset.StandardCharsets.UTF_8),
+        Files.readString(dir.resolve(RunFolder.LOCK_FILE)));
+    RunFolder.reopen(dir, "train").close(); // not held by this process any more
   }
 }

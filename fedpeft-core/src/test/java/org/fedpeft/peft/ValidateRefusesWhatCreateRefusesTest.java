@@ -87,7 +87,7 @@ class ValidateRefusesWhatCreateRefusesTest {
   }
 
   /**
-   * QA, validate2: validate did not read Ravan's and Fed-SB's {@code factors} file, so a missing,
+   * QA, 5 December: validate did not read Ravan's and Fed-SB's {@code factors} file, so a missing,
    * unreadable or garbled file passed the check a run makes before it loads the model and was
    * refused only by create, on the model. validate now refuses it with create's message, naming the
    * method, the option and the file; {@link AdapterMethod#validateValues} (a config's check, which

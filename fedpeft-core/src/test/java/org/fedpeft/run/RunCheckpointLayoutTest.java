@@ -348,7 +348,7 @@ class RunCheckpointLayoutTest {
   }
 
   /**
-   * QA, leftovers9: the JSON a checkpoint holds in its extra entries was read with gson's lenient
+   * QA, 5 December: the JSON a checkpoint holds in its extra entries was read with gson's lenient
    * parser, so an entry with a repeated key (the traffic totals, the pending round's line) took its
    * last value without a word, and a pending line in lenient JSON was released as the round's line.
    * They are read strictly (io.JsonFiles), and refused naming the checkpoint and what is wrong.

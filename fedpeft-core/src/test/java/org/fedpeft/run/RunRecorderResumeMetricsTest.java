@@ -86,7 +86,7 @@ class RunRecorderResumeMetricsTest {
   }
 
   /**
-   * QA, leftovers9: the lines of metrics.jsonl after the checkpointed ones were read with gson's
+   * QA, 5 December: the lines of metrics.jsonl after the checkpointed ones were read with gson's
    * lenient parser, so a round_failed line with a repeated key (a hand-edited or damaged file) was
    * kept with its last value, and its traffic counted. A line other than the last (which a kill may
    * cut) that is not strict JSON is refused, naming the file and the line. Fails on the old code.

@@ -76,7 +76,7 @@ class RunInfoTest {
   }
 
   /**
-   * QA, leftovers9: the WELCOME payload was decoded with {@code new String(bytes, UTF_8)}, which
+   * QA, 5 December: the WELCOME payload was decoded with {@code new String(bytes, UTF_8)}, which
    * puts U+FFFD in place of bytes that are not UTF-8 and goes on, so a node took a label it could
    * not have meant. It is decoded strictly, and refused naming the byte. Fails on the old code.
    */

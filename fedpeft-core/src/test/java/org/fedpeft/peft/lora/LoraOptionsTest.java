@@ -32,7 +32,7 @@ class LoraOptionsTest {
   }
 
   /**
-   * QA, validate2: the config's own checks said "lora: ..." whatever method built it (fedlora,
+   * QA, 5 December: the config's own checks said "lora: ..." whatever method built it (fedlora,
    * fedsa-lora, feddpa). Options never reach them (each method checks its options against the
    * schema first, in its own name: badOptionsNameTheOptionAndTheValue here, and
    * ValidateRefusesWhatCreateRefusesTest over every method), so they are argument checks naming the
