@@ -92,12 +92,12 @@ public final class RunFolder implements AutoCloseable {
   static volatile IOException replacementOwnerFailure;
 
   /**
-   * Tests only: asked, at each step of {@link #replaceWhole} between renaming the old run aside and
-   * writing the owner record, with the step's name ({@code "move"}: renaming the fresh folder into
-   * place; {@code "release"}: releasing the old folder's lock; {@code "key"}: resolving the
-   * folder's real path), and when it puts the old run back after a failure ({@code "back"}:
-   * renaming it back, {@link #putBack}), for a failure to throw instead of the step, as a file
-   * system refusing it would (null: none); null, always outside tests, for none.
+   * Tests only: asked, at each step of {@link #replaceWhole} up to writing the owner record, with
+   * the step's name ({@code "aside"}: renaming the old run aside; {@code "move"}: renaming the
+   * fresh folder into place; {@code "release"}: releasing the old folder's lock; {@code "key"}:
+   * resolving the folder's real path), and when it puts the old run back after a failure ({@code
+   * "back"}: renaming it back, {@link #putBack}), for a failure to throw instead of the step, as a
+   * file system refusing it would (null: none); null, always outside tests, for none.
    */
   static volatile Function<String, IOException> replacementStepFailure;
 
@@ -767,7 +767,9 @@ public final class RunFolder implements AutoCloseable {
    * abandoned). A failure of any step after the old folder is renamed aside (renaming the fresh one
    * into place, releasing the old one's lock, resolving the folder's real path, writing the new
    * owner record) puts the old folder back under its name, releases the new folder's lock and
-   * removes the new folder, then throws the step's failure ({@link #putBack}).
+   * removes the new folder, then throws the step's failure ({@link #putBack}). A failure before
+   * that (locking the new folder, renaming the old one aside) leaves the old folder where it was
+   * and removes the new one.
    *
    * @throws IOException the failure of the step, as the file system reported it; or, if the old
    *     folder could not be put back either, one saying so and where it is
@@ -780,11 +782,22 @@ public final class RunFolder implements AutoCloseable {
     Path freshDir = parent.resolve("." + name + STAGING + suffix);
     Path aside = parent.resolve("." + name + REPLACED + suffix);
     Files.createDirectory(freshDir);
-    RunFolder next = lock(freshDir, command);
+    RunFolder next = null;
     try {
+      next = lock(freshDir, command);
+      failAt("aside");
       Files.move(absolute, aside, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      next.close();
+      // The old run is where it was: release and remove the fresh folder, which holds only its
+      // lock.
+      try {
+        if (next != null) {
+          next.close();
+        }
+        AtomicFiles.deleteTree(freshDir);
+      } catch (IOException | RuntimeException again) {
+        e.addSuppressed(again);
+      }
       throw e;
     }
     // From here on the old run is aside: every failure puts it back.
