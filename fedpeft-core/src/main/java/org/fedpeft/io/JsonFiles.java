@@ -190,14 +190,16 @@ public final class JsonFiles {
    * @param text the line's text
    * @throws JsonFileException naming the file and the line if the text is not valid JSON, has an
    *     object with a repeated key or is not an object ("line 3: duplicate key 'round'", "line 3:
-   *     not a JSON object but an array")
+   *     not a JSON object but an array", "line 3: not valid JSON: malformed JSON at column 73 path
+   *     $.accepted": the parser's "line 1" of the one line it was given is left out)
    */
   public static JsonObject parseLine(Path file, int line, String text) {
     JsonElement e;
     try {
       e = parse(text);
     } catch (IllegalArgumentException bad) {
-      throw new JsonFileException(file, "line " + line + ": " + bad.getMessage(), bad.getCause());
+      String reason = bad.getMessage().replaceFirst(" at line 1 column ", " at column ");
+      throw new JsonFileException(file, "line " + line + ": " + reason, bad.getCause());
     }
     if (!e.isJsonObject()) {
       throw new JsonFileException(

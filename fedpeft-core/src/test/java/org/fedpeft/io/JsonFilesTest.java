@@ -48,6 +48,23 @@ class JsonFilesTest {
         o.toString());
   }
 
+  /**
+   * QA, 5 December: a metrics.jsonl line that is not JSON was named twice over ("line 4: not valid
+   * JSON: malformed JSON at line 1 column 73"), the parser's "line 1" being that of the one line it
+   * was given. Fails on the old code.
+   */
+  @Test
+  void aLineThatIsNotJsonIsNamedByItsLineInTheFileAndItsColumn() {
+    Path f = dir.resolve("metrics.jsonl");
+    JsonFileException e =
+        assertThrows(
+            JsonFileException.class,
+            () -> JsonFiles.parseLine(f, 4, "{\"round\":4,\"accepted\":NaN}"));
+    assertEquals(
+        f + ": line 4: not valid JSON: malformed JSON at column 23 path $.accepted",
+        e.getMessage());
+  }
+
   @Test
   void aRepeatedKeyIsRefusedNamingTheFileAndTheKey() throws IOException {
     Path f = file("{\"format\": 1, \"lora\": {\"r\": 8, \"r\": 16}}");

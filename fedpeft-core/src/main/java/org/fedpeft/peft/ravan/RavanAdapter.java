@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedpeft.config.OptionException;
+import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.io.SafetensorsFormatException;
 import org.fedpeft.model.BertConfig;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.HookContext;
@@ -644,9 +647,28 @@ public final class RavanAdapter extends AbstractAdapter {
       }
     } catch (IOException | RuntimeException e) {
       throw new OptionException(
-          c.method(), "factors", where + ": cannot read it (" + e.getMessage() + ")", e);
+          c.method(), "factors", where + ": cannot read it (" + whyUnreadable(e) + ")", e);
     }
     return all;
+  }
+
+  /**
+   * Why the factors file could not be read, without its path, which the message names already: "no
+   * such file or folder" or "permission denied" for the exceptions the JDK names by their class
+   * alone ({@link RunFolder#kindWords}; their message is the bare path), a safetensors file's
+   * problem, else the exception's message.
+   */
+  private static String whyUnreadable(Exception e) {
+    if (e instanceof FileSystemException f && f.getReason() == null) {
+      String words = RunFolder.kindWords(f);
+      if (words != null) {
+        return words;
+      }
+    }
+    if (e instanceof SafetensorsFormatException f) {
+      return f.problem();
+    }
+    return e.getMessage();
   }
 
   private static float[] tensor(

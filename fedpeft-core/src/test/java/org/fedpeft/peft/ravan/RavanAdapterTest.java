@@ -189,6 +189,37 @@ class RavanAdapterTest {
   }
 
   /**
+   * QA, 5 December: a factors file that does not exist was refused as "cannot read it (PATH)", the
+   * JDK's bare path standing for the reason, and a garbled one named its path a second time inside
+   * the brackets. The reason is in words now, the path named once. Fails on the old code.
+   */
+  @Test
+  void anUnreadableFactorsFileIsRefusedSayingWhyAndNamingItOnce(@TempDir Path dir)
+      throws Exception {
+    Path absent = dir.resolve("absent.safetensors");
+    Path garbled = java.nio.file.Files.writeString(dir.resolve("garbled.safetensors"), "hello");
+    for (String method : List.of("ravan", "fed-sb")) {
+      String option = method + ": option 'factors' = ";
+      IllegalArgumentException missing =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> AdapterRegistry.get(method).validate(Map.of("factors", absent.toString())));
+      assertEquals(
+          option + absent + ": cannot read it (no such file or folder)", missing.getMessage());
+      IllegalArgumentException notSafetensors =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> AdapterRegistry.get(method).validate(Map.of("factors", garbled.toString())));
+      assertEquals(
+          option
+              + garbled
+              + ": cannot read it (file is 5 bytes long, shorter than the 8-byte header length"
+              + " prefix)",
+          notSafetensors.getMessage());
+    }
+  }
+
+  /**
    * Option factors: A and B of every target come from the file (whatever the seed), the model still
    * equals the base model at init, and a missing file, a missing tensor or a wrong shape is refused
    * naming the option, the file and the tensor.
