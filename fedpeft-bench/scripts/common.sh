@@ -50,9 +50,11 @@ wait_quiet() {
 build_bench() {
   if [[ "${BENCH_BUILD:-1}" == 1 || ! -f "$root/fedpeft-bench/target/classpath.txt" ]]; then
     # The commit of this checkout goes into the build, for the git_commit of the manifests it writes.
+    # Maven 3.8 prints bare colour resets (ESC[0m) even in quiet batch mode; drop them, as the
+    # launcher does (pipefail, set by every script, keeps a failed build's status).
     (cd "$root" && mvn -q -B -o -DskipTests -Dspotless.check.skip=true \
       "-Dfedpeft.git.commit=$(bash "$root/fedpeft-cli/src/main/sh/git-commit.sh" "$root")" \
-      package -pl fedpeft-bench -am >&2)
+      package -pl fedpeft-bench -am 2>&1 | sed 's/\x1b\[0m//g' >&2)
   fi
 }
 
