@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -34,27 +35,23 @@ class HelpCommandNameFormatTest {
 
   /** Each command's --help (no colours) with fedpeft.command = {@code name}. */
   private static Map<String, String> helpTexts(String name) {
-    String before = System.getProperty(Launcher.PROPERTY);
-    try {
-      System.setProperty(Launcher.PROPERTY, name);
-      CommandLine cl =
-          Main.newCommandLine(
-              new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
-      Map<String, CommandLine> commands = new java.util.TreeMap<>();
-      collect(cl, commands);
-      Map<String, String> help = new java.util.TreeMap<>();
-      commands.forEach(
-          (qualified, c) ->
-              help.put(
-                  qualified.replace(name, "NAME"), c.getUsageMessage(CommandLine.Help.Ansi.OFF)));
-      return help;
-    } finally {
-      if (before == null) {
-        System.clearProperty(Launcher.PROPERTY);
-      } else {
-        System.setProperty(Launcher.PROPERTY, before);
-      }
-    }
+    return SystemProperties.with(
+        Launcher.PROPERTY,
+        name,
+        () -> {
+          CommandLine cl =
+              Main.newCommandLine(
+                  new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+          Map<String, CommandLine> commands = new java.util.TreeMap<>();
+          collect(cl, commands);
+          Map<String, String> help = new java.util.TreeMap<>();
+          commands.forEach(
+              (qualified, c) ->
+                  help.put(
+                      qualified.replace(name, "NAME"),
+                      c.getUsageMessage(CommandLine.Help.Ansi.OFF)));
+          return help;
+        });
   }
 
   private static String words(String text) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,9 +77,8 @@ class LauncherCommandNameTest {
 
   @Test
   void withoutTheLauncherTheNameIsFedpeft() {
-    String before = System.getProperty(Launcher.PROPERTY);
+    SystemProperties.Restore restore = SystemProperties.set(Launcher.PROPERTY, null);
     try {
-      System.clearProperty(Launcher.PROPERTY);
       assertEquals(
           "fedpeft simulate --resume runs/x", Launcher.command("simulate --resume runs/x"));
       System.setProperty(Launcher.PROPERTY, " ");
@@ -89,11 +89,7 @@ class LauncherCommandNameTest {
           RunGuard.roundsSaved("simulate", 1, 3, Path.of("out"), "")
               .endsWith("; continue with: ./fedpeft simulate --resume out"));
     } finally {
-      if (before == null) {
-        System.clearProperty(Launcher.PROPERTY);
-      } else {
-        System.setProperty(Launcher.PROPERTY, before);
-      }
+      restore.close();
     }
   }
 

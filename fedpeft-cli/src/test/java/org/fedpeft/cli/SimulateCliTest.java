@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fedpeft.run.SimulationConfig;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -250,18 +251,9 @@ class SimulateCliTest {
   @Test
   void docsListEveryConfigKeyAsTheCodeDefinesIt() throws Exception {
     // as the docs run it: the keys' texts name the command as it was run (./fedpeft tasks list)
-    String before = System.getProperty(Launcher.PROPERTY);
-    System.setProperty(Launcher.PROPERTY, "./fedpeft");
-    CliRun.Result r;
-    try {
-      r = CliRun.run("simulate", "--list-keys");
-    } finally {
-      if (before == null) {
-        System.clearProperty(Launcher.PROPERTY);
-      } else {
-        System.setProperty(Launcher.PROPERTY, before);
-      }
-    }
+    CliRun.Result r =
+        SystemProperties.with(
+            Launcher.PROPERTY, "./fedpeft", () -> CliRun.run("simulate", "--list-keys"));
     assertEquals(0, r.code());
     String doc = Files.readString(Path.of("..", "docs", "config.md"));
     assertTrue(

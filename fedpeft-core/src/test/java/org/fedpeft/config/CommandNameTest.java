@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.fedpeft.run.SimulationConfig;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,21 +20,16 @@ import org.junit.jupiter.api.Test;
  */
 class CommandNameTest {
 
-  private String before;
+  private SystemProperties.Restore name;
 
   @BeforeEach
   void setName() {
-    before = System.getProperty(CommandName.PROPERTY);
-    System.setProperty(CommandName.PROPERTY, "./fedpeft");
+    name = SystemProperties.set(CommandName.PROPERTY, "./fedpeft");
   }
 
   @AfterEach
   void restoreName() {
-    if (before == null) {
-      System.clearProperty(CommandName.PROPERTY);
-    } else {
-      System.setProperty(CommandName.PROPERTY, before);
-    }
+    name.close();
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.file.Path;
 import java.util.List;
 import org.fedpeft.config.CommandName;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,21 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 class CommandNameHintTest {
 
   @TempDir Path tmp;
-  private String before;
+  private SystemProperties.Restore name;
 
   @BeforeEach
   void setName() {
-    before = System.getProperty(CommandName.PROPERTY);
-    System.setProperty(CommandName.PROPERTY, "./fedpeft");
+    name = SystemProperties.set(CommandName.PROPERTY, "./fedpeft");
   }
 
   @AfterEach
   void restoreName() {
-    if (before == null) {
-      System.clearProperty(CommandName.PROPERTY);
-    } else {
-      System.setProperty(CommandName.PROPERTY, before);
-    }
+    name.close();
   }
 
   @Test
