@@ -19,9 +19,10 @@ import java.util.function.ToDoubleBiFunction;
  * <p>Usage: {@code AbBench A_CORE_CLASSES B_CORE_CLASSES [STEPS [SEQ [DROPOUT [FORWARDS]]]]}
  * (defaults 16, 128, 0.05, 12); the class path must be the bench class path (classpath.txt). Each
  * side may also be given as {@code DIR@prop=value,...}: system properties set while that side's
- * model is built (e.g. {@code fedpeft.attention=eager}), so one build can be compared with itself
- * under two settings. With {@code -Dab.optimizer=true} it also times the AdamW update alone. Prints
- * the medians, B/A, and the largest relative loss difference.
+ * model is built (e.g. {@code fedpeft.attention=eager}, or {@code ab.targets=query} for LoRA on the
+ * queries only), so one build can be compared with itself under two settings. With {@code
+ * -Dab.optimizer=true} it also times the AdamW update alone. Prints the medians, B/A, and the
+ * largest relative loss difference.
  */
 public final class AbBench {
 

@@ -27,7 +27,9 @@ import org.fedpeft.train.TrainListener;
  * head, AdamW (lr 1e-4, weight decay 0.01, constant schedule), gradient clipping at norm 1, one
  * optimiser step per call on one batch, through the public {@link LocalTrainer} API. The frozen
  * base is float32, or bfloat16 ({@link Precision#BF16}) with the second constructor; the third can
- * put FedDPA in place of the LoRA adapter.
+ * put FedDPA in place of the LoRA adapter. The system property {@code ab.targets} (LoRA's {@code
+ * targets} option, {@code query+value} when unset) changes the adapted modules, e.g. for an {@link
+ * AbBench} side that measures what one target's LoRA costs in the step.
  */
 final class FedpeftTrainer implements AutoCloseable {
 
@@ -65,10 +67,14 @@ final class FedpeftTrainer implements AutoCloseable {
     encoder = new BertEncoder(pm.weights(), root, precision);
     Map<String, String> options =
         Map.of(
-            "rank", "8",
-            "alpha", "16",
-            "dropout", Float.toString(loraDropout),
-            "targets", "query+value");
+            "rank",
+            "8",
+            "alpha",
+            "16",
+            "dropout",
+            Float.toString(loraDropout),
+            "targets",
+            System.getProperty("ab.targets", "query+value"));
     boolean feddpa = method.equals("feddpa-local");
     if (!feddpa && !method.equals("lora")) {
       throw new IllegalArgumentException("method: lora or feddpa-local, not " + method);

@@ -14,13 +14,17 @@ import org.fedpeft.engine.Engines;
  * 128-token workload, next to a large square product: how far the model's products are from the
  * engine's peak; under each, the layer's input gradient (the backward's product with the frozen
  * weight) with W row-major, as autograd forms it, and with W a transposed view. Usage: {@code
- * GemmShapes [REPS]}
+ * GemmShapes [REPS [cold]]}: with {@code cold}, an in-place add over 256 MB runs before each timed
+ * call, so the operands come from memory rather than the caches, as they mostly do inside a
+ * training step (whose activations and weights far exceed the caches).
  */
 public final class GemmShapes {
 
   public static void main(String[] args) {
     int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+    boolean cold = args.length > 1 && args[1].equals("cold");
     System.out.println("load: " + BenchSupport.load());
+    System.out.println(cold ? "operands cold (256 MB touched before each call)" : "operands warm");
     long t = 2048;
     long[][] shapes = {
       {t, 384, 1152},
@@ -33,6 +37,7 @@ public final class GemmShapes {
       {3072, 3072, 3072}
     };
     try (NDManager m = Engines.pytorch().newBaseManager()) {
+      evict = cold ? m.zeros(new Shape(64L << 20)) : null;
       for (long[] s : shapes) {
         NDArray x = m.randomUniform(-1, 1, new Shape(s[0], s[1]));
         NDArray w = m.randomUniform(-1, 1, new Shape(s[2], s[1]));
@@ -43,6 +48,14 @@ public final class GemmShapes {
             BenchSupport.fmt(
                 "linear (%d x %d) x (%d x %d)^T: median %.3f ms, %.1f GFLOP/s",
                 s[0], s[1], s[2], s[1], forward * 1e3, 2.0 * s[0] * s[1] * s[2] / forward / 1e9));
+        if (b == null) {
+          // The same product in the other orientation, W x^T, read through its transposed view.
+          double turned = median(reps, () -> w.matMul(x.transpose()).transpose());
+          System.out.println(
+              BenchSupport.fmt(
+                  "  as (W x^T)^T: median %.3f ms, %.1f GFLOP/s",
+                  turned * 1e3, 2.0 * s[0] * s[1] * s[2] / turned / 1e9));
+        }
         // The layer's input gradient, grad (t x out) times W (out x in): as autograd forms it from
         // the row-major W, and through the transposed view of a row-major copy of W^T.
         NDArray g = m.randomUniform(-1, 1, new Shape(s[0], s[2]));
@@ -66,12 +79,21 @@ public final class GemmShapes {
     System.out.println("load: " + BenchSupport.load());
   }
 
-  /** Median seconds of {@code reps} calls of {@code product} (after 3 warm-up calls). */
+  /** 256 MB added to before each timed call in the {@code cold} mode; null otherwise. */
+  private static NDArray evict;
+
+  /**
+   * Median seconds of {@code reps} calls of {@code product} (after 3 warm-up calls), each after
+   * {@link #evict} is rewritten when set.
+   */
   private static double median(int reps, Supplier<NDArray> product) {
     List<Double> times = new ArrayList<>();
     for (int i = 0; i < reps + 3; i++) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
+        if (evict != null) {
+          evict.addi(1f);
+        }
         long t0 = System.nanoTime();
         product.get().getFloat(0, 0);
         double sec = (System.nanoTime() - t0) / 1e9;

@@ -1,6 +1,11 @@
 package org.fedpeft.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
@@ -27,6 +32,12 @@ import org.fedpeft.model.TextTokenizer;
  * and the profile charges them to the first operator writing each fresh buffer, mostly {@code
  * aten::copy_} inside {@code addmm}, which copies the bias into its output (docs/performance.md,
  * "Where the profile's copies come from").
+ *
+ * <p>With {@code -Dprofile.perf=CTL_FIFO,ACK_FIFO} it writes no trace: it drives a {@code perf
+ * record -D -1 --control fifo:CTL_FIFO,ACK_FIFO} that runs it (scripts/perf_profile.sh), enabling
+ * the sampling for the timed steps of one phase only, {@code -Dprofile.perf.phase=train} (the
+ * default) or {@code forward}; so the samples come from untraced steps, without the profiler's own
+ * cost.
  */
 public final class ProfileStep {
 
@@ -36,7 +47,7 @@ public final class ProfileStep {
       System.setProperty("fedpeft.trim.every", "0");
     }
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    java.nio.file.Files.createDirectories(out);
+    Files.createDirectories(out);
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
     int seq = args.length > 2 ? Integer.parseInt(args[2]) : BenchSupport.SEQ;
     EncodedExamples data =
@@ -53,20 +64,78 @@ public final class ProfileStep {
         ft.step(FedpeftTrainer.slice(data, i % 4));
         embedder.embedBatch(BenchSupport.batch(data, i % 4));
       }
-      JniUtils.startProfile(false, true, false);
+      Sampler sampler = Sampler.fromProperties();
+      sampler.start("train");
       long t0 = System.nanoTime();
       for (int i = 0; i < steps; i++) {
         ft.step(FedpeftTrainer.slice(data, i % 4));
       }
       System.out.printf("train: %.3f s per step%n", (System.nanoTime() - t0) / 1e9 / steps);
-      JniUtils.stopProfile(out.resolve("train.json").toString());
-      JniUtils.startProfile(false, true, false);
+      sampler.stop("train", out);
+      sampler.start("forward");
       t0 = System.nanoTime();
       for (int i = 0; i < steps; i++) {
         embedder.embedBatch(BenchSupport.batch(data, i % 4));
       }
       System.out.printf("forward: %.3f s per batch%n", (System.nanoTime() - t0) / 1e9 / steps);
-      JniUtils.stopProfile(out.resolve("forward.json").toString());
+      sampler.stop("forward", out);
+    }
+  }
+
+  /**
+   * What records a phase: libtorch's profiler (a trace per phase), or a controlling {@code perf
+   * record} enabled for one phase.
+   */
+  private static final class Sampler {
+    private final String[] fifos; // null: libtorch's profiler
+    private final String phase;
+
+    private Sampler(String[] fifos, String phase) {
+      this.fifos = fifos;
+      this.phase = phase;
+    }
+
+    static Sampler fromProperties() {
+      String perf = System.getProperty("profile.perf");
+      String phase = System.getProperty("profile.perf.phase", "train");
+      if (perf == null) {
+        return new Sampler(null, phase);
+      }
+      String[] fifos = perf.split(",", -1);
+      if (fifos.length != 2 || !(phase.equals("train") || phase.equals("forward"))) {
+        throw new IllegalArgumentException(
+            "profile.perf: CTL_FIFO,ACK_FIFO, and profile.perf.phase: train or forward");
+      }
+      return new Sampler(fifos, phase);
+    }
+
+    void start(String name) throws IOException {
+      if (fifos == null) {
+        JniUtils.startProfile(false, true, false);
+      } else if (name.equals(phase)) {
+        command("enable");
+      }
+    }
+
+    void stop(String name, Path out) throws IOException {
+      if (fifos == null) {
+        JniUtils.stopProfile(out.resolve(name + ".json").toString());
+      } else if (name.equals(phase)) {
+        command("disable");
+      }
+    }
+
+    /** Sends {@code perf record} a control command and waits for its acknowledgement. */
+    private void command(String word) throws IOException {
+      try (OutputStream ctl = Files.newOutputStream(Path.of(fifos[0]))) {
+        ctl.write((word + "\n").getBytes(StandardCharsets.US_ASCII));
+      }
+      try (InputStream ack = Files.newInputStream(Path.of(fifos[1]))) {
+        byte[] reply = new byte[16];
+        if (ack.read(reply) <= 0) {
+          throw new IOException("perf record did not acknowledge '" + word + "'");
+        }
+      }
     }
   }
 }
