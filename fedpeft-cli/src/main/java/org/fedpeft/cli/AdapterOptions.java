@@ -1,8 +1,7 @@
 package org.fedpeft.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fedpeft.config.OptionException;
 import org.fedpeft.model.BertEncoder;
@@ -194,11 +193,18 @@ public final class AdapterOptions {
   }
 
   /**
+   * The options as {@link #resolvePathsAgainst} resolved them, which {@link #parsedOptions} returns
+   * instead of parsing {@link #options}; null before.
+   */
+  private Map<String, String> resolved;
+
+  /**
    * Resolves against {@code dir} each relative option value that the method's option schema marks
    * as a path ({@link org.fedpeft.config.ConfigSchema#path}: Ravan's and Fed-SB's {@code factors}),
    * as a resumed {@code train} run resolves its data paths against the directory it was started
-   * from. Options that do not parse, or an unknown method, are left for {@link #methodOrNull} to
-   * refuse.
+   * from. The resolved options are kept as a map, not written back into {@link #options}: a ',' of
+   * {@code dir} ({@code /tmp/a,b/}) would split the path there. Options that do not parse, or an
+   * unknown method, are left for {@link #methodOrNull} to refuse.
    */
   void resolvePathsAgainst(Path dir) {
     if (method.equals("none") || !AdapterRegistry.all().containsKey(method)) {
@@ -219,14 +225,18 @@ public final class AdapterOptions {
       }
     }
     if (changed) {
-      List<String> parts = new ArrayList<>();
-      given.forEach((k, v) -> parts.add(k + "=" + v));
-      options = String.join(",", parts);
+      resolved = given;
     }
   }
 
-  /** The options as a map; a malformed part or a key given twice is an error naming the option. */
+  /**
+   * The options as a map (a new one each call), as {@link #resolvePathsAgainst} resolved them if it
+   * did; a malformed part or a key given twice is an error naming the option.
+   */
   public Map<String, String> parsedOptions() {
+    if (resolved != null) {
+      return new LinkedHashMap<>(resolved);
+    }
     try {
       return Options.parse(options);
     } catch (IllegalArgumentException e) {

@@ -18,10 +18,11 @@ final class Launcher {
   static final String DEFAULT = CommandName.DEFAULT;
 
   /**
-   * The name inside a picocli help text (a compile-time constant, for annotations): picocli puts
-   * the property's value in its place, or {@value #DEFAULT}; in a command's description, header and
-   * footer, which picocli formats after that, {@link Main#newCommandLine} puts the name in itself,
-   * each '%' doubled, so that a '%' of the launcher's path is printed as it is.
+   * The name inside a picocli help text (a compile-time constant, for annotations): {@link
+   * Main#newCommandLine} puts the name in its place itself, escaped so that a '%' or '$' of the
+   * launcher's path is printed as it is (picocli would read them as format specifiers and
+   * variables, in the property's value too). A command line built otherwise gets the property's
+   * value from picocli, or {@value #DEFAULT}.
    */
   static final String IN_HELP = "${sys:" + PROPERTY + ":-" + DEFAULT + "}";
 

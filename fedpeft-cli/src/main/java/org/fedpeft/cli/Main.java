@@ -97,14 +97,27 @@ public final class Main implements Runnable {
   }
 
   /**
-   * Puts the command name, {@code escaped} for picocli, in place of {@link Launcher#IN_HELP} into
-   * the description, header and footer of {@code command} and of its subcommands. picocli fills
-   * {@code IN_HELP} in before it formats these texts with {@link String#format}, so a '%' of the
-   * name (a launcher in {@code /tmp/a%b/}) was read as a format specifier: a warning, and the text
-   * printed unformatted or garbled. Here each '%' is doubled (and each '$', which picocli reads as
-   * the start of a variable, too). The command's own name and option descriptions keep {@code
-   * IN_HELP}: picocli does not format the name, and formats an option's description before it fills
-   * in the variables.
+   * Puts the command name, escaped for picocli, in place of {@link Launcher#IN_HELP} into every
+   * help text of {@code command} and of its subcommands: the top command's name (the usage line,
+   * {@code qualifiedName} of every command), and each command's description, header, footer and
+   * option and parameter descriptions. picocli reads '%' of a description, header or footer as a
+   * format specifier (it formats them with {@link String#format}), and in the name and every text
+   * it reads {@code $$} as one '$' and {@code ${...}} as a variable, in the value it fills in for
+   * {@code IN_HELP} too: a launcher in {@code /tmp/a%n/} was printed over two lines, one in {@code
+   * /tmp/a$${HOME}x/} as {@code /tmp/a${HOME}x/}. So each '$' of the name is doubled, and each '%'
+   * too in the texts picocli formats; the texts' own variables, {@code ${DEFAULT-VALUE}} say, are
+   * filled in as before. One case is left: picocli fills in an option's {@code ${DEFAULT-VALUE}},
+   * {@code ${FALLBACK-VALUE}}, {@code ${MAP-FALLBACK-VALUE}} and {@code ${COMPLETION-CANDIDATES}}
+   * wherever they are, escaped or not, so a path holding one of these words literally is shown with
+   * it filled in, in the option descriptions that name the command.
+   */
+  private static void nameInHelp(CommandLine top, String name) {
+    top.getCommandSpec().name(name.replace("$", "$$")); // the name is not formatted
+    nameInCommandTexts(top, name.replace("%", "%%").replace("$", "$$"));
+  }
+
+  /**
+   * {@link #nameInHelp}'s texts of {@code command} and its subcommands, the name {@code escaped}.
    */
   private static void nameInCommandTexts(CommandLine command, String escaped) {
     CommandLine.Model.CommandSpec spec = command.getCommandSpec();
@@ -118,9 +131,32 @@ public final class Main implements Runnable {
     } finally {
       spec.interpolateVariables(interpolate);
     }
+    // An option's description is fixed when it is built: such an option is built again (its
+    // builder holds the text as written); the help lists options sorted, so where it is added does
+    // not matter. The parameters are added again in their order.
+    for (CommandLine.Model.OptionSpec o : new java.util.ArrayList<>(spec.options())) {
+      CommandLine.Model.OptionSpec.Builder b = o.toBuilder();
+      if (namesCommand(b.description())) {
+        spec.remove(o);
+        spec.addOption(b.description(withName(b.description(), escaped)).build());
+      }
+    }
+    java.util.List<CommandLine.Model.PositionalParamSpec> parameters =
+        new java.util.ArrayList<>(spec.positionalParameters());
+    if (parameters.stream().anyMatch(p -> namesCommand(p.toBuilder().description()))) {
+      parameters.forEach(spec::remove);
+      for (CommandLine.Model.PositionalParamSpec p : parameters) {
+        CommandLine.Model.PositionalParamSpec.Builder b = p.toBuilder();
+        spec.addPositional(b.description(withName(b.description(), escaped)).build());
+      }
+    }
     for (CommandLine sub : command.getSubcommands().values()) {
       nameInCommandTexts(sub, escaped);
     }
+  }
+
+  private static boolean namesCommand(String[] lines) {
+    return java.util.Arrays.stream(lines).anyMatch(line -> line.contains(Launcher.IN_HELP));
   }
 
   private static String[] withName(String[] lines, String escaped) {
@@ -152,7 +188,7 @@ public final class Main implements Runnable {
     // eval shares DataOptions with train but trains nothing: it refuses --max-train, pointing at
     // --max-eval, so its --help does not offer it.
     hideFromHelp(cl.getSubcommands().get("eval"), "--max-train");
-    nameInCommandTexts(cl, Launcher.name().replace("%", "%%").replace("$", "$$"));
+    nameInHelp(cl, Launcher.name());
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler(

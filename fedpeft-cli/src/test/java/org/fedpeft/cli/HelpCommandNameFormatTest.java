@@ -22,6 +22,12 @@ import picocli.CommandLine;
  * (compared without white space, as a '%' may wrap a line elsewhere). Fails on the old code (with
  * {@code %n} and {@code %%}; the warning of {@code %b} goes to the JVM's stderr, which the test
  * does not read).
+ *
+ * <p>QA, 5 December: picocli also reads {@code $$} (one '$') and {@code ${...}} (a variable) in the
+ * usage line and option descriptions, into which it put the name: a launcher in {@code
+ * /tmp/a$${HOME}x/} was shown in {@code /tmp/a${HOME}x/}, one in {@code /tmp/p${sys:user.home}/} in
+ * {@code /tmp/pnull/}, and an unclosed <code>${</code> cut the line. These names are printed as
+ * they are too. Fails on the old code.
  */
 class HelpCommandNameFormatTest {
 
@@ -63,7 +69,15 @@ class HelpCommandNameFormatTest {
     for (String name :
         List.of(
             "/tmp/a%b/fedpeft",
-            "/tmp/a%n/fedpeft", "/tmp/a%%b/fedpeft", "/tmp/100%/fedpeft", "/tmp/a\\$b/fedpeft")) {
+            "/tmp/a%n/fedpeft",
+            "/tmp/a%%b/fedpeft",
+            "/tmp/100%/fedpeft",
+            "/tmp/a\\$b/fedpeft",
+            "/tmp/a$${HOME}x/fedpeft",
+            "/tmp/p${sys:user.home}/fedpeft",
+            "/tmp/a${x/fedpeft",
+            "/tmp/a$$b/fedpeft",
+            "/tmp/%n$${USER}%%${x}/fedpeft")) {
       String plain = name.replace('%', 'X').replace('$', 'Y');
       Map<String, String> expected = helpTexts(plain);
       Map<String, String> actual = helpTexts(name);

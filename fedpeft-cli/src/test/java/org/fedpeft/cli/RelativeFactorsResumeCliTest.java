@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.Safetensors;
+import org.fedpeft.run.PausePoint;
 import org.fedpeft.tensor.HostTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * for a factors file given relative to the first one (with {@code --set}) in the wrong place and
  * refused the run. The option is recorded absolute now, as its method's option schema marks it as a
  * path. The resume runs in a JVM of its own, started in another directory. Fails on the old code.
+ *
+ * <p>QA, 5 December: {@code train --resume} resolves a relative factors file against the directory
+ * the run was started from, and wrote the options back as {@code k=v,...}: a ',' in that directory
+ * split the path, and the resume was refused. {@link
+ * #aTrainStartedInAFolderWithACommaResumesWithItsRelativeFactorsFile} fails on the old code.
  */
 class RelativeFactorsResumeCliTest {
 
@@ -78,6 +84,48 @@ class RelativeFactorsResumeCliTest {
             List.of("simulate", "--resume", out.toString()))) {
       assertEquals(0, resume.waitFor(), resume.output());
     }
+    assertTrue(Files.isRegularFile(out.resolve("summary.json")), "the run is finished");
+  }
+
+  @Test
+  void aTrainStartedInAFolderWithACommaResumesWithItsRelativeFactorsFile() throws Exception {
+    Path model = CliRun.tinyModelFolder(tmp.resolve("model"));
+    Path data = CliRun.animalsAndFood(tmp.resolve("train.jsonl"), 10);
+    Path started = Files.createDirectories(tmp.resolve("a,b"));
+    factors(started.resolve("factors.safetensors"));
+    Path out = tmp.resolve("train-run");
+    String point = "train-starting"; // train.json written, nothing trained
+    try (Spawned first =
+        Spawned.fedpeftIn(
+            started,
+            "train",
+            Map.of(PausePoint.PROPERTY, point),
+            Map.of(),
+            List.of(
+                "train",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--adapter",
+                "ravan",
+                "--adapter-options",
+                "heads=1,rank=2,targets=query,factors=factors.safetensors",
+                "--steps",
+                "2",
+                "--eval-every",
+                "0",
+                "--out",
+                out.toString()))) {
+      first.awaitLine(PausePoint.message(point));
+      first.kill();
+    }
+    assertTrue(Files.isRegularFile(out.resolve("train.json")), "the run was started");
+    assertTrue(!Files.exists(out.resolve("summary.json")), "and not finished");
+
+    // resumed from this JVM's working directory, not the one the run was started in
+    CliRun.Result r = CliRun.run("train", "--resume", out.toString());
+    assertEquals(0, r.code(), r.err());
     assertTrue(Files.isRegularFile(out.resolve("summary.json")), "the run is finished");
   }
 }
