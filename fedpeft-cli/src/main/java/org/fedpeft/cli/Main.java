@@ -7,6 +7,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.fedpeft.data.DataFormatException;
@@ -134,15 +137,17 @@ public final class Main implements Runnable {
     // An option's description is fixed when it is built: such an option is built again (its
     // builder holds the text as written); the help lists options sorted, so where it is added does
     // not matter. The parameters are added again in their order.
-    for (CommandLine.Model.OptionSpec o : new java.util.ArrayList<>(spec.options())) {
+    for (CommandLine.Model.OptionSpec o : new ArrayList<>(spec.options())) {
       CommandLine.Model.OptionSpec.Builder b = o.toBuilder();
-      if (namesCommand(b.description())) {
+      // An option of an argument group is left (taking it out would take it out of its group);
+      // none names the command, and HelpCommandNameFormatTest would show one that did.
+      if (o.group() == null && namesCommand(b.description())) {
         spec.remove(o);
         spec.addOption(b.description(withName(b.description(), escaped)).build());
       }
     }
-    java.util.List<CommandLine.Model.PositionalParamSpec> parameters =
-        new java.util.ArrayList<>(spec.positionalParameters());
+    List<CommandLine.Model.PositionalParamSpec> parameters =
+        new ArrayList<>(spec.positionalParameters());
     if (parameters.stream().anyMatch(p -> namesCommand(p.toBuilder().description()))) {
       parameters.forEach(spec::remove);
       for (CommandLine.Model.PositionalParamSpec p : parameters) {
@@ -156,7 +161,7 @@ public final class Main implements Runnable {
   }
 
   private static boolean namesCommand(String[] lines) {
-    return java.util.Arrays.stream(lines).anyMatch(line -> line.contains(Launcher.IN_HELP));
+    return Arrays.stream(lines).anyMatch(line -> line.contains(Launcher.IN_HELP));
   }
 
   private static String[] withName(String[] lines, String escaped) {
