@@ -37,7 +37,7 @@ public final class JsonFiles {
    * added tokens, or a model.safetensors.index.json listing the tensors of hundreds of shards), an
    * adapter's adapter_config.json or fedpeft_adapter.json a few kilobytes. A larger file is refused
    * before it is read, instead of ending in an OutOfMemoryError. tokenizer.json, tens of megabytes
-   * for a large vocabulary, is not read here (the model package caps it on its own).
+   * for a large vocabulary, is read with a cap of its own (the model package's, 256 MiB).
    */
   public static final long MAX_BYTES = 64L << 20;
 
