@@ -39,8 +39,10 @@ class ReportStrictLinesTest {
     return tmp;
   }
 
-  /** {@code file} with its second line's {@code "round":} given twice. */
-  /** Writes "round" twice on the second line; returns the column of the second one's name. */
+  /**
+   * {@code file} with its second line's {@code "round":} given twice; returns the column of the
+   * second one's name.
+   */
   private static int repeatRound(Path file) throws Exception {
     List<String> lines = new ArrayList<>(Files.readAllLines(file));
     assertTrue(lines.get(1).contains("\"round\":"), lines.get(1));
