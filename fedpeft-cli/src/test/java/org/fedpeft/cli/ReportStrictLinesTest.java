@@ -39,12 +39,16 @@ class ReportStrictLinesTest {
     return tmp;
   }
 
-  /** {@code file} with its second line's {@code "round":} given twice. */
-  private static void repeatRound(Path file) throws Exception {
+  /**
+   * {@code file} with its second line's {@code "round":} given twice; returns the column of the
+   * second one's name.
+   */
+  private static int repeatRound(Path file) throws Exception {
     List<String> lines = new ArrayList<>(Files.readAllLines(file));
     assertTrue(lines.get(1).contains("\"round\":"), lines.get(1));
     lines.set(1, lines.get(1).replaceFirst("\"round\":", "\"round\":99,\"round\":"));
     Files.write(file, lines);
+    return lines.get(1).indexOf("\"round\":", lines.get(1).indexOf("\"round\":") + 1) + 2;
   }
 
   @Test
@@ -53,9 +57,9 @@ class ReportStrictLinesTest {
     for (String name : List.of("metrics.jsonl", "timings.jsonl")) {
       Path file = run.resolve(name);
       byte[] before = Files.readAllBytes(file);
-      repeatRound(file);
+      int column = repeatRound(file);
       JsonFileException e = assertThrows(JsonFileException.class, () -> ReportWriter.write(run));
-      assertEquals(file + ": line 2: duplicate key 'round'", e.getMessage());
+      assertEquals(file + ": line 2: duplicate key 'round' at column " + column, e.getMessage());
       Files.write(file, before);
     }
     ReportWriter.write(run); // the files as the run wrote them

@@ -20,7 +20,7 @@ import java.util.List;
  * #readObject}, is not a JSON object is a {@link JsonFileException} naming the file and what is
  * wrong ("5368709120 bytes, more than the 67108864 bytes (64 MiB) a JSON settings file may hold",
  * "not valid UTF-8 (byte 7 of the file)", "not valid JSON: End of input at line 1 column 12 path
- * $.rounds", "duplicate key 'r' in lora", "not a JSON object but an array").
+ * $.rounds", "duplicate key 'r' in lora at line 4 column 7", "not a JSON object but an array").
  *
  * <p>{@link #readLines} and {@link #parseLine} read a JSON-lines file (metrics.jsonl,
  * timings.jsonl) as strictly, line by line, naming the file and the line.
@@ -37,7 +37,7 @@ public final class JsonFiles {
    * added tokens, or a model.safetensors.index.json listing the tensors of hundreds of shards), an
    * adapter's adapter_config.json or fedpeft_adapter.json a few kilobytes. A larger file is refused
    * before it is read, instead of ending in an OutOfMemoryError. tokenizer.json, tens of megabytes
-   * for a large vocabulary, is not read here (the model package caps it on its own).
+   * for a large vocabulary, is read with a cap of its own (the model package's, 256 MiB).
    */
   public static final long MAX_BYTES = 64L << 20;
 
@@ -144,8 +144,8 @@ public final class JsonFiles {
    *
    * @throws IllegalArgumentException if the text is blank ("empty"), not valid JSON ("not valid
    *     JSON: End of input at line 1 column 12 path $.rounds") or has an object with a repeated key
-   *     ("duplicate key 'r' in lora"); the message says only what is wrong, for one that names
-   *     where the text came from
+   *     ("duplicate key 'r' in lora at line 4 column 7", where the second one starts); the message
+   *     says only what is wrong, for one that names where the text came from
    */
   public static JsonElement parse(String text) {
     if (text.isBlank()) {
@@ -189,9 +189,9 @@ public final class JsonFiles {
    *
    * @param text the line's text
    * @throws JsonFileException naming the file and the line if the text is not valid JSON, has an
-   *     object with a repeated key or is not an object ("line 3: duplicate key 'round'", "line 3:
-   *     not a JSON object but an array", "line 3: not valid JSON: malformed JSON at column 73 path
-   *     $.accepted": the parser's "line 1" of the one line it was given is left out)
+   *     object with a repeated key or is not an object ("line 3: duplicate key 'round' at column
+   *     22", "line 3: not a JSON object but an array", "line 3: not valid JSON: malformed JSON at
+   *     column 73 path $.accepted": the parser's "line 1" of the one line it was given is left out)
    */
   public static JsonObject parseLine(Path file, int line, String text) {
     JsonElement e;

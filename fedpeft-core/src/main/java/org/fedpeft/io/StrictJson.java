@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -31,6 +32,9 @@ import java.util.regex.Pattern;
 public final class StrictJson {
 
   private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
+
+  /** Where gson's {@code JsonReader.toString()} says it stands. */
+  private static final Pattern LOCATION = Pattern.compile(" at line (\\d+) column (\\d+) ");
 
   private StrictJson() {}
 
@@ -60,7 +64,11 @@ public final class StrictJson {
     }
   }
 
-  /** An object has the same key twice; {@code path} is where the object sits ("" for the root). */
+  /**
+   * An object has the same key twice; {@code path} is where the object sits ("" for the root). The
+   * message ends with where the second occurrence starts, as gson places its syntax errors: "at
+   * line 4 column 7" (the line and column of the key's first character).
+   */
   static final class DuplicateKey extends Exception {
     /** The JSON path of the object holding the key ("" for the root). */
     final String path;
@@ -71,20 +79,38 @@ public final class StrictJson {
     /** The repeated key. */
     final String key;
 
-    DuplicateKey(String path, String topKey, String key) {
-      super("duplicate key '" + key + "'" + (path.isEmpty() ? "" : " in " + path));
+    DuplicateKey(String path, String topKey, String key, String location) {
+      super(
+          "duplicate key '"
+              + key
+              + "'"
+              + (path.isEmpty() ? "" : " in " + path)
+              + (location == null ? "" : " at " + location));
       this.path = path;
       this.topKey = topKey;
       this.key = key;
     }
   }
 
-  /** Parses one complete JSON document. */
+  /**
+   * Parses one complete JSON document. A document with a repeated key is read a second time, noting
+   * where each key starts, for the {@link DuplicateKey} to say where the repeat is (a cost only the
+   * refused document pays).
+   */
   static Object parse(String text) throws SyntaxError, DuplicateKey {
+    try {
+      return parse(text, false);
+    } catch (DuplicateKey first) {
+      parse(text, true);
+      throw first; // not reached: the second reading refuses the same key, saying where
+    }
+  }
+
+  private static Object parse(String text, boolean locate) throws SyntaxError, DuplicateKey {
     JsonReader reader = new JsonReader(new StringReader(text));
     reader.setStrictness(Strictness.STRICT);
     try {
-      Object value = read(reader, "", null);
+      Object value = read(reader, "", null, locate);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new SyntaxError("unexpected content after the JSON value at " + reader.getPath());
       }
@@ -139,7 +165,7 @@ public final class StrictJson {
     }
   }
 
-  private static Object read(JsonReader reader, String path, String topKey)
+  private static Object read(JsonReader reader, String path, String topKey, boolean locate)
       throws IOException, DuplicateKey {
     JsonToken token = reader.peek();
     switch (token) {
@@ -148,16 +174,18 @@ public final class StrictJson {
           Map<String, Object> map = new LinkedHashMap<>();
           reader.beginObject();
           while (reader.hasNext()) {
+            String location = locate ? location(reader) : null;
             String key = reader.nextName();
             if (map.containsKey(key)) {
-              throw new DuplicateKey(path, topKey, key);
+              throw new DuplicateKey(path, topKey, key, location);
             }
             map.put(
                 key,
                 read(
                     reader,
                     path.isEmpty() ? key : path + "." + key,
-                    topKey == null ? key : topKey));
+                    topKey == null ? key : topKey,
+                    locate));
           }
           reader.endObject();
           return map;
@@ -167,7 +195,7 @@ public final class StrictJson {
           List<Object> list = new ArrayList<>();
           reader.beginArray();
           while (reader.hasNext()) {
-            list.add(read(reader, path + "[" + list.size() + "]", topKey));
+            list.add(read(reader, path + "[" + list.size() + "]", topKey, locate));
           }
           reader.endArray();
           return list;
@@ -184,6 +212,16 @@ public final class StrictJson {
       default:
         throw new IllegalStateException("unexpected " + token + " at " + reader.getPath());
     }
+  }
+
+  /**
+   * "line L column C" of where {@code reader} stands, as its syntax errors give it (after {@code
+   * hasNext()} in an object: the first character of the next key), or null if gson no longer
+   * describes itself so.
+   */
+  private static String location(JsonReader reader) {
+    Matcher m = LOCATION.matcher(reader.toString());
+    return m.find() ? "line " + m.group(1) + " column " + m.group(2) : null;
   }
 
   /**

@@ -1,7 +1,5 @@
 package org.fedpeft.model;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -50,12 +48,13 @@ public final class HuggingFaceFolder {
   private static final long NO_LIMIT = Integer.MAX_VALUE;
 
   /**
-   * The most bytes a tokenizer.json may hold: 256 MiB. It is read whole and parsed twice (by the
-   * tokenizers library and for the id check), so a larger one is refused before it is read rather
-   * than end in an OutOfMemoryError. BERT's is under a megabyte, and the largest vocabularies on
-   * the Hugging Face Hub (the multilingual ones of a quarter of a million tokens) a few tens of
-   * megabytes. The folder's other JSON files are capped by {@link JsonFiles#MAX_BYTES}; its weights
-   * are not read whole and have no cap.
+   * The most bytes a tokenizer.json may hold: 256 MiB. It is read whole and parsed three times
+   * (strictly by {@link JsonFiles} for the id and lower-case checks, by {@link TextTokenizer} for
+   * its word splitting, and by the tokenizers library), so a larger one is refused before it is
+   * read rather than end in an OutOfMemoryError. BERT's is under a megabyte, and the largest
+   * vocabularies on the Hugging Face Hub (the multilingual ones of a quarter of a million tokens) a
+   * few tens of megabytes. The folder's other JSON files are capped by {@link JsonFiles#MAX_BYTES};
+   * its weights are not read whole and have no cap.
    */
   static final long MAX_TOKENIZER_BYTES = 256L << 20;
 
@@ -111,19 +110,17 @@ public final class HuggingFaceFolder {
       }
     }
     int maxLen = Math.min(config.maxPositions(), declared.orElse(DEFAULT_MAX_LENGTH));
+    JsonObject tokenizerJson;
+    try {
+      // As strictly as the folder's other JSON files (with a cap of its own), before the
+      // tokenizers library, which keeps the last of a word written twice in the vocabulary.
+      tokenizerJson = JsonFiles.readObject(tokenizerFile, MAX_TOKENIZER_BYTES);
+    } catch (JsonFileException e) {
+      throw new ModelFormatException(tokenizerFile + ": " + e.reason(), e);
+    }
     byte[] tokenizer = Files.readAllBytes(tokenizerFile);
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
     new TextTokenizer(tokenizer, maxLen, tokenizerFile.toString()).close();
-    JsonObject tokenizerJson;
-    try {
-      // Lenient on purpose (not JsonFiles): the tokenizers library has just parsed the file
-      // strictly above, and this second reading only looks up ids and settings in it; it is also
-      // larger than JsonFiles.MAX_BYTES allows for a settings file.
-      tokenizerJson = JsonParser.parseString(new String(tokenizer, UTF_8)).getAsJsonObject();
-    } catch (RuntimeException e) {
-      tokenizerJson =
-          null; // the tokenizers library read it; a layout we do not know is not checked
-    }
     checkTokenIds(tokenizerFile, tokenizerJson, config);
     checkLowerCase(sbert, sbertConfig, tokenizerJson);
     return new PretrainedModel(
@@ -273,9 +270,6 @@ public final class HuggingFaceFolder {
    */
   private static void checkTokenIds(Path file, JsonObject o, BertConfig config)
       throws ModelFormatException {
-    if (o == null) {
-      return;
-    }
     long[] max = {-1};
     String[] token = {null};
     JsonElement model = o.get("model");
@@ -424,7 +418,7 @@ public final class HuggingFaceFolder {
     }
     boolean tokLowers;
     try {
-      tokLowers = tokenizer != null && lowerCases(tokenizer.get("normalizer"));
+      tokLowers = lowerCases(tokenizer.get("normalizer"));
     } catch (RuntimeException e) {
       tokLowers = false;
     }

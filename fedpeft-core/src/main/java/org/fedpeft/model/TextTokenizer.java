@@ -4,12 +4,12 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.Words;
 
 /**
@@ -38,13 +38,19 @@ public final class TextTokenizer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong truncated =
       new java.util.concurrent.atomic.AtomicLong();
 
-  /** Builds a tokenizer from the bytes of a {@code tokenizer.json}. */
+  /**
+   * Builds a tokenizer from the bytes of a {@code tokenizer.json}.
+   *
+   * @param source what the bytes are, for messages (a file, "all-minilm-l6-v2 tokenizer.json")
+   * @throws ModelFormatException naming {@code source} if the bytes are not strict JSON ({@link
+   *     JsonFiles#parse}) or the tokenizers library cannot read them
+   */
   public TextTokenizer(byte[] tokenizerJson, int maxLength, String source) throws IOException {
     if (maxLength < 2) {
       throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
     }
     this.maxLength = maxLength;
-    this.wordsSplitAtSpaces = isBertWordSplitting(tokenizerJson);
+    this.wordsSplitAtSpaces = isBertWordSplitting(tokenizerJson, source);
     try {
       this.tokenizer =
           HuggingFaceTokenizer.newInstance(
@@ -114,13 +120,21 @@ public final class TextTokenizer implements AutoCloseable {
    * and none of its added tokens holds a space, so that words before a space are tokenized the same
    * whatever follows the space (an added token such as {@code "new york"} is matched in the text
    * before the pre-tokenizer splits it, so a prefix cut at its space would end with the pieces of
-   * its first word instead of its id).
+   * its first word instead of its id). The JSON is read as strictly as any other ({@link
+   * JsonFiles#parse}), before the tokenizers library reads it.
+   *
+   * @throws ModelFormatException naming {@code source} if it is not strict JSON or has a key twice
    */
-  private static boolean isBertWordSplitting(byte[] tokenizerJson) {
+  private static boolean isBertWordSplitting(byte[] tokenizerJson, String source)
+      throws ModelFormatException {
+    JsonElement parsed;
     try {
-      JsonObject root =
-          JsonParser.parseString(new String(tokenizerJson, StandardCharsets.UTF_8))
-              .getAsJsonObject();
+      parsed = JsonFiles.parse(new String(tokenizerJson, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(source + ": " + e.getMessage(), e);
+    }
+    try {
+      JsonObject root = parsed.getAsJsonObject();
       return (isNull(root.get("normalizer")) || hasType(root.get("normalizer"), "BertNormalizer"))
           && hasType(root.get("pre_tokenizer"), "BertPreTokenizer")
           && !anAddedTokenHoldsASpace(root.get("added_tokens"));

@@ -89,15 +89,15 @@ class RunSettingsMalformedTest {
   @Test
   void jsonValuesAreParsedStrictly() {
     assertEquals(
-        "the instructions' config 'run.adapter.options': duplicate key 'rank'"
-            + " (sent by a server of another version?)",
+        "the instructions' config 'run.adapter.options': duplicate key 'rank' at line 1"
+            + " column 16 (sent by a server of another version?)",
         errorWith("run.adapter.options", "{\"rank\": \"2\", \"rank\": \"4\"}"));
     assertEquals(
         "the instructions' config 'run.adapter.options': not valid JSON: malformed JSON at line 1"
             + " column 16 path $ (sent by a server of another version?)",
         errorWith("run.adapter.options", "{\"rank\": \"2\"} // r"));
     assertEquals(
-        "the instructions' config 'run.head.tasks': duplicate key 'topic' in [0]"
+        "the instructions' config 'run.head.tasks': duplicate key 'topic' in [0] at line 1 column 16"
             + " (sent by a server of another version?)",
         errorWith("run.head.tasks", "[{\"topic\": 3, \"topic\": 2}]"));
     for (String lenient :

@@ -69,10 +69,41 @@ class JsonFilesTest {
   void aRepeatedKeyIsRefusedNamingTheFileAndTheKey() throws IOException {
     Path f = file("{\"format\": 1, \"lora\": {\"r\": 8, \"r\": 16}}");
     JsonFileException e = assertThrows(JsonFileException.class, () -> JsonFiles.readObject(f));
-    assertEquals(f + ": duplicate key 'r' in lora", e.getMessage());
+    assertEquals(f + ": duplicate key 'r' in lora at line 1 column 33", e.getMessage());
     Path g = file("{\"rounds\": 3, \"rounds\": 4}");
     e = assertThrows(JsonFileException.class, () -> JsonFiles.read(g));
-    assertEquals("duplicate key 'rounds'", e.reason());
+    assertEquals("duplicate key 'rounds' at line 1 column 16", e.reason());
+  }
+
+  /**
+   * QA, 5 December: a repeated key in a file of many lines (a run's saved config.json) was refused
+   * naming the file and the key but not where the second one is, left to a search of a file that
+   * may hold the key in several objects. The line and column of the second occurrence's first
+   * character are given, as for a syntax error. Fails on the old code.
+   */
+  @Test
+  void aRepeatedKeyNamesTheLineAndColumnOfItsSecondOccurrence() throws IOException {
+    Path f =
+        file(
+            "{\n  \"rounds\": 3,\n  \"lora\": {\"r\": 8},\n  \"dp\": {\n    \"r\": 1,\n"
+                + "    \"r\": 2\n  }\n}\n");
+    JsonFileException e = assertThrows(JsonFileException.class, () -> JsonFiles.readObject(f));
+    assertEquals(f + ": duplicate key 'r' in dp at line 6 column 6", e.getMessage());
+  }
+
+  /**
+   * QA, 5 December: in a JSON-lines file the repeated key's place is its column alone, the line
+   * being the one in the file already named (not the parser's "line 1" of the one line it was
+   * given), as for a syntax error. Fails on the old code, which named no column.
+   */
+  @Test
+  void aRepeatedKeyInAJsonLineIsNamedByItsLineInTheFileAndItsColumn() {
+    Path f = dir.resolve("metrics.jsonl");
+    JsonFileException e =
+        assertThrows(
+            JsonFileException.class,
+            () -> JsonFiles.parseLine(f, 4, "{\"round\":4,\"loss\":0.5,\"round\":5}"));
+    assertEquals(f + ": line 4: duplicate key 'round' at column 24", e.getMessage());
   }
 
   @Test
@@ -160,7 +191,7 @@ class JsonFilesTest {
   void textParsesAsStrictlyAsAFile() {
     assertEquals("{\"a\":[1,2.50]}", JsonFiles.parse("{\"a\": [1, 2.50]}").toString());
     assertEquals(
-        "duplicate key 'r' in lora",
+        "duplicate key 'r' in lora at line 1 column 20",
         assertThrows(
                 IllegalArgumentException.class,
                 () -> JsonFiles.parse("{\"lora\": {\"r\": 8, \"r\": 16}}"))

@@ -202,7 +202,7 @@ class PeftAdapterConfigTest {
             IllegalArgumentException.class,
             () ->
                 PeftAdapterConfig.parse(PEFT_WRITTEN.replace("\"r\": 8,", "\"r\": 8, \"r\": 16,")));
-    assertEquals("duplicate key 'r'", e.getMessage());
+    assertEquals("duplicate key 'r' at line 25 column 12", e.getMessage());
   }
 
   @Test

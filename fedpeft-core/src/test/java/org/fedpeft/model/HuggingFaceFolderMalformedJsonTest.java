@@ -196,4 +196,48 @@ class HuggingFaceFolderMalformedJsonTest {
     Files.write(tokenizer, realTokenizer);
     HuggingFaceFolder.load(dir);
   }
+
+  /**
+   * QA, 5 December: tokenizer.json was read three ways: by the tokenizers library, and twice by
+   * Gson's lenient parser (TextTokenizer's look at its normalizer and pre-tokenizer, the token id
+   * check), so a word written twice in the vocabulary (a hand-edited file) loaded with one of its
+   * ids silently dropped. It is read as strictly as the folder's other JSON files ({@code
+   * io.JsonFiles}, within its 256 MiB cap) before the tokenizers library sees it, and refused
+   * naming the file and where the repeat is. Fails on the old code, which loaded the folder.
+   */
+  @Test
+  void aTokenizerJsonWithARepeatedKeyIsRefusedNamingTheFileAndTheLine() throws Exception {
+    Path dir = savedTiny("repeated");
+    Path tokenizer = dir.resolve("tokenizer.json");
+    String text = Files.readString(tokenizer);
+    int vocab = text.indexOf("\"vocab\": {");
+    int pad = text.indexOf("\"[PAD]\": 0,", vocab);
+    Files.writeString(tokenizer, text.substring(0, pad) + "\"[PAD]\": 0, " + text.substring(pad));
+    int line = text.substring(0, pad).split("\n", -1).length;
+    int column = pad - text.lastIndexOf('\n', pad) + "\"[PAD]\": 0, ".length() + 1;
+    assertEquals(
+        tokenizer + ": duplicate key '[PAD]' in model.vocab at line " + line + " column " + column,
+        error(dir));
+  }
+
+  /**
+   * QA, 5 December: content after the JSON value of a tokenizer.json is refused by the strict
+   * reading, in the words used for the folder's other JSON files ("malformed JSON at line L column
+   * C"), before the tokenizers library reads it (which refused it too, in its own words: "not a
+   * readable tokenizer.json: trailing characters at line L column C"). Guards which reading comes
+   * first.
+   */
+  @Test
+  void aTokenizerJsonWithContentAfterItsValueIsRefusedNamingTheFile() throws Exception {
+    Path dir = savedTiny("trailing");
+    Path tokenizer = dir.resolve("tokenizer.json");
+    String text = Files.readString(tokenizer) + "\nx";
+    Files.writeString(tokenizer, text);
+    assertEquals(
+        tokenizer
+            + ": not valid JSON: malformed JSON at line "
+            + text.split("\n", -1).length
+            + " column 2 path $",
+        error(dir));
+  }
 }

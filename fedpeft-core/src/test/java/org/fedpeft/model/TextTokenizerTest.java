@@ -3,6 +3,7 @@ package org.fedpeft.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -141,5 +142,26 @@ class TextTokenizerTest {
           ("x" + " ".repeat(6)).repeat(max - 5) + "zqzqzqzqzqzq qq" + "q".repeat(first) + " x";
       assertArrayEquals(t.encodeWhole(text).getIds(), t.encode(text));
     }
+  }
+
+  /**
+   * QA, 5 December: TextTokenizer read the bytes it is given with Gson's lenient parser (for its
+   * word splitting) and the tokenizers library, which keeps the last of a word written twice in the
+   * vocabulary; they are read as strictly as a JSON file ({@code io.JsonFiles}) and refused naming
+   * where they came from. Fails on the old code, which built the tokenizer.
+   */
+  @Test
+  void tokenizerJsonWithARepeatedKeyIsRefusedNamingItsSource() throws Exception {
+    String json =
+        new String(PretrainedModel.bundledMiniLm().tokenizerJson(), StandardCharsets.UTF_8);
+    int pad = json.indexOf("\"[PAD]\": 0,", json.indexOf("\"vocab\": {"));
+    byte[] repeated =
+        (json.substring(0, pad) + "\"[PAD]\": 0, " + json.substring(pad))
+            .getBytes(StandardCharsets.UTF_8);
+    ModelFormatException e =
+        assertThrows(ModelFormatException.class, () -> new TextTokenizer(repeated, 16, "test"));
+    assertTrue(
+        e.getMessage().startsWith("test: duplicate key '[PAD]' in model.vocab at line "),
+        e.getMessage());
   }
 }

@@ -98,7 +98,7 @@ class RunRecorderResumeMetricsTest {
     Files.write(file, List.of(ROUND_1, repeated, FAILED_2_AGAIN));
     RunRecorder r = new RunRecorder(tmp, List.of(ROUND_1));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::resumeMetrics);
-    assertEquals(file + ": line 2: duplicate key 'bytes_up'", e.getMessage());
+    assertEquals(file + ": line 2: duplicate key 'bytes_up' at column 49", e.getMessage());
     assertEquals(
         List.of(ROUND_1, repeated, FAILED_2_AGAIN), Files.readAllLines(file), "left as it was");
     assertEquals(

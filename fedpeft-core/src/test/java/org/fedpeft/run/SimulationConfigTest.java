@@ -462,7 +462,7 @@ class SimulationConfigTest {
   void aSavedConfigIsParsedStrictly() {
     String saved = SimulationConfig.of(Map.of(), Map.of(), "run.toml").toJson();
     assertEquals(
-        "duplicate key 'rounds'",
+        "duplicate key 'rounds' at line 1 column 16",
         assertThrows(
                 IllegalArgumentException.class,
                 () -> SimulationConfig.fromJson("{\"rounds\": 3, \"rounds\": 4}"))

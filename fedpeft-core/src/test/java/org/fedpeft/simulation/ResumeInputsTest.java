@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,6 +88,36 @@ class ResumeInputsTest {
     String m = refusal();
     assertTrue(m.contains("adapter.alpha is "), m);
     assertTrue(m.contains("manifest.json recorded unset"), m);
+  }
+
+  /**
+   * QA, 5 December: a key written twice in config.json (an edit that added a line instead of
+   * changing one) was refused naming the file and the key but not where the second one is, in a
+   * file of a line a key; the line and column of the second occurrence are given. Fails on the old
+   * code.
+   */
+  @Test
+  void aRepeatedKeyInConfigJsonIsRefusedNamingItsLine() throws IOException {
+    Path cfgFile = run.resolve("config.json");
+    String pretty =
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .create()
+            .toJson(JsonParser.parseString(Files.readString(cfgFile)));
+    List<String> lines = new ArrayList<>(List.of(pretty.split("\n")));
+    int line = 1;
+    while (!lines.get(line - 1).startsWith("  \"rounds\": ")) {
+      line++;
+    }
+    lines.add(line, lines.get(line - 1)); // the second one on the next line
+    Files.write(cfgFile, lines);
+    assertEquals(
+        cfgFile
+            + ": not a valid run config (duplicate key 'rounds' at line "
+            + (line + 1)
+            + " column 4)",
+        assertThrows(IllegalArgumentException.class, () -> RunInputs.resumedConfig(run))
+            .getMessage());
   }
 
   @Test

@@ -107,7 +107,7 @@ public record RunInfo(
    *
    * @throws IllegalArgumentException if it is not UTF-8 ("the server's run description is not valid
    *     UTF-8 (byte 12 of 80)") or not this JSON ("the server's run description is not valid:
-   *     duplicate key 'labels'")
+   *     duplicate key 'labels' at line 1 column 29")
    */
   static RunInfo fromBytes(byte[] bytes) {
     if (bytes.length == 0) {

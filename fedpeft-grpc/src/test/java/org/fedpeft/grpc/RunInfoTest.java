@@ -56,7 +56,7 @@ class RunInfoTest {
   @Test
   void aWelcomeWithARepeatedKeyOrLenientJsonIsRefused() {
     assertEquals(
-        "the server's run description is not valid: duplicate key 'run'",
+        "the server's run description is not valid: duplicate key 'run' at line 1 column 29",
         assertThrows(
                 IllegalArgumentException.class,
                 () ->

@@ -86,7 +86,8 @@ class RunSettingsOverGrpcTest {
         assertEquals(1, e.failures().size(), e.failures().toString());
         assertEquals(
             "fit threw RemoteClientException: node a: IllegalArgumentException: the instructions'"
-                + " config 'run.adapter.options': duplicate key 'rank' (sent by a server of"
+                + " config 'run.adapter.options': duplicate key 'rank' at line 1 column 16 (sent by"
+                + " a server of"
                 + " another version?)",
             e.failures().get(0).reason());
       }

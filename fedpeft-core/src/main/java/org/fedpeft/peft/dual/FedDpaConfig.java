@@ -155,10 +155,16 @@ public record FedDpaConfig(
   /** The defaults of {@link #OPTIONS}. */
   public static final FedDpaConfig DEFAULT = fromOptions(Map.of());
 
-  /** Validates every field, naming the one that is wrong. */
+  /**
+   * Validates every field, naming the one that is wrong. That {@code lora} trains A is an argument
+   * check for code that builds a config: a user's options never reach it, as {@link #fromOptions}
+   * checks them against {@link #OPTIONS} first, in the method's name, and {@code train_a} is not
+   * among them (an unknown option); so its message names the field and no method.
+   */
   public FedDpaConfig {
     if (!lora.trainA()) {
-      throw new IllegalArgumentException("feddpa: both LoRA factors are trained");
+      throw new IllegalArgumentException(
+          "FedDpaConfig: lora.trainA must be true (FedDPA trains both LoRA factors), got false");
     }
     OPTIONS.require("local_weight", localWeight);
     OPTIONS.require("local_share", localShare);
