@@ -47,11 +47,19 @@ public final class PersonalLoraAdapter extends AbstractAdapter implements PerExa
 
   private final LoraAdapter lora;
 
-  /** A LoRA of {@code config} seeded with {@code seed}, its roles set by {@code sharing}. */
+  /**
+   * A LoRA of {@code config} seeded with {@code seed}, its roles set by {@code sharing}. That
+   * {@code config} trains A is an argument check for code that builds one: a user's options never
+   * reach it, as the method checks them against {@link PersonalLoraMethod#OPTIONS} first, which has
+   * no {@code train_a}; so its message names the field and no method.
+   */
   public PersonalLoraAdapter(Sharing sharing, LoraConfig config, BertEncoder encoder, long seed) {
     super(sharing.method());
     if (!config.trainA()) {
-      throw new IllegalArgumentException(sharing.method() + ": both LoRA factors are trained");
+      throw new IllegalArgumentException(
+          "PersonalLoraAdapter: config.trainA must be true ("
+              + sharing.method()
+              + " trains both LoRA factors), got false");
     }
     this.lora = new LoraAdapter(sharing.method(), config, encoder, seed);
     for (AdapterTensor t : lora.tensors()) {
