@@ -43,6 +43,7 @@ public final class ProfileStep {
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
+    System.out.println(MachineInfo.describe());
     if (System.getProperty("fedpeft.trim.every") == null) {
       System.setProperty("fedpeft.trim.every", "0");
     }
