@@ -340,6 +340,23 @@ final class RunInputs {
   }
 
   /**
+   * Reads the run's partition.json strictly ({@link JsonFiles#readObject}), if it has one: written
+   * at the start and read again only for report.html once the last round is done, a hand-edited one
+   * that is not a valid JSON object (a repeated key, a cut-off end, ...) is refused before the
+   * resumed rounds, naming the file and where, rather than after them, with summary.json written
+   * and report.html not.
+   *
+   * @throws org.fedpeft.io.JsonFileException naming the file (and the line and column) if it is not
+   *     a valid JSON object
+   */
+  static void verifyPartitionFile(Path run) throws IOException {
+    Path file = run.resolve("partition.json");
+    if (Files.isRegularFile(file)) {
+      JsonFiles.readObject(file);
+    }
+  }
+
+  /**
    * Checks the splits the resumed run built against the hashes recorded in manifest.json.
    *
    * @throws IllegalArgumentException naming the data and both hashes on a mismatch
