@@ -133,6 +133,19 @@ class ResumeInputsTest {
     assertEquals(partition + ": duplicate key 'labels' at line 2 column 3", refusal());
   }
 
+  /**
+   * QA, 5 December: so was a timings.jsonl line with a repeated key, which report.html also reads
+   * strictly after the rounds. Fails on the old code.
+   */
+  @Test
+  void aRepeatedKeyInATimingsLineIsRefusedBeforeTheRounds() throws IOException {
+    Path timings = run.resolve("timings.jsonl");
+    Files.writeString(
+        timings,
+        "{\"round\":1,\"round_seconds\":0.5}\n\n{\"round\":2,\"round\":2,\"round_seconds\":0.5}\n");
+    assertEquals(timings + ": line 3: duplicate key 'round' at column 13", refusal());
+  }
+
   @Test
   void aMissingManifestIsRefusedNamingIt() throws IOException {
     // Past its start (a run killed while starting, with config.json alone, starts again).
