@@ -340,6 +340,33 @@ final class RunInputs {
   }
 
   /**
+   * Reads the files that only report.html reads again, once the last round is done, as strictly as
+   * it does: partition.json ({@link JsonFiles#readObject}) and each line of timings.jsonl ({@link
+   * JsonFiles#parseLine}; blank lines skipped, as the report skips them), those the run has. A
+   * hand-edited one that is not valid JSON (a repeated key, a cut-off end, ...) is refused before
+   * the resumed rounds, naming the file and where, rather than after them, with summary.json
+   * written and report.html not.
+   *
+   * @throws org.fedpeft.io.JsonFileException naming the file (and the line and column) if it is not
+   *     valid JSON
+   */
+  static void verifyReportFiles(Path run) throws IOException {
+    Path partition = run.resolve("partition.json");
+    if (Files.isRegularFile(partition)) {
+      JsonFiles.readObject(partition);
+    }
+    Path timings = run.resolve("timings.jsonl");
+    if (Files.isRegularFile(timings)) {
+      List<String> lines = JsonFiles.readLines(timings);
+      for (int i = 0; i < lines.size(); i++) {
+        if (!lines.get(i).isBlank()) {
+          JsonFiles.parseLine(timings, i + 1, lines.get(i));
+        }
+      }
+    }
+  }
+
+  /**
    * Checks the splits the resumed run built against the hashes recorded in manifest.json.
    *
    * @throws IllegalArgumentException naming the data and both hashes on a mismatch

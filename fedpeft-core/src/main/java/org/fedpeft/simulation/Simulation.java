@@ -412,9 +412,10 @@ public final class Simulation implements AutoCloseable {
   /**
    * Reopens a run from its folder's checkpoint (or from scratch if it has none yet), with the
    * config and data it started with: a config.json that differs from manifest.json's config, a
-   * missing or unreadable manifest.json, or a changed data file is refused ({@link RunInputs}). A
-   * run killed while it was starting ({@link #killedWhileStarting}: config.json written,
-   * manifest.json not yet) is started again with its config.json.
+   * missing or unreadable manifest.json, a changed data file, or a partition.json or timings.jsonl
+   * line that is not valid JSON is refused ({@link RunInputs}). A run killed while it was starting
+   * ({@link #killedWhileStarting}: config.json written, manifest.json not yet) is started again
+   * with its config.json.
    */
   public static Simulation resume(Path out) throws IOException {
     return resume(out, config -> {});
@@ -436,6 +437,7 @@ public final class Simulation implements AutoCloseable {
       return start(config, out, () -> {});
     }
     RunInputs.verifyFiles(out, config);
+    RunInputs.verifyReportFiles(out);
     // Without a checkpoint (killed before its first round was aggregated): from scratch.
     RunCheckpoint checkpoint =
         Files.isRegularFile(out.resolve(CHECKPOINT)) ? RunCheckpoint.loadToResume(out) : null;

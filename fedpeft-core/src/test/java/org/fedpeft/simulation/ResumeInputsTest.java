@@ -120,6 +120,32 @@ class ResumeInputsTest {
             .getMessage());
   }
 
+  /**
+   * QA, 5 December: a partition.json with a repeated key (hand-edited) was read only for
+   * report.html once the resumed rounds were done: the resume ran them, wrote summary.json and then
+   * exited 2 naming the file. It is refused before the rounds now, naming its line and column.
+   * Fails on the old code.
+   */
+  @Test
+  void aRepeatedKeyInPartitionJsonIsRefusedBeforeTheRounds() throws IOException {
+    Path partition = run.resolve("partition.json");
+    Files.writeString(partition, "{\"labels\": [\"a\"],\n \"labels\": [\"b\"], \"clients\": {}}\n");
+    assertEquals(partition + ": duplicate key 'labels' at line 2 column 3", refusal());
+  }
+
+  /**
+   * QA, 5 December: so was a timings.jsonl line with a repeated key, which report.html also reads
+   * strictly after the rounds. Fails on the old code.
+   */
+  @Test
+  void aRepeatedKeyInATimingsLineIsRefusedBeforeTheRounds() throws IOException {
+    Path timings = run.resolve("timings.jsonl");
+    Files.writeString(
+        timings,
+        "{\"round\":1,\"round_seconds\":0.5}\n\n{\"round\":2,\"round\":2,\"round_seconds\":0.5}\n");
+    assertEquals(timings + ": line 3: duplicate key 'round' at column 13", refusal());
+  }
+
   @Test
   void aMissingManifestIsRefusedNamingIt() throws IOException {
     // Past its start (a run killed while starting, with config.json alone, starts again).
