@@ -375,6 +375,61 @@ public final class RunRecorder {
   }
 
   /**
+   * Makes timings.jsonl a resumed run's, before it appends to it: the file as {@link
+   * #timingsToKeep} reads it, so a last line that a kill or a power loss cut is dropped and a last
+   * line that lost its line end gets one; otherwise the resumed run's first line would follow half
+   * a line, and report.html, which reads every line strictly, would refuse the finished run. Every
+   * other line stays (a round redone after a resume has two lines, as report.html expects).
+   *
+   * @throws JsonFileException as {@link #timingsToKeep} does
+   */
+  public void resumeTimings() throws IOException {
+    Path file = out.resolve("timings.jsonl");
+    if (!Files.isRegularFile(file)) {
+      return;
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    List<String> kept = timingsToKeep(file);
+    if (kept.size() == lines(bytes).size() && bytes.length > 0 && bytes[bytes.length - 1] == '\n') {
+      return; // whole
+    }
+    AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+  }
+
+  /**
+   * The lines of a run's timings.jsonl that a resume keeps ({@link #resumeTimings}): every line,
+   * read as strict UTF-8 and strict JSON, but the last one when it is not a JSON object (cut by a
+   * kill or a power loss while it was appended; the same rule as for metrics.jsonl's lines after
+   * the recorded ones). Blank lines are kept and not read, as report.html skips them. Reads the
+   * file, changes nothing.
+   *
+   * @throws JsonFileException naming the file and the line if a line before the last one is not
+   *     UTF-8 or not a JSON object in strict JSON (a hand edit: a repeated key, ...)
+   */
+  public static List<String> timingsToKeep(Path file) throws IOException {
+    List<byte[]> written = lines(Files.readAllBytes(file));
+    List<String> kept = new ArrayList<>();
+    for (int i = 0; i < written.size(); i++) {
+      String line = utf8(written.get(i));
+      if (line != null && line.isBlank()) {
+        kept.add(line);
+        continue;
+      }
+      if (jsonObject(line) == null) {
+        if (i == written.size() - 1) {
+          break; // cut while it was appended
+        }
+        if (line == null) {
+          throw new JsonFileException(file, "line " + (i + 1) + ": not valid UTF-8", null);
+        }
+        JsonFiles.parseLine(file, i + 1, line); // throws, saying why
+      }
+      kept.add(line);
+    }
+    return kept;
+  }
+
+  /**
    * Client evaluations recorded as failed so far: the entries of every round's {@code
    * eval_failures}.
    */

@@ -17,6 +17,7 @@ import org.fedpeft.io.Sha256;
 import org.fedpeft.io.StartRecord;
 import org.fedpeft.model.Precision;
 import org.fedpeft.run.Population;
+import org.fedpeft.run.RunRecorder;
 import org.fedpeft.run.SimulationConfig;
 
 /**
@@ -341,11 +342,11 @@ final class RunInputs {
 
   /**
    * Reads the files that only report.html reads again, once the last round is done, as strictly as
-   * it does: partition.json ({@link JsonFiles#readObject}) and each line of timings.jsonl ({@link
-   * JsonFiles#parseLine}; blank lines skipped, as the report skips them), those the run has. A
-   * hand-edited one that is not valid JSON (a repeated key, a cut-off end, ...) is refused before
-   * the resumed rounds, naming the file and where, rather than after them, with summary.json
-   * written and report.html not.
+   * it does: partition.json ({@link JsonFiles#readObject}) and timings.jsonl's lines as the resumed
+   * run keeps them ({@link RunRecorder#timingsToKeep}: a last line cut while it was appended is
+   * dropped by {@link RunRecorder#resumeTimings}), those the run has. A hand-edited one that is not
+   * valid JSON (a repeated key, a cut-off end, ...) is refused before the resumed rounds, naming
+   * the file and where, rather than after them, with summary.json written and report.html not.
    *
    * @throws org.fedpeft.io.JsonFileException naming the file (and the line and column) if it is not
    *     valid JSON
@@ -357,12 +358,7 @@ final class RunInputs {
     }
     Path timings = run.resolve("timings.jsonl");
     if (Files.isRegularFile(timings)) {
-      List<String> lines = JsonFiles.readLines(timings);
-      for (int i = 0; i < lines.size(); i++) {
-        if (!lines.get(i).isBlank()) {
-          JsonFiles.parseLine(timings, i + 1, lines.get(i));
-        }
-      }
+      RunRecorder.timingsToKeep(timings);
     }
   }
 

@@ -413,7 +413,8 @@ public final class Simulation implements AutoCloseable {
    * Reopens a run from its folder's checkpoint (or from scratch if it has none yet), with the
    * config and data it started with: a config.json that differs from manifest.json's config, a
    * missing or unreadable manifest.json, a changed data file, or a partition.json or timings.jsonl
-   * line that is not valid JSON is refused ({@link RunInputs}). A run killed while it was starting
+   * line that is not valid JSON is refused ({@link RunInputs}; a last timings.jsonl line that a
+   * kill cut is dropped, {@link RunRecorder#resumeTimings}). A run killed while it was starting
    * ({@link #killedWhileStarting}: config.json written, manifest.json not yet) is started again
    * with its config.json.
    */
@@ -448,6 +449,7 @@ public final class Simulation implements AutoCloseable {
           RunInputs.verifySplits(out, config, s.splits());
           s.refuseUnchargedRounds(out);
           s.recorder.resumeMetrics(s.pendingLine == null ? 0 : s.completedRounds());
+          s.recorder.resumeTimings();
           s.checkpoints.deleteUnnamedFiles();
         });
     return s;

@@ -135,14 +135,16 @@ class ResumeInputsTest {
 
   /**
    * QA, 5 December: so was a timings.jsonl line with a repeated key, which report.html also reads
-   * strictly after the rounds. Fails on the old code.
+   * strictly after the rounds. Fails on the old code. (A last line that is not JSON is taken as cut
+   * by a kill, and dropped: CutTimingsLineResumeTest.)
    */
   @Test
   void aRepeatedKeyInATimingsLineIsRefusedBeforeTheRounds() throws IOException {
     Path timings = run.resolve("timings.jsonl");
     Files.writeString(
         timings,
-        "{\"round\":1,\"round_seconds\":0.5}\n\n{\"round\":2,\"round\":2,\"round_seconds\":0.5}\n");
+        "{\"round\":1,\"round_seconds\":0.5}\n\n{\"round\":2,\"round\":2,\"round_seconds\":0.5}\n"
+            + "{\"round\":3,\"round_seconds\":0.5}\n");
     assertEquals(timings + ": line 3: duplicate key 'round' at column 13", refusal());
   }
 
