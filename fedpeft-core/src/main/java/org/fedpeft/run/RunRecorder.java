@@ -207,20 +207,35 @@ public final class RunRecorder {
         return after;
       }
     }
-    for (int i = metricLines.size(); i < written.size(); i++) {
+    return wholeLines(file, written, metricLines.size(), false);
+  }
+
+  /**
+   * The lines of JSON-lines {@code file} ({@code written}, its lines) from index {@code from} on,
+   * each decoded as strict UTF-8 and read as strict JSON, but the file's last line when it is not a
+   * JSON object: a kill (or a power loss) cut it while it was appended. Blank lines are kept unread
+   * if {@code blankAllowed}.
+   *
+   * @throws JsonFileException naming the file and the line if a line before the last one is not
+   *     UTF-8 or not a JSON object in strict JSON
+   */
+  private static List<String> wholeLines(
+      Path file, List<byte[]> written, int from, boolean blankAllowed) {
+    List<String> kept = new ArrayList<>();
+    for (int i = from; i < written.size(); i++) {
       String line = utf8(written.get(i));
-      if (jsonObject(line) == null) {
+      if (!(blankAllowed && line != null && line.isBlank()) && jsonObject(line) == null) {
         if (i == written.size() - 1) {
-          break; // cut by a kill
+          break; // cut while it was appended
         }
         if (line == null) {
           throw new JsonFileException(file, "line " + (i + 1) + ": not valid UTF-8", null);
         }
         JsonFiles.parseLine(file, i + 1, line); // throws, saying why
       }
-      after.add(line);
+      kept.add(line);
     }
-    return after;
+    return kept;
   }
 
   /**
@@ -407,26 +422,7 @@ public final class RunRecorder {
    *     UTF-8 or not a JSON object in strict JSON (a hand edit: a repeated key, ...)
    */
   public static List<String> timingsToKeep(Path file) throws IOException {
-    List<byte[]> written = lines(Files.readAllBytes(file));
-    List<String> kept = new ArrayList<>();
-    for (int i = 0; i < written.size(); i++) {
-      String line = utf8(written.get(i));
-      if (line != null && line.isBlank()) {
-        kept.add(line);
-        continue;
-      }
-      if (jsonObject(line) == null) {
-        if (i == written.size() - 1) {
-          break; // cut while it was appended
-        }
-        if (line == null) {
-          throw new JsonFileException(file, "line " + (i + 1) + ": not valid UTF-8", null);
-        }
-        JsonFiles.parseLine(file, i + 1, line); // throws, saying why
-      }
-      kept.add(line);
-    }
-    return kept;
+    return wholeLines(file, lines(Files.readAllBytes(file)), 0, true);
   }
 
   /**
