@@ -390,11 +390,11 @@ public final class RunRecorder {
   }
 
   /**
-   * Makes timings.jsonl a resumed run's, before it appends to it: the file as {@link
-   * #timingsToKeep} reads it, so a last line that a kill or a power loss cut is dropped and a last
-   * line that lost its line end gets one; otherwise the resumed run's first line would follow half
-   * a line, and report.html, which reads every line strictly, would refuse the finished run. Every
-   * other line stays (a round redone after a resume has two lines, as report.html expects).
+   * Makes timings.jsonl a resumed run's, before it appends to it: the lines {@link #timingsToKeep}
+   * keeps, so a last line that a kill or a power loss cut is dropped and a last line that lost its
+   * line end gets one; otherwise the resumed run's first line would follow half a line, and
+   * report.html, which reads every line strictly, would refuse the finished run. Every other line
+   * stays (a round redone after a resume has two lines, as report.html expects).
    *
    * @throws JsonFileException as {@link #timingsToKeep} does
    */
@@ -404,8 +404,9 @@ public final class RunRecorder {
       return;
     }
     byte[] bytes = Files.readAllBytes(file);
-    List<String> kept = timingsToKeep(file);
-    if (kept.size() == lines(bytes).size() && bytes.length > 0 && bytes[bytes.length - 1] == '\n') {
+    List<byte[]> written = lines(bytes);
+    List<String> kept = wholeLines(file, written, 0, true);
+    if (kept.size() == written.size() && bytes.length > 0 && bytes[bytes.length - 1] == '\n') {
       return; // whole
     }
     AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
