@@ -111,8 +111,16 @@ public final class StrictJson {
     reader.setStrictness(Strictness.STRICT);
     try {
       Object value = read(reader, "", null, locate);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw new SyntaxError("unexpected content after the JSON value at " + reader.getPath());
+      JsonToken after;
+      try {
+        after = reader.peek();
+      } catch (IOException e) {
+        after = null; // gson's strict reading refuses anything after the value
+      }
+      if (after != JsonToken.END_DOCUMENT) {
+        String where = location(reader);
+        throw new SyntaxError(
+            "content after the JSON value" + (where == null ? "" : " at " + where));
       }
       return value;
     } catch (IOException | IllegalStateException | NumberFormatException e) {

@@ -93,8 +93,8 @@ class RunSettingsMalformedTest {
             + " column 16 (sent by a server of another version?)",
         errorWith("run.adapter.options", "{\"rank\": \"2\", \"rank\": \"4\"}"));
     assertEquals(
-        "the instructions' config 'run.adapter.options': not valid JSON: malformed JSON at line 1"
-            + " column 16 path $ (sent by a server of another version?)",
+        "the instructions' config 'run.adapter.options': not valid JSON: content after the JSON"
+            + " value at line 1 column 16 (sent by a server of another version?)",
         errorWith("run.adapter.options", "{\"rank\": \"2\"} // r"));
     assertEquals(
         "the instructions' config 'run.head.tasks': duplicate key 'topic' in [0] at line 1 column 16"

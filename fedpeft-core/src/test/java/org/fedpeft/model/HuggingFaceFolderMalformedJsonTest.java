@@ -97,7 +97,7 @@ class HuggingFaceFolderMalformedJsonTest {
     HuggingFaceFolder.load(dir);
     Files.writeString(pooling, "{}x");
     assertEquals(
-        pooling + ": not valid JSON: malformed JSON at line 1 column 4 path $", error(dir));
+        pooling + ": not valid JSON: content after the JSON value at line 1 column 4", error(dir));
   }
 
   /**
@@ -222,10 +222,11 @@ class HuggingFaceFolderMalformedJsonTest {
 
   /**
    * QA, 5 December: content after the JSON value of a tokenizer.json is refused by the strict
-   * reading, in the words used for the folder's other JSON files ("malformed JSON at line L column
-   * C"), before the tokenizers library reads it (which refused it too, in its own words: "not a
-   * readable tokenizer.json: trailing characters at line L column C"). Guards which reading comes
-   * first.
+   * reading, in the words used for the folder's other JSON files ("content after the JSON value at
+   * line L column C"), before the tokenizers library reads it (which refused it too, in its own
+   * words: "not a readable tokenizer.json: trailing characters at line L column C"). Guards which
+   * reading comes first. (That message said "malformed JSON ... path $" of a valid JSON value
+   * followed by other text, until the same day.)
    */
   @Test
   void aTokenizerJsonWithContentAfterItsValueIsRefusedNamingTheFile() throws Exception {
@@ -235,9 +236,9 @@ class HuggingFaceFolderMalformedJsonTest {
     Files.writeString(tokenizer, text);
     assertEquals(
         tokenizer
-            + ": not valid JSON: malformed JSON at line "
+            + ": not valid JSON: content after the JSON value at line "
             + text.split("\n", -1).length
-            + " column 2 path $",
+            + " column 2",
         error(dir));
   }
 }

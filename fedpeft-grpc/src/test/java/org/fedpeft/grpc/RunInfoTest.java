@@ -65,8 +65,8 @@ class RunInfoTest {
                             .getBytes(StandardCharsets.UTF_8)))
             .getMessage());
     assertEquals(
-        "the server's run description is not valid: not valid JSON: malformed JSON at line 1"
-            + " column 16 path $",
+        "the server's run description is not valid: not valid JSON: content after the JSON value"
+            + " at line 1 column 16",
         assertThrows(
                 IllegalArgumentException.class,
                 () ->
