@@ -57,6 +57,12 @@ public final class Engines {
     }
   }
 
+  /** PyTorch's intra-op thread count on the calling thread. */
+  public static int intraOpThreadsOfThisThread() {
+    pytorch();
+    return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+  }
+
   private static Engine engine;
 
   /** The version of DJL on the class path, as its API jar records it. */

@@ -29,7 +29,25 @@ import ai.djl.ndarray.NDArray;
 public interface EncoderHooks {
 
   /** The base model: no change anywhere. */
-  EncoderHooks NONE = new EncoderHooks() {};
+  EncoderHooks NONE =
+      new EncoderHooks() {
+        @Override
+        public boolean concurrentBatches() {
+          return true;
+        }
+      };
+
+  /**
+   * Whether two batches may run through the encoder with these hooks at the same time, each on its
+   * own thread with its own {@link HookContext}: true when the hooks change nothing while they run
+   * (no field written, nothing created lazily) and draw dropout masks only from the calling
+   * thread's {@link org.fedpeft.random.StepRandom}. Trainers and the embedder then run a batch as
+   * two halves side by side ({@link org.fedpeft.engine.SideBySide}). The default is false: an
+   * implementation says true only once its hooks were checked for it.
+   */
+  default boolean concurrentBatches() {
+    return false;
+  }
 
   /**
    * Called on the word embeddings of the tokens, before position and type embeddings are added and

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.engine.SideBySide;
 
 /**
  * Sentence embeddings as sentence-transformers computes them for this model family: mean pooling
@@ -83,8 +84,26 @@ public final class SentenceEmbedder {
     return out;
   }
 
-  /** Embeddings of one padded batch, (batch, hidden). */
+  /**
+   * Embeddings of one padded batch, (batch, hidden). With two or more intra-op threads and hooks
+   * that allow it ({@link EncoderHooks#concurrentBatches()}), its two halves of rows run side by
+   * side ({@link SideBySide}), each padded as the batch is.
+   */
   public float[][] embedBatch(TokenBatch batch) {
+    if (!SideBySide.worthSplitting(batch.batchSize()) || !hooks.concurrentBatches()) {
+      return embedRows(batch);
+    }
+    int n = batch.batchSize();
+    int first = n - n / 2;
+    SideBySide.Results<float[][]> r =
+        SideBySide.run(k -> embedRows(k == 0 ? batch.rows(0, first) : batch.rows(first, n)));
+    float[][] rows = new float[n][];
+    System.arraycopy(r.first(), 0, rows, 0, first);
+    System.arraycopy(r.second(), 0, rows, first, n - first);
+    return rows;
+  }
+
+  private float[][] embedRows(TokenBatch batch) {
     int hidden = encoder.config().hiddenSize();
     try (NDScope scope = new NDScope();
         NDManager step = encoder.manager().newSubManager()) {

@@ -11,6 +11,19 @@ package org.fedpeft.model;
  */
 public record TokenBatch(int batchSize, int seqLen, long[] ids, long[] mask) {
 
+  /** Rows {@code from} (inclusive) to {@code to} (exclusive), padded to the same length. */
+  public TokenBatch rows(int from, int to) {
+    if (from < 0 || to > batchSize || from >= to) {
+      throw new IllegalArgumentException(
+          "rows " + from + ".." + to + " are not a non-empty range of 0.." + batchSize);
+    }
+    return new TokenBatch(
+        to - from,
+        seqLen,
+        java.util.Arrays.copyOfRange(ids, from * seqLen, to * seqLen),
+        java.util.Arrays.copyOfRange(mask, from * seqLen, to * seqLen));
+  }
+
   /** Pads sequences of token ids into one batch. */
   public static TokenBatch pad(long[][] sequences) {
     int seq = 1;

@@ -111,6 +111,15 @@ public final class ClassifierModel {
     return Pooling.mean(encoder.forward(ids, mask, adapter, ctx), mask);
   }
 
+  /**
+   * Whether two batches may run through this model at the same time on two threads: true without an
+   * adapter, else as the adapter says ({@link EncoderHooks#concurrentBatches()}). The frozen
+   * encoder and the head keep nothing of a batch between calls.
+   */
+  public boolean concurrentBatches() {
+    return adapter == null || adapter.concurrentBatches();
+  }
+
   /** The training phase the hooks see ({@link HookContext#DEFAULT_PHASE} unless set). */
   public String phase() {
     return phase;

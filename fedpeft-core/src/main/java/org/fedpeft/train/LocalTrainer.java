@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.engine.NativeHeap;
+import org.fedpeft.engine.SideBySide;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.TokenBatch;
@@ -30,8 +31,11 @@ import org.fedpeft.tensor.HostTensor;
  * intermediate array is freed when the step ends and memory stays flat. Batch order comes from a
  * generator seeded with {@link TrainConfig#seed()} (a fresh permutation per epoch) and dropout
  * masks from {@link StepRandom}, seeded per step from the same seed, so a run is reproducible.
- * Gradients are recorded on the calling thread only ({@link Autograd}), so several trainers on
- * different threads (simulated clients) can train at once.
+ * Gradients are recorded per thread ({@link Autograd}), so several trainers on different threads
+ * (simulated clients) can train at once. With two or more intra-op threads on the calling thread, a
+ * model that allows it ({@link ClassifierModel#concurrentBatches()}) trains each cross-entropy
+ * batch as two halves side by side on two threads ({@link #inHalves}); results then depend on the
+ * thread count, as PyTorch's own reductions already make them.
  */
 public final class LocalTrainer {
 
@@ -183,9 +187,10 @@ public final class LocalTrainer {
     double lossSum = 0;
     try {
       for (int s = firstStep; s < plan.length; s++) {
-        StepRandom.begin(Seeds.derive(config.seed(), "step", s));
+        long stepSeed = Seeds.derive(config.seed(), "step", s);
+        StepRandom.begin(stepSeed);
         float lr = config.learningRateAt(s);
-        float[] lossAcc = step(data, plan[s], params, optimizer, s, config);
+        float[] lossAcc = step(data, plan[s], params, optimizer, s, config, stepSeed);
         NativeHeap.afterWork();
         if (!Float.isFinite(lossAcc[0])) {
           throw new IllegalStateException(
@@ -206,7 +211,8 @@ public final class LocalTrainer {
       List<AdapterTensor> params,
       AdamW optimizer,
       int stepIndex,
-      TrainConfig config) {
+      TrainConfig config,
+      long stepSeed) {
     try (NDScope scope = new NDScope();
         NDManager stepManager = model.encoder().manager().newSubManager()) {
       scope.suppressNotUsedWarning();
@@ -219,19 +225,14 @@ public final class LocalTrainer {
           loss = b.loss().getFloat();
           acc = b.accuracy();
         }
+      } else if (SideBySide.worthSplitting(indices.length) && model.concurrentBatches()) {
+        float[] both = inHalves(data, indices, stepSeed);
+        loss = both[0];
+        acc = both[1];
       } else {
-        TokenBatch batch = data.batch(indices);
-        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-        NDArray ids = stepManager.create(batch.ids(), shape);
-        NDArray mask = stepManager.create(batch.mask(), shape);
-        NDArray labels = stepManager.create(data.labelsOf(indices));
-        try (Autograd.Recording rec = Autograd.record()) {
-          NDArray logits = model.logits(ids, mask, true, data.tasksOf(indices));
-          NDArray lossArr = crossEntropy(logits, labels);
-          rec.backward(lossArr);
-          loss = lossArr.getFloat();
-          acc = accuracy(logits, labels);
-        }
+        float[] one = lossAndGradients(data, indices, indices.length, stepManager);
+        loss = one[0];
+        acc = one[1];
       }
       if (proximalMu > 0) {
         addProximalGradient(params, stepManager);
@@ -252,6 +253,63 @@ public final class LocalTrainer {
       zeroGradients(params);
       return new float[] {loss, acc};
     }
+  }
+
+  /**
+   * Back-propagates the cross-entropy of the examples {@code indices}, weighted by {@code
+   * indices.length / total} (1 for a whole batch), into the trainable tensors' gradients.
+   *
+   * @return {the examples' mean loss, their accuracy}
+   */
+  private float[] lossAndGradients(
+      EncodedExamples data, int[] indices, int total, NDManager manager) {
+    TokenBatch batch = data.batch(indices);
+    Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+    NDArray ids = manager.create(batch.ids(), shape);
+    NDArray mask = manager.create(batch.mask(), shape);
+    NDArray labels = manager.create(data.labelsOf(indices));
+    try (Autograd.Recording rec = Autograd.record()) {
+      NDArray logits = model.logits(ids, mask, true, data.tasksOf(indices));
+      NDArray lossArr = crossEntropy(logits, labels);
+      if (indices.length == total) {
+        rec.backward(lossArr);
+      } else {
+        rec.backward(lossArr.mul(manager.create((float) indices.length / total)));
+      }
+      return new float[] {lossArr.getFloat(), accuracy(logits, labels)};
+    }
+  }
+
+  /**
+   * One step's loss and gradients with the batch as two halves side by side ({@link SideBySide}),
+   * each with its own dropout generator, seeded from the step's seed and the half. Each half
+   * back-propagates its mean loss times its share of the batch, so the gradients add up to those of
+   * the batch's mean loss, up to float rounding; the two additions into each gradient commute, so
+   * the result does not depend on which half ends first.
+   *
+   * @return {the batch's mean loss, its accuracy}
+   */
+  private float[] inHalves(EncodedExamples data, int[] indices, long stepSeed) {
+    int[][] parts = SideBySide.halves(indices);
+    SideBySide.Results<float[]> r =
+        SideBySide.run(
+            k -> {
+              StepRandom.begin(Seeds.derive(stepSeed, "half", k));
+              try (NDScope scope = new NDScope();
+                  NDManager manager = model.encoder().manager().newSubManager()) {
+                scope.suppressNotUsedWarning();
+                return lossAndGradients(data, parts[k], indices.length, manager);
+              } finally {
+                StepRandom.end();
+              }
+            });
+    int n1 = parts[0].length;
+    int n2 = parts[1].length;
+    double n = indices.length;
+    return new float[] {
+      (float) (((double) r.first()[0] * n1 + (double) r.second()[0] * n2) / n),
+      (float) (((double) r.first()[1] * n1 + (double) r.second()[1] * n2) / n)
+    };
   }
 
   /**

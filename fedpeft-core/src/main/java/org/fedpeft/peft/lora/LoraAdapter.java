@@ -175,6 +175,15 @@ public final class LoraAdapter extends AbstractAdapter implements PerExampleGrad
     LoraExport.write(dir, this, baseModel, fedpeft);
   }
 
+  /**
+   * True outside the per-example mode: the hooks read the factors, the active rank and the scaling,
+   * which change only between steps, and keep each batch's arrays in the batch's own results.
+   */
+  @Override
+  public boolean concurrentBatches() {
+    return perExampleB == null;
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     return loraA[layer][module] != null;
