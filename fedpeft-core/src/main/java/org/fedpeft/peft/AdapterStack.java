@@ -204,6 +204,17 @@ public final class AdapterStack extends AbstractAdapter {
     return hidden;
   }
 
+  /** True when every member allows two batches at once. */
+  @Override
+  public boolean concurrentBatches() {
+    for (Adapter m : members) {
+      if (!m.concurrentBatches()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     for (Adapter m : members) {

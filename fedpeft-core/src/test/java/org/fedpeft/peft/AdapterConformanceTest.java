@@ -258,6 +258,39 @@ class AdapterConformanceTest {
     assertEquals(frozenBefore, frozenWeights(), "frozen encoder weights must not change");
   }
 
+  /**
+   * QA, 6 December: every built-in method allows two batches at once, so with two intra-op threads
+   * its training batches run as two halves side by side; two such runs end in the same bits,
+   * whichever half finishes first.
+   */
+  @ParameterizedTest
+  @MethodSource("methods")
+  void trainsInHalvesToTheSameBitsEveryTime(String method, Map<String, String> options) {
+    int threadsBefore = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    try {
+      org.fedpeft.engine.Engines.intraOpThreads(2);
+      Map<String, HostTensor> first = null;
+      for (int run = 0; run < 2; run++) {
+        try (Adapter a = create(method, options, 1);
+            ClassificationHead head = new ClassificationHead(root, 32, 3, 2);
+            AdamW opt = new AdamW(root)) {
+          assertTrue(a.concurrentBatches(), method + " allows two batches at once");
+          ClassifierModel model = new ClassifierModel(encoder, a, head);
+          TrainConfig cfg =
+              new TrainConfig(3, 4, 1e-2f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 9);
+          new LocalTrainer(model).train(data, cfg, opt, TrainListener.NONE);
+          if (first == null) {
+            first = model.state();
+          } else {
+            assertEquals(first, model.state());
+          }
+        }
+      }
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(threadsBefore);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("methods")
   void mergeThenUnmergeRestores(String method, Map<String, String> options) {

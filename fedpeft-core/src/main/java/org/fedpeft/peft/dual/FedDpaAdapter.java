@@ -213,6 +213,15 @@ public final class FedDpaAdapter extends AbstractAdapter {
     stack.setEnabled(enabled);
   }
 
+  /**
+   * As its two LoRA adapters say: the mixing weights are long-lived scalars or per-batch values in
+   * the context, and the instance-wise weights are computed per example from the anchors.
+   */
+  @Override
+  public boolean concurrentBatches() {
+    return global.concurrentBatches() && local.concurrentBatches();
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     return global.changesLinear(layer, module) || local.changesLinear(layer, module);

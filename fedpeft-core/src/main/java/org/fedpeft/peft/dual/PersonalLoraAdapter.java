@@ -90,6 +90,12 @@ public final class PersonalLoraAdapter extends AbstractAdapter implements PerExa
     return lora.linearLowRank(layer, module, input, ctx);
   }
 
+  /** As its LoRA says. */
+  @Override
+  public boolean concurrentBatches() {
+    return lora.concurrentBatches();
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     return lora.changesLinear(layer, module);

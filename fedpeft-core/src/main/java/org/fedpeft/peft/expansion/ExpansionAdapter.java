@@ -171,6 +171,12 @@ public final class ExpansionAdapter extends AbstractAdapter {
     return names;
   }
 
+  /** True: the new blocks' forward reads their tensors and the blocks assigned this round only. */
+  @Override
+  public boolean concurrentBatches() {
+    return true;
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     return false;

@@ -199,6 +199,15 @@ public final class RavanAdapter extends AbstractAdapter {
     return config.toOptions();
   }
 
+  /**
+   * True: the hooks read the factors, the heads chosen this round and the merged flag, which change
+   * only between steps, and build each batch's core from the leaves anew.
+   */
+  @Override
+  public boolean concurrentBatches() {
+    return true;
+  }
+
   @Override
   public int firstAdaptedLayer() {
     return firstLayer;

@@ -145,6 +145,12 @@ public final class SoftEmbedAdapter extends AbstractAdapter implements PerExampl
     return isEnabled() && config.placement().equals("embeddings") ? apply(hidden) : hidden;
   }
 
+  /** True outside the per-example mode: the hooks read the adapter's tensors only. */
+  @Override
+  public boolean concurrentBatches() {
+    return perExample == null;
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     return false;

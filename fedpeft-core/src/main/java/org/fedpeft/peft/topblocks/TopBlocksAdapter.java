@@ -118,6 +118,12 @@ public final class TopBlocksAdapter extends AbstractAdapter {
     return Map.of("blocks", Integer.toString(blocks));
   }
 
+  /** True: the copied blocks' forward reads their tensors only. */
+  @Override
+  public boolean concurrentBatches() {
+    return true;
+  }
+
   @Override
   public boolean changesLinear(int layer, int module) {
     return false; // replaced blocks' modules are this adapter's own; the others are unchanged

@@ -1,0 +1,153 @@
+package org.fedpeft.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * QA, 6 December: {@link SideBySide} runs two halves at once on its own threads, with the calling
+ * thread's intra-op threads shared between them and its gradient mode, waits for both (through
+ * interrupts and failures), and rethrows the first failure as it was.
+ */
+class SideBySideTest {
+
+  private int threadsBefore;
+  private boolean gradModeBefore;
+
+  @BeforeEach
+  void remember() {
+    Engines.pytorch();
+    threadsBefore = JniUtils.getNumThreads();
+    gradModeBefore = JniUtils.isGradMode();
+  }
+
+  @AfterEach
+  void restore() {
+    JniUtils.setNumThreads(threadsBefore);
+    JniUtils.setGradMode(gradModeBefore);
+  }
+
+  @Test
+  void halvesSplitIndicesFirstHalfRoundedUp() {
+    int[][] h = SideBySide.halves(new int[] {7, 8, 9, 10, 11});
+    assertArrayEquals(new int[] {7, 8, 9}, h[0]);
+    assertArrayEquals(new int[] {10, 11}, h[1]);
+    h = SideBySide.halves(new int[] {1, 2});
+    assertArrayEquals(new int[] {1}, h[0]);
+    assertArrayEquals(new int[] {2}, h[1]);
+  }
+
+  @Test
+  void worthSplittingNeedsTwoExamplesAndTwoThreads() {
+    Engines.intraOpThreads(1);
+    assertFalse(SideBySide.worthSplitting(16));
+    Engines.intraOpThreads(2);
+    assertTrue(SideBySide.worthSplitting(16));
+    assertFalse(SideBySide.worthSplitting(1));
+  }
+
+  @Test
+  void eachHalfRunsOnItsOwnThreadWithItsShareOfThreadsAndTheCallersGradientMode() {
+    for (boolean grad : new boolean[] {false, true}) {
+      Engines.intraOpThreads(3);
+      JniUtils.setGradMode(grad);
+      CountDownLatch both = new CountDownLatch(2);
+      SideBySide.Results<String> r =
+          SideBySide.run(
+              k ->
+                  meet(both)
+                      + Thread.currentThread().getName()
+                      + "|"
+                      + Thread.currentThread().getId()
+                      + "|"
+                      + JniUtils.getNumThreads()
+                      + "|"
+                      + JniUtils.isGradMode());
+      String[] a = r.first().split("\\|");
+      String[] b = r.second().split("\\|");
+      assertEquals("fedpeft-batch-half", a[0]);
+      assertEquals("fedpeft-batch-half", b[0]);
+      assertNotEquals(a[1], b[1], "two threads");
+      assertEquals("2", a[2], "first half: 3 - 3/2 threads");
+      assertEquals("1", b[2], "second half: 3/2 threads");
+      assertEquals(Boolean.toString(grad), a[3]);
+      assertEquals(Boolean.toString(grad), b[3]);
+      assertEquals(3, JniUtils.getNumThreads(), "the caller's count is left as it was");
+    }
+  }
+
+  /** Returns "" once both halves arrived: they run at the same time, on two threads. */
+  private static String meet(CountDownLatch both) {
+    both.countDown();
+    try {
+      both.await();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    return "";
+  }
+
+  @Test
+  void aFailureIsRethrownAfterTheOtherHalfEnded() {
+    CountDownLatch firstFailing = new CountDownLatch(1);
+    AtomicBoolean secondEnded = new AtomicBoolean();
+    IllegalStateException boom = new IllegalStateException("boom");
+    IllegalStateException got =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                SideBySide.run(
+                    k -> {
+                      if (k == 0) {
+                        firstFailing.countDown();
+                        throw boom;
+                      }
+                      try {
+                        firstFailing.await();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                      secondEnded.set(true);
+                      return 1;
+                    }));
+    assertSame(boom, got);
+    assertTrue(secondEnded.get(), "run returned before the second half ended");
+    Error error = new AssertionError("an error");
+    assertSame(
+        error,
+        assertThrows(
+            AssertionError.class,
+            () ->
+                SideBySide.run(
+                    k -> {
+                      if (k == 1) {
+                        throw error;
+                      }
+                      return 0;
+                    })));
+  }
+
+  @Test
+  void anInterruptedCallerStillGetsBothResultsAndKeepsItsInterrupt() {
+    Thread.currentThread().interrupt();
+    try {
+      SideBySide.Results<Integer> r = SideBySide.run(k -> k + 10);
+      assertEquals(10, r.first());
+      assertEquals(11, r.second());
+      assertTrue(Thread.currentThread().isInterrupted());
+    } finally {
+      Thread.interrupted();
+    }
+  }
+}

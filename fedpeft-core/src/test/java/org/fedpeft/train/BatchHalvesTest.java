@@ -1,0 +1,292 @@
+package org.fedpeft.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.fedpeft.engine.Engines;
+import org.fedpeft.heads.ClassificationHead;
+import org.fedpeft.model.BatchProgress;
+import org.fedpeft.model.BertEncoder;
+import org.fedpeft.model.EncodedExamples;
+import org.fedpeft.model.EncoderHooks;
+import org.fedpeft.model.HookContext;
+import org.fedpeft.model.LowRankDelta;
+import org.fedpeft.model.PretrainedModel;
+import org.fedpeft.model.SentenceEmbedder;
+import org.fedpeft.model.TextTokenizer;
+import org.fedpeft.model.TinyModels;
+import org.fedpeft.model.TokenBatch;
+import org.fedpeft.peft.Adapter;
+import org.fedpeft.peft.AdapterRegistry;
+import org.fedpeft.peft.AdapterTensor;
+import org.fedpeft.tensor.HostTensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * QA, 6 December: with two intra-op threads a training step of a model that allows it runs its
+ * batch as two halves side by side ({@link org.fedpeft.engine.SideBySide}), and so does the
+ * embedder. The halves train the model the whole batch trains, up to float rounding, end in the
+ * same bits whichever half finishes first, and run only where the hooks allow two batches at once.
+ */
+class BatchHalvesTest {
+
+  private static final List<String> TEXTS =
+      List.of(
+          "red apple",
+          "green pear and a fig",
+          "blue sky",
+          "grey cloud over the hill",
+          "a dog",
+          "the cat sat");
+  private static final int[] LABELS = {0, 0, 1, 1, 0, 1};
+
+  private int threadsBefore;
+  private boolean gradModeBefore;
+
+  @BeforeEach
+  void remember() {
+    Engines.pytorch();
+    threadsBefore = JniUtils.getNumThreads();
+    gradModeBefore = JniUtils.isGradMode();
+  }
+
+  /** The test runner's thread computes for the tests after this one: set back what they found. */
+  @AfterEach
+  void restore() {
+    JniUtils.setNumThreads(threadsBefore);
+    JniUtils.setGradMode(gradModeBefore);
+  }
+
+  @Test
+  void halvesTrainTheModelTheWholeBatchTrains() throws Exception {
+    Map<String, HostTensor> whole = train(1, 0f, true, null);
+    Map<String, HostTensor> halves = train(2, 0f, true, null);
+    for (var e : whole.entrySet()) {
+      float[] a = e.getValue().data();
+      float[] b = halves.get(e.getKey()).data();
+      float scale = 0;
+      for (float x : a) {
+        scale = Math.max(scale, Math.abs(x));
+      }
+      assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), e.getKey());
+    }
+  }
+
+  @Test
+  void halvesEndInTheSameBitsEveryTime() throws Exception {
+    Map<String, HostTensor> first = train(2, 0.2f, true, null);
+    for (int run = 0; run < 2; run++) {
+      Map<String, HostTensor> again = train(2, 0.2f, true, null);
+      for (var e : first.entrySet()) {
+        assertArrayEquals(e.getValue().data(), again.get(e.getKey()).data(), 0f, e.getKey());
+      }
+    }
+  }
+
+  @Test
+  void stepsRunAsHalvesOnlyWithTwoThreadsAndHooksThatAllowIt() throws Exception {
+    ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+    train(2, 0f, true, seen);
+    // A batch of 5 (TrainConfig below): halves of 3 and 2 on the pool's threads.
+    assertEquals(Set.of("fedpeft-batch-half:3", "fedpeft-batch-half:2"), new TreeSet<>(seen));
+    seen.clear();
+    train(2, 0f, false, seen);
+    assertEquals(Set.of(Thread.currentThread().getName() + ":5"), new TreeSet<>(seen));
+    seen.clear();
+    train(1, 0f, true, seen);
+    assertEquals(Set.of(Thread.currentThread().getName() + ":5"), new TreeSet<>(seen));
+  }
+
+  @Test
+  void evaluationHalvesGiveTheWholeBatchsLogits() throws Exception {
+    PretrainedModel pm = TinyModels.tiny(9);
+    Engine engine = Engines.pytorch();
+    try (NDManager root = engine.newBaseManager();
+        BertEncoder enc = new BertEncoder(pm.weights(), root);
+        TextTokenizer tok = pm.newTokenizer();
+        Adapter lora = AdapterRegistry.get("lora").create(Map.of("rank", "4"), enc, 1);
+        ClassificationHead head = new ClassificationHead(root, 32, 2, 2)) {
+      ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+      for (AdapterTensor t : lora.tensors()) {
+        float[] v = new float[(int) t.array().size()];
+        java.util.Arrays.fill(v, 0.05f);
+        Adapter.Tensors.assign(t.array(), v);
+      }
+      EncodedExamples data = EncodedExamples.encode(tok, TEXTS, LABELS);
+      LocalTrainer trainer =
+          new LocalTrainer(new ClassifierModel(enc, new Recording(lora, true, seen), head));
+      float[][] whole = new float[TEXTS.size()][];
+      float[][] halves = new float[TEXTS.size()][];
+      Engines.intraOpThreads(1);
+      trainer.logits(data.tokens(), 64, BatchProgress.NONE, (i, row) -> whole[i] = row);
+      Evaluation e1 = trainer.evaluate(data, 64);
+      assertEquals(Set.of(Thread.currentThread().getName() + ":6"), new TreeSet<>(seen));
+      seen.clear();
+      Engines.intraOpThreads(2);
+      ConcurrentLinkedQueue<String> threads = new ConcurrentLinkedQueue<>();
+      trainer.logits(
+          data.tokens(),
+          64,
+          BatchProgress.NONE,
+          (i, row) -> {
+            threads.add(Thread.currentThread().getName());
+            halves[i] = row;
+          });
+      Evaluation e2 = trainer.evaluate(data, 64);
+      for (int i = 0; i < whole.length; i++) {
+        assertArrayEquals(whole[i], halves[i], 1e-5f, "text " + i);
+      }
+      assertEquals(e1.accuracy(), e2.accuracy());
+      assertEquals(e1.loss(), e2.loss(), 1e-5);
+      assertEquals(Set.of(Thread.currentThread().getName()), new TreeSet<>(threads));
+      // One batch of 6 texts: halves of 3 on the pool's threads.
+      assertEquals(Set.of("fedpeft-batch-half:3"), new TreeSet<>(seen));
+    }
+  }
+
+  @Test
+  void embedderHalvesGiveTheWholeBatchsEmbeddings() throws Exception {
+    PretrainedModel pm = TinyModels.tiny(9);
+    Engine engine = Engines.pytorch();
+    try (NDManager root = engine.newBaseManager();
+        BertEncoder enc = new BertEncoder(pm.weights(), root);
+        TextTokenizer tok = pm.newTokenizer();
+        Adapter lora = AdapterRegistry.get("lora").create(Map.of("rank", "4"), enc, 1)) {
+      ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+      SentenceEmbedder base = new SentenceEmbedder(enc, tok, EncoderHooks.NONE);
+      // LoRA at its start (B = 0) changes nothing, so its embedder must give the base model's.
+      SentenceEmbedder embedder = new SentenceEmbedder(enc, tok, new Recording(lora, true, seen));
+      long[][] seqs = new long[TEXTS.size()][];
+      for (int i = 0; i < seqs.length; i++) {
+        seqs[i] = tok.encode(TEXTS.get(i));
+      }
+      TokenBatch batch = TokenBatch.pad(seqs);
+      Engines.intraOpThreads(1);
+      float[][] whole = base.embedBatch(batch);
+      Engines.intraOpThreads(2);
+      float[][] baseHalves = base.embedBatch(batch);
+      float[][] halves = embedder.embedBatch(batch);
+      assertEquals(whole.length, halves.length);
+      for (int i = 0; i < whole.length; i++) {
+        assertArrayEquals(whole[i], baseHalves[i], 1e-6f, "row " + i);
+        assertArrayEquals(whole[i], halves[i], 1e-6f, "row " + i);
+      }
+      assertEquals(Set.of("fedpeft-batch-half:3"), new TreeSet<>(seen));
+    }
+  }
+
+  /**
+   * Trains LoRA (through {@link Recording}) for 4 steps of 5 examples with {@code threads} intra-op
+   * threads on this thread.
+   *
+   * @param seen where the hooks record "thread:batch" for every call, or null
+   */
+  private static Map<String, HostTensor> train(
+      int threads, float dropout, boolean concurrent, ConcurrentLinkedQueue<String> seen)
+      throws Exception {
+    PretrainedModel pm = TinyModels.tiny(9);
+    Engine engine = Engines.pytorch();
+    Engines.gradModeOffOnThisThread();
+    Engines.intraOpThreads(threads);
+    try (NDManager root = engine.newBaseManager();
+        BertEncoder enc = new BertEncoder(pm.weights(), root);
+        TextTokenizer tok = pm.newTokenizer();
+        Adapter lora =
+            AdapterRegistry.get("lora")
+                .create(Map.of("rank", "4", "dropout", Float.toString(dropout)), enc, 1);
+        Recording rec = new Recording(lora, concurrent, seen);
+        ClassificationHead head = new ClassificationHead(root, 32, 2, 2);
+        AdamW opt = new AdamW(root)) {
+      EncodedExamples data = EncodedExamples.encode(tok, TEXTS, LABELS);
+      ClassifierModel model = new ClassifierModel(enc, rec, head);
+      TrainConfig cfg = new TrainConfig(4, 5, 1e-2f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 100);
+      new LocalTrainer(model).train(data, cfg, opt, TrainListener.NONE);
+      return model.state();
+    }
+  }
+
+  /** LoRA, with two batches at once allowed or not, recording the thread and batch of each call. */
+  private static final class Recording implements Adapter {
+    private final Adapter inner;
+    private final boolean concurrent;
+    private final ConcurrentLinkedQueue<String> seen;
+
+    Recording(Adapter inner, boolean concurrent, ConcurrentLinkedQueue<String> seen) {
+      this.inner = inner;
+      this.concurrent = concurrent;
+      this.seen = seen;
+    }
+
+    @Override
+    public boolean concurrentBatches() {
+      return concurrent && inner.concurrentBatches();
+    }
+
+    @Override
+    public String method() {
+      return inner.method();
+    }
+
+    @Override
+    public Map<String, String> options() {
+      return inner.options();
+    }
+
+    @Override
+    public List<AdapterTensor> tensors() {
+      return inner.tensors();
+    }
+
+    @Override
+    public boolean isEnabled() {
+      return inner.isEnabled();
+    }
+
+    @Override
+    public void setEnabled(boolean enabled) {
+      inner.setEnabled(enabled);
+    }
+
+    @Override
+    public boolean changesLinear(int layer, int module) {
+      return inner.changesLinear(layer, module);
+    }
+
+    @Override
+    public int firstAdaptedLayer() {
+      return inner.firstAdaptedLayer();
+    }
+
+    @Override
+    public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
+      record(input);
+      return inner.linearLowRank(layer, module, input, ctx);
+    }
+
+    @Override
+    public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
+      record(input);
+      return inner.linearDelta(layer, module, input, ctx);
+    }
+
+    private void record(NDArray input) {
+      if (seen != null) {
+        seen.add(Thread.currentThread().getName() + ":" + input.getShape().get(0));
+      }
+    }
+
+    @Override
+    public void close() {}
+  }
+}
