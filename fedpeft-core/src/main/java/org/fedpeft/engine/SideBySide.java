@@ -18,9 +18,11 @@ import java.util.function.IntFunction;
  * between threads inside the ~4,000 operators of a step, and each core works on half the
  * activations.
  *
- * <p>Each half runs under the calling thread's gradient mode. The caller waits for both halves,
- * also through interrupts (they use its model until they end), and gets the first failure rethrown
- * as it was.
+ * <p>The halves go to a pool of daemon threads, so they run at the same time unless the first ends
+ * before the second is handed over. Each half runs under the calling thread's gradient mode. The
+ * caller waits for both halves, also through interrupts (they use its model until they end), and
+ * gets the first failure rethrown as it was. With one intra-op thread the halves run one after the
+ * other on the calling thread.
  */
 public final class SideBySide {
 
@@ -36,11 +38,11 @@ public final class SideBySide {
           });
 
   /**
-   * Whether a batch of {@code size} examples is worth running as halves on the calling thread: at
+   * Whether a batch of {@code size} examples runs side by side on the calling thread's threads: at
    * least 2 examples and at least 2 intra-op threads. The caller also checks that its model allows
    * two batches at once ({@link org.fedpeft.model.EncoderHooks#concurrentBatches()}).
    */
-  public static boolean worthSplitting(int size) {
+  public static boolean sideBySide(int size) {
     return size >= 2 && Engines.intraOpThreadsOfThisThread() >= 2;
   }
 
@@ -53,14 +55,21 @@ public final class SideBySide {
   }
 
   /**
-   * Runs {@code half.apply(0)} and {@code half.apply(1)} at the same time on two pool threads, the
-   * first with {@code t - t/2} and the second with {@code t/2} intra-op threads, where {@code t} is
-   * the calling thread's count, each under the calling thread's gradient mode.
+   * Runs {@code half.apply(0)} and {@code half.apply(1)}: with two or more intra-op threads on the
+   * calling thread ({@code t}), at the same time on two pool threads, the first with {@code t -
+   * t/2} and the second with {@code t/2} threads, each under the calling thread's gradient mode;
+   * with one, one after the other on the calling thread. A forward pass gives the same bits with
+   * one intra-op thread or more, so halves that do no backward pass give the same results either
+   * way.
    *
    * @return the two results, in the halves' order
    */
   public static <T> Results<T> run(IntFunction<T> half) {
     int threads = Engines.intraOpThreadsOfThisThread();
+    if (threads < 2) {
+      T first = half.apply(0);
+      return new Results<>(first, half.apply(1));
+    }
     boolean gradients = JniUtils.isGradMode();
     int[] counts = {threads - threads / 2, Math.max(1, threads / 2)};
     List<Future<T>> futures = new ArrayList<>(2);

@@ -85,12 +85,13 @@ public final class SentenceEmbedder {
   }
 
   /**
-   * Embeddings of one padded batch, (batch, hidden). With two or more intra-op threads and hooks
-   * that allow it ({@link EncoderHooks#concurrentBatches()}), its two halves of rows run side by
-   * side ({@link SideBySide}), each padded as the batch is.
+   * Embeddings of one padded batch, (batch, hidden). With hooks that allow it ({@link
+   * EncoderHooks#concurrentBatches()}), a batch of two or more runs as two halves of rows, each
+   * padded as the batch is ({@link SideBySide}: side by side with two or more intra-op threads,
+   * else one after the other), so the embeddings do not depend on the thread count.
    */
   public float[][] embedBatch(TokenBatch batch) {
-    if (!SideBySide.worthSplitting(batch.batchSize()) || !hooks.concurrentBatches()) {
+    if (batch.batchSize() < 2 || !hooks.concurrentBatches()) {
       return embedRows(batch);
     }
     int n = batch.batchSize();

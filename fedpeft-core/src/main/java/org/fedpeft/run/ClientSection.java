@@ -69,8 +69,8 @@ public record ClientSection(
               Type.INT,
               0,
               "PyTorch intra-op threads of each training client (0: cores / client.parallel, at"
-                  + " least 1); with 2 or more, each training and evaluation batch runs as two"
-                  + " halves side by side, each with half the threads",
+                  + " least 1); with 2 or more, each training batch runs as two halves side by"
+                  + " side, each with half the threads",
               v -> (int) v >= 0,
               ">= 0")
           .key(

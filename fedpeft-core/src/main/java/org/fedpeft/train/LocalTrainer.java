@@ -225,7 +225,7 @@ public final class LocalTrainer {
           loss = b.loss().getFloat();
           acc = b.accuracy();
         }
-      } else if (SideBySide.worthSplitting(indices.length) && model.concurrentBatches()) {
+      } else if (SideBySide.sideBySide(indices.length) && model.concurrentBatches()) {
         float[] both = inHalves(data, indices, stepSeed);
         loss = both[0];
         acc = both[1];
@@ -550,11 +550,10 @@ public final class LocalTrainer {
 
   /**
    * The one evaluation-mode pass of evaluation and prediction: the sequences in {@link
-   * #evaluationBatches}, each batch run through the model without dropout and with recording off
-   * (as two halves side by side where {@link SideBySide} and the model allow it), inside a scope
-   * that frees its arrays, its logits handed to {@code batch}; then {@code progress} hears how many
-   * sequences are done. Each sequence's task (if {@code data} has tasks) masks the other tasks'
-   * outputs; the labels are not read.
+   * #evaluationBatches}, each batch run through the model without dropout and with recording off,
+   * inside a scope that frees its arrays, its logits handed to {@code batch}; then {@code progress}
+   * hears how many sequences are done. Each sequence's task (if {@code data} has tasks) masks the
+   * other tasks' outputs; the labels are not read.
    */
   private void scoreInBatches(
       EncodedExamples data,
@@ -568,48 +567,22 @@ public final class LocalTrainer {
       try (NDScope scope = new NDScope();
           NDManager stepManager = model.encoder().manager().newSubManager()) {
         scope.suppressNotUsedWarning();
-        NDArray logits;
-        if (SideBySide.worthSplitting(idx.length) && model.concurrentBatches()) {
-          // Two halves side by side, each padded to its own longest sequence.
-          int[][] parts = SideBySide.halves(idx);
-          SideBySide.Results<float[]> r =
-              Engines.withoutGradients(
-                  () ->
-                      SideBySide.run(
-                          k -> {
-                            try (NDScope halfScope = new NDScope();
-                                NDManager m = model.encoder().manager().newSubManager()) {
-                              halfScope.suppressNotUsedWarning();
-                              return evaluationLogits(data, parts[k], m).toFloatArray();
-                            }
-                          }));
-          float[] both = new float[r.first().length + r.second().length];
-          System.arraycopy(r.first(), 0, both, 0, r.first().length);
-          System.arraycopy(r.second(), 0, both, r.first().length, r.second().length);
-          logits = stepManager.create(both, new Shape(idx.length, both.length / idx.length));
-        } else {
-          logits = Engines.withoutGradients(() -> evaluationLogits(data, idx, stepManager));
-        }
+        TokenBatch padded = data.batch(idx);
+        int[] batchTasks = data.tasksOf(idx);
+        Shape shape = new Shape(padded.batchSize(), padded.seqLen());
+        NDArray ids = stepManager.create(padded.ids(), shape);
+        NDArray mask = stepManager.create(padded.mask(), shape);
+        // Recording off whatever the calling thread was left in: recording changes the
+        // attention's operator and so the last bits (Engines.withoutGradients). The whole batch,
+        // not SideBySide's halves, so that the scores do not depend on the thread count: a
+        // deployed server evaluates on other threads than the simulation it must equal.
+        NDArray logits = Engines.withoutGradients(() -> model.logits(ids, mask, false, batchTasks));
         batch.accept(idx, logits, stepManager);
       }
       NativeHeap.afterWork();
       done += idx.length;
       progress.onBatch(done, n);
     }
-  }
-
-  /**
-   * The logits (batch, labels) of the examples {@code idx} in evaluation mode, padded to their
-   * longest sequence, each example's task (if any) masking the other tasks' outputs. The caller
-   * turns recording off whatever the thread was left in: recording changes the attention's operator
-   * and so the last bits ({@link Engines#withoutGradients}).
-   */
-  private NDArray evaluationLogits(EncodedExamples data, int[] idx, NDManager manager) {
-    TokenBatch padded = data.batch(idx);
-    Shape shape = new Shape(padded.batchSize(), padded.seqLen());
-    NDArray ids = manager.create(padded.ids(), shape);
-    NDArray mask = manager.create(padded.mask(), shape);
-    return model.logits(ids, mask, false, data.tasksOf(idx));
   }
 
   /**

@@ -49,12 +49,27 @@ class SideBySideTest {
   }
 
   @Test
-  void worthSplittingNeedsTwoExamplesAndTwoThreads() {
+  void sideBySideNeedsTwoExamplesAndTwoThreads() {
     Engines.intraOpThreads(1);
-    assertFalse(SideBySide.worthSplitting(16));
+    assertFalse(SideBySide.sideBySide(16));
     Engines.intraOpThreads(2);
-    assertTrue(SideBySide.worthSplitting(16));
-    assertFalse(SideBySide.worthSplitting(1));
+    assertTrue(SideBySide.sideBySide(16));
+    assertFalse(SideBySide.sideBySide(1));
+  }
+
+  @Test
+  void withOneThreadTheHalvesRunOneAfterTheOtherOnTheCallingThread() {
+    Engines.intraOpThreads(1);
+    java.util.List<String> order = new java.util.ArrayList<>();
+    SideBySide.Results<String> r =
+        SideBySide.run(
+            k -> {
+              order.add("half " + k);
+              return Thread.currentThread().getName();
+            });
+    assertEquals(java.util.List.of("half 0", "half 1"), order);
+    assertEquals(Thread.currentThread().getName(), r.first());
+    assertEquals(Thread.currentThread().getName(), r.second());
   }
 
   @Test
