@@ -1,15 +1,12 @@
 package org.fedpeft.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fedpeft.model.EncodedExamples;
-import org.fedpeft.model.TokenBatch;
 import org.fedpeft.peft.AdapterTensor;
 
 /**
@@ -47,16 +44,7 @@ public final class GradientNorms {
     try (NDScope scope = new NDScope();
         NDManager step = model.encoder().manager().newSubManager()) {
       scope.suppressNotUsedWarning();
-      TokenBatch batch = data.batch(indices);
-      Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-      NDArray ids = step.create(batch.ids(), shape);
-      NDArray mask = step.create(batch.mask(), shape);
-      NDArray labels = step.create(data.labelsOf(indices));
-      try (Autograd.Recording rec = Autograd.record()) {
-        rec.backward(
-            LocalTrainer.crossEntropy(
-                model.logits(ids, mask, false, data.tasksOf(indices)), labels));
-      }
+      LocalTrainer.lossAndGradients(model, data, indices, indices.length, false, step);
       for (String n : names) {
         for (AdapterTensor t : params) {
           if (t.name().equals(n)) {

@@ -230,7 +230,7 @@ public final class LocalTrainer {
         loss = both[0];
         acc = both[1];
       } else {
-        float[] one = lossAndGradients(data, indices, indices.length, stepManager);
+        float[] one = lossAndGradients(model, data, indices, indices.length, true, stepManager);
         loss = one[0];
         acc = one[1];
       }
@@ -256,20 +256,26 @@ public final class LocalTrainer {
   }
 
   /**
-   * Back-propagates the cross-entropy of the examples {@code indices}, weighted by {@code
-   * indices.length / total} (1 for a whole batch), into the trainable tensors' gradients.
+   * Back-propagates the cross-entropy of {@code model} on the examples {@code indices}, weighted by
+   * {@code indices.length / total} (1 for a whole batch), into the trainable tensors' gradients; in
+   * training mode (dropout) or not. Its arrays go to {@code manager}.
    *
    * @return {the examples' mean loss, their accuracy}
    */
-  private float[] lossAndGradients(
-      EncodedExamples data, int[] indices, int total, NDManager manager) {
+  static float[] lossAndGradients(
+      ClassifierModel model,
+      EncodedExamples data,
+      int[] indices,
+      int total,
+      boolean training,
+      NDManager manager) {
     TokenBatch batch = data.batch(indices);
     Shape shape = new Shape(batch.batchSize(), batch.seqLen());
     NDArray ids = manager.create(batch.ids(), shape);
     NDArray mask = manager.create(batch.mask(), shape);
     NDArray labels = manager.create(data.labelsOf(indices));
     try (Autograd.Recording rec = Autograd.record()) {
-      NDArray logits = model.logits(ids, mask, true, data.tasksOf(indices));
+      NDArray logits = model.logits(ids, mask, training, data.tasksOf(indices));
       NDArray lossArr = crossEntropy(logits, labels);
       if (indices.length == total) {
         rec.backward(lossArr);
@@ -298,7 +304,7 @@ public final class LocalTrainer {
               try (NDScope scope = new NDScope();
                   NDManager manager = model.encoder().manager().newSubManager()) {
                 scope.suppressNotUsedWarning();
-                return lossAndGradients(data, parts[k], indices.length, manager);
+                return lossAndGradients(model, data, parts[k], indices.length, true, manager);
               } finally {
                 StepRandom.end();
               }
