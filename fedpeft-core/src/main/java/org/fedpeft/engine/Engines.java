@@ -57,6 +57,56 @@ public final class Engines {
     }
   }
 
+  /**
+   * Sets PyTorch's intra-op thread count for the calling thread only: unlike {@link
+   * #intraOpThreads}, it leaves the default that threads starting to compute later take as it was
+   * (PyTorch stores every count set as that default, so it is set back from a short-lived thread).
+   * While it runs, a thread that starts computing may take {@code n}. For threads of fedpeft's own
+   * pools ({@link SideBySide}), which must not change what other threads get.
+   */
+  public static void intraOpThreadsOfThisThreadOnly(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("thread count must be at least 1, got " + n);
+    }
+    pytorch();
+    if (ai.djl.pytorch.jni.JniUtils.getNumThreads() == n) {
+      return;
+    }
+    int before = intraOpThreadsOfNewThreads();
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    onFreshThread(() -> ai.djl.pytorch.jni.JniUtils.setNumThreads(before));
+  }
+
+  /**
+   * The intra-op thread count a thread that starts computing now takes (PyTorch's default, or the
+   * last count set anywhere).
+   */
+  public static int intraOpThreadsOfNewThreads() {
+    pytorch();
+    int[] count = new int[1];
+    onFreshThread(() -> count[0] = ai.djl.pytorch.jni.JniUtils.getNumThreads());
+    return count[0];
+  }
+
+  /** Runs {@code work} on a new thread and waits for it, through interrupts. */
+  private static void onFreshThread(Runnable work) {
+    Thread t = new Thread(work, "fedpeft-thread-count");
+    t.setDaemon(true);
+    t.start();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** PyTorch's intra-op thread count on the calling thread. */
   public static int intraOpThreadsOfThisThread() {
     pytorch();

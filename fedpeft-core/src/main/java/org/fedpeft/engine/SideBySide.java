@@ -4,6 +4,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,14 +30,31 @@ public final class SideBySide {
 
   private SideBySide() {}
 
-  /** Daemon threads, created as clients training side by side need them, ended a minute unused. */
-  private static final ExecutorService THREADS =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "fedpeft-batch-half");
-            t.setDaemon(true);
-            return t;
-          });
+  /**
+   * Per intra-op thread count, daemon threads with that count, created as clients training side by
+   * side need them and ended a minute unused. Each sets its count once, when it starts, without
+   * changing the default of other threads ({@link Engines#intraOpThreadsOfThisThreadOnly}): a
+   * thread that relies on that default must get the same count before and after a step in halves.
+   */
+  private static final Map<Integer, ExecutorService> POOLS = new ConcurrentHashMap<>();
+
+  private static ExecutorService pool(int threads) {
+    return POOLS.computeIfAbsent(
+        threads,
+        n ->
+            Executors.newCachedThreadPool(
+                r -> {
+                  Thread t =
+                      new Thread(
+                          () -> {
+                            Engines.intraOpThreadsOfThisThreadOnly(n);
+                            r.run();
+                          },
+                          "fedpeft-batch-half");
+                  t.setDaemon(true);
+                  return t;
+                }));
+  }
 
   /**
    * Whether a batch of {@code size} examples runs side by side on the calling thread's threads: at
@@ -76,17 +95,17 @@ public final class SideBySide {
     for (int k = 0; k < 2; k++) {
       int part = k;
       futures.add(
-          THREADS.submit(
-              () -> {
-                Engines.intraOpThreads(counts[part]);
-                boolean before = JniUtils.isGradMode();
-                JniUtils.setGradMode(gradients);
-                try {
-                  return half.apply(part);
-                } finally {
-                  JniUtils.setGradMode(before);
-                }
-              }));
+          pool(counts[part])
+              .submit(
+                  () -> {
+                    boolean before = JniUtils.isGradMode();
+                    JniUtils.setGradMode(gradients);
+                    try {
+                      return half.apply(part);
+                    } finally {
+                      JniUtils.setGradMode(before);
+                    }
+                  }));
     }
     List<T> results = new ArrayList<>(2);
     Throwable failure = null;

@@ -113,6 +113,23 @@ class SideBySideTest {
     return "";
   }
 
+  /**
+   * The halves' threads set their own count without changing the count that threads starting later
+   * take: a fresh thread relying on that default (MiniLmDeterminismTest's) trained whole batches
+   * after a first run in halves had set it to one, and ended in other bits.
+   */
+  @Test
+  void threadsStartingLaterTakeTheSameCountAsBefore() {
+    // 6 threads: halves of 3 each, a count no earlier test used, so its pool starts here.
+    Engines.intraOpThreads(6);
+    assertEquals(6, Engines.intraOpThreadsOfNewThreads());
+    SideBySide.Results<Integer> r = SideBySide.run(k -> JniUtils.getNumThreads());
+    assertEquals(3, r.first());
+    assertEquals(3, r.second());
+    assertEquals(6, Engines.intraOpThreadsOfNewThreads());
+    assertEquals(6, JniUtils.getNumThreads());
+  }
+
   @Test
   void aFailureIsRethrownAfterTheOtherHalfEnded() {
     CountDownLatch firstFailing = new CountDownLatch(1);
