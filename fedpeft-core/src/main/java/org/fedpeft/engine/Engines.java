@@ -52,29 +52,40 @@ public final class Engines {
       throw new IllegalArgumentException("thread count must be at least 1, got " + n);
     }
     pytorch();
-    if (ai.djl.pytorch.jni.JniUtils.getNumThreads() != n) {
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    synchronized (THREAD_COUNTS) {
+      if (ai.djl.pytorch.jni.JniUtils.getNumThreads() != n) {
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+      }
     }
   }
+
+  /**
+   * Held while fedpeft sets a thread count: PyTorch keeps the last count set as the default of new
+   * threads, so two threads setting counts at once could leave the default at either's.
+   */
+  private static final Object THREAD_COUNTS = new Object();
 
   /**
    * Sets PyTorch's intra-op thread count for the calling thread only: unlike {@link
    * #intraOpThreads}, it leaves the default that threads starting to compute later take as it was
    * (PyTorch stores every count set as that default, so it is set back from a short-lived thread).
-   * While it runs, a thread that starts computing may take {@code n}. For threads of fedpeft's own
-   * pools ({@link SideBySide}), which must not change what other threads get.
+   * While it runs, a thread that starts computing may take {@code n}; fedpeft's own settings of
+   * counts wait for it. For threads of fedpeft's own pools ({@link SideBySide}), which must not
+   * change what other threads get.
    */
   public static void intraOpThreadsOfThisThreadOnly(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("thread count must be at least 1, got " + n);
     }
     pytorch();
-    if (ai.djl.pytorch.jni.JniUtils.getNumThreads() == n) {
-      return;
+    synchronized (THREAD_COUNTS) {
+      if (ai.djl.pytorch.jni.JniUtils.getNumThreads() == n) {
+        return;
+      }
+      int before = intraOpThreadsOfNewThreads();
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+      onFreshThread(() -> ai.djl.pytorch.jni.JniUtils.setNumThreads(before));
     }
-    int before = intraOpThreadsOfNewThreads();
-    ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
-    onFreshThread(() -> ai.djl.pytorch.jni.JniUtils.setNumThreads(before));
   }
 
   /**

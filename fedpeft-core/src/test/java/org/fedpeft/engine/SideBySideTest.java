@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -128,6 +130,40 @@ class SideBySideTest {
     assertEquals(3, r.second());
     assertEquals(6, Engines.intraOpThreadsOfNewThreads());
     assertEquals(6, JniUtils.getNumThreads());
+  }
+
+  /**
+   * Two threads setting their own counts at once (two pool threads starting together) leave the
+   * default of new threads as it was: without a lock, the second could read the first's count as
+   * the default and set it back to that (MiniLmDeterminismTest failed so under load).
+   */
+  @Test
+  void threadsSettingTheirOwnCountsAtOnceLeaveTheDefault() throws Exception {
+    Engines.intraOpThreads(2);
+    for (int round = 0; round < 20; round++) {
+      int count = 3 + round % 2; // fresh threads: each starts at the default, 2
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (int k = 0; k < 2; k++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                  Engines.intraOpThreadsOfThisThreadOnly(count);
+                });
+        t.start();
+        threads.add(t);
+      }
+      start.countDown();
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertEquals(2, Engines.intraOpThreadsOfNewThreads(), "round " + round);
+    }
   }
 
   @Test
