@@ -77,9 +77,8 @@ public final class SideBySide {
    * Runs {@code half.apply(0)} and {@code half.apply(1)}: with two or more intra-op threads on the
    * calling thread ({@code t}), at the same time on two pool threads, the first with {@code t -
    * t/2} and the second with {@code t/2} threads, each under the calling thread's gradient mode;
-   * with one, one after the other on the calling thread. A forward pass gives the same bits with
-   * one intra-op thread or more, so halves that do no backward pass give the same results either
-   * way.
+   * with one, one after the other on the calling thread. With two, each half runs with one thread,
+   * as it does one after the other, so the results are the same either way.
    *
    * @return the two results, in the halves' order
    */

@@ -13,32 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * QA, 6 December: {@link SideBySide} runs two halves at once on its own threads, with the calling
  * thread's intra-op threads shared between them and its gradient mode, waits for both (through
  * interrupts and failures), and rethrows the first failure as it was.
  */
+@ExtendWith(ThreadSettingsRestored.class)
 class SideBySideTest {
-
-  private int threadsBefore;
-  private boolean gradModeBefore;
-
-  @BeforeEach
-  void remember() {
-    Engines.pytorch();
-    threadsBefore = JniUtils.getNumThreads();
-    gradModeBefore = JniUtils.isGradMode();
-  }
-
-  @AfterEach
-  void restore() {
-    JniUtils.setNumThreads(threadsBefore);
-    JniUtils.setGradMode(gradModeBefore);
-  }
 
   @Test
   void halvesSplitIndicesFirstHalfRoundedUp() {

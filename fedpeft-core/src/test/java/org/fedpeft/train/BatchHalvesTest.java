@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.fedpeft.engine.Engines;
+import org.fedpeft.engine.ThreadSettingsRestored;
 import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BatchProgress;
 import org.fedpeft.model.BertEncoder;
@@ -29,9 +29,8 @@ import org.fedpeft.peft.Adapter;
 import org.fedpeft.peft.AdapterRegistry;
 import org.fedpeft.peft.AdapterTensor;
 import org.fedpeft.tensor.HostTensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * QA, 6 December: with two intra-op threads a training step of a model that allows it runs its
@@ -39,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * embedder. The halves train the model the whole batch trains, up to float rounding, end in the
  * same bits whichever half finishes first, and run only where the hooks allow two batches at once.
  */
+@ExtendWith(ThreadSettingsRestored.class)
 class BatchHalvesTest {
 
   private static final List<String> TEXTS =
@@ -50,23 +50,6 @@ class BatchHalvesTest {
           "a dog",
           "the cat sat");
   private static final int[] LABELS = {0, 0, 1, 1, 0, 1};
-
-  private int threadsBefore;
-  private boolean gradModeBefore;
-
-  @BeforeEach
-  void remember() {
-    Engines.pytorch();
-    threadsBefore = JniUtils.getNumThreads();
-    gradModeBefore = JniUtils.isGradMode();
-  }
-
-  /** The test runner's thread computes for the tests after this one: set back what they found. */
-  @AfterEach
-  void restore() {
-    JniUtils.setNumThreads(threadsBefore);
-    JniUtils.setGradMode(gradModeBefore);
-  }
 
   @Test
   void halvesTrainTheModelTheWholeBatchTrains() throws Exception {
