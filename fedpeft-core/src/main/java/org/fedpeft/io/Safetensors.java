@@ -33,8 +33,9 @@ import org.fedpeft.tensor.HostTensor;
  * SafetensorsFormatException} ({@code "<source>: <problem>"}) for: a file shorter than 8 bytes; a
  * header length above {@value SafetensorsFile#MAX_HEADER_BYTES} bytes or beyond the file; a header
  * that is not UTF-8, not strict JSON, not an object, or does not start with '{'; duplicate keys
- * (duplicate tensor names included); metadata that is not string to string; an unknown dtype; a
- * shape entry that is negative or not an integer; data_offsets that are not two non-decreasing
+ * (duplicate tensor names included; the message gives the line and column in the header's text
+ * where the second one starts); metadata that is not string to string; an unknown dtype; a shape
+ * entry that is negative or not an integer; data_offsets that are not two non-decreasing
  * non-negative integers; an end beyond the data buffer; a byte span that differs from dtype size
  * times element count; overlapping tensors; tensors that do not cover the data buffer exactly (a
  * gap or trailing bytes); and, in a file that carries a content checksum ({@link #writeChecked},

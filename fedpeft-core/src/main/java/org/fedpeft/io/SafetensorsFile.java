@@ -283,19 +283,19 @@ public final class SafetensorsFile {
     } catch (StrictJson.SyntaxError e) {
       throw new SafetensorsFormatException(source, "header is not valid JSON: " + e.getMessage());
     } catch (StrictJson.DuplicateKey e) {
+      // StrictJson's check, in the header's words, ending as its message does with where the
+      // second occurrence starts in the header's text ("at line 1 column 57").
+      String what;
       if (e.path.isEmpty() && !e.key.equals(METADATA_KEY)) {
-        throw new SafetensorsFormatException(
-            source, "duplicate tensor name '" + e.key + "' in the header");
+        what = "duplicate tensor name '" + e.key + "' in the header";
+      } else if (METADATA_KEY.equals(e.topKey)) {
+        what = "duplicate key '" + e.key + "' in " + METADATA_KEY;
+      } else if (e.topKey != null) {
+        what = "tensor '" + e.topKey + "': duplicate key '" + e.key + "' in its entry";
+      } else {
+        what = "duplicate key '" + e.key + "' in the header";
       }
-      if (METADATA_KEY.equals(e.topKey)) {
-        throw new SafetensorsFormatException(
-            source, "duplicate key '" + e.key + "' in " + METADATA_KEY);
-      }
-      if (e.topKey != null) {
-        throw new SafetensorsFormatException(
-            source, "tensor '" + e.topKey + "': duplicate key '" + e.key + "' in its entry");
-      }
-      throw new SafetensorsFormatException(source, "duplicate key '" + e.key + "' in the header");
+      throw new SafetensorsFormatException(source, what + e.at);
     }
     if (!(root instanceof Map<?, ?> rootMap)) {
       throw new SafetensorsFormatException(

@@ -87,6 +87,12 @@ public final class StrictJson {
     /** The repeated key. */
     final String key;
 
+    /**
+     * " at line L column C" of the second occurrence, as the message ends, or "" when gson no
+     * longer says where it stands.
+     */
+    final String at;
+
     DuplicateKey(String path, String topKey, String key, String location) {
       super(
           "duplicate key '"
@@ -97,6 +103,7 @@ public final class StrictJson {
       this.path = path;
       this.topKey = topKey;
       this.key = key;
+      this.at = location == null ? "" : " at " + location;
     }
   }
 

@@ -48,13 +48,13 @@ public final class HuggingFaceFolder {
   private static final long NO_LIMIT = Integer.MAX_VALUE;
 
   /**
-   * The most bytes a tokenizer.json may hold: 256 MiB. It is read whole and parsed three times
-   * (strictly by {@link JsonFiles} for the id and lower-case checks, by {@link TextTokenizer} for
-   * its word splitting, and by the tokenizers library), so a larger one is refused before it is
-   * read rather than end in an OutOfMemoryError. BERT's is under a megabyte, and the largest
-   * vocabularies on the Hugging Face Hub (the multilingual ones of a quarter of a million tokens) a
-   * few tens of megabytes. The folder's other JSON files are capped by {@link JsonFiles#MAX_BYTES};
-   * its weights are not read whole and have no cap.
+   * The most bytes a tokenizer.json may hold: 256 MiB. It is read whole and parsed twice (strictly
+   * by {@link JsonFiles}, whose tree serves the id and lower-case checks and {@link
+   * TextTokenizer}'s word splitting, and by the tokenizers library), so a larger one is refused
+   * before it is read rather than end in an OutOfMemoryError. BERT's is under a megabyte, and the
+   * largest vocabularies on the Hugging Face Hub (the multilingual ones of a quarter of a million
+   * tokens) a few tens of megabytes. The folder's other JSON files are capped by {@link
+   * JsonFiles#MAX_BYTES}; its weights are not read whole and have no cap.
    */
   static final long MAX_TOKENIZER_BYTES = 256L << 20;
 
@@ -120,7 +120,7 @@ public final class HuggingFaceFolder {
     }
     byte[] tokenizer = Files.readAllBytes(tokenizerFile);
     // Parsed now, so that a corrupt tokenizer.json stops every command before it starts work.
-    new TextTokenizer(tokenizer, maxLen, tokenizerFile.toString()).close();
+    new TextTokenizer(tokenizer, tokenizerJson, maxLen, tokenizerFile.toString()).close();
     checkTokenIds(tokenizerFile, tokenizerJson, config);
     checkLowerCase(sbert, sbertConfig, tokenizerJson);
     return new PretrainedModel(

@@ -39,6 +39,14 @@ public final class TextTokenizer implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicLong();
 
   /**
+   * How many times a {@code TextTokenizer} parsed the bytes it was given strictly ({@link
+   * JsonFiles#parse}), for tests to see that a model folder's load leaves that parse to {@link
+   * HuggingFaceFolder#load}.
+   */
+  static final java.util.concurrent.atomic.AtomicLong STRICT_PARSES =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
    * Builds a tokenizer from the bytes of a {@code tokenizer.json}.
    *
    * @param source what the bytes are, for messages (a file, "all-minilm-l6-v2 tokenizer.json")
@@ -46,11 +54,26 @@ public final class TextTokenizer implements AutoCloseable {
    *     JsonFiles#parse}) or the tokenizers library cannot read them
    */
   public TextTokenizer(byte[] tokenizerJson, int maxLength, String source) throws IOException {
+    this(tokenizerJson, null, maxLength, source);
+  }
+
+  /**
+   * Builds a tokenizer from the bytes of a {@code tokenizer.json} whose strict parse the caller
+   * already has ({@link HuggingFaceFolder#load} reads the file with {@link JsonFiles#readObject}),
+   * so that the bytes are not parsed strictly a second time.
+   *
+   * @param parsed the strict parse of {@code tokenizerJson}, or null to make it here
+   * @throws ModelFormatException naming {@code source} if {@code parsed} is null and the bytes are
+   *     not strict JSON, or if the tokenizers library cannot read them
+   */
+  TextTokenizer(byte[] tokenizerJson, JsonElement parsed, int maxLength, String source)
+      throws IOException {
     if (maxLength < 2) {
       throw new IllegalArgumentException("max length must be at least 2, got " + maxLength);
     }
     this.maxLength = maxLength;
-    this.wordsSplitAtSpaces = isBertWordSplitting(tokenizerJson, source);
+    this.wordsSplitAtSpaces =
+        isBertWordSplitting(parsed != null ? parsed : strictParse(tokenizerJson, source));
     try {
       this.tokenizer =
           HuggingFaceTokenizer.newInstance(
@@ -116,23 +139,32 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
+   * The bytes of a tokenizer.json parsed as strictly as any other JSON ({@link JsonFiles#parse}),
+   * before the tokenizers library reads them.
+   *
+   * @throws ModelFormatException naming {@code source} if they are not strict JSON or have a key
+   *     twice
+   */
+  private static JsonElement strictParse(byte[] tokenizerJson, String source)
+      throws ModelFormatException {
+    STRICT_PARSES.incrementAndGet();
+    try {
+      return JsonFiles.parse(new String(tokenizerJson, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Whether the tokenizer's normalizer (if any) is the BERT one, its pre-tokenizer the BERT one,
    * and none of its added tokens holds a space, so that words before a space are tokenized the same
    * whatever follows the space (an added token such as {@code "new york"} is matched in the text
    * before the pre-tokenizer splits it, so a prefix cut at its space would end with the pieces of
-   * its first word instead of its id). The JSON is read as strictly as any other ({@link
-   * JsonFiles#parse}), before the tokenizers library reads it.
+   * its first word instead of its id).
    *
-   * @throws ModelFormatException naming {@code source} if it is not strict JSON or has a key twice
+   * @param parsed the strict parse of the tokenizer.json
    */
-  private static boolean isBertWordSplitting(byte[] tokenizerJson, String source)
-      throws ModelFormatException {
-    JsonElement parsed;
-    try {
-      parsed = JsonFiles.parse(new String(tokenizerJson, StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      throw new ModelFormatException(source + ": " + e.getMessage(), e);
-    }
+  private static boolean isBertWordSplitting(JsonElement parsed) {
     try {
       JsonObject root = parsed.getAsJsonObject();
       return (isNull(root.get("normalizer")) || hasType(root.get("normalizer"), "BertNormalizer"))

@@ -58,7 +58,9 @@ final class RunInputs {
    * while it was starting ({@link Simulation#killedWhileStarting}), which has no manifest.json yet,
    * its config.json as it is.
    *
-   * @throws IllegalArgumentException naming the file: config.json missing or not a valid config
+   * @throws IllegalArgumentException naming the file: config.json missing, not a JSON object
+   *     ({@link JsonFiles#readObject}'s {@link org.fedpeft.io.JsonFileException}, as any reader of
+   *     it says: "config.json: duplicate key 'rounds' at line 56 column 4") or not a valid config
    *     (one this version refuses naming each key changed since the run started, if any);
    *     manifest.json missing, unreadable or without a valid {@code config}; or a key whose value
    *     in config.json differs from the manifest's (the first such key, with both values)
@@ -70,7 +72,10 @@ final class RunInputs {
     }
     // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
     JsonObject manifest = Simulation.killedWhileStarting(run) ? null : startManifest(run);
-    String text = JsonFiles.readUtf8(cfgFile);
+    // Read as every JSON file of a run folder is (JsonFiles), so that one that is not UTF-8, not
+    // valid JSON, has a key twice or is no object is refused in the words report.html's reading of
+    // it uses ("config.json: duplicate key 'rounds' at line 56 column 4").
+    String text = JsonFiles.readObject(cfgFile).toString();
     // What was edited in config.json since the start, asked only of a config this version refuses.
     Supplier<List<String>> changed = () -> changedSinceStart(text, manifest);
     SimulationConfig saved = restored(cfgFile, text, changed);
@@ -115,15 +120,15 @@ final class RunInputs {
   }
 
   /**
-   * The config {@code json}, the text of {@code cfgFile}, holds ({@link
+   * The config that {@code json}, the JSON object of {@code cfgFile}, holds ({@link
    * SimulationConfig#fromJson}).
    *
    * @param changed the keys of config.json changed since the run started ({@link
    *     #changedSinceStart}), asked only if the config is refused
-   * @throws IllegalArgumentException naming {@code cfgFile}: not a JSON object of values (a
-   *     truncated or hand-edited file), or a config this version refuses: if keys were changed
-   *     since the run started, saying so and naming each with both values, else saying the run's
-   *     config was accepted when the run started
+   * @throws IllegalArgumentException naming {@code cfgFile}: not a valid run config (a key holding
+   *     neither a value nor an array of values, in a hand-edited file), or a config this version
+   *     refuses: if keys were changed since the run started, saying so and naming each with both
+   *     values, else saying the run's config was accepted when the run started
    */
   private static SimulationConfig restored(
       Path cfgFile, String json, Supplier<List<String>> changed) {
@@ -154,7 +159,7 @@ final class RunInputs {
               + ")",
           e);
     } catch (IllegalArgumentException e) {
-      // fromJson's own: not valid JSON, not an object, a key holding an object.
+      // fromJson's own: a key holding an object (the JSON itself was read by JsonFiles).
       throw new IllegalArgumentException(
           cfgFile + ": not a valid run config (" + e.getMessage() + ")", e);
     }

@@ -316,7 +316,7 @@ class SafetensorsMalformedTest {
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
             8),
-        "duplicate tensor name 'w' in the header");
+        "duplicate tensor name 'w' in the header at line 1 column 56");
   }
 
   @Test
@@ -325,21 +325,33 @@ class SafetensorsMalformedTest {
         withData(
             "{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}",
             8),
-        "tensor 'w': duplicate key 'dtype' in its entry");
+        "tensor 'w': duplicate key 'dtype' in its entry at line 1 column 22");
   }
 
   @Test
   void duplicateMetadata() throws IOException {
     assertRejected(
         withData("{\"__metadata__\":{},\"__metadata__\":{}," + W + "}", 8),
-        "duplicate key '__metadata__' in the header");
+        "duplicate key '__metadata__' in the header at line 1 column 21");
   }
 
   @Test
   void duplicateMetadataKey() throws IOException {
     assertRejected(
         withData("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}," + W + "}", 8),
-        "duplicate key 'a' in __metadata__");
+        "duplicate key 'a' in __metadata__ at line 1 column 27");
+  }
+
+  /**
+   * A repeated key is placed in the header's text (line and column, as fedpeft's strict JSON places
+   * it in a JSON file), so a header written over many lines need not be searched.
+   */
+  @Test
+  void aRepeatedKeyNamesItsLineAndColumnInTheHeader() throws IOException {
+    SafetensorsFormatException e =
+        assertRejected(
+            withData("{\n \"__metadata__\": {\"a\": \"1\",\n  \"a\": \"2\"},\n " + W + "\n}", 8));
+    assertEquals("duplicate key 'a' in __metadata__ at line 3 column 4", e.problem());
   }
 
   /**

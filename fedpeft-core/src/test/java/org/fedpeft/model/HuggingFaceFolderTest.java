@@ -67,6 +67,24 @@ class HuggingFaceFolderTest {
     assertTrue(!tiny.sha256().equals(oneUlp.sha256()), "one value one ulp apart");
   }
 
+  /**
+   * A folder's load parses its tokenizer.json strictly once, in {@link HuggingFaceFolder#load},
+   * whose tree the tokenizer built there to try the bytes reuses for its word splitting. Fails on
+   * the old code, whose tokenizer parsed the bytes strictly again.
+   */
+  @Test
+  void aFolderLoadParsesItsTokenizerJsonStrictlyOnce() throws Exception {
+    Path dir = savedTiny("one-parse");
+    long before = TextTokenizer.STRICT_PARSES.get();
+    PretrainedModel loaded = HuggingFaceFolder.load(dir);
+    assertEquals(before, TextTokenizer.STRICT_PARSES.get(), "the tokenizer parsed the bytes again");
+    loaded.newTokenizer().close();
+    assertEquals(
+        before + 1,
+        TextTokenizer.STRICT_PARSES.get(),
+        "a tokenizer given the bytes alone parses them");
+  }
+
   @Test
   void bertPrefixedNamesAndExtraTensorsAreAccepted() throws Exception {
     PretrainedModel tiny = TinyModels.tiny(4);

@@ -112,10 +112,7 @@ class ResumeInputsTest {
     lines.add(line, lines.get(line - 1)); // the second one on the next line
     Files.write(cfgFile, lines);
     assertEquals(
-        cfgFile
-            + ": not a valid run config (duplicate key 'rounds' at line "
-            + (line + 1)
-            + " column 4)",
+        cfgFile + ": duplicate key 'rounds' at line " + (line + 1) + " column 4",
         assertThrows(IllegalArgumentException.class, () -> RunInputs.resumedConfig(run))
             .getMessage());
   }
