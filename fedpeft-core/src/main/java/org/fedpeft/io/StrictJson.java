@@ -94,16 +94,16 @@ public final class StrictJson {
     final String at;
 
     DuplicateKey(String path, String topKey, String key, String location) {
-      super(
-          "duplicate key '"
-              + key
-              + "'"
-              + (path.isEmpty() ? "" : " in " + path)
-              + (location == null ? "" : " at " + location));
+      super("duplicate key '" + key + "'" + (path.isEmpty() ? "" : " in " + path) + at(location));
       this.path = path;
       this.topKey = topKey;
       this.key = key;
-      this.at = location == null ? "" : " at " + location;
+      this.at = at(location);
+    }
+
+    /** " at " and {@code location}, or "" without one. */
+    private static String at(String location) {
+      return location == null ? "" : " at " + location;
     }
   }
 
