@@ -31,7 +31,9 @@ public final class AdapterOptions {
           "Options of the method, e.g. rank=8,alpha=16,dropout=0.05,targets=query+value"
               + " (LoRA's defaults). Targets are module-name patterns joined by '+': query, key,"
               + " value, attention.output, ffn.in, ffn.out, all-linear, or a regular expression."
-              + " Each key once; not with --adapter none.")
+              + " A value holding a comma goes in double quotes, which the shell needs quoted"
+              + " too: 'factors=\"/tmp/a,b/f.safetensors\"'. Each key once; not with --adapter"
+              + " none.")
   String options;
 
   /**

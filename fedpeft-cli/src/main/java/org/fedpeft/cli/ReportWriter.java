@@ -57,7 +57,9 @@ import org.fedpeft.simulation.Simulation;
  *
  * <p>The run's files are read strictly ({@link JsonFiles}): a JSON file, or a line of {@code
  * metrics.jsonl} or {@code timings.jsonl}, that is not UTF-8 or not strict JSON (a repeated key,
- * NaN, a comment: a damaged or hand-edited file) is refused naming the file and the line.
+ * NaN, a comment: a damaged or hand-edited file) is refused naming the file and the line; but the
+ * last line of {@code timings.jsonl} when a kill cut it while it was appended, which is left out as
+ * a resume drops it ({@link RunRecorder#timingsToKeep}), the file left as it is.
  */
 public final class ReportWriter {
 
@@ -698,7 +700,9 @@ public final class ReportWriter {
     Map<Integer, Double> last = new TreeMap<>();
     int repeated = 0;
     double all = 0;
-    List<String> lines = JsonFiles.readLines(timings);
+    // The lines a resume keeps: a last line cut while it was appended is left out (and the file
+    // left as it is: a finished run appends nothing more).
+    List<String> lines = RunRecorder.timingsToKeep(timings);
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       if (line.isBlank()) {

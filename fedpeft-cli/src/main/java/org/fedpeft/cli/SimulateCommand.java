@@ -148,8 +148,10 @@ public final class SimulateCommand implements Callable<Integer> {
    * (made from summary.json and the run's other files, which are then complete): writes
    * report.html, says so on standard error, and prints the run's result with {@code result}, as the
    * run itself would have after writing its report; returns {@code result}'s exit code, or null for
-   * a run that is not finished or has its report. For {@code simulate} ({@link #printResult}) and
-   * {@code server}, which write report.html after summary.json.
+   * a run that is not finished or has its report. Its config.json is first read as a resume reads
+   * it ({@link Simulation#finishedConfig}), refused in the same words; timings.jsonl as a resume
+   * keeps it ({@link ReportWriter}: a last line cut by a kill left out). For {@code simulate}
+   * ({@link #printResult}) and {@code server}, which write report.html after summary.json.
    */
   static Integer writeMissingReport(RunGuard guard, ResultPrinter result, PrintWriter err)
       throws IOException {
@@ -157,6 +159,9 @@ public final class SimulateCommand implements Callable<Integer> {
     if (!guard.finished() || Files.exists(dir.resolve(ReportWriter.FILE))) {
       return null;
     }
+    // config.json read as a resume reads it, so that one a resume refuses (a key holding an
+    // object, a number given as text, ...) is refused in the same words, naming the file and key.
+    Simulation.finishedConfig(dir);
     JsonObject summary = org.fedpeft.io.JsonFiles.readObject(dir.resolve("summary.json"));
     Path report = ReportWriter.write(dir);
     err.printf(

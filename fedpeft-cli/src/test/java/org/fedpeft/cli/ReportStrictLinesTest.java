@@ -70,11 +70,13 @@ class ReportStrictLinesTest {
     Path run = copy();
     Path file = run.resolve("timings.jsonl");
     List<String> lines = Files.readAllLines(file);
+    // Not the last line, which a kill may have cut and is left out as a resume drops it
+    // (RunRecorder.timingsToKeep, whose words these are).
     byte[] latin1 =
-        (lines.get(0) + "\n" + "{\"note\":\"caf\u00e9\"}\n").getBytes(StandardCharsets.ISO_8859_1);
+        (lines.get(0) + "\n" + "{\"note\":\"caf\u00e9\"}\n" + lines.get(1) + "\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
     Files.write(file, latin1);
     JsonFileException e = assertThrows(JsonFileException.class, () -> ReportWriter.write(run));
-    assertTrue(
-        e.getMessage().startsWith(file + ": line 2: not valid UTF-8 (byte "), e.getMessage());
+    assertTrue(e.getMessage().startsWith(file + ": line 2: not valid UTF-8"), e.getMessage());
   }
 }

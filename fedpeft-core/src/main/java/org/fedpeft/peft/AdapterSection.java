@@ -144,7 +144,9 @@ public record AdapterSection(String method, Map<String, String> options) {
                 + "In a config file an option is `adapter.OPTION` (`OPTION = VALUE` in table"
                 + " `[adapter]`; lists as TOML arrays) or `--set adapter.OPTION=VALUE` (lists"
                 + " comma-separated or as TOML arrays); `train` and `info` take `--adapter-options"
-                + " OPTION=VALUE,...` (lists '+'-separated). Options left out take the defaults"
+                + " OPTION=VALUE,...` (lists '+'-separated; a value holding a comma in double"
+                + " quotes, `factors=\"/tmp/a,b/f.safetensors\"`, the whole option quoted for the"
+                + " shell). Options left out take the defaults"
                 + " below. An option marked \"federated runs only\" is read by the rounds of"
                 + " `simulate` and `server` (how a client's round is split, which blocks or heads a"
                 + " client trains); `train` refuses it.\n");

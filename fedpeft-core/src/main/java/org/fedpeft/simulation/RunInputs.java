@@ -66,12 +66,42 @@ final class RunInputs {
    *     in config.json differs from the manifest's (the first such key, with both values)
    */
   static SimulationConfig resumedConfig(Path run) throws IOException {
+    Path cfgFile = configFile(run);
+    // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
+    return configOf(run, cfgFile, Simulation.killedWhileStarting(run) ? null : startManifest(run));
+  }
+
+  /**
+   * The config of the finished run in {@code run}, read as {@link #resumedConfig} reads it, for the
+   * report written from its files: refused in the same words, checked against the config its
+   * manifest.json recorded; a run folder whose manifest.json is missing or records no config (which
+   * a resume refuses, as it cannot check what it would continue) has its config.json read alone, as
+   * nothing is run again.
+   *
+   * @throws IllegalArgumentException as {@link #resumedConfig} does
+   */
+  static SimulationConfig finishedConfig(Path run) throws IOException {
+    Path cfgFile = configFile(run);
+    JsonObject m = readManifest(run);
+    boolean recorded = m != null && m.has("config") && m.get("config").isJsonObject();
+    return configOf(run, cfgFile, recorded ? m : null);
+  }
+
+  /** {@code run}'s config.json, refused if missing. */
+  private static Path configFile(Path run) {
     Path cfgFile = run.resolve("config.json");
     if (!Files.isRegularFile(cfgFile)) {
       throw new IllegalArgumentException(run + ": no config.json, so not a simulation folder");
     }
-    // A run killed while starting has no manifest.json yet (Simulation#killedWhileStarting).
-    JsonObject manifest = Simulation.killedWhileStarting(run) ? null : startManifest(run);
+    return cfgFile;
+  }
+
+  /**
+   * {@link #resumedConfig} of {@code cfgFile} (the config.json of {@code run}), checked against
+   * {@code manifest}'s config unless it is null.
+   */
+  private static SimulationConfig configOf(Path run, Path cfgFile, JsonObject manifest)
+      throws IOException {
     // Read as every JSON file of a run folder is (JsonFiles), so that one that is not UTF-8, not
     // valid JSON, has a key twice or is no object is refused in the words report.html's reading of
     // it uses ("config.json: duplicate key 'rounds' at line 56 column 4").

@@ -410,6 +410,19 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
+   * The config of the finished run in {@code out} as a resume reads it ({@link
+   * RunInputs#finishedConfig}), for its missing report, written from its files: a config.json that
+   * a resume would refuse (not a valid run config, such as a key holding an object; a value of the
+   * wrong type; a value changed since the run started) is refused in the same words, naming the
+   * file and the key, before the report reads it.
+   *
+   * @throws IllegalArgumentException as {@link RunInputs#resumedConfig} does
+   */
+  public static SimulationConfig finishedConfig(Path out) throws IOException {
+    return RunInputs.finishedConfig(out);
+  }
+
+  /**
    * Reopens a run from its folder's checkpoint (or from scratch if it has none yet), with the
    * config and data it started with: a config.json that differs from manifest.json's config, a
    * missing or unreadable manifest.json, a changed data file, or a partition.json or timings.jsonl
