@@ -1,6 +1,7 @@
 package org.fedpeft.peft;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.StepRandom;
 
@@ -9,12 +10,24 @@ import org.fedpeft.random.StepRandom;
  * PyTorch's process-wide generator, so that clients training at the same time stay reproducible.
  * Each element is kept with probability 1 - p and then scaled by 1 / (1 - p); a 64-bit draw decides
  * two elements (32 bits each: the drop probability is p rounded up to a multiple of 2^-32).
+ *
+ * <p>Element i of a call's array (row-major) is decided by draw i / 2 of the call's share of the
+ * stream (the high 32 bits for even i, the low ones for odd), and each call takes the draws its
+ * whole batch needs. A thread that runs only some rows of the batch ({@link StepRandom#part()}: a
+ * half of a batch run side by side, padded as the whole batch is) decides each element of its
+ * arrays (rows first) by the draw of the same element of the whole batch's array, so the halves'
+ * masks are the rows of the whole batch's masks.
  */
 public final class Dropout {
 
   private Dropout() {}
 
-  /** {@code x} with elements dropped with probability {@code p} ({@code 0 <= p < 1}). */
+  /**
+   * {@code x} with elements dropped with probability {@code p} ({@code 0 <= p < 1}).
+   *
+   * @throws IllegalStateException outside a training step, or in a part of a batch ({@link
+   *     StepRandom#part()}) for an array whose rows are not within the batch's
+   */
   public static NDArray apply(NDArray x, float p) {
     if (!(p >= 0f && p < 1f)) {
       throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
@@ -22,26 +35,86 @@ public final class Dropout {
     if (p == 0f) {
       return x;
     }
-    return x.mul(x.getManager().create(mask(StepRandom.current(), x.size(), p), x.getShape()));
+    SeededRandom rng = StepRandom.current();
+    StepRandom.Part part = StepRandom.part();
+    float[] m = part == null ? mask(rng, x.size(), p) : mask(rng, part, x.getShape(), p);
+    return x.mul(x.getManager().create(m, x.getShape()));
   }
 
-  /** The mask: {@code n} values, each 0 (probability p) or 1 / (1 - p). */
+  /**
+   * The mask of a whole batch's array of {@code n} values, each 0 (probability p) or 1 / (1 - p).
+   */
   static float[] mask(SeededRandom rng, long n, float p) {
     if (n > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("dropout on more than 2^31 elements");
     }
-    float keep = 1f / (1f - p);
-    long threshold = (long) Math.ceil(p * 4294967296.0); // drop when the 32-bit draw is below
     float[] m = new float[(int) n];
-    int i = 0;
-    for (; i + 1 < m.length; i += 2) {
-      long bits = rng.nextLong();
-      m[i] = (bits >>> 32) < threshold ? 0f : keep;
-      m[i + 1] = (bits & 0xFFFFFFFFL) < threshold ? 0f : keep;
-    }
-    if (i < m.length) {
-      m[i] = (rng.nextLong() >>> 32) < threshold ? 0f : keep;
-    }
+    fill(rng, m, 0, m.length, 0, threshold(p), 1f / (1f - p));
+    rng.skip(draws(n));
     return m;
+  }
+
+  /**
+   * The mask of the rows {@code part} of a batch's array of shape {@code shape} (rows first, each
+   * row as in the whole batch): each element's value is that of the same element in the whole
+   * batch's mask ({@link #mask(SeededRandom, long, float)} of the (batch rows, ...) array), and the
+   * generator passes over the draws of the whole batch's mask.
+   */
+  static float[] mask(SeededRandom rng, StepRandom.Part part, Shape shape, float p) {
+    if (shape.dimension() < 2 || part.firstRow() + shape.get(0) > part.batchRows()) {
+      throw new IllegalStateException(
+          "dropout on an array of shape "
+              + shape
+              + " in rows from "
+              + part.firstRow()
+              + " of a batch of "
+              + part.batchRows()
+              + " rows: only arrays whose rows are the batch's");
+    }
+    long n = shape.size();
+    if (n > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("dropout on more than 2^31 elements");
+    }
+    int rows = (int) shape.get(0);
+    int perRow = (int) (n / rows);
+    float[] m = new float[(int) n];
+    long threshold = threshold(p);
+    float keep = 1f / (1f - p);
+    for (int r = 0; r < rows; r++) {
+      fill(rng, m, r * perRow, perRow, (long) (part.firstRow() + r) * perRow, threshold, keep);
+    }
+    rng.skip(draws((long) part.batchRows() * perRow));
+    return m;
+  }
+
+  /** The drop threshold of the 32-bit halves of a draw: drop when the half is below it. */
+  private static long threshold(float p) {
+    return (long) Math.ceil(p * 4294967296.0);
+  }
+
+  /** The draws a mask of {@code n} elements takes: two elements each. */
+  private static long draws(long n) {
+    return (n + 1) / 2;
+  }
+
+  /**
+   * Decides {@code m[from]} to {@code m[from + count - 1]} as the whole mask's elements {@code at}
+   * to {@code at + count - 1}, from the draws of {@code rng} counted from now.
+   */
+  private static void fill(
+      SeededRandom rng, float[] m, int from, int count, long at, long threshold, float keep) {
+    int j = 0;
+    if (count > 0 && (at & 1) != 0) { // an odd element: the low half of its draw
+      m[from] = (rng.peek(at >>> 1) & 0xFFFFFFFFL) < threshold ? 0f : keep;
+      j = 1;
+    }
+    for (; j + 1 < count; j += 2) {
+      long bits = rng.peek((at + j) >>> 1);
+      m[from + j] = (bits >>> 32) < threshold ? 0f : keep;
+      m[from + j + 1] = (bits & 0xFFFFFFFFL) < threshold ? 0f : keep;
+    }
+    if (j < count) { // an even element without its pair: the high half
+      m[from + j] = (rng.peek((at + j) >>> 1) >>> 32) < threshold ? 0f : keep;
+    }
   }
 }

@@ -31,6 +31,32 @@ public final class SeededRandom {
     return Seeds.mix64(state);
   }
 
+  /**
+   * Draw {@code k} counted from now (0: what {@link #nextLong()} returns next), without drawing:
+   * the stream is a counter put through a mixing function, so any draw of it can be computed
+   * directly.
+   *
+   * @throws IllegalArgumentException if {@code k} is negative
+   */
+  public long peek(long k) {
+    if (k < 0) {
+      throw new IllegalArgumentException("draw index must be >= 0, got " + k);
+    }
+    return Seeds.mix64(state + (k + 1) * Seeds.GOLDEN);
+  }
+
+  /**
+   * Passes over the next {@code draws} draws, as that many calls of {@link #nextLong()} would.
+   *
+   * @throws IllegalArgumentException if {@code draws} is negative
+   */
+  public void skip(long draws) {
+    if (draws < 0) {
+      throw new IllegalArgumentException("draws to skip must be >= 0, got " + draws);
+    }
+    state += draws * Seeds.GOLDEN;
+  }
+
   /** A uniform integer in {@code [0, bound)}, without modulo bias. */
   public int nextInt(int bound) {
     if (bound <= 0) {

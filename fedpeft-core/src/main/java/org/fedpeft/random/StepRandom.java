@@ -6,16 +6,50 @@ package org.fedpeft.random;
  * function of the seed alone, whichever thread runs the step and whatever other clients train at
  * the same time (PyTorch's own generator is one per process, so concurrent clients would interleave
  * its draws).
+ *
+ * <p>A thread that runs only some rows of the step's batch ({@link #beginPart}: a half of a batch
+ * run side by side) says which, so that its masks are the rows of the masks the whole batch gets
+ * (org.fedpeft.peft.Dropout): the step's results then do not depend on whether its batch ran whole
+ * or in parts, up to float rounding.
  */
 public final class StepRandom {
 
-  private static final ThreadLocal<SeededRandom> CURRENT = new ThreadLocal<>();
+  private static final ThreadLocal<Step> CURRENT = new ThreadLocal<>();
+
+  /** A step's generator, and the rows of the batch this thread runs (null: all of them). */
+  private record Step(SeededRandom random, Part part) {}
+
+  /**
+   * Rows {@code firstRow} to {@code firstRow + n - 1} (n: the rows of the arrays this thread runs)
+   * of a batch of {@code batchRows} rows, every row of which has the same shape in the whole batch
+   * and in the part (a part's rows padded as the whole batch is).
+   *
+   * @param firstRow the batch's row at which this thread's rows start
+   * @param batchRows the rows of the whole batch
+   */
+  public record Part(int firstRow, int batchRows) {
+    /** Checks {@code 0 <= firstRow < batchRows}. */
+    public Part {
+      if (firstRow < 0 || firstRow >= batchRows) {
+        throw new IllegalArgumentException(
+            "not a part of a batch: first row " + firstRow + " of " + batchRows);
+      }
+    }
+  }
 
   private StepRandom() {}
 
-  /** Starts a step on this thread with a generator seeded by {@code seed}. */
+  /** Starts a step on this thread with a generator seeded by {@code seed}, on its whole batch. */
   public static void begin(long seed) {
-    CURRENT.set(new SeededRandom(seed));
+    CURRENT.set(new Step(new SeededRandom(seed), null));
+  }
+
+  /**
+   * Starts a step on this thread with a generator seeded by {@code seed}, as {@link #begin} does,
+   * on the rows {@code part} of its batch.
+   */
+  public static void beginPart(long seed, Part part) {
+    CURRENT.set(new Step(new SeededRandom(seed), part));
   }
 
   /** Ends the step on this thread. */
@@ -30,11 +64,24 @@ public final class StepRandom {
    *     dropout must run inside a trainer's step)
    */
   public static SeededRandom current() {
-    SeededRandom r = CURRENT.get();
-    if (r == null) {
+    return step().random();
+  }
+
+  /**
+   * The rows of the batch the step on this thread runs, or null for all of them.
+   *
+   * @throws IllegalStateException if no step is running here
+   */
+  public static Part part() {
+    return step().part();
+  }
+
+  private static Step step() {
+    Step s = CURRENT.get();
+    if (s == null) {
       throw new IllegalStateException(
           "dropout outside a training step: call StepRandom.begin(seed) first (the trainers do)");
     }
-    return r;
+    return s;
   }
 }

@@ -269,18 +269,39 @@ public final class LocalTrainer {
       int total,
       boolean training,
       NDManager manager) {
-    TokenBatch batch = data.batch(indices);
+    return lossAndGradients(
+        model,
+        data.batch(indices),
+        data.labelsOf(indices),
+        data.tasksOf(indices),
+        total,
+        training,
+        manager);
+  }
+
+  /**
+   * {@link #lossAndGradients(ClassifierModel, EncodedExamples, int[], int, boolean, NDManager)} of
+   * the examples of {@code batch}, with their labels and tasks (null for single-task data).
+   */
+  private static float[] lossAndGradients(
+      ClassifierModel model,
+      TokenBatch batch,
+      long[] labelsOf,
+      int[] tasksOf,
+      int total,
+      boolean training,
+      NDManager manager) {
     Shape shape = new Shape(batch.batchSize(), batch.seqLen());
     NDArray ids = manager.create(batch.ids(), shape);
     NDArray mask = manager.create(batch.mask(), shape);
-    NDArray labels = manager.create(data.labelsOf(indices));
+    NDArray labels = manager.create(labelsOf);
     try (Autograd.Recording rec = Autograd.record()) {
-      NDArray logits = model.logits(ids, mask, training, data.tasksOf(indices));
+      NDArray logits = model.logits(ids, mask, training, tasksOf);
       NDArray lossArr = crossEntropy(logits, labels);
-      if (indices.length == total) {
+      if (batch.batchSize() == total) {
         rec.backward(lossArr);
       } else {
-        rec.backward(lossArr.mul(manager.create((float) indices.length / total)));
+        rec.backward(lossArr.mul(manager.create((float) batch.batchSize() / total)));
       }
       return new float[] {lossArr.getFloat(), accuracy(logits, labels)};
     }
@@ -288,23 +309,34 @@ public final class LocalTrainer {
 
   /**
    * One step's loss and gradients with the batch as two halves side by side ({@link SideBySide}),
-   * each with its own dropout generator, seeded from the step's seed and the half. Each half
-   * back-propagates its mean loss times its share of the batch, so the gradients add up to those of
-   * the batch's mean loss, up to float rounding; the two additions into each gradient commute, so
-   * the result does not depend on which half ends first.
+   * each drawing its dropout masks as its rows of the whole batch's ({@link StepRandom#beginPart}).
+   * Each half back-propagates its mean loss times its share of the batch, so the gradients add up
+   * to those of the batch's mean loss, up to float rounding; the two additions into each gradient
+   * commute, so the result does not depend on which half ends first.
    *
    * @return {the batch's mean loss, its accuracy}
    */
   private float[] inHalves(EncodedExamples data, int[] indices, long stepSeed) {
     int[][] parts = SideBySide.halves(indices);
+    // Both halves padded as the whole batch is, so that each row's dropout masks are the whole
+    // batch's (Dropout, StepRandom.Part).
+    TokenBatch whole = data.batch(indices);
+    int[] first = {0, parts[0].length};
     SideBySide.Results<float[]> r =
         SideBySide.run(
             k -> {
-              StepRandom.begin(Seeds.derive(stepSeed, "half", k));
+              StepRandom.beginPart(stepSeed, new StepRandom.Part(first[k], indices.length));
               try (NDScope scope = new NDScope();
                   NDManager manager = model.encoder().manager().newSubManager()) {
                 scope.suppressNotUsedWarning();
-                return lossAndGradients(model, data, parts[k], indices.length, true, manager);
+                return lossAndGradients(
+                    model,
+                    whole.rows(first[k], first[k] + parts[k].length),
+                    data.labelsOf(parts[k]),
+                    data.tasksOf(parts[k]),
+                    indices.length,
+                    true,
+                    manager);
               } finally {
                 StepRandom.end();
               }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.fedpeft.engine.Engines;
 import org.fedpeft.random.SeededRandom;
 import org.fedpeft.random.StepRandom;
@@ -38,6 +39,35 @@ class DropoutTest {
       assertEquals((bits >>> 32) < threshold ? 0f : 1f / (1f - p), m[i]);
       assertEquals((bits & 0xFFFFFFFFL) < threshold ? 0f : 1f / (1f - p), m[i + 1]);
     }
+  }
+
+  /**
+   * QA, 6 December: the rows of a batch's array that a part of the batch runs get the whole batch's
+   * mask of those rows, and the generator ends where the whole batch's ends; odd row sizes take
+   * their elements' halves of the draws as the whole mask does.
+   */
+  @Test
+  void aPartsMaskIsItsRowsOfTheWholeBatchsMask() {
+    float p = 0.5f;
+    for (int perRow : new int[] {12, 9}) {
+      int rows = 5;
+      SeededRandom w = new SeededRandom(7);
+      float[] whole = Dropout.mask(w, (long) rows * perRow, p);
+      for (int first : new int[] {0, 2, 3}) {
+        int n = rows - first;
+        Shape shape = perRow == 12 ? new Shape(n, 3, 4) : new Shape(n, 9);
+        SeededRandom r = new SeededRandom(7);
+        float[] part = Dropout.mask(r, new StepRandom.Part(first, rows), shape, p);
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(whole, first * perRow, rows * perRow),
+            part,
+            "rows from " + first + ", " + perRow + " per row");
+        assertEquals(w.peek(0), r.peek(0), "the generator passes over the whole batch's draws");
+      }
+    }
+    assertThrows(
+        IllegalStateException.class,
+        () -> Dropout.mask(new SeededRandom(7), new StepRandom.Part(3, 5), new Shape(3, 4), p));
   }
 
   @Test

@@ -21,6 +21,25 @@ class SeededRandomTest {
     assertEquals(0x06C45D188009454FL, r.nextLong());
   }
 
+  /** QA, 6 December: any draw of the stream can be read ahead, and a skip passes over draws. */
+  @Test
+  void peekReadsAheadAndSkipPassesOverDraws() {
+    SeededRandom drawn = new SeededRandom(5);
+    long[] next = new long[10];
+    for (int i = 0; i < next.length; i++) {
+      next[i] = drawn.nextLong();
+    }
+    SeededRandom r = new SeededRandom(5);
+    for (int i = 0; i < next.length; i++) {
+      assertEquals(next[i], r.peek(i), "draw " + i);
+    }
+    r.skip(7);
+    assertEquals(next[7], r.nextLong());
+    assertEquals(next[8], r.peek(0));
+    assertThrows(IllegalArgumentException.class, () -> r.peek(-1));
+    assertThrows(IllegalArgumentException.class, () -> r.skip(-1));
+  }
+
   @Test
   void derivedStreamsAreReproducibleAndDistinct() {
     long a = SeededRandom.derive(42, "split").nextLong();

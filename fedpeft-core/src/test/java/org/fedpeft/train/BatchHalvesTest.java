@@ -53,8 +53,21 @@ class BatchHalvesTest {
 
   @Test
   void halvesTrainTheModelTheWholeBatchTrains() throws Exception {
-    Map<String, HostTensor> whole = train(1, 0f, true, null);
-    Map<String, HostTensor> halves = train(2, 0f, true, null);
+    assertSameUpToRounding(train(1, 0f, true, null), train(2, 0f, true, null));
+  }
+
+  /**
+   * QA, 6 December: with LoRA dropout the halves draw their rows of the whole batch's masks
+   * (Dropout, StepRandom.Part), so they still train the model the whole batch trains, up to float
+   * rounding; each half drew masks of its own before, which trained another model.
+   */
+  @Test
+  void halvesWithDropoutTrainTheModelTheWholeBatchTrains() throws Exception {
+    assertSameUpToRounding(train(1, 0.2f, true, null), train(2, 0.2f, true, null));
+  }
+
+  private static void assertSameUpToRounding(
+      Map<String, HostTensor> whole, Map<String, HostTensor> halves) {
     for (var e : whole.entrySet()) {
       float[] a = e.getValue().data();
       float[] b = halves.get(e.getKey()).data();
