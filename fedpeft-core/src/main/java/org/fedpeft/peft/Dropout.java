@@ -14,9 +14,10 @@ import org.fedpeft.random.StepRandom;
  * <p>Element i of a call's array (row-major) is decided by draw i / 2 of the call's share of the
  * stream (the high 32 bits for even i, the low ones for odd), and each call takes the draws its
  * whole batch needs. A thread that runs only some rows of the batch ({@link StepRandom#part()}: a
- * half of a batch run side by side, padded as the whole batch is) decides each element of its
- * arrays (rows first) by the draw of the same element of the whole batch's array, so the halves'
- * masks are the rows of the whole batch's masks.
+ * half of a batch run side by side) decides each element of its (rows, tokens, features) arrays by
+ * the draw of the same element of the whole batch's array, so the halves' masks are the rows of the
+ * whole batch's masks, cut to the tokens of the half (padding the whole batch has beyond a half's
+ * longest example changes none of the half's real tokens).
  */
 public final class Dropout {
 
@@ -26,7 +27,7 @@ public final class Dropout {
    * {@code x} with elements dropped with probability {@code p} ({@code 0 <= p < 1}).
    *
    * @throws IllegalStateException outside a training step, or in a part of a batch ({@link
-   *     StepRandom#part()}) for an array whose rows are not within the batch's
+   *     StepRandom#part()}) for an array that is not (rows, tokens, features) within the batch's
    */
   public static NDArray apply(NDArray x, float p) {
     if (!(p >= 0f && p < 1f)) {
@@ -55,13 +56,16 @@ public final class Dropout {
   }
 
   /**
-   * The mask of the rows {@code part} of a batch's array of shape {@code shape} (rows first, each
-   * row as in the whole batch): each element's value is that of the same element in the whole
-   * batch's mask ({@link #mask(SeededRandom, long, float)} of the (batch rows, ...) array), and the
-   * generator passes over the draws of the whole batch's mask.
+   * The mask of the rows {@code part} of a batch's (rows, tokens, features) array of shape {@code
+   * shape}, whose rows may be padded to fewer tokens than the batch's: each element's value is that
+   * of the same element in the whole batch's mask ({@link #mask(SeededRandom, long, float)} of the
+   * (batch rows, batch length, features) array), and the generator passes over the draws of the
+   * whole batch's mask.
    */
   static float[] mask(SeededRandom rng, StepRandom.Part part, Shape shape, float p) {
-    if (shape.dimension() < 2 || part.firstRow() + shape.get(0) > part.batchRows()) {
+    if (shape.dimension() != 3
+        || part.firstRow() + shape.get(0) > part.batchRows()
+        || shape.get(1) > part.seqLen()) {
       throw new IllegalStateException(
           "dropout on an array of shape "
               + shape
@@ -69,21 +73,27 @@ public final class Dropout {
               + part.firstRow()
               + " of a batch of "
               + part.batchRows()
-              + " rows: only arrays whose rows are the batch's");
+              + " rows of "
+              + part.seqLen()
+              + " tokens: only (rows, tokens, features) arrays within those");
     }
     long n = shape.size();
     if (n > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("dropout on more than 2^31 elements");
     }
     int rows = (int) shape.get(0);
-    int perRow = (int) (n / rows);
+    int tokens = (int) shape.get(1);
+    int features = (int) shape.get(2);
     float[] m = new float[(int) n];
     long threshold = threshold(p);
     float keep = 1f / (1f - p);
     for (int r = 0; r < rows; r++) {
-      fill(rng, m, r * perRow, perRow, (long) (part.firstRow() + r) * perRow, threshold, keep);
+      for (int t = 0; t < tokens; t++) {
+        long at = ((long) (part.firstRow() + r) * part.seqLen() + t) * features;
+        fill(rng, m, (r * tokens + t) * features, features, at, threshold, keep);
+      }
     }
-    rng.skip(draws((long) part.batchRows() * perRow));
+    rng.skip(draws((long) part.batchRows() * part.seqLen() * features));
     return m;
   }
 

@@ -21,18 +21,25 @@ public final class StepRandom {
 
   /**
    * Rows {@code firstRow} to {@code firstRow + n - 1} (n: the rows of the arrays this thread runs)
-   * of a batch of {@code batchRows} rows, every row of which has the same shape in the whole batch
-   * and in the part (a part's rows padded as the whole batch is).
+   * of a batch of {@code batchRows} rows padded to {@code seqLen} tokens; this thread's rows may be
+   * padded to fewer.
    *
    * @param firstRow the batch's row at which this thread's rows start
    * @param batchRows the rows of the whole batch
+   * @param seqLen the length to which the whole batch is padded
    */
-  public record Part(int firstRow, int batchRows) {
-    /** Checks {@code 0 <= firstRow < batchRows}. */
+  public record Part(int firstRow, int batchRows, int seqLen) {
+    /** Checks {@code 0 <= firstRow < batchRows} and {@code seqLen >= 1}. */
     public Part {
-      if (firstRow < 0 || firstRow >= batchRows) {
+      if (firstRow < 0 || firstRow >= batchRows || seqLen < 1) {
         throw new IllegalArgumentException(
-            "not a part of a batch: first row " + firstRow + " of " + batchRows);
+            "not a part of a batch: first row "
+                + firstRow
+                + " of "
+                + batchRows
+                + ", padded to "
+                + seqLen
+                + " tokens");
       }
     }
   }

@@ -269,39 +269,18 @@ public final class LocalTrainer {
       int total,
       boolean training,
       NDManager manager) {
-    return lossAndGradients(
-        model,
-        data.batch(indices),
-        data.labelsOf(indices),
-        data.tasksOf(indices),
-        total,
-        training,
-        manager);
-  }
-
-  /**
-   * {@link #lossAndGradients(ClassifierModel, EncodedExamples, int[], int, boolean, NDManager)} of
-   * the examples of {@code batch}, with their labels and tasks (null for single-task data).
-   */
-  private static float[] lossAndGradients(
-      ClassifierModel model,
-      TokenBatch batch,
-      long[] labelsOf,
-      int[] tasksOf,
-      int total,
-      boolean training,
-      NDManager manager) {
+    TokenBatch batch = data.batch(indices);
     Shape shape = new Shape(batch.batchSize(), batch.seqLen());
     NDArray ids = manager.create(batch.ids(), shape);
     NDArray mask = manager.create(batch.mask(), shape);
-    NDArray labels = manager.create(labelsOf);
+    NDArray labels = manager.create(data.labelsOf(indices));
     try (Autograd.Recording rec = Autograd.record()) {
-      NDArray logits = model.logits(ids, mask, training, tasksOf);
+      NDArray logits = model.logits(ids, mask, training, data.tasksOf(indices));
       NDArray lossArr = crossEntropy(logits, labels);
-      if (batch.batchSize() == total) {
+      if (indices.length == total) {
         rec.backward(lossArr);
       } else {
-        rec.backward(lossArr.mul(manager.create((float) batch.batchSize() / total)));
+        rec.backward(lossArr.mul(manager.create((float) indices.length / total)));
       }
       return new float[] {lossArr.getFloat(), accuracy(logits, labels)};
     }
@@ -318,25 +297,18 @@ public final class LocalTrainer {
    */
   private float[] inHalves(EncodedExamples data, int[] indices, long stepSeed) {
     int[][] parts = SideBySide.halves(indices);
-    // Both halves padded as the whole batch is, so that each row's dropout masks are the whole
-    // batch's (Dropout, StepRandom.Part).
-    TokenBatch whole = data.batch(indices);
+    // Each half padded to its own longest example; its dropout masks are its rows of the whole
+    // batch's, padded to the batch's longest (Dropout, StepRandom.Part).
+    int seqLen = data.batch(indices).seqLen();
     int[] first = {0, parts[0].length};
     SideBySide.Results<float[]> r =
         SideBySide.run(
             k -> {
-              StepRandom.beginPart(stepSeed, new StepRandom.Part(first[k], indices.length));
+              StepRandom.beginPart(stepSeed, new StepRandom.Part(first[k], indices.length, seqLen));
               try (NDScope scope = new NDScope();
                   NDManager manager = model.encoder().manager().newSubManager()) {
                 scope.suppressNotUsedWarning();
-                return lossAndGradients(
-                    model,
-                    whole.rows(first[k], first[k] + parts[k].length),
-                    data.labelsOf(parts[k]),
-                    data.tasksOf(parts[k]),
-                    indices.length,
-                    true,
-                    manager);
+                return lossAndGradients(model, data, parts[k], indices.length, true, manager);
               } finally {
                 StepRandom.end();
               }

@@ -42,32 +42,47 @@ class DropoutTest {
   }
 
   /**
-   * QA, 6 December: the rows of a batch's array that a part of the batch runs get the whole batch's
-   * mask of those rows, and the generator ends where the whole batch's ends; odd row sizes take
-   * their elements' halves of the draws as the whole mask does.
+   * QA, 6 December: the rows of a batch's (rows, tokens, features) array that a part of the batch
+   * runs, padded to its own length or to the batch's, get the whole batch's mask of those rows and
+   * tokens, and the generator ends where the whole batch's ends; odd sizes take their elements'
+   * halves of the draws as the whole mask does.
    */
   @Test
   void aPartsMaskIsItsRowsOfTheWholeBatchsMask() {
     float p = 0.5f;
-    for (int perRow : new int[] {12, 9}) {
-      int rows = 5;
+    int rows = 5;
+    int seqLen = 4;
+    for (int features : new int[] {3, 4}) {
       SeededRandom w = new SeededRandom(7);
-      float[] whole = Dropout.mask(w, (long) rows * perRow, p);
+      float[] whole = Dropout.mask(w, (long) rows * seqLen * features, p);
       for (int first : new int[] {0, 2, 3}) {
-        int n = rows - first;
-        Shape shape = perRow == 12 ? new Shape(n, 3, 4) : new Shape(n, 9);
-        SeededRandom r = new SeededRandom(7);
-        float[] part = Dropout.mask(r, new StepRandom.Part(first, rows), shape, p);
-        assertArrayEquals(
-            java.util.Arrays.copyOfRange(whole, first * perRow, rows * perRow),
-            part,
-            "rows from " + first + ", " + perRow + " per row");
-        assertEquals(w.peek(0), r.peek(0), "the generator passes over the whole batch's draws");
+        for (int tokens : new int[] {1, 3, 4}) {
+          int n = rows - first;
+          SeededRandom r = new SeededRandom(7);
+          float[] part =
+              Dropout.mask(
+                  r, new StepRandom.Part(first, rows, seqLen), new Shape(n, tokens, features), p);
+          for (int i = 0; i < n; i++) {
+            for (int t = 0; t < tokens; t++) {
+              for (int j = 0; j < features; j++) {
+                assertEquals(
+                    whole[((first + i) * seqLen + t) * features + j],
+                    part[(i * tokens + t) * features + j],
+                    "row " + (first + i) + ", token " + t + ", feature " + j);
+              }
+            }
+          }
+          assertEquals(w.peek(0), r.peek(0), "the generator passes over the whole batch's draws");
+        }
       }
     }
-    assertThrows(
-        IllegalStateException.class,
-        () -> Dropout.mask(new SeededRandom(7), new StepRandom.Part(3, 5), new Shape(3, 4), p));
+    // Not (rows, tokens, features), rows beyond the batch's, tokens beyond its length.
+    for (Shape bad : new Shape[] {new Shape(2, 4), new Shape(3, 4, 3), new Shape(2, 5, 3)}) {
+      assertThrows(
+          IllegalStateException.class,
+          () -> Dropout.mask(new SeededRandom(7), new StepRandom.Part(3, 5, 4), bad, p),
+          bad.toString());
+    }
   }
 
   @Test
