@@ -1735,7 +1735,11 @@ class RunSafetyCliTest {
   // ---- helpers ----
 
   private static Path copy(Path from, String name) throws IOException {
-    Path to = tmp.resolve(name);
+    return copyTree(from, tmp.resolve(name));
+  }
+
+  /** Folder {@code from} with everything in it, copied to the new folder {@code to}. */
+  static Path copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         Path target = to.resolve(from.relativize(p).toString());
