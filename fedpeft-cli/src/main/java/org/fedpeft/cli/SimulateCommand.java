@@ -187,11 +187,15 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether the simulation in {@code dir} trained contrastively, from its config.json's {@code
-   * client.objective} (the run's resolved config).
+   * Whether the finished simulation in {@code dir} trained contrastively, from its config.json's
+   * {@code client.objective} (the run's resolved config), read as a resume reads it ({@link
+   * Simulation#finishedConfig}): a config.json a resume refuses (a key holding an object, a value
+   * changed since the run started, ...) is refused in the same words, naming the file and the key.
+   *
+   * @throws IllegalArgumentException as {@link Simulation#finishedConfig} does
    */
   static boolean contrastive(Path dir) throws IOException {
-    return contrastive(org.fedpeft.io.JsonFiles.readObject(dir.resolve("config.json")));
+    return Simulation.finishedConfig(dir).objective().contrastive();
   }
 
   /** Whether a run's config.json ({@code config}, may be null) says it trained contrastively. */
