@@ -58,8 +58,11 @@ import org.fedpeft.simulation.Simulation;
  * <p>The run's files are read strictly ({@link JsonFiles}): a JSON file, or a line of {@code
  * metrics.jsonl} or {@code timings.jsonl}, that is not UTF-8 or not strict JSON (a repeated key,
  * NaN, a comment: a damaged or hand-edited file) is refused naming the file and the line; but the
- * last line of {@code timings.jsonl} when a kill cut it while it was appended, which is left out as
- * a resume drops it ({@link RunRecorder#timingsToKeep}), the file left as it is.
+ * last line of {@code metrics.jsonl} or {@code timings.jsonl} when a kill cut it while it was
+ * appended, which is left out as a resume drops it ({@link RunRecorder#linesToKeep}), the file left
+ * as it is. (The report of a finished run whose last checkpoint counts that line of {@code
+ * metrics.jsonl} is refused before, as a resume refuses it: {@link
+ * SimulateCommand#writeMissingReport}.)
  */
 public final class ReportWriter {
 
@@ -280,7 +283,8 @@ public final class ReportWriter {
     List<JsonObject> failed = new ArrayList<>();
     Path metricsFile = dir.resolve("metrics.jsonl");
     if (Files.isRegularFile(metricsFile)) {
-      List<String> lines = JsonFiles.readLines(metricsFile);
+      // The lines a resume keeps: a last line cut while it was appended is left out.
+      List<String> lines = RunRecorder.linesToKeep(metricsFile);
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i);
         if (!line.isBlank()) {
@@ -702,7 +706,7 @@ public final class ReportWriter {
     double all = 0;
     // The lines a resume keeps: a last line cut while it was appended is left out (and the file
     // left as it is: a finished run appends nothing more).
-    List<String> lines = RunRecorder.timingsToKeep(timings);
+    List<String> lines = RunRecorder.linesToKeep(timings);
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       if (line.isBlank()) {

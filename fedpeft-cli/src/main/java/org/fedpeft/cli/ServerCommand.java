@@ -398,17 +398,20 @@ public final class ServerCommand implements Callable<Integer> {
   private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
     Path dir = guard.path();
+    // config.json read as a resume reads it (the result names how retrieval was scored), refused
+    // in the same words whether the report is missing or not.
+    boolean contrastive = SimulateCommand.contrastive(dir);
     // The report first: whatever fails or is interrupted afterwards, it is written.
     Integer code =
         SimulateCommand.writeMissingReport(
-            guard, (s, report) -> printResult(s, dir, report, stdout, err), err);
+            guard, (s, report) -> printResult(s, contrastive, report, stdout, err), err);
     JsonObject summary;
     List<String> ids;
     String runId;
     try {
       summary = org.fedpeft.io.JsonFiles.readObject(dir.resolve("summary.json"));
       if (code == null) {
-        code = printResult(summary, dir, dir.resolve(ReportWriter.FILE), stdout, err);
+        code = printResult(summary, contrastive, dir.resolve(ReportWriter.FILE), stdout, err);
       }
       stdout.flush();
       ids = population(dir.resolve("partition.json"));
@@ -688,15 +691,15 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * Prints what {@code server} says at the end of the finished run in {@code dir}, from its
-   * summary.json: what {@code simulate} says ({@link SimulateCommand#printResult}, the run's
-   * objective read from its config.json); returns the exit code.
+   * Prints what {@code server} says at the end of a finished run, from its summary.json: what
+   * {@code simulate} says ({@link SimulateCommand#printResult}; {@code contrastive}, the run's
+   * objective, read from its config.json by {@link SimulateCommand#contrastive(Path)}); returns the
+   * exit code.
    */
   private static int printResult(
-      JsonObject summary, Path dir, Path report, PrintWriter stdout, PrintWriter err)
+      JsonObject summary, boolean contrastive, Path report, PrintWriter stdout, PrintWriter err)
       throws IOException {
-    return SimulateCommand.printResult(
-        "server", summary, SimulateCommand.contrastive(dir), report, stdout, err);
+    return SimulateCommand.printResult("server", summary, contrastive, report, stdout, err);
   }
 
   /**

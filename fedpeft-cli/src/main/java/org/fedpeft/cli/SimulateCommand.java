@@ -149,9 +149,12 @@ public final class SimulateCommand implements Callable<Integer> {
    * report.html, says so on standard error, and prints the run's result with {@code result}, as the
    * run itself would have after writing its report; returns {@code result}'s exit code, or null for
    * a run that is not finished or has its report. Its config.json is first read as a resume reads
-   * it ({@link Simulation#finishedConfig}), refused in the same words; timings.jsonl as a resume
-   * keeps it ({@link ReportWriter}: a last line cut by a kill left out). For {@code simulate}
-   * ({@link #printResult}) and {@code server}, which write report.html after summary.json.
+   * it ({@link Simulation#finishedConfig}), refused in the same words; metrics.jsonl checked
+   * against the run's checkpoint as a resume checks it ({@link Simulation#checkFinishedMetrics}),
+   * refused in the same words; the lines of metrics.jsonl after the checkpoint's and timings.jsonl
+   * as a resume keeps them ({@link ReportWriter}: a last line cut by a kill left out). For {@code
+   * simulate} ({@link #printResult}) and {@code server}, which write report.html after
+   * summary.json.
    */
   static Integer writeMissingReport(RunGuard guard, ResultPrinter result, PrintWriter err)
       throws IOException {
@@ -162,6 +165,9 @@ public final class SimulateCommand implements Callable<Integer> {
     // config.json read as a resume reads it, so that one a resume refuses (a key holding an
     // object, a number given as text, ...) is refused in the same words, naming the file and key.
     Simulation.finishedConfig(dir);
+    // metrics.jsonl checked as a resume checks it: a line its checkpoint counts, cut or changed,
+    // refused in the same words.
+    Simulation.checkFinishedMetrics(dir);
     JsonObject summary = org.fedpeft.io.JsonFiles.readObject(dir.resolve("summary.json"));
     Path report = ReportWriter.write(dir);
     err.printf(
@@ -181,11 +187,15 @@ public final class SimulateCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether the simulation in {@code dir} trained contrastively, from its config.json's {@code
-   * client.objective} (the run's resolved config).
+   * Whether the finished simulation in {@code dir} trained contrastively, from its config.json's
+   * {@code client.objective} (the run's resolved config), read as a resume reads it ({@link
+   * Simulation#finishedConfig}): a config.json a resume refuses (a key holding an object, a value
+   * changed since the run started, ...) is refused in the same words, naming the file and the key.
+   *
+   * @throws IllegalArgumentException as {@link Simulation#finishedConfig} does
    */
   static boolean contrastive(Path dir) throws IOException {
-    return contrastive(org.fedpeft.io.JsonFiles.readObject(dir.resolve("config.json")));
+    return Simulation.finishedConfig(dir).objective().contrastive();
   }
 
   /** Whether a run's config.json ({@code config}, may be null) says it trained contrastively. */

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A last line of timings.jsonl cut by a kill, which a resume drops, made the report refuse the
  * run ("timings.jsonl: line 2: not valid JSON: End of input ..."); the report now leaves it out by
- * the resume's rule (RunRecorder.timingsToKeep), the file left as it is. Fails on the old code.
+ * the resume's rule (RunRecorder.linesToKeep), the file left as it is. Fails on the old code.
  */
 class FinishedRunMissingReportCliTest {
 
@@ -142,6 +142,61 @@ class FinishedRunMissingReportCliTest {
       messages.add(r.err().replace(dir.toString(), "DIR"));
     }
     assertEquals(messages.get(0), messages.get(1), "the same words on both paths");
+  }
+
+  /**
+   * Leftovers, 6 December: a last line of metrics.jsonl cut by a kill (or a damaged copy) made the
+   * report of a finished run refuse it in the report's words ("metrics.jsonl: line 2: not valid
+   * JSON: Unterminated string ..."), while a resume of an unfinished run refused the same file as
+   * the checkpoint counts that line ("metrics.jsonl is shorter than its checkpointed lines: ...").
+   * The finished run's metrics.jsonl is now checked against its checkpoint as a resume checks it,
+   * refused in the same words. Fails on the old code.
+   */
+  @Test
+  void aCutMetricsLineTheCheckpointCountsIsRefusedAsAResumeRefusesIt() throws Exception {
+    List<String> messages = new ArrayList<>();
+    for (Path dir : List.of(withoutReport("cut-metrics"), unfinished("cut-metrics-resume"))) {
+      Path metrics = dir.resolve("metrics.jsonl");
+      String whole = Files.readString(metrics);
+      byte[] cut = whole.substring(0, whole.length() - 10).getBytes(StandardCharsets.UTF_8);
+      Files.write(metrics, cut);
+      CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(
+          r.err()
+              .contains(metrics + " is shorter than its checkpointed lines: the run's checkpoint"),
+          r.err());
+      assertFalse(Files.exists(dir.resolve(ReportWriter.FILE)), r.err());
+      assertArrayEquals(cut, Files.readAllBytes(metrics), "metrics.jsonl kept");
+      messages.add(r.err().replace(dir.toString(), "DIR"));
+    }
+    assertEquals(messages.get(0), messages.get(1), "the same words on both paths");
+  }
+
+  /**
+   * A cut line after those the checkpoint counts (where a finished run's {@code stopped_early} line
+   * is), which a resume drops, was refused by the report ("metrics.jsonl: line 3: not valid JSON:
+   * ..."); it is now left out by the resume's rule (RunRecorder.linesToKeep), the file left as it
+   * is, and the report charts every round. Fails on the old code.
+   */
+  @Test
+  void aCutMetricsLineAfterTheCheckpointsIsLeftOutOfTheReportAndTheFileKept() throws Exception {
+    Path dir = withoutReport("cut-after");
+    Path metrics = dir.resolve("metrics.jsonl");
+    byte[] cut =
+        (Files.readString(metrics) + "{\"event\":\"stopped_ea").getBytes(StandardCharsets.UTF_8);
+    Files.write(metrics, cut);
+    CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.err().contains("the run finished but was interrupted before writing report.html"),
+        r.err());
+    assertArrayEquals(cut, Files.readAllBytes(metrics), "a finished run's metrics.jsonl kept");
+    assertEquals(
+        Files.readString(finished.resolve(ReportWriter.FILE)),
+        Files.readString(dir.resolve(ReportWriter.FILE))
+            .replace(dir.toString(), finished.toString()),
+        "the report of the run as it finished");
   }
 
   private static Path copy(Path from, String name) throws IOException {

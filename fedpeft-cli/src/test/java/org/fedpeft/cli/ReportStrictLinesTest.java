@@ -71,7 +71,7 @@ class ReportStrictLinesTest {
     Path file = run.resolve("timings.jsonl");
     List<String> lines = Files.readAllLines(file);
     // Not the last line, which a kill may have cut and is left out as a resume drops it
-    // (RunRecorder.timingsToKeep, whose words these are).
+    // (RunRecorder.linesToKeep, whose words these are).
     byte[] latin1 =
         (lines.get(0) + "\n" + "{\"note\":\"caf\u00e9\"}\n" + lines.get(1) + "\n")
             .getBytes(StandardCharsets.ISO_8859_1);

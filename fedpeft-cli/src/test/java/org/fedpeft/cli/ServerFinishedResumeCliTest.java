@@ -1,5 +1,6 @@
 package org.fedpeft.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,6 +172,61 @@ class ServerFinishedResumeCliTest {
       assertFalse(printed.contains("the same again, 3 more times"), printed);
       String served = server.output();
       assertEquals(1, served.split("cannot show that it took part", -1).length - 1, served);
+    }
+  }
+
+  /**
+   * Leftovers, 6 December: with its report written, {@code server --resume} of a finished run read
+   * config.json's {@code client.objective} with Gson's getter to print the result: an object was
+   * refused with Gson's bare "JsonObject" ("cannot tell the nodes that the finished run is over:
+   * JsonObject"), a number was taken for the classification objective and the run ended as if
+   * nothing were wrong, while the same config.json was refused naming the file and the key when the
+   * report was missing. It is now read as a resume reads it (Simulation.finishedConfig), refused in
+   * the same words either way, before anything is written. Fails on the old code.
+   */
+  @Test
+  void aWrongObjectiveIsRefusedInTheSameWordsWithOrWithoutTheReport() throws Exception {
+    String[][] cases = {
+      {"{}", "not a valid run config (client.objective: not a value but an object)"},
+      {"2", "changed since the run started: client.objective is 2, but manifest.json recorded"},
+    };
+    int n = 0;
+    for (String[] c : cases) {
+      List<String> messages = new ArrayList<>();
+      for (boolean withReport : new boolean[] {true, false}) {
+        Path dir = RunSafetyCliTest.copyTree(out, tmp.resolve("objective-" + n++));
+        if (!withReport) {
+          Files.delete(dir.resolve(ReportWriter.FILE));
+        }
+        Path config = dir.resolve("config.json");
+        String text = Files.readString(config);
+        String edited =
+            text.replaceFirst("(\"client\\.objective\": )\"classification\"", "$1" + c[0]);
+        assertFalse(edited.equals(text), text);
+        Files.writeString(config, edited);
+        byte[] report = withReport ? Files.readAllBytes(dir.resolve(ReportWriter.FILE)) : null;
+        CliRun.Result r =
+            CliRun.run(
+                "server",
+                "--resume",
+                dir.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--certs",
+                d.certs.toString(),
+                "--wait-seconds",
+                "0");
+        assertEquals(2, r.code(), c[0] + ": " + r.err());
+        assertTrue(r.err().contains(config + ": " + c[1]), c[0] + ": " + r.err());
+        assertEquals("", r.out(), r.out());
+        if (withReport) {
+          assertArrayEquals(report, Files.readAllBytes(dir.resolve(ReportWriter.FILE)));
+        } else {
+          assertFalse(Files.exists(dir.resolve(ReportWriter.FILE)), r.err());
+        }
+        messages.add(r.err().replace(dir.toString(), "DIR"));
+      }
+      assertEquals(messages.get(0), messages.get(1), "the same words with and without the report");
     }
   }
 

@@ -169,15 +169,7 @@ public record RunCheckpoint(
     Path file = runFolder.resolve(FILE);
     ServerState saved = ServerState.load(file);
     Map<String, String> extra = saved.extra();
-    List<String> lines = new ArrayList<>();
-    if (extra.containsKey(METRICS_PREFIX)) {
-      lines.addAll(
-          MetricsPrefix.fromJson(extra.get(METRICS_PREFIX), file.toString()).read(runFolder, file));
-    } else if (extra.containsKey(OLD_METRICS)) {
-      for (JsonElement e : oldMetrics(extra.get(OLD_METRICS), file)) {
-        lines.add(e.getAsString());
-      }
-    }
+    List<String> lines = metricLines(runFolder, file, extra);
     String pending = extra.get(PENDING);
     if (pending != null) {
       CheckpointJson.read(pending, file + ": the pending round's line " + PENDING, o -> o);
@@ -207,6 +199,39 @@ public record RunCheckpoint(
                 .removeExtra(OLD_COMM)
                 .build());
     return new RunCheckpoint(clean, List.copyOf(lines), comm, local, pending, index);
+  }
+
+  /**
+   * The metrics lines that the checkpoint of a run folder counts, read from metrics.jsonl as {@link
+   * #load} reads them and refused in the same words; the clients' states are not read. For the
+   * report of a finished run, whose last checkpoint counts every line but a {@code stopped_early}
+   * one. Reads, changes nothing.
+   *
+   * @throws IllegalArgumentException as {@link #load} does for metrics.jsonl ({@link
+   *     MetricsPrefix#read})
+   */
+  public static List<String> countedMetricLines(Path runFolder) throws IOException {
+    Path file = runFolder.resolve(FILE);
+    return metricLines(runFolder, file, ServerState.load(file).extra());
+  }
+
+  /**
+   * The metrics lines of the checkpoint {@code file} of {@code runFolder}, whose extra entries are
+   * {@code extra}: those of metrics.jsonl it counts ({@link MetricsPrefix#read}), or those a
+   * checkpoint of the layout before holds.
+   */
+  private static List<String> metricLines(Path runFolder, Path file, Map<String, String> extra)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (extra.containsKey(METRICS_PREFIX)) {
+      lines.addAll(
+          MetricsPrefix.fromJson(extra.get(METRICS_PREFIX), file.toString()).read(runFolder, file));
+    } else if (extra.containsKey(OLD_METRICS)) {
+      for (JsonElement e : oldMetrics(extra.get(OLD_METRICS), file)) {
+        lines.add(e.getAsString());
+      }
+    }
+    return lines;
   }
 
   /**

@@ -390,13 +390,13 @@ public final class RunRecorder {
   }
 
   /**
-   * Makes timings.jsonl a resumed run's, before it appends to it: the lines {@link #timingsToKeep}
+   * Makes timings.jsonl a resumed run's, before it appends to it: the lines {@link #linesToKeep}
    * keeps, so a last line that a kill or a power loss cut is dropped and a last line that lost its
    * line end gets one; otherwise the resumed run's first line would follow half a line, and
    * report.html, which reads every line strictly, would refuse the finished run. Every other line
    * stays (a round redone after a resume has two lines, as report.html expects).
    *
-   * @throws JsonFileException as {@link #timingsToKeep} does
+   * @throws JsonFileException as {@link #linesToKeep} does
    */
   public void resumeTimings() throws IOException {
     Path file = out.resolve("timings.jsonl");
@@ -413,16 +413,17 @@ public final class RunRecorder {
   }
 
   /**
-   * The lines of a run's timings.jsonl that a resume keeps ({@link #resumeTimings}): every line,
-   * read as strict UTF-8 and strict JSON, but the last one when it is not a JSON object (cut by a
-   * kill or a power loss while it was appended; the same rule as for metrics.jsonl's lines after
-   * the recorded ones). Blank lines are kept and not read, as report.html skips them. Reads the
-   * file, changes nothing.
+   * The lines of a run's timings.jsonl that a resume keeps ({@link #resumeTimings}), and those of a
+   * finished run's metrics.jsonl that its report reads: every line, read as strict UTF-8 and strict
+   * JSON, but the last one when it is not a JSON object (cut by a kill or a power loss while it was
+   * appended; the same rule as for metrics.jsonl's lines after the recorded ones, which a resume
+   * drops). Blank lines are kept and not read, as report.html skips them. Reads the file, changes
+   * nothing.
    *
    * @throws JsonFileException naming the file and the line if a line before the last one is not
    *     UTF-8 or not a JSON object in strict JSON (a hand edit: a repeated key, ...)
    */
-  public static List<String> timingsToKeep(Path file) throws IOException {
+  public static List<String> linesToKeep(Path file) throws IOException {
     return wholeLines(file, lines(Files.readAllBytes(file)), 0, true);
   }
 

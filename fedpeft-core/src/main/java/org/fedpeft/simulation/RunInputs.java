@@ -378,7 +378,7 @@ final class RunInputs {
   /**
    * Reads the files that only report.html reads again, once the last round is done, as strictly as
    * it does: partition.json ({@link JsonFiles#readObject}) and timings.jsonl's lines as the resumed
-   * run keeps them ({@link RunRecorder#timingsToKeep}: a last line cut while it was appended is
+   * run keeps them ({@link RunRecorder#linesToKeep}: a last line cut while it was appended is
    * dropped by {@link RunRecorder#resumeTimings}), those the run has. A hand-edited one that is not
    * valid JSON (a repeated key, a cut-off end, ...) is refused before the resumed rounds, naming
    * the file and where, rather than after them, with summary.json written and report.html not.
@@ -393,7 +393,7 @@ final class RunInputs {
     }
     Path timings = run.resolve("timings.jsonl");
     if (Files.isRegularFile(timings)) {
-      RunRecorder.timingsToKeep(timings);
+      RunRecorder.linesToKeep(timings);
     }
   }
 

@@ -423,6 +423,22 @@ public final class Simulation implements AutoCloseable {
   }
 
   /**
+   * Checks the metrics.jsonl of the finished run in {@code out} as a resume checks it, for its
+   * missing report: the lines its last checkpoint counts must be in the file as the run wrote them
+   * ({@link RunCheckpoint#countedMetricLines}), refused in a resume's words (a last line cut by a
+   * kill: "metrics.jsonl is shorter than its checkpointed lines: ..."); a run without a checkpoint
+   * (no round completed) counts none. The lines after them are read as a resume reads them ({@link
+   * RunRecorder#linesToKeep}: a last line cut while it was appended is left out).
+   *
+   * @throws IllegalArgumentException as {@link RunCheckpoint#countedMetricLines} does
+   */
+  public static void checkFinishedMetrics(Path out) throws IOException {
+    if (Files.isRegularFile(out.resolve(CHECKPOINT))) {
+      RunCheckpoint.countedMetricLines(out);
+    }
+  }
+
+  /**
    * Reopens a run from its folder's checkpoint (or from scratch if it has none yet), with the
    * config and data it started with: a config.json that differs from manifest.json's config, a
    * missing or unreadable manifest.json, a changed data file, or a partition.json or timings.jsonl
