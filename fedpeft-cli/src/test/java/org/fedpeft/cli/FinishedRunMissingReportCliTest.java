@@ -117,9 +117,7 @@ class FinishedRunMissingReportCliTest {
   void aCutLastTimingsLineIsLeftOutOfTheReportAndTheFileKept() throws Exception {
     Path dir = withoutReport("cut-timings");
     Path timings = dir.resolve("timings.jsonl");
-    String whole = Files.readString(timings);
-    byte[] cut = whole.substring(0, whole.length() - 10).getBytes(StandardCharsets.UTF_8);
-    Files.write(timings, cut);
+    byte[] cut = cutLastBytes(timings);
     CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(
@@ -157,9 +155,7 @@ class FinishedRunMissingReportCliTest {
     List<String> messages = new ArrayList<>();
     for (Path dir : List.of(withoutReport("cut-metrics"), unfinished("cut-metrics-resume"))) {
       Path metrics = dir.resolve("metrics.jsonl");
-      String whole = Files.readString(metrics);
-      byte[] cut = whole.substring(0, whole.length() - 10).getBytes(StandardCharsets.UTF_8);
-      Files.write(metrics, cut);
+      byte[] cut = cutLastBytes(metrics);
       CliRun.Result r = CliRun.run("simulate", "--resume", dir.toString());
       assertEquals(2, r.code(), r.err());
       assertTrue(
@@ -201,5 +197,15 @@ class FinishedRunMissingReportCliTest {
 
   private static Path copy(Path from, String name) throws IOException {
     return RunSafetyCliTest.copyTree(from, tmp.resolve(name));
+  }
+
+  /**
+   * Cuts the last 10 bytes of {@code file}, as a kill while a line was appended would; its bytes.
+   */
+  private static byte[] cutLastBytes(Path file) throws IOException {
+    String whole = Files.readString(file);
+    byte[] cut = whole.substring(0, whole.length() - 10).getBytes(StandardCharsets.UTF_8);
+    Files.write(file, cut);
+    return cut;
   }
 }

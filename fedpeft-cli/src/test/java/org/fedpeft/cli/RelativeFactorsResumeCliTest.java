@@ -155,34 +155,8 @@ class RelativeFactorsResumeCliTest {
     Path started = Files.createDirectories(tmp.resolve("a,b"));
     factors(started.resolve("factors.safetensors"));
     Path out = tmp.resolve("train-run");
-    String point = "train-starting"; // train.json written, nothing trained
-    try (Spawned first =
-        Spawned.fedpeftIn(
-            started,
-            "train",
-            Map.of(PausePoint.PROPERTY, point),
-            Map.of(),
-            List.of(
-                "train",
-                "--model",
-                model.toString(),
-                "--data",
-                data.toString(),
-                "--adapter",
-                "ravan",
-                "--adapter-options",
-                "heads=1,rank=2,targets=query,factors=factors.safetensors",
-                "--steps",
-                "2",
-                "--eval-every",
-                "0",
-                "--out",
-                out.toString()))) {
-      first.awaitLine(PausePoint.message(point));
-      first.kill();
-    }
-    assertTrue(Files.isRegularFile(out.resolve("train.json")), "the run was started");
-    assertTrue(!Files.exists(out.resolve("summary.json")), "and not finished");
+    startAndKill(
+        started, model, data, "heads=1,rank=2,targets=query,factors=factors.safetensors", out);
 
     // resumed from this JVM's working directory, not the one the run was started in
     CliRun.Result r = CliRun.run("train", "--resume", out.toString());
@@ -204,35 +178,7 @@ class RelativeFactorsResumeCliTest {
     Path file = factors(Files.createDirectories(tmp.resolve("a,b")).resolve("f.safetensors"));
     String quoted = "heads=1,factors=\"" + file + "\",rank=2,targets=query";
     Path out = tmp.resolve("quoted-resumed");
-    Path started = Files.createDirectories(tmp.resolve("started"));
-    String point = "train-starting"; // train.json written, nothing trained
-    try (Spawned first =
-        Spawned.fedpeftIn(
-            started,
-            "train",
-            Map.of(PausePoint.PROPERTY, point),
-            Map.of(),
-            List.of(
-                "train",
-                "--model",
-                model.toString(),
-                "--data",
-                data.toString(),
-                "--adapter",
-                "ravan",
-                "--adapter-options",
-                quoted,
-                "--steps",
-                "2",
-                "--eval-every",
-                "0",
-                "--out",
-                out.toString()))) {
-      first.awaitLine(PausePoint.message(point));
-      first.kill();
-    }
-    assertTrue(Files.isRegularFile(out.resolve("train.json")), "the run was started");
-    assertTrue(!Files.exists(out.resolve("summary.json")), "and not finished");
+    startAndKill(Files.createDirectories(tmp.resolve("started")), model, data, quoted, out);
 
     // resumed from this JVM's working directory, not the one the run was started in
     CliRun.Result r = CliRun.run("train", "--resume", out.toString());
@@ -273,5 +219,42 @@ class RelativeFactorsResumeCliTest {
     r = CliRun.run("simulate", "--resume", out.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.isRegularFile(out.resolve("summary.json")), "the run is finished");
+  }
+
+  /**
+   * Starts {@code train} of Ravan with {@code options} in working directory {@code started}, into
+   * {@code out}, and kills it once train.json is written and nothing is trained (pause point {@code
+   * train-starting}).
+   */
+  private static void startAndKill(Path started, Path model, Path data, String options, Path out)
+      throws Exception {
+    String point = "train-starting";
+    try (Spawned first =
+        Spawned.fedpeftIn(
+            started,
+            "train",
+            Map.of(PausePoint.PROPERTY, point),
+            Map.of(),
+            List.of(
+                "train",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--adapter",
+                "ravan",
+                "--adapter-options",
+                options,
+                "--steps",
+                "2",
+                "--eval-every",
+                "0",
+                "--out",
+                out.toString()))) {
+      first.awaitLine(PausePoint.message(point));
+      first.kill();
+    }
+    assertTrue(Files.isRegularFile(out.resolve("train.json")), "the run was started");
+    assertTrue(!Files.exists(out.resolve("summary.json")), "and not finished");
   }
 }
