@@ -398,13 +398,13 @@ public final class ServerCommand implements Callable<Integer> {
   private Integer endFinishedRun(RunGuard guard, TlsFiles tls, PrintWriter stdout, PrintWriter err)
       throws Exception {
     Path dir = guard.path();
-    // config.json read as a resume reads it (the result names how retrieval was scored), refused
-    // in the same words whether the report is missing or not.
-    boolean contrastive = SimulateCommand.contrastive(dir);
     // The report first: whatever fails or is interrupted afterwards, it is written.
     Integer code =
         SimulateCommand.writeMissingReport(
-            guard, (s, report) -> printResult(s, contrastive, report, stdout, err), err);
+            guard, (s, c, report) -> printResult(s, c, report, stdout, err), err);
+    // With the report there, config.json read here as writeMissingReport reads it (the result
+    // names how retrieval was scored), refused in the same words, before anything is done.
+    boolean contrastive = code == null && SimulateCommand.contrastive(dir);
     JsonObject summary;
     List<String> ids;
     String runId;
@@ -693,8 +693,9 @@ public final class ServerCommand implements Callable<Integer> {
   /**
    * Prints what {@code server} says at the end of a finished run, from its summary.json: what
    * {@code simulate} says ({@link SimulateCommand#printResult}; {@code contrastive}, the run's
-   * objective, read from its config.json by {@link SimulateCommand#contrastive(Path)}); returns the
-   * exit code.
+   * objective, read from its config.json as a resume reads it: by {@link
+   * SimulateCommand#writeMissingReport}, or by {@link SimulateCommand#contrastive(Path)} when the
+   * report was there); returns the exit code.
    */
   private static int printResult(
       JsonObject summary, boolean contrastive, Path report, PrintWriter stdout, PrintWriter err)

@@ -164,7 +164,7 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     // config.json read as a resume reads it, so that one a resume refuses (a key holding an
     // object, a number given as text, ...) is refused in the same words, naming the file and key.
-    Simulation.finishedConfig(dir);
+    boolean contrastive = Simulation.finishedConfig(dir).objective().contrastive();
     // metrics.jsonl checked as a resume checks it: a line its checkpoint counts, cut or changed,
     // refused in the same words.
     Simulation.checkFinishedMetrics(dir);
@@ -173,17 +173,18 @@ public final class SimulateCommand implements Callable<Integer> {
     err.printf(
         "%s: the run finished but was interrupted before writing %s; wrote it%n",
         dir, ReportWriter.FILE);
-    return result.print(summary, report);
+    return result.print(summary, contrastive, report);
   }
 
   /** How a command prints a finished run's result once its report is written. */
   @FunctionalInterface
   interface ResultPrinter {
     /**
-     * Prints the result of the run whose summary.json is {@code summary} and report {@code report};
-     * returns the command's exit code.
+     * Prints the result of the run whose summary.json is {@code summary} and report {@code report},
+     * which trained contrastively or not ({@code contrastive}, from its config.json); returns the
+     * command's exit code.
      */
-    int print(JsonObject summary, Path report) throws IOException;
+    int print(JsonObject summary, boolean contrastive, Path report) throws IOException;
   }
 
   /**
@@ -565,8 +566,8 @@ public final class SimulateCommand implements Callable<Integer> {
         Integer code =
             writeMissingReport(
                 guard,
-                (summary, report) ->
-                    printResult("simulate", summary, contrastive(dir), report, stdout, err),
+                (summary, contrastive, report) ->
+                    printResult("simulate", summary, contrastive, report, stdout, err),
                 err);
         if (code != null) {
           return code;
