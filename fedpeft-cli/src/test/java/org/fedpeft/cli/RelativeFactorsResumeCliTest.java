@@ -109,23 +109,7 @@ class RelativeFactorsResumeCliTest {
     Path file = factors(Files.createDirectories(tmp.resolve("a,b")).resolve("f.safetensors"));
     String quoted = "heads=1,factors=\"" + file + "\",rank=2,targets=query";
     Path out = tmp.resolve("quoted");
-    CliRun.Result r =
-        CliRun.run(
-            "train",
-            "--model",
-            model.toString(),
-            "--data",
-            data.toString(),
-            "--adapter",
-            "ravan",
-            "--adapter-options",
-            quoted,
-            "--steps",
-            "1",
-            "--eval-every",
-            "0",
-            "--out",
-            out.toString());
+    CliRun.Result r = CliRun.run(ravanTrain(model, data, quoted, 1, out));
     assertEquals(0, r.code(), r.err());
     assertEquals(
         quoted,
@@ -235,26 +219,32 @@ class RelativeFactorsResumeCliTest {
             "train",
             Map.of(PausePoint.PROPERTY, point),
             Map.of(),
-            List.of(
-                "train",
-                "--model",
-                model.toString(),
-                "--data",
-                data.toString(),
-                "--adapter",
-                "ravan",
-                "--adapter-options",
-                options,
-                "--steps",
-                "2",
-                "--eval-every",
-                "0",
-                "--out",
-                out.toString()))) {
+            ravanTrain(model, data, options, 2, out))) {
       first.awaitLine(PausePoint.message(point));
       first.kill();
     }
     assertTrue(Files.isRegularFile(out.resolve("train.json")), "the run was started");
     assertTrue(!Files.exists(out.resolve("summary.json")), "and not finished");
+  }
+
+  /** The arguments of {@code train} of Ravan with {@code options} for {@code steps} steps. */
+  private static List<String> ravanTrain(
+      Path model, Path data, String options, int steps, Path out) {
+    return List.of(
+        "train",
+        "--model",
+        model.toString(),
+        "--data",
+        data.toString(),
+        "--adapter",
+        "ravan",
+        "--adapter-options",
+        options,
+        "--steps",
+        Integer.toString(steps),
+        "--eval-every",
+        "0",
+        "--out",
+        out.toString());
   }
 }
