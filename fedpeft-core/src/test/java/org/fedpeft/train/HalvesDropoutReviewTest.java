@@ -36,12 +36,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Review, 6 December: a training step run as two halves of rows ({@link SideBySide}) draws, in
- * every half, exactly the whole batch's dropout masks of its rows and tokens, for batches of 2 and
- * 3 rows (odd: halves of 2 and 1), halves padded shorter than the batch, every dropout call of a
- * step (query and value of both blocks, the two LoRA members of FedDPA), and every method with
- * LoRA-style dropout that trains in halves (lora, feddpa, fedsa-lora, ravan, fed-sb); the halves
- * train the model the whole batch trains, up to float rounding, over several steps; a half that
- * fails leaves no step behind on its thread. Guards only: these pass on the code under review.
+ * every half, exactly the whole batch's dropout masks of its examples and tokens, for batches of 2,
+ * 3 (odd: halves of 2 and 1), 5 and 6 rows, halves padded shorter than the batch, every dropout
+ * call of a step (query and value of both blocks, the two LoRA members of FedDPA), over several
+ * steps with an evaluation between them (lora, feddpa); the halves train the model the whole batch
+ * trains, up to float rounding, over 4 steps, for every method with LoRA-style dropout that trains
+ * in halves (lora, feddpa, fedsa-lora, ravan, fed-sb); a half that fails leaves no step behind on
+ * its thread. Guards only: these pass on the code under review (the first two fail when a half is
+ * given the wrong first row of the batch).
  */
 @ExtendWith(ThreadSettingsRestored.class)
 class HalvesDropoutReviewTest {
@@ -190,7 +192,14 @@ class HalvesDropoutReviewTest {
       ClassifierModel model = new ClassifierModel(enc, adapter, head);
       TrainConfig cfg =
           new TrainConfig(steps, batch, 1e-2f, 0f, 0, TrainConfig.Schedule.CONSTANT, 1f, 100);
-      new LocalTrainer(model).train(data, cfg, opt, TrainListener.NONE);
+      LocalTrainer trainer = new LocalTrainer(model);
+      // With the probe, an evaluation (whole batches, no dropout) between steps, as train's
+      // periodic evaluation runs: the next step's halves draw as before.
+      TrainListener between =
+          probe == null
+              ? TrainListener.NONE
+              : (step, total, loss, accuracy, lr) -> trainer.evaluate(data, 64);
+      trainer.train(data, cfg, opt, between);
       return model.state();
     }
   }
