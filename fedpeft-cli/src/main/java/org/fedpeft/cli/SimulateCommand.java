@@ -152,8 +152,10 @@ public final class SimulateCommand implements Callable<Integer> {
    * it ({@link Simulation#finishedConfig}), refused in the same words; metrics.jsonl checked
    * against the run's checkpoint as a resume checks it ({@link Simulation#checkFinishedMetrics}),
    * refused in the same words; the lines of metrics.jsonl after the checkpoint's and timings.jsonl
-   * as a resume keeps them ({@link ReportWriter}: a last line cut by a kill left out). For {@code
-   * simulate} ({@link #printResult}) and {@code server}, which write report.html after
+   * read by {@link RunRecorder#linesToKeep} ({@link ReportWriter}: every line but a last one cut by
+   * a kill, which a resume drops too; a complete line after the checkpoint's is charted, where a
+   * resume of an unfinished run keeps only its {@code round_failed} and pending round's lines). For
+   * {@code simulate} ({@link #printResult}) and {@code server}, which write report.html after
    * summary.json.
    */
   static Integer writeMissingReport(RunGuard guard, ResultPrinter result, PrintWriter err)

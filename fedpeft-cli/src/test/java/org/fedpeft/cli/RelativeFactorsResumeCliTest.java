@@ -115,7 +115,8 @@ class RelativeFactorsResumeCliTest {
         quoted,
         JsonFiles.readObject(out.resolve("summary.json")).get("adapter_options").getAsString());
 
-    // Unquoted, the comma still separates options; an open quote is named.
+    // Unquoted, the comma still separates options; an open quote, or one not around the whole
+    // value, is named.
     String[][] refused = {
       {
         "heads=1,factors=" + file, "adapter option \"b/f.safetensors\" is not of the form key=value"
@@ -123,6 +124,15 @@ class RelativeFactorsResumeCliTest {
       {
         "heads=1,factors=\"" + file,
         "adapter option \"factors=\"" + file + "\" opens a double quote that it does not close"
+      },
+      // Review, 6 December: text after the closing quote was kept, quotes and all, as the path.
+      {
+        "heads=1,factors=\"" + file + "\"x",
+        "adapter option \"factors=\""
+            + file
+            + "\"x\" has a double quote at character "
+            + ("heads=1,factors=\"" + file + "\"").length()
+            + " that is not around its whole value"
       },
     };
     for (String[] c : refused) {

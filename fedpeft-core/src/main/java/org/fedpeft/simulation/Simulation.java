@@ -427,8 +427,11 @@ public final class Simulation implements AutoCloseable {
    * missing report: the lines its last checkpoint counts must be in the file as the run wrote them
    * ({@link RunCheckpoint#countedMetricLines}), refused in a resume's words (a last line cut by a
    * kill: "metrics.jsonl is shorter than its checkpointed lines: ..."); a run without a checkpoint
-   * (no round completed) counts none. The lines after them are read as a resume reads them ({@link
-   * RunRecorder#linesToKeep}: a last line cut while it was appended is left out).
+   * (no round completed) counts none. The lines after them (a finished run's: its last released
+   * round's line when a privacy budget stopped it, {@code round_failed} lines, its {@code
+   * stopped_early} line) are not checked here; the report reads them by {@link
+   * RunRecorder#linesToKeep}: every line but a last one cut while it was appended, so a complete
+   * line added after the run finished is charted (a resume of an unfinished run drops such a line).
    *
    * @throws IllegalArgumentException as {@link RunCheckpoint#countedMetricLines} does
    */

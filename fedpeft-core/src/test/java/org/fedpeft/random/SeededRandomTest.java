@@ -40,6 +40,40 @@ class SeededRandomTest {
     assertThrows(IllegalArgumentException.class, () -> r.skip(-1));
   }
 
+  /**
+   * Review, 6 December: skip and peek count draws modulo 2^64, the stream's period, as that many
+   * calls of nextLong would, for any count a long holds: the counter's overflow is the stream's own
+   * wrap-around, not a jump elsewhere. Guards the code under review (passes on it).
+   */
+  @Test
+  void peekAndSkipAgreeWithDrawingForCountsNearTheLongRange() {
+    SeededRandom start = new SeededRandom(9);
+    long[] firstDraws = {start.peek(0), start.peek(1), start.peek(2)};
+    // 2^63 - 1 draws twice, then 2: the whole period of 2^64, back at the start.
+    SeededRandom r = new SeededRandom(9);
+    r.skip(Long.MAX_VALUE);
+    r.skip(Long.MAX_VALUE);
+    r.skip(2);
+    assertArrayEquals(firstDraws, new long[] {r.nextLong(), r.nextLong(), r.nextLong()});
+    // A look far ahead is the draw a skip reaches, whichever way the count is split.
+    for (long k : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 62, (1L << 62) + 3}) {
+      SeededRandom skipped = new SeededRandom(9);
+      skipped.skip(k / 2);
+      skipped.skip(k - k / 2);
+      assertEquals(start.peek(k), skipped.nextLong(), "draw " + k);
+      SeededRandom split = new SeededRandom(9);
+      split.skip(k - 5);
+      assertEquals(start.peek(k), split.peek(5), "draw " + k + " read 5 ahead");
+    }
+    // Two draws before the start: 2^64 - 2 draws on.
+    SeededRandom back = new SeededRandom(9);
+    back.skip(Long.MAX_VALUE);
+    back.skip(Long.MAX_VALUE);
+    assertEquals(firstDraws[0], back.peek(2));
+    assertThrows(IllegalArgumentException.class, () -> back.peek(Long.MIN_VALUE));
+    assertThrows(IllegalArgumentException.class, () -> back.skip(Long.MIN_VALUE));
+  }
+
   @Test
   void derivedStreamsAreReproducibleAndDistinct() {
     long a = SeededRandom.derive(42, "split").nextLong();
