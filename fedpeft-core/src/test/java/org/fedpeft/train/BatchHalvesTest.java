@@ -19,7 +19,6 @@ import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.EncoderHooks;
 import org.fedpeft.model.HookContext;
-import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.SentenceEmbedder;
 import org.fedpeft.model.TextTokenizer;
@@ -210,13 +209,12 @@ class BatchHalvesTest {
   }
 
   /** LoRA, with two batches at once allowed or not, recording the thread and batch of each call. */
-  private static final class Recording implements Adapter {
-    private final Adapter inner;
+  private static final class Recording extends ObservedAdapter {
     private final boolean concurrent;
     private final ConcurrentLinkedQueue<String> seen;
 
     Recording(Adapter inner, boolean concurrent, ConcurrentLinkedQueue<String> seen) {
-      this.inner = inner;
+      super(inner);
       this.concurrent = concurrent;
       this.seen = seen;
     }
@@ -227,59 +225,10 @@ class BatchHalvesTest {
     }
 
     @Override
-    public String method() {
-      return inner.method();
-    }
-
-    @Override
-    public Map<String, String> options() {
-      return inner.options();
-    }
-
-    @Override
-    public List<AdapterTensor> tensors() {
-      return inner.tensors();
-    }
-
-    @Override
-    public boolean isEnabled() {
-      return inner.isEnabled();
-    }
-
-    @Override
-    public void setEnabled(boolean enabled) {
-      inner.setEnabled(enabled);
-    }
-
-    @Override
-    public boolean changesLinear(int layer, int module) {
-      return inner.changesLinear(layer, module);
-    }
-
-    @Override
-    public int firstAdaptedLayer() {
-      return inner.firstAdaptedLayer();
-    }
-
-    @Override
-    public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
-      record(input);
-      return inner.linearLowRank(layer, module, input, ctx);
-    }
-
-    @Override
-    public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
-      record(input);
-      return inner.linearDelta(layer, module, input, ctx);
-    }
-
-    private void record(NDArray input) {
+    void observe(NDArray input, HookContext ctx) {
       if (seen != null) {
         seen.add(Thread.currentThread().getName() + ":" + input.getShape().get(0));
       }
     }
-
-    @Override
-    public void close() {}
   }
 }

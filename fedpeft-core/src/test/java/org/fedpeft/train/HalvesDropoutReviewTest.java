@@ -21,7 +21,6 @@ import org.fedpeft.heads.ClassificationHead;
 import org.fedpeft.model.BertEncoder;
 import org.fedpeft.model.EncodedExamples;
 import org.fedpeft.model.HookContext;
-import org.fedpeft.model.LowRankDelta;
 import org.fedpeft.model.PretrainedModel;
 import org.fedpeft.model.TextTokenizer;
 import org.fedpeft.model.TinyModels;
@@ -252,62 +251,11 @@ class HalvesDropoutReviewTest {
     }
 
     Adapter around(Adapter inner) {
-      Probe probe = this;
-      return new Adapter() {
+      return new ObservedAdapter(inner) {
         @Override
-        public boolean concurrentBatches() {
-          return inner.concurrentBatches();
+        void observe(NDArray input, HookContext ctx) {
+          record(input, ctx);
         }
-
-        @Override
-        public String method() {
-          return inner.method();
-        }
-
-        @Override
-        public Map<String, String> options() {
-          return inner.options();
-        }
-
-        @Override
-        public List<AdapterTensor> tensors() {
-          return inner.tensors();
-        }
-
-        @Override
-        public boolean isEnabled() {
-          return inner.isEnabled();
-        }
-
-        @Override
-        public void setEnabled(boolean enabled) {
-          inner.setEnabled(enabled);
-        }
-
-        @Override
-        public boolean changesLinear(int layer, int module) {
-          return inner.changesLinear(layer, module);
-        }
-
-        @Override
-        public int firstAdaptedLayer() {
-          return inner.firstAdaptedLayer();
-        }
-
-        @Override
-        public LowRankDelta linearLowRank(int layer, int module, NDArray input, HookContext ctx) {
-          probe.record(input, ctx);
-          return inner.linearLowRank(layer, module, input, ctx);
-        }
-
-        @Override
-        public NDArray linearDelta(int layer, int module, NDArray input, HookContext ctx) {
-          probe.record(input, ctx);
-          return inner.linearDelta(layer, module, input, ctx);
-        }
-
-        @Override
-        public void close() {}
       };
     }
   }
