@@ -398,6 +398,9 @@ public final class ConfigSchema {
               + s
               + "\" (write it without quotes)");
     }
+    if (typed && v instanceof Double && (k.type() == Type.INT || k.type() == Type.LONG)) {
+      throw new ConfigException(bad + " (a TOML float: write it without a point or exponent)");
+    }
     try {
       return switch (k.type()) {
         case INT -> {

@@ -72,7 +72,7 @@ class ConfigTest {
   }
 
   @Test
-  void aQuotedNumberOrBooleanInAFileIsRefusedNamingTheLine() {
+  void aValueOfAnotherTomlTypeInAFileIsRefusedNamingTheLine() {
     ConfigSource src = Toml.parse("seed = 1\n[data]\nmax_train = \"200\"\n", "run.toml");
     ConfigException e =
         assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(src, Map.of()));
@@ -86,6 +86,12 @@ class ConfigTest {
     ConfigSource flag = Toml.parse("[eval]\nretention = \"true\"\n", "run.toml");
     e = assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(flag, Map.of()));
     assertTrue(e.getMessage().startsWith("run.toml:2: eval.retention must be true or false"));
+    ConfigSource whole = Toml.parse("rounds = 3.0\n", "run.toml");
+    e = assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(whole, Map.of()));
+    assertEquals(
+        "run.toml:1: rounds must be an integer, got 3.0 (a TOML float: write it without a point or"
+            + " exponent)",
+        e.getMessage());
     // --set and a saved config.json give every value as text: still read as numbers
     assertEquals(
         200,
