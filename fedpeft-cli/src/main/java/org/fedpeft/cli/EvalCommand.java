@@ -276,7 +276,11 @@ public final class EvalCommand implements Callable<Integer> {
               + " but "
               + data.describe()
               + " has the tasks "
-              + splits.taskLabels().keySet());
+              + splits.taskLabels().keySet()
+              + ": eval scores a multi-task adapter on data of each of its tasks (bundled tasks:"
+              + " --task "
+              + String.join("+", saved.taskLabels().keySet())
+              + ")");
     }
     if (!multiTask && !saved.labels().isEmpty() && !saved.labels().equals(ds.labels())) {
       // Only the scored split: a label of the --data file's other splits that the adapter lacks

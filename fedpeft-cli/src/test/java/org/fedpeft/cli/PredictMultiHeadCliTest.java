@@ -166,6 +166,23 @@ class PredictMultiHeadCliTest {
     assertEquals(
         "fedpeft predict: --task colour is not a task of " + adapter + ": [animals, food]",
         unknown.err().strip());
+
+    // eval on data of one of its two tasks is refused, saying how to give them all
+    Path animals =
+        Files.write(
+            dir.resolve("animals-test.jsonl"),
+            test.stream().filter(l -> l.contains("\"animals\"")).toList());
+    CliRun.Result part =
+        CliRun.run(
+            "eval", adapter.toString(), "-m", model.toString(), "--test", animals.toString());
+    assertEquals(2, part.code(), part.err());
+    assertTrue(
+        part.err()
+            .strip()
+            .endsWith(
+                " has the tasks [animals]: eval scores a multi-task adapter on data of each of its"
+                    + " tasks (bundled tasks: --task animals+food)"),
+        part.err());
   }
 
   private static String row(String task, String text, String label) {

@@ -198,11 +198,12 @@ public final class ConfigSchema {
     }
     for (var e : file.values().entrySet()) {
       String where = file.where(e.getKey());
-      out.put(e.getKey(), coerce(e.getKey(), e.getValue(), where));
+      out.put(e.getKey(), coerce(e.getKey(), e.getValue(), where, file.typed()));
       origins.put(e.getKey(), where);
     }
     for (var e : overrides.entrySet()) {
-      out.put(e.getKey(), coerce(e.getKey(), parseOverride(e.getKey(), e.getValue()), "--set"));
+      out.put(
+          e.getKey(), coerce(e.getKey(), parseOverride(e.getKey(), e.getValue()), "--set", false));
       origins.put(e.getKey(), "--set");
     }
     for (var e : out.entrySet()) {
@@ -362,7 +363,12 @@ public final class ConfigSchema {
     return false;
   }
 
-  private Object coerce(String key, Object v, String where) {
+  /**
+   * {@code v} as the type of {@code key}. With {@code typed} (a TOML file's value), a string for a
+   * number or true/false is refused ({@code rounds = "3"}), as {@code --set} and a saved
+   * config.json give every value as text.
+   */
+  private Object coerce(String key, Object v, String where, boolean typed) {
     Key k = keys.get(key);
     if (k == null) {
       if (isOpen(key)) {
@@ -381,6 +387,20 @@ public final class ConfigSchema {
                   : near));
     }
     String bad = where + ": " + key + " must be " + describe(k.type()) + ", got " + v;
+    if (typed && v instanceof String s && k.type() != Type.STRING && k.type() != Type.STRING_LIST) {
+      throw new ConfigException(
+          where
+              + ": "
+              + key
+              + " must be "
+              + describe(k.type())
+              + ", got the string \""
+              + s
+              + "\" (write it without quotes)");
+    }
+    if (typed && v instanceof Double && (k.type() == Type.INT || k.type() == Type.LONG)) {
+      throw new ConfigException(bad + " (a TOML float: write it without a point or exponent)");
+    }
     try {
       return switch (k.type()) {
         case INT -> {

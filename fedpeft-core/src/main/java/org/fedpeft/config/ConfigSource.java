@@ -13,12 +13,22 @@ import java.util.Map;
  * @param name names the source in errors, e.g. the file's path
  * @param values dotted key to String, Long, Double, Boolean or List, in the source's order
  * @param lines dotted key to its 1-based line in the source; keys without a line are allowed
+ * @param typed whether the values keep the types their source wrote (a TOML file: {@code 8} is a
+ *     number, {@code "8"} a string), so that a string where a number or true/false is expected is
+ *     refused rather than read as one; false for sources whose values are text (a saved
+ *     config.json)
  */
-public record ConfigSource(String name, Map<String, Object> values, Map<String, Integer> lines) {
+public record ConfigSource(
+    String name, Map<String, Object> values, Map<String, Integer> lines, boolean typed) {
 
   public ConfigSource {
     values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     lines = Map.copyOf(lines);
+  }
+
+  /** Values whose strings may hold numbers or true/false ({@link #typed} false). */
+  public ConfigSource(String name, Map<String, Object> values, Map<String, Integer> lines) {
+    this(name, values, lines, false);
   }
 
   /** Values without line numbers. */
@@ -43,7 +53,7 @@ public record ConfigSource(String name, Map<String, Object> values, Map<String, 
         resolved.put(key, folder.resolve(v).normalize().toString());
       }
     }
-    return new ConfigSource(name, resolved, lines);
+    return new ConfigSource(name, resolved, lines, typed);
   }
 
   /** Where {@code key} was defined, for an error: {@code name:line}, or {@code name}. */

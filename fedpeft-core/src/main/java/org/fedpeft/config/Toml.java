@@ -63,7 +63,7 @@ public final class Toml {
     Map<String, Object> values = new LinkedHashMap<>();
     Map<String, Integer> lines = new LinkedHashMap<>();
     flatten(result, "", source, values, lines);
-    return new ConfigSource(source, values, lines);
+    return new ConfigSource(source, values, lines, true);
   }
 
   /** The first error, on one line, with how many more there are. */

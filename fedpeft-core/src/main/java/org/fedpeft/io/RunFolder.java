@@ -35,6 +35,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.fedpeft.config.CommandName;
 
 /**
  * The output folder of one run, owned by one process for the run's life.
@@ -460,7 +461,8 @@ public final class RunFolder implements AutoCloseable {
                 + "`"
                 + (Files.exists(dir.resolve("summary.json"))
                     ? ", a finished " + owner + " run (summary.json): nothing to resume"
-                    : ": resume it with fedpeft " + owner + " --resume " + dir));
+                    : ": resume it with "
+                        + CommandName.command(owner + " --resume " + CommandName.arg(dir))));
       }
       f.writeOwner(command);
       return f;
@@ -571,11 +573,13 @@ public final class RunFolder implements AutoCloseable {
                 ? dir
                     + " already holds a `fedpeft "
                     + command
-                    + "` run; continue it with fedpeft "
-                    + command
-                    + " --resume "
-                    + dir
-                    + ", replace it with --force, or choose another folder"
+                    + "` run"
+                    + (Files.exists(dir.resolve("summary.json"))
+                        ? ", a finished one (summary.json): nothing to continue; replace it with"
+                            + " --force, or choose another folder"
+                        : "; continue it with "
+                            + CommandName.command(command + " --resume " + CommandName.arg(dir))
+                            + ", replace it with --force, or choose another folder")
                 : dir
                     + " holds the output of `fedpeft "
                     + owner

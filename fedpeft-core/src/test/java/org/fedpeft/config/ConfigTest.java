@@ -72,6 +72,42 @@ class ConfigTest {
   }
 
   @Test
+  void aValueOfAnotherTomlTypeInAFileIsRefusedNamingTheLine() {
+    ConfigSource src = Toml.parse("seed = 1\n[data]\nmax_train = \"200\"\n", "run.toml");
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(src, Map.of()));
+    assertEquals(
+        "run.toml:3: data.max_train must be an integer, got the string \"200\" (write it without"
+            + " quotes)",
+        e.getMessage());
+    ConfigSource rate = Toml.parse("[client]\nlearning_rate = \"2e-3\"\n", "run.toml");
+    e = assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(rate, Map.of()));
+    assertTrue(e.getMessage().startsWith("run.toml:2: client.learning_rate must be a number"));
+    ConfigSource flag = Toml.parse("[eval]\nretention = \"true\"\n", "run.toml");
+    e = assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(flag, Map.of()));
+    assertTrue(e.getMessage().startsWith("run.toml:2: eval.retention must be true or false"));
+    ConfigSource whole = Toml.parse("rounds = 3.0\n", "run.toml");
+    e = assertThrows(ConfigException.class, () -> SimulationConfig.SCHEMA.resolve(whole, Map.of()));
+    assertEquals(
+        "run.toml:1: rounds must be an integer, got 3.0 (a TOML float: write it without a point or"
+            + " exponent)",
+        e.getMessage());
+    // --set and a saved config.json give every value as text: still read as numbers
+    assertEquals(
+        200,
+        SimulationConfig.SCHEMA
+            .resolve(Toml.parse("seed = 1\n", "run.toml"), Map.of("data.max_train", "200"))
+            .values()
+            .get("data.max_train"));
+    assertEquals(
+        200,
+        SimulationConfig.SCHEMA
+            .resolve(ConfigSource.of("config.json", Map.of("data.max_train", "200")), Map.of())
+            .values()
+            .get("data.max_train"));
+  }
+
+  @Test
   void tomlErrorsNameTheLine() {
     ConfigException e =
         assertThrows(ConfigException.class, () -> Toml.parse("a = 1\nb = yes\n", "x.toml"));

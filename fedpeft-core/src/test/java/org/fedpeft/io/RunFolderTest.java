@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.fedpeft.config.CommandName;
+import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,6 +80,40 @@ class RunFolderTest {
       assertEquals("simulate", RunFolder.ownerOf(f.path()));
     }
     assertEquals(List.of("trained"), list(tmp), "no leftover of the replaced folder");
+  }
+
+  /**
+   * Journey 5: a folder holding this command's run named a bare {@code fedpeft} in its hint (not
+   * the launcher the user ran, {@code ./fedpeft}), and advised {@code --resume} also for a finished
+   * run, which resume refuses. The hint names the command as run, and a finished run gets none.
+   */
+  @Test
+  void aFolderOfThisCommandsRunNamesTheCommandAsRunAndNoResumeOnceFinished() throws Exception {
+    Path dir = tmp.resolve("my run");
+    RunFolder.createNew(dir, "train", false).close();
+    Files.writeString(dir.resolve("train.json"), "{}");
+    SystemProperties.Restore name = SystemProperties.set(CommandName.PROPERTY, "./fedpeft");
+    try {
+      RunFolderException e =
+          assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "train", false));
+      assertEquals(
+          dir
+              + " already holds a `fedpeft train` run; continue it with ./fedpeft train --resume '"
+              + dir
+              + "', replace it with --force, or choose another folder",
+          e.getMessage());
+      e = assertThrows(RunFolderException.class, () -> RunFolder.reopen(dir, "simulate"));
+      assertTrue(e.getMessage().endsWith("resume it with ./fedpeft train --resume '" + dir + "'"));
+      Files.writeString(dir.resolve("summary.json"), "{\"command\": \"train\"}");
+      e = assertThrows(RunFolderException.class, () -> RunFolder.createNew(dir, "train", false));
+      assertEquals(
+          dir
+              + " already holds a `fedpeft train` run, a finished one (summary.json): nothing to"
+              + " continue; replace it with --force, or choose another folder",
+          e.getMessage());
+    } finally {
+      name.close();
+    }
   }
 
   /** A non-empty folder of the user's own files is refused, even with force. */
