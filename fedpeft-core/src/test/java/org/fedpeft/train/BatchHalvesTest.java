@@ -67,6 +67,15 @@ class BatchHalvesTest {
 
   private static void assertSameUpToRounding(
       Map<String, HostTensor> whole, Map<String, HostTensor> halves) {
+    assertSameUpToRounding(whole, halves, "");
+  }
+
+  /**
+   * Each tensor of {@code halves} equals {@code whole}'s to 1e-4 of its largest magnitude (float
+   * rounding); a failure names {@code what} and the tensor.
+   */
+  static void assertSameUpToRounding(
+      Map<String, HostTensor> whole, Map<String, HostTensor> halves, String what) {
     for (var e : whole.entrySet()) {
       float[] a = e.getValue().data();
       float[] b = halves.get(e.getKey()).data();
@@ -74,7 +83,7 @@ class BatchHalvesTest {
       for (float x : a) {
         scale = Math.max(scale, Math.abs(x));
       }
-      assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), e.getKey());
+      assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), what + e.getKey());
     }
   }
 
