@@ -258,7 +258,7 @@ public final class ServerCommand implements Callable<Integer> {
             "server: listening on %s (%s), run %s; waiting for %d of %d %s %s%n",
             bound,
             tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
-            federation.options().runId(),
+            runId,
             need,
             ids.size(),
             Main.plural(ids.size(), "node"),
@@ -282,6 +282,8 @@ public final class ServerCommand implements Callable<Integer> {
             (documents, texts) -> ProgressBar.evaluation(err, documents, texts, "test"));
         sim.setClientFitProgress(sampled -> ProgressBar.clients(err, sampled));
         RoundNotices notices = new RoundNotices();
+        // The rounds the checkpoint holds: one of them that the run releases again is marked.
+        int resumedAfter = resume == null ? 0 : sim.completedRounds();
         JsonObject summary;
         try {
           summary =
@@ -291,8 +293,9 @@ public final class ServerCommand implements Callable<Integer> {
                     public void onRound(RoundReport r, Map<String, Object> line) {
                       err.printf(
                           Locale.ROOT,
-                          "round %d: %d/%d %s%s%n",
+                          "round %d%s: %d/%d %s%s%n",
                           r.round(),
+                          SimulateCommand.fromCheckpoint(r.round(), resumedAfter),
                           r.accepted().size(),
                           r.sampled().size(),
                           Main.plural(r.sampled().size(), "client"),
@@ -655,7 +658,8 @@ public final class ServerCommand implements Callable<Integer> {
   }
 
   /**
-   * What the server knows of the run's data, how the rounds are evaluated, and the frozen model
+   * What the server knows of the run's data, its strategy as {@code simulate}'s start line names it
+   * ({@link SimulateCommand#strategyWords}), how the rounds are evaluated, and the frozen model
    * with the precision it computes in.
    */
   static String describeData(Simulation sim) {
@@ -681,6 +685,8 @@ public final class ServerCommand implements Callable<Integer> {
             : "federated, on the clients' held-out data only (no test split on the server)";
     return "server: "
         + data
+        + "; strategy "
+        + SimulateCommand.strategyWords(c)
         + "; evaluation: "
         + eval
         + "; model "

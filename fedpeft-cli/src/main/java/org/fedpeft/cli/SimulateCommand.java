@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,12 +20,14 @@ import org.fedpeft.config.ConfigException;
 import org.fedpeft.data.DataFormatException;
 import org.fedpeft.federation.RoundFailedException;
 import org.fedpeft.federation.RoundReport;
+import org.fedpeft.federation.ServerOptimizer;
 import org.fedpeft.io.JsonOut;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.retrieval.RetrievalMetrics;
 import org.fedpeft.run.PausePoint;
 import org.fedpeft.run.RunRecorder;
 import org.fedpeft.run.SimulationConfig;
+import org.fedpeft.run.StrategyFactory;
 import org.fedpeft.simulation.Simulation;
 import org.fedpeft.train.LocalTrainer;
 import picocli.CommandLine.Command;
@@ -148,21 +151,34 @@ public final class SimulateCommand implements Callable<Integer> {
    * (made from summary.json and the run's other files, which are then complete): writes
    * report.html, says so on standard error, and prints the run's result with {@code result}, as the
    * run itself would have after writing its report; returns {@code result}'s exit code, or null for
-   * a run that is not finished or has its report. Its config.json is first read as a resume reads
-   * it ({@link Simulation#finishedConfig}), refused in the same words; metrics.jsonl checked
-   * against the run's checkpoint as a resume checks it ({@link Simulation#checkFinishedMetrics}),
-   * refused in the same words; the lines of metrics.jsonl after the checkpoint's and timings.jsonl
-   * read by {@link RunRecorder#linesToKeep} ({@link ReportWriter}: every line but a last one cut by
-   * a kill, which a resume drops too; a complete line after the checkpoint's is charted, where a
-   * resume of an unfinished run keeps only its {@code round_failed} and pending round's lines). For
-   * {@code simulate} ({@link #printResult}) and {@code server}, which write report.html after
-   * summary.json.
+   * a run that is not finished or has its report. A report.html that is not a regular file (a
+   * folder) is refused, naming it, before anything is read or written. Its config.json is first
+   * read as a resume reads it ({@link Simulation#finishedConfig}), refused in the same words;
+   * metrics.jsonl checked against the run's checkpoint as a resume checks it ({@link
+   * Simulation#checkFinishedMetrics}), refused in the same words; the lines of metrics.jsonl after
+   * the checkpoint's and timings.jsonl read by {@link RunRecorder#linesToKeep} ({@link
+   * ReportWriter}: every line but a last one cut by a kill, which a resume drops too; a complete
+   * line after the checkpoint's is charted, where a resume of an unfinished run keeps only its
+   * {@code round_failed} and pending round's lines). For {@code simulate} ({@link #printResult})
+   * and {@code server}, which write report.html after summary.json.
    */
   static Integer writeMissingReport(RunGuard guard, ResultPrinter result, PrintWriter err)
       throws IOException {
     Path dir = guard.path();
-    if (!guard.finished() || Files.exists(dir.resolve(ReportWriter.FILE))) {
+    Path file = dir.resolve(ReportWriter.FILE);
+    if (!guard.finished() || Files.isRegularFile(file)) {
       return null;
+    }
+    if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      // A folder (or another non-file) where the report goes: the run has no report, and writing
+      // one there fails; the user is to move it away.
+      throw new UserInputException(
+          file
+              + " is "
+              + (Files.isDirectory(file) ? "a folder" : "not a regular file")
+              + ", not the report of the finished run in "
+              + dir
+              + ": move it away (or delete it) and run this again, which writes the report");
     }
     // config.json read as a resume reads it, so that one a resume refuses (a key holding an
     // object, a number given as text, ...) is refused in the same words, naming the file and key.
@@ -176,6 +192,36 @@ public final class SimulateCommand implements Callable<Integer> {
         "%s: the run finished but was interrupted before writing %s; wrote it%n",
         dir, ReportWriter.FILE);
     return result.print(summary, contrastive, report);
+  }
+
+  /**
+   * What marks the progress of round {@code round} of a run resumed after round {@code
+   * resumedAfter} (0 for a new run) as a round of the checkpoint, trained before the resume: a
+   * round checkpointed before its release (its evaluation and metrics line; {@code
+   * Simulation.release}) is released again by the resumed run, which writes its line again in place
+   * of the one the killed process may have written, and prints it again. {@code " (from the
+   * checkpoint)"} for such a round, else "". The same words in {@code simulate}'s bar and {@code
+   * server}'s round line.
+   */
+  static String fromCheckpoint(int round, int resumedAfter) {
+    return round <= resumedAfter ? " " + FROM_CHECKPOINT : "";
+  }
+
+  /** The words of {@link #fromCheckpoint}. */
+  static final String FROM_CHECKPOINT = "(from the checkpoint)";
+
+  /**
+   * The run's strategy as the start lines of {@code simulate} and {@code server} name it: {@code
+   * server.strategy}, and its server optimiser when that is not plain FedAvg at learning rate 1
+   * ({@link ServerOptimizer#isIdentity}), with its learning rate and settings ({@link
+   * ServerOptimizer#describe}): {@code fedit with server optimiser fedadam(lr=0.01, beta1=0.9,
+   * beta2=0.99, tau=0.001)}.
+   */
+  static String strategyWords(SimulationConfig c) {
+    ServerOptimizer opt = StrategyFactory.serverOptimizer(c);
+    return opt.isIdentity()
+        ? c.strategy()
+        : c.strategy() + " with server optimiser " + opt.describe();
   }
 
   /** How a command prints a finished run's result once its report is written. */
@@ -590,6 +636,8 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     guard.started();
     int total = sim.config().rounds();
+    // The rounds the checkpoint holds: one of them that the run releases again is marked.
+    int resumedAfter = cfg == null ? sim.completedRounds() : 0;
     Simulation held = sim;
     guard.onInterrupt(() -> RunGuard.roundsSaved("simulate", held.savedRounds(), total, dir, ""));
     try (sim) {
@@ -601,7 +649,7 @@ public final class SimulateCommand implements Callable<Integer> {
       err.printf(
           Locale.ROOT,
           "simulate: %s on %s, %d %s (%s), %d per round, %s, model %s (%s), adapter %s %s%n",
-          c.strategy(),
+          strategyWords(c),
           sim.splits().task(),
           c.clients(),
           Main.plural(c.clients(), "client"),
@@ -693,21 +741,22 @@ public final class SimulateCommand implements Callable<Integer> {
                     bar.update(
                         r.round(),
                         String.format(
-                            Locale.ROOT,
-                            "clients %d/%d loss %s acc %s%s",
-                            r.accepted().size(),
-                            r.sampled().size(),
-                            line.get("train_loss") instanceof Double l
-                                ? String.format(Locale.ROOT, "%.4f", l)
-                                : "-",
-                            Double.isNaN(lastAcc)
-                                ? "-"
-                                : String.format(Locale.ROOT, "%.4f", lastAcc),
-                            line.get("epsilon") instanceof Double e
-                                ? Double.isFinite(e)
-                                    ? String.format(Locale.ROOT, " eps %.3f", e)
-                                    : " not private (no noise)"
-                                : ""));
+                                Locale.ROOT,
+                                "clients %d/%d loss %s acc %s%s",
+                                r.accepted().size(),
+                                r.sampled().size(),
+                                line.get("train_loss") instanceof Double l
+                                    ? String.format(Locale.ROOT, "%.4f", l)
+                                    : "-",
+                                Double.isNaN(lastAcc)
+                                    ? "-"
+                                    : String.format(Locale.ROOT, "%.4f", lastAcc),
+                                line.get("epsilon") instanceof Double e
+                                    ? Double.isFinite(e)
+                                        ? String.format(Locale.ROOT, " eps %.3f", e)
+                                        : " not private (no noise)"
+                                    : "")
+                            + fromCheckpoint(r.round(), resumedAfter));
                   }
                 });
       } catch (RoundFailedException e) {

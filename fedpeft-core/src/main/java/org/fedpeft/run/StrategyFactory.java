@@ -39,6 +39,27 @@ public final class StrategyFactory {
   private StrategyFactory() {}
 
   /**
+   * The run's server optimiser ({@code server.optimizer} with {@code server.learning_rate} and the
+   * settings of its rule), as {@link #create} gives it to the strategy; its {@link
+   * ServerOptimizer#describe} is how the commands' start lines name it.
+   */
+  public static ServerOptimizer serverOptimizer(SimulationConfig c) {
+    return switch (c.serverOptimizer()) {
+      case "fedavg" -> ServerOptimizer.fedAvg(c.serverLearningRate());
+      case "fedavgm" -> ServerOptimizer.fedAvgM(c.serverLearningRate(), c.serverMomentum());
+      case "fedadam" ->
+          ServerOptimizer.fedAdam(
+              c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
+      case "fedyogi" ->
+          ServerOptimizer.fedYogi(
+              c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
+      case "fedadagrad" ->
+          ServerOptimizer.fedAdagrad(c.serverLearningRate(), c.serverBeta1(), c.serverTau());
+      default -> throw new IllegalArgumentException("server.optimizer: " + c.serverOptimizer());
+    };
+  }
+
+  /**
    * The run's strategy.
    *
    * @param c the run's config
@@ -52,20 +73,7 @@ public final class StrategyFactory {
       RunSettings settings,
       Map<String, Integer> clientIndex,
       Map<String, Double> budgets) {
-    ServerOptimizer opt =
-        switch (c.serverOptimizer()) {
-          case "fedavg" -> ServerOptimizer.fedAvg(c.serverLearningRate());
-          case "fedavgm" -> ServerOptimizer.fedAvgM(c.serverLearningRate(), c.serverMomentum());
-          case "fedadam" ->
-              ServerOptimizer.fedAdam(
-                  c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
-          case "fedyogi" ->
-              ServerOptimizer.fedYogi(
-                  c.serverLearningRate(), c.serverBeta1(), c.serverBeta2(), c.serverTau());
-          case "fedadagrad" ->
-              ServerOptimizer.fedAdagrad(c.serverLearningRate(), c.serverBeta1(), c.serverTau());
-          default -> throw new IllegalArgumentException("server.optimizer: " + c.serverOptimizer());
-        };
+    ServerOptimizer opt = serverOptimizer(c);
     Weighting w = c.weighting().equals("uniform") ? Weighting.UNIFORM : Weighting.EXAMPLES;
     Aggregator aggregator = new WeightedMean(w);
     if (c.privacyMode().equals("client")) {

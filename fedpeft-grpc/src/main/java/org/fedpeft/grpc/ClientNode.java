@@ -443,12 +443,13 @@ public final class ClientNode implements AutoCloseable {
             failures = 0;
           }
           welcomed = true;
-          // Said before READY, so that it comes before the server's CONNECTED, never after it.
+          // Said before READY, so that it comes before the server's CONNECTED, never after it; it
+          // names the run's identity, as the server's lines do, not the server process's tag.
           emit(
               TransportEvent.Kind.CONNECTED,
               0,
               0,
-              "welcomed as '" + f.text() + "' to run " + f.runId());
+              "welcomed as '" + f.text() + "' to run " + joinedRun);
           // The node accepts the run: only now does the server count it as connected.
           sender.sendControl(Frame.control(Frame.Type.READY, runId, 0, 0, Frame.Phase.NONE, ""));
         }
@@ -690,13 +691,17 @@ public final class ClientNode implements AutoCloseable {
       } else if (untrustedServer(t)) {
         // This node's own check of the server's certificate failed: it does not chain to the CA
         // this node trusts. The server presents the same certificate on every attempt, so the
-        // node stops and says why.
-        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, oneLine(reason + causes(t)));
+        // node stops and says why: its line says it in those words, with the TLS check's own
+        // reason, not the transport's chain of causes (Netty's pipeline, the TLS engine's class
+        // names), which says nothing more to its user.
+        String why =
+            oneLine(
+                "the server's certificate is not signed by the CA this node trusts (its TLS check: "
+                    + untrustedReason(t)
+                    + ")");
+        emit(TransportEvent.Kind.CONNECT_FAILED, 0, 0, why);
         serverNotTrusted = true;
-        stopFor(
-            "the server's certificate is not signed by the CA this node trusts (its TLS check: "
-                + untrustedReason(t)
-                + ")");
+        stopFor(why);
         return;
       } else if (tlsOnlyServer(status) || plaintextServer(t)) {
         // Node and server disagree on TLS: our TLS server's GOAWAY says so in its own words (its

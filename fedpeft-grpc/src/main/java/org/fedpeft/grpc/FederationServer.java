@@ -822,7 +822,10 @@ public final class FederationServer implements AutoCloseable {
       if (replaced == this) {
         return;
       }
-      emit(TransportEvent.Kind.CONNECTED, identity, 0, 0, "connected, run " + options.runId());
+      // The run's identity (the same in every server process of a resumed run), not this process's
+      // tag on its messages.
+      emit(
+          TransportEvent.Kind.CONNECTED, identity, 0, 0, "connected, run " + options.runIdentity());
     }
 
     /**

@@ -353,6 +353,9 @@ class MutualTlsTest {
     // its line is one line, as every other connection failure's (the TLS causes hold line breaks)
     TransportEvent failed = nodeEvents.await(e -> e.kind() == TransportEvent.Kind.CONNECT_FAILED);
     assertEquals(ClientNode.oneLine(failed.detail()), failed.detail());
+    // and it says what the refusal says, not the transport's chain of causes (Netty's pipeline,
+    // the TLS engine's exception classes; leftovers, 6 December)
+    assertEquals(n.refusal(), failed.detail());
     assertEquals(0, serverEvents.count(e -> e.kind() == TransportEvent.Kind.CONNECTED));
     // the server's side of it: the node's alert
     TransportEvent seen = serverEvents.await(e -> e.kind() == TransportEvent.Kind.HANDSHAKE_FAILED);
