@@ -21,27 +21,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Leftovers, 6 December, as a user meets them on a two-client deployment on loopback ({@link
- * TwoClientDeployment}, two rounds) and its simulation. Each test fails on the code before its
- * change.
+ * What a user reads on a two-client deployment on loopback ({@link TwoClientDeployment}, two
+ * rounds) and its simulation, checked against the run's files.
  *
  * <ol>
  *   <li>A server's listening line, its {@code network: connected} lines and the clients' {@code
- *       welcomed ... to run ...} printed the server process's tag on its messages, new in each
- *       process, instead of the run's {@code run_id} (manifest.json), which a resumed server keeps.
- *   <li>A client whose files come from another CA printed, before its clear message, a connection
- *       failure line holding the transport's whole chain of causes (Netty's channel pipeline,
- *       "General OpenSslEngine problem", {@code sun.security...} and "PKIX path building failed").
- *   <li>The start lines of a run with a server optimiser named only its strategy ("simulate: fedit
- *       on ..."), and the server's named no strategy at all.
- *   <li>A resumed server printed the line of the checkpointed round it releases again like a round
- *       trained now; {@code simulate}'s bar showed it unmarked too. Both now mark it.
- *   <li>The resume of a finished run whose report.html is a folder said the run was finished with
- *       nothing to resume ({@code simulate}) or printed a report that was not there ({@code
- *       server}); both refuse it, naming the path.
+ *       welcomed ... to run ...} name the run's {@code run_id} (manifest.json), which a resumed
+ *       server keeps, not the server process's tag on its messages, new in each process.
+ *   <li>A client whose files come from another CA says why in one short line, without the
+ *       transport's chain of causes (Netty's channel pipeline, the TLS engine's class names).
+ *   <li>The start lines of {@code simulate} and {@code server} name the strategy and, when one is
+ *       set, the server optimiser.
+ *   <li>After a resume, the line of the checkpointed round the run releases again is marked {@code
+ *       (from the checkpoint)}, in the server's round lines and {@code simulate}'s bar.
+ *   <li>The resume of a finished run whose report.html is a folder is refused, naming the path
+ *       ({@code simulate} and {@code server}).
  * </ol>
  */
-class Leftovers15CliTest {
+class DeploymentLinesCliTest {
 
   @TempDir static Path tmp;
 
