@@ -62,6 +62,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 1000 "$@"
+for a in "$@"; do check_count DOCS "$a"; done
 docs_list="${*:-1000 5000}"
 if [[ -n "${DATA:-}" ]]; then
   die "DATA: not supported here (RetrievalBench scores a bundled task's splits); set TASK"

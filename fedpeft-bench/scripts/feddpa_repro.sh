@@ -39,6 +39,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 0 "$@"
 grid_from_env 20 "1 2" "1e-3 3e-3"
 if [[ -n "${DATA:-}" ]]; then
   die "DATA: not supported here (the local contender trains each task alone); set TASK to bundled tasks joined by +"

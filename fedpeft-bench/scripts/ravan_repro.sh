@@ -56,6 +56,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 0 "$@"
 grid_from_env 25 "1 2" "1e-3 3e-3 1e-2"
 data_from_env wordnet-noun-topic
 steps="${STEPS:-15}"
