@@ -120,6 +120,15 @@ check_count() { # name value [min]
   fi
 }
 
+# Stops the script (exit 2, naming NAME) unless every word of VALUE is one of the ALLOWED words.
+check_words() { # name value allowed...
+  local name="$1" value="$2" w
+  shift 2
+  for w in $value; do
+    if [[ " $* " != *" $w "* ]]; then die "$name: unknown '$w' (one of: $*)"; fi
+  done
+}
+
 # $1 as an absolute path (relative to the folder the script was started in).
 abs_path() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
 

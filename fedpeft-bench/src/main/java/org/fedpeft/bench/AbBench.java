@@ -37,7 +37,7 @@ public final class AbBench {
       }
     }
     int steps = cli.count(2, "STEPS", 16);
-    int seq = cli.count(3, "SEQ", 128, 3);
+    int seq = cli.count(3, "SEQ", 128, 2);
     float dropout = cli.fraction(4, "DROPOUT", 0.05f);
     int forwards = cli.count(5, "FORWARDS", 12);
     int warmup = 3;

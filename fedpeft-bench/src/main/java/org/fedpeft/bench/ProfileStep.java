@@ -46,10 +46,7 @@ public final class ProfileStep {
         BenchSupport.Args.of(args, 1, 5, "ProfileStep OUT_DIR [STEPS [SEQ [PRECISION [DROPOUT]]]]");
     Path out = Path.of(args[0]);
     int steps = cli.count(1, "STEPS", 3);
-    int seq = cli.count(2, "SEQ", BenchSupport.SEQ, 3);
-    if (seq > BenchSupport.SEQ) {
-      cli.refuse("SEQ: '" + seq + "' is more than " + BenchSupport.SEQ);
-    }
+    int seq = cli.count(2, "SEQ", BenchSupport.SEQ, 2);
     Precision precision =
         cli.choice(3, "PRECISION", "fp32", "fp32", "bf16").equals("bf16")
             ? Precision.BF16

@@ -24,7 +24,7 @@ public final class ThreadScaling {
     int rounds = cli.count(0, "ROUNDS", 10);
     List<Integer> lengths = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      lengths.add(cli.count(i, "SEQ", 0, 3));
+      lengths.add(cli.count(i, "SEQ", 0, 2));
     }
     if (lengths.isEmpty()) {
       lengths = List.of(32, 128);
