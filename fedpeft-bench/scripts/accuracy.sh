@@ -18,6 +18,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 2 "$@"
+if (($# >= 1)); then check_count STEPS "$1"; fi
+if (($# >= 2)); then check_count BATCH "$2"; fi
 steps="${1:-600}"
 batch="${2:-16}"
 seed="${SEED:-42}"

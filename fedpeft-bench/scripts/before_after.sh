@@ -8,7 +8,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 1 3 "$@"
 other="$1"
+if [[ ! -d $other ]]; then die "OTHER_CORE_CLASSES_DIR: no such folder: $other"; fi
+if (($# >= 2)); then check_count ROUNDS "$2"; fi
+if (($# >= 3)); then check_count TIMED_STEPS "$3"; fi
 rounds="${2:-2}"
 steps="${3:-15}"
 build_bench

@@ -62,6 +62,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 1000 "$@"
+for a in "$@"; do check_count DOCS "$a"; done
 docs_list="${*:-1000 5000}"
 if [[ -n "${DATA:-}" ]]; then
   die "DATA: not supported here (RetrievalBench scores a bundled task's splits); set TASK"
@@ -91,6 +93,18 @@ speedup_rounds="${SPEEDUP_ROUNDS:-30}"
 target="${TARGET:-auto}"
 out="$(abs_path "${OUT:-$root/runs/car-retrieval-$(date +%Y%m%d-%H%M%S)}")"
 mkdir -p "$out"
+check_words PARTS "$parts" grid table dp speedup
+all_rows="mips-contrastive car-head car-head-docs car-softembed car-softembed-docs car-lora"
+# shellcheck disable=SC2086 # the lists are words
+check_words ROWS "$rows" $all_rows
+# shellcheck disable=SC2086
+check_words DP_ROWS "$dp_rows" $all_rows
+check_words MODES "$modes" central federated
+check_words DP_MODES "$dp_modes" central federated
+check_count STEPS "$steps"
+check_count ROUNDS "$rounds"
+check_count SPEEDUP_ROUNDS "$speedup_rounds"
+for k in $ks; do check_count KS "$k"; done
 fedpeft="$root/fedpeft"
 echo "car_retrieval: docs [$docs_list], parts [$parts], out $out" >&2
 

@@ -85,6 +85,50 @@ die() {
   exit 2
 }
 
+# The script's header comment (what it does, its usage and environment), for --help.
+script_help() { sed -n '2,/^[^#]/s/^# \{0,1\}\(.*\)/\1/p' "$0"; }
+
+# The script's "Usage:" line from its header.
+usage_line() { grep -m1 -o 'Usage: .*' "$0" || echo "Usage: $(basename "$0")"; }
+
+# Checks a script's positional arguments before it builds or waits for idle CPUs: -h or --help
+# prints the header comment (exit 0); fewer than MIN or more than MAX arguments stop the script
+# (exit 2) with its usage line.
+check_args() { # min max "$@"
+  local min="$1" max="$2"
+  shift 2
+  if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+    script_help
+    exit 0
+  fi
+  if ((max == 0 && $# > 0)); then
+    die "takes no arguments, got $# ($*); its settings are environment variables (--help)"$'\n'"$(usage_line)"
+  fi
+  if (($# > max)); then
+    die "takes at most $max argument(s), got $# ($*)"$'\n'"$(usage_line)"
+  fi
+  if (($# < min)); then
+    die "needs at least $min argument(s), got $#"$'\n'"$(usage_line)"
+  fi
+}
+
+# Stops the script (exit 2, naming NAME) unless VALUE is a whole number >= MIN (default 1).
+check_count() { # name value [min]
+  local min="${3:-1}"
+  if ! [[ $2 =~ ^[0-9]{1,9}$ ]] || ((10#$2 < min)); then
+    die "$1: '$2' is not a whole number >= $min"$'\n'"$(usage_line)"
+  fi
+}
+
+# Stops the script (exit 2, naming NAME) unless every word of VALUE is one of the ALLOWED words.
+check_words() { # name value allowed...
+  local name="$1" value="$2" w
+  shift 2
+  for w in $value; do
+    if [[ " $* " != *" $w "* ]]; then die "$name: unknown '$w' (one of: $*)"; fi
+  done
+}
+
 # $1 as an absolute path (relative to the folder the script was started in).
 abs_path() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
 

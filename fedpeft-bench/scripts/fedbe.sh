@@ -34,6 +34,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 1000 "$@"
 if [[ $# -gt 0 ]]; then
   if [[ -n "${ROUNDS:-}${SEEDS:-}" ]]; then die "rounds and seeds given both as arguments and as ROUNDS/SEEDS: give one"; fi
   ROUNDS="$1"

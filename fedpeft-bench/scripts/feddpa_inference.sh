@@ -6,6 +6,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 2 "$@"
+if (($# >= 1)); then check_count REPETITIONS "$1"; fi
+if (($# >= 2)); then check_count BATCHES "$2"; fi
 build_bench
 wait_quiet
 bench_java org.fedpeft.bench.FedDpaInferenceBench "$@"

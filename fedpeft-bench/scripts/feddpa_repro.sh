@@ -39,6 +39,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 0 "$@"
 grid_from_env 20 "1 2" "1e-3 3e-3"
 if [[ -n "${DATA:-}" ]]; then
   die "DATA: not supported here (the local contender trains each task alone); set TASK to bundled tasks joined by +"
@@ -49,6 +50,15 @@ if ((${#tasks[@]} < 2)); then die "TASK: '$data_name' is one task; a multi-task 
 steps="${STEPS:-8}"
 batch="${BATCH:-16}"
 contenders="${CONTENDERS:-fedit fedlora fedsa-lora feddpa-f feddpa-t-global feddpa-t-local central local}"
+check_words CONTENDERS "$contenders" fedit fedlora fedsa-lora feddpa-f feddpa-t-global feddpa-t-local \
+  central feddpa-t-global-w2 feddpa-t-global-2x local
+check_count STEPS "$steps"
+if [[ " $contenders " == *" feddpa-t-"* ]]; then
+  check_count STEPS "$steps" 2 # FedDPA-T trains its local and its global adapter, a step each at least
+fi
+check_count BATCH "$batch"
+check_count MAX_TRAIN "${MAX_TRAIN:-400}"
+check_count MAX_EVAL "${MAX_EVAL:-150}"
 out="$(abs_path "${OUT:-$root/runs/feddpa-repro-$(date +%Y%m%d-%H%M%S)}")"
 mkdir -p "$out"
 

@@ -8,6 +8,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+source "$here/common.sh"
+check_args 0 3 "$@"
+if (($# >= 3)); then check_count SEED "$3" 0; fi
 own="${1:-wordnet-noun-topic}"
 other="${2:-wordnet-verb-frame}"
 seed="${3:-1}"

@@ -9,12 +9,21 @@
 #   grpc.sh overhead   round time of real training over the network against simulate, alternating
 #                      (REPS, default 2)
 #   grpc.sh            all four
+# Usage: grpc.sh [wire|memory|transport|overhead]   (none: all four)
+# NODES: the memory part's node counts (default "5 25 50"); REPS as above.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
 config="$root/examples/fedit-noun-topic.toml"
+check_args 0 1 "$@"
 what="${1:-all}"
+case $what in
+  wire | memory | transport | overhead | all) ;;
+  *) die "unknown part '$what': wire, memory, transport, overhead or none (all four)"$'\n'"$(usage_line)" ;;
+esac
+if [[ -n "${REPS:-}" ]]; then check_count REPS "$REPS"; fi
+for n in ${NODES:-5 25 50}; do check_count NODES "$n"; done
 build_bench
 wait_quiet
 if [[ $what == wire || $what == all ]]; then

@@ -10,6 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 100000 "$@"
 if [[ ! -x /usr/bin/time ]]; then
   echo "main_run_memory: /usr/bin/time is missing (Debian package: time)" >&2
   exit 1
@@ -36,7 +37,13 @@ if [[ -n "${MEM_TRACE:-}" ]]; then
     sleep 0.5
   done
 fi
-wait "$timed"
+rc=0
+wait "$timed" || rc=$?
+if ((rc != 0)); then
+  echo "main_run_memory: fedpeft simulate failed (exit $rc); the end of $out/stderr.txt:" >&2
+  tail -n 5 "$out/stderr.txt" >&2
+  exit "$rc"
+fi
 report_steal "$before" "$(cpu_counters)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -E 'Elapsed \(wall clock\)|User time|System time|Percent of CPU|Minor' "$out/time.txt" | sed 's/^\s*//'

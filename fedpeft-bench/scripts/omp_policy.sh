@@ -7,6 +7,14 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 2 "$@"
+if (($# >= 1)); then check_count ROUNDS "$1"; fi
+if (($# >= 2)); then check_count TIMED_STEPS "$2"; fi
+for setting in ${SETTINGS:-PASSIVE ACTIVE default}; do
+  if ! [[ $setting =~ ^(PASSIVE|ACTIVE|default|spin[0-9]+)$ ]]; then
+    die "SETTINGS: '$setting' is not PASSIVE, ACTIVE, default or spinN (N a whole number)"
+  fi
+done
 rounds="${1:-2}"
 steps="${2:-15}"
 build_bench

@@ -11,6 +11,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 2 "$@"
+if (($# >= 1)); then check_count PAIRS "$1"; fi
+if (($# >= 2)); then check_count TIMED_BATCHES "$2"; fi
 pairs="${1:-6}"
 timed="${2:-20}"
 build_bench

@@ -56,6 +56,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 0 "$@"
 grid_from_env 25 "1 2" "1e-3 3e-3 1e-2"
 data_from_env wordnet-noun-topic
 steps="${STEPS:-15}"
@@ -64,6 +65,14 @@ settings="${SETTINGS:-a b}"
 contenders_a="${CONTENDERS_A-fedit ffa-lora fedex-lora fed-sb ravan}"
 contenders_b="${CONTENDERS_B-hetlora flexlora fed-sb ravan}"
 ablations_b="${ABLATIONS_B-ravan-random ravan-weight ravan-normal ravan-shared}"
+check_words SETTINGS "$settings" a b
+check_count STEPS "$steps"
+check_count BATCH "$batch"
+check_count MAX_TRAIN "${MAX_TRAIN:-8000}"
+check_count MAX_EVAL "${MAX_EVAL:-1000}"
+check_count CLIENTS "${CLIENTS:-20}"
+check_count CLIENTS_PER_ROUND "${CLIENTS_PER_ROUND:-3}"
+check_count FACTOR_EXAMPLES "${FACTOR_EXAMPLES:-512}"
 out="$(abs_path "${OUT:-$root/runs/ravan-repro-$(date +%Y%m%d-%H%M%S)}")"
 mkdir -p "$out"
 

@@ -6,6 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
+check_args 0 1 "$@"
+if (($# >= 1)); then check_count TIMED_STEPS_EACH "$1"; fi
 build_bench
 wait_quiet
 bench_java org.fedpeft.bench.RavanStepBench "$@"

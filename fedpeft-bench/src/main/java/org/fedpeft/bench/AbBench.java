@@ -27,10 +27,19 @@ import java.util.function.ToDoubleBiFunction;
 public final class AbBench {
 
   public static void main(String[] args) throws Exception {
-    int steps = args.length > 2 ? Integer.parseInt(args[2]) : 16;
-    int seq = args.length > 3 ? Integer.parseInt(args[3]) : 128;
-    float dropout = args.length > 4 ? Float.parseFloat(args[4]) : 0.05f;
-    int forwards = args.length > 5 ? Integer.parseInt(args[5]) : 12;
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(
+            args, 2, 6, "AbBench A_CORE_CLASSES B_CORE_CLASSES [STEPS [SEQ [DROPOUT [FORWARDS]]]]");
+    for (int i = 0; i < 2; i++) {
+      String dir = args[i].split("@", 2)[0];
+      if (!Files.isDirectory(Path.of(dir))) {
+        cli.refuse((i == 0 ? "A" : "B") + "_CORE_CLASSES: no such folder: " + dir);
+      }
+    }
+    int steps = cli.count(2, "STEPS", 16);
+    int seq = cli.count(3, "SEQ", 128, 2);
+    float dropout = cli.fraction(4, "DROPOUT", 0.05f);
+    int forwards = cli.count(5, "FORWARDS", 12);
     int warmup = 3;
     System.out.println("load at start: " + BenchSupport.load());
     List<URL> common = new ArrayList<>();

@@ -143,6 +143,143 @@ final class BenchSupport {
     }
   }
 
+  /**
+   * A benchmark's command-line arguments, checked before any work: a wrong count, a value that is
+   * not what its position takes or a missing file stops the program (exit 2) with one line naming
+   * the argument, then the usage line, instead of a stack trace; {@code -h} or {@code --help} as
+   * the first argument prints the usage line (exit 0). The checks themselves ({@link
+   * #countProblem}, {@link #parseCount}, {@link #parseFraction}, {@link #parseChoice}) throw {@link
+   * IllegalArgumentException} with that line and are what the tests call.
+   */
+  static final class Args {
+    private final String usage;
+    private final String[] values;
+
+    private Args(String usage, String[] values) {
+      this.usage = usage;
+      this.values = values;
+    }
+
+    /**
+     * The arguments of the class whose usage line is {@code usage} (its first word the class name,
+     * e.g. {@code "TrainStepBench [TIMED_STEPS] [TIMED_FORWARD_BATCHES]"}), between {@code min} and
+     * {@code max} of them.
+     */
+    static Args of(String[] args, int min, int max, String usage) {
+      Args cli = new Args(usage, args);
+      if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help"))) {
+        System.out.println("Usage: fedpeft-bench/scripts/run.sh " + usage);
+        System.exit(0);
+      }
+      String problem = countProblem(args.length, min, max);
+      if (problem != null) {
+        cli.refuse(problem);
+      }
+      return cli;
+    }
+
+    /** Argument {@code i}, a whole number of at least {@code min}, or {@code dflt}. */
+    int count(int i, String name, int dflt, int min) {
+      try {
+        return i < values.length ? parseCount(name, values[i], min) : dflt;
+      } catch (IllegalArgumentException e) {
+        return refuse(e.getMessage());
+      }
+    }
+
+    /** Argument {@code i}, a whole number of at least 1, or {@code dflt}. */
+    int count(int i, String name, int dflt) {
+      return count(i, name, dflt, 1);
+    }
+
+    /** Argument {@code i}, a number in [0, 1), or {@code dflt}. */
+    float fraction(int i, String name, float dflt) {
+      try {
+        return i < values.length ? parseFraction(name, values[i]) : dflt;
+      } catch (IllegalArgumentException e) {
+        return refuse(e.getMessage());
+      }
+    }
+
+    /** Argument {@code i}, one of {@code allowed}, or {@code dflt}. */
+    String choice(int i, String name, String dflt, String... allowed) {
+      try {
+        return i < values.length ? parseChoice(name, values[i], allowed) : dflt;
+      } catch (IllegalArgumentException e) {
+        return refuse(e.getMessage());
+      }
+    }
+
+    /** Argument {@code i}, the path of an existing file. */
+    Path file(int i, String name) {
+      Path p = Path.of(values[i]);
+      if (!Files.isRegularFile(p)) {
+        refuse(name + ": no such file: " + values[i]);
+      }
+      return p;
+    }
+
+    /** Stops the program: {@code problem} and the usage line on stderr, exit status 2. */
+    <T> T refuse(String problem) {
+      String cls = usage.split(" ", 2)[0];
+      System.err.println(cls + ": " + problem);
+      System.err.println("Usage: fedpeft-bench/scripts/run.sh " + usage);
+      System.exit(2);
+      throw new IllegalStateException("unreachable");
+    }
+
+    /** What is wrong with {@code n} arguments when {@code min..max} are taken, or null. */
+    static String countProblem(int n, int min, int max) {
+      if (n > max) {
+        return max == 0
+            ? "takes no arguments, got " + n
+            : "takes at most " + max + " argument(s), got " + n;
+      }
+      if (n < min) {
+        return "needs at least " + min + " argument(s), got " + n;
+      }
+      return null;
+    }
+
+    /** {@code value} as a whole number of at least {@code min}; the message names {@code name}. */
+    static int parseCount(String name, String value, int min) {
+      int v;
+      try {
+        v = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        v = Integer.MIN_VALUE;
+      }
+      if (v < min) {
+        throw new IllegalArgumentException(
+            name + ": '" + value + "' is not a whole number >= " + min);
+      }
+      return v;
+    }
+
+    /** {@code value} as a number in [0, 1); the message names {@code name}. */
+    static float parseFraction(String name, String value) {
+      float v;
+      try {
+        v = Float.parseFloat(value);
+      } catch (NumberFormatException e) {
+        v = Float.NaN;
+      }
+      if (!(v >= 0 && v < 1)) {
+        throw new IllegalArgumentException(name + ": '" + value + "' is not a number in [0, 1)");
+      }
+      return v;
+    }
+
+    /** {@code value} if it is one of {@code allowed}; the message names {@code name}. */
+    static String parseChoice(String name, String value, String... allowed) {
+      if (!Arrays.asList(allowed).contains(value)) {
+        throw new IllegalArgumentException(
+            name + ": '" + value + "' is not one of " + String.join(", ", allowed));
+      }
+      return value;
+    }
+  }
+
   /** The config overrides given as {@code KEY=VALUE} arguments from {@code args[from]} on. */
   static java.util.Map<String, String> overrides(String[] args, int from) {
     java.util.Map<String, String> o = new java.util.HashMap<>();

@@ -91,9 +91,11 @@ public final class CarDiagnostics {
   }
 
   public static void main(String[] args) throws Exception {
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(args, 4, 4, "CarDiagnostics TASK SEED MAX_EVAL CACHE_DIR");
     String task = args[0];
-    long seed = Long.parseLong(args[1]);
-    int maxEval = Integer.parseInt(args[2]);
+    long seed = cli.count(1, "SEED", 0, 0);
+    int maxEval = cli.count(2, "MAX_EVAL", 0);
     Path cache = Path.of(args[3]);
     Files.createDirectories(cache);
     System.out.println(MachineInfo.describe());

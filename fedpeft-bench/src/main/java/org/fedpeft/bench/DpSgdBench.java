@@ -70,7 +70,9 @@ public final class DpSgdBench {
   }
 
   public static void main(String[] args) throws Exception {
-    int timed = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    int timed =
+        BenchSupport.Args.of(args, 0, Integer.MAX_VALUE, "DpSgdBench [TIMED] [METHOD [K=V,...]]...")
+            .count(0, "TIMED", 10);
     List<Contender> contenders = contenders(args);
     int classes = Integer.getInteger("dp.classes", 25);
     System.out.println(MachineInfo.describe());

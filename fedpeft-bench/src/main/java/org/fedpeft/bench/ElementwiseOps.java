@@ -66,7 +66,7 @@ public final class ElementwiseOps {
   private record Case(String label, String method, IValue... operands) {}
 
   public static void main(String[] args) {
-    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+    int reps = BenchSupport.Args.of(args, 0, 1, "ElementwiseOps [REPS]").count(0, "REPS", 9);
     int n = 10;
     System.out.println(MachineInfo.describe());
     System.out.println("load: " + BenchSupport.load());

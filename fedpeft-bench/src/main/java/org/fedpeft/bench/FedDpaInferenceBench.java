@@ -29,8 +29,10 @@ public final class FedDpaInferenceBench {
   private FedDpaInferenceBench() {}
 
   public static void main(String[] args) throws Exception {
-    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-    int batches = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(args, 0, 2, "FedDpaInferenceBench [REPETITIONS] [BATCHES]");
+    int reps = cli.count(0, "REPETITIONS", 10);
+    int batches = cli.count(1, "BATCHES", 8);
     int warmup = 2;
     System.out.println(MachineInfo.describe());
     System.out.println("load at start: " + BenchSupport.load());

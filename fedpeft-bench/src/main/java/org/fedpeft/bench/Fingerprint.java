@@ -21,6 +21,10 @@ import org.fedpeft.model.TokenBatch;
 public final class Fingerprint {
 
   public static void main(String[] args) throws Exception {
+    BenchSupport.Args cli = BenchSupport.Args.of(args, 1, 2, "Fingerprint OUT [REFERENCE]");
+    if (args.length > 1) {
+      cli.file(1, "REFERENCE");
+    }
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
     EncodedExamples data = BenchSupport.examples(8, 2024);
     List<Double> losses = new ArrayList<>();

@@ -19,8 +19,9 @@ import org.fedpeft.model.TokenBatch;
 public final class ForwardBench {
 
   public static void main(String[] args) throws Exception {
-    int batch = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-    int timed = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    BenchSupport.Args cli = BenchSupport.Args.of(args, 0, 2, "ForwardBench [BATCH] [TIMED]");
+    int batch = cli.count(0, "BATCH", 16);
+    int timed = cli.count(1, "TIMED", 20);
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
     EncodedExamples data = BenchSupport.examples(8, 2024);
     List<Double> t = new ArrayList<>();

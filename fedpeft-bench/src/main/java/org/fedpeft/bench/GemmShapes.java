@@ -21,8 +21,9 @@ import org.fedpeft.engine.Engines;
 public final class GemmShapes {
 
   public static void main(String[] args) {
-    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-    boolean cold = args.length > 1 && args[1].equals("cold");
+    BenchSupport.Args cli = BenchSupport.Args.of(args, 0, 2, "GemmShapes [REPS [cold|warm]]");
+    int reps = cli.count(0, "REPS", 20);
+    boolean cold = cli.choice(1, "second argument", "warm", "cold", "warm").equals("cold");
     System.out.println("load: " + BenchSupport.load());
     System.out.println(cold ? "operands cold (256 MB touched before each call)" : "operands warm");
     long t = 2048;

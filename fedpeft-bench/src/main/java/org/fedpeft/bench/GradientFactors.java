@@ -90,18 +90,15 @@ public final class GradientFactors {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 8) {
-      System.err.println(
-          "usage: GradientFactors TASK SEED SPLIT EXAMPLES HEADS RANK TARGETS OUT (see the"
-              + " class's Javadoc)");
-      System.exit(2);
-    }
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(
+            args, 8, 8, "GradientFactors TASK SEED SPLIT EXAMPLES HEADS RANK TARGETS OUT");
     String task = args[0];
-    long seed = Long.parseLong(args[1]);
+    long seed = cli.count(1, "SEED", 0, 0);
     String split = args[2];
-    int examples = Integer.parseInt(args[3]);
-    int heads = Integer.parseInt(args[4]);
-    int rank = Integer.parseInt(args[5]);
+    int examples = cli.count(3, "EXAMPLES", 0);
+    int heads = cli.count(4, "HEADS", 0);
+    int rank = cli.count(5, "RANK", 0);
     String targets = args[6];
     Path out = Path.of(args[7]);
     int hr = heads * rank;

@@ -71,9 +71,31 @@ public final class GrpcBench {
   private GrpcBench() {}
 
   public static void main(String[] args) throws Exception {
-    if (args[0].equals("stubnode")) {
+    if (args.length > 0 && args[0].equals("stubnode")) {
       stubNode(args);
       return;
+    }
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(
+            args,
+            2,
+            Integer.MAX_VALUE,
+            "GrpcBench wire CONFIG [KEY=VALUE...] | overhead|transport CONFIG REPS [KEY=VALUE...] |"
+                + " memory CONFIG N [KEY=VALUE...]");
+    String mode = cli.choice(0, "mode", "", "wire", "overhead", "memory", "transport");
+    cli.file(1, "CONFIG");
+    int from = 2;
+    if (!mode.equals("wire")) {
+      if (args.length < 3) {
+        cli.refuse(mode + " needs " + (mode.equals("memory") ? "N" : "REPS") + " after CONFIG");
+      }
+      cli.count(2, mode.equals("memory") ? "N" : "REPS", 0);
+      from = 3;
+    }
+    for (int i = from; i < args.length; i++) {
+      if (!args[i].contains("=")) {
+        cli.refuse("'" + args[i] + "' is not KEY=VALUE");
+      }
     }
     System.out.println(MachineInfo.describe());
     System.out.println("load average at start: " + BenchSupport.load());

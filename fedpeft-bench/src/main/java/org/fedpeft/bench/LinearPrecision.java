@@ -79,7 +79,7 @@ public final class LinearPrecision {
   private LinearPrecision() {}
 
   public static void main(String[] args) {
-    int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+    int reps = BenchSupport.Args.of(args, 0, 1, "LinearPrecision [REPS]").count(0, "REPS", 20);
     System.out.println(MachineInfo.describe());
     System.out.println("load: " + BenchSupport.load());
     long t = (long) BenchSupport.BATCH * BenchSupport.SEQ;

@@ -208,9 +208,10 @@ final class MatmulPeak {
   }
 
   public static void main(String[] args) {
+    int reps = BenchSupport.Args.of(args, 0, 1, "MatmulPeak [REPS]").count(0, "REPS", 10);
     System.out.println(MachineInfo.describe());
     System.out.println("load: " + BenchSupport.load());
-    for (Peak p : measureAll(args.length > 0 ? Integer.parseInt(args[0]) : 10)) {
+    for (Peak p : measureAll(reps)) {
       System.out.println(p.line());
     }
     System.out.println(PageTouch.measure(6));

@@ -51,7 +51,14 @@ import org.fedpeft.tensor.Vectors;
 public final class Peers {
 
   public static void main(String[] args) throws Exception {
-    Path script = Path.of(args[0]);
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(
+            args,
+            1,
+            Integer.MAX_VALUE,
+            "Peers PEER_SCRIPT [--warmup N] [--timed N] [--threads N] [--no-torch] [--ort-spin"
+                + " true|false] [--python PATH]");
+    Path script = cli.file(0, "PEER_SCRIPT");
     int warmup = 5;
     int timed = 25;
     int threads = 2;
@@ -59,14 +66,20 @@ public final class Peers {
     boolean ortSpin = true;
     String python = "/usr/bin/python3";
     for (int i = 1; i < args.length; i++) {
-      switch (args[i]) {
-        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-        case "--timed" -> timed = Integer.parseInt(args[++i]);
-        case "--threads" -> threads = Integer.parseInt(args[++i]);
+      String option = args[i];
+      if (List.of("--warmup", "--timed", "--threads", "--ort-spin", "--python").contains(option)
+          && i + 1 == args.length) {
+        cli.refuse(option + " needs a value");
+      }
+      switch (option) {
+        case "--warmup" -> warmup = cli.count(++i, "--warmup", 0, 0);
+        case "--timed" -> timed = cli.count(++i, "--timed", 0);
+        case "--threads" -> threads = cli.count(++i, "--threads", 0);
         case "--no-torch" -> torch = false;
-        case "--ort-spin" -> ortSpin = Boolean.parseBoolean(args[++i]);
+        case "--ort-spin" ->
+            ortSpin = cli.choice(++i, "--ort-spin", "", "true", "false").equals("true");
         case "--python" -> python = args[++i];
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+        default -> cli.refuse("unknown option " + option);
       }
     }
     System.out.println(MachineInfo.describe());

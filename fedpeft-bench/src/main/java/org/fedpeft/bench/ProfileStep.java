@@ -42,22 +42,26 @@ import org.fedpeft.model.TextTokenizer;
 public final class ProfileStep {
 
   public static void main(String[] args) throws Exception {
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(args, 1, 5, "ProfileStep OUT_DIR [STEPS [SEQ [PRECISION [DROPOUT]]]]");
     Path out = Path.of(args[0]);
+    int steps = cli.count(1, "STEPS", 3);
+    int seq = cli.count(2, "SEQ", BenchSupport.SEQ, 2);
+    Precision precision =
+        cli.choice(3, "PRECISION", "fp32", "fp32", "bf16").equals("bf16")
+            ? Precision.BF16
+            : Precision.FP32;
+    float dropout = cli.fraction(4, "DROPOUT", 0.05f);
     System.out.println(MachineInfo.describe());
     if (System.getProperty("fedpeft.trim.every") == null) {
       System.setProperty("fedpeft.trim.every", "0");
     }
-    int steps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     Files.createDirectories(out);
     PretrainedModel pm = PretrainedModel.bundledMiniLm();
-    int seq = args.length > 2 ? Integer.parseInt(args[2]) : BenchSupport.SEQ;
     EncodedExamples data =
         seq == BenchSupport.SEQ
             ? BenchSupport.examples(4, 2024)
             : BenchSupport.shortExamples(4, 2024, seq);
-    Precision precision =
-        args.length > 3 && args[3].equals("bf16") ? Precision.BF16 : Precision.FP32;
-    float dropout = args.length > 4 ? Float.parseFloat(args[4]) : 0.05f;
     try (FedpeftTrainer ft = new FedpeftTrainer(pm, dropout, precision);
         TextTokenizer tok = pm.newTokenizer()) {
       SentenceEmbedder embedder = new SentenceEmbedder(ft.encoder, tok, EncoderHooks.NONE);

@@ -30,7 +30,9 @@ public final class RavanStepBench {
   private RavanStepBench() {}
 
   public static void main(String[] args) throws Exception {
-    int timed = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+    int timed =
+        BenchSupport.Args.of(args, 0, 1, "RavanStepBench [TIMED_STEPS_EACH]")
+            .count(0, "TIMED_STEPS_EACH", 20);
     int warmup = 3;
     System.out.println("load at start: " + BenchSupport.load());
     PretrainedModel pm = PretrainedModel.bundledMiniLm();

@@ -22,7 +22,16 @@ import org.fedpeft.simulation.Simulation;
 public final class SimulationMemory {
 
   public static void main(String[] args) throws Exception {
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(
+            args, 2, Integer.MAX_VALUE, "SimulationMemory OUT_DIR CONFIG.toml [KEY=VALUE ...]");
     Path out = Path.of(args[0]);
+    cli.file(1, "CONFIG.toml");
+    for (int i = 2; i < args.length; i++) {
+      if (!args[i].contains("=")) {
+        cli.refuse("'" + args[i] + "' is not KEY=VALUE");
+      }
+    }
     Map<String, String> overrides = BenchSupport.overrides(args, 2);
     BenchSupport.deleteTree(out);
     SimulationConfig config = SimulationConfig.load(Path.of(args[1]), overrides);

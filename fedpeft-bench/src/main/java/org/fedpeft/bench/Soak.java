@@ -13,8 +13,9 @@ import org.fedpeft.model.PretrainedModel;
 public final class Soak {
 
   public static void main(String[] args) {
-    int repeats = Integer.parseInt(args[0]);
-    int steps = Integer.parseInt(args[1]);
+    BenchSupport.Args cli = BenchSupport.Args.of(args, 2, 2, "Soak REPEATS STEPS");
+    int repeats = cli.count(0, "REPEATS", 0);
+    int steps = cli.count(1, "STEPS", 0);
     PretrainedModel pm;
     try {
       pm = PretrainedModel.bundledMiniLm();

@@ -19,10 +19,12 @@ import org.fedpeft.model.PretrainedModel;
 public final class ThreadScaling {
 
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(args, 0, Integer.MAX_VALUE, "ThreadScaling [ROUNDS] [SEQ...]");
+    int rounds = cli.count(0, "ROUNDS", 10);
     List<Integer> lengths = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      lengths.add(Integer.parseInt(args[i]));
+      lengths.add(cli.count(i, "SEQ", 0, 2));
     }
     if (lengths.isEmpty()) {
       lengths = List.of(32, 128);

@@ -23,8 +23,10 @@ public final class TrainStepBench {
 
   public static void main(String[] args) throws Exception {
     int warmup = 5;
-    int timed = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    int timedFwd = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    BenchSupport.Args cli =
+        BenchSupport.Args.of(args, 0, 2, "TrainStepBench [TIMED_STEPS] [TIMED_FORWARD_BATCHES]");
+    int timed = cli.count(0, "TIMED_STEPS", 30);
+    int timedFwd = cli.count(1, "TIMED_FORWARD_BATCHES", 20);
     System.out.println(MachineInfo.describe());
     System.out.println("load at start: " + BenchSupport.load());
     System.out.println("OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
