@@ -129,6 +129,17 @@ check_words() { # name value allowed...
   done
 }
 
+# Checks the arguments profile.sh and perf_profile.sh share: OUT_DIR STEPS SEQ PRECISION DROPOUT
+# (each optional; STEPS a whole number, SEQ one >= 2, PRECISION fp32 or bf16, DROPOUT in [0, 1)).
+check_profile_args() { # out steps seq precision dropout ...
+  if (($# >= 2)); then check_count STEPS "$2"; fi
+  if (($# >= 3)); then check_count SEQ "$3" 2; fi
+  if (($# >= 4)) && [[ $4 != fp32 && $4 != bf16 ]]; then die "PRECISION: fp32 or bf16, not '$4'"; fi
+  if (($# >= 5)) && ! python3 -c 'import sys; sys.exit(not 0 <= float(sys.argv[1]) < 1)' "$5" 2>/dev/null; then
+    die "DROPOUT: '$5' is not a number in [0, 1)"
+  fi
+}
+
 # $1 as an absolute path (relative to the folder the script was started in).
 abs_path() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
 

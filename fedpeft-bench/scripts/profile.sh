@@ -9,12 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
 check_args 0 5 "$@"
-if (($# >= 2)); then check_count STEPS "$2"; fi
-if (($# >= 3)); then check_count SEQ "$3" 2; fi
-if (($# >= 4)) && [[ $4 != fp32 && $4 != bf16 ]]; then die "PRECISION: fp32 or bf16, not '$4'"; fi
-if (($# >= 5)) && ! python3 -c 'import sys; sys.exit(not 0 <= float(sys.argv[1]) < 1)' "$5" 2>/dev/null; then
-  die "DROPOUT: '$5' is not a number in [0, 1)"
-fi
+check_profile_args "$@"
 out="${1:-/tmp/fedpeft-profile}"
 steps="${2:-3}"
 seq="${3:-128}"

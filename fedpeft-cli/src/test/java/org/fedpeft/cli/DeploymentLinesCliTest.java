@@ -196,35 +196,12 @@ class DeploymentLinesCliTest {
         sim.err().lines().anyMatch(l -> l.startsWith("simulate: " + words + " on data.jsonl, 2")),
         sim.err());
     // the server says it in the same words, and the strategy of a plain run without an optimiser
-    List<String> server =
-        new ArrayList<>(
-            List.of(
-                "server",
-                d.config.toString(),
-                "--out",
-                tmp.resolve("fedadam-server").toString(),
-                "--insecure",
-                "--listen",
-                Spawned.ANY_PORT,
-                "--wait-seconds",
-                "0"));
-    server.addAll(List.of(fedAdam));
-    CliRun.Result served = CliRun.run(server);
+    CliRun.Result served = serverWithoutNodes(d, tmp.resolve("fedadam-server"), fedAdam);
     assertEquals(2, served.code(), served.err());
     assertTrue(
         served.err().contains("labels [t0, t1, t2]; strategy " + words + "; evaluation: "),
         served.err());
-    CliRun.Result plain =
-        CliRun.run(
-            "server",
-            d.config.toString(),
-            "--out",
-            tmp.resolve("plain-server").toString(),
-            "--insecure",
-            "--listen",
-            Spawned.ANY_PORT,
-            "--wait-seconds",
-            "0");
+    CliRun.Result plain = serverWithoutNodes(d, tmp.resolve("plain-server"));
     assertEquals(2, plain.code(), plain.err());
     assertTrue(plain.err().contains("; strategy fedit; evaluation: "), plain.err());
   }
@@ -266,5 +243,27 @@ class DeploymentLinesCliTest {
         + " is a folder, not the report of the finished run in "
         + run
         + ": move it away (or delete it) and run this again, which writes the report";
+  }
+
+  /**
+   * {@code server} of {@code d}'s config into {@code out} with {@code extra} arguments, waiting for
+   * no node: it prints its start lines and stops (exit 2).
+   */
+  private static CliRun.Result serverWithoutNodes(
+      TwoClientDeployment d, Path out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "server",
+                d.config.toString(),
+                "--out",
+                out.toString(),
+                "--insecure",
+                "--listen",
+                Spawned.ANY_PORT,
+                "--wait-seconds",
+                "0"));
+    args.addAll(List.of(extra));
+    return CliRun.run(args);
   }
 }
