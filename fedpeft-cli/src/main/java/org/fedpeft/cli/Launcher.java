@@ -1,6 +1,6 @@
 package org.fedpeft.cli;
 
-import org.fedpeft.config.CommandName;
+import org.fedpeft.io.CommandName;
 
 /**
  * The fedpeft command as the user ran it, for the command line's hints and help texts: the launcher

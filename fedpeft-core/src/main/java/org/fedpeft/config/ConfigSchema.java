@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.fedpeft.io.CommandName;
 
 /**
  * The documented keys of a config: name, type, default, meaning and a check. Values from a file and

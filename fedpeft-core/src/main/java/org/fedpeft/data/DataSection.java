@@ -5,11 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.io.CommandName;
 
 /**
  * Config keys {@code data.*}: which data a run trains and evaluates on, how much of it, and how it

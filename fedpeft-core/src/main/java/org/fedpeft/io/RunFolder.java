@@ -35,7 +35,6 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.fedpeft.config.CommandName;
 
 /**
  * The output folder of one run, owned by one process for the run's life.

@@ -19,7 +19,9 @@
  *       is refused; {@link org.fedpeft.io.Sha256} fingerprints input files for manifests.
  *   <li>{@link org.fedpeft.io.Words} words the counts of messages ("1 example", "2 examples");
  *       {@link org.fedpeft.io.NaturalOrder} orders ids as a reader counts ({@code client-2} before
- *       {@code client-10}).
+ *       {@code client-10}); {@link org.fedpeft.io.CommandName} names the command as the user ran it
+ *       in every message that says what to run next (here, in this package's {@code RunFolder}
+ *       refusals and in the config keys' rules alike).
  *   <li>{@link org.fedpeft.io.JsonFiles} reads the JSON files of run, adapter and model folders
  *       (summary.json, config.json, manifest.json, adapter_config.json, a model's config.json;
  *       those a user brings, a model's and an adapter's, at most {@link

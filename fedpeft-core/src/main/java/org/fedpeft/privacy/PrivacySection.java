@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigException;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
+import org.fedpeft.io.CommandName;
 
 /**
  * Config keys {@code privacy.*}: no DP, client-level DP-FedAvg ({@link ClientLevelDp}) or

@@ -1,11 +1,11 @@
 package org.fedpeft.run;
 
-import org.fedpeft.config.CommandName;
 import org.fedpeft.config.ConfigSchema;
 import org.fedpeft.config.ConfigSchema.Type;
 import org.fedpeft.config.ConfigValues;
 import org.fedpeft.data.Tasks;
 import org.fedpeft.eval.Retention;
+import org.fedpeft.io.CommandName;
 
 /**
  * Config keys {@code eval.*}: how often the global model is evaluated and on how many clients'

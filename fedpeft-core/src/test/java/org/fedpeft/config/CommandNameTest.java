@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.fedpeft.io.CommandName;
 import org.fedpeft.run.SimulationConfig;
 import org.fedpeft.testing.SystemProperties;
 import org.junit.jupiter.api.AfterEach;

@@ -2,7 +2,7 @@ package org.fedpeft.grpc;
 
 import java.security.cert.CertificateException;
 import java.util.List;
-import org.fedpeft.config.CommandName;
+import org.fedpeft.io.CommandName;
 
 /**
  * A client node's check of the server's certificate failed because the certificate does not name

@@ -13,7 +13,7 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.Date;
 import java.util.Objects;
-import org.fedpeft.config.CommandName;
+import org.fedpeft.io.CommandName;
 
 /**
  * The PEM files one side of a mutual-TLS connection needs: the CA certificate it trusts, its own

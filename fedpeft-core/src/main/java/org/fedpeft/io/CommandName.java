@@ -1,4 +1,4 @@
-package org.fedpeft.config;
+package org.fedpeft.io;
 
 import java.util.regex.Pattern;
 
