@@ -148,7 +148,8 @@ public record AdapterSection(String method, Map<String, String> options) {
                 + " `--adapter-options"
                 + " OPTION=VALUE,...` (lists '+'-separated; a value holding a comma in double"
                 + " quotes, `factors=\"/tmp/a,b/f.safetensors\"`, the whole option quoted for the"
-                + " shell). Options left out take the defaults"
+                + " shell; a double quote anywhere else, or inside a value, is refused, naming its"
+                + " character). Options left out take the defaults"
                 + " below. An option marked \"federated runs only\" is read by the rounds of"
                 + " `simulate` and `server` (how a client's round is split, which blocks or heads a"
                 + " client trains); `train` refuses it.\n");
