@@ -451,12 +451,13 @@ public final class ServerCommand implements Callable<Integer> {
                   + " hand. The run's report is "
                   + dir.resolve(ReportWriter.FILE));
       err.printf(
-          "server: listening on %s (%s), run %s; the run is finished: telling %d of %d %s %s that"
+          "server: listening on %s (%s), %s; the run is finished: telling %d of %d %s %s that"
               + " it is over as they connect, waiting up to %d s (--wait-seconds; Ctrl-C skips the"
               + " wait, the report is written)%n",
           boundAddress(listen, server.getPort()),
           tls == null ? "PLAINTEXT, identities unchecked" : "mutual TLS",
-          runId,
+          // A run started before runs recorded one has no run_id (never "run null").
+          runId == null ? "a run without a run_id (started by an earlier version)" : "run " + runId,
           need,
           ids.size(),
           Main.plural(ids.size(), "node"),

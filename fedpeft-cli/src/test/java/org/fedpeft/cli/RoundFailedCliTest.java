@@ -95,6 +95,15 @@ class RoundFailedCliTest {
     TwoClientDeployment.InProcessRun resumed = d.runInProcess(d.resumeOnAnyPort(out), d::state);
     assertEquals(0, resumed.server().code(), resumed.server().err());
     assertTrue(resumed.server().err().contains("round 2: 2/2 clients"), resumed.server().err());
+    // Review: round 1, the checkpoint's, released again, is marked; round 2, which failed and is
+    // trained again, is not.
+    assertTrue(
+        resumed.server().err().contains("\nround 1 (from the checkpoint): 2/2 clients"),
+        resumed.server().err());
+    assertTrue(
+        resumed.server().err().lines().filter(l -> l.contains("(from the checkpoint)")).count()
+            == 1,
+        resumed.server().err());
     for (CliRun.Result c : resumed.clients()) {
       assertEquals(0, c.code(), c.err());
     }

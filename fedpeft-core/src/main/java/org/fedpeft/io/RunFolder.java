@@ -444,9 +444,11 @@ public final class RunFolder implements AutoCloseable {
                         + " but no "
                         + LOCK_FILE
                         + " naming the command that started a run there")
-                + "); start a run with fedpeft "
-                + command
-                + " CONFIG --out and a new or empty folder");
+                + "); start a run with "
+                // train takes its settings as options, simulate and server a config file.
+                + CommandName.command(
+                    command + (command.equals("train") ? "" : " CONFIG") + " --out")
+                + " and a new or empty folder");
       }
       if (!owner.equals(command)) {
         // summary.json is a run's last file: a finished run has nothing to resume, with any
