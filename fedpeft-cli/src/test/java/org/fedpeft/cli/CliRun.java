@@ -233,6 +233,27 @@ final class CliRun {
   }
 
   /**
+   * Writes {@code examples} JSONL lines to {@code file}, cycling through four topics of three words
+   * each (labels t0-t3, text "TOPIC WORDS number i"): data for tiny runs on {@link
+   * #tinyModelFolder}.
+   */
+  static void fourTopics(Path file, int examples) throws java.io.IOException {
+    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < examples; i++) {
+      lines.add(
+          "{\"text\": \""
+              + topics[i % 4]
+              + " number "
+              + i
+              + "\", \"label\": \"t"
+              + (i % 4)
+              + "\"}");
+    }
+    Files.write(file, lines);
+  }
+
+  /**
    * {@code train} of the bundled task with adapter {@code method} and {@code --adapter-options
    * options}, a model folder that does not exist and {@code --out dir/out}: for refusals that must
    * come before the model loads (the model's absence would be the error otherwise).

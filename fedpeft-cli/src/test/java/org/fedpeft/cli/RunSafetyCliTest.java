@@ -50,19 +50,7 @@ class RunSafetyCliTest {
   static void fixtures() throws Exception {
     model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 120; i++) {
-      lines.add(
-          "{\"text\": \""
-              + topics[i % 4]
-              + " number "
-              + i
-              + "\", \"label\": \"t"
-              + (i % 4)
-              + "\"}");
-    }
-    Files.write(data, lines);
+    CliRun.fourTopics(data, 120);
     config = tmp.resolve("run.toml");
     Files.writeString(config, toml(data.toString()));
     trained = tmp.resolve("trained");

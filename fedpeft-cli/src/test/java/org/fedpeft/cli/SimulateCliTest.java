@@ -37,19 +37,7 @@ class SimulateCliTest {
   static void tinyRunConfig() throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     Path data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 160; i++) {
-      lines.add(
-          "{\"text\": \""
-              + topics[i % 4]
-              + " number "
-              + i
-              + "\", \"label\": \"t"
-              + (i % 4)
-              + "\"}");
-    }
-    Files.write(data, lines);
+    CliRun.fourTopics(data, 160);
     config = tmp.resolve("run.toml");
     Files.writeString(
         config,

@@ -12,13 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review of the config files' typed values (a quoted number or true/false and a float for an
- * integer key refused, {@code ConfigSource.typed}) along every path that builds a config: a file
- * read with its relative paths resolved ({@link SimulationConfig#load}), the same file with {@code
- * --set} overrides, and a saved config.json ({@link SimulationConfig#fromJson}). Guards: they pass
- * on the code under review.
+ * The config files' typed values (a quoted number or true/false and a float for an integer key
+ * refused, {@code ConfigSource.typed}) along every path that builds a config: a file read with its
+ * relative paths resolved ({@link SimulationConfig#load}), the same file with {@code --set}
+ * overrides, and a saved config.json ({@link SimulationConfig#fromJson}).
  */
-class TypedConfigReviewTest {
+class TypedConfigTest {
 
   @TempDir Path tmp;
 

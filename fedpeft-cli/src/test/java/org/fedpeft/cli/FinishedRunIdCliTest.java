@@ -14,12 +14,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review of the run named by the listening line of a finished server run's resume: the run_id of
- * its manifest.json, twice in a row; a run whose manifest has none (started before runs recorded
- * one) printed {@code run null}.
+ * The run named by the listening line of a finished server run's resume: the run_id of its
+ * manifest.json, twice in a row; for a run whose manifest has none (started before runs recorded
+ * one), words saying so, never {@code run null}.
  */
 @Timeout(300)
-class FinishedRunIdReviewCliTest {
+class FinishedRunIdCliTest {
 
   @TempDir Path tmp;
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fedpeft.io.JsonFiles;
@@ -17,15 +16,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review of the {@code (from the checkpoint)} mark of {@code simulate}'s bar for a client-level DP
- * run that its privacy budget stops after round 2 of 4, with {@code client.parallel = 2}, killed at
- * each pause point of round 2 and resumed: exactly the round the resume releases again is marked
- * (round 2 when killed after its metrics line, round 1 when killed before round 2's checkpoint,
- * round 2 then trained again unmarked), and the run stops at the budget as an uninterrupted one.
- * Guard: passes on the code under review.
+ * The {@code (from the checkpoint)} mark of {@code simulate}'s bar for a client-level DP run that
+ * its privacy budget stops after round 2 of 4, with {@code client.parallel = 2}, killed at each
+ * pause point of round 2 and resumed: exactly the round the resume releases again is marked (round
+ * 2 when killed after its metrics line, round 1 when killed before round 2's checkpoint, round 2
+ * then trained again unmarked), and the run stops at the budget as an uninterrupted one.
  */
 @Timeout(300)
-class ResumeMarkReviewCliTest {
+class ResumeMarkCliTest {
 
   @TempDir Path tmp;
 
@@ -39,19 +37,7 @@ class ResumeMarkReviewCliTest {
   private Path config() throws Exception {
     Path model = CliRun.tinyModelFolder(tmp.resolve("tiny-model"));
     Path data = tmp.resolve("data.jsonl");
-    List<String> lines = new ArrayList<>();
-    String[] topics = {"fruit apple pear", "tool hammer saw", "sport run swim", "sea fish boat"};
-    for (int i = 0; i < 48; i++) {
-      lines.add(
-          "{\"text\": \""
-              + topics[i % 4]
-              + " number "
-              + i
-              + "\", \"label\": \"t"
-              + (i % 4)
-              + "\"}");
-    }
-    Files.write(data, lines);
+    CliRun.fourTopics(data, 48);
     double two = new RdpAccountant().step(1.0, 2.0, 2).getEpsilon(1e-5);
     double three = new RdpAccountant().step(1.0, 2.0, 3).getEpsilon(1e-5);
     return Files.writeString(

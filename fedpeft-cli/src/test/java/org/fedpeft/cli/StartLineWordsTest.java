@@ -11,11 +11,11 @@ import org.fedpeft.run.SimulationConfig;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review of the start lines' strategy words ({@link SimulateCommand#strategyWords}) for every
- * {@code server.optimizer} and the LoRA strategies, and of the {@code (from the checkpoint)} mark
- * ({@link SimulateCommand#fromCheckpoint}). Guards: they pass on the code under review.
+ * The start lines' strategy words ({@link SimulateCommand#strategyWords}) for every {@code
+ * server.optimizer} and the LoRA strategies, and of the {@code (from the checkpoint)} mark ({@link
+ * SimulateCommand#fromCheckpoint}).
  */
-class StartLineWordsReviewTest {
+class StartLineWordsTest {
 
   private static String words(String... pairs) {
     Map<String, String> set = new HashMap<>();

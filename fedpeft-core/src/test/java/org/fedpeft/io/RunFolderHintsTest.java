@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review of {@link RunFolder}'s refusals with the launcher's name ({@link CommandName}) and a run
- * folder whose path holds a space and a single quote: every command a refusal says to run names the
+ * {@link RunFolder}'s refusals with the launcher's name ({@link CommandName}) and a run folder
+ * whose path holds a space and a single quote: every command a refusal says to run names the
  * launcher as run and the folder as one shell word.
  */
-class RunFolderHintsReviewTest {
+class RunFolderHintsTest {
 
   @TempDir Path tmp;
 
@@ -34,9 +34,8 @@ class RunFolderHintsReviewTest {
   }
 
   /**
-   * Review: --resume of a folder holding no run said "start a run with fedpeft simulate CONFIG
-   * --out", a bare fedpeft where every other refusal names the launcher as run, and a CONFIG for
-   * train, which takes none. Fails on the old code.
+   * --resume of a folder holding no run says which command starts one, naming the launcher as run,
+   * with a CONFIG for simulate and none for train, which takes its settings as options.
    */
   @Test
   void aFolderWithoutARunNamesTheLauncherAndTrainsArguments() throws Exception {

@@ -34,18 +34,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Review, 6 December: a training step run as two halves of rows ({@link SideBySide}) draws, in
- * every half, exactly the whole batch's dropout masks of its examples and tokens, for batches of 2,
- * 3 (odd: halves of 2 and 1), 5 and 6 rows, halves padded shorter than the batch, every dropout
- * call of a step (query and value of both blocks, the two LoRA members of FedDPA), over several
- * steps with an evaluation between them (lora, feddpa); the halves train the model the whole batch
- * trains, up to float rounding, over 4 steps, for every method with LoRA-style dropout that trains
- * in halves (lora, feddpa, fedsa-lora, ravan, fed-sb); a half that fails leaves no step behind on
- * its thread. Guards only: these pass on the code under review (the first two fail when a half is
- * given the wrong first row of the batch).
+ * A training step run as two halves of rows ({@link SideBySide}) draws, in every half, exactly the
+ * whole batch's dropout masks of its examples and tokens, for batches of 2, 3 (odd: halves of 2 and
+ * 1), 5 and 6 rows, halves padded shorter than the batch, every dropout call of a step (query and
+ * value of both blocks, the two LoRA members of FedDPA), over several steps with an evaluation
+ * between them (lora, feddpa); the halves train the model the whole batch trains, up to float
+ * rounding, over 4 steps, for every method with LoRA-style dropout that trains in halves (lora,
+ * feddpa, fedsa-lora, ravan, fed-sb); a half that fails leaves no step behind on its thread. The
+ * first two fail when a half is given the wrong first row of the batch.
  */
 @ExtendWith(ThreadSettingsRestored.class)
-class HalvesDropoutReviewTest {
+class HalvesDropoutTest {
 
   /**
    * Token counts all different (so that a row's count of real tokens names its example), and far
