@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.fedpeft.io.AtomicFiles;
+import org.fedpeft.io.CommandName;
 import org.fedpeft.io.JsonFiles;
 import org.fedpeft.io.RunFolder;
 import org.fedpeft.io.RunFolderException;
@@ -426,12 +427,9 @@ final class RunGuard implements AutoCloseable {
         dir.resolve("checkpoint"));
   }
 
-  /**
-   * "fedpeft COMMAND --resume DIR OPTIONS", fedpeft as the user ran it and DIR one shell word
-   * ({@link Launcher}): every hint that says how to resume a run.
-   */
+  /** How to resume the run in {@code dir}: {@link CommandName#resume}. */
   static String resumeCommand(String command, Path dir, String options) {
-    return Launcher.command(command + " --resume " + Launcher.arg(dir) + options);
+    return CommandName.resume(command, dir, options);
   }
 
   private void interrupted() {

@@ -182,7 +182,7 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     // config.json read as a resume reads it, so that one a resume refuses (a key holding an
     // object, a number given as text, ...) is refused in the same words, naming the file and key.
-    boolean contrastive = Simulation.finishedConfig(dir).objective().contrastive();
+    boolean contrastive = contrastive(dir);
     // metrics.jsonl checked as a resume checks it: a line its checkpoint counts, cut or changed,
     // refused in the same words.
     Simulation.checkFinishedMetrics(dir);

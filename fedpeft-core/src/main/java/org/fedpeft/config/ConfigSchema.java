@@ -387,17 +387,10 @@ public final class ConfigSchema {
                   ? " (" + CommandName.named(unknownKeyHint) + ")"
                   : near));
     }
-    String bad = where + ": " + key + " must be " + describe(k.type()) + ", got " + v;
+    String must = where + ": " + key + " must be " + describe(k.type());
+    String bad = must + ", got " + v;
     if (typed && v instanceof String s && k.type() != Type.STRING && k.type() != Type.STRING_LIST) {
-      throw new ConfigException(
-          where
-              + ": "
-              + key
-              + " must be "
-              + describe(k.type())
-              + ", got the string \""
-              + s
-              + "\" (write it without quotes)");
+      throw new ConfigException(must + ", got the string \"" + s + "\" (write it without quotes)");
     }
     if (typed && v instanceof Double && (k.type() == Type.INT || k.type() == Type.LONG)) {
       throw new ConfigException(bad + " (a TOML float: write it without a point or exponent)");

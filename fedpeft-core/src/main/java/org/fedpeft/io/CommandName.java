@@ -48,6 +48,14 @@ public final class CommandName {
   }
 
   /**
+   * "fedpeft COMMAND --resume DIR OPTIONS" ({@link #command}, DIR one shell word: {@link #arg}):
+   * every hint that says how to resume a run.
+   */
+  public static String resume(String command, Object dir, String options) {
+    return command(command + " --resume " + arg(dir) + options);
+  }
+
+  /**
    * {@code value} (a path, an address, a name) as one word of a POSIX shell command line: as it is
    * when it holds only letters, digits and {@code _ . / : @ % + = , -}; else in single quotes, a
    * single quote inside written {@code '\''} (so {@code runs/my run} gives {@code 'runs/my run'}).

@@ -462,8 +462,7 @@ public final class RunFolder implements AutoCloseable {
                 + "`"
                 + (Files.exists(dir.resolve("summary.json"))
                     ? ", a finished " + owner + " run (summary.json): nothing to resume"
-                    : ": resume it with "
-                        + CommandName.command(owner + " --resume " + CommandName.arg(dir))));
+                    : ": resume it with " + CommandName.resume(owner, dir, "")));
       }
       f.writeOwner(command);
       return f;
@@ -579,7 +578,7 @@ public final class RunFolder implements AutoCloseable {
                         ? ", a finished one (summary.json): nothing to continue; replace it with"
                             + " --force, or choose another folder"
                         : "; continue it with "
-                            + CommandName.command(command + " --resume " + CommandName.arg(dir))
+                            + CommandName.resume(command, dir, "")
                             + ", replace it with --force, or choose another folder")
                 : dir
                     + " holds the output of `fedpeft "

@@ -85,11 +85,20 @@ public record EncodedExamples(long[][] tokens, int[] labels, int[] tasks) {
 
   /** The padded batch of the given example indices and their labels. */
   public TokenBatch batch(int[] indices) {
+    return TokenBatch.pad(sequences(indices));
+  }
+
+  /** The length {@link #batch} pads the given examples to ({@link TokenBatch#paddedLength}). */
+  public int paddedLength(int[] indices) {
+    return TokenBatch.paddedLength(sequences(indices));
+  }
+
+  private long[][] sequences(int[] indices) {
     long[][] seqs = new long[indices.length][];
     for (int i = 0; i < indices.length; i++) {
       seqs[i] = tokens[indices[i]];
     }
-    return TokenBatch.pad(seqs);
+    return seqs;
   }
 
   /** Labels of the given example indices, as int64 for the engine. */

@@ -24,12 +24,18 @@ public record TokenBatch(int batchSize, int seqLen, long[] ids, long[] mask) {
         java.util.Arrays.copyOfRange(mask, from * seqLen, to * seqLen));
   }
 
-  /** Pads sequences of token ids into one batch. */
-  public static TokenBatch pad(long[][] sequences) {
+  /** The length {@link #pad} pads {@code sequences} to: the longest one's, at least 1. */
+  public static int paddedLength(long[][] sequences) {
     int seq = 1;
     for (long[] s : sequences) {
       seq = Math.max(seq, s.length);
     }
+    return seq;
+  }
+
+  /** Pads sequences of token ids into one batch. */
+  public static TokenBatch pad(long[][] sequences) {
+    int seq = paddedLength(sequences);
     long[] ids = new long[sequences.length * seq];
     long[] mask = new long[sequences.length * seq];
     for (int b = 0; b < sequences.length; b++) {

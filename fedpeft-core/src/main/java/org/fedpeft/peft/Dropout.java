@@ -46,10 +46,7 @@ public final class Dropout {
    * The mask of a whole batch's array of {@code n} values, each 0 (probability p) or 1 / (1 - p).
    */
   static float[] mask(SeededRandom rng, long n, float p) {
-    if (n > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("dropout on more than 2^31 elements");
-    }
-    float[] m = new float[(int) n];
+    float[] m = new float[elements(n)];
     fill(rng, m, 0, m.length, 0, threshold(p), 1f / (1f - p));
     rng.skip(draws(n));
     return m;
@@ -77,14 +74,10 @@ public final class Dropout {
               + part.seqLen()
               + " tokens: only (rows, tokens, features) arrays within those");
     }
-    long n = shape.size();
-    if (n > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("dropout on more than 2^31 elements");
-    }
+    float[] m = new float[elements(shape.size())];
     int rows = (int) shape.get(0);
     int tokens = (int) shape.get(1);
     int features = (int) shape.get(2);
-    float[] m = new float[(int) n];
     long threshold = threshold(p);
     float keep = 1f / (1f - p);
     for (int r = 0; r < rows; r++) {
@@ -95,6 +88,14 @@ public final class Dropout {
     }
     rng.skip(draws((long) part.batchRows() * part.seqLen() * features));
     return m;
+  }
+
+  /** {@code n} as the length of a mask array, refused beyond an int's range. */
+  private static int elements(long n) {
+    if (n > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("dropout on more than 2^31 elements");
+    }
+    return (int) n;
   }
 
   /** The drop threshold of the 32-bit halves of a draw: drop when the half is below it. */

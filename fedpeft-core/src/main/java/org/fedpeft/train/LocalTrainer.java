@@ -299,7 +299,7 @@ public final class LocalTrainer {
     int[][] parts = SideBySide.halves(indices);
     // Each half padded to its own longest example; its dropout masks are its rows of the whole
     // batch's, padded to the batch's longest (Dropout, StepRandom.Part).
-    int seqLen = data.batch(indices).seqLen();
+    int seqLen = data.paddedLength(indices);
     int[] first = {0, parts[0].length};
     SideBySide.Results<float[]> r =
         SideBySide.run(
