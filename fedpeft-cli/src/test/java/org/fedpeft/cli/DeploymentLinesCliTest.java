@@ -221,8 +221,7 @@ class DeploymentLinesCliTest {
         d.runInProcess(deployed, tmp.resolve("report-folder-states"));
     assertEquals(0, ran.server().code(), ran.server().err());
     reportAsFolder(deployed);
-    CliRun.Result server =
-        CliRun.run(Spawned.resumeArgs(deployed, Spawned.ANY_PORT, d.certs, "--wait-seconds", "0"));
+    CliRun.Result server = CliRun.run(d.resumeOnAnyPort(deployed, "--wait-seconds", "0"));
     assertEquals(2, server.code(), server.err());
     assertEquals("fedpeft server: " + refusal(deployed), server.err().strip(), server.err());
     assertEquals("", server.out());
@@ -251,18 +250,7 @@ class DeploymentLinesCliTest {
    */
   private static CliRun.Result serverWithoutNodes(
       TwoClientDeployment d, Path out, String... extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "server",
-                d.config.toString(),
-                "--out",
-                out.toString(),
-                "--insecure",
-                "--listen",
-                Spawned.ANY_PORT,
-                "--wait-seconds",
-                "0"));
+    List<String> args = Spawned.serverArgs(d.config, out, d.certs, "--wait-seconds", "0");
     args.addAll(List.of(extra));
     return CliRun.run(args);
   }

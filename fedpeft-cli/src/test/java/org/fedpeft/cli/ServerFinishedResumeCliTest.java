@@ -74,17 +74,7 @@ class ServerFinishedResumeCliTest {
 
   @Test
   void aFinishedRunWithItsReportIsResumedToTellItsNodesAndSaysHowLongItWaits() {
-    CliRun.Result r =
-        CliRun.run(
-            "server",
-            "--resume",
-            out.toString(),
-            "--listen",
-            "127.0.0.1:0",
-            "--certs",
-            d.certs.toString(),
-            "--wait-seconds",
-            "0");
+    CliRun.Result r = CliRun.run(d.resumeOnAnyPort(out, "--wait-seconds", "0"));
     assertEquals(0, r.code(), r.err());
     assertFalse(r.err().contains("nothing to resume"), r.err());
     assertTrue(r.out().contains("report: " + out.resolve(ReportWriter.FILE)), r.out());
@@ -205,17 +195,7 @@ class ServerFinishedResumeCliTest {
         assertFalse(edited.equals(text), text);
         Files.writeString(config, edited);
         byte[] report = withReport ? Files.readAllBytes(dir.resolve(ReportWriter.FILE)) : null;
-        CliRun.Result r =
-            CliRun.run(
-                "server",
-                "--resume",
-                dir.toString(),
-                "--listen",
-                "127.0.0.1:0",
-                "--certs",
-                d.certs.toString(),
-                "--wait-seconds",
-                "0");
+        CliRun.Result r = CliRun.run(d.resumeOnAnyPort(dir, "--wait-seconds", "0"));
         assertEquals(2, r.code(), c[0] + ": " + r.err());
         assertTrue(r.err().contains(config + ": " + c[1]), c[0] + ": " + r.err());
         assertEquals("", r.out(), r.out());
